@@ -1,0 +1,48 @@
+//! `mcp-tray`: MCP Tray's headless CLI.
+//!
+//! Two kinds of use share this binary: people run `mcp-tray list|add|doctor|traffic…`, and Claude
+//! Desktop starts it as a stdio shim (`mcp-tray bridge URL …`, `mcp-tray wrap --name N -- CMD …`).
+//! It links no GUI library and must start in milliseconds. Each group of subcommands lives in its
+//! own module and is flattened into [`Command`]; this file only parses and dispatches.
+
+mod config_cmd;
+mod exit;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Manage the MCP servers Claude Desktop starts: edit its config safely, bridge remote servers,
+/// watch their traffic and explain their failures.
+#[derive(Debug, Parser)]
+#[command(name = "mcp-tray", version, propagate_version = true, max_term_width = 100)]
+struct Cli {
+    /// Claude Desktop config file to use (beats MCP_TRAY_CLAUDE_CONFIG and the detected path).
+    #[arg(long, global = true, value_name = "PATH")]
+    config: Option<PathBuf>,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    #[command(flatten)]
+    Config(config_cmd::ConfigCommand),
+}
+
+/// What every command may need from the global flags.
+pub(crate) struct Context {
+    /// `--config PATH`, when given.
+    pub config: Option<PathBuf>,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let ctx = Context { config: cli.config };
+    let result = match cli.command {
+        Command::Config(cmd) => config_cmd::run(cmd, &ctx),
+    };
+    exit::finish(result)
+}

@@ -1,0 +1,84 @@
+//! Diagnoses: the plain-language explanation of why a server fails.
+//!
+//! A [`Diagnosis`] is the contract between every part that finds a problem (the config engine, the
+//! shims, the Claude log parser, the doctor) and every part that shows one (the CLI's `--json`, the
+//! UI). Codes are stable kebab-case words; never rename one, only add.
+
+use serde::{Deserialize, Serialize};
+
+/// How bad a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+/// One finding: what is wrong, with which server, and what to do about it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Diagnosis {
+    /// Stable kebab-case code, one of [`codes`].
+    pub code: String,
+    pub severity: Severity,
+    /// The server the finding is about; `None` for whole-file findings.
+    pub server: Option<String>,
+    /// One line a user understands.
+    pub summary: String,
+    /// More detail: the file position, the command looked up, the last stderr lines.
+    pub detail: String,
+    /// What the user can do, when there is something to do.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
+}
+
+impl Diagnosis {
+    pub fn new(code: &str, severity: Severity, summary: impl Into<String>) -> Self {
+        Diagnosis {
+            code: code.to_owned(),
+            severity,
+            server: None,
+            summary: summary.into(),
+            detail: String::new(),
+            fix: None,
+        }
+    }
+
+    pub fn server(mut self, name: impl Into<String>) -> Self {
+        self.server = Some(name.into());
+        self
+    }
+
+    pub fn detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = detail.into();
+        self
+    }
+
+    pub fn fix(mut self, fix: impl Into<String>) -> Self {
+        self.fix = Some(fix.into());
+        self
+    }
+}
+
+/// The stable diagnosis codes (DESIGN.md, "Diagnosis").
+pub mod codes {
+    pub const COMMAND_NOT_FOUND: &str = "command-not-found";
+    pub const STDOUT_POLLUTION: &str = "stdout-pollution";
+    pub const TIMEOUT: &str = "timeout";
+    pub const EXITED_EARLY: &str = "exited-early";
+    pub const AUTH_REQUIRED: &str = "auth-required";
+    pub const CONNECTION_REFUSED: &str = "connection-refused";
+    pub const TLS_ERROR: &str = "tls-error";
+    pub const DNS_ERROR: &str = "dns-error";
+    pub const HTTP_ERROR: &str = "http-error";
+    pub const BAD_JSON_CONFIG: &str = "bad-json-config";
+    pub const URL_ENTRY_UNSUPPORTED: &str = "url-entry-unsupported";
+    pub const WEBSOCKET_URL: &str = "websocket-url";
+    pub const MCP_REMOTE_REPLACEABLE: &str = "mcp-remote-replaceable";
+    pub const WINDOWS_MSIX_PATH: &str = "windows-msix-path";
+    pub const MISSING_ENV: &str = "missing-env";
+    pub const RELATIVE_PATH: &str = "relative-path";
+    pub const NODE_TOO_OLD: &str = "node-too-old";
+    pub const SESSION_EXPIRED: &str = "session-expired";
+    pub const PROTOCOL_ERROR: &str = "protocol-error";
+}

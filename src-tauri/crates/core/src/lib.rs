@@ -1,0 +1,14 @@
+//! `mcp-tray-core`: every behaviour of MCP Tray that is not GUI.
+//!
+//! The CLI (`mcp-tray`) and the Tauri app are thin layers over this crate. It must never depend on
+//! a GUI library: the CLI is the shim Claude Desktop starts for every server, and it has to start in
+//! milliseconds on machines where no display exists.
+//!
+//! Modules:
+//! - [`clients`]: where Claude Desktop keeps its config and logs, per OS.
+//! - [`paths`]: the data dir and the environment overrides every part honours.
+//! - [`diagnose`]: the [`diagnose::Diagnosis`] contract shared by the CLI's `--json` and the UI.
+
+pub mod clients;
+pub mod diagnose;
+pub mod paths;
