@@ -5,8 +5,10 @@
 //! It links no GUI library and must start in milliseconds. Each group of subcommands lives in its
 //! own module and is flattened into [`Command`]; this file only parses and dispatches.
 
+mod bridge_cmd;
 mod config_cmd;
 mod exit;
+mod traffic_cmd;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -30,6 +32,10 @@ struct Cli {
 enum Command {
     #[command(flatten)]
     Config(config_cmd::ConfigCommand),
+    #[command(flatten)]
+    Bridge(bridge_cmd::BridgeCommand),
+    #[command(flatten)]
+    Traffic(traffic_cmd::TrafficCommand),
 }
 
 /// What every command may need from the global flags.
@@ -43,6 +49,8 @@ fn main() -> ExitCode {
     let ctx = Context { config: cli.config };
     let result = match cli.command {
         Command::Config(cmd) => config_cmd::run(cmd, &ctx),
+        Command::Bridge(cmd) => bridge_cmd::run(cmd),
+        Command::Traffic(cmd) => traffic_cmd::run(cmd),
     };
     exit::finish(result)
 }

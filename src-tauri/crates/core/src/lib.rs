@@ -5,10 +5,16 @@
 //! milliseconds on machines where no display exists.
 //!
 //! Modules:
+//! - [`bridge`], [`transport`], [`jsonrpc`], [`journal`]: the stdio ↔ HTTP bridge shim, its
+//!   transports, the raw JSON-RPC envelope and the traffic journals.
 //! - [`clients`]: where Claude Desktop keeps its config and logs, per OS.
 //! - [`paths`]: the data dir and the environment overrides every part honours.
 //! - [`diagnose`]: the [`diagnose::Diagnosis`] contract shared by the CLI's `--json` and the UI.
 
+pub mod bridge;
 pub mod clients;
 pub mod diagnose;
+pub mod journal;
+pub mod jsonrpc;
 pub mod paths;
+pub mod transport;

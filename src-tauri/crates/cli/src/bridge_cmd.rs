@@ -1,0 +1,140 @@
+//! `mcp-tray bridge URL …`: the stdio shim Claude Desktop starts for every remote server.
+//!
+//! Parses the flags, opens the server's journal and runs `mcp_tray_core::bridge` on a
+//! single-threaded runtime over the process's stdin and stdout. All behaviour lives in core.
+//! This module must never print to stdout: stdout belongs to JSON-RPC.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use clap::{Args, Subcommand, ValueEnum};
+use mcp_tray_core::bridge::{self, BridgeOptions, TransportChoice};
+use mcp_tray_core::journal::{Journal, JournalConfig};
+use mcp_tray_core::{paths, transport};
+
+use crate::exit::{self, Failure};
+
+#[derive(Debug, Subcommand)]
+pub enum BridgeCommand {
+    /// Bridge stdio to a remote MCP server (Streamable HTTP or legacy HTTP+SSE). Claude Desktop
+    /// starts this; stdout carries only JSON-RPC, stderr short human lines.
+    Bridge(BridgeArgs),
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum TransportArg {
+    /// Streamable HTTP first, legacy SSE when the server answers 400/404/405.
+    Auto,
+    /// Streamable HTTP only.
+    Http,
+    /// Legacy HTTP+SSE only.
+    Sse,
+}
+
+#[derive(Debug, Args)]
+pub struct BridgeArgs {
+    /// The server's URL: https://…/mcp (Streamable HTTP) or https://…/sse (legacy).
+    url: String,
+    /// The server's name: names its journal and its stderr lines (default: the URL's host).
+    #[arg(long)]
+    name: Option<String>,
+    /// Which transport to use; `auto` probes with the client's own initialize.
+    #[arg(long, value_enum, default_value = "auto")]
+    transport: TransportArg,
+    /// An HTTP header for every request, as 'Name: value'; `${VAR}` is read from the environment.
+    #[arg(long = "header", value_name = "'NAME: VALUE'")]
+    headers: Vec<String>,
+    /// Allow plain http:// to a host that is not loopback.
+    #[arg(long)]
+    allow_http: bool,
+    /// Seconds a request may wait for its reply before the bridge answers with an error.
+    #[arg(long, value_name = "SECS", default_value_t = 120.0)]
+    timeout: f64,
+    /// Hide tools whose name matches this glob (repeatable).
+    #[arg(long = "ignore-tool", value_name = "GLOB")]
+    ignore_tools: Vec<String>,
+    /// Also trust the CA certificates in this PEM file (corporate proxies, private CAs).
+    #[arg(long, value_name = "FILE")]
+    ca_cert: Option<PathBuf>,
+    /// Send this MCP-Protocol-Version header instead of the negotiated one.
+    #[arg(long, value_name = "V")]
+    protocol_version: Option<String>,
+    /// Retries of a refused connection or a 5xx answer, with exponential backoff.
+    #[arg(long, default_value_t = 6, hide = true)]
+    retries: u32,
+}
+
+pub fn run(cmd: BridgeCommand) -> anyhow::Result<ExitCode> {
+    let BridgeCommand::Bridge(args) = cmd;
+    let url = bridge::check_url(&args.url, args.allow_http).map_err(|d| {
+        let d = *d;
+        let mut text = d.summary;
+        if !d.detail.is_empty() {
+            text = format!("{text}\n{}", d.detail);
+        }
+        if let Some(fix) = d.fix {
+            text = format!("{text}\nfix: {fix}");
+        }
+        Failure::new(exit::USER, anyhow::anyhow!(text))
+    })?;
+    let name = args
+        .name
+        .clone()
+        .or_else(|| url.host_str().map(str::to_owned))
+        .unwrap_or_else(|| "remote".to_owned());
+    let headers = transport::parse_headers(&args.headers).map_err(anyhow::Error::msg)?;
+    let ca_cert_pem = match &args.ca_cert {
+        Some(path) => Some(
+            std::fs::read(path)
+                .with_context(|| format!("cannot read the CA certificate {}", path.display()))
+                .map_err(|e| Failure::new(exit::FILE, e))?,
+        ),
+        None => None,
+    };
+    if !(args.timeout.is_finite() && args.timeout > 0.0) {
+        anyhow::bail!("--timeout must be a positive number of seconds");
+    }
+    let opts = BridgeOptions {
+        url,
+        name: name.clone(),
+        transport: match args.transport {
+            TransportArg::Auto => TransportChoice::Auto,
+            TransportArg::Http => TransportChoice::Http,
+            TransportArg::Sse => TransportChoice::Sse,
+        },
+        headers,
+        timeout: Duration::from_secs_f64(args.timeout),
+        ca_cert_pem,
+        protocol_version: args.protocol_version,
+        ignore_tools: args.ignore_tools,
+        retries: args.retries,
+    };
+    let journal = match Journal::open(&name, JournalConfig::in_dir(paths::journal_dir())) {
+        Ok(j) => Some(Arc::new(j)),
+        Err(e) => {
+            eprintln!("mcp-tray bridge [{name}]: traffic will not be journaled: {e}");
+            None
+        }
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let result = runtime.block_on(async {
+        let stdin = tokio::io::BufReader::with_capacity(256 * 1024, tokio::io::stdin());
+        let stdout = tokio::io::BufWriter::with_capacity(256 * 1024, tokio::io::stdout());
+        bridge::run(opts, stdin, stdout, journal.clone()).await
+    });
+    // Background tasks (the GET stream) end with the runtime.
+    runtime.shutdown_timeout(Duration::from_millis(100));
+    if let Some(journal) = journal.and_then(|j| Arc::try_unwrap(j).ok()) {
+        journal.close(Duration::from_secs(1));
+    }
+    match result {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        Err(e) => Err(Failure::new(exit::USER, anyhow::anyhow!(e.0)).into()),
+    }
+}

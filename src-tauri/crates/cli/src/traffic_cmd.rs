@@ -1,0 +1,202 @@
+//! `mcp-tray traffic [NAME] [--follow] [--json]`: reads the traffic journals the shims write.
+//!
+//! A human table by default (time, server, direction, method, id, latency, size), the journal
+//! lines themselves with `--json`. Reading only: this module never writes or rotates a journal.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use clap::{Args, Subcommand};
+use mcp_tray_core::journal::{self, Entry, Tail};
+use mcp_tray_core::paths;
+
+use crate::exit::{self, Failure};
+
+#[derive(Debug, Subcommand)]
+pub enum TrafficCommand {
+    /// Show the JSON-RPC traffic of a server (or of all), requests paired with their latency.
+    Traffic(TrafficArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TrafficArgs {
+    /// The server's name (as given to `bridge --name`); all servers when omitted.
+    name: Option<String>,
+    /// Keep printing new messages as they arrive.
+    #[arg(long, short)]
+    follow: bool,
+    /// Print journal lines as JSON, one per line.
+    #[arg(long)]
+    json: bool,
+    /// Show only the last N messages of the history (0 = all).
+    #[arg(long, short = 'n', default_value_t = 50)]
+    last: usize,
+}
+
+/// Rotated files read for history.
+const KEEP: usize = 3;
+
+pub fn run(cmd: TrafficCommand) -> anyhow::Result<ExitCode> {
+    let TrafficCommand::Traffic(args) = cmd;
+    let dir = paths::journal_dir();
+    let servers = match &args.name {
+        Some(name) => vec![name.clone()],
+        None => match journal::servers(&dir) {
+            Ok(list) => list,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+            Err(e) => {
+                return Err(Failure::new(exit::FILE, anyhow::Error::new(e)).into());
+            }
+        },
+    };
+    if let Some(name) = &args.name
+        && !journal::journal_path(&dir, name).exists()
+        && !args.follow
+    {
+        return Err(Failure::new(
+            exit::USER,
+            anyhow::anyhow!(
+                "no traffic recorded for `{name}` yet (looked in {})",
+                dir.display()
+            ),
+        )
+        .into());
+    }
+    let mut history = Vec::new();
+    for server in &servers {
+        history.extend(
+            journal::read_all(&dir, server, KEEP)
+                .with_context(|| format!("cannot read the journal of {server}"))?,
+        );
+    }
+    history.sort_by(|a, b| a.ts.cmp(&b.ts));
+    if args.last > 0 && history.len() > args.last {
+        history.drain(..history.len() - args.last);
+    }
+    let mut out = std::io::stdout().lock();
+    let show_server = args.name.is_none();
+    if !args.json {
+        writeln!(out, "{}", header(show_server))?;
+    }
+    for entry in &history {
+        print_entry(&mut out, entry, args.json, show_server)?;
+    }
+    out.flush()?;
+    if args.follow {
+        follow(&dir, args.name.as_deref(), args.json, show_server)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn follow(dir: &Path, name: Option<&str>, json: bool, show_server: bool) -> anyhow::Result<()> {
+    let mut tails: BTreeMap<PathBuf, Tail> = BTreeMap::new();
+    let mut first = true;
+    loop {
+        let servers = match name {
+            Some(n) => vec![n.to_owned()],
+            None => journal::servers(dir).unwrap_or_default(),
+        };
+        for server in servers {
+            let path = journal::journal_path(dir, &server);
+            // Journals that exist now were printed from history; new ones start at their beginning.
+            tails
+                .entry(path.clone())
+                .or_insert_with(|| Tail::open(&path, !first || !path.exists()));
+        }
+        first = false;
+        let mut batch = Vec::new();
+        for tail in tails.values_mut() {
+            batch.extend(tail.poll().unwrap_or_default());
+        }
+        batch.sort_by(|a, b| a.ts.cmp(&b.ts));
+        let mut out = std::io::stdout().lock();
+        for entry in &batch {
+            print_entry(&mut out, entry, json, show_server)?;
+        }
+        out.flush()?;
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+fn header(show_server: bool) -> String {
+    let server = if show_server {
+        format!("{:<16} ", "SERVER")
+    } else {
+        String::new()
+    };
+    format!(
+        "{:<12} {server}{:<3} {:<12} {:<34} {:<10} {:>10} {:>9}",
+        "TIME", "DIR", "KIND", "METHOD", "ID", "LATENCY", "SIZE"
+    )
+}
+
+fn print_entry(
+    out: &mut impl Write,
+    e: &Entry,
+    json: bool,
+    show_server: bool,
+) -> std::io::Result<()> {
+    if json {
+        let line = serde_json::to_string(e).map_err(std::io::Error::other)?;
+        return writeln!(out, "{line}");
+    }
+    let time = e.ts.get(11..23).unwrap_or(&e.ts);
+    let server = if show_server {
+        format!("{:<16} ", clip(&e.server, 16))
+    } else {
+        String::new()
+    };
+    let dir = match e.dir.as_str() {
+        "c2s" => "→",
+        "s2c" => "←",
+        _ => "•",
+    };
+    if e.kind == "event" {
+        let level = e.level.as_deref().unwrap_or("info");
+        let code = e.code.as_deref().unwrap_or("");
+        let text = e.text.as_deref().unwrap_or("");
+        return writeln!(
+            out,
+            "{time:<12} {server}{dir:<3} {:<12} {code}: {text}",
+            level
+        );
+    }
+    let latency = e
+        .latency_ms
+        .map(|l| format!("{l:.1} ms"))
+        .unwrap_or_default();
+    let size = e.bytes.map(human_size).unwrap_or_default();
+    let id =
+        e.id.as_ref()
+            .map(|i| i.get().to_owned())
+            .unwrap_or_default();
+    writeln!(
+        out,
+        "{time:<12} {server}{dir:<3} {:<12} {:<34} {:<10} {latency:>10} {size:>9}",
+        e.kind,
+        clip(e.method.as_deref().unwrap_or(""), 34),
+        clip(&id, 10),
+    )
+}
+
+fn clip(s: &str, width: usize) -> String {
+    if s.chars().count() <= width {
+        s.to_owned()
+    } else {
+        let mut c: String = s.chars().take(width - 1).collect();
+        c.push('…');
+        c
+    }
+}
+
+fn human_size(bytes: usize) -> String {
+    match bytes {
+        b if b < 1024 => format!("{b} B"),
+        b if b < 1024 * 1024 => format!("{:.1} KiB", b as f64 / 1024.0),
+        b => format!("{:.1} MiB", b as f64 / (1024.0 * 1024.0)),
+    }
+}

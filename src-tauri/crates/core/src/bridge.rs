@@ -1,0 +1,711 @@
+//! The bridge: Claude Desktop's stdio on one side, a remote MCP server (Streamable HTTP or legacy
+//! HTTP+SSE) on the other.
+//!
+//! It owns the forwarding loop: reading newline-delimited JSON-RPC from the client, choosing the
+//! transport (auto-detection per the spec), pairing every request with exactly one reply (the
+//! server's, or an error of our own when the server fails, times out or answers garbage), and
+//! journaling both directions. Stdin and stdout are injected so tests and the app can drive it.
+//!
+//! It must never write anything but JSON-RPC to its output, never re-serialise a forwarded message
+//! (the one exception: `tools/list` replies when `--ignore-tool` is given), and never answer a
+//! message from the client that is itself a reply.
+
+use std::collections::HashMap;
+use std::io;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use reqwest::Url;
+use reqwest::header::HeaderMap;
+use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::sync::{mpsc, oneshot};
+use tokio::time::Instant;
+
+use crate::diagnose::{Diagnosis, Severity, codes};
+use crate::journal::{Direction, Journal, Level};
+use crate::jsonrpc::{self, Invalid, Kind};
+use crate::transport::http::{Outgoing, StreamableHttp};
+use crate::transport::sse::LegacySse;
+use crate::transport::{self, Fault, MAX_MESSAGE_BYTES, Remote, Reporter};
+
+/// Which transport to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransportChoice {
+    /// POST the client's `initialize`; fall back to legacy SSE on 400/404/405.
+    Auto,
+    /// Streamable HTTP only.
+    Http,
+    /// Legacy HTTP+SSE only.
+    Sse,
+}
+
+/// Everything `mcp-tray bridge` was told.
+#[derive(Debug, Clone)]
+pub struct BridgeOptions {
+    pub url: Url,
+    pub name: String,
+    pub transport: TransportChoice,
+    /// `--header` values, already expanded; never logged.
+    pub headers: HeaderMap,
+    /// How long a request may wait for its reply.
+    pub timeout: Duration,
+    /// Extra trusted CA certificates (PEM).
+    pub ca_cert_pem: Option<Vec<u8>>,
+    /// Sent as `MCP-Protocol-Version` instead of the negotiated one.
+    pub protocol_version: Option<String>,
+    /// Tools hidden from `tools/list` and refused in `tools/call`.
+    pub ignore_tools: Vec<String>,
+    /// Retries of a refused connection or a 5xx.
+    pub retries: u32,
+}
+
+/// Checks a bridge URL: no WebSocket, HTTPS unless loopback or allowed. The error is a
+/// [`Diagnosis`] that says what to do.
+pub fn check_url(raw: &str, allow_http: bool) -> Result<Url, Box<Diagnosis>> {
+    let url = Url::parse(raw.trim()).map_err(|e| {
+        Box::new(
+            Diagnosis::new(
+                codes::HTTP_ERROR,
+                Severity::Error,
+                format!("`{raw}` is not a URL: {e}"),
+            )
+            .fix("Give the server's full URL, like https://example.com/mcp"),
+        )
+    })?;
+    match url.scheme() {
+        "https" => Ok(url),
+        "http" if allow_http || is_loopback(&url) => Ok(url),
+        "http" => Err(Box::new(Diagnosis::new(
+            codes::HTTP_ERROR,
+            Severity::Error,
+            format!("{} is plain HTTP on a remote host; traffic and tokens would travel unencrypted", transport::display_url(&url)),
+        )
+        .fix("Use the https:// URL, or pass --allow-http if you really mean it"))),
+        "ws" | "wss" => Err(Box::new(Diagnosis::new(
+            codes::WEBSOCKET_URL,
+            Severity::Error,
+            format!("{} is a WebSocket URL, but MCP has no WebSocket transport", transport::display_url(&url)),
+        )
+        .detail("MCP servers are reached over Streamable HTTP (usually a URL ending in /mcp) or the older HTTP+SSE (ending in /sse).")
+        .fix("Look in the server's documentation for its Streamable HTTP URL (https://…/mcp) and use that instead"))),
+        other => Err(Box::new(Diagnosis::new(
+            codes::HTTP_ERROR,
+            Severity::Error,
+            format!("`{other}:` URLs are not supported; use https://"),
+        ))),
+    }
+}
+
+fn is_loopback(url: &Url) -> bool {
+    let Some(host) = url.host_str() else {
+        return false;
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// The server's side once chosen.
+#[derive(Clone)]
+enum Link {
+    Http(Arc<StreamableHttp>),
+    Sse(Arc<LegacySse>),
+}
+
+impl Link {
+    async fn send(&self, msg: &Outgoing) -> Result<(), Fault> {
+        match self {
+            Link::Http(h) => h.send(msg).await,
+            Link::Sse(s) => s.send(msg).await,
+        }
+    }
+
+    async fn close(&self) {
+        match self {
+            Link::Http(h) => h.close(Duration::from_secs(2)).await,
+            Link::Sse(s) => s.close(),
+        }
+    }
+}
+
+/// What the stdin side tells the router.
+enum Control {
+    /// A request passed through; it is owed exactly one reply.
+    Register { id: String, method: Option<String> },
+    /// Answer this request with an error, unless it was answered already.
+    Fail {
+        id: String,
+        message: String,
+        code: &'static str,
+    },
+    /// A reply of the bridge's own to a line that was not JSON-RPC.
+    Local(Vec<u8>),
+    /// Tell me when no request is waiting any more.
+    Drain(oneshot::Sender<()>),
+}
+
+struct Pending {
+    method: Option<String>,
+    since: Instant,
+    deadline: Instant,
+}
+
+/// Owns the output: pairs replies with requests (exactly one each), answers timeouts, journals.
+struct Router<W> {
+    out: W,
+    pending: HashMap<String, Pending>,
+    timeout: Duration,
+    journal: Option<Arc<Journal>>,
+    reporter: Reporter,
+    ignore: Option<GlobSet>,
+    drain: Vec<oneshot::Sender<()>>,
+}
+
+impl<W: AsyncWrite + Unpin> Router<W> {
+    async fn run(
+        mut self,
+        mut control: mpsc::UnboundedReceiver<Control>,
+        mut server: mpsc::UnboundedReceiver<Vec<u8>>,
+    ) -> io::Result<()> {
+        loop {
+            let deadline = self.pending.values().map(|p| p.deadline).min();
+            tokio::select! {
+                biased;
+                c = control.recv() => match c {
+                    Some(c) => self.on_control(c).await?,
+                    None => return self.out.flush().await,
+                },
+                m = server.recv() => match m {
+                    Some(m) => self.on_server(m).await?,
+                    None => return self.out.flush().await,
+                },
+                _ = sleep_until_opt(deadline) => self.expire().await?,
+            }
+            if control.is_empty() && server.is_empty() {
+                self.out.flush().await?;
+            }
+            if self.pending.is_empty() {
+                for waiter in self.drain.drain(..) {
+                    let _ = waiter.send(());
+                }
+            }
+        }
+    }
+
+    async fn write(&mut self, line: &[u8]) -> io::Result<()> {
+        self.out.write_all(line).await?;
+        self.out.write_all(b"\n").await
+    }
+
+    fn journal(&self, dir: Direction, raw: &[u8], method: Option<&str>, latency: Option<Duration>) {
+        if let Some(j) = &self.journal {
+            let env = jsonrpc::inspect(raw).ok();
+            j.message(dir, raw, env.as_ref(), method, latency);
+        }
+    }
+
+    async fn on_control(&mut self, c: Control) -> io::Result<()> {
+        match c {
+            Control::Register { id, method } => {
+                let now = Instant::now();
+                self.pending.insert(
+                    id,
+                    Pending {
+                        method,
+                        since: now,
+                        deadline: now + self.timeout,
+                    },
+                );
+            }
+            Control::Fail { id, message, code } => {
+                if let Some(p) = self.pending.remove(&id) {
+                    self.answer_locally(&id, p, &message, code).await?;
+                }
+            }
+            Control::Local(line) => {
+                self.journal(Direction::ServerToClient, &line, None, None);
+                self.write(&line).await?;
+            }
+            Control::Drain(tx) => self.drain.push(tx),
+        }
+        Ok(())
+    }
+
+    async fn answer_locally(
+        &mut self,
+        id: &str,
+        p: Pending,
+        message: &str,
+        code: &'static str,
+    ) -> io::Result<()> {
+        let reply = jsonrpc::error_reply(Some(id), jsonrpc::INTERNAL_ERROR, message, Some(code));
+        let level = if code == codes::TIMEOUT {
+            Level::Warn
+        } else {
+            Level::Error
+        };
+        self.reporter.report(level, code, message);
+        self.journal(
+            Direction::ServerToClient,
+            &reply,
+            p.method.as_deref(),
+            Some(p.since.elapsed()),
+        );
+        self.write(&reply).await
+    }
+
+    async fn on_server(&mut self, line: Vec<u8>) -> io::Result<()> {
+        let Ok(env) = jsonrpc::inspect(&line) else {
+            return Ok(()); // transports drop garbage already
+        };
+        if !env.kind.is_reply() {
+            self.journal(Direction::ServerToClient, &line, None, None);
+            return self.write(&line).await;
+        }
+        let key = env.id_key().map(str::to_owned);
+        let Some(p) = key.as_deref().and_then(|k| self.pending.remove(k)) else {
+            let text = match key {
+                Some(k) => format!(
+                    "dropped a reply to id {k}, which is not waiting for one (late or duplicate)"
+                ),
+                None => format!(
+                    "dropped an error without an id: {}",
+                    transport::snippet(&line)
+                ),
+            };
+            self.reporter
+                .report(Level::Warn, codes::PROTOCOL_ERROR, &text);
+            return Ok(());
+        };
+        let line = match (&self.ignore, p.method.as_deref()) {
+            (Some(ignore), Some("tools/list")) => filter_tools(&line, ignore).unwrap_or(line),
+            _ => line,
+        };
+        self.journal(
+            Direction::ServerToClient,
+            &line,
+            p.method.as_deref(),
+            Some(p.since.elapsed()),
+        );
+        self.write(&line).await
+    }
+
+    async fn expire(&mut self) -> io::Result<()> {
+        let now = Instant::now();
+        let expired: Vec<String> = self
+            .pending
+            .iter()
+            .filter(|(_, p)| p.deadline <= now)
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in expired {
+            if let Some(p) = self.pending.remove(&id) {
+                let message = format!(
+                    "remote server did not answer {} within {} s",
+                    p.method.as_deref().unwrap_or("the request"),
+                    self.timeout.as_secs_f64()
+                );
+                self.answer_locally(&id, p, &message, codes::TIMEOUT)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+async fn sleep_until_opt(deadline: Option<Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(d).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Removes ignored tools from a `tools/list` reply (the one place the bridge re-serialises).
+fn filter_tools(line: &[u8], ignore: &GlobSet) -> Option<Vec<u8>> {
+    let mut v: serde_json::Value = serde_json::from_slice(line).ok()?;
+    let tools = v.get_mut("result")?.get_mut("tools")?.as_array_mut()?;
+    tools.retain(|t| {
+        t.get("name")
+            .and_then(|n| n.as_str())
+            .is_none_or(|n| !ignore.is_match(n))
+    });
+    serde_json::to_vec(&v).ok()
+}
+
+/// The tool a `tools/call` names.
+fn called_tool(line: &[u8]) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Call {
+        params: Option<Params>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Params {
+        name: Option<String>,
+    }
+    serde_json::from_slice::<Call>(line).ok()?.params?.name
+}
+
+fn ignore_set(globs: &[String]) -> Result<Option<GlobSet>, String> {
+    if globs.is_empty() {
+        return Ok(None);
+    }
+    let mut builder = GlobSetBuilder::new();
+    for g in globs {
+        builder.add(Glob::new(g).map_err(|e| format!("--ignore-tool `{g}`: {e}"))?);
+    }
+    builder.build().map(Some).map_err(|e| e.to_string())
+}
+
+/// One line from the client.
+enum LineRead {
+    Line,
+    TooLong,
+    Eof,
+}
+
+/// Reads one `\n`-terminated line into `buf` (without the terminator), refusing lines past
+/// [`MAX_MESSAGE_BYTES`] without holding them in memory.
+async fn read_line<R: AsyncBufRead + Unpin>(r: &mut R, buf: &mut Vec<u8>) -> io::Result<LineRead> {
+    buf.clear();
+    let n = (&mut *r)
+        .take(MAX_MESSAGE_BYTES as u64 + 1)
+        .read_until(b'\n', buf)
+        .await?;
+    if n == 0 {
+        return Ok(LineRead::Eof);
+    }
+    if buf.last() == Some(&b'\n') {
+        buf.pop();
+        if buf.last() == Some(&b'\r') {
+            buf.pop();
+        }
+        return Ok(LineRead::Line);
+    }
+    if buf.len() <= MAX_MESSAGE_BYTES {
+        return Ok(LineRead::Line); // last line without a newline
+    }
+    // Too long: skip to the end of the line.
+    buf.clear();
+    loop {
+        let chunk = r.fill_buf().await?;
+        if chunk.is_empty() {
+            break;
+        }
+        match chunk.iter().position(|&b| b == b'\n') {
+            Some(i) => {
+                r.consume(i + 1);
+                break;
+            }
+            None => {
+                let len = chunk.len();
+                r.consume(len);
+            }
+        }
+    }
+    Ok(LineRead::TooLong)
+}
+
+/// Why the bridge could not start.
+#[derive(Debug)]
+pub struct StartError(pub String);
+
+/// Runs the bridge until the client closes its input (then the session is deleted).
+pub async fn run<R, W>(
+    opts: BridgeOptions,
+    input: R,
+    output: W,
+    journal: Option<Arc<Journal>>,
+) -> Result<(), StartError>
+where
+    R: AsyncBufRead + Unpin,
+    W: AsyncWrite + Unpin + Send + 'static,
+{
+    let client = transport::build_client(opts.ca_cert_pem.as_deref()).map_err(StartError)?;
+    let ignore = ignore_set(&opts.ignore_tools).map_err(StartError)?;
+    let reporter = Reporter::new(&opts.name, journal.clone());
+    let remote = Remote {
+        client,
+        url: opts.url.clone(),
+        headers: opts.headers.clone(),
+        reporter: reporter.clone(),
+        retries: opts.retries,
+    };
+    let (control_tx, control_rx) = mpsc::unbounded_channel();
+    let (server_tx, server_rx) = mpsc::unbounded_channel();
+    let router = Router {
+        out: output,
+        pending: HashMap::new(),
+        timeout: opts.timeout,
+        journal: journal.clone(),
+        reporter: reporter.clone(),
+        ignore: ignore.clone(),
+        drain: Vec::new(),
+    };
+    let mut router_task = tokio::spawn(router.run(control_rx, server_rx));
+    let mut session = Session {
+        opts: &opts,
+        remote,
+        outbox: server_tx,
+        control: control_tx.clone(),
+        link: None,
+        ignore,
+    };
+
+    let mut input = input;
+    let mut buf = Vec::with_capacity(64 * 1024);
+    loop {
+        let read = tokio::select! {
+            read = read_line(&mut input, &mut buf) => read,
+            _ = &mut router_task => return Ok(()), // the client closed our stdout
+        };
+        match read {
+            Ok(LineRead::Eof) | Err(_) => break,
+            Ok(LineRead::TooLong) => {
+                let reply = jsonrpc::error_reply(
+                    None,
+                    jsonrpc::INVALID_REQUEST,
+                    "message larger than 64 MiB refused by mcp-tray bridge",
+                    Some(codes::PROTOCOL_ERROR),
+                );
+                let _ = control_tx.send(Control::Local(reply));
+            }
+            Ok(LineRead::Line) => session.on_client_line(&buf, &journal).await,
+        }
+    }
+
+    // Stdin closed: let waiting requests get their replies (each is bounded by the timeout).
+    let (tx, rx) = oneshot::channel();
+    let _ = control_tx.send(Control::Drain(tx));
+    let _ = tokio::time::timeout(opts.timeout + Duration::from_secs(1), rx).await;
+    if let Some(link) = &session.link {
+        link.close().await;
+    }
+    drop(session);
+    drop(control_tx);
+    let _ = tokio::time::timeout(Duration::from_secs(1), router_task).await;
+    Ok(())
+}
+
+/// The stdin side: validates lines, registers requests, picks and drives the transport.
+struct Session<'a> {
+    opts: &'a BridgeOptions,
+    remote: Remote,
+    outbox: transport::Outbox,
+    control: mpsc::UnboundedSender<Control>,
+    link: Option<Link>,
+    ignore: Option<GlobSet>,
+}
+
+impl Session<'_> {
+    async fn on_client_line(&mut self, line: &[u8], journal: &Option<Arc<Journal>>) {
+        if line.iter().all(|b| b.is_ascii_whitespace()) {
+            return;
+        }
+        let env = match jsonrpc::inspect(line) {
+            Ok(env) => env,
+            Err(invalid) => {
+                if let Some(j) = journal {
+                    j.message(Direction::ClientToServer, line, None, None, None);
+                }
+                let (code, message) = match invalid {
+                    Invalid::NotJson(e) => (
+                        jsonrpc::PARSE_ERROR,
+                        format!("mcp-tray bridge received a line that is not JSON: {e}"),
+                    ),
+                    Invalid::NotJsonRpc => (
+                        jsonrpc::INVALID_REQUEST,
+                        "mcp-tray bridge received JSON that is not a JSON-RPC message".to_owned(),
+                    ),
+                };
+                let reply = jsonrpc::error_reply(None, code, &message, Some(codes::PROTOCOL_ERROR));
+                let _ = self.control.send(Control::Local(reply));
+                return;
+            }
+        };
+        if let Some(j) = journal {
+            j.message(Direction::ClientToServer, line, Some(&env), None, None);
+        }
+        let msg = Outgoing::new(Bytes::copy_from_slice(line), &env);
+        let request_id = msg.id.clone().filter(|_| env.kind == Kind::Request);
+        if let Some(id) = &request_id {
+            let _ = self.control.send(Control::Register {
+                id: id.clone(),
+                method: msg.method.clone(),
+            });
+            if let (Some(ignore), Some("tools/call")) = (&self.ignore, msg.method.as_deref())
+                && let Some(tool) = called_tool(line)
+                && ignore.is_match(&tool)
+            {
+                let _ = self.control.send(Control::Fail {
+                    id: id.clone(),
+                    message: format!("tool {tool} is disabled for this server (--ignore-tool)"),
+                    code: codes::PROTOCOL_ERROR,
+                });
+                return;
+            }
+        }
+        let link = match &self.link {
+            Some(link) => link.clone(),
+            None => {
+                // The first message (normally `initialize`) chooses the transport.
+                match self.connect_with(&msg).await {
+                    Ok(link) => self.link = Some(link),
+                    Err(fault) => self.fail(request_id, &fault, &msg),
+                }
+                return;
+            }
+        };
+        if let Some(id) = request_id {
+            // Requests run concurrently; their replies may come in any order.
+            let control = self.control.clone();
+            tokio::spawn(async move {
+                if let Err(fault) = link.send(&msg).await {
+                    let _ = control.send(Control::Fail {
+                        id,
+                        message: fault.describe(),
+                        code: fault.code(),
+                    });
+                }
+            });
+        } else if let Err(fault) = link.send(&msg).await {
+            // Notifications and replies keep their order; a failure cannot be answered.
+            self.fail(None, &fault, &msg);
+        }
+    }
+
+    fn fail(&self, request_id: Option<String>, fault: &Fault, msg: &Outgoing) {
+        match request_id {
+            Some(id) => {
+                let _ = self.control.send(Control::Fail {
+                    id,
+                    message: fault.describe(),
+                    code: fault.code(),
+                });
+            }
+            None => self.remote.reporter.report(
+                Level::Error,
+                fault.code(),
+                &format!(
+                    "could not deliver {} {}: {}",
+                    msg.kind.as_str(),
+                    msg.method.as_deref().unwrap_or(""),
+                    fault.describe()
+                ),
+            ),
+        }
+    }
+
+    async fn connect_with(&self, first: &Outgoing) -> Result<Link, Fault> {
+        let shown = transport::display_url(&self.opts.url);
+        let reporter = &self.remote.reporter;
+        match self.opts.transport {
+            TransportChoice::Sse => {
+                let sse = LegacySse::connect(self.remote.clone(), self.outbox.clone()).await?;
+                sse.send(first).await?;
+                reporter.report(
+                    Level::Info,
+                    "connected",
+                    &format!("connected to {shown} (legacy HTTP+SSE)"),
+                );
+                Ok(Link::Sse(sse))
+            }
+            TransportChoice::Http | TransportChoice::Auto => {
+                let http = StreamableHttp::new(
+                    self.remote.clone(),
+                    self.outbox.clone(),
+                    self.opts.protocol_version.clone(),
+                );
+                match http.send(first).await {
+                    Ok(()) => {
+                        reporter.report(
+                            Level::Info,
+                            "connected",
+                            &format!("connected to {shown} (Streamable HTTP)"),
+                        );
+                        Ok(Link::Http(http))
+                    }
+                    Err(Fault::Http { status, .. })
+                        if self.opts.transport == TransportChoice::Auto
+                            && matches!(status, 400 | 404 | 405) =>
+                    {
+                        reporter.report(
+                            Level::Info,
+                            "transport-fallback",
+                            &format!("{shown} answered HTTP {status} to a Streamable HTTP POST; trying legacy HTTP+SSE"),
+                        );
+                        let sse =
+                            LegacySse::connect(self.remote.clone(), self.outbox.clone()).await?;
+                        sse.send(first).await?;
+                        reporter.report(
+                            Level::Info,
+                            "connected",
+                            &format!("connected to {shown} (legacy HTTP+SSE)"),
+                        );
+                        Ok(Link::Sse(sse))
+                    }
+                    Err(fault) => Err(fault),
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn websocket_urls_are_refused_with_an_explanation() {
+        let d = check_url("wss://example.com/ws", false).expect_err("ws");
+        assert_eq!(d.code, codes::WEBSOCKET_URL);
+        assert!(d.summary.contains("no WebSocket transport"));
+        assert!(d.fix.as_deref().is_some_and(|f| f.contains("/mcp")));
+    }
+
+    #[test]
+    fn plain_http_is_allowed_only_for_loopback_or_when_asked() {
+        assert!(check_url("http://127.0.0.1:3000/mcp", false).is_ok());
+        assert!(check_url("http://localhost:3000/mcp", false).is_ok());
+        assert!(check_url("http://[::1]:3000/mcp", false).is_ok());
+        assert!(check_url("http://example.com/mcp", false).is_err());
+        assert!(check_url("http://example.com/mcp", true).is_ok());
+        assert!(check_url("https://example.com/mcp", false).is_ok());
+    }
+
+    #[test]
+    fn ignored_tools_disappear_from_tools_list() {
+        let set = ignore_set(&["delete_*".into()])
+            .expect("glob")
+            .expect("set");
+        let line = br#"{"jsonrpc":"2.0","id":2,"result":{"tools":[{"name":"delete_all"},{"name":"add"}]}}"#;
+        let filtered = filter_tools(line, &set).expect("filtered");
+        let v: serde_json::Value = serde_json::from_slice(&filtered).expect("json");
+        assert_eq!(v["result"]["tools"].as_array().map(Vec::len), Some(1));
+        assert_eq!(v["result"]["tools"][0]["name"], "add");
+    }
+
+    #[tokio::test]
+    async fn overlong_lines_are_skipped_not_buffered() {
+        let mut data = vec![b'x'; MAX_MESSAGE_BYTES + 10];
+        data.extend_from_slice(b"\n{\"a\":1}\n");
+        let mut r = tokio::io::BufReader::new(&data[..]);
+        let mut buf = Vec::new();
+        assert!(matches!(
+            read_line(&mut r, &mut buf).await,
+            Ok(LineRead::TooLong)
+        ));
+        assert!(matches!(
+            read_line(&mut r, &mut buf).await,
+            Ok(LineRead::Line)
+        ));
+        assert_eq!(buf, b"{\"a\":1}");
+        assert!(matches!(
+            read_line(&mut r, &mut buf).await,
+            Ok(LineRead::Eof)
+        ));
+    }
+}

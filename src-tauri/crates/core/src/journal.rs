@@ -1,0 +1,779 @@
+//! Traffic journals: one append-only JSON-lines file per server, written by the shims, read by
+//! `mcp-tray traffic` and tailed by the app.
+//!
+//! This module owns the journal line format, the writer (a background thread behind a bounded
+//! queue) and the readers ([`read_all`], [`Tail`]). It must never slow forwarding down: a message
+//! that does not fit in the queue is dropped and counted, never waited for. It must never record a
+//! credential: callers pass messages and event texts only, never HTTP headers.
+//!
+//! # Journal line (DESIGN.md, "Journal line")
+//!
+//! One JSON object per line, fields in this order:
+//!
+//! | field | meaning |
+//! |---|---|
+//! | `ts` | RFC 3339 UTC with milliseconds, `2026-11-24T08:00:00.123Z` |
+//! | `server` | the server's name (`--name`) |
+//! | `session` | this shim instance (8 hex digits); two instances of one server differ |
+//! | `pid` | the shim's process id |
+//! | `dir` | `c2s` (client to server), `s2c` (server to client) or `event` |
+//! | `kind` | `request`, `notification`, `response`, `error`, `batch`, `invalid` or `event` |
+//! | `method` | requests and notifications; replies carry their request's method when known |
+//! | `id` | the JSON-RPC id exactly as sent, when there is one |
+//! | `bytes` | size of the message as forwarded |
+//! | `latency_ms` | replies: time since the request passed through, in ms (float) |
+//! | `msg` | the raw message; past the size cap a string holding its start, with `truncated: true` |
+//! | `truncated` | present and `true` when `msg` was cut |
+//! | `code`, `level`, `text` | events: a diagnosis code (or `connected`, `journal-dropped`…), `info`/`warn`/`error`, a sentence |
+//!
+//! Files are `<journal_dir>/<server>.jsonl`; past [`JournalConfig::max_bytes`] the file is renamed
+//! to `<server>.1.jsonl` (older ones shift to `.2`, …) and the last [`JournalConfig::keep`] are kept.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant, SystemTime};
+
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+
+use crate::jsonrpc::Envelope;
+
+/// Which way a journal line went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    ClientToServer,
+    ServerToClient,
+}
+
+impl Direction {
+    fn as_str(self) -> &'static str {
+        match self {
+            Direction::ClientToServer => "c2s",
+            Direction::ServerToClient => "s2c",
+        }
+    }
+}
+
+/// How serious a connection event is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Warn,
+    Error,
+}
+
+impl Level {
+    fn as_str(self) -> &'static str {
+        match self {
+            Level::Info => "info",
+            Level::Warn => "warn",
+            Level::Error => "error",
+        }
+    }
+}
+
+/// Limits of one journal writer.
+#[derive(Debug, Clone)]
+pub struct JournalConfig {
+    /// Folder of the journal files.
+    pub dir: PathBuf,
+    /// Size at which the file rotates.
+    pub max_bytes: u64,
+    /// Rotated files kept besides the live one.
+    pub keep: usize,
+    /// Messages waiting for the writer thread before new ones are dropped.
+    pub queue: usize,
+    /// Messages longer than this are cut in `msg` (`truncated: true`).
+    pub max_msg_bytes: usize,
+}
+
+impl JournalConfig {
+    /// Defaults in the given folder: 8 MiB files, 3 kept, 4096 queued, messages cut at 64 KiB.
+    pub fn in_dir(dir: impl Into<PathBuf>) -> Self {
+        JournalConfig {
+            dir: dir.into(),
+            max_bytes: 8 * 1024 * 1024,
+            keep: 3,
+            queue: 4096,
+            max_msg_bytes: 64 * 1024,
+        }
+    }
+}
+
+enum Record {
+    Message {
+        at: SystemTime,
+        dir: Direction,
+        kind: &'static str,
+        method: Option<String>,
+        id: Option<String>,
+        bytes: usize,
+        latency: Option<Duration>,
+        /// The message, or its start when longer than the cap.
+        msg: Vec<u8>,
+        truncated: bool,
+        valid_json: bool,
+    },
+    Event {
+        at: SystemTime,
+        level: Level,
+        code: String,
+        text: String,
+    },
+}
+
+/// The writing end of one server's journal. Cheap to share behind an `Arc`.
+pub struct Journal {
+    tx: Option<SyncSender<Record>>,
+    dropped: Arc<AtomicU64>,
+    thread: Option<JoinHandle<()>>,
+    max_msg_bytes: usize,
+}
+
+/// The journal file of a server in a folder.
+pub fn journal_path(dir: &Path, server: &str) -> PathBuf {
+    dir.join(format!("{}.jsonl", file_stem(server)))
+}
+
+fn rotated_path(dir: &Path, server: &str, n: usize) -> PathBuf {
+    dir.join(format!("{}.{n}.jsonl", file_stem(server)))
+}
+
+/// A server name made safe as a file name.
+fn file_stem(server: &str) -> String {
+    let stem: String = server
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if stem.is_empty() || stem.starts_with('.') {
+        format!("_{stem}")
+    } else {
+        stem
+    }
+}
+
+impl Journal {
+    /// Opens (creating the folder and file) the journal of `server` and starts its writer thread.
+    pub fn open(server: &str, config: JournalConfig) -> io::Result<Journal> {
+        fs::create_dir_all(&config.dir)?;
+        let path = journal_path(&config.dir, server);
+        let file = OpenOptions::new().create(true).append(true).open(&path)?;
+        let (tx, rx) = mpsc::sync_channel(config.queue.max(1));
+        let dropped = Arc::new(AtomicU64::new(0));
+        let session = session_id();
+        let writer = Writer {
+            server: server.to_owned(),
+            session,
+            pid: std::process::id(),
+            size: file.metadata().map(|m| m.len()).unwrap_or(0),
+            out: io::BufWriter::with_capacity(64 * 1024, file),
+            config: config.clone(),
+            dropped: dropped.clone(),
+            reported_drops: 0,
+        };
+        let thread = std::thread::Builder::new()
+            .name("journal".into())
+            .spawn(move || writer.run(rx))?;
+        Ok(Journal {
+            tx: Some(tx),
+            dropped,
+            thread: Some(thread),
+            max_msg_bytes: config.max_msg_bytes,
+        })
+    }
+
+    /// Records one forwarded message. `env` is `None` for a line that is not JSON-RPC.
+    pub fn message(
+        &self,
+        dir: Direction,
+        raw: &[u8],
+        env: Option<&Envelope<'_>>,
+        method: Option<&str>,
+        latency: Option<Duration>,
+    ) {
+        let truncated = raw.len() > self.max_msg_bytes;
+        let msg = raw[..raw.len().min(self.max_msg_bytes)].to_vec();
+        let kind = env.map_or("invalid", |e| e.kind.as_str());
+        let method = env
+            .and_then(|e| e.method.as_deref())
+            .or(method)
+            .map(str::to_owned);
+        self.send(Record::Message {
+            at: SystemTime::now(),
+            dir,
+            kind,
+            method,
+            id: env.and_then(|e| e.id_key()).map(str::to_owned),
+            bytes: raw.len(),
+            latency,
+            msg,
+            truncated,
+            valid_json: env.is_some(),
+        });
+    }
+
+    /// Records a connection event (`code` is a diagnosis code or a word like `connected`).
+    pub fn event(&self, level: Level, code: &str, text: impl Into<String>) {
+        self.send(Record::Event {
+            at: SystemTime::now(),
+            level,
+            code: code.to_owned(),
+            text: text.into(),
+        });
+    }
+
+    /// Records dropped so far because the writer could not keep up.
+    pub fn dropped(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
+    }
+
+    fn send(&self, record: Record) {
+        if let Some(tx) = &self.tx {
+            match tx.try_send(record) {
+                Ok(()) => {}
+                Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => {
+                    self.dropped.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        }
+    }
+
+    /// Flushes what is queued and stops the writer, waiting at most `wait` for a stalled disk.
+    pub fn close(mut self, wait: Duration) {
+        self.tx = None;
+        if let Some(thread) = self.thread.take() {
+            let deadline = Instant::now() + wait;
+            while !thread.is_finished() && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(2));
+            }
+            if thread.is_finished() {
+                let _ = thread.join();
+            }
+        }
+    }
+}
+
+/// An id for this shim instance: 8 hex digits from the pid and the start time.
+fn session_id() -> String {
+    let nanos = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0);
+    let mixed = (nanos ^ (u64::from(std::process::id()) << 32)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    format!("{:08x}", (mixed >> 32) as u32)
+}
+
+/// RFC 3339 UTC with milliseconds.
+pub fn rfc3339_ms(at: SystemTime) -> String {
+    let at = time::OffsetDateTime::from(at);
+    let fmt = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+    );
+    at.format(&fmt).unwrap_or_default()
+}
+
+#[derive(Serialize)]
+struct Line<'a> {
+    ts: &'a str,
+    server: &'a str,
+    session: &'a str,
+    pid: u32,
+    dir: &'a str,
+    kind: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    method: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<&'a RawValue>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    bytes: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    latency_ms: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    msg: Option<&'a RawValue>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    truncated: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    code: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    level: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    text: Option<&'a str>,
+}
+
+struct Writer {
+    server: String,
+    session: String,
+    pid: u32,
+    size: u64,
+    out: io::BufWriter<File>,
+    config: JournalConfig,
+    dropped: Arc<AtomicU64>,
+    reported_drops: u64,
+}
+
+impl Writer {
+    fn run(mut self, rx: Receiver<Record>) {
+        while let Ok(first) = rx.recv() {
+            self.write(first);
+            while let Ok(next) = rx.try_recv() {
+                self.write(next);
+            }
+            self.report_drops();
+            let _ = self.out.flush();
+        }
+        self.report_drops();
+        let _ = self.out.flush();
+    }
+
+    fn report_drops(&mut self) {
+        let dropped = self.dropped.load(Ordering::Relaxed);
+        if dropped > self.reported_drops {
+            let text = format!(
+                "{} message(s) were not journaled because the disk could not keep up",
+                dropped - self.reported_drops
+            );
+            self.reported_drops = dropped;
+            self.write(Record::Event {
+                at: SystemTime::now(),
+                level: Level::Warn,
+                code: "journal-dropped".into(),
+                text,
+            });
+        }
+    }
+
+    fn write(&mut self, record: Record) {
+        let Some(mut line) = self.render(&record) else {
+            return;
+        };
+        line.push('\n');
+        if self.size > 0 && self.size + line.len() as u64 > self.config.max_bytes {
+            self.rotate();
+        }
+        if self.out.write_all(line.as_bytes()).is_ok() {
+            self.size += line.len() as u64;
+        }
+    }
+
+    fn render(&self, record: &Record) -> Option<String> {
+        match record {
+            Record::Message {
+                at,
+                dir,
+                kind,
+                method,
+                id,
+                bytes,
+                latency,
+                msg,
+                truncated,
+                valid_json,
+            } => {
+                let ts = rfc3339_ms(*at);
+                let msg_json = if *valid_json && !*truncated {
+                    // Raw CR/LF can only be insignificant whitespace in valid JSON.
+                    let text = String::from_utf8_lossy(msg).replace(['\r', '\n'], " ");
+                    RawValue::from_string(text).ok()
+                } else {
+                    None
+                };
+                let msg_json = match msg_json {
+                    Some(raw) => raw,
+                    None => {
+                        let text = String::from_utf8_lossy(msg);
+                        RawValue::from_string(serde_json::to_string(&text).ok()?).ok()?
+                    }
+                };
+                let id = id
+                    .as_deref()
+                    .and_then(|i| RawValue::from_string(i.to_owned()).ok());
+                let line = Line {
+                    ts: &ts,
+                    server: &self.server,
+                    session: &self.session,
+                    pid: self.pid,
+                    dir: dir.as_str(),
+                    kind,
+                    method: method.as_deref(),
+                    id: id.as_deref(),
+                    bytes: Some(*bytes),
+                    latency_ms: latency.map(|l| (l.as_secs_f64() * 1e6).round() / 1e3),
+                    msg: Some(&msg_json),
+                    truncated: *truncated,
+                    code: None,
+                    level: None,
+                    text: None,
+                };
+                serde_json::to_string(&line).ok()
+            }
+            Record::Event {
+                at,
+                level,
+                code,
+                text,
+            } => {
+                let ts = rfc3339_ms(*at);
+                let line = Line {
+                    ts: &ts,
+                    server: &self.server,
+                    session: &self.session,
+                    pid: self.pid,
+                    dir: "event",
+                    kind: "event",
+                    method: None,
+                    id: None,
+                    bytes: None,
+                    latency_ms: None,
+                    msg: None,
+                    truncated: false,
+                    code: Some(code),
+                    level: Some(level.as_str()),
+                    text: Some(text),
+                };
+                serde_json::to_string(&line).ok()
+            }
+        }
+    }
+
+    fn rotate(&mut self) {
+        let _ = self.out.flush();
+        let dir = &self.config.dir;
+        if self.config.keep == 0 {
+            let _ = fs::remove_file(journal_path(dir, &self.server));
+        } else {
+            let _ = fs::remove_file(rotated_path(dir, &self.server, self.config.keep));
+            for n in (1..self.config.keep).rev() {
+                let _ = fs::rename(
+                    rotated_path(dir, &self.server, n),
+                    rotated_path(dir, &self.server, n + 1),
+                );
+            }
+            let _ = fs::rename(
+                journal_path(dir, &self.server),
+                rotated_path(dir, &self.server, 1),
+            );
+        }
+        if let Ok(file) = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(journal_path(dir, &self.server))
+        {
+            self.size = file.metadata().map(|m| m.len()).unwrap_or(0);
+            self.out = io::BufWriter::with_capacity(64 * 1024, file);
+        }
+    }
+}
+
+/// One journal line, as read back.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Entry {
+    pub ts: String,
+    pub server: String,
+    #[serde(default)]
+    pub session: String,
+    #[serde(default)]
+    pub pid: u32,
+    pub dir: String,
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<Box<RawValue>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bytes: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency_ms: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub msg: Option<Box<RawValue>>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub truncated: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+}
+
+/// The servers that have a journal in `dir`, sorted.
+pub fn servers(dir: &Path) -> io::Result<Vec<String>> {
+    let mut names = Vec::new();
+    for entry in fs::read_dir(dir)? {
+        let name = entry?.file_name().to_string_lossy().into_owned();
+        if let Some(stem) = name.strip_suffix(".jsonl") {
+            let rotated = stem
+                .rsplit_once('.')
+                .is_some_and(|(_, n)| n.chars().all(|c| c.is_ascii_digit()));
+            if !rotated {
+                names.push(stem.to_owned());
+            }
+        }
+    }
+    names.sort();
+    Ok(names)
+}
+
+/// Every line of a server's journal, rotated files first (oldest first). Lines that do not parse
+/// (a torn last line, a foreign file) are skipped.
+pub fn read_all(dir: &Path, server: &str, keep: usize) -> io::Result<Vec<Entry>> {
+    let mut entries = Vec::new();
+    let mut files: Vec<PathBuf> = (1..=keep.max(1))
+        .rev()
+        .map(|n| rotated_path(dir, server, n))
+        .collect();
+    files.push(journal_path(dir, server));
+    for path in files {
+        match File::open(&path) {
+            Ok(file) => {
+                for line in BufReader::new(file).split(b'\n') {
+                    if let Ok(entry) = serde_json::from_slice::<Entry>(&line?) {
+                        entries.push(entry);
+                    }
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(entries)
+}
+
+/// Follows a journal file as it grows, across rotations. Call [`Tail::poll`] when the file may
+/// have changed (on a timer or a file-system notification).
+pub struct Tail {
+    path: PathBuf,
+    file: Option<File>,
+    pos: u64,
+    partial: Vec<u8>,
+}
+
+impl Tail {
+    /// Starts at the end of the file (`from_start == false`) or at its beginning.
+    pub fn open(path: impl Into<PathBuf>, from_start: bool) -> Tail {
+        let path = path.into();
+        let mut tail = Tail {
+            path,
+            file: None,
+            pos: 0,
+            partial: Vec::new(),
+        };
+        if let Ok(file) = File::open(&tail.path) {
+            if !from_start {
+                tail.pos = file.metadata().map(|m| m.len()).unwrap_or(0);
+            }
+            tail.file = Some(file);
+        }
+        tail
+    }
+
+    /// The complete lines appended since the last call.
+    pub fn poll(&mut self) -> io::Result<Vec<Entry>> {
+        let current_len = match fs::metadata(&self.path) {
+            Ok(m) => m.len(),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(e),
+        };
+        let replaced = match &self.file {
+            None => true,
+            Some(file) => current_len < self.pos || !same_file(file, &self.path),
+        };
+        let mut out = Vec::new();
+        if replaced {
+            // Read what is left of the old file first, then start over on the new one.
+            if self.file.is_some() {
+                self.read_new(&mut out)?;
+            }
+            self.file = Some(File::open(&self.path)?);
+            self.pos = 0;
+            self.partial.clear();
+        }
+        self.read_new(&mut out)?;
+        Ok(out)
+    }
+
+    fn read_new(&mut self, out: &mut Vec<Entry>) -> io::Result<()> {
+        let Some(file) = self.file.as_mut() else {
+            return Ok(());
+        };
+        file.seek(SeekFrom::Start(self.pos))?;
+        let mut buf = Vec::new();
+        let n = file.read_to_end(&mut buf)?;
+        self.pos += n as u64;
+        self.partial.extend_from_slice(&buf);
+        let mut start = 0;
+        while let Some(nl) = self.partial[start..].iter().position(|&b| b == b'\n') {
+            let line = &self.partial[start..start + nl];
+            if let Ok(entry) = serde_json::from_slice::<Entry>(line) {
+                out.push(entry);
+            }
+            start += nl + 1;
+        }
+        self.partial.drain(..start);
+        Ok(())
+    }
+}
+
+#[cfg(unix)]
+fn same_file(file: &File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (file.metadata(), fs::metadata(path)) {
+        (Ok(a), Ok(b)) => a.ino() == b.ino() && a.dev() == b.dev(),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn same_file(_file: &File, _path: &Path) -> bool {
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::jsonrpc::inspect;
+
+    fn config(dir: &Path) -> JournalConfig {
+        JournalConfig::in_dir(dir)
+    }
+
+    #[test]
+    fn journal_lines_carry_raw_message_and_latency() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let journal = Journal::open("srv one", config(tmp.path())).expect("open");
+        let req = br#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"_meta":{"x":1}}}"#;
+        journal.message(
+            Direction::ClientToServer,
+            req,
+            inspect(req).ok().as_ref(),
+            None,
+            None,
+        );
+        let res = br#"{"jsonrpc":"2.0","id":1,"result":{}}"#;
+        journal.message(
+            Direction::ServerToClient,
+            res,
+            inspect(res).ok().as_ref(),
+            Some("tools/call"),
+            Some(Duration::from_micros(1500)),
+        );
+        journal.event(Level::Info, "connected", "via Streamable HTTP");
+        journal.close(Duration::from_secs(2));
+        let entries = read_all(tmp.path(), "srv one", 3).expect("read");
+        assert_eq!(entries.len(), 3);
+        assert_eq!(
+            entries[0].msg.as_ref().map(|m| m.get()),
+            Some(&*String::from_utf8_lossy(req))
+        );
+        assert_eq!(entries[0].kind, "request");
+        assert_eq!(entries[1].method.as_deref(), Some("tools/call"));
+        assert_eq!(entries[1].latency_ms, Some(1.5));
+        assert_eq!(entries[2].code.as_deref(), Some("connected"));
+        assert!(journal_path(tmp.path(), "srv one").ends_with("srv_one.jsonl"));
+    }
+
+    #[test]
+    fn long_messages_are_cut_and_marked_truncated() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let mut cfg = config(tmp.path());
+        cfg.max_msg_bytes = 16;
+        let journal = Journal::open("s", cfg).expect("open");
+        let big = format!(
+            r#"{{"jsonrpc":"2.0","id":1,"result":"{}"}}"#,
+            "x".repeat(100)
+        );
+        journal.message(
+            Direction::ServerToClient,
+            big.as_bytes(),
+            inspect(big.as_bytes()).ok().as_ref(),
+            None,
+            None,
+        );
+        journal.close(Duration::from_secs(2));
+        let entries = read_all(tmp.path(), "s", 3).expect("read");
+        assert!(entries[0].truncated);
+        assert_eq!(entries[0].bytes, Some(big.len()));
+        let cut: String =
+            serde_json::from_str(entries[0].msg.as_ref().expect("msg").get()).expect("s");
+        assert_eq!(cut, big[..16]);
+    }
+
+    #[test]
+    fn files_rotate_and_only_the_kept_count_remain() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let mut cfg = config(tmp.path());
+        cfg.max_bytes = 2_000;
+        cfg.keep = 2;
+        let journal = Journal::open("r", cfg).expect("open");
+        for i in 0..200 {
+            journal.event(Level::Info, "tick", format!("event {i}"));
+        }
+        journal.close(Duration::from_secs(2));
+        assert!(rotated_path(tmp.path(), "r", 1).exists());
+        assert!(rotated_path(tmp.path(), "r", 2).exists());
+        assert!(!rotated_path(tmp.path(), "r", 3).exists());
+        let entries = read_all(tmp.path(), "r", 2).expect("read");
+        assert!(entries.len() < 200);
+        assert_eq!(
+            entries.last().and_then(|e| e.text.as_deref()),
+            Some("event 199")
+        );
+        assert_eq!(servers(tmp.path()).expect("list"), vec!["r".to_owned()]);
+    }
+
+    #[test]
+    fn a_full_queue_drops_and_counts_instead_of_blocking() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let mut cfg = config(tmp.path());
+        cfg.queue = 1;
+        let journal = Journal::open("q", cfg).expect("open");
+        let started = Instant::now();
+        for i in 0..20_000 {
+            journal.event(Level::Info, "tick", format!("event {i}"));
+        }
+        assert!(started.elapsed() < Duration::from_secs(2));
+        let dropped = journal.dropped();
+        journal.close(Duration::from_secs(2));
+        assert!(dropped > 0, "a one-slot queue must overflow");
+        let entries = read_all(tmp.path(), "q", 3).expect("read");
+        assert!(
+            entries
+                .iter()
+                .any(|e| e.code.as_deref() == Some("journal-dropped"))
+        );
+    }
+
+    #[test]
+    fn tail_returns_appended_lines_and_survives_rotation() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let mut cfg = config(tmp.path());
+        cfg.max_bytes = 600;
+        let path = journal_path(tmp.path(), "t");
+        let journal = Journal::open("t", cfg).expect("open");
+        let mut tail = Tail::open(&path, false);
+        journal.event(Level::Info, "a", "first");
+        let mut seen = Vec::new();
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while seen.is_empty() && Instant::now() < deadline {
+            seen.extend(tail.poll().expect("poll"));
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert_eq!(seen[0].text.as_deref(), Some("first"));
+        for i in 0..10 {
+            journal.event(Level::Info, "b", format!("more {i}"));
+        }
+        journal.close(Duration::from_secs(2));
+        let rest = tail.poll().expect("poll");
+        assert_eq!(rest.last().and_then(|e| e.text.as_deref()), Some("more 9"));
+    }
+}

@@ -1,0 +1,241 @@
+//! The raw JSON-RPC envelope: what a shim may read from a message without changing it.
+//!
+//! The bridge and the tap forward every message as the bytes it arrived as. This module reads the
+//! few things they need (`id`, `method`, whether it is a request, notification, response or error,
+//! and the initialize result's `protocolVersion`) straight from those bytes, borrowing from them.
+//! It must never re-serialise a message that is forwarded: unknown fields, `_meta`, key order and
+//! number formatting all pass untouched. The only JSON it writes is the bridge's own error replies.
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+/// JSON-RPC "Parse error": the line was not JSON (or not UTF-8).
+pub const PARSE_ERROR: i64 = -32700;
+/// JSON-RPC "Invalid Request": JSON, but not a JSON-RPC message.
+pub const INVALID_REQUEST: i64 = -32600;
+/// JSON-RPC "Internal error": what the bridge answers when the far side failed.
+pub const INTERNAL_ERROR: i64 = -32603;
+
+/// What a message is, as far as routing cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Has `method` and `id`: expects exactly one response.
+    Request,
+    /// Has `method`, no `id`.
+    Notification,
+    /// Has `result`.
+    Response,
+    /// Has `error`.
+    Error,
+    /// A JSON array (allowed under 2025-03-26 only); forwarded as it is.
+    Batch,
+}
+
+impl Kind {
+    /// The word used in journals and the traffic view.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Request => "request",
+            Kind::Notification => "notification",
+            Kind::Response => "response",
+            Kind::Error => "error",
+            Kind::Batch => "batch",
+        }
+    }
+
+    /// A response or an error: something that answers a request.
+    pub fn is_reply(self) -> bool {
+        matches!(self, Kind::Response | Kind::Error)
+    }
+}
+
+/// What was read from one message. Borrows from the message bytes.
+#[derive(Debug, Clone)]
+pub struct Envelope<'a> {
+    pub kind: Kind,
+    /// The id exactly as written (`1`, `"abc"`); `None` when absent or `null`.
+    pub id: Option<&'a RawValue>,
+    pub method: Option<String>,
+}
+
+impl Envelope<'_> {
+    /// The id's JSON text, used as the key that pairs a request with its reply.
+    pub fn id_key(&self) -> Option<&str> {
+        self.id.map(|id| id.get())
+    }
+}
+
+/// Why a line is not a JSON-RPC message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Invalid {
+    /// Not JSON, or not UTF-8: answer -32700 with a null id.
+    NotJson(String),
+    /// JSON, but neither request, notification nor reply: answer -32600.
+    NotJsonRpc,
+}
+
+#[derive(Deserialize)]
+struct Shape<'a> {
+    #[serde(borrow, default)]
+    id: Option<&'a RawValue>,
+    #[serde(default)]
+    method: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow, default)]
+    result: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    error: Option<&'a RawValue>,
+}
+
+/// Reads the envelope of one message (one line without its newline).
+pub fn inspect(bytes: &[u8]) -> Result<Envelope<'_>, Invalid> {
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+    if first == Some(&b'[') {
+        // A batch: validate it is JSON, forward it as it is.
+        return match serde_json::from_slice::<&RawValue>(bytes) {
+            Ok(_) => Ok(Envelope {
+                kind: Kind::Batch,
+                id: None,
+                method: None,
+            }),
+            Err(e) => Err(Invalid::NotJson(e.to_string())),
+        };
+    }
+    let shape: Shape<'_> = match serde_json::from_slice(bytes) {
+        Ok(shape) => shape,
+        Err(e) if e.is_data() => return Err(Invalid::NotJsonRpc),
+        Err(e) => return Err(Invalid::NotJson(e.to_string())),
+    };
+    let id = shape.id.filter(|id| id.get() != "null");
+    let method = shape.method.map(|m| m.into_owned());
+    let kind = match (&method, id, shape.result, shape.error) {
+        (Some(_), Some(_), _, _) => Kind::Request,
+        (Some(_), None, _, _) => Kind::Notification,
+        (None, _, _, Some(_)) => Kind::Error,
+        // `"result": null` reads as absent; an id without a method is still a reply.
+        (None, Some(_), _, None) | (None, None, Some(_), None) => Kind::Response,
+        (None, None, None, None) => return Err(Invalid::NotJsonRpc),
+    };
+    Ok(Envelope { kind, id, method })
+}
+
+/// The `protocolVersion` of an initialize result, when the message is one.
+pub fn initialize_protocol_version(bytes: &[u8]) -> Option<String> {
+    #[derive(Deserialize)]
+    struct Reply<'a> {
+        #[serde(borrow)]
+        result: Option<InitResult<'a>>,
+    }
+    #[derive(Deserialize)]
+    struct InitResult<'a> {
+        #[serde(borrow, rename = "protocolVersion")]
+        protocol_version: Option<std::borrow::Cow<'a, str>>,
+    }
+    let reply: Reply<'_> = serde_json::from_slice(bytes).ok()?;
+    reply.result?.protocol_version.map(|v| v.into_owned())
+}
+
+/// The `protocolVersion` a client's initialize request asks for.
+pub fn requested_protocol_version(bytes: &[u8]) -> Option<String> {
+    #[derive(Deserialize)]
+    struct Request<'a> {
+        #[serde(borrow)]
+        params: Option<Params<'a>>,
+    }
+    #[derive(Deserialize)]
+    struct Params<'a> {
+        #[serde(borrow, rename = "protocolVersion")]
+        protocol_version: Option<std::borrow::Cow<'a, str>>,
+    }
+    let req: Request<'_> = serde_json::from_slice(bytes).ok()?;
+    req.params?.protocol_version.map(|v| v.into_owned())
+}
+
+/// A JSON-RPC error reply written by the shim itself. `id` is the request's id text verbatim
+/// (`None` writes `null`); `diagnosis` is a stable code from [`crate::diagnose::codes`].
+pub fn error_reply(id: Option<&str>, code: i64, message: &str, diagnosis: Option<&str>) -> Vec<u8> {
+    let id = id.unwrap_or("null");
+    let message = serde_json::Value::from(message).to_string();
+    let data = match diagnosis {
+        Some(d) => format!(r#","data":{{"diagnosis":{}}}"#, serde_json::Value::from(d)),
+        None => String::new(),
+    };
+    format!(r#"{{"jsonrpc":"2.0","id":{id},"error":{{"code":{code},"message":{message}{data}}}}}"#)
+        .into_bytes()
+}
+
+/// The `notifications/initialized` a shim sends when it replays a session's handshake.
+pub const INITIALIZED_NOTIFICATION: &[u8] =
+    br#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inspect_reads_request_id_verbatim() {
+        let env = inspect(br#"{"jsonrpc":"2.0","id":"a\"b","method":"tools/call","params":{}}"#)
+            .expect("valid");
+        assert_eq!(env.kind, Kind::Request);
+        assert_eq!(env.id_key(), Some(r#""a\"b""#));
+        assert_eq!(env.method.as_deref(), Some("tools/call"));
+    }
+
+    #[test]
+    fn inspect_tells_notifications_responses_and_errors_apart() {
+        let n = inspect(br#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#).expect("n");
+        assert_eq!(n.kind, Kind::Notification);
+        let r = inspect(br#"{"jsonrpc":"2.0","id":7,"result":{}}"#).expect("r");
+        assert_eq!((r.kind, r.id_key()), (Kind::Response, Some("7")));
+        let e =
+            inspect(br#"{"jsonrpc":"2.0","id":null,"error":{"code":1,"message":"x"}}"#).expect("e");
+        assert_eq!((e.kind, e.id_key()), (Kind::Error, None));
+        let b = inspect(br#"[{"jsonrpc":"2.0","id":1,"method":"ping"}]"#).expect("b");
+        assert_eq!(b.kind, Kind::Batch);
+    }
+
+    #[test]
+    fn inspect_refuses_garbage_and_invalid_utf8() {
+        assert!(matches!(inspect(b"hello"), Err(Invalid::NotJson(_))));
+        assert!(matches!(
+            inspect(b"{\"method\":\"\xff\xfe\"}"),
+            Err(Invalid::NotJson(_))
+        ));
+        assert_eq!(inspect(br#"{"foo":1}"#).err(), Some(Invalid::NotJsonRpc));
+        assert_eq!(inspect(b"42").err(), Some(Invalid::NotJsonRpc));
+    }
+
+    #[test]
+    fn error_reply_keeps_id_and_escapes_message() {
+        let reply = error_reply(
+            Some("\"x\""),
+            INTERNAL_ERROR,
+            "refused \"here\"",
+            Some("timeout"),
+        );
+        let v: serde_json::Value = serde_json::from_slice(&reply).expect("json");
+        assert_eq!(v["id"], "x");
+        assert_eq!(v["error"]["message"], "refused \"here\"");
+        assert_eq!(v["error"]["data"]["diagnosis"], "timeout");
+        let v: serde_json::Value =
+            serde_json::from_slice(&error_reply(None, PARSE_ERROR, "bad", None)).expect("json");
+        assert!(v["id"].is_null());
+    }
+
+    #[test]
+    fn protocol_versions_are_read_from_initialize() {
+        let res = br#"{"jsonrpc":"2.0","id":0,"result":{"protocolVersion":"2025-06-18","capabilities":{}}}"#;
+        assert_eq!(
+            initialize_protocol_version(res).as_deref(),
+            Some("2025-06-18")
+        );
+        let req = br#"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-03-26"}}"#;
+        assert_eq!(
+            requested_protocol_version(req).as_deref(),
+            Some("2025-03-26")
+        );
+        assert_eq!(
+            initialize_protocol_version(br#"{"id":1,"result":[]}"#),
+            None
+        );
+    }
+}

@@ -1,0 +1,527 @@
+//! Streamable HTTP (MCP 2025-03-26 … 2025-11-25): one POST per message, JSON or SSE replies, a GET
+//! stream for server-initiated messages, `Mcp-Session-Id` and `MCP-Protocol-Version` headers,
+//! resumption with `Last-Event-ID`, and renewal of an expired session.
+//!
+//! It owns the session state of one remote endpoint. It must never answer the client itself and
+//! never deliver the reply of an `initialize` it replayed to renew a session.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_util::StreamExt;
+use reqwest::header::{ACCEPT, CONTENT_TYPE};
+use reqwest::{Method, Response, StatusCode};
+use sse_stream::SseByteStream;
+
+use super::{Fault, MAX_MESSAGE_BYTES, Outbox, Remote, backoff, display_url, snippet};
+use crate::journal::Level;
+use crate::jsonrpc::{self, Envelope, Kind};
+
+const SESSION_HEADER: &str = "mcp-session-id";
+const VERSION_HEADER: &str = "mcp-protocol-version";
+const LAST_EVENT_ID: &str = "last-event-id";
+const POST_ACCEPT: &str = "application/json, text/event-stream";
+/// How often a POST stream that ended before its reply is resumed.
+const MAX_RESUMES: u32 = 5;
+/// Wait before resuming when the server gave no `retry:`.
+const DEFAULT_RETRY: Duration = Duration::from_millis(500);
+
+#[derive(Default)]
+struct SessionState {
+    session: Option<String>,
+    /// The negotiated protocol version (or the `--protocol-version` override).
+    protocol: Option<String>,
+    /// The client's `initialize`, replayed when the session expires.
+    init: Option<Vec<u8>>,
+    /// Bumped on every renewal, so concurrent 404s renew once.
+    generation: u64,
+    get_stream_started: bool,
+    /// Last SSE event id seen on the GET stream.
+    get_last_event_id: Option<String>,
+    closed: bool,
+}
+
+/// One Streamable HTTP endpoint and its session.
+pub struct StreamableHttp {
+    remote: Remote,
+    out: Outbox,
+    state: Mutex<SessionState>,
+    renewal: tokio::sync::Mutex<()>,
+    version_override: Option<String>,
+}
+
+/// What a client message is, as far as the transport cares.
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    pub bytes: Bytes,
+    pub kind: Kind,
+    /// The id text of a request.
+    pub id: Option<String>,
+    pub method: Option<String>,
+}
+
+impl Outgoing {
+    pub fn new(bytes: Bytes, env: &Envelope<'_>) -> Outgoing {
+        Outgoing {
+            kind: env.kind,
+            id: env.id_key().map(str::to_owned),
+            method: env.method.clone(),
+            bytes,
+        }
+    }
+
+    fn is_initialize(&self) -> bool {
+        self.kind == Kind::Request && self.method.as_deref() == Some("initialize")
+    }
+}
+
+/// How the POST of a message ended, before any retry decision.
+enum Posted {
+    /// Delivered; for a request its reply was passed on (or hidden).
+    Done,
+    /// The session the request carried is gone (404, or server-everything's 400).
+    SessionLost,
+}
+
+impl StreamableHttp {
+    pub fn new(remote: Remote, out: Outbox, version_override: Option<String>) -> Arc<Self> {
+        let state = SessionState {
+            protocol: version_override.clone(),
+            ..SessionState::default()
+        };
+        Arc::new(StreamableHttp {
+            remote,
+            out,
+            state: Mutex::new(state),
+            renewal: tokio::sync::Mutex::new(()),
+            version_override,
+        })
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, SessionState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Sends one client message. For a request, its reply is delivered to the outbox before this
+    /// returns `Ok`, unless the server announced it on the GET stream (202).
+    pub async fn send(self: &Arc<Self>, msg: &Outgoing) -> Result<(), Fault> {
+        if msg.is_initialize() {
+            self.lock().init = Some(msg.bytes.to_vec());
+        }
+        let generation = self.lock().generation;
+        match self.post(msg, true).await? {
+            Posted::Done => {}
+            Posted::SessionLost => {
+                self.renew_session(generation).await?;
+                if let Posted::SessionLost = self.post(msg, true).await? {
+                    return Err(Fault::Protocol {
+                        url: display_url(&self.remote.url),
+                        detail: "rejected the session again right after it was renewed".into(),
+                    });
+                }
+            }
+        }
+        if msg.kind == Kind::Notification
+            && msg.method.as_deref() == Some("notifications/initialized")
+        {
+            self.start_get_stream();
+        }
+        Ok(())
+    }
+
+    /// Replays the cached `initialize` and `notifications/initialized` without showing the
+    /// replies to the client.
+    async fn renew_session(self: &Arc<Self>, seen_generation: u64) -> Result<(), Fault> {
+        let _guard = self.renewal.lock().await;
+        let init = {
+            let mut st = self.lock();
+            if st.generation != seen_generation {
+                return Ok(()); // someone else renewed it meanwhile
+            }
+            st.session = None;
+            if self.version_override.is_none() {
+                st.protocol = None;
+            }
+            st.init.clone()
+        };
+        let Some(init) = init else {
+            return Err(Fault::Protocol {
+                url: display_url(&self.remote.url),
+                detail: "lost the session before it was initialized".into(),
+            });
+        };
+        self.remote.reporter.report(
+            Level::Warn,
+            crate::diagnose::codes::SESSION_EXPIRED,
+            "the server lost our session; initializing a new one",
+        );
+        let init_msg = match jsonrpc::inspect(&init) {
+            Ok(env) => Outgoing::new(Bytes::from(init.clone()), &env),
+            Err(_) => {
+                return Err(Fault::Protocol {
+                    url: display_url(&self.remote.url),
+                    detail: "cannot replay initialize".into(),
+                });
+            }
+        };
+        if let Posted::SessionLost = self.post(&init_msg, false).await? {
+            return Err(Fault::Protocol {
+                url: display_url(&self.remote.url),
+                detail: "refused a new session".into(),
+            });
+        }
+        let initialized = Outgoing {
+            bytes: Bytes::from_static(jsonrpc::INITIALIZED_NOTIFICATION),
+            kind: Kind::Notification,
+            id: None,
+            method: Some("notifications/initialized".into()),
+        };
+        self.post(&initialized, true).await?;
+        self.lock().generation += 1;
+        self.remote
+            .reporter
+            .report(Level::Info, "session-renewed", "new session ready");
+        Ok(())
+    }
+
+    fn request(&self, method: Method) -> reqwest::RequestBuilder {
+        let st = self.lock();
+        let mut req = self
+            .remote
+            .client
+            .request(method, self.remote.url.clone())
+            .headers(self.remote.headers.clone());
+        if let Some(s) = &st.session {
+            req = req.header(SESSION_HEADER, s);
+        }
+        if let Some(v) = &st.protocol {
+            req = req.header(VERSION_HEADER, v);
+        }
+        req
+    }
+
+    /// One POST with retries on refused connections and 5xx.
+    async fn post_with_retries(&self, msg: &Outgoing) -> Result<(Response, bool), Fault> {
+        let mut attempt = 0;
+        loop {
+            let had_session = self.lock().session.is_some();
+            let sent = self
+                .request(Method::POST)
+                .header(ACCEPT, POST_ACCEPT)
+                .header(CONTENT_TYPE, "application/json")
+                .body(msg.bytes.clone())
+                .send()
+                .await;
+            let fault = match sent {
+                Ok(resp) if resp.status().is_server_error() => {
+                    Fault::from_status(resp, &self.remote.url).await
+                }
+                Ok(resp) => return Ok((resp, had_session)),
+                Err(e) => Fault::from_reqwest(&e, &self.remote.url),
+            };
+            if !fault.is_transient() || attempt >= self.remote.retries {
+                return Err(fault);
+            }
+            let pause = backoff(attempt, Duration::from_millis(100));
+            self.remote.reporter.report(
+                Level::Warn,
+                fault.code(),
+                &format!("{}; retrying in {} ms", fault.describe(), pause.as_millis()),
+            );
+            tokio::time::sleep(pause).await;
+            attempt += 1;
+        }
+    }
+
+    async fn post(self: &Arc<Self>, msg: &Outgoing, deliver: bool) -> Result<Posted, Fault> {
+        let (resp, had_session) = self.post_with_retries(msg).await?;
+        let status = resp.status();
+        if had_session && session_lost(status) {
+            if status == StatusCode::NOT_FOUND {
+                return Ok(Posted::SessionLost);
+            }
+            // server-everything answers an unknown session with 400 and says so in the body.
+            let fault = Fault::from_status(resp, &self.remote.url).await;
+            if let Fault::Http { body, .. } = &fault
+                && body.to_ascii_lowercase().contains("session")
+            {
+                return Ok(Posted::SessionLost);
+            }
+            return Err(fault);
+        }
+        if !status.is_success() {
+            return Err(Fault::from_status(resp, &self.remote.url).await);
+        }
+        if msg.is_initialize()
+            && let Some(session) = resp
+                .headers()
+                .get(SESSION_HEADER)
+                .and_then(|v| v.to_str().ok())
+        {
+            self.lock().session = Some(session.to_owned());
+        }
+        if msg.kind != Kind::Request {
+            // Notifications and responses: 202 (or any 2xx) with no body that matters.
+            return Ok(Posted::Done);
+        }
+        if status == StatusCode::ACCEPTED || status == StatusCode::NO_CONTENT {
+            // The reply will come on the GET stream; the bridge's deadline covers it.
+            return Ok(Posted::Done);
+        }
+        let is_sse = resp
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|ct| ct.starts_with("text/event-stream"));
+        let mut reply = ReplyWatch::new(msg, deliver);
+        if is_sse {
+            let mut cursor = StreamCursor::default();
+            self.read_sse(resp, &mut reply, &mut cursor).await;
+            let mut resumes = 0;
+            while !reply.answered && cursor.last_event_id.is_some() && resumes < MAX_RESUMES {
+                tokio::time::sleep(cursor.retry.unwrap_or(DEFAULT_RETRY)).await;
+                resumes += 1;
+                let last = cursor.last_event_id.clone().unwrap_or_default();
+                match self
+                    .request(Method::GET)
+                    .header(ACCEPT, "text/event-stream")
+                    .header(LAST_EVENT_ID, last)
+                    .send()
+                    .await
+                {
+                    Ok(r) if r.status().is_success() => {
+                        self.read_sse(r, &mut reply, &mut cursor).await;
+                    }
+                    Ok(r) if r.status().is_server_error() => {}
+                    Ok(r) => return Err(Fault::from_status(r, &self.remote.url).await),
+                    Err(e) => {
+                        let fault = Fault::from_reqwest(&e, &self.remote.url);
+                        if !fault.is_transient() {
+                            return Err(fault);
+                        }
+                    }
+                }
+            }
+        } else {
+            let body = read_limited(resp, &self.remote.url).await?;
+            self.deliver_line(&body, &mut reply);
+        }
+        if reply.answered {
+            Ok(Posted::Done)
+        } else {
+            Err(Fault::Protocol {
+                url: display_url(&self.remote.url),
+                detail: match &reply.garbage {
+                    Some(g) => format!("answered with something that is not JSON-RPC: {g}"),
+                    None => "closed the reply stream without answering".into(),
+                },
+            })
+        }
+    }
+
+    /// Reads an SSE stream, delivering each message event; remembers ids and `retry:`.
+    async fn read_sse(&self, resp: Response, reply: &mut ReplyWatch, cursor: &mut StreamCursor) {
+        let mut events = SseByteStream::new(resp.bytes_stream());
+        while let Some(event) = events.next().await {
+            let event = match event {
+                Ok(ev) => ev,
+                Err(e) => {
+                    self.remote.reporter.report(
+                        Level::Warn,
+                        crate::diagnose::codes::PROTOCOL_ERROR,
+                        &format!("event stream broke: {e}"),
+                    );
+                    break;
+                }
+            };
+            if let Some(id) = event.id {
+                cursor.last_event_id = Some(id);
+            }
+            if let Some(retry) = event.retry {
+                cursor.retry = Some(Duration::from_millis(retry));
+            }
+            let is_message = matches!(event.event.as_deref(), None | Some("message") | Some(""));
+            match event.data {
+                Some(data) if is_message && !data.trim().is_empty() => {
+                    let line = super::sse_data_to_line(&data);
+                    self.deliver_line(&line, reply);
+                    if reply.answered {
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Passes one server message on, unless it is the hidden reply of a replayed initialize.
+    fn deliver_line(&self, line: &[u8], reply: &mut ReplyWatch) {
+        let env = match jsonrpc::inspect(line) {
+            Ok(env) => env,
+            Err(_) => {
+                let shown = snippet(line);
+                self.remote.reporter.report(
+                    Level::Error,
+                    crate::diagnose::codes::PROTOCOL_ERROR,
+                    &format!("server sent something that is not JSON-RPC: {shown}"),
+                );
+                reply.garbage = Some(shown);
+                return;
+            }
+        };
+        let is_our_reply = match env.kind {
+            Kind::Batch => reply.id.is_none(),
+            k if k.is_reply() => env.id_key() == reply.id.as_deref(),
+            _ => false,
+        };
+        if is_our_reply {
+            reply.answered = true;
+            if reply.initialize && env.kind == Kind::Response {
+                let negotiated = jsonrpc::initialize_protocol_version(line);
+                let mut st = self.lock();
+                if self.version_override.is_none() {
+                    st.protocol = negotiated;
+                }
+            }
+            if !reply.deliver {
+                return;
+            }
+        }
+        let _ = self.out.send(line.to_vec());
+    }
+
+    /// Starts the GET stream for server-initiated messages, once per transport.
+    fn start_get_stream(self: &Arc<Self>) {
+        {
+            let mut st = self.lock();
+            if st.get_stream_started {
+                return;
+            }
+            st.get_stream_started = true;
+        }
+        let this = Arc::clone(self);
+        tokio::spawn(async move { this.run_get_stream().await });
+    }
+
+    async fn run_get_stream(self: Arc<Self>) {
+        let mut failures = 0u32;
+        loop {
+            if self.lock().closed {
+                return;
+            }
+            let last = self.lock().get_last_event_id.clone();
+            let mut req = self
+                .request(Method::GET)
+                .header(ACCEPT, "text/event-stream");
+            if let Some(last) = last {
+                req = req.header(LAST_EVENT_ID, last);
+            }
+            let mut cursor = StreamCursor::default();
+            match req.send().await {
+                Ok(resp) if resp.status().is_success() => {
+                    failures = 0;
+                    let mut watch = ReplyWatch::none();
+                    self.read_sse(resp, &mut watch, &mut cursor).await;
+                    if let Some(id) = cursor.last_event_id.take() {
+                        self.lock().get_last_event_id = Some(id);
+                    }
+                }
+                Ok(resp) if is_no_stream(resp.status()) => return,
+                Ok(resp) if resp.status().is_server_error() => failures += 1,
+                Ok(_) => return,
+                Err(_) => failures += 1,
+            }
+            let pause = match cursor.retry {
+                Some(retry) if failures == 0 => retry,
+                _ => backoff(failures.min(8), Duration::from_millis(250)),
+            };
+            tokio::time::sleep(pause).await;
+        }
+    }
+
+    /// Ends the session: DELETE (405 is fine), bounded by `wait`.
+    pub async fn close(&self, wait: Duration) {
+        let session = {
+            let mut st = self.lock();
+            st.closed = true;
+            st.session.clone()
+        };
+        if session.is_some() {
+            let _ = tokio::time::timeout(wait, self.request(Method::DELETE).send()).await;
+        }
+    }
+
+    /// The negotiated protocol version, once known.
+    pub fn protocol_version(&self) -> Option<String> {
+        self.lock().protocol.clone()
+    }
+}
+
+fn session_lost(status: StatusCode) -> bool {
+    status == StatusCode::NOT_FOUND || status == StatusCode::BAD_REQUEST
+}
+
+fn is_no_stream(status: StatusCode) -> bool {
+    matches!(status.as_u16(), 400 | 404 | 405 | 406)
+}
+
+/// Reads a whole body, refusing one past [`MAX_MESSAGE_BYTES`].
+async fn read_limited(resp: Response, url: &reqwest::Url) -> Result<Vec<u8>, Fault> {
+    let mut body = Vec::new();
+    let mut chunks = resp.bytes_stream();
+    while let Some(chunk) = chunks.next().await {
+        let chunk = chunk.map_err(|e| Fault::from_reqwest(&e, url))?;
+        if body.len() + chunk.len() > MAX_MESSAGE_BYTES {
+            return Err(Fault::Protocol {
+                url: display_url(url),
+                detail: "sent a reply larger than 64 MiB".into(),
+            });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    // A JSON body may end with a newline; one message per body.
+    while body.last().is_some_and(|b| b.is_ascii_whitespace()) {
+        body.pop();
+    }
+    Ok(body)
+}
+
+/// Where an SSE stream can be resumed from.
+#[derive(Default)]
+struct StreamCursor {
+    last_event_id: Option<String>,
+    retry: Option<Duration>,
+}
+
+/// Watches a POST's stream for the reply to its request.
+struct ReplyWatch {
+    id: Option<String>,
+    deliver: bool,
+    initialize: bool,
+    answered: bool,
+    garbage: Option<String>,
+}
+
+impl ReplyWatch {
+    fn new(msg: &Outgoing, deliver: bool) -> ReplyWatch {
+        ReplyWatch {
+            id: msg.id.clone(),
+            deliver,
+            initialize: msg.is_initialize(),
+            answered: false,
+            garbage: None,
+        }
+    }
+
+    /// For the GET stream: no reply expected, deliver everything.
+    fn none() -> ReplyWatch {
+        ReplyWatch {
+            id: Some(String::new()),
+            deliver: true,
+            initialize: false,
+            answered: false,
+            garbage: None,
+        }
+    }
+}

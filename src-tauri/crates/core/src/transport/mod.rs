@@ -1,0 +1,337 @@
+//! Remote MCP transports: Streamable HTTP ([`http`]) and legacy HTTP+SSE ([`sse`]).
+//!
+//! A transport takes one raw JSON-RPC message at a time and delivers every message the server
+//! sends, as raw bytes, into an [`Outbox`]. It owns the HTTP details: `Accept`, session and
+//! protocol-version headers, SSE parsing, resumption, retries and session renewal. It must never
+//! change a message's bytes (SSE data only loses its CR/LF, which cannot be significant in JSON),
+//! never answer the client itself (the bridge does that from a [`Fault`]), and never write a
+//! header value (credentials) to a journal or to stderr.
+
+pub mod http;
+pub mod sse;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use reqwest::{StatusCode, Url};
+use tokio::sync::mpsc::UnboundedSender;
+
+use crate::diagnose::codes;
+use crate::journal::{Journal, Level};
+
+/// Largest message accepted from either side.
+pub const MAX_MESSAGE_BYTES: usize = 64 * 1024 * 1024;
+
+/// Where a transport puts what the server sends: one complete JSON-RPC message per item.
+pub type Outbox = UnboundedSender<Vec<u8>>;
+
+/// Why a message could not be delivered, in words a user understands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fault {
+    /// Nothing listens at the address (or it went away).
+    Refused { url: String },
+    /// The host name does not resolve.
+    Dns { url: String },
+    /// The TLS handshake failed (certificate, protocol).
+    Tls { url: String, detail: String },
+    /// The server answered with an HTTP error status.
+    Http {
+        status: u16,
+        url: String,
+        body: String,
+    },
+    /// The server needs a sign-in (401) or refused us (403).
+    Auth { status: u16, url: String },
+    /// The server answered, but not with what MCP expects.
+    Protocol { url: String, detail: String },
+    /// The connection broke or timed out mid-exchange.
+    Network { url: String, detail: String },
+}
+
+impl Fault {
+    /// The stable diagnosis code (`connection-refused`, `http-error`, …).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Fault::Refused { .. } | Fault::Network { .. } => codes::CONNECTION_REFUSED,
+            Fault::Dns { .. } => codes::DNS_ERROR,
+            Fault::Tls { .. } => codes::TLS_ERROR,
+            Fault::Http { .. } => codes::HTTP_ERROR,
+            Fault::Auth { .. } => codes::AUTH_REQUIRED,
+            Fault::Protocol { .. } => codes::PROTOCOL_ERROR,
+        }
+    }
+
+    /// One sentence for the JSON-RPC error message and stderr.
+    pub fn describe(&self) -> String {
+        match self {
+            Fault::Refused { url } => format!("remote server refused the connection at {url}"),
+            Fault::Dns { url } => format!("the host name of {url} does not resolve"),
+            Fault::Tls { url, detail } => {
+                format!("secure connection to {url} failed: {detail}")
+            }
+            Fault::Http { status, url, body } if body.is_empty() => {
+                format!("remote server at {url} answered HTTP {status}")
+            }
+            Fault::Http { status, url, body } => {
+                format!("remote server at {url} answered HTTP {status}: {body}")
+            }
+            Fault::Auth { status, url } => format!(
+                "remote server at {url} needs a sign-in (HTTP {status}); sign in from MCP Tray or pass --header 'Authorization: Bearer …'"
+            ),
+            Fault::Protocol { url, detail } => format!("remote server at {url} {detail}"),
+            Fault::Network { url, detail } => {
+                format!("connection to remote server at {url} broke: {detail}")
+            }
+        }
+    }
+
+    /// Faults worth retrying after a pause: the server may be restarting.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Fault::Refused { .. } | Fault::Network { .. } => true,
+            Fault::Http { status, .. } => *status >= 500,
+            _ => false,
+        }
+    }
+
+    pub(crate) fn from_reqwest(err: &reqwest::Error, url: &Url) -> Fault {
+        let url = display_url(url);
+        let mut chain = err.to_string();
+        let mut source = std::error::Error::source(err);
+        while let Some(s) = source {
+            chain.push_str(": ");
+            chain.push_str(&s.to_string());
+            source = s.source();
+        }
+        let lower = chain.to_ascii_lowercase();
+        if lower.contains("dns error") || lower.contains("failed to lookup address") {
+            Fault::Dns { url }
+        } else if lower.contains("certificate")
+            || lower.contains("tls")
+            || lower.contains("handshake")
+        {
+            Fault::Tls {
+                url,
+                detail: last_cause(&chain),
+            }
+        } else if err.is_connect() {
+            Fault::Refused { url }
+        } else {
+            Fault::Network {
+                url,
+                detail: last_cause(&chain),
+            }
+        }
+    }
+
+    pub(crate) async fn from_status(resp: reqwest::Response, url: &Url) -> Fault {
+        let status = resp.status();
+        let url = display_url(url);
+        if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
+            return Fault::Auth {
+                status: status.as_u16(),
+                url,
+            };
+        }
+        let body = match resp.bytes().await {
+            Ok(b) => snippet(&b),
+            Err(_) => String::new(),
+        };
+        Fault::Http {
+            status: status.as_u16(),
+            url,
+            body,
+        }
+    }
+}
+
+fn last_cause(chain: &str) -> String {
+    chain.rsplit(": ").next().unwrap_or(chain).to_owned()
+}
+
+/// A URL as shown to people and journals: no user info, no query (both may hold secrets).
+pub fn display_url(url: &Url) -> String {
+    let mut shown = url.clone();
+    let _ = shown.set_username("");
+    let _ = shown.set_password(None);
+    shown.set_query(None);
+    shown.set_fragment(None);
+    shown.to_string()
+}
+
+/// The start of a body, on one line, for error messages.
+pub(crate) fn snippet(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&bytes[..bytes.len().min(200)]);
+    let mut one_line: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if bytes.len() > 200 {
+        one_line.push('…');
+    }
+    one_line.trim().to_owned()
+}
+
+/// SSE `data` as one JSON-RPC line: CR and LF become spaces, every other byte stays.
+pub(crate) fn sse_data_to_line(data: &str) -> Vec<u8> {
+    data.bytes()
+        .map(|b| if b == b'\r' || b == b'\n' { b' ' } else { b })
+        .collect()
+}
+
+/// Tells people and the journal what happened to the connection. stderr gets short lines
+/// (Claude copies them into its log); the journal gets an event.
+#[derive(Clone)]
+pub struct Reporter {
+    name: Arc<str>,
+    journal: Option<Arc<Journal>>,
+}
+
+impl Reporter {
+    pub fn new(name: &str, journal: Option<Arc<Journal>>) -> Reporter {
+        Reporter {
+            name: name.into(),
+            journal,
+        }
+    }
+
+    pub fn journal(&self) -> Option<&Arc<Journal>> {
+        self.journal.as_ref()
+    }
+
+    /// One event: a line on stderr and a journal event.
+    pub fn report(&self, level: Level, code: &str, text: &str) {
+        eprintln!("mcp-tray bridge [{}]: {text}", self.name);
+        if let Some(j) = &self.journal {
+            j.event(level, code, text);
+        }
+    }
+}
+
+/// How the remote side is reached; shared by both transports.
+#[derive(Clone)]
+pub struct Remote {
+    pub client: reqwest::Client,
+    pub url: Url,
+    /// Extra headers (`--header`); never logged.
+    pub headers: HeaderMap,
+    pub reporter: Reporter,
+    /// Retries of a refused connection or a 5xx before giving up.
+    pub retries: u32,
+}
+
+/// Builds the HTTP client: rustls with the web PKI roots plus an optional extra CA, proxies from
+/// `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY`.
+pub fn build_client(ca_cert_pem: Option<&[u8]>) -> Result<reqwest::Client, String> {
+    let mut builder = reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(10))
+        .pool_idle_timeout(Duration::from_secs(60))
+        .tcp_nodelay(true)
+        .user_agent(concat!("mcp-tray/", env!("CARGO_PKG_VERSION")));
+    if let Some(pem) = ca_cert_pem {
+        let certs = reqwest::Certificate::from_pem_bundle(pem)
+            .map_err(|e| format!("the CA certificate file is not PEM: {e}"))?;
+        if certs.is_empty() {
+            return Err("the CA certificate file holds no certificate".into());
+        }
+        for cert in certs {
+            builder = builder.add_root_certificate(cert);
+        }
+    }
+    builder
+        .build()
+        .map_err(|e| format!("cannot set up HTTP: {e}"))
+}
+
+/// Parses `--header 'Name: value'` arguments, expanding `${VAR}` from the environment.
+pub fn parse_headers(specs: &[String]) -> Result<HeaderMap, String> {
+    let mut map = HeaderMap::new();
+    for spec in specs {
+        let (name, value) = spec
+            .split_once(':')
+            .ok_or_else(|| format!("header `{}` is not `Name: value`", header_name_of(spec)))?;
+        let name = name.trim();
+        let value = expand_env(value.trim())?;
+        let name = HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| format!("`{name}` is not a valid header name"))?;
+        let mut value = HeaderValue::from_str(&value)
+            .map_err(|_| format!("the value of header `{name}` has characters HTTP forbids"))?;
+        value.set_sensitive(true);
+        map.append(name, value);
+    }
+    Ok(map)
+}
+
+fn header_name_of(spec: &str) -> &str {
+    spec.split([':', ' ']).next().unwrap_or("")
+}
+
+/// Replaces `${VAR}` with the variable's value; a missing variable is an error naming it.
+pub fn expand_env(value: &str) -> Result<String, String> {
+    let mut out = String::with_capacity(value.len());
+    let mut rest = value;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let end = after
+            .find('}')
+            .ok_or_else(|| "a `${` in a header has no closing `}`".to_owned())?;
+        let var = &after[..end];
+        let val = std::env::var(var)
+            .map_err(|_| format!("environment variable {var} used in a header is not set"))?;
+        out.push_str(&val);
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// A pause of `base * 2^attempt` (capped at 5 s) with up to 25 % jitter.
+pub(crate) fn backoff(attempt: u32, base: Duration) -> Duration {
+    let exp = base.saturating_mul(1u32 << attempt.min(10));
+    let capped = exp.min(Duration::from_secs(5));
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let jitter = capped.mul_f64(f64::from(nanos % 1000) / 4000.0);
+    capped + jitter
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headers_expand_environment_variables() {
+        // SAFETY: the variable name is unique to this test.
+        unsafe { std::env::set_var("MCP_TRAY_TEST_TOKEN_X", "s3cret") };
+        let map = parse_headers(&["Authorization: Bearer ${MCP_TRAY_TEST_TOKEN_X}".into()])
+            .expect("parse");
+        assert_eq!(map["authorization"], "Bearer s3cret");
+        assert!(map["authorization"].is_sensitive());
+        let err = parse_headers(&["X: ${MCP_TRAY_TEST_SURELY_UNSET}".into()]).expect_err("unset");
+        assert!(err.contains("MCP_TRAY_TEST_SURELY_UNSET"));
+        assert!(parse_headers(&["no colon".into()]).is_err());
+    }
+
+    #[test]
+    fn display_url_hides_credentials_and_query() {
+        let url = Url::parse("https://user:pw@example.com/mcp?api_key=abc").expect("url");
+        assert_eq!(display_url(&url), "https://example.com/mcp");
+    }
+
+    #[test]
+    fn sse_data_loses_only_line_breaks() {
+        assert_eq!(sse_data_to_line("{\"a\":\r\n1}"), b"{\"a\":  1}".to_vec());
+    }
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        let base = Duration::from_millis(100);
+        assert!(backoff(0, base) >= base && backoff(0, base) < base * 2);
+        assert!(backoff(3, base) >= base * 8);
+        assert!(backoff(30, base) <= Duration::from_millis(6250));
+    }
+}

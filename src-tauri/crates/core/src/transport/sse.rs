@@ -1,0 +1,248 @@
+//! Legacy HTTP+SSE (MCP 2024-11-05): GET the SSE URL, wait for the `endpoint` event, POST every
+//! message to that endpoint (resolved against the SSE URL), read server messages as
+//! `event: message`.
+//!
+//! It owns the event stream and its reconnection: when the stream drops, a new one is opened and
+//! the cached `initialize` + `notifications/initialized` are replayed, the replayed reply hidden.
+//! It must never answer the client itself.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_util::StreamExt;
+use reqwest::Url;
+use reqwest::header::{ACCEPT, CONTENT_TYPE};
+use sse_stream::SseByteStream;
+use tokio::sync::watch;
+
+use super::http::Outgoing;
+use super::{Fault, Outbox, Remote, backoff, display_url, snippet};
+use crate::journal::Level;
+use crate::jsonrpc::{self, Kind};
+
+/// How long a message waits for the endpoint while the stream reconnects.
+const ENDPOINT_WAIT: Duration = Duration::from_secs(30);
+
+type Events = std::pin::Pin<
+    Box<dyn futures_util::Stream<Item = Result<sse_stream::Sse, sse_stream::Error>> + Send>,
+>;
+
+#[derive(Default)]
+struct State {
+    /// The client's `initialize`, replayed after a reconnect.
+    init: Option<Vec<u8>>,
+    /// The id of a replayed initialize, whose reply must not reach the client.
+    hidden_reply: Option<String>,
+    closed: bool,
+}
+
+/// One legacy SSE server connection.
+pub struct LegacySse {
+    remote: Remote,
+    out: Outbox,
+    state: Mutex<State>,
+    endpoint: watch::Sender<Option<Url>>,
+}
+
+impl LegacySse {
+    /// Opens the event stream and waits for the `endpoint` event.
+    pub async fn connect(remote: Remote, out: Outbox) -> Result<Arc<Self>, Fault> {
+        let (endpoint, _) = watch::channel(None);
+        let this = Arc::new(LegacySse {
+            remote,
+            out,
+            state: Mutex::new(State::default()),
+            endpoint,
+        });
+        let (url, events) = this.open_stream().await?;
+        this.endpoint.send_replace(Some(url));
+        let reader = Arc::clone(&this);
+        tokio::spawn(async move { reader.read_forever(events).await });
+        Ok(this)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    async fn open_stream(&self) -> Result<(Url, Events), Fault> {
+        let url = &self.remote.url;
+        let resp = self
+            .remote
+            .client
+            .get(url.clone())
+            .headers(self.remote.headers.clone())
+            .header(ACCEPT, "text/event-stream")
+            .send()
+            .await
+            .map_err(|e| Fault::from_reqwest(&e, url))?;
+        if !resp.status().is_success() {
+            return Err(Fault::from_status(resp, url).await);
+        }
+        let is_sse = resp
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|ct| ct.starts_with("text/event-stream"));
+        if !is_sse {
+            return Err(Fault::Protocol {
+                url: display_url(url),
+                detail: "is neither a Streamable HTTP nor an SSE endpoint (it answered GET without an event stream)".into(),
+            });
+        }
+        let mut events: Events = Box::pin(SseByteStream::new(resp.bytes_stream()));
+        while let Some(event) = events.next().await {
+            let Ok(event) = event else { break };
+            if event.event.as_deref() == Some("endpoint") {
+                let data = event.data.unwrap_or_default();
+                let endpoint = url.join(data.trim()).map_err(|_| Fault::Protocol {
+                    url: display_url(url),
+                    detail: format!(
+                        "named a message endpoint that is not a URL: {}",
+                        snippet(data.as_bytes())
+                    ),
+                })?;
+                return Ok((endpoint, events));
+            }
+        }
+        Err(Fault::Protocol {
+            url: display_url(url),
+            detail: "closed the event stream before naming its message endpoint".into(),
+        })
+    }
+
+    /// Reads server messages; when the stream drops, reconnects and replays the handshake.
+    async fn read_forever(self: Arc<Self>, mut events: Events) {
+        let mut failures = 0u32;
+        loop {
+            while let Some(event) = events.next().await {
+                let Ok(event) = event else { break };
+                let is_message = matches!(event.event.as_deref(), None | Some("message"));
+                if let (true, Some(data)) = (is_message, event.data)
+                    && !data.trim().is_empty()
+                {
+                    self.deliver(&super::sse_data_to_line(&data));
+                }
+            }
+            if self.lock().closed {
+                return;
+            }
+            self.endpoint.send_replace(None);
+            self.remote.reporter.report(
+                Level::Warn,
+                crate::diagnose::codes::CONNECTION_REFUSED,
+                "the server closed the event stream; reconnecting",
+            );
+            loop {
+                tokio::time::sleep(backoff(failures.min(6), Duration::from_millis(200))).await;
+                if self.lock().closed {
+                    return;
+                }
+                match self.open_stream().await {
+                    Ok((url, fresh)) => {
+                        failures = 0;
+                        events = fresh;
+                        self.endpoint.send_replace(Some(url));
+                        self.replay_handshake().await;
+                        self.remote.reporter.report(
+                            Level::Info,
+                            "reconnected",
+                            "event stream reopened",
+                        );
+                        break;
+                    }
+                    Err(_) => failures += 1,
+                }
+            }
+        }
+    }
+
+    async fn replay_handshake(&self) {
+        let init = self.lock().init.clone();
+        let Some(init) = init else { return };
+        let id = jsonrpc::inspect(&init)
+            .ok()
+            .and_then(|e| e.id_key().map(str::to_owned));
+        self.lock().hidden_reply = id;
+        let Some(url) = self.endpoint.borrow().clone() else {
+            return;
+        };
+        let _ = self.post_to(&url, Bytes::from(init)).await;
+        let _ = self
+            .post_to(&url, Bytes::from_static(jsonrpc::INITIALIZED_NOTIFICATION))
+            .await;
+    }
+
+    fn deliver(&self, line: &[u8]) {
+        match jsonrpc::inspect(line) {
+            Ok(env) => {
+                if env.kind.is_reply() {
+                    let mut st = self.lock();
+                    if st.hidden_reply.is_some() && st.hidden_reply.as_deref() == env.id_key() {
+                        st.hidden_reply = None;
+                        return;
+                    }
+                }
+                let _ = self.out.send(line.to_vec());
+            }
+            Err(_) => self.remote.reporter.report(
+                Level::Error,
+                crate::diagnose::codes::PROTOCOL_ERROR,
+                &format!(
+                    "server sent something that is not JSON-RPC: {}",
+                    snippet(line)
+                ),
+            ),
+        }
+    }
+
+    /// POSTs one client message to the endpoint; the reply arrives on the event stream.
+    pub async fn send(&self, msg: &Outgoing) -> Result<(), Fault> {
+        if msg.kind == Kind::Request && msg.method.as_deref() == Some("initialize") {
+            self.lock().init = Some(msg.bytes.to_vec());
+        }
+        let mut rx = self.endpoint.subscribe();
+        let url = match tokio::time::timeout(ENDPOINT_WAIT, rx.wait_for(|e| e.is_some())).await {
+            Ok(Ok(url)) => url.clone(),
+            _ => None,
+        };
+        let Some(url) = url else {
+            return Err(Fault::Network {
+                url: display_url(&self.remote.url),
+                detail: "the event stream could not be reopened".into(),
+            });
+        };
+        self.post_to(&url, msg.bytes.clone()).await
+    }
+
+    async fn post_to(&self, url: &Url, body: Bytes) -> Result<(), Fault> {
+        let mut attempt = 0;
+        loop {
+            let sent = self
+                .remote
+                .client
+                .post(url.clone())
+                .headers(self.remote.headers.clone())
+                .header(CONTENT_TYPE, "application/json")
+                .body(body.clone())
+                .send()
+                .await;
+            let fault = match sent {
+                Ok(resp) if resp.status().is_success() => return Ok(()),
+                Ok(resp) => Fault::from_status(resp, url).await,
+                Err(e) => Fault::from_reqwest(&e, url),
+            };
+            if !fault.is_transient() || attempt >= self.remote.retries {
+                return Err(fault);
+            }
+            tokio::time::sleep(backoff(attempt, Duration::from_millis(100))).await;
+            attempt += 1;
+        }
+    }
+
+    /// Ends the session by dropping the stream.
+    pub fn close(&self) {
+        self.lock().closed = true;
+    }
+}

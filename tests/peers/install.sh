@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs the pinned test peers into tests/peers/ (node_modules/ and .venv/), idempotently.
+# Fast when already installed: a stamp file records the hash of the pin files, and nothing is
+# re-run while it matches. Needs npm and python3 (with venv) on PATH.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+stamp_of() { { cat "$@" 2>/dev/null || true; } | sha256sum | cut -c1-16; }
+
+npm_stamp=".installed-npm-$(stamp_of package.json package-lock.json)"
+if [[ ! -f "$npm_stamp" || ! -x node_modules/.bin/node ]]; then
+  echo "peers: installing npm packages (server-everything, conformance, inspector, mcp-remote, node 22)" >&2
+  if [[ -f package-lock.json ]]; then
+    npm ci --no-audit --no-fund --loglevel=error
+  else
+    npm install --no-audit --no-fund --loglevel=error
+  fi
+  rm -f .installed-npm-*
+  touch ".installed-npm-$(stamp_of package.json package-lock.json)"
+fi
+
+py_stamp=".installed-py-$(stamp_of requirements.txt)"
+if [[ ! -f "$py_stamp" || ! -x .venv/bin/python ]]; then
+  echo "peers: installing the Python MCP SDK into tests/peers/.venv" >&2
+  python3 -m venv .venv
+  .venv/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
+  rm -f .installed-py-*
+  touch "$py_stamp"
+fi
+echo "peers: ready ($(node_modules/.bin/node --version), $(.venv/bin/python -c 'import importlib.metadata as m; print("mcp", m.version("mcp"))'))" >&2
