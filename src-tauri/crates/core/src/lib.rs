@@ -7,14 +7,18 @@
 //! Modules:
 //! - [`bridge`], [`transport`], [`jsonrpc`], [`journal`]: the stdio ↔ HTTP bridge shim, its
 //!   transports, the raw JSON-RPC envelope and the traffic journals.
+//! - [`claude_logs`]: Claude Desktop's MCP logs parsed into events, with the classic failures named.
 //! - [`clients`]: where Claude Desktop keeps its config and logs, per OS.
 //! - [`paths`]: the data dir and the environment overrides every part honours.
 //! - [`diagnose`]: the [`diagnose::Diagnosis`] contract shared by the CLI's `--json` and the UI.
+//! - [`supervise`]: stdio servers MCP Tray runs itself: PATH resolution, process groups, restarts, stats.
 
 pub mod bridge;
+pub mod claude_logs;
 pub mod clients;
 pub mod diagnose;
 pub mod journal;
 pub mod jsonrpc;
 pub mod paths;
+pub mod supervise;
 pub mod transport;

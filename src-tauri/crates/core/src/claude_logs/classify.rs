@@ -1,0 +1,306 @@
+//! Naming the classic failures found in Claude's logs with the stable diagnosis codes.
+//!
+//! | what Claude or the server wrote | code |
+//! |---|---|
+//! | `spawn npx ENOENT` | `command-not-found` |
+//! | `Unexpected token 'S', "Starting s"... is not valid JSON` | `stdout-pollution` |
+//! | `MCP error -32001: Request timed out` | `timeout` |
+//! | `Server transport closed unexpectedly` after the server's own output | `exited-early` (with that output) |
+//! | 401 / `Unauthorized` / `invalid_token` from a bridge | `auth-required` |
+//! | `ECONNREFUSED`, `Connection refused` | `connection-refused` |
+//! | certificate and TLS errors | `tls-error` |
+//! | `ENOTFOUND`, `getaddrinfo` | `dns-error` |
+//!
+//! State is kept per server and per session (a session starts at `Initializing server...`):
+//! the server's recent output, and which codes were already reported, so Claude's habit of
+//! logging one failure twice yields one diagnosis. Never: guess. A record that matches nothing
+//! gets no diagnosis.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+
+use super::{EventKind, Level, LogEvent};
+use crate::diagnose::{Diagnosis, Severity, codes};
+use crate::supervise::resolve::fix_for_missing;
+
+/// Server output lines kept per session, for `exited-early`.
+const KEEP_OUTPUT: usize = 20;
+
+#[derive(Debug, Default)]
+struct Session {
+    output: VecDeque<String>,
+    reported: HashSet<&'static str>,
+}
+
+/// Per-file classification state.
+#[derive(Debug, Default)]
+pub struct Classifier {
+    sessions: HashMap<String, Session>,
+}
+
+impl Classifier {
+    /// Attaches a diagnosis to `event` when it shows one of the classic failures.
+    pub fn classify(&mut self, event: &mut LogEvent) {
+        let key = event.server.clone().unwrap_or_default();
+        if event.kind == EventKind::Claude && event.text.starts_with("Initializing server") {
+            self.sessions.remove(&key);
+            return;
+        }
+        let session = self.sessions.entry(key).or_default();
+        let found = match event.kind {
+            EventKind::ServerOutput => {
+                for line in event.text.lines() {
+                    if session.output.len() >= KEEP_OUTPUT {
+                        session.output.pop_front();
+                    }
+                    session.output.push_back(line.to_owned());
+                }
+                network(&event.text)
+            }
+            _ => claude_record(event, session),
+        };
+        if let Some(diagnosis) = found
+            && session.reported.insert(code_key(&diagnosis.code))
+        {
+            let diagnosis = match &event.server {
+                Some(server) => diagnosis.server(server),
+                None => diagnosis,
+            };
+            event.diagnosis = Some(diagnosis);
+        }
+    }
+}
+
+/// The `'static` code matching `code` (codes come from [`codes`], so this always finds one).
+fn code_key(code: &str) -> &'static str {
+    [
+        codes::COMMAND_NOT_FOUND,
+        codes::STDOUT_POLLUTION,
+        codes::TIMEOUT,
+        codes::EXITED_EARLY,
+        codes::AUTH_REQUIRED,
+        codes::CONNECTION_REFUSED,
+        codes::TLS_ERROR,
+        codes::DNS_ERROR,
+    ]
+    .into_iter()
+    .find(|c| *c == code)
+    .unwrap_or("other")
+}
+
+fn claude_record(event: &LogEvent, session: &Session) -> Option<Diagnosis> {
+    let text = event.text.as_str();
+    let message = event.message.as_ref().map(|m| m.get()).unwrap_or("");
+    if let Some(command) = spawn_enoent(text) {
+        return Some(
+            Diagnosis::new(
+                codes::COMMAND_NOT_FOUND,
+                Severity::Error,
+                format!("Claude Desktop could not find the command `{command}`"),
+            )
+            .detail(format!(
+                "Claude logged `{text}`: `{command}` is not on the PATH Claude Desktop was started with \
+                 (apps started from the Dock, Finder or a desktop launcher do not see the PATH of your \
+                 terminal)."
+            ))
+            .fix(fix_for_missing(command)),
+        );
+    }
+    if text.contains("is not valid JSON")
+        || text.contains("Unexpected non-whitespace character after JSON")
+        || (text.starts_with("SyntaxError") && text.contains("JSON"))
+    {
+        let fragment = text
+            .strip_prefix("Unexpected token ")
+            .and_then(|t| t.split(" is not valid JSON").next())
+            .unwrap_or(text);
+        return Some(
+            Diagnosis::new(
+                codes::STDOUT_POLLUTION,
+                Severity::Error,
+                "The server printed text that is not JSON-RPC to stdout",
+            )
+            .detail(format!(
+                "Claude reads only JSON-RPC messages from a server's stdout and choked on: {fragment}. \
+                 This is usually a startup banner, a console.log/print, or a dotenv notice."
+            ))
+            .fix(
+                "Make the server write its logs to stderr (console.error, print(..., file=sys.stderr)), \
+                 or run it through `mcp-tray wrap`, which moves such lines to stderr.",
+            ),
+        );
+    }
+    if (text.contains("-32001") || message.contains("-32001"))
+        && (text.contains("timed out") || message.contains("timed out"))
+    {
+        return Some(
+            Diagnosis::new(codes::TIMEOUT, Severity::Error, "The server did not answer in time")
+                .detail(
+                    "Claude gave up waiting for a response (MCP error -32001: Request timed out). \
+                     Servers started with npx or uvx download their package on first start, which can \
+                     take longer than Claude waits.",
+                )
+                .fix(
+                    "Run the server's command once in a terminal (so the download is cached) and check \
+                     that it answers; then restart Claude Desktop.",
+                ),
+        );
+    }
+    if text.starts_with("Server transport closed unexpectedly") {
+        if session.output.is_empty() && !session.reported.is_empty() {
+            // Already explained (a timeout, a missing command): the close is a consequence.
+            return None;
+        }
+        let detail = if session.output.is_empty() {
+            "The server exited without writing anything to stderr.".to_owned()
+        } else {
+            format!(
+                "The server's last output:\n{}",
+                session
+                    .output
+                    .iter()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            )
+        };
+        return Some(
+            Diagnosis::new(codes::EXITED_EARLY, Severity::Error, "The server exited right after it started")
+                .detail(detail)
+                .fix("Read the server's output above, or run its command in a terminal to see why it stops."),
+        );
+    }
+    if event.level == Level::Error {
+        return network(text).or_else(|| event.context.as_deref().and_then(network));
+    }
+    None
+}
+
+/// `spawn npx ENOENT` → `npx`.
+fn spawn_enoent(text: &str) -> Option<&str> {
+    let at = text.find("spawn ")?;
+    let rest = &text[at + "spawn ".len()..];
+    let end = rest.find(" ENOENT")?;
+    let command = rest[..end].trim();
+    (!command.is_empty()).then_some(command)
+}
+
+/// Errors a bridge (ours or `mcp-remote`) reports about the remote side.
+fn network(text: &str) -> Option<Diagnosis> {
+    let lower = text.to_ascii_lowercase();
+    let has = |words: &[&str]| words.iter().any(|w| lower.contains(w));
+    if has(&[
+        "401",
+        "unauthorized",
+        "invalid_token",
+        "authentication required",
+    ]) && (has(&["unauthorized", "invalid_token", "authentication required"])
+        || has(&[
+            "(401)",
+            "http 401",
+            "status 401",
+            "status code 401",
+            " 401 ",
+            "401:",
+        ]))
+    {
+        return Some(
+            Diagnosis::new(codes::AUTH_REQUIRED, Severity::Error, "The remote server requires sign-in (HTTP 401)")
+                .detail(first_matching_line(text, &["401", "unauthorized", "invalid_token"]))
+                .fix(
+                    "Sign in: add the server with MCP Tray (it runs the OAuth sign-in), or give it the API \
+                     key or token its documentation asks for.",
+                ),
+        );
+    }
+    if has(&["econnrefused", "connection refused"]) {
+        return Some(
+            Diagnosis::new(
+                codes::CONNECTION_REFUSED,
+                Severity::Error,
+                "Nothing is listening at the server's address (connection refused)",
+            )
+            .detail(first_matching_line(
+                text,
+                &["econnrefused", "connection refused"],
+            ))
+            .fix("Start the server, or check the host and port in its URL."),
+        );
+    }
+    const TLS: &[&str] = &[
+        "cert_has_expired",
+        "unable_to_verify_leaf_signature",
+        "depth_zero_self_signed_cert",
+        "self_signed_cert_in_chain",
+        "self-signed certificate",
+        "self signed certificate",
+        "unable to verify the first certificate",
+        "certificate has expired",
+        "err_tls_cert_altname_invalid",
+        "err_ssl_",
+        "ssl routines",
+        "certificate verify failed",
+        "invalidcertificate",
+        "tls handshake",
+    ];
+    if has(TLS) {
+        return Some(
+            Diagnosis::new(codes::TLS_ERROR, Severity::Error, "The secure (TLS) connection to the server failed")
+                .detail(first_matching_line(text, TLS))
+                .fix(
+                    "The server's certificate is expired, self-signed or for another host name. Fix the \
+                     certificate, use the host name it was issued for, or trust its CA.",
+                ),
+        );
+    }
+    const DNS: &[&str] = &[
+        "enotfound",
+        "eai_again",
+        "getaddrinfo",
+        "failed to lookup address",
+        "dns error",
+    ];
+    if has(DNS) {
+        return Some(
+            Diagnosis::new(
+                codes::DNS_ERROR,
+                Severity::Error,
+                "The server's host name could not be resolved",
+            )
+            .detail(first_matching_line(text, DNS))
+            .fix("Check the URL for typos, and your network or VPN connection."),
+        );
+    }
+    None
+}
+
+fn first_matching_line(text: &str, words: &[&str]) -> String {
+    text.lines()
+        .find(|l| {
+            let lower = l.to_ascii_lowercase();
+            words.iter().any(|w| lower.contains(w))
+        })
+        .unwrap_or(text)
+        .trim()
+        .to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spawn_enoent_names_the_command() {
+        assert_eq!(spawn_enoent("spawn npx ENOENT"), Some("npx"));
+        assert_eq!(
+            spawn_enoent("Error: spawn C:\\nodejs\\npx.cmd ENOENT"),
+            Some("C:\\nodejs\\npx.cmd")
+        );
+        assert_eq!(spawn_enoent("spawned fine"), None);
+    }
+
+    #[test]
+    fn a_401_in_a_port_number_is_not_an_auth_failure() {
+        assert!(network("listening on 127.0.0.1:4010").is_none());
+        assert!(network("Error POSTing to endpoint (HTTP 401): invalid_token").is_some());
+    }
+}

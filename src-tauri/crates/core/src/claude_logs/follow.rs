@@ -1,0 +1,203 @@
+//! Following Claude's log folder as it grows: `mcp-tray logs --follow` and the app's Logs view.
+//!
+//! Polling, not file-system notifications: Claude appends a few lines a second at most, polling
+//! behaves the same on every OS and on network home folders, and it needs no thread of its own.
+//! Each poll reads what was appended to every `mcp.log`/`mcp-server-*.log`, picks up new files,
+//! starts over on a file that shrank (rotation, truncation), and finishes a pending multi-line
+//! record once its file has been quiet for a poll. Never: hold a file open between polls (Windows
+//! would keep Claude from rotating it).
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::io::{Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use super::lines::{LineSplitter, MAX_LINE};
+use super::record::FileParser;
+use super::{LogEvent, dedupe_key, is_claude_log, per_server_first};
+
+/// Where following starts in files that already exist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StartAt {
+    Beginning,
+    /// Only what is written from now on.
+    End,
+}
+
+#[derive(Debug)]
+struct TailedFile {
+    offset: u64,
+    splitter: LineSplitter,
+    parser: FileParser,
+    quiet_polls: u32,
+}
+
+impl TailedFile {
+    fn new(name: &str, offset: u64) -> Self {
+        TailedFile {
+            offset,
+            splitter: LineSplitter::new(MAX_LINE),
+            parser: FileParser::new(name),
+            quiet_polls: 0,
+        }
+    }
+}
+
+/// Recent event keys, so a record Claude wrote to both `mcp.log` and its server's file shows once.
+#[derive(Debug, Default)]
+struct Recent {
+    order: VecDeque<(i64, String, String)>,
+    set: HashSet<(i64, String, String)>,
+}
+
+impl Recent {
+    const KEEP: usize = 20_000;
+
+    /// False when the key was seen already.
+    fn insert(&mut self, key: (i64, String, String)) -> bool {
+        if !self.set.insert(key.clone()) {
+            return false;
+        }
+        self.order.push_back(key);
+        if self.order.len() > Self::KEEP
+            && let Some(old) = self.order.pop_front()
+        {
+            self.set.remove(&old);
+        }
+        true
+    }
+}
+
+/// A poll-driven reader of Claude's log folder.
+#[derive(Debug)]
+pub struct LogTail {
+    dir: PathBuf,
+    start: StartAt,
+    files: HashMap<PathBuf, TailedFile>,
+    recent: Recent,
+    first_scan: bool,
+}
+
+impl LogTail {
+    pub fn new(dir: impl Into<PathBuf>, start: StartAt) -> Self {
+        LogTail {
+            dir: dir.into(),
+            start,
+            files: HashMap::new(),
+            recent: Recent::default(),
+            first_scan: true,
+        }
+    }
+
+    /// Reads whatever was appended since the last poll, time-ordered within the batch.
+    pub fn poll(&mut self) -> Vec<LogEvent> {
+        let mut names: Vec<String> = std::fs::read_dir(&self.dir)
+            .map(|rd| {
+                rd.filter_map(Result::ok)
+                    .filter_map(|e| e.file_name().to_str().map(str::to_owned))
+                    .filter(|n| is_claude_log(n))
+                    .collect()
+            })
+            .unwrap_or_default();
+        names.sort_by(|a, b| per_server_first(a, b));
+        let mut out = Vec::new();
+        for name in names {
+            let path = self.dir.join(&name);
+            let start_at_end = self.first_scan && self.start == StartAt::End;
+            let file = self.files.entry(path.clone()).or_insert_with(|| {
+                let offset = if start_at_end {
+                    std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0)
+                } else {
+                    0
+                };
+                TailedFile::new(&name, offset)
+            });
+            for event in read_appended(&path, &name, file) {
+                if self.recent.insert(dedupe_key(&event)) {
+                    out.push(event);
+                }
+            }
+        }
+        self.first_scan = false;
+        out.sort_by_key(|e| e.ts_ms);
+        out
+    }
+}
+
+fn read_appended(path: &Path, name: &str, file: &mut TailedFile) -> Vec<LogEvent> {
+    let mut out = Vec::new();
+    let Ok(mut f) = std::fs::File::open(path) else {
+        return out;
+    };
+    let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+    if len < file.offset {
+        // Rotated or truncated: start over.
+        *file = TailedFile::new(name, 0);
+    }
+    let mut got_data = false;
+    if len > file.offset && f.seek(SeekFrom::Start(file.offset)).is_ok() {
+        let mut chunk = vec![0u8; 64 * 1024];
+        loop {
+            match f.read(&mut chunk) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    got_data = true;
+                    file.offset += n as u64;
+                    for line in file.splitter.push(&chunk[..n]) {
+                        out.extend(file.parser.push_line(&line.text, line.truncated));
+                    }
+                }
+            }
+        }
+    }
+    if got_data {
+        file.quiet_polls = 0;
+    } else {
+        file.quiet_polls += 1;
+        // A quiet file's last record is complete, even without a following header.
+        if file.quiet_polls >= 1 && !file.splitter.has_partial() && file.parser.has_pending() {
+            out.extend(file.parser.flush());
+        }
+    }
+    out
+}
+
+/// Follows `dir` on a tokio task until `shutdown`; events arrive in batches every `interval`.
+pub fn follow(
+    dir: PathBuf,
+    start: StartAt,
+    interval: Duration,
+    shutdown: CancellationToken,
+) -> mpsc::Receiver<LogEvent> {
+    let (tx, rx) = mpsc::channel(1024);
+    tokio::spawn(async move {
+        let mut tail = LogTail::new(dir, start);
+        loop {
+            let batch = match tokio::task::spawn_blocking(move || {
+                let batch = tail.poll();
+                (tail, batch)
+            })
+            .await
+            {
+                Ok((t, batch)) => {
+                    tail = t;
+                    batch
+                }
+                Err(_) => return,
+            };
+            for event in batch {
+                if tx.send(event).await.is_err() {
+                    return;
+                }
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(interval) => {}
+                _ = shutdown.cancelled() => return,
+            }
+        }
+    });
+    rx
+}

@@ -1,0 +1,284 @@
+//! One stdio server process: spawned in its own process group (a Job Object on Windows) with
+//! piped stdin/stdout/stderr, and stopped with the MCP spec's shutdown sequence.
+//!
+//! Shutdown (PROTOCOL.md §1): close the child's stdin → wait → SIGTERM the group → wait →
+//! SIGKILL the group. After the server itself has exited, whatever it left in its group (the
+//! `node` under `npx`, a `sleep &` from a shell script) gets SIGTERM, then SIGKILL: no orphan
+//! survives a stop. On Windows there is no SIGTERM: stdin closes, then the job is terminated.
+//!
+//! Never: read or write the child's stdio (callers own the pipes), or leave the group running
+//! when dropped (the wrapper kills it on drop).
+
+use std::io;
+use std::time::{Duration, Instant};
+
+use process_wrap::tokio::{ChildWrapper, CommandWrap, KillOnDrop};
+use serde::Serialize;
+use tokio::process::{ChildStderr, ChildStdin, ChildStdout};
+
+use super::resolve::ResolvedCommand;
+
+/// What to start: the fields of a config entry.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct ServerCommand {
+    /// The server's name (the config entry's key).
+    pub name: String,
+    pub command: String,
+    #[serde(default)]
+    pub args: Vec<String>,
+    #[serde(default)]
+    pub env: Vec<(String, String)>,
+    #[serde(default)]
+    pub cwd: Option<std::path::PathBuf>,
+}
+
+impl ServerCommand {
+    pub fn new(name: impl Into<String>, command: impl Into<String>, args: &[&str]) -> Self {
+        ServerCommand {
+            name: name.into(),
+            command: command.into(),
+            args: args.iter().map(|a| (*a).to_owned()).collect(),
+            env: Vec::new(),
+            cwd: None,
+        }
+    }
+}
+
+/// Which step of the shutdown ended the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StopStep {
+    /// It exited without being asked (crash, or end of work).
+    ExitedOnItsOwn,
+    /// It exited after its stdin was closed: the polite way.
+    ClosedStdin,
+    /// It needed SIGTERM (Windows: never).
+    Terminated,
+    /// It needed SIGKILL (Windows: the job was terminated).
+    Killed,
+}
+
+/// How a server process ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExitReport {
+    pub pid: u32,
+    /// Exit code, when it exited normally.
+    pub code: Option<i32>,
+    /// Signal number, when a signal ended it (Unix).
+    pub signal: Option<i32>,
+    /// `SIGTERM`, `SIGKILL`, …
+    pub signal_name: Option<String>,
+    pub stopped_by: StopStep,
+    pub uptime_ms: u64,
+    /// Processes it left in its group that had to be signalled after it exited.
+    pub leftovers_signalled: bool,
+}
+
+impl ExitReport {
+    /// "exit code 1", "signal SIGKILL", "unknown status".
+    pub fn describe(&self) -> String {
+        match (self.code, &self.signal_name, self.signal) {
+            (Some(code), _, _) => format!("exit code {code}"),
+            (None, Some(name), _) => format!("signal {name}"),
+            (None, None, Some(sig)) => format!("signal {sig}"),
+            _ => "unknown status".to_owned(),
+        }
+    }
+
+    /// True when the server ended with code 0 or because we stopped it.
+    pub fn is_clean(&self) -> bool {
+        self.code == Some(0) || self.stopped_by != StopStep::ExitedOnItsOwn
+    }
+}
+
+/// A running stdio server and its process group.
+#[derive(Debug)]
+pub struct StdioChild {
+    child: Box<dyn ChildWrapper>,
+    pid: u32,
+    started: Instant,
+    exited: Option<ExitReport>,
+}
+
+impl StdioChild {
+    /// Starts `cmd` as resolved, in a new process group, with all three stdio streams piped.
+    pub fn spawn(cmd: &ServerCommand, resolved: &ResolvedCommand) -> io::Result<StdioChild> {
+        let mut wrap = CommandWrap::with_new(&resolved.program, |c| {
+            c.args(&cmd.args)
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped());
+            if !cmd.env.iter().any(|(k, _)| k.eq_ignore_ascii_case("PATH")) {
+                c.env("PATH", &resolved.search_path);
+            }
+            c.envs(cmd.env.iter().map(|(k, v)| (k, v)));
+            if let Some(dir) = &cmd.cwd {
+                c.current_dir(dir);
+            }
+        });
+        platform::isolate(&mut wrap);
+        wrap.wrap(KillOnDrop);
+        let child = wrap.spawn()?;
+        let pid = child
+            .id()
+            .ok_or_else(|| io::Error::other("the server exited before its pid could be read"))?;
+        Ok(StdioChild {
+            child,
+            pid,
+            started: Instant::now(),
+            exited: None,
+        })
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.pid
+    }
+
+    pub fn uptime(&self) -> Duration {
+        self.started.elapsed()
+    }
+
+    pub fn take_stdin(&mut self) -> Option<ChildStdin> {
+        self.child.stdin().take()
+    }
+
+    pub fn take_stdout(&mut self) -> Option<ChildStdout> {
+        self.child.stdout().take()
+    }
+
+    pub fn take_stderr(&mut self) -> Option<ChildStderr> {
+        self.child.stderr().take()
+    }
+
+    /// Waits until the server exits on its own, then clears its group. Cancel-safe.
+    pub async fn wait(&mut self, grace: Duration) -> io::Result<ExitReport> {
+        if let Some(report) = &self.exited {
+            return Ok(report.clone());
+        }
+        let status = self.child.wait().await?;
+        Ok(self.finish(status, StopStep::ExitedOnItsOwn, grace).await)
+    }
+
+    /// The spec's shutdown: close stdin, wait `grace`, SIGTERM the group, wait `grace`, SIGKILL.
+    pub async fn shutdown(&mut self, grace: Duration) -> io::Result<ExitReport> {
+        if let Some(report) = &self.exited {
+            return Ok(report.clone());
+        }
+        drop(self.child.stdin().take());
+        if let Ok(status) = tokio::time::timeout(grace, self.child.wait()).await {
+            return Ok(self.finish(status?, StopStep::ClosedStdin, grace).await);
+        }
+        if platform::terminate(self.child.as_mut())
+            && let Ok(status) = tokio::time::timeout(grace, self.child.wait()).await
+        {
+            return Ok(self.finish(status?, StopStep::Terminated, grace).await);
+        }
+        self.child.start_kill()?;
+        let status = self.child.wait().await?;
+        Ok(self.finish(status, StopStep::Killed, grace).await)
+    }
+
+    async fn finish(
+        &mut self,
+        status: std::process::ExitStatus,
+        step: StopStep,
+        grace: Duration,
+    ) -> ExitReport {
+        let leftovers_signalled = platform::clear_group(self.pid, grace).await;
+        let (signal, signal_name) = platform::signal_of(&status);
+        let report = ExitReport {
+            pid: self.pid,
+            code: status.code(),
+            signal,
+            signal_name,
+            stopped_by: step,
+            uptime_ms: u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            leftovers_signalled,
+        };
+        self.exited = Some(report.clone());
+        report
+    }
+}
+
+#[cfg(unix)]
+mod platform {
+    use std::os::unix::process::ExitStatusExt;
+    use std::time::Duration;
+
+    use nix::sys::signal::{Signal, killpg};
+    use nix::unistd::Pid;
+    use process_wrap::tokio::{ChildWrapper, CommandWrap, ProcessGroup};
+
+    pub fn isolate(wrap: &mut CommandWrap) {
+        wrap.wrap(ProcessGroup::leader());
+    }
+
+    /// Sends SIGTERM to the whole group; false when that was impossible.
+    pub fn terminate(child: &mut dyn ChildWrapper) -> bool {
+        child.signal(Signal::SIGTERM as i32).is_ok()
+    }
+
+    fn group_alive(pgid: Pid) -> bool {
+        killpg(pgid, None::<Signal>).is_ok()
+    }
+
+    /// After the leader exited: SIGTERM what is left in its group, wait, then SIGKILL.
+    /// Returns whether anything was left.
+    pub async fn clear_group(pid: u32, grace: Duration) -> bool {
+        let Ok(raw) = i32::try_from(pid) else {
+            return false;
+        };
+        let pgid = Pid::from_raw(raw);
+        if !group_alive(pgid) {
+            return false;
+        }
+        let _ = killpg(pgid, Signal::SIGTERM);
+        let deadline = tokio::time::Instant::now() + grace;
+        while tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            if !group_alive(pgid) {
+                return true;
+            }
+        }
+        let _ = killpg(pgid, Signal::SIGKILL);
+        true
+    }
+
+    pub fn signal_of(status: &std::process::ExitStatus) -> (Option<i32>, Option<String>) {
+        let sig = status.signal();
+        let name = sig
+            .and_then(|s| Signal::try_from(s).ok())
+            .map(|s| s.as_str().to_owned());
+        (sig, name)
+    }
+}
+
+#[cfg(windows)]
+mod platform {
+    use std::time::Duration;
+
+    use process_wrap::tokio::{ChildWrapper, CommandWrap, CreationFlags, JobObject};
+    use windows::Win32::System::Threading::CREATE_NO_WINDOW;
+
+    /// A Job Object holds the whole tree; CREATE_NO_WINDOW keeps consoles from flashing.
+    /// `.cmd`/`.bat` programs (npx.cmd) are run by std through `cmd.exe /c` with each argument
+    /// escaped, so arguments containing spaces are not split.
+    pub fn isolate(wrap: &mut CommandWrap) {
+        wrap.wrap(CreationFlags(CREATE_NO_WINDOW));
+        wrap.wrap(JobObject);
+    }
+
+    /// Windows has no SIGTERM for console-less processes: go straight to terminating the job.
+    pub fn terminate(_child: &mut dyn ChildWrapper) -> bool {
+        false
+    }
+
+    /// The job's wait already covers every process in it.
+    pub async fn clear_group(_pid: u32, _grace: Duration) -> bool {
+        false
+    }
+
+    pub fn signal_of(_status: &std::process::ExitStatus) -> (Option<i32>, Option<String>) {
+        (None, None)
+    }
+}

@@ -1,0 +1,654 @@
+//! The supervisor: stdio servers MCP Tray runs itself (probes, "test this server", a server kept
+//! warm for the health view), and the shims Claude Desktop started, watched by pid.
+//!
+//! Owns process lifetimes: start, stop (the spec's shutdown, see [`child`]), restart with
+//! exponential backoff, crash-loop detection (N unexpected exits within a window → stop and
+//! report), a ring buffer of each server's last stderr lines, uptime, and CPU/RSS summed over the
+//! process tree ([`stats`]). Commands are resolved by a [`CommandResolver`] (login-shell PATH,
+//! PATHEXT). Tokio-based; the app owns one [`Supervisor`] in its state and passes in the
+//! cancellation token that ends everything; there is no global instance.
+//!
+//! Never: speak JSON-RPC (whoever receives a server's [`StdioPipes`] does), write files, or
+//! block an async task on a process (waits are async, resolution runs on the blocking pool).
+
+pub mod child;
+pub mod resolve;
+pub mod stats;
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use tokio::io::AsyncBufReadExt;
+use tokio::process::{ChildStdin, ChildStdout};
+use tokio::sync::{broadcast, mpsc};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+pub use child::{ExitReport, ServerCommand, StdioChild, StopStep};
+pub use resolve::{CommandResolver, LoginShellPath, PathOrigin, ResolvedCommand};
+pub use stats::{ProcessStats, StatsSampler};
+
+use crate::diagnose::{Diagnosis, Severity, codes};
+
+/// Timings and limits of the supervisor.
+#[derive(Debug, Clone)]
+pub struct SupervisorConfig {
+    /// Wait between the shutdown steps (the Python SDK uses 2 s).
+    pub grace: Duration,
+    /// First restart delay; doubles per consecutive failure.
+    pub backoff_initial: Duration,
+    pub backoff_max: Duration,
+    /// A run at least this long resets the backoff.
+    pub stable_after: Duration,
+    /// This many unexpected exits within `crash_loop_window` stop the restarts.
+    pub crash_loop_exits: usize,
+    pub crash_loop_window: Duration,
+    /// Stderr lines kept per server.
+    pub stderr_lines: usize,
+}
+
+impl Default for SupervisorConfig {
+    fn default() -> Self {
+        SupervisorConfig {
+            grace: Duration::from_secs(2),
+            backoff_initial: Duration::from_millis(500),
+            backoff_max: Duration::from_secs(30),
+            stable_after: Duration::from_secs(60),
+            crash_loop_exits: 5,
+            crash_loop_window: Duration::from_secs(120),
+            stderr_lines: 200,
+        }
+    }
+}
+
+/// When a server that exited is started again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Restart {
+    Never,
+    /// Only after a non-zero exit or a signal.
+    OnFailure,
+    Always,
+}
+
+/// Where a supervised server is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RunState {
+    Running,
+    /// Waiting to be restarted.
+    Backoff,
+    /// Stopped by us.
+    Stopped,
+    /// Exited and not restarted (policy).
+    Exited,
+    /// Exited too often; restarts stopped.
+    CrashLoop,
+}
+
+/// What the UI shows for a supervised server.
+#[derive(Debug, Clone, Serialize)]
+pub struct ServerStatus {
+    pub name: String,
+    pub state: RunState,
+    pub pid: Option<u32>,
+    pub restarts: u32,
+    pub uptime_ms: Option<u64>,
+    pub last_exit: Option<ExitReport>,
+    pub diagnosis: Option<Diagnosis>,
+}
+
+/// Things that happen to supervised servers, for the UI and the journal.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "event", rename_all = "kebab-case")]
+pub enum SupervisorEvent {
+    Started {
+        server: String,
+        pid: u32,
+    },
+    Stderr {
+        server: String,
+        line: String,
+    },
+    Exited {
+        server: String,
+        report: ExitReport,
+        diagnosis: Option<Diagnosis>,
+    },
+    Restarting {
+        server: String,
+        delay_ms: u64,
+        attempt: u32,
+    },
+    CrashLoop {
+        server: String,
+        diagnosis: Diagnosis,
+    },
+    Stopped {
+        server: String,
+        report: Option<ExitReport>,
+    },
+}
+
+/// A running incarnation's stdin and stdout, handed to whoever speaks to the server. A new one is
+/// sent after every restart. Pipes nobody takes are drained (stdout) and held open (stdin).
+#[derive(Debug)]
+pub struct StdioPipes {
+    pub pid: u32,
+    pub stdin: ChildStdin,
+    pub stdout: ChildStdout,
+}
+
+#[derive(Debug)]
+struct SlotState {
+    state: RunState,
+    pid: Option<u32>,
+    started: Option<Instant>,
+    restarts: u32,
+    last_exit: Option<ExitReport>,
+    diagnosis: Option<Diagnosis>,
+    stderr: VecDeque<String>,
+}
+
+#[derive(Debug)]
+struct Slot {
+    spec: ServerCommand,
+    restart: Restart,
+    stop: CancellationToken,
+    state: Mutex<SlotState>,
+    task: tokio::sync::Mutex<Option<JoinHandle<()>>>,
+}
+
+impl Slot {
+    fn lock(&self) -> MutexGuard<'_, SlotState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn stderr_tail(&self, n: usize) -> Vec<String> {
+        let st = self.lock();
+        st.stderr
+            .iter()
+            .skip(st.stderr.len().saturating_sub(n))
+            .cloned()
+            .collect()
+    }
+}
+
+/// Runs and watches stdio servers. Share it by reference (`Arc<Supervisor>` in the app's state).
+#[derive(Debug)]
+pub struct Supervisor {
+    resolver: Arc<CommandResolver>,
+    config: SupervisorConfig,
+    shutdown: CancellationToken,
+    servers: Mutex<HashMap<String, Arc<Slot>>>,
+    sampler: Mutex<Option<StatsSampler>>,
+    events: broadcast::Sender<SupervisorEvent>,
+}
+
+impl Supervisor {
+    /// `shutdown` ends every server (with the spec's shutdown) when cancelled.
+    pub fn new(
+        resolver: Arc<CommandResolver>,
+        config: SupervisorConfig,
+        shutdown: CancellationToken,
+    ) -> Self {
+        let (events, _) = broadcast::channel(1024);
+        Supervisor {
+            resolver,
+            config,
+            shutdown,
+            servers: Mutex::new(HashMap::new()),
+            sampler: Mutex::new(StatsSampler::new()),
+            events,
+        }
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<SupervisorEvent> {
+        self.events.subscribe()
+    }
+
+    fn servers(&self) -> MutexGuard<'_, HashMap<String, Arc<Slot>>> {
+        self.servers.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Resolves and starts `spec` (replacing a server of the same name). The receiver gets the
+    /// stdio pipes of every incarnation. A command that cannot be found or started is a
+    /// [`Diagnosis`], returned before anything runs.
+    pub async fn start(
+        &self,
+        spec: ServerCommand,
+        restart: Restart,
+    ) -> Result<mpsc::Receiver<StdioPipes>, Box<Diagnosis>> {
+        if self.servers().contains_key(&spec.name) {
+            self.stop(&spec.name).await;
+        }
+        let resolver = Arc::clone(&self.resolver);
+        let (command, cwd) = (spec.command.clone(), spec.cwd.clone());
+        let resolved =
+            tokio::task::spawn_blocking(move || resolver.resolve(&command, cwd.as_deref()))
+                .await
+                .map_err(|e| Box::new(spawn_failed(&spec, &e.to_string())))?
+                .map_err(|d| Box::new(d.server(&spec.name)))?;
+        let child = StdioChild::spawn(&spec, &resolved)
+            .map_err(|e| Box::new(spawn_failed(&spec, &e.to_string())))?;
+        let slot = Arc::new(Slot {
+            spec: spec.clone(),
+            restart,
+            stop: self.shutdown.child_token(),
+            state: Mutex::new(SlotState {
+                state: RunState::Running,
+                pid: Some(child.pid()),
+                started: Some(Instant::now()),
+                restarts: 0,
+                last_exit: None,
+                diagnosis: None,
+                stderr: VecDeque::new(),
+            }),
+            task: tokio::sync::Mutex::new(None),
+        });
+        let (tx, rx) = mpsc::channel(1);
+        let run = Run {
+            slot: Arc::clone(&slot),
+            resolved,
+            pipes: tx,
+            config: self.config.clone(),
+            events: self.events.clone(),
+        };
+        *slot.task.lock().await = Some(tokio::spawn(run.run(child)));
+        self.servers().insert(spec.name.clone(), slot);
+        Ok(rx)
+    }
+
+    /// Stops `name` with the spec's shutdown; returns how its last process ended.
+    pub async fn stop(&self, name: &str) -> Option<ExitReport> {
+        let slot = self.servers().get(name).cloned()?;
+        slot.stop.cancel();
+        if let Some(task) = slot.task.lock().await.take() {
+            let _ = task.await;
+        }
+        slot.lock().last_exit.clone()
+    }
+
+    /// Stops `name` and starts it again with the same command.
+    pub async fn restart(&self, name: &str) -> Result<mpsc::Receiver<StdioPipes>, Box<Diagnosis>> {
+        let slot = self.servers().get(name).cloned().ok_or_else(|| {
+            Box::new(
+                Diagnosis::new(
+                    codes::EXITED_EARLY,
+                    Severity::Warning,
+                    format!("`{name}` is not supervised"),
+                )
+                .server(name),
+            )
+        })?;
+        self.stop(name).await;
+        self.start(slot.spec.clone(), slot.restart).await
+    }
+
+    /// Stops every server; also happens when the injected token is cancelled.
+    pub async fn shutdown(&self) {
+        self.shutdown.cancel();
+        let slots: Vec<Arc<Slot>> = self.servers().values().cloned().collect();
+        for slot in slots {
+            if let Some(task) = slot.task.lock().await.take() {
+                let _ = task.await;
+            }
+        }
+    }
+
+    pub fn status(&self, name: &str) -> Option<ServerStatus> {
+        let slot = self.servers().get(name).cloned()?;
+        Some(status_of(&slot))
+    }
+
+    pub fn list(&self) -> Vec<ServerStatus> {
+        let mut all: Vec<ServerStatus> = self.servers().values().map(|s| status_of(s)).collect();
+        all.sort_by(|a, b| a.name.cmp(&b.name));
+        all
+    }
+
+    /// The last `n` stderr lines of `name`, oldest first.
+    pub fn stderr_tail(&self, name: &str, n: usize) -> Vec<String> {
+        self.servers()
+            .get(name)
+            .map(|s| s.stderr_tail(n))
+            .unwrap_or_default()
+    }
+
+    /// CPU and memory of `name`'s process tree; None when it is not running.
+    pub fn stats(&self, name: &str) -> Option<ProcessStats> {
+        let pid = self.servers().get(name)?.lock().pid?;
+        self.sample(|s| s.sample_tree(pid))
+    }
+
+    /// Stats of a process we did not start (a shim Claude started; its pid is in its journal),
+    /// with its descendants (the server behind the shim).
+    pub fn watch_pid(&self, pid: u32) -> ProcessStats {
+        self.sample(|s| s.sample_tree(pid)).unwrap_or(ProcessStats {
+            pid,
+            alive: false,
+            cpu_percent: 0.0,
+            rss_bytes: 0,
+            pids: Vec::new(),
+        })
+    }
+
+    fn sample(&self, f: impl FnOnce(&mut StatsSampler) -> ProcessStats) -> Option<ProcessStats> {
+        let mut sampler = self.sampler.lock().unwrap_or_else(|e| e.into_inner());
+        sampler.as_mut().map(f)
+    }
+}
+
+fn status_of(slot: &Slot) -> ServerStatus {
+    let st = slot.lock();
+    ServerStatus {
+        name: slot.spec.name.clone(),
+        state: st.state,
+        pid: st.pid,
+        restarts: st.restarts,
+        uptime_ms: st
+            .started
+            .filter(|_| st.state == RunState::Running)
+            .map(|t| u64::try_from(t.elapsed().as_millis()).unwrap_or(u64::MAX)),
+        last_exit: st.last_exit.clone(),
+        diagnosis: st.diagnosis.clone(),
+    }
+}
+
+fn spawn_failed(spec: &ServerCommand, error: &str) -> Diagnosis {
+    Diagnosis::new(
+        codes::EXITED_EARLY,
+        Severity::Error,
+        format!("`{}` could not be started", spec.command),
+    )
+    .server(&spec.name)
+    .detail(error.to_owned())
+    .fix("Check that the command is an executable program and that its working directory exists.")
+}
+
+/// The task that owns one supervised server across its incarnations.
+struct Run {
+    slot: Arc<Slot>,
+    resolved: ResolvedCommand,
+    pipes: mpsc::Sender<StdioPipes>,
+    config: SupervisorConfig,
+    events: broadcast::Sender<SupervisorEvent>,
+}
+
+impl Run {
+    fn emit(&self, event: SupervisorEvent) {
+        let _ = self.events.send(event);
+    }
+
+    async fn run(self, mut child: StdioChild) {
+        let name = self.slot.spec.name.clone();
+        let mut exits: VecDeque<Instant> = VecDeque::new();
+        let mut attempt: u32 = 0;
+        loop {
+            let pid = child.pid();
+            {
+                let mut st = self.slot.lock();
+                st.state = RunState::Running;
+                st.pid = Some(pid);
+                st.started = Some(Instant::now());
+            }
+            self.emit(SupervisorEvent::Started {
+                server: name.clone(),
+                pid,
+            });
+            let stderr_task = child
+                .take_stderr()
+                .map(|err| tokio::spawn(self.read_stderr(err)));
+            let mut held_stdin = None;
+            if let (Some(stdin), Some(stdout)) = (child.take_stdin(), child.take_stdout())
+                && let Err(e) = self.pipes.try_send(StdioPipes { pid, stdin, stdout })
+            {
+                let pipes = match e {
+                    mpsc::error::TrySendError::Full(p) | mpsc::error::TrySendError::Closed(p) => p,
+                };
+                held_stdin = Some(pipes.stdin);
+                tokio::spawn(drain(pipes.stdout));
+            }
+            let grace = self.config.grace;
+            let result = tokio::select! {
+                r = child.wait(grace) => r,
+                _ = self.slot.stop.cancelled() => {
+                    drop(held_stdin.take());
+                    child.shutdown(grace).await
+                }
+            };
+            drop(held_stdin);
+            if let Some(task) = stderr_task {
+                // The last lines explain the exit: let the reader finish, but not forever.
+                let _ = tokio::time::timeout(Duration::from_millis(500), task).await;
+            }
+            let report = match result {
+                Ok(report) => report,
+                Err(e) => {
+                    self.finish(RunState::Exited, None, Some(wait_failed(&name, &e)));
+                    return;
+                }
+            };
+            if self.slot.stop.is_cancelled() {
+                self.finish(RunState::Stopped, Some(report.clone()), None);
+                self.emit(SupervisorEvent::Stopped {
+                    server: name,
+                    report: Some(report),
+                });
+                return;
+            }
+            let diagnosis = (!report.is_clean()).then(|| self.exited_early(&report));
+            self.emit(SupervisorEvent::Exited {
+                server: name.clone(),
+                report: report.clone(),
+                diagnosis: diagnosis.clone(),
+            });
+            let again = match self.slot.restart {
+                Restart::Never => false,
+                Restart::OnFailure => !report.is_clean(),
+                Restart::Always => true,
+            };
+            if !again {
+                self.finish(RunState::Exited, Some(report), diagnosis);
+                return;
+            }
+            let now = Instant::now();
+            exits.push_back(now);
+            while exits
+                .front()
+                .is_some_and(|t| now.duration_since(*t) > self.config.crash_loop_window)
+            {
+                exits.pop_front();
+            }
+            if exits.len() >= self.config.crash_loop_exits {
+                let diag = self.crash_loop(&report, exits.len());
+                self.emit(SupervisorEvent::CrashLoop {
+                    server: name.clone(),
+                    diagnosis: diag.clone(),
+                });
+                self.finish(RunState::CrashLoop, Some(report), Some(diag));
+                return;
+            }
+            if Duration::from_millis(report.uptime_ms) >= self.config.stable_after {
+                attempt = 0;
+            }
+            let delay = backoff(&self.config, attempt);
+            attempt = attempt.saturating_add(1);
+            {
+                let mut st = self.slot.lock();
+                st.state = RunState::Backoff;
+                st.pid = None;
+                st.last_exit = Some(report);
+                st.diagnosis = diagnosis;
+                st.restarts += 1;
+            }
+            self.emit(SupervisorEvent::Restarting {
+                server: name.clone(),
+                delay_ms: u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+                attempt,
+            });
+            tokio::select! {
+                _ = tokio::time::sleep(delay) => {}
+                _ = self.slot.stop.cancelled() => {
+                    self.finish(RunState::Stopped, None, None);
+                    self.emit(SupervisorEvent::Stopped { server: name, report: None });
+                    return;
+                }
+            }
+            child = match StdioChild::spawn(&self.slot.spec, &self.resolved) {
+                Ok(c) => c,
+                Err(e) => {
+                    self.finish(
+                        RunState::Exited,
+                        None,
+                        Some(spawn_failed(&self.slot.spec, &e.to_string())),
+                    );
+                    return;
+                }
+            };
+        }
+    }
+
+    fn finish(&self, state: RunState, report: Option<ExitReport>, diagnosis: Option<Diagnosis>) {
+        let mut st = self.slot.lock();
+        st.state = state;
+        st.pid = None;
+        if report.is_some() {
+            st.last_exit = report;
+        }
+        if diagnosis.is_some() || state == RunState::Stopped {
+            st.diagnosis = diagnosis;
+        }
+    }
+
+    fn read_stderr(
+        &self,
+        stderr: tokio::process::ChildStderr,
+    ) -> impl Future<Output = ()> + Send + use<> {
+        let slot = Arc::clone(&self.slot);
+        let events = self.events.clone();
+        let keep = self.config.stderr_lines.max(1);
+        async move {
+            let mut reader = tokio::io::BufReader::new(stderr);
+            let mut buf = Vec::new();
+            loop {
+                buf.clear();
+                match reader.read_until(b'\n', &mut buf).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(_) => {}
+                }
+                let line = String::from_utf8_lossy(&buf)
+                    .trim_end_matches(['\r', '\n'])
+                    .to_owned();
+                {
+                    let mut st = slot.lock();
+                    if st.stderr.len() >= keep {
+                        st.stderr.pop_front();
+                    }
+                    st.stderr.push_back(line.clone());
+                }
+                let _ = events.send(SupervisorEvent::Stderr {
+                    server: slot.spec.name.clone(),
+                    line,
+                });
+            }
+        }
+    }
+
+    fn exited_early(&self, report: &ExitReport) -> Diagnosis {
+        let tail = self.slot.stderr_tail(20);
+        let spec = &self.slot.spec;
+        Diagnosis::new(
+            codes::EXITED_EARLY,
+            Severity::Error,
+            format!(
+                "`{}` exited with {} after {:.1} s",
+                spec.name,
+                report.describe(),
+                report.uptime_ms as f64 / 1000.0
+            ),
+        )
+        .server(&spec.name)
+        .detail(stderr_detail(&tail))
+        .fix(format!(
+            "Run `{}` in a terminal to see why it stops; its last output is above.",
+            command_line(spec)
+        ))
+    }
+
+    fn crash_loop(&self, report: &ExitReport, exits: usize) -> Diagnosis {
+        let spec = &self.slot.spec;
+        Diagnosis::new(
+            codes::EXITED_EARLY,
+            Severity::Error,
+            format!(
+                "`{}` keeps exiting ({exits} times within {} s, last with {}); restarts stopped",
+                spec.name,
+                self.config.crash_loop_window.as_secs(),
+                report.describe()
+            ),
+        )
+        .server(&spec.name)
+        .detail(stderr_detail(&self.slot.stderr_tail(20)))
+        .fix(format!(
+            "Run `{}` in a terminal to see why it fails, fix it, then start it again.",
+            command_line(spec)
+        ))
+    }
+}
+
+fn stderr_detail(tail: &[String]) -> String {
+    if tail.is_empty() {
+        "The server wrote nothing to stderr.".to_owned()
+    } else {
+        format!("Last stderr lines:\n{}", tail.join("\n"))
+    }
+}
+
+fn command_line(spec: &ServerCommand) -> String {
+    std::iter::once(spec.command.as_str())
+        .chain(spec.args.iter().map(String::as_str))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn wait_failed(name: &str, e: &std::io::Error) -> Diagnosis {
+    Diagnosis::new(
+        codes::EXITED_EARLY,
+        Severity::Error,
+        format!("Lost track of `{name}`"),
+    )
+    .server(name)
+    .detail(e.to_string())
+}
+
+/// `initial × 2^attempt`, capped at `max`.
+fn backoff(config: &SupervisorConfig, attempt: u32) -> Duration {
+    let factor = 2u32.saturating_pow(attempt.min(20));
+    config
+        .backoff_initial
+        .saturating_mul(factor)
+        .min(config.backoff_max)
+}
+
+async fn drain(mut stdout: ChildStdout) {
+    let _ = tokio::io::copy(&mut stdout, &mut tokio::io::sink()).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_and_is_capped() {
+        let config = SupervisorConfig {
+            backoff_initial: Duration::from_millis(100),
+            backoff_max: Duration::from_millis(1000),
+            ..SupervisorConfig::default()
+        };
+        let delays: Vec<u128> = (0..6).map(|a| backoff(&config, a).as_millis()).collect();
+        assert_eq!(delays, vec![100, 200, 400, 800, 1000, 1000]);
+    }
+}

@@ -1,0 +1,308 @@
+//! Command resolution: turning the `command` of a config entry into the program to start.
+//!
+//! Owns the search PATH a server is started with. Desktop launchers (Finder, the Dock, GNOME's
+//! launcher) start apps with a bare PATH such as `/usr/bin:/bin`, so `npx` installed by nvm or
+//! Homebrew is not found: the reason for Claude's `spawn npx ENOENT`. When we were not started
+//! from a terminal we ask the user's login shell for its PATH once (`$SHELL -lic`, with markers
+//! around the value and a timeout), cache it in the resolver, and search it before our own PATH.
+//! On Windows the lookup goes through PATHEXT (`npx` → `npx.cmd`) via the `which` crate.
+//!
+//! Never: run anything but the login shell query, or modify the process's own environment.
+
+use std::ffi::{OsStr, OsString};
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use crate::diagnose::{Diagnosis, Severity, codes};
+
+/// When to ask the login shell for its PATH.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginShellPath {
+    /// Never: search only this process's PATH.
+    Never,
+    /// Only when neither stdin nor stderr is a terminal (started by a launcher or by Claude).
+    WhenNoTerminal,
+    /// Always (tests; the app, which is always started by a launcher).
+    Always,
+}
+
+/// Where the PATH that was searched came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PathOrigin {
+    /// This process's own PATH.
+    Process,
+    /// The login shell's PATH, followed by this process's entries it lacked.
+    LoginShell,
+}
+
+/// A program ready to be started.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResolvedCommand {
+    /// Absolute path of the program (on Windows with its extension, e.g. `npx.cmd`).
+    pub program: PathBuf,
+    /// The PATH the server should be started with, so its own children (`node` under `npx`)
+    /// are found the same way.
+    pub search_path: OsString,
+    pub origin: PathOrigin,
+}
+
+/// Resolves commands against the right PATH; one per app or shim, shared by reference.
+#[derive(Debug)]
+pub struct CommandResolver {
+    policy: LoginShellPath,
+    shell: Option<PathBuf>,
+    shell_env: Vec<(OsString, OsString)>,
+    timeout: Duration,
+    process_path: OsString,
+    login_path: OnceLock<Option<OsString>>,
+}
+
+/// Markers around the PATH printed by the login shell: rc files may print banners.
+const MARK: &str = "__MCP_TRAY_PATH_7f3a__";
+
+impl CommandResolver {
+    /// A resolver over this process's PATH, asking the login shell per `policy`.
+    pub fn new(policy: LoginShellPath) -> Self {
+        CommandResolver {
+            policy,
+            shell: None,
+            shell_env: Vec::new(),
+            timeout: Duration::from_secs(3),
+            process_path: std::env::var_os("PATH").unwrap_or_default(),
+            login_path: OnceLock::new(),
+        }
+    }
+
+    /// Replaces the PATH this process is taken to have (tests: a launcher's bare PATH).
+    pub fn with_process_path(mut self, path: impl Into<OsString>) -> Self {
+        self.process_path = path.into();
+        self
+    }
+
+    /// Uses this shell instead of `$SHELL`.
+    pub fn with_shell(mut self, shell: impl Into<PathBuf>) -> Self {
+        self.shell = Some(shell.into());
+        self
+    }
+
+    /// Adds an environment variable for the login shell query only (tests: `HOME`).
+    pub fn with_shell_env(mut self, key: impl Into<OsString>, value: impl Into<OsString>) -> Self {
+        self.shell_env.push((key.into(), value.into()));
+        self
+    }
+
+    /// How long the login shell may take before we give up on it.
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The PATH servers are searched in and started with, and where it came from.
+    pub fn search_path(&self) -> (OsString, PathOrigin) {
+        match self.login_shell_path() {
+            Some(login) => (
+                merge_paths(login, &self.process_path),
+                PathOrigin::LoginShell,
+            ),
+            None => (self.process_path.clone(), PathOrigin::Process),
+        }
+    }
+
+    /// Finds `command` (a bare name, or a path relative to `cwd`, or absolute).
+    ///
+    /// A command that cannot be found gives a `command-not-found` [`Diagnosis`] naming the
+    /// folders searched and the fix.
+    pub fn resolve(
+        &self,
+        command: &str,
+        cwd: Option<&Path>,
+    ) -> Result<ResolvedCommand, Box<Diagnosis>> {
+        let (search_path, origin) = self.search_path();
+        let cwd = cwd
+            .map(Path::to_path_buf)
+            .or_else(|| std::env::current_dir().ok())
+            .unwrap_or_default();
+        match which::which_in(command, Some(&search_path), &cwd) {
+            Ok(program) => Ok(ResolvedCommand {
+                program,
+                search_path,
+                origin,
+            }),
+            Err(_) => Err(Box::new(not_found(command, &search_path, origin))),
+        }
+    }
+
+    fn login_shell_path(&self) -> Option<&OsString> {
+        let wanted = match self.policy {
+            LoginShellPath::Never => false,
+            LoginShellPath::Always => true,
+            LoginShellPath::WhenNoTerminal => {
+                use std::io::IsTerminal;
+                !std::io::stdin().is_terminal() && !std::io::stderr().is_terminal()
+            }
+        };
+        if !wanted {
+            return None;
+        }
+        self.login_path
+            .get_or_init(|| {
+                let shell = self.shell.clone().or_else(|| {
+                    std::env::var_os("SHELL")
+                        .filter(|s| !s.is_empty())
+                        .map(PathBuf::from)
+                })?;
+                query_login_shell(&shell, &self.shell_env, self.timeout).ok()
+            })
+            .as_ref()
+    }
+}
+
+/// Login shell entries first (that is what the user's terminal sees), then ours it lacked.
+fn merge_paths(first: &OsStr, then: &OsStr) -> OsString {
+    let mut seen = Vec::new();
+    for dir in std::env::split_paths(first).chain(std::env::split_paths(then)) {
+        if !dir.as_os_str().is_empty() && !seen.contains(&dir) {
+            seen.push(dir);
+        }
+    }
+    std::env::join_paths(seen).unwrap_or_else(|_| first.to_os_string())
+}
+
+/// Runs `SHELL -l -i -c 'printf …'` and returns the PATH between the markers.
+#[cfg(unix)]
+fn query_login_shell(
+    shell: &Path,
+    env: &[(OsString, OsString)],
+    timeout: Duration,
+) -> Result<OsString, String> {
+    use std::io::Read;
+    use std::os::unix::ffi::OsStringExt;
+    use std::os::unix::process::CommandExt;
+    use std::process::{Command, Stdio};
+
+    let script = format!("printf '%s%s%s' '{MARK}' \"$PATH\" '{MARK}'");
+    let mut child = Command::new(shell)
+        .args(["-l", "-i", "-c", &script])
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .process_group(0)
+        .spawn()
+        .map_err(|e| format!("cannot start {}: {e}", shell.display()))?;
+    let pid = child.id();
+    let mut stdout = child.stdout.take().ok_or("no stdout")?;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut out = Vec::new();
+        let _ = stdout.read_to_end(&mut out);
+        let _ = tx.send(out);
+    });
+    let started = Instant::now();
+    let out = rx.recv_timeout(timeout);
+    // Whatever happened, leave nothing of the shell behind (rc files may start background jobs).
+    if let Ok(pgid) = i32::try_from(pid) {
+        let _ = nix::sys::signal::killpg(
+            nix::unistd::Pid::from_raw(pgid),
+            nix::sys::signal::Signal::SIGKILL,
+        );
+    }
+    let _ = child.wait();
+    let out =
+        out.map_err(|_| format!("{} took more than {:?}", shell.display(), started.elapsed()))?;
+    let text = out;
+    let start =
+        find(&text, MARK.as_bytes()).ok_or("no PATH marker in the shell's output")? + MARK.len();
+    let len = find(&text[start..], MARK.as_bytes()).ok_or("no closing PATH marker")?;
+    let path = text[start..start + len].to_vec();
+    if path.is_empty() {
+        return Err("the login shell has an empty PATH".into());
+    }
+    Ok(OsString::from_vec(path))
+}
+
+#[cfg(not(unix))]
+fn query_login_shell(
+    _shell: &Path,
+    _env: &[(OsString, OsString)],
+    _timeout: Duration,
+) -> Result<OsString, String> {
+    // Windows launchers pass the full user PATH; there is no login shell to ask.
+    Err("no login shell on this platform".into())
+}
+
+#[cfg(unix)]
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+fn not_found(command: &str, search_path: &OsStr, origin: PathOrigin) -> Diagnosis {
+    let dirs: Vec<String> = std::env::split_paths(search_path)
+        .map(|d| d.display().to_string())
+        .collect();
+    let from = match origin {
+        PathOrigin::Process => "this process's PATH",
+        PathOrigin::LoginShell => "your login shell's PATH",
+    };
+    let detail = if Path::new(command).components().count() > 1 {
+        format!("`{command}` does not exist or is not an executable file.")
+    } else {
+        format!("Looked for `{command}` in {from}:\n  {}", dirs.join("\n  "))
+    };
+    Diagnosis::new(
+        codes::COMMAND_NOT_FOUND,
+        Severity::Error,
+        format!("The command `{command}` was not found"),
+    )
+    .detail(detail)
+    .fix(fix_for_missing(command))
+}
+
+/// What to do when `command` cannot be found; shared with the Claude log parser.
+pub fn fix_for_missing(command: &str) -> String {
+    let name = Path::new(command)
+        .file_stem()
+        .map(|s| s.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    match name.as_str() {
+        "npx" | "node" | "npm" => format!(
+            "Install Node.js (https://nodejs.org), or put the absolute path of `{name}` in the entry's \
+             \"command\" (run `which {name}`, or `where {name}` on Windows, in a terminal to get it)."
+        ),
+        "uvx" | "uv" => format!(
+            "Install uv (https://docs.astral.sh/uv/), or put the absolute path of `{name}` in the entry's \
+             \"command\" (run `which {name}` in a terminal; it is often ~/.local/bin/{name})."
+        ),
+        "python" | "python3" | "py" => format!(
+            "Install Python, or put the absolute path of the interpreter in the entry's \"command\" \
+             (run `which {name}` in a terminal; on macOS `python` may not exist, use `python3`)."
+        ),
+        "docker" => {
+            "Install Docker Desktop and start it, or use the absolute path of `docker`.".to_owned()
+        }
+        _ => format!(
+            "Install `{command}`, or put its absolute path in the entry's \"command\" \
+             (run `which {command}` in a terminal to get it)."
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merge_keeps_login_order_and_appends_missing_process_entries() {
+        let merged = merge_paths(OsStr::new("/a:/b"), OsStr::new("/b:/c"));
+        assert_eq!(merged, OsString::from("/a:/b:/c"));
+    }
+
+    #[test]
+    fn missing_npx_fix_mentions_node() {
+        assert!(fix_for_missing("npx").contains("Node.js"));
+        assert!(fix_for_missing("uvx").contains("uv"));
+        assert!(fix_for_missing("my-server").contains("absolute path"));
+    }
+}

@@ -1,0 +1,116 @@
+//! CPU and memory of a process and its descendants, read with `sysinfo`.
+//!
+//! Finding descendants needs every process's parent: that pass asks for nothing else (no CPU,
+//! memory, command line or environment), then CPU and memory are refreshed for the tree's pids
+//! only. CPU % is relative to one core (200 % = two busy cores) and needs two samples: the first
+//! sample of a pid reads 0.
+//!
+//! Never: read other processes' command lines or environments (they may hold secrets).
+
+use std::collections::{HashMap, HashSet};
+
+use serde::Serialize;
+use sysinfo::{Pid, ProcessRefreshKind, ProcessStatus, ProcessesToUpdate, System};
+
+/// One sample of a process tree.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProcessStats {
+    /// The root of the tree.
+    pub pid: u32,
+    /// Whether the root is running (a zombie is not).
+    pub alive: bool,
+    /// Summed over the tree, % of one core.
+    pub cpu_percent: f32,
+    /// Resident memory summed over the tree.
+    pub rss_bytes: u64,
+    /// Every live pid in the tree, root first.
+    pub pids: Vec<u32>,
+}
+
+/// Keeps the previous sample so CPU % can be computed; one per supervisor.
+pub struct StatsSampler {
+    system: System,
+}
+
+impl std::fmt::Debug for StatsSampler {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("StatsSampler")
+    }
+}
+
+impl StatsSampler {
+    /// None where sysinfo cannot read processes on this system.
+    pub fn new() -> Option<Self> {
+        System::new().ok().map(|system| StatsSampler { system })
+    }
+
+    /// Samples `root` and all its descendants.
+    pub fn sample_tree(&mut self, root: u32) -> ProcessStats {
+        self.system.refresh_processes_specifics(
+            ProcessesToUpdate::All,
+            true,
+            ProcessRefreshKind::nothing(),
+        );
+        let tree = descendants(&self.system, Pid::from_u32(root));
+        self.sample(root, &tree)
+    }
+
+    /// Samples `pid` alone.
+    pub fn sample_pid(&mut self, pid: u32) -> ProcessStats {
+        self.sample(pid, &[Pid::from_u32(pid)])
+    }
+
+    fn sample(&mut self, root: u32, pids: &[Pid]) -> ProcessStats {
+        self.system.refresh_processes_specifics(
+            ProcessesToUpdate::Some(pids),
+            true,
+            ProcessRefreshKind::nothing().with_cpu().with_memory(),
+        );
+        let mut stats = ProcessStats {
+            pid: root,
+            alive: false,
+            cpu_percent: 0.0,
+            rss_bytes: 0,
+            pids: Vec::new(),
+        };
+        for pid in pids {
+            let Some(proc_) = self.system.process(*pid) else {
+                continue;
+            };
+            if matches!(proc_.status(), ProcessStatus::Zombie | ProcessStatus::Dead) {
+                continue;
+            }
+            if pid.as_u32() == root {
+                stats.alive = true;
+            }
+            stats.cpu_percent += proc_.cpu_usage();
+            stats.rss_bytes += proc_.memory();
+            stats.pids.push(pid.as_u32());
+        }
+        stats
+    }
+}
+
+/// `root` and every process whose parent chain leads to it, root first.
+fn descendants(system: &System, root: Pid) -> Vec<Pid> {
+    let mut children: HashMap<Pid, Vec<Pid>> = HashMap::new();
+    for (pid, proc_) in system.processes() {
+        if let Some(parent) = proc_.parent() {
+            children.entry(parent).or_default().push(*pid);
+        }
+    }
+    let mut out = vec![root];
+    let mut seen: HashSet<Pid> = HashSet::from([root]);
+    let mut i = 0;
+    while i < out.len() {
+        if let Some(kids) = children.get(&out[i]) {
+            for kid in kids {
+                if seen.insert(*kid) {
+                    out.push(*kid);
+                }
+            }
+        }
+        i += 1;
+    }
+    out
+}
