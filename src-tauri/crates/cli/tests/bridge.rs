@@ -1,0 +1,771 @@
+//! `mcp-tray bridge` end to end: the real binary between real MCP clients and real MCP servers
+//! (tests/peers: the Python SDK, server-everything, the Inspector CLI), on loopback ports the
+//! tests pick and servers the tests start.
+//!
+//! Without installed peers (`tests/peers/install.sh`) these tests skip with a message, and fail
+//! when `MCP_TRAY_REQUIRE_PEERS=1` is set, so CI cannot pass by skipping.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+const BIN: &str = env!("CARGO_BIN_EXE_mcp-tray");
+
+// ---------------------------------------------------------------------------------------------
+// Peers and processes
+// ---------------------------------------------------------------------------------------------
+
+struct Peers {
+    dir: PathBuf,
+}
+
+impl Peers {
+    fn python(&self) -> PathBuf {
+        self.dir.join(".venv/bin/python")
+    }
+    fn node(&self) -> PathBuf {
+        self.dir.join("node_modules/.bin/node")
+    }
+    fn script(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+}
+
+fn peers() -> Option<Peers> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../tests/peers");
+    let dir = dir.canonicalize().unwrap_or(dir);
+    let peers = Peers { dir };
+    let installed = peers.python().exists()
+        && peers.node().exists()
+        && peers
+            .dir
+            .join("node_modules/@modelcontextprotocol/server-everything")
+            .exists();
+    if installed {
+        return Some(peers);
+    }
+    let msg = format!(
+        "test peers are not installed in {}; run tests/peers/install.sh",
+        peers.dir.display()
+    );
+    if std::env::var("MCP_TRAY_REQUIRE_PEERS").as_deref() == Ok("1") {
+        panic!("{msg} (MCP_TRAY_REQUIRE_PEERS=1)");
+    }
+    eprintln!("SKIPPED: {msg}");
+    None
+}
+
+macro_rules! require_peers {
+    () => {
+        match peers() {
+            Some(p) => p,
+            None => return,
+        }
+    };
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
+
+fn wait_for_port(port: u16, within: Duration) {
+    let deadline = Instant::now() + within;
+    while Instant::now() < deadline {
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("nothing listens on port {port} after {within:?}");
+}
+
+/// A server process, killed when dropped.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn fastmcp(p: &Peers, transport: &str, port: u16) -> Server {
+    let child = Command::new(p.python())
+        .arg(p.script("fastmcp_server.py"))
+        .args([transport, &port.to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start FastMCP");
+    let server = Server(child);
+    wait_for_port(port, Duration::from_secs(20));
+    server
+}
+
+fn everything(p: &Peers, mode: &str, port: u16) -> Server {
+    let child = Command::new(p.node())
+        .arg(p.dir.join("node_modules/.bin/mcp-server-everything"))
+        .arg(mode)
+        .env("PORT", port.to_string())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start server-everything");
+    let server = Server(child);
+    wait_for_port(port, Duration::from_secs(20));
+    server
+}
+
+fn garbage_server(p: &Peers, port: u16) -> Server {
+    let child = Command::new(p.python())
+        .arg(p.script("garbage_server.py"))
+        .arg(port.to_string())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start garbage server");
+    let server = Server(child);
+    wait_for_port(port, Duration::from_secs(20));
+    server
+}
+
+/// Runs the Python SDK's stdio client (driver.py) against `mcp-tray bridge ARGS…`.
+fn drive(p: &Peers, scenario: &str, home: &Path, bridge_args: &[&str]) -> (Value, String) {
+    let out = Command::new(p.python())
+        .arg(p.script("driver.py"))
+        .args([scenario, "--", BIN, "bridge"])
+        .args(bridge_args)
+        .env("MCP_TRAY_HOME", home)
+        .output()
+        .expect("run driver.py");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        out.status.success(),
+        "driver failed: {}\nstdout: {stdout}\nstderr: {stderr}",
+        out.status
+    );
+    let line = stdout.lines().last().unwrap_or_default();
+    let value = serde_json::from_str(line)
+        .unwrap_or_else(|e| panic!("driver printed no JSON ({e}): {stdout}"));
+    (value, stderr)
+}
+
+// ---------------------------------------------------------------------------------------------
+// A bridge driven line by line
+// ---------------------------------------------------------------------------------------------
+
+struct Bridge {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    lines: mpsc::Receiver<String>,
+    stderr: Arc<Mutex<String>>,
+    /// Every line seen on stdout, for the exactly-one-reply count.
+    seen: Vec<Value>,
+    /// Ids of the requests sent.
+    requests: Vec<Value>,
+    home: tempfile::TempDir,
+}
+
+impl Bridge {
+    fn start(args: &[&str]) -> Bridge {
+        let home = tempfile::tempdir().expect("temp home");
+        let mut child = Command::new(BIN)
+            .arg("bridge")
+            .args(args)
+            .env("MCP_TRAY_HOME", home.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start mcp-tray bridge");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let sink = stderr.clone();
+        let err = child.stderr.take().expect("stderr");
+        std::thread::spawn(move || {
+            for line in BufReader::new(err).lines() {
+                let Ok(line) = line else { break };
+                if let Ok(mut s) = sink.lock() {
+                    s.push_str(&line);
+                    s.push('\n');
+                }
+            }
+        });
+        Bridge {
+            stdin: child.stdin.take(),
+            child,
+            lines,
+            stderr,
+            seen: Vec::new(),
+            requests: Vec::new(),
+            home,
+        }
+    }
+
+    fn send_raw(&mut self, bytes: &[u8]) {
+        let stdin = self.stdin.as_mut().expect("stdin open");
+        stdin.write_all(bytes).expect("write to bridge");
+        stdin.write_all(b"\n").expect("write to bridge");
+        stdin.flush().expect("flush");
+    }
+
+    fn send(&mut self, msg: &Value) {
+        if msg.get("method").is_some()
+            && let Some(id) = msg.get("id")
+        {
+            self.requests.push(id.clone());
+        }
+        self.send_raw(msg.to_string().as_bytes());
+    }
+
+    fn next(&mut self, within: Duration) -> Option<Value> {
+        let line = self.lines.recv_timeout(within).ok()?;
+        let value: Value = serde_json::from_str(&line)
+            .unwrap_or_else(|e| panic!("bridge wrote a non-JSON line ({e}): {line}"));
+        self.seen.push(value.clone());
+        Some(value)
+    }
+
+    /// Waits for the reply to `id`, passing over other messages.
+    fn reply(&mut self, id: &Value, within: Duration) -> Value {
+        let deadline = Instant::now() + within;
+        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+            match self.next(left) {
+                Some(v) if v.get("method").is_none() && v.get("id") == Some(id) => return v,
+                Some(_) => {}
+                None => break,
+            }
+        }
+        panic!(
+            "no reply to id {id} within {within:?}; stderr:\n{}",
+            self.stderr()
+        );
+    }
+
+    fn request(&mut self, id: i64, method: &str, params: Value) -> Value {
+        self.send(&json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
+        self.reply(&json!(id), Duration::from_secs(30))
+    }
+
+    fn call(&mut self, id: i64, tool: &str, args: Value) -> Value {
+        self.request(id, "tools/call", json!({"name": tool, "arguments": args}))
+    }
+
+    fn initialize(&mut self) -> Value {
+        let reply = self.request(
+            0,
+            "initialize",
+            json!({
+                "protocolVersion": "2025-06-18",
+                "capabilities": {},
+                "clientInfo": {"name": "raw-test", "version": "1"}
+            }),
+        );
+        self.send(&json!({"jsonrpc": "2.0", "method": "notifications/initialized"}));
+        reply
+    }
+
+    fn stderr(&self) -> String {
+        self.stderr.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    /// Closes stdin, reads stdout to its end, and checks the exactly-one-reply rule.
+    fn finish(mut self) -> (std::process::ExitStatus, String, tempfile::TempDir) {
+        drop(self.stdin.take());
+        while self.next(Duration::from_secs(15)).is_some() {}
+        let status = self.child.wait().expect("bridge exits");
+        let mut replies: HashMap<String, usize> = HashMap::new();
+        for v in &self.seen {
+            if v.get("method").is_none()
+                && let Some(id) = v.get("id").filter(|id| !id.is_null())
+            {
+                *replies.entry(id.to_string()).or_default() += 1;
+            }
+        }
+        for id in &self.requests {
+            let n = replies.get(&id.to_string()).copied().unwrap_or(0);
+            assert_eq!(
+                n,
+                1,
+                "request {id} got {n} replies; stderr:\n{}",
+                self.stderr()
+            );
+        }
+        let stderr = self.stderr();
+        (status, stderr, self.home)
+    }
+}
+
+fn text_of(reply: &Value) -> String {
+    reply["result"]["content"][0]["text"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+fn error_message(reply: &Value) -> String {
+    reply["error"]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Real clients and servers, both transports
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn python_client_round_trips_every_feature_to_fastmcp_over_streamable_http() {
+    let p = require_peers!();
+    let port = free_port();
+    let _server = fastmcp(&p, "streamable-http", port);
+    let home = tempfile::tempdir().expect("home");
+    let url = format!("http://127.0.0.1:{port}/mcp");
+    let (out, stderr) = drive(&p, "fastmcp", home.path(), &[&url, "--name", "fm"]);
+    assert_eq!(out["server"], "tiny");
+    assert_eq!(out["add"], "5");
+    assert_eq!(
+        out["client_name"], "bridge-driver",
+        "clientInfo must pass untouched"
+    );
+    assert_eq!(out["count"], "counted 3");
+    assert_eq!(out["progress"], json!([1.0, 2.0, 3.0]));
+    assert_eq!(out["logs"], json!(["counted"]));
+    assert_eq!(out["sampled"], "hello");
+    assert_eq!(out["ask_llm"], "sampled-reply");
+    assert_eq!(out["ask_user"], "accept:Ada");
+    assert_eq!(out["roots"], "file:///tmp/root-a");
+    assert!(stderr.contains("Streamable HTTP"), "stderr: {stderr}");
+}
+
+#[test]
+fn python_client_reaches_fastmcp_legacy_sse_by_autodetection() {
+    let p = require_peers!();
+    let port = free_port();
+    let _server = fastmcp(&p, "sse", port);
+    let home = tempfile::tempdir().expect("home");
+    let url = format!("http://127.0.0.1:{port}/sse");
+    let (out, stderr) = drive(&p, "fastmcp", home.path(), &[&url, "--name", "fm-sse"]);
+    assert_eq!(out["add"], "5");
+    assert_eq!(out["client_name"], "bridge-driver");
+    assert_eq!(out["progress"], json!([1.0, 2.0, 3.0]));
+    assert_eq!(out["ask_llm"], "sampled-reply");
+    assert_eq!(out["ask_user"], "accept:Ada");
+    assert_eq!(out["roots"], "file:///tmp/root-a");
+    assert!(stderr.contains("HTTP 405"), "stderr: {stderr}");
+    assert!(stderr.contains("legacy HTTP+SSE"), "stderr: {stderr}");
+}
+
+#[test]
+fn python_client_round_trips_server_everything_over_streamable_http() {
+    let p = require_peers!();
+    let port = free_port();
+    let _server = everything(&p, "streamableHttp", port);
+    let home = tempfile::tempdir().expect("home");
+    let url = format!("http://127.0.0.1:{port}/mcp");
+    let (out, _) = drive(&p, "everything", home.path(), &[&url, "--name", "se"]);
+    assert_eq!(out["echo"], "Echo: über ✓");
+    assert_eq!(out["sum"], "The sum of 2 and 3 is 5.");
+    assert_eq!(out["progress"], json!([1.0, 2.0, 3.0]));
+    assert!(
+        out["sampling"]
+            .as_str()
+            .is_some_and(|s| s.contains("sampled-reply"))
+    );
+    assert!(
+        out["elicitation"]
+            .as_str()
+            .is_some_and(|s| s.contains("decline"))
+    );
+    assert!(
+        out["roots"]
+            .as_str()
+            .is_some_and(|s| s.contains("file:///tmp/root-a"))
+    );
+}
+
+#[test]
+fn python_client_reaches_server_everything_legacy_sse_by_autodetection() {
+    let p = require_peers!();
+    let port = free_port();
+    let _server = everything(&p, "sse", port);
+    let home = tempfile::tempdir().expect("home");
+    let url = format!("http://127.0.0.1:{port}/sse");
+    let (out, stderr) = drive(&p, "everything", home.path(), &[&url, "--name", "se-sse"]);
+    assert_eq!(out["sum"], "The sum of 2 and 3 is 5.");
+    assert_eq!(out["progress"], json!([1.0, 2.0, 3.0]));
+    assert!(
+        out["sampling"]
+            .as_str()
+            .is_some_and(|s| s.contains("sampled-reply"))
+    );
+    assert!(stderr.contains("HTTP 404"), "stderr: {stderr}");
+}
+
+#[test]
+fn pinned_transport_skips_probing() {
+    let p = require_peers!();
+    let port = free_port();
+    let _server = everything(&p, "sse", port);
+    let home = tempfile::tempdir().expect("home");
+    let url = format!("http://127.0.0.1:{port}/sse");
+    let (out, stderr) = drive(
+        &p,
+        "basic",
+        home.path(),
+        &[&url, "--name", "pinned", "--transport", "sse"],
+    );
+    assert_eq!(out["call"], "The sum of 2 and 3 is 5.");
+    assert!(!stderr.contains("trying legacy"), "stderr: {stderr}");
+}
+
+#[test]
+fn inspector_cli_calls_a_tool_through_the_bridge() {
+    let p = require_peers!();
+    let port = free_port();
+    let _server = everything(&p, "streamableHttp", port);
+    let home = tempfile::tempdir().expect("home");
+    let url = format!("http://127.0.0.1:{port}/mcp");
+    let out = Command::new(p.node())
+        .arg(p.dir.join("node_modules/.bin/mcp-inspector"))
+        .args(["--cli", BIN, "bridge", &url, "--name", "insp", "--"])
+        .args(["--method", "tools/call", "--tool-name", "get-sum"])
+        .args(["--tool-arg", "a=2", "--tool-arg", "b=40"])
+        .env("MCP_TRAY_HOME", home.path())
+        .output()
+        .expect("run the inspector");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "inspector failed: {stdout}");
+    assert!(stdout.contains("The sum of 2 and 40 is 42."), "{stdout}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Raw forwarding, bad input, journal
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn bridge_answers_bad_lines_with_parse_errors_and_goes_on() {
+    let p = require_peers!();
+    let port = free_port();
+    let _server = fastmcp(&p, "streamable-http", port);
+    let mut b = Bridge::start(&[&format!("http://127.0.0.1:{port}/mcp"), "--name", "bad"]);
+    b.initialize();
+    b.send_raw(b"this is not json");
+    let e = b.next(Duration::from_secs(5)).expect("parse error");
+    assert_eq!(e["error"]["code"], -32700);
+    assert!(e["id"].is_null());
+    b.send_raw(b"{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"\xff\xfe\"}");
+    let e = b.next(Duration::from_secs(5)).expect("utf-8 error");
+    assert_eq!(e["error"]["code"], -32700);
+    let ok = b.call(1, "add", json!({"a": 40, "b": 2}));
+    assert_eq!(text_of(&ok), "42");
+    let (status, _, _) = b.finish();
+    assert!(status.success());
+}
+
+#[test]
+fn bridge_journals_raw_messages_and_traffic_reads_them() {
+    let p = require_peers!();
+    let port = free_port();
+    let _server = fastmcp(&p, "streamable-http", port);
+    let mut b = Bridge::start(&[
+        &format!("http://127.0.0.1:{port}/mcp"),
+        "--name",
+        "journaled",
+    ]);
+    b.initialize();
+    // Unknown fields and _meta must reach the server byte for byte.
+    let raw = r#"{"jsonrpc":"2.0","id":"call-1","method":"tools/call","params":{"name":"add","arguments":{"a":1,"b":2},"_meta":{"x-custom":[1, 2]}},"x-extra":true}"#;
+    b.requests.push(json!("call-1"));
+    b.send_raw(raw.as_bytes());
+    let reply = b.reply(&json!("call-1"), Duration::from_secs(20));
+    assert_eq!(text_of(&reply), "3");
+    let (status, _, home) = b.finish();
+    assert!(status.success());
+
+    let out = Command::new(BIN)
+        .args(["traffic", "journaled", "--json", "--last", "0"])
+        .env("MCP_TRAY_HOME", home.path())
+        .output()
+        .expect("traffic");
+    assert!(out.status.success());
+    let lines: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json line"))
+        .collect();
+    let sent = lines
+        .iter()
+        .find(|l| l["dir"] == "c2s" && l["id"] == "call-1")
+        .expect("request journaled");
+    assert_eq!(
+        sent["msg"].to_string(),
+        serde_json::from_str::<Value>(raw).expect("raw").to_string()
+    );
+    assert_eq!(sent["bytes"], raw.len());
+    let answered = lines
+        .iter()
+        .find(|l| l["dir"] == "s2c" && l["id"] == "call-1")
+        .expect("reply journaled");
+    assert_eq!(answered["method"], "tools/call");
+    assert!(answered["latency_ms"].as_f64().is_some_and(|ms| ms > 0.0));
+    assert!(
+        lines
+            .iter()
+            .any(|l| l["kind"] == "event" && l["code"] == "connected")
+    );
+    for l in &lines {
+        for key in ["ts", "server", "session", "pid", "dir", "kind"] {
+            assert!(l.get(key).is_some(), "journal line without {key}: {l}");
+        }
+    }
+
+    let table = Command::new(BIN)
+        .args(["traffic", "journaled"])
+        .env("MCP_TRAY_HOME", home.path())
+        .output()
+        .expect("traffic table");
+    let table = String::from_utf8_lossy(&table.stdout);
+    assert!(
+        table.contains("tools/call") && table.contains("LATENCY"),
+        "{table}"
+    );
+}
+
+#[test]
+fn ignored_tools_are_hidden_and_refused() {
+    let p = require_peers!();
+    let port = free_port();
+    let _server = fastmcp(&p, "streamable-http", port);
+    let url = format!("http://127.0.0.1:{port}/mcp");
+    let mut b = Bridge::start(&[&url, "--ignore-tool", "delete_*"]);
+    b.initialize();
+    let list = b.request(1, "tools/list", json!({}));
+    let names: Vec<&str> = list["result"]["tools"]
+        .as_array()
+        .expect("tools")
+        .iter()
+        .filter_map(|t| t["name"].as_str())
+        .collect();
+    assert!(
+        names.contains(&"add") && !names.contains(&"delete_everything"),
+        "{names:?}"
+    );
+    let refused = b.call(2, "delete_everything", json!({}));
+    assert!(
+        error_message(&refused).contains("--ignore-tool"),
+        "{refused}"
+    );
+    b.finish();
+}
+
+#[test]
+fn bridge_keeps_pipelined_requests_paired() {
+    let p = require_peers!();
+    let port = free_port();
+    let _server = fastmcp(&p, "streamable-http", port);
+    let mut b = Bridge::start(&[&format!("http://127.0.0.1:{port}/mcp")]);
+    b.initialize();
+    for i in 1..=40 {
+        b.send(&json!({"jsonrpc":"2.0","id": i,"method":"tools/call",
+            "params":{"name":"add","arguments":{"a": i, "b": 1000}}}));
+    }
+    let mut sums = HashMap::new();
+    while sums.len() < 40 {
+        let v = b.next(Duration::from_secs(30)).expect("a reply");
+        if let Some(id) = v["id"].as_i64() {
+            sums.insert(id, text_of(&v));
+        }
+    }
+    for i in 1..=40 {
+        assert_eq!(sums[&i], (i + 1000).to_string());
+    }
+    b.finish();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Faults: every request still gets exactly one reply
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn bridge_renews_the_session_when_the_server_restarts_mid_session() {
+    let p = require_peers!();
+    let port = free_port();
+    let server = fastmcp(&p, "streamable-http", port);
+    let mut b = Bridge::start(&[&format!("http://127.0.0.1:{port}/mcp"), "--name", "restart"]);
+    b.initialize();
+    assert_eq!(text_of(&b.call(1, "add", json!({"a": 1, "b": 1}))), "2");
+    drop(server); // killed: its sessions are gone
+    let _server = fastmcp(&p, "streamable-http", port);
+    // The old session id now gets 404: the bridge must replay initialize and retry, unseen.
+    let reply = b.call(2, "add", json!({"a": 2, "b": 2}));
+    assert_eq!(text_of(&reply), "4", "{reply}");
+    assert_eq!(text_of(&b.call(3, "add", json!({"a": 3, "b": 3}))), "6");
+    let (status, stderr, _) = b.finish();
+    assert!(status.success());
+    assert!(stderr.contains("session"), "stderr: {stderr}");
+}
+
+#[test]
+fn bridge_rides_out_a_short_outage_with_retries() {
+    let p = require_peers!();
+    let port = free_port();
+    let server = fastmcp(&p, "streamable-http", port);
+    let mut b = Bridge::start(&[&format!("http://127.0.0.1:{port}/mcp"), "--name", "outage"]);
+    b.initialize();
+    drop(server);
+    // Ask while the server is down, start it while the bridge is retrying.
+    b.send(&json!({"jsonrpc":"2.0","id": 5,"method":"tools/call",
+        "params":{"name":"add","arguments":{"a": 5, "b": 5}}}));
+    let _server = fastmcp(&p, "streamable-http", port);
+    let reply = b.reply(&json!(5), Duration::from_secs(30));
+    assert_eq!(text_of(&reply), "10", "{reply}");
+    let (_, stderr, _) = b.finish();
+    assert!(stderr.contains("retrying"), "stderr: {stderr}");
+}
+
+#[test]
+fn bridge_answers_every_request_when_the_server_dies() {
+    let p = require_peers!();
+    let port = free_port();
+    let server = fastmcp(&p, "streamable-http", port);
+    let url = format!("http://127.0.0.1:{port}/mcp");
+    let mut b = Bridge::start(&[&url, "--retries", "1"]);
+    b.initialize();
+    // A slow call in flight when the server dies.
+    b.send(&json!({"jsonrpc":"2.0","id": 1,"method":"tools/call",
+        "params":{"name":"slow","arguments":{"seconds": 30}}}));
+    std::thread::sleep(Duration::from_millis(500));
+    drop(server);
+    let in_flight = b.reply(&json!(1), Duration::from_secs(20));
+    assert!(in_flight.get("error").is_some(), "{in_flight}");
+    let after = b.call(2, "add", json!({"a": 1, "b": 1}));
+    assert!(
+        error_message(&after).contains("refused the connection at"),
+        "{after}"
+    );
+    assert_eq!(after["error"]["data"]["diagnosis"], "connection-refused");
+    // A notification cannot be answered, and is not.
+    b.send(&json!({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId": 1}}));
+    let (status, _, _) = b.finish();
+    assert!(status.success());
+}
+
+#[test]
+fn bridge_times_out_a_slow_request_and_drops_its_late_reply() {
+    let p = require_peers!();
+    let port = free_port();
+    let _server = fastmcp(&p, "streamable-http", port);
+    let url = format!("http://127.0.0.1:{port}/mcp");
+    let mut b = Bridge::start(&[&url, "--timeout", "1"]);
+    b.initialize();
+    let started = Instant::now();
+    let slow = b.call(1, "slow", json!({"seconds": 2.5}));
+    let waited = started.elapsed();
+    assert!(
+        error_message(&slow).contains("did not answer tools/call within 1 s"),
+        "{slow}"
+    );
+    assert_eq!(slow["error"]["data"]["diagnosis"], "timeout");
+    assert!(waited < Duration::from_millis(2_000), "took {waited:?}");
+    assert_eq!(text_of(&b.call(2, "add", json!({"a": 1, "b": 2}))), "3");
+    // Let the late reply to id 1 arrive; finish() checks it was not passed on.
+    std::thread::sleep(Duration::from_secs(2));
+    b.finish();
+}
+
+#[test]
+fn bridge_carries_a_10_mib_reply() {
+    let p = require_peers!();
+    let port = free_port();
+    let _server = fastmcp(&p, "streamable-http", port);
+    let mut b = Bridge::start(&[&format!("http://127.0.0.1:{port}/mcp")]);
+    b.initialize();
+    let size = 10 * 1024 * 1024;
+    let reply = b.call(1, "big", json!({"size": size}));
+    assert_eq!(text_of(&reply).len(), size);
+    assert_eq!(text_of(&b.call(2, "add", json!({"a": 1, "b": 2}))), "3");
+    b.finish();
+}
+
+#[test]
+fn bridge_answers_when_the_server_sends_garbage() {
+    let p = require_peers!();
+    let port = free_port();
+    let _server = garbage_server(&p, port);
+    let mut b = Bridge::start(&[&format!("http://127.0.0.1:{port}/mcp"), "--name", "garbage"]);
+    let init = b.initialize();
+    assert_eq!(init["result"]["serverInfo"]["name"], "garbage");
+    let reply = b.call(1, "anything", json!({}));
+    assert!(error_message(&reply).contains("not JSON-RPC"), "{reply}");
+    assert_eq!(reply["error"]["data"]["diagnosis"], "protocol-error");
+    let (status, _, _) = b.finish();
+    assert!(status.success());
+}
+
+#[test]
+fn bridge_answers_initialize_when_nothing_listens() {
+    let port = free_port(); // bound and released: nothing listens
+    let mut b = Bridge::start(&[&format!("http://127.0.0.1:{port}/mcp"), "--retries", "0"]);
+    b.send(
+        &json!({"jsonrpc":"2.0","id": 0,"method":"initialize","params":{
+        "protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}),
+    );
+    let reply = b.reply(&json!(0), Duration::from_secs(10));
+    assert!(
+        error_message(&reply).contains(&format!(
+            "refused the connection at http://127.0.0.1:{port}/mcp"
+        )),
+        "{reply}"
+    );
+    let (status, _, _) = b.finish();
+    assert!(status.success());
+}
+
+// ---------------------------------------------------------------------------------------------
+// URLs refused before anything starts
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn websocket_urls_are_refused_with_an_explanation() {
+    let out = Command::new(BIN)
+        .args(["bridge", "wss://example.com/ws"])
+        .stdin(Stdio::null())
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty(), "stdout carries only JSON-RPC");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("no WebSocket transport"), "{stderr}");
+    assert!(stderr.contains("/mcp"), "{stderr}");
+}
+
+#[test]
+fn plain_http_to_a_remote_host_needs_allow_http() {
+    let out = Command::new(BIN)
+        .args(["bridge", "http://example.com/mcp"])
+        .stdin(Stdio::null())
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--allow-http"));
+}

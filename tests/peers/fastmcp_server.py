@@ -1,0 +1,92 @@
+"""A FastMCP server (official Python SDK) for the bridge tests.
+
+Usage: python fastmcp_server.py streamable-http|sse PORT
+
+Tools exercise what a transparent bridge must carry: plain calls, progress, sampling, elicitation,
+roots, logging, slow replies, large replies, and a look at the client's own clientInfo.
+"""
+
+import asyncio
+import sys
+
+from pydantic import BaseModel
+
+from mcp.server.fastmcp import Context, FastMCP
+from mcp.types import SamplingMessage, TextContent
+
+transport = sys.argv[1] if len(sys.argv) > 1 else "streamable-http"
+port = int(sys.argv[2]) if len(sys.argv) > 2 else 8000
+mcp = FastMCP("tiny", host="127.0.0.1", port=port, log_level="WARNING")
+
+
+@mcp.tool()
+def add(a: int, b: int) -> int:
+    """Adds two numbers."""
+    return a + b
+
+
+@mcp.tool()
+def delete_everything() -> str:
+    """A tool the tests hide with --ignore-tool."""
+    return "deleted"
+
+
+@mcp.tool()
+def client_name(ctx: Context) -> str:
+    """The clientInfo.name the client sent in initialize, as the server received it."""
+    params = ctx.session.client_params
+    return params.clientInfo.name if params else "?"
+
+
+@mcp.tool()
+async def slow(seconds: float) -> str:
+    """Answers after a pause."""
+    await asyncio.sleep(seconds)
+    return f"slept {seconds}"
+
+
+@mcp.tool()
+def big(size: int) -> str:
+    """A reply of `size` bytes of text."""
+    return "x" * size
+
+
+@mcp.tool()
+async def count(steps: int, ctx: Context) -> str:
+    """Reports progress for each step, logs, then answers."""
+    for i in range(steps):
+        await ctx.report_progress(i + 1, steps, f"step {i + 1}")
+    await ctx.info("counted")
+    return f"counted {steps}"
+
+
+@mcp.tool()
+async def ask_llm(prompt: str, ctx: Context) -> str:
+    """Sends sampling/createMessage to the client and returns its text."""
+    result = await ctx.session.create_message(
+        messages=[SamplingMessage(role="user", content=TextContent(type="text", text=prompt))],
+        max_tokens=20,
+    )
+    return result.content.text if isinstance(result.content, TextContent) else "?"
+
+
+class Answer(BaseModel):
+    name: str
+
+
+@mcp.tool()
+async def ask_user(ctx: Context) -> str:
+    """Sends elicitation/create to the client."""
+    result = await ctx.elicit("What is your name?", schema=Answer)
+    return f"{result.action}:{result.data.name if result.action == 'accept' else ''}"
+
+
+@mcp.tool()
+async def roots(ctx: Context) -> str:
+    """Asks the client for its roots."""
+    result = await ctx.session.list_roots()
+    return ",".join(str(r.uri) for r in result.roots)
+
+
+if __name__ == "__main__":
+    mcp.run(transport=transport)

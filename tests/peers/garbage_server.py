@@ -1,0 +1,52 @@
+"""A deliberately broken MCP server: a fault no real peer produces on purpose.
+
+Usage: python garbage_server.py PORT
+initialize gets a valid reply; every other request gets `200 application/json` with a body that
+is not JSON; notifications get 202. Used to show the bridge still answers every request.
+"""
+
+import json
+import sys
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+class Handler(BaseHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("content-length", "0")))
+        msg = json.loads(body)
+        if "id" not in msg:
+            self.send_response(202)
+            self.end_headers()
+            return
+        if msg.get("method") == "initialize":
+            reply = {
+                "jsonrpc": "2.0",
+                "id": msg["id"],
+                "result": {
+                    "protocolVersion": "2025-06-18",
+                    "capabilities": {"tools": {}},
+                    "serverInfo": {"name": "garbage", "version": "0"},
+                },
+            }
+            data = json.dumps(reply).encode()
+        else:
+            data = b"<html><body>502 Bad Gateway (but sent as 200)</body></html>"
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self):
+        self.send_response(405)
+        self.end_headers()
+
+    def do_DELETE(self):
+        self.send_response(200)
+        self.end_headers()
+
+
+ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()
