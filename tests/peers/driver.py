@@ -5,6 +5,8 @@ Prints one JSON object with what it saw. Scenarios:
   fastmcp     every FastMCP tool: add, clientInfo, progress, logging, sampling, elicitation, roots
   everything  server-everything: echo, get-sum, progress, sampling, elicitation, roots
   basic       initialize, tools/list, then call the first of add/add_numbers/get-sum found
+  conformance initialize, tools/list, then call every tool listed ({a: 2, b: 3} when it takes a
+              and b, else {}); the conformance suite appends the server URL to the command
 """
 
 import asyncio
@@ -94,6 +96,13 @@ async def run(scenario, command, args):
                     )
                 if "get-roots-list" in names:
                     out["roots"] = text_of(await s.call_tool("get-roots-list", {}))
+            elif scenario == "conformance":
+                out["calls"] = {}
+                for tool in tools.tools:
+                    props = (tool.inputSchema or {}).get("properties", {})
+                    arguments = {"a": 2, "b": 3} if "a" in props and "b" in props else {}
+                    result = await s.call_tool(tool.name, arguments)
+                    out["calls"][tool.name] = text_of(result)
             else:
                 for name, arguments in (
                     ("add", {"a": 2, "b": 3}),

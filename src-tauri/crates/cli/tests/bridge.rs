@@ -769,3 +769,46 @@ fn plain_http_to_a_remote_host_needs_allow_http() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--allow-http"));
 }
+
+// ---------------------------------------------------------------------------------------------
+// The official conformance suite, client side, with the bridge in the loop
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn conformance_client_scenarios_pass_with_the_bridge_in_the_loop() {
+    let p = require_peers!();
+    let home = tempfile::tempdir().expect("home");
+    // The suite starts a scenario server and runs "<command> <serverUrl>".
+    let command = format!(
+        "{} {} conformance -- {BIN} bridge",
+        p.python().display(),
+        p.script("driver.py").display()
+    );
+    for scenario in ["initialize", "tools_call", "sse-retry"] {
+        let out = Command::new(p.node())
+            .arg(
+                p.dir
+                    .join("node_modules/@modelcontextprotocol/conformance/dist/index.js"),
+            )
+            .args(["client", "--command", &command, "--scenario", scenario])
+            .arg("-o")
+            .arg(home.path().join("results"))
+            .env("MCP_TRAY_HOME", home.path())
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("run the conformance suite");
+        // The suite reports on stderr.
+        let report = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            out.status.success()
+                && report.contains("OVERALL: PASSED")
+                && !report.contains("FAILURE"),
+            "conformance scenario {scenario} failed ({}):\n{report}",
+            out.status
+        );
+    }
+}
