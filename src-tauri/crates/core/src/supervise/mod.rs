@@ -21,6 +21,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use tokio::io::AsyncBufReadExt;
+use tokio::io::DuplexStream;
 use tokio::process::{ChildStdin, ChildStdout};
 use tokio::sync::{broadcast, mpsc};
 use tokio::task::JoinHandle;
@@ -134,12 +135,20 @@ pub enum SupervisorEvent {
 
 /// A running incarnation's stdin and stdout, handed to whoever speaks to the server. A new one is
 /// sent after every restart. Pipes nobody takes are drained (stdout) and held open (stdin).
+///
+/// `stdin` is one end of an in-memory pipe the supervisor copies into the child's stdin (write
+/// to it; nothing is ever read from it): the supervisor keeps the real pipe so that a stop can
+/// close it (the spec's first shutdown step) whoever holds this end. Dropping it closes the
+/// child's stdin too.
 #[derive(Debug)]
 pub struct StdioPipes {
     pub pid: u32,
-    pub stdin: ChildStdin,
+    pub stdin: DuplexStream,
     pub stdout: ChildStdout,
 }
+
+/// Buffer of the in-memory stdin pipe.
+const STDIN_BUFFER: usize = 64 * 1024;
 
 #[derive(Debug)]
 struct SlotState {
@@ -402,24 +411,40 @@ impl Run {
                 .take_stderr()
                 .map(|err| tokio::spawn(self.read_stderr(err)));
             let mut held_stdin = None;
-            if let (Some(stdin), Some(stdout)) = (child.take_stdin(), child.take_stdout())
-                && let Err(e) = self.pipes.try_send(StdioPipes { pid, stdin, stdout })
-            {
-                let pipes = match e {
-                    mpsc::error::TrySendError::Full(p) | mpsc::error::TrySendError::Closed(p) => p,
-                };
-                held_stdin = Some(pipes.stdin);
-                tokio::spawn(drain(pipes.stdout));
+            let mut stdin_pump = None;
+            if let (Some(stdin), Some(stdout)) = (child.take_stdin(), child.take_stdout()) {
+                let (writer, reader) = tokio::io::duplex(STDIN_BUFFER);
+                stdin_pump = Some(tokio::spawn(pump_stdin(reader, stdin)));
+                if let Err(e) = self.pipes.try_send(StdioPipes {
+                    pid,
+                    stdin: writer,
+                    stdout,
+                }) {
+                    let pipes = match e {
+                        mpsc::error::TrySendError::Full(p)
+                        | mpsc::error::TrySendError::Closed(p) => p,
+                    };
+                    held_stdin = Some(pipes.stdin);
+                    tokio::spawn(drain(pipes.stdout));
+                }
             }
             let grace = self.config.grace;
             let result = tokio::select! {
                 r = child.wait(grace) => r,
                 _ = self.slot.stop.cancelled() => {
-                    drop(held_stdin.take());
+                    // The pump owns the child's stdin: ending it closes the pipe, whoever holds
+                    // the other end.
+                    if let Some(pump) = stdin_pump.take() {
+                        pump.abort();
+                        let _ = pump.await;
+                    }
                     child.shutdown(grace).await
                 }
             };
             drop(held_stdin);
+            if let Some(pump) = stdin_pump {
+                pump.abort();
+            }
             if let Some(task) = stderr_task {
                 // The last lines explain the exit: let the reader finish, but not forever.
                 let _ = tokio::time::timeout(Duration::from_millis(500), task).await;
@@ -631,6 +656,12 @@ fn backoff(config: &SupervisorConfig, attempt: u32) -> Duration {
         .backoff_initial
         .saturating_mul(factor)
         .min(config.backoff_max)
+}
+
+/// Copies what the pipes' holder writes into the child's stdin; ends (closing it) when the
+/// holder drops its end or the task is aborted.
+async fn pump_stdin(mut from: DuplexStream, mut stdin: ChildStdin) {
+    let _ = tokio::io::copy(&mut from, &mut stdin).await;
 }
 
 async fn drain(mut stdout: ChildStdout) {

@@ -293,6 +293,7 @@ pub fn fix_for_missing(command: &str) -> String {
 mod tests {
     use super::*;
 
+    #[cfg(unix)]
     #[test]
     fn merge_keeps_login_order_and_appends_missing_process_entries() {
         let merged = merge_paths(OsStr::new("/a:/b"), OsStr::new("/b:/c"));

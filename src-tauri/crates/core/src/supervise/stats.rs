@@ -29,7 +29,11 @@ pub struct ProcessStats {
 
 /// Keeps the previous sample so CPU % can be computed; one per supervisor.
 pub struct StatsSampler {
+    /// CPU and memory of the pids sampled, and their previous CPU times.
     system: System,
+    /// The parent scan. Separate, because a scan refreshes every process's CPU times, and the
+    /// next sample would then measure CPU over the microseconds since the scan.
+    tree: System,
 }
 
 impl std::fmt::Debug for StatsSampler {
@@ -41,17 +45,20 @@ impl std::fmt::Debug for StatsSampler {
 impl StatsSampler {
     /// None where sysinfo cannot read processes on this system.
     pub fn new() -> Option<Self> {
-        System::new().ok().map(|system| StatsSampler { system })
+        Some(StatsSampler {
+            system: System::new().ok()?,
+            tree: System::new().ok()?,
+        })
     }
 
     /// Samples `root` and all its descendants.
     pub fn sample_tree(&mut self, root: u32) -> ProcessStats {
-        self.system.refresh_processes_specifics(
+        self.tree.refresh_processes_specifics(
             ProcessesToUpdate::All,
             true,
-            ProcessRefreshKind::nothing(),
+            ProcessRefreshKind::nothing().without_tasks(),
         );
-        let tree = descendants(&self.system, Pid::from_u32(root));
+        let tree = descendants(&self.tree, Pid::from_u32(root));
         self.sample(root, &tree)
     }
 
@@ -95,6 +102,9 @@ impl StatsSampler {
 fn descendants(system: &System, root: Pid) -> Vec<Pid> {
     let mut children: HashMap<Pid, Vec<Pid>> = HashMap::new();
     for (pid, proc_) in system.processes() {
+        if proc_.thread_kind().is_some() {
+            continue; // a thread of a process, not a process
+        }
         if let Some(parent) = proc_.parent() {
             children.entry(parent).or_default().push(*pid);
         }

@@ -1,0 +1,519 @@
+//! The supervisor against real processes: shells, `sleep`, `yes`, and the reference MCP server
+//! (server-everything, started through `npx` as Claude starts it, from tests/peers).
+#![cfg(unix)]
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use mcp_tray_core::diagnose::codes;
+use mcp_tray_core::supervise::{
+    CommandResolver, LoginShellPath, PathOrigin, Restart, RunState, ServerCommand, StdioPipes,
+    StopStep, Supervisor, SupervisorConfig, SupervisorEvent,
+};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio_util::sync::CancellationToken;
+
+fn quick_config() -> SupervisorConfig {
+    SupervisorConfig {
+        grace: Duration::from_millis(500),
+        backoff_initial: Duration::from_millis(20),
+        backoff_max: Duration::from_millis(200),
+        stable_after: Duration::from_secs(30),
+        crash_loop_exits: 3,
+        crash_loop_window: Duration::from_secs(10),
+        stderr_lines: 50,
+    }
+}
+
+fn supervisor(config: SupervisorConfig) -> Supervisor {
+    let resolver = Arc::new(CommandResolver::new(LoginShellPath::Never));
+    Supervisor::new(resolver, config, CancellationToken::new())
+}
+
+fn sh(name: &str, script: &str) -> ServerCommand {
+    ServerCommand::new(name, "sh", &["-c", script])
+}
+
+/// Gone, or a zombie waiting for a reaper (it no longer runs).
+fn pid_gone(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Err(_) => true,
+        Ok(stat) => stat
+            .rsplit_once(") ")
+            .map(|(_, rest)| rest.starts_with('Z') || rest.starts_with('X'))
+            .unwrap_or(false),
+    }
+}
+
+async fn wait_until(what: &str, timeout: Duration, mut f: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !f() {
+        assert!(start.elapsed() < timeout, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+async fn first_line(pipes: &mut StdioPipes) -> String {
+    let mut reader = BufReader::new(&mut pipes.stdout);
+    let mut line = String::new();
+    tokio::time::timeout(Duration::from_secs(20), reader.read_line(&mut line))
+        .await
+        .expect("a line within 20 s")
+        .expect("readable stdout");
+    line.trim().to_owned()
+}
+
+#[tokio::test]
+async fn stop_closes_stdin_first_and_a_polite_server_exits_cleanly() {
+    let sup = supervisor(quick_config());
+    let mut rx = sup
+        .start(ServerCommand::new("cat", "cat", &[]), Restart::Never)
+        .await
+        .expect("started");
+    let mut pipes = rx.recv().await.expect("pipes");
+    pipes.stdin.write_all(b"hello\n").await.expect("write");
+    assert_eq!(first_line(&mut pipes).await, "hello");
+    drop(pipes.stdin); // the pipes' owner closes stdin: the server exits on its own
+    wait_until("cat to exit", Duration::from_secs(5), || {
+        sup.status("cat")
+            .is_some_and(|s| s.state == RunState::Exited)
+    })
+    .await;
+    let report = sup
+        .status("cat")
+        .and_then(|s| s.last_exit)
+        .expect("an exit report");
+    assert_eq!(report.code, Some(0));
+    assert_eq!(report.stopped_by, StopStep::ExitedOnItsOwn);
+
+    let _rx = sup
+        .start(ServerCommand::new("cat", "cat", &[]), Restart::Never)
+        .await
+        .expect("started");
+    let report = sup.stop("cat").await.expect("stopped");
+    assert_eq!(report.stopped_by, StopStep::ClosedStdin);
+    assert_eq!(report.code, Some(0));
+}
+
+#[tokio::test]
+async fn stop_leaves_no_grandchild_behind() {
+    let sup = supervisor(quick_config());
+    let mut rx = sup
+        .start(sh("tree", "sleep 1000 & echo $!; exec cat"), Restart::Never)
+        .await
+        .expect("started");
+    let mut pipes = rx.recv().await.expect("pipes");
+    let grandchild: u32 = first_line(&mut pipes).await.parse().expect("a pid");
+    assert!(!pid_gone(grandchild), "the grandchild runs before the stop");
+    let report = sup.stop("tree").await.expect("stopped");
+    assert_eq!(report.stopped_by, StopStep::ClosedStdin);
+    assert!(
+        report.leftovers_signalled,
+        "the sleep left in the group was signalled"
+    );
+    wait_until("the grandchild to be gone", Duration::from_secs(3), || {
+        pid_gone(grandchild)
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_server_that_ignores_stdin_gets_sigterm() {
+    let sup = supervisor(quick_config());
+    let _rx = sup
+        .start(
+            ServerCommand::new("sleeper", "sleep", &["1000"]),
+            Restart::Never,
+        )
+        .await
+        .expect("started");
+    let report = sup.stop("sleeper").await.expect("stopped");
+    assert_eq!(report.stopped_by, StopStep::Terminated);
+    assert_eq!(report.signal_name.as_deref(), Some("SIGTERM"));
+    assert_eq!(report.code, None);
+}
+
+#[tokio::test]
+async fn a_server_that_ignores_sigterm_is_killed_with_its_whole_group() {
+    let sup = supervisor(quick_config());
+    let mut rx = sup
+        .start(
+            sh(
+                "stubborn",
+                "trap '' TERM; sleep 1000 & echo $!; while :; do sleep 0.05; done",
+            ),
+            Restart::Never,
+        )
+        .await
+        .expect("started");
+    let mut pipes = rx.recv().await.expect("pipes");
+    let grandchild: u32 = first_line(&mut pipes).await.parse().expect("a pid");
+    let started = Instant::now();
+    let report = sup.stop("stubborn").await.expect("stopped");
+    assert_eq!(report.stopped_by, StopStep::Killed);
+    assert_eq!(report.signal_name.as_deref(), Some("SIGKILL"));
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "two grace periods, not more"
+    );
+    wait_until("the grandchild to be gone", Duration::from_secs(3), || {
+        pid_gone(grandchild)
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn exit_code_and_stderr_are_reported_when_a_server_dies() {
+    let sup = supervisor(quick_config());
+    let _rx = sup
+        .start(
+            sh("dies", "echo 'Error: API_KEY is not set' >&2; exit 7"),
+            Restart::Never,
+        )
+        .await
+        .expect("started");
+    wait_until("the exit", Duration::from_secs(5), || {
+        sup.status("dies")
+            .is_some_and(|s| s.state == RunState::Exited)
+    })
+    .await;
+    let status = sup.status("dies").expect("status");
+    assert_eq!(status.last_exit.as_ref().and_then(|r| r.code), Some(7));
+    let diag = status.diagnosis.expect("a diagnosis");
+    assert_eq!(diag.code, codes::EXITED_EARLY);
+    assert!(diag.summary.contains("exit code 7"), "{}", diag.summary);
+    assert!(
+        diag.detail.contains("API_KEY is not set"),
+        "{}",
+        diag.detail
+    );
+}
+
+#[tokio::test]
+async fn a_crashing_server_is_restarted_with_backoff_then_stopped_as_a_crash_loop() {
+    let sup = supervisor(quick_config());
+    let mut events = sup.subscribe();
+    let _rx = sup
+        .start(
+            sh("crashy", "echo 'boom: cannot open database' >&2; exit 3"),
+            Restart::Always,
+        )
+        .await
+        .expect("started");
+    let mut delays = Vec::new();
+    let diagnosis = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            match events.recv().await {
+                Ok(SupervisorEvent::Restarting { delay_ms, .. }) => delays.push(delay_ms),
+                Ok(SupervisorEvent::CrashLoop { diagnosis, .. }) => return diagnosis,
+                Ok(_) => {}
+                Err(e) => panic!("event stream ended: {e}"),
+            }
+        }
+    })
+    .await
+    .expect("a crash loop within 10 s");
+    assert_eq!(
+        delays,
+        vec![20, 40],
+        "exponential backoff between the 3 runs"
+    );
+    assert_eq!(diagnosis.code, codes::EXITED_EARLY);
+    assert!(
+        diagnosis.summary.contains("keeps exiting"),
+        "{}",
+        diagnosis.summary
+    );
+    assert!(
+        diagnosis.detail.contains("cannot open database"),
+        "{}",
+        diagnosis.detail
+    );
+    let status = sup.status("crashy").expect("status");
+    assert_eq!(status.state, RunState::CrashLoop);
+    assert_eq!(status.restarts, 2);
+}
+
+#[tokio::test]
+async fn each_restart_hands_out_the_new_process_pipes() {
+    let sup = supervisor(quick_config());
+    let mut rx = sup
+        .start(
+            sh("echoer", "read x; echo \"got $x\"; exit 1"),
+            Restart::OnFailure,
+        )
+        .await
+        .expect("started");
+    let mut first = rx.recv().await.expect("first pipes");
+    first.stdin.write_all(b"one\n").await.expect("write");
+    assert_eq!(first_line(&mut first).await, "got one");
+    let mut second = tokio::time::timeout(Duration::from_secs(5), rx.recv())
+        .await
+        .expect("restarted in time")
+        .expect("second pipes");
+    assert_ne!(first.pid, second.pid);
+    second.stdin.write_all(b"two\n").await.expect("write");
+    assert_eq!(first_line(&mut second).await, "got two");
+    sup.shutdown().await;
+}
+
+#[tokio::test]
+async fn stderr_ring_keeps_only_the_last_lines() {
+    let config = SupervisorConfig {
+        stderr_lines: 3,
+        ..quick_config()
+    };
+    let sup = supervisor(config);
+    let _rx = sup
+        .start(
+            sh(
+                "chatty",
+                "for i in 1 2 3 4 5; do echo line$i >&2; done; exec cat",
+            ),
+            Restart::Never,
+        )
+        .await
+        .expect("started");
+    wait_until("line5", Duration::from_secs(5), || {
+        sup.stderr_tail("chatty", 10).last().map(String::as_str) == Some("line5")
+    })
+    .await;
+    assert_eq!(
+        sup.stderr_tail("chatty", 10),
+        vec!["line3", "line4", "line5"]
+    );
+    sup.stop("chatty").await;
+}
+
+#[tokio::test]
+async fn stats_sum_cpu_and_memory_over_the_process_tree() {
+    let sup = supervisor(quick_config());
+    let mut rx = sup
+        .start(
+            sh("busy", "yes > /dev/null & echo $!; exec cat"),
+            Restart::Never,
+        )
+        .await
+        .expect("started");
+    let mut pipes = rx.recv().await.expect("pipes");
+    let yes_pid: u32 = first_line(&mut pipes).await.parse().expect("a pid");
+    // CPU % is measured between samples; a pid that had no CPU time yet needs a third.
+    for _ in 0..2 {
+        let _ = sup.stats("busy");
+        tokio::time::sleep(Duration::from_millis(400)).await;
+    }
+    let stats = sup.stats("busy").expect("running");
+    println!(
+        "tree of {} processes: {:.0} % CPU, {} KiB RSS",
+        stats.pids.len(),
+        stats.cpu_percent,
+        stats.rss_bytes / 1024
+    );
+    assert!(stats.alive);
+    assert!(
+        stats.pids.contains(&yes_pid),
+        "the busy grandchild is counted: {:?}",
+        stats.pids
+    );
+    assert!(
+        stats.cpu_percent > 20.0,
+        "`yes` burns a core: {}",
+        stats.cpu_percent
+    );
+    assert!(stats.rss_bytes > 100 * 1024);
+    drop(pipes);
+    sup.stop("busy").await;
+    wait_until("yes to be gone", Duration::from_secs(3), || {
+        pid_gone(yes_pid)
+    })
+    .await;
+    assert!(sup.stats("busy").is_none(), "no stats for a stopped server");
+}
+
+#[tokio::test]
+async fn watch_pid_tells_a_live_process_from_a_dead_one() {
+    let sup = supervisor(quick_config());
+    let mut child = std::process::Command::new("sleep")
+        .arg("1000")
+        .spawn()
+        .expect("spawn");
+    let live = sup.watch_pid(child.id());
+    assert!(live.alive);
+    assert!(live.rss_bytes > 0);
+    child.kill().expect("kill");
+    child.wait().expect("reaped");
+    let dead = sup.watch_pid(child.id());
+    assert!(!dead.alive);
+    assert_eq!(dead.rss_bytes, 0);
+}
+
+#[tokio::test]
+async fn a_missing_command_is_diagnosed_with_where_we_looked() {
+    let resolver = CommandResolver::new(LoginShellPath::Never)
+        .with_process_path("/nonexistent-a:/nonexistent-b");
+    let diag = resolver
+        .resolve("npx", None)
+        .expect_err("npx is not in those folders");
+    assert_eq!(diag.code, codes::COMMAND_NOT_FOUND);
+    assert!(
+        diag.detail.contains("/nonexistent-a") && diag.detail.contains("/nonexistent-b"),
+        "{}",
+        diag.detail
+    );
+    assert!(diag.fix.as_deref().unwrap_or("").contains("Node.js"));
+
+    let sup = supervisor(quick_config());
+    let err = sup
+        .start(
+            ServerCommand::new("ghost", "definitely-not-a-command-4821", &[]),
+            Restart::Always,
+        )
+        .await
+        .expect_err("nothing to start");
+    assert_eq!(err.code, codes::COMMAND_NOT_FOUND);
+    assert_eq!(err.server.as_deref(), Some("ghost"));
+    assert!(sup.status("ghost").is_none(), "nothing was started");
+}
+
+fn home_with_profile(profile: &str) -> (tempfile::TempDir, PathBuf) {
+    let home = tempfile::tempdir().expect("tempdir");
+    let bin = home.path().join("tools-bin");
+    std::fs::create_dir(&bin).expect("mkdir");
+    let tool = bin.join("my-mcp-server");
+    std::fs::write(&tool, "#!/bin/sh\necho hi\n").expect("write tool");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&tool, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    std::fs::write(home.path().join(".bash_profile"), profile).expect("write profile");
+    (home, tool)
+}
+
+#[test]
+fn login_shell_path_finds_a_command_a_launcher_path_lacks() {
+    let (home, tool) = home_with_profile(
+        "echo 'Welcome to your shell!'\nexport PATH=\"$HOME/tools-bin:$PATH\"\necho 'Have a nice day'\n",
+    );
+    let bare = CommandResolver::new(LoginShellPath::Never).with_process_path("/usr/bin:/bin");
+    assert!(
+        bare.resolve("my-mcp-server", None).is_err(),
+        "not on the launcher's PATH"
+    );
+
+    let resolver = CommandResolver::new(LoginShellPath::Always)
+        .with_process_path("/usr/bin:/bin")
+        .with_shell("/bin/bash")
+        .with_shell_env("HOME", home.path());
+    let started = Instant::now();
+    let resolved = resolver
+        .resolve("my-mcp-server", None)
+        .expect("found through the login shell");
+    println!("login shell PATH query: {:?}", started.elapsed());
+    assert_eq!(resolved.program, tool);
+    assert_eq!(resolved.origin, PathOrigin::LoginShell);
+    let dirs: Vec<PathBuf> = std::env::split_paths(&resolved.search_path).collect();
+    assert_eq!(
+        dirs.first().map(PathBuf::as_path),
+        Some(home.path().join("tools-bin").as_path())
+    );
+    assert!(
+        dirs.iter().any(|d| d == Path::new("/usr/bin")),
+        "the launcher's entries are kept"
+    );
+
+    let again = Instant::now();
+    resolver.resolve("sh", None).expect("sh");
+    assert!(
+        again.elapsed() < Duration::from_millis(100),
+        "the login PATH is cached"
+    );
+}
+
+#[test]
+fn a_login_shell_that_hangs_is_abandoned_after_the_timeout() {
+    let (home, _tool) = home_with_profile("sleep 30\nexport PATH=\"$HOME/tools-bin:$PATH\"\n");
+    let resolver = CommandResolver::new(LoginShellPath::Always)
+        .with_process_path("/usr/bin:/bin")
+        .with_shell("/bin/bash")
+        .with_shell_env("HOME", home.path())
+        .with_timeout(Duration::from_millis(300));
+    let started = Instant::now();
+    let resolved = resolver
+        .resolve("sh", None)
+        .expect("sh is on the bare PATH");
+    assert_eq!(resolved.origin, PathOrigin::Process);
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "took {:?}",
+        started.elapsed()
+    );
+}
+
+/// The reference server, started the way Claude starts it: `npx` → npm → node.
+#[tokio::test]
+async fn npx_server_everything_answers_and_leaves_no_node_process_after_stop() {
+    let peers = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../tests/peers");
+    assert!(
+        peers
+            .join("node_modules/@modelcontextprotocol/server-everything")
+            .is_dir(),
+        "run tests/peers/install.sh first"
+    );
+    let sup = supervisor(SupervisorConfig {
+        grace: Duration::from_secs(2),
+        ..quick_config()
+    });
+    let mut spec = ServerCommand::new(
+        "everything",
+        "npx",
+        &["--no-install", "mcp-server-everything"],
+    );
+    spec.cwd = Some(peers);
+    let mut rx = sup.start(spec, Restart::Never).await.expect("npx found");
+    let mut pipes = rx.recv().await.expect("pipes");
+    let started = Instant::now();
+    pipes
+        .stdin
+        .write_all(
+            br#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"mcp-tray-test","version":"0"}}}"#,
+        )
+        .await
+        .expect("write");
+    pipes.stdin.write_all(b"\n").await.expect("write");
+    let reply = first_line(&mut pipes).await;
+    println!(
+        "npx server-everything: initialize answered after {:?}",
+        started.elapsed()
+    );
+    assert!(
+        reply.contains(r#""id":1"#) && reply.contains("serverInfo"),
+        "{reply}"
+    );
+    let stats = sup.stats("everything").expect("running");
+    println!(
+        "npx server-everything tree: {} processes, {} MiB RSS",
+        stats.pids.len(),
+        stats.rss_bytes / (1024 * 1024)
+    );
+    for pid in &stats.pids {
+        let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+        println!("  {pid} {}", comm.trim());
+    }
+    assert!(
+        stats.pids.len() >= 2,
+        "npx runs node as a child: {:?}",
+        stats.pids
+    );
+    let report = sup.stop("everything").await.expect("stopped");
+    println!(
+        "stopped by {:?} after {} ms",
+        report.stopped_by, report.uptime_ms
+    );
+    for pid in &stats.pids {
+        wait_until(
+            &format!("pid {pid} to be gone"),
+            Duration::from_secs(5),
+            || pid_gone(*pid),
+        )
+        .await;
+    }
+}
