@@ -1,28 +1,512 @@
 //! Config subcommands: `list`, `show`, `add`, `remove`, `rename`, `enable`, `disable`, `import`,
 //! `path`, `history`, `undo`. Adapters over `mcp_tray_core::config`; all behaviour lives there.
+//! Human output goes to stdout as aligned tables; `--json` output is stable (see README).
 
+use std::io::Read;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::Subcommand;
+use anyhow::Context as _;
+use clap::{Args, Subcommand};
 use mcp_tray_core::clients;
+use mcp_tray_core::config::document::is_secret_name;
+use mcp_tray_core::config::snippet::{self, parse_snippet};
+use mcp_tray_core::config::store::DisabledEntry;
+use mcp_tray_core::config::{ConfigError, ConfigFile, Edit, EditOutcome, EntryKind, ServerEntry};
+use mcp_tray_core::paths;
+use serde::Serialize;
+use serde_json::{Map, Value, json};
 
 use crate::Context;
+use crate::exit::{self, Failure};
 
 #[derive(Debug, Subcommand)]
 pub enum ConfigCommand {
-    /// Print the path of the Claude Desktop config file in use, and why it was chosen.
-    Path,
+    /// List the servers in Claude Desktop's config, and those disabled through MCP Tray.
+    List {
+        /// One JSON document instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one server's entry.
+    Show {
+        name: String,
+        /// Print the entry's exact text from the file, secrets included.
+        #[arg(long)]
+        raw: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add a server: a local command (`add NAME -- CMD ARGS…`) or a remote URL (`add NAME --url URL`).
+    Add(AddArgs),
+    /// Remove a server (it stays in the history: `mcp-tray undo` brings it back).
+    Remove { name: String },
+    /// Rename a server, keeping its entry as it is.
+    Rename { old: String, new: String },
+    /// Put a disabled server back into Claude's config, exactly as it was.
+    Enable { name: String },
+    /// Take a server out of Claude's config without losing it (MCP Tray keeps it).
+    Disable { name: String },
+    /// Add the servers of a snippet from a README: JSON, a URL, or an `npx mcp-remote URL` line.
+    Import {
+        /// File to read; `-` or nothing reads standard input.
+        file: Option<PathBuf>,
+        /// Name for a snippet holding a single unnamed entry.
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Print the path of the Claude Desktop config file in use.
+    Path {
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the backups taken before each write, newest first.
+    History {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Restore the file as it was before the last edit made through MCP Tray.
+    Undo {
+        /// Undo even though the file changed since that edit (the current file is backed up first).
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    /// The server's name in Claude Desktop.
+    name: String,
+    /// Remote server URL (Streamable HTTP or HTTP+SSE); written as an `mcp-tray bridge` entry.
+    #[arg(long, conflicts_with = "command")]
+    url: Option<String>,
+    /// HTTP header for a remote server, `'Name: value'` (repeatable); `${VAR}` is expanded.
+    #[arg(long = "header", value_name = "'K: V'", requires = "url")]
+    headers: Vec<String>,
+    /// Transport of a remote server; `auto` detects it.
+    #[arg(long, value_parser = ["auto", "http", "sse"], requires = "url")]
+    transport: Option<String>,
+    /// Environment variable for a local server, `K=V` (repeatable).
+    #[arg(long = "env", value_name = "K=V")]
+    env: Vec<String>,
+    /// The command and its arguments, after `--`.
+    #[arg(last = true, value_name = "CMD [ARGS]…")]
+    command: Vec<String>,
 }
 
 pub fn run(cmd: ConfigCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
+    let location = clients::claude_config(ctx.config.as_deref());
+    let file = ConfigFile::new(&location.path, paths::data_dir()).allow_bom(ctx.keep_bom);
     match cmd {
-        ConfigCommand::Path => {
-            let loc = clients::claude_config(ctx.config.as_deref());
-            println!("{}", loc.path.display());
-            for other in &loc.also_present {
-                eprintln!("note: another config file also exists: {}", other.display());
+        ConfigCommand::Path { json } => {
+            if json {
+                print_json(&location)?;
+            } else {
+                println!("{}", location.path.display());
+                for other in &location.also_present {
+                    eprintln!("note: another config file also exists: {}", other.display());
+                }
             }
-            Ok(ExitCode::SUCCESS)
+        }
+        ConfigCommand::List { json } => list(&file, json)?,
+        ConfigCommand::Show { name, raw, json } => show(&file, &name, raw, json)?,
+        ConfigCommand::Add(args) => {
+            let entry = new_entry(&args)?;
+            let out = file
+                .apply(&Edit::Add {
+                    name: args.name.clone(),
+                    entry,
+                })
+                .map_err(fail)?;
+            report(&out);
+        }
+        ConfigCommand::Remove { name } => {
+            let doc = file.read().map_err(fail)?;
+            if doc.server(&name).is_none()
+                && file
+                    .disabled()
+                    .map_err(fail)?
+                    .iter()
+                    .any(|d| d.name == name)
+            {
+                file.forget_disabled(&name).map_err(fail)?;
+                eprintln!(
+                    "removed disabled server {name} (a copy stays in MCP Tray's history folder)"
+                );
+            } else {
+                report(&file.apply(&Edit::Remove { name }).map_err(fail)?);
+            }
+        }
+        ConfigCommand::Rename { old, new } => {
+            check_name(&new)?;
+            report(
+                &file
+                    .apply(&Edit::Rename { from: old, to: new })
+                    .map_err(fail)?,
+            );
+        }
+        ConfigCommand::Enable { name } => report(&file.enable(&name).map_err(fail)?),
+        ConfigCommand::Disable { name } => report(&file.disable(&name).map_err(fail)?),
+        ConfigCommand::Import { file: source, name } => return import(&file, source, name),
+        ConfigCommand::History { json } => history(&file, json)?,
+        ConfigCommand::Undo { force } => {
+            let (entry, out) = file.undo(force).map_err(fail)?;
+            eprintln!(
+                "undid \"{}\" from {}; wrote {}",
+                entry.op,
+                entry.ts,
+                out.written.display()
+            );
         }
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Maps a config error to its exit code.
+fn fail(err: ConfigError) -> Failure {
+    let code = match &err {
+        ConfigError::Conflict { .. } => exit::CONFLICT,
+        e if e.is_file_problem() => exit::FILE,
+        _ => exit::USER,
+    };
+    Failure::new(code, err)
+}
+
+fn report(out: &EditOutcome) {
+    let mut line = format!("{}: wrote {}", out.description, out.written.display());
+    if out.reapplied > 0 {
+        line.push_str(&format!(
+            " (another program changed the file meanwhile; the edit was re-applied to its version {} time(s))",
+            out.reapplied
+        ));
+    }
+    eprintln!("{line}");
+    eprintln!("Restart Claude Desktop to apply. Undo with `mcp-tray undo`.");
+}
+
+fn check_name(name: &str) -> anyhow::Result<()> {
+    if name.trim().is_empty() {
+        anyhow::bail!("a server name cannot be empty");
+    }
+    Ok(())
+}
+
+fn new_entry(args: &AddArgs) -> anyhow::Result<Value> {
+    check_name(&args.name)?;
+    if let Some(url) = &args.url {
+        if !args.env.is_empty() {
+            anyhow::bail!("--env is for local servers; a remote server takes --header");
+        }
+        let headers = args
+            .headers
+            .iter()
+            .map(|h| {
+                h.split_once(':')
+                    .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+                    .with_context(|| format!("--header {h:?} must look like 'Name: value'"))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let transport = args.transport.as_deref().filter(|t| *t != "auto");
+        return snippet::bridge_entry(&args.name, url, &headers, transport, &paths::mcp_tray_exe())
+            .map_err(|e| Failure::new(exit::USER, e).into());
+    }
+    let Some((command, rest)) = args.command.split_first() else {
+        anyhow::bail!("give the server's command after `--` (add NAME -- CMD ARGS…), or --url URL");
+    };
+    let mut entry = Map::new();
+    entry.insert("command".into(), json!(command));
+    entry.insert("args".into(), json!(rest));
+    if !args.env.is_empty() {
+        let mut env = Map::new();
+        for kv in &args.env {
+            let (k, v) = kv
+                .split_once('=')
+                .with_context(|| format!("--env {kv:?} must look like NAME=value"))?;
+            env.insert(k.to_owned(), json!(v));
+        }
+        entry.insert("env".into(), Value::Object(env));
+    }
+    Ok(Value::Object(entry))
+}
+
+fn import(
+    file: &ConfigFile,
+    source: Option<PathBuf>,
+    name: Option<String>,
+) -> anyhow::Result<ExitCode> {
+    let text = match source.as_deref() {
+        None => read_stdin()?,
+        Some(p) if p.as_os_str() == "-" => read_stdin()?,
+        Some(p) => std::fs::read_to_string(p)
+            .map_err(|e| Failure::new(exit::FILE, anyhow::anyhow!("{}: {e}", p.display())))?,
+    };
+    let snippet = parse_snippet(&text, name.as_deref(), &paths::mcp_tray_exe())
+        .map_err(|e| Failure::new(exit::USER, e))?;
+    let doc = file.read().map_err(fail)?;
+    let disabled = file.disabled().map_err(fail)?;
+    let (clashes, fresh): (Vec<_>, Vec<_>) = snippet
+        .entries
+        .into_iter()
+        .partition(|(n, _)| doc.server(n).is_some() || disabled.iter().any(|d| &d.name == n));
+    for note in &snippet.notes {
+        eprintln!("note: {note}");
+    }
+    if !fresh.is_empty() {
+        let names: Vec<&str> = fresh.iter().map(|(n, _)| n.as_str()).collect();
+        let edits: Vec<Edit> = fresh
+            .iter()
+            .map(|(name, entry)| Edit::Add {
+                name: name.clone(),
+                entry: entry.clone(),
+            })
+            .collect();
+        let out = file
+            .apply_all(&format!("import {}", names.join(", ")), &edits)
+            .map_err(fail)?;
+        report(&out);
+    }
+    if clashes.is_empty() {
+        return Ok(ExitCode::SUCCESS);
+    }
+    for (n, _) in &clashes {
+        eprintln!(
+            "not imported: a server named \"{n}\" already exists (rename one, or `--name` for a single entry)"
+        );
+    }
+    Ok(ExitCode::from(exit::USER))
+}
+
+fn read_stdin() -> anyhow::Result<String> {
+    let mut text = String::new();
+    std::io::stdin()
+        .read_to_string(&mut text)
+        .context("reading the snippet from standard input")?;
+    Ok(text)
+}
+
+/// A server as `list --json` and `show --json` print it (stable; secrets masked).
+#[derive(Serialize)]
+struct ServerView {
+    name: String,
+    enabled: bool,
+    kind: EntryKind,
+    command: Option<String>,
+    args: Vec<String>,
+    env: Map<String, Value>,
+    other_keys: Vec<String>,
+}
+
+const MASK: &str = "••••••";
+
+fn view(entry: &ServerEntry, enabled: bool) -> ServerView {
+    ServerView {
+        name: entry.name.clone(),
+        enabled,
+        kind: entry.kind.clone(),
+        command: entry.command.clone(),
+        args: entry.args.clone(),
+        env: entry
+            .env
+            .iter()
+            .map(|(k, v)| {
+                let shown = if is_secret_name(k) && !v.is_empty() {
+                    MASK
+                } else {
+                    v.as_str()
+                };
+                (k.clone(), json!(shown))
+            })
+            .collect(),
+        other_keys: entry.other_keys.clone(),
+    }
+}
+
+fn disabled_entry(d: &DisabledEntry) -> ServerEntry {
+    let value = serde_json::from_str(&d.raw).unwrap_or(Value::Null);
+    ServerEntry::from_value(d.name.clone(), value, d.raw.clone())
+}
+
+fn all_servers(file: &ConfigFile) -> anyhow::Result<Vec<ServerView>> {
+    let doc = file.read().map_err(fail)?;
+    let mut out: Vec<ServerView> = doc.servers.iter().map(|s| view(s, true)).collect();
+    out.extend(
+        file.disabled()
+            .map_err(fail)?
+            .iter()
+            .map(|d| view(&disabled_entry(d), false)),
+    );
+    Ok(out)
+}
+
+fn what(v: &ServerView) -> String {
+    match &v.kind {
+        EntryKind::Remote { url } => url.clone(),
+        EntryKind::McpRemote { url } => format!("{url} (via npx mcp-remote)"),
+        EntryKind::Tapped { command, args } => shell_line(command, args),
+        EntryKind::UrlEntry { url } => {
+            format!("{url} (Claude ignores url entries: see `mcp-tray doctor`)")
+        }
+        EntryKind::Invalid { reason } => reason.clone(),
+        EntryKind::Local => shell_line(v.command.as_deref().unwrap_or(""), &v.args),
+    }
+}
+
+fn shell_line(command: &str, args: &[String]) -> String {
+    std::iter::once(command)
+        .chain(args.iter().map(String::as_str))
+        .map(|w| {
+            if w.is_empty() || w.contains(char::is_whitespace) {
+                format!("\"{w}\"")
+            } else {
+                w.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn list(file: &ConfigFile, json: bool) -> anyhow::Result<()> {
+    let servers = all_servers(file)?;
+    if json {
+        return print_json(&json!({ "config": file.path(), "servers": servers }));
+    }
+    if servers.is_empty() {
+        eprintln!(
+            "no servers in {}; add one with `mcp-tray add`",
+            file.path().display()
+        );
+        return Ok(());
+    }
+    let rows: Vec<[String; 4]> = servers
+        .iter()
+        .map(|v| {
+            [
+                v.name.clone(),
+                v.kind.label().to_owned(),
+                if v.enabled { "enabled" } else { "disabled" }.to_owned(),
+                what(v),
+            ]
+        })
+        .collect();
+    print_table(&["NAME", "KIND", "STATE", "RUNS"], &rows);
+    Ok(())
+}
+
+fn print_table<const N: usize>(header: &[&str; N], rows: &[[String; N]]) {
+    let mut widths = header.map(|h| h.chars().count());
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let mut out = String::new();
+        for (i, cell) in cells.iter().enumerate() {
+            if i + 1 == N {
+                out.push_str(cell);
+            } else {
+                out.push_str(&format!("{cell:<w$}  ", w = widths[i]));
+            }
+        }
+        println!("{}", out.trim_end());
+    };
+    line(header.to_vec());
+    for row in rows {
+        line(row.iter().map(String::as_str).collect());
+    }
+}
+
+fn show(file: &ConfigFile, name: &str, raw: bool, json: bool) -> anyhow::Result<()> {
+    let doc = file.read().map_err(fail)?;
+    let (entry, enabled) = match doc.server(name) {
+        Some(e) => (e.clone(), true),
+        None => {
+            let disabled = file.disabled().map_err(fail)?;
+            let d = disabled.iter().find(|d| d.name == name).ok_or_else(|| {
+                Failure::new(
+                    exit::USER,
+                    anyhow::anyhow!("no server named \"{name}\" in {}", file.path().display()),
+                )
+            })?;
+            (disabled_entry(d), false)
+        }
+    };
+    if raw {
+        println!("{}", entry.raw);
+        return Ok(());
+    }
+    let v = view(&entry, enabled);
+    if json {
+        return print_json(&v);
+    }
+    let mut rows = vec![
+        ["name".to_owned(), v.name.clone()],
+        [
+            "state".to_owned(),
+            if enabled {
+                "enabled"
+            } else {
+                "disabled (kept by MCP Tray)"
+            }
+            .to_owned(),
+        ],
+        ["kind".to_owned(), v.kind.label().to_owned()],
+        ["runs".to_owned(), what(&v)],
+    ];
+    if let Some(cmd) = &v.command {
+        rows.push(["command".to_owned(), cmd.clone()]);
+    }
+    for (i, arg) in v.args.iter().enumerate() {
+        rows.push([format!("args[{i}]"), arg.clone()]);
+    }
+    for (k, val) in &v.env {
+        rows.push([
+            format!("env {k}"),
+            val.as_str().unwrap_or_default().to_owned(),
+        ]);
+    }
+    for k in &v.other_keys {
+        rows.push(["other key".to_owned(), k.clone()]);
+    }
+    let w = rows.iter().map(|r| r[0].chars().count()).max().unwrap_or(0);
+    for [k, val] in rows {
+        println!("{k:<w$}  {val}");
+    }
+    Ok(())
+}
+
+fn history(file: &ConfigFile, json: bool) -> anyhow::Result<()> {
+    let entries = file.history().map_err(fail)?;
+    if json {
+        return print_json(&entries);
+    }
+    if entries.is_empty() {
+        eprintln!("no backups yet for {}", file.path().display());
+        return Ok(());
+    }
+    let rows: Vec<[String; 4]> = entries
+        .iter()
+        .map(|h| {
+            [
+                h.id.to_string(),
+                h.ts.clone(),
+                if h.undone {
+                    format!("{} (undone)", h.op)
+                } else {
+                    h.op.clone()
+                },
+                h.file.display().to_string(),
+            ]
+        })
+        .collect();
+    print_table(
+        &["ID", "TIME", "EDIT", "BACKUP OF THE FILE BEFORE IT"],
+        &rows,
+    );
+    Ok(())
+}
+
+fn print_json(value: &impl Serialize) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
 }

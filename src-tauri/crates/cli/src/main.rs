@@ -18,11 +18,20 @@ use clap::{Parser, Subcommand};
 /// Manage the MCP servers Claude Desktop starts: edit its config safely, bridge remote servers,
 /// watch their traffic and explain their failures.
 #[derive(Debug, Parser)]
-#[command(name = "mcp-tray", version, propagate_version = true, max_term_width = 100)]
+#[command(
+    name = "mcp-tray",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
 struct Cli {
     /// Claude Desktop config file to use (beats MCP_TRAY_CLAUDE_CONFIG and the detected path).
     #[arg(long, global = true, value_name = "PATH")]
     config: Option<PathBuf>,
+
+    /// Edit a config file that starts with a UTF-8 byte-order mark (the mark is kept).
+    #[arg(long, global = true)]
+    keep_bom: bool,
 
     #[command(subcommand)]
     command: Command,
@@ -42,11 +51,16 @@ enum Command {
 pub(crate) struct Context {
     /// `--config PATH`, when given.
     pub config: Option<PathBuf>,
+    /// `--keep-bom`.
+    pub keep_bom: bool,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let ctx = Context { config: cli.config };
+    let ctx = Context {
+        config: cli.config,
+        keep_bom: cli.keep_bom,
+    };
     let result = match cli.command {
         Command::Config(cmd) => config_cmd::run(cmd, &ctx),
         Command::Bridge(cmd) => bridge_cmd::run(cmd),

@@ -9,6 +9,7 @@
 //!   transports, the raw JSON-RPC envelope and the traffic journals.
 //! - [`claude_logs`]: Claude Desktop's MCP logs parsed into events, with the classic failures named.
 //! - [`clients`]: where Claude Desktop keeps its config and logs, per OS.
+//! - [`config`]: Claude's config file: minimal, atomic, undoable edits that never lose a byte.
 //! - [`paths`]: the data dir and the environment overrides every part honours.
 //! - [`diagnose`]: the [`diagnose::Diagnosis`] contract shared by the CLI's `--json` and the UI.
 //! - [`supervise`]: stdio servers MCP Tray runs itself: PATH resolution, process groups, restarts, stats.
@@ -16,6 +17,7 @@
 pub mod bridge;
 pub mod claude_logs;
 pub mod clients;
+pub mod config;
 pub mod diagnose;
 pub mod journal;
 pub mod jsonrpc;

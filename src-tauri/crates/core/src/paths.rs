@@ -41,3 +41,20 @@ pub fn env_path(var: &str) -> Option<PathBuf> {
         .filter(|v| !v.is_empty())
         .map(PathBuf::from)
 }
+
+/// Environment variable naming the `mcp-tray` binary written into config entries.
+pub const ENV_BIN: &str = "MCP_TRAY_BIN";
+
+/// The absolute path of the `mcp-tray` CLI that config entries should start: `MCP_TRAY_BIN`, else
+/// this process's own executable when it is the CLI, else the CLI shipped beside the app.
+pub fn mcp_tray_exe() -> PathBuf {
+    if let Some(bin) = env_path(ENV_BIN) {
+        return std::path::absolute(&bin).unwrap_or(bin);
+    }
+    let exe_name = format!("mcp-tray{}", std::env::consts::EXE_SUFFIX);
+    match std::env::current_exe() {
+        Ok(exe) if exe.file_name().is_some_and(|n| n == exe_name.as_str()) => exe,
+        Ok(exe) => exe.with_file_name(&exe_name),
+        Err(_) => PathBuf::from(exe_name),
+    }
+}

@@ -1,0 +1,97 @@
+//! Claude Desktop's `claude_desktop_config.json`: reading it, and editing it without ever losing a
+//! byte of the user's.
+//!
+//! What this module owns:
+//! - [`document`]: strict parsing with precise errors (`path:line:col`, what was expected), the UTF-8
+//!   byte-order mark, and the read model ([`ServerEntry`], [`EntryKind`]) that recognises the entries
+//!   MCP Tray writes (bridge and wrap forms) and reports them as what they mean.
+//! - [`edit`]: minimal, format-preserving edits on the concrete syntax tree (jsonc-parser's CST):
+//!   only the bytes of the touched entry change; indentation, key order, line endings and a missing
+//!   trailing newline stay as they were.
+//! - [`store`]: MCP Tray's own store of disabled entries, kept as their raw text so that enabling
+//!   gives them back byte for byte.
+//! - [`write`]: the atomic, lossless write (temporary file, fsync, rename or exchange), the history of
+//!   backups and undo, and the detection of concurrent writers.
+//! - [`snippet`]: turning what READMEs tell people to paste into entries.
+//! - [`watch`]: reporting external changes to the file.
+//!
+//! What it must never do: write a file that does not parse, overwrite a change someone else made
+//! between our read and our write, or re-serialise the document.
+
+pub mod document;
+pub mod edit;
+pub mod snippet;
+pub mod store;
+pub mod watch;
+pub mod write;
+
+pub use document::{ConfigDocument, EntryKind, ServerEntry};
+pub use edit::Edit;
+pub use write::{ConfigFile, EditOutcome, HistoryEntry};
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong reading or editing the config.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file does not parse. Never written in this state.
+    #[error("{path}:{line}:{column}: {message}")]
+    Parse {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    /// The file is not UTF-8.
+    #[error("{path}: not valid UTF-8 at byte {offset} (line {line}); save the file as UTF-8")]
+    NotUtf8 {
+        path: PathBuf,
+        offset: usize,
+        line: usize,
+    },
+    /// The file starts with a UTF-8 byte-order mark, which Claude Desktop's parser rejects.
+    #[error(
+        "{path} starts with a UTF-8 byte-order mark (BOM); Claude Desktop cannot read such a file. \
+         Save it as UTF-8 without BOM, or pass --keep-bom to edit it anyway"
+    )]
+    ByteOrderMark { path: PathBuf },
+    /// The file parses but has the wrong shape where an edit needs to go.
+    #[error("{path}: {message}")]
+    Shape { path: PathBuf, message: String },
+    /// The user asked for something that cannot be done (unknown name, name taken…).
+    #[error("{0}")]
+    Invalid(String),
+    /// Someone else changed the file and our edit no longer applies to what they wrote.
+    #[error(
+        "{path} was changed by another program while we were editing it, and the edit no longer \
+         applies: {reason}. Nothing was written; look at the file and try again"
+    )]
+    Conflict { path: PathBuf, reason: String },
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl ConfigError {
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        ConfigError::Io {
+            path: path.into(),
+            source,
+        }
+    }
+
+    /// Whether the error is about the file (unreadable, unparsable) rather than the request.
+    pub fn is_file_problem(&self) -> bool {
+        matches!(
+            self,
+            ConfigError::Parse { .. }
+                | ConfigError::NotUtf8 { .. }
+                | ConfigError::ByteOrderMark { .. }
+                | ConfigError::Shape { .. }
+                | ConfigError::Io { .. }
+        )
+    }
+}

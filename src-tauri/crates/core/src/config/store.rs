@@ -1,0 +1,79 @@
+//! MCP Tray's own per-config state in the data dir: disabled entries (kept as their exact text,
+//! so enabling gives them back byte for byte) and whether MCP Tray created `mcpServers`.
+//!
+//! Claude Desktop has no "disabled" flag, so a disabled entry leaves the config file and waits here.
+//! The store is written atomically; it never holds anything but what the user's file held.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::ConfigError;
+
+/// A disabled entry: its name, exact text and where it stood among the servers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DisabledEntry {
+    pub name: String,
+    pub raw: String,
+    pub index: usize,
+    pub disabled_at: String,
+    /// The name's exact text (quotes included) and the text between name and value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_and_separator: Option<(String, String)>,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub(crate) struct StoreFile {
+    pub config: PathBuf,
+    #[serde(default)]
+    pub disabled: Vec<DisabledEntry>,
+    /// MCP Tray added the `mcpServers` key to this file; it goes again when it becomes empty.
+    #[serde(default)]
+    pub created_servers_object: bool,
+}
+
+/// A short stable key for a config path, used to name its state and history folders.
+pub(crate) fn config_key(path: &Path) -> String {
+    let abs = std::fs::canonicalize(path)
+        .unwrap_or_else(|_| std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()));
+    let digest = Sha256::digest(abs.to_string_lossy().as_bytes());
+    digest[..8].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+pub(crate) fn store_path(data_dir: &Path, key: &str) -> PathBuf {
+    data_dir.join("configs").join(key).join("state.json")
+}
+
+pub(crate) fn load(path: &Path) -> Result<StoreFile, ConfigError> {
+    match std::fs::read(path) {
+        Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| ConfigError::Shape {
+            path: path.to_path_buf(),
+            message: format!(
+                "MCP Tray's state file is damaged ({e}); move it aside to start afresh"
+            ),
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(StoreFile::default()),
+        Err(e) => Err(ConfigError::io(path, e)),
+    }
+}
+
+pub(crate) fn save(path: &Path, store: &StoreFile) -> Result<(), ConfigError> {
+    let text = serde_json::to_vec_pretty(store).map_err(|e| ConfigError::Invalid(e.to_string()))?;
+    write_small_file(path, &text)
+}
+
+/// Writes a file of MCP Tray's own atomically (temp file + fsync + rename), creating its folder.
+pub(crate) fn write_small_file(path: &Path, bytes: &[u8]) -> Result<(), ConfigError> {
+    use std::io::Write;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(|e| ConfigError::io(dir, e))?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| ConfigError::io(dir, e))?;
+    tmp.write_all(bytes).map_err(|e| ConfigError::io(path, e))?;
+    tmp.as_file()
+        .sync_all()
+        .map_err(|e| ConfigError::io(path, e))?;
+    tmp.persist(path)
+        .map_err(|e| ConfigError::io(path, e.error))?;
+    Ok(())
+}

@@ -1,0 +1,677 @@
+//! The lossless write: how an [`Edit`] reaches the disk.
+//!
+//! Every write (1) holds MCP Tray's own lock for the file, so two of our processes never interleave;
+//! (2) keeps a copy of the bytes it replaces in the history folder (last [`HISTORY_KEEP`]); (3) writes
+//! a temporary file in the file's own folder, fsyncs it, gives it the old file's permissions; (4)
+//! swaps it in, through a symlink to its target; and (5) proves nobody else wrote the file since we
+//! read it. On Linux and macOS step 4 is an atomic *exchange* (`renameat2(RENAME_EXCHANGE)` /
+//! `renamex_np(RENAME_SWAP)`), so step 5 inspects exactly the bytes that were replaced: if they are
+//! not what we read, the exchange is undone, the file re-read and the edit re-applied, or refused
+//! with [`ConfigError::Conflict`] when it no longer applies. Elsewhere step 5 is a re-read just
+//! before the rename. Nothing here ever writes a file that does not parse.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::ConfigError;
+use super::document::ConfigDocument;
+use super::edit::{self, Applied, Edit};
+use super::store::{self, DisabledEntry, StoreFile};
+
+/// How many backups are kept per config file.
+pub const HISTORY_KEEP: usize = 50;
+/// How many times an edit is re-applied after someone else changed the file.
+const MAX_ATTEMPTS: u32 = 8;
+
+/// A Claude Desktop config file and MCP Tray's state about it.
+#[derive(Debug, Clone)]
+pub struct ConfigFile {
+    path: PathBuf,
+    data_dir: PathBuf,
+    allow_bom: bool,
+}
+
+/// What an edit did.
+#[derive(Debug, Clone, Serialize)]
+pub struct EditOutcome {
+    /// `add github`, `disable fs`…
+    pub description: String,
+    /// The file written (the symlink's target when the config is a symlink).
+    pub written: PathBuf,
+    /// The backup of the previous content, when there was a file.
+    pub backup: Option<PathBuf>,
+    /// How many times the edit was re-applied because another program changed the file meanwhile.
+    pub reapplied: u32,
+}
+
+/// One backup in the history folder.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    pub id: u64,
+    /// RFC 3339 time of the write that replaced this content.
+    pub ts: String,
+    /// The edit that replaced it (`add github`, `undo remove fs`…).
+    pub op: String,
+    /// Whether a file existed before that write.
+    pub existed: bool,
+    pub before_sha256: String,
+    pub after_sha256: String,
+    /// Whether this backup has been restored by `undo`.
+    #[serde(default)]
+    pub undone: bool,
+    /// The disabled-entry store change made with this edit, reversed by undo.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub store_change: Option<StoreChange>,
+    /// The backup file.
+    #[serde(skip_deserializing)]
+    pub file: PathBuf,
+}
+
+/// A change to the disabled-entry store made together with a file edit.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "lowercase")]
+pub enum StoreChange {
+    /// The entry moved from the file into the store (disable).
+    Added { entry: DisabledEntry },
+    /// The entry moved from the store into the file (enable), or was dropped from the store.
+    Removed { entry: DisabledEntry },
+}
+
+/// The file as read: its target path, bytes and hash.
+struct Read {
+    target: PathBuf,
+    bytes: Option<Vec<u8>>,
+    hash: String,
+}
+
+impl ConfigFile {
+    /// The config at `path`, with MCP Tray's state in `data_dir`.
+    pub fn new(path: impl Into<PathBuf>, data_dir: impl Into<PathBuf>) -> Self {
+        ConfigFile {
+            path: path.into(),
+            data_dir: data_dir.into(),
+            allow_bom: false,
+        }
+    }
+
+    /// Lets a file that starts with a UTF-8 byte-order mark be edited (the mark is kept).
+    pub fn allow_bom(mut self, allow: bool) -> Self {
+        self.allow_bom = allow;
+        self
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn key(&self) -> String {
+        store::config_key(&self.path)
+    }
+
+    fn state_dir(&self) -> PathBuf {
+        self.data_dir.join("configs").join(self.key())
+    }
+
+    fn history_dir(&self) -> PathBuf {
+        self.state_dir().join("history")
+    }
+
+    fn store_path(&self) -> PathBuf {
+        store::store_path(&self.data_dir, &self.key())
+    }
+
+    /// Reads and parses the file; a missing file is an empty document.
+    pub fn read(&self) -> Result<ConfigDocument, ConfigError> {
+        let read = self.read_raw()?;
+        self.parse(&read)
+    }
+
+    /// The entries disabled through MCP Tray, waiting in its store.
+    pub fn disabled(&self) -> Result<Vec<DisabledEntry>, ConfigError> {
+        Ok(store::load(&self.store_path())?.disabled)
+    }
+
+    fn read_raw(&self) -> Result<Read, ConfigError> {
+        let target = resolve_target(&self.path);
+        match fs::read(&target) {
+            Ok(bytes) => Ok(Read {
+                target,
+                hash: sha256(&bytes),
+                bytes: Some(bytes),
+            }),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Read {
+                target,
+                bytes: None,
+                hash: String::new(),
+            }),
+            Err(e) => Err(ConfigError::io(&self.path, e)),
+        }
+    }
+
+    fn parse(&self, read: &Read) -> Result<ConfigDocument, ConfigError> {
+        match &read.bytes {
+            Some(bytes) => ConfigDocument::parse(&self.path, bytes, self.allow_bom),
+            None => Ok(ConfigDocument::missing(&self.path)),
+        }
+    }
+
+    /// Applies one edit to the file.
+    pub fn apply(&self, edit: &Edit) -> Result<EditOutcome, ConfigError> {
+        self.transact(&edit.describe(), |doc, state| {
+            let drop_empty = state.created_servers_object;
+            let applied = edit::apply(doc, edit, drop_empty)?;
+            Ok((applied, None))
+        })
+    }
+
+    /// Applies several edits as one write (one backup, one undo step). Stops at the first edit
+    /// that does not apply, writing nothing.
+    pub fn apply_all(&self, description: &str, edits: &[Edit]) -> Result<EditOutcome, ConfigError> {
+        self.transact(description, |doc, state| {
+            let mut current = doc.clone();
+            let mut created = false;
+            for edit in edits {
+                let applied = edit::apply(&current, edit, state.created_servers_object)?;
+                created |= applied.created_servers_object;
+                current = ConfigDocument::parse(&self.path, &doc.bytes_for(&applied.text), true)?;
+                current.exists = true;
+            }
+            let text = current.text;
+            Ok((
+                Applied {
+                    text,
+                    created_servers_object: created,
+                },
+                None,
+            ))
+        })
+    }
+
+    /// Moves an entry out of the file into MCP Tray's store.
+    pub fn disable(&self, name: &str) -> Result<EditOutcome, ConfigError> {
+        self.transact(&format!("disable {name}"), |doc, state| {
+            let index = doc
+                .servers
+                .iter()
+                .position(|s| s.name == name)
+                .ok_or_else(|| {
+                    if state.disabled.iter().any(|d| d.name == name) {
+                        ConfigError::Invalid(format!("\"{name}\" is already disabled"))
+                    } else {
+                        ConfigError::Invalid(format!(
+                            "no server named \"{name}\" in {}",
+                            doc.path.display()
+                        ))
+                    }
+                })?;
+            let entry = DisabledEntry {
+                name: name.to_owned(),
+                raw: doc.servers[index].raw.clone(),
+                index,
+                disabled_at: now_rfc3339(),
+                key_and_separator: Some((
+                    doc.servers[index].raw_key.clone(),
+                    doc.servers[index].separator.clone(),
+                )),
+            };
+            let remove = Edit::Remove {
+                name: name.to_owned(),
+            };
+            let applied = edit::apply(doc, &remove, state.created_servers_object)?;
+            Ok((applied, Some(StoreChange::Added { entry })))
+        })
+    }
+
+    /// Puts a disabled entry back into the file, byte for byte, where it stood.
+    pub fn enable(&self, name: &str) -> Result<EditOutcome, ConfigError> {
+        self.transact(&format!("enable {name}"), |doc, state| {
+            let entry = state
+                .disabled
+                .iter()
+                .find(|d| d.name == name)
+                .cloned()
+                .ok_or_else(|| {
+                    if doc.server(name).is_some() {
+                        ConfigError::Invalid(format!("\"{name}\" is already enabled"))
+                    } else {
+                        ConfigError::Invalid(format!("no disabled server named \"{name}\""))
+                    }
+                })?;
+            let insert = Edit::InsertRaw {
+                name: name.to_owned(),
+                raw: entry.raw.clone(),
+                index: entry.index,
+                key_and_separator: entry.key_and_separator.clone(),
+            };
+            let applied = edit::apply(doc, &insert, false)?;
+            Ok((applied, Some(StoreChange::Removed { entry })))
+        })
+    }
+
+    /// Deletes a disabled entry from the store (it is kept in the history folder).
+    pub fn forget_disabled(&self, name: &str) -> Result<DisabledEntry, ConfigError> {
+        let _lock = self.lock()?;
+        let path = self.store_path();
+        let mut state = store::load(&path)?;
+        let pos = state
+            .disabled
+            .iter()
+            .position(|d| d.name == name)
+            .ok_or_else(|| ConfigError::Invalid(format!("no disabled server named \"{name}\"")))?;
+        let entry = state.disabled.remove(pos);
+        let keep = self
+            .history_dir()
+            .join(format!("removed-{}.json", sha256(name.as_bytes())));
+        store::write_small_file(&keep, entry.raw.as_bytes())?;
+        state.config = self.path.clone();
+        store::save(&path, &state)?;
+        Ok(entry)
+    }
+
+    /// The backups, newest first.
+    pub fn history(&self) -> Result<Vec<HistoryEntry>, ConfigError> {
+        let dir = self.history_dir();
+        let read = match fs::read_dir(&dir) {
+            Ok(r) => r,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(ConfigError::io(&dir, e)),
+        };
+        let mut entries = Vec::new();
+        for item in read.filter_map(Result::ok) {
+            let path = item.path();
+            let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+                continue;
+            };
+            if !name.ends_with(".meta.json") {
+                continue;
+            }
+            // A damaged meta file is skipped, never fatal: the backups beside it stay readable.
+            let Ok(bytes) = fs::read(&path) else { continue };
+            let Ok(mut entry) = serde_json::from_slice::<HistoryEntry>(&bytes) else {
+                continue;
+            };
+            entry.file = dir.join(format!("{:06}.json", entry.id));
+            entries.push(entry);
+        }
+        entries.sort_by(|a, b| b.id.cmp(&a.id));
+        Ok(entries)
+    }
+
+    /// Restores the content from before the newest edit not yet undone. Refuses when the file has
+    /// changed since that edit, unless `force` (the current content is backed up first either way).
+    pub fn undo(&self, force: bool) -> Result<(HistoryEntry, EditOutcome), ConfigError> {
+        let history = self.history()?;
+        let entry = history
+            .into_iter()
+            .find(|h| !h.undone && !h.op.starts_with("undo "))
+            .ok_or_else(|| ConfigError::Invalid("nothing to undo".into()))?;
+        let backup = if entry.existed {
+            Some(fs::read(&entry.file).map_err(|e| ConfigError::io(&entry.file, e))?)
+        } else {
+            None
+        };
+        let op = format!("undo {}", entry.op);
+        let outcome = self.transact_raw(&op, |read, _doc, _state| {
+            if !force && read.hash != entry.after_sha256 {
+                return Err(ConfigError::Invalid(format!(
+                    "the file changed after \"{}\" ({}); undo would throw that change away. \
+                     Use `mcp-tray history` to look, or undo --force (the current file is backed up first)",
+                    entry.op, entry.ts
+                )));
+            }
+            let reverse = entry.store_change.clone().map(|c| match c {
+                StoreChange::Added { entry } => StoreChange::Removed { entry },
+                StoreChange::Removed { entry } => StoreChange::Added { entry },
+            });
+            Ok((backup.clone(), reverse))
+        })?;
+        let meta = self
+            .history_dir()
+            .join(format!("{:06}.meta.json", entry.id));
+        let mut done = entry.clone();
+        done.undone = true;
+        let text =
+            serde_json::to_vec_pretty(&done).map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        store::write_small_file(&meta, &text)?;
+        Ok((done, outcome))
+    }
+
+    fn lock(&self) -> Result<fs::File, ConfigError> {
+        let dir = self.state_dir();
+        fs::create_dir_all(&dir).map_err(|e| ConfigError::io(&dir, e))?;
+        let path = dir.join("lock");
+        let file = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| ConfigError::io(&path, e))?;
+        file.lock().map_err(|e| ConfigError::io(&path, e))?;
+        Ok(file)
+    }
+
+    /// Runs an edit that produces new text from the document, under the full write protocol.
+    fn transact(
+        &self,
+        op: &str,
+        make: impl Fn(
+            &ConfigDocument,
+            &StoreFile,
+        ) -> Result<(Applied, Option<StoreChange>), ConfigError>,
+    ) -> Result<EditOutcome, ConfigError> {
+        self.transact_raw(op, |_read, doc, state| {
+            let (applied, change) = make(doc, state)?;
+            Ok((
+                Some(doc.bytes_for(&applied.text)),
+                change.or(created_marker(&applied)),
+            ))
+        })
+    }
+
+    /// The write protocol. `make` returns the new bytes (`None`: delete the file) and the store
+    /// change to make with them. It runs again, on the new content, when another program wrote the
+    /// file meanwhile.
+    fn transact_raw(
+        &self,
+        op: &str,
+        make: impl Fn(
+            &Read,
+            &ConfigDocument,
+            &StoreFile,
+        ) -> Result<(Option<Vec<u8>>, Option<StoreChange>), ConfigError>,
+    ) -> Result<EditOutcome, ConfigError> {
+        let _lock = self.lock()?;
+        let store_path = self.store_path();
+        let mut last_reason = String::new();
+        for attempt in 0..MAX_ATTEMPTS {
+            let read = self.read_raw()?;
+            let doc = match self.parse(&read) {
+                Ok(doc) => doc,
+                // Someone else's half-written file: wait for them to finish.
+                Err(e) if attempt > 0 && !matches!(e, ConfigError::Io { .. }) => {
+                    last_reason = e.to_string();
+                    std::thread::sleep(std::time::Duration::from_millis(5 << attempt.min(5)));
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            let mut state = store::load(&store_path)?;
+            let (new_bytes, change) = match make(&read, &doc, &state) {
+                Ok(v) => v,
+                Err(e) if attempt > 0 => {
+                    return Err(ConfigError::Conflict {
+                        path: self.path.clone(),
+                        reason: e.to_string(),
+                    });
+                }
+                Err(e) => return Err(e),
+            };
+            let after_hash = new_bytes.as_deref().map(sha256).unwrap_or_default();
+            let backup = self.save_backup(op, &read, &after_hash, change.clone())?;
+            match swap_in(&read, new_bytes.as_deref()) {
+                Ok(Swap::Done) => {}
+                Ok(Swap::Changed) => {
+                    if let Some((data, meta)) = &backup {
+                        let _ = fs::remove_file(data);
+                        let _ = fs::remove_file(meta);
+                    }
+                    last_reason = "the file changed between our read and our write".into();
+                    continue;
+                }
+                Err(e) => {
+                    if let Some((data, meta)) = &backup {
+                        let _ = fs::remove_file(data);
+                        let _ = fs::remove_file(meta);
+                    }
+                    return Err(ConfigError::io(&read.target, e));
+                }
+            }
+            if let Some(change) = change {
+                apply_store_change(&mut state, change);
+            }
+            // The marker lives only while the `mcpServers` key MCP Tray added is still there.
+            let still_has_servers = new_bytes
+                .as_deref()
+                .and_then(|b| ConfigDocument::parse(&self.path, b, true).ok())
+                .is_some_and(|d| d.has_servers_object);
+            state.created_servers_object &= still_has_servers;
+            state.config = self.path.clone();
+            store::save(&store_path, &state)?;
+            self.prune_history();
+            return Ok(EditOutcome {
+                description: op.to_owned(),
+                written: read.target,
+                backup: backup.map(|(data, _)| data),
+                reapplied: attempt,
+            });
+        }
+        Err(ConfigError::Conflict {
+            path: self.path.clone(),
+            reason: format!("it kept changing ({last_reason})"),
+        })
+    }
+
+    fn save_backup(
+        &self,
+        op: &str,
+        read: &Read,
+        after_hash: &str,
+        store_change: Option<StoreChange>,
+    ) -> Result<Option<(PathBuf, PathBuf)>, ConfigError> {
+        let dir = self.history_dir();
+        fs::create_dir_all(&dir).map_err(|e| ConfigError::io(&dir, e))?;
+        let id = self.history()?.first().map_or(1, |h| h.id + 1);
+        let data = dir.join(format!("{id:06}.json"));
+        let meta = dir.join(format!("{id:06}.meta.json"));
+        store::write_small_file(&data, read.bytes.as_deref().unwrap_or_default())?;
+        let entry = HistoryEntry {
+            id,
+            ts: now_rfc3339(),
+            op: op.to_owned(),
+            existed: read.bytes.is_some(),
+            before_sha256: read.hash.clone(),
+            after_sha256: after_hash.to_owned(),
+            undone: false,
+            store_change: store_change
+                .filter(|c| !matches!(c, StoreChange::Added { entry } if entry.raw.is_empty())),
+            file: data.clone(),
+        };
+        let text =
+            serde_json::to_vec_pretty(&entry).map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        store::write_small_file(&meta, &text)?;
+        Ok(Some((data, meta)))
+    }
+
+    fn prune_history(&self) {
+        let Ok(history) = self.history() else { return };
+        for old in history.iter().skip(HISTORY_KEEP) {
+            let _ = fs::remove_file(&old.file);
+            let _ = fs::remove_file(self.history_dir().join(format!("{:06}.meta.json", old.id)));
+        }
+    }
+}
+
+/// The marker "MCP Tray created mcpServers" travels as a pseudo store change.
+fn created_marker(applied: &Applied) -> Option<StoreChange> {
+    applied.created_servers_object.then(|| StoreChange::Added {
+        entry: DisabledEntry {
+            name: String::new(),
+            raw: String::new(),
+            index: 0,
+            disabled_at: String::new(),
+            key_and_separator: None,
+        },
+    })
+}
+
+fn apply_store_change(state: &mut StoreFile, change: StoreChange) {
+    match change {
+        StoreChange::Added { entry } if entry.name.is_empty() && entry.raw.is_empty() => {
+            state.created_servers_object = true;
+        }
+        StoreChange::Added { entry } => {
+            state.disabled.retain(|d| d.name != entry.name);
+            state.disabled.push(entry);
+        }
+        StoreChange::Removed { entry } => state.disabled.retain(|d| d.name != entry.name),
+    }
+}
+
+enum Swap {
+    Done,
+    Changed,
+}
+
+/// Follows symlinks to the file that is really written.
+fn resolve_target(path: &Path) -> PathBuf {
+    let mut current = path.to_path_buf();
+    for _ in 0..40 {
+        match fs::read_link(&current) {
+            Ok(next) => {
+                current = if next.is_absolute() {
+                    next
+                } else {
+                    current.parent().unwrap_or(Path::new(".")).join(next)
+                };
+            }
+            Err(_) => return current,
+        }
+    }
+    current
+}
+
+/// Replaces the file at `read.target` with `new` (or deletes it for `None`), unless its content is
+/// no longer what was read.
+fn swap_in(read: &Read, new: Option<&[u8]>) -> io::Result<Swap> {
+    use std::io::Write;
+    let target = &read.target;
+    let dir = target
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let Some(new) = new else {
+        // Undo of the file's creation: move it aside (it is in the history already).
+        if current_hash(target)? != read.hash {
+            return Ok(Swap::Changed);
+        }
+        fs::remove_file(target)?;
+        return Ok(Swap::Done);
+    };
+    fs::create_dir_all(dir)?;
+    let file_name = target
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("config");
+    let mut tmp = tempfile::Builder::new()
+        .prefix(&format!(".{file_name}.mcp-tray-"))
+        .suffix(".tmp")
+        .tempfile_in(dir)?;
+    tmp.write_all(new)?;
+    if let Ok(meta) = fs::metadata(target) {
+        fs::set_permissions(tmp.path(), meta.permissions())?;
+    }
+    tmp.as_file().sync_all()?;
+
+    if read.bytes.is_none() {
+        // The file did not exist: create it only if it still does not.
+        return match tmp.persist_noclobber(target) {
+            Ok(_) => {
+                sync_dir(dir);
+                Ok(Swap::Done)
+            }
+            Err(e) if e.error.kind() == io::ErrorKind::AlreadyExists => Ok(Swap::Changed),
+            Err(e) => Err(e.error),
+        };
+    }
+
+    #[cfg(any(
+        target_os = "linux",
+        target_os = "android",
+        target_os = "macos",
+        target_os = "ios"
+    ))]
+    match exchange(tmp.path(), target) {
+        Ok(()) => {
+            // `tmp.path()` now names the replaced file: prove it is what we read.
+            let replaced = fs::read(tmp.path())?;
+            if sha256(&replaced) == read.hash {
+                sync_dir(dir);
+                return Ok(Swap::Done); // dropping `tmp` removes the old file
+            }
+            // Another program wrote the file in between: put theirs back.
+            exchange(tmp.path(), target)?;
+            let out = fs::read(tmp.path())?;
+            if out != new {
+                // A third write landed during the swap; the newest foreign content goes in place.
+                exchange(tmp.path(), target)?;
+            }
+            return Ok(Swap::Changed);
+        }
+        Err(e) if exchange_unsupported(&e) => {}
+        Err(e) => return Err(e),
+    }
+
+    if current_hash(target)? != read.hash {
+        return Ok(Swap::Changed);
+    }
+    tmp.persist(target).map_err(|e| e.error)?;
+    sync_dir(dir);
+    Ok(Swap::Done)
+}
+
+fn current_hash(path: &Path) -> io::Result<String> {
+    match fs::read(path) {
+        Ok(bytes) => Ok(sha256(&bytes)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(String::new()),
+        Err(e) => Err(e),
+    }
+}
+
+#[cfg(any(
+    target_os = "linux",
+    target_os = "android",
+    target_os = "macos",
+    target_os = "ios"
+))]
+fn exchange(a: &Path, b: &Path) -> io::Result<()> {
+    use rustix::fs::{CWD, RenameFlags, renameat_with};
+    renameat_with(CWD, a, CWD, b, RenameFlags::EXCHANGE).map_err(io::Error::from)
+}
+
+#[cfg(any(
+    target_os = "linux",
+    target_os = "android",
+    target_os = "macos",
+    target_os = "ios"
+))]
+fn exchange_unsupported(e: &io::Error) -> bool {
+    matches!(e.raw_os_error(), Some(code) if code == rustix::io::Errno::INVAL.raw_os_error()
+        || code == rustix::io::Errno::NOSYS.raw_os_error()
+        || code == rustix::io::Errno::NOTSUP.raw_os_error())
+}
+
+fn sync_dir(dir: &Path) {
+    #[cfg(unix)]
+    if let Ok(d) = fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+}
+
+pub(crate) fn sha256(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+pub(crate) fn now_rfc3339() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
