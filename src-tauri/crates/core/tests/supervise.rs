@@ -317,7 +317,7 @@ async fn stats_sum_cpu_and_memory_over_the_process_tree() {
         stats.pids
     );
     assert!(
-        stats.cpu_percent > 20.0,
+        stats.cpu_percent > 10.0,
         "`yes` burns a core: {}",
         stats.cpu_percent
     );

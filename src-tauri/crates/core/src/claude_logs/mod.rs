@@ -15,6 +15,8 @@ pub mod classify;
 pub mod follow;
 pub mod lines;
 pub mod record;
+#[cfg(test)]
+mod tests;
 
 use std::io::Read;
 use std::path::Path;
@@ -132,10 +134,13 @@ fn per_server_first(a: &str, b: &str) -> std::cmp::Ordering {
 
 /// What makes two copies of one record the same record.
 fn dedupe_key(e: &LogEvent) -> (i64, String, String) {
-    let text = match &e.message {
-        Some(m) => format!("{} {}", e.text, m.get()),
-        None => e.text.clone(),
-    };
+    let text = format!(
+        "{:?}\u{0}{}\u{0}{}\u{0}{}",
+        e.kind,
+        e.text,
+        e.context.as_deref().unwrap_or(""),
+        e.message.as_ref().map(|m| m.get()).unwrap_or("")
+    );
     (e.ts_ms, e.server.clone().unwrap_or_default(), text)
 }
 

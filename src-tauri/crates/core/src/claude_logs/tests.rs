@@ -1,0 +1,380 @@
+//! The parser on log excerpts in the shapes Claude Desktop writes (tests/fixtures/claude-logs/).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use super::*;
+use crate::diagnose::codes;
+
+fn fixtures(dir: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../tests/fixtures/claude-logs")
+        .join(dir)
+}
+
+fn file(dir: &str, name: &str) -> Vec<LogEvent> {
+    read_file(&fixtures(dir).join(name)).expect("fixture readable")
+}
+
+fn codes_of(events: &[LogEvent]) -> Vec<&str> {
+    events
+        .iter()
+        .filter_map(|e| e.diagnosis.as_ref().map(|d| d.code.as_str()))
+        .collect()
+}
+
+fn with_code<'a>(events: &'a [LogEvent], code: &str) -> &'a LogEvent {
+    events
+        .iter()
+        .find(|e| e.diagnosis.as_ref().is_some_and(|d| d.code == code))
+        .unwrap_or_else(|| panic!("no {code} in {:#?}", codes_of(events)))
+}
+
+#[test]
+fn mcp_log_layout_puts_the_level_before_the_server() {
+    let events = file("macos-2025", "mcp.log");
+    assert_eq!(events.len(), 22, "one event per record");
+    let first = &events[0];
+    assert_eq!(first.ts, "2025-03-04T10:08:19.912Z");
+    assert_eq!(first.server.as_deref(), Some("filesystem"));
+    assert_eq!(first.level, Level::Info);
+    assert_eq!(first.text, "Initializing server...");
+    let enoent = &events[4];
+    assert_eq!(
+        (enoent.server.as_deref(), enoent.level),
+        (Some("sentry"), Level::Error)
+    );
+    assert_eq!(enoent.text, "spawn uvx ENOENT");
+    assert!(
+        enoent
+            .context
+            .as_deref()
+            .unwrap_or("")
+            .starts_with(r#"{"context":"connection","stack":"#)
+    );
+}
+
+#[test]
+fn per_server_layout_puts_the_server_before_the_level_and_parses_the_same() {
+    let per_server = file("macos-2025", "mcp-server-sentry.log");
+    let shared: Vec<LogEvent> = file("macos-2025", "mcp.log")
+        .into_iter()
+        .filter(|e| e.server.as_deref() == Some("sentry"))
+        .collect();
+    let view = |events: &[LogEvent]| -> Vec<(String, Level, String, Option<String>)> {
+        events
+            .iter()
+            .map(|e| (e.ts.clone(), e.level, e.text.clone(), e.context.clone()))
+            .collect()
+    };
+    assert_eq!(view(&per_server), view(&shared));
+}
+
+#[test]
+fn messages_are_pulled_out_as_the_raw_json_rpc_bytes() {
+    let events = file("macos-2025", "mcp.log");
+    let init = &events[2];
+    assert_eq!(init.text, "Message from client");
+    assert_eq!(init.dir, Some(Direction::C2s));
+    assert_eq!(
+        init.message.as_ref().map(|m| m.get()),
+        Some(
+            r#"{"method":"initialize","params":{"protocolVersion":"2024-11-05","capabilities":{},"clientInfo":{"name":"claude-ai","version":"0.1.0"}},"jsonrpc":"2.0","id":0}"#
+        )
+    );
+    let reply = events
+        .iter()
+        .find(|e| e.dir == Some(Direction::S2c))
+        .expect("a server message");
+    assert!(
+        reply
+            .message
+            .as_ref()
+            .is_some_and(|m| m.get().contains("secure-filesystem-server"))
+    );
+    let json = serde_json::to_string(init).expect("serialises");
+    assert!(
+        json.contains(r#""message":{"method":"initialize""#),
+        "{json}"
+    );
+    assert!(json.contains(r#""dir":"c2s""#));
+}
+
+#[test]
+fn newer_builds_log_message_summaries_which_stay_text() {
+    let events = file("newer-2026", "mcp.log");
+    let summary = &events[1];
+    assert_eq!(summary.dir, Some(Direction::C2s));
+    assert!(summary.message.is_none());
+    assert_eq!(
+        summary.text,
+        r#"Message from client: method="resources/list" id=3"#
+    );
+    assert_eq!(events[3].server.as_deref(), Some("Desktop Commander"));
+    let timeout = with_code(&events, codes::TIMEOUT);
+    assert_eq!(timeout.text, "MCP error -32001: Request timed out");
+    assert_eq!(
+        timeout.context.as_deref(),
+        Some("{ metadata: { context: 'tools/call', stack: undefined } }")
+    );
+}
+
+#[test]
+fn spawn_enoent_is_command_not_found_once_per_session() {
+    let events = file("macos-2025", "mcp-server-sentry.log");
+    assert_eq!(
+        codes_of(&events),
+        vec![codes::COMMAND_NOT_FOUND],
+        "Claude logs it twice; we report it once"
+    );
+    let diag = with_code(&events, codes::COMMAND_NOT_FOUND)
+        .diagnosis
+        .clone()
+        .expect("diagnosis");
+    assert_eq!(diag.server.as_deref(), Some("sentry"));
+    assert!(diag.summary.contains("`uvx`"), "{}", diag.summary);
+    assert!(diag.fix.as_deref().unwrap_or("").contains("Install uv"));
+}
+
+#[test]
+fn a_banner_on_stdout_is_stdout_pollution() {
+    let events = file("macos-2025", "mcp-server-jira.log");
+    let diag = with_code(&events, codes::STDOUT_POLLUTION)
+        .diagnosis
+        .clone()
+        .expect("diagnosis");
+    assert!(
+        diag.detail.contains(r#"'J', "Jira MCP s"..."#),
+        "{}",
+        diag.detail
+    );
+    assert!(diag.fix.as_deref().unwrap_or("").contains("stderr"));
+}
+
+#[test]
+fn a_cancelled_request_that_timed_out_is_a_timeout_not_an_early_exit() {
+    let events: Vec<LogEvent> = file("macos-2025", "mcp.log")
+        .into_iter()
+        .filter(|e| e.server.as_deref() == Some("desktopCommander"))
+        .collect();
+    assert_eq!(codes_of(&events), vec![codes::TIMEOUT]);
+    assert_eq!(with_code(&events, codes::TIMEOUT).dir, Some(Direction::C2s));
+}
+
+#[test]
+fn multi_line_javascript_contexts_with_windows_paths_stay_one_record() {
+    let events = file("windows-2025", "mcp-server-fetch.log");
+    assert_eq!(events.len(), 7);
+    assert!(
+        events
+            .iter()
+            .all(|e| !e.text.contains('\r') && !e.context.as_deref().unwrap_or("").contains('\r'))
+    );
+    let using = &events[1];
+    assert_eq!(
+        using.text,
+        r"Using MCP server command: C:\Program Files\nodejs\npx.cmd with args and path:"
+    );
+    let ctx = using.context.as_deref().unwrap_or("");
+    assert!(
+        ctx.starts_with("{\n  metadata: {") && ctx.ends_with("} %o"),
+        "{ctx}"
+    );
+    assert!(ctx.contains(r"'C:\\Program Files\\nodejs'"));
+    let pollution = with_code(&events, codes::STDOUT_POLLUTION);
+    assert_eq!(pollution.level, Level::Error);
+    assert!(
+        pollution
+            .context
+            .as_deref()
+            .unwrap_or("")
+            .contains(r"AnthropicClaude\\app-0.12.112")
+    );
+    assert!(
+        events[3].context.is_none(),
+        "`{{ metadata: undefined }}` says nothing"
+    );
+    assert!(events[3].message.is_some());
+}
+
+#[test]
+fn a_traceback_before_the_transport_closes_is_an_early_exit_with_that_output() {
+    let events = file("windows-2025", "mcp-server-weather.log");
+    let traceback = events
+        .iter()
+        .find(|e| e.kind == EventKind::ServerOutput)
+        .expect("the server's own output");
+    assert_eq!(
+        traceback.text.lines().count(),
+        4,
+        "one event for the whole traceback"
+    );
+    assert_eq!(traceback.level, Level::Error);
+    assert_eq!(traceback.server.as_deref(), Some("weather"));
+    assert_eq!(
+        traceback.ts, "2025-09-02T07:41:10.025Z",
+        "stamped like the record before it"
+    );
+    let diag = with_code(&events, codes::EXITED_EARLY)
+        .diagnosis
+        .clone()
+        .expect("diagnosis");
+    assert!(
+        diag.detail
+            .contains("ModuleNotFoundError: No module named 'httpx'"),
+        "{}",
+        diag.detail
+    );
+}
+
+#[test]
+fn a_usage_text_is_kept_whole_and_explains_the_early_exit() {
+    let events = file("windows-2025", "mcp-server-github.log");
+    let usage = events
+        .iter()
+        .find(|e| e.kind == EventKind::ServerOutput)
+        .expect("usage text");
+    assert!(usage.text.starts_with("Usage: github-mcp-server [command]"));
+    assert!(
+        usage
+            .text
+            .ends_with("Error: GITHUB_PERSONAL_ACCESS_TOKEN not set")
+    );
+    let diag = with_code(&events, codes::EXITED_EARLY)
+        .diagnosis
+        .clone()
+        .expect("diagnosis");
+    assert!(diag.detail.contains("GITHUB_PERSONAL_ACCESS_TOKEN"));
+}
+
+#[test]
+fn bridge_failures_are_named() {
+    let cases = [
+        ("mcp-server-linear.log", codes::AUTH_REQUIRED),
+        ("mcp-server-local-api.log", codes::CONNECTION_REFUSED),
+        ("mcp-server-intranet.log", codes::TLS_ERROR),
+        ("mcp-server-typo.log", codes::DNS_ERROR),
+    ];
+    for (name, code) in cases {
+        let events = file("bridges", name);
+        let found = codes_of(&events);
+        assert_eq!(found.first().copied(), Some(code), "{name}: {found:?}");
+    }
+    let linear = file("bridges", "mcp-server-linear.log");
+    let diag = with_code(&linear, codes::AUTH_REQUIRED)
+        .diagnosis
+        .clone()
+        .expect("diagnosis");
+    assert!(diag.detail.contains("HTTP 401"), "{}", diag.detail);
+}
+
+#[test]
+fn the_folder_view_is_time_ordered_with_each_record_once() {
+    let events = read_dir(&fixtures("macos-2025")).expect("readable");
+    assert!(events.windows(2).all(|w| w[0].ts_ms <= w[1].ts_ms));
+    let enoent = events
+        .iter()
+        .filter(|e| e.text == "spawn uvx ENOENT")
+        .count();
+    assert_eq!(
+        enoent, 2,
+        "two records, each written to mcp.log and mcp-server-sentry.log"
+    );
+    assert!(
+        events
+            .iter()
+            .filter(|e| e.server.as_deref() == Some("sentry"))
+            .all(|e| e.file.as_deref() == Some("mcp-server-sentry.log")),
+        "the per-server file's copy is kept"
+    );
+    assert_eq!(
+        events
+            .iter()
+            .filter(|e| e.server.as_deref() == Some("filesystem"))
+            .count(),
+        7,
+        "servers without their own file come from mcp.log"
+    );
+}
+
+#[test]
+fn invalid_utf8_and_huge_lines_are_tolerated() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("mcp-server-binary.log");
+    let mut f = std::fs::File::create(&path).expect("create");
+    f.write_all(b"2025-01-01T00:00:00.000Z [binary] [info] caf\xe9 \xff\xfe\n")
+        .expect("write");
+    f.write_all(b"2025-01-01T00:00:01.000Z [binary] [info] Message from server: {\"x\":\"")
+        .expect("write");
+    f.write_all(&vec![b'a'; 3 * 1024 * 1024]).expect("write");
+    f.write_all(b"\"}\n2025-01-01T00:00:02.000Z [binary] [error] after\n")
+        .expect("write");
+    drop(f);
+    let events = read_file(&path).expect("readable");
+    assert_eq!(events.len(), 3);
+    assert_eq!(events[0].text, "caf\u{fffd} \u{fffd}\u{fffd}");
+    assert!(events[1].truncated);
+    assert!(events[1].text.len() <= lines::MAX_LINE);
+    assert_eq!(events[2].text, "after");
+    assert!(!events[2].truncated);
+}
+
+#[test]
+fn follow_reads_only_what_is_appended_and_waits_for_whole_records() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = dir.path().join("mcp.log");
+    std::fs::write(
+        &log,
+        "2025-01-01T00:00:00.000Z [info] [old] Initializing server...\n",
+    )
+    .expect("write");
+    let mut tail = LogTail::new(dir.path(), StartAt::End);
+    assert!(tail.poll().is_empty(), "existing content is skipped");
+
+    let append = |bytes: &str| {
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&log)
+            .expect("open");
+        f.write_all(bytes.as_bytes()).expect("append");
+    };
+    append("2025-01-01T00:00:01.000Z [error] [srv] spawn np");
+    assert!(tail.poll().is_empty(), "half a line is not an event");
+    append("x ENOENT {\n  metadata: {\n    context: 'connection'\n");
+    let got = tail.poll();
+    assert!(got.is_empty(), "the context object is still open: {got:?}");
+    append("  }\n}\n");
+    let got = tail.poll();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].text, "spawn npx ENOENT");
+    assert_eq!(
+        got[0].diagnosis.as_ref().map(|d| d.code.as_str()),
+        Some(codes::COMMAND_NOT_FOUND)
+    );
+
+    // Raw server output has no end marker: it is complete once the file goes quiet.
+    append("Error: missing config\n");
+    let got = tail.poll();
+    let got = if got.is_empty() { tail.poll() } else { got };
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].kind, EventKind::ServerOutput);
+
+    // A new per-server file is read from its start; its records shadow mcp.log's copies.
+    let record =
+        "2025-01-01T00:00:05.000Z [srv] [info] Server started and connected successfully\n";
+    std::fs::write(dir.path().join("mcp-server-srv.log"), record).expect("write");
+    append("2025-01-01T00:00:05.000Z [info] [srv] Server started and connected successfully\n");
+    let got = tail.poll();
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(got[0].file.as_deref(), Some("mcp-server-srv.log"));
+
+    // Rotation: the file shrinks and is read again from the start.
+    std::fs::write(
+        &log,
+        "2025-01-01T00:00:09.000Z [info] [srv] Client transport closed\n",
+    )
+    .expect("write");
+    let got = tail.poll();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].text, "Client transport closed");
+}
