@@ -1,7 +1,32 @@
-//! The Tauri shell of MCP Tray: tray, window, commands. Thin adapters over `mcp-tray-core`.
+//! The Tauri shell of MCP Tray: wires the tray, the main window and the typed commands together.
+//!
+//! This file only assembles the app; each responsibility lives in its own module:
+//! [`commands`] (thin adapters over `mcp-tray-core`), [`ipc`] (the typed command list and the
+//! TypeScript bindings generated from it), [`tray`] (tray icon, menu, status icon) and [`window`]
+//! (showing, focusing and hiding the main window). No behaviour that is not GUI belongs in this
+//! crate: it goes into `mcp-tray-core`, where the CLI can use it too.
 
-pub fn run() {
-    tauri::Builder::default()
-        .run(tauri::generate_context!())
-        .expect("error while running MCP Tray");
+mod commands;
+mod ipc;
+mod tray;
+mod window;
+
+/// Builds and runs the app until the user quits from the tray.
+pub fn run() -> tauri::Result<()> {
+    let ipc = ipc::builder();
+    let app = tauri::Builder::default()
+        // First, so that a second launch hands over to the running app before anything else starts.
+        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
+            window::show_main(app);
+        }))
+        .invoke_handler(ipc.invoke_handler())
+        .setup(move |app| {
+            ipc.mount_events(app);
+            tray::install(app.handle())?;
+            Ok(())
+        })
+        .on_window_event(window::on_window_event)
+        .build(tauri::tauri_build_context!())?;
+    app.run(|_app, _event| {});
+    Ok(())
 }

@@ -1,6 +1,14 @@
 // Prevents an extra console window on Windows in release builds.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
-fn main() {
-    mcp_tray_app::run()
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    match mcp_tray_app::run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("MCP Tray could not start: {err}");
+            ExitCode::FAILURE
+        }
+    }
 }

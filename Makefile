@@ -1,0 +1,139 @@
+# MCP Tray, in two commands:
+#   make run    installs what is missing, builds the UI and the app, and starts the app
+#   make test   installs what is missing, then fmt, clippy, Rust tests, UI check + tests, end-to-end
+# Every install step checks first, so a second run goes straight to the build.
+# Other targets: make app | cli | ui | e2e | bench | dev | deps | help
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+
+CARGO ?= cargo
+NPM ?= npm
+TARGET_DIR := $(abspath $(or $(CARGO_TARGET_DIR),target))
+APP_BIN := $(TARGET_DIR)/debug/mcp-tray-app
+export PATH := $(HOME)/.cargo/bin:$(PATH)
+
+TAURI_DRIVER_VERSION := 2.1.0
+NEXTEST_VERSION := 0.9.143
+NODE_MIN := 20.19
+# Tauri's build dependencies, plus what the end-to-end test runs (Xvfb, WebKitWebDriver, D-Bus).
+APT_PACKAGES := build-essential pkg-config libssl-dev libwebkit2gtk-4.1-dev \
+	libayatana-appindicator3-dev librsvg2-dev libxdo-dev file xvfb webkit2gtk-driver dbus
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: help run test deps system-deps toolchain tools peers ui app cli e2e \
+	fmt clippy nextest doctest ui-check bench dev
+
+help:
+	@sed -n '2,6p' Makefile | sed 's/^# \{0,1\}//'
+
+# ---------------------------------------------------------------- the two commands
+
+run: app
+	$(APP_BIN)
+
+test: deps ui fmt clippy nextest doctest ui-check e2e
+	@echo "make test: all checks passed"
+
+# ---------------------------------------------------------------- installing what is missing
+
+deps: system-deps toolchain tools ui/node_modules/.package-lock.json tests/e2e/node_modules/.package-lock.json peers
+
+system-deps:
+	@if [ "$$(uname -s)" != Linux ]; then \
+	  echo "system-deps: not Linux; see README for macOS/Windows prerequisites"; \
+	elif ! command -v dpkg-query >/dev/null; then \
+	  echo "system-deps: no apt here; install the equivalents of: $(APT_PACKAGES)"; \
+	else \
+	  missing=""; \
+	  for p in $(APT_PACKAGES); do \
+	    dpkg-query -W -f='$${Status}' "$$p" 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	  done; \
+	  if [ -n "$$missing" ]; then \
+	    echo "system-deps: installing$$missing"; \
+	    $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -q; \
+	    $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
+	  fi; \
+	fi
+
+toolchain:
+	@command -v $(CARGO) >/dev/null || { echo "Rust is missing: install it from rustup (https://rustup.rs), then rerun"; exit 1; }
+	@command -v node >/dev/null || { echo "Node.js >= $(NODE_MIN) is missing: install it, then rerun"; exit 1; }
+	@node -e 'const [a,b]=process.versions.node.split(".").map(Number),[x,y]="$(NODE_MIN)".split(".").map(Number);process.exit(a>x||(a===x&&b>=y)?0:1)' \
+	  || { echo "Node.js $$(node -v) is too old: the UI build needs >= $(NODE_MIN)"; exit 1; }
+	@if command -v rustup >/dev/null; then \
+	  for c in rustfmt clippy; do rustup component list --installed 2>/dev/null | grep -q "^$$c" || rustup component add $$c; done; \
+	fi
+
+tools:
+	@command -v cargo-nextest >/dev/null || $(CARGO) install cargo-nextest --locked --version $(NEXTEST_VERSION)
+	@$(CARGO) install --list | grep -q "^tauri-driver v$(TAURI_DRIVER_VERSION):" \
+	  || $(CARGO) install tauri-driver --locked --version $(TAURI_DRIVER_VERSION)
+
+ui/node_modules/.package-lock.json: ui/package-lock.json
+	cd ui && $(NPM) ci --no-audit --no-fund
+
+tests/e2e/node_modules/.package-lock.json: tests/e2e/package-lock.json
+	cd tests/e2e && $(NPM) ci --no-audit --no-fund
+
+# Real MCP peers for the whole-system tests (tests/peers is optional until it exists).
+peers:
+	@if [ -f tests/peers/install.sh ]; then bash tests/peers/install.sh; fi
+
+# ---------------------------------------------------------------- building
+
+# Rebuilt only when a UI source changed: a fresh ui/dist makes cargo re-embed it into the app.
+UI_SOURCES := $(shell find ui/src -type f 2>/dev/null) ui/index.html ui/vite.config.ts ui/svelte.config.js ui/package-lock.json
+ui: ui/dist/.built
+ui/dist/.built: ui/node_modules/.package-lock.json $(UI_SOURCES)
+	$(NPM) --prefix ui run build
+	touch $@
+
+app: system-deps toolchain ui
+	$(CARGO) build -p mcp-tray-app
+
+cli: toolchain
+	$(CARGO) build -p mcp-tray
+
+# Hot-reloading UI: Vite serves ui/ and the app loads it (no rebuild of Rust on UI edits).
+dev: deps
+	ui/node_modules/.bin/tauri dev --config '{"build":{"devUrl":"http://127.0.0.1:5173","beforeDevCommand":"npm --prefix ui run dev"}}'
+
+# ---------------------------------------------------------------- checks, in the order `make test` runs them
+
+fmt:
+	$(CARGO) fmt --all --check
+
+clippy:
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+nextest:
+	$(CARGO) nextest run --workspace
+
+doctest:
+	$(CARGO) test --workspace --doc
+
+ui-check: ui/node_modules/.package-lock.json
+	$(NPM) --prefix ui run check
+	$(NPM) --prefix ui test
+
+# The real app under Xvfb through tauri-driver; screenshots go to docs/screenshots/.
+e2e: app tests/e2e/node_modules/.package-lock.json tools
+	MCP_TRAY_APP=$(APP_BIN) $(NPM) --prefix tests/e2e test
+
+# ---------------------------------------------------------------- benchmarks
+# Each benchmark adds itself anywhere in this file:  BENCHES += bench-foo  and a `bench-foo:` rule.
+# Reports go to docs/. With none registered, `make bench` says so and succeeds.
+BENCHES :=
+
+bench:
+	@$(if $(strip $(BENCHES)),$(MAKE) --no-print-directory $(BENCHES),echo "make bench: no benchmarks registered yet")
+
+# mcp-tray bridge vs mcp-remote@0.15.1 on one local server (cold start, latency, throughput, RSS).
+BENCHES += bench-bridge
+.PHONY: bench-bridge
+bench-bridge: peers
+	$(CARGO) build --release -p mcp-tray
+	python3 tests/bench/bridge_bench.py --out docs/bench-bridge.md

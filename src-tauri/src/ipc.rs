@@ -1,0 +1,59 @@
+//! The typed IPC surface: the list of commands the UI may call, and the TypeScript bindings
+//! generated from their Rust signatures (`ui/src/lib/bindings.ts`).
+//!
+//! The bindings file is generated, never edited by hand: the test in this module regenerates it
+//! and fails when the checked-in file differs (`MCP_TRAY_UPDATE_BINDINGS=1` rewrites it). This
+//! module must never hold command logic; commands live in [`crate::commands`].
+
+use tauri_specta::{Builder, collect_commands};
+
+use crate::commands;
+
+/// The bindings file, relative to the repository root.
+#[cfg(test)]
+const BINDINGS_PATH: &str = "ui/src/lib/bindings.ts";
+
+/// Every command the UI may call, with its types.
+pub(crate) fn builder<R: tauri::Runtime>() -> Builder<R> {
+    Builder::<R>::new().commands(collect_commands![commands::app_paths])
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use specta_typescript::Typescript;
+
+    use super::*;
+
+    fn language() -> Typescript {
+        Typescript::default()
+            .header(concat!(
+                "// @ts-nocheck: generated code keeps helpers it may not use; ipc.ts is the typed door.\n",
+                "// Generated from the Rust command signatures by tauri-specta. Do not edit: run\n",
+                "// `MCP_TRAY_UPDATE_BINDINGS=1 cargo test -p mcp-tray-app bindings` instead.\n",
+            ))
+    }
+
+    #[test]
+    fn bindings_ts_matches_the_rust_command_signatures() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let fresh_path = dir.path().join("bindings.ts");
+        builder::<tauri::Wry>()
+            .export(language(), &fresh_path)
+            .expect("tauri-specta exports the bindings");
+        let fresh = std::fs::read_to_string(&fresh_path).expect("read fresh bindings");
+
+        let checked_in_path = Path::new(env!("CARGO_MANIFEST_DIR")).join(BINDINGS_PATH);
+        if std::env::var_os("MCP_TRAY_UPDATE_BINDINGS").is_some() {
+            std::fs::write(&checked_in_path, &fresh).expect("write bindings");
+            return;
+        }
+        let checked_in = std::fs::read_to_string(&checked_in_path).unwrap_or_default();
+        assert!(
+            checked_in == fresh,
+            "{BINDINGS_PATH} is out of date with the Rust commands; regenerate it with \
+             `MCP_TRAY_UPDATE_BINDINGS=1 cargo test -p mcp-tray-app bindings` and commit it"
+        );
+    }
+}

@@ -1,0 +1,54 @@
+/**
+ * The one door from the UI to Rust. Every command call goes through `ipc`, which wraps the
+ * bindings generated from the Rust command signatures (`bindings.ts`, never edited by hand) and
+ * turns every failure into an `IpcError` with a stable code and a message a person can read.
+ * Components and stores import from here, never from `bindings.ts` or `@tauri-apps/api`.
+ */
+import { commands } from "./bindings";
+
+export type { AppPaths, ConfigSource } from "./bindings";
+
+/** A failed command call: `code` is stable (for logic), `message` is for people. */
+export class IpcError extends Error {
+  readonly command: string;
+  readonly code: string;
+
+  constructor(command: string, code: string, message: string) {
+    super(message);
+    this.name = "IpcError";
+    this.command = command;
+    this.code = code;
+  }
+}
+
+function isCodedError(value: unknown): value is { code: string; message: string } {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as { code?: unknown }).code === "string" &&
+    typeof (value as { message?: unknown }).message === "string"
+  );
+}
+
+/** Shapes whatever a command call threw (a `{code, message}` from Rust, a string, an Error). */
+export function toIpcError(command: string, thrown: unknown): IpcError {
+  if (thrown instanceof IpcError) return thrown;
+  if (isCodedError(thrown)) return new IpcError(command, thrown.code, thrown.message);
+  if (typeof thrown === "string") return new IpcError(command, "ipc-failed", thrown);
+  if (thrown instanceof Error) return new IpcError(command, "ipc-failed", thrown.message);
+  return new IpcError(command, "ipc-failed", `The app did not answer ${command}.`);
+}
+
+async function call<T>(command: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (thrown) {
+    throw toIpcError(command, thrown);
+  }
+}
+
+/** Every command the UI may call. */
+export const ipc = {
+  /** Where the Claude Desktop config file and MCP Tray's data dir are. */
+  appPaths: () => call("app_paths", () => commands.appPaths()),
+};
