@@ -5,9 +5,12 @@
 //! files): that belongs in `mcp-tray-core`, where the CLI shares it. Every command is listed in
 //! [`crate::ipc`], which generates its TypeScript signature.
 
+use mcp_tray_core::config::{ConfigFile, EntryKind, ServerEntry};
 use mcp_tray_core::{clients, paths};
 use serde::Serialize;
 use specta::Type;
+
+use crate::error::CommandError;
 
 /// Where the Claude Desktop config file and MCP Tray's own data live.
 #[derive(Debug, Clone, Serialize, Type)]
@@ -65,6 +68,102 @@ pub fn app_paths() -> AppPaths {
     }
 }
 
+/// What kind of entry a server is (mirrors `mcp_tray_core::config::EntryKind`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "kebab-case")]
+pub enum ServerKind {
+    /// A command Claude starts directly.
+    Local,
+    /// A remote server through MCP Tray's bridge.
+    Remote,
+    /// A remote server through `npx mcp-remote` (replaceable by the bridge).
+    McpRemote,
+    /// A local command run through MCP Tray's tap.
+    Tapped,
+    /// A `url` entry, which Claude Desktop ignores.
+    UrlEntry,
+    /// An entry Claude cannot start.
+    Invalid,
+}
+
+/// One server of the config, as the Servers view lists it. Env values are never sent: they may
+/// hold secrets, and the list does not need them.
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ServerSummary {
+    pub name: String,
+    /// False when disabled through MCP Tray (kept in its store, absent from Claude's config).
+    pub enabled: bool,
+    pub kind: ServerKind,
+    /// The remote URL, for remote kinds.
+    pub url: Option<String>,
+    /// The command that runs (for a tapped server: the wrapped command, not `mcp-tray`).
+    pub command: Option<String>,
+    pub args: Vec<String>,
+    /// Why Claude cannot start it, for invalid entries.
+    pub problem: Option<String>,
+}
+
+impl ServerSummary {
+    fn from_entry(entry: &ServerEntry, enabled: bool) -> Self {
+        let mut summary = ServerSummary {
+            name: entry.name.clone(),
+            enabled,
+            kind: ServerKind::Local,
+            url: None,
+            command: entry.command.clone(),
+            args: entry.args.clone(),
+            problem: None,
+        };
+        match &entry.kind {
+            EntryKind::Local => {}
+            EntryKind::Remote { url } => {
+                summary.kind = ServerKind::Remote;
+                summary.url = Some(url.clone());
+            }
+            EntryKind::McpRemote { url } => {
+                summary.kind = ServerKind::McpRemote;
+                summary.url = Some(url.clone());
+            }
+            EntryKind::Tapped { command, args } => {
+                summary.kind = ServerKind::Tapped;
+                summary.command = Some(command.clone());
+                summary.args = args.clone();
+            }
+            EntryKind::UrlEntry { url } => {
+                summary.kind = ServerKind::UrlEntry;
+                summary.url = Some(url.clone());
+            }
+            EntryKind::Invalid { reason } => {
+                summary.kind = ServerKind::Invalid;
+                summary.problem = Some(reason.clone());
+            }
+        }
+        summary
+    }
+}
+
+/// The servers of the config in use, in file order, then those disabled through MCP Tray.
+#[tauri::command]
+#[specta::specta]
+pub fn list_servers() -> Result<Vec<ServerSummary>, CommandError> {
+    let location = clients::claude_config(None);
+    let file = ConfigFile::new(&location.path, paths::data_dir());
+    let doc = file.read()?;
+    let mut servers: Vec<ServerSummary> = doc
+        .servers
+        .iter()
+        .map(|entry| ServerSummary::from_entry(entry, true))
+        .collect();
+    for disabled in file.disabled()? {
+        // The store keeps the entry's exact text; one that no longer parses is listed as invalid.
+        let value = serde_json::from_str(&disabled.raw).unwrap_or(serde_json::Value::Null);
+        let entry = ServerEntry::from_value(disabled.name, value, disabled.raw);
+        servers.push(ServerSummary::from_entry(&entry, false));
+    }
+    Ok(servers)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -82,5 +181,44 @@ mod tests {
         assert_eq!(json["configSource"], "env");
         assert_eq!(json["dataDir"], "/d");
         assert!(json["alsoPresent"].as_array().is_some_and(Vec::is_empty));
+    }
+
+    fn entry(name: &str, value: serde_json::Value) -> ServerEntry {
+        ServerEntry::from_value(name.into(), value.clone(), value.to_string())
+    }
+
+    #[test]
+    fn a_bridged_remote_is_summarised_as_its_url() {
+        let bridged = entry(
+            "linear",
+            serde_json::json!({"command": "/usr/local/bin/mcp-tray",
+                "args": ["bridge", "https://mcp.linear.app/mcp", "--name", "linear"]}),
+        );
+        let summary = ServerSummary::from_entry(&bridged, true);
+        assert_eq!(summary.kind, ServerKind::Remote);
+        assert_eq!(summary.url.as_deref(), Some("https://mcp.linear.app/mcp"));
+    }
+
+    #[test]
+    fn a_tapped_server_shows_the_command_it_wraps() {
+        let tapped = entry(
+            "fs",
+            serde_json::json!({"command": "/usr/local/bin/mcp-tray",
+                "args": ["wrap", "--name", "fs", "--", "npx", "-y", "server-fs"]}),
+        );
+        let summary = ServerSummary::from_entry(&tapped, true);
+        assert_eq!(summary.kind, ServerKind::Tapped);
+        assert_eq!(summary.command.as_deref(), Some("npx"));
+        assert_eq!(summary.args, ["-y", "server-fs"]);
+    }
+
+    #[test]
+    fn a_summary_never_carries_env_values() {
+        let local = entry(
+            "gh",
+            serde_json::json!({"command": "npx", "env": {"GITHUB_TOKEN": "ghp_secret"}}),
+        );
+        let json = serde_json::to_string(&ServerSummary::from_entry(&local, true)).expect("json");
+        assert!(!json.contains("ghp_secret"), "{json}");
     }
 }

@@ -1,13 +1,13 @@
-//! The typed IPC surface: the list of commands the UI may call, and the TypeScript bindings
-//! generated from their Rust signatures (`ui/src/lib/bindings.ts`).
+//! The typed IPC surface: the commands the UI may call, the events it may listen to, and the
+//! TypeScript bindings generated from their Rust signatures (`ui/src/lib/bindings.ts`).
 //!
 //! The bindings file is generated, never edited by hand: the test in this module regenerates it
 //! and fails when the checked-in file differs (`MCP_TRAY_UPDATE_BINDINGS=1` rewrites it). This
 //! module must never hold command logic; commands live in [`crate::commands`].
 
-use tauri_specta::{Builder, collect_commands};
+use tauri_specta::{Builder, collect_commands, collect_events};
 
-use crate::commands;
+use crate::{commands, config_watch};
 
 /// The bindings file, relative to the repository root.
 #[cfg(test)]
@@ -15,7 +15,12 @@ const BINDINGS_PATH: &str = "ui/src/lib/bindings.ts";
 
 /// Every command the UI may call, with its types.
 pub(crate) fn builder<R: tauri::Runtime>() -> Builder<R> {
-    Builder::<R>::new().commands(collect_commands![commands::app_paths])
+    Builder::<R>::new()
+        .commands(collect_commands![
+            commands::app_paths,
+            commands::list_servers
+        ])
+        .events(collect_events![config_watch::ConfigChanged])
 }
 
 #[cfg(test)]

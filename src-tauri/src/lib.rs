@@ -1,12 +1,15 @@
 //! The Tauri shell of MCP Tray: wires the tray, the main window and the typed commands together.
 //!
 //! This file only assembles the app; each responsibility lives in its own module:
-//! [`commands`] (thin adapters over `mcp-tray-core`), [`ipc`] (the typed command list and the
+//! [`commands`] (thin adapters over `mcp-tray-core`, failing with [`error`]'s one error type),
+//! [`config_watch`] (tells the window when the config file changed), [`ipc`] (the typed command list and the
 //! TypeScript bindings generated from it), [`tray`] (tray icon, menu, status icon) and [`window`]
 //! (showing, focusing and hiding the main window). No behaviour that is not GUI belongs in this
 //! crate: it goes into `mcp-tray-core`, where the CLI can use it too.
 
 mod commands;
+mod config_watch;
+mod error;
 mod ipc;
 mod tray;
 mod window;
@@ -23,6 +26,7 @@ pub fn run() -> tauri::Result<()> {
         .setup(move |app| {
             ipc.mount_events(app);
             tray::install(app.handle())?;
+            config_watch::start(app.handle());
             Ok(())
         })
         .on_window_event(window::on_window_event)

@@ -1,5 +1,6 @@
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { cleanup, fireEvent, render, screen } from "@testing-library/svelte";
+import { emit } from "@tauri-apps/api/event";
 import { afterEach, describe, expect, it } from "vitest";
 import App from "./App.svelte";
 
@@ -8,13 +9,27 @@ afterEach(() => {
   clearMocks();
 });
 
-function answerPaths(configPath: string) {
-  mockIPC((cmd) => {
-    if (cmd === "app_paths") {
-      return { configPath, configSource: "env", alsoPresent: [], dataDir: "/tmp/home" };
-    }
-    throw new Error(`unexpected command ${cmd}`);
-  });
+const server = (name: string) => ({
+  name,
+  enabled: true,
+  kind: "local",
+  url: null,
+  command: "npx",
+  args: ["-y", name],
+  problem: null,
+});
+
+function answerPaths(configPath: string, servers: () => unknown[] = () => []) {
+  mockIPC(
+    (cmd) => {
+      if (cmd === "app_paths") {
+        return { configPath, configSource: "env", alsoPresent: [], dataDir: "/tmp/home" };
+      }
+      if (cmd === "list_servers") return servers();
+      throw new Error(`unexpected command ${cmd}`);
+    },
+    { shouldMockEvents: true },
+  );
 }
 
 describe("App", () => {
@@ -30,11 +45,37 @@ describe("App", () => {
   });
 
   it("says what went wrong when the paths cannot be read", async () => {
-    mockIPC(() => {
-      throw "the app is shutting down";
-    });
+    mockIPC(
+      () => {
+        throw "the app is shutting down";
+      },
+      { shouldMockEvents: true },
+    );
     render(App);
-    expect((await screen.findByRole("alert")).textContent).toContain("the app is shutting down");
+    expect((await screen.findAllByRole("alert"))[0].textContent).toContain("the app is shutting down");
+  });
+
+  it("lists the servers of the config and re-reads them when the file changes", async () => {
+    let names = ["alpha"];
+    answerPaths("/c.json", () => names.map(server));
+    render(App);
+    await screen.findByText("alpha");
+    names = ["alpha", "beta"];
+    await emit("config-changed", null);
+    await screen.findByText("beta");
+    expect(screen.getAllByTestId("server-name").map((n) => n.textContent)).toEqual(["alpha", "beta"]);
+  });
+
+  it("shows where a config that does not parse is broken", async () => {
+    mockIPC(
+      (cmd) => {
+        if (cmd === "list_servers") throw { code: "bad-json-config", message: "/c.json:3:7: expected a comma" };
+        return { configPath: "/c.json", configSource: "env", alsoPresent: [], dataDir: "/h" };
+      },
+      { shouldMockEvents: true },
+    );
+    render(App);
+    expect((await screen.findByRole("alert")).textContent).toContain("/c.json:3:7");
   });
 
   it("moves between views with the arrow keys and keeps one tab stop", async () => {

@@ -201,6 +201,7 @@ export async function startApp({ config = { mcpServers: {} }, env = {} } = {}) {
       async screenshot(name) {
         fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
         const file = path.join(SCREENSHOT_DIR, `${name}.png`);
+        await painted(browser);
         await browser.saveScreenshot(file);
         return file;
       },
@@ -212,6 +213,14 @@ export async function startApp({ config = { mcpServers: {} }, env = {} } = {}) {
     await stopAll();
     throw new Error(`${err.message}${tail ? `\n--- app and driver output ---\n${tail}` : ""}`, { cause: err });
   }
+}
+
+/**
+ * Resolves after the window painted its current DOM (two animation frames): WebKitWebDriver's
+ * screenshot otherwise shows the last frame painted, which can predate what the test waited for.
+ */
+export async function painted(browser) {
+  await browser.executeAsync((done) => requestAnimationFrame(() => requestAnimationFrame(() => done())));
 }
 
 /** Waits until `selector` exists and shows text; resolves to that text. */

@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
+import fs from "node:fs";
 import { after, before, describe, it } from "node:test";
 import { appBinary, navLabels, openView, startApp, waitForText } from "../lib/app.mjs";
 
@@ -24,7 +25,23 @@ describe("main window", () => {
   it("shows the config file named by MCP_TRAY_CLAUDE_CONFIG on Servers", async () => {
     const shown = await waitForText(app.browser, '[data-testid="config-path"]');
     assert.equal(shown, app.configPath);
-    await app.screenshot("servers");
+  });
+
+  it("lists the servers of that config file", async () => {
+    await waitForText(app.browser, '[data-testid="server-name"]', { equals: "everything" });
+  });
+
+  it("shows a server added to the file by another program without a reload", async () => {
+    const config = JSON.parse(fs.readFileSync(app.configPath, "utf8"));
+    config.mcpServers.linear = { command: "npx", args: ["-y", "mcp-remote", "https://mcp.linear.app/mcp"] };
+    fs.writeFileSync(app.configPath, JSON.stringify(config, null, 2));
+    await app.browser.waitUntil(async () => (await app.browser.$$('[data-testid="server-name"]')).length === 2, {
+      timeout: 10_000,
+      timeoutMsg: "the new server did not appear",
+    });
+    const names = [];
+    for (const el of await app.browser.$$('[data-testid="server-name"]')) names.push(await el.getText());
+    assert.deepEqual(names, ["everything", "linear"]);
   });
 
   it("shows the data dir named by MCP_TRAY_HOME in Settings", async () => {
@@ -44,17 +61,38 @@ describe("main window", () => {
   });
 });
 
-describe("main window in dark mode", () => {
-  it("follows a dark OS theme", async () => {
-    const app = await startApp({ env: { GTK_THEME: "Adwaita:dark" } });
-    try {
-      await waitForText(app.browser, '[data-testid="config-path"]', { equals: app.configPath });
-      const background = await app.browser.execute(() => getComputedStyle(document.body).backgroundColor);
-      await app.screenshot("servers-dark");
-      const [r, g, b] = (background.match(/\d+/g) ?? []).map(Number);
-      assert.ok(r + g + b < 200, `expected a dark background, got ${background}`);
-    } finally {
-      await app.stop();
-    }
+// A config with one entry of each kind people have, for the screenshots in docs/screenshots/.
+const SHOWCASE = {
+  mcpServers: {
+    filesystem: { command: "npx", args: ["-y", "@modelcontextprotocol/server-filesystem", "/home/me/Projects"] },
+    github: { command: "/usr/local/bin/mcp-tray", args: ["bridge", "https://api.githubcopilot.com/mcp/", "--name", "github"] },
+    linear: { command: "npx", args: ["-y", "mcp-remote", "https://mcp.linear.app/mcp"] },
+    notes: { command: "/usr/local/bin/mcp-tray", args: ["wrap", "--name", "notes", "--", "uvx", "notes-mcp"] },
+    weather: { url: "https://weather.example.com/mcp" },
+  },
+};
+
+for (const [theme, env] of [
+  ["light", {}],
+  ["dark", { GTK_THEME: "Adwaita:dark" }],
+]) {
+  describe(`main window in ${theme} mode`, () => {
+    it(`follows a ${theme} OS theme and lists every kind of server`, async () => {
+      const app = await startApp({ config: SHOWCASE, env });
+      try {
+        await app.browser.waitUntil(async () => (await app.browser.$$('[data-testid="server-name"]')).length === 5, {
+          timeout: 15_000,
+          timeoutMsg: "the five showcase servers did not appear",
+        });
+        await waitForText(app.browser, '[data-testid="config-path"]', { equals: app.configPath });
+        const background = await app.browser.execute(() => getComputedStyle(document.body).backgroundColor);
+        const [r, g, b] = (background.match(/\d+/g) ?? []).map(Number);
+        if (theme === "dark") assert.ok(r + g + b < 200, `expected a dark background, got ${background}`);
+        else assert.ok(r + g + b > 600, `expected a light background, got ${background}`);
+        await app.screenshot(theme === "dark" ? "servers-dark" : "servers");
+      } finally {
+        await app.stop();
+      }
+    });
   });
-});
+}

@@ -13,12 +13,28 @@ export const commands = {
  */
 async appPaths() : Promise<AppPaths> {
     return await TAURI_INVOKE("app_paths");
+},
+/**
+ * The servers of the config in use, in file order, then those disabled through MCP Tray.
+ */
+async listServers() : Promise<Result<ServerSummary[], CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("list_servers") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
 /** user-defined events **/
 
 
+export const events = __makeEvents__<{
+configChanged: ConfigChanged
+}>({
+configChanged: "config-changed"
+})
 
 /** user-defined constants **/
 
@@ -47,6 +63,22 @@ alsoPresent: string[];
  */
 dataDir: string }
 /**
+ * A failed command, as the UI receives it.
+ */
+export type CommandError = { 
+/**
+ * Stable kebab-case word: `bad-json-config`, `config-bom`, `io-error`, `config-error`.
+ */
+code: string; 
+/**
+ * What happened, with the file and position when there is one.
+ */
+message: string }
+/**
+ * The Claude config file changed on disk (written, replaced or deleted).
+ */
+export type ConfigChanged = null
+/**
  * Why a config path was chosen (mirrors `mcp_tray_core::clients::ConfigSource`).
  */
 export type ConfigSource = 
@@ -66,6 +98,55 @@ export type ConfigSource =
  * The Windows MSIX (Store) build's own location.
  */
 "msix"
+/**
+ * What kind of entry a server is (mirrors `mcp_tray_core::config::EntryKind`).
+ */
+export type ServerKind = 
+/**
+ * A command Claude starts directly.
+ */
+"local" | 
+/**
+ * A remote server through MCP Tray's bridge.
+ */
+"remote" | 
+/**
+ * A remote server through `npx mcp-remote` (replaceable by the bridge).
+ */
+"mcp-remote" | 
+/**
+ * A local command run through MCP Tray's tap.
+ */
+"tapped" | 
+/**
+ * A `url` entry, which Claude Desktop ignores.
+ */
+"url-entry" | 
+/**
+ * An entry Claude cannot start.
+ */
+"invalid"
+/**
+ * One server of the config, as the Servers view lists it. Env values are never sent: they may
+ * hold secrets, and the list does not need them.
+ */
+export type ServerSummary = { name: string; 
+/**
+ * False when disabled through MCP Tray (kept in its store, absent from Claude's config).
+ */
+enabled: boolean; kind: ServerKind; 
+/**
+ * The remote URL, for remote kinds.
+ */
+url: string | null; 
+/**
+ * The command that runs (for a tapped server: the wrapped command, not `mcp-tray`).
+ */
+command: string | null; args: string[]; 
+/**
+ * Why Claude cannot start it, for invalid entries.
+ */
+problem: string | null }
 
 /** tauri-specta globals **/
 

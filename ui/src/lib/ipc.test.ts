@@ -36,6 +36,18 @@ describe("ipc", () => {
     });
   });
 
+  it("unwraps list_servers' typed result and throws its error as an IpcError", async () => {
+    let fail = false;
+    mockIPC((cmd) => {
+      if (cmd !== "list_servers") throw new Error(`unexpected command ${cmd}`);
+      if (fail) throw { code: "io-error", message: "/c.json: permission denied" };
+      return [{ name: "a", enabled: true, kind: "local", url: null, command: "a", args: [], problem: null }];
+    });
+    await expect(ipc.listServers()).resolves.toMatchObject([{ name: "a" }]);
+    fail = true;
+    await expect(ipc.listServers()).rejects.toMatchObject({ name: "IpcError", code: "io-error" });
+  });
+
   it("gives an uncoded failure the ipc-failed code and keeps its words", () => {
     expect(toIpcError("app_paths", "window closed")).toMatchObject({ code: "ipc-failed", message: "window closed" });
     expect(toIpcError("app_paths", new Error("boom"))).toMatchObject({ code: "ipc-failed", message: "boom" });

@@ -4,9 +4,9 @@
  * turns every failure into an `IpcError` with a stable code and a message a person can read.
  * Components and stores import from here, never from `bindings.ts` or `@tauri-apps/api`.
  */
-import { commands } from "./bindings";
+import { type Result, commands, events } from "./bindings";
 
-export type { AppPaths, ConfigSource } from "./bindings";
+export type { AppPaths, ConfigSource, ServerKind, ServerSummary } from "./bindings";
 
 /** A failed command call: `code` is stable (for logic), `message` is for people. */
 export class IpcError extends Error {
@@ -47,8 +47,19 @@ async function call<T>(command: string, run: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Every command the UI may call. */
+/** Unwraps a command's typed `Result`, throwing its error (a `{code, message}`) as an IpcError. */
+async function callResult<T, E>(command: string, run: () => Promise<Result<T, E>>): Promise<T> {
+  const result = await call(command, run);
+  if (result.status === "error") throw toIpcError(command, result.error);
+  return result.data;
+}
+
+/** Every command the UI may call, and every event it may listen to. */
 export const ipc = {
   /** Where the Claude Desktop config file and MCP Tray's data dir are. */
   appPaths: () => call("app_paths", () => commands.appPaths()),
+  /** The servers of the config in use, then those disabled through MCP Tray. */
+  listServers: () => callResult("list_servers", () => commands.listServers()),
+  /** Calls `handler` whenever the config file changes on disk; resolves to a stop function. */
+  onConfigChanged: (handler: () => void): Promise<() => void> => events.configChanged.listen(() => handler()),
 };

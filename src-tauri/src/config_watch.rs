@@ -1,0 +1,46 @@
+//! Keeps the window live: watches the Claude config file in use and tells the UI when it changed
+//! (the [`ConfigChanged`] event), so the Servers view re-reads it whatever program edited it.
+//!
+//! The watching itself (debounce, content hashing, editors' rename dance) is
+//! `mcp_tray_core::config::watch`; this module only starts it and forwards its news as an event.
+//! It must never read or interpret the file.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use mcp_tray_core::clients;
+use mcp_tray_core::config::watch::{ConfigWatch, watch_config};
+use serde::{Deserialize, Serialize};
+use specta::Type;
+use tauri::{AppHandle, Manager, Runtime};
+use tauri_specta::Event;
+
+/// The Claude config file changed on disk (written, replaced or deleted).
+#[derive(Debug, Clone, Serialize, Deserialize, Type, Event)]
+pub struct ConfigChanged;
+
+/// Quiet time that ends a burst of file events: editors save in several steps.
+const DEBOUNCE: Duration = Duration::from_millis(250);
+
+/// Holds the watch for the app's lifetime; dropping it stops watching.
+struct ConfigWatchGuard(
+    #[allow(dead_code, reason = "held only to keep the watch alive")] Mutex<ConfigWatch>,
+);
+
+/// Starts watching the config file in use. Failing to watch is not fatal: the window then shows
+/// the file as it was when opened, and says nothing more.
+pub(crate) fn start<R: Runtime>(app: &AppHandle<R>) {
+    let path = clients::claude_config(None).path;
+    let handle = app.clone();
+    let watched = watch_config(&path, DEBOUNCE, move |_bytes| {
+        if let Err(err) = ConfigChanged.emit(&handle) {
+            eprintln!("mcp-tray-app: could not tell the window the config changed: {err}");
+        }
+    });
+    match watched {
+        Ok(watch) => {
+            app.manage(ConfigWatchGuard(Mutex::new(watch)));
+        }
+        Err(err) => eprintln!("mcp-tray-app: not watching {}: {err}", path.display()),
+    }
+}

@@ -1,0 +1,55 @@
+//! The one error every command returns: a stable `code` for the UI's logic and a `message` a
+//! person can act on. Codes reuse the diagnosis codes where one fits (`bad-json-config`).
+//! This module only translates core's errors; it must never decide anything about them.
+
+use mcp_tray_core::config::ConfigError;
+use mcp_tray_core::diagnose::codes;
+use serde::Serialize;
+use specta::Type;
+
+/// A failed command, as the UI receives it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+pub struct CommandError {
+    /// Stable kebab-case word: `bad-json-config`, `config-bom`, `io-error`, `config-error`.
+    pub code: String,
+    /// What happened, with the file and position when there is one.
+    pub message: String,
+}
+
+impl From<ConfigError> for CommandError {
+    fn from(err: ConfigError) -> Self {
+        let code = match &err {
+            ConfigError::Parse { .. } | ConfigError::NotUtf8 { .. } => codes::BAD_JSON_CONFIG,
+            ConfigError::ByteOrderMark { .. } => "config-bom",
+            ConfigError::Io { .. } => "io-error",
+            _ => "config-error",
+        };
+        CommandError {
+            code: code.to_owned(),
+            message: err.to_string(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+
+    #[test]
+    fn a_parse_error_keeps_its_position_and_gets_the_bad_json_code() {
+        let err = CommandError::from(ConfigError::Parse {
+            path: PathBuf::from("/c/claude_desktop_config.json"),
+            line: 3,
+            column: 7,
+            message: "expected a comma".into(),
+        });
+        assert_eq!(err.code, "bad-json-config");
+        assert!(
+            err.message.contains("/c/claude_desktop_config.json:3:7"),
+            "{}",
+            err.message
+        );
+    }
+}

@@ -1,0 +1,38 @@
+import { describe, expect, it } from "vitest";
+import type { ServerSummary } from "./ipc";
+import { describeServer, kindLabel } from "./servers";
+
+const base: ServerSummary = {
+  name: "s",
+  enabled: true,
+  kind: "local",
+  url: null,
+  command: null,
+  args: [],
+  problem: null,
+};
+
+describe("describeServer", () => {
+  it("shows a local server as its command line, quoting words with spaces", () => {
+    const s = { ...base, command: "npx", args: ["-y", "server-fs", "/Users/me/My Files"] };
+    expect(describeServer(s)).toBe('npx -y server-fs "/Users/me/My Files"');
+  });
+
+  it("shows a remote server as its URL", () => {
+    expect(describeServer({ ...base, kind: "remote", url: "https://x.dev/mcp", command: "/bin/mcp-tray" })).toBe(
+      "https://x.dev/mcp",
+    );
+  });
+
+  it("shows an invalid entry as the reason Claude cannot start it", () => {
+    expect(describeServer({ ...base, kind: "invalid", problem: 'the entry has no "command"' })).toBe(
+      'the entry has no "command"',
+    );
+  });
+});
+
+describe("kindLabel", () => {
+  it("names mcp-remote entries so people know they can be replaced", () => {
+    expect(kindLabel("mcp-remote")).toContain("mcp-remote");
+  });
+});
