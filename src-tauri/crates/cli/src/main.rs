@@ -8,6 +8,7 @@
 mod bridge_cmd;
 mod config_cmd;
 mod exit;
+mod logs_cmd;
 mod traffic_cmd;
 
 use std::path::PathBuf;
@@ -45,6 +46,8 @@ enum Command {
     Bridge(bridge_cmd::BridgeCommand),
     #[command(flatten)]
     Traffic(traffic_cmd::TrafficCommand),
+    #[command(flatten)]
+    Logs(logs_cmd::LogsCommand),
 }
 
 /// What every command may need from the global flags.
@@ -65,6 +68,7 @@ fn main() -> ExitCode {
         Command::Config(cmd) => config_cmd::run(cmd, &ctx),
         Command::Bridge(cmd) => bridge_cmd::run(cmd),
         Command::Traffic(cmd) => traffic_cmd::run(cmd),
+        Command::Logs(cmd) => logs_cmd::run(cmd),
     };
     exit::finish(result)
 }

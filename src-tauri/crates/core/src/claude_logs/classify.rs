@@ -146,8 +146,8 @@ fn claude_record(event: &LogEvent, session: &Session) -> Option<Diagnosis> {
         );
     }
     if text.starts_with("Server transport closed unexpectedly") {
-        if session.output.is_empty() && !session.reported.is_empty() {
-            // Already explained (a timeout, a missing command): the close is a consequence.
+        if !session.reported.is_empty() {
+            // Already explained (a timeout, a missing command, a 401): the close is a consequence.
             return None;
         }
         let detail = if session.output.is_empty() {
@@ -184,35 +184,37 @@ fn spawn_enoent(text: &str) -> Option<&str> {
     (!command.is_empty()).then_some(command)
 }
 
-/// Errors a bridge (ours or `mcp-remote`) reports about the remote side.
+/// True when `word` occurs in `text` with no letter, digit or `_` right before or after it
+/// (`ENOTFOUND` must not match `ModuleNotFoundError`).
+fn has_word(text: &str, word: &str) -> bool {
+    let is_word = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+    text.match_indices(word).any(|(at, _)| {
+        !is_word(text[..at].chars().next_back()) && !is_word(text[at + word.len()..].chars().next())
+    })
+}
+
+/// Errors a bridge (ours or `mcp-remote`) reports about the remote side. Error codes
+/// (`ECONNREFUSED`) match as whole words, case and all; phrases match in any case.
 fn network(text: &str) -> Option<Diagnosis> {
     let lower = text.to_ascii_lowercase();
-    let has = |words: &[&str]| words.iter().any(|w| lower.contains(w));
-    if has(&[
-        "401",
-        "unauthorized",
-        "invalid_token",
-        "authentication required",
-    ]) && (has(&["unauthorized", "invalid_token", "authentication required"])
-        || has(&[
-            "(401)",
-            "http 401",
-            "status 401",
-            "status code 401",
-            " 401 ",
-            "401:",
-        ]))
-    {
+    let phrase = |words: &[&str]| words.iter().any(|w| lower.contains(w));
+    let code = |words: &[&str]| words.iter().any(|w| has_word(text, w));
+    const AUTH: &[&str] = &["unauthorized", "invalid_token", "authentication required"];
+    if phrase(AUTH) || (has_word(&lower, "401") && phrase(&["http", "status", "(401)"])) {
         return Some(
-            Diagnosis::new(codes::AUTH_REQUIRED, Severity::Error, "The remote server requires sign-in (HTTP 401)")
-                .detail(first_matching_line(text, &["401", "unauthorized", "invalid_token"]))
-                .fix(
-                    "Sign in: add the server with MCP Tray (it runs the OAuth sign-in), or give it the API \
-                     key or token its documentation asks for.",
-                ),
+            Diagnosis::new(
+                codes::AUTH_REQUIRED,
+                Severity::Error,
+                "The remote server requires sign-in (HTTP 401)",
+            )
+            .detail(first_matching_line(text, &["401", "unauthorized", "invalid_token"]))
+            .fix(
+                "Sign in: add the server with MCP Tray (it runs the OAuth sign-in), or give it the API \
+                 key or token its documentation asks for.",
+            ),
         );
     }
-    if has(&["econnrefused", "connection refused"]) {
+    if code(&["ECONNREFUSED"]) || phrase(&["connection refused"]) {
         return Some(
             Diagnosis::new(
                 codes::CONNECTION_REFUSED,
@@ -226,47 +228,60 @@ fn network(text: &str) -> Option<Diagnosis> {
             .fix("Start the server, or check the host and port in its URL."),
         );
     }
-    const TLS: &[&str] = &[
-        "cert_has_expired",
-        "unable_to_verify_leaf_signature",
-        "depth_zero_self_signed_cert",
-        "self_signed_cert_in_chain",
+    const TLS_CODES: &[&str] = &[
+        "CERT_HAS_EXPIRED",
+        "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+        "DEPTH_ZERO_SELF_SIGNED_CERT",
+        "SELF_SIGNED_CERT_IN_CHAIN",
+        "ERR_TLS_CERT_ALTNAME_INVALID",
+        "EPROTO",
+        "InvalidCertificate",
+    ];
+    const TLS_PHRASES: &[&str] = &[
         "self-signed certificate",
         "self signed certificate",
         "unable to verify the first certificate",
         "certificate has expired",
-        "err_tls_cert_altname_invalid",
-        "err_ssl_",
         "ssl routines",
         "certificate verify failed",
-        "invalidcertificate",
         "tls handshake",
     ];
-    if has(TLS) {
+    if code(TLS_CODES) || phrase(TLS_PHRASES) {
         return Some(
-            Diagnosis::new(codes::TLS_ERROR, Severity::Error, "The secure (TLS) connection to the server failed")
-                .detail(first_matching_line(text, TLS))
-                .fix(
-                    "The server's certificate is expired, self-signed or for another host name. Fix the \
-                     certificate, use the host name it was issued for, or trust its CA.",
-                ),
+            Diagnosis::new(
+                codes::TLS_ERROR,
+                Severity::Error,
+                "The secure (TLS) connection to the server failed",
+            )
+            .detail(first_matching_line(
+                text,
+                &[TLS_PHRASES, &["cert_", "err_tls", "eproto", "invalidcertificate"]].concat(),
+            ))
+            .fix(
+                "The server's certificate is expired, self-signed or for another host name. Fix the \
+                 certificate, use the host name it was issued for, or trust its CA.",
+            ),
         );
     }
-    const DNS: &[&str] = &[
-        "enotfound",
-        "eai_again",
-        "getaddrinfo",
-        "failed to lookup address",
-        "dns error",
-    ];
-    if has(DNS) {
+    if code(&["ENOTFOUND", "EAI_AGAIN"])
+        || phrase(&["getaddrinfo", "failed to lookup address", "dns error"])
+    {
         return Some(
             Diagnosis::new(
                 codes::DNS_ERROR,
                 Severity::Error,
                 "The server's host name could not be resolved",
             )
-            .detail(first_matching_line(text, DNS))
+            .detail(first_matching_line(
+                text,
+                &[
+                    "enotfound",
+                    "eai_again",
+                    "getaddrinfo",
+                    "lookup address",
+                    "dns error",
+                ],
+            ))
             .fix("Check the URL for typos, and your network or VPN connection."),
         );
     }
@@ -299,8 +314,16 @@ mod tests {
     }
 
     #[test]
+    fn error_codes_match_whole_words_only() {
+        assert!(network("ModuleNotFoundError: No module named 'httpx'").is_none());
+        assert!(network("getaddrinfo ENOTFOUND mcp.example.com").is_some());
+        assert!(network("Error: connect ECONNREFUSED 127.0.0.1:8080").is_some());
+    }
+
+    #[test]
     fn a_401_in_a_port_number_is_not_an_auth_failure() {
         assert!(network("listening on 127.0.0.1:4010").is_none());
+        assert!(network("HTTP 4010 things").is_none());
         assert!(network("Error POSTing to endpoint (HTTP 401): invalid_token").is_some());
     }
 }

@@ -215,6 +215,8 @@ fn a_traceback_before_the_transport_closes_is_an_early_exit_with_that_output() {
         traceback.ts, "2025-09-02T07:41:10.025Z",
         "stamped like the record before it"
     );
+    assert!(traceback.diagnosis.is_none(), "{:?}", traceback.diagnosis);
+    assert_eq!(codes_of(&events), vec![codes::EXITED_EARLY]);
     let diag = with_code(&events, codes::EXITED_EARLY)
         .diagnosis
         .clone()
@@ -258,7 +260,11 @@ fn bridge_failures_are_named() {
     for (name, code) in cases {
         let events = file("bridges", name);
         let found = codes_of(&events);
-        assert_eq!(found.first().copied(), Some(code), "{name}: {found:?}");
+        assert_eq!(
+            found,
+            vec![code],
+            "{name}: one cause, not also an early exit"
+        );
     }
     let linear = file("bridges", "mcp-server-linear.log");
     let diag = with_code(&linear, codes::AUTH_REQUIRED)

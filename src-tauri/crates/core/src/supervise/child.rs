@@ -27,7 +27,7 @@ pub struct ServerCommand {
     #[serde(default)]
     pub args: Vec<String>,
     #[serde(default)]
-    pub env: Vec<(String, String)>,
+    pub env: std::collections::BTreeMap<String, String>,
     #[serde(default)]
     pub cwd: Option<std::path::PathBuf>,
 }
@@ -38,7 +38,7 @@ impl ServerCommand {
             name: name.into(),
             command: command.into(),
             args: args.iter().map(|a| (*a).to_owned()).collect(),
-            env: Vec::new(),
+            env: std::collections::BTreeMap::new(),
             cwd: None,
         }
     }
@@ -111,7 +111,7 @@ impl StdioChild {
             if !cmd.env.iter().any(|(k, _)| k.eq_ignore_ascii_case("PATH")) {
                 c.env("PATH", &resolved.search_path);
             }
-            c.envs(cmd.env.iter().map(|(k, v)| (k, v)));
+            c.envs(&cmd.env);
             if let Some(dir) = &cmd.cwd {
                 c.current_dir(dir);
             }

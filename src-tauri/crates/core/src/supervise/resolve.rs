@@ -12,7 +12,7 @@
 use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::diagnose::{Diagnosis, Severity, codes};
 
@@ -60,6 +60,7 @@ pub struct CommandResolver {
 }
 
 /// Markers around the PATH printed by the login shell: rc files may print banners.
+#[cfg(unix)]
 const MARK: &str = "__MCP_TRAY_PATH_7f3a__";
 
 impl CommandResolver {
@@ -200,7 +201,7 @@ fn query_login_shell(
         let _ = stdout.read_to_end(&mut out);
         let _ = tx.send(out);
     });
-    let started = Instant::now();
+    let started = std::time::Instant::now();
     let out = rx.recv_timeout(timeout);
     // Whatever happened, leave nothing of the shell behind (rc files may start background jobs).
     if let Ok(pgid) = i32::try_from(pid) {

@@ -1,0 +1,235 @@
+//! `mcp-tray logs [NAME] [--claude-logs DIR] [--errors] [--follow] [--json]`: Claude Desktop's
+//! MCP logs as one time-ordered view, each failure with its diagnosis.
+//!
+//! An adapter over `mcp_tray_core::claude_logs`: aligned human lines by default, one JSON event
+//! per line with `--json`. Journal events join this view once the journal reader offers them as
+//! `LogEvent`s. Reading only: never writes to Claude's folder.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Subcommand};
+use mcp_tray_core::claude_logs::{self, EventKind, LogEvent, LogTail, StartAt};
+use mcp_tray_core::clients;
+
+use crate::exit::{self, Failure};
+
+#[derive(Debug, Subcommand)]
+pub enum LogsCommand {
+    /// Show Claude Desktop's MCP logs (mcp.log, mcp-server-NAME.log), failures explained.
+    Logs(LogsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LogsArgs {
+    /// Only this server's events; all servers when omitted.
+    name: Option<String>,
+    /// Claude's log folder (beats MCP_TRAY_CLAUDE_LOGS and the detected folder).
+    #[arg(long, value_name = "DIR")]
+    claude_logs: Option<PathBuf>,
+    /// Only errors and diagnosed failures.
+    #[arg(long)]
+    errors: bool,
+    /// Keep printing new events as Claude writes them.
+    #[arg(long, short)]
+    follow: bool,
+    /// Print events as JSON, one per line.
+    #[arg(long)]
+    json: bool,
+    /// Show only the last N events of the history (0 = all).
+    #[arg(long, short = 'n', default_value_t = 100)]
+    last: usize,
+}
+
+/// How often `--follow` looks for new lines.
+const FOLLOW_EVERY: Duration = Duration::from_millis(250);
+/// Widest server column.
+const SERVER_WIDTH: usize = 24;
+/// Messages longer than this are cut in human output (`--json` has them whole).
+const MESSAGE_WIDTH: usize = 160;
+
+pub fn run(cmd: LogsCommand) -> anyhow::Result<ExitCode> {
+    let LogsCommand::Logs(args) = cmd;
+    let dir = args
+        .claude_logs
+        .clone()
+        .unwrap_or_else(clients::claude_logs_dir);
+    let wanted = |e: &LogEvent| {
+        args.name
+            .as_deref()
+            .is_none_or(|n| e.server.as_deref() == Some(n))
+            && (!args.errors || e.is_failure())
+    };
+    let mut out = std::io::stdout().lock();
+    if args.follow {
+        let mut tail = LogTail::new(&dir, StartAt::Beginning);
+        let mut history: Vec<LogEvent> = tail.poll().into_iter().filter(|e| wanted(e)).collect();
+        keep_last(&mut history, args.last);
+        let mut width = server_width(&history);
+        print_all(&mut out, &history, args.json, width)?;
+        loop {
+            std::thread::sleep(FOLLOW_EVERY);
+            let batch: Vec<LogEvent> = tail.poll().into_iter().filter(|e| wanted(e)).collect();
+            width = width.max(server_width(&batch));
+            print_all(&mut out, &batch, args.json, width)?;
+        }
+    }
+    let events = match claude_logs::read_dir(&dir) {
+        Ok(events) => events,
+        Err(e) => {
+            return Err(Failure::new(
+                exit::FILE,
+                anyhow::anyhow!(
+                    "cannot read Claude Desktop's log folder {}: {e}\n(give it with --claude-logs DIR or MCP_TRAY_CLAUDE_LOGS)",
+                    dir.display()
+                ),
+            )
+            .into());
+        }
+    };
+    let mut events: Vec<LogEvent> = events.into_iter().filter(|e| wanted(e)).collect();
+    keep_last(&mut events, args.last);
+    if events.is_empty() && !args.json {
+        eprintln!(
+            "no {}events{} in {}",
+            if args.errors { "failure " } else { "" },
+            args.name
+                .as_deref()
+                .map(|n| format!(" for `{n}`"))
+                .unwrap_or_default(),
+            dir.display()
+        );
+    }
+    print_all(&mut out, &events, args.json, server_width(&events))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn keep_last(events: &mut Vec<LogEvent>, last: usize) {
+    if last > 0 && events.len() > last {
+        events.drain(..events.len() - last);
+    }
+}
+
+fn server_width(events: &[LogEvent]) -> usize {
+    events
+        .iter()
+        .map(|e| e.server.as_deref().map_or(1, |s| s.chars().count()))
+        .max()
+        .unwrap_or(0)
+        .clamp(6, SERVER_WIDTH)
+}
+
+fn print_all(
+    out: &mut impl Write,
+    events: &[LogEvent],
+    json: bool,
+    width: usize,
+) -> anyhow::Result<()> {
+    for event in events {
+        if json {
+            writeln!(out, "{}", serde_json::to_string(event)?)?;
+        } else {
+            write!(out, "{}", human(event, width))?;
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// `2025-03-04 10:08:20.078  error  sentry  spawn uvx ENOENT`, then the diagnosis, indented.
+fn human(e: &LogEvent, width: usize) -> String {
+    let ts = e.ts.replacen('T', " ", 1);
+    let ts = ts.trim_end_matches('Z');
+    let level = match e.kind {
+        EventKind::ServerOutput => "out",
+        _ => e.level.as_str(),
+    };
+    let server: String = e
+        .server
+        .as_deref()
+        .unwrap_or("-")
+        .chars()
+        .take(width)
+        .collect();
+    let indent = " ".repeat(ts.chars().count() + 2 + 5 + 2 + width + 2);
+    let mut text = e.text.clone();
+    if let Some(message) = &e.message {
+        let raw = message.get();
+        let cut: String = raw.chars().take(MESSAGE_WIDTH).collect();
+        let more = if cut.len() < raw.len() { "…" } else { "" };
+        text = format!("{text}: {cut}{more}");
+    }
+    if e.truncated {
+        text.push_str(" [line cut]");
+    }
+    let mut lines = text.lines();
+    let mut s = format!(
+        "{ts}  {level:<5}  {server:<width$}  {}\n",
+        lines.next().unwrap_or("")
+    );
+    for line in lines {
+        s.push_str(&indent);
+        s.push_str(line);
+        s.push('\n');
+    }
+    if let Some(d) = &e.diagnosis {
+        s.push_str(&format!("{indent}✗ {}: {}\n", d.code, d.summary));
+        if let Some(fix) = &d.fix {
+            s.push_str(&format!("{indent}  fix: {fix}\n"));
+        }
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+
+    fn fixture(dir: &str) -> Vec<LogEvent> {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../tests/fixtures/claude-logs")
+            .join(dir);
+        claude_logs::read_dir(&dir).expect("fixtures readable")
+    }
+
+    #[test]
+    fn human_lines_align_the_text_column_and_explain_failures() {
+        let events = fixture("macos-2025");
+        let width = server_width(&events);
+        let mut out = Vec::new();
+        print_all(&mut out, &events, false, width).expect("printed");
+        let text = String::from_utf8(out).expect("utf-8");
+        let column = |line: &str| line.find("  Initializing").or_else(|| line.find("  spawn"));
+        let columns: Vec<usize> = text.lines().filter_map(column).collect();
+        assert!(columns.len() >= 4, "{text}");
+        assert!(columns.windows(2).all(|w| w[0] == w[1]), "{text}");
+        assert!(
+            text.contains("✗ command-not-found: Claude Desktop could not find the command `uvx`"),
+            "{text}"
+        );
+        assert!(text.contains("fix: Install uv"), "{text}");
+        assert!(text.contains("✗ timeout:"), "{text}");
+    }
+
+    #[test]
+    fn json_output_is_one_event_per_line() {
+        let events = fixture("bridges");
+        let mut out = Vec::new();
+        print_all(&mut out, &events, true, 0).expect("printed");
+        let text = String::from_utf8(out).expect("utf-8");
+        let parsed: Vec<serde_json::Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("each line is JSON"))
+            .collect();
+        assert_eq!(parsed.len(), events.len());
+        assert!(
+            parsed
+                .iter()
+                .any(|v| v["diagnosis"]["code"] == "auth-required" && v["server"] == "linear")
+        );
+    }
+}
