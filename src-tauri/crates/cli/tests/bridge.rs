@@ -626,6 +626,28 @@ fn bridge_renews_the_session_when_the_server_restarts_mid_session() {
 }
 
 #[test]
+fn bridge_reconnects_legacy_sse_and_replays_the_handshake_after_a_restart() {
+    let p = require_peers!();
+    let port = free_port();
+    let server = fastmcp(&p, "sse", port);
+    let mut b = Bridge::start(&[
+        &format!("http://127.0.0.1:{port}/sse"),
+        "--name",
+        "sse-restart",
+    ]);
+    let init = b.initialize();
+    assert_eq!(init["result"]["serverInfo"]["name"], "tiny");
+    assert_eq!(text_of(&b.call(1, "add", json!({"a": 1, "b": 1}))), "2");
+    drop(server);
+    let _server = fastmcp(&p, "sse", port);
+    let reply = b.call(2, "add", json!({"a": 2, "b": 2}));
+    assert_eq!(text_of(&reply), "4", "{reply}");
+    let (status, stderr, _) = b.finish();
+    assert!(status.success());
+    assert!(stderr.contains("reopened"), "stderr: {stderr}");
+}
+
+#[test]
 fn bridge_rides_out_a_short_outage_with_retries() {
     let p = require_peers!();
     let port = free_port();

@@ -30,6 +30,9 @@ use crate::transport::http::{Outgoing, StreamableHttp};
 use crate::transport::sse::LegacySse;
 use crate::transport::{self, Fault, MAX_MESSAGE_BYTES, Remote, Reporter};
 
+/// Requests sent to the server at the same time; more wait their turn.
+const MAX_IN_FLIGHT: usize = 32;
+
 /// Which transport to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TransportChoice {
@@ -453,6 +456,7 @@ where
         control: control_tx.clone(),
         link: None,
         ignore,
+        workers: None,
     };
 
     let mut input = input;
@@ -490,6 +494,32 @@ where
     Ok(())
 }
 
+/// Starts [`MAX_IN_FLIGHT`] workers that send queued requests and report failures.
+fn start_workers(
+    link: &Link,
+    control: &mpsc::UnboundedSender<Control>,
+) -> mpsc::UnboundedSender<(Outgoing, String)> {
+    let (tx, rx) = mpsc::unbounded_channel::<(Outgoing, String)>();
+    let rx = Arc::new(tokio::sync::Mutex::new(rx));
+    for _ in 0..MAX_IN_FLIGHT {
+        let (rx, link, control) = (rx.clone(), link.clone(), control.clone());
+        tokio::spawn(async move {
+            loop {
+                let next = rx.lock().await.recv().await;
+                let Some((msg, id)) = next else { return };
+                if let Err(fault) = link.send(&msg).await {
+                    let _ = control.send(Control::Fail {
+                        id,
+                        message: fault.describe(),
+                        code: fault.code(),
+                    });
+                }
+            }
+        });
+    }
+    tx
+}
+
 /// The stdin side: validates lines, registers requests, picks and drives the transport.
 struct Session<'a> {
     opts: &'a BridgeOptions,
@@ -498,6 +528,8 @@ struct Session<'a> {
     control: mpsc::UnboundedSender<Control>,
     link: Option<Link>,
     ignore: Option<GlobSet>,
+    /// Queue of requests for the workers, once the transport is chosen.
+    workers: Option<mpsc::UnboundedSender<(Outgoing, String)>>,
 }
 
 impl Session<'_> {
@@ -560,17 +592,13 @@ impl Session<'_> {
             }
         };
         if let Some(id) = request_id {
-            // Requests run concurrently; their replies may come in any order.
-            let control = self.control.clone();
-            tokio::spawn(async move {
-                if let Err(fault) = link.send(&msg).await {
-                    let _ = control.send(Control::Fail {
-                        id,
-                        message: fault.describe(),
-                        code: fault.code(),
-                    });
-                }
-            });
+            // Requests run concurrently on a fixed set of workers (each request in flight holds
+            // a connection and a large future; a queued one only its bytes). Replies may come in
+            // any order. The client's own replies to server requests never queue behind them.
+            let queue = self
+                .workers
+                .get_or_insert_with(|| start_workers(&link, &self.control));
+            let _ = queue.send((msg, id));
         } else if let Err(fault) = link.send(&msg).await {
             // Notifications and replies keep their order; a failure cannot be answered.
             self.fail(None, &fault, &msg);

@@ -179,6 +179,8 @@ impl StreamableHttp {
         };
         self.post(&initialized, true).await?;
         self.lock().generation += 1;
+        // The old session's GET stream ended with it (404); open one for the new session.
+        self.start_get_stream();
         self.remote
             .reporter
             .report(Level::Info, "session-renewed", "new session ready");
@@ -405,6 +407,11 @@ impl StreamableHttp {
     }
 
     async fn run_get_stream(self: Arc<Self>) {
+        self.get_stream_loop().await;
+        self.lock().get_stream_started = false;
+    }
+
+    async fn get_stream_loop(&self) {
         let mut failures = 0u32;
         loop {
             if self.lock().closed {

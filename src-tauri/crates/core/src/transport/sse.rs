@@ -143,8 +143,9 @@ impl LegacySse {
                     Ok((url, fresh)) => {
                         failures = 0;
                         events = fresh;
+                        // Messages wait until the new session is initialized.
+                        self.replay_handshake(&url).await;
                         self.endpoint.send_replace(Some(url));
-                        self.replay_handshake().await;
                         self.remote.reporter.report(
                             Level::Info,
                             "reconnected",
@@ -158,19 +159,16 @@ impl LegacySse {
         }
     }
 
-    async fn replay_handshake(&self) {
+    async fn replay_handshake(&self, url: &Url) {
         let init = self.lock().init.clone();
         let Some(init) = init else { return };
         let id = jsonrpc::inspect(&init)
             .ok()
             .and_then(|e| e.id_key().map(str::to_owned));
         self.lock().hidden_reply = id;
-        let Some(url) = self.endpoint.borrow().clone() else {
-            return;
-        };
-        let _ = self.post_to(&url, Bytes::from(init)).await;
+        let _ = self.post_to(url, Bytes::from(init)).await;
         let _ = self
-            .post_to(&url, Bytes::from_static(jsonrpc::INITIALIZED_NOTIFICATION))
+            .post_to(url, Bytes::from_static(jsonrpc::INITIALIZED_NOTIFICATION))
             .await;
     }
 
