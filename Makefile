@@ -128,6 +128,11 @@ e2e: app tests/e2e/node_modules/.package-lock.json tools
 # Reports go to docs/. With none registered, `make bench` says so and succeeds.
 BENCHES :=
 
+# The app at idle: memory of the whole process tree (WebKit included) and CPU, window open.
+BENCHES += bench-app-idle
+bench-app-idle: app tests/e2e/node_modules/.package-lock.json
+	MCP_TRAY_APP=$(APP_BIN) node tests/e2e/measure-idle.mjs
+
 bench:
 	@$(if $(strip $(BENCHES)),$(MAKE) --no-print-directory $(BENCHES),echo "make bench: no benchmarks registered yet")
 
