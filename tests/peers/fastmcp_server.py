@@ -1,6 +1,7 @@
 """A FastMCP server (official Python SDK) for the bridge tests.
 
 Usage: python fastmcp_server.py streamable-http|sse PORT
+       python fastmcp_server.py streamable-https PORT CERT KEY
 
 Tools exercise what a transparent bridge must carry: plain calls, progress, sampling, elicitation,
 roots, logging, slow replies, large replies, and a look at the client's own clientInfo.
@@ -89,4 +90,17 @@ async def roots(ctx: Context) -> str:
 
 
 if __name__ == "__main__":
-    mcp.run(transport=transport)
+    if transport == "streamable-https":
+        # Streamable HTTP over TLS: python fastmcp_server.py streamable-https PORT CERT KEY
+        import uvicorn
+
+        uvicorn.run(
+            mcp.streamable_http_app(),
+            host="127.0.0.1",
+            port=port,
+            ssl_certfile=sys.argv[3],
+            ssl_keyfile=sys.argv[4],
+            log_level="warning",
+        )
+    else:
+        mcp.run(transport=transport)

@@ -184,6 +184,8 @@ impl Bridge {
             .arg("bridge")
             .args(args)
             .env("MCP_TRAY_HOME", home.path())
+            // A credential for `--header 'X-Api-Key: ${MCP_TRAY_TEST_KEY}'`.
+            .env("MCP_TRAY_TEST_KEY", "env-key-4714")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -648,6 +650,29 @@ fn bridge_reconnects_legacy_sse_and_replays_the_handshake_after_a_restart() {
 }
 
 #[test]
+fn bridge_renews_a_server_everything_session_lost_to_a_restart() {
+    // server-everything answers an unknown session with 400 (not 404) and says why.
+    let p = require_peers!();
+    let port = free_port();
+    let server = everything(&p, "streamableHttp", port);
+    let mut b = Bridge::start(&[
+        &format!("http://127.0.0.1:{port}/mcp"),
+        "--name",
+        "se-restart",
+    ]);
+    b.initialize();
+    let sum = b.call(1, "get-sum", json!({"a": 1, "b": 1}));
+    assert_eq!(text_of(&sum), "The sum of 1 and 1 is 2.");
+    drop(server);
+    let _server = everything(&p, "streamableHttp", port);
+    let reply = b.call(2, "get-sum", json!({"a": 2, "b": 2}));
+    assert_eq!(text_of(&reply), "The sum of 2 and 2 is 4.", "{reply}");
+    let (status, stderr, _) = b.finish();
+    assert!(status.success());
+    assert!(stderr.contains("lost our session"), "stderr: {stderr}");
+}
+
+#[test]
 fn bridge_rides_out_a_short_outage_with_retries() {
     let p = require_peers!();
     let port = free_port();
@@ -761,6 +786,100 @@ fn bridge_answers_initialize_when_nothing_listens() {
     );
     let (status, _, _) = b.finish();
     assert!(status.success());
+}
+
+#[test]
+fn credentials_never_reach_the_journal_or_stderr() {
+    let p = require_peers!();
+    let port = free_port();
+    let _server = fastmcp(&p, "streamable-http", port);
+    let secret = "s3cret-token-4711";
+    let mut b = Bridge::start(&[
+        &format!("http://user:pw-4712@127.0.0.1:{port}/mcp?api_key=q-4713"),
+        "--name",
+        "secretive",
+        "--header",
+        &format!("Authorization: Bearer {secret}"),
+        "--header",
+        "X-Api-Key: ${MCP_TRAY_TEST_KEY}",
+    ]);
+    b.initialize();
+    assert_eq!(text_of(&b.call(1, "add", json!({"a": 1, "b": 1}))), "2");
+    let (_, stderr, home) = b.finish();
+    let mut journal = String::new();
+    for entry in std::fs::read_dir(home.path().join("journal")).expect("journal dir") {
+        let path = entry.expect("entry").path();
+        journal.push_str(&std::fs::read_to_string(path).expect("read journal"));
+    }
+    assert!(journal.contains("\"connected\""), "{journal}");
+    for leak in [secret, "pw-4712", "q-4713", "env-key-4714"] {
+        assert!(!journal.contains(leak), "{leak} leaked into the journal");
+        assert!(
+            !stderr.contains(leak),
+            "{leak} leaked into stderr: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn https_with_a_private_ca_needs_ca_cert_and_says_so() {
+    let p = require_peers!();
+    let dir = tempfile::tempdir().expect("tmp");
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    let made = Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+        ])
+        .args([
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+        ])
+        .args(["-addext", "basicConstraints=critical,CA:FALSE", "-keyout"])
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .expect("openssl makes a self-signed certificate");
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let port = free_port();
+    let child = Command::new(p.python())
+        .arg(p.script("fastmcp_server.py"))
+        .args(["streamable-https", &port.to_string()])
+        .arg(&cert)
+        .arg(&key)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start FastMCP over TLS");
+    let _server = Server(child);
+    wait_for_port(port, Duration::from_secs(20));
+    let url = format!("https://127.0.0.1:{port}/mcp");
+
+    let mut refused = Bridge::start(&[&url, "--retries", "0"]);
+    let reply = refused.request(
+        0,
+        "initialize",
+        json!({"protocolVersion": "2025-06-18", "capabilities": {},
+               "clientInfo": {"name": "t", "version": "1"}}),
+    );
+    assert_eq!(reply["error"]["data"]["diagnosis"], "tls-error", "{reply}");
+    assert!(error_message(&reply).contains("--ca-cert"), "{reply}");
+    refused.finish();
+
+    let cert_arg = cert.to_string_lossy().into_owned();
+    let mut trusted = Bridge::start(&[&url, "--ca-cert", &cert_arg]);
+    trusted.initialize();
+    assert_eq!(
+        text_of(&trusted.call(1, "add", json!({"a": 20, "b": 22}))),
+        "42"
+    );
+    trusted.finish();
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -263,7 +263,7 @@ impl StreamableHttp {
         {
             self.lock().session = Some(session.to_owned());
         }
-        if msg.kind != Kind::Request {
+        if msg.kind != Kind::Request && msg.kind != Kind::Batch {
             // Notifications and responses: 202 (or any 2xx) with no body that matters.
             return Ok(Posted::Done);
         }
@@ -309,7 +309,8 @@ impl StreamableHttp {
             let body = read_limited(resp, &self.remote.url).await?;
             self.deliver_line(&body, &mut reply);
         }
-        if reply.answered {
+        if reply.answered || msg.kind == Kind::Batch {
+            // A batch (2025-03-26) is passed on as it is; its replies are not paired here.
             Ok(Posted::Done)
         } else {
             Err(Fault::Protocol {
@@ -373,8 +374,7 @@ impl StreamableHttp {
             }
         };
         let is_our_reply = match env.kind {
-            Kind::Batch => reply.id.is_none(),
-            k if k.is_reply() => env.id_key() == reply.id.as_deref(),
+            k if k.is_reply() => reply.id.is_some() && env.id_key() == reply.id.as_deref(),
             _ => false,
         };
         if is_our_reply {
@@ -524,7 +524,7 @@ impl ReplyWatch {
     /// For the GET stream: no reply expected, deliver everything.
     fn none() -> ReplyWatch {
         ReplyWatch {
-            id: Some(String::new()),
+            id: None,
             deliver: true,
             initialize: false,
             answered: false,

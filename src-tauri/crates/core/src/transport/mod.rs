@@ -113,7 +113,7 @@ impl Fault {
         {
             Fault::Tls {
                 url,
-                detail: last_cause(&chain),
+                detail: tls_in_words(&last_cause(&chain)),
             }
         } else if err.is_connect() {
             Fault::Refused { url }
@@ -143,6 +143,19 @@ impl Fault {
             url,
             body,
         }
+    }
+}
+
+/// rustls's certificate errors, in words a user can act on.
+fn tls_in_words(cause: &str) -> String {
+    if cause.contains("UnknownIssuer") {
+        "its certificate is not signed by an authority this computer trusts (for a private or corporate CA, pass --ca-cert FILE)".into()
+    } else if cause.contains("NotValidForName") {
+        "its certificate is not valid for this host name".into()
+    } else if cause.contains("Expired") {
+        "its certificate has expired".into()
+    } else {
+        cause.to_owned()
     }
 }
 
