@@ -6,13 +6,15 @@
 //! It is shaped so our journals' events can be merged in: `source` says where an event came
 //! from, `ts` is RFC 3339 with milliseconds like a journal line's, `dir` uses the journal's
 //! `c2s`/`s2c`, and `message` holds a JSON-RPC message as the raw bytes it was logged as.
-//! Parsing is in [`record`], failure recognition in [`classify`], following in [`follow`].
+//! Parsing is in [`record`], failure recognition in [`classify`], following in [`follow`], and
+//! our journals' events are turned into the same events by [`from_journal`].
 //!
 //! Never: write to Claude's folder, or fail on a malformed, binary or huge file; what cannot be
 //! parsed is shown as text.
 
 pub mod classify;
 pub mod follow;
+pub mod from_journal;
 pub mod lines;
 pub mod record;
 #[cfg(test)]
@@ -25,6 +27,7 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 
 pub use follow::{LogTail, StartAt, follow};
+pub use from_journal::{JournalEventTail, journal_event, read_journal_events};
 
 use crate::diagnose::Diagnosis;
 
