@@ -8,8 +8,10 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use jsonc_parser::ParseOptions;
-use jsonc_parser::cst::{CstObject, CstObjectProp, CstRootNode, ObjectPropName};
+use jsonc_parser::ast;
+use jsonc_parser::common::Ranged;
+use jsonc_parser::cst::CstRootNode;
+use jsonc_parser::{CollectOptions, CommentCollectionStrategy, ParseOptions};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -47,6 +49,16 @@ pub struct ConfigDocument {
     pub servers: Vec<ServerEntry>,
     /// Whether `mcpServers` exists as an object.
     pub has_servers_object: bool,
+    /// Where things are in `text`, for edits.
+    pub(crate) layout: Layout,
+}
+
+/// Byte ranges in the text: the value of every top-level property but `mcpServers`, the
+/// `mcpServers` object, and the value of every entry in it.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Layout {
+    pub top_values: Vec<(usize, usize)>,
+    pub entry_values: Vec<(usize, usize)>,
 }
 
 impl ConfigDocument {
@@ -76,6 +88,7 @@ impl ConfigDocument {
             bom,
             servers: Vec::new(),
             has_servers_object: false,
+            layout: Layout::default(),
         };
         doc.read_model()?;
         Ok(doc)
@@ -90,6 +103,7 @@ impl ConfigDocument {
             bom: false,
             servers: Vec::new(),
             has_servers_object: false,
+            layout: Layout::default(),
         }
     }
 
@@ -108,59 +122,101 @@ impl ConfigDocument {
         self.servers.iter().find(|s| s.name == name)
     }
 
-    /// Parses the text into a CST; an empty or whitespace-only text is an empty object.
-    pub(crate) fn cst(&self) -> Result<CstRootNode, ConfigError> {
-        parse_cst(&self.path, &self.text)
-    }
-
     fn read_model(&mut self) -> Result<(), ConfigError> {
-        let root = self.cst()?;
-        let Some(value) = root.value() else {
+        let source = if self.text.trim().is_empty() {
+            "{}"
+        } else {
+            self.text.as_str()
+        };
+        let collect = CollectOptions {
+            comments: CommentCollectionStrategy::Off,
+            tokens: false,
+        };
+        let parsed = jsonc_parser::parse_to_ast(source, &collect, &strict_options())
+            .map_err(|e| parse_error(&self.path, source, &e))?;
+        let Some(value) = parsed.value else {
             return Ok(());
         };
-        let Some(obj) = value.as_object() else {
+        let ast::Value::Object(top) = value else {
             return Err(ConfigError::Shape {
                 path: self.path.clone(),
                 message: "the file must hold a JSON object ({ … }) at the top level".into(),
             });
         };
-        let Some(prop) = obj.get("mcpServers") else {
-            return Ok(());
-        };
-        let Some(servers) = prop.value().and_then(|v| v.as_object()) else {
-            let line = line_of(&self.text, prop_start(&self.text, "mcpServers"));
-            return Err(ConfigError::Shape {
-                path: self.path.clone(),
-                message: format!(
-                    "line {line}: \"mcpServers\" must be an object mapping server names to entries \
-                     ({{\"name\": {{\"command\": …}}}}), not {}",
-                    kind_name(prop.value().and_then(|v| v.to_serde_value()).as_ref())
-                ),
-            });
-        };
-        self.has_servers_object = true;
-        self.servers = read_servers(&servers);
+        let mut layout = Layout::default();
+        let mut servers_value = None;
+        for prop in top.properties {
+            if prop.name.as_str() == "mcpServers" && servers_value.is_none() {
+                servers_value = Some(prop.value);
+            } else {
+                let r = prop.value.range();
+                layout.top_values.push((r.start, r.end));
+            }
+        }
+        if let Some(value) = servers_value {
+            let ast::Value::Object(servers) = value else {
+                let r = value.range();
+                return Err(ConfigError::Shape {
+                    path: self.path.clone(),
+                    message: format!(
+                        "line {}: \"mcpServers\" must be an object mapping server names to entries \
+                         ({{\"name\": {{\"command\": …}}}}), not {}",
+                        line_of(source, r.start),
+                        kind_name(serde_json::from_str(&source[r.start..r.end]).ok().as_ref())
+                    ),
+                });
+            };
+            self.has_servers_object = true;
+            for prop in servers.properties {
+                let r = prop.value.range();
+                let name_range = prop.name.range();
+                let raw = source[r.start..r.end].to_owned();
+                let value = ast_to_json(&prop.value);
+                let mut entry = ServerEntry::from_value(prop.name.as_str().to_owned(), value, raw);
+                entry.raw_key = source[name_range.start..name_range.end].to_owned();
+                entry.separator = source[name_range.end..r.start].to_owned();
+                self.servers.push(entry);
+                layout.entry_values.push((r.start, r.end));
+            }
+        }
+        self.layout = layout;
         Ok(())
     }
 }
 
+/// The JSON value of an AST node, without scanning its text again.
+fn ast_to_json(value: &ast::Value) -> Value {
+    match value {
+        ast::Value::StringLit(s) => Value::String(s.value.to_string()),
+        ast::Value::NumberLit(n) => serde_json::from_str(n.value).unwrap_or(Value::Null),
+        ast::Value::BooleanLit(b) => Value::Bool(b.value),
+        ast::Value::NullKeyword(_) => Value::Null,
+        ast::Value::Array(a) => Value::Array(a.elements.iter().map(ast_to_json).collect()),
+        ast::Value::Object(o) => Value::Object(
+            o.properties
+                .iter()
+                .map(|p| (p.name.as_str().to_owned(), ast_to_json(&p.value)))
+                .collect(),
+        ),
+    }
+}
+
+fn parse_error(path: &Path, source: &str, e: &jsonc_parser::errors::ParseError) -> ConfigError {
+    let offset = e.range().start;
+    let (line, column) = line_col(source, offset);
+    ConfigError::Parse {
+        path: path.to_path_buf(),
+        line,
+        column,
+        message: explain_parse_error(e.kind(), source, offset),
+    }
+}
+
+/// Builds the concrete syntax tree of `text` for editing (an empty text is an empty object).
+/// The CST keeps comments as nodes whatever the options say; strictness is checked on the AST.
 pub(crate) fn parse_cst(path: &Path, text: &str) -> Result<CstRootNode, ConfigError> {
     let source = if text.trim().is_empty() { "{}" } else { text };
-    // The CST keeps comments as nodes whatever the options say: check strictness on the value
-    // parser first, which honours them, then build the tree for editing.
-    jsonc_parser::parse_to_value(source, &strict_options())
-        .map(|_| ())
-        .and_then(|()| CstRootNode::parse(source, &strict_options()))
-        .map_err(|e| {
-            let offset = e.range().start;
-            let (line, column) = line_col(source, offset);
-            ConfigError::Parse {
-                path: path.to_path_buf(),
-                line,
-                column,
-                message: explain_parse_error(e.kind(), source, offset),
-            }
-        })
+    CstRootNode::parse(source, &strict_options()).map_err(|e| parse_error(path, source, &e))
 }
 
 fn explain_parse_error(
@@ -218,10 +274,6 @@ fn line_of(text: &str, offset: usize) -> usize {
     line_col(text, offset).0
 }
 
-fn prop_start(text: &str, name: &str) -> usize {
-    text.find(&format!("\"{name}\"")).unwrap_or(0)
-}
-
 fn kind_name(v: Option<&Value>) -> &'static str {
     match v {
         None | Some(Value::Null) => "null",
@@ -231,49 +283,6 @@ fn kind_name(v: Option<&Value>) -> &'static str {
         Some(Value::Array(_)) => "an array",
         Some(Value::Object(_)) => "an object",
     }
-}
-
-fn read_servers(servers: &CstObject) -> Vec<ServerEntry> {
-    servers
-        .properties()
-        .into_iter()
-        .filter_map(|prop| {
-            let key = prop.name()?;
-            let name = key.decoded_value().ok()?;
-            let node = prop.value()?;
-            let raw = node.to_string();
-            let value = node.to_serde_value().unwrap_or(Value::Null);
-            let mut entry = ServerEntry::from_value(name, value, raw);
-            entry.raw_key = match &key {
-                ObjectPropName::String(lit) => lit.raw_value(),
-                ObjectPropName::Word(word) => word.to_string(),
-            };
-            entry.separator = prop_separator(&prop);
-            Some(entry)
-        })
-        .collect()
-}
-
-/// The exact text between a property's name and its value (`: `, `:`, ` : `).
-pub(crate) fn prop_separator(prop: &CstObjectProp) -> String {
-    let children = prop.children();
-    let mut out = String::new();
-    let mut seen_name = false;
-    for child in children {
-        if !seen_name {
-            seen_name = child.as_string_lit().is_some() || child.as_word_lit().is_some();
-            continue;
-        }
-        if child.as_token().is_some_and(|t| t.value() == ':')
-            || child.is_whitespace()
-            || child.is_newline()
-        {
-            out.push_str(&child.to_string());
-        } else {
-            break;
-        }
-    }
-    out
 }
 
 /// One entry of `mcpServers`, read as what it means.

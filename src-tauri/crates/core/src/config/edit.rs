@@ -8,7 +8,7 @@ use jsonc_parser::cst::{CstInputValue, CstObject, CstRootNode, ObjectPropName};
 use serde_json::Value;
 
 use super::ConfigError;
-use super::document::ConfigDocument;
+use super::document::{ConfigDocument, parse_cst};
 
 /// One change to `mcpServers`.
 #[derive(Debug, Clone, PartialEq)]
@@ -49,20 +49,161 @@ impl Edit {
 /// What applying an edit produced.
 #[derive(Debug, Clone)]
 pub(crate) struct Applied {
-    pub text: String,
+    /// The new document (its `text` is what gets written).
+    pub doc: ConfigDocument,
     /// Whether the edit created the `mcpServers` object.
     pub created_servers_object: bool,
 }
 
-/// Applies `edit` to `doc`, returning the new text. `drop_empty_servers` removes `mcpServers` when
-/// the edit leaves it empty (used when MCP Tray created it, so add-then-remove gives back the file).
+/// Applies `edit` to `doc`. `drop_empty_servers` removes `mcpServers` when the edit leaves it
+/// empty (used when MCP Tray created it, so add-then-remove gives back the file).
+///
+/// The CST is built from a *skeleton* of the document in which every top-level value and every
+/// entry's value is replaced by a short placeholder (its index): names, separators, commas and
+/// whitespace, which are all an edit looks at, stay as they are, while the tree stays small. The
+/// placeholders are put back afterwards. A 500-server file is edited in a few milliseconds this
+/// way instead of tens; the property tests check the bytes are the same.
 pub(crate) fn apply(
     doc: &ConfigDocument,
     edit: &Edit,
     drop_empty_servers: bool,
 ) -> Result<Applied, ConfigError> {
-    let root = doc.cst()?;
-    let top = top_object(doc, &root)?;
+    let (skeleton, originals) = if introduces_number(edit) {
+        (doc.text.clone(), Vec::new())
+    } else {
+        skeleton(doc)
+    };
+    let root = parse_cst(&doc.path, &skeleton)?;
+    let created = edit_tree(doc, &root, edit, drop_empty_servers)?;
+    let mut text = root.to_string();
+    if !originals.is_empty() {
+        text = restore(&doc.path, &text, &originals)?;
+    }
+    if !doc.exists && !text.ends_with('\n') {
+        text.push('\n');
+    }
+    // The edit must leave a file that parses; the raw insertions make this worth checking.
+    let mut new_doc =
+        ConfigDocument::parse(&doc.path, &doc.bytes_for(&text), true).map_err(|e| {
+            ConfigError::Invalid(format!(
+                "the edit would produce an invalid file ({e}); nothing was written"
+            ))
+        })?;
+    new_doc.bom = doc.bom;
+    Ok(Applied {
+        doc: new_doc,
+        created_servers_object: created,
+    })
+}
+
+/// Whether the edit brings in a bare number, which the skeleton's placeholders could be taken for.
+fn introduces_number(edit: &Edit) -> bool {
+    match edit {
+        Edit::InsertRaw { raw, .. } | Edit::ReplaceRaw { raw, .. } => {
+            !raw.trim_start().starts_with(['{', '[', '"', 't', 'f', 'n'])
+        }
+        Edit::Add { entry, .. } | Edit::Update { entry, .. } => entry.is_number(),
+        Edit::Remove { .. } | Edit::Rename { .. } => false,
+    }
+}
+
+/// The document with each top-level value and each entry's value replaced by its index.
+fn skeleton(doc: &ConfigDocument) -> (String, Vec<&str>) {
+    let mut ranges: Vec<(usize, usize)> = doc
+        .layout
+        .top_values
+        .iter()
+        .chain(&doc.layout.entry_values)
+        .copied()
+        .collect();
+    ranges.sort_unstable();
+    let mut out = String::with_capacity(doc.text.len() / 4);
+    let mut originals = Vec::with_capacity(ranges.len());
+    let mut last = 0;
+    for (start, end) in ranges {
+        out.push_str(&doc.text[last..start]);
+        out.push_str(&originals.len().to_string());
+        originals.push(&doc.text[start..end]);
+        last = end;
+    }
+    out.push_str(&doc.text[last..]);
+    (out, originals)
+}
+
+/// Puts the original values back where the placeholders are.
+fn restore(
+    path: &std::path::Path,
+    skeleton: &str,
+    originals: &[&str],
+) -> Result<String, ConfigError> {
+    use jsonc_parser::ast::Value as V;
+    let collect = jsonc_parser::CollectOptions {
+        comments: jsonc_parser::CommentCollectionStrategy::Off,
+        tokens: false,
+    };
+    let broken = |why: &str| {
+        ConfigError::Invalid(format!(
+            "internal: {why} in {}; nothing was written",
+            path.display()
+        ))
+    };
+    let parsed = jsonc_parser::parse_to_ast(skeleton, &collect, &Default::default())
+        .map_err(|_| broken("the edited skeleton does not parse"))?;
+    let Some(V::Object(top)) = parsed.value else {
+        return Err(broken("the edited skeleton lost its top-level object"));
+    };
+    let mut spots: Vec<(usize, usize, usize)> = Vec::with_capacity(originals.len());
+    let mut placeholder = |value: &V| {
+        if let V::NumberLit(n) = value
+            && let Ok(i) = n.value.parse::<usize>()
+        {
+            spots.push((n.range.start, n.range.end, i));
+        }
+    };
+    let mut servers_seen = false;
+    for prop in &top.properties {
+        match &prop.value {
+            V::Object(servers) if prop.name.as_str() == "mcpServers" && !servers_seen => {
+                servers_seen = true;
+                for entry in &servers.properties {
+                    placeholder(&entry.value);
+                }
+            }
+            other => placeholder(other),
+        }
+    }
+    // Each placeholder at most once (a removed entry's is gone, which is the point).
+    let mut seen = vec![false; originals.len()];
+    for (_, _, i) in &spots {
+        match seen.get_mut(*i) {
+            Some(flag) if !*flag => *flag = true,
+            _ => return Err(broken("a placeholder was duplicated or unknown")),
+        }
+    }
+    spots.sort_unstable();
+    let mut out =
+        String::with_capacity(skeleton.len() + originals.iter().map(|o| o.len()).sum::<usize>());
+    let mut last = 0;
+    for (start, end, i) in spots {
+        let original = originals
+            .get(i)
+            .ok_or_else(|| broken("an unknown placeholder"))?;
+        out.push_str(&skeleton[last..start]);
+        out.push_str(original);
+        last = end;
+    }
+    out.push_str(&skeleton[last..]);
+    Ok(out)
+}
+
+/// Applies the edit to the tree; returns whether it created `mcpServers`.
+fn edit_tree(
+    doc: &ConfigDocument,
+    root: &CstRootNode,
+    edit: &Edit,
+    drop_empty_servers: bool,
+) -> Result<bool, ConfigError> {
+    let top = top_object(doc, root)?;
     let existing = servers_object(doc, &top)?;
     let created = existing.is_none() && matches!(edit, Edit::Add { .. } | Edit::InsertRaw { .. });
     let missing = |name: &str| {
@@ -106,10 +247,11 @@ pub(crate) fn apply(
         Edit::Remove { name } => {
             let servers = existing.ok_or_else(|| missing(name))?;
             servers.get(name).ok_or_else(|| missing(name))?.remove();
-            if drop_empty_servers && servers.properties().is_empty() {
-                if let Some(prop) = top.get("mcpServers") {
-                    prop.remove();
-                }
+            if drop_empty_servers
+                && servers.properties().is_empty()
+                && let Some(prop) = top.get("mcpServers")
+            {
+                prop.remove();
             }
         }
         Edit::Rename { from, to } => {
@@ -137,20 +279,7 @@ pub(crate) fn apply(
             set_raw(&prop, raw)?;
         }
     }
-    let mut text = root.to_string();
-    if !doc.exists && !text.ends_with('\n') {
-        text.push('\n');
-    }
-    // The edit must leave a file that parses; the raw insertions make this worth checking.
-    super::document::parse_cst(&doc.path, &text).map_err(|e| {
-        ConfigError::Invalid(format!(
-            "the edit would produce an invalid file ({e}); nothing was written"
-        ))
-    })?;
-    Ok(Applied {
-        text,
-        created_servers_object: created,
-    })
+    Ok(created)
 }
 
 fn top_object(doc: &ConfigDocument, root: &CstRootNode) -> Result<CstObject, ConfigError> {

@@ -23,7 +23,7 @@ pub struct DisabledEntry {
     pub key_and_separator: Option<(String, String)>,
 }
 
-#[derive(Debug, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub(crate) struct StoreFile {
     pub config: PathBuf,
     #[serde(default)]
@@ -60,19 +60,34 @@ pub(crate) fn load(path: &Path) -> Result<StoreFile, ConfigError> {
 
 pub(crate) fn save(path: &Path, store: &StoreFile) -> Result<(), ConfigError> {
     let text = serde_json::to_vec_pretty(store).map_err(|e| ConfigError::Invalid(e.to_string()))?;
-    write_small_file(path, &text)
+    write_small_file(path, &text, Durability::Synced)
 }
 
-/// Writes a file of MCP Tray's own atomically (temp file + fsync + rename), creating its folder.
-pub(crate) fn write_small_file(path: &Path, bytes: &[u8]) -> Result<(), ConfigError> {
+/// How much a write of MCP Tray's own file must survive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Durability {
+    /// The only copy of something of the user's (a disabled entry): fsync before going on.
+    Synced,
+    /// A convenience copy (history backups): atomic, but the OS may flush it when it likes.
+    Atomic,
+}
+
+/// Writes a file of MCP Tray's own atomically (temp file + rename), creating its folder.
+pub(crate) fn write_small_file(
+    path: &Path,
+    bytes: &[u8],
+    durability: Durability,
+) -> Result<(), ConfigError> {
     use std::io::Write;
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(|e| ConfigError::io(dir, e))?;
     let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| ConfigError::io(dir, e))?;
     tmp.write_all(bytes).map_err(|e| ConfigError::io(path, e))?;
-    tmp.as_file()
-        .sync_all()
-        .map_err(|e| ConfigError::io(path, e))?;
+    if durability == Durability::Synced {
+        tmp.as_file()
+            .sync_all()
+            .map_err(|e| ConfigError::io(path, e))?;
+    }
     tmp.persist(path)
         .map_err(|e| ConfigError::io(path, e.error))?;
     Ok(())

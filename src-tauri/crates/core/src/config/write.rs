@@ -20,7 +20,7 @@ use sha2::{Digest, Sha256};
 use super::ConfigError;
 use super::document::ConfigDocument;
 use super::edit::{self, Applied, Edit};
-use super::store::{self, DisabledEntry, StoreFile};
+use super::store::{self, DisabledEntry, Durability, StoreFile};
 
 /// How many backups are kept per config file.
 pub const HISTORY_KEEP: usize = 50;
@@ -81,11 +81,42 @@ pub enum StoreChange {
     Removed { entry: DisabledEntry },
 }
 
-/// The file as read: its target path, bytes and hash.
+/// The file as read: its target path, bytes, hash, and which file it was.
 struct Read {
     target: PathBuf,
     bytes: Option<Vec<u8>>,
     hash: String,
+    identity: Option<Identity>,
+}
+
+/// Which file a path named at a moment: device, inode, size and modification time. Comparing
+/// identities takes one `stat`, so the moment between our last look and our swap stays short.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Identity {
+    dev: u64,
+    ino: u64,
+    len: u64,
+    mtime_ns: i128,
+}
+
+#[cfg(unix)]
+fn identity(meta: &fs::Metadata) -> Option<Identity> {
+    use std::os::unix::fs::MetadataExt;
+    Some(Identity {
+        dev: meta.dev(),
+        ino: meta.ino(),
+        len: meta.len(),
+        mtime_ns: i128::from(meta.mtime()) * 1_000_000_000 + i128::from(meta.mtime_nsec()),
+    })
+}
+
+#[cfg(not(unix))]
+fn identity(_meta: &fs::Metadata) -> Option<Identity> {
+    None
+}
+
+fn identity_of(path: &Path) -> Option<Identity> {
+    fs::metadata(path).ok().as_ref().and_then(identity)
 }
 
 impl ConfigFile {
@@ -136,17 +167,26 @@ impl ConfigFile {
     }
 
     fn read_raw(&self) -> Result<Read, ConfigError> {
+        use std::io::Read as _;
         let target = resolve_target(&self.path);
-        match fs::read(&target) {
-            Ok(bytes) => Ok(Read {
+        let opened = fs::File::open(&target).and_then(|mut f| {
+            let meta = f.metadata()?;
+            let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+            f.read_to_end(&mut bytes)?;
+            Ok((identity(&meta), bytes))
+        });
+        match opened {
+            Ok((identity, bytes)) => Ok(Read {
                 target,
                 hash: sha256(&bytes),
                 bytes: Some(bytes),
+                identity,
             }),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Read {
                 target,
                 bytes: None,
                 hash: String::new(),
+                identity: None,
             }),
             Err(e) => Err(ConfigError::io(&self.path, e)),
         }
@@ -177,13 +217,11 @@ impl ConfigFile {
             for edit in edits {
                 let applied = edit::apply(&current, edit, state.created_servers_object)?;
                 created |= applied.created_servers_object;
-                current = ConfigDocument::parse(&self.path, &doc.bytes_for(&applied.text), true)?;
-                current.exists = true;
+                current = applied.doc;
             }
-            let text = current.text;
             Ok((
                 Applied {
-                    text,
+                    doc: current,
                     created_servers_object: created,
                 },
                 None,
@@ -266,7 +304,7 @@ impl ConfigFile {
         let keep = self
             .history_dir()
             .join(format!("removed-{}.json", sha256(name.as_bytes())));
-        store::write_small_file(&keep, entry.raw.as_bytes())?;
+        store::write_small_file(&keep, entry.raw.as_bytes(), Durability::Synced)?;
         state.config = self.path.clone();
         store::save(&path, &state)?;
         Ok(entry)
@@ -297,7 +335,7 @@ impl ConfigFile {
             entry.file = dir.join(format!("{:06}.json", entry.id));
             entries.push(entry);
         }
-        entries.sort_by(|a, b| b.id.cmp(&a.id));
+        entries.sort_by_key(|e| std::cmp::Reverse(e.id));
         Ok(entries)
     }
 
@@ -327,7 +365,15 @@ impl ConfigFile {
                 StoreChange::Added { entry } => StoreChange::Removed { entry },
                 StoreChange::Removed { entry } => StoreChange::Added { entry },
             });
-            Ok((backup.clone(), reverse))
+            let has_servers_object = backup
+                .as_deref()
+                .and_then(|b| ConfigDocument::parse(&self.path, b, true).ok())
+                .is_some_and(|d| d.has_servers_object);
+            Ok(Prepared {
+                bytes: backup.clone(),
+                store_change: reverse,
+                has_servers_object,
+            })
         })?;
         let meta = self
             .history_dir()
@@ -336,7 +382,7 @@ impl ConfigFile {
         done.undone = true;
         let text =
             serde_json::to_vec_pretty(&done).map_err(|e| ConfigError::Invalid(e.to_string()))?;
-        store::write_small_file(&meta, &text)?;
+        store::write_small_file(&meta, &text, Durability::Atomic)?;
         Ok((done, outcome))
     }
 
@@ -365,10 +411,11 @@ impl ConfigFile {
     ) -> Result<EditOutcome, ConfigError> {
         self.transact_raw(op, |_read, doc, state| {
             let (applied, change) = make(doc, state)?;
-            Ok((
-                Some(doc.bytes_for(&applied.text)),
-                change.or(created_marker(&applied)),
-            ))
+            Ok(Prepared {
+                bytes: Some(doc.bytes_for(&applied.doc.text)),
+                store_change: change.or(created_marker(&applied)),
+                has_servers_object: applied.doc.has_servers_object,
+            })
         })
     }
 
@@ -378,11 +425,7 @@ impl ConfigFile {
     fn transact_raw(
         &self,
         op: &str,
-        make: impl Fn(
-            &Read,
-            &ConfigDocument,
-            &StoreFile,
-        ) -> Result<(Option<Vec<u8>>, Option<StoreChange>), ConfigError>,
+        make: impl Fn(&Read, &ConfigDocument, &StoreFile) -> Result<Prepared, ConfigError>,
     ) -> Result<EditOutcome, ConfigError> {
         let _lock = self.lock()?;
         let store_path = self.store_path();
@@ -400,7 +443,8 @@ impl ConfigFile {
                 Err(e) => return Err(e),
             };
             let mut state = store::load(&store_path)?;
-            let (new_bytes, change) = match make(&read, &doc, &state) {
+            let state_before = state.clone();
+            let prepared = match make(&read, &doc, &state) {
                 Ok(v) => v,
                 Err(e) if attempt > 0 => {
                     return Err(ConfigError::Conflict {
@@ -410,9 +454,10 @@ impl ConfigFile {
                 }
                 Err(e) => return Err(e),
             };
-            let after_hash = new_bytes.as_deref().map(sha256).unwrap_or_default();
+            let (new_bytes, change) = (prepared.bytes.as_deref(), prepared.store_change.clone());
+            let after_hash = new_bytes.map(sha256).unwrap_or_default();
             let backup = self.save_backup(op, &read, &after_hash, change.clone())?;
-            match swap_in(&read, new_bytes.as_deref()) {
+            match swap_in(&read, new_bytes) {
                 Ok(Swap::Done) => {}
                 Ok(Swap::Changed) => {
                     if let Some((data, meta)) = &backup {
@@ -434,13 +479,12 @@ impl ConfigFile {
                 apply_store_change(&mut state, change);
             }
             // The marker lives only while the `mcpServers` key MCP Tray added is still there.
-            let still_has_servers = new_bytes
-                .as_deref()
-                .and_then(|b| ConfigDocument::parse(&self.path, b, true).ok())
-                .is_some_and(|d| d.has_servers_object);
+            let still_has_servers = prepared.has_servers_object;
             state.created_servers_object &= still_has_servers;
             state.config = self.path.clone();
-            store::save(&store_path, &state)?;
+            if state != state_before {
+                store::save(&store_path, &state)?;
+            }
             self.prune_history();
             return Ok(EditOutcome {
                 description: op.to_owned(),
@@ -464,10 +508,14 @@ impl ConfigFile {
     ) -> Result<Option<(PathBuf, PathBuf)>, ConfigError> {
         let dir = self.history_dir();
         fs::create_dir_all(&dir).map_err(|e| ConfigError::io(&dir, e))?;
-        let id = self.history()?.first().map_or(1, |h| h.id + 1);
+        let id = self.history_ids().last().map_or(1, |id| id + 1);
         let data = dir.join(format!("{id:06}.json"));
         let meta = dir.join(format!("{id:06}.meta.json"));
-        store::write_small_file(&data, read.bytes.as_deref().unwrap_or_default())?;
+        store::write_small_file(
+            &data,
+            read.bytes.as_deref().unwrap_or_default(),
+            Durability::Atomic,
+        )?;
         let entry = HistoryEntry {
             id,
             ts: now_rfc3339(),
@@ -482,15 +530,32 @@ impl ConfigFile {
         };
         let text =
             serde_json::to_vec_pretty(&entry).map_err(|e| ConfigError::Invalid(e.to_string()))?;
-        store::write_small_file(&meta, &text)?;
+        store::write_small_file(&meta, &text, Durability::Atomic)?;
         Ok(Some((data, meta)))
     }
 
+    /// The ids of the backups, oldest first, read from the file names alone.
+    fn history_ids(&self) -> Vec<u64> {
+        let Ok(read) = fs::read_dir(self.history_dir()) else {
+            return Vec::new();
+        };
+        let mut ids: Vec<u64> = read
+            .filter_map(Result::ok)
+            .filter_map(|e| {
+                let name = e.file_name();
+                name.to_str()?.strip_suffix(".meta.json")?.parse().ok()
+            })
+            .collect();
+        ids.sort_unstable();
+        ids
+    }
+
     fn prune_history(&self) {
-        let Ok(history) = self.history() else { return };
-        for old in history.iter().skip(HISTORY_KEEP) {
-            let _ = fs::remove_file(&old.file);
-            let _ = fs::remove_file(self.history_dir().join(format!("{:06}.meta.json", old.id)));
+        let ids = self.history_ids();
+        let dir = self.history_dir();
+        for id in ids.iter().take(ids.len().saturating_sub(HISTORY_KEEP)) {
+            let _ = fs::remove_file(dir.join(format!("{id:06}.json")));
+            let _ = fs::remove_file(dir.join(format!("{id:06}.meta.json")));
         }
     }
 }
@@ -519,6 +584,16 @@ fn apply_store_change(state: &mut StoreFile, change: StoreChange) {
         }
         StoreChange::Removed { entry } => state.disabled.retain(|d| d.name != entry.name),
     }
+}
+
+/// What a write is about to put in place.
+struct Prepared {
+    /// The new bytes; `None` deletes the file (undo of its creation).
+    bytes: Option<Vec<u8>>,
+    /// The store change made together with the write.
+    store_change: Option<StoreChange>,
+    /// Whether the new content still has an `mcpServers` object.
+    has_servers_object: bool,
 }
 
 enum Swap {
@@ -588,6 +663,15 @@ fn swap_in(read: &Read, new: Option<&[u8]>) -> io::Result<Swap> {
         };
     }
 
+    // Last look before the swap: one `stat` where the platform gives file identities.
+    let unchanged = match &read.identity {
+        Some(id) => identity_of(target).as_ref() == Some(id),
+        None => current_hash(target)? == read.hash,
+    };
+    if !unchanged {
+        return Ok(Swap::Changed);
+    }
+
     #[cfg(any(
         target_os = "linux",
         target_os = "android",
@@ -596,9 +680,9 @@ fn swap_in(read: &Read, new: Option<&[u8]>) -> io::Result<Swap> {
     ))]
     match exchange(tmp.path(), target) {
         Ok(()) => {
-            // `tmp.path()` now names the replaced file: prove it is what we read.
-            let replaced = fs::read(tmp.path())?;
-            if sha256(&replaced) == read.hash {
+            // `tmp.path()` now names the replaced file: prove it is the one we read, byte for byte.
+            let same_file = read.identity.is_none() || identity_of(tmp.path()) == read.identity;
+            if same_file && sha256(&fs::read(tmp.path())?) == read.hash {
                 sync_dir(dir);
                 return Ok(Swap::Done); // dropping `tmp` removes the old file
             }
@@ -615,9 +699,6 @@ fn swap_in(read: &Read, new: Option<&[u8]>) -> io::Result<Swap> {
         Err(e) => return Err(e),
     }
 
-    if current_hash(target)? != read.hash {
-        return Ok(Swap::Changed);
-    }
     tmp.persist(target).map_err(|e| e.error)?;
     sync_dir(dir);
     Ok(Swap::Done)

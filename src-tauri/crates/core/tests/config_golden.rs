@@ -1,0 +1,253 @@
+//! Golden tests on realistic config files: Windows paths and CRLF, tabs, unicode server names,
+//! `preferences` blocks, an empty `{}`, a missing file. Each edit's output is compared with a
+//! checked-in golden file (`UPDATE_GOLDEN=1` rewrites them; review the diff), and every edit is
+//! undone by its inverse byte for byte.
+
+use std::path::{Path, PathBuf};
+
+use mcp_tray_core::config::{ConfigDocument, ConfigFile, Edit};
+use serde_json::json;
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../tests/fixtures/config")
+}
+
+/// Compares `actual` with the golden file `name`, or writes it under `UPDATE_GOLDEN=1`.
+fn golden(name: &str, actual: &[u8]) {
+    let path = fixtures().join("golden").join(name);
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    assert!(
+        expected == actual,
+        "{name} differs from its golden file\n--- expected\n{}\n--- actual\n{}",
+        String::from_utf8_lossy(&expected),
+        String::from_utf8_lossy(actual)
+    );
+}
+
+struct Scratch {
+    _dir: tempfile::TempDir,
+    path: PathBuf,
+    file: ConfigFile,
+}
+
+fn scratch(fixture: Option<&str>) -> Scratch {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("Claude").join("claude_desktop_config.json");
+    if let Some(name) = fixture {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::copy(fixtures().join(name), &path).unwrap();
+    }
+    let file = ConfigFile::new(&path, dir.path().join("mcp-tray-home"));
+    Scratch { _dir: dir, path, file }
+}
+
+fn new_server() -> serde_json::Value {
+    json!({"command": "uvx", "args": ["mcp-server-fetch"], "env": {"LOG_LEVEL": "info"}})
+}
+
+fn read(path: &Path) -> Vec<u8> {
+    std::fs::read(path).unwrap()
+}
+
+const FIXTURES: [&str; 5] = [
+    "windows-crlf.json",
+    "tabs.json",
+    "unicode-no-final-newline.json",
+    "preferences.json",
+    "empty.json",
+];
+
+#[test]
+fn add_matches_golden_and_remove_restores_every_fixture() {
+    for fixture in FIXTURES {
+        let s = scratch(Some(fixture));
+        let original = read(&s.path);
+        s.file
+            .apply(&Edit::Add {
+                name: "fetch".into(),
+                entry: new_server(),
+            })
+            .unwrap();
+        golden(&format!("{fixture}.add"), &read(&s.path));
+        s.file.apply(&Edit::Remove { name: "fetch".into() }).unwrap();
+        assert_eq!(read(&s.path), original, "{fixture}: add then remove");
+    }
+}
+
+#[test]
+fn disable_enable_and_rename_round_trip_every_fixture() {
+    for fixture in FIXTURES {
+        let s = scratch(Some(fixture));
+        let original = read(&s.path);
+        let doc = s.file.read().unwrap();
+        let Some(first) = doc.servers.first().map(|e| e.name.clone()) else {
+            continue;
+        };
+        s.file.disable(&first).unwrap();
+        golden(&format!("{fixture}.disable"), &read(&s.path));
+        s.file.enable(&first).unwrap();
+        assert_eq!(read(&s.path), original, "{fixture}: disable then enable");
+        s.file
+            .apply(&Edit::Rename {
+                from: first.clone(),
+                to: "renamed".into(),
+            })
+            .unwrap();
+        golden(&format!("{fixture}.rename"), &read(&s.path));
+        s.file
+            .apply(&Edit::Rename {
+                from: "renamed".into(),
+                to: first.clone(),
+            })
+            .unwrap();
+        assert_eq!(read(&s.path), original, "{fixture}: rename back");
+    }
+}
+
+#[test]
+fn crlf_file_stays_crlf_after_add() {
+    let s = scratch(Some("windows-crlf.json"));
+    s.file
+        .apply(&Edit::Add {
+            name: "fetch".into(),
+            entry: new_server(),
+        })
+        .unwrap();
+    let text = String::from_utf8(read(&s.path)).unwrap();
+    assert_eq!(text.matches('\n').count(), text.matches("\r\n").count(), "a bare LF crept in");
+}
+
+#[test]
+fn missing_file_and_folders_are_created_on_first_add_and_undo_removes_it() {
+    let s = scratch(None);
+    assert!(!s.path.exists());
+    let doc = s.file.read().unwrap();
+    assert!(!doc.exists && doc.servers.is_empty());
+    s.file
+        .apply(&Edit::Add {
+            name: "fetch".into(),
+            entry: new_server(),
+        })
+        .unwrap();
+    golden("missing.add", &read(&s.path));
+    let (entry, _) = s.file.undo(false).unwrap();
+    assert_eq!(entry.op, "add fetch");
+    assert!(!s.path.exists(), "undo of the file's creation removes it again");
+}
+
+#[test]
+fn undo_restores_each_step_and_refuses_to_clobber_external_changes() {
+    let s = scratch(Some("preferences.json"));
+    let original = read(&s.path);
+    s.file
+        .apply(&Edit::Add {
+            name: "a".into(),
+            entry: new_server(),
+        })
+        .unwrap();
+    let after_a = read(&s.path);
+    s.file.disable("github").unwrap();
+    s.file.undo(false).unwrap();
+    assert_eq!(read(&s.path), after_a);
+    assert!(s.file.disabled().unwrap().is_empty(), "undoing a disable empties the store again");
+    s.file.undo(false).unwrap();
+    assert_eq!(read(&s.path), original);
+
+    s.file
+        .apply(&Edit::Add {
+            name: "b".into(),
+            entry: new_server(),
+        })
+        .unwrap();
+    // Someone edits the file by hand afterwards.
+    let edited = String::from_utf8(read(&s.path)).unwrap().replace("\"chat\"", "\"projects\"");
+    std::fs::write(&s.path, &edited).unwrap();
+    let err = s.file.undo(false).unwrap_err().to_string();
+    assert!(err.contains("changed after"), "{err}");
+    assert_eq!(std::fs::read_to_string(&s.path).unwrap(), edited);
+    // --force still keeps the hand edit in the history.
+    s.file.undo(true).unwrap();
+    let newest = &s.file.history().unwrap()[0];
+    assert!(newest.op.starts_with("undo "));
+    assert_eq!(std::fs::read_to_string(&newest.file).unwrap(), edited);
+}
+
+#[test]
+fn history_keeps_the_last_fifty() {
+    let s = scratch(Some("empty.json"));
+    for i in 0..55 {
+        s.file
+            .apply(&Edit::Add {
+                name: format!("s{i}"),
+                entry: new_server(),
+            })
+            .unwrap();
+    }
+    let history = s.file.history().unwrap();
+    assert_eq!(history.len(), 50);
+    assert_eq!(history[0].op, "add s54");
+    assert_eq!(history[49].op, "add s5");
+}
+
+#[test]
+fn a_file_that_does_not_parse_is_never_written() {
+    let s = scratch(None);
+    std::fs::create_dir_all(s.path.parent().unwrap()).unwrap();
+    let broken = b"{\n  \"mcpServers\": {\n    \"a\": {\"command\": \"x\"},\n  }\n}\n";
+    std::fs::write(&s.path, broken).unwrap();
+    let err = s
+        .file
+        .apply(&Edit::Add {
+            name: "b".into(),
+            entry: new_server(),
+        })
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains(":3:") && err.contains("trailing comma"), "{err}");
+    assert_eq!(read(&s.path), broken);
+    assert!(s.file.history().unwrap().is_empty());
+}
+
+#[test]
+fn byte_order_mark_is_kept_when_the_user_goes_on() {
+    let s = scratch(None);
+    std::fs::create_dir_all(s.path.parent().unwrap()).unwrap();
+    std::fs::write(&s.path, "\u{feff}{\"mcpServers\": {}}").unwrap();
+    assert!(s.file.read().is_err());
+    let file = s.file.clone().allow_bom(true);
+    file.apply(&Edit::Add {
+        name: "a".into(),
+        entry: new_server(),
+    })
+    .unwrap();
+    assert!(read(&s.path).starts_with("\u{feff}".as_bytes()));
+}
+
+#[cfg(unix)]
+#[test]
+fn symlinked_config_is_written_through_to_its_target_with_its_permissions() {
+    use std::os::unix::fs::PermissionsExt;
+    let s = scratch(Some("tabs.json"));
+    let dir = s.path.parent().unwrap().parent().unwrap();
+    let dotfiles = dir.join("dotfiles");
+    std::fs::create_dir_all(&dotfiles).unwrap();
+    let target = dotfiles.join("claude.json");
+    std::fs::rename(&s.path, &target).unwrap();
+    std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o600)).unwrap();
+    std::os::unix::fs::symlink("../dotfiles/claude.json", &s.path).unwrap();
+    s.file
+        .apply(&Edit::Add {
+            name: "fetch".into(),
+            entry: new_server(),
+        })
+        .unwrap();
+    assert!(std::fs::symlink_metadata(&s.path).unwrap().file_type().is_symlink());
+    let doc = ConfigDocument::parse(&target, &read(&target), false).unwrap();
+    assert!(doc.server("fetch").is_some());
+    assert_eq!(std::fs::metadata(&target).unwrap().permissions().mode() & 0o777, 0o600);
+}
