@@ -4,7 +4,7 @@
 App icon: icons/src/app-icon.svg -> icons/{32x32,128x128,128x128@2x,icon}.png, icon.ico, icon.icns.
 Tray: a two-server glyph with a status dot, per status (ok, degraded, failing) and panel colour
 (light panel: dark glyph; dark panel: light glyph) -> icons/tray/<status>-<panel>.png (64 px).
-Run from the repo root after `npm ci` in ui/:  python3 icons/src/make-icons.py
+Run from the repo root:  python3 icons/src/make-icons.py
 """
 import pathlib
 import shutil
@@ -12,7 +12,9 @@ import subprocess
 import tempfile
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-TAURI = ROOT / "ui" / "node_modules" / ".bin" / "tauri"
+# The Tauri CLI, pinned like the tauri crate (not in ui/'s lock: the registry lacks some of its
+# per-platform packages, which would break `npm ci`).
+TAURI = ["npx", "--yes", "@tauri-apps/cli@2.12.5"]
 STATUS = {"ok": "#2f9e5f", "degraded": "#e8a317", "failing": "#e5484d"}
 GLYPH = {"light": "#24292f", "dark": "#f2f4f7"}
 
@@ -40,7 +42,7 @@ TRAY = """<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64" viewBox
 
 
 def render(svg: pathlib.Path, out: pathlib.Path, *png_sizes: int) -> None:
-    args = [str(TAURI), "icon", str(svg), "-o", str(out)]
+    args = [*TAURI, "icon", str(svg), "-o", str(out)]
     for size in png_sizes:
         args += ["--png", str(size)]
     subprocess.run(args, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import fs from "node:fs";
+import http from "node:http";
 import { after, before, describe, it } from "node:test";
 import { appBinary, navLabels, openView, startApp, waitForText } from "../lib/app.mjs";
 
@@ -48,6 +49,30 @@ describe("main window", () => {
     await openView(app.browser, "Settings");
     assert.equal(await waitForText(app.browser, '[data-testid="data-dir"]'), app.home);
     await openView(app.browser, "Servers");
+  });
+
+  it("loads nothing from outside the app: the CSP blocks requests to other origins", async () => {
+    let requests = 0;
+    const server = http.createServer((_req, res) => {
+      requests += 1;
+      res.setHeader("Access-Control-Allow-Origin", "*");
+      res.end("hello");
+    });
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    try {
+      const url = `http://127.0.0.1:${server.address().port}/probe`;
+      const outcome = await app.browser.executeAsync((target, done) => {
+        fetch(target).then(
+          (r) => r.text().then((t) => done(`loaded: ${t}`)),
+          (e) => done(`blocked: ${e}`),
+        );
+      }, url);
+      assert.match(outcome, /^blocked/);
+      assert.equal(requests, 0, "the request reached the server");
+    } finally {
+      server.close();
+    }
   });
 
   it("hands a second launch over to the running app, which keeps its window", async () => {
