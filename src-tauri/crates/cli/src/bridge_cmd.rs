@@ -126,7 +126,7 @@ pub fn run(cmd: BridgeCommand) -> anyhow::Result<ExitCode> {
     let result = runtime.block_on(async {
         let stdin = tokio::io::BufReader::with_capacity(256 * 1024, tokio::io::stdin());
         let stdout = tokio::io::BufWriter::with_capacity(256 * 1024, tokio::io::stdout());
-        bridge::run(opts, stdin, stdout, journal.clone()).await
+        bridge::run(opts, stdin, stdout, journal.clone(), terminated()).await
     });
     // Background tasks (the GET stream) end with the runtime.
     runtime.shutdown_timeout(Duration::from_millis(100));
@@ -136,5 +136,28 @@ pub fn run(cmd: BridgeCommand) -> anyhow::Result<ExitCode> {
     match result {
         Ok(()) => Ok(ExitCode::SUCCESS),
         Err(e) => Err(Failure::new(exit::USER, anyhow::anyhow!(e.0)).into()),
+    }
+}
+
+/// Resolves on SIGTERM or Ctrl-C: the client (or the OS) wants the shim gone. Never resolves
+/// when no handler can be installed.
+async fn terminated() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                Some(()) = term.recv() => {}
+                () = ctrl_c_or_never() => {}
+            }
+            return;
+        }
+    }
+    ctrl_c_or_never().await;
+}
+
+async fn ctrl_c_or_never() {
+    if tokio::signal::ctrl_c().await.is_err() {
+        std::future::pending::<()>().await;
     }
 }

@@ -953,3 +953,37 @@ fn conformance_client_scenarios_pass_with_the_bridge_in_the_loop() {
         );
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn sigterm_deletes_the_session_and_exits_cleanly() {
+    let p = require_peers!();
+    let port = free_port();
+    let _server = fastmcp(&p, "streamable-http", port);
+    let mut b = Bridge::start(&[&format!("http://127.0.0.1:{port}/mcp"), "--name", "term"]);
+    b.initialize();
+    assert_eq!(text_of(&b.call(1, "add", json!({"a": 1, "b": 1}))), "2");
+    let killed = Command::new("kill")
+        .args(["-TERM", &b.child.id().to_string()])
+        .status()
+        .expect("kill -TERM");
+    assert!(killed.success());
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = b.child.try_wait().expect("wait") {
+            break status;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "bridge ignored SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.success(), "{status}");
+    let journal =
+        std::fs::read_to_string(b.home.path().join("journal/term.jsonl")).expect("journal");
+    assert!(
+        journal.contains("session ended (DELETE answered 200)"),
+        "{journal}"
+    );
+}

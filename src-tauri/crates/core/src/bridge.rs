@@ -417,15 +417,19 @@ async fn read_line<R: AsyncBufRead + Unpin>(r: &mut R, buf: &mut Vec<u8>) -> io:
 pub struct StartError(pub String);
 
 /// Runs the bridge until the client closes its input (then the session is deleted).
-pub async fn run<R, W>(
+/// `shutdown` ends it at once (a signal): no waiting for pending replies, but the session is
+/// still deleted.
+pub async fn run<R, W, S>(
     opts: BridgeOptions,
     input: R,
     output: W,
     journal: Option<Arc<Journal>>,
+    shutdown: S,
 ) -> Result<(), StartError>
 where
     R: AsyncBufRead + Unpin,
     W: AsyncWrite + Unpin + Send + 'static,
+    S: std::future::Future<Output = ()>,
 {
     let client = transport::build_client(opts.ca_cert_pem.as_deref()).map_err(StartError)?;
     let ignore = ignore_set(&opts.ignore_tools).map_err(StartError)?;
@@ -461,10 +465,16 @@ where
 
     let mut input = input;
     let mut buf = Vec::with_capacity(64 * 1024);
+    let mut shutdown = std::pin::pin!(shutdown);
+    let mut signalled = false;
     loop {
         let read = tokio::select! {
             read = read_line(&mut input, &mut buf) => read,
             _ = &mut router_task => return Ok(()), // the client closed our stdout
+            _ = &mut shutdown => {
+                signalled = true;
+                break;
+            }
         };
         match read {
             Ok(LineRead::Eof) | Err(_) => break,
@@ -481,10 +491,12 @@ where
         }
     }
 
-    // Stdin closed: let waiting requests get their replies (each is bounded by the timeout).
-    let (tx, rx) = oneshot::channel();
-    let _ = control_tx.send(Control::Drain(tx));
-    let _ = tokio::time::timeout(opts.timeout + Duration::from_secs(1), rx).await;
+    if !signalled {
+        // Stdin closed: let waiting requests get their replies (each is bounded by the timeout).
+        let (tx, rx) = oneshot::channel();
+        let _ = control_tx.send(Control::Drain(tx));
+        let _ = tokio::time::timeout(opts.timeout + Duration::from_secs(1), rx).await;
+    }
     if let Some(link) = &session.link {
         link.close().await;
     }

@@ -455,7 +455,17 @@ impl StreamableHttp {
             st.session.clone()
         };
         if session.is_some() {
-            let _ = tokio::time::timeout(wait, self.request(Method::DELETE).send()).await;
+            let text = match tokio::time::timeout(wait, self.request(Method::DELETE).send()).await {
+                Ok(Ok(resp)) => {
+                    format!("session ended (DELETE answered {})", resp.status().as_u16())
+                }
+                Ok(Err(_)) | Err(_) => {
+                    "session abandoned (the server did not take the DELETE)".into()
+                }
+            };
+            self.remote
+                .reporter
+                .report(Level::Info, "session-closed", &text);
         }
     }
 
