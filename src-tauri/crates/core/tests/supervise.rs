@@ -503,10 +503,12 @@ async fn npx_server_everything_answers_and_leaves_no_node_process_after_stop() {
         "npx runs node as a child: {:?}",
         stats.pids
     );
+    let stopping = Instant::now();
     let report = sup.stop("everything").await.expect("stopped");
     println!(
-        "stopped by {:?} after {} ms",
-        report.stopped_by, report.uptime_ms
+        "stopped by {:?} in {:?}",
+        report.stopped_by,
+        stopping.elapsed()
     );
     for pid in &stats.pids {
         wait_until(
@@ -516,4 +518,59 @@ async fn npx_server_everything_answers_and_leaves_no_node_process_after_stop() {
         )
         .await;
     }
+}
+
+/// The Python SDK's FastMCP server (tests/peers/.venv): answers through the pipes, and leaves on
+/// the first shutdown step, a closed stdin.
+#[tokio::test]
+async fn fastmcp_server_answers_and_exits_when_its_stdin_closes() {
+    let peers = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../tests/peers");
+    let python = peers.join(".venv/bin/python");
+    assert!(python.is_file(), "run tests/peers/install.sh first");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let script = dir.path().join("server.py");
+    std::fs::write(
+        &script,
+        "from mcp.server.fastmcp import FastMCP\n\
+         mcp = FastMCP(\"tiny\")\n\
+         @mcp.tool()\n\
+         def add(a: int, b: int) -> int:\n    return a + b\n\
+         mcp.run(transport=\"stdio\")\n",
+    )
+    .expect("write server");
+    // The spec's 2 s per step: Python's teardown after EOF takes longer than the quick tests' grace.
+    let sup = supervisor(SupervisorConfig {
+        grace: Duration::from_secs(2),
+        ..quick_config()
+    });
+    let spec = ServerCommand::new(
+        "tiny",
+        python.to_string_lossy(),
+        &[script.to_string_lossy().as_ref()],
+    );
+    let started = Instant::now();
+    let mut rx = sup.start(spec, Restart::Never).await.expect("started");
+    let mut pipes = rx.recv().await.expect("pipes");
+    pipes
+        .stdin
+        .write_all(
+            b"{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},\"clientInfo\":{\"name\":\"t\",\"version\":\"0\"}}}\n",
+        )
+        .await
+        .expect("write");
+    let reply = first_line(&mut pipes).await;
+    println!("FastMCP: initialize answered after {:?}", started.elapsed());
+    assert!(
+        reply.contains(r#""id":7"#) && reply.contains(r#""name":"tiny""#),
+        "{reply}"
+    );
+    let stopping = Instant::now();
+    let report = sup.stop("tiny").await.expect("stopped");
+    println!(
+        "FastMCP stopped by {:?} in {:?}",
+        report.stopped_by,
+        stopping.elapsed()
+    );
+    assert_eq!(report.stopped_by, StopStep::ClosedStdin);
+    assert_eq!(report.code, Some(0));
 }
