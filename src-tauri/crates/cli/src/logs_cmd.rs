@@ -2,8 +2,9 @@
 //! MCP logs as one time-ordered view, each failure with its diagnosis.
 //!
 //! An adapter over `mcp_tray_core::claude_logs`: aligned human lines by default, one JSON event
-//! per line with `--json`. Journal events join this view once the journal reader offers them as
-//! `LogEvent`s. Reading only: never writes to Claude's folder.
+//! per line with `--json`. The events our shims wrote to their journals (connections, 401s,
+//! refused connections) are merged in by time. Reading only: never writes to Claude's folder or
+//! to a journal.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -11,8 +12,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Subcommand};
-use mcp_tray_core::claude_logs::{self, EventKind, LogEvent, LogTail, StartAt};
-use mcp_tray_core::clients;
+use mcp_tray_core::claude_logs::{self, EventKind, JournalEventTail, LogEvent, LogTail, StartAt};
+use mcp_tray_core::{clients, paths};
 
 use crate::exit::{self, Failure};
 
@@ -43,6 +44,8 @@ pub struct LogsArgs {
     last: usize,
 }
 
+/// Rotated journal files read for history.
+const JOURNAL_KEEP: usize = 3;
 /// How often `--follow` looks for new lines.
 const FOLLOW_EVERY: Duration = Duration::from_millis(250);
 /// Widest server column.
@@ -65,13 +68,24 @@ pub fn run(cmd: LogsCommand) -> anyhow::Result<ExitCode> {
     let mut out = std::io::stdout().lock();
     if args.follow {
         let mut tail = LogTail::new(&dir, StartAt::Beginning);
-        let mut history: Vec<LogEvent> = tail.poll().into_iter().filter(|e| wanted(e)).collect();
+        let mut journals = JournalEventTail::new(paths::journal_dir(), true);
+        let mut poll = || {
+            let mut batch: Vec<LogEvent> = tail
+                .poll()
+                .into_iter()
+                .chain(journals.poll())
+                .filter(|e| wanted(e))
+                .collect();
+            batch.sort_by_key(|e| e.ts_ms);
+            batch
+        };
+        let mut history = poll();
         keep_last(&mut history, args.last);
         let mut width = server_width(&history);
         print_all(&mut out, &history, args.json, width)?;
         loop {
             std::thread::sleep(FOLLOW_EVERY);
-            let batch: Vec<LogEvent> = tail.poll().into_iter().filter(|e| wanted(e)).collect();
+            let batch = poll();
             width = width.max(server_width(&batch));
             print_all(&mut out, &batch, args.json, width)?;
         }
@@ -89,7 +103,14 @@ pub fn run(cmd: LogsCommand) -> anyhow::Result<ExitCode> {
             .into());
         }
     };
-    let mut events: Vec<LogEvent> = events.into_iter().filter(|e| wanted(e)).collect();
+    let journal = claude_logs::read_journal_events(&paths::journal_dir(), JOURNAL_KEEP);
+    let mut events: Vec<LogEvent> = events
+        .into_iter()
+        .chain(journal)
+        .filter(|e| wanted(e))
+        .collect();
+    // Stable: each source's own order is kept among equal stamps.
+    events.sort_by_key(|e| e.ts_ms);
     keep_last(&mut events, args.last);
     if events.is_empty() && !args.json {
         eprintln!(
@@ -144,6 +165,7 @@ fn human(e: &LogEvent, width: usize) -> String {
     let ts = ts.trim_end_matches('Z');
     let level = match e.kind {
         EventKind::ServerOutput => "out",
+        EventKind::Journal if e.level < claude_logs::Level::Warn => "tray",
         _ => e.level.as_str(),
     };
     let server: String = e
@@ -175,7 +197,11 @@ fn human(e: &LogEvent, width: usize) -> String {
         s.push('\n');
     }
     if let Some(d) = &e.diagnosis {
-        s.push_str(&format!("{indent}✗ {}: {}\n", d.code, d.summary));
+        if d.summary == e.text {
+            s.push_str(&format!("{indent}✗ {}\n", d.code));
+        } else {
+            s.push_str(&format!("{indent}✗ {}: {}\n", d.code, d.summary));
+        }
         if let Some(fix) = &d.fix {
             s.push_str(&format!("{indent}  fix: {fix}\n"));
         }

@@ -5,7 +5,7 @@
 //! Never: write or rotate a journal (the shims own them), or invent a diagnosis for a code that
 //! is not one of the stable failure codes.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use super::record::parse_stamp;
@@ -85,14 +85,38 @@ pub fn journal_event(entry: &Entry) -> Option<LogEvent> {
     })
 }
 
+/// A shim retrying a refused connection reports it each time: one diagnosis per shim session,
+/// code and severity is enough; the repeats stay, as plain events.
+#[derive(Debug, Default)]
+struct Reported(HashSet<(String, String, String)>);
+
+impl Reported {
+    fn event(&mut self, entry: &Entry) -> Option<LogEvent> {
+        let mut event = journal_event(entry)?;
+        if let Some(d) = &event.diagnosis {
+            // The final error after retries is reported even when its warnings were.
+            let key = (
+                entry.server.clone(),
+                entry.session.clone(),
+                format!("{}/{:?}", d.code, d.severity),
+            );
+            if !self.0.insert(key) {
+                event.diagnosis = None;
+            }
+        }
+        Some(event)
+    }
+}
+
 /// Every event of every journal in `dir` (with up to `keep` rotated files each), time-ordered.
 pub fn read_journal_events(dir: &Path, keep: usize) -> Vec<LogEvent> {
+    let mut reported = Reported::default();
     let mut out: Vec<LogEvent> = journal::servers(dir)
         .unwrap_or_default()
         .iter()
         .filter_map(|server| journal::read_all(dir, server, keep).ok())
         .flatten()
-        .filter_map(|entry| journal_event(&entry))
+        .filter_map(|entry| reported.event(&entry))
         .collect();
     out.sort_by_key(|e| e.ts_ms);
     out
@@ -102,6 +126,7 @@ pub fn read_journal_events(dir: &Path, keep: usize) -> Vec<LogEvent> {
 pub struct JournalEventTail {
     dir: PathBuf,
     tails: HashMap<String, journal::Tail>,
+    reported: Reported,
     first: bool,
     from_start: bool,
 }
@@ -120,6 +145,7 @@ impl JournalEventTail {
         JournalEventTail {
             dir: dir.into(),
             tails: HashMap::new(),
+            reported: Reported::default(),
             first: true,
             from_start,
         }
@@ -134,12 +160,9 @@ impl JournalEventTail {
             let tail = self.tails.entry(server.clone()).or_insert_with(|| {
                 journal::Tail::open(journal::journal_path(dir, &server), from_start)
             });
-            out.extend(
-                tail.poll()
-                    .unwrap_or_default()
-                    .iter()
-                    .filter_map(journal_event),
-            );
+            for entry in tail.poll().unwrap_or_default() {
+                out.extend(self.reported.event(&entry));
+            }
         }
         self.first = false;
         out.sort_by_key(|e| e.ts_ms);
@@ -194,15 +217,26 @@ mod tests {
             codes::CONNECTION_REFUSED,
             "nothing listens on 127.0.0.1:9",
         );
+        j.event(
+            journal::Level::Error,
+            codes::CONNECTION_REFUSED,
+            "still nothing on 127.0.0.1:9",
+        );
         j.close(std::time::Duration::from_secs(2));
         let events = read_journal_events(dir.path(), 3);
-        assert_eq!(events.len(), 2, "{events:?}");
+        assert_eq!(events.len(), 3, "{events:?}");
         assert_eq!(
             events[1].diagnosis.as_ref().map(|d| d.code.as_str()),
             Some(codes::CONNECTION_REFUSED)
         );
+        assert!(
+            events[2].diagnosis.is_none(),
+            "one diagnosis per session and code"
+        );
         let mut tail = JournalEventTail::new(dir.path(), true);
-        assert_eq!(tail.poll().len(), 2);
+        let polled = tail.poll();
+        assert_eq!(polled.len(), 3);
+        assert_eq!(polled.iter().filter(|e| e.diagnosis.is_some()).count(), 1);
         assert!(tail.poll().is_empty());
     }
 }
