@@ -484,25 +484,32 @@ fn history(file: &ConfigFile, json: bool) -> anyhow::Result<()> {
         eprintln!("no backups yet for {}", file.path().display());
         return Ok(());
     }
-    let rows: Vec<[String; 4]> = entries
+    let rows: Vec<[String; 3]> = entries
         .iter()
         .map(|h| {
             [
                 h.id.to_string(),
-                h.ts.clone(),
+                h.ts.replace('T', " ")
+                    .split('.')
+                    .next()
+                    .unwrap_or(&h.ts)
+                    .to_owned()
+                    + " UTC",
                 if h.undone {
                     format!("{} (undone)", h.op)
                 } else {
                     h.op.clone()
                 },
-                h.file.display().to_string(),
             ]
         })
         .collect();
-    print_table(
-        &["ID", "TIME", "EDIT", "BACKUP OF THE FILE BEFORE IT"],
-        &rows,
-    );
+    print_table(&["ID", "TIME", "EDIT"], &rows);
+    if let Some(dir) = entries[0].file.parent() {
+        eprintln!(
+            "\nbackups of the file before each edit: {}/<ID>.json",
+            dir.display()
+        );
+    }
     Ok(())
 }
 

@@ -751,8 +751,10 @@ pub(crate) fn sha256(bytes: &[u8]) -> String {
         .collect()
 }
 
+/// The current UTC time as RFC 3339 with milliseconds (`2026-11-24T08:47:13.980Z`).
 pub(crate) fn now_rfc3339() -> String {
-    time::OffsetDateTime::now_utc()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
+    let format = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+    );
+    time::OffsetDateTime::now_utc().format(&format).unwrap_or_default()
 }
