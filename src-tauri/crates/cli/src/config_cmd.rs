@@ -504,12 +504,10 @@ fn history(file: &ConfigFile, json: bool) -> anyhow::Result<()> {
         })
         .collect();
     print_table(&["ID", "TIME", "EDIT"], &rows);
-    if let Some(dir) = entries[0].file.parent() {
-        eprintln!(
-            "\nbackups of the file before each edit: {}/<ID>.json",
-            dir.display()
-        );
-    }
+    eprintln!(
+        "\nthe file as it was before each edit: {} (the other IDs beside it)",
+        entries[0].file.display()
+    );
     Ok(())
 }
 
