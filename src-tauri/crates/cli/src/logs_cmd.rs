@@ -44,6 +44,8 @@ pub struct LogsArgs {
     last: usize,
 }
 
+/// Bytes read from the end of each log file when only the last events are shown.
+const RECENT_BYTES: u64 = 8 * 1024 * 1024;
 /// Rotated journal files read for history.
 const JOURNAL_KEEP: usize = 3;
 /// How often `--follow` looks for new lines.
@@ -90,7 +92,9 @@ pub fn run(cmd: LogsCommand) -> anyhow::Result<ExitCode> {
             print_all(&mut out, &batch, args.json, width)?;
         }
     }
-    let events = match claude_logs::read_dir(&dir) {
+    // `-n 100` needs the recent part of each file only; a year of history can be 100s of MB.
+    let budget = (args.last > 0).then_some(RECENT_BYTES);
+    let events = match claude_logs::read_dir_recent(&dir, budget) {
         Ok(events) => events,
         Err(e) => {
             return Err(Failure::new(

@@ -49,16 +49,16 @@ impl TailedFile {
 /// Recent event keys, so a record Claude wrote to both `mcp.log` and its server's file shows once.
 #[derive(Debug, Default)]
 struct Recent {
-    order: VecDeque<(i64, String, String)>,
-    set: HashSet<(i64, String, String)>,
+    order: VecDeque<(i64, u64)>,
+    set: HashSet<(i64, u64)>,
 }
 
 impl Recent {
     const KEEP: usize = 20_000;
 
     /// False when the key was seen already.
-    fn insert(&mut self, key: (i64, String, String)) -> bool {
-        if !self.set.insert(key.clone()) {
+    fn insert(&mut self, key: (i64, u64)) -> bool {
+        if !self.set.insert(key) {
             return false;
         }
         self.order.push_back(key);

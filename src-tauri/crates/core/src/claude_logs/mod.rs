@@ -135,16 +135,17 @@ fn per_server_first(a: &str, b: &str) -> std::cmp::Ordering {
         .then_with(|| a.cmp(b))
 }
 
-/// What makes two copies of one record the same record.
-fn dedupe_key(e: &LogEvent) -> (i64, String, String) {
-    let text = format!(
-        "{:?}\u{0}{}\u{0}{}\u{0}{}",
-        e.kind,
-        e.text,
-        e.context.as_deref().unwrap_or(""),
-        e.message.as_ref().map(|m| m.get()).unwrap_or("")
-    );
-    (e.ts_ms, e.server.clone().unwrap_or_default(), text)
+/// What makes two copies of one record the same record: stamp, and a hash of the rest (keys of
+/// a 50 MB log must not hold a second copy of it).
+fn dedupe_key(e: &LogEvent) -> (i64, u64) {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    e.server.hash(&mut h);
+    (e.kind as u8).hash(&mut h);
+    e.text.hash(&mut h);
+    e.context.hash(&mut h);
+    e.message.as_ref().map(|m| m.get()).hash(&mut h);
+    (e.ts_ms, h.finish())
 }
 
 /// Parses one file's content; `name` is its file name (`mcp-server-NAME.log` implies `NAME`).
@@ -164,13 +165,26 @@ pub fn parse_bytes(name: &str, bytes: &[u8]) -> Vec<LogEvent> {
 
 /// Reads one log file, streaming (a huge file costs one chunk plus one line of memory).
 pub fn read_file(path: &Path) -> std::io::Result<Vec<LogEvent>> {
+    read_file_tail(path, None)
+}
+
+/// Reads one log file, or only its last `max_bytes` (starting at the first record there).
+pub fn read_file_tail(path: &Path, max_bytes: Option<u64>) -> std::io::Result<Vec<LogEvent>> {
+    use std::io::{Seek, SeekFrom};
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let mut file = std::fs::File::open(path)?;
+    let len = file.metadata()?.len();
+    let start = max_bytes.map_or(0, |max| len.saturating_sub(max));
+    let mut parser = if start > 0 {
+        file.seek(SeekFrom::Start(start))?;
+        record::FileParser::resuming(&name)
+    } else {
+        record::FileParser::new(&name)
+    };
     let mut splitter = lines::LineSplitter::new(lines::MAX_LINE);
-    let mut parser = record::FileParser::new(&name);
     let mut out = Vec::new();
     let mut chunk = vec![0u8; 64 * 1024];
     loop {
@@ -191,6 +205,12 @@ pub fn read_file(path: &Path) -> std::io::Result<Vec<LogEvent>> {
 
 /// Every event of every Claude log in `dir`, time-ordered, each record once.
 pub fn read_dir(dir: &Path) -> std::io::Result<Vec<LogEvent>> {
+    read_dir_recent(dir, None)
+}
+
+/// Like [`read_dir`], reading at most the last `max_bytes` of each file (`logs -n 100` need not
+/// parse a year of history).
+pub fn read_dir_recent(dir: &Path, max_bytes: Option<u64>) -> std::io::Result<Vec<LogEvent>> {
     let mut names: Vec<String> = std::fs::read_dir(dir)?
         .filter_map(Result::ok)
         .filter_map(|e| e.file_name().to_str().map(str::to_owned))
@@ -201,7 +221,7 @@ pub fn read_dir(dir: &Path) -> std::io::Result<Vec<LogEvent>> {
     let mut all = Vec::new();
     for name in names {
         // One unreadable file (permissions, locked on Windows) does not hide the others.
-        let Ok(events) = read_file(&dir.join(&name)) else {
+        let Ok(events) = read_file_tail(&dir.join(&name), max_bytes) else {
             continue;
         };
         all.extend(events.into_iter().filter(|e| seen.insert(dedupe_key(e))));

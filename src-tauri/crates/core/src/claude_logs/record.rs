@@ -248,6 +248,9 @@ pub struct FileParser {
     classifier: Classifier,
     last_stamp: Stamp,
     last_server: Option<String>,
+    /// Started mid-file: lines before the first record header are the tail of a record we did
+    /// not see, and are skipped.
+    skip_to_header: bool,
 }
 
 impl FileParser {
@@ -264,6 +267,15 @@ impl FileParser {
             classifier: Classifier::default(),
             last_stamp: Stamp::default(),
             last_server: None,
+            skip_to_header: false,
+        }
+    }
+
+    /// A parser that starts somewhere in the middle of the file `file`.
+    pub fn resuming(file: &str) -> Self {
+        FileParser {
+            skip_to_header: true,
+            ..FileParser::new(file)
         }
     }
 
@@ -275,7 +287,14 @@ impl FileParser {
     /// Feeds one line; returns the events it completed.
     pub fn push_line(&mut self, line: &str, truncated: bool) -> Vec<LogEvent> {
         let mut out = Vec::new();
-        if let Some(header) = parse_header(line, self.file_server.is_some()) {
+        let header = parse_header(line, self.file_server.is_some());
+        if self.skip_to_header {
+            if header.is_none() {
+                return out;
+            }
+            self.skip_to_header = false;
+        }
+        if let Some(header) = header {
             out.extend(self.flush());
             let server = header
                 .server

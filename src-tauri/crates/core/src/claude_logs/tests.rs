@@ -384,3 +384,30 @@ fn follow_reads_only_what_is_appended_and_waits_for_whole_records() {
     assert_eq!(got.len(), 1);
     assert_eq!(got[0].text, "Client transport closed");
 }
+
+#[test]
+fn reading_only_the_end_of_a_file_starts_at_a_record() {
+    let path = fixtures("windows-2025").join("mcp-server-weather.log");
+    let all = read_file(&path).expect("readable");
+    let len = std::fs::metadata(&path).expect("metadata").len();
+    // Cut inside the traceback: its remaining lines belong to a record we did not see.
+    let text = std::fs::read_to_string(&path).expect("text");
+    let cut = text.find("    import httpx").expect("traceback line") as u64;
+    let tail = read_file_tail(&path, Some(len - cut)).expect("readable");
+    assert_eq!(
+        tail.first().map(|e| e.text.as_str()),
+        Some("Server transport closed")
+    );
+    assert_eq!(
+        tail.len(),
+        all.len() - 4,
+        "the cut record and the ones before it are left out"
+    );
+    assert!(tail.iter().all(|e| e.kind == EventKind::Claude));
+    assert_eq!(
+        read_file_tail(&path, Some(len * 2))
+            .expect("readable")
+            .len(),
+        all.len()
+    );
+}
