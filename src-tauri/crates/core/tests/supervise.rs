@@ -574,3 +574,53 @@ async fn fastmcp_server_answers_and_exits_when_its_stdin_closes() {
     assert_eq!(report.stopped_by, StopStep::ClosedStdin);
     assert_eq!(report.code, Some(0));
 }
+
+#[tokio::test]
+async fn restart_runs_the_same_command_in_a_new_process() {
+    let sup = supervisor(quick_config());
+    let mut rx = sup
+        .start(sh("again", "echo $$; exec cat"), Restart::Never)
+        .await
+        .expect("started");
+    let mut first = rx.recv().await.expect("pipes");
+    let first_pid: u32 = first_line(&mut first).await.parse().expect("a pid");
+    let mut rx = sup.restart("again").await.expect("restarted");
+    let mut second = rx.recv().await.expect("pipes");
+    let second_pid: u32 = first_line(&mut second).await.parse().expect("a pid");
+    assert_ne!(first_pid, second_pid);
+    assert!(pid_gone(first_pid), "the first process was stopped");
+    let status = sup.status("again").expect("status");
+    assert_eq!(status.state, RunState::Running);
+    assert_eq!(status.pid, Some(second_pid));
+    assert!(status.uptime_ms.is_some());
+    sup.shutdown().await;
+    assert_eq!(
+        sup.status("again").map(|s| s.state),
+        Some(RunState::Stopped)
+    );
+}
+
+#[tokio::test]
+async fn cancelling_the_injected_token_stops_every_server() {
+    let token = CancellationToken::new();
+    let sup = Supervisor::new(
+        Arc::new(CommandResolver::new(LoginShellPath::Never)),
+        quick_config(),
+        token.clone(),
+    );
+    let mut rx = sup
+        .start(sh("a", "echo $$; exec cat"), Restart::Always)
+        .await
+        .expect("started");
+    let pid: u32 = first_line(&mut rx.recv().await.expect("pipes"))
+        .await
+        .parse()
+        .expect("pid");
+    token.cancel();
+    wait_until("the server to stop", Duration::from_secs(5), || {
+        sup.status("a")
+            .is_some_and(|s| s.state == RunState::Stopped)
+    })
+    .await;
+    assert!(pid_gone(pid));
+}

@@ -173,8 +173,12 @@ pub fn follow(
     shutdown: CancellationToken,
 ) -> mpsc::Receiver<LogEvent> {
     let (tx, rx) = mpsc::channel(1024);
+    let mut tail = LogTail::new(dir, start);
+    if start == StartAt::End {
+        // "From now on" means from this call, not from whenever the task first runs.
+        let _ = tail.poll();
+    }
     tokio::spawn(async move {
-        let mut tail = LogTail::new(dir, start);
         loop {
             let batch = match tokio::task::spawn_blocking(move || {
                 let batch = tail.poll();

@@ -411,3 +411,34 @@ fn reading_only_the_end_of_a_file_starts_at_a_record() {
         all.len()
     );
 }
+
+#[tokio::test]
+async fn follow_streams_new_events_until_cancelled() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = dir.path().join("mcp-server-live.log");
+    std::fs::write(&log, "").expect("create");
+    let stop = tokio_util::sync::CancellationToken::new();
+    let mut rx = follow(
+        dir.path().to_path_buf(),
+        StartAt::End,
+        std::time::Duration::from_millis(20),
+        stop.clone(),
+    );
+    std::fs::write(
+        &log,
+        "2025-01-01T00:00:00.000Z [live] [error] spawn uvx ENOENT\n",
+    )
+    .expect("write");
+    let event = tokio::time::timeout(std::time::Duration::from_secs(5), rx.recv())
+        .await
+        .expect("in time")
+        .expect("an event");
+    assert_eq!(event.server.as_deref(), Some("live"));
+    assert_eq!(
+        event.diagnosis.map(|d| d.code),
+        Some(codes::COMMAND_NOT_FOUND.to_owned())
+    );
+    stop.cancel();
+    let end = tokio::time::timeout(std::time::Duration::from_secs(5), rx.recv()).await;
+    assert!(matches!(end, Ok(None)), "the stream ends when cancelled");
+}
