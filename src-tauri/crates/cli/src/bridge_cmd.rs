@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::{Args, Subcommand, ValueEnum};
+use mcp_tray_core::bridge::stdio::{ThreadedReader, ThreadedWriter};
 use mcp_tray_core::bridge::{self, BridgeOptions, TransportChoice};
 use mcp_tray_core::journal::{Journal, JournalConfig};
 use mcp_tray_core::{paths, transport};
@@ -124,10 +125,11 @@ pub fn run(cmd: BridgeCommand) -> anyhow::Result<ExitCode> {
         .build()
         .context("cannot start the async runtime")?;
     let result = runtime.block_on(async {
-        let stdin = tokio::io::BufReader::with_capacity(256 * 1024, tokio::io::stdin());
-        let stdout = tokio::io::BufWriter::with_capacity(256 * 1024, tokio::io::stdout());
-        bridge::run(opts, stdin, stdout, journal.clone(), terminated()).await
-    });
+        let stdin = ThreadedReader::spawn(std::io::stdin(), 64 * 1024)?;
+        let stdin = tokio::io::BufReader::with_capacity(64 * 1024, stdin);
+        let stdout = ThreadedWriter::spawn(std::io::stdout())?;
+        anyhow::Ok(bridge::run(opts, stdin, stdout, journal.clone(), terminated()).await)
+    })?;
     // Background tasks (the GET stream) end with the runtime.
     runtime.shutdown_timeout(Duration::from_millis(100));
     if let Some(journal) = journal.and_then(|j| Arc::try_unwrap(j).ok()) {

@@ -43,6 +43,9 @@ use serde_json::value::RawValue;
 
 use crate::jsonrpc::Envelope;
 
+/// How long the writer lets messages gather before writing them.
+const BATCH_WINDOW: Duration = Duration::from_millis(20);
+
 /// Which way a journal line went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Direction {
@@ -325,6 +328,9 @@ struct Writer {
 impl Writer {
     fn run(mut self, rx: Receiver<Record>) {
         while let Ok(first) = rx.recv() {
+            // Let a burst gather first: one wake-up and one write per window instead of one per
+            // message keeps this thread off the forwarding thread's CPU. Idle, it just blocks.
+            std::thread::sleep(BATCH_WINDOW);
             self.write(first);
             while let Ok(next) = rx.try_recv() {
                 self.write(next);

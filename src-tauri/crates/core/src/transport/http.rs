@@ -24,6 +24,8 @@ const LAST_EVENT_ID: &str = "last-event-id";
 const POST_ACCEPT: &str = "application/json, text/event-stream";
 /// How often a POST stream that ended before its reply is resumed.
 const MAX_RESUMES: u32 = 5;
+/// How long the rest of a reply stream is read after the reply, to keep its connection.
+const DRAIN_BUDGET: Duration = Duration::from_secs(5);
 /// Wait before resuming when the server gave no `retry:`.
 const DEFAULT_RETRY: Duration = Duration::from_millis(500);
 
@@ -324,8 +326,37 @@ impl StreamableHttp {
     }
 
     /// Reads an SSE stream, delivering each message event; remembers ids and `retry:`.
-    async fn read_sse(&self, resp: Response, reply: &mut ReplyWatch, cursor: &mut StreamCursor) {
-        let mut events = SseByteStream::new(resp.bytes_stream());
+    async fn read_sse(
+        self: &Arc<Self>,
+        resp: Response,
+        reply: &mut ReplyWatch,
+        cursor: &mut StreamCursor,
+    ) {
+        let mut events = Box::pin(SseByteStream::new(resp.bytes_stream()));
+        self.read_events(&mut events, reply, cursor).await;
+        if reply.answered {
+            // The reply is out. Read the stream to its end in the background so the connection
+            // goes back to the pool (a dropped body closes it); anything the server still sends
+            // on it is passed on.
+            let this = Arc::clone(self);
+            tokio::spawn(async move {
+                let mut rest = ReplyWatch::none();
+                let mut cursor = StreamCursor::default();
+                let drain = this.read_events(&mut events, &mut rest, &mut cursor);
+                let _ = tokio::time::timeout(DRAIN_BUDGET, drain).await;
+            });
+        }
+    }
+
+    /// Reads events until the stream ends or the watched reply has been delivered.
+    async fn read_events<S>(
+        &self,
+        events: &mut S,
+        reply: &mut ReplyWatch,
+        cursor: &mut StreamCursor,
+    ) where
+        S: futures_util::Stream<Item = Result<sse_stream::Sse, sse_stream::Error>> + Unpin,
+    {
         while let Some(event) = events.next().await {
             let event = match event {
                 Ok(ev) => ev,
@@ -350,7 +381,7 @@ impl StreamableHttp {
                     let line = super::sse_data_to_line(&data);
                     self.deliver_line(&line, reply);
                     if reply.answered {
-                        break;
+                        return;
                     }
                 }
                 _ => {}
@@ -411,7 +442,7 @@ impl StreamableHttp {
         self.lock().get_stream_started = false;
     }
 
-    async fn get_stream_loop(&self) {
+    async fn get_stream_loop(self: &Arc<Self>) {
         let mut failures = 0u32;
         loop {
             if self.lock().closed {

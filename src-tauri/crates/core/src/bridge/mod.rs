@@ -10,6 +10,8 @@
 //! (the one exception: `tools/list` replies when `--ignore-tool` is given), and never answer a
 //! message from the client that is itself a reply.
 
+pub mod stdio;
+
 use std::collections::HashMap;
 use std::io;
 use std::sync::Arc;
