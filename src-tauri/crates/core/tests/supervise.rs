@@ -624,3 +624,57 @@ async fn cancelling_the_injected_token_stops_every_server() {
     .await;
     assert!(pid_gone(pid));
 }
+
+#[test]
+fn the_login_path_cache_spares_the_shell_and_is_refreshed_when_a_command_is_missing() {
+    let (home, tool) = home_with_profile("export PATH=\"$HOME/tools-bin:$PATH\"\n");
+    let cache = home.path().join("data").join("login-shell-path.json");
+    let resolver = |timeout: Duration| {
+        CommandResolver::new(LoginShellPath::Always)
+            .with_process_path("/usr/bin:/bin")
+            .with_shell("/bin/bash")
+            .with_shell_env("HOME", home.path())
+            .with_timeout(timeout)
+            .with_cache_file(&cache, Duration::from_secs(3600))
+    };
+    let first = resolver(Duration::from_secs(10))
+        .resolve("my-mcp-server", None)
+        .expect("found through the login shell");
+    assert_eq!(first.program, tool);
+    assert!(cache.is_file(), "the login PATH was cached");
+
+    // A shell that would now hang is not asked: the next shim reads the cache.
+    std::fs::write(
+        home.path().join(".bash_profile"),
+        "sleep 30\nexport PATH=\"$HOME/tools-bin:$PATH\"\n",
+    )
+    .expect("rewrite profile");
+    let started = Instant::now();
+    let cached = resolver(Duration::from_millis(300))
+        .resolve("my-mcp-server", None)
+        .expect("found through the cached PATH");
+    assert_eq!(cached.program, tool);
+    assert_eq!(cached.origin, PathOrigin::LoginShell);
+    assert!(
+        started.elapsed() < Duration::from_millis(250),
+        "took {:?}",
+        started.elapsed()
+    );
+
+    // A command installed since (into a folder the cached PATH lacks) triggers a fresh query.
+    let newer = home.path().join("newer-bin");
+    std::fs::create_dir(&newer).expect("mkdir");
+    let fresh_tool = newer.join("fresh-tool");
+    std::fs::copy(&tool, &fresh_tool).expect("copy tool");
+    std::fs::write(
+        home.path().join(".bash_profile"),
+        "export PATH=\"$HOME/newer-bin:$HOME/tools-bin:$PATH\"\n",
+    )
+    .expect("rewrite profile");
+    let refreshed = resolver(Duration::from_secs(10))
+        .resolve("fresh-tool", None)
+        .expect("found after asking the shell again");
+    assert_eq!(refreshed.program, fresh_tool);
+    let text = std::fs::read_to_string(&cache).expect("cache");
+    assert!(text.contains("newer-bin"), "the cache was updated: {text}");
+}

@@ -8,8 +8,9 @@
 //! PATHEXT). Tokio-based; the app owns one [`Supervisor`] in its state and passes in the
 //! cancellation token that ends everything; there is no global instance.
 //!
-//! Never: speak JSON-RPC (whoever receives a server's [`StdioPipes`] does), write files, or
-//! block an async task on a process (waits are async, resolution runs on the blocking pool).
+//! Never: speak JSON-RPC (whoever receives a server's [`StdioPipes`] does), write files (but the
+//! resolver's login-PATH cache, when given one), or block an async task on a process (waits are
+//! async, resolution runs on the blocking pool).
 
 pub mod child;
 pub mod resolve;

@@ -7,12 +7,18 @@
 //! around the value and a timeout), cache it in the resolver, and search it before our own PATH.
 //! On Windows the lookup goes through PATHEXT (`npx` → `npx.cmd`) via the `which` crate.
 //!
-//! Never: run anything but the login shell query, or modify the process's own environment.
+//! Shims are short-lived, and an rc file that loads nvm can take most of a second: with
+//! [`CommandResolver::with_cache_file`] the login PATH is kept in a small file in the data dir
+//! and reused while it is young; a command not found on a cached PATH triggers one fresh query
+//! (the user may just have installed Node.js).
+//!
+//! Never: run anything but the login shell query, write anything but that cache file, or modify
+//! the process's own environment.
 
 use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
-use std::time::Duration;
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, SystemTime};
 
 use crate::diagnose::{Diagnosis, Severity, codes};
 
@@ -56,7 +62,25 @@ pub struct CommandResolver {
     shell_env: Vec<(OsString, OsString)>,
     timeout: Duration,
     process_path: OsString,
-    login_path: OnceLock<Option<OsString>>,
+    cache: Option<(PathBuf, Duration)>,
+    login_path: Mutex<Option<LoginPath>>,
+}
+
+/// What the login shell said, once asked (or read from the cache file).
+#[derive(Debug, Clone)]
+struct LoginPath {
+    path: Option<OsString>,
+    /// Asked in this process (not read from the cache file).
+    fresh: bool,
+}
+
+/// The cache file's content.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct CachedPath {
+    shell: String,
+    path: String,
+    /// Unix seconds.
+    written: u64,
 }
 
 /// Markers around the PATH printed by the login shell: rc files may print banners.
@@ -72,8 +96,15 @@ impl CommandResolver {
             shell_env: Vec::new(),
             timeout: Duration::from_secs(3),
             process_path: std::env::var_os("PATH").unwrap_or_default(),
-            login_path: OnceLock::new(),
+            cache: None,
+            login_path: Mutex::new(None),
         }
+    }
+
+    /// Keeps the login shell's PATH in `file` (in the data dir) and reuses it for `max_age`.
+    pub fn with_cache_file(mut self, file: impl Into<PathBuf>, max_age: Duration) -> Self {
+        self.cache = Some((file.into(), max_age));
+        self
     }
 
     /// Replaces the PATH this process is taken to have (tests: a launcher's bare PATH).
@@ -102,9 +133,13 @@ impl CommandResolver {
 
     /// The PATH servers are searched in and started with, and where it came from.
     pub fn search_path(&self) -> (OsString, PathOrigin) {
-        match self.login_shell_path() {
+        self.search_path_with(false)
+    }
+
+    fn search_path_with(&self, fresh: bool) -> (OsString, PathOrigin) {
+        match self.login_shell_path(fresh).path {
             Some(login) => (
-                merge_paths(login, &self.process_path),
+                merge_paths(&login, &self.process_path),
                 PathOrigin::LoginShell,
             ),
             None => (self.process_path.clone(), PathOrigin::Process),
@@ -120,12 +155,18 @@ impl CommandResolver {
         command: &str,
         cwd: Option<&Path>,
     ) -> Result<ResolvedCommand, Box<Diagnosis>> {
-        let (search_path, origin) = self.search_path();
         let cwd = cwd
             .map(Path::to_path_buf)
             .or_else(|| std::env::current_dir().ok())
             .unwrap_or_default();
-        match which::which_in(command, Some(&search_path), &cwd) {
+        let (mut search_path, mut origin) = self.search_path_with(false);
+        let mut found = which::which_in(command, Some(&search_path), &cwd);
+        if found.is_err() && !self.login_shell_path(false).fresh {
+            // The cached login PATH may predate the install: ask the shell again, once.
+            (search_path, origin) = self.search_path_with(true);
+            found = which::which_in(command, Some(&search_path), &cwd);
+        }
+        match found {
             Ok(program) => Ok(ResolvedCommand {
                 program,
                 search_path,
@@ -135,7 +176,16 @@ impl CommandResolver {
         }
     }
 
-    fn login_shell_path(&self) -> Option<&OsString> {
+    fn lock(&self) -> MutexGuard<'_, Option<LoginPath>> {
+        self.login_path.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The login shell's PATH per the policy: known, cached, or asked now (`fresh` forces it).
+    fn login_shell_path(&self, fresh: bool) -> LoginPath {
+        let none = LoginPath {
+            path: None,
+            fresh: true,
+        };
         let wanted = match self.policy {
             LoginShellPath::Never => false,
             LoginShellPath::Always => true,
@@ -145,18 +195,81 @@ impl CommandResolver {
             }
         };
         if !wanted {
-            return None;
+            return none;
         }
-        self.login_path
-            .get_or_init(|| {
-                let shell = self.shell.clone().or_else(|| {
-                    std::env::var_os("SHELL")
-                        .filter(|s| !s.is_empty())
-                        .map(PathBuf::from)
-                })?;
-                query_login_shell(&shell, &self.shell_env, self.timeout).ok()
-            })
-            .as_ref()
+        let mut known = self.lock();
+        if let Some(k) = known.as_ref()
+            && (k.fresh || !fresh)
+        {
+            return k.clone();
+        }
+        let Some(shell) = self.shell.clone().or_else(|| {
+            std::env::var_os("SHELL")
+                .filter(|s| !s.is_empty())
+                .map(PathBuf::from)
+        }) else {
+            *known = Some(none.clone());
+            return none;
+        };
+        if !fresh && let Some(path) = self.read_cache(&shell) {
+            let k = LoginPath {
+                path: Some(path),
+                fresh: false,
+            };
+            *known = Some(k.clone());
+            return k;
+        }
+        let path = query_login_shell(&shell, &self.shell_env, self.timeout).ok();
+        if let Some(path) = &path {
+            self.write_cache(&shell, path);
+        }
+        let k = LoginPath { path, fresh: true };
+        *known = Some(k.clone());
+        k
+    }
+
+    fn read_cache(&self, shell: &Path) -> Option<OsString> {
+        let (file, max_age) = self.cache.as_ref()?;
+        let cached: CachedPath = serde_json::from_slice(&std::fs::read(file).ok()?).ok()?;
+        let now = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .ok()?
+            .as_secs();
+        let young = now.saturating_sub(cached.written) <= max_age.as_secs();
+        (young && Path::new(&cached.shell) == shell && !cached.path.is_empty())
+            .then(|| OsString::from(cached.path))
+    }
+
+    /// Best effort: a cache that cannot be written only costs the next shim a query.
+    fn write_cache(&self, shell: &Path, path: &OsStr) {
+        let Some((file, _)) = &self.cache else {
+            return;
+        };
+        let (Some(shell), Some(path)) = (shell.to_str(), path.to_str()) else {
+            return;
+        };
+        let written = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        let Ok(bytes) = serde_json::to_vec(&CachedPath {
+            shell: shell.to_owned(),
+            path: path.to_owned(),
+            written,
+        }) else {
+            return;
+        };
+        let Some(dir) = file.parent() else {
+            return;
+        };
+        let _ = std::fs::create_dir_all(dir);
+        // Atomic: a shim starting at the same moment reads the old file or the new one.
+        if let Ok(mut tmp) = tempfile::NamedTempFile::new_in(dir) {
+            use std::io::Write;
+            if tmp.write_all(&bytes).is_ok() {
+                let _ = tmp.persist(file);
+            }
+        }
     }
 }
 
