@@ -674,6 +674,13 @@ mod tests {
     use super::*;
 
     #[test]
+    fn supervisor_can_live_in_the_apps_shared_state() {
+        fn shared<T: Send + Sync + 'static>() {}
+        shared::<Supervisor>();
+        shared::<CommandResolver>();
+    }
+
+    #[test]
     fn backoff_doubles_and_is_capped() {
         let config = SupervisorConfig {
             backoff_initial: Duration::from_millis(100),
