@@ -581,6 +581,33 @@ fn ignored_tools_are_hidden_and_refused() {
 }
 
 #[test]
+fn protocol_version_override_is_sent_as_the_header() {
+    // FastMCP answers 400 to an MCP-Protocol-Version it does not know: proof the header is ours.
+    let p = require_peers!();
+    let port = free_port();
+    let _server = fastmcp(&p, "streamable-http", port);
+    let url = format!("http://127.0.0.1:{port}/mcp");
+    let mut b = Bridge::start(&[&url, "--protocol-version", "1999-01-01", "--retries", "0"]);
+    b.initialize();
+    let reply = b.call(1, "add", json!({"a": 1, "b": 1}));
+    assert!(error_message(&reply).contains("HTTP 400"), "{reply}");
+    assert!(error_message(&reply).contains("1999-01-01"), "{reply}");
+    b.finish();
+}
+
+#[test]
+fn traffic_says_when_a_server_has_no_journal() {
+    let home = tempfile::tempdir().expect("home");
+    let out = Command::new(BIN)
+        .args(["traffic", "never-ran"])
+        .env("MCP_TRAY_HOME", home.path())
+        .output()
+        .expect("traffic");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no traffic recorded for `never-ran`"));
+}
+
+#[test]
 fn bridge_keeps_pipelined_requests_paired() {
     let p = require_peers!();
     let port = free_port();
