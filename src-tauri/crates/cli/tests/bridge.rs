@@ -1014,3 +1014,59 @@ fn sigterm_deletes_the_session_and_exits_cleanly() {
         "{journal}"
     );
 }
+
+#[test]
+fn traffic_follow_shows_messages_as_they_pass() {
+    let p = require_peers!();
+    let port = free_port();
+    let _server = fastmcp(&p, "streamable-http", port);
+    let home = tempfile::tempdir().expect("home");
+    // Follow before the server's journal exists: it must be picked up when it appears.
+    let mut follow = Command::new(BIN)
+        .args(["traffic", "--follow", "--json"])
+        .env("MCP_TRAY_HOME", home.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("traffic --follow");
+    let stdout = follow.stdout.take().expect("stdout");
+    let (tx, lines) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let (out, _) = drive(
+        &p,
+        "basic",
+        home.path(),
+        &[
+            &format!("http://127.0.0.1:{port}/mcp"),
+            "--name",
+            "followed",
+        ],
+    );
+    assert_eq!(out["call"], "5");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut saw_call_reply = false;
+    while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+        let Ok(line) = lines.recv_timeout(left) else {
+            break;
+        };
+        let entry: Value = serde_json::from_str(&line).expect("json line");
+        if entry["server"] == "followed" && entry["dir"] == "s2c" && entry["method"] == "tools/call"
+        {
+            saw_call_reply = true;
+            break;
+        }
+    }
+    let _ = follow.kill();
+    let _ = follow.wait();
+    assert!(
+        saw_call_reply,
+        "traffic --follow never showed the tools/call reply"
+    );
+}
