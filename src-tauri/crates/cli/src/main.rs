@@ -10,6 +10,7 @@ mod config_cmd;
 mod exit;
 mod logs_cmd;
 mod traffic_cmd;
+mod wrap_cmd;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -48,6 +49,8 @@ enum Command {
     Traffic(traffic_cmd::TrafficCommand),
     #[command(flatten)]
     Logs(logs_cmd::LogsCommand),
+    #[command(flatten)]
+    Wrap(wrap_cmd::WrapCommand),
 }
 
 /// What every command may need from the global flags.
@@ -69,6 +72,7 @@ fn main() -> ExitCode {
         Command::Bridge(cmd) => bridge_cmd::run(cmd),
         Command::Traffic(cmd) => traffic_cmd::run(cmd),
         Command::Logs(cmd) => logs_cmd::run(cmd),
+        Command::Wrap(cmd) => wrap_cmd::run(cmd),
     };
     exit::finish(result)
 }

@@ -1,0 +1,104 @@
+//! `mcp-tray wrap --name NAME -- CMD [ARGS…]`: the stdio tap Claude Desktop starts instead of a
+//! local server. An adapter over `mcp_tray_core::tap`; all behaviour lives there.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use clap::{Args, Subcommand};
+use mcp_tray_core::bridge::stdio::{ThreadedReader, ThreadedWriter};
+use mcp_tray_core::journal::{Journal, JournalConfig};
+use mcp_tray_core::paths;
+use mcp_tray_core::supervise::{CommandResolver, LoginShellPath, ServerCommand};
+use mcp_tray_core::tap::{self, TapOptions};
+
+#[derive(Debug, Subcommand)]
+pub enum WrapCommand {
+    /// Run a local stdio server through MCP Tray's tap, which records its traffic (what Claude
+    /// Desktop starts for a "tapped" entry).
+    Wrap(WrapArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct WrapArgs {
+    /// The server's name in Claude Desktop's config (names its journal).
+    #[arg(long)]
+    name: String,
+    /// Forward every line the server prints on stdout, even what is not JSON-RPC.
+    #[arg(long)]
+    strict: bool,
+    /// Seconds to wait at each shutdown step (close stdin, SIGTERM, SIGKILL).
+    #[arg(long, default_value_t = 2.0, value_name = "SECS")]
+    grace: f64,
+    /// The server's command and its arguments (after `--`, or after the options).
+    #[arg(
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        required = true,
+        value_name = "CMD [ARGS]…"
+    )]
+    command: Vec<String>,
+}
+
+pub fn run(cmd: WrapCommand) -> anyhow::Result<ExitCode> {
+    let WrapCommand::Wrap(args) = cmd;
+    let Some((program, rest)) = args.command.split_first() else {
+        anyhow::bail!("give the server's command after `--`");
+    };
+    let name = args.name.clone();
+    let opts = TapOptions {
+        name: name.clone(),
+        command: ServerCommand {
+            name: name.clone(),
+            command: program.clone(),
+            args: rest.to_vec(),
+            // The entry's env is already in ours: Claude started us with it.
+            env: Default::default(),
+            cwd: None,
+        },
+        strict: args.strict,
+        grace: Duration::from_secs_f64(args.grace.max(0.0)),
+    };
+    let journal = match Journal::open(&name, JournalConfig::in_dir(paths::journal_dir())) {
+        Ok(j) => Some(Arc::new(j)),
+        Err(e) => {
+            eprintln!("mcp-tray wrap [{name}]: traffic will not be journaled: {e}");
+            None
+        }
+    };
+    // Started by Claude or a launcher, PATH is bare: ask the login shell (cached in the data dir).
+    let resolver = CommandResolver::new(LoginShellPath::WhenNoTerminal).with_cache_file(
+        paths::data_dir().join("login-path.json"),
+        Duration::from_secs(24 * 3600),
+    );
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let outcome = runtime.block_on(async {
+        let stdin = ThreadedReader::spawn(std::io::stdin(), 64 * 1024)?;
+        let stdin = tokio::io::BufReader::with_capacity(64 * 1024, stdin);
+        let stdout = ThreadedWriter::spawn(std::io::stdout())?;
+        let stderr = ThreadedWriter::spawn(std::io::stderr())?;
+        anyhow::Ok(
+            tap::run(
+                opts,
+                &resolver,
+                stdin,
+                stdout,
+                stderr,
+                journal.clone(),
+                crate::bridge_cmd::terminated(),
+            )
+            .await,
+        )
+    })?;
+    runtime.shutdown_timeout(Duration::from_millis(100));
+    if let Some(journal) = journal.and_then(|j| Arc::try_unwrap(j).ok()) {
+        journal.close(Duration::from_secs(1));
+    }
+    Ok(ExitCode::from(
+        u8::try_from(outcome.code.clamp(0, 255)).unwrap_or(1),
+    ))
+}

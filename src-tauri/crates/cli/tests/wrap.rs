@@ -1,0 +1,356 @@
+//! `mcp-tray wrap` end to end: the real binary between a real MCP client (the Python SDK, the
+//! Inspector CLI) and real local servers (FastMCP over stdio, server-everything through npx), plus
+//! the failures the tap exists to explain: stdout pollution, a crash at start, a missing command,
+//! and a grandchild process that must not outlive the session.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{BIN, Peers};
+use serde_json::{Value, json};
+
+/// Runs the Python SDK driver (tests/peers/driver.py) against `mcp-tray wrap … -- server`.
+fn drive(p: &Peers, scenario: &str, home: &Path, name: &str, server: &[&str]) -> (Value, String) {
+    let out = Command::new(p.python())
+        .arg(p.script("driver.py"))
+        .arg(scenario)
+        .arg("--")
+        .arg(BIN)
+        .args(["wrap", "--name", name, "--"])
+        .args(server)
+        .env("MCP_TRAY_HOME", home)
+        .output()
+        .expect("run the driver");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        out.status.success(),
+        "driver failed\nstdout: {stdout}\nstderr: {stderr}"
+    );
+    let last = stdout.lines().last().unwrap_or_default();
+    let value =
+        serde_json::from_str(last).unwrap_or_else(|e| panic!("driver output {last:?}: {e}"));
+    (value, stderr)
+}
+
+fn journal(home: &Path, name: &str) -> Vec<Value> {
+    let path = home.join("journal").join(format!("{name}.jsonl"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    text.lines()
+        .map(|l| serde_json::from_str(l).expect("journal lines are JSON"))
+        .collect()
+}
+
+/// A tap driven by hand: raw lines in, raw lines out.
+struct Tap {
+    child: std::process::Child,
+    stdin: Option<std::process::ChildStdin>,
+    lines: std::sync::mpsc::Receiver<String>,
+    _home: tempfile::TempDir,
+}
+
+impl Tap {
+    fn start(home: tempfile::TempDir, name: &str, server: &[&str]) -> Tap {
+        let mut child = Command::new(BIN)
+            .args(["wrap", "--name", name, "--grace", "1", "--"])
+            .args(server)
+            .env("MCP_TRAY_HOME", home.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start mcp-tray wrap");
+        let stdin = child.stdin.take();
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Tap {
+            child,
+            stdin,
+            lines,
+            _home: home,
+        }
+    }
+
+    fn send(&mut self, msg: &Value) {
+        let stdin = self.stdin.as_mut().expect("stdin open");
+        writeln!(stdin, "{msg}").expect("write to the tap");
+        stdin.flush().expect("flush");
+    }
+
+    fn next(&self, within: Duration) -> Value {
+        let line = self
+            .lines
+            .recv_timeout(within)
+            .expect("a line from the tap");
+        serde_json::from_str(&line)
+            .unwrap_or_else(|e| panic!("tap stdout is not JSON-RPC: {line:?}: {e}"))
+    }
+
+    /// Closes stdin and returns (exit status, everything on stderr, extra stdout lines).
+    fn finish(mut self) -> (std::process::ExitStatus, String, Vec<String>) {
+        drop(self.stdin.take());
+        let mut stderr = String::new();
+        if let Some(mut e) = self.child.stderr.take() {
+            let _ = std::io::Read::read_to_string(&mut e, &mut stderr);
+        }
+        let status = self.child.wait().expect("wait for the tap");
+        let rest = self.lines.try_iter().collect();
+        (status, stderr, rest)
+    }
+}
+
+fn initialize() -> Value {
+    json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-11-25", "capabilities": {},
+        "clientInfo": {"name": "wrap-test", "version": "1"}}})
+}
+
+#[test]
+fn python_client_round_trips_every_feature_through_the_tap_to_fastmcp_stdio() {
+    let p = require_peers!();
+    let home = tempfile::tempdir().expect("home");
+    let py = p.python();
+    let server = p.script("fastmcp_server.py");
+    let (out, _stderr) = drive(
+        &p,
+        "fastmcp",
+        home.path(),
+        "fm",
+        &[py.to_str().unwrap(), server.to_str().unwrap(), "stdio"],
+    );
+    assert_eq!(out["add"], "5");
+    assert_eq!(
+        out["client_name"], "bridge-driver",
+        "clientInfo passes untouched"
+    );
+    assert_eq!(out["progress"], json!([1.0, 2.0, 3.0]));
+    assert_eq!(out["ask_llm"], "sampled-reply", "sampling round-trips");
+    assert_eq!(out["ask_user"], "accept:Ada", "elicitation round-trips");
+    assert_eq!(out["roots"], "file:///tmp/root-a", "roots round-trip");
+
+    // Every message is journaled, paired with its reply in both directions.
+    let entries = journal(home.path(), "fm");
+    let init = entries
+        .iter()
+        .find(|e| e["dir"] == "s2c" && e["method"] == "initialize")
+        .expect("initialize reply journaled");
+    assert!(init["latency_ms"].as_f64().is_some());
+    let sampled = entries
+        .iter()
+        .find(|e| {
+            e["dir"] == "c2s" && e["kind"] == "response" && e["method"] == "sampling/createMessage"
+        })
+        .expect("the client's sampling answer is paired with the server's request");
+    assert!(sampled["latency_ms"].as_f64().is_some());
+    assert!(entries.iter().any(|e| e["code"] == "started"));
+}
+
+#[test]
+fn inspector_cli_lists_server_everything_tools_through_the_tap_and_npx() {
+    let p = require_peers!();
+    let home = tempfile::tempdir().expect("home");
+    let everything = p.npm_bin("mcp-server-everything");
+    let out = Command::new(p.node())
+        .arg(p.npm_bin("mcp-inspector"))
+        // The Inspector ends its target at the first `--`, so the tap is given none.
+        .arg("--cli")
+        // The Inspector starts its target with a minimal environment unless told.
+        .arg("-e")
+        .arg(format!("MCP_TRAY_HOME={}", home.path().display()))
+        .args([BIN, "wrap", "--name", "ev"])
+        .arg(p.node())
+        .arg(&everything)
+        .args(["--method", "tools/call", "--tool-name", "get-sum"])
+        .args(["--tool-arg", "a=2", "--tool-arg", "b=40"])
+        .env("MCP_TRAY_HOME", home.path())
+        .output()
+        .expect("run the inspector");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "inspector failed: {stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("The sum of 2 and 40 is 42."), "{stdout}");
+    assert!(
+        journal(home.path(), "ev")
+            .iter()
+            .any(|e| e["method"] == "tools/call")
+    );
+}
+
+#[test]
+fn stdout_pollution_is_kept_off_the_clients_stdout_and_diagnosed() {
+    let p = require_peers!();
+    let home = tempfile::tempdir().expect("home");
+    let py = p.python();
+    let server = p.script("polluting_server.py");
+    let (out, stderr) = drive(
+        &p,
+        "basic",
+        home.path(),
+        "polluter",
+        &[py.to_str().unwrap(), server.to_str().unwrap()],
+    );
+    // The client (strict JSON parsing) worked, and the stray lines went to stderr instead.
+    assert_eq!(out["call"], "5", "{out}");
+    assert!(
+        stderr.contains("[stdout-pollution]") && stderr.contains("Weather MCP server v1.2"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("DEBUG add called with 2 3"), "{stderr}");
+    let events: Vec<Value> = journal(home.path(), "polluter")
+        .into_iter()
+        .filter(|e| e["code"] == "stdout-pollution")
+        .collect();
+    assert_eq!(events.len(), 2, "{events:?}");
+}
+
+#[test]
+fn wrap_takes_its_command_with_or_without_a_double_dash() {
+    let with_dash: &[&str] = &["wrap", "--strict", "--name", "a", "--", "echo", "--x"];
+    let without: &[&str] = &["wrap", "--strict", "--name", "a", "echo", "--x"];
+    for args in [with_dash, without] {
+        let home = tempfile::tempdir().expect("home");
+        let out = Command::new(BIN)
+            .args(args)
+            .env("MCP_TRAY_HOME", home.path())
+            .stdin(Stdio::null())
+            .output()
+            .expect("run");
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "--x\n", "{args:?}");
+    }
+}
+
+#[test]
+fn strict_mode_forwards_pollution_unchanged() {
+    let home = tempfile::tempdir().expect("home");
+    let mut child = Command::new(BIN)
+        .args([
+            "wrap",
+            "--strict",
+            "--name",
+            "s",
+            "--",
+            "sh",
+            "-c",
+            "echo 'hello banner'; cat",
+        ])
+        .env("MCP_TRAY_HOME", home.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start");
+    drop(child.stdin.take());
+    let out = child.wait_with_output().expect("wait");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "hello banner\n");
+}
+
+#[test]
+fn a_server_that_crashes_at_start_gets_its_request_answered_with_its_last_words() {
+    let home = tempfile::tempdir().expect("home");
+    let mut tap = Tap::start(
+        home,
+        "crasher",
+        &[
+            "sh",
+            "-c",
+            "echo 'Error: GITHUB_TOKEN is not set' >&2; read line; exit 3",
+        ],
+    );
+    tap.send(&initialize());
+    let reply = tap.next(Duration::from_secs(10));
+    assert_eq!(reply["id"], 1);
+    let message = reply["error"]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("exit code 3") && message.contains("GITHUB_TOKEN is not set"),
+        "{reply}"
+    );
+    assert_eq!(reply["error"]["data"]["diagnosis"], "exited-early");
+    let (status, stderr, rest) = tap.finish();
+    assert_eq!(
+        status.code(),
+        Some(3),
+        "the tap ends with the server's code"
+    );
+    assert!(stderr.contains("[exited-early]"), "{stderr}");
+    assert!(rest.is_empty(), "exactly one response: {rest:?}");
+}
+
+#[test]
+fn a_missing_command_is_explained_to_the_client_and_on_stderr() {
+    let home = tempfile::tempdir().expect("home");
+    let mut tap = Tap::start(home, "ghost", &["mcp-tray-no-such-command-xyz", "--flag"]);
+    tap.send(&initialize());
+    tap.send(&json!({"jsonrpc": "2.0", "method": "notifications/initialized"}));
+    tap.send(&json!({"jsonrpc": "2.0", "id": "two", "method": "tools/list"}));
+    let first = tap.next(Duration::from_secs(10));
+    let second = tap.next(Duration::from_secs(10));
+    assert_eq!(
+        (first["id"].clone(), second["id"].clone()),
+        (json!(1), json!("two"))
+    );
+    assert_eq!(first["error"]["data"]["diagnosis"], "command-not-found");
+    let (status, stderr, rest) = tap.finish();
+    assert_eq!(status.code(), Some(1));
+    assert!(stderr.contains("[command-not-found]"), "{stderr}");
+    assert!(rest.is_empty(), "notifications get no answer: {rest:?}");
+}
+
+#[cfg(unix)]
+#[test]
+fn no_grandchild_outlives_the_session() {
+    let p = require_peers!();
+    let home = tempfile::tempdir().expect("home");
+    let pidfile = home.path().join("grandchild.pid");
+    let script = format!(
+        "sleep 1000 & echo $! > '{}'; exec '{}' '{}' stdio",
+        pidfile.display(),
+        p.python().display(),
+        p.script("fastmcp_server.py").display()
+    );
+    let mut tap = Tap::start(
+        tempfile::tempdir().expect("home"),
+        "leaky",
+        &["sh", "-c", &script],
+    );
+    tap.send(&initialize());
+    let reply = tap.next(Duration::from_secs(30));
+    assert!(reply["result"]["serverInfo"].is_object(), "{reply}");
+    let pid: i32 = std::fs::read_to_string(&pidfile)
+        .expect("the grandchild's pid")
+        .trim()
+        .parse()
+        .expect("a pid");
+    assert!(alive(pid), "the grandchild runs during the session");
+    let started = Instant::now();
+    let (status, _stderr, _) = tap.finish();
+    assert_eq!(status.code(), Some(0), "the client ended the session");
+    while alive(pid) && started.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(!alive(pid), "sleep (pid {pid}) outlived the session");
+}
+
+#[cfg(unix)]
+fn alive(pid: i32) -> bool {
+    // A zombie has exited; only a running process counts.
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => !stat
+            .split(") ")
+            .nth(1)
+            .is_some_and(|rest| rest.starts_with('Z')),
+        Err(_) => false,
+    }
+}
