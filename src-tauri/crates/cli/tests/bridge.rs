@@ -768,6 +768,38 @@ fn bridge_times_out_a_slow_request_and_drops_its_late_reply() {
 }
 
 #[test]
+fn requests_that_time_out_do_not_hold_the_bridge_up() {
+    // More hung requests than the bridge sends at once: after they time out, it must still work.
+    let p = require_peers!();
+    let port = free_port();
+    let _server = fastmcp(&p, "streamable-http", port);
+    let mut b = Bridge::start(&[&format!("http://127.0.0.1:{port}/mcp"), "--timeout", "1"]);
+    b.initialize();
+    for i in 1..=40 {
+        b.send(&json!({"jsonrpc":"2.0","id": i,"method":"tools/call",
+            "params":{"name":"slow","arguments":{"seconds": 20}}}));
+    }
+    let mut timed_out = 0;
+    while timed_out < 40 {
+        let reply = b
+            .next(Duration::from_secs(10))
+            .expect("a timeout error for each");
+        if reply.get("method").is_none() {
+            assert_eq!(reply["error"]["data"]["diagnosis"], "timeout", "{reply}");
+            timed_out += 1;
+        }
+    }
+    let started = Instant::now();
+    assert_eq!(text_of(&b.call(100, "add", json!({"a": 1, "b": 2}))), "3");
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+    b.finish();
+}
+
+#[test]
 fn bridge_carries_a_10_mib_reply() {
     let p = require_peers!();
     let port = free_port();

@@ -366,7 +366,7 @@ fn ignore_set(globs: &[String]) -> Result<Option<GlobSet>, String> {
 }
 
 /// One line from the client.
-enum LineRead {
+pub(crate) enum LineRead {
     Line,
     TooLong,
     Eof,
@@ -374,7 +374,10 @@ enum LineRead {
 
 /// Reads one `\n`-terminated line into `buf` (without the terminator), refusing lines past
 /// [`MAX_MESSAGE_BYTES`] without holding them in memory.
-async fn read_line<R: AsyncBufRead + Unpin>(r: &mut R, buf: &mut Vec<u8>) -> io::Result<LineRead> {
+pub(crate) async fn read_line<R: AsyncBufRead + Unpin>(
+    r: &mut R,
+    buf: &mut Vec<u8>,
+) -> io::Result<LineRead> {
     buf.clear();
     let n = (&mut *r)
         .take(MAX_MESSAGE_BYTES as u64 + 1)
@@ -508,25 +511,38 @@ where
     Ok(())
 }
 
-/// Starts [`MAX_IN_FLIGHT`] workers that send queued requests and report failures.
+/// A request waiting for a worker, with the moment the router gives up on it.
+type Queued = (Outgoing, String, Instant);
+
+/// Starts [`MAX_IN_FLIGHT`] workers that send queued requests and report failures. A request
+/// whose deadline passed is not sent any more (the router answered it already), and a send is cut
+/// at the deadline so a server that never finishes a reply cannot hold a worker.
 fn start_workers(
     link: &Link,
     control: &mpsc::UnboundedSender<Control>,
-) -> mpsc::UnboundedSender<(Outgoing, String)> {
-    let (tx, rx) = mpsc::unbounded_channel::<(Outgoing, String)>();
+) -> mpsc::UnboundedSender<Queued> {
+    let (tx, rx) = mpsc::unbounded_channel::<Queued>();
     let rx = Arc::new(tokio::sync::Mutex::new(rx));
     for _ in 0..MAX_IN_FLIGHT {
         let (rx, link, control) = (rx.clone(), link.clone(), control.clone());
         tokio::spawn(async move {
             loop {
                 let next = rx.lock().await.recv().await;
-                let Some((msg, id)) = next else { return };
-                if let Err(fault) = link.send(&msg).await {
-                    let _ = control.send(Control::Fail {
-                        id,
-                        message: fault.describe(),
-                        code: fault.code(),
-                    });
+                let Some((msg, id, deadline)) = next else {
+                    return;
+                };
+                if Instant::now() >= deadline {
+                    continue;
+                }
+                match tokio::time::timeout_at(deadline, link.send(&msg)).await {
+                    Ok(Err(fault)) => {
+                        let _ = control.send(Control::Fail {
+                            id,
+                            message: fault.describe(),
+                            code: fault.code(),
+                        });
+                    }
+                    Ok(Ok(())) | Err(_) => {}
                 }
             }
         });
@@ -543,7 +559,7 @@ struct Session<'a> {
     link: Option<Link>,
     ignore: Option<GlobSet>,
     /// Queue of requests for the workers, once the transport is chosen.
-    workers: Option<mpsc::UnboundedSender<(Outgoing, String)>>,
+    workers: Option<mpsc::UnboundedSender<Queued>>,
 }
 
 impl Session<'_> {
@@ -612,7 +628,7 @@ impl Session<'_> {
             let queue = self
                 .workers
                 .get_or_insert_with(|| start_workers(&link, &self.control));
-            let _ = queue.send((msg, id));
+            let _ = queue.send((msg, id, Instant::now() + self.opts.timeout));
         } else if let Err(fault) = link.send(&msg).await {
             // Notifications and replies keep their order; a failure cannot be answered.
             self.fail(None, &fault, &msg);
