@@ -1,5 +1,6 @@
-//! Config subcommands: `list`, `show`, `add`, `remove`, `rename`, `enable`, `disable`, `import`,
-//! `path`, `history`, `undo`. Adapters over `mcp_tray_core::config`; all behaviour lives there.
+//! Config subcommands: `list`, `show`, `add`, `remove`, `rename`, `enable`, `disable`, `tap`,
+//! `untap`, `import`, `path`, `history`, `undo`. Adapters over `mcp_tray_core::config`; all
+//! behaviour lives there.
 //! Human output goes to stdout as aligned tables; `--json` output is stable (see README).
 
 use std::io::Read;
@@ -47,6 +48,10 @@ pub enum ConfigCommand {
     Enable { name: String },
     /// Take a server out of Claude's config without losing it (MCP Tray keeps it).
     Disable { name: String },
+    /// Run a local server through MCP Tray's tap so its traffic shows in `mcp-tray traffic`.
+    Tap { name: String },
+    /// Run a tapped server directly again, its entry exactly as it was before `tap`.
+    Untap { name: String },
     /// Add the servers of a snippet from a README: JSON, a URL, or an `npx mcp-remote URL` line.
     Import {
         /// File to read; `-` or nothing reads standard input.
@@ -147,6 +152,10 @@ pub fn run(cmd: ConfigCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
         }
         ConfigCommand::Enable { name } => report(&file.enable(&name).map_err(fail)?),
         ConfigCommand::Disable { name } => report(&file.disable(&name).map_err(fail)?),
+        ConfigCommand::Tap { name } => {
+            report(&file.tap(&name, &paths::mcp_tray_exe()).map_err(fail)?);
+        }
+        ConfigCommand::Untap { name } => report(&file.untap(&name).map_err(fail)?),
         ConfigCommand::Import { file: source, name } => return import(&file, source, name),
         ConfigCommand::History { json } => history(&file, json)?,
         ConfigCommand::Undo { force } => {

@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use mcp_tray_core::config::{ConfigDocument, ConfigFile, Edit};
+use mcp_tray_core::config::{ConfigDocument, ConfigFile, Edit, EntryKind};
 use serde_json::json;
 
 fn fixtures() -> PathBuf {
@@ -43,7 +43,11 @@ fn scratch(fixture: Option<&str>) -> Scratch {
         std::fs::copy(fixtures().join(name), &path).unwrap();
     }
     let file = ConfigFile::new(&path, dir.path().join("mcp-tray-home"));
-    Scratch { _dir: dir, path, file }
+    Scratch {
+        _dir: dir,
+        path,
+        file,
+    }
 }
 
 fn new_server() -> serde_json::Value {
@@ -74,7 +78,11 @@ fn add_matches_golden_and_remove_restores_every_fixture() {
             })
             .unwrap();
         golden(&format!("{fixture}.add"), &read(&s.path));
-        s.file.apply(&Edit::Remove { name: "fetch".into() }).unwrap();
+        s.file
+            .apply(&Edit::Remove {
+                name: "fetch".into(),
+            })
+            .unwrap();
         assert_eq!(read(&s.path), original, "{fixture}: add then remove");
     }
 }
@@ -110,6 +118,78 @@ fn disable_enable_and_rename_round_trip_every_fixture() {
 }
 
 #[test]
+fn tap_then_untap_restores_every_local_entry_byte_for_byte() {
+    let exe = Path::new("/opt/mcp-tray/mcp-tray");
+    for fixture in FIXTURES {
+        let s = scratch(Some(fixture));
+        let original = read(&s.path);
+        let doc = s.file.read().unwrap();
+        for (i, server) in doc.servers.iter().enumerate() {
+            s.file.tap(&server.name, exe).unwrap();
+            let tapped = s.file.read().unwrap();
+            let entry = tapped.server(&server.name).unwrap();
+            assert_eq!(
+                entry.kind,
+                EntryKind::Tapped {
+                    command: server.command.clone().unwrap(),
+                    args: server.args.clone()
+                },
+                "{fixture}: {}",
+                server.name
+            );
+            assert_eq!(entry.env, server.env, "the env stays with the entry");
+            if i == 0 {
+                golden(&format!("{fixture}.tap"), &read(&s.path));
+            }
+            s.file.untap(&server.name).unwrap();
+            assert_eq!(
+                read(&s.path),
+                original,
+                "{fixture}: tap then untap {}",
+                server.name
+            );
+        }
+    }
+}
+
+#[test]
+fn untap_without_a_kept_original_rebuilds_the_plain_entry() {
+    let s = scratch(Some("empty.json"));
+    s.file
+        .apply(&Edit::Add {
+            name: "git".into(),
+            entry: json!({"command": "/opt/mcp-tray/mcp-tray", "args": ["wrap", "--name", "git", "--", "uvx", "mcp-server-git"], "env": {"A": "1"}}),
+        })
+        .unwrap();
+    s.file.untap("git").unwrap();
+    let doc = s.file.read().unwrap();
+    let git = doc.server("git").unwrap();
+    assert_eq!(git.kind, EntryKind::Local);
+    assert_eq!(git.command.as_deref(), Some("uvx"));
+    assert_eq!(git.args, ["mcp-server-git"]);
+    assert_eq!(git.env["A"], "1");
+}
+
+#[test]
+fn only_local_entries_can_be_tapped() {
+    let s = scratch(Some("empty.json"));
+    s.file
+        .apply(&Edit::Add {
+            name: "remote".into(),
+            entry: json!({"command": "/opt/mcp-tray/mcp-tray", "args": ["bridge", "https://x.dev/mcp", "--name", "remote"]}),
+        })
+        .unwrap();
+    let before = read(&s.path);
+    let err = s
+        .file
+        .tap("remote", Path::new("/opt/mcp-tray/mcp-tray"))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("only local servers"), "{err}");
+    assert_eq!(read(&s.path), before);
+}
+
+#[test]
 fn crlf_file_stays_crlf_after_add() {
     let s = scratch(Some("windows-crlf.json"));
     s.file
@@ -119,7 +199,11 @@ fn crlf_file_stays_crlf_after_add() {
         })
         .unwrap();
     let text = String::from_utf8(read(&s.path)).unwrap();
-    assert_eq!(text.matches('\n').count(), text.matches("\r\n").count(), "a bare LF crept in");
+    assert_eq!(
+        text.matches('\n').count(),
+        text.matches("\r\n").count(),
+        "a bare LF crept in"
+    );
 }
 
 #[test]
@@ -137,7 +221,10 @@ fn missing_file_and_folders_are_created_on_first_add_and_undo_removes_it() {
     golden("missing.add", &read(&s.path));
     let (entry, _) = s.file.undo(false).unwrap();
     assert_eq!(entry.op, "add fetch");
-    assert!(!s.path.exists(), "undo of the file's creation removes it again");
+    assert!(
+        !s.path.exists(),
+        "undo of the file's creation removes it again"
+    );
 }
 
 #[test]
@@ -154,7 +241,10 @@ fn undo_restores_each_step_and_refuses_to_clobber_external_changes() {
     s.file.disable("github").unwrap();
     s.file.undo(false).unwrap();
     assert_eq!(read(&s.path), after_a);
-    assert!(s.file.disabled().unwrap().is_empty(), "undoing a disable empties the store again");
+    assert!(
+        s.file.disabled().unwrap().is_empty(),
+        "undoing a disable empties the store again"
+    );
     s.file.undo(false).unwrap();
     assert_eq!(read(&s.path), original);
 
@@ -165,7 +255,9 @@ fn undo_restores_each_step_and_refuses_to_clobber_external_changes() {
         })
         .unwrap();
     // Someone edits the file by hand afterwards.
-    let edited = String::from_utf8(read(&s.path)).unwrap().replace("\"chat\"", "\"projects\"");
+    let edited = String::from_utf8(read(&s.path))
+        .unwrap()
+        .replace("\"chat\"", "\"projects\"");
     std::fs::write(&s.path, &edited).unwrap();
     let err = s.file.undo(false).unwrap_err().to_string();
     assert!(err.contains("changed after"), "{err}");
@@ -208,7 +300,10 @@ fn a_file_that_does_not_parse_is_never_written() {
         })
         .unwrap_err()
         .to_string();
-    assert!(err.contains(":3:") && err.contains("trailing comma"), "{err}");
+    assert!(
+        err.contains(":3:") && err.contains("trailing comma"),
+        "{err}"
+    );
     assert_eq!(read(&s.path), broken);
     assert!(s.file.history().unwrap().is_empty());
 }
@@ -246,8 +341,16 @@ fn symlinked_config_is_written_through_to_its_target_with_its_permissions() {
             entry: new_server(),
         })
         .unwrap();
-    assert!(std::fs::symlink_metadata(&s.path).unwrap().file_type().is_symlink());
+    assert!(
+        std::fs::symlink_metadata(&s.path)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
     let doc = ConfigDocument::parse(&target, &read(&target), false).unwrap();
     assert!(doc.server("fetch").is_some());
-    assert_eq!(std::fs::metadata(&target).unwrap().permissions().mode() & 0o777, 0o600);
+    assert_eq!(
+        std::fs::metadata(&target).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
 }

@@ -1,5 +1,6 @@
 //! MCP Tray's own per-config state in the data dir: disabled entries (kept as their exact text,
-//! so enabling gives them back byte for byte) and whether MCP Tray created `mcpServers`.
+//! so enabling gives them back byte for byte), the former text of tapped entries, and whether
+//! MCP Tray created `mcpServers`.
 //!
 //! Claude Desktop has no "disabled" flag, so a disabled entry leaves the config file and waits here.
 //! The store is written atomically; it never holds anything but what the user's file held.
@@ -31,6 +32,9 @@ pub(crate) struct StoreFile {
     /// MCP Tray added the `mcpServers` key to this file; it goes again when it becomes empty.
     #[serde(default)]
     pub created_servers_object: bool,
+    /// The exact former text of entries MCP Tray tapped, for untap.
+    #[serde(default)]
+    pub tapped: Vec<DisabledEntry>,
 }
 
 /// A short stable key for a config path, used to name its state and history folders.

@@ -17,10 +17,10 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::ConfigError;
 use super::document::ConfigDocument;
 use super::edit::{self, Applied, Edit};
 use super::store::{self, DisabledEntry, Durability, StoreFile};
+use super::{ConfigError, EntryKind};
 
 /// How many backups are kept per config file.
 pub const HISTORY_KEEP: usize = 50;
@@ -71,14 +71,33 @@ pub struct HistoryEntry {
     pub file: PathBuf,
 }
 
-/// A change to the disabled-entry store made together with a file edit.
+/// A change to MCP Tray's store made together with a file edit (undo reverses it).
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(tag = "action", rename_all = "lowercase")]
+#[serde(tag = "action", rename_all = "kebab-case")]
 pub enum StoreChange {
     /// The entry moved from the file into the store (disable).
-    Added { entry: DisabledEntry },
-    /// The entry moved from the store into the file (enable), or was dropped from the store.
-    Removed { entry: DisabledEntry },
+    Disabled { entry: DisabledEntry },
+    /// The entry moved from the store back into the file (enable).
+    Enabled { entry: DisabledEntry },
+    /// The entry was replaced by its tapped form; its original text is kept (tap).
+    Tapped { entry: DisabledEntry },
+    /// The tapped form was replaced by the original text again (untap).
+    Untapped { entry: DisabledEntry },
+    /// The edit created the `mcpServers` object (not recorded in history).
+    CreatedServers,
+}
+
+impl StoreChange {
+    /// The change that undoes this one.
+    fn reversed(self) -> StoreChange {
+        match self {
+            StoreChange::Disabled { entry } => StoreChange::Enabled { entry },
+            StoreChange::Enabled { entry } => StoreChange::Disabled { entry },
+            StoreChange::Tapped { entry } => StoreChange::Untapped { entry },
+            StoreChange::Untapped { entry } => StoreChange::Tapped { entry },
+            StoreChange::CreatedServers => StoreChange::CreatedServers,
+        }
+    }
 }
 
 /// The file as read: its target path, bytes, hash, and which file it was.
@@ -260,7 +279,7 @@ impl ConfigFile {
                 name: name.to_owned(),
             };
             let applied = edit::apply(doc, &remove, state.created_servers_object)?;
-            Ok((applied, Some(StoreChange::Added { entry })))
+            Ok((applied, Some(StoreChange::Disabled { entry })))
         })
     }
 
@@ -286,7 +305,112 @@ impl ConfigFile {
                 key_and_separator: entry.key_and_separator.clone(),
             };
             let applied = edit::apply(doc, &insert, false)?;
-            Ok((applied, Some(StoreChange::Removed { entry })))
+            Ok((applied, Some(StoreChange::Enabled { entry })))
+        })
+    }
+
+    /// Runs a local entry through MCP Tray's tap (`exe wrap --name NAME -- CMD ARGS…`) so its
+    /// traffic is journaled. The entry's `env` and other keys stay; its exact text is kept so that
+    /// [`ConfigFile::untap`] gives it back byte for byte.
+    pub fn tap(&self, name: &str, exe: &Path) -> Result<EditOutcome, ConfigError> {
+        self.transact(&format!("tap {name}"), |doc, _state| {
+            let index = doc
+                .servers
+                .iter()
+                .position(|s| s.name == name)
+                .ok_or_else(|| {
+                    ConfigError::Invalid(format!(
+                        "no server named \"{name}\" in {}",
+                        doc.path.display()
+                    ))
+                })?;
+            let server = &doc.servers[index];
+            let (EntryKind::Local, Some(command), Some(obj)) =
+                (&server.kind, &server.command, server.value.as_object())
+            else {
+                return Err(ConfigError::Invalid(format!(
+                    "\"{name}\" is {}, not a local command: only local servers can be tapped",
+                    server.kind.label()
+                )));
+            };
+            let mut args = vec![
+                serde_json::json!("wrap"),
+                serde_json::json!("--name"),
+                serde_json::json!(name),
+                serde_json::json!("--"),
+                serde_json::json!(command),
+            ];
+            args.extend(server.args.iter().map(|a| serde_json::json!(a)));
+            let mut wrapped = serde_json::Map::new();
+            wrapped.insert("command".into(), serde_json::json!(exe.to_string_lossy()));
+            wrapped.insert("args".into(), serde_json::Value::Array(args));
+            for (key, value) in obj {
+                if key != "command" && key != "args" {
+                    wrapped.insert(key.clone(), value.clone());
+                }
+            }
+            let entry = DisabledEntry {
+                name: name.to_owned(),
+                raw: server.raw.clone(),
+                index,
+                disabled_at: now_rfc3339(),
+                key_and_separator: None,
+            };
+            let update = Edit::Update {
+                name: name.to_owned(),
+                entry: serde_json::Value::Object(wrapped),
+            };
+            let applied = edit::apply(doc, &update, false)?;
+            Ok((applied, Some(StoreChange::Tapped { entry })))
+        })
+    }
+
+    /// Gives a tapped entry back its original form: its exact former text when MCP Tray tapped it,
+    /// otherwise the command and arguments read from the tapped form.
+    pub fn untap(&self, name: &str) -> Result<EditOutcome, ConfigError> {
+        self.transact(&format!("untap {name}"), |doc, state| {
+            let server = doc.server(name).ok_or_else(|| {
+                ConfigError::Invalid(format!(
+                    "no server named \"{name}\" in {}",
+                    doc.path.display()
+                ))
+            })?;
+            let EntryKind::Tapped { command, args } = &server.kind else {
+                return Err(ConfigError::Invalid(format!("\"{name}\" is not tapped")));
+            };
+            let kept = state.tapped.iter().find(|t| t.name == name).cloned();
+            // The kept text is used only while it still means the same command.
+            let original = kept.as_ref().filter(|k| {
+                serde_json::from_str::<serde_json::Value>(&k.raw).is_ok_and(|v| {
+                    let e = super::ServerEntry::from_value(name.to_owned(), v, k.raw.clone());
+                    e.command.as_deref() == Some(command.as_str()) && &e.args == args
+                })
+            });
+            let edit = match original {
+                Some(k) => Edit::ReplaceRaw {
+                    name: name.to_owned(),
+                    raw: k.raw.clone(),
+                },
+                None => {
+                    let mut plain = serde_json::Map::new();
+                    plain.insert("command".into(), serde_json::json!(command));
+                    plain.insert("args".into(), serde_json::json!(args));
+                    if let Some(obj) = server.value.as_object() {
+                        for (key, value) in obj {
+                            if key != "command" && key != "args" {
+                                plain.insert(key.clone(), value.clone());
+                            }
+                        }
+                    }
+                    Edit::Update {
+                        name: name.to_owned(),
+                        entry: serde_json::Value::Object(plain),
+                    }
+                }
+            };
+            let applied = edit::apply(doc, &edit, false)?;
+            let change = kept.map(|entry| StoreChange::Untapped { entry });
+            Ok((applied, change))
         })
     }
 
@@ -361,10 +485,7 @@ impl ConfigFile {
                     entry.op, entry.ts
                 )));
             }
-            let reverse = entry.store_change.clone().map(|c| match c {
-                StoreChange::Added { entry } => StoreChange::Removed { entry },
-                StoreChange::Removed { entry } => StoreChange::Added { entry },
-            });
+            let reverse = entry.store_change.clone().map(StoreChange::reversed);
             let has_servers_object = backup
                 .as_deref()
                 .and_then(|b| ConfigDocument::parse(&self.path, b, true).ok())
@@ -524,8 +645,7 @@ impl ConfigFile {
             before_sha256: read.hash.clone(),
             after_sha256: after_hash.to_owned(),
             undone: false,
-            store_change: store_change
-                .filter(|c| !matches!(c, StoreChange::Added { entry } if entry.raw.is_empty())),
+            store_change: store_change.filter(|c| !matches!(c, StoreChange::CreatedServers)),
             file: data.clone(),
         };
         let text =
@@ -560,29 +680,25 @@ impl ConfigFile {
     }
 }
 
-/// The marker "MCP Tray created mcpServers" travels as a pseudo store change.
 fn created_marker(applied: &Applied) -> Option<StoreChange> {
-    applied.created_servers_object.then(|| StoreChange::Added {
-        entry: DisabledEntry {
-            name: String::new(),
-            raw: String::new(),
-            index: 0,
-            disabled_at: String::new(),
-            key_and_separator: None,
-        },
-    })
+    applied
+        .created_servers_object
+        .then_some(StoreChange::CreatedServers)
 }
 
 fn apply_store_change(state: &mut StoreFile, change: StoreChange) {
     match change {
-        StoreChange::Added { entry } if entry.name.is_empty() && entry.raw.is_empty() => {
-            state.created_servers_object = true;
-        }
-        StoreChange::Added { entry } => {
+        StoreChange::CreatedServers => state.created_servers_object = true,
+        StoreChange::Disabled { entry } => {
             state.disabled.retain(|d| d.name != entry.name);
             state.disabled.push(entry);
         }
-        StoreChange::Removed { entry } => state.disabled.retain(|d| d.name != entry.name),
+        StoreChange::Enabled { entry } => state.disabled.retain(|d| d.name != entry.name),
+        StoreChange::Tapped { entry } => {
+            state.tapped.retain(|d| d.name != entry.name);
+            state.tapped.push(entry);
+        }
+        StoreChange::Untapped { entry } => state.tapped.retain(|d| d.name != entry.name),
     }
 }
 
@@ -756,5 +872,7 @@ pub(crate) fn now_rfc3339() -> String {
     let format = time::macros::format_description!(
         "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
     );
-    time::OffsetDateTime::now_utc().format(&format).unwrap_or_default()
+    time::OffsetDateTime::now_utc()
+        .format(&format)
+        .unwrap_or_default()
 }
