@@ -534,15 +534,13 @@ fn start_workers(
                 if Instant::now() >= deadline {
                     continue;
                 }
-                match tokio::time::timeout_at(deadline, link.send(&msg)).await {
-                    Ok(Err(fault)) => {
-                        let _ = control.send(Control::Fail {
-                            id,
-                            message: fault.describe(),
-                            code: fault.code(),
-                        });
-                    }
-                    Ok(Ok(())) | Err(_) => {}
+                // Past the deadline the router has answered already: nothing more to say.
+                if let Ok(Err(fault)) = tokio::time::timeout_at(deadline, link.send(&msg)).await {
+                    let _ = control.send(Control::Fail {
+                        id,
+                        message: fault.describe(),
+                        code: fault.code(),
+                    });
                 }
             }
         });
