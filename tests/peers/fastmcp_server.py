@@ -47,6 +47,18 @@ async def slow(seconds: float) -> str:
 
 
 @mcp.tool()
+async def slow_marked(seconds: float, marker: str) -> str:
+    """Like slow, but writes "cancelled" to `marker` when the client cancels it."""
+    try:
+        await asyncio.sleep(seconds)
+    except asyncio.CancelledError:
+        with open(marker, "w") as f:
+            f.write("cancelled")
+        raise
+    return f"slept {seconds}"
+
+
+@mcp.tool()
 def big(size: int) -> str:
     """A reply of `size` bytes of text."""
     return "x" * size

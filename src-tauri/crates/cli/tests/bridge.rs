@@ -768,6 +768,32 @@ fn bridge_times_out_a_slow_request_and_drops_its_late_reply() {
 }
 
 #[test]
+fn a_timed_out_request_is_cancelled_at_the_server() {
+    let p = require_peers!();
+    let port = free_port();
+    let _server = fastmcp(&p, "streamable-http", port);
+    let dir = tempfile::tempdir().expect("tmp");
+    let marker = dir.path().join("cancelled");
+    let mut b = Bridge::start(&[&format!("http://127.0.0.1:{port}/mcp"), "--timeout", "1"]);
+    b.initialize();
+    let reply = b.call(
+        1,
+        "slow_marked",
+        json!({"seconds": 30, "marker": marker.to_string_lossy()}),
+    );
+    assert_eq!(reply["error"]["data"]["diagnosis"], "timeout", "{reply}");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !marker.exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(
+        marker.exists(),
+        "the server never saw notifications/cancelled"
+    );
+    b.finish();
+}
+
+#[test]
 fn requests_that_time_out_do_not_hold_the_bridge_up() {
     // More hung requests than the bridge sends at once: after they time out, it must still work.
     let p = require_peers!();

@@ -511,6 +511,14 @@ where
     Ok(())
 }
 
+/// `notifications/cancelled` for a request id (its JSON text, verbatim).
+fn cancel_notification(id: &str) -> Vec<u8> {
+    format!(
+        r#"{{"jsonrpc":"2.0","method":"notifications/cancelled","params":{{"requestId":{id},"reason":"mcp-tray bridge: no reply before the timeout"}}}}"#
+    )
+    .into_bytes()
+}
+
 /// A request waiting for a worker, with the moment the router gives up on it.
 type Queued = (Outgoing, String, Instant);
 
@@ -534,13 +542,28 @@ fn start_workers(
                 if Instant::now() >= deadline {
                     continue;
                 }
-                // Past the deadline the router has answered already: nothing more to say.
-                if let Ok(Err(fault)) = tokio::time::timeout_at(deadline, link.send(&msg)).await {
-                    let _ = control.send(Control::Fail {
-                        id,
-                        message: fault.describe(),
-                        code: fault.code(),
-                    });
+                match tokio::time::timeout_at(deadline, link.send(&msg)).await {
+                    Ok(Ok(())) => {}
+                    Ok(Err(fault)) => {
+                        let _ = control.send(Control::Fail {
+                            id,
+                            message: fault.describe(),
+                            code: fault.code(),
+                        });
+                    }
+                    // The router has answered the client; tell the server to stop working on
+                    // it (dropping the stream is not a cancel). `initialize` is never cancelled.
+                    Err(_) if msg.method.as_deref() != Some("initialize") => {
+                        let cancel = Outgoing {
+                            bytes: Bytes::from(cancel_notification(&id)),
+                            kind: Kind::Notification,
+                            id: None,
+                            method: Some("notifications/cancelled".into()),
+                        };
+                        let _ =
+                            tokio::time::timeout(Duration::from_secs(5), link.send(&cancel)).await;
+                    }
+                    Err(_) => {}
                 }
             }
         });
