@@ -134,22 +134,6 @@ pub fn initialize_protocol_version(bytes: &[u8]) -> Option<String> {
     reply.result?.protocol_version.map(|v| v.into_owned())
 }
 
-/// The `protocolVersion` a client's initialize request asks for.
-pub fn requested_protocol_version(bytes: &[u8]) -> Option<String> {
-    #[derive(Deserialize)]
-    struct Request<'a> {
-        #[serde(borrow)]
-        params: Option<Params<'a>>,
-    }
-    #[derive(Deserialize)]
-    struct Params<'a> {
-        #[serde(borrow, rename = "protocolVersion")]
-        protocol_version: Option<std::borrow::Cow<'a, str>>,
-    }
-    let req: Request<'_> = serde_json::from_slice(bytes).ok()?;
-    req.params?.protocol_version.map(|v| v.into_owned())
-}
-
 /// A JSON-RPC error reply written by the shim itself. `id` is the request's id text verbatim
 /// (`None` writes `null`); `diagnosis` is a stable code from [`crate::diagnose::codes`].
 pub fn error_reply(id: Option<&str>, code: i64, message: &str, diagnosis: Option<&str>) -> Vec<u8> {
@@ -227,11 +211,6 @@ mod tests {
         assert_eq!(
             initialize_protocol_version(res).as_deref(),
             Some("2025-06-18")
-        );
-        let req = br#"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-03-26"}}"#;
-        assert_eq!(
-            requested_protocol_version(req).as_deref(),
-            Some("2025-03-26")
         );
         assert_eq!(
             initialize_protocol_version(br#"{"id":1,"result":[]}"#),

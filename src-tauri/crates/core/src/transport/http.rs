@@ -499,11 +499,6 @@ impl StreamableHttp {
                 .report(Level::Info, "session-closed", &text);
         }
     }
-
-    /// The negotiated protocol version, once known.
-    pub fn protocol_version(&self) -> Option<String> {
-        self.lock().protocol.clone()
-    }
 }
 
 fn session_lost(status: StatusCode) -> bool {

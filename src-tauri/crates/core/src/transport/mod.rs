@@ -209,10 +209,6 @@ impl Reporter {
         }
     }
 
-    pub fn journal(&self) -> Option<&Arc<Journal>> {
-        self.journal.as_ref()
-    }
-
     /// One event: a line on stderr and a journal event.
     pub fn report(&self, level: Level, code: &str, text: &str) {
         eprintln!("mcp-tray bridge [{}]: {text}", self.name);
