@@ -37,6 +37,24 @@ struct State {
     closed: bool,
 }
 
+/// The `endpoint` event's URI resolved against the SSE URL. It must stay on the same origin:
+/// every POST carries the user's headers (credentials), which must never go to another server.
+fn resolve_endpoint(sse_url: &Url, data: &str) -> Result<Url, String> {
+    let endpoint = sse_url.join(data.trim()).map_err(|_| {
+        format!(
+            "named a message endpoint that is not a URL: {}",
+            snippet(data.as_bytes())
+        )
+    })?;
+    if endpoint.origin() != sse_url.origin() {
+        return Err(format!(
+            "named a message endpoint on another origin ({}); refused so that headers and tokens stay with this server",
+            display_url(&endpoint)
+        ));
+    }
+    Ok(endpoint)
+}
+
 /// One legacy SSE server connection.
 pub struct LegacySse {
     remote: Remote,
@@ -96,12 +114,9 @@ impl LegacySse {
             let Ok(event) = event else { break };
             if event.event.as_deref() == Some("endpoint") {
                 let data = event.data.unwrap_or_default();
-                let endpoint = url.join(data.trim()).map_err(|_| Fault::Protocol {
+                let endpoint = resolve_endpoint(url, &data).map_err(|detail| Fault::Protocol {
                     url: display_url(url),
-                    detail: format!(
-                        "named a message endpoint that is not a URL: {}",
-                        snippet(data.as_bytes())
-                    ),
+                    detail,
                 })?;
                 return Ok((endpoint, events));
             }
@@ -242,5 +257,30 @@ impl LegacySse {
     /// Ends the session by dropping the stream.
     pub fn close(&self) {
         self.lock().closed = true;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoints_resolve_against_the_sse_url() {
+        let sse = Url::parse("http://127.0.0.1:3001/base/sse").expect("url");
+        let ts = resolve_endpoint(&sse, "/message?sessionId=abc").expect("ts style");
+        assert_eq!(ts.as_str(), "http://127.0.0.1:3001/message?sessionId=abc");
+        let rel = resolve_endpoint(&sse, "messages/?session_id=x").expect("relative");
+        assert_eq!(
+            rel.as_str(),
+            "http://127.0.0.1:3001/base/messages/?session_id=x"
+        );
+    }
+
+    #[test]
+    fn endpoints_on_another_origin_are_refused() {
+        let sse = Url::parse("https://mcp.example.com/sse").expect("url");
+        let err = resolve_endpoint(&sse, "https://evil.example.net/m").expect_err("foreign");
+        assert!(err.contains("another origin"), "{err}");
+        assert!(resolve_endpoint(&sse, "http://mcp.example.com/m").is_err());
     }
 }
