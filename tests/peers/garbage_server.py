@@ -2,7 +2,8 @@
 
 Usage: python garbage_server.py PORT
 initialize gets a valid reply; every other request gets `200 application/json` with a body that
-is not JSON; notifications get 202. Used to show the bridge still answers every request.
+is not JSON; notifications get 202. Used to show the bridge still answers every request. POSTs to
+/same-origin and /other-origin answer 307 to /mcp on 127.0.0.1 and on localhost.
 """
 
 import json
@@ -16,6 +17,11 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("content-length", "0")))
+        port = self.server.server_address[1]
+        if self.path == "/same-origin":
+            return self.redirect(f"http://127.0.0.1:{port}/mcp")
+        if self.path == "/other-origin":
+            return self.redirect(f"http://localhost:{port}/mcp")
         msg = json.loads(body)
         if "id" not in msg:
             self.send_response(202)
@@ -39,6 +45,12 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("content-length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
+
+    def redirect(self, location):
+        self.send_response(307)
+        self.send_header("location", location)
+        self.send_header("content-length", "0")
+        self.end_headers()
 
     def do_GET(self):
         self.send_response(405)

@@ -855,6 +855,29 @@ fn bridge_answers_when_the_server_sends_garbage() {
 }
 
 #[test]
+fn redirects_are_followed_only_on_the_same_origin() {
+    let p = require_peers!();
+    let port = free_port();
+    let _server = garbage_server(&p, port);
+    let init = json!({"protocolVersion": "2025-06-18", "capabilities": {},
+                      "clientInfo": {"name": "t", "version": "1"}});
+    let mut same = Bridge::start(&[&format!("http://127.0.0.1:{port}/same-origin")]);
+    let reply = same.request(0, "initialize", init.clone());
+    assert_eq!(reply["result"]["serverInfo"]["name"], "garbage", "{reply}");
+    same.finish();
+    let mut other = Bridge::start(&[
+        &format!("http://127.0.0.1:{port}/other-origin"),
+        "--transport",
+        "http",
+        "--header",
+        "X-Api-Key: must-not-travel",
+    ]);
+    let reply = other.request(0, "initialize", init);
+    assert!(error_message(&reply).contains("HTTP 307"), "{reply}");
+    other.finish();
+}
+
+#[test]
 fn bridge_answers_initialize_when_nothing_listens() {
     let port = free_port(); // bound and released: nothing listens
     let mut b = Bridge::start(&[&format!("http://127.0.0.1:{port}/mcp"), "--retries", "0"]);

@@ -233,7 +233,18 @@ pub struct Remote {
 /// Builds the HTTP client: rustls with the web PKI roots plus an optional extra CA, proxies from
 /// `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY`.
 pub fn build_client(ca_cert_pem: Option<&[u8]>) -> Result<reqwest::Client, String> {
+    // Redirects are followed on the same origin only: our headers may hold credentials, and
+    // reqwest keeps custom ones (X-Api-Key…) across hosts. A cross-origin one surfaces as 3xx.
+    let same_origin = reqwest::redirect::Policy::custom(|attempt| {
+        let first = attempt.previous().first().map(|u| u.origin());
+        if attempt.previous().len() < 5 && first == Some(attempt.url().origin()) {
+            attempt.follow()
+        } else {
+            attempt.stop()
+        }
+    });
     let mut builder = reqwest::Client::builder()
+        .redirect(same_origin)
         .connect_timeout(Duration::from_secs(10))
         .pool_idle_timeout(Duration::from_secs(60))
         .tcp_nodelay(true)
