@@ -878,6 +878,49 @@ fn redirects_are_followed_only_on_the_same_origin() {
 }
 
 #[test]
+fn proxy_variables_are_honoured() {
+    let p = require_peers!();
+    let port = free_port();
+    let _server = fastmcp(&p, "streamable-http", port);
+    let dead_proxy = format!("http://127.0.0.1:{}", free_port());
+    let url = format!("http://127.0.0.1:{port}/mcp");
+    let initialize = |no_proxy: &str| {
+        let out = Command::new(BIN)
+            .args(["bridge", &url, "--retries", "0"])
+            .env("MCP_TRAY_HOME", tempfile::tempdir().expect("home").path())
+            .env("HTTP_PROXY", &dead_proxy)
+            .env("NO_PROXY", no_proxy)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .and_then(|mut child| {
+                let init = r#"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}"#;
+                if let Some(mut stdin) = child.stdin.take() {
+                    writeln!(stdin, "{init}")?;
+                }
+                child.wait_with_output()
+            })
+            .expect("run the bridge");
+        let line = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        serde_json::from_str::<Value>(&line).expect("one JSON reply")
+    };
+    // Through a proxy that is not there: refused, although the server itself is up.
+    let through = initialize("");
+    assert_eq!(
+        through["error"]["data"]["diagnosis"], "connection-refused",
+        "{through}"
+    );
+    // NO_PROXY exempts the host: straight to the server.
+    let direct = initialize("127.0.0.1");
+    assert_eq!(direct["result"]["serverInfo"]["name"], "tiny", "{direct}");
+}
+
+#[test]
 fn bridge_answers_initialize_when_nothing_listens() {
     let port = free_port(); // bound and released: nothing listens
     let mut b = Bridge::start(&[&format!("http://127.0.0.1:{port}/mcp"), "--retries", "0"]);
