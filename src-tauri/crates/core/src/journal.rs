@@ -33,7 +33,7 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime};
@@ -130,10 +130,24 @@ enum Record {
     },
 }
 
+impl Record {
+    /// Bytes this record holds while queued.
+    fn weight(&self) -> usize {
+        match self {
+            Record::Message { msg, .. } => msg.len() + 128,
+            Record::Event { text, .. } => text.len() + 128,
+        }
+    }
+}
+
+/// Most bytes of messages waiting for the writer; past it new ones are dropped and counted.
+const MAX_QUEUED_BYTES: usize = 4 * 1024 * 1024;
+
 /// The writing end of one server's journal. Cheap to share behind an `Arc`.
 pub struct Journal {
     tx: Option<SyncSender<Record>>,
     dropped: Arc<AtomicU64>,
+    queued_bytes: Arc<AtomicUsize>,
     thread: Option<JoinHandle<()>>,
     max_msg_bytes: usize,
 }
@@ -174,6 +188,7 @@ impl Journal {
         let file = OpenOptions::new().create(true).append(true).open(&path)?;
         let (tx, rx) = mpsc::sync_channel(config.queue.max(1));
         let dropped = Arc::new(AtomicU64::new(0));
+        let queued_bytes = Arc::new(AtomicUsize::new(0));
         let session = session_id();
         let writer = Writer {
             server: server.to_owned(),
@@ -183,6 +198,7 @@ impl Journal {
             out: io::BufWriter::with_capacity(64 * 1024, file),
             config: config.clone(),
             dropped: dropped.clone(),
+            queued_bytes: queued_bytes.clone(),
             reported_drops: 0,
         };
         let thread = std::thread::Builder::new()
@@ -191,6 +207,7 @@ impl Journal {
         Ok(Journal {
             tx: Some(tx),
             dropped,
+            queued_bytes,
             thread: Some(thread),
             max_msg_bytes: config.max_msg_bytes,
         })
@@ -242,12 +259,19 @@ impl Journal {
     }
 
     fn send(&self, record: Record) {
-        if let Some(tx) = &self.tx {
-            match tx.try_send(record) {
-                Ok(()) => {}
-                Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => {
-                    self.dropped.fetch_add(1, Ordering::Relaxed);
-                }
+        let Some(tx) = &self.tx else { return };
+        let size = record.weight();
+        // Bounded in bytes too: 4096 cut-down 10 MiB replies would otherwise hold 256 MiB.
+        if self.queued_bytes.load(Ordering::Relaxed) + size > MAX_QUEUED_BYTES {
+            self.dropped.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        self.queued_bytes.fetch_add(size, Ordering::Relaxed);
+        match tx.try_send(record) {
+            Ok(()) => {}
+            Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => {
+                self.queued_bytes.fetch_sub(size, Ordering::Relaxed);
+                self.dropped.fetch_add(1, Ordering::Relaxed);
             }
         }
     }
@@ -322,6 +346,7 @@ struct Writer {
     out: io::BufWriter<File>,
     config: JournalConfig,
     dropped: Arc<AtomicU64>,
+    queued_bytes: Arc<AtomicUsize>,
     reported_drops: u64,
 }
 
@@ -350,7 +375,7 @@ impl Writer {
                 dropped - self.reported_drops
             );
             self.reported_drops = dropped;
-            self.write(Record::Event {
+            self.write_record(Record::Event {
                 at: SystemTime::now(),
                 level: Level::Warn,
                 code: "journal-dropped".into(),
@@ -359,7 +384,14 @@ impl Writer {
         }
     }
 
+    /// Writes a record that came through the queue.
     fn write(&mut self, record: Record) {
+        self.queued_bytes
+            .fetch_sub(record.weight(), Ordering::Relaxed);
+        self.write_record(record);
+    }
+
+    fn write_record(&mut self, record: Record) {
         let Some(mut line) = self.render(&record) else {
             return;
         };
@@ -757,6 +789,25 @@ mod tests {
                 .iter()
                 .any(|e| e.code.as_deref() == Some("journal-dropped"))
         );
+    }
+
+    #[test]
+    fn queued_bytes_are_bounded_even_when_the_queue_has_room() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let mut cfg = config(tmp.path());
+        cfg.max_msg_bytes = 1024 * 1024;
+        let journal = Journal::open("big", cfg).expect("open");
+        // 1 MiB records faster than a 20 ms batch window drains: the byte cap must bite.
+        let big = vec![b'x'; 1024 * 1024];
+        for _ in 0..64 {
+            journal.message(Direction::ServerToClient, &big, None, None, None);
+        }
+        let dropped = journal.dropped();
+        journal.close(Duration::from_secs(5));
+        assert!(dropped >= 50, "only {dropped} of 64 dropped");
+        let entries = read_all(tmp.path(), "big", 3).expect("read");
+        let written = entries.iter().filter(|e| e.kind == "invalid").count();
+        assert_eq!(written as u64 + dropped, 64);
     }
 
     #[test]
