@@ -5,13 +5,15 @@
 //! adapters keep one thread blocked on each pipe instead: a message costs one wake-up per
 //! direction. They own nothing else; they must never parse or change the bytes.
 
+use std::future::Future;
 use std::io::{self, Read, Write};
 use std::pin::Pin;
+use std::sync::Arc;
 use std::sync::mpsc as std_mpsc;
 use std::task::{Context, Poll};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::sync::mpsc;
+use tokio::sync::{AcquireError, Semaphore, mpsc};
 
 /// Reads a blocking source on its own thread; an [`AsyncRead`] for the runtime.
 pub struct ThreadedReader {
@@ -90,29 +92,45 @@ impl AsyncRead for ThreadedReader {
     }
 }
 
-/// Writes to a blocking sink on its own thread; an [`AsyncWrite`] for the runtime. Writes are
-/// queued (never block the runtime) and flushed by the thread whenever its queue runs empty.
+/// Bytes written but not yet taken by the writer thread before writes wait (backpressure when
+/// the client stops reading our stdout).
+const MAX_BUFFERED: usize = 8 * 1024 * 1024;
+/// Pending bytes that are handed to the thread without waiting for a flush.
+const SEND_AT: usize = 64 * 1024;
+
+type Acquire =
+    Pin<Box<dyn Future<Output = Result<tokio::sync::OwnedSemaphorePermit, AcquireError>> + Send>>;
+
+/// Writes to a blocking sink on its own thread; an [`AsyncWrite`] for the runtime. Bytes are
+/// handed over on flush (or every 64 KiB) and written by the thread, which flushes whenever its
+/// queue runs empty. At most 8 MiB wait for the thread; past that, writes wait too.
 pub struct ThreadedWriter {
-    tx: Option<std_mpsc::Sender<Vec<u8>>>,
+    tx: Option<std_mpsc::Sender<(Vec<u8>, u32)>>,
     pending: Vec<u8>,
+    room: Arc<Semaphore>,
+    acquiring: Option<(Acquire, u32)>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl ThreadedWriter {
     pub fn spawn<W: Write + Send + 'static>(sink: W) -> io::Result<Self> {
-        let (tx, rx) = std_mpsc::channel::<Vec<u8>>();
+        let (tx, rx) = std_mpsc::channel::<(Vec<u8>, u32)>();
+        let room = Arc::new(Semaphore::new(MAX_BUFFERED));
+        let freed = room.clone();
         let thread = std::thread::Builder::new()
             .name("stdout".into())
             .spawn(move || {
                 let mut out = io::BufWriter::with_capacity(64 * 1024, sink);
-                while let Ok(first) = rx.recv() {
+                while let Ok((first, weight)) = rx.recv() {
                     if out.write_all(&first).is_err() {
                         return;
                     }
-                    while let Ok(next) = rx.try_recv() {
+                    freed.add_permits(weight as usize);
+                    while let Ok((next, weight)) = rx.try_recv() {
                         if out.write_all(&next).is_err() {
                             return;
                         }
+                        freed.add_permits(weight as usize);
                     }
                     if out.flush().is_err() {
                         return;
@@ -122,44 +140,76 @@ impl ThreadedWriter {
         Ok(ThreadedWriter {
             tx: Some(tx),
             pending: Vec::new(),
+            room,
+            acquiring: None,
             thread: Some(thread),
         })
     }
 
-    fn send_pending(&mut self) -> io::Result<()> {
+    /// Hands the pending bytes to the thread once there is room for them.
+    fn poll_send(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         if self.pending.is_empty() {
-            return Ok(());
+            return Poll::Ready(Ok(()));
         }
+        if self.acquiring.is_none() {
+            let weight = self.pending.len().min(MAX_BUFFERED) as u32;
+            let acquire = self.room.clone().acquire_many_owned(weight);
+            self.acquiring = Some((Box::pin(acquire), weight));
+        }
+        let Some((acquire, weight)) = self.acquiring.as_mut() else {
+            return Poll::Ready(Ok(()));
+        };
+        let weight = *weight;
+        match acquire.as_mut().poll(cx) {
+            Poll::Pending => return Poll::Pending,
+            Poll::Ready(Ok(permit)) => permit.forget(),
+            Poll::Ready(Err(_)) => return Poll::Ready(Err(closed())),
+        }
+        self.acquiring = None;
         let data = std::mem::take(&mut self.pending);
-        match &self.tx {
-            Some(tx) => tx
-                .send(data)
-                .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "stdout is closed")),
-            None => Err(io::Error::new(
-                io::ErrorKind::BrokenPipe,
-                "stdout is closed",
-            )),
+        Poll::Ready(match &self.tx {
+            Some(tx) => tx.send((data, weight)).map_err(|_| closed()),
+            None => Err(closed()),
+        })
+    }
+
+    /// Hands what is pending over without waiting (used when dropped).
+    fn send_now(&mut self) {
+        if let Some(tx) = &self.tx
+            && !self.pending.is_empty()
+        {
+            let _ = tx.send((std::mem::take(&mut self.pending), 0));
         }
     }
+}
+
+fn closed() -> io::Error {
+    io::Error::new(io::ErrorKind::BrokenPipe, "stdout is closed")
 }
 
 impl AsyncWrite for ThreadedWriter {
     fn poll_write(
         mut self: Pin<&mut Self>,
-        _cx: &mut Context<'_>,
+        cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
+        if self.pending.len() >= SEND_AT {
+            match self.poll_send(cx) {
+                Poll::Ready(Ok(())) => {}
+                other => return other.map(|r| r.map(|()| 0)),
+            }
+        }
         // Collected until flush, so a line and its newline travel together.
         self.pending.extend_from_slice(buf);
         Poll::Ready(Ok(buf.len()))
     }
 
-    fn poll_flush(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(self.send_pending())
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.poll_send(cx)
     }
 
-    fn poll_shutdown(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let result = self.send_pending();
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let result = std::task::ready!(self.poll_send(cx));
         self.tx = None;
         Poll::Ready(result)
     }
@@ -167,7 +217,7 @@ impl AsyncWrite for ThreadedWriter {
 
 impl Drop for ThreadedWriter {
     fn drop(&mut self) {
-        let _ = self.send_pending();
+        self.send_now();
         self.tx = None;
         if let Some(thread) = self.thread.take() {
             // The thread ends once it has written what was queued, or the pipe is gone. A
@@ -220,6 +270,64 @@ mod tests {
         fn flush(&mut self) -> io::Result<()> {
             Ok(())
         }
+    }
+
+    /// A sink that accepts nothing until the gate opens: a client that stopped reading.
+    struct Gated(
+        std::sync::Arc<(std::sync::Mutex<bool>, std::sync::Condvar)>,
+        Shared,
+    );
+
+    impl Write for Gated {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            let (open, cv) = &*self.0;
+            let mut guard = open.lock().map_err(|_| io::Error::other("poisoned"))?;
+            while !*guard {
+                guard = cv.wait(guard).map_err(|_| io::Error::other("poisoned"))?;
+            }
+            self.1.write(buf)
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn threaded_writer_makes_writes_wait_when_the_reader_stops() {
+        let gate = std::sync::Arc::new((std::sync::Mutex::new(false), std::sync::Condvar::new()));
+        let sink = Shared::default();
+        let mut w = ThreadedWriter::spawn(Gated(gate.clone(), sink.clone())).expect("spawn");
+        let line = vec![b'x'; 1024 * 1024];
+        let mut accepted = 0;
+        for _ in 0..20 {
+            let wrote = tokio::time::timeout(std::time::Duration::from_millis(200), async {
+                w.write_all(&line).await?;
+                w.flush().await
+            })
+            .await;
+            match wrote {
+                Ok(Ok(())) => accepted += 1,
+                Ok(Err(e)) => panic!("write failed: {e}"),
+                Err(_) => break, // waiting: backpressure
+            }
+        }
+        assert!(
+            accepted < 20,
+            "20 MiB buffered for a reader that reads nothing"
+        );
+        assert!(accepted >= 7, "only {accepted} MiB accepted before waiting");
+        {
+            let (open, cv) = &*gate;
+            *open.lock().expect("lock") = true;
+            cv.notify_all();
+        }
+        w.write_all(b"end\n")
+            .await
+            .expect("write after the reader resumed");
+        w.flush().await.expect("flush");
+        drop(w);
+        let written = sink.0.lock().expect("lock").len();
+        assert!(written >= accepted * 1024 * 1024 + 4, "{written}");
     }
 
     #[tokio::test]
