@@ -86,6 +86,18 @@ describe("main window", () => {
   });
 });
 
+describe("main window with a config that does not parse", () => {
+  it("says where the file is broken, as path:line:col", async () => {
+    const app = await startApp({ config: '{\n  "mcpServers": {\n    "a": { "command": "x" },\n  }\n}\n' });
+    try {
+      const alert = await waitForText(app.browser, '[role="alert"]');
+      assert.ok(alert.includes(`${app.configPath}:3:`), alert);
+    } finally {
+      await app.stop();
+    }
+  });
+});
+
 // A config with one entry of each kind people have, for the screenshots in docs/screenshots/.
 const SHOWCASE = {
   mcpServers: {
