@@ -6,6 +6,7 @@
 //! | 1 | user error: bad arguments, unknown server, name already taken |
 //! | 2 | file problem: the config does not parse, cannot be read or written |
 //! | 3 | conflict: someone else changed the file and our edit no longer applies |
+//! | 4 | findings: the server failed `probe` |
 //!
 //! Errors go to stderr as `mcp-tray: <message>`, one cause per line. A command picks the code by
 //! returning a [`Failure`]; any other error is a user error (1).
@@ -16,6 +17,7 @@ use std::process::ExitCode;
 pub const USER: u8 = 1;
 pub const FILE: u8 = 2;
 pub const CONFLICT: u8 = 3;
+pub const FINDINGS: u8 = 4;
 
 /// An error with the exit code it should end the process with.
 #[derive(Debug)]

@@ -9,6 +9,7 @@ mod bridge_cmd;
 mod config_cmd;
 mod exit;
 mod logs_cmd;
+mod probe_cmd;
 mod traffic_cmd;
 mod wrap_cmd;
 
@@ -51,6 +52,8 @@ enum Command {
     Logs(logs_cmd::LogsCommand),
     #[command(flatten)]
     Wrap(wrap_cmd::WrapCommand),
+    #[command(flatten)]
+    Probe(probe_cmd::ProbeCommand),
 }
 
 /// What every command may need from the global flags.
@@ -73,6 +76,7 @@ fn main() -> ExitCode {
         Command::Traffic(cmd) => traffic_cmd::run(cmd),
         Command::Logs(cmd) => logs_cmd::run(cmd),
         Command::Wrap(cmd) => wrap_cmd::run(cmd),
+        Command::Probe(cmd) => probe_cmd::run(cmd, &ctx),
     };
     exit::finish(result)
 }

@@ -12,6 +12,7 @@
 //! - [`config`]: Claude's config file: minimal, atomic, undoable edits that never lose a byte.
 //! - [`paths`]: the data dir and the environment overrides every part honours.
 //! - [`diagnose`]: the [`diagnose::Diagnosis`] contract shared by the CLI's `--json` and the UI.
+//! - [`probe`]: start or connect to a server as a client and report what it offers, or why not.
 //! - [`tap`]: the stdio tap (`mcp-tray wrap`) that journals a local server's traffic.
 //! - [`supervise`]: stdio servers MCP Tray runs itself: PATH resolution, process groups, restarts, stats.
 
@@ -23,6 +24,7 @@ pub mod diagnose;
 pub mod journal;
 pub mod jsonrpc;
 pub mod paths;
+pub mod probe;
 pub mod supervise;
 pub mod tap;
 pub mod transport;

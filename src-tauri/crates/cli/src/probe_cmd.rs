@@ -1,0 +1,126 @@
+//! `mcp-tray probe NAME | --url URL | -- CMD [ARGS…]`: start or connect to a server as a client
+//! and report what it offers, step by step, or why it fails. An adapter over `core::probe`.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use clap::{Args, Subcommand};
+use mcp_tray_core::clients;
+use mcp_tray_core::config::ConfigFile;
+use mcp_tray_core::paths;
+use mcp_tray_core::probe::{self, ProbeReport, ProbeTarget};
+use mcp_tray_core::supervise::{CommandResolver, LoginShellPath};
+
+use crate::Context;
+use crate::exit::{self, Failure};
+
+#[derive(Debug, Subcommand)]
+pub enum ProbeCommand {
+    /// Start a server (or connect to a URL) as a client: initialize, list its tools, resources and
+    /// prompts, time each step, and explain a failure.
+    Probe(ProbeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ProbeArgs {
+    /// A server of Claude Desktop's config, started exactly as Claude starts it.
+    #[arg(conflicts_with = "url")]
+    name: Option<String>,
+    /// A remote server's URL (through MCP Tray's bridge).
+    #[arg(long)]
+    url: Option<String>,
+    /// HTTP header for --url, `'Name: value'` (repeatable).
+    #[arg(long = "header", value_name = "'K: V'", requires = "url")]
+    headers: Vec<String>,
+    /// Seconds each step may take (a first `npx` or `uvx` start downloads packages).
+    #[arg(long, default_value_t = 60.0, value_name = "SECS")]
+    timeout: f64,
+    /// One JSON document instead of the table.
+    #[arg(long)]
+    json: bool,
+    /// A local command to probe, after `--`.
+    #[arg(last = true, value_name = "CMD [ARGS]…")]
+    command: Vec<String>,
+}
+
+pub fn run(cmd: ProbeCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
+    let ProbeCommand::Probe(args) = cmd;
+    let target = match (&args.name, &args.url, args.command.split_first()) {
+        (Some(name), None, None) => {
+            let location = clients::claude_config(ctx.config.as_deref());
+            let file = ConfigFile::new(&location.path, paths::data_dir()).allow_bom(ctx.keep_bom);
+            let doc = file.read().map_err(|e| Failure::new(exit::FILE, e))?;
+            let entry = doc.server(name).ok_or_else(|| {
+                Failure::new(
+                    exit::USER,
+                    anyhow::anyhow!("no server named \"{name}\" in {}", location.path.display()),
+                )
+            })?;
+            ProbeTarget::entry(entry).ok_or_else(|| {
+                Failure::new(
+                    exit::USER,
+                    anyhow::anyhow!(
+                        "\"{name}\" has no command Claude could start (see `mcp-tray show {name}`)"
+                    ),
+                )
+            })?
+        }
+        (None, Some(url), None) => {
+            ProbeTarget::url("probe", url, &args.headers, &paths::mcp_tray_exe())
+        }
+        (None, None, Some((command, rest))) => ProbeTarget::command("probe", command, rest),
+        _ => anyhow::bail!("give one of: a server NAME, --url URL, or -- CMD [ARGS…]"),
+    };
+    let resolver = CommandResolver::new(LoginShellPath::WhenNoTerminal);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    if !args.json {
+        eprintln!("probing {} …", target.label);
+    }
+    let report = runtime.block_on(probe::probe(
+        &target,
+        &resolver,
+        Duration::from_secs_f64(args.timeout.max(0.1)),
+    ));
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print_report(&report);
+    }
+    Ok(if report.ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(exit::FINDINGS)
+    })
+}
+
+fn print_report(r: &ProbeReport) {
+    let width = r.steps.iter().map(|s| s.step.len()).max().unwrap_or(0);
+    for s in &r.steps {
+        let mark = if s.ok { "ok  " } else { "FAIL" };
+        println!(
+            "{mark}  {:<width$}  {:>8.1} ms  {}",
+            s.step, s.ms, s.summary
+        );
+    }
+    if let Some(t) = &r.transport {
+        println!("transport: {t}");
+    }
+    match &r.diagnosis {
+        None => println!("ready in {:.0} ms", r.total_ms),
+        Some(d) => {
+            println!("failed: [{}] {}", d.code, d.summary);
+            if !d.detail.is_empty() {
+                for line in d.detail.lines() {
+                    println!("  {line}");
+                }
+            }
+            if let Some(fix) = &d.fix {
+                println!("fix: {fix}");
+            }
+        }
+    }
+}

@@ -1,0 +1,198 @@
+//! `mcp-tray probe` end to end against real servers (tests/peers): FastMCP over stdio,
+//! server-everything over Streamable HTTP and legacy SSE through the bridge, a config entry, and
+//! the failures it must explain.
+
+mod common;
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{BIN, Peers};
+use serde_json::Value;
+
+fn probe(home: &std::path::Path, args: &[&str]) -> (Value, Option<i32>) {
+    let out = Command::new(BIN)
+        .args(["probe", "--json", "--timeout", "30"])
+        .args(args)
+        .env("MCP_TRAY_HOME", home)
+        .output()
+        .expect("run probe");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let report = serde_json::from_str(&stdout).unwrap_or_else(|e| {
+        panic!(
+            "probe --json printed {stdout:?}: {e}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (report, out.status.code())
+}
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn everything(p: &Peers, mode: &str) -> (Server, u16) {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new(p.node())
+        .arg(p.npm_bin("mcp-server-everything"))
+        .arg(mode)
+        .env("PORT", port.to_string())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start server-everything");
+    let started = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "server-everything did not listen"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    (Server(child), port)
+}
+
+fn tool_names(report: &Value) -> Vec<String> {
+    report["tools"]
+        .as_array()
+        .map(|t| {
+            t.iter()
+                .filter_map(|t| t["name"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn probe_reports_a_fastmcp_stdio_server_step_by_step() {
+    let p = require_peers!();
+    let home = tempfile::tempdir().unwrap();
+    let py = p.python();
+    let script = p.script("fastmcp_server.py");
+    let (r, code) = probe(
+        home.path(),
+        &[
+            "--",
+            py.to_str().unwrap(),
+            script.to_str().unwrap(),
+            "stdio",
+        ],
+    );
+    assert_eq!(code, Some(0), "{r}");
+    assert_eq!(r["ok"], true);
+    assert_eq!(r["server_name"], "tiny");
+    assert!(tool_names(&r).contains(&"add".to_owned()), "{r}");
+    let steps: Vec<&str> = r["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["step"].as_str())
+        .collect();
+    assert_eq!(steps[..3], ["start", "initialize", "tools/list"]);
+    assert!(r["steps"][1]["ms"].as_f64().unwrap() > 0.0);
+}
+
+#[test]
+fn probe_reaches_server_everything_over_both_http_transports() {
+    let p = require_peers!();
+    let home = tempfile::tempdir().unwrap();
+    for (mode, path, transport) in [
+        ("streamableHttp", "mcp", "streamable-http"),
+        ("sse", "sse", "sse"),
+    ] {
+        let (_server, port) = everything(&p, mode);
+        let url = format!("http://127.0.0.1:{port}/{path}");
+        let (r, code) = probe(home.path(), &["--url", &url]);
+        assert_eq!(code, Some(0), "{mode}: {r}");
+        assert_eq!(r["transport"], transport, "{r}");
+        assert!(tool_names(&r).contains(&"get-sum".to_owned()), "{r}");
+        assert!(r["resources"].as_u64().unwrap() > 0, "{r}");
+    }
+}
+
+#[test]
+fn probe_starts_a_config_entry_as_claude_would() {
+    let p = require_peers!();
+    let home = tempfile::tempdir().unwrap();
+    let config = home.path().join("claude_desktop_config.json");
+    let entry = serde_json::json!({"mcpServers": {"tiny": {
+        "command": p.python(), "args": [p.script("fastmcp_server.py"), "stdio"], "env": {"X": "1"}}}});
+    std::fs::write(&config, entry.to_string()).unwrap();
+    let (r, code) = probe(home.path(), &["--config", config.to_str().unwrap(), "tiny"]);
+    assert_eq!(code, Some(0), "{r}");
+    assert!(r["target"].as_str().unwrap().starts_with("tiny ("), "{r}");
+}
+
+#[test]
+fn probe_explains_a_missing_command() {
+    let home = tempfile::tempdir().unwrap();
+    let (r, code) = probe(home.path(), &["--", "mcp-tray-no-such-command-xyz"]);
+    assert_eq!(code, Some(4));
+    assert_eq!(r["diagnosis"]["code"], "command-not-found", "{r}");
+    assert!(r["diagnosis"]["fix"].as_str().is_some());
+}
+
+#[test]
+fn probe_explains_a_server_that_exits_at_start_with_its_stderr() {
+    let home = tempfile::tempdir().unwrap();
+    let (r, code) = probe(
+        home.path(),
+        &[
+            "--",
+            "sh",
+            "-c",
+            "echo 'Error: API_KEY is missing' >&2; exit 2",
+        ],
+    );
+    assert_eq!(code, Some(4));
+    assert_eq!(r["diagnosis"]["code"], "exited-early", "{r}");
+    assert!(
+        r["diagnosis"]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("API_KEY is missing"),
+        "{r}"
+    );
+    assert!(
+        r["diagnosis"]["summary"]
+            .as_str()
+            .unwrap()
+            .contains("exit code 2"),
+        "{r}"
+    );
+}
+
+#[test]
+fn probe_explains_a_refused_connection() {
+    let home = tempfile::tempdir().unwrap();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("http://127.0.0.1:{port}/mcp");
+    let (r, code) = probe(home.path(), &["--url", &url]);
+    assert_eq!(code, Some(4));
+    assert_eq!(r["diagnosis"]["code"], "connection-refused", "{r}");
+}
+
+#[test]
+fn probe_explains_stdout_garbage() {
+    let home = tempfile::tempdir().unwrap();
+    let (r, code) = probe(
+        home.path(),
+        &["--", "sh", "-c", "echo 'Server listening...'; sleep 5"],
+    );
+    assert_eq!(code, Some(4));
+    assert_eq!(r["diagnosis"]["code"], "stdout-pollution", "{r}");
+}

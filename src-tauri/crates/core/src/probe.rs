@@ -1,0 +1,532 @@
+//! Probes: start a server the way Claude Desktop would, speak MCP to it as a client, and report
+//! what it is and how long each step took, or why it failed.
+//!
+//! Every target is a stdio command: a local server's own, a config entry exactly as written (for
+//! a remote entry that is `mcp-tray bridge URL …`, so the probe goes through the same bridge
+//! Claude uses), or, for a bare URL, the bridge started by the probe. The probe initializes, lists
+//! tools (all pages), resources and prompts when offered, and stops the server with the spec's
+//! shutdown. It answers the server's own requests politely (`ping`, `roots/list`) and never
+//! calls a tool. Failures become [`Diagnosis`] values: `command-not-found`, `exited-early` (with
+//! the server's last stderr lines), `timeout`, and whatever a bridge reported
+//! (`connection-refused`, `auth-required`, `tls-error`…).
+
+use std::collections::VecDeque;
+use std::path::Path;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::process::{ChildStdin, ChildStdout};
+
+use crate::config::ServerEntry;
+use crate::diagnose::{Diagnosis, Severity, codes};
+use crate::supervise::{CommandResolver, ServerCommand, StdioChild};
+
+/// The protocol version the probe asks for; servers answer with the one they speak.
+pub const PROBE_PROTOCOL_VERSION: &str = "2025-11-25";
+/// Stderr lines kept for a diagnosis.
+const STDERR_KEPT: usize = 12;
+
+/// What to probe.
+#[derive(Debug, Clone)]
+pub struct ProbeTarget {
+    /// How to name it to the user: `github (remote: https://…)`.
+    pub label: String,
+    pub command: ServerCommand,
+}
+
+impl ProbeTarget {
+    /// A local command.
+    pub fn command(name: &str, command: &str, args: &[String]) -> Self {
+        let mut cmd = ServerCommand::new(name, command, &[]);
+        cmd.args = args.to_vec();
+        ProbeTarget {
+            label: format!("{name} ({})", shell_words(command, args)),
+            command: cmd,
+        }
+    }
+
+    /// A remote URL, through MCP Tray's bridge (`exe`).
+    pub fn url(name: &str, url: &str, headers: &[String], exe: &Path) -> Self {
+        let mut args = vec![
+            "bridge".to_owned(),
+            url.to_owned(),
+            "--name".to_owned(),
+            name.to_owned(),
+        ];
+        for h in headers {
+            args.push("--header".to_owned());
+            args.push(h.clone());
+        }
+        let mut cmd = ServerCommand::new(name, exe.to_string_lossy(), &[]);
+        cmd.args = args;
+        ProbeTarget {
+            label: format!("{name} (remote: {url})"),
+            command: cmd,
+        }
+    }
+
+    /// A config entry, started exactly as Claude Desktop would start it.
+    pub fn entry(entry: &ServerEntry) -> Option<Self> {
+        let command = entry.command.as_ref()?;
+        let mut cmd = ServerCommand::new(&entry.name, command, &[]);
+        cmd.args = entry.args.clone();
+        cmd.env = entry.env.clone();
+        let what = match &entry.kind {
+            crate::config::EntryKind::Remote { url }
+            | crate::config::EntryKind::McpRemote { url } => {
+                format!("remote: {url}")
+            }
+            _ => shell_words(command, &entry.args),
+        };
+        Some(ProbeTarget {
+            label: format!("{} ({what})", entry.name),
+            command: cmd,
+        })
+    }
+}
+
+/// One step of a probe and how long it took.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProbeStep {
+    /// `start`, `initialize`, `tools/list`, `resources/list`, `prompts/list`.
+    pub step: String,
+    pub ms: f64,
+    pub ok: bool,
+    /// What it found, in words: `mcp-fetch 1.2.0, protocol 2025-06-18`, `3 tools`.
+    pub summary: String,
+}
+
+/// A tool the server offers.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProbeTool {
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+/// Everything a probe learnt.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProbeReport {
+    pub target: String,
+    pub ok: bool,
+    pub steps: Vec<ProbeStep>,
+    pub server_name: Option<String>,
+    pub server_version: Option<String>,
+    pub protocol_version: Option<String>,
+    /// For remote servers: `streamable-http` or `sse`, as the bridge chose.
+    pub transport: Option<String>,
+    pub capabilities: Value,
+    pub tools: Vec<ProbeTool>,
+    pub resources: Option<usize>,
+    pub prompts: Option<usize>,
+    pub diagnosis: Option<Diagnosis>,
+    /// The server's last stderr lines.
+    pub stderr_tail: Vec<String>,
+    pub total_ms: f64,
+}
+
+/// Probes `target`: each step may take up to `timeout`.
+pub async fn probe(
+    target: &ProbeTarget,
+    resolver: &CommandResolver,
+    timeout: Duration,
+) -> ProbeReport {
+    let started = Instant::now();
+    let mut report = ProbeReport {
+        target: target.label.clone(),
+        ok: false,
+        steps: Vec::new(),
+        server_name: None,
+        server_version: None,
+        protocol_version: None,
+        transport: None,
+        capabilities: Value::Null,
+        tools: Vec::new(),
+        resources: None,
+        prompts: None,
+        diagnosis: None,
+        stderr_tail: Vec::new(),
+        total_ms: 0.0,
+    };
+    let name = target.command.name.clone();
+    let t = Instant::now();
+    let spawned = resolver
+        .resolve(&target.command.command, target.command.cwd.as_deref())
+        .and_then(|resolved| {
+            StdioChild::spawn(&target.command, &resolved).map_err(|e| {
+                Box::new(Diagnosis::new(
+                    codes::EXITED_EARLY,
+                    Severity::Error,
+                    format!("{} could not be started: {e}", target.command.command),
+                ))
+            })
+        });
+    let mut child = match spawned {
+        Ok(child) => child,
+        Err(d) => {
+            report
+                .steps
+                .push(step("start", t, false, d.summary.clone()));
+            report.diagnosis = Some(d.server(&name));
+            report.total_ms = ms(started);
+            return report;
+        }
+    };
+    report
+        .steps
+        .push(step("start", t, true, format!("pid {}", child.pid())));
+
+    let stderr_kept: Arc<Mutex<VecDeque<String>>> = Arc::default();
+    if let Some(stderr) = child.take_stderr() {
+        let kept = stderr_kept.clone();
+        tokio::spawn(async move {
+            let mut lines = BufReader::new(stderr).lines();
+            while let Ok(Some(line)) = lines.next_line().await {
+                let mut kept = kept.lock().unwrap_or_else(PoisonError::into_inner);
+                if kept.len() == STDERR_KEPT {
+                    kept.pop_front();
+                }
+                kept.push_back(line);
+            }
+        });
+    }
+    let (Some(stdin), Some(stdout)) = (child.take_stdin(), child.take_stdout()) else {
+        report.diagnosis = Some(
+            Diagnosis::new(codes::EXITED_EARLY, Severity::Error, "no stdio pipes").server(&name),
+        );
+        return report;
+    };
+    let mut client = Client {
+        stdin,
+        stdout: BufReader::new(stdout),
+        next_id: 1,
+        timeout,
+    };
+
+    let outcome = run_steps(&mut client, &mut report).await;
+    drop(client);
+    let exit = child.shutdown(Duration::from_secs(1)).await.ok();
+    // Let the stderr reader take the last lines.
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    report.stderr_tail = stderr_kept
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .iter()
+        .cloned()
+        .collect();
+    report.transport = transport_from(&report.stderr_tail);
+    match outcome {
+        Ok(()) => report.ok = true,
+        Err(failure) => {
+            let status = exit.map_or_else(|| "an unknown status".to_owned(), |e| e.describe());
+            let last = report.stderr_tail.join("\n");
+            let d = match failure {
+                Failure::Closed(step_name) => {
+                    let mut d = Diagnosis::new(
+                        codes::EXITED_EARLY,
+                        Severity::Error,
+                        format!("the server exited ({status}) during {step_name}"),
+                    )
+                    .fix("run the command in a terminal to see why it stops; check its arguments and env");
+                    if !last.is_empty() {
+                        d = d.detail(format!("its last stderr lines:\n{last}"));
+                    }
+                    d
+                }
+                Failure::Timeout(step_name) => Diagnosis::new(
+                    codes::TIMEOUT,
+                    Severity::Error,
+                    format!("no answer to {step_name} within {:.0} s", timeout.as_secs_f64()),
+                )
+                .detail(last)
+                .fix("a first start may download packages (npx, uvx): try again, or raise --timeout"),
+                Failure::Error { step, message, code } => {
+                    Diagnosis::new(&code, Severity::Error, format!("{step} failed: {message}")).detail(last)
+                }
+                Failure::Garbage(step_name) => Diagnosis::new(
+                    codes::STDOUT_POLLUTION,
+                    Severity::Error,
+                    format!("the server wrote something that is not JSON-RPC to stdout during {step_name}"),
+                )
+                .fix("servers must print logs to stderr, never stdout; wrap it (mcp-tray tap) to filter them"),
+            };
+            if let Some(last) = report.steps.last_mut().filter(|s| !s.ok) {
+                last.summary = format!("[{}]", d.code);
+            }
+            report.diagnosis = Some(d.server(&name));
+        }
+    }
+    report.total_ms = ms(started);
+    report
+}
+
+enum Failure {
+    /// The server closed stdout during this step.
+    Closed(String),
+    Timeout(String),
+    /// A JSON-RPC error reply; `code` is its diagnosis code.
+    Error {
+        step: String,
+        message: String,
+        code: String,
+    },
+    /// Not JSON on stdout.
+    Garbage(String),
+}
+
+async fn run_steps(client: &mut Client, report: &mut ProbeReport) -> Result<(), Failure> {
+    let t = Instant::now();
+    let init = client
+        .call(
+            "initialize",
+            json!({
+                "protocolVersion": PROBE_PROTOCOL_VERSION,
+                "capabilities": {},
+                "clientInfo": {"name": "mcp-tray-probe", "version": env!("CARGO_PKG_VERSION")},
+            }),
+        )
+        .await
+        .inspect_err(|_| {
+            report
+                .steps
+                .push(step("initialize", t, false, String::new()))
+        })?;
+    report.server_name = init["serverInfo"]["name"].as_str().map(str::to_owned);
+    report.server_version = init["serverInfo"]["version"].as_str().map(str::to_owned);
+    report.protocol_version = init["protocolVersion"].as_str().map(str::to_owned);
+    report.capabilities = init["capabilities"].clone();
+    report.steps.push(step(
+        "initialize",
+        t,
+        true,
+        format!(
+            "{} {}, protocol {}",
+            report.server_name.as_deref().unwrap_or("unnamed server"),
+            report.server_version.as_deref().unwrap_or(""),
+            report.protocol_version.as_deref().unwrap_or("?")
+        )
+        .replace("  ", " "),
+    ));
+    client
+        .notify("notifications/initialized")
+        .await
+        .map_err(|()| Failure::Closed("notifications/initialized".into()))?;
+
+    let caps = report.capabilities.clone();
+    if caps.get("tools").is_some() {
+        let t = Instant::now();
+        let items = client.list_all("tools/list", "tools").await?;
+        report.tools = items
+            .iter()
+            .filter_map(|tool| {
+                Some(ProbeTool {
+                    name: tool["name"].as_str()?.to_owned(),
+                    description: tool["description"].as_str().map(str::to_owned),
+                })
+            })
+            .collect();
+        let names: Vec<&str> = report.tools.iter().map(|t| t.name.as_str()).collect();
+        report.steps.push(step(
+            "tools/list",
+            t,
+            true,
+            count_and_names(names.len(), "tool", &names),
+        ));
+    }
+    for (method, key, field) in [
+        ("resources/list", "resources", &mut report.resources),
+        ("prompts/list", "prompts", &mut report.prompts),
+    ] {
+        if caps.get(key).is_none() {
+            continue;
+        }
+        let t = Instant::now();
+        let items = client.list_all(method, key).await?;
+        *field = Some(items.len());
+        let singular = key.trim_end_matches('s');
+        report.steps.push(step(
+            method,
+            t,
+            true,
+            count_and_names(items.len(), singular, &[]),
+        ));
+    }
+    Ok(())
+}
+
+/// A minimal MCP client over a server's stdio.
+struct Client {
+    stdin: ChildStdin,
+    stdout: BufReader<ChildStdout>,
+    next_id: u64,
+    timeout: Duration,
+}
+
+impl Client {
+    async fn send(&mut self, msg: &Value) -> Result<(), ()> {
+        let mut line = msg.to_string().into_bytes();
+        line.push(b'\n');
+        self.stdin.write_all(&line).await.map_err(|_| ())?;
+        self.stdin.flush().await.map_err(|_| ())
+    }
+
+    async fn notify(&mut self, method: &str) -> Result<(), ()> {
+        self.send(&json!({"jsonrpc": "2.0", "method": method}))
+            .await
+    }
+
+    /// Sends a request and waits for its reply, answering the server's own requests meanwhile.
+    async fn call(&mut self, method: &str, params: Value) -> Result<Value, Failure> {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send(&json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}))
+            .await
+            .map_err(|()| Failure::Closed(method.to_owned()))?;
+        let deadline = tokio::time::Instant::now() + self.timeout;
+        let mut line = String::new();
+        loop {
+            line.clear();
+            let read = tokio::time::timeout_at(deadline, self.stdout.read_line(&mut line)).await;
+            match read {
+                Err(_) => return Err(Failure::Timeout(method.to_owned())),
+                Ok(Ok(0) | Err(_)) => return Err(Failure::Closed(method.to_owned())),
+                Ok(Ok(_)) => {}
+            }
+            if line.trim().is_empty() {
+                continue;
+            }
+            let Ok(msg) = serde_json::from_str::<Value>(&line) else {
+                return Err(Failure::Garbage(method.to_owned()));
+            };
+            if msg.get("method").is_some() {
+                if let Some(their_id) = msg.get("id") {
+                    let reply = match msg["method"].as_str() {
+                        Some("ping") => json!({"jsonrpc": "2.0", "id": their_id, "result": {}}),
+                        Some("roots/list") => {
+                            json!({"jsonrpc": "2.0", "id": their_id, "result": {"roots": []}})
+                        }
+                        _ => json!({"jsonrpc": "2.0", "id": their_id, "error": {
+                            "code": -32601, "message": "mcp-tray probe does not offer this"}}),
+                    };
+                    let _ = self.send(&reply).await;
+                }
+                continue;
+            }
+            if msg.get("id") != Some(&json!(id)) {
+                continue;
+            }
+            if let Some(error) = msg.get("error") {
+                let message = error["message"].as_str().unwrap_or("error").to_owned();
+                let code = error["data"]["diagnosis"]
+                    .as_str()
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| codes::PROTOCOL_ERROR.to_owned());
+                return Err(Failure::Error {
+                    step: method.to_owned(),
+                    message,
+                    code,
+                });
+            }
+            return Ok(msg.get("result").cloned().unwrap_or(Value::Null));
+        }
+    }
+
+    /// Calls a paginated list method until its last page (at most 100 pages).
+    async fn list_all(&mut self, method: &str, key: &str) -> Result<Vec<Value>, Failure> {
+        let mut items = Vec::new();
+        let mut cursor: Option<String> = None;
+        for _ in 0..100 {
+            let params = match &cursor {
+                Some(c) => json!({"cursor": c}),
+                None => json!({}),
+            };
+            let page = self.call(method, params).await?;
+            if let Some(list) = page[key].as_array() {
+                items.extend(list.iter().cloned());
+            }
+            match page["nextCursor"].as_str() {
+                Some(next) if !next.is_empty() => cursor = Some(next.to_owned()),
+                _ => break,
+            }
+        }
+        Ok(items)
+    }
+}
+
+/// The transport a bridge chose, from its `connected to … (…)` line.
+fn transport_from(stderr: &[String]) -> Option<String> {
+    stderr.iter().rev().find_map(|l| {
+        if !l.contains("connected to ") {
+            None
+        } else if l.contains("(legacy HTTP+SSE)") {
+            Some("sse".to_owned())
+        } else if l.contains("(Streamable HTTP)") {
+            Some("streamable-http".to_owned())
+        } else {
+            None
+        }
+    })
+}
+
+fn step(name: &str, since: Instant, ok: bool, summary: String) -> ProbeStep {
+    ProbeStep {
+        step: name.to_owned(),
+        ms: ms(since),
+        ok,
+        summary,
+    }
+}
+
+fn ms(since: Instant) -> f64 {
+    (since.elapsed().as_secs_f64() * 1000.0 * 10.0).round() / 10.0
+}
+
+fn count_and_names(n: usize, what: &str, names: &[&str]) -> String {
+    let plural = if n == 1 { "" } else { "s" };
+    let mut s = format!("{n} {what}{plural}");
+    if !names.is_empty() {
+        let shown: Vec<&str> = names.iter().take(6).copied().collect();
+        s.push_str(": ");
+        s.push_str(&shown.join(", "));
+        if names.len() > shown.len() {
+            s.push_str(&format!(", … (+{})", names.len() - shown.len()));
+        }
+    }
+    s
+}
+
+fn shell_words(command: &str, args: &[String]) -> String {
+    std::iter::once(command)
+        .chain(args.iter().map(String::as_str))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bridge_transport_is_read_from_its_connected_line() {
+        let lines = vec![
+            "mcp-tray bridge [x]: http://127.0.0.1:1/sse answered HTTP 405 to a Streamable HTTP POST; trying legacy HTTP+SSE".to_owned(),
+            "mcp-tray bridge [x]: connected to http://127.0.0.1:1/sse (legacy HTTP+SSE)".to_owned(),
+        ];
+        assert_eq!(transport_from(&lines).as_deref(), Some("sse"));
+        assert_eq!(transport_from(&lines[..1]), None);
+    }
+
+    #[test]
+    fn counts_read_naturally() {
+        assert_eq!(count_and_names(1, "tool", &["add"]), "1 tool: add");
+        assert_eq!(count_and_names(0, "prompt", &[]), "0 prompts");
+        let many = ["a", "b", "c", "d", "e", "f", "g", "h"];
+        assert_eq!(
+            count_and_names(8, "tool", &many),
+            "8 tools: a, b, c, d, e, f, … (+2)"
+        );
+    }
+}
