@@ -7,6 +7,7 @@
 
 mod bridge_cmd;
 mod config_cmd;
+mod doctor_cmd;
 mod exit;
 mod logs_cmd;
 mod probe_cmd;
@@ -54,6 +55,8 @@ enum Command {
     Wrap(wrap_cmd::WrapCommand),
     #[command(flatten)]
     Probe(probe_cmd::ProbeCommand),
+    #[command(flatten)]
+    Doctor(doctor_cmd::DoctorCommand),
 }
 
 /// What every command may need from the global flags.
@@ -77,6 +80,7 @@ fn main() -> ExitCode {
         Command::Logs(cmd) => logs_cmd::run(cmd),
         Command::Wrap(cmd) => wrap_cmd::run(cmd),
         Command::Probe(cmd) => probe_cmd::run(cmd, &ctx),
+        Command::Doctor(cmd) => doctor_cmd::run(cmd, &ctx),
     };
     exit::finish(result)
 }

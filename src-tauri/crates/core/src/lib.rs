@@ -11,6 +11,7 @@
 //! - [`clients`]: where Claude Desktop keeps its config and logs, per OS.
 //! - [`config`]: Claude's config file: minimal, atomic, undoable edits that never lose a byte.
 //! - [`paths`]: the data dir and the environment overrides every part honours.
+//! - [`doctor`]: every check of a setup at once, each finding a diagnosis with its fix.
 //! - [`diagnose`]: the [`diagnose::Diagnosis`] contract shared by the CLI's `--json` and the UI.
 //! - [`probe`]: start or connect to a server as a client and report what it offers, or why not.
 //! - [`tap`]: the stdio tap (`mcp-tray wrap`) that journals a local server's traffic.
@@ -21,6 +22,7 @@ pub mod claude_logs;
 pub mod clients;
 pub mod config;
 pub mod diagnose;
+pub mod doctor;
 pub mod journal;
 pub mod jsonrpc;
 pub mod paths;

@@ -1,0 +1,136 @@
+//! `mcp-tray doctor [NAME] [--json] [--fix]`: every check of the setup, each finding with its fix.
+//! An adapter over `core::doctor`.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use clap::{Args, Subcommand};
+use mcp_tray_core::clients;
+use mcp_tray_core::config::ConfigFile;
+use mcp_tray_core::diagnose::Severity;
+use mcp_tray_core::doctor::{self, DoctorOptions, DoctorReport};
+use mcp_tray_core::paths;
+use mcp_tray_core::supervise::{CommandResolver, LoginShellPath};
+
+use crate::Context;
+use crate::exit::{self, Failure};
+
+#[derive(Debug, Subcommand)]
+pub enum DoctorCommand {
+    /// Check the config file, every server in it, Node.js, and Claude's recent logs; probe each
+    /// server; say what is wrong and how to fix it.
+    Doctor(DoctorArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Check only this server.
+    name: Option<String>,
+    /// Make the fixes that are config edits (undo with `mcp-tray undo`).
+    #[arg(long)]
+    fix: bool,
+    /// Skip starting the servers (a quick check of the config alone).
+    #[arg(long)]
+    no_probe: bool,
+    /// Seconds each probe step may take.
+    #[arg(long, default_value_t = 30.0, value_name = "SECS")]
+    timeout: f64,
+    /// Claude Desktop's log folder (default: where Claude keeps it, or MCP_TRAY_CLAUDE_LOGS).
+    #[arg(long, value_name = "DIR")]
+    claude_logs: Option<std::path::PathBuf>,
+    /// One JSON document instead of the list.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(cmd: DoctorCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
+    let DoctorCommand::Doctor(args) = cmd;
+    let location = clients::claude_config(ctx.config.as_deref());
+    let file = ConfigFile::new(&location.path, paths::data_dir()).allow_bom(ctx.keep_bom);
+    let logs = args
+        .claude_logs
+        .clone()
+        .unwrap_or_else(clients::claude_logs_dir);
+    let opts = DoctorOptions {
+        only: args.name.clone(),
+        probe: !args.no_probe,
+        probe_timeout: Duration::from_secs_f64(args.timeout.max(0.1)),
+        logs_dir: logs.is_dir().then_some(logs),
+        exe: paths::mcp_tray_exe(),
+    };
+    let resolver = CommandResolver::new(LoginShellPath::WhenNoTerminal);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    if !args.json && opts.probe {
+        eprintln!(
+            "checking {} (starting each server to probe it) …",
+            location.path.display()
+        );
+    }
+    let report = runtime.block_on(doctor::examine(&location, &file, &resolver, &opts));
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print_report(&report);
+    }
+    if args.fix {
+        match doctor::apply_fixes(&file, &report.findings) {
+            Ok(Some(out)) => eprintln!(
+                "{}: wrote {}. Undo with `mcp-tray undo`.",
+                out.description,
+                out.written.display()
+            ),
+            Ok(None) => eprintln!("nothing to fix automatically"),
+            Err(e) => return Err(Failure::new(exit::FILE, e).into()),
+        }
+    } else if report.findings.iter().any(|f| f.fixable) && !args.json {
+        eprintln!(
+            "\n`mcp-tray doctor --fix` makes the fixes marked (fixable); `mcp-tray undo` takes them back."
+        );
+    }
+    Ok(if report.has_errors() && !args.fix {
+        ExitCode::from(exit::FINDINGS)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn print_report(r: &DoctorReport) {
+    println!("config: {}", r.config.display());
+    for p in &r.probes {
+        let status = match &p.diagnosis {
+            None => format!("ok, {} tools, {:.0} ms", p.tools.len(), p.total_ms),
+            Some(d) => format!("failed [{}]", d.code),
+        };
+        println!("probe: {:<40} {status}", p.target);
+    }
+    if r.findings.is_empty() {
+        println!("no problems found in {} server(s)", r.servers_checked);
+        return;
+    }
+    println!();
+    for f in &r.findings {
+        let d = &f.diagnosis;
+        let mark = match d.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warn ",
+            Severity::Info => "info ",
+        };
+        let server = d
+            .server
+            .as_deref()
+            .map(|s| format!("{s}: "))
+            .unwrap_or_default();
+        let fixable = if f.fixable { " (fixable)" } else { "" };
+        println!("{mark} [{}] {server}{}{fixable}", d.code, d.summary);
+        for line in d.detail.lines().filter(|l| !l.trim().is_empty()).take(12) {
+            println!("        {line}");
+        }
+        if let Some(fix) = &d.fix {
+            println!("        fix: {fix}");
+        }
+    }
+}

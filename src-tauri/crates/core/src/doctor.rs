@@ -1,0 +1,638 @@
+//! The doctor: everything that can be found wrong with a Claude Desktop setup, without being told
+//! where to look, each finding a [`Diagnosis`] with a fix.
+//!
+//! It checks the config file (parses? is it the one Claude reads?), every entry on its own (url
+//! entries Claude ignores, WebSocket URLs, `npx mcp-remote` that the native bridge replaces,
+//! relative paths, placeholder or unset env values), whether each command can be found, whether
+//! Node.js is recent enough for the servers that need it, then probes every server and reads
+//! Claude's recent logs. Findings that are pure config edits carry the [`Edit`] that fixes them;
+//! [`apply_fixes`] makes them through the config engine, so they are undoable.
+//!
+//! Never: change anything by itself, or print a secret (env values are named, never shown).
+
+use std::path::Path;
+use std::time::Duration;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::claude_logs;
+use crate::clients::{ConfigLocation, ConfigSource};
+use crate::config::snippet::bridge_entry;
+use crate::config::{
+    ConfigDocument, ConfigError, ConfigFile, Edit, EditOutcome, EntryKind, ServerEntry,
+};
+use crate::diagnose::{Diagnosis, Severity, codes};
+use crate::probe::{self, ProbeReport, ProbeTarget};
+use crate::supervise::CommandResolver;
+
+/// Oldest Node.js major that current MCP servers (and `npx mcp-remote`) run on.
+pub const NODE_MIN_MAJOR: u32 = 18;
+/// How far back Claude's logs are read for findings.
+const LOG_WINDOW_MS: i64 = 3 * 24 * 3600 * 1000;
+
+/// One finding, and the config edit that fixes it when there is one.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    #[serde(flatten)]
+    pub diagnosis: Diagnosis,
+    /// Whether `doctor --fix` can fix it.
+    pub fixable: bool,
+    #[serde(skip)]
+    pub edit: Option<Edit>,
+}
+
+impl Finding {
+    fn new(diagnosis: Diagnosis) -> Self {
+        Finding {
+            diagnosis,
+            fixable: false,
+            edit: None,
+        }
+    }
+
+    fn with_edit(mut self, edit: Edit) -> Self {
+        self.fixable = true;
+        self.edit = Some(edit);
+        self
+    }
+}
+
+/// What to check.
+#[derive(Debug, Clone)]
+pub struct DoctorOptions {
+    /// Check only this server.
+    pub only: Option<String>,
+    /// Probe each server (start it, list its tools); off for a quick check.
+    pub probe: bool,
+    pub probe_timeout: Duration,
+    /// Claude's log folder; `None` skips the logs.
+    pub logs_dir: Option<std::path::PathBuf>,
+    /// The `mcp-tray` binary bridge entries start.
+    pub exe: std::path::PathBuf,
+}
+
+/// The doctor's report.
+#[derive(Debug, Clone, Serialize)]
+pub struct DoctorReport {
+    pub config: std::path::PathBuf,
+    pub servers_checked: usize,
+    pub findings: Vec<Finding>,
+    pub probes: Vec<ProbeReport>,
+}
+
+impl DoctorReport {
+    /// Whether anything is an error.
+    pub fn has_errors(&self) -> bool {
+        self.findings
+            .iter()
+            .any(|f| f.diagnosis.severity == Severity::Error)
+    }
+}
+
+/// Runs every check.
+pub async fn examine(
+    location: &ConfigLocation,
+    file: &ConfigFile,
+    resolver: &CommandResolver,
+    opts: &DoctorOptions,
+) -> DoctorReport {
+    let mut report = DoctorReport {
+        config: location.path.clone(),
+        servers_checked: 0,
+        findings: Vec::new(),
+        probes: Vec::new(),
+    };
+    if location.source == ConfigSource::Msix && !location.also_present.is_empty() {
+        let others: Vec<String> = location
+            .also_present
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect();
+        report.findings.push(Finding::new(
+            Diagnosis::new(
+                codes::WINDOWS_MSIX_PATH,
+                Severity::Warning,
+                "Claude Desktop (Microsoft Store build) reads a different config file than the usual one",
+            )
+            .detail(format!(
+                "Claude reads {}; it ignores {}",
+                location.path.display(),
+                others.join(", ")
+            ))
+            .fix("keep your servers in the file Claude reads (MCP Tray edits that one)"),
+        ));
+    }
+    let doc = match file.read() {
+        Ok(doc) => doc,
+        Err(e) => {
+            report.findings.push(Finding::new(config_error(&e)));
+            return report;
+        }
+    };
+    if !doc.exists {
+        report.findings.push(Finding::new(
+            Diagnosis::new(
+                codes::BAD_JSON_CONFIG,
+                Severity::Info,
+                "there is no config file yet",
+            )
+            .detail(format!("{} does not exist", location.path.display()))
+            .fix("add a server (mcp-tray add, or the app's Add server) and it is created"),
+        ));
+    }
+    let servers: Vec<&ServerEntry> = doc
+        .servers
+        .iter()
+        .filter(|s| opts.only.as_deref().is_none_or(|o| o == s.name))
+        .collect();
+    report.servers_checked = servers.len();
+    for server in &servers {
+        report.findings.extend(check_entry(server, &opts.exe));
+        report.findings.extend(check_command(server, resolver));
+    }
+    report.findings.extend(check_node(&servers, resolver).await);
+
+    if opts.probe {
+        let targets: Vec<ProbeTarget> = servers
+            .iter()
+            .filter(|s| {
+                matches!(
+                    s.kind,
+                    EntryKind::Local
+                        | EntryKind::Remote { .. }
+                        | EntryKind::Tapped { .. }
+                        | EntryKind::McpRemote { .. }
+                )
+            })
+            .filter(|s| {
+                !report.findings.iter().any(|f| {
+                    f.diagnosis.server.as_deref() == Some(&s.name)
+                        && f.diagnosis.code == codes::COMMAND_NOT_FOUND
+                })
+            })
+            .filter_map(|s| ProbeTarget::entry(s))
+            .collect();
+        let probes = futures_util::future::join_all(
+            targets
+                .iter()
+                .map(|t| probe::probe(t, resolver, opts.probe_timeout)),
+        )
+        .await;
+        for p in &probes {
+            if let Some(d) = &p.diagnosis {
+                report.findings.push(Finding::new(d.clone()));
+            }
+        }
+        report.probes = probes;
+    }
+    if let Some(dir) = &opts.logs_dir {
+        report
+            .findings
+            .extend(check_logs(dir, opts.only.as_deref()));
+    }
+    report
+}
+
+/// Applies the fixes that are config edits, in one undoable write.
+pub fn apply_fixes(
+    file: &ConfigFile,
+    findings: &[Finding],
+) -> Result<Option<EditOutcome>, ConfigError> {
+    let edits: Vec<Edit> = findings.iter().filter_map(|f| f.edit.clone()).collect();
+    if edits.is_empty() {
+        return Ok(None);
+    }
+    let names: Vec<String> = findings
+        .iter()
+        .filter(|f| f.edit.is_some())
+        .filter_map(|f| f.diagnosis.server.clone())
+        .collect();
+    file.apply_all(&format!("doctor --fix {}", names.join(", ")), &edits)
+        .map(Some)
+}
+
+fn config_error(e: &ConfigError) -> Diagnosis {
+    let (summary, fix) = match e {
+        ConfigError::Parse { .. } => (
+            "the config file is not valid JSON, so Claude Desktop starts no server at all",
+            "fix the spot named below (or `mcp-tray undo` if MCP Tray made the last change)",
+        ),
+        ConfigError::ByteOrderMark { .. } => (
+            "the config file starts with a byte-order mark, which Claude Desktop cannot read",
+            "save it as UTF-8 without BOM (or edit it with --keep-bom)",
+        ),
+        ConfigError::NotUtf8 { .. } => ("the config file is not UTF-8", "save it as UTF-8"),
+        _ => ("the config file cannot be used", "see the detail"),
+    };
+    Diagnosis::new(codes::BAD_JSON_CONFIG, Severity::Error, summary)
+        .detail(e.to_string())
+        .fix(fix)
+}
+
+/// The checks that need nothing but the entry itself.
+pub fn check_entry(server: &ServerEntry, exe: &Path) -> Vec<Finding> {
+    let name = server.name.as_str();
+    let mut out = Vec::new();
+    let obj = server.value.as_object();
+    match &server.kind {
+        EntryKind::Invalid { reason } => out.push(Finding::new(
+            Diagnosis::new(
+                "invalid-entry",
+                Severity::Error,
+                format!("Claude cannot start this entry: {reason}"),
+            )
+            .server(name)
+            .fix("give it a \"command\" (and \"args\"), or remove it"),
+        )),
+        EntryKind::UrlEntry { url } | EntryKind::Remote { url } | EntryKind::McpRemote { url }
+            if is_websocket(url) =>
+        {
+            out.push(Finding::new(
+                Diagnosis::new(codes::WEBSOCKET_URL, Severity::Error, format!("{url} is a WebSocket URL"))
+                    .server(name)
+                    .detail("MCP has no WebSocket transport: remote servers speak Streamable HTTP (usually …/mcp) or the older HTTP+SSE (…/sse)")
+                    .fix("look up the server's https:// MCP URL in its documentation and add that instead"),
+            ));
+        }
+        EntryKind::UrlEntry { url } => {
+            let headers = obj
+                .and_then(|o| o.get("headers"))
+                .map(headers_of)
+                .unwrap_or_default();
+            let transport = match obj.and_then(|o| o.get("type")).and_then(Value::as_str) {
+                Some("sse") => Some("sse"),
+                Some("http" | "streamable-http") => Some("http"),
+                _ => None,
+            };
+            let finding = Finding::new(
+                Diagnosis::new(
+                    codes::URL_ENTRY_UNSUPPORTED,
+                    Severity::Error,
+                    "Claude Desktop ignores url entries: it only starts commands",
+                )
+                .server(name)
+                .detail(format!("{url} is never contacted"))
+                .fix("run it through MCP Tray's bridge (doctor --fix rewrites the entry)"),
+            );
+            match bridge_entry(name, url, &headers, transport, exe) {
+                Ok(entry) => out.push(finding.with_edit(Edit::Update {
+                    name: name.to_owned(),
+                    entry,
+                })),
+                Err(_) => out.push(finding),
+            }
+        }
+        EntryKind::McpRemote { url } => {
+            let headers = header_args(&server.args);
+            let finding = Finding::new(
+                Diagnosis::new(
+                    codes::MCP_REMOTE_REPLACEABLE,
+                    Severity::Info,
+                    "runs through npx mcp-remote, a Node.js process per server; MCP Tray's native bridge does the same job",
+                )
+                .server(name)
+                .detail(format!("remote server {url}"))
+                .fix("switch to the native bridge (doctor --fix rewrites the entry; undo with mcp-tray undo)"),
+            );
+            match bridge_entry(name, url, &headers, None, exe) {
+                Ok(mut entry) => {
+                    // The entry's own env (tokens for ${VAR} headers) stays with it.
+                    if let (Some(env), Some(obj)) =
+                        (obj.and_then(|o| o.get("env")), entry.as_object_mut())
+                    {
+                        let merged = obj
+                            .entry("env")
+                            .or_insert_with(|| Value::Object(Default::default()));
+                        if let (Some(m), Some(e)) = (merged.as_object_mut(), env.as_object()) {
+                            for (k, v) in e {
+                                m.entry(k.clone()).or_insert_with(|| v.clone());
+                            }
+                        }
+                    }
+                    out.push(finding.with_edit(Edit::Update {
+                        name: name.to_owned(),
+                        entry,
+                    }));
+                }
+                Err(_) => out.push(finding),
+            }
+        }
+        _ => {}
+    }
+    // Relative paths: Claude starts servers from a folder of its own choosing.
+    if let EntryKind::Local | EntryKind::Tapped { .. } = &server.kind {
+        let (command, args) = match &server.kind {
+            EntryKind::Tapped { command, args } => (command.as_str(), args.as_slice()),
+            _ => (
+                server.command.as_deref().unwrap_or(""),
+                server.args.as_slice(),
+            ),
+        };
+        let relative: Vec<&str> = std::iter::once(command)
+            .filter(|c| c.contains(['/', '\\']) && !is_absolute(c))
+            .chain(
+                args.iter()
+                    .map(String::as_str)
+                    .filter(|a| looks_like_relative_script(a)),
+            )
+            .collect();
+        if !relative.is_empty() {
+            out.push(Finding::new(
+                Diagnosis::new(
+                    codes::RELATIVE_PATH,
+                    Severity::Error,
+                    format!("relative path {}: Claude Desktop does not start servers from your project folder", relative.join(", ")),
+                )
+                .server(name)
+                .fix("use the absolute path (e.g. /home/you/project/build/index.js)"),
+            ));
+        }
+    }
+    // Env values that are placeholders, and ${VAR} references nobody sets.
+    for (key, value) in &server.env {
+        if is_placeholder(value) {
+            out.push(Finding::new(
+                Diagnosis::new(
+                    codes::MISSING_ENV,
+                    Severity::Error,
+                    format!("env {key} still holds the README's placeholder"),
+                )
+                .server(name)
+                .fix(format!("put your real value in \"env\" → \"{key}\"")),
+            ));
+        }
+    }
+    let mut referenced: Vec<String> = server.args.iter().flat_map(|a| env_refs(a)).collect();
+    referenced.sort();
+    referenced.dedup();
+    for var in referenced {
+        if !server.env.contains_key(&var) && std::env::var_os(&var).is_none() {
+            out.push(Finding::new(
+                Diagnosis::new(
+                    codes::MISSING_ENV,
+                    Severity::Error,
+                    format!("${{{var}}} is used but not set"),
+                )
+                .server(name)
+                .fix(format!("add \"{var}\" to the entry's \"env\"")),
+            ));
+        }
+    }
+    out
+}
+
+/// Whether the command (for a tapped entry, the wrapped one) can be found.
+fn check_command(server: &ServerEntry, resolver: &CommandResolver) -> Vec<Finding> {
+    let command = match &server.kind {
+        EntryKind::Tapped { command, .. } => command.as_str(),
+        EntryKind::Local | EntryKind::Remote { .. } | EntryKind::McpRemote { .. } => {
+            match &server.command {
+                Some(c) => c.as_str(),
+                None => return Vec::new(),
+            }
+        }
+        _ => return Vec::new(),
+    };
+    match resolver.resolve(command, None) {
+        Ok(_) => Vec::new(),
+        Err(d) => vec![Finding::new(d.server(&server.name))],
+    }
+}
+
+/// Node.js's version, when a server needs it.
+async fn check_node(servers: &[&ServerEntry], resolver: &CommandResolver) -> Vec<Finding> {
+    let needs_node: Vec<&str> = servers
+        .iter()
+        .filter(|s| {
+            let cmd = match &s.kind {
+                EntryKind::Tapped { command, .. } => command.as_str(),
+                _ => s.command.as_deref().unwrap_or(""),
+            };
+            let file = cmd.rsplit(['/', '\\']).next().unwrap_or(cmd);
+            matches!(
+                file,
+                "npx" | "npx.cmd" | "node" | "node.exe" | "npm" | "npm.cmd"
+            )
+        })
+        .map(|s| s.name.as_str())
+        .collect();
+    if needs_node.is_empty() {
+        return Vec::new();
+    }
+    let Ok(node) = resolver.resolve("node", None) else {
+        return Vec::new(); // command-not-found is reported per entry
+    };
+    let out = tokio::process::Command::new(&node.program)
+        .arg("--version")
+        .env("PATH", &node.search_path)
+        .output();
+    let Ok(Ok(out)) = tokio::time::timeout(Duration::from_secs(10), out).await else {
+        return Vec::new();
+    };
+    let version = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    match parse_major(&version) {
+        Some(major) if major < NODE_MIN_MAJOR => vec![Finding::new(
+            Diagnosis::new(
+                codes::NODE_TOO_OLD,
+                Severity::Error,
+                format!("Node.js {version} is too old for {}", needs_node.join(", ")),
+            )
+            .detail(format!("found {}; servers need Node.js {NODE_MIN_MAJOR} or newer", node.program.display()))
+            .fix("install a current Node.js LTS from nodejs.org (or with your version manager), then restart Claude Desktop"),
+        )],
+        _ => Vec::new(),
+    }
+}
+
+/// The latest failure of each kind per server in Claude's recent logs.
+fn check_logs(dir: &Path, only: Option<&str>) -> Vec<Finding> {
+    let Ok(events) = claude_logs::read_dir_recent(dir, Some(512 * 1024)) else {
+        return Vec::new();
+    };
+    let newest = events.iter().map(|e| e.ts_ms).max().unwrap_or(0);
+    let mut latest: Vec<(String, Option<String>, Diagnosis, String)> = Vec::new();
+    for e in events.iter().filter(|e| e.ts_ms >= newest - LOG_WINDOW_MS) {
+        let Some(d) = &e.diagnosis else { continue };
+        if only.is_some_and(|o| e.server.as_deref() != Some(o)) {
+            continue;
+        }
+        latest.retain(|(code, server, _, _)| !(code == &d.code && server == &e.server));
+        latest.push((d.code.clone(), e.server.clone(), d.clone(), e.ts.clone()));
+    }
+    latest
+        .into_iter()
+        .map(|(_, server, mut d, ts)| {
+            if let Some(s) = server {
+                d.server = Some(s);
+            }
+            d.summary = format!("{} (Claude's log, {ts})", d.summary);
+            Finding::new(d)
+        })
+        .collect()
+}
+
+fn headers_of(v: &Value) -> Vec<(String, String)> {
+    v.as_object()
+        .map(|h| {
+            h.iter()
+                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn header_args(args: &[String]) -> Vec<(String, String)> {
+    args.windows(2)
+        .filter(|w| w[0] == "--header")
+        .filter_map(|w| w[1].split_once(':'))
+        .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+        .collect()
+}
+
+fn is_websocket(url: &str) -> bool {
+    let l = url.to_ascii_lowercase();
+    l.starts_with("ws://") || l.starts_with("wss://")
+}
+
+fn is_absolute(p: &str) -> bool {
+    p.starts_with('/') || p.starts_with('\\') || p.as_bytes().get(1) == Some(&b':')
+}
+
+fn looks_like_relative_script(arg: &str) -> bool {
+    let script = [".js", ".mjs", ".cjs", ".ts", ".py"]
+        .iter()
+        .any(|ext| arg.ends_with(ext));
+    script
+        && !arg.starts_with('-')
+        && !arg.starts_with('@')
+        && !arg.contains("://")
+        && !is_absolute(arg)
+        && !arg.starts_with('~')
+}
+
+fn is_placeholder(value: &str) -> bool {
+    let v = value.trim();
+    let lower = v.to_ascii_lowercase();
+    (v.starts_with('<') && v.ends_with('>'))
+        || lower.starts_with("your_")
+        || lower.starts_with("your-")
+        || lower.contains("your_api_key")
+        || lower.contains("your-api-key")
+        || lower.contains("your_token")
+        || lower == "changeme"
+        || lower == "xxx"
+        || lower.starts_with("replace")
+}
+
+/// `${VAR}` references in a string.
+fn env_refs(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = s;
+    while let Some(i) = rest.find("${") {
+        let after = &rest[i + 2..];
+        let Some(end) = after.find('}') else { break };
+        let var = &after[..end];
+        if !var.is_empty() && var.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            out.push(var.to_owned());
+        }
+        rest = &after[end..];
+    }
+    out
+}
+
+fn parse_major(version: &str) -> Option<u32> {
+    version
+        .trim_start_matches('v')
+        .split('.')
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// Reads a document's entries for the checks that need no I/O (used by tests and the app).
+pub fn check_document(doc: &ConfigDocument, exe: &Path) -> Vec<Finding> {
+    doc.servers
+        .iter()
+        .flat_map(|s| check_entry(s, exe))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(text: &str) -> ConfigDocument {
+        ConfigDocument::parse(Path::new("c.json"), text.as_bytes(), false).unwrap()
+    }
+
+    fn codes_of(findings: &[Finding]) -> Vec<String> {
+        findings.iter().map(|f| f.diagnosis.code.clone()).collect()
+    }
+
+    const EXE: &str = "/opt/mcp-tray/mcp-tray";
+
+    #[test]
+    fn each_classic_mistake_is_named() {
+        let d = doc(r#"{"mcpServers": {
+            "url": {"type": "http", "url": "https://mcp.linear.app/mcp", "headers": {"Authorization": "Bearer x"}},
+            "ws": {"url": "wss://example.com/mcp"},
+            "old": {"command": "npx", "args": ["-y", "mcp-remote", "https://mcp.atlassian.com/v1/sse"]},
+            "rel": {"command": "node", "args": ["build/index.js"]},
+            "relcmd": {"command": "./run.sh"},
+            "ph": {"command": "npx", "args": ["-y", "@modelcontextprotocol/server-github"], "env": {"GITHUB_PERSONAL_ACCESS_TOKEN": "<YOUR_TOKEN>"}},
+            "var": {"command": "/opt/mcp-tray/mcp-tray", "args": ["bridge", "https://x.dev/mcp", "--header", "Authorization: Bearer ${MCP_TRAY_TEST_UNSET_VAR}"]},
+            "none": {"args": []},
+            "fine": {"command": "uvx", "args": ["mcp-server-fetch"], "env": {"API_KEY": "sk-real"}}
+        }}"#);
+        let findings = check_document(&d, Path::new(EXE));
+        let by_server = |s: &str| -> Vec<String> {
+            codes_of(
+                &findings
+                    .iter()
+                    .filter(|f| f.diagnosis.server.as_deref() == Some(s))
+                    .cloned()
+                    .collect::<Vec<_>>(),
+            )
+        };
+        assert_eq!(by_server("url"), ["url-entry-unsupported"]);
+        assert_eq!(by_server("ws"), ["websocket-url"]);
+        assert_eq!(by_server("old"), ["mcp-remote-replaceable"]);
+        assert_eq!(by_server("rel"), ["relative-path"]);
+        assert_eq!(by_server("relcmd"), ["relative-path"]);
+        assert_eq!(by_server("ph"), ["missing-env"]);
+        assert_eq!(by_server("var"), ["missing-env"]);
+        assert_eq!(by_server("none"), ["invalid-entry"]);
+        assert!(by_server("fine").is_empty());
+        let url_fix = findings
+            .iter()
+            .find(|f| f.diagnosis.code == "url-entry-unsupported")
+            .unwrap();
+        assert!(url_fix.fixable);
+        let Some(Edit::Update { entry, .. }) = &url_fix.edit else {
+            panic!("an update")
+        };
+        assert_eq!(entry["args"][1], "https://mcp.linear.app/mcp");
+        assert_eq!(entry["env"]["MCP_TRAY_HEADER_AUTHORIZATION"], "Bearer x");
+        // Secrets are named, never shown.
+        let all = serde_json::to_string(&findings.iter().map(|f| &f.diagnosis).collect::<Vec<_>>())
+            .unwrap();
+        assert!(
+            !all.contains("Bearer x") && !all.contains("sk-real"),
+            "{all}"
+        );
+    }
+
+    #[test]
+    fn node_versions_parse() {
+        assert_eq!(parse_major("v16.20.2"), Some(16));
+        assert_eq!(parse_major("v22.1.0"), Some(22));
+        assert_eq!(parse_major("garbage"), None);
+    }
+
+    #[test]
+    fn env_references_are_found() {
+        assert_eq!(env_refs("Bearer ${TOKEN} and ${B_2}"), ["TOKEN", "B_2"]);
+        assert!(env_refs("${} ${not valid}").is_empty());
+    }
+}
