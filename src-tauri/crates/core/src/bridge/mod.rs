@@ -33,7 +33,7 @@ use crate::transport::sse::LegacySse;
 use crate::transport::{self, Fault, MAX_MESSAGE_BYTES, Remote, Reporter};
 
 /// Requests sent to the server at the same time; more wait their turn.
-const MAX_IN_FLIGHT: usize = 32;
+const MAX_IN_FLIGHT: usize = 16;
 
 /// Which transport to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

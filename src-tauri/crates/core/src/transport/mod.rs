@@ -210,8 +210,13 @@ impl Reporter {
     }
 
     /// One event: a line on stderr and a journal event.
+    /// Problems carry their diagnosis code: `mcp-tray bridge [name]: error (timeout): …`.
     pub fn report(&self, level: Level, code: &str, text: &str) {
-        eprintln!("mcp-tray bridge [{}]: {text}", self.name);
+        match level {
+            Level::Info => eprintln!("mcp-tray bridge [{}]: {text}", self.name),
+            Level::Warn => eprintln!("mcp-tray bridge [{}]: warning ({code}): {text}", self.name),
+            Level::Error => eprintln!("mcp-tray bridge [{}]: error ({code}): {text}", self.name),
+        }
         if let Some(j) = &self.journal {
             j.event(level, code, text);
         }
