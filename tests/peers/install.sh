@@ -19,11 +19,11 @@ if [[ ! -f "$npm_stamp" || ! -x node_modules/.bin/node ]]; then
   touch ".installed-npm-$(stamp_of package.json package-lock.json)"
 fi
 
-py_stamp=".installed-py-$(stamp_of requirements.txt)"
+py_stamp=".installed-py-$(stamp_of requirements.txt constraints.txt)"
 if [[ ! -f "$py_stamp" || ! -x .venv/bin/python ]]; then
   echo "peers: installing the Python MCP SDK into tests/peers/.venv" >&2
   python3 -m venv .venv
-  .venv/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
+  .venv/bin/pip install --quiet --disable-pip-version-check -r requirements.txt -c constraints.txt
   rm -f .installed-py-*
   touch "$py_stamp"
 fi
