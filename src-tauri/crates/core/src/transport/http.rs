@@ -273,11 +273,7 @@ impl StreamableHttp {
             // The reply will come on the GET stream; the bridge's deadline covers it.
             return Ok(Posted::Done);
         }
-        let is_sse = resp
-            .headers()
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|ct| ct.starts_with("text/event-stream"));
+        let is_sse = is_event_stream(&resp);
         let mut reply = ReplyWatch::new(msg, deliver);
         if is_sse {
             let mut cursor = StreamCursor::default();
@@ -457,6 +453,7 @@ impl StreamableHttp {
             }
             let mut cursor = StreamCursor::default();
             match req.send().await {
+                Ok(resp) if resp.status().is_success() && !is_event_stream(&resp) => return,
                 Ok(resp) if resp.status().is_success() => {
                     failures = 0;
                     let mut watch = ReplyWatch::none();
@@ -499,6 +496,13 @@ impl StreamableHttp {
                 .report(Level::Info, "session-closed", &text);
         }
     }
+}
+
+fn is_event_stream(resp: &Response) -> bool {
+    resp.headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("text/event-stream"))
 }
 
 fn session_lost(status: StatusCode) -> bool {
