@@ -645,10 +645,23 @@ fn bridge_renews_the_session_when_the_server_restarts_mid_session() {
     assert_eq!(text_of(&b.call(1, "add", json!({"a": 1, "b": 1}))), "2");
     drop(server); // killed: its sessions are gone
     let _server = fastmcp(&p, "streamable-http", port);
-    // The old session id now gets 404: the bridge must replay initialize and retry, unseen.
-    let reply = b.call(2, "add", json!({"a": 2, "b": 2}));
-    assert_eq!(text_of(&reply), "4", "{reply}");
-    assert_eq!(text_of(&b.call(3, "add", json!({"a": 3, "b": 3}))), "6");
+    // The old session id now gets 404: the bridge must replay initialize and retry, unseen,
+    // also when several requests hit the dead session at once.
+    for i in 2..=11 {
+        b.send(&json!({"jsonrpc":"2.0","id": i,"method":"tools/call",
+            "params":{"name":"add","arguments":{"a": i, "b": i}}}));
+    }
+    let mut sums = HashMap::new();
+    while sums.len() < 10 {
+        let v = b.next(Duration::from_secs(30)).expect("a reply");
+        if let Some(id) = v["id"].as_i64().filter(|_| v.get("method").is_none()) {
+            sums.insert(id, text_of(&v));
+        }
+    }
+    for i in 2..=11 {
+        assert_eq!(sums[&i], (2 * i).to_string(), "reply to {i}");
+    }
+    assert_eq!(text_of(&b.call(12, "add", json!({"a": 3, "b": 3}))), "6");
     let (status, stderr, _) = b.finish();
     assert!(status.success());
     assert!(stderr.contains("session"), "stderr: {stderr}");

@@ -112,11 +112,11 @@ impl StreamableHttp {
             self.lock().init = Some(msg.bytes.to_vec());
         }
         let generation = self.lock().generation;
-        match self.post(msg, true).await? {
+        match self.post_after_renewal(msg).await? {
             Posted::Done => {}
             Posted::SessionLost => {
                 self.renew_session(generation).await?;
-                if let Posted::SessionLost = self.post(msg, true).await? {
+                if let Posted::SessionLost = self.post_after_renewal(msg).await? {
                     return Err(Fault::Protocol {
                         url: display_url(&self.remote.url),
                         detail: "rejected the session again right after it was renewed".into(),
@@ -236,6 +236,13 @@ impl StreamableHttp {
             tokio::time::sleep(pause).await;
             attempt += 1;
         }
+    }
+
+    /// Posts a client message, first waiting out a session renewal in progress (a message sent
+    /// meanwhile would carry no session, or the dead one).
+    async fn post_after_renewal(self: &Arc<Self>, msg: &Outgoing) -> Result<Posted, Fault> {
+        drop(self.renewal.lock().await);
+        self.post(msg, true).await
     }
 
     async fn post(self: &Arc<Self>, msg: &Outgoing, deliver: bool) -> Result<Posted, Fault> {
