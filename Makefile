@@ -98,7 +98,7 @@ cli: toolchain
 
 # Hot-reloading UI: Vite serves ui/ and the app loads it (no rebuild of Rust on UI edits).
 dev: deps
-	npx --yes @tauri-apps/cli@2.12.5 dev --config '{"build":{"devUrl":"http://127.0.0.1:5173","beforeDevCommand":"npm --prefix ui run dev"}}'
+	npx --yes @tauri-apps/cli@2.12.5 dev --config '{"build":{"devUrl":"http://127.0.0.1:5173","beforeDevCommand":{"script":"npm run dev","cwd":"$(CURDIR)/ui"}}}'
 
 # ---------------------------------------------------------------- checks, in the order `make test` runs them
 
