@@ -51,6 +51,18 @@ describe("main window", () => {
     await openView(app.browser, "Servers");
   });
 
+  it("moves between views with the keyboard alone", async () => {
+    await app.browser.$('[data-testid="nav-servers"]').click();
+    await app.browser.keys(["ArrowDown"]);
+    await waitForText(app.browser, "h1", { equals: "Traffic" });
+    const focused = await app.browser.execute(() => document.activeElement?.getAttribute("data-testid"));
+    assert.equal(focused, "nav-traffic");
+    await app.browser.keys(["Control", "4"]);
+    await waitForText(app.browser, "h1", { equals: "Settings" });
+    await app.browser.keys(["Control", "1"]);
+    await waitForText(app.browser, "h1", { equals: "Servers" });
+  });
+
   it("loads nothing from outside the app: the CSP blocks requests to other origins", async () => {
     let requests = 0;
     const server = http.createServer((_req, res) => {
