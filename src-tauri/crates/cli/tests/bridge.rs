@@ -807,6 +807,45 @@ fn a_timed_out_request_is_cancelled_at_the_server() {
 }
 
 #[test]
+fn a_request_the_client_cancelled_gets_no_made_up_reply() {
+    // server-everything (TypeScript SDK) sends nothing for a cancelled request: the bridge must
+    // not invent a timeout error for it either (the client stopped waiting).
+    let p = require_peers!();
+    let port = free_port();
+    let _server = everything(&p, "streamableHttp", port);
+    let mut b = Bridge::start(&[&format!("http://127.0.0.1:{port}/mcp"), "--timeout", "1.5"]);
+    b.initialize();
+    b.send_raw(
+        json!({"jsonrpc":"2.0","id": 1,"method":"tools/call","params":{
+            "name":"trigger-long-running-operation","arguments":{"duration": 30, "steps": 3}}})
+        .to_string()
+        .as_bytes(),
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    b.send(&json!({"jsonrpc":"2.0","method":"notifications/cancelled",
+        "params":{"requestId": 1, "reason": "user pressed stop"}}));
+    // Past the timeout: whatever arrives for id 1 must come from the server, not the bridge.
+    let deadline = Instant::now() + Duration::from_secs(3);
+    let mut for_one = Vec::new();
+    while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+        match b.next(left) {
+            Some(v) if v["id"] == 1 && v.get("method").is_none() => for_one.push(v),
+            Some(_) => {}
+            None => break,
+        }
+    }
+    assert!(
+        for_one
+            .iter()
+            .all(|v| v["error"]["data"]["diagnosis"] != "timeout"),
+        "the bridge made up a timeout for a cancelled request: {for_one:?}"
+    );
+    let sum = b.call(2, "get-sum", json!({"a": 1, "b": 1}));
+    assert_eq!(text_of(&sum), "The sum of 1 and 1 is 2.");
+    b.finish();
+}
+
+#[test]
 fn requests_that_time_out_do_not_hold_the_bridge_up() {
     // More hung requests than the bridge sends at once: after they time out, it must still work.
     let p = require_peers!();

@@ -147,6 +147,9 @@ enum Control {
         message: String,
         code: &'static str,
     },
+    /// The client cancelled this request: it no longer expects a reply, so none is made up
+    /// (the server's, if it still comes, is passed on).
+    Cancelled { id: String },
     /// A reply of the bridge's own to a line that was not JSON-RPC.
     Local(Vec<u8>),
     /// Tell me when no request is waiting any more.
@@ -157,6 +160,7 @@ struct Pending {
     method: Option<String>,
     since: Instant,
     deadline: Instant,
+    cancelled: bool,
 }
 
 /// Owns the output: pairs replies with requests (exactly one each), answers timeouts, journals.
@@ -223,12 +227,20 @@ impl<W: AsyncWrite + Unpin> Router<W> {
                         method,
                         since: now,
                         deadline: now + self.timeout,
+                        cancelled: false,
                     },
                 );
             }
             Control::Fail { id, message, code } => {
-                if let Some(p) = self.pending.remove(&id) {
+                if let Some(p) = self.pending.remove(&id)
+                    && !p.cancelled
+                {
                     self.answer_locally(&id, p, &message, code).await?;
+                }
+            }
+            Control::Cancelled { id } => {
+                if let Some(p) = self.pending.get_mut(&id) {
+                    p.cancelled = true;
                 }
             }
             Control::Local(line) => {
@@ -308,7 +320,7 @@ impl<W: AsyncWrite + Unpin> Router<W> {
             .map(|(id, _)| id.clone())
             .collect();
         for id in expired {
-            if let Some(p) = self.pending.remove(&id) {
+            if let Some(p) = self.pending.remove(&id).filter(|p| !p.cancelled) {
                 let message = format!(
                     "remote server did not answer {} within {} s",
                     p.method.as_deref().unwrap_or("the request"),
@@ -339,6 +351,22 @@ fn filter_tools(line: &[u8], ignore: &GlobSet) -> Option<Vec<u8>> {
             .is_none_or(|n| !ignore.is_match(n))
     });
     serde_json::to_vec(&v).ok()
+}
+
+/// The `requestId` of a `notifications/cancelled`, as its JSON text.
+fn cancelled_request(line: &[u8]) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Note<'a> {
+        #[serde(borrow)]
+        params: Option<Params<'a>>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Params<'a> {
+        #[serde(borrow, rename = "requestId")]
+        request_id: Option<&'a serde_json::value::RawValue>,
+    }
+    let note: Note<'_> = serde_json::from_slice(line).ok()?;
+    note.params?.request_id.map(|id| id.get().to_owned())
 }
 
 /// The tool a `tools/call` names.
@@ -611,6 +639,12 @@ impl Session<'_> {
         };
         if let Some(j) = journal {
             j.message(Direction::ClientToServer, line, Some(&env), None, None);
+        }
+        if env.kind == Kind::Notification
+            && env.method.as_deref() == Some("notifications/cancelled")
+            && let Some(id) = cancelled_request(line)
+        {
+            let _ = self.control.send(Control::Cancelled { id });
         }
         let msg = Outgoing::new(Bytes::copy_from_slice(line), &env);
         let request_id = msg.id.clone().filter(|_| env.kind == Kind::Request);
