@@ -444,21 +444,26 @@ fn pinned_transport_skips_probing() {
 #[test]
 fn inspector_cli_calls_a_tool_through_the_bridge() {
     let p = require_peers!();
-    let port = free_port();
-    let _server = everything(&p, "streamableHttp", port);
-    let home = tempfile::tempdir().expect("home");
-    let url = format!("http://127.0.0.1:{port}/mcp");
-    let out = Command::new(p.node())
-        .arg(p.dir.join("node_modules/.bin/mcp-inspector"))
-        .args(["--cli", BIN, "bridge", &url, "--name", "insp", "--"])
-        .args(["--method", "tools/call", "--tool-name", "get-sum"])
-        .args(["--tool-arg", "a=2", "--tool-arg", "b=40"])
-        .env("MCP_TRAY_HOME", home.path())
-        .output()
-        .expect("run the inspector");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "inspector failed: {stdout}");
-    assert!(stdout.contains("The sum of 2 and 40 is 42."), "{stdout}");
+    for (mode, path) in [("streamableHttp", "mcp"), ("sse", "sse")] {
+        let port = free_port();
+        let _server = everything(&p, mode, port);
+        let home = tempfile::tempdir().expect("home");
+        let url = format!("http://127.0.0.1:{port}/{path}");
+        let out = Command::new(p.node())
+            .arg(p.dir.join("node_modules/.bin/mcp-inspector"))
+            .args(["--cli", BIN, "bridge", &url, "--name", "insp", "--"])
+            .args(["--method", "tools/call", "--tool-name", "get-sum"])
+            .args(["--tool-arg", "a=2", "--tool-arg", "b=40"])
+            .env("MCP_TRAY_HOME", home.path())
+            .output()
+            .expect("run the inspector");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "inspector failed on {mode}: {stdout}");
+        assert!(
+            stdout.contains("The sum of 2 and 40 is 42."),
+            "{mode}: {stdout}"
+        );
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
