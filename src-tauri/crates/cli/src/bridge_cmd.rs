@@ -143,7 +143,7 @@ pub fn run(cmd: BridgeCommand) -> anyhow::Result<ExitCode> {
 
 /// Resolves on SIGTERM or Ctrl-C: the client (or the OS) wants the shim gone. Never resolves
 /// when no handler can be installed.
-async fn terminated() {
+pub(crate) async fn terminated() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
