@@ -109,7 +109,7 @@ clippy:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
 nextest:
-	$(CARGO) nextest run --workspace
+	MCP_TRAY_REQUIRE_PEERS=1 $(CARGO) nextest run --workspace
 
 doctest:
 	$(CARGO) test --workspace --doc
@@ -142,3 +142,15 @@ BENCHES += bench-bridge
 bench-bridge: peers
 	$(CARGO) build --release -p mcp-tray
 	python3 tests/bench/bridge_bench.py --out docs/bench-bridge.md
+
+# Config edit of a 500-server file: MCP Tray's lossless edit against a naive re-serialising one.
+BENCHES += bench-config
+.PHONY: bench-config
+bench-config: toolchain
+	$(CARGO) bench -p mcp-tray-core --bench config_edit | tee docs/bench-config.md
+
+# The tap (mcp-tray wrap) against a direct pipe to the same stdio server.
+BENCHES += bench-tap
+.PHONY: bench-tap
+bench-tap: toolchain
+	$(CARGO) bench -p mcp-tray --bench tap_overhead | tee docs/bench-tap.md

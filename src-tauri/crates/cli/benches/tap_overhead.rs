@@ -28,10 +28,16 @@ fn serve() {
             Ok(_) => {}
         }
         // {"jsonrpc":"2.0","id":N,"method":"ping"} → {"jsonrpc":"2.0","id":N,"result":{}}
-        let Some(start) = line.find("\"id\":") else { continue };
+        let Some(start) = line.find("\"id\":") else {
+            continue;
+        };
         let rest = &line[start + 5..];
         let end = rest.find([',', '}']).unwrap_or(rest.len());
-        let _ = writeln!(out, "{{\"jsonrpc\":\"2.0\",\"id\":{},\"result\":{{}}}}", &rest[..end]);
+        let _ = writeln!(
+            out,
+            "{{\"jsonrpc\":\"2.0\",\"id\":{},\"result\":{{}}}}",
+            &rest[..end]
+        );
         if reader.buffer().is_empty() {
             let _ = out.flush();
         }
@@ -53,7 +59,11 @@ fn start(cmd: &mut Command) -> Peer {
         .expect("start the server");
     let stdin = child.stdin.take().expect("stdin");
     let stdout = BufReader::new(child.stdout.take().expect("stdout"));
-    Peer { child, stdin, stdout }
+    Peer {
+        child,
+        stdin,
+        stdout,
+    }
 }
 
 fn request(id: usize) -> String {
@@ -65,7 +75,9 @@ fn sequential(peer: &mut Peer, n: usize, base: usize) -> Vec<Duration> {
     let mut line = String::new();
     for i in 0..n {
         let t = Instant::now();
-        peer.stdin.write_all(request(base + i).as_bytes()).expect("write");
+        peer.stdin
+            .write_all(request(base + i).as_bytes())
+            .expect("write");
         peer.stdin.flush().expect("flush");
         line.clear();
         peer.stdout.read_line(&mut line).expect("read");
@@ -150,20 +162,29 @@ fn main() {
     };
     let (d50, d99, drate) = best(&direct);
     let (w50, w99, wrate) = best(&wrapped);
-    let journal = std::fs::metadata(home.path().join("journal").join("bench.jsonl")).map_or(0, |m| m.len());
-    println!("tap overhead: {ROUNDS} sequential requests, {PIPELINED} pipelined ({IN_FLIGHT} in flight), best of 3 alternating runs");
+    let journal =
+        std::fs::metadata(home.path().join("journal").join("bench.jsonl")).map_or(0, |m| m.len());
+    println!(
+        "tap overhead: {ROUNDS} sequential requests, {PIPELINED} pipelined ({IN_FLIGHT} in flight), best of 3 alternating runs"
+    );
     println!();
     println!("| | p50 | p99 | pipelined throughput |");
     println!("|---|---|---|---|");
     println!("| direct pipe | {d50:.3} ms | {d99:.3} ms | {drate:.0} msg/s |");
-    println!("| through `mcp-tray wrap` (journaling every message) | {w50:.3} ms | {w99:.3} ms | {wrate:.0} msg/s |");
+    println!(
+        "| through `mcp-tray wrap` (journaling every message) | {w50:.3} ms | {w99:.3} ms | {wrate:.0} msg/s |"
+    );
     println!();
     println!(
         "added p50: {:.3} ms (budget <= 0.05 ms: {}); throughput: {:.0} % of direct (budget >= 80 %: {}); journal written: {} KiB",
         w50 - d50,
         if w50 - d50 <= 0.05 { "met" } else { "NOT met" },
         100.0 * wrate / drate,
-        if wrate / drate >= 0.8 { "met" } else { "NOT met" },
+        if wrate / drate >= 0.8 {
+            "met"
+        } else {
+            "NOT met"
+        },
         journal / 1024
     );
 }

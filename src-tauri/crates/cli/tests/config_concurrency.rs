@@ -32,7 +32,7 @@ fn concurrent_writer_never_loses_an_update() {
     )
     .unwrap();
     let writes = 300;
-    let mut writer = Command::new("python3")
+    let writer = Command::new("python3")
         .arg("-c")
         .arg(WRITER)
         .arg(&config)

@@ -82,7 +82,8 @@ fn main() {
             } else {
                 servers.remove(&format!("bench-{i}"));
             }
-            std::fs::write(&naive_path, serde_json::to_vec_pretty(&doc).expect("ser")).expect("write");
+            std::fs::write(&naive_path, serde_json::to_vec_pretty(&doc).expect("ser"))
+                .expect("write");
             naive.push(t.elapsed());
         }
     }
@@ -90,7 +91,9 @@ fn main() {
     let (o50, o95) = (percentile(&mut ours, 0.5), percentile(&mut ours, 0.95));
     let (n50, n95) = (percentile(&mut naive, 0.5), percentile(&mut naive, 0.95));
     println!();
-    println!("| edit of a {SERVERS}-server file | p50 | p95 | keeps formatting | backup + undo | safe against other writers |");
+    println!(
+        "| edit of a {SERVERS}-server file | p50 | p95 | keeps formatting | backup + undo | safe against other writers |"
+    );
     println!("|---|---|---|---|---|---|");
     println!(
         "| MCP Tray (CST edit, backup, fsync, verified exchange) | {:.2} ms | {:.2} ms | yes (add+remove gives back the file: {identical}) | yes | yes |",

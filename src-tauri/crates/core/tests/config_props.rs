@@ -25,13 +25,15 @@ fn style() -> impl Strategy<Value = Style> {
         any::<bool>(),
         any::<bool>(),
     )
-        .prop_map(|(indent, newline, colon, trailing_newline, compact_entries)| Style {
-            indent,
-            newline,
-            colon,
-            trailing_newline,
-            compact_entries,
-        })
+        .prop_map(
+            |(indent, newline, colon, trailing_newline, compact_entries)| Style {
+                indent,
+                newline,
+                colon,
+                trailing_newline,
+                compact_entries,
+            },
+        )
 }
 
 fn leaf() -> impl Strategy<Value = Value> {
@@ -143,7 +145,15 @@ fn document() -> impl Strategy<Value = (String, Vec<String>)> {
             }
             let body: Vec<String> = parts
                 .iter()
-                .map(|(k, v)| format!("{}{}{}{}", s.indent, serde_json::to_string(k).unwrap(), s.colon, v))
+                .map(|(k, v)| {
+                    format!(
+                        "{}{}{}{}",
+                        s.indent,
+                        serde_json::to_string(k).unwrap(),
+                        s.colon,
+                        v
+                    )
+                })
                 .collect();
             let mut text = format!(
                 "{{{nl}{}{nl}}}",
@@ -180,7 +190,8 @@ fn ops() -> impl Strategy<Value = Vec<Op>> {
 }
 
 fn parse(text: &str) -> ConfigDocument {
-    ConfigDocument::parse(Path::new("c.json"), text.as_bytes(), false).expect("a written file always parses")
+    ConfigDocument::parse(Path::new("c.json"), text.as_bytes(), false)
+        .expect("a written file always parses")
 }
 
 /// The text outside `mcpServers`' braces: what no edit of an entry may touch.
