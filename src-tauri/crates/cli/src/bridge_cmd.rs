@@ -66,6 +66,8 @@ pub struct BridgeArgs {
     /// Retries of a refused connection or a 5xx answer, with exponential backoff.
     #[arg(long, default_value_t = 6, hide = true)]
     retries: u32,
+    #[command(flatten)]
+    oauth: crate::auth_cmd::OAuthArgs,
 }
 
 pub fn run(cmd: BridgeCommand) -> anyhow::Result<ExitCode> {
@@ -98,6 +100,15 @@ pub fn run(cmd: BridgeCommand) -> anyhow::Result<ExitCode> {
     if !(args.timeout.is_finite() && args.timeout > 0.0) {
         anyhow::bail!("--timeout must be a positive number of seconds");
     }
+    // Sign in when the server asks, unless the user sends their own Authorization header.
+    let auth = if headers.contains_key("authorization") {
+        None
+    } else {
+        Some(
+            args.oauth
+                .options(&url, &name, Duration::from_secs_f64(args.timeout))?,
+        )
+    };
     let opts = BridgeOptions {
         url,
         name: name.clone(),
@@ -112,6 +123,7 @@ pub fn run(cmd: BridgeCommand) -> anyhow::Result<ExitCode> {
         protocol_version: args.protocol_version,
         ignore_tools: args.ignore_tools,
         retries: args.retries,
+        auth,
     };
     let journal = match Journal::open(&name, JournalConfig::in_dir(paths::journal_dir())) {
         Ok(j) => Some(Arc::new(j)),

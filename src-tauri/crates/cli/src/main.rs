@@ -5,6 +5,7 @@
 //! It links no GUI library and must start in milliseconds. Each group of subcommands lives in its
 //! own module and is flattened into [`Command`]; this file only parses and dispatches.
 
+mod auth_cmd;
 mod bridge_cmd;
 mod config_cmd;
 mod doctor_cmd;
@@ -57,6 +58,8 @@ enum Command {
     Probe(probe_cmd::ProbeCommand),
     #[command(flatten)]
     Doctor(doctor_cmd::DoctorCommand),
+    #[command(flatten)]
+    Auth(auth_cmd::AuthCommand),
 }
 
 /// What every command may need from the global flags.
@@ -81,6 +84,7 @@ fn main() -> ExitCode {
         Command::Wrap(cmd) => wrap_cmd::run(cmd),
         Command::Probe(cmd) => probe_cmd::run(cmd, &ctx),
         Command::Doctor(cmd) => doctor_cmd::run(cmd, &ctx),
+        Command::Auth(cmd) => auth_cmd::run(cmd, &ctx),
     };
     exit::finish(result)
 }

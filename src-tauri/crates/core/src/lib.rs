@@ -5,6 +5,7 @@
 //! milliseconds on machines where no display exists.
 //!
 //! Modules:
+//! - [`auth`]: sign-in to protected remote servers (OAuth 2.1 for the bridge) and the token store.
 //! - [`bridge`], [`transport`], [`jsonrpc`], [`journal`]: the stdio ↔ HTTP bridge shim, its
 //!   transports, the raw JSON-RPC envelope and the traffic journals.
 //! - [`claude_logs`]: Claude Desktop's MCP logs parsed into events, with the classic failures named.
@@ -17,6 +18,7 @@
 //! - [`tap`]: the stdio tap (`mcp-tray wrap`) that journals a local server's traffic.
 //! - [`supervise`]: stdio servers MCP Tray runs itself: PATH resolution, process groups, restarts, stats.
 
+pub mod auth;
 pub mod bridge;
 pub mod claude_logs;
 pub mod clients;

@@ -64,6 +64,8 @@ pub struct BridgeOptions {
     pub ignore_tools: Vec<String>,
     /// Retries of a refused connection or a 5xx.
     pub retries: u32,
+    /// OAuth sign-in for servers that answer 401 (`None`: send no token, e.g. with `--header`).
+    pub auth: Option<crate::auth::AuthOptions>,
 }
 
 /// Checks a bridge URL: no WebSocket, HTTPS unless loopback or allowed. The error is a
@@ -468,11 +470,15 @@ where
     let ignore = ignore_set(&opts.ignore_tools).map_err(StartError)?;
     let reporter = Reporter::new(&opts.name, journal.clone());
     let remote = Remote {
-        client,
+        client: client.clone(),
         url: opts.url.clone(),
         headers: opts.headers.clone(),
         reporter: reporter.clone(),
         retries: opts.retries,
+        auth: opts
+            .auth
+            .clone()
+            .map(|a| crate::auth::Auth::new(a, client.clone())),
     };
     let (control_tx, control_rx) = mpsc::unbounded_channel();
     let (server_tx, server_rx) = mpsc::unbounded_channel();

@@ -195,7 +195,7 @@ impl StreamableHttp {
             .remote
             .client
             .request(method, self.remote.url.clone())
-            .headers(self.remote.headers.clone());
+            .headers(self.remote.request_headers());
         if let Some(s) = &st.session {
             req = req.header(SESSION_HEADER, s);
         }
@@ -208,7 +208,12 @@ impl StreamableHttp {
     /// One POST with retries on refused connections and 5xx.
     async fn post_with_retries(&self, msg: &Outgoing) -> Result<(Response, bool), Fault> {
         let mut attempt = 0;
+        let mut auth_rounds = 0;
         loop {
+            if let Some(auth) = &self.remote.auth {
+                auth.before_request().await;
+            }
+            let seen = self.remote.auth.as_ref().map_or(0, |a| a.generation());
             let had_session = self.lock().session.is_some();
             let sent = self
                 .request(Method::POST)
@@ -218,6 +223,15 @@ impl StreamableHttp {
                 .send()
                 .await;
             let fault = match sent {
+                Ok(resp)
+                    if self.remote.auth.is_some()
+                        && auth_rounds < 3
+                        && matches!(resp.status().as_u16(), 401 | 403) =>
+                {
+                    auth_rounds += 1;
+                    self.remote.reauthorize(&resp, seen).await?;
+                    continue;
+                }
                 Ok(resp) if resp.status().is_server_error() => {
                     Fault::from_status(resp, &self.remote.url).await
                 }

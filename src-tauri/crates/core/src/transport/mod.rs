@@ -43,6 +43,8 @@ pub enum Fault {
     },
     /// The server needs a sign-in (401) or refused us (403).
     Auth { status: u16, url: String },
+    /// Sign-in (OAuth) is pending or failed; `detail` says which, in words (no secrets).
+    SignIn { detail: String },
     /// The server answered, but not with what MCP expects.
     Protocol { url: String, detail: String },
     /// The connection broke or timed out mid-exchange.
@@ -57,7 +59,7 @@ impl Fault {
             Fault::Dns { .. } => codes::DNS_ERROR,
             Fault::Tls { .. } => codes::TLS_ERROR,
             Fault::Http { .. } => codes::HTTP_ERROR,
-            Fault::Auth { .. } => codes::AUTH_REQUIRED,
+            Fault::Auth { .. } | Fault::SignIn { .. } => codes::AUTH_REQUIRED,
             Fault::Protocol { .. } => codes::PROTOCOL_ERROR,
         }
     }
@@ -80,6 +82,7 @@ impl Fault {
                 "remote server at {url} needs a sign-in (HTTP {status}); sign in from MCP Tray or pass --header 'Authorization: Bearer …'"
             ),
             Fault::Protocol { url, detail } => format!("remote server at {url} {detail}"),
+            Fault::SignIn { detail } => detail.clone(),
             Fault::Network { url, detail } => {
                 format!("connection to remote server at {url} broke: {detail}")
             }
@@ -233,6 +236,37 @@ pub struct Remote {
     pub reporter: Reporter,
     /// Retries of a refused connection or a 5xx before giving up.
     pub retries: u32,
+    /// OAuth sign-in: its bearer token goes on every request; a 401/403 is handed to it.
+    pub auth: Option<Arc<crate::auth::Auth>>,
+}
+
+impl Remote {
+    /// The headers of every request: `--header` values plus the bearer token, if signed in.
+    pub(crate) fn request_headers(&self) -> HeaderMap {
+        let mut headers = self.headers.clone();
+        if let Some(bearer) = self.auth.as_ref().and_then(|a| a.bearer()) {
+            headers.insert(reqwest::header::AUTHORIZATION, bearer);
+        }
+        headers
+    }
+
+    /// After a 401/403 to a request sent with token generation `seen`: sign in, refresh or step
+    /// up (bounded by the auth module), so the caller can retry once.
+    pub(crate) async fn reauthorize(
+        &self,
+        resp: &reqwest::Response,
+        seen: u64,
+    ) -> Result<(), Fault> {
+        let Some(auth) = &self.auth else {
+            return Err(Fault::Auth {
+                status: resp.status().as_u16(),
+                url: display_url(&self.url),
+            });
+        };
+        auth.on_rejected(resp.status().as_u16(), resp.headers(), seen)
+            .await
+            .map_err(|detail| Fault::SignIn { detail })
+    }
 }
 
 /// Builds the HTTP client: rustls with the web PKI roots plus an optional extra CA, proxies from

@@ -90,7 +90,7 @@ impl LegacySse {
             .remote
             .client
             .get(url.clone())
-            .headers(self.remote.headers.clone())
+            .headers(self.remote.request_headers())
             .header(ACCEPT, "text/event-stream")
             .send()
             .await
@@ -236,7 +236,7 @@ impl LegacySse {
                 .remote
                 .client
                 .post(url.clone())
-                .headers(self.remote.headers.clone())
+                .headers(self.remote.request_headers())
                 .header(CONTENT_TYPE, "application/json")
                 .body(body.clone())
                 .send()

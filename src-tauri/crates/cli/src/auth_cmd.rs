@@ -1,0 +1,227 @@
+//! `mcp-tray auth status|login|logout NAME|URL`: sign-ins to protected remote servers, and the
+//! `--oauth-*` flags the bridge shares with `auth login`.
+//!
+//! All behaviour lives in `mcp_tray_core::auth`; this module parses, resolves a server NAME through
+//! Claude's config (or the sign-in store) and prints. It must never print a token or a secret.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use clap::{Args, Subcommand, ValueEnum};
+use mcp_tray_core::auth::Url;
+use mcp_tray_core::auth::{self, AuthOptions, Flow};
+use mcp_tray_core::config::{ConfigFile, EntryKind};
+use mcp_tray_core::{clients, paths, transport};
+
+use crate::Context;
+use crate::exit::{self, Failure};
+
+#[derive(Debug, Subcommand)]
+pub enum AuthCommand {
+    /// Sign in to protected remote servers (OAuth), see who is signed in, sign out.
+    #[command(subcommand)]
+    Auth(AuthAction),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuthAction {
+    /// List stored sign-ins: server, whether a token is held, when it expires, scopes, client.
+    Status {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Sign in to a server now (by its NAME in Claude's config, or its URL).
+    Login {
+        /// Server name in Claude's config, or its https://…/mcp URL.
+        target: String,
+        #[command(flatten)]
+        oauth: OAuthArgs,
+        /// Allow plain http:// to a host that is not loopback.
+        #[arg(long)]
+        allow_http: bool,
+    },
+    /// Forget a server's tokens and client registration.
+    Logout {
+        /// Server name in Claude's config or the sign-in store, or its URL.
+        target: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum FlowArg {
+    /// Open the system browser; the answer comes back to 127.0.0.1.
+    Browser,
+    /// Print the address; paste the address the browser ends up at into this terminal.
+    Manual,
+    /// Follow the authorization address over HTTP (servers that approve at once; tests).
+    Headless,
+}
+
+/// How to sign in when a server asks (shared by `bridge` and `auth login`).
+#[derive(Debug, Clone, Args)]
+pub struct OAuthArgs {
+    /// Where the sign-in happens when the server answers 401.
+    #[arg(long, value_enum, default_value = "browser")]
+    oauth_flow: FlowArg,
+    /// A client id registered with the server's authorization server (skips registration).
+    #[arg(long, value_name = "ID")]
+    oauth_client_id: Option<String>,
+    /// The secret of --oauth-client-id; `${VAR}` is read from the environment.
+    #[arg(long, value_name = "SECRET")]
+    oauth_client_secret: Option<String>,
+    /// An https URL serving this client's metadata document (used when the server supports it).
+    #[arg(long, value_name = "URL")]
+    oauth_client_metadata_url: Option<String>,
+    /// Leave out the RFC 8707 `resource` parameter (for servers that reject it).
+    #[arg(long)]
+    oauth_no_resource: bool,
+    /// Ask for these scopes (space-separated) instead of the server's.
+    #[arg(long, value_name = "SCOPES")]
+    oauth_scope: Option<String>,
+    /// Seconds a request waits for a sign-in before it is answered "sign-in required".
+    #[arg(long, value_name = "SECS")]
+    oauth_wait: Option<f64>,
+}
+
+impl OAuthArgs {
+    /// The sign-in options for a server; `timeout` bounds the wait of a request.
+    pub fn options(&self, url: &Url, name: &str, timeout: Duration) -> anyhow::Result<AuthOptions> {
+        let secret = match &self.oauth_client_secret {
+            Some(s) => Some(transport::expand_env(s).map_err(anyhow::Error::msg)?),
+            None => None,
+        };
+        let default_wait = timeout.mul_f64(0.8).min(Duration::from_secs(60));
+        let wait = match self.oauth_wait {
+            Some(s) if s.is_finite() && s >= 0.0 => Duration::from_secs_f64(s).min(timeout),
+            Some(_) => anyhow::bail!("--oauth-wait must be a number of seconds"),
+            None => default_wait,
+        };
+        Ok(AuthOptions {
+            server_url: url.clone(),
+            name: name.to_owned(),
+            flow: match self.oauth_flow {
+                FlowArg::Browser => Flow::Browser,
+                FlowArg::Manual => Flow::Manual,
+                FlowArg::Headless => Flow::Headless,
+            },
+            client_id: self.oauth_client_id.clone(),
+            client_secret: secret,
+            client_metadata_url: self.oauth_client_metadata_url.clone(),
+            no_resource: self.oauth_no_resource,
+            scope: self.oauth_scope.clone(),
+            wait,
+        })
+    }
+}
+
+/// A NAME or URL as (name, url): a URL stands for itself; a name is looked up in Claude's config
+/// (`mcp-tray bridge URL` entries and `npx mcp-remote URL` ones), then in the sign-in store.
+fn resolve(target: &str, ctx: &Context) -> anyhow::Result<(String, String)> {
+    if target.starts_with("http://") || target.starts_with("https://") {
+        let host = Url::parse(target)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_owned))
+            .unwrap_or_else(|| "remote".into());
+        return Ok((host, target.to_owned()));
+    }
+    let location = clients::claude_config(ctx.config.as_deref());
+    let file = ConfigFile::new(&location.path, paths::data_dir()).allow_bom(ctx.keep_bom);
+    if let Ok(doc) = file.read()
+        && let Some(entry) = doc.server(target)
+    {
+        return match &entry.kind {
+            EntryKind::Remote { url }
+            | EntryKind::McpRemote { url }
+            | EntryKind::UrlEntry { url } => Ok((target.to_owned(), url.clone())),
+            _ => Err(Failure::new(
+                exit::USER,
+                anyhow::anyhow!("\"{target}\" is a local server; only remote servers sign in"),
+            )
+            .into()),
+        };
+    }
+    if let Some(url) = auth::url_of_name(target) {
+        return Ok((target.to_owned(), url));
+    }
+    Err(Failure::new(
+        exit::USER,
+        anyhow::anyhow!(
+            "no remote server named \"{target}\" in {} or among stored sign-ins; give its URL instead",
+            location.path.display()
+        ),
+    )
+    .into())
+}
+
+pub fn run(cmd: AuthCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
+    let AuthCommand::Auth(action) = cmd;
+    match action {
+        AuthAction::Status { json } => {
+            let list = auth::status();
+            if json {
+                println!("{}", serde_json::to_string_pretty(&list)?);
+            } else if list.is_empty() {
+                println!("no stored sign-ins");
+            } else {
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_secs())
+                    .unwrap_or(0);
+                for s in list {
+                    let state = match (s.signed_in, s.expires_at) {
+                        (false, _) => "signed out".to_owned(),
+                        (true, Some(at)) if at <= now => "token expired (refreshes on use)".into(),
+                        (true, Some(at)) => {
+                            format!("signed in, token valid {} min", (at - now) / 60)
+                        }
+                        (true, None) => "signed in".into(),
+                    };
+                    println!("{}\t{}\t{state}", s.name, s.server_url);
+                    if let Some(scope) = &s.scope {
+                        println!("\tscope: {scope}");
+                    }
+                    if let Some(client) = &s.client {
+                        println!("\tclient: {client}; secrets in the {}", s.secrets_in);
+                    }
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        AuthAction::Login {
+            target,
+            oauth,
+            allow_http,
+        } => {
+            let (name, url) = resolve(&target, ctx)?;
+            let url = mcp_tray_core::bridge::check_url(&url, allow_http)
+                .map_err(|d| Failure::new(exit::USER, anyhow::anyhow!("{}", d.summary)))?;
+            let client = transport::build_client(None).map_err(anyhow::Error::msg)?;
+            // An interactive login may take as long as the person needs.
+            let mut opts = oauth.options(&url, &name, Duration::from_secs(11 * 60))?;
+            opts.wait = Duration::from_secs(11 * 60);
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .context("cannot start the async runtime")?;
+            runtime
+                .block_on(async { auth::Auth::new(opts, client).login().await })
+                .map_err(|e| {
+                    Failure::new(exit::USER, anyhow::anyhow!("sign-in to {name} failed: {e}"))
+                })?;
+            eprintln!("mcp-tray: signed in to {name}");
+            Ok(ExitCode::SUCCESS)
+        }
+        AuthAction::Logout { target } => {
+            let (name, url) = resolve(&target, ctx)?;
+            let url = Url::parse(&url).context("not a URL")?;
+            if auth::logout(&url) {
+                eprintln!("mcp-tray: signed out of {name}");
+            } else {
+                eprintln!("mcp-tray: no stored sign-in for {name}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

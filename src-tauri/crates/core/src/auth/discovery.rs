@@ -1,0 +1,256 @@
+//! Where a server's sign-in happens: protected resource metadata (RFC 9728), then authorization
+//! server metadata (RFC 8414 and OpenID Connect discovery, with path insertion), then the
+//! 2025-03-26 fallbacks (metadata at the server's origin, else `/authorize`, `/token`,
+//! `/register` there).
+//!
+//! It only reads public metadata over HTTP. It must never send a credential, and never trust a
+//! protected resource metadata document that names another server as its resource.
+
+use reqwest::Url;
+use reqwest::header::ACCEPT;
+use serde::Deserialize;
+
+use super::challenge::Challenge;
+
+/// Authorization server metadata, the fields sign-in uses.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ServerMetadata {
+    #[serde(default)]
+    pub issuer: Option<String>,
+    pub authorization_endpoint: String,
+    pub token_endpoint: String,
+    #[serde(default)]
+    pub registration_endpoint: Option<String>,
+    #[serde(default)]
+    pub scopes_supported: Option<Vec<String>>,
+    #[serde(default)]
+    pub code_challenge_methods_supported: Option<Vec<String>>,
+    #[serde(default)]
+    pub token_endpoint_auth_methods_supported: Option<Vec<String>>,
+    #[serde(default)]
+    pub client_id_metadata_document_supported: Option<bool>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct ResourceMetadata {
+    #[serde(default)]
+    resource: Option<String>,
+    #[serde(default)]
+    authorization_servers: Vec<String>,
+    #[serde(default)]
+    scopes_supported: Option<Vec<String>>,
+}
+
+/// What discovery found for one MCP server.
+#[derive(Debug, Clone)]
+pub struct Discovered {
+    /// The RFC 8707 resource indicator: the PRM's `resource`, else the server's canonical URL.
+    pub resource: String,
+    pub metadata: ServerMetadata,
+    /// True when the metadata was found (not the 2025-03-26 default endpoints).
+    pub from_metadata: bool,
+    /// `scopes_supported` of the protected resource metadata.
+    pub resource_scopes: Option<Vec<String>>,
+}
+
+/// The canonical form of a server URL used as `resource`: no fragment, no query, no trailing
+/// slash (RFC 8707, MCP authorization §Canonical Server URI).
+pub fn canonical_resource(url: &Url) -> String {
+    let mut u = url.clone();
+    u.set_fragment(None);
+    u.set_query(None);
+    let s = u.to_string();
+    match s.strip_suffix('/') {
+        Some(stripped) if u.path() != "/" => stripped.to_owned(),
+        Some(stripped) => stripped.to_owned(),
+        None => s,
+    }
+}
+
+/// Runs discovery for `server` after a challenge.
+pub async fn discover(
+    http: &reqwest::Client,
+    server: &Url,
+    challenge: &Challenge,
+) -> Result<Discovered, String> {
+    let prm = protected_resource_metadata(http, server, challenge).await;
+    match prm {
+        Some(prm) => {
+            let resource = match &prm.resource {
+                Some(r) => {
+                    check_resource(server, r)?;
+                    r.clone()
+                }
+                None => canonical_resource(server),
+            };
+            let Some(issuer) = prm.authorization_servers.first() else {
+                return Err("its protected resource metadata names no authorization server".into());
+            };
+            let issuer = Url::parse(issuer)
+                .map_err(|_| format!("its authorization server `{issuer}` is not a URL"))?;
+            let metadata = authorization_server_metadata(http, &issuer)
+                .await
+                .ok_or_else(|| {
+                    format!(
+                        "the authorization server {} publishes no OAuth or OpenID metadata",
+                        super::shown(&issuer)
+                    )
+                })?;
+            Ok(Discovered {
+                resource,
+                metadata,
+                from_metadata: true,
+                resource_scopes: prm.scopes_supported,
+            })
+        }
+        None => {
+            // 2025-03-26: the MCP server's origin is the authorization server.
+            let mut origin = server.clone();
+            origin.set_path("/");
+            origin.set_query(None);
+            origin.set_fragment(None);
+            let found = authorization_server_metadata(http, &origin).await;
+            let from_metadata = found.is_some();
+            let metadata = match found {
+                Some(m) => m,
+                None => ServerMetadata {
+                    authorization_endpoint: join(&origin, "authorize"),
+                    token_endpoint: join(&origin, "token"),
+                    registration_endpoint: Some(join(&origin, "register")),
+                    ..ServerMetadata::default()
+                },
+            };
+            Ok(Discovered {
+                resource: canonical_resource(server),
+                metadata,
+                from_metadata,
+                resource_scopes: None,
+            })
+        }
+    }
+}
+
+fn join(origin: &Url, path: &str) -> String {
+    origin
+        .join(path)
+        .map(|u| u.to_string())
+        .unwrap_or_else(|_| format!("{origin}{path}"))
+}
+
+/// The PRM's resource must be this server (same origin, a prefix of its path).
+fn check_resource(server: &Url, resource: &str) -> Result<(), String> {
+    let ok = Url::parse(resource).is_ok_and(|r| {
+        r.origin() == server.origin() && {
+            let rp = r.path().trim_end_matches('/');
+            let sp = server.path();
+            sp == rp || sp.starts_with(&format!("{rp}/")) || rp.is_empty()
+        }
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "its protected resource metadata is for another server ({resource}); refusing to sign in"
+        ))
+    }
+}
+
+async fn protected_resource_metadata(
+    http: &reqwest::Client,
+    server: &Url,
+    challenge: &Challenge,
+) -> Option<ResourceMetadata> {
+    let mut candidates = Vec::new();
+    if let Some(url) = challenge
+        .resource_metadata
+        .as_deref()
+        .and_then(|u| server.join(u).ok())
+    {
+        candidates.push(url);
+    }
+    let path = server.path().trim_end_matches('/');
+    if !path.is_empty()
+        && let Ok(u) = server.join(&format!("/.well-known/oauth-protected-resource{path}"))
+    {
+        candidates.push(u);
+    }
+    if let Ok(u) = server.join("/.well-known/oauth-protected-resource") {
+        candidates.push(u);
+    }
+    for url in candidates {
+        if let Some(prm) = get_json::<ResourceMetadata>(http, &url).await
+            && !prm.authorization_servers.is_empty()
+        {
+            return Some(prm);
+        }
+    }
+    None
+}
+
+/// RFC 8414 and OpenID discovery in the MCP spec's order (path insertion first).
+async fn authorization_server_metadata(
+    http: &reqwest::Client,
+    issuer: &Url,
+) -> Option<ServerMetadata> {
+    let path = issuer.path().trim_end_matches('/');
+    let candidates: Vec<String> = if path.is_empty() {
+        vec![
+            "/.well-known/oauth-authorization-server".into(),
+            "/.well-known/openid-configuration".into(),
+        ]
+    } else {
+        vec![
+            format!("/.well-known/oauth-authorization-server{path}"),
+            format!("/.well-known/openid-configuration{path}"),
+            format!("{path}/.well-known/openid-configuration"),
+        ]
+    };
+    for candidate in candidates {
+        let Ok(url) = issuer.join(&candidate) else {
+            continue;
+        };
+        if let Some(meta) = get_json::<ServerMetadata>(http, &url).await {
+            return Some(meta);
+        }
+    }
+    None
+}
+
+async fn get_json<T: serde::de::DeserializeOwned>(http: &reqwest::Client, url: &Url) -> Option<T> {
+    let resp = http
+        .get(url.clone())
+        .header(ACCEPT, "application/json")
+        .send()
+        .await
+        .ok()?;
+    if !resp.status().is_success() {
+        return None;
+    }
+    let bytes = resp.bytes().await.ok()?;
+    if bytes.len() > 1024 * 1024 {
+        return None;
+    }
+    serde_json::from_slice(&bytes).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn canonical_resource_drops_fragment_query_and_trailing_slash() {
+        let u = Url::parse("https://a.example/mcp/?x=1#f").expect("url");
+        assert_eq!(canonical_resource(&u), "https://a.example/mcp");
+        let root = Url::parse("https://a.example").expect("url");
+        assert_eq!(canonical_resource(&root), "https://a.example");
+    }
+
+    #[test]
+    fn resource_metadata_for_another_server_is_refused() {
+        let server = Url::parse("http://localhost:1/mcp").expect("url");
+        assert!(check_resource(&server, "http://localhost:1/mcp").is_ok());
+        assert!(check_resource(&server, "http://localhost:1").is_ok());
+        assert!(check_resource(&server, "https://evil.example.com/mcp").is_err());
+        assert!(check_resource(&server, "http://localhost:1/other").is_err());
+    }
+}

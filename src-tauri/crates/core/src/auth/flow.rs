@@ -1,0 +1,349 @@
+//! Where the person signs in: the authorization request (PKCE S256, `state`, `resource`, scope)
+//! and the three ways its answer comes back: `browser` (system browser, loopback callback on
+//! 127.0.0.1 at a stable per-server port, another free port if that one is taken), `manual`
+//! (print the URL, read the pasted redirect URL from the terminal) and `headless` (follow the
+//! authorization URL over HTTP and take the code from the redirect, for servers that approve at
+//! once). The app's own sign-in window will be a fourth [`Flow`] (a later seam).
+//!
+//! It must never read the pasted URL from stdin (that is the JSON-RPC pipe of a bridge), never
+//! accept a callback whose `state` differs, and never print a code or token.
+
+use std::time::Duration;
+
+use base64::Engine as _;
+use reqwest::Url;
+use reqwest::header::LOCATION;
+use sha2::{Digest, Sha256};
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::net::TcpListener;
+
+/// How long a browser sign-in may take before it is abandoned.
+const BROWSER_LIMIT: Duration = Duration::from_secs(10 * 60);
+
+/// Where the person signs in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    Browser,
+    Manual,
+    Headless,
+}
+
+impl Flow {
+    pub fn parse(s: &str) -> Option<Flow> {
+        match s {
+            "browser" => Some(Flow::Browser),
+            "manual" => Some(Flow::Manual),
+            "headless" => Some(Flow::Headless),
+            _ => None,
+        }
+    }
+}
+
+/// PKCE verifier and the `state` of one authorization request.
+pub struct Pkce {
+    pub verifier: String,
+    pub challenge: String,
+    pub state: String,
+}
+
+fn random_token(bytes: usize) -> Result<String, String> {
+    let mut buf = vec![0u8; bytes];
+    getrandom::fill(&mut buf).map_err(|e| format!("no randomness available: {e}"))?;
+    Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(buf))
+}
+
+impl Pkce {
+    pub fn new() -> Result<Pkce, String> {
+        let verifier = random_token(32)?;
+        let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(Sha256::digest(verifier.as_bytes()));
+        Ok(Pkce {
+            verifier,
+            challenge,
+            state: random_token(16)?,
+        })
+    }
+}
+
+/// The code that came back, after `state` was checked.
+pub struct Callback {
+    pub code: String,
+}
+
+/// Reads the authorization response from a redirect URL: `code` with a matching `state`, or the
+/// server's `error` in words.
+pub fn read_redirect(url: &Url, state: &str) -> Result<Callback, String> {
+    let mut code = None;
+    let mut got_state = None;
+    let mut error = None;
+    let mut description = None;
+    for (k, v) in url.query_pairs() {
+        match k.as_ref() {
+            "code" => code = Some(v.into_owned()),
+            "state" => got_state = Some(v.into_owned()),
+            "error" => error = Some(v.into_owned()),
+            "error_description" => description = Some(v.into_owned()),
+            _ => {}
+        }
+    }
+    if let Some(error) = error {
+        let why = description.map(|d| format!(": {d}")).unwrap_or_default();
+        return Err(if error == "access_denied" {
+            format!("the sign-in was denied (access_denied{why})")
+        } else {
+            format!("the authorization server refused the sign-in ({error}{why})")
+        });
+    }
+    if got_state.as_deref() != Some(state) {
+        return Err(
+            "the sign-in answer carried the wrong state; ignored it (possible forgery)".into(),
+        );
+    }
+    code.map(|code| Callback { code })
+        .ok_or_else(|| "the sign-in answer carried no authorization code".into())
+}
+
+/// The stable loopback port of a server (`MCP_TRAY_OAUTH_PORT` overrides it).
+pub fn stable_port(server_key: &str) -> u16 {
+    if let Some(p) = std::env::var("MCP_TRAY_OAUTH_PORT")
+        .ok()
+        .and_then(|p| p.parse::<u16>().ok())
+    {
+        return p;
+    }
+    let n = u16::from_str_radix(server_key.get(..4).unwrap_or("0"), 16).unwrap_or(0);
+    33400 + n % 600
+}
+
+pub fn redirect_uri(port: u16) -> String {
+    format!("http://127.0.0.1:{port}/callback")
+}
+
+/// A bound callback listener (browser flow) and the redirect URI it answers.
+pub struct Listener {
+    listener: TcpListener,
+    pub redirect_uri: String,
+}
+
+/// Binds 127.0.0.1 at the stable port, or any free port when it is taken.
+pub async fn bind_callback(stable: u16) -> Result<Listener, String> {
+    let listener = match TcpListener::bind(("127.0.0.1", stable)).await {
+        Ok(l) => l,
+        Err(_) => TcpListener::bind(("127.0.0.1", 0))
+            .await
+            .map_err(|e| format!("cannot listen for the sign-in callback: {e}"))?,
+    };
+    let port = listener
+        .local_addr()
+        .map_err(|e| format!("cannot listen for the sign-in callback: {e}"))?
+        .port();
+    Ok(Listener {
+        listener,
+        redirect_uri: redirect_uri(port),
+    })
+}
+
+const SUCCESS_PAGE: &str = "<!doctype html><html><head><meta charset=\"utf-8\"><title>Signed in · MCP Tray</title>\
+<style>body{font:16px system-ui,sans-serif;display:flex;align-items:center;justify-content:center;height:90vh;color:#222}\
+main{text-align:center}h1{font-size:22px}</style></head><body><main><h1>Signed in to {NAME}</h1>\
+<p>You can close this tab and go back to Claude.</p></main></body></html>";
+
+const FAILURE_PAGE: &str = "<!doctype html><html><head><meta charset=\"utf-8\"><title>Sign-in failed · MCP Tray</title></head>\
+<body style=\"font:16px system-ui,sans-serif;text-align:center;padding-top:20vh\"><h1>Sign-in to {NAME} did not finish</h1>\
+<p>{WHY}</p><p>Run <code>mcp-tray auth login {NAME}</code> to try again.</p></body></html>";
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+impl Listener {
+    /// Opens the browser at `auth_url` and waits for the callback.
+    pub async fn browser(
+        self,
+        auth_url: &Url,
+        state: &str,
+        name: &str,
+    ) -> Result<Callback, String> {
+        eprintln!(
+            "mcp-tray: sign in to {name} in your browser; if it did not open, visit:\n{auth_url}"
+        );
+        if let Err(e) = webbrowser::open(auth_url.as_str()) {
+            eprintln!("mcp-tray: could not open a browser ({e}); open the address above yourself");
+        }
+        tokio::time::timeout(BROWSER_LIMIT, self.accept(state, name))
+            .await
+            .map_err(|_| {
+                "nobody finished the sign-in in the browser within 10 minutes".to_owned()
+            })?
+    }
+
+    async fn accept(self, state: &str, name: &str) -> Result<Callback, String> {
+        loop {
+            let (mut sock, _) = self
+                .listener
+                .accept()
+                .await
+                .map_err(|e| format!("sign-in callback listener failed: {e}"))?;
+            let mut buf = vec![0u8; 8192];
+            let mut len = 0;
+            let read = tokio::time::timeout(Duration::from_secs(5), async {
+                while len < buf.len() {
+                    let n = sock.read(&mut buf[len..]).await?;
+                    if n == 0 {
+                        break;
+                    }
+                    len += n;
+                    if buf[..len].windows(4).any(|w| w == b"\r\n\r\n") {
+                        break;
+                    }
+                }
+                std::io::Result::Ok(())
+            })
+            .await;
+            if !matches!(read, Ok(Ok(()))) {
+                continue;
+            }
+            let head = String::from_utf8_lossy(&buf[..len]);
+            let target = head
+                .lines()
+                .next()
+                .and_then(|l| l.split_whitespace().nth(1))
+                .unwrap_or("/");
+            let Ok(url) = Url::parse(&format!("http://127.0.0.1{target}")) else {
+                continue;
+            };
+            if url.path() != "/callback" {
+                let _ = sock
+                    .write_all(
+                        b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                    )
+                    .await;
+                continue;
+            }
+            let result = read_redirect(&url, state);
+            let page = match &result {
+                Ok(_) => SUCCESS_PAGE.replace("{NAME}", &html_escape(name)),
+                Err(why) => FAILURE_PAGE
+                    .replace("{NAME}", &html_escape(name))
+                    .replace("{WHY}", &html_escape(why)),
+            };
+            let reply = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\nCache-Control: no-store\r\n\r\n{page}",
+                page.len()
+            );
+            let _ = sock.write_all(reply.as_bytes()).await;
+            let _ = sock.shutdown().await;
+            // A forged callback (wrong state) does not end the wait for the real one.
+            match result {
+                Err(why) if why.contains("wrong state") => continue,
+                other => return other,
+            }
+        }
+    }
+}
+
+/// Follows the authorization URL over HTTP and takes the code from the redirect to
+/// `redirect_uri` (servers that approve at once, such as the conformance suite's).
+pub async fn headless(
+    http: &reqwest::Client,
+    auth_url: &Url,
+    redirect_uri: &str,
+    state: &str,
+) -> Result<Callback, String> {
+    let mut url = auth_url.clone();
+    for _ in 0..8 {
+        let resp = http
+            .get(url.clone())
+            .send()
+            .await
+            .map_err(|e| format!("the authorization endpoint did not answer: {e}"))?;
+        if resp.status().is_redirection() {
+            let location = resp
+                .headers()
+                .get(LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .ok_or("the authorization endpoint redirected nowhere")?;
+            let next = url
+                .join(location)
+                .map_err(|_| "the authorization endpoint redirected to a bad URL".to_owned())?;
+            if next.as_str().starts_with(redirect_uri) {
+                return read_redirect(&next, state);
+            }
+            url = next;
+            continue;
+        }
+        return Err(format!(
+            "the authorization server wants a person to sign in (HTTP {}); use --oauth-flow browser or manual",
+            resp.status().as_u16()
+        ));
+    }
+    Err("the authorization endpoint redirected too often".into())
+}
+
+/// Prints the URL and reads the pasted redirect URL from the terminal (never stdin).
+pub async fn manual(auth_url: &Url, state: &str, name: &str) -> Result<Callback, String> {
+    let prompt = format!(
+        "mcp-tray: to sign in to {name}, open this address in any browser:\n{auth_url}\n\
+         then paste the address the browser ends up at (it starts with http://127.0.0.1) and press Enter:"
+    );
+    let state = state.to_owned();
+    tokio::task::spawn_blocking(move || {
+        use std::io::{BufRead as _, Write as _};
+        let tty_in = open_terminal_for_reading()?;
+        let mut tty_out = std::io::stderr();
+        let _ = writeln!(tty_out, "{prompt}");
+        let mut line = String::new();
+        std::io::BufReader::new(tty_in)
+            .read_line(&mut line)
+            .map_err(|e| format!("cannot read from the terminal: {e}"))?;
+        let url = Url::parse(line.trim())
+            .map_err(|_| "that is not the address the browser was sent to".to_owned())?;
+        read_redirect(&url, &state)
+    })
+    .await
+    .map_err(|e| format!("sign-in prompt failed: {e}"))?
+}
+
+#[cfg(unix)]
+fn open_terminal_for_reading() -> Result<std::fs::File, String> {
+    std::fs::File::open("/dev/tty").map_err(|_| {
+        "--oauth-flow manual needs a terminal (stdin is the JSON-RPC pipe); run `mcp-tray auth login NAME` in a terminal instead".to_owned()
+    })
+}
+
+#[cfg(windows)]
+fn open_terminal_for_reading() -> Result<std::fs::File, String> {
+    std::fs::File::open("CONIN$").map_err(|_| {
+        "--oauth-flow manual needs a console; run `mcp-tray auth login NAME` in a terminal instead"
+            .to_owned()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pkce_challenge_is_the_s256_of_the_verifier() {
+        let p = Pkce::new().expect("pkce");
+        let expected = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(Sha256::digest(p.verifier.as_bytes()));
+        assert_eq!(p.challenge, expected);
+        assert!(p.verifier.len() >= 43);
+        assert_ne!(Pkce::new().expect("pkce").state, p.state);
+    }
+
+    #[test]
+    fn redirect_with_wrong_state_or_denial_is_refused() {
+        let ok = Url::parse("http://127.0.0.1:1/callback?code=c1&state=s").expect("url");
+        assert_eq!(read_redirect(&ok, "s").expect("ok").code, "c1");
+        assert!(read_redirect(&ok, "other").is_err());
+        let denied =
+            Url::parse("http://127.0.0.1:1/callback?error=access_denied&state=s").expect("url");
+        let err = read_redirect(&denied, "s").err().expect("denied");
+        assert!(err.contains("denied"), "{err}");
+    }
+}

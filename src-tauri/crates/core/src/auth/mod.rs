@@ -1,0 +1,688 @@
+//! Sign-in to protected remote servers: the OAuth 2.1 client of the bridge (MCP authorization,
+//! 2025-11-25, with the 2025-06-18 and 2025-03-26 fallbacks).
+//!
+//! It owns discovery ([`discovery`]), client identity (pre-registered › Client ID Metadata
+//! Document › dynamic registration), the PKCE S256 authorization-code flow with `state`,
+//! `resource` (RFC 8707, with an opt-out) and scope selection ([`flow`]), step-up on
+//! `403 insufficient_scope` (bounded), refresh before expiry and after a 401, `invalid_grant` →
+//! sign in again, `invalid_client` → register again ([`token`]), and the token store with its
+//! cross-process lock ([`store`]). The transport calls [`Auth::bearer`] for every request and
+//! [`Auth::on_rejected`] on a 401/403, then retries once.
+//!
+//! It must never write a token, a code, a client secret or an `Authorization` header to stderr, a
+//! journal or an error message, and never keep a client request waiting longer than
+//! [`AuthOptions::wait`]: a sign-in that takes longer goes on in the background while the request
+//! gets "sign-in required for NAME…".
+//!
+//! Seam for the app (a later session): a running MCP Tray app will take the sign-in over from the
+//! bridge (so it survives Claude killing the bridge). It plugs in where [`Auth::run_flow`] chooses
+//! the [`Flow`]; the store and lock are already shared through the data dir, so a bridge waiting
+//! on the lock adopts whatever the app stores.
+
+pub mod challenge;
+pub mod discovery;
+pub mod flow;
+pub mod store;
+pub mod token;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderValue, WWW_AUTHENTICATE};
+
+pub use challenge::Challenge;
+pub use flow::Flow;
+pub use reqwest::Url;
+use store::{ClientRegistration, Record, Secrets};
+use token::TokenError;
+
+/// Re-authorizations for the same scope set after `403 insufficient_scope`.
+const MAX_STEP_UPS: u32 = 2;
+/// A token this close to its expiry is refreshed before it is used.
+const REFRESH_MARGIN_SECS: u64 = 60;
+/// How long a bridge waits on another process's sign-in before giving up on the lock.
+const LOCK_WAIT: Duration = Duration::from_secs(11 * 60);
+
+/// How `mcp-tray bridge` / `mcp-tray auth login` was told to sign in.
+#[derive(Clone)]
+pub struct AuthOptions {
+    pub server_url: Url,
+    /// The server's name, for messages (`sign-in required for NAME`).
+    pub name: String,
+    pub flow: Flow,
+    pub client_id: Option<String>,
+    pub client_secret: Option<String>,
+    /// An https URL serving this client's metadata document (CIMD).
+    pub client_metadata_url: Option<String>,
+    /// Leave out `resource` (servers that reject RFC 8707, e.g. Entra).
+    pub no_resource: bool,
+    /// Scopes to ask for instead of the server's.
+    pub scope: Option<String>,
+    /// How long a client request may wait for a sign-in.
+    pub wait: Duration,
+}
+
+impl std::fmt::Debug for AuthOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthOptions")
+            .field("server_url", &shown(&self.server_url))
+            .field("name", &self.name)
+            .field("flow", &self.flow)
+            .field("client_id", &self.client_id)
+            .field(
+                "client_secret",
+                &self.client_secret.as_ref().map(|_| "hidden"),
+            )
+            .field("client_metadata_url", &self.client_metadata_url)
+            .field("no_resource", &self.no_resource)
+            .field("scope", &self.scope)
+            .field("wait", &self.wait)
+            .finish()
+    }
+}
+
+#[derive(Default)]
+struct State {
+    record: Record,
+    secrets: Secrets,
+    /// Bumped whenever the access token changes.
+    generation: u64,
+    running: bool,
+    last_error: Option<String>,
+    step_ups: HashMap<String, u32>,
+}
+
+/// One server's sign-in state in this process; shared by every request of a bridge.
+pub struct Auth {
+    opts: AuthOptions,
+    http: reqwest::Client,
+    /// The canonical server URL: the store's key.
+    key: String,
+    state: Mutex<State>,
+    /// Serialises refreshes in this process.
+    refresh: tokio::sync::Mutex<()>,
+}
+
+pub(crate) fn shown(url: &Url) -> String {
+    crate::transport::display_url(url)
+}
+
+impl Auth {
+    /// Loads what the store knows about the server.
+    pub fn new(opts: AuthOptions, http: reqwest::Client) -> Arc<Auth> {
+        let key = discovery::canonical_resource(&opts.server_url);
+        let mut state = State::default();
+        match store::load(&key) {
+            Some((record, secrets)) if client_matches(&opts, &record) => {
+                state.record = record;
+                state.secrets = secrets;
+            }
+            _ => {
+                state.record.server_url = key.clone();
+            }
+        }
+        state.record.name = opts.name.clone();
+        Arc::new(Auth {
+            opts,
+            http,
+            key,
+            state: Mutex::new(state),
+            refresh: tokio::sync::Mutex::new(()),
+        })
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The `Authorization` value for the next request, if signed in (marked sensitive).
+    pub fn bearer(&self) -> Option<HeaderValue> {
+        let st = self.lock();
+        let token = st.secrets.access_token.as_deref()?;
+        let mut v = HeaderValue::from_str(&format!("Bearer {token}")).ok()?;
+        v.set_sensitive(true);
+        Some(v)
+    }
+
+    /// Changes whenever the token does; the transport passes it back to [`Auth::on_rejected`].
+    pub fn generation(&self) -> u64 {
+        self.lock().generation
+    }
+
+    /// Refreshes a token that expires within a minute. Failures are left to the next 401.
+    pub async fn before_request(self: &Arc<Self>) {
+        let due = {
+            let st = self.lock();
+            st.secrets.access_token.is_some()
+                && st.secrets.refresh_token.is_some()
+                && st
+                    .record
+                    .expires_at
+                    .is_some_and(|at| at <= store::now_secs() + REFRESH_MARGIN_SECS)
+        };
+        if due {
+            let seen = self.generation();
+            let _ = self.refresh_once(seen).await;
+        }
+    }
+
+    /// The server refused a request that carried the token of generation `seen`. Gets a usable
+    /// token (another request's fresh one, the store's, a refresh, a new sign-in, a step-up) and
+    /// returns `Ok` to retry, or says why not in words meant for the client.
+    pub async fn on_rejected(
+        self: &Arc<Self>,
+        status: u16,
+        headers: &reqwest::header::HeaderMap,
+        seen: u64,
+    ) -> Result<(), String> {
+        let challenge = Challenge::parse(
+            headers
+                .get_all(WWW_AUTHENTICATE)
+                .iter()
+                .filter_map(|v| v.to_str().ok()),
+        );
+        if status == 403 {
+            if !challenge.wants_more_scope() {
+                return Err(format!(
+                    "{} refused this request (HTTP 403) even though MCP Tray is signed in",
+                    self.opts.name
+                ));
+            }
+            let wanted = union_scopes(
+                self.lock().record.scope.as_deref(),
+                challenge.scope.as_deref(),
+            );
+            let tries = {
+                let mut st = self.lock();
+                let n = st.step_ups.entry(wanted.clone()).or_insert(0);
+                *n += 1;
+                *n
+            };
+            if tries > MAX_STEP_UPS {
+                return Err(format!(
+                    "{} still refuses with insufficient_scope after {MAX_STEP_UPS} re-authorizations for `{wanted}`; giving up",
+                    self.opts.name
+                ));
+            }
+            return self.sign_in(Some(wanted), challenge).await;
+        }
+        if self.generation() != seen {
+            return Ok(()); // another request already got a new token
+        }
+        if self.adopt_stored(0) {
+            return Ok(());
+        }
+        if self.lock().secrets.refresh_token.is_some() {
+            match self.refresh_once(seen).await {
+                Ok(()) => return Ok(()),
+                Err(TokenError::InvalidClient) => self.forget_client(),
+                Err(_) => {}
+            }
+        }
+        self.sign_in(None, challenge).await
+    }
+
+    /// `mcp-tray auth login`: asks the server for its challenge, then signs in (waits for it).
+    pub async fn login(self: &Arc<Self>) -> Result<(), String> {
+        let probe = self
+            .http
+            .post(self.opts.server_url.clone())
+            .header(ACCEPT, "application/json, text/event-stream")
+            .header(CONTENT_TYPE, "application/json")
+            .body(r#"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"mcp-tray","version":"0"}}}"#)
+            .send()
+            .await
+            .map_err(|e| format!("cannot reach {}: {e}", shown(&self.opts.server_url)))?;
+        let challenge = Challenge::parse(
+            probe
+                .headers()
+                .get_all(WWW_AUTHENTICATE)
+                .iter()
+                .filter_map(|v| v.to_str().ok()),
+        );
+        if probe.status().as_u16() != 401 && probe.status().as_u16() != 403 {
+            // Not asking for a sign-in right now; sign in anyway from the metadata (if any).
+        }
+        self.run_flow(self.opts.scope.clone(), challenge).await?;
+        Ok(())
+    }
+
+    /// Runs a sign-in (single-flight in this process) and waits at most `wait` for it.
+    async fn sign_in(
+        self: &Arc<Self>,
+        scope: Option<String>,
+        challenge: Challenge,
+    ) -> Result<(), String> {
+        let seen = {
+            let mut st = self.lock();
+            let seen = st.generation;
+            if !st.running {
+                st.running = true;
+                st.last_error = None;
+                let this = Arc::clone(self);
+                tokio::spawn(async move {
+                    let result = this.run_flow(scope, challenge).await;
+                    let mut st = this.lock();
+                    st.running = false;
+                    if let Err(e) = result {
+                        st.last_error = Some(e);
+                    }
+                });
+            }
+            seen
+        };
+        let deadline = tokio::time::Instant::now() + self.opts.wait;
+        loop {
+            {
+                let st = self.lock();
+                if st.generation != seen {
+                    return Ok(());
+                }
+                if !st.running {
+                    return Err(match &st.last_error {
+                        Some(e) => format!(
+                            "sign-in to {} failed: {e}; run mcp-tray auth login {}",
+                            self.opts.name, self.opts.name
+                        ),
+                        None => self.pending_message(),
+                    });
+                }
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(self.pending_message());
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    fn pending_message(&self) -> String {
+        format!(
+            "sign-in required for {}: open MCP Tray or run mcp-tray auth login {}",
+            self.opts.name, self.opts.name
+        )
+    }
+
+    /// Takes the cross-process lock (or adopts what the holder stores), then runs the flow.
+    async fn run_flow(
+        self: &Arc<Self>,
+        scope: Option<String>,
+        challenge: Challenge,
+    ) -> Result<(), String> {
+        let started = store::now_ms();
+        let waited_since = tokio::time::Instant::now();
+        let lock = loop {
+            if let Some(lock) = store::try_lock(&self.key) {
+                break lock;
+            }
+            if self.adopt_stored(started) {
+                return Ok(());
+            }
+            if waited_since.elapsed() > LOCK_WAIT {
+                return Err("another MCP Tray process has been signing in for too long".into());
+            }
+            tokio::time::sleep(Duration::from_millis(150)).await;
+        };
+        if scope.is_none() && self.adopt_stored(started) {
+            return Ok(());
+        }
+        let result = self.authorize(scope, &challenge).await;
+        drop(lock);
+        result
+    }
+
+    /// Adopts the stored sign-in when it is newer than `since_ms` (ms) and holds another token.
+    fn adopt_stored(&self, since_ms: u64) -> bool {
+        let Some((record, secrets)) = store::load(&self.key) else {
+            return false;
+        };
+        if !client_matches(&self.opts, &record) {
+            return false;
+        }
+        let mut st = self.lock();
+        let newer = record.updated_ms >= since_ms && record.updated_ms > st.record.updated_ms;
+        if newer
+            && secrets.access_token.is_some()
+            && secrets.access_token != st.secrets.access_token
+        {
+            st.record = record;
+            st.record.name = self.opts.name.clone();
+            st.secrets = secrets;
+            st.generation += 1;
+            return true;
+        }
+        false
+    }
+
+    fn forget_client(&self) {
+        let mut st = self.lock();
+        st.record.client = None;
+        st.secrets.client_secret = None;
+    }
+
+    /// One refresh at a time; a refresh someone else finished counts.
+    async fn refresh_once(self: &Arc<Self>, seen: u64) -> Result<(), TokenError> {
+        let _guard = self.refresh.lock().await;
+        if self.generation() != seen {
+            return Ok(());
+        }
+        let (record, secrets) = {
+            let st = self.lock();
+            (st.record.clone(), st.secrets.clone())
+        };
+        let (Some(refresh_token), Some(client)) =
+            (secrets.refresh_token.clone(), record.client.clone())
+        else {
+            return Err(TokenError::InvalidGrant);
+        };
+        let endpoint = record
+            .token_endpoint
+            .clone()
+            .unwrap_or_else(|| client.token_endpoint.clone());
+        let resource = self.resource_param(record.resource.as_deref());
+        let form = vec![
+            ("grant_type", "refresh_token".to_owned()),
+            ("refresh_token", refresh_token),
+        ];
+        match token::request(
+            &self.http,
+            &endpoint,
+            &client,
+            &secrets,
+            form,
+            resource.as_deref(),
+        )
+        .await
+        {
+            Ok(tokens) => {
+                self.keep(tokens, record, secrets)
+                    .map_err(TokenError::Other)?;
+                Ok(())
+            }
+            Err(e) => {
+                // A bridge next door may have rotated the refresh token: use its result.
+                if self.adopt_stored(0) {
+                    return Ok(());
+                }
+                Err(e)
+            }
+        }
+    }
+
+    fn resource_param(&self, resource: Option<&str>) -> Option<String> {
+        if self.opts.no_resource {
+            None
+        } else {
+            Some(
+                resource
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| self.key.clone()),
+            )
+        }
+    }
+
+    /// Stores new tokens and makes them current.
+    fn keep(
+        &self,
+        tokens: token::Tokens,
+        mut record: Record,
+        mut secrets: Secrets,
+    ) -> Result<(), String> {
+        secrets.access_token = Some(tokens.access_token);
+        if tokens.refresh_token.is_some() {
+            secrets.refresh_token = tokens.refresh_token;
+        }
+        record.expires_at = tokens.expires_in.map(|s| store::now_secs() + s);
+        if tokens.scope.is_some() {
+            record.scope = tokens.scope;
+        }
+        record.name = self.opts.name.clone();
+        record.server_url = self.key.clone();
+        let saved = store::save(&record, &secrets);
+        // Reload to carry `updated_ms` as written.
+        if let Some((r, _)) = store::load(&self.key) {
+            record.updated_ms = r.updated_ms;
+        }
+        let mut st = self.lock();
+        st.record = record;
+        st.secrets = secrets;
+        st.generation += 1;
+        if let Err(e) = saved {
+            eprintln!(
+                "mcp-tray [{}]: signed in, but the sign-in could not be stored: {e}",
+                self.opts.name
+            );
+        }
+        Ok(())
+    }
+
+    /// Discovery, client identity, the authorization request and the code exchange.
+    async fn authorize(
+        self: &Arc<Self>,
+        scope: Option<String>,
+        challenge: &Challenge,
+    ) -> Result<(), String> {
+        let disc = discovery::discover(&self.http, &self.opts.server_url, challenge).await?;
+        let meta = &disc.metadata;
+        if disc.from_metadata
+            && !meta
+                .code_challenge_methods_supported
+                .as_ref()
+                .is_some_and(|m| m.iter().any(|x| x == "S256"))
+        {
+            return Err("its authorization server does not offer PKCE S256, which MCP requires; refusing to sign in".into());
+        }
+        let scope = scope
+            .or_else(|| self.opts.scope.clone())
+            .or_else(|| challenge.scope.clone())
+            .or_else(|| {
+                disc.resource_scopes
+                    .as_ref()
+                    .filter(|s| !s.is_empty())
+                    .map(|s| s.join(" "))
+            });
+        let resource = self.resource_param(Some(&disc.resource));
+        let port = flow::stable_port(&store::key_of(&self.key));
+        for attempt in 0..2 {
+            let listener = match self.opts.flow {
+                Flow::Browser => Some(flow::bind_callback(port).await?),
+                _ => None,
+            };
+            let redirect = listener
+                .as_ref()
+                .map(|l| l.redirect_uri.clone())
+                .unwrap_or_else(|| flow::redirect_uri(port));
+            let (client, client_secret) = self.client_for(meta, &redirect).await?;
+            let pkce = flow::Pkce::new()?;
+            let mut url = Url::parse(&meta.authorization_endpoint)
+                .map_err(|_| "its authorization endpoint is not a URL".to_owned())?;
+            {
+                let mut q = url.query_pairs_mut();
+                q.append_pair("response_type", "code")
+                    .append_pair("client_id", &client.client_id)
+                    .append_pair("redirect_uri", &redirect)
+                    .append_pair("code_challenge", &pkce.challenge)
+                    .append_pair("code_challenge_method", "S256")
+                    .append_pair("state", &pkce.state);
+                if let Some(s) = &scope {
+                    q.append_pair("scope", s);
+                }
+                if let Some(r) = &resource {
+                    q.append_pair("resource", r);
+                }
+            }
+            let callback = match (self.opts.flow, listener) {
+                (Flow::Browser, Some(l)) => l.browser(&url, &pkce.state, &self.opts.name).await?,
+                (Flow::Manual, _) => flow::manual(&url, &pkce.state, &self.opts.name).await?,
+                _ => flow::headless(&self.http, &url, &redirect, &pkce.state).await?,
+            };
+            let secrets = Secrets {
+                client_secret: client_secret.clone(),
+                ..self.lock().secrets.clone()
+            };
+            let form = vec![
+                ("grant_type", "authorization_code".to_owned()),
+                ("code", callback.code),
+                ("redirect_uri", redirect.clone()),
+                ("code_verifier", pkce.verifier),
+            ];
+            match token::request(
+                &self.http,
+                &meta.token_endpoint,
+                &client,
+                &secrets,
+                form,
+                resource.as_deref(),
+            )
+            .await
+            {
+                Ok(tokens) => {
+                    let mut record = self.lock().record.clone();
+                    record.resource = Some(disc.resource.clone());
+                    record.token_endpoint = Some(meta.token_endpoint.clone());
+                    record.client = Some(client);
+                    record.scope = scope.clone();
+                    return self.keep(
+                        tokens,
+                        record,
+                        Secrets {
+                            refresh_token: None,
+                            ..secrets
+                        },
+                    );
+                }
+                Err(TokenError::InvalidClient) if client.source == "dynamic" && attempt == 0 => {
+                    self.forget_client();
+                }
+                Err(e) => return Err(e.describe()),
+            }
+        }
+        Err(
+            "the authorization server keeps refusing MCP Tray's registration (invalid_client)"
+                .into(),
+        )
+    }
+
+    /// Client identity in the spec's order: pre-registered, metadata document, stored dynamic
+    /// registration (same endpoint and redirect), new dynamic registration.
+    async fn client_for(
+        &self,
+        meta: &discovery::ServerMetadata,
+        redirect: &str,
+    ) -> Result<(ClientRegistration, Option<String>), String> {
+        if let Some(id) = &self.opts.client_id {
+            let secret = self.opts.client_secret.clone();
+            return Ok((
+                ClientRegistration {
+                    client_id: id.clone(),
+                    auth_method: token::auth_method_for(meta, secret.is_some()),
+                    source: "pre-registered".into(),
+                    redirect_uri: redirect.into(),
+                    token_endpoint: meta.token_endpoint.clone(),
+                },
+                secret,
+            ));
+        }
+        if let Some(url) = &self.opts.client_metadata_url
+            && meta.client_id_metadata_document_supported == Some(true)
+        {
+            return Ok((
+                ClientRegistration {
+                    client_id: url.clone(),
+                    auth_method: "none".into(),
+                    source: "metadata-document".into(),
+                    redirect_uri: redirect.into(),
+                    token_endpoint: meta.token_endpoint.clone(),
+                },
+                None,
+            ));
+        }
+        {
+            let st = self.lock();
+            if let Some(c) = &st.record.client
+                && c.source == "dynamic"
+                && c.token_endpoint == meta.token_endpoint
+                && c.redirect_uri == redirect
+            {
+                return Ok((c.clone(), st.secrets.client_secret.clone()));
+            }
+        }
+        token::register(&self.http, meta, redirect).await
+    }
+}
+
+/// A stored sign-in belongs to the configured client (a pre-registered id must match).
+fn client_matches(opts: &AuthOptions, record: &Record) -> bool {
+    match (&opts.client_id, &record.client) {
+        (Some(id), Some(c)) => &c.client_id == id,
+        (Some(_), None) => true,
+        (None, Some(c)) => c.source != "pre-registered",
+        (None, None) => true,
+    }
+}
+
+fn union_scopes(have: Option<&str>, want: Option<&str>) -> String {
+    let mut out: Vec<&str> = Vec::new();
+    for s in have
+        .unwrap_or("")
+        .split_whitespace()
+        .chain(want.unwrap_or("").split_whitespace())
+    {
+        if !out.contains(&s) {
+            out.push(s);
+        }
+    }
+    out.join(" ")
+}
+
+/// What `mcp-tray auth status` shows for one stored sign-in (no secrets).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SignInStatus {
+    pub name: String,
+    pub server_url: String,
+    pub signed_in: bool,
+    pub expires_at: Option<u64>,
+    pub scope: Option<String>,
+    pub client: Option<String>,
+    pub secrets_in: String,
+}
+
+/// Every stored sign-in.
+pub fn status() -> Vec<SignInStatus> {
+    store::all()
+        .into_iter()
+        .map(|(r, signed_in)| SignInStatus {
+            name: r.name,
+            server_url: r.server_url,
+            signed_in,
+            expires_at: r.expires_at,
+            scope: r.scope,
+            client: r.client.map(|c| format!("{} ({})", c.client_id, c.source)),
+            secrets_in: r.secrets_in,
+        })
+        .collect()
+}
+
+/// Forgets a server's sign-in (tokens and registration). True when there was one.
+pub fn logout(server_url: &Url) -> bool {
+    store::remove(&discovery::canonical_resource(server_url))
+}
+
+/// The stored server URL whose record carries this name.
+pub fn url_of_name(name: &str) -> Option<String> {
+    store::all()
+        .into_iter()
+        .find(|(r, _)| r.name == name)
+        .map(|(r, _)| r.server_url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn step_up_asks_for_the_union_of_scopes() {
+        assert_eq!(union_scopes(Some("a b"), Some("b c")), "a b c");
+        assert_eq!(union_scopes(None, Some("x")), "x");
+    }
+}

@@ -1,0 +1,349 @@
+//! Where sign-ins are kept between runs: one record per server in `<data dir>/auth/<key>.json`
+//! (what was discovered, the client registration, when the token expires) and its secrets (access
+//! and refresh token, client secret) in the OS keychain (macOS Keychain, Windows Credential
+//! Manager via the `keyring` crate), or in the same file (mode 0600) where no keychain works.
+//! Also the cross-process sign-in lock, so two bridges for one server share one sign-in.
+//!
+//! It must never print, log or journal a secret, and never leave a secret-bearing file readable
+//! by other users.
+
+use std::fs;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::paths;
+
+/// A lock older than this is taken over even when its process looks alive (pid reuse).
+const STALE_LOCK: Duration = Duration::from_secs(15 * 60);
+
+/// Secrets of one sign-in.
+#[derive(Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Secrets {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_token: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_secret: Option<String>,
+}
+
+impl std::fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secrets(hidden)")
+    }
+}
+
+/// How this client is known to the authorization server.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ClientRegistration {
+    pub client_id: String,
+    /// `client_secret_basic`, `client_secret_post` or `none`.
+    pub auth_method: String,
+    /// `pre-registered`, `metadata-document` or `dynamic`.
+    pub source: String,
+    /// The redirect URI registered (dynamic registration) or used.
+    pub redirect_uri: String,
+    /// The token endpoint it was registered for.
+    pub token_endpoint: String,
+}
+
+/// One server's sign-in, without its secrets.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Record {
+    pub server_url: String,
+    pub name: String,
+    #[serde(default)]
+    pub resource: Option<String>,
+    #[serde(default)]
+    pub token_endpoint: Option<String>,
+    #[serde(default)]
+    pub client: Option<ClientRegistration>,
+    #[serde(default)]
+    pub scope: Option<String>,
+    /// Unix seconds when the access token expires.
+    #[serde(default)]
+    pub expires_at: Option<u64>,
+    /// Unix milliseconds of the last change; tells waiting bridges a sign-in finished.
+    #[serde(default)]
+    pub updated_ms: u64,
+    /// Where the secrets live: `file` or `keychain`.
+    #[serde(default)]
+    pub secrets_in: String,
+    /// Only when `secrets_in == "file"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secrets: Option<Secrets>,
+}
+
+pub fn now_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+pub fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+/// The folder of sign-in records.
+pub fn auth_dir() -> PathBuf {
+    paths::data_dir().join("auth")
+}
+
+/// The store key of a server: a hash of its canonical URL (names files and keychain entries).
+pub fn key_of(server_url: &str) -> String {
+    let digest = Sha256::digest(server_url.as_bytes());
+    digest[..10].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn record_path(key: &str) -> PathBuf {
+    auth_dir().join(format!("{key}.json"))
+}
+
+/// Whether secrets go to the OS keychain: macOS and Windows, unless `MCP_TRAY_TOKEN_STORE=file`.
+fn use_keychain() -> bool {
+    cfg!(any(target_os = "macos", windows))
+        && std::env::var("MCP_TRAY_TOKEN_STORE").as_deref() != Ok("file")
+}
+
+/// Reads a record and its secrets.
+pub fn load(server_url: &str) -> Option<(Record, Secrets)> {
+    let key = key_of(server_url);
+    let bytes = fs::read(record_path(&key)).ok()?;
+    let mut record: Record = serde_json::from_slice(&bytes).ok()?;
+    if record.server_url != server_url {
+        return None;
+    }
+    let secrets = match record.secrets.take() {
+        Some(s) => s,
+        None if record.secrets_in == "keychain" => keychain::get(&key).unwrap_or_default(),
+        None => Secrets::default(),
+    };
+    Some((record, secrets))
+}
+
+/// Every record in the store (for `mcp-tray auth status`), without secrets.
+pub fn all() -> Vec<(Record, bool)> {
+    let mut out = Vec::new();
+    let Ok(dir) = fs::read_dir(auth_dir()) else {
+        return out;
+    };
+    for entry in dir.flatten() {
+        let path = entry.path();
+        if path.extension().is_some_and(|e| e == "json")
+            && let Ok(bytes) = fs::read(&path)
+            && let Ok(record) = serde_json::from_slice::<Record>(&bytes)
+            && let Some((record, secrets)) = load(&record.server_url)
+        {
+            out.push((record, secrets.access_token.is_some()));
+        }
+    }
+    out.sort_by(|a, b| a.0.name.cmp(&b.0.name));
+    out
+}
+
+/// Writes a record and its secrets (atomically; the file is 0600 before any byte is written).
+pub fn save(record: &Record, secrets: &Secrets) -> Result<(), String> {
+    let key = key_of(&record.server_url);
+    let mut record = record.clone();
+    record.updated_ms = now_ms();
+    if use_keychain() && keychain::set(&key, secrets).is_ok() {
+        record.secrets_in = "keychain".into();
+        record.secrets = None;
+    } else {
+        record.secrets_in = "file".into();
+        record.secrets = Some(secrets.clone());
+    }
+    let json = serde_json::to_vec_pretty(&record).map_err(|e| e.to_string())?;
+    write_private(&record_path(&key), &json)
+}
+
+/// Forgets a server's sign-in. True when there was one.
+pub fn remove(server_url: &str) -> bool {
+    let key = key_of(server_url);
+    keychain::delete(&key);
+    fs::remove_file(record_path(&key)).is_ok()
+}
+
+fn write_private(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let tmp = dir.join(format!(
+        ".{}.{}.tmp",
+        path.file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("record"),
+        std::process::id()
+    ));
+    let mut opts = fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        opts.mode(0o600);
+    }
+    let mut file = opts
+        .open(&tmp)
+        .map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
+    file.write_all(bytes)
+        .and_then(|()| file.sync_all())
+        .map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
+    drop(file);
+    fs::rename(&tmp, path).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+/// Holds the cross-process sign-in lock of one server until dropped.
+pub struct SignInLock {
+    path: PathBuf,
+}
+
+impl Drop for SignInLock {
+    fn drop(&mut self) {
+        let _ = fs::remove_file(&self.path);
+    }
+}
+
+/// Takes the sign-in lock of a server, or `None` while another live process holds it.
+/// A lock whose process is gone, or older than 15 minutes, is stale and taken over.
+pub fn try_lock(server_url: &str) -> Option<SignInLock> {
+    let dir = auth_dir();
+    let _ = fs::create_dir_all(&dir);
+    let path = dir.join(format!("{}.lock", key_of(server_url)));
+    for _ in 0..2 {
+        match fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+        {
+            Ok(mut f) => {
+                let _ = write!(f, "{} {}", std::process::id(), now_secs());
+                return Some(SignInLock { path });
+            }
+            Err(_) if lock_is_stale(&path) => {
+                let _ = fs::remove_file(&path);
+            }
+            Err(_) => return None,
+        }
+    }
+    None
+}
+
+fn lock_is_stale(path: &Path) -> bool {
+    let Ok(text) = fs::read_to_string(path) else {
+        return false; // being written right now
+    };
+    let mut parts = text.split_whitespace();
+    let pid = parts.next().and_then(|p| p.parse::<u32>().ok());
+    let since = parts.next().and_then(|t| t.parse::<u64>().ok());
+    let (Some(pid), Some(since)) = (pid, since) else {
+        // Half-written or garbage: stale once it is old enough to not be mid-write.
+        return fs::metadata(path)
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|m| m.elapsed().ok())
+            .is_some_and(|age| age > Duration::from_secs(5));
+    };
+    if now_secs().saturating_sub(since) > STALE_LOCK.as_secs() {
+        return true;
+    }
+    !process_alive(pid)
+}
+
+#[cfg(unix)]
+fn process_alive(pid: u32) -> bool {
+    use nix::errno::Errno;
+    use nix::sys::signal::kill;
+    use nix::unistd::Pid;
+    let Ok(raw) = i32::try_from(pid) else {
+        return false;
+    };
+    match kill(Pid::from_raw(raw), None) {
+        Ok(()) => true,
+        Err(Errno::EPERM) => true,
+        Err(_) => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn process_alive(_pid: u32) -> bool {
+    // Without a cheap liveness check the age limit decides.
+    true
+}
+
+/// The OS keychain, where one exists (macOS, Windows). Elsewhere every call fails, so the
+/// secrets stay in the 0600 file.
+mod keychain {
+    use super::Secrets;
+
+    #[cfg(any(target_os = "macos", windows))]
+    fn entry(key: &str) -> Result<keyring::Entry, String> {
+        keyring::Entry::new("mcp-tray", key).map_err(|e| e.to_string())
+    }
+
+    #[cfg(any(target_os = "macos", windows))]
+    pub fn set(key: &str, secrets: &Secrets) -> Result<(), String> {
+        let json = serde_json::to_string(secrets).map_err(|e| e.to_string())?;
+        entry(key)?.set_password(&json).map_err(|e| e.to_string())
+    }
+
+    #[cfg(any(target_os = "macos", windows))]
+    pub fn get(key: &str) -> Option<Secrets> {
+        let json = entry(key).ok()?.get_password().ok()?;
+        serde_json::from_str(&json).ok()
+    }
+
+    #[cfg(any(target_os = "macos", windows))]
+    pub fn delete(key: &str) {
+        if let Ok(e) = entry(key) {
+            let _ = e.delete_credential();
+        }
+    }
+
+    #[cfg(not(any(target_os = "macos", windows)))]
+    pub fn set(_key: &str, _secrets: &Secrets) -> Result<(), String> {
+        Err("no OS keychain on this platform".into())
+    }
+
+    #[cfg(not(any(target_os = "macos", windows)))]
+    pub fn get(_key: &str) -> Option<Secrets> {
+        None
+    }
+
+    #[cfg(not(any(target_os = "macos", windows)))]
+    pub fn delete(_key: &str) {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lock_of_a_dead_process_is_stale() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("x.lock");
+        fs::write(&path, format!("{} {}", u32::MAX - 7, now_secs())).expect("write");
+        assert!(lock_is_stale(&path));
+        fs::write(&path, format!("{} {}", std::process::id(), now_secs())).expect("write");
+        assert!(!lock_is_stale(&path));
+        fs::write(&path, format!("{} {}", std::process::id(), 1)).expect("write");
+        assert!(lock_is_stale(&path), "too old");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn secret_files_are_private() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("r.json");
+        write_private(&path, b"{}").expect("write");
+        let mode = fs::metadata(&path).expect("meta").permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+}
