@@ -442,3 +442,34 @@ async fn follow_streams_new_events_until_cancelled() {
     let end = tokio::time::timeout(std::time::Duration::from_secs(5), rx.recv()).await;
     assert!(matches!(end, Ok(None)), "the stream ends when cancelled");
 }
+
+/// Benchmark, not a check: `cargo test --release -p mcp-tray-core --lib -- --ignored --nocapture
+/// parse_throughput`.
+#[test]
+#[ignore = "benchmark"]
+fn parse_throughput_on_a_50_mb_log() {
+    let sample = std::fs::read_to_string(fixtures("macos-2025").join("mcp.log")).expect("fixture");
+    let lines: Vec<&str> = sample.lines().collect();
+    let mut log = String::new();
+    let mut ms: i64 = 1_741_082_400_000;
+    while log.len() < 50 * 1024 * 1024 {
+        for line in &lines {
+            ms += 3;
+            log.push_str(&record::stamp_from_ms(ms).text);
+            log.push_str(&line[24..]);
+            log.push('\n');
+        }
+    }
+    let started = std::time::Instant::now();
+    let events = parse_bytes("mcp.log", log.as_bytes());
+    let took = started.elapsed();
+    println!(
+        "{} MB, {} records: {:?} ({:.0} MB/s, {:.0}k records/s)",
+        log.len() / (1024 * 1024),
+        events.len(),
+        took,
+        log.len() as f64 / (1024.0 * 1024.0) / took.as_secs_f64(),
+        events.len() as f64 / 1000.0 / took.as_secs_f64()
+    );
+    assert!(events.len() > 100_000);
+}

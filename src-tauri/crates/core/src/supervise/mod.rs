@@ -208,7 +208,8 @@ impl Supervisor {
         Supervisor {
             resolver,
             config,
-            shutdown,
+            // Our own child of the app's token: `shutdown()` and drop end our servers only.
+            shutdown: shutdown.child_token(),
             servers: Mutex::new(HashMap::new()),
             sampler: Mutex::new(StatsSampler::new()),
             events,
@@ -297,7 +298,8 @@ impl Supervisor {
         self.start(slot.spec.clone(), slot.restart).await
     }
 
-    /// Stops every server; also happens when the injected token is cancelled.
+    /// Stops every server and waits for them; also happens (without the wait) when the injected
+    /// token is cancelled or the supervisor is dropped.
     pub async fn shutdown(&self) {
         self.shutdown.cancel();
         let slots: Vec<Arc<Slot>> = self.servers().values().cloned().collect();
@@ -348,6 +350,14 @@ impl Supervisor {
     fn sample(&self, f: impl FnOnce(&mut StatsSampler) -> ProcessStats) -> Option<ProcessStats> {
         let mut sampler = self.sampler.lock().unwrap_or_else(|e| e.into_inner());
         sampler.as_mut().map(f)
+    }
+}
+
+impl Drop for Supervisor {
+    /// Servers do not outlive their supervisor: their tasks run the shutdown sequence (and the
+    /// process wrapper kills what is left if the runtime goes away first).
+    fn drop(&mut self) {
+        self.shutdown.cancel();
     }
 }
 
