@@ -20,7 +20,7 @@ NEXTEST_VERSION := 0.9.143
 NODE_MIN := 20.19
 # Tauri's build dependencies, plus what the end-to-end test runs (Xvfb, WebKitWebDriver, D-Bus).
 APT_PACKAGES := build-essential pkg-config libssl-dev libwebkit2gtk-4.1-dev \
-	libayatana-appindicator3-dev librsvg2-dev libxdo-dev file xvfb webkit2gtk-driver dbus
+	libayatana-appindicator3-dev librsvg2-dev libxdo-dev file xvfb webkit2gtk-driver dbus python3-venv
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: help run test deps system-deps toolchain tools peers ui app cli e2e \
