@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
@@ -16,60 +16,13 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-const BIN: &str = env!("CARGO_BIN_EXE_mcp-tray");
+mod common;
+
+use common::{BIN, Peers};
 
 // ---------------------------------------------------------------------------------------------
-// Peers and processes
+// Processes
 // ---------------------------------------------------------------------------------------------
-
-struct Peers {
-    dir: PathBuf,
-}
-
-impl Peers {
-    fn python(&self) -> PathBuf {
-        self.dir.join(".venv/bin/python")
-    }
-    fn node(&self) -> PathBuf {
-        self.dir.join("node_modules/.bin/node")
-    }
-    fn script(&self, name: &str) -> PathBuf {
-        self.dir.join(name)
-    }
-}
-
-fn peers() -> Option<Peers> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../tests/peers");
-    let dir = dir.canonicalize().unwrap_or(dir);
-    let peers = Peers { dir };
-    let installed = peers.python().exists()
-        && peers.node().exists()
-        && peers
-            .dir
-            .join("node_modules/@modelcontextprotocol/server-everything")
-            .exists();
-    if installed {
-        return Some(peers);
-    }
-    let msg = format!(
-        "test peers are not installed in {}; run tests/peers/install.sh",
-        peers.dir.display()
-    );
-    if std::env::var("MCP_TRAY_REQUIRE_PEERS").as_deref() == Ok("1") {
-        panic!("{msg} (MCP_TRAY_REQUIRE_PEERS=1)");
-    }
-    eprintln!("SKIPPED: {msg}");
-    None
-}
-
-macro_rules! require_peers {
-    () => {
-        match peers() {
-            Some(p) => p,
-            None => return,
-        }
-    };
-}
 
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
