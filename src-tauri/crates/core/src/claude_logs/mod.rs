@@ -6,17 +6,17 @@
 //! It is shaped so our journals' events can be merged in: `source` says where an event came
 //! from, `ts` is RFC 3339 with milliseconds like a journal line's, `dir` uses the journal's
 //! `c2s`/`s2c`, and `message` holds a JSON-RPC message as the raw bytes it was logged as.
-//! Parsing is in [`record`], failure recognition in [`classify`], following in [`follow`], and
+//! Parsing is in `record`, failure recognition in `classify`, following in [`mod@follow`], and
 //! our journals' events are turned into the same events by [`from_journal`].
 //!
 //! Never: write to Claude's folder, or fail on a malformed, binary or huge file; what cannot be
 //! parsed is shown as text.
 
-pub mod classify;
+pub(crate) mod classify;
 pub mod follow;
 pub mod from_journal;
-pub mod lines;
-pub mod record;
+pub(crate) mod lines;
+pub(crate) mod record;
 #[cfg(test)]
 mod tests;
 
@@ -110,7 +110,7 @@ pub struct LogEvent {
     pub message: Option<Box<RawValue>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub diagnosis: Option<Diagnosis>,
-    /// The line was longer than [`lines::MAX_LINE`] and was cut.
+    /// The line was longer than 1 MiB and was cut.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub truncated: bool,
 }
