@@ -1,0 +1,470 @@
+//! Sign-in (OAuth) through the bridge, end to end.
+//!
+//! The conformance suite's client auth scenarios run with the real bridge in the loop, driven by
+//! the Python SDK's stdio client (`tests/peers/auth_driver.py`). The faults its servers cannot
+//! produce (short-lived, revoked and unrefreshable tokens, a denied or slow consent, a taken
+//! callback port) use `tests/peers/auth_server.py`: a real FastMCP resource server whose tokens
+//! come from a small local authorization server.
+
+mod common;
+
+use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{BIN, Peers};
+use serde_json::Value;
+
+/// Every stable client auth scenario of the conformance suite (`list --client`, 2025-03-26 …
+/// 2025-11-25; drafts and extensions left out).
+const STABLE_AUTH_SCENARIOS: &[&str] = &[
+    "auth/metadata-default",
+    "auth/metadata-var1",
+    "auth/metadata-var2",
+    "auth/metadata-var3",
+    "auth/basic-cimd",
+    "auth/scope-from-www-authenticate",
+    "auth/scope-from-scopes-supported",
+    "auth/scope-omitted-when-undefined",
+    "auth/scope-step-up",
+    "auth/scope-retry-limit",
+    "auth/token-endpoint-auth-basic",
+    "auth/token-endpoint-auth-post",
+    "auth/token-endpoint-auth-none",
+    "auth/pre-registration",
+    "auth/2025-03-26-oauth-metadata-backcompat",
+    "auth/2025-03-26-oauth-endpoint-fallback",
+];
+
+#[test]
+fn every_stable_conformance_auth_scenario_passes_with_the_bridge_in_the_loop() {
+    let p = require_peers!();
+    let command = format!(
+        "{} {} -- {BIN} bridge --oauth-flow headless --oauth-client-metadata-url https://conformance-test.local/client-metadata.json",
+        p.python().display(),
+        p.script("auth_driver.py").display()
+    );
+    let mut failed = Vec::new();
+    for scenario in STABLE_AUTH_SCENARIOS {
+        // A fresh data dir per scenario: no sign-in carries over.
+        let home = tempfile::tempdir().expect("home");
+        let out = Command::new(p.node())
+            .arg(
+                p.dir
+                    .join("node_modules/@modelcontextprotocol/conformance/dist/index.js"),
+            )
+            .args(["client", "--command", &command, "--scenario", scenario])
+            .arg("-o")
+            .arg(home.path().join("results"))
+            .env("MCP_TRAY_HOME", home.path())
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("run the conformance suite");
+        let report = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let passed = out.status.success()
+            && report.contains("OVERALL: PASSED")
+            && !report.contains("FAILURE");
+        eprintln!("{scenario}: {}", if passed { "passed" } else { "FAILED" });
+        if !passed {
+            failed.push(format!("--- {scenario} ({}):\n{report}", out.status));
+        }
+    }
+    assert!(failed.is_empty(), "{}", failed.join("\n"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Faults, with a FastMCP resource server and a local authorization server (auth_server.py)
+// ---------------------------------------------------------------------------------------------
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
+
+struct Protected {
+    child: Child,
+    as_port: u16,
+    url: String,
+}
+
+impl Drop for Protected {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Protected {
+    fn start(p: &Peers, flags: &[&str]) -> Protected {
+        let (as_port, mcp_port) = (free_port(), free_port());
+        let child = Command::new(p.python())
+            .arg(p.script("auth_server.py"))
+            .args([as_port.to_string(), mcp_port.to_string()])
+            .args(flags)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start auth_server.py");
+        let server = Protected {
+            child,
+            as_port,
+            url: format!("http://127.0.0.1:{mcp_port}/mcp"),
+        };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while TcpStream::connect(("127.0.0.1", mcp_port)).is_err()
+            || TcpStream::connect(("127.0.0.1", as_port)).is_err()
+        {
+            assert!(Instant::now() < deadline, "auth_server.py did not start");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        server
+    }
+
+    fn http(&self, method: &str, path: &str) -> String {
+        let mut s = TcpStream::connect(("127.0.0.1", self.as_port)).expect("connect");
+        write!(
+            s,
+            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        )
+        .expect("send");
+        let mut text = String::new();
+        s.read_to_string(&mut text).expect("read");
+        text.split_once("\r\n\r\n")
+            .map(|(_, body)| body.to_owned())
+            .unwrap_or_default()
+    }
+
+    fn stats(&self) -> Value {
+        serde_json::from_str(&self.http("GET", "/stats")).expect("stats JSON")
+    }
+
+    fn revoke(&self) {
+        self.http("POST", "/revoke");
+    }
+}
+
+fn count(stats: &Value, key: &str) -> u64 {
+    stats[key].as_u64().unwrap_or(0)
+}
+
+/// Runs the Python SDK client through `mcp-tray bridge URL --name prot --oauth-flow …`.
+fn drive(p: &Peers, home: &Path, url: &str, extra: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(p.python());
+    cmd.arg(p.script("driver.py"))
+        .args(["basic", "--", BIN, "bridge", url, "--name", "prot"])
+        .args(extra)
+        .env("MCP_TRAY_HOME", home)
+        .env("MCP_TRAY_TOKEN_STORE", "file");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("run driver.py")
+}
+
+fn ok_call(out: &Output) -> Value {
+    assert!(
+        out.status.success(),
+        "driver failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).expect("driver JSON");
+    assert_eq!(v["call"], "5", "{v}");
+    v
+}
+
+#[test]
+fn a_token_about_to_expire_is_refreshed_before_it_is_used() {
+    let p = require_peers!();
+    let server = Protected::start(&p, &["--expires-in", "30"]);
+    let home = tempfile::tempdir().expect("home");
+    ok_call(&drive(
+        &p,
+        home.path(),
+        &server.url,
+        &["--oauth-flow", "headless"],
+        &[],
+    ));
+    // The stored token has 30 s left (< the 60 s margin): the next bridge refreshes first.
+    ok_call(&drive(
+        &p,
+        home.path(),
+        &server.url,
+        &["--oauth-flow", "headless"],
+        &[],
+    ));
+    let stats = server.stats();
+    assert_eq!(count(&stats, "authorize"), 1, "{stats}");
+    assert!(count(&stats, "token_refresh") >= 1, "{stats}");
+}
+
+#[test]
+fn a_revoked_token_is_refreshed_after_the_401_and_no_token_is_ever_shown() {
+    let p = require_peers!();
+    let server = Protected::start(&p, &[]);
+    let home = tempfile::tempdir().expect("home");
+    let first = drive(
+        &p,
+        home.path(),
+        &server.url,
+        &["--oauth-flow", "headless"],
+        &[],
+    );
+    ok_call(&first);
+    server.revoke();
+    let second = drive(
+        &p,
+        home.path(),
+        &server.url,
+        &["--oauth-flow", "headless"],
+        &[],
+    );
+    ok_call(&second);
+    let stats = server.stats();
+    assert_eq!(count(&stats, "authorize"), 1, "no second sign-in: {stats}");
+    assert_eq!(count(&stats, "token_refresh"), 1, "{stats}");
+
+    // Tokens never reach the journal, the bridge's stderr, or `traffic --json`.
+    let traffic = Command::new(BIN)
+        .args(["traffic", "prot", "--json", "-n", "0"])
+        .env("MCP_TRAY_HOME", home.path())
+        .output()
+        .expect("traffic");
+    assert!(traffic.status.success());
+    let mut seen = String::new();
+    for out in [&first, &second, &traffic] {
+        seen.push_str(&String::from_utf8_lossy(&out.stdout));
+        seen.push_str(&String::from_utf8_lossy(&out.stderr));
+    }
+    for entry in std::fs::read_dir(home.path().join("journal")).expect("journal dir") {
+        let path = entry.expect("entry").path();
+        seen.push_str(&std::fs::read_to_string(&path).unwrap_or_default());
+    }
+    assert!(seen.contains("tools/call"), "the journal was read");
+    let issued = stats["issued"].as_array().expect("issued tokens");
+    assert!(issued.len() >= 4);
+    for token in issued {
+        let token = token.as_str().expect("token");
+        assert!(!seen.contains(token), "a token leaked: {token}");
+    }
+    assert!(!seen.contains("Bearer "), "an Authorization header leaked");
+}
+
+#[test]
+fn a_refused_refresh_token_leads_to_a_new_sign_in() {
+    let p = require_peers!();
+    let server = Protected::start(&p, &["--refresh", "invalid_grant"]);
+    let home = tempfile::tempdir().expect("home");
+    ok_call(&drive(
+        &p,
+        home.path(),
+        &server.url,
+        &["--oauth-flow", "headless"],
+        &[],
+    ));
+    server.revoke();
+    ok_call(&drive(
+        &p,
+        home.path(),
+        &server.url,
+        &["--oauth-flow", "headless"],
+        &[],
+    ));
+    let stats = server.stats();
+    assert_eq!(count(&stats, "refused_refresh"), 1, "{stats}");
+    assert_eq!(count(&stats, "authorize"), 2, "{stats}");
+}
+
+#[test]
+fn two_bridges_started_together_share_one_sign_in() {
+    let p = require_peers!();
+    // A slow consent makes sure both bridges meet the 401 while the sign-in is under way.
+    let server = Protected::start(&p, &["--authorize-delay", "1.5"]);
+    let home = tempfile::tempdir().expect("home");
+    let (a, b) = std::thread::scope(|s| {
+        let a = s.spawn(|| {
+            drive(
+                &p,
+                home.path(),
+                &server.url,
+                &["--oauth-flow", "headless"],
+                &[],
+            )
+        });
+        let b = s.spawn(|| {
+            drive(
+                &p,
+                home.path(),
+                &server.url,
+                &["--oauth-flow", "headless"],
+                &[],
+            )
+        });
+        (a.join().expect("a"), b.join().expect("b"))
+    });
+    ok_call(&a);
+    ok_call(&b);
+    let stats = server.stats();
+    assert_eq!(
+        count(&stats, "authorize"),
+        1,
+        "one sign-in for both: {stats}"
+    );
+    assert_eq!(count(&stats, "register"), 1, "{stats}");
+}
+
+#[test]
+fn a_taken_callback_port_falls_back_to_a_free_one() {
+    let p = require_peers!();
+    let server = Protected::start(&p, &[]);
+    let home = tempfile::tempdir().expect("home");
+    let held = TcpListener::bind("127.0.0.1:0").expect("hold a port");
+    let held_port = held.local_addr().expect("addr").port().to_string();
+    let browser = format!(
+        "{} {}",
+        p.python().display(),
+        p.script("auth_browser.py").display()
+    );
+    let out = drive(
+        &p,
+        home.path(),
+        &server.url,
+        &["--oauth-flow", "browser"],
+        &[("MCP_TRAY_OAUTH_PORT", &held_port), ("BROWSER", &browser)],
+    );
+    ok_call(&out);
+    let stats = server.stats();
+    let redirect = stats["redirect_uris"][0].as_str().expect("redirect uri");
+    assert!(redirect.starts_with("http://127.0.0.1:"), "{redirect}");
+    assert!(
+        !redirect.contains(&format!(":{held_port}/")),
+        "used the taken port: {redirect}"
+    );
+    drop(held);
+}
+
+/// Starts a bridge, sends `initialize`, returns its reply line and how long it took.
+fn initialize_through(
+    url: &str,
+    home: &Path,
+    extra: &[&str],
+    env: &[(&str, &str)],
+) -> (Value, Duration) {
+    let mut cmd = Command::new(BIN);
+    cmd.args(["bridge", url, "--name", "prot"])
+        .args(extra)
+        .env("MCP_TRAY_HOME", home)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("bridge");
+    let started = Instant::now();
+    let mut stdin = child.stdin.take().expect("stdin");
+    writeln!(
+        stdin,
+        r#"{{"jsonrpc":"2.0","id":1,"method":"initialize","params":{{"protocolVersion":"2025-11-25","capabilities":{{}},"clientInfo":{{"name":"t","version":"1"}}}}}}"#
+    )
+    .expect("write");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("read reply");
+    let took = started.elapsed();
+    drop(stdin);
+    let _ = child.kill();
+    let _ = child.wait();
+    (serde_json::from_str(&line).expect("JSON-RPC reply"), took)
+}
+
+#[test]
+fn a_denied_consent_answers_the_request_with_an_error_at_once() {
+    let p = require_peers!();
+    let server = Protected::start(&p, &["--deny"]);
+    let home = tempfile::tempdir().expect("home");
+    let (reply, took) =
+        initialize_through(&server.url, home.path(), &["--oauth-flow", "headless"], &[]);
+    let msg = reply["error"]["message"].as_str().expect("an error reply");
+    assert!(msg.contains("denied"), "{msg}");
+    assert!(msg.contains("mcp-tray auth login prot"), "{msg}");
+    assert!(took < Duration::from_secs(10), "took {took:?}");
+}
+
+#[test]
+fn a_sign_in_nobody_finishes_gets_a_clear_error_after_the_bounded_wait() {
+    let p = require_peers!();
+    let server = Protected::start(&p, &[]);
+    let home = tempfile::tempdir().expect("home");
+    // A "browser" that never opens the page.
+    let (reply, took) = initialize_through(
+        &server.url,
+        home.path(),
+        &["--oauth-flow", "browser", "--oauth-wait", "1"],
+        &[("BROWSER", "true")],
+    );
+    let msg = reply["error"]["message"].as_str().expect("an error reply");
+    assert_eq!(
+        msg,
+        "sign-in required for prot: open MCP Tray or run mcp-tray auth login prot"
+    );
+    assert!(took < Duration::from_secs(8), "took {took:?}");
+}
+
+#[test]
+fn auth_login_status_and_logout_manage_a_stored_sign_in() {
+    let p = require_peers!();
+    let server = Protected::start(&p, &[]);
+    let home = tempfile::tempdir().expect("home");
+    let run = |args: &[&str]| {
+        Command::new(BIN)
+            .args(args)
+            .env("MCP_TRAY_HOME", home.path())
+            .env("MCP_TRAY_TOKEN_STORE", "file")
+            .output()
+            .expect("mcp-tray")
+    };
+    let login = run(&["auth", "login", &server.url, "--oauth-flow", "headless"]);
+    assert!(
+        login.status.success(),
+        "{}",
+        String::from_utf8_lossy(&login.stderr)
+    );
+    let status = run(&["auth", "status", "--json"]);
+    let list: Value = serde_json::from_slice(&status.stdout).expect("status JSON");
+    assert_eq!(list[0]["server_url"], server.url.as_str(), "{list}");
+    assert_eq!(list[0]["signed_in"], true, "{list}");
+    assert!(!String::from_utf8_lossy(&status.stdout).contains("SECRET"));
+    // A bridge uses the stored sign-in without a new authorization.
+    ok_call(&drive(
+        &p,
+        home.path(),
+        &server.url,
+        &["--oauth-flow", "headless"],
+        &[],
+    ));
+    assert_eq!(count(&server.stats(), "authorize"), 1);
+    #[cfg(unix)]
+    for entry in std::fs::read_dir(home.path().join("auth")).expect("auth dir") {
+        use std::os::unix::fs::PermissionsExt as _;
+        let meta = entry.expect("entry").metadata().expect("meta");
+        assert_eq!(
+            meta.permissions().mode() & 0o777,
+            0o600,
+            "token file is private"
+        );
+    }
+    let logout = run(&["auth", "logout", &server.url]);
+    assert!(logout.status.success());
+    let after: Value =
+        serde_json::from_slice(&run(&["auth", "status", "--json"]).stdout).expect("JSON");
+    assert_eq!(after, serde_json::json!([]));
+}

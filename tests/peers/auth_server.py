@@ -1,0 +1,170 @@
+"""A protected MCP server for the sign-in tests: the Python SDK's FastMCP (real resource server:
+401 + WWW-Authenticate, protected resource metadata) whose tokens come from a small local
+authorization server in the same process. The authorization server is a stand-in only for the
+faults the conformance suite cannot produce: short-lived tokens, revoked tokens, refresh tokens
+refused with invalid_grant, denied consent, a slow consent (to overlap two bridges).
+
+Usage: python auth_server.py AS_PORT MCP_PORT [--expires-in S] [--refresh invalid_grant]
+                             [--deny] [--authorize-delay S]
+Control (on AS_PORT): GET /stats (counters, issued tokens, redirect URIs), POST /revoke (every
+access token stops working).
+"""
+
+import argparse
+import base64
+import hashlib
+import json
+import threading
+import time
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from mcp.server.auth.provider import AccessToken, TokenVerifier
+from mcp.server.auth.settings import AuthSettings
+from mcp.server.fastmcp import FastMCP
+
+p = argparse.ArgumentParser()
+p.add_argument("as_port", type=int)
+p.add_argument("mcp_port", type=int)
+p.add_argument("--expires-in", type=int, default=3600)
+p.add_argument("--refresh", default="ok")
+p.add_argument("--deny", action="store_true")
+p.add_argument("--authorize-delay", type=float, default=0.0)
+opts = p.parse_args()
+
+ISSUER = f"http://127.0.0.1:{opts.as_port}"
+lock = threading.Lock()
+stats = {"register": 0, "authorize": 0, "token_code": 0, "token_refresh": 0,
+         "refused_refresh": 0, "issued": [], "redirect_uris": [], "resources": []}
+valid_access = set()
+valid_refresh = set()
+codes = {}
+counter = [0]
+
+
+def issue():
+    with lock:
+        counter[0] += 1
+        n = counter[0]
+        access, refresh = f"at-SECRET-{n}-{time.time_ns()}", f"rt-SECRET-{n}-{time.time_ns()}"
+        valid_access.add(access)
+        valid_refresh.add(refresh)
+        stats["issued"] += [access, refresh]
+    return {"access_token": access, "refresh_token": refresh, "token_type": "Bearer",
+            "expires_in": opts.expires_in, "scope": "mcp"}
+
+
+class AS(BaseHTTPRequestHandler):
+    def log_message(self, *a):
+        pass
+
+    def reply(self, status, body=None, headers=None):
+        data = json.dumps(body).encode() if body is not None else b""
+        self.send_response(status)
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        if body is not None:
+            self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def form(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(n).decode()
+        if self.headers.get("Content-Type", "").startswith("application/json"):
+            return json.loads(raw or "{}")
+        return {k: v[0] for k, v in urllib.parse.parse_qs(raw).items()}
+
+    def do_GET(self):
+        url = urllib.parse.urlparse(self.path)
+        q = {k: v[0] for k, v in urllib.parse.parse_qs(url.query).items()}
+        if url.path == "/.well-known/oauth-authorization-server":
+            return self.reply(200, {
+                "issuer": ISSUER, "authorization_endpoint": ISSUER + "/authorize",
+                "token_endpoint": ISSUER + "/token", "registration_endpoint": ISSUER + "/register",
+                "response_types_supported": ["code"], "code_challenge_methods_supported": ["S256"],
+                "grant_types_supported": ["authorization_code", "refresh_token"],
+                "token_endpoint_auth_methods_supported": ["none"], "scopes_supported": ["mcp"]})
+        if url.path == "/stats":
+            with lock:
+                return self.reply(200, stats)
+        if url.path == "/authorize":
+            with lock:
+                stats["authorize"] += 1
+                stats["redirect_uris"].append(q.get("redirect_uri"))
+                stats["resources"].append(q.get("resource"))
+            time.sleep(opts.authorize_delay)
+            target = urllib.parse.urlparse(q["redirect_uri"])
+            if opts.deny:
+                params = {"error": "access_denied", "state": q.get("state", "")}
+            else:
+                code = f"code-{time.time_ns()}"
+                codes[code] = q.get("code_challenge")
+                params = {"code": code, "state": q.get("state", "")}
+            loc = target._replace(query=urllib.parse.urlencode(params)).geturl()
+            return self.reply(302, headers={"Location": loc})
+        self.reply(404, {"error": "not_found"})
+
+    def do_POST(self):
+        url = urllib.parse.urlparse(self.path)
+        body = self.form()
+        if url.path == "/register":
+            with lock:
+                stats["register"] += 1
+            return self.reply(201, {"client_id": f"client-{stats['register']}",
+                                    "token_endpoint_auth_method": "none",
+                                    "redirect_uris": body.get("redirect_uris", [])})
+        if url.path == "/revoke":
+            with lock:
+                valid_access.clear()
+            return self.reply(200, {})
+        if url.path == "/token":
+            grant = body.get("grant_type")
+            if grant == "authorization_code":
+                challenge = codes.pop(body.get("code"), None)
+                verifier = body.get("code_verifier", "")
+                computed = base64.urlsafe_b64encode(
+                    hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
+                if challenge is None or computed != challenge:
+                    return self.reply(400, {"error": "invalid_grant"})
+                with lock:
+                    stats["token_code"] += 1
+                return self.reply(200, issue())
+            if grant == "refresh_token":
+                rt = body.get("refresh_token")
+                with lock:
+                    ok = opts.refresh == "ok" and rt in valid_refresh
+                    if ok:
+                        valid_refresh.discard(rt)
+                        stats["token_refresh"] += 1
+                    else:
+                        stats["refused_refresh"] += 1
+                if not ok:
+                    return self.reply(400, {"error": "invalid_grant"})
+                return self.reply(200, issue())
+            return self.reply(400, {"error": "unsupported_grant_type"})
+        self.reply(404, {"error": "not_found"})
+
+
+class Verifier(TokenVerifier):
+    async def verify_token(self, token):
+        with lock:
+            ok = token in valid_access
+        return AccessToken(token=token, client_id="c", scopes=["mcp"]) if ok else None
+
+
+threading.Thread(target=ThreadingHTTPServer(("127.0.0.1", opts.as_port), AS).serve_forever,
+                 daemon=True).start()
+mcp = FastMCP("protected", host="127.0.0.1", port=opts.mcp_port, token_verifier=Verifier(),
+              auth=AuthSettings(issuer_url=ISSUER,
+                                resource_server_url=f"http://127.0.0.1:{opts.mcp_port}/mcp",
+                                required_scopes=["mcp"]))
+
+
+@mcp.tool()
+def add(a: int, b: int) -> int:
+    return a + b
+
+
+mcp.run(transport="streamable-http")
