@@ -15,6 +15,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use super::from_journal::JournalEventTail;
 use super::lines::{LineSplitter, MAX_LINE};
 use super::record::FileParser;
 use super::{LogEvent, dedupe_key, is_claude_log, per_server_first};
@@ -172,22 +173,58 @@ pub fn follow(
     interval: Duration,
     shutdown: CancellationToken,
 ) -> mpsc::Receiver<LogEvent> {
+    spawn_follow(LogTail::new(dir, start), None, start, interval, shutdown)
+}
+
+/// Like [`follow`], with the events of our journals in `journal_dir` merged in by time: the
+/// stream the app's Logs view shows.
+pub fn follow_with_journals(
+    claude_dir: PathBuf,
+    journal_dir: PathBuf,
+    start: StartAt,
+    interval: Duration,
+    shutdown: CancellationToken,
+) -> mpsc::Receiver<LogEvent> {
+    let journals = JournalEventTail::new(journal_dir, start == StartAt::Beginning);
+    spawn_follow(
+        LogTail::new(claude_dir, start),
+        Some(journals),
+        start,
+        interval,
+        shutdown,
+    )
+}
+
+fn spawn_follow(
+    mut tail: LogTail,
+    mut journals: Option<JournalEventTail>,
+    start: StartAt,
+    interval: Duration,
+    shutdown: CancellationToken,
+) -> mpsc::Receiver<LogEvent> {
     let (tx, rx) = mpsc::channel(1024);
-    let mut tail = LogTail::new(dir, start);
     if start == StartAt::End {
         // "From now on" means from this call, not from whenever the task first runs.
         let _ = tail.poll();
+        if let Some(j) = journals.as_mut() {
+            let _ = j.poll();
+        }
     }
     tokio::spawn(async move {
         loop {
-            let batch = match tokio::task::spawn_blocking(move || {
-                let batch = tail.poll();
-                (tail, batch)
+            let polled = tokio::task::spawn_blocking(move || {
+                let mut batch = tail.poll();
+                if let Some(j) = journals.as_mut() {
+                    batch.extend(j.poll());
+                    batch.sort_by_key(|e| e.ts_ms);
+                }
+                (tail, journals, batch)
             })
-            .await
-            {
-                Ok((t, batch)) => {
+            .await;
+            let batch = match polled {
+                Ok((t, j, batch)) => {
                     tail = t;
+                    journals = j;
                     batch
                 }
                 Err(_) => return,

@@ -473,3 +473,52 @@ fn parse_throughput_on_a_50_mb_log() {
     );
     assert!(events.len() > 100_000);
 }
+
+#[tokio::test]
+async fn the_merged_stream_carries_claude_records_and_journal_events() {
+    let claude = tempfile::tempdir().expect("tempdir");
+    let journals = tempfile::tempdir().expect("tempdir");
+    let stop = tokio_util::sync::CancellationToken::new();
+    let mut rx = follow_with_journals(
+        claude.path().to_path_buf(),
+        journals.path().to_path_buf(),
+        StartAt::End,
+        std::time::Duration::from_millis(20),
+        stop.clone(),
+    );
+    let j = crate::journal::Journal::open(
+        "remote",
+        crate::journal::JournalConfig::in_dir(journals.path()),
+    )
+    .expect("journal");
+    j.event(
+        crate::journal::Level::Error,
+        codes::AUTH_REQUIRED,
+        "the server answered 401",
+    );
+    j.close(std::time::Duration::from_secs(2));
+    std::fs::write(
+        claude.path().join("mcp.log"),
+        "2025-01-01T00:00:00.000Z [info] [remote] Server started and connected successfully\n",
+    )
+    .expect("write");
+    let mut got = Vec::new();
+    while got.len() < 2 {
+        let event = tokio::time::timeout(std::time::Duration::from_secs(5), rx.recv())
+            .await
+            .expect("in time")
+            .expect("an event");
+        got.push(event);
+    }
+    stop.cancel();
+    let sources: Vec<EventSource> = got.iter().map(|e| e.source).collect();
+    assert!(sources.contains(&EventSource::ClaudeLog) && sources.contains(&EventSource::Journal));
+    let journal = got
+        .iter()
+        .find(|e| e.source == EventSource::Journal)
+        .expect("journal event");
+    assert_eq!(
+        journal.diagnosis.as_ref().map(|d| d.code.as_str()),
+        Some(codes::AUTH_REQUIRED)
+    );
+}
