@@ -69,7 +69,11 @@ pub fn run(cmd: LogsCommand) -> anyhow::Result<ExitCode> {
     };
     let mut out = std::io::stdout().lock();
     if args.follow {
-        let mut tail = LogTail::new(&dir, StartAt::Beginning);
+        let start = match args.last {
+            0 => StartAt::Beginning,
+            _ => StartAt::Recent(RECENT_BYTES),
+        };
+        let mut tail = LogTail::new(&dir, start);
         let mut journals = JournalEventTail::new(paths::journal_dir(), true);
         let mut poll = || {
             let mut batch: Vec<LogEvent> = tail

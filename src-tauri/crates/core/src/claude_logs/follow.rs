@@ -26,6 +26,8 @@ pub enum StartAt {
     Beginning,
     /// Only what is written from now on.
     End,
+    /// The last this many bytes of each file (from the first whole record there), then new lines.
+    Recent(u64),
 }
 
 #[derive(Debug)]
@@ -107,14 +109,23 @@ impl LogTail {
         let mut out = Vec::new();
         for name in names {
             let path = self.dir.join(&name);
-            let start_at_end = self.first_scan && self.start == StartAt::End;
+            // Files that appear later are read whole: everything in them is new.
+            let start = if self.first_scan {
+                self.start
+            } else {
+                StartAt::Beginning
+            };
             let file = self.files.entry(path.clone()).or_insert_with(|| {
-                let offset = if start_at_end {
-                    std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0)
-                } else {
-                    0
-                };
-                TailedFile::new(&name, offset)
+                let len = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+                match start {
+                    StartAt::Beginning => TailedFile::new(&name, 0),
+                    StartAt::End => TailedFile::new(&name, len),
+                    StartAt::Recent(bytes) if len > bytes => TailedFile {
+                        parser: FileParser::resuming(&name),
+                        ..TailedFile::new(&name, len - bytes)
+                    },
+                    StartAt::Recent(_) => TailedFile::new(&name, 0),
+                }
             });
             for event in read_appended(&path, &name, file) {
                 if self.recent.insert(dedupe_key(&event)) {

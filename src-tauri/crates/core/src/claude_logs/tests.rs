@@ -522,3 +522,21 @@ async fn the_merged_stream_carries_claude_records_and_journal_events() {
         Some(codes::AUTH_REQUIRED)
     );
 }
+
+#[test]
+fn following_the_recent_part_starts_at_a_whole_record() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let src = fixtures("windows-2025").join("mcp-server-weather.log");
+    let text = std::fs::read(&src).expect("fixture");
+    std::fs::write(dir.path().join("mcp-server-weather.log"), &text).expect("copy");
+    let cut = String::from_utf8_lossy(&text)
+        .find("    import httpx")
+        .expect("traceback line") as u64;
+    let mut tail = LogTail::new(dir.path(), StartAt::Recent(text.len() as u64 - cut));
+    let events = tail.poll();
+    assert_eq!(
+        events.first().map(|e| e.text.as_str()),
+        Some("Server transport closed")
+    );
+    assert!(events.iter().all(|e| e.kind == EventKind::Claude));
+}
