@@ -248,6 +248,9 @@ fn a_revoked_token_is_refreshed_after_the_401_and_no_token_is_ever_shown() {
         seen.push_str(&std::fs::read_to_string(&path).unwrap_or_default());
     }
     assert!(seen.contains("tools/call"), "the journal was read");
+    // Sign-in events are journaled (without secrets), so the app and `logs` can show them.
+    assert!(seen.contains("\"code\":\"signed-in\""), "sign-in journaled");
+    assert!(seen.contains("\"code\":\"token-refreshed\""), "refresh journaled");
     let issued = stats["issued"].as_array().expect("issued tokens");
     assert!(issued.len() >= 4);
     for token in issued {

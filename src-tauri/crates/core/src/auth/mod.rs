@@ -102,6 +102,8 @@ pub struct Auth {
     state: Mutex<State>,
     /// Serialises refreshes in this process.
     refresh: tokio::sync::Mutex<()>,
+    /// Where sign-in events go (the bridge's stderr lines and journal); never secrets.
+    reporter: std::sync::OnceLock<crate::transport::Reporter>,
 }
 
 pub(crate) fn shown(url: &Url) -> String {
@@ -129,7 +131,20 @@ impl Auth {
             key,
             state: Mutex::new(state),
             refresh: tokio::sync::Mutex::new(()),
+            reporter: std::sync::OnceLock::new(),
         })
+    }
+
+    /// Sends sign-in events (signed in, refreshed, failed) to the bridge's reporter.
+    pub fn report_to(&self, reporter: crate::transport::Reporter) {
+        let _ = self.reporter.set(reporter);
+    }
+
+    fn say(&self, level: crate::journal::Level, code: &str, text: &str) {
+        match self.reporter.get() {
+            Some(r) => r.report(level, code, text),
+            None => eprintln!("mcp-tray [{}]: {text}", self.opts.name),
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
@@ -263,6 +278,13 @@ impl Auth {
                 let this = Arc::clone(self);
                 tokio::spawn(async move {
                     let result = this.run_flow(scope, challenge).await;
+                    if let Err(e) = &result {
+                        this.say(
+                            crate::journal::Level::Error,
+                            crate::diagnose::codes::AUTH_REQUIRED,
+                            &format!("sign-in failed: {e}"),
+                        );
+                    }
                     let mut st = this.lock();
                     st.running = false;
                     if let Err(e) = result {
@@ -397,6 +419,11 @@ impl Auth {
             Ok(tokens) => {
                 self.keep(tokens, record, secrets)
                     .map_err(TokenError::Other)?;
+                self.say(
+                    crate::journal::Level::Info,
+                    "token-refreshed",
+                    "access token refreshed",
+                );
                 Ok(())
             }
             Err(e) => {
@@ -447,10 +474,12 @@ impl Auth {
         st.record = record;
         st.secrets = secrets;
         st.generation += 1;
+        drop(st);
         if let Err(e) = saved {
-            eprintln!(
-                "mcp-tray [{}]: signed in, but the sign-in could not be stored: {e}",
-                self.opts.name
+            self.say(
+                crate::journal::Level::Warn,
+                crate::diagnose::codes::AUTH_REQUIRED,
+                &format!("signed in, but the sign-in could not be stored: {e}"),
             );
         }
         Ok(())
@@ -540,16 +569,19 @@ impl Auth {
                     let mut record = self.lock().record.clone();
                     record.resource = Some(disc.resource.clone());
                     record.token_endpoint = Some(meta.token_endpoint.clone());
+                    let how = format!("signed in (client {}, {})", client.client_id, client.source);
                     record.client = Some(client);
                     record.scope = scope.clone();
-                    return self.keep(
+                    self.keep(
                         tokens,
                         record,
                         Secrets {
                             refresh_token: None,
                             ..secrets
                         },
-                    );
+                    )?;
+                    self.say(crate::journal::Level::Info, "signed-in", &how);
+                    return Ok(());
                 }
                 Err(TokenError::InvalidClient) if client.source == "dynamic" && attempt == 0 => {
                     self.forget_client();

@@ -475,10 +475,11 @@ where
         headers: opts.headers.clone(),
         reporter: reporter.clone(),
         retries: opts.retries,
-        auth: opts
-            .auth
-            .clone()
-            .map(|a| crate::auth::Auth::new(a, client.clone())),
+        auth: opts.auth.clone().map(|a| {
+            let auth = crate::auth::Auth::new(a, client.clone());
+            auth.report_to(reporter.clone());
+            auth
+        }),
     };
     let (control_tx, control_rx) = mpsc::unbounded_channel();
     let (server_tx, server_rx) = mpsc::unbounded_channel();
