@@ -30,6 +30,7 @@ p.add_argument("--expires-in", type=int, default=3600)
 p.add_argument("--refresh", default="ok")
 p.add_argument("--deny", action="store_true")
 p.add_argument("--authorize-delay", type=float, default=0.0)
+p.add_argument("--forget-clients", action="store_true", help="/revoke also forgets registered clients")
 opts = p.parse_args()
 
 ISSUER = f"http://127.0.0.1:{opts.as_port}"
@@ -38,6 +39,7 @@ stats = {"register": 0, "authorize": 0, "token_code": 0, "token_refresh": 0,
          "refused_refresh": 0, "issued": [], "redirect_uris": [], "resources": []}
 valid_access = set()
 valid_refresh = set()
+clients = set()
 codes = {}
 counter = [0]
 
@@ -112,15 +114,22 @@ class AS(BaseHTTPRequestHandler):
         if url.path == "/register":
             with lock:
                 stats["register"] += 1
+                clients.add(f"client-{stats['register']}")
             return self.reply(201, {"client_id": f"client-{stats['register']}",
                                     "token_endpoint_auth_method": "none",
                                     "redirect_uris": body.get("redirect_uris", [])})
         if url.path == "/revoke":
             with lock:
                 valid_access.clear()
+                if opts.forget_clients:
+                    clients.clear()
             return self.reply(200, {})
         if url.path == "/token":
             grant = body.get("grant_type")
+            if body.get("client_id") not in clients:
+                with lock:
+                    stats["unknown_client"] = stats.get("unknown_client", 0) + 1
+                return self.reply(401, {"error": "invalid_client"})
             if grant == "authorization_code":
                 challenge = codes.pop(body.get("code"), None)
                 verifier = body.get("code_verifier", "")

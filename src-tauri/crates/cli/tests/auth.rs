@@ -250,7 +250,10 @@ fn a_revoked_token_is_refreshed_after_the_401_and_no_token_is_ever_shown() {
     assert!(seen.contains("tools/call"), "the journal was read");
     // Sign-in events are journaled (without secrets), so the app and `logs` can show them.
     assert!(seen.contains("\"code\":\"signed-in\""), "sign-in journaled");
-    assert!(seen.contains("\"code\":\"token-refreshed\""), "refresh journaled");
+    assert!(
+        seen.contains("\"code\":\"token-refreshed\""),
+        "refresh journaled"
+    );
     let issued = stats["issued"].as_array().expect("issued tokens");
     assert!(issued.len() >= 4);
     for token in issued {
@@ -282,6 +285,32 @@ fn a_refused_refresh_token_leads_to_a_new_sign_in() {
     ));
     let stats = server.stats();
     assert_eq!(count(&stats, "refused_refresh"), 1, "{stats}");
+    assert_eq!(count(&stats, "authorize"), 2, "{stats}");
+}
+
+#[test]
+fn a_forgotten_client_registers_again() {
+    let p = require_peers!();
+    let server = Protected::start(&p, &["--forget-clients"]);
+    let home = tempfile::tempdir().expect("home");
+    ok_call(&drive(
+        &p,
+        home.path(),
+        &server.url,
+        &["--oauth-flow", "headless"],
+        &[],
+    ));
+    server.revoke(); // tokens and the registration are gone: the refresh meets invalid_client
+    ok_call(&drive(
+        &p,
+        home.path(),
+        &server.url,
+        &["--oauth-flow", "headless"],
+        &[],
+    ));
+    let stats = server.stats();
+    assert_eq!(count(&stats, "unknown_client"), 1, "{stats}");
+    assert_eq!(count(&stats, "register"), 2, "{stats}");
     assert_eq!(count(&stats, "authorize"), 2, "{stats}");
 }
 
@@ -435,7 +464,24 @@ fn auth_login_status_and_logout_manage_a_stored_sign_in() {
             .output()
             .expect("mcp-tray")
     };
-    let login = run(&["auth", "login", &server.url, "--oauth-flow", "headless"]);
+    // By name, through Claude's config entry for the bridge.
+    let config = home.path().join("claude_desktop_config.json");
+    std::fs::write(
+        &config,
+        serde_json::json!({"mcpServers": {"prot": {"command": BIN, "args": ["bridge", &server.url, "--name", "prot"]}}})
+            .to_string(),
+    )
+    .expect("config");
+    let config = config.to_string_lossy().into_owned();
+    let login = run(&[
+        "--config",
+        &config,
+        "auth",
+        "login",
+        "prot",
+        "--oauth-flow",
+        "headless",
+    ]);
     assert!(
         login.status.success(),
         "{}",
@@ -444,6 +490,7 @@ fn auth_login_status_and_logout_manage_a_stored_sign_in() {
     let status = run(&["auth", "status", "--json"]);
     let list: Value = serde_json::from_slice(&status.stdout).expect("status JSON");
     assert_eq!(list[0]["server_url"], server.url.as_str(), "{list}");
+    assert_eq!(list[0]["name"], "prot", "{list}");
     assert_eq!(list[0]["signed_in"], true, "{list}");
     assert!(!String::from_utf8_lossy(&status.stdout).contains("SECRET"));
     // A bridge uses the stored sign-in without a new authorization.
@@ -465,8 +512,9 @@ fn auth_login_status_and_logout_manage_a_stored_sign_in() {
             "token file is private"
         );
     }
-    let logout = run(&["auth", "logout", &server.url]);
+    let logout = run(&["--config", &config, "auth", "logout", "prot"]);
     assert!(logout.status.success());
+    assert!(String::from_utf8_lossy(&logout.stderr).contains("signed out of prot"));
     let after: Value =
         serde_json::from_slice(&run(&["auth", "status", "--json"]).stdout).expect("JSON");
     assert_eq!(after, serde_json::json!([]));
