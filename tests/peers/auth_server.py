@@ -30,6 +30,7 @@ p.add_argument("--expires-in", type=int, default=3600)
 p.add_argument("--refresh", default="ok")
 p.add_argument("--deny", action="store_true")
 p.add_argument("--authorize-delay", type=float, default=0.0)
+p.add_argument("--reject-all", action="store_true", help="the resource server refuses every token")
 p.add_argument("--forget-clients", action="store_true", help="/revoke also forgets registered clients")
 opts = p.parse_args()
 
@@ -159,7 +160,7 @@ class AS(BaseHTTPRequestHandler):
 class Verifier(TokenVerifier):
     async def verify_token(self, token):
         with lock:
-            ok = token in valid_access
+            ok = token in valid_access and not opts.reject_all
         return AccessToken(token=token, client_id="c", scopes=["mcp"]) if ok else None
 
 

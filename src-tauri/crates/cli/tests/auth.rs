@@ -289,6 +289,23 @@ fn a_refused_refresh_token_leads_to_a_new_sign_in() {
 }
 
 #[test]
+fn a_server_that_refuses_fresh_tokens_gets_no_sign_in_loop() {
+    let p = require_peers!();
+    let server = Protected::start(&p, &["--reject-all", "--refresh", "invalid_grant"]);
+    let home = tempfile::tempdir().expect("home");
+    let (reply, took) =
+        initialize_through(&server.url, home.path(), &["--oauth-flow", "headless"], &[]);
+    let msg = reply["error"]["message"].as_str().expect("an error reply");
+    assert!(msg.contains("refused the token"), "{msg}");
+    assert!(took < Duration::from_secs(10), "took {took:?}");
+    assert_eq!(
+        count(&server.stats(), "authorize"),
+        1,
+        "one sign-in, no loop"
+    );
+}
+
+#[test]
 fn a_forgotten_client_registers_again() {
     let p = require_peers!();
     let server = Protected::start(&p, &["--forget-clients"]);

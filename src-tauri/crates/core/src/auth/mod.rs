@@ -41,6 +41,8 @@ use token::TokenError;
 const MAX_STEP_UPS: u32 = 2;
 /// A token this close to its expiry is refreshed before it is used.
 const REFRESH_MARGIN_SECS: u64 = 60;
+/// A 401 this soon after our own sign-in does not start another one.
+const SIGN_IN_COOLDOWN: Duration = Duration::from_secs(60);
 /// How long a bridge waits on another process's sign-in before giving up on the lock.
 const LOCK_WAIT: Duration = Duration::from_secs(11 * 60);
 
@@ -91,6 +93,8 @@ struct State {
     running: bool,
     last_error: Option<String>,
     step_ups: HashMap<String, u32>,
+    /// When this process last finished an interactive sign-in (no loops, no tab floods).
+    last_sign_in: Option<std::time::Instant>,
 }
 
 /// One server's sign-in state in this process; shared by every request of a bridge.
@@ -234,6 +238,16 @@ impl Auth {
                 Err(TokenError::InvalidClient) => self.forget_client(),
                 Err(_) => {}
             }
+        }
+        let just_signed_in = self
+            .lock()
+            .last_sign_in
+            .is_some_and(|at| at.elapsed() < SIGN_IN_COOLDOWN);
+        if just_signed_in {
+            return Err(format!(
+                "{} refused the token of the sign-in that just finished; not signing in again so soon (if it rejects the resource indicator, add --oauth-no-resource)",
+                self.opts.name
+            ));
         }
         self.sign_in(None, challenge).await
     }
@@ -580,6 +594,7 @@ impl Auth {
                             ..secrets
                         },
                     )?;
+                    self.lock().last_sign_in = Some(std::time::Instant::now());
                     self.say(crate::journal::Level::Info, "signed-in", &how);
                     return Ok(());
                 }
