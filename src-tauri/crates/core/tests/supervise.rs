@@ -577,9 +577,10 @@ async fn fastmcp_server_answers_and_exits_when_its_stdin_closes() {
          mcp.run(transport=\"stdio\")\n",
     )
     .expect("write server");
-    // The spec's 2 s per step: Python's teardown after EOF takes longer than the quick tests' grace.
+    // Python's teardown after EOF takes 1-2 s here, more on a loaded machine: a generous grace
+    // keeps this about whether it leaves on a closed stdin, not about how fast.
     let sup = supervisor(SupervisorConfig {
-        grace: Duration::from_secs(2),
+        grace: Duration::from_secs(6),
         ..quick_config()
     });
     let spec = ServerCommand::new(
@@ -743,4 +744,30 @@ async fn dropping_the_supervisor_stops_its_servers_but_not_the_apps_token() {
         !token.is_cancelled(),
         "the app's token is not ours to cancel"
     );
+}
+
+/// `StdioChild` alone, as `wrap` and `probe` use it: a server that already died is reported as
+/// having exited on its own, with its code, and its leftovers are still cleared.
+#[tokio::test]
+async fn shutting_down_a_server_that_already_died_reports_its_own_exit() {
+    let resolver = CommandResolver::new(LoginShellPath::Never);
+    let spec = sh("gone", "sleep 1000 & echo $!; exit 4");
+    let resolved = resolver.resolve(&spec.command, None).expect("sh");
+    let mut child = mcp_tray_core::supervise::StdioChild::spawn(&spec, &resolved).expect("spawn");
+    let mut out = BufReader::new(child.take_stdout().expect("stdout"));
+    let mut line = String::new();
+    out.read_line(&mut line).await.expect("read");
+    let grandchild: u32 = line.trim().parse().expect("pid");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let report = child
+        .shutdown(Duration::from_millis(500))
+        .await
+        .expect("report");
+    assert_eq!(report.stopped_by, StopStep::ExitedOnItsOwn);
+    assert_eq!(report.code, Some(4));
+    assert!(report.leftovers_signalled);
+    wait_until("the grandchild to be gone", Duration::from_secs(3), || {
+        pid_gone(grandchild)
+    })
+    .await;
 }

@@ -164,6 +164,10 @@ impl StdioChild {
         if let Some(report) = &self.exited {
             return Ok(report.clone());
         }
+        if let Ok(Some(status)) = self.child.try_wait() {
+            // Gone before we asked: say so, and still clear its group.
+            return Ok(self.finish(status, StopStep::ExitedOnItsOwn, grace).await);
+        }
         drop(self.child.stdin().take());
         if let Ok(status) = tokio::time::timeout(grace, self.child.wait()).await {
             return Ok(self.finish(status?, StopStep::ClosedStdin, grace).await);
