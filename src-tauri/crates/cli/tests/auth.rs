@@ -376,6 +376,7 @@ fn a_taken_callback_port_falls_back_to_a_free_one() {
     let home = tempfile::tempdir().expect("home");
     let held = TcpListener::bind("127.0.0.1:0").expect("hold a port");
     let held_port = held.local_addr().expect("addr").port().to_string();
+    let page = home.path().join("page.html");
     let browser = format!(
         "{} {}",
         p.python().display(),
@@ -386,9 +387,15 @@ fn a_taken_callback_port_falls_back_to_a_free_one() {
         home.path(),
         &server.url,
         &["--oauth-flow", "browser"],
-        &[("MCP_TRAY_OAUTH_PORT", &held_port), ("BROWSER", &browser)],
+        &[
+            ("MCP_TRAY_OAUTH_PORT", &held_port),
+            ("BROWSER", &browser),
+            ("AUTH_BROWSER_PAGE", &page.to_string_lossy()),
+        ],
     );
     ok_call(&out);
+    let shown = std::fs::read_to_string(&page).expect("the browser got a page");
+    assert!(shown.contains("Signed in to prot"), "{shown}");
     let stats = server.stats();
     let redirect = stats["redirect_uris"][0].as_str().expect("redirect uri");
     assert!(redirect.starts_with("http://127.0.0.1:"), "{redirect}");

@@ -170,8 +170,16 @@ impl Listener {
         eprintln!(
             "mcp-tray: sign in to {name} in your browser; if it did not open, visit:\n{auth_url}"
         );
-        if let Err(e) = webbrowser::open(auth_url.as_str()) {
-            eprintln!("mcp-tray: could not open a browser ({e}); open the address above yourself");
+        if may_open_browser() {
+            let url = auth_url.to_string();
+            let opened = tokio::task::spawn_blocking(move || webbrowser::open(&url)).await;
+            if !matches!(opened, Ok(Ok(()))) {
+                eprintln!("mcp-tray: could not open a browser; open the address above yourself");
+            }
+        } else {
+            eprintln!(
+                "mcp-tray: no graphical browser here; open the address above on any machine whose browser can reach this one's 127.0.0.1, or run `mcp-tray auth login {name} --oauth-flow manual`"
+            );
         }
         tokio::time::timeout(BROWSER_LIMIT, self.accept(state, name))
             .await
@@ -242,6 +250,24 @@ impl Listener {
                 other => return other,
             }
         }
+    }
+}
+
+/// Whether a browser may be started from here. A text browser would run in the foreground on
+/// the bridge's own stdin/stdout (the JSON-RPC pipe), so none is started on a Unix without a
+/// display unless `$BROWSER` names a graphical one.
+fn may_open_browser() -> bool {
+    if cfg!(any(target_os = "macos", windows)) {
+        return true;
+    }
+    const TEXT_BROWSERS: [&str; 6] = ["lynx", "links", "elinks", "w3m", "www-browser", "browsh"];
+    match std::env::var("BROWSER") {
+        Ok(b) if !b.trim().is_empty() => !b
+            .split([':', ' ', '/'])
+            .any(|part| TEXT_BROWSERS.contains(&part)),
+        _ => ["DISPLAY", "WAYLAND_DISPLAY"]
+            .iter()
+            .any(|v| std::env::var_os(v).is_some_and(|x| !x.is_empty())),
     }
 }
 
