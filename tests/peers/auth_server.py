@@ -30,6 +30,7 @@ p.add_argument("--expires-in", type=int, default=3600)
 p.add_argument("--refresh", default="ok")
 p.add_argument("--deny", action="store_true")
 p.add_argument("--authorize-delay", type=float, default=0.0)
+p.add_argument("--transport", default="streamable-http", help="or sse (legacy HTTP+SSE at /sse)")
 p.add_argument("--reject-all", action="store_true", help="the resource server refuses every token")
 p.add_argument("--forget-clients", action="store_true", help="/revoke also forgets registered clients")
 opts = p.parse_args()
@@ -166,9 +167,10 @@ class Verifier(TokenVerifier):
 
 threading.Thread(target=ThreadingHTTPServer(("127.0.0.1", opts.as_port), AS).serve_forever,
                  daemon=True).start()
+path = "sse" if opts.transport == "sse" else "mcp"
 mcp = FastMCP("protected", host="127.0.0.1", port=opts.mcp_port, token_verifier=Verifier(),
               auth=AuthSettings(issuer_url=ISSUER,
-                                resource_server_url=f"http://127.0.0.1:{opts.mcp_port}/mcp",
+                                resource_server_url=f"http://127.0.0.1:{opts.mcp_port}/{path}",
                                 required_scopes=["mcp"]))
 
 
@@ -177,4 +179,4 @@ def add(a: int, b: int) -> int:
     return a + b
 
 
-mcp.run(transport="streamable-http")
+mcp.run(transport=opts.transport)

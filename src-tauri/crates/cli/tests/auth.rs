@@ -181,6 +181,28 @@ fn ok_call(out: &Output) -> Value {
 }
 
 #[test]
+fn a_protected_legacy_sse_server_signs_in_too() {
+    let p = require_peers!();
+    let server = Protected::start(&p, &["--transport", "sse"]);
+    let home = tempfile::tempdir().expect("home");
+    let url = server.url.replace("/mcp", "/sse");
+    for transport in ["auto", "sse"] {
+        ok_call(&drive(
+            &p,
+            home.path(),
+            &url,
+            &["--oauth-flow", "headless", "--transport", transport],
+            &[],
+        ));
+    }
+    assert_eq!(
+        count(&server.stats(), "authorize"),
+        1,
+        "the second run reuses the sign-in"
+    );
+}
+
+#[test]
 fn a_token_about_to_expire_is_refreshed_before_it_is_used() {
     let p = require_peers!();
     let server = Protected::start(&p, &["--expires-in", "30"]);

@@ -86,15 +86,28 @@ impl LegacySse {
 
     async fn open_stream(&self) -> Result<(Url, Events), Fault> {
         let url = &self.remote.url;
-        let resp = self
-            .remote
-            .client
-            .get(url.clone())
-            .headers(self.remote.request_headers())
-            .header(ACCEPT, "text/event-stream")
-            .send()
-            .await
-            .map_err(|e| Fault::from_reqwest(&e, url))?;
+        let mut auth_rounds = 0;
+        let resp = loop {
+            let seen = self.remote.auth.as_ref().map_or(0, |a| a.generation());
+            let resp = self
+                .remote
+                .client
+                .get(url.clone())
+                .headers(self.remote.request_headers())
+                .header(ACCEPT, "text/event-stream")
+                .send()
+                .await
+                .map_err(|e| Fault::from_reqwest(&e, url))?;
+            if self.remote.auth.is_some()
+                && auth_rounds < 2
+                && matches!(resp.status().as_u16(), 401 | 403)
+            {
+                auth_rounds += 1;
+                self.remote.reauthorize(&resp, seen).await?;
+                continue;
+            }
+            break resp;
+        };
         if !resp.status().is_success() {
             return Err(Fault::from_status(resp, url).await);
         }
@@ -231,7 +244,9 @@ impl LegacySse {
 
     async fn post_to(&self, url: &Url, body: Bytes) -> Result<(), Fault> {
         let mut attempt = 0;
+        let mut auth_rounds = 0;
         loop {
+            let seen = self.remote.auth.as_ref().map_or(0, |a| a.generation());
             let sent = self
                 .remote
                 .client
@@ -243,6 +258,15 @@ impl LegacySse {
                 .await;
             let fault = match sent {
                 Ok(resp) if resp.status().is_success() => return Ok(()),
+                Ok(resp)
+                    if self.remote.auth.is_some()
+                        && auth_rounds < 2
+                        && matches!(resp.status().as_u16(), 401 | 403) =>
+                {
+                    auth_rounds += 1;
+                    self.remote.reauthorize(&resp, seen).await?;
+                    continue;
+                }
                 Ok(resp) => Fault::from_status(resp, url).await,
                 Err(e) => Fault::from_reqwest(&e, url),
             };
