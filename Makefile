@@ -90,8 +90,9 @@ ui/dist/.built: ui/node_modules/.package-lock.json $(UI_SOURCES)
 	$(NPM) --prefix ui run build
 	touch $@
 
+# The CLI too: the app writes and probes entries that start target/debug/mcp-tray beside it.
 app: system-deps toolchain ui
-	$(CARGO) build -p mcp-tray-app
+	$(CARGO) build -p mcp-tray-app -p mcp-tray
 
 cli: toolchain
 	$(CARGO) build -p mcp-tray

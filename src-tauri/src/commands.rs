@@ -105,7 +105,7 @@ pub struct ServerSummary {
 }
 
 impl ServerSummary {
-    fn from_entry(entry: &ServerEntry, enabled: bool) -> Self {
+    pub(crate) fn from_entry(entry: &ServerEntry, enabled: bool) -> Self {
         let mut summary = ServerSummary {
             name: entry.name.clone(),
             enabled,

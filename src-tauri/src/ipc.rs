@@ -7,7 +7,7 @@
 
 use tauri_specta::{Builder, collect_commands, collect_events};
 
-use crate::{commands, config_watch};
+use crate::{add_server, commands, config_watch, traffic};
 
 /// The bindings file, relative to the repository root.
 #[cfg(test)]
@@ -18,7 +18,12 @@ pub(crate) fn builder<R: tauri::Runtime>() -> Builder<R> {
     Builder::<R>::new()
         .commands(collect_commands![
             commands::app_paths,
-            commands::list_servers
+            commands::list_servers,
+            add_server::preview_add,
+            add_server::probe_add,
+            add_server::add_servers,
+            add_server::restart_claude,
+            traffic::stream_traffic,
         ])
         .events(collect_events![config_watch::ConfigChanged])
 }

@@ -1,16 +1,18 @@
 //! The Tauri shell of MCP Tray: wires the tray, the main window and the typed commands together.
 //!
 //! This file only assembles the app; each responsibility lives in its own module:
-//! [`commands`] (thin adapters over `mcp-tray-core`, failing with [`error`]'s one error type),
+//! [`add_server`] (paste, probe, write, restart Claude), [`commands`] (thin adapters over `mcp-tray-core`, failing with [`error`]'s one error type),
 //! [`config_watch`] (tells the window when the config file changed), [`ipc`] (the typed command list and the
-//! TypeScript bindings generated from it), [`tray`] (tray icon, menu, status icon) and [`window`]
+//! TypeScript bindings generated from it), [`traffic`] (journal tailer streaming batches to the Traffic view), [`tray`] (tray icon, menu, status icon) and [`window`]
 //! (showing, focusing and hiding the main window). No behaviour that is not GUI belongs in this
 //! crate: it goes into `mcp-tray-core`, where the CLI can use it too.
 
+mod add_server;
 mod commands;
 mod config_watch;
 mod error;
 mod ipc;
+mod traffic;
 mod tray;
 mod window;
 
@@ -22,6 +24,7 @@ pub fn run() -> tauri::Result<()> {
         .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
             window::show_main(app);
         }))
+        .manage(traffic::TrafficStreams::default())
         .invoke_handler(ipc.invoke_handler())
         .setup(move |app| {
             ipc.mount_events(app);

@@ -1,5 +1,5 @@
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
-import { cleanup, fireEvent, render, screen } from "@testing-library/svelte";
+import { cleanup, fireEvent, render, screen, within } from "@testing-library/svelte";
 import { emit } from "@tauri-apps/api/event";
 import { afterEach, describe, expect, it } from "vitest";
 import App from "./App.svelte";
@@ -36,7 +36,7 @@ describe("App", () => {
   it("shows the four views in the navigation and the config path on Servers", async () => {
     answerPaths("/tmp/t/claude_desktop_config.json");
     render(App);
-    const labels = screen.getAllByRole("button").map((b) => b.textContent?.trim());
+    const labels = within(screen.getByRole("navigation")).getAllByRole("button").map((b) => b.textContent?.trim());
     expect(labels).toEqual(["Servers", "Traffic", "Logs", "Settings"]);
     expect(await screen.findByTestId("config-path")).toHaveProperty(
       "textContent",
@@ -88,7 +88,7 @@ describe("App", () => {
     expect(document.activeElement).toBe(traffic);
     expect(traffic.getAttribute("aria-current")).toBe("page");
     expect(screen.getByRole("heading", { level: 1 }).textContent).toBe("Traffic");
-    const tabStops = screen.getAllByRole("button").filter((b) => b.tabIndex === 0);
+    const tabStops = within(screen.getByRole("navigation")).getAllByRole("button").filter((b) => b.tabIndex === 0);
     expect(tabStops).toEqual([traffic]);
   });
 

@@ -24,6 +24,58 @@ async listServers() : Promise<Result<ServerSummary[], CommandError>> {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * Reads a pasted text and says what it would add, with suggested names.
+ */
+async previewAdd(text: string, name: string | null) : Promise<Result<AddPreview, CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("preview_add", { text, name }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Starts the pasted server exactly as Claude would (a URL through MCP Tray's bridge) and asks it
+ * for its tools. Only a text holding one server can be probed.
+ */
+async probeAdd(text: string, name: string | null) : Promise<Result<ProbeView, CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("probe_add", { text, name }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Writes the pasted servers into Claude's config (one backed-up, undoable write).
+ */
+async addServers(text: string, name: string | null) : Promise<Result<AddOutcome, CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("add_servers", { text, name }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Quits and relaunches Claude Desktop so it loads the new config.
+ */
+async restartClaude() : Promise<Result<null, CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("restart_claude") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Streams every server's traffic to `channel`: first what the journals hold, then new lines as
+ * they are written. A second call ends the first stream.
+ */
+async streamTraffic(channel: TAURI_CHANNEL<TrafficBatch>) : Promise<void> {
+    await TAURI_INVOKE("stream_traffic", { channel });
 }
 }
 
@@ -42,6 +94,34 @@ configChanged: "config-changed"
 
 /** user-defined types **/
 
+/**
+ * What "Add" wrote.
+ */
+export type AddOutcome = { added: string[]; 
+/**
+ * The config file written.
+ */
+written: string; 
+/**
+ * Whether this OS has a Claude Desktop the app can restart.
+ */
+restartSupported: boolean }
+/**
+ * What a pasted text would add, before anything is written.
+ */
+export type AddPreview = { 
+/**
+ * The entries the text holds, named (a URL's name is suggested from its host).
+ */
+entries: ServerSummary[]; 
+/**
+ * Conversions made on the way (a `url` entry turned into a bridge entry…).
+ */
+notes: string[]; 
+/**
+ * Names already used in the config (or by a disabled server).
+ */
+taken: string[] }
 /**
  * Where the Claude Desktop config file and MCP Tray's own data live.
  */
@@ -99,6 +179,22 @@ export type ConfigSource =
  */
 "msix"
 /**
+ * A diagnosis as the window shows it (mirrors `mcp_tray_core::diagnose::Diagnosis`).
+ */
+export type DiagnosisView = { code: string; 
+/**
+ * `info`, `warning` or `error`.
+ */
+severity: string; server: string | null; summary: string; detail: string; fix: string | null }
+/**
+ * What a probe of the pasted server found.
+ */
+export type ProbeView = { ok: boolean; serverName: string | null; serverVersion: string | null; 
+/**
+ * For remote servers: `streamable-http` or `sse`.
+ */
+transport: string | null; tools: ToolView[]; diagnosis: DiagnosisView | null; stderrTail: string[]; totalMs: number }
+/**
  * What kind of entry a server is (mirrors `mcp_tray_core::config::EntryKind`).
  */
 export type ServerKind = 
@@ -147,6 +243,46 @@ command: string | null; args: string[];
  * Why Claude cannot start it, for invalid entries.
  */
 problem: string | null }
+/**
+ * A tool a server offers.
+ */
+export type ToolView = { name: string; description: string | null }
+/**
+ * A batch of rows; `initial` is true for the batches holding what the journals had at start.
+ */
+export type TrafficBatch = { rows: TrafficRow[]; initial: boolean }
+/**
+ * One journal line as the Traffic view shows it.
+ */
+export type TrafficRow = { 
+/**
+ * RFC 3339 with milliseconds.
+ */
+ts: string; server: string; 
+/**
+ * The shim instance: ids pair up only within one session.
+ */
+session: string; 
+/**
+ * `c2s`, `s2c` or `event`.
+ */
+dir: string; 
+/**
+ * `request`, `notification`, `response`, `error`, `batch`, `invalid` or `event`.
+ */
+kind: string; method: string | null; 
+/**
+ * The JSON-RPC id as sent (`1`, `"a"`).
+ */
+id: string | null; bytes: number | null; latencyMs: number | null; 
+/**
+ * The raw message (cut past the journal's size cap when `truncated`).
+ */
+msg: string | null; truncated: boolean; 
+/**
+ * Events: a diagnosis code (or `connected`…), `info`/`warn`/`error`, and a sentence.
+ */
+code: string | null; level: string | null; text: string | null }
 
 /** tauri-specta globals **/
 

@@ -6,7 +6,17 @@
  */
 import { type Result, commands, events } from "./bindings";
 
-export type { AppPaths, ConfigSource, ServerKind, ServerSummary } from "./bindings";
+export type {
+  AddOutcome,
+  AddPreview,
+  AppPaths,
+  ConfigSource,
+  DiagnosisView,
+  ProbeView,
+  ServerKind,
+  ServerSummary,
+  ToolView,
+} from "./bindings";
 
 /** A failed command call: `code` is stable (for logic), `message` is for people. */
 export class IpcError extends Error {
@@ -60,6 +70,14 @@ export const ipc = {
   appPaths: () => call("app_paths", () => commands.appPaths()),
   /** The servers of the config in use, then those disabled through MCP Tray. */
   listServers: () => callResult("list_servers", () => commands.listServers()),
+  /** What a pasted URL, `npx mcp-remote` line or JSON snippet would add (names suggested). */
+  previewAdd: (text: string, name: string | null) => callResult("preview_add", () => commands.previewAdd(text, name)),
+  /** Starts the pasted server as Claude would and lists its tools, or says why it fails. */
+  probeAdd: (text: string, name: string | null) => callResult("probe_add", () => commands.probeAdd(text, name)),
+  /** Writes the pasted servers into Claude's config. */
+  addServers: (text: string, name: string | null) => callResult("add_servers", () => commands.addServers(text, name)),
+  /** Quits and relaunches Claude Desktop (fails with `restart-unsupported` where there is none). */
+  restartClaude: () => callResult("restart_claude", () => commands.restartClaude()),
   /** Calls `handler` whenever the config file changes on disk; resolves to a stop function. */
   onConfigChanged: (handler: () => void): Promise<() => void> => events.configChanged.listen(() => handler()),
 };

@@ -17,10 +17,12 @@
 //! - [`probe`]: start or connect to a server as a client and report what it offers, or why not.
 //! - [`tap`]: the stdio tap (`mcp-tray wrap`) that journals a local server's traffic.
 //! - [`supervise`]: stdio servers MCP Tray runs itself: PATH resolution, process groups, restarts, stats.
+//! - [`claude_restart`]: quit and relaunch Claude Desktop (macOS, Windows; says so elsewhere).
 
 pub mod auth;
 pub mod bridge;
 pub mod claude_logs;
+pub mod claude_restart;
 pub mod clients;
 pub mod config;
 pub mod diagnose;

@@ -1,0 +1,248 @@
+//! Live traffic for the Traffic view: a tailer thread follows every server's journal (the files
+//! the shims write, `mcp_tray_core::journal`) and sends what it read to the window in batches over
+//! a [`tauri::ipc::Channel`], at most a few times a second, never one message per event.
+//!
+//! Reading and parsing journal lines is core's ([`journal::Tail`]); this module only schedules the
+//! polls, shapes rows for the UI and batches them. It must never write a journal, and never keep
+//! more than one tailer alive: a new stream (the window reloaded) ends the previous one.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use mcp_tray_core::journal::{self, Entry, Tail};
+use mcp_tray_core::paths;
+use serde::Serialize;
+use specta::Type;
+use tauri::State;
+use tauri::ipc::Channel;
+
+/// How often the journals are looked at. Also the longest a message waits before it shows.
+const POLL_INTERVAL: Duration = Duration::from_millis(200);
+/// Rows per batch: a first load of 100k messages goes out in a few dozen batches.
+const BATCH_ROWS: usize = 5_000;
+
+/// One journal line as the Traffic view shows it.
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct TrafficRow {
+    /// RFC 3339 with milliseconds.
+    pub ts: String,
+    pub server: String,
+    /// The shim instance: ids pair up only within one session.
+    pub session: String,
+    /// `c2s`, `s2c` or `event`.
+    pub dir: String,
+    /// `request`, `notification`, `response`, `error`, `batch`, `invalid` or `event`.
+    pub kind: String,
+    pub method: Option<String>,
+    /// The JSON-RPC id as sent (`1`, `"a"`).
+    pub id: Option<String>,
+    pub bytes: Option<u32>,
+    pub latency_ms: Option<f64>,
+    /// The raw message (cut past the journal's size cap when `truncated`).
+    pub msg: Option<String>,
+    pub truncated: bool,
+    /// Events: a diagnosis code (or `connected`…), `info`/`warn`/`error`, and a sentence.
+    pub code: Option<String>,
+    pub level: Option<String>,
+    pub text: Option<String>,
+}
+
+impl From<Entry> for TrafficRow {
+    fn from(e: Entry) -> Self {
+        TrafficRow {
+            ts: e.ts,
+            server: e.server,
+            session: e.session,
+            dir: e.dir,
+            kind: e.kind,
+            method: e.method,
+            id: e.id.map(|id| id.get().to_owned()),
+            bytes: e.bytes.map(|b| u32::try_from(b).unwrap_or(u32::MAX)),
+            latency_ms: e.latency_ms,
+            msg: e.msg.map(|m| m.get().to_owned()),
+            truncated: e.truncated,
+            code: e.code,
+            level: e.level,
+            text: e.text,
+        }
+    }
+}
+
+/// A batch of rows; `initial` is true for the batches holding what the journals had at start.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct TrafficBatch {
+    pub rows: Vec<TrafficRow>,
+    pub initial: bool,
+}
+
+/// Which stream is the live one; older tailers see a newer number and stop.
+#[derive(Default)]
+pub(crate) struct TrafficStreams(Arc<AtomicU64>);
+
+/// Follows every journal in `dir`, new ones included, and hands each poll's lines to `send` (in
+/// time order, at most [`BATCH_ROWS`] a call). Stops when `send` fails or `live()` turns false.
+fn follow(
+    dir: &Path,
+    mut send: impl FnMut(TrafficBatch) -> bool,
+    live: impl Fn() -> bool,
+    interval: Duration,
+) {
+    let mut tails: BTreeMap<String, Tail> = BTreeMap::new();
+    let mut initial = true;
+    while live() {
+        for server in journal::servers(dir).unwrap_or_default() {
+            tails.entry(server.clone()).or_insert_with(|| {
+                // History first: rotated files, then the live file from its start.
+                Tail::open(journal::journal_path(dir, &server), true)
+            });
+        }
+        let mut rows: Vec<TrafficRow> = Vec::new();
+        for tail in tails.values_mut() {
+            match tail.poll() {
+                Ok(entries) => rows.extend(entries.into_iter().map(TrafficRow::from)),
+                Err(err) => eprintln!("mcp-tray-app: reading a journal failed: {err}"),
+            }
+        }
+        // Fixed-width RFC 3339 UTC timestamps sort as text; the sort is stable within a server.
+        rows.sort_by(|a, b| a.ts.cmp(&b.ts));
+        // An empty first batch still tells the window the history is loaded.
+        let empty_start = rows.is_empty() && initial;
+        if empty_start
+            && !send(TrafficBatch {
+                rows: Vec::new(),
+                initial,
+            })
+        {
+            return;
+        }
+        let mut rows = rows.into_iter().peekable();
+        while rows.peek().is_some() {
+            let chunk: Vec<TrafficRow> = rows.by_ref().take(BATCH_ROWS).collect();
+            if !send(TrafficBatch {
+                rows: chunk,
+                initial,
+            }) {
+                return;
+            }
+        }
+        initial = false;
+        std::thread::sleep(interval);
+    }
+}
+
+/// Streams every server's traffic to `channel`: first what the journals hold, then new lines as
+/// they are written. A second call ends the first stream.
+#[tauri::command]
+#[specta::specta]
+pub fn stream_traffic(streams: State<'_, TrafficStreams>, channel: Channel<TrafficBatch>) {
+    let counter = streams.0.clone();
+    let mine = counter.fetch_add(1, Ordering::SeqCst) + 1;
+    let dir = paths::journal_dir();
+    let spawned = std::thread::Builder::new()
+        .name("traffic-tail".into())
+        .spawn(move || {
+            follow(
+                &dir,
+                |batch| channel.send(batch).is_ok(),
+                || counter.load(Ordering::SeqCst) == mine,
+                POLL_INTERVAL,
+            );
+        });
+    if let Err(err) = spawned {
+        eprintln!("mcp-tray-app: cannot start the traffic tailer: {err}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+    use std::sync::Mutex;
+
+    use super::*;
+
+    fn line(ts: &str, server: &str, id: u32) -> String {
+        format!(
+            r#"{{"ts":"{ts}","server":"{server}","session":"0000abcd","pid":1,"dir":"c2s","kind":"request","method":"tools/list","id":{id},"bytes":40,"msg":{{"jsonrpc":"2.0","id":{id},"method":"tools/list"}}}}"#
+        )
+    }
+
+    #[test]
+    fn history_of_every_journal_arrives_in_time_order_then_new_lines_follow() {
+        let dir = tempfile::tempdir().expect("tmp");
+        std::fs::write(
+            dir.path().join("b.jsonl"),
+            format!("{}\n", line("2026-11-24T08:00:00.002Z", "b", 2)),
+        )
+        .expect("write b");
+        std::fs::write(
+            dir.path().join("a.jsonl"),
+            format!("{}\n", line("2026-11-24T08:00:00.001Z", "a", 1)),
+        )
+        .expect("write a");
+
+        let got: Arc<Mutex<Vec<TrafficBatch>>> = Arc::default();
+        let polls = Arc::new(AtomicU64::new(0));
+        let sink = got.clone();
+        let counted = polls.clone();
+        let path = dir.path().to_path_buf();
+        let appended = std::thread::spawn(move || {
+            follow(
+                &path,
+                |batch| {
+                    sink.lock().expect("lock").push(batch);
+                    true
+                },
+                || counted.fetch_add(1, Ordering::SeqCst) < 40,
+                Duration::from_millis(10),
+            );
+        });
+        std::thread::sleep(Duration::from_millis(100));
+        let mut late = std::fs::OpenOptions::new()
+            .append(true)
+            .open(dir.path().join("a.jsonl"))
+            .expect("open a");
+        writeln!(late, "{}", line("2026-11-24T08:00:01.000Z", "a", 3)).expect("append");
+        appended.join().expect("tailer ends");
+
+        let batches = got.lock().expect("lock");
+        let first = &batches[0];
+        assert!(first.initial);
+        let order: Vec<(&str, Option<&str>)> = first
+            .rows
+            .iter()
+            .map(|r| (r.server.as_str(), r.id.as_deref()))
+            .collect();
+        assert_eq!(order, [("a", Some("1")), ("b", Some("2"))]);
+        let later: Vec<&TrafficRow> = batches[1..]
+            .iter()
+            .inspect(|b| assert!(!b.initial))
+            .flat_map(|b| b.rows.iter())
+            .collect();
+        assert_eq!(later.len(), 1, "the appended line arrives once");
+        assert_eq!(later[0].id.as_deref(), Some("3"));
+        assert_eq!(
+            later[0].msg.as_deref(),
+            Some(r#"{"jsonrpc":"2.0","id":3,"method":"tools/list"}"#)
+        );
+    }
+
+    #[test]
+    fn a_closed_window_ends_the_tailer() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let mut sends = 0;
+        follow(
+            dir.path(),
+            |_| {
+                sends += 1;
+                false
+            },
+            || true,
+            Duration::from_millis(1),
+        );
+        assert_eq!(sends, 1);
+    }
+}

@@ -1,0 +1,142 @@
+// Add server, end to end: paste a URL into the real app, which probes it through the real bridge
+// (target/debug/mcp-tray) against a real server-everything on a loopback port, and writes the entry.
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import fs from "node:fs";
+import net from "node:net";
+import path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { REPO, appBinary, startApp, waitForText } from "../lib/app.mjs";
+
+const EVERYTHING = path.join(REPO, "tests", "peers", "node_modules", ".bin", "mcp-server-everything");
+
+async function freePort() {
+  const server = net.createServer();
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const { port } = server.address();
+  server.close();
+  await once(server, "close");
+  return port;
+}
+
+async function waitForPort(port, child, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`server-everything exited (${child.exitCode})`);
+    const ok = await new Promise((resolve) => {
+      const socket = net.connect(port, "127.0.0.1");
+      socket.once("connect", () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once("error", () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`server-everything did not listen on ${port}`);
+}
+
+/** Pastes `text` into the Add field (as the clipboard would: one input event). */
+async function paste(browser, text) {
+  const input = browser.$('[data-testid="add-input"]');
+  await input.waitForExist({ timeout: 15_000 });
+  await input.setValue(text);
+}
+
+/** The names in the Servers list, read in one go (the list re-renders when the file changes). */
+function serverNames(browser) {
+  return browser.execute(() =>
+    [...document.querySelectorAll('[data-testid="server-name"]')].map((el) => el.textContent?.trim()),
+  );
+}
+
+async function clickAdd(browser) {
+  const button = browser.$('[data-testid="add-button"]');
+  await browser.waitUntil(async () => await button.isEnabled(), {
+    timeout: 10_000,
+    timeoutMsg: "Add never became enabled",
+  });
+  await button.click();
+}
+
+describe("add server", () => {
+  let everything;
+  let port;
+  let app;
+
+  before(async () => {
+    assert.ok(fs.existsSync(EVERYTHING), `${EVERYTHING} is missing: run \`make peers\``);
+    port = await freePort();
+    everything = spawn(EVERYTHING, ["streamableHttp"], {
+      env: { ...process.env, PORT: String(port) },
+      stdio: "ignore",
+      detached: true,
+    });
+    await waitForPort(port, everything);
+    app = await startApp({ config: `{\n  "mcpServers": {}\n}\n` });
+  });
+
+  after(async () => {
+    await app?.stop();
+    if (everything && everything.exitCode === null) {
+      try {
+        process.kill(-everything.pid, "SIGTERM");
+      } catch {
+        everything.kill("SIGTERM");
+      }
+    }
+  });
+
+  it("adds an open remote server in two steps (paste, Add) and writes a bridge entry", async () => {
+    const url = `http://127.0.0.1:${port}/mcp`;
+    await paste(app.browser, url);
+    const name = await app.browser.$('[data-testid="add-name"]');
+    await app.browser.waitUntil(async () => (await name.isExisting()) && (await name.getValue()) === `local-${port}`, {
+      timeout: 10_000,
+      timeoutMsg: "the suggested name did not appear",
+    });
+    await clickAdd(app.browser);
+    await waitForText(app.browser, '[data-testid="add-done"]', { timeout: 60_000 });
+    const tools = await waitForText(app.browser, '[data-testid="add-tool-count"]');
+    assert.match(tools, /^\d+ tools$/);
+    assert.ok(Number.parseInt(tools, 10) > 0, tools);
+    assert.match(await waitForText(app.browser, '[data-testid="add-tools"]'), /\becho\b/);
+
+    const written = JSON.parse(fs.readFileSync(app.configPath, "utf8"));
+    const entry = written.mcpServers[`local-${port}`];
+    assert.deepEqual(entry, {
+      command: path.join(path.dirname(appBinary()), "mcp-tray"),
+      args: ["bridge", url, "--name", `local-${port}`],
+    });
+    // The Servers list follows the file.
+    await app.browser.waitUntil(async () => (await serverNames(app.browser)).includes(`local-${port}`), {
+      timeout: 10_000,
+      timeoutMsg: "the added server did not appear in the list",
+    });
+    await app.screenshot("add-server");
+  });
+
+  it("says on Linux that there is no Claude Desktop to restart", async () => {
+    await app.browser.$('[data-testid="restart-claude"]').click();
+    const said = await waitForText(app.browser, '[data-testid="restart-result"]');
+    if (process.platform === "linux") assert.match(said, /no official Claude Desktop/);
+    await app.browser.$('[data-testid="add-another"]').click();
+    await waitForText(app.browser, '[data-testid="add-input"]', { equals: "" }).catch(() => {});
+  });
+
+  it("explains a server that cannot be reached with its diagnosis, and writes nothing", async () => {
+    const before = fs.readFileSync(app.configPath, "utf8");
+    const closed = await freePort();
+    await paste(app.browser, `npx -y mcp-remote http://127.0.0.1:${closed}/mcp`);
+    await clickAdd(app.browser);
+    const diagnosis = app.browser.$('[data-testid="add-diagnosis"]');
+    await diagnosis.waitForExist({ timeout: 60_000 });
+    assert.equal(await diagnosis.getAttribute("data-code"), "connection-refused");
+    assert.match(await waitForText(app.browser, '[data-testid="add-diagnosis-summary"]'), /refused the connection/);
+    assert.equal(fs.readFileSync(app.configPath, "utf8"), before, "a failed probe must not write the file");
+    await app.screenshot("add-server-failure");
+  });
+});

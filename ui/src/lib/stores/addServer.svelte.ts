@@ -1,0 +1,164 @@
+/**
+ * The "Add server" flow as reactive state: what was pasted, the name (suggested until the user
+ * types one), what the text would add, then probe → write → offer to restart Claude.
+ *
+ * `add()` probes a single server before writing it; a failing probe stops the flow with its
+ * diagnosis and offers `addAnyway()`. Several servers from one snippet are written at once (each
+ * can be tested afterwards from Servers). Every call goes through the injected api (ipc.ts).
+ * This store never builds config entries: Rust does, from the same text.
+ */
+import { type AddOutcome, type AddPreview, type ProbeView, ipc, toIpcError } from "../ipc";
+
+export type AddApi = Pick<typeof ipc, "previewAdd" | "probeAdd" | "addServers" | "restartClaude">;
+
+export type AddPhase =
+  | { state: "editing" }
+  | { state: "probing" }
+  | { state: "probe-failed"; probe: ProbeView }
+  | { state: "writing"; probe?: ProbeView }
+  | { state: "added"; outcome: AddOutcome; probe?: ProbeView }
+  | { state: "failed"; code: string; message: string };
+
+export type RestartState =
+  | { state: "idle" }
+  | { state: "restarting" }
+  | { state: "done" }
+  | { state: "failed"; code: string; message: string };
+
+export type PreviewState =
+  | { state: "empty" }
+  | { state: "ready"; value: AddPreview }
+  | { state: "invalid"; message: string };
+
+/** Delay after the last keystroke before the text is read again. */
+export const PREVIEW_DELAY_MS = 150;
+
+export function createAddServer(api: AddApi = ipc, onAdded: () => void = () => {}) {
+  let text = $state("");
+  let typedName = $state("");
+  let preview = $state<PreviewState>({ state: "empty" });
+  let phase = $state<AddPhase>({ state: "editing" });
+  let restart = $state<RestartState>({ state: "idle" });
+  let generation = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+
+  /** The name sent to Rust: the one typed, or none (Rust suggests one). */
+  const nameArg = () => (typedName.trim() === "" ? null : typedName.trim());
+
+  async function refreshPreview(): Promise<void> {
+    const mine = ++generation;
+    if (text.trim() === "") {
+      preview = { state: "empty" };
+      return;
+    }
+    try {
+      const value = await api.previewAdd(text, nameArg());
+      if (mine === generation) preview = { state: "ready", value };
+    } catch (thrown) {
+      if (mine === generation) preview = { state: "invalid", message: toIpcError("preview_add", thrown).message };
+    }
+  }
+
+  function schedulePreview(): void {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = setTimeout(() => void refreshPreview(), PREVIEW_DELAY_MS);
+  }
+
+  async function write(probe?: ProbeView): Promise<void> {
+    phase = { state: "writing", probe };
+    try {
+      const outcome = await api.addServers(text, nameArg());
+      phase = { state: "added", outcome, probe };
+      onAdded();
+    } catch (thrown) {
+      const error = toIpcError("add_servers", thrown);
+      phase = { state: "failed", code: error.code, message: error.message };
+    }
+  }
+
+  return {
+    get text() {
+      return text;
+    },
+    set text(value: string) {
+      text = value;
+      if (phase.state !== "probing" && phase.state !== "writing") phase = { state: "editing" };
+      schedulePreview();
+    },
+    /** The name field: what the user typed, else the suggested name. */
+    get name() {
+      if (typedName !== "") return typedName;
+      return preview.state === "ready" && preview.value.entries.length === 1 ? preview.value.entries[0].name : "";
+    },
+    set name(value: string) {
+      typedName = value;
+      schedulePreview();
+    },
+    get preview() {
+      return preview;
+    },
+    get phase() {
+      return phase;
+    },
+    get restart() {
+      return restart;
+    },
+    /** True when Add would do something: one or more servers, none with a taken name. */
+    get canAdd() {
+      return (
+        preview.state === "ready" &&
+        preview.value.entries.length > 0 &&
+        preview.value.taken.length === 0 &&
+        (phase.state === "editing" || phase.state === "failed")
+      );
+    },
+    /** Reads the text now (skipping the typing delay); resolves when the preview is current. */
+    refreshPreview,
+    /** Probes a single server, then writes it if it answered; several servers are written at once. */
+    async add(): Promise<void> {
+      if (timer !== undefined) clearTimeout(timer);
+      await refreshPreview();
+      if (preview.state !== "ready" || preview.value.entries.length === 0) return;
+      if (preview.value.entries.length > 1) return write();
+      phase = { state: "probing" };
+      let probe: ProbeView;
+      try {
+        probe = await api.probeAdd(text, nameArg());
+      } catch (thrown) {
+        const error = toIpcError("probe_add", thrown);
+        phase = { state: "failed", code: error.code, message: error.message };
+        return;
+      }
+      if (!probe.ok) {
+        phase = { state: "probe-failed", probe };
+        return;
+      }
+      await write(probe);
+    },
+    /** Writes the server although its probe failed (it may need a sign-in, or be down now). */
+    addAnyway(): Promise<void> {
+      const probe = phase.state === "probe-failed" ? phase.probe : undefined;
+      return write(probe);
+    },
+    async restartClaude(): Promise<void> {
+      restart = { state: "restarting" };
+      try {
+        await api.restartClaude();
+        restart = { state: "done" };
+      } catch (thrown) {
+        const error = toIpcError("restart_claude", thrown);
+        restart = { state: "failed", code: error.code, message: error.message };
+      }
+    },
+    /** Clears the field for the next server. */
+    reset(): void {
+      text = "";
+      typedName = "";
+      preview = { state: "empty" };
+      phase = { state: "editing" };
+      restart = { state: "idle" };
+    },
+  };
+}
+
+export type AddServer = ReturnType<typeof createAddServer>;

@@ -1,0 +1,135 @@
+import { describe, expect, it } from "vitest";
+import type { AddOutcome, AddPreview, ProbeView, ServerSummary } from "../ipc";
+import { type AddApi, createAddServer } from "./addServer.svelte";
+
+function remote(name: string, url: string): ServerSummary {
+  return { name, enabled: true, kind: "remote", url, command: "/bin/mcp-tray", args: [], problem: null };
+}
+
+function probeView(ok: boolean): ProbeView {
+  return {
+    ok,
+    serverName: "everything",
+    serverVersion: "1",
+    transport: "streamable-http",
+    tools: ok ? [{ name: "echo", description: null }] : [],
+    diagnosis: ok
+      ? null
+      : {
+          code: "connection-refused",
+          severity: "error",
+          server: "x",
+          summary: "nothing listens",
+          detail: "",
+          fix: "start it",
+        },
+    stderrTail: [],
+    totalMs: 12,
+  };
+}
+
+/** A scripted api that records what it was asked, in order. */
+function fakeApi(opts: { preview?: AddPreview; probeOk?: boolean; taken?: string[] } = {}) {
+  const calls: string[] = [];
+  const api: AddApi = {
+    previewAdd: async (text, name) => {
+      calls.push(`preview ${name ?? "-"}`);
+      if (!text.includes("://")) throw { code: "bad-snippet", message: `no URL found in "${text}"` };
+      return (
+        opts.preview ?? {
+          entries: [remote(name ?? "example", text)],
+          notes: [],
+          taken: opts.taken ?? [],
+        }
+      );
+    },
+    probeAdd: async () => {
+      calls.push("probe");
+      return probeView(opts.probeOk ?? true);
+    },
+    addServers: async (_text, name) => {
+      calls.push(`write ${name ?? "-"}`);
+      const outcome: AddOutcome = { added: [name ?? "example"], written: "/c.json", restartSupported: false };
+      return outcome;
+    },
+    restartClaude: async () => {
+      calls.push("restart");
+      throw { code: "restart-unsupported", message: "There is no official Claude Desktop for this OS" };
+    },
+  };
+  return { api, calls };
+}
+
+describe("add server flow", () => {
+  it("suggests the name Rust derives until the user types one", async () => {
+    const { api } = fakeApi();
+    const flow = createAddServer(api);
+    flow.text = "https://mcp.example.com/mcp";
+    await flow.refreshPreview();
+    expect(flow.name).toBe("example");
+    flow.name = "mine";
+    await flow.refreshPreview();
+    expect(flow.name).toBe("mine");
+  });
+
+  it("probes a single server and writes it only when the probe succeeded", async () => {
+    const { api, calls } = fakeApi();
+    let added = 0;
+    const flow = createAddServer(api, () => (added += 1));
+    flow.text = "https://mcp.example.com/mcp";
+    await flow.add();
+    expect(calls.filter((c) => !c.startsWith("preview"))).toEqual(["probe", "write -"]);
+    expect(flow.phase.state).toBe("added");
+    expect(added).toBe(1);
+  });
+
+  it("stops with the diagnosis when the probe fails, and writes on Add anyway", async () => {
+    const { api, calls } = fakeApi({ probeOk: false });
+    const flow = createAddServer(api);
+    flow.text = "http://127.0.0.1:9/mcp";
+    await flow.add();
+    expect(flow.phase.state).toBe("probe-failed");
+    if (flow.phase.state === "probe-failed") expect(flow.phase.probe.diagnosis?.code).toBe("connection-refused");
+    expect(calls).not.toContain("write -");
+    await flow.addAnyway();
+    expect(flow.phase.state).toBe("added");
+  });
+
+  it("cannot add a text that names no server, and says why", async () => {
+    const { api } = fakeApi();
+    const flow = createAddServer(api);
+    flow.text = "hello";
+    await flow.refreshPreview();
+    expect(flow.canAdd).toBe(false);
+    expect(flow.preview).toEqual({ state: "invalid", message: 'no URL found in "hello"' });
+  });
+
+  it("cannot add a server whose name is taken", async () => {
+    const { api } = fakeApi({ taken: ["example"] });
+    const flow = createAddServer(api);
+    flow.text = "https://mcp.example.com/mcp";
+    await flow.refreshPreview();
+    expect(flow.canAdd).toBe(false);
+  });
+
+  it("writes several servers of one snippet without probing", async () => {
+    const preview: AddPreview = { entries: [remote("a", "https://a/mcp"), remote("b", "https://b/mcp")], notes: [], taken: [] };
+    const { api, calls } = fakeApi({ preview });
+    const flow = createAddServer(api);
+    flow.text = '{"a": {"url": "https://a/mcp"}, "b": {"url": "https://b/mcp"}}';
+    await flow.add();
+    expect(calls).not.toContain("probe");
+    expect(flow.phase.state).toBe("added");
+  });
+
+  it("shows why Claude could not be restarted", async () => {
+    const { api } = fakeApi();
+    const flow = createAddServer(api);
+    await flow.restartClaude();
+    expect(flow.restart).toEqual({
+      state: "failed",
+      code: "restart-unsupported",
+      message: "There is no official Claude Desktop for this OS",
+    });
+  });
+});
