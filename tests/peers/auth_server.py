@@ -38,7 +38,7 @@ opts = p.parse_args()
 ISSUER = f"http://127.0.0.1:{opts.as_port}"
 lock = threading.Lock()
 stats = {"register": 0, "authorize": 0, "token_code": 0, "token_refresh": 0,
-         "refused_refresh": 0, "issued": [], "redirect_uris": [], "resources": []}
+         "refused_refresh": 0, "issued": [], "redirect_uris": [], "resources": [], "scopes": []}
 valid_access = set()
 valid_refresh = set()
 clients = set()
@@ -98,6 +98,7 @@ class AS(BaseHTTPRequestHandler):
                 stats["authorize"] += 1
                 stats["redirect_uris"].append(q.get("redirect_uri"))
                 stats["resources"].append(q.get("resource"))
+                stats["scopes"].append(q.get("scope"))
             time.sleep(opts.authorize_delay)
             target = urllib.parse.urlparse(q["redirect_uri"])
             if opts.deny:

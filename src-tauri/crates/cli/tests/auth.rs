@@ -328,6 +328,35 @@ fn a_server_that_refuses_fresh_tokens_gets_no_sign_in_loop() {
 }
 
 #[test]
+fn resource_and_scope_follow_the_flags() {
+    let p = require_peers!();
+    let server = Protected::start(&p, &[]);
+    let home = tempfile::tempdir().expect("home");
+    ok_call(&drive(
+        &p,
+        home.path(),
+        &server.url,
+        &["--oauth-flow", "headless"],
+        &[],
+    ));
+    let stats = server.stats();
+    assert_eq!(stats["resources"][0], server.url.as_str(), "{stats}");
+    assert_eq!(stats["scopes"][0], "mcp", "from scopes_supported: {stats}");
+    let home = tempfile::tempdir().expect("home");
+    let flags = [
+        "--oauth-flow",
+        "headless",
+        "--oauth-no-resource",
+        "--oauth-scope",
+        "mcp extra",
+    ];
+    ok_call(&drive(&p, home.path(), &server.url, &flags, &[]));
+    let stats = server.stats();
+    assert_eq!(stats["resources"][1], Value::Null, "{stats}");
+    assert_eq!(stats["scopes"][1], "mcp extra", "{stats}");
+}
+
+#[test]
 fn a_forgotten_client_registers_again() {
     let p = require_peers!();
     let server = Protected::start(&p, &["--forget-clients"]);
