@@ -120,7 +120,8 @@ fn claude_dir() -> PathBuf {
         .join("Application Support");
     // $XDG_CONFIG_HOME, default ~/.config
     #[cfg(not(target_os = "macos"))]
-    let base = dirs::config_dir().unwrap_or_else(|| dirs::home_dir().unwrap_or_default().join(".config"));
+    let base =
+        dirs::config_dir().unwrap_or_else(|| dirs::home_dir().unwrap_or_default().join(".config"));
     base.join("Claude")
 }
 
@@ -131,13 +132,20 @@ pub fn claude_logs_dir() -> PathBuf {
     }
     #[cfg(target_os = "macos")]
     {
-        dirs::home_dir().unwrap_or_default().join("Library").join("Logs").join("Claude")
+        dirs::home_dir()
+            .unwrap_or_default()
+            .join("Library")
+            .join("Logs")
+            .join("Claude")
     }
     #[cfg(target_os = "windows")]
     {
         match msix_claude_dirs().into_iter().next() {
             Some(dir) => dir.join("logs"),
-            None => dirs::config_dir().unwrap_or_default().join("Claude").join("logs"),
+            None => dirs::config_dir()
+                .unwrap_or_default()
+                .join("Claude")
+                .join("logs"),
         }
     }
     #[cfg(not(any(target_os = "macos", target_os = "windows")))]
