@@ -224,8 +224,9 @@ impl StreamableHttp {
                 .await;
             let fault = match sent {
                 Ok(resp)
+                    // Sign-in, then up to two step-ups; the auth module says why when it gives up.
                     if self.remote.auth.is_some()
-                        && auth_rounds < 3
+                        && auth_rounds < 4
                         && matches!(resp.status().as_u16(), 401 | 403) =>
                 {
                     auth_rounds += 1;
