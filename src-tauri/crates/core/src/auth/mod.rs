@@ -15,7 +15,7 @@
 //! gets "sign-in required for NAME…".
 //!
 //! Seam for the app (a later session): a running MCP Tray app will take the sign-in over from the
-//! bridge (so it survives Claude killing the bridge). It plugs in where [`Auth::run_flow`] chooses
+//! bridge (so it survives Claude killing the bridge). It plugs in where `Auth::run_flow` chooses
 //! the [`Flow`]; the store and lock are already shared through the data dir, so a bridge waiting
 //! on the lock adopts whatever the app stores.
 
