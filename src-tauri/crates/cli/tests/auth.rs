@@ -356,6 +356,77 @@ fn resource_and_scope_follow_the_flags() {
     assert_eq!(stats["scopes"][1], "mcp extra", "{stats}");
 }
 
+/// The `Location` a GET of `url` is redirected to (the authorization server's answer).
+fn redirect_of(url: &str) -> String {
+    let rest = url.strip_prefix("http://").expect("http URL");
+    let (host, path) = rest.split_once('/').expect("path");
+    let mut s = TcpStream::connect(host).expect("connect");
+    write!(
+        s,
+        "GET /{path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("send");
+    let mut text = String::new();
+    s.read_to_string(&mut text).expect("read");
+    text.lines()
+        .find_map(|l| {
+            l.strip_prefix("Location: ")
+                .or_else(|| l.strip_prefix("location: "))
+        })
+        .expect("a redirect")
+        .trim()
+        .to_owned()
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn manual_sign_in_reads_the_pasted_address_from_the_terminal_not_stdin() {
+    let p = require_peers!();
+    let server = Protected::start(&p, &[]);
+    let home = tempfile::tempdir().expect("home");
+    // `script` gives the login a terminal; what we write to its stdin is typed there.
+    let login = format!("{BIN} auth login {} --oauth-flow manual", server.url);
+    let mut child = Command::new("script")
+        .args(["-qfec", &login, "/dev/null"])
+        .env("MCP_TRAY_HOME", home.path())
+        .env("MCP_TRAY_TOKEN_STORE", "file")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("script");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let mut out = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut auth_url = None;
+    let mut line = String::new();
+    while out.read_line(&mut line).expect("read") > 0 {
+        if let Some(start) = line.find("http://127.0.0.1")
+            && line.contains("/authorize?")
+        {
+            auth_url = Some(line[start..].trim().to_owned());
+            break;
+        }
+        line.clear();
+    }
+    let auth_url = auth_url.expect("the login printed the address to open");
+    let pasted = redirect_of(&auth_url);
+    assert!(pasted.contains("code="), "{pasted}");
+    writeln!(stdin, "{pasted}").expect("paste");
+    let mut rest = String::new();
+    let _ = out.read_to_string(&mut rest);
+    let status = child.wait().expect("wait");
+    assert!(status.success(), "{rest}");
+    assert!(rest.contains("signed in to"), "{rest}");
+    ok_call(&drive(
+        &p,
+        home.path(),
+        &server.url,
+        &["--oauth-flow", "headless"],
+        &[],
+    ));
+    assert_eq!(count(&server.stats(), "authorize"), 1);
+}
+
 #[test]
 fn a_forgotten_client_registers_again() {
     let p = require_peers!();
