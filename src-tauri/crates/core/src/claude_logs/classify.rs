@@ -125,7 +125,7 @@ fn claude_record(event: &LogEvent, session: &Session) -> Option<Diagnosis> {
             ))
             .fix(
                 "Make the server write its logs to stderr (console.error, print(..., file=sys.stderr)), \
-                 or run it through `mcp-tray wrap`, which moves such lines to stderr.",
+                 or tap it (`mcp-tray tap NAME`): the tap moves such lines to stderr.",
             ),
         );
     }
