@@ -82,8 +82,9 @@ where
 {
     let (err_tx, err_rx) = mpsc::unbounded_channel::<Vec<u8>>();
     let err_task = tokio::spawn(pump(errors, err_rx));
-    let (out_tx, out_rx) = mpsc::unbounded_channel::<Vec<u8>>();
-    let out_task = tokio::spawn(pump(output, out_rx));
+    // The client's side is written in place by whoever has a message (no hand-off on the hot
+    // path); the lock is only ever contended by the rare local replies.
+    let out: Out<W> = Arc::new(tokio::sync::Mutex::new(output));
     let say = |text: String| {
         let _ = err_tx.send(format!("mcp-tray wrap [{}]: {text}\n", opts.name).into_bytes());
     };
@@ -117,9 +118,10 @@ where
             if let Some(j) = &journal {
                 j.event(Level::Error, &diagnosis.code, diagnosis.summary.clone());
             }
-            answer_until_eof(input, &out_tx, &journal, &diagnosis).await;
-            drop((out_tx, err_tx));
-            let _ = tokio::join!(out_task, err_task);
+            answer_until_eof(input, &out, &journal, &diagnosis).await;
+            let _ = out.lock().await.flush().await;
+            drop(err_tx);
+            let _ = err_task.await;
             return TapOutcome {
                 exit: None,
                 code: 1,
@@ -143,7 +145,7 @@ where
 
     // Server stdout → client.
     let stdout_task = child.take_stdout().map(|stdout| {
-        let (out_tx, err_tx, journal) = (out_tx.clone(), err_tx.clone(), journal.clone());
+        let (out, err_tx, journal) = (out.clone(), err_tx.clone(), journal.clone());
         let server_requests = server_requests.clone();
         let (pending, answered_any, name, strict) = (
             pending.clone(),
@@ -189,18 +191,13 @@ where
                         if let Some(j) = &journal {
                             j.message(Direction::ServerToClient, &buf, Some(&env), method.as_deref(), latency);
                         }
-                        let mut line = Vec::with_capacity(buf.len() + 1);
-                        line.extend_from_slice(&buf);
-                        line.push(b'\n');
-                        let _ = out_tx.send(line);
+                        emit(&out, &buf, reader.buffer().is_empty()).await;
                     }
                     Err(_) if strict => {
                         if let Some(j) = &journal {
                             j.message(Direction::ServerToClient, &buf, None, None, None);
                         }
-                        let mut line = buf.clone();
-                        line.push(b'\n');
-                        let _ = out_tx.send(line);
+                        emit(&out, &buf, reader.buffer().is_empty()).await;
                     }
                     Err(_) => {
                         let text = String::from_utf8_lossy(&buf);
@@ -278,7 +275,7 @@ where
                     "message larger than 64 MiB refused by mcp-tray wrap",
                     Some(codes::PROTOCOL_ERROR),
                 );
-                let _ = out_tx.send(with_newline(reply));
+                emit(&out, &reply, true).await;
             }
             Ok(LineRead::Line) => {
                 if buf.iter().all(u8::is_ascii_whitespace) {
@@ -407,11 +404,12 @@ where
                 None,
             );
         }
-        let _ = out_tx.send(with_newline(reply));
+        emit(&out, &reply, true).await;
     }
 
-    drop((out_tx, err_tx));
-    let _ = tokio::join!(out_task, err_task);
+    let _ = out.lock().await.flush().await;
+    drop(err_tx);
+    let _ = err_task.await;
     let code = match (exited_on_its_own, &report) {
         (true, Some(r)) => r.code.unwrap_or(1),
         (true, None) => 1,
@@ -425,9 +423,9 @@ where
 }
 
 /// When the server could not start: every request gets the diagnosis as its error, until EOF.
-async fn answer_until_eof<R: AsyncBufRead + Unpin>(
+async fn answer_until_eof<R: AsyncBufRead + Unpin, W: AsyncWrite + Unpin>(
     mut input: R,
-    out: &mpsc::UnboundedSender<Vec<u8>>,
+    out: &Out<W>,
     journal: &Option<Arc<Journal>>,
     diagnosis: &Diagnosis,
 ) {
@@ -463,7 +461,7 @@ async fn answer_until_eof<R: AsyncBufRead + Unpin>(
                 None,
             );
         }
-        let _ = out.send(with_newline(reply));
+        emit(out, &reply, true).await;
     }
 }
 
@@ -484,9 +482,15 @@ async fn pump<W: AsyncWrite + Unpin>(mut sink: W, mut rx: mpsc::UnboundedReceive
     }
 }
 
-fn with_newline(mut line: Vec<u8>) -> Vec<u8> {
-    line.push(b'\n');
-    line
+/// The client's side of the tap, shared by the few places that write to it.
+type Out<W> = Arc<tokio::sync::Mutex<W>>;
+
+/// Writes one message and its newline; `flush` when no more are waiting, so bursts go out together.
+async fn emit<W: AsyncWrite + Unpin>(out: &Out<W>, message: &[u8], flush: bool) {
+    let mut w = out.lock().await;
+    if w.write_all(message).await.is_ok() && w.write_all(b"\n").await.is_ok() && flush {
+        let _ = w.flush().await;
+    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

@@ -64,6 +64,21 @@ pub(crate) struct Layout {
 impl ConfigDocument {
     /// Parses `bytes` read from `path`. `allow_bom` lets a file with a byte-order mark through.
     pub fn parse(path: &Path, bytes: &[u8], allow_bom: bool) -> Result<Self, ConfigError> {
+        Self::parse_with(path, bytes, allow_bom, true)
+    }
+
+    /// Parses for an edit's own check: the layout and `has_servers_object`, but no entry models
+    /// (`servers` stays empty), which halves the work on a large file.
+    pub(crate) fn parse_layout(path: &Path, bytes: &[u8]) -> Result<Self, ConfigError> {
+        Self::parse_with(path, bytes, true, false)
+    }
+
+    fn parse_with(
+        path: &Path,
+        bytes: &[u8],
+        allow_bom: bool,
+        models: bool,
+    ) -> Result<Self, ConfigError> {
         let text = std::str::from_utf8(bytes).map_err(|e| {
             let offset = e.valid_up_to();
             ConfigError::NotUtf8 {
@@ -90,7 +105,7 @@ impl ConfigDocument {
             has_servers_object: false,
             layout: Layout::default(),
         };
-        doc.read_model()?;
+        doc.read_model(models)?;
         Ok(doc)
     }
 
@@ -122,7 +137,7 @@ impl ConfigDocument {
         self.servers.iter().find(|s| s.name == name)
     }
 
-    fn read_model(&mut self) -> Result<(), ConfigError> {
+    fn read_model(&mut self, models: bool) -> Result<(), ConfigError> {
         let source = if self.text.trim().is_empty() {
             "{}"
         } else {
@@ -169,6 +184,10 @@ impl ConfigDocument {
             self.has_servers_object = true;
             for prop in servers.properties {
                 let r = prop.value.range();
+                layout.entry_values.push((r.start, r.end));
+                if !models {
+                    continue;
+                }
                 let name_range = prop.name.range();
                 let raw = source[r.start..r.end].to_owned();
                 let value = ast_to_json(&prop.value);
@@ -176,7 +195,6 @@ impl ConfigDocument {
                 entry.raw_key = source[name_range.start..name_range.end].to_owned();
                 entry.separator = source[name_range.end..r.start].to_owned();
                 self.servers.push(entry);
-                layout.entry_values.push((r.start, r.end));
             }
         }
         self.layout = layout;

@@ -83,12 +83,11 @@ pub(crate) fn apply(
         text.push('\n');
     }
     // The edit must leave a file that parses; the raw insertions make this worth checking.
-    let mut new_doc =
-        ConfigDocument::parse(&doc.path, &doc.bytes_for(&text), true).map_err(|e| {
-            ConfigError::Invalid(format!(
-                "the edit would produce an invalid file ({e}); nothing was written"
-            ))
-        })?;
+    let mut new_doc = ConfigDocument::parse_layout(&doc.path, text.as_bytes()).map_err(|e| {
+        ConfigError::Invalid(format!(
+            "the edit would produce an invalid file ({e}); nothing was written"
+        ))
+    })?;
     new_doc.bom = doc.bom;
     Ok(Applied {
         doc: new_doc,
