@@ -24,6 +24,7 @@ pub(crate) fn builder<R: tauri::Runtime>() -> Builder<R> {
             add_server::add_servers,
             add_server::restart_claude,
             traffic::stream_traffic,
+            traffic::export_traffic,
         ])
         .events(collect_events![config_watch::ConfigChanged])
 }

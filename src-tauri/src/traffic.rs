@@ -3,7 +3,8 @@
 //! a [`tauri::ipc::Channel`], at most a few times a second, never one message per event.
 //!
 //! Reading and parsing journal lines is core's ([`journal::Tail`]); this module only schedules the
-//! polls, shapes rows for the UI and batches them. It must never write a journal, and never keep
+//! polls, shapes rows for the UI and batches them (and saves an export the view made). It must
+//! never write a journal, and never keep
 //! more than one tailer alive: a new stream (the window reloaded) ends the previous one.
 
 use std::collections::BTreeMap;
@@ -17,6 +18,8 @@ use mcp_tray_core::paths;
 use serde::Serialize;
 use specta::Type;
 use tauri::State;
+
+use crate::error::CommandError;
 use tauri::ipc::Channel;
 
 /// How often the journals are looked at. Also the longest a message waits before it shows.
@@ -155,6 +158,30 @@ pub fn stream_traffic(streams: State<'_, TrafficStreams>, channel: Channel<Traff
     if let Err(err) = spawned {
         eprintln!("mcp-tray-app: cannot start the traffic tailer: {err}");
     }
+}
+
+/// Saves the rows the Traffic view shows (JSON lines, made by the view) as
+/// `<data dir>/exports/traffic-<unix ms>.jsonl`; answers the file's path.
+#[tauri::command]
+#[specta::specta]
+pub fn export_traffic(lines: String) -> Result<String, CommandError> {
+    let dir = paths::data_dir().join("exports");
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis())
+        .unwrap_or(0);
+    let path = dir.join(format!("traffic-{stamp}.jsonl"));
+    let io_error = |e: std::io::Error| CommandError {
+        code: "io-error".to_owned(),
+        message: format!("{}: {e}", path.display()),
+    };
+    std::fs::create_dir_all(&dir).map_err(io_error)?;
+    let mut text = lines;
+    if !text.is_empty() && !text.ends_with('\n') {
+        text.push('\n');
+    }
+    std::fs::write(&path, text).map_err(io_error)?;
+    Ok(path.display().to_string())
 }
 
 #[cfg(test)]

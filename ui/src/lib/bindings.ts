@@ -76,6 +76,18 @@ async restartClaude() : Promise<Result<null, CommandError>> {
  */
 async streamTraffic(channel: TAURI_CHANNEL<TrafficBatch>) : Promise<void> {
     await TAURI_INVOKE("stream_traffic", { channel });
+},
+/**
+ * Saves the rows the Traffic view shows (JSON lines, made by the view) as
+ * `<data dir>/exports/traffic-<unix ms>.jsonl`; answers the file's path.
+ */
+async exportTraffic(lines: string) : Promise<Result<string, CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("export_traffic", { lines }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 

@@ -4,7 +4,8 @@
  * turns every failure into an `IpcError` with a stable code and a message a person can read.
  * Components and stores import from here, never from `bindings.ts` or `@tauri-apps/api`.
  */
-import { type Result, commands, events } from "./bindings";
+import { Channel } from "@tauri-apps/api/core";
+import { type Result, type TrafficBatch, commands, events } from "./bindings";
 
 export type {
   AddOutcome,
@@ -16,6 +17,8 @@ export type {
   ServerKind,
   ServerSummary,
   ToolView,
+  TrafficBatch,
+  TrafficRow,
 } from "./bindings";
 
 /** A failed command call: `code` is stable (for logic), `message` is for people. */
@@ -78,6 +81,14 @@ export const ipc = {
   addServers: (text: string, name: string | null) => callResult("add_servers", () => commands.addServers(text, name)),
   /** Quits and relaunches Claude Desktop (fails with `restart-unsupported` where there is none). */
   restartClaude: () => callResult("restart_claude", () => commands.restartClaude()),
+  /** Streams every server's traffic to `onBatch`: the journals' history first, then live batches. */
+  streamTraffic: (onBatch: (batch: TrafficBatch) => void) => {
+    const channel = new Channel<TrafficBatch>();
+    channel.onmessage = onBatch;
+    return call("stream_traffic", () => commands.streamTraffic(channel));
+  },
+  /** Saves JSON lines as an export file in the data dir; resolves to its path. */
+  exportTraffic: (lines: string) => callResult("export_traffic", () => commands.exportTraffic(lines)),
   /** Calls `handler` whenever the config file changes on disk; resolves to a stop function. */
   onConfigChanged: (handler: () => void): Promise<() => void> => events.configChanged.listen(() => handler()),
 };

@@ -1,0 +1,94 @@
+// Traffic, end to end: a real MCP client (the Python SDK driver) talks to a real FastMCP server
+// through `mcp-tray wrap`, which journals into the app's MCP_TRAY_HOME; the running app shows the
+// messages live, paired, filterable, with a detail pane.
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import fs from "node:fs";
+import path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { REPO, appBinary, openView, startApp, waitForText } from "../lib/app.mjs";
+
+const PYTHON = path.join(REPO, "tests", "peers", ".venv", "bin", "python");
+const DRIVER = path.join(REPO, "tests", "peers", "driver.py");
+const FASTMCP = path.join(REPO, "tests", "peers", "fastmcp_server.py");
+const CLI = path.join(path.dirname(appBinary()), "mcp-tray");
+
+/** The (method, kind) of every row the list shows, read in one go. */
+function shownRows(browser) {
+  return browser.execute(() =>
+    [...document.querySelectorAll('[data-testid="traffic-row"]')].map((el) => el.textContent ?? ""),
+  );
+}
+
+describe("traffic", () => {
+  let app;
+
+  before(async () => {
+    assert.ok(fs.existsSync(PYTHON), `${PYTHON} is missing: run \`make peers\``);
+    assert.ok(fs.existsSync(CLI), `${CLI} is missing: run \`make app\``);
+    app = await startApp({ config: { mcpServers: {} } });
+    await openView(app.browser, "Traffic");
+    await waitForText(app.browser, '[data-testid="traffic-empty"]');
+  });
+
+  after(async () => {
+    await app?.stop();
+  });
+
+  it("shows a wrapped server's messages live, requests paired with responses", async () => {
+    const client = spawn(
+      PYTHON,
+      [DRIVER, "basic", "--", CLI, "wrap", "--name", "tiny", "--", PYTHON, FASTMCP, "stdio"],
+      { env: { ...process.env, MCP_TRAY_HOME: app.home }, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let out = "";
+    client.stdout.on("data", (c) => (out += c));
+    let err = "";
+    client.stderr.on("data", (c) => (err += c));
+    const [code] = await once(client, "exit");
+    assert.equal(code, 0, `driver failed: ${out}\n${err}`);
+
+    await app.browser.waitUntil(
+      async () => (await shownRows(app.browser)).some((text) => text.includes("tools/call") && text.includes("response")),
+      { timeout: 15_000, timeoutMsg: "the tools/call response did not appear in Traffic" },
+    );
+    const rows = await shownRows(app.browser);
+    for (const method of ["initialize", "tools/list", "tools/call"]) {
+      assert.ok(rows.some((text) => text.includes(method)), `${method} is missing from ${JSON.stringify(rows)}`);
+    }
+    assert.ok(rows.every((text) => text.includes("tiny")), "every row names the server");
+    // A response shows its latency.
+    assert.ok(rows.some((text) => /tools\/call.*\d+\.\d ms/.test(text)), JSON.stringify(rows));
+  });
+
+  it("opens a request with its response side by side, pretty-printed", async () => {
+    const clicked = await app.browser.execute(() => {
+      const row = [...document.querySelectorAll('[data-testid="traffic-row"]')].find(
+        (el) => el.textContent?.includes("tools/call") && el.textContent.includes("request"),
+      );
+      row?.click();
+      return row !== undefined;
+    });
+    assert.ok(clicked, "no tools/call request row");
+    await waitForText(app.browser, '[data-testid="traffic-detail"]');
+    const panes = await app.browser.execute(() =>
+      [...document.querySelectorAll('[data-testid="traffic-json"]')].map((el) => el.textContent ?? ""),
+    );
+    assert.equal(panes.length, 2, "request and response are shown together");
+    assert.match(panes[0], /"method": "tools\/call"/);
+    assert.match(panes[1], /"result"/);
+    await app.screenshot("traffic");
+  });
+
+  it("filters by method", async () => {
+    await app.browser.$('[data-testid="traffic-method-filter"]').setValue("tools/list");
+    await app.browser.waitUntil(
+      async () => {
+        const rows = await shownRows(app.browser);
+        return rows.length === 2 && rows.every((t) => t.includes("tools/list"));
+      },
+      { timeout: 5_000, timeoutMsg: "the method filter did not leave the tools/list request and response" },
+    );
+  });
+});

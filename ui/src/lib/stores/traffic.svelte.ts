@@ -1,0 +1,190 @@
+/**
+ * The Traffic view's data: every journal row received from Rust (in batches), requests paired with
+ * their responses, and the filtered view of them (server, method, errors only, full-text search).
+ *
+ * Built for 100k rows while 1k/s arrive: rows live in a plain array (not deep reactive state),
+ * filtering of new rows is incremental, and one `version` counter tells the view something
+ * changed. Pausing keeps receiving but holds new rows back until resumed. This store never calls
+ * Rust itself; the view connects it to `ipc.streamTraffic`.
+ */
+import type { TrafficBatch, TrafficRow } from "../ipc";
+
+export interface Row extends TrafficRow {
+  /** Position in arrival order. */
+  seq: number;
+  /** For a request: the seq of its response; for a response: the seq of its request. */
+  pair: number | null;
+  /** An error response, or an event at error level. */
+  failed: boolean;
+  /** Lower-cased text searched by the search field (computed on first search). */
+  haystack?: string;
+}
+
+export interface TrafficFilter {
+  server: string;
+  method: string;
+  errorsOnly: boolean;
+  search: string;
+}
+
+const EMPTY_FILTER: TrafficFilter = { server: "", method: "", errorsOnly: false, search: "" };
+
+function pairKey(row: TrafficRow, requestDir: string): string {
+  return `${row.server}\u0000${row.session}\u0000${requestDir}\u0000${row.id}`;
+}
+
+function opposite(dir: string): string {
+  return dir === "c2s" ? "s2c" : "c2s";
+}
+
+function haystack(row: Row): string {
+  row.haystack ??= [row.server, row.method ?? "", row.id ?? "", row.text ?? "", row.code ?? "", row.msg ?? ""]
+    .join("\n")
+    .toLowerCase();
+  return row.haystack;
+}
+
+/** Whether `row` passes `filter`. */
+export function matches(row: Row, filter: TrafficFilter): boolean {
+  if (filter.server && row.server !== filter.server) return false;
+  if (filter.errorsOnly && !row.failed) return false;
+  if (filter.method && !(row.method ?? "").toLowerCase().includes(filter.method.toLowerCase())) return false;
+  if (filter.search && !haystack(row).includes(filter.search.toLowerCase())) return false;
+  return true;
+}
+
+export function createTraffic() {
+  const rows: Row[] = [];
+  let visible: number[] = [];
+  const pending: TrafficBatch[] = [];
+  const open = new Map<string, number>();
+  const serverSet = new Set<string>();
+
+  let version = $state(0);
+  let loaded = $state(false);
+  let paused = $state(false);
+  let held = $state(0);
+  let servers = $state<string[]>([]);
+  let filter = $state<TrafficFilter>({ ...EMPTY_FILTER });
+
+  function ingest(batch: TrafficBatch): void {
+    let newServer = false;
+    for (const incoming of batch.rows) {
+      const row: Row = {
+        ...incoming,
+        seq: rows.length,
+        pair: null,
+        failed: incoming.kind === "error" || incoming.level === "error",
+      };
+      if (row.id !== null && (row.kind === "request" || row.kind === "response" || row.kind === "error")) {
+        if (row.kind === "request") {
+          open.set(pairKey(row, row.dir), row.seq);
+        } else {
+          const key = pairKey(row, opposite(row.dir));
+          const request = open.get(key);
+          if (request !== undefined) {
+            open.delete(key);
+            row.pair = request;
+            rows[request].pair = row.seq;
+          }
+        }
+      }
+      rows.push(row);
+      if (!serverSet.has(row.server)) {
+        serverSet.add(row.server);
+        newServer = true;
+      }
+      if (matches(row, filter)) visible.push(row.seq);
+    }
+    if (newServer) servers = [...serverSet].sort();
+  }
+
+  function refilter(): void {
+    visible = [];
+    for (const row of rows) if (matches(row, filter)) visible.push(row.seq);
+    version += 1;
+  }
+
+  return {
+    /** Bumped whenever rows or the filtered list changed: read it to react. */
+    get version() {
+      return version;
+    },
+    /** True once the history the journals held has arrived. */
+    get loaded() {
+      return loaded;
+    },
+    get paused() {
+      return paused;
+    },
+    /** Rows received while paused, not shown yet. */
+    get held() {
+      return held;
+    },
+    get servers() {
+      return servers;
+    },
+    get total() {
+      void version;
+      return rows.length;
+    },
+    get filter() {
+      return filter;
+    },
+    /** Changes the filter (only the fields given). */
+    setFilter(change: Partial<TrafficFilter>): void {
+      filter = { ...filter, ...change };
+      refilter();
+    },
+    /** How many rows pass the filter. */
+    get count() {
+      void version;
+      return visible.length;
+    },
+    /** The filtered rows from `start` (inclusive) to `end` (exclusive). */
+    slice(start: number, end: number): Row[] {
+      return visible.slice(start, end).map((seq) => rows[seq]);
+    },
+    /** The row with arrival number `seq`. */
+    row(seq: number): Row | undefined {
+      return rows[seq];
+    },
+    /** Every row that passes the filter, as JSON lines (the export). */
+    exportLines(): string {
+      return visible
+        .map((seq) => {
+          const { seq: _seq, pair: _pair, failed: _failed, haystack: _h, msg, ...fields } = rows[seq];
+          let message: unknown = msg;
+          try {
+            message = msg === null ? null : JSON.parse(msg);
+          } catch {
+            // A truncated message is a string holding its start; keep it as that string.
+          }
+          return JSON.stringify({ ...fields, msg: message });
+        })
+        .join("\n");
+    },
+    /** Takes one batch from Rust. */
+    receive(batch: TrafficBatch): void {
+      if (batch.initial) loaded = true;
+      if (paused) {
+        pending.push(batch);
+        held += batch.rows.length;
+        return;
+      }
+      ingest(batch);
+      version += 1;
+    },
+    pause(): void {
+      paused = true;
+    },
+    resume(): void {
+      paused = false;
+      for (const batch of pending.splice(0)) ingest(batch);
+      held = 0;
+      version += 1;
+    },
+  };
+}
+
+export type Traffic = ReturnType<typeof createTraffic>;

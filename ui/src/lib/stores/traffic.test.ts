@@ -1,0 +1,91 @@
+import { describe, expect, it } from "vitest";
+import type { TrafficRow } from "../ipc";
+import { tokenize } from "../json";
+import { createTraffic } from "./traffic.svelte";
+
+function row(fields: Partial<TrafficRow>): TrafficRow {
+  return {
+    ts: "2026-11-24T08:00:00.000Z",
+    server: "tiny",
+    session: "s1",
+    dir: "c2s",
+    kind: "request",
+    method: "tools/list",
+    id: "1",
+    bytes: 40,
+    latencyMs: null,
+    msg: '{"jsonrpc":"2.0","id":1,"method":"tools/list"}',
+    truncated: false,
+    code: null,
+    level: null,
+    text: null,
+    ...fields,
+  };
+}
+
+describe("traffic store", () => {
+  it("pairs a response with its request by server, session and id", () => {
+    const traffic = createTraffic();
+    traffic.receive({
+      initial: true,
+      rows: [
+        row({ id: "1" }),
+        row({ id: "1", session: "other" }),
+        row({ id: "1", dir: "s2c", kind: "response", latencyMs: 3.5, msg: '{"jsonrpc":"2.0","id":1,"result":{}}' }),
+      ],
+    });
+    const [request, otherSession, response] = traffic.slice(0, 3);
+    expect(request.pair).toBe(response.seq);
+    expect(response.pair).toBe(request.seq);
+    expect(otherSession.pair).toBeNull();
+  });
+
+  it("filters by server, method, errors and text, also for rows that arrive later", () => {
+    const traffic = createTraffic();
+    traffic.receive({ initial: true, rows: [row({ server: "a" }), row({ server: "b", method: "tools/call" })] });
+    traffic.setFilter({ server: "b" });
+    expect(traffic.count).toBe(1);
+    traffic.receive({ initial: false, rows: [row({ server: "b", kind: "error", dir: "s2c", msg: '{"error":{"message":"boom"}}' })] });
+    expect(traffic.count).toBe(2);
+    traffic.setFilter({ errorsOnly: true });
+    expect(traffic.slice(0, 5).map((r) => r.kind)).toEqual(["error"]);
+    traffic.setFilter({ errorsOnly: false, server: "", search: "BOOM" });
+    expect(traffic.count).toBe(1);
+    traffic.setFilter({ search: "", method: "call" });
+    expect(traffic.slice(0, 5).map((r) => r.method)).toEqual(["tools/call"]);
+  });
+
+  it("holds rows back while paused and shows them on resume", () => {
+    const traffic = createTraffic();
+    traffic.pause();
+    traffic.receive({ initial: false, rows: [row({}), row({ id: "2" })] });
+    expect(traffic.count).toBe(0);
+    expect(traffic.held).toBe(2);
+    traffic.resume();
+    expect(traffic.count).toBe(2);
+    expect(traffic.held).toBe(0);
+  });
+
+  it("exports the filtered rows as JSON lines with the message as JSON", () => {
+    const traffic = createTraffic();
+    traffic.receive({ initial: true, rows: [row({}), row({ server: "other" })] });
+    traffic.setFilter({ server: "tiny" });
+    const lines = traffic.exportLines().split("\n");
+    expect(lines).toHaveLength(1);
+    const parsed = JSON.parse(lines[0]);
+    expect(parsed.server).toBe("tiny");
+    expect(parsed.msg).toEqual({ jsonrpc: "2.0", id: 1, method: "tools/list" });
+    expect(parsed).not.toHaveProperty("seq");
+  });
+});
+
+describe("json highlighting", () => {
+  it("splits JSON into tokens that join back to the same text", () => {
+    const text = JSON.stringify({ a: [1, true, null, "x\"y"], b: { c: -2.5e3 } }, null, 2);
+    const tokens = tokenize(text);
+    expect(tokens.map((t) => t.text).join("")).toBe(text);
+    expect(tokens.find((t) => t.text === '"a"')?.kind).toBe("key");
+    expect(tokens.find((t) => t.text === '"x\\"y"')?.kind).toBe("string");
+    expect(tokens.find((t) => t.text === "-2500")?.kind).toBe("number");
+  });
+});
