@@ -160,7 +160,6 @@ fn python_client_round_trips_every_feature_through_the_tap_to_fastmcp_stdio() {
 fn inspector_cli_lists_server_everything_tools_through_the_tap_and_npx() {
     let p = require_peers!();
     let home = tempfile::tempdir().expect("home");
-    let everything = p.npm_bin("mcp-server-everything");
     let out = Command::new(p.node())
         .arg(p.npm_bin("mcp-inspector"))
         // The Inspector ends its target at the first `--`, so the tap is given none.
@@ -169,11 +168,12 @@ fn inspector_cli_lists_server_everything_tools_through_the_tap_and_npx() {
         .arg("-e")
         .arg(format!("MCP_TRAY_HOME={}", home.path().display()))
         .args([BIN, "wrap", "--name", "ev"])
-        .arg(p.node())
-        .arg(&everything)
+        // npx as in a real entry: it runs node as a grandchild, from tests/peers' node_modules.
+        .args(["npx", "--no-install", "mcp-server-everything"])
         .args(["--method", "tools/call", "--tool-name", "get-sum"])
         .args(["--tool-arg", "a=2", "--tool-arg", "b=40"])
         .env("MCP_TRAY_HOME", home.path())
+        .current_dir(&p.dir)
         .output()
         .expect("run the inspector");
     let stdout = String::from_utf8_lossy(&out.stdout);
