@@ -72,6 +72,9 @@ pub(crate) struct Context {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if !matches!(cli.command, Command::Bridge(_) | Command::Wrap(_)) {
+        quiet_on_closed_pipe();
+    }
     let ctx = Context {
         config: cli.config,
         keep_bom: cli.keep_bom,
@@ -87,4 +90,18 @@ fn main() -> ExitCode {
         Command::Auth(cmd) => auth_cmd::run(cmd, &ctx),
     };
     exit::finish(result)
+}
+
+/// `mcp-tray traffic | head` should end quietly when `head` has read enough, like other Unix
+/// tools: the default SIGPIPE action. The shims keep Rust's default (EPIPE as an error), so they
+/// can still close their session when the client goes away.
+fn quiet_on_closed_pipe() {
+    #[cfg(unix)]
+    // SAFETY: called once at start-up, before any other thread exists; SIG_DFL is always valid.
+    unsafe {
+        let _ = nix::sys::signal::signal(
+            nix::sys::signal::Signal::SIGPIPE,
+            nix::sys::signal::SigHandler::SigDfl,
+        );
+    }
 }
