@@ -2,7 +2,7 @@
 //!
 //! This file only assembles the app; each responsibility lives in its own module:
 //! [`add_server`] (paste, probe, write, restart Claude), [`commands`] (thin adapters over `mcp-tray-core`, failing with [`error`]'s one error type),
-//! [`config_watch`] (tells the window when the config file changed), [`ipc`] (the typed command list and the
+//! [`config_watch`] (tells the window when the config file changed), [`server_actions`] (enable, disable, remove, undo), [`ipc`] (the typed command list and the
 //! TypeScript bindings generated from it), [`traffic`] (journal tailer streaming batches to the Traffic view), [`tray`] (tray icon, menu, status icon) and [`window`]
 //! (showing, focusing and hiding the main window). No behaviour that is not GUI belongs in this
 //! crate: it goes into `mcp-tray-core`, where the CLI can use it too.
@@ -12,6 +12,7 @@ mod commands;
 mod config_watch;
 mod error;
 mod ipc;
+mod server_actions;
 mod traffic;
 mod tray;
 mod window;

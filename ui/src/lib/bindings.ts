@@ -88,6 +88,40 @@ async exportTraffic(lines: string) : Promise<Result<string, CommandError>> {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * Enables (puts back into Claude's config) or disables (keeps aside) a server; answers what was
+ * done, in words.
+ */
+async setServerEnabled(name: string, enabled: boolean) : Promise<Result<string, CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("set_server_enabled", { name, enabled }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Removes a server from Claude's config (a backup is kept; [`undo_last_change`] brings it back).
+ */
+async removeServer(name: string) : Promise<Result<string, CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("remove_server", { name }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Undoes the last change MCP Tray made to the config file; answers what was undone.
+ */
+async undoLastChange() : Promise<Result<string, CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("undo_last_change") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 

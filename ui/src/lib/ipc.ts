@@ -81,6 +81,13 @@ export const ipc = {
   addServers: (text: string, name: string | null) => callResult("add_servers", () => commands.addServers(text, name)),
   /** Quits and relaunches Claude Desktop (fails with `restart-unsupported` where there is none). */
   restartClaude: () => callResult("restart_claude", () => commands.restartClaude()),
+  /** Enables (back into Claude's config) or disables (kept aside by MCP Tray) a server. */
+  setServerEnabled: (name: string, enabled: boolean) =>
+    callResult("set_server_enabled", () => commands.setServerEnabled(name, enabled)),
+  /** Removes a server from Claude's config (undoable). */
+  removeServer: (name: string) => callResult("remove_server", () => commands.removeServer(name)),
+  /** Undoes MCP Tray's last change to the config file; resolves to what was undone. */
+  undoLastChange: () => callResult("undo_last_change", () => commands.undoLastChange()),
   /** Streams every server's traffic to `onBatch`: the journals' history first, then live batches. */
   streamTraffic: (onBatch: (batch: TrafficBatch) => void) => {
     const channel = new Channel<TrafficBatch>();

@@ -1,0 +1,101 @@
+// Servers actions, end to end: disable and enable a server from the window and get the config file
+// back byte for byte (odd formatting, comments-free JSON with its own spacing and key order);
+// remove a server and undo it.
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import { after, before, describe, it } from "node:test";
+import { startApp, waitForText } from "../lib/app.mjs";
+
+// Hand-formatted on purpose: a re-serialising writer would change the spacing and the tab.
+const ORIGINAL = `{
+  "globalShortcut": "Ctrl+Space",
+  "mcpServers": {
+    "alpha":   { "command": "npx", "args": ["-y", "@modelcontextprotocol/server-everything"] },
+    "beta": {
+\t"command": "uvx",   "args": ["mcp-server-fetch"],
+      "env": { "FETCH_TOKEN": "not-a-real-secret" }
+    },
+    "gamma": { "command": "node", "args": ["/opt/gamma/index.js"] }
+  }
+}
+`;
+
+/** The Servers rows as [name, enabled] pairs, read in one go. */
+function rows(browser) {
+  return browser.execute(() =>
+    [...document.querySelectorAll('[data-testid="server-row"]')].map((row) => [
+      row.querySelector('[data-testid="server-name"]')?.textContent?.trim(),
+      !row.classList.contains("disabled"),
+    ]),
+  );
+}
+
+/** Clicks `action` (server-toggle or server-remove) on the row of `name`. */
+async function clickOn(browser, name, action) {
+  const clicked = await browser.execute(
+    (n, a) => {
+      const row = [...document.querySelectorAll('[data-testid="server-row"]')].find(
+        (r) => r.querySelector('[data-testid="server-name"]')?.textContent?.trim() === n,
+      );
+      const button = row?.querySelector(`[data-testid="${a}"]`);
+      button?.click();
+      return button !== undefined && button !== null;
+    },
+    name,
+    action,
+  );
+  assert.ok(clicked, `no ${action} button on ${name}`);
+}
+
+async function until(browser, check, what) {
+  await browser.waitUntil(check, { timeout: 10_000, timeoutMsg: what });
+}
+
+describe("server actions", () => {
+  let app;
+  before(async () => {
+    app = await startApp({ config: ORIGINAL });
+    await waitForText(app.browser, '[data-testid="server-name"]');
+  });
+  after(async () => {
+    await app?.stop();
+  });
+
+  it("disables and enables a server, and the file comes back byte for byte", async () => {
+    await clickOn(app.browser, "beta", "server-toggle");
+    await until(
+      app.browser,
+      async () => JSON.stringify(await rows(app.browser)).includes('["beta",false]'),
+      "beta was not shown disabled",
+    );
+    const disabled = fs.readFileSync(app.configPath, "utf8");
+    assert.ok(!disabled.includes('"beta"'), "beta is still in Claude's config");
+    assert.ok(disabled.includes('"alpha":   { "command"'), "the other entries were reformatted");
+
+    await clickOn(app.browser, "beta", "server-toggle");
+    await until(
+      app.browser,
+      async () => JSON.stringify(await rows(app.browser)).includes('["beta",true]'),
+      "beta was not shown enabled again",
+    );
+    assert.equal(fs.readFileSync(app.configPath, "utf8"), ORIGINAL);
+  });
+
+  it("removes a server and brings it back with Undo", async () => {
+    await clickOn(app.browser, "gamma", "server-remove");
+    await until(
+      app.browser,
+      async () => !JSON.stringify(await rows(app.browser)).includes("gamma"),
+      "gamma is still listed",
+    );
+    assert.ok(!fs.readFileSync(app.configPath, "utf8").includes("gamma"));
+    await app.screenshot("servers-removed");
+    await app.browser.$('[data-testid="server-undo"]').click();
+    await until(
+      app.browser,
+      async () => JSON.stringify(await rows(app.browser)).includes('["gamma",true]'),
+      "Undo did not bring gamma back",
+    );
+    assert.equal(fs.readFileSync(app.configPath, "utf8"), ORIGINAL);
+  });
+});
