@@ -3,7 +3,7 @@
 //!
 //! The watching itself (debounce, content hashing, editors' rename dance) is
 //! `mcp_tray_core::config::watch`; this module only starts it and forwards its news as an event.
-//! It must never read or interpret the file.
+//! It must never read or interpret the file (the tray re-reads it for its menu).
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -33,6 +33,7 @@ pub(crate) fn start<R: Runtime>(app: &AppHandle<R>) {
     let path = clients::claude_config(None).path;
     let handle = app.clone();
     let watched = watch_config(&path, DEBOUNCE, move |_bytes| {
+        crate::tray::refresh_servers(&handle);
         if let Err(err) = ConfigChanged.emit(&handle) {
             eprintln!("mcp-tray-app: could not tell the window the config changed: {err}");
         }

@@ -7,7 +7,7 @@
 
 use tauri_specta::{Builder, collect_commands, collect_events};
 
-use crate::{add_server, commands, config_watch, server_actions, traffic};
+use crate::{add_server, commands, config_watch, server_actions, traffic, tray};
 
 /// The bindings file, relative to the repository root.
 #[cfg(test)]
@@ -29,7 +29,10 @@ pub(crate) fn builder<R: tauri::Runtime>() -> Builder<R> {
             server_actions::remove_server,
             server_actions::undo_last_change,
         ])
-        .events(collect_events![config_watch::ConfigChanged])
+        .events(collect_events![
+            config_watch::ConfigChanged,
+            tray::TrayNavigate
+        ])
 }
 
 #[cfg(test)]

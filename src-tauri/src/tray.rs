@@ -7,8 +7,12 @@
 
 use std::sync::Mutex;
 
+use mcp_tray_core::config::ConfigFile;
+use mcp_tray_core::{claude_restart, clients, paths};
+use serde::{Deserialize, Serialize};
+use specta::Type;
 use tauri::image::Image;
-use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
+use tauri::menu::{Menu, MenuItem, PredefinedMenuItem, Submenu};
 use tauri::tray::{MouseButton, MouseButtonState, TrayIconBuilder, TrayIconEvent};
 use tauri::{AppHandle, Manager, Runtime, Theme};
 
@@ -17,6 +21,20 @@ use crate::window;
 const TRAY_ID: &str = "mcp-tray";
 const MENU_OPEN: &str = "open";
 const MENU_QUIT: &str = "quit";
+const MENU_ADD: &str = "add";
+const MENU_RESTART: &str = "restart";
+/// Per-server items are `<action>:<server name>`.
+const ACTION_TRAFFIC: &str = "traffic";
+const ACTION_LOGS: &str = "logs";
+const ACTION_TOGGLE: &str = "toggle";
+
+/// The tray asks the window to show a view (and, for a server's items, that server).
+#[derive(Debug, Clone, Serialize, Deserialize, Type, tauri_specta::Event)]
+pub struct TrayNavigate {
+    /// `servers`, `traffic` or `logs`; `add` opens Servers with the Add field focused.
+    pub view: String,
+    pub server: Option<String>,
+}
 
 /// What the tray icon tells at a glance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,21 +106,14 @@ pub(crate) fn install<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
     let status = TrayStatus::Ok;
     app.manage(TrayState(Mutex::new((status, panel))));
 
-    let open = MenuItem::with_id(app, MENU_OPEN, "Open MCP Tray", true, None::<&str>)?;
-    let quit = MenuItem::with_id(app, MENU_QUIT, "Quit", true, None::<&str>)?;
-    let separator = PredefinedMenuItem::separator(app)?;
-    let menu = Menu::with_items(app, &[&open, &separator, &quit])?;
+    let menu = build_menu(app, &config_servers())?;
 
     TrayIconBuilder::with_id(TRAY_ID)
         .icon(Image::from_bytes(icon_png(status, panel))?)
         .tooltip(status.tooltip())
         .menu(&menu)
         .show_menu_on_left_click(false)
-        .on_menu_event(|app, event| match event.id().as_ref() {
-            MENU_OPEN => window::show_main(app),
-            MENU_QUIT => app.exit(0),
-            _ => {}
-        })
+        .on_menu_event(|app, event| on_menu(app, event.id().as_ref()))
         .on_tray_icon_event(|tray, event| {
             if let TrayIconEvent::Click {
                 button: MouseButton::Left,
@@ -115,6 +126,160 @@ pub(crate) fn install<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
         })
         .build(app)?;
     Ok(())
+}
+
+/// The servers of the config in use with whether each is enabled; empty when it cannot be read.
+fn config_servers() -> Vec<(String, bool)> {
+    let file = ConfigFile::new(&clients::claude_config(None).path, paths::data_dir());
+    let mut servers: Vec<(String, bool)> = file
+        .read()
+        .map(|doc| doc.servers.iter().map(|s| (s.name.clone(), true)).collect())
+        .unwrap_or_default();
+    servers.extend(
+        file.disabled()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|d| (d.name, false)),
+    );
+    servers
+}
+
+/// The menu: one submenu per server, then the app's own items. On Linux the menu is the only way
+/// in, so everything the window offers first is reachable from here.
+fn build_menu<R: Runtime>(
+    app: &AppHandle<R>,
+    servers: &[(String, bool)],
+) -> tauri::Result<Menu<R>> {
+    let menu = Menu::new(app)?;
+    for (name, enabled) in servers {
+        let label = if *enabled {
+            name.clone()
+        } else {
+            format!("{name} (disabled)")
+        };
+        let traffic = MenuItem::with_id(
+            app,
+            format!("{ACTION_TRAFFIC}:{name}"),
+            "Open traffic",
+            true,
+            None::<&str>,
+        )?;
+        let logs = MenuItem::with_id(
+            app,
+            format!("{ACTION_LOGS}:{name}"),
+            "Open logs",
+            true,
+            None::<&str>,
+        )?;
+        let toggle = MenuItem::with_id(
+            app,
+            format!("{ACTION_TOGGLE}:{name}"),
+            if *enabled { "Disable" } else { "Enable" },
+            true,
+            None::<&str>,
+        )?;
+        let submenu = Submenu::with_items(app, label, true, &[&traffic, &logs, &toggle])?;
+        menu.append(&submenu)?;
+    }
+    if !servers.is_empty() {
+        menu.append(&PredefinedMenuItem::separator(app)?)?;
+    }
+    let restart_label = if claude_restart::restart_supported() {
+        "Restart Claude Desktop"
+    } else {
+        "Restart Claude Desktop (no Claude Desktop for this OS)"
+    };
+    menu.append(&MenuItem::with_id(
+        app,
+        MENU_ADD,
+        "Add remote server…",
+        true,
+        None::<&str>,
+    )?)?;
+    menu.append(&MenuItem::with_id(
+        app,
+        MENU_OPEN,
+        "Open MCP Tray",
+        true,
+        None::<&str>,
+    )?)?;
+    menu.append(&MenuItem::with_id(
+        app,
+        MENU_RESTART,
+        restart_label,
+        claude_restart::restart_supported(),
+        None::<&str>,
+    )?)?;
+    menu.append(&PredefinedMenuItem::separator(app)?)?;
+    menu.append(&MenuItem::with_id(
+        app,
+        MENU_QUIT,
+        "Quit",
+        true,
+        None::<&str>,
+    )?)?;
+    Ok(menu)
+}
+
+/// Rebuilds the server lines of the menu (the config file changed).
+pub(crate) fn refresh_servers<R: Runtime>(app: &AppHandle<R>) {
+    let Some(tray) = app.tray_by_id(TRAY_ID) else {
+        return;
+    };
+    if let Err(err) = build_menu(app, &config_servers()).and_then(|menu| tray.set_menu(Some(menu)))
+    {
+        eprintln!("mcp-tray-app: could not update the tray menu: {err}");
+    }
+}
+
+fn navigate<R: Runtime>(app: &AppHandle<R>, view: &str, server: Option<&str>) {
+    window::show_main(app);
+    let event = TrayNavigate {
+        view: view.to_owned(),
+        server: server.map(str::to_owned),
+    };
+    if let Err(err) = tauri_specta::Event::emit(&event, app) {
+        eprintln!("mcp-tray-app: could not tell the window to open {view}: {err}");
+    }
+}
+
+fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
+    match id {
+        MENU_OPEN => window::show_main(app),
+        MENU_QUIT => app.exit(0),
+        MENU_ADD => navigate(app, "add", None),
+        MENU_RESTART => {
+            std::thread::spawn(|| {
+                if let Err(err) = claude_restart::restart_claude() {
+                    eprintln!("mcp-tray-app: {err}");
+                }
+            });
+        }
+        other => {
+            let Some((action, name)) = other.split_once(':') else {
+                return;
+            };
+            match action {
+                ACTION_TRAFFIC => navigate(app, "traffic", Some(name)),
+                ACTION_LOGS => navigate(app, "logs", Some(name)),
+                ACTION_TOGGLE => {
+                    let file =
+                        ConfigFile::new(&clients::claude_config(None).path, paths::data_dir());
+                    let enabled = file.read().is_ok_and(|doc| doc.server(name).is_some());
+                    let done = if enabled {
+                        file.disable(name)
+                    } else {
+                        file.enable(name)
+                    };
+                    // The config watch refreshes the window and this menu.
+                    if let Err(err) = done {
+                        eprintln!("mcp-tray-app: {err}");
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
 }
 
 /// Shows `status` in the tray.

@@ -129,9 +129,11 @@ async undoLastChange() : Promise<Result<string, CommandError>> {
 
 
 export const events = __makeEvents__<{
-configChanged: ConfigChanged
+configChanged: ConfigChanged,
+trayNavigate: TrayNavigate
 }>({
-configChanged: "config-changed"
+configChanged: "config-changed",
+trayNavigate: "tray-navigate"
 })
 
 /** user-defined constants **/
@@ -329,6 +331,14 @@ msg: string | null; truncated: boolean;
  * Events: a diagnosis code (or `connected`…), `info`/`warn`/`error`, and a sentence.
  */
 code: string | null; level: string | null; text: string | null }
+/**
+ * The tray asks the window to show a view (and, for a server's items, that server).
+ */
+export type TrayNavigate = { 
+/**
+ * `servers`, `traffic` or `logs`; `add` opens Servers with the Add field focused.
+ */
+view: string; server: string | null }
 
 /** tauri-specta globals **/
 

@@ -5,7 +5,7 @@
  * Components and stores import from here, never from `bindings.ts` or `@tauri-apps/api`.
  */
 import { Channel } from "@tauri-apps/api/core";
-import { type Result, type TrafficBatch, commands, events } from "./bindings";
+import { type Result, type TrafficBatch, type TrayNavigate, commands, events } from "./bindings";
 
 export type {
   AddOutcome,
@@ -19,6 +19,7 @@ export type {
   ToolView,
   TrafficBatch,
   TrafficRow,
+  TrayNavigate,
 } from "./bindings";
 
 /** A failed command call: `code` is stable (for logic), `message` is for people. */
@@ -98,4 +99,7 @@ export const ipc = {
   exportTraffic: (lines: string) => callResult("export_traffic", () => commands.exportTraffic(lines)),
   /** Calls `handler` whenever the config file changes on disk; resolves to a stop function. */
   onConfigChanged: (handler: () => void): Promise<() => void> => events.configChanged.listen(() => handler()),
+  /** Calls `handler` when a tray menu item asks for a view (and maybe a server). */
+  onTrayNavigate: (handler: (to: TrayNavigate) => void): Promise<() => void> =>
+    events.trayNavigate.listen((event) => handler(event.payload)),
 };

@@ -1,0 +1,113 @@
+// The tray menu, end to end: read from the real app over D-Bus (the StatusNotifierItem's dbusmenu,
+// what a Linux panel shows), one submenu per server of the config, the app's own items, and a
+// server's "Disable" clicked through D-Bus writes the file.
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import fs from "node:fs";
+import { after, before, describe, it } from "node:test";
+import { promisify } from "node:util";
+import { startApp, waitForText } from "../lib/app.mjs";
+
+const run = promisify(execFile);
+const ITEM = "/org/ayatana/NotificationItem/tray_icon_tray_app_mcp_tray";
+
+async function dbus(env, args) {
+  const { stdout } = await run("dbus-send", ["--session", "--print-reply", ...args], { env });
+  return stdout;
+}
+
+/** Finds the app's dbusmenu: `{ dest, path }`. */
+async function findMenu(env) {
+  const names = await dbus(env, ["--dest=org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus.ListNames"]);
+  for (const name of names.match(/":[0-9.]+"/g) ?? []) {
+    const dest = name.slice(1, -1);
+    try {
+      const reply = await dbus(env, [
+        `--dest=${dest}`,
+        ITEM,
+        "org.freedesktop.DBus.Properties.Get",
+        "string:org.kde.StatusNotifierItem",
+        "string:Menu",
+      ]);
+      const path = reply.match(/object path "([^"]+)"/)?.[1];
+      if (path) return { dest, path };
+    } catch {
+      // not the app
+    }
+  }
+  return undefined;
+}
+
+/** The menu as [{ id, label, depth }] in order. */
+async function layout(env, menu) {
+  const reply = await dbus(env, [
+    `--dest=${menu.dest}`,
+    menu.path,
+    "com.canonical.dbusmenu.GetLayout",
+    "int32:0",
+    "int32:-1",
+    "array:string:label",
+  ]);
+  const items = [];
+  const lines = reply.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const id = lines[i].match(/^(\s*)int32 (\d+)$/);
+    if (!id) continue;
+    const label = lines.slice(i, i + 8).join("\n").match(/string "label"\s*\n\s*variant\s+string "([^"]*)"/);
+    if (label) items.push({ id: Number(id[2]), label: label[1], depth: id[1].length });
+  }
+  return items;
+}
+
+describe("tray menu", () => {
+  let app;
+  let menu;
+  before(async () => {
+    app = await startApp({
+      config: { mcpServers: { alpha: { command: "npx", args: ["-y", "a"] }, beta: { command: "uvx", args: ["b"] } } },
+    });
+    await waitForText(app.browser, '[data-testid="server-name"]');
+    const deadline = Date.now() + 15_000;
+    while (!menu && Date.now() < deadline) {
+      menu = await findMenu(app.env);
+      if (!menu) await new Promise((r) => setTimeout(r, 300));
+    }
+    assert.ok(menu, "the app's tray menu is not on its D-Bus session bus");
+  });
+  after(async () => {
+    await app?.stop();
+  });
+
+  it("has a line per server with its submenu, then Add remote server, Open, Restart Claude, Quit", async () => {
+    const labels = (await layout(app.env, menu)).map((i) => i.label);
+    for (const expected of ["alpha", "beta", "Open traffic", "Open logs", "Disable", "Add remote server…", "Open MCP Tray", "Quit"]) {
+      assert.ok(labels.includes(expected), `${expected} missing from ${JSON.stringify(labels)}`);
+    }
+    assert.ok(labels.some((l) => l.startsWith("Restart Claude Desktop")), JSON.stringify(labels));
+    assert.ok(labels.indexOf("alpha") < labels.indexOf("Add remote server…"));
+  });
+
+  it("disables a server from its submenu and follows the file in its labels", async () => {
+    const items = await layout(app.env, menu);
+    const beta = items.findIndex((i) => i.label === "beta");
+    const disable = items.slice(beta + 1).find((i) => i.label === "Disable");
+    assert.ok(disable, "no Disable under beta");
+    await dbus(app.env, [
+      `--dest=${menu.dest}`,
+      menu.path,
+      "com.canonical.dbusmenu.Event",
+      `int32:${disable.id}`,
+      "string:clicked",
+      "variant:int32:0",
+      "uint32:0",
+    ]);
+    await app.browser.waitUntil(async () => !fs.readFileSync(app.configPath, "utf8").includes('"beta"'), {
+      timeout: 10_000,
+      timeoutMsg: "beta was not disabled in the file",
+    });
+    await app.browser.waitUntil(async () => (await layout(app.env, menu)).some((i) => i.label === "beta (disabled)"), {
+      timeout: 10_000,
+      timeoutMsg: "the menu did not show beta as disabled",
+    });
+  });
+});
