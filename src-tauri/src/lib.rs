@@ -7,6 +7,8 @@
 //! (showing, focusing and hiding the main window). No behaviour that is not GUI belongs in this
 //! crate: it goes into `mcp-tray-core`, where the CLI can use it too.
 
+use tauri::Manager;
+
 mod add_server;
 mod commands;
 mod config_watch;
@@ -25,11 +27,14 @@ pub fn run() -> tauri::Result<()> {
         .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
             window::show_main(app);
         }))
-        .manage(traffic::TrafficStreams::default())
         .invoke_handler(ipc.invoke_handler())
         .setup(move |app| {
             ipc.mount_events(app);
             tray::install(app.handle())?;
+            let handle = app.handle().clone();
+            app.manage(traffic::TrafficStreams::new(move |health| {
+                tray::set_status(&handle, health.into());
+            }));
             config_watch::start(app.handle());
             Ok(())
         })

@@ -82,9 +82,43 @@ pub struct TrafficBatch {
     pub initial: bool,
 }
 
-/// Which stream is the live one; older tailers see a newer number and stop.
-#[derive(Default)]
-pub(crate) struct TrafficStreams(Arc<AtomicU64>);
+/// A server's health as its journal tells it (the tray shows the worst).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Health {
+    Ok,
+    Degraded,
+    Failing,
+}
+
+/// What a journal row says about its server's health, if anything: an event's level, or any
+/// message (a server that talks is up).
+fn health_of(row: &TrafficRow) -> Option<Health> {
+    if row.dir != "event" {
+        return Some(Health::Ok);
+    }
+    match row.level.as_deref() {
+        Some("error") => Some(Health::Failing),
+        Some("warn") => Some(Health::Degraded),
+        Some("info") => Some(Health::Ok),
+        _ => None,
+    }
+}
+
+/// Which stream is the live one (older tailers see a newer number and stop), and who is told
+/// the overall health (the tray icon).
+pub(crate) struct TrafficStreams {
+    live: Arc<AtomicU64>,
+    on_health: Arc<dyn Fn(Health) + Send + Sync>,
+}
+
+impl TrafficStreams {
+    pub(crate) fn new(on_health: impl Fn(Health) + Send + Sync + 'static) -> Self {
+        TrafficStreams {
+            live: Arc::default(),
+            on_health: Arc::new(on_health),
+        }
+    }
+}
 
 /// Follows every journal in `dir`, new ones included, and hands each poll's lines to `send` (in
 /// time order, at most [`BATCH_ROWS`] a call). Stops when `send` fails or `live()` turns false.
@@ -142,7 +176,10 @@ fn follow(
 #[tauri::command]
 #[specta::specta]
 pub fn stream_traffic(streams: State<'_, TrafficStreams>, channel: Channel<TrafficBatch>) {
-    let counter = streams.0.clone();
+    let counter = streams.live.clone();
+    let on_health = streams.on_health.clone();
+    let mut health: BTreeMap<String, Health> = BTreeMap::new();
+    let mut shown: Option<Health> = None;
     let mine = counter.fetch_add(1, Ordering::SeqCst) + 1;
     let dir = paths::journal_dir();
     let spawned = std::thread::Builder::new()
@@ -150,7 +187,19 @@ pub fn stream_traffic(streams: State<'_, TrafficStreams>, channel: Channel<Traff
         .spawn(move || {
             follow(
                 &dir,
-                |batch| channel.send(batch).is_ok(),
+                |batch| {
+                    for row in &batch.rows {
+                        if let Some(h) = health_of(row) {
+                            health.insert(row.server.clone(), h);
+                        }
+                    }
+                    let worst = health.values().copied().max().unwrap_or(Health::Ok);
+                    if shown != Some(worst) {
+                        shown = Some(worst);
+                        on_health(worst);
+                    }
+                    channel.send(batch).is_ok()
+                },
                 || counter.load(Ordering::SeqCst) == mine,
                 POLL_INTERVAL,
             );
@@ -255,6 +304,37 @@ mod tests {
             later[0].msg.as_deref(),
             Some(r#"{"jsonrpc":"2.0","id":3,"method":"tools/list"}"#)
         );
+    }
+
+    #[test]
+    fn an_error_event_makes_a_server_failing_until_it_talks_again() {
+        let row = |dir: &str, level: Option<&str>| TrafficRow {
+            ts: String::new(),
+            server: "s".into(),
+            session: String::new(),
+            dir: dir.into(),
+            kind: if dir == "event" { "event" } else { "request" }.into(),
+            method: None,
+            id: None,
+            bytes: None,
+            latency_ms: None,
+            msg: None,
+            truncated: false,
+            code: None,
+            level: level.map(str::to_owned),
+            text: None,
+        };
+        assert_eq!(
+            health_of(&row("event", Some("error"))),
+            Some(Health::Failing)
+        );
+        assert_eq!(
+            health_of(&row("event", Some("warn"))),
+            Some(Health::Degraded)
+        );
+        assert_eq!(health_of(&row("c2s", None)), Some(Health::Ok));
+        assert_eq!(health_of(&row("event", None)), None);
+        assert!(Health::Failing > Health::Degraded && Health::Degraded > Health::Ok);
     }
 
     #[test]

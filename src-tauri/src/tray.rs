@@ -38,10 +38,6 @@ pub struct TrayNavigate {
 
 /// What the tray icon tells at a glance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[allow(
-    dead_code,
-    reason = "Degraded and Failing are set by the diagnosis engine once it lands"
-)]
 pub(crate) enum TrayStatus {
     /// Every server answers.
     Ok,
@@ -282,8 +278,17 @@ fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
     }
 }
 
+impl From<crate::traffic::Health> for TrayStatus {
+    fn from(health: crate::traffic::Health) -> Self {
+        match health {
+            crate::traffic::Health::Ok => TrayStatus::Ok,
+            crate::traffic::Health::Degraded => TrayStatus::Degraded,
+            crate::traffic::Health::Failing => TrayStatus::Failing,
+        }
+    }
+}
+
 /// Shows `status` in the tray.
-#[allow(dead_code, reason = "called by the diagnosis engine once it lands")]
 pub(crate) fn set_status<R: Runtime>(app: &AppHandle<R>, status: TrayStatus) {
     update(app, |state| state.0 = status);
 }

@@ -27,7 +27,14 @@ describe("traffic", () => {
   before(async () => {
     assert.ok(fs.existsSync(PYTHON), `${PYTHON} is missing: run \`make peers\``);
     assert.ok(fs.existsSync(CLI), `${CLI} is missing: run \`make app\``);
-    app = await startApp({ config: { mcpServers: {} } });
+    app = await startApp({
+      config: {
+        mcpServers: {
+          tiny: { command: CLI, args: ["wrap", "--name", "tiny", "--", PYTHON, FASTMCP, "stdio"] },
+          broken: { command: CLI, args: ["wrap", "--name", "broken", "--", "/nonexistent/mcp-server"] },
+        },
+      },
+    });
     await openView(app.browser, "Traffic");
     await waitForText(app.browser, '[data-testid="traffic-empty"]');
   });
@@ -90,5 +97,29 @@ describe("traffic", () => {
       },
       { timeout: 5_000, timeoutMsg: "the method filter did not leave the tools/list request and response" },
     );
+  });
+
+  it("shows a broken server's failure with its diagnosis code in Servers, and the working one connected", async () => {
+    // Started the way Claude starts it: the tapped entry's command, stdin closed at once.
+    const broken = spawn(CLI, ["wrap", "--name", "broken", "--", "/nonexistent/mcp-server"], {
+      env: { ...process.env, MCP_TRAY_HOME: app.home },
+      stdio: ["ignore", "ignore", "ignore"],
+    });
+    await once(broken, "exit");
+    await openView(app.browser, "Servers");
+    const problem = app.browser.$('[data-testid="server-problem"]');
+    await problem.waitForExist({ timeout: 10_000 });
+    assert.equal(await problem.getAttribute("data-code"), "command-not-found");
+    assert.match(await problem.getText(), /nonexistent\/mcp-server/);
+    const statuses = await app.browser.execute(() =>
+      Object.fromEntries(
+        [...document.querySelectorAll('[data-testid="server-row"]')].map((row) => [
+          row.querySelector('[data-testid="server-name"]')?.textContent?.trim(),
+          row.querySelector('[data-testid="server-status"]')?.textContent?.trim(),
+        ]),
+      ),
+    );
+    assert.deepEqual(statuses, { tiny: "Connected", broken: "Failing" });
+    await app.screenshot("servers-status");
   });
 });
