@@ -7,7 +7,7 @@
 
 use tauri_specta::{Builder, collect_commands, collect_events};
 
-use crate::{add_server, commands, config_watch, server_actions, traffic, tray};
+use crate::{add_server, commands, config_watch, logs, server_actions, traffic, tray};
 
 /// The bindings file, relative to the repository root.
 #[cfg(test)]
@@ -25,6 +25,7 @@ pub(crate) fn builder<R: tauri::Runtime>() -> Builder<R> {
             add_server::restart_claude,
             traffic::stream_traffic,
             traffic::export_traffic,
+            logs::stream_logs,
             server_actions::set_server_enabled,
             server_actions::remove_server,
             server_actions::undo_last_change,

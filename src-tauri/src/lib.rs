@@ -2,7 +2,7 @@
 //!
 //! This file only assembles the app; each responsibility lives in its own module:
 //! [`add_server`] (paste, probe, write, restart Claude), [`commands`] (thin adapters over `mcp-tray-core`, failing with [`error`]'s one error type),
-//! [`config_watch`] (tells the window when the config file changed), [`server_actions`] (enable, disable, remove, undo), [`ipc`] (the typed command list and the
+//! [`config_watch`] (tells the window when the config file changed), [`server_actions`] (enable, disable, remove, undo), [`logs`] (Claude's logs and our journals' events, batched to the Logs view), [`ipc`] (the typed command list and the
 //! TypeScript bindings generated from it), [`traffic`] (journal tailer streaming batches to the Traffic view), [`tray`] (tray icon, menu, status icon) and [`window`]
 //! (showing, focusing and hiding the main window). No behaviour that is not GUI belongs in this
 //! crate: it goes into `mcp-tray-core`, where the CLI can use it too.
@@ -14,6 +14,7 @@ mod commands;
 mod config_watch;
 mod error;
 mod ipc;
+mod logs;
 mod server_actions;
 mod traffic;
 mod tray;
@@ -27,6 +28,7 @@ pub fn run() -> tauri::Result<()> {
         .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
             window::show_main(app);
         }))
+        .manage(logs::LogStreams::default())
         .invoke_handler(ipc.invoke_handler())
         .setup(move |app| {
             ipc.mount_events(app);

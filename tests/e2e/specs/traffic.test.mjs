@@ -122,4 +122,12 @@ describe("traffic", () => {
     assert.deepEqual(statuses, { tiny: "Connected", broken: "Failing" });
     await app.screenshot("servers-status");
   });
+
+  it("shows the broken server's failure with its diagnosis in Logs", async () => {
+    await openView(app.browser, "Logs");
+    const diagnosis = app.browser.$('[data-testid="log-diagnosis"][data-code="command-not-found"]');
+    await diagnosis.waitForExist({ timeout: 15_000 });
+    assert.match(await diagnosis.getText(), /nonexistent\/mcp-server/);
+    await app.screenshot("logs");
+  });
 });

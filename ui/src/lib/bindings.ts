@@ -90,6 +90,13 @@ async exportTraffic(lines: string) : Promise<Result<string, CommandError>> {
 }
 },
 /**
+ * Streams Claude's logs and our journals' events to `channel`: the recent end of what exists,
+ * then new events as they are written.
+ */
+async streamLogs(channel: TAURI_CHANNEL<LogRow[]>) : Promise<void> {
+    await TAURI_INVOKE("stream_logs", { channel });
+},
+/**
  * Enables (puts back into Claude's config) or disables (keeps aside) a server; answers what was
  * done, in words.
  */
@@ -234,6 +241,18 @@ export type DiagnosisView = { code: string;
  * `info`, `warning` or `error`.
  */
 severity: string; server: string | null; summary: string; detail: string; fix: string | null }
+/**
+ * One log event as the Logs view shows it.
+ */
+export type LogRow = { ts: string; 
+/**
+ * `claude-log` or `journal`.
+ */
+source: string; server: string | null; 
+/**
+ * `debug`, `info`, `warn` or `error`.
+ */
+level: string; text: string; diagnosis: DiagnosisView | null; failure: boolean }
 /**
  * What a probe of the pasted server found.
  */

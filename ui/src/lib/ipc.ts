@@ -5,7 +5,7 @@
  * Components and stores import from here, never from `bindings.ts` or `@tauri-apps/api`.
  */
 import { Channel } from "@tauri-apps/api/core";
-import { type Result, type TrafficBatch, type TrayNavigate, commands, events } from "./bindings";
+import { type LogRow, type Result, type TrafficBatch, type TrayNavigate, commands, events } from "./bindings";
 
 export type {
   AddOutcome,
@@ -13,6 +13,7 @@ export type {
   AppPaths,
   ConfigSource,
   DiagnosisView,
+  LogRow,
   ProbeView,
   ServerKind,
   ServerSummary,
@@ -94,6 +95,12 @@ export const ipc = {
     const channel = new Channel<TrafficBatch>();
     channel.onmessage = onBatch;
     return call("stream_traffic", () => commands.streamTraffic(channel));
+  },
+  /** Streams Claude's logs merged with our journals' events to `onBatch`, recent history first. */
+  streamLogs: (onBatch: (rows: LogRow[]) => void) => {
+    const channel = new Channel<LogRow[]>();
+    channel.onmessage = onBatch;
+    return call("stream_logs", () => commands.streamLogs(channel));
   },
   /** Saves JSON lines as an export file in the data dir; resolves to its path. */
   exportTraffic: (lines: string) => callResult("export_traffic", () => commands.exportTraffic(lines)),

@@ -1,0 +1,109 @@
+//! Live logs for the Logs view: Claude Desktop's MCP logs (`MCP_TRAY_CLAUDE_LOGS`) and our
+//! journals' events, merged by time (`mcp_tray_core::claude_logs::follow_with_journals`), sent to
+//! the window in batches over a [`tauri::ipc::Channel`].
+//!
+//! Parsing and diagnosing log lines is core's; this module only shapes events for the UI and
+//! batches them. It must never read log files itself, and never keep more than one follower alive:
+//! a new stream (the window reloaded) cancels the previous one.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use mcp_tray_core::claude_logs::{LogEvent, StartAt, follow_with_journals};
+use mcp_tray_core::{clients, paths};
+use serde::Serialize;
+use specta::Type;
+use tauri::State;
+use tauri::ipc::Channel;
+use tokio_util::sync::CancellationToken;
+
+use crate::add_server::DiagnosisView;
+
+/// How often collected events go to the window, and how often files are looked at.
+const BATCH_INTERVAL: Duration = Duration::from_millis(250);
+/// How much of each existing log file is read at start (its recent end).
+const RECENT_BYTES: u64 = 256 * 1024;
+
+/// One log event as the Logs view shows it.
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct LogRow {
+    pub ts: String,
+    /// `claude-log` or `journal`.
+    pub source: String,
+    pub server: Option<String>,
+    /// `debug`, `info`, `warn` or `error`.
+    pub level: String,
+    pub text: String,
+    pub diagnosis: Option<DiagnosisView>,
+    pub failure: bool,
+}
+
+fn word(value: impl Serialize) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+impl From<LogEvent> for LogRow {
+    fn from(e: LogEvent) -> Self {
+        LogRow {
+            failure: e.is_failure(),
+            ts: e.ts,
+            source: word(e.source),
+            server: e.server,
+            level: e.level.as_str().to_owned(),
+            text: e.text,
+            diagnosis: e.diagnosis.as_ref().map(DiagnosisView::from),
+        }
+    }
+}
+
+/// The live follower, cancelled when a new one starts.
+#[derive(Default)]
+pub(crate) struct LogStreams(Mutex<Option<CancellationToken>>);
+
+/// Streams Claude's logs and our journals' events to `channel`: the recent end of what exists,
+/// then new events as they are written.
+#[tauri::command]
+#[specta::specta]
+pub fn stream_logs(streams: State<'_, LogStreams>, channel: Channel<Vec<LogRow>>) {
+    let token = CancellationToken::new();
+    if let Some(previous) = streams
+        .0
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .replace(token.clone())
+    {
+        previous.cancel();
+    }
+    let claude_dir = clients::claude_logs_dir();
+    let journal_dir = paths::journal_dir();
+    tauri::async_runtime::spawn(async move {
+        let mut events = follow_with_journals(
+            claude_dir,
+            journal_dir,
+            StartAt::Recent(RECENT_BYTES),
+            BATCH_INTERVAL,
+            token.clone(),
+        );
+        let mut batch: Vec<LogRow> = Vec::new();
+        let mut tick = tokio::time::interval(BATCH_INTERVAL);
+        loop {
+            tokio::select! {
+                () = token.cancelled() => break,
+                event = events.recv() => match event {
+                    Some(event) => batch.push(event.into()),
+                    None => break,
+                },
+                _ = tick.tick() => {
+                    if !batch.is_empty() && channel.send(std::mem::take(&mut batch)).is_err() {
+                        token.cancel();
+                        break;
+                    }
+                }
+            }
+        }
+    });
+}
