@@ -1,13 +1,22 @@
-//! The Servers view's actions on one entry: enable, disable, remove, and undo of the last write.
+//! The Servers view's actions on one entry: enable, disable, remove, capture on/off (tap, untap),
+//! test (probe), and undo of the last write.
 //!
 //! Adapters over `mcp_tray_core::config::ConfigFile`, which keeps every write minimal, atomic,
 //! backed up and undoable (disabling moves the entry's exact bytes into MCP Tray's store, enabling
 //! puts them back where they were). This module must never edit the file itself.
 
+use std::time::Duration;
+
 use mcp_tray_core::config::{ConfigFile, Edit};
+use mcp_tray_core::probe::{ProbeTarget, probe};
+use mcp_tray_core::supervise::{CommandResolver, LoginShellPath};
 use mcp_tray_core::{clients, paths};
 
+use crate::add_server::{DiagnosisView, ProbeView, ToolView};
 use crate::error::CommandError;
+
+/// How long each step of a test may take.
+const PROBE_STEP_TIMEOUT: Duration = Duration::from_secs(20);
 
 fn config_file() -> ConfigFile {
     ConfigFile::new(&clients::claude_config(None).path, paths::data_dir())
@@ -46,4 +55,52 @@ pub fn remove_server(name: String) -> Result<String, CommandError> {
 pub fn undo_last_change() -> Result<String, CommandError> {
     let (entry, _) = config_file().undo(false)?;
     Ok(entry.op)
+}
+
+/// Turns traffic capture on (`tap`: the entry runs through `mcp-tray wrap`) or off (`untap`: the
+/// original entry comes back byte for byte).
+#[tauri::command]
+#[specta::specta]
+pub fn set_server_captured(name: String, captured: bool) -> Result<String, CommandError> {
+    let file = config_file();
+    let outcome = if captured {
+        file.tap(&name, &paths::mcp_tray_exe())?
+    } else {
+        file.untap(&name)?
+    };
+    Ok(outcome.description)
+}
+
+/// Starts a server of the config exactly as Claude would and lists its tools, or says why not.
+#[tauri::command]
+#[specta::specta]
+pub async fn test_server(name: String) -> Result<ProbeView, CommandError> {
+    let doc = config_file().read()?;
+    let entry = doc.server(&name).ok_or_else(|| CommandError {
+        code: "no-such-server".to_owned(),
+        message: format!("no server named \"{name}\" in Claude's config"),
+    })?;
+    let target = ProbeTarget::entry(entry).ok_or_else(|| CommandError {
+        code: "not-startable".to_owned(),
+        message: format!("\"{name}\" has no command Claude could start"),
+    })?;
+    let resolver = CommandResolver::new(LoginShellPath::WhenNoTerminal);
+    let report = probe(&target, &resolver, PROBE_STEP_TIMEOUT).await;
+    Ok(ProbeView {
+        ok: report.ok,
+        server_name: report.server_name,
+        server_version: report.server_version,
+        transport: report.transport,
+        tools: report
+            .tools
+            .into_iter()
+            .map(|t| ToolView {
+                name: t.name,
+                description: t.description,
+            })
+            .collect(),
+        diagnosis: report.diagnosis.as_ref().map(DiagnosisView::from),
+        stderr_tail: report.stderr_tail,
+        total_ms: report.total_ms,
+    })
 }

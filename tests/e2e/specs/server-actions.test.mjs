@@ -3,8 +3,9 @@
 // remove a server and undo it.
 import assert from "node:assert/strict";
 import fs from "node:fs";
+import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { startApp, waitForText } from "../lib/app.mjs";
+import { REPO, startApp, waitForText } from "../lib/app.mjs";
 
 // Hand-formatted on purpose: a re-serialising writer would change the spacing and the tab.
 const ORIGINAL = `{
@@ -97,5 +98,51 @@ describe("server actions", () => {
       "Undo did not bring gamma back",
     );
     assert.equal(fs.readFileSync(app.configPath, "utf8"), ORIGINAL);
+  });
+});
+
+describe("server test and capture", () => {
+  const PYTHON = path.join(REPO, "tests", "peers", ".venv", "bin", "python");
+  const FASTMCP = path.join(REPO, "tests", "peers", "fastmcp_server.py");
+  const config = `{
+  "mcpServers": {
+    "fast": {"command": ${JSON.stringify(PYTHON)}, "args": [${JSON.stringify(FASTMCP)}, "stdio"]}
+  }
+}
+`;
+  let app;
+  before(async () => {
+    app = await startApp({ config });
+    await waitForText(app.browser, '[data-testid="server-name"]', { equals: "fast" });
+  });
+  after(async () => {
+    await app?.stop();
+  });
+
+  it("tests a server as Claude would start it and shows its tools", async () => {
+    await clickOn(app.browser, "fast", "server-test");
+    const count = await waitForText(app.browser, '[data-testid="server-tool-count"]', { timeout: 30_000 });
+    assert.ok(Number.parseInt(count, 10) > 0, count);
+    assert.match(await waitForText(app.browser, '[data-testid="server-test-result"]'), /\badd\b/);
+    await app.screenshot("servers-test");
+  });
+
+  it("turns traffic capture on and off, and the file comes back byte for byte", async () => {
+    await clickOn(app.browser, "fast", "server-capture");
+    await until(
+      app.browser,
+      async () => fs.readFileSync(app.configPath, "utf8").includes('"wrap"'),
+      "the entry was not wrapped",
+    );
+    const wrapped = JSON.parse(fs.readFileSync(app.configPath, "utf8")).mcpServers.fast;
+    assert.equal(path.basename(wrapped.command), "mcp-tray");
+    assert.deepEqual(wrapped.args.slice(0, 4), ["wrap", "--name", "fast", "--"]);
+    await until(
+      app.browser,
+      async () => (await app.browser.execute(() => document.querySelector('[data-testid="server-capture"]')?.textContent?.trim())) === "Stop capture",
+      "the row did not offer Stop capture",
+    );
+    await clickOn(app.browser, "fast", "server-capture");
+    await until(app.browser, async () => fs.readFileSync(app.configPath, "utf8") === config, "untap did not restore the file");
   });
 });

@@ -129,6 +129,29 @@ async undoLastChange() : Promise<Result<string, CommandError>> {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * Turns traffic capture on (`tap`: the entry runs through `mcp-tray wrap`) or off (`untap`: the
+ * original entry comes back byte for byte).
+ */
+async setServerCaptured(name: string, captured: boolean) : Promise<Result<string, CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("set_server_captured", { name, captured }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Starts a server of the config exactly as Claude would and lists its tools, or says why not.
+ */
+async testServer(name: string) : Promise<Result<ProbeView, CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("test_server", { name }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 

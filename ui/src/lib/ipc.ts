@@ -88,6 +88,11 @@ export const ipc = {
     callResult("set_server_enabled", () => commands.setServerEnabled(name, enabled)),
   /** Removes a server from Claude's config (undoable). */
   removeServer: (name: string) => callResult("remove_server", () => commands.removeServer(name)),
+  /** Turns traffic capture on (tap) or off (untap: the original entry back byte for byte). */
+  setServerCaptured: (name: string, captured: boolean) =>
+    callResult("set_server_captured", () => commands.setServerCaptured(name, captured)),
+  /** Starts a server of the config as Claude would and lists its tools, or says why not. */
+  testServer: (name: string) => callResult("test_server", () => commands.testServer(name)),
   /** Undoes MCP Tray's last change to the config file; resolves to what was undone. */
   undoLastChange: () => callResult("undo_last_change", () => commands.undoLastChange()),
   /** Streams every server's traffic to `onBatch`: the journals' history first, then live batches. */
