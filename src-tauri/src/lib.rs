@@ -2,7 +2,7 @@
 //!
 //! This file only assembles the app; each responsibility lives in its own module:
 //! [`add_server`] (paste, probe, write, restart Claude), [`commands`] (thin adapters over `mcp-tray-core`, failing with [`error`]'s one error type),
-//! [`config_watch`] (tells the window when the config file changed), [`server_actions`] (enable, disable, remove, undo), [`logs`] (Claude's logs and our journals' events, batched to the Logs view), [`ipc`] (the typed command list and the
+//! [`config_watch`] (tells the window when the config file changed), [`settings`] (start at login), [`server_actions`] (enable, disable, remove, undo), [`logs`] (Claude's logs and our journals' events, batched to the Logs view), [`ipc`] (the typed command list and the
 //! TypeScript bindings generated from it), [`traffic`] (journal tailer streaming batches to the Traffic view), [`tray`] (tray icon, menu, status icon) and [`window`]
 //! (showing, focusing and hiding the main window). No behaviour that is not GUI belongs in this
 //! crate: it goes into `mcp-tray-core`, where the CLI can use it too.
@@ -16,6 +16,7 @@ mod error;
 mod ipc;
 mod logs;
 mod server_actions;
+mod settings;
 mod traffic;
 mod tray;
 mod window;
@@ -28,6 +29,7 @@ pub fn run() -> tauri::Result<()> {
         .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
             window::show_main(app);
         }))
+        .plugin(tauri_plugin_autostart::Builder::new().build())
         .manage(logs::LogStreams::default())
         .invoke_handler(ipc.invoke_handler())
         .setup(move |app| {

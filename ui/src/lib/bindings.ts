@@ -152,6 +152,34 @@ async testServer(name: string) : Promise<Result<ProbeView, CommandError>> {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * Whether MCP Tray starts when the user logs in.
+ */
+async getStartAtLogin() : Promise<Result<boolean, CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("get_start_at_login") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Turns start at login on or off; answers the new state.
+ */
+async setStartAtLogin(enabled: boolean) : Promise<Result<boolean, CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("set_start_at_login", { enabled }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The journals' retention, as the shims apply it.
+ */
+async journalRetention() : Promise<JournalRetention> {
+    return await TAURI_INVOKE("journal_retention");
 }
 }
 
@@ -264,6 +292,22 @@ export type DiagnosisView = { code: string;
  * `info`, `warning` or `error`.
  */
 severity: string; server: string | null; summary: string; detail: string; fix: string | null }
+/**
+ * How much traffic each server's journal keeps (core's defaults; the shims write with them).
+ */
+export type JournalRetention = { 
+/**
+ * Size at which a journal file rotates.
+ */
+fileBytes: number; 
+/**
+ * Rotated files kept besides the live one.
+ */
+filesKept: number; 
+/**
+ * Messages longer than this are cut in the journal.
+ */
+messageBytes: number }
 /**
  * One log event as the Logs view shows it.
  */

@@ -13,6 +13,7 @@ export type {
   AppPaths,
   ConfigSource,
   DiagnosisView,
+  JournalRetention,
   LogRow,
   ProbeView,
   ServerKind,
@@ -93,6 +94,12 @@ export const ipc = {
     callResult("set_server_captured", () => commands.setServerCaptured(name, captured)),
   /** Starts a server of the config as Claude would and lists its tools, or says why not. */
   testServer: (name: string) => callResult("test_server", () => commands.testServer(name)),
+  /** Whether MCP Tray starts at login. */
+  getStartAtLogin: () => callResult("get_start_at_login", () => commands.getStartAtLogin()),
+  /** Turns start at login on or off; resolves to the new state. */
+  setStartAtLogin: (enabled: boolean) => callResult("set_start_at_login", () => commands.setStartAtLogin(enabled)),
+  /** How much traffic each server's journal keeps. */
+  journalRetention: () => call("journal_retention", () => commands.journalRetention()),
   /** Undoes MCP Tray's last change to the config file; resolves to what was undone. */
   undoLastChange: () => callResult("undo_last_change", () => commands.undoLastChange()),
   /** Streams every server's traffic to `onBatch`: the journals' history first, then live batches. */
