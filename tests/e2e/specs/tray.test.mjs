@@ -110,4 +110,36 @@ describe("tray menu", () => {
       timeoutMsg: "the menu did not show beta as disabled",
     });
   });
+
+  async function click(label, under) {
+    const items = await layout(app.env, menu);
+    const start = under ? items.findIndex((i) => i.label === under) + 1 : 0;
+    const item = items.slice(start).find((i) => i.label === label);
+    assert.ok(item, `no ${label}${under ? ` under ${under}` : ""}`);
+    await dbus(app.env, [
+      `--dest=${menu.dest}`,
+      menu.path,
+      "com.canonical.dbusmenu.Event",
+      `int32:${item.id}`,
+      "string:clicked",
+      "variant:int32:0",
+      "uint32:0",
+    ]);
+  }
+
+  it("opens a server's traffic, filtered to it, from its submenu", async () => {
+    await click("Open traffic", "alpha");
+    await waitForText(app.browser, "h1", { equals: "Traffic" });
+    const server = await app.browser.execute(() => document.querySelector('[data-testid="traffic-server"]')?.value);
+    assert.equal(server, "alpha");
+  });
+
+  it("opens the Add field from Add remote server…", async () => {
+    await click("Add remote server…");
+    await waitForText(app.browser, "h1", { equals: "Servers" });
+    await app.browser.waitUntil(
+      async () => (await app.browser.execute(() => document.activeElement?.getAttribute("data-testid"))) === "add-input",
+      { timeout: 5_000, timeoutMsg: "the Add field did not get the focus" },
+    );
+  });
 });
