@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import fs from "node:fs";
+import net from "node:net";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { REPO, appBinary, openView, startApp, waitForText } from "../lib/app.mjs";
@@ -13,6 +14,34 @@ const PYTHON = path.join(REPO, "tests", "peers", ".venv", "bin", "python");
 const DRIVER = path.join(REPO, "tests", "peers", "driver.py");
 const FASTMCP = path.join(REPO, "tests", "peers", "fastmcp_server.py");
 const CLI = path.join(path.dirname(appBinary()), "mcp-tray");
+const EVERYTHING = path.join(REPO, "tests", "peers", "node_modules", ".bin", "mcp-server-everything");
+
+async function freePort() {
+  const server = net.createServer();
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const { port } = server.address();
+  server.close();
+  await once(server, "close");
+  return port;
+}
+
+async function listening(port, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const ok = await new Promise((resolve) => {
+      const socket = net.connect(port, "127.0.0.1");
+      socket.once("connect", () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once("error", () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`nothing listened on ${port}`);
+}
 
 /** The (method, kind) of every row the list shows, read in one go. */
 function shownRows(browser) {
@@ -129,5 +158,41 @@ describe("traffic", () => {
     await diagnosis.waitForExist({ timeout: 15_000 });
     assert.match(await diagnosis.getText(), /nonexistent\/mcp-server/);
     await app.screenshot("logs");
+  });
+
+  it("shows a remote server's messages through the bridge live", async () => {
+    const port = await freePort();
+    const everything = spawn(EVERYTHING, ["streamableHttp"], {
+      env: { ...process.env, PORT: String(port) },
+      stdio: "ignore",
+      detached: true,
+    });
+    try {
+      await listening(port);
+      const client = spawn(
+        PYTHON,
+        [DRIVER, "basic", "--", CLI, "bridge", `http://127.0.0.1:${port}/mcp`, "--name", "remote"],
+        { env: { ...process.env, MCP_TRAY_HOME: app.home }, stdio: ["ignore", "pipe", "pipe"] },
+      );
+      let err = "";
+      client.stderr.on("data", (c) => (err += c));
+      const [code] = await once(client, "exit");
+      assert.equal(code, 0, `driver through the bridge failed: ${err}`);
+      await openView(app.browser, "Traffic");
+      await app.browser.$('[data-testid="traffic-method-filter"]').setValue("tools/call");
+      await app.browser.waitUntil(
+        async () =>
+          (await shownRows(app.browser)).some(
+            (text) => text.includes("remote") && text.includes("tools/call") && text.includes("response"),
+          ),
+        { timeout: 15_000, timeoutMsg: "the bridge's tools/call response did not appear in Traffic" },
+      );
+    } finally {
+      try {
+        process.kill(-everything.pid, "SIGTERM");
+      } catch {
+        everything.kill("SIGTERM");
+      }
+    }
   });
 });
