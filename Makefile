@@ -134,6 +134,12 @@ BENCHES += bench-app-idle
 bench-app-idle: app tests/e2e/node_modules/.package-lock.json
 	MCP_TRAY_APP=$(APP_BIN) node tests/e2e/measure-idle.mjs
 
+# The Traffic view's frame times with 100k messages loaded while 1k messages/s arrive.
+BENCHES += bench-app-traffic
+.PHONY: bench-app-traffic
+bench-app-traffic: app tests/e2e/node_modules/.package-lock.json
+	MCP_TRAY_APP=$(APP_BIN) node tests/e2e/measure-traffic.mjs 100000 1000 10
+
 bench:
 	@$(if $(strip $(BENCHES)),$(MAKE) --no-print-directory $(BENCHES),echo "make bench: no benchmarks registered yet")
 
