@@ -255,3 +255,19 @@ export async function openView(browser, label) {
   await browser.$(`[data-testid="nav-${label.toLowerCase()}"]`).click();
   await waitForText(browser, "h1", { equals: label });
 }
+
+let fastmcp;
+/**
+ * The FastMCP test server (tests/peers) as one command in a temp folder: configs, and so the
+ * screenshots of them, show no path of this checkout.
+ */
+export function fastmcpCommand() {
+  if (!fastmcp) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mcp-tray-peer-"));
+    fastmcp = path.join(dir, "fastmcp-server");
+    const python = path.join(REPO, "tests", "peers", ".venv", "bin", "python");
+    const script = path.join(REPO, "tests", "peers", "fastmcp_server.py");
+    fs.writeFileSync(fastmcp, `#!/bin/sh\nexec ${JSON.stringify(python)} ${JSON.stringify(script)} "$@"\n`, { mode: 0o755 });
+  }
+  return fastmcp;
+}

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { REPO, startApp, waitForText } from "../lib/app.mjs";
+import { fastmcpCommand, startApp, waitForText } from "../lib/app.mjs";
 
 // Hand-formatted on purpose: a re-serialising writer would change the spacing and the tab.
 const ORIGINAL = `{
@@ -102,11 +102,9 @@ describe("server actions", () => {
 });
 
 describe("server test and capture", () => {
-  const PYTHON = path.join(REPO, "tests", "peers", ".venv", "bin", "python");
-  const FASTMCP = path.join(REPO, "tests", "peers", "fastmcp_server.py");
   const config = `{
   "mcpServers": {
-    "fast": {"command": ${JSON.stringify(PYTHON)}, "args": [${JSON.stringify(FASTMCP)}, "stdio"]}
+    "fast": {"command": ${JSON.stringify(fastmcpCommand())}, "args": ["stdio"]}
   }
 }
 `;

@@ -8,11 +8,10 @@ import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { REPO, appBinary, openView, startApp, waitForText } from "../lib/app.mjs";
+import { REPO, appBinary, fastmcpCommand, openView, startApp, waitForText } from "../lib/app.mjs";
 
 const PYTHON = path.join(REPO, "tests", "peers", ".venv", "bin", "python");
 const DRIVER = path.join(REPO, "tests", "peers", "driver.py");
-const FASTMCP = path.join(REPO, "tests", "peers", "fastmcp_server.py");
 const CLI = path.join(path.dirname(appBinary()), "mcp-tray");
 const EVERYTHING = path.join(REPO, "tests", "peers", "node_modules", ".bin", "mcp-server-everything");
 
@@ -59,7 +58,7 @@ describe("traffic", () => {
     app = await startApp({
       config: {
         mcpServers: {
-          tiny: { command: CLI, args: ["wrap", "--name", "tiny", "--", PYTHON, FASTMCP, "stdio"] },
+          tiny: { command: CLI, args: ["wrap", "--name", "tiny", "--", fastmcpCommand(), "stdio"] },
           broken: { command: CLI, args: ["wrap", "--name", "broken", "--", "/nonexistent/mcp-server"] },
         },
       },
@@ -75,7 +74,7 @@ describe("traffic", () => {
   it("shows a wrapped server's messages live, requests paired with responses", async () => {
     const client = spawn(
       PYTHON,
-      [DRIVER, "basic", "--", CLI, "wrap", "--name", "tiny", "--", PYTHON, FASTMCP, "stdio"],
+      [DRIVER, "basic", "--", CLI, "wrap", "--name", "tiny", "--", fastmcpCommand(), "stdio"],
       { env: { ...process.env, MCP_TRAY_HOME: app.home }, stdio: ["ignore", "pipe", "pipe"] },
     );
     let out = "";
