@@ -72,7 +72,12 @@ pub(crate) struct Context {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    if !matches!(cli.command, Command::Bridge(_) | Command::Wrap(_)) {
+    // Only commands that write nothing but their own output to pipes: probe, doctor and the
+    // shims write to servers' stdin, where a closed pipe is a finding, not the end.
+    if matches!(
+        cli.command,
+        Command::Config(_) | Command::Traffic(_) | Command::Logs(_)
+    ) {
         quiet_on_closed_pipe();
     }
     let ctx = Context {
@@ -93,8 +98,9 @@ fn main() -> ExitCode {
 }
 
 /// `mcp-tray traffic | head` should end quietly when `head` has read enough, like other Unix
-/// tools: the default SIGPIPE action. The shims keep Rust's default (EPIPE as an error), so they
-/// can still close their session when the client goes away.
+/// tools: the default SIGPIPE action. Everything else keeps Rust's default (EPIPE as an error):
+/// the shims close their session when the client goes away, and a probe reports a server that
+/// closed its stdin.
 fn quiet_on_closed_pipe() {
     #[cfg(unix)]
     // SAFETY: called once at start-up, before any other thread exists; SIG_DFL is always valid.
