@@ -78,6 +78,28 @@ pub struct ProbeView {
     pub total_ms: f64,
 }
 
+impl From<mcp_tray_core::probe::ProbeReport> for ProbeView {
+    fn from(report: mcp_tray_core::probe::ProbeReport) -> Self {
+        ProbeView {
+            ok: report.ok,
+            server_name: report.server_name,
+            server_version: report.server_version,
+            transport: report.transport,
+            tools: report
+                .tools
+                .into_iter()
+                .map(|t| ToolView {
+                    name: t.name,
+                    description: t.description,
+                })
+                .collect(),
+            diagnosis: report.diagnosis.as_ref().map(DiagnosisView::from),
+            stderr_tail: report.stderr_tail,
+            total_ms: report.total_ms,
+        }
+    }
+}
+
 /// A tool a server offers.
 #[derive(Debug, Clone, Serialize, Type)]
 pub struct ToolView {
@@ -169,23 +191,7 @@ pub async fn probe_add(text: String, name: Option<String>) -> Result<ProbeView, 
     })?;
     let resolver = CommandResolver::new(LoginShellPath::WhenNoTerminal);
     let report = probe(&target, &resolver, PROBE_STEP_TIMEOUT).await;
-    Ok(ProbeView {
-        ok: report.ok,
-        server_name: report.server_name,
-        server_version: report.server_version,
-        transport: report.transport,
-        tools: report
-            .tools
-            .into_iter()
-            .map(|t| ToolView {
-                name: t.name,
-                description: t.description,
-            })
-            .collect(),
-        diagnosis: report.diagnosis.as_ref().map(DiagnosisView::from),
-        stderr_tail: report.stderr_tail,
-        total_ms: report.total_ms,
-    })
+    Ok(ProbeView::from(report))
 }
 
 /// Writes the pasted servers into Claude's config (one backed-up, undoable write).

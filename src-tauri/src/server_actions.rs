@@ -12,7 +12,7 @@ use mcp_tray_core::probe::{ProbeTarget, probe};
 use mcp_tray_core::supervise::{CommandResolver, LoginShellPath};
 use mcp_tray_core::{clients, paths};
 
-use crate::add_server::{DiagnosisView, ProbeView, ToolView};
+use crate::add_server::ProbeView;
 use crate::error::CommandError;
 
 /// How long each step of a test may take.
@@ -86,21 +86,5 @@ pub async fn test_server(name: String) -> Result<ProbeView, CommandError> {
     })?;
     let resolver = CommandResolver::new(LoginShellPath::WhenNoTerminal);
     let report = probe(&target, &resolver, PROBE_STEP_TIMEOUT).await;
-    Ok(ProbeView {
-        ok: report.ok,
-        server_name: report.server_name,
-        server_version: report.server_version,
-        transport: report.transport,
-        tools: report
-            .tools
-            .into_iter()
-            .map(|t| ToolView {
-                name: t.name,
-                description: t.description,
-            })
-            .collect(),
-        diagnosis: report.diagnosis.as_ref().map(DiagnosisView::from),
-        stderr_tail: report.stderr_tail,
-        total_ms: report.total_ms,
-    })
+    Ok(ProbeView::from(report))
 }

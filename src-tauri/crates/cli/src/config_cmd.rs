@@ -15,6 +15,7 @@ use mcp_tray_core::config::snippet::{self, parse_snippet};
 use mcp_tray_core::config::store::DisabledEntry;
 use mcp_tray_core::config::{ConfigError, ConfigFile, Edit, EditOutcome, EntryKind, ServerEntry};
 use mcp_tray_core::paths;
+use mcp_tray_core::supervise::shell_line;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
@@ -358,20 +359,6 @@ fn what(v: &ServerView) -> String {
         EntryKind::Invalid { reason } => reason.clone(),
         EntryKind::Local => shell_line(v.command.as_deref().unwrap_or(""), &v.args),
     }
-}
-
-fn shell_line(command: &str, args: &[String]) -> String {
-    std::iter::once(command)
-        .chain(args.iter().map(String::as_str))
-        .map(|w| {
-            if w.is_empty() || w.contains(char::is_whitespace) {
-                format!("\"{w}\"")
-            } else {
-                w.to_owned()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 fn list(file: &ConfigFile, json: bool) -> anyhow::Result<()> {

@@ -22,7 +22,7 @@ use tokio::process::{ChildStdin, ChildStdout};
 
 use crate::config::ServerEntry;
 use crate::diagnose::{Diagnosis, Severity, codes};
-use crate::supervise::{CommandResolver, ServerCommand, StdioChild};
+use crate::supervise::{CommandResolver, ServerCommand, StdioChild, shell_line};
 
 /// The protocol version the probe asks for; servers answer with the one they speak.
 pub const PROBE_PROTOCOL_VERSION: &str = "2025-11-25";
@@ -43,7 +43,7 @@ impl ProbeTarget {
         let mut cmd = ServerCommand::new(name, command, &[]);
         cmd.args = args.to_vec();
         ProbeTarget {
-            label: format!("{name} ({})", shell_words(command, args)),
+            label: format!("{name} ({})", shell_line(command, args)),
             command: cmd,
         }
     }
@@ -79,7 +79,7 @@ impl ProbeTarget {
             | crate::config::EntryKind::McpRemote { url } => {
                 format!("remote: {url}")
             }
-            _ => shell_words(command, &entry.args),
+            _ => shell_line(command, &entry.args),
         };
         Some(ProbeTarget {
             label: format!("{} ({what})", entry.name),
@@ -496,13 +496,6 @@ fn count_and_names(n: usize, what: &str, names: &[&str]) -> String {
         }
     }
     s
-}
-
-fn shell_words(command: &str, args: &[String]) -> String {
-    std::iter::once(command)
-        .chain(args.iter().map(String::as_str))
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 #[cfg(test)]

@@ -134,7 +134,7 @@ where
         j.event(
             Level::Info,
             "started",
-            format!("started {} (pid {pid})", command_line(&opts.command)),
+            format!("started {} (pid {pid})", opts.command.shell_line()),
         );
     }
 
@@ -495,11 +495,4 @@ async fn emit<W: AsyncWrite + Unpin>(out: &Out<W>, message: &[u8], flush: bool) 
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-fn command_line(cmd: &ServerCommand) -> String {
-    std::iter::once(cmd.command.as_str())
-        .chain(cmd.args.iter().map(String::as_str))
-        .collect::<Vec<_>>()
-        .join(" ")
 }

@@ -32,7 +32,27 @@ pub struct ServerCommand {
     pub cwd: Option<std::path::PathBuf>,
 }
 
+/// `command arg…` as one line for people to read; words with spaces (or empty ones) are quoted.
+pub fn shell_line(command: &str, args: &[String]) -> String {
+    std::iter::once(command)
+        .chain(args.iter().map(String::as_str))
+        .map(|w| {
+            if w.is_empty() || w.contains(char::is_whitespace) {
+                format!("\"{w}\"")
+            } else {
+                w.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 impl ServerCommand {
+    /// The command and its arguments as one line for people to read.
+    pub fn shell_line(&self) -> String {
+        shell_line(&self.command, &self.args)
+    }
+
     pub fn new(name: impl Into<String>, command: impl Into<String>, args: &[&str]) -> Self {
         ServerCommand {
             name: name.into(),

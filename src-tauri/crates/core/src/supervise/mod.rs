@@ -28,7 +28,7 @@ use tokio::sync::{broadcast, mpsc};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-pub use child::{ExitReport, ServerCommand, StdioChild, StopStep};
+pub use child::{ExitReport, ServerCommand, StdioChild, StopStep, shell_line};
 pub use resolve::{CommandResolver, LoginShellPath, PathOrigin, ResolvedCommand};
 pub use stats::{ProcessStats, StatsSampler};
 
@@ -610,7 +610,7 @@ impl Run {
         .detail(stderr_detail(&tail))
         .fix(format!(
             "Run `{}` in a terminal to see why it stops; its last output is above.",
-            command_line(spec)
+            spec.shell_line()
         ))
     }
 
@@ -630,7 +630,7 @@ impl Run {
         .detail(stderr_detail(&self.slot.stderr_tail(20)))
         .fix(format!(
             "Run `{}` in a terminal to see why it fails, fix it, then start it again.",
-            command_line(spec)
+            spec.shell_line()
         ))
     }
 }
@@ -641,13 +641,6 @@ fn stderr_detail(tail: &[String]) -> String {
     } else {
         format!("Last stderr lines:\n{}", tail.join("\n"))
     }
-}
-
-fn command_line(spec: &ServerCommand) -> String {
-    std::iter::once(spec.command.as_str())
-        .chain(spec.args.iter().map(String::as_str))
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 fn wait_failed(name: &str, e: &std::io::Error) -> Diagnosis {
