@@ -6,7 +6,7 @@
 //! when `MCP_TRAY_REQUIRE_PEERS=1` is set, so CI cannot pass by skipping.
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
 use std::process::{Child, ChildStdin, Command, Stdio};
@@ -79,17 +79,23 @@ fn everything(p: &Peers, mode: &str, port: u16) -> Server {
     server
 }
 
-fn garbage_server(p: &Peers, port: u16) -> Server {
+/// One of the fault servers of tests/peers (`SCRIPT PORT ARGS…`), once it listens.
+fn fault_server(p: &Peers, script: &str, port: u16, args: &[&str]) -> Server {
     let child = Command::new(p.python())
-        .arg(p.script("garbage_server.py"))
+        .arg(p.script(script))
         .arg(port.to_string())
+        .args(args)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .expect("start garbage server");
+        .unwrap_or_else(|e| panic!("start {script}: {e}"));
     let server = Server(child);
     wait_for_port(port, Duration::from_secs(20));
     server
+}
+
+fn garbage_server(p: &Peers, port: u16) -> Server {
+    fault_server(p, "garbage_server.py", port, &[])
 }
 
 /// Runs the Python SDK's stdio client (driver.py) against `mcp-tray bridge ARGS…`.
@@ -860,6 +866,61 @@ fn bridge_answers_when_the_server_sends_garbage() {
     let reply = b.call(1, "anything", json!({}));
     assert!(error_message(&reply).contains("not JSON-RPC"), "{reply}");
     assert_eq!(reply["error"]["data"]["diagnosis"], "protocol-error");
+    let (status, _, _) = b.finish();
+    assert!(status.success());
+}
+
+/// A server (tests/peers/flaky_server.py) whose first answer to each method is HTTP `status`.
+fn flaky_server(p: &Peers, port: u16, status: u16) -> Server {
+    fault_server(p, "flaky_server.py", port, &[&status.to_string()])
+}
+
+/// How many times the flaky server was sent each method.
+fn flaky_seen(port: u16) -> Value {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    s.write_all(b"GET /seen HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
+        .expect("ask");
+    let mut text = String::new();
+    s.read_to_string(&mut text).expect("read");
+    let body = text.split("\r\n\r\n").nth(1).unwrap_or_default();
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("/seen is not JSON ({e}): {text}"))
+}
+
+#[test]
+fn a_tool_call_that_may_have_run_is_not_sent_again_after_a_500() {
+    let p = require_peers!();
+    let port = free_port();
+    let _server = flaky_server(&p, port, 500);
+    let mut b = Bridge::start(&[&format!("http://127.0.0.1:{port}/mcp"), "--name", "flaky"]);
+    b.initialize();
+    // Listing changes nothing on the server: sent again, and answered.
+    let list = b.request(1, "tools/list", json!({}));
+    assert!(list["result"]["tools"].is_array(), "{list}");
+    // A tool call may have acted before the server failed: the client gets the failure.
+    let call = b.call(2, "send_email", json!({"to": "someone"}));
+    let message = error_message(&call);
+    assert!(message.contains("HTTP 500"), "{call}");
+    assert!(message.contains("tools/call not sent again"), "{call}");
+    assert_eq!(call["error"]["data"]["diagnosis"], "http-error");
+    let seen = flaky_seen(port);
+    assert_eq!(seen["tools/list"], 2, "{seen}");
+    assert_eq!(seen["tools/call"], 1, "{seen}");
+    let (status, stderr, _) = b.finish();
+    assert!(status.success());
+    assert!(stderr.contains("not sent again"), "stderr: {stderr}");
+}
+
+#[test]
+fn a_tool_call_refused_with_503_is_sent_again() {
+    let p = require_peers!();
+    let port = free_port();
+    let _server = flaky_server(&p, port, 503);
+    let mut b = Bridge::start(&[&format!("http://127.0.0.1:{port}/mcp"), "--name", "flaky"]);
+    b.initialize();
+    // 503: the server did not take the call on, so sending it again is safe.
+    let call = b.call(1, "send_email", json!({"to": "someone"}));
+    assert_eq!(text_of(&call), "done", "{call}");
+    assert_eq!(flaky_seen(port)["tools/call"], 2);
     let (status, _, _) = b.finish();
     assert!(status.success());
 }

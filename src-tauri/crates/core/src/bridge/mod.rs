@@ -582,7 +582,7 @@ fn start_workers(
                     Ok(Err(fault)) => {
                         let _ = control.send(Control::Fail {
                             id,
-                            message: fault.describe(),
+                            message: transport::failure_message(&msg, &fault),
                             code: fault.code(),
                         });
                     }
@@ -702,7 +702,7 @@ impl Session<'_> {
             Some(id) => {
                 let _ = self.control.send(Control::Fail {
                     id,
-                    message: fault.describe(),
+                    message: transport::failure_message(msg, fault),
                     code: fault.code(),
                 });
             }

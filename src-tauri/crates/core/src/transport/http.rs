@@ -14,7 +14,9 @@ use reqwest::header::{ACCEPT, CONTENT_TYPE};
 use reqwest::{Method, Response, StatusCode};
 use sse_stream::SseByteStream;
 
-use super::{Fault, MAX_MESSAGE_BYTES, Outbox, Remote, backoff, display_url, snippet};
+use super::{
+    Fault, MAX_MESSAGE_BYTES, Outbox, Remote, backoff, display_url, may_resend, not_resent, snippet,
+};
 use crate::journal::Level;
 use crate::jsonrpc::{self, Envelope, Kind};
 
@@ -205,7 +207,7 @@ impl StreamableHttp {
         req
     }
 
-    /// One POST with retries on refused connections and 5xx.
+    /// One POST, sent again after a refused connection or a 5xx when that is safe ([`may_resend`]).
     async fn post_with_retries(&self, msg: &Outgoing) -> Result<(Response, bool), Fault> {
         let mut attempt = 0;
         let mut auth_rounds = 0;
@@ -239,7 +241,17 @@ impl StreamableHttp {
                 Ok(resp) => return Ok((resp, had_session)),
                 Err(e) => Fault::from_reqwest(&e, &self.remote.url),
             };
-            if !fault.is_transient() || attempt >= self.remote.retries {
+            if attempt >= self.remote.retries {
+                return Err(fault);
+            }
+            if !may_resend(msg.kind, msg.method.as_deref(), &fault) {
+                if fault.is_transient() {
+                    self.remote.reporter.report(
+                        Level::Warn,
+                        fault.code(),
+                        &not_resent(msg.method.as_deref(), &fault),
+                    );
+                }
                 return Err(fault);
             }
             let pause = backoff(attempt, Duration::from_millis(100));

@@ -19,6 +19,7 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use crate::diagnose::codes;
 use crate::journal::{Journal, Level};
+use crate::jsonrpc::Kind;
 
 /// Largest message accepted from either side.
 pub const MAX_MESSAGE_BYTES: usize = 64 * 1024 * 1024;
@@ -346,6 +347,65 @@ pub fn expand_env(value: &str) -> Result<String, String> {
     Ok(out)
 }
 
+/// Requests a server answers without changing anything: sending one again is harmless.
+const REPEATABLE_METHODS: &[&str] = &[
+    "initialize",
+    "ping",
+    "tools/list",
+    "resources/list",
+    "resources/templates/list",
+    "resources/read",
+    "resources/subscribe",
+    "resources/unsubscribe",
+    "prompts/list",
+    "prompts/get",
+    "completion/complete",
+    "logging/setLevel",
+    "tasks/get",
+    "tasks/result",
+    "tasks/list",
+];
+
+/// Whether a message that failed with `fault` may be sent again. A refused connection never
+/// reached the server, and a 503 says the server did not take the request on, so anything may be
+/// resent after those. After a broken connection or another 5xx the server may already have
+/// acted (a `tools/call` that sent an email, say), so only requests that change nothing,
+/// notifications and the client's own replies are sent again; the rest fail with the fault.
+pub(crate) fn may_resend(kind: Kind, method: Option<&str>, fault: &Fault) -> bool {
+    if !fault.is_transient() {
+        return false;
+    }
+    if matches!(
+        fault,
+        Fault::Refused { .. } | Fault::Http { status: 503, .. }
+    ) {
+        return true;
+    }
+    match kind {
+        Kind::Request => method.is_some_and(|m| REPEATABLE_METHODS.contains(&m)),
+        Kind::Notification | Kind::Response | Kind::Error => true,
+        Kind::Batch => false,
+    }
+}
+
+/// What the bridge says when it does not resend a request that may have run.
+pub(crate) fn not_resent(method: Option<&str>, fault: &Fault) -> String {
+    format!(
+        "{}; {} not sent again, since the server may already have acted on it",
+        fault.describe(),
+        method.unwrap_or("the request")
+    )
+}
+
+/// The error message a client gets for a message that failed with `fault`.
+pub(crate) fn failure_message(msg: &http::Outgoing, fault: &Fault) -> String {
+    if fault.is_transient() && !may_resend(msg.kind, msg.method.as_deref(), fault) {
+        not_resent(msg.method.as_deref(), fault)
+    } else {
+        fault.describe()
+    }
+}
+
 /// A pause of `base * 2^attempt` (capped at 5 s) with up to 25 % jitter.
 pub(crate) fn backoff(attempt: u32, base: Duration) -> Duration {
     let exp = base.saturating_mul(1u32 << attempt.min(10));
@@ -384,6 +444,56 @@ mod tests {
     #[test]
     fn sse_data_loses_only_line_breaks() {
         assert_eq!(sse_data_to_line("{\"a\":\r\n1}"), b"{\"a\":  1}".to_vec());
+    }
+
+    #[test]
+    fn a_call_that_may_have_run_is_not_sent_again() {
+        let url = "http://127.0.0.1:1/mcp".to_owned();
+        let http = |status| Fault::Http {
+            status,
+            url: url.clone(),
+            body: String::new(),
+        };
+        let broken = Fault::Network {
+            url: url.clone(),
+            detail: "connection reset".into(),
+        };
+        let call = (Kind::Request, Some("tools/call"));
+        // The server may have acted: a tool call is not repeated…
+        assert!(!may_resend(call.0, call.1, &http(500)));
+        assert!(!may_resend(call.0, call.1, &http(502)));
+        assert!(!may_resend(call.0, call.1, &broken));
+        assert!(!may_resend(
+            Kind::Request,
+            Some("vendor/custom"),
+            &http(500)
+        ));
+        // …but it is when the server surely did not get it.
+        assert!(may_resend(
+            call.0,
+            call.1,
+            &Fault::Refused { url: url.clone() }
+        ));
+        assert!(may_resend(call.0, call.1, &http(503)));
+        // Requests that change nothing, notifications and replies are always sent again.
+        assert!(may_resend(Kind::Request, Some("tools/list"), &http(500)));
+        assert!(may_resend(Kind::Request, Some("initialize"), &broken));
+        assert!(may_resend(
+            Kind::Notification,
+            Some("notifications/initialized"),
+            &http(500)
+        ));
+        assert!(may_resend(Kind::Response, None, &broken));
+        // Faults that are not transient are never retried.
+        assert!(!may_resend(Kind::Request, Some("tools/list"), &http(404)));
+        let sent = http::Outgoing::new(
+            bytes::Bytes::from_static(b"{}"),
+            &crate::jsonrpc::inspect(br#"{"jsonrpc":"2.0","id":1,"method":"tools/call"}"#)
+                .expect("request"),
+        );
+        let text = failure_message(&sent, &http(500));
+        assert!(text.contains("tools/call not sent again"), "{text}");
+        assert_eq!(failure_message(&sent, &http(404)), http(404).describe());
     }
 
     #[test]

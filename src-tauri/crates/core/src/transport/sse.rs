@@ -17,7 +17,7 @@ use sse_stream::SseByteStream;
 use tokio::sync::watch;
 
 use super::http::Outgoing;
-use super::{Fault, Outbox, Remote, backoff, display_url, snippet};
+use super::{Fault, Outbox, Remote, backoff, display_url, may_resend, not_resent, snippet};
 use crate::journal::Level;
 use crate::jsonrpc::{self, Kind};
 
@@ -194,9 +194,16 @@ impl LegacySse {
             .ok()
             .and_then(|e| e.id_key().map(str::to_owned));
         self.lock().hidden_reply = id;
-        let _ = self.post_to(url, Bytes::from(init)).await;
         let _ = self
-            .post_to(url, Bytes::from_static(jsonrpc::INITIALIZED_NOTIFICATION))
+            .post_to(url, Bytes::from(init), Kind::Request, Some("initialize"))
+            .await;
+        let _ = self
+            .post_to(
+                url,
+                Bytes::from_static(jsonrpc::INITIALIZED_NOTIFICATION),
+                Kind::Notification,
+                None,
+            )
             .await;
     }
 
@@ -239,10 +246,19 @@ impl LegacySse {
                 detail: "the event stream could not be reopened".into(),
             });
         };
-        self.post_to(&url, msg.bytes.clone()).await
+        self.post_to(&url, msg.bytes.clone(), msg.kind, msg.method.as_deref())
+            .await
     }
 
-    async fn post_to(&self, url: &Url, body: Bytes) -> Result<(), Fault> {
+    /// POSTs one message, sent again after a refused connection or a 5xx when that is safe
+    /// ([`may_resend`]).
+    async fn post_to(
+        &self,
+        url: &Url,
+        body: Bytes,
+        kind: Kind,
+        method: Option<&str>,
+    ) -> Result<(), Fault> {
         let mut attempt = 0;
         let mut auth_rounds = 0;
         loop {
@@ -270,7 +286,17 @@ impl LegacySse {
                 Ok(resp) => Fault::from_status(resp, url).await,
                 Err(e) => Fault::from_reqwest(&e, url),
             };
-            if !fault.is_transient() || attempt >= self.remote.retries {
+            if attempt >= self.remote.retries {
+                return Err(fault);
+            }
+            if !may_resend(kind, method, &fault) {
+                if fault.is_transient() {
+                    self.remote.reporter.report(
+                        Level::Warn,
+                        fault.code(),
+                        &not_resent(method, &fault),
+                    );
+                }
                 return Err(fault);
             }
             tokio::time::sleep(backoff(attempt, Duration::from_millis(100))).await;
