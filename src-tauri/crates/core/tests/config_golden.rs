@@ -118,6 +118,50 @@ fn disable_enable_and_rename_round_trip_every_fixture() {
 }
 
 #[test]
+fn renaming_a_shim_entry_renames_the_name_it_journals_under() {
+    let s = scratch(None);
+    std::fs::create_dir_all(s.path.parent().unwrap()).unwrap();
+    let original = concat!(
+        "{\n  \"mcpServers\": {\n",
+        "    \"docs\": {\"command\": \"/opt/mcp-tray/mcp-tray\", \"args\": [\"bridge\", \"https://example.com/mcp\", \"--name\", \"docs\"]},\n",
+        "    \"git\": {\"command\": \"/opt/mcp-tray/mcp-tray\", \"args\": [\"wrap\", \"--name\", \"git\", \"--\", \"tool\", \"--name\", \"git\"]},\n",
+        "    \"other\": {\"command\": \"tool\", \"args\": [\"bridge\", \"--name\", \"other\"]}\n",
+        "  }\n}\n"
+    );
+    std::fs::write(&s.path, original).unwrap();
+    let rename = |from: &str, to: &str| {
+        s.file
+            .apply(&Edit::Rename {
+                from: from.into(),
+                to: to.into(),
+            })
+            .unwrap();
+    };
+    rename("docs", "handbook");
+    rename("git", "repo");
+    rename("other", "else");
+    let text = String::from_utf8(read(&s.path)).unwrap();
+    // The bridge's and the tap's own --name follow the entry's name…
+    assert!(
+        text.contains(r#""handbook": {"command": "/opt/mcp-tray/mcp-tray", "args": ["bridge", "https://example.com/mcp", "--name", "handbook"]}"#),
+        "{text}"
+    );
+    // …but not the server's own arguments after `--`, nor another program's `--name`.
+    assert!(
+        text.contains(r#""repo": {"command": "/opt/mcp-tray/mcp-tray", "args": ["wrap", "--name", "repo", "--", "tool", "--name", "git"]}"#),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#""else": {"command": "tool", "args": ["bridge", "--name", "other"]}"#),
+        "{text}"
+    );
+    rename("handbook", "docs");
+    rename("repo", "git");
+    rename("else", "other");
+    assert_eq!(read(&s.path), original.as_bytes(), "rename back");
+}
+
+#[test]
 fn tap_then_untap_restores_every_local_entry_byte_for_byte() {
     let exe = Path::new("/opt/mcp-tray/mcp-tray");
     for fixture in FIXTURES {

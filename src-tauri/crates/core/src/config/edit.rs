@@ -102,7 +102,9 @@ fn introduces_number(edit: &Edit) -> bool {
             !raw.trim_start().starts_with(['{', '[', '"', 't', 'f', 'n'])
         }
         Edit::Add { entry, .. } | Edit::Update { entry, .. } => entry.is_number(),
-        Edit::Remove { .. } | Edit::Rename { .. } => false,
+        // A rename also looks inside the entry (the `--name` of MCP Tray's shims).
+        Edit::Rename { .. } => true,
+        Edit::Remove { .. } => false,
     }
 }
 
@@ -264,6 +266,9 @@ fn edit_tree(
                 Some(ObjectPropName::Word(word)) => word.set_raw_value(json_string(to)),
                 None => return Err(missing(from)),
             }
+            if let Some(entry) = prop.value().and_then(|v| v.as_object()) {
+                rename_shim_name(&entry, from, to);
+            }
         }
         Edit::Update { name, entry } => {
             let servers = existing.ok_or_else(|| missing(name))?;
@@ -279,6 +284,55 @@ fn edit_tree(
         }
     }
     Ok(created)
+}
+
+/// In an entry that starts one of MCP Tray's shims (`bridge URL --name NAME …`, `wrap --name NAME
+/// -- CMD …`), renames the `--name` it journals under, so a renamed server's traffic shows under
+/// its new name. Only the shim's own arguments are looked at: nothing after `--` (the server's
+/// command line) changes, nor a `--name` that names something else.
+fn rename_shim_name(entry: &CstObject, from: &str, to: &str) {
+    let shim = entry
+        .get("command")
+        .and_then(|p| p.value())
+        .and_then(|v| v.as_string_lit())
+        .and_then(|lit| lit.decoded_value().ok())
+        .is_some_and(|command| super::document::is_mcp_tray_command(&command));
+    if !shim {
+        return;
+    }
+    let Some(args) = entry
+        .get("args")
+        .and_then(|p| p.value())
+        .and_then(|v| v.as_array())
+    else {
+        return;
+    };
+    let words: Vec<_> = args
+        .elements()
+        .iter()
+        .map(|node| node.as_string_lit())
+        .collect();
+    let text = |i: usize| {
+        words
+            .get(i)
+            .and_then(|w| w.as_ref())
+            .and_then(|lit| lit.decoded_value().ok())
+    };
+    if !matches!(text(0).as_deref(), Some("bridge" | "wrap")) {
+        return;
+    }
+    for i in 1..words.len() {
+        match text(i).as_deref() {
+            Some("--") => return,
+            Some("--name") if text(i + 1).as_deref() == Some(from) => {
+                if let Some(Some(lit)) = words.get(i + 1) {
+                    lit.set_raw_value(json_string(to));
+                }
+                return;
+            }
+            _ => {}
+        }
+    }
 }
 
 fn top_object(doc: &ConfigDocument, root: &CstRootNode) -> Result<CstObject, ConfigError> {
