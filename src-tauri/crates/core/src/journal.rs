@@ -33,9 +33,9 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -207,6 +207,26 @@ impl MessageBatch {
 /// Most bytes of messages waiting for the writer; past it new ones are dropped and counted.
 const MAX_QUEUED_BYTES: usize = 4 * 1024 * 1024;
 
+/// Written batches kept for reuse, and the most bytes one may keep.
+const SPARE_BATCHES: usize = 16;
+const SPARE_BATCH_BYTES: usize = 256 * 1024;
+
+/// Batches the writer is done with, handed back to the forwarding threads: a batch per read
+/// would otherwise cost two allocations there and two frees on the writer's thread.
+type Spares = Arc<Mutex<Vec<MessageBatch>>>;
+
+fn give_back(spares: &Spares, mut batch: MessageBatch) {
+    batch.bytes.clear();
+    batch.items.clear();
+    if batch.bytes.capacity() > SPARE_BATCH_BYTES {
+        batch.bytes.shrink_to(SPARE_BATCH_BYTES);
+    }
+    let mut spares = spares.lock().unwrap_or_else(PoisonError::into_inner);
+    if spares.len() < SPARE_BATCHES {
+        spares.push(batch);
+    }
+}
+
 /// The writing end of one server's journal. Cheap to share behind an `Arc`.
 pub struct Journal {
     tx: Option<SyncSender<Record>>,
@@ -214,6 +234,7 @@ pub struct Journal {
     queued_bytes: Arc<AtomicUsize>,
     thread: Option<JoinHandle<()>>,
     max_msg_bytes: usize,
+    spares: Spares,
 }
 
 /// The journal file of a server in a folder.
@@ -255,7 +276,9 @@ impl Journal {
         let queued_bytes = Arc::new(AtomicUsize::new(0));
         let session = session_id();
         let pid = std::process::id();
+        let spares = Spares::default();
         let writer = Writer {
+            spares: spares.clone(),
             prefix: line_prefix(server, &session, pid),
             server: server.to_owned(),
             size: file.metadata().map(|m| m.len()).unwrap_or(0),
@@ -276,11 +299,22 @@ impl Journal {
             queued_bytes,
             thread: Some(thread),
             max_msg_bytes: config.max_msg_bytes,
+            spares,
         })
     }
 
     /// An empty batch of messages going `dir`, stamped now; hand it to [`Journal::record`].
     pub fn batch(&self, dir: Direction) -> MessageBatch {
+        let spare = self
+            .spares
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop();
+        if let Some(mut batch) = spare {
+            batch.at = SystemTime::now();
+            batch.dir = dir;
+            return batch;
+        }
         MessageBatch {
             at: SystemTime::now(),
             dir,
@@ -292,7 +326,9 @@ impl Journal {
 
     /// Queues a batch of messages for the writer (nothing when it is empty).
     pub fn record(&self, batch: MessageBatch) {
-        if !batch.is_empty() {
+        if batch.is_empty() {
+            give_back(&self.spares, batch);
+        } else {
             self.send(Record::Messages(batch));
         }
     }
@@ -421,8 +457,8 @@ impl Clock {
 /// One journal line before it is rendered: the fields of the table in the module doc.
 struct JournalLine<'a> {
     at: SystemTime,
-    dir: &'a str,
-    kind: &'a str,
+    dir: &'static str,
+    kind: &'static str,
     method: Option<&'a str>,
     id: Option<&'a str>,
     bytes: Option<usize>,
@@ -437,6 +473,7 @@ struct JournalLine<'a> {
 
 struct Writer {
     server: String,
+    spares: Spares,
     /// `"server":…,"session":…,"pid":…,` rendered once.
     prefix: Vec<u8>,
     size: u64,
@@ -531,6 +568,9 @@ impl Writer {
                 text: Some(text),
             }),
         }
+        if let Record::Messages(batch) = record {
+            give_back(&self.spares, batch);
+        }
     }
 
     fn write_line(&mut self, line: &JournalLine<'_>) {
@@ -553,10 +593,12 @@ impl Writer {
         out.extend_from_slice(self.clock.format(line.at).as_bytes());
         out.extend_from_slice(b"\",");
         out.extend_from_slice(&self.prefix);
-        out.extend_from_slice(b"\"dir\":");
-        push_json_str(out, line.dir);
-        out.extend_from_slice(b",\"kind\":");
-        push_json_str(out, line.kind);
+        // `dir` and `kind` are words of this module (see the table above): no escaping needed.
+        out.extend_from_slice(b"\"dir\":\"");
+        out.extend_from_slice(line.dir.as_bytes());
+        out.extend_from_slice(b"\",\"kind\":\"");
+        out.extend_from_slice(line.kind.as_bytes());
+        out.push(b'"');
         if let Some(method) = line.method {
             out.extend_from_slice(b",\"method\":");
             push_json_str(out, method);
@@ -581,10 +623,9 @@ impl Writer {
                 Ok(_) if whole_json => {
                     let start = out.len();
                     out.extend_from_slice(msg);
-                    for b in &mut out[start..] {
-                        if *b == b'\r' || *b == b'\n' {
-                            *b = b' ';
-                        }
+                    let copied = &mut out[start..];
+                    for at in memchr::memchr2_iter(b'\r', b'\n', msg) {
+                        copied[at] = b' ';
                     }
                 }
                 Ok(text) => push_json_str(out, text),
