@@ -395,28 +395,29 @@ fn client_to_server<W: Write>(
                 continue;
             }
             let env = jsonrpc::inspect(message).ok();
-            let mut answered = None;
-            if let Some(env) = &env
-                && let Some(key) = env.id_key()
-            {
-                if env.kind.is_reply() {
-                    // The client's answer to a server request: pair it for the journal.
-                    answered = lock(&shared.server_requests).by_id.remove(key);
-                } else if env.kind == Kind::Request {
-                    let mut pending = lock(&shared.pending);
-                    if pending.closed {
-                        closed = true;
-                        break;
-                    }
-                    pending
-                        .by_id
-                        .insert(key.to_owned(), (env.method.clone(), now));
-                }
+            // The client's answer to a server request: pair it for the journal.
+            let answered = env
+                .as_ref()
+                .filter(|e| e.kind.is_reply())
+                .and_then(|e| e.id_key())
+                .and_then(|key| lock(&shared.server_requests).by_id.remove(key));
+            // A request waits for its reply, unless the tap is already answering the leftovers.
+            let request = env
+                .as_ref()
+                .filter(|e| e.kind == Kind::Request)
+                .and_then(|e| e.id)
+                .map(|id| (id.get(), lock(&shared.pending)));
+            if request.as_ref().is_some_and(|(_, pending)| pending.closed) {
+                closed = true;
+                break;
             }
             if let Some(journaled) = &mut journaled {
                 let (method, latency) =
                     answered.map_or((None, None), |(m, at)| (m, Some(now - at)));
                 journaled.push(message, env.as_ref(), method.as_deref(), latency);
+            }
+            if let (Some((key, mut pending)), Some(env)) = (request, env) {
+                pending.by_id.insert(key.to_owned(), (env.method, now));
             }
             runs.add(line);
         }
