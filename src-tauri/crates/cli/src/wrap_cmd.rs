@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::{Args, Subcommand};
-use mcp_tray_core::bridge::stdio::{ThreadedReader, ThreadedWriter};
 use mcp_tray_core::journal::{Journal, JournalConfig};
 use mcp_tray_core::paths;
 use mcp_tray_core::supervise::{CommandResolver, LoginShellPath, ServerCommand};
@@ -76,24 +75,17 @@ pub fn run(cmd: WrapCommand) -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    let outcome = runtime.block_on(async {
-        let stdin = ThreadedReader::spawn(std::io::stdin(), 64 * 1024)?;
-        let stdin = tokio::io::BufReader::with_capacity(64 * 1024, stdin);
-        let stdout = ThreadedWriter::spawn(std::io::stdout())?;
-        let stderr = ThreadedWriter::spawn(std::io::stderr())?;
-        anyhow::Ok(
-            tap::run(
-                opts,
-                &resolver,
-                stdin,
-                stdout,
-                stderr,
-                journal.clone(),
-                crate::bridge_cmd::terminated(),
-            )
-            .await,
-        )
-    })?;
+    // The tap forwards on plain threads of its own; the runtime only waits for the server's exit
+    // and for signals.
+    let outcome = runtime.block_on(tap::run(
+        opts,
+        &resolver,
+        std::io::stdin(),
+        std::io::stdout(),
+        std::io::stderr(),
+        journal.clone(),
+        crate::bridge_cmd::terminated(),
+    ));
     runtime.shutdown_timeout(Duration::from_millis(100));
     if let Some(journal) = journal.and_then(|j| Arc::try_unwrap(j).ok()) {
         journal.close(Duration::from_secs(1));

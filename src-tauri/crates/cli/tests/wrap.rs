@@ -354,3 +354,184 @@ fn alive(pid: i32) -> bool {
         Err(_) => false,
     }
 }
+
+/// Starts `mcp-tray wrap` around `sh -c script` with raw pipes on every side.
+fn raw_tap(home: &Path, name: &str, script: &str) -> std::process::Child {
+    Command::new(BIN)
+        .args([
+            "wrap", "--name", name, "--grace", "1", "--", "sh", "-c", script,
+        ])
+        .env("MCP_TRAY_HOME", home)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start mcp-tray wrap")
+}
+
+#[test]
+fn a_burst_passes_both_ways_as_the_exact_bytes_sent_and_every_message_is_journaled() {
+    let home = tempfile::tempdir().expect("home");
+    // `cat` as the server: each message comes back, so both directions carry the same bytes.
+    // Notifications and responses only: nothing is left waiting for an answer at the end.
+    let mut burst = Vec::new();
+    let count = 2_000;
+    for i in 0..count {
+        let line = match i % 4 {
+            0 => format!(
+                r#"{{"jsonrpc":"2.0","method":"notifications/progress","params":{{"n":{i},"_meta":{{"k":[1.50,2e3]}}}}}}"#
+            ),
+            1 => format!(
+                r#"{{ "id" : {i} , "jsonrpc":"2.0", "result" : {{"text":"Zoë \u00e9 \"q\" 🦀"}} }}"#
+            ),
+            2 => format!("{{\"jsonrpc\":\"2.0\",\"id\":\"s-{i}\",\"result\":{{}}}}\r"),
+            _ => format!(
+                r#"{{"jsonrpc":"2.0","id":{i},"result":{{"blob":"{}"}}}}"#,
+                "x".repeat(i * 7)
+            ),
+        };
+        burst.extend_from_slice(line.as_bytes());
+        burst.push(b'\n');
+    }
+    let mut tap = raw_tap(home.path(), "echo", "exec cat");
+    let mut stdin = tap.stdin.take().expect("stdin");
+    let writer = std::thread::spawn(move || {
+        stdin.write_all(&burst).expect("write the burst");
+        burst
+    });
+    let mut stdout = tap.stdout.take().expect("stdout");
+    let mut got = Vec::new();
+    std::io::Read::read_to_end(&mut stdout, &mut got).expect("read the tap's output");
+    let sent = writer.join().expect("writer");
+    let status = tap.wait().expect("wait");
+    assert!(status.success(), "{status:?}");
+    assert!(
+        got == sent,
+        "the output differs from the input ({} bytes sent, {} received)",
+        sent.len(),
+        got.len()
+    );
+
+    let entries = journal(home.path(), "echo");
+    let c2s = entries.iter().filter(|e| e["dir"] == "c2s").count();
+    let s2c = entries.iter().filter(|e| e["dir"] == "s2c").count();
+    assert_eq!((c2s, s2c), (count, count), "every message once each way");
+    let crab = entries
+        .iter()
+        .find(|e| e["dir"] == "s2c" && e["id"] == 1)
+        .expect("message 1 journaled");
+    assert_eq!(crab["msg"]["result"]["text"], "Zoë é \"q\" 🦀");
+}
+
+#[test]
+fn lines_over_64_mib_are_refused_both_ways_and_the_session_goes_on() {
+    let home = tempfile::tempdir().expect("home");
+    // The server first writes a 70 MB line of its own, then echoes.
+    let mut tap = raw_tap(
+        home.path(),
+        "huge",
+        "head -c 70000000 /dev/zero | tr '\\0' x; echo; exec cat",
+    );
+    let mut stdin = tap.stdin.take().expect("stdin");
+    let writer = std::thread::spawn(move || {
+        let mut huge = br#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":""#.to_vec();
+        huge.resize(huge.len() + 65 * 1024 * 1024, b'a');
+        huge.extend_from_slice(b"\"}\n");
+        stdin.write_all(&huge).expect("write the huge line");
+        stdin
+            .write_all(b"{\"jsonrpc\":\"2.0\",\"method\":\"notifications/after\"}\n")
+            .expect("write");
+    });
+    let stdout = tap.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let refusal: Value =
+        serde_json::from_str(&lines.next().expect("a line").expect("read")).expect("JSON");
+    assert_eq!(refusal["id"], Value::Null, "{refusal}");
+    assert_eq!(refusal["error"]["code"], -32600, "{refusal}");
+    let after: Value =
+        serde_json::from_str(&lines.next().expect("a line").expect("read")).expect("JSON");
+    assert_eq!(
+        after["method"], "notifications/after",
+        "the next message passes"
+    );
+    writer.join().expect("writer");
+    let mut stderr = String::new();
+    let mut err = tap.stderr.take().expect("stderr");
+    // The writer has dropped stdin: the session ends and stderr closes.
+    std::io::Read::read_to_string(&mut err, &mut stderr).expect("stderr");
+    assert!(
+        stderr.contains("the server wrote a line over 64 MiB; dropped"),
+        "{stderr}"
+    );
+    assert!(lines.next().is_none(), "nothing else on stdout");
+    assert!(tap.wait().expect("wait").success());
+}
+
+#[test]
+fn the_servers_stderr_passes_through_and_is_journaled() {
+    let home = tempfile::tempdir().expect("home");
+    let mut tap = raw_tap(
+        home.path(),
+        "talker",
+        "echo 'warming up: cache at /tmp/x' >&2; printf 'no newline at the end' >&2; exec cat",
+    );
+    drop(tap.stdin.take());
+    let out = tap.wait_with_output().expect("wait");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.starts_with("warming up: cache at /tmp/x\nno newline at the end\n"),
+        "{stderr}"
+    );
+    let texts: Vec<Value> = journal(home.path(), "talker")
+        .into_iter()
+        .filter(|e| e["code"] == "stderr")
+        .map(|e| e["text"].clone())
+        .collect();
+    assert_eq!(
+        texts,
+        [
+            json!("warming up: cache at /tmp/x"),
+            json!("no newline at the end")
+        ]
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_signal_to_the_tap_stops_the_whole_tree() {
+    let home = tempfile::tempdir().expect("home");
+    let pidfile = home.path().join("grandchild.pid");
+    let script = format!("sleep 1000 & echo $! > '{}'; exec cat", pidfile.display());
+    let mut tap = raw_tap(home.path(), "signalled", &script);
+    let mut stdin = tap.stdin.take().expect("stdin");
+    writeln!(
+        stdin,
+        r#"{{"jsonrpc":"2.0","method":"notifications/ping"}}"#
+    )
+    .expect("write");
+    let mut first = String::new();
+    BufReader::new(tap.stdout.take().expect("stdout"))
+        .read_line(&mut first)
+        .expect("the echo");
+    assert!(first.contains("notifications/ping"), "{first}");
+    let pid: i32 = std::fs::read_to_string(&pidfile)
+        .expect("the grandchild's pid")
+        .trim()
+        .parse()
+        .expect("a pid");
+    assert!(alive(pid), "the grandchild runs during the session");
+    let killed = Command::new("kill")
+        .args(["-TERM", &tap.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    // stdin stays open: the signal alone ends the session.
+    let status = tap.wait().expect("wait");
+    assert_eq!(status.code(), Some(0), "a signal is a normal end");
+    let started = Instant::now();
+    while alive(pid) && started.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(!alive(pid), "sleep (pid {pid}) outlived the session");
+    drop(stdin);
+}

@@ -31,10 +31,11 @@
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom, Write};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -109,19 +110,7 @@ impl JournalConfig {
 }
 
 enum Record {
-    Message {
-        at: SystemTime,
-        dir: Direction,
-        kind: &'static str,
-        method: Option<String>,
-        id: Option<String>,
-        bytes: usize,
-        latency: Option<Duration>,
-        /// The message, or its start when longer than the cap.
-        msg: Vec<u8>,
-        truncated: bool,
-        valid_json: bool,
-    },
+    Messages(MessageBatch),
     Event {
         at: SystemTime,
         level: Level,
@@ -134,14 +123,109 @@ impl Record {
     /// Bytes this record holds while queued.
     fn weight(&self) -> usize {
         match self {
-            Record::Message { msg, .. } => msg.len() + 128,
+            Record::Messages(batch) => batch.bytes.len() + 128 * batch.items.len(),
             Record::Event { text, .. } => text.len() + 128,
         }
     }
 }
 
+/// Messages that passed one way together (one read's worth), journaled as one queued record:
+/// their bytes share one buffer and they cost the forwarding thread one hand-off to the writer.
+/// They share one timestamp: they arrived in the same read.
+pub struct MessageBatch {
+    at: SystemTime,
+    dir: Direction,
+    max_msg_bytes: usize,
+    /// The messages (cut at the cap), their ids' and methods' texts, one after the other.
+    bytes: Vec<u8>,
+    items: Vec<BatchedMessage>,
+}
+
+/// One message of a [`MessageBatch`]; its texts are ranges of the batch's bytes.
+struct BatchedMessage {
+    kind: &'static str,
+    method: Option<Range<usize>>,
+    id: Option<Range<usize>>,
+    msg: Range<usize>,
+    /// Size of the whole message as forwarded.
+    size: usize,
+    latency: Option<Duration>,
+    truncated: bool,
+    valid_json: bool,
+}
+
+impl MessageBatch {
+    /// Adds one forwarded message. `env` is `None` for a line that is not JSON-RPC; `method` is
+    /// the request's method for a reply that was paired with it.
+    pub fn push(
+        &mut self,
+        raw: &[u8],
+        env: Option<&Envelope<'_>>,
+        method: Option<&str>,
+        latency: Option<Duration>,
+    ) {
+        let kept = raw.len().min(self.max_msg_bytes);
+        let msg = self.append(&raw[..kept]);
+        let method = env
+            .and_then(|e| e.method.as_deref())
+            .or(method)
+            .map(|m| self.append(m.as_bytes()));
+        let id = env
+            .and_then(|e| e.id_key())
+            .map(|id| self.append(id.as_bytes()));
+        self.items.push(BatchedMessage {
+            kind: env.map_or("invalid", |e| e.kind.as_str()),
+            method,
+            id,
+            msg,
+            size: raw.len(),
+            latency,
+            truncated: kept < raw.len(),
+            valid_json: env.is_some(),
+        });
+    }
+
+    /// Nothing pushed yet.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    fn append(&mut self, text: &[u8]) -> Range<usize> {
+        let start = self.bytes.len();
+        self.bytes.extend_from_slice(text);
+        start..self.bytes.len()
+    }
+
+    fn text(&self, range: &Option<Range<usize>>) -> Option<&str> {
+        // Ranges hold what came from `&str`s or from `RawValue` ids: always UTF-8.
+        range
+            .as_ref()
+            .and_then(|r| std::str::from_utf8(&self.bytes[r.clone()]).ok())
+    }
+}
+
 /// Most bytes of messages waiting for the writer; past it new ones are dropped and counted.
 const MAX_QUEUED_BYTES: usize = 4 * 1024 * 1024;
+
+/// Written batches kept for reuse, and the most bytes one may keep.
+const SPARE_BATCHES: usize = 16;
+const SPARE_BATCH_BYTES: usize = 256 * 1024;
+
+/// Batches the writer is done with, handed back to the forwarding threads: a batch per read
+/// would otherwise cost two allocations there and two frees on the writer's thread.
+type Spares = Arc<Mutex<Vec<MessageBatch>>>;
+
+fn give_back(spares: &Spares, mut batch: MessageBatch) {
+    batch.bytes.clear();
+    batch.items.clear();
+    if batch.bytes.capacity() > SPARE_BATCH_BYTES {
+        batch.bytes.shrink_to(SPARE_BATCH_BYTES);
+    }
+    let mut spares = spares.lock().unwrap_or_else(PoisonError::into_inner);
+    if spares.len() < SPARE_BATCHES {
+        spares.push(batch);
+    }
+}
 
 /// The writing end of one server's journal. Cheap to share behind an `Arc`.
 pub struct Journal {
@@ -150,6 +234,7 @@ pub struct Journal {
     queued_bytes: Arc<AtomicUsize>,
     thread: Option<JoinHandle<()>>,
     max_msg_bytes: usize,
+    spares: Spares,
 }
 
 /// The journal file of a server in a folder.
@@ -190,12 +275,16 @@ impl Journal {
         let dropped = Arc::new(AtomicU64::new(0));
         let queued_bytes = Arc::new(AtomicUsize::new(0));
         let session = session_id();
+        let pid = std::process::id();
+        let spares = Spares::default();
         let writer = Writer {
+            spares: spares.clone(),
+            prefix: line_prefix(server, &session, pid),
             server: server.to_owned(),
-            session,
-            pid: std::process::id(),
             size: file.metadata().map(|m| m.len()).unwrap_or(0),
             out: io::BufWriter::with_capacity(64 * 1024, file),
+            line: Vec::with_capacity(4096),
+            clock: Clock::default(),
             config: config.clone(),
             dropped: dropped.clone(),
             queued_bytes: queued_bytes.clone(),
@@ -210,7 +299,38 @@ impl Journal {
             queued_bytes,
             thread: Some(thread),
             max_msg_bytes: config.max_msg_bytes,
+            spares,
         })
+    }
+
+    /// An empty batch of messages going `dir`, stamped now; hand it to [`Journal::record`].
+    pub fn batch(&self, dir: Direction) -> MessageBatch {
+        let spare = self
+            .spares
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop();
+        if let Some(mut batch) = spare {
+            batch.at = SystemTime::now();
+            batch.dir = dir;
+            return batch;
+        }
+        MessageBatch {
+            at: SystemTime::now(),
+            dir,
+            max_msg_bytes: self.max_msg_bytes,
+            bytes: Vec::new(),
+            items: Vec::new(),
+        }
+    }
+
+    /// Queues a batch of messages for the writer (nothing when it is empty).
+    pub fn record(&self, batch: MessageBatch) {
+        if batch.is_empty() {
+            give_back(&self.spares, batch);
+        } else {
+            self.send(Record::Messages(batch));
+        }
     }
 
     /// Records one forwarded message. `env` is `None` for a line that is not JSON-RPC.
@@ -222,25 +342,9 @@ impl Journal {
         method: Option<&str>,
         latency: Option<Duration>,
     ) {
-        let truncated = raw.len() > self.max_msg_bytes;
-        let msg = raw[..raw.len().min(self.max_msg_bytes)].to_vec();
-        let kind = env.map_or("invalid", |e| e.kind.as_str());
-        let method = env
-            .and_then(|e| e.method.as_deref())
-            .or(method)
-            .map(str::to_owned);
-        self.send(Record::Message {
-            at: SystemTime::now(),
-            dir,
-            kind,
-            method,
-            id: env.and_then(|e| e.id_key()).map(str::to_owned),
-            bytes: raw.len(),
-            latency,
-            msg,
-            truncated,
-            valid_json: env.is_some(),
-        });
+        let mut batch = self.batch(dir);
+        batch.push(raw, env, method, latency);
+        self.record(batch);
     }
 
     /// Records a connection event (`code` is a diagnosis code or a word like `connected`).
@@ -261,9 +365,13 @@ impl Journal {
     fn send(&self, record: Record) {
         let Some(tx) = &self.tx else { return };
         let size = record.weight();
+        let count = match &record {
+            Record::Messages(batch) => batch.items.len() as u64,
+            Record::Event { .. } => 1,
+        };
         // Bounded in bytes too: 4096 cut-down 10 MiB replies would otherwise hold 256 MiB.
         if self.queued_bytes.load(Ordering::Relaxed) + size > MAX_QUEUED_BYTES {
-            self.dropped.fetch_add(1, Ordering::Relaxed);
+            self.dropped.fetch_add(count, Ordering::Relaxed);
             return;
         }
         self.queued_bytes.fetch_add(size, Ordering::Relaxed);
@@ -271,7 +379,7 @@ impl Journal {
             Ok(()) => {}
             Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => {
                 self.queued_bytes.fetch_sub(size, Ordering::Relaxed);
-                self.dropped.fetch_add(1, Ordering::Relaxed);
+                self.dropped.fetch_add(count, Ordering::Relaxed);
             }
         }
     }
@@ -310,40 +418,69 @@ pub fn rfc3339_ms(at: SystemTime) -> String {
     at.format(&fmt).unwrap_or_default()
 }
 
-#[derive(Serialize)]
-struct Line<'a> {
-    ts: &'a str,
-    server: &'a str,
-    session: &'a str,
-    pid: u32,
-    dir: &'a str,
-    kind: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
+/// The fields every line of one writer shares, rendered once: `"server":…,"session":…,"pid":…,`.
+fn line_prefix(server: &str, session: &str, pid: u32) -> Vec<u8> {
+    let mut prefix = b"\"server\":".to_vec();
+    push_json_str(&mut prefix, server);
+    prefix.extend_from_slice(b",\"session\":");
+    push_json_str(&mut prefix, session);
+    prefix.extend_from_slice(format!(",\"pid\":{pid},").as_bytes());
+    prefix
+}
+
+/// Appends `text` as a JSON string.
+fn push_json_str(out: &mut Vec<u8>, text: &str) {
+    // Writing into a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut *out, text);
+}
+
+/// The last timestamp formatted, reused while the millisecond lasts (a burst shares it).
+#[derive(Default)]
+struct Clock {
+    millis: Option<u128>,
+    text: String,
+}
+
+impl Clock {
+    fn format(&mut self, at: SystemTime) -> &str {
+        let millis = at
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis());
+        if self.millis != Some(millis) {
+            self.millis = Some(millis);
+            self.text = rfc3339_ms(at);
+        }
+        &self.text
+    }
+}
+
+/// One journal line before it is rendered: the fields of the table in the module doc.
+struct JournalLine<'a> {
+    at: SystemTime,
+    dir: &'static str,
+    kind: &'static str,
     method: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    id: Option<&'a RawValue>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<&'a str>,
     bytes: Option<usize>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    latency_ms: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    msg: Option<&'a RawValue>,
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    latency: Option<Duration>,
+    /// The message (or its start) and whether it is whole, valid JSON.
+    msg: Option<(&'a [u8], bool)>,
     truncated: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
     code: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     level: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     text: Option<&'a str>,
 }
 
 struct Writer {
     server: String,
-    session: String,
-    pid: u32,
+    spares: Spares,
+    /// `"server":…,"session":…,"pid":…,` rendered once.
+    prefix: Vec<u8>,
     size: u64,
     out: io::BufWriter<File>,
+    /// The line being rendered, reused.
+    line: Vec<u8>,
+    clock: Clock,
     config: JournalConfig,
     dropped: Arc<AtomicU64>,
     queued_bytes: Arc<AtomicUsize>,
@@ -392,96 +529,125 @@ impl Writer {
     }
 
     fn write_record(&mut self, record: Record) {
-        let Some(mut line) = self.render(&record) else {
-            return;
-        };
-        line.push('\n');
-        if self.size > 0 && self.size + line.len() as u64 > self.config.max_bytes {
-            self.rotate();
-        }
-        if self.out.write_all(line.as_bytes()).is_ok() {
-            self.size += line.len() as u64;
-        }
-    }
-
-    fn render(&self, record: &Record) -> Option<String> {
-        match record {
-            Record::Message {
-                at,
-                dir,
-                kind,
-                method,
-                id,
-                bytes,
-                latency,
-                msg,
-                truncated,
-                valid_json,
-            } => {
-                let ts = rfc3339_ms(*at);
-                let msg_json = if *valid_json && !*truncated {
-                    // Raw CR/LF can only be insignificant whitespace in valid JSON.
-                    let text = String::from_utf8_lossy(msg).replace(['\r', '\n'], " ");
-                    RawValue::from_string(text).ok()
-                } else {
-                    None
-                };
-                let msg_json = match msg_json {
-                    Some(raw) => raw,
-                    None => {
-                        let text = String::from_utf8_lossy(msg);
-                        RawValue::from_string(serde_json::to_string(&text).ok()?).ok()?
-                    }
-                };
-                let id = id
-                    .as_deref()
-                    .and_then(|i| RawValue::from_string(i.to_owned()).ok());
-                let line = Line {
-                    ts: &ts,
-                    server: &self.server,
-                    session: &self.session,
-                    pid: self.pid,
-                    dir: dir.as_str(),
-                    kind,
-                    method: method.as_deref(),
-                    id: id.as_deref(),
-                    bytes: Some(*bytes),
-                    latency_ms: latency.map(|l| (l.as_secs_f64() * 1e6).round() / 1e3),
-                    msg: Some(&msg_json),
-                    truncated: *truncated,
-                    code: None,
-                    level: None,
-                    text: None,
-                };
-                serde_json::to_string(&line).ok()
+        match &record {
+            Record::Messages(batch) => {
+                for m in &batch.items {
+                    self.write_line(&JournalLine {
+                        at: batch.at,
+                        dir: batch.dir.as_str(),
+                        kind: m.kind,
+                        method: batch.text(&m.method),
+                        id: batch.text(&m.id),
+                        bytes: Some(m.size),
+                        latency: m.latency,
+                        msg: Some((&batch.bytes[m.msg.clone()], m.valid_json && !m.truncated)),
+                        truncated: m.truncated,
+                        code: None,
+                        level: None,
+                        text: None,
+                    });
+                }
             }
             Record::Event {
                 at,
                 level,
                 code,
                 text,
-            } => {
-                let ts = rfc3339_ms(*at);
-                let line = Line {
-                    ts: &ts,
-                    server: &self.server,
-                    session: &self.session,
-                    pid: self.pid,
-                    dir: "event",
-                    kind: "event",
-                    method: None,
-                    id: None,
-                    bytes: None,
-                    latency_ms: None,
-                    msg: None,
-                    truncated: false,
-                    code: Some(code),
-                    level: Some(level.as_str()),
-                    text: Some(text),
-                };
-                serde_json::to_string(&line).ok()
+            } => self.write_line(&JournalLine {
+                at: *at,
+                dir: "event",
+                kind: "event",
+                method: None,
+                id: None,
+                bytes: None,
+                latency: None,
+                msg: None,
+                truncated: false,
+                code: Some(code),
+                level: Some(level.as_str()),
+                text: Some(text),
+            }),
+        }
+        if let Record::Messages(batch) = record {
+            give_back(&self.spares, batch);
+        }
+    }
+
+    fn write_line(&mut self, line: &JournalLine<'_>) {
+        let mut rendered = std::mem::take(&mut self.line);
+        rendered.clear();
+        self.render(line, &mut rendered);
+        rendered.push(b'\n');
+        if self.size > 0 && self.size + rendered.len() as u64 > self.config.max_bytes {
+            self.rotate();
+        }
+        if self.out.write_all(&rendered).is_ok() {
+            self.size += rendered.len() as u64;
+        }
+        self.line = rendered;
+    }
+
+    /// Renders one journal line (without its newline) into `out`, fields in the documented order.
+    fn render(&mut self, line: &JournalLine<'_>, out: &mut Vec<u8>) {
+        out.extend_from_slice(b"{\"ts\":\"");
+        out.extend_from_slice(self.clock.format(line.at).as_bytes());
+        out.extend_from_slice(b"\",");
+        out.extend_from_slice(&self.prefix);
+        // `dir` and `kind` are words of this module (see the table above): no escaping needed.
+        out.extend_from_slice(b"\"dir\":\"");
+        out.extend_from_slice(line.dir.as_bytes());
+        out.extend_from_slice(b"\",\"kind\":\"");
+        out.extend_from_slice(line.kind.as_bytes());
+        out.push(b'"');
+        if let Some(method) = line.method {
+            out.extend_from_slice(b",\"method\":");
+            push_json_str(out, method);
+        }
+        if let Some(id) = line.id {
+            // The id's JSON text as the message had it (a number or a string).
+            out.extend_from_slice(b",\"id\":");
+            out.extend_from_slice(id.as_bytes());
+        }
+        if let Some(bytes) = line.bytes {
+            let _ = write!(out, ",\"bytes\":{bytes}");
+        }
+        if let Some(latency) = line.latency {
+            let ms = (latency.as_secs_f64() * 1e6).round() / 1e3;
+            out.extend_from_slice(b",\"latency_ms\":");
+            let _ = serde_json::to_writer(&mut *out, &ms);
+        }
+        if let Some((msg, whole_json)) = line.msg {
+            out.extend_from_slice(b",\"msg\":");
+            match std::str::from_utf8(msg) {
+                // Checked JSON goes in as it is; a raw CR can only be insignificant whitespace.
+                Ok(_) if whole_json => {
+                    let start = out.len();
+                    out.extend_from_slice(msg);
+                    let copied = &mut out[start..];
+                    for at in memchr::memchr2_iter(b'\r', b'\n', msg) {
+                        copied[at] = b' ';
+                    }
+                }
+                Ok(text) => push_json_str(out, text),
+                Err(_) => push_json_str(out, &String::from_utf8_lossy(msg)),
             }
         }
+        if line.truncated {
+            out.extend_from_slice(b",\"truncated\":true");
+        }
+        if let Some(code) = line.code {
+            out.extend_from_slice(b",\"code\":");
+            push_json_str(out, code);
+        }
+        if let Some(level) = line.level {
+            out.extend_from_slice(b",\"level\":");
+            push_json_str(out, level);
+        }
+        if let Some(text) = line.text {
+            out.extend_from_slice(b",\"text\":");
+            push_json_str(out, text);
+        }
+        out.push(b'}');
     }
 
     fn rotate(&mut self) {
@@ -718,6 +884,54 @@ mod tests {
         assert_eq!(entries[1].latency_ms, Some(1.5));
         assert_eq!(entries[2].code.as_deref(), Some("connected"));
         assert!(journal_path(tmp.path(), "srv one").ends_with("srv_one.jsonl"));
+    }
+
+    #[test]
+    fn a_batch_is_journaled_in_order_with_each_message_whole() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let journal = Journal::open("say \"hi\"", config(tmp.path())).expect("open");
+        let reply = br#"{"jsonrpc":"2.0","id":"a","result":{"text":"\u00e9\n"}}"#;
+        let spaced = b"{\"jsonrpc\":\"2.0\",\r\"method\":\"notifications/progress\"}";
+        let banner = b"Server \"v1\" ready\t\xff";
+        let mut batch = journal.batch(Direction::ServerToClient);
+        batch.push(
+            reply,
+            inspect(reply).ok().as_ref(),
+            Some("tools/call"),
+            Some(Duration::from_millis(2)),
+        );
+        batch.push(spaced, inspect(spaced).ok().as_ref(), None, None);
+        batch.push(banner, None, None, None);
+        journal.record(batch);
+        journal.record(journal.batch(Direction::ClientToServer));
+        journal.close(Duration::from_secs(2));
+
+        let entries = read_all(tmp.path(), "say \"hi\"", 3).expect("every line is JSON");
+        assert_eq!(entries.len(), 3, "an empty batch writes nothing");
+        assert!(
+            entries
+                .iter()
+                .all(|e| e.ts == entries[0].ts && e.dir == "s2c")
+        );
+        assert_eq!(entries[0].server, "say \"hi\"");
+        let kinds: Vec<&str> = entries.iter().map(|e| e.kind.as_str()).collect();
+        assert_eq!(kinds, ["response", "notification", "invalid"]);
+        assert_eq!(entries[0].method.as_deref(), Some("tools/call"));
+        assert_eq!(entries[0].id.as_ref().map(|i| i.get()), Some(r#""a""#));
+        assert_eq!(entries[0].latency_ms, Some(2.0));
+        assert_eq!(
+            entries[0].msg.as_ref().map(|m| m.get().as_bytes()),
+            Some(&reply[..]),
+            "a message goes in as its bytes"
+        );
+        assert_eq!(
+            entries[1].msg.as_ref().map(|m| m.get()),
+            Some(r#"{"jsonrpc":"2.0", "method":"notifications/progress"}"#)
+        );
+        let banner_text: String =
+            serde_json::from_str(entries[2].msg.as_ref().expect("msg").get()).expect("a string");
+        assert_eq!(banner_text, "Server \"v1\" ready\t\u{fffd}");
+        assert_eq!(entries[2].bytes, Some(banner.len()));
     }
 
     #[test]

@@ -1,10 +1,10 @@
 //! The tap: `mcp-tray wrap --name N -- CMD ARGS…`, the shim Claude Desktop starts instead of a
 //! local stdio server so MCP Tray can see its traffic.
 //!
-//! It starts the server in its own process group and forwards stdin and stdout line by line as the
-//! bytes they are, recording every message in the server's journal (the same one the bridge
-//! writes) with request/response pairing and latency. The server's stderr passes through to ours
-//! (Claude copies it into its log) and is journaled. What it adds:
+//! It starts the server in its own process group and forwards stdin and stdout as the bytes they
+//! are, recording every message in the server's journal (the same one the bridge writes) with
+//! request/response pairing and latency. The server's stderr passes through to ours (Claude copies
+//! it into its log) and is journaled. What it adds:
 //! - **stdout pollution rescued**: a line the server prints to stdout that is not JSON-RPC (a
 //!   banner, a `console.log`) would break Claude's parser; it goes to stderr and the journal as
 //!   `stdout-pollution` instead (`strict` forwards everything unchanged);
@@ -15,25 +15,38 @@
 //! - **diagnoses**: `command-not-found` (where we looked, and the fix) and `exited-early` (with the
 //!   server's last stderr lines) go to stderr and the journal.
 //!
+//! Forwarding runs on one plain blocking thread per direction, never through the async runtime
+//! (which only waits for the server's exit and for signals): each thread reads what the pipe holds
+//! in one big read, finds the lines in it, inspects each (envelope, pairing, journal batch) and
+//! writes every line that passes unchanged in one write. The journal gets one record per read.
+//!
 //! It must never write anything but JSON-RPC to its output, and never change a forwarded message.
 
 use std::collections::{HashMap, VecDeque};
+use std::fmt::Display;
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::ops::Range;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc as std_mpsc;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use tokio::io::{AsyncBufRead, AsyncWrite, AsyncWriteExt, BufReader};
-use tokio::sync::mpsc;
+use tokio::sync::oneshot;
 
-use crate::bridge::{LineRead, read_line};
 use crate::diagnose::{Diagnosis, Severity, codes};
 use crate::journal::{Direction, Journal, Level};
 use crate::jsonrpc::{self, Kind};
 use crate::supervise::{CommandResolver, ExitReport, ServerCommand, StdioChild};
+use crate::transport::MAX_MESSAGE_BYTES;
 
 /// Stderr lines kept to explain an early exit.
 const STDERR_KEPT: usize = 20;
 /// Longest polluting line quoted on stderr.
 const QUOTE_MAX: usize = 300;
+/// Bytes a forwarding thread asks of its pipe at least, per read.
+const READ_CHUNK: usize = 64 * 1024;
 
 /// What `mcp-tray wrap` was told.
 #[derive(Debug, Clone)]
@@ -59,12 +72,72 @@ pub struct TapOutcome {
     pub code: i32,
 }
 
-/// Requests waiting for an answer, in one direction: id → (method, when it passed). Ids are per
-/// direction, so each direction has its own map.
-type Pending = Arc<Mutex<HashMap<String, (Option<String>, Instant)>>>;
+/// Requests waiting for an answer in one direction: id → (method, when it passed). Ids are per
+/// direction, so each direction has its own. Closed once the tap answers the leftovers itself:
+/// from then on nothing more is forwarded, so no request can slip past unanswered.
+#[derive(Default)]
+struct Waiting {
+    by_id: HashMap<String, (Option<String>, Instant)>,
+    closed: bool,
+}
+
+/// What the forwarding threads share.
+struct Shared<W> {
+    name: String,
+    strict: bool,
+    /// The client's side (our stdout), written one read batch at a time by whoever has messages.
+    out: Mutex<W>,
+    /// Lines for our stderr, written by their own thread so a slow reader never stalls forwarding.
+    errors: Mutex<Option<std_mpsc::Sender<Vec<u8>>>>,
+    journal: Option<Arc<Journal>>,
+    /// The client's requests waiting for the server.
+    pending: Mutex<Waiting>,
+    /// The server's requests waiting for the client.
+    server_requests: Mutex<Waiting>,
+    answered_any: AtomicBool,
+    stderr_kept: Mutex<VecDeque<String>>,
+}
+
+impl<W: Write> Shared<W> {
+    /// A line of ours on stderr.
+    fn say(&self, text: impl Display) {
+        self.pass_to_stderr(format!("mcp-tray wrap [{}]: {text}\n", self.name).into_bytes());
+    }
+
+    fn pass_to_stderr(&self, bytes: Vec<u8>) {
+        if let Some(tx) = lock(&self.errors).as_ref() {
+            let _ = tx.send(bytes);
+        }
+    }
+
+    /// One message of our own to the client (a JSON-RPC error reply), journaled.
+    fn reply(&self, reply: &[u8], method: Option<&str>) {
+        if let Some(j) = &self.journal
+            && let Ok(env) = jsonrpc::inspect(reply)
+        {
+            j.message(Direction::ServerToClient, reply, Some(&env), method, None);
+        }
+        let mut out = lock(&self.out);
+        if out.write_all(reply).is_ok() && out.write_all(b"\n").is_ok() {
+            let _ = out.flush();
+        }
+    }
+}
+
+/// A child's pipe as a plain blocking file (tokio's are non-blocking), for a forwarding thread.
+macro_rules! blocking_file {
+    ($pipe:expr) => {{
+        #[cfg(unix)]
+        let file = $pipe.into_owned_fd().map(File::from);
+        #[cfg(windows)]
+        let file = $pipe.into_owned_handle().map(File::from);
+        file
+    }};
+}
 
 /// Runs the tap until the client closes its input, the server exits, or `shutdown` resolves.
-/// `errors` receives the human lines (and the server's stderr, passed through).
+/// `input` and `output` are the client's side; `errors` receives the human lines (and the
+/// server's stderr, passed through).
 pub async fn run<R, W, E, S>(
     opts: TapOptions,
     resolver: &CommandResolver,
@@ -75,18 +148,29 @@ pub async fn run<R, W, E, S>(
     shutdown: S,
 ) -> TapOutcome
 where
-    R: AsyncBufRead + Unpin,
-    W: AsyncWrite + Unpin + Send + 'static,
-    E: AsyncWrite + Unpin + Send + 'static,
+    R: Read + Send + 'static,
+    W: Write + Send + 'static,
+    E: Write + Send + 'static,
     S: std::future::Future<Output = ()>,
 {
-    let (err_tx, err_rx) = mpsc::unbounded_channel::<Vec<u8>>();
-    let err_task = tokio::spawn(pump(errors, err_rx));
-    // The client's side is written in place by whoever has a message (no hand-off on the hot
-    // path); the lock is only ever contended by the rare local replies.
-    let out: Out<W> = Arc::new(tokio::sync::Mutex::new(output));
-    let say = |text: String| {
-        let _ = err_tx.send(format!("mcp-tray wrap [{}]: {text}\n", opts.name).into_bytes());
+    let (err_tx, err_thread) = spawn_error_writer(errors);
+    let shared = Arc::new(Shared {
+        name: opts.name.clone(),
+        strict: opts.strict,
+        out: Mutex::new(output),
+        errors: Mutex::new(Some(err_tx)),
+        journal: journal.clone(),
+        pending: Mutex::default(),
+        server_requests: Mutex::default(),
+        answered_any: AtomicBool::new(false),
+        stderr_kept: Mutex::default(),
+    });
+    let finish = |shared: &Shared<W>| {
+        let _ = lock(&shared.out).flush();
+        lock(&shared.errors).take();
+        if let Some(thread) = err_thread {
+            let _ = thread.join();
+        }
     };
 
     let started = resolver
@@ -108,20 +192,22 @@ where
         Ok(child) => child,
         Err(diagnosis) => {
             let diagnosis = diagnosis.server(&opts.name);
-            say(format!("[{}] {}", diagnosis.code, diagnosis.summary));
+            shared.say(format!("[{}] {}", diagnosis.code, diagnosis.summary));
             if !diagnosis.detail.is_empty() {
-                say(diagnosis.detail.clone());
+                shared.say(&diagnosis.detail);
             }
             if let Some(fix) = &diagnosis.fix {
-                say(format!("fix: {fix}"));
+                shared.say(format!("fix: {fix}"));
             }
             if let Some(j) = &journal {
                 j.event(Level::Error, &diagnosis.code, diagnosis.summary.clone());
             }
-            answer_until_eof(input, &out, &journal, &diagnosis).await;
-            let _ = out.lock().await.flush().await;
-            drop(err_tx);
-            let _ = err_task.await;
+            let (answering, answered) = (shared.clone(), diagnosis.clone());
+            let _ = tokio::task::spawn_blocking(move || {
+                answer_until_eof(input, &answering, &answered);
+            })
+            .await;
+            finish(&shared);
             return TapOutcome {
                 exit: None,
                 code: 1,
@@ -138,185 +224,48 @@ where
         );
     }
 
-    let pending: Pending = Arc::default();
-    let server_requests: Pending = Arc::default();
-    let answered_any = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let stderr_kept: Arc<Mutex<VecDeque<String>>> = Arc::default();
-
-    // Server stdout → client.
-    let stdout_task = child.take_stdout().map(|stdout| {
-        let (out, err_tx, journal) = (out.clone(), err_tx.clone(), journal.clone());
-        let server_requests = server_requests.clone();
-        let (pending, answered_any, name, strict) = (
-            pending.clone(),
-            answered_any.clone(),
-            opts.name.clone(),
-            opts.strict,
-        );
-        tokio::spawn(async move {
-            let mut reader = BufReader::with_capacity(64 * 1024, stdout);
-            let mut buf = Vec::with_capacity(64 * 1024);
-            loop {
-                match read_line(&mut reader, &mut buf).await {
-                    Ok(LineRead::Eof) | Err(_) => break,
-                    Ok(LineRead::TooLong) => {
-                        let _ = err_tx.send(
-                            format!("mcp-tray wrap [{name}]: the server wrote a line over 64 MiB; dropped\n").into_bytes(),
-                        );
-                        continue;
-                    }
-                    Ok(LineRead::Line) => {}
-                }
-                if buf.iter().all(u8::is_ascii_whitespace) {
-                    continue;
-                }
-                match jsonrpc::inspect(&buf) {
-                    Ok(env) => {
-                        let mut method = None;
-                        let mut latency = None;
-                        if env.kind.is_reply()
-                            && let Some(key) = env.id_key()
-                            && let Some((m, at)) = lock(&pending).remove(key)
-                        {
-                            method = m;
-                            latency = Some(at.elapsed());
-                            answered_any.store(true, std::sync::atomic::Ordering::Relaxed);
-                        }
-                        if env.kind == Kind::Request
-                            && let Some(key) = env.id_key()
-                        {
-                            lock(&server_requests)
-                                .insert(key.to_owned(), (env.method.clone(), Instant::now()));
-                        }
-                        if let Some(j) = &journal {
-                            j.message(Direction::ServerToClient, &buf, Some(&env), method.as_deref(), latency);
-                        }
-                        emit(&out, &buf, reader.buffer().is_empty()).await;
-                    }
-                    Err(_) if strict => {
-                        if let Some(j) = &journal {
-                            j.message(Direction::ServerToClient, &buf, None, None, None);
-                        }
-                        emit(&out, &buf, reader.buffer().is_empty()).await;
-                    }
-                    Err(_) => {
-                        let text = String::from_utf8_lossy(&buf);
-                        let quoted: String = text.chars().take(QUOTE_MAX).collect();
-                        let _ = err_tx.send(
-                            format!(
-                                "mcp-tray wrap [{name}]: [{}] not forwarded (stdout is for JSON-RPC only): {quoted}\n",
-                                codes::STDOUT_POLLUTION
-                            )
-                            .into_bytes(),
-                        );
-                        if let Some(j) = &journal {
-                            j.event(
-                                Level::Warn,
-                                codes::STDOUT_POLLUTION,
-                                format!("the server printed a non-JSON-RPC line to stdout (not forwarded): {quoted}"),
-                            );
-                        }
-                    }
-                }
-            }
+    // The server's stdin, held by the client's thread and closed by whoever ends the session.
+    let server_stdin = Arc::new(Mutex::new(child.take_stdin().and_then(|pipe| {
+        blocking_file!(pipe)
+            .map_err(|e| shared.say(format!("cannot write to the server: {e}")))
+            .ok()
+    })));
+    let client_done = {
+        let (shared, server_stdin) = (shared.clone(), server_stdin.clone());
+        spawn_forwarder("tap-client", move || {
+            client_to_server(&shared, input, &server_stdin);
         })
+    };
+    let stdout_done = child.take_stdout().and_then(|pipe| {
+        let stdout = blocking_file!(pipe).ok()?;
+        let shared = shared.clone();
+        Some(spawn_forwarder("tap-server", move || {
+            server_to_client(&shared, stdout);
+        }))
+    });
+    let stderr_done = child.take_stderr().and_then(|pipe| {
+        let stderr = blocking_file!(pipe).ok()?;
+        let shared = shared.clone();
+        Some(spawn_forwarder("tap-stderr", move || {
+            pass_stderr(&shared, stderr);
+        }))
     });
 
-    // Server stderr → our stderr, the journal and the last-lines buffer.
-    let stderr_task = child.take_stderr().map(|stderr| {
-        let (err_tx, journal, kept) = (err_tx.clone(), journal.clone(), stderr_kept.clone());
-        tokio::spawn(async move {
-            let mut reader = BufReader::with_capacity(16 * 1024, stderr);
-            let mut buf = Vec::with_capacity(4096);
-            loop {
-                match read_line(&mut reader, &mut buf).await {
-                    Ok(LineRead::Eof) | Err(_) => break,
-                    Ok(LineRead::TooLong) => continue,
-                    Ok(LineRead::Line) => {}
-                }
-                let mut raw = buf.clone();
-                raw.push(b'\n');
-                let _ = err_tx.send(raw);
-                let text = String::from_utf8_lossy(&buf).into_owned();
-                if let Some(j) = &journal {
-                    j.event(Level::Info, "stderr", text.clone());
-                }
-                let mut kept = lock(&kept);
-                if kept.len() == STDERR_KEPT {
-                    kept.pop_front();
-                }
-                kept.push_back(text);
-            }
-        })
-    });
-
-    // Client → server stdin, until the client is done, the server is gone, or a signal.
-    let mut stdin = child.take_stdin();
-    let mut input = input;
-    let mut buf = Vec::with_capacity(64 * 1024);
-    let mut shutdown = std::pin::pin!(shutdown);
     enum End {
         ClientDone,
         Signal,
-        ServerExited(std::io::Result<ExitReport>),
+        ServerExited(io::Result<ExitReport>),
     }
-    let end = loop {
-        let read = tokio::select! {
-            read = read_line(&mut input, &mut buf) => read,
-            exit = child.wait(opts.grace) => break End::ServerExited(exit),
-            () = &mut shutdown => break End::Signal,
-        };
-        match read {
-            Ok(LineRead::Eof) | Err(_) => break End::ClientDone,
-            Ok(LineRead::TooLong) => {
-                let reply = jsonrpc::error_reply(
-                    None,
-                    jsonrpc::INVALID_REQUEST,
-                    "message larger than 64 MiB refused by mcp-tray wrap",
-                    Some(codes::PROTOCOL_ERROR),
-                );
-                emit(&out, &reply, true).await;
-            }
-            Ok(LineRead::Line) => {
-                if buf.iter().all(u8::is_ascii_whitespace) {
-                    continue;
-                }
-                let env = jsonrpc::inspect(&buf).ok();
-                // The client's answer to a server request: pair it for the journal.
-                let answered = env
-                    .as_ref()
-                    .filter(|e| e.kind.is_reply())
-                    .and_then(|e| e.id_key())
-                    .and_then(|key| lock(&server_requests).remove(key));
-                if let Some(j) = &journal {
-                    let (method, latency) =
-                        answered.map_or((None, None), |(m, at)| (m, Some(at.elapsed())));
-                    j.message(
-                        Direction::ClientToServer,
-                        &buf,
-                        env.as_ref(),
-                        method.as_deref(),
-                        latency,
-                    );
-                }
-                if let Some(env) = &env
-                    && env.kind == Kind::Request
-                    && let Some(key) = env.id_key()
-                {
-                    lock(&pending).insert(key.to_owned(), (env.method.clone(), Instant::now()));
-                }
-                let Some(pipe) = stdin.as_mut() else { continue };
-                let mut line = Vec::with_capacity(buf.len() + 1);
-                line.extend_from_slice(&buf);
-                line.push(b'\n');
-                if pipe.write_all(&line).await.is_err() || pipe.flush().await.is_err() {
-                    // The server closed its stdin: it is exiting; its exit is reported below.
-                    stdin = None;
-                }
-            }
-        }
+    let end = tokio::select! {
+        _ = client_done => End::ClientDone,
+        exit = child.wait(opts.grace) => End::ServerExited(exit),
+        () = shutdown => End::Signal,
     };
-    drop(stdin);
+    // The spec's first shutdown step (the client's thread already did it at end of input). A
+    // thread stuck writing to a server that does not read keeps it: SIGTERM follows anyway.
+    if let Ok(mut stdin) = server_stdin.try_lock() {
+        stdin.take();
+    }
 
     let exited_on_its_own = matches!(end, End::ServerExited(_));
     let report = match end {
@@ -324,19 +273,17 @@ where
         End::ClientDone | End::Signal => child.shutdown(opts.grace).await.ok(),
     };
     // Everything the server wrote before exiting is forwarded before the leftovers are answered.
-    if let Some(task) = stdout_task {
-        let _ = tokio::time::timeout(Duration::from_secs(2), task).await;
+    for done in [stdout_done, stderr_done].into_iter().flatten() {
+        let _ = tokio::time::timeout(Duration::from_secs(2), done).await;
     }
-    if let Some(task) = stderr_task {
-        let _ = tokio::time::timeout(Duration::from_secs(2), task).await;
-    }
+    let say = |text: String| shared.say(text);
 
-    let last_lines: Vec<String> = lock(&stderr_kept).iter().cloned().collect();
+    let last_lines: Vec<String> = lock(&shared.stderr_kept).iter().cloned().collect();
     let status = report
         .as_ref()
         .map_or_else(|| "an unknown status".to_owned(), ExitReport::describe);
     let diagnosis = exited_on_its_own.then(|| {
-        let early = !answered_any.load(std::sync::atomic::Ordering::Relaxed);
+        let early = !shared.answered_any.load(Ordering::Relaxed);
         let (code, summary) = if early {
             (
                 codes::EXITED_EARLY,
@@ -376,10 +323,15 @@ where
 
     // Exactly one response per request: what the server will never answer, we answer.
     let last_line = last_lines.last().cloned().unwrap_or_default();
-    let unanswered: Vec<(String, Option<String>)> = lock(&pending)
-        .drain()
-        .map(|(id, (method, _))| (id, method))
-        .collect();
+    let unanswered: Vec<(String, Option<String>)> = {
+        let mut pending = lock(&shared.pending);
+        pending.closed = true;
+        pending
+            .by_id
+            .drain()
+            .map(|(id, (method, _))| (id, method))
+            .collect()
+    };
     for (id, method) in unanswered {
         let mut message = format!(
             "local server {} ended ({status}) before answering {}",
@@ -393,23 +345,10 @@ where
             .as_ref()
             .map_or(codes::EXITED_EARLY, |d| d.code.as_str());
         let reply = jsonrpc::error_reply(Some(&id), jsonrpc::INTERNAL_ERROR, &message, Some(code));
-        if let Some(j) = &journal
-            && let Ok(env) = jsonrpc::inspect(&reply)
-        {
-            j.message(
-                Direction::ServerToClient,
-                &reply,
-                Some(&env),
-                method.as_deref(),
-                None,
-            );
-        }
-        emit(&out, &reply, true).await;
+        shared.reply(&reply, method.as_deref());
     }
 
-    let _ = out.lock().await.flush().await;
-    drop(err_tx);
-    let _ = err_task.await;
+    finish(&shared);
     let code = match (exited_on_its_own, &report) {
         (true, Some(r)) => r.code.unwrap_or(1),
         (true, None) => 1,
@@ -422,77 +361,527 @@ where
     }
 }
 
-/// When the server could not start: every request gets the diagnosis as its error, until EOF.
-async fn answer_until_eof<R: AsyncBufRead + Unpin, W: AsyncWrite + Unpin>(
-    mut input: R,
-    out: &Out<W>,
-    journal: &Option<Arc<Journal>>,
-    diagnosis: &Diagnosis,
+/// Client → server stdin, until the client's end of input (then the server's stdin is closed).
+fn client_to_server<W: Write>(
+    shared: &Shared<W>,
+    input: impl Read,
+    server_stdin: &Mutex<Option<File>>,
 ) {
-    let mut buf = Vec::new();
+    let mut lines = LineBatches::new(input);
+    let mut runs = Runs::default();
+    loop {
+        let batch = match lines.next() {
+            Ok(Chunk::Lines(batch)) => batch,
+            Ok(Chunk::TooLong) => {
+                shared.reply(&too_long_reply(), None);
+                continue;
+            }
+            Ok(Chunk::End) | Err(_) => break,
+        };
+        let now = Instant::now();
+        let mut journaled = shared
+            .journal
+            .as_ref()
+            .map(|j| j.batch(Direction::ClientToServer));
+        runs.clear();
+        let mut closed = false;
+        for line in line_ranges(batch) {
+            let message = without_newline(&batch[line.clone()]);
+            if message.len() > MAX_MESSAGE_BYTES {
+                shared.reply(&too_long_reply(), None);
+                continue;
+            }
+            if message.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            let env = jsonrpc::inspect(message).ok();
+            // The client's answer to a server request: pair it for the journal.
+            let answered = env
+                .as_ref()
+                .filter(|e| e.kind.is_reply())
+                .and_then(|e| e.id_key())
+                .and_then(|key| lock(&shared.server_requests).by_id.remove(key));
+            // A request waits for its reply, unless the tap is already answering the leftovers.
+            let request = env
+                .as_ref()
+                .filter(|e| e.kind == Kind::Request)
+                .and_then(|e| e.id)
+                .map(|id| (id.get(), lock(&shared.pending)));
+            if request.as_ref().is_some_and(|(_, pending)| pending.closed) {
+                closed = true;
+                break;
+            }
+            if let Some(journaled) = &mut journaled {
+                let (method, latency) =
+                    answered.map_or((None, None), |(m, at)| (m, Some(now - at)));
+                journaled.push(message, env.as_ref(), method.as_deref(), latency);
+            }
+            if let (Some((key, mut pending)), Some(env)) = (request, env) {
+                pending.by_id.insert(key.to_owned(), (env.method, now));
+            }
+            runs.add(line);
+        }
+        {
+            let mut stdin = lock(server_stdin);
+            if let Some(pipe) = stdin.as_mut()
+                && runs.write(batch, pipe).is_err()
+            {
+                // The server closed its stdin: it is exiting; its exit is reported by `run`.
+                stdin.take();
+            }
+        }
+        if let (Some(j), Some(journaled)) = (&shared.journal, journaled) {
+            j.record(journaled);
+        }
+        if closed {
+            return;
+        }
+    }
+    lock(server_stdin).take();
+}
+
+/// Server stdout → client, until the server closes it.
+fn server_to_client<W: Write>(shared: &Shared<W>, stdout: File) {
+    let mut lines = LineBatches::new(stdout);
+    let mut runs = Runs::default();
+    let too_long = "the server wrote a line over 64 MiB; dropped";
+    loop {
+        let batch = match lines.next() {
+            Ok(Chunk::Lines(batch)) => batch,
+            Ok(Chunk::TooLong) => {
+                shared.say(too_long);
+                continue;
+            }
+            Ok(Chunk::End) | Err(_) => break,
+        };
+        let now = Instant::now();
+        let journal = shared.journal.as_deref();
+        let mut journaled = journal.map(|j| j.batch(Direction::ServerToClient));
+        runs.clear();
+        for line in line_ranges(batch) {
+            let message = without_newline(&batch[line.clone()]);
+            if message.len() > MAX_MESSAGE_BYTES {
+                shared.say(too_long);
+                continue;
+            }
+            if message.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            match jsonrpc::inspect(message) {
+                Ok(env) => {
+                    let mut method = None;
+                    let mut latency = None;
+                    if let Some(key) = env.id_key() {
+                        if env.kind.is_reply()
+                            && let Some((m, at)) = lock(&shared.pending).by_id.remove(key)
+                        {
+                            method = m;
+                            latency = Some(now - at);
+                            shared.answered_any.store(true, Ordering::Relaxed);
+                        } else if env.kind == Kind::Request {
+                            lock(&shared.server_requests)
+                                .by_id
+                                .insert(key.to_owned(), (env.method.clone(), now));
+                        }
+                    }
+                    if let Some(journaled) = &mut journaled {
+                        journaled.push(message, Some(&env), method.as_deref(), latency);
+                    }
+                    runs.add(line);
+                }
+                Err(_) if shared.strict => {
+                    if let Some(journaled) = &mut journaled {
+                        journaled.push(message, None, None, None);
+                    }
+                    runs.add(line);
+                }
+                Err(_) => {
+                    let text = String::from_utf8_lossy(message);
+                    let quoted: String = text.chars().take(QUOTE_MAX).collect();
+                    shared.say(format!(
+                        "[{}] not forwarded (stdout is for JSON-RPC only): {quoted}",
+                        codes::STDOUT_POLLUTION
+                    ));
+                    if let (Some(j), Some(journaled)) = (journal, &mut journaled) {
+                        // The messages before it go first, so the journal keeps their order.
+                        j.record(std::mem::replace(
+                            journaled,
+                            j.batch(Direction::ServerToClient),
+                        ));
+                        j.event(
+                            Level::Warn,
+                            codes::STDOUT_POLLUTION,
+                            format!("the server printed a non-JSON-RPC line to stdout (not forwarded): {quoted}"),
+                        );
+                    }
+                }
+            }
+        }
+        {
+            let mut out = lock(&shared.out);
+            if runs.write(batch, &mut *out).is_ok() {
+                let _ = out.flush();
+            }
+        }
+        if let (Some(j), Some(journaled)) = (journal, journaled) {
+            j.record(journaled);
+        }
+    }
+}
+
+/// Server stderr → our stderr (as it is), the journal and the last-lines buffer.
+fn pass_stderr<W: Write>(shared: &Shared<W>, stderr: File) {
+    let mut lines = LineBatches::new(stderr);
+    loop {
+        let batch = match lines.next() {
+            Ok(Chunk::Lines(batch)) => batch,
+            Ok(Chunk::TooLong) => continue,
+            Ok(Chunk::End) | Err(_) => break,
+        };
+        shared.pass_to_stderr(batch.to_vec());
+        for line in line_ranges(batch) {
+            let text = String::from_utf8_lossy(without_newline(&batch[line])).into_owned();
+            if let Some(j) = &shared.journal {
+                j.event(Level::Info, "stderr", text.clone());
+            }
+            let mut kept = lock(&shared.stderr_kept);
+            if kept.len() == STDERR_KEPT {
+                kept.pop_front();
+            }
+            kept.push_back(text);
+        }
+    }
+}
+
+/// When the server could not start: every request gets the diagnosis as its error, until EOF.
+fn answer_until_eof<W: Write>(input: impl Read, shared: &Shared<W>, diagnosis: &Diagnosis) {
     let mut message = diagnosis.summary.clone();
     if let Some(fix) = &diagnosis.fix {
         message.push_str(&format!(". Fix: {fix}"));
     }
-    while let Ok(LineRead::Line | LineRead::TooLong) = read_line(&mut input, &mut buf).await {
-        let Ok(env) = jsonrpc::inspect(&buf) else {
-            continue;
+    let mut lines = LineBatches::new(input);
+    loop {
+        let batch = match lines.next() {
+            Ok(Chunk::Lines(batch)) => batch,
+            Ok(Chunk::TooLong) => continue,
+            Ok(Chunk::End) | Err(_) => break,
         };
-        if let Some(j) = journal {
-            j.message(Direction::ClientToServer, &buf, Some(&env), None, None);
-        }
-        if env.kind != Kind::Request {
-            continue;
-        }
-        let reply = jsonrpc::error_reply(
-            env.id_key(),
-            jsonrpc::INTERNAL_ERROR,
-            &message,
-            Some(&diagnosis.code),
-        );
-        if let Some(j) = journal
-            && let Ok(reply_env) = jsonrpc::inspect(&reply)
-        {
-            j.message(
-                Direction::ServerToClient,
-                &reply,
-                Some(&reply_env),
-                env.method.as_deref(),
-                None,
+        for line in line_ranges(batch) {
+            let request = without_newline(&batch[line]);
+            let Ok(env) = jsonrpc::inspect(request) else {
+                continue;
+            };
+            if let Some(j) = &shared.journal {
+                j.message(Direction::ClientToServer, request, Some(&env), None, None);
+            }
+            if env.kind != Kind::Request {
+                continue;
+            }
+            let reply = jsonrpc::error_reply(
+                env.id_key(),
+                jsonrpc::INTERNAL_ERROR,
+                &message,
+                Some(&diagnosis.code),
             );
+            shared.reply(&reply, env.method.as_deref());
         }
-        emit(out, &reply, true).await;
     }
 }
 
-/// Writes what arrives on `rx` to `sink`, flushing after each burst.
-async fn pump<W: AsyncWrite + Unpin>(mut sink: W, mut rx: mpsc::UnboundedReceiver<Vec<u8>>) {
-    while let Some(first) = rx.recv().await {
-        if sink.write_all(&first).await.is_err() {
-            return;
+fn too_long_reply() -> Vec<u8> {
+    jsonrpc::error_reply(
+        None,
+        jsonrpc::INVALID_REQUEST,
+        "message larger than 64 MiB refused by mcp-tray wrap",
+        Some(codes::PROTOCOL_ERROR),
+    )
+}
+
+/// Starts a forwarding thread; the receiver resolves when it ends (at once if it cannot start).
+fn spawn_forwarder(name: &str, work: impl FnOnce() + Send + 'static) -> oneshot::Receiver<()> {
+    let (done, ended) = oneshot::channel();
+    let _ = std::thread::Builder::new()
+        .name(name.to_owned())
+        .spawn(move || {
+            work();
+            let _ = done.send(());
+        });
+    ended
+}
+
+/// Writes what arrives to `sink` on a thread of its own, flushing after each burst.
+fn spawn_error_writer<E: Write + Send + 'static>(
+    mut sink: E,
+) -> (std_mpsc::Sender<Vec<u8>>, Option<JoinHandle<()>>) {
+    let (tx, rx) = std_mpsc::channel::<Vec<u8>>();
+    let thread = std::thread::Builder::new()
+        .name("tap-errors".into())
+        .spawn(move || {
+            while let Ok(first) = rx.recv() {
+                if sink.write_all(&first).is_err() {
+                    return;
+                }
+                while let Ok(more) = rx.try_recv() {
+                    if sink.write_all(&more).is_err() {
+                        return;
+                    }
+                }
+                if sink.flush().is_err() {
+                    return;
+                }
+            }
+        })
+        .ok();
+    (tx, thread)
+}
+
+/// What one read of a pipe gave.
+#[derive(Debug, PartialEq, Eq)]
+enum Chunk<'a> {
+    /// One or more whole lines, each with its newline.
+    Lines(&'a [u8]),
+    /// A line grew past the 64 MiB limit: it is dropped up to its newline.
+    TooLong,
+    /// End of input.
+    End,
+}
+
+/// A pipe read in big reads and handed out as runs of whole lines: one read, however many lines
+/// it holds, is one batch. A line keeps its bytes across reads until its newline arrives; a line
+/// over [`MAX_MESSAGE_BYTES`] is dropped without being held; the last line gets a newline when the
+/// input ends without one.
+struct LineBatches<R> {
+    source: R,
+    buf: Vec<u8>,
+    /// `buf[start..end]` is read but not handed out yet: the start of a line.
+    start: usize,
+    end: usize,
+    /// Longest line kept, without its newline.
+    limit: usize,
+    /// Inside a line over the limit: dropping bytes up to its newline.
+    skipping: bool,
+    ended: bool,
+}
+
+impl<R: Read> LineBatches<R> {
+    fn new(source: R) -> Self {
+        LineBatches {
+            source,
+            buf: vec![0; READ_CHUNK],
+            start: 0,
+            end: 0,
+            limit: MAX_MESSAGE_BYTES,
+            skipping: false,
+            ended: false,
         }
-        while let Ok(more) = rx.try_recv() {
-            if sink.write_all(&more).await.is_err() {
-                return;
+    }
+
+    /// Blocks until whole lines have arrived (or a line got too long, or the input ended).
+    fn next(&mut self) -> io::Result<Chunk<'_>> {
+        loop {
+            if self.ended {
+                return Ok(Chunk::End);
+            }
+            self.make_room();
+            let n = match self.source.read(&mut self.buf[self.end..]) {
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            if n == 0 {
+                self.ended = true;
+                if self.skipping || self.start == self.end {
+                    return Ok(Chunk::End);
+                }
+                // The last line came without its newline: it gets one (make_room left space).
+                self.buf[self.end] = b'\n';
+                let last = self.start..self.end + 1;
+                self.start = self.end;
+                return Ok(Chunk::Lines(&self.buf[last]));
+            }
+            let fresh = self.end;
+            self.end += n;
+            let mut scan_from = fresh;
+            if self.skipping {
+                match memchr::memchr(b'\n', &self.buf[fresh..self.end]) {
+                    None => {
+                        self.start = self.end;
+                        continue;
+                    }
+                    Some(i) => {
+                        self.skipping = false;
+                        self.start = fresh + i + 1;
+                        scan_from = self.start;
+                    }
+                }
+            }
+            if let Some(i) = memchr::memrchr(b'\n', &self.buf[scan_from..self.end]) {
+                let whole = self.start..scan_from + i + 1;
+                self.start = whole.end;
+                return Ok(Chunk::Lines(&self.buf[whole]));
+            }
+            if self.end - self.start > self.limit {
+                self.skipping = true;
+                self.start = self.end;
+                return Ok(Chunk::TooLong);
             }
         }
-        if sink.flush().await.is_err() {
-            return;
+    }
+
+    /// Moves the unfinished line to the front and makes sure a big read fits after it.
+    fn make_room(&mut self) {
+        if self.start > 0 {
+            self.buf.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.start = 0;
+        }
+        if self.buf.len() > 4 * READ_CHUNK && self.end < READ_CHUNK / 2 {
+            // A big line has passed: give its memory back.
+            self.buf.truncate(READ_CHUNK);
+            self.buf.shrink_to_fit();
+        }
+        if self.buf.len() - self.end < READ_CHUNK / 2 {
+            // A long line is arriving: grow geometrically, up to the limit and one read more.
+            let grown = (self.end + READ_CHUNK)
+                .max(self.buf.len() * 2)
+                .min(self.limit + 1 + READ_CHUNK);
+            self.buf.resize(grown, 0);
         }
     }
 }
 
-/// The client's side of the tap, shared by the few places that write to it.
-type Out<W> = Arc<tokio::sync::Mutex<W>>;
+/// The lines of a batch (each with its newline), as ranges of it.
+fn line_ranges(batch: &[u8]) -> impl Iterator<Item = Range<usize>> + '_ {
+    let mut start = 0;
+    memchr::memchr_iter(b'\n', batch).map(move |end| {
+        let line = start..end + 1;
+        start = end + 1;
+        line
+    })
+}
 
-/// Writes one message and its newline; `flush` when no more are waiting, so bursts go out together.
-async fn emit<W: AsyncWrite + Unpin>(out: &Out<W>, message: &[u8], flush: bool) {
-    let mut w = out.lock().await;
-    if w.write_all(message).await.is_ok() && w.write_all(b"\n").await.is_ok() && flush {
-        let _ = w.flush().await;
+/// A line without its `\n` or `\r\n`: the message.
+fn without_newline(line: &[u8]) -> &[u8] {
+    let line = line.strip_suffix(b"\n").unwrap_or(line);
+    line.strip_suffix(b"\r").unwrap_or(line)
+}
+
+/// The stretches of a batch that are forwarded. Adjacent lines merge, so a batch whose lines all
+/// pass is written in one write, as the bytes it was read as.
+#[derive(Default)]
+struct Runs(Vec<Range<usize>>);
+
+impl Runs {
+    fn clear(&mut self) {
+        self.0.clear();
+    }
+
+    fn add(&mut self, line: Range<usize>) {
+        match self.0.last_mut() {
+            Some(last) if last.end == line.start => last.end = line.end,
+            _ => self.0.push(line),
+        }
+    }
+
+    fn write(&self, batch: &[u8], sink: &mut impl Write) -> io::Result<()> {
+        for run in &self.0 {
+            sink.write_all(&batch[run.clone()])?;
+        }
+        Ok(())
     }
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A pipe that gives its bytes in the given pieces, one per read.
+    struct Pieces(VecDeque<Vec<u8>>);
+
+    impl Read for Pieces {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let Some(mut piece) = self.0.pop_front() else {
+                return Ok(0);
+            };
+            let n = piece.len().min(buf.len());
+            buf[..n].copy_from_slice(&piece[..n]);
+            if n < piece.len() {
+                self.0.push_front(piece.split_off(n));
+            }
+            Ok(n)
+        }
+    }
+
+    fn batches(pieces: &[&[u8]], limit: usize) -> Vec<String> {
+        let mut lines = LineBatches::new(Pieces(pieces.iter().map(|p| p.to_vec()).collect()));
+        lines.limit = limit;
+        let mut got = Vec::new();
+        loop {
+            match lines.next().expect("read") {
+                Chunk::Lines(batch) => got.push(String::from_utf8_lossy(batch).into_owned()),
+                Chunk::TooLong => got.push("<too long>".to_owned()),
+                Chunk::End => return got,
+            }
+        }
+    }
+
+    #[test]
+    fn one_read_of_many_lines_is_one_batch_and_a_split_line_waits_for_its_end() {
+        let got = batches(
+            &[b"{\"a\":1}\n{\"b\":2}\r\n{\"c\"", b":3}\n"],
+            MAX_MESSAGE_BYTES,
+        );
+        assert_eq!(got, ["{\"a\":1}\n{\"b\":2}\r\n", "{\"c\":3}\n"]);
+    }
+
+    #[test]
+    fn the_last_line_gets_its_missing_newline() {
+        assert_eq!(
+            batches(&[b"one\ntwo"], MAX_MESSAGE_BYTES),
+            ["one\n", "two\n"]
+        );
+        assert!(batches(&[], MAX_MESSAGE_BYTES).is_empty());
+    }
+
+    #[test]
+    fn a_line_over_the_limit_is_dropped_to_its_newline_and_the_next_one_passes() {
+        let got = batches(&[b"ok\n0123", b"456789", b"abc\nnext\n"], 8);
+        assert_eq!(got, ["ok\n", "<too long>", "next\n"]);
+        // Cut off by the end of input: dropped, no line made of its tail.
+        assert_eq!(batches(&[b"0123456789", b"abc"], 8), ["<too long>"]);
+    }
+
+    #[test]
+    fn a_line_longer_than_a_read_grows_the_buffer_and_comes_whole() {
+        let long = vec![b'x'; 5 * READ_CHUNK + 7];
+        let mut input = long.clone();
+        input.extend_from_slice(b"\nafter\n");
+        let got = batches(&[&input], MAX_MESSAGE_BYTES);
+        assert!(
+            got[0].len() > long.len(),
+            "the long line comes in one batch"
+        );
+        assert_eq!(got.concat().as_bytes(), &input[..]);
+    }
+
+    #[test]
+    fn runs_merge_adjacent_lines_into_one_write() {
+        let batch = b"a\nb\nnoise\nc\n";
+        let mut runs = Runs::default();
+        let ranges: Vec<_> = line_ranges(batch).collect();
+        for (i, line) in ranges.into_iter().enumerate() {
+            if i != 2 {
+                runs.add(line);
+            }
+        }
+        assert_eq!(runs.0, [0..4, 10..12]);
+        let mut out = Vec::new();
+        runs.write(batch, &mut out).expect("write");
+        assert_eq!(out, b"a\nb\nc\n");
+        assert_eq!(without_newline(b"x\r\n"), b"x");
+    }
 }
