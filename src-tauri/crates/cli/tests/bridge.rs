@@ -993,7 +993,7 @@ fn proxy_variables_are_honoured() {
 
 #[test]
 fn bridge_answers_initialize_when_nothing_listens() {
-    let port = free_port(); // bound and released: nothing listens
+    let (_held, port) = common::refused_port();
     let mut b = Bridge::start(&[&format!("http://127.0.0.1:{port}/mcp"), "--retries", "0"]);
     b.send(
         &json!({"jsonrpc":"2.0","id": 0,"method":"initialize","params":{

@@ -175,11 +175,7 @@ fn probe_explains_a_server_that_exits_at_start_with_its_stderr() {
 #[test]
 fn probe_explains_a_refused_connection() {
     let home = tempfile::tempdir().unwrap();
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let (_held, port) = common::refused_port();
     let url = format!("http://127.0.0.1:{port}/mcp");
     let (r, code) = probe(home.path(), &["--url", &url]);
     assert_eq!(code, Some(4));

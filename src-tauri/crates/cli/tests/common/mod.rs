@@ -61,3 +61,15 @@ macro_rules! require_peers {
         }
     };
 }
+
+/// A loopback port where connecting is refused, and stays refused while the returned socket
+/// lives: the socket holds the port bound but never listens, so no server another test starts
+/// meanwhile can take it (a port bound and released could be).
+pub fn refused_port() -> (tokio::net::TcpSocket, u16) {
+    let socket = tokio::net::TcpSocket::new_v4().expect("a TCP socket");
+    socket
+        .bind(([127, 0, 0, 1], 0).into())
+        .expect("bind a loopback port");
+    let port = socket.local_addr().expect("its address").port();
+    (socket, port)
+}
