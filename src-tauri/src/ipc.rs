@@ -7,7 +7,10 @@
 
 use tauri_specta::{Builder, collect_commands, collect_events};
 
-use crate::{add_server, commands, config_watch, logs, server_actions, settings, traffic, tray};
+use crate::{
+    add_server, commands, config_watch, logs, server_actions, server_status, settings, traffic,
+    tray,
+};
 
 /// The bindings file, relative to the repository root.
 #[cfg(test)]
@@ -31,6 +34,7 @@ pub(crate) fn builder<R: tauri::Runtime>() -> Builder<R> {
             server_actions::undo_last_change,
             server_actions::set_server_captured,
             server_actions::test_server,
+            server_status::server_overview,
             settings::get_start_at_login,
             settings::set_start_at_login,
             settings::journal_retention,

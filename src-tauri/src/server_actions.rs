@@ -14,6 +14,7 @@ use mcp_tray_core::{clients, paths};
 
 use crate::add_server::ProbeView;
 use crate::error::CommandError;
+use crate::server_status::ServerWatch;
 
 /// How long each step of a test may take.
 const PROBE_STEP_TIMEOUT: Duration = Duration::from_secs(20);
@@ -74,7 +75,10 @@ pub fn set_server_captured(name: String, captured: bool) -> Result<String, Comma
 /// Starts a server of the config exactly as Claude would and lists its tools, or says why not.
 #[tauri::command]
 #[specta::specta]
-pub async fn test_server(name: String) -> Result<ProbeView, CommandError> {
+pub async fn test_server(
+    name: String,
+    watch: tauri::State<'_, ServerWatch>,
+) -> Result<ProbeView, CommandError> {
     let doc = config_file().read()?;
     let entry = doc.server(&name).ok_or_else(|| CommandError {
         code: "no-such-server".to_owned(),
@@ -86,5 +90,7 @@ pub async fn test_server(name: String) -> Result<ProbeView, CommandError> {
     })?;
     let resolver = CommandResolver::new(LoginShellPath::WhenNoTerminal);
     let report = probe(&target, &resolver, PROBE_STEP_TIMEOUT).await;
-    Ok(ProbeView::from(report))
+    let view = ProbeView::from(report);
+    watch.board().probe(&name, &view);
+    Ok(view)
 }

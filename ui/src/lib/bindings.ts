@@ -154,6 +154,13 @@ async testServer(name: string) : Promise<Result<ProbeView, CommandError>> {
 }
 },
 /**
+ * Every server's status (with where it came from) and, while the window is visible, its
+ * processes' CPU, memory and uptime. The view calls this every ~2 s while it is shown.
+ */
+async serverOverview() : Promise<ServerOverview[]> {
+    return await TAURI_INVOKE("server_overview");
+},
+/**
  * Whether MCP Tray starts when the user logs in.
  */
 async getStartAtLogin() : Promise<Result<boolean, CommandError>> {
@@ -293,6 +300,22 @@ export type DiagnosisView = { code: string;
  */
 severity: string; server: string | null; summary: string; detail: string; fix: string | null }
 /**
+ * Where a status came from.
+ */
+export type EvidenceSource = 
+/**
+ * MCP Tray's journal of the shim Claude started (`mcp-tray wrap` / `bridge`).
+ */
+"journal" | 
+/**
+ * Claude Desktop's own log.
+ */
+"claude-log" | 
+/**
+ * The last test (probe) MCP Tray ran.
+ */
+"probe"
+/**
  * How much traffic each server's journal keeps (core's defaults; the shims write with them).
  */
 export type JournalRetention = { 
@@ -329,6 +352,34 @@ export type ProbeView = { ok: boolean; serverName: string | null; serverVersion:
  */
 transport: string | null; tools: ToolView[]; diagnosis: DiagnosisView | null; stderrTail: string[]; totalMs: number }
 /**
+ * A server's shim process tree, sampled now.
+ */
+export type ProcessView = { running: boolean; 
+/**
+ * The shim's pid (the tree below it is counted).
+ */
+pid: number; 
+/**
+ * Summed over the tree, % of one core (0 on the first sample of a process).
+ */
+cpuPercent: number; 
+/**
+ * Resident memory summed over the tree.
+ */
+memoryBytes: number; 
+/**
+ * Seconds since the shim started.
+ */
+uptimeSecs: number | null; 
+/**
+ * Processes in the tree.
+ */
+processes: number }
+/**
+ * A server's status as the Servers view shows it.
+ */
+export type ServerHealth = "connected" | "degraded" | "failing"
+/**
  * What kind of entry a server is (mirrors `mcp_tray_core::config::EntryKind`).
  */
 export type ServerKind = 
@@ -357,6 +408,18 @@ export type ServerKind =
  */
 "invalid"
 /**
+ * One server's status and process, by name.
+ */
+export type ServerOverview = { name: string; 
+/**
+ * The most recent evidence; `None` when nothing was ever seen of this server.
+ */
+evidence: StatusEvidence | null; 
+/**
+ * `None` when no shim of this server ever wrote a journal line; not sampled while hidden.
+ */
+process: ProcessView | null }
+/**
  * One server of the config, as the Servers view lists it. Env values are never sent: they may
  * hold secrets, and the list does not need them.
  */
@@ -377,6 +440,30 @@ command: string | null; args: string[];
  * Why Claude cannot start it, for invalid entries.
  */
 problem: string | null }
+/**
+ * The evidence a status rests on.
+ */
+export type StatusEvidence = { status: ServerHealth; source: EvidenceSource; 
+/**
+ * RFC 3339 UTC with milliseconds.
+ */
+at: string; 
+/**
+ * A diagnosis code (`command-not-found`…) when failing or degraded.
+ */
+code: string | null; 
+/**
+ * What was seen, in a sentence.
+ */
+text: string; 
+/**
+ * What to do about it, when known.
+ */
+fix: string | null; 
+/**
+ * Tools the server listed, for a successful probe.
+ */
+toolCount: number | null }
 /**
  * A tool a server offers.
  */

@@ -13,11 +13,16 @@ export type {
   AppPaths,
   ConfigSource,
   DiagnosisView,
+  EvidenceSource,
   JournalRetention,
   LogRow,
   ProbeView,
+  ProcessView,
+  ServerHealth,
+  ServerOverview,
   ServerKind,
   ServerSummary,
+  StatusEvidence,
   ToolView,
   TrafficBatch,
   TrafficRow,
@@ -94,6 +99,8 @@ export const ipc = {
     callResult("set_server_captured", () => commands.setServerCaptured(name, captured)),
   /** Starts a server of the config as Claude would and lists its tools, or says why not. */
   testServer: (name: string) => callResult("test_server", () => commands.testServer(name)),
+  /** Each server's status (and where it came from) and, while the window shows, its CPU and memory. */
+  serverOverview: () => call("server_overview", () => commands.serverOverview()),
   /** Whether MCP Tray starts at login. */
   getStartAtLogin: () => callResult("get_start_at_login", () => commands.getStartAtLogin()),
   /** Turns start at login on or off; resolves to the new state. */
