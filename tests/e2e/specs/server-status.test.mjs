@@ -9,7 +9,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { appBinary, fastmcpCommand, openView, startApp, waitForText } from "../lib/app.mjs";
+import { appBinary, clickInRow, fastmcpCommand, openView, startApp, waitForText } from "../lib/app.mjs";
 
 const CLI = path.join(path.dirname(appBinary()), "mcp-tray");
 const GHOST = "/nonexistent/ghost-mcp-server";
@@ -105,7 +105,7 @@ describe("server status", () => {
     assert.ok(Number.isFinite(row.process.cpu) && row.process.cpu >= 0, `CPU: ${row.process.cpu}`);
     assert.match(row.process.text, /CPU \d+\.\d % · \d+\.\d MB · up \d+ s/);
     assert.equal(row.status, "Connected");
-    await app.screenshot("servers");
+    await app.screenshot("servers-process");
 
     shim.stdin.end();
     await once(shim, "exit");
@@ -133,15 +133,7 @@ describe("server status", () => {
 
   it("counts the last test: its result, newer than the log line, becomes the status and says so", async () => {
     await openView(app.browser, "Servers");
-    const clicked = await app.browser.execute(() => {
-      const row = [...document.querySelectorAll('[data-testid="server-row"]')].find(
-        (r) => r.querySelector('[data-testid="server-name"]')?.textContent?.trim() === "ghost",
-      );
-      const button = row?.querySelector('[data-testid="server-test"]');
-      button?.click();
-      return Boolean(button);
-    });
-    assert.ok(clicked);
+    assert.ok(await clickInRow(app.browser, "ghost", "server-test"), "no Test button on ghost");
     let row;
     await app.browser.waitUntil(
       async () => {

@@ -161,6 +161,51 @@ async serverOverview() : Promise<ServerOverview[]> {
     return await TAURI_INVOKE("server_overview");
 },
 /**
+ * A server of the config, for the Edit form; secret-looking env values are masked.
+ */
+async serverDetails(name: string) : Promise<Result<ServerDetails, CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("server_details", { name }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * One env value of a server, when the user asks to see it.
+ */
+async revealEnvValue(name: string, key: string) : Promise<Result<string, CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("reveal_env_value", { name, key }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Changes a server as the Edit form says (one undoable write); answers what was done.
+ */
+async editServer(name: string, change: ServerEditInput) : Promise<Result<string, CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("edit_server", { name, change }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Finds the command (login-shell PATH), starts the server as Claude would and lists its tools;
+ * only when that works is the entry written. A failure is explained and nothing is written.
+ */
+async addLocalServer(server: LocalServerInput) : Promise<Result<LocalAddOutcome, CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("add_local_server", { server }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * Whether MCP Tray starts when the user logs in.
  */
 async getStartAtLogin() : Promise<Result<boolean, CommandError>> {
@@ -300,6 +345,18 @@ export type DiagnosisView = { code: string;
  */
 severity: string; server: string | null; summary: string; detail: string; fix: string | null }
 /**
+ * An env variable the form sends: `value: null` keeps the value the entry has.
+ */
+export type EnvVarInput = { name: string; value: string | null }
+/**
+ * One environment variable as the Edit form shows it.
+ */
+export type EnvVarView = { name: string; 
+/**
+ * `None` for a secret-looking value, which stays in Rust until revealed.
+ */
+value: string | null; secret: boolean }
+/**
  * Where a status came from.
  */
 export type EvidenceSource = 
@@ -331,6 +388,23 @@ filesKept: number;
  * Messages longer than this are cut in the journal.
  */
 messageBytes: number }
+/**
+ * What adding a local server did: where its command was found, what the test found, and
+ * whether the entry was written (only when the test passed).
+ */
+export type LocalAddOutcome = { 
+/**
+ * The program the command resolved to (login-shell PATH).
+ */
+resolved: string | null; probe: ProbeView; 
+/**
+ * What was written, in words; `None` when nothing was.
+ */
+written: string | null }
+/**
+ * A local server as the form in Add server describes it.
+ */
+export type LocalServerInput = { name: string; command: string; args: string[]; env: EnvVarInput[] }
 /**
  * One log event as the Logs view shows it.
  */
@@ -375,6 +449,22 @@ uptimeSecs: number | null;
  * Processes in the tree.
  */
 processes: number }
+/**
+ * A server of the config as the Edit form fills it in.
+ */
+export type ServerDetails = { name: string; kind: ServerKind; 
+/**
+ * The command that runs (for a tapped server, the wrapped one).
+ */
+command: string | null; args: string[]; env: EnvVarView[]; 
+/**
+ * For remote and URL entries.
+ */
+url: string | null }
+/**
+ * What the Edit form changes; `null` fields stay as they are.
+ */
+export type ServerEditInput = { name: string | null; command: string | null; args: string[] | null; env: EnvVarInput[] | null; url: string | null }
 /**
  * A server's status as the Servers view shows it.
  */

@@ -5,7 +5,16 @@
  * Components and stores import from here, never from `bindings.ts` or `@tauri-apps/api`.
  */
 import { Channel } from "@tauri-apps/api/core";
-import { type LogRow, type Result, type TrafficBatch, type TrayNavigate, commands, events } from "./bindings";
+import {
+  type LocalServerInput,
+  type LogRow,
+  type Result,
+  type ServerEditInput,
+  type TrafficBatch,
+  type TrayNavigate,
+  commands,
+  events,
+} from "./bindings";
 
 export type {
   AddOutcome,
@@ -13,11 +22,17 @@ export type {
   AppPaths,
   ConfigSource,
   DiagnosisView,
+  EnvVarInput,
+  EnvVarView,
   EvidenceSource,
   JournalRetention,
+  LocalAddOutcome,
+  LocalServerInput,
   LogRow,
   ProbeView,
   ProcessView,
+  ServerDetails,
+  ServerEditInput,
   ServerHealth,
   ServerOverview,
   ServerKind,
@@ -101,6 +116,14 @@ export const ipc = {
   testServer: (name: string) => callResult("test_server", () => commands.testServer(name)),
   /** Each server's status (and where it came from) and, while the window shows, its CPU and memory. */
   serverOverview: () => call("server_overview", () => commands.serverOverview()),
+  /** A server of the config for the Edit form (secret-looking env values masked). */
+  serverDetails: (name: string) => callResult("server_details", () => commands.serverDetails(name)),
+  /** One env value of a server, when the user asks to see it. */
+  revealEnvValue: (name: string, key: string) => callResult("reveal_env_value", () => commands.revealEnvValue(name, key)),
+  /** Changes a server's command, args, env, URL or name (one undoable write). */
+  editServer: (name: string, change: ServerEditInput) => callResult("edit_server", () => commands.editServer(name, change)),
+  /** Finds the command, tests the server and, only when it answers, writes it into Claude's config. */
+  addLocalServer: (server: LocalServerInput) => callResult("add_local_server", () => commands.addLocalServer(server)),
   /** Whether MCP Tray starts at login. */
   getStartAtLogin: () => callResult("get_start_at_login", () => commands.getStartAtLogin()),
   /** Turns start at login on or off; resolves to the new state. */
