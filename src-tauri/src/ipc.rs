@@ -22,6 +22,7 @@ pub(crate) fn builder<R: tauri::Runtime>() -> Builder<R> {
         .commands(collect_commands![
             commands::app_paths,
             commands::list_servers,
+            commands::use_claude_config,
             add_server::preview_add,
             add_server::probe_add,
             add_server::add_servers,

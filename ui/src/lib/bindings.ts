@@ -26,6 +26,13 @@ async listServers() : Promise<Result<ServerSummary[], CommandError>> {
 }
 },
 /**
+ * Switches MCP Tray to the config file Claude Desktop reads (for the rest of this run); answers
+ * the paths now in use.
+ */
+async useClaudeConfig() : Promise<AppPaths> {
+    return await TAURI_INVOKE("use_claude_config");
+},
+/**
  * Reads a pasted text and says what it would add, with suggested names.
  */
 async previewAdd(text: string, name: string | null) : Promise<Result<AddPreview, CommandError>> {
@@ -296,6 +303,11 @@ configSource: ConfigSource;
  * Other config files that exist and that another Claude build may read instead.
  */
 alsoPresent: string[]; 
+/**
+ * The file Claude Desktop reads, when it exists and is not the one in use (MCP Tray was
+ * pointed elsewhere, or the Windows Store build reads its own copy).
+ */
+claudeReads: string | null; 
 /**
  * MCP Tray's data dir (journals, history, disabled entries).
  */
