@@ -105,3 +105,32 @@ describe("server edit and the local-server form", () => {
     await app.screenshot("add-local");
   });
 });
+
+describe("server forms in dark mode", () => {
+  it("the Edit and local-server forms keep dark fields with light text", async () => {
+    const app = await startApp({ config: ORIGINAL, env: { GTK_THEME: "Adwaita:dark" } });
+    try {
+      await waitForText(app.browser, '[data-testid="server-name"]');
+      assert.ok(await clickInRow(app.browser, "beta", "server-edit"), "no Edit button on beta");
+      await app.browser.waitUntil(async () => (await app.browser.$('[data-testid="edit-args"]').getValue()) === "mcp-server-fetch", {
+        timeout: 10_000,
+        timeoutMsg: "the form never showed beta's args",
+      });
+      await app.browser.$('[data-testid="local-server"] summary').click();
+      const colours = await app.browser.execute(() =>
+        ["edit-args", "local-command"].map((id) => {
+          const style = getComputedStyle(document.querySelector(`[data-testid="${id}"]`));
+          return [style.backgroundColor, style.color];
+        }),
+      );
+      const sum = (css) => (css.match(/\d+/g) ?? []).slice(0, 3).map(Number).reduce((a, b) => a + b, 0);
+      for (const [background, text] of colours) {
+        assert.ok(sum(background) < 200, `a dark field, got ${background}`);
+        assert.ok(sum(text) > 450, `light text, got ${text}`);
+      }
+      await app.screenshot("servers-edit-dark");
+    } finally {
+      await app.stop();
+    }
+  });
+});
