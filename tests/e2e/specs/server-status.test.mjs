@@ -3,13 +3,47 @@
 // Claude's own log (a log folder fixture saying `spawn … ENOENT`) shows Failing with the
 // diagnosis, where it came from, and the fix.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { once } from "node:events";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { appBinary, clickInRow, fastmcpCommand, openView, startApp, waitForText } from "../lib/app.mjs";
+import { promisify } from "node:util";
+import { REPO, appBinary, clickInRow, fastmcpCommand, openView, startApp, waitForText } from "../lib/app.mjs";
+import { decodeRgbaPng, imageDistance } from "../lib/png.mjs";
+
+const run = promisify(execFile);
+const TRAY_ITEM = "/org/ayatana/NotificationItem/tray_icon_tray_app_mcp_tray";
+const TRAY_ICONS = ["ok", "degraded", "failing"].flatMap((status) =>
+  ["light", "dark"].map((panel) => {
+    const name = `${status}-${panel}`;
+    return { name, status, image: decodeRgbaPng(fs.readFileSync(path.join(REPO, "icons", "tray", `${name}.png`))) };
+  }),
+);
+
+/** The status the tray icon shows: the icon the panel was given (over D-Bus), matched to ours. */
+async function trayStatus(env) {
+  const bus = (args) => run("dbus-send", ["--session", "--print-reply", ...args], { env }).then((r) => r.stdout);
+  const names = await bus(["--dest=org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus.ListNames"]);
+  for (const name of names.match(/":[0-9.]+"/g) ?? []) {
+    const reply = await bus([
+      `--dest=${name.slice(1, -1)}`,
+      TRAY_ITEM,
+      "org.freedesktop.DBus.Properties.Get",
+      "string:org.kde.StatusNotifierItem",
+      "string:IconName",
+    ]).catch(() => "");
+    const file = reply.match(/string "([^"]+\.png)"/)?.[1];
+    if (!file) continue;
+    const shown = decodeRgbaPng(fs.readFileSync(file));
+    const nearest = TRAY_ICONS.map((icon) => ({ ...icon, distance: imageDistance(shown, icon.image) })).sort(
+      (a, b) => a.distance - b.distance,
+    )[0];
+    return nearest.status;
+  }
+  return undefined;
+}
 
 const CLI = path.join(path.dirname(appBinary()), "mcp-tray");
 const GHOST = "/nonexistent/ghost-mcp-server";
@@ -47,9 +81,12 @@ describe("server status", () => {
   let app;
   let logs;
   let shim;
+  let tmp;
 
   before(async () => {
     logs = fs.mkdtempSync(path.join(os.tmpdir(), "mcp-tray-claude-logs-"));
+    // The tray library writes the panel's icon under the temp dir: this app's own.
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), "mcp-tray-tmp-"));
     // As Claude Desktop writes it when the command of a server does not exist.
     fs.writeFileSync(
       path.join(logs, "mcp-server-ghost.log"),
@@ -63,7 +100,7 @@ describe("server status", () => {
           ghost: { command: GHOST, args: [] },
         },
       },
-      env: { MCP_TRAY_CLAUDE_LOGS: logs },
+      env: { MCP_TRAY_CLAUDE_LOGS: logs, TMPDIR: tmp },
     });
     await waitForText(app.browser, '[data-testid="server-name"]');
   });
@@ -72,6 +109,7 @@ describe("server status", () => {
     if (shim && shim.exitCode === null) shim.kill();
     await app?.stop();
     fs.rmSync(logs, { recursive: true, force: true });
+    fs.rmSync(tmp, { recursive: true, force: true });
   });
 
   it("shows a wrapped server's process: running, its pid, memory and CPU", async () => {
@@ -129,6 +167,11 @@ describe("server status", () => {
     assert.match(row.problem, /from Claude's log, \d\d:\d\d/);
     assert.ok(row.fix && row.fix.length > 10, `a fix: ${row.fix}`);
     assert.equal(row.process, null, "MCP Tray never saw a process of it");
+    let shown;
+    await app.browser.waitUntil(async () => (shown = await trayStatus(app.env)) === "failing", {
+      timeout: 10_000,
+      timeoutMsg: `the tray icon shows ${shown}, not the failing one`,
+    });
   });
 
   it("counts the last test: its result, newer than the log line, becomes the status and says so", async () => {
