@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use mcp_tray_core::config::{ConfigFile, Edit};
-use mcp_tray_core::probe::{ProbeTarget, probe};
+use mcp_tray_core::probe::{ProbeTarget, probe_observed};
 use mcp_tray_core::supervise::{CommandResolver, LoginShellPath};
 use mcp_tray_core::{clients, paths};
 
@@ -89,7 +89,10 @@ pub async fn test_server(
         message: format!("\"{name}\" has no command Claude could start"),
     })?;
     let resolver = CommandResolver::new(LoginShellPath::WhenNoTerminal);
-    let report = probe(&target, &resolver, PROBE_STEP_TIMEOUT).await;
+    let report = probe_observed(&target, &resolver, PROBE_STEP_TIMEOUT, |pid| {
+        watch.board().ran(&name, pid);
+    })
+    .await;
     let view = ProbeView::from(report);
     watch.board().probe(&name, &view);
     Ok(view)

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use mcp_tray_core::config::{ConfigFile, EntryChange, EnvValue, ServerEntry};
 use mcp_tray_core::config::{Edit, document::is_secret_name};
-use mcp_tray_core::probe::{ProbeTarget, probe};
+use mcp_tray_core::probe::{ProbeTarget, probe_observed};
 use mcp_tray_core::supervise::{CommandResolver, LoginShellPath};
 use mcp_tray_core::{clients, paths};
 use serde::{Deserialize, Serialize};
@@ -259,7 +259,11 @@ pub async fn add_local_server(
     let target = ProbeTarget::entry(&entry)
         .ok_or_else(|| error("not-startable", "the form describes no command"))?;
     let resolver = CommandResolver::new(LoginShellPath::WhenNoTerminal);
-    let view = ProbeView::from(probe(&target, &resolver, PROBE_STEP_TIMEOUT).await);
+    let report = probe_observed(&target, &resolver, PROBE_STEP_TIMEOUT, |pid| {
+        watch.board().ran(&name, pid);
+    })
+    .await;
+    let view = ProbeView::from(report);
     watch.board().probe(&name, &view);
     let written = if view.ok {
         Some(file.apply(&Edit::Add { name, entry: value })?.description)

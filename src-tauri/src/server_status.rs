@@ -6,7 +6,8 @@
 //!
 //! A watcher thread reads what the journals and Claude's logs appended, once a second (cheap: file
 //! sizes, then only the new bytes). CPU and memory are sampled only when the view asks, which it
-//! does while the window is visible; a hidden window samples nothing. This module must never write
+//! does while the window is visible; a hidden window samples nothing. Processes the app runs itself
+//! (a test) are sampled too, under their server's name. This module must never write
 //! a journal or a log, and never read another process's command line or environment.
 
 use std::collections::BTreeMap;
@@ -196,6 +197,11 @@ impl Board {
             };
             self.known(&server).claude_log = Some(evidence);
         }
+    }
+
+    /// Takes the pid of a process MCP Tray started for `server` (a test): sampled like a shim.
+    pub(crate) fn ran(&mut self, server: &str, pid: u32) {
+        self.known(server).saw_pid(pid);
     }
 
     /// Takes the result of a probe of `server`.
@@ -529,6 +535,24 @@ mod tests {
         board.journal(vec![failing_event("2026-11-24T08:00:00.000Z")]);
         assert_eq!(board.worst(Some(&["other".to_owned()])), Health::Ok);
         assert_eq!(board.worst(Some(&["gh".to_owned()])), Health::Failing);
+    }
+
+    #[test]
+    fn a_process_the_app_ran_itself_is_sampled_like_a_shim() {
+        let mut child = std::process::Command::new("sleep")
+            .arg("1000")
+            .spawn()
+            .expect("spawn sleep");
+        let mut board = Board::default();
+        board.ran("probed", child.id());
+        let mut sampler = StatsSampler::new().expect("sysinfo");
+        let overview = board.overview(Some(&mut sampler));
+        assert_eq!(overview[0].name, "probed");
+        assert!(overview[0].evidence.is_none(), "a pid is no status");
+        let process = overview[0].process.clone().expect("sampled");
+        assert!(process.running && process.memory_bytes > 0.0);
+        child.kill().expect("kill");
+        child.wait().expect("reaped");
     }
 
     #[test]
