@@ -156,6 +156,12 @@ BENCHES += bench-config
 bench-config: toolchain
 	$(CARGO) bench -p mcp-tray-core --bench config_edit | tee docs/bench-config.md
 
+# The Servers view's CPU/memory refresh: one process-table scan for every server against one each.
+BENCHES += bench-process-stats
+.PHONY: bench-process-stats
+bench-process-stats: toolchain
+	$(CARGO) bench -p mcp-tray-core --bench process_stats | tee docs/bench-process-stats.md
+
 # The tap (mcp-tray wrap) against a direct pipe to the same stdio server.
 BENCHES += bench-tap
 .PHONY: bench-tap

@@ -22,6 +22,9 @@ pub struct AppPaths {
     pub config_source: ConfigSource,
     /// Other config files that exist and that another Claude build may read instead.
     pub also_present: Vec<String>,
+    /// The file Claude Desktop reads, when it exists and is not the one in use (MCP Tray was
+    /// pointed elsewhere, or the Windows Store build reads its own copy).
+    pub claude_reads: Option<String>,
     /// MCP Tray's data dir (journals, history, disabled entries).
     pub data_dir: String,
 }
@@ -64,8 +67,18 @@ pub fn app_paths() -> AppPaths {
         config_path: display(&location.path),
         config_source: location.source.into(),
         also_present: location.also_present.iter().map(|p| display(p)).collect(),
+        claude_reads: clients::claude_reads_instead(&location.path).map(|p| display(&p)),
         data_dir: display(&paths::data_dir()),
     }
+}
+
+/// Switches MCP Tray to the config file Claude Desktop reads (for the rest of this run); answers
+/// the paths now in use.
+#[tauri::command]
+#[specta::specta]
+pub fn use_claude_config() -> AppPaths {
+    clients::follow_claude();
+    app_paths()
 }
 
 /// What kind of entry a server is (mirrors `mcp_tray_core::config::EntryKind`).
@@ -174,6 +187,7 @@ mod tests {
             config_path: "/c/claude_desktop_config.json".into(),
             config_source: ConfigSource::Env,
             also_present: vec![],
+            claude_reads: Some("/claude/claude_desktop_config.json".into()),
             data_dir: "/d".into(),
         };
         let json = serde_json::to_value(&answer).expect("serialises");
@@ -181,6 +195,7 @@ mod tests {
         assert_eq!(json["configSource"], "env");
         assert_eq!(json["dataDir"], "/d");
         assert!(json["alsoPresent"].as_array().is_some_and(Vec::is_empty));
+        assert_eq!(json["claudeReads"], "/claude/claude_desktop_config.json");
     }
 
     fn entry(name: &str, value: serde_json::Value) -> ServerEntry {

@@ -7,7 +7,10 @@
 
 use tauri_specta::{Builder, collect_commands, collect_events};
 
-use crate::{add_server, commands, config_watch, logs, server_actions, settings, traffic, tray};
+use crate::{
+    add_server, commands, config_watch, logs, server_actions, server_edit, server_status, settings,
+    traffic, tray,
+};
 
 /// The bindings file, relative to the repository root.
 #[cfg(test)]
@@ -19,6 +22,7 @@ pub(crate) fn builder<R: tauri::Runtime>() -> Builder<R> {
         .commands(collect_commands![
             commands::app_paths,
             commands::list_servers,
+            commands::use_claude_config,
             add_server::preview_add,
             add_server::probe_add,
             add_server::add_servers,
@@ -31,6 +35,11 @@ pub(crate) fn builder<R: tauri::Runtime>() -> Builder<R> {
             server_actions::undo_last_change,
             server_actions::set_server_captured,
             server_actions::test_server,
+            server_status::server_overview,
+            server_edit::server_details,
+            server_edit::reveal_env_value,
+            server_edit::edit_server,
+            server_edit::add_local_server,
             settings::get_start_at_login,
             settings::set_start_at_login,
             settings::journal_retention,

@@ -2,7 +2,7 @@
 //!
 //! This file only assembles the app; each responsibility lives in its own module:
 //! [`add_server`] (paste, probe, write, restart Claude), [`commands`] (thin adapters over `mcp-tray-core`, failing with [`error`]'s one error type),
-//! [`config_watch`] (tells the window when the config file changed), [`settings`] (start at login), [`server_actions`] (enable, disable, remove, undo), [`logs`] (Claude's logs and our journals' events, batched to the Logs view), [`ipc`] (the typed command list and the
+//! [`config_watch`] (tells the window when the config file changed), [`settings`] (start at login), [`server_actions`] (enable, disable, remove, undo), [`server_edit`] (edit a server, add a local one after testing it), [`server_status`] (each server's status from journals, Claude's logs and probes, and its CPU/memory), [`logs`] (Claude's logs and our journals' events, batched to the Logs view), [`ipc`] (the typed command list and the
 //! TypeScript bindings generated from it), [`traffic`] (journal tailer streaming batches to the Traffic view), [`tray`] (tray icon, menu, status icon) and [`window`]
 //! (showing, focusing and hiding the main window). No behaviour that is not GUI belongs in this
 //! crate: it goes into `mcp-tray-core`, where the CLI can use it too.
@@ -16,6 +16,8 @@ mod error;
 mod ipc;
 mod logs;
 mod server_actions;
+mod server_edit;
+mod server_status;
 mod settings;
 mod traffic;
 mod tray;
@@ -35,10 +37,10 @@ pub fn run() -> tauri::Result<()> {
         .setup(move |app| {
             ipc.mount_events(app);
             tray::install(app.handle())?;
-            let handle = app.handle().clone();
-            app.manage(traffic::TrafficStreams::new(move |health| {
-                tray::set_status(&handle, health.into());
-            }));
+            // The tray's colour follows server_status, which weighs the journals, Claude's logs
+            // and probes; the traffic tailer only feeds the Traffic view.
+            app.manage(traffic::TrafficStreams::new(|_| {}));
+            server_status::start(app.handle());
             config_watch::start(app.handle());
             Ok(())
         })

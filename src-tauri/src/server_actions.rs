@@ -8,12 +8,13 @@
 use std::time::Duration;
 
 use mcp_tray_core::config::{ConfigFile, Edit};
-use mcp_tray_core::probe::{ProbeTarget, probe};
+use mcp_tray_core::probe::{ProbeTarget, probe_observed};
 use mcp_tray_core::supervise::{CommandResolver, LoginShellPath};
 use mcp_tray_core::{clients, paths};
 
 use crate::add_server::ProbeView;
 use crate::error::CommandError;
+use crate::server_status::ServerWatch;
 
 /// How long each step of a test may take.
 const PROBE_STEP_TIMEOUT: Duration = Duration::from_secs(20);
@@ -74,7 +75,10 @@ pub fn set_server_captured(name: String, captured: bool) -> Result<String, Comma
 /// Starts a server of the config exactly as Claude would and lists its tools, or says why not.
 #[tauri::command]
 #[specta::specta]
-pub async fn test_server(name: String) -> Result<ProbeView, CommandError> {
+pub async fn test_server(
+    name: String,
+    watch: tauri::State<'_, ServerWatch>,
+) -> Result<ProbeView, CommandError> {
     let doc = config_file().read()?;
     let entry = doc.server(&name).ok_or_else(|| CommandError {
         code: "no-such-server".to_owned(),
@@ -85,6 +89,11 @@ pub async fn test_server(name: String) -> Result<ProbeView, CommandError> {
         message: format!("\"{name}\" has no command Claude could start"),
     })?;
     let resolver = CommandResolver::new(LoginShellPath::WhenNoTerminal);
-    let report = probe(&target, &resolver, PROBE_STEP_TIMEOUT).await;
-    Ok(ProbeView::from(report))
+    let report = probe_observed(&target, &resolver, PROBE_STEP_TIMEOUT, |pid| {
+        watch.board().ran(&name, pid);
+    })
+    .await;
+    let view = ProbeView::from(report);
+    watch.board().probe(&name, &view);
+    Ok(view)
 }

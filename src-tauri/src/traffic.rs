@@ -92,7 +92,7 @@ pub(crate) enum Health {
 
 /// What a journal row says about its server's health, if anything: an event's level, or any
 /// message (a server that talks is up).
-fn health_of(row: &TrafficRow) -> Option<Health> {
+pub(crate) fn health_of(row: &TrafficRow) -> Option<Health> {
     if row.dir != "event" {
         return Some(Health::Ok);
     }

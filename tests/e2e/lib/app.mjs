@@ -271,3 +271,19 @@ export function fastmcpCommand() {
   }
   return fastmcp;
 }
+
+/** Clicks the element `[data-testid=testid]` in the Servers row of `name`; false when there is none. */
+export function clickInRow(browser, name, testid) {
+  return browser.execute(
+    (n, t) => {
+      const row = [...document.querySelectorAll('[data-testid="server-row"]')].find(
+        (r) => r.querySelector('[data-testid="server-name"]')?.textContent?.trim() === n,
+      );
+      const button = row?.querySelector(`[data-testid="${t}"]`);
+      button?.click();
+      return Boolean(button);
+    },
+    name,
+    testid,
+  );
+}

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { fastmcpCommand, startApp, waitForText } from "../lib/app.mjs";
+import { clickInRow, fastmcpCommand, startApp, waitForText } from "../lib/app.mjs";
 
 // Hand-formatted on purpose: a re-serialising writer would change the spacing and the tab.
 const ORIGINAL = `{
@@ -33,19 +33,7 @@ function rows(browser) {
 
 /** Clicks `action` (server-toggle or server-remove) on the row of `name`. */
 async function clickOn(browser, name, action) {
-  const clicked = await browser.execute(
-    (n, a) => {
-      const row = [...document.querySelectorAll('[data-testid="server-row"]')].find(
-        (r) => r.querySelector('[data-testid="server-name"]')?.textContent?.trim() === n,
-      );
-      const button = row?.querySelector(`[data-testid="${a}"]`);
-      button?.click();
-      return button !== undefined && button !== null;
-    },
-    name,
-    action,
-  );
-  assert.ok(clicked, `no ${action} button on ${name}`);
+  assert.ok(await clickInRow(browser, name, action), `no ${action} button on ${name}`);
 }
 
 async function until(browser, check, what) {

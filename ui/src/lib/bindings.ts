@@ -26,6 +26,13 @@ async listServers() : Promise<Result<ServerSummary[], CommandError>> {
 }
 },
 /**
+ * Switches MCP Tray to the config file Claude Desktop reads (for the rest of this run); answers
+ * the paths now in use.
+ */
+async useClaudeConfig() : Promise<AppPaths> {
+    return await TAURI_INVOKE("use_claude_config");
+},
+/**
  * Reads a pasted text and says what it would add, with suggested names.
  */
 async previewAdd(text: string, name: string | null) : Promise<Result<AddPreview, CommandError>> {
@@ -154,6 +161,58 @@ async testServer(name: string) : Promise<Result<ProbeView, CommandError>> {
 }
 },
 /**
+ * Every server's status (with where it came from) and, while the window is visible, its
+ * processes' CPU, memory and uptime. The view calls this every ~2 s while it is shown.
+ */
+async serverOverview() : Promise<ServerOverview[]> {
+    return await TAURI_INVOKE("server_overview");
+},
+/**
+ * A server of the config, for the Edit form; secret-looking env values are masked.
+ */
+async serverDetails(name: string) : Promise<Result<ServerDetails, CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("server_details", { name }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * One env value of a server, when the user asks to see it.
+ */
+async revealEnvValue(name: string, key: string) : Promise<Result<string, CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("reveal_env_value", { name, key }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Changes a server as the Edit form says (one undoable write); answers what was done.
+ */
+async editServer(name: string, change: ServerEditInput) : Promise<Result<string, CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("edit_server", { name, change }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Finds the command (login-shell PATH), starts the server as Claude would and lists its tools;
+ * only when that works is the entry written. A failure is explained and nothing is written.
+ */
+async addLocalServer(server: LocalServerInput) : Promise<Result<LocalAddOutcome, CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("add_local_server", { server }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * Whether MCP Tray starts when the user logs in.
  */
 async getStartAtLogin() : Promise<Result<boolean, CommandError>> {
@@ -245,6 +304,11 @@ configSource: ConfigSource;
  */
 alsoPresent: string[]; 
 /**
+ * The file Claude Desktop reads, when it exists and is not the one in use (MCP Tray was
+ * pointed elsewhere, or the Windows Store build reads its own copy).
+ */
+claudeReads: string | null; 
+/**
  * MCP Tray's data dir (journals, history, disabled entries).
  */
 dataDir: string }
@@ -293,6 +357,34 @@ export type DiagnosisView = { code: string;
  */
 severity: string; server: string | null; summary: string; detail: string; fix: string | null }
 /**
+ * An env variable the form sends: `value: null` keeps the value the entry has.
+ */
+export type EnvVarInput = { name: string; value: string | null }
+/**
+ * One environment variable as the Edit form shows it.
+ */
+export type EnvVarView = { name: string; 
+/**
+ * `None` for a secret-looking value, which stays in Rust until revealed.
+ */
+value: string | null; secret: boolean }
+/**
+ * Where a status came from.
+ */
+export type EvidenceSource = 
+/**
+ * MCP Tray's journal of the shim Claude started (`mcp-tray wrap` / `bridge`).
+ */
+"journal" | 
+/**
+ * Claude Desktop's own log.
+ */
+"claude-log" | 
+/**
+ * The last test (probe) MCP Tray ran.
+ */
+"probe"
+/**
  * How much traffic each server's journal keeps (core's defaults; the shims write with them).
  */
 export type JournalRetention = { 
@@ -308,6 +400,23 @@ filesKept: number;
  * Messages longer than this are cut in the journal.
  */
 messageBytes: number }
+/**
+ * What adding a local server did: where its command was found, what the test found, and
+ * whether the entry was written (only when the test passed).
+ */
+export type LocalAddOutcome = { 
+/**
+ * The program the command resolved to (login-shell PATH).
+ */
+resolved: string | null; probe: ProbeView; 
+/**
+ * What was written, in words; `None` when nothing was.
+ */
+written: string | null }
+/**
+ * A local server as the form in Add server describes it.
+ */
+export type LocalServerInput = { name: string; command: string; args: string[]; env: EnvVarInput[] }
 /**
  * One log event as the Logs view shows it.
  */
@@ -328,6 +437,50 @@ export type ProbeView = { ok: boolean; serverName: string | null; serverVersion:
  * For remote servers: `streamable-http` or `sse`.
  */
 transport: string | null; tools: ToolView[]; diagnosis: DiagnosisView | null; stderrTail: string[]; totalMs: number }
+/**
+ * A server's shim process tree, sampled now.
+ */
+export type ProcessView = { running: boolean; 
+/**
+ * The shim's pid (the tree below it is counted).
+ */
+pid: number; 
+/**
+ * Summed over the tree, % of one core (0 on the first sample of a process).
+ */
+cpuPercent: number; 
+/**
+ * Resident memory summed over the tree.
+ */
+memoryBytes: number; 
+/**
+ * Seconds since the shim started.
+ */
+uptimeSecs: number | null; 
+/**
+ * Processes in the tree.
+ */
+processes: number }
+/**
+ * A server of the config as the Edit form fills it in.
+ */
+export type ServerDetails = { name: string; kind: ServerKind; 
+/**
+ * The command that runs (for a tapped server, the wrapped one).
+ */
+command: string | null; args: string[]; env: EnvVarView[]; 
+/**
+ * For remote and URL entries.
+ */
+url: string | null }
+/**
+ * What the Edit form changes; `null` fields stay as they are.
+ */
+export type ServerEditInput = { name: string | null; command: string | null; args: string[] | null; env: EnvVarInput[] | null; url: string | null }
+/**
+ * A server's status as the Servers view shows it.
+ */
+export type ServerHealth = "connected" | "degraded" | "failing"
 /**
  * What kind of entry a server is (mirrors `mcp_tray_core::config::EntryKind`).
  */
@@ -357,6 +510,18 @@ export type ServerKind =
  */
 "invalid"
 /**
+ * One server's status and process, by name.
+ */
+export type ServerOverview = { name: string; 
+/**
+ * The most recent evidence; `None` when nothing was ever seen of this server.
+ */
+evidence: StatusEvidence | null; 
+/**
+ * `None` when no shim of this server ever wrote a journal line; not sampled while hidden.
+ */
+process: ProcessView | null }
+/**
  * One server of the config, as the Servers view lists it. Env values are never sent: they may
  * hold secrets, and the list does not need them.
  */
@@ -377,6 +542,30 @@ command: string | null; args: string[];
  * Why Claude cannot start it, for invalid entries.
  */
 problem: string | null }
+/**
+ * The evidence a status rests on.
+ */
+export type StatusEvidence = { status: ServerHealth; source: EvidenceSource; 
+/**
+ * RFC 3339 UTC with milliseconds.
+ */
+at: string; 
+/**
+ * A diagnosis code (`command-not-found`…) when failing or degraded.
+ */
+code: string | null; 
+/**
+ * What was seen, in a sentence.
+ */
+text: string; 
+/**
+ * What to do about it, when known.
+ */
+fix: string | null; 
+/**
+ * Tools the server listed, for a successful probe.
+ */
+toolCount: number | null }
 /**
  * A tool a server offers.
  */

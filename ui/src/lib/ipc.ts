@@ -5,7 +5,16 @@
  * Components and stores import from here, never from `bindings.ts` or `@tauri-apps/api`.
  */
 import { Channel } from "@tauri-apps/api/core";
-import { type LogRow, type Result, type TrafficBatch, type TrayNavigate, commands, events } from "./bindings";
+import {
+  type LocalServerInput,
+  type LogRow,
+  type Result,
+  type ServerEditInput,
+  type TrafficBatch,
+  type TrayNavigate,
+  commands,
+  events,
+} from "./bindings";
 
 export type {
   AddOutcome,
@@ -13,11 +22,22 @@ export type {
   AppPaths,
   ConfigSource,
   DiagnosisView,
+  EnvVarInput,
+  EnvVarView,
+  EvidenceSource,
   JournalRetention,
+  LocalAddOutcome,
+  LocalServerInput,
   LogRow,
   ProbeView,
+  ProcessView,
+  ServerDetails,
+  ServerEditInput,
+  ServerHealth,
+  ServerOverview,
   ServerKind,
   ServerSummary,
+  StatusEvidence,
   ToolView,
   TrafficBatch,
   TrafficRow,
@@ -74,6 +94,8 @@ async function callResult<T, E>(command: string, run: () => Promise<Result<T, E>
 export const ipc = {
   /** Where the Claude Desktop config file and MCP Tray's data dir are. */
   appPaths: () => call("app_paths", () => commands.appPaths()),
+  /** Switches to the config file Claude Desktop reads (for this run); resolves to the paths now in use. */
+  useClaudeConfig: () => call("use_claude_config", () => commands.useClaudeConfig()),
   /** The servers of the config in use, then those disabled through MCP Tray. */
   listServers: () => callResult("list_servers", () => commands.listServers()),
   /** What a pasted URL, `npx mcp-remote` line or JSON snippet would add (names suggested). */
@@ -94,6 +116,16 @@ export const ipc = {
     callResult("set_server_captured", () => commands.setServerCaptured(name, captured)),
   /** Starts a server of the config as Claude would and lists its tools, or says why not. */
   testServer: (name: string) => callResult("test_server", () => commands.testServer(name)),
+  /** Each server's status (and where it came from) and, while the window shows, its CPU and memory. */
+  serverOverview: () => call("server_overview", () => commands.serverOverview()),
+  /** A server of the config for the Edit form (secret-looking env values masked). */
+  serverDetails: (name: string) => callResult("server_details", () => commands.serverDetails(name)),
+  /** One env value of a server, when the user asks to see it. */
+  revealEnvValue: (name: string, key: string) => callResult("reveal_env_value", () => commands.revealEnvValue(name, key)),
+  /** Changes a server's command, args, env, URL or name (one undoable write). */
+  editServer: (name: string, change: ServerEditInput) => callResult("edit_server", () => commands.editServer(name, change)),
+  /** Finds the command, tests the server and, only when it answers, writes it into Claude's config. */
+  addLocalServer: (server: LocalServerInput) => callResult("add_local_server", () => commands.addLocalServer(server)),
   /** Whether MCP Tray starts at login. */
   getStartAtLogin: () => callResult("get_start_at_login", () => commands.getStartAtLogin()),
   /** Turns start at login on or off; resolves to the new state. */

@@ -35,7 +35,11 @@ pub struct ConfigLocation {
     pub also_present: Vec<PathBuf>,
 }
 
-/// Picks the config file: `flag`, then `MCP_TRAY_CLAUDE_CONFIG`, then the detected location.
+/// Set by [`follow_claude`]: `MCP_TRAY_CLAUDE_CONFIG` is then ignored for the rest of the process.
+static FOLLOW_CLAUDE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Picks the config file: `flag`, then `MCP_TRAY_CLAUDE_CONFIG` (unless [`follow_claude`] was
+/// called), then the detected location.
 pub fn claude_config(flag: Option<&Path>) -> ConfigLocation {
     if let Some(path) = flag {
         return ConfigLocation {
@@ -44,7 +48,8 @@ pub fn claude_config(flag: Option<&Path>) -> ConfigLocation {
             also_present: Vec::new(),
         };
     }
-    if let Some(path) = env_path(ENV_CLAUDE_CONFIG) {
+    let follow = FOLLOW_CLAUDE.load(std::sync::atomic::Ordering::SeqCst);
+    if let Some(path) = env_path(ENV_CLAUDE_CONFIG).filter(|_| !follow) {
         return ConfigLocation {
             path,
             source: ConfigSource::Env,
@@ -52,6 +57,20 @@ pub fn claude_config(flag: Option<&Path>) -> ConfigLocation {
         };
     }
     detect_config()
+}
+
+/// The config file Claude Desktop itself reads here, when it exists and is not `in_use`: the
+/// per-OS location (on Windows the MSIX build's own folder when that build is installed), which
+/// `--config` or `MCP_TRAY_CLAUDE_CONFIG` may have pointed MCP Tray away from.
+pub fn claude_reads_instead(in_use: &Path) -> Option<PathBuf> {
+    let claude = detect_config().path;
+    (claude != in_use && claude.is_file()).then_some(claude)
+}
+
+/// From now on (in this process) use the file Claude Desktop reads, ignoring
+/// `MCP_TRAY_CLAUDE_CONFIG`: the app's "switch to the file Claude reads".
+pub fn follow_claude() {
+    FOLLOW_CLAUDE.store(true, std::sync::atomic::Ordering::SeqCst);
 }
 
 #[cfg(target_os = "windows")]

@@ -134,6 +134,17 @@ pub async fn probe(
     resolver: &CommandResolver,
     timeout: Duration,
 ) -> ProbeReport {
+    probe_observed(target, resolver, timeout, |_| {}).await
+}
+
+/// [`probe`], telling `on_start` the server's pid once it runs (the app shows the CPU and memory
+/// of the servers it runs itself, probes included).
+pub async fn probe_observed(
+    target: &ProbeTarget,
+    resolver: &CommandResolver,
+    timeout: Duration,
+    on_start: impl FnOnce(u32) + Send,
+) -> ProbeReport {
     let started = Instant::now();
     let mut report = ProbeReport {
         target: target.label.clone(),
@@ -178,6 +189,7 @@ pub async fn probe(
     report
         .steps
         .push(step("start", t, true, format!("pid {}", child.pid())));
+    on_start(child.pid());
 
     let stderr_kept: Arc<Mutex<VecDeque<String>>> = Arc::default();
     if let Some(stderr) = child.take_stderr() {

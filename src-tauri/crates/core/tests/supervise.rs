@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 
 use mcp_tray_core::diagnose::codes;
 use mcp_tray_core::supervise::{
-    CommandResolver, LoginShellPath, PathOrigin, Restart, RunState, ServerCommand, StdioPipes,
-    StopStep, Supervisor, SupervisorConfig, SupervisorEvent,
+    CommandResolver, LoginShellPath, PathOrigin, Restart, RunState, ServerCommand, StatsSampler,
+    StdioPipes, StopStep, Supervisor, SupervisorConfig, SupervisorEvent,
 };
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio_util::sync::CancellationToken;
@@ -379,6 +379,57 @@ async fn watch_pid_tells_a_live_process_from_a_dead_one() {
     let dead = sup.watch_pid(child.id());
     assert!(!dead.alive);
     assert_eq!(dead.rss_bytes, 0);
+}
+
+#[test]
+fn sample_trees_answers_each_root_in_order_with_its_children_and_start_time() {
+    let mut sampler = StatsSampler::new().expect("sysinfo reads processes here");
+    // A shell that waits for its `sleep` child: the tree has two processes.
+    let mut parent = std::process::Command::new("sh")
+        .args(["-c", "sleep 1000 & wait"])
+        .spawn()
+        .expect("spawn sh");
+    let mut gone = std::process::Command::new("true")
+        .spawn()
+        .expect("spawn true");
+    gone.wait().expect("reaped");
+    let before = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs();
+    let mut stats = Vec::new();
+    for _ in 0..50 {
+        stats = sampler.sample_trees(&[gone.id(), parent.id()]);
+        if stats[1].pids.len() == 2 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(stats.len(), 2);
+    assert_eq!(stats[0].pid, gone.id());
+    assert!(!stats[0].alive, "an exited process is not running");
+    assert_eq!(stats[1].pid, parent.id());
+    assert!(stats[1].alive);
+    assert_eq!(
+        stats[1].pids.len(),
+        2,
+        "the shell and its sleep: {:?}",
+        stats[1].pids
+    );
+    assert!(stats[1].rss_bytes > 0);
+    let started = sampler.start_time(parent.id()).expect("a start time");
+    assert!(
+        started.abs_diff(before) <= 2,
+        "started {started}, now {before}"
+    );
+    assert_eq!(sampler.start_time(gone.id()), None);
+    let child = stats[1].pids[1];
+    parent.kill().expect("kill sh");
+    parent.wait().expect("reaped sh");
+    let _ = std::process::Command::new("kill")
+        .arg(child.to_string())
+        .status();
+    assert!(sampler.sample_trees(&[]).is_empty());
 }
 
 #[tokio::test]

@@ -12,12 +12,15 @@
 //!   gives them back byte for byte.
 //! - [`write`]: the atomic, lossless write (temporary file, fsync, rename or exchange), the history of
 //!   backups and undo, and the detection of concurrent writers.
+//! - [`change`]: the edit of one entry as the Servers view's form makes it (command, args, env, URL,
+//!   name), turned into [`Edit`]s.
 //! - [`snippet`]: turning what READMEs tell people to paste into entries.
 //! - [`watch`]: reporting external changes to the file.
 //!
 //! What it must never do: write a file that does not parse, overwrite a change someone else made
 //! between our read and our write, or re-serialise the document.
 
+pub mod change;
 pub mod document;
 pub mod edit;
 pub mod snippet;
@@ -25,6 +28,7 @@ pub mod store;
 pub mod watch;
 pub mod write;
 
+pub use change::{EntryChange, EnvValue};
 pub use document::{ConfigDocument, EntryKind, ServerEntry};
 pub use edit::Edit;
 pub use write::{ConfigFile, EditOutcome, HistoryEntry};

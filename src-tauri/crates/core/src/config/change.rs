@@ -1,0 +1,394 @@
+//! The edit of one entry as a person makes it in a form: a new command, args, env, URL or name.
+//!
+//! [`edits_for`] turns such a change into the [`Edit`]s the config engine applies (an `Update` of
+//! the entry's value, then a `Rename`), so that the write stays minimal, atomic and undoable like
+//! every other. Keys of the entry that the form does not show are kept, in their order. For a
+//! tapped entry the form edits the wrapped command (after `--`); for a bridged remote, the URL in
+//! the bridge's arguments. Env values the form never showed (secrets left masked) are kept as they
+//! are: the form sends [`EnvValue::Keep`] for them. This module never reads or writes a file.
+
+use serde_json::{Map, Value};
+
+use super::document::{EntryKind, ServerEntry};
+use super::{ConfigError, Edit};
+
+/// An env value as the form sends it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EnvValue {
+    /// Keep the value the entry has (a secret the user did not reveal or change).
+    Keep,
+    /// Set this value.
+    Set(String),
+}
+
+/// What the form changes; `None` leaves that part as it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EntryChange {
+    pub name: Option<String>,
+    /// The command that runs (for a tapped entry, the wrapped one).
+    pub command: Option<String>,
+    pub args: Option<Vec<String>>,
+    /// The whole env, in order; an empty list removes `env`.
+    pub env: Option<Vec<(String, EnvValue)>>,
+    /// The URL, for remote and URL entries.
+    pub url: Option<String>,
+}
+
+fn invalid(message: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid(message.into())
+}
+
+/// The edits that make `entry` what `change` says; an error when the change does not fit the
+/// entry (a URL for a local command, an empty command, an env value to keep that it does not
+/// have) or changes nothing.
+pub fn edits_for(entry: &ServerEntry, change: &EntryChange) -> Result<Vec<Edit>, ConfigError> {
+    let name = &entry.name;
+    let Value::Object(original) = &entry.value else {
+        return Err(invalid(format!(
+            "\"{name}\" is not an object; fix it in the file first"
+        )));
+    };
+    let mut obj = original.clone();
+    if let Some(command) = &change.command {
+        set_command(entry, &mut obj, command)?;
+    }
+    if let Some(args) = &change.args {
+        set_args(entry, &mut obj, args)?;
+    }
+    if let Some(env) = &change.env {
+        set_env(entry, &mut obj, env)?;
+    }
+    if let Some(url) = &change.url {
+        set_url(entry, &mut obj, url)?;
+    }
+    let new_name = change.name.as_deref().map(str::trim).filter(|n| *n != name);
+    if let Some(new_name) = new_name {
+        if new_name.is_empty() {
+            return Err(invalid("a server needs a name"));
+        }
+        rename_in_args(&mut obj, name, new_name);
+    }
+    let mut edits = Vec::new();
+    if obj != *original {
+        edits.push(Edit::Update {
+            name: name.clone(),
+            entry: Value::Object(obj),
+        });
+    }
+    if let Some(new_name) = new_name {
+        edits.push(Edit::Rename {
+            from: name.clone(),
+            to: new_name.to_owned(),
+        });
+    }
+    if edits.is_empty() {
+        return Err(invalid(format!("nothing to change in \"{name}\"")));
+    }
+    Ok(edits)
+}
+
+fn string_args(args: &[String]) -> Value {
+    Value::Array(args.iter().cloned().map(Value::String).collect())
+}
+
+/// The args before the wrapped command of a tapped entry: `wrap --name N --`.
+fn tap_prefix(entry: &ServerEntry) -> Option<&[String]> {
+    let sep = entry.args.iter().position(|a| a == "--")?;
+    Some(&entry.args[..=sep])
+}
+
+fn tapped_args(prefix: &[String], command: &str, args: &[String]) -> Value {
+    let mut all = prefix.to_vec();
+    all.push(command.to_owned());
+    all.extend(args.iter().cloned());
+    string_args(&all)
+}
+
+fn set_command(
+    entry: &ServerEntry,
+    obj: &mut Map<String, Value>,
+    command: &str,
+) -> Result<(), ConfigError> {
+    let command = command.trim();
+    if command.is_empty() {
+        return Err(invalid("the command is empty"));
+    }
+    match &entry.kind {
+        EntryKind::Local | EntryKind::Invalid { .. } => {
+            obj.insert("command".into(), Value::String(command.to_owned()));
+        }
+        EntryKind::Tapped { args, .. } => {
+            let prefix = tap_prefix(entry).unwrap_or_default();
+            let args = obj
+                .get("args")
+                .and_then(Value::as_array)
+                .map(|all| {
+                    all.iter()
+                        .skip(prefix.len() + 1)
+                        .filter_map(|a| a.as_str().map(str::to_owned))
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_else(|| args.clone());
+            obj.insert("args".into(), tapped_args(prefix, command, &args));
+        }
+        _ => {
+            return Err(invalid(format!(
+                "\"{}\" is a remote server; change its URL instead of its command",
+                entry.name
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn set_args(
+    entry: &ServerEntry,
+    obj: &mut Map<String, Value>,
+    args: &[String],
+) -> Result<(), ConfigError> {
+    match &entry.kind {
+        EntryKind::Local | EntryKind::Invalid { .. } => {
+            obj.insert("args".into(), string_args(args));
+        }
+        EntryKind::Tapped { command, .. } => {
+            let prefix = tap_prefix(entry).unwrap_or_default();
+            // The command may have been changed just before.
+            let current = obj
+                .get("args")
+                .and_then(Value::as_array)
+                .and_then(|all| all.get(prefix.len()))
+                .and_then(Value::as_str)
+                .unwrap_or(command)
+                .to_owned();
+            obj.insert("args".into(), tapped_args(prefix, &current, args));
+        }
+        _ => {
+            return Err(invalid(format!(
+                "\"{}\" is a remote server; change its URL instead of its args",
+                entry.name
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn set_env(
+    entry: &ServerEntry,
+    obj: &mut Map<String, Value>,
+    env: &[(String, EnvValue)],
+) -> Result<(), ConfigError> {
+    let mut out = Map::new();
+    for (key, value) in env {
+        let key = key.trim();
+        if key.is_empty() {
+            return Err(invalid("an environment variable has no name"));
+        }
+        if out.contains_key(key) {
+            return Err(invalid(format!("{key} is set twice")));
+        }
+        let value = match value {
+            EnvValue::Set(v) => v.clone(),
+            EnvValue::Keep => entry
+                .env
+                .get(key)
+                .cloned()
+                .ok_or_else(|| invalid(format!("{key} has no value yet; type one")))?,
+        };
+        out.insert(key.to_owned(), Value::String(value));
+    }
+    if out.is_empty() {
+        obj.remove("env");
+    } else {
+        obj.insert("env".into(), Value::Object(out));
+    }
+    Ok(())
+}
+
+fn set_url(
+    entry: &ServerEntry,
+    obj: &mut Map<String, Value>,
+    url: &str,
+) -> Result<(), ConfigError> {
+    let url = url.trim();
+    if !(url.starts_with("https://") || url.starts_with("http://")) {
+        return Err(invalid(format!(
+            "{url:?} is not an http(s) URL; remote MCP servers have one, usually ending in /mcp or /sse"
+        )));
+    }
+    let old = match &entry.kind {
+        EntryKind::Remote { url } | EntryKind::McpRemote { url } => url,
+        EntryKind::UrlEntry { .. } => {
+            let key = if obj.contains_key("url") {
+                "url"
+            } else {
+                "serverUrl"
+            };
+            obj.insert(key.into(), Value::String(url.to_owned()));
+            return Ok(());
+        }
+        _ => {
+            return Err(invalid(format!(
+                "\"{}\" is a local command; it has no URL",
+                entry.name
+            )));
+        }
+    };
+    if let Some(Value::Array(args)) = obj.get_mut("args") {
+        for arg in args.iter_mut().filter(|a| a.as_str() == Some(old.as_str())) {
+            *arg = Value::String(url.to_owned());
+        }
+    }
+    Ok(())
+}
+
+/// A bridge or wrap entry names itself (`--name N`, its journal's name): follow the rename.
+fn rename_in_args(obj: &mut Map<String, Value>, old: &str, new: &str) {
+    let is_ours = obj
+        .get("command")
+        .and_then(Value::as_str)
+        .is_some_and(super::document::is_mcp_tray_command);
+    if !is_ours {
+        return;
+    }
+    if let Some(Value::Array(args)) = obj.get_mut("args") {
+        let end = args
+            .iter()
+            .position(|a| a.as_str() == Some("--"))
+            .unwrap_or(args.len());
+        for i in 1..end {
+            if args[i - 1].as_str() == Some("--name") && args[i].as_str() == Some(old) {
+                args[i] = Value::String(new.to_owned());
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn entry(name: &str, value: Value) -> ServerEntry {
+        ServerEntry::from_value(name.into(), value.clone(), value.to_string())
+    }
+
+    fn updated(edits: &[Edit]) -> &Value {
+        match &edits[0] {
+            Edit::Update { entry, .. } => entry,
+            other => panic!("expected an update, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn new_args_keep_the_other_keys_in_their_order() {
+        let e = entry(
+            "fs",
+            json!({"command": "npx", "args": ["a"], "env": {"X": "1"}, "cwd": "/srv"}),
+        );
+        let change = EntryChange {
+            args: Some(vec!["-y".into(), "b".into()]),
+            ..EntryChange::default()
+        };
+        let edits = edits_for(&e, &change).expect("edits");
+        assert_eq!(edits.len(), 1);
+        let value = updated(&edits);
+        assert_eq!(
+            value.to_string(),
+            r#"{"command":"npx","args":["-y","b"],"env":{"X":"1"},"cwd":"/srv"}"#
+        );
+    }
+
+    #[test]
+    fn a_masked_secret_is_kept_and_a_new_one_is_set() {
+        let e = entry(
+            "gh",
+            json!({"command": "gh-mcp", "env": {"GITHUB_TOKEN": "ghp_x", "LOG": "1"}}),
+        );
+        let change = EntryChange {
+            env: Some(vec![
+                ("GITHUB_TOKEN".into(), EnvValue::Keep),
+                ("LEVEL".into(), EnvValue::Set("debug".into())),
+            ]),
+            ..EntryChange::default()
+        };
+        let value = updated(&edits_for(&e, &change).expect("edits")).clone();
+        assert_eq!(
+            value["env"],
+            json!({"GITHUB_TOKEN": "ghp_x", "LEVEL": "debug"})
+        );
+        let unknown = EntryChange {
+            env: Some(vec![("NEW_TOKEN".into(), EnvValue::Keep)]),
+            ..EntryChange::default()
+        };
+        assert!(edits_for(&e, &unknown).is_err());
+    }
+
+    #[test]
+    fn a_tapped_entry_edits_the_wrapped_command_and_follows_a_rename() {
+        let e = entry(
+            "fs",
+            json!({"command": "/bin/mcp-tray", "args": ["wrap", "--name", "fs", "--", "npx", "a"]}),
+        );
+        let change = EntryChange {
+            name: Some("files".into()),
+            command: Some("uvx".into()),
+            args: Some(vec!["b".into()]),
+            ..EntryChange::default()
+        };
+        let edits = edits_for(&e, &change).expect("edits");
+        assert_eq!(
+            updated(&edits)["args"],
+            json!(["wrap", "--name", "files", "--", "uvx", "b"])
+        );
+        assert_eq!(
+            edits[1],
+            Edit::Rename {
+                from: "fs".into(),
+                to: "files".into()
+            }
+        );
+    }
+
+    #[test]
+    fn a_bridged_remote_changes_its_url_and_refuses_a_command() {
+        let e = entry(
+            "linear",
+            json!({"command": "/bin/mcp-tray", "args": ["bridge", "https://a.example/mcp", "--name", "linear"]}),
+        );
+        let change = EntryChange {
+            url: Some("https://b.example/mcp".into()),
+            ..EntryChange::default()
+        };
+        let edits = edits_for(&e, &change).expect("edits");
+        assert_eq!(
+            updated(&edits)["args"],
+            json!(["bridge", "https://b.example/mcp", "--name", "linear"])
+        );
+        let command = EntryChange {
+            command: Some("npx".into()),
+            ..EntryChange::default()
+        };
+        assert!(edits_for(&e, &command).is_err());
+        let ws = EntryChange {
+            url: Some("wss://b.example/mcp".into()),
+            ..EntryChange::default()
+        };
+        assert!(edits_for(&e, &ws).is_err());
+    }
+
+    #[test]
+    fn no_change_and_an_empty_command_are_errors() {
+        let e = entry("fs", json!({"command": "npx", "args": ["a"]}));
+        let same = EntryChange {
+            args: Some(vec!["a".into()]),
+            ..EntryChange::default()
+        };
+        assert!(edits_for(&e, &same).is_err());
+        let empty = EntryChange {
+            command: Some("  ".into()),
+            ..EntryChange::default()
+        };
+        assert!(edits_for(&e, &empty).is_err());
+    }
+}

@@ -1,0 +1,366 @@
+//! Editing a server of the config (command, args, env, URL, name) and adding a local server from
+//! the form in Add server, tested before anything is written.
+//!
+//! Adapters over `mcp_tray_core::config` (the change becomes minimal, atomic, undoable edits:
+//! [`mcp_tray_core::config::change`]), `supervise::CommandResolver` (the login-shell PATH Claude's
+//! launcher does not have) and `probe`. Secret-looking env values never leave Rust unless the
+//! user asks to see one ([`reveal_env_value`]); the form sends "keep" for values it did not show.
+//! This module must never edit the file itself, and never write an entry whose test failed.
+
+use std::time::Duration;
+
+use mcp_tray_core::config::{ConfigFile, EntryChange, EnvValue, ServerEntry};
+use mcp_tray_core::config::{Edit, document::is_secret_name};
+use mcp_tray_core::probe::{ProbeTarget, probe_observed};
+use mcp_tray_core::supervise::{CommandResolver, LoginShellPath};
+use mcp_tray_core::{clients, paths};
+use serde::{Deserialize, Serialize};
+use specta::Type;
+use tauri::State;
+
+use crate::add_server::{DiagnosisView, ProbeView};
+use crate::commands::{ServerKind, ServerSummary};
+use crate::error::CommandError;
+use crate::server_status::ServerWatch;
+
+/// How long each step of a test may take.
+const PROBE_STEP_TIMEOUT: Duration = Duration::from_secs(20);
+
+fn config_file() -> ConfigFile {
+    ConfigFile::new(&clients::claude_config(None).path, paths::data_dir())
+}
+
+fn error(code: &str, message: impl Into<String>) -> CommandError {
+    CommandError {
+        code: code.to_owned(),
+        message: message.into(),
+    }
+}
+
+/// One environment variable as the Edit form shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct EnvVarView {
+    pub name: String,
+    /// `None` for a secret-looking value, which stays in Rust until revealed.
+    pub value: Option<String>,
+    pub secret: bool,
+}
+
+/// A server of the config as the Edit form fills it in.
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ServerDetails {
+    pub name: String,
+    pub kind: ServerKind,
+    /// The command that runs (for a tapped server, the wrapped one).
+    pub command: Option<String>,
+    pub args: Vec<String>,
+    pub env: Vec<EnvVarView>,
+    /// For remote and URL entries.
+    pub url: Option<String>,
+}
+
+/// An env variable the form sends: `value: null` keeps the value the entry has.
+#[derive(Debug, Clone, Deserialize, Type)]
+pub struct EnvVarInput {
+    pub name: String,
+    pub value: Option<String>,
+}
+
+/// What the Edit form changes; `null` fields stay as they are.
+#[derive(Debug, Clone, Default, Deserialize, Type)]
+pub struct ServerEditInput {
+    pub name: Option<String>,
+    pub command: Option<String>,
+    pub args: Option<Vec<String>>,
+    pub env: Option<Vec<EnvVarInput>>,
+    pub url: Option<String>,
+}
+
+impl From<ServerEditInput> for EntryChange {
+    fn from(input: ServerEditInput) -> Self {
+        EntryChange {
+            name: input.name,
+            command: input.command,
+            args: input.args,
+            env: input.env.map(|vars| {
+                vars.into_iter()
+                    .map(|v| (v.name, v.value.map_or(EnvValue::Keep, EnvValue::Set)))
+                    .collect()
+            }),
+            url: input.url,
+        }
+    }
+}
+
+fn entry_of(file: &ConfigFile, name: &str) -> Result<ServerEntry, CommandError> {
+    let doc = file.read()?;
+    doc.server(name).cloned().ok_or_else(|| {
+        error(
+            "no-such-server",
+            format!("no server named \"{name}\" in Claude's config"),
+        )
+    })
+}
+
+fn details(entry: &ServerEntry) -> ServerDetails {
+    let summary = ServerSummary::from_entry(entry, true);
+    ServerDetails {
+        name: summary.name,
+        kind: summary.kind,
+        command: summary.command,
+        args: summary.args,
+        env: entry
+            .env
+            .iter()
+            .map(|(name, value)| {
+                let secret = is_secret_name(name);
+                EnvVarView {
+                    name: name.clone(),
+                    value: (!secret).then(|| value.clone()),
+                    secret,
+                }
+            })
+            .collect(),
+        url: summary.url,
+    }
+}
+
+/// A server of the config, for the Edit form; secret-looking env values are masked.
+#[tauri::command]
+#[specta::specta]
+pub fn server_details(name: String) -> Result<ServerDetails, CommandError> {
+    Ok(details(&entry_of(&config_file(), &name)?))
+}
+
+/// One env value of a server, when the user asks to see it.
+#[tauri::command]
+#[specta::specta]
+pub fn reveal_env_value(name: String, key: String) -> Result<String, CommandError> {
+    let entry = entry_of(&config_file(), &name)?;
+    entry
+        .env
+        .get(&key)
+        .cloned()
+        .ok_or_else(|| error("no-such-variable", format!("\"{name}\" has no {key}")))
+}
+
+/// Changes a server as the Edit form says (one undoable write); answers what was done.
+#[tauri::command]
+#[specta::specta]
+pub fn edit_server(name: String, change: ServerEditInput) -> Result<String, CommandError> {
+    let file = config_file();
+    let entry = entry_of(&file, &name)?;
+    let edits = mcp_tray_core::config::change::edits_for(&entry, &change.into())?;
+    Ok(file.apply_all(&format!("edit {name}"), &edits)?.description)
+}
+
+/// A local server as the form in Add server describes it.
+#[derive(Debug, Clone, Deserialize, Type)]
+pub struct LocalServerInput {
+    pub name: String,
+    pub command: String,
+    pub args: Vec<String>,
+    pub env: Vec<EnvVarInput>,
+}
+
+/// What adding a local server did: where its command was found, what the test found, and
+/// whether the entry was written (only when the test passed).
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct LocalAddOutcome {
+    /// The program the command resolved to (login-shell PATH).
+    pub resolved: Option<String>,
+    pub probe: ProbeView,
+    /// What was written, in words; `None` when nothing was.
+    pub written: Option<String>,
+}
+
+fn local_value(input: &LocalServerInput) -> Result<serde_json::Value, CommandError> {
+    let command = input.command.trim();
+    if command.is_empty() {
+        return Err(error(
+            "no-command",
+            "type the command that starts the server",
+        ));
+    }
+    let mut entry = serde_json::Map::new();
+    entry.insert("command".into(), command.into());
+    entry.insert("args".into(), input.args.clone().into());
+    if !input.env.is_empty() {
+        let mut env = serde_json::Map::new();
+        for var in &input.env {
+            let key = var.name.trim();
+            if key.is_empty() {
+                return Err(error("bad-env", "an environment variable has no name"));
+            }
+            env.insert(key.to_owned(), var.value.clone().unwrap_or_default().into());
+        }
+        entry.insert("env".into(), env.into());
+    }
+    Ok(serde_json::Value::Object(entry))
+}
+
+fn not_found_view(diagnosis: &mcp_tray_core::diagnose::Diagnosis) -> ProbeView {
+    ProbeView {
+        ok: false,
+        server_name: None,
+        server_version: None,
+        transport: None,
+        tools: Vec::new(),
+        diagnosis: Some(DiagnosisView::from(diagnosis)),
+        stderr_tail: Vec::new(),
+        total_ms: 0.0,
+    }
+}
+
+/// Finds the command (login-shell PATH), starts the server as Claude would and lists its tools;
+/// only when that works is the entry written. A failure is explained and nothing is written.
+#[tauri::command]
+#[specta::specta]
+pub async fn add_local_server(
+    server: LocalServerInput,
+    watch: State<'_, ServerWatch>,
+) -> Result<LocalAddOutcome, CommandError> {
+    let name = server.name.trim().to_owned();
+    if name.is_empty() {
+        return Err(error("no-name", "give the server a name"));
+    }
+    let file = config_file();
+    let taken =
+        file.read()?.server(&name).is_some() || file.disabled()?.iter().any(|d| d.name == name);
+    if taken {
+        return Err(error(
+            "name-taken",
+            format!("a server named \"{name}\" exists already; pick another name"),
+        ));
+    }
+    let value = local_value(&server)?;
+    let command = server.command.trim().to_owned();
+    let resolved = tokio::task::spawn_blocking(move || {
+        CommandResolver::new(LoginShellPath::WhenNoTerminal).resolve(&command, None)
+    })
+    .await
+    .map_err(|e| error("internal", format!("resolving the command failed: {e}")))?;
+    let program = match resolved {
+        Ok(found) => found.program.display().to_string(),
+        Err(diagnosis) => {
+            let view = not_found_view(&diagnosis.server(name.clone()));
+            watch.board().probe(&name, &view);
+            return Ok(LocalAddOutcome {
+                resolved: None,
+                probe: view,
+                written: None,
+            });
+        }
+    };
+    let entry = ServerEntry::from_value(name.clone(), value.clone(), value.to_string());
+    let target = ProbeTarget::entry(&entry)
+        .ok_or_else(|| error("not-startable", "the form describes no command"))?;
+    let resolver = CommandResolver::new(LoginShellPath::WhenNoTerminal);
+    let report = probe_observed(&target, &resolver, PROBE_STEP_TIMEOUT, |pid| {
+        watch.board().ran(&name, pid);
+    })
+    .await;
+    let view = ProbeView::from(report);
+    watch.board().probe(&name, &view);
+    let written = if view.ok {
+        Some(file.apply(&Edit::Add { name, entry: value })?.description)
+    } else {
+        None
+    };
+    Ok(LocalAddOutcome {
+        resolved: Some(program),
+        probe: view,
+        written,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn details_mask_secret_looking_values_and_show_the_rest() {
+        let value = json!({"command": "npx", "args": ["-y", "gh"],
+            "env": {"GITHUB_TOKEN": "ghp_secret", "LOG_LEVEL": "debug"}});
+        let entry = ServerEntry::from_value("gh".into(), value.clone(), value.to_string());
+        let shown = details(&entry);
+        let json = serde_json::to_string(&shown).expect("json");
+        assert!(!json.contains("ghp_secret"), "{json}");
+        assert_eq!(
+            shown.env,
+            [
+                EnvVarView {
+                    name: "GITHUB_TOKEN".into(),
+                    value: None,
+                    secret: true
+                },
+                EnvVarView {
+                    name: "LOG_LEVEL".into(),
+                    value: Some("debug".into()),
+                    secret: false
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn an_edit_that_keeps_a_masked_secret_writes_it_back_unchanged() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("claude_desktop_config.json");
+        let original = "{\n  \"mcpServers\": {\n    \"gh\": {\"command\": \"npx\", \"args\": [\"a\"], \"env\": {\"GITHUB_TOKEN\": \"ghp_secret\"}},\n    \"other\":   {\"command\": \"uvx\"}\n  }\n}\n";
+        std::fs::write(&path, original).expect("write");
+        let file = ConfigFile::new(&path, dir.path().join("data"));
+        let entry = entry_of(&file, "gh").expect("entry");
+        let input = ServerEditInput {
+            args: Some(vec!["b".into()]),
+            env: Some(vec![EnvVarInput {
+                name: "GITHUB_TOKEN".into(),
+                value: None,
+            }]),
+            ..ServerEditInput::default()
+        };
+        let edits = mcp_tray_core::config::change::edits_for(&entry, &input.into()).expect("edits");
+        file.apply_all("edit gh", &edits).expect("written");
+        let text = std::fs::read_to_string(&path).expect("read");
+        assert!(text.contains("ghp_secret"), "{text}");
+        assert!(
+            text.contains("\"other\":   {\"command\": \"uvx\"}"),
+            "{text}"
+        );
+        let (_, _) = file.undo(false).expect("undo");
+        assert_eq!(std::fs::read_to_string(&path).expect("read"), original);
+    }
+
+    #[test]
+    fn a_local_server_needs_a_command_and_named_env() {
+        let input = |command: &str, env: Vec<EnvVarInput>| LocalServerInput {
+            name: "x".into(),
+            command: command.into(),
+            args: vec!["stdio".into()],
+            env,
+        };
+        assert_eq!(
+            local_value(&input(" ", vec![]))
+                .expect_err("no command")
+                .code,
+            "no-command"
+        );
+        let bad = vec![EnvVarInput {
+            name: " ".into(),
+            value: Some("1".into()),
+        }];
+        assert_eq!(
+            local_value(&input("srv", bad)).expect_err("no name").code,
+            "bad-env"
+        );
+        assert_eq!(
+            local_value(&input("srv", vec![])).expect("value"),
+            json!({"command": "srv", "args": ["stdio"]})
+        );
+    }
+}

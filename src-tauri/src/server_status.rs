@@ -1,0 +1,583 @@
+//! Each server's status and process, from every piece of evidence MCP Tray has: our journals (the
+//! shims Claude starts), Claude Desktop's own logs (`mcp_tray_core::claude_logs`), and the last
+//! probe ("Test", the local-server form). The most recent evidence wins, and says where it came
+//! from. This is the one source of truth for status: the Servers view reads it through
+//! [`server_overview`] and the tray icon's colour follows it ([`crate::tray::set_status`]).
+//!
+//! A watcher thread reads what the journals and Claude's logs appended, once a second (cheap: file
+//! sizes, then only the new bytes). CPU and memory are sampled only when the view asks, which it
+//! does while the window is visible; a hidden window samples nothing. Processes the app runs itself
+//! (a test) are sampled too, under their server's name. This module must never write
+//! a journal or a log, and never read another process's command line or environment.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, SystemTime};
+
+use mcp_tray_core::claude_logs::{self, Direction, LogEvent, LogTail, StartAt};
+use mcp_tray_core::config::ConfigFile;
+use mcp_tray_core::diagnose::Severity;
+use mcp_tray_core::journal::{self, Entry, Tail};
+use mcp_tray_core::supervise::StatsSampler;
+use mcp_tray_core::{clients, paths};
+use serde::Serialize;
+use specta::Type;
+use tauri::{Manager, Runtime, State};
+
+use crate::add_server::ProbeView;
+use crate::traffic::{Health, TrafficRow, health_of};
+use crate::window;
+
+/// How often the watcher looks at the journals and Claude's logs.
+const WATCH_INTERVAL: Duration = Duration::from_secs(1);
+/// How much of each Claude log is read at start: recent status, not a year of history.
+const CLAUDE_LOG_START: u64 = 512 * 1024;
+/// Shim processes remembered per server (Claude and a test may run one at the same time).
+const SESSIONS_KEPT: usize = 4;
+
+/// A server's status as the Servers view shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "kebab-case")]
+pub enum ServerHealth {
+    Connected,
+    Degraded,
+    Failing,
+}
+
+impl From<Health> for ServerHealth {
+    fn from(health: Health) -> Self {
+        match health {
+            Health::Ok => ServerHealth::Connected,
+            Health::Degraded => ServerHealth::Degraded,
+            Health::Failing => ServerHealth::Failing,
+        }
+    }
+}
+
+/// Where a status came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "kebab-case")]
+pub enum EvidenceSource {
+    /// MCP Tray's journal of the shim Claude started (`mcp-tray wrap` / `bridge`).
+    Journal,
+    /// Claude Desktop's own log.
+    ClaudeLog,
+    /// The last test (probe) MCP Tray ran.
+    Probe,
+}
+
+/// The evidence a status rests on.
+#[derive(Debug, Clone, PartialEq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct StatusEvidence {
+    pub status: ServerHealth,
+    pub source: EvidenceSource,
+    /// RFC 3339 UTC with milliseconds.
+    pub at: String,
+    /// A diagnosis code (`command-not-found`…) when failing or degraded.
+    pub code: Option<String>,
+    /// What was seen, in a sentence.
+    pub text: String,
+    /// What to do about it, when known.
+    pub fix: Option<String>,
+    /// Tools the server listed, for a successful probe.
+    pub tool_count: Option<u32>,
+}
+
+/// A server's shim process tree, sampled now.
+#[derive(Debug, Clone, PartialEq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ProcessView {
+    pub running: bool,
+    /// The shim's pid (the tree below it is counted).
+    pub pid: u32,
+    /// Summed over the tree, % of one core (0 on the first sample of a process).
+    pub cpu_percent: f32,
+    /// Resident memory summed over the tree.
+    pub memory_bytes: f64,
+    /// Seconds since the shim started.
+    pub uptime_secs: Option<f64>,
+    /// Processes in the tree.
+    pub processes: u32,
+}
+
+/// One server's status and process, by name.
+#[derive(Debug, Clone, PartialEq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ServerOverview {
+    pub name: String,
+    /// The most recent evidence; `None` when nothing was ever seen of this server.
+    pub evidence: Option<StatusEvidence>,
+    /// `None` when no shim of this server ever wrote a journal line; not sampled while hidden.
+    pub process: Option<ProcessView>,
+}
+
+/// What is known of one server.
+#[derive(Debug, Default)]
+struct Known {
+    journal: Option<StatusEvidence>,
+    claude_log: Option<StatusEvidence>,
+    probe: Option<StatusEvidence>,
+    /// Shim pids seen in the journal, newest last.
+    sessions: Vec<u32>,
+}
+
+impl Known {
+    /// The most recent of the three (RFC 3339 UTC stamps of one width sort as text).
+    fn latest(&self) -> Option<&StatusEvidence> {
+        [&self.journal, &self.claude_log, &self.probe]
+            .into_iter()
+            .flatten()
+            .max_by(|a, b| a.at.cmp(&b.at))
+    }
+
+    fn saw_pid(&mut self, pid: u32) {
+        if pid == 0 || self.sessions.last() == Some(&pid) {
+            return;
+        }
+        self.sessions.retain(|p| *p != pid);
+        self.sessions.push(pid);
+        if self.sessions.len() > SESSIONS_KEPT {
+            self.sessions.remove(0);
+        }
+    }
+}
+
+/// Every server's evidence; fed by the watcher and by probes.
+#[derive(Debug, Default)]
+pub(crate) struct Board {
+    servers: BTreeMap<String, Known>,
+}
+
+impl Board {
+    fn known(&mut self, server: &str) -> &mut Known {
+        self.servers.entry(server.to_owned()).or_default()
+    }
+
+    /// Takes journal lines (the same health rule as the Traffic view's).
+    pub(crate) fn journal(&mut self, entries: Vec<Entry>) {
+        for entry in entries {
+            let pid = entry.pid;
+            let server = entry.server.clone();
+            let row = TrafficRow::from(entry);
+            let known = self.known(&server);
+            known.saw_pid(pid);
+            let Some(health) = health_of(&row) else {
+                continue;
+            };
+            let status = ServerHealth::from(health);
+            let text = match (&row.text, status) {
+                (Some(text), _) => text.clone(),
+                (None, ServerHealth::Connected) => {
+                    "it exchanged messages with its client".to_owned()
+                }
+                (None, _) => String::new(),
+            };
+            known.journal = Some(StatusEvidence {
+                status,
+                source: EvidenceSource::Journal,
+                at: row.ts,
+                code: row.code.filter(|_| status != ServerHealth::Connected),
+                text,
+                fix: None,
+                tool_count: None,
+            });
+        }
+    }
+
+    /// Takes Claude log events: a failure (with its diagnosis) or a message from the server.
+    pub(crate) fn claude_log(&mut self, events: Vec<LogEvent>) {
+        for event in events {
+            let Some(server) = event.server.clone() else {
+                continue;
+            };
+            let Some(evidence) = claude_evidence(event) else {
+                continue;
+            };
+            self.known(&server).claude_log = Some(evidence);
+        }
+    }
+
+    /// Takes the pid of a process MCP Tray started for `server` (a test): sampled like a shim.
+    pub(crate) fn ran(&mut self, server: &str, pid: u32) {
+        self.known(server).saw_pid(pid);
+    }
+
+    /// Takes the result of a probe of `server`.
+    pub(crate) fn probe(&mut self, server: &str, result: &ProbeView) {
+        let at = journal::rfc3339_ms(SystemTime::now());
+        let evidence = if result.ok {
+            StatusEvidence {
+                status: ServerHealth::Connected,
+                source: EvidenceSource::Probe,
+                at,
+                code: None,
+                text: format!("answered a test in {} ms", result.total_ms.round()),
+                fix: None,
+                tool_count: Some(u32::try_from(result.tools.len()).unwrap_or(u32::MAX)),
+            }
+        } else {
+            let diagnosis = result.diagnosis.as_ref();
+            StatusEvidence {
+                status: ServerHealth::Failing,
+                source: EvidenceSource::Probe,
+                at,
+                code: Some(
+                    diagnosis
+                        .map_or("probe-failed", |d| d.code.as_str())
+                        .to_owned(),
+                ),
+                text: diagnosis.map_or_else(
+                    || "it did not answer a test as an MCP server should".to_owned(),
+                    |d| d.summary.clone(),
+                ),
+                fix: diagnosis.and_then(|d| d.fix.clone()),
+                tool_count: None,
+            }
+        };
+        self.known(server).probe = Some(evidence);
+    }
+
+    /// The worst status among `names` (every known server when `None`); what the tray shows.
+    pub(crate) fn worst(&self, names: Option<&[String]>) -> Health {
+        self.servers
+            .iter()
+            .filter(|(name, _)| names.is_none_or(|n| n.contains(name)))
+            .filter_map(|(_, known)| known.latest())
+            .map(|e| match e.status {
+                ServerHealth::Connected => Health::Ok,
+                ServerHealth::Degraded => Health::Degraded,
+                ServerHealth::Failing => Health::Failing,
+            })
+            .max()
+            .unwrap_or(Health::Ok)
+    }
+
+    /// Every known server's evidence, with its processes sampled by `sampler` (none when `None`).
+    pub(crate) fn overview(&self, sampler: Option<&mut StatsSampler>) -> Vec<ServerOverview> {
+        let mut processes: BTreeMap<&str, ProcessView> = BTreeMap::new();
+        if let Some(sampler) = sampler {
+            let roots: Vec<(&str, u32)> = self
+                .servers
+                .iter()
+                .flat_map(|(name, k)| k.sessions.iter().map(move |pid| (name.as_str(), *pid)))
+                .collect();
+            let pids: Vec<u32> = roots.iter().map(|(_, pid)| *pid).collect();
+            let stats = sampler.sample_trees(&pids);
+            let now = SystemTime::now()
+                .duration_since(SystemTime::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs());
+            for ((name, pid), sample) in roots.into_iter().zip(stats) {
+                let entry = processes.entry(name).or_insert(ProcessView {
+                    running: false,
+                    pid,
+                    cpu_percent: 0.0,
+                    memory_bytes: 0.0,
+                    uptime_secs: None,
+                    processes: 0,
+                });
+                if !sample.alive {
+                    continue;
+                }
+                // Live shims add up; the newest one names the row and gives the uptime.
+                if !entry.running {
+                    entry.cpu_percent = 0.0;
+                    entry.memory_bytes = 0.0;
+                }
+                entry.running = true;
+                entry.pid = pid;
+                entry.cpu_percent += sample.cpu_percent;
+                entry.memory_bytes += sample.rss_bytes as f64;
+                entry.processes += u32::try_from(sample.pids.len()).unwrap_or(u32::MAX);
+                entry.uptime_secs = sampler
+                    .start_time(pid)
+                    .map(|started| now.saturating_sub(started) as f64);
+            }
+        }
+        self.servers
+            .iter()
+            .map(|(name, known)| ServerOverview {
+                name: name.clone(),
+                evidence: known.latest().cloned(),
+                process: processes.remove(name.as_str()),
+            })
+            .collect()
+    }
+}
+
+/// What one Claude log event says about its server, if anything.
+fn claude_evidence(event: LogEvent) -> Option<StatusEvidence> {
+    if event.is_failure() {
+        let status = match (&event.diagnosis, event.level) {
+            (_, claude_logs::Level::Error) => ServerHealth::Failing,
+            (Some(d), _) if d.severity == Severity::Error => ServerHealth::Failing,
+            _ => ServerHealth::Degraded,
+        };
+        let (code, text, fix) = match event.diagnosis {
+            Some(d) => (Some(d.code), d.summary, d.fix),
+            None => (Some("error".to_owned()), event.text, None),
+        };
+        return Some(StatusEvidence {
+            status,
+            source: EvidenceSource::ClaudeLog,
+            at: event.ts,
+            code,
+            text,
+            fix,
+            tool_count: None,
+        });
+    }
+    let answered =
+        event.dir == Some(Direction::S2c) || event.text.contains("connected successfully");
+    answered.then(|| StatusEvidence {
+        status: ServerHealth::Connected,
+        source: EvidenceSource::ClaudeLog,
+        at: event.ts,
+        code: None,
+        text: "it answered Claude".to_owned(),
+        fix: None,
+        tool_count: None,
+    })
+}
+
+/// The app's status state: the board, and the CPU sampler (its previous sample gives CPU %).
+pub(crate) struct ServerWatch {
+    board: Arc<Mutex<Board>>,
+    sampler: Mutex<Option<StatsSampler>>,
+    /// Whether the main window is shown (not hidden, not minimised): only then is CPU sampled.
+    window_visible: Box<dyn Fn() -> bool + Send + Sync>,
+}
+
+impl ServerWatch {
+    pub(crate) fn board(&self) -> MutexGuard<'_, Board> {
+        self.board.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// The enabled servers of Claude's config; `None` when it cannot be read (then all count).
+fn config_names() -> Option<Vec<String>> {
+    let location = clients::claude_config(None);
+    let doc = ConfigFile::new(&location.path, paths::data_dir())
+        .read()
+        .ok()?;
+    Some(doc.servers.iter().map(|s| s.name.clone()).collect())
+}
+
+/// Reads new journal lines and Claude log events into the board.
+struct Watcher {
+    journal_dir: PathBuf,
+    journals: BTreeMap<String, Tail>,
+    claude: LogTail,
+}
+
+impl Watcher {
+    fn new(journal_dir: PathBuf, claude_dir: PathBuf) -> Self {
+        Watcher {
+            journal_dir,
+            journals: BTreeMap::new(),
+            claude: LogTail::new(claude_dir, StartAt::Recent(CLAUDE_LOG_START)),
+        }
+    }
+
+    fn poll(&mut self, board: &Mutex<Board>) {
+        for server in journal::servers(&self.journal_dir).unwrap_or_default() {
+            self.journals.entry(server.clone()).or_insert_with(|| {
+                Tail::open(journal::journal_path(&self.journal_dir, &server), true)
+            });
+        }
+        let mut entries = Vec::new();
+        for tail in self.journals.values_mut() {
+            match tail.poll() {
+                Ok(read) => entries.extend(read),
+                Err(err) => eprintln!("mcp-tray-app: reading a journal failed: {err}"),
+            }
+        }
+        entries.sort_by(|a, b| a.ts.cmp(&b.ts));
+        let events = self.claude.poll();
+        let mut board = board.lock().unwrap_or_else(|e| e.into_inner());
+        board.journal(entries);
+        board.claude_log(events);
+    }
+}
+
+/// Creates the status state and starts the watcher, which tells the tray whenever the worst
+/// status of the config's servers changes.
+pub(crate) fn start<R: Runtime>(app: &tauri::AppHandle<R>) {
+    let board: Arc<Mutex<Board>> = Arc::default();
+    let shell = app.clone();
+    app.manage(ServerWatch {
+        board: board.clone(),
+        sampler: Mutex::new(StatsSampler::new()),
+        window_visible: Box::new(move || {
+            shell.get_webview_window(window::MAIN).is_some_and(|w| {
+                w.is_visible().unwrap_or(false) && !w.is_minimized().unwrap_or(false)
+            })
+        }),
+    });
+    let handle = app.clone();
+    let mut watcher = Watcher::new(paths::journal_dir(), clients::claude_logs_dir());
+    let spawned = std::thread::Builder::new()
+        .name("server-status".into())
+        .spawn(move || {
+            let mut shown: Option<Health> = None;
+            loop {
+                watcher.poll(&board);
+                let names = config_names();
+                let worst = board
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .worst(names.as_deref());
+                if shown != Some(worst) {
+                    shown = Some(worst);
+                    crate::tray::set_status(&handle, worst.into());
+                }
+                std::thread::sleep(WATCH_INTERVAL);
+            }
+        });
+    if let Err(err) = spawned {
+        eprintln!("mcp-tray-app: cannot start the status watcher: {err}");
+    }
+}
+
+/// Every server's status (with where it came from) and, while the window is visible, its
+/// processes' CPU, memory and uptime. The view calls this every ~2 s while it is shown.
+#[tauri::command]
+#[specta::specta]
+pub fn server_overview(watch: State<'_, ServerWatch>) -> Vec<ServerOverview> {
+    // A hidden or minimised window samples nothing (the view also stops asking).
+    let visible = (watch.window_visible)();
+    let mut sampler = watch.sampler.lock().unwrap_or_else(|e| e.into_inner());
+    let sampler = sampler.as_mut().filter(|_| visible);
+    watch.board().overview(sampler)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(line: &str) -> Entry {
+        serde_json::from_str(line).expect("a journal line")
+    }
+
+    fn failing_event(ts: &str) -> Entry {
+        entry(&format!(
+            r#"{{"ts":"{ts}","server":"gh","session":"s","pid":41,"dir":"event","kind":"event","code":"command-not-found","level":"error","text":"gh-server: not found"}}"#
+        ))
+    }
+
+    fn message(ts: &str, pid: u32) -> Entry {
+        entry(&format!(
+            r#"{{"ts":"{ts}","server":"gh","session":"s","pid":{pid},"dir":"s2c","kind":"response","id":1,"msg":{{"jsonrpc":"2.0","id":1,"result":{{}}}}}}"#
+        ))
+    }
+
+    fn probe_view(ok: bool) -> ProbeView {
+        ProbeView {
+            ok,
+            server_name: None,
+            server_version: None,
+            transport: None,
+            tools: Vec::new(),
+            diagnosis: None,
+            stderr_tail: Vec::new(),
+            total_ms: 12.0,
+        }
+    }
+
+    #[test]
+    fn the_most_recent_evidence_wins_whichever_source_it_comes_from() {
+        let mut board = Board::default();
+        board.journal(vec![failing_event("2026-11-24T08:00:00.000Z")]);
+        let first = board.overview(None);
+        let evidence = first[0].evidence.as_ref().expect("evidence");
+        assert_eq!(evidence.status, ServerHealth::Failing);
+        assert_eq!(evidence.source, EvidenceSource::Journal);
+        assert_eq!(evidence.code.as_deref(), Some("command-not-found"));
+        assert_eq!(board.worst(None), Health::Failing);
+
+        // A probe now (later than 2026-11-24) says it works.
+        board.probe("gh", &probe_view(true));
+        let evidence = board.overview(None)[0].evidence.clone().expect("evidence");
+        assert_eq!(evidence.source, EvidenceSource::Probe);
+        assert_eq!(evidence.status, ServerHealth::Connected);
+        assert_eq!(evidence.tool_count, Some(0));
+        assert_eq!(board.worst(None), Health::Ok);
+
+        // An older journal line does not override the newer probe.
+        board.journal(vec![failing_event("2026-11-24T09:00:00.000Z")]);
+        assert_eq!(board.worst(None), Health::Ok);
+    }
+
+    #[test]
+    fn a_server_failing_only_in_claudes_log_is_failing_with_the_diagnosis_and_fix() {
+        let log = "2026-11-24T10:02:00.000Z [gh] [error] spawn gh-server ENOENT\n";
+        let events = claude_logs::parse_bytes("mcp-server-gh.log", log.as_bytes());
+        let mut board = Board::default();
+        board.claude_log(events);
+        let overview = board.overview(None);
+        let evidence = overview[0].evidence.as_ref().expect("evidence");
+        assert_eq!(overview[0].name, "gh");
+        assert_eq!(evidence.status, ServerHealth::Failing);
+        assert_eq!(evidence.source, EvidenceSource::ClaudeLog);
+        assert_eq!(evidence.code.as_deref(), Some("command-not-found"));
+        assert!(evidence.fix.is_some(), "{evidence:?}");
+        assert!(
+            evidence.at.starts_with("2026-11-24T10:02"),
+            "{}",
+            evidence.at
+        );
+    }
+
+    #[test]
+    fn the_tray_counts_only_the_servers_named() {
+        let mut board = Board::default();
+        board.journal(vec![failing_event("2026-11-24T08:00:00.000Z")]);
+        assert_eq!(board.worst(Some(&["other".to_owned()])), Health::Ok);
+        assert_eq!(board.worst(Some(&["gh".to_owned()])), Health::Failing);
+    }
+
+    #[test]
+    fn a_process_the_app_ran_itself_is_sampled_like_a_shim() {
+        let mut child = std::process::Command::new("sleep")
+            .arg("1000")
+            .spawn()
+            .expect("spawn sleep");
+        let mut board = Board::default();
+        board.ran("probed", child.id());
+        let mut sampler = StatsSampler::new().expect("sysinfo");
+        let overview = board.overview(Some(&mut sampler));
+        assert_eq!(overview[0].name, "probed");
+        assert!(overview[0].evidence.is_none(), "a pid is no status");
+        let process = overview[0].process.clone().expect("sampled");
+        assert!(process.running && process.memory_bytes > 0.0);
+        child.kill().expect("kill");
+        child.wait().expect("reaped");
+    }
+
+    #[test]
+    fn a_live_shim_is_sampled_and_a_gone_one_is_not_running() {
+        let mut child = std::process::Command::new("sleep")
+            .arg("1000")
+            .spawn()
+            .expect("spawn sleep");
+        let mut board = Board::default();
+        board.journal(vec![message("2026-11-24T08:00:00.000Z", child.id())]);
+        let mut sampler = StatsSampler::new().expect("sysinfo");
+        let overview = board.overview(Some(&mut sampler));
+        let process = overview[0].process.clone().expect("sampled");
+        assert!(process.running);
+        assert_eq!(process.pid, child.id());
+        assert!(process.memory_bytes > 0.0);
+        assert!(process.uptime_secs.is_some());
+        assert!(
+            board.overview(None)[0].process.is_none(),
+            "not sampled when hidden"
+        );
+        child.kill().expect("kill");
+        child.wait().expect("reaped");
+        let overview = board.overview(Some(&mut sampler));
+        let process = overview[0].process.clone().expect("sampled");
+        assert!(!process.running);
+    }
+}

@@ -1,0 +1,136 @@
+// Editing a server and adding a local one, end to end: the Edit form changes one entry's args in
+// a hand-formatted config (only that entry's bytes change, its masked secret is kept) and Undo
+// gives the file back byte for byte; the local-server form explains a command that does not exist
+// without writing anything, and with the real FastMCP server lists its tools, then writes it.
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import { after, before, describe, it } from "node:test";
+import { clickInRow, fastmcpCommand, startApp, waitForText } from "../lib/app.mjs";
+
+// Hand-formatted on purpose: a re-serialising writer would change the spacing and the tab.
+const ORIGINAL = `{
+  "globalShortcut": "Ctrl+Space",
+  "mcpServers": {
+    "alpha":   { "command": "npx", "args": ["-y", "@modelcontextprotocol/server-everything"] },
+    "beta": {
+\t"command": "uvx",   "args": ["mcp-server-fetch"],
+      "env": { "FETCH_TOKEN": "not-a-real-secret" }
+    },
+    "gamma": { "command": "node", "args": ["/opt/gamma/index.js"] }
+  }
+}
+`;
+const BEFORE_BETA = ORIGINAL.slice(0, ORIGINAL.indexOf('"beta": ') + '"beta": '.length);
+const AFTER_BETA = ORIGINAL.slice(ORIGINAL.indexOf(',\n    "gamma"'));
+
+/** Types into a field, replacing what it held. */
+async function fill(browser, testid, text) {
+  const field = browser.$(`[data-testid="${testid}"]`);
+  await field.waitForExist({ timeout: 10_000 });
+  await field.clearValue();
+  await field.setValue(text);
+}
+
+describe("server edit and the local-server form", () => {
+  let app;
+  before(async () => {
+    app = await startApp({ config: ORIGINAL });
+    await waitForText(app.browser, '[data-testid="server-name"]');
+  });
+  after(async () => {
+    await app?.stop();
+  });
+
+  it("edits one entry's args: only its bytes change, its secret is kept and never shown; Undo restores the file", async () => {
+    assert.ok(await clickInRow(app.browser, "beta", "server-edit"), "no Edit button on beta");
+    await app.browser.$('[data-testid="edit-args"]').waitForExist({ timeout: 10_000 });
+    await app.browser.waitUntil(async () => (await app.browser.$('[data-testid="edit-args"]').getValue()) === "mcp-server-fetch", {
+      timeout: 10_000,
+      timeoutMsg: "the form never showed beta's args",
+    });
+    await app.browser.$('[data-testid="edit-env-masked"]').waitForExist({ timeout: 5_000 });
+    await fill(app.browser, "edit-args", "mcp-server-fetch --ignore-robots-txt");
+    const page = await app.browser.execute(() => document.body.innerHTML);
+    assert.ok(!page.includes("not-a-real-secret"), "the secret value is in the page");
+    await app.screenshot("servers-edit");
+
+    await app.browser.$('[data-testid="edit-save"]').click();
+    await waitForText(app.browser, '[data-testid="server-change"]');
+    const written = fs.readFileSync(app.configPath, "utf8");
+    assert.ok(written.startsWith(BEFORE_BETA), `the bytes before beta changed:\n${written}`);
+    assert.ok(written.endsWith(AFTER_BETA), `the bytes after beta changed:\n${written}`);
+    const beta = JSON.parse(written.slice(BEFORE_BETA.length, written.length - AFTER_BETA.length));
+    assert.deepEqual(beta, {
+      command: "uvx",
+      args: ["mcp-server-fetch", "--ignore-robots-txt"],
+      env: { FETCH_TOKEN: "not-a-real-secret" },
+    });
+
+    await app.browser.$('[data-testid="server-undo"]').click();
+    await app.browser.waitUntil(() => fs.readFileSync(app.configPath, "utf8") === ORIGINAL, {
+      timeout: 10_000,
+      timeoutMsg: "Undo did not give the original file back byte for byte",
+    });
+  });
+
+  it("the local form explains a command that does not exist, with where it looked, and writes nothing", async () => {
+    await app.browser.$('[data-testid="local-server"] summary').click();
+    await fill(app.browser, "local-name", "ghost");
+    await fill(app.browser, "local-command", "ghost-mcp-server-that-is-not-installed");
+    await fill(app.browser, "local-args", "stdio");
+    await app.browser.$('[data-testid="local-add"]').click();
+    const diagnosis = app.browser.$('[data-testid="local-diagnosis"]');
+    await diagnosis.waitForExist({ timeout: 30_000 });
+    assert.equal(await diagnosis.getAttribute("data-code"), "command-not-found");
+    const text = await app.browser.execute(() => document.querySelector('[data-testid="local-diagnosis"]')?.textContent ?? "");
+    assert.match(text, /ghost-mcp-server-that-is-not-installed/);
+    assert.match(text, /\/usr\/bin|\/bin/, `where it looked: ${text}`);
+    assert.equal(fs.readFileSync(app.configPath, "utf8"), ORIGINAL, "nothing was written");
+  });
+
+  it("the local form with the FastMCP server lists its tools, then writes the entry", async () => {
+    await fill(app.browser, "local-name", "tiny");
+    await fill(app.browser, "local-command", fastmcpCommand());
+    await fill(app.browser, "local-args", "stdio");
+    await app.browser.$('[data-testid="local-add"]').click();
+    const added = app.browser.$('[data-testid="local-added"]');
+    await added.waitForExist({ timeout: 60_000 });
+    const tools = await app.browser.$('[data-testid="local-tool-count"]').getText();
+    assert.match(tools, /^[1-9]\d* tools$/);
+    const doc = JSON.parse(fs.readFileSync(app.configPath, "utf8"));
+    assert.deepEqual(doc.mcpServers.tiny, { command: fastmcpCommand(), args: ["stdio"] });
+    assert.ok(doc.mcpServers.beta && doc.mcpServers.gamma, "the other servers are still there");
+    await waitForText(app.browser, '[data-testid="server-row"]:last-child [data-testid="server-name"]', { equals: "tiny" });
+    await app.browser.execute(() => document.querySelector('[data-testid="local-server"]')?.scrollIntoView());
+    await app.screenshot("add-local");
+  });
+});
+
+describe("server forms in dark mode", () => {
+  it("the Edit and local-server forms keep dark fields with light text", async () => {
+    const app = await startApp({ config: ORIGINAL, env: { GTK_THEME: "Adwaita:dark" } });
+    try {
+      await waitForText(app.browser, '[data-testid="server-name"]');
+      assert.ok(await clickInRow(app.browser, "beta", "server-edit"), "no Edit button on beta");
+      await app.browser.waitUntil(async () => (await app.browser.$('[data-testid="edit-args"]').getValue()) === "mcp-server-fetch", {
+        timeout: 10_000,
+        timeoutMsg: "the form never showed beta's args",
+      });
+      await app.browser.$('[data-testid="local-server"] summary').click();
+      const colours = await app.browser.execute(() =>
+        ["edit-args", "local-command"].map((id) => {
+          const style = getComputedStyle(document.querySelector(`[data-testid="${id}"]`));
+          return [style.backgroundColor, style.color];
+        }),
+      );
+      const sum = (css) => (css.match(/\d+/g) ?? []).slice(0, 3).map(Number).reduce((a, b) => a + b, 0);
+      for (const [background, text] of colours) {
+        assert.ok(sum(background) < 200, `a dark field, got ${background}`);
+        assert.ok(sum(text) > 450, `light text, got ${text}`);
+      }
+      await app.screenshot("servers-edit-dark");
+    } finally {
+      await app.stop();
+    }
+  });
+});

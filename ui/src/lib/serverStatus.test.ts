@@ -1,0 +1,34 @@
+import { describe, expect, it } from "vitest";
+import type { StatusEvidence } from "./ipc";
+import { describeProcess, evidenceOrigin, formatMemory, formatUptime } from "./serverStatus";
+
+describe("server status wording", () => {
+  it("says where the evidence came from and when", () => {
+    const at = new Date(2026, 10, 24, 10, 2);
+    const evidence: StatusEvidence = {
+      status: "failing",
+      source: "claude-log",
+      at: at.toISOString(),
+      code: "command-not-found",
+      text: "x",
+      fix: null,
+      toolCount: null,
+    };
+    const sameDay = evidenceOrigin(evidence, new Date(2026, 10, 24, 18, 0));
+    expect(sameDay).toMatch(/^from Claude's log, 10.02/);
+    expect(evidenceOrigin(evidence, new Date(2026, 10, 26))).toMatch(/Nov 24/);
+    expect(evidenceOrigin({ ...evidence, source: "probe", at: "garbage" })).toBe("from the last test");
+  });
+
+  it("formats memory, uptime and a running process", () => {
+    expect(formatMemory(42_000_000)).toBe("42.0 MB");
+    expect(formatMemory(1_500_000_000)).toBe("1.5 GB");
+    expect(formatMemory(900)).toBe("1 kB");
+    expect(formatUptime(45)).toBe("45 s");
+    expect(formatUptime(3 * 3600 + 5 * 60)).toBe("3 h 5 min");
+    expect(formatUptime(2 * 86400 + 4 * 3600)).toBe("2 d 4 h");
+    expect(
+      describeProcess({ running: true, pid: 7, cpuPercent: 1.25, memoryBytes: 42e6, uptimeSecs: 180, processes: 2 }),
+    ).toBe("CPU 1.3 % · 42.0 MB · up 3 min");
+  });
+});

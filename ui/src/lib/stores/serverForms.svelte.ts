@@ -1,0 +1,200 @@
+/**
+ * The state of the two server forms: Edit (an entry of the config) and the local-server form of
+ * Add server. Env rows keep secret values in Rust until the user reveals one (a masked row sends
+ * `value: null`, "keep as it is"). Args are typed on one line and split as a shell would. These
+ * stores call Rust only through `ipc`; they never write the config themselves.
+ */
+import { joinArgs, splitArgs } from "../args";
+import {
+  type EnvVarInput,
+  type LocalAddOutcome,
+  type ServerDetails,
+  type ServerEditInput,
+  ipc,
+  toIpcError,
+} from "../ipc";
+
+/** One env row of a form. */
+export interface EnvRow {
+  /** Stable key for the list. */
+  id: number;
+  name: string;
+  value: string;
+  /** A secret-looking value, still hidden (in Rust); typing a new value replaces it. */
+  masked: boolean;
+  /** The name the row had when loaded (to reveal it). */
+  loadedName: string | null;
+}
+
+let nextRow = 0;
+
+export function envRow(name = "", value = "", masked = false, loadedName: string | null = null): EnvRow {
+  return { id: nextRow++, name, value, masked, loadedName };
+}
+
+/** The rows as the commands take them: a masked row keeps its value. */
+export function envInput(rows: EnvRow[]): EnvVarInput[] {
+  return rows
+    .filter((row) => row.name.trim() !== "" || row.value !== "")
+    .map((row) => ({ name: row.name.trim(), value: row.masked ? null : row.value }));
+}
+
+type Status = { state: "idle" } | { state: "busy" } | { state: "failed"; message: string };
+
+/** The Edit form of one server. */
+/** The fields both forms show, bound by the components (`bind:value={form.fields.command}`). */
+export interface ServerFields {
+  name: string;
+  command: string;
+  /** The args on one line, as typed. */
+  args: string;
+  url: string;
+  env: EnvRow[];
+}
+
+function emptyFields(name = ""): ServerFields {
+  return { name, command: "", args: "", url: "", env: [] };
+}
+
+export function createServerEditor(name: string, api = ipc) {
+  let details = $state<ServerDetails | null>(null);
+  const fields = $state<ServerFields>(emptyFields(name));
+  let status = $state<Status>({ state: "busy" });
+
+  const remote = $derived(
+    details !== null && (details.kind === "remote" || details.kind === "mcp-remote" || details.kind === "url-entry"),
+  );
+
+  async function load(): Promise<void> {
+    status = { state: "busy" };
+    try {
+      const got = await api.serverDetails(name);
+      details = got;
+      fields.command = got.command ?? "";
+      fields.args = joinArgs(got.args);
+      fields.url = got.url ?? "";
+      fields.env = got.env.map((v) => envRow(v.name, v.value ?? "", v.secret && v.value === null, v.name));
+      status = { state: "idle" };
+    } catch (thrown) {
+      status = { state: "failed", message: toIpcError("server_details", thrown).message };
+    }
+  }
+
+  /** What the form changes, or an error sentence. */
+  function change(): ServerEditInput | string {
+    const input: ServerEditInput = {
+      name: fields.name.trim() === name ? null : fields.name,
+      command: null,
+      args: null,
+      env: null,
+      url: null,
+    };
+    if (remote) {
+      input.url = fields.url.trim() === (details?.url ?? "") ? null : fields.url;
+      return input;
+    }
+    try {
+      input.args = splitArgs(fields.args);
+    } catch (err) {
+      return `Arguments: ${(err as Error).message}`;
+    }
+    input.command = fields.command.trim() === (details?.command ?? "") ? null : fields.command;
+    input.env = envInput(fields.env);
+    return input;
+  }
+
+  return {
+    get details() {
+      return details;
+    },
+    get status() {
+      return status;
+    },
+    get remote() {
+      return remote;
+    },
+    fields,
+    load,
+    /** Shows a masked value (asked of Rust). */
+    async reveal(row: EnvRow): Promise<void> {
+      if (!row.loadedName) return;
+      try {
+        const value = await api.revealEnvValue(name, row.loadedName);
+        fields.env = fields.env.map((r) => (r.id === row.id ? { ...r, value, masked: false } : r));
+      } catch (thrown) {
+        status = { state: "failed", message: toIpcError("reveal_env_value", thrown).message };
+      }
+    },
+    /** Writes the change; resolves to what was done, or null when it failed (status says why). */
+    async save(): Promise<string | null> {
+      const input = change();
+      if (typeof input === "string") {
+        status = { state: "failed", message: input };
+        return null;
+      }
+      status = { state: "busy" };
+      try {
+        const done = await api.editServer(name, input);
+        status = { state: "idle" };
+        return done;
+      } catch (thrown) {
+        status = { state: "failed", message: toIpcError("edit_server", thrown).message };
+        return null;
+      }
+    },
+  };
+}
+
+export type ServerEditor = ReturnType<typeof createServerEditor>;
+
+/** The local-server form of Add server: tested first, written only when the test passes. */
+export function createLocalServerForm(api = ipc) {
+  const fields = $state<ServerFields>(emptyFields());
+  let phase = $state<
+    | { state: "editing" }
+    | { state: "testing" }
+    | { state: "done"; outcome: LocalAddOutcome }
+    | { state: "failed"; message: string }
+  >({ state: "editing" });
+
+  return {
+    fields,
+    get phase() {
+      return phase;
+    },
+    get canSubmit() {
+      return fields.name.trim() !== "" && fields.command.trim() !== "" && phase.state !== "testing";
+    },
+    /** Tests the server and, when it answers, writes it; resolves to true when written. */
+    async submit(): Promise<boolean> {
+      let list: string[];
+      try {
+        list = splitArgs(fields.args);
+      } catch (err) {
+        phase = { state: "failed", message: `Arguments: ${(err as Error).message}` };
+        return false;
+      }
+      phase = { state: "testing" };
+      try {
+        const outcome = await api.addLocalServer({
+          name: fields.name.trim(),
+          command: fields.command.trim(),
+          args: list,
+          env: envInput(fields.env).map((v) => ({ name: v.name, value: v.value ?? "" })),
+        });
+        phase = { state: "done", outcome };
+        return outcome.written !== null;
+      } catch (thrown) {
+        phase = { state: "failed", message: toIpcError("add_local_server", thrown).message };
+        return false;
+      }
+    },
+    /** Empties the form for the next server. */
+    reset(): void {
+      Object.assign(fields, emptyFields());
+      phase = { state: "editing" };
+    },
+  };
+}
+
+export type LocalServerFormState = ReturnType<typeof createLocalServerForm>;

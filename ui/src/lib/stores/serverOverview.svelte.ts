@@ -1,0 +1,65 @@
+/**
+ * Each server's status (with where it came from) and process figures, asked of Rust every ~2 s
+ * while the page is visible. A hidden page asks nothing, and one coming back asks at once. The
+ * view owns the polling (`start()` when shown, the returned stop when gone); this store never
+ * decides a status itself: Rust weighs the journals, Claude's logs and probes.
+ */
+import { type ServerOverview, ipc } from "../ipc";
+
+export interface OverviewOptions {
+  /** How often to ask while visible. */
+  intervalMs?: number;
+  /** Where visibility is read (the page's document; a stand-in in tests). */
+  page?: Pick<Document, "visibilityState" | "addEventListener" | "removeEventListener">;
+}
+
+export function createServerOverview(
+  load: () => Promise<ServerOverview[]> = () => ipc.serverOverview(),
+  { intervalMs = 2000, page = document }: OverviewOptions = {},
+) {
+  let byName = $state<Record<string, ServerOverview>>({});
+  let timer: ReturnType<typeof setInterval> | undefined;
+  let asking = false;
+
+  async function refresh(): Promise<void> {
+    if (asking) return;
+    asking = true;
+    try {
+      const list = await load();
+      byName = Object.fromEntries(list.map((server) => [server.name, server]));
+    } catch {
+      // Keep the last answer; the next tick asks again.
+    } finally {
+      asking = false;
+    }
+  }
+
+  function schedule(): void {
+    clearInterval(timer);
+    timer = undefined;
+    if (page.visibilityState !== "visible") return;
+    void refresh();
+    timer = setInterval(() => void refresh(), intervalMs);
+  }
+
+  return {
+    /** Status and process by server name; a name absent was never seen. */
+    get byName() {
+      return byName;
+    },
+    /** Asks now (after a test, say), whatever the timer. */
+    refresh,
+    /** Polls while the page is visible; answers the function that stops it. */
+    start(): () => void {
+      page.addEventListener("visibilitychange", schedule);
+      schedule();
+      return () => {
+        page.removeEventListener("visibilitychange", schedule);
+        clearInterval(timer);
+        timer = undefined;
+      };
+    },
+  };
+}
+
+export type ServerOverviewStore = ReturnType<typeof createServerOverview>;
