@@ -93,10 +93,13 @@ pub struct JournalConfig {
     pub queue: usize,
     /// Messages longer than this are cut in `msg` (`truncated: true`).
     pub max_msg_bytes: usize,
+    /// Mask secret-looking values in `msg` ([`crate::redact`]); the forwarded bytes never are.
+    pub redact: bool,
 }
 
 impl JournalConfig {
-    /// Defaults in the given folder: 8 MiB files, 3 kept, 4096 queued, messages cut at 64 KiB.
+    /// Defaults in the given folder: 8 MiB files, 3 kept, 4096 queued, messages cut at 64 KiB,
+    /// redacted.
     pub fn in_dir(dir: impl Into<PathBuf>) -> Self {
         JournalConfig {
             dir: dir.into(),
@@ -104,6 +107,7 @@ impl JournalConfig {
             keep: 3,
             queue: 4096,
             max_msg_bytes: 64 * 1024,
+            redact: true,
         }
     }
 }
@@ -419,6 +423,11 @@ impl Writer {
                 valid_json,
             } => {
                 let ts = rfc3339_ms(*at);
+                let redacted = match self.config.redact {
+                    true => crate::redact::redact(msg),
+                    false => std::borrow::Cow::Borrowed(msg.as_slice()),
+                };
+                let msg = redacted.as_ref();
                 let msg_json = if *valid_json && !*truncated {
                     // Raw CR/LF can only be insignificant whitespace in valid JSON.
                     let text = String::from_utf8_lossy(msg).replace(['\r', '\n'], " ");
