@@ -24,6 +24,8 @@ pub struct AppPaths {
     pub also_present: Vec<String>,
     /// MCP Tray's data dir (journals, history, disabled entries).
     pub data_dir: String,
+    /// Claude Desktop's log folder.
+    pub claude_logs_dir: String,
 }
 
 /// Why a config path was chosen (mirrors `mcp_tray_core::clients::ConfigSource`).
@@ -65,6 +67,7 @@ pub fn app_paths() -> AppPaths {
         config_source: location.source.into(),
         also_present: location.also_present.iter().map(|p| display(p)).collect(),
         data_dir: display(&paths::data_dir()),
+        claude_logs_dir: display(&clients::claude_logs_dir()),
     }
 }
 
@@ -175,6 +178,7 @@ mod tests {
             config_source: ConfigSource::Env,
             also_present: vec![],
             data_dir: "/d".into(),
+            claude_logs_dir: "/l".into(),
         };
         let json = serde_json::to_value(&answer).expect("serialises");
         assert_eq!(json["configPath"], "/c/claude_desktop_config.json");

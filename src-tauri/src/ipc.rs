@@ -33,7 +33,10 @@ pub(crate) fn builder<R: tauri::Runtime>() -> Builder<R> {
             server_actions::test_server,
             settings::get_start_at_login,
             settings::set_start_at_login,
-            settings::journal_retention,
+            settings::journal_settings,
+            settings::set_redaction,
+            settings::set_journal_retention,
+            settings::open_folder,
         ])
         .events(collect_events![
             config_watch::ConfigChanged,
