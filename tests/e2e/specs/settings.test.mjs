@@ -89,6 +89,35 @@ describe("settings", () => {
     await waitForText(app.browser, '[data-testid="retention-saved"]');
     assert.equal(savedSettings().journal.filesKept, 5);
     assert.equal(await app.browser.$('[data-testid="journal-settings-error"]').isExisting(), false);
+    await app.browser.execute(() => document.querySelector("main")?.scrollTo(0, 1e6));
     await app.screenshot("settings-journals");
   });
 });
+
+// Theme: Settings says it follows the OS; in the OS's dark and light schemes it is dark and light.
+for (const [theme, env] of [
+  ["light", {}],
+  ["dark", { GTK_THEME: "Adwaita:dark" }],
+]) {
+  describe(`settings in the OS's ${theme} theme`, () => {
+    it(`is ${theme}, and says the theme follows the system`, async () => {
+      const app = await startApp({ env });
+      try {
+        await openView(app.browser, "Settings");
+        assert.match(await app.browser.$("main").getText(), /Theme: follows the system's light or dark mode/);
+        const [bg, text] = await app.browser.execute(() => [
+          getComputedStyle(document.querySelector(".card")).backgroundColor,
+          getComputedStyle(document.querySelector("h1")).color,
+        ]);
+        const sum = (css) => (css.match(/\d+/g) ?? []).slice(0, 3).map(Number).reduce((a, b) => a + b, 0);
+        if (theme === "dark") assert.ok(sum(bg) < 200 && sum(text) > 600, `dark: card ${bg}, heading ${text}`);
+        else assert.ok(sum(bg) > 600 && sum(text) < 200, `light: card ${bg}, heading ${text}`);
+        await waitForText(app.browser, '[data-testid="data-dir"]');
+        // The light one is settings.png, above.
+        if (theme === "dark") await app.screenshot("settings-dark");
+      } finally {
+        await app.stop();
+      }
+    });
+  });
+}
