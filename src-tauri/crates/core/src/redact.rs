@@ -54,28 +54,35 @@ pub fn redact(msg: &[u8]) -> Cow<'_, [u8]> {
 
 /// Whether a key names a secret. `key` is the key's text as written.
 fn is_secret_key(key: &str) -> bool {
-    let key: String = key
-        .chars()
-        .filter(char::is_ascii_alphanumeric)
-        .map(|c| c.to_ascii_lowercase())
-        .collect();
-    const PARTS: [&str; 10] = [
-        "secret",
-        "password",
-        "passwd",
-        "passphrase",
-        "apikey",
-        "authorization",
-        "cookie",
-        "credential",
-        "privatekey",
-        "accesskey",
+    // Letters and digits only, lower-cased: `API_KEY`, `x-api-key` and `apiKey` are all `apikey`.
+    // Keys are short: normalised on the stack, and past 64 letters no key here is a secret's name.
+    let mut buf = [0u8; 64];
+    let mut len = 0;
+    for b in key.bytes().filter(u8::is_ascii_alphanumeric) {
+        if len == buf.len() {
+            return false;
+        }
+        buf[len] = b.to_ascii_lowercase();
+        len += 1;
+    }
+    let key = &buf[..len];
+    const PARTS: [&[u8]; 10] = [
+        b"secret",
+        b"password",
+        b"passwd",
+        b"passphrase",
+        b"apikey",
+        b"authorization",
+        b"cookie",
+        b"credential",
+        b"privatekey",
+        b"accesskey",
     ];
-    const WHOLE: [&str; 3] = ["auth", "pwd", "bearer"];
-    PARTS.iter().any(|p| key.contains(p))
-        || WHOLE.contains(&key.as_str())
+    const WHOLE: [&[u8]; 3] = [b"auth", b"pwd", b"bearer"];
+    PARTS.iter().any(|p| key.windows(p.len()).any(|w| w == *p))
+        || WHOLE.contains(&key)
         // accessToken, refresh_token, GITHUB_TOKEN; not maxTokens, and not MCP's progressToken
-        || (key.ends_with("token") && key != "progresstoken")
+        || (key.ends_with(b"token") && key != b"progresstoken")
 }
 
 /// `null`, `true` and `false` say nothing secret and help debugging (`"password": null`).
@@ -254,7 +261,7 @@ fn skip_escaped_ws(s: &[u8], mut i: usize) -> usize {
 }
 
 fn starts_with_bearer(s: &[u8]) -> bool {
-    s.len() > 7 && s[..7].eq_ignore_ascii_case(b"bearer ")
+    s.len() > 7 && s[0] | 0x20 == b'b' && s[..7].eq_ignore_ascii_case(b"bearer ")
 }
 
 /// Bytes of an RFC 6750 bearer token.
