@@ -6,6 +6,7 @@
 // on a focused button acts. Screenshots: docs/screenshots/zoom-200-*.png.
 import assert from "node:assert/strict";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { painted, startApp, waitForText } from "../lib/app.mjs";
@@ -31,6 +32,22 @@ function journalLines() {
   ]
     .map((l) => JSON.stringify(l))
     .join("\n");
+}
+
+/** A Claude log folder with two classic failures, each shown in Logs with its diagnosis card. */
+function claudeLogs() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mcp-tray-e2e-claude-logs-"));
+  const ts = (s) => new Date(Date.now() - 60_000 + s * 1000).toISOString();
+  fs.writeFileSync(
+    path.join(dir, "mcp.log"),
+    [
+      `${ts(1)} [info] [filesystem] Initializing server...`,
+      `${ts(2)} [error] [filesystem] spawn npx ENOENT {"context":"connection","stack":"Error: spawn npx ENOENT\\n    at ChildProcess._handle.onexit (node:internal/child_process:285:19)"}`,
+      `${ts(3)} [error] [notes] Unexpected token 'N', "Notes MCP server v2.1 listening on stdio with a long banner" is not valid JSON`,
+      "",
+    ].join("\n"),
+  );
+  return dir;
 }
 
 /**
@@ -139,14 +156,16 @@ for (const [theme, env] of [
 ]) {
   describe(`every view at 200 % zoom, ${theme} theme`, () => {
     let app;
+    const logs = claudeLogs();
     before(async () => {
-      app = await startApp({ config: CONFIG, env: { MCP_TRAY_ZOOM: "2", ...env } });
+      app = await startApp({ config: CONFIG, env: { MCP_TRAY_ZOOM: "2", MCP_TRAY_CLAUDE_LOGS: logs, ...env } });
       fs.mkdirSync(path.join(app.home, "journal"), { recursive: true });
       fs.writeFileSync(path.join(app.home, "journal", "notes.jsonl"), `${journalLines()}\n`);
       await waitForText(app.browser, "h1", { equals: "Servers" });
     });
     after(async () => {
       await app?.stop();
+      fs.rmSync(logs, { recursive: true, force: true });
     });
 
     it("is zoomed: the window is half as many CSS pixels wide", async () => {
@@ -168,6 +187,7 @@ for (const [theme, env] of [
         await app.browser.keys("Enter");
         await waitForText(app.browser, "h1", { equals: view.label });
         if (view.label === "Traffic") await waitForText(app.browser, '[data-testid="traffic-count"]');
+        if (view.label === "Logs") await waitForText(app.browser, '[data-testid="log-diagnosis"]');
         if (view.label === "Settings") await waitForText(app.browser, '[data-testid="data-dir"]');
 
         const before = await overflow(app.browser);
