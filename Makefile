@@ -167,3 +167,8 @@ BENCHES += bench-tap
 .PHONY: bench-tap
 bench-tap: toolchain
 	$(CARGO) bench -p mcp-tray --bench tap_overhead | tee docs/bench-tap.md
+
+BENCHES += bench-redact
+.PHONY: bench-redact
+bench-redact: toolchain
+	$(CARGO) bench -p mcp-tray-core --bench redact | tee docs/bench-redact.md

@@ -27,6 +27,8 @@ pub struct AppPaths {
     pub claude_reads: Option<String>,
     /// MCP Tray's data dir (journals, history, disabled entries).
     pub data_dir: String,
+    /// Claude Desktop's log folder.
+    pub claude_logs_dir: String,
 }
 
 /// Why a config path was chosen (mirrors `mcp_tray_core::clients::ConfigSource`).
@@ -69,6 +71,7 @@ pub fn app_paths() -> AppPaths {
         also_present: location.also_present.iter().map(|p| display(p)).collect(),
         claude_reads: clients::claude_reads_instead(&location.path).map(|p| display(&p)),
         data_dir: display(&paths::data_dir()),
+        claude_logs_dir: display(&clients::claude_logs_dir()),
     }
 }
 
@@ -189,6 +192,7 @@ mod tests {
             also_present: vec![],
             claude_reads: Some("/claude/claude_desktop_config.json".into()),
             data_dir: "/d".into(),
+            claude_logs_dir: "/l".into(),
         };
         let json = serde_json::to_value(&answer).expect("serialises");
         assert_eq!(json["configPath"], "/c/claude_desktop_config.json");

@@ -42,7 +42,10 @@ pub(crate) fn builder<R: tauri::Runtime>() -> Builder<R> {
             server_edit::add_local_server,
             settings::get_start_at_login,
             settings::set_start_at_login,
-            settings::journal_retention,
+            settings::journal_settings,
+            settings::set_redaction,
+            settings::set_journal_retention,
+            settings::open_folder,
         ])
         .events(collect_events![
             config_watch::ConfigChanged,

@@ -42,6 +42,16 @@ pub fn run() -> tauri::Result<()> {
             app.manage(traffic::TrafficStreams::new(|_| {}));
             server_status::start(app.handle());
             config_watch::start(app.handle());
+            // Debug builds only: the e2e zoom spec opens the window at a page zoom (MCP_TRAY_ZOOM=2).
+            #[cfg(debug_assertions)]
+            if let (Some(zoom), Some(main)) = (
+                std::env::var("MCP_TRAY_ZOOM")
+                    .ok()
+                    .and_then(|z| z.parse::<f64>().ok()),
+                app.get_webview_window(window::MAIN),
+            ) {
+                main.set_zoom(zoom)?;
+            }
             Ok(())
         })
         .on_window_event(window::on_window_event)

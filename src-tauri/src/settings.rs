@@ -1,8 +1,15 @@
-//! Settings: start at login (tauri-plugin-autostart: a login item on macOS, a
-//! registry Run key on Windows, an XDG autostart entry on Linux) and the journals' retention.
+//! Settings: start at login (tauri-plugin-autostart: a login item on macOS, a registry Run key on
+//! Windows, an XDG autostart entry on Linux), the journals' redaction and retention (core's
+//! settings file, which the shims read), and opening the folders the view shows (the opener
+//! plugin's Rust side only: the plugin is not registered, so the window cannot open anything itself).
 //!
-//! Adapters over the plugin; this module must never write the autostart entries itself.
+//! Adapters over the plugins and core; this module must never write the autostart entries or the
+//! settings file itself, and never open a path the UI names.
 
+use std::path::Path;
+
+use mcp_tray_core::settings::{self, Retention, Settings, SettingsError};
+use mcp_tray_core::{clients, paths};
 use tauri::State;
 use tauri_plugin_autostart::AutoLaunchManager;
 
@@ -37,26 +44,137 @@ pub fn set_start_at_login(
     autostart.is_enabled().map_err(failed)
 }
 
-/// How much traffic each server's journal keeps (core's defaults; the shims write with them).
-#[derive(Debug, Clone, serde::Serialize, specta::Type)]
+/// How much traffic each server's journal keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct JournalRetention {
-    /// Size at which a journal file rotates.
+    /// Size at which a journal file rotates (64 KiB to 1 GiB).
     pub file_bytes: u32,
-    /// Rotated files kept besides the live one.
+    /// Rotated files kept besides the live one (0 to 20).
     pub files_kept: u32,
-    /// Messages longer than this are cut in the journal.
+    /// Messages longer than this are cut in the journal (1 KiB to 16 MiB).
     pub message_bytes: u32,
 }
 
-/// The journals' retention, as the shims apply it.
+/// What the journals record, from MCP Tray's settings file (the shims read it when they start).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct JournalSettings {
+    /// Secret-looking values are masked in the journals (and so in the Traffic view and exports).
+    pub redact: bool,
+    pub retention: JournalRetention,
+}
+
+impl From<&Settings> for JournalSettings {
+    fn from(settings: &Settings) -> Self {
+        let r = settings.journal;
+        JournalSettings {
+            redact: settings.redact,
+            retention: JournalRetention {
+                file_bytes: u32::try_from(r.file_bytes).unwrap_or(u32::MAX),
+                files_kept: r.files_kept,
+                message_bytes: r.message_bytes,
+            },
+        }
+    }
+}
+
+/// Loads the settings file, changes it with `edit`, saves it; answers what it now says.
+fn change(edit: impl FnOnce(&mut Settings)) -> Result<JournalSettings, CommandError> {
+    let path = settings::settings_path();
+    let mut current = settings::load_from(&path);
+    edit(&mut current);
+    settings::save_to(&path, &current).map_err(|err| CommandError {
+        code: match err {
+            SettingsError::OutOfBounds { .. } => "invalid-setting",
+            SettingsError::Io { .. } => "io-error",
+        }
+        .to_owned(),
+        message: err.to_string(),
+    })?;
+    Ok(JournalSettings::from(&settings::load_from(&path)))
+}
+
+/// Redaction and retention of the journals, as the shims apply them.
 #[tauri::command]
 #[specta::specta]
-pub fn journal_retention() -> JournalRetention {
-    let config = mcp_tray_core::journal::JournalConfig::in_dir(mcp_tray_core::paths::journal_dir());
-    JournalRetention {
-        file_bytes: u32::try_from(config.max_bytes).unwrap_or(u32::MAX),
-        files_kept: u32::try_from(config.keep).unwrap_or(u32::MAX),
-        message_bytes: u32::try_from(config.max_msg_bytes).unwrap_or(u32::MAX),
+pub fn journal_settings() -> JournalSettings {
+    JournalSettings::from(&settings::load())
+}
+
+/// Turns redaction of the journals on or off (for servers started from now on).
+#[tauri::command]
+#[specta::specta]
+pub fn set_redaction(enabled: bool) -> Result<JournalSettings, CommandError> {
+    change(|s| s.redact = enabled)
+}
+
+/// Changes how much traffic the journals keep; a value out of bounds is refused with its bounds.
+#[tauri::command]
+#[specta::specta]
+pub fn set_journal_retention(retention: JournalRetention) -> Result<JournalSettings, CommandError> {
+    change(|s| {
+        s.journal = Retention {
+            file_bytes: u64::from(retention.file_bytes),
+            files_kept: retention.files_kept,
+            message_bytes: retention.message_bytes,
+        }
+    })
+}
+
+/// A folder the Settings view can open in the file manager. Only these: the view never names a
+/// path itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, specta::Type)]
+#[serde(rename_all = "kebab-case")]
+pub enum Folder {
+    /// The folder holding the Claude Desktop config in use.
+    ClaudeConfig,
+    /// Claude Desktop's log folder.
+    ClaudeLogs,
+    /// MCP Tray's data dir.
+    DataDir,
+}
+
+/// Opens one of the known folders in the system's file manager (through the opener plugin).
+#[tauri::command]
+#[specta::specta]
+pub fn open_folder(folder: Folder) -> Result<(), CommandError> {
+    let path = match folder {
+        Folder::ClaudeConfig => {
+            let config = clients::claude_config(None).path;
+            config.parent().map(Path::to_path_buf).unwrap_or(config)
+        }
+        Folder::ClaudeLogs => clients::claude_logs_dir(),
+        Folder::DataDir => paths::data_dir(),
+    };
+    if !path.is_dir() {
+        return Err(CommandError {
+            code: "folder-missing".to_owned(),
+            message: format!("{} does not exist yet", path.display()),
+        });
+    }
+    tauri_plugin_opener::open_path(&path, None::<&str>).map_err(|err| CommandError {
+        code: "open-failed".to_owned(),
+        message: format!("could not open {}: {err}", path.display()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn journal_settings_serialise_with_the_field_names_the_ui_reads() {
+        let json = serde_json::to_value(JournalSettings::from(&Settings::default())).expect("json");
+        assert_eq!(json["redact"], true);
+        assert_eq!(json["retention"]["fileBytes"], 8 * 1024 * 1024);
+        assert_eq!(json["retention"]["filesKept"], 3);
+        assert_eq!(json["retention"]["messageBytes"], 64 * 1024);
+    }
+
+    #[test]
+    fn folders_arrive_as_kebab_case_words() {
+        let folder: Folder = serde_json::from_str("\"claude-logs\"").expect("parse");
+        assert_eq!(folder, Folder::ClaudeLogs);
     }
 }

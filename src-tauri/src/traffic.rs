@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use mcp_tray_core::journal::{self, Entry, Tail};
 use mcp_tray_core::paths;
+use mcp_tray_core::redact;
 use serde::Serialize;
 use specta::Type;
 use tauri::State;
@@ -214,7 +215,18 @@ pub fn stream_traffic(streams: State<'_, TrafficStreams>, channel: Channel<Traff
 #[tauri::command]
 #[specta::specta]
 pub fn export_traffic(lines: String) -> Result<String, CommandError> {
-    let dir = paths::data_dir().join("exports");
+    let settings = mcp_tray_core::settings::load();
+    export_lines(&paths::data_dir(), lines, settings.redact).map(|p| p.display().to_string())
+}
+
+/// Writes an export into `<data_dir>/exports`. With `redact`, lines recorded while redaction was
+/// off are masked too (the journals are redacted as they are written).
+fn export_lines(
+    data_dir: &std::path::Path,
+    lines: String,
+    redact: bool,
+) -> Result<std::path::PathBuf, CommandError> {
+    let dir = data_dir.join("exports");
     let stamp = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis())
@@ -225,18 +237,39 @@ pub fn export_traffic(lines: String) -> Result<String, CommandError> {
         message: format!("{}: {e}", path.display()),
     };
     std::fs::create_dir_all(&dir).map_err(io_error)?;
-    let mut text = lines;
+    let mut text = match redact {
+        true => String::from_utf8_lossy(&redact::redact(lines.as_bytes())).into_owned(),
+        false => lines,
+    };
     if !text.is_empty() && !text.ends_with('\n') {
         text.push('\n');
     }
     std::fs::write(&path, text).map_err(io_error)?;
-    Ok(path.display().to_string())
+    Ok(path)
 }
 
 #[cfg(test)]
 mod tests {
     use std::io::Write;
     use std::sync::Mutex;
+
+    #[test]
+    fn an_export_masks_secrets_unless_redaction_is_off() {
+        let home = tempfile::tempdir().expect("tmp");
+        let lines = r#"{"server":"s","msg":{"params":{"arguments":{"password":"hunter2"}}}}"#;
+        let masked = export_lines(home.path(), lines.to_owned(), true).expect("export");
+        let text = std::fs::read_to_string(masked).expect("read");
+        assert_eq!(
+            text,
+            "{\"server\":\"s\",\"msg\":{\"params\":{\"arguments\":{\"password\":\"[redacted]\"}}}}\n"
+        );
+        let raw = export_lines(home.path(), lines.to_owned(), false).expect("export");
+        assert!(
+            std::fs::read_to_string(raw)
+                .expect("read")
+                .contains("hunter2")
+        );
+    }
 
     use super::*;
 

@@ -235,10 +235,43 @@ async setStartAtLogin(enabled: boolean) : Promise<Result<boolean, CommandError>>
 }
 },
 /**
- * The journals' retention, as the shims apply it.
+ * Redaction and retention of the journals, as the shims apply them.
  */
-async journalRetention() : Promise<JournalRetention> {
-    return await TAURI_INVOKE("journal_retention");
+async journalSettings() : Promise<JournalSettings> {
+    return await TAURI_INVOKE("journal_settings");
+},
+/**
+ * Turns redaction of the journals on or off (for servers started from now on).
+ */
+async setRedaction(enabled: boolean) : Promise<Result<JournalSettings, CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("set_redaction", { enabled }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Changes how much traffic the journals keep; a value out of bounds is refused with its bounds.
+ */
+async setJournalRetention(retention: JournalRetention) : Promise<Result<JournalSettings, CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("set_journal_retention", { retention }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Opens one of the known folders in the system's file manager (through the opener plugin).
+ */
+async openFolder(folder: Folder) : Promise<Result<null, CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("open_folder", { folder }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -311,7 +344,11 @@ claudeReads: string | null;
 /**
  * MCP Tray's data dir (journals, history, disabled entries).
  */
-dataDir: string }
+dataDir: string; 
+/**
+ * Claude Desktop's log folder.
+ */
+claudeLogsDir: string }
 /**
  * A failed command, as the UI receives it.
  */
@@ -385,21 +422,46 @@ export type EvidenceSource =
  */
 "probe"
 /**
- * How much traffic each server's journal keeps (core's defaults; the shims write with them).
+ * A folder the Settings view can open in the file manager. Only these: the view never names a
+ * path itself.
+ */
+export type Folder = 
+/**
+ * The folder holding the Claude Desktop config in use.
+ */
+"claude-config" | 
+/**
+ * Claude Desktop's log folder.
+ */
+"claude-logs" | 
+/**
+ * MCP Tray's data dir.
+ */
+"data-dir"
+/**
+ * How much traffic each server's journal keeps.
  */
 export type JournalRetention = { 
 /**
- * Size at which a journal file rotates.
+ * Size at which a journal file rotates (64 KiB to 1 GiB).
  */
 fileBytes: number; 
 /**
- * Rotated files kept besides the live one.
+ * Rotated files kept besides the live one (0 to 20).
  */
 filesKept: number; 
 /**
- * Messages longer than this are cut in the journal.
+ * Messages longer than this are cut in the journal (1 KiB to 16 MiB).
  */
 messageBytes: number }
+/**
+ * What the journals record, from MCP Tray's settings file (the shims read it when they start).
+ */
+export type JournalSettings = { 
+/**
+ * Secret-looking values are masked in the journals (and so in the Traffic view and exports).
+ */
+redact: boolean; retention: JournalRetention }
 /**
  * What adding a local server did: where its command was found, what the test found, and
  * whether the entry was written (only when the test passed).

@@ -6,6 +6,8 @@
  */
 import { Channel } from "@tauri-apps/api/core";
 import {
+  type Folder,
+  type JournalRetention,
   type LocalServerInput,
   type LogRow,
   type Result,
@@ -25,7 +27,9 @@ export type {
   EnvVarInput,
   EnvVarView,
   EvidenceSource,
+  Folder,
   JournalRetention,
+  JournalSettings,
   LocalAddOutcome,
   LocalServerInput,
   LogRow,
@@ -130,8 +134,15 @@ export const ipc = {
   getStartAtLogin: () => callResult("get_start_at_login", () => commands.getStartAtLogin()),
   /** Turns start at login on or off; resolves to the new state. */
   setStartAtLogin: (enabled: boolean) => callResult("set_start_at_login", () => commands.setStartAtLogin(enabled)),
-  /** How much traffic each server's journal keeps. */
-  journalRetention: () => call("journal_retention", () => commands.journalRetention()),
+  /** What the journals record: redaction on or off, and how much traffic each keeps. */
+  journalSettings: () => call("journal_settings", () => commands.journalSettings()),
+  /** Turns redaction of secrets in the journals on or off; resolves to the settings now. */
+  setRedaction: (enabled: boolean) => callResult("set_redaction", () => commands.setRedaction(enabled)),
+  /** Changes how much traffic the journals keep (refused out of bounds); resolves to the settings now. */
+  setJournalRetention: (retention: JournalRetention) =>
+    callResult("set_journal_retention", () => commands.setJournalRetention(retention)),
+  /** Opens one of the folders Settings shows in the system's file manager. */
+  openFolder: (folder: Folder) => callResult("open_folder", () => commands.openFolder(folder)),
   /** Undoes MCP Tray's last change to the config file; resolves to what was undone. */
   undoLastChange: () => callResult("undo_last_change", () => commands.undoLastChange()),
   /** Streams every server's traffic to `onBatch`: the journals' history first, then live batches. */

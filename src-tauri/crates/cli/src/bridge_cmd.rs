@@ -13,7 +13,7 @@ use anyhow::Context as _;
 use clap::{Args, Subcommand, ValueEnum};
 use mcp_tray_core::bridge::stdio::{ThreadedReader, ThreadedWriter};
 use mcp_tray_core::bridge::{self, BridgeOptions, TransportChoice};
-use mcp_tray_core::journal::{Journal, JournalConfig};
+use mcp_tray_core::journal::Journal;
 use mcp_tray_core::{paths, transport};
 
 use crate::exit::{self, Failure};
@@ -125,7 +125,9 @@ pub fn run(cmd: BridgeCommand) -> anyhow::Result<ExitCode> {
         retries: args.retries,
         auth,
     };
-    let journal = match Journal::open(&name, JournalConfig::in_dir(paths::journal_dir())) {
+    // Redaction and retention from Settings (a missing or broken file gives the defaults).
+    let journal_config = mcp_tray_core::settings::load().journal_config(paths::journal_dir());
+    let journal = match Journal::open(&name, journal_config) {
         Ok(j) => Some(Arc::new(j)),
         Err(e) => {
             eprintln!("mcp-tray bridge [{name}]: traffic will not be journaled: {e}");

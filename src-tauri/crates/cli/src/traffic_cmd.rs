@@ -37,8 +37,15 @@ pub struct TrafficArgs {
     last: usize,
 }
 
-/// Rotated files read for history.
-const KEEP: usize = 3;
+/// How entries are printed.
+#[derive(Clone, Copy)]
+enum Output {
+    Table,
+    /// Journal lines; with `redact`, lines journaled while redaction was off are masked too.
+    Json {
+        redact: bool,
+    },
+}
 
 pub fn run(cmd: TrafficCommand) -> anyhow::Result<ExitCode> {
     let TrafficCommand::Traffic(args) = cmd;
@@ -66,10 +73,17 @@ pub fn run(cmd: TrafficCommand) -> anyhow::Result<ExitCode> {
         )
         .into());
     }
+    let settings = mcp_tray_core::settings::load();
+    let output = match args.json {
+        true => Output::Json {
+            redact: settings.redact,
+        },
+        false => Output::Table,
+    };
     let mut history = Vec::new();
     for server in &servers {
         history.extend(
-            journal::read_all(&dir, server, KEEP)
+            journal::read_all(&dir, server, settings.journal.files_kept as usize)
                 .with_context(|| format!("cannot read the journal of {server}"))?,
         );
     }
@@ -83,16 +97,16 @@ pub fn run(cmd: TrafficCommand) -> anyhow::Result<ExitCode> {
         writeln!(out, "{}", header(show_server))?;
     }
     for entry in &history {
-        print_entry(&mut out, entry, args.json, show_server)?;
+        print_entry(&mut out, entry, output, show_server)?;
     }
     out.flush()?;
     if args.follow {
-        follow(&dir, args.name.as_deref(), args.json, show_server)?;
+        follow(&dir, args.name.as_deref(), output, show_server)?;
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn follow(dir: &Path, name: Option<&str>, json: bool, show_server: bool) -> anyhow::Result<()> {
+fn follow(dir: &Path, name: Option<&str>, output: Output, show_server: bool) -> anyhow::Result<()> {
     let mut tails: BTreeMap<PathBuf, Tail> = BTreeMap::new();
     let mut first = true;
     loop {
@@ -115,7 +129,7 @@ fn follow(dir: &Path, name: Option<&str>, json: bool, show_server: bool) -> anyh
         batch.sort_by(|a, b| a.ts.cmp(&b.ts));
         let mut out = std::io::stdout().lock();
         for entry in &batch {
-            print_entry(&mut out, entry, json, show_server)?;
+            print_entry(&mut out, entry, output, show_server)?;
         }
         out.flush()?;
         std::thread::sleep(Duration::from_millis(200));
@@ -137,12 +151,17 @@ fn header(show_server: bool) -> String {
 fn print_entry(
     out: &mut impl Write,
     e: &Entry,
-    json: bool,
+    output: Output,
     show_server: bool,
 ) -> std::io::Result<()> {
-    if json {
-        let line = serde_json::to_string(e).map_err(std::io::Error::other)?;
-        return writeln!(out, "{line}");
+    if let Output::Json { redact } = output {
+        let line = serde_json::to_vec(e).map_err(std::io::Error::other)?;
+        let line = match redact {
+            true => mcp_tray_core::redact::redact(&line),
+            false => std::borrow::Cow::Borrowed(line.as_slice()),
+        };
+        out.write_all(&line)?;
+        return writeln!(out);
     }
     let time = e.ts.get(11..23).unwrap_or(&e.ts);
     let server = if show_server {

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::{Args, Subcommand};
-use mcp_tray_core::journal::{Journal, JournalConfig};
+use mcp_tray_core::journal::Journal;
 use mcp_tray_core::paths;
 use mcp_tray_core::supervise::{CommandResolver, LoginShellPath, ServerCommand};
 use mcp_tray_core::tap::{self, TapOptions};
@@ -59,7 +59,9 @@ pub fn run(cmd: WrapCommand) -> anyhow::Result<ExitCode> {
         strict: args.strict,
         grace: Duration::from_secs_f64(args.grace.max(0.0)),
     };
-    let journal = match Journal::open(&name, JournalConfig::in_dir(paths::journal_dir())) {
+    // Redaction and retention from Settings (a missing or broken file gives the defaults).
+    let journal_config = mcp_tray_core::settings::load().journal_config(paths::journal_dir());
+    let journal = match Journal::open(&name, journal_config) {
         Ok(j) => Some(Arc::new(j)),
         Err(e) => {
             eprintln!("mcp-tray wrap [{name}]: traffic will not be journaled: {e}");

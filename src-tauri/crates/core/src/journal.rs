@@ -94,10 +94,13 @@ pub struct JournalConfig {
     pub queue: usize,
     /// Messages longer than this are cut in `msg` (`truncated: true`).
     pub max_msg_bytes: usize,
+    /// Mask secret-looking values in `msg` ([`crate::redact`]); the forwarded bytes never are.
+    pub redact: bool,
 }
 
 impl JournalConfig {
-    /// Defaults in the given folder: 8 MiB files, 3 kept, 4096 queued, messages cut at 64 KiB.
+    /// Defaults in the given folder: 8 MiB files, 3 kept, 4096 queued, messages cut at 64 KiB,
+    /// redacted.
     pub fn in_dir(dir: impl Into<PathBuf>) -> Self {
         JournalConfig {
             dir: dir.into(),
@@ -105,6 +108,7 @@ impl JournalConfig {
             keep: 3,
             queue: 4096,
             max_msg_bytes: 64 * 1024,
+            redact: true,
         }
     }
 }
@@ -617,6 +621,13 @@ impl Writer {
             let _ = serde_json::to_writer(&mut *out, &ms);
         }
         if let Some((msg, whole_json)) = line.msg {
+            // Only the journal's copy is masked; the forwarded bytes never are.
+            let redacted = if self.config.redact {
+                crate::redact::redact(msg)
+            } else {
+                std::borrow::Cow::Borrowed(msg)
+            };
+            let msg = redacted.as_ref();
             out.extend_from_slice(b",\"msg\":");
             match std::str::from_utf8(msg) {
                 // Checked JSON goes in as it is; a raw CR can only be insignificant whitespace.

@@ -11,9 +11,11 @@
 //! - [`claude_logs`]: Claude Desktop's MCP logs parsed into events, with the classic failures named.
 //! - [`clients`]: where Claude Desktop keeps its config and logs, per OS.
 //! - [`config`]: Claude's config file: minimal, atomic, undoable edits that never lose a byte.
+//! - [`settings`]: MCP Tray's own settings file (redaction, journal retention), read by the shims.
 //! - [`paths`]: the data dir and the environment overrides every part honours.
 //! - [`doctor`]: every check of a setup at once, each finding a diagnosis with its fix.
 //! - [`diagnose`]: the [`diagnose::Diagnosis`] contract shared by the CLI's `--json` and the UI.
+//! - [`redact`]: masks secret-looking values in the journal's copy of a message.
 //! - [`probe`]: start or connect to a server as a client and report what it offers, or why not.
 //! - [`tap`]: the stdio tap (`mcp-tray wrap`) that journals a local server's traffic.
 //! - [`supervise`]: stdio servers MCP Tray runs itself: PATH resolution, process groups, restarts, stats.
@@ -31,6 +33,8 @@ pub mod journal;
 pub mod jsonrpc;
 pub mod paths;
 pub mod probe;
+pub mod redact;
+pub mod settings;
 pub mod supervise;
 pub mod tap;
 pub mod transport;

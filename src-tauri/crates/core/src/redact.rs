@@ -1,0 +1,310 @@
+//! Redaction of journaled messages: the values of secret-looking keys (`token`, `password`,
+//! `api_key`, `authorization`, `cookie`, …) are replaced by [`MARKER`]; every other byte stays as
+//! it was, whitespace and key order included.
+//!
+//! It works on bytes, not on a parsed tree, so it also handles what a journal holds besides whole
+//! JSON messages: a message cut at the size cap (a value cut short is masked up to the cut), a line
+//! that is not JSON at all, and JSON carried as text inside a string (a tool result whose text is
+//! `{"api_key":"…"}`). Inside strings it also masks the credential after `Bearer `.
+//!
+//! This module only ever sees the journal's copy: it must never be called on the bytes that are
+//! forwarded to a client or a server.
+
+use std::borrow::Cow;
+
+/// What a masked value becomes (as a JSON string).
+pub const MARKER: &str = "[redacted]";
+
+const MARKER_JSON: &[u8] = b"\"[redacted]\"";
+const MARKER_ESCAPED: &[u8] = b"\\\"[redacted]\\\"";
+
+/// The message with the values of its secret-looking keys masked; borrowed when nothing was.
+pub fn redact(msg: &[u8]) -> Cow<'_, [u8]> {
+    let mut out = Rewrite::new(msg);
+    let mut i = 0;
+    while i < msg.len() {
+        if msg[i] != b'"' {
+            i += 1;
+            continue;
+        }
+        let (end, closed) = string_end(msg, i);
+        let colon = skip_ws(msg, end);
+        let is_key = closed && msg.get(colon) == Some(&b':');
+        if !is_key {
+            mask_inside_string(&mut out, i + 1, if closed { end - 1 } else { end });
+            i = end;
+            continue;
+        }
+        if !is_secret_key(&key_text(&msg[i..end])) {
+            i = end;
+            continue;
+        }
+        let value = skip_ws(msg, colon + 1);
+        if value >= msg.len() {
+            break;
+        }
+        let value_end = value_end(msg, value);
+        if !is_harmless_literal(&msg[value..value_end]) {
+            out.replace(value, value_end, MARKER_JSON);
+        }
+        i = value_end;
+    }
+    out.finish()
+}
+
+/// Whether a key names a secret. `key` is the key's text as written.
+fn is_secret_key(key: &str) -> bool {
+    // Letters and digits only, lower-cased: `API_KEY`, `x-api-key` and `apiKey` are all `apikey`.
+    // Keys are short: normalised on the stack, and past 64 letters no key here is a secret's name.
+    let mut buf = [0u8; 64];
+    let mut len = 0;
+    for b in key.bytes().filter(u8::is_ascii_alphanumeric) {
+        if len == buf.len() {
+            return false;
+        }
+        buf[len] = b.to_ascii_lowercase();
+        len += 1;
+    }
+    let key = &buf[..len];
+    const PARTS: [&[u8]; 10] = [
+        b"secret",
+        b"password",
+        b"passwd",
+        b"passphrase",
+        b"apikey",
+        b"authorization",
+        b"cookie",
+        b"credential",
+        b"privatekey",
+        b"accesskey",
+    ];
+    const WHOLE: [&[u8]; 3] = [b"auth", b"pwd", b"bearer"];
+    PARTS.iter().any(|p| key.windows(p.len()).any(|w| w == *p))
+        || WHOLE.contains(&key)
+        // accessToken, refresh_token, GITHUB_TOKEN; not maxTokens, and not MCP's progressToken
+        || (key.ends_with(b"token") && key != b"progresstoken")
+}
+
+/// `null`, `true` and `false` say nothing secret and help debugging (`"password": null`).
+fn is_harmless_literal(value: &[u8]) -> bool {
+    matches!(value, b"null" | b"true" | b"false")
+}
+
+/// A key's text from its quoted bytes, unescaped when it holds escapes.
+fn key_text(quoted: &[u8]) -> Cow<'_, str> {
+    let inner = &quoted[1..quoted.len() - 1];
+    if inner.contains(&b'\\')
+        && let Ok(text) = serde_json::from_slice::<String>(quoted)
+    {
+        return Cow::Owned(text);
+    }
+    String::from_utf8_lossy(inner)
+}
+
+/// The end (past the closing quote) of the string starting at `start`, and whether it closed.
+fn string_end(s: &[u8], start: usize) -> (usize, bool) {
+    let mut j = start + 1;
+    while j < s.len() {
+        match s[j] {
+            b'\\' => j += 2,
+            b'"' => return (j + 1, true),
+            _ => j += 1,
+        }
+    }
+    (s.len(), false)
+}
+
+fn skip_ws(s: &[u8], mut i: usize) -> usize {
+    while i < s.len() && matches!(s[i], b' ' | b'\t' | b'\r' | b'\n') {
+        i += 1;
+    }
+    i
+}
+
+/// The end of the JSON value starting at `start` (the end of the input when it is cut short).
+fn value_end(s: &[u8], start: usize) -> usize {
+    match s[start] {
+        b'"' => string_end(s, start).0,
+        b'{' | b'[' => {
+            let mut depth = 0usize;
+            let mut j = start;
+            while j < s.len() {
+                match s[j] {
+                    b'"' => {
+                        j = string_end(s, j).0;
+                        continue;
+                    }
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return j + 1;
+                        }
+                    }
+                    _ => {}
+                }
+                j += 1;
+            }
+            s.len()
+        }
+        _ => {
+            let mut j = start;
+            while j < s.len() && !matches!(s[j], b',' | b'}' | b']' | b' ' | b'\t' | b'\r' | b'\n')
+            {
+                j += 1;
+            }
+            j
+        }
+    }
+}
+
+/// Masks inside the contents `s[from..to]` of a JSON string: secret-looking keys of JSON written
+/// as text (`{\"token\":\"…\"}`) and the credential after `Bearer `.
+fn mask_inside_string(out: &mut Rewrite<'_>, from: usize, to: usize) {
+    let src = out.src;
+    let s = &src[..to];
+    let mut j = from;
+    while j < to {
+        if s[j] == b'\\' {
+            if s.get(j + 1) == Some(&b'"') {
+                j = mask_escaped_entry(out, j, to);
+            } else {
+                j += 2;
+            }
+            continue;
+        }
+        if starts_with_bearer(&s[j..]) {
+            let token = j + "bearer ".len();
+            let mut k = token;
+            while k < to && is_token_byte(s[k]) {
+                k += 1;
+            }
+            if k > token {
+                out.replace(token, k, MARKER.as_bytes());
+            }
+            j = k;
+            continue;
+        }
+        j += 1;
+    }
+}
+
+/// At an escaped quote `\"` (position `q`) inside a string ending at `to`: when it opens a
+/// secret-looking key of JSON written as text, masks that key's value. Answers where to go on.
+fn mask_escaped_entry(out: &mut Rewrite<'_>, q: usize, to: usize) -> usize {
+    let src = out.src;
+    let s = &src[..to];
+    let Some(key_end) = escaped_string_end(s, q) else {
+        return to;
+    };
+    let colon = skip_escaped_ws(s, key_end);
+    if s.get(colon) != Some(&b':') {
+        // Not a key: its text is scanned like any other (it may hold `Bearer …`).
+        return q + 2;
+    }
+    let key = String::from_utf8_lossy(&s[q + 2..key_end - 2]);
+    if !is_secret_key(&key) {
+        return key_end;
+    }
+    let value = skip_escaped_ws(s, colon + 1);
+    if value >= to {
+        return to;
+    }
+    let value_end = if s[value..].starts_with(b"\\\"") {
+        escaped_string_end(s, value).unwrap_or(to)
+    } else if matches!(s[value], b'{' | b'[') {
+        // A nested object or list: its own keys are looked at one by one.
+        return value;
+    } else {
+        let mut k = value;
+        while k < to && !matches!(s[k], b',' | b'}' | b']' | b' ' | b'\\') {
+            k += 1;
+        }
+        k
+    };
+    if !is_harmless_literal(&s[value..value_end]) {
+        out.replace(value, value_end, MARKER_ESCAPED);
+    }
+    value_end
+}
+
+/// The end (past the closing `\"`) of a string written as text inside a string, opened by the `\"`
+/// at `q`; `None` when it runs to the end.
+fn escaped_string_end(s: &[u8], q: usize) -> Option<usize> {
+    let mut j = q + 2;
+    while j + 1 < s.len() {
+        if s[j] != b'\\' {
+            j += 1;
+            continue;
+        }
+        match s[j + 1] {
+            b'"' => return Some(j + 2),
+            // `\\` is the inner text's backslash: it escapes the next character, one byte or an
+            // escape of its own (`\\\"` is a quote inside the inner string).
+            b'\\' if s.get(j + 2) == Some(&b'\\') => j += 4,
+            b'\\' => j += 3,
+            _ => j += 2,
+        }
+    }
+    None
+}
+
+/// Skips spaces and escaped whitespace (`\n`, `\t`, `\r`) inside a string.
+fn skip_escaped_ws(s: &[u8], mut i: usize) -> usize {
+    loop {
+        match s.get(i) {
+            Some(b' ') => i += 1,
+            Some(b'\\') if matches!(s.get(i + 1), Some(b'n' | b't' | b'r')) => i += 2,
+            _ => return i,
+        }
+    }
+}
+
+fn starts_with_bearer(s: &[u8]) -> bool {
+    s.len() > 7 && s[0] | 0x20 == b'b' && s[..7].eq_ignore_ascii_case(b"bearer ")
+}
+
+/// Bytes of an RFC 6750 bearer token.
+fn is_token_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'/' | b'=')
+}
+
+/// The input with some ranges replaced, copied only once the first replacement happens.
+struct Rewrite<'a> {
+    src: &'a [u8],
+    out: Option<Vec<u8>>,
+    copied: usize,
+}
+
+impl<'a> Rewrite<'a> {
+    fn new(src: &'a [u8]) -> Self {
+        Rewrite {
+            src,
+            out: None,
+            copied: 0,
+        }
+    }
+
+    /// Replaces `src[from..to]`; ranges come in order and never overlap.
+    fn replace(&mut self, from: usize, to: usize, with: &[u8]) {
+        let out = self
+            .out
+            .get_or_insert_with(|| Vec::with_capacity(self.src.len()));
+        out.extend_from_slice(&self.src[self.copied..from]);
+        out.extend_from_slice(with);
+        self.copied = to;
+    }
+
+    fn finish(self) -> Cow<'a, [u8]> {
+        match self.out {
+            None => Cow::Borrowed(self.src),
+            Some(mut out) => {
+                out.extend_from_slice(&self.src[self.copied..]);
+                Cow::Owned(out)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,275 @@
+use proptest::prelude::*;
+use serde_json::{Map, Value, json};
+
+use super::{MARKER, redact};
+
+fn redacted(msg: &str) -> String {
+    String::from_utf8(redact(msg.as_bytes()).into_owned()).expect("redaction keeps UTF-8")
+}
+
+#[test]
+fn masks_the_values_of_secret_keys_and_keeps_every_other_byte() {
+    let msg = r#"{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"login","arguments":{ "user" : "ana", "password" : "hunter2", "api_key":"sk-live-1"}}}"#;
+    assert_eq!(
+        redacted(msg),
+        r#"{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"login","arguments":{ "user" : "ana", "password" : "[redacted]", "api_key":"[redacted]"}}}"#
+    );
+}
+
+#[test]
+fn a_message_without_secrets_is_returned_as_is() {
+    let msg = b"{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"tools\":[]}}";
+    assert!(matches!(redact(msg), std::borrow::Cow::Borrowed(_)));
+}
+
+#[test]
+fn key_spellings_that_name_secrets_are_recognised() {
+    for key in [
+        "token",
+        "access_token",
+        "refreshToken",
+        "GITHUB_PERSONAL_ACCESS_TOKEN",
+        "x-api-key",
+        "apiKey",
+        "OPENAI_API_KEY",
+        "client_secret",
+        "AWS_SECRET_ACCESS_KEY",
+        "Authorization",
+        "Proxy-Authorization",
+        "cookie",
+        "Set-Cookie",
+        "credentials",
+        "private_key",
+        "passphrase",
+        "passwd",
+        "auth",
+    ] {
+        let msg = format!(r#"{{"{key}":"s3cr3t"}}"#);
+        assert_eq!(
+            redacted(&msg),
+            format!(r#"{{"{key}":"[redacted]"}}"#),
+            "{key}"
+        );
+    }
+}
+
+#[test]
+fn mcp_fields_that_only_look_like_secrets_are_kept() {
+    let msg = r#"{"params":{"_meta":{"progressToken":17},"maxTokens":200,"token_type":"Bearer","author":"ana","keyboard":"us"}}"#;
+    assert_eq!(redacted(msg), msg);
+}
+
+#[test]
+fn numbers_objects_and_lists_under_a_secret_key_are_masked_whole() {
+    let msg = r#"{"pin_secret":1234,"credentials":{"user":"ana","pw":"x"},"tokens":1,"cookies":["a=1","b=2"]}"#;
+    assert_eq!(
+        redacted(msg),
+        r#"{"pin_secret":"[redacted]","credentials":"[redacted]","tokens":1,"cookies":"[redacted]"}"#
+    );
+}
+
+#[test]
+fn null_and_booleans_under_a_secret_key_are_kept() {
+    let msg = r#"{"password":null,"has_token":true,"secret":false}"#;
+    assert_eq!(redacted(msg), msg);
+}
+
+#[test]
+fn pretty_printed_messages_keep_their_layout() {
+    let msg = "{\r\n  \"token\" :\r\n    \"abc\",\r\n  \"n\": 1\r\n}";
+    assert_eq!(
+        redacted(msg),
+        "{\r\n  \"token\" :\r\n    \"[redacted]\",\r\n  \"n\": 1\r\n}"
+    );
+}
+
+#[test]
+fn escaped_quotes_in_a_secret_are_masked_with_it() {
+    let msg = r#"{"password":"a\"b\\","next":"ok"}"#;
+    assert_eq!(redacted(msg), r#"{"password":"[redacted]","next":"ok"}"#);
+}
+
+#[test]
+fn keys_written_with_escapes_are_recognised() {
+    let msg = r#"{"api\u005fkey":"sk-1"}"#;
+    assert_eq!(redacted(msg), r#"{"api\u005fkey":"[redacted]"}"#);
+}
+
+#[test]
+fn json_carried_as_text_in_a_tool_result_is_masked() {
+    // A tool result whose text is JSON: the server serialised {"api_key": "sk-9", "user": "ana"}.
+    let msg = r#"{"result":{"content":[{"type":"text","text":"{\"api_key\": \"sk-9\", \"user\": \"ana\", \"password\":\"a\\\"b\", \"pin_secret\": 42}"}]}}"#;
+    let out = redacted(msg);
+    assert_eq!(
+        out,
+        r#"{"result":{"content":[{"type":"text","text":"{\"api_key\": \"[redacted]\", \"user\": \"ana\", \"password\":\"[redacted]\", \"pin_secret\": \"[redacted]\"}"}]}}"#
+    );
+    let inner: Value = serde_json::from_str(
+        serde_json::from_str::<Value>(&out).expect("valid JSON")["result"]["content"][0]["text"]
+            .as_str()
+            .expect("text"),
+    )
+    .expect("the text is still JSON");
+    assert_eq!(inner["api_key"], MARKER);
+    assert_eq!(inner["user"], "ana");
+}
+
+#[test]
+fn inner_strings_with_escapes_do_not_hide_the_next_key() {
+    let msg = r#"{"text":"{\"note\":\"a\\nb\",\"token\":\"t-1\"}"}"#;
+    assert_eq!(
+        redacted(msg),
+        r#"{"text":"{\"note\":\"a\\nb\",\"token\":\"[redacted]\"}"}"#
+    );
+}
+
+#[test]
+fn bearer_credentials_in_text_are_masked() {
+    let msg = r#"{"text":"curl -H 'Authorization: Bearer eyJhbGciOi.x-y_z' https://x","h":"{\"header\":\"bearer abc123\"}"}"#;
+    assert_eq!(
+        redacted(msg),
+        r#"{"text":"curl -H 'Authorization: Bearer [redacted]' https://x","h":"{\"header\":\"bearer [redacted]\"}"}"#
+    );
+}
+
+#[test]
+fn a_message_cut_inside_a_secret_is_masked_to_the_cut() {
+    let msg = r#"{"params":{"arguments":{"token":"ghp_0123456789abcdef"#;
+    assert_eq!(
+        redacted(msg),
+        r#"{"params":{"arguments":{"token":"[redacted]""#
+    );
+    let msg = r#"{"credentials":{"user":"ana","pass"#;
+    assert_eq!(redacted(msg), r#"{"credentials":"[redacted]""#);
+}
+
+#[test]
+fn a_line_that_is_not_json_is_scanned_without_failing() {
+    assert_eq!(
+        redacted("Starting server on port 8000"),
+        "Starting server on port 8000"
+    );
+    assert_eq!(
+        redacted("\"password\": x y"),
+        "\"password\": \"[redacted]\" y"
+    );
+    assert_eq!(redacted("\"token\":"), "\"token\":");
+    assert_eq!(redacted("\\\"\"\\"), "\\\"\"\\");
+}
+
+// ---- properties ----
+
+const PLAIN_KEYS: [&str; 8] = [
+    "name",
+    "arguments",
+    "progressToken",
+    "maxTokens",
+    "user",
+    "text",
+    "uri",
+    "author",
+];
+const SECRET_KEYS: [&str; 6] = [
+    "token",
+    "api_key",
+    "password",
+    "Authorization",
+    "client_secret",
+    "cookie",
+];
+
+fn value(keys: Vec<&'static str>) -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i32>().prop_map(|n| json!(n)),
+        // No "bearer " in generated text, and any other character, quotes and escapes included.
+        "[^bB]{0,12}".prop_map(Value::String),
+    ];
+    let keys = proptest::sample::select(keys);
+    leaf.prop_recursive(4, 48, 6, move |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
+            proptest::collection::vec((keys.clone(), inner), 0..5).prop_map(|entries| {
+                Value::Object(
+                    entries
+                        .into_iter()
+                        .map(|(k, v)| (k.to_owned(), v))
+                        .collect::<Map<_, _>>(),
+                )
+            }),
+        ]
+    })
+}
+
+/// What redaction means on a parsed message.
+fn redact_value(v: &Value) -> Value {
+    match v {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| {
+                    let masked = SECRET_KEYS.contains(&k.as_str())
+                        && !matches!(v, Value::Null | Value::Bool(_));
+                    let v = if masked {
+                        json!(MARKER)
+                    } else {
+                        redact_value(v)
+                    };
+                    (k.clone(), v)
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(redact_value).collect()),
+        other => other.clone(),
+    }
+}
+
+fn all_keys() -> Vec<&'static str> {
+    PLAIN_KEYS
+        .iter()
+        .chain(SECRET_KEYS.iter())
+        .copied()
+        .collect()
+}
+
+proptest! {
+    #[test]
+    fn messages_without_secret_keys_stay_byte_for_byte(v in value(PLAIN_KEYS.to_vec()), pretty in any::<bool>()) {
+        let text = if pretty { serde_json::to_string_pretty(&v) } else { serde_json::to_string(&v) }.expect("serialise");
+        // Strings generated here may look like JSON text; none holds a secret key, so none changes.
+        prop_assert_eq!(redacted(&text), text);
+    }
+
+    #[test]
+    fn redaction_masks_exactly_the_values_of_secret_keys(v in value(all_keys()), pretty in any::<bool>()) {
+        let text = if pretty { serde_json::to_string_pretty(&v) } else { serde_json::to_string(&v) }.expect("serialise");
+        let out: Value = serde_json::from_str(&redacted(&text)).expect("redacted JSON is still JSON");
+        prop_assert_eq!(out, redact_value(&v));
+    }
+
+    #[test]
+    fn no_prefix_of_a_message_shows_a_secret(v in value(all_keys()), secret in "[a-z]{2}") {
+        let mut v = v;
+        if let Value::Object(map) = &mut v {
+            map.insert("api_key".to_owned(), json!(format!("SECRET-{secret}")));
+        } else {
+            v = json!({"arguments": v, "api_key": format!("SECRET-{secret}")});
+        }
+        let text = serde_json::to_string(&v).expect("serialise");
+        for cut in 0..=text.len() {
+            if text.is_char_boundary(cut) {
+                let out = redacted(&text[..cut]);
+                prop_assert!(!out.contains("SECR"), "cut at {}: {}", cut, out);
+            }
+        }
+    }
+
+    #[test]
+    fn any_bytes_are_scanned_without_panicking(bytes in proptest::collection::vec(any::<u8>(), 0..256)) {
+        let out = redact(&bytes);
+        // Only strings are ever masked.
+        if !bytes.contains(&b'"') {
+            prop_assert_eq!(out.as_ref(), bytes.as_slice());
+        }
+    }
+}

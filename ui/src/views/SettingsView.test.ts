@@ -1,0 +1,107 @@
+import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+import { cleanup, fireEvent, render, screen } from "@testing-library/svelte";
+import { afterEach, describe, expect, it } from "vitest";
+import type { AppPaths } from "../lib/ipc";
+import { createResource } from "../lib/stores/resource.svelte";
+import SettingsView from "./SettingsView.svelte";
+
+afterEach(() => {
+  cleanup();
+  clearMocks();
+});
+
+const found: AppPaths = {
+  configPath: "/home/ana/.config/Claude/claude_desktop_config.json",
+  configSource: "msix",
+  alsoPresent: ["/home/ana/AppData/Roaming/Claude/claude_desktop_config.json"],
+  dataDir: "/home/ana/.local/share/mcp-tray",
+  claudeLogsDir: "/home/ana/.config/Claude/logs",
+  claudeReads: null,
+};
+
+/** Answers the Settings view's commands like the app; records every call with its arguments. */
+function app() {
+  const calls: [string, unknown][] = [];
+  let redact = true;
+  const retention = { fileBytes: 8 * 1024 * 1024, filesKept: 3, messageBytes: 65536 };
+  mockIPC((cmd, args) => {
+    calls.push([cmd, args]);
+    switch (cmd) {
+      case "get_start_at_login":
+        return false;
+      case "journal_settings":
+        return { redact, retention };
+      case "set_redaction":
+        redact = (args as { enabled: boolean }).enabled;
+        return { redact, retention };
+      case "set_journal_retention":
+        throw { code: "invalid-setting", message: "the number of rotated journal files must be between 0 and 20 (got 99)" };
+      case "open_folder":
+        throw { code: "folder-missing", message: "/home/ana/.config/Claude/logs does not exist yet" };
+      default:
+        throw new Error(`unexpected command ${cmd}`);
+    }
+  });
+  return calls;
+}
+
+async function renderSettings() {
+  const paths = createResource("app_paths", async () => found);
+  await paths.reload();
+  render(SettingsView, { props: { paths } });
+}
+
+describe("SettingsView", () => {
+  it("shows the config in use and why, the other config found, Claude's logs and the data folder", async () => {
+    app();
+    await renderSettings();
+    expect(screen.getByTestId("settings-config-path").textContent).toBe(found.configPath);
+    expect(screen.getByText("Claude Desktop (Microsoft Store build)")).toBeTruthy();
+    expect(screen.getByTestId("settings-also-present-0").textContent).toBe(found.alsoPresent[0]);
+    expect(screen.getByTestId("claude-logs-dir").textContent).toBe(found.claudeLogsDir);
+    expect(screen.getByTestId("data-dir").textContent).toBe(found.dataDir);
+    // Only folders Rust knows can be opened: the other config file has Copy but no Open folder.
+    expect(screen.queryByTestId("settings-also-present-0-open")).toBeNull();
+    expect(screen.getByTestId("settings-also-present-0-copy")).toBeTruthy();
+  });
+
+  it("asks Rust to open a folder by name and shows why it could not", async () => {
+    const calls = app();
+    await renderSettings();
+    await fireEvent.click(screen.getByTestId("claude-logs-dir-open"));
+    expect((await screen.findByTestId("claude-logs-dir-problem")).textContent).toBe(
+      "/home/ana/.config/Claude/logs does not exist yet",
+    );
+    expect(calls).toContainEqual(["open_folder", { folder: "claude-logs" }]);
+  });
+
+  it("has redaction on, and turns it off through Rust", async () => {
+    const calls = app();
+    await renderSettings();
+    const box = (await screen.findByTestId("redact-secrets")) as HTMLInputElement;
+    await expect.poll(() => box.checked).toBe(true);
+    await fireEvent.click(box);
+    await expect.poll(() => screen.queryByTestId("redaction-off")).not.toBeNull();
+    expect(calls).toContainEqual(["set_redaction", { enabled: false }]);
+    expect(box.checked).toBe(false);
+  });
+
+  it("shows the retention in MiB and KiB and Rust's refusal of a value out of bounds", async () => {
+    const calls = app();
+    await renderSettings();
+    const kept = (await screen.findByTestId("retention-files-kept")) as HTMLInputElement;
+    await expect.poll(() => (screen.getByTestId("retention-file-mib") as HTMLInputElement).value).toBe("8");
+    expect((screen.getByTestId("retention-message-kib") as HTMLInputElement).value).toBe("64");
+    await fireEvent.input(kept, { target: { value: "99" } });
+    // jsdom does not submit a form from its button's click; the e2e spec presses the button itself.
+    await fireEvent.submit(screen.getByTestId("retention-form"));
+    expect((await screen.findByTestId("journal-settings-error")).textContent).toBe(
+      "the number of rotated journal files must be between 0 and 20 (got 99)",
+    );
+    expect(calls).toContainEqual([
+      "set_journal_retention",
+      { retention: { fileBytes: 8 * 1024 * 1024, filesKept: 99, messageBytes: 65536 } },
+    ]);
+    expect(screen.queryByTestId("retention-saved")).toBeNull();
+  });
+});
