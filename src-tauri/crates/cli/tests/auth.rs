@@ -535,33 +535,10 @@ fn initialize_through(
     extra: &[&str],
     env: &[(&str, &str)],
 ) -> (Value, Duration) {
-    let mut cmd = Command::new(BIN);
-    cmd.args(["bridge", url, "--name", "prot"])
-        .args(extra)
-        .env("MCP_TRAY_HOME", home)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null());
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let mut child = cmd.spawn().expect("bridge");
+    let mut bridge = OpenBridge::start(url, home, extra, env);
     let started = Instant::now();
-    let mut stdin = child.stdin.take().expect("stdin");
-    writeln!(
-        stdin,
-        r#"{{"jsonrpc":"2.0","id":1,"method":"initialize","params":{{"protocolVersion":"2025-11-25","capabilities":{{}},"clientInfo":{{"name":"t","version":"1"}}}}}}"#
-    )
-    .expect("write");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("read reply");
-    let took = started.elapsed();
-    drop(stdin);
-    let _ = child.kill();
-    let _ = child.wait();
-    (serde_json::from_str(&line).expect("JSON-RPC reply"), took)
+    let reply = bridge.initialize(1);
+    (reply, started.elapsed())
 }
 
 #[test]
@@ -664,4 +641,168 @@ fn auth_login_status_and_logout_manage_a_stored_sign_in() {
     let after: Value =
         serde_json::from_slice(&run(&["auth", "status", "--json"]).stdout).expect("JSON");
     assert_eq!(after, serde_json::json!([]));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hand-off to the app: a running MCP Tray app holds `<data dir>/auth/app.lock`; this test holds
+// that same lock to stand for the app, and signs in the way the app does (core's browser flow).
+// ---------------------------------------------------------------------------------------------
+
+/// A bridge kept open between requests.
+struct OpenBridge {
+    child: Child,
+    stdin: std::process::ChildStdin,
+    stdout: BufReader<std::process::ChildStdout>,
+}
+
+impl OpenBridge {
+    fn start(url: &str, home: &Path, extra: &[&str], env: &[(&str, &str)]) -> OpenBridge {
+        let mut cmd = Command::new(BIN);
+        cmd.args(["bridge", url, "--name", "prot"])
+            .args(extra)
+            .env("MCP_TRAY_HOME", home)
+            .env("MCP_TRAY_TOKEN_STORE", "file")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("bridge");
+        let stdin = child.stdin.take().expect("stdin");
+        let stdout = BufReader::new(child.stdout.take().expect("stdout"));
+        OpenBridge {
+            child,
+            stdin,
+            stdout,
+        }
+    }
+
+    fn request(&mut self, id: u32, method: &str, params: Value) -> Value {
+        let msg =
+            serde_json::json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
+        writeln!(self.stdin, "{msg}").expect("write");
+        let mut line = String::new();
+        self.stdout.read_line(&mut line).expect("read reply");
+        serde_json::from_str(&line).expect("JSON-RPC reply")
+    }
+
+    fn initialize(&mut self, id: u32) -> Value {
+        self.request(
+            id,
+            "initialize",
+            serde_json::json!({"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}),
+        )
+    }
+}
+
+impl Drop for OpenBridge {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn sign_in_requests(home: &Path) -> Vec<Value> {
+    let Ok(dir) = std::fs::read_dir(home.join("auth").join("requests")) else {
+        return Vec::new();
+    };
+    dir.flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
+        .map(|e| serde_json::from_slice(&std::fs::read(e.path()).expect("read")).expect("JSON"))
+        .collect()
+}
+
+#[test]
+fn a_running_app_takes_the_browser_sign_in_over_and_the_bridge_adopts_its_tokens() {
+    let p = require_peers!();
+    let server = Protected::start(&p, &[]);
+    let home = tempfile::tempdir().expect("home");
+    std::fs::create_dir_all(home.path().join("auth")).expect("auth dir");
+    let app_lock = std::fs::File::create(home.path().join("auth").join("app.lock")).expect("lock");
+    app_lock.lock().expect("hold the app's lock");
+    // A bridge must not open a browser itself: this one would fail the test by signing in.
+    let browser = format!(
+        "{} {}",
+        p.python().display(),
+        p.script("auth_browser.py").display()
+    );
+
+    let mut bridge = OpenBridge::start(
+        &server.url,
+        home.path(),
+        &["--oauth-flow", "browser"],
+        &[("BROWSER", &browser)],
+    );
+    let first = bridge.initialize(1);
+    assert_eq!(
+        first["error"]["message"],
+        "sign-in required for prot: open MCP Tray or run mcp-tray auth login prot",
+        "{first}"
+    );
+    let requests = sign_in_requests(home.path());
+    assert_eq!(requests.len(), 1, "{requests:?}");
+    assert_eq!(requests[0]["name"], "prot");
+    assert_eq!(requests[0]["server_url"], server.url.as_str());
+    assert_eq!(
+        count(&server.stats(), "authorize"),
+        0,
+        "the bridge signed in itself"
+    );
+
+    // The app's part: the browser flow in another process, which stores the tokens.
+    let login = Command::new(BIN)
+        .args(["auth", "login", &server.url, "--oauth-flow", "browser"])
+        .env("MCP_TRAY_HOME", home.path())
+        .env("MCP_TRAY_TOKEN_STORE", "file")
+        .env("BROWSER", &browser)
+        .output()
+        .expect("sign in");
+    assert!(
+        login.status.success(),
+        "{}",
+        String::from_utf8_lossy(&login.stderr)
+    );
+    assert!(
+        sign_in_requests(home.path()).is_empty(),
+        "storing the tokens clears the request"
+    );
+
+    // The same bridge's next request goes through with the adopted token.
+    let second = bridge.initialize(2);
+    assert!(second["result"]["serverInfo"].is_object(), "{second}");
+    drop(bridge);
+    // A bridge started later finds the tokens too; nobody authorized twice.
+    ok_call(&drive(
+        &p,
+        home.path(),
+        &server.url,
+        &["--oauth-flow", "browser"],
+        &[("BROWSER", "false")],
+    ));
+    assert_eq!(count(&server.stats(), "authorize"), 1);
+}
+
+#[test]
+fn without_the_app_the_bridge_signs_in_itself_and_posts_no_request() {
+    let p = require_peers!();
+    let server = Protected::start(&p, &[]);
+    let home = tempfile::tempdir().expect("home");
+    // An app that has quit leaves its lock file, unlocked.
+    std::fs::create_dir_all(home.path().join("auth")).expect("auth dir");
+    std::fs::write(home.path().join("auth").join("app.lock"), "").expect("lock file");
+    let browser = format!(
+        "{} {}",
+        p.python().display(),
+        p.script("auth_browser.py").display()
+    );
+    ok_call(&drive(
+        &p,
+        home.path(),
+        &server.url,
+        &["--oauth-flow", "browser"],
+        &[("BROWSER", &browser)],
+    ));
+    assert!(sign_in_requests(home.path()).is_empty());
+    assert_eq!(count(&server.stats(), "authorize"), 1);
 }

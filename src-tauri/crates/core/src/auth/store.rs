@@ -129,6 +129,19 @@ pub fn load(server_url: &str) -> Option<(Record, Secrets)> {
     Some((record, secrets))
 }
 
+/// When a server's record last changed (ms), read without its secrets.
+pub fn updated_ms(server_url: &str) -> Option<u64> {
+    #[derive(Deserialize)]
+    struct Stamp {
+        server_url: String,
+        #[serde(default)]
+        updated_ms: u64,
+    }
+    let bytes = fs::read(record_path(&key_of(server_url))).ok()?;
+    let stamp: Stamp = serde_json::from_slice(&bytes).ok()?;
+    (stamp.server_url == server_url).then_some(stamp.updated_ms)
+}
+
 /// Every record in the store (for `mcp-tray auth status`), without secrets.
 pub fn all() -> Vec<(Record, bool)> {
     let mut out = Vec::new();
@@ -172,7 +185,7 @@ pub fn remove(server_url: &str) -> bool {
     fs::remove_file(record_path(&key)).is_ok()
 }
 
-fn write_private(path: &Path, bytes: &[u8]) -> Result<(), String> {
+pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> Result<(), String> {
     let dir = path.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let tmp = dir.join(format!(
