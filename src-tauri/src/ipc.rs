@@ -7,7 +7,9 @@
 
 use tauri_specta::{Builder, collect_commands, collect_events};
 
-use crate::{add_server, commands, config_watch, logs, server_actions, settings, traffic, tray};
+use crate::{
+    add_server, commands, config_watch, logs, server_actions, settings, sign_in, traffic, tray,
+};
 
 /// The bindings file, relative to the repository root.
 #[cfg(test)]
@@ -34,10 +36,14 @@ pub(crate) fn builder<R: tauri::Runtime>() -> Builder<R> {
             settings::get_start_at_login,
             settings::set_start_at_login,
             settings::journal_retention,
+            sign_in::sign_in_requests,
+            sign_in::sign_in,
+            sign_in::dismiss_sign_in,
         ])
         .events(collect_events![
             config_watch::ConfigChanged,
-            tray::TrayNavigate
+            tray::TrayNavigate,
+            sign_in::SignInRequestsChanged
         ])
 }
 

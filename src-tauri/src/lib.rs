@@ -2,7 +2,7 @@
 //!
 //! This file only assembles the app; each responsibility lives in its own module:
 //! [`add_server`] (paste, probe, write, restart Claude), [`commands`] (thin adapters over `mcp-tray-core`, failing with [`error`]'s one error type),
-//! [`config_watch`] (tells the window when the config file changed), [`settings`] (start at login), [`server_actions`] (enable, disable, remove, undo), [`logs`] (Claude's logs and our journals' events, batched to the Logs view), [`ipc`] (the typed command list and the
+//! [`config_watch`] (tells the window when the config file changed), [`settings`] (start at login), [`sign_in`] ("Sign in to NAME": sign-ins bridges hand to the app), [`server_actions`] (enable, disable, remove, undo), [`logs`] (Claude's logs and our journals' events, batched to the Logs view), [`ipc`] (the typed command list and the
 //! TypeScript bindings generated from it), [`traffic`] (journal tailer streaming batches to the Traffic view), [`tray`] (tray icon, menu, status icon) and [`window`]
 //! (showing, focusing and hiding the main window). No behaviour that is not GUI belongs in this
 //! crate: it goes into `mcp-tray-core`, where the CLI can use it too.
@@ -17,6 +17,7 @@ mod ipc;
 mod logs;
 mod server_actions;
 mod settings;
+mod sign_in;
 mod traffic;
 mod tray;
 mod window;
@@ -40,6 +41,7 @@ pub fn run() -> tauri::Result<()> {
                 tray::set_status(&handle, health.into());
             }));
             config_watch::start(app.handle());
+            sign_in::start(app.handle());
             Ok(())
         })
         .on_window_event(window::on_window_event)
