@@ -135,4 +135,29 @@ describe("sign-in handed to the app", () => {
     // No token in the app's log.
     for (const token of stats.issued ?? []) assert.ok(!fs.readFileSync(app.log, "utf8").includes(token));
   });
+
+  it("Add server: a server that asks for a sign-in gets a Sign in button, then is tested and written", async () => {
+    const fresh = await startProtectedServer();
+    try {
+      const input = app.browser.$('[data-testid="add-input"]');
+      await input.waitForExist({ timeout: 15_000 });
+      await input.setValue(fresh.url);
+      const name = app.browser.$('[data-testid="add-name"]');
+      await name.waitForExist({ timeout: 10_000 });
+      await name.setValue("guarded");
+      const add = app.browser.$('[data-testid="add-button"]');
+      await app.browser.waitUntil(() => add.isEnabled(), { timeout: 10_000, timeoutMsg: "Add never became enabled" });
+      await add.click();
+      const signIn = app.browser.$('[data-testid="add-sign-in"]');
+      await signIn.waitForExist({ timeout: 60_000, timeoutMsg: "no Sign in offered after the probe" });
+      assert.ok(!fs.readFileSync(app.configPath, "utf8").includes("guarded"), "written before the sign-in");
+      await signIn.click();
+      await waitForText(app.browser, '[data-testid="add-done"]', { timeout: 60_000 });
+      const written = JSON.parse(fs.readFileSync(app.configPath, "utf8"));
+      assert.deepEqual(written.mcpServers.guarded?.args, ["bridge", fresh.url, "--name", "guarded"]);
+      assert.equal((await fresh.stats()).authorize, 1);
+    } finally {
+      await fresh.stop();
+    }
+  });
 });
