@@ -196,17 +196,32 @@ pub struct RequestWatch {
     _watcher: notify::RecommendedWatcher,
 }
 
-/// Calls `on_change` with the pending requests whenever the folder changes.
+/// Calls `on_change` with the pending requests whenever they change.
 pub fn watch_requests(
     on_change: impl Fn(Vec<SignInRequest>) + Send + 'static,
 ) -> Result<RequestWatch, String> {
+    watch_dir(requests_dir(), on_change)
+}
+
+fn watch_dir(
+    dir: PathBuf,
+    on_change: impl Fn(Vec<SignInRequest>) + Send + 'static,
+) -> Result<RequestWatch, String> {
     use notify::Watcher as _;
-    let dir = requests_dir();
     fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let watched = dir.clone();
+    let mut last: Vec<SignInRequest> = Vec::new();
     let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
-        if event.is_ok() {
-            on_change(read_requests(&watched));
+        // Reading the folder is an access event itself: only changes count, and only a
+        // different list is news.
+        let Ok(event) = event else { return };
+        if event.kind.is_access() {
+            return;
+        }
+        let now = read_requests(&watched);
+        if now != last {
+            last = now.clone();
+            on_change(now);
         }
     })
     .map_err(|e| format!("cannot watch {}: {e}", dir.display()))?;
@@ -249,6 +264,25 @@ mod tests {
             .map(|r| r.name)
             .collect();
         assert_eq!(names, ["a", "b"]);
+    }
+
+    #[test]
+    fn the_watch_reports_each_new_list_of_requests_once() {
+        let dir = tempfile::tempdir().expect("dir");
+        let (tx, rx) = std::sync::mpsc::channel();
+        let _watch = watch_dir(dir.path().to_owned(), move |list| {
+            let _ = tx.send(list.into_iter().map(|r| r.name).collect::<Vec<_>>());
+        })
+        .expect("watch");
+        let file = dir.path().join("a.json");
+        store::write_private(&file, &serde_json::to_vec(&request("a", 1)).expect("json"))
+            .expect("write");
+        let wait = Duration::from_secs(10);
+        assert_eq!(rx.recv_timeout(wait).expect("news"), ["a"]);
+        fs::remove_file(&file).expect("remove");
+        // Next comes the removal, not a repeat of the same list (reading the folder is itself
+        // an event: without the filter the watch would feed itself).
+        assert_eq!(rx.recv_timeout(wait).expect("news"), Vec::<String>::new());
     }
 
     #[test]
