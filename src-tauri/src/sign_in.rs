@@ -135,7 +135,7 @@ async fn run(state: &SignIns, name: String, server_url: String) -> Result<(), Co
     result.map_err(|err| failed(format!("sign-in to {name} failed: {err}")))
 }
 
-/// Forgets a request the person does not want to act on (the next 401 posts it again).
+/// Forgets a request the person does not want to act on now (a bridge started later asks again).
 #[tauri::command]
 #[specta::specta]
 pub fn dismiss_sign_in(server_url: String) {

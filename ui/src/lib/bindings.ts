@@ -201,7 +201,7 @@ async signIn(name: string, serverUrl: string) : Promise<Result<null, CommandErro
 }
 },
 /**
- * Forgets a request the person does not want to act on (the next 401 posts it again).
+ * Forgets a request the person does not want to act on now (a bridge started later asks again).
  */
 async dismissSignIn(serverUrl: string) : Promise<void> {
     await TAURI_INVOKE("dismiss_sign_in", { serverUrl });

@@ -131,7 +131,7 @@ export const ipc = {
   signInRequests: () => call("sign_in_requests", () => commands.signInRequests()),
   /** Signs in to a server in the app (system browser); resolves once the tokens are stored. */
   signIn: (name: string, serverUrl: string) => callResult("sign_in", () => commands.signIn(name, serverUrl)),
-  /** Forgets a sign-in request (the server's next refusal asks again). */
+  /** Forgets a sign-in request for now (a bridge started later asks again). */
   dismissSignIn: (serverUrl: string) => call("dismiss_sign_in", () => commands.dismissSignIn(serverUrl)),
   /** Calls `handler` with the pending sign-ins whenever they change; resolves to a stop function. */
   onSignInRequestsChanged: (handler: (requests: SignInRequestView[]) => void): Promise<() => void> =>
