@@ -59,6 +59,8 @@ fn every_stable_conformance_auth_scenario_passes_with_the_bridge_in_the_loop() {
             .arg("-o")
             .arg(home.path().join("results"))
             .env("MCP_TRAY_HOME", home.path())
+            // Never the developer's own keyring: the Secret Service tests use a private one.
+            .env("MCP_TRAY_TOKEN_STORE", "file")
             .env("NO_COLOR", "1")
             .output()
             .expect("run the conformance suite");
