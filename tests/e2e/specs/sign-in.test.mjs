@@ -3,7 +3,8 @@
 // authorization server approves at once) and hands its sign-in to the app; the window shows
 // "Sign in to prot", the test clicks the button, the "browser" ($BROWSER: auth_browser.py, which
 // follows the authorization URL like a user agent) completes the flow in the app, and the
-// bridge's next request goes through with the tokens the app stored.
+// bridge's next request goes through with the tokens the app stored. The same from the tray's
+// "Sign in to NAME" line, and from Add server when the server it tests asks for a sign-in.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
@@ -14,6 +15,7 @@ import path from "node:path";
 import readline from "node:readline";
 import { after, before, describe, it } from "node:test";
 import { REPO, appBinary, freePort, startApp, waitForText } from "../lib/app.mjs";
+import { clickItem, layout, waitForMenu } from "../lib/tray.mjs";
 
 const PYTHON = path.join(REPO, "tests", "peers", ".venv", "bin", "python");
 const PEERS = path.join(REPO, "tests", "peers");
@@ -55,8 +57,8 @@ async function startProtectedServer() {
 }
 
 /** A bridge as Claude Desktop starts it, with a JSON-RPC `request()` over its stdio. */
-function startBridge(url, env) {
-  const child = spawn(MCP_TRAY, ["bridge", url, "--name", "prot"], { env, stdio: ["pipe", "pipe", "ignore"] });
+function startBridge(url, env, name = "prot") {
+  const child = spawn(MCP_TRAY, ["bridge", url, "--name", name], { env, stdio: ["pipe", "pipe", "ignore"] });
   const lines = readline.createInterface({ input: child.stdout });
   const waiting = [];
   lines.on("line", (line) => waiting.shift()?.(JSON.parse(line)));
@@ -157,6 +159,36 @@ describe("sign-in handed to the app", () => {
       assert.deepEqual(written.mcpServers.guarded?.args, ["bridge", fresh.url, "--name", "guarded"]);
       assert.equal((await fresh.stats()).authorize, 1);
     } finally {
+      await fresh.stop();
+    }
+  });
+
+  it("the tray's 'Sign in to NAME' line signs in too", async () => {
+    const fresh = await startProtectedServer();
+    const other = startBridge(fresh.url, { ...app.env, BROWSER: "false" }, "tray-prot");
+    try {
+      const first = await other.initialize(1);
+      assert.match(first.error?.message ?? "", /^sign-in required for tray-prot/);
+      const menu = await waitForMenu(app.env);
+      let line;
+      await app.browser.waitUntil(
+        async () => {
+          line = (await layout(app.env, menu)).find((i) => i.label === "Sign in to tray-prot");
+          return line !== undefined;
+        },
+        { timeout: 10_000, timeoutMsg: "no 'Sign in to tray-prot' line in the tray menu" },
+      );
+      await clickItem(app.env, menu, line.id);
+      // The line goes once the tokens are stored (storing clears the request).
+      await app.browser.waitUntil(
+        async () => !(await layout(app.env, menu)).some((i) => i.label === "Sign in to tray-prot"),
+        { timeout: 30_000, timeoutMsg: "the tray line stayed: the sign-in did not finish" },
+      );
+      assert.equal((await fresh.stats()).authorize, 1);
+      const second = await other.initialize(2);
+      assert.ok(second.result?.serverInfo, JSON.stringify(second));
+    } finally {
+      other.stop();
       await fresh.stop();
     }
   });
