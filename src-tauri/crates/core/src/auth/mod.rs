@@ -368,10 +368,16 @@ impl Auth {
         challenge: Challenge,
     ) -> Result<(), String> {
         let started = store::now_ms();
-        handoff::post(&handoff::SignInRequest::from_options(
-            &self.opts,
-            scope.clone(),
-        ))?;
+        let request = handoff::SignInRequest::from_options(&self.opts, scope.clone());
+        if let Err(e) = handoff::post(&request) {
+            self.say(
+                crate::journal::Level::Warn,
+                crate::diagnose::codes::AUTH_REQUIRED,
+                &format!("could not hand the sign-in to MCP Tray ({e}); signing in here"),
+            );
+            self.lock().handed_off = false;
+            return self.run_flow(scope, challenge).await;
+        }
         self.say(
             crate::journal::Level::Warn,
             crate::diagnose::codes::AUTH_REQUIRED,
