@@ -19,8 +19,10 @@ TAURI_DRIVER_VERSION := 2.1.0
 NEXTEST_VERSION := 0.9.143
 NODE_MIN := 20.19
 # Tauri's build dependencies, plus what the end-to-end test runs (Xvfb, WebKitWebDriver, D-Bus).
+# gnome-keyring: the Secret Service the sign-in tests store tokens in.
 APT_PACKAGES := build-essential pkg-config libssl-dev libwebkit2gtk-4.1-dev \
-	libayatana-appindicator3-dev librsvg2-dev libxdo-dev file xvfb webkit2gtk-driver dbus python3-venv
+	libayatana-appindicator3-dev librsvg2-dev libxdo-dev file xvfb webkit2gtk-driver dbus python3-venv \
+	gnome-keyring
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: help run test deps system-deps toolchain tools peers ui app cli e2e \

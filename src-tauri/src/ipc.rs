@@ -9,7 +9,7 @@ use tauri_specta::{Builder, collect_commands, collect_events};
 
 use crate::{
     add_server, commands, config_watch, logs, server_actions, server_edit, server_status, settings,
-    traffic, tray,
+    sign_in, traffic, tray,
 };
 
 /// The bindings file, relative to the repository root.
@@ -46,10 +46,14 @@ pub(crate) fn builder<R: tauri::Runtime>() -> Builder<R> {
             settings::set_redaction,
             settings::set_journal_retention,
             settings::open_folder,
+            sign_in::sign_in_requests,
+            sign_in::sign_in,
+            sign_in::dismiss_sign_in,
         ])
         .events(collect_events![
             config_watch::ConfigChanged,
-            tray::TrayNavigate
+            tray::TrayNavigate,
+            sign_in::SignInRequestsChanged
         ])
 }
 

@@ -2,7 +2,7 @@
 //!
 //! This file only assembles the app; each responsibility lives in its own module:
 //! [`add_server`] (paste, probe, write, restart Claude), [`commands`] (thin adapters over `mcp-tray-core`, failing with [`error`]'s one error type),
-//! [`config_watch`] (tells the window when the config file changed), [`settings`] (start at login), [`server_actions`] (enable, disable, remove, undo), [`server_edit`] (edit a server, add a local one after testing it), [`server_status`] (each server's status from journals, Claude's logs and probes, and its CPU/memory), [`logs`] (Claude's logs and our journals' events, batched to the Logs view), [`ipc`] (the typed command list and the
+//! [`config_watch`] (tells the window when the config file changed), [`settings`] (start at login), [`sign_in`] ("Sign in to NAME": sign-ins bridges hand to the app), [`server_actions`] (enable, disable, remove, undo), [`server_edit`] (edit a server, add a local one after testing it), [`server_status`] (each server's status from journals, Claude's logs and probes, and its CPU/memory), [`logs`] (Claude's logs and our journals' events, batched to the Logs view), [`ipc`] (the typed command list and the
 //! TypeScript bindings generated from it), [`traffic`] (journal tailer streaming batches to the Traffic view), [`tray`] (tray icon, menu, status icon) and [`window`]
 //! (showing, focusing and hiding the main window). No behaviour that is not GUI belongs in this
 //! crate: it goes into `mcp-tray-core`, where the CLI can use it too.
@@ -19,6 +19,7 @@ mod server_actions;
 mod server_edit;
 mod server_status;
 mod settings;
+mod sign_in;
 mod traffic;
 mod tray;
 mod window;
@@ -42,6 +43,7 @@ pub fn run() -> tauri::Result<()> {
             app.manage(traffic::TrafficStreams::new(|_| {}));
             server_status::start(app.handle());
             config_watch::start(app.handle());
+            sign_in::start(app.handle());
             // Debug builds only: the e2e zoom spec opens the window at a page zoom (MCP_TRAY_ZOOM=2).
             #[cfg(debug_assertions)]
             if let (Some(zoom), Some(main)) = (

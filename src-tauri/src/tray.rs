@@ -27,6 +27,8 @@ const MENU_RESTART: &str = "restart";
 const ACTION_TRAFFIC: &str = "traffic";
 const ACTION_LOGS: &str = "logs";
 const ACTION_TOGGLE: &str = "toggle";
+/// "Sign in to NAME" lines are `signin:<server url>`.
+const ACTION_SIGN_IN: &str = "signin";
 
 /// The tray asks the window to show a view (and, for a server's items, that server).
 #[derive(Debug, Clone, Serialize, Deserialize, Type, tauri_specta::Event)]
@@ -147,6 +149,19 @@ fn build_menu<R: Runtime>(
     servers: &[(String, bool)],
 ) -> tauri::Result<Menu<R>> {
     let menu = Menu::new(app)?;
+    let sign_ins = crate::sign_in::pending();
+    for request in &sign_ins {
+        menu.append(&MenuItem::with_id(
+            app,
+            format!("{ACTION_SIGN_IN}:{}", request.server_url),
+            format!("Sign in to {}", request.name),
+            true,
+            None::<&str>,
+        )?)?;
+    }
+    if !sign_ins.is_empty() {
+        menu.append(&PredefinedMenuItem::separator(app)?)?;
+    }
     for (name, enabled) in servers {
         let label = if *enabled {
             name.clone()
@@ -258,6 +273,7 @@ fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
             match action {
                 ACTION_TRAFFIC => navigate(app, "traffic", Some(name)),
                 ACTION_LOGS => navigate(app, "logs", Some(name)),
+                ACTION_SIGN_IN => crate::sign_in::start_from_tray(app, name),
                 ACTION_TOGGLE => {
                     let file =
                         ConfigFile::new(&clients::claude_config(None).path, paths::data_dir());

@@ -42,7 +42,8 @@ function tauriDriver() {
   return found;
 }
 
-async function freePort() {
+/** A free loopback port. */
+export async function freePort() {
   const server = net.createServer();
   server.listen(0, "127.0.0.1");
   await once(server, "listening");

@@ -2,62 +2,10 @@
 // what a Linux panel shows), one submenu per server of the config, the app's own items, and a
 // server's "Disable" clicked through D-Bus writes the file.
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import fs from "node:fs";
 import { after, before, describe, it } from "node:test";
-import { promisify } from "node:util";
 import { startApp, waitForText } from "../lib/app.mjs";
-
-const run = promisify(execFile);
-const ITEM = "/org/ayatana/NotificationItem/tray_icon_tray_app_mcp_tray";
-
-async function dbus(env, args) {
-  const { stdout } = await run("dbus-send", ["--session", "--print-reply", ...args], { env });
-  return stdout;
-}
-
-/** Finds the app's dbusmenu: `{ dest, path }`. */
-async function findMenu(env) {
-  const names = await dbus(env, ["--dest=org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus.ListNames"]);
-  for (const name of names.match(/":[0-9.]+"/g) ?? []) {
-    const dest = name.slice(1, -1);
-    try {
-      const reply = await dbus(env, [
-        `--dest=${dest}`,
-        ITEM,
-        "org.freedesktop.DBus.Properties.Get",
-        "string:org.kde.StatusNotifierItem",
-        "string:Menu",
-      ]);
-      const path = reply.match(/object path "([^"]+)"/)?.[1];
-      if (path) return { dest, path };
-    } catch {
-      // not the app
-    }
-  }
-  return undefined;
-}
-
-/** The menu as [{ id, label, depth }] in order. */
-async function layout(env, menu) {
-  const reply = await dbus(env, [
-    `--dest=${menu.dest}`,
-    menu.path,
-    "com.canonical.dbusmenu.GetLayout",
-    "int32:0",
-    "int32:-1",
-    "array:string:label",
-  ]);
-  const items = [];
-  const lines = reply.split("\n");
-  for (let i = 0; i < lines.length; i++) {
-    const id = lines[i].match(/^(\s*)int32 (\d+)$/);
-    if (!id) continue;
-    const label = lines.slice(i, i + 8).join("\n").match(/string "label"\s*\n\s*variant\s+string "([^"]*)"/);
-    if (label) items.push({ id: Number(id[2]), label: label[1], depth: id[1].length });
-  }
-  return items;
-}
+import { dbus, findMenu, layout } from "../lib/tray.mjs";
 
 describe("tray menu", () => {
   let app;

@@ -272,6 +272,31 @@ async openFolder(folder: Folder) : Promise<Result<null, CommandError>> {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * The servers waiting for a sign-in.
+ */
+async signInRequests() : Promise<SignInRequestView[]> {
+    return await TAURI_INVOKE("sign_in_requests");
+},
+/**
+ * Signs in to a server in the app: the browser opens, the answer comes back to 127.0.0.1, the
+ * tokens are stored (where waiting bridges adopt them) and the request is cleared. Uses the
+ * options of the bridge's request when there is one.
+ */
+async signIn(name: string, serverUrl: string) : Promise<Result<null, CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("sign_in", { name, serverUrl }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Forgets a request the person does not want to act on now (a bridge started later asks again).
+ */
+async dismissSignIn(serverUrl: string) : Promise<void> {
+    await TAURI_INVOKE("dismiss_sign_in", { serverUrl });
 }
 }
 
@@ -280,9 +305,11 @@ async openFolder(folder: Folder) : Promise<Result<null, CommandError>> {
 
 export const events = __makeEvents__<{
 configChanged: ConfigChanged,
+signInRequestsChanged: SignInRequestsChanged,
 trayNavigate: TrayNavigate
 }>({
 configChanged: "config-changed",
+signInRequestsChanged: "sign-in-requests-changed",
 trayNavigate: "tray-navigate"
 })
 
@@ -604,6 +631,14 @@ command: string | null; args: string[];
  * Why Claude cannot start it, for invalid entries.
  */
 problem: string | null }
+/**
+ * A server waiting for the person to sign in (no secret in it).
+ */
+export type SignInRequestView = { name: string; serverUrl: string }
+/**
+ * The pending sign-ins changed (a bridge asked, or someone signed in).
+ */
+export type SignInRequestsChanged = { requests: SignInRequestView[] }
 /**
  * The evidence a status rests on.
  */

@@ -12,6 +12,7 @@ import {
   type LogRow,
   type Result,
   type ServerEditInput,
+  type SignInRequestView,
   type TrafficBatch,
   type TrayNavigate,
   commands,
@@ -41,6 +42,7 @@ export type {
   ServerOverview,
   ServerKind,
   ServerSummary,
+  SignInRequestView,
   StatusEvidence,
   ToolView,
   TrafficBatch,
@@ -161,6 +163,15 @@ export const ipc = {
   exportTraffic: (lines: string) => callResult("export_traffic", () => commands.exportTraffic(lines)),
   /** Calls `handler` whenever the config file changes on disk; resolves to a stop function. */
   onConfigChanged: (handler: () => void): Promise<() => void> => events.configChanged.listen(() => handler()),
+  /** The servers whose bridges wait for the person to sign in. */
+  signInRequests: () => call("sign_in_requests", () => commands.signInRequests()),
+  /** Signs in to a server in the app (system browser); resolves once the tokens are stored. */
+  signIn: (name: string, serverUrl: string) => callResult("sign_in", () => commands.signIn(name, serverUrl)),
+  /** Forgets a sign-in request for now (a bridge started later asks again). */
+  dismissSignIn: (serverUrl: string) => call("dismiss_sign_in", () => commands.dismissSignIn(serverUrl)),
+  /** Calls `handler` with the pending sign-ins whenever they change; resolves to a stop function. */
+  onSignInRequestsChanged: (handler: (requests: SignInRequestView[]) => void): Promise<() => void> =>
+    events.signInRequestsChanged.listen((event) => handler(event.payload.requests)),
   /** Calls `handler` when a tray menu item asks for a view (and maybe a server). */
   onTrayNavigate: (handler: (to: TrayNavigate) => void): Promise<() => void> =>
     events.trayNavigate.listen((event) => handler(event.payload)),

@@ -112,6 +112,7 @@ impl OAuthArgs {
             no_resource: self.oauth_no_resource,
             scope: self.oauth_scope.clone(),
             wait,
+            hand_off: false,
         })
     }
 }

@@ -100,14 +100,16 @@ pub fn run(cmd: BridgeCommand) -> anyhow::Result<ExitCode> {
     if !(args.timeout.is_finite() && args.timeout > 0.0) {
         anyhow::bail!("--timeout must be a positive number of seconds");
     }
-    // Sign in when the server asks, unless the user sends their own Authorization header.
+    // Sign in when the server asks, unless the user sends their own Authorization header; a
+    // running MCP Tray app takes a browser sign-in over.
     let auth = if headers.contains_key("authorization") {
         None
     } else {
-        Some(
-            args.oauth
-                .options(&url, &name, Duration::from_secs_f64(args.timeout))?,
-        )
+        let mut opts = args
+            .oauth
+            .options(&url, &name, Duration::from_secs_f64(args.timeout))?;
+        opts.hand_off = true;
+        Some(opts)
     };
     let opts = BridgeOptions {
         url,

@@ -59,6 +59,8 @@ fn every_stable_conformance_auth_scenario_passes_with_the_bridge_in_the_loop() {
             .arg("-o")
             .arg(home.path().join("results"))
             .env("MCP_TRAY_HOME", home.path())
+            // Never the developer's own keyring: the Secret Service tests use a private one.
+            .env("MCP_TRAY_TOKEN_STORE", "file")
             .env("NO_COLOR", "1")
             .output()
             .expect("run the conformance suite");
@@ -535,33 +537,10 @@ fn initialize_through(
     extra: &[&str],
     env: &[(&str, &str)],
 ) -> (Value, Duration) {
-    let mut cmd = Command::new(BIN);
-    cmd.args(["bridge", url, "--name", "prot"])
-        .args(extra)
-        .env("MCP_TRAY_HOME", home)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null());
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let mut child = cmd.spawn().expect("bridge");
+    let mut bridge = OpenBridge::start(url, home, extra, env);
     let started = Instant::now();
-    let mut stdin = child.stdin.take().expect("stdin");
-    writeln!(
-        stdin,
-        r#"{{"jsonrpc":"2.0","id":1,"method":"initialize","params":{{"protocolVersion":"2025-11-25","capabilities":{{}},"clientInfo":{{"name":"t","version":"1"}}}}}}"#
-    )
-    .expect("write");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("read reply");
-    let took = started.elapsed();
-    drop(stdin);
-    let _ = child.kill();
-    let _ = child.wait();
-    (serde_json::from_str(&line).expect("JSON-RPC reply"), took)
+    let reply = bridge.initialize(1);
+    (reply, started.elapsed())
 }
 
 #[test]
@@ -664,4 +643,360 @@ fn auth_login_status_and_logout_manage_a_stored_sign_in() {
     let after: Value =
         serde_json::from_slice(&run(&["auth", "status", "--json"]).stdout).expect("JSON");
     assert_eq!(after, serde_json::json!([]));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hand-off to the app: a running MCP Tray app holds `<data dir>/auth/app.lock`; this test holds
+// that same lock to stand for the app, and signs in the way the app does (core's browser flow).
+// ---------------------------------------------------------------------------------------------
+
+/// A bridge kept open between requests.
+struct OpenBridge {
+    child: Child,
+    stdin: std::process::ChildStdin,
+    stdout: BufReader<std::process::ChildStdout>,
+}
+
+impl OpenBridge {
+    fn start(url: &str, home: &Path, extra: &[&str], env: &[(&str, &str)]) -> OpenBridge {
+        let mut cmd = Command::new(BIN);
+        cmd.args(["bridge", url, "--name", "prot"])
+            .args(extra)
+            .env("MCP_TRAY_HOME", home)
+            .env("MCP_TRAY_TOKEN_STORE", "file")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("bridge");
+        let stdin = child.stdin.take().expect("stdin");
+        let stdout = BufReader::new(child.stdout.take().expect("stdout"));
+        OpenBridge {
+            child,
+            stdin,
+            stdout,
+        }
+    }
+
+    fn request(&mut self, id: u32, method: &str, params: Value) -> Value {
+        let msg =
+            serde_json::json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
+        writeln!(self.stdin, "{msg}").expect("write");
+        let mut line = String::new();
+        self.stdout.read_line(&mut line).expect("read reply");
+        serde_json::from_str(&line).expect("JSON-RPC reply")
+    }
+
+    fn initialize(&mut self, id: u32) -> Value {
+        self.request(
+            id,
+            "initialize",
+            serde_json::json!({"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}),
+        )
+    }
+}
+
+impl Drop for OpenBridge {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn sign_in_requests(home: &Path) -> Vec<Value> {
+    let Ok(dir) = std::fs::read_dir(home.join("auth").join("requests")) else {
+        return Vec::new();
+    };
+    dir.flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
+        .map(|e| serde_json::from_slice(&std::fs::read(e.path()).expect("read")).expect("JSON"))
+        .collect()
+}
+
+#[test]
+fn a_running_app_takes_the_browser_sign_in_over_and_the_bridge_adopts_its_tokens() {
+    let p = require_peers!();
+    let server = Protected::start(&p, &[]);
+    let home = tempfile::tempdir().expect("home");
+    std::fs::create_dir_all(home.path().join("auth")).expect("auth dir");
+    let app_lock = std::fs::File::create(home.path().join("auth").join("app.lock")).expect("lock");
+    app_lock.lock().expect("hold the app's lock");
+    // A bridge must not open a browser itself: this one would fail the test by signing in.
+    let browser = format!(
+        "{} {}",
+        p.python().display(),
+        p.script("auth_browser.py").display()
+    );
+
+    let mut bridge = OpenBridge::start(
+        &server.url,
+        home.path(),
+        &["--oauth-flow", "browser"],
+        &[("BROWSER", &browser)],
+    );
+    let first = bridge.initialize(1);
+    assert_eq!(
+        first["error"]["message"],
+        "sign-in required for prot: open MCP Tray or run mcp-tray auth login prot",
+        "{first}"
+    );
+    let requests = sign_in_requests(home.path());
+    assert_eq!(requests.len(), 1, "{requests:?}");
+    assert_eq!(requests[0]["name"], "prot");
+    assert_eq!(requests[0]["server_url"], server.url.as_str());
+    assert_eq!(
+        count(&server.stats(), "authorize"),
+        0,
+        "the bridge signed in itself"
+    );
+
+    // The app's part: the browser flow in another process, which stores the tokens.
+    let login = Command::new(BIN)
+        .args(["auth", "login", &server.url, "--oauth-flow", "browser"])
+        .env("MCP_TRAY_HOME", home.path())
+        .env("MCP_TRAY_TOKEN_STORE", "file")
+        .env("BROWSER", &browser)
+        .output()
+        .expect("sign in");
+    assert!(
+        login.status.success(),
+        "{}",
+        String::from_utf8_lossy(&login.stderr)
+    );
+    assert!(
+        sign_in_requests(home.path()).is_empty(),
+        "storing the tokens clears the request"
+    );
+
+    // The same bridge's next request goes through with the adopted token.
+    let second = bridge.initialize(2);
+    assert!(second["result"]["serverInfo"].is_object(), "{second}");
+    drop(bridge);
+    // A bridge started later finds the tokens too; nobody authorized twice.
+    ok_call(&drive(
+        &p,
+        home.path(),
+        &server.url,
+        &["--oauth-flow", "browser"],
+        &[("BROWSER", "false")],
+    ));
+    assert_eq!(count(&server.stats(), "authorize"), 1);
+}
+
+#[test]
+fn without_the_app_the_bridge_signs_in_itself_and_posts_no_request() {
+    let p = require_peers!();
+    let server = Protected::start(&p, &[]);
+    let home = tempfile::tempdir().expect("home");
+    // An app that has quit leaves its lock file, unlocked.
+    std::fs::create_dir_all(home.path().join("auth")).expect("auth dir");
+    std::fs::write(home.path().join("auth").join("app.lock"), "").expect("lock file");
+    let browser = format!(
+        "{} {}",
+        p.python().display(),
+        p.script("auth_browser.py").display()
+    );
+    ok_call(&drive(
+        &p,
+        home.path(),
+        &server.url,
+        &["--oauth-flow", "browser"],
+        &[("BROWSER", &browser)],
+    ));
+    assert!(sign_in_requests(home.path()).is_empty());
+    assert_eq!(count(&server.stats(), "authorize"), 1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Where tokens live on Linux: the Secret Service (a real gnome-keyring-daemon on a private
+// D-Bus session, unlocked with a test password), else the 0600 file.
+// ---------------------------------------------------------------------------------------------
+
+/// Starts the keyring in the foreground (so it can be stopped), waits until it owns the Secret
+/// Service name, runs the command, stops the keyring.
+#[cfg(target_os = "linux")]
+const KEYRING_SESSION: &str = r#"
+printf test-password | gnome-keyring-daemon --foreground --unlock --components=secrets >/dev/null 2>&1 &
+keyring=$!
+tries=0
+until dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
+    org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null | grep -q true; do
+  tries=$((tries + 1)); [ "$tries" -gt 200 ] && break; sleep 0.05
+done
+"$@"; status=$?
+kill "$keyring" 2>/dev/null; wait "$keyring" 2>/dev/null
+exit "$status"
+"#;
+
+/// Runs `cmd` on a private session bus whose Secret Service is a fresh, unlocked GNOME Keyring
+/// kept under `home` (the same keyring again for the same `home`).
+#[cfg(target_os = "linux")]
+fn in_keyring_session(cmd: &Command, home: &Path) -> Output {
+    assert!(
+        Command::new("gnome-keyring-daemon")
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success()),
+        "gnome-keyring-daemon is missing: install gnome-keyring (make deps does)"
+    );
+    let mut session = Command::new("dbus-run-session");
+    session
+        .args(["--", "sh", "-c"])
+        .arg(KEYRING_SESSION)
+        .arg("sh")
+        .arg(cmd.get_program())
+        .args(cmd.get_args())
+        .env("HOME", home)
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_RUNTIME_DIR", home)
+        .env_remove("MCP_TRAY_TOKEN_STORE");
+    for (k, v) in cmd.get_envs() {
+        match v {
+            Some(v) => session.env(k, v),
+            None => session.env_remove(k),
+        };
+    }
+    session.output().expect("dbus-run-session")
+}
+
+/// The one sign-in record of a store, as stored.
+fn stored_record(mcp_home: &Path) -> (Value, String) {
+    let auth = mcp_home.join("auth");
+    let path = std::fs::read_dir(&auth)
+        .expect("auth dir")
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "json"))
+        .expect("a sign-in record");
+    let text = std::fs::read_to_string(path).expect("read record");
+    (serde_json::from_str(&text).expect("record JSON"), text)
+}
+
+fn mcp_tray(mcp_home: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.args(args).env("MCP_TRAY_HOME", mcp_home);
+    cmd
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn tokens_land_in_the_secret_service_and_not_in_the_file() {
+    let p = require_peers!();
+    let server = Protected::start(&p, &[]);
+    let home = tempfile::tempdir().expect("home");
+    let store = home.path().join("mcp-tray");
+    let login = in_keyring_session(
+        &mcp_tray(
+            &store,
+            &["auth", "login", &server.url, "--oauth-flow", "headless"],
+        ),
+        home.path(),
+    );
+    assert!(
+        login.status.success(),
+        "{}",
+        String::from_utf8_lossy(&login.stderr)
+    );
+    let (record, text) = stored_record(&store);
+    assert_eq!(record["secrets_in"], "keychain", "{text}");
+    let issued = server.stats()["issued"].clone();
+    let issued: Vec<&str> = issued
+        .as_array()
+        .expect("issued")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(!issued.is_empty());
+    for token in issued {
+        assert!(!text.contains(token), "a token is in the record file");
+    }
+    // Read back from the keyring in a later session: still signed in.
+    let status = in_keyring_session(
+        &mcp_tray(&store, &["auth", "status", "--json"]),
+        home.path(),
+    );
+    let list: Value = serde_json::from_slice(&status.stdout).expect("status JSON");
+    assert_eq!(list[0]["signed_in"], true, "{list}");
+    assert_eq!(list[0]["secrets_in"], "keychain", "{list}");
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn without_a_secret_service_tokens_go_to_the_private_file() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let p = require_peers!();
+    let server = Protected::start(&p, &[]);
+    let home = tempfile::tempdir().expect("home");
+    let store = home.path().join("mcp-tray");
+    let no_bus = format!("unix:path={}", home.path().join("no-bus").display());
+    let run = |args: &[&str]| {
+        mcp_tray(&store, args)
+            .env("DBUS_SESSION_BUS_ADDRESS", &no_bus)
+            .env("XDG_RUNTIME_DIR", home.path())
+            .env_remove("MCP_TRAY_TOKEN_STORE")
+            .output()
+            .expect("mcp-tray")
+    };
+    let login = run(&["auth", "login", &server.url, "--oauth-flow", "headless"]);
+    assert!(
+        login.status.success(),
+        "{}",
+        String::from_utf8_lossy(&login.stderr)
+    );
+    let (record, _) = stored_record(&store);
+    assert_eq!(record["secrets_in"], "file");
+    assert!(record["secrets"]["access_token"].is_string());
+    let auth = store.join("auth");
+    for entry in std::fs::read_dir(&auth).expect("auth dir").flatten() {
+        if entry.path().extension().is_some_and(|x| x == "json") {
+            let mode = entry.metadata().expect("meta").permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+    }
+    let status: Value =
+        serde_json::from_slice(&run(&["auth", "status", "--json"]).stdout).expect("JSON");
+    assert_eq!(status[0]["signed_in"], true, "{status}");
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_file_stored_sign_in_is_kept_and_moves_to_the_keyring_at_its_next_refresh() {
+    let p = require_peers!();
+    // 30 s tokens: the next bridge refreshes before its first request, and so saves again.
+    let server = Protected::start(&p, &["--expires-in", "30"]);
+    let home = tempfile::tempdir().expect("home");
+    let store = home.path().join("mcp-tray");
+    let login = mcp_tray(
+        &store,
+        &["auth", "login", &server.url, "--oauth-flow", "headless"],
+    )
+    .env("MCP_TRAY_TOKEN_STORE", "file")
+    .output()
+    .expect("login");
+    assert!(login.status.success());
+    assert_eq!(stored_record(&store).0["secrets_in"], "file");
+
+    // A Secret Service appears: the file's sign-in is still read …
+    let status = in_keyring_session(
+        &mcp_tray(&store, &["auth", "status", "--json"]),
+        home.path(),
+    );
+    let list: Value = serde_json::from_slice(&status.stdout).expect("status JSON");
+    assert_eq!(list[0]["signed_in"], true, "{list}");
+    // … and a bridge's refresh moves it to the keyring, without a new sign-in.
+    let mut driver = Command::new(p.python());
+    driver
+        .arg(p.script("driver.py"))
+        .args(["basic", "--", BIN, "bridge", &server.url, "--name", "prot"])
+        .args(["--oauth-flow", "headless"])
+        .env("MCP_TRAY_HOME", &store);
+    ok_call(&in_keyring_session(&driver, home.path()));
+    let (record, text) = stored_record(&store);
+    assert_eq!(record["secrets_in"], "keychain", "{text}");
+    assert!(record.get("secrets").is_none(), "{text}");
+    let stats = server.stats();
+    assert_eq!(count(&stats, "authorize"), 1, "{stats}");
+    assert!(count(&stats, "token_refresh") >= 1, "{stats}");
 }

@@ -4,17 +4,20 @@
  *
  * `add()` probes a single server before writing it; a failing probe stops the flow with its
  * diagnosis and offers `addAnyway()`. Several servers from one snippet are written at once (each
- * can be tested afterwards from Servers). Every call goes through the injected api (ipc.ts).
+ * can be tested afterwards from Servers). A server that asks for a sign-in offers `signInAndAdd()`:
+ * sign in from the app, then test and write it. Every call goes through the injected api (ipc.ts).
  * This store never builds config entries: Rust does, from the same text.
  */
 import { type AddOutcome, type AddPreview, type ProbeView, ipc, toIpcError } from "../ipc";
+import type { SignIn } from "./signIn.svelte";
 
 export type AddApi = Pick<typeof ipc, "previewAdd" | "probeAdd" | "addServers" | "restartClaude">;
 
 export type AddPhase =
   | { state: "editing" }
   | { state: "probing" }
-  | { state: "probe-failed"; probe: ProbeView }
+  | { state: "probe-failed"; probe: ProbeView; signInError?: string }
+  | { state: "signing-in"; probe: ProbeView }
   | { state: "writing"; probe?: ProbeView }
   | { state: "added"; outcome: AddOutcome; probe?: ProbeView }
   | { state: "failed"; code: string; message: string };
@@ -33,7 +36,14 @@ export type PreviewState =
 /** Delay after the last keystroke before the text is read again. */
 export const PREVIEW_DELAY_MS = 150;
 
-export function createAddServer(api: AddApi = ipc, onAdded: () => void = () => {}) {
+/** The diagnosis code of a server that wants a sign-in first. */
+export const SIGN_IN_NEEDED = "auth-required";
+
+export function createAddServer(
+  api: AddApi = ipc,
+  onAdded: () => void = () => {},
+  signIn?: Pick<SignIn, "signIn" | "phase">,
+) {
   let text = $state("");
   let typedName = $state("");
   let preview = $state<PreviewState>({ state: "empty" });
@@ -82,7 +92,8 @@ export function createAddServer(api: AddApi = ipc, onAdded: () => void = () => {
     },
     set text(value: string) {
       text = value;
-      if (phase.state !== "probing" && phase.state !== "writing") phase = { state: "editing" };
+      if (phase.state !== "probing" && phase.state !== "writing" && phase.state !== "signing-in")
+        phase = { state: "editing" };
       schedulePreview();
     },
     /** The name field: what the user typed, else the suggested name. */
@@ -134,6 +145,31 @@ export function createAddServer(api: AddApi = ipc, onAdded: () => void = () => {
         return;
       }
       await write(probe);
+    },
+    /** True when the probe found the server wants a sign-in and one can be done from here. */
+    get canSignIn() {
+      return (
+        signIn !== undefined &&
+        phase.state === "probe-failed" &&
+        phase.probe.diagnosis?.code === SIGN_IN_NEEDED &&
+        preview.state === "ready" &&
+        preview.value.entries.length === 1 &&
+        preview.value.entries[0].url !== null
+      );
+    },
+    /** Signs in to the server from the app (the browser opens), then tests and writes it. */
+    async signInAndAdd(): Promise<void> {
+      if (!this.canSignIn || phase.state !== "probe-failed" || preview.state !== "ready") return;
+      const entry = preview.value.entries[0];
+      const probe = phase.probe;
+      phase = { state: "signing-in", probe };
+      const url = entry.url ?? "";
+      if (!(await signIn?.signIn(entry.name, url))) {
+        const after = signIn?.phase(url);
+        phase = { state: "probe-failed", probe, signInError: after?.state === "failed" ? after.message : undefined };
+        return;
+      }
+      await this.add();
     },
     /** Writes the server although its probe failed (it may need a sign-in, or be down now). */
     addAnyway(): Promise<void> {

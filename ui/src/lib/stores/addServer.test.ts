@@ -133,3 +133,66 @@ describe("add server flow", () => {
     });
   });
 });
+
+describe("add server flow with a sign-in", () => {
+  function needsSignIn(): ProbeView {
+    const probe = probeView(false);
+    return { ...probe, diagnosis: probe.diagnosis && { ...probe.diagnosis, code: "auth-required" } };
+  }
+
+  it("offers a sign-in when the probe says so, then tests and writes the server", async () => {
+    const { api, calls } = fakeApi();
+    let signedIn = false;
+    api.probeAdd = async () => {
+      calls.push("probe");
+      return signedIn ? probeView(true) : needsSignIn();
+    };
+    const signIn = {
+      signIn: async (name: string, url: string) => {
+        calls.push(`sign-in ${name} ${url}`);
+        signedIn = true;
+        return true;
+      },
+      phase: () => ({ state: "idle" as const }),
+    };
+    const flow = createAddServer(api, () => {}, signIn);
+    flow.text = "https://mcp.example.com/mcp";
+    await flow.add();
+    expect(flow.phase.state).toBe("probe-failed");
+    expect(flow.canSignIn).toBe(true);
+    await flow.signInAndAdd();
+    expect(calls.filter((c) => !c.startsWith("preview"))).toEqual([
+      "probe",
+      "sign-in example https://mcp.example.com/mcp",
+      "probe",
+      "write -",
+    ]);
+    expect(flow.phase.state).toBe("added");
+  });
+
+  it("keeps the diagnosis and shows why when the sign-in fails, writing nothing", async () => {
+    const { api, calls } = fakeApi();
+    api.probeAdd = async () => needsSignIn();
+    const signIn = {
+      signIn: async () => false,
+      phase: () => ({ state: "failed" as const, message: "sign-in to example failed: the sign-in was denied" }),
+    };
+    const flow = createAddServer(api, () => {}, signIn);
+    flow.text = "https://mcp.example.com/mcp";
+    await flow.add();
+    await flow.signInAndAdd();
+    expect(flow.phase).toMatchObject({
+      state: "probe-failed",
+      signInError: "sign-in to example failed: the sign-in was denied",
+    });
+    expect(calls).not.toContain("write -");
+  });
+
+  it("offers no sign-in for other failures", async () => {
+    const { api } = fakeApi({ probeOk: false });
+    const flow = createAddServer(api, () => {}, { signIn: async () => true, phase: () => ({ state: "idle" }) });
+    flow.text = "http://127.0.0.1:9/mcp";
+    await flow.add();
+    expect(flow.canSignIn).toBe(false);
+  });
+});

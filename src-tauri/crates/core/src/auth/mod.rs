@@ -14,14 +14,14 @@
 //! [`AuthOptions::wait`]: a sign-in that takes longer goes on in the background while the request
 //! gets "sign-in required for NAME…".
 //!
-//! Seam for the app (a later session): a running MCP Tray app will take the sign-in over from the
-//! bridge (so it survives Claude killing the bridge). It plugs in where `Auth::run_flow` chooses
-//! the [`Flow`]; the store and lock are already shared through the data dir, so a bridge waiting
-//! on the lock adopts whatever the app stores.
+//! A running MCP Tray app takes browser sign-ins over from bridges ([`handoff`]), so a sign-in
+//! survives Claude killing the bridge: the bridge posts a request, answers "sign-in required" at
+//! once, and adopts the tokens the app stores. Without the app, the bridge signs in by itself.
 
 pub mod challenge;
 pub mod discovery;
 pub mod flow;
+pub mod handoff;
 pub mod store;
 pub mod token;
 
@@ -63,6 +63,8 @@ pub struct AuthOptions {
     pub scope: Option<String>,
     /// How long a client request may wait for a sign-in.
     pub wait: Duration,
+    /// A running MCP Tray app may take a browser sign-in over (bridges, not `auth login`).
+    pub hand_off: bool,
 }
 
 impl std::fmt::Debug for AuthOptions {
@@ -80,6 +82,7 @@ impl std::fmt::Debug for AuthOptions {
             .field("no_resource", &self.no_resource)
             .field("scope", &self.scope)
             .field("wait", &self.wait)
+            .field("hand_off", &self.hand_off)
             .finish()
     }
 }
@@ -91,6 +94,8 @@ struct State {
     /// Bumped whenever the access token changes.
     generation: u64,
     running: bool,
+    /// The running sign-in was handed to the app: requests get their answer at once.
+    handed_off: bool,
     last_error: Option<String>,
     step_ups: HashMap<String, u32>,
     /// When this process last finished an interactive sign-in (no loops, no tab floods).
@@ -289,9 +294,15 @@ impl Auth {
             if !st.running {
                 st.running = true;
                 st.last_error = None;
+                st.handed_off = self.hands_off();
+                let handed_off = st.handed_off;
                 let this = Arc::clone(self);
                 tokio::spawn(async move {
-                    let result = this.run_flow(scope, challenge).await;
+                    let result = if handed_off {
+                        this.hand_off(scope, challenge).await
+                    } else {
+                        this.run_flow(scope, challenge).await
+                    };
                     if let Err(e) = &result {
                         this.say(
                             crate::journal::Level::Error,
@@ -301,6 +312,7 @@ impl Auth {
                     }
                     let mut st = this.lock();
                     st.running = false;
+                    st.handed_off = false;
                     if let Err(e) = result {
                         st.last_error = Some(e);
                     }
@@ -325,7 +337,7 @@ impl Auth {
                     });
                 }
             }
-            if tokio::time::Instant::now() >= deadline {
+            if tokio::time::Instant::now() >= deadline || self.lock().handed_off {
                 return Err(self.pending_message());
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
@@ -337,6 +349,57 @@ impl Auth {
             "sign-in required for {}: open MCP Tray or run mcp-tray auth login {}",
             self.opts.name, self.opts.name
         )
+    }
+
+    /// Whether this sign-in goes to the running app: a bridge's browser sign-in without a client
+    /// secret (a request file never holds one).
+    fn hands_off(&self) -> bool {
+        self.opts.hand_off
+            && self.opts.flow == Flow::Browser
+            && self.opts.client_secret.is_none()
+            && handoff::app_running()
+    }
+
+    /// Posts a sign-in request for the app and waits until the store holds new tokens. Should the
+    /// app quit meanwhile, signs in here as if it had never run.
+    async fn hand_off(
+        self: &Arc<Self>,
+        scope: Option<String>,
+        challenge: Challenge,
+    ) -> Result<(), String> {
+        let started = store::now_ms();
+        let request = handoff::SignInRequest::from_options(&self.opts, scope.clone());
+        if let Err(e) = handoff::post(&request) {
+            self.say(
+                crate::journal::Level::Warn,
+                crate::diagnose::codes::AUTH_REQUIRED,
+                &format!("could not hand the sign-in to MCP Tray ({e}); signing in here"),
+            );
+            self.lock().handed_off = false;
+            return self.run_flow(scope, challenge).await;
+        }
+        self.say(
+            crate::journal::Level::Warn,
+            crate::diagnose::codes::AUTH_REQUIRED,
+            &format!(
+                "sign-in required: handed to MCP Tray (\"Sign in to {}\")",
+                self.opts.name
+            ),
+        );
+        let since = tokio::time::Instant::now();
+        loop {
+            if self.adopt_stored(started) {
+                return Ok(());
+            }
+            if !handoff::app_running() {
+                self.lock().handed_off = false;
+                return self.run_flow(scope, challenge).await;
+            }
+            if since.elapsed() > LOCK_WAIT {
+                return Err("nobody signed in from MCP Tray in time".into());
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
     }
 
     /// Takes the cross-process lock (or adopts what the holder stores), then runs the flow.
@@ -369,6 +432,11 @@ impl Auth {
 
     /// Adopts the stored sign-in when it is newer than `since_ms` (ms) and holds another token.
     fn adopt_stored(&self, since_ms: u64) -> bool {
+        // Cheap check first: the secrets may sit in the keychain.
+        let known = self.lock().record.updated_ms;
+        if store::updated_ms(&self.key).is_none_or(|at| at < since_ms || at <= known) {
+            return false;
+        }
         let Some((record, secrets)) = store::load(&self.key) else {
             return false;
         };
@@ -480,6 +548,9 @@ impl Auth {
         record.name = self.opts.name.clone();
         record.server_url = self.key.clone();
         let saved = store::save(&record, &secrets);
+        if saved.is_ok() {
+            handoff::clear(&self.key);
+        }
         // Reload to carry `updated_ms` as written.
         if let Some((r, _)) = store::load(&self.key) {
             record.updated_ms = r.updated_ms;

@@ -1,7 +1,9 @@
 //! Where sign-ins are kept between runs: one record per server in `<data dir>/auth/<key>.json`
 //! (what was discovered, the client registration, when the token expires) and its secrets (access
 //! and refresh token, client secret) in the OS keychain (macOS Keychain, Windows Credential
-//! Manager via the `keyring` crate), or in the same file (mode 0600) where no keychain works.
+//! Manager, the Secret Service on Linux, via the `keyring` crate), or in the same file (mode
+//! 0600) where no keychain answers. A sign-in stored in the file stays readable and moves to the
+//! keychain the next time it is saved (a refresh, a new sign-in).
 //! Also the cross-process sign-in lock, so two bridges for one server share one sign-in.
 //!
 //! It must never print, log or journal a secret, and never leave a secret-bearing file readable
@@ -107,9 +109,10 @@ fn record_path(key: &str) -> PathBuf {
     auth_dir().join(format!("{key}.json"))
 }
 
-/// Whether secrets go to the OS keychain: macOS and Windows, unless `MCP_TRAY_TOKEN_STORE=file`.
+/// Whether secrets go to the OS keychain: macOS, Windows and Linux (Secret Service), unless
+/// `MCP_TRAY_TOKEN_STORE=file`.
 fn use_keychain() -> bool {
-    cfg!(any(target_os = "macos", windows))
+    cfg!(any(target_os = "macos", windows, target_os = "linux"))
         && std::env::var("MCP_TRAY_TOKEN_STORE").as_deref() != Ok("file")
 }
 
@@ -127,6 +130,19 @@ pub fn load(server_url: &str) -> Option<(Record, Secrets)> {
         None => Secrets::default(),
     };
     Some((record, secrets))
+}
+
+/// When a server's record last changed (ms), read without its secrets.
+pub fn updated_ms(server_url: &str) -> Option<u64> {
+    #[derive(Deserialize)]
+    struct Stamp {
+        server_url: String,
+        #[serde(default)]
+        updated_ms: u64,
+    }
+    let bytes = fs::read(record_path(&key_of(server_url))).ok()?;
+    let stamp: Stamp = serde_json::from_slice(&bytes).ok()?;
+    (stamp.server_url == server_url).then_some(stamp.updated_ms)
 }
 
 /// Every record in the store (for `mcp-tray auth status`), without secrets.
@@ -172,7 +188,7 @@ pub fn remove(server_url: &str) -> bool {
     fs::remove_file(record_path(&key)).is_ok()
 }
 
-fn write_private(path: &Path, bytes: &[u8]) -> Result<(), String> {
+pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> Result<(), String> {
     let dir = path.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let tmp = dir.join(format!(
@@ -277,46 +293,96 @@ fn process_alive(_pid: u32) -> bool {
     true
 }
 
-/// The OS keychain, where one exists (macOS, Windows). Elsewhere every call fails, so the
-/// secrets stay in the 0600 file.
+/// The OS keychain: macOS Keychain, Windows Credential Manager, the Secret Service on Linux
+/// (GNOME Keyring, KWallet; pure-Rust D-Bus). Every call runs on its own thread and is given
+/// [`KEYCHAIN_WAIT`]: a keychain that does not answer (no session bus, a locked keyring waiting
+/// for a prompt nobody sees) counts as absent for the rest of the process, so the secrets go to
+/// the 0600 file instead and nothing hangs. Elsewhere every call fails.
 mod keychain {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::time::Duration;
+
     use super::Secrets;
 
-    #[cfg(any(target_os = "macos", windows))]
+    /// How long one keychain call may take before the keychain counts as absent.
+    const KEYCHAIN_WAIT: Duration = Duration::from_secs(3);
+
+    static ABSENT: AtomicBool = AtomicBool::new(false);
+
+    /// Runs `op` with the time limit; `None` when the keychain is absent or did not answer.
+    #[cfg_attr(
+        not(any(target_os = "macos", windows, target_os = "linux")),
+        allow(dead_code)
+    )]
+    fn bounded<T: Send + 'static>(
+        op: impl FnOnce() -> Result<T, String> + Send + 'static,
+    ) -> Option<T> {
+        if ABSENT.load(Ordering::Relaxed) {
+            return None;
+        }
+        let (tx, rx) = std::sync::mpsc::channel();
+        // Its own thread: the Secret Service client must not run on a tokio worker.
+        let spawned = std::thread::Builder::new()
+            .name("keychain".into())
+            .spawn(move || {
+                let _ = tx.send(op());
+            });
+        let answer = spawned
+            .ok()
+            .and_then(|_| rx.recv_timeout(KEYCHAIN_WAIT).ok());
+        match answer {
+            Some(Ok(value)) => Some(value),
+            _ => {
+                ABSENT.store(true, Ordering::Relaxed);
+                None
+            }
+        }
+    }
+
+    #[cfg(any(target_os = "macos", windows, target_os = "linux"))]
     fn entry(key: &str) -> Result<keyring::Entry, String> {
         keyring::Entry::new("mcp-tray", key).map_err(|e| e.to_string())
     }
 
-    #[cfg(any(target_os = "macos", windows))]
+    #[cfg(any(target_os = "macos", windows, target_os = "linux"))]
     pub fn set(key: &str, secrets: &Secrets) -> Result<(), String> {
         let json = serde_json::to_string(secrets).map_err(|e| e.to_string())?;
-        entry(key)?.set_password(&json).map_err(|e| e.to_string())
+        let key = key.to_owned();
+        bounded(move || entry(&key)?.set_password(&json).map_err(|e| e.to_string()))
+            .ok_or_else(|| "no OS keychain answered".to_owned())
     }
 
-    #[cfg(any(target_os = "macos", windows))]
+    #[cfg(any(target_os = "macos", windows, target_os = "linux"))]
     pub fn get(key: &str) -> Option<Secrets> {
-        let json = entry(key).ok()?.get_password().ok()?;
+        let key = key.to_owned();
+        let json = bounded(move || match entry(&key)?.get_password() {
+            Ok(json) => Ok(Some(json)),
+            Err(keyring::Error::NoEntry) => Ok(None),
+            Err(e) => Err(e.to_string()),
+        })??;
         serde_json::from_str(&json).ok()
     }
 
-    #[cfg(any(target_os = "macos", windows))]
+    #[cfg(any(target_os = "macos", windows, target_os = "linux"))]
     pub fn delete(key: &str) {
-        if let Ok(e) = entry(key) {
-            let _ = e.delete_credential();
-        }
+        let key = key.to_owned();
+        let _ = bounded(move || match entry(&key)?.delete_credential() {
+            Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+            Err(e) => Err(e.to_string()),
+        });
     }
 
-    #[cfg(not(any(target_os = "macos", windows)))]
+    #[cfg(not(any(target_os = "macos", windows, target_os = "linux")))]
     pub fn set(_key: &str, _secrets: &Secrets) -> Result<(), String> {
         Err("no OS keychain on this platform".into())
     }
 
-    #[cfg(not(any(target_os = "macos", windows)))]
+    #[cfg(not(any(target_os = "macos", windows, target_os = "linux")))]
     pub fn get(_key: &str) -> Option<Secrets> {
         None
     }
 
-    #[cfg(not(any(target_os = "macos", windows)))]
+    #[cfg(not(any(target_os = "macos", windows, target_os = "linux")))]
     pub fn delete(_key: &str) {}
 }
 

@@ -1,0 +1,164 @@
+//! "Sign in to NAME": the sign-ins bridges hand to the app, shown as a banner and a tray line,
+//! and run here, in the long-lived app, when the person asks.
+//!
+//! Thin over `mcp_tray_core::auth`: core owns the app's presence lock, the request files, their
+//! watch and the OAuth flow (browser, loopback callback on 127.0.0.1). This module claims the
+//! presence at start-up, forwards the pending requests to the window ([`SignInRequestsChanged`])
+//! and the tray, and starts a flow on request. It must never send a token or secret to the
+//! window, and never start two flows for one server at once.
+
+use std::collections::HashSet;
+use std::sync::Mutex;
+
+use mcp_tray_core::auth::Auth;
+use mcp_tray_core::auth::handoff::{self, AppPresence, RequestWatch, SignInRequest};
+use mcp_tray_core::transport;
+use serde::{Deserialize, Serialize};
+use specta::Type;
+use tauri::{AppHandle, Manager, Runtime, State};
+use tauri_specta::Event;
+
+use crate::error::CommandError;
+
+/// A server waiting for the person to sign in (no secret in it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct SignInRequestView {
+    pub name: String,
+    pub server_url: String,
+}
+
+impl From<&SignInRequest> for SignInRequestView {
+    fn from(r: &SignInRequest) -> Self {
+        SignInRequestView {
+            name: r.name.clone(),
+            server_url: r.server_url.clone(),
+        }
+    }
+}
+
+/// The pending sign-ins changed (a bridge asked, or someone signed in).
+#[derive(Debug, Clone, Serialize, Deserialize, Type, Event)]
+pub struct SignInRequestsChanged {
+    pub requests: Vec<SignInRequestView>,
+}
+
+/// The app's sign-in state: its presence claim, the folder watch, the flows under way.
+pub struct SignIns {
+    _presence: Option<AppPresence>,
+    _watch: Mutex<Option<RequestWatch>>,
+    running: Mutex<HashSet<String>>,
+}
+
+/// Claims the sign-ins for this app and starts watching for requests. Failing either is not
+/// fatal: bridges then sign in by themselves, as when the app is not running.
+pub(crate) fn start<R: Runtime>(app: &AppHandle<R>) {
+    let presence = handoff::claim_app_presence()
+        .map_err(|err| eprintln!("mcp-tray-app: bridges will sign in by themselves: {err}"))
+        .ok();
+    let handle = app.clone();
+    let watch = handoff::watch_requests(move |requests| {
+        crate::tray::refresh_servers(&handle);
+        let event = SignInRequestsChanged {
+            requests: requests.iter().map(SignInRequestView::from).collect(),
+        };
+        if let Err(err) = event.emit(&handle) {
+            eprintln!("mcp-tray-app: could not tell the window about sign-ins: {err}");
+        }
+    })
+    .map_err(|err| eprintln!("mcp-tray-app: not watching sign-in requests: {err}"))
+    .ok();
+    app.manage(SignIns {
+        _presence: presence,
+        _watch: Mutex::new(watch),
+        running: Mutex::new(HashSet::new()),
+    });
+}
+
+/// The pending sign-ins, oldest first (the tray's lines).
+pub(crate) fn pending() -> Vec<SignInRequestView> {
+    handoff::pending()
+        .iter()
+        .map(SignInRequestView::from)
+        .collect()
+}
+
+/// The servers waiting for a sign-in.
+#[tauri::command]
+#[specta::specta]
+pub fn sign_in_requests() -> Vec<SignInRequestView> {
+    pending()
+}
+
+/// Signs in to a server in the app: the browser opens, the answer comes back to 127.0.0.1, the
+/// tokens are stored (where waiting bridges adopt them) and the request is cleared. Uses the
+/// options of the bridge's request when there is one.
+#[tauri::command]
+#[specta::specta]
+pub async fn sign_in(
+    state: State<'_, SignIns>,
+    name: String,
+    server_url: String,
+) -> Result<(), CommandError> {
+    run(&state, name, server_url).await
+}
+
+async fn run(state: &SignIns, name: String, server_url: String) -> Result<(), CommandError> {
+    let request = handoff::pending()
+        .into_iter()
+        .find(|r| r.server_url == server_url)
+        .unwrap_or(SignInRequest {
+            name: name.clone(),
+            server_url: server_url.clone(),
+            client_id: None,
+            client_metadata_url: None,
+            no_resource: false,
+            scope: None,
+            requested_ms: 0,
+        });
+    let failed = |message: String| CommandError {
+        code: "sign-in-failed".to_owned(),
+        message,
+    };
+    let opts = request.options().map_err(failed)?;
+    if !lock(&state.running).insert(server_url.clone()) {
+        return Err(CommandError {
+            code: "sign-in-running".to_owned(),
+            message: format!("a sign-in to {name} is already under way in your browser"),
+        });
+    }
+    let result = match transport::build_client(None) {
+        Ok(http) => Auth::new(opts, http).login().await,
+        Err(err) => Err(err),
+    };
+    lock(&state.running).remove(&server_url);
+    result.map_err(|err| failed(format!("sign-in to {name} failed: {err}")))
+}
+
+/// Forgets a request the person does not want to act on now (a bridge started later asks again).
+#[tauri::command]
+#[specta::specta]
+pub fn dismiss_sign_in(server_url: String) {
+    handoff::dismiss(&server_url);
+}
+
+/// Starts the sign-in of a tray line; the window shows the outcome through the requests.
+pub(crate) fn start_from_tray<R: Runtime>(app: &AppHandle<R>, server_url: &str) {
+    let Some(request) = handoff::pending()
+        .into_iter()
+        .find(|r| r.server_url == server_url)
+    else {
+        return;
+    };
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let state = app.state::<SignIns>();
+        if let Err(err) = run(&state, request.name, request.server_url).await {
+            eprintln!("mcp-tray-app: {}", err.message);
+        }
+    });
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}

@@ -1,0 +1,58 @@
+/**
+ * Sign-ins waiting for the person: the servers whose bridges handed their sign-in to the app, and
+ * for each whether a sign-in is under way or what went wrong. The list comes from Rust (loaded at
+ * start, then pushed whenever it changes); a finished sign-in drops out of it because storing the
+ * tokens clears the request. Every call goes through the injected api (ipc.ts); no token ever
+ * reaches this store.
+ */
+import { type SignInRequestView, ipc, toIpcError } from "../ipc";
+
+export type SignInApi = Pick<typeof ipc, "signInRequests" | "signIn" | "dismissSignIn">;
+
+export type SignInPhase = { state: "idle" } | { state: "signing-in" } | { state: "failed"; message: string };
+
+export function createSignIn(api: SignInApi = ipc) {
+  let requests = $state<SignInRequestView[]>([]);
+  let phases = $state<Record<string, SignInPhase>>({});
+
+  return {
+    get requests() {
+      return requests;
+    },
+    phase(serverUrl: string): SignInPhase {
+      return phases[serverUrl] ?? { state: "idle" };
+    },
+    /** Reads the pending sign-ins (at start). */
+    async load(): Promise<void> {
+      try {
+        requests = await api.signInRequests();
+      } catch {
+        requests = [];
+      }
+    },
+    /** The pending sign-ins as Rust pushed them. */
+    receive(list: SignInRequestView[]): void {
+      requests = list;
+    },
+    /** Signs in to a server (the browser opens); resolves to whether it worked. */
+    async signIn(name: string, serverUrl: string): Promise<boolean> {
+      phases = { ...phases, [serverUrl]: { state: "signing-in" } };
+      try {
+        await api.signIn(name, serverUrl);
+        phases = { ...phases, [serverUrl]: { state: "idle" } };
+        requests = requests.filter((r) => r.serverUrl !== serverUrl);
+        return true;
+      } catch (thrown) {
+        phases = { ...phases, [serverUrl]: { state: "failed", message: toIpcError("sign_in", thrown).message } };
+        return false;
+      }
+    },
+    /** Hides a request until the server asks again. */
+    async dismiss(serverUrl: string): Promise<void> {
+      requests = requests.filter((r) => r.serverUrl !== serverUrl);
+      await api.dismissSignIn(serverUrl).catch(() => {});
+    },
+  };
+}
+
+export type SignIn = ReturnType<typeof createSignIn>;

@@ -1,0 +1,51 @@
+import { describe, expect, it } from "vitest";
+import type { SignInRequestView } from "../ipc";
+import { type SignInApi, createSignIn } from "./signIn.svelte";
+
+const linear: SignInRequestView = { name: "linear", serverUrl: "https://mcp.linear.app/mcp" };
+
+function fakeApi(outcome: "ok" | "denied") {
+  const calls: string[] = [];
+  const api: SignInApi = {
+    signInRequests: async () => [linear],
+    signIn: async (name, url) => {
+      calls.push(`sign-in ${name} ${url}`);
+      if (outcome === "denied") throw { code: "sign-in-failed", message: "sign-in to linear failed: denied" };
+      return null;
+    },
+    dismissSignIn: async (url) => {
+      calls.push(`dismiss ${url}`);
+    },
+  };
+  return { api, calls };
+}
+
+describe("sign-ins waiting", () => {
+  it("drops a request once its sign-in worked", async () => {
+    const { api, calls } = fakeApi("ok");
+    const signIn = createSignIn(api);
+    await signIn.load();
+    expect(signIn.requests).toEqual([linear]);
+    expect(await signIn.signIn("linear", linear.serverUrl)).toBe(true);
+    expect(calls).toEqual(["sign-in linear https://mcp.linear.app/mcp"]);
+    expect(signIn.requests).toEqual([]);
+  });
+
+  it("keeps a request whose sign-in failed, with the reason", async () => {
+    const { api } = fakeApi("denied");
+    const signIn = createSignIn(api);
+    await signIn.load();
+    expect(await signIn.signIn("linear", linear.serverUrl)).toBe(false);
+    expect(signIn.requests).toEqual([linear]);
+    expect(signIn.phase(linear.serverUrl)).toEqual({ state: "failed", message: "sign-in to linear failed: denied" });
+  });
+
+  it("follows the list Rust pushes, and forgets a dismissed request", async () => {
+    const { api, calls } = fakeApi("ok");
+    const signIn = createSignIn(api);
+    signIn.receive([linear]);
+    await signIn.dismiss(linear.serverUrl);
+    expect(signIn.requests).toEqual([]);
+    expect(calls).toEqual(["dismiss https://mcp.linear.app/mcp"]);
+  });
+});
