@@ -50,7 +50,7 @@ struct Tap {
     child: std::process::Child,
     stdin: Option<std::process::ChildStdin>,
     lines: std::sync::mpsc::Receiver<String>,
-    _home: tempfile::TempDir,
+    home: tempfile::TempDir,
 }
 
 impl Tap {
@@ -78,7 +78,7 @@ impl Tap {
             child,
             stdin,
             lines,
-            _home: home,
+            home,
         }
     }
 
@@ -98,7 +98,7 @@ impl Tap {
     }
 
     /// Closes stdin and returns (exit status, everything on stderr, extra stdout lines).
-    fn finish(mut self) -> (std::process::ExitStatus, String, Vec<String>) {
+    fn finish(&mut self) -> (std::process::ExitStatus, String, Vec<String>) {
         drop(self.stdin.take());
         let mut stderr = String::new();
         if let Some(mut e) = self.child.stderr.take() {
@@ -286,6 +286,18 @@ fn a_server_that_crashes_at_start_gets_its_request_answered_with_its_last_words(
     );
     assert!(stderr.contains("[exited-early]"), "{stderr}");
     assert!(rest.is_empty(), "exactly one response: {rest:?}");
+    // Written out although the client's thread was still waiting on stdin when the tap ended.
+    let entries = journal(tap.home.path(), "crasher");
+    assert!(
+        entries.iter().any(|e| e["code"] == "exited-early"),
+        "{entries:?}"
+    );
+    assert!(
+        entries
+            .iter()
+            .any(|e| e["dir"] == "s2c" && e["msg"]["error"]["data"]["diagnosis"] == "exited-early"),
+        "the tap's own reply is journaled: {entries:?}"
+    );
 }
 
 #[test]
