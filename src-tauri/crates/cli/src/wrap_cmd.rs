@@ -89,8 +89,14 @@ pub fn run(cmd: WrapCommand) -> anyhow::Result<ExitCode> {
         crate::bridge_cmd::terminated(),
     ));
     runtime.shutdown_timeout(Duration::from_millis(100));
-    if let Some(journal) = journal.and_then(|j| Arc::try_unwrap(j).ok()) {
-        journal.close(Duration::from_secs(1));
+    // A forwarding thread may still hold the journal (one blocked reading our stdin when the
+    // server exited or a signal came): then what was recorded is flushed, not the writer closed.
+    match journal.map(Arc::try_unwrap) {
+        Some(Ok(journal)) => journal.close(Duration::from_secs(1)),
+        Some(Err(shared)) => {
+            shared.flush(Duration::from_secs(1));
+        }
+        None => {}
     }
     Ok(ExitCode::from(
         u8::try_from(outcome.code.clamp(0, 255)).unwrap_or(1),

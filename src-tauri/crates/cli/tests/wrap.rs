@@ -50,7 +50,7 @@ struct Tap {
     child: std::process::Child,
     stdin: Option<std::process::ChildStdin>,
     lines: std::sync::mpsc::Receiver<String>,
-    _home: tempfile::TempDir,
+    home: tempfile::TempDir,
 }
 
 impl Tap {
@@ -78,7 +78,7 @@ impl Tap {
             child,
             stdin,
             lines,
-            _home: home,
+            home,
         }
     }
 
@@ -98,7 +98,7 @@ impl Tap {
     }
 
     /// Closes stdin and returns (exit status, everything on stderr, extra stdout lines).
-    fn finish(mut self) -> (std::process::ExitStatus, String, Vec<String>) {
+    fn finish(&mut self) -> (std::process::ExitStatus, String, Vec<String>) {
         drop(self.stdin.take());
         let mut stderr = String::new();
         if let Some(mut e) = self.child.stderr.take() {
@@ -286,6 +286,18 @@ fn a_server_that_crashes_at_start_gets_its_request_answered_with_its_last_words(
     );
     assert!(stderr.contains("[exited-early]"), "{stderr}");
     assert!(rest.is_empty(), "exactly one response: {rest:?}");
+    // Written out although the client's thread was still waiting on stdin when the tap ended.
+    let entries = journal(tap.home.path(), "crasher");
+    assert!(
+        entries.iter().any(|e| e["code"] == "exited-early"),
+        "{entries:?}"
+    );
+    assert!(
+        entries
+            .iter()
+            .any(|e| e["dir"] == "s2c" && e["msg"]["error"]["data"]["diagnosis"] == "exited-early"),
+        "the tap's own reply is journaled: {entries:?}"
+    );
 }
 
 #[test]
@@ -328,15 +340,28 @@ fn no_grandchild_outlives_the_session() {
     tap.send(&initialize());
     let reply = tap.next(Duration::from_secs(30));
     assert!(reply["result"]["serverInfo"].is_object(), "{reply}");
-    let pid: i32 = std::fs::read_to_string(&pidfile)
+    let pid = running_grandchild(&pidfile);
+    let (status, _stderr, _) = tap.finish();
+    assert_eq!(status.code(), Some(0), "the client ended the session");
+    assert_gone_soon(pid);
+}
+
+/// The pid a test server wrote for its `sleep` grandchild, checked to be running.
+#[cfg(unix)]
+fn running_grandchild(pidfile: &Path) -> i32 {
+    let pid = std::fs::read_to_string(pidfile)
         .expect("the grandchild's pid")
         .trim()
         .parse()
         .expect("a pid");
     assert!(alive(pid), "the grandchild runs during the session");
+    pid
+}
+
+/// The process is gone within 10 s (the tap's shutdown takes at most two graces of 1 s).
+#[cfg(unix)]
+fn assert_gone_soon(pid: i32) {
     let started = Instant::now();
-    let (status, _stderr, _) = tap.finish();
-    assert_eq!(status.code(), Some(0), "the client ended the session");
     while alive(pid) && started.elapsed() < Duration::from_secs(10) {
         std::thread::sleep(Duration::from_millis(50));
     }
@@ -514,12 +539,7 @@ fn a_signal_to_the_tap_stops_the_whole_tree() {
         .read_line(&mut first)
         .expect("the echo");
     assert!(first.contains("notifications/ping"), "{first}");
-    let pid: i32 = std::fs::read_to_string(&pidfile)
-        .expect("the grandchild's pid")
-        .trim()
-        .parse()
-        .expect("a pid");
-    assert!(alive(pid), "the grandchild runs during the session");
+    let pid = running_grandchild(&pidfile);
     let killed = Command::new("kill")
         .args(["-TERM", &tap.id().to_string()])
         .status()
@@ -528,10 +548,6 @@ fn a_signal_to_the_tap_stops_the_whole_tree() {
     // stdin stays open: the signal alone ends the session.
     let status = tap.wait().expect("wait");
     assert_eq!(status.code(), Some(0), "a signal is a normal end");
-    let started = Instant::now();
-    while alive(pid) && started.elapsed() < Duration::from_secs(10) {
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    assert!(!alive(pid), "sleep (pid {pid}) outlived the session");
+    assert_gone_soon(pid);
     drop(stdin);
 }

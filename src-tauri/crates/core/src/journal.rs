@@ -121,6 +121,8 @@ enum Record {
         code: String,
         text: String,
     },
+    /// Write out everything queued before, then say so.
+    Flush(mpsc::Sender<()>),
 }
 
 impl Record {
@@ -129,6 +131,7 @@ impl Record {
         match self {
             Record::Messages(batch) => batch.bytes.len() + 128 * batch.items.len(),
             Record::Event { text, .. } => text.len() + 128,
+            Record::Flush(_) => 0,
         }
     }
 }
@@ -372,6 +375,7 @@ impl Journal {
         let count = match &record {
             Record::Messages(batch) => batch.items.len() as u64,
             Record::Event { .. } => 1,
+            Record::Flush(_) => 0,
         };
         // Bounded in bytes too: 4096 cut-down 10 MiB replies would otherwise hold 256 MiB.
         if self.queued_bytes.load(Ordering::Relaxed) + size > MAX_QUEUED_BYTES {
@@ -386,6 +390,29 @@ impl Journal {
                 self.dropped.fetch_add(count, Ordering::Relaxed);
             }
         }
+    }
+
+    /// Writes out everything recorded so far, waiting at most `wait`; for the end of a session
+    /// when other threads may still hold the journal (else [`Journal::close`]). False when the
+    /// writer did not confirm in time.
+    pub fn flush(&self, wait: Duration) -> bool {
+        let Some(tx) = &self.tx else { return true };
+        let deadline = Instant::now() + wait;
+        let (ack, done) = mpsc::channel();
+        let mut record = Record::Flush(ack);
+        // Waits for room in the queue: this is the end of a session, not the forwarding path.
+        loop {
+            match tx.try_send(record) {
+                Ok(()) => break,
+                Err(TrySendError::Full(back)) if Instant::now() < deadline => {
+                    record = back;
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                Err(_) => return false,
+            }
+        }
+        done.recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            .is_ok()
     }
 
     /// Flushes what is queued and stops the writer, waiting at most `wait` for a stalled disk.
@@ -571,6 +598,11 @@ impl Writer {
                 level: Some(level.as_str()),
                 text: Some(text),
             }),
+            Record::Flush(ack) => {
+                self.report_drops();
+                let _ = self.out.flush();
+                let _ = ack.send(());
+            }
         }
         if let Record::Messages(batch) = record {
             give_back(&self.spares, batch);
@@ -943,6 +975,19 @@ mod tests {
             serde_json::from_str(entries[2].msg.as_ref().expect("msg").get()).expect("a string");
         assert_eq!(banner_text, "Server \"v1\" ready\t\u{fffd}");
         assert_eq!(entries[2].bytes, Some(banner.len()));
+    }
+
+    #[test]
+    fn flush_writes_out_what_was_recorded_while_the_journal_stays_open() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let journal = Arc::new(Journal::open("f", config(tmp.path())).expect("open"));
+        let held_elsewhere = journal.clone();
+        journal.event(Level::Error, "exited-early", "gone");
+        assert!(journal.flush(Duration::from_secs(5)), "the writer confirms");
+        let entries = read_all(tmp.path(), "f", 3).expect("read");
+        assert_eq!(entries.len(), 1);
+        assert_eq!(entries[0].code.as_deref(), Some("exited-early"));
+        drop(held_elsewhere);
     }
 
     #[test]
