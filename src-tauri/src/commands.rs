@@ -75,13 +75,17 @@ pub fn app_paths() -> AppPaths {
     }
 }
 
-/// Switches MCP Tray to the config file Claude Desktop reads (for the rest of this run); answers
-/// the paths now in use.
+/// Switches MCP Tray to the config file Claude Desktop reads (for the rest of this run: the
+/// window, the tray menu and the file watch all follow it); answers the paths now in use.
 #[tauri::command]
 #[specta::specta]
-pub fn use_claude_config() -> AppPaths {
+pub async fn use_claude_config(
+    switch: tauri::State<'_, crate::config_watch::ConfigSwitch>,
+) -> Result<AppPaths, CommandError> {
+    // Async, so off the main thread: the old watch's thread may be waiting on it to be dropped.
     clients::follow_claude();
-    app_paths()
+    switch.switched();
+    Ok(app_paths())
 }
 
 /// What kind of entry a server is (mirrors `mcp_tray_core::config::EntryKind`).

@@ -1,6 +1,7 @@
 // Which config file, end to end: MCP Tray pointed (MCP_TRAY_CLAUDE_CONFIG) at another file than
 // the one Claude Desktop reads (its standard location under XDG_CONFIG_HOME exists) warns with a
-// banner naming the file Claude reads, and switching to it lists that file's servers.
+// banner naming the file Claude reads; switching to it lists that file's servers, and from then on
+// the window follows edits of that file.
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
@@ -37,5 +38,17 @@ describe("which config file", () => {
     await waitForText(app.browser, '[data-testid="server-name"]', { equals: "read-by-claude" });
     await waitForText(app.browser, '[data-testid="config-path"]', { equals: claudeFile });
     assert.equal(await app.browser.$('[data-testid="claude-config-banner"]').isExisting(), false);
+  });
+
+  it("after the switch, another program's edit of the file Claude reads shows live", async () => {
+    const edited = { mcpServers: { "read-by-claude": { command: "uvx", args: ["x"] }, "added-in-an-editor": { command: "uvx", args: ["z"] } } };
+    fs.writeFileSync(claudeFile, `${JSON.stringify(edited, null, 2)}\n`);
+    await app.browser.waitUntil(
+      async () => {
+        const names = await app.browser.$$('[data-testid="server-name"]').map((e) => e.getText());
+        return names.includes("added-in-an-editor");
+      },
+      { timeout: 15_000, timeoutMsg: "the Servers list did not follow an edit of the file Claude reads" },
+    );
   });
 });

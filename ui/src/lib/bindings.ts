@@ -26,11 +26,16 @@ async listServers() : Promise<Result<ServerSummary[], CommandError>> {
 }
 },
 /**
- * Switches MCP Tray to the config file Claude Desktop reads (for the rest of this run); answers
- * the paths now in use.
+ * Switches MCP Tray to the config file Claude Desktop reads (for the rest of this run: the
+ * window, the tray menu and the file watch all follow it); answers the paths now in use.
  */
-async useClaudeConfig() : Promise<AppPaths> {
-    return await TAURI_INVOKE("use_claude_config");
+async useClaudeConfig() : Promise<Result<AppPaths, CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("use_claude_config") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 },
 /**
  * Reads a pasted text and says what it would add, with suggested names.

@@ -101,7 +101,7 @@ export const ipc = {
   /** Where the Claude Desktop config file and MCP Tray's data dir are. */
   appPaths: () => call("app_paths", () => commands.appPaths()),
   /** Switches to the config file Claude Desktop reads (for this run); resolves to the paths now in use. */
-  useClaudeConfig: () => call("use_claude_config", () => commands.useClaudeConfig()),
+  useClaudeConfig: () => callResult("use_claude_config", () => commands.useClaudeConfig()),
   /** The servers of the config in use, then those disabled through MCP Tray. */
   listServers: () => callResult("list_servers", () => commands.listServers()),
   /** What a pasted URL, `npx mcp-remote` line or JSON snippet would add (names suggested). */
