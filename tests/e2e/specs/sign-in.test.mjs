@@ -4,7 +4,8 @@
 // "Sign in to prot", the test clicks the button, the "browser" ($BROWSER: auth_browser.py, which
 // follows the authorization URL like a user agent) completes the flow in the app, and the
 // bridge's next request goes through with the tokens the app stored. The same from the tray's
-// "Sign in to NAME" line, and from Add server when the server it tests asks for a sign-in.
+// "Sign in to NAME" line, from Add server when the server it tests asks for a sign-in, and after
+// Claude killed the bridge that asked (the next bridge finds the tokens the app stored).
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
@@ -136,6 +137,32 @@ describe("sign-in handed to the app", () => {
     assert.equal(stats.authorize, 1, JSON.stringify(stats));
     // No token in the app's log.
     for (const token of stats.issued ?? []) assert.ok(!fs.readFileSync(app.log, "utf8").includes(token));
+  });
+
+  it("the sign-in survives Claude killing the bridge: the next bridge finds the tokens", async () => {
+    const fresh = await startProtectedServer();
+    let next;
+    try {
+      const doomed = startBridge(fresh.url, { ...app.env, BROWSER: "false" }, "killed");
+      const first = await doomed.initialize(1);
+      assert.match(first.error?.message ?? "", /^sign-in required for killed/);
+      await waitForText(app.browser, '[data-testid="sign-in-title"]', { equals: "Sign in to killed" });
+      // Claude Desktop kills the bridge before the person gets to the button.
+      doomed.stop();
+      await app.browser.$('[data-testid="sign-in-button"]').click();
+      await app.browser.waitUntil(async () => !(await app.browser.$('[data-testid="sign-in-banner"]').isExisting()), {
+        timeout: 30_000,
+        timeoutMsg: "the banner did not go away after the sign-in",
+      });
+      // The bridge Claude starts next finds the app's sign-in and needs no other.
+      next = startBridge(fresh.url, { ...app.env, BROWSER: "false" }, "killed");
+      const reply = await next.initialize(1);
+      assert.ok(reply.result?.serverInfo, JSON.stringify(reply));
+      assert.equal((await fresh.stats()).authorize, 1);
+    } finally {
+      next?.stop();
+      await fresh.stop();
+    }
   });
 
   it("Add server: a server that asks for a sign-in gets a Sign in button, then is tested and written", async () => {
