@@ -92,10 +92,12 @@ pub(crate) enum Health {
 }
 
 /// What a journal row says about its server's health, if anything: an event's level, or any
-/// message (a server that talks is up).
+/// message but an error reply (a server that talks is up). An error reply says nothing either
+/// way: the shim answers requests itself when the server cannot (refused, sign-in required), and
+/// the event it journals with that says what happened.
 pub(crate) fn health_of(row: &TrafficRow) -> Option<Health> {
     if row.dir != "event" {
-        return Some(Health::Ok);
+        return (row.kind != "error").then_some(Health::Ok);
     }
     match row.level.as_deref() {
         Some("error") => Some(Health::Failing),
@@ -367,6 +369,12 @@ mod tests {
         );
         assert_eq!(health_of(&row("c2s", None)), Some(Health::Ok));
         assert_eq!(health_of(&row("event", None)), None);
+        // An error reply may be the shim's own (refused, sign-in required): it says nothing.
+        let answered_by_the_shim = TrafficRow {
+            kind: "error".into(),
+            ..row("s2c", None)
+        };
+        assert_eq!(health_of(&answered_by_the_shim), None);
         assert!(Health::Failing > Health::Degraded && Health::Degraded > Health::Ok);
     }
 
