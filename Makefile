@@ -129,10 +129,13 @@ e2e: app tests/e2e/node_modules/.package-lock.json tools
 # Reports go to docs/. With none registered, `make bench` says so and succeeds.
 BENCHES :=
 
-# The app at idle: memory of the whole process tree (WebKit included) and CPU, window open.
+# The app at idle, side by side with a blank Tauri window (examples/blank_window.rs): memory of the
+# whole process tree (WebKit included), CPU with the window open and after close hid it.
 BENCHES += bench-app-idle
+.PHONY: bench-app-idle
 bench-app-idle: app tests/e2e/node_modules/.package-lock.json
-	MCP_TRAY_APP=$(APP_BIN) node tests/e2e/measure-idle.mjs
+	$(CARGO) build -p mcp-tray-app --example blank_window
+	MCP_TRAY_APP=$(APP_BIN) node tests/e2e/measure-idle.mjs 8 10 3 | tee docs/bench-app-idle.md
 
 # The Traffic view's frame times with 100k messages loaded while 1k messages/s arrive.
 BENCHES += bench-app-traffic
