@@ -164,3 +164,9 @@ BENCHES += bench-tap
 .PHONY: bench-tap
 bench-tap: toolchain
 	$(CARGO) bench -p mcp-tray --bench tap_overhead | tee docs/bench-tap.md
+
+# App start to interactive window: process spawn to the Servers list rendered from the config.
+BENCHES += bench-app-start
+.PHONY: bench-app-start
+bench-app-start: app tests/e2e/node_modules/.package-lock.json tools
+	MCP_TRAY_APP=$(APP_BIN) node tests/e2e/measure-start.mjs 7 | tee docs/bench-app-start.md
