@@ -88,10 +88,12 @@ function comm(pid) {
 /** CPU of the tree under `root` over `seconds`, in percent of one core, and the ticks counted. */
 async function cpu(root, seconds) {
   const pids = tree(root);
-  const before = pids.reduce((sum, pid) => sum + cpuTicks(pid), 0);
+  const before = pids.map(cpuTicks);
   await sleep(seconds * 1000);
-  const after = pids.reduce((sum, pid) => sum + cpuTicks(pid), 0);
-  return { percent: ((after - before) / ticksPerSecond / seconds) * 100, ticks: after - before };
+  const used = pids.map((pid, i) => cpuTicks(pid) - before[i]);
+  const ticks = used.reduce((sum, t) => sum + Math.max(0, t), 0);
+  const byProcess = pids.map((pid, i) => `${comm(pid)} ${Math.max(0, used[i])}`).join(", ");
+  return { percent: (ticks / ticksPerSecond / seconds) * 100, ticks, byProcess };
 }
 
 const mib = (k) => Math.round((k / 1024) * 10) / 10;
@@ -208,5 +210,7 @@ ${summary.blank_pss_mib} MiB PSS: **${summary.rss_ratio}x RSS, ${summary.pss_rat
 (${verdict(summary.rss_ratio <= 1.2)} by RSS, ${verdict(summary.pss_ratio <= 1.2)} by PSS).
 CPU: ${summary.app_cpu_open_percent} % with the window open (budget < 1 %: ${verdict(summary.app_cpu_open_percent < 1)}), ${summary.app_cpu_hidden_percent} % hidden
 (budget 0: ${verdict(app.every((r) => r.hidden.ticks === 0))}; one tick is ${pct(100 / ticksPerSecond / cpuSeconds)} %).
+Ticks by process, window open: ${app.map((r) => r.open.byProcess).join("; ")}.
+Ticks by process, hidden: ${app.map((r) => r.hidden.byProcess).join("; ")}.
 
 ${JSON.stringify(summary)}`);
