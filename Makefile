@@ -137,11 +137,12 @@ bench-app-idle: app tests/e2e/node_modules/.package-lock.json
 	$(CARGO) build -p mcp-tray-app --example blank_window
 	MCP_TRAY_APP=$(APP_BIN) node tests/e2e/measure-idle.mjs 8 10 3 | tee docs/bench-app-idle.md
 
-# The Traffic view's frame times with 100k messages loaded while 1k messages/s arrive.
+# The Traffic view's frame times with 100k messages loaded while 1k messages/s arrive, with and
+# without WebKit's GL compositing; BASELINE_APP=<an older build> alternates it with this one.
 BENCHES += bench-app-traffic
 .PHONY: bench-app-traffic
-bench-app-traffic: app tests/e2e/node_modules/.package-lock.json
-	MCP_TRAY_APP=$(APP_BIN) node tests/e2e/measure-traffic.mjs 100000 1000 10
+bench-app-traffic: app tests/e2e/node_modules/.package-lock.json tools
+	MCP_TRAY_APP=$(APP_BIN) node tests/e2e/compare-traffic.mjs 2 100000 1000 10 | tee docs/bench-app-traffic.md
 
 bench:
 	@$(if $(strip $(BENCHES)),$(MAKE) --no-print-directory $(BENCHES),echo "make bench: no benchmarks registered yet")
