@@ -131,16 +131,20 @@ e2e: app tests/e2e/node_modules/.package-lock.json tools
 # Reports go to docs/. With none registered, `make bench` says so and succeeds.
 BENCHES :=
 
-# The app at idle: memory of the whole process tree (WebKit included) and CPU, window open.
+# The app at idle, side by side with a blank Tauri window (examples/blank_window.rs): memory of the
+# whole process tree (WebKit included), CPU with the window open and after close hid it.
 BENCHES += bench-app-idle
+.PHONY: bench-app-idle
 bench-app-idle: app tests/e2e/node_modules/.package-lock.json
-	MCP_TRAY_APP=$(APP_BIN) node tests/e2e/measure-idle.mjs
+	$(CARGO) build -p mcp-tray-app --example blank_window
+	MCP_TRAY_APP=$(APP_BIN) node tests/e2e/measure-idle.mjs 8 10 3 | tee docs/bench-app-idle.md
 
-# The Traffic view's frame times with 100k messages loaded while 1k messages/s arrive.
+# The Traffic view's frame times with 100k messages loaded while 1k messages/s arrive, with and
+# without WebKit's GL compositing; BASELINE_APP=<an older build> alternates it with this one.
 BENCHES += bench-app-traffic
 .PHONY: bench-app-traffic
-bench-app-traffic: app tests/e2e/node_modules/.package-lock.json
-	MCP_TRAY_APP=$(APP_BIN) node tests/e2e/measure-traffic.mjs 100000 1000 10
+bench-app-traffic: app tests/e2e/node_modules/.package-lock.json tools
+	MCP_TRAY_APP=$(APP_BIN) node tests/e2e/compare-traffic.mjs 2 100000 1000 10 | tee docs/bench-app-traffic.md
 
 bench:
 	@$(if $(strip $(BENCHES)),$(MAKE) --no-print-directory $(BENCHES),echo "make bench: no benchmarks registered yet")
@@ -174,3 +178,9 @@ BENCHES += bench-redact
 .PHONY: bench-redact
 bench-redact: toolchain
 	$(CARGO) bench -p mcp-tray-core --bench redact | tee docs/bench-redact.md
+
+# App start to interactive window: process spawn to the Servers list rendered from the config.
+BENCHES += bench-app-start
+.PHONY: bench-app-start
+bench-app-start: app tests/e2e/node_modules/.package-lock.json tools
+	MCP_TRAY_APP=$(APP_BIN) node tests/e2e/measure-start.mjs 7 | tee docs/bench-app-start.md

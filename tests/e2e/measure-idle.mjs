@@ -1,8 +1,17 @@
-// Measures the idle cost of the real app: memory (RSS and PSS summed over the whole process tree,
-// WebKit's web and network processes included) and CPU, with the window open, under Xvfb.
-// Usage: MCP_TRAY_APP=target/debug/mcp-tray-app node measure-idle.mjs [settle-seconds] [cpu-seconds]
-// Prints one JSON line. It starts the app directly (no WebDriver), so nothing automates the page.
-import { spawn } from "node:child_process";
+// Measures the idle cost of the real app side by side with a blank Tauri window (examples/
+// blank_window.rs: same tauri, same webview, same window size, an empty page), on one Xvfb, by one
+// method: RSS and PSS summed over the whole process tree (WebKit's web and network processes
+// included) after SETTLE seconds, then CPU over CPU seconds with the window open. For the app it
+// then closes the window the way a window manager's close button does (WM_DELETE_WINDOW, the app's
+// own "close hides to tray" path), checks the window is unmapped and the app still runs, and
+// measures CPU again. The two alternate for ROUNDS rounds; medians are compared with DESIGN.md's
+// budgets (memory <= 1.2x the blank window, CPU < 1 % open, 0 hidden).
+// Usage: MCP_TRAY_APP=target/debug/mcp-tray-app [BLANK_WINDOW=target/debug/examples/blank_window]
+//        node measure-idle.mjs [settle-seconds] [cpu-seconds] [rounds]
+// Prints a Markdown report, its last line one JSON object. It starts both directly (no WebDriver),
+// so nothing automates the page.
+import { execFileSync, spawn } from "node:child_process";
+import { once } from "node:events";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -10,8 +19,16 @@ import { appBinary, startDbus, startXvfb } from "./lib/app.mjs";
 
 const settleSeconds = Number(process.argv[2] ?? 8);
 const cpuSeconds = Number(process.argv[3] ?? 10);
+const rounds = Number(process.argv[4] ?? 3);
 const ticksPerSecond = 100; // USER_HZ on Linux
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const APP = appBinary();
+const BLANK = path.resolve(process.env.BLANK_WINDOW ?? path.join(path.dirname(APP), "examples", "blank_window"));
+const CLOSE_WINDOW = path.join(import.meta.dirname, "x11-close-window.py");
+
+for (const binary of [APP, BLANK]) {
+  if (!fs.existsSync(binary)) throw new Error(`${binary} is missing: build the app and its blank_window example first`);
+}
 
 function children() {
   const byParent = new Map();
@@ -60,51 +77,144 @@ function cpuTicks(pid) {
   }
 }
 
+function comm(pid) {
+  try {
+    return fs.readFileSync(`/proc/${pid}/comm`, "utf8").trim();
+  } catch {
+    return "?";
+  }
+}
+
+/** CPU of the tree under `root` over `seconds`, in percent of one core, and the ticks counted. */
+async function cpu(root, seconds) {
+  const pids = tree(root);
+  const before = pids.map(cpuTicks);
+  await sleep(seconds * 1000);
+  const used = pids.map((pid, i) => cpuTicks(pid) - before[i]);
+  const ticks = used.reduce((sum, t) => sum + Math.max(0, t), 0);
+  const byProcess = pids.map((pid, i) => `${comm(pid)} ${Math.max(0, used[i])}`).join(", ");
+  return { percent: (ticks / ticksPerSecond / seconds) * 100, ticks, byProcess };
+}
+
+const mib = (k) => Math.round((k / 1024) * 10) / 10;
+const pct = (x) => Math.round(x * 100) / 100;
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mcp-tray-idle-"));
 const config = path.join(dir, "claude_desktop_config.json");
 fs.writeFileSync(config, JSON.stringify({ mcpServers: { everything: { command: "npx", args: ["-y", "x"] } } }));
 const xvfb = await startXvfb();
 const dbus = await startDbus();
-const app = spawn(appBinary(), [], {
-  env: {
-    ...process.env,
-    DISPLAY: xvfb.display,
-    DBUS_SESSION_BUS_ADDRESS: dbus.address,
-    MCP_TRAY_CLAUDE_CONFIG: config,
-    MCP_TRAY_HOME: path.join(dir, "home"),
-  },
-  stdio: "ignore",
-});
-try {
-  await sleep(settleSeconds * 1000);
-  const pids = tree(app.pid);
-  const names = pids.map((pid) => {
-    try {
-      return fs.readFileSync(`/proc/${pid}/comm`, "utf8").trim();
-    } catch {
-      return "?";
-    }
+
+/** Starts `binary`, measures it, stops it. `title` is its window's; `hide` closes it first. */
+async function measure(binary, title, hide) {
+  const run = fs.mkdtempSync(path.join(dir, "run-"));
+  const child = spawn(binary, [], {
+    env: {
+      ...process.env,
+      DISPLAY: xvfb.display,
+      DBUS_SESSION_BUS_ADDRESS: dbus.address,
+      MCP_TRAY_CLAUDE_CONFIG: config,
+      MCP_TRAY_HOME: path.join(run, "home"),
+      XDG_CONFIG_HOME: path.join(run, "xdg-config"),
+      XDG_DATA_HOME: path.join(run, "xdg-data"),
+      XDG_CACHE_HOME: path.join(run, "xdg-cache"),
+      NO_AT_BRIDGE: "1",
+      WAYLAND_DISPLAY: "",
+    },
+    stdio: "ignore",
   });
-  const rssKiB = pids.reduce((sum, pid) => sum + kib(`/proc/${pid}/status`, "VmRSS"), 0);
-  const pssKiB = pids.reduce((sum, pid) => sum + kib(`/proc/${pid}/smaps_rollup`, "Pss"), 0);
-  const before = pids.reduce((sum, pid) => sum + cpuTicks(pid), 0);
-  await sleep(cpuSeconds * 1000);
-  const after = pids.reduce((sum, pid) => sum + cpuTicks(pid), 0);
-  const cpuPercent = ((after - before) / ticksPerSecond / cpuSeconds) * 100;
-  console.log(
-    JSON.stringify({
-      processes: names,
-      rss_mib: Math.round((rssKiB / 1024) * 10) / 10,
-      pss_mib: Math.round((pssKiB / 1024) * 10) / 10,
-      cpu_percent_window_open: Math.round(cpuPercent * 100) / 100,
-      settle_s: settleSeconds,
-      cpu_window_s: cpuSeconds,
-    }),
-  );
+  try {
+    await sleep(settleSeconds * 1000);
+    if (child.exitCode !== null) throw new Error(`${binary} exited (${child.exitCode}) while settling`);
+    const pids = tree(child.pid);
+    const result = {
+      processes: pids.map(comm),
+      rssByProcess: pids.map((pid) => `${comm(pid)} ${mib(kib(`/proc/${pid}/status`, "VmRSS"))}`).join(", "),
+      rssKiB: pids.reduce((sum, pid) => sum + kib(`/proc/${pid}/status`, "VmRSS"), 0),
+      pssKiB: pids.reduce((sum, pid) => sum + kib(`/proc/${pid}/smaps_rollup`, "Pss"), 0),
+      open: await cpu(child.pid, cpuSeconds),
+    };
+    if (hide) {
+      const env = { ...process.env, DISPLAY: xvfb.display };
+      const windows = execFileSync("python3", [CLOSE_WINDOW, title], { env, encoding: "utf8" }).trim().split("\n");
+      await sleep(2000);
+      if (child.exitCode !== null) throw new Error(`closing the window ended the app (${child.exitCode}); it should hide`);
+      for (const id of windows) {
+        const info = execFileSync("xwininfo", ["-id", id], { env, encoding: "utf8" });
+        if (!/Map State:\s+IsUnMapped/.test(info)) throw new Error(`window ${id} is still mapped after the close request`);
+      }
+      result.hidden = await cpu(child.pid, cpuSeconds);
+    }
+    return result;
+  } finally {
+    child.kill("SIGTERM");
+    const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
+    if (child.exitCode === null && child.signalCode === null) await once(child, "exit");
+    clearTimeout(timer);
+    await sleep(1000); // WebKit's helpers end after their parent
+  }
+}
+
+const uptimeBefore = execFileSync("uptime", { encoding: "utf8" }).trim();
+const app = [];
+const blank = [];
+try {
+  for (let round = 0; round < rounds; round++) {
+    app.push(await measure(APP, "MCP Tray", true));
+    blank.push(await measure(BLANK, "Blank", false));
+  }
 } finally {
-  app.kill("SIGTERM");
-  await sleep(500);
   await dbus.stop();
   await xvfb.stop();
   fs.rmSync(dir, { recursive: true, force: true });
 }
+const uptimeAfter = execFileSync("uptime", { encoding: "utf8" }).trim();
+
+const summary = {
+  app_rss_mib: mib(median(app.map((r) => r.rssKiB))),
+  app_pss_mib: mib(median(app.map((r) => r.pssKiB))),
+  blank_rss_mib: mib(median(blank.map((r) => r.rssKiB))),
+  blank_pss_mib: mib(median(blank.map((r) => r.pssKiB))),
+  app_cpu_open_percent: pct(median(app.map((r) => r.open.percent))),
+  app_cpu_hidden_percent: pct(median(app.map((r) => r.hidden.percent))),
+  app_cpu_hidden_ticks: app.map((r) => r.hidden.ticks),
+  blank_cpu_open_percent: pct(median(blank.map((r) => r.open.percent))),
+};
+// Each round's app against the blank window run right after it (PSS moves with what else on the
+// machine maps the same libraries), then the median of those ratios.
+summary.rss_ratio = pct(median(app.map((a, i) => a.rssKiB / blank[i].rssKiB)));
+summary.pss_ratio = pct(median(app.map((a, i) => a.pssKiB / blank[i].pssKiB)));
+const verdict = (ok) => (ok ? "met" : "NOT met");
+
+console.log(`# The app at idle, side by side with a blank Tauri window
+
+Generated by tests/e2e/measure-idle.mjs (\`make bench-app-idle\` runs it on the debug build) on ${new Date().toISOString()}.
+App: \`${path.basename(APP)}\` (${APP.includes("/release/") ? "release" : "debug"} build); baseline: \`examples/blank_window.rs\`
+(same tauri and webview, same 980x700 window, an empty page). Both under one Xvfb, one after the
+other, ${rounds} rounds alternating; settle ${settleSeconds} s, CPU over ${cpuSeconds} s. Memory is summed over the
+whole process tree (${app[0].processes.join(", ")} for the app; ${blank[0].processes.join(", ")} for the blank window).
+Machine: ${os.cpus().length} cores; load before: \`${uptimeBefore}\`; after: \`${uptimeAfter}\`.
+
+| round | app RSS MiB | app PSS MiB | app CPU open % | app CPU hidden % | blank RSS MiB | blank PSS MiB | blank CPU % | RSS ratio | PSS ratio |
+|---|---|---|---|---|---|---|---|---|---|
+${app
+  .map(
+    (a, i) =>
+      `| ${i + 1} | ${mib(a.rssKiB)} | ${mib(a.pssKiB)} | ${pct(a.open.percent)} | ${pct(a.hidden.percent)} (${a.hidden.ticks} ticks) | ${mib(blank[i].rssKiB)} | ${mib(blank[i].pssKiB)} | ${pct(blank[i].open.percent)} | ${pct(a.rssKiB / blank[i].rssKiB)} | ${pct(a.pssKiB / blank[i].pssKiB)} |`,
+  )
+  .join("\n")}
+
+Medians: app ${summary.app_rss_mib} MiB RSS / ${summary.app_pss_mib} MiB PSS, blank window ${summary.blank_rss_mib} MiB RSS /
+${summary.blank_pss_mib} MiB PSS; median of the rounds' ratios: **${summary.rss_ratio}x RSS, ${summary.pss_ratio}x PSS** against a
+budget of 1.2x (${verdict(summary.rss_ratio <= 1.2)} by RSS, ${verdict(summary.pss_ratio <= 1.2)} by PSS).
+RSS by process, round 1 (MiB): app: ${app[0].rssByProcess}; blank window: ${blank[0].rssByProcess}.
+CPU: ${summary.app_cpu_open_percent} % with the window open (budget < 1 %: ${verdict(summary.app_cpu_open_percent < 1)}), ${summary.app_cpu_hidden_percent} % hidden
+(budget 0: ${verdict(app.every((r) => r.hidden.ticks === 0))}; one tick is ${pct(100 / ticksPerSecond / cpuSeconds)} %).
+Ticks by process, window open: ${app.map((r) => r.open.byProcess).join("; ")}.
+Ticks by process, hidden: ${app.map((r) => r.hidden.byProcess).join("; ")}.
+
+${JSON.stringify(summary)}`);

@@ -1,14 +1,17 @@
 // Measures the Traffic view under load: 100k messages already in the journals, then 1k messages/s
 // appended for SECONDS while the page records every animation frame's duration and scrolls the
 // list. Prints one JSON line: frame-time percentiles, long frames, rows shown at the end.
-// Usage: MCP_TRAY_APP=target/debug/mcp-tray-app node measure-traffic.mjs [preloaded] [rate] [seconds]
+// Usage: MCP_TRAY_APP=target/debug/mcp-tray-app node measure-traffic.mjs [preloaded] [rate] [seconds] [scroll]
+// (scroll 0 leaves the list still, to tell the cost of arriving rows from that of scrolling).
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { openView, startApp, waitForText } from "./lib/app.mjs";
 
 const PRELOADED = Number(process.argv[2] ?? 100_000);
 const RATE = Number(process.argv[3] ?? 1000);
 const SECONDS = Number(process.argv[4] ?? 10);
+const SCROLL = process.argv[5] !== "0";
 const SERVERS = ["alpha", "beta", "gamma", "delta"];
 
 /** One request or response journal line, in the format core's journal writes. */
@@ -55,7 +58,7 @@ try {
   const loadMs = Date.now() - loadStarted;
 
   // Record frame durations in the page while scrolling up and down the list.
-  await app.browser.execute((seconds) => {
+  await app.browser.execute((seconds, scroll) => {
     const state = { frames: [], done: false };
     window.__trafficBench = state;
     const viewport = document.querySelector('[data-testid="traffic-viewport"]');
@@ -64,12 +67,12 @@ try {
     function frame(now) {
       state.frames.push(now - last);
       last = now;
-      if (viewport) viewport.scrollTop = (Math.sin(now / 700) * 0.5 + 0.5) * viewport.scrollHeight;
+      if (viewport && scroll) viewport.scrollTop = (Math.sin(now / 700) * 0.5 + 0.5) * viewport.scrollHeight;
       if (now < endAt) requestAnimationFrame(frame);
       else state.done = true;
     }
     requestAnimationFrame(frame);
-  }, SECONDS);
+  }, SECONDS, SCROLL);
 
   // Append RATE lines/s, in 10 writes a second, across the servers' journals.
   let n = PRELOADED;
@@ -87,6 +90,16 @@ try {
   const frames = await app.browser.execute(() => window.__trafficBench.frames.slice(1));
   await untilCount(n, 20_000);
   const shown = await waitForText(app.browser, '[data-testid="traffic-count"]');
+  // The figures mean nothing if the list shows nothing: the rows must cover the viewport.
+  const [domNodes, viewportPx, covered] = await app.browser.execute(() => {
+    const viewport = document.querySelector('[data-testid="traffic-viewport"]');
+    const box = viewport.getBoundingClientRect();
+    const rows = [...viewport.querySelectorAll('[data-testid="traffic-row"]')].map((r) => r.getBoundingClientRect());
+    const top = Math.min(...rows.map((r) => r.top));
+    const bottom = Math.max(...rows.map((r) => r.bottom));
+    return [viewport.getElementsByTagName("*").length, box.height, box.height > 0 && top <= box.top + 1 && bottom >= box.bottom - 1];
+  });
+  if (!covered) throw new Error(`the list's rows do not cover its ${viewportPx} px viewport`);
   const sorted = [...frames].sort((a, b) => a - b);
   const round = (x) => Math.round(x * 10) / 10;
   console.log(
@@ -94,6 +107,9 @@ try {
       preloaded: PRELOADED,
       rate_per_s: RATE,
       seconds: SECONDS,
+      scrolling: SCROLL,
+      // Under Xvfb WebKit composites through software GL; WEBKIT_DISABLE_COMPOSITING_MODE=1 paints directly.
+      webkit_compositing: process.env.WEBKIT_DISABLE_COMPOSITING_MODE ? "off" : "on",
       initial_load_ms: loadMs,
       frames: frames.length,
       fps: round(frames.length / SECONDS),
@@ -103,6 +119,9 @@ try {
       frame_ms_max: round(sorted[sorted.length - 1]),
       frames_over_50ms: frames.filter((f) => f > 50).length,
       shown,
+      list_dom_nodes: domNodes,
+      viewport_px: Math.round(viewportPx),
+      load_average: os.loadavg().map((x) => Math.round(x * 100) / 100),
     }),
   );
 } finally {

@@ -3,9 +3,11 @@
  * their responses, and the filtered view of them (server, method, errors only, full-text search).
  *
  * Built for 100k rows while 1k/s arrive: rows live in a plain array (not deep reactive state),
- * filtering of new rows is incremental, and one `version` counter tells the view something
- * changed. Pausing keeps receiving but holds new rows back until resumed. This store never calls
- * Rust itself; the view connects it to `ipc.streamTraffic`.
+ * filtering of new rows is incremental (and a filter that only narrows the last one looks at the
+ * rows it kept, not all of them), and one `version` counter tells the view something changed,
+ * bumped for arriving rows at most once per animation frame however many batches came in it.
+ * Pausing keeps receiving but holds new rows back until resumed. This store never calls Rust
+ * itself; the view connects it to `ipc.streamTraffic`.
  */
 import type { TrafficBatch, TrafficRow } from "../ipc";
 
@@ -51,6 +53,31 @@ export function matches(row: Row, filter: TrafficFilter): boolean {
   if (filter.method && !(row.method ?? "").toLowerCase().includes(filter.method.toLowerCase())) return false;
   if (filter.search && !haystack(row).includes(filter.search.toLowerCase())) return false;
   return true;
+}
+
+/** Whether every row passing `next` also passes `prev`, so `next` can filter `prev`'s result. */
+export function narrows(prev: TrafficFilter, next: TrafficFilter): boolean {
+  const within = (wide: string, narrow: string) => narrow.toLowerCase().includes(wide.toLowerCase());
+  return (
+    (prev.server === "" || prev.server === next.server) &&
+    (!prev.errorsOnly || next.errorsOnly) &&
+    within(prev.method, next.method) &&
+    within(prev.search, next.search)
+  );
+}
+
+/** Calls `run` once before the next frame is painted, however often it is asked to in between. */
+function oncePerFrame(run: () => void): () => void {
+  let queued = false;
+  return () => {
+    if (typeof requestAnimationFrame !== "function") return run();
+    if (queued) return;
+    queued = true;
+    requestAnimationFrame(() => {
+      queued = false;
+      run();
+    });
+  };
 }
 
 /** A server's live status as its journal tells it. */
@@ -133,10 +160,29 @@ export function createTraffic() {
     if (Object.entries(changed).some(([server, st]) => status[server] !== st)) status = { ...status, ...changed };
   }
 
-  function refilter(): void {
-    visible = [];
-    for (const row of rows) if (matches(row, filter)) visible.push(row.seq);
+  function refilter(prev: TrafficFilter): void {
+    if (narrows(prev, filter)) {
+      visible = visible.filter((seq) => matches(rows[seq], filter));
+    } else {
+      visible = [];
+      for (const row of rows) if (matches(row, filter)) visible.push(row.seq);
+    }
     version += 1;
+  }
+
+  const bumpVersion = oncePerFrame(() => (version += 1));
+
+  /** Where row `seq` is in the filtered list (`visible` is in arrival order), or -1. */
+  function position(seq: number): number {
+    let low = 0;
+    let high = visible.length - 1;
+    while (low <= high) {
+      const mid = (low + high) >> 1;
+      if (visible[mid] === seq) return mid;
+      if (visible[mid] < seq) low = mid + 1;
+      else high = mid - 1;
+    }
+    return -1;
   }
 
   return {
@@ -175,8 +221,9 @@ export function createTraffic() {
     },
     /** Changes the filter (only the fields given). */
     setFilter(change: Partial<TrafficFilter>): void {
+      const prev = filter;
       filter = { ...filter, ...change };
-      refilter();
+      refilter(prev);
     },
     /** How many rows pass the filter. */
     get count() {
@@ -186,6 +233,15 @@ export function createTraffic() {
     /** The filtered rows from `start` (inclusive) to `end` (exclusive). */
     slice(start: number, end: number): Row[] {
       return visible.slice(start, end).map((seq) => rows[seq]);
+    },
+    /** Where the row with arrival number `seq` is among the filtered rows, or -1. */
+    position(seq: number): number {
+      return position(seq);
+    },
+    /** The filtered row at `index`. */
+    at(index: number): Row | undefined {
+      const seq = visible[index];
+      return seq === undefined ? undefined : rows[seq];
     },
     /** The row with arrival number `seq`. */
     row(seq: number): Row | undefined {
@@ -215,7 +271,7 @@ export function createTraffic() {
         return;
       }
       ingest(batch);
-      version += 1;
+      bumpVersion();
     },
     pause(): void {
       paused = true;

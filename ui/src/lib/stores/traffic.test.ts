@@ -79,6 +79,61 @@ describe("traffic store", () => {
   });
 });
 
+describe("traffic store at scale", () => {
+  const filters = [
+    { server: "b" },
+    { server: "b", method: "call" },
+    { server: "b", method: "call", search: "boom" },
+    { server: "b", method: "call", search: "boo" },
+    { server: "", method: "", search: "" },
+    { errorsOnly: true },
+    { errorsOnly: true, search: "7" },
+    { errorsOnly: false, search: "" },
+  ];
+
+  it("a narrowing filter keeps exactly the rows a filter from scratch keeps", () => {
+    const traffic = createTraffic();
+    const batch = Array.from({ length: 300 }, (_, n) =>
+      row({
+        server: ["a", "b", "c"][n % 3],
+        method: n % 2 ? "tools/call" : "tools/list",
+        id: String(n),
+        kind: n % 5 === 0 ? "error" : "request",
+        msg: n % 7 === 0 ? `{"error":{"message":"boom ${n}"}}` : `{"id":${n}}`,
+      }),
+    );
+    traffic.receive({ initial: true, rows: batch });
+    for (const change of filters) {
+      traffic.setFilter(change);
+      const fresh = createTraffic();
+      fresh.receive({ initial: true, rows: batch });
+      fresh.setFilter({ ...traffic.filter });
+      expect(traffic.slice(0, 300).map((r) => r.seq), JSON.stringify(traffic.filter)).toEqual(
+        fresh.slice(0, 300).map((r) => r.seq),
+      );
+    }
+  });
+
+  it("finds a row's place among the filtered rows, and the row at a place", () => {
+    const traffic = createTraffic();
+    traffic.receive({ initial: true, rows: [row({ server: "a" }), row({ server: "b" }), row({ server: "a" })] });
+    traffic.setFilter({ server: "a" });
+    expect(traffic.position(2)).toBe(1);
+    expect(traffic.position(1)).toBe(-1);
+    expect(traffic.at(1)?.seq).toBe(2);
+    expect(traffic.at(2)).toBeUndefined();
+  });
+
+  it("tells the view about arriving rows once per frame, with every row already counted", async () => {
+    const traffic = createTraffic();
+    const before = traffic.version;
+    for (let n = 0; n < 3; n++) traffic.receive({ initial: false, rows: [row({ id: String(n) })] });
+    expect(traffic.count).toBe(3);
+    await new Promise((resolve) => requestAnimationFrame(resolve));
+    expect(traffic.version).toBe(before + 1);
+  });
+});
+
 describe("json highlighting", () => {
   it("splits JSON into tokens that join back to the same text", () => {
     const text = JSON.stringify({ a: [1, true, null, "x\"y"], b: { c: -2.5e3 } }, null, 2);
