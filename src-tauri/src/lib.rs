@@ -10,6 +10,8 @@
 use tauri::Manager;
 
 mod add_server;
+#[cfg(test)]
+mod command_tests;
 mod commands;
 mod config_watch;
 mod error;
