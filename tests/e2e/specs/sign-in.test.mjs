@@ -121,8 +121,10 @@ describe("sign-in handed to the app", () => {
     assert.equal(first.error?.message, "sign-in required for prot: open MCP Tray or run mcp-tray auth login prot");
 
     await waitForText(app.browser, '[data-testid="sign-in-title"]', { equals: "Sign in to prot" });
-    // Servers says so too: the bridge's own "sign-in required" reply does not count as connected.
-    await waitForText(app.browser, '[data-testid="server-status"]', { equals: "Needs attention" });
+    // Servers says so too (Claude cannot use it yet), not "Connected": the bridge's own
+    // "sign-in required" reply is not the server talking.
+    await waitForText(app.browser, '[data-testid="server-status"]', { equals: "Failing" });
+    assert.match(await app.browser.$('[data-testid="server-row"]').getText(), /auth-required/);
     await app.screenshot("sign-in");
     assert.equal((await server.stats()).authorize, 0, "nobody signed in before the click");
 
