@@ -145,9 +145,10 @@ describe("sign-in handed to the app", () => {
 
   it("the sign-in survives Claude killing the bridge: the next bridge finds the tokens", async () => {
     const fresh = await startProtectedServer();
+    let doomed;
     let next;
     try {
-      const doomed = startBridge(fresh.url, { ...app.env, BROWSER: "false" }, "killed");
+      doomed = startBridge(fresh.url, { ...app.env, BROWSER: "false" }, "killed");
       const first = await doomed.initialize(1);
       assert.match(first.error?.message ?? "", /^sign-in required for killed/);
       await waitForText(app.browser, '[data-testid="sign-in-title"]', { equals: "Sign in to killed" });
@@ -164,6 +165,9 @@ describe("sign-in handed to the app", () => {
       assert.ok(reply.result?.serverInfo, JSON.stringify(reply));
       assert.equal((await fresh.stats()).authorize, 1);
     } finally {
+      // Also when the test failed before Claude's "kill": a bridge left waiting would keep the
+      // test process alive.
+      doomed?.stop();
       next?.stop();
       await fresh.stop();
     }
