@@ -254,6 +254,14 @@ impl Board {
             .unwrap_or(Health::Ok)
     }
 
+    /// The latest status of each server with any evidence.
+    pub(crate) fn statuses(&self) -> BTreeMap<String, ServerHealth> {
+        self.servers
+            .iter()
+            .filter_map(|(name, known)| known.latest().map(|e| (name.clone(), e.status)))
+            .collect()
+    }
+
     /// Every known server's evidence, with its processes sampled by `sampler` (none when `None`).
     pub(crate) fn overview(&self, sampler: Option<&mut StatsSampler>) -> Vec<ServerOverview> {
         let mut processes: BTreeMap<&str, ProcessView> = BTreeMap::new();
@@ -424,14 +432,16 @@ pub(crate) fn start<R: Runtime>(app: &tauri::AppHandle<R>) {
             loop {
                 watcher.poll(&board);
                 let names = config_names();
-                let worst = board
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .worst(names.as_deref());
+                let (worst, statuses) = {
+                    let board = board.lock().unwrap_or_else(|e| e.into_inner());
+                    (board.worst(names.as_deref()), board.statuses())
+                };
                 if shown != Some(worst) {
                     shown = Some(worst);
                     crate::tray::set_status(&handle, worst.into());
                 }
+                // The menu's line per server carries its status (rebuilt only on a change).
+                crate::tray::set_server_marks(&handle, statuses);
                 std::thread::sleep(WATCH_INTERVAL);
             }
         });

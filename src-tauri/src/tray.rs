@@ -5,6 +5,7 @@
 //! theme as the main window sees it. This module must never work out a status itself: whoever
 //! diagnoses the servers tells it with [`set_status`].
 
+use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use mcp_tray_core::config::ConfigFile;
@@ -16,6 +17,7 @@ use tauri::menu::{Menu, MenuItem, PredefinedMenuItem, Submenu};
 use tauri::tray::{MouseButton, MouseButtonState, TrayIconBuilder, TrayIconEvent};
 use tauri::{AppHandle, Manager, Runtime, Theme};
 
+use crate::server_status::ServerHealth;
 use crate::window;
 
 const TRAY_ID: &str = "mcp-tray";
@@ -95,6 +97,11 @@ fn icon_png(status: TrayStatus, panel: Panel) -> &'static [u8] {
 /// What the tray shows now; managed app state.
 struct TrayState(Mutex<(TrayStatus, Panel)>);
 
+/// Each server's status as the menu marks it (from [`crate::server_status`]); a server with none
+/// (never started) is shown by its name alone.
+#[derive(Default)]
+struct ServerMarks(Mutex<BTreeMap<String, ServerHealth>>);
+
 /// Creates the tray icon and its menu ("Open MCP Tray", "Quit").
 pub(crate) fn install<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
     let panel = app
@@ -103,6 +110,7 @@ pub(crate) fn install<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
         .map_or(Panel::Light, Panel::from_theme);
     let status = TrayStatus::Ok;
     app.manage(TrayState(Mutex::new((status, panel))));
+    app.manage(ServerMarks::default());
 
     let menu = build_menu(app, &config_servers())?;
 
@@ -149,6 +157,10 @@ fn build_menu<R: Runtime>(
     servers: &[(String, bool)],
 ) -> tauri::Result<Menu<R>> {
     let menu = Menu::new(app)?;
+    let marks = app
+        .try_state::<ServerMarks>()
+        .map(|m| m.0.lock().unwrap_or_else(|p| p.into_inner()).clone())
+        .unwrap_or_default();
     let sign_ins = crate::sign_in::pending();
     for request in &sign_ins {
         menu.append(&MenuItem::with_id(
@@ -163,10 +175,10 @@ fn build_menu<R: Runtime>(
         menu.append(&PredefinedMenuItem::separator(app)?)?;
     }
     for (name, enabled) in servers {
-        let label = if *enabled {
-            name.clone()
-        } else {
-            format!("{name} (disabled)")
+        let label = match (enabled, marks.get(name)) {
+            (false, _) => format!("{name} (disabled)"),
+            (true, None) => name.clone(),
+            (true, Some(status)) => format!("{name} — {}", mark(*status)),
         };
         let traffic = MenuItem::with_id(
             app,
@@ -230,6 +242,33 @@ fn build_menu<R: Runtime>(
         None::<&str>,
     )?)?;
     Ok(menu)
+}
+
+/// The words after a server's name in the menu (menus have no colours).
+fn mark(status: ServerHealth) -> &'static str {
+    match status {
+        ServerHealth::Connected => "connected",
+        ServerHealth::Degraded => "needs attention",
+        ServerHealth::Failing => "failing",
+    }
+}
+
+/// Takes each server's status; rebuilds the menu when one changed.
+pub(crate) fn set_server_marks<R: Runtime>(
+    app: &AppHandle<R>,
+    statuses: BTreeMap<String, ServerHealth>,
+) {
+    let Some(marks) = app.try_state::<ServerMarks>() else {
+        return;
+    };
+    {
+        let mut shown = marks.0.lock().unwrap_or_else(|p| p.into_inner());
+        if *shown == statuses {
+            return;
+        }
+        *shown = statuses;
+    }
+    refresh_servers(app);
 }
 
 /// Rebuilds the server lines of the menu (the config file changed).

@@ -12,6 +12,7 @@ import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
 import { REPO, appBinary, clickInRow, fastmcpCommand, openView, startApp, waitForText } from "../lib/app.mjs";
 import { decodeRgbaPng, imageDistance } from "../lib/png.mjs";
+import { layout, waitForMenu } from "../lib/tray.mjs";
 
 const run = promisify(execFile);
 const TRAY_ITEM = "/org/ayatana/NotificationItem/tray_icon_tray_app_mcp_tray";
@@ -172,6 +173,13 @@ describe("server status", () => {
       timeout: 10_000,
       timeoutMsg: `the tray icon shows ${shown}, not the failing one`,
     });
+    // The tray menu's line for it carries the status too.
+    const menu = await waitForMenu(app.env);
+    let labels = [];
+    await app.browser.waitUntil(
+      async () => (labels = (await layout(app.env, menu)).map((i) => i.label)).includes("ghost — failing"),
+      { timeout: 10_000, timeoutMsg: `no "ghost — failing" line in the tray menu: ${JSON.stringify(labels)}` },
+    );
   });
 
   it("counts the last test: its result, newer than the log line, becomes the status and says so", async () => {
