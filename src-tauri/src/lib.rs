@@ -42,7 +42,7 @@ pub fn run() -> tauri::Result<()> {
             tray::install(app.handle())?;
             // The tray's colour follows server_status, which weighs the journals, Claude's logs
             // and probes; the traffic tailer only feeds the Traffic view.
-            app.manage(traffic::TrafficStreams::new(|_| {}));
+            app.manage(traffic::TrafficStreams::default());
             server_status::start(app.handle());
             config_watch::start(app.handle());
             sign_in::start(app.handle());

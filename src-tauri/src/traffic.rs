@@ -107,20 +107,10 @@ pub(crate) fn health_of(row: &TrafficRow) -> Option<Health> {
     }
 }
 
-/// Which stream is the live one (older tailers see a newer number and stop), and who is told
-/// the overall health (the tray icon).
+/// Which stream is the live one: older tailers see a newer number and stop.
+#[derive(Default)]
 pub(crate) struct TrafficStreams {
     live: Arc<AtomicU64>,
-    on_health: Arc<dyn Fn(Health) + Send + Sync>,
-}
-
-impl TrafficStreams {
-    pub(crate) fn new(on_health: impl Fn(Health) + Send + Sync + 'static) -> Self {
-        TrafficStreams {
-            live: Arc::default(),
-            on_health: Arc::new(on_health),
-        }
-    }
 }
 
 /// Follows every journal in `dir`, new ones included, and hands each poll's lines to `send` (in
@@ -180,9 +170,6 @@ fn follow(
 #[specta::specta]
 pub fn stream_traffic(streams: State<'_, TrafficStreams>, channel: Channel<TrafficBatch>) {
     let counter = streams.live.clone();
-    let on_health = streams.on_health.clone();
-    let mut health: BTreeMap<String, Health> = BTreeMap::new();
-    let mut shown: Option<Health> = None;
     let mine = counter.fetch_add(1, Ordering::SeqCst) + 1;
     let dir = paths::journal_dir();
     let spawned = std::thread::Builder::new()
@@ -190,19 +177,7 @@ pub fn stream_traffic(streams: State<'_, TrafficStreams>, channel: Channel<Traff
         .spawn(move || {
             follow(
                 &dir,
-                |batch| {
-                    for row in &batch.rows {
-                        if let Some(h) = health_of(row) {
-                            health.insert(row.server.clone(), h);
-                        }
-                    }
-                    let worst = health.values().copied().max().unwrap_or(Health::Ok);
-                    if shown != Some(worst) {
-                        shown = Some(worst);
-                        on_health(worst);
-                    }
-                    channel.send(batch).is_ok()
-                },
+                |batch| channel.send(batch).is_ok(),
                 || counter.load(Ordering::SeqCst) == mine,
                 POLL_INTERVAL,
             );
