@@ -46,6 +46,14 @@ async function paste(browser, text) {
   await input.setValue(text);
 }
 
+async function waitForSuggestedName(browser, expected) {
+  const name = browser.$('[data-testid="add-name"]');
+  await browser.waitUntil(async () => (await name.isExisting()) && (await name.getValue()) === expected, {
+    timeout: 10_000,
+    timeoutMsg: `the suggested name ${expected} did not appear`,
+  });
+}
+
 /** The names in the Servers list, read in one go (the list re-renders when the file changes). */
 function serverNames(browser) {
   return browser.execute(() =>
@@ -93,11 +101,7 @@ describe("add server", () => {
   it("adds an open remote server in two steps (paste, Add) and writes a bridge entry", async () => {
     const url = `http://127.0.0.1:${port}/mcp`;
     await paste(app.browser, url);
-    const name = await app.browser.$('[data-testid="add-name"]');
-    await app.browser.waitUntil(async () => (await name.isExisting()) && (await name.getValue()) === `local-${port}`, {
-      timeout: 10_000,
-      timeoutMsg: "the suggested name did not appear",
-    });
+    await waitForSuggestedName(app.browser, `local-${port}`);
     await clickAdd(app.browser);
     await waitForText(app.browser, '[data-testid="add-done"]', { timeout: 60_000 });
     const tools = await waitForText(app.browser, '[data-testid="add-tool-count"]');
@@ -131,9 +135,15 @@ describe("add server", () => {
     const before = fs.readFileSync(app.configPath, "utf8");
     const closed = await freePort();
     await paste(app.browser, `npx -y mcp-remote http://127.0.0.1:${closed}/mcp`);
+    // Click only once the whole line is read (the suggested name follows the port), not on a
+    // preview of half the text.
+    await waitForSuggestedName(app.browser, `local-${closed}`);
     await clickAdd(app.browser);
     const diagnosis = app.browser.$('[data-testid="add-diagnosis"]');
-    await diagnosis.waitForExist({ timeout: 60_000 });
+    await diagnosis.waitForExist({ timeout: 60_000 }).catch(async (error) => {
+      const card = await app.browser.$('[data-testid="add-server"]').getText().catch(() => "(no card)");
+      throw new Error(`${error.message}; the card showed:\n${card}`);
+    });
     assert.equal(await diagnosis.getAttribute("data-code"), "connection-refused");
     assert.match(await waitForText(app.browser, '[data-testid="add-diagnosis-summary"]'), /refused the connection/);
     assert.equal(fs.readFileSync(app.configPath, "utf8"), before, "a failed probe must not write the file");
