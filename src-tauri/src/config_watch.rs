@@ -48,9 +48,17 @@ impl ConfigSwitch {
 /// the window it may have changed.
 fn switched<R: Runtime>(app: &AppHandle<R>) {
     watch_current(app);
+    changed(app);
     crate::tray::refresh_servers(app);
     if let Err(err) = ConfigChanged.emit(app) {
         eprintln!("mcp-tray-app: could not tell the window the config changed: {err}");
+    }
+}
+
+/// The set of servers may differ: the status watcher re-weighs the tray's colour.
+fn changed<R: Runtime>(app: &AppHandle<R>) {
+    if let Some(wake) = app.try_state::<crate::wake::Wake>() {
+        wake.poke();
     }
 }
 
@@ -58,6 +66,7 @@ fn watch_current<R: Runtime>(app: &AppHandle<R>) {
     let path = clients::claude_config(None).path;
     let handle = app.clone();
     let watched = watch_config(&path, DEBOUNCE, move |_bytes| {
+        changed(&handle);
         crate::tray::refresh_servers(&handle);
         if let Err(err) = ConfigChanged.emit(&handle) {
             eprintln!("mcp-tray-app: could not tell the window the config changed: {err}");

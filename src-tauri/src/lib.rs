@@ -3,7 +3,7 @@
 //! This file only assembles the app; each responsibility lives in its own module:
 //! [`add_server`] (paste, probe, write, restart Claude), [`commands`] (thin adapters over `mcp-tray-core`, failing with [`error`]'s one error type),
 //! [`config_watch`] (tells the window when the config file changed), [`settings`] (start at login), [`sign_in`] ("Sign in to NAME": sign-ins bridges hand to the app), [`server_actions`] (enable, disable, remove, undo), [`server_edit`] (edit a server, add a local one after testing it), [`server_status`] (each server's status from journals, Claude's logs and probes, and its CPU/memory), [`logs`] (Claude's logs and our journals' events, batched to the Logs view), [`ipc`] (the typed command list and the
-//! TypeScript bindings generated from it), [`traffic`] (journal tailer streaming batches to the Traffic view), [`tray`] (tray icon, menu, status icon) and [`window`]
+//! TypeScript bindings generated from it), [`traffic`] (journal tailer streaming batches to the Traffic view), [`tray`] (tray icon, menu, status icon), [`wake`] (when followers read files again: after a change, the views' only while the window shows) and [`window`]
 //! (showing, focusing and hiding the main window). No behaviour that is not GUI belongs in this
 //! crate: it goes into `mcp-tray-core`, where the CLI can use it too.
 
@@ -24,6 +24,7 @@ mod settings;
 mod sign_in;
 mod traffic;
 mod tray;
+mod wake;
 mod window;
 
 /// Builds and runs the app until the user quits from the tray.
@@ -43,7 +44,10 @@ pub fn run() -> tauri::Result<()> {
             // The tray's colour follows server_status, which weighs the journals, Claude's logs
             // and probes; the traffic tailer only feeds the Traffic view.
             app.manage(traffic::TrafficStreams::default());
-            server_status::start(app.handle());
+            // Followers sleep until a file changes, and the views' only while the window shows.
+            let wake = wake::Wake::start();
+            app.manage(wake.clone());
+            server_status::start(app.handle(), &wake);
             config_watch::start(app.handle());
             sign_in::start(app.handle());
             // Debug builds only: the e2e zoom spec opens the window at a page zoom (MCP_TRAY_ZOOM=2).

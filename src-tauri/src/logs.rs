@@ -1,6 +1,7 @@
 //! Live logs for the Logs view: Claude Desktop's MCP logs (`MCP_TRAY_CLAUDE_LOGS`) and our
 //! journals' events, merged by time (`mcp_tray_core::claude_logs::follow_with_journals`), sent to
-//! the window in batches over a [`tauri::ipc::Channel`].
+//! the window in batches over a [`tauri::ipc::Channel`]. The files are read only after they changed
+//! while the window is shown ([`crate::wake`]): hidden, the stream sleeps.
 //!
 //! Parsing and diagnosing log lines is core's; this module only shapes events for the UI and
 //! batches them. It must never read log files itself, and never keep more than one follower alive:
@@ -9,7 +10,7 @@
 use std::sync::Mutex;
 use std::time::Duration;
 
-use mcp_tray_core::claude_logs::{LogEvent, StartAt, follow_with_journals};
+use mcp_tray_core::claude_logs::{LogEvent, Pace, StartAt, follow_with_journals};
 use mcp_tray_core::{clients, paths};
 use serde::Serialize;
 use specta::Type;
@@ -18,9 +19,12 @@ use tauri::ipc::Channel;
 use tokio_util::sync::CancellationToken;
 
 use crate::add_server::DiagnosisView;
+use crate::wake::Wake;
 
-/// How often collected events go to the window, and how often files are looked at.
-const BATCH_INTERVAL: Duration = Duration::from_millis(250);
+/// The files are read after they change while the window is shown, at most this often.
+const MIN_GAP: Duration = Duration::from_millis(250);
+/// How long a batch gathers the rest of a poll's events once the first arrived.
+const GATHER: Duration = Duration::from_millis(20);
 /// How much of each existing log file is read at start (its recent end).
 const RECENT_BYTES: u64 = 256 * 1024;
 
@@ -68,7 +72,11 @@ pub(crate) struct LogStreams(Mutex<Option<CancellationToken>>);
 /// then new events as they are written.
 #[tauri::command]
 #[specta::specta]
-pub fn stream_logs(streams: State<'_, LogStreams>, channel: Channel<Vec<LogRow>>) {
+pub fn stream_logs(
+    streams: State<'_, LogStreams>,
+    wake: State<'_, Wake>,
+    channel: Channel<Vec<LogRow>>,
+) {
     let token = CancellationToken::new();
     if let Some(previous) = streams
         .0
@@ -80,29 +88,33 @@ pub fn stream_logs(streams: State<'_, LogStreams>, channel: Channel<Vec<LogRow>>
     }
     let claude_dir = clients::claude_logs_dir();
     let journal_dir = paths::journal_dir();
+    let signal = wake.ui_signal();
     tauri::async_runtime::spawn(async move {
         let mut events = follow_with_journals(
             claude_dir,
             journal_dir,
             StartAt::Recent(RECENT_BYTES),
-            BATCH_INTERVAL,
+            Pace::OnSignal(signal, MIN_GAP),
             token.clone(),
         );
-        let mut batch: Vec<LogRow> = Vec::new();
-        let mut tick = tokio::time::interval(BATCH_INTERVAL);
         loop {
-            tokio::select! {
+            let first = tokio::select! {
                 () = token.cancelled() => break,
                 event = events.recv() => match event {
-                    Some(event) => batch.push(event.into()),
+                    Some(event) => event,
                     None => break,
                 },
-                _ = tick.tick() => {
-                    if !batch.is_empty() && channel.send(std::mem::take(&mut batch)).is_err() {
-                        token.cancel();
-                        break;
-                    }
-                }
+            };
+            // One poll's events arrive together: let the rest of them in, then send them as one
+            // batch (this timer runs only while events flow).
+            tokio::time::sleep(GATHER).await;
+            let mut batch: Vec<LogRow> = vec![first.into()];
+            while let Ok(event) = events.try_recv() {
+                batch.push(event.into());
+            }
+            if channel.send(batch).is_err() {
+                token.cancel();
+                break;
             }
         }
     });

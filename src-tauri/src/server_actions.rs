@@ -94,6 +94,6 @@ pub async fn test_server(
     })
     .await;
     let view = ProbeView::from(report);
-    watch.board().probe(&name, &view);
+    watch.record(|board| board.probe(&name, &view));
     Ok(view)
 }

@@ -247,7 +247,7 @@ pub async fn add_local_server(
         Ok(found) => found.program.display().to_string(),
         Err(diagnosis) => {
             let view = not_found_view(&diagnosis.server(name.clone()));
-            watch.board().probe(&name, &view);
+            watch.record(|board| board.probe(&name, &view));
             return Ok(LocalAddOutcome {
                 resolved: None,
                 probe: view,
@@ -264,7 +264,7 @@ pub async fn add_local_server(
     })
     .await;
     let view = ProbeView::from(report);
-    watch.board().probe(&name, &view);
+    watch.record(|board| board.probe(&name, &view));
     let written = if view.ok {
         Some(file.apply(&Edit::Add { name, entry: value })?.description)
     } else {

@@ -4,8 +4,8 @@
 //! from. This is the one source of truth for status: the Servers view reads it through
 //! [`server_overview`] and the tray icon's colour follows it ([`crate::tray::set_status`]).
 //!
-//! A watcher thread reads what the journals and Claude's logs appended, once a second (cheap: file
-//! sizes, then only the new bytes). CPU and memory are sampled only when the view asks, which it
+//! A watcher thread reads what the journals and Claude's logs appended after each change of their
+//! folders (cheap: file sizes, then only the new bytes), and sleeps while nothing changes. CPU and memory are sampled only when the view asks, which it
 //! does while the window is visible; a hidden window samples nothing. Processes the app runs itself
 //! (a test) are sampled too, under their server's name. This module must never write
 //! a journal or a log, and never read another process's command line or environment.
@@ -27,10 +27,11 @@ use tauri::{Manager, Runtime, State};
 
 use crate::add_server::ProbeView;
 use crate::traffic::{Health, TrafficRow, health_of};
+use crate::wake::Wake;
 use crate::window;
 
-/// How often the watcher looks at the journals and Claude's logs.
-const WATCH_INTERVAL: Duration = Duration::from_secs(1);
+/// After a change, how long the watcher lets a burst of writes settle before reading.
+const SETTLE: Duration = Duration::from_millis(200);
 /// How much of each Claude log is read at start: recent status, not a year of history.
 const CLAUDE_LOG_START: u64 = 512 * 1024;
 /// Shim processes remembered per server (Claude and a test may run one at the same time).
@@ -355,11 +356,19 @@ pub(crate) struct ServerWatch {
     sampler: Mutex<Option<StatsSampler>>,
     /// Whether the main window is shown (not hidden, not minimised): only then is CPU sampled.
     window_visible: Box<dyn Fn() -> bool + Send + Sync>,
+    wake: Wake,
 }
 
 impl ServerWatch {
     pub(crate) fn board(&self) -> MutexGuard<'_, Board> {
         self.board.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Records new evidence (a probe's result, a process MCP Tray started) and has the watcher
+    /// re-weigh it for the tray at once.
+    pub(crate) fn record(&self, what: impl FnOnce(&mut Board)) {
+        what(&mut self.board());
+        self.wake.poke();
     }
 }
 
@@ -410,8 +419,9 @@ impl Watcher {
 }
 
 /// Creates the status state and starts the watcher, which tells the tray whenever the worst
-/// status of the config's servers changes.
-pub(crate) fn start<R: Runtime>(app: &tauri::AppHandle<R>) {
+/// status of the config's servers changes. The watcher sleeps until a journal or Claude log
+/// changes (or the app records evidence itself): no wake-ups while nothing happens.
+pub(crate) fn start<R: Runtime>(app: &tauri::AppHandle<R>, wake: &Wake) {
     let board: Arc<Mutex<Board>> = Arc::default();
     let shell = app.clone();
     app.manage(ServerWatch {
@@ -422,13 +432,16 @@ pub(crate) fn start<R: Runtime>(app: &tauri::AppHandle<R>) {
                 w.is_visible().unwrap_or(false) && !w.is_minimized().unwrap_or(false)
             })
         }),
+        wake: wake.clone(),
     });
     let handle = app.clone();
+    let wake = wake.clone();
     let mut watcher = Watcher::new(paths::journal_dir(), clients::claude_logs_dir());
     let spawned = std::thread::Builder::new()
         .name("server-status".into())
         .spawn(move || {
             let mut shown: Option<Health> = None;
+            let mut seen = wake.changes_seen();
             loop {
                 watcher.poll(&board);
                 let names = config_names();
@@ -442,7 +455,9 @@ pub(crate) fn start<R: Runtime>(app: &tauri::AppHandle<R>) {
                 }
                 // The menu's line per server carries its status (rebuilt only on a change).
                 crate::tray::set_server_marks(&handle, statuses);
-                std::thread::sleep(WATCH_INTERVAL);
+                seen = wake.wait_for_change(seen);
+                // A burst of writes (a busy server) is read in one go.
+                std::thread::sleep(SETTLE);
             }
         });
     if let Err(err) = spawned {

@@ -1,6 +1,7 @@
 //! Live traffic for the Traffic view: a tailer thread follows every server's journal (the files
 //! the shims write, `mcp_tray_core::journal`) and sends what it read to the window in batches over
-//! a [`tauri::ipc::Channel`], at most a few times a second, never one message per event.
+//! a [`tauri::ipc::Channel`], at most a few times a second, never one message per event. It reads
+//! only after a journal changed while the window is shown ([`crate::wake`]): hidden, it sleeps.
 //!
 //! Reading and parsing journal lines is core's ([`journal::Tail`]); this module only schedules the
 //! polls, shapes rows for the UI and batches them (and saves an export the view made). It must
@@ -11,7 +12,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use mcp_tray_core::journal::{self, Entry, Tail};
 use mcp_tray_core::paths;
@@ -21,10 +22,11 @@ use specta::Type;
 use tauri::State;
 
 use crate::error::CommandError;
+use crate::wake::{self, Wake};
 use tauri::ipc::Channel;
 
-/// How often the journals are looked at. Also the longest a message waits before it shows.
-const POLL_INTERVAL: Duration = Duration::from_millis(200);
+/// The journals are read after they change while the window is shown, at most this often.
+const MIN_GAP: Duration = Duration::from_millis(150);
 /// Rows per batch: a first load of 100k messages goes out in a few dozen batches.
 const BATCH_ROWS: usize = 5_000;
 
@@ -114,12 +116,13 @@ pub(crate) struct TrafficStreams {
 }
 
 /// Follows every journal in `dir`, new ones included, and hands each poll's lines to `send` (in
-/// time order, at most [`BATCH_ROWS`] a call). Stops when `send` fails or `live()` turns false.
+/// time order, at most [`BATCH_ROWS`] a call). Between polls, `wait` blocks until the next one is
+/// due. Stops when `send` fails, `wait` says so, or `live()` turns false.
 fn follow(
     dir: &Path,
     mut send: impl FnMut(TrafficBatch) -> bool,
     live: impl Fn() -> bool,
-    interval: Duration,
+    mut wait: impl FnMut() -> bool,
 ) {
     let mut tails: BTreeMap<String, Tail> = BTreeMap::new();
     let mut initial = true;
@@ -160,7 +163,9 @@ fn follow(
             }
         }
         initial = false;
-        std::thread::sleep(interval);
+        if !wait() {
+            return;
+        }
     }
 }
 
@@ -168,10 +173,15 @@ fn follow(
 /// they are written. A second call ends the first stream.
 #[tauri::command]
 #[specta::specta]
-pub fn stream_traffic(streams: State<'_, TrafficStreams>, channel: Channel<TrafficBatch>) {
+pub fn stream_traffic(
+    streams: State<'_, TrafficStreams>,
+    wake: State<'_, Wake>,
+    channel: Channel<TrafficBatch>,
+) {
     let counter = streams.live.clone();
     let mine = counter.fetch_add(1, Ordering::SeqCst) + 1;
     let dir = paths::journal_dir();
+    let mut signal = wake.ui_signal();
     let spawned = std::thread::Builder::new()
         .name("traffic-tail".into())
         .spawn(move || {
@@ -179,7 +189,10 @@ pub fn stream_traffic(streams: State<'_, TrafficStreams>, channel: Channel<Traff
                 &dir,
                 |batch| channel.send(batch).is_ok(),
                 || counter.load(Ordering::SeqCst) == mine,
-                POLL_INTERVAL,
+                || {
+                    let polled = Instant::now();
+                    wake::wait_blocking(&mut signal, polled, MIN_GAP)
+                },
             );
         });
     if let Err(err) = spawned {
@@ -283,7 +296,10 @@ mod tests {
                     true
                 },
                 || counted.fetch_add(1, Ordering::SeqCst) < 40,
-                Duration::from_millis(10),
+                || {
+                    std::thread::sleep(Duration::from_millis(10));
+                    true
+                },
             );
         });
         std::thread::sleep(Duration::from_millis(100));
@@ -364,8 +380,24 @@ mod tests {
                 false
             },
             || true,
-            Duration::from_millis(1),
+            || true,
         );
         assert_eq!(sends, 1);
+    }
+
+    #[test]
+    fn the_tailer_ends_when_its_wait_says_so() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let mut waits = 0;
+        follow(
+            dir.path(),
+            |_| true,
+            || true,
+            || {
+                waits += 1;
+                waits < 3
+            },
+        );
+        assert_eq!(waits, 3);
     }
 }

@@ -6,6 +6,14 @@
 use tauri::{AppHandle, Manager, Runtime, Window, WindowEvent};
 
 use crate::tray;
+use crate::wake::Wake;
+
+/// Tells the followers whether the window is shown (hidden, they sleep).
+fn shown<R: Runtime>(app: &AppHandle<R>, shown: bool) {
+    if let Some(wake) = app.try_state::<Wake>() {
+        wake.set_shown(shown);
+    }
+}
 
 /// Label of the main window in `tauri.conf.json`.
 pub(crate) const MAIN: &str = "main";
@@ -25,6 +33,7 @@ pub(crate) fn show_main<R: Runtime>(app: &AppHandle<R>) {
             eprintln!("mcp-tray-app: could not {what} the main window: {err}");
         }
     }
+    shown(app, true);
 }
 
 /// Window events the shell reacts to: close hides the main window; a theme change re-tints the tray.
@@ -34,6 +43,8 @@ pub(crate) fn on_window_event<R: Runtime>(window: &Window<R>, event: &WindowEven
             api.prevent_close();
             if let Err(err) = window.hide() {
                 eprintln!("mcp-tray-app: could not hide the main window: {err}");
+            } else {
+                shown(window.app_handle(), false);
             }
         }
         WindowEvent::ThemeChanged(theme) => tray::on_theme_changed(window.app_handle(), *theme),

@@ -138,7 +138,7 @@ export async function startApp({ config = { mcpServers: {} }, env = {} } = {}) {
   const stops = [];
   const stopAll = async () => {
     for (const stop of stops.reverse()) await stop().catch(() => {});
-    if (!process.env.E2E_KEEP) fs.rmSync(dir, { recursive: true, force: true });
+    if (!process.env.E2E_KEEP) fs.rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
   };
 
   try {

@@ -28,7 +28,7 @@ describe("which config file", () => {
 
   after(async () => {
     await app?.stop();
-    fs.rmSync(xdg, { recursive: true, force: true });
+    fs.rmSync(xdg, { recursive: true, force: true, maxRetries: 5 });
   });
 
   it("warns that Claude reads another file, names it, and switches to it", async () => {

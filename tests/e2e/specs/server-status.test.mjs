@@ -109,8 +109,8 @@ describe("server status", () => {
   after(async () => {
     if (shim && shim.exitCode === null) shim.kill();
     await app?.stop();
-    fs.rmSync(logs, { recursive: true, force: true });
-    fs.rmSync(tmp, { recursive: true, force: true });
+    fs.rmSync(logs, { recursive: true, force: true, maxRetries: 5 });
+    fs.rmSync(tmp, { recursive: true, force: true, maxRetries: 5 });
   });
 
   it("shows a wrapped server's process: running, its pid, memory and CPU", async () => {

@@ -24,7 +24,7 @@ describe("settings", () => {
   });
   after(async () => {
     await app?.stop();
-    fs.rmSync(home, { recursive: true, force: true });
+    fs.rmSync(home, { recursive: true, force: true, maxRetries: 5 });
   });
 
   const autostartFiles = () => {

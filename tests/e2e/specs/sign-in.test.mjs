@@ -111,7 +111,7 @@ describe("sign-in handed to the app", () => {
     bridge?.stop();
     await app?.stop();
     await server?.stop();
-    if (browserDir) fs.rmSync(browserDir, { recursive: true, force: true });
+    if (browserDir) fs.rmSync(browserDir, { recursive: true, force: true, maxRetries: 5 });
   });
 
   it("shows 'Sign in to prot', signs in from the app, and the bridge's next request succeeds", async () => {

@@ -165,7 +165,7 @@ for (const [theme, env] of [
     });
     after(async () => {
       await app?.stop();
-      fs.rmSync(logs, { recursive: true, force: true });
+      fs.rmSync(logs, { recursive: true, force: true, maxRetries: 5 });
     });
 
     it("is zoomed: the window is half as many CSS pixels wide", async () => {

@@ -20,9 +20,11 @@
 //! - [`tap`]: the stdio tap (`mcp-tray wrap`) that journals a local server's traffic.
 //! - [`supervise`]: stdio servers MCP Tray runs itself: PATH resolution, process groups, restarts, stats.
 //! - [`claude_restart`]: quit and relaunch Claude Desktop (macOS, Windows; says so elsewhere).
+//! - [`changes`]: wakes the app's tailers when files in their folders change, so they never poll idle.
 
 pub mod auth;
 pub mod bridge;
+pub mod changes;
 pub mod claude_logs;
 pub mod claude_restart;
 pub mod clients;

@@ -1,24 +1,36 @@
 //! Following Claude's log folder as it grows: `mcp-tray logs --follow` and the app's Logs view.
 //!
-//! Polling, not file-system notifications: Claude appends a few lines a second at most, polling
-//! behaves the same on every OS and on network home folders, and it needs no thread of its own.
 //! Each poll reads what was appended to every `mcp.log`/`mcp-server-*.log`, picks up new files,
 //! starts over on a file that shrank (rotation, truncation), and finishes a pending multi-line
-//! record once its file has been quiet for a poll. Never: hold a file open between polls (Windows
-//! would keep Claude from rotating it).
+//! record once its file has been quiet for a poll. When to poll is the caller's [`Pace`]: on a
+//! timer (the CLI: the same on every OS and on network home folders), or on a signal (the app:
+//! after a file changed while its window is shown, so that it never wakes up idle), with one more
+//! poll an interval later while a record is pending. Never: hold a file open between polls
+//! (Windows would keep Claude from rotating it).
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
 
 use super::from_journal::JournalEventTail;
 use super::lines::{LineSplitter, MAX_LINE};
 use super::record::FileParser;
 use super::{LogEvent, dedupe_key, is_claude_log, per_server_first};
+
+/// When a follower looks at its files again.
+#[derive(Debug)]
+pub enum Pace {
+    /// Every this long.
+    Every(Duration),
+    /// Each time the receiver's value changes, but never sooner than this long after the last
+    /// poll; while a multi-line record is pending, also this long after the last poll (a quiet
+    /// file finishes its record).
+    OnSignal(watch::Receiver<u64>, Duration),
+}
 
 /// Where following starts in files that already exist.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,6 +105,13 @@ impl LogTail {
             recent: Recent::default(),
             first_scan: true,
         }
+    }
+
+    /// Whether a record or line is waiting for more of its file (or for a quiet poll).
+    pub fn has_pending(&self) -> bool {
+        self.files
+            .values()
+            .any(|f| f.parser.has_pending() || f.splitter.has_partial())
     }
 
     /// Reads whatever was appended since the last poll, time-ordered within the batch.
@@ -177,14 +196,14 @@ fn read_appended(path: &Path, name: &str, file: &mut TailedFile) -> Vec<LogEvent
     out
 }
 
-/// Follows `dir` on a tokio task until `shutdown`; events arrive in batches every `interval`.
+/// Follows `dir` on a tokio task until `shutdown`, polling at `pace`.
 pub fn follow(
     dir: PathBuf,
     start: StartAt,
-    interval: Duration,
+    pace: Pace,
     shutdown: CancellationToken,
 ) -> mpsc::Receiver<LogEvent> {
-    spawn_follow(LogTail::new(dir, start), None, start, interval, shutdown)
+    spawn_follow(LogTail::new(dir, start), None, start, pace, shutdown)
 }
 
 /// Like [`follow`], with the events of our journals in `journal_dir` merged in by time: the
@@ -193,7 +212,7 @@ pub fn follow_with_journals(
     claude_dir: PathBuf,
     journal_dir: PathBuf,
     start: StartAt,
-    interval: Duration,
+    pace: Pace,
     shutdown: CancellationToken,
 ) -> mpsc::Receiver<LogEvent> {
     let journals = JournalEventTail::new(journal_dir, start == StartAt::Beginning);
@@ -201,7 +220,7 @@ pub fn follow_with_journals(
         LogTail::new(claude_dir, start),
         Some(journals),
         start,
-        interval,
+        pace,
         shutdown,
     )
 }
@@ -210,7 +229,7 @@ fn spawn_follow(
     mut tail: LogTail,
     mut journals: Option<JournalEventTail>,
     start: StartAt,
-    interval: Duration,
+    mut pace: Pace,
     shutdown: CancellationToken,
 ) -> mpsc::Receiver<LogEvent> {
     let (tx, rx) = mpsc::channel(1024);
@@ -245,9 +264,26 @@ fn spawn_follow(
                     return;
                 }
             }
-            tokio::select! {
-                _ = tokio::time::sleep(interval) => {}
-                _ = shutdown.cancelled() => return,
+            let pending = tail.has_pending();
+            let polled = std::time::Instant::now();
+            match &mut pace {
+                Pace::Every(interval) => tokio::select! {
+                    () = tokio::time::sleep(*interval) => {}
+                    () = shutdown.cancelled() => return,
+                },
+                Pace::OnSignal(signal, interval) => {
+                    tokio::select! {
+                        changed = signal.changed() => if changed.is_err() { return },
+                        () = tokio::time::sleep(*interval), if pending => {}
+                        () = shutdown.cancelled() => return,
+                    }
+                    // However fast the files change, polls stay an interval apart.
+                    let left = interval.saturating_sub(polled.elapsed());
+                    tokio::select! {
+                        () = tokio::time::sleep(left) => {}
+                        () = shutdown.cancelled() => return,
+                    }
+                }
             }
         }
     });

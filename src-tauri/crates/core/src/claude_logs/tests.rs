@@ -421,7 +421,7 @@ async fn follow_streams_new_events_until_cancelled() {
     let mut rx = follow(
         dir.path().to_path_buf(),
         StartAt::End,
-        std::time::Duration::from_millis(20),
+        Pace::Every(std::time::Duration::from_millis(20)),
         stop.clone(),
     );
     std::fs::write(
@@ -483,7 +483,7 @@ async fn the_merged_stream_carries_claude_records_and_journal_events() {
         claude.path().to_path_buf(),
         journals.path().to_path_buf(),
         StartAt::End,
-        std::time::Duration::from_millis(20),
+        Pace::Every(std::time::Duration::from_millis(20)),
         stop.clone(),
     );
     let j = crate::journal::Journal::open(
@@ -539,4 +539,57 @@ fn following_the_recent_part_starts_at_a_whole_record() {
         Some("Server transport closed")
     );
     assert!(events.iter().all(|e| e.kind == EventKind::Claude));
+}
+
+#[tokio::test]
+async fn a_signalled_follower_reads_on_each_signal_and_finishes_a_quiet_record() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = dir.path().join("mcp-server-live.log");
+    std::fs::write(&log, "").expect("create");
+    let stop = tokio_util::sync::CancellationToken::new();
+    let (signal, rx_signal) = tokio::sync::watch::channel(0_u64);
+    let mut rx = follow(
+        dir.path().to_path_buf(),
+        StartAt::End,
+        Pace::OnSignal(rx_signal, std::time::Duration::from_millis(50)),
+        stop.clone(),
+    );
+    // The follower's first poll runs as it starts; after it, a write without a signal is not
+    // read (no timer runs while nothing is pending).
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    std::fs::write(
+        &log,
+        "2025-01-01T00:00:00.000Z [live] [error] spawn uvx ENOENT\n",
+    )
+    .expect("write");
+    assert!(
+        tokio::time::timeout(std::time::Duration::from_millis(300), rx.recv())
+            .await
+            .is_err(),
+        "read without a signal"
+    );
+    signal.send_replace(1);
+    let event = tokio::time::timeout(std::time::Duration::from_secs(5), rx.recv())
+        .await
+        .expect("an event after the signal")
+        .expect("open stream");
+    assert!(event.text.contains("ENOENT"), "{}", event.text);
+    // A multi-line record's end is only known once its file is quiet: one signal suffices, the
+    // follower polls again by itself while the record is pending.
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&log)
+        .expect("open");
+    std::io::Write::write_all(
+        &mut f,
+        b"2025-01-01T00:00:01.000Z [live] [info] Message from server: {\n  \"jsonrpc\": \"2.0\",\n  \"id\": 1\n}\n",
+    )
+    .expect("append");
+    signal.send_replace(2);
+    let event = tokio::time::timeout(std::time::Duration::from_secs(5), rx.recv())
+        .await
+        .expect("the pending record, finished after a quiet poll")
+        .expect("open stream");
+    assert!(event.text.contains("Message from server"), "{}", event.text);
+    stop.cancel();
 }

@@ -4,19 +4,27 @@
 //! folder is watched, not the file, and events are filtered to the file's name. A change is
 //! reported only when the content's hash differs from the last one seen, so our own no-op touches
 //! and editors' double saves make no noise. This module never reads more than the one file.
+//!
+//! Opening or reading the file is not a change: counting those made each of our own reads report
+//! the next one, forever. The debounce thread sleeps until an event arrives (no ticking while the
+//! file is left alone), then waits for a quiet `debounce` before reading.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::time::{Duration, Instant};
 
-use notify::RecursiveMode;
-use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, new_debouncer};
+use notify::{EventKind, RecommendedWatcher, RecursiveMode, Watcher as _};
 
 use super::ConfigError;
 use super::write::sha256;
 
-/// Keeps the watch alive; dropping it stops watching.
+/// A burst of events longer than this many debounce periods is read anyway (a file written
+/// without pause still gets reported).
+const LONGEST_BURST: u32 = 8;
+
+/// Keeps the watch alive; dropping it stops watching (and ends the debounce thread).
 pub struct ConfigWatch {
-    _debouncer: Debouncer<notify::RecommendedWatcher, RecommendedCache>,
+    _watcher: RecommendedWatcher,
 }
 
 /// Calls `on_change` with the file's new bytes (`None` when it was deleted) after each settled
@@ -36,31 +44,50 @@ pub fn watch_config(
     std::fs::create_dir_all(&dir).map_err(|e| ConfigError::io(&dir, e))?;
     let name = file.file_name().map(|n| n.to_os_string());
     let mut last = std::fs::read(&file).ok().map(|b| sha256(&b));
-    let watched = file.clone();
-    let mut debouncer = new_debouncer(debounce, None, move |result: DebounceEventResult| {
-        let Ok(events) = result else { return };
-        let touches_file = events.iter().any(|e| {
-            e.paths
-                .iter()
-                .any(|p| p.file_name().map(|n| n.to_os_string()) == name)
-        });
-        if !touches_file {
-            return;
-        }
-        let bytes = std::fs::read(&watched).ok();
-        let hash = bytes.as_deref().map(sha256);
-        if hash != last {
-            last = hash;
-            on_change(bytes);
+    let (tx, rx) = mpsc::channel::<()>();
+    let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+        let news = match event {
+            Ok(e) if matches!(e.kind, EventKind::Access(_)) => false,
+            Ok(e) => {
+                e.need_rescan()
+                    || e.paths
+                        .iter()
+                        .any(|p| p.file_name().map(|n| n.to_os_string()) == name)
+            }
+            // Lost events: the file may have changed.
+            Err(_) => true,
+        };
+        if news {
+            let _ = tx.send(());
         }
     })
     .map_err(|e| ConfigError::io(&dir, std::io::Error::other(e)))?;
-    debouncer
+    watcher
         .watch(&dir, RecursiveMode::NonRecursive)
         .map_err(|e| ConfigError::io(&dir, std::io::Error::other(e)))?;
-    Ok(ConfigWatch {
-        _debouncer: debouncer,
-    })
+    std::thread::Builder::new()
+        .name("config-watch".into())
+        .spawn(move || {
+            // Ends when the watcher (holding the sender) is dropped.
+            while rx.recv().is_ok() {
+                let burst = Instant::now();
+                loop {
+                    match rx.recv_timeout(debounce) {
+                        Ok(()) if burst.elapsed() < debounce * LONGEST_BURST => {}
+                        Ok(()) | Err(RecvTimeoutError::Timeout) => break,
+                        Err(RecvTimeoutError::Disconnected) => return,
+                    }
+                }
+                let bytes = std::fs::read(&file).ok();
+                let hash = bytes.as_deref().map(sha256);
+                if hash != last {
+                    last = hash;
+                    on_change(bytes);
+                }
+            }
+        })
+        .map_err(|e| ConfigError::io(&dir, e))?;
+    Ok(ConfigWatch { _watcher: watcher })
 }
 
 #[cfg(test)]
@@ -89,6 +116,11 @@ mod tests {
         assert_eq!(got.as_deref(), Some(&b"{\"mcpServers\": {}}"[..]));
         // Writing the same bytes again is not a change.
         std::fs::write(&path, b"{\"mcpServers\": {}}").unwrap();
+        assert!(rx.recv_timeout(Duration::from_millis(800)).is_err());
+        // Reading the file (as the app does after each change) is no change either.
+        for _ in 0..5 {
+            std::fs::read(&path).unwrap();
+        }
         assert!(rx.recv_timeout(Duration::from_millis(800)).is_err());
         std::fs::remove_file(&path).unwrap();
         let gone = rx
