@@ -114,7 +114,13 @@ pub(crate) fn install<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
 
     let menu = build_menu(app, &config_servers())?;
 
-    TrayIconBuilder::with_id(TRAY_ID)
+    let mut builder = TrayIconBuilder::with_id(TRAY_ID);
+    // Linux writes the icon to a file for the panel: in the private runtime dir when there is one,
+    // else in our own data dir, never in the shared /tmp where another user could plant it.
+    if std::env::var_os("XDG_RUNTIME_DIR").is_none() {
+        builder = builder.temp_dir_path(mcp_tray_core::paths::data_dir().join("tray-icon"));
+    }
+    builder
         .icon(Image::from_bytes(icon_png(status, panel))?)
         .tooltip(status.tooltip())
         .menu(&menu)
