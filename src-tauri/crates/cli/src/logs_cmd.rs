@@ -46,8 +46,6 @@ pub struct LogsArgs {
 
 /// Bytes read from the end of each log file when only the last events are shown.
 const RECENT_BYTES: u64 = 8 * 1024 * 1024;
-/// Rotated journal files read for history.
-const JOURNAL_KEEP: usize = 3;
 /// How often `--follow` looks for new lines.
 const FOLLOW_EVERY: Duration = Duration::from_millis(250);
 /// Widest server column.
@@ -111,7 +109,9 @@ pub fn run(cmd: LogsCommand) -> anyhow::Result<ExitCode> {
             .into());
         }
     };
-    let journal = claude_logs::read_journal_events(&paths::journal_dir(), JOURNAL_KEEP);
+    // As many rotated files as the retention setting keeps (what `traffic` reads too).
+    let kept = mcp_tray_core::settings::load().journal.files_kept as usize;
+    let journal = claude_logs::read_journal_events(&paths::journal_dir(), kept);
     let mut events: Vec<LogEvent> = events
         .into_iter()
         .chain(journal)
