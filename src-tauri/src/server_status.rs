@@ -65,6 +65,8 @@ pub enum EvidenceSource {
     ClaudeLog,
     /// The last test (probe) MCP Tray ran.
     Probe,
+    /// MCP Tray runs the server itself ("Keep running") and saw it answer, or fail.
+    KeptRunning,
 }
 
 /// The evidence a status rests on.
@@ -119,6 +121,7 @@ struct Known {
     journal: Option<StatusEvidence>,
     claude_log: Option<StatusEvidence>,
     probe: Option<StatusEvidence>,
+    kept: Option<StatusEvidence>,
     /// Shim pids seen in the journal, newest last.
     sessions: Vec<u32>,
 }
@@ -126,7 +129,7 @@ struct Known {
 impl Known {
     /// The most recent of the three (RFC 3339 UTC stamps of one width sort as text).
     fn latest(&self) -> Option<&StatusEvidence> {
-        [&self.journal, &self.claude_log, &self.probe]
+        [&self.journal, &self.claude_log, &self.probe, &self.kept]
             .into_iter()
             .flatten()
             .max_by(|a, b| a.at.cmp(&b.at))
@@ -202,6 +205,11 @@ impl Board {
     /// Takes the pid of a process MCP Tray started for `server` (a test): sampled like a shim.
     pub(crate) fn ran(&mut self, server: &str, pid: u32) {
         self.known(server).saw_pid(pid);
+    }
+
+    /// Takes what MCP Tray saw of a server it keeps running (see [`crate::kept_servers`]).
+    pub(crate) fn kept(&mut self, server: &str, evidence: StatusEvidence) {
+        self.known(server).kept = Some(evidence);
     }
 
     /// Takes the result of a probe of `server`.
@@ -360,6 +368,11 @@ pub(crate) struct ServerWatch {
 impl ServerWatch {
     pub(crate) fn board(&self) -> MutexGuard<'_, Board> {
         self.board.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The board itself, for a part of the app that feeds it from its own task.
+    pub(crate) fn shared_board(&self) -> Arc<Mutex<Board>> {
+        Arc::clone(&self.board)
     }
 }
 
