@@ -496,6 +496,7 @@ pub(crate) fn start<R: Runtime>(app: &AppHandle<R>) {
         let kept = Arc::clone(&on_config);
         tauri::async_runtime::spawn(async move { kept.follow_config(Vec::new()).await });
     });
+    exit_on_termination(app);
     let wanted = settings::load().keep_running;
     if !wanted.is_empty() {
         tauri::async_runtime::spawn(async move { kept.follow_config(wanted).await });
@@ -511,6 +512,34 @@ async fn follow_events(kept: Arc<KeptServers>, mut events: broadcast::Receiver<S
             Err(broadcast::error::RecvError::Closed) => return,
         }
     }
+}
+
+/// SIGTERM (logout, `kill`), SIGINT (Ctrl-C) or SIGHUP end the app the way Quit does, so the
+/// servers it runs are stopped with it instead of being left behind. Waits on the signals only.
+fn exit_on_termination<R: Runtime>(app: &AppHandle<R>) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let app = app.clone();
+        tauri::async_runtime::spawn(async move {
+            let (Ok(mut term), Ok(mut int), Ok(mut hup)) = (
+                signal(SignalKind::terminate()),
+                signal(SignalKind::interrupt()),
+                signal(SignalKind::hangup()),
+            ) else {
+                eprintln!("mcp-tray-app: cannot follow termination signals");
+                return;
+            };
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
+                _ = hup.recv() => {}
+            }
+            app.exit(0);
+        });
+    }
+    #[cfg(not(unix))]
+    let _ = app;
 }
 
 /// Stops every kept server's process tree; called when the app exits.

@@ -234,3 +234,33 @@ describe("keep running", () => {
     assert.deepEqual(savedKept(home).sort(), ["crasher", "fast"]);
   });
 });
+
+describe("keep running, when the app is terminated", () => {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), "mcp-tray-kept-home-"));
+  let app;
+  before(async () => {
+    fs.writeFileSync(path.join(home, "settings.json"), `${JSON.stringify({ keepRunning: ["fast"] })}\n`);
+    app = await startApp({ config: { mcpServers: { fast: { command: fastWithGrandchild(), args: [] } } }, env: { MCP_TRAY_HOME: home } });
+    await waitForText(app.browser, '[data-testid="server-name"]');
+  });
+  after(async () => {
+    await app?.stop();
+    fs.rmSync(home, { recursive: true, force: true });
+  });
+
+  it("starts the kept server with the app, and SIGTERM to the app ends its whole tree", async () => {
+    let row;
+    await until(app.browser, async () => (row = await keptRow(app.browser, "fast"))?.state === "running", `fast did not start: ${JSON.stringify(row)}`);
+    const tree = group(row.pid);
+    assert.ok(tree.length >= 2, JSON.stringify(tree));
+    // The server's parent is the app.
+    const stat = fs.readFileSync(`/proc/${row.pid}/stat`, "utf8");
+    const appPid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+    assert.match(fs.readFileSync(`/proc/${appPid}/comm`, "utf8"), /mcp-tray-app/);
+    process.kill(appPid, "SIGTERM");
+    const deadline = Date.now() + 15_000;
+    while ((tree.some(alive) || alive(appPid)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    assert.deepEqual(tree.filter(alive), [], "processes left after SIGTERM");
+    assert.ok(!alive(appPid), "the app did not exit");
+  });
+});
