@@ -190,6 +190,23 @@ describe("keep running", () => {
     assert.deepEqual(group(firstPid), [], "the first process group left something behind");
   });
 
+  it("starts a kept server again when its entry changes in the config file", async () => {
+    const before = await keptRow(app.browser, "fast");
+    const config = JSON.parse(fs.readFileSync(app.configPath, "utf8"));
+    config.mcpServers.fast.args = ["--edited"];
+    fs.writeFileSync(app.configPath, `${JSON.stringify(config, null, 2)}\n`);
+    let row;
+    await until(
+      app.browser,
+      async () => (row = await keptRow(app.browser, "fast"))?.state === "running" && row.pid !== before.pid,
+      `fast was not started again after its entry changed: ${JSON.stringify(row)}`,
+    );
+    const cmdline = fs.readFileSync(`/proc/${row.pid}/cmdline`, "utf8");
+    assert.ok(!alive(before.pid), `the process of the old entry ${before.pid} still runs`);
+    // The wrapper script exec'd python: the new process is the server, started from the new entry.
+    assert.match(cmdline, /fastmcp_server\.py/);
+  });
+
   it("Stop running ends the server's whole process tree", async () => {
     const { pid } = await keptRow(app.browser, "fast");
     const tree = group(pid);
