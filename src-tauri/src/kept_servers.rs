@@ -336,7 +336,7 @@ impl KeptServers {
         self.changed();
     }
 
-    /// Keeps `name` (a local server of the config) running; answers every kept server.
+    /// Keeps `name` (a local server of the config) running (started again when already kept).
     async fn keep(self: &Arc<Self>, name: &str) -> Result<(), CommandError> {
         let doc = config_file().read()?;
         let entry = doc.server(name).ok_or_else(|| {
@@ -346,15 +346,17 @@ impl KeptServers {
             )
         })?;
         let spec = startable(entry)?;
+        let was_kept = self.kept().contains_key(name);
         if let Err(d) = self.run(spec).await {
+            if was_kept {
+                // It was kept and can no longer be started: no longer kept.
+                if let Err(err) = self.save() {
+                    eprintln!("mcp-tray-app: {}", err.message);
+                }
+                (self.refresh_menu)();
+            }
             self.changed();
-            return Err(error(
-                &d.code,
-                match &d.fix {
-                    Some(fix) => format!("{} {fix}", d.summary),
-                    None => d.summary.clone(),
-                },
-            ));
+            return Err(not_started(&d));
         }
         self.save()?;
         (self.refresh_menu)();
@@ -394,7 +396,7 @@ impl KeptServers {
             self.save()?;
             (self.refresh_menu)();
         }
-        result.map_err(|d| error(&d.code, d.summary.clone()))
+        result.map_err(|d| not_started(&d))
     }
 
     /// Brings the kept servers in line with the config: a server gone, disabled or no longer a
@@ -447,6 +449,17 @@ impl KeptServers {
     async fn shutdown(&self) {
         self.supervisor.shutdown().await;
     }
+}
+
+/// Why a server could not be started, for the window: the diagnosis and its fix in a sentence.
+fn not_started(d: &Diagnosis) -> CommandError {
+    error(
+        &d.code,
+        match &d.fix {
+            Some(fix) => format!("{} {fix}", d.summary),
+            None => d.summary.clone(),
+        },
+    )
 }
 
 /// A failing status from a diagnosis.
