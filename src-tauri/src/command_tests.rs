@@ -134,6 +134,7 @@ fn fastmcp_config(name: &str) -> String {
         name: {"command": python, "args": [peers.join("fastmcp_server.py"), "stdio"]},
         "docs": {"command": "npx", "args": ["-y", "mcp-remote", "https://example.com/mcp"]},
         "gone": {"command": "mcp-tray-test-no-such-command", "args": []},
+        "mute": {"command": "sh", "args": ["-c", "exec sleep 1000"]},
     }})
     .to_string()
 }
@@ -325,4 +326,27 @@ fn keeping_a_server_whose_command_is_missing_explains_it_and_saves_nothing() {
         .expect("gone has a status");
     assert_eq!(gone["evidence"]["status"], "failing", "{gone}");
     assert_eq!(gone["evidence"]["source"], "kept-running", "{gone}");
+}
+
+/// Waits out the kept servers' handshake timeout (30 s): slow on purpose.
+#[cfg(unix)]
+#[test]
+fn a_kept_server_that_never_answers_initialize_shows_failing_with_a_timeout() {
+    let h = running_harness(&fastmcp_config("fast"));
+    h.call("set_server_kept", json!({"name": "mute", "keep": true}))
+        .expect("kept");
+    let view = h.kept_until("mute", "gave up waiting", |v| v["state"] == "not-answering");
+    assert_eq!(view["problem"]["code"], "timeout", "{view}");
+    let pid = view["pid"].as_u64().expect("still running");
+    assert!(running(pid), "{view}");
+    let overview = h.call("server_overview", json!({})).expect("overview");
+    let mute = overview
+        .as_array()
+        .and_then(|a| a.iter().find(|s| s["name"] == "mute"))
+        .expect("mute has a status");
+    assert_eq!(mute["evidence"]["status"], "failing", "{mute}");
+    assert_eq!(mute["evidence"]["code"], "timeout", "{mute}");
+    h.call("set_server_kept", json!({"name": "mute", "keep": false}))
+        .expect("let go");
+    assert!(!running(pid), "Stop running ended it");
 }
