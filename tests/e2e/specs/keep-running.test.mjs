@@ -97,6 +97,23 @@ async function submenus(env, menu, names) {
   return byServer;
 }
 
+/**
+ * Clicks the menu item `find()` gives. The menu is rebuilt when a server's status changes, which
+ * gives its items new ids: an id read just before a rebuild is looked up again.
+ */
+async function clickFresh(env, menu, find, what) {
+  for (let attempt = 0; ; attempt++) {
+    const item = await find();
+    assert.ok(item, `no ${what} in the tray menu`);
+    try {
+      await clickItem(env, menu, item.id);
+      return;
+    } catch (err) {
+      if (attempt >= 5 || !/does not refer to a menu item/.test(String(err))) throw err;
+    }
+  }
+}
+
 function savedKept(home) {
   const file = path.join(home, "settings.json");
   return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")).keepRunning ?? []) : [];
@@ -178,7 +195,8 @@ describe("keep running", () => {
     assert.ok(!menus.idle.some((i) => i.label === "Restart"), JSON.stringify(menus.idle));
     assert.ok(menus.idle.some((i) => i.label === "Disable"), JSON.stringify(menus.idle));
 
-    await clickItem(app.env, menu, menus.fast.find((i) => i.label === "Restart").id);
+    const restart = async () => (await submenus(app.env, menu, names)).fast?.find((i) => i.label === "Restart");
+    await clickFresh(app.env, menu, restart, "Restart under fast");
     let row;
     await until(
       app.browser,
@@ -242,8 +260,8 @@ describe("keep running", () => {
     await until(app.browser, async () => (row = await keptRow(app.browser, "fast"))?.state === "running", "fast did not start");
     const tree = group(row.pid);
     assert.ok(tree.length >= 2, JSON.stringify(tree));
-    const quit = (await layout(app.env, menu)).find((i) => i.label === "Quit");
-    await clickItem(app.env, menu, quit.id);
+    const quit = async () => (await layout(app.env, menu)).find((i) => i.label === "Quit");
+    await clickFresh(app.env, menu, quit, "Quit");
     const deadline = Date.now() + 15_000;
     while (tree.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
     assert.deepEqual(tree.filter(alive), [], "processes left after Quit");
