@@ -139,6 +139,13 @@ bench-app-idle: app tests/e2e/node_modules/.package-lock.json
 	$(CARGO) build -p mcp-tray-app --example blank_window
 	MCP_TRAY_APP=$(APP_BIN) node tests/e2e/measure-idle.mjs 8 10 3 | tee docs/bench-app-idle.md
 
+# What keeping a server running costs the app with its window hidden (wake-ups, CPU), alternated
+# with an app keeping nothing.
+BENCHES += bench-kept-idle
+.PHONY: bench-kept-idle
+bench-kept-idle: app tests/e2e/node_modules/.package-lock.json
+	MCP_TRAY_APP=$(APP_BIN) node tests/e2e/measure-kept-idle.mjs 10 20 3 | tee docs/bench-kept-idle.md
+
 # The Traffic view's frame times with 100k messages loaded while 1k messages/s arrive, with and
 # without WebKit's GL compositing; BASELINE_APP=<an older build> alternates it with this one.
 BENCHES += bench-app-traffic

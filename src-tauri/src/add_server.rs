@@ -23,7 +23,7 @@ use crate::error::CommandError;
 const PROBE_STEP_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// A diagnosis as the window shows it (mirrors `mcp_tray_core::diagnose::Diagnosis`).
-#[derive(Debug, Clone, Serialize, Type)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, Type)]
 pub struct DiagnosisView {
     pub code: String,
     /// `info`, `warning` or `error`.

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Value, json};
 use tauri::test::{INVOKE_KEY, MockRuntime, get_ipc_response, mock_builder};
 use tauri::webview::InvokeRequest;
-use tauri::{WebviewWindow, WebviewWindowBuilder};
+use tauri::{Manager, WebviewWindow, WebviewWindowBuilder};
 
 /// The app's command list on the mock runtime, a window to call from, and the scratch folder.
 struct Harness {
@@ -24,6 +24,16 @@ struct Harness {
 const CONFIG: &str = "{\r\n\t\"mcpServers\": {\r\n\t\t\"fetch\": {\"command\": \"uvx\", \"args\": [\"mcp-server-fetch\"]},\r\n\t\t\"docs\": {\"command\": \"npx\", \"args\": [\"-y\", \"mcp-remote\", \"https://example.com/mcp\"]}\r\n\t},\r\n\t\"preferences\": {\"theme\": \"dark\"}\r\n}";
 
 fn harness(config_text: &str) -> Harness {
+    harness_with(config_text, false)
+}
+
+/// [`harness`] with the app's long-lived parts started too (events, the status board, the kept
+/// servers), for commands that need them.
+fn running_harness(config_text: &str) -> Harness {
+    harness_with(config_text, true)
+}
+
+fn harness_with(config_text: &str, running: bool) -> Harness {
     let dir = tempfile::tempdir().expect("temp dir");
     let config = dir.path().join("Claude").join("claude_desktop_config.json");
     std::fs::create_dir_all(config.parent().expect("parent")).expect("mkdir");
@@ -39,6 +49,13 @@ fn harness(config_text: &str) -> Harness {
         // The app's own context: its capabilities decide which commands the window may call.
         .build(tauri::tauri_build_context!())
         .expect("the app builds on the mock runtime");
+    let wake = crate::wake::Wake::start();
+    app.manage(wake.clone());
+    if running {
+        ipc.mount_events(&app);
+        crate::server_status::start(app.handle(), &wake);
+        crate::kept_servers::start(app.handle());
+    }
     let window = WebviewWindowBuilder::new(&app, "main", Default::default())
         .build()
         .expect("a window");
@@ -76,6 +93,59 @@ impl Harness {
     fn file(&self) -> String {
         read(&self.config)
     }
+
+    /// `<data dir>/settings.json`'s `keepRunning`, empty when absent.
+    fn saved_kept(&self) -> Vec<String> {
+        let path = self._dir.path().join("home").join("settings.json");
+        std::fs::read(&path)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
+            .and_then(|v| serde_json::from_value(v["keepRunning"].clone()).ok())
+            .unwrap_or_default()
+    }
+
+    /// Asks `kept_servers` until `name` satisfies `done` (or 60 s pass); answers its view.
+    fn kept_until(&self, name: &str, what: &str, done: impl Fn(&Value) -> bool) -> Value {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        loop {
+            let all = self.call("kept_servers", json!({})).expect("kept_servers");
+            let view = all
+                .as_array()
+                .and_then(|a| a.iter().find(|k| k["name"] == name).cloned())
+                .unwrap_or(Value::Null);
+            if done(&view) {
+                return view;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{name} never {what}: {all}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    }
+}
+
+/// The FastMCP stdio server of tests/peers as a config entry.
+fn fastmcp_config(name: &str) -> String {
+    let peers = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join("peers");
+    let python = peers.join(".venv").join("bin").join("python");
+    assert!(python.is_file(), "run tests/peers/install.sh first");
+    json!({"mcpServers": {
+        name: {"command": python, "args": [peers.join("fastmcp_server.py"), "stdio"]},
+        "docs": {"command": "npx", "args": ["-y", "mcp-remote", "https://example.com/mcp"]},
+        "gone": {"command": "mcp-tray-test-no-such-command", "args": []},
+        "mute": {"command": "sh", "args": ["-c", "exec sleep 1000"]},
+    }})
+    .to_string()
+}
+
+fn running(pid: u64) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        stat.rsplit_once(") ")
+            .is_some_and(|(_, rest)| !rest.starts_with('Z') && !rest.starts_with('X'))
+    })
 }
 
 fn read(path: &Path) -> String {
@@ -182,4 +252,103 @@ fn a_page_from_anywhere_else_may_call_no_command() {
         );
     }
     assert_eq!(h.file(), CONFIG, "nothing was removed");
+}
+
+#[cfg(unix)]
+#[test]
+fn keep_running_starts_a_local_server_saves_it_restarts_it_and_stop_ends_it() {
+    let h = running_harness(&fastmcp_config("fast"));
+    let answer = h
+        .call("set_server_kept", json!({"name": "fast", "keep": true}))
+        .expect("kept");
+    assert_eq!(answer[0]["name"], "fast", "{answer}");
+    assert_eq!(h.saved_kept(), ["fast"]);
+    let view = h.kept_until("fast", "answered", |v| v["state"] == "running");
+    let first = view["pid"].as_u64().expect("a pid");
+    assert!(running(first), "{view}");
+    assert!(view["toolCount"].as_u64().unwrap_or(0) >= 3, "{view}");
+    assert_eq!(view["problem"], Value::Null, "{view}");
+
+    let answer = h
+        .call("restart_kept_server", json!({"name": "fast"}))
+        .expect("restarted");
+    assert!(answer[0]["pid"] != json!(first), "{answer}");
+    let view = h.kept_until("fast", "came back", |v| v["state"] == "running");
+    let second = view["pid"].as_u64().expect("a pid");
+    assert_ne!(first, second);
+    assert!(!running(first), "the first process was stopped");
+
+    let answer = h
+        .call("set_server_kept", json!({"name": "fast", "keep": false}))
+        .expect("let go");
+    assert_eq!(answer, json!([]));
+    assert!(!running(second), "Stop running ended the process");
+    assert!(h.saved_kept().is_empty());
+}
+
+#[test]
+fn keeping_a_remote_or_unknown_server_is_refused_and_nothing_is_saved() {
+    let h = running_harness(&fastmcp_config("fast"));
+    let err = h
+        .call("set_server_kept", json!({"name": "docs", "keep": true}))
+        .expect_err("not local");
+    assert_eq!(err["code"], "not-local", "{err}");
+    let err = h
+        .call("set_server_kept", json!({"name": "nope", "keep": true}))
+        .expect_err("unknown");
+    assert_eq!(err["code"], "no-such-server", "{err}");
+    let err = h
+        .call("restart_kept_server", json!({"name": "fast"}))
+        .expect_err("not kept");
+    assert_eq!(err["code"], "not-kept", "{err}");
+    assert!(h.saved_kept().is_empty());
+    assert_eq!(h.call("kept_servers", json!({})), Ok(json!([])));
+}
+
+#[test]
+fn keeping_a_server_whose_command_is_missing_explains_it_and_saves_nothing() {
+    let h = running_harness(&fastmcp_config("fast"));
+    let err = h
+        .call("set_server_kept", json!({"name": "gone", "keep": true}))
+        .expect_err("no such command");
+    assert_eq!(err["code"], "command-not-found", "{err}");
+    assert!(
+        err["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("mcp-tray-test-no-such-command"),
+        "{err}"
+    );
+    assert!(h.saved_kept().is_empty());
+    // The row shows it failing, from running it.
+    let overview = h.call("server_overview", json!({})).expect("overview");
+    let gone = overview
+        .as_array()
+        .and_then(|a| a.iter().find(|s| s["name"] == "gone"))
+        .expect("gone has a status");
+    assert_eq!(gone["evidence"]["status"], "failing", "{gone}");
+    assert_eq!(gone["evidence"]["source"], "kept-running", "{gone}");
+}
+
+/// Waits out the kept servers' handshake timeout (30 s): slow on purpose.
+#[cfg(unix)]
+#[test]
+fn a_kept_server_that_never_answers_initialize_shows_failing_with_a_timeout() {
+    let h = running_harness(&fastmcp_config("fast"));
+    h.call("set_server_kept", json!({"name": "mute", "keep": true}))
+        .expect("kept");
+    let view = h.kept_until("mute", "gave up waiting", |v| v["state"] == "not-answering");
+    assert_eq!(view["problem"]["code"], "timeout", "{view}");
+    let pid = view["pid"].as_u64().expect("still running");
+    assert!(running(pid), "{view}");
+    let overview = h.call("server_overview", json!({})).expect("overview");
+    let mute = overview
+        .as_array()
+        .and_then(|a| a.iter().find(|s| s["name"] == "mute"))
+        .expect("mute has a status");
+    assert_eq!(mute["evidence"]["status"], "failing", "{mute}");
+    assert_eq!(mute["evidence"]["code"], "timeout", "{mute}");
+    h.call("set_server_kept", json!({"name": "mute", "keep": false}))
+        .expect("let go");
+    assert!(!running(pid), "Stop running ended it");
 }

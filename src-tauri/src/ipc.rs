@@ -8,8 +8,8 @@
 use tauri_specta::{Builder, collect_commands, collect_events};
 
 use crate::{
-    add_server, commands, config_watch, logs, server_actions, server_edit, server_status, settings,
-    sign_in, traffic, tray,
+    add_server, commands, config_watch, kept_servers, logs, server_actions, server_edit,
+    server_status, settings, sign_in, traffic, tray,
 };
 
 /// The bindings file, relative to the repository root.
@@ -36,6 +36,9 @@ pub(crate) fn builder<R: tauri::Runtime>() -> Builder<R> {
             server_actions::set_server_captured,
             server_actions::test_server,
             server_status::server_overview,
+            kept_servers::kept_servers,
+            kept_servers::set_server_kept,
+            kept_servers::restart_kept_server,
             server_edit::server_details,
             server_edit::reveal_env_value,
             server_edit::edit_server,
@@ -53,7 +56,8 @@ pub(crate) fn builder<R: tauri::Runtime>() -> Builder<R> {
         .events(collect_events![
             config_watch::ConfigChanged,
             tray::TrayNavigate,
-            sign_in::SignInRequestsChanged
+            sign_in::SignInRequestsChanged,
+            kept_servers::KeptServersChanged
         ])
 }
 

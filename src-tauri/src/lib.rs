@@ -2,7 +2,7 @@
 //!
 //! This file only assembles the app; each responsibility lives in its own module:
 //! [`add_server`] (paste, probe, write, restart Claude), [`commands`] (thin adapters over `mcp-tray-core`, failing with [`error`]'s one error type),
-//! [`config_watch`] (tells the window when the config file changed), [`settings`] (start at login), [`sign_in`] ("Sign in to NAME": sign-ins bridges hand to the app), [`server_actions`] (enable, disable, remove, undo), [`server_edit`] (edit a server, add a local one after testing it), [`server_status`] (each server's status from journals, Claude's logs and probes, and its CPU/memory), [`logs`] (Claude's logs and our journals' events, batched to the Logs view), [`ipc`] (the typed command list and the
+//! [`config_watch`] (tells the window when the config file changed), [`settings`] (start at login), [`sign_in`] ("Sign in to NAME": sign-ins bridges hand to the app), [`server_actions`] (enable, disable, remove, undo), [`server_edit`] (edit a server, add a local one after testing it), [`server_status`] (each server's status from journals, Claude's logs and probes, and its CPU/memory), [`kept_servers`] (local servers the app keeps running itself, and their Restart), [`logs`] (Claude's logs and our journals' events, batched to the Logs view), [`ipc`] (the typed command list and the
 //! TypeScript bindings generated from it), [`traffic`] (journal tailer streaming batches to the Traffic view), [`tray`] (tray icon, menu, status icon), [`wake`] (when followers read files again: after a change, the views' only while the window shows) and [`window`]
 //! (showing, focusing and hiding the main window). No behaviour that is not GUI belongs in this
 //! crate: it goes into `mcp-tray-core`, where the CLI can use it too.
@@ -16,6 +16,7 @@ mod commands;
 mod config_watch;
 mod error;
 mod ipc;
+mod kept_servers;
 mod logs;
 mod server_actions;
 mod server_edit;
@@ -48,6 +49,7 @@ pub fn run() -> tauri::Result<()> {
             let wake = wake::Wake::start();
             app.manage(wake.clone());
             server_status::start(app.handle(), &wake);
+            kept_servers::start(app.handle());
             config_watch::start(app.handle());
             sign_in::start(app.handle());
             // Debug builds only: the e2e zoom spec opens the window at a page zoom (MCP_TRAY_ZOOM=2).
@@ -64,6 +66,11 @@ pub fn run() -> tauri::Result<()> {
         })
         .on_window_event(window::on_window_event)
         .build(tauri::tauri_build_context!())?;
-    app.run(|_app, _event| {});
+    app.run(|app, event| {
+        // Quit, or the last window gone: the servers the app runs go with it, trees and all.
+        if let tauri::RunEvent::Exit = event {
+            kept_servers::stop_all(app);
+        }
+    });
     Ok(())
 }

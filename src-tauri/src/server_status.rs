@@ -66,6 +66,8 @@ pub enum EvidenceSource {
     ClaudeLog,
     /// The last test (probe) MCP Tray ran.
     Probe,
+    /// MCP Tray runs the server itself ("Keep running") and saw it answer, or fail.
+    KeptRunning,
 }
 
 /// The evidence a status rests on.
@@ -120,6 +122,7 @@ struct Known {
     journal: Option<StatusEvidence>,
     claude_log: Option<StatusEvidence>,
     probe: Option<StatusEvidence>,
+    kept: Option<StatusEvidence>,
     /// Shim pids seen in the journal, newest last.
     sessions: Vec<u32>,
 }
@@ -127,7 +130,7 @@ struct Known {
 impl Known {
     /// The most recent of the three (RFC 3339 UTC stamps of one width sort as text).
     fn latest(&self) -> Option<&StatusEvidence> {
-        [&self.journal, &self.claude_log, &self.probe]
+        [&self.journal, &self.claude_log, &self.probe, &self.kept]
             .into_iter()
             .flatten()
             .max_by(|a, b| a.at.cmp(&b.at))
@@ -203,6 +206,11 @@ impl Board {
     /// Takes the pid of a process MCP Tray started for `server` (a test): sampled like a shim.
     pub(crate) fn ran(&mut self, server: &str, pid: u32) {
         self.known(server).saw_pid(pid);
+    }
+
+    /// Takes what MCP Tray saw of a server it keeps running (see [`crate::kept_servers`]).
+    pub(crate) fn kept(&mut self, server: &str, evidence: StatusEvidence) {
+        self.known(server).kept = Some(evidence);
     }
 
     /// Takes the result of a probe of `server`.
@@ -368,6 +376,28 @@ impl ServerWatch {
     /// re-weigh it for the tray at once.
     pub(crate) fn record(&self, what: impl FnOnce(&mut Board)) {
         what(&mut self.board());
+        self.wake.poke();
+    }
+
+    /// The board, for a part of the app that feeds it from its own task.
+    pub(crate) fn shared_board(&self) -> SharedBoard {
+        SharedBoard {
+            board: Arc::clone(&self.board),
+            wake: self.wake.clone(),
+        }
+    }
+}
+
+/// The board held by another part of the app: each change it records wakes the status watcher.
+pub(crate) struct SharedBoard {
+    board: Arc<Mutex<Board>>,
+    wake: Wake,
+}
+
+impl SharedBoard {
+    /// Records evidence and has the watcher re-weigh it for the tray at once.
+    pub(crate) fn record(&self, what: impl FnOnce(&mut Board)) {
+        what(&mut self.board.lock().unwrap_or_else(|e| e.into_inner()));
         self.wake.poke();
     }
 }

@@ -29,6 +29,8 @@ const MENU_RESTART: &str = "restart";
 const ACTION_TRAFFIC: &str = "traffic";
 const ACTION_LOGS: &str = "logs";
 const ACTION_TOGGLE: &str = "toggle";
+/// Restarts a server the app keeps running.
+const ACTION_RESTART_SERVER: &str = "restart-server";
 /// "Sign in to NAME" lines are `signin:<server url>`.
 const ACTION_SIGN_IN: &str = "signin";
 
@@ -167,6 +169,7 @@ fn build_menu<R: Runtime>(
         .try_state::<ServerMarks>()
         .map(|m| m.0.lock().unwrap_or_else(|p| p.into_inner()).clone())
         .unwrap_or_default();
+    let kept = crate::kept_servers::kept_names(app);
     let sign_ins = crate::sign_in::pending();
     for request in &sign_ins {
         menu.append(&MenuItem::with_id(
@@ -208,6 +211,16 @@ fn build_menu<R: Runtime>(
             None::<&str>,
         )?;
         let submenu = Submenu::with_items(app, label, true, &[&traffic, &logs, &toggle])?;
+        // Only a server the app runs itself can be restarted from here.
+        if kept.contains(name) {
+            submenu.append(&MenuItem::with_id(
+                app,
+                format!("{ACTION_RESTART_SERVER}:{name}"),
+                "Restart",
+                true,
+                None::<&str>,
+            )?)?;
+        }
         menu.append(&submenu)?;
     }
     if !servers.is_empty() {
@@ -277,7 +290,7 @@ pub(crate) fn set_server_marks<R: Runtime>(
     refresh_servers(app);
 }
 
-/// Rebuilds the server lines of the menu (the config file changed).
+/// Rebuilds the server lines of the menu (the config file or the kept servers changed).
 pub(crate) fn refresh_servers<R: Runtime>(app: &AppHandle<R>) {
     let Some(tray) = app.tray_by_id(TRAY_ID) else {
         return;
@@ -319,6 +332,7 @@ fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
                 ACTION_TRAFFIC => navigate(app, "traffic", Some(name)),
                 ACTION_LOGS => navigate(app, "logs", Some(name)),
                 ACTION_SIGN_IN => crate::sign_in::start_from_tray(app, name),
+                ACTION_RESTART_SERVER => crate::kept_servers::restart_from_tray(app, name),
                 ACTION_TOGGLE => {
                     let file =
                         ConfigFile::new(&clients::claude_config(None).path, paths::data_dir());

@@ -173,6 +173,35 @@ async serverOverview() : Promise<ServerOverview[]> {
     return await TAURI_INVOKE("server_overview");
 },
 /**
+ * The servers MCP Tray keeps running, with their state.
+ */
+async keptServers() : Promise<KeptServerView[]> {
+    return await TAURI_INVOKE("kept_servers");
+},
+/**
+ * Keeps a local server of the config running in MCP Tray (`keep`), or stops running it and its
+ * whole process tree; answers every kept server.
+ */
+async setServerKept(name: string, keep: boolean) : Promise<Result<KeptServerView[], CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("set_server_kept", { name, keep }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Restarts a server MCP Tray keeps running; answers every kept server.
+ */
+async restartKeptServer(name: string) : Promise<Result<KeptServerView[], CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("restart_kept_server", { name }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * A server of the config, for the Edit form; secret-looking env values are masked.
  */
 async serverDetails(name: string) : Promise<Result<ServerDetails, CommandError>> {
@@ -310,10 +339,12 @@ async dismissSignIn(serverUrl: string) : Promise<void> {
 
 export const events = __makeEvents__<{
 configChanged: ConfigChanged,
+keptServersChanged: KeptServersChanged,
 signInRequestsChanged: SignInRequestsChanged,
 trayNavigate: TrayNavigate
 }>({
 configChanged: "config-changed",
+keptServersChanged: "kept-servers-changed",
 signInRequestsChanged: "sign-in-requests-changed",
 trayNavigate: "tray-navigate"
 })
@@ -452,7 +483,11 @@ export type EvidenceSource =
 /**
  * The last test (probe) MCP Tray ran.
  */
-"probe"
+"probe" | 
+/**
+ * MCP Tray runs the server itself ("Keep running") and saw it answer, or fail.
+ */
+"kept-running"
 /**
  * A folder the Settings view can open in the file manager. Only these: the view never names a
  * path itself.
@@ -494,6 +529,62 @@ export type JournalSettings = {
  * Secret-looking values are masked in the journals (and so in the Traffic view and exports).
  */
 redact: boolean; retention: JournalRetention }
+/**
+ * A server MCP Tray keeps running, for the window.
+ */
+export type KeptServerView = { name: string; state: KeptState; 
+/**
+ * The running process (its tree is sampled with the server's other processes).
+ */
+pid: number | null; 
+/**
+ * Restarts since it was kept (or last restarted by the person).
+ */
+restarts: number; 
+/**
+ * When the current process started, RFC 3339 UTC.
+ */
+since: string | null; 
+/**
+ * Tools it listed after its last start.
+ */
+toolCount: number | null; 
+/**
+ * Why it is not running or not answering.
+ */
+problem: DiagnosisView | null }
+/**
+ * The kept servers changed (started, answered, exited, restarted, kept or let go).
+ */
+export type KeptServersChanged = { servers: KeptServerView[] }
+/**
+ * Where a kept server is, as the Servers view shows it.
+ */
+export type KeptState = 
+/**
+ * Running, not yet answered initialize and tools/list.
+ */
+"starting" | 
+/**
+ * Running and answered.
+ */
+"running" | 
+/**
+ * Running, but did not answer (timeout, an error, not JSON-RPC on stdout).
+ */
+"not-answering" | 
+/**
+ * Exited; waiting to be started again.
+ */
+"restarting" | 
+/**
+ * Exited too often; restarts stopped until the person restarts it.
+ */
+"crash-loop" | 
+/**
+ * Exited and could not be started again.
+ */
+"exited"
 /**
  * What adding a local server did: where its command was found, what the test found, and
  * whether the entry was written (only when the test passed).

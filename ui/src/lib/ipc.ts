@@ -8,6 +8,7 @@ import { Channel } from "@tauri-apps/api/core";
 import {
   type Folder,
   type JournalRetention,
+  type KeptServerView,
   type LocalServerInput,
   type LogRow,
   type Result,
@@ -31,6 +32,8 @@ export type {
   Folder,
   JournalRetention,
   JournalSettings,
+  KeptServerView,
+  KeptState,
   LocalAddOutcome,
   LocalServerInput,
   LogRow,
@@ -124,6 +127,15 @@ export const ipc = {
   testServer: (name: string) => callResult("test_server", () => commands.testServer(name)),
   /** Each server's status (and where it came from) and, while the window shows, its CPU and memory. */
   serverOverview: () => call("server_overview", () => commands.serverOverview()),
+  /** The local servers MCP Tray keeps running itself, with their state. */
+  keptServers: () => call("kept_servers", () => commands.keptServers()),
+  /** Keeps a local server running in MCP Tray, or stops running it (its whole process tree). */
+  setServerKept: (name: string, keep: boolean) => callResult("set_server_kept", () => commands.setServerKept(name, keep)),
+  /** Restarts a server MCP Tray keeps running. */
+  restartKeptServer: (name: string) => callResult("restart_kept_server", () => commands.restartKeptServer(name)),
+  /** Calls `handler` with the kept servers whenever one changes; resolves to a stop function. */
+  onKeptServersChanged: (handler: (servers: KeptServerView[]) => void): Promise<() => void> =>
+    events.keptServersChanged.listen((event) => handler(event.payload.servers)),
   /** A server of the config for the Edit form (secret-looking env values masked). */
   serverDetails: (name: string) => callResult("server_details", () => commands.serverDetails(name)),
   /** One env value of a server, when the user asks to see it. */

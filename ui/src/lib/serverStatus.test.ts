@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { StatusEvidence } from "./ipc";
-import { describeProcess, evidenceOrigin, formatMemory, formatUptime } from "./serverStatus";
+import { describeKept, describeProcess, evidenceOrigin, formatMemory, formatUptime } from "./serverStatus";
 
 describe("server status wording", () => {
   it("says where the evidence came from and when", () => {
@@ -30,5 +30,19 @@ describe("server status wording", () => {
     expect(
       describeProcess({ running: true, pid: 7, cpuPercent: 1.25, memoryBytes: 42e6, uptimeSecs: 180, processes: 2 }),
     ).toBe("CPU 1.3 % · 42.0 MB · up 3 min");
+  });
+
+  it("says what a server MCP Tray keeps running is doing", () => {
+    const now = new Date(2026, 11, 2, 10, 30);
+    const since = new Date(2026, 11, 2, 10, 2).toISOString();
+    const time = new Date(since).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    const kept = { name: "fetch", state: "running" as const, pid: 4242, restarts: 0, since, toolCount: 3, problem: null };
+    expect(describeKept(kept, now)).toBe(`Kept running by MCP Tray since ${time} · pid 4242 · 3 tools`);
+    expect(describeKept({ ...kept, restarts: 2, toolCount: 1 }, now)).toBe(
+      `Kept running by MCP Tray since ${time} · pid 4242 · 1 tool · restarted 2 times`,
+    );
+    expect(describeKept({ ...kept, state: "crash-loop", pid: null, since: null, toolCount: null, restarts: 4 }, now)).toBe(
+      "Kept running by MCP Tray: it keeps exiting, so restarts stopped (Restart tries again) · restarted 4 times",
+    );
   });
 });

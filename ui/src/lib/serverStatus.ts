@@ -1,5 +1,5 @@
 /** How a server's status and process read in the Servers list: labels, sources, figures. */
-import type { EvidenceSource, ProcessView, ServerHealth, StatusEvidence } from "./ipc";
+import type { EvidenceSource, KeptServerView, ProcessView, ServerHealth, StatusEvidence } from "./ipc";
 
 const STATUS_LABELS: Record<ServerHealth, string> = {
   connected: "Connected",
@@ -11,6 +11,7 @@ const SOURCE_LABELS: Record<EvidenceSource, string> = {
   journal: "from MCP Tray's journal",
   "claude-log": "from Claude's log",
   probe: "from the last test",
+  "kept-running": "from MCP Tray running it",
 };
 
 export function statusLabel(status: ServerHealth): string {
@@ -50,4 +51,35 @@ export function describeProcess(process: ProcessView): string {
   const parts = [`CPU ${process.cpuPercent.toFixed(1)} %`, formatMemory(process.memoryBytes)];
   if (process.uptimeSecs !== null) parts.push(`up ${formatUptime(process.uptimeSecs)}`);
   return parts.join(" · ");
+}
+
+/** `10:02` today, `Dec 1 10:02` another day (local time). */
+function clock(iso: string, now: Date): string | null {
+  const at = new Date(iso);
+  if (Number.isNaN(at.getTime())) return null;
+  const time = at.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  return at.toDateString() === now.toDateString() ? time : `${at.toLocaleDateString([], { month: "short", day: "numeric" })} ${time}`;
+}
+
+/** One line on a server MCP Tray keeps running: `Kept running by MCP Tray since 10:02 · pid 4242 · 3 tools`. */
+export function describeKept(kept: KeptServerView, now: Date = new Date()): string {
+  const since = kept.since ? clock(kept.since, now) : null;
+  const pid = kept.pid !== null ? `pid ${kept.pid}` : null;
+  const restarts = kept.restarts > 0 ? `restarted ${kept.restarts} ${kept.restarts === 1 ? "time" : "times"}` : null;
+  const tools = kept.toolCount !== null ? `${kept.toolCount} ${kept.toolCount === 1 ? "tool" : "tools"}` : null;
+  const join = (...parts: (string | null)[]) => parts.filter((p) => p !== null).join(" · ");
+  switch (kept.state) {
+    case "running":
+      return join(`Kept running by MCP Tray${since ? ` since ${since}` : ""}`, pid, tools, restarts);
+    case "starting":
+      return join("Kept running by MCP Tray: starting, waiting for it to answer", pid, restarts);
+    case "not-answering":
+      return join("Kept running by MCP Tray, but it does not answer", pid, restarts);
+    case "restarting":
+      return join("Kept running by MCP Tray: it exited and is being started again", restarts);
+    case "crash-loop":
+      return join("Kept running by MCP Tray: it keeps exiting, so restarts stopped (Restart tries again)", restarts);
+    case "exited":
+      return "Kept running by MCP Tray: it exited and could not be started again";
+  }
 }

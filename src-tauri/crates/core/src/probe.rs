@@ -17,12 +17,11 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::process::{ChildStdin, ChildStdout};
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 
 use crate::config::ServerEntry;
 use crate::diagnose::{Diagnosis, Severity, codes};
-use crate::supervise::{CommandResolver, ServerCommand, StdioChild, shell_line};
+use crate::supervise::{CommandResolver, ServerCommand, StdioChild, StdioPipes, shell_line};
 
 /// The protocol version the probe asks for; servers answer with the one they speak.
 pub const PROBE_PROTOCOL_VERSION: &str = "2025-11-25";
@@ -146,22 +145,7 @@ pub async fn probe_observed(
     on_start: impl FnOnce(u32) + Send,
 ) -> ProbeReport {
     let started = Instant::now();
-    let mut report = ProbeReport {
-        target: target.label.clone(),
-        ok: false,
-        steps: Vec::new(),
-        server_name: None,
-        server_version: None,
-        protocol_version: None,
-        transport: None,
-        capabilities: Value::Null,
-        tools: Vec::new(),
-        resources: None,
-        prompts: None,
-        diagnosis: None,
-        stderr_tail: Vec::new(),
-        total_ms: 0.0,
-    };
+    let mut report = empty_report(&target.label);
     let name = target.command.name.clone();
     let t = Instant::now();
     let spawned = resolver
@@ -234,37 +218,7 @@ pub async fn probe_observed(
         Ok(()) => report.ok = true,
         Err(failure) => {
             let status = exit.map_or_else(|| "an unknown status".to_owned(), |e| e.describe());
-            let last = report.stderr_tail.join("\n");
-            let d = match failure {
-                Failure::Closed(step_name) => {
-                    let mut d = Diagnosis::new(
-                        codes::EXITED_EARLY,
-                        Severity::Error,
-                        format!("the server exited ({status}) during {step_name}"),
-                    )
-                    .fix("run the command in a terminal to see why it stops; check its arguments and env");
-                    if !last.is_empty() {
-                        d = d.detail(format!("its last stderr lines:\n{last}"));
-                    }
-                    d
-                }
-                Failure::Timeout(step_name) => Diagnosis::new(
-                    codes::TIMEOUT,
-                    Severity::Error,
-                    format!("no answer to {step_name} within {:.0} s", timeout.as_secs_f64()),
-                )
-                .detail(last)
-                .fix("a first start may download packages (npx, uvx): try again, or raise --timeout"),
-                Failure::Error { step, message, code } => {
-                    Diagnosis::new(&code, Severity::Error, format!("{step} failed: {message}")).detail(last)
-                }
-                Failure::Garbage(step_name) => Diagnosis::new(
-                    codes::STDOUT_POLLUTION,
-                    Severity::Error,
-                    format!("the server wrote something that is not JSON-RPC to stdout during {step_name}"),
-                )
-                .fix("servers must print logs to stderr, never stdout; wrap it (mcp-tray tap) to filter them"),
-            };
+            let d = failure.diagnosis(&status, &report.stderr_tail.join("\n"), timeout);
             if let Some(last) = report.steps.last_mut().filter(|s| !s.ok) {
                 last.summary = format!("[{}]", d.code);
             }
@@ -273,6 +227,26 @@ pub async fn probe_observed(
     }
     report.total_ms = ms(started);
     report
+}
+
+/// A report of nothing done yet.
+fn empty_report(target: &str) -> ProbeReport {
+    ProbeReport {
+        target: target.to_owned(),
+        ok: false,
+        steps: Vec::new(),
+        server_name: None,
+        server_version: None,
+        protocol_version: None,
+        transport: None,
+        capabilities: Value::Null,
+        tools: Vec::new(),
+        resources: None,
+        prompts: None,
+        diagnosis: None,
+        stderr_tail: Vec::new(),
+        total_ms: 0.0,
+    }
 }
 
 enum Failure {
@@ -289,7 +263,101 @@ enum Failure {
     Garbage(String),
 }
 
-async fn run_steps(client: &mut Client, report: &mut ProbeReport) -> Result<(), Failure> {
+impl Failure {
+    /// The diagnosis of this failure; `status` is how the process ended (when it did) and `last`
+    /// its last stderr lines.
+    fn diagnosis(self, status: &str, last: &str, timeout: Duration) -> Diagnosis {
+        match self {
+            Failure::Closed(step_name) => {
+                let mut d = Diagnosis::new(
+                    codes::EXITED_EARLY,
+                    Severity::Error,
+                    format!("the server exited ({status}) during {step_name}"),
+                )
+                .fix("run the command in a terminal to see why it stops; check its arguments and env");
+                if !last.is_empty() {
+                    d = d.detail(format!("its last stderr lines:\n{last}"));
+                }
+                d
+            }
+            Failure::Timeout(step_name) => Diagnosis::new(
+                codes::TIMEOUT,
+                Severity::Error,
+                format!("no answer to {step_name} within {:.0} s", timeout.as_secs_f64()),
+            )
+            .detail(last.to_owned())
+            .fix("a first start may download packages (npx, uvx): try again, or raise --timeout"),
+            Failure::Error {
+                step,
+                message,
+                code,
+            } => Diagnosis::new(&code, Severity::Error, format!("{step} failed: {message}"))
+                .detail(last.to_owned()),
+            Failure::Garbage(step_name) => Diagnosis::new(
+                codes::STDOUT_POLLUTION,
+                Severity::Error,
+                format!(
+                    "the server wrote something that is not JSON-RPC to stdout during {step_name}"
+                ),
+            )
+            .fix("servers must print logs to stderr, never stdout; wrap it (mcp-tray tap) to filter them"),
+        }
+    }
+}
+
+/// What a server kept running by MCP Tray answered after it started.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SessionReady {
+    pub server_name: Option<String>,
+    pub server_version: Option<String>,
+    pub tools: usize,
+}
+
+/// Holds a client session with one incarnation of a supervised server (the supervisor's
+/// [`StdioPipes`]): initialize, `notifications/initialized`, tools/list (each step within
+/// `timeout`), then `on_ready` with what it answered or why it did not. After that the session
+/// stays open, answering the server's own requests (`ping`, `roots/list`) as they come and
+/// sending nothing of its own (no ping loop), until the server closes its stdout; holding its
+/// stdin open is what keeps an MCP server running. `name` names the server in a diagnosis.
+///
+/// A server that exits during the handshake is reported as `exited-early` without a status (the
+/// supervisor's exit report has it); one that never answers as `timeout`, and keeps running.
+pub async fn keep_session(
+    name: &str,
+    pipes: StdioPipes,
+    timeout: Duration,
+    on_ready: impl FnOnce(Result<SessionReady, Diagnosis>),
+) {
+    let mut client = Client {
+        stdin: pipes.stdin,
+        stdout: BufReader::new(pipes.stdout),
+        next_id: 1,
+        timeout,
+    };
+    let mut report = empty_report(name);
+    match run_steps(&mut client, &mut report).await {
+        Ok(()) => on_ready(Ok(SessionReady {
+            server_name: report.server_name,
+            server_version: report.server_version,
+            tools: report.tools.len(),
+        })),
+        Err(failure) => {
+            let closed = matches!(failure, Failure::Closed(_));
+            on_ready(Err(failure
+                .diagnosis("without answering", "", timeout)
+                .server(name)));
+            if closed {
+                return;
+            }
+        }
+    }
+    client.serve_until_closed().await;
+}
+
+async fn run_steps<W: AsyncWrite + Unpin, R: AsyncRead + Unpin>(
+    client: &mut Client<W, R>,
+    report: &mut ProbeReport,
+) -> Result<(), Failure> {
     let t = Instant::now();
     let init = client
         .call(
@@ -369,15 +437,15 @@ async fn run_steps(client: &mut Client, report: &mut ProbeReport) -> Result<(), 
     Ok(())
 }
 
-/// A minimal MCP client over a server's stdio.
-struct Client {
-    stdin: ChildStdin,
-    stdout: BufReader<ChildStdout>,
+/// A minimal MCP client over a server's stdio (the child's own pipes, or a supervisor's).
+struct Client<W, R> {
+    stdin: W,
+    stdout: BufReader<R>,
     next_id: u64,
     timeout: Duration,
 }
 
-impl Client {
+impl<W: AsyncWrite + Unpin, R: AsyncRead + Unpin> Client<W, R> {
     async fn send(&mut self, msg: &Value) -> Result<(), ()> {
         let mut line = msg.to_string().into_bytes();
         line.push(b'\n');
@@ -414,17 +482,7 @@ impl Client {
                 return Err(Failure::Garbage(method.to_owned()));
             };
             if msg.get("method").is_some() {
-                if let Some(their_id) = msg.get("id") {
-                    let reply = match msg["method"].as_str() {
-                        Some("ping") => json!({"jsonrpc": "2.0", "id": their_id, "result": {}}),
-                        Some("roots/list") => {
-                            json!({"jsonrpc": "2.0", "id": their_id, "result": {"roots": []}})
-                        }
-                        _ => json!({"jsonrpc": "2.0", "id": their_id, "error": {
-                            "code": -32601, "message": "mcp-tray probe does not offer this"}}),
-                    };
-                    let _ = self.send(&reply).await;
-                }
+                self.answer(&msg).await;
                 continue;
             }
             if msg.get("id") != Some(&json!(id)) {
@@ -443,6 +501,40 @@ impl Client {
                 });
             }
             return Ok(msg.get("result").cloned().unwrap_or(Value::Null));
+        }
+    }
+
+    /// Answers a request the server sent us (notifications need no answer).
+    async fn answer(&mut self, msg: &Value) {
+        let Some(their_id) = msg.get("id") else {
+            return;
+        };
+        let reply = match msg["method"].as_str() {
+            Some("ping") => json!({"jsonrpc": "2.0", "id": their_id, "result": {}}),
+            Some("roots/list") => {
+                json!({"jsonrpc": "2.0", "id": their_id, "result": {"roots": []}})
+            }
+            _ => json!({"jsonrpc": "2.0", "id": their_id, "error": {
+                "code": -32601, "message": "mcp-tray probe does not offer this"}}),
+        };
+        let _ = self.send(&reply).await;
+    }
+
+    /// Reads what the server writes until it closes its stdout, answering its requests; lines
+    /// that are not JSON-RPC are skipped. Waits on the pipe only: no timer.
+    async fn serve_until_closed(&mut self) {
+        let mut line = String::new();
+        loop {
+            line.clear();
+            match self.stdout.read_line(&mut line).await {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            }
+            if let Ok(msg) = serde_json::from_str::<Value>(&line)
+                && msg.get("method").is_some()
+            {
+                self.answer(&msg).await;
+            }
         }
     }
 

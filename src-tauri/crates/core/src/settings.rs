@@ -1,6 +1,6 @@
-//! MCP Tray's own settings (`<data dir>/settings.json`): journal redaction and retention. The
-//! shims read it when they start, and the CLI and the app read and write the same file, so they
-//! agree.
+//! MCP Tray's own settings (`<data dir>/settings.json`): journal redaction and retention (the
+//! shims read it when they start), and the servers the app keeps running itself. The CLI and the
+//! app read and write the same file, so they agree.
 //!
 //! Reading never fails: a missing or broken file gives the defaults (a broken settings file must
 //! never stop a shim from forwarding), and values outside their bounds are brought inside them.
@@ -30,6 +30,10 @@ pub struct Settings {
     pub redact: bool,
     /// How much traffic each server's journal keeps.
     pub journal: Retention,
+    /// Servers (config entry names) the app runs itself to watch their health, started again
+    /// when it starts. Absent from the file while empty.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub keep_running: Vec<String>,
     /// Keys this version does not know, kept as they were when the file is written.
     #[serde(flatten)]
     pub other: serde_json::Map<String, serde_json::Value>,
@@ -52,6 +56,7 @@ impl Default for Settings {
         Settings {
             redact: true,
             journal: Retention::default(),
+            keep_running: Vec::new(),
             other: serde_json::Map::new(),
         }
     }
@@ -264,6 +269,22 @@ mod tests {
     }
 
     #[test]
+    fn the_servers_kept_running_round_trip_and_leave_no_key_when_none() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("settings.json");
+        let mut settings = Settings::default();
+        save_to(&path, &settings).expect("save");
+        let text = std::fs::read_to_string(&path).expect("read");
+        assert!(!text.contains("keepRunning"), "{text}");
+        settings.keep_running = vec!["fetch".to_owned(), "notes".to_owned()];
+        save_to(&path, &settings).expect("save");
+        let raw: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&path).expect("read")).expect("json");
+        assert_eq!(raw["keepRunning"], serde_json::json!(["fetch", "notes"]));
+        assert_eq!(load_from(&path).keep_running, ["fetch", "notes"]);
+    }
+
+    #[test]
     fn saving_a_value_out_of_bounds_is_refused_and_the_file_is_untouched() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("settings.json");
@@ -334,6 +355,7 @@ mod tests {
                 files_kept: 7,
                 message_bytes: 4096,
             },
+            keep_running: Vec::new(),
             other: Default::default(),
         };
         let config = settings.journal_config("/j");

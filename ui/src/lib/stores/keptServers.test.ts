@@ -1,0 +1,83 @@
+import { describe, expect, it } from "vitest";
+import type { KeptServerView } from "../ipc";
+import { type KeptServersApi, createKeptServers } from "./keptServers.svelte";
+
+function view(name: string, over: Partial<KeptServerView> = {}): KeptServerView {
+  return { name, state: "running", pid: 4242, restarts: 0, since: "2026-12-02T05:00:00.000Z", toolCount: 3, problem: null, ...over };
+}
+
+function fakeApi() {
+  const calls: string[] = [];
+  let kept: KeptServerView[] = [];
+  let release: (() => void) | undefined;
+  const api: KeptServersApi = {
+    keptServers: async () => kept,
+    setServerKept: async (name, keep) => {
+      calls.push(`${keep ? "keep" : "stop"} ${name}`);
+      if (name === "missing") throw { code: "no-such-server", message: 'no enabled server named "missing" in Claude\'s config' };
+      if (name === "slow") await new Promise<void>((r) => (release = r));
+      kept = keep ? [...kept.filter((k) => k.name !== name), view(name, { state: "starting", toolCount: null })] : kept.filter((k) => k.name !== name);
+      return kept;
+    },
+    restartKeptServer: async (name) => {
+      calls.push(`restart ${name}`);
+      kept = kept.map((k) => (k.name === name ? view(name, { pid: 5151, state: "starting" }) : k));
+      return kept;
+    },
+  };
+  return { api, calls, release: () => release?.() };
+}
+
+describe("kept servers", () => {
+  it("keeps a server, follows what Rust pushes about it, and stops it", async () => {
+    const { api, calls } = fakeApi();
+    const kept = createKeptServers(api);
+    expect(await kept.keep("fetch")).toBe(true);
+    expect(kept.byName.fetch.state).toBe("starting");
+    kept.receive([view("fetch", { toolCount: 7 })]);
+    expect(kept.byName.fetch).toMatchObject({ state: "running", pid: 4242, toolCount: 7 });
+    expect(await kept.stop("fetch")).toBe(true);
+    expect(kept.byName.fetch).toBeUndefined();
+    expect(calls).toEqual(["keep fetch", "stop fetch"]);
+  });
+
+  it("restarts a server and shows its new process", async () => {
+    const { api, calls } = fakeApi();
+    const kept = createKeptServers(api);
+    await kept.keep("fetch");
+    await kept.restart("fetch");
+    expect(kept.byName.fetch.pid).toBe(5151);
+    expect(calls).toEqual(["keep fetch", "restart fetch"]);
+  });
+
+  it("says why an action failed and keeps the list as it was", async () => {
+    const { api } = fakeApi();
+    const kept = createKeptServers(api);
+    kept.receive([view("fetch")]);
+    expect(await kept.keep("missing")).toBe(false);
+    expect(kept.failure).toBe('no enabled server named "missing" in Claude\'s config');
+    expect(Object.keys(kept.byName)).toEqual(["fetch"]);
+    kept.dismissFailure();
+    expect(kept.failure).toBeNull();
+  });
+
+  it("runs one action per server at a time", async () => {
+    const { api, calls, release } = fakeApi();
+    const kept = createKeptServers(api);
+    const first = kept.keep("slow");
+    expect(kept.isPending("slow")).toBe(true);
+    expect(await kept.stop("slow")).toBe(false);
+    release();
+    expect(await first).toBe(true);
+    expect(kept.isPending("slow")).toBe(false);
+    expect(calls).toEqual(["keep slow"]);
+  });
+
+  it("loads the list when the view opens", async () => {
+    const { api } = fakeApi();
+    await api.setServerKept("fetch", true);
+    const kept = createKeptServers(api);
+    await kept.load();
+    expect(Object.keys(kept.byName)).toEqual(["fetch"]);
+  });
+});
