@@ -3,7 +3,10 @@
 
 use std::process::ExitCode;
 
+mod painting;
+
 fn main() -> ExitCode {
+    painting::choose_for_this_machine();
     match mcp_tray_app::run() {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {

@@ -77,6 +77,18 @@ function cpuTicks(pid) {
   }
 }
 
+/** How WebKit paints in the tree under `pids`: "CPU" when its web process was told to
+ * (WEBKIT_SKIA_ENABLE_CPU_RENDERING=1, see src-tauri/src/painting.rs), else WebKit's default. */
+function painting(pids) {
+  const web = pids.find((pid) => comm(pid).startsWith("WebKitWebProces"));
+  try {
+    const env = fs.readFileSync(`/proc/${web}/environ`, "utf8").split("\0");
+    return env.includes("WEBKIT_SKIA_ENABLE_CPU_RENDERING=1") ? "CPU (Skia)" : "WebKit's default (GPU, hybrid)";
+  } catch {
+    return "unknown";
+  }
+}
+
 function comm(pid) {
   try {
     return fs.readFileSync(`/proc/${pid}/comm`, "utf8").trim();
@@ -133,6 +145,7 @@ async function measure(binary, title, hide) {
     const pids = tree(child.pid);
     const result = {
       processes: pids.map(comm),
+      painting: painting(pids),
       rssByProcess: pids.map((pid) => `${comm(pid)} ${mib(kib(`/proc/${pid}/status`, "VmRSS"))}`).join(", "),
       rssKiB: pids.reduce((sum, pid) => sum + kib(`/proc/${pid}/status`, "VmRSS"), 0),
       pssKiB: pids.reduce((sum, pid) => sum + kib(`/proc/${pid}/smaps_rollup`, "Pss"), 0),
@@ -212,6 +225,7 @@ Medians: app ${summary.app_rss_mib} MiB RSS / ${summary.app_pss_mib} MiB PSS, bl
 ${summary.blank_pss_mib} MiB PSS; median of the rounds' ratios: **${summary.rss_ratio}x RSS, ${summary.pss_ratio}x PSS** against a
 budget of 1.2x (${verdict(summary.rss_ratio <= 1.2)} by RSS, ${verdict(summary.pss_ratio <= 1.2)} by PSS).
 RSS by process, round 1 (MiB): app: ${app[0].rssByProcess}; blank window: ${blank[0].rssByProcess}.
+Painting (the web process's environment): app ${app[0].painting}, blank window ${blank[0].painting}; GPU render node: ${fs.existsSync("/dev/dri") && fs.readdirSync("/dev/dri").some((n) => n.startsWith("renderD")) ? "present" : "none (GL is Mesa's software rasterizer)"}.
 CPU: ${summary.app_cpu_open_percent} % with the window open (budget < 1 %: ${verdict(summary.app_cpu_open_percent < 1)}), ${summary.app_cpu_hidden_percent} % hidden
 (budget 0: ${verdict(app.every((r) => r.hidden.ticks === 0))}; one tick is ${pct(100 / ticksPerSecond / cpuSeconds)} %).
 Ticks by process, window open: ${app.map((r) => r.open.byProcess).join("; ")}.
