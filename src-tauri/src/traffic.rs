@@ -116,12 +116,15 @@ pub(crate) struct TrafficStreams {
 }
 
 /// Follows every journal in `dir`, new ones included, and hands each poll's lines to `send` (in
-/// time order, at most [`BATCH_ROWS`] a call). Between polls, `wait` blocks until the next one is
-/// due. Stops when `send` fails, `wait` says so, or `live()` turns false.
+/// time order, at most [`BATCH_ROWS`] a call). With `mask()` true at a poll, the messages read then
+/// are redacted (lines journaled while redaction was off included, as an export is). Between
+/// polls, `wait` blocks until the next one is due. Stops when `send` fails, `wait` says so, or
+/// `live()` turns false.
 fn follow(
     dir: &Path,
     mut send: impl FnMut(TrafficBatch) -> bool,
     live: impl Fn() -> bool,
+    mask: impl Fn() -> bool,
     mut wait: impl FnMut() -> bool,
 ) {
     let mut tails: BTreeMap<String, Tail> = BTreeMap::new();
@@ -138,6 +141,15 @@ fn follow(
             match tail.poll() {
                 Ok(entries) => rows.extend(entries.into_iter().map(TrafficRow::from)),
                 Err(err) => eprintln!("mcp-tray-app: reading a journal failed: {err}"),
+            }
+        }
+        if !rows.is_empty() && mask() {
+            for row in &mut rows {
+                if let Some(msg) = &mut row.msg
+                    && let std::borrow::Cow::Owned(masked) = redact::redact(msg.as_bytes())
+                {
+                    *msg = String::from_utf8_lossy(&masked).into_owned();
+                }
             }
         }
         // Fixed-width RFC 3339 UTC timestamps sort as text; the sort is stable within a server.
@@ -189,6 +201,7 @@ pub fn stream_traffic(
                 &dir,
                 |batch| channel.send(batch).is_ok(),
                 || counter.load(Ordering::SeqCst) == mine,
+                || mcp_tray_core::settings::load().redact,
                 || {
                     let polled = Instant::now();
                     wake::wait_blocking(&mut signal, polled, MIN_GAP)
@@ -296,6 +309,7 @@ mod tests {
                     true
                 },
                 || counted.fetch_add(1, Ordering::SeqCst) < 40,
+                || false,
                 || {
                     std::thread::sleep(Duration::from_millis(10));
                     true
@@ -380,9 +394,39 @@ mod tests {
                 false
             },
             || true,
+            || false,
             || true,
         );
         assert_eq!(sends, 1);
+    }
+
+    #[test]
+    fn with_redaction_on_the_view_gets_masked_messages_even_from_lines_journaled_unmasked() {
+        let dir = tempfile::tempdir().expect("tmp");
+        std::fs::write(
+            dir.path().join("s.jsonl"),
+            concat!(
+                r#"{"ts":"2026-11-24T08:00:00.001Z","server":"s","session":"0000abcd","pid":1,"dir":"c2s","kind":"request","method":"tools/call","id":1,"bytes":90,"msg":{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"arguments":{"password":"hunter2"}}}}"#,
+                "\n"
+            ),
+        )
+        .expect("write");
+        for (mask, expected) in [(true, "[redacted]"), (false, "hunter2")] {
+            let mut got = Vec::new();
+            follow(
+                dir.path(),
+                |batch| {
+                    got.extend(batch.rows);
+                    true
+                },
+                || true,
+                || mask,
+                || false,
+            );
+            let msg = got[0].msg.as_deref().expect("a message");
+            assert!(msg.contains(expected), "mask {mask}: {msg}");
+            assert_eq!(msg.contains("hunter2"), !mask, "{msg}");
+        }
     }
 
     #[test]
@@ -393,6 +437,7 @@ mod tests {
             dir.path(),
             |_| true,
             || true,
+            || false,
             || {
                 waits += 1;
                 waits < 3
