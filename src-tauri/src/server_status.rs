@@ -360,44 +360,44 @@ fn claude_evidence(event: LogEvent) -> Option<StatusEvidence> {
 
 /// The app's status state: the board, and the CPU sampler (its previous sample gives CPU %).
 pub(crate) struct ServerWatch {
-    board: Arc<Mutex<Board>>,
+    shared: SharedBoard,
     sampler: Mutex<Option<StatsSampler>>,
     /// Whether the main window is shown (not hidden, not minimised): only then is CPU sampled.
     window_visible: Box<dyn Fn() -> bool + Send + Sync>,
-    wake: Wake,
 }
 
 impl ServerWatch {
     pub(crate) fn board(&self) -> MutexGuard<'_, Board> {
-        self.board.lock().unwrap_or_else(|e| e.into_inner())
+        self.shared.lock()
     }
 
     /// Records new evidence (a probe's result, a process MCP Tray started) and has the watcher
     /// re-weigh it for the tray at once.
     pub(crate) fn record(&self, what: impl FnOnce(&mut Board)) {
-        what(&mut self.board());
-        self.wake.poke();
+        self.shared.record(what);
     }
 
     /// The board, for a part of the app that feeds it from its own task.
     pub(crate) fn shared_board(&self) -> SharedBoard {
-        SharedBoard {
-            board: Arc::clone(&self.board),
-            wake: self.wake.clone(),
-        }
+        self.shared.clone()
     }
 }
 
-/// The board held by another part of the app: each change it records wakes the status watcher.
+/// The board as the app's parts share it: each change recorded through it wakes the status watcher.
+#[derive(Clone)]
 pub(crate) struct SharedBoard {
     board: Arc<Mutex<Board>>,
     wake: Wake,
 }
 
 impl SharedBoard {
+    fn lock(&self) -> MutexGuard<'_, Board> {
+        self.board.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// Records evidence and has the watcher re-weigh it for the tray at once.
     pub(crate) fn record(&self, what: impl FnOnce(&mut Board)) {
-        what(&mut self.board.lock().unwrap_or_else(|e| e.into_inner()));
+        what(&mut self.lock());
         self.wake.poke();
     }
 }
@@ -455,14 +455,16 @@ pub(crate) fn start<R: Runtime>(app: &tauri::AppHandle<R>, wake: &Wake) {
     let board: Arc<Mutex<Board>> = Arc::default();
     let shell = app.clone();
     app.manage(ServerWatch {
-        board: board.clone(),
+        shared: SharedBoard {
+            board: board.clone(),
+            wake: wake.clone(),
+        },
         sampler: Mutex::new(StatsSampler::new()),
         window_visible: Box::new(move || {
             shell.get_webview_window(window::MAIN).is_some_and(|w| {
                 w.is_visible().unwrap_or(false) && !w.is_minimized().unwrap_or(false)
             })
         }),
-        wake: wake.clone(),
     });
     let handle = app.clone();
     let wake = wake.clone();

@@ -99,16 +99,6 @@ impl FolderChanges {
         changes
     }
 
-    /// A counter that never changes by itself (no folders); [`poke`](Self::poke) still works.
-    pub fn none() -> Arc<FolderChanges> {
-        Arc::new(FolderChanges {
-            shared: Shared::new(),
-            watcher: Mutex::new(None),
-            wanted: Mutex::new(Vec::new()),
-            watching: false,
-        })
-    }
-
     /// Whether changes are really watched; when false, followers must poll on a timer.
     pub fn watching(&self) -> bool {
         self.watching
@@ -299,8 +289,8 @@ mod tests {
 
     #[tokio::test]
     async fn async_waiters_see_pokes() {
-        let changes = FolderChanges::none();
-        assert!(!changes.watching());
+        let dir = tempfile::tempdir().expect("dir");
+        let changes = FolderChanges::watch(&[dir.path().to_path_buf()]);
         let mut rx = changes.subscribe();
         changes.poke();
         tokio::time::timeout(Duration::from_secs(5), rx.changed())
