@@ -175,11 +175,14 @@ BENCHES += bench-process-stats
 bench-process-stats: toolchain
 	$(CARGO) bench -p mcp-tray-core --bench process_stats | tee docs/bench-process-stats.md
 
-# The tap (mcp-tray wrap) against a direct pipe to the same stdio server.
+# The tap (mcp-tray wrap) against a direct pipe to the same stdio server; then the same with every
+# process on one CPU (Linux, taskset), where only CPU time counts and cross-CPU wake-ups do not.
 BENCHES += bench-tap
 .PHONY: bench-tap
 bench-tap: toolchain
 	$(CARGO) bench -p mcp-tray --bench tap_overhead | tee docs/bench-tap.md
+	@if command -v taskset >/dev/null; then \
+	  taskset -c 0 $(CARGO) bench -p mcp-tray --bench tap_overhead | tee docs/bench-tap-one-cpu.md; fi
 
 BENCHES += bench-redact
 .PHONY: bench-redact
