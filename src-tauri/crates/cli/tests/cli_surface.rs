@@ -1,0 +1,61 @@
+//! What a newcomer meets first, end to end on the real binary: what `add --url` refuses and
+//! writes.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+const BIN: &str = env!("CARGO_BIN_EXE_mcp-tray");
+
+fn run(home: &Path, args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .env("MCP_TRAY_HOME", home.join("home"))
+        .env(
+            "MCP_TRAY_CLAUDE_CONFIG",
+            home.join("claude_desktop_config.json"),
+        )
+        .output()
+        .expect("run mcp-tray")
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn add_refuses_plain_http_to_another_host_unless_allowed_and_writes_nothing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = dir.path().join("claude_desktop_config.json");
+    let refused = run(
+        dir.path(),
+        &["add", "lan", "--url", "http://10.0.0.7:8000/mcp"],
+    );
+    assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains("plain HTTP") && stderr(&refused).contains("--allow-http"),
+        "{}",
+        stderr(&refused)
+    );
+    assert!(!config.exists(), "nothing is written");
+
+    let allowed = run(
+        dir.path(),
+        &[
+            "add",
+            "lan",
+            "--url",
+            "http://10.0.0.7:8000/mcp",
+            "--allow-http",
+        ],
+    );
+    assert_eq!(allowed.status.code(), Some(0), "{}", stderr(&allowed));
+    let written: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&config).expect("config written")).expect("JSON");
+    let args = &written["mcpServers"]["lan"]["args"];
+    assert_eq!(args[1], "http://10.0.0.7:8000/mcp");
+    assert!(
+        args.as_array()
+            .is_some_and(|a| a.iter().any(|v| v == "--allow-http")),
+        "{written}"
+    );
+}
