@@ -1,5 +1,6 @@
-//! What a newcomer meets first, end to end on the real binary: what `add --url` refuses and
-//! writes.
+//! What a newcomer meets first, end to end on the real binary: the exit codes of the README's
+//! table (bad arguments are a user error, 1, not a file problem, 2), and what `add --url` refuses
+//! and writes.
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -20,6 +21,35 @@ fn run(home: &Path, args: &[&str]) -> Output {
 
 fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn bad_arguments_exit_1_a_broken_config_2_and_help_0() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let unknown_flag = run(dir.path(), &["list", "--bogus"]);
+    assert_eq!(
+        unknown_flag.status.code(),
+        Some(1),
+        "{}",
+        stderr(&unknown_flag)
+    );
+    assert!(stderr(&unknown_flag).contains("--bogus"));
+    let missing_name = run(dir.path(), &["add"]);
+    assert_eq!(
+        missing_name.status.code(),
+        Some(1),
+        "{}",
+        stderr(&missing_name)
+    );
+
+    let config = dir.path().join("claude_desktop_config.json");
+    std::fs::write(&config, "{\"mcpServers\": {,}}\n").expect("write config");
+    let broken = run(dir.path(), &["list"]);
+    assert_eq!(broken.status.code(), Some(2), "{}", stderr(&broken));
+
+    let help = run(dir.path(), &["--help"]);
+    assert_eq!(help.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&help.stdout).contains("doctor"));
 }
 
 #[test]
