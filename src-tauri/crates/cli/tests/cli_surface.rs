@@ -1,6 +1,6 @@
 //! What a newcomer meets first, end to end on the real binary: the exit codes of the README's
-//! table (bad arguments are a user error, 1, not a file problem, 2), and what `add --url` refuses
-//! and writes.
+//! table (bad arguments are a user error, 1, not a file problem, 2), what `add --url` refuses and
+//! writes, and what `traffic` says when nothing was recorded yet.
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -87,5 +87,18 @@ fn add_refuses_plain_http_to_another_host_unless_allowed_and_writes_nothing() {
         args.as_array()
             .is_some_and(|a| a.iter().any(|v| v == "--allow-http")),
         "{written}"
+    );
+}
+
+#[test]
+fn traffic_with_nothing_recorded_says_how_traffic_gets_recorded() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = run(dir.path(), &["traffic"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(out.stdout.is_empty(), "no empty table");
+    let said = stderr(&out);
+    assert!(
+        said.contains("no traffic recorded yet") && said.contains("mcp-tray tap NAME"),
+        "{said}"
     );
 }
