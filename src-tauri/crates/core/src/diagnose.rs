@@ -105,6 +105,8 @@ pub mod codes {
     pub const NODE_TOO_OLD: &str = "node-too-old";
     pub const SESSION_EXPIRED: &str = "session-expired";
     pub const PROTOCOL_ERROR: &str = "protocol-error";
+    /// An entry Claude cannot start at all (no `command`, not an object…).
+    pub const INVALID_ENTRY: &str = "invalid-entry";
 }
 
 #[cfg(test)]

@@ -238,7 +238,7 @@ pub fn check_entry(server: &ServerEntry, exe: &Path) -> Vec<Finding> {
     match &server.kind {
         EntryKind::Invalid { reason } => out.push(Finding::new(
             Diagnosis::new(
-                "invalid-entry",
+                codes::INVALID_ENTRY,
                 Severity::Error,
                 format!("Claude cannot start this entry: {reason}"),
             )
