@@ -17,7 +17,7 @@ use std::time::{Duration, SystemTime};
 
 use mcp_tray_core::claude_logs::{self, Direction, LogEvent, LogTail, StartAt};
 use mcp_tray_core::config::ConfigFile;
-use mcp_tray_core::diagnose::Severity;
+use mcp_tray_core::diagnose::{Severity, general_fix};
 use mcp_tray_core::journal::{self, Entry, Tail};
 use mcp_tray_core::supervise::StatsSampler;
 use mcp_tray_core::{clients, paths};
@@ -178,13 +178,16 @@ impl Board {
                 }
                 (None, _) => String::new(),
             };
+            let code = row.code.filter(|_| status != ServerHealth::Connected);
+            // A shim's event carries a code and a sentence; what to do comes with the code.
+            let fix = code.as_deref().and_then(general_fix).map(str::to_owned);
             known.journal = Some(StatusEvidence {
                 status,
                 source: EvidenceSource::Journal,
                 at: row.ts,
-                code: row.code.filter(|_| status != ServerHealth::Connected),
+                code,
                 text,
-                fix: None,
+                fix,
                 tool_count: None,
             });
         }
@@ -564,6 +567,25 @@ mod tests {
         // An older journal line does not override the newer probe.
         board.journal(vec![failing_event("2026-11-24T09:00:00.000Z")]);
         assert_eq!(board.worst(None), Health::Ok);
+    }
+
+    #[test]
+    fn a_failure_from_a_shims_journal_comes_with_the_fix_for_its_code() {
+        let mut board = Board::default();
+        board.journal(vec![failing_event("2026-11-24T08:00:00.000Z")]);
+        let evidence = board.overview(None)[0].evidence.clone().expect("evidence");
+        assert_eq!(evidence.code.as_deref(), Some("command-not-found"));
+        assert_eq!(
+            evidence.fix.as_deref(),
+            mcp_tray_core::diagnose::general_fix("command-not-found")
+        );
+        assert!(evidence.fix.is_some());
+
+        // Once it talks again it is connected, and there is nothing to fix.
+        board.journal(vec![message("2026-11-24T08:01:00.000Z", 41)]);
+        let evidence = board.overview(None)[0].evidence.clone().expect("evidence");
+        assert_eq!(evidence.status, ServerHealth::Connected);
+        assert_eq!((evidence.code, evidence.fix), (None, None));
     }
 
     #[test]

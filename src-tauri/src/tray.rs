@@ -104,7 +104,8 @@ struct TrayState(Mutex<(TrayStatus, Panel)>);
 #[derive(Default)]
 struct ServerMarks(Mutex<BTreeMap<String, ServerHealth>>);
 
-/// Creates the tray icon and its menu ("Open MCP Tray", "Quit").
+/// Creates the tray icon and its menu (`build_menu`): a line per server, then Add remote
+/// server…, Open MCP Tray, Restart Claude Desktop and Quit.
 pub(crate) fn install<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
     let panel = app
         .get_webview_window(window::MAIN)

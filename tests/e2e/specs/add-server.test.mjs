@@ -146,6 +146,7 @@ describe("add server", () => {
     });
     assert.equal(await diagnosis.getAttribute("data-code"), "connection-refused");
     assert.match(await waitForText(app.browser, '[data-testid="add-diagnosis-summary"]'), /refused the connection/);
+    assert.match(await waitForText(app.browser, '[data-testid="add-diagnosis-fix"]'), /Start the server/);
     assert.equal(fs.readFileSync(app.configPath, "utf8"), before, "a failed probe must not write the file");
     await app.screenshot("add-server-failure");
   });

@@ -109,7 +109,10 @@ describe("server test and capture", () => {
     await clickOn(app.browser, "fast", "server-test");
     const count = await waitForText(app.browser, '[data-testid="server-tool-count"]', { timeout: 30_000 });
     assert.ok(Number.parseInt(count, 10) > 0, count);
-    assert.match(await waitForText(app.browser, '[data-testid="server-test-result"]'), /\badd\b/);
+    const result = await waitForText(app.browser, '[data-testid="server-test-result"]');
+    assert.match(result, /\badd\b/);
+    // Named as in the row it sits in; the name the server gives itself comes second.
+    assert.match(result, /^fast answered in \d+ ms \(it calls itself tiny\)/);
     await app.screenshot("servers-test");
   });
 

@@ -139,6 +139,9 @@ describe("traffic", () => {
     await problem.waitForExist({ timeout: 10_000 });
     assert.equal(await problem.getAttribute("data-code"), "command-not-found");
     assert.match(await problem.getText(), /nonexistent\/mcp-server/);
+    // What to do comes with it, as it does for a failure read from Claude's log.
+    const fix = problem.$('[data-testid="server-fix"]');
+    assert.match(await fix.getText(), /Fix: Install the command, or use its absolute path/);
     const statuses = await app.browser.execute(() =>
       Object.fromEntries(
         [...document.querySelectorAll('[data-testid="server-row"]')].map((row) => [

@@ -92,6 +92,9 @@ pub struct AddArgs {
     /// Transport of a remote server; `auto` detects it.
     #[arg(long, value_parser = ["auto", "http", "sse"], requires = "url")]
     transport: Option<String>,
+    /// Allow a plain http:// URL to a host that is not this machine (passed on to the bridge).
+    #[arg(long, requires = "url")]
+    allow_http: bool,
     /// Environment variable for a local server, `K=V` (repeatable).
     #[arg(long = "env", value_name = "K=V")]
     env: Vec<String>,
@@ -217,8 +220,15 @@ fn new_entry(args: &AddArgs) -> anyhow::Result<Value> {
             })
             .collect::<anyhow::Result<Vec<_>>>()?;
         let transport = args.transport.as_deref().filter(|t| *t != "auto");
-        return snippet::bridge_entry(&args.name, url, &headers, transport, &paths::mcp_tray_exe())
-            .map_err(|e| Failure::new(exit::USER, e).into());
+        return snippet::bridge_entry(
+            &args.name,
+            url,
+            &headers,
+            transport,
+            args.allow_http,
+            &paths::mcp_tray_exe(),
+        )
+        .map_err(|e| Failure::new(exit::USER, e).into());
     }
     let Some((command, rest)) = args.command.split_first() else {
         anyhow::bail!("give the server's command after `--` (add NAME -- CMD ARGS…), or --url URL");

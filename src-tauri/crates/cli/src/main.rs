@@ -71,7 +71,18 @@ pub(crate) struct Context {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // clap ends a usage error with 2, which is ours for file problems: bad arguments are a user
+    // error (1), as the exit-code table says; help and version are not errors at all.
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(usage) => {
+            let _ = usage.print();
+            return match usage.use_stderr() {
+                true => ExitCode::from(exit::USER),
+                false => ExitCode::SUCCESS,
+            };
+        }
+    };
     // Only commands that write nothing but their own output to pipes: probe, doctor and the
     // shims write to servers' stdin, where a closed pipe is a finding, not the end.
     if matches!(

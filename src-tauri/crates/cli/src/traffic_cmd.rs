@@ -91,6 +91,15 @@ pub fn run(cmd: TrafficCommand) -> anyhow::Result<ExitCode> {
     if args.last > 0 && history.len() > args.last {
         history.drain(..history.len() - args.last);
     }
+    if history.is_empty() && servers.is_empty() && !args.follow {
+        eprintln!(
+            "no traffic recorded yet (looked in {}): it is recorded for servers Claude starts \
+             through MCP Tray, remote ones (`mcp-tray add NAME --url URL`) and tapped local ones \
+             (`mcp-tray tap NAME`), once Claude Desktop has restarted",
+            dir.display()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
     let mut out = std::io::stdout().lock();
     let show_server = args.name.is_none();
     if !args.json {

@@ -173,13 +173,19 @@ fn probe_explains_a_server_that_exits_at_start_with_its_stderr() {
 }
 
 #[test]
-fn probe_explains_a_refused_connection() {
+fn probe_explains_a_refused_connection_and_what_to_do() {
     let home = tempfile::tempdir().unwrap();
     let (_held, port) = common::refused_port();
     let url = format!("http://127.0.0.1:{port}/mcp");
     let (r, code) = probe(home.path(), &["--url", &url]);
     assert_eq!(code, Some(4));
     assert_eq!(r["diagnosis"]["code"], "connection-refused", "{r}");
+    assert!(
+        r["diagnosis"]["fix"]
+            .as_str()
+            .is_some_and(|f| f.contains("Start the server")),
+        "{r}"
+    );
 }
 
 #[test]

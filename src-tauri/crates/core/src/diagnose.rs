@@ -60,6 +60,30 @@ impl Diagnosis {
     }
 }
 
+/// What a user can do about a failure with this code when nothing more specific is known: a
+/// shim's journal event and a probe's remote failure carry only the code and a sentence. `None`
+/// for a code that is not a failure (`connected`, `started`…).
+pub fn general_fix(code: &str) -> Option<&'static str> {
+    Some(match code {
+        codes::AUTH_REQUIRED => "Sign in to the server again from MCP Tray, or check its token.",
+        codes::CONNECTION_REFUSED => "Start the server, or check the host and port in its URL.",
+        codes::TLS_ERROR => "Fix the server's certificate, or trust its CA (`--ca-cert`).",
+        codes::DNS_ERROR => "Check the URL for typos, and your network or VPN connection.",
+        codes::HTTP_ERROR => {
+            "The server answered with an HTTP error; check its URL and its status."
+        }
+        codes::TIMEOUT => "The server did not answer in time; check that it is up.",
+        codes::SESSION_EXPIRED => {
+            "The session ended on the server; the next request starts a new one."
+        }
+        codes::PROTOCOL_ERROR => "The server broke the MCP protocol; report it to its authors.",
+        codes::EXITED_EARLY => "Run the server's command in a terminal to see why it stops.",
+        codes::STDOUT_POLLUTION => "Make the server write its logs to stderr.",
+        codes::COMMAND_NOT_FOUND => "Install the command, or use its absolute path in the entry.",
+        _ => return None,
+    })
+}
+
 /// The stable diagnosis codes (DESIGN.md, "Diagnosis").
 pub mod codes {
     pub const COMMAND_NOT_FOUND: &str = "command-not-found";
@@ -81,4 +105,33 @@ pub mod codes {
     pub const NODE_TOO_OLD: &str = "node-too-old";
     pub const SESSION_EXPIRED: &str = "session-expired";
     pub const PROTOCOL_ERROR: &str = "protocol-error";
+    /// An entry Claude cannot start at all (no `command`, not an object…).
+    pub const INVALID_ENTRY: &str = "invalid-entry";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_failure_a_shim_reports_has_a_general_fix_and_other_events_none() {
+        for code in [
+            codes::AUTH_REQUIRED,
+            codes::CONNECTION_REFUSED,
+            codes::TLS_ERROR,
+            codes::DNS_ERROR,
+            codes::HTTP_ERROR,
+            codes::TIMEOUT,
+            codes::SESSION_EXPIRED,
+            codes::PROTOCOL_ERROR,
+            codes::EXITED_EARLY,
+            codes::STDOUT_POLLUTION,
+            codes::COMMAND_NOT_FOUND,
+        ] {
+            assert!(general_fix(code).is_some(), "{code} has no fix");
+        }
+        for event in ["connected", "started", "stopped", "journal-dropped"] {
+            assert_eq!(general_fix(event), None, "{event} is not a failure");
+        }
+    }
 }

@@ -238,7 +238,7 @@ pub fn check_entry(server: &ServerEntry, exe: &Path) -> Vec<Finding> {
     match &server.kind {
         EntryKind::Invalid { reason } => out.push(Finding::new(
             Diagnosis::new(
-                "invalid-entry",
+                codes::INVALID_ENTRY,
                 Severity::Error,
                 format!("Claude cannot start this entry: {reason}"),
             )
@@ -275,16 +275,23 @@ pub fn check_entry(server: &ServerEntry, exe: &Path) -> Vec<Finding> {
                 .detail(format!("{url} is never contacted"))
                 .fix("run it through MCP Tray's bridge (doctor --fix rewrites the entry)"),
             );
-            match bridge_entry(name, url, &headers, transport, exe) {
+            match bridge_entry(name, url, &headers, transport, false, exe) {
                 Ok(entry) => out.push(finding.with_edit(Edit::Update {
                     name: name.to_owned(),
                     entry,
                 })),
-                Err(_) => out.push(finding),
+                // The bridge could not run it either (plain http:// to another host…): say why.
+                Err(why) => {
+                    let mut finding = finding;
+                    finding.diagnosis.fix = Some(why.to_string());
+                    out.push(finding);
+                }
             }
         }
         EntryKind::McpRemote { url } => {
             let headers = header_args(&server.args);
+            // mcp-remote's `--allow-http` (plain http:// to another host) carries over to the bridge.
+            let allow_http = server.args.iter().any(|a| a == "--allow-http");
             let finding = Finding::new(
                 Diagnosis::new(
                     codes::MCP_REMOTE_REPLACEABLE,
@@ -295,7 +302,7 @@ pub fn check_entry(server: &ServerEntry, exe: &Path) -> Vec<Finding> {
                 .detail(format!("remote server {url}"))
                 .fix("switch to the native bridge (doctor --fix rewrites the entry; undo with mcp-tray undo)"),
             );
-            match bridge_entry(name, url, &headers, None, exe) {
+            match bridge_entry(name, url, &headers, None, allow_http, exe) {
                 Ok(mut entry) => {
                     // The entry's own env (tokens for ${VAR} headers) stays with it.
                     if let (Some(env), Some(obj)) =
@@ -620,6 +627,44 @@ mod tests {
         assert!(
             !all.contains("Bearer x") && !all.contains("sk-real"),
             "{all}"
+        );
+    }
+
+    #[test]
+    fn the_bridge_fix_keeps_plain_http_working_only_where_it_was_allowed() {
+        let d = doc(r#"{"mcpServers": {
+            "lan": {"command": "npx", "args": ["mcp-remote", "http://10.0.0.7:8000/mcp", "--allow-http"]},
+            "plain": {"url": "http://10.0.0.7:8000/mcp"}
+        }}"#);
+        let findings = check_document(&d, Path::new(EXE));
+        let finding = |server: &str| {
+            findings
+                .iter()
+                .find(|f| f.diagnosis.server.as_deref() == Some(server))
+                .expect("a finding")
+        };
+        // mcp-remote ran it with --allow-http: the bridge entry does too, or it would never start.
+        let Some(Edit::Update { entry, .. }) = &finding("lan").edit else {
+            panic!("an update")
+        };
+        assert_eq!(
+            entry["args"],
+            serde_json::json!([
+                "bridge",
+                "http://10.0.0.7:8000/mcp",
+                "--name",
+                "lan",
+                "--allow-http"
+            ])
+        );
+        // A url entry never said so: rewriting it into a bridge that refuses to start is no fix.
+        let plain = finding("plain");
+        assert_eq!(plain.diagnosis.code, "url-entry-unsupported");
+        assert!(!plain.fixable && plain.edit.is_none());
+        let fix = plain.diagnosis.fix.as_deref().unwrap_or_default();
+        assert!(
+            fix.contains("https://") && !fix.contains("doctor --fix"),
+            "{fix}"
         );
     }
 

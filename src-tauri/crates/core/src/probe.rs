@@ -20,7 +20,7 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 
 use crate::config::ServerEntry;
-use crate::diagnose::{Diagnosis, Severity, codes};
+use crate::diagnose::{Diagnosis, Severity, codes, general_fix};
 use crate::supervise::{CommandResolver, ServerCommand, StdioChild, StdioPipes, shell_line};
 
 /// The protocol version the probe asks for; servers answer with the one they speak.
@@ -291,8 +291,16 @@ impl Failure {
                 step,
                 message,
                 code,
-            } => Diagnosis::new(&code, Severity::Error, format!("{step} failed: {message}"))
-                .detail(last.to_owned()),
+            } => {
+                // A remote failure (refused, TLS, 401…) reaches us as its code alone.
+                let fix = general_fix(&code);
+                let d = Diagnosis::new(&code, Severity::Error, format!("{step} failed: {message}"))
+                    .detail(last.to_owned());
+                match fix {
+                    Some(fix) => d.fix(fix),
+                    None => d,
+                }
+            }
             Failure::Garbage(step_name) => Diagnosis::new(
                 codes::STDOUT_POLLUTION,
                 Severity::Error,

@@ -10,30 +10,8 @@ use std::path::{Path, PathBuf};
 
 use super::record::parse_stamp;
 use super::{EventKind, EventSource, Level, LogEvent};
-use crate::diagnose::{Diagnosis, Severity, codes};
+use crate::diagnose::{Diagnosis, Severity, general_fix};
 use crate::journal::{self, Entry};
-
-/// Journal event codes that are failures, with what the user can do about them.
-fn failure_fix(code: &str) -> Option<&'static str> {
-    Some(match code {
-        codes::AUTH_REQUIRED => "Sign in to the server again from MCP Tray, or check its token.",
-        codes::CONNECTION_REFUSED => "Start the server, or check the host and port in its URL.",
-        codes::TLS_ERROR => "Fix the server's certificate, or trust its CA (`--ca-cert`).",
-        codes::DNS_ERROR => "Check the URL for typos, and your network or VPN connection.",
-        codes::HTTP_ERROR => {
-            "The server answered with an HTTP error; check its URL and its status."
-        }
-        codes::TIMEOUT => "The server did not answer in time; check that it is up.",
-        codes::SESSION_EXPIRED => {
-            "The session ended on the server; the next request starts a new one."
-        }
-        codes::PROTOCOL_ERROR => "The server broke the MCP protocol; report it to its authors.",
-        codes::EXITED_EARLY => "Run the server's command in a terminal to see why it stops.",
-        codes::STDOUT_POLLUTION => "Make the server write its logs to stderr.",
-        codes::COMMAND_NOT_FOUND => "Install the command, or use its absolute path in the entry.",
-        _ => return None,
-    })
-}
 
 /// The log-view event of one journal line; None for traffic lines.
 pub fn journal_event(entry: &Entry) -> Option<LogEvent> {
@@ -49,7 +27,7 @@ pub fn journal_event(entry: &Entry) -> Option<LogEvent> {
     };
     let text = entry.text.clone().unwrap_or_default();
     let diagnosis = entry.code.as_deref().and_then(|code| {
-        let fix = failure_fix(code)?;
+        let fix = general_fix(code)?;
         let severity = if level == Level::Error {
             Severity::Error
         } else {
@@ -173,6 +151,7 @@ impl JournalEventTail {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diagnose::codes;
 
     fn entry(json: &str) -> Entry {
         serde_json::from_str(json).expect("a journal line")

@@ -216,7 +216,13 @@ fn set_url(
         )));
     }
     let old = match &entry.kind {
-        EntryKind::Remote { url } | EntryKind::McpRemote { url } => url,
+        EntryKind::Remote { url: old } | EntryKind::McpRemote { url: old } => {
+            // The bridge (and mcp-remote) refuse a plain http:// URL to another host at every
+            // start unless the entry says --allow-http: never write one it would refuse.
+            let allow_http = entry.args.iter().any(|a| a == "--allow-http");
+            super::snippet::check_remote_url(url, allow_http)?;
+            old
+        }
         EntryKind::UrlEntry { .. } => {
             let key = if obj.contains_key("url") {
                 "url"
@@ -375,6 +381,33 @@ mod tests {
             ..EntryChange::default()
         };
         assert!(edits_for(&e, &ws).is_err());
+    }
+
+    #[test]
+    fn a_bridged_remote_takes_plain_http_to_another_host_only_when_it_allows_it() {
+        let to = |url: &str| EntryChange {
+            url: Some(url.into()),
+            ..EntryChange::default()
+        };
+        let strict = entry(
+            "lan",
+            json!({"command": "/bin/mcp-tray", "args": ["bridge", "https://a.example/mcp", "--name", "lan"]}),
+        );
+        let err = edits_for(&strict, &to("http://10.0.0.7/mcp"))
+            .expect_err("the bridge would refuse it")
+            .to_string();
+        assert!(
+            err.contains("plain HTTP") && err.contains("--allow-http"),
+            "{err}"
+        );
+        assert!(edits_for(&strict, &to("http://127.0.0.1:8000/mcp")).is_ok());
+
+        let allowed = entry(
+            "lan",
+            json!({"command": "/bin/mcp-tray", "args": ["bridge", "http://10.0.0.7/mcp", "--name", "lan", "--allow-http"]}),
+        );
+        let edits = edits_for(&allowed, &to("http://10.0.0.8/mcp")).expect("allowed");
+        assert_eq!(updated(&edits)["args"][1], "http://10.0.0.8/mcp");
     }
 
     #[test]

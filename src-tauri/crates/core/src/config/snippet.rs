@@ -13,6 +13,7 @@ use jsonc_parser::ParseOptions;
 use serde_json::{Map, Value, json};
 
 use super::ConfigError;
+use crate::bridge::check_url;
 
 /// Entries read from a snippet, in order, with notes about conversions made.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -139,7 +140,7 @@ fn convert_entry(
     notes.push(format!(
         "\"{name}\": url entry turned into a bridge entry (Claude Desktop only starts commands)"
     ));
-    bridge_entry(name, url, &headers, transport, exe)
+    bridge_entry(name, url, &headers, transport, false, exe)
 }
 
 fn mcp_remote_url(obj: &Map<String, Value>) -> Option<String> {
@@ -156,15 +157,21 @@ fn mcp_remote_url(obj: &Map<String, Value>) -> Option<String> {
 }
 
 /// The entry that runs MCP Tray's bridge for `url`. Secret-looking header values go into `env`.
+/// A plain `http://` URL to another host is refused (the bridge would refuse it at every start)
+/// unless `allow_http`, which the entry then passes on as `--allow-http`.
 pub fn bridge_entry(
     name: &str,
     url: &str,
     headers: &[(String, String)],
     transport: Option<&str>,
+    allow_http: bool,
     exe: &Path,
 ) -> Result<Value, ConfigError> {
-    check_remote_url(url)?;
+    check_remote_url(url, allow_http)?;
     let mut args = vec![json!("bridge"), json!(url), json!("--name"), json!(name)];
+    if allow_http && url.trim().to_ascii_lowercase().starts_with("http://") {
+        args.push(json!("--allow-http"));
+    }
     if let Some(t) = transport {
         args.push(json!("--transport"));
         args.push(json!(t));
@@ -203,8 +210,9 @@ fn is_secret_header(key: &str) -> bool {
         || k.contains("cookie")
 }
 
-/// Refuses URLs MCP cannot use: WebSocket, and anything but http(s).
-pub fn check_remote_url(url: &str) -> Result<(), ConfigError> {
+/// Refuses URLs the bridge cannot use: WebSocket, anything but http(s), and plain `http://` to a
+/// host other than this machine unless `allow_http` (the bridge's own rule, [`check_url`]).
+pub fn check_remote_url(url: &str, allow_http: bool) -> Result<(), ConfigError> {
     let lower = url.to_ascii_lowercase();
     if lower.starts_with("ws://") || lower.starts_with("wss://") {
         return Err(ConfigError::Invalid(format!(
@@ -218,7 +226,14 @@ pub fn check_remote_url(url: &str) -> Result<(), ConfigError> {
             "{url} is not an http:// or https:// URL"
         )));
     }
-    Ok(())
+    check_url(url, allow_http).map(drop).map_err(|d| {
+        let fix = d
+            .fix
+            .as_deref()
+            .map(|f| format!(". {f}"))
+            .unwrap_or_default();
+        ConfigError::Invalid(format!("{}{fix}", d.summary))
+    })
 }
 
 /// Reads a URL or an `npx mcp-remote URL [--header 'K: V']…` line.
@@ -235,9 +250,12 @@ fn parse_command_line(line: &str, name: Option<&str>, exe: &Path) -> Result<Snip
         .ok_or_else(|| ConfigError::Invalid(format!("no URL found in \"{line}\"")))?;
     let mut headers = Vec::new();
     let mut transport = None;
+    let mut allow_http = false;
     let mut iter = words.iter();
     while let Some(w) = iter.next() {
         match w.as_str() {
+            // mcp-remote's own flag for plain http:// to another host, and the bridge's.
+            "--allow-http" => allow_http = true,
             "--header" => {
                 if let Some((k, v)) = iter.next().and_then(|h| h.split_once(':')) {
                     headers.push((k.trim().to_owned(), v.trim().to_owned()));
@@ -254,7 +272,7 @@ fn parse_command_line(line: &str, name: Option<&str>, exe: &Path) -> Result<Snip
         }
     }
     let name = name.map_or_else(|| suggest_name_for_url(url), str::to_owned);
-    let entry = bridge_entry(&name, url, &headers, transport, exe)?;
+    let entry = bridge_entry(&name, url, &headers, transport, allow_http, exe)?;
     let mut notes = Vec::new();
     if words
         .iter()
@@ -476,6 +494,41 @@ mod tests {
         assert!(
             err.contains("no WebSocket transport") && err.contains("/mcp"),
             "{err}"
+        );
+    }
+
+    #[test]
+    fn plain_http_to_another_host_is_refused_unless_allowed_and_then_passed_on() {
+        let err = parse_snippet("http://mcp.example.com/mcp", None, Path::new(EXE))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("plain HTTP") && err.contains("https://") && err.contains("--allow-http"),
+            "{err}"
+        );
+        let json = r#"{"lan": {"url": "http://192.168.1.5:8000/mcp"}}"#;
+        assert!(parse_snippet(json, None, Path::new(EXE)).is_err());
+
+        let s = parse("npx -y mcp-remote http://192.168.1.5:8000/mcp --allow-http");
+        assert_eq!(
+            s.entries[0].1["args"],
+            json!([
+                "bridge",
+                "http://192.168.1.5:8000/mcp",
+                "--name",
+                "local-8000",
+                "--allow-http"
+            ])
+        );
+        let local = parse("http://127.0.0.1:3001/mcp");
+        assert_eq!(
+            local.entries[0].1["args"],
+            json!([
+                "bridge",
+                "http://127.0.0.1:3001/mcp",
+                "--name",
+                "local-3001"
+            ])
         );
     }
 

@@ -32,19 +32,32 @@ pub struct ServerCommand {
     pub cwd: Option<std::path::PathBuf>,
 }
 
-/// `command arg…` as one line for people to read; words with spaces (or empty ones) are quoted.
+/// `command arg…` as one line for people to read and to paste into a POSIX shell (a fix says "run
+/// `…` in a terminal"): a word that is empty or holds spaces, quotes, `\`, `$` or a backquote is
+/// put in double quotes, with `\` before the `"`, `\`, `$` and backquotes inside it.
 pub fn shell_line(command: &str, args: &[String]) -> String {
     std::iter::once(command)
         .chain(args.iter().map(String::as_str))
-        .map(|w| {
-            if w.is_empty() || w.contains(char::is_whitespace) {
-                format!("\"{w}\"")
-            } else {
-                w.to_owned()
-            }
-        })
+        .map(shell_word)
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+fn shell_word(word: &str) -> String {
+    let special = |c: char| matches!(c, '"' | '\\' | '$' | '`');
+    if !word.is_empty() && !word.contains(|c: char| c.is_whitespace() || c == '\'' || special(c)) {
+        return word.to_owned();
+    }
+    let mut quoted = String::with_capacity(word.len() + 2);
+    quoted.push('"');
+    for c in word.chars() {
+        if special(c) {
+            quoted.push('\\');
+        }
+        quoted.push(c);
+    }
+    quoted.push('"');
+    quoted
 }
 
 impl ServerCommand {
@@ -304,5 +317,60 @@ mod platform {
 
     pub fn signal_of(_status: &std::process::ExitStatus) -> (Option<i32>, Option<String>) {
         (None, None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(command: &str, args: &[&str]) -> String {
+        let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+        shell_line(command, &args)
+    }
+
+    #[test]
+    fn plain_words_stay_as_they_are_and_spaced_ones_are_quoted() {
+        assert_eq!(
+            line("npx", &["-y", "@scope/server", "/home/ana/My Notes", ""]),
+            r#"npx -y @scope/server "/home/ana/My Notes" """#
+        );
+    }
+
+    #[test]
+    fn a_word_holding_quotes_or_shell_specials_reads_back_as_the_same_word() {
+        let got = line(
+            "sh",
+            &["-c", r#"echo "API_KEY missing: $HOME" >&2; exit 2"#],
+        );
+        assert_eq!(
+            got,
+            r#"sh -c "echo \"API_KEY missing: \$HOME\" >&2; exit 2""#
+        );
+        assert_eq!(line("echo", &["it's", r"a\b"]), r#"echo "it's" "a\\b""#);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_line_run_by_a_shell_passes_the_same_arguments() {
+        let args = [
+            "-c",
+            r#"printf '%s|' "$@""#,
+            "sh",
+            "two words",
+            "",
+            r#"q"u`o$te\s"#,
+            "it's",
+        ];
+        let shown = line("sh", &args);
+        let out = std::process::Command::new("sh")
+            .args(["-c", &shown])
+            .output()
+            .expect("run sh");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            r#"two words||q"u`o$te\s|it's|"#,
+            "{shown}"
+        );
     }
 }

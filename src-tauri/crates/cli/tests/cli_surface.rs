@@ -1,0 +1,231 @@
+//! What a newcomer meets first, end to end on the real binary: the README's first CLI session as
+//! it prints today, the exit codes of the README's table (bad arguments are a user error, 1, not
+//! a file problem, 2), what `add --url` refuses and writes, and what `traffic` says when nothing
+//! was recorded yet.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+const BIN: &str = env!("CARGO_BIN_EXE_mcp-tray");
+
+fn run(home: &Path, args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .env("MCP_TRAY_HOME", home.join("home"))
+        .env(
+            "MCP_TRAY_CLAUDE_CONFIG",
+            home.join("claude_desktop_config.json"),
+        )
+        .output()
+        .expect("run mcp-tray")
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn bad_arguments_exit_1_a_broken_config_2_and_help_0() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let unknown_flag = run(dir.path(), &["list", "--bogus"]);
+    assert_eq!(
+        unknown_flag.status.code(),
+        Some(1),
+        "{}",
+        stderr(&unknown_flag)
+    );
+    assert!(stderr(&unknown_flag).contains("--bogus"));
+    let missing_name = run(dir.path(), &["add"]);
+    assert_eq!(
+        missing_name.status.code(),
+        Some(1),
+        "{}",
+        stderr(&missing_name)
+    );
+
+    let config = dir.path().join("claude_desktop_config.json");
+    std::fs::write(&config, "{\"mcpServers\": {,}}\n").expect("write config");
+    let broken = run(dir.path(), &["list"]);
+    assert_eq!(broken.status.code(), Some(2), "{}", stderr(&broken));
+
+    let help = run(dir.path(), &["--help"]);
+    assert_eq!(help.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&help.stdout).contains("doctor"));
+}
+
+#[test]
+fn add_refuses_plain_http_to_another_host_unless_allowed_and_writes_nothing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = dir.path().join("claude_desktop_config.json");
+    let refused = run(
+        dir.path(),
+        &["add", "lan", "--url", "http://10.0.0.7:8000/mcp"],
+    );
+    assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains("plain HTTP") && stderr(&refused).contains("--allow-http"),
+        "{}",
+        stderr(&refused)
+    );
+    assert!(!config.exists(), "nothing is written");
+
+    let allowed = run(
+        dir.path(),
+        &[
+            "add",
+            "lan",
+            "--url",
+            "http://10.0.0.7:8000/mcp",
+            "--allow-http",
+        ],
+    );
+    assert_eq!(allowed.status.code(), Some(0), "{}", stderr(&allowed));
+    let written: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&config).expect("config written")).expect("JSON");
+    let args = &written["mcpServers"]["lan"]["args"];
+    assert_eq!(args[1], "http://10.0.0.7:8000/mcp");
+    assert!(
+        args.as_array()
+            .is_some_and(|a| a.iter().any(|v| v == "--allow-http")),
+        "{written}"
+    );
+}
+
+#[test]
+fn traffic_with_nothing_recorded_says_how_traffic_gets_recorded() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = run(dir.path(), &["traffic"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(out.stdout.is_empty(), "no empty table");
+    let said = stderr(&out);
+    assert!(
+        said.contains("no traffic recorded yet") && said.contains("mcp-tray tap NAME"),
+        "{said}"
+    );
+}
+
+/// The README's first CLI session ("What it prints, as it really prints"): each `$ mcp-tray …`
+/// line with the output shown under it.
+fn readme_session() -> Vec<(String, String)> {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../README.md"))
+            .expect("README.md");
+    let after = readme
+        .split_once("`mcp-tray --help` lists every command.")
+        .expect("the CLI section")
+        .1;
+    let block = after
+        .split_once("```console\n")
+        .and_then(|(_, rest)| rest.split_once("\n```"))
+        .expect("its console block")
+        .0;
+    let mut session: Vec<(String, String)> = Vec::new();
+    for line in block.lines() {
+        match line.strip_prefix("$ ") {
+            Some(command) => session.push((command.to_owned(), String::new())),
+            None => {
+                let (_, shown) = session.last_mut().expect("output follows a command");
+                shown.push_str(line);
+                shown.push('\n');
+            }
+        }
+    }
+    session
+}
+
+/// `2026-11-24 08:48:25 UTC` → `<time>`, and the config's history folder's hash → `<hash>`.
+fn mask_times_and_hashes(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while !rest.is_empty() {
+        let stamp: Vec<char> = rest.chars().take(23).collect();
+        let is_stamp = stamp.len() == 23
+            && stamp
+                .iter()
+                .zip("dddd-dd-dd dd:dd:dd UTC".chars())
+                .all(|(c, p)| match p {
+                    'd' => c.is_ascii_digit(),
+                    p => *c == p,
+                });
+        if is_stamp {
+            out.push_str("<time>");
+            rest = &rest[23..];
+        } else if let Some(after) = rest.strip_prefix("configs/") {
+            out.push_str("configs/<hash>");
+            rest = after.get(16..).unwrap_or("");
+        } else {
+            let c = rest.chars().next().expect("not empty");
+            out.push(c);
+            rest = &rest[c.len_utf8()..];
+        }
+    }
+    out
+}
+
+#[test]
+fn the_readme_cli_session_prints_what_the_readme_shows() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = dir.path().join("claude_desktop_config.json");
+    let home = dir.path().join("home");
+    let fixture = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../tests/fixtures/config/preferences.json"
+    );
+    std::fs::copy(fixture, &config).expect("start from the fixture");
+    let snippet = dir.path().join("snippet.txt");
+    let broken = dir.path().join("broken.json");
+    std::fs::write(
+        &broken,
+        "{\n  \"mcpServers\": {\n    \"a\": {\"command\": \"x\"},\n  }\n}\n",
+    )
+    .expect("broken config");
+    // Where the README's machine keeps things, and where this test does.
+    let places = [
+        (
+            "/home/ana/.config/Claude/claude_desktop_config.json",
+            config.display().to_string(),
+        ),
+        (
+            "/home/ana/.local/share/mcp-tray",
+            home.display().to_string(),
+        ),
+        ("/tmp/snippet.txt", snippet.display().to_string()),
+        ("/tmp/broken.json", broken.display().to_string()),
+    ];
+    let session = readme_session();
+    assert!(session.len() >= 8, "{session:?}");
+    for (command, shown) in session {
+        let (command, holds) = match command.split_once("# holds: ") {
+            Some((command, holds)) => (command.trim_end().to_owned(), Some(holds.to_owned())),
+            None => (command, None),
+        };
+        if let Some(holds) = holds {
+            std::fs::write(&snippet, holds + "\n").expect("snippet");
+        }
+        let mut line = command.clone();
+        for (readme, here) in &places {
+            line = line.replace(readme, here);
+        }
+        let args = line
+            .strip_prefix("mcp-tray ")
+            .expect("a mcp-tray command")
+            .split_whitespace();
+        // The README shows stdout and stderr as a terminal does: in the order they were written.
+        let out = Command::new("sh")
+            .args(["-c", "exec \"$0\" \"$@\" 2>&1", BIN])
+            .args(args)
+            .env("MCP_TRAY_HOME", &home)
+            .env("MCP_TRAY_CLAUDE_CONFIG", &config)
+            .output()
+            .expect("run mcp-tray");
+        let mut printed = String::from_utf8_lossy(&out.stdout).into_owned();
+        for (readme, here) in &places {
+            printed = printed.replace(here, readme);
+        }
+        assert_eq!(
+            mask_times_and_hashes(printed.trim_end()),
+            mask_times_and_hashes(shown.trim_end()),
+            "`{command}` prints something else than README.md shows"
+        );
+    }
+}
