@@ -169,28 +169,39 @@ impl FolderChanges {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone();
-        for (i, (folder, through)) in wanted.into_iter().enumerate() {
-            let Some(target) = nearest_existing(&folder) else {
-                continue;
-            };
-            if through == target {
-                continue;
+        for (i, (folder, mut through)) in wanted.into_iter().enumerate() {
+            // A folder tree made in one go (`mkdir -p`) can grow while we arm: its next level may
+            // appear after the ancestor was listed and before the ancestor's watch began, and no
+            // event would ever say so. Look again after each watch until nothing deeper exists.
+            let mut deeper = false;
+            while let Some(target) = nearest_existing(&folder) {
+                if through == target {
+                    break;
+                }
+                if !through.as_os_str().is_empty() {
+                    let _ = watcher.unwatch(&through);
+                    deeper = true;
+                }
+                through = if watcher.watch(&target, RecursiveMode::NonRecursive).is_ok() {
+                    target
+                } else {
+                    PathBuf::new()
+                };
+                if let Some(slot) = self
+                    .wanted
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .get_mut(i)
+                {
+                    slot.1 = through.clone();
+                }
+                if through.as_os_str().is_empty() {
+                    break;
+                }
             }
-            if !through.as_os_str().is_empty() {
-                let _ = watcher.unwatch(&through);
-            }
-            let now = if watcher.watch(&target, RecursiveMode::NonRecursive).is_ok() {
-                target
-            } else {
-                PathBuf::new()
-            };
-            if let Some(slot) = self
-                .wanted
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .get_mut(i)
-            {
-                slot.1 = now;
+            // What was written in it before its watch began is news too.
+            if deeper {
+                self.shared.bump();
             }
         }
     }
@@ -285,6 +296,42 @@ mod tests {
                 "a write in the new folder never woke the waiter"
             );
         }
+    }
+
+    #[test]
+    fn a_deep_tree_made_in_one_go_is_watched_down_to_the_folder() {
+        // `mkdir -p` makes every level at once: each level can appear while the one above it is
+        // being watched, and the watch must still end on the folder itself.
+        for _ in 0..20 {
+            let dir = tempfile::tempdir().expect("dir");
+            let logs = dir.path().join("a/b/c/d/e/logs");
+            let changes = FolderChanges::watch(std::slice::from_ref(&logs));
+            std::fs::create_dir_all(&logs).expect("mkdir");
+            let deadline = Instant::now() + Duration::from_secs(5);
+            loop {
+                let seen = changes.count();
+                std::fs::write(logs.join("mcp.log"), b"line\n").expect("write");
+                if changes.wait_blocking(seen, Some(Duration::from_millis(200))) > seen
+                    && watched_through(&changes) == logs
+                {
+                    break;
+                }
+                assert!(
+                    Instant::now() < deadline,
+                    "still watched through {:?}",
+                    watched_through(&changes)
+                );
+            }
+        }
+    }
+
+    fn watched_through(changes: &FolderChanges) -> PathBuf {
+        changes
+            .wanted
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)[0]
+            .1
+            .clone()
     }
 
     #[tokio::test]
