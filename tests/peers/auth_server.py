@@ -2,10 +2,11 @@
 401 + WWW-Authenticate, protected resource metadata) whose tokens come from a small local
 authorization server in the same process. The authorization server is a stand-in only for the
 faults the conformance suite cannot produce: short-lived tokens, revoked tokens, refresh tokens
-refused with invalid_grant, denied consent, a slow consent (to overlap two bridges).
+refused with invalid_grant, denied consent, a slow consent (to overlap two bridges), an
+authorization server without PKCE.
 
 Usage: python auth_server.py AS_PORT MCP_PORT [--expires-in S] [--refresh invalid_grant]
-                             [--deny] [--authorize-delay S]
+                             [--deny] [--authorize-delay S] [--no-pkce]
 Control (on AS_PORT): GET /stats (counters, issued tokens, redirect URIs), POST /revoke (every
 access token stops working).
 """
@@ -33,6 +34,7 @@ p.add_argument("--authorize-delay", type=float, default=0.0)
 p.add_argument("--transport", default="streamable-http", help="or sse (legacy HTTP+SSE at /sse)")
 p.add_argument("--reject-all", action="store_true", help="the resource server refuses every token")
 p.add_argument("--forget-clients", action="store_true", help="/revoke also forgets registered clients")
+p.add_argument("--no-pkce", action="store_true", help="metadata without code_challenge_methods_supported")
 opts = p.parse_args()
 
 ISSUER = f"http://127.0.0.1:{opts.as_port}"
@@ -84,12 +86,15 @@ class AS(BaseHTTPRequestHandler):
         url = urllib.parse.urlparse(self.path)
         q = {k: v[0] for k, v in urllib.parse.parse_qs(url.query).items()}
         if url.path == "/.well-known/oauth-authorization-server":
-            return self.reply(200, {
+            meta = {
                 "issuer": ISSUER, "authorization_endpoint": ISSUER + "/authorize",
                 "token_endpoint": ISSUER + "/token", "registration_endpoint": ISSUER + "/register",
                 "response_types_supported": ["code"], "code_challenge_methods_supported": ["S256"],
                 "grant_types_supported": ["authorization_code", "refresh_token"],
-                "token_endpoint_auth_methods_supported": ["none"], "scopes_supported": ["mcp"]})
+                "token_endpoint_auth_methods_supported": ["none"], "scopes_supported": ["mcp"]}
+            if opts.no_pkce:
+                del meta["code_challenge_methods_supported"]
+            return self.reply(200, meta)
         if url.path == "/stats":
             with lock:
                 return self.reply(200, stats)

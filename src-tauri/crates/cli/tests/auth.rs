@@ -317,9 +317,7 @@ fn a_server_that_refuses_fresh_tokens_gets_no_sign_in_loop() {
     let p = require_peers!();
     let server = Protected::start(&p, &["--reject-all", "--refresh", "invalid_grant"]);
     let home = tempfile::tempdir().expect("home");
-    let (reply, took) =
-        initialize_through(&server.url, home.path(), &["--oauth-flow", "headless"], &[]);
-    let msg = reply["error"]["message"].as_str().expect("an error reply");
+    let (msg, took) = headless_sign_in_error(&server, home.path());
     assert!(msg.contains("refused the token"), "{msg}");
     assert!(took < Duration::from_secs(10), "took {took:?}");
     assert_eq!(
@@ -543,17 +541,38 @@ fn initialize_through(
     (reply, started.elapsed())
 }
 
+/// A bridge's answer to `initialize` when a headless sign-in cannot succeed: its error message,
+/// and how long it took.
+fn headless_sign_in_error(server: &Protected, home: &Path) -> (String, Duration) {
+    let (reply, took) = initialize_through(&server.url, home, &["--oauth-flow", "headless"], &[]);
+    let msg = reply["error"]["message"].as_str().expect("an error reply");
+    (msg.to_owned(), took)
+}
+
 #[test]
 fn a_denied_consent_answers_the_request_with_an_error_at_once() {
     let p = require_peers!();
     let server = Protected::start(&p, &["--deny"]);
     let home = tempfile::tempdir().expect("home");
-    let (reply, took) =
-        initialize_through(&server.url, home.path(), &["--oauth-flow", "headless"], &[]);
-    let msg = reply["error"]["message"].as_str().expect("an error reply");
+    let (msg, took) = headless_sign_in_error(&server, home.path());
     assert!(msg.contains("denied"), "{msg}");
     assert!(msg.contains("mcp-tray auth login prot"), "{msg}");
     assert!(took < Duration::from_secs(10), "took {took:?}");
+}
+
+#[test]
+fn an_authorization_server_without_pkce_s256_is_refused() {
+    let p = require_peers!();
+    // Its metadata has no code_challenge_methods_supported; it would approve at once otherwise.
+    let server = Protected::start(&p, &["--no-pkce"]);
+    let home = tempfile::tempdir().expect("home");
+    let (msg, _) = headless_sign_in_error(&server, home.path());
+    assert!(msg.contains("does not offer PKCE S256"), "{msg}");
+    assert!(msg.contains("refusing to sign in"), "{msg}");
+    let stats = server.stats();
+    assert_eq!(count(&stats, "register"), 0, "{stats}");
+    assert_eq!(count(&stats, "authorize"), 0, "{stats}");
+    assert_eq!(count(&stats, "token_code"), 0, "{stats}");
 }
 
 #[test]
