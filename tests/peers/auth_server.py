@@ -7,8 +7,8 @@ authorization server without PKCE.
 
 Usage: python auth_server.py AS_PORT MCP_PORT [--expires-in S] [--refresh invalid_grant]
                              [--deny] [--authorize-delay S] [--no-pkce]
-Control (on AS_PORT): GET /stats (counters, issued tokens, redirect URIs), POST /revoke (every
-access token stops working).
+Control (on AS_PORT): GET /stats (counters, issued tokens, redirect URIs, the `resource` of each
+authorization and token request), POST /revoke (every access token stops working).
 """
 
 import argparse
@@ -40,7 +40,8 @@ opts = p.parse_args()
 ISSUER = f"http://127.0.0.1:{opts.as_port}"
 lock = threading.Lock()
 stats = {"register": 0, "authorize": 0, "token_code": 0, "token_refresh": 0,
-         "refused_refresh": 0, "issued": [], "redirect_uris": [], "resources": [], "scopes": []}
+         "refused_refresh": 0, "issued": [], "redirect_uris": [], "resources": [], "scopes": [],
+         "token_resources": []}
 valid_access = set()
 valid_refresh = set()
 clients = set()
@@ -134,6 +135,8 @@ class AS(BaseHTTPRequestHandler):
             return self.reply(200, {})
         if url.path == "/token":
             grant = body.get("grant_type")
+            with lock:
+                stats["token_resources"].append([grant, body.get("resource")])
             if body.get("client_id") not in clients:
                 with lock:
                     stats["unknown_client"] = stats.get("unknown_client", 0) + 1

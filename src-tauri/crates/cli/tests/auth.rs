@@ -356,6 +356,45 @@ fn resource_and_scope_follow_the_flags() {
     assert_eq!(stats["scopes"][1], "mcp extra", "{stats}");
 }
 
+#[test]
+fn resource_goes_on_the_token_and_refresh_requests_unless_turned_off() {
+    let p = require_peers!();
+    // 30 s tokens: a second bridge refreshes before its first request.
+    let server = Protected::start(&p, &["--expires-in", "30"]);
+    let url = server.url.as_str();
+    let with = tempfile::tempdir().expect("home");
+    let without = tempfile::tempdir().expect("home");
+    for (home, extra) in [
+        (with.path(), &["--oauth-flow", "headless"][..]),
+        (
+            without.path(),
+            &["--oauth-flow", "headless", "--oauth-no-resource"][..],
+        ),
+    ] {
+        for _ in 0..2 {
+            ok_call(&drive(&p, home, url, extra, &[]));
+        }
+    }
+    // Tokens shorter-lived than the refresh margin are refreshed before each request: one
+    // entry per kind of request and setting is what counts.
+    let stats = server.stats();
+    let mut requests = stats["token_resources"]
+        .as_array()
+        .expect("token requests")
+        .clone();
+    requests.dedup();
+    assert_eq!(
+        requests,
+        [
+            serde_json::json!(["authorization_code", url]),
+            serde_json::json!(["refresh_token", url]),
+            serde_json::json!(["authorization_code", null]),
+            serde_json::json!(["refresh_token", null]),
+        ],
+        "{stats}"
+    );
+}
+
 /// The `Location` a GET of `url` is redirected to (the authorization server's answer).
 fn redirect_of(url: &str) -> String {
     let rest = url.strip_prefix("http://").expect("http URL");
