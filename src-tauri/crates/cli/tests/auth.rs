@@ -182,6 +182,11 @@ fn ok_call(out: &Output) -> Value {
     v
 }
 
+/// One bridge run that signs in headless (or uses the stored sign-in) and calls the tool.
+fn headless_call(p: &Peers, home: &Path, url: &str) -> Value {
+    ok_call(&drive(p, home, url, &["--oauth-flow", "headless"], &[]))
+}
+
 #[test]
 fn a_protected_legacy_sse_server_signs_in_too() {
     let p = require_peers!();
@@ -528,6 +533,38 @@ fn two_bridges_started_together_share_one_sign_in() {
         "one sign-in for both: {stats}"
     );
     assert_eq!(count(&stats, "register"), 1, "{stats}");
+}
+
+#[test]
+fn a_sign_in_lock_left_by_a_dead_process_is_taken_over() {
+    let p = require_peers!();
+    let server = Protected::start(&p, &["--refresh", "invalid_grant"]);
+    let home = tempfile::tempdir().expect("home");
+    headless_call(&p, home.path(), &server.url);
+    // A bridge killed in the middle of a sign-in leaves its lock (`<key>.lock` beside the
+    // server's `<key>.json`): the pid of a process that has exited, taken a moment ago.
+    let auth = home.path().join("auth");
+    let record = std::fs::read_dir(&auth)
+        .expect("auth dir")
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "json"))
+        .expect("a sign-in record");
+    let lock = record.with_extension("lock");
+    let mut gone = Command::new("true").spawn().expect("a short-lived process");
+    let dead_pid = gone.id();
+    gone.wait().expect("wait");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs();
+    std::fs::write(&lock, format!("{dead_pid} {now}")).expect("write the lock");
+    // The next bridge needs a new sign-in (the refresh token is refused) and must not wait for
+    // the dead holder.
+    server.revoke();
+    headless_call(&p, home.path(), &server.url);
+    assert_eq!(count(&server.stats(), "authorize"), 2);
+    assert!(!lock.exists(), "the lock is released after the sign-in");
 }
 
 #[test]
