@@ -187,6 +187,15 @@ fn headless_call(p: &Peers, home: &Path, url: &str) -> Value {
     ok_call(&drive(p, home, url, &["--oauth-flow", "headless"], &[]))
 }
 
+/// The `$BROWSER` that approves at once: auth_browser.py.
+fn browser_command(p: &Peers) -> String {
+    format!(
+        "{} {}",
+        p.python().display(),
+        p.script("auth_browser.py").display()
+    )
+}
+
 #[test]
 fn a_protected_legacy_sse_server_signs_in_too() {
     let p = require_peers!();
@@ -568,6 +577,42 @@ fn a_sign_in_lock_left_by_a_dead_process_is_taken_over() {
 }
 
 #[test]
+fn a_server_gets_the_same_callback_port_each_time_so_its_registration_is_kept() {
+    let p = require_peers!();
+    let server = Protected::start(&p, &["--refresh", "invalid_grant"]);
+    let home = tempfile::tempdir().expect("home");
+    let browser = browser_command(&p);
+    let env = [("BROWSER", browser.as_str())];
+    ok_call(&drive(
+        &p,
+        home.path(),
+        &server.url,
+        &["--oauth-flow", "browser"],
+        &env,
+    ));
+    server.revoke(); // the refresh is refused: a second browser sign-in
+    ok_call(&drive(
+        &p,
+        home.path(),
+        &server.url,
+        &["--oauth-flow", "browser"],
+        &env,
+    ));
+    let stats = server.stats();
+    assert_eq!(count(&stats, "authorize"), 2, "{stats}");
+    let uris = &stats["redirect_uris"];
+    assert_eq!(uris[0], uris[1], "{stats}");
+    assert!(
+        uris[0]
+            .as_str()
+            .is_some_and(|u| u.starts_with("http://127.0.0.1:")),
+        "{stats}"
+    );
+    // Dynamic registration binds the redirect URI: the same one keeps the registration.
+    assert_eq!(count(&stats, "register"), 1, "{stats}");
+}
+
+#[test]
 fn a_taken_callback_port_falls_back_to_a_free_one() {
     let p = require_peers!();
     let server = Protected::start(&p, &[]);
@@ -575,11 +620,7 @@ fn a_taken_callback_port_falls_back_to_a_free_one() {
     let held = TcpListener::bind("127.0.0.1:0").expect("hold a port");
     let held_port = held.local_addr().expect("addr").port().to_string();
     let page = home.path().join("page.html");
-    let browser = format!(
-        "{} {}",
-        p.python().display(),
-        p.script("auth_browser.py").display()
-    );
+    let browser = browser_command(&p);
     let out = drive(
         &p,
         home.path(),
@@ -819,11 +860,7 @@ fn a_running_app_takes_the_browser_sign_in_over_and_the_bridge_adopts_its_tokens
     let app_lock = std::fs::File::create(home.path().join("auth").join("app.lock")).expect("lock");
     app_lock.lock().expect("hold the app's lock");
     // A bridge must not open a browser itself: this one would fail the test by signing in.
-    let browser = format!(
-        "{} {}",
-        p.python().display(),
-        p.script("auth_browser.py").display()
-    );
+    let browser = browser_command(&p);
 
     let mut bridge = OpenBridge::start(
         &server.url,
@@ -888,11 +925,7 @@ fn without_the_app_the_bridge_signs_in_itself_and_posts_no_request() {
     // An app that has quit leaves its lock file, unlocked.
     std::fs::create_dir_all(home.path().join("auth")).expect("auth dir");
     std::fs::write(home.path().join("auth").join("app.lock"), "").expect("lock file");
-    let browser = format!(
-        "{} {}",
-        p.python().display(),
-        p.script("auth_browser.py").display()
-    );
+    let browser = browser_command(&p);
     ok_call(&drive(
         &p,
         home.path(),
