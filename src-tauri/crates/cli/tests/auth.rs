@@ -754,6 +754,15 @@ fn auth_login_status_and_logout_manage_a_stored_sign_in() {
     assert_eq!(list[0]["name"], "prot", "{list}");
     assert_eq!(list[0]["signed_in"], true, "{list}");
     assert!(!String::from_utf8_lossy(&status.stdout).contains("SECRET"));
+    // The table: name, URL, state; the client and where its secrets are.
+    let table = String::from_utf8_lossy(&run(&["auth", "status"]).stdout).into_owned();
+    assert!(
+        table.starts_with(&format!("prot\t{}\tsigned in, token valid ", server.url)),
+        "{table}"
+    );
+    assert!(table.contains("\tscope: mcp\n"), "{table}");
+    assert!(table.contains("(dynamic); secrets in the file"), "{table}");
+    assert!(!table.contains("SECRET"), "{table}");
     // A bridge uses the stored sign-in without a new authorization.
     ok_call(&drive(
         &p,
@@ -779,6 +788,24 @@ fn auth_login_status_and_logout_manage_a_stored_sign_in() {
     let after: Value =
         serde_json::from_slice(&run(&["auth", "status", "--json"]).stdout).expect("JSON");
     assert_eq!(after, serde_json::json!([]));
+    assert_eq!(
+        String::from_utf8_lossy(&run(&["auth", "status"]).stdout),
+        "no stored sign-ins\n"
+    );
+
+    // By URL: login and logout.
+    let login = run(&["auth", "login", &server.url, "--oauth-flow", "headless"]);
+    assert!(login.status.success());
+    let logout = run(&["auth", "logout", &server.url]);
+    assert!(logout.status.success());
+    let said = String::from_utf8_lossy(&logout.stderr).into_owned();
+    assert!(said.contains("signed out of 127.0.0.1"), "{said}");
+    let after: Value =
+        serde_json::from_slice(&run(&["auth", "status", "--json"]).stdout).expect("JSON");
+    assert_eq!(after, serde_json::json!([]));
+    let again = run(&["auth", "logout", &server.url]);
+    assert!(again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("no stored sign-in for 127.0.0.1"));
 }
 
 // ---------------------------------------------------------------------------------------------
