@@ -219,6 +219,22 @@ fn a_protected_legacy_sse_server_signs_in_too() {
 }
 
 #[test]
+fn over_legacy_sse_too_a_token_about_to_expire_is_refreshed_before_it_is_used() {
+    let p = require_peers!();
+    let server = Protected::start(&p, &["--transport", "sse", "--expires-in", "30"]);
+    let home = tempfile::tempdir().expect("home");
+    let url = server.url.replace("/mcp", "/sse");
+    let flags = ["--oauth-flow", "headless", "--transport", "sse"];
+    ok_call(&drive(&p, home.path(), &url, &flags, &[]));
+    // The stored token is still valid but has 30 s left (< the 60 s margin): the next bridge
+    // refreshes before it opens the stream, not after a 401.
+    ok_call(&drive(&p, home.path(), &url, &flags, &[]));
+    let stats = server.stats();
+    assert_eq!(count(&stats, "authorize"), 1, "{stats}");
+    assert!(count(&stats, "token_refresh") >= 1, "{stats}");
+}
+
+#[test]
 fn a_token_about_to_expire_is_refreshed_before_it_is_used() {
     let p = require_peers!();
     let server = Protected::start(&p, &["--expires-in", "30"]);
