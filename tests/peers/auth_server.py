@@ -6,7 +6,7 @@ refused with invalid_grant, denied consent, a slow consent (to overlap two bridg
 authorization server without PKCE.
 
 Usage: python auth_server.py AS_PORT MCP_PORT [--expires-in S] [--refresh invalid_grant]
-                             [--deny] [--authorize-delay S] [--no-pkce]
+                             [--deny] [--authorize-delay S] [--no-pkce] [--client ID]
 Control (on AS_PORT): GET /stats (counters, issued tokens, redirect URIs, the `resource` of each
 authorization and token request), POST /revoke (every access token stops working).
 """
@@ -35,6 +35,7 @@ p.add_argument("--transport", default="streamable-http", help="or sse (legacy HT
 p.add_argument("--reject-all", action="store_true", help="the resource server refuses every token")
 p.add_argument("--forget-clients", action="store_true", help="/revoke also forgets registered clients")
 p.add_argument("--no-pkce", action="store_true", help="metadata without code_challenge_methods_supported")
+p.add_argument("--client", action="append", default=[], help="a pre-registered public client id")
 opts = p.parse_args()
 
 ISSUER = f"http://127.0.0.1:{opts.as_port}"
@@ -44,7 +45,7 @@ stats = {"register": 0, "authorize": 0, "token_code": 0, "token_refresh": 0,
          "token_resources": []}
 valid_access = set()
 valid_refresh = set()
-clients = set()
+clients = set(opts.client)
 codes = {}
 counter = [0]
 

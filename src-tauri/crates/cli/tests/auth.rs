@@ -561,6 +561,43 @@ fn two_bridges_started_together_share_one_sign_in() {
 }
 
 #[test]
+fn two_clients_of_one_server_keep_their_own_sign_ins() {
+    let p = require_peers!();
+    let server = Protected::start(&p, &["--client", "pre-1"]);
+    let home = tempfile::tempdir().expect("home");
+    let pre_registered = ["--oauth-flow", "headless", "--oauth-client-id", "pre-1"];
+    // Two config entries for one URL: one registers itself, one has a pre-registered client.
+    // Each signs in once; neither run replaces the other's tokens.
+    for _ in 0..2 {
+        headless_call(&p, home.path(), &server.url);
+        ok_call(&drive(&p, home.path(), &server.url, &pre_registered, &[]));
+    }
+    let stats = server.stats();
+    assert_eq!(count(&stats, "authorize"), 2, "{stats}");
+    assert_eq!(count(&stats, "register"), 1, "{stats}");
+    let run = |args: &[&str]| file_store_cli(home.path(), args);
+    let list: Value =
+        serde_json::from_slice(&run(&["auth", "status", "--json"]).stdout).expect("status JSON");
+    let mut clients: Vec<&str> = list
+        .as_array()
+        .expect("sign-ins")
+        .iter()
+        .filter_map(|s| s["client"].as_str())
+        .collect();
+    clients.sort_unstable();
+    assert_eq!(
+        clients,
+        ["client-1 (dynamic)", "pre-1 (pre-registered)"],
+        "{list}"
+    );
+    // Signing out of the server forgets both.
+    assert!(run(&["auth", "logout", &server.url]).status.success());
+    let after: Value =
+        serde_json::from_slice(&run(&["auth", "status", "--json"]).stdout).expect("JSON");
+    assert_eq!(after, serde_json::json!([]));
+}
+
+#[test]
 fn a_sign_in_lock_left_by_a_dead_process_is_taken_over() {
     let p = require_peers!();
     let server = Protected::start(&p, &["--refresh", "invalid_grant"]);
@@ -733,14 +770,7 @@ fn auth_login_status_and_logout_manage_a_stored_sign_in() {
     let p = require_peers!();
     let server = Protected::start(&p, &[]);
     let home = tempfile::tempdir().expect("home");
-    let run = |args: &[&str]| {
-        Command::new(BIN)
-            .args(args)
-            .env("MCP_TRAY_HOME", home.path())
-            .env("MCP_TRAY_TOKEN_STORE", "file")
-            .output()
-            .expect("mcp-tray")
-    };
+    let run = |args: &[&str]| file_store_cli(home.path(), args);
     // By name, through Claude's config entry for the bridge.
     let config = home.path().join("claude_desktop_config.json");
     std::fs::write(
@@ -1049,6 +1079,14 @@ fn mcp_tray(mcp_home: &Path, args: &[&str]) -> Command {
     let mut cmd = Command::new(BIN);
     cmd.args(args).env("MCP_TRAY_HOME", mcp_home);
     cmd
+}
+
+/// Runs `mcp-tray ARGS` on a data dir whose secrets go to the file.
+fn file_store_cli(mcp_home: &Path, args: &[&str]) -> Output {
+    mcp_tray(mcp_home, args)
+        .env("MCP_TRAY_TOKEN_STORE", "file")
+        .output()
+        .expect("mcp-tray")
 }
 
 #[cfg(target_os = "linux")]
