@@ -6,9 +6,10 @@ refused with invalid_grant, denied consent, a slow consent (to overlap two bridg
 authorization server without PKCE.
 
 Usage: python auth_server.py AS_PORT MCP_PORT [--expires-in S] [--refresh invalid_grant]
-                             [--deny] [--authorize-delay S] [--no-pkce] [--client ID]
-Control (on AS_PORT): GET /stats (counters, issued tokens, redirect URIs, the `resource` of each
-authorization and token request), POST /revoke (every access token stops working).
+                             [--deny] [--authorize-delay S] [--no-pkce] [--client ID] [--cimd]
+Control (on AS_PORT): GET /stats (counters, issued tokens, redirect URIs and client ids of the
+authorization requests, the `resource` of each authorization and token request), POST /revoke
+(every access token stops working).
 """
 
 import argparse
@@ -36,13 +37,14 @@ p.add_argument("--reject-all", action="store_true", help="the resource server re
 p.add_argument("--forget-clients", action="store_true", help="/revoke also forgets registered clients")
 p.add_argument("--no-pkce", action="store_true", help="metadata without code_challenge_methods_supported")
 p.add_argument("--client", action="append", default=[], help="a pre-registered public client id")
+p.add_argument("--cimd", action="store_true", help="advertise client ID metadata document support")
 opts = p.parse_args()
 
 ISSUER = f"http://127.0.0.1:{opts.as_port}"
 lock = threading.Lock()
 stats = {"register": 0, "authorize": 0, "token_code": 0, "token_refresh": 0,
          "refused_refresh": 0, "issued": [], "redirect_uris": [], "resources": [], "scopes": [],
-         "token_resources": []}
+         "token_resources": [], "client_ids": []}
 valid_access = set()
 valid_refresh = set()
 clients = set(opts.client)
@@ -96,6 +98,8 @@ class AS(BaseHTTPRequestHandler):
                 "token_endpoint_auth_methods_supported": ["none"], "scopes_supported": ["mcp"]}
             if opts.no_pkce:
                 del meta["code_challenge_methods_supported"]
+            if opts.cimd:
+                meta["client_id_metadata_document_supported"] = True
             return self.reply(200, meta)
         if url.path == "/stats":
             with lock:
@@ -106,6 +110,7 @@ class AS(BaseHTTPRequestHandler):
                 stats["redirect_uris"].append(q.get("redirect_uri"))
                 stats["resources"].append(q.get("resource"))
                 stats["scopes"].append(q.get("scope"))
+                stats["client_ids"].append(q.get("client_id"))
             time.sleep(opts.authorize_delay)
             target = urllib.parse.urlparse(q["redirect_uri"])
             if opts.deny:

@@ -561,6 +561,26 @@ fn two_bridges_started_together_share_one_sign_in() {
 }
 
 #[test]
+fn a_pre_registered_client_comes_before_a_metadata_document() {
+    let p = require_peers!();
+    // The server advertises metadata-document support and also knows the pre-registered id.
+    let server = Protected::start(&p, &["--client", "pre-1", "--cimd"]);
+    let home = tempfile::tempdir().expect("home");
+    let flags = [
+        "--oauth-flow",
+        "headless",
+        "--oauth-client-metadata-url",
+        "https://client.example/mcp-tray.json",
+        "--oauth-client-id",
+        "pre-1",
+    ];
+    ok_call(&drive(&p, home.path(), &server.url, &flags, &[]));
+    let stats = server.stats();
+    assert_eq!(stats["client_ids"], serde_json::json!(["pre-1"]), "{stats}");
+    assert_eq!(count(&stats, "register"), 0, "{stats}");
+}
+
+#[test]
 fn two_clients_of_one_server_keep_their_own_sign_ins() {
     let p = require_peers!();
     let server = Protected::start(&p, &["--client", "pre-1"]);
