@@ -718,6 +718,32 @@ fn a_taken_callback_port_falls_back_to_a_free_one() {
     drop(held);
 }
 
+#[test]
+fn a_callback_with_the_wrong_state_is_refused_and_the_real_one_still_signs_in() {
+    let p = require_peers!();
+    let server = Protected::start(&p, &[]);
+    let home = tempfile::tempdir().expect("home");
+    let forged_page = home.path().join("forged.html");
+    let browser = browser_command(&p);
+    ok_call(&drive(
+        &p,
+        home.path(),
+        &server.url,
+        &["--oauth-flow", "browser"],
+        &[
+            ("BROWSER", &browser),
+            ("AUTH_BROWSER_FORGED_PAGE", &forged_page.to_string_lossy()),
+        ],
+    ));
+    let shown = std::fs::read_to_string(&forged_page).expect("the forger got a page");
+    assert!(shown.contains("did not finish"), "{shown}");
+    assert!(shown.contains("wrong state"), "{shown}");
+    // Only the real code was exchanged.
+    let stats = server.stats();
+    assert_eq!(count(&stats, "token_code"), 1, "{stats}");
+    assert_eq!(count(&stats, "authorize"), 1, "{stats}");
+}
+
 /// Starts a bridge, sends `initialize`, returns its reply line and how long it took.
 fn initialize_through(
     url: &str,
