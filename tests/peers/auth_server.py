@@ -2,12 +2,14 @@
 401 + WWW-Authenticate, protected resource metadata) whose tokens come from a small local
 authorization server in the same process. The authorization server is a stand-in only for the
 faults the conformance suite cannot produce: short-lived tokens, revoked tokens, refresh tokens
-refused with invalid_grant, denied consent, a slow consent (to overlap two bridges).
+refused with invalid_grant, denied consent, a slow consent (to overlap two bridges), an
+authorization server without PKCE.
 
 Usage: python auth_server.py AS_PORT MCP_PORT [--expires-in S] [--refresh invalid_grant]
-                             [--deny] [--authorize-delay S]
-Control (on AS_PORT): GET /stats (counters, issued tokens, redirect URIs), POST /revoke (every
-access token stops working).
+                             [--deny] [--authorize-delay S] [--no-pkce] [--client ID] [--cimd]
+Control (on AS_PORT): GET /stats (counters, issued tokens, redirect URIs and client ids of the
+authorization requests, the `resource` of each authorization and token request), POST /revoke
+(every access token stops working).
 """
 
 import argparse
@@ -33,15 +35,19 @@ p.add_argument("--authorize-delay", type=float, default=0.0)
 p.add_argument("--transport", default="streamable-http", help="or sse (legacy HTTP+SSE at /sse)")
 p.add_argument("--reject-all", action="store_true", help="the resource server refuses every token")
 p.add_argument("--forget-clients", action="store_true", help="/revoke also forgets registered clients")
+p.add_argument("--no-pkce", action="store_true", help="metadata without code_challenge_methods_supported")
+p.add_argument("--client", action="append", default=[], help="a pre-registered public client id")
+p.add_argument("--cimd", action="store_true", help="advertise client ID metadata document support")
 opts = p.parse_args()
 
 ISSUER = f"http://127.0.0.1:{opts.as_port}"
 lock = threading.Lock()
 stats = {"register": 0, "authorize": 0, "token_code": 0, "token_refresh": 0,
-         "refused_refresh": 0, "issued": [], "redirect_uris": [], "resources": [], "scopes": []}
+         "refused_refresh": 0, "issued": [], "redirect_uris": [], "resources": [], "scopes": [],
+         "token_resources": [], "client_ids": []}
 valid_access = set()
 valid_refresh = set()
-clients = set()
+clients = set(opts.client)
 codes = {}
 counter = [0]
 
@@ -84,12 +90,17 @@ class AS(BaseHTTPRequestHandler):
         url = urllib.parse.urlparse(self.path)
         q = {k: v[0] for k, v in urllib.parse.parse_qs(url.query).items()}
         if url.path == "/.well-known/oauth-authorization-server":
-            return self.reply(200, {
+            meta = {
                 "issuer": ISSUER, "authorization_endpoint": ISSUER + "/authorize",
                 "token_endpoint": ISSUER + "/token", "registration_endpoint": ISSUER + "/register",
                 "response_types_supported": ["code"], "code_challenge_methods_supported": ["S256"],
                 "grant_types_supported": ["authorization_code", "refresh_token"],
-                "token_endpoint_auth_methods_supported": ["none"], "scopes_supported": ["mcp"]})
+                "token_endpoint_auth_methods_supported": ["none"], "scopes_supported": ["mcp"]}
+            if opts.no_pkce:
+                del meta["code_challenge_methods_supported"]
+            if opts.cimd:
+                meta["client_id_metadata_document_supported"] = True
+            return self.reply(200, meta)
         if url.path == "/stats":
             with lock:
                 return self.reply(200, stats)
@@ -99,6 +110,7 @@ class AS(BaseHTTPRequestHandler):
                 stats["redirect_uris"].append(q.get("redirect_uri"))
                 stats["resources"].append(q.get("resource"))
                 stats["scopes"].append(q.get("scope"))
+                stats["client_ids"].append(q.get("client_id"))
             time.sleep(opts.authorize_delay)
             target = urllib.parse.urlparse(q["redirect_uri"])
             if opts.deny:
@@ -129,6 +141,8 @@ class AS(BaseHTTPRequestHandler):
             return self.reply(200, {})
         if url.path == "/token":
             grant = body.get("grant_type")
+            with lock:
+                stats["token_resources"].append([grant, body.get("resource")])
             if body.get("client_id") not in clients:
                 with lock:
                     stats["unknown_client"] = stats.get("unknown_client", 0) + 1

@@ -182,6 +182,20 @@ fn ok_call(out: &Output) -> Value {
     v
 }
 
+/// One bridge run that signs in headless (or uses the stored sign-in) and calls the tool.
+fn headless_call(p: &Peers, home: &Path, url: &str) -> Value {
+    ok_call(&drive(p, home, url, &["--oauth-flow", "headless"], &[]))
+}
+
+/// The `$BROWSER` that approves at once: auth_browser.py.
+fn browser_command(p: &Peers) -> String {
+    format!(
+        "{} {}",
+        p.python().display(),
+        p.script("auth_browser.py").display()
+    )
+}
+
 #[test]
 fn a_protected_legacy_sse_server_signs_in_too() {
     let p = require_peers!();
@@ -202,6 +216,22 @@ fn a_protected_legacy_sse_server_signs_in_too() {
         1,
         "the second run reuses the sign-in"
     );
+}
+
+#[test]
+fn over_legacy_sse_too_a_token_about_to_expire_is_refreshed_before_it_is_used() {
+    let p = require_peers!();
+    let server = Protected::start(&p, &["--transport", "sse", "--expires-in", "30"]);
+    let home = tempfile::tempdir().expect("home");
+    let url = server.url.replace("/mcp", "/sse");
+    let flags = ["--oauth-flow", "headless", "--transport", "sse"];
+    ok_call(&drive(&p, home.path(), &url, &flags, &[]));
+    // The stored token is still valid but has 30 s left (< the 60 s margin): the next bridge
+    // refreshes before it opens the stream, not after a 401.
+    ok_call(&drive(&p, home.path(), &url, &flags, &[]));
+    let stats = server.stats();
+    assert_eq!(count(&stats, "authorize"), 1, "{stats}");
+    assert!(count(&stats, "token_refresh") >= 1, "{stats}");
 }
 
 #[test]
@@ -317,9 +347,7 @@ fn a_server_that_refuses_fresh_tokens_gets_no_sign_in_loop() {
     let p = require_peers!();
     let server = Protected::start(&p, &["--reject-all", "--refresh", "invalid_grant"]);
     let home = tempfile::tempdir().expect("home");
-    let (reply, took) =
-        initialize_through(&server.url, home.path(), &["--oauth-flow", "headless"], &[]);
-    let msg = reply["error"]["message"].as_str().expect("an error reply");
+    let (msg, took) = headless_sign_in_error(&server, home.path());
     assert!(msg.contains("refused the token"), "{msg}");
     assert!(took < Duration::from_secs(10), "took {took:?}");
     assert_eq!(
@@ -356,6 +384,45 @@ fn resource_and_scope_follow_the_flags() {
     let stats = server.stats();
     assert_eq!(stats["resources"][1], Value::Null, "{stats}");
     assert_eq!(stats["scopes"][1], "mcp extra", "{stats}");
+}
+
+#[test]
+fn resource_goes_on_the_token_and_refresh_requests_unless_turned_off() {
+    let p = require_peers!();
+    // 30 s tokens: a second bridge refreshes before its first request.
+    let server = Protected::start(&p, &["--expires-in", "30"]);
+    let url = server.url.as_str();
+    let with = tempfile::tempdir().expect("home");
+    let without = tempfile::tempdir().expect("home");
+    for (home, extra) in [
+        (with.path(), &["--oauth-flow", "headless"][..]),
+        (
+            without.path(),
+            &["--oauth-flow", "headless", "--oauth-no-resource"][..],
+        ),
+    ] {
+        for _ in 0..2 {
+            ok_call(&drive(&p, home, url, extra, &[]));
+        }
+    }
+    // Tokens shorter-lived than the refresh margin are refreshed before each request: one
+    // entry per kind of request and setting is what counts.
+    let stats = server.stats();
+    let mut requests = stats["token_resources"]
+        .as_array()
+        .expect("token requests")
+        .clone();
+    requests.dedup();
+    assert_eq!(
+        requests,
+        [
+            serde_json::json!(["authorization_code", url]),
+            serde_json::json!(["refresh_token", url]),
+            serde_json::json!(["authorization_code", null]),
+            serde_json::json!(["refresh_token", null]),
+        ],
+        "{stats}"
+    );
 }
 
 /// The `Location` a GET of `url` is redirected to (the authorization server's answer).
@@ -494,6 +561,131 @@ fn two_bridges_started_together_share_one_sign_in() {
 }
 
 #[test]
+fn a_pre_registered_client_comes_before_a_metadata_document() {
+    let p = require_peers!();
+    // The server advertises metadata-document support and also knows the pre-registered id.
+    let server = Protected::start(&p, &["--client", "pre-1", "--cimd"]);
+    let home = tempfile::tempdir().expect("home");
+    let flags = [
+        "--oauth-flow",
+        "headless",
+        "--oauth-client-metadata-url",
+        "https://client.example/mcp-tray.json",
+        "--oauth-client-id",
+        "pre-1",
+    ];
+    ok_call(&drive(&p, home.path(), &server.url, &flags, &[]));
+    let stats = server.stats();
+    assert_eq!(stats["client_ids"], serde_json::json!(["pre-1"]), "{stats}");
+    assert_eq!(count(&stats, "register"), 0, "{stats}");
+}
+
+#[test]
+fn two_clients_of_one_server_keep_their_own_sign_ins() {
+    let p = require_peers!();
+    let server = Protected::start(&p, &["--client", "pre-1"]);
+    let home = tempfile::tempdir().expect("home");
+    let pre_registered = ["--oauth-flow", "headless", "--oauth-client-id", "pre-1"];
+    // Two config entries for one URL: one registers itself, one has a pre-registered client.
+    // Each signs in once; neither run replaces the other's tokens.
+    for _ in 0..2 {
+        headless_call(&p, home.path(), &server.url);
+        ok_call(&drive(&p, home.path(), &server.url, &pre_registered, &[]));
+    }
+    let stats = server.stats();
+    assert_eq!(count(&stats, "authorize"), 2, "{stats}");
+    assert_eq!(count(&stats, "register"), 1, "{stats}");
+    let run = |args: &[&str]| file_store_cli(home.path(), args);
+    let list: Value =
+        serde_json::from_slice(&run(&["auth", "status", "--json"]).stdout).expect("status JSON");
+    let mut clients: Vec<&str> = list
+        .as_array()
+        .expect("sign-ins")
+        .iter()
+        .filter_map(|s| s["client"].as_str())
+        .collect();
+    clients.sort_unstable();
+    assert_eq!(
+        clients,
+        ["client-1 (dynamic)", "pre-1 (pre-registered)"],
+        "{list}"
+    );
+    // Signing out of the server forgets both.
+    assert!(run(&["auth", "logout", &server.url]).status.success());
+    let after: Value =
+        serde_json::from_slice(&run(&["auth", "status", "--json"]).stdout).expect("JSON");
+    assert_eq!(after, serde_json::json!([]));
+}
+
+#[test]
+fn a_sign_in_lock_left_by_a_dead_process_is_taken_over() {
+    let p = require_peers!();
+    let server = Protected::start(&p, &["--refresh", "invalid_grant"]);
+    let home = tempfile::tempdir().expect("home");
+    headless_call(&p, home.path(), &server.url);
+    // A bridge killed in the middle of a sign-in leaves its lock (`<key>.lock` beside the
+    // server's `<key>.json`): the pid of a process that has exited, taken a moment ago.
+    let auth = home.path().join("auth");
+    let record = std::fs::read_dir(&auth)
+        .expect("auth dir")
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "json"))
+        .expect("a sign-in record");
+    let lock = record.with_extension("lock");
+    let mut gone = Command::new("true").spawn().expect("a short-lived process");
+    let dead_pid = gone.id();
+    gone.wait().expect("wait");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs();
+    std::fs::write(&lock, format!("{dead_pid} {now}")).expect("write the lock");
+    // The next bridge needs a new sign-in (the refresh token is refused) and must not wait for
+    // the dead holder.
+    server.revoke();
+    headless_call(&p, home.path(), &server.url);
+    assert_eq!(count(&server.stats(), "authorize"), 2);
+    assert!(!lock.exists(), "the lock is released after the sign-in");
+}
+
+#[test]
+fn a_server_gets_the_same_callback_port_each_time_so_its_registration_is_kept() {
+    let p = require_peers!();
+    let server = Protected::start(&p, &["--refresh", "invalid_grant"]);
+    let home = tempfile::tempdir().expect("home");
+    let browser = browser_command(&p);
+    let env = [("BROWSER", browser.as_str())];
+    ok_call(&drive(
+        &p,
+        home.path(),
+        &server.url,
+        &["--oauth-flow", "browser"],
+        &env,
+    ));
+    server.revoke(); // the refresh is refused: a second browser sign-in
+    ok_call(&drive(
+        &p,
+        home.path(),
+        &server.url,
+        &["--oauth-flow", "browser"],
+        &env,
+    ));
+    let stats = server.stats();
+    assert_eq!(count(&stats, "authorize"), 2, "{stats}");
+    let uris = &stats["redirect_uris"];
+    assert_eq!(uris[0], uris[1], "{stats}");
+    assert!(
+        uris[0]
+            .as_str()
+            .is_some_and(|u| u.starts_with("http://127.0.0.1:")),
+        "{stats}"
+    );
+    // Dynamic registration binds the redirect URI: the same one keeps the registration.
+    assert_eq!(count(&stats, "register"), 1, "{stats}");
+}
+
+#[test]
 fn a_taken_callback_port_falls_back_to_a_free_one() {
     let p = require_peers!();
     let server = Protected::start(&p, &[]);
@@ -501,11 +693,7 @@ fn a_taken_callback_port_falls_back_to_a_free_one() {
     let held = TcpListener::bind("127.0.0.1:0").expect("hold a port");
     let held_port = held.local_addr().expect("addr").port().to_string();
     let page = home.path().join("page.html");
-    let browser = format!(
-        "{} {}",
-        p.python().display(),
-        p.script("auth_browser.py").display()
-    );
+    let browser = browser_command(&p);
     let out = drive(
         &p,
         home.path(),
@@ -530,6 +718,32 @@ fn a_taken_callback_port_falls_back_to_a_free_one() {
     drop(held);
 }
 
+#[test]
+fn a_callback_with_the_wrong_state_is_refused_and_the_real_one_still_signs_in() {
+    let p = require_peers!();
+    let server = Protected::start(&p, &[]);
+    let home = tempfile::tempdir().expect("home");
+    let forged_page = home.path().join("forged.html");
+    let browser = browser_command(&p);
+    ok_call(&drive(
+        &p,
+        home.path(),
+        &server.url,
+        &["--oauth-flow", "browser"],
+        &[
+            ("BROWSER", &browser),
+            ("AUTH_BROWSER_FORGED_PAGE", &forged_page.to_string_lossy()),
+        ],
+    ));
+    let shown = std::fs::read_to_string(&forged_page).expect("the forger got a page");
+    assert!(shown.contains("did not finish"), "{shown}");
+    assert!(shown.contains("wrong state"), "{shown}");
+    // Only the real code was exchanged.
+    let stats = server.stats();
+    assert_eq!(count(&stats, "token_code"), 1, "{stats}");
+    assert_eq!(count(&stats, "authorize"), 1, "{stats}");
+}
+
 /// Starts a bridge, sends `initialize`, returns its reply line and how long it took.
 fn initialize_through(
     url: &str,
@@ -543,17 +757,38 @@ fn initialize_through(
     (reply, started.elapsed())
 }
 
+/// A bridge's answer to `initialize` when a headless sign-in cannot succeed: its error message,
+/// and how long it took.
+fn headless_sign_in_error(server: &Protected, home: &Path) -> (String, Duration) {
+    let (reply, took) = initialize_through(&server.url, home, &["--oauth-flow", "headless"], &[]);
+    let msg = reply["error"]["message"].as_str().expect("an error reply");
+    (msg.to_owned(), took)
+}
+
 #[test]
 fn a_denied_consent_answers_the_request_with_an_error_at_once() {
     let p = require_peers!();
     let server = Protected::start(&p, &["--deny"]);
     let home = tempfile::tempdir().expect("home");
-    let (reply, took) =
-        initialize_through(&server.url, home.path(), &["--oauth-flow", "headless"], &[]);
-    let msg = reply["error"]["message"].as_str().expect("an error reply");
+    let (msg, took) = headless_sign_in_error(&server, home.path());
     assert!(msg.contains("denied"), "{msg}");
     assert!(msg.contains("mcp-tray auth login prot"), "{msg}");
     assert!(took < Duration::from_secs(10), "took {took:?}");
+}
+
+#[test]
+fn an_authorization_server_without_pkce_s256_is_refused() {
+    let p = require_peers!();
+    // Its metadata has no code_challenge_methods_supported; it would approve at once otherwise.
+    let server = Protected::start(&p, &["--no-pkce"]);
+    let home = tempfile::tempdir().expect("home");
+    let (msg, _) = headless_sign_in_error(&server, home.path());
+    assert!(msg.contains("does not offer PKCE S256"), "{msg}");
+    assert!(msg.contains("refusing to sign in"), "{msg}");
+    let stats = server.stats();
+    assert_eq!(count(&stats, "register"), 0, "{stats}");
+    assert_eq!(count(&stats, "authorize"), 0, "{stats}");
+    assert_eq!(count(&stats, "token_code"), 0, "{stats}");
 }
 
 #[test]
@@ -581,14 +816,7 @@ fn auth_login_status_and_logout_manage_a_stored_sign_in() {
     let p = require_peers!();
     let server = Protected::start(&p, &[]);
     let home = tempfile::tempdir().expect("home");
-    let run = |args: &[&str]| {
-        Command::new(BIN)
-            .args(args)
-            .env("MCP_TRAY_HOME", home.path())
-            .env("MCP_TRAY_TOKEN_STORE", "file")
-            .output()
-            .expect("mcp-tray")
-    };
+    let run = |args: &[&str]| file_store_cli(home.path(), args);
     // By name, through Claude's config entry for the bridge.
     let config = home.path().join("claude_desktop_config.json");
     std::fs::write(
@@ -618,6 +846,15 @@ fn auth_login_status_and_logout_manage_a_stored_sign_in() {
     assert_eq!(list[0]["name"], "prot", "{list}");
     assert_eq!(list[0]["signed_in"], true, "{list}");
     assert!(!String::from_utf8_lossy(&status.stdout).contains("SECRET"));
+    // The table: name, URL, state; the client and where its secrets are.
+    let table = String::from_utf8_lossy(&run(&["auth", "status"]).stdout).into_owned();
+    assert!(
+        table.starts_with(&format!("prot\t{}\tsigned in, token valid ", server.url)),
+        "{table}"
+    );
+    assert!(table.contains("\tscope: mcp\n"), "{table}");
+    assert!(table.contains("(dynamic); secrets in the file"), "{table}");
+    assert!(!table.contains("SECRET"), "{table}");
     // A bridge uses the stored sign-in without a new authorization.
     ok_call(&drive(
         &p,
@@ -643,6 +880,24 @@ fn auth_login_status_and_logout_manage_a_stored_sign_in() {
     let after: Value =
         serde_json::from_slice(&run(&["auth", "status", "--json"]).stdout).expect("JSON");
     assert_eq!(after, serde_json::json!([]));
+    assert_eq!(
+        String::from_utf8_lossy(&run(&["auth", "status"]).stdout),
+        "no stored sign-ins\n"
+    );
+
+    // By URL: login and logout.
+    let login = run(&["auth", "login", &server.url, "--oauth-flow", "headless"]);
+    assert!(login.status.success());
+    let logout = run(&["auth", "logout", &server.url]);
+    assert!(logout.status.success());
+    let said = String::from_utf8_lossy(&logout.stderr).into_owned();
+    assert!(said.contains("signed out of 127.0.0.1"), "{said}");
+    let after: Value =
+        serde_json::from_slice(&run(&["auth", "status", "--json"]).stdout).expect("JSON");
+    assert_eq!(after, serde_json::json!([]));
+    let again = run(&["auth", "logout", &server.url]);
+    assert!(again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("no stored sign-in for 127.0.0.1"));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -724,11 +979,7 @@ fn a_running_app_takes_the_browser_sign_in_over_and_the_bridge_adopts_its_tokens
     let app_lock = std::fs::File::create(home.path().join("auth").join("app.lock")).expect("lock");
     app_lock.lock().expect("hold the app's lock");
     // A bridge must not open a browser itself: this one would fail the test by signing in.
-    let browser = format!(
-        "{} {}",
-        p.python().display(),
-        p.script("auth_browser.py").display()
-    );
+    let browser = browser_command(&p);
 
     let mut bridge = OpenBridge::start(
         &server.url,
@@ -793,11 +1044,7 @@ fn without_the_app_the_bridge_signs_in_itself_and_posts_no_request() {
     // An app that has quit leaves its lock file, unlocked.
     std::fs::create_dir_all(home.path().join("auth")).expect("auth dir");
     std::fs::write(home.path().join("auth").join("app.lock"), "").expect("lock file");
-    let browser = format!(
-        "{} {}",
-        p.python().display(),
-        p.script("auth_browser.py").display()
-    );
+    let browser = browser_command(&p);
     ok_call(&drive(
         &p,
         home.path(),
@@ -878,6 +1125,14 @@ fn mcp_tray(mcp_home: &Path, args: &[&str]) -> Command {
     let mut cmd = Command::new(BIN);
     cmd.args(args).env("MCP_TRAY_HOME", mcp_home);
     cmd
+}
+
+/// Runs `mcp-tray ARGS` on a data dir whose secrets go to the file.
+fn file_store_cli(mcp_home: &Path, args: &[&str]) -> Output {
+    mcp_tray(mcp_home, args)
+        .env("MCP_TRAY_TOKEN_STORE", "file")
+        .output()
+        .expect("mcp-tray")
 }
 
 #[cfg(target_os = "linux")]

@@ -106,8 +106,12 @@ struct State {
 pub struct Auth {
     opts: AuthOptions,
     http: reqwest::Client,
-    /// The canonical server URL: the store's key.
+    /// The canonical server URL: one sign-in at a time per server (lock, hand-off, port).
     key: String,
+    /// The client this bridge was told to be, if any (part of what the store keys on).
+    client_given: Option<String>,
+    /// What the sign-in is stored under ([`store::sign_in_id`]).
+    store_id: String,
     state: Mutex<State>,
     /// Serialises refreshes in this process.
     refresh: tokio::sync::Mutex<()>,
@@ -123,14 +127,20 @@ impl Auth {
     /// Loads what the store knows about the server.
     pub fn new(opts: AuthOptions, http: reqwest::Client) -> Arc<Auth> {
         let key = discovery::canonical_resource(&opts.server_url);
+        let client_given = opts
+            .client_id
+            .clone()
+            .or_else(|| opts.client_metadata_url.clone());
+        let store_id = store::sign_in_id(&key, client_given.as_deref());
         let mut state = State::default();
-        match store::load(&key) {
+        match store::load(&store_id) {
             Some((record, secrets)) if client_matches(&opts, &record) => {
                 state.record = record;
                 state.secrets = secrets;
             }
             _ => {
                 state.record.server_url = key.clone();
+                state.record.client_given = client_given.clone();
             }
         }
         state.record.name = opts.name.clone();
@@ -138,6 +148,8 @@ impl Auth {
             opts,
             http,
             key,
+            client_given,
+            store_id,
             state: Mutex::new(state),
             refresh: tokio::sync::Mutex::new(()),
             reporter: std::sync::OnceLock::new(),
@@ -434,10 +446,10 @@ impl Auth {
     fn adopt_stored(&self, since_ms: u64) -> bool {
         // Cheap check first: the secrets may sit in the keychain.
         let known = self.lock().record.updated_ms;
-        if store::updated_ms(&self.key).is_none_or(|at| at < since_ms || at <= known) {
+        if store::updated_ms(&self.store_id).is_none_or(|at| at < since_ms || at <= known) {
             return false;
         }
-        let Some((record, secrets)) = store::load(&self.key) else {
+        let Some((record, secrets)) = store::load(&self.store_id) else {
             return false;
         };
         if !client_matches(&self.opts, &record) {
@@ -547,12 +559,13 @@ impl Auth {
         }
         record.name = self.opts.name.clone();
         record.server_url = self.key.clone();
+        record.client_given = self.client_given.clone();
         let saved = store::save(&record, &secrets);
         if saved.is_ok() {
             handoff::clear(&self.key);
         }
         // Reload to carry `updated_ms` as written.
-        if let Some((r, _)) = store::load(&self.key) {
+        if let Some((r, _)) = store::load(&self.store_id) {
             record.updated_ms = r.updated_ms;
         }
         let mut st = self.lock();
@@ -781,7 +794,8 @@ pub fn status() -> Vec<SignInStatus> {
         .collect()
 }
 
-/// Forgets a server's sign-in (tokens and registration). True when there was one.
+/// Forgets a server's sign-ins, of every client (tokens and registration). True when there was
+/// one.
 pub fn logout(server_url: &Url) -> bool {
     store::remove(&discovery::canonical_resource(server_url))
 }

@@ -1,5 +1,6 @@
-//! Where sign-ins are kept between runs: one record per server in `<data dir>/auth/<key>.json`
-//! (what was discovered, the client registration, when the token expires) and its secrets (access
+//! Where sign-ins are kept between runs: one record per server and client in
+//! `<data dir>/auth/<key>.json` (what was discovered, the client registration, when the token
+//! expires; [`sign_in_id`] says what the key is made of) and its secrets (access
 //! and refresh token, client secret) in the OS keychain (macOS Keychain, Windows Credential
 //! Manager, the Secret Service on Linux, via the `keyring` crate), or in the same file (mode
 //! 0600) where no keychain answers. A sign-in stored in the file stays readable and moves to the
@@ -57,6 +58,9 @@ pub struct ClientRegistration {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Record {
     pub server_url: String,
+    /// The client it was made for, when one was given (see [`sign_in_id`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_given: Option<String>,
     pub name: String,
     #[serde(default)]
     pub resource: Option<String>,
@@ -99,9 +103,28 @@ pub fn auth_dir() -> PathBuf {
     paths::data_dir().join("auth")
 }
 
-/// The store key of a server: a hash of its canonical URL (names files and keychain entries).
-pub fn key_of(server_url: &str) -> String {
-    let digest = Sha256::digest(server_url.as_bytes());
+impl Record {
+    /// What this record is stored under.
+    pub fn id(&self) -> String {
+        sign_in_id(&self.server_url, self.client_given.as_deref())
+    }
+}
+
+/// What a sign-in is stored under: the server's canonical URL (the `resource` is that URL or
+/// a prefix of it), plus the client when one is given (`--oauth-client-id`, or a metadata
+/// document URL), so that two clients of one server keep their own tokens. A dynamically
+/// registered client is the server's own: the URL alone.
+pub fn sign_in_id(server_url: &str, client_given: Option<&str>) -> String {
+    match client_given {
+        Some(client) => format!("{server_url} client={client}"),
+        None => server_url.to_owned(),
+    }
+}
+
+/// The store key of a sign-in id or a server URL: a hash of it (names files, keychain entries,
+/// locks and sign-in requests).
+pub fn key_of(id: &str) -> String {
+    let digest = Sha256::digest(id.as_bytes());
     digest[..10].iter().map(|b| format!("{b:02x}")).collect()
 }
 
@@ -116,12 +139,12 @@ fn use_keychain() -> bool {
         && std::env::var("MCP_TRAY_TOKEN_STORE").as_deref() != Ok("file")
 }
 
-/// Reads a record and its secrets.
-pub fn load(server_url: &str) -> Option<(Record, Secrets)> {
-    let key = key_of(server_url);
+/// Reads the record of a sign-in id ([`sign_in_id`]) and its secrets.
+pub fn load(id: &str) -> Option<(Record, Secrets)> {
+    let key = key_of(id);
     let bytes = fs::read(record_path(&key)).ok()?;
     let mut record: Record = serde_json::from_slice(&bytes).ok()?;
-    if record.server_url != server_url {
+    if record.id() != id {
         return None;
     }
     let secrets = match record.secrets.take() {
@@ -132,17 +155,19 @@ pub fn load(server_url: &str) -> Option<(Record, Secrets)> {
     Some((record, secrets))
 }
 
-/// When a server's record last changed (ms), read without its secrets.
-pub fn updated_ms(server_url: &str) -> Option<u64> {
+/// When the record of a sign-in id last changed (ms), read without its secrets.
+pub fn updated_ms(id: &str) -> Option<u64> {
     #[derive(Deserialize)]
     struct Stamp {
         server_url: String,
         #[serde(default)]
+        client_given: Option<String>,
+        #[serde(default)]
         updated_ms: u64,
     }
-    let bytes = fs::read(record_path(&key_of(server_url))).ok()?;
+    let bytes = fs::read(record_path(&key_of(id))).ok()?;
     let stamp: Stamp = serde_json::from_slice(&bytes).ok()?;
-    (stamp.server_url == server_url).then_some(stamp.updated_ms)
+    (sign_in_id(&stamp.server_url, stamp.client_given.as_deref()) == id).then_some(stamp.updated_ms)
 }
 
 /// Every record in the store (for `mcp-tray auth status`), without secrets.
@@ -156,7 +181,7 @@ pub fn all() -> Vec<(Record, bool)> {
         if path.extension().is_some_and(|e| e == "json")
             && let Ok(bytes) = fs::read(&path)
             && let Ok(record) = serde_json::from_slice::<Record>(&bytes)
-            && let Some((record, secrets)) = load(&record.server_url)
+            && let Some((record, secrets)) = load(&record.id())
         {
             out.push((record, secrets.access_token.is_some()));
         }
@@ -167,7 +192,7 @@ pub fn all() -> Vec<(Record, bool)> {
 
 /// Writes a record and its secrets (atomically; the file is 0600 before any byte is written).
 pub fn save(record: &Record, secrets: &Secrets) -> Result<(), String> {
-    let key = key_of(&record.server_url);
+    let key = key_of(&record.id());
     let mut record = record.clone();
     record.updated_ms = now_ms();
     if use_keychain() && keychain::set(&key, secrets).is_ok() {
@@ -181,11 +206,24 @@ pub fn save(record: &Record, secrets: &Secrets) -> Result<(), String> {
     write_private(&record_path(&key), &json)
 }
 
-/// Forgets a server's sign-in. True when there was one.
+/// Forgets a server's sign-ins, of every client. True when there was one.
 pub fn remove(server_url: &str) -> bool {
-    let key = key_of(server_url);
-    keychain::delete(&key);
-    fs::remove_file(record_path(&key)).is_ok()
+    let mut ids: Vec<String> = all()
+        .into_iter()
+        .map(|(record, _)| record)
+        .filter(|record| record.server_url == server_url)
+        .map(|record| record.id())
+        .collect();
+    ids.push(server_url.to_owned()); // also the URL's own record when it cannot be read
+    ids.sort();
+    ids.dedup();
+    let mut removed = false;
+    for id in ids {
+        let key = key_of(&id);
+        keychain::delete(&key);
+        removed |= fs::remove_file(record_path(&key)).is_ok();
+    }
+    removed
 }
 
 pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> Result<(), String> {

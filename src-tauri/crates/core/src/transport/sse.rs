@@ -88,6 +88,9 @@ impl LegacySse {
         let url = &self.remote.url;
         let mut auth_rounds = 0;
         let resp = loop {
+            if let Some(auth) = &self.remote.auth {
+                auth.before_request().await;
+            }
             let seen = self.remote.auth.as_ref().map_or(0, |a| a.generation());
             let resp = self
                 .remote
@@ -262,6 +265,9 @@ impl LegacySse {
         let mut attempt = 0;
         let mut auth_rounds = 0;
         loop {
+            if let Some(auth) = &self.remote.auth {
+                auth.before_request().await;
+            }
             let seen = self.remote.auth.as_ref().map_or(0, |a| a.generation());
             let sent = self
                 .remote
