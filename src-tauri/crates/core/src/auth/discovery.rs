@@ -192,6 +192,18 @@ async fn authorization_server_metadata(
     http: &reqwest::Client,
     issuer: &Url,
 ) -> Option<ServerMetadata> {
+    for url in metadata_candidates(issuer) {
+        if let Some(meta) = get_json::<ServerMetadata>(http, &url).await {
+            return Some(meta);
+        }
+    }
+    None
+}
+
+/// Where an issuer's metadata may be, in the order the MCP spec asks them: for an issuer with a
+/// path, OAuth with path insertion, OpenID Connect with path insertion, then OpenID Connect with
+/// the path before the well-known part; for one without, OAuth then OpenID Connect.
+fn metadata_candidates(issuer: &Url) -> Vec<Url> {
     let path = issuer.path().trim_end_matches('/');
     let candidates: Vec<String> = if path.is_empty() {
         vec![
@@ -205,15 +217,10 @@ async fn authorization_server_metadata(
             format!("{path}/.well-known/openid-configuration"),
         ]
     };
-    for candidate in candidates {
-        let Ok(url) = issuer.join(&candidate) else {
-            continue;
-        };
-        if let Some(meta) = get_json::<ServerMetadata>(http, &url).await {
-            return Some(meta);
-        }
-    }
-    None
+    candidates
+        .iter()
+        .filter_map(|c| issuer.join(c).ok())
+        .collect()
 }
 
 async fn get_json<T: serde::de::DeserializeOwned>(http: &reqwest::Client, url: &Url) -> Option<T> {
@@ -236,6 +243,31 @@ async fn get_json<T: serde::de::DeserializeOwned>(http: &reqwest::Client, url: &
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn issuer_metadata_is_looked_for_in_the_spec_order() {
+        let urls = |issuer: &str| -> Vec<String> {
+            metadata_candidates(&Url::parse(issuer).expect("url"))
+                .into_iter()
+                .map(String::from)
+                .collect()
+        };
+        assert_eq!(
+            urls("https://auth.example.com/tenant1/"),
+            [
+                "https://auth.example.com/.well-known/oauth-authorization-server/tenant1",
+                "https://auth.example.com/.well-known/openid-configuration/tenant1",
+                "https://auth.example.com/tenant1/.well-known/openid-configuration",
+            ]
+        );
+        assert_eq!(
+            urls("https://auth.example.com"),
+            [
+                "https://auth.example.com/.well-known/oauth-authorization-server",
+                "https://auth.example.com/.well-known/openid-configuration",
+            ]
+        );
+    }
 
     #[test]
     fn canonical_resource_drops_fragment_query_and_trailing_slash() {
