@@ -91,7 +91,12 @@ pub fn run(cmd: DoctorCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
             "\n`mcp-tray doctor --fix` makes the fixes marked (fixable); `mcp-tray undo` takes them back."
         );
     }
-    Ok(if report.has_errors() && !args.fix {
+    // Errors left after the run (all of them without --fix; with it, the ones it cannot fix).
+    let errors_left = report
+        .findings
+        .iter()
+        .any(|f| f.diagnosis.severity == Severity::Error && !(args.fix && f.edit.is_some()));
+    Ok(if errors_left {
         ExitCode::from(exit::FINDINGS)
     } else {
         ExitCode::SUCCESS

@@ -74,7 +74,11 @@ fn doctor_fix_rewrites_url_and_mcp_remote_entries_and_undo_takes_it_back() {
     let config = dir.path().join("claude_desktop_config.json");
     std::fs::write(&config, MISTAKES).unwrap();
     let (_, code) = doctor(dir.path(), &["--no-probe", "--fix"]);
-    assert_eq!(code, Some(0));
+    assert_eq!(
+        code,
+        Some(4),
+        "ghost's command is still missing: an error --fix cannot fix"
+    );
     let fixed: Value = serde_json::from_str(&std::fs::read_to_string(&config).unwrap()).unwrap();
     for (name, url) in [
         ("linear", "https://mcp.linear.app/mcp"),
@@ -101,6 +105,23 @@ fn doctor_fix_rewrites_url_and_mcp_remote_entries_and_undo_takes_it_back() {
         .unwrap();
     assert!(undo.success());
     assert_eq!(std::fs::read_to_string(&config).unwrap(), MISTAKES);
+}
+
+#[test]
+fn doctor_fix_that_fixes_every_error_exits_0() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("claude_desktop_config.json");
+    std::fs::write(
+        &config,
+        r#"{"mcpServers": {"linear": {"type": "http", "url": "https://mcp.linear.app/mcp"}}}"#,
+    )
+    .unwrap();
+    let (before, code) = doctor(dir.path(), &["--no-probe"]);
+    assert_eq!(code, Some(4), "{before}");
+    let (_, code) = doctor(dir.path(), &["--no-probe", "--fix"]);
+    assert_eq!(code, Some(0));
+    let (after, code) = doctor(dir.path(), &["--no-probe"]);
+    assert_eq!(code, Some(0), "{after}");
 }
 
 #[test]

@@ -81,15 +81,6 @@ pub struct DoctorReport {
     pub probes: Vec<ProbeReport>,
 }
 
-impl DoctorReport {
-    /// Whether anything is an error.
-    pub fn has_errors(&self) -> bool {
-        self.findings
-            .iter()
-            .any(|f| f.diagnosis.severity == Severity::Error)
-    }
-}
-
 /// Runs every check.
 pub async fn examine(
     location: &ConfigLocation,
