@@ -220,7 +220,7 @@ where
         j.event(
             Level::Info,
             "started",
-            format!("started {} (pid {pid})", opts.command.shell_line()),
+            format!("{} (pid {pid})", opts.command.shell_line()),
         );
     }
 
