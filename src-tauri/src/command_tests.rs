@@ -374,7 +374,10 @@ fn server_findings_names_each_mistake_and_fix_rewrites_only_that_entry_undoably(
     assert_eq!(linear[0]["code"], "url-entry-unsupported", "{findings}");
     assert_eq!(linear[0]["severity"], "error");
     assert_eq!(linear[0]["fixable"], true);
-    assert!(linear[0]["fix"].is_string(), "{findings}");
+    assert_eq!(
+        linear[0]["fix"], "run it through MCP Tray's bridge",
+        "the CLI's doctor --fix hint is left out: the row has a Fix button"
+    );
     let docs = of("docs");
     assert!(
         docs.iter()
@@ -407,11 +410,13 @@ fn server_findings_names_each_mistake_and_fix_rewrites_only_that_entry_undoably(
     assert_eq!(err["code"], "no-fix", "{err}");
     assert_eq!(h.file(), MISTAKES);
 
-    h.call(
-        "fix_server_finding",
-        json!({"server": "linear", "code": "url-entry-unsupported"}),
-    )
-    .expect("fixed");
+    let done = h
+        .call(
+            "fix_server_finding",
+            json!({"server": "linear", "code": "url-entry-unsupported"}),
+        )
+        .expect("fixed");
+    assert_eq!(done, "fixed linear (url-entry-unsupported)");
     let fixed = h.file();
     let (before, rest) = MISTAKES.split_once("\"linear\": ").expect("the url entry");
     let after = &rest[rest.find("},").expect("its end") + 1..];

@@ -83,7 +83,11 @@ pub fn server_findings() -> Result<Vec<ServerFinding>, CommandError> {
                 severity: d.severity.into(),
                 summary: d.summary,
                 detail: d.detail,
-                fix: d.fix,
+                // The row has a Fix button: the CLI's "(doctor --fix …)" hint is not for it.
+                fix: d.fix.map(|fix| match fix.split_once(" (doctor --fix") {
+                    Some((action, _)) if f.fixable => action.to_owned(),
+                    _ => fix,
+                }),
                 fixable: f.fixable,
             })
         })
@@ -112,6 +116,8 @@ pub fn fix_server_finding(server: String, code: String) -> Result<String, Comman
             code: "no-fix".to_owned(),
             message: format!("\"{server}\" has no {code} finding MCP Tray can fix (any more)"),
         })?;
-    let outcome = doctor::apply_fixes(&config_file(), &[finding])?;
-    Ok(outcome.map_or_else(|| format!("nothing to fix in {server}"), |o| o.description))
+    match doctor::apply_fixes(&config_file(), &[finding])? {
+        Some(_) => Ok(format!("fixed {server} ({code})")),
+        None => Ok(format!("nothing to fix in {server}")),
+    }
 }
