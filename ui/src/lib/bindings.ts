@@ -715,7 +715,11 @@ fixable: boolean }
 /**
  * A server's status as the Servers view shows it.
  */
-export type ServerHealth = "connected" | "degraded" | "failing"
+export type ServerHealth = 
+/**
+ * Ended cleanly (the client stopped it, or the session closed) and not seen running since.
+ */
+"stopped" | "connected" | "degraded" | "failing"
 /**
  * What kind of entry a server is (mirrors `mcp_tray_core::config::EntryKind`).
  */

@@ -134,3 +134,39 @@ describe("Servers: what is wrong in an entry", () => {
     expect(calls.filter((c) => c === "server_findings").length).toBeGreaterThanOrEqual(2);
   });
 });
+
+describe("Servers: a server stopped cleanly", () => {
+  it("reads Stopped, with a plain note and no alert", async () => {
+    mockIPC(
+      (cmd) => {
+        if (cmd === "app_paths")
+          return { configPath: "/c.json", configSource: "detected", alsoPresent: [], claudeReads: null, dataDir: "/h" };
+        if (cmd === "list_servers")
+          return [{ name: "tiny", enabled: true, kind: "local", url: null, command: "tiny", args: [], problem: null }];
+        if (cmd === "server_overview")
+          return [
+            {
+              name: "tiny",
+              evidence: {
+                status: "stopped",
+                source: "journal",
+                at: "2026-12-02T06:00:00.000Z",
+                code: null,
+                text: "server stopped (exit code 0)",
+                fix: null,
+                toolCount: null,
+              },
+              process: null,
+            },
+          ];
+        return [];
+      },
+      { shouldMockEvents: true },
+    );
+    render(App);
+    await expect.poll(() => screen.queryByTestId("server-status")?.textContent).toBe("Stopped");
+    expect(screen.getByTestId("server-evidence").textContent).toContain("server stopped (exit code 0)");
+    expect(screen.queryByTestId("server-problem")).toBeNull();
+    expect(screen.queryByRole("alert")).toBeNull();
+  });
+});
