@@ -170,3 +170,47 @@ describe("Servers: a server stopped cleanly", () => {
     expect(screen.queryByRole("alert")).toBeNull();
   });
 });
+
+describe("Servers: a finding the status already explains", () => {
+  it("is said once, by the status line", async () => {
+    mockIPC(
+      (cmd) => {
+        if (cmd === "app_paths")
+          return { configPath: "/c.json", configSource: "detected", alsoPresent: [], claudeReads: null, dataDir: "/h" };
+        if (cmd === "list_servers")
+          return [{ name: "ghost", enabled: true, kind: "local", url: null, command: "/nope/ghost", args: [], problem: null }];
+        if (cmd === "server_findings")
+          return ["command-not-found", "relative-path"].map((code) => ({
+            server: "ghost",
+            code,
+            severity: "error",
+            summary: `${code} summary`,
+            detail: "",
+            fix: null,
+            fixable: false,
+          }));
+        if (cmd === "server_overview")
+          return [
+            {
+              name: "ghost",
+              evidence: {
+                status: "failing",
+                source: "claude-log",
+                at: "2026-12-02T06:00:00.000Z",
+                code: "command-not-found",
+                text: "Claude Desktop could not find the command",
+                fix: "Install it",
+                toolCount: null,
+              },
+              process: null,
+            },
+          ];
+        return [];
+      },
+      { shouldMockEvents: true },
+    );
+    render(App);
+    await expect.poll(() => screen.queryByTestId("server-problem")?.dataset.code).toBe("command-not-found");
+    await expect.poll(() => screen.queryAllByTestId("server-finding").map((f) => f.dataset.code)).toEqual(["relative-path"]);
+  });
+});
