@@ -2,10 +2,13 @@
 //! the one-click Fix for the findings that are pure config edits.
 //!
 //! The checks are core doctor's config-only ones ([`doctor::check_config_only`]): each entry on its
-//! own and whether its command can be found. They start no server and read no log, so the view can
+//! own and whether its command can be found. They start no server and read no log (the login shell
+//! is asked for its PATH once per run, by one shared resolver), so the view can
 //! ask again after every change. A Fix goes through [`doctor::apply_fixes`], that is the config
 //! engine (minimal edit, backup, undoable like any other change). This module must never check an
 //! entry itself nor write the file itself, and never shows an env value (the doctor names them).
+
+use std::sync::OnceLock;
 
 use mcp_tray_core::config::ConfigFile;
 use mcp_tray_core::diagnose::Severity;
@@ -58,21 +61,43 @@ fn config_file() -> ConfigFile {
     ConfigFile::new(&clients::claude_config(None).path, paths::data_dir())
 }
 
+/// One resolver for the app's run: the login shell is asked for its PATH once, not at every
+/// change of the config.
+fn resolver() -> &'static CommandResolver {
+    static RESOLVER: OnceLock<CommandResolver> = OnceLock::new();
+    RESOLVER.get_or_init(|| CommandResolver::new(LoginShellPath::WhenNoTerminal))
+}
+
 /// The config-only findings of every server in the config in use.
 fn findings() -> Result<Vec<Finding>, CommandError> {
     let doc = config_file().read()?;
-    let resolver = CommandResolver::new(LoginShellPath::WhenNoTerminal);
     Ok(doctor::check_config_only(
         &doc,
-        &resolver,
+        resolver(),
         &paths::mcp_tray_exe(),
     ))
+}
+
+/// Runs `work` off the main thread: the first command lookup may wait for the login shell.
+async fn off_main_thread<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, CommandError> + Send + 'static,
+) -> Result<T, CommandError> {
+    tauri::async_runtime::spawn_blocking(work)
+        .await
+        .map_err(|e| CommandError {
+            code: "internal".to_owned(),
+            message: format!("checking the config failed: {e}"),
+        })?
 }
 
 /// Each server's findings, the worst first within a server (servers in config order).
 #[tauri::command]
 #[specta::specta]
-pub fn server_findings() -> Result<Vec<ServerFinding>, CommandError> {
+pub async fn server_findings() -> Result<Vec<ServerFinding>, CommandError> {
+    off_main_thread(finding_views).await
+}
+
+fn finding_views() -> Result<Vec<ServerFinding>, CommandError> {
     let mut views: Vec<ServerFinding> = findings()?
         .into_iter()
         .filter_map(|f| {
@@ -106,11 +131,15 @@ pub fn server_findings() -> Result<Vec<ServerFinding>, CommandError> {
 /// Applies the fix of `server`'s finding `code` (one undoable write); answers what was done.
 #[tauri::command]
 #[specta::specta]
-pub fn fix_server_finding(server: String, code: String) -> Result<String, CommandError> {
+pub async fn fix_server_finding(server: String, code: String) -> Result<String, CommandError> {
+    off_main_thread(move || fix(&server, &code)).await
+}
+
+fn fix(server: &str, code: &str) -> Result<String, CommandError> {
     let finding = findings()?
         .into_iter()
         .find(|f| {
-            f.fixable && f.diagnosis.server.as_deref() == Some(&server) && f.diagnosis.code == code
+            f.fixable && f.diagnosis.server.as_deref() == Some(server) && f.diagnosis.code == code
         })
         .ok_or_else(|| CommandError {
             code: "no-fix".to_owned(),
