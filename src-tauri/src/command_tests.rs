@@ -352,3 +352,89 @@ fn a_kept_server_that_never_answers_initialize_shows_failing_with_a_timeout() {
         .expect("let go");
     assert!(!running(pid), "Stop running ended it");
 }
+
+/// Three classic mistakes between two fine entries (tabs and CRLF kept, as a hand-edited file has).
+const MISTAKES: &str = "{\r\n\t\"mcpServers\": {\r\n\t\t\"fetch\": {\"command\": \"sh\", \"args\": [\"-c\", \"true\"]},\r\n\t\t\"linear\": {\"type\": \"http\", \"url\": \"https://mcp.linear.app/mcp\"},\r\n\t\t\"docs\": {\"command\": \"npx\", \"args\": [\"-y\", \"mcp-remote\", \"https://example.com/mcp\"]},\r\n\t\t\"github\": {\"command\": \"sh\", \"args\": [\"-c\", \"true\"], \"env\": {\"GITHUB_TOKEN\": \"<YOUR_TOKEN>\"}}\r\n\t},\r\n\t\"preferences\": {\"theme\": \"dark\"}\r\n}";
+
+#[test]
+fn server_findings_names_each_mistake_and_fix_rewrites_only_that_entry_undoably() {
+    let h = harness(MISTAKES);
+    let findings = h.call("server_findings", json!({})).expect("findings");
+    let of = |server: &str| -> Vec<Value> {
+        findings
+            .as_array()
+            .expect("an array")
+            .iter()
+            .filter(|f| f["server"] == server)
+            .cloned()
+            .collect()
+    };
+    assert!(of("fetch").is_empty(), "{findings}");
+    let linear = of("linear");
+    assert_eq!(linear[0]["code"], "url-entry-unsupported", "{findings}");
+    assert_eq!(linear[0]["severity"], "error");
+    assert_eq!(linear[0]["fixable"], true);
+    assert_eq!(
+        linear[0]["fix"], "run it through MCP Tray's bridge",
+        "the CLI's doctor --fix hint is left out: the row has a Fix button"
+    );
+    let docs = of("docs");
+    assert!(
+        docs.iter()
+            .any(|f| f["code"] == "mcp-remote-replaceable" && f["fixable"] == true),
+        "{findings}"
+    );
+    let github = of("github");
+    assert_eq!(github.len(), 1, "{findings}");
+    assert_eq!(github[0]["code"], "missing-env");
+    assert_eq!(github[0]["fixable"], false);
+    assert!(
+        github[0]["summary"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("GITHUB_TOKEN"),
+        "the variable is named: {findings}"
+    );
+    assert!(
+        !findings.to_string().contains("<YOUR_TOKEN>"),
+        "env values are never shown: {findings}"
+    );
+
+    // A finding that has no edit is refused, and nothing is written.
+    let err = h
+        .call(
+            "fix_server_finding",
+            json!({"server": "github", "code": "missing-env"}),
+        )
+        .expect_err("not fixable");
+    assert_eq!(err["code"], "no-fix", "{err}");
+    assert_eq!(h.file(), MISTAKES);
+
+    let done = h
+        .call(
+            "fix_server_finding",
+            json!({"server": "linear", "code": "url-entry-unsupported"}),
+        )
+        .expect("fixed");
+    assert_eq!(done, "fixed linear (url-entry-unsupported)");
+    let fixed = h.file();
+    let (before, rest) = MISTAKES.split_once("\"linear\": ").expect("the url entry");
+    let after = &rest[rest.find("},").expect("its end") + 1..];
+    assert!(
+        fixed.starts_with(&format!("{before}\"linear\": ")) && fixed.ends_with(after),
+        "everything but the entry stays byte for byte: {fixed}"
+    );
+    let config: Value = serde_json::from_str(&fixed).expect("still JSON");
+    let entry = &config["mcpServers"]["linear"];
+    assert_eq!(entry["args"][0], "bridge", "{entry}");
+    assert_eq!(entry["args"][1], "https://mcp.linear.app/mcp", "{entry}");
+    assert!(entry.get("url").is_none(), "{entry}");
+    let findings = h.call("server_findings", json!({})).expect("findings");
+    assert!(
+        !findings.to_string().contains("url-entry-unsupported"),
+        "{findings}"
+    );
+
+    h.call("undo_last_change", json!({})).expect("undo");
+    assert_eq!(h.file(), MISTAKES);
+}

@@ -9,7 +9,7 @@ use tauri_specta::{Builder, collect_commands, collect_events};
 
 use crate::{
     add_server, commands, config_watch, kept_servers, logs, server_actions, server_edit,
-    server_status, settings, sign_in, traffic, tray,
+    server_findings, server_status, settings, sign_in, traffic, tray,
 };
 
 /// The bindings file, relative to the repository root.
@@ -35,6 +35,8 @@ pub(crate) fn builder<R: tauri::Runtime>() -> Builder<R> {
             server_actions::undo_last_change,
             server_actions::set_server_captured,
             server_actions::test_server,
+            server_findings::server_findings,
+            server_findings::fix_server_finding,
             server_status::server_overview,
             kept_servers::kept_servers,
             kept_servers::set_server_kept,

@@ -2,7 +2,7 @@
 //!
 //! This file only assembles the app; each responsibility lives in its own module:
 //! [`add_server`] (paste, probe, write, restart Claude), [`commands`] (thin adapters over `mcp-tray-core`, failing with [`error`]'s one error type),
-//! [`config_watch`] (tells the window when the config file changed), [`settings`] (start at login), [`sign_in`] ("Sign in to NAME": sign-ins bridges hand to the app), [`server_actions`] (enable, disable, remove, undo), [`server_edit`] (edit a server, add a local one after testing it), [`server_status`] (each server's status from journals, Claude's logs and probes, and its CPU/memory), [`kept_servers`] (local servers the app keeps running itself, and their Restart), [`logs`] (Claude's logs and our journals' events, batched to the Logs view), [`ipc`] (the typed command list and the
+//! [`config_watch`] (tells the window when the config file changed), [`settings`] (start at login), [`sign_in`] ("Sign in to NAME": sign-ins bridges hand to the app), [`server_actions`] (enable, disable, remove, undo), [`server_edit`] (edit a server, add a local one after testing it), [`server_findings`] (each entry's config mistakes, and their one-click Fix), [`server_status`] (each server's status from journals, Claude's logs and probes, and its CPU/memory), [`kept_servers`] (local servers the app keeps running itself, and their Restart), [`logs`] (Claude's logs and our journals' events, batched to the Logs view), [`ipc`] (the typed command list and the
 //! TypeScript bindings generated from it), [`traffic`] (journal tailer streaming batches to the Traffic view), [`tray`] (tray icon, menu, status icon), [`wake`] (when followers read files again: after a change, the views' only while the window shows) and [`window`]
 //! (showing, focusing and hiding the main window). No behaviour that is not GUI belongs in this
 //! crate: it goes into `mcp-tray-core`, where the CLI can use it too.
@@ -20,6 +20,7 @@ mod kept_servers;
 mod logs;
 mod server_actions;
 mod server_edit;
+mod server_findings;
 mod server_status;
 mod settings;
 mod sign_in;

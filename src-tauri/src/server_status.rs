@@ -41,6 +41,8 @@ const SESSIONS_KEPT: usize = 4;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Type)]
 #[serde(rename_all = "kebab-case")]
 pub enum ServerHealth {
+    /// Ended cleanly (the client stopped it, or the session closed) and not seen running since.
+    Stopped,
     Connected,
     Degraded,
     Failing,
@@ -49,6 +51,7 @@ pub enum ServerHealth {
 impl From<Health> for ServerHealth {
     fn from(health: Health) -> Self {
         match health {
+            Health::Stopped => ServerHealth::Stopped,
             Health::Ok => ServerHealth::Connected,
             Health::Degraded => ServerHealth::Degraded,
             Health::Failing => ServerHealth::Failing,
@@ -178,7 +181,9 @@ impl Board {
                 }
                 (None, _) => String::new(),
             };
-            let code = row.code.filter(|_| status != ServerHealth::Connected);
+            let code = row
+                .code
+                .filter(|_| matches!(status, ServerHealth::Degraded | ServerHealth::Failing));
             // A shim's event carries a code and a sentence; what to do comes with the code.
             let fix = code.as_deref().and_then(general_fix).map(str::to_owned);
             known.journal = Some(StatusEvidence {
@@ -258,6 +263,7 @@ impl Board {
             .filter(|(name, _)| names.is_none_or(|n| n.contains(name)))
             .filter_map(|(_, known)| known.latest())
             .map(|e| match e.status {
+                ServerHealth::Stopped => Health::Stopped,
                 ServerHealth::Connected => Health::Ok,
                 ServerHealth::Degraded => Health::Degraded,
                 ServerHealth::Failing => Health::Failing,
@@ -567,6 +573,26 @@ mod tests {
         // An older journal line does not override the newer probe.
         board.journal(vec![failing_event("2026-11-24T09:00:00.000Z")]);
         assert_eq!(board.worst(None), Health::Ok);
+    }
+
+    #[test]
+    fn a_server_stopped_cleanly_after_talking_shows_stopped_without_a_code_or_fix() {
+        let mut board = Board::default();
+        board.journal(vec![
+            message("2026-11-24T08:00:00.000Z", 41),
+            entry(
+                r#"{"ts":"2026-11-24T08:05:00.000Z","server":"gh","session":"s","pid":41,"dir":"event","kind":"event","code":"stopped","level":"info","text":"server stopped (exit code 0)"}"#,
+            ),
+        ]);
+        let evidence = board.overview(None)[0].evidence.clone().expect("evidence");
+        assert_eq!(evidence.status, ServerHealth::Stopped);
+        assert_eq!(evidence.text, "server stopped (exit code 0)");
+        assert_eq!((evidence.code, evidence.fix), (None, None));
+        assert_eq!(board.worst(None), Health::Stopped);
+        assert_eq!(
+            crate::tray::TrayStatus::from(board.worst(None)),
+            crate::tray::TrayStatus::Ok
+        );
     }
 
     #[test]

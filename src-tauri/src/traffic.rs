@@ -88,15 +88,22 @@ pub struct TrafficBatch {
 /// A server's health as its journal tells it (the tray shows the worst).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum Health {
+    /// Ended cleanly and not running since: nothing to worry about, nothing up either.
+    Stopped,
     Ok,
     Degraded,
     Failing,
 }
 
+/// The codes of the info events that end a shim's run cleanly: the client stopped the server
+/// ("server stopped (exit code 0)"), or a bridge ended its session with the remote.
+const CLEAN_ENDS: [&str; 2] = ["stopped", "session-closed"];
+
 /// What a journal row says about its server's health, if anything: an event's level, or any
 /// message but an error reply (a server that talks is up). An error reply says nothing either
 /// way: the shim answers requests itself when the server cannot (refused, sign-in required), and
-/// the event it journals with that says what happened.
+/// the event it journals with that says what happened. A clean end says the server is stopped:
+/// neither up nor failing.
 pub(crate) fn health_of(row: &TrafficRow) -> Option<Health> {
     if row.dir != "event" {
         return (row.kind != "error").then_some(Health::Ok);
@@ -104,6 +111,9 @@ pub(crate) fn health_of(row: &TrafficRow) -> Option<Health> {
     match row.level.as_deref() {
         Some("error") => Some(Health::Failing),
         Some("warn") => Some(Health::Degraded),
+        Some("info") if row.code.as_deref().is_some_and(|c| CLEAN_ENDS.contains(&c)) => {
+            Some(Health::Stopped)
+        }
         Some("info") => Some(Health::Ok),
         _ => None,
     }
@@ -381,6 +391,55 @@ mod tests {
         };
         assert_eq!(health_of(&answered_by_the_shim), None);
         assert!(Health::Failing > Health::Degraded && Health::Degraded > Health::Ok);
+        assert!(
+            Health::Ok > Health::Stopped,
+            "a stopped server does not colour the tray"
+        );
+    }
+
+    #[test]
+    fn a_clean_end_reads_as_stopped_not_connected_nor_failing() {
+        let event = |code: &str, level: &str, text: &str| TrafficRow {
+            ts: "2026-12-02T06:00:00.000Z".into(),
+            server: "tiny".into(),
+            session: "s".into(),
+            dir: "event".into(),
+            kind: "event".into(),
+            method: None,
+            id: None,
+            bytes: None,
+            latency_ms: None,
+            msg: None,
+            truncated: false,
+            code: Some(code.into()),
+            level: Some(level.into()),
+            text: Some(text.into()),
+        };
+        assert_eq!(
+            health_of(&event("stopped", "info", "server stopped (exit code 0)")),
+            Some(Health::Stopped)
+        );
+        assert_eq!(
+            health_of(&event(
+                "session-closed",
+                "info",
+                "session ended (DELETE answered 200)"
+            )),
+            Some(Health::Stopped)
+        );
+        // Other info events still say the server is up; an exit on its own is no clean end.
+        assert_eq!(
+            health_of(&event(
+                "connected",
+                "info",
+                "connected to https://x.dev/mcp"
+            )),
+            Some(Health::Ok)
+        );
+        assert_eq!(
+            health_of(&event("exited", "warn", "node exited (exit code 0)")),
+            Some(Health::Degraded)
+        );
     }
 
     #[test]

@@ -267,6 +267,7 @@ fn build_menu<R: Runtime>(
 /// The words after a server's name in the menu (menus have no colours).
 fn mark(status: ServerHealth) -> &'static str {
     match status {
+        ServerHealth::Stopped => "stopped",
         ServerHealth::Connected => "connected",
         ServerHealth::Degraded => "needs attention",
         ServerHealth::Failing => "failing",
@@ -357,7 +358,8 @@ fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
 impl From<crate::traffic::Health> for TrayStatus {
     fn from(health: crate::traffic::Health) -> Self {
         match health {
-            crate::traffic::Health::Ok => TrayStatus::Ok,
+            // Nothing wrong: a stopped server leaves the tray as calm as a connected one.
+            crate::traffic::Health::Stopped | crate::traffic::Health::Ok => TrayStatus::Ok,
             crate::traffic::Health::Degraded => TrayStatus::Degraded,
             crate::traffic::Health::Failing => TrayStatus::Failing,
         }

@@ -127,7 +127,7 @@ describe("traffic", () => {
     );
   });
 
-  it("shows a broken server's failure with its diagnosis code in Servers, and the working one connected", async () => {
+  it("shows a broken server's failure with its diagnosis code in Servers, and the working one stopped (cleanly)", async () => {
     // Started the way Claude starts it: the tapped entry's command, stdin closed at once.
     const broken = spawn(CLI, ["wrap", "--name", "broken", "--", "/nonexistent/mcp-server"], {
       env: { ...process.env, MCP_TRAY_HOME: app.home },
@@ -150,7 +150,16 @@ describe("traffic", () => {
         ]),
       ),
     );
-    assert.deepEqual(statuses, { tiny: "Connected", broken: "Failing" });
+    // tiny's client ended its session: its shim journaled a clean stop, so it is neither up nor failing.
+    assert.deepEqual(statuses, { tiny: "Stopped", broken: "Failing" });
+    const tinyNote = await app.browser.execute(() => {
+      const row = [...document.querySelectorAll('[data-testid="server-row"]')].find(
+        (r) => r.querySelector('[data-testid="server-name"]')?.textContent?.trim() === "tiny",
+      );
+      return [row?.querySelector('[data-testid="server-evidence"]')?.textContent ?? "", Boolean(row?.querySelector('[data-testid="server-problem"]'))];
+    });
+    assert.match(tinyNote[0], /server stopped \(exit code 0\)/);
+    assert.equal(tinyNote[1], false, "a clean stop is no problem");
     await app.screenshot("servers-status");
   });
 

@@ -166,6 +166,28 @@ async testServer(name: string) : Promise<Result<ProbeView, CommandError>> {
 }
 },
 /**
+ * Each server's findings, the worst first within a server (servers in config order).
+ */
+async serverFindings() : Promise<Result<ServerFinding[], CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("server_findings") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Applies the fix of `server`'s finding `code` (one undoable write); answers what was done.
+ */
+async fixServerFinding(server: string, code: string) : Promise<Result<string, CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("fix_server_finding", { server, code }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * Every server's status (with where it came from) and, while the window is visible, its
  * processes' CPU, memory and uptime. The view calls this every ~2 s while it is shown.
  */
@@ -489,6 +511,10 @@ export type EvidenceSource =
  */
 "kept-running"
 /**
+ * How bad a finding is.
+ */
+export type FindingSeverity = "info" | "warning" | "error"
+/**
  * A folder the Settings view can open in the file manager. Only these: the view never names a
  * path itself.
  */
@@ -663,9 +689,37 @@ url: string | null }
  */
 export type ServerEditInput = { name: string | null; command: string | null; args: string[] | null; env: EnvVarInput[] | null; url: string | null }
 /**
+ * One finding about one server's entry.
+ */
+export type ServerFinding = { server: string; 
+/**
+ * A stable diagnosis code (`url-entry-unsupported`, `missing-env`…).
+ */
+code: string; severity: FindingSeverity; 
+/**
+ * What is wrong, in a sentence.
+ */
+summary: string; 
+/**
+ * More detail (the URL, the command looked up); may be empty.
+ */
+detail: string; 
+/**
+ * What to do about it.
+ */
+fix: string | null; 
+/**
+ * Whether [`fix_server_finding`] can fix it (a config edit).
+ */
+fixable: boolean }
+/**
  * A server's status as the Servers view shows it.
  */
-export type ServerHealth = "connected" | "degraded" | "failing"
+export type ServerHealth = 
+/**
+ * Ended cleanly (the client stopped it, or the session closed) and not seen running since.
+ */
+"stopped" | "connected" | "degraded" | "failing"
 /**
  * What kind of entry a server is (mirrors `mcp_tray_core::config::EntryKind`).
  */

@@ -29,6 +29,7 @@ export type {
   EnvVarInput,
   EnvVarView,
   EvidenceSource,
+  FindingSeverity,
   Folder,
   JournalRetention,
   JournalSettings,
@@ -41,6 +42,7 @@ export type {
   ProcessView,
   ServerDetails,
   ServerEditInput,
+  ServerFinding,
   ServerHealth,
   ServerOverview,
   ServerKind,
@@ -125,6 +127,11 @@ export const ipc = {
     callResult("set_server_captured", () => commands.setServerCaptured(name, captured)),
   /** Starts a server of the config as Claude would and lists its tools, or says why not. */
   testServer: (name: string) => callResult("test_server", () => commands.testServer(name)),
+  /** Each server's config mistakes (checks that start nothing), the worst first within a server. */
+  serverFindings: () => callResult("server_findings", () => commands.serverFindings()),
+  /** Applies the fix of a server's fixable finding (one undoable write); resolves to what was done. */
+  fixServerFinding: (server: string, code: string) =>
+    callResult("fix_server_finding", () => commands.fixServerFinding(server, code)),
   /** Each server's status (and where it came from) and, while the window shows, its CPU and memory. */
   serverOverview: () => call("server_overview", () => commands.serverOverview()),
   /** The local servers MCP Tray keeps running itself, with their state. */

@@ -2,6 +2,7 @@
 import type { EvidenceSource, KeptServerView, ProcessView, ServerHealth, StatusEvidence } from "./ipc";
 
 const STATUS_LABELS: Record<ServerHealth, string> = {
+  stopped: "Stopped",
   connected: "Connected",
   degraded: "Needs attention",
   failing: "Failing",

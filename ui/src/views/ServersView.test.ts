@@ -58,3 +58,159 @@ describe("Servers: which config file", () => {
     expect(screen.queryByTestId("claude-config-banner")).toBeNull();
   });
 });
+
+describe("Servers: what is wrong in an entry", () => {
+  it("lists each finding in the server's row, worst first, and Fix applies it undoably", async () => {
+    let fixed = false;
+    const calls: string[] = [];
+    const summary = (name: string, kind: string, over: object = {}) => ({
+      name,
+      enabled: true,
+      kind,
+      url: null,
+      command: null,
+      args: [],
+      problem: null,
+      ...over,
+    });
+    mockIPC(
+      (cmd, args) => {
+        calls.push(cmd);
+        if (cmd === "app_paths")
+          return { configPath: "/c.json", configSource: "detected", alsoPresent: [], claudeReads: null, dataDir: "/h" };
+        if (cmd === "list_servers")
+          return [
+            fixed
+              ? summary("linear", "remote", { url: "https://mcp.linear.app/mcp" })
+              : summary("linear", "url-entry", { url: "https://mcp.linear.app/mcp" }),
+            summary("github", "local", { command: "npx", args: ["server-github"] }),
+          ];
+        if (cmd === "server_findings")
+          return [
+            ...(fixed
+              ? []
+              : [
+                  {
+                    server: "linear",
+                    code: "url-entry-unsupported",
+                    severity: "error",
+                    summary: "Claude Desktop ignores url entries: it only starts commands",
+                    detail: "https://mcp.linear.app/mcp is never contacted",
+                    fix: "run it through MCP Tray's bridge",
+                    fixable: true,
+                  },
+                ]),
+            {
+              server: "github",
+              code: "missing-env",
+              severity: "error",
+              summary: "env GITHUB_TOKEN still holds the README's placeholder",
+              detail: "",
+              fix: 'put your real value in "env" → "GITHUB_TOKEN"',
+              fixable: false,
+            },
+          ];
+        if (cmd === "fix_server_finding") {
+          expect(args).toEqual({ server: "linear", code: "url-entry-unsupported" });
+          fixed = true;
+          return "fixed linear (url-entry-unsupported)";
+        }
+        return [];
+      },
+      { shouldMockEvents: true },
+    );
+    render(App);
+    await expect.poll(() => screen.queryAllByTestId("server-finding").length).toBe(2);
+    const [linear, github] = screen.getAllByTestId("server-row");
+    expect(linear.querySelector('[data-code="url-entry-unsupported"]')?.textContent).toContain("run it through MCP Tray's bridge");
+    expect(github.querySelector('[data-code="missing-env"]')?.textContent).toContain("GITHUB_TOKEN");
+    expect(github.querySelector('[data-testid="server-finding-fix"]')).toBeNull();
+    const fix = linear.querySelector<HTMLButtonElement>('[data-testid="server-finding-fix"]');
+    expect(fix).not.toBeNull();
+    await fireEvent.click(fix as HTMLButtonElement);
+    expect((await screen.findByTestId("server-change")).textContent).toContain("Fixed linear");
+    expect(screen.getByTestId("server-undo")).toBeTruthy();
+    await expect.poll(() => screen.queryAllByTestId("server-finding").length).toBe(1);
+    expect(calls.filter((c) => c === "server_findings").length).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe("Servers: a server stopped cleanly", () => {
+  it("reads Stopped, with a plain note and no alert", async () => {
+    mockIPC(
+      (cmd) => {
+        if (cmd === "app_paths")
+          return { configPath: "/c.json", configSource: "detected", alsoPresent: [], claudeReads: null, dataDir: "/h" };
+        if (cmd === "list_servers")
+          return [{ name: "tiny", enabled: true, kind: "local", url: null, command: "tiny", args: [], problem: null }];
+        if (cmd === "server_overview")
+          return [
+            {
+              name: "tiny",
+              evidence: {
+                status: "stopped",
+                source: "journal",
+                at: "2026-12-02T06:00:00.000Z",
+                code: null,
+                text: "server stopped (exit code 0)",
+                fix: null,
+                toolCount: null,
+              },
+              process: null,
+            },
+          ];
+        return [];
+      },
+      { shouldMockEvents: true },
+    );
+    render(App);
+    await expect.poll(() => screen.queryByTestId("server-status")?.textContent).toBe("Stopped");
+    expect(screen.getByTestId("server-evidence").textContent).toContain("server stopped (exit code 0)");
+    expect(screen.queryByTestId("server-problem")).toBeNull();
+    expect(screen.queryByRole("alert")).toBeNull();
+  });
+});
+
+describe("Servers: a finding the status already explains", () => {
+  it("is said once, by the status line", async () => {
+    mockIPC(
+      (cmd) => {
+        if (cmd === "app_paths")
+          return { configPath: "/c.json", configSource: "detected", alsoPresent: [], claudeReads: null, dataDir: "/h" };
+        if (cmd === "list_servers")
+          return [{ name: "ghost", enabled: true, kind: "local", url: null, command: "/nope/ghost", args: [], problem: null }];
+        if (cmd === "server_findings")
+          return ["command-not-found", "relative-path"].map((code) => ({
+            server: "ghost",
+            code,
+            severity: "error",
+            summary: `${code} summary`,
+            detail: "",
+            fix: null,
+            fixable: false,
+          }));
+        if (cmd === "server_overview")
+          return [
+            {
+              name: "ghost",
+              evidence: {
+                status: "failing",
+                source: "claude-log",
+                at: "2026-12-02T06:00:00.000Z",
+                code: "command-not-found",
+                text: "Claude Desktop could not find the command",
+                fix: "Install it",
+                toolCount: null,
+              },
+              process: null,
+            },
+          ];
+        return [];
+      },
+      { shouldMockEvents: true },
+    );
+    render(App);
+    await expect.poll(() => screen.queryByTestId("server-problem")?.dataset.code).toBe("command-not-found");
+    await expect.poll(() => screen.queryAllByTestId("server-finding").map((f) => f.dataset.code)).toEqual(["relative-path"]);
+  });
+});

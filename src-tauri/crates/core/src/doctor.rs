@@ -548,6 +548,23 @@ fn parse_major(version: &str) -> Option<u32> {
         .ok()
 }
 
+/// The checks of a config that start no server and read no log: each entry on its own and whether
+/// its command can be found (the app shows these under each server, and fixes them from there).
+pub fn check_config_only(
+    doc: &ConfigDocument,
+    resolver: &CommandResolver,
+    exe: &Path,
+) -> Vec<Finding> {
+    doc.servers
+        .iter()
+        .flat_map(|s| {
+            let mut findings = check_entry(s, exe);
+            findings.extend(check_command(s, resolver));
+            findings
+        })
+        .collect()
+}
+
 /// Reads a document's entries for the checks that need no I/O (used by tests and the app).
 pub fn check_document(doc: &ConfigDocument, exe: &Path) -> Vec<Finding> {
     doc.servers
@@ -656,6 +673,26 @@ mod tests {
         assert!(
             fix.contains("https://") && !fix.contains("doctor --fix"),
             "{fix}"
+        );
+    }
+
+    #[test]
+    fn the_config_only_checks_add_a_missing_command_to_the_entry_checks() {
+        let d = doc(r#"{"mcpServers": {
+            "gone": {"command": "mcp-tray-test-no-such-command", "args": [], "env": {"TOKEN": "<YOUR_TOKEN>"}},
+            "here": {"command": "sh", "args": ["-c", "true"]}
+        }}"#);
+        let resolver = CommandResolver::new(crate::supervise::LoginShellPath::Never);
+        let findings = check_config_only(&d, &resolver, Path::new(EXE));
+        assert_eq!(
+            codes_of(&findings),
+            [codes::MISSING_ENV, codes::COMMAND_NOT_FOUND],
+            "{findings:?}"
+        );
+        assert!(
+            findings
+                .iter()
+                .all(|f| f.diagnosis.server.as_deref() == Some("gone"))
         );
     }
 

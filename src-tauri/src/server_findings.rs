@@ -1,0 +1,152 @@
+//! What is wrong with each server's config entry, as the Servers view lists it under the row, and
+//! the one-click Fix for the findings that are pure config edits.
+//!
+//! The checks are core doctor's config-only ones ([`doctor::check_config_only`]): each entry on its
+//! own and whether its command can be found. They start no server and read no log (the login shell
+//! is asked for its PATH once per run, by one shared resolver), so the view can
+//! ask again after every change. A Fix goes through [`doctor::apply_fixes`], that is the config
+//! engine (minimal edit, backup, undoable like any other change). This module must never check an
+//! entry itself nor write the file itself, and never shows an env value (the doctor names them).
+
+use std::sync::OnceLock;
+
+use mcp_tray_core::config::ConfigFile;
+use mcp_tray_core::diagnose::Severity;
+use mcp_tray_core::doctor::{self, Finding};
+use mcp_tray_core::supervise::{CommandResolver, LoginShellPath};
+use mcp_tray_core::{clients, paths};
+use serde::Serialize;
+use specta::Type;
+
+use crate::error::CommandError;
+
+/// How bad a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Type)]
+#[serde(rename_all = "lowercase")]
+pub enum FindingSeverity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl From<Severity> for FindingSeverity {
+    fn from(severity: Severity) -> Self {
+        match severity {
+            Severity::Info => FindingSeverity::Info,
+            Severity::Warning => FindingSeverity::Warning,
+            Severity::Error => FindingSeverity::Error,
+        }
+    }
+}
+
+/// One finding about one server's entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ServerFinding {
+    pub server: String,
+    /// A stable diagnosis code (`url-entry-unsupported`, `missing-env`…).
+    pub code: String,
+    pub severity: FindingSeverity,
+    /// What is wrong, in a sentence.
+    pub summary: String,
+    /// More detail (the URL, the command looked up); may be empty.
+    pub detail: String,
+    /// What to do about it.
+    pub fix: Option<String>,
+    /// Whether [`fix_server_finding`] can fix it (a config edit).
+    pub fixable: bool,
+}
+
+fn config_file() -> ConfigFile {
+    ConfigFile::new(&clients::claude_config(None).path, paths::data_dir())
+}
+
+/// One resolver for the app's run: the login shell is asked for its PATH once, not at every
+/// change of the config.
+fn resolver() -> &'static CommandResolver {
+    static RESOLVER: OnceLock<CommandResolver> = OnceLock::new();
+    RESOLVER.get_or_init(|| CommandResolver::new(LoginShellPath::WhenNoTerminal))
+}
+
+/// The config-only findings of every server in the config in use.
+fn findings() -> Result<Vec<Finding>, CommandError> {
+    let doc = config_file().read()?;
+    Ok(doctor::check_config_only(
+        &doc,
+        resolver(),
+        &paths::mcp_tray_exe(),
+    ))
+}
+
+/// Runs `work` off the main thread: the first command lookup may wait for the login shell.
+async fn off_main_thread<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, CommandError> + Send + 'static,
+) -> Result<T, CommandError> {
+    tauri::async_runtime::spawn_blocking(work)
+        .await
+        .map_err(|e| CommandError {
+            code: "internal".to_owned(),
+            message: format!("checking the config failed: {e}"),
+        })?
+}
+
+/// Each server's findings, the worst first within a server (servers in config order).
+#[tauri::command]
+#[specta::specta]
+pub async fn server_findings() -> Result<Vec<ServerFinding>, CommandError> {
+    off_main_thread(finding_views).await
+}
+
+fn finding_views() -> Result<Vec<ServerFinding>, CommandError> {
+    let mut views: Vec<ServerFinding> = findings()?
+        .into_iter()
+        .filter_map(|f| {
+            let d = f.diagnosis;
+            Some(ServerFinding {
+                server: d.server?,
+                code: d.code,
+                severity: d.severity.into(),
+                summary: d.summary,
+                detail: d.detail,
+                // The row has a Fix button: the CLI's "(doctor --fix …)" hint is not for it.
+                fix: d.fix.map(|fix| match fix.split_once(" (doctor --fix") {
+                    Some((action, _)) if f.fixable => action.to_owned(),
+                    _ => fix,
+                }),
+                fixable: f.fixable,
+            })
+        })
+        .collect();
+    // Stable: servers keep their config order, a server's findings go worst first.
+    let order: Vec<String> = views.iter().map(|v| v.server.clone()).collect();
+    let first = |name: &str| order.iter().position(|n| n == name).unwrap_or(usize::MAX);
+    views.sort_by(|a, b| {
+        first(&a.server)
+            .cmp(&first(&b.server))
+            .then(b.severity.cmp(&a.severity))
+    });
+    Ok(views)
+}
+
+/// Applies the fix of `server`'s finding `code` (one undoable write); answers what was done.
+#[tauri::command]
+#[specta::specta]
+pub async fn fix_server_finding(server: String, code: String) -> Result<String, CommandError> {
+    off_main_thread(move || fix(&server, &code)).await
+}
+
+fn fix(server: &str, code: &str) -> Result<String, CommandError> {
+    let finding = findings()?
+        .into_iter()
+        .find(|f| {
+            f.fixable && f.diagnosis.server.as_deref() == Some(server) && f.diagnosis.code == code
+        })
+        .ok_or_else(|| CommandError {
+            code: "no-fix".to_owned(),
+            message: format!("\"{server}\" has no {code} finding MCP Tray can fix (any more)"),
+        })?;
+    match doctor::apply_fixes(&config_file(), &[finding])? {
+        Some(_) => Ok(format!("fixed {server} ({code})")),
+        None => Ok(format!("nothing to fix in {server}")),
+    }
+}

@@ -1,0 +1,141 @@
+// Servers findings, end to end: the real app lists the classic config mistakes under each server
+// (core doctor's config-only checks), a Fix rewrites only that entry on disk (read back from the
+// file), the finding goes, and Undo gives the file back byte for byte.
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import { after, before, describe, it } from "node:test";
+import { startApp, waitForText } from "../lib/app.mjs";
+
+// Hand-formatted on purpose: everything but the fixed entry must stay exactly as it is.
+const ORIGINAL = `{
+  "mcpServers": {
+    "linear": { "type": "http", "url": "https://mcp.linear.app/mcp" },
+    "atlassian":   { "command": "npx", "args": ["-y", "mcp-remote", "https://mcp.atlassian.com/v1/sse"] },
+    "github": {
+\t"command": "sh", "args": ["-c", "exec true"],
+      "env": { "GITHUB_PERSONAL_ACCESS_TOKEN": "<YOUR_TOKEN>" }
+    },
+    "fetch": { "command": "sh", "args": ["-c", "exec true"] }
+  }
+}
+`;
+
+/** Each row's findings as {server: [[code, severity, fixable], …]}, read in one go. */
+function findings(browser) {
+  return browser.execute(() =>
+    Object.fromEntries(
+      [...document.querySelectorAll('[data-testid="server-row"]')].map((row) => [
+        row.querySelector('[data-testid="server-name"]')?.textContent?.trim(),
+        [...row.querySelectorAll('[data-testid="server-finding"]')].map((f) => [
+          f.dataset.code,
+          f.dataset.severity,
+          Boolean(f.querySelector('[data-testid="server-finding-fix"]')),
+        ]),
+      ]),
+    ),
+  );
+}
+
+async function until(browser, check, what) {
+  await browser.waitUntil(check, { timeout: 15_000, interval: 100, timeoutMsg: what });
+}
+
+describe("server findings", () => {
+  let app;
+  before(async () => {
+    app = await startApp({ config: ORIGINAL });
+    await waitForText(app.browser, '[data-testid="server-finding"]');
+  });
+  after(async () => {
+    await app?.stop();
+  });
+
+  it("shows each entry's mistake in its row, in plain words, with Fix where MCP Tray can fix it", async () => {
+    let seen = {};
+    await until(
+      app.browser,
+      async () => {
+        seen = await findings(app.browser);
+        return seen.linear?.length > 0 && seen.atlassian?.length > 0 && seen.github?.length > 0;
+      },
+      `not every finding was shown: ${JSON.stringify(seen)}`,
+    );
+    assert.deepEqual(seen.linear, [["url-entry-unsupported", "error", true]]);
+    assert.ok(
+      seen.atlassian.some(([code, , fixable]) => code === "mcp-remote-replaceable" && fixable),
+      JSON.stringify(seen.atlassian),
+    );
+    assert.deepEqual(seen.github, [["missing-env", "error", false]]);
+    assert.deepEqual(seen.fetch, []);
+    const text = await app.browser.execute(() => document.querySelector('[data-testid="server-list"]')?.textContent ?? "");
+    assert.match(text, /Claude Desktop ignores url entries/);
+    assert.match(text, /GITHUB_PERSONAL_ACCESS_TOKEN still holds the README's placeholder/);
+    assert.ok(!text.includes("<YOUR_TOKEN>"), "an env value is shown");
+    await app.screenshot("servers-findings");
+  });
+
+  it("Fix (from the keyboard) rewrites only that entry into the bridge, and Undo restores the file", async () => {
+    // Focus the linear row's Fix button and press Enter, as a keyboard user would.
+    const focused = await app.browser.execute(() => {
+      const row = [...document.querySelectorAll('[data-testid="server-row"]')].find(
+        (r) => r.querySelector('[data-testid="server-name"]')?.textContent?.trim() === "linear",
+      );
+      const button = row?.querySelector('[data-testid="server-finding-fix"]');
+      button?.focus();
+      return document.activeElement === button && Boolean(button);
+    });
+    assert.ok(focused, "linear's Fix button takes the focus");
+    await app.browser.keys("Enter");
+    await until(
+      app.browser,
+      async () => !fs.readFileSync(app.configPath, "utf8").includes('"url": "https://mcp.linear.app/mcp"'),
+      "the url entry was not rewritten",
+    );
+    const fixed = fs.readFileSync(app.configPath, "utf8");
+    const [head] = ORIGINAL.split('"linear": ');
+    const tail = ORIGINAL.slice(ORIGINAL.indexOf(',\n    "atlassian"'));
+    assert.ok(fixed.startsWith(`${head}"linear": `) && fixed.endsWith(tail), `more than the entry changed:\n${fixed}`);
+    const linear = JSON.parse(fixed).mcpServers.linear;
+    assert.deepEqual(linear.args.slice(0, 2), ["bridge", "https://mcp.linear.app/mcp"]);
+
+    await until(
+      app.browser,
+      async () => !(await findings(app.browser)).linear?.some(([code]) => code === "url-entry-unsupported"),
+      "the url-entry finding is still shown",
+    );
+    assert.match(await waitForText(app.browser, '[data-testid="server-change"]'), /^Fixed linear/);
+    await app.browser.$('[data-testid="server-undo"]').click();
+    await until(app.browser, async () => fs.readFileSync(app.configPath, "utf8") === ORIGINAL, "Undo did not restore the file");
+    await until(
+      app.browser,
+      async () => (await findings(app.browser)).linear?.some(([code]) => code === "url-entry-unsupported"),
+      "the finding did not come back after Undo",
+    );
+  });
+});
+
+describe("server findings in dark mode at 200 % zoom", () => {
+  it("keeps the finding readable and its Fix button in the window", async () => {
+    const app = await startApp({ config: ORIGINAL, env: { GTK_THEME: "Adwaita:dark", MCP_TRAY_ZOOM: "2" } });
+    try {
+      await waitForText(app.browser, '[data-testid="server-finding"]');
+      const box = await app.browser.execute(() => {
+        const button = document.querySelector('[data-testid="server-finding-fix"]');
+        const rect = button?.getBoundingClientRect();
+        return rect ? { right: rect.right, width: window.innerWidth } : null;
+      });
+      assert.ok(box && box.right <= box.width, `the Fix button runs off the window: ${JSON.stringify(box)}`);
+      const [background, text] = await app.browser.execute(() => {
+        const fix = document.querySelector('[data-testid="server-finding"] .fix');
+        const list = document.querySelector('[data-testid="server-list"]');
+        return [getComputedStyle(list).backgroundColor, getComputedStyle(fix).color];
+      });
+      const sum = (css) => (css.match(/\d+/g) ?? []).slice(0, 3).map(Number).reduce((a, b) => a + b, 0);
+      assert.ok(sum(background) < 200, `a dark list, got ${background}`);
+      assert.ok(sum(text) > 450, `light text, got ${text}`);
+      await app.screenshot("zoom-200-servers-findings-dark");
+    } finally {
+      await app.stop();
+    }
+  });
+});
