@@ -42,14 +42,27 @@ function tauriDriver() {
   return found;
 }
 
+/**
+ * `n` distinct free loopback ports. They are held open together while chosen: one at a time, the
+ * system may hand out the same port twice, and tauri-driver given its own port as WebKitWebDriver's
+ * proxies to itself forever (gigabytes of "accept new stream fail" in a minute).
+ */
+export async function freePorts(n) {
+  const servers = [];
+  for (let i = 0; i < n; i++) {
+    const server = net.createServer();
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    servers.push(server);
+  }
+  const ports = servers.map((s) => s.address().port);
+  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  return ports;
+}
+
 /** A free loopback port. */
 export async function freePort() {
-  const server = net.createServer();
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address();
-  server.close();
-  await once(server, "close");
+  const [port] = await freePorts(1);
   return port;
 }
 
@@ -165,8 +178,7 @@ export async function startApp({ config = { mcpServers: {} }, env = {} } = {}) {
     // `env: { NAME: null }` removes a variable.
     for (const [name, value] of Object.entries(appEnv)) if (value === null) delete appEnv[name];
 
-    const port = await freePort();
-    const nativePort = await freePort();
+    const [port, nativePort] = await freePorts(2);
     const log = path.join(dir, "app.log");
     const logFd = fs.openSync(log, "a");
     const driver = spawn(
@@ -210,9 +222,23 @@ export async function startApp({ config = { mcpServers: {} }, env = {} } = {}) {
     };
   } catch (err) {
     const log = path.join(dir, "app.log");
-    const tail = fs.existsSync(log) ? fs.readFileSync(log, "utf8").split("\n").slice(-30).join("\n") : "";
+    const tail = fs.existsSync(log) ? lastLines(log, 30) : "";
     await stopAll();
     throw new Error(`${err.message}${tail ? `\n--- app and driver output ---\n${tail}` : ""}`, { cause: err });
+  }
+}
+
+/** The last `n` lines of a file, reading at most its last 64 KiB (a runaway log can be huge). */
+function lastLines(file, n) {
+  const fd = fs.openSync(file, "r");
+  try {
+    const size = fs.fstatSync(fd).size;
+    const length = Math.min(size, 64 * 1024);
+    const buffer = Buffer.alloc(length);
+    fs.readSync(fd, buffer, 0, length, size - length);
+    return buffer.toString("utf8").split("\n").slice(-n).join("\n");
+  } finally {
+    fs.closeSync(fd);
   }
 }
 

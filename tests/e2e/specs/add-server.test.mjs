@@ -2,24 +2,14 @@
 // (target/debug/mcp-tray) against a real server-everything on a loopback port, and writes the entry.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { once } from "node:events";
 import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { REPO, appBinary, startApp, waitForText } from "../lib/app.mjs";
+import { REPO, appBinary, freePort, startApp, waitForText } from "../lib/app.mjs";
 
 const EVERYTHING = path.join(REPO, "tests", "peers", "node_modules", ".bin", "mcp-server-everything");
 
-async function freePort() {
-  const server = net.createServer();
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address();
-  server.close();
-  await once(server, "close");
-  return port;
-}
 
 async function waitForPort(port, child, timeoutMs = 20_000) {
   const deadline = Date.now() + timeoutMs;

@@ -15,7 +15,7 @@ import os from "node:os";
 import path from "node:path";
 import readline from "node:readline";
 import { after, before, describe, it } from "node:test";
-import { REPO, appBinary, freePort, startApp, waitForText } from "../lib/app.mjs";
+import { REPO, appBinary, freePorts, startApp, waitForText } from "../lib/app.mjs";
 import { clickItem, layout, waitForMenu } from "../lib/tray.mjs";
 
 const PYTHON = path.join(REPO, "tests", "peers", ".venv", "bin", "python");
@@ -35,7 +35,7 @@ async function listening(port) {
 
 /** Starts auth_server.py; resolves to `{ url, stats(), stop() }`. */
 async function startProtectedServer() {
-  const [asPort, mcpPort] = [await freePort(), await freePort()];
+  const [asPort, mcpPort] = await freePorts(2);
   const child = spawn(PYTHON, [path.join(PEERS, "auth_server.py"), String(asPort), String(mcpPort)], {
     stdio: "ignore",
   });

@@ -8,22 +8,13 @@ import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { REPO, appBinary, fastmcpCommand, openView, startApp, waitForText } from "../lib/app.mjs";
+import { REPO, appBinary, freePort, fastmcpCommand, openView, startApp, waitForText } from "../lib/app.mjs";
 
 const PYTHON = path.join(REPO, "tests", "peers", ".venv", "bin", "python");
 const DRIVER = path.join(REPO, "tests", "peers", "driver.py");
 const CLI = path.join(path.dirname(appBinary()), "mcp-tray");
 const EVERYTHING = path.join(REPO, "tests", "peers", "node_modules", ".bin", "mcp-server-everything");
 
-async function freePort() {
-  const server = net.createServer();
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address();
-  server.close();
-  await once(server, "close");
-  return port;
-}
 
 async function listening(port, timeoutMs = 20_000) {
   const deadline = Date.now() + timeoutMs;
