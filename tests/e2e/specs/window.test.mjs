@@ -4,6 +4,7 @@ import { spawn } from "node:child_process";
 import { once } from "node:events";
 import fs from "node:fs";
 import http from "node:http";
+import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { appBinary, navLabels, openView, startApp, waitForText } from "../lib/app.mjs";
 
@@ -110,13 +111,15 @@ describe("main window with a config that does not parse", () => {
   });
 });
 
-// A config with one entry of each kind people have, for the screenshots in docs/screenshots/.
+// A config with one entry of each kind people have, for the screenshots in docs/screenshots/. The
+// shims run the CLI built beside the app, as entries MCP Tray writes do (no row shows that path).
+const CLI = path.join(path.dirname(appBinary()), "mcp-tray");
 const SHOWCASE = {
   mcpServers: {
     filesystem: { command: "npx", args: ["-y", "@modelcontextprotocol/server-filesystem", "/home/me/Projects"] },
-    github: { command: "/usr/local/bin/mcp-tray", args: ["bridge", "https://api.githubcopilot.com/mcp/", "--name", "github"] },
+    github: { command: CLI, args: ["bridge", "https://api.githubcopilot.com/mcp/", "--name", "github"] },
     linear: { command: "npx", args: ["-y", "mcp-remote", "https://mcp.linear.app/mcp"] },
-    notes: { command: "/usr/local/bin/mcp-tray", args: ["wrap", "--name", "notes", "--", "uvx", "notes-mcp"] },
+    notes: { command: CLI, args: ["wrap", "--name", "notes", "--", "uvx", "notes-mcp"] },
     weather: { url: "https://weather.example.com/mcp" },
   },
 };
@@ -134,6 +137,14 @@ for (const [theme, env] of [
           timeoutMsg: "the five showcase servers did not appear",
         });
         await waitForText(app.browser, '[data-testid="config-path"]', { equals: app.configPath });
+        // The config's own mistakes (mcp-remote, a url entry) are listed once the checks answer.
+        await app.browser.waitUntil(
+          async () => {
+            const codes = await app.browser.$$('[data-testid="server-finding"]').map((f) => f.getAttribute("data-code"));
+            return codes.includes("mcp-remote-replaceable") && codes.includes("url-entry-unsupported");
+          },
+          { timeout: 15_000, timeoutMsg: "the showcase's config findings did not appear" },
+        );
         const background = await app.browser.execute(() => getComputedStyle(document.body).backgroundColor);
         const [r, g, b] = (background.match(/\d+/g) ?? []).map(Number);
         if (theme === "dark") assert.ok(r + g + b < 200, `expected a dark background, got ${background}`);
