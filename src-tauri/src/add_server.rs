@@ -11,13 +11,13 @@ use mcp_tray_core::config::snippet::parse_snippet;
 use mcp_tray_core::config::{ConfigFile, Edit, ServerEntry};
 use mcp_tray_core::diagnose::Diagnosis;
 use mcp_tray_core::probe::{ProbeTarget, probe};
-use mcp_tray_core::supervise::{CommandResolver, LoginShellPath};
-use mcp_tray_core::{claude_restart, clients, paths};
+use mcp_tray_core::{claude_restart, paths};
 use serde::Serialize;
 use specta::Type;
 
 use crate::commands::ServerSummary;
 use crate::error::CommandError;
+use crate::in_use::{command_resolver, config_file};
 
 /// How long each step of a probe may take (start, initialize, tools/list…).
 const PROBE_STEP_TIMEOUT: Duration = Duration::from_secs(20);
@@ -118,10 +118,6 @@ pub struct AddOutcome {
     pub restart_supported: bool,
 }
 
-fn config_file() -> ConfigFile {
-    ConfigFile::new(&clients::claude_config(None).path, paths::data_dir())
-}
-
 fn entries(
     text: &str,
     name: Option<&str>,
@@ -189,8 +185,7 @@ pub async fn probe_add(text: String, name: Option<String>) -> Result<ProbeView, 
         code: "not-startable".to_owned(),
         message: format!("\"{}\" has no command Claude could start", entry.name),
     })?;
-    let resolver = CommandResolver::new(LoginShellPath::WhenNoTerminal);
-    let report = probe(&target, &resolver, PROBE_STEP_TIMEOUT).await;
+    let report = probe(&target, command_resolver(), PROBE_STEP_TIMEOUT).await;
     Ok(ProbeView::from(report))
 }
 

@@ -5,7 +5,7 @@
 //! files): that belongs in `mcp-tray-core`, where the CLI shares it. Every command is listed in
 //! [`crate::ipc`], which generates its TypeScript signature.
 
-use mcp_tray_core::config::{ConfigFile, EntryKind, ServerEntry};
+use mcp_tray_core::config::{EntryKind, ServerEntry};
 use mcp_tray_core::{clients, paths};
 use serde::Serialize;
 use specta::Type;
@@ -167,8 +167,7 @@ impl ServerSummary {
 #[tauri::command]
 #[specta::specta]
 pub fn list_servers() -> Result<Vec<ServerSummary>, CommandError> {
-    let location = clients::claude_config(None);
-    let file = ConfigFile::new(&location.path, paths::data_dir());
+    let file = crate::in_use::config_file();
     let doc = file.read()?;
     let mut servers: Vec<ServerSummary> = doc
         .servers

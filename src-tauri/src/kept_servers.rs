@@ -18,14 +18,14 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
 
-use mcp_tray_core::config::{ConfigFile, EntryKind, ServerEntry};
+use mcp_tray_core::config::{EntryKind, ServerEntry};
 use mcp_tray_core::diagnose::Diagnosis;
 use mcp_tray_core::probe::{ProbeTarget, SessionReady, keep_session};
 use mcp_tray_core::supervise::{
     CommandResolver, LoginShellPath, Restart, RunState, ServerCommand, StdioPipes, Supervisor,
     SupervisorConfig, SupervisorEvent,
 };
-use mcp_tray_core::{clients, journal, paths, settings};
+use mcp_tray_core::{journal, settings};
 use serde::{Deserialize, Serialize};
 use specta::Type;
 use tauri::{AppHandle, Manager, Runtime, State};
@@ -35,6 +35,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::add_server::DiagnosisView;
 use crate::error::CommandError;
+use crate::in_use::config_file;
 use crate::server_status::{
     EvidenceSource, ServerHealth, ServerWatch, SharedBoard, StatusEvidence,
 };
@@ -110,10 +111,6 @@ pub(crate) struct KeptServers {
 
 fn now() -> String {
     journal::rfc3339_ms(SystemTime::now())
-}
-
-fn config_file() -> ConfigFile {
-    ConfigFile::new(&clients::claude_config(None).path, paths::data_dir())
 }
 
 fn error(code: &str, message: String) -> CommandError {

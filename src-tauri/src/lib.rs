@@ -15,6 +15,7 @@ mod command_tests;
 mod commands;
 mod config_watch;
 mod error;
+mod in_use;
 mod ipc;
 mod kept_servers;
 mod logs;

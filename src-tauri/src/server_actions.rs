@@ -7,21 +7,17 @@
 
 use std::time::Duration;
 
-use mcp_tray_core::config::{ConfigFile, Edit};
+use mcp_tray_core::config::Edit;
+use mcp_tray_core::paths;
 use mcp_tray_core::probe::{ProbeTarget, probe_observed};
-use mcp_tray_core::supervise::{CommandResolver, LoginShellPath};
-use mcp_tray_core::{clients, paths};
 
 use crate::add_server::ProbeView;
 use crate::error::CommandError;
+use crate::in_use::{command_resolver, config_file};
 use crate::server_status::ServerWatch;
 
 /// How long each step of a test may take.
 const PROBE_STEP_TIMEOUT: Duration = Duration::from_secs(20);
-
-fn config_file() -> ConfigFile {
-    ConfigFile::new(&clients::claude_config(None).path, paths::data_dir())
-}
 
 /// Enables (puts back into Claude's config) or disables (keeps aside) a server; answers what was
 /// done, in words.
@@ -88,8 +84,7 @@ pub async fn test_server(
         code: "not-startable".to_owned(),
         message: format!("\"{name}\" has no command Claude could start"),
     })?;
-    let resolver = CommandResolver::new(LoginShellPath::WhenNoTerminal);
-    let report = probe_observed(&target, &resolver, PROBE_STEP_TIMEOUT, |pid| {
+    let report = probe_observed(&target, command_resolver(), PROBE_STEP_TIMEOUT, |pid| {
         watch.board().ran(&name, pid);
     })
     .await;

@@ -12,8 +12,6 @@ use std::time::Duration;
 use mcp_tray_core::config::{ConfigFile, EntryChange, EnvValue, ServerEntry};
 use mcp_tray_core::config::{Edit, document::is_secret_name};
 use mcp_tray_core::probe::{ProbeTarget, probe_observed};
-use mcp_tray_core::supervise::{CommandResolver, LoginShellPath};
-use mcp_tray_core::{clients, paths};
 use serde::{Deserialize, Serialize};
 use specta::Type;
 use tauri::State;
@@ -21,14 +19,11 @@ use tauri::State;
 use crate::add_server::{DiagnosisView, ProbeView};
 use crate::commands::{ServerKind, ServerSummary};
 use crate::error::CommandError;
+use crate::in_use::{command_resolver, config_file};
 use crate::server_status::ServerWatch;
 
 /// How long each step of a test may take.
 const PROBE_STEP_TIMEOUT: Duration = Duration::from_secs(20);
-
-fn config_file() -> ConfigFile {
-    ConfigFile::new(&clients::claude_config(None).path, paths::data_dir())
-}
 
 fn error(code: &str, message: impl Into<String>) -> CommandError {
     CommandError {
@@ -238,11 +233,9 @@ pub async fn add_local_server(
     }
     let value = local_value(&server)?;
     let command = server.command.trim().to_owned();
-    let resolved = tokio::task::spawn_blocking(move || {
-        CommandResolver::new(LoginShellPath::WhenNoTerminal).resolve(&command, None)
-    })
-    .await
-    .map_err(|e| error("internal", format!("resolving the command failed: {e}")))?;
+    let resolved = tokio::task::spawn_blocking(move || command_resolver().resolve(&command, None))
+        .await
+        .map_err(|e| error("internal", format!("resolving the command failed: {e}")))?;
     let program = match resolved {
         Ok(found) => found.program.display().to_string(),
         Err(diagnosis) => {
@@ -258,8 +251,7 @@ pub async fn add_local_server(
     let entry = ServerEntry::from_value(name.clone(), value.clone(), value.to_string());
     let target = ProbeTarget::entry(&entry)
         .ok_or_else(|| error("not-startable", "the form describes no command"))?;
-    let resolver = CommandResolver::new(LoginShellPath::WhenNoTerminal);
-    let report = probe_observed(&target, &resolver, PROBE_STEP_TIMEOUT, |pid| {
+    let report = probe_observed(&target, command_resolver(), PROBE_STEP_TIMEOUT, |pid| {
         watch.board().ran(&name, pid);
     })
     .await;

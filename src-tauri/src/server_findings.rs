@@ -8,17 +8,14 @@
 //! engine (minimal edit, backup, undoable like any other change). This module must never check an
 //! entry itself nor write the file itself, and never shows an env value (the doctor names them).
 
-use std::sync::OnceLock;
-
-use mcp_tray_core::config::ConfigFile;
 use mcp_tray_core::diagnose::Severity;
 use mcp_tray_core::doctor::{self, Finding};
-use mcp_tray_core::supervise::{CommandResolver, LoginShellPath};
-use mcp_tray_core::{clients, paths};
+use mcp_tray_core::paths;
 use serde::Serialize;
 use specta::Type;
 
 use crate::error::CommandError;
+use crate::in_use::{command_resolver, config_file};
 
 /// How bad a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Type)]
@@ -57,23 +54,12 @@ pub struct ServerFinding {
     pub fixable: bool,
 }
 
-fn config_file() -> ConfigFile {
-    ConfigFile::new(&clients::claude_config(None).path, paths::data_dir())
-}
-
-/// One resolver for the app's run: the login shell is asked for its PATH once, not at every
-/// change of the config.
-fn resolver() -> &'static CommandResolver {
-    static RESOLVER: OnceLock<CommandResolver> = OnceLock::new();
-    RESOLVER.get_or_init(|| CommandResolver::new(LoginShellPath::WhenNoTerminal))
-}
-
 /// The config-only findings of every server in the config in use.
 fn findings() -> Result<Vec<Finding>, CommandError> {
     let doc = config_file().read()?;
     Ok(doctor::check_config_only(
         &doc,
-        resolver(),
+        command_resolver(),
         &paths::mcp_tray_exe(),
     ))
 }
