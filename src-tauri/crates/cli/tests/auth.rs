@@ -221,13 +221,14 @@ fn a_protected_legacy_sse_server_signs_in_too() {
 #[test]
 fn over_legacy_sse_too_a_token_about_to_expire_is_refreshed_before_it_is_used() {
     let p = require_peers!();
-    let server = Protected::start(&p, &["--transport", "sse", "--expires-in", "30"]);
+    let server = Protected::start(&p, &["--transport", "sse", "--expires-in", "3600"]);
     let home = tempfile::tempdir().expect("home");
     let url = server.url.replace("/mcp", "/sse");
     let flags = ["--oauth-flow", "headless", "--transport", "sse"];
     ok_call(&drive(&p, home.path(), &url, &flags, &[]));
-    // The stored token is still valid but has 30 s left (< the 60 s margin): the next bridge
+    // The stored hour-long token now has 30 s left (< the minute's margin): the next bridge
     // refreshes before it opens the stream, not after a 401.
+    time_passes_until_expiry_in(home.path(), 30);
     ok_call(&drive(&p, home.path(), &url, &flags, &[]));
     let stats = server.stats();
     assert_eq!(count(&stats, "authorize"), 1, "{stats}");
@@ -237,26 +238,60 @@ fn over_legacy_sse_too_a_token_about_to_expire_is_refreshed_before_it_is_used() 
 #[test]
 fn a_token_about_to_expire_is_refreshed_before_it_is_used() {
     let p = require_peers!();
-    let server = Protected::start(&p, &["--expires-in", "30"]);
+    let server = Protected::start(&p, &["--expires-in", "3600"]);
     let home = tempfile::tempdir().expect("home");
-    ok_call(&drive(
-        &p,
-        home.path(),
-        &server.url,
-        &["--oauth-flow", "headless"],
-        &[],
-    ));
-    // The stored token has 30 s left (< the 60 s margin): the next bridge refreshes first.
-    ok_call(&drive(
-        &p,
-        home.path(),
-        &server.url,
-        &["--oauth-flow", "headless"],
-        &[],
-    ));
+    headless_call(&p, home.path(), &server.url);
+    // A second bridge with an hour left uses the token as it is.
+    headless_call(&p, home.path(), &server.url);
+    assert_eq!(count(&server.stats(), "token_refresh"), 0);
+    // With 30 s left (< the minute's margin), the next bridge refreshes first.
+    time_passes_until_expiry_in(home.path(), 30);
+    headless_call(&p, home.path(), &server.url);
     let stats = server.stats();
     assert_eq!(count(&stats, "authorize"), 1, "{stats}");
     assert!(count(&stats, "token_refresh") >= 1, "{stats}");
+}
+
+#[test]
+fn a_short_lived_token_is_not_refreshed_before_every_request() {
+    let p = require_peers!();
+    // 30-second tokens: all of their life is inside the minute's margin. They are refreshed in
+    // their last quarter, not on every use.
+    let server = Protected::start(&p, &["--expires-in", "30"]);
+    let home = tempfile::tempdir().expect("home");
+    for _ in 0..2 {
+        headless_call(&p, home.path(), &server.url);
+    }
+    let stats = server.stats();
+    assert_eq!(count(&stats, "authorize"), 1, "{stats}");
+    assert_eq!(count(&stats, "token_refresh"), 0, "{stats}");
+}
+
+/// Moves every sign-in stored under `home` forward in time: its token now expires in `secs`.
+fn time_passes_until_expiry_in(home: &Path, secs: u64) {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs();
+    let mut moved = 0;
+    for entry in std::fs::read_dir(home.join("auth")).expect("the auth folder") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_none_or(|e| e != "json") {
+            continue;
+        }
+        let mut record: Value =
+            serde_json::from_slice(&std::fs::read(&path).expect("read")).expect("record JSON");
+        if record.get("expires_at").is_some_and(|v| !v.is_null()) {
+            record["expires_at"] = (now + secs).into();
+            std::fs::write(&path, serde_json::to_vec(&record).expect("JSON")).expect("write");
+            moved += 1;
+        }
+    }
+    assert!(
+        moved > 0,
+        "no stored sign-in with an expiry under {}",
+        home.display()
+    );
 }
 
 #[test]
@@ -389,8 +424,9 @@ fn resource_and_scope_follow_the_flags() {
 #[test]
 fn resource_goes_on_the_token_and_refresh_requests_unless_turned_off() {
     let p = require_peers!();
-    // 30 s tokens: a second bridge refreshes before its first request.
-    let server = Protected::start(&p, &["--expires-in", "30"]);
+    // Hour-long tokens, with the clock moved to their last 30 s: a second bridge refreshes
+    // before its first request.
+    let server = Protected::start(&p, &["--expires-in", "3600"]);
     let url = server.url.as_str();
     let with = tempfile::tempdir().expect("home");
     let without = tempfile::tempdir().expect("home");
@@ -401,12 +437,11 @@ fn resource_goes_on_the_token_and_refresh_requests_unless_turned_off() {
             &["--oauth-flow", "headless", "--oauth-no-resource"][..],
         ),
     ] {
-        for _ in 0..2 {
-            ok_call(&drive(&p, home, url, extra, &[]));
-        }
+        ok_call(&drive(&p, home, url, extra, &[]));
+        time_passes_until_expiry_in(home, 30);
+        ok_call(&drive(&p, home, url, extra, &[]));
     }
-    // Tokens shorter-lived than the refresh margin are refreshed before each request: one
-    // entry per kind of request and setting is what counts.
+    // One entry per kind of request and setting is what counts.
     let stats = server.stats();
     let mut requests = stats["token_resources"]
         .as_array()
@@ -1219,8 +1254,9 @@ fn without_a_secret_service_tokens_go_to_the_private_file() {
 #[test]
 fn a_file_stored_sign_in_is_kept_and_moves_to_the_keyring_at_its_next_refresh() {
     let p = require_peers!();
-    // 30 s tokens: the next bridge refreshes before its first request, and so saves again.
-    let server = Protected::start(&p, &["--expires-in", "30"]);
+    // Hour-long tokens, with the clock then moved to their last 30 s: the next bridge refreshes
+    // before its first request, and so saves again.
+    let server = Protected::start(&p, &["--expires-in", "3600"]);
     let home = tempfile::tempdir().expect("home");
     let store = home.path().join("mcp-tray");
     let login = mcp_tray(
@@ -1232,6 +1268,7 @@ fn a_file_stored_sign_in_is_kept_and_moves_to_the_keyring_at_its_next_refresh() 
     .expect("login");
     assert!(login.status.success());
     assert_eq!(stored_record(&store).0["secrets_in"], "file");
+    time_passes_until_expiry_in(&store, 30);
 
     // A Secret Service appears: the file's sign-in is still read …
     let status = in_keyring_session(

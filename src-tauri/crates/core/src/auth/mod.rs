@@ -39,12 +39,22 @@ use token::TokenError;
 
 /// Re-authorizations for the same scope set after `403 insufficient_scope`.
 const MAX_STEP_UPS: u32 = 2;
-/// A token this close to its expiry is refreshed before it is used.
+/// A token this close to its expiry is refreshed before it is used (a quarter of its lifetime
+/// when that is shorter: a 30-second token is not refreshed before every request).
 const REFRESH_MARGIN_SECS: u64 = 60;
 /// A 401 this soon after our own sign-in does not start another one.
 const SIGN_IN_COOLDOWN: Duration = Duration::from_secs(60);
 /// How long a bridge waits on another process's sign-in before giving up on the lock.
 const LOCK_WAIT: Duration = Duration::from_secs(11 * 60);
+
+/// Whether a token with this record's expiry is refreshed before use, at `now` (Unix seconds):
+/// within a minute of expiring, or a quarter of its lifetime when that is shorter.
+fn refresh_due(record: &Record, now: u64) -> bool {
+    let margin = record
+        .lifetime
+        .map_or(REFRESH_MARGIN_SECS, |l| (l / 4).min(REFRESH_MARGIN_SECS));
+    record.expires_at.is_some_and(|at| at <= now + margin)
+}
 
 /// How `mcp-tray bridge` / `mcp-tray auth login` was told to sign in.
 #[derive(Clone)]
@@ -192,10 +202,7 @@ impl Auth {
             let st = self.lock();
             st.secrets.access_token.is_some()
                 && st.secrets.refresh_token.is_some()
-                && st
-                    .record
-                    .expires_at
-                    .is_some_and(|at| at <= store::now_secs() + REFRESH_MARGIN_SECS)
+                && refresh_due(&st.record, store::now_secs())
         };
         if due {
             let seen = self.generation();
@@ -554,6 +561,7 @@ impl Auth {
             secrets.refresh_token = tokens.refresh_token;
         }
         record.expires_at = tokens.expires_in.map(|s| store::now_secs() + s);
+        record.lifetime = tokens.expires_in;
         if tokens.scope.is_some() {
             record.scope = tokens.scope;
         }
@@ -816,5 +824,28 @@ mod tests {
     fn step_up_asks_for_the_union_of_scopes() {
         assert_eq!(union_scopes(Some("a b"), Some("b c")), "a b c");
         assert_eq!(union_scopes(None, Some("x")), "x");
+    }
+
+    #[test]
+    fn a_token_is_refreshed_a_minute_before_expiry_or_a_quarter_of_its_life_when_shorter() {
+        let record = |lifetime: Option<u64>, expires_at: u64| Record {
+            lifetime,
+            expires_at: Some(expires_at),
+            ..Record::default()
+        };
+        let now = 1_000_000;
+        // An hour-long token: due in its last minute, not before.
+        assert!(!refresh_due(&record(Some(3600), now + 61), now));
+        assert!(refresh_due(&record(Some(3600), now + 60), now));
+        // A 30-second token just issued is not refreshed before every request; in its last
+        // 7 seconds it is.
+        assert!(!refresh_due(&record(Some(30), now + 30), now));
+        assert!(!refresh_due(&record(Some(30), now + 8), now));
+        assert!(refresh_due(&record(Some(30), now + 7), now));
+        // Stored by an older build (no lifetime): the minute, as before.
+        assert!(refresh_due(&record(None, now + 60), now));
+        assert!(!refresh_due(&record(None, now + 61), now));
+        // No expiry given: never refreshed ahead.
+        assert!(!refresh_due(&Record::default(), now));
     }
 }

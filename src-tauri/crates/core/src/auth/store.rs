@@ -73,6 +73,10 @@ pub struct Record {
     /// Unix seconds when the access token expires.
     #[serde(default)]
     pub expires_at: Option<u64>,
+    /// Seconds the access token was issued for (`expires_in`): a short-lived one is refreshed
+    /// closer to its expiry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lifetime: Option<u64>,
     /// Unix milliseconds of the last change; tells waiting bridges a sign-in finished.
     #[serde(default)]
     pub updated_ms: u64,
