@@ -376,7 +376,7 @@ fn server_findings_names_each_mistake_and_fix_rewrites_only_that_entry_undoably(
     assert_eq!(linear[0]["fixable"], true);
     assert_eq!(
         linear[0]["fix"], "run it through MCP Tray's bridge",
-        "the CLI's doctor --fix hint is left out: the row has a Fix button"
+        "the fix says what to do, not which command does it: the row has a Fix button"
     );
     let docs = of("docs");
     assert!(

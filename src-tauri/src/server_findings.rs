@@ -94,11 +94,7 @@ fn finding_views() -> Result<Vec<ServerFinding>, CommandError> {
                 severity: d.severity.into(),
                 summary: d.summary,
                 detail: d.detail,
-                // The row has a Fix button: the CLI's "(doctor --fix …)" hint is not for it.
-                fix: d.fix.map(|fix| match fix.split_once(" (doctor --fix") {
-                    Some((action, _)) if f.fixable => action.to_owned(),
-                    _ => fix,
-                }),
+                fix: d.fix,
                 fixable: f.fixable,
             })
         })

@@ -264,7 +264,7 @@ pub fn check_entry(server: &ServerEntry, exe: &Path) -> Vec<Finding> {
                 )
                 .server(name)
                 .detail(format!("{url} is never contacted"))
-                .fix("run it through MCP Tray's bridge (doctor --fix rewrites the entry)"),
+                .fix("run it through MCP Tray's bridge"),
             );
             match bridge_entry(name, url, &headers, transport, false, exe) {
                 Ok(entry) => out.push(finding.with_edit(Edit::Update {
@@ -291,7 +291,7 @@ pub fn check_entry(server: &ServerEntry, exe: &Path) -> Vec<Finding> {
                 )
                 .server(name)
                 .detail(format!("remote server {url}"))
-                .fix("switch to the native bridge (doctor --fix rewrites the entry; undo with mcp-tray undo)"),
+                .fix("switch to the native bridge"),
             );
             match bridge_entry(name, url, &headers, None, allow_http, exe) {
                 Ok(mut entry) => {
