@@ -6,6 +6,8 @@
 //! It must never re-serialise a message that is forwarded: unknown fields, `_meta`, key order and
 //! number formatting all pass untouched. The only JSON it writes is the bridge's own error replies.
 
+use std::borrow::Cow;
+
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
@@ -55,7 +57,8 @@ pub struct Envelope<'a> {
     pub kind: Kind,
     /// The id exactly as written (`1`, `"abc"`); `None` when absent or `null`.
     pub id: Option<&'a RawValue>,
-    pub method: Option<String>,
+    /// Borrowed from the message unless it holds escapes.
+    pub method: Option<Cow<'a, str>>,
 }
 
 impl Envelope<'_> {
@@ -78,12 +81,38 @@ pub enum Invalid {
 struct Shape<'a> {
     #[serde(borrow, default)]
     id: Option<&'a RawValue>,
-    #[serde(default)]
-    method: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow, default)]
+    method: Option<Text<'a>>,
     #[serde(borrow, default)]
     result: Option<&'a RawValue>,
     #[serde(borrow, default)]
     error: Option<&'a RawValue>,
+}
+
+/// A string borrowed from the message when it holds no escapes. (serde's own `Cow<str>` always
+/// copies when it sits inside an `Option`: one allocation per message for `method`.)
+struct Text<'a>(Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Text<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Text(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Text(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Text(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(Visit)
+    }
 }
 
 /// Reads the envelope of one message (one line without its newline).
@@ -106,7 +135,7 @@ pub fn inspect(bytes: &[u8]) -> Result<Envelope<'_>, Invalid> {
         Err(e) => return Err(Invalid::NotJson(e.to_string())),
     };
     let id = shape.id.filter(|id| id.get() != "null");
-    let method = shape.method.map(|m| m.into_owned());
+    let method = shape.method.map(|m| m.0);
     let kind = match (&method, id, shape.result, shape.error) {
         (Some(_), Some(_), _, _) => Kind::Request,
         (Some(_), None, _, _) => Kind::Notification,
@@ -162,6 +191,21 @@ mod tests {
         assert_eq!(env.kind, Kind::Request);
         assert_eq!(env.id_key(), Some(r#""a\"b""#));
         assert_eq!(env.method.as_deref(), Some("tools/call"));
+    }
+
+    #[test]
+    fn a_method_is_borrowed_from_the_message_unless_it_holds_escapes() {
+        let plain = inspect(br#"{"jsonrpc":"2.0","id":1,"method":"tools/call"}"#).expect("plain");
+        assert!(matches!(plain.method, Some(Cow::Borrowed("tools/call"))));
+        let escaped =
+            inspect(br#"{"jsonrpc":"2.0","id":1,"method":"tools\/call"}"#).expect("escaped");
+        assert!(matches!(escaped.method.as_deref(), Some("tools/call")));
+        assert!(matches!(escaped.method, Some(Cow::Owned(_))));
+        // Not a string: JSON, but not JSON-RPC.
+        assert_eq!(
+            inspect(br#"{"jsonrpc":"2.0","id":1,"method":7}"#).err(),
+            Some(Invalid::NotJsonRpc)
+        );
     }
 
     #[test]

@@ -22,7 +22,7 @@
 //!
 //! It must never write anything but JSON-RPC to its output, and never change a forwarded message.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::fmt::Display;
 use std::fs::File;
 use std::io::{self, Read, Write};
@@ -33,6 +33,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use compact_str::CompactString;
 use tokio::sync::oneshot;
 
 use crate::diagnose::{Diagnosis, Severity, codes};
@@ -72,12 +73,21 @@ pub struct TapOutcome {
     pub code: i32,
 }
 
-/// Requests waiting for an answer in one direction: id → (method, when it passed). Ids are per
-/// direction, so each direction has its own. Closed once the tap answers the leftovers itself:
-/// from then on nothing more is forwarded, so no request can slip past unanswered.
+/// Requests waiting for an answer in one direction: id text → (method, when it passed). Ids are
+/// per direction, so each direction has its own. Ids and methods are short: held inline, they cost
+/// no allocation per message.
+type Waiting = foldhash::HashMap<CompactString, (Option<CompactString>, Instant)>;
+
+/// Request/reply pairing for both directions, behind one lock that a forwarding thread takes once
+/// per read batch, not once per message.
 #[derive(Default)]
-struct Waiting {
-    by_id: HashMap<String, (Option<String>, Instant)>,
+struct Pairing {
+    /// The client's requests waiting for the server.
+    client: Waiting,
+    /// The server's requests waiting for the client.
+    server: Waiting,
+    /// Set once the tap answers the client's leftovers itself: from then on nothing more is
+    /// forwarded, so no request can slip past unanswered.
     closed: bool,
 }
 
@@ -90,10 +100,7 @@ struct Shared<W> {
     /// Lines for our stderr, written by their own thread so a slow reader never stalls forwarding.
     errors: Mutex<Option<std_mpsc::Sender<Vec<u8>>>>,
     journal: Option<Arc<Journal>>,
-    /// The client's requests waiting for the server.
-    pending: Mutex<Waiting>,
-    /// The server's requests waiting for the client.
-    server_requests: Mutex<Waiting>,
+    pairing: Mutex<Pairing>,
     answered_any: AtomicBool,
     stderr_kept: Mutex<VecDeque<String>>,
 }
@@ -160,8 +167,7 @@ where
         out: Mutex::new(output),
         errors: Mutex::new(Some(err_tx)),
         journal: journal.clone(),
-        pending: Mutex::default(),
-        server_requests: Mutex::default(),
+        pairing: Mutex::default(),
         answered_any: AtomicBool::new(false),
         stderr_kept: Mutex::default(),
     });
@@ -323,11 +329,11 @@ where
 
     // Exactly one response per request: what the server will never answer, we answer.
     let last_line = last_lines.last().cloned().unwrap_or_default();
-    let unanswered: Vec<(String, Option<String>)> = {
-        let mut pending = lock(&shared.pending);
-        pending.closed = true;
-        pending
-            .by_id
+    let unanswered: Vec<(CompactString, Option<CompactString>)> = {
+        let mut pairing = lock(&shared.pairing);
+        pairing.closed = true;
+        pairing
+            .client
             .drain()
             .map(|(id, (method, _))| (id, method))
             .collect()
@@ -385,6 +391,9 @@ fn client_to_server<W: Write>(
             .map(|j| j.batch(Direction::ClientToServer));
         runs.clear();
         let mut closed = false;
+        // Taken at the first message that pairs, held to the end of the batch, let go before the
+        // write: a request is registered before the server can see it.
+        let mut pairing = None;
         for line in line_ranges(batch) {
             let message = without_newline(&batch[line.clone()]);
             if message.len() > MAX_MESSAGE_BYTES {
@@ -395,32 +404,34 @@ fn client_to_server<W: Write>(
                 continue;
             }
             let env = jsonrpc::inspect(message).ok();
-            // The client's answer to a server request: pair it for the journal.
-            let answered = env
-                .as_ref()
-                .filter(|e| e.kind.is_reply())
-                .and_then(|e| e.id_key())
-                .and_then(|key| lock(&shared.server_requests).by_id.remove(key));
-            // A request waits for its reply, unless the tap is already answering the leftovers.
-            let request = env
-                .as_ref()
-                .filter(|e| e.kind == Kind::Request)
-                .and_then(|e| e.id)
-                .map(|id| (id.get(), lock(&shared.pending)));
-            if request.as_ref().is_some_and(|(_, pending)| pending.closed) {
-                closed = true;
-                break;
+            let key = env.as_ref().and_then(|e| e.id_key());
+            let kind = env.as_ref().map(|e| e.kind);
+            let mut answered = None;
+            if let Some(key) = key {
+                let pairing = pairing.get_or_insert_with(|| lock(&shared.pairing));
+                if kind == Some(Kind::Request) {
+                    // The tap is answering the leftovers itself: nothing more goes through.
+                    if pairing.closed {
+                        closed = true;
+                        break;
+                    }
+                    let method = env.as_ref().and_then(|e| e.method.as_deref());
+                    pairing
+                        .client
+                        .insert(key.into(), (method.map(Into::into), now));
+                } else if kind.is_some_and(Kind::is_reply) {
+                    // The client's answer to a server request: pair it for the journal.
+                    answered = pairing.server.remove(key);
+                }
             }
             if let Some(journaled) = &mut journaled {
                 let (method, latency) =
                     answered.map_or((None, None), |(m, at)| (m, Some(now - at)));
                 journaled.push(message, env.as_ref(), method.as_deref(), latency);
             }
-            if let (Some((key, mut pending)), Some(env)) = (request, env) {
-                pending.by_id.insert(key.to_owned(), (env.method, now));
-            }
             runs.add(line);
         }
+        drop(pairing);
         {
             let mut stdin = lock(server_stdin);
             if let Some(pipe) = stdin.as_mut()
@@ -458,6 +469,8 @@ fn server_to_client<W: Write>(shared: &Shared<W>, stdout: File) {
         let journal = shared.journal.as_deref();
         let mut journaled = journal.map(|j| j.batch(Direction::ServerToClient));
         runs.clear();
+        // Taken at the first message that pairs, held to the end of the batch.
+        let mut pairing = None;
         for line in line_ranges(batch) {
             let message = without_newline(&batch[line.clone()]);
             if message.len() > MAX_MESSAGE_BYTES {
@@ -472,16 +485,16 @@ fn server_to_client<W: Write>(shared: &Shared<W>, stdout: File) {
                     let mut method = None;
                     let mut latency = None;
                     if let Some(key) = env.id_key() {
-                        if env.kind.is_reply()
-                            && let Some((m, at)) = lock(&shared.pending).by_id.remove(key)
-                        {
-                            method = m;
-                            latency = Some(now - at);
-                            shared.answered_any.store(true, Ordering::Relaxed);
+                        let pairing = pairing.get_or_insert_with(|| lock(&shared.pairing));
+                        if env.kind.is_reply() {
+                            if let Some((m, at)) = pairing.client.remove(key) {
+                                method = m;
+                                latency = Some(now - at);
+                                shared.answered_any.store(true, Ordering::Relaxed);
+                            }
                         } else if env.kind == Kind::Request {
-                            lock(&shared.server_requests)
-                                .by_id
-                                .insert(key.to_owned(), (env.method.clone(), now));
+                            let m = env.method.as_deref().map(Into::into);
+                            pairing.server.insert(key.into(), (m, now));
                         }
                     }
                     if let Some(journaled) = &mut journaled {
@@ -517,6 +530,7 @@ fn server_to_client<W: Write>(shared: &Shared<W>, stdout: File) {
                 }
             }
         }
+        drop(pairing);
         {
             let mut out = lock(&shared.out);
             if runs.write(batch, &mut *out).is_ok() {

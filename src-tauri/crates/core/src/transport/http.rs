@@ -70,7 +70,7 @@ impl Outgoing {
         Outgoing {
             kind: env.kind,
             id: env.id_key().map(str::to_owned),
-            method: env.method.clone(),
+            method: env.method.as_deref().map(str::to_owned),
             bytes,
         }
     }
