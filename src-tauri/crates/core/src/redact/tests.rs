@@ -43,6 +43,16 @@ fn key_spellings_that_name_secrets_are_recognised() {
         "passphrase",
         "passwd",
         "auth",
+        "password",
+        "DB_PASSWORD",
+        "accessKeyId",
+        "AWS_ACCESS_KEY_ID",
+        "privateKey",
+        "ssh-private-key",
+        "pwd",
+        "bearer",
+        "session_cookie",
+        "api_key_2",
     ] {
         let msg = format!(r#"{{"{key}":"s3cr3t"}}"#);
         assert_eq!(
