@@ -166,20 +166,36 @@ pub fn preview_add(text: String, name: Option<String>) -> Result<AddPreview, Com
     })
 }
 
-/// Starts the pasted server exactly as Claude would (a URL through MCP Tray's bridge) and asks it
-/// for its tools. Only a text holding one server can be probed.
+/// Starts a pasted server exactly as Claude would (a URL through MCP Tray's bridge) and asks it
+/// for its tools. A text holding several servers is probed one `server` (by name) at a time.
 #[tauri::command]
 #[specta::specta]
-pub async fn probe_add(text: String, name: Option<String>) -> Result<ProbeView, CommandError> {
+pub async fn probe_add(
+    text: String,
+    name: Option<String>,
+    server: Option<String>,
+) -> Result<ProbeView, CommandError> {
     let (entries, _) = entries(&text, name.as_deref())?;
-    let [entry] = entries.as_slice() else {
-        return Err(CommandError {
-            code: "not-one-server".to_owned(),
-            message: format!(
-                "this text holds {} servers; only one server at a time can be tested",
-                entries.len()
-            ),
-        });
+    let entry = match (server, entries.as_slice()) {
+        (None, [entry]) => entry,
+        (None, _) => {
+            return Err(CommandError {
+                code: "not-one-server".to_owned(),
+                message: format!(
+                    "this text holds {} servers: say which one to test",
+                    entries.len()
+                ),
+            });
+        }
+        (Some(server), _) => {
+            entries
+                .iter()
+                .find(|e| e.name == server)
+                .ok_or_else(|| CommandError {
+                    code: "not-in-text".to_owned(),
+                    message: format!("this text holds no server named \"{server}\""),
+                })?
+        }
     };
     let target = ProbeTarget::entry(entry).ok_or_else(|| CommandError {
         code: "not-startable".to_owned(),

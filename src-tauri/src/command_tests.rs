@@ -438,3 +438,33 @@ fn server_findings_names_each_mistake_and_fix_rewrites_only_that_entry_undoably(
     h.call("undo_last_change", json!({})).expect("undo");
     assert_eq!(h.file(), MISTAKES);
 }
+
+#[test]
+fn each_server_of_a_pasted_snippet_is_probed_by_name_before_anything_is_written() {
+    let h = harness(CONFIG);
+    let snippet = fastmcp_config("fast");
+    let probe = |server: Option<&str>| {
+        h.call(
+            "probe_add",
+            json!({"text": snippet, "name": null, "server": server}),
+        )
+    };
+    // The real FastMCP server answers with its tools.
+    let fast = probe(Some("fast")).expect("probe fast");
+    assert_eq!(fast["ok"], true, "{fast}");
+    assert!(
+        fast["tools"].as_array().is_some_and(|t| !t.is_empty()),
+        "{fast}"
+    );
+    // The one whose command is missing says so, as the snippet's own server.
+    let gone = probe(Some("gone")).expect("probe gone");
+    assert_eq!(gone["ok"], false, "{gone}");
+    assert_eq!(gone["diagnosis"]["code"], "command-not-found", "{gone}");
+    // Without a name the text's four servers are not guessed at; a name it lacks is refused.
+    assert_eq!(probe(None).expect_err("several")["code"], "not-one-server");
+    assert_eq!(
+        probe(Some("nope")).expect_err("absent")["code"],
+        "not-in-text"
+    );
+    assert_eq!(h.file(), CONFIG, "probing writes nothing");
+}

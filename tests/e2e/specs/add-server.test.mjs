@@ -140,4 +140,53 @@ describe("add server", () => {
     assert.equal(fs.readFileSync(app.configPath, "utf8"), before, "a failed probe must not write the file");
     await app.screenshot("add-server-failure");
   });
+
+  it("tests every server of a pasted snippet, writes none while one fails, and all on Add them anyway", async () => {
+    const before = fs.readFileSync(app.configPath, "utf8");
+    const snippet = JSON.stringify(
+      {
+        mcpServers: {
+          everything: { url: `http://127.0.0.1:${port}/mcp` },
+          missing: { command: "mcp-tray-e2e-no-such-command", args: ["--stdio"] },
+        },
+      },
+      null,
+      2,
+    );
+    await paste(app.browser, snippet);
+    await app.browser.waitUntil(
+      async () => (await app.browser.$$('[data-testid="add-preview"] li').length) === 2,
+      { timeout: 10_000, timeoutMsg: "the preview did not list both servers" },
+    );
+    await clickAdd(app.browser);
+    const results = app.browser.$('[data-testid="add-results"]');
+    await results.waitForExist({ timeout: 90_000 }).catch(async (error) => {
+      const card = await app.browser.$('[data-testid="add-server"]').getText().catch(() => "(no card)");
+      throw new Error(`${error.message}; the card showed:\n${card}`);
+    });
+    const rows = await app.browser.execute(() =>
+      [...document.querySelectorAll('[data-testid="add-result"]')].map((li) => ({
+        ok: li.getAttribute("data-ok"),
+        text: li.textContent ?? "",
+        code: li.querySelector('[data-testid="add-diagnosis"]')?.getAttribute("data-code") ?? null,
+      })),
+    );
+    assert.equal(rows.length, 2, JSON.stringify(rows));
+    assert.equal(rows[0].ok, "true", JSON.stringify(rows));
+    assert.match(rows[0].text, /everything answered — \d+ tools/);
+    assert.equal(rows[1].ok, "false", JSON.stringify(rows));
+    assert.equal(rows[1].code, "command-not-found", JSON.stringify(rows));
+    assert.equal(fs.readFileSync(app.configPath, "utf8"), before, "nothing is written while a server fails");
+    await app.screenshot("add-server-several");
+
+    await app.browser.$('[data-testid="add-anyway"]').click();
+    const counts = await waitForText(app.browser, '[data-testid="add-tool-counts"]', { timeout: 30_000 });
+    assert.match(counts, /^everything: \d+ tools · missing: did not answer$/);
+    const written = JSON.parse(fs.readFileSync(app.configPath, "utf8"));
+    assert.deepEqual(written.mcpServers.missing, { command: "mcp-tray-e2e-no-such-command", args: ["--stdio"] });
+    assert.deepEqual(written.mcpServers.everything, {
+      command: path.join(path.dirname(appBinary()), "mcp-tray"),
+      args: ["bridge", `http://127.0.0.1:${port}/mcp`, "--name", "everything"],
+    });
+  });
 });

@@ -49,12 +49,12 @@ async previewAdd(text: string, name: string | null) : Promise<Result<AddPreview,
 }
 },
 /**
- * Starts the pasted server exactly as Claude would (a URL through MCP Tray's bridge) and asks it
- * for its tools. Only a text holding one server can be probed.
+ * Starts a pasted server exactly as Claude would (a URL through MCP Tray's bridge) and asks it
+ * for its tools. A text holding several servers is probed one `server` (by name) at a time.
  */
-async probeAdd(text: string, name: string | null) : Promise<Result<ProbeView, CommandError>> {
+async probeAdd(text: string, name: string | null, server: string | null) : Promise<Result<ProbeView, CommandError>> {
     try {
-    return { status: "ok", data: await TAURI_INVOKE("probe_add", { text, name }) };
+    return { status: "ok", data: await TAURI_INVOKE("probe_add", { text, name, server }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };

@@ -111,8 +111,10 @@ export const ipc = {
   listServers: () => callResult("list_servers", () => commands.listServers()),
   /** What a pasted URL, `npx mcp-remote` line or JSON snippet would add (names suggested). */
   previewAdd: (text: string, name: string | null) => callResult("preview_add", () => commands.previewAdd(text, name)),
-  /** Starts the pasted server as Claude would and lists its tools, or says why it fails. */
-  probeAdd: (text: string, name: string | null) => callResult("probe_add", () => commands.probeAdd(text, name)),
+  /** Starts the pasted server (or, of several, the one named `server`) as Claude would and lists its
+   * tools, or says why it fails. */
+  probeAdd: (text: string, name: string | null, server: string | null = null) =>
+    callResult("probe_add", () => commands.probeAdd(text, name, server)),
   /** Writes the pasted servers into Claude's config. */
   addServers: (text: string, name: string | null) => callResult("add_servers", () => commands.addServers(text, name)),
   /** Quits and relaunches Claude Desktop (fails with `restart-unsupported` where there is none). */

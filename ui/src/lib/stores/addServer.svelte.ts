@@ -2,9 +2,10 @@
  * The "Add server" flow as reactive state: what was pasted, the name (suggested until the user
  * types one), what the text would add, then probe → write → offer to restart Claude.
  *
- * `add()` probes a single server before writing it; a failing probe stops the flow with its
- * diagnosis and offers `addAnyway()`. Several servers from one snippet are written at once (each
- * can be tested afterwards from Servers). A server that asks for a sign-in offers `signInAndAdd()`:
+ * `add()` probes every server the text holds, one after the other, before writing any; a failing
+ * probe stops the flow with its diagnosis (every server's result, for a snippet of several) and
+ * offers `addAnyway()`. Servers that all answer are written at once. A single server that asks for
+ * a sign-in offers `signInAndAdd()`:
  * sign in from the app, then test and write it. Every call goes through the injected api (ipc.ts).
  * This store never builds config entries: Rust does, from the same text.
  */
@@ -13,13 +14,26 @@ import type { SignIn } from "./signIn.svelte";
 
 export type AddApi = Pick<typeof ipc, "previewAdd" | "probeAdd" | "addServers" | "restartClaude">;
 
+/** One server of a snippet holding several, and what its probe found. */
+export type ServerProbe = { name: string; probe: ProbeView };
+
+/** Which server is being tested, when the text holds several. */
+export type ProbeProgress = { name: string; index: number; total: number };
+
 export type AddPhase =
   | { state: "editing" }
-  | { state: "probing" }
-  | { state: "probe-failed"; probe: ProbeView; signInError?: string }
+  | { state: "probing"; progress?: ProbeProgress }
+  | {
+      state: "probe-failed";
+      /** The (first) failing probe. */
+      probe: ProbeView;
+      signInError?: string;
+      /** Every server's result, when the text holds several. */
+      results?: ServerProbe[];
+    }
   | { state: "signing-in"; probe: ProbeView }
-  | { state: "writing"; probe?: ProbeView }
-  | { state: "added"; outcome: AddOutcome; probe?: ProbeView }
+  | { state: "writing"; probe?: ProbeView; results?: ServerProbe[] }
+  | { state: "added"; outcome: AddOutcome; probe?: ProbeView; results?: ServerProbe[] }
   | { state: "failed"; code: string; message: string };
 
 export type RestartState =
@@ -74,16 +88,37 @@ export function createAddServer(
     timer = setTimeout(() => void refreshPreview(), PREVIEW_DELAY_MS);
   }
 
-  async function write(probe?: ProbeView): Promise<void> {
-    phase = { state: "writing", probe };
+  async function write(probe?: ProbeView, results?: ServerProbe[]): Promise<void> {
+    phase = { state: "writing", probe, results };
     try {
       const outcome = await api.addServers(text, nameArg());
-      phase = { state: "added", outcome, probe };
+      phase = { state: "added", outcome, probe, results };
       onAdded();
     } catch (thrown) {
       const error = toIpcError("add_servers", thrown);
       phase = { state: "failed", code: error.code, message: error.message };
     }
+  }
+
+  /** Probes each server of a text holding several, in order; writes them when all answered. */
+  async function probeEach(names: string[]): Promise<void> {
+    const results: ServerProbe[] = [];
+    for (const [index, name] of names.entries()) {
+      phase = { state: "probing", progress: { name, index, total: names.length } };
+      try {
+        results.push({ name, probe: await api.probeAdd(text, nameArg(), name) });
+      } catch (thrown) {
+        const error = toIpcError("probe_add", thrown);
+        phase = { state: "failed", code: error.code, message: `${name}: ${error.message}` };
+        return;
+      }
+    }
+    const failed = results.find((r) => !r.probe.ok);
+    if (failed) {
+      phase = { state: "probe-failed", probe: failed.probe, results };
+      return;
+    }
+    await write(undefined, results);
   }
 
   return {
@@ -125,12 +160,12 @@ export function createAddServer(
     },
     /** Reads the text now (skipping the typing delay); resolves when the preview is current. */
     refreshPreview,
-    /** Probes a single server, then writes it if it answered; several servers are written at once. */
+    /** Probes the server (each server, when there are several), then writes them if all answered. */
     async add(): Promise<void> {
       if (timer !== undefined) clearTimeout(timer);
       await refreshPreview();
       if (preview.state !== "ready" || preview.value.entries.length === 0) return;
-      if (preview.value.entries.length > 1) return write();
+      if (preview.value.entries.length > 1) return probeEach(preview.value.entries.map((e) => e.name));
       phase = { state: "probing" };
       let probe: ProbeView;
       try {
@@ -171,10 +206,10 @@ export function createAddServer(
       }
       await this.add();
     },
-    /** Writes the server although its probe failed (it may need a sign-in, or be down now). */
+    /** Writes the server(s) although a probe failed (it may need a sign-in, or be down now). */
     addAnyway(): Promise<void> {
-      const probe = phase.state === "probe-failed" ? phase.probe : undefined;
-      return write(probe);
+      if (phase.state !== "probe-failed") return write();
+      return phase.results ? write(undefined, phase.results) : write(phase.probe);
     },
     async restartClaude(): Promise<void> {
       restart = { state: "restarting" };

@@ -112,13 +112,46 @@ describe("add server flow", () => {
     expect(flow.canAdd).toBe(false);
   });
 
-  it("writes several servers of one snippet without probing", async () => {
+  it("probes each server of a snippet in turn, and writes them when all answered", async () => {
     const preview: AddPreview = { entries: [remote("a", "https://a/mcp"), remote("b", "https://b/mcp")], notes: [], taken: [] };
     const { api, calls } = fakeApi({ preview });
+    const seen: (string | null)[] = [];
+    const progress: string[] = [];
+    const flow = createAddServer(api);
+    api.probeAdd = async (_text, _name, server) => {
+      seen.push(server ?? null);
+      if (flow.phase.state === "probing" && flow.phase.progress)
+        progress.push(`${flow.phase.progress.name} ${flow.phase.progress.index + 1}/${flow.phase.progress.total}`);
+      return probeView(true);
+    };
+    flow.text = '{"a": {"url": "https://a/mcp"}, "b": {"url": "https://b/mcp"}}';
+    await flow.add();
+    expect(seen).toEqual(["a", "b"]);
+    expect(progress).toEqual(["a 1/2", "b 2/2"]);
+    expect(calls.filter((c) => c.startsWith("write"))).toEqual(["write -"]);
+    expect(flow.phase.state).toBe("added");
+    if (flow.phase.state === "added") expect(flow.phase.results?.map((r) => r.name)).toEqual(["a", "b"]);
+  });
+
+  it("writes none of a snippet's servers when one fails, shows every result, and writes all on Add anyway", async () => {
+    const preview: AddPreview = { entries: [remote("a", "https://a/mcp"), remote("b", "https://b/mcp")], notes: [], taken: [] };
+    const { api, calls } = fakeApi({ preview });
+    api.probeAdd = async (_text, _name, server) => probeView(server === "a");
     const flow = createAddServer(api);
     flow.text = '{"a": {"url": "https://a/mcp"}, "b": {"url": "https://b/mcp"}}';
     await flow.add();
-    expect(calls).not.toContain("probe");
+    expect(flow.phase.state).toBe("probe-failed");
+    if (flow.phase.state === "probe-failed") {
+      expect(flow.phase.results?.map((r) => [r.name, r.probe.ok])).toEqual([
+        ["a", true],
+        ["b", false],
+      ]);
+      expect(flow.phase.probe.diagnosis?.code).toBe("connection-refused");
+    }
+    expect(flow.canSignIn).toBe(false);
+    expect(calls.filter((c) => c.startsWith("write"))).toEqual([]);
+    await flow.addAnyway();
+    expect(calls.filter((c) => c.startsWith("write"))).toEqual(["write -"]);
     expect(flow.phase.state).toBe("added");
   });
 
