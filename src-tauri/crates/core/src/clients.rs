@@ -75,11 +75,20 @@ pub fn follow_claude() {
 
 #[cfg(target_os = "windows")]
 fn detect_config() -> ConfigLocation {
-    let classic = dirs::config_dir() // %APPDATA% (Roaming)
-        .unwrap_or_default()
-        .join("Claude")
-        .join(CONFIG_FILE_NAME);
-    let msix = msix_claude_dirs()
+    // %APPDATA% (Roaming) and %LOCALAPPDATA%.
+    windows_config(
+        &dirs::config_dir().unwrap_or_default(),
+        dirs::data_local_dir().as_deref(),
+    )
+}
+
+/// The config file Claude Desktop reads on Windows, from `%APPDATA%` (`roaming`) and
+/// `%LOCALAPPDATA%` (`local`, where the MSIX build's package folder is). Built on every OS so
+/// that it is tested everywhere.
+#[cfg_attr(not(target_os = "windows"), allow(dead_code))]
+fn windows_config(roaming: &Path, local: Option<&Path>) -> ConfigLocation {
+    let classic = roaming.join("Claude").join(CONFIG_FILE_NAME);
+    let msix = msix_claude_dirs(local)
         .into_iter()
         .map(|d| d.join(CONFIG_FILE_NAME))
         .collect::<Vec<_>>();
@@ -103,9 +112,9 @@ fn detect_config() -> ConfigLocation {
 }
 
 /// `%LOCALAPPDATA%\Packages\Claude_*\LocalCache\Roaming\Claude` folders of installed MSIX builds.
-#[cfg(target_os = "windows")]
-fn msix_claude_dirs() -> Vec<PathBuf> {
-    let Some(local) = dirs::data_local_dir() else {
+#[cfg_attr(not(target_os = "windows"), allow(dead_code))]
+fn msix_claude_dirs(local: Option<&Path>) -> Vec<PathBuf> {
+    let Some(local) = local else {
         return Vec::new();
     };
     let Ok(read) = std::fs::read_dir(local.join("Packages")) else {
@@ -159,7 +168,10 @@ pub fn claude_logs_dir() -> PathBuf {
     }
     #[cfg(target_os = "windows")]
     {
-        match msix_claude_dirs().into_iter().next() {
+        match msix_claude_dirs(dirs::data_local_dir().as_deref())
+            .into_iter()
+            .next()
+        {
             Some(dir) => dir.join("logs"),
             None => dirs::config_dir()
                 .unwrap_or_default()
@@ -170,5 +182,70 @@ pub fn claude_logs_dir() -> PathBuf {
     #[cfg(not(any(target_os = "macos", target_os = "windows")))]
     {
         claude_dir().join("logs")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `%APPDATA%` and `%LOCALAPPDATA%` in a temporary folder.
+    fn windows_dirs() -> (tempfile::TempDir, PathBuf, PathBuf) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let roaming = dir.path().join("AppData").join("Roaming");
+        let local = dir.path().join("AppData").join("Local");
+        std::fs::create_dir_all(roaming.join("Claude")).expect("roaming");
+        std::fs::create_dir_all(local.join("Packages").join("Microsoft.Other_1")).expect("local");
+        (dir, roaming, local)
+    }
+
+    fn msix_package(local: &Path, package: &str) -> PathBuf {
+        let folder = local
+            .join("Packages")
+            .join(package)
+            .join("LocalCache")
+            .join("Roaming")
+            .join("Claude");
+        std::fs::create_dir_all(&folder).expect("package folder");
+        folder.join(CONFIG_FILE_NAME)
+    }
+
+    #[test]
+    fn without_the_store_build_claude_on_windows_reads_the_roaming_file() {
+        let (_dir, roaming, local) = windows_dirs();
+        let found = windows_config(&roaming, Some(&local));
+        assert_eq!(found.path, roaming.join("Claude").join(CONFIG_FILE_NAME));
+        assert_eq!(found.source, ConfigSource::Detected);
+        assert!(found.also_present.is_empty());
+        assert_eq!(
+            windows_config(&roaming, None).source,
+            ConfigSource::Detected
+        );
+    }
+
+    #[test]
+    fn the_store_build_reads_its_package_folder_and_the_roaming_file_it_ignores_is_named() {
+        let (_dir, roaming, local) = windows_dirs();
+        let msix = msix_package(&local, "Claude_pzs8sxrjxfjjc");
+        // Installed, nothing written yet: its file is the one, even before it exists.
+        let found = windows_config(&roaming, Some(&local));
+        assert_eq!(
+            (found.path.clone(), found.source),
+            (msix.clone(), ConfigSource::Msix)
+        );
+        assert!(found.also_present.is_empty(), "{found:?}");
+        // The user edited the usual file (as most guides say): it is named as ignored.
+        let classic = roaming.join("Claude").join(CONFIG_FILE_NAME);
+        std::fs::write(&classic, "{}").expect("classic");
+        let found = windows_config(&roaming, Some(&local));
+        assert_eq!(found.path, msix);
+        assert_eq!(found.also_present, std::slice::from_ref(&classic));
+        // Two package folders (an old install left behind): the first in name order is used, the
+        // other's file is named when it exists.
+        let other = msix_package(&local, "Claude_zzz");
+        std::fs::write(&other, "{}").expect("other");
+        let found = windows_config(&roaming, Some(&local));
+        assert_eq!(found.path, msix);
+        assert_eq!(found.also_present, [classic, other]);
     }
 }

@@ -696,6 +696,67 @@ mod tests {
         );
     }
 
+    /// What `doctor` says when Claude is the Store build (as `clients` finds it on Windows).
+    fn examine_at(location: &ConfigLocation, data: &Path) -> DoctorReport {
+        let file = ConfigFile::new(&location.path, data.to_path_buf());
+        let resolver = CommandResolver::new(crate::supervise::LoginShellPath::Never);
+        let opts = DoctorOptions {
+            only: None,
+            probe: false,
+            probe_timeout: Duration::from_secs(1),
+            logs_dir: None,
+            exe: std::path::PathBuf::from(EXE),
+        };
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime")
+            .block_on(examine(location, &file, &resolver, &opts))
+    }
+
+    #[test]
+    fn the_store_build_reading_another_file_than_the_one_edited_is_a_warning_naming_both() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let msix = dir
+            .path()
+            .join("Packages/Claude_x/LocalCache/Roaming/Claude/c.json");
+        let classic = dir.path().join("Roaming/Claude/c.json");
+        std::fs::create_dir_all(msix.parent().unwrap()).unwrap();
+        std::fs::write(&msix, r#"{"mcpServers": {}}"#).unwrap();
+        let at = |source, also_present: Vec<std::path::PathBuf>| ConfigLocation {
+            path: msix.clone(),
+            source,
+            also_present,
+        };
+        let report = examine_at(&at(ConfigSource::Msix, vec![classic.clone()]), dir.path());
+        let f = report
+            .findings
+            .iter()
+            .find(|f| f.diagnosis.code == codes::WINDOWS_MSIX_PATH)
+            .expect("a windows-msix-path finding");
+        assert_eq!(f.diagnosis.severity, Severity::Warning);
+        assert!(
+            f.diagnosis.detail.contains(&msix.display().to_string()),
+            "{f:?}"
+        );
+        assert!(
+            f.diagnosis.detail.contains(&classic.display().to_string()),
+            "{f:?}"
+        );
+        assert!(!f.fixable);
+        // The Store build alone, or the usual file alone: nothing to say.
+        for quiet in [
+            at(ConfigSource::Msix, Vec::new()),
+            at(ConfigSource::Detected, Vec::new()),
+        ] {
+            let codes = codes_of(&examine_at(&quiet, dir.path()).findings);
+            assert!(
+                !codes.contains(&codes::WINDOWS_MSIX_PATH.to_owned()),
+                "{codes:?}"
+            );
+        }
+    }
+
     #[test]
     fn node_versions_parse() {
         assert_eq!(parse_major("v16.20.2"), Some(16));
