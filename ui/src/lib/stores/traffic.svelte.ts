@@ -80,25 +80,6 @@ function oncePerFrame(run: () => void): () => void {
   };
 }
 
-/** A server's live status as its journal tells it. */
-export type ServerStatus = "connected" | "degraded" | "failing";
-
-/** What one row says about its server: an event's level, or any message (a server that talks is up). */
-export function statusOf(row: TrafficRow): ServerStatus | undefined {
-  if (row.dir !== "event") return "connected";
-  if (row.level === "error") return "failing";
-  if (row.level === "warn") return "degraded";
-  if (row.level === "info") return "connected";
-  return undefined;
-}
-
-/** A server's last failure from its journal: the diagnosis code and the sentence. */
-export interface ServerProblem {
-  code: string;
-  text: string;
-  ts: string;
-}
-
 export function createTraffic() {
   const rows: Row[] = [];
   let visible: number[] = [];
@@ -111,25 +92,11 @@ export function createTraffic() {
   let paused = $state(false);
   let held = $state(0);
   let servers = $state<string[]>([]);
-  let status = $state<Record<string, ServerStatus>>({});
-  let problems = $state<Record<string, ServerProblem>>({});
   let filter = $state<TrafficFilter>({ ...EMPTY_FILTER });
 
   function ingest(batch: TrafficBatch): void {
     let newServer = false;
-    const changed: Record<string, ServerStatus> = {};
     for (const incoming of batch.rows) {
-      const told = statusOf(incoming);
-      if (told) changed[incoming.server] = told;
-      if (told === "failing") {
-        problems = {
-          ...problems,
-          [incoming.server]: { code: incoming.code ?? "error", text: incoming.text ?? "", ts: incoming.ts },
-        };
-      } else if (told === "connected" && problems[incoming.server]) {
-        const { [incoming.server]: _gone, ...rest } = problems;
-        problems = rest;
-      }
       const row: Row = {
         ...incoming,
         seq: rows.length,
@@ -157,7 +124,6 @@ export function createTraffic() {
       if (matches(row, filter)) visible.push(row.seq);
     }
     if (newServer) servers = [...serverSet].sort();
-    if (Object.entries(changed).some(([server, st]) => status[server] !== st)) status = { ...status, ...changed };
   }
 
   function refilter(prev: TrafficFilter): void {
@@ -203,14 +169,6 @@ export function createTraffic() {
     },
     get servers() {
       return servers;
-    },
-    /** Each server's live status; a server with no journal has never been started through MCP Tray. */
-    get status() {
-      return status;
-    },
-    /** Each failing server's last error. */
-    get problems() {
-      return problems;
     },
     get total() {
       void version;

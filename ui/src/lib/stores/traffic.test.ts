@@ -144,18 +144,3 @@ describe("json highlighting", () => {
     expect(tokens.find((t) => t.text === "-2500")?.kind).toBe("number");
   });
 });
-
-describe("server status from the journals", () => {
-  it("marks a server failing with its last error, and connected again once it talks", () => {
-    const traffic = createTraffic();
-    traffic.receive({
-      initial: true,
-      rows: [row({ server: "broken", dir: "event", kind: "event", level: "error", code: "command-not-found", text: "not found", id: null, method: null })],
-    });
-    expect(traffic.status).toEqual({ broken: "failing" });
-    expect(traffic.problems.broken?.code).toBe("command-not-found");
-    traffic.receive({ initial: false, rows: [row({ server: "broken" })] });
-    expect(traffic.status).toEqual({ broken: "connected" });
-    expect(traffic.problems).toEqual({});
-  });
-});
