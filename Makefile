@@ -2,7 +2,7 @@
 #   make run    installs what is missing, builds the UI and the app, and starts the app
 #   make test   installs what is missing, then fmt, clippy, Rust tests, UI check + tests, end-to-end
 # Every install step checks first, so a second run goes straight to the build.
-# Other targets: make app | cli | ui | e2e | bench | dev | deps | help
+# Other targets: make app | cli | bundle | ui | e2e | bench | dev | deps | help
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -25,7 +25,7 @@ APT_PACKAGES := build-essential pkg-config libssl-dev libwebkit2gtk-4.1-dev \
 	gnome-keyring
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help run test deps system-deps toolchain tools peers ui app cli e2e \
+.PHONY: help run test deps system-deps toolchain tools peers ui app cli bundle e2e \
 	fmt clippy nextest doctest ui-check bench dev
 
 help:
@@ -98,6 +98,18 @@ app: system-deps toolchain ui
 
 cli: toolchain
 	$(CARGO) build -p mcp-tray
+
+# Installable packages (Linux: .deb and .rpm) with the CLI inside, beside the app: the entries the
+# app writes start `mcp-tray` from there. tauri.bundle.json adds the CLI to tauri.conf.json for this
+# build only (Tauri wants it to exist whenever the config names it). Then checks the .deb.
+HOST_TRIPLE = $(shell rustc -vV | sed -n 's/^host: //p')
+bundle: system-deps toolchain ui/node_modules/.package-lock.json
+	$(CARGO) build --release -p mcp-tray
+	mkdir -p binaries
+	cp $(TARGET_DIR)/release/mcp-tray binaries/mcp-tray-$(HOST_TRIPLE)
+	npx --yes @tauri-apps/cli@2.12.5 build --bundles deb,rpm --config tauri.bundle.json \
+	  --config '{"build":{"beforeBuildCommand":{"script":"npm run build","cwd":"$(CURDIR)/ui"}}}'
+	bash tests/bundle/check.sh $(TARGET_DIR)/release/bundle/deb
 
 # Hot-reloading UI: Vite serves ui/ and the app loads it (no rebuild of Rust on UI edits).
 dev: deps
