@@ -461,6 +461,7 @@ fn resource_goes_on_the_token_and_refresh_requests_unless_turned_off() {
 }
 
 /// The `Location` a GET of `url` is redirected to (the authorization server's answer).
+#[cfg(target_os = "linux")]
 fn redirect_of(url: &str) -> String {
     let rest = url.strip_prefix("http://").expect("http URL");
     let (host, path) = rest.split_once('/').expect("path");
@@ -1144,6 +1145,7 @@ fn in_keyring_session(cmd: &Command, home: &Path) -> Output {
 }
 
 /// The one sign-in record of a store, as stored.
+#[cfg(target_os = "linux")]
 fn stored_record(mcp_home: &Path) -> (Value, String) {
     let auth = mcp_home.join("auth");
     let path = std::fs::read_dir(&auth)

@@ -8,7 +8,7 @@ mod common;
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::{BIN, Peers};
 use serde_json::{Value, json};
@@ -361,7 +361,7 @@ fn running_grandchild(pidfile: &Path) -> i32 {
 /// The process is gone within 10 s (the tap's shutdown takes at most two graces of 1 s).
 #[cfg(unix)]
 fn assert_gone_soon(pid: i32) {
-    let started = Instant::now();
+    let started = std::time::Instant::now();
     while alive(pid) && started.elapsed() < Duration::from_secs(10) {
         std::thread::sleep(Duration::from_millis(50));
     }

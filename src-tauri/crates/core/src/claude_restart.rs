@@ -147,7 +147,7 @@ mod imp {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(any(target_os = "macos", target_os = "windows"))))]
 mod tests {
     use super::*;
 

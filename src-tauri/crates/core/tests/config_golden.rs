@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use mcp_tray_core::config::{ConfigDocument, ConfigFile, Edit, EntryKind};
+use mcp_tray_core::config::{ConfigFile, Edit, EntryKind};
 use serde_json::json;
 
 fn fixtures() -> PathBuf {
@@ -391,7 +391,7 @@ fn symlinked_config_is_written_through_to_its_target_with_its_permissions() {
             .file_type()
             .is_symlink()
     );
-    let doc = ConfigDocument::parse(&target, &read(&target), false).unwrap();
+    let doc = mcp_tray_core::config::ConfigDocument::parse(&target, &read(&target), false).unwrap();
     assert!(doc.server("fetch").is_some());
     assert_eq!(
         std::fs::metadata(&target).unwrap().permissions().mode() & 0o777,
