@@ -21,7 +21,7 @@ fi
 # beside its own binary, which is this one.
 home=$(mktemp -d)
 trap 'rm -rf "$root" "$home"' EXIT
-if ! MCP_TRAY_HOME="$home/data" MCP_TRAY_CLAUDE_CONFIG="$home/claude_desktop_config.json" \
+if ! env -u MCP_TRAY_BIN MCP_TRAY_HOME="$home/data" MCP_TRAY_CLAUDE_CONFIG="$home/claude_desktop_config.json" \
   "$cli" add docs --url https://example.com/mcp >/dev/null 2>"$home/add.err"; then
   echo "bundle check: the packaged CLI could not add a server:" >&2
   cat "$home/add.err" >&2; exit 1

@@ -81,6 +81,31 @@ pub struct DoctorReport {
     pub probes: Vec<ProbeReport>,
 }
 
+/// When Claude is the Windows Store build and the usual file exists too: it is not the one read.
+fn msix_finding(location: &ConfigLocation) -> Option<Finding> {
+    if location.source != ConfigSource::Msix || location.also_present.is_empty() {
+        return None;
+    }
+    let others: Vec<String> = location
+        .also_present
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    Some(Finding::new(
+        Diagnosis::new(
+            codes::WINDOWS_MSIX_PATH,
+            Severity::Warning,
+            "Claude Desktop (Microsoft Store build) reads a different config file than the usual one",
+        )
+        .detail(format!(
+            "Claude reads {}; it ignores {}",
+            location.path.display(),
+            others.join(", ")
+        ))
+        .fix("keep your servers in the file Claude reads (MCP Tray edits that one)"),
+    ))
+}
+
 /// Runs every check.
 pub async fn examine(
     location: &ConfigLocation,
@@ -94,26 +119,7 @@ pub async fn examine(
         findings: Vec::new(),
         probes: Vec::new(),
     };
-    if location.source == ConfigSource::Msix && !location.also_present.is_empty() {
-        let others: Vec<String> = location
-            .also_present
-            .iter()
-            .map(|p| p.display().to_string())
-            .collect();
-        report.findings.push(Finding::new(
-            Diagnosis::new(
-                codes::WINDOWS_MSIX_PATH,
-                Severity::Warning,
-                "Claude Desktop (Microsoft Store build) reads a different config file than the usual one",
-            )
-            .detail(format!(
-                "Claude reads {}; it ignores {}",
-                location.path.display(),
-                others.join(", ")
-            ))
-            .fix("keep your servers in the file Claude reads (MCP Tray edits that one)"),
-        ));
-    }
+    report.findings.extend(msix_finding(location));
     let doc = match file.read() {
         Ok(doc) => doc,
         Err(e) => {
@@ -696,44 +702,20 @@ mod tests {
         );
     }
 
-    /// What `doctor` says when Claude is the Store build (as `clients` finds it on Windows).
-    fn examine_at(location: &ConfigLocation, data: &Path) -> DoctorReport {
-        let file = ConfigFile::new(&location.path, data.to_path_buf());
-        let resolver = CommandResolver::new(crate::supervise::LoginShellPath::Never);
-        let opts = DoctorOptions {
-            only: None,
-            probe: false,
-            probe_timeout: Duration::from_secs(1),
-            logs_dir: None,
-            exe: std::path::PathBuf::from(EXE),
-        };
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("runtime")
-            .block_on(examine(location, &file, &resolver, &opts))
-    }
-
     #[test]
     fn the_store_build_reading_another_file_than_the_one_edited_is_a_warning_naming_both() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let msix = dir
-            .path()
-            .join("Packages/Claude_x/LocalCache/Roaming/Claude/c.json");
-        let classic = dir.path().join("Roaming/Claude/c.json");
-        std::fs::create_dir_all(msix.parent().unwrap()).unwrap();
-        std::fs::write(&msix, r#"{"mcpServers": {}}"#).unwrap();
+        let msix = std::path::PathBuf::from(
+            r"C:\Users\ana\AppData\Local\Packages\Claude_x\LocalCache\Roaming\Claude\c.json",
+        );
+        let classic = std::path::PathBuf::from(r"C:\Users\ana\AppData\Roaming\Claude\c.json");
         let at = |source, also_present: Vec<std::path::PathBuf>| ConfigLocation {
             path: msix.clone(),
             source,
             also_present,
         };
-        let report = examine_at(&at(ConfigSource::Msix, vec![classic.clone()]), dir.path());
-        let f = report
-            .findings
-            .iter()
-            .find(|f| f.diagnosis.code == codes::WINDOWS_MSIX_PATH)
+        let f = msix_finding(&at(ConfigSource::Msix, vec![classic.clone()]))
             .expect("a windows-msix-path finding");
+        assert_eq!(f.diagnosis.code, codes::WINDOWS_MSIX_PATH);
         assert_eq!(f.diagnosis.severity, Severity::Warning);
         assert!(
             f.diagnosis.detail.contains(&msix.display().to_string()),
@@ -745,16 +727,8 @@ mod tests {
         );
         assert!(!f.fixable);
         // The Store build alone, or the usual file alone: nothing to say.
-        for quiet in [
-            at(ConfigSource::Msix, Vec::new()),
-            at(ConfigSource::Detected, Vec::new()),
-        ] {
-            let codes = codes_of(&examine_at(&quiet, dir.path()).findings);
-            assert!(
-                !codes.contains(&codes::WINDOWS_MSIX_PATH.to_owned()),
-                "{codes:?}"
-            );
-        }
+        assert!(msix_finding(&at(ConfigSource::Msix, Vec::new())).is_none());
+        assert!(msix_finding(&at(ConfigSource::Detected, vec![classic.clone()])).is_none());
     }
 
     #[test]

@@ -48,6 +48,9 @@ const STDERR_KEPT: usize = 20;
 const QUOTE_MAX: usize = 300;
 /// Bytes a forwarding thread asks of its pipe at least, per read.
 const READ_CHUNK: usize = 64 * 1024;
+/// A message longer than this is read with the pairing lock let go: the batch's lock is for the
+/// many small messages a read holds, not for parsing a big tool result.
+const LOCK_HELD_OVER: usize = 4 * 1024;
 
 /// What `mcp-tray wrap` was told.
 #[derive(Debug, Clone)]
@@ -74,8 +77,8 @@ pub struct TapOutcome {
 }
 
 /// Requests waiting for an answer in one direction: id text → (method, when it passed). Ids are
-/// per direction, so each direction has its own. Ids and methods are short: held inline, they cost
-/// no allocation per message.
+/// per direction, so each direction has its own. Ids and methods up to 24 bytes (numbers, most
+/// methods) are held inline, without an allocation per message.
 type Waiting = foldhash::HashMap<CompactString, (Option<CompactString>, Instant)>;
 
 /// Request/reply pairing for both directions, behind one lock that a forwarding thread takes once
@@ -391,17 +394,21 @@ fn client_to_server<W: Write>(
             .map(|j| j.batch(Direction::ClientToServer));
         runs.clear();
         let mut closed = false;
-        // Taken at the first message that pairs, held to the end of the batch, let go before the
-        // write: a request is registered before the server can see it.
+        // Taken at the first message that pairs and held for the batch's small messages; let go
+        // before the write: a request is registered before the server can see it.
         let mut pairing = None;
         for line in line_ranges(batch) {
             let message = without_newline(&batch[line.clone()]);
             if message.len() > MAX_MESSAGE_BYTES {
+                pairing = None; // not held while writing to the client
                 shared.reply(&too_long_reply(), None);
                 continue;
             }
             if message.iter().all(u8::is_ascii_whitespace) {
                 continue;
+            }
+            if message.len() > LOCK_HELD_OVER {
+                pairing = None; // the other direction need not wait while a big message is read
             }
             let env = jsonrpc::inspect(message).ok();
             let key = env.as_ref().and_then(|e| e.id_key());
@@ -469,7 +476,7 @@ fn server_to_client<W: Write>(shared: &Shared<W>, stdout: File) {
         let journal = shared.journal.as_deref();
         let mut journaled = journal.map(|j| j.batch(Direction::ServerToClient));
         runs.clear();
-        // Taken at the first message that pairs, held to the end of the batch.
+        // Taken at the first message that pairs and held for the batch's small messages.
         let mut pairing = None;
         for line in line_ranges(batch) {
             let message = without_newline(&batch[line.clone()]);
@@ -479,6 +486,9 @@ fn server_to_client<W: Write>(shared: &Shared<W>, stdout: File) {
             }
             if message.iter().all(u8::is_ascii_whitespace) {
                 continue;
+            }
+            if message.len() > LOCK_HELD_OVER {
+                pairing = None; // the other direction need not wait while a big message is read
             }
             match jsonrpc::inspect(message) {
                 Ok(env) => {
@@ -509,6 +519,7 @@ fn server_to_client<W: Write>(shared: &Shared<W>, stdout: File) {
                     runs.add(line);
                 }
                 Err(_) => {
+                    pairing = None; // not held while telling stderr and the journal
                     let text = String::from_utf8_lossy(message);
                     let quoted: String = text.chars().take(QUOTE_MAX).collect();
                     shared.say(format!(

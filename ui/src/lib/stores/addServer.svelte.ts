@@ -47,6 +47,20 @@ export type PreviewState =
   | { state: "ready"; value: AddPreview }
   | { state: "invalid"; message: string };
 
+/** A server of a snippet that could not be probed at all, as a failed probe saying why. */
+function notProbed(name: string, error: { code: string; message: string }): ProbeView {
+  return {
+    ok: false,
+    serverName: null,
+    serverVersion: null,
+    transport: null,
+    tools: [],
+    diagnosis: { code: error.code, severity: "error", server: name, summary: error.message, detail: "", fix: null },
+    stderrTail: [],
+    totalMs: 0,
+  };
+}
+
 /** Delay after the last keystroke before the text is read again. */
 export const PREVIEW_DELAY_MS = 150;
 
@@ -108,9 +122,8 @@ export function createAddServer(
       try {
         results.push({ name, probe: await api.probeAdd(text, nameArg(), name) });
       } catch (thrown) {
-        const error = toIpcError("probe_add", thrown);
-        phase = { state: "failed", code: error.code, message: `${name}: ${error.message}` };
-        return;
+        // It could not even be started (no command…): its result says why; the others go on.
+        results.push({ name, probe: notProbed(name, toIpcError("probe_add", thrown)) });
       }
     }
     const failed = results.find((r) => !r.probe.ok);

@@ -136,8 +136,13 @@ describe("add server flow", () => {
   it("writes none of a snippet's servers when one fails, shows every result, and writes all on Add anyway", async () => {
     const preview: AddPreview = { entries: [remote("a", "https://a/mcp"), remote("b", "https://b/mcp")], notes: [], taken: [] };
     const { api, calls } = fakeApi({ preview });
-    api.probeAdd = async (_text, _name, server) => probeView(server === "a");
-    const flow = createAddServer(api);
+    // b wants a sign-in: that is offered for a single server only.
+    api.probeAdd = async (_text, _name, server) => {
+      const probe = probeView(server === "a");
+      return probe.diagnosis ? { ...probe, diagnosis: { ...probe.diagnosis, code: "auth-required" } } : probe;
+    };
+    const signIn = { signIn: async () => true, phase: () => ({ state: "idle" as const }) };
+    const flow = createAddServer(api, () => {}, signIn);
     flow.text = '{"a": {"url": "https://a/mcp"}, "b": {"url": "https://b/mcp"}}';
     await flow.add();
     expect(flow.phase.state).toBe("probe-failed");
@@ -146,13 +151,34 @@ describe("add server flow", () => {
         ["a", true],
         ["b", false],
       ]);
-      expect(flow.phase.probe.diagnosis?.code).toBe("connection-refused");
+      expect(flow.phase.probe.diagnosis?.code).toBe("auth-required");
     }
     expect(flow.canSignIn).toBe(false);
     expect(calls.filter((c) => c.startsWith("write"))).toEqual([]);
     await flow.addAnyway();
     expect(calls.filter((c) => c.startsWith("write"))).toEqual(["write -"]);
     expect(flow.phase.state).toBe("added");
+  });
+
+  it("counts a snippet's server that cannot be started at all as a failed result, and still offers Add anyway", async () => {
+    const preview: AddPreview = { entries: [remote("a", "https://a/mcp"), remote("b", "https://b/mcp")], notes: [], taken: [] };
+    const { api, calls } = fakeApi({ preview });
+    api.probeAdd = async (_text, _name, server) => {
+      if (server === "b") throw { code: "not-startable", message: '"b" has no command Claude could start' };
+      return probeView(true);
+    };
+    const flow = createAddServer(api);
+    flow.text = '{"a": {"url": "https://a/mcp"}, "b": {}}';
+    await flow.add();
+    expect(flow.phase.state).toBe("probe-failed");
+    if (flow.phase.state === "probe-failed") {
+      expect(flow.phase.results?.map((r) => [r.name, r.probe.ok, r.probe.diagnosis?.code ?? null])).toEqual([
+        ["a", true, null],
+        ["b", false, "not-startable"],
+      ]);
+    }
+    await flow.addAnyway();
+    expect(calls.filter((c) => c.startsWith("write"))).toEqual(["write -"]);
   });
 
   it("shows why Claude could not be restarted", async () => {
