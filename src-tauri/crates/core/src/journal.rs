@@ -465,6 +465,23 @@ fn push_json_str(out: &mut Vec<u8>, text: &str) {
     let _ = serde_json::to_writer(&mut *out, text);
 }
 
+/// Appends a duration in milliseconds, to the microsecond, as the shortest JSON number that reads
+/// back as that value (`0.042`, `12.5`, `3.0`): what serialising the `f64` gives, without
+/// formatting a float for every journaled reply.
+fn push_millis(out: &mut Vec<u8>, d: Duration) {
+    let micros = d.as_nanos().saturating_add(500) / 1000;
+    let mut digits = itoa::Buffer::new();
+    out.extend_from_slice(digits.format(micros / 1000).as_bytes());
+    out.push(b'.');
+    let frac = (micros % 1000) as u16;
+    let frac = [frac / 100, frac / 10 % 10, frac % 10].map(|d| b'0' + d as u8);
+    let kept = frac
+        .iter()
+        .rposition(|&d| d != b'0')
+        .map_or(1, |last| last + 1);
+    out.extend_from_slice(&frac[..kept]);
+}
+
 /// The last timestamp formatted, reused while the millisecond lasts (a burst shares it).
 #[derive(Default)]
 struct Clock {
@@ -645,12 +662,12 @@ impl Writer {
             out.extend_from_slice(id.as_bytes());
         }
         if let Some(bytes) = line.bytes {
-            let _ = write!(out, ",\"bytes\":{bytes}");
+            out.extend_from_slice(b",\"bytes\":");
+            out.extend_from_slice(itoa::Buffer::new().format(bytes).as_bytes());
         }
         if let Some(latency) = line.latency {
-            let ms = (latency.as_secs_f64() * 1e6).round() / 1e3;
             out.extend_from_slice(b",\"latency_ms\":");
-            let _ = serde_json::to_writer(&mut *out, &ms);
+            push_millis(out, latency);
         }
         if let Some((msg, whole_json)) = line.msg {
             // Only the journal's copy is masked; the forwarded bytes never are.
@@ -927,6 +944,24 @@ mod tests {
         assert_eq!(entries[1].latency_ms, Some(1.5));
         assert_eq!(entries[2].code.as_deref(), Some("connected"));
         assert!(journal_path(tmp.path(), "srv one").ends_with("srv_one.jsonl"));
+    }
+
+    #[test]
+    fn latencies_are_written_as_the_float_of_their_milliseconds_would_be() {
+        let micros = (0..3000)
+            .chain([9_999, 10_000, 10_001, 123_456, 999_999_999])
+            .chain((0..2000).map(|i| i * 7919 % 100_000_000));
+        for us in micros {
+            let mut ours = Vec::new();
+            push_millis(&mut ours, Duration::from_micros(us));
+            let float = serde_json::to_string(&(us as f64 / 1e3)).expect("a number");
+            assert_eq!(String::from_utf8(ours).expect("text"), float, "{us} µs");
+        }
+        // Rounded to the nearest microsecond, as before.
+        let mut half = Vec::new();
+        push_millis(&mut half, Duration::from_nanos(1_499));
+        push_millis(&mut half, Duration::from_nanos(1_500));
+        assert_eq!(half, b"0.0010.002");
     }
 
     #[test]

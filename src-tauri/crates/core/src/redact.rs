@@ -22,11 +22,10 @@ const MARKER_ESCAPED: &[u8] = b"\\\"[redacted]\\\"";
 pub fn redact(msg: &[u8]) -> Cow<'_, [u8]> {
     let mut out = Rewrite::new(msg);
     let mut i = 0;
-    while i < msg.len() {
-        if msg[i] != b'"' {
-            i += 1;
-            continue;
-        }
+    // Only strings matter (keys, and text that may hold JSON or a bearer token): jump from quote
+    // to quote.
+    while let Some(at) = memchr::memchr(b'"', &msg[i..]) {
+        i += at;
         let (end, closed) = string_end(msg, i);
         let colon = skip_ws(msg, end);
         let is_key = closed && msg.get(colon) == Some(&b':');
@@ -52,13 +51,14 @@ pub fn redact(msg: &[u8]) -> Cow<'_, [u8]> {
     out.finish()
 }
 
-/// Whether a key names a secret. `key` is the key's text as written.
-fn is_secret_key(key: &str) -> bool {
+/// Whether a key names a secret. `key` is the key's text as written, unescaped.
+fn is_secret_key(key: &[u8]) -> bool {
     // Letters and digits only, lower-cased: `API_KEY`, `x-api-key` and `apiKey` are all `apikey`.
-    // Keys are short: normalised on the stack, and past 64 letters no key here is a secret's name.
+    // Other bytes (separators, and every byte of a non-ASCII character) are left out. Keys are
+    // short: normalised on the stack, and past 64 letters no key here is a secret's name.
     let mut buf = [0u8; 64];
     let mut len = 0;
-    for b in key.bytes().filter(u8::is_ascii_alphanumeric) {
+    for &b in key.iter().filter(|b| b.is_ascii_alphanumeric()) {
         if len == buf.len() {
             return false;
         }
@@ -66,20 +66,21 @@ fn is_secret_key(key: &str) -> bool {
         len += 1;
     }
     let key = &buf[..len];
-    const PARTS: [&[u8]; 10] = [
-        b"secret",
-        b"password",
-        b"passwd",
-        b"passphrase",
-        b"apikey",
-        b"authorization",
-        b"cookie",
-        b"credential",
-        b"privatekey",
-        b"accesskey",
-    ];
+    // Every key of every message passes here: each part is looked for only where its first
+    // letter is, instead of at every position.
+    let part_at = |i: usize| {
+        let rest = &key[i..];
+        let parts: &[&[u8]] = match rest[0] {
+            b's' => &[b"secret"],
+            b'p' => &[b"password", b"passwd", b"passphrase", b"privatekey"],
+            b'a' => &[b"apikey", b"authorization", b"accesskey"],
+            b'c' => &[b"cookie", b"credential"],
+            _ => &[],
+        };
+        parts.iter().any(|p| rest.starts_with(p))
+    };
     const WHOLE: [&[u8]; 3] = [b"auth", b"pwd", b"bearer"];
-    PARTS.iter().any(|p| key.windows(p.len()).any(|w| w == *p))
+    (0..key.len()).any(part_at)
         || WHOLE.contains(&key)
         // accessToken, refresh_token, GITHUB_TOKEN; not maxTokens, and not MCP's progressToken
         || (key.ends_with(b"token") && key != b"progresstoken")
@@ -90,26 +91,27 @@ fn is_harmless_literal(value: &[u8]) -> bool {
     matches!(value, b"null" | b"true" | b"false")
 }
 
-/// A key's text from its quoted bytes, unescaped when it holds escapes.
-fn key_text(quoted: &[u8]) -> Cow<'_, str> {
+/// A key's text from its quoted bytes, unescaped when it holds escapes. Only its ASCII letters
+/// and digits count, so its bytes need no UTF-8 check.
+fn key_text(quoted: &[u8]) -> Cow<'_, [u8]> {
     let inner = &quoted[1..quoted.len() - 1];
-    if inner.contains(&b'\\')
+    if memchr::memchr(b'\\', inner).is_some()
         && let Ok(text) = serde_json::from_slice::<String>(quoted)
     {
-        return Cow::Owned(text);
+        return Cow::Owned(text.into_bytes());
     }
-    String::from_utf8_lossy(inner)
+    Cow::Borrowed(inner)
 }
 
 /// The end (past the closing quote) of the string starting at `start`, and whether it closed.
 fn string_end(s: &[u8], start: usize) -> (usize, bool) {
     let mut j = start + 1;
-    while j < s.len() {
-        match s[j] {
-            b'\\' => j += 2,
-            b'"' => return (j + 1, true),
-            _ => j += 1,
+    while let Some(at) = memchr::memchr2(b'\\', b'"', &s[j.min(s.len())..]) {
+        j += at;
+        if s[j] == b'"' {
+            return (j + 1, true);
         }
+        j += 2;
     }
     (s.len(), false)
 }
@@ -165,6 +167,11 @@ fn mask_inside_string(out: &mut Rewrite<'_>, from: usize, to: usize) {
     let s = &src[..to];
     let mut j = from;
     while j < to {
+        // Only an escape or a `b`/`B` can start what is looked for here.
+        match memchr::memchr3(b'\\', b'b', b'B', &s[j..to]) {
+            Some(at) => j += at,
+            None => break,
+        }
         if s[j] == b'\\' {
             if s.get(j + 1) == Some(&b'"') {
                 j = mask_escaped_entry(out, j, to);
@@ -202,8 +209,7 @@ fn mask_escaped_entry(out: &mut Rewrite<'_>, q: usize, to: usize) -> usize {
         // Not a key: its text is scanned like any other (it may hold `Bearer …`).
         return q + 2;
     }
-    let key = String::from_utf8_lossy(&s[q + 2..key_end - 2]);
-    if !is_secret_key(&key) {
+    if !is_secret_key(&s[q + 2..key_end - 2]) {
         return key_end;
     }
     let value = skip_escaped_ws(s, colon + 1);
