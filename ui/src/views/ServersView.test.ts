@@ -122,6 +122,10 @@ describe("Servers: what is wrong in an entry", () => {
     render(App);
     await expect.poll(() => screen.queryAllByTestId("server-finding").length).toBe(2);
     const [linear, github] = screen.getAllByTestId("server-row");
+    // An entry Claude ignores is not "Never started": it says once that Claude cannot start it.
+    const statuses = (row: HTMLElement) => [...row.querySelectorAll(".head .badge")].map((b) => b.textContent?.trim());
+    expect(statuses(linear)).toEqual(["URL entry", "Claude cannot start it"]);
+    expect(statuses(github)).toEqual(["Local", "Never started"]);
     expect(linear.querySelector('[data-code="url-entry-unsupported"]')?.textContent).toContain("run it through MCP Tray's bridge");
     expect(github.querySelector('[data-code="missing-env"]')?.textContent).toContain("GITHUB_TOKEN");
     expect(github.querySelector('[data-testid="server-finding-fix"]')).toBeNull();
