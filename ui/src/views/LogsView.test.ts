@@ -1,0 +1,36 @@
+import { render, screen } from "@testing-library/svelte";
+import { describe, expect, it } from "vitest";
+import type { LogRow } from "../lib/ipc";
+import { createLogs } from "../lib/stores/logs.svelte";
+import LogsView from "./LogsView.svelte";
+
+const notFound = {
+  code: "command-not-found",
+  severity: "error",
+  server: "broken",
+  summary: "The command `/nonexistent/mcp-server` was not found",
+  detail: "looked in: /usr/bin",
+  fix: "Install the command, or use its absolute path in the entry.",
+};
+
+function row(over: Partial<LogRow>): LogRow {
+  return { ts: "2026-12-02T11:52:54.433Z", source: "journal", server: "broken", level: "error", text: "", diagnosis: null, failure: false, ...over };
+}
+
+describe("Logs", () => {
+  it("says a failure once: our event as its diagnosis card, Claude's line beside its card", () => {
+    const logs = createLogs();
+    logs.receive([
+      row({ text: notFound.summary, diagnosis: notFound, failure: true }),
+      row({ source: "claude-log", text: "spawn npx ENOENT", diagnosis: { ...notFound, summary: "The command `npx` was not found" }, failure: true }),
+      row({ level: "info", text: "started: npx server (pid 7)" }),
+    ]);
+    render(LogsView, { logs });
+    const [ours, claudes, started] = screen.getAllByTestId("log-row");
+    expect(ours.textContent?.match(/was not found/g)).toHaveLength(1);
+    expect(ours.querySelector('[data-testid="log-diagnosis"]')?.textContent).toContain("/nonexistent/mcp-server");
+    expect(claudes.querySelector('[data-testid="log-text"]')?.textContent).toBe("spawn npx ENOENT");
+    expect(claudes.querySelector('[data-testid="log-diagnosis"]')?.textContent).toContain("`npx` was not found");
+    expect(started.querySelector('[data-testid="log-text"]')?.textContent).toBe("started: npx server (pid 7)");
+  });
+});
