@@ -465,9 +465,10 @@ fn push_json_str(out: &mut Vec<u8>, text: &str) {
     let _ = serde_json::to_writer(&mut *out, text);
 }
 
-/// Appends a duration in milliseconds, to the microsecond, as the shortest JSON number that reads
-/// back as that value (`0.042`, `12.5`, `3.0`): what serialising the `f64` gives, without
-/// formatting a float for every journaled reply.
+/// Appends a duration in milliseconds, rounded to the microsecond (ties up), as the shortest JSON
+/// number that reads back as that value (`0.042`, `12.5`, `3.0`): what serialising the `f64`
+/// gives for any duration under 2^43 ms (279 years), without formatting a float for every
+/// journaled reply.
 fn push_millis(out: &mut Vec<u8>, d: Duration) {
     let micros = d.as_nanos().saturating_add(500) / 1000;
     let mut digits = itoa::Buffer::new();
@@ -957,7 +958,7 @@ mod tests {
             let float = serde_json::to_string(&(us as f64 / 1e3)).expect("a number");
             assert_eq!(String::from_utf8(ours).expect("text"), float, "{us} µs");
         }
-        // Rounded to the nearest microsecond, as before.
+        // Rounded to the nearest microsecond, a tie up (the float formula rounded some ties down).
         let mut half = Vec::new();
         push_millis(&mut half, Duration::from_nanos(1_499));
         push_millis(&mut half, Duration::from_nanos(1_500));
