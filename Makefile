@@ -140,7 +140,8 @@ e2e: app tests/e2e/node_modules/.package-lock.json tools
 
 # ---------------------------------------------------------------- benchmarks
 # Each benchmark adds itself anywhere in this file:  BENCHES += bench-foo  and a `bench-foo:` rule.
-# Reports go to docs/. With none registered, `make bench` says so and succeeds.
+# Reports go to docs/, each new run on top and the ones before under "Earlier runs"
+# (tests/bench/record.py). With none registered, `make bench` says so and succeeds.
 BENCHES :=
 
 # The app at idle, side by side with a blank Tauri window (examples/blank_window.rs): memory of the
@@ -149,21 +150,21 @@ BENCHES += bench-app-idle
 .PHONY: bench-app-idle
 bench-app-idle: app tests/e2e/node_modules/.package-lock.json
 	$(CARGO) build -p mcp-tray-app --example blank_window
-	MCP_TRAY_APP=$(APP_BIN) node tests/e2e/measure-idle.mjs 8 10 3 | tee docs/bench-app-idle.md
+	MCP_TRAY_APP=$(APP_BIN) node tests/e2e/measure-idle.mjs 8 10 3 | python3 tests/bench/record.py docs/bench-app-idle.md
 
 # What keeping a server running costs the app with its window hidden (wake-ups, CPU), alternated
 # with an app keeping nothing.
 BENCHES += bench-kept-idle
 .PHONY: bench-kept-idle
 bench-kept-idle: app tests/e2e/node_modules/.package-lock.json
-	MCP_TRAY_APP=$(APP_BIN) node tests/e2e/measure-kept-idle.mjs 10 20 3 | tee docs/bench-kept-idle.md
+	MCP_TRAY_APP=$(APP_BIN) node tests/e2e/measure-kept-idle.mjs 10 20 3 | python3 tests/bench/record.py docs/bench-kept-idle.md
 
 # The Traffic view's frame times with 100k messages loaded while 1k messages/s arrive, with and
 # without WebKit's GL compositing; BASELINE_APP=<an older build> alternates it with this one.
 BENCHES += bench-app-traffic
 .PHONY: bench-app-traffic
 bench-app-traffic: app tests/e2e/node_modules/.package-lock.json tools
-	MCP_TRAY_APP=$(APP_BIN) node tests/e2e/compare-traffic.mjs 2 100000 1000 10 | tee docs/bench-app-traffic.md
+	MCP_TRAY_APP=$(APP_BIN) node tests/e2e/compare-traffic.mjs 2 100000 1000 10 | python3 tests/bench/record.py docs/bench-app-traffic.md
 
 bench:
 	@$(if $(strip $(BENCHES)),$(MAKE) --no-print-directory $(BENCHES),echo "make bench: no benchmarks registered yet")
@@ -179,30 +180,30 @@ bench-bridge: peers
 BENCHES += bench-config
 .PHONY: bench-config
 bench-config: toolchain
-	$(CARGO) bench -p mcp-tray-core --bench config_edit | tee docs/bench-config.md
+	$(CARGO) bench -p mcp-tray-core --bench config_edit | python3 tests/bench/record.py docs/bench-config.md
 
 # The Servers view's CPU/memory refresh: one process-table scan for every server against one each.
 BENCHES += bench-process-stats
 .PHONY: bench-process-stats
 bench-process-stats: toolchain
-	$(CARGO) bench -p mcp-tray-core --bench process_stats | tee docs/bench-process-stats.md
+	$(CARGO) bench -p mcp-tray-core --bench process_stats | python3 tests/bench/record.py docs/bench-process-stats.md
 
 # The tap (mcp-tray wrap) against a direct pipe to the same stdio server; then the same with every
 # process on one CPU (Linux, taskset), where only CPU time counts and cross-CPU wake-ups do not.
 BENCHES += bench-tap
 .PHONY: bench-tap
 bench-tap: toolchain
-	$(CARGO) bench -p mcp-tray --bench tap_overhead | tee docs/bench-tap.md
+	$(CARGO) bench -p mcp-tray --bench tap_overhead | python3 tests/bench/record.py docs/bench-tap.md
 	@if command -v taskset >/dev/null; then \
-	  taskset -c 0 $(CARGO) bench -p mcp-tray --bench tap_overhead | tee docs/bench-tap-one-cpu.md; fi
+	  taskset -c 0 $(CARGO) bench -p mcp-tray --bench tap_overhead | python3 tests/bench/record.py docs/bench-tap-one-cpu.md; fi
 
 BENCHES += bench-redact
 .PHONY: bench-redact
 bench-redact: toolchain
-	$(CARGO) bench -p mcp-tray-core --bench redact | tee docs/bench-redact.md
+	$(CARGO) bench -p mcp-tray-core --bench redact | python3 tests/bench/record.py docs/bench-redact.md
 
 # App start to interactive window: process spawn to the Servers list rendered from the config.
 BENCHES += bench-app-start
 .PHONY: bench-app-start
 bench-app-start: app tests/e2e/node_modules/.package-lock.json tools
-	MCP_TRAY_APP=$(APP_BIN) node tests/e2e/measure-start.mjs 7 | tee docs/bench-app-start.md
+	MCP_TRAY_APP=$(APP_BIN) node tests/e2e/measure-start.mjs 7 | python3 tests/bench/record.py docs/bench-app-start.md
