@@ -167,7 +167,8 @@ pub fn preview_add(text: String, name: Option<String>) -> Result<AddPreview, Com
 }
 
 /// Starts a pasted server exactly as Claude would (a URL through MCP Tray's bridge) and asks it
-/// for its tools. A text holding several servers is probed one `server` (by name) at a time.
+/// for its tools. A text holding several servers is probed one `server` (by name) per call; the
+/// window makes those calls all at once.
 #[tauri::command]
 #[specta::specta]
 pub async fn probe_add(

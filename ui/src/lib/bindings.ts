@@ -50,7 +50,8 @@ async previewAdd(text: string, name: string | null) : Promise<Result<AddPreview,
 },
 /**
  * Starts a pasted server exactly as Claude would (a URL through MCP Tray's bridge) and asks it
- * for its tools. A text holding several servers is probed one `server` (by name) at a time.
+ * for its tools. A text holding several servers is probed one `server` (by name) per call; the
+ * window makes those calls all at once.
  */
 async probeAdd(text: string, name: string | null, server: string | null) : Promise<Result<ProbeView, CommandError>> {
     try {

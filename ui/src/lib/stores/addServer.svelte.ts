@@ -17,8 +17,8 @@ export type AddApi = Pick<typeof ipc, "previewAdd" | "probeAdd" | "addServers" |
 /** One server of a snippet holding several, and what its probe found. */
 export type ServerProbe = { name: string; probe: ProbeView };
 
-/** Which server is being tested, when the text holds several. */
-export type ProbeProgress = { name: string; index: number; total: number };
+/** How the tests of a snippet's servers (all at once) are going: the ones still running. */
+export type ProbeProgress = { waiting: string[]; done: number; total: number };
 
 export type AddPhase =
   | { state: "editing" }
@@ -116,16 +116,26 @@ export function createAddServer(
 
   /** Probes each server of a text holding several, in order; writes them when all answered. */
   async function probeEach(names: string[]): Promise<void> {
-    const results: ServerProbe[] = [];
-    for (const [index, name] of names.entries()) {
-      phase = { state: "probing", progress: { name, index, total: names.length } };
-      try {
-        results.push({ name, probe: await api.probeAdd(text, nameArg(), name) });
-      } catch (thrown) {
-        // It could not even be started (no command…): its result says why; the others go on.
-        results.push({ name, probe: notProbed(name, toIpcError("probe_add", thrown)) });
-      }
-    }
+    // All at once: a snippet of slow first `npx` starts takes as long as its slowest, not their sum.
+    const waiting = new Set(names);
+    const show = () => {
+      phase = { state: "probing", progress: { waiting: [...waiting], done: names.length - waiting.size, total: names.length } };
+    };
+    show();
+    const results: ServerProbe[] = await Promise.all(
+      names.map(async (name) => {
+        let probe: ProbeView;
+        try {
+          probe = await api.probeAdd(text, nameArg(), name);
+        } catch (thrown) {
+          // It could not even be started (no command…): its result says why; the others go on.
+          probe = notProbed(name, toIpcError("probe_add", thrown));
+        }
+        waiting.delete(name);
+        show();
+        return { name, probe };
+      }),
+    );
     const failed = results.find((r) => !r.probe.ok);
     if (failed) {
       phase = { state: "probe-failed", probe: failed.probe, results };

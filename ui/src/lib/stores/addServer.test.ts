@@ -112,22 +112,27 @@ describe("add server flow", () => {
     expect(flow.canAdd).toBe(false);
   });
 
-  it("probes each server of a snippet in turn, and writes them when all answered", async () => {
+  it("probes a snippet's servers all at once, shows which are still running, and writes them when all answered", async () => {
     const preview: AddPreview = { entries: [remote("a", "https://a/mcp"), remote("b", "https://b/mcp")], notes: [], taken: [] };
     const { api, calls } = fakeApi({ preview });
-    const seen: (string | null)[] = [];
-    const progress: string[] = [];
+    const started: (string | null)[] = [];
+    const answer: Record<string, () => void> = {};
     const flow = createAddServer(api);
-    api.probeAdd = async (_text, _name, server) => {
-      seen.push(server ?? null);
-      if (flow.phase.state === "probing" && flow.phase.progress)
-        progress.push(`${flow.phase.progress.name} ${flow.phase.progress.index + 1}/${flow.phase.progress.total}`);
-      return probeView(true);
+    api.probeAdd = (_text, _name, server) => {
+      started.push(server ?? null);
+      return new Promise((resolve) => (answer[server ?? ""] = () => resolve(probeView(true))));
     };
+    const progress = () => (flow.phase.state === "probing" ? flow.phase.progress : undefined);
     flow.text = '{"a": {"url": "https://a/mcp"}, "b": {"url": "https://b/mcp"}}';
-    await flow.add();
-    expect(seen).toEqual(["a", "b"]);
-    expect(progress).toEqual(["a 1/2", "b 2/2"]);
+    const adding = flow.add();
+    await expect.poll(() => started).toEqual(["a", "b"]);
+    expect(progress()).toEqual({ waiting: ["a", "b"], done: 0, total: 2 });
+    // b answers first: a is still being waited for, and nothing is written yet.
+    answer.b();
+    await expect.poll(() => progress()).toEqual({ waiting: ["a"], done: 1, total: 2 });
+    expect(calls.filter((c) => c.startsWith("write"))).toEqual([]);
+    answer.a();
+    await adding;
     expect(calls.filter((c) => c.startsWith("write"))).toEqual(["write -"]);
     expect(flow.phase.state).toBe("added");
     if (flow.phase.state === "added") expect(flow.phase.results?.map((r) => r.name)).toEqual(["a", "b"]);
