@@ -153,6 +153,19 @@ fn doctor_reports_a_config_that_does_not_parse_with_its_position() {
 }
 
 #[test]
+fn doctor_on_a_machine_without_a_config_says_so_calmly_and_creates_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (r, code) = doctor(dir.path(), &[]);
+    assert_eq!(code, Some(0), "{r}");
+    let findings = r["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{r}");
+    assert_eq!(findings[0]["severity"], "info");
+    assert_eq!(findings[0]["summary"], "there is no config file yet");
+    assert_eq!(findings[0]["fix"], "add a server: the file is created with it");
+    assert!(!dir.path().join("claude_desktop_config.json").exists());
+}
+
+#[test]
 fn doctor_probes_each_server_and_explains_an_early_exit() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(

@@ -135,7 +135,7 @@ pub async fn examine(
                 "there is no config file yet",
             )
             .detail(format!("{} does not exist", location.path.display()))
-            .fix("add a server (mcp-tray add, or the app's Add server) and it is created"),
+            .fix("add a server: the file is created with it"),
         ));
     }
     let servers: Vec<&ServerEntry> = doc
