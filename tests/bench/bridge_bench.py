@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark: `mcp-tray bridge` against `mcp-remote@0.15.1` on the same local server, in one run.
 
-Usage: tests/bench/bridge_bench.py [--out docs/bench-bridge.md] [--calls N] [--starts N]
+Usage: tests/bench/bridge_bench.py [--out docs/bench-bridge.md | --out -] [--calls N] [--starts N]
 
 Both bridges sit between this script (a stdio client) and one server-everything
 (Streamable HTTP) on a loopback port. Measured for each:
@@ -439,7 +439,9 @@ def main():
         f"{cpu} CPUs, load average {os.getloadavg()[0]:.1f} at the end; {time.strftime('%Y-%m-%d')}."
     )
     report = "\n".join(lines) + "\n\n" + note + "\n"
-    print(report)
+    to_stdout = args.out == "-"
+    if not to_stdout:
+        print(report)
     checks = {
         "cold start ≤ 1/10 of mcp-remote": b["start_ms"] <= r["start_ms"] / 10,
         "memory ≤ 1/5 of mcp-remote": b["peak_mib"] <= r["peak_mib"] / 5,
@@ -450,16 +452,20 @@ def main():
     }
     for what, ok in checks.items():
         print(f"{'PASS' if ok else 'MISS'}  {what}", file=sys.stderr)
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
     verdicts = "\n".join(f"- {'PASS' if ok else 'MISS'}: {what}" for what, ok in checks.items())
-    out.write_text(
-        "# Bridge benchmark\n\nProduced by `make bench` (tests/bench/bridge_bench.py).\n\n"
+    doc = (
+        "Bridge benchmark, produced by `make bench-bridge` (tests/bench/bridge_bench.py).\n\n"
         + report
         + "\n"
         + verdicts
         + "\n"
     )
+    if to_stdout:
+        print(doc, end="")
+        return
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(doc)
     print(f"bench: report written to {out}", file=sys.stderr)
 
 

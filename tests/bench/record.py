@@ -33,10 +33,12 @@ def stamp_of(text, path):
     return when or "an earlier run"
 
 
-def without_stamp(text):
+def as_earlier(text):
+    """A previous run without its stamp, its headings two levels down (under "Earlier runs")."""
     lines = text.strip().splitlines()
     if lines and lines[0].startswith(STAMP):
         lines = lines[1:]
+    lines = ["##" + line if line.startswith("#") else line for line in lines]
     return "\n".join(lines).strip()
 
 
@@ -60,7 +62,7 @@ def main():
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     out = f"{STAMP}{now}._\n\n{report}\n"
     if current.strip():
-        out += f"\n{EARLIER}\n\nSame method, {stamp_of(current, path)}:\n\n{without_stamp(current)}\n"
+        out += f"\n{EARLIER}\n\nSame method, {stamp_of(current, path)}:\n\n{as_earlier(current)}\n"
         if earlier.strip():
             out += f"\n{earlier.strip()}\n"
     tmp = path + ".tmp"
