@@ -161,7 +161,10 @@ fn doctor_on_a_machine_without_a_config_says_so_calmly_and_creates_nothing() {
     assert_eq!(findings.len(), 1, "{r}");
     assert_eq!(findings[0]["severity"], "info");
     assert_eq!(findings[0]["summary"], "there is no config file yet");
-    assert_eq!(findings[0]["fix"], "add a server: the file is created with it");
+    assert_eq!(
+        findings[0]["fix"],
+        "add a server: the file is created with it"
+    );
     assert!(!dir.path().join("claude_desktop_config.json").exists());
 }
 

@@ -308,7 +308,7 @@ impl Failure {
                     "the server wrote something that is not JSON-RPC to stdout during {step_name}"
                 ),
             )
-            .fix("servers must print logs to stderr, never stdout; wrap it (mcp-tray tap) to filter them"),
+            .fix("servers must print logs to stderr, never stdout; MCP Tray's tap (Capture traffic; `mcp-tray tap NAME` in a terminal) keeps such lines out of Claude's way"),
         }
     }
 }

@@ -125,7 +125,8 @@ fn claude_record(event: &LogEvent, session: &Session) -> Option<Diagnosis> {
             ))
             .fix(
                 "Make the server write its logs to stderr (console.error, print(..., file=sys.stderr)), \
-                 or tap it (`mcp-tray tap NAME`): the tap moves such lines to stderr.",
+                 or run it through MCP Tray's tap (Capture traffic; `mcp-tray tap NAME` in a \
+                 terminal): the tap moves such lines to stderr.",
             ),
         );
     }
