@@ -2,7 +2,7 @@
 #   make run    installs what is missing, builds the UI and the app, and starts the app
 #   make test   installs what is missing, then fmt, clippy, Rust tests, UI check + tests, end-to-end
 # Every install step checks first, so a second run goes straight to the build.
-# Other targets: make app | cli | bundle | ui | e2e | bench | dev | deps | help
+# Other targets: make app | cli | bundle | ui | e2e | bench | check-platforms | dev | deps | help
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -26,7 +26,7 @@ APT_PACKAGES := build-essential pkg-config libssl-dev libwebkit2gtk-4.1-dev \
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: help run test deps system-deps toolchain tools peers ui app cli bundle e2e \
-	fmt clippy nextest doctest ui-check bench dev
+	fmt clippy nextest doctest ui-check bench check-platforms dev
 
 help:
 	@sed -n '2,6p' Makefile | sed 's/^# \{0,1\}//'
@@ -58,6 +58,23 @@ system-deps:
 	    $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
 	  fi; \
 	fi
+
+# Compile-checks the app, core and CLI for Windows and macOS from Linux (neither can run here):
+# every cfg(windows)/cfg(target_os = "macos") path is type-checked, warnings are errors. Not part
+# of `make test`: it downloads two Rust targets.
+.PHONY: check-platforms
+check-platforms: toolchain
+	rustup target add x86_64-pc-windows-gnu aarch64-apple-darwin
+	@for p in gcc-mingw-w64-x86-64 clang; do \
+	  dpkg-query -W -f='$${Status}' "$$p" 2>/dev/null | grep -q 'install ok installed' \
+	    || $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$$p"; \
+	done
+	RUSTFLAGS="-D warnings" $(CARGO) check --target x86_64-pc-windows-gnu \
+	  -p mcp-tray-app -p mcp-tray-core -p mcp-tray --all-targets
+	CC_aarch64_apple_darwin=clang \
+	  CFLAGS_aarch64_apple_darwin="-ffreestanding -nostdlibinc -I$(CURDIR)/tests/platforms/macos-stubs" \
+	  RUSTFLAGS="-D warnings" $(CARGO) check --target aarch64-apple-darwin \
+	  -p mcp-tray-app -p mcp-tray-core -p mcp-tray --all-targets
 
 toolchain:
 	@command -v $(CARGO) >/dev/null || { echo "Rust is missing: install it from rustup (https://rustup.rs), then rerun"; exit 1; }

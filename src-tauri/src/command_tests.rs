@@ -105,6 +105,7 @@ impl Harness {
     }
 
     /// Asks `kept_servers` until `name` satisfies `done` (or 60 s pass); answers its view.
+    #[cfg(target_os = "linux")]
     fn kept_until(&self, name: &str, what: &str, done: impl Fn(&Value) -> bool) -> Value {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
         loop {
@@ -141,6 +142,8 @@ fn fastmcp_config(name: &str) -> String {
     .to_string()
 }
 
+/// Whether a process is alive (not a zombie), from /proc.
+#[cfg(target_os = "linux")]
 fn running(pid: u64) -> bool {
     std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
         stat.rsplit_once(") ")
@@ -254,7 +257,8 @@ fn a_page_from_anywhere_else_may_call_no_command() {
     assert_eq!(h.file(), CONFIG, "nothing was removed");
 }
 
-#[cfg(unix)]
+// Reads /proc to see the process.
+#[cfg(target_os = "linux")]
 #[test]
 fn keep_running_starts_a_local_server_saves_it_restarts_it_and_stop_ends_it() {
     let h = running_harness(&fastmcp_config("fast"));
@@ -331,7 +335,8 @@ fn keeping_a_server_whose_command_is_missing_explains_it_and_saves_nothing() {
 }
 
 /// Waits out the kept servers' handshake timeout (30 s): slow on purpose.
-#[cfg(unix)]
+// Reads /proc to see the process.
+#[cfg(target_os = "linux")]
 #[test]
 fn a_kept_server_that_never_answers_initialize_shows_failing_with_a_timeout() {
     let h = running_harness(&fastmcp_config("fast"));

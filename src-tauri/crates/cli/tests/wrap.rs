@@ -320,7 +320,7 @@ fn a_missing_command_is_explained_to_the_client_and_on_stderr() {
     assert!(rest.is_empty(), "notifications get no answer: {rest:?}");
 }
 
-#[cfg(unix)]
+#[cfg(target_os = "linux")] // /proc tells a process from a zombie
 #[test]
 fn no_grandchild_outlives_the_session() {
     let p = require_peers!();
@@ -347,7 +347,7 @@ fn no_grandchild_outlives_the_session() {
 }
 
 /// The pid a test server wrote for its `sleep` grandchild, checked to be running.
-#[cfg(unix)]
+#[cfg(target_os = "linux")] // /proc tells a process from a zombie
 fn running_grandchild(pidfile: &Path) -> i32 {
     let pid = std::fs::read_to_string(pidfile)
         .expect("the grandchild's pid")
@@ -359,7 +359,7 @@ fn running_grandchild(pidfile: &Path) -> i32 {
 }
 
 /// The process is gone within 10 s (the tap's shutdown takes at most two graces of 1 s).
-#[cfg(unix)]
+#[cfg(target_os = "linux")] // /proc tells a process from a zombie
 fn assert_gone_soon(pid: i32) {
     let started = std::time::Instant::now();
     while alive(pid) && started.elapsed() < Duration::from_secs(10) {
@@ -368,7 +368,7 @@ fn assert_gone_soon(pid: i32) {
     assert!(!alive(pid), "sleep (pid {pid}) outlived the session");
 }
 
-#[cfg(unix)]
+#[cfg(target_os = "linux")] // /proc tells a process from a zombie
 fn alive(pid: i32) -> bool {
     // A zombie has exited; only a running process counts.
     match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
@@ -523,7 +523,7 @@ fn the_servers_stderr_passes_through_and_is_journaled() {
     );
 }
 
-#[cfg(unix)]
+#[cfg(target_os = "linux")] // /proc tells a process from a zombie
 #[test]
 fn a_signal_to_the_tap_stops_the_whole_tree() {
     let home = tempfile::tempdir().expect("home");

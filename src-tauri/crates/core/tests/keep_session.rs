@@ -1,7 +1,7 @@
 //! A server kept running by the supervisor, with the client session the app holds to it
 //! (`probe::keep_session`): the real FastMCP stdio server from tests/peers, and a command that
-//! never answers.
-#![cfg(unix)]
+//! never answers. Linux only: the server's process is looked up in /proc.
+#![cfg(target_os = "linux")]
 
 use std::path::Path;
 use std::sync::Arc;

@@ -1,6 +1,7 @@
 //! The supervisor against real processes: shells, `sleep`, `yes`, and the reference MCP server
-//! (server-everything, started through `npx` as Claude starts it, from tests/peers).
-#![cfg(unix)]
+//! (server-everything, started through `npx` as Claude starts it, from tests/peers). Linux only:
+//! processes, their CPU time and their names are read from /proc.
+#![cfg(target_os = "linux")]
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
