@@ -132,7 +132,7 @@ describe("traffic", () => {
     assert.match(await problem.getText(), /nonexistent\/mcp-server/);
     // What to do comes with it, as it does for a failure read from Claude's log.
     const fix = problem.$('[data-testid="server-fix"]');
-    assert.match(await fix.getText(), /Fix: Install the command, or use its absolute path/);
+    assert.match(await fix.getText(), /Fix: Install the command, or give its correct absolute path/);
     const statuses = await app.browser.execute(() =>
       Object.fromEntries(
         [...document.querySelectorAll('[data-testid="server-row"]')].map((row) => [

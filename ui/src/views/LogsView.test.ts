@@ -10,7 +10,7 @@ const notFound = {
   server: "broken",
   summary: "The command `/nonexistent/mcp-server` was not found",
   detail: "looked in: /usr/bin",
-  fix: "Install the command, or use its absolute path in the entry.",
+  fix: "Install the command, or give its correct absolute path in the entry.",
 };
 
 function row(over: Partial<LogRow>): LogRow {

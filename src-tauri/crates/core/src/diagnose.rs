@@ -79,7 +79,9 @@ pub fn general_fix(code: &str) -> Option<&'static str> {
         codes::PROTOCOL_ERROR => "The server broke the MCP protocol; report it to its authors.",
         codes::EXITED_EARLY => "Run the server's command in a terminal to see why it stops.",
         codes::STDOUT_POLLUTION => "Make the server write its logs to stderr.",
-        codes::COMMAND_NOT_FOUND => "Install the command, or use its absolute path in the entry.",
+        codes::COMMAND_NOT_FOUND => {
+            "Install the command, or give its correct absolute path in the entry."
+        }
         _ => return None,
     })
 }

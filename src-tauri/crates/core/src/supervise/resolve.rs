@@ -396,6 +396,11 @@ pub fn fix_for_missing(command: &str) -> String {
         "docker" => {
             "Install Docker Desktop and start it, or use the absolute path of `docker`.".to_owned()
         }
+        // A path that leads nowhere: searching PATH for it would not help.
+        _ if Path::new(command).components().count() > 1 => format!(
+            "Check the path in the entry's \"command\": `{command}` must be an executable file, \
+             given by its absolute path. Is there a typo, or was the program moved or never built?"
+        ),
         _ => format!(
             "Install `{command}`, or put its absolute path in the entry's \"command\" \
              (run `which {command}` in a terminal to get it)."
@@ -406,6 +411,17 @@ pub fn fix_for_missing(command: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_missing_command_given_as_a_path_gets_told_to_check_the_path_not_to_search_for_it() {
+        let fix = fix_for_missing("/nonexistent/ghost-mcp-server");
+        assert!(fix.starts_with("Check the path"), "{fix}");
+        assert!(!fix.contains("which"), "{fix}");
+        let fix = fix_for_missing("ghost-mcp-server");
+        assert!(fix.contains("run `which ghost-mcp-server`"), "{fix}");
+        // A known tool keeps its own advice, wherever it was looked for.
+        assert!(fix_for_missing("/opt/node/bin/npx").starts_with("Install Node.js"));
+    }
 
     #[cfg(unix)]
     #[test]
