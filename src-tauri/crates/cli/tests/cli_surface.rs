@@ -53,6 +53,27 @@ fn bad_arguments_exit_1_a_broken_config_2_and_help_0() {
     assert!(String::from_utf8_lossy(&help.stdout).contains("doctor"));
 }
 
+#[cfg(unix)]
+#[test]
+fn a_config_path_that_cannot_be_read_is_said_once_with_the_reason() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // A folder where the file should be: reading it fails with the system's reason.
+    std::fs::create_dir(dir.path().join("claude_desktop_config.json")).expect("a folder");
+    let out = run(dir.path(), &["list"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let said = stderr(&out);
+    let reason = std::io::Error::from_raw_os_error(21).to_string(); // EISDIR
+    assert!(
+        said.contains("claude_desktop_config.json: "),
+        "names the file: {said}"
+    );
+    assert_eq!(
+        said.matches(&reason).count(),
+        1,
+        "the reason once, not once per error in the chain: {said}"
+    );
+}
+
 #[test]
 fn add_refuses_plain_http_to_another_host_unless_allowed_and_writes_nothing() {
     let dir = tempfile::tempdir().expect("temp dir");

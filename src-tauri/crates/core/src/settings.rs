@@ -82,10 +82,11 @@ pub enum SettingsError {
         bounds: (String, String),
         got: String,
     },
-    #[error("{}: {source}", .path.display())]
+    /// Said in the message, not chained as a source (a `{:#}` report would say it twice).
+    #[error("{}: {error}", .path.display())]
     Io {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
 }
 
@@ -114,9 +115,9 @@ pub fn load_from(path: &Path) -> Settings {
 /// checking every bound.
 pub fn save_to(path: &Path, settings: &Settings) -> Result<(), SettingsError> {
     settings.journal.check()?;
-    let io = |source| SettingsError::Io {
+    let io = |error| SettingsError::Io {
         path: path.to_path_buf(),
-        source,
+        error,
     };
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(io)?;

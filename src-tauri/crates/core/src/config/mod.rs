@@ -71,11 +71,12 @@ pub enum ConfigError {
          applies: {reason}. Nothing was written; look at the file and try again"
     )]
     Conflict { path: PathBuf, reason: String },
-    #[error("{path}: {source}")]
+    /// The I/O error is said in the message and not chained as a source, so that a report of the
+    /// whole chain (`{:#}`) does not say it twice.
+    #[error("{path}: {error}")]
     Io {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
 }
 
@@ -83,7 +84,7 @@ impl ConfigError {
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         ConfigError::Io {
             path: path.into(),
-            source,
+            error: source,
         }
     }
 
