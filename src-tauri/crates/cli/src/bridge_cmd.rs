@@ -70,19 +70,23 @@ pub struct BridgeArgs {
     oauth: crate::auth_cmd::OAuthArgs,
 }
 
+/// A URL the bridge refuses (not a URL, WebSocket, plain HTTP to a remote host), as the user's
+/// mistake: what is wrong, why, and the fix.
+pub(crate) fn url_failure(d: Box<mcp_tray_core::diagnose::Diagnosis>) -> Failure {
+    let d = *d;
+    let mut text = d.summary;
+    if !d.detail.is_empty() {
+        text = format!("{text}\n{}", d.detail);
+    }
+    if let Some(fix) = d.fix {
+        text = format!("{text}\nfix: {fix}");
+    }
+    Failure::new(exit::USER, anyhow::anyhow!(text))
+}
+
 pub fn run(cmd: BridgeCommand) -> anyhow::Result<ExitCode> {
     let BridgeCommand::Bridge(args) = cmd;
-    let url = bridge::check_url(&args.url, args.allow_http).map_err(|d| {
-        let d = *d;
-        let mut text = d.summary;
-        if !d.detail.is_empty() {
-            text = format!("{text}\n{}", d.detail);
-        }
-        if let Some(fix) = d.fix {
-            text = format!("{text}\nfix: {fix}");
-        }
-        Failure::new(exit::USER, anyhow::anyhow!(text))
-    })?;
+    let url = bridge::check_url(&args.url, args.allow_http).map_err(url_failure)?;
     let name = args
         .name
         .clone()

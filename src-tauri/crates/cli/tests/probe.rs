@@ -189,6 +189,30 @@ fn probe_explains_a_refused_connection_and_what_to_do() {
 }
 
 #[test]
+fn probe_of_a_url_the_bridge_would_refuse_says_why_without_starting_it() {
+    let home = tempfile::tempdir().unwrap();
+    for (url, says, fix) in [
+        ("not-a-url", "is not a URL", "Give the server's full URL"),
+        (
+            "wss://mcp.example.com/mcp",
+            "WebSocket",
+            "Streamable HTTP URL",
+        ),
+        ("http://mcp.example.com/mcp", "plain HTTP", "https://"),
+    ] {
+        let out = Command::new(BIN)
+            .args(["probe", "--url", url])
+            .env("MCP_TRAY_HOME", home.path())
+            .output()
+            .expect("run probe");
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{url}: {said}");
+        assert!(said.contains(says) && said.contains(fix), "{url}: {said}");
+        assert!(!said.contains("exited"), "not the bridge's exit: {said}");
+    }
+}
+
+#[test]
 fn probe_explains_stdout_garbage() {
     let home = tempfile::tempdir().unwrap();
     let (r, code) = probe(
