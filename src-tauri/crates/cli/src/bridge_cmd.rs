@@ -72,8 +72,7 @@ pub struct BridgeArgs {
 
 /// A URL the bridge refuses (not a URL, WebSocket, plain HTTP to a remote host), as the user's
 /// mistake: what is wrong, why, and the fix.
-pub(crate) fn url_failure(d: Box<mcp_tray_core::diagnose::Diagnosis>) -> Failure {
-    let d = *d;
+pub(crate) fn url_failure(d: mcp_tray_core::diagnose::Diagnosis) -> Failure {
     let mut text = d.summary;
     if !d.detail.is_empty() {
         text = format!("{text}\n{}", d.detail);
@@ -86,7 +85,7 @@ pub(crate) fn url_failure(d: Box<mcp_tray_core::diagnose::Diagnosis>) -> Failure
 
 pub fn run(cmd: BridgeCommand) -> anyhow::Result<ExitCode> {
     let BridgeCommand::Bridge(args) = cmd;
-    let url = bridge::check_url(&args.url, args.allow_http).map_err(url_failure)?;
+    let url = bridge::check_url(&args.url, args.allow_http).map_err(|d| url_failure(*d))?;
     let name = args
         .name
         .clone()

@@ -68,7 +68,8 @@ pub fn run(cmd: ProbeCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
         }
         (None, Some(url), None) => {
             // What the bridge would refuse is said now, not as the bridge's early exit.
-            mcp_tray_core::bridge::check_url(url, false).map_err(crate::bridge_cmd::url_failure)?;
+            mcp_tray_core::bridge::check_url(url, false)
+                .map_err(|d| crate::bridge_cmd::url_failure(*d))?;
             ProbeTarget::url("probe", url, &args.headers, &paths::mcp_tray_exe())
         }
         (None, None, Some((command, rest))) => ProbeTarget::command("probe", command, rest),
