@@ -231,6 +231,25 @@ fn only_local_entries_can_be_tapped() {
         .to_string();
     assert!(err.contains("only local servers"), "{err}");
     assert_eq!(read(&s.path), before);
+
+    // Tapping twice says so, and leaves the tapped entry as it is.
+    s.file
+        .apply(&Edit::Add {
+            name: "local".into(),
+            entry: json!({"command": "npx", "args": ["-y", "some-server"]}),
+        })
+        .unwrap();
+    s.file
+        .tap("local", Path::new("/opt/mcp-tray/mcp-tray"))
+        .unwrap();
+    let tapped = read(&s.path);
+    let err = s
+        .file
+        .tap("local", Path::new("/opt/mcp-tray/mcp-tray"))
+        .unwrap_err()
+        .to_string();
+    assert_eq!(err, "\"local\" is already tapped");
+    assert_eq!(read(&s.path), tapped);
 }
 
 #[test]

@@ -325,6 +325,11 @@ impl ConfigFile {
                     ))
                 })?;
             let server = &doc.servers[index];
+            if matches!(server.kind, EntryKind::Tapped { .. }) {
+                return Err(ConfigError::Invalid(format!(
+                    "\"{name}\" is already tapped"
+                )));
+            }
             let (EntryKind::Local, Some(command), Some(obj)) =
                 (&server.kind, &server.command, server.value.as_object())
             else {
