@@ -59,6 +59,22 @@ pub fn run(cmd: DoctorCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
         logs_dir: logs.is_dir().then_some(logs),
         exe: paths::mcp_tray_exe(),
     };
+    // A name that is not in the file is the user's slip, not "no problems in 0 servers". (A file
+    // that cannot be read is doctor's own finding.)
+    if let Some(name) = &args.name
+        && let Ok(doc) = file.read()
+        && doc.exists
+        && doc.server(name).is_none()
+    {
+        return Err(Failure::new(
+            exit::USER,
+            anyhow::anyhow!(
+                "no server named \"{name}\" in {} (`mcp-tray list` shows them)",
+                location.path.display()
+            ),
+        )
+        .into());
+    }
     let resolver = CommandResolver::new(LoginShellPath::WhenNoTerminal);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

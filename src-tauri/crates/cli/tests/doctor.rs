@@ -169,6 +169,29 @@ fn doctor_on_a_machine_without_a_config_says_so_calmly_and_creates_nothing() {
 }
 
 #[test]
+fn doctor_for_a_server_that_is_not_in_the_config_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("claude_desktop_config.json");
+    std::fs::write(&config, r#"{"mcpServers": {"a": {"command": "sh"}}}"#).unwrap();
+    let out = Command::new(BIN)
+        .arg("--config")
+        .arg(&config)
+        .args(["doctor", "nope", "--no-probe"])
+        .env("MCP_TRAY_HOME", dir.path().join("home"))
+        .env("MCP_TRAY_CLAUDE_LOGS", dir.path().join("no-logs"))
+        .output()
+        .expect("run doctor");
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(said.contains("no server named \"nope\""), "{said}");
+    assert!(
+        out.stdout.is_empty(),
+        "no report: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+#[test]
 fn doctor_probes_each_server_and_explains_an_early_exit() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
