@@ -63,8 +63,9 @@ pub struct BridgeArgs {
     /// Send this MCP-Protocol-Version header instead of the negotiated one.
     #[arg(long, value_name = "V")]
     protocol_version: Option<String>,
-    /// Retries of a refused connection or a 5xx answer, with exponential backoff.
-    #[arg(long, default_value_t = 6, hide = true)]
+    /// Retries of a refused connection or a 5xx answer, with exponential backoff (about 7 s in
+    /// all: a server may still be starting when Claude starts its bridge). Probes ask for one.
+    #[arg(long, default_value_t = 6, hide = true, env = mcp_tray_core::probe::BRIDGE_RETRIES_ENV)]
     retries: u32,
     #[command(flatten)]
     oauth: crate::auth_cmd::OAuthArgs,

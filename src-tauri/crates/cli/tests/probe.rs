@@ -186,6 +186,14 @@ fn probe_explains_a_refused_connection_and_what_to_do() {
             .is_some_and(|f| f.contains("Start the server")),
         "{r}"
     );
+    // Someone is waiting: the probed bridge retries once, not the six times it does for Claude.
+    let retries = r["stderr_tail"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l.as_str().is_some_and(|l| l.contains("retrying")))
+        .count();
+    assert_eq!(retries, 1, "{r}");
 }
 
 #[test]

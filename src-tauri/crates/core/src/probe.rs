@@ -36,6 +36,13 @@ pub struct ProbeTarget {
     pub command: ServerCommand,
 }
 
+/// Read by `mcp-tray bridge` for its retry count. A probe sets it to [`PROBE_BRIDGE_RETRIES`]:
+/// someone is waiting for the answer, and a refused connection should say so in a fraction of a
+/// second, not after the ~7 s of retries that cover a server starting beside Claude.
+pub const BRIDGE_RETRIES_ENV: &str = "MCP_TRAY_BRIDGE_RETRIES";
+/// Retries of a probed bridge: one, for a server that is just binding its port.
+pub const PROBE_BRIDGE_RETRIES: &str = "1";
+
 impl ProbeTarget {
     /// A local command.
     pub fn command(name: &str, command: &str, args: &[String]) -> Self {
@@ -61,6 +68,10 @@ impl ProbeTarget {
         }
         let mut cmd = ServerCommand::new(name, exe.to_string_lossy(), &[]);
         cmd.args = args;
+        cmd.env.insert(
+            BRIDGE_RETRIES_ENV.to_owned(),
+            PROBE_BRIDGE_RETRIES.to_owned(),
+        );
         ProbeTarget {
             label: format!("{name} (remote: {url})"),
             command: cmd,
@@ -73,6 +84,15 @@ impl ProbeTarget {
         let mut cmd = ServerCommand::new(&entry.name, command, &[]);
         cmd.args = entry.args.clone();
         cmd.env = entry.env.clone();
+        if matches!(entry.kind, crate::config::EntryKind::Remote { .. })
+            && !cmd.env.contains_key(BRIDGE_RETRIES_ENV)
+        {
+            // MCP Tray's own bridge: started as Claude would, but it gives up sooner.
+            cmd.env.insert(
+                BRIDGE_RETRIES_ENV.to_owned(),
+                PROBE_BRIDGE_RETRIES.to_owned(),
+            );
+        }
         let what = match &entry.kind {
             crate::config::EntryKind::Remote { url }
             | crate::config::EntryKind::McpRemote { url } => {
