@@ -9,7 +9,9 @@
 //! status board ([`crate::server_status`], so the row, the tray icon and the menu marks follow)
 //! and to the window as [`KeptServersChanged`]. The set of kept servers is saved in the settings
 //! file and started again when the app starts; a server removed from the config, disabled, or no
-//! longer a local command stops being run and is dropped from the set.
+//! longer a local command stops being run and is dropped from the set. Running servers are
+//! recorded in `<data dir>/running`, so that one left running by a run of the app that was killed
+//! is stopped when the app starts again, before it starts anything.
 //!
 //! Everything here reacts to the supervisor's events and the servers' pipes: this module must
 //! never start a timer or a polling loop, and never send an env value to the window.
@@ -23,7 +25,7 @@ use mcp_tray_core::diagnose::Diagnosis;
 use mcp_tray_core::probe::{ProbeTarget, SessionReady, keep_session};
 use mcp_tray_core::supervise::{
     CommandResolver, LoginShellPath, Restart, RunState, ServerCommand, StdioPipes, Supervisor,
-    SupervisorConfig, SupervisorEvent,
+    SupervisorConfig, SupervisorEvent, leftovers,
 };
 use mcp_tray_core::{journal, settings};
 use serde::{Deserialize, Serialize};
@@ -479,10 +481,21 @@ pub(crate) fn start<R: Runtime>(app: &AppHandle<R>) {
         eprintln!("mcp-tray-app: no status board; servers cannot be kept running");
         return;
     };
+    // What an earlier run left running (it was killed before it could stop its servers) is
+    // stopped before anything starts: usually an empty folder, read in microseconds.
+    let running = mcp_tray_core::paths::data_dir().join("running");
+    for (server, pid) in leftovers::reap(&running, Duration::from_secs(2)) {
+        eprintln!(
+            "mcp-tray-app: stopped {server} (pid {pid}), left running by an earlier run that did not exit cleanly"
+        );
+    }
     let resolver = Arc::new(CommandResolver::new(LoginShellPath::WhenNoTerminal));
     let supervisor = Arc::new(Supervisor::new(
         resolver,
-        SupervisorConfig::default(),
+        SupervisorConfig {
+            leftovers: Some(running),
+            ..SupervisorConfig::default()
+        },
         CancellationToken::new(),
     ));
     let events = supervisor.subscribe();

@@ -3,7 +3,8 @@
 // from its row: the row shows its pid and tools, the tray menu gets a Restart for it (read and
 // clicked over D-Bus) that gives a new process, and Stop running, disabling it or quitting the app
 // ends its whole process tree. A server that crashes at start, saved as kept in settings.json
-// before the app starts, is started with the app and shows failing with its diagnosis.
+// before the app starts, is started with the app and shows failing with its diagnosis. What an app
+// that was killed (SIGKILL) left running is stopped when the app starts again.
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
@@ -297,5 +298,47 @@ describe("keep running, when the app is terminated", () => {
     while ((tree.some(alive) || alive(appPid)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
     assert.deepEqual(tree.filter(alive), [], "processes left after SIGTERM");
     assert.ok(!alive(appPid), "the app did not exit");
+  });
+});
+
+describe("keep running, when the app is killed", () => {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), "mcp-tray-kept-home-"));
+  const config = { mcpServers: { fast: { command: fastWithGrandchild(), args: [] } } };
+  let first;
+  let second;
+  before(async () => {
+    fs.writeFileSync(path.join(home, "settings.json"), `${JSON.stringify({ keepRunning: ["fast"] })}\n`);
+    first = await startApp({ config, env: { MCP_TRAY_HOME: home } });
+    await waitForText(first.browser, '[data-testid="server-name"]');
+  });
+  after(async () => {
+    await first?.stop();
+    await second?.stop();
+    fs.rmSync(home, { recursive: true, force: true });
+  });
+
+  it("what a killed app left running is stopped when the app starts again", async () => {
+    let row;
+    await until(first.browser, async () => (row = await keptRow(first.browser, "fast"))?.state === "running", `fast did not start: ${JSON.stringify(row)}`);
+    const tree = group(row.pid);
+    assert.ok(tree.length >= 2, JSON.stringify(tree));
+    const stat = fs.readFileSync(`/proc/${row.pid}/stat`, "utf8");
+    const appPid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+    assert.match(fs.readFileSync(`/proc/${appPid}/comm`, "utf8"), /mcp-tray-app/);
+    // Killed: nothing of the app runs its shutdown. The server reads the end of its stdin and
+    // exits; the `sleep` it started never reads stdin and stays, as `node` stays behind `npx`.
+    process.kill(appPid, "SIGKILL");
+    const settled = Date.now() + 15_000;
+    while ((alive(row.pid) || alive(appPid)) && Date.now() < settled) await new Promise((r) => setTimeout(r, 200));
+    assert.ok(!alive(row.pid), "the server itself exits at the end of its stdin");
+    const left = tree.filter(alive);
+    assert.equal(left.length, 1, `the grandchild outlives the killed app: ${JSON.stringify(tree)}`);
+
+    second = await startApp({ config, env: { MCP_TRAY_HOME: home } });
+    let again;
+    await until(second.browser, async () => (again = await keptRow(second.browser, "fast"))?.state === "running", `fast did not start again: ${JSON.stringify(again)}`);
+    assert.notEqual(again.pid, row.pid);
+    assert.deepEqual(left.filter(alive), [], "the earlier run's leftover was stopped");
+    assert.ok(group(again.pid).length >= 2, "the new server runs, with its own grandchild");
   });
 });

@@ -24,6 +24,7 @@ fn quick_config() -> SupervisorConfig {
         crash_loop_exits: 3,
         crash_loop_window: Duration::from_secs(10),
         stderr_lines: 50,
+        leftovers: None,
     }
 }
 
@@ -283,6 +284,86 @@ async fn each_restart_hands_out_the_new_process_pipes() {
     second.stdin.write_all(b"two\n").await.expect("write");
     assert_eq!(first_line(&mut second).await, "got two");
     sup.shutdown().await;
+}
+
+#[tokio::test]
+async fn what_a_dead_supervisor_left_running_is_stopped_by_the_next_one_and_nothing_else() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let records = dir.path().join("kept");
+    let sup = supervisor(SupervisorConfig {
+        leftovers: Some(records.clone()),
+        ..quick_config()
+    });
+    // `sleep` never reads its stdin: a closed pipe would not end it.
+    let mut rx = sup
+        .start(sh("mute", "exec sleep 1000"), Restart::Never)
+        .await
+        .expect("started");
+    let pid = rx.recv().await.expect("pipes").pid;
+    assert_eq!(
+        std::fs::read_dir(&records).expect("a record").count(),
+        1,
+        "a running server is recorded"
+    );
+    // The app dies: nothing of the supervisor runs its shutdown.
+    std::mem::forget(sup);
+    // A process that has nothing to do with it, under a record with the wrong start time.
+    let mut stranger = std::process::Command::new("sleep")
+        .arg("1000")
+        .spawn()
+        .expect("sleep");
+    std::fs::write(
+        records.join("stranger.json"),
+        format!(
+            r#"{{"server":"stranger","pid":{},"started":1}}"#,
+            stranger.id()
+        ),
+    )
+    .expect("a stale record");
+
+    // (Off this thread: the forgotten supervisor's task still reaps its exited child here.)
+    let folder = records.clone();
+    let stopped = tokio::task::spawn_blocking(move || {
+        mcp_tray_core::supervise::leftovers::reap(&folder, Duration::from_secs(2))
+    })
+    .await
+    .expect("reaped");
+    assert_eq!(stopped, vec![("mute".to_owned(), pid)]);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !pid_gone(pid) && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(pid_gone(pid), "the leftover server was stopped");
+    assert!(
+        !pid_gone(stranger.id()),
+        "a pid reused by another program is left alone"
+    );
+    assert_eq!(
+        std::fs::read_dir(&records).expect("folder").count(),
+        0,
+        "every record is cleared"
+    );
+    let _ = stranger.kill();
+    let _ = stranger.wait();
+}
+
+#[tokio::test]
+async fn a_server_that_stops_takes_its_record_with_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let records = dir.path().join("kept");
+    let sup = supervisor(SupervisorConfig {
+        leftovers: Some(records.clone()),
+        ..quick_config()
+    });
+    let mut rx = sup
+        .start(sh("cat", "exec cat"), Restart::Never)
+        .await
+        .expect("started");
+    let _pipes = rx.recv().await.expect("pipes");
+    assert_eq!(std::fs::read_dir(&records).expect("a record").count(), 1);
+    sup.stop("cat").await.expect("stopped");
+    assert_eq!(std::fs::read_dir(&records).expect("folder").count(), 0);
+    assert!(mcp_tray_core::supervise::leftovers::reap(&records, Duration::from_secs(1)).is_empty());
 }
 
 #[tokio::test]

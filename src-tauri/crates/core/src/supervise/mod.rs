@@ -13,6 +13,7 @@
 //! async, resolution runs on the blocking pool).
 
 pub mod child;
+pub mod leftovers;
 pub mod resolve;
 pub mod stats;
 
@@ -49,6 +50,9 @@ pub struct SupervisorConfig {
     pub crash_loop_window: Duration,
     /// Stderr lines kept per server.
     pub stderr_lines: usize,
+    /// Where running servers are recorded, so that the next supervisor can stop what this one
+    /// leaves running if its process dies without stopping them ([`leftovers::reap`]).
+    pub leftovers: Option<std::path::PathBuf>,
 }
 
 impl Default for SupervisorConfig {
@@ -61,6 +65,7 @@ impl Default for SupervisorConfig {
             crash_loop_exits: 5,
             crash_loop_window: Duration::from_secs(120),
             stderr_lines: 200,
+            leftovers: None,
         }
     }
 }
@@ -414,6 +419,9 @@ impl Run {
                 st.pid = Some(pid);
                 st.started = Some(Instant::now());
             }
+            if let Some(dir) = &self.config.leftovers {
+                leftovers::record(dir, &name, pid);
+            }
             self.emit(SupervisorEvent::Started {
                 server: name.clone(),
                 pid,
@@ -455,6 +463,9 @@ impl Run {
             drop(held_stdin);
             if let Some(pump) = stdin_pump {
                 pump.abort();
+            }
+            if let Some(dir) = &self.config.leftovers {
+                leftovers::forget(dir, &name, pid);
             }
             if let Some(task) = stderr_task {
                 // The last lines explain the exit: let the reader finish, but not forever.
