@@ -305,8 +305,31 @@ async fn what_a_dead_supervisor_left_running_is_stopped_by_the_next_one_and_noth
         1,
         "a running server is recorded"
     );
-    // The app dies: nothing of the supervisor runs its shutdown.
+    // While the process that started it runs, its servers are its own (a second instance of the
+    // app must not stop them).
+    let folder = records.clone();
+    let reaped = tokio::task::spawn_blocking(move || {
+        mcp_tray_core::supervise::leftovers::reap(&folder, Duration::from_secs(2))
+    })
+    .await
+    .expect("reaped");
+    assert!(reaped.is_empty(), "{reaped:?}");
+    assert!(!pid_gone(pid));
+    // The app dies: nothing of the supervisor runs its shutdown. (Its record now names an owner
+    // that is gone, as after a crash; the test process itself cannot die here.)
     std::mem::forget(sup);
+    let record_path = std::fs::read_dir(&records)
+        .expect("folder")
+        .next()
+        .expect("the record")
+        .expect("entry")
+        .path();
+    let mut record: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&record_path).expect("read")).expect("json");
+    let mut gone = std::process::Command::new("true").spawn().expect("true");
+    record["owner"] = gone.id().into();
+    gone.wait().expect("exited");
+    std::fs::write(&record_path, record.to_string()).expect("write");
     // A process that has nothing to do with it, under a record with the wrong start time.
     let mut stranger = std::process::Command::new("sleep")
         .arg("1000")

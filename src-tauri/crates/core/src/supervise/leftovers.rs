@@ -24,6 +24,12 @@ struct Record {
     pid: u32,
     /// The process's start time, seconds since the epoch, as the system reports it.
     started: u64,
+    /// The process that started it (the app) and its start time: while it runs, its servers are
+    /// its own business (a second instance that could not tell it is one must not stop them).
+    #[serde(default)]
+    owner: u32,
+    #[serde(default)]
+    owner_started: u64,
 }
 
 fn record_path(dir: &Path, server: &str) -> PathBuf {
@@ -48,10 +54,13 @@ pub(crate) fn record(dir: &Path, server: &str, pid: u32) {
     let Some(started) = start_time(pid) else {
         return;
     };
+    let owner = std::process::id();
     let record = Record {
         server: server.to_owned(),
         pid,
         started,
+        owner,
+        owner_started: start_time(owner).unwrap_or(0),
     };
     if std::fs::create_dir_all(dir).is_ok()
         && let Ok(text) = serde_json::to_vec(&record)
@@ -73,7 +82,8 @@ pub(crate) fn forget(dir: &Path, server: &str, pid: u32) {
     }
 }
 
-/// Stops what an earlier supervisor left running (see the module doc) and clears every record.
+/// Stops what an earlier supervisor left running (see the module doc) and clears its records;
+/// the records of a supervisor whose process still runs are left alone.
 /// Answers the servers stopped and their pids. Blocks up to `grace` per server still running
 /// after SIGTERM, then kills it.
 pub fn reap(dir: &Path, grace: Duration) -> Vec<(String, u32)> {
@@ -89,6 +99,12 @@ pub fn reap(dir: &Path, grace: Duration) -> Vec<(String, u32)> {
         let record = std::fs::read(&path)
             .ok()
             .and_then(|b| serde_json::from_slice::<Record>(&b).ok());
+        if let Some(r) = &record
+            && r.owner != 0
+            && start_time(r.owner).is_some_and(|t| t == r.owner_started)
+        {
+            continue; // its app still runs
+        }
         let _ = std::fs::remove_file(&path);
         let Some(record) = record else { continue };
         let ours = match start_time(record.pid) {
