@@ -9,9 +9,9 @@
 //! status board ([`crate::server_status`], so the row, the tray icon and the menu marks follow)
 //! and to the window as [`KeptServersChanged`]. The set of kept servers is saved in the settings
 //! file and started again when the app starts; a server removed from the config, disabled, or no
-//! longer a local command stops being run and is dropped from the set. Running servers are
-//! recorded in `<data dir>/running`, so that one left running by a run of the app that was killed
-//! is stopped when the app starts again, before it starts anything.
+//! longer a local command stops being run and is dropped from the set. On Linux running servers
+//! are recorded in `<data dir>/running`, so that what a run of the app that was killed left
+//! running is stopped when the app starts again, before it starts anything.
 //!
 //! Everything here reacts to the supervisor's events and the servers' pipes: this module must
 //! never start a timer or a polling loop, and never send an env value to the window.
@@ -483,10 +483,10 @@ pub(crate) fn start<R: Runtime>(app: &AppHandle<R>) {
     };
     // What an earlier run left running (it was killed before it could stop its servers) is
     // stopped before anything starts: usually an empty folder, read in microseconds.
-    let running = mcp_tray_core::paths::data_dir().join("running");
-    for (server, pid) in leftovers::reap(&running, Duration::from_secs(2)) {
+    let running = leftovers::records_dir(&mcp_tray_core::paths::data_dir());
+    for (server, group) in leftovers::reap(&running, Duration::from_secs(2)) {
         eprintln!(
-            "mcp-tray-app: stopped {server} (pid {pid}), left running by an earlier run that did not exit cleanly"
+            "mcp-tray-app: stopped what {server} (process group {group}) left running when an earlier run did not exit cleanly"
         );
     }
     let resolver = Arc::new(CommandResolver::new(LoginShellPath::WhenNoTerminal));

@@ -286,94 +286,125 @@ async fn each_restart_hands_out_the_new_process_pipes() {
     sup.shutdown().await;
 }
 
+/// Live processes in process group `pgid`.
+fn group_members(pgid: u32) -> Vec<u32> {
+    std::fs::read_dir("/proc")
+        .expect("/proc")
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|&pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+                stat.rsplit_once(") ").is_some_and(|(_, rest)| {
+                    let f: Vec<&str> = rest.split(' ').collect();
+                    f[0] != "Z" && f[2].parse::<u32>().ok() == Some(pgid)
+                })
+            })
+        })
+        .collect()
+}
+
+async fn reap(records: &Path) -> Vec<(String, u32)> {
+    // Off this thread: a forgotten supervisor's task still reaps its exited children here.
+    let folder = records.to_owned();
+    tokio::task::spawn_blocking(move || {
+        mcp_tray_core::supervise::leftovers::reap(&folder, Duration::from_secs(2))
+    })
+    .await
+    .expect("reaped")
+}
+
 #[tokio::test]
 async fn what_a_dead_supervisor_left_running_is_stopped_by_the_next_one_and_nothing_else() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let records = dir.path().join("kept");
+    let records = dir.path().join("running");
     let sup = supervisor(SupervisorConfig {
         leftovers: Some(records.clone()),
         ..quick_config()
     });
-    // `sleep` never reads its stdin: a closed pipe would not end it.
+    // `sleep` never reads its stdin: a closed pipe would not end it; it also starts a child.
     let mut rx = sup
-        .start(sh("mute", "exec sleep 1000"), Restart::Never)
+        .start(sh("mute", "sleep 1000 & exec sleep 1000"), Restart::Never)
         .await
         .expect("started");
     let pid = rx.recv().await.expect("pipes").pid;
-    assert_eq!(
-        std::fs::read_dir(&records).expect("a record").count(),
-        1,
-        "a running server is recorded"
-    );
+    let record_path = records.join(format!("{pid}.json"));
+    let recorded = std::fs::read(&record_path).expect("a running server is recorded");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while group_members(pid).len() < 2 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let tree = group_members(pid);
+    assert_eq!(tree.len(), 2, "{tree:?}");
+
     // While the process that started it runs, its servers are its own (a second instance of the
     // app must not stop them).
-    let folder = records.clone();
-    let reaped = tokio::task::spawn_blocking(move || {
-        mcp_tray_core::supervise::leftovers::reap(&folder, Duration::from_secs(2))
-    })
-    .await
-    .expect("reaped");
-    assert!(reaped.is_empty(), "{reaped:?}");
-    assert!(!pid_gone(pid));
+    assert!(reap(&records).await.is_empty());
+    assert!(record_path.exists() && !pid_gone(pid));
+
     // The app dies: nothing of the supervisor runs its shutdown. (Its record now names an owner
     // that is gone, as after a crash; the test process itself cannot die here.)
     std::mem::forget(sup);
-    let record_path = std::fs::read_dir(&records)
-        .expect("folder")
-        .next()
-        .expect("the record")
-        .expect("entry")
-        .path();
-    let mut record: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&record_path).expect("read")).expect("json");
+    let mut record: serde_json::Value = serde_json::from_slice(&recorded).expect("json");
     let mut gone = std::process::Command::new("true").spawn().expect("true");
     record["owner"] = gone.id().into();
     gone.wait().expect("exited");
-    std::fs::write(&record_path, record.to_string()).expect("write");
-    // A process that has nothing to do with it, under a record with the wrong start time.
-    let mut stranger = std::process::Command::new("sleep")
-        .arg("1000")
-        .spawn()
-        .expect("sleep");
-    std::fs::write(
-        records.join("stranger.json"),
-        format!(
-            r#"{{"server":"stranger","pid":{},"started":1}}"#,
-            stranger.id()
-        ),
-    )
-    .expect("a stale record");
 
-    // (Off this thread: the forgotten supervisor's task still reaps its exited child here.)
-    let folder = records.clone();
-    let stopped = tokio::task::spawn_blocking(move || {
-        mcp_tray_core::supervise::leftovers::reap(&folder, Duration::from_secs(2))
-    })
-    .await
-    .expect("reaped");
+    // Recorded in another boot: whatever runs under that number now is not ours.
+    let mut other_boot = record.clone();
+    other_boot["boot"] = "another-boot".into();
+    std::fs::write(&record_path, other_boot.to_string()).expect("write");
+    assert!(reap(&records).await.is_empty());
+    assert!(tree.iter().all(|&p| !pid_gone(p)), "nothing is signalled");
+    assert!(!record_path.exists(), "the stale record is cleared");
+
+    // A group whose leader is gone, of a program that has nothing to do with us, under a record
+    // that names its number: it carries no marker, so it is left alone.
+    let mut shell = std::process::Command::new("sh");
+    std::os::unix::process::CommandExt::process_group(&mut shell, 0);
+    let mut leader = shell
+        .args(["-c", "sleep 1000 </dev/null >/dev/null 2>&1 & exit 0"])
+        .spawn()
+        .expect("sh");
+    let stranger_group = leader.id();
+    leader.wait().expect("sh exited");
+    let strangers = group_members(stranger_group);
+    assert_eq!(strangers.len(), 1, "the stranger's sleep runs on");
+    let mut stranger = record.clone();
+    stranger["server"] = "stranger".into();
+    stranger["pgid"] = stranger_group.into();
+    std::fs::write(
+        records.join(format!("{stranger_group}.json")),
+        stranger.to_string(),
+    )
+    .expect("write");
+
+    std::fs::write(&record_path, record.to_string()).expect("write");
+    let stopped = reap(&records).await;
     assert_eq!(stopped, vec![("mute".to_owned(), pid)]);
     let deadline = Instant::now() + Duration::from_secs(5);
-    while !pid_gone(pid) && Instant::now() < deadline {
+    while !tree.iter().all(|&p| pid_gone(p)) && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    assert!(pid_gone(pid), "the leftover server was stopped");
     assert!(
-        !pid_gone(stranger.id()),
-        "a pid reused by another program is left alone"
+        tree.iter().all(|&p| pid_gone(p)),
+        "the leftover tree was stopped: {tree:?}"
     );
+    assert!(!pid_gone(strangers[0]), "an unmarked group is left alone");
     assert_eq!(
         std::fs::read_dir(&records).expect("folder").count(),
         0,
         "every record is cleared"
     );
-    let _ = stranger.kill();
-    let _ = stranger.wait();
+    let _ = nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(strangers[0] as i32),
+        nix::sys::signal::Signal::SIGKILL,
+    );
 }
 
 #[tokio::test]
 async fn a_server_that_stops_takes_its_record_with_it() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let records = dir.path().join("kept");
+    let records = dir.path().join("running");
     let sup = supervisor(SupervisorConfig {
         leftovers: Some(records.clone()),
         ..quick_config()
@@ -386,7 +417,7 @@ async fn a_server_that_stops_takes_its_record_with_it() {
     assert_eq!(std::fs::read_dir(&records).expect("a record").count(), 1);
     sup.stop("cat").await.expect("stopped");
     assert_eq!(std::fs::read_dir(&records).expect("folder").count(), 0);
-    assert!(mcp_tray_core::supervise::leftovers::reap(&records, Duration::from_secs(1)).is_empty());
+    assert!(reap(&records).await.is_empty());
 }
 
 #[tokio::test]

@@ -1,173 +1,241 @@
 //! Servers a supervisor left running when its process died without stopping them (the app was
 //! killed, or crashed). A stdio server normally exits when its stdin closes with our end of the
-//! pipe, but one that never reads it (or ignores its end) would run on, and the next start of the
-//! app would start it a second time.
+//! pipe, but what it started may not (`npx` leaves `node`; a server may ignore the end of its
+//! input), and the next start of the app would start the server a second time.
 //!
-//! While a server runs, a small record in a folder names it: its pid and the time that process
-//! started. A clean exit or stop removes it. [`reap`], called when the next supervisor starts,
-//! stops the process group of every record left whose process still runs and started at the
-//! recorded time (a pid reused by another program since is left alone), or whose process is gone
-//! while its group is not (what the server started, still running). On Windows the Job Object
-//! already takes the tree down with the app; a record left there is only cleaned up.
+//! Linux only. Every process a supervisor starts carries a marker in its environment,
+//! `MCP_TRAY_RUN=<token>`, random per supervisor and inherited by everything the server starts.
+//! While a server runs, a record in a folder names its process group, the token, the boot it ran
+//! in, and the process that started it. [`reap`], called before the next supervisor starts
+//! anything, signals exactly the processes of each recorded group that carry the record's token,
+//! when the process that started them is gone and the machine was not restarted since. A pid or
+//! a group number reused by another program is never touched: it cannot carry the token. Only the
+//! recorded group's members have their environment read, and only to look for the marker.
+//!
+//! Windows needs none of it: the Job Object takes the tree down with the app. On macOS the
+//! records are not kept (not built yet).
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-#[cfg(unix)]
-use std::time::Instant;
 
-use serde::{Deserialize, Serialize};
-use sysinfo::{Pid, ProcessRefreshKind, ProcessesToUpdate, System};
+/// The environment variable that marks the processes of one supervisor.
+pub const MARKER_ENV: &str = "MCP_TRAY_RUN";
 
-#[derive(Debug, Serialize, Deserialize)]
-struct Record {
-    server: String,
-    pid: u32,
-    /// The process's start time, seconds since the epoch, as the system reports it.
-    started: u64,
-    /// The process that started it (the app) and its start time: while it runs, its servers are
-    /// its own business (a second instance that could not tell it is one must not stop them).
-    #[serde(default)]
-    owner: u32,
-    #[serde(default)]
-    owner_started: u64,
+/// A fresh token for a supervisor's marker.
+pub(crate) fn new_token() -> String {
+    let mut bytes = [0u8; 16];
+    if getrandom::fill(&mut bytes).is_err() {
+        // Unique enough to tell this run's processes apart from others'.
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        bytes = (now ^ u128::from(std::process::id())).to_le_bytes();
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn record_path(dir: &Path, server: &str) -> PathBuf {
-    dir.join(format!("{}.json", crate::journal::file_stem(server)))
-}
+#[cfg(target_os = "linux")]
+mod imp {
+    use std::path::{Path, PathBuf};
+    use std::sync::OnceLock;
+    use std::time::{Duration, Instant};
 
-/// When `pid` started, if it runs.
-fn start_time(pid: u32) -> Option<u64> {
-    let mut system = System::new().ok()?;
-    let pid = Pid::from_u32(pid);
-    system.refresh_processes_specifics(
-        ProcessesToUpdate::Some(&[pid]),
-        true,
-        ProcessRefreshKind::nothing(),
-    );
-    system.process(pid).map(|p| p.start_time())
-}
+    use nix::sys::signal::{Signal, kill};
+    use nix::unistd::Pid;
+    use serde::{Deserialize, Serialize};
 
-/// Notes that `server` runs as `pid` (best effort: a record that cannot be written only means a
-/// crash would leave this one to its own devices, as before).
-pub(crate) fn record(dir: &Path, server: &str, pid: u32) {
-    let Some(started) = start_time(pid) else {
-        return;
-    };
-    let owner = std::process::id();
-    let record = Record {
-        server: server.to_owned(),
-        pid,
-        started,
-        owner,
-        owner_started: start_time(owner).unwrap_or(0),
-    };
-    if std::fs::create_dir_all(dir).is_ok()
-        && let Ok(text) = serde_json::to_vec(&record)
-    {
-        let _ = std::fs::write(record_path(dir, server), text);
+    use super::MARKER_ENV;
+
+    #[derive(Debug, Serialize, Deserialize)]
+    struct Record {
+        server: String,
+        /// The server's process group (its pid: it leads its group).
+        pgid: u32,
+        token: String,
+        /// `/proc/sys/kernel/random/boot_id` when it was recorded.
+        boot: String,
+        /// The process that started it, and when that one started (clock ticks since boot).
+        owner: u32,
+        owner_ticks: u64,
+    }
+
+    fn boot_id() -> &'static str {
+        static BOOT: OnceLock<String> = OnceLock::new();
+        BOOT.get_or_init(|| {
+            std::fs::read_to_string("/proc/sys/kernel/random/boot_id")
+                .map(|s| s.trim().to_owned())
+                .unwrap_or_default()
+        })
+    }
+
+    /// The fields of `/proc/<pid>/stat` after the command name (the first is the state).
+    fn stat_fields(pid: u32) -> Option<Vec<String>> {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        let (_, rest) = stat.rsplit_once(") ")?;
+        Some(rest.split(' ').map(str::to_owned).collect())
+    }
+
+    /// When `pid` started, in clock ticks since boot (exact, unlike a wall-clock start time).
+    fn start_ticks(pid: u32) -> Option<u64> {
+        stat_fields(pid)?.get(19)?.parse().ok()
+    }
+
+    fn own_ticks() -> u64 {
+        static TICKS: OnceLock<u64> = OnceLock::new();
+        *TICKS.get_or_init(|| start_ticks(std::process::id()).unwrap_or(0))
+    }
+
+    fn record_path(dir: &Path, pid: u32) -> PathBuf {
+        dir.join(format!("{pid}.json"))
+    }
+
+    pub(crate) fn record(dir: &Path, server: &str, pid: u32, token: &str) {
+        let record = Record {
+            server: server.to_owned(),
+            pgid: pid,
+            token: token.to_owned(),
+            boot: boot_id().to_owned(),
+            owner: std::process::id(),
+            owner_ticks: own_ticks(),
+        };
+        let Ok(text) = serde_json::to_vec(&record) else {
+            return;
+        };
+        // Written whole or not at all: a half-written record would be dropped unread.
+        let path = record_path(dir, pid);
+        let tmp = dir.join(format!(".{pid}.json.tmp"));
+        if std::fs::create_dir_all(dir).is_ok() && std::fs::write(&tmp, text).is_ok() {
+            let _ = std::fs::rename(&tmp, &path);
+        }
+    }
+
+    pub(crate) fn forget(dir: &Path, pid: u32) {
+        let _ = std::fs::remove_file(record_path(dir, pid));
+    }
+
+    /// The processes of group `pgid` whose environment carries `MARKER_ENV=token`.
+    fn marked_members(pgid: u32, token: &str) -> Vec<u32> {
+        let marker = format!("{MARKER_ENV}={token}");
+        let Ok(entries) = std::fs::read_dir("/proc") else {
+            return Vec::new();
+        };
+        entries
+            .flatten()
+            .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+            .filter(|&pid| {
+                stat_fields(pid)
+                    .and_then(|f| f.get(2)?.parse::<u32>().ok())
+                    .is_some_and(|group| group == pgid)
+            })
+            .filter(|&pid| {
+                std::fs::read(format!("/proc/{pid}/environ"))
+                    .is_ok_and(|env| env.split(|&b| b == 0).any(|v| v == marker.as_bytes()))
+            })
+            .collect()
+    }
+
+    fn signal(pids: &[u32], sig: Signal) {
+        for &pid in pids {
+            if let Ok(raw) = i32::try_from(pid) {
+                let _ = kill(Pid::from_raw(raw), sig);
+            }
+        }
+    }
+
+    fn running(pid: u32) -> bool {
+        stat_fields(pid).is_some_and(|f| f.first().is_some_and(|s| s != "Z" && s != "X"))
+    }
+
+    pub(crate) fn reap(dir: &Path, grace: Duration) -> Vec<(String, u32)> {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return Vec::new();
+        };
+        let me = std::process::id();
+        let my_group = u32::try_from(nix::unistd::getpgrp().as_raw()).unwrap_or(0);
+        let mut stopped = Vec::new();
+        let mut targets = Vec::new();
+        let mut done = Vec::new();
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.extension().is_none_or(|e| e != "json") {
+                if path.extension().is_some_and(|e| e == "tmp") {
+                    done.push(path);
+                }
+                continue;
+            }
+            let Some(record) = std::fs::read(&path)
+                .ok()
+                .and_then(|b| serde_json::from_slice::<Record>(&b).ok())
+            else {
+                done.push(path);
+                continue;
+            };
+            if start_ticks(record.owner) == Some(record.owner_ticks) {
+                continue; // its app still runs: its servers are its own
+            }
+            done.push(path);
+            if record.boot != boot_id()
+                || record.pgid <= 1
+                || record.pgid == me
+                || record.pgid == my_group
+                || record.token.is_empty()
+            {
+                continue;
+            }
+            let members = marked_members(record.pgid, &record.token);
+            if !members.is_empty() {
+                stopped.push((record.server, record.pgid));
+                targets.extend(members);
+            }
+        }
+        // Everything gets SIGTERM at once and the same grace, then SIGKILL.
+        signal(&targets, Signal::SIGTERM);
+        let deadline = Instant::now() + grace;
+        while targets.iter().any(|&p| running(p)) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let left: Vec<u32> = targets.into_iter().filter(|&p| running(p)).collect();
+        signal(&left, Signal::SIGKILL);
+        for path in done {
+            let _ = std::fs::remove_file(path);
+        }
+        stopped
     }
 }
 
-/// `server`'s process `pid` is gone (or stopped by us): its record goes, unless a newer one
-/// replaced it.
-pub(crate) fn forget(dir: &Path, server: &str, pid: u32) {
-    let path = record_path(dir, server);
-    let ours = std::fs::read(&path)
-        .ok()
-        .and_then(|b| serde_json::from_slice::<Record>(&b).ok())
-        .is_some_and(|r| r.pid == pid);
-    if ours {
-        let _ = std::fs::remove_file(path);
+#[cfg(not(target_os = "linux"))]
+mod imp {
+    use std::path::Path;
+    use std::time::Duration;
+
+    pub(crate) fn record(_dir: &Path, _server: &str, _pid: u32, _token: &str) {}
+
+    pub(crate) fn forget(_dir: &Path, _pid: u32) {}
+
+    pub(crate) fn reap(_dir: &Path, _grace: Duration) -> Vec<(String, u32)> {
+        Vec::new()
     }
+}
+
+/// Notes that `server` runs as the group led by `pid`, its processes marked with `token`
+/// (best effort: without a record a crash leaves this one to its own devices, as before).
+pub(crate) fn record(dir: &Path, server: &str, pid: u32, token: &str) {
+    imp::record(dir, server, pid, token);
+}
+
+/// The server that ran as `pid` is gone or stopped: its record goes.
+pub(crate) fn forget(dir: &Path, pid: u32) {
+    imp::forget(dir, pid);
 }
 
 /// Stops what an earlier supervisor left running (see the module doc) and clears its records;
-/// the records of a supervisor whose process still runs are left alone.
-/// Answers the servers stopped and their pids. Blocks up to `grace` per server still running
-/// after SIGTERM, then kills it.
+/// the records of a supervisor whose process still runs are left alone. Answers each server
+/// stopped with its process group. Waits up to `grace` in all for SIGTERM to work, then kills.
 pub fn reap(dir: &Path, grace: Duration) -> Vec<(String, u32)> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    let mut stopped = Vec::new();
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.extension().is_none_or(|e| e != "json") {
-            continue;
-        }
-        let record = std::fs::read(&path)
-            .ok()
-            .and_then(|b| serde_json::from_slice::<Record>(&b).ok());
-        if let Some(r) = &record
-            && r.owner != 0
-            && start_time(r.owner).is_some_and(|t| t == r.owner_started)
-        {
-            continue; // its app still runs
-        }
-        let _ = std::fs::remove_file(&path);
-        let Some(record) = record else { continue };
-        let ours = match start_time(record.pid) {
-            Some(started) => started == record.started,
-            // The server itself is gone (it read the end of its stdin), but what it started may
-            // still run in its group (`npx` leaves `node`). A pid stays taken while a group goes
-            // by its number, so a group that still exists under it is the one it led.
-            None => group_exists(record.pid),
-        };
-        if ours {
-            stop_tree(record.pid, grace);
-            stopped.push((record.server, record.pid));
-        }
-    }
-    stopped
+    imp::reap(dir, grace)
 }
 
-/// Whether any process is left in the process group numbered `pgid`.
-#[cfg(unix)]
-fn group_exists(pgid: u32) -> bool {
-    i32::try_from(pgid)
-        .is_ok_and(|raw| nix::sys::signal::killpg(nix::unistd::Pid::from_raw(raw), None).is_ok())
-}
-
-/// Windows: the Job Object ended the tree with the app.
-#[cfg(windows)]
-fn group_exists(_pgid: u32) -> bool {
-    false
-}
-
-/// The group `pid` leads: SIGTERM, up to `grace` for it to go, then SIGKILL.
-#[cfg(unix)]
-fn stop_tree(pid: u32, grace: Duration) {
-    use nix::sys::signal::{Signal, killpg};
-    use nix::unistd::Pid as NixPid;
-    let Ok(raw) = i32::try_from(pid) else { return };
-    let group = NixPid::from_raw(raw);
-    if killpg(group, Signal::SIGTERM).is_err() {
-        return;
-    }
-    let deadline = Instant::now() + grace;
-    while Instant::now() < deadline {
-        // No signal: only asks whether any process of the group is left.
-        if killpg(group, None).is_err() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let _ = killpg(group, Signal::SIGKILL);
-}
-
-#[cfg(windows)]
-fn stop_tree(pid: u32, _grace: Duration) {
-    let Ok(mut system) = System::new() else {
-        return;
-    };
-    let pid = Pid::from_u32(pid);
-    system.refresh_processes_specifics(
-        ProcessesToUpdate::Some(&[pid]),
-        true,
-        ProcessRefreshKind::nothing(),
-    );
-    if let Some(process) = system.process(pid) {
-        process.kill();
-    }
+/// Where a data folder keeps the records.
+pub fn records_dir(data_dir: &Path) -> PathBuf {
+    data_dir.join("running")
 }

@@ -51,7 +51,7 @@ pub struct SupervisorConfig {
     /// Stderr lines kept per server.
     pub stderr_lines: usize,
     /// Where running servers are recorded, so that the next supervisor can stop what this one
-    /// leaves running if its process dies without stopping them ([`leftovers::reap`]).
+    /// leaves running if its process dies without stopping them ([`leftovers::reap`]; Linux).
     pub leftovers: Option<std::path::PathBuf>,
 }
 
@@ -200,6 +200,53 @@ pub struct Supervisor {
     servers: Mutex<HashMap<String, Arc<Slot>>>,
     sampler: Mutex<Option<StatsSampler>>,
     events: broadcast::Sender<SupervisorEvent>,
+    /// Where running servers are recorded, and the marker their processes carry
+    /// ([`leftovers`]); none unless [`SupervisorConfig::leftovers`] is set.
+    leftovers: Option<Leftovers>,
+}
+
+/// A supervisor's records of its running servers: the folder, and the token in the
+/// [`leftovers::MARKER_ENV`] of every process it starts.
+#[derive(Clone, Debug)]
+struct Leftovers {
+    dir: std::path::PathBuf,
+    token: Arc<str>,
+}
+
+impl Leftovers {
+    /// `spec` with this supervisor's marker in its environment.
+    fn mark(&self, spec: &ServerCommand) -> ServerCommand {
+        let mut marked = spec.clone();
+        marked
+            .env
+            .insert(leftovers::MARKER_ENV.to_owned(), self.token.to_string());
+        marked
+    }
+
+    async fn record(&self, server: &str, pid: u32) {
+        let (this, server) = (self.clone(), server.to_owned());
+        let _ = tokio::task::spawn_blocking(move || {
+            leftovers::record(&this.dir, &server, pid, &this.token);
+        })
+        .await;
+    }
+
+    async fn forget(&self, pid: u32) {
+        let dir = self.dir.clone();
+        let _ = tokio::task::spawn_blocking(move || leftovers::forget(&dir, pid)).await;
+    }
+}
+
+/// Spawns `spec`, marked as this supervisor's when it keeps records.
+fn spawn_marked(
+    spec: &ServerCommand,
+    resolved: &ResolvedCommand,
+    marks: Option<&Leftovers>,
+) -> std::io::Result<StdioChild> {
+    match marks {
+        Some(l) => StdioChild::spawn(&l.mark(spec), resolved),
+        None => StdioChild::spawn(spec, resolved),
+    }
 }
 
 impl Supervisor {
@@ -210,9 +257,14 @@ impl Supervisor {
         shutdown: CancellationToken,
     ) -> Self {
         let (events, _) = broadcast::channel(1024);
+        let leftovers = config.leftovers.clone().map(|dir| Leftovers {
+            dir,
+            token: leftovers::new_token().into(),
+        });
         Supervisor {
             resolver,
             config,
+            leftovers,
             // Our own child of the app's token: `shutdown()` and drop end our servers only.
             shutdown: shutdown.child_token(),
             servers: Mutex::new(HashMap::new()),
@@ -247,7 +299,7 @@ impl Supervisor {
                 .await
                 .map_err(|e| Box::new(spawn_failed(&spec, &e.to_string())))?
                 .map_err(|d| Box::new(d.server(&spec.name)))?;
-        let child = StdioChild::spawn(&spec, &resolved)
+        let child = spawn_marked(&spec, &resolved, self.leftovers.as_ref())
             .map_err(|e| Box::new(spawn_failed(&spec, &e.to_string())))?;
         let slot = Arc::new(Slot {
             spec: spec.clone(),
@@ -271,6 +323,7 @@ impl Supervisor {
             pipes: tx,
             config: self.config.clone(),
             events: self.events.clone(),
+            leftovers: self.leftovers.clone(),
         };
         *slot.task.lock().await = Some(tokio::spawn(run.run(child)));
         self.servers().insert(spec.name.clone(), slot);
@@ -400,6 +453,7 @@ struct Run {
     pipes: mpsc::Sender<StdioPipes>,
     config: SupervisorConfig,
     events: broadcast::Sender<SupervisorEvent>,
+    leftovers: Option<Leftovers>,
 }
 
 impl Run {
@@ -419,8 +473,8 @@ impl Run {
                 st.pid = Some(pid);
                 st.started = Some(Instant::now());
             }
-            if let Some(dir) = &self.config.leftovers {
-                leftovers::record(dir, &name, pid);
+            if let Some(l) = &self.leftovers {
+                l.record(&name, pid).await;
             }
             self.emit(SupervisorEvent::Started {
                 server: name.clone(),
@@ -464,8 +518,8 @@ impl Run {
             if let Some(pump) = stdin_pump {
                 pump.abort();
             }
-            if let Some(dir) = &self.config.leftovers {
-                leftovers::forget(dir, &name, pid);
+            if let Some(l) = &self.leftovers {
+                l.forget(pid).await;
             }
             if let Some(task) = stderr_task {
                 // The last lines explain the exit: let the reader finish, but not forever.
@@ -544,7 +598,7 @@ impl Run {
                     return;
                 }
             }
-            child = match StdioChild::spawn(&self.slot.spec, &self.resolved) {
+            child = match spawn_marked(&self.slot.spec, &self.resolved, self.leftovers.as_ref()) {
                 Ok(c) => c,
                 Err(e) => {
                     self.finish(
