@@ -254,7 +254,7 @@ fn rotated_path(dir: &Path, server: &str, n: usize) -> PathBuf {
 }
 
 /// A server name made safe as a file name.
-pub(crate) fn file_stem(server: &str) -> String {
+fn file_stem(server: &str) -> String {
     let stem: String = server
         .chars()
         .map(|c| {

@@ -43,6 +43,13 @@ pub const BRIDGE_RETRIES_ENV: &str = "MCP_TRAY_BRIDGE_RETRIES";
 /// Retries of a probed bridge: one, for a server that is just binding its port.
 pub const PROBE_BRIDGE_RETRIES: &str = "1";
 
+/// A probed bridge's retry count, unless its entry sets one itself.
+fn retry_less(cmd: &mut ServerCommand) {
+    cmd.env
+        .entry(BRIDGE_RETRIES_ENV.to_owned())
+        .or_insert_with(|| PROBE_BRIDGE_RETRIES.to_owned());
+}
+
 impl ProbeTarget {
     /// A local command.
     pub fn command(name: &str, command: &str, args: &[String]) -> Self {
@@ -68,10 +75,7 @@ impl ProbeTarget {
         }
         let mut cmd = ServerCommand::new(name, exe.to_string_lossy(), &[]);
         cmd.args = args;
-        cmd.env.insert(
-            BRIDGE_RETRIES_ENV.to_owned(),
-            PROBE_BRIDGE_RETRIES.to_owned(),
-        );
+        retry_less(&mut cmd);
         ProbeTarget {
             label: format!("{name} (remote: {url})"),
             command: cmd,
@@ -84,14 +88,9 @@ impl ProbeTarget {
         let mut cmd = ServerCommand::new(&entry.name, command, &[]);
         cmd.args = entry.args.clone();
         cmd.env = entry.env.clone();
-        if matches!(entry.kind, crate::config::EntryKind::Remote { .. })
-            && !cmd.env.contains_key(BRIDGE_RETRIES_ENV)
-        {
+        if matches!(entry.kind, crate::config::EntryKind::Remote { .. }) {
             // MCP Tray's own bridge: started as Claude would, but it gives up sooner.
-            cmd.env.insert(
-                BRIDGE_RETRIES_ENV.to_owned(),
-                PROBE_BRIDGE_RETRIES.to_owned(),
-            );
+            retry_less(&mut cmd);
         }
         let what = match &entry.kind {
             crate::config::EntryKind::Remote { url }

@@ -257,10 +257,15 @@ impl Supervisor {
         shutdown: CancellationToken,
     ) -> Self {
         let (events, _) = broadcast::channel(1024);
-        let leftovers = config.leftovers.clone().map(|dir| Leftovers {
-            dir,
-            token: leftovers::new_token().into(),
-        });
+        // Records are kept on Linux only (see `leftovers`): elsewhere nothing is marked either.
+        let leftovers = config
+            .leftovers
+            .clone()
+            .filter(|_| cfg!(target_os = "linux"))
+            .map(|dir| Leftovers {
+                dir,
+                token: leftovers::new_token().into(),
+            });
         Supervisor {
             resolver,
             config,
