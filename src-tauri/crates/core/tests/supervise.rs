@@ -828,6 +828,41 @@ async fn restart_runs_the_same_command_in_a_new_process() {
 }
 
 #[tokio::test]
+async fn two_starts_of_one_name_at_once_leave_one_process_running() {
+    let sup = supervisor(quick_config());
+    let spec = sh("twice", "echo $$; exec cat");
+    // Both calls are in flight together: the second must wait for the first and replace it.
+    let (a, b) = tokio::join!(
+        sup.start(spec.clone(), Restart::Never),
+        sup.start(spec, Restart::Never)
+    );
+    let (mut a, mut b) = (a.expect("first start"), b.expect("second start"));
+    let (mut pids, mut held) = (Vec::new(), Vec::new());
+    for rx in [&mut a, &mut b] {
+        let mut pipes = rx.recv().await.expect("pipes");
+        pids.push(first_line(&mut pipes).await.parse::<u32>().expect("a pid"));
+        // Held open: a server whose stdin closes would end by itself.
+        held.push(pipes);
+    }
+    assert_ne!(pids[0], pids[1], "two processes were started");
+    let current = sup.status("twice").and_then(|s| s.pid).expect("a pid");
+    let replaced = pids
+        .iter()
+        .copied()
+        .find(|p| *p != current)
+        .expect("one replaced");
+    wait_until(
+        "the replaced process to be stopped",
+        Duration::from_secs(5),
+        || pid_gone(replaced),
+    )
+    .await;
+    assert!(!pid_gone(current), "the server that holds the name runs");
+    sup.shutdown().await;
+    assert!(pid_gone(current));
+}
+
+#[tokio::test]
 async fn cancelling_the_injected_token_stops_every_server() {
     let token = CancellationToken::new();
     let sup = Supervisor::new(

@@ -198,6 +198,10 @@ pub struct Supervisor {
     config: SupervisorConfig,
     shutdown: CancellationToken,
     servers: Mutex<HashMap<String, Arc<Slot>>>,
+    /// One lock per server name, held through a start, stop or restart of that name: two callers
+    /// starting one name at once would otherwise both spawn, and the first process would run on
+    /// with no slot to stop it by.
+    changing: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     sampler: Mutex<Option<StatsSampler>>,
     events: broadcast::Sender<SupervisorEvent>,
     /// Where running servers are recorded, and the marker their processes carry
@@ -273,6 +277,7 @@ impl Supervisor {
             // Our own child of the app's token: `shutdown()` and drop end our servers only.
             shutdown: shutdown.child_token(),
             servers: Mutex::new(HashMap::new()),
+            changing: Mutex::new(HashMap::new()),
             sampler: Mutex::new(StatsSampler::new()),
             events,
         }
@@ -294,8 +299,30 @@ impl Supervisor {
         spec: ServerCommand,
         restart: Restart,
     ) -> Result<mpsc::Receiver<StdioPipes>, Box<Diagnosis>> {
+        let _changing = self.changing(&spec.name).await;
+        self.start_now(spec, restart).await
+    }
+
+    /// Waits until nobody else starts, stops or restarts `name`; holds it off until dropped.
+    async fn changing(&self, name: &str) -> tokio::sync::OwnedMutexGuard<()> {
+        let lock = Arc::clone(
+            self.changing
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .entry(name.to_owned())
+                .or_default(),
+        );
+        lock.lock_owned().await
+    }
+
+    /// [`Supervisor::start`], with `name` already held.
+    async fn start_now(
+        &self,
+        spec: ServerCommand,
+        restart: Restart,
+    ) -> Result<mpsc::Receiver<StdioPipes>, Box<Diagnosis>> {
         if self.servers().contains_key(&spec.name) {
-            self.stop(&spec.name).await;
+            self.stop_now(&spec.name).await;
         }
         let resolver = Arc::clone(&self.resolver);
         let (command, cwd) = (spec.command.clone(), spec.cwd.clone());
@@ -337,6 +364,12 @@ impl Supervisor {
 
     /// Stops `name` with the spec's shutdown; returns how its last process ended.
     pub async fn stop(&self, name: &str) -> Option<ExitReport> {
+        let _changing = self.changing(name).await;
+        self.stop_now(name).await
+    }
+
+    /// [`Supervisor::stop`], with `name` already held.
+    async fn stop_now(&self, name: &str) -> Option<ExitReport> {
         let slot = self.servers().get(name).cloned()?;
         slot.stop.cancel();
         if let Some(task) = slot.task.lock().await.take() {
@@ -347,6 +380,7 @@ impl Supervisor {
 
     /// Stops `name` and starts it again with the same command.
     pub async fn restart(&self, name: &str) -> Result<mpsc::Receiver<StdioPipes>, Box<Diagnosis>> {
+        let _changing = self.changing(name).await;
         let slot = self.servers().get(name).cloned().ok_or_else(|| {
             Box::new(
                 Diagnosis::new(
@@ -357,8 +391,8 @@ impl Supervisor {
                 .server(name),
             )
         })?;
-        self.stop(name).await;
-        self.start(slot.spec.clone(), slot.restart).await
+        self.stop_now(name).await;
+        self.start_now(slot.spec.clone(), slot.restart).await
     }
 
     /// Stops every server and waits for them; also happens (without the wait) when the injected
