@@ -136,14 +136,17 @@ fn per_server_first(a: &str, b: &str) -> std::cmp::Ordering {
 }
 
 /// What makes two copies of one record the same record: stamp, and a hash of the rest (keys of
-/// a 50 MB log must not hold a second copy of it).
+/// a 50 MB log must not hold a second copy of it). The context object is left out: Claude writes
+/// one failure twice in the same millisecond, once with its context and once without
+/// (`spawn uvx ENOENT {"context":"connection","stack":…}`, then `… {"stack":…}`), and the first
+/// copy, the one kept, is the fuller one.
 fn dedupe_key(e: &LogEvent) -> (i64, u64) {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
     e.server.hash(&mut h);
     (e.kind as u8).hash(&mut h);
+    (e.level as u8).hash(&mut h);
     e.text.hash(&mut h);
-    e.context.hash(&mut h);
     e.message.as_ref().map(|m| m.get()).hash(&mut h);
     (e.ts_ms, h.finish())
 }

@@ -278,13 +278,26 @@ fn bridge_failures_are_named() {
 fn the_folder_view_is_time_ordered_with_each_record_once() {
     let events = read_dir(&fixtures("macos-2025")).expect("readable");
     assert!(events.windows(2).all(|w| w[0].ts_ms <= w[1].ts_ms));
-    let enoent = events
+    let enoent: Vec<_> = events
         .iter()
         .filter(|e| e.text == "spawn uvx ENOENT")
-        .count();
+        .collect();
     assert_eq!(
-        enoent, 2,
-        "two records, each written to mcp.log and mcp-server-sentry.log"
+        enoent.len(),
+        1,
+        "one failure: Claude wrote it twice (with and without its context) to both mcp.log and mcp-server-sentry.log"
+    );
+    assert!(
+        enoent[0]
+            .context
+            .as_deref()
+            .is_some_and(|c| c.contains("\"context\":\"connection\"") && c.contains("stack")),
+        "the fuller copy is kept: {:?}",
+        enoent[0].context
+    );
+    assert_eq!(
+        enoent[0].diagnosis.as_ref().map(|d| d.code.as_str()),
+        Some(codes::COMMAND_NOT_FOUND)
     );
     assert!(
         events
