@@ -206,13 +206,16 @@ bench-process-stats: toolchain
 	$(CARGO) bench -p mcp-tray-core --bench process_stats | python3 tests/bench/record.py docs/bench-process-stats.md
 
 # The tap (mcp-tray wrap) against a direct pipe to the same stdio server; then the same with every
-# process on one CPU (Linux, taskset), where only CPU time counts and cross-CPU wake-ups do not.
+# process on one CPU (Linux, taskset), where only CPU time counts and cross-CPU wake-ups do not;
+# then, as a diagnostic (Linux), with every CPU kept awake so no wake-up waits for a halted one.
 BENCHES += bench-tap
 .PHONY: bench-tap
 bench-tap: toolchain
 	$(CARGO) bench -p mcp-tray --bench tap_overhead | python3 tests/bench/record.py docs/bench-tap.md
 	@if command -v taskset >/dev/null; then \
 	  taskset -c 0 $(CARGO) bench -p mcp-tray --bench tap_overhead | python3 tests/bench/record.py docs/bench-tap-one-cpu.md; fi
+	@if [ "$$(uname -s)" = Linux ]; then \
+	  MCP_TRAY_BENCH_AWAKE=1 $(CARGO) bench -p mcp-tray --bench tap_overhead | python3 tests/bench/record.py docs/bench-tap-awake.md; fi
 
 BENCHES += bench-redact
 .PHONY: bench-redact

@@ -11,11 +11,15 @@ was already there. A run that printed nothing leaves the file as it was.
 
 import datetime
 import os
+import re
 import subprocess
 import sys
 
 EARLIER = "## Earlier runs"
 STAMP = "_Run "
+# A Markdown (ATX) heading: one to six '#', then a space or the line's end. A line like "#5 is
+# open" is text, not a heading, and is left as it is.
+HEADING = re.compile(r"^(#{1,6})(?=\s|$)")
 
 
 def stamp_of(text, path):
@@ -38,8 +42,16 @@ def as_earlier(text):
     lines = text.strip().splitlines()
     if lines and lines[0].startswith(STAMP):
         lines = lines[1:]
-    lines = ["##" + line if line.startswith("#") else line for line in lines]
+    lines = [demoted(line) for line in lines]
     return "\n".join(lines).strip()
+
+
+def demoted(line):
+    """A heading two levels lower (at most six), any other line as it is."""
+    m = HEADING.match(line)
+    if not m:
+        return line
+    return "#" * min(len(m.group(1)) + 2, 6) + line[m.end():]
 
 
 def main():

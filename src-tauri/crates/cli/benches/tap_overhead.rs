@@ -18,6 +18,13 @@
 //! On Linux the CPU each process spends per pipelined message is read from
 //! `/proc/<pid>/task/*/schedstat`, to show where the time goes when client, shim and server
 //! share the machine's cores.
+//!
+//! With `MCP_TRAY_BENCH_AWAKE=1` (Linux) the whole run happens with every CPU kept awake by a
+//! spinner at `SCHED_IDLE` priority, which gives way at once to any other process. A diagnostic,
+//! not the budget's measurement: on a virtual machine whose idle CPUs halt (no halt polling), a
+//! wake-up that crosses to the other CPU costs tens of µs, far more than on a desktop, and each
+//! process a message passes through adds such a hop. The awake run shows how much of a figure
+//! is that.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
@@ -448,9 +455,73 @@ fn verdict(server: &str, direct: &Results, wrapped: &Results) -> String {
     )
 }
 
+/// Spins at `SCHED_IDLE` priority on one CPU until its parent (the benchmark) is gone.
+#[cfg(target_os = "linux")]
+fn spin(cpu: usize) {
+    // SAFETY: plain libc calls on this process, with initialised arguments.
+    unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        libc::CPU_SET(cpu, &mut set);
+        libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set);
+        let param = libc::sched_param { sched_priority: 0 };
+        if libc::sched_setscheduler(0, libc::SCHED_IDLE, &param) != 0 {
+            return;
+        }
+    }
+    let parent = std::os::unix::process::parent_id();
+    loop {
+        for _ in 0..10_000_000 {
+            std::hint::spin_loop();
+        }
+        if std::os::unix::process::parent_id() != parent {
+            return;
+        }
+    }
+}
+
+/// Keeps every CPU awake while it lives (see the module's note on `MCP_TRAY_BENCH_AWAKE`).
+struct Awake(Vec<Child>);
+
+impl Awake {
+    fn start() -> Option<Awake> {
+        if !cfg!(target_os = "linux") || std::env::var_os("MCP_TRAY_BENCH_AWAKE").is_none() {
+            return None;
+        }
+        let me = std::env::current_exe().expect("own path");
+        let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let spinners = (0..cpus)
+            .filter_map(|cpu| {
+                Command::new(&me)
+                    .args(["--spin", &cpu.to_string()])
+                    .spawn()
+                    .ok()
+            })
+            .collect();
+        Some(Awake(spinners))
+    }
+}
+
+impl Drop for Awake {
+    fn drop(&mut self) {
+        for spinner in &mut self.0 {
+            let _ = spinner.kill();
+            let _ = spinner.wait();
+        }
+    }
+}
+
 fn main() {
     if std::env::args().any(|a| a == "--serve") {
         serve();
+        return;
+    }
+    #[cfg(target_os = "linux")]
+    if let Some(cpu) = std::env::args()
+        .skip_while(|a| a != "--spin")
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+    {
+        spin(cpu);
         return;
     }
     if std::env::args().any(|a| a == "--relay") {
@@ -519,6 +590,7 @@ fn main() {
         true,
         wrap(blocked.clone()),
     ));
+    let awake = Awake::start();
     let results = measure_group(&synthetic, ECHO, RUNS);
     // The machine's load: other processes share the cores with client, shim and server.
     let load = std::fs::read_to_string("/proc/loadavg").map_or_else(
@@ -529,6 +601,13 @@ fn main() {
         "tap overhead: {RUNS} rounds; in each, {ROUNDS} sequential requests to every subject in turn (interleaved), then {PIPELINED} pipelined ({IN_FLIGHT} in flight) to each; {} CPUs, load average after the synthetic rounds {load}",
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
+    if let Some(awake) = &awake {
+        println!();
+        println!(
+            "**Diagnostic run: every CPU kept awake** by a spinner at SCHED_IDLE priority ({} started), so no wake-up waits for a halted CPU. Not the budget's measurement (that is the run without it).",
+            awake.0.len()
+        );
+    }
     println!();
     println!(
         "| | p50 (all rounds) | p99 (all rounds) | pipelined throughput (median) | of the same round's direct pipe: median (range) | CPU per pipelined message, fastest round (client + shim + server) |"
@@ -601,4 +680,5 @@ fn main() {
         "- journal on disk at the end: {} KiB (it rotates at 8 MiB and keeps 3 per server)",
         journal / 1024
     );
+    drop(awake);
 }
