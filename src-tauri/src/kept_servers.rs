@@ -481,14 +481,8 @@ pub(crate) fn start<R: Runtime>(app: &AppHandle<R>) {
         eprintln!("mcp-tray-app: no status board; servers cannot be kept running");
         return;
     };
-    // What an earlier run left running (it was killed before it could stop its servers) is
-    // stopped before anything starts: usually an empty folder, read in microseconds.
     let running = leftovers::records_dir(&mcp_tray_core::paths::data_dir());
-    for (server, group) in leftovers::reap(&running, Duration::from_secs(2)) {
-        eprintln!(
-            "mcp-tray-app: stopped what {server} (process group {group}) left running when an earlier run did not exit cleanly"
-        );
-    }
+    let records = running.clone();
     let resolver = Arc::new(CommandResolver::new(LoginShellPath::WhenNoTerminal));
     let supervisor = Arc::new(Supervisor::new(
         resolver,
@@ -521,9 +515,23 @@ pub(crate) fn start<R: Runtime>(app: &AppHandle<R>) {
     });
     exit_on_termination(app);
     let wanted = settings::load().keep_running;
-    if !wanted.is_empty() {
-        tauri::async_runtime::spawn(async move { kept.follow_config(wanted).await });
-    }
+    tauri::async_runtime::spawn(async move {
+        // What an earlier run left running (it was killed before it could stop its servers) is
+        // stopped before the saved servers start again: usually an empty folder, read in
+        // microseconds, but a leftover that ignores SIGTERM gets its 2 s grace, off the app's
+        // start. Servers started meanwhile carry this run's marker, which reap never touches.
+        let _ = tauri::async_runtime::spawn_blocking(move || {
+            for (server, group) in leftovers::reap(&records, Duration::from_secs(2)) {
+                eprintln!(
+                    "mcp-tray-app: stopped what {server} (process group {group}) left running when an earlier run did not exit cleanly"
+                );
+            }
+        })
+        .await;
+        if !wanted.is_empty() {
+            kept.follow_config(wanted).await;
+        }
+    });
 }
 
 async fn follow_events(kept: Arc<KeptServers>, mut events: broadcast::Receiver<SupervisorEvent>) {
