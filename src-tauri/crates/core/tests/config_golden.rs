@@ -417,3 +417,155 @@ fn symlinked_config_is_written_through_to_its_target_with_its_permissions() {
         0o600
     );
 }
+
+#[test]
+fn a_name_a_disabled_server_holds_is_refused_to_add_rename_and_import() {
+    let s = scratch(Some("preferences.json"));
+    s.file
+        .apply(&Edit::Add {
+            name: "other".into(),
+            entry: new_server(),
+        })
+        .unwrap();
+    let enabled = read(&s.path);
+    s.file.disable("github").unwrap();
+    let kept = s.file.disabled().unwrap();
+    let before = read(&s.path);
+    let add = Edit::Add {
+        name: "github".into(),
+        entry: new_server(),
+    };
+    let rename = Edit::Rename {
+        from: "other".into(),
+        to: "github".into(),
+    };
+    for err in [
+        s.file.apply(&add).unwrap_err(),
+        s.file.apply(&rename).unwrap_err(),
+        s.file.apply_all("import", std::slice::from_ref(&add)).unwrap_err(),
+    ] {
+        assert!(
+            err.to_string()
+                .contains("a disabled server is named \"github\""),
+            "{err}"
+        );
+    }
+    assert_eq!(read(&s.path), before, "nothing was written");
+    assert_eq!(
+        s.file.disabled().unwrap()[0].raw,
+        kept[0].raw,
+        "the disabled entry is kept as it was"
+    );
+    // Enabling it is the way back in, and gives the file back as it was.
+    s.file.enable("github").unwrap();
+    assert_eq!(read(&s.path), enabled);
+}
+
+#[test]
+fn a_renamed_tapped_server_untaps_to_its_own_text_and_leaves_no_copy_behind() {
+    let s = scratch(None);
+    std::fs::create_dir_all(s.path.parent().unwrap()).unwrap();
+    let original = concat!(
+        "{\n  \"mcpServers\": {\n",
+        "    \"fs\": {\n      \"command\": \"npx\",\n      \"args\": [\"-y\", \"@modelcontextprotocol/server-filesystem\", \"/home/me\"],\n",
+        "      \"env\": { \"API_TOKEN\": \"secret-xyz\" }\n    }\n",
+        "  }\n}\n"
+    );
+    std::fs::write(&s.path, original).unwrap();
+    let exe = Path::new("/opt/mcp-tray/mcp-tray");
+    let rename = |from: &str, to: &str| {
+        s.file
+            .apply(&Edit::Rename {
+                from: from.into(),
+                to: to.into(),
+            })
+            .unwrap();
+    };
+    s.file.tap("fs", exe).unwrap();
+    rename("fs", "files");
+    s.file.untap("files").unwrap();
+    assert_eq!(
+        String::from_utf8(read(&s.path)).unwrap(),
+        original.replace("\"fs\"", "\"files\""),
+        "the entry's own text comes back under its new name"
+    );
+    // The kept original went with the untap: no copy of it (and its env) is left in the store.
+    let data = s._dir.path().join("mcp-tray-home").join("configs");
+    for state in walk(&data).filter(|p| p.ends_with("state.json")) {
+        let text = std::fs::read_to_string(&state).unwrap();
+        assert!(!text.contains("secret-xyz"), "{}: {text}", state.display());
+    }
+    // Undo walks back through the rename: untapping under the old name still gives the original.
+    s.file.undo(false).unwrap(); // the untap
+    s.file.undo(false).unwrap(); // the rename
+    s.file.untap("fs").unwrap();
+    assert_eq!(read(&s.path), original.as_bytes());
+}
+
+/// Every file under `dir`.
+fn walk(dir: &Path) -> impl Iterator<Item = PathBuf> {
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                todo.push(p);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out.into_iter()
+}
+
+#[test]
+fn a_write_protected_file_is_left_as_it_is() {
+    let s = scratch(Some("preferences.json"));
+    let before = read(&s.path);
+    let set_readonly = |on: bool| {
+        let mut perms = std::fs::metadata(&s.path).unwrap().permissions();
+        perms.set_readonly(on);
+        std::fs::set_permissions(&s.path, perms).unwrap();
+    };
+    set_readonly(true);
+    let add = Edit::Add {
+        name: "a".into(),
+        entry: new_server(),
+    };
+    let err = s.file.apply(&add).unwrap_err();
+    assert!(err.is_file_problem(), "{err}");
+    assert!(err.to_string().contains("read-only"), "{err}");
+    assert!(s.file.disable("github").is_err());
+    assert_eq!(read(&s.path), before, "nothing was written");
+    assert!(std::fs::metadata(&s.path).unwrap().permissions().readonly());
+    set_readonly(false);
+    s.file.apply(&add).unwrap();
+}
+
+#[cfg(unix)]
+#[test]
+fn a_file_created_through_a_symlinked_folder_can_be_undone() {
+    let dir = tempfile::tempdir().unwrap();
+    let real = dir.path().join("real");
+    std::fs::create_dir_all(&real).unwrap();
+    std::os::unix::fs::symlink(&real, dir.path().join("link")).unwrap();
+    let path = dir.path().join("link").join("claude_desktop_config.json");
+    let file = ConfigFile::new(&path, dir.path().join("mcp-tray-home"));
+    file.apply(&Edit::Add {
+        name: "a".into(),
+        entry: new_server(),
+    })
+    .unwrap();
+    assert!(real.join("claude_desktop_config.json").exists());
+    assert_eq!(
+        file.history().unwrap().len(),
+        1,
+        "the first write's backup is found"
+    );
+    file.undo(false).unwrap();
+    assert!(
+        !real.join("claude_desktop_config.json").exists(),
+        "undoing the write that created the file removes it again"
+    );
+}

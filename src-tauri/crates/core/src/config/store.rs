@@ -37,10 +37,21 @@ pub(crate) struct StoreFile {
     pub tapped: Vec<DisabledEntry>,
 }
 
-/// A short stable key for a config path, used to name its state and history folders.
+/// A short stable key for a config path, used to name its state and history folders. The same
+/// file gives the same key before and after it exists: a file not there yet is named by its
+/// folder's real path (a symlinked `~/.config` included) and its final name (past any symlink to
+/// it), which is what the real path of the file will be once it is written.
 pub(crate) fn config_key(path: &Path) -> String {
-    let abs = std::fs::canonicalize(path)
-        .unwrap_or_else(|_| std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()));
+    let abs = std::fs::canonicalize(path).unwrap_or_else(|_| {
+        let target = super::write::resolve_target(path);
+        target
+            .parent()
+            .and_then(|dir| std::fs::canonicalize(dir).ok())
+            .zip(target.file_name())
+            .map(|(dir, name)| dir.join(name))
+            .or_else(|| std::path::absolute(path).ok())
+            .unwrap_or_else(|| path.to_path_buf())
+    });
     let digest = Sha256::digest(abs.to_string_lossy().as_bytes());
     digest[..8].iter().map(|b| format!("{b:02x}")).collect()
 }

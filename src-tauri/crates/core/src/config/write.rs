@@ -83,6 +83,9 @@ pub enum StoreChange {
     Tapped { entry: DisabledEntry },
     /// The tapped form was replaced by the original text again (untap).
     Untapped { entry: DisabledEntry },
+    /// A tapped entry was renamed: its kept original text follows the new name, so that untap
+    /// still gives it back (and no copy stays behind under the old name).
+    Renamed { from: String, to: String },
     /// The edit created the `mcpServers` object (not recorded in history).
     CreatedServers,
 }
@@ -95,6 +98,7 @@ impl StoreChange {
             StoreChange::Enabled { entry } => StoreChange::Disabled { entry },
             StoreChange::Tapped { entry } => StoreChange::Untapped { entry },
             StoreChange::Untapped { entry } => StoreChange::Tapped { entry },
+            StoreChange::Renamed { from, to } => StoreChange::Renamed { from: to, to: from },
             StoreChange::CreatedServers => StoreChange::CreatedServers,
         }
     }
@@ -221,9 +225,19 @@ impl ConfigFile {
     /// Applies one edit to the file.
     pub fn apply(&self, edit: &Edit) -> Result<EditOutcome, ConfigError> {
         self.transact(&edit.describe(), |doc, state| {
+            refuse_disabled_name(edit, state)?;
             let drop_empty = state.created_servers_object;
             let applied = edit::apply(doc, edit, drop_empty)?;
-            Ok((applied, None))
+            let change = match edit {
+                Edit::Rename { from, to } if state.tapped.iter().any(|t| &t.name == from) => {
+                    Some(StoreChange::Renamed {
+                        from: from.clone(),
+                        to: to.clone(),
+                    })
+                }
+                _ => None,
+            };
+            Ok((applied, change))
         })
     }
 
@@ -234,6 +248,7 @@ impl ConfigFile {
             let mut current = doc.clone();
             let mut created = false;
             for edit in edits {
+                refuse_disabled_name(edit, state)?;
                 let applied = edit::apply(&current, edit, state.created_servers_object)?;
                 created |= applied.created_servers_object;
                 current = applied.doc;
@@ -265,6 +280,11 @@ impl ConfigFile {
                         ))
                     }
                 })?;
+            // One stored entry per name: the one kept aside is never overwritten (files that an
+            // older build let come to this are told apart by hand).
+            if state.disabled.iter().any(|d| d.name == name) {
+                return Err(held_by_disabled(name));
+            }
             let entry = DisabledEntry {
                 name: name.to_owned(),
                 raw: doc.servers[index].raw.clone(),
@@ -558,6 +578,19 @@ impl ConfigFile {
         let mut last_reason = String::new();
         for attempt in 0..MAX_ATTEMPTS {
             let read = self.read_raw()?;
+            // Write protection is the user's word that the file stays as it is: the swap (a new
+            // file renamed over it) would go through it, so it is checked here.
+            if read.bytes.is_some()
+                && fs::metadata(&read.target).is_ok_and(|m| m.permissions().readonly())
+            {
+                return Err(ConfigError::io(
+                    &read.target,
+                    io::Error::new(
+                        io::ErrorKind::PermissionDenied,
+                        "the file is read-only (write-protected), so MCP Tray leaves it as it is; make it writable to edit it",
+                    ),
+                ));
+            }
             let doc = match self.parse(&read) {
                 Ok(doc) => doc,
                 // Someone else's half-written file: wait for them to finish.
@@ -685,6 +718,27 @@ impl ConfigFile {
     }
 }
 
+/// A name a disabled server holds cannot come into the file by another edit (add, rename,
+/// import): the two would share one name, and disabling either would overwrite the other's kept
+/// entry. Enabling that server is the one way in.
+fn refuse_disabled_name(edit: &Edit, state: &StoreFile) -> Result<(), ConfigError> {
+    let introduced = match edit {
+        Edit::Add { name, .. } | Edit::InsertRaw { name, .. } => name,
+        Edit::Rename { to, .. } => to,
+        _ => return Ok(()),
+    };
+    if state.disabled.iter().any(|d| &d.name == introduced) {
+        return Err(held_by_disabled(introduced));
+    }
+    Ok(())
+}
+
+fn held_by_disabled(name: &str) -> ConfigError {
+    ConfigError::Invalid(format!(
+        "a disabled server is named \"{name}\" (MCP Tray keeps it aside until it is enabled); choose another name, or enable or remove that one first"
+    ))
+}
+
 fn created_marker(applied: &Applied) -> Option<StoreChange> {
     applied
         .created_servers_object
@@ -704,6 +758,11 @@ fn apply_store_change(state: &mut StoreFile, change: StoreChange) {
             state.tapped.push(entry);
         }
         StoreChange::Untapped { entry } => state.tapped.retain(|d| d.name != entry.name),
+        StoreChange::Renamed { from, to } => {
+            for kept in state.tapped.iter_mut().filter(|t| t.name == from) {
+                kept.name = to.clone();
+            }
+        }
     }
 }
 
@@ -723,7 +782,7 @@ enum Swap {
 }
 
 /// Follows symlinks to the file that is really written.
-fn resolve_target(path: &Path) -> PathBuf {
+pub(crate) fn resolve_target(path: &Path) -> PathBuf {
     let mut current = path.to_path_buf();
     for _ in 0..40 {
         match fs::read_link(&current) {
