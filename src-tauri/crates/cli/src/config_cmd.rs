@@ -175,6 +175,25 @@ pub fn run(cmd: ConfigCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The error for a server NAME the file does not hold: a disabled one says so, and how to bring
+/// it back (it shows in `list`, so "no such server" would mislead).
+pub(crate) fn not_in_file(file: &ConfigFile, name: &str) -> Failure {
+    let disabled = file
+        .disabled()
+        .is_ok_and(|d| d.iter().any(|d| d.name == name));
+    let message = if disabled {
+        format!(
+            "\"{name}\" is disabled, so Claude Desktop does not start it; `mcp-tray enable {name}` first"
+        )
+    } else {
+        format!(
+            "no server named \"{name}\" in {} (`mcp-tray list` shows them)",
+            file.path().display()
+        )
+    };
+    Failure::new(exit::USER, anyhow::anyhow!(message))
+}
+
 /// Maps a config error to its exit code.
 fn fail(err: ConfigError) -> Failure {
     let code = match &err {

@@ -66,14 +66,7 @@ pub fn run(cmd: DoctorCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
         && doc.exists
         && doc.server(name).is_none()
     {
-        return Err(Failure::new(
-            exit::USER,
-            anyhow::anyhow!(
-                "no server named \"{name}\" in {} (`mcp-tray list` shows them)",
-                location.path.display()
-            ),
-        )
-        .into());
+        return Err(crate::config_cmd::not_in_file(&file, name).into());
     }
     let resolver = CommandResolver::new(LoginShellPath::WhenNoTerminal);
     let runtime = tokio::runtime::Builder::new_current_thread()

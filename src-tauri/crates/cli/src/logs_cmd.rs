@@ -98,6 +98,16 @@ pub fn run(cmd: LogsCommand) -> anyhow::Result<ExitCode> {
     let budget = (args.last > 0).then_some(RECENT_BYTES);
     let events = match claude_logs::read_dir_recent(&dir, budget) {
         Ok(events) => events,
+        // Where Claude Desktop has not written a log yet (or is not installed, as on Linux),
+        // MCP Tray's own events still are worth showing. A folder given with --claude-logs
+        // must exist: a typo there is said at once.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && args.claude_logs.is_none() => {
+            eprintln!(
+                "note: Claude Desktop's log folder {} does not exist (yet); showing MCP Tray's own events only",
+                dir.display()
+            );
+            Vec::new()
+        }
         Err(e) => {
             return Err(Failure::new(
                 exit::FILE,

@@ -51,12 +51,9 @@ pub fn run(cmd: ProbeCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
             let location = clients::claude_config(ctx.config.as_deref());
             let file = ConfigFile::new(&location.path, paths::data_dir()).allow_bom(ctx.keep_bom);
             let doc = file.read().map_err(|e| Failure::new(exit::FILE, e))?;
-            let entry = doc.server(name).ok_or_else(|| {
-                Failure::new(
-                    exit::USER,
-                    anyhow::anyhow!("no server named \"{name}\" in {}", location.path.display()),
-                )
-            })?;
+            let entry = doc
+                .server(name)
+                .ok_or_else(|| crate::config_cmd::not_in_file(&file, name))?;
             ProbeTarget::entry(entry).ok_or_else(|| {
                 Failure::new(
                     exit::USER,

@@ -150,6 +150,10 @@ fn doctor_reports_a_config_that_does_not_parse_with_its_position() {
         f["detail"].as_str().unwrap().contains("trailing comma"),
         "{f}"
     );
+    // The fix names the spot itself (a JSON report has no "below").
+    let fix = f["fix"].as_str().unwrap();
+    assert!(fix.contains("line 3, column"), "{fix}");
+    assert!(!fix.contains("below"), "{fix}");
 }
 
 #[test]
@@ -189,6 +193,36 @@ fn doctor_for_a_server_that_is_not_in_the_config_says_so() {
         "no report: {}",
         String::from_utf8_lossy(&out.stdout)
     );
+}
+
+#[test]
+fn doctor_and_probe_of_a_disabled_server_say_it_is_disabled() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("claude_desktop_config.json");
+    std::fs::write(&config, r#"{"mcpServers": {"every": {"command": "sh"}}}"#).unwrap();
+    let run = |args: &[&str]| {
+        Command::new(BIN)
+            .arg("--config")
+            .arg(&config)
+            .args(args)
+            .env("MCP_TRAY_HOME", dir.path().join("home"))
+            .env("MCP_TRAY_CLAUDE_LOGS", dir.path().join("no-logs"))
+            .output()
+            .expect("run mcp-tray")
+    };
+    assert!(run(&["disable", "every"]).status.success());
+    for args in [
+        &["doctor", "every", "--no-probe"][..],
+        &["probe", "every", "--json"][..],
+    ] {
+        let out = run(args);
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {said}");
+        assert!(
+            said.contains("\"every\" is disabled") && said.contains("mcp-tray enable every"),
+            "{args:?}: {said}"
+        );
+    }
 }
 
 #[test]

@@ -68,3 +68,43 @@ fn logs_reads_as_many_rotated_journals_as_the_retention_setting_keeps() {
         "five rotated files kept, five read: {kept}"
     );
 }
+
+#[test]
+fn without_claudes_log_folder_our_own_events_are_shown_with_a_note() {
+    let home = tempfile::tempdir().expect("home");
+    let journals = home.path().join("journal");
+    std::fs::create_dir_all(&journals).expect("journals");
+    std::fs::write(
+        journals.join("remote.jsonl"),
+        event_line("2026-11-24T08:00:06.000Z", "refused at once") + "\n",
+    )
+    .expect("journal");
+    let missing = home.path().join("no-claude-here");
+    let run = |args: &[&str]| {
+        Command::new(BIN)
+            .args(args)
+            .env("MCP_TRAY_HOME", home.path())
+            .env("MCP_TRAY_CLAUDE_LOGS", &missing)
+            .output()
+            .expect("run logs")
+    };
+    let out = run(&["logs", "--errors"]);
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(out.status.success(), "{stderr}");
+    assert!(stdout.contains("refused at once"), "{stdout}");
+    assert!(
+        stderr.contains("does not exist (yet); showing MCP Tray's own events only"),
+        "{stderr}"
+    );
+    // A folder named on the command line must exist: a typo is an error (exit 2).
+    let given = run(&["logs", "--claude-logs", &missing.display().to_string()]);
+    assert_eq!(given.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&given.stderr).contains("cannot read Claude Desktop's log folder"),
+        "{}",
+        String::from_utf8_lossy(&given.stderr)
+    );
+}

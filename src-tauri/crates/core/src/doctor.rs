@@ -211,16 +211,24 @@ pub fn apply_fixes(
 
 fn config_error(e: &ConfigError) -> Diagnosis {
     let (summary, fix) = match e {
-        ConfigError::Parse { .. } => (
+        ConfigError::Parse { line, column, .. } => (
             "the config file is not valid JSON, so Claude Desktop starts no server at all",
-            "fix the spot named below (or `mcp-tray undo` if MCP Tray made the last change)",
+            format!(
+                "fix the file at line {line}, column {column} (or `mcp-tray undo` if MCP Tray made the last change)"
+            ),
         ),
         ConfigError::ByteOrderMark { .. } => (
             "the config file starts with a byte-order mark, which Claude Desktop cannot read",
-            "save it as UTF-8 without BOM (or edit it with --keep-bom)",
+            "save it as UTF-8 without BOM (or edit it with --keep-bom)".to_owned(),
         ),
-        ConfigError::NotUtf8 { .. } => ("the config file is not UTF-8", "save it as UTF-8"),
-        _ => ("the config file cannot be used", "see the detail"),
+        ConfigError::NotUtf8 { line, .. } => (
+            "the config file is not UTF-8",
+            format!("save it as UTF-8 (the first byte that is not is on line {line})"),
+        ),
+        _ => (
+            "the config file cannot be used",
+            "see the detail".to_owned(),
+        ),
     };
     Diagnosis::new(codes::BAD_JSON_CONFIG, Severity::Error, summary)
         .detail(e.to_string())
