@@ -234,6 +234,41 @@ fn wrap_takes_its_command_with_or_without_a_double_dash() {
 }
 
 #[test]
+fn a_reply_with_a_stray_byte_in_a_string_is_forwarded_as_it_is() {
+    // Claude's parser reads such a byte as U+FFFD and takes the reply; so must the tap, unchanged.
+    let home = tempfile::tempdir().expect("home");
+    let mut child = Command::new(BIN)
+        .args(["wrap", "--name", "bytes", "--grace", "1", "--", "sh", "-c"])
+        .arg(r#"read line; printf '{"jsonrpc":"2.0","id":2,"result":{"text":"\377\376 raw"}}\n'; cat >/dev/null"#)
+        .env("MCP_TRAY_HOME", home.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start");
+    let mut stdin = child.stdin.take().expect("stdin");
+    stdin
+        .write_all(b"{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{}}\n")
+        .expect("request");
+    drop(stdin);
+    let out = child.wait_with_output().expect("wait");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        out.stdout, b"{\"jsonrpc\":\"2.0\",\"id\":2,\"result\":{\"text\":\"\xff\xfe raw\"}}\n",
+        "the reply, byte for byte, and nothing else (no 'ended before answering'); stderr: {stderr}"
+    );
+    assert!(!stderr.contains("stdout-pollution"), "{stderr}");
+    let reply = journal(home.path(), "bytes")
+        .into_iter()
+        .find(|e| e["dir"] == "s2c")
+        .expect("the reply is journaled");
+    assert_eq!(
+        reply["method"], "tools/call",
+        "paired with its request: {reply}"
+    );
+}
+
+#[test]
 fn strict_mode_forwards_pollution_unchanged() {
     let home = tempfile::tempdir().expect("home");
     let mut child = Command::new(BIN)

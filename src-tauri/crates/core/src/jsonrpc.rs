@@ -115,6 +115,21 @@ impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
     }
 }
 
+/// [`inspect`], reading bytes that are not UTF-8 the way the client's JSON parser does (as
+/// U+FFFD): a message with a stray byte inside a string is still that message, to be forwarded as
+/// the bytes it is. `spare` holds the decoded text while the envelope borrows from it; it is only
+/// filled for such a message.
+pub fn inspect_lossy<'a>(bytes: &'a [u8], spare: &'a mut String) -> Result<Envelope<'a>, Invalid> {
+    match inspect(bytes) {
+        Err(invalid) if std::str::from_utf8(bytes).is_err() => {
+            *spare = String::from_utf8_lossy(bytes).into_owned();
+            let text: &'a String = spare;
+            inspect(text.as_bytes()).map_err(|_| invalid)
+        }
+        read => read,
+    }
+}
+
 /// Reads the envelope of one message (one line without its newline).
 pub fn inspect(bytes: &[u8]) -> Result<Envelope<'_>, Invalid> {
     let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
@@ -183,6 +198,23 @@ pub const INITIALIZED_NOTIFICATION: &[u8] =
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_stray_byte_inside_a_string_leaves_a_message_a_message() {
+        let reply = b"{\"jsonrpc\":\"2.0\",\"id\":2,\"result\":{\"text\":\"\xff\xfe raw\"}}";
+        assert!(inspect(reply).is_err(), "serde_json refuses it");
+        let mut spare = String::new();
+        let env = inspect_lossy(reply, &mut spare).expect("read as Claude reads it");
+        assert_eq!(env.kind, Kind::Response);
+        assert_eq!(env.id_key(), Some("2"));
+        // Text that is not JSON stays not JSON, whatever its bytes.
+        let mut spare = String::new();
+        assert!(inspect_lossy(b"banner \xff", &mut spare).is_err());
+        // Valid UTF-8 takes the plain path and never fills the spare.
+        let mut spare = String::new();
+        assert!(inspect_lossy(br#"{"jsonrpc":"2.0","id":1,"result":{}}"#, &mut spare).is_ok());
+        assert!(spare.is_empty());
+    }
 
     #[test]
     fn inspect_reads_request_id_verbatim() {

@@ -410,7 +410,8 @@ fn client_to_server<W: Write>(
             if message.len() > LOCK_HELD_OVER {
                 pairing = None; // the other direction need not wait while a big message is read
             }
-            let env = jsonrpc::inspect(message).ok();
+            let mut spare = String::new();
+            let env = jsonrpc::inspect_lossy(message, &mut spare).ok();
             let key = env.as_ref().and_then(|e| e.id_key());
             let kind = env.as_ref().map(|e| e.kind);
             let mut answered = None;
@@ -490,7 +491,8 @@ fn server_to_client<W: Write>(shared: &Shared<W>, stdout: File) {
             if message.len() > LOCK_HELD_OVER {
                 pairing = None; // the other direction need not wait while a big message is read
             }
-            match jsonrpc::inspect(message) {
+            let mut spare = String::new();
+            match jsonrpc::inspect_lossy(message, &mut spare) {
                 Ok(env) => {
                     let mut method = None;
                     let mut latency = None;

@@ -442,7 +442,9 @@ fn a_name_a_disabled_server_holds_is_refused_to_add_rename_and_import() {
     for err in [
         s.file.apply(&add).unwrap_err(),
         s.file.apply(&rename).unwrap_err(),
-        s.file.apply_all("import", std::slice::from_ref(&add)).unwrap_err(),
+        s.file
+            .apply_all("import", std::slice::from_ref(&add))
+            .unwrap_err(),
     ] {
         assert!(
             err.to_string()
