@@ -18,7 +18,7 @@ use serde_json::Value;
 
 use crate::claude_logs;
 use crate::clients::{ConfigLocation, ConfigSource};
-use crate::config::snippet::bridge_entry;
+use crate::config::snippet::{bridge_entry, mcp_remote_to_bridge};
 use crate::config::{
     ConfigDocument, ConfigError, ConfigFile, Edit, EditOutcome, EntryKind, ServerEntry,
 };
@@ -294,9 +294,6 @@ pub fn check_entry(server: &ServerEntry, exe: &Path) -> Vec<Finding> {
             }
         }
         EntryKind::McpRemote { url } => {
-            let headers = header_args(&server.args);
-            // mcp-remote's `--allow-http` (plain http:// to another host) carries over to the bridge.
-            let allow_http = server.args.iter().any(|a| a == "--allow-http");
             let finding = Finding::new(
                 Diagnosis::new(
                     codes::MCP_REMOTE_REPLACEABLE,
@@ -307,21 +304,9 @@ pub fn check_entry(server: &ServerEntry, exe: &Path) -> Vec<Finding> {
                 .detail(format!("remote server {url}"))
                 .fix("switch to the native bridge"),
             );
-            match bridge_entry(name, url, &headers, None, allow_http, exe) {
-                Ok(mut entry) => {
-                    // The entry's own env (tokens for ${VAR} headers) stays with it.
-                    if let (Some(env), Some(obj)) =
-                        (obj.and_then(|o| o.get("env")), entry.as_object_mut())
-                    {
-                        let merged = obj
-                            .entry("env")
-                            .or_insert_with(|| Value::Object(Default::default()));
-                        if let (Some(m), Some(e)) = (merged.as_object_mut(), env.as_object()) {
-                            for (k, v) in e {
-                                m.entry(k.clone()).or_insert_with(|| v.clone());
-                            }
-                        }
-                    }
+            let env = obj.and_then(|o| o.get("env"));
+            match mcp_remote_to_bridge(name, url, &server.args, env, exe) {
+                Ok(entry) => {
                     out.push(finding.with_edit(Edit::Update {
                         name: name.to_owned(),
                         entry,
@@ -492,14 +477,6 @@ fn headers_of(v: &Value) -> Vec<(String, String)> {
                 .collect()
         })
         .unwrap_or_default()
-}
-
-fn header_args(args: &[String]) -> Vec<(String, String)> {
-    args.windows(2)
-        .filter(|w| w[0] == "--header")
-        .filter_map(|w| w[1].split_once(':'))
-        .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
-        .collect()
 }
 
 fn is_websocket(url: &str) -> bool {

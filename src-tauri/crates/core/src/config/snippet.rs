@@ -3,7 +3,8 @@
 //! Accepted: a whole `{"mcpServers": {…}}`, a bare `{"name": {…}}` map, a single entry (named by the
 //! caller or after its package or host), VS Code's `{"servers": {…}}` (also inside `"mcp"`), a URL, and
 //! an `npx mcp-remote URL …` command line. Entries with `url`/`type` (which Claude Desktop's config
-//! cannot take) become bridge entries (`mcp-tray bridge URL`). Snippets are parsed leniently
+//! cannot take) become bridge entries (`mcp-tray bridge URL`), and so do entries that run
+//! `npx mcp-remote URL` (headers and env kept). Snippets are parsed leniently
 //! (comments and trailing commas are common in READMEs); what is written is always plain JSON.
 //! Secret header values move into the entry's `env` and are referenced as `${VAR}`.
 
@@ -112,9 +113,32 @@ fn convert_entry(
             obj.remove("type");
         }
         if let Some(url) = mcp_remote_url(&obj) {
-            notes.push(format!(
-                "\"{name}\" uses `npx mcp-remote {url}`; `mcp-tray add {name} --url {url}` replaces it with the native bridge"
-            ));
+            let args: Vec<String> = obj
+                .get("args")
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default();
+            return Ok(
+                match mcp_remote_to_bridge(name, &url, &args, obj.get("env"), exe) {
+                    Ok(entry) => {
+                        notes.push(format!(
+                            "\"{name}\": `npx mcp-remote {url}` turned into a bridge entry (MCP Tray's native bridge; its headers and env kept)"
+                        ));
+                        entry
+                    }
+                    Err(why) => {
+                        notes.push(format!(
+                            "\"{name}\" uses `npx mcp-remote {url}` and is kept as it is: {why}"
+                        ));
+                        Value::Object(obj)
+                    }
+                },
+            );
         }
         return Ok(Value::Object(obj));
     }
@@ -141,6 +165,37 @@ fn convert_entry(
         "\"{name}\": url entry turned into a bridge entry (Claude Desktop only starts commands)"
     ));
     bridge_entry(name, url, &headers, transport, false, exe)
+}
+
+/// The bridge entry doing the job of an `npx mcp-remote URL …` entry: its `--header`s carry
+/// over (secret values into `env`), its `--allow-http` too, and its own `env` (tokens that
+/// `${VAR}` headers name) stays with it.
+pub fn mcp_remote_to_bridge(
+    name: &str,
+    url: &str,
+    args: &[String],
+    env: Option<&Value>,
+    exe: &Path,
+) -> Result<Value, ConfigError> {
+    let headers: Vec<(String, String)> = args
+        .windows(2)
+        .filter(|w| w[0] == "--header")
+        .filter_map(|w| w[1].split_once(':'))
+        .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+        .collect();
+    let allow_http = args.iter().any(|a| a == "--allow-http");
+    let mut entry = bridge_entry(name, url, &headers, None, allow_http, exe)?;
+    if let (Some(Value::Object(own)), Some(obj)) = (env, entry.as_object_mut())
+        && let Some(merged) = obj
+            .entry("env")
+            .or_insert_with(|| Value::Object(Map::new()))
+            .as_object_mut()
+    {
+        for (k, v) in own {
+            merged.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+    }
+    Ok(entry)
 }
 
 fn mcp_remote_url(obj: &Map<String, Value>) -> Option<String> {
@@ -484,6 +539,49 @@ mod tests {
             "https://mcp.atlassian.com/v1/sse"
         );
         assert_eq!(s.entries[0].1["args"][5], "X-Key: ${MCP_TRAY_HEADER_X_KEY}");
+    }
+
+    #[test]
+    fn a_json_entry_running_mcp_remote_becomes_a_bridge_entry_with_its_headers_and_env() {
+        let json = r#"{"mcpServers": {"remote2": {"command": "npx",
+            "args": ["mcp-remote", "https://example.com/sse", "--header", "X-Api-Key: ${KEY}"],
+            "env": {"KEY": "abc"}}}}"#;
+        let s = parse_snippet(json, None, Path::new(EXE)).expect("parses");
+        let (name, entry) = &s.entries[0];
+        assert_eq!(name, "remote2");
+        assert_eq!(entry["command"], EXE);
+        assert_eq!(
+            entry["args"],
+            json!([
+                "bridge",
+                "https://example.com/sse",
+                "--name",
+                "remote2",
+                "--header",
+                "X-Api-Key: ${KEY}"
+            ])
+        );
+        assert_eq!(
+            entry["env"]["KEY"], "abc",
+            "the token the header names stays"
+        );
+        assert!(
+            s.notes
+                .iter()
+                .any(|n| n.contains("turned into a bridge entry")),
+            "{:?}",
+            s.notes
+        );
+        // One the bridge would refuse (plain http:// to another host) is kept as it was, with why.
+        let plain =
+            r#"{"lan": {"command": "npx", "args": ["mcp-remote", "http://192.168.1.5/mcp"]}}"#;
+        let s = parse_snippet(plain, None, Path::new(EXE)).expect("parses");
+        assert_eq!(s.entries[0].1["command"], "npx");
+        assert!(
+            s.notes.iter().any(|n| n.contains("kept as it is")),
+            "{:?}",
+            s.notes
+        );
     }
 
     #[test]
