@@ -269,6 +269,47 @@ fn a_reply_with_a_stray_byte_in_a_string_is_forwarded_as_it_is() {
 }
 
 #[test]
+fn a_reply_over_64_mib_is_dropped_and_its_request_answered_at_once() {
+    // The TypeScript SDK's order (result first, id last), then the Python SDK's (id first).
+    let script = r#"
+        read line; printf '{"result":{"text":"'; head -c 67200000 /dev/zero | tr '\0' a; printf '"},"jsonrpc":"2.0","id":2}\n'
+        read line; printf '{"jsonrpc":"2.0","id":3,"result":{"text":"'; head -c 67200000 /dev/zero | tr '\0' b; printf '"}}\n'
+        read line; printf '{"jsonrpc":"2.0","id":4,"result":{}}\n'
+        cat >/dev/null"#;
+    let mut tap = Tap::start(
+        tempfile::tempdir().expect("home"),
+        "big",
+        &["sh", "-c", script],
+    );
+    for id in [2, 3] {
+        tap.send(
+            &json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": {"name": "big"}}),
+        );
+        let reply = tap.next(Duration::from_secs(30));
+        assert_eq!(reply["id"], id, "{reply}");
+        let message = reply["error"]["message"].as_str().unwrap_or_default();
+        assert!(
+            message.contains("more than 64 MiB") && message.contains("tools/call"),
+            "{reply}"
+        );
+    }
+    // The server goes on, and so does the tap.
+    tap.send(&json!({"jsonrpc": "2.0", "id": 4, "method": "ping"}));
+    assert_eq!(tap.next(Duration::from_secs(10))["id"], 4);
+    let (_, stderr, rest) = tap.finish();
+    assert!(rest.is_empty(), "one answer per request: {rest:?}");
+    assert!(
+        stderr.contains("its reply to tools/call (id 2) over 64 MiB"),
+        "{stderr}"
+    );
+    let dropped = journal(tap.home.path(), "big")
+        .into_iter()
+        .filter(|e| e["code"] == "protocol-error")
+        .count();
+    assert_eq!(dropped, 2, "each drop is journaled");
+}
+
+#[test]
 fn strict_mode_forwards_pollution_unchanged() {
     let home = tempfile::tempdir().expect("home");
     let mut child = Command::new(BIN)
@@ -508,7 +549,8 @@ fn lines_over_64_mib_are_refused_both_ways_and_the_session_goes_on() {
     let mut lines = BufReader::new(stdout).lines();
     let refusal: Value =
         serde_json::from_str(&lines.next().expect("a line").expect("read")).expect("JSON");
-    assert_eq!(refusal["id"], Value::Null, "{refusal}");
+    // The refused request's id is read from its first bytes: the client knows which one it was.
+    assert_eq!(refusal["id"], 1, "{refusal}");
     assert_eq!(refusal["error"]["code"], -32600, "{refusal}");
     let after: Value =
         serde_json::from_str(&lines.next().expect("a line").expect("read")).expect("JSON");
@@ -522,7 +564,8 @@ fn lines_over_64_mib_are_refused_both_ways_and_the_session_goes_on() {
     // The writer has dropped stdin: the session ends and stderr closes.
     std::io::Read::read_to_string(&mut err, &mut stderr).expect("stderr");
     assert!(
-        stderr.contains("the server wrote a line over 64 MiB; dropped"),
+        stderr
+            .contains("the server wrote a line over 64 MiB, more than MCP Tray forwards; dropped"),
         "{stderr}"
     );
     assert!(lines.next().is_none(), "nothing else on stdout");

@@ -381,8 +381,8 @@ fn client_to_server<W: Write>(
     loop {
         let batch = match lines.next() {
             Ok(Chunk::Lines(batch)) => batch,
-            Ok(Chunk::TooLong) => {
-                shared.reply(&too_long_reply(), None);
+            Ok(Chunk::TooLong { head, tail }) => {
+                shared.reply(&too_long_reply(cut_message_id(head, tail).as_deref()), None);
                 continue;
             }
             Ok(Chunk::End) | Err(_) => break,
@@ -401,7 +401,7 @@ fn client_to_server<W: Write>(
             let message = without_newline(&batch[line.clone()]);
             if message.len() > MAX_MESSAGE_BYTES {
                 pairing = None; // not held while writing to the client
-                shared.reply(&too_long_reply(), None);
+                shared.reply(&too_long_reply(whole_message_id(message).as_deref()), None);
                 continue;
             }
             if message.iter().all(u8::is_ascii_whitespace) {
@@ -463,12 +463,11 @@ fn client_to_server<W: Write>(
 fn server_to_client<W: Write>(shared: &Shared<W>, stdout: File) {
     let mut lines = LineBatches::new(stdout);
     let mut runs = Runs::default();
-    let too_long = "the server wrote a line over 64 MiB; dropped";
     loop {
         let batch = match lines.next() {
             Ok(Chunk::Lines(batch)) => batch,
-            Ok(Chunk::TooLong) => {
-                shared.say(too_long);
+            Ok(Chunk::TooLong { head, tail }) => {
+                reply_too_long(shared, cut_message_id(head, tail));
                 continue;
             }
             Ok(Chunk::End) | Err(_) => break,
@@ -482,7 +481,8 @@ fn server_to_client<W: Write>(shared: &Shared<W>, stdout: File) {
         for line in line_ranges(batch) {
             let message = without_newline(&batch[line.clone()]);
             if message.len() > MAX_MESSAGE_BYTES {
-                shared.say(too_long);
+                pairing = None; // taken again inside
+                reply_too_long(shared, whole_message_id(message));
                 continue;
             }
             if message.iter().all(u8::is_ascii_whitespace) {
@@ -562,7 +562,7 @@ fn pass_stderr<W: Write>(shared: &Shared<W>, stderr: File) {
     loop {
         let batch = match lines.next() {
             Ok(Chunk::Lines(batch)) => batch,
-            Ok(Chunk::TooLong) => continue,
+            Ok(Chunk::TooLong { .. }) => continue,
             Ok(Chunk::End) | Err(_) => break,
         };
         shared.pass_to_stderr(batch.to_vec());
@@ -590,7 +590,7 @@ fn answer_until_eof<W: Write>(input: impl Read, shared: &Shared<W>, diagnosis: &
     loop {
         let batch = match lines.next() {
             Ok(Chunk::Lines(batch)) => batch,
-            Ok(Chunk::TooLong) => continue,
+            Ok(Chunk::TooLong { .. }) => continue,
             Ok(Chunk::End) | Err(_) => break,
         };
         for line in line_ranges(batch) {
@@ -615,9 +615,198 @@ fn answer_until_eof<W: Write>(input: impl Read, shared: &Shared<W>, diagnosis: &
     }
 }
 
-fn too_long_reply() -> Vec<u8> {
+/// A message of the server's over [`MAX_MESSAGE_BYTES`] was dropped (Claude could not take it
+/// either). The request it answered, when its id can be read, gets an error saying why at once,
+/// instead of waiting for the server's exit; the journal and stderr are told in any case.
+fn reply_too_long<W: Write>(shared: &Shared<W>, id: Option<String>) {
+    let waiting = id
+        .as_deref()
+        .and_then(|id| lock(&shared.pairing).client.remove(id));
+    let what = match &waiting {
+        Some((method, _)) => format!(
+            "its reply to {} (id {})",
+            method.as_deref().unwrap_or("a request"),
+            id.as_deref().unwrap_or("?")
+        ),
+        None => "a line".to_owned(),
+    };
+    let text = format!("the server wrote {what} over 64 MiB, more than MCP Tray forwards; dropped");
+    shared.say(&text);
+    if let Some(j) = &shared.journal {
+        j.event(Level::Warn, codes::PROTOCOL_ERROR, text);
+    }
+    if let (Some(id), Some((method, _))) = (id, waiting) {
+        shared.answered_any.store(true, Ordering::Relaxed);
+        let message = format!(
+            "local server {} answered {} with more than 64 MiB, which MCP Tray does not forward; ask for less at a time",
+            shared.name,
+            method.as_deref().unwrap_or("the request")
+        );
+        let reply = jsonrpc::error_reply(
+            Some(&id),
+            jsonrpc::INTERNAL_ERROR,
+            &message,
+            Some(codes::PROTOCOL_ERROR),
+        );
+        shared.reply(&reply, method.as_deref());
+    }
+}
+
+/// The id of a message read whole but over the limit, from its two ends.
+fn whole_message_id(message: &[u8]) -> Option<String> {
+    let head = &message[..message.len().min(CUT_KEPT)];
+    let tail = &message[message.len().saturating_sub(CUT_KEPT)..];
+    cut_message_id(head, tail)
+}
+
+/// The id (its JSON text, as pairing keys it) of a message too long to read whole, from its
+/// first and last bytes: a top-level `"id"` among its first members (the Python SDK writes it
+/// second), or its last member, or the one before a last `"jsonrpc":"2.0"` (the TypeScript SDK
+/// writes it after the result). None when neither end shows it plainly.
+fn cut_message_id(head: &[u8], tail: &[u8]) -> Option<String> {
+    id_near_start(head).or_else(|| id_at_end(tail))
+}
+
+fn id_near_start(head: &[u8]) -> Option<String> {
+    let mut i = skip_ws(head, 0);
+    if head.get(i) != Some(&b'{') {
+        return None;
+    }
+    i += 1;
+    loop {
+        i = skip_ws(head, i);
+        let key_end = string_end(head, i)?;
+        let key = &head[i..key_end];
+        i = skip_ws(head, key_end);
+        if head.get(i) != Some(&b':') {
+            return None;
+        }
+        i = skip_ws(head, i + 1);
+        let value_end = value_end(head, i)?;
+        if key == b"\"id\"" {
+            return plain_id(&head[i..value_end]);
+        }
+        i = skip_ws(head, value_end);
+        if head.get(i) != Some(&b',') {
+            return None;
+        }
+        i += 1;
+    }
+}
+
+fn id_at_end(tail: &[u8]) -> Option<String> {
+    let t = trim_end(tail).strip_suffix(b"}")?;
+    let mut t = trim_end(t);
+    // `…,"id":N,"jsonrpc":"2.0"}`: step over the last member first.
+    if let Some(rest) = t.strip_suffix(b"\"2.0\"") {
+        let rest = trim_end(rest).strip_suffix(b":")?;
+        let rest = trim_end(rest).strip_suffix(b"\"jsonrpc\"")?;
+        t = trim_end(trim_end(rest).strip_suffix(b",")?);
+    }
+    // The value: a number, or a string without escaped quotes (ids are short and plain).
+    let start = if t.ends_with(b"\"") {
+        let inner = &t[..t.len() - 1];
+        let open = memchr::memrchr(b'"', inner)?;
+        if inner[open + 1..].contains(&b'\\') {
+            return None;
+        }
+        open
+    } else {
+        t.iter()
+            .rposition(|b| !(b.is_ascii_digit() || b"-+.eE".contains(b)))
+            .map_or(0, |p| p + 1)
+    };
+    let value = &t[start..];
+    let before = trim_end(&t[..start]).strip_suffix(b":")?;
+    let before = trim_end(before).strip_suffix(b"\"id\"")?;
+    // A member of the top-level object: after a comma or its opening brace.
+    if !matches!(trim_end(before).last(), Some(b',' | b'{')) {
+        return None;
+    }
+    plain_id(value)
+}
+
+/// An id's JSON text, when it is a number or a string.
+fn plain_id(value: &[u8]) -> Option<String> {
+    let number = !value.is_empty()
+        && value
+            .iter()
+            .all(|b| b.is_ascii_digit() || b"-+.eE".contains(b));
+    let string = value.len() >= 2 && value.starts_with(b"\"") && value.ends_with(b"\"");
+    (number || string)
+        .then(|| std::str::from_utf8(value).ok().map(str::to_owned))
+        .flatten()
+}
+
+fn skip_ws(b: &[u8], mut i: usize) -> usize {
+    while b.get(i).is_some_and(u8::is_ascii_whitespace) {
+        i += 1;
+    }
+    i
+}
+
+fn trim_end(b: &[u8]) -> &[u8] {
+    let end = b
+        .iter()
+        .rposition(|c| !c.is_ascii_whitespace())
+        .map_or(0, |p| p + 1);
+    &b[..end]
+}
+
+/// The end (exclusive) of the string starting at `i`, when it closes within `b`.
+fn string_end(b: &[u8], i: usize) -> Option<usize> {
+    if b.get(i) != Some(&b'"') {
+        return None;
+    }
+    let mut j = i + 1;
+    while j < b.len() {
+        match b[j] {
+            b'\\' => j += 2,
+            b'"' => return Some(j + 1),
+            _ => j += 1,
+        }
+    }
+    None
+}
+
+/// The end (exclusive) of the JSON value starting at `i`, when it ends within `b`.
+fn value_end(b: &[u8], i: usize) -> Option<usize> {
+    match b.get(i)? {
+        b'"' => string_end(b, i),
+        b'{' | b'[' => {
+            let mut depth = 0usize;
+            let mut j = i;
+            while j < b.len() {
+                match b[j] {
+                    b'"' => {
+                        j = string_end(b, j)?;
+                        continue;
+                    }
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return Some(j + 1);
+                        }
+                    }
+                    _ => {}
+                }
+                j += 1;
+            }
+            None
+        }
+        _ => {
+            let end = b[i..]
+                .iter()
+                .position(|c| matches!(c, b',' | b'}' | b']') || c.is_ascii_whitespace())?;
+            Some(i + end)
+        }
+    }
+}
+
+fn too_long_reply(id: Option<&str>) -> Vec<u8> {
     jsonrpc::error_reply(
-        None,
+        id,
         jsonrpc::INVALID_REQUEST,
         "message larger than 64 MiB refused by mcp-tray wrap",
         Some(codes::PROTOCOL_ERROR),
@@ -667,8 +856,9 @@ fn spawn_error_writer<E: Write + Send + 'static>(
 enum Chunk<'a> {
     /// One or more whole lines, each with its newline.
     Lines(&'a [u8]),
-    /// A line grew past the 64 MiB limit: it is dropped up to its newline.
-    TooLong,
+    /// A line grew past the 64 MiB limit: it was dropped up to its newline (or the end of
+    /// input). Its first and last few KiB are kept, to find the id of the message it was.
+    TooLong { head: &'a [u8], tail: &'a [u8] },
     /// End of input.
     End,
 }
@@ -687,8 +877,16 @@ struct LineBatches<R> {
     limit: usize,
     /// Inside a line over the limit: dropping bytes up to its newline.
     skipping: bool,
+    /// The start and the latest end of the line being dropped.
+    head: Vec<u8>,
+    tail: Vec<u8>,
+    /// A dropped line was just reported: the bytes after its newline may hold whole lines.
+    rescan: bool,
     ended: bool,
 }
+
+/// Bytes kept of each end of a dropped line.
+const CUT_KEPT: usize = 4 * 1024;
 
 impl<R: Read> LineBatches<R> {
     fn new(source: R) -> Self {
@@ -699,7 +897,25 @@ impl<R: Read> LineBatches<R> {
             end: 0,
             limit: MAX_MESSAGE_BYTES,
             skipping: false,
+            head: Vec::new(),
+            tail: Vec::new(),
+            rescan: false,
             ended: false,
+        }
+    }
+
+    /// Keeps the last [`CUT_KEPT`] bytes of the line being dropped.
+    fn keep_tail(&mut self, from: usize, to: usize) {
+        let piece = &self.buf[from..to];
+        if piece.len() >= CUT_KEPT {
+            self.tail.clear();
+            self.tail
+                .extend_from_slice(&piece[piece.len() - CUT_KEPT..]);
+        } else {
+            self.tail.extend_from_slice(piece);
+            if self.tail.len() > CUT_KEPT {
+                self.tail.drain(..self.tail.len() - CUT_KEPT);
+            }
         }
     }
 
@@ -709,6 +925,13 @@ impl<R: Read> LineBatches<R> {
             if self.ended {
                 return Ok(Chunk::End);
             }
+            if std::mem::take(&mut self.rescan)
+                && let Some(i) = memchr::memrchr(b'\n', &self.buf[self.start..self.end])
+            {
+                let whole = self.start..self.start + i + 1;
+                self.start = whole.end;
+                return Ok(Chunk::Lines(&self.buf[whole]));
+            }
             self.make_room();
             let n = match self.source.read(&mut self.buf[self.end..]) {
                 Ok(n) => n,
@@ -717,7 +940,15 @@ impl<R: Read> LineBatches<R> {
             };
             if n == 0 {
                 self.ended = true;
-                if self.skipping || self.start == self.end {
+                if self.skipping {
+                    // Cut off by the end of input: dropped, no line made of its tail.
+                    self.skipping = false;
+                    return Ok(Chunk::TooLong {
+                        head: &self.head,
+                        tail: &self.tail,
+                    });
+                }
+                if self.start == self.end {
                     return Ok(Chunk::End);
                 }
                 // The last line came without its newline: it gets one (make_room left space).
@@ -728,17 +959,27 @@ impl<R: Read> LineBatches<R> {
             }
             let fresh = self.end;
             self.end += n;
-            let mut scan_from = fresh;
+            let scan_from = fresh;
             if self.skipping {
                 match memchr::memchr(b'\n', &self.buf[fresh..self.end]) {
                     None => {
+                        self.keep_tail(fresh, self.end);
                         self.start = self.end;
                         continue;
                     }
                     Some(i) => {
+                        let mut line_end = fresh + i;
+                        if line_end > fresh && self.buf[line_end - 1] == b'\r' {
+                            line_end -= 1;
+                        }
+                        self.keep_tail(fresh, line_end);
                         self.skipping = false;
                         self.start = fresh + i + 1;
-                        scan_from = self.start;
+                        self.rescan = true;
+                        return Ok(Chunk::TooLong {
+                            head: &self.head,
+                            tail: &self.tail,
+                        });
                     }
                 }
             }
@@ -749,8 +990,12 @@ impl<R: Read> LineBatches<R> {
             }
             if self.end - self.start > self.limit {
                 self.skipping = true;
+                self.head.clear();
+                let head_end = self.start + CUT_KEPT.min(self.end - self.start);
+                self.head.extend_from_slice(&self.buf[self.start..head_end]);
+                self.tail.clear();
+                self.keep_tail(self.start, self.end);
                 self.start = self.end;
-                return Ok(Chunk::TooLong);
             }
         }
     }
@@ -850,7 +1095,7 @@ mod tests {
         loop {
             match lines.next().expect("read") {
                 Chunk::Lines(batch) => got.push(String::from_utf8_lossy(batch).into_owned()),
-                Chunk::TooLong => got.push("<too long>".to_owned()),
+                Chunk::TooLong { .. } => got.push("<too long>".to_owned()),
                 Chunk::End => return got,
             }
         }
@@ -880,6 +1125,68 @@ mod tests {
         assert_eq!(got, ["ok\n", "<too long>", "next\n"]);
         // Cut off by the end of input: dropped, no line made of its tail.
         assert_eq!(batches(&[b"0123456789", b"abc"], 8), ["<too long>"]);
+    }
+
+    #[test]
+    fn a_dropped_line_keeps_its_two_ends_and_the_lines_read_with_its_end_still_come() {
+        let mut lines = LineBatches::new(Pieces(
+            [&b"{\"id\":7,"[..], b"xxxxxxxxxx", b"yyy,\"z\":1}\r\nnext\n"]
+                .iter()
+                .map(|p| p.to_vec())
+                .collect(),
+        ));
+        lines.limit = 12;
+        match lines.next().expect("read") {
+            Chunk::TooLong { head, tail } => {
+                assert!(head.starts_with(b"{\"id\":7,"), "{head:?}");
+                assert!(
+                    tail.ends_with(b"\"z\":1}"),
+                    "the end, without its CR LF: {tail:?}"
+                );
+            }
+            _ => panic!("the long line is reported once it ended"),
+        }
+        assert!(matches!(
+            lines.next().expect("read"),
+            Chunk::Lines(b"next\n")
+        ));
+        assert!(matches!(lines.next().expect("read"), Chunk::End));
+    }
+
+    #[test]
+    fn a_cut_message_s_id_is_read_from_either_end() {
+        let id = |head: &str, tail: &str| cut_message_id(head.as_bytes(), tail.as_bytes());
+        // The Python SDK: the id comes second.
+        assert_eq!(
+            id(r#"{"jsonrpc":"2.0","id":5,"result":{"content":[{"te"#, "").as_deref(),
+            Some("5")
+        );
+        assert_eq!(
+            id(r#"{ "jsonrpc" : "2.0" , "id" : "a-1" , "result""#, "").as_deref(),
+            Some("\"a-1\"")
+        );
+        // The TypeScript SDK: result first, then jsonrpc and id (or the other way round).
+        assert_eq!(
+            id(
+                r#"{"result":{"content":[{"text":"aaaa"#,
+                r#"aaaa"}]},"jsonrpc":"2.0","id":12}"#
+            )
+            .as_deref(),
+            Some("12")
+        );
+        assert_eq!(
+            id(
+                r#"{"result":{"#,
+                "aaa\"}]},\"id\":\"x\",\"jsonrpc\":\"2.0\"}\r"
+            )
+            .as_deref(),
+            Some("\"x\"")
+        );
+        // An "id" inside the result is not the message's.
+        assert_eq!(id(r#"{"result":{"id":9,"text":"aaa"#, r#"aaa"}}"#), None);
+        assert_eq!(id(r#"{"result":{"text":"aaa"#, r#"aaa","id":9}}"#), None);
+        // Not JSON at all.
+        assert_eq!(id("banner", "more banner"), None);
     }
 
     #[test]
