@@ -164,12 +164,12 @@ pub fn run(cmd: ConfigCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
         ConfigCommand::History { json } => history(&file, json)?,
         ConfigCommand::Undo { force } => {
             let (entry, out) = file.undo(force).map_err(fail)?;
-            eprintln!(
-                "undid \"{}\" from {}; wrote {}",
-                entry.op,
-                entry.ts,
-                out.written.display()
-            );
+            let what = if entry.existed {
+                format!("wrote {}", out.written.display())
+            } else {
+                format!("removed {} (that edit created it)", out.written.display())
+            };
+            eprintln!("undid \"{}\" from {}; {what}", entry.op, entry.ts);
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -418,10 +418,10 @@ fn list(file: &ConfigFile, json: bool) -> anyhow::Result<()> {
 }
 
 fn print_table<const N: usize>(header: &[&str; N], rows: &[[String; N]]) {
-    let mut widths = header.map(|h| h.chars().count());
+    let mut widths = header.map(crate::columns::width);
     for row in rows {
         for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
+            *w = (*w).max(crate::columns::width(cell));
         }
     }
     let line = |cells: Vec<&str>| {
@@ -430,7 +430,8 @@ fn print_table<const N: usize>(header: &[&str; N], rows: &[[String; N]]) {
             if i + 1 == N {
                 out.push_str(cell);
             } else {
-                out.push_str(&format!("{cell:<w$}  ", w = widths[i]));
+                out.push_str(&crate::columns::pad(cell, widths[i]));
+                out.push_str("  ");
             }
         }
         println!("{}", out.trim_end());

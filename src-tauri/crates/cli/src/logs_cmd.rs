@@ -154,7 +154,7 @@ fn keep_last(events: &mut Vec<LogEvent>, last: usize) {
 fn server_width(events: &[LogEvent]) -> usize {
     events
         .iter()
-        .map(|e| e.server.as_deref().map_or(1, |s| s.chars().count()))
+        .map(|e| e.server.as_deref().map_or(1, crate::columns::width))
         .max()
         .unwrap_or(0)
         .clamp(6, SERVER_WIDTH)
@@ -186,13 +186,10 @@ fn human(e: &LogEvent, width: usize) -> String {
         EventKind::Journal if e.level < claude_logs::Level::Warn => "tray",
         _ => e.level.as_str(),
     };
-    let server: String = e
-        .server
-        .as_deref()
-        .unwrap_or("-")
-        .chars()
-        .take(width)
-        .collect();
+    let server = crate::columns::pad(
+        &crate::columns::clip(e.server.as_deref().unwrap_or("-"), width),
+        width,
+    );
     let indent = " ".repeat(ts.chars().count() + 2 + 5 + 2 + width + 2);
     let mut text = e.text.clone();
     if let Some(message) = &e.message {
@@ -206,7 +203,7 @@ fn human(e: &LogEvent, width: usize) -> String {
     }
     let mut lines = text.lines();
     let mut s = format!(
-        "{ts}  {level:<5}  {server:<width$}  {}\n",
+        "{ts}  {level:<5}  {server}  {}\n",
         lines.next().unwrap_or("")
     );
     for line in lines {

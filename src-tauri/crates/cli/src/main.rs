@@ -7,6 +7,7 @@
 
 mod auth_cmd;
 mod bridge_cmd;
+mod columns;
 mod config_cmd;
 mod doctor_cmd;
 mod exit;

@@ -1,0 +1,61 @@
+//! The config commands' own output: tables aligned in terminal columns, and what undo says.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+const BIN: &str = env!("CARGO_BIN_EXE_mcp-tray");
+
+fn run(dir: &Path, args: &[&str]) -> Output {
+    let out = Command::new(BIN)
+        .arg("--config")
+        .arg(dir.join("claude_desktop_config.json"))
+        .args(args)
+        .env("MCP_TRAY_HOME", dir.join("home"))
+        .output()
+        .expect("run mcp-tray");
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+#[test]
+fn list_keeps_its_columns_aligned_with_wide_server_names() {
+    let dir = tempfile::tempdir().unwrap();
+    run(dir.path(), &["add", "日本語", "--", "echo", "a"]);
+    run(
+        dir.path(),
+        &["add", "fetch", "--", "uvx", "mcp-server-fetch"],
+    );
+    let out = run(dir.path(), &["list"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    // The KIND column starts at the same terminal column on every line (a CJK character takes
+    // two columns; these names hold no other wide or zero-width characters).
+    let columns: Vec<usize> = text
+        .lines()
+        .map(|line| {
+            let at = line.find("KIND").or_else(|| line.find("local")).unwrap();
+            line[..at]
+                .chars()
+                .map(|c| if c.is_ascii() { 1 } else { 2 })
+                .sum()
+        })
+        .collect();
+    assert_eq!(columns.len(), 3, "{text}");
+    assert!(columns.windows(2).all(|w| w[0] == w[1]), "{text}");
+}
+
+#[test]
+fn undoing_the_edit_that_created_the_file_says_it_removed_it() {
+    let dir = tempfile::tempdir().unwrap();
+    run(dir.path(), &["add", "a", "--", "echo", "a"]);
+    let out = run(dir.path(), &["undo"]);
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("removed") && said.contains("that edit created it"),
+        "{said}"
+    );
+    assert!(!dir.path().join("claude_desktop_config.json").exists());
+}
