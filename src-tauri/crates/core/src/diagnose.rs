@@ -109,6 +109,10 @@ pub mod codes {
     pub const PROTOCOL_ERROR: &str = "protocol-error";
     /// An entry Claude cannot start at all (no `command`, not an object…).
     pub const INVALID_ENTRY: &str = "invalid-entry";
+    /// A key written twice where Claude looks: the top-level `mcpServers` (an error: Claude reads
+    /// only the last copy and ignores the servers in the others) or a server name inside it (a
+    /// warning: Claude runs only the last entry of that name).
+    pub const DUPLICATE_KEY: &str = "duplicate-key";
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! The doctor: everything that can be found wrong with a Claude Desktop setup, without being told
 //! where to look, each finding a [`Diagnosis`] with a fix.
 //!
-//! It checks the config file (parses? is it the one Claude reads?), every entry on its own (url
+//! It checks the config file (parses? is it the one Claude reads? a key written twice?), every entry on its own (url
 //! entries Claude ignores, WebSocket URLs, `npx mcp-remote` that the native bridge replaces,
 //! relative paths, placeholder or unset env values), whether each command can be found, whether
 //! Node.js is recent enough for the servers that need it, then probes every server and reads
@@ -18,6 +18,7 @@ use serde_json::Value;
 
 use crate::claude_logs;
 use crate::clients::{ConfigLocation, ConfigSource};
+use crate::config::document::join_and;
 use crate::config::snippet::{bridge_entry, mcp_remote_to_bridge};
 use crate::config::{
     ConfigDocument, ConfigError, ConfigFile, Edit, EditOutcome, EntryKind, ServerEntry,
@@ -138,16 +139,23 @@ pub async fn examine(
             .fix("add a server: the file is created with it"),
         ));
     }
+    report
+        .findings
+        .extend(check_duplicates(&doc, opts.only.as_deref()));
     let servers: Vec<&ServerEntry> = doc
         .servers
         .iter()
         .filter(|s| opts.only.as_deref().is_none_or(|o| o == s.name))
         .collect();
     report.servers_checked = servers.len();
+    let mut entry_findings = Vec::new();
     for server in &servers {
-        report.findings.extend(check_entry(server, &opts.exe));
-        report.findings.extend(check_command(server, resolver));
+        entry_findings.extend(check_entry(server, &opts.exe));
+        entry_findings.extend(check_command(server, resolver));
     }
+    report
+        .findings
+        .extend(unfixable_until_merged(&doc, entry_findings));
     report.findings.extend(check_node(&servers, resolver).await);
 
     if opts.probe {
@@ -191,20 +199,36 @@ pub async fn examine(
     report
 }
 
-/// Applies the fixes that are config edits, in one undoable write.
+/// Applies the fixes that are config edits, in one undoable write. A merge of duplicate
+/// `mcpServers` keys goes first (once), since no other edit applies to a file that has them.
 pub fn apply_fixes(
     file: &ConfigFile,
     findings: &[Finding],
 ) -> Result<Option<EditOutcome>, ConfigError> {
-    let edits: Vec<Edit> = findings.iter().filter_map(|f| f.edit.clone()).collect();
+    let mut edits: Vec<Edit> = Vec::new();
+    for edit in findings.iter().filter_map(|f| f.edit.clone()) {
+        if edit == Edit::MergeServers {
+            if !edits.contains(&edit) {
+                edits.insert(0, edit);
+            }
+        } else {
+            edits.push(edit);
+        }
+    }
     if edits.is_empty() {
         return Ok(None);
     }
-    let names: Vec<String> = findings
-        .iter()
-        .filter(|f| f.edit.is_some())
-        .filter_map(|f| f.diagnosis.server.clone())
-        .collect();
+    let mut names: Vec<String> = Vec::new();
+    for f in findings.iter().filter(|f| f.edit.is_some()) {
+        let name = match (&f.edit, &f.diagnosis.server) {
+            (Some(Edit::MergeServers), _) => "merge mcpServers".to_owned(),
+            (_, Some(server)) => server.clone(),
+            (_, None) => f.diagnosis.code.clone(),
+        };
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
     file.apply_all(&format!("doctor --fix {}", names.join(", ")), &edits)
         .map(Some)
 }
@@ -233,6 +257,110 @@ fn config_error(e: &ConfigError) -> Diagnosis {
     Diagnosis::new(codes::BAD_JSON_CONFIG, Severity::Error, summary)
         .detail(e.to_string())
         .fix(fix)
+}
+
+/// Keys written twice where Claude looks (`duplicate-key`). Claude Desktop reads the file with
+/// `JSON.parse`, which keeps the last copy of a key, and so does the document's model:
+/// - the top-level `"mcpServers"` written more than once is an error about the whole file (no
+///   server): Claude ignores every server in the earlier copies, and MCP Tray refuses every edit
+///   of the file until the copies are merged. The fix merges them into the last one
+///   ([`Edit::MergeServers`]: entries move, none is dropped; undoable). It is given whatever `only`
+///   says, since it concerns every server;
+/// - a server name written more than once in `mcpServers` is a warning about that server: Claude
+///   runs only the last entry, and MCP Tray refuses to edit that name. Which copy is right only the
+///   user knows, so the fix is said, not made.
+pub fn check_duplicates(doc: &ConfigDocument, only: Option<&str>) -> Vec<Finding> {
+    use crate::config::DuplicateKey;
+    let path = doc.path.display();
+    let ignored_copies = |dup: &DuplicateKey| {
+        let lines: Vec<String> = dup.ignored_lines().iter().map(usize::to_string).collect();
+        let s = if lines.len() > 1 { "s" } else { "" };
+        format!("the one{s} on line{s} {}", join_and(&lines))
+    };
+    let mut out = Vec::new();
+    for dup in &doc.duplicates {
+        match &dup.server {
+            None => {
+                let ignored = if dup.ignored_servers.is_empty() {
+                    format!("ignores {}", ignored_copies(dup))
+                } else {
+                    format!(
+                        "ignores the servers in {} ({})",
+                        ignored_copies(dup),
+                        join_and(&dup.ignored_servers)
+                    )
+                };
+                let finding = Finding::new(
+                    Diagnosis::new(
+                        codes::DUPLICATE_KEY,
+                        Severity::Error,
+                        format!(
+                            "\"mcpServers\" is written {} in the config file; Claude Desktop \
+                             reads only the last one (line {}) and {ignored}",
+                            dup.times(),
+                            dup.used_line(),
+                        ),
+                    )
+                    .detail(format!(
+                        "\"mcpServers\" at lines {} of {path}; Claude uses the one on line {}. \
+                         MCP Tray does not edit the file until there is one",
+                        dup.lines_text(),
+                        dup.used_line(),
+                    ))
+                    .fix(
+                        "`mcp-tray doctor --fix` moves the servers of the earlier copies into the \
+                         last one (undo with `mcp-tray undo`); or merge them into one \
+                         \"mcpServers\" by hand",
+                    ),
+                );
+                out.push(finding.with_edit(Edit::MergeServers));
+            }
+            Some(name) if only.is_none_or(|o| o == name) => {
+                out.push(Finding::new(
+                    Diagnosis::new(
+                        codes::DUPLICATE_KEY,
+                        Severity::Warning,
+                        format!(
+                            "\"{name}\" is written {} in \"mcpServers\"; Claude Desktop runs \
+                             only the last one (line {}) and ignores {}",
+                            dup.times(),
+                            dup.used_line(),
+                            ignored_copies(dup),
+                        ),
+                    )
+                    .server(name)
+                    .detail(format!(
+                        "\"{name}\" at lines {} of {path}; MCP Tray does not change this server \
+                         until one copy is left",
+                        dup.lines_text()
+                    ))
+                    .fix(format!(
+                        "delete the copy you do not want: Claude uses the one on line {}",
+                        dup.used_line()
+                    )),
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    out
+}
+
+/// While the file has two `"mcpServers"`, no edit but the merge applies (and the others were
+/// worked out on one copy only): the findings keep their fix text, but not their edit, until a
+/// `doctor --fix` has merged the copies and the next run offers them again.
+fn unfixable_until_merged(doc: &ConfigDocument, findings: Vec<Finding>) -> Vec<Finding> {
+    if doc.duplicate_servers_key().is_none() {
+        return findings;
+    }
+    findings
+        .into_iter()
+        .map(|mut f| {
+            f.fixable = false;
+            f.edit = None;
+            f
+        })
+        .collect()
 }
 
 /// The checks that need nothing but the entry itself.
@@ -539,21 +667,37 @@ fn parse_major(version: &str) -> Option<u32> {
         .ok()
 }
 
-/// The checks of a config that start no server and read no log: each entry on its own and whether
-/// its command can be found (the app shows these under each server, and fixes them from there).
+/// The checks of a config that start no server and read no log: keys written twice, each entry on
+/// its own and whether its command can be found (the app shows these under each server, and fixes
+/// them from there).
+///
+/// The app shows findings under server rows only, so a duplicate top-level `"mcpServers"` (a
+/// whole-file finding in [`examine`]) is given to every server Claude reads: each of them is one
+/// MCP Tray cannot edit until the copies are merged, and the Fix under any of them merges.
 pub fn check_config_only(
     doc: &ConfigDocument,
     resolver: &CommandResolver,
     exe: &Path,
 ) -> Vec<Finding> {
-    doc.servers
-        .iter()
-        .flat_map(|s| {
-            let mut findings = check_entry(s, exe);
-            findings.extend(check_command(s, resolver));
-            findings
-        })
-        .collect()
+    let mut out = Vec::new();
+    for finding in check_duplicates(doc, None) {
+        if finding.diagnosis.server.is_some() {
+            out.push(finding);
+        } else {
+            out.extend(doc.servers.iter().map(|s| {
+                let mut f = finding.clone();
+                f.diagnosis.server = Some(s.name.clone());
+                f
+            }));
+        }
+    }
+    let entries = doc.servers.iter().flat_map(|s| {
+        let mut findings = check_entry(s, exe);
+        findings.extend(check_command(s, resolver));
+        findings
+    });
+    out.extend(unfixable_until_merged(doc, entries.collect()));
+    out
 }
 
 /// Reads a document's entries for the checks that need no I/O (used by tests and the app).
@@ -714,6 +858,76 @@ mod tests {
         // The Store build alone, or the usual file alone: nothing to say.
         assert!(msix_finding(&at(ConfigSource::Msix, Vec::new())).is_none());
         assert!(msix_finding(&at(ConfigSource::Detected, vec![classic.clone()])).is_none());
+    }
+
+    #[test]
+    fn a_second_mcp_servers_key_is_an_error_naming_its_lines_and_fixed_by_a_merge() {
+        let d = doc("{\n  \"mcpServers\": {\"x\": {\"command\": \"sh\"}},\n  \
+                     \"mcpServers\": {\"old\": {\"command\": \"npx\", \"args\": [\"mcp-remote\", \"https://x.dev/mcp\"]}, \
+                     \"y\": {\"command\": \"sh\"}}\n}\n");
+        let findings = check_duplicates(&d, None);
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        let f = &findings[0];
+        assert_eq!(f.diagnosis.code, codes::DUPLICATE_KEY);
+        assert_eq!(f.diagnosis.code, "duplicate-key");
+        assert_eq!(f.diagnosis.severity, Severity::Error);
+        assert_eq!(f.diagnosis.server, None, "a finding about the whole file");
+        for said in ["written twice", "only the last one (line 3)", "line 2 (x)"] {
+            assert!(f.diagnosis.summary.contains(said), "{said:?}: {f:?}");
+        }
+        assert!(f.diagnosis.detail.contains("lines 2 and 3"), "{f:?}");
+        assert!(f.fixable);
+        assert_eq!(f.edit, Some(Edit::MergeServers));
+        // `doctor NAME` still says it: the name may be one Claude ignores.
+        assert_eq!(check_duplicates(&d, Some("y")).len(), 1);
+
+        // The app shows it under every server Claude reads; no other fix is offered until the
+        // merge (no edit but the merge applies to such a file).
+        let resolver = CommandResolver::new(crate::supervise::LoginShellPath::Never);
+        let rows = check_config_only(&d, &resolver, Path::new(EXE));
+        let dup_rows: Vec<_> = rows
+            .iter()
+            .filter(|f| f.diagnosis.code == codes::DUPLICATE_KEY)
+            .map(|f| (f.diagnosis.server.as_deref().unwrap(), f.fixable))
+            .collect();
+        assert_eq!(dup_rows, [("old", true), ("y", true)]);
+        let replaceable = rows
+            .iter()
+            .find(|f| f.diagnosis.code == codes::MCP_REMOTE_REPLACEABLE)
+            .expect("the entry's own finding");
+        assert!(!replaceable.fixable && replaceable.edit.is_none());
+    }
+
+    #[test]
+    fn a_server_name_written_twice_is_a_warning_on_that_server_with_a_manual_fix() {
+        let d = doc(
+            "{\"mcpServers\": {\n  \"a\": {\"command\": \"sh\"},\n  \"b\": {\"command\": \"sh\"},\n  \
+                     \"a\": {\"command\": \"sh\", \"args\": [\"-c\", \"true\"]}\n}}",
+        );
+        let findings = check_duplicates(&d, None);
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        let f = &findings[0];
+        assert_eq!(f.diagnosis.code, codes::DUPLICATE_KEY);
+        assert_eq!(f.diagnosis.severity, Severity::Warning);
+        assert_eq!(f.diagnosis.server.as_deref(), Some("a"));
+        for said in [
+            "written twice",
+            "only the last one (line 4)",
+            "the one on line 2",
+        ] {
+            assert!(f.diagnosis.summary.contains(said), "{said:?}: {f:?}");
+        }
+        assert!(!f.fixable && f.edit.is_none());
+        assert!(
+            f.diagnosis.fix.as_deref().unwrap().contains("line 4"),
+            "{f:?}"
+        );
+        assert!(check_duplicates(&d, Some("b")).is_empty());
+        let resolver = CommandResolver::new(crate::supervise::LoginShellPath::Never);
+        assert_eq!(
+            codes_of(&check_config_only(&d, &resolver, Path::new(EXE))),
+            [codes::DUPLICATE_KEY]
+        );
     }
 
     #[test]

@@ -571,3 +571,144 @@ fn a_file_created_through_a_symlinked_folder_can_be_undone() {
         "undoing the write that created the file removes it again"
     );
 }
+
+/// Claude Desktop reads the last of two `"mcpServers"` keys (JSON.parse). No edit may land in the
+/// one it ignores: every edit is refused, naming the lines, and nothing is written.
+#[test]
+fn every_edit_of_a_file_with_two_mcp_servers_keys_is_refused_and_writes_nothing() {
+    let s = scratch(None);
+    std::fs::create_dir_all(s.path.parent().unwrap()).unwrap();
+    let text = "{\n  \"mcpServers\": {\"x\": {\"command\": \"one\"}},\n  \"mcpServers\": {\"y\": {\"command\": \"two\"}}\n}\n";
+    std::fs::write(&s.path, text).unwrap();
+    let attempts = [
+        s.file.apply(&Edit::Add {
+            name: "new".into(),
+            entry: new_server(),
+        }),
+        s.file.apply(&Edit::Remove { name: "y".into() }),
+        s.file.apply(&Edit::Update {
+            name: "y".into(),
+            entry: new_server(),
+        }),
+        s.file.disable("y"),
+        s.file.tap("y", Path::new("/opt/mcp-tray/mcp-tray")),
+    ];
+    for attempt in attempts {
+        let err = attempt.unwrap_err();
+        assert!(err.is_file_problem(), "{err}");
+        let err = err.to_string();
+        for said in [
+            "\"mcpServers\" is written twice (lines 2 and 3)",
+            "reads only the last one (line 3)",
+            "on line 2 (x)",
+            "Nothing was written",
+            "mcp-tray doctor --fix",
+        ] {
+            assert!(err.contains(said), "{said:?} not in {err}");
+        }
+    }
+    assert_eq!(read(&s.path), text.as_bytes());
+    assert!(s.file.history().unwrap().is_empty());
+}
+
+#[test]
+fn merging_two_mcp_servers_keys_moves_every_entry_into_the_last_one_and_undo_restores_the_file() {
+    let s = scratch(None);
+    std::fs::create_dir_all(s.path.parent().unwrap()).unwrap();
+    let text = "{\n  \"mcpServers\": {\n    \"x\": {\"command\": \"one\"},\n    \"y\": {\"command\": \"old\"}\n  },\n  \"globalShortcut\": \"\",\n  \"mcpServers\": {\n    \"y\": {\"command\": \"two\"}\n  }\n}\n";
+    std::fs::write(&s.path, text).unwrap();
+    s.file.apply(&Edit::MergeServers).unwrap();
+    // x is no longer ignored; y stays written twice, Claude's copy last, so it still runs "two".
+    assert_eq!(
+        String::from_utf8(read(&s.path)).unwrap(),
+        "{\n  \"globalShortcut\": \"\",\n  \"mcpServers\": {\n    \"x\": {\"command\": \"one\"},\n    \"y\": {\"command\": \"old\"},\n    \"y\": {\"command\": \"two\"}\n  }\n}\n"
+    );
+    let doc = s.file.read().unwrap();
+    let seen: Vec<_> = doc
+        .servers
+        .iter()
+        .map(|e| (e.name.as_str(), e.command.as_deref().unwrap()))
+        .collect();
+    assert_eq!(seen, [("x", "one"), ("y", "two")]);
+    assert!(doc.duplicate_servers_key().is_none());
+    // Now the file takes edits again (of the names written once).
+    s.file
+        .apply(&Edit::Add {
+            name: "new".into(),
+            entry: new_server(),
+        })
+        .unwrap();
+    assert!(s.file.read().unwrap().server("new").is_some());
+    s.file.undo(false).unwrap();
+    s.file.undo(false).unwrap();
+    assert_eq!(read(&s.path), text.as_bytes());
+    // Nothing to merge in a file with one "mcpServers".
+    let one = scratch(Some("preferences.json"));
+    let before = read(&one.path);
+    assert!(one.file.apply(&Edit::MergeServers).is_err());
+    assert_eq!(read(&one.path), before);
+}
+
+/// A server name written twice: Claude runs the last entry. Edits of that name are refused (they
+/// would change or remove one copy and leave Claude running the other); other names edit as usual.
+#[test]
+fn a_server_name_written_twice_refuses_edits_of_that_name_and_only_that_name() {
+    let s = scratch(None);
+    std::fs::create_dir_all(s.path.parent().unwrap()).unwrap();
+    let text = "{\n  \"mcpServers\": {\n    \"a\": {\"command\": \"first\"},\n    \"b\": {\"command\": \"sh\"},\n    \"a\": {\"command\": \"second\"}\n  }\n}\n";
+    std::fs::write(&s.path, text).unwrap();
+    let refused = [
+        s.file.apply(&Edit::Remove { name: "a".into() }),
+        s.file.apply(&Edit::Update {
+            name: "a".into(),
+            entry: new_server(),
+        }),
+        s.file.apply(&Edit::Rename {
+            from: "a".into(),
+            to: "c".into(),
+        }),
+        s.file.apply(&Edit::Rename {
+            from: "b".into(),
+            to: "a".into(),
+        }),
+        s.file.disable("a"),
+        s.file.tap("a", Path::new("/opt/mcp-tray/mcp-tray")),
+    ];
+    for attempt in refused {
+        let err = attempt.unwrap_err().to_string();
+        for said in [
+            "the server \"a\" is written twice in \"mcpServers\" (lines 3 and 5)",
+            "uses only the last one (line 5)",
+            "ignores the one on line 3",
+            "Nothing was written",
+        ] {
+            assert!(err.contains(said), "{said:?} not in {err}");
+        }
+    }
+    assert_eq!(read(&s.path), text.as_bytes());
+    assert!(s.file.history().unwrap().is_empty());
+    // Another name is edited with both copies of "a" kept byte for byte.
+    s.file.apply(&Edit::Remove { name: "b".into() }).unwrap();
+    assert_eq!(
+        String::from_utf8(read(&s.path)).unwrap(),
+        "{\n  \"mcpServers\": {\n    \"a\": {\"command\": \"first\"},\n    \"a\": {\"command\": \"second\"}\n  }\n}\n"
+    );
+    s.file
+        .apply(&Edit::Add {
+            name: "c".into(),
+            entry: new_server(),
+        })
+        .unwrap();
+    let doc = s.file.read().unwrap();
+    assert_eq!(doc.server("a").unwrap().command.as_deref(), Some("second"));
+    assert!(doc.server("c").is_some());
+    s.file.undo(false).unwrap();
+    s.file.undo(false).unwrap();
+    assert_eq!(read(&s.path), text.as_bytes());
+    // A server after the two copies is disabled and enabled back where it stood.
+    let after = "{\n  \"mcpServers\": {\n    \"a\": {\"command\": \"first\"},\n    \"a\": {\"command\": \"second\"},\n    \"b\": {\"command\": \"sh\"}\n  }\n}\n";
+    std::fs::write(&s.path, after).unwrap();
+    s.file.disable("b").unwrap();
+    s.file.enable("b").unwrap();
+    assert_eq!(String::from_utf8(read(&s.path)).unwrap(), after);
+}

@@ -4,6 +4,13 @@
 //! Parsing is strict JSON, like Claude Desktop's own parser: comments, trailing commas, single
 //! quotes and bare words are errors, reported as `path:line:col` with what was expected. The text is
 //! kept exactly as read so edits can be applied to it; this module never changes it.
+//!
+//! A key written twice in one object is not an error to `JSON.parse` either: the last copy wins.
+//! The model reads the file the same way, so every view (list, show, doctor, the app's Servers
+//! list) shows what Claude Desktop runs: of two top-level `"mcpServers"` keys the last one, of a
+//! server name written twice in it the last entry (kept at the first copy's place, as in the
+//! object Claude builds). Each such key is listed in [`ConfigDocument::duplicates`], which the
+//! edits (`edit`) and the doctor look at.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -49,16 +56,80 @@ pub struct ConfigDocument {
     pub servers: Vec<ServerEntry>,
     /// Whether `mcpServers` exists as an object.
     pub has_servers_object: bool,
+    /// Keys written more than once where Claude looks: the top-level `mcpServers`, and server names
+    /// inside the `mcpServers` Claude uses. In file order (a top-level duplicate first).
+    pub duplicates: Vec<DuplicateKey>,
     /// Where things are in `text`, for edits.
     pub(crate) layout: Layout,
 }
 
-/// Byte ranges in the text: the value of every top-level property but `mcpServers`, the
-/// `mcpServers` object, and the value of every entry in it.
+/// Byte ranges in the text: the value of every top-level property but the `mcpServers` Claude uses
+/// (the last one; any earlier copy is a plain top-level value here), and the value of every entry
+/// in it.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Layout {
     pub top_values: Vec<(usize, usize)>,
     pub entry_values: Vec<(usize, usize)>,
+    /// For each of `servers`, the index among the entries in the file of the copy read (they
+    /// differ after a name written twice); empty when no models were read.
+    pub entry_index: Vec<usize>,
+}
+
+/// A key written more than once in one object. Claude Desktop's `JSON.parse` keeps the last copy
+/// and ignores the others, and so does [`ConfigDocument`]'s model.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DuplicateKey {
+    /// `None` for the top-level `"mcpServers"`; the server's name for a name written twice or more
+    /// inside `mcpServers`.
+    pub server: Option<String>,
+    /// The 1-based line of each copy's key, in file order. The last is the copy Claude uses.
+    pub lines: Vec<usize>,
+    /// For the top-level `"mcpServers"`: the names of the servers that are only in the copies
+    /// Claude ignores (in file order), which is what the user loses until the copies are merged.
+    /// Empty for a server name.
+    pub ignored_servers: Vec<String>,
+}
+
+impl DuplicateKey {
+    /// The line of the copy Claude uses (the last one).
+    pub fn used_line(&self) -> usize {
+        self.lines.last().copied().unwrap_or(0)
+    }
+
+    /// The lines of the copies Claude ignores (all but the last).
+    pub fn ignored_lines(&self) -> &[usize] {
+        &self.lines[..self.lines.len().saturating_sub(1)]
+    }
+
+    /// `"mcpServers"` or `the server "NAME"`, for messages.
+    pub fn what(&self) -> String {
+        match &self.server {
+            None => "\"mcpServers\"".to_owned(),
+            Some(name) => format!("the server \"{name}\""),
+        }
+    }
+
+    /// How many copies, as words: `twice`, `3 times`.
+    pub fn times(&self) -> String {
+        match self.lines.len() {
+            2 => "twice".to_owned(),
+            n => format!("{n} times"),
+        }
+    }
+
+    /// The lines as words: `2 and 5`, `2, 5 and 9`.
+    pub fn lines_text(&self) -> String {
+        join_and(&self.lines.iter().map(usize::to_string).collect::<Vec<_>>())
+    }
+}
+
+/// `a`, `a and b`, `a, b and c`.
+pub(crate) fn join_and(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
 }
 
 impl ConfigDocument {
@@ -103,6 +174,7 @@ impl ConfigDocument {
             bom,
             servers: Vec::new(),
             has_servers_object: false,
+            duplicates: Vec::new(),
             layout: Layout::default(),
         };
         doc.read_model(models)?;
@@ -118,8 +190,21 @@ impl ConfigDocument {
             bom: false,
             servers: Vec::new(),
             has_servers_object: false,
+            duplicates: Vec::new(),
             layout: Layout::default(),
         }
+    }
+
+    /// The top-level `"mcpServers"` key when it is written more than once.
+    pub fn duplicate_servers_key(&self) -> Option<&DuplicateKey> {
+        self.duplicates.iter().find(|d| d.server.is_none())
+    }
+
+    /// The duplicate of server name `name`, when it is written more than once.
+    pub fn duplicate_server(&self, name: &str) -> Option<&DuplicateKey> {
+        self.duplicates
+            .iter()
+            .find(|d| d.server.as_deref() == Some(name))
     }
 
     /// The bytes to write for `text`, with the byte-order mark put back when there was one.
@@ -130,6 +215,12 @@ impl ConfigDocument {
         }
         out.extend_from_slice(text.as_bytes());
         out
+    }
+
+    /// Where the entry `servers[i]` stands among the entries in the file (its copy read, when its
+    /// name is written twice).
+    pub(crate) fn file_index(&self, i: usize) -> usize {
+        self.layout.entry_index.get(i).copied().unwrap_or(i)
     }
 
     /// The entry named `name`.
@@ -159,16 +250,23 @@ impl ConfigDocument {
             });
         };
         let mut layout = Layout::default();
-        let mut servers_value = None;
+        // Every top-level "mcpServers", in file order: Claude uses the last one.
+        let mut copies = Vec::new();
         for prop in top.properties {
-            if prop.name.as_str() == "mcpServers" && servers_value.is_none() {
-                servers_value = Some(prop.value);
+            if prop.name.as_str() == "mcpServers" {
+                copies.push(prop);
             } else {
                 let r = prop.value.range();
                 layout.top_values.push((r.start, r.end));
             }
         }
-        if let Some(value) = servers_value {
+        let used = copies.pop();
+        for ignored in &copies {
+            let r = ignored.value.range();
+            layout.top_values.push((r.start, r.end));
+        }
+        if let Some(used) = used {
+            let value = used.value;
             let ast::Value::Object(servers) = value else {
                 let r = value.range();
                 return Err(ConfigError::Shape {
@@ -182,19 +280,88 @@ impl ConfigDocument {
                 });
             };
             self.has_servers_object = true;
-            for prop in servers.properties {
+            if !copies.is_empty() {
+                let used_names: std::collections::HashSet<&str> =
+                    servers.properties.iter().map(|p| p.name.as_str()).collect();
+                let mut ignored_servers: Vec<String> = Vec::new();
+                for copy in &copies {
+                    let ast::Value::Object(obj) = &copy.value else {
+                        continue;
+                    };
+                    for p in &obj.properties {
+                        let name = p.name.as_str();
+                        if !used_names.contains(name) && !ignored_servers.iter().any(|n| n == name)
+                        {
+                            ignored_servers.push(name.to_owned());
+                        }
+                    }
+                }
+                let lines = copies
+                    .iter()
+                    .map(|c| c.name.range().start)
+                    .chain([used.name.range().start])
+                    .map(|offset| line_of(source, offset))
+                    .collect();
+                self.duplicates.push(DuplicateKey {
+                    server: None,
+                    lines,
+                    ignored_servers,
+                });
+            }
+            // Where each name first stood (in `servers` when models are read) and the offsets of
+            // its keys: a later copy replaces the entry but keeps its place, as in `JSON.parse`.
+            let mut seen: std::collections::HashMap<&str, (usize, Vec<usize>)> =
+                std::collections::HashMap::with_capacity(servers.properties.len());
+            let mut repeated: Vec<&str> = Vec::new();
+            for prop in &servers.properties {
                 let r = prop.value.range();
                 layout.entry_values.push((r.start, r.end));
+                let name_range = prop.name.range();
+                let name = prop.name.as_str();
+                let slot = match seen.get_mut(name) {
+                    Some((slot, offsets)) => {
+                        if offsets.len() == 1 {
+                            repeated.push(name);
+                        }
+                        offsets.push(name_range.start);
+                        Some(*slot)
+                    }
+                    None => {
+                        seen.insert(name, (self.servers.len(), vec![name_range.start]));
+                        None
+                    }
+                };
                 if !models {
                     continue;
                 }
-                let name_range = prop.name.range();
                 let raw = source[r.start..r.end].to_owned();
                 let value = ast_to_json(&prop.value);
-                let mut entry = ServerEntry::from_value(prop.name.as_str().to_owned(), value, raw);
+                let mut entry = ServerEntry::from_value(name.to_owned(), value, raw);
                 entry.raw_key = source[name_range.start..name_range.end].to_owned();
                 entry.separator = source[name_range.end..r.start].to_owned();
-                self.servers.push(entry);
+                let index = layout.entry_values.len() - 1;
+                match slot {
+                    Some(i) => {
+                        self.servers[i] = entry;
+                        layout.entry_index[i] = index;
+                    }
+                    None => {
+                        self.servers.push(entry);
+                        layout.entry_index.push(index);
+                    }
+                }
+            }
+            for name in repeated {
+                let lines = seen[name]
+                    .1
+                    .iter()
+                    .map(|offset| line_of(source, *offset))
+                    .collect();
+                self.duplicates.push(DuplicateKey {
+                    server: Some(name.to_owned()),
+                    lines,
+                    ignored_servers: Vec::new(),
+                });
             }
         }
         self.layout = layout;
@@ -593,6 +760,70 @@ mod tests {
         assert_eq!(
             doc.servers[1].raw,
             r#"{"command": "/opt/mcp-tray/mcp-tray", "args": ["bridge", "https://example.com/mcp", "--name", "remote"]}"#
+        );
+    }
+
+    #[test]
+    fn a_second_mcp_servers_key_is_read_as_claude_reads_it_the_last_copy_wins() {
+        // JSON.parse keeps the last copy of a key: Claude runs y and never x.
+        let doc = parse(
+            "{\n  \"mcpServers\": {\"x\": {\"command\": \"one\"}, \"y\": {\"command\": \"old\"}},\n  \
+             \"globalShortcut\": \"\",\n  \"mcpServers\": {\"y\": {\"command\": \"two\"}}\n}\n",
+        )
+        .unwrap();
+        let names: Vec<_> = doc.servers.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["y"]);
+        assert_eq!(doc.servers[0].command.as_deref(), Some("two"));
+        assert_eq!(
+            doc.duplicates,
+            [DuplicateKey {
+                server: None,
+                lines: vec![2, 4],
+                ignored_servers: vec!["x".into()],
+            }]
+        );
+        let dup = doc.duplicate_servers_key().unwrap();
+        assert_eq!((dup.used_line(), dup.ignored_lines()), (4, &[2][..]));
+        assert_eq!(dup.times(), "twice");
+        // The copy Claude ignores is a plain top-level value to the edits, and may be anything.
+        let doc =
+            parse("{\"mcpServers\": null, \"mcpServers\": {\"a\": {\"command\": \"x\"}}}").unwrap();
+        assert_eq!(doc.servers.len(), 1);
+        assert_eq!(doc.duplicates[0].lines, [1, 1]);
+        assert!(parse("{\"mcpServers\": {}, \"mcpServers\": 3}").is_err());
+    }
+
+    #[test]
+    fn a_server_name_written_twice_is_read_as_its_last_entry_in_the_first_place() {
+        let text = "{\"mcpServers\": {\n  \"a\": {\"command\": \"first\"},\n  \"b\": {\"command\": \"sh\"},\n  \
+                    \"a\": {\"command\": \"second\"},\n  \"a\": {\"command\": \"third\"}\n}}";
+        let doc = parse(text).unwrap();
+        let seen: Vec<_> = doc
+            .servers
+            .iter()
+            .map(|s| (s.name.as_str(), s.command.as_deref().unwrap()))
+            .collect();
+        assert_eq!(seen, [("a", "third"), ("b", "sh")]);
+        assert_eq!(doc.server("a").unwrap().raw, r#"{"command": "third"}"#);
+        assert_eq!(
+            doc.duplicates,
+            [DuplicateKey {
+                server: Some("a".into()),
+                lines: vec![2, 4, 5],
+                ignored_servers: Vec::new(),
+            }]
+        );
+        assert_eq!(doc.duplicates[0].lines_text(), "2, 4 and 5");
+        assert_eq!(doc.duplicates[0].times(), "3 times");
+        // The layout still knows every copy: edits keep them all.
+        let layout = ConfigDocument::parse_layout(Path::new("c.json"), text.as_bytes()).unwrap();
+        assert_eq!(layout.layout.entry_values.len(), 4);
+        assert_eq!(layout.duplicates, doc.duplicates);
+        assert!(
+            parse("{\"mcpServers\": {\"a\": {\"command\": \"x\"}}}")
+                .unwrap()
+                .duplicates
+                .is_empty()
         );
     }
 

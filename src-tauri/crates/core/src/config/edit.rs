@@ -3,8 +3,22 @@
 //!
 //! An [`Edit`] is a value, not a closure, so that it can be applied again to a file someone else
 //! rewrote meanwhile (see `write`). Applying an edit never touches the disk.
+//!
+//! Keys written twice. Claude Desktop reads the file with `JSON.parse`, where the last copy of a key
+//! wins, and the document's model reads it the same way (see `document`). An edit must never land
+//! in a copy Claude ignores, nor drop text of the user's, so:
+//! - a file whose top level holds `"mcpServers"` more than once (a pasted README snippet, often) is
+//!   not edited at all: every edit is refused with the lines of the copies, the one Claude reads,
+//!   and the servers it ignores. Which copy the user meant cannot be guessed, and editing the last
+//!   one would leave the others' servers silently unused. The one exception is
+//!   [`Edit::MergeServers`] (what `doctor --fix` does), which moves the entries of the earlier
+//!   copies into the last one and so changes nothing Claude runs today but adds what it ignored;
+//! - a server name written twice inside `mcpServers` refuses the edits that touch that name (remove,
+//!   update, rename from or to it, disable, tap…), naming both lines: removing or changing one copy
+//!   would leave Claude running the other, or bring an ignored copy back to life. Edits of other
+//!   names go on as usual, since they touch neither copy.
 
-use jsonc_parser::cst::{CstInputValue, CstObject, CstRootNode, ObjectPropName};
+use jsonc_parser::cst::{CstInputValue, CstObject, CstObjectProp, CstRootNode, ObjectPropName};
 use serde_json::Value;
 
 use super::ConfigError;
@@ -31,6 +45,14 @@ pub enum Edit {
     Update { name: String, entry: Value },
     /// Replaces an entry's value with exact text (used to unwrap a tapped entry).
     ReplaceRaw { name: String, raw: String },
+    /// Merges every top-level `"mcpServers"` object into the last one, the one Claude Desktop
+    /// reads: the entries of the earlier copies move, as their exact text and in file order, to the
+    /// front of the last copy, and the earlier copies are removed. A name that is in an earlier copy
+    /// and in the last one is kept twice, the last copy's entry after the other, so Claude goes on
+    /// running what it runs today and nothing is dropped (the doctor then names the duplicate).
+    /// An earlier copy that is not an object holds no server and is removed with the others (it is
+    /// in the backup, like all the file). Fails when `"mcpServers"` is written only once.
+    MergeServers,
 }
 
 impl Edit {
@@ -42,8 +64,80 @@ impl Edit {
             Edit::Remove { name } => format!("remove {name}"),
             Edit::Rename { from, to } => format!("rename {from} → {to}"),
             Edit::Update { name, .. } | Edit::ReplaceRaw { name, .. } => format!("update {name}"),
+            Edit::MergeServers => "merge mcpServers".to_owned(),
         }
     }
+
+    /// The server names the edit touches (reads, changes, or takes).
+    fn names(&self) -> Vec<&str> {
+        match self {
+            Edit::Add { name, .. }
+            | Edit::InsertRaw { name, .. }
+            | Edit::Remove { name }
+            | Edit::Update { name, .. }
+            | Edit::ReplaceRaw { name, .. } => vec![name.as_str()],
+            Edit::Rename { from, to } => vec![from.as_str(), to.as_str()],
+            Edit::MergeServers => Vec::new(),
+        }
+    }
+}
+
+fn numbers(lines: &[usize]) -> Vec<String> {
+    lines.iter().map(usize::to_string).collect()
+}
+
+fn plural(n: usize) -> &'static str {
+    if n > 1 { "s" } else { "" }
+}
+
+/// Refuses an edit that would land in a copy Claude ignores (see the module's comment).
+fn refuse_duplicates(doc: &ConfigDocument, edit: &Edit) -> Result<(), ConfigError> {
+    use super::document::join_and;
+    if !matches!(edit, Edit::MergeServers)
+        && let Some(dup) = doc.duplicate_servers_key()
+    {
+        let ignored_lines = numbers(dup.ignored_lines());
+        let servers = if dup.ignored_servers.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", join_and(&dup.ignored_servers))
+        };
+        return Err(ConfigError::Shape {
+            path: doc.path.clone(),
+            message: format!(
+                "\"mcpServers\" is written {} (lines {}). Claude Desktop reads only the last \
+                 one (line {}) and ignores the servers in the one{} on line{} {}{servers}. Nothing \
+                 was written: merge them into one \"mcpServers\" by hand, or let `mcp-tray doctor \
+                 --fix` merge them into the last one (undo with `mcp-tray undo`)",
+                dup.times(),
+                dup.lines_text(),
+                dup.used_line(),
+                plural(ignored_lines.len()),
+                plural(ignored_lines.len()),
+                join_and(&ignored_lines),
+            ),
+        });
+    }
+    for name in edit.names() {
+        if let Some(dup) = doc.duplicate_server(name) {
+            return Err(ConfigError::Shape {
+                path: doc.path.clone(),
+                message: format!(
+                    "the server \"{name}\" is written {} in \"mcpServers\" (lines {}); Claude \
+                     Desktop uses only the last one (line {}) and ignores the one{} on line{} {}. \
+                     Nothing was written, so that no edit lands on a copy Claude ignores: delete \
+                     the copy you do not want, then try again",
+                    dup.times(),
+                    dup.lines_text(),
+                    dup.used_line(),
+                    plural(dup.ignored_lines().len()),
+                    plural(dup.ignored_lines().len()),
+                    join_and(&numbers(dup.ignored_lines())),
+                ),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// What applying an edit produced.
@@ -68,6 +162,7 @@ pub(crate) fn apply(
     edit: &Edit,
     drop_empty_servers: bool,
 ) -> Result<Applied, ConfigError> {
+    refuse_duplicates(doc, edit)?;
     let (skeleton, originals) = if introduces_number(edit) {
         (doc.text.clone(), Vec::new())
     } else {
@@ -102,8 +197,9 @@ fn introduces_number(edit: &Edit) -> bool {
             !raw.trim_start().starts_with(['{', '[', '"', 't', 'f', 'n'])
         }
         Edit::Add { entry, .. } | Edit::Update { entry, .. } => entry.is_number(),
-        // A rename also looks inside the entry (the `--name` of MCP Tray's shims).
-        Edit::Rename { .. } => true,
+        // A rename also looks inside the entry (the `--name` of MCP Tray's shims), and a merge
+        // moves the entries' text.
+        Edit::Rename { .. } | Edit::MergeServers => true,
         Edit::Remove { .. } => false,
     }
 }
@@ -161,11 +257,10 @@ fn restore(
             spots.push((n.range.start, n.range.end, i));
         }
     };
-    let mut servers_seen = false;
+    // Only the `mcpServers` the layout models is an object here: any other copy is a placeholder.
     for prop in &top.properties {
         match &prop.value {
-            V::Object(servers) if prop.name.as_str() == "mcpServers" && !servers_seen => {
-                servers_seen = true;
+            V::Object(servers) if prop.name.as_str() == "mcpServers" => {
                 for entry in &servers.properties {
                     placeholder(&entry.value);
                 }
@@ -282,8 +377,85 @@ fn edit_tree(
             prop.set_value(CstInputValue::String(String::new()));
             set_raw(&prop, raw)?;
         }
+        Edit::MergeServers => merge_servers(doc, &top)?,
     }
     Ok(created)
+}
+
+/// Moves the entries of every `"mcpServers"` but the last into the last one (see
+/// [`Edit::MergeServers`]). Runs on the full text, not the skeleton: it moves the entries' text.
+fn merge_servers(doc: &ConfigDocument, top: &CstObject) -> Result<(), ConfigError> {
+    let copies: Vec<CstObjectProp> = top
+        .properties()
+        .into_iter()
+        .filter(|p| p.decoded_name().as_deref() == Some("mcpServers"))
+        .collect();
+    let Some((used, earlier)) = copies.split_last().filter(|(_, e)| !e.is_empty()) else {
+        return Err(ConfigError::Invalid(format!(
+            "\"mcpServers\" is written at most once in {}; there is nothing to merge",
+            doc.path.display()
+        )));
+    };
+    let target = used
+        .value()
+        .and_then(|v| v.as_object())
+        .ok_or_else(|| ConfigError::Shape {
+            path: doc.path.clone(),
+            message: "the last \"mcpServers\" is not an object; fix it by hand".into(),
+        })?;
+    let mut index = 0;
+    for copy in earlier {
+        for entry in copy
+            .value()
+            .and_then(|v| v.as_object())
+            .map(|o| o.properties())
+            .unwrap_or_default()
+        {
+            let (Some(name), Some(key), Some(value)) = (
+                entry.decoded_name(),
+                entry
+                    .name()
+                    .and_then(|n| n.as_string_lit())
+                    .map(|l| l.to_string()),
+                entry.value(),
+            ) else {
+                return Err(ConfigError::Invalid(format!(
+                    "internal: an entry of the \"mcpServers\" to merge cannot be read in {}; \
+                     nothing was written",
+                    doc.path.display()
+                )));
+            };
+            let prop = target.insert(index, &name, CstInputValue::String(String::new()));
+            set_raw(&prop, &value.to_string())?;
+            set_raw_key(&prop, &key, &separator_of(&entry));
+            index += 1;
+        }
+    }
+    for copy in earlier {
+        copy.clone().remove();
+    }
+    Ok(())
+}
+
+/// The exact text between a property's name and its value (`: `).
+fn separator_of(prop: &CstObjectProp) -> String {
+    let mut out = String::new();
+    let mut after_name = false;
+    for child in prop.children() {
+        if !after_name {
+            after_name = child.as_string_lit().is_some();
+            continue;
+        }
+        if child.as_token().is_some_and(|t| t.value() == ':')
+            || child.is_whitespace()
+            || child.is_newline()
+        {
+            out.push_str(&child.to_string());
+        } else {
+            break;
+        }
+    }
+    out
 }
 
 /// In an entry that starts one of MCP Tray's shims (`bridge URL --name NAME …`, `wrap --name NAME
@@ -345,8 +517,17 @@ fn top_object(doc: &ConfigDocument, root: &CstRootNode) -> Result<CstObject, Con
     }
 }
 
+/// The `mcpServers` object Claude reads: the last copy of the key (edits other than a merge never
+/// reach a file with two, see [`refuse_duplicates`]).
 fn servers_object(doc: &ConfigDocument, top: &CstObject) -> Result<Option<CstObject>, ConfigError> {
-    match top.get("mcpServers") {
+    let last = if doc.duplicate_servers_key().is_some() {
+        top.properties()
+            .into_iter()
+            .rfind(|p| p.decoded_name().as_deref() == Some("mcpServers"))
+    } else {
+        top.get("mcpServers")
+    };
+    match last {
         None => Ok(None),
         Some(prop) => prop
             .value()

@@ -29,7 +29,7 @@ pub mod watch;
 pub mod write;
 
 pub use change::{EntryChange, EnvValue};
-pub use document::{ConfigDocument, EntryKind, ServerEntry};
+pub use document::{ConfigDocument, DuplicateKey, EntryKind, ServerEntry};
 pub use edit::Edit;
 pub use write::{ConfigFile, EditOutcome, HistoryEntry};
 

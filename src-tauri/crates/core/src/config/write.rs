@@ -288,7 +288,8 @@ impl ConfigFile {
             let entry = DisabledEntry {
                 name: name.to_owned(),
                 raw: doc.servers[index].raw.clone(),
-                index,
+                // Where it stands in the file, so that enable puts it back there.
+                index: doc.file_index(index),
                 disabled_at: now_rfc3339(),
                 key_and_separator: Some((
                     doc.servers[index].raw_key.clone(),
