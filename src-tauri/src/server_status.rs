@@ -423,7 +423,8 @@ fn config_names() -> Option<Vec<String>> {
 /// Reads new journal lines and Claude log events into the board.
 struct Watcher {
     journal_dir: PathBuf,
-    journals: BTreeMap<String, Tail>,
+    /// By live file; each line names its server.
+    journals: BTreeMap<PathBuf, Tail>,
     claude: LogTail,
 }
 
@@ -437,10 +438,10 @@ impl Watcher {
     }
 
     fn poll(&mut self, board: &Mutex<Board>) {
-        for server in journal::servers(&self.journal_dir).unwrap_or_default() {
-            self.journals.entry(server.clone()).or_insert_with(|| {
-                Tail::open(journal::journal_path(&self.journal_dir, &server), true)
-            });
+        for file in journal::journal_files(&self.journal_dir).unwrap_or_default() {
+            self.journals
+                .entry(file.clone())
+                .or_insert_with(|| Tail::open(file, true));
         }
         let mut entries = Vec::new();
         for tail in self.journals.values_mut() {

@@ -9,7 +9,7 @@
 //! more than one tailer alive: a new stream (the window reloaded) ends the previous one.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -137,14 +137,16 @@ fn follow(
     mask: impl Fn() -> bool,
     mut wait: impl FnMut() -> bool,
 ) {
-    let mut tails: BTreeMap<String, Tail> = BTreeMap::new();
+    // By live file: rows carry their server, and a journal written before names were hashed
+    // holds more than one server's.
+    let mut tails: BTreeMap<PathBuf, Tail> = BTreeMap::new();
     let mut initial = true;
     while live() {
-        for server in journal::servers(dir).unwrap_or_default() {
-            tails.entry(server.clone()).or_insert_with(|| {
-                // History first: rotated files, then the live file from its start.
-                Tail::open(journal::journal_path(dir, &server), true)
-            });
+        for file in journal::journal_files(dir).unwrap_or_default() {
+            tails
+                .entry(file.clone())
+                // History first: the live file from its start.
+                .or_insert_with(|| Tail::open(file, true));
         }
         let mut rows: Vec<TrafficRow> = Vec::new();
         for tail in tails.values_mut() {

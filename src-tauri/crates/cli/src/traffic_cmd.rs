@@ -50,30 +50,8 @@ enum Output {
 pub fn run(cmd: TrafficCommand) -> anyhow::Result<ExitCode> {
     let TrafficCommand::Traffic(args) = cmd;
     let dir = paths::journal_dir();
-    let servers = match &args.name {
-        Some(name) => vec![name.clone()],
-        None => match journal::servers(&dir) {
-            Ok(list) => list,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
-            Err(e) => {
-                return Err(Failure::new(exit::FILE, anyhow::Error::new(e)).into());
-            }
-        },
-    };
-    if let Some(name) = &args.name
-        && !journal::journal_path(&dir, name).exists()
-        && !args.follow
-    {
-        return Err(Failure::new(
-            exit::USER,
-            anyhow::anyhow!(
-                "no traffic recorded for `{name}` yet (looked in {})",
-                dir.display()
-            ),
-        )
-        .into());
-    }
     let settings = mcp_tray_core::settings::load();
+    let keep = settings.journal.files_kept as usize;
     let output = match args.json {
         true => Output::Json {
             redact: settings.redact,
@@ -81,24 +59,51 @@ pub fn run(cmd: TrafficCommand) -> anyhow::Result<ExitCode> {
         false => Output::Table,
     };
     let mut history = Vec::new();
-    for server in &servers {
-        history.extend(
-            journal::read_all(&dir, server, settings.journal.files_kept as usize)
-                .with_context(|| format!("cannot read the journal of {server}"))?,
-        );
+    match &args.name {
+        // Only the lines this server wrote: a journal written before names were hashed may hold
+        // another server's too.
+        Some(name) => {
+            history = journal::read_all(&dir, name, keep)
+                .with_context(|| format!("cannot read the journal of {name}"))?;
+            if history.is_empty() && !journal::journal_path(&dir, name).exists() && !args.follow {
+                return Err(Failure::new(
+                    exit::USER,
+                    anyhow::anyhow!(
+                        "no traffic recorded for `{name}` yet (looked in {})",
+                        dir.display()
+                    ),
+                )
+                .into());
+            }
+        }
+        None => {
+            let files = match journal::journal_files(&dir) {
+                Ok(list) => list,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+                Err(e) => {
+                    return Err(Failure::new(exit::FILE, anyhow::Error::new(e)).into());
+                }
+            };
+            for file in &files {
+                history.extend(
+                    journal::read_journal(file, keep)
+                        .with_context(|| format!("cannot read {}", file.display()))?,
+                );
+            }
+            if files.is_empty() && !args.follow {
+                eprintln!(
+                    "no traffic recorded yet (looked in {}): it is recorded for servers Claude \
+                     starts through MCP Tray, remote ones (`mcp-tray add NAME --url URL`) and \
+                     tapped local ones (`mcp-tray tap NAME`), once Claude Desktop has restarted",
+                    dir.display()
+                );
+                return Ok(ExitCode::SUCCESS);
+            }
+        }
     }
     history.sort_by(|a, b| a.ts.cmp(&b.ts));
     if args.last > 0 && history.len() > args.last {
         history.drain(..history.len() - args.last);
-    }
-    if history.is_empty() && servers.is_empty() && !args.follow {
-        eprintln!(
-            "no traffic recorded yet (looked in {}): it is recorded for servers Claude starts \
-             through MCP Tray, remote ones (`mcp-tray add NAME --url URL`) and tapped local ones \
-             (`mcp-tray tap NAME`), once Claude Desktop has restarted",
-            dir.display()
-        );
-        return Ok(ExitCode::SUCCESS);
     }
     let mut out = std::io::stdout().lock();
     let show_server = args.name.is_none();
@@ -119,21 +124,24 @@ fn follow(dir: &Path, name: Option<&str>, output: Output, show_server: bool) -> 
     let mut tails: BTreeMap<PathBuf, Tail> = BTreeMap::new();
     let mut first = true;
     loop {
-        let servers = match name {
-            Some(n) => vec![n.to_owned()],
-            None => journal::servers(dir).unwrap_or_default(),
+        let files = match name {
+            Some(n) => journal::journal_paths(dir, n),
+            None => journal::journal_files(dir).unwrap_or_default(),
         };
-        for server in servers {
-            let path = journal::journal_path(dir, &server);
+        for path in files {
             // Journals that exist now were printed from history; new ones start at their beginning.
+            let from_start = !first || !path.exists();
             tails
                 .entry(path.clone())
-                .or_insert_with(|| Tail::open(&path, !first || !path.exists()));
+                .or_insert_with(|| Tail::open(path, from_start));
         }
         first = false;
         let mut batch = Vec::new();
         for tail in tails.values_mut() {
             batch.extend(tail.poll().unwrap_or_default());
+        }
+        if let Some(n) = name {
+            batch.retain(|e| e.server == n);
         }
         batch.sort_by(|a, b| a.ts.cmp(&b.ts));
         let mut out = std::io::stdout().lock();

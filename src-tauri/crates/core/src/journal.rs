@@ -26,8 +26,11 @@
 //! | `truncated` | present and `true` when `msg` was cut |
 //! | `code`, `level`, `text` | events: a diagnosis code (or `connected`, `journal-dropped`…), `info`/`warn`/`error`, a sentence |
 //!
-//! Files are `<journal_dir>/<server>.jsonl`; past [`JournalConfig::max_bytes`] the file is renamed
-//! to `<server>.1.jsonl` (older ones shift to `.2`, …) and the last [`JournalConfig::keep`] are kept.
+//! Files are `<journal_dir>/<stem>.jsonl`, the stem being the server's name when it is plain
+//! (lowercase ASCII letters, digits, `-`, `_`, `.`) and otherwise its sanitized form plus a hash
+//! of the exact name (`my server` is `my_server+<8 hex digits>`; see [`journal_path`]), so two
+//! servers never share a file. Past [`JournalConfig::max_bytes`] the file is renamed to
+//! `<stem>.1.jsonl` (older ones shift to `.2`, …) and the last [`JournalConfig::keep`] are kept.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom, Write};
@@ -244,7 +247,26 @@ pub struct Journal {
     spares: Spares,
 }
 
-/// The journal file of a server in a folder.
+/// The journal file of a server in a folder: `<dir>/<stem>.jsonl`, a different file for every
+/// name, on case-insensitive file systems (Windows, macOS) too.
+///
+/// A *plain* name is its own stem, as journals were always named: one made only of lowercase
+/// ASCII letters, digits, `-`, `_` and `.`, not empty, not starting with `.` and not ending in `.`
+/// and digits (`v.2.jsonl` is the second rotated file of `v`). Any other name gets its sanitized
+/// form (every character but ASCII letters, digits, `-`, `_` and `.` made `_`; `_` put in front
+/// of an empty name or one starting with `.`), then `+`, then the first 8 hex digits of the
+/// SHA-256 of the exact name: `my server` is `my_server+<hash>`, `Fetch` is `Fetch+<hash>`.
+///
+/// Why this is one-to-one: plain stems are the names themselves and hold no `+`, so no plain
+/// name (`x-1a2b3c4d` included) equals a hashed stem, and plain stems hold no uppercase letter,
+/// so two that differ also differ ignoring case; two hashed stems are equal, ignoring case or
+/// not, only if the names' sanitized forms and 32 bits of their hashes are. No stem ends in `.`
+/// and digits, so no live file is another journal's rotated file. `+` is outside the plain
+/// characters, allowed in file names on Windows, macOS and Linux, means nothing to a shell inside
+/// a word, and is not `~` (Windows' short names use that).
+///
+/// Journals of names that are not plain, written before names were hashed, stay where they are;
+/// [`journal_paths`] and [`read_all`] still read them.
 pub fn journal_path(dir: &Path, server: &str) -> PathBuf {
     dir.join(format!("{}.jsonl", file_stem(server)))
 }
@@ -253,8 +275,55 @@ fn rotated_path(dir: &Path, server: &str, n: usize) -> PathBuf {
     dir.join(format!("{}.{n}.jsonl", file_stem(server)))
 }
 
-/// A server name made safe as a file name.
+/// The rotated file `n` of the journal whose live file is `live` (`<stem>.jsonl` gives
+/// `<stem>.<n>.jsonl`).
+fn rotated_of(live: &Path, n: usize) -> PathBuf {
+    let name = live
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    let stem = name.strip_suffix(".jsonl").unwrap_or(&name);
+    live.with_file_name(format!("{stem}.{n}.jsonl"))
+}
+
+/// Sits between a hashed stem's sanitized name and its hash; see [`journal_path`].
+const HASH_MARK: char = '+';
+
+/// The stem of a server's journal files; see [`journal_path`].
 fn file_stem(server: &str) -> String {
+    if is_plain(server) {
+        return server.to_owned();
+    }
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(server.as_bytes());
+    let mut stem = legacy_stem(server);
+    stem.push(HASH_MARK);
+    for b in &digest[..4] {
+        stem.push_str(&format!("{b:02x}"));
+    }
+    stem
+}
+
+/// A name that is its own journal stem (see [`journal_path`]).
+fn is_plain(server: &str) -> bool {
+    !server.is_empty()
+        && !server.starts_with('.')
+        && server.bytes().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_' || b == b'.'
+        })
+        && !looks_rotated(server)
+}
+
+/// A stem ending in `.` and digits, as a rotated file's does (`v.2` of `v.2.jsonl`).
+fn looks_rotated(stem: &str) -> bool {
+    stem.rsplit_once('.')
+        .is_some_and(|(_, n)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// The stem journals had before names were hashed: every character but ASCII letters, digits,
+/// `-`, `_` and `.` made `_`, so different names could share it (`my server`, `my_server`). Read
+/// by [`read_all`] for shims started before, which still write there; never written.
+fn legacy_stem(server: &str) -> String {
     let stem: String = server
         .chars()
         .map(|c| {
@@ -269,6 +338,20 @@ fn file_stem(server: &str) -> String {
         format!("_{stem}")
     } else {
         stem
+    }
+}
+
+/// The live files that may hold a server's lines, older first: for a name that is not plain, the
+/// file journals had before names were hashed (shims started before still write there, and it may
+/// hold other servers' lines too), then its own. Readers keep only the lines whose `server` is
+/// the name.
+pub fn journal_paths(dir: &Path, server: &str) -> Vec<PathBuf> {
+    let own = journal_path(dir, server);
+    let legacy = dir.join(format!("{}.jsonl", legacy_stem(server)));
+    if legacy == own {
+        vec![own]
+    } else {
+        vec![legacy, own]
     }
 }
 
@@ -771,33 +854,52 @@ pub struct Entry {
     pub text: Option<String>,
 }
 
-/// The servers that have a journal in `dir`, sorted.
-pub fn servers(dir: &Path) -> io::Result<Vec<String>> {
-    let mut names = Vec::new();
+/// The live journal files in `dir` (not the rotated ones), sorted. One file is one server's,
+/// except a file written before names were hashed (see [`journal_paths`]): go by each line's
+/// `server`, never by the file's name.
+pub fn journal_files(dir: &Path) -> io::Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
     for entry in fs::read_dir(dir)? {
-        let name = entry?.file_name().to_string_lossy().into_owned();
-        if let Some(stem) = name.strip_suffix(".jsonl") {
-            let rotated = stem
-                .rsplit_once('.')
-                .is_some_and(|(_, n)| n.chars().all(|c| c.is_ascii_digit()));
-            if !rotated {
-                names.push(stem.to_owned());
-            }
+        let entry = entry?;
+        let name = entry.file_name();
+        let Some(stem) = name.to_str().and_then(|n| n.strip_suffix(".jsonl")) else {
+            continue;
+        };
+        if !looks_rotated(stem) {
+            files.push(entry.path());
         }
     }
-    names.sort();
-    Ok(names)
+    files.sort();
+    Ok(files)
 }
 
-/// Every line of a server's journal, rotated files first (oldest first). Lines that do not parse
-/// (a torn last line, a foreign file) are skipped.
+/// Every line of the journal whose live file is `live` (from [`journal_files`]), whichever server
+/// wrote it: up to `keep` rotated files first (oldest first), then the live one. Lines that do not
+/// parse (a torn last line, a foreign file) are skipped.
+pub fn read_journal(live: &Path, keep: usize) -> io::Result<Vec<Entry>> {
+    let mut entries = Vec::new();
+    read_into(live, keep, &mut entries)?;
+    Ok(entries)
+}
+
+/// Every line of a server's journal, rotated files first (oldest first), and only the lines whose
+/// `server` is `server`: a file written before names were hashed may hold other servers' lines.
+/// Lines that do not parse (a torn last line, a foreign file) are skipped.
 pub fn read_all(dir: &Path, server: &str, keep: usize) -> io::Result<Vec<Entry>> {
     let mut entries = Vec::new();
+    for live in journal_paths(dir, server) {
+        read_into(&live, keep, &mut entries)?;
+    }
+    entries.retain(|e| e.server == server);
+    Ok(entries)
+}
+
+fn read_into(live: &Path, keep: usize, entries: &mut Vec<Entry>) -> io::Result<()> {
     let mut files: Vec<PathBuf> = (1..=keep.max(1))
         .rev()
-        .map(|n| rotated_path(dir, server, n))
+        .map(|n| rotated_of(live, n))
         .collect();
-    files.push(journal_path(dir, server));
+    files.push(live.to_path_buf());
     for path in files {
         match File::open(&path) {
             Ok(file) => {
@@ -811,7 +913,7 @@ pub fn read_all(dir: &Path, server: &str, keep: usize) -> io::Result<Vec<Entry>>
             Err(e) => return Err(e),
         }
     }
-    Ok(entries)
+    Ok(())
 }
 
 /// Follows a journal file as it grows, across rotations. Call [`Tail::poll`] when the file may
@@ -944,7 +1046,7 @@ mod tests {
         assert_eq!(entries[1].method.as_deref(), Some("tools/call"));
         assert_eq!(entries[1].latency_ms, Some(1.5));
         assert_eq!(entries[2].code.as_deref(), Some("connected"));
-        assert!(journal_path(tmp.path(), "srv one").ends_with("srv_one.jsonl"));
+        assert!(journal_path(tmp.path(), "srv one").ends_with("srv_one+4c44b993.jsonl"));
     }
 
     #[test]
@@ -1072,7 +1174,125 @@ mod tests {
             entries.last().and_then(|e| e.text.as_deref()),
             Some("event 199")
         );
-        assert_eq!(servers(tmp.path()).expect("list"), vec!["r".to_owned()]);
+        assert_eq!(
+            journal_files(tmp.path()).expect("list"),
+            vec![journal_path(tmp.path(), "r")],
+            "rotated files are not journals of their own"
+        );
+        assert_eq!(
+            read_journal(&journal_path(tmp.path(), "r"), 2)
+                .expect("read")
+                .len(),
+            entries.len()
+        );
+    }
+
+    fn file_name(server: &str) -> String {
+        let path = journal_path(Path::new("j"), server);
+        path.file_name()
+            .expect("a file")
+            .to_string_lossy()
+            .into_owned()
+    }
+
+    #[test]
+    fn plain_names_keep_their_file_and_others_get_a_hash_of_the_exact_name() {
+        // Journals written before names were hashed are still found.
+        for plain in ["github", "fetch-server_2.x", "a.b", "x-1a2b3c4d", "v2"] {
+            assert_eq!(file_name(plain), format!("{plain}.jsonl"));
+        }
+        // The hash is of the exact name and must never change: it names files already written.
+        assert_eq!(file_name("my server"), "my_server+b129874b.jsonl");
+        assert_eq!(file_name("日本語"), "___+77710aed.jsonl");
+        assert_eq!(file_name("中文字"), "___+a07146f7.jsonl");
+        assert_eq!(file_name("a/b"), "a_b+c14cddc0.jsonl");
+        assert_eq!(file_name("Fetch"), "Fetch+cd7d61bf.jsonl");
+        // A name ending in `.` and digits would be another journal's rotated file.
+        assert!(file_name("v.2").starts_with("v.2+"));
+        assert!(file_name("").starts_with("_+") && file_name(".hidden").starts_with("_.hidden+"));
+    }
+
+    #[test]
+    fn names_that_shared_a_file_get_files_of_their_own_even_ignoring_case() {
+        let pairs = [
+            ("日本語", "中文字"),
+            ("my server", "my_server"),
+            ("a/b", "a_b"),
+            ("Fetch", "fetch"),
+            ("GitHub", "github"),
+            ("v.2", "v"),
+            ("", "_"),
+            (".x", "_.x"),
+        ];
+        for (a, b) in pairs {
+            let (fa, fb) = (file_name(a), file_name(b));
+            assert_ne!(fa.to_lowercase(), fb.to_lowercase(), "{a:?} and {b:?}");
+            for n in 1..=3 {
+                let rb = rotated_path(Path::new("j"), b, n);
+                let ra = rotated_path(Path::new("j"), a, n);
+                assert_ne!(Path::new("j").join(&fa), rb, "{a:?} and rotated {b:?}");
+                assert_ne!(Path::new("j").join(&fb), ra, "{b:?} and rotated {a:?}");
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn different_names_never_share_a_file(a in ".{0,12}", b in ".{0,12}") {
+            proptest::prop_assume!(a != b);
+            proptest::prop_assert_ne!(file_name(&a).to_lowercase(), file_name(&b).to_lowercase());
+            // No live file is a rotated one, and nothing a file system refuses gets in.
+            proptest::prop_assert!(!looks_rotated(&file_stem(&a)));
+            let safe = file_stem(&a)
+                .bytes()
+                .all(|c| c.is_ascii_alphanumeric() || b"-_.+".contains(&c));
+            proptest::prop_assert!(safe);
+        }
+    }
+
+    #[test]
+    fn servers_whose_names_once_shared_a_file_each_read_only_their_own_lines() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        // A shim started before names were hashed wrote both servers' lines to one file.
+        let legacy = tmp.path().join("my_server.jsonl");
+        let old = |server: &str, text: &str| {
+            format!(
+                r#"{{"ts":"2026-11-24T08:00:00.000Z","server":"{server}","session":"s0","pid":1,"dir":"event","kind":"event","code":"tick","level":"info","text":"{text}"}}"#
+            ) + "\n"
+        };
+        fs::write(
+            &legacy,
+            old("my server", "old spaced") + &old("my_server", "old underscored"),
+        )
+        .expect("legacy file");
+        // Both run at once now.
+        let spaced = Journal::open("my server", config(tmp.path())).expect("open");
+        let underscored = Journal::open("my_server", config(tmp.path())).expect("open");
+        spaced.event(Level::Info, "tick", "new spaced");
+        underscored.event(Level::Info, "tick", "new underscored");
+        spaced.close(Duration::from_secs(2));
+        underscored.close(Duration::from_secs(2));
+
+        let texts = |server: &str| -> Vec<String> {
+            read_all(tmp.path(), server, 3)
+                .expect("read")
+                .into_iter()
+                .inspect(|e| assert_eq!(e.server, server))
+                .filter_map(|e| e.text)
+                .collect()
+        };
+        assert_eq!(texts("my server"), ["old spaced", "new spaced"]);
+        assert_eq!(texts("my_server"), ["old underscored", "new underscored"]);
+        assert_eq!(
+            journal_files(tmp.path()).expect("list"),
+            vec![journal_path(tmp.path(), "my server"), legacy.clone()]
+        );
+        let in_legacy = read_journal(&legacy, 3).expect("read");
+        assert_eq!(
+            in_legacy.len(),
+            3,
+            "a file read whole keeps every server's lines"
+        );
     }
 
     #[test]

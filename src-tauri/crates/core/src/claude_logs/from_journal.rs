@@ -89,10 +89,10 @@ impl Reported {
 /// Every event of every journal in `dir` (with up to `keep` rotated files each), time-ordered.
 pub fn read_journal_events(dir: &Path, keep: usize) -> Vec<LogEvent> {
     let mut reported = Reported::default();
-    let mut out: Vec<LogEvent> = journal::servers(dir)
+    let mut out: Vec<LogEvent> = journal::journal_files(dir)
         .unwrap_or_default()
         .iter()
-        .filter_map(|server| journal::read_all(dir, server, keep).ok())
+        .filter_map(|file| journal::read_journal(file, keep).ok())
         .flatten()
         .filter_map(|entry| reported.event(&entry))
         .collect();
@@ -103,7 +103,8 @@ pub fn read_journal_events(dir: &Path, keep: usize) -> Vec<LogEvent> {
 /// Follows every journal in a folder, picking up journals that appear later.
 pub struct JournalEventTail {
     dir: PathBuf,
-    tails: HashMap<String, journal::Tail>,
+    /// By live file: a journal written before names were hashed holds more than one server's.
+    tails: HashMap<PathBuf, journal::Tail>,
     reported: Reported,
     first: bool,
     from_start: bool,
@@ -132,12 +133,12 @@ impl JournalEventTail {
     /// The events appended since the last poll.
     pub fn poll(&mut self) -> Vec<LogEvent> {
         let mut out = Vec::new();
-        for server in journal::servers(&self.dir).unwrap_or_default() {
+        for file in journal::journal_files(&self.dir).unwrap_or_default() {
             let from_start = !self.first || self.from_start;
-            let dir = &self.dir;
-            let tail = self.tails.entry(server.clone()).or_insert_with(|| {
-                journal::Tail::open(journal::journal_path(dir, &server), from_start)
-            });
+            let tail = self
+                .tails
+                .entry(file.clone())
+                .or_insert_with(|| journal::Tail::open(file, from_start));
             for entry in tail.poll().unwrap_or_default() {
                 out.extend(self.reported.event(&entry));
             }
