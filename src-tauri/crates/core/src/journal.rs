@@ -251,8 +251,9 @@ pub struct Journal {
 /// name, on case-insensitive file systems (Windows, macOS) too.
 ///
 /// A *plain* name is its own stem, as journals were always named: one made only of lowercase
-/// ASCII letters, digits, `-`, `_` and `.`, not empty, not starting with `.` and not ending in `.`
-/// and digits (`v.2.jsonl` is the second rotated file of `v`). Any other name gets its sanitized
+/// ASCII letters, digits, `-`, `_` and `.`, not empty, not starting with `.`, not ending in `.`
+/// and digits (`v.2.jsonl` is the second rotated file of `v`), and not a name Windows keeps for a
+/// device (`con`, `nul`, `com1`…, with any extension). Any other name gets its sanitized
 /// form (every character but ASCII letters, digits, `-`, `_` and `.` made `_`; `_` put in front
 /// of an empty name or one starting with `.`), then `+`, then the first 8 hex digits of the
 /// SHA-256 of the exact name: `my server` is `my_server+<hash>`, `Fetch` is `Fetch+<hash>`.
@@ -312,6 +313,18 @@ fn is_plain(server: &str) -> bool {
             b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_' || b == b'.'
         })
         && !looks_rotated(server)
+        && !windows_device(server)
+}
+
+/// `con`, `nul`, `com1`… (before any dot): names Windows keeps for devices, with any extension,
+/// so no file can be made under them there. Hashed everywhere, so a name has one file on every
+/// system.
+fn windows_device(stem: &str) -> bool {
+    let base = stem.split('.').next().unwrap_or(stem);
+    matches!(base, "con" | "prn" | "aux" | "nul")
+        || ((base.starts_with("com") || base.starts_with("lpt"))
+            && base.len() == 4
+            && base.as_bytes()[3].is_ascii_digit())
 }
 
 /// A stem ending in `.` and digits, as a rotated file's does (`v.2` of `v.2.jsonl`).
@@ -1207,6 +1220,12 @@ mod tests {
         assert_eq!(file_name("中文字"), "___+a07146f7.jsonl");
         assert_eq!(file_name("a/b"), "a_b+c14cddc0.jsonl");
         assert_eq!(file_name("Fetch"), "Fetch+cd7d61bf.jsonl");
+        // Names Windows keeps for devices cannot be files there, with any extension.
+        for device in ["con", "nul", "aux", "prn", "com1", "lpt9", "con.x"] {
+            assert!(file_name(device).contains('+'), "{device}");
+        }
+        assert_eq!(file_name("console"), "console.jsonl");
+        assert_eq!(file_name("com10"), "com10.jsonl");
         // A name ending in `.` and digits would be another journal's rotated file.
         assert!(file_name("v.2").starts_with("v.2+"));
         assert!(file_name("").starts_with("_+") && file_name(".hidden").starts_with("_.hidden+"));
