@@ -197,7 +197,7 @@ pub(crate) fn not_in_file(file: &ConfigFile, name: &str) -> Failure {
 /// Maps a config error to its exit code.
 fn fail(err: ConfigError) -> Failure {
     let code = match &err {
-        ConfigError::Conflict { .. } => exit::CONFLICT,
+        ConfigError::Conflict { .. } | ConfigError::ChangedSince(_) => exit::CONFLICT,
         e if e.is_file_problem() => exit::FILE,
         _ => exit::USER,
     };

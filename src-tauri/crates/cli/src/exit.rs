@@ -5,7 +5,7 @@
 //! | 0 | success |
 //! | 1 | user error: bad arguments, unknown server, name already taken |
 //! | 2 | file problem: the config does not parse, cannot be read or written |
-//! | 3 | conflict: someone else changed the file and our edit no longer applies |
+//! | 3 | conflict: someone else changed the file and our edit no longer applies (or undo would throw their change away) |
 //! | 4 | findings: the server failed `probe`, or `doctor` found errors |
 //!
 //! Errors go to stderr as `mcp-tray: <message>`, one cause per line. A command picks the code by

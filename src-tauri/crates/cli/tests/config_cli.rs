@@ -59,3 +59,32 @@ fn undoing_the_edit_that_created_the_file_says_it_removed_it() {
     );
     assert!(!dir.path().join("claude_desktop_config.json").exists());
 }
+
+#[test]
+fn undo_refused_over_a_later_change_is_a_conflict() {
+    let dir = tempfile::tempdir().unwrap();
+    run(dir.path(), &["add", "a", "--", "echo", "a"]);
+    let config = dir.path().join("claude_desktop_config.json");
+    let edited = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace("echo", "printf");
+    std::fs::write(&config, &edited).unwrap();
+    let out = Command::new(BIN)
+        .arg("--config")
+        .arg(&config)
+        .arg("undo")
+        .env("MCP_TRAY_HOME", dir.path().join("home"))
+        .output()
+        .expect("run mcp-tray");
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&config).unwrap(),
+        edited,
+        "the later change stays"
+    );
+}

@@ -324,6 +324,10 @@ fn undo_restores_each_step_and_refuses_to_clobber_external_changes() {
     std::fs::write(&s.path, &edited).unwrap();
     let err = s.file.undo(false).unwrap_err().to_string();
     assert!(err.contains("changed after"), "{err}");
+    assert!(matches!(
+        s.file.undo(false),
+        Err(mcp_tray_core::config::ConfigError::ChangedSince(_))
+    ));
     assert_eq!(std::fs::read_to_string(&s.path).unwrap(), edited);
     // --force still keeps the hand edit in the history.
     s.file.undo(true).unwrap();

@@ -71,6 +71,10 @@ pub enum ConfigError {
          applies: {reason}. Nothing was written; look at the file and try again"
     )]
     Conflict { path: PathBuf, reason: String },
+    /// Undo was asked for, but the file changed after the edit it would undo: undoing would
+    /// throw that change away.
+    #[error("{0}")]
+    ChangedSince(String),
     /// The I/O error is said in the message and not chained as a source, so that a report of the
     /// whole chain (`{:#}`) does not say it twice.
     #[error("{path}: {error}")]

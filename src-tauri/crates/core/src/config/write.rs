@@ -505,7 +505,7 @@ impl ConfigFile {
         let op = format!("undo {}", entry.op);
         let outcome = self.transact_raw(&op, |read, _doc, _state| {
             if !force && read.hash != entry.after_sha256 {
-                return Err(ConfigError::Invalid(format!(
+                return Err(ConfigError::ChangedSince(format!(
                     "the file changed after \"{}\" ({}); undo would throw that change away. \
                      Use `mcp-tray history` to look, or undo --force (the current file is backed up first)",
                     entry.op, entry.ts
