@@ -1,7 +1,8 @@
 //! `mcp-tray traffic NAME` end to end on servers whose names once shared a journal file (every
 //! character outside `[A-Za-z0-9._-]` was made `_`): real taps of each run at once, and each
 //! name's traffic shows that server's messages and no other's, journals written before names
-//! were hashed included.
+//! were hashed included. Unix only: the servers are `cat`.
+#![cfg(unix)]
 
 mod common;
 
@@ -39,7 +40,6 @@ fn method_of(name: &str) -> String {
     format!("tools/probe-{i}")
 }
 
-#[cfg(unix)]
 #[test]
 fn servers_whose_names_once_shared_a_journal_each_show_only_their_own_traffic() {
     let home = tempfile::tempdir().expect("home");
