@@ -810,6 +810,116 @@ fn a_request_the_client_cancelled_gets_no_made_up_reply() {
 }
 
 #[test]
+fn requests_the_client_cancelled_free_their_places_at_once() {
+    // The bridge sends 16 requests at a time. Cancelled ones must not keep their places until
+    // the timeout: the client stopped waiting, and the requests after them must not wait either.
+    let p = require_peers!();
+    let port = free_port();
+    let _server = everything(&p, "streamableHttp", port);
+    let mut b = Bridge::start(&[&format!("http://127.0.0.1:{port}/mcp"), "--timeout", "60"]);
+    b.initialize();
+    for i in 1..=16 {
+        b.send_raw(
+            json!({"jsonrpc":"2.0","id": i,"method":"tools/call","params":{
+                "name":"trigger-long-running-operation","arguments":{"duration": 60, "steps": 60}}})
+            .to_string()
+            .as_bytes(),
+        );
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    for i in 1..=16 {
+        b.send(&json!({"jsonrpc":"2.0","method":"notifications/cancelled",
+            "params":{"requestId": i, "reason": "user pressed stop"}}));
+    }
+    let started = Instant::now();
+    b.send(&json!({"jsonrpc":"2.0","id": 100,"method":"ping"}));
+    let pong = b.reply(&json!(100), Duration::from_secs(5));
+    assert!(pong.get("result").is_some(), "{pong}");
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        text_of(&b.call(101, "get-sum", json!({"a": 1, "b": 1}))),
+        "The sum of 1 and 1 is 2."
+    );
+    // Nor do they hold the bridge up at the end of input.
+    let started = Instant::now();
+    let (status, stderr, _home) = b.finish();
+    assert!(status.success(), "{status}; stderr:\n{stderr}");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn every_request_in_a_batch_gets_one_reply_and_the_bridge_goes_on() {
+    // JSON-RPC batches exist in 2025-03-26 only. server-everything answers each request of a
+    // batch as an event of its own on the POST's stream, then keeps a resumed stream open.
+    let p = require_peers!();
+    let port = free_port();
+    let _server = everything(&p, "streamableHttp", port);
+    let mut b = Bridge::start(&[&format!("http://127.0.0.1:{port}/mcp"), "--timeout", "10"]);
+    let init = b.request(
+        0,
+        "initialize",
+        json!({
+            "protocolVersion": "2025-03-26",
+            "capabilities": {},
+            "clientInfo": {"name": "raw-test", "version": "1"}
+        }),
+    );
+    assert_eq!(init["result"]["protocolVersion"], "2025-03-26", "{init}");
+    b.send(&json!({"jsonrpc": "2.0", "method": "notifications/initialized"}));
+    b.send_raw(
+        json!([
+            {"jsonrpc":"2.0","id": 11,"method":"ping"},
+            {"jsonrpc":"2.0","method":"notifications/roots/list_changed"},
+            {"jsonrpc":"2.0","id": 12,"method":"tools/call",
+                "params":{"name":"echo","arguments":{"message":"in a batch"}}}
+        ])
+        .to_string()
+        .as_bytes(),
+    );
+    b.requests.extend([json!(11), json!(12)]);
+    let mut replies = HashMap::new();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while replies.len() < 2 {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let Some(v) = b.next(left) else {
+            panic!("replies to the batch: {replies:?}; stderr:\n{}", b.stderr());
+        };
+        if v.get("method").is_none() {
+            replies.insert(v["id"].to_string(), v);
+        }
+    }
+    assert!(replies["11"].get("result").is_some(), "{replies:?}");
+    assert_eq!(text_of(&replies["12"]), "Echo: in a batch");
+    // The bridge is not stuck on the batch's stream.
+    let started = Instant::now();
+    b.send(&json!({"jsonrpc":"2.0","id": 13,"method":"ping"}));
+    let pong = b.reply(&json!(13), Duration::from_secs(5));
+    assert!(pong.get("result").is_some(), "{pong}");
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    let started = Instant::now();
+    let (status, stderr, _home) = b.finish();
+    assert!(status.success(), "{status}; stderr:\n{stderr}");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(!stderr.contains("dropped a reply"), "{stderr}");
+}
+
+#[test]
 fn requests_that_time_out_do_not_hold_the_bridge_up() {
     // More hung requests than the bridge sends at once: after they time out, it must still work.
     let p = require_peers!();

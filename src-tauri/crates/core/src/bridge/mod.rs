@@ -141,8 +141,13 @@ impl Link {
 
 /// What the stdin side tells the router.
 enum Control {
-    /// A request passed through; it is owed exactly one reply.
-    Register { id: String, method: Option<String> },
+    /// A request, or the requests of a batch, passed through: each is owed exactly one reply.
+    /// `stop` is fired once none of them needs the POST that carries them any more (all answered,
+    /// or cancelled by the client), so the worker sending it lets it go.
+    Register {
+        requests: Vec<(String, Option<String>)>,
+        stop: Option<oneshot::Sender<()>>,
+    },
     /// Answer this request with an error, unless it was answered already.
     Fail {
         id: String,
@@ -150,7 +155,7 @@ enum Control {
         code: &'static str,
     },
     /// The client cancelled this request: it no longer expects a reply, so none is made up
-    /// (the server's, if it still comes, is passed on).
+    /// (the server's, if it still comes, is passed on), and its send is let go at once.
     Cancelled { id: String },
     /// A reply of the bridge's own to a line that was not JSON-RPC.
     Local(Vec<u8>),
@@ -163,6 +168,14 @@ struct Pending {
     since: Instant,
     deadline: Instant,
     cancelled: bool,
+    /// The send (POST) that carries it, while that still waits for it.
+    flight: Option<u64>,
+}
+
+/// One send in a worker: the requests it still waits for, and how to let it go.
+struct Flight {
+    open: usize,
+    stop: oneshot::Sender<()>,
 }
 
 /// Owns the output: pairs replies with requests (exactly one each), answers timeouts, journals.
@@ -174,6 +187,8 @@ struct Router<W> {
     reporter: Reporter,
     ignore: Option<GlobSet>,
     drain: Vec<oneshot::Sender<()>>,
+    flights: HashMap<u64, Flight>,
+    next_flight: u64,
 }
 
 impl<W: AsyncWrite + Unpin> Router<W> {
@@ -187,7 +202,16 @@ impl<W: AsyncWrite + Unpin> Router<W> {
             tokio::select! {
                 biased;
                 c = control.recv() => match c {
-                    Some(c) => self.on_control(c).await?,
+                    Some(c) => {
+                        if matches!(c, Control::Fail { .. }) {
+                            // A send that failed may have passed some replies on first (a batch);
+                            // they go out before the failure is answered, so none is lost.
+                            while let Ok(m) = server.try_recv() {
+                                self.on_server(m).await?;
+                            }
+                        }
+                        self.on_control(c).await?
+                    }
                     None => return self.out.flush().await,
                 },
                 m = server.recv() => match m {
@@ -199,7 +223,7 @@ impl<W: AsyncWrite + Unpin> Router<W> {
             if control.is_empty() && server.is_empty() {
                 self.out.flush().await?;
             }
-            if self.pending.is_empty() {
+            if self.pending.values().all(|p| p.cancelled) {
                 for waiter in self.drain.drain(..) {
                     let _ = waiter.send(());
                 }
@@ -221,29 +245,48 @@ impl<W: AsyncWrite + Unpin> Router<W> {
 
     async fn on_control(&mut self, c: Control) -> io::Result<()> {
         match c {
-            Control::Register { id, method } => {
+            Control::Register { requests, stop } => {
                 let now = Instant::now();
-                self.pending.insert(
-                    id,
-                    Pending {
-                        method,
-                        since: now,
-                        deadline: now + self.timeout,
-                        cancelled: false,
-                    },
-                );
+                let flight = stop.map(|stop| {
+                    self.next_flight += 1;
+                    self.flights
+                        .insert(self.next_flight, Flight { open: 0, stop });
+                    self.next_flight
+                });
+                for (id, method) in requests {
+                    let replaced = self.pending.insert(
+                        id,
+                        Pending {
+                            method,
+                            since: now,
+                            deadline: now + self.timeout,
+                            cancelled: false,
+                            flight,
+                        },
+                    );
+                    if let Some(f) = flight.and_then(|n| self.flights.get_mut(&n)) {
+                        f.open += 1;
+                    }
+                    // An id sent again while still waiting: the earlier send stops waiting for it.
+                    if let Some(mut old) = replaced {
+                        self.settle(old.flight.take(), true);
+                    }
+                }
             }
             Control::Fail { id, message, code } => {
-                if let Some(p) = self.pending.remove(&id)
-                    && !p.cancelled
-                {
-                    self.answer_locally(&id, p, &message, code).await?;
+                if let Some(mut p) = self.pending.remove(&id) {
+                    self.settle(p.flight.take(), true);
+                    if !p.cancelled {
+                        self.answer_locally(&id, p, &message, code).await?;
+                    }
                 }
             }
             Control::Cancelled { id } => {
-                if let Some(p) = self.pending.get_mut(&id) {
+                let flight = self.pending.get_mut(&id).and_then(|p| {
                     p.cancelled = true;
-                }
+                    p.flight.take()
+                });
+                self.settle(flight, true);
             }
             Control::Local(line) => {
                 self.journal(Direction::ServerToClient, &line, None, None);
@@ -252,6 +295,22 @@ impl<W: AsyncWrite + Unpin> Router<W> {
             Control::Drain(tx) => self.drain.push(tx),
         }
         Ok(())
+    }
+
+    /// One request of `flight` needs it no more. When none does, the worker sending it is told to
+    /// let it go (`fire`), or just left to its own deadline (a timeout: it tells the server).
+    fn settle(&mut self, flight: Option<u64>, fire: bool) {
+        let Some(n) = flight else { return };
+        let Some(f) = self.flights.get_mut(&n) else {
+            return;
+        };
+        f.open = f.open.saturating_sub(1);
+        if f.open == 0
+            && let Some(f) = self.flights.remove(&n)
+            && fire
+        {
+            let _ = f.stop.send(());
+        }
     }
 
     async fn answer_locally(
@@ -281,12 +340,29 @@ impl<W: AsyncWrite + Unpin> Router<W> {
         let Ok(env) = jsonrpc::inspect(&line) else {
             return Ok(()); // transports drop garbage already
         };
+        if env.kind == Kind::Batch
+            && let Some(items) = batch_items(&line)
+        {
+            // The replies to a batch, in one array: each is paired on its own (and passed on as
+            // a line of its own, its bytes unchanged), so each request still gets exactly one.
+            for item in items {
+                self.on_server_message(item).await?;
+            }
+            return Ok(());
+        }
+        self.on_server_message(line).await
+    }
+
+    async fn on_server_message(&mut self, line: Vec<u8>) -> io::Result<()> {
+        let Ok(env) = jsonrpc::inspect(&line) else {
+            return Ok(());
+        };
         if !env.kind.is_reply() {
             self.journal(Direction::ServerToClient, &line, None, None);
             return self.write(&line).await;
         }
         let key = env.id_key().map(str::to_owned);
-        let Some(p) = key.as_deref().and_then(|k| self.pending.remove(k)) else {
+        let Some(mut p) = key.as_deref().and_then(|k| self.pending.remove(k)) else {
             let text = match key {
                 Some(k) => format!(
                     "dropped a reply to id {k}, which is not waiting for one (late or duplicate)"
@@ -300,6 +376,7 @@ impl<W: AsyncWrite + Unpin> Router<W> {
                 .report(Level::Warn, codes::PROTOCOL_ERROR, &text);
             return Ok(());
         };
+        self.settle(p.flight.take(), true);
         let line = match (&self.ignore, p.method.as_deref()) {
             (Some(ignore), Some("tools/list")) => filter_tools(&line, ignore).unwrap_or(line),
             _ => line,
@@ -322,7 +399,12 @@ impl<W: AsyncWrite + Unpin> Router<W> {
             .map(|(id, _)| id.clone())
             .collect();
         for id in expired {
-            if let Some(p) = self.pending.remove(&id).filter(|p| !p.cancelled) {
+            let Some(mut p) = self.pending.remove(&id) else {
+                continue;
+            };
+            // The worker's own deadline is the same: it lets the send go and tells the server.
+            self.settle(p.flight.take(), false);
+            if !p.cancelled {
                 let message = format!(
                     "remote server did not answer {} within {} s",
                     p.method.as_deref().unwrap_or("the request"),
@@ -353,6 +435,25 @@ fn filter_tools(line: &[u8], ignore: &GlobSet) -> Option<Vec<u8>> {
             .is_none_or(|n| !ignore.is_match(n))
     });
     serde_json::to_vec(&v).ok()
+}
+
+/// The members of a JSON array, each as the bytes it was written as.
+fn batch_items(line: &[u8]) -> Option<Vec<Vec<u8>>> {
+    let items: Vec<&serde_json::value::RawValue> = serde_json::from_slice(line).ok()?;
+    Some(items.iter().map(|i| i.get().as_bytes().to_vec()).collect())
+}
+
+/// The requests inside a batch: their id texts and methods.
+fn batch_requests(line: &[u8]) -> Vec<(String, Option<String>)> {
+    batch_items(line)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|item| {
+            let env = jsonrpc::inspect(item).ok()?;
+            let id = env.id_key().filter(|_| env.kind == Kind::Request)?;
+            Some((id.to_owned(), env.method.as_deref().map(str::to_owned)))
+        })
+        .collect()
 }
 
 /// The `requestId` of a `notifications/cancelled`, as its JSON text.
@@ -491,6 +592,8 @@ where
         reporter: reporter.clone(),
         ignore: ignore.clone(),
         drain: Vec::new(),
+        flights: HashMap::new(),
+        next_flight: 0,
     };
     let mut router_task = tokio::spawn(router.run(control_rx, server_rx));
     let mut session = Session {
@@ -554,12 +657,22 @@ fn cancel_notification(id: &str) -> Vec<u8> {
     .into_bytes()
 }
 
-/// A request waiting for a worker, with the moment the router gives up on it.
-type Queued = (Outgoing, String, Instant);
+/// A request (or a batch holding requests) waiting for a worker.
+struct Queued {
+    msg: Outgoing,
+    /// The ids of the requests it carries.
+    ids: Vec<String>,
+    /// When the router gives up on them.
+    deadline: Instant,
+    /// Fired by the router when none of them needs this send any more.
+    stop: oneshot::Receiver<()>,
+}
 
 /// Starts [`MAX_IN_FLIGHT`] workers that send queued requests and report failures. A request
-/// whose deadline passed is not sent any more (the router answered it already), and a send is cut
-/// at the deadline so a server that never finishes a reply cannot hold a worker.
+/// whose deadline passed, or that the client cancelled, is not sent any more. A send is let go
+/// when the router needs nothing more from it (every request it carries answered, or cancelled by
+/// the client), and cut at the deadline, so a server that never finishes a reply cannot hold a
+/// worker.
 fn start_workers(
     link: &Link,
     control: &mpsc::UnboundedSender<Control>,
@@ -571,32 +684,55 @@ fn start_workers(
         tokio::spawn(async move {
             loop {
                 let next = rx.lock().await.recv().await;
-                let Some((msg, id, deadline)) = next else {
+                let Some(Queued {
+                    msg,
+                    ids,
+                    deadline,
+                    mut stop,
+                }) = next
+                else {
                     return;
                 };
-                if Instant::now() >= deadline {
+                if Instant::now() >= deadline || stop.try_recv().is_ok() {
                     continue;
                 }
-                match tokio::time::timeout_at(deadline, link.send(&msg)).await {
+                // A dropped sender (the router gave up at the deadline) is not a stop.
+                let stopped = async {
+                    if stop.await.is_err() {
+                        std::future::pending::<()>().await;
+                    }
+                };
+                let sent = tokio::select! {
+                    biased;
+                    sent = tokio::time::timeout_at(deadline, link.send(&msg)) => sent,
+                    () = stopped => continue,
+                };
+                match sent {
                     Ok(Ok(())) => {}
                     Ok(Err(fault)) => {
-                        let _ = control.send(Control::Fail {
-                            id,
-                            message: transport::failure_message(&msg, &fault),
-                            code: fault.code(),
-                        });
+                        let message = transport::failure_message(&msg, &fault);
+                        for id in ids {
+                            let _ = control.send(Control::Fail {
+                                id,
+                                message: message.clone(),
+                                code: fault.code(),
+                            });
+                        }
                     }
                     // The router has answered the client; tell the server to stop working on
                     // it (dropping the stream is not a cancel). `initialize` is never cancelled.
                     Err(_) if msg.method.as_deref() != Some("initialize") => {
-                        let cancel = Outgoing {
-                            bytes: Bytes::from(cancel_notification(&id)),
-                            kind: Kind::Notification,
-                            id: None,
-                            method: Some("notifications/cancelled".into()),
-                        };
-                        let _ =
-                            tokio::time::timeout(Duration::from_secs(5), link.send(&cancel)).await;
+                        for id in &ids {
+                            let cancel = Outgoing {
+                                bytes: Bytes::from(cancel_notification(id)),
+                                kind: Kind::Notification,
+                                id: None,
+                                method: Some("notifications/cancelled".into()),
+                            };
+                            let _ =
+                                tokio::time::timeout(Duration::from_secs(5), link.send(&cancel))
+                                    .await;
+                        }
                     }
                     Err(_) => {}
                 }
@@ -654,18 +790,27 @@ impl Session<'_> {
             let _ = self.control.send(Control::Cancelled { id });
         }
         let msg = Outgoing::new(Bytes::copy_from_slice(line), &env);
-        let request_id = msg.id.clone().filter(|_| env.kind == Kind::Request);
-        if let Some(id) = &request_id {
+        // The requests it carries: itself, or those inside a batch (2025-03-26), each owed one
+        // reply.
+        let requests = match (env.kind, &msg.id) {
+            (Kind::Request, Some(id)) => vec![(id.clone(), msg.method.clone())],
+            (Kind::Batch, _) => batch_requests(line),
+            _ => Vec::new(),
+        };
+        let ids: Vec<String> = requests.iter().map(|(id, _)| id.clone()).collect();
+        let (stop_tx, stop_rx) = oneshot::channel();
+        if !requests.is_empty() {
             let _ = self.control.send(Control::Register {
-                id: id.clone(),
-                method: msg.method.clone(),
+                requests,
+                stop: self.link.is_some().then_some(stop_tx),
             });
-            if let (Some(ignore), Some("tools/call")) = (&self.ignore, msg.method.as_deref())
+            if env.kind == Kind::Request
+                && let (Some(ignore), Some("tools/call")) = (&self.ignore, msg.method.as_deref())
                 && let Some(tool) = called_tool(line)
                 && ignore.is_match(&tool)
             {
                 let _ = self.control.send(Control::Fail {
-                    id: id.clone(),
+                    id: ids[0].clone(),
                     message: format!("tool {tool} is disabled for this server (--ignore-tool)"),
                     code: codes::PROTOCOL_ERROR,
                 });
@@ -678,45 +823,54 @@ impl Session<'_> {
                 // The first message (normally `initialize`) chooses the transport.
                 match self.connect_with(&msg).await {
                     Ok(link) => self.link = Some(link),
-                    Err(fault) => self.fail(request_id, &fault, &msg),
+                    Err(fault) => self.fail(ids, &fault, &msg),
                 }
                 return;
             }
         };
-        if let Some(id) = request_id {
-            // Requests run concurrently on a fixed set of workers (each request in flight holds
-            // a connection and a large future; a queued one only its bytes). Replies may come in
-            // any order. The client's own replies to server requests never queue behind them.
+        if !ids.is_empty() {
+            // Requests (and batches holding some) run concurrently on a fixed set of workers
+            // (each send in flight holds a connection and a large future; a queued one only its
+            // bytes), so this loop never waits on one. Replies may come in any order. The
+            // client's own replies to server requests never queue behind them.
             let queue = self
                 .workers
                 .get_or_insert_with(|| start_workers(&link, &self.control));
-            let _ = queue.send((msg, id, Instant::now() + self.opts.timeout));
+            let _ = queue.send(Queued {
+                msg,
+                ids,
+                deadline: Instant::now() + self.opts.timeout,
+                stop: stop_rx,
+            });
         } else if let Err(fault) = link.send(&msg).await {
             // Notifications and replies keep their order; a failure cannot be answered.
-            self.fail(None, &fault, &msg);
+            self.fail(Vec::new(), &fault, &msg);
         }
     }
 
-    fn fail(&self, request_id: Option<String>, fault: &Fault, msg: &Outgoing) {
-        match request_id {
-            Some(id) => {
+    /// Answers each of `ids` with `fault`; with none, reports it.
+    fn fail(&self, ids: Vec<String>, fault: &Fault, msg: &Outgoing) {
+        if !ids.is_empty() {
+            let message = transport::failure_message(msg, fault);
+            for id in ids {
                 let _ = self.control.send(Control::Fail {
                     id,
-                    message: transport::failure_message(msg, fault),
+                    message: message.clone(),
                     code: fault.code(),
                 });
             }
-            None => self.remote.reporter.report(
-                Level::Error,
-                fault.code(),
-                &format!(
-                    "could not deliver {} {}: {}",
-                    msg.kind.as_str(),
-                    msg.method.as_deref().unwrap_or(""),
-                    fault.describe()
-                ),
-            ),
+            return;
         }
+        self.remote.reporter.report(
+            Level::Error,
+            fault.code(),
+            &format!(
+                "could not deliver {} {}: {}",
+                msg.kind.as_str(),
+                msg.method.as_deref().unwrap_or(""),
+                fault.describe()
+            ),
+        );
     }
 
     async fn connect_with(&self, first: &Outgoing) -> Result<Link, Fault> {
@@ -806,6 +960,57 @@ mod tests {
         let v: serde_json::Value = serde_json::from_slice(&filtered).expect("json");
         assert_eq!(v["result"]["tools"].as_array().map(Vec::len), Some(1));
         assert_eq!(v["result"]["tools"][0]["name"], "add");
+    }
+
+    #[tokio::test]
+    async fn batch_replies_are_paired_one_by_one_and_let_their_send_go() {
+        let (out, mut read) = tokio::io::duplex(64 * 1024);
+        let router = Router {
+            out,
+            pending: HashMap::new(),
+            timeout: Duration::from_secs(30),
+            journal: None,
+            reporter: Reporter::new("unit", None),
+            ignore: None,
+            drain: Vec::new(),
+            flights: HashMap::new(),
+            next_flight: 0,
+        };
+        let (control, control_rx) = mpsc::unbounded_channel();
+        let (server, server_rx) = mpsc::unbounded_channel();
+        let task = tokio::spawn(router.run(control_rx, server_rx));
+        let batch = br#"[{"jsonrpc":"2.0","id":1,"method":"ping"},{"jsonrpc":"2.0","method":"notifications/x"},{"jsonrpc":"2.0","id":"b","method":"tools/list"}]"#;
+        let requests = batch_requests(batch);
+        assert_eq!(requests.len(), 2);
+        let (stop, mut stopped) = oneshot::channel();
+        let _ = control.send(Control::Register {
+            requests,
+            stop: Some(stop),
+        });
+        let (stop, cancelled) = oneshot::channel();
+        let _ = control.send(Control::Register {
+            requests: vec![("3".into(), Some("tools/call".into()))],
+            stop: Some(stop),
+        });
+        let _ = server.send(br#"[{"jsonrpc":"2.0","id":1,"result":{}}]"#.to_vec());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(stopped.try_recv().is_err(), "one request still waits");
+        // The second reply, and a duplicate of the first, which is dropped.
+        let _ = server.send(
+            br#"[{"jsonrpc":"2.0","id":"b","result":{"tools":[]}}, {"jsonrpc":"2.0","id":1,"result":{}}]"#
+                .to_vec(),
+        );
+        assert!(stopped.await.is_ok(), "all answered: the send is let go");
+        let _ = control.send(Control::Cancelled { id: "3".into() });
+        assert!(cancelled.await.is_ok(), "cancelled: the send is let go");
+        drop((control, server));
+        task.await.expect("router").expect("output");
+        let mut written = String::new();
+        read.read_to_string(&mut written).await.expect("read");
+        assert_eq!(
+            written,
+            "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{}}\n{\"jsonrpc\":\"2.0\",\"id\":\"b\",\"result\":{\"tools\":[]}}\n"
+        );
     }
 
     #[tokio::test]
