@@ -3,7 +3,8 @@
 Usage: python garbage_server.py PORT
 initialize gets a valid reply; every other request gets `200 application/json` with a body that
 is not JSON; notifications get 202. Used to show the bridge still answers every request. POSTs to
-/same-origin and /other-origin answer 307 to /mcp on 127.0.0.1 and on localhost.
+/same-origin and /other-origin answer 307 to /mcp on 127.0.0.1 and on localhost. On /pretty every
+request gets a valid reply, pretty-printed over several lines (legal JSON, but stdio needs one).
 """
 
 import json
@@ -27,7 +28,17 @@ class Handler(BaseHTTPRequestHandler):
             self.send_response(202)
             self.end_headers()
             return
-        if msg.get("method") == "initialize":
+        if self.path == "/pretty":
+            result = {"content": [{"type": "text", "text": "two\nlines"}]}
+            if msg.get("method") == "initialize":
+                result = {
+                    "protocolVersion": "2025-06-18",
+                    "capabilities": {"tools": {}},
+                    "serverInfo": {"name": "pretty", "version": "0"},
+                }
+            reply = {"jsonrpc": "2.0", "id": msg["id"], "result": result}
+            data = json.dumps(reply, indent=2).encode()
+        elif msg.get("method") == "initialize":
             reply = {
                 "jsonrpc": "2.0",
                 "id": msg["id"],

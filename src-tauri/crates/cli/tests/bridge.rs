@@ -980,6 +980,25 @@ fn bridge_answers_when_the_server_sends_garbage() {
     assert!(status.success());
 }
 
+#[test]
+fn a_pretty_printed_reply_reaches_the_client_as_one_line() {
+    let p = require_peers!();
+    let port = free_port();
+    let _server = garbage_server(&p, port);
+    let mut b = Bridge::start(&[
+        &format!("http://127.0.0.1:{port}/pretty"),
+        "--name",
+        "pretty",
+    ]);
+    // Each reply is read as one line of JSON: a body over several lines would break this.
+    let init = b.initialize();
+    assert_eq!(init["result"]["serverInfo"]["name"], "pretty");
+    let reply = b.call(1, "anything", json!({}));
+    assert_eq!(text_of(&reply), "two\nlines", "escapes inside strings stay");
+    let (status, _, _) = b.finish();
+    assert!(status.success());
+}
+
 /// A server (tests/peers/flaky_server.py) whose first answer to each method is HTTP `status`.
 fn flaky_server(p: &Peers, port: u16, status: u16) -> Server {
     fault_server(p, "flaky_server.py", port, &[&status.to_string()])

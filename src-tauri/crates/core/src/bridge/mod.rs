@@ -232,7 +232,18 @@ impl<W: AsyncWrite + Unpin> Router<W> {
     }
 
     async fn write(&mut self, line: &[u8]) -> io::Result<()> {
-        self.out.write_all(line).await?;
+        if memchr::memchr2(b'\n', b'\r', line).is_some() {
+            // A pretty-printed reply body: on stdio a message is one line. A raw line break in
+            // JSON can only be whitespace between tokens (inside strings it is escaped), so a
+            // space in its place changes nothing else.
+            let flat: Vec<u8> = line
+                .iter()
+                .map(|&b| if b == b'\n' || b == b'\r' { b' ' } else { b })
+                .collect();
+            self.out.write_all(&flat).await?;
+        } else {
+            self.out.write_all(line).await?;
+        }
         self.out.write_all(b"\n").await
     }
 
