@@ -965,6 +965,123 @@ fn bridge_carries_a_10_mib_reply() {
     b.finish();
 }
 
+/// Peak resident memory of a process in bytes, where the system tells it (Linux).
+fn peak_memory(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
+#[test]
+fn sse_events_past_64_mib_are_refused_on_every_stream() {
+    // tests/peers/big_event_server.py answers with one 70 MB SSE event: on the POST stream
+    // (`big`), on the GET stream after a 202 (`later`), and on the legacy event stream.
+    let p = require_peers!();
+    let port = free_port();
+    let _server = fault_server(&p, "big_event_server.py", port, &["70000000"]);
+    let refused = |reply: &Value| {
+        // Only the start: a reply that got through would be 70 MB.
+        let shown: String = reply.to_string().chars().take(300).collect();
+        assert!(
+            error_message(reply).contains("sent a reply larger than 64 MiB"),
+            "{shown}"
+        );
+        assert_eq!(
+            reply["error"]["data"]["diagnosis"], "protocol-error",
+            "{shown}"
+        );
+    };
+    let mut b = Bridge::start(&[&format!("http://127.0.0.1:{port}/mcp"), "--name", "big"]);
+    b.initialize();
+    refused(&b.call(1, "big", json!({})));
+    refused(&b.call(2, "later", json!({})));
+    assert_eq!(text_of(&b.call(3, "small", json!({}))), "small");
+    let mut legacy = Bridge::start(&[
+        &format!("http://127.0.0.1:{port}/sse"),
+        "--name",
+        "big-sse",
+        "--transport",
+        "sse",
+    ]);
+    legacy.initialize();
+    refused(&legacy.call(1, "big", json!({})));
+    assert_eq!(text_of(&legacy.call(2, "small", json!({}))), "small");
+    // Dropped as it arrived: never held whole (70 MB, and more again as a line).
+    for bridge in [&b, &legacy] {
+        if let Some(peak) = peak_memory(bridge.child.id()) {
+            assert!(peak < 120 * 1024 * 1024, "peak memory {} MiB", peak >> 20);
+        }
+    }
+    for bridge in [b, legacy] {
+        let (status, stderr, _) = bridge.finish();
+        assert!(status.success());
+        assert!(stderr.contains("larger than 64 MiB"), "stderr: {stderr}");
+    }
+}
+
+#[test]
+fn legacy_sse_calls_in_flight_fail_at_once_when_the_server_restarts() {
+    // The session lives on the event stream: once it is lost, no reply can come, so the bridge
+    // must not wait out --timeout.
+    let p = require_peers!();
+    let port = free_port();
+    let server = everything(&p, "sse", port);
+    let mut b = Bridge::start(&[
+        &format!("http://127.0.0.1:{port}/sse"),
+        "--name",
+        "sse-lost",
+        "--timeout",
+        "15",
+    ]);
+    b.initialize();
+    b.send(
+        &json!({"jsonrpc":"2.0","id": 1,"method":"tools/call","params":{
+        "name":"trigger-long-running-operation","arguments":{"duration": 6, "steps": 3}}}),
+    );
+    std::thread::sleep(Duration::from_secs(1));
+    let killed = Instant::now();
+    drop(server);
+    let _server = everything(&p, "sse", port);
+    let reply = b.reply(&json!(1), Duration::from_secs(20));
+    let waited = killed.elapsed();
+    assert!(
+        error_message(&reply).contains("was lost (it stopped or restarted) before it answered"),
+        "{reply}"
+    );
+    assert_eq!(reply["error"]["data"]["diagnosis"], "connection-refused");
+    assert!(waited < Duration::from_secs(8), "answered after {waited:?}");
+    let sum = b.call(2, "get-sum", json!({"a": 2, "b": 2}));
+    assert_eq!(text_of(&sum), "The sum of 2 and 2 is 4.", "{sum}");
+    let (status, stderr, _) = b.finish();
+    assert!(status.success());
+    assert!(stderr.contains("reopened"), "stderr: {stderr}");
+}
+
+#[test]
+fn a_server_killed_mid_call_is_a_lost_connection_not_a_protocol_error() {
+    let p = require_peers!();
+    let port = free_port();
+    let server = fastmcp(&p, "streamable-http", port);
+    let mut b = Bridge::start(&[&format!("http://127.0.0.1:{port}/mcp"), "--name", "killed"]);
+    b.initialize();
+    b.send(&json!({"jsonrpc":"2.0","id": 1,"method":"tools/call",
+        "params":{"name":"slow","arguments":{"seconds": 5}}}));
+    std::thread::sleep(Duration::from_secs(1));
+    drop(server);
+    let reply = b.reply(&json!(1), Duration::from_secs(10));
+    let message = error_message(&reply);
+    assert!(
+        message.contains("was lost (it stopped or restarted) before it answered"),
+        "{reply}"
+    );
+    assert!(message.contains("connection"), "{reply}");
+    assert_eq!(reply["error"]["data"]["diagnosis"], "connection-refused");
+    let (status, stderr, _) = b.finish();
+    assert!(status.success());
+    assert!(!stderr.contains("protocol-error"), "stderr: {stderr}");
+}
+
 #[test]
 fn bridge_answers_when_the_server_sends_garbage() {
     let p = require_peers!();

@@ -8,17 +8,17 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use super::events::{EventReader, Item};
+use super::{
+    Fault, MAX_MESSAGE_BYTES, Outbox, Remote, Waiters, backoff, display_url, may_resend,
+    not_resent, snippet, too_large,
+};
+use crate::journal::Level;
+use crate::jsonrpc::{self, Envelope, Kind};
 use bytes::Bytes;
 use futures_util::StreamExt;
 use reqwest::header::{ACCEPT, CONTENT_TYPE};
 use reqwest::{Method, Response, StatusCode};
-use sse_stream::SseByteStream;
-
-use super::{
-    Fault, MAX_MESSAGE_BYTES, Outbox, Remote, backoff, display_url, may_resend, not_resent, snippet,
-};
-use crate::journal::Level;
-use crate::jsonrpc::{self, Envelope, Kind};
 
 const SESSION_HEADER: &str = "mcp-session-id";
 const VERSION_HEADER: &str = "mcp-protocol-version";
@@ -53,6 +53,8 @@ pub struct StreamableHttp {
     state: Mutex<SessionState>,
     renewal: tokio::sync::Mutex<()>,
     version_override: Option<String>,
+    /// Requests the server accepted with 202: their replies come on the GET stream.
+    waiters: Arc<Waiters>,
 }
 
 /// What a client message is, as far as the transport cares.
@@ -84,6 +86,8 @@ impl Outgoing {
 enum Posted {
     /// Delivered; for a request its reply was passed on (or hidden).
     Done,
+    /// A request the server accepted (202): its reply comes on the GET stream.
+    Later,
     /// The session the request carried is gone (404, or server-everything's 400).
     SessionLost,
 }
@@ -100,6 +104,7 @@ impl StreamableHttp {
             state: Mutex::new(state),
             renewal: tokio::sync::Mutex::new(()),
             version_override,
+            waiters: Arc::default(),
         })
     }
 
@@ -114,17 +119,27 @@ impl StreamableHttp {
             self.lock().init = Some(msg.bytes.to_vec());
         }
         let generation = self.lock().generation;
-        match self.post_after_renewal(msg).await? {
-            Posted::Done => {}
-            Posted::SessionLost => {
-                self.renew_session(generation).await?;
-                if let Posted::SessionLost = self.post_after_renewal(msg).await? {
-                    return Err(Fault::Protocol {
-                        url: display_url(&self.remote.url),
-                        detail: "rejected the session again right after it was renewed".into(),
-                    });
-                }
+        // Registered before the POST: a reply on the GET stream may beat the 202.
+        let waiter = match (&msg.id, msg.kind) {
+            (Some(id), Kind::Request) => Some(self.waiters.register(id, 0)),
+            _ => None,
+        };
+        let mut posted = self.post_after_renewal(msg).await?;
+        if let Posted::SessionLost = posted {
+            self.renew_session(generation).await?;
+            posted = self.post_after_renewal(msg).await?;
+            if let Posted::SessionLost = posted {
+                return Err(Fault::Protocol {
+                    url: display_url(&self.remote.url),
+                    detail: "rejected the session again right after it was renewed".into(),
+                });
             }
+        }
+        if let (Posted::Later, Some(waiter)) = (posted, waiter) {
+            // Fails if its reply on the GET stream is too large; the bridge's deadline covers
+            // a reply that never comes.
+            self.start_get_stream();
+            waiter.wait().await?;
         }
         if msg.kind == Kind::Notification
             && msg.method.as_deref() == Some("notifications/initialized")
@@ -304,8 +319,8 @@ impl StreamableHttp {
             return Ok(Posted::Done);
         }
         if status == StatusCode::ACCEPTED || status == StatusCode::NO_CONTENT {
-            // The reply will come on the GET stream; the bridge's deadline covers it.
-            return Ok(Posted::Done);
+            // The reply will come on the GET stream.
+            return Ok(Posted::Later);
         }
         let is_sse = is_event_stream(&resp);
         let mut reply = ReplyWatch::new(msg, deliver);
@@ -313,7 +328,11 @@ impl StreamableHttp {
             let mut cursor = StreamCursor::default();
             self.read_sse(resp, &mut reply, &mut cursor).await;
             let mut resumes = 0;
-            while !reply.answered && cursor.last_event_id.is_some() && resumes < MAX_RESUMES {
+            while !reply.answered
+                && !reply.too_large
+                && cursor.last_event_id.is_some()
+                && resumes < MAX_RESUMES
+            {
                 tokio::time::sleep(cursor.retry.unwrap_or(DEFAULT_RETRY)).await;
                 resumes += 1;
                 let last = cursor.last_event_id.clone().unwrap_or_default();
@@ -328,6 +347,9 @@ impl StreamableHttp {
                         self.read_sse(r, &mut reply, &mut cursor).await;
                     }
                     Ok(r) if r.status().is_server_error() => {}
+                    // The stream broke and cannot be resumed: the server that had the
+                    // request is gone (a restarted one does not know the session).
+                    Ok(_) if reply.broken.is_some() => break,
                     Ok(r) => return Err(Fault::from_status(r, &self.remote.url).await),
                     Err(e) => {
                         let fault = Fault::from_reqwest(&e, &self.remote.url);
@@ -344,13 +366,23 @@ impl StreamableHttp {
         if reply.answered || msg.kind == Kind::Batch {
             // A batch (2025-03-26) is passed on as it is; its replies are not paired here.
             Ok(Posted::Done)
+        } else if reply.too_large {
+            Err(too_large(&self.remote.url))
+        } else if let Some(g) = &reply.garbage {
+            Err(Fault::Protocol {
+                url: display_url(&self.remote.url),
+                detail: format!("answered with something that is not JSON-RPC: {g}"),
+            })
+        } else if let Some(detail) = &reply.broken {
+            // Not a protocol fault: the connection went away under the reply.
+            Err(Fault::Lost {
+                url: display_url(&self.remote.url),
+                detail: detail.clone(),
+            })
         } else {
             Err(Fault::Protocol {
                 url: display_url(&self.remote.url),
-                detail: match &reply.garbage {
-                    Some(g) => format!("answered with something that is not JSON-RPC: {g}"),
-                    None => "closed the reply stream without answering".into(),
-                },
+                detail: "closed the reply stream without answering".into(),
             })
         }
     }
@@ -362,7 +394,8 @@ impl StreamableHttp {
         reply: &mut ReplyWatch,
         cursor: &mut StreamCursor,
     ) {
-        let mut events = Box::pin(SseByteStream::new(resp.bytes_stream()));
+        let mut events = EventReader::new(resp);
+        reply.broken = None;
         self.read_events(&mut events, reply, cursor).await;
         if reply.answered {
             // The reply is out. Read the stream to its end in the background so the connection
@@ -378,37 +411,45 @@ impl StreamableHttp {
         }
     }
 
-    /// Reads events until the stream ends or the watched reply has been delivered.
-    async fn read_events<S>(
+    /// Reads events until the stream ends or the watched reply has been delivered (or was too
+    /// large to deliver). A broken connection is noted in `reply.broken`.
+    async fn read_events(
         &self,
-        events: &mut S,
+        events: &mut EventReader,
         reply: &mut ReplyWatch,
         cursor: &mut StreamCursor,
-    ) where
-        S: futures_util::Stream<Item = Result<sse_stream::Sse, sse_stream::Error>> + Unpin,
-    {
-        while let Some(event) = events.next().await {
-            let event = match event {
-                Ok(ev) => ev,
-                Err(e) => {
+    ) {
+        loop {
+            let event = match events.next().await {
+                Ok(Some(Item::Event(ev))) => ev,
+                Ok(Some(Item::TooLarge { rpc_id })) => {
+                    self.on_too_large(rpc_id.as_deref(), reply);
+                    if reply.too_large {
+                        return;
+                    }
+                    continue;
+                }
+                Ok(None) => return,
+                Err(broken) => {
                     self.remote.reporter.report(
                         Level::Warn,
-                        crate::diagnose::codes::PROTOCOL_ERROR,
-                        &format!("event stream broke: {e}"),
+                        crate::diagnose::codes::CONNECTION_REFUSED,
+                        &format!("event stream lost: {}", broken.0),
                     );
-                    break;
+                    reply.broken = Some(broken.0);
+                    return;
                 }
             };
+            let is_message = event.is_message();
             if let Some(id) = event.id {
                 cursor.last_event_id = Some(id);
             }
             if let Some(retry) = event.retry {
                 cursor.retry = Some(Duration::from_millis(retry));
             }
-            let is_message = matches!(event.event.as_deref(), None | Some("message") | Some(""));
             match event.data {
-                Some(data) if is_message && !data.trim().is_empty() => {
-                    let line = super::sse_data_to_line(&data);
+                Some(data) if is_message && !data.trim_ascii().is_empty() => {
+                    let line = super::sse_data_to_line(data);
                     self.deliver_line(&line, reply);
                     if reply.answered {
                         return;
@@ -417,6 +458,29 @@ impl StreamableHttp {
                 _ => {}
             }
         }
+    }
+
+    /// An event past the size limit was dropped: the request it answered fails, in words.
+    fn on_too_large(&self, rpc_id: Option<&str>, reply: &mut ReplyWatch) {
+        let ours = match (rpc_id, reply.id.as_deref()) {
+            (Some(id), Some(watched)) => id == watched,
+            // No id could be read: on a POST stream it is taken for the reply.
+            (None, Some(_)) => true,
+            (_, None) => false,
+        };
+        let failed =
+            ours || rpc_id.is_some_and(|id| self.waiters.fail(id, too_large(&self.remote.url)));
+        if ours {
+            reply.too_large = true;
+        }
+        let text = match rpc_id {
+            Some(id) if failed => format!("dropped a reply to id {id} larger than 64 MiB"),
+            Some(id) => format!("dropped a message (id {id}) larger than 64 MiB"),
+            None => "dropped a message larger than 64 MiB".to_owned(),
+        };
+        self.remote
+            .reporter
+            .report(Level::Error, crate::diagnose::codes::PROTOCOL_ERROR, &text);
     }
 
     /// Passes one server message on, unless it is the hidden reply of a replayed initialize.
@@ -438,6 +502,11 @@ impl StreamableHttp {
             k if k.is_reply() => reply.id.is_some() && env.id_key() == reply.id.as_deref(),
             _ => false,
         };
+        if env.kind.is_reply()
+            && let Some(id) = env.id_key()
+        {
+            self.waiters.settle(id);
+        }
         if is_our_reply {
             reply.answered = true;
             if reply.initialize && env.kind == Kind::Response {
@@ -582,6 +651,10 @@ struct ReplyWatch {
     initialize: bool,
     answered: bool,
     garbage: Option<String>,
+    /// The reply was an event past the size limit, dropped.
+    too_large: bool,
+    /// How the connection of the last stream read broke, if it did.
+    broken: Option<String>,
 }
 
 impl ReplyWatch {
@@ -592,6 +665,8 @@ impl ReplyWatch {
             initialize: msg.is_initialize(),
             answered: false,
             garbage: None,
+            too_large: false,
+            broken: None,
         }
     }
 
@@ -603,6 +678,8 @@ impl ReplyWatch {
             initialize: false,
             answered: false,
             garbage: None,
+            too_large: false,
+            broken: None,
         }
     }
 }

@@ -7,15 +7,18 @@
 //! never answer the client itself (the bridge does that from a [`Fault`]), and never write a
 //! header value (credentials) to a journal or to stderr.
 
+mod events;
 pub mod http;
 pub mod sse;
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use reqwest::{StatusCode, Url};
 use tokio::sync::mpsc::UnboundedSender;
+use tokio::sync::oneshot;
 
 use crate::diagnose::codes;
 use crate::journal::{Journal, Level};
@@ -50,13 +53,18 @@ pub enum Fault {
     Protocol { url: String, detail: String },
     /// The connection broke or timed out mid-exchange.
     Network { url: String, detail: String },
+    /// The connection a reply was due on was lost (the server stopped or restarted): the reply
+    /// can never arrive. `detail` says how it was lost.
+    Lost { url: String, detail: String },
 }
 
 impl Fault {
     /// The stable diagnosis code (`connection-refused`, `http-error`, …).
     pub fn code(&self) -> &'static str {
         match self {
-            Fault::Refused { .. } | Fault::Network { .. } => codes::CONNECTION_REFUSED,
+            Fault::Refused { .. } | Fault::Network { .. } | Fault::Lost { .. } => {
+                codes::CONNECTION_REFUSED
+            }
             Fault::Dns { .. } => codes::DNS_ERROR,
             Fault::Tls { .. } => codes::TLS_ERROR,
             Fault::Http { .. } => codes::HTTP_ERROR,
@@ -87,6 +95,9 @@ impl Fault {
             Fault::Network { url, detail } => {
                 format!("connection to remote server at {url} broke: {detail}")
             }
+            Fault::Lost { url, detail } => format!(
+                "connection to the server at {url} was lost (it stopped or restarted) before it answered: {detail}"
+            ),
         }
     }
 
@@ -191,10 +202,97 @@ pub(crate) fn snippet(bytes: &[u8]) -> String {
 }
 
 /// SSE `data` as one JSON-RPC line: CR and LF become spaces, every other byte stays.
-pub(crate) fn sse_data_to_line(data: &str) -> Vec<u8> {
-    data.bytes()
-        .map(|b| if b == b'\r' || b == b'\n' { b' ' } else { b })
-        .collect()
+pub(crate) fn sse_data_to_line(mut data: Vec<u8>) -> Vec<u8> {
+    for b in &mut data {
+        if *b == b'\r' || *b == b'\n' {
+            *b = b' ';
+        }
+    }
+    data
+}
+
+/// The fault for a request whose reply was an SSE event past [`MAX_MESSAGE_BYTES`] (dropped).
+pub(crate) fn too_large(url: &Url) -> Fault {
+    Fault::Protocol {
+        url: display_url(url),
+        detail: "sent a reply larger than 64 MiB".into(),
+    }
+}
+
+/// Requests whose replies arrive on an event stream rather than on their own POST: each waits
+/// here until its reply is passed on, or fails when the reply cannot come (the stream was lost,
+/// or the reply was too large). Entries are tagged with the stream generation they were sent on.
+#[derive(Default)]
+pub(crate) struct Waiters {
+    map: Mutex<WaiterMap>,
+}
+
+/// Request id → (stream generation, where its outcome goes).
+type WaiterMap = HashMap<String, (u64, oneshot::Sender<Result<(), Fault>>)>;
+
+/// One request waiting in [`Waiters`]; leaves it when dropped.
+pub(crate) struct Waiter {
+    rx: oneshot::Receiver<Result<(), Fault>>,
+    waiters: Arc<Waiters>,
+}
+
+impl Waiters {
+    fn lock(&self) -> std::sync::MutexGuard<'_, WaiterMap> {
+        self.map.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(crate) fn register(self: &Arc<Self>, id: &str, generation: u64) -> Waiter {
+        let (tx, rx) = oneshot::channel();
+        self.lock().insert(id.to_owned(), (generation, tx));
+        Waiter {
+            rx,
+            waiters: Arc::clone(self),
+        }
+    }
+
+    /// The reply to `id` was passed on.
+    pub(crate) fn settle(&self, id: &str) {
+        if let Some((_, tx)) = self.lock().remove(id) {
+            let _ = tx.send(Ok(()));
+        }
+    }
+
+    /// Fails the request `id`; false if none waits under that id.
+    pub(crate) fn fail(&self, id: &str, fault: Fault) -> bool {
+        match self.lock().remove(id) {
+            Some((_, tx)) => tx.send(Err(fault)).is_ok(),
+            None => false,
+        }
+    }
+
+    /// Fails every request sent on a stream of generation `upto` or older.
+    pub(crate) fn fail_upto(&self, upto: u64, fault: &Fault) {
+        let mut map = self.lock();
+        let lost: Vec<String> = map
+            .iter()
+            .filter(|(_, (g, _))| *g <= upto)
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in lost {
+            if let Some((_, tx)) = map.remove(&id) {
+                let _ = tx.send(Err(fault.clone()));
+            }
+        }
+    }
+}
+
+impl Waiter {
+    /// Until the reply was passed on (`Ok`) or cannot come (`Err`).
+    pub(crate) async fn wait(mut self) -> Result<(), Fault> {
+        (&mut self.rx).await.unwrap_or(Ok(()))
+    }
+}
+
+impl Drop for Waiter {
+    fn drop(&mut self) {
+        self.rx.close();
+        self.waiters.lock().retain(|_, (_, tx)| !tx.is_closed());
+    }
 }
 
 /// Tells people and the journal what happened to the connection. stderr gets short lines
@@ -443,7 +541,10 @@ mod tests {
 
     #[test]
     fn sse_data_loses_only_line_breaks() {
-        assert_eq!(sse_data_to_line("{\"a\":\r\n1}"), b"{\"a\":  1}".to_vec());
+        assert_eq!(
+            sse_data_to_line(b"{\"a\":\r\n1}".to_vec()),
+            b"{\"a\":  1}".to_vec()
+        );
     }
 
     #[test]

@@ -10,23 +10,21 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
-use futures_util::StreamExt;
 use reqwest::Url;
 use reqwest::header::{ACCEPT, CONTENT_TYPE};
-use sse_stream::SseByteStream;
 use tokio::sync::watch;
 
+use super::events::{EventReader, Item};
 use super::http::Outgoing;
-use super::{Fault, Outbox, Remote, backoff, display_url, may_resend, not_resent, snippet};
+use super::{
+    Fault, Outbox, Remote, Waiters, backoff, display_url, may_resend, not_resent, snippet,
+    too_large,
+};
 use crate::journal::Level;
 use crate::jsonrpc::{self, Kind};
 
 /// How long a message waits for the endpoint while the stream reconnects.
 const ENDPOINT_WAIT: Duration = Duration::from_secs(30);
-
-type Events = std::pin::Pin<
-    Box<dyn futures_util::Stream<Item = Result<sse_stream::Sse, sse_stream::Error>> + Send>,
->;
 
 #[derive(Default)]
 struct State {
@@ -35,6 +33,8 @@ struct State {
     /// The id of a replayed initialize, whose reply must not reach the client.
     hidden_reply: Option<String>,
     closed: bool,
+    /// The generation of the newest event stream lost (streams are numbered from 1).
+    lost: u64,
 }
 
 /// The `endpoint` event's URI resolved against the SSE URL. It must stay on the same origin:
@@ -60,7 +60,10 @@ pub struct LegacySse {
     remote: Remote,
     out: Outbox,
     state: Mutex<State>,
-    endpoint: watch::Sender<Option<Url>>,
+    /// The message endpoint of the open event stream, and that stream's generation.
+    endpoint: watch::Sender<Option<(Url, u64)>>,
+    /// Requests POSTed whose replies are due on the event stream.
+    waiters: Arc<Waiters>,
 }
 
 impl LegacySse {
@@ -72,9 +75,10 @@ impl LegacySse {
             out,
             state: Mutex::new(State::default()),
             endpoint,
+            waiters: Arc::default(),
         });
         let (url, events) = this.open_stream().await?;
-        this.endpoint.send_replace(Some(url));
+        this.endpoint.send_replace(Some((url, 1)));
         let reader = Arc::clone(&this);
         tokio::spawn(async move { reader.read_forever(events).await });
         Ok(this)
@@ -84,7 +88,7 @@ impl LegacySse {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    async fn open_stream(&self) -> Result<(Url, Events), Fault> {
+    async fn open_stream(&self) -> Result<(Url, EventReader), Fault> {
         let url = &self.remote.url;
         let mut auth_rounds = 0;
         let resp = loop {
@@ -125,11 +129,11 @@ impl LegacySse {
                 detail: "is neither a Streamable HTTP nor an SSE endpoint (it answered GET without an event stream)".into(),
             });
         }
-        let mut events: Events = Box::pin(SseByteStream::new(resp.bytes_stream()));
-        while let Some(event) = events.next().await {
-            let Ok(event) = event else { break };
+        let mut events = EventReader::new(resp);
+        while let Ok(Some(item)) = events.next().await {
+            let Item::Event(event) = item else { continue };
             if event.event.as_deref() == Some("endpoint") {
-                let data = event.data.unwrap_or_default();
+                let data = String::from_utf8_lossy(&event.data.unwrap_or_default()).into_owned();
                 let endpoint = resolve_endpoint(url, &data).map_err(|detail| Fault::Protocol {
                     url: display_url(url),
                     detail,
@@ -143,27 +147,44 @@ impl LegacySse {
         })
     }
 
-    /// Reads server messages; when the stream drops, reconnects and replays the handshake.
-    async fn read_forever(self: Arc<Self>, mut events: Events) {
+    /// Reads server messages; when the stream drops, fails the requests whose replies were due
+    /// on it, reconnects and replays the handshake.
+    async fn read_forever(self: Arc<Self>, mut events: EventReader) {
         let mut failures = 0u32;
+        let mut generation = 1u64;
         loop {
-            while let Some(event) = events.next().await {
-                let Ok(event) = event else { break };
-                let is_message = matches!(event.event.as_deref(), None | Some("message"));
-                if let (true, Some(data)) = (is_message, event.data)
-                    && !data.trim().is_empty()
-                {
-                    self.deliver(&super::sse_data_to_line(&data));
+            let ending = loop {
+                match events.next().await {
+                    Ok(Some(Item::Event(event))) => {
+                        if let (true, Some(data)) = (event.is_message(), event.data)
+                            && !data.trim_ascii().is_empty()
+                        {
+                            self.deliver(&super::sse_data_to_line(data));
+                        }
+                    }
+                    Ok(Some(Item::TooLarge { rpc_id })) => self.on_too_large(rpc_id.as_deref()),
+                    Ok(None) => break "the server closed the event stream".to_owned(),
+                    Err(broken) => break format!("event stream lost: {}", broken.0),
                 }
-            }
+            };
+            drop(events);
             if self.lock().closed {
                 return;
             }
+            // The session lived on that stream: replies still due on it can never arrive.
             self.endpoint.send_replace(None);
+            self.lock().lost = generation;
+            self.waiters.fail_upto(
+                generation,
+                &Fault::Lost {
+                    url: display_url(&self.remote.url),
+                    detail: "its event stream closed".into(),
+                },
+            );
             self.remote.reporter.report(
                 Level::Warn,
                 crate::diagnose::codes::CONNECTION_REFUSED,
-                "the server closed the event stream; reconnecting",
+                &format!("{ending}; reconnecting"),
             );
             loop {
                 tokio::time::sleep(backoff(failures.min(6), Duration::from_millis(200))).await;
@@ -174,9 +195,10 @@ impl LegacySse {
                     Ok((url, fresh)) => {
                         failures = 0;
                         events = fresh;
+                        generation += 1;
                         // Messages wait until the new session is initialized.
                         self.replay_handshake(&url).await;
-                        self.endpoint.send_replace(Some(url));
+                        self.endpoint.send_replace(Some((url, generation)));
                         self.remote.reporter.report(
                             Level::Info,
                             "reconnected",
@@ -221,6 +243,11 @@ impl LegacySse {
                     }
                 }
                 let _ = self.out.send(line.to_vec());
+                if env.kind.is_reply()
+                    && let Some(id) = env.id_key()
+                {
+                    self.waiters.settle(id);
+                }
             }
             Err(_) => self.remote.reporter.report(
                 Level::Error,
@@ -233,24 +260,54 @@ impl LegacySse {
         }
     }
 
-    /// POSTs one client message to the endpoint; the reply arrives on the event stream.
+    /// An event past the size limit was dropped: the request it answered fails, in words.
+    fn on_too_large(&self, rpc_id: Option<&str>) {
+        let failed = rpc_id.is_some_and(|id| self.waiters.fail(id, too_large(&self.remote.url)));
+        let text = match rpc_id {
+            Some(id) if failed => format!("dropped a reply to id {id} larger than 64 MiB"),
+            Some(id) => format!("dropped a message (id {id}) larger than 64 MiB"),
+            None => "dropped a message larger than 64 MiB".to_owned(),
+        };
+        self.remote
+            .reporter
+            .report(Level::Error, crate::diagnose::codes::PROTOCOL_ERROR, &text);
+    }
+
+    /// POSTs one client message to the endpoint. For a request, waits until its reply has come
+    /// on the event stream, and fails if the stream is lost first (the reply cannot come then).
     pub async fn send(&self, msg: &Outgoing) -> Result<(), Fault> {
         if msg.kind == Kind::Request && msg.method.as_deref() == Some("initialize") {
             self.lock().init = Some(msg.bytes.to_vec());
         }
         let mut rx = self.endpoint.subscribe();
-        let url = match tokio::time::timeout(ENDPOINT_WAIT, rx.wait_for(|e| e.is_some())).await {
-            Ok(Ok(url)) => url.clone(),
-            _ => None,
-        };
-        let Some(url) = url else {
-            return Err(Fault::Network {
-                url: display_url(&self.remote.url),
-                detail: "the event stream could not be reopened".into(),
-            });
+        let (url, waiter) = loop {
+            let endpoint =
+                match tokio::time::timeout(ENDPOINT_WAIT, rx.wait_for(|e| e.is_some())).await {
+                    Ok(Ok(endpoint)) => endpoint.clone(),
+                    _ => None,
+                };
+            let Some((url, generation)) = endpoint else {
+                return Err(Fault::Network {
+                    url: display_url(&self.remote.url),
+                    detail: "the event stream could not be reopened".into(),
+                });
+            };
+            // Registered before the POST, since the reply may come before the POST's answer.
+            let waiter = match (&msg.id, msg.kind) {
+                (Some(id), Kind::Request) => Some(self.waiters.register(id, generation)),
+                _ => None,
+            };
+            if self.lock().lost < generation {
+                break (url, waiter);
+            }
+            // That stream was lost meanwhile: wait for the next one.
         };
         self.post_to(&url, msg.bytes.clone(), msg.kind, msg.method.as_deref())
-            .await
+            .await?;
+        match waiter {
+            Some(waiter) => waiter.wait().await,
+            None => Ok(()),
+        }
     }
 
     /// POSTs one message, sent again after a refused connection or a 5xx when that is safe
