@@ -1294,3 +1294,75 @@ fn a_file_stored_sign_in_is_kept_and_moves_to_the_keyring_at_its_next_refresh() 
     assert_eq!(count(&stats, "authorize"), 1, "{stats}");
     assert!(count(&stats, "token_refresh") >= 1, "{stats}");
 }
+
+/// `tests/peers/refusing_server.py MODE` on a free port; its MCP URL.
+fn refusing_server(p: &Peers, mode: &str) -> (KillOnDrop, String) {
+    let port = free_port();
+    let child = Command::new(p.python())
+        .arg(p.script("refusing_server.py"))
+        .args([&port.to_string(), mode])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start refusing_server.py");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "refusing_server.py did not start"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    (KillOnDrop(child), format!("http://127.0.0.1:{port}/mcp"))
+}
+
+struct KillOnDrop(Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn auth_login_to_a_server_that_offers_no_sign_in_says_to_pass_its_credentials_as_headers() {
+    let p = require_peers!();
+    for mode in ["none", "basic"] {
+        let (_server, url) = refusing_server(&p, mode);
+        let home = tempfile::tempdir().expect("home");
+        let out = file_store_cli(
+            home.path(),
+            &["auth", "login", &url, "--oauth-flow", "headless"],
+        );
+        let said = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(!out.status.success(), "{mode}: {said}");
+        assert!(
+            said.contains("needs credentials it offers no sign-in for (HTTP 401)"),
+            "{mode}: {said}"
+        );
+        assert!(
+            said.contains("API key required: pass X-API-Key"),
+            "{mode}: {said}"
+        );
+        assert!(said.contains("--header 'Name: value'"), "{mode}: {said}");
+        assert!(!said.contains("register"), "{mode}: {said}");
+    }
+}
+
+#[test]
+fn a_bridge_not_signed_in_shows_a_403_as_the_servers_refusal_not_as_a_signed_in_one() {
+    let p = require_peers!();
+    let (_server, url) = refusing_server(&p, "403");
+    let home = tempfile::tempdir().expect("home");
+    let (reply, _) = initialize_through(&url, home.path(), &["--oauth-flow", "headless"], &[]);
+    let msg = reply["error"]["message"].as_str().expect("an error reply");
+    assert_eq!(
+        msg,
+        "server refused access (HTTP 403): forbidden: your IP is blocked"
+    );
+    assert_eq!(
+        reply["error"]["data"]["diagnosis"], "auth-required",
+        "{reply}"
+    );
+}

@@ -42,8 +42,16 @@ pub enum Fault {
         url: String,
         body: String,
     },
-    /// The server needs a sign-in (401) or refused us (403).
-    Auth { status: u16, url: String },
+    /// The server needs credentials (401) or refused us (403); `body` is the start of its answer
+    /// (it often says why). `no_sign_in`: a 401 whose server offers no OAuth sign-in (another
+    /// `WWW-Authenticate` scheme, or no OAuth metadata at all): it wants credentials passed as
+    /// headers.
+    Auth {
+        status: u16,
+        url: String,
+        body: String,
+        no_sign_in: bool,
+    },
     /// Sign-in (OAuth) is pending or failed; `detail` says which, in words (no secrets).
     SignIn { detail: String },
     /// The server answered, but not with what MCP expects.
@@ -79,8 +87,23 @@ impl Fault {
             Fault::Http { status, url, body } => {
                 format!("remote server at {url} answered HTTP {status}: {body}")
             }
-            Fault::Auth { status, url } => format!(
-                "remote server at {url} needs a sign-in (HTTP {status}); sign in from MCP Tray or pass --header 'Authorization: Bearer …'"
+            Fault::Auth { status, body, .. } if *status == 403 => {
+                format!("{REFUSED_ACCESS}{}", with_body(body))
+            }
+            Fault::Auth {
+                status,
+                url,
+                body,
+                no_sign_in: true,
+            } => format!(
+                "remote server at {url} {NO_SIGN_IN} (HTTP {status}){}; pass them with --header 'Name: value' (in the app: the Edit form's headers)",
+                with_body(body)
+            ),
+            Fault::Auth {
+                status, url, body, ..
+            } => format!(
+                "remote server at {url} needs a sign-in (HTTP {status}){}; sign in from MCP Tray or pass --header 'Authorization: Bearer …'",
+                with_body(body)
             ),
             Fault::Protocol { url, detail } => format!("remote server at {url} {detail}"),
             Fault::SignIn { detail } => detail.clone(),
@@ -136,6 +159,8 @@ impl Fault {
             return Fault::Auth {
                 status: status.as_u16(),
                 url,
+                body: first_line(resp).await,
+                no_sign_in: false,
             };
         }
         let body = match resp.bytes().await {
@@ -147,6 +172,48 @@ impl Fault {
             url,
             body,
         }
+    }
+}
+
+/// How a 403 that is not about a missing scope reads (the diagnosis's fix keys on it).
+pub const REFUSED_ACCESS: &str = "server refused access (HTTP 403)";
+/// How a 401 without an OAuth sign-in reads (the diagnosis's fix keys on it).
+pub const NO_SIGN_IN: &str = "needs credentials it offers no sign-in for";
+
+/// `: <body>` when there is one.
+fn with_body(body: &str) -> String {
+    if body.is_empty() {
+        String::new()
+    } else {
+        format!(": {body}")
+    }
+}
+
+/// The first non-empty line of an error answer (at most 4 KiB read), cut to one short line: a
+/// 401 or 403 often says why ("API key required", "your IP is blocked").
+pub(crate) async fn first_line(mut resp: reqwest::Response) -> String {
+    let mut bytes = Vec::new();
+    while bytes.len() < 4096 {
+        match resp.chunk().await {
+            Ok(Some(chunk)) => bytes.extend_from_slice(&chunk),
+            _ => break,
+        }
+    }
+    let text = String::from_utf8_lossy(&bytes);
+    let line = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("");
+    let line: String = line
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if line.chars().count() > 200 {
+        let cut: String = line.chars().take(200).collect();
+        format!("{}…", cut.trim_end())
+    } else {
+        line
     }
 }
 
@@ -253,20 +320,37 @@ impl Remote {
 
     /// After a 401/403 to a request sent with token generation `seen`: sign in, refresh or step
     /// up (bounded by the auth module), so the caller can retry once.
+    /// A refusal that is not about OAuth (no token was sent and the server offers no sign-in, or
+    /// a 403 to a request without a token) is the server's own [`Fault::Auth`], with the start of
+    /// its answer.
     pub(crate) async fn reauthorize(
         &self,
-        resp: &reqwest::Response,
+        resp: reqwest::Response,
         seen: u64,
     ) -> Result<(), Fault> {
+        let status = resp.status().as_u16();
+        let url = display_url(&self.url);
         let Some(auth) = &self.auth else {
             return Err(Fault::Auth {
-                status: resp.status().as_u16(),
-                url: display_url(&self.url),
+                status,
+                url,
+                body: first_line(resp).await,
+                no_sign_in: false,
             });
         };
-        auth.on_rejected(resp.status().as_u16(), resp.headers(), seen)
-            .await
-            .map_err(|detail| Fault::SignIn { detail })
+        match auth.on_rejected(status, resp.headers(), seen).await {
+            Ok(()) => Ok(()),
+            Err(crate::auth::Refusal::SignIn(detail)) => Err(Fault::SignIn { detail }),
+            Err(crate::auth::Refusal::WithBody(detail)) => Err(Fault::SignIn {
+                detail: format!("{detail}{}", with_body(&first_line(resp).await)),
+            }),
+            Err(crate::auth::Refusal::NotOAuth) => Err(Fault::Auth {
+                status,
+                url,
+                body: first_line(resp).await,
+                no_sign_in: status == 401,
+            }),
+        }
     }
 }
 
