@@ -91,6 +91,16 @@ pub fn general_fix(code: &str) -> Option<&'static str> {
 /// wrong, such as "sign in again" for a server that offers no sign-in or refused a request that
 /// carried no token.
 pub fn fix_for(code: &str, message: &str) -> Option<&'static str> {
+    if code == codes::TLS_ERROR {
+        if message.contains(crate::transport::CA_AS_SERVER_CERT) {
+            return Some(
+                "Give the server a leaf certificate (CA:FALSE) signed by a CA, and trust that CA with --ca-cert.",
+            );
+        }
+        if message.contains(crate::transport::NOT_TLS) {
+            return Some("Use the http:// URL, or the port where the server speaks TLS.");
+        }
+    }
     if code == codes::AUTH_REQUIRED {
         if message.contains(crate::transport::NO_SIGN_IN) {
             return Some(
@@ -178,5 +188,19 @@ mod tests {
             general_fix(codes::AUTH_REQUIRED).expect("fix")
         );
         assert_eq!(fix_for(codes::TIMEOUT, "x"), general_fix(codes::TIMEOUT));
+    }
+
+    #[test]
+    fn a_ca_certificate_used_as_the_servers_gets_no_ca_cert_advice_alone() {
+        let fix = fix_for(
+            codes::TLS_ERROR,
+            "secure connection to https://x/mcp failed: the server presents a CA certificate as its own; …",
+        )
+        .expect("fix");
+        assert!(fix.contains("leaf certificate"), "{fix}");
+        assert_eq!(
+            fix_for(codes::TLS_ERROR, "its certificate has expired"),
+            general_fix(codes::TLS_ERROR)
+        );
     }
 }

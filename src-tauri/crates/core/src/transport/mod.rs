@@ -140,7 +140,7 @@ impl Fault {
         {
             Fault::Tls {
                 url,
-                detail: tls_in_words(&last_cause(&chain)),
+                detail: tls_in_words(&chain),
             }
         } else if err.is_connect() {
             Fault::Refused { url }
@@ -217,16 +217,92 @@ pub(crate) async fn first_line(mut resp: reqwest::Response) -> String {
     }
 }
 
-/// rustls's certificate errors, in words a user can act on.
-fn tls_in_words(cause: &str) -> String {
-    if cause.contains("UnknownIssuer") {
+/// How a certificate that is a CA's reads (the diagnosis's fix keys on it: `--ca-cert` cannot help).
+pub const CA_AS_SERVER_CERT: &str = "the server presents a CA certificate as its own";
+/// How an answer that is not TLS at all reads (the diagnosis's fix keys on it).
+pub const NOT_TLS: &str = "the server did not answer in TLS";
+
+/// rustls's and webpki's TLS errors, in words a user can act on. `chain` is the whole error chain
+/// (`… invalid peer certificate: certificate expired: verification time …`); rustls names an
+/// error by its variant (`UnknownIssuer`, `Other(OtherError(CaUsedAsEndEntity))`) or, with
+/// context, in its own words (`certificate not valid for name …`), so both are looked for. An
+/// error none of these know keeps its own name, without rustls's wrapping.
+fn tls_in_words(chain: &str) -> String {
+    let has = |needles: &[&str]| needles.iter().any(|n| chain.contains(n));
+    if has(&["UnknownIssuer"]) {
         "its certificate is not signed by an authority this computer trusts (for a private or corporate CA, pass --ca-cert FILE)".into()
-    } else if cause.contains("NotValidForName") {
-        "its certificate is not valid for this host name".into()
-    } else if cause.contains("Expired") {
+    } else if has(&["CaUsedAsEndEntity"]) {
+        format!(
+            "{CA_AS_SERVER_CERT}; it needs a leaf certificate (CA:FALSE) signed by a CA (a self-signed `openssl req -x509` certificate is a CA one unless made with -addext basicConstraints=critical,CA:FALSE), so --ca-cert cannot help"
+        )
+    } else if has(&["EndEntityUsedAsCa"]) {
+        "a certificate in the server's chain signs another but is not a CA certificate (CA:FALSE); the chain must be signed by a CA".into()
+    } else if has(&["NotValidForName", "not valid for name"]) {
+        match chain.split_once("is only valid for ") {
+            Some((_, names)) => format!(
+                "its certificate is not valid for this host name (only for {})",
+                names.trim()
+            ),
+            None => "its certificate is not valid for this host name".into(),
+        }
+    } else if has(&["ExpiredRevocationList", "revocation list expired"]) {
+        "the certificate revocation list it is checked against has expired".into()
+    } else if has(&["NotValidYet", "not valid yet"]) {
+        "its certificate is not valid yet (or this computer's clock is behind)".into()
+    } else if has(&["Expired", "certificate expired", "InvalidCertValidity"]) {
         "its certificate has expired".into()
+    } else if has(&["UnknownRevocationStatus"]) {
+        "whether its certificate was revoked cannot be found out".into()
+    } else if has(&["Revoked"]) {
+        "its certificate has been revoked".into()
+    } else if has(&[
+        "InvalidPurpose",
+        "extended key usage",
+        "RequiredEkuNotFound",
+    ]) {
+        "its certificate is not meant for a server (its extended key usage lacks serverAuth)".into()
+    } else if has(&["BadSignature", "InvalidSignatureForPublicKey"]) {
+        "its certificate's signature does not verify (a damaged or forged certificate, or the wrong CA)".into()
+    } else if has(&["SignatureAlgorithm"]) {
+        "its certificate is signed with an algorithm that is not accepted (SHA-1 or an unusual key type)".into()
+    } else if has(&["BadEncoding", "BadDer", "TrailingData"]) {
+        "its certificate is malformed".into()
+    } else if has(&["UnhandledCriticalExtension", "UnsupportedCriticalExtension"]) {
+        "its certificate has a critical extension that is not understood".into()
+    } else if has(&[
+        "PathLenConstraintViolated",
+        "NameConstraintViolation",
+        "MaximumPathDepthExceeded",
+        "MaximumPathBuildCallsExceeded",
+    ]) {
+        "its certificate chain breaks the limits its CA set (chain length or allowed names)".into()
+    } else if has(&["UnsupportedCertVersion"]) {
+        "its certificate is not an X.509 v3 certificate".into()
+    } else if has(&["peer sent no certificates", "NoCertificatesPresented"]) {
+        "the server sent no certificate".into()
+    } else if has(&["InvalidContentType", "corrupt message", "invalid message"]) {
+        format!("{NOT_TLS} (is it a plain http:// server, or the wrong port?)")
+    } else if has(&[
+        "PeerIncompatible",
+        "peer is incompatible",
+        "ProtocolVersion",
+        "HandshakeFailure",
+    ]) {
+        "the server and MCP Tray have no TLS version or cipher in common (it may offer only TLS 1.0/1.1 or old ciphers)".into()
     } else {
-        cause.to_owned()
+        // `Other(OtherError(X))` → `X`; anything else as rustls said it.
+        let cause = last_cause(chain);
+        let inner = cause
+            .rsplit('(')
+            .next()
+            .map(|s| s.trim_end_matches(')'))
+            .filter(|s| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric()));
+        match inner {
+            Some(name) if cause.contains("Other") => {
+                format!("its certificate was refused ({name})")
+            }
+            _ => cause,
+        }
     }
 }
 
@@ -578,6 +654,72 @@ mod tests {
         let text = failure_message(&sent, &http(500));
         assert!(text.contains("tools/call not sent again"), "{text}");
         assert_eq!(failure_message(&sent, &http(404)), http(404).describe());
+    }
+
+    #[test]
+    fn tls_failures_are_said_in_plain_words() {
+        let words = |chain: &str| tls_in_words(chain);
+        let pre =
+            "error sending request for url (https://127.0.0.1:1/mcp): client error (Connect): ";
+        // A self-signed CA:TRUE certificate (openssl req -x509's default).
+        let ca = words(&format!(
+            "{pre}invalid peer certificate: Other(OtherError(CaUsedAsEndEntity))"
+        ));
+        assert!(ca.starts_with(CA_AS_SERVER_CERT), "{ca}");
+        assert!(ca.contains("leaf certificate (CA:FALSE)"), "{ca}");
+        assert!(!ca.contains("OtherError"), "{ca}");
+        // rustls's own words carry context: they are still recognised.
+        let expired = words(&format!(
+            "{pre}invalid peer certificate: certificate expired: verification time 1700000000 (UNIX), but certificate is not valid after 1600000000 (100000000 seconds ago)"
+        ));
+        assert_eq!(expired, "its certificate has expired");
+        let name = words(&format!(
+            "{pre}invalid peer certificate: certificate not valid for name \"127.0.0.1\"; certificate is only valid for DnsName(\"localhost\")"
+        ));
+        assert_eq!(
+            name,
+            "its certificate is not valid for this host name (only for DnsName(\"localhost\"))"
+        );
+        assert!(
+            words(&format!("{pre}invalid peer certificate: UnknownIssuer")).contains("--ca-cert")
+        );
+        let yet = words(&format!(
+            "{pre}invalid peer certificate: certificate not valid yet: verification time 1 (UNIX), but certificate is not valid before 2 (1 seconds in future)"
+        ));
+        assert!(yet.contains("not valid yet"), "{yet}");
+        assert!(
+            words(&format!(
+                "{pre}received corrupt message of type InvalidContentType"
+            ))
+            .starts_with(NOT_TLS)
+        );
+        for (variant, says) in [
+            ("EndEntityUsedAsCa", "is not a CA certificate"),
+            ("Revoked", "revoked"),
+            ("InvalidPurpose", "serverAuth"),
+            ("BadSignature", "does not verify"),
+            ("UnsupportedSignatureAlgorithm", "algorithm"),
+            ("BadEncoding", "malformed"),
+            ("UnhandledCriticalExtension", "critical extension"),
+            (
+                "Other(OtherError(PathLenConstraintViolated))",
+                "limits its CA set",
+            ),
+            (
+                "Other(OtherError(NameConstraintViolation))",
+                "limits its CA set",
+            ),
+            ("Other(OtherError(UnsupportedCertVersion))", "X.509 v3"),
+            ("Other(OtherError(SomethingNew))", "refused (SomethingNew)"),
+        ] {
+            let said = words(&format!("{pre}invalid peer certificate: {variant}"));
+            assert!(said.contains(says), "{variant}: {said}");
+            assert!(!said.contains("OtherError"), "{variant}: {said}");
+        }
+        let old = words(&format!(
+            "{pre}peer is incompatible: ServerTlsVersionIsDisabledByOurConfig"
+        ));
+        assert!(old.contains("no TLS version or cipher in common"), "{old}");
     }
 
     #[test]
