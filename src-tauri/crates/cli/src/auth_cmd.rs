@@ -156,6 +156,16 @@ fn resolve(target: &str, ctx: &Context) -> anyhow::Result<(String, String)> {
     .into())
 }
 
+/// How long a token is still valid, for `auth status`: whole minutes, or "less than a minute"
+/// (never "0 min").
+fn time_left(secs: u64) -> String {
+    if secs < 60 {
+        "less than a minute".into()
+    } else {
+        format!("{} min", secs / 60)
+    }
+}
+
 pub fn run(cmd: AuthCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
     let AuthCommand::Auth(action) = cmd;
     match action {
@@ -175,7 +185,7 @@ pub fn run(cmd: AuthCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
                         (false, _) => "signed out".to_owned(),
                         (true, Some(at)) if at <= now => "token expired (refreshes on use)".into(),
                         (true, Some(at)) => {
-                            format!("signed in, token valid {} min", (at - now) / 60)
+                            format!("signed in, token valid {}", time_left(at - now))
                         }
                         (true, None) => "signed in".into(),
                     };

@@ -1366,3 +1366,30 @@ fn a_bridge_not_signed_in_shows_a_403_as_the_servers_refusal_not_as_a_signed_in_
         "{reply}"
     );
 }
+
+#[test]
+fn auth_status_says_less_than_a_minute_for_a_token_about_to_expire() {
+    let p = require_peers!();
+    let server = Protected::start(&p, &[]);
+    let home = tempfile::tempdir().expect("home");
+    let run = |args: &[&str]| file_store_cli(home.path(), args);
+    let login = run(&["auth", "login", &server.url, "--oauth-flow", "headless"]);
+    assert!(
+        login.status.success(),
+        "{}",
+        String::from_utf8_lossy(&login.stderr)
+    );
+    let table = String::from_utf8_lossy(&run(&["auth", "status"]).stdout).into_owned();
+    assert!(
+        table.contains("signed in, token valid 59 min\n")
+            || table.contains("signed in, token valid 60 min\n"),
+        "{table}"
+    );
+    time_passes_until_expiry_in(home.path(), 40);
+    let table = String::from_utf8_lossy(&run(&["auth", "status"]).stdout).into_owned();
+    assert!(
+        table.contains("\tsigned in, token valid less than a minute\n"),
+        "{table}"
+    );
+    assert!(!table.contains("0 min"), "{table}");
+}
