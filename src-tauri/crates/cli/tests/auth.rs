@@ -1393,3 +1393,134 @@ fn auth_status_says_less_than_a_minute_for_a_token_about_to_expire() {
     );
     assert!(!table.contains("0 min"), "{table}");
 }
+
+#[test]
+fn sign_ins_made_by_probe_are_named_by_their_server_not_probe() {
+    let p = require_peers!();
+    let (a, b) = (Protected::start(&p, &[]), Protected::start(&p, &[]));
+    let home = tempfile::tempdir().expect("home");
+    let browser = browser_command(&p);
+    for server in [&a, &b] {
+        let out = mcp_tray(home.path(), &["probe", "--url", &server.url])
+            .env("MCP_TRAY_TOKEN_STORE", "file")
+            .env("BROWSER", &browser)
+            .output()
+            .expect("probe");
+        let said = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(out.status.success(), "{said}");
+        let port = server
+            .url
+            .split(':')
+            .nth(2)
+            .and_then(|s| s.split('/').next());
+        let name = format!("127.0.0.1:{}", port.expect("port"));
+        assert!(
+            said.starts_with(&format!("probing {name} (remote: ")),
+            "{said}"
+        );
+    }
+    let list: Value =
+        serde_json::from_slice(&file_store_cli(home.path(), &["auth", "status", "--json"]).stdout)
+            .expect("status JSON");
+    let mut names: Vec<(String, String)> = list
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|s| {
+            (
+                s["name"].as_str().expect("name").to_owned(),
+                s["server_url"].as_str().expect("url").to_owned(),
+            )
+        })
+        .collect();
+    names.sort();
+    let mut want: Vec<(String, String)> = [&a, &b]
+        .iter()
+        .map(|s| {
+            let host_port = s.url.trim_start_matches("http://").trim_end_matches("/mcp");
+            (host_port.to_owned(), s.url.clone())
+        })
+        .collect();
+    want.sort();
+    assert_eq!(names, want, "{list}");
+    // Nothing is stored as "probe".
+    let empty = home.path().join("empty.json");
+    std::fs::write(&empty, r#"{"mcpServers": {}}"#).expect("config");
+    let out = file_store_cli(
+        home.path(),
+        &[
+            "--config",
+            &empty.to_string_lossy(),
+            "auth",
+            "logout",
+            "probe",
+        ],
+    );
+    assert!(!out.status.success());
+    // One server's sign-in goes by its name; the other stays.
+    let out = file_store_cli(home.path(), &["auth", "logout", &want[0].0]);
+    assert!(out.status.success());
+    let left: Value =
+        serde_json::from_slice(&file_store_cli(home.path(), &["auth", "status", "--json"]).stdout)
+            .expect("JSON");
+    assert_eq!(left.as_array().map(Vec::len), Some(1), "{left}");
+    assert_eq!(left[0]["server_url"], want[1].1.as_str(), "{left}");
+}
+
+#[test]
+fn auth_logout_of_a_name_several_sign_ins_share_asks_for_the_url() {
+    let p = require_peers!();
+    let (a, b) = (Protected::start(&p, &[]), Protected::start(&p, &[]));
+    let home = tempfile::tempdir().expect("home");
+    for server in [&a, &b] {
+        // Stored under one name, as `--name same` bridges (or older probes, "probe") do.
+        let url = server.url.clone();
+        let config = home.path().join("c.json");
+        std::fs::write(
+            &config,
+            serde_json::json!({"mcpServers": {"same": {"command": BIN, "args": ["bridge", &url, "--name", "same"]}}}).to_string(),
+        )
+        .expect("config");
+        let login = file_store_cli(
+            home.path(),
+            &[
+                "--config",
+                &config.to_string_lossy(),
+                "auth",
+                "login",
+                "same",
+                "--oauth-flow",
+                "headless",
+            ],
+        );
+        assert!(
+            login.status.success(),
+            "{}",
+            String::from_utf8_lossy(&login.stderr)
+        );
+    }
+    // A config without "same": the name is looked for among stored sign-ins.
+    let empty = home.path().join("empty.json");
+    std::fs::write(&empty, r#"{"mcpServers": {}}"#).expect("config");
+    let out = file_store_cli(
+        home.path(),
+        &[
+            "--config",
+            &empty.to_string_lossy(),
+            "auth",
+            "logout",
+            "same",
+        ],
+    );
+    let said = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!out.status.success(), "{said}");
+    assert!(
+        said.contains("several stored sign-ins are named \"same\""),
+        "{said}"
+    );
+    assert!(said.contains(&a.url) && said.contains(&b.url), "{said}");
+    let list: Value =
+        serde_json::from_slice(&file_store_cli(home.path(), &["auth", "status", "--json"]).stdout)
+            .expect("JSON");
+    assert_eq!(list.as_array().map(Vec::len), Some(2), "{list}");
+}

@@ -874,12 +874,24 @@ pub fn logout(server_url: &Url) -> bool {
     store::remove(&discovery::canonical_resource(server_url))
 }
 
-/// The stored server URL whose record carries this name.
-pub fn url_of_name(name: &str) -> Option<String> {
+/// The stored server URLs whose records carry this name (several when sign-ins to different
+/// servers were made under one name).
+pub fn urls_of_name(name: &str) -> Vec<String> {
     store::all()
         .into_iter()
-        .find(|(r, _)| r.name == name)
+        .filter(|(r, _)| r.name == name)
         .map(|(r, _)| r.server_url)
+        .collect()
+}
+
+/// How a server known only by its URL is named in messages and stored sign-ins: its host, with
+/// the port when the URL gives one (two servers on one host keep apart).
+pub fn name_for_url(url: &Url) -> String {
+    match (url.host_str(), url.port()) {
+        (Some(host), Some(port)) => format!("{host}:{port}"),
+        (Some(host), None) => host.to_owned(),
+        (None, _) => shown(url),
+    }
 }
 
 #[cfg(test)]
