@@ -121,11 +121,10 @@ impl OAuthArgs {
 /// (`mcp-tray bridge URL` entries and `npx mcp-remote URL` ones), then in the sign-in store.
 fn resolve(target: &str, ctx: &Context) -> anyhow::Result<(String, String)> {
     if target.starts_with("http://") || target.starts_with("https://") {
-        let host = Url::parse(target)
-            .ok()
-            .and_then(|u| u.host_str().map(str::to_owned))
-            .unwrap_or_else(|| "remote".into());
-        return Ok((host, target.to_owned()));
+        let name = Url::parse(target)
+            .map(|u| auth::name_for_url(&u))
+            .unwrap_or_else(|_| "remote".into());
+        return Ok((name, target.to_owned()));
     }
     let location = clients::claude_config(ctx.config.as_deref());
     let file = ConfigFile::new(&location.path, paths::data_dir()).allow_bom(ctx.keep_bom);
@@ -143,8 +142,19 @@ fn resolve(target: &str, ctx: &Context) -> anyhow::Result<(String, String)> {
             .into()),
         };
     }
-    if let Some(url) = auth::url_of_name(target) {
-        return Ok((target.to_owned(), url));
+    let urls = auth::urls_of_name(target);
+    if let [url] = urls.as_slice() {
+        return Ok((target.to_owned(), url.clone()));
+    }
+    if urls.len() > 1 {
+        return Err(Failure::new(
+            exit::USER,
+            anyhow::anyhow!(
+                "several stored sign-ins are named \"{target}\" ({}); give the URL of the one you mean",
+                urls.join(", ")
+            ),
+        )
+        .into());
     }
     Err(Failure::new(
         exit::USER,
@@ -154,6 +164,16 @@ fn resolve(target: &str, ctx: &Context) -> anyhow::Result<(String, String)> {
         ),
     )
     .into())
+}
+
+/// How long a token is still valid, for `auth status`: whole minutes, or "less than a minute"
+/// (never "0 min").
+fn time_left(secs: u64) -> String {
+    if secs < 60 {
+        "less than a minute".into()
+    } else {
+        format!("{} min", secs / 60)
+    }
 }
 
 pub fn run(cmd: AuthCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
@@ -175,7 +195,7 @@ pub fn run(cmd: AuthCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
                         (false, _) => "signed out".to_owned(),
                         (true, Some(at)) if at <= now => "token expired (refreshes on use)".into(),
                         (true, Some(at)) => {
-                            format!("signed in, token valid {} min", (at - now) / 60)
+                            format!("signed in, token valid {}", time_left(at - now))
                         }
                         (true, None) => "signed in".into(),
                     };

@@ -65,9 +65,12 @@ pub fn run(cmd: ProbeCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
         }
         (None, Some(url), None) => {
             // What the bridge would refuse is said now, not as the bridge's early exit.
-            mcp_tray_core::bridge::check_url(url, false)
+            let checked = mcp_tray_core::bridge::check_url(url, false)
                 .map_err(|d| crate::bridge_cmd::url_failure(*d))?;
-            ProbeTarget::url("probe", url, &args.headers, &paths::mcp_tray_exe())
+            // Named by its host (and port): its messages and a sign-in it stores say which
+            // server they are about.
+            let name = mcp_tray_core::auth::name_for_url(&checked);
+            ProbeTarget::url(&name, url, &args.headers, &paths::mcp_tray_exe())
         }
         (None, None, Some((command, rest))) => ProbeTarget::command("probe", command, rest),
         _ => anyhow::bail!("give one of: a server NAME, --url URL, or -- CMD [ARGS…]"),

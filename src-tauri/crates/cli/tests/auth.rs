@@ -1294,3 +1294,233 @@ fn a_file_stored_sign_in_is_kept_and_moves_to_the_keyring_at_its_next_refresh() 
     assert_eq!(count(&stats, "authorize"), 1, "{stats}");
     assert!(count(&stats, "token_refresh") >= 1, "{stats}");
 }
+
+/// `tests/peers/refusing_server.py MODE` on a free port; its MCP URL.
+fn refusing_server(p: &Peers, mode: &str) -> (KillOnDrop, String) {
+    let port = free_port();
+    let child = Command::new(p.python())
+        .arg(p.script("refusing_server.py"))
+        .args([&port.to_string(), mode])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start refusing_server.py");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "refusing_server.py did not start"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    (KillOnDrop(child), format!("http://127.0.0.1:{port}/mcp"))
+}
+
+struct KillOnDrop(Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn auth_login_to_a_server_that_offers_no_sign_in_says_to_pass_its_credentials_as_headers() {
+    let p = require_peers!();
+    for mode in ["none", "basic"] {
+        let (_server, url) = refusing_server(&p, mode);
+        let home = tempfile::tempdir().expect("home");
+        let out = file_store_cli(
+            home.path(),
+            &["auth", "login", &url, "--oauth-flow", "headless"],
+        );
+        let said = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(!out.status.success(), "{mode}: {said}");
+        assert!(
+            said.contains("needs credentials it offers no sign-in for (HTTP 401)"),
+            "{mode}: {said}"
+        );
+        assert!(
+            said.contains("API key required: pass X-API-Key"),
+            "{mode}: {said}"
+        );
+        assert!(said.contains("--header 'Name: value'"), "{mode}: {said}");
+        assert!(!said.contains("register"), "{mode}: {said}");
+    }
+}
+
+#[test]
+fn a_bridge_not_signed_in_shows_a_403_as_the_servers_refusal_not_as_a_signed_in_one() {
+    let p = require_peers!();
+    let (_server, url) = refusing_server(&p, "403");
+    let home = tempfile::tempdir().expect("home");
+    let (reply, _) = initialize_through(&url, home.path(), &["--oauth-flow", "headless"], &[]);
+    let msg = reply["error"]["message"].as_str().expect("an error reply");
+    assert_eq!(
+        msg,
+        "server refused access (HTTP 403): forbidden: your IP is blocked"
+    );
+    assert_eq!(
+        reply["error"]["data"]["diagnosis"], "auth-required",
+        "{reply}"
+    );
+}
+
+#[test]
+fn auth_status_says_less_than_a_minute_for_a_token_about_to_expire() {
+    let p = require_peers!();
+    let server = Protected::start(&p, &[]);
+    let home = tempfile::tempdir().expect("home");
+    let run = |args: &[&str]| file_store_cli(home.path(), args);
+    let login = run(&["auth", "login", &server.url, "--oauth-flow", "headless"]);
+    assert!(
+        login.status.success(),
+        "{}",
+        String::from_utf8_lossy(&login.stderr)
+    );
+    let table = String::from_utf8_lossy(&run(&["auth", "status"]).stdout).into_owned();
+    assert!(
+        table.contains("signed in, token valid 59 min\n")
+            || table.contains("signed in, token valid 60 min\n"),
+        "{table}"
+    );
+    time_passes_until_expiry_in(home.path(), 40);
+    let table = String::from_utf8_lossy(&run(&["auth", "status"]).stdout).into_owned();
+    assert!(
+        table.contains("\tsigned in, token valid less than a minute\n"),
+        "{table}"
+    );
+    assert!(!table.contains("0 min"), "{table}");
+}
+
+#[test]
+fn sign_ins_made_by_probe_are_named_by_their_server_not_probe() {
+    let p = require_peers!();
+    let (a, b) = (Protected::start(&p, &[]), Protected::start(&p, &[]));
+    let home = tempfile::tempdir().expect("home");
+    let browser = browser_command(&p);
+    for server in [&a, &b] {
+        let out = mcp_tray(home.path(), &["probe", "--url", &server.url])
+            .env("MCP_TRAY_TOKEN_STORE", "file")
+            .env("BROWSER", &browser)
+            .output()
+            .expect("probe");
+        let said = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(out.status.success(), "{said}");
+        let port = server
+            .url
+            .split(':')
+            .nth(2)
+            .and_then(|s| s.split('/').next());
+        let name = format!("127.0.0.1:{}", port.expect("port"));
+        assert!(
+            said.starts_with(&format!("probing {name} (remote: ")),
+            "{said}"
+        );
+    }
+    let list: Value =
+        serde_json::from_slice(&file_store_cli(home.path(), &["auth", "status", "--json"]).stdout)
+            .expect("status JSON");
+    let mut names: Vec<(String, String)> = list
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|s| {
+            (
+                s["name"].as_str().expect("name").to_owned(),
+                s["server_url"].as_str().expect("url").to_owned(),
+            )
+        })
+        .collect();
+    names.sort();
+    let mut want: Vec<(String, String)> = [&a, &b]
+        .iter()
+        .map(|s| {
+            let host_port = s.url.trim_start_matches("http://").trim_end_matches("/mcp");
+            (host_port.to_owned(), s.url.clone())
+        })
+        .collect();
+    want.sort();
+    assert_eq!(names, want, "{list}");
+    // Nothing is stored as "probe".
+    let empty = home.path().join("empty.json");
+    std::fs::write(&empty, r#"{"mcpServers": {}}"#).expect("config");
+    let out = file_store_cli(
+        home.path(),
+        &[
+            "--config",
+            &empty.to_string_lossy(),
+            "auth",
+            "logout",
+            "probe",
+        ],
+    );
+    assert!(!out.status.success());
+    // One server's sign-in goes by its name; the other stays.
+    let out = file_store_cli(home.path(), &["auth", "logout", &want[0].0]);
+    assert!(out.status.success());
+    let left: Value =
+        serde_json::from_slice(&file_store_cli(home.path(), &["auth", "status", "--json"]).stdout)
+            .expect("JSON");
+    assert_eq!(left.as_array().map(Vec::len), Some(1), "{left}");
+    assert_eq!(left[0]["server_url"], want[1].1.as_str(), "{left}");
+}
+
+#[test]
+fn auth_logout_of_a_name_several_sign_ins_share_asks_for_the_url() {
+    let p = require_peers!();
+    let (a, b) = (Protected::start(&p, &[]), Protected::start(&p, &[]));
+    let home = tempfile::tempdir().expect("home");
+    for server in [&a, &b] {
+        // Stored under one name, as `--name same` bridges (or older probes, "probe") do.
+        let url = server.url.clone();
+        let config = home.path().join("c.json");
+        std::fs::write(
+            &config,
+            serde_json::json!({"mcpServers": {"same": {"command": BIN, "args": ["bridge", &url, "--name", "same"]}}}).to_string(),
+        )
+        .expect("config");
+        let login = file_store_cli(
+            home.path(),
+            &[
+                "--config",
+                &config.to_string_lossy(),
+                "auth",
+                "login",
+                "same",
+                "--oauth-flow",
+                "headless",
+            ],
+        );
+        assert!(
+            login.status.success(),
+            "{}",
+            String::from_utf8_lossy(&login.stderr)
+        );
+    }
+    // A config without "same": the name is looked for among stored sign-ins.
+    let empty = home.path().join("empty.json");
+    std::fs::write(&empty, r#"{"mcpServers": {}}"#).expect("config");
+    let out = file_store_cli(
+        home.path(),
+        &[
+            "--config",
+            &empty.to_string_lossy(),
+            "auth",
+            "logout",
+            "same",
+        ],
+    );
+    let said = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!out.status.success(), "{said}");
+    assert!(
+        said.contains("several stored sign-ins are named \"same\""),
+        "{said}"
+    );
+    assert!(said.contains(&a.url) && said.contains(&b.url), "{said}");
+    let list: Value =
+        serde_json::from_slice(&file_store_cli(home.path(), &["auth", "status", "--json"]).stdout)
+            .expect("JSON");
+    assert_eq!(list.as_array().map(Vec::len), Some(2), "{list}");
+}

@@ -230,3 +230,109 @@ fn probe_explains_stdout_garbage() {
     assert_eq!(code, Some(4));
     assert_eq!(r["diagnosis"]["code"], "stdout-pollution", "{r}");
 }
+
+/// `tests/peers/refusing_server.py` in one of its modes (403, none, basic), on a free port.
+fn refusing(p: &Peers, mode: &str) -> (Server, u16) {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new(p.python())
+        .arg(p.script("refusing_server.py"))
+        .args([&port.to_string(), mode])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start refusing_server.py");
+    let started = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "refusing_server.py did not listen"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    (Server(child), port)
+}
+
+/// The paths the refusing server was asked for.
+fn asked_for(port: u16) -> Vec<String> {
+    use std::io::{Read as _, Write as _};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    write!(
+        s,
+        "GET /stats HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )
+    .expect("send");
+    let mut text = String::new();
+    s.read_to_string(&mut text).expect("read");
+    let body = text.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
+    serde_json::from_str(body).expect("stats JSON")
+}
+
+#[test]
+fn probe_shows_a_403_to_a_request_without_a_token_in_the_servers_words_without_sign_in_advice() {
+    let p = require_peers!();
+    let (_server, port) = refusing(&p, "403");
+    let home = tempfile::tempdir().unwrap();
+    let url = format!("http://127.0.0.1:{port}/mcp");
+    let (r, code) = probe(home.path(), &["--url", &url]);
+    assert_eq!(code, Some(4), "{r}");
+    let d = &r["diagnosis"];
+    assert_eq!(d["code"], "auth-required", "{r}");
+    let summary = d["summary"].as_str().expect("summary");
+    // The server's own reason, its first line only; nothing about a sign-in that never happened.
+    assert!(
+        summary.contains("server refused access (HTTP 403): forbidden: your IP is blocked"),
+        "{summary}"
+    );
+    assert!(!summary.contains("second line"), "{summary}");
+    assert!(!summary.contains("signed in"), "{summary}");
+    let fix = d["fix"].as_str().expect("fix");
+    assert!(!fix.to_lowercase().contains("sign in"), "{fix}");
+}
+
+#[test]
+fn probe_of_a_server_that_wants_an_api_key_or_a_password_says_to_pass_it_as_a_header() {
+    let p = require_peers!();
+    for mode in ["none", "basic"] {
+        let (_server, port) = refusing(&p, mode);
+        let home = tempfile::tempdir().unwrap();
+        let url = format!("http://127.0.0.1:{port}/mcp");
+        let (r, code) = probe(home.path(), &["--url", &url]);
+        assert_eq!(code, Some(4), "{mode}: {r}");
+        let d = &r["diagnosis"];
+        assert_eq!(d["code"], "auth-required", "{mode}: {r}");
+        let summary = d["summary"].as_str().expect("summary");
+        assert!(
+            summary.contains("needs credentials it offers no sign-in for (HTTP 401)"),
+            "{mode}: {summary}"
+        );
+        assert!(
+            summary.contains("API key required: pass X-API-Key"),
+            "{mode}: {summary}"
+        );
+        assert!(
+            summary.contains("--header 'Name: value'"),
+            "{mode}: {summary}"
+        );
+        assert!(!summary.contains("register"), "{mode}: {summary}");
+        assert!(!summary.contains("auth login"), "{mode}: {summary}");
+        let fix = d["fix"].as_str().expect("fix");
+        assert!(fix.contains("--header"), "{mode}: {fix}");
+        // No sign-in was tried: nothing registered, and a `Basic` challenge is not even looked
+        // up (only a server without any challenge has its OAuth metadata looked for).
+        let asked = asked_for(port);
+        assert!(
+            !asked.iter().any(|a| a.contains("/register")),
+            "{mode}: {asked:?}"
+        );
+        if mode == "basic" {
+            assert!(
+                asked.iter().all(|a| a.contains(" /mcp")),
+                "{mode}: {asked:?}"
+            );
+        }
+    }
+}

@@ -86,6 +86,36 @@ pub fn general_fix(code: &str) -> Option<&'static str> {
     })
 }
 
+/// What a user can do about a failure with this code and this message (a probe's remote failure,
+/// a shim's journal event): [`general_fix`], except where the message tells the general advice
+/// wrong, such as "sign in again" for a server that offers no sign-in or refused a request that
+/// carried no token.
+pub fn fix_for(code: &str, message: &str) -> Option<&'static str> {
+    if code == codes::TLS_ERROR {
+        if message.contains(crate::transport::CA_AS_SERVER_CERT) {
+            return Some(
+                "Give the server a leaf certificate (CA:FALSE) signed by a CA, and trust that CA with --ca-cert.",
+            );
+        }
+        if message.contains(crate::transport::NOT_TLS) {
+            return Some("Use the http:// URL, or the port where the server speaks TLS.");
+        }
+    }
+    if code == codes::AUTH_REQUIRED {
+        if message.contains(crate::transport::NO_SIGN_IN) {
+            return Some(
+                "Pass the credentials the server asks for with --header 'Name: value' (in the app: the Edit form's headers).",
+            );
+        }
+        if message.contains(crate::transport::REFUSED_ACCESS) {
+            return Some(
+                "Read the server's answer: it may want credentials passed with --header 'Name: value', or not let this computer or account in at all.",
+            );
+        }
+    }
+    general_fix(code)
+}
+
 /// The stable diagnosis codes (DESIGN.md, "Diagnosis").
 pub mod codes {
     pub const COMMAND_NOT_FOUND: &str = "command-not-found";
@@ -139,5 +169,38 @@ mod tests {
         for event in ["connected", "started", "stopped", "journal-dropped"] {
             assert_eq!(general_fix(event), None, "{event} is not a failure");
         }
+    }
+
+    #[test]
+    fn no_sign_in_advice_where_there_is_nothing_to_sign_in_to() {
+        let fix = |msg: &str| fix_for(codes::AUTH_REQUIRED, msg).expect("a fix");
+        let refused =
+            fix("initialize failed: server refused access (HTTP 403): your IP is blocked");
+        assert!(!refused.contains("Sign in"), "{refused}");
+        let no_sign_in = fix(
+            "remote server at http://x/mcp needs credentials it offers no sign-in for (HTTP 401): API key required",
+        );
+        assert!(no_sign_in.contains("--header"), "{no_sign_in}");
+        assert!(!no_sign_in.contains("Sign in"), "{no_sign_in}");
+        // A token that was sent and refused: the general advice stands.
+        assert_eq!(
+            fix("k refused this request (HTTP 403) even though MCP Tray is signed in"),
+            general_fix(codes::AUTH_REQUIRED).expect("fix")
+        );
+        assert_eq!(fix_for(codes::TIMEOUT, "x"), general_fix(codes::TIMEOUT));
+    }
+
+    #[test]
+    fn a_ca_certificate_used_as_the_servers_gets_no_ca_cert_advice_alone() {
+        let fix = fix_for(
+            codes::TLS_ERROR,
+            "secure connection to https://x/mcp failed: the server presents a CA certificate as its own; …",
+        )
+        .expect("fix");
+        assert!(fix.contains("leaf certificate"), "{fix}");
+        assert_eq!(
+            fix_for(codes::TLS_ERROR, "its certificate has expired"),
+            general_fix(codes::TLS_ERROR)
+        );
     }
 }

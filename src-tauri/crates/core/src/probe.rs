@@ -20,7 +20,7 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 
 use crate::config::ServerEntry;
-use crate::diagnose::{Diagnosis, Severity, codes, general_fix};
+use crate::diagnose::{Diagnosis, Severity, codes, fix_for};
 use crate::supervise::{CommandResolver, ServerCommand, StdioChild, StdioPipes, shell_line};
 
 /// The protocol version the probe asks for; servers answer with the one they speak.
@@ -312,7 +312,7 @@ impl Failure {
                 code,
             } => {
                 // A remote failure (refused, TLS, 401…) reaches us as its code alone.
-                let fix = general_fix(&code);
+                let fix = fix_for(&code, &message);
                 let d = Diagnosis::new(&code, Severity::Error, format!("{step} failed: {message}"))
                     .detail(last.to_owned());
                 match fix {

@@ -28,6 +28,12 @@ impl Challenge {
     }
 }
 
+/// Whether any of the header values holds a `Bearer` challenge (a server asking for another
+/// scheme, `Basic` or an API key, offers no OAuth sign-in).
+pub fn offers_bearer<'a>(values: impl IntoIterator<Item = &'a str>) -> bool {
+    values.into_iter().any(|v| bearer_params(v).is_some())
+}
+
 fn bearer_params(value: &str) -> Option<Challenge> {
     let trimmed = value.trim_start();
     let lower = trimmed.to_ascii_lowercase();
@@ -107,5 +113,16 @@ mod tests {
             Challenge::parse(["Basic realm=\"x\""]),
             Challenge::default()
         );
+    }
+
+    #[test]
+    fn only_a_bearer_challenge_offers_a_sign_in() {
+        assert!(offers_bearer(["Bearer"]));
+        assert!(offers_bearer([
+            r#"Basic realm="x", Bearer error=invalid_token"#
+        ]));
+        assert!(!offers_bearer([r#"Basic realm="corp""#]));
+        assert!(!offers_bearer(["ApiKey"]));
+        assert!(!offers_bearer([]));
     }
 }

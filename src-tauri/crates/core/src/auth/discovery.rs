@@ -130,6 +130,27 @@ pub async fn discover(
     }
 }
 
+/// Whether `server` publishes any OAuth metadata: its protected resource metadata, or (2025-03-26)
+/// authorization server metadata at its origin. A server without either that answers 401 with no
+/// challenge wants credentials of its own (an API key, a password), not a sign-in.
+pub async fn publishes_metadata(
+    http: &reqwest::Client,
+    server: &Url,
+    challenge: &Challenge,
+) -> bool {
+    if protected_resource_metadata(http, server, challenge)
+        .await
+        .is_some()
+    {
+        return true;
+    }
+    let mut origin = server.clone();
+    origin.set_path("/");
+    origin.set_query(None);
+    origin.set_fragment(None);
+    authorization_server_metadata(http, &origin).await.is_some()
+}
+
 fn join(origin: &Url, path: &str) -> String {
     origin
         .join(path)

@@ -37,6 +37,19 @@ pub use reqwest::Url;
 use store::{ClientRegistration, Record, Secrets};
 use token::TokenError;
 
+/// Why [`Auth::on_rejected`] gives up on a refused request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// A sign-in is pending, failed or gave up: these words, for the client.
+    SignIn(String),
+    /// These words, followed by the start of the server's answer (it may say why).
+    WithBody(String),
+    /// Not a matter for OAuth: a 401 from a server that offers no sign-in (another scheme, or no
+    /// OAuth metadata at all), or a 403 to a request that carried no token. The transport reports
+    /// it as the server's own refusal, with its answer.
+    NotOAuth,
+}
+
 /// Re-authorizations for the same scope set after `403 insufficient_scope`.
 const MAX_STEP_UPS: u32 = 2;
 /// A token this close to its expiry is refreshed before it is used (a quarter of its lifetime
@@ -212,25 +225,32 @@ impl Auth {
 
     /// The server refused a request that carried the token of generation `seen`. Gets a usable
     /// token (another request's fresh one, the store's, a refresh, a new sign-in, a step-up) and
-    /// returns `Ok` to retry, or says why not in words meant for the client.
+    /// returns `Ok` to retry, or says why not ([`Refusal`]).
     pub async fn on_rejected(
         self: &Arc<Self>,
         status: u16,
         headers: &reqwest::header::HeaderMap,
         seen: u64,
-    ) -> Result<(), String> {
-        let challenge = Challenge::parse(
-            headers
-                .get_all(WWW_AUTHENTICATE)
-                .iter()
-                .filter_map(|v| v.to_str().ok()),
-        );
+    ) -> Result<(), Refusal> {
+        let values: Vec<&str> = headers
+            .get_all(WWW_AUTHENTICATE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect();
+        let challenge = Challenge::parse(values.iter().copied());
         if status == 403 {
             if !challenge.wants_more_scope() {
-                return Err(format!(
+                if self.generation() != seen {
+                    return Ok(()); // sent before another request got a token: try with it
+                }
+                if self.lock().secrets.access_token.is_none() {
+                    // No token was sent: the server refuses for its own reasons.
+                    return Err(Refusal::NotOAuth);
+                }
+                return Err(Refusal::WithBody(format!(
                     "{} refused this request (HTTP 403) even though MCP Tray is signed in",
                     self.opts.name
-                ));
+                )));
             }
             let wanted = union_scopes(
                 self.lock().record.scope.as_deref(),
@@ -243,12 +263,19 @@ impl Auth {
                 *n
             };
             if tries > MAX_STEP_UPS {
-                return Err(format!(
+                return Err(Refusal::SignIn(format!(
                     "{} still refuses with insufficient_scope after {MAX_STEP_UPS} re-authorizations for `{wanted}`; giving up",
                     self.opts.name
-                ));
+                )));
             }
-            return self.sign_in(Some(wanted), challenge).await;
+            return self
+                .sign_in(Some(wanted), challenge)
+                .await
+                .map_err(Refusal::SignIn);
+        }
+        if !values.is_empty() && !challenge::offers_bearer(values.iter().copied()) {
+            // `Basic`, `ApiKey`…: credentials OAuth cannot get.
+            return Err(Refusal::NotOAuth);
         }
         if self.generation() != seen {
             return Ok(()); // another request already got a new token
@@ -268,12 +295,27 @@ impl Auth {
             .last_sign_in
             .is_some_and(|at| at.elapsed() < SIGN_IN_COOLDOWN);
         if just_signed_in {
-            return Err(format!(
+            return Err(Refusal::SignIn(format!(
                 "{} refused the token of the sign-in that just finished; not signing in again so soon (if it rejects the resource indicator, add --oauth-no-resource)",
                 self.opts.name
-            ));
+            )));
         }
-        self.sign_in(None, challenge).await
+        if values.is_empty() && !self.offers_sign_in(&challenge).await {
+            return Err(Refusal::NotOAuth);
+        }
+        self.sign_in(None, challenge).await.map_err(Refusal::SignIn)
+    }
+
+    /// Whether a server that answered 401 without any `WWW-Authenticate` publishes OAuth metadata
+    /// (a sign-in of ours or a stored one counts). Without it, it wants credentials of its own.
+    async fn offers_sign_in(&self, challenge: &Challenge) -> bool {
+        {
+            let st = self.lock();
+            if st.secrets.access_token.is_some() || st.secrets.refresh_token.is_some() {
+                return true;
+            }
+        }
+        discovery::publishes_metadata(&self.http, &self.opts.server_url, challenge).await
     }
 
     /// `mcp-tray auth login`: asks the server for its challenge, then signs in (waits for it).
@@ -287,15 +329,39 @@ impl Auth {
             .send()
             .await
             .map_err(|e| format!("cannot reach {}: {e}", shown(&self.opts.server_url)))?;
-        let challenge = Challenge::parse(
-            probe
-                .headers()
-                .get_all(WWW_AUTHENTICATE)
-                .iter()
-                .filter_map(|v| v.to_str().ok()),
-        );
-        if probe.status().as_u16() != 401 && probe.status().as_u16() != 403 {
-            // Not asking for a sign-in right now; sign in anyway from the metadata (if any).
+        let status = probe.status().as_u16();
+        let values: Vec<String> = probe
+            .headers()
+            .get_all(WWW_AUTHENTICATE)
+            .iter()
+            .filter_map(|v| v.to_str().ok().map(str::to_owned))
+            .collect();
+        let challenge = Challenge::parse(values.iter().map(String::as_str));
+        // A 401 with another scheme (`Basic`…), or with no challenge and no OAuth metadata
+        // anywhere: there is nothing to sign in to. (Any other answer: sign in anyway from the
+        // metadata, if any.)
+        if status == 401
+            && ((!values.is_empty()
+                && !challenge::offers_bearer(values.iter().map(String::as_str)))
+                || (values.is_empty()
+                    && !discovery::publishes_metadata(
+                        &self.http,
+                        &self.opts.server_url,
+                        &challenge,
+                    )
+                    .await))
+        {
+            let body = crate::transport::first_line(probe).await;
+            return Err(format!(
+                "{} {} (HTTP 401){}; there is nothing to sign in to: pass them with --header 'Name: value' (in the app: the Edit form's headers)",
+                self.opts.name,
+                crate::transport::NO_SIGN_IN,
+                if body.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {body}")
+                }
+            ));
         }
         self.run_flow(self.opts.scope.clone(), challenge).await?;
         Ok(())
@@ -808,12 +874,24 @@ pub fn logout(server_url: &Url) -> bool {
     store::remove(&discovery::canonical_resource(server_url))
 }
 
-/// The stored server URL whose record carries this name.
-pub fn url_of_name(name: &str) -> Option<String> {
+/// The stored server URLs whose records carry this name (several when sign-ins to different
+/// servers were made under one name).
+pub fn urls_of_name(name: &str) -> Vec<String> {
     store::all()
         .into_iter()
-        .find(|(r, _)| r.name == name)
+        .filter(|(r, _)| r.name == name)
         .map(|(r, _)| r.server_url)
+        .collect()
+}
+
+/// How a server known only by its URL is named in messages and stored sign-ins: its host, with
+/// the port when the URL gives one (two servers on one host keep apart).
+pub fn name_for_url(url: &Url) -> String {
+    match (url.host_str(), url.port()) {
+        (Some(host), Some(port)) => format!("{host}:{port}"),
+        (Some(host), None) => host.to_owned(),
+        (None, _) => shown(url),
+    }
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use super::record::parse_stamp;
 use super::{EventKind, EventSource, Level, LogEvent};
-use crate::diagnose::{Diagnosis, Severity, general_fix};
+use crate::diagnose::{Diagnosis, Severity, fix_for};
 use crate::journal::{self, Entry};
 
 /// The log-view event of one journal line; None for traffic lines.
@@ -27,7 +27,7 @@ pub fn journal_event(entry: &Entry) -> Option<LogEvent> {
     };
     let text = entry.text.clone().unwrap_or_default();
     let diagnosis = entry.code.as_deref().and_then(|code| {
-        let fix = general_fix(code)?;
+        let fix = fix_for(code, &text)?;
         let severity = if level == Level::Error {
             Severity::Error
         } else {

@@ -247,7 +247,7 @@ impl StreamableHttp {
                         && matches!(resp.status().as_u16(), 401 | 403) =>
                 {
                     auth_rounds += 1;
-                    self.remote.reauthorize(&resp, seen).await?;
+                    self.remote.reauthorize(resp, seen).await?;
                     continue;
                 }
                 Ok(resp) if resp.status().is_server_error() => {

@@ -45,8 +45,16 @@ pub enum Fault {
         url: String,
         body: String,
     },
-    /// The server needs a sign-in (401) or refused us (403).
-    Auth { status: u16, url: String },
+    /// The server needs credentials (401) or refused us (403); `body` is the start of its answer
+    /// (it often says why). `no_sign_in`: a 401 whose server offers no OAuth sign-in (another
+    /// `WWW-Authenticate` scheme, or no OAuth metadata at all): it wants credentials passed as
+    /// headers.
+    Auth {
+        status: u16,
+        url: String,
+        body: String,
+        no_sign_in: bool,
+    },
     /// Sign-in (OAuth) is pending or failed; `detail` says which, in words (no secrets).
     SignIn { detail: String },
     /// The server answered, but not with what MCP expects.
@@ -87,8 +95,23 @@ impl Fault {
             Fault::Http { status, url, body } => {
                 format!("remote server at {url} answered HTTP {status}: {body}")
             }
-            Fault::Auth { status, url } => format!(
-                "remote server at {url} needs a sign-in (HTTP {status}); sign in from MCP Tray or pass --header 'Authorization: Bearer …'"
+            Fault::Auth { status, body, .. } if *status == 403 => {
+                format!("{REFUSED_ACCESS}{}", with_body(body))
+            }
+            Fault::Auth {
+                status,
+                url,
+                body,
+                no_sign_in: true,
+            } => format!(
+                "remote server at {url} {NO_SIGN_IN} (HTTP {status}){}; pass them with --header 'Name: value' (in the app: the Edit form's headers)",
+                with_body(body)
+            ),
+            Fault::Auth {
+                status, url, body, ..
+            } => format!(
+                "remote server at {url} needs a sign-in (HTTP {status}){}; sign in from MCP Tray or pass --header 'Authorization: Bearer …'",
+                with_body(body)
             ),
             Fault::Protocol { url, detail } => format!("remote server at {url} {detail}"),
             Fault::SignIn { detail } => detail.clone(),
@@ -128,7 +151,7 @@ impl Fault {
         {
             Fault::Tls {
                 url,
-                detail: tls_in_words(&last_cause(&chain)),
+                detail: tls_in_words(&chain),
             }
         } else if err.is_connect() {
             Fault::Refused { url }
@@ -147,6 +170,8 @@ impl Fault {
             return Fault::Auth {
                 status: status.as_u16(),
                 url,
+                body: first_line(resp).await,
+                no_sign_in: false,
             };
         }
         let body = match resp.bytes().await {
@@ -161,16 +186,134 @@ impl Fault {
     }
 }
 
-/// rustls's certificate errors, in words a user can act on.
-fn tls_in_words(cause: &str) -> String {
-    if cause.contains("UnknownIssuer") {
-        "its certificate is not signed by an authority this computer trusts (for a private or corporate CA, pass --ca-cert FILE)".into()
-    } else if cause.contains("NotValidForName") {
-        "its certificate is not valid for this host name".into()
-    } else if cause.contains("Expired") {
-        "its certificate has expired".into()
+/// How a 403 that is not about a missing scope reads (the diagnosis's fix keys on it).
+pub const REFUSED_ACCESS: &str = "server refused access (HTTP 403)";
+/// How a 401 without an OAuth sign-in reads (the diagnosis's fix keys on it).
+pub const NO_SIGN_IN: &str = "needs credentials it offers no sign-in for";
+
+/// `: <body>` when there is one.
+fn with_body(body: &str) -> String {
+    if body.is_empty() {
+        String::new()
     } else {
-        cause.to_owned()
+        format!(": {body}")
+    }
+}
+
+/// The first non-empty line of an error answer (at most 4 KiB read), cut to one short line: a
+/// 401 or 403 often says why ("API key required", "your IP is blocked").
+pub(crate) async fn first_line(mut resp: reqwest::Response) -> String {
+    let mut bytes = Vec::new();
+    while bytes.len() < 4096 {
+        match resp.chunk().await {
+            Ok(Some(chunk)) => bytes.extend_from_slice(&chunk),
+            _ => break,
+        }
+    }
+    let text = String::from_utf8_lossy(&bytes);
+    let line = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("");
+    let line: String = line
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if line.chars().count() > 200 {
+        let cut: String = line.chars().take(200).collect();
+        format!("{}…", cut.trim_end())
+    } else {
+        line
+    }
+}
+
+/// How a certificate that is a CA's reads (the diagnosis's fix keys on it: `--ca-cert` cannot help).
+pub const CA_AS_SERVER_CERT: &str = "the server presents a CA certificate as its own";
+/// How an answer that is not TLS at all reads (the diagnosis's fix keys on it).
+pub const NOT_TLS: &str = "the server did not answer in TLS";
+
+/// rustls's and webpki's TLS errors, in words a user can act on. `chain` is the whole error chain
+/// (`… invalid peer certificate: certificate expired: verification time …`); rustls names an
+/// error by its variant (`UnknownIssuer`, `Other(OtherError(CaUsedAsEndEntity))`) or, with
+/// context, in its own words (`certificate not valid for name …`), so both are looked for. An
+/// error none of these know keeps its own name, without rustls's wrapping.
+fn tls_in_words(chain: &str) -> String {
+    let has = |needles: &[&str]| needles.iter().any(|n| chain.contains(n));
+    if has(&["UnknownIssuer"]) {
+        "its certificate is not signed by an authority this computer trusts (for a private or corporate CA, pass --ca-cert FILE)".into()
+    } else if has(&["CaUsedAsEndEntity"]) {
+        format!(
+            "{CA_AS_SERVER_CERT}; it needs a leaf certificate (CA:FALSE) signed by a CA (a self-signed `openssl req -x509` certificate is a CA one unless made with -addext basicConstraints=critical,CA:FALSE), so --ca-cert cannot help"
+        )
+    } else if has(&["EndEntityUsedAsCa"]) {
+        "a certificate in the server's chain signs another but is not a CA certificate (CA:FALSE); the chain must be signed by a CA".into()
+    } else if has(&["NotValidForName", "not valid for name"]) {
+        match chain.split_once("is only valid for ") {
+            Some((_, names)) => format!(
+                "its certificate is not valid for this host name (only for {})",
+                names.trim()
+            ),
+            None => "its certificate is not valid for this host name".into(),
+        }
+    } else if has(&["ExpiredRevocationList", "revocation list expired"]) {
+        "the certificate revocation list it is checked against has expired".into()
+    } else if has(&["NotValidYet", "not valid yet"]) {
+        "its certificate is not valid yet (or this computer's clock is behind)".into()
+    } else if has(&["Expired", "certificate expired", "InvalidCertValidity"]) {
+        "its certificate has expired".into()
+    } else if has(&["UnknownRevocationStatus"]) {
+        "whether its certificate was revoked cannot be found out".into()
+    } else if has(&["Revoked"]) {
+        "its certificate has been revoked".into()
+    } else if has(&[
+        "InvalidPurpose",
+        "extended key usage",
+        "RequiredEkuNotFound",
+    ]) {
+        "its certificate is not meant for a server (its extended key usage lacks serverAuth)".into()
+    } else if has(&["BadSignature", "InvalidSignatureForPublicKey"]) {
+        "its certificate's signature does not verify (a damaged or forged certificate, or the wrong CA)".into()
+    } else if has(&["SignatureAlgorithm"]) {
+        "its certificate is signed with an algorithm that is not accepted (SHA-1 or an unusual key type)".into()
+    } else if has(&["BadEncoding", "BadDer", "TrailingData"]) {
+        "its certificate is malformed".into()
+    } else if has(&["UnhandledCriticalExtension", "UnsupportedCriticalExtension"]) {
+        "its certificate has a critical extension that is not understood".into()
+    } else if has(&[
+        "PathLenConstraintViolated",
+        "NameConstraintViolation",
+        "MaximumPathDepthExceeded",
+        "MaximumPathBuildCallsExceeded",
+    ]) {
+        "its certificate chain breaks the limits its CA set (chain length or allowed names)".into()
+    } else if has(&["UnsupportedCertVersion"]) {
+        "its certificate is not an X.509 v3 certificate".into()
+    } else if has(&["peer sent no certificates", "NoCertificatesPresented"]) {
+        "the server sent no certificate".into()
+    } else if has(&["InvalidContentType", "corrupt message", "invalid message"]) {
+        format!("{NOT_TLS} (is it a plain http:// server, or the wrong port?)")
+    } else if has(&[
+        "PeerIncompatible",
+        "peer is incompatible",
+        "ProtocolVersion",
+        "HandshakeFailure",
+    ]) {
+        "the server and MCP Tray have no TLS version or cipher in common (it may offer only TLS 1.0/1.1 or old ciphers)".into()
+    } else {
+        // `Other(OtherError(X))` → `X`; anything else as rustls said it.
+        let cause = last_cause(chain);
+        let inner = cause
+            .rsplit('(')
+            .next()
+            .map(|s| s.trim_end_matches(')'))
+            .filter(|s| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric()));
+        match inner {
+            Some(name) if cause.contains("Other") => {
+                format!("its certificate was refused ({name})")
+            }
+            _ => cause,
+        }
     }
 }
 
@@ -351,20 +494,37 @@ impl Remote {
 
     /// After a 401/403 to a request sent with token generation `seen`: sign in, refresh or step
     /// up (bounded by the auth module), so the caller can retry once.
+    /// A refusal that is not about OAuth (no token was sent and the server offers no sign-in, or
+    /// a 403 to a request without a token) is the server's own [`Fault::Auth`], with the start of
+    /// its answer.
     pub(crate) async fn reauthorize(
         &self,
-        resp: &reqwest::Response,
+        resp: reqwest::Response,
         seen: u64,
     ) -> Result<(), Fault> {
+        let status = resp.status().as_u16();
+        let url = display_url(&self.url);
         let Some(auth) = &self.auth else {
             return Err(Fault::Auth {
-                status: resp.status().as_u16(),
-                url: display_url(&self.url),
+                status,
+                url,
+                body: first_line(resp).await,
+                no_sign_in: false,
             });
         };
-        auth.on_rejected(resp.status().as_u16(), resp.headers(), seen)
-            .await
-            .map_err(|detail| Fault::SignIn { detail })
+        match auth.on_rejected(status, resp.headers(), seen).await {
+            Ok(()) => Ok(()),
+            Err(crate::auth::Refusal::SignIn(detail)) => Err(Fault::SignIn { detail }),
+            Err(crate::auth::Refusal::WithBody(detail)) => Err(Fault::SignIn {
+                detail: format!("{detail}{}", with_body(&first_line(resp).await)),
+            }),
+            Err(crate::auth::Refusal::NotOAuth) => Err(Fault::Auth {
+                status,
+                url,
+                body: first_line(resp).await,
+                no_sign_in: status == 401,
+            }),
+        }
     }
 }
 
@@ -595,6 +755,72 @@ mod tests {
         let text = failure_message(&sent, &http(500));
         assert!(text.contains("tools/call not sent again"), "{text}");
         assert_eq!(failure_message(&sent, &http(404)), http(404).describe());
+    }
+
+    #[test]
+    fn tls_failures_are_said_in_plain_words() {
+        let words = |chain: &str| tls_in_words(chain);
+        let pre =
+            "error sending request for url (https://127.0.0.1:1/mcp): client error (Connect): ";
+        // A self-signed CA:TRUE certificate (openssl req -x509's default).
+        let ca = words(&format!(
+            "{pre}invalid peer certificate: Other(OtherError(CaUsedAsEndEntity))"
+        ));
+        assert!(ca.starts_with(CA_AS_SERVER_CERT), "{ca}");
+        assert!(ca.contains("leaf certificate (CA:FALSE)"), "{ca}");
+        assert!(!ca.contains("OtherError"), "{ca}");
+        // rustls's own words carry context: they are still recognised.
+        let expired = words(&format!(
+            "{pre}invalid peer certificate: certificate expired: verification time 1700000000 (UNIX), but certificate is not valid after 1600000000 (100000000 seconds ago)"
+        ));
+        assert_eq!(expired, "its certificate has expired");
+        let name = words(&format!(
+            "{pre}invalid peer certificate: certificate not valid for name \"127.0.0.1\"; certificate is only valid for DnsName(\"localhost\")"
+        ));
+        assert_eq!(
+            name,
+            "its certificate is not valid for this host name (only for DnsName(\"localhost\"))"
+        );
+        assert!(
+            words(&format!("{pre}invalid peer certificate: UnknownIssuer")).contains("--ca-cert")
+        );
+        let yet = words(&format!(
+            "{pre}invalid peer certificate: certificate not valid yet: verification time 1 (UNIX), but certificate is not valid before 2 (1 seconds in future)"
+        ));
+        assert!(yet.contains("not valid yet"), "{yet}");
+        assert!(
+            words(&format!(
+                "{pre}received corrupt message of type InvalidContentType"
+            ))
+            .starts_with(NOT_TLS)
+        );
+        for (variant, says) in [
+            ("EndEntityUsedAsCa", "is not a CA certificate"),
+            ("Revoked", "revoked"),
+            ("InvalidPurpose", "serverAuth"),
+            ("BadSignature", "does not verify"),
+            ("UnsupportedSignatureAlgorithm", "algorithm"),
+            ("BadEncoding", "malformed"),
+            ("UnhandledCriticalExtension", "critical extension"),
+            (
+                "Other(OtherError(PathLenConstraintViolated))",
+                "limits its CA set",
+            ),
+            (
+                "Other(OtherError(NameConstraintViolation))",
+                "limits its CA set",
+            ),
+            ("Other(OtherError(UnsupportedCertVersion))", "X.509 v3"),
+            ("Other(OtherError(SomethingNew))", "refused (SomethingNew)"),
+        ] {
+            let said = words(&format!("{pre}invalid peer certificate: {variant}"));
+            assert!(said.contains(says), "{variant}: {said}");
+            assert!(!said.contains("OtherError"), "{variant}: {said}");
+        }
+        let old = words(&format!(
+            "{pre}peer is incompatible: ServerTlsVersionIsDisabledByOurConfig"
+        ));
+        assert!(old.contains("no TLS version or cipher in common"), "{old}");
     }
 
     #[test]

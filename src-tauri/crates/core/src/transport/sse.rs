@@ -110,7 +110,7 @@ impl LegacySse {
                 && matches!(resp.status().as_u16(), 401 | 403)
             {
                 auth_rounds += 1;
-                self.remote.reauthorize(&resp, seen).await?;
+                self.remote.reauthorize(resp, seen).await?;
                 continue;
             }
             break resp;
@@ -343,7 +343,7 @@ impl LegacySse {
                         && matches!(resp.status().as_u16(), 401 | 403) =>
                 {
                     auth_rounds += 1;
-                    self.remote.reauthorize(&resp, seen).await?;
+                    self.remote.reauthorize(resp, seen).await?;
                     continue;
                 }
                 Ok(resp) => Fault::from_status(resp, url).await,
