@@ -17,7 +17,7 @@ use std::time::{Duration, SystemTime};
 
 use mcp_tray_core::claude_logs::{self, Direction, LogEvent, LogTail, StartAt};
 use mcp_tray_core::config::ConfigFile;
-use mcp_tray_core::diagnose::{Severity, general_fix};
+use mcp_tray_core::diagnose::{Severity, fix_for};
 use mcp_tray_core::journal::{self, Entry, Tail};
 use mcp_tray_core::supervise::StatsSampler;
 use mcp_tray_core::{clients, paths};
@@ -185,7 +185,10 @@ impl Board {
                 .code
                 .filter(|_| matches!(status, ServerHealth::Degraded | ServerHealth::Failing));
             // A shim's event carries a code and a sentence; what to do comes with the code.
-            let fix = code.as_deref().and_then(general_fix).map(str::to_owned);
+            let fix = code
+                .as_deref()
+                .and_then(|c| fix_for(c, &text))
+                .map(str::to_owned);
             known.journal = Some(StatusEvidence {
                 status,
                 source: EvidenceSource::Journal,
