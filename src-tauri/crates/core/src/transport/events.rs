@@ -16,6 +16,8 @@ use super::MAX_MESSAGE_BYTES;
 
 /// Longest `event:`, `id:` or `retry:` value kept; a longer one makes the event too large.
 const MAX_FIELD_BYTES: usize = 4096;
+/// The UTF-8 byte order mark, which may open a stream.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
 /// Longest JSON-RPC id kept from an event too large to deliver.
 const MAX_ID_BYTES: usize = 1024;
 
@@ -154,6 +156,8 @@ struct Parser {
     oversized: Option<IdScan>,
     after_cr: bool,
     at_start: bool,
+    /// Bytes of a byte order mark read so far at the start of the stream.
+    bom_seen: usize,
     ready: VecDeque<Item>,
 }
 
@@ -172,6 +176,7 @@ impl Default for Parser {
             oversized: None,
             after_cr: false,
             at_start: true,
+            bom_seen: 0,
             ready: VecDeque::new(),
         }
     }
@@ -179,13 +184,28 @@ impl Default for Parser {
 
 impl Parser {
     fn feed(&mut self, mut bytes: &[u8]) {
-        if self.at_start && !bytes.is_empty() {
-            // A UTF-8 byte order mark may open the stream (split across chunks: kept, harmless).
-            if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF".as_slice()) {
-                bytes = rest;
+        if self.at_start {
+            // A UTF-8 byte order mark may open the stream, even cut across chunks.
+            let mut matched = self.bom_seen;
+            while matched < BOM.len() && bytes.first() == Some(&BOM[matched]) {
+                matched += 1;
+                bytes = &bytes[1..];
+            }
+            if matched < BOM.len() && bytes.is_empty() {
+                self.bom_seen = matched; // all of it so far could be the mark: wait for more
+                return;
             }
             self.at_start = false;
+            self.bom_seen = 0;
+            if matched < BOM.len() {
+                // Not a mark after all: what looked like one is the stream's first bytes.
+                self.feed_lines(&BOM[..matched]);
+            }
         }
+        self.feed_lines(bytes);
+    }
+
+    fn feed_lines(&mut self, mut bytes: &[u8]) {
         while !bytes.is_empty() {
             if self.after_cr {
                 self.after_cr = false;
@@ -211,7 +231,7 @@ impl Parser {
 
     /// Whether the body stopped inside an event: a partial line or fields not yet dispatched.
     fn mid_event(&self) -> bool {
-        self.in_event || self.line != Line::Name || !self.name.is_empty()
+        self.in_event || self.line != Line::Name || !self.name.is_empty() || self.bom_seen > 0
     }
 
     fn line_bytes(&mut self, mut seg: &[u8]) {
@@ -486,6 +506,10 @@ impl IdScan {
         (!text.is_empty()).then(|| text.to_owned())
     }
 }
+
+#[cfg(test)]
+#[path = "events_props.rs"]
+mod props;
 
 #[cfg(test)]
 mod tests {
