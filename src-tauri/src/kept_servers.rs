@@ -9,7 +9,7 @@
 //! status board ([`crate::server_status`], so the row, the tray icon and the menu marks follow)
 //! and to the window as [`KeptServersChanged`]. The set of kept servers is saved in the settings
 //! file and started again when the app starts; a server removed from the config, disabled, or no
-//! longer a local command stops being run and is dropped from the set. On Linux running servers
+//! longer a local command stops being run and is dropped from the set. On Linux and macOS running servers
 //! are recorded in `<data dir>/running`, so that what a run of the app that was killed left
 //! running is stopped when the app starts again, before it starts anything.
 //!

@@ -3,7 +3,7 @@
 //! pipe, but what it started may not (`npx` leaves `node`; a server may ignore the end of its
 //! input), and the next start of the app would start the server a second time.
 //!
-//! Linux only. Every process a supervisor starts carries a marker in its environment,
+//! Linux and macOS. Every process a supervisor starts carries a marker in its environment,
 //! `MCP_TRAY_RUN=<token>`, random per supervisor and inherited by everything the server starts.
 //! While a server runs, a record in a folder names its process group, the token, the boot it ran
 //! in, and the process that started it. [`reap`], called before the next supervisor starts
@@ -12,8 +12,9 @@
 //! a group number reused by another program is never touched: it cannot carry the token. Only the
 //! recorded group's members have their environment read, and only to look for the marker.
 //!
-//! Windows needs none of it: the Job Object takes the tree down with the app. On macOS the
-//! records are not kept (not built yet).
+//! Windows needs none of it: the Job Object takes the tree down with the app. What differs
+//! between Linux and macOS is in `sys`: which boot this is, when a process started, its group
+//! and environment (`/proc` on Linux; `sysctl` through sysinfo and `getpgid` on macOS).
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -34,7 +35,7 @@ pub(crate) fn new_token() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-#[cfg(target_os = "linux")]
+#[cfg(any(target_os = "linux", target_os = "macos"))]
 mod imp {
     use std::path::{Path, PathBuf};
     use std::sync::OnceLock;
@@ -44,7 +45,7 @@ mod imp {
     use nix::unistd::Pid;
     use serde::{Deserialize, Serialize};
 
-    use super::MARKER_ENV;
+    use super::{MARKER_ENV, sys};
 
     #[derive(Debug, Serialize, Deserialize)]
     struct Record {
@@ -52,37 +53,22 @@ mod imp {
         /// The server's process group (its pid: it leads its group).
         pgid: u32,
         token: String,
-        /// `/proc/sys/kernel/random/boot_id` when it was recorded.
+        /// Which boot of the machine it was recorded in ([`sys::boot`]).
         boot: String,
-        /// The process that started it, and when that one started (clock ticks since boot).
+        /// The process that started it, and when that one started ([`sys::started`]).
         owner: u32,
-        owner_ticks: u64,
+        #[serde(rename = "owner_ticks")]
+        owner_started: u64,
     }
 
-    fn boot_id() -> &'static str {
+    fn own_start() -> u64 {
+        static STARTED: OnceLock<u64> = OnceLock::new();
+        *STARTED.get_or_init(|| sys::started(std::process::id()).unwrap_or(0))
+    }
+
+    fn boot() -> &'static str {
         static BOOT: OnceLock<String> = OnceLock::new();
-        BOOT.get_or_init(|| {
-            std::fs::read_to_string("/proc/sys/kernel/random/boot_id")
-                .map(|s| s.trim().to_owned())
-                .unwrap_or_default()
-        })
-    }
-
-    /// The fields of `/proc/<pid>/stat` after the command name (the first is the state).
-    fn stat_fields(pid: u32) -> Option<Vec<String>> {
-        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-        let (_, rest) = stat.rsplit_once(") ")?;
-        Some(rest.split(' ').map(str::to_owned).collect())
-    }
-
-    /// When `pid` started, in clock ticks since boot (exact, unlike a wall-clock start time).
-    fn start_ticks(pid: u32) -> Option<u64> {
-        stat_fields(pid)?.get(19)?.parse().ok()
-    }
-
-    fn own_ticks() -> u64 {
-        static TICKS: OnceLock<u64> = OnceLock::new();
-        *TICKS.get_or_init(|| start_ticks(std::process::id()).unwrap_or(0))
+        BOOT.get_or_init(sys::boot)
     }
 
     fn record_path(dir: &Path, pid: u32) -> PathBuf {
@@ -94,9 +80,9 @@ mod imp {
             server: server.to_owned(),
             pgid: pid,
             token: token.to_owned(),
-            boot: boot_id().to_owned(),
+            boot: boot().to_owned(),
             owner: std::process::id(),
-            owner_ticks: own_ticks(),
+            owner_started: own_start(),
         };
         let Ok(text) = serde_json::to_vec(&record) else {
             return;
@@ -113,37 +99,12 @@ mod imp {
         let _ = std::fs::remove_file(record_path(dir, pid));
     }
 
-    /// The processes of group `pgid` whose environment carries `MARKER_ENV=token`.
-    fn marked_members(pgid: u32, token: &str) -> Vec<u32> {
-        let marker = format!("{MARKER_ENV}={token}");
-        let Ok(entries) = std::fs::read_dir("/proc") else {
-            return Vec::new();
-        };
-        entries
-            .flatten()
-            .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
-            .filter(|&pid| {
-                stat_fields(pid)
-                    .and_then(|f| f.get(2)?.parse::<u32>().ok())
-                    .is_some_and(|group| group == pgid)
-            })
-            .filter(|&pid| {
-                std::fs::read(format!("/proc/{pid}/environ"))
-                    .is_ok_and(|env| env.split(|&b| b == 0).any(|v| v == marker.as_bytes()))
-            })
-            .collect()
-    }
-
     fn signal(pids: &[u32], sig: Signal) {
         for &pid in pids {
             if let Ok(raw) = i32::try_from(pid) {
                 let _ = kill(Pid::from_raw(raw), sig);
             }
         }
-    }
-
-    fn running(pid: u32) -> bool {
-        stat_fields(pid).is_some_and(|f| f.first().is_some_and(|s| s != "Z" && s != "X"))
     }
 
     pub(crate) fn reap(dir: &Path, grace: Duration) -> Vec<(String, u32)> {
@@ -170,11 +131,11 @@ mod imp {
                 done.push(path);
                 continue;
             };
-            if start_ticks(record.owner) == Some(record.owner_ticks) {
+            if sys::started(record.owner) == Some(record.owner_started) {
                 continue; // its app still runs: its servers are its own
             }
             done.push(path);
-            if record.boot != boot_id()
+            if record.boot != boot()
                 || record.pgid <= 1
                 || record.pgid == me
                 || record.pgid == my_group
@@ -182,7 +143,8 @@ mod imp {
             {
                 continue;
             }
-            let members = marked_members(record.pgid, &record.token);
+            let marker = format!("{MARKER_ENV}={}", record.token);
+            let members = sys::marked_members(record.pgid, &marker);
             if !members.is_empty() {
                 stopped.push((record.server, record.pgid));
                 targets.extend(members);
@@ -191,10 +153,10 @@ mod imp {
         // Everything gets SIGTERM at once and the same grace, then SIGKILL.
         signal(&targets, Signal::SIGTERM);
         let deadline = Instant::now() + grace;
-        while targets.iter().any(|&p| running(p)) && Instant::now() < deadline {
+        while targets.iter().any(|&p| sys::running(p)) && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(50));
         }
-        let left: Vec<u32> = targets.into_iter().filter(|&p| running(p)).collect();
+        let left: Vec<u32> = targets.into_iter().filter(|&p| sys::running(p)).collect();
         signal(&left, Signal::SIGKILL);
         for path in done {
             let _ = std::fs::remove_file(path);
@@ -203,7 +165,134 @@ mod imp {
     }
 }
 
-#[cfg(not(target_os = "linux"))]
+/// What [`imp`] asks of the system, read from `/proc`.
+#[cfg(target_os = "linux")]
+mod sys {
+    /// This boot of the machine: `/proc/sys/kernel/random/boot_id`.
+    pub(super) fn boot() -> String {
+        std::fs::read_to_string("/proc/sys/kernel/random/boot_id")
+            .map(|s| s.trim().to_owned())
+            .unwrap_or_default()
+    }
+
+    /// The fields of `/proc/<pid>/stat` after the command name (the first is the state).
+    fn stat_fields(pid: u32) -> Option<Vec<String>> {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        let (_, rest) = stat.rsplit_once(") ")?;
+        Some(rest.split(' ').map(str::to_owned).collect())
+    }
+
+    /// When `pid` started, in clock ticks since boot (exact, unlike a wall-clock start time).
+    pub(super) fn started(pid: u32) -> Option<u64> {
+        stat_fields(pid)?.get(19)?.parse().ok()
+    }
+
+    /// The processes of group `pgid` whose environment holds `marker` (`NAME=value`); only the
+    /// group's members have their environment read.
+    pub(super) fn marked_members(pgid: u32, marker: &str) -> Vec<u32> {
+        let Ok(entries) = std::fs::read_dir("/proc") else {
+            return Vec::new();
+        };
+        entries
+            .flatten()
+            .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+            .filter(|&pid| {
+                stat_fields(pid)
+                    .and_then(|f| f.get(2)?.parse::<u32>().ok())
+                    .is_some_and(|group| group == pgid)
+            })
+            .filter(|&pid| {
+                std::fs::read(format!("/proc/{pid}/environ"))
+                    .is_ok_and(|env| env.split(|&b| b == 0).any(|v| v == marker.as_bytes()))
+            })
+            .collect()
+    }
+
+    /// Whether `pid` still runs (a zombie does not).
+    pub(super) fn running(pid: u32) -> bool {
+        stat_fields(pid).is_some_and(|f| f.first().is_some_and(|s| s != "Z" && s != "X"))
+    }
+}
+
+/// What [`imp`] asks of the system, through `sysctl` (sysinfo) and `getpgid`. Compile-checked
+/// from Linux; not yet run on a Mac.
+#[cfg(target_os = "macos")]
+mod sys {
+    use sysinfo::{Pid, ProcessRefreshKind, ProcessStatus, ProcessesToUpdate, System, UpdateKind};
+
+    /// This boot of the machine: `kern.boottime`, in seconds.
+    pub(super) fn boot() -> String {
+        System::boot_time()
+            .map(|t| t.to_string())
+            .unwrap_or_default()
+    }
+
+    fn with_processes(pids: &[Pid], kind: ProcessRefreshKind) -> Option<System> {
+        let mut system = System::new().ok()?;
+        let which = if pids.is_empty() {
+            ProcessesToUpdate::All
+        } else {
+            ProcessesToUpdate::Some(pids)
+        };
+        system.refresh_processes_specifics(which, true, kind);
+        Some(system)
+    }
+
+    /// When `pid` started, in seconds since the epoch.
+    pub(super) fn started(pid: u32) -> Option<u64> {
+        let pid = Pid::from_u32(pid);
+        let system = with_processes(&[pid], ProcessRefreshKind::nothing())?;
+        system.process(pid).map(sysinfo::Process::start_time)
+    }
+
+    fn group_of(pid: Pid) -> Option<u32> {
+        let raw = i32::try_from(pid.as_u32()).ok()?;
+        let group = nix::unistd::getpgid(Some(nix::unistd::Pid::from_raw(raw))).ok()?;
+        u32::try_from(group.as_raw()).ok()
+    }
+
+    /// The processes of group `pgid` whose environment holds `marker` (`NAME=value`); only the
+    /// group's members have their environment read.
+    pub(super) fn marked_members(pgid: u32, marker: &str) -> Vec<u32> {
+        let Some(all) = with_processes(&[], ProcessRefreshKind::nothing()) else {
+            return Vec::new();
+        };
+        let members: Vec<Pid> = all
+            .processes()
+            .keys()
+            .copied()
+            .filter(|&pid| group_of(pid) == Some(pgid))
+            .collect();
+        if members.is_empty() {
+            return Vec::new();
+        }
+        let Some(read) = with_processes(
+            &members,
+            ProcessRefreshKind::nothing().with_environ(UpdateKind::Always),
+        ) else {
+            return Vec::new();
+        };
+        members
+            .into_iter()
+            .filter(|pid| {
+                read.process(*pid)
+                    .is_some_and(|p| p.environ().iter().any(|v| v == marker))
+            })
+            .map(Pid::as_u32)
+            .collect()
+    }
+
+    /// Whether `pid` still runs (a zombie does not).
+    pub(super) fn running(pid: u32) -> bool {
+        let pid = Pid::from_u32(pid);
+        with_processes(&[pid], ProcessRefreshKind::nothing()).is_some_and(|s| {
+            s.process(pid)
+                .is_some_and(|p| p.status() != ProcessStatus::Zombie)
+        })
+    }
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "macos")))]
 mod imp {
     use std::path::Path;
     use std::time::Duration;

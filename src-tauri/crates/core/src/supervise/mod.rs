@@ -51,7 +51,7 @@ pub struct SupervisorConfig {
     /// Stderr lines kept per server.
     pub stderr_lines: usize,
     /// Where running servers are recorded, so that the next supervisor can stop what this one
-    /// leaves running if its process dies without stopping them ([`leftovers::reap`]; Linux).
+    /// leaves running if its process dies without stopping them ([`leftovers::reap`]; Linux and macOS).
     pub leftovers: Option<std::path::PathBuf>,
 }
 
@@ -261,11 +261,11 @@ impl Supervisor {
         shutdown: CancellationToken,
     ) -> Self {
         let (events, _) = broadcast::channel(1024);
-        // Records are kept on Linux only (see `leftovers`): elsewhere nothing is marked either.
+        // Records are kept on Linux and macOS (see `leftovers`): elsewhere nothing is marked either.
         let leftovers = config
             .leftovers
             .clone()
-            .filter(|_| cfg!(target_os = "linux"))
+            .filter(|_| cfg!(any(target_os = "linux", target_os = "macos")))
             .map(|dir| Leftovers {
                 dir,
                 token: leftovers::new_token().into(),
