@@ -336,3 +336,44 @@ fn probe_of_a_server_that_wants_an_api_key_or_a_password_says_to_pass_it_as_a_he
         }
     }
 }
+
+#[test]
+fn probe_url_trusts_a_private_ca_given_with_ca_cert() {
+    let p = require_peers!();
+    let server = common::fastmcp_over_tls(&p, true);
+    let url = server.url.clone();
+    let home = tempfile::tempdir().unwrap();
+    // Without it: the TLS failure, whose fix names --ca-cert…
+    let (r, code) = probe(home.path(), &["--url", &url]);
+    assert_eq!(code, Some(4), "{r}");
+    assert_eq!(r["diagnosis"]["code"], "tls-error", "{r}");
+    assert!(
+        r["diagnosis"]["fix"]
+            .as_str()
+            .is_some_and(|f| f.contains("--ca-cert")),
+        "{r}"
+    );
+    // …which probe takes, by a path relative to where it runs.
+    let out = Command::new(BIN)
+        .args(["probe", "--json", "--timeout", "30", "--url", &url])
+        .args(["--ca-cert", "cert.pem"])
+        .current_dir(server.dir.path())
+        .env("MCP_TRAY_HOME", home.path())
+        .output()
+        .expect("run probe");
+    let r: Value = serde_json::from_slice(&out.stdout).expect("probe JSON");
+    assert_eq!(out.status.code(), Some(0), "{r}");
+    assert!(tool_names(&r).contains(&"add".to_owned()), "{r}");
+    // A file that is no certificate is said before any bridge starts.
+    let junk = server.dir.path().join("junk.pem");
+    std::fs::write(&junk, "not a certificate").unwrap();
+    let out = Command::new(BIN)
+        .args(["probe", "--url", &url, "--ca-cert"])
+        .arg(&junk)
+        .env("MCP_TRAY_HOME", home.path())
+        .output()
+        .expect("run probe");
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(said.contains("holds no certificate"), "{said}");
+}
