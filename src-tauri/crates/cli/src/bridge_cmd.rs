@@ -156,17 +156,14 @@ pub fn run(cmd: BridgeCommand) -> anyhow::Result<ExitCode> {
     if !(args.timeout.is_finite() && args.timeout > 0.0) {
         anyhow::bail!("--timeout must be a positive number of seconds");
     }
-    // Sign in when the server asks, unless the user sends their own Authorization header; a
-    // running MCP Tray app takes a browser sign-in over.
-    let auth = if headers.contains_key("authorization") {
-        None
-    } else {
-        let mut opts = args
-            .oauth
-            .options(&url, &name, Duration::from_secs_f64(args.timeout))?;
-        opts.hand_off = true;
-        Some(opts)
-    };
+    // Sign in when the server asks; a running MCP Tray app takes a browser sign-in over. The
+    // user's own Authorization header is never signed in over: a 401 says it was refused.
+    let mut auth = args
+        .oauth
+        .options(&url, &name, Duration::from_secs_f64(args.timeout))?;
+    auth.own_authorization = headers.contains_key("authorization");
+    auth.hand_off = !auth.own_authorization;
+    let auth = Some(auth);
     let opts = BridgeOptions {
         url,
         name: name.clone(),
