@@ -5,6 +5,10 @@ Usage: refusing_server.py PORT MODE
   403     403 Forbidden, body "forbidden: your IP is blocked" (no challenge)
   none    401 with no WWW-Authenticate, body "API key required: pass X-API-Key"
   basic   401 with `WWW-Authenticate: Basic realm="corp"`, same body
+  bearer  401 with `WWW-Authenticate: Bearer realm="api"` but no OAuth anywhere (a server that
+          wants a token it hands out itself), body "token required: ask the admin for one"
+  bearer-authorize  as bearer, but GET /authorize answers 400 (an authorization endpoint at the
+          2025-03-26 default place, without the registration endpoint beside it)
 Every other path (OAuth metadata, /register…) is 404. GET /stats gives the paths asked for.
 """
 
@@ -28,10 +32,15 @@ class Handler(BaseHTTPRequestHandler):
         if self.path == "/stats":
             return self.send(200, json.dumps(SEEN).encode(), ())
         SEEN.append(f"{self.command} {self.path}")
+        if MODE == "bearer-authorize" and self.path.startswith("/authorize"):
+            return self.send(400, b"invalid_request", ())
         if not self.path.startswith("/mcp"):
             return self.send(404, b"not found", ())
         if MODE == "403":
             return self.send(403, b"forbidden: your IP is blocked\nsecond line", ())
+        if MODE.startswith("bearer"):
+            challenge = [("www-authenticate", 'Bearer realm="api"')]
+            return self.send(401, b"token required: ask the admin for one\n", challenge)
         challenge = [("www-authenticate", 'Basic realm="corp"')] if MODE == "basic" else []
         self.send(401, b"API key required: pass X-API-Key\n", challenge)
 

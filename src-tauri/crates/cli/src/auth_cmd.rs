@@ -113,6 +113,7 @@ impl OAuthArgs {
             scope: self.oauth_scope.clone(),
             wait,
             hand_off: false,
+            own_authorization: false,
         })
     }
 }

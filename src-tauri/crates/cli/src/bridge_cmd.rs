@@ -45,21 +45,14 @@ pub struct BridgeArgs {
     /// Which transport to use; `auto` probes with the client's own initialize.
     #[arg(long, value_enum, default_value = "auto")]
     transport: TransportArg,
-    /// An HTTP header for every request, as 'Name: value'; `${VAR}` is read from the environment.
-    #[arg(long = "header", value_name = "'NAME: VALUE'")]
-    headers: Vec<String>,
-    /// Allow plain http:// to a host that is not loopback.
-    #[arg(long)]
-    allow_http: bool,
+    #[command(flatten)]
+    remote: RemoteArgs,
     /// Seconds a request may wait for its reply before the bridge answers with an error.
     #[arg(long, value_name = "SECS", default_value_t = 120.0)]
     timeout: f64,
     /// Hide tools whose name matches this glob (repeatable).
     #[arg(long = "ignore-tool", value_name = "GLOB")]
     ignore_tools: Vec<String>,
-    /// Also trust the CA certificates in this PEM file (corporate proxies, private CAs).
-    #[arg(long, value_name = "FILE")]
-    ca_cert: Option<PathBuf>,
     /// Send this MCP-Protocol-Version header instead of the negotiated one.
     #[arg(long, value_name = "V")]
     protocol_version: Option<String>,
@@ -69,6 +62,72 @@ pub struct BridgeArgs {
     retries: u32,
     #[command(flatten)]
     oauth: crate::auth_cmd::OAuthArgs,
+}
+
+/// How a remote server is reached: the flags `bridge` and `probe --url` share (the messages about
+/// TLS, plain HTTP and credentials name them).
+#[derive(Debug, Clone, Default, Args)]
+pub struct RemoteArgs {
+    /// An HTTP header for every request, as 'Name: value'; `${VAR}` is read from the environment.
+    #[arg(long = "header", value_name = "'NAME: VALUE'")]
+    pub headers: Vec<String>,
+    /// Also trust the CA certificates in this PEM file (corporate proxies, private CAs).
+    #[arg(long, value_name = "FILE")]
+    pub ca_cert: Option<PathBuf>,
+    /// Allow plain http:// to a host that is not loopback.
+    #[arg(long)]
+    pub allow_http: bool,
+}
+
+impl RemoteArgs {
+    /// Whether any of these flags was given.
+    pub fn given(&self) -> bool {
+        !self.headers.is_empty() || self.ca_cert.is_some() || self.allow_http
+    }
+
+    /// What a bridge given these flags would refuse at its start (a header that is not
+    /// `Name: value`, an unset `${VAR}`, a CA file it cannot read or that holds no certificate),
+    /// said now.
+    pub fn check(&self) -> anyhow::Result<()> {
+        transport::parse_headers(&self.headers).map_err(anyhow::Error::msg)?;
+        if let (Some(path), Some(pem)) = (&self.ca_cert, self.ca_cert_pem()?) {
+            transport::build_client(Some(&pem)).map_err(|e| {
+                Failure::new(exit::USER, anyhow::anyhow!("{}: {e}", path.display()))
+            })?;
+        }
+        Ok(())
+    }
+
+    /// The PEM of `--ca-cert`, read now.
+    pub fn ca_cert_pem(&self) -> anyhow::Result<Option<Vec<u8>>> {
+        let Some(path) = &self.ca_cert else {
+            return Ok(None);
+        };
+        let pem = std::fs::read(path)
+            .with_context(|| format!("cannot read the CA certificate {}", path.display()))
+            .map_err(|e| Failure::new(exit::FILE, e))?;
+        Ok(Some(pem))
+    }
+
+    /// These flags as arguments of `mcp-tray bridge` (a bridge started elsewhere: the CA file by
+    /// its absolute path).
+    pub fn bridge_args(&self) -> anyhow::Result<Vec<String>> {
+        let mut args = Vec::new();
+        for h in &self.headers {
+            args.push("--header".to_owned());
+            args.push(h.clone());
+        }
+        if let Some(path) = &self.ca_cert {
+            let path = std::path::absolute(path)
+                .with_context(|| format!("cannot resolve {}", path.display()))?;
+            args.push("--ca-cert".to_owned());
+            args.push(path.to_string_lossy().into_owned());
+        }
+        if self.allow_http {
+            args.push("--allow-http".to_owned());
+        }
+        Ok(args)
+    }
 }
 
 /// A URL the bridge refuses (not a URL, WebSocket, plain HTTP to a remote host), as the user's
@@ -86,35 +145,25 @@ pub(crate) fn url_failure(d: mcp_tray_core::diagnose::Diagnosis) -> Failure {
 
 pub fn run(cmd: BridgeCommand) -> anyhow::Result<ExitCode> {
     let BridgeCommand::Bridge(args) = cmd;
-    let url = bridge::check_url(&args.url, args.allow_http).map_err(|d| url_failure(*d))?;
+    let url = bridge::check_url(&args.url, args.remote.allow_http).map_err(|d| url_failure(*d))?;
     let name = args
         .name
         .clone()
         .or_else(|| url.host_str().map(str::to_owned))
         .unwrap_or_else(|| "remote".to_owned());
-    let headers = transport::parse_headers(&args.headers).map_err(anyhow::Error::msg)?;
-    let ca_cert_pem = match &args.ca_cert {
-        Some(path) => Some(
-            std::fs::read(path)
-                .with_context(|| format!("cannot read the CA certificate {}", path.display()))
-                .map_err(|e| Failure::new(exit::FILE, e))?,
-        ),
-        None => None,
-    };
+    let headers = transport::parse_headers(&args.remote.headers).map_err(anyhow::Error::msg)?;
+    let ca_cert_pem = args.remote.ca_cert_pem()?;
     if !(args.timeout.is_finite() && args.timeout > 0.0) {
         anyhow::bail!("--timeout must be a positive number of seconds");
     }
-    // Sign in when the server asks, unless the user sends their own Authorization header; a
-    // running MCP Tray app takes a browser sign-in over.
-    let auth = if headers.contains_key("authorization") {
-        None
-    } else {
-        let mut opts = args
-            .oauth
-            .options(&url, &name, Duration::from_secs_f64(args.timeout))?;
-        opts.hand_off = true;
-        Some(opts)
-    };
+    // Sign in when the server asks; a running MCP Tray app takes a browser sign-in over. The
+    // user's own Authorization header is never signed in over: a 401 says it was refused.
+    let mut auth = args
+        .oauth
+        .options(&url, &name, Duration::from_secs_f64(args.timeout))?;
+    auth.own_authorization = headers.contains_key("authorization");
+    auth.hand_off = !auth.own_authorization;
+    let auth = Some(auth);
     let opts = BridgeOptions {
         url,
         name: name.clone(),

@@ -30,9 +30,9 @@ pub struct ProbeArgs {
     /// A remote server's URL (through MCP Tray's bridge).
     #[arg(long)]
     url: Option<String>,
-    /// HTTP header for --url, `'Name: value'` (repeatable).
-    #[arg(long = "header", value_name = "'K: V'", requires = "url")]
-    headers: Vec<String>,
+    /// For --url: the bridge's own flags.
+    #[command(flatten)]
+    remote: crate::bridge_cmd::RemoteArgs,
     /// Seconds each step may take (a first `npx` or `uvx` start downloads packages).
     #[arg(long, default_value_t = 60.0, value_name = "SECS")]
     timeout: f64,
@@ -46,6 +46,15 @@ pub struct ProbeArgs {
 
 pub fn run(cmd: ProbeCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
     let ProbeCommand::Probe(args) = cmd;
+    if args.url.is_none() && args.remote.given() {
+        return Err(Failure::new(
+            exit::USER,
+            anyhow::anyhow!(
+                "--header, --ca-cert and --allow-http go with --url (a config entry has its own)"
+            ),
+        )
+        .into());
+    }
     let target = match (&args.name, &args.url, args.command.split_first()) {
         (Some(name), None, None) => {
             let location = clients::claude_config(ctx.config.as_deref());
@@ -65,12 +74,14 @@ pub fn run(cmd: ProbeCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
         }
         (None, Some(url), None) => {
             // What the bridge would refuse is said now, not as the bridge's early exit.
-            let checked = mcp_tray_core::bridge::check_url(url, false)
+            let checked = mcp_tray_core::bridge::check_url(url, args.remote.allow_http)
                 .map_err(|d| crate::bridge_cmd::url_failure(*d))?;
+            args.remote.check()?;
             // Named by its host (and port): its messages and a sign-in it stores say which
             // server they are about.
             let name = mcp_tray_core::auth::name_for_url(&checked);
-            ProbeTarget::url(&name, url, &args.headers, &paths::mcp_tray_exe())
+            let bridge_args = args.remote.bridge_args()?;
+            ProbeTarget::url(&name, url, &bridge_args, &paths::mcp_tray_exe())
         }
         (None, None, Some((command, rest))) => ProbeTarget::command("probe", command, rest),
         _ => anyhow::bail!("give one of: a server NAME, --url URL, or -- CMD [ARGS…]"),

@@ -1524,3 +1524,165 @@ fn auth_logout_of_a_name_several_sign_ins_share_asks_for_the_url() {
             .expect("JSON");
     assert_eq!(list.as_array().map(Vec::len), Some(2), "{list}");
 }
+
+/// One `initialize` through `mcp-tray bridge URL --name prot EXTRA…`, then end of input: the
+/// reply and everything the bridge wrote to stderr.
+fn initialize_once(url: &str, home: &Path, extra: &[&str]) -> (Value, String) {
+    let mut child = Command::new(BIN)
+        .args(["bridge", url, "--name", "prot"])
+        .args(extra)
+        .env("MCP_TRAY_HOME", home)
+        .env("MCP_TRAY_TOKEN_STORE", "file")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("bridge");
+    let mut stdin = child.stdin.take().expect("stdin");
+    writeln!(
+        stdin,
+        r#"{{"jsonrpc":"2.0","id":1,"method":"initialize","params":{{"protocolVersion":"2025-11-25","capabilities":{{}},"clientInfo":{{"name":"t","version":"1"}}}}}}"#
+    )
+    .expect("write");
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut line = String::new();
+    stdout.read_line(&mut line).expect("read reply");
+    drop(stdin);
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut stderr)
+        .expect("stderr");
+    let _ = child.wait();
+    (serde_json::from_str(&line).expect("JSON-RPC reply"), stderr)
+}
+
+/// The paths `refusing_server.py` was asked for.
+fn refusing_server_asked(url: &str) -> Vec<String> {
+    let port = url
+        .trim_start_matches("http://127.0.0.1:")
+        .trim_end_matches("/mcp")
+        .parse()
+        .expect("port");
+    common::refusing_server_asked(port)
+}
+
+#[test]
+fn a_bearer_server_without_any_sign_in_says_to_pass_a_token_not_that_registration_failed() {
+    let p = require_peers!();
+    let (_server, url) = refusing_server(&p, "bearer");
+    let home = tempfile::tempdir().expect("home");
+    let said = format!(
+        "remote server at {url} asks for a token but offers no sign-in MCP Tray can use (HTTP 401): token required: ask the admin for one; pass a token with --header 'Authorization: Bearer …'"
+    );
+    // The bridge: its JSON-RPC error and its stderr.
+    let (reply, stderr) = initialize_once(&url, home.path(), &["--oauth-flow", "headless"]);
+    let msg = reply["error"]["message"].as_str().expect("an error reply");
+    assert!(msg.starts_with(&said), "{msg}");
+    assert_eq!(
+        reply["error"]["data"]["diagnosis"], "auth-required",
+        "{reply}"
+    );
+    assert!(stderr.contains(&said), "{stderr}");
+    for text in [msg, &stderr] {
+        assert!(!text.contains("regist"), "{text}");
+        assert!(!text.contains("auth login"), "{text}");
+    }
+    // `auth login`.
+    let out = file_store_cli(
+        home.path(),
+        &["auth", "login", &url, "--oauth-flow", "headless"],
+    );
+    let login = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!out.status.success(), "{login}");
+    let name = url.trim_start_matches("http://").trim_end_matches("/mcp");
+    assert!(
+        login.contains(&format!(
+            "sign-in to {name} failed: {name} asks for a token but offers no sign-in MCP Tray can use (HTTP 401): token required: ask the admin for one; pass a token with --header 'Authorization: Bearer …'"
+        )),
+        "{login}"
+    );
+    assert!(!login.contains("regist"), "{login}");
+    // Its metadata and the 2025-03-26 default endpoint were looked for; nothing was registered
+    // and no sign-in was started.
+    let asked = refusing_server_asked(&url);
+    assert!(asked.contains(&"GET /authorize".to_owned()), "{asked:?}");
+    assert!(
+        !asked
+            .iter()
+            .any(|a| a.starts_with("POST /register") || a.starts_with("POST /token")),
+        "{asked:?}"
+    );
+}
+
+#[test]
+fn a_401_to_the_users_own_authorization_header_says_it_was_refused_and_starts_no_sign_in() {
+    let p = require_peers!();
+    let server = Protected::start(&p, &[]);
+    let home = tempfile::tempdir().expect("home");
+    // A sign-in is stored: its token must not stand in for the user's header either.
+    headless_call(&p, home.path(), &server.url);
+    let stored = server.stats();
+    let header = ["--header", "Authorization: Bearer expired-4715"];
+    let (reply, stderr) = initialize_once(
+        &server.url,
+        home.path(),
+        &[header[0], header[1], "--oauth-flow", "headless"],
+    );
+    let msg = reply["error"]["message"].as_str().expect("an error reply");
+    let refused = format!(
+        "remote server at {} refused the credentials given with --header (HTTP 401)",
+        server.url
+    );
+    assert!(msg.starts_with(&refused), "{msg}");
+    assert!(msg.contains("they may have expired or be wrong"), "{msg}");
+    // This server offers a sign-in: leaving the header out is the other way.
+    assert!(
+        msg.contains("or leave the Authorization header out and MCP Tray signs in"),
+        "{msg}"
+    );
+    assert!(!msg.contains("pass --header"), "{msg}");
+    assert!(!msg.contains("sign-in required"), "{msg}");
+    assert_eq!(
+        reply["error"]["data"]["diagnosis"], "auth-required",
+        "{reply}"
+    );
+    assert!(stderr.contains(&refused), "{stderr}");
+    assert!(!stderr.contains("expired-4715"), "{stderr}");
+    assert!(!msg.contains("expired-4715"), "{msg}");
+    // No sign-in, registration or refresh over the user's header.
+    let stats = server.stats();
+    for key in ["register", "authorize", "token_code", "token_refresh"] {
+        assert_eq!(count(&stats, key), count(&stored, key), "{key}: {stats}");
+    }
+    // A server with no sign-in at all: no advice to leave the header out.
+    let (_plain, url) = refusing_server(&p, "bearer");
+    let (reply, _) = initialize_once(&url, home.path(), &header);
+    let msg = reply["error"]["message"].as_str().expect("an error reply");
+    assert!(
+        msg.starts_with(&format!(
+            "remote server at {url} refused the credentials given with --header (HTTP 401): token required: ask the admin for one; they may have expired or be wrong"
+        )),
+        "{msg}"
+    );
+    assert!(!msg.contains("leave the Authorization header out"), "{msg}");
+}
+
+#[test]
+fn a_default_authorization_endpoint_without_registration_asks_for_a_registered_client() {
+    let p = require_peers!();
+    let (_server, url) = refusing_server(&p, "bearer-authorize");
+    let home = tempfile::tempdir().expect("home");
+    let (reply, _) = initialize_once(&url, home.path(), &["--oauth-flow", "headless"]);
+    let msg = reply["error"]["message"].as_str().expect("an error reply");
+    let register = url.replace("/mcp", "/register");
+    assert!(
+        msg.contains(&format!(
+            "the authorization server has no client registration at {register} (HTTP 404); pass --oauth-client-id"
+        )),
+        "{msg}"
+    );
+    assert!(!msg.contains("refused to register"), "{msg}");
+}

@@ -1292,42 +1292,8 @@ fn credentials_never_reach_the_journal_or_stderr() {
 #[test]
 fn https_with_a_private_ca_needs_ca_cert_and_says_so() {
     let p = require_peers!();
-    let dir = tempfile::tempdir().expect("tmp");
-    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
-    let made = Command::new("openssl")
-        .args([
-            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-        ])
-        .args([
-            "-subj",
-            "/CN=127.0.0.1",
-            "-addext",
-            "subjectAltName=IP:127.0.0.1",
-        ])
-        .args(["-addext", "basicConstraints=critical,CA:FALSE", "-keyout"])
-        .arg(&key)
-        .arg("-out")
-        .arg(&cert)
-        .output()
-        .expect("openssl makes a self-signed certificate");
-    assert!(
-        made.status.success(),
-        "{}",
-        String::from_utf8_lossy(&made.stderr)
-    );
-    let port = free_port();
-    let child = Command::new(p.python())
-        .arg(p.script("fastmcp_server.py"))
-        .args(["streamable-https", &port.to_string()])
-        .arg(&cert)
-        .arg(&key)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start FastMCP over TLS");
-    let _server = Server(child);
-    wait_for_port(port, Duration::from_secs(20));
-    let url = format!("https://127.0.0.1:{port}/mcp");
+    let server = common::fastmcp_over_tls(&p, true);
+    let url = server.url.clone();
 
     let mut refused = Bridge::start(&[&url, "--retries", "0"]);
     let reply = refused.request(
@@ -1340,7 +1306,7 @@ fn https_with_a_private_ca_needs_ca_cert_and_says_so() {
     assert!(error_message(&reply).contains("--ca-cert"), "{reply}");
     refused.finish();
 
-    let cert_arg = cert.to_string_lossy().into_owned();
+    let cert_arg = server.cert.to_string_lossy().into_owned();
     let mut trusted = Bridge::start(&[&url, "--ca-cert", &cert_arg]);
     trusted.initialize();
     assert_eq!(
@@ -1353,44 +1319,10 @@ fn https_with_a_private_ca_needs_ca_cert_and_says_so() {
 #[test]
 fn a_self_signed_ca_certificate_as_the_servers_own_is_explained_in_plain_words() {
     let p = require_peers!();
-    let dir = tempfile::tempdir().expect("tmp");
-    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
     // openssl req -x509's default: a CA certificate (CA:TRUE), which no --ca-cert makes usable.
-    let made = Command::new("openssl")
-        .args([
-            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-        ])
-        .args([
-            "-subj",
-            "/CN=127.0.0.1",
-            "-addext",
-            "subjectAltName=IP:127.0.0.1",
-            "-keyout",
-        ])
-        .arg(&key)
-        .arg("-out")
-        .arg(&cert)
-        .output()
-        .expect("openssl makes a self-signed certificate");
-    assert!(
-        made.status.success(),
-        "{}",
-        String::from_utf8_lossy(&made.stderr)
-    );
-    let port = free_port();
-    let child = Command::new(p.python())
-        .arg(p.script("fastmcp_server.py"))
-        .args(["streamable-https", &port.to_string()])
-        .arg(&cert)
-        .arg(&key)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start FastMCP over TLS");
-    let _server = Server(child);
-    wait_for_port(port, Duration::from_secs(20));
-    let url = format!("https://127.0.0.1:{port}/mcp");
-    let cert_arg = cert.to_string_lossy().into_owned();
+    let server = common::fastmcp_over_tls(&p, false);
+    let url = server.url.clone();
+    let cert_arg = server.cert.to_string_lossy().into_owned();
     let mut bridge = Bridge::start(&[&url, "--ca-cert", &cert_arg, "--retries", "0"]);
     let reply = bridge.request(
         0,

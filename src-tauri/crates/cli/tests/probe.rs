@@ -258,30 +258,27 @@ fn refusing(p: &Peers, mode: &str) -> (Server, u16) {
 
 /// The paths the refusing server was asked for.
 fn asked_for(port: u16) -> Vec<String> {
-    use std::io::{Read as _, Write as _};
-    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
-    write!(
-        s,
-        "GET /stats HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
-    )
-    .expect("send");
-    let mut text = String::new();
-    s.read_to_string(&mut text).expect("read");
-    let body = text.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
-    serde_json::from_str(body).expect("stats JSON")
+    common::refusing_server_asked(port)
+}
+
+/// `probe --url` of a refusing server in `mode` (with `extra` flags), which must fail with
+/// `auth-required`: the server (kept running), its port, the diagnosis's summary and fix.
+fn refused_probe(p: &Peers, mode: &str, extra: &[&str]) -> (Server, u16, String, String) {
+    let (server, port) = refusing(p, mode);
+    let home = tempfile::tempdir().unwrap();
+    let url = format!("http://127.0.0.1:{port}/mcp");
+    let (r, code) = probe(home.path(), &[&["--url", url.as_str()], extra].concat());
+    assert_eq!(code, Some(4), "{mode}: {r}");
+    let d = &r["diagnosis"];
+    assert_eq!(d["code"], "auth-required", "{mode}: {r}");
+    let text = |key: &str| d[key].as_str().expect(key).to_owned();
+    (server, port, text("summary"), text("fix"))
 }
 
 #[test]
 fn probe_shows_a_403_to_a_request_without_a_token_in_the_servers_words_without_sign_in_advice() {
     let p = require_peers!();
-    let (_server, port) = refusing(&p, "403");
-    let home = tempfile::tempdir().unwrap();
-    let url = format!("http://127.0.0.1:{port}/mcp");
-    let (r, code) = probe(home.path(), &["--url", &url]);
-    assert_eq!(code, Some(4), "{r}");
-    let d = &r["diagnosis"];
-    assert_eq!(d["code"], "auth-required", "{r}");
-    let summary = d["summary"].as_str().expect("summary");
+    let (_server, _, summary, fix) = refused_probe(&p, "403", &[]);
     // The server's own reason, its first line only; nothing about a sign-in that never happened.
     assert!(
         summary.contains("server refused access (HTTP 403): forbidden: your IP is blocked"),
@@ -289,7 +286,6 @@ fn probe_shows_a_403_to_a_request_without_a_token_in_the_servers_words_without_s
     );
     assert!(!summary.contains("second line"), "{summary}");
     assert!(!summary.contains("signed in"), "{summary}");
-    let fix = d["fix"].as_str().expect("fix");
     assert!(!fix.to_lowercase().contains("sign in"), "{fix}");
 }
 
@@ -297,14 +293,7 @@ fn probe_shows_a_403_to_a_request_without_a_token_in_the_servers_words_without_s
 fn probe_of_a_server_that_wants_an_api_key_or_a_password_says_to_pass_it_as_a_header() {
     let p = require_peers!();
     for mode in ["none", "basic"] {
-        let (_server, port) = refusing(&p, mode);
-        let home = tempfile::tempdir().unwrap();
-        let url = format!("http://127.0.0.1:{port}/mcp");
-        let (r, code) = probe(home.path(), &["--url", &url]);
-        assert_eq!(code, Some(4), "{mode}: {r}");
-        let d = &r["diagnosis"];
-        assert_eq!(d["code"], "auth-required", "{mode}: {r}");
-        let summary = d["summary"].as_str().expect("summary");
+        let (_server, port, summary, fix) = refused_probe(&p, mode, &[]);
         assert!(
             summary.contains("needs credentials it offers no sign-in for (HTTP 401)"),
             "{mode}: {summary}"
@@ -319,7 +308,6 @@ fn probe_of_a_server_that_wants_an_api_key_or_a_password_says_to_pass_it_as_a_he
         );
         assert!(!summary.contains("register"), "{mode}: {summary}");
         assert!(!summary.contains("auth login"), "{mode}: {summary}");
-        let fix = d["fix"].as_str().expect("fix");
         assert!(fix.contains("--header"), "{mode}: {fix}");
         // No sign-in was tried: nothing registered, and a `Basic` challenge is not even looked
         // up (only a server without any challenge has its OAuth metadata looked for).
@@ -335,4 +323,82 @@ fn probe_of_a_server_that_wants_an_api_key_or_a_password_says_to_pass_it_as_a_he
             );
         }
     }
+}
+
+#[test]
+fn probe_of_a_bearer_server_without_any_sign_in_says_to_pass_a_token() {
+    let p = require_peers!();
+    let (_server, port, summary, fix) = refused_probe(&p, "bearer", &[]);
+    assert!(
+        summary.contains(&format!(
+            "remote server at http://127.0.0.1:{port}/mcp asks for a token but offers no sign-in MCP Tray can use (HTTP 401): token required: ask the admin for one; pass a token with --header 'Authorization: Bearer …'"
+        )),
+        "{summary}"
+    );
+    assert!(!summary.contains("regist"), "{summary}");
+    assert!(
+        fix.contains("--header 'Authorization: Bearer TOKEN'"),
+        "{fix}"
+    );
+    assert!(!fix.to_lowercase().contains("sign in"), "{fix}");
+    let asked = asked_for(port);
+    assert!(!asked.iter().any(|a| a.contains("/register")), "{asked:?}");
+}
+
+#[test]
+fn probe_with_a_refused_authorization_header_says_so_and_not_to_add_one() {
+    let p = require_peers!();
+    let header = ["--header", "Authorization: Bearer old-4716"];
+    let (_server, _, summary, fix) = refused_probe(&p, "bearer", &header);
+    assert!(
+        summary.contains("refused the credentials given with --header (HTTP 401)"),
+        "{summary}"
+    );
+    assert!(!summary.contains("pass a token"), "{summary}");
+    assert!(!summary.contains("old-4716"), "{summary}");
+    assert!(
+        fix.starts_with("Replace the credentials given with --header"),
+        "{fix}"
+    );
+}
+
+#[test]
+fn probe_url_trusts_a_private_ca_given_with_ca_cert() {
+    let p = require_peers!();
+    let server = common::fastmcp_over_tls(&p, true);
+    let url = server.url.clone();
+    let home = tempfile::tempdir().unwrap();
+    // Without it: the TLS failure, whose fix names --ca-cert…
+    let (r, code) = probe(home.path(), &["--url", &url]);
+    assert_eq!(code, Some(4), "{r}");
+    assert_eq!(r["diagnosis"]["code"], "tls-error", "{r}");
+    assert!(
+        r["diagnosis"]["fix"]
+            .as_str()
+            .is_some_and(|f| f.contains("--ca-cert")),
+        "{r}"
+    );
+    // …which probe takes, by a path relative to where it runs.
+    let out = Command::new(BIN)
+        .args(["probe", "--json", "--timeout", "30", "--url", &url])
+        .args(["--ca-cert", "cert.pem"])
+        .current_dir(server.dir.path())
+        .env("MCP_TRAY_HOME", home.path())
+        .output()
+        .expect("run probe");
+    let r: Value = serde_json::from_slice(&out.stdout).expect("probe JSON");
+    assert_eq!(out.status.code(), Some(0), "{r}");
+    assert!(tool_names(&r).contains(&"add".to_owned()), "{r}");
+    // A file that is no certificate is said before any bridge starts.
+    let junk = server.dir.path().join("junk.pem");
+    std::fs::write(&junk, "not a certificate").unwrap();
+    let out = Command::new(BIN)
+        .args(["probe", "--url", &url, "--ca-cert"])
+        .arg(&junk)
+        .env("MCP_TRAY_HOME", home.path())
+        .output()
+        .expect("run probe");
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(said.contains("holds no certificate"), "{said}");
 }

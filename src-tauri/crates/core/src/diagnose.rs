@@ -102,6 +102,16 @@ pub fn fix_for(code: &str, message: &str) -> Option<&'static str> {
         }
     }
     if code == codes::AUTH_REQUIRED {
+        if message.contains(crate::auth::NO_TOKEN_SIGN_IN) {
+            return Some(
+                "Ask the server's owner for a token and pass it with --header 'Authorization: Bearer TOKEN' (in the app: the Edit form's headers).",
+            );
+        }
+        if message.contains(crate::auth::GIVEN_REFUSED) {
+            return Some(
+                "Replace the credentials given with --header (in the app: the Edit form's headers) with valid ones; where the server offers a sign-in, leaving out the Authorization header lets MCP Tray sign in.",
+            );
+        }
         if message.contains(crate::transport::NO_SIGN_IN) {
             return Some(
                 "Pass the credentials the server asks for with --header 'Name: value' (in the app: the Edit form's headers).",
@@ -182,6 +192,19 @@ mod tests {
         );
         assert!(no_sign_in.contains("--header"), "{no_sign_in}");
         assert!(!no_sign_in.contains("Sign in"), "{no_sign_in}");
+        let no_token_sign_in = fix(
+            "remote server at http://x/mcp asks for a token but offers no sign-in MCP Tray can use (HTTP 401): token required; pass a token with --header 'Authorization: Bearer …'",
+        );
+        assert!(
+            no_token_sign_in.contains("--header 'Authorization: Bearer"),
+            "{no_token_sign_in}"
+        );
+        assert!(!no_token_sign_in.contains("Sign in"), "{no_token_sign_in}");
+        let given_refused = fix(
+            "remote server at http://x/mcp refused the credentials given with --header (HTTP 401): invalid token; they may have expired or be wrong",
+        );
+        assert!(given_refused.contains("Replace"), "{given_refused}");
+        assert!(!given_refused.contains("Sign in"), "{given_refused}");
         // A token that was sent and refused: the general advice stands.
         assert_eq!(
             fix("k refused this request (HTTP 403) even though MCP Tray is signed in"),

@@ -61,18 +61,16 @@ impl ProbeTarget {
         }
     }
 
-    /// A remote URL, through MCP Tray's bridge (`exe`).
-    pub fn url(name: &str, url: &str, headers: &[String], exe: &Path) -> Self {
+    /// A remote URL, through MCP Tray's bridge (`exe`), given `bridge_args` too (`--header`,
+    /// `--ca-cert`…).
+    pub fn url(name: &str, url: &str, bridge_args: &[String], exe: &Path) -> Self {
         let mut args = vec![
             "bridge".to_owned(),
             url.to_owned(),
             "--name".to_owned(),
             name.to_owned(),
         ];
-        for h in headers {
-            args.push("--header".to_owned());
-            args.push(h.clone());
-        }
+        args.extend_from_slice(bridge_args);
         let mut cmd = ServerCommand::new(name, exe.to_string_lossy(), &[]);
         cmd.args = args;
         retry_less(&mut cmd);

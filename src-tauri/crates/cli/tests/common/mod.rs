@@ -73,3 +73,95 @@ pub fn refused_port() -> (tokio::net::TcpSocket, u16) {
     let port = socket.local_addr().expect("its address").port();
     (socket, port)
 }
+
+/// The requests `tests/peers/refusing_server.py` on `port` was sent (`GET /authorize`…).
+pub fn refusing_server_asked(port: u16) -> Vec<String> {
+    use std::io::{Read as _, Write as _};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    write!(
+        s,
+        "GET /stats HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )
+    .expect("send");
+    let mut text = String::new();
+    s.read_to_string(&mut text).expect("read");
+    let body = text.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
+    serde_json::from_str(body).expect("stats JSON")
+}
+
+/// FastMCP over TLS (`fastmcp_server.py streamable-https`) with a self-signed certificate for
+/// 127.0.0.1, stopped when dropped.
+pub struct TlsServer {
+    child: std::process::Child,
+    /// Holds `cert.pem` and `key.pem`.
+    pub dir: tempfile::TempDir,
+    pub cert: PathBuf,
+    pub url: String,
+}
+
+impl Drop for TlsServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts a [`TlsServer`]. `leaf`: a certificate marked CA:FALSE, which `--ca-cert` makes
+/// trusted; otherwise `openssl req -x509`'s default, a CA certificate no `--ca-cert` makes usable.
+pub fn fastmcp_over_tls(p: &Peers, leaf: bool) -> TlsServer {
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+    let dir = tempfile::tempdir().expect("tmp");
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    let mut openssl = Command::new("openssl");
+    openssl
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+        ])
+        .args([
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+        ]);
+    if leaf {
+        openssl.args(["-addext", "basicConstraints=critical,CA:FALSE"]);
+    }
+    let made = openssl
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .expect("openssl makes a self-signed certificate");
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port");
+    let child = Command::new(p.python())
+        .arg(p.script("fastmcp_server.py"))
+        .args(["streamable-https", &port.to_string()])
+        .arg(&cert)
+        .arg(&key)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start FastMCP over TLS");
+    let server = TlsServer {
+        child,
+        dir,
+        cert,
+        url: format!("https://127.0.0.1:{port}/mcp"),
+    };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "FastMCP over TLS did not listen");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    server
+}

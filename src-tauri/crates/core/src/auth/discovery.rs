@@ -105,10 +105,7 @@ pub async fn discover(
         }
         None => {
             // 2025-03-26: the MCP server's origin is the authorization server.
-            let mut origin = server.clone();
-            origin.set_path("/");
-            origin.set_query(None);
-            origin.set_fragment(None);
+            let origin = origin_of(server);
             let found = authorization_server_metadata(http, &origin).await;
             let from_metadata = found.is_some();
             let metadata = match found {
@@ -144,11 +141,34 @@ pub async fn publishes_metadata(
     {
         return true;
     }
+    authorization_server_metadata(http, &origin_of(server))
+        .await
+        .is_some()
+}
+
+/// Whether a server without any OAuth metadata has the 2025-03-26 default authorization endpoint
+/// (`/authorize` at its origin), the one endpoint every sign-in needs. It is only read (a bare
+/// GET, which an authorization endpoint must take: it answers 400, an error redirect or a page);
+/// a 404, 405, 410 or 501 means there is none, and a server asking for a `Bearer` token then
+/// offers no sign-in MCP Tray can use.
+pub async fn fallback_endpoints_exist(http: &reqwest::Client, server: &Url) -> bool {
+    let Ok(authorize) = Url::parse(&join(&origin_of(server), "authorize")) else {
+        return false;
+    };
+    match http.get(authorize).send().await {
+        Ok(resp) => !matches!(resp.status().as_u16(), 404 | 405 | 410 | 501),
+        // Unreachable now: let the sign-in say what goes wrong.
+        Err(_) => true,
+    }
+}
+
+/// The server's origin, where 2025-03-26 puts its authorization server.
+fn origin_of(server: &Url) -> Url {
     let mut origin = server.clone();
     origin.set_path("/");
     origin.set_query(None);
     origin.set_fragment(None);
-    authorization_server_metadata(http, &origin).await.is_some()
+    origin
 }
 
 fn join(origin: &Url, path: &str) -> String {

@@ -126,6 +126,7 @@ impl SignInRequest {
             scope: self.scope.clone(),
             wait: Duration::from_secs(11 * 60),
             hand_off: false,
+            own_authorization: false,
         })
     }
 
@@ -298,6 +299,7 @@ mod tests {
             scope: None,
             wait: Duration::from_secs(1),
             hand_off: true,
+            own_authorization: false,
         };
         let json = serde_json::to_string(&SignInRequest::from_options(&opts, None)).expect("json");
         assert!(!json.contains("s3cr3t-value"), "{json}");

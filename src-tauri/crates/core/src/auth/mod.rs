@@ -48,6 +48,25 @@ pub enum Refusal {
     /// OAuth metadata at all), or a 403 to a request that carried no token. The transport reports
     /// it as the server's own refusal, with its answer.
     NotOAuth,
+    /// What happened, then the start of the server's answer, then what to do ([`explained`]): a
+    /// `Bearer` server with no sign-in MCP Tray can use, credentials given with `--header` refused.
+    Explained { what: String, then: String },
+}
+
+/// How a `Bearer` 401 from a server without any sign-in (no OAuth metadata, no 2025-03-26
+/// endpoints) reads (the diagnosis's fix keys on it).
+pub const NO_TOKEN_SIGN_IN: &str = "asks for a token but offers no sign-in MCP Tray can use";
+/// How a 401 to a request that carried the user's own `Authorization` header reads (the
+/// diagnosis's fix keys on it).
+pub const GIVEN_REFUSED: &str = "refused the credentials given with --header";
+
+/// `WHAT: the server's answer; THEN` (no answer: `WHAT; THEN`).
+pub fn explained(what: &str, body: &str, then: &str) -> String {
+    if body.is_empty() {
+        format!("{what}; {then}")
+    } else {
+        format!("{what}: {body}; {then}")
+    }
 }
 
 /// Re-authorizations for the same scope set after `403 insufficient_scope`.
@@ -88,6 +107,9 @@ pub struct AuthOptions {
     pub wait: Duration,
     /// A running MCP Tray app may take a browser sign-in over (bridges, not `auth login`).
     pub hand_off: bool,
+    /// The user sends their own `Authorization` header (`--header`): it is never replaced by a
+    /// token of ours and never signed in over; a 401 says the server refused it.
+    pub own_authorization: bool,
 }
 
 impl std::fmt::Debug for AuthOptions {
@@ -106,6 +128,7 @@ impl std::fmt::Debug for AuthOptions {
             .field("scope", &self.scope)
             .field("wait", &self.wait)
             .field("hand_off", &self.hand_off)
+            .field("own_authorization", &self.own_authorization)
             .finish()
     }
 }
@@ -156,7 +179,11 @@ impl Auth {
             .or_else(|| opts.client_metadata_url.clone());
         let store_id = store::sign_in_id(&key, client_given.as_deref());
         let mut state = State::default();
-        match store::load(&store_id) {
+        // With the user's own Authorization header, no stored token is ever sent instead.
+        let stored = (!opts.own_authorization)
+            .then(|| store::load(&store_id))
+            .flatten();
+        match stored {
             Some((record, secrets)) if client_matches(&opts, &record) => {
                 state.record = record;
                 state.secrets = secrets;
@@ -238,6 +265,13 @@ impl Auth {
             .filter_map(|v| v.to_str().ok())
             .collect();
         let challenge = Challenge::parse(values.iter().copied());
+        if self.opts.own_authorization {
+            // The user's own credentials: never a sign-in over them, nor a step-up.
+            if status == 401 {
+                return Err(self.given_refused(&values, &challenge).await);
+            }
+            return Err(Refusal::NotOAuth);
+        }
         if status == 403 {
             if !challenge.wants_more_scope() {
                 if self.generation() != seen {
@@ -303,7 +337,42 @@ impl Auth {
         if values.is_empty() && !self.offers_sign_in(&challenge).await {
             return Err(Refusal::NotOAuth);
         }
+        if !values.is_empty() && !self.offers_token_sign_in(&challenge).await {
+            let (what, then) = token_without_sign_in(&format!(
+                "remote server at {}",
+                shown(&self.opts.server_url)
+            ));
+            return Err(Refusal::Explained { what, then });
+        }
         self.sign_in(None, challenge).await.map_err(Refusal::SignIn)
+    }
+
+    /// Why a 401 to a request with the user's own `Authorization` header fails: the server
+    /// refused those credentials. Leaving them out is suggested only where the server offers a
+    /// sign-in MCP Tray can do.
+    async fn given_refused(&self, values: &[&str], challenge: &Challenge) -> Refusal {
+        let mut then = "they may have expired or be wrong: give valid ones (in the app: the Edit form's headers)".to_owned();
+        if challenge::offers_bearer(values.iter().copied())
+            && discovery::publishes_metadata(&self.http, &self.opts.server_url, challenge).await
+        {
+            then.push_str(
+                ", or leave the Authorization header out and MCP Tray signs in to the server",
+            );
+        }
+        Refusal::Explained {
+            what: format!(
+                "remote server at {} {GIVEN_REFUSED} (HTTP 401)",
+                shown(&self.opts.server_url)
+            ),
+            then,
+        }
+    }
+
+    /// Whether a server that asked for a `Bearer` token offers a sign-in: its OAuth metadata, or
+    /// else (2025-03-26) the default endpoints at its origin.
+    async fn offers_token_sign_in(&self, challenge: &Challenge) -> bool {
+        self.offers_sign_in(challenge).await
+            || discovery::fallback_endpoints_exist(&self.http, &self.opts.server_url).await
     }
 
     /// Whether a server that answered 401 without any `WWW-Authenticate` publishes OAuth metadata
@@ -362,6 +431,11 @@ impl Auth {
                     format!(": {body}")
                 }
             ));
+        }
+        if status == 401 && !values.is_empty() && !self.offers_token_sign_in(&challenge).await {
+            let (what, then) = token_without_sign_in(&self.opts.name);
+            let body = crate::transport::first_line(probe).await;
+            return Err(explained(&what, &body, &then));
         }
         self.run_flow(self.opts.scope.clone(), challenge).await?;
         Ok(())
@@ -814,6 +888,15 @@ impl Auth {
         }
         token::register(&self.http, meta, redirect).await
     }
+}
+
+/// What a `Bearer` 401 from `who` without any sign-in says, and what to do: pass a token.
+fn token_without_sign_in(who: &str) -> (String, String) {
+    (
+        format!("{who} {NO_TOKEN_SIGN_IN} (HTTP 401)"),
+        "pass a token with --header 'Authorization: Bearer …' (in the app: the Edit form's headers)"
+            .to_owned(),
+    )
 }
 
 /// A stored sign-in belongs to the configured client (a pre-registered id must match).

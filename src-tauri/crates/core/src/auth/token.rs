@@ -6,6 +6,7 @@
 //! description only.
 
 use base64::Engine as _;
+use reqwest::Url;
 use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderValue};
 use serde::Deserialize;
 
@@ -112,6 +113,16 @@ pub async fn register(
         .map_err(|e| format!("client registration failed: {e}"))?;
     let status = resp.status();
     let bytes = resp.bytes().await.unwrap_or_default();
+    if matches!(status.as_u16(), 404 | 405 | 501) {
+        // No registration there at all (a 2025-03-26 default endpoint the server never had).
+        return Err(format!(
+            "the authorization server has no client registration at {} (HTTP {}); pass --oauth-client-id (and --oauth-client-secret) of a client registered there",
+            super::shown(
+                &Url::parse(endpoint).map_err(|_| "its registration endpoint is not a URL")?
+            ),
+            status.as_u16()
+        ));
+    }
     if !status.is_success() {
         let why = serde_json::from_slice::<ErrorBody>(&bytes)
             .map(|e| e.error)

@@ -518,6 +518,9 @@ impl Remote {
             Err(crate::auth::Refusal::WithBody(detail)) => Err(Fault::SignIn {
                 detail: format!("{detail}{}", with_body(&first_line(resp).await)),
             }),
+            Err(crate::auth::Refusal::Explained { what, then }) => Err(Fault::SignIn {
+                detail: crate::auth::explained(&what, &first_line(resp).await, &then),
+            }),
             Err(crate::auth::Refusal::NotOAuth) => Err(Fault::Auth {
                 status,
                 url,
