@@ -1,10 +1,12 @@
 """A server whose first answer to each request method is an HTTP error: a fault no real peer
 produces on purpose.
 
-Usage: python flaky_server.py PORT STATUS
+Usage: python flaky_server.py PORT STATUS [initialize]
 `initialize` succeeds. Every other request method fails with HTTP STATUS the first time it is
 POSTed and succeeds after that; notifications get 202. GET /seen answers how many times each
 method was POSTed, so a test can tell whether the bridge sent a request again.
+With `initialize`, every POST fails with HTTP STATUS and a long HTML error page, as a broken
+server behind a proxy answers.
 """
 
 import json
@@ -15,6 +17,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 SEEN = {}
 LOCK = threading.Lock()
 STATUS = int(sys.argv[2])
+ALWAYS = len(sys.argv) > 3 and sys.argv[3] == "initialize"
+ERROR_PAGE = (
+    "<!DOCTYPE html>\n<html>\n<head>\n<title>500 Internal Server Error</title>\n"
+    "<style>body { font-family: sans-serif; }</style>\n</head>\n<body>\n"
+    "<h1>Internal Server Error</h1>\n<p>The server encountered an internal error and was "
+    "unable to complete your request.</p>\n" + "<!-- padding -->\n" * 200 + "</body>\n</html>\n"
+).encode()
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -28,6 +37,8 @@ class Handler(BaseHTTPRequestHandler):
         with LOCK:
             SEEN[method] = SEEN.get(method, 0) + 1
             first = SEEN[method] == 1
+        if ALWAYS:
+            return self.send(STATUS, ERROR_PAGE, "text/html")
         if "id" not in msg:
             return self.send(202, b"")
         if method == "initialize":

@@ -5,6 +5,8 @@ initialize gets a valid reply; every other request gets `200 application/json` w
 is not JSON; notifications get 202. Used to show the bridge still answers every request. POSTs to
 /same-origin and /other-origin answer 307 to /mcp on 127.0.0.1 and on localhost. On /pretty every
 request gets a valid reply, pretty-printed over several lines (legal JSON, but stdio needs one).
+On /not-utf8 every request gets a valid reply whose text holds bytes that are not UTF-8: tools/call
+as a JSON body, tools/list as an event on an SSE body.
 """
 
 import json
@@ -28,6 +30,8 @@ class Handler(BaseHTTPRequestHandler):
             self.send_response(202)
             self.end_headers()
             return
+        if self.path == "/not-utf8":
+            return self.not_utf8(msg)
         if self.path == "/pretty":
             result = {"content": [{"type": "text", "text": "two\nlines"}]}
             if msg.get("method") == "initialize":
@@ -53,6 +57,34 @@ class Handler(BaseHTTPRequestHandler):
             data = b"<html><body>502 Bad Gateway (but sent as 200)</body></html>"
         self.send_response(200)
         self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def not_utf8(self, msg):
+        method = msg.get("method")
+        if method == "initialize":
+            result = {
+                "protocolVersion": "2025-06-18",
+                "capabilities": {"tools": {}},
+                "serverInfo": {"name": "not-utf8", "version": "0"},
+            }
+            data = json.dumps({"jsonrpc": "2.0", "id": msg["id"], "result": result}).encode()
+        else:
+            # A stray Latin-1 byte and a cut UTF-8 sequence, inside strings.
+            text = b'caf\xe9 \xe2\x82 ok'
+            if method == "tools/list":
+                result = b'{"tools":[{"name":"t\xff","inputSchema":{"type":"object"}}]}'
+            else:
+                result = b'{"content":[{"type":"text","text":"' + text + b'"}]}'
+            data = b'{"jsonrpc":"2.0","id":' + json.dumps(msg["id"]).encode()
+            data += b',"result":' + result + b"}"
+        content_type = "application/json"
+        if method == "tools/list":
+            data = b"event: message\ndata: " + data + b"\n\n"
+            content_type = "text/event-stream"
+        self.send_response(200)
+        self.send_header("content-type", content_type)
         self.send_header("content-length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)

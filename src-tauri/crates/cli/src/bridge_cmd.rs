@@ -47,9 +47,13 @@ pub struct BridgeArgs {
     transport: TransportArg,
     #[command(flatten)]
     remote: RemoteArgs,
-    /// Seconds a request may wait for its reply before the bridge answers with an error.
+    /// Seconds a request may wait for its reply before the bridge answers with an error. Each
+    /// progress report the server sends for the request starts the wait again.
     #[arg(long, value_name = "SECS", default_value_t = 120.0)]
     timeout: f64,
+    /// Seconds a request may take in all, however often it reports progress.
+    #[arg(long, value_name = "SECS", default_value_t = 3600.0)]
+    max_timeout: f64,
     /// Hide tools whose name matches this glob (repeatable).
     #[arg(long = "ignore-tool", value_name = "GLOB")]
     ignore_tools: Vec<String>,
@@ -153,8 +157,14 @@ pub fn run(cmd: BridgeCommand) -> anyhow::Result<ExitCode> {
         .unwrap_or_else(|| "remote".to_owned());
     let headers = transport::parse_headers(&args.remote.headers).map_err(anyhow::Error::msg)?;
     let ca_cert_pem = args.remote.ca_cert_pem()?;
-    if !(args.timeout.is_finite() && args.timeout > 0.0) {
-        anyhow::bail!("--timeout must be a positive number of seconds");
+    for (flag, secs) in [
+        ("--timeout", args.timeout),
+        ("--max-timeout", args.max_timeout),
+    ] {
+        // Past a year, a deadline could overflow the clock.
+        if !(secs.is_finite() && secs > 0.0 && secs <= 31_536_000.0) {
+            anyhow::bail!("{flag} must be a positive number of seconds, at most a year");
+        }
     }
     // Sign in when the server asks; a running MCP Tray app takes a browser sign-in over. The
     // user's own Authorization header is never signed in over: a 401 says it was refused.
@@ -174,6 +184,8 @@ pub fn run(cmd: BridgeCommand) -> anyhow::Result<ExitCode> {
         },
         headers,
         timeout: Duration::from_secs_f64(args.timeout),
+        // A maximum below the timeout would cut requests that report no progress at all.
+        max_timeout: Duration::from_secs_f64(args.max_timeout.max(args.timeout)),
         ca_cert_pem,
         protocol_version: args.protocol_version,
         ignore_tools: args.ignore_tools,

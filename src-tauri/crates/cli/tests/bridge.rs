@@ -277,6 +277,16 @@ impl Bridge {
     }
 }
 
+/// Every journal under an MCP Tray home, as one text.
+fn read_journals(home: &Path) -> String {
+    let mut journal = String::new();
+    for entry in std::fs::read_dir(home.join("journal")).expect("journal dir") {
+        let path = entry.expect("entry").path();
+        journal.push_str(&std::fs::read_to_string(path).expect("read journal"));
+    }
+    journal
+}
+
 fn text_of(reply: &Value) -> String {
     reply["result"]["content"][0]["text"]
         .as_str()
@@ -542,6 +552,78 @@ fn ignored_tools_are_hidden_and_refused() {
         "{refused}"
     );
     b.finish();
+}
+
+#[test]
+fn ignored_tools_are_hidden_and_refused_inside_batches() {
+    // Batches exist in 2025-03-26 only; server-everything takes them.
+    let p = require_peers!();
+    let port = free_port();
+    let _server = everything(&p, "streamableHttp", port);
+    let url = format!("http://127.0.0.1:{port}/mcp");
+    let mut b = Bridge::start(&[&url, "--ignore-tool", "ech*", "--timeout", "10"]);
+    let init = b.request(
+        0,
+        "initialize",
+        json!({"protocolVersion": "2025-03-26", "capabilities": {},
+               "clientInfo": {"name": "raw-test", "version": "1"}}),
+    );
+    assert_eq!(init["result"]["protocolVersion"], "2025-03-26", "{init}");
+    b.send(&json!({"jsonrpc": "2.0", "method": "notifications/initialized"}));
+    b.send_raw(
+        json!([
+            {"jsonrpc":"2.0","id": 1,"method":"tools/list"},
+            {"jsonrpc":"2.0","id": 2,"method":"tools/call",
+                "params":{"name":"echo","arguments":{"message":"must not run"}}},
+            {"jsonrpc":"2.0","id": 3,"method":"tools/call",
+                "params":{"name":"get-sum","arguments":{"a": 2, "b": 3}}}
+        ])
+        .to_string()
+        .as_bytes(),
+    );
+    b.requests.extend([json!(1), json!(2), json!(3)]);
+    let mut replies = HashMap::new();
+    while replies.len() < 3 {
+        let Some(v) = b.next(Duration::from_secs(10)) else {
+            panic!("replies to the batch: {replies:?}; stderr:\n{}", b.stderr());
+        };
+        if v.get("method").is_none() {
+            replies.insert(v["id"].to_string(), v);
+        }
+    }
+    let names: Vec<&str> = replies["1"]["result"]["tools"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{replies:?}"))
+        .iter()
+        .filter_map(|t| t["name"].as_str())
+        .collect();
+    assert!(
+        names.contains(&"get-sum") && !names.contains(&"echo"),
+        "{names:?}"
+    );
+    assert!(
+        error_message(&replies["2"]).contains("--ignore-tool"),
+        "{:?}",
+        replies["2"]
+    );
+    assert_eq!(text_of(&replies["3"]), "The sum of 2 and 3 is 5.");
+    // A batch of nothing but refused calls is not sent at all.
+    b.send_raw(
+        json!([{"jsonrpc":"2.0","id": 4,"method":"tools/call",
+            "params":{"name":"echo","arguments":{"message":"must not run"}}}])
+        .to_string()
+        .as_bytes(),
+    );
+    b.requests.push(json!(4));
+    let refused = b.reply(&json!(4), Duration::from_secs(5));
+    assert!(
+        error_message(&refused).contains("--ignore-tool"),
+        "{refused}"
+    );
+    // finish() checks each got one reply: a refused call that reached the server would get two.
+    let (status, stderr, _) = b.finish();
+    assert!(status.success(), "{stderr}");
+    assert!(!stderr.contains("dropped a reply"), "{stderr}");
 }
 
 #[test]
@@ -853,6 +935,85 @@ fn requests_the_client_cancelled_free_their_places_at_once() {
         "{:?}",
         started.elapsed()
     );
+}
+
+/// server-everything's long-running tool, asking for progress: a report every `duration / steps` s.
+fn long_call_with_progress(b: &mut Bridge, id: i64, duration: f64, steps: u32) {
+    b.send(
+        &json!({"jsonrpc":"2.0","id": id,"method":"tools/call","params":{
+        "name":"trigger-long-running-operation",
+        "arguments":{"duration": duration, "steps": steps},
+        "_meta":{"progressToken": format!("p{id}")}}}),
+    );
+}
+
+#[test]
+fn progress_reports_keep_a_long_call_from_timing_out() {
+    // Per the spec, progress for a request resets its timeout: a 3 s call that reports every
+    // 0.5 s is not cut by a 1 s timeout.
+    let p = require_peers!();
+    let port = free_port();
+    let _server = everything(&p, "streamableHttp", port);
+    let mut b = Bridge::start(&[&format!("http://127.0.0.1:{port}/mcp"), "--timeout", "1"]);
+    b.initialize();
+    long_call_with_progress(&mut b, 1, 3.0, 6);
+    let mut progress = 0;
+    let reply = loop {
+        let v = b
+            .next(Duration::from_secs(10))
+            .unwrap_or_else(|| panic!("no reply; stderr:\n{}", b.stderr()));
+        if v["method"] == "notifications/progress" {
+            assert_eq!(v["params"]["progressToken"], "p1", "{v}");
+            progress += 1;
+        } else if v["id"] == 1 {
+            break v;
+        }
+    };
+    assert_eq!(
+        text_of(&reply),
+        "Long running operation completed. Duration: 3 seconds, Steps: 6.",
+        "{reply}"
+    );
+    assert!(progress >= 5, "{progress} progress reports");
+    // Without progress the timeout still holds.
+    let quiet = b.call(
+        2,
+        "trigger-long-running-operation",
+        json!({"duration": 2, "steps": 1}),
+    );
+    assert_eq!(quiet["error"]["data"]["diagnosis"], "timeout", "{quiet}");
+    let (status, stderr, _) = b.finish();
+    assert!(status.success(), "{stderr}");
+}
+
+#[test]
+fn progress_reports_do_not_extend_a_call_past_max_timeout() {
+    let p = require_peers!();
+    let port = free_port();
+    let _server = everything(&p, "streamableHttp", port);
+    let mut b = Bridge::start(&[
+        &format!("http://127.0.0.1:{port}/mcp"),
+        "--timeout",
+        "1",
+        "--max-timeout",
+        "2.5",
+    ]);
+    b.initialize();
+    let started = Instant::now();
+    long_call_with_progress(&mut b, 1, 6.0, 12);
+    let reply = b.reply(&json!(1), Duration::from_secs(10));
+    let waited = started.elapsed();
+    assert_eq!(reply["error"]["data"]["diagnosis"], "timeout", "{reply}");
+    let message = error_message(&reply);
+    assert!(
+        message.contains("after 2.5 s") && message.contains("--max-timeout"),
+        "{message}"
+    );
+    assert!(
+        waited >= Duration::from_millis(2_400) && waited < Duration::from_millis(4_000),
+        "took {waited:?}"
+    );
+    b.finish();
 }
 
 #[test]
@@ -1172,6 +1333,97 @@ fn a_tool_call_refused_with_503_is_sent_again() {
 }
 
 #[test]
+fn after_a_failed_initialize_later_requests_fail_at_once_and_the_error_page_is_said_once() {
+    let p = require_peers!();
+    let port = free_port();
+    let _server = fault_server(&p, "flaky_server.py", port, &["500", "initialize"]);
+    let url = format!("http://127.0.0.1:{port}/mcp");
+    let mut b = Bridge::start(&[&url, "--name", "broken", "--retries", "2"]);
+    b.send(
+        &json!({"jsonrpc":"2.0","id": 0,"method":"initialize","params":{
+        "protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}),
+    );
+    let init = b.reply(&json!(0), Duration::from_secs(10));
+    assert_eq!(
+        error_message(&init),
+        format!("remote server at {url} answered HTTP 500: 500 Internal Server Error"),
+        "{init}"
+    );
+    b.send(&json!({"jsonrpc": "2.0", "method": "notifications/initialized"}));
+    let started = Instant::now();
+    let list = b.request(1, "tools/list", json!({}));
+    let call = b.call(2, "add", json!({"a": 1, "b": 2}));
+    assert!(
+        started.elapsed() < Duration::from_millis(500),
+        "{:?}",
+        started.elapsed()
+    );
+    for (reply, method) in [(&list, "tools/list"), (&call, "tools/call")] {
+        assert_eq!(reply["error"]["data"]["diagnosis"], "http-error", "{reply}");
+        let message = error_message(reply);
+        assert!(
+            message.starts_with(&format!(
+                "remote server at {url} answered HTTP 500 to initialize, so {method} was not sent"
+            )),
+            "{message}"
+        );
+    }
+    let seen = flaky_seen(port);
+    assert_eq!(seen["initialize"], 3, "{seen}");
+    assert!(
+        seen.get("tools/list").is_none() && seen.get("tools/call").is_none(),
+        "{seen}"
+    );
+    // The client initializing again is tried again.
+    let again = b.request(
+        3,
+        "initialize",
+        json!({"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}),
+    );
+    assert!(error_message(&again).contains("HTTP 500"), "{again}");
+    assert_eq!(flaky_seen(port)["initialize"], 6);
+    let (status, stderr, _) = b.finish();
+    assert!(status.success());
+    assert!(!stderr.contains('<'), "markup on stderr:\n{stderr}");
+    // Said with each final error of initialize (two), never with the retries.
+    assert_eq!(
+        stderr.matches("Internal Server Error").count(),
+        2,
+        "stderr:\n{stderr}"
+    );
+}
+
+#[test]
+fn a_reply_with_bytes_that_are_not_utf8_reaches_the_client_repaired() {
+    let p = require_peers!();
+    let port = free_port();
+    let _server = garbage_server(&p, port);
+    let mut b = Bridge::start(&[
+        &format!("http://127.0.0.1:{port}/not-utf8"),
+        "--name",
+        "latin1",
+    ]);
+    b.initialize();
+    // A JSON body, then an SSE event: each replaced byte sequence reads as U+FFFD.
+    let call = b.call(1, "anything", json!({}));
+    assert_eq!(text_of(&call), "caf\u{fffd} \u{fffd} ok", "{call}");
+    let list = b.request(2, "tools/list", json!({}));
+    assert_eq!(list["result"]["tools"][0]["name"], "t\u{fffd}", "{list}");
+    let (status, stderr, home) = b.finish();
+    assert!(status.success());
+    assert!(
+        stderr.contains("the reply to id 1 from the server held bytes that are not UTF-8"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("the reply to id 2"), "{stderr}");
+    let journal = read_journals(home.path());
+    assert!(
+        journal.contains("not UTF-8") && journal.contains("caf\u{fffd}"),
+        "{journal}"
+    );
+}
+
+#[test]
 fn redirects_are_followed_only_on_the_same_origin() {
     let p = require_peers!();
     let port = free_port();
@@ -1190,8 +1442,22 @@ fn redirects_are_followed_only_on_the_same_origin() {
         "X-Api-Key: must-not-travel",
     ]);
     let reply = other.request(0, "initialize", init);
-    assert!(error_message(&reply).contains("HTTP 307"), "{reply}");
-    other.finish();
+    let message = error_message(&reply);
+    assert!(
+        message.starts_with(&format!(
+            "remote server at http://127.0.0.1:{port}/other-origin redirects to http://localhost:{port}/mcp (HTTP 307)"
+        )),
+        "{message}"
+    );
+    assert!(
+        message.contains(&format!(
+            "If http://localhost:{port}/mcp is the server's right address, use it as the entry's URL"
+        )),
+        "{message}"
+    );
+    assert_eq!(reply["error"]["data"]["diagnosis"], "redirected", "{reply}");
+    let (_, stderr, _) = other.finish();
+    assert!(!stderr.contains("must-not-travel"), "{stderr}");
 }
 
 #[test]
@@ -1274,11 +1540,7 @@ fn credentials_never_reach_the_journal_or_stderr() {
     b.initialize();
     assert_eq!(text_of(&b.call(1, "add", json!({"a": 1, "b": 1}))), "2");
     let (_, stderr, home) = b.finish();
-    let mut journal = String::new();
-    for entry in std::fs::read_dir(home.path().join("journal")).expect("journal dir") {
-        let path = entry.expect("entry").path();
-        journal.push_str(&std::fs::read_to_string(path).expect("read journal"));
-    }
+    let journal = read_journals(home.path());
     assert!(journal.contains("\"connected\""), "{journal}");
     for leak in [secret, "pw-4712", "q-4713", "env-key-4714"] {
         assert!(!journal.contains(leak), "{leak} leaked into the journal");

@@ -72,6 +72,9 @@ pub fn general_fix(code: &str) -> Option<&'static str> {
         codes::HTTP_ERROR => {
             "The server answered with an HTTP error; check its URL and its status."
         }
+        codes::REDIRECTED => {
+            "Use the address the server redirects to as the entry's URL, if it is right."
+        }
         codes::TIMEOUT => "The server did not answer in time; check that it is up.",
         codes::SESSION_EXPIRED => {
             "The session ended on the server; the next request starts a new one."
@@ -147,6 +150,8 @@ pub mod codes {
     pub const NODE_TOO_OLD: &str = "node-too-old";
     pub const SESSION_EXPIRED: &str = "session-expired";
     pub const PROTOCOL_ERROR: &str = "protocol-error";
+    /// The server sends the bridge to another address, which it does not follow.
+    pub const REDIRECTED: &str = "redirected";
     /// An entry Claude cannot start at all (no `command`, not an object…).
     pub const INVALID_ENTRY: &str = "invalid-entry";
     /// A key written twice where Claude looks: the top-level `mcpServers` (an error: Claude reads
@@ -167,6 +172,7 @@ mod tests {
             codes::TLS_ERROR,
             codes::DNS_ERROR,
             codes::HTTP_ERROR,
+            codes::REDIRECTED,
             codes::TIMEOUT,
             codes::SESSION_EXPIRED,
             codes::PROTOCOL_ERROR,

@@ -7,8 +7,10 @@
 //! journaling both directions. Stdin and stdout are injected so tests and the app can drive it.
 //!
 //! It must never write anything but JSON-RPC to its output, never re-serialise a forwarded message
-//! (the one exception: `tools/list` replies when `--ignore-tool` is given), and never answer a
-//! message from the client that is itself a reply.
+//! (the exceptions, when `--ignore-tool` is given: `tools/list` replies, and a batch holding calls
+//! to ignored tools, which loses those members), and never answer a message from the client that
+//! is itself a reply. A server message with bytes that are not UTF-8 reaches the client with each
+//! replaced by U+FFFD, as the client's own JSON parser would read it (the transports do that).
 
 pub mod stdio;
 
@@ -35,6 +37,11 @@ use crate::transport::{self, Fault, MAX_MESSAGE_BYTES, Remote, Reporter};
 /// Requests sent to the server at the same time; more wait their turn.
 const MAX_IN_FLIGHT: usize = 16;
 
+/// After the server failed the first message (`initialize`) with a fault worth retrying (a 5xx, a
+/// refused connection), other messages are not sent for this long: each would only fail the same
+/// way, after the same retries. The client's next `initialize` tries at once.
+const RETRY_START_AFTER: Duration = Duration::from_secs(30);
+
 /// Which transport to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TransportChoice {
@@ -54,8 +61,12 @@ pub struct BridgeOptions {
     pub transport: TransportChoice,
     /// `--header` values, already expanded; never logged.
     pub headers: HeaderMap,
-    /// How long a request may wait for its reply.
+    /// How long a request may wait for its reply, or for its next progress report: a
+    /// `notifications/progress` for the request's `progressToken` starts the wait again.
     pub timeout: Duration,
+    /// How long a request may run in all, however often it reports progress (the spec's
+    /// maximum timeout). Never shorter than `timeout`.
+    pub max_timeout: Duration,
     /// Extra trusted CA certificates (PEM).
     pub ca_cert_pem: Option<Vec<u8>>,
     /// Sent as `MCP-Protocol-Version` instead of the negotiated one.
@@ -145,8 +156,8 @@ enum Control {
     /// `stop` is fired once none of them needs the POST that carries them any more (all answered,
     /// or cancelled by the client), so the worker sending it lets it go.
     Register {
-        requests: Vec<(String, Option<String>)>,
-        stop: Option<oneshot::Sender<()>>,
+        requests: Vec<Asked>,
+        stop: Option<oneshot::Sender<Stop>>,
     },
     /// Answer this request with an error, unless it was answered already.
     Fail {
@@ -163,19 +174,40 @@ enum Control {
     Drain(oneshot::Sender<()>),
 }
 
+/// A request from the client, as the router pairs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Asked {
+    /// The id's JSON text.
+    id: String,
+    method: Option<String>,
+    /// The JSON text of its `params._meta.progressToken`, if it asked for progress.
+    progress: Option<String>,
+}
+
 struct Pending {
     method: Option<String>,
     since: Instant,
     deadline: Instant,
+    /// Progress reports may move `deadline` up to here, no further.
+    cap: Instant,
+    progress: Option<String>,
+    /// A progress report moved its deadline at least once.
+    progressed: bool,
     cancelled: bool,
     /// The send (POST) that carries it, while that still waits for it.
     flight: Option<u64>,
 }
 
+/// What a worker is told when none of the requests of its send needs it any more: the ids of
+/// those that timed out (the server is told to stop working on them), none when all were
+/// answered or cancelled by the client.
+type Stop = Vec<String>;
+
 /// One send in a worker: the requests it still waits for, and how to let it go.
 struct Flight {
     open: usize,
-    stop: oneshot::Sender<()>,
+    stop: oneshot::Sender<Stop>,
+    timed_out: Vec<String>,
 }
 
 /// Owns the output: pairs replies with requests (exactly one each), answers timeouts, journals.
@@ -183,6 +215,7 @@ struct Router<W> {
     out: W,
     pending: HashMap<String, Pending>,
     timeout: Duration,
+    max_timeout: Duration,
     journal: Option<Arc<Journal>>,
     reporter: Reporter,
     ignore: Option<GlobSet>,
@@ -260,17 +293,31 @@ impl<W: AsyncWrite + Unpin> Router<W> {
                 let now = Instant::now();
                 let flight = stop.map(|stop| {
                     self.next_flight += 1;
-                    self.flights
-                        .insert(self.next_flight, Flight { open: 0, stop });
+                    self.flights.insert(
+                        self.next_flight,
+                        Flight {
+                            open: 0,
+                            stop,
+                            timed_out: Vec::new(),
+                        },
+                    );
                     self.next_flight
                 });
-                for (id, method) in requests {
+                for Asked {
+                    id,
+                    method,
+                    progress,
+                } in requests
+                {
                     let replaced = self.pending.insert(
                         id,
                         Pending {
                             method,
                             since: now,
                             deadline: now + self.timeout,
+                            cap: now + self.max_timeout.max(self.timeout),
+                            progress,
+                            progressed: false,
                             cancelled: false,
                             flight,
                         },
@@ -280,13 +327,13 @@ impl<W: AsyncWrite + Unpin> Router<W> {
                     }
                     // An id sent again while still waiting: the earlier send stops waiting for it.
                     if let Some(mut old) = replaced {
-                        self.settle(old.flight.take(), true);
+                        self.settle(old.flight.take(), None);
                     }
                 }
             }
             Control::Fail { id, message, code } => {
                 if let Some(mut p) = self.pending.remove(&id) {
-                    self.settle(p.flight.take(), true);
+                    self.settle(p.flight.take(), None);
                     if !p.cancelled {
                         self.answer_locally(&id, p, &message, code).await?;
                     }
@@ -297,7 +344,7 @@ impl<W: AsyncWrite + Unpin> Router<W> {
                     p.cancelled = true;
                     p.flight.take()
                 });
-                self.settle(flight, true);
+                self.settle(flight, None);
             }
             Control::Local(line) => {
                 self.journal(Direction::ServerToClient, &line, None, None);
@@ -308,19 +355,40 @@ impl<W: AsyncWrite + Unpin> Router<W> {
         Ok(())
     }
 
-    /// One request of `flight` needs it no more. When none does, the worker sending it is told to
-    /// let it go (`fire`), or just left to its own deadline (a timeout: it tells the server).
-    fn settle(&mut self, flight: Option<u64>, fire: bool) {
+    /// One request of `flight` needs it no more (`timed_out`: it was not answered in time). When
+    /// none does, the worker sending it is told to let it go, and which requests to cancel at
+    /// the server.
+    fn settle(&mut self, flight: Option<u64>, timed_out: Option<&str>) {
         let Some(n) = flight else { return };
         let Some(f) = self.flights.get_mut(&n) else {
             return;
         };
         f.open = f.open.saturating_sub(1);
+        if let Some(id) = timed_out {
+            f.timed_out.push(id.to_owned());
+        }
         if f.open == 0
             && let Some(f) = self.flights.remove(&n)
-            && fire
         {
-            let _ = f.stop.send(());
+            let _ = f.stop.send(f.timed_out);
+        }
+    }
+
+    /// A `notifications/progress` from the server: the request it reports on waits `timeout`
+    /// again from now, up to its cap.
+    fn on_progress(&mut self, line: &[u8]) {
+        let Some(token) = progress_token(line, false) else {
+            return;
+        };
+        let now = Instant::now();
+        let timeout = self.timeout;
+        if let Some(p) = self
+            .pending
+            .values_mut()
+            .find(|p| p.progress.as_deref() == Some(token.as_str()))
+        {
+            p.deadline = (now + timeout).min(p.cap).max(p.deadline);
+            p.progressed = true;
         }
     }
 
@@ -369,6 +437,11 @@ impl<W: AsyncWrite + Unpin> Router<W> {
             return Ok(());
         };
         if !env.kind.is_reply() {
+            if env.kind == Kind::Notification
+                && env.method.as_deref() == Some("notifications/progress")
+            {
+                self.on_progress(&line);
+            }
             self.journal(Direction::ServerToClient, &line, None, None);
             return self.write(&line).await;
         }
@@ -387,7 +460,7 @@ impl<W: AsyncWrite + Unpin> Router<W> {
                 .report(Level::Warn, codes::PROTOCOL_ERROR, &text);
             return Ok(());
         };
-        self.settle(p.flight.take(), true);
+        self.settle(p.flight.take(), None);
         let line = match (&self.ignore, p.method.as_deref()) {
             (Some(ignore), Some("tools/list")) => filter_tools(&line, ignore).unwrap_or(line),
             _ => line,
@@ -413,14 +486,26 @@ impl<W: AsyncWrite + Unpin> Router<W> {
             let Some(mut p) = self.pending.remove(&id) else {
                 continue;
             };
-            // The worker's own deadline is the same: it lets the send go and tells the server.
-            self.settle(p.flight.take(), false);
+            // The worker lets the send go and tells the server to stop working on it.
+            self.settle(p.flight.take(), Some(&id));
             if !p.cancelled {
-                let message = format!(
-                    "remote server did not answer {} within {} s",
-                    p.method.as_deref().unwrap_or("the request"),
-                    self.timeout.as_secs_f64()
-                );
+                let method = p.method.as_deref().unwrap_or("the request");
+                let message = if p.deadline >= p.cap && p.progressed {
+                    format!(
+                        "remote server was still working on {method} after {} s, the most a request may take (--max-timeout), although it kept reporting progress",
+                        p.cap.duration_since(p.since).as_secs_f64()
+                    )
+                } else if p.progressed {
+                    format!(
+                        "remote server did not answer {method}, nor report progress on it, for {} s",
+                        self.timeout.as_secs_f64()
+                    )
+                } else {
+                    format!(
+                        "remote server did not answer {method} within {} s",
+                        self.timeout.as_secs_f64()
+                    )
+                };
                 self.answer_locally(&id, p, &message, codes::TIMEOUT)
                     .await?;
             }
@@ -454,17 +539,53 @@ fn batch_items(line: &[u8]) -> Option<Vec<Vec<u8>>> {
     Some(items.iter().map(|i| i.get().as_bytes().to_vec()).collect())
 }
 
-/// The requests inside a batch: their id texts and methods.
-fn batch_requests(line: &[u8]) -> Vec<(String, Option<String>)> {
+/// The requests inside a batch.
+fn batch_requests(line: &[u8]) -> Vec<Asked> {
     batch_items(line)
         .unwrap_or_default()
         .iter()
-        .filter_map(|item| {
-            let env = jsonrpc::inspect(item).ok()?;
-            let id = env.id_key().filter(|_| env.kind == Kind::Request)?;
-            Some((id.to_owned(), env.method.as_deref().map(str::to_owned)))
-        })
+        .filter_map(|item| asked(item, &jsonrpc::inspect(item).ok()?))
         .collect()
+}
+
+/// What the router needs of a request (`None` for any other message).
+fn asked(line: &[u8], env: &jsonrpc::Envelope<'_>) -> Option<Asked> {
+    let id = env.id_key().filter(|_| env.kind == Kind::Request)?;
+    Some(Asked {
+        id: id.to_owned(),
+        method: env.method.as_deref().map(str::to_owned),
+        progress: progress_token(line, true),
+    })
+}
+
+/// The JSON text of a progress token: a request's `params._meta.progressToken` (`in_meta`), or a
+/// `notifications/progress`'s `params.progressToken`. Most messages hold none, and are not parsed.
+fn progress_token(line: &[u8], in_meta: bool) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Message<'a> {
+        #[serde(borrow)]
+        params: Option<Params<'a>>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Params<'a> {
+        #[serde(borrow, rename = "_meta")]
+        meta: Option<Token<'a>>,
+        #[serde(borrow, rename = "progressToken")]
+        token: Option<&'a serde_json::value::RawValue>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Token<'a> {
+        #[serde(borrow, rename = "progressToken")]
+        token: Option<&'a serde_json::value::RawValue>,
+    }
+    memchr::memmem::find(line, b"progressToken")?;
+    let params = serde_json::from_slice::<Message<'_>>(line).ok()?.params?;
+    let token = if in_meta {
+        params.meta?.token
+    } else {
+        params.token
+    };
+    token.map(|t| t.get().to_owned()).filter(|t| t != "null")
 }
 
 /// The `requestId` of a `notifications/cancelled`, as its JSON text.
@@ -481,6 +602,57 @@ fn cancelled_request(line: &[u8]) -> Option<String> {
     }
     let note: Note<'_> = serde_json::from_slice(line).ok()?;
     note.params?.request_id.map(|id| id.get().to_owned())
+}
+
+/// The calls to ignored tools in a client message, refused by the bridge itself.
+struct Refused {
+    /// Each refused call's id text and tool.
+    calls: Vec<(String, String)>,
+    /// What is still to be sent: the batch without the refused calls (`None`: nothing).
+    rest: Option<Vec<u8>>,
+}
+
+/// The calls in `line` (a request, or the requests of a batch) to tools `ignore` matches; `None`
+/// when there are none, the common case.
+fn refuse_ignored(line: &[u8], env: &jsonrpc::Envelope<'_>, ignore: &GlobSet) -> Option<Refused> {
+    memchr::memmem::find(line, b"tools/call")?;
+    let ignored = |item: &[u8], env: &jsonrpc::Envelope<'_>| -> Option<(String, String)> {
+        let id = env.id_key().filter(|_| env.kind == Kind::Request)?;
+        if env.method.as_deref() != Some("tools/call") {
+            return None;
+        }
+        let tool = called_tool(item).filter(|t| ignore.is_match(t))?;
+        Some((id.to_owned(), tool))
+    };
+    if env.kind != Kind::Batch {
+        let call = ignored(line, env)?;
+        return Some(Refused {
+            calls: vec![call],
+            rest: None,
+        });
+    }
+    let mut calls = Vec::new();
+    let mut kept: Vec<Vec<u8>> = Vec::new();
+    for item in batch_items(line)? {
+        match jsonrpc::inspect(&item)
+            .ok()
+            .and_then(|e| ignored(&item, &e))
+        {
+            Some(call) => calls.push(call),
+            None => kept.push(item),
+        }
+    }
+    if calls.is_empty() {
+        return None;
+    }
+    // The other members keep their bytes; only the array around them is written anew.
+    let rest = (!kept.is_empty()).then(|| {
+        let mut rest = b"[".to_vec();
+        rest.extend_from_slice(&kept.join(&b","[..]));
+        rest.push(b']');
+        rest
+    });
+    Some(Refused { calls, rest })
 }
 
 /// The tool a `tools/call` names.
@@ -599,6 +771,7 @@ where
         out: output,
         pending: HashMap::new(),
         timeout: opts.timeout,
+        max_timeout: opts.max_timeout,
         journal: journal.clone(),
         reporter: reporter.clone(),
         ignore: ignore.clone(),
@@ -615,6 +788,7 @@ where
         link: None,
         ignore,
         workers: None,
+        failed_start: None,
     };
 
     let mut input = input;
@@ -649,7 +823,8 @@ where
         // Stdin closed: let waiting requests get their replies (each is bounded by the timeout).
         let (tx, rx) = oneshot::channel();
         let _ = control_tx.send(Control::Drain(tx));
-        let _ = tokio::time::timeout(opts.timeout + Duration::from_secs(1), rx).await;
+        let longest = opts.max_timeout.max(opts.timeout);
+        let _ = tokio::time::timeout(longest + Duration::from_secs(1), rx).await;
     }
     if let Some(link) = &session.link {
         link.close().await;
@@ -668,22 +843,36 @@ fn cancel_notification(id: &str) -> Vec<u8> {
     .into_bytes()
 }
 
+/// Tells the server to stop working on requests the client got a timeout error for (dropping the
+/// stream is not a cancel). `initialize` is never cancelled; the caller makes sure of that.
+async fn cancel_at_server(link: &Link, ids: &[String]) {
+    for id in ids {
+        let cancel = Outgoing {
+            bytes: Bytes::from(cancel_notification(id)),
+            kind: Kind::Notification,
+            id: None,
+            method: Some("notifications/cancelled".into()),
+        };
+        let _ = tokio::time::timeout(Duration::from_secs(5), link.send(&cancel)).await;
+    }
+}
+
 /// A request (or a batch holding requests) waiting for a worker.
 struct Queued {
     msg: Outgoing,
     /// The ids of the requests it carries.
     ids: Vec<String>,
-    /// When the router gives up on them.
+    /// When the router gives up on them at the latest (progress reports cannot move it).
     deadline: Instant,
     /// Fired by the router when none of them needs this send any more.
-    stop: oneshot::Receiver<()>,
+    stop: oneshot::Receiver<Stop>,
 }
 
 /// Starts [`MAX_IN_FLIGHT`] workers that send queued requests and report failures. A request
 /// whose deadline passed, or that the client cancelled, is not sent any more. A send is let go
-/// when the router needs nothing more from it (every request it carries answered, or cancelled by
-/// the client), and cut at the deadline, so a server that never finishes a reply cannot hold a
-/// worker.
+/// when the router needs nothing more from it (every request it carries answered, timed out or
+/// cancelled by the client; the server is told to stop working on those that timed out), and cut
+/// at the latest deadline, so a server that never finishes a reply cannot hold a worker.
 fn start_workers(
     link: &Link,
     control: &mpsc::UnboundedSender<Control>,
@@ -707,16 +896,22 @@ fn start_workers(
                 if Instant::now() >= deadline || stop.try_recv().is_ok() {
                     continue;
                 }
-                // A dropped sender (the router gave up at the deadline) is not a stop.
+                // A dropped sender (the router went away) is not a stop.
                 let stopped = async {
-                    if stop.await.is_err() {
-                        std::future::pending::<()>().await;
+                    match stop.await {
+                        Ok(timed_out) => timed_out,
+                        Err(_) => std::future::pending().await,
                     }
                 };
                 let sent = tokio::select! {
                     biased;
                     sent = tokio::time::timeout_at(deadline, link.send(&msg)) => sent,
-                    () = stopped => continue,
+                    timed_out = stopped => {
+                        if msg.method.as_deref() != Some("initialize") {
+                            cancel_at_server(&link, &timed_out).await;
+                        }
+                        continue;
+                    }
                 };
                 match sent {
                     Ok(Ok(())) => {}
@@ -730,20 +925,9 @@ fn start_workers(
                             });
                         }
                     }
-                    // The router has answered the client; tell the server to stop working on
-                    // it (dropping the stream is not a cancel). `initialize` is never cancelled.
+                    // The latest deadline passed (the router has answered the client).
                     Err(_) if msg.method.as_deref() != Some("initialize") => {
-                        for id in &ids {
-                            let cancel = Outgoing {
-                                bytes: Bytes::from(cancel_notification(id)),
-                                kind: Kind::Notification,
-                                id: None,
-                                method: Some("notifications/cancelled".into()),
-                            };
-                            let _ =
-                                tokio::time::timeout(Duration::from_secs(5), link.send(&cancel))
-                                    .await;
-                        }
+                        cancel_at_server(&link, &ids).await;
                     }
                     Err(_) => {}
                 }
@@ -763,6 +947,16 @@ struct Session<'a> {
     ignore: Option<GlobSet>,
     /// Queue of requests for the workers, once the transport is chosen.
     workers: Option<mpsc::UnboundedSender<Queued>>,
+    /// How the last try to reach the server failed, while no transport is chosen.
+    failed_start: Option<FailedStart>,
+}
+
+/// The server failed the message that was to choose the transport.
+struct FailedStart {
+    fault: Fault,
+    /// That message's method.
+    method: Option<String>,
+    at: Instant,
 }
 
 impl Session<'_> {
@@ -800,41 +994,65 @@ impl Session<'_> {
         {
             let _ = self.control.send(Control::Cancelled { id });
         }
-        let msg = Outgoing::new(Bytes::copy_from_slice(line), &env);
+        let mut msg = Outgoing::new(Bytes::copy_from_slice(line), &env);
         // The requests it carries: itself, or those inside a batch (2025-03-26), each owed one
         // reply.
-        let requests = match (env.kind, &msg.id) {
-            (Kind::Request, Some(id)) => vec![(id.clone(), msg.method.clone())],
-            (Kind::Batch, _) => batch_requests(line),
+        let requests = match env.kind {
+            Kind::Request => asked(line, &env).into_iter().collect(),
+            Kind::Batch => batch_requests(line),
             _ => Vec::new(),
         };
-        let ids: Vec<String> = requests.iter().map(|(id, _)| id.clone()).collect();
+        let mut ids: Vec<String> = requests.iter().map(|r| r.id.clone()).collect();
         let (stop_tx, stop_rx) = oneshot::channel();
         if !requests.is_empty() {
             let _ = self.control.send(Control::Register {
                 requests,
                 stop: self.link.is_some().then_some(stop_tx),
             });
-            if env.kind == Kind::Request
-                && let (Some(ignore), Some("tools/call")) = (&self.ignore, msg.method.as_deref())
-                && let Some(tool) = called_tool(line)
-                && ignore.is_match(&tool)
+            // Calls to ignored tools, alone or inside a batch, are refused here and never sent.
+            if let Some(ignore) = &self.ignore
+                && let Some(refused) = refuse_ignored(line, &env, ignore)
             {
-                let _ = self.control.send(Control::Fail {
-                    id: ids[0].clone(),
-                    message: format!("tool {tool} is disabled for this server (--ignore-tool)"),
-                    code: codes::PROTOCOL_ERROR,
-                });
-                return;
+                for (id, tool) in refused.calls {
+                    ids.retain(|i| *i != id);
+                    let _ = self.control.send(Control::Fail {
+                        id,
+                        message: format!("tool {tool} is disabled for this server (--ignore-tool)"),
+                        code: codes::PROTOCOL_ERROR,
+                    });
+                }
+                match refused.rest {
+                    Some(rest) => msg.bytes = Bytes::from(rest),
+                    None => return,
+                }
             }
         }
         let link = match &self.link {
             Some(link) => link.clone(),
             None => {
+                let initialize =
+                    msg.kind == Kind::Request && msg.method.as_deref() == Some("initialize");
+                if let Some(failed) = &self.failed_start
+                    && !initialize
+                    && failed.at.elapsed() < RETRY_START_AFTER
+                {
+                    self.refuse_before_start(ids, failed, &msg);
+                    return;
+                }
                 // The first message (normally `initialize`) chooses the transport.
                 match self.connect_with(&msg).await {
-                    Ok(link) => self.link = Some(link),
-                    Err(fault) => self.fail(ids, &fault, &msg),
+                    Ok(link) => {
+                        self.link = Some(link);
+                        self.failed_start = None;
+                    }
+                    Err(fault) => {
+                        self.fail(ids, &fault, &msg);
+                        self.failed_start = fault.is_transient().then(|| FailedStart {
+                            fault,
+                            method: msg.method.clone(),
+                            at: Instant::now(),
+                        });
+                    }
                 }
                 return;
             }
@@ -850,12 +1068,32 @@ impl Session<'_> {
             let _ = queue.send(Queued {
                 msg,
                 ids,
-                deadline: Instant::now() + self.opts.timeout,
+                deadline: Instant::now() + self.opts.max_timeout.max(self.opts.timeout),
                 stop: stop_rx,
             });
         } else if let Err(fault) = link.send(&msg).await {
             // Notifications and replies keep their order; a failure cannot be answered.
             self.fail(Vec::new(), &fault, &msg);
+        }
+    }
+
+    /// Answers each of `ids` at once after the server failed the first message: the same fault,
+    /// without the server's answer again (the first error said it).
+    fn refuse_before_start(&self, ids: Vec<String>, failed: &FailedStart, msg: &Outgoing) {
+        let message = format!(
+            "{} to {}, so {} was not sent; the bridge tries the server again when the client sends initialize, or {} s after the failure",
+            failed.fault.headline(),
+            failed.method.as_deref().unwrap_or("the first request"),
+            msg.method.as_deref().unwrap_or("this request"),
+            RETRY_START_AFTER.as_secs()
+        );
+        // Notifications and replies need no answer, and the failure was reported already.
+        for id in ids {
+            let _ = self.control.send(Control::Fail {
+                id,
+                message: message.clone(),
+                code: failed.fault.code(),
+            });
         }
     }
 
@@ -887,9 +1125,10 @@ impl Session<'_> {
     async fn connect_with(&self, first: &Outgoing) -> Result<Link, Fault> {
         let shown = transport::display_url(&self.opts.url);
         let reporter = &self.remote.reporter;
+        let remote = self.remote.clone();
         match self.opts.transport {
             TransportChoice::Sse => {
-                let sse = LegacySse::connect(self.remote.clone(), self.outbox.clone()).await?;
+                let sse = LegacySse::connect(remote, self.outbox.clone()).await?;
                 sse.send(first).await?;
                 reporter.report(
                     Level::Info,
@@ -900,7 +1139,7 @@ impl Session<'_> {
             }
             TransportChoice::Http | TransportChoice::Auto => {
                 let http = StreamableHttp::new(
-                    self.remote.clone(),
+                    remote.clone(),
                     self.outbox.clone(),
                     self.opts.protocol_version.clone(),
                 );
@@ -922,8 +1161,7 @@ impl Session<'_> {
                             "transport-fallback",
                             &format!("{shown} answered HTTP {status} to a Streamable HTTP POST; trying legacy HTTP+SSE"),
                         );
-                        let sse =
-                            LegacySse::connect(self.remote.clone(), self.outbox.clone()).await?;
+                        let sse = LegacySse::connect(remote, self.outbox.clone()).await?;
                         sse.send(first).await?;
                         reporter.report(
                             Level::Info,
@@ -980,6 +1218,7 @@ mod tests {
             out,
             pending: HashMap::new(),
             timeout: Duration::from_secs(30),
+            max_timeout: Duration::from_secs(30),
             journal: None,
             reporter: Reporter::new("unit", None),
             ignore: None,
@@ -1000,7 +1239,11 @@ mod tests {
         });
         let (stop, cancelled) = oneshot::channel();
         let _ = control.send(Control::Register {
-            requests: vec![("3".into(), Some("tools/call".into()))],
+            requests: vec![Asked {
+                id: "3".into(),
+                method: Some("tools/call".into()),
+                progress: None,
+            }],
             stop: Some(stop),
         });
         let _ = server.send(br#"[{"jsonrpc":"2.0","id":1,"result":{}}]"#.to_vec());
@@ -1021,6 +1264,111 @@ mod tests {
         assert_eq!(
             written,
             "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{}}\n{\"jsonrpc\":\"2.0\",\"id\":\"b\",\"result\":{\"tools\":[]}}\n"
+        );
+    }
+
+    fn router(timeout: u64, max_timeout: u64, ignore: Option<GlobSet>) -> Router<Vec<u8>> {
+        Router {
+            out: Vec::new(),
+            pending: HashMap::new(),
+            timeout: Duration::from_secs(timeout),
+            max_timeout: Duration::from_secs(max_timeout),
+            journal: None,
+            reporter: Reporter::new("unit", None),
+            ignore,
+            drain: Vec::new(),
+            flights: HashMap::new(),
+            next_flight: 0,
+        }
+    }
+
+    #[tokio::test]
+    async fn progress_moves_a_deadline_up_to_its_cap_and_only_its_own() {
+        let mut r = router(10, 25, None);
+        let call = br#"{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"x","_meta":{"progressToken":"tok"}}}"#;
+        let plain = br#"{"jsonrpc":"2.0","id":8,"method":"tools/call","params":{"name":"x"}}"#;
+        let requests: Vec<Asked> = [&call[..], &plain[..]]
+            .iter()
+            .filter_map(|l| asked(l, &jsonrpc::inspect(l).ok()?))
+            .collect();
+        assert_eq!(requests[0].progress.as_deref(), Some(r#""tok""#));
+        assert_eq!(requests[1].progress, None);
+        r.on_control(Control::Register {
+            requests,
+            stop: None,
+        })
+        .await
+        .expect("register");
+        let deadline = |r: &Router<Vec<u8>>, id: &str| r.pending[id].deadline;
+        let (first, other) = (deadline(&r, "7"), deadline(&r, "8"));
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let progress = br#"{"jsonrpc":"2.0","method":"notifications/progress","params":{"progressToken":"tok","progress":1}}"#;
+        let before = Instant::now();
+        r.on_server(progress.to_vec()).await.expect("progress");
+        assert!(deadline(&r, "7") >= before + Duration::from_secs(10));
+        assert!(deadline(&r, "7") > first);
+        assert!(r.pending["7"].progressed);
+        assert_eq!(deadline(&r, "8"), other, "another request's deadline stays");
+        // Never past the cap, however late the report.
+        let cap = Instant::now() + Duration::from_secs(3);
+        if let Some(p) = r.pending.get_mut("7") {
+            (p.deadline, p.cap) = (Instant::now(), cap);
+        }
+        r.on_server(progress.to_vec()).await.expect("progress");
+        assert_eq!(deadline(&r, "7"), cap);
+        // A token no request waiting has given moves nothing.
+        let stray =
+            br#"{"jsonrpc":"2.0","method":"notifications/progress","params":{"progressToken":8}}"#;
+        r.on_server(stray.to_vec()).await.expect("progress");
+        assert_eq!(deadline(&r, "8"), other);
+        // The notification itself is passed on.
+        assert_eq!(String::from_utf8_lossy(&r.out).lines().count(), 3);
+    }
+
+    #[tokio::test]
+    async fn ignored_tools_leave_batches_both_ways() {
+        let ignore = ignore_set(&["delete_*".into()]).expect("glob");
+        let batch = br#"[{"jsonrpc":"2.0","id":1,"method":"tools/list"},{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"delete_all"}},{"jsonrpc":"2.0","method":"notifications/x"}, {"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"add"}}]"#;
+        let set = ignore.clone().expect("set");
+        let env = jsonrpc::inspect(batch).expect("batch");
+        let refused = refuse_ignored(batch, &env, &set).expect("one refused");
+        assert_eq!(
+            refused.calls,
+            vec![("2".to_owned(), "delete_all".to_owned())]
+        );
+        assert_eq!(
+            String::from_utf8(refused.rest.expect("the rest")).expect("utf-8"),
+            r#"[{"jsonrpc":"2.0","id":1,"method":"tools/list"},{"jsonrpc":"2.0","method":"notifications/x"},{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"add"}}]"#
+        );
+        let only =
+            br#"[{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"delete_all"}}]"#;
+        let env = jsonrpc::inspect(only).expect("batch");
+        assert!(
+            refuse_ignored(only, &env, &set)
+                .expect("refused")
+                .rest
+                .is_none()
+        );
+        let fine = br#"[{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"add"}}]"#;
+        let env = jsonrpc::inspect(fine).expect("batch");
+        assert!(refuse_ignored(fine, &env, &set).is_none());
+
+        // The server's replies to a batch, in one array: a tools/list among them is filtered.
+        let mut r = router(30, 30, ignore);
+        r.on_control(Control::Register {
+            requests: batch_requests(batch),
+            stop: None,
+        })
+        .await
+        .expect("register");
+        let replies = br#"[{"jsonrpc":"2.0","id":1,"result":{"tools":[{"name":"delete_all"},{"name":"add"}]}},{"jsonrpc":"2.0","id":3,"result":{}}]"#;
+        r.on_server(replies.to_vec()).await.expect("replies");
+        let out = String::from_utf8(r.out).expect("utf-8");
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines.len(), 2, "{out}");
+        assert!(
+            !lines[0].contains("delete_all") && lines[0].contains("add"),
+            "{out}"
         );
     }
 

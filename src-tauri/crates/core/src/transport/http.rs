@@ -270,10 +270,11 @@ impl StreamableHttp {
                 return Err(fault);
             }
             let pause = backoff(attempt, Duration::from_millis(100));
+            // The server's answer (an error page, often) is said once, with the final error.
             self.remote.reporter.report(
                 Level::Warn,
                 fault.code(),
-                &format!("{}; retrying in {} ms", fault.describe(), pause.as_millis()),
+                &format!("{}; retrying in {} ms", fault.headline(), pause.as_millis()),
             );
             tokio::time::sleep(pause).await;
             attempt += 1;
@@ -485,19 +486,28 @@ impl StreamableHttp {
 
     /// Passes one server message on, unless it is the hidden reply of a replayed initialize.
     fn deliver_line(&self, line: &[u8], reply: &mut ReplyWatch) {
-        let env = match jsonrpc::inspect(line) {
-            Ok(env) => env,
-            Err(_) => {
-                let shown = snippet(line);
-                self.remote.reporter.report(
-                    Level::Error,
-                    crate::diagnose::codes::PROTOCOL_ERROR,
-                    &format!("server sent something that is not JSON-RPC: {shown}"),
-                );
-                reply.garbage = Some(shown);
-                return;
-            }
-        };
+        match jsonrpc::inspect(line) {
+            Ok(env) => self.deliver_message(line, &env, reply),
+            Err(_) => match super::repair_utf8(line, &self.remote.reporter) {
+                Some(repaired) => {
+                    if let Ok(env) = jsonrpc::inspect(&repaired) {
+                        self.deliver_message(&repaired, &env, reply);
+                    }
+                }
+                None => {
+                    let shown = snippet(line);
+                    self.remote.reporter.report(
+                        Level::Error,
+                        crate::diagnose::codes::PROTOCOL_ERROR,
+                        &format!("server sent something that is not JSON-RPC: {shown}"),
+                    );
+                    reply.garbage = Some(shown);
+                }
+            },
+        }
+    }
+
+    fn deliver_message(&self, line: &[u8], env: &Envelope<'_>, reply: &mut ReplyWatch) {
         let is_our_reply = match env.kind {
             k if k.is_reply() => reply.id.is_some() && env.id_key() == reply.id.as_deref(),
             _ => false,

@@ -45,6 +45,14 @@ pub enum Fault {
         url: String,
         body: String,
     },
+    /// The server redirects to another origin (scheme, host or port), which is not followed: the
+    /// headers sent to this server may hold credentials. `to` is where it points (shown without
+    /// query or user info), `None` when it names no valid place.
+    Redirect {
+        status: u16,
+        url: String,
+        to: Option<String>,
+    },
     /// The server needs credentials (401) or refused us (403); `body` is the start of its answer
     /// (it often says why). `no_sign_in`: a 401 whose server offers no OAuth sign-in (another
     /// `WWW-Authenticate` scheme, or no OAuth metadata at all): it wants credentials passed as
@@ -76,6 +84,7 @@ impl Fault {
             Fault::Dns { .. } => codes::DNS_ERROR,
             Fault::Tls { .. } => codes::TLS_ERROR,
             Fault::Http { .. } => codes::HTTP_ERROR,
+            Fault::Redirect { .. } => codes::REDIRECTED,
             Fault::Auth { .. } | Fault::SignIn { .. } => codes::AUTH_REQUIRED,
             Fault::Protocol { .. } => codes::PROTOCOL_ERROR,
         }
@@ -95,6 +104,20 @@ impl Fault {
             Fault::Http { status, url, body } => {
                 format!("remote server at {url} answered HTTP {status}: {body}")
             }
+            Fault::Redirect {
+                status,
+                url,
+                to: Some(to),
+            } => format!(
+                "remote server at {url} redirects to {to} (HTTP {status}); MCP Tray does not follow a redirect to another address, so that credentials meant for one server never reach another. If {to} is the server's right address, use it as the entry's URL"
+            ),
+            Fault::Redirect {
+                status,
+                url,
+                to: None,
+            } => format!(
+                "remote server at {url} answered with a redirect (HTTP {status}) that names no valid address to go to; check the server's URL"
+            ),
             Fault::Auth { status, body, .. } if *status == 403 => {
                 format!("{REFUSED_ACCESS}{}", with_body(body))
             }
@@ -121,6 +144,17 @@ impl Fault {
             Fault::Lost { url, detail } => format!(
                 "connection to the server at {url} was lost (it stopped or restarted) before it answered: {detail}"
             ),
+        }
+    }
+
+    /// [`Fault::describe`] without the server's answer: for a fault said again (a retry), whose
+    /// answer was said once already or will be with the final error.
+    pub fn headline(&self) -> String {
+        match self {
+            Fault::Http { status, url, .. } => {
+                format!("remote server at {url} answered HTTP {status}")
+            }
+            other => other.describe(),
         }
     }
 
@@ -174,10 +208,22 @@ impl Fault {
                 no_sign_in: false,
             };
         }
-        let body = match resp.bytes().await {
-            Ok(b) => snippet(&b),
-            Err(_) => String::new(),
-        };
+        if status.is_redirection() && status != StatusCode::NOT_MODIFIED {
+            // The client follows redirects on the same origin (`build_client`): this one leads
+            // elsewhere (or round in circles).
+            let to = resp
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .and_then(|l| l.to_str().ok())
+                .and_then(|l| resp.url().join(l.trim()).ok())
+                .map(|to| display_url(&to));
+            return Fault::Redirect {
+                status: status.as_u16(),
+                url,
+                to,
+            };
+        }
+        let body = body_summary(&read_start(resp, 16 * 1024).await);
         Fault::Http {
             status: status.as_u16(),
             url,
@@ -200,16 +246,95 @@ fn with_body(body: &str) -> String {
     }
 }
 
-/// The first non-empty line of an error answer (at most 4 KiB read), cut to one short line: a
-/// 401 or 403 often says why ("API key required", "your IP is blocked").
-pub(crate) async fn first_line(mut resp: reqwest::Response) -> String {
+/// The start of an answer's body: at least `limit` bytes of it when it has that many (the rest is
+/// not read).
+async fn read_start(mut resp: reqwest::Response, limit: usize) -> Vec<u8> {
     let mut bytes = Vec::new();
-    while bytes.len() < 4096 {
+    while bytes.len() < limit {
         match resp.chunk().await {
             Ok(Some(chunk)) => bytes.extend_from_slice(&chunk),
             _ => break,
         }
     }
+    bytes
+}
+
+/// What an error answer says, on one short line. An HTML error page (a proxy's or a framework's
+/// 502, 500…) is told by its title, or failing that its text, never its markup.
+fn body_summary(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    let lower = text.to_ascii_lowercase();
+    let head = lower.trim_start();
+    let is_html = head.starts_with('<')
+        && ["<html", "<!doctype html", "<head", "<body", "<title"]
+            .iter()
+            .any(|tag| lower.contains(tag));
+    if !is_html {
+        return snippet(bytes);
+    }
+    // Lowercasing ASCII keeps every byte where it was, so positions in `lower` fit `text`.
+    let title = lower.find("<title").and_then(|start| {
+        let open = start + lower[start..].find('>')? + 1;
+        let close = open + lower[open..].find("</title")?;
+        Some(&text[open..close])
+    });
+    let words = match title.map(|t| html_text(t, "")).filter(|t| !t.is_empty()) {
+        Some(title) => title,
+        None => html_text(&text, &lower),
+    };
+    let mut short: String = words.chars().take(160).collect();
+    if words.chars().count() > 160 {
+        short = format!("{}…", short.trim_end());
+    }
+    short
+}
+
+/// The text of some HTML on one line: tags (and scripts and styles) out, a few entities decoded,
+/// runs of white space made one space. `lower` is `html` lowercased, or empty to make it here.
+fn html_text(html: &str, lower: &str) -> String {
+    let owned;
+    let lower = if lower.is_empty() {
+        owned = html.to_ascii_lowercase();
+        &owned
+    } else {
+        lower
+    };
+    let mut out = String::new();
+    let mut i = 0;
+    while i < html.len() {
+        if html.as_bytes()[i] == b'<' {
+            let skip_to = ["script", "style"].iter().find_map(|tag| {
+                lower[i + 1..].starts_with(tag).then(|| {
+                    lower[i..]
+                        .find(&format!("</{tag}"))
+                        .map_or(html.len(), |end| i + end + 1)
+                })
+            });
+            let from = skip_to.unwrap_or(i);
+            i = lower[from..]
+                .find('>')
+                .map_or(html.len(), |end| from + end + 1);
+            out.push(' ');
+            continue;
+        }
+        let next = html[i..].find('<').map_or(html.len(), |n| i + n);
+        out.push_str(&html[i..next]);
+        i = next;
+    }
+    let decoded = out
+        .replace("&nbsp;", " ")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&");
+    decoded.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The first non-empty line of an error answer (at most 4 KiB read), cut to one short line: a
+/// 401 or 403 often says why ("API key required", "your IP is blocked").
+pub(crate) async fn first_line(resp: reqwest::Response) -> String {
+    let bytes = read_start(resp, 4096).await;
     let text = String::from_utf8_lossy(&bytes);
     let line = text
         .lines()
@@ -342,6 +467,33 @@ pub(crate) fn snippet(bytes: &[u8]) -> String {
         one_line.push('…');
     }
     one_line.trim().to_owned()
+}
+
+/// A server message that holds bytes that are not UTF-8 (a stray byte inside a string), with each
+/// such sequence replaced by U+FFFD: what the client's JSON parser accepts, and how the tap reads
+/// it. `None` for a line that is something else (valid UTF-8, or not JSON-RPC however it is read).
+/// The replacement is said on stderr and in the journal.
+pub(crate) fn repair_utf8(line: &[u8], reporter: &Reporter) -> Option<Vec<u8>> {
+    let mut spare = String::new();
+    let what = {
+        let env = crate::jsonrpc::inspect_lossy(line, &mut spare).ok()?;
+        match (env.id_key(), env.method.as_deref()) {
+            (Some(id), None) => format!("the reply to id {id}"),
+            (_, Some(method)) => format!("a {} {method}", env.kind.as_str()),
+            (None, None) => format!("a {}", env.kind.as_str()),
+        }
+    };
+    if spare.is_empty() {
+        return None;
+    }
+    reporter.report(
+        Level::Warn,
+        codes::PROTOCOL_ERROR,
+        &format!(
+            "{what} from the server held bytes that are not UTF-8; passed on with each replaced by U+FFFD"
+        ),
+    );
+    Some(spare.into_bytes())
 }
 
 /// SSE `data` as one JSON-RPC line: CR and LF become spaces, every other byte stays.
@@ -824,6 +976,45 @@ mod tests {
             "{pre}peer is incompatible: ServerTlsVersionIsDisabledByOurConfig"
         ));
         assert!(old.contains("no TLS version or cipher in common"), "{old}");
+    }
+
+    #[test]
+    fn an_html_error_page_is_told_by_its_title_or_its_text() {
+        let page = b"<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title><style>h1 {}</style></head><body><h1>502 Bad Gateway</h1><hr><center>nginx</center></body></html>";
+        assert_eq!(body_summary(page), "502 Bad Gateway");
+        let untitled = b"<html><body><script>var x = 1 < 2;</script><h1>Oops &amp; sorry</h1>\n\n<p>Try   later.</p></body></html>";
+        assert_eq!(body_summary(untitled), "Oops & sorry Try later.");
+        let long = format!("<html><title>{}</title></html>", "word ".repeat(100));
+        let said = body_summary(long.as_bytes());
+        assert!(said.chars().count() <= 161 && said.ends_with('…'), "{said}");
+        // Anything else keeps its own start, on one line.
+        assert_eq!(body_summary(br#"{"error":"bad"}"#), r#"{"error":"bad"}"#);
+        let fault = Fault::Http {
+            status: 500,
+            url: "http://x/mcp".into(),
+            body: "500 Internal Server Error".into(),
+        };
+        assert_eq!(
+            fault.headline(),
+            "remote server at http://x/mcp answered HTTP 500"
+        );
+    }
+
+    #[test]
+    fn a_redirect_elsewhere_says_where_and_what_to_do() {
+        let fault = Fault::Redirect {
+            status: 308,
+            url: "http://example.com/mcp".into(),
+            to: Some("https://example.com/mcp".into()),
+        };
+        let said = fault.describe();
+        assert!(
+            said.starts_with("remote server at http://example.com/mcp redirects to https://example.com/mcp (HTTP 308)"),
+            "{said}"
+        );
+        assert!(said.contains("use it as the entry's URL"), "{said}");
+        assert_eq!(fault.code(), codes::REDIRECTED);
+        assert!(!fault.is_transient());
     }
 
     #[test]

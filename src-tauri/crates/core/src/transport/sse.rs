@@ -234,29 +234,38 @@ impl LegacySse {
 
     fn deliver(&self, line: &[u8]) {
         match jsonrpc::inspect(line) {
-            Ok(env) => {
-                if env.kind.is_reply() {
-                    let mut st = self.lock();
-                    if st.hidden_reply.is_some() && st.hidden_reply.as_deref() == env.id_key() {
-                        st.hidden_reply = None;
-                        return;
+            Ok(env) => self.deliver_message(line, &env),
+            Err(_) => match super::repair_utf8(line, &self.remote.reporter) {
+                Some(repaired) => {
+                    if let Ok(env) = jsonrpc::inspect(&repaired) {
+                        self.deliver_message(&repaired, &env);
                     }
                 }
-                let _ = self.out.send(line.to_vec());
-                if env.kind.is_reply()
-                    && let Some(id) = env.id_key()
-                {
-                    self.waiters.settle(id);
-                }
-            }
-            Err(_) => self.remote.reporter.report(
-                Level::Error,
-                crate::diagnose::codes::PROTOCOL_ERROR,
-                &format!(
-                    "server sent something that is not JSON-RPC: {}",
-                    snippet(line)
+                None => self.remote.reporter.report(
+                    Level::Error,
+                    crate::diagnose::codes::PROTOCOL_ERROR,
+                    &format!(
+                        "server sent something that is not JSON-RPC: {}",
+                        snippet(line)
+                    ),
                 ),
-            ),
+            },
+        }
+    }
+
+    fn deliver_message(&self, line: &[u8], env: &jsonrpc::Envelope<'_>) {
+        if env.kind.is_reply() {
+            let mut st = self.lock();
+            if st.hidden_reply.is_some() && st.hidden_reply.as_deref() == env.id_key() {
+                st.hidden_reply = None;
+                return;
+            }
+        }
+        let _ = self.out.send(line.to_vec());
+        if env.kind.is_reply()
+            && let Some(id) = env.id_key()
+        {
+            self.waiters.settle(id);
         }
     }
 
