@@ -313,7 +313,18 @@ pub fn check_duplicates(doc: &ConfigDocument, only: Option<&str>) -> Vec<Finding
                          \"mcpServers\" by hand",
                     ),
                 );
-                out.push(finding.with_edit(Edit::MergeServers));
+                if dup.not_objects.is_empty() {
+                    out.push(finding.with_edit(Edit::MergeServers));
+                } else {
+                    // The merge would delete what the user wrote there: they decide (see
+                    // `Edit::MergeServers`); once it is gone the merge is offered.
+                    let mut finding = finding;
+                    finding.diagnosis.fix = Some(format!(
+                        "MCP Tray does not delete what you wrote: {}",
+                        dup.not_objects_advice()
+                    ));
+                    out.push(finding);
+                }
             }
             Some(name) if only.is_none_or(|o| o == name) => {
                 out.push(Finding::new(
@@ -896,6 +907,27 @@ mod tests {
             .find(|f| f.diagnosis.code == codes::MCP_REMOTE_REPLACEABLE)
             .expect("the entry's own finding");
         assert!(!replaceable.fixable && replaceable.edit.is_none());
+    }
+
+    #[test]
+    fn an_earlier_mcp_servers_that_is_not_an_object_is_not_merged_away_by_the_fix() {
+        let d = doc(
+            "{\n  \"mcpServers\": [\"fetch\"],\n  \"mcpServers\": {\"y\": {\"command\": \"sh\"}}\n}\n",
+        );
+        let findings = check_duplicates(&d, None);
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        let f = &findings[0];
+        assert_eq!(f.diagnosis.code, codes::DUPLICATE_KEY);
+        assert_eq!(f.diagnosis.severity, Severity::Error);
+        assert!(!f.fixable && f.edit.is_none(), "{f:?}");
+        let fix = f.diagnosis.fix.as_deref().unwrap();
+        for said in [
+            "does not delete what you wrote",
+            "the one on line 2 (an array) holds no server",
+            "delete it",
+        ] {
+            assert!(fix.contains(said), "{said:?}: {fix}");
+        }
     }
 
     #[test]
