@@ -444,6 +444,98 @@ fn server_findings_names_each_mistake_and_fix_rewrites_only_that_entry_undoably(
     assert_eq!(h.file(), MISTAKES);
 }
 
+/// A README's `"mcpServers": {}` pasted below the real block: Claude reads the empty copy.
+const EMPTY_LAST_BLOCK: &str = "{\n  \"mcpServers\": {\n    \"fetch\": {\"command\": \"sh\", \"args\": [\"-c\", \"true\"]}\n  },\n  \"mcpServers\": {}\n}\n";
+
+#[test]
+fn a_second_empty_mcp_servers_is_a_finding_about_the_file_and_its_fix_merges_undoably() {
+    let h = harness(EMPTY_LAST_BLOCK);
+    assert_eq!(
+        h.call("list_servers", json!({})).expect("list"),
+        json!([]),
+        "Claude sees no server, and neither does the list"
+    );
+    let findings = h.call("server_findings", json!({})).expect("findings");
+    let list = findings.as_array().expect("an array");
+    assert_eq!(list.len(), 1, "{findings}");
+    let f = &list[0];
+    assert_eq!(f["server"], Value::Null, "about the whole file: {f}");
+    assert_eq!(f["code"], "duplicate-key");
+    assert_eq!(f["severity"], "error");
+    assert_eq!(f["fixable"], true);
+    for said in [
+        "written twice",
+        "only the last one (line 5)",
+        "line 2 (fetch)",
+    ] {
+        assert!(
+            f["summary"].as_str().unwrap_or_default().contains(said),
+            "{said:?}: {f}"
+        );
+    }
+    assert!(
+        f["fix"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("moves the servers"),
+        "{f}"
+    );
+
+    // A server-less fix of another code, or of a server, is refused, and nothing is written.
+    let err = h
+        .call(
+            "fix_server_finding",
+            json!({"server": "fetch", "code": "duplicate-key"}),
+        )
+        .expect_err("no such row finding");
+    assert_eq!(err["code"], "no-fix", "{err}");
+    assert_eq!(h.file(), EMPTY_LAST_BLOCK);
+
+    let done = h
+        .call(
+            "fix_server_finding",
+            json!({"server": null, "code": "duplicate-key"}),
+        )
+        .expect("merged");
+    assert_eq!(done, "fixed the config file (duplicate-key)");
+    let names: Vec<Value> = h
+        .call("list_servers", json!({}))
+        .expect("list")
+        .as_array()
+        .expect("an array")
+        .iter()
+        .map(|s| s["name"].clone())
+        .collect();
+    assert_eq!(names, [json!("fetch")], "Claude now reads fetch");
+    assert_eq!(
+        h.call("server_findings", json!({})).expect("findings"),
+        json!([])
+    );
+    h.call("undo_last_change", json!({})).expect("undo");
+    assert_eq!(h.file(), EMPTY_LAST_BLOCK);
+}
+
+#[test]
+fn a_second_mcp_servers_is_said_once_above_the_rows_not_under_each_server() {
+    let text = "{\n  \"mcpServers\": {\"x\": {\"command\": \"sh\"}},\n  \"mcpServers\": {\"a\": {\"command\": \"sh\"}, \"b\": {\"type\": \"http\", \"url\": \"https://mcp.linear.app/mcp\"}}\n}\n";
+    let h = harness(text);
+    let findings = h.call("server_findings", json!({})).expect("findings");
+    let seen: Vec<(Value, Value, Value)> = findings
+        .as_array()
+        .expect("an array")
+        .iter()
+        .map(|f| (f["server"].clone(), f["code"].clone(), f["fixable"].clone()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (Value::Null, json!("duplicate-key"), json!(true)),
+            (json!("b"), json!("url-entry-unsupported"), json!(false)),
+        ],
+        "the file's finding first and once; the entry's fix waits for the merge: {findings}"
+    );
+}
+
 #[test]
 fn each_server_of_a_pasted_snippet_is_probed_by_name_before_anything_is_written() {
     let h = harness(CONFIG);

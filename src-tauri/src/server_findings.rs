@@ -1,8 +1,10 @@
 //! What is wrong with each server's config entry, as the Servers view lists it under the row, and
 //! the one-click Fix for the findings that are pure config edits.
 //!
-//! The checks are core doctor's config-only ones ([`doctor::check_config_only`]): each entry on its
-//! own and whether its command can be found. They start no server and read no log (the login shell
+//! The checks are core doctor's config-only ones ([`doctor::check_config_only`]): keys written
+//! twice, each entry on its own and whether its command can be found. A finding about the whole
+//! file (`"mcpServers"` written twice) has no server: the view shows it above the list, since the
+//! copy Claude reads may hold no server to show it under. They start no server and read no log (the login shell
 //! is asked for its PATH once per run, by one shared resolver), so the view can
 //! ask again after every change. A Fix goes through [`doctor::apply_fixes`], that is the config
 //! engine (minimal edit, backup, undoable like any other change). This module must never check an
@@ -36,11 +38,12 @@ impl From<Severity> for FindingSeverity {
     }
 }
 
-/// One finding about one server's entry.
+/// One finding about one server's entry, or about the whole config file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
 #[serde(rename_all = "camelCase")]
 pub struct ServerFinding {
-    pub server: String,
+    /// The server; `None` for a finding about the whole file (shown above the server list).
+    pub server: Option<String>,
     /// A stable diagnosis code (`url-entry-unsupported`, `missing-env`…).
     pub code: String,
     pub severity: FindingSeverity,
@@ -76,7 +79,8 @@ async fn off_main_thread<T: Send + 'static>(
         })?
 }
 
-/// Each server's findings, the worst first within a server (servers in config order).
+/// Each server's findings, the worst first within a server (servers in config order), after the
+/// findings about the whole file.
 #[tauri::command]
 #[specta::specta]
 pub async fn server_findings() -> Result<Vec<ServerFinding>, CommandError> {
@@ -86,22 +90,31 @@ pub async fn server_findings() -> Result<Vec<ServerFinding>, CommandError> {
 fn finding_views() -> Result<Vec<ServerFinding>, CommandError> {
     let mut views: Vec<ServerFinding> = findings()?
         .into_iter()
-        .filter_map(|f| {
+        .map(|f| {
             let d = f.diagnosis;
-            Some(ServerFinding {
-                server: d.server?,
+            ServerFinding {
+                server: d.server,
                 code: d.code,
                 severity: d.severity.into(),
                 summary: d.summary,
                 detail: d.detail,
                 fix: d.fix,
                 fixable: f.fixable,
-            })
+            }
         })
         .collect();
-    // Stable: servers keep their config order, a server's findings go worst first.
-    let order: Vec<String> = views.iter().map(|v| v.server.clone()).collect();
-    let first = |name: &str| order.iter().position(|n| n == name).unwrap_or(usize::MAX);
+    // Stable: the file's findings first, servers keep their config order, a server's findings go
+    // worst first.
+    let order: Vec<Option<String>> = views.iter().map(|v| v.server.clone()).collect();
+    let first = |name: &Option<String>| match name {
+        None => 0,
+        Some(_) => {
+            1 + order
+                .iter()
+                .position(|n| n == name)
+                .unwrap_or(usize::MAX - 1)
+        }
+    };
     views.sort_by(|a, b| {
         first(&a.server)
             .cmp(&first(&b.server))
@@ -110,25 +123,29 @@ fn finding_views() -> Result<Vec<ServerFinding>, CommandError> {
     Ok(views)
 }
 
-/// Applies the fix of `server`'s finding `code` (one undoable write); answers what was done.
+/// Applies the fix of `server`'s finding `code` (`None`: the whole file's) in one undoable write;
+/// answers what was done.
 #[tauri::command]
 #[specta::specta]
-pub async fn fix_server_finding(server: String, code: String) -> Result<String, CommandError> {
-    off_main_thread(move || fix(&server, &code)).await
+pub async fn fix_server_finding(
+    server: Option<String>,
+    code: String,
+) -> Result<String, CommandError> {
+    off_main_thread(move || fix(server.as_deref(), &code)).await
 }
 
-fn fix(server: &str, code: &str) -> Result<String, CommandError> {
+fn fix(server: Option<&str>, code: &str) -> Result<String, CommandError> {
+    let what = server.map_or_else(|| "the config file".to_owned(), |s| format!("\"{s}\""));
     let finding = findings()?
         .into_iter()
-        .find(|f| {
-            f.fixable && f.diagnosis.server.as_deref() == Some(server) && f.diagnosis.code == code
-        })
+        .find(|f| f.fixable && f.diagnosis.server.as_deref() == server && f.diagnosis.code == code)
         .ok_or_else(|| CommandError {
             code: "no-fix".to_owned(),
-            message: format!("\"{server}\" has no {code} finding MCP Tray can fix (any more)"),
+            message: format!("{what} has no {code} finding MCP Tray can fix (any more)"),
         })?;
+    let name = server.unwrap_or("the config file");
     match doctor::apply_fixes(&config_file(), &[finding])? {
-        Some(_) => Ok(format!("fixed {server} ({code})")),
-        None => Ok(format!("nothing to fix in {server}")),
+        Some(_) => Ok(format!("fixed {name} ({code})")),
+        None => Ok(format!("nothing to fix in {name}")),
     }
 }

@@ -167,7 +167,8 @@ async testServer(name: string) : Promise<Result<ProbeView, CommandError>> {
 }
 },
 /**
- * Each server's findings, the worst first within a server (servers in config order).
+ * Each server's findings, the worst first within a server (servers in config order), after the
+ * findings about the whole file.
  */
 async serverFindings() : Promise<Result<ServerFinding[], CommandError>> {
     try {
@@ -178,9 +179,10 @@ async serverFindings() : Promise<Result<ServerFinding[], CommandError>> {
 }
 },
 /**
- * Applies the fix of `server`'s finding `code` (one undoable write); answers what was done.
+ * Applies the fix of `server`'s finding `code` (`None`: the whole file's) in one undoable write;
+ * answers what was done.
  */
-async fixServerFinding(server: string, code: string) : Promise<Result<string, CommandError>> {
+async fixServerFinding(server: string | null, code: string) : Promise<Result<string, CommandError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("fix_server_finding", { server, code }) };
 } catch (e) {
@@ -690,9 +692,13 @@ url: string | null }
  */
 export type ServerEditInput = { name: string | null; command: string | null; args: string[] | null; env: EnvVarInput[] | null; url: string | null }
 /**
- * One finding about one server's entry.
+ * One finding about one server's entry, or about the whole config file.
  */
-export type ServerFinding = { server: string; 
+export type ServerFinding = { 
+/**
+ * The server; `None` for a finding about the whole file (shown above the server list).
+ */
+server: string | null; 
 /**
  * A stable diagnosis code (`url-entry-unsupported`, `missing-env`…).
  */

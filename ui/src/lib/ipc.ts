@@ -131,8 +131,9 @@ export const ipc = {
   testServer: (name: string) => callResult("test_server", () => commands.testServer(name)),
   /** Each server's config mistakes (checks that start nothing), the worst first within a server. */
   serverFindings: () => callResult("server_findings", () => commands.serverFindings()),
-  /** Applies the fix of a server's fixable finding (one undoable write); resolves to what was done. */
-  fixServerFinding: (server: string, code: string) =>
+  /** Applies the fix of a fixable finding of a server (`null`: of the whole file) in one undoable
+   * write; resolves to what was done. */
+  fixServerFinding: (server: string | null, code: string) =>
     callResult("fix_server_finding", () => commands.fixServerFinding(server, code)),
   /** Each server's status (and where it came from) and, while the window shows, its CPU and memory. */
   serverOverview: () => call("server_overview", () => commands.serverOverview()),

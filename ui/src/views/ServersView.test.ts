@@ -139,6 +139,58 @@ describe("Servers: what is wrong in an entry", () => {
   });
 });
 
+describe("Servers: what is wrong in the whole file", () => {
+  it("shows \"mcpServers\" written twice above the list, even when Claude reads an empty copy, and Fix merges", async () => {
+    let merged = false;
+    const fixes: unknown[] = [];
+    mockIPC(
+      (cmd, args) => {
+        if (cmd === "app_paths")
+          return { configPath: "/c.json", configSource: "detected", alsoPresent: [], claudeReads: null, dataDir: "/h" };
+        if (cmd === "list_servers")
+          return merged
+            ? [{ name: "fetch", enabled: true, kind: "local", url: null, command: "uvx", args: ["mcp-server-fetch"], problem: null }]
+            : [];
+        if (cmd === "server_findings")
+          return merged
+            ? []
+            : [
+                {
+                  server: null,
+                  code: "duplicate-key",
+                  severity: "error",
+                  summary:
+                    '"mcpServers" is written twice in the config file; Claude Desktop reads only the last one (line 5) and ignores the servers in the one on line 2 (fetch)',
+                  detail: '"mcpServers" at lines 2 and 5 of /c.json',
+                  fix: "`mcp-tray doctor --fix` moves the servers of the earlier copies into the last one",
+                  fixable: true,
+                },
+              ];
+        if (cmd === "fix_server_finding") {
+          fixes.push(args);
+          merged = true;
+          return "fixed the config file (duplicate-key)";
+        }
+        return [];
+      },
+      { shouldMockEvents: true },
+    );
+    render(App);
+    const card = await screen.findByTestId("config-findings");
+    expect(card.textContent).toContain("ignores the servers in the one on line 2 (fetch)");
+    expect(card.textContent).toContain("moves the servers of the earlier copies");
+    expect(card.querySelector('[data-code="duplicate-key"]')?.getAttribute("data-severity")).toBe("error");
+    // The empty list does not invite adding servers as if there were none.
+    expect(screen.getByTestId("no-servers").textContent).toContain("Claude Desktop reads no server from this config");
+    await fireEvent.click(card.querySelector('[data-testid="server-finding-fix"]') as HTMLButtonElement);
+    expect((await screen.findByTestId("server-change")).textContent).toContain("Fixed the config file");
+    expect(fixes).toEqual([{ server: null, code: "duplicate-key" }]);
+    expect(screen.getByTestId("server-undo")).toBeTruthy();
+    await expect.poll(() => screen.queryByTestId("config-findings")).toBeNull();
+    expect((await screen.findByTestId("server-name")).textContent).toBe("fetch");
+  });
+});
+
 describe("Servers: a server stopped cleanly", () => {
   it("reads Stopped, with a plain note and no alert", async () => {
     mockIPC(

@@ -173,3 +173,42 @@ fn a_server_name_written_twice_shows_the_last_entry_and_refuses_to_remove_either
         "{summary}"
     );
 }
+
+/// An earlier "mcpServers" that is not an object: something the user wrote (a note, a list).
+const NOTE_THEN_BLOCK: &str = "{\n  \"mcpServers\": \"tokens are in 1Password, ask Ana\",\n  \"mcpServers\": {\"y\": {\"command\": \"sh\"}}\n}\n";
+
+#[test]
+fn doctor_fix_does_not_merge_away_an_earlier_mcp_servers_that_is_not_an_object() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("claude_desktop_config.json");
+    std::fs::write(&config, NOTE_THEN_BLOCK).unwrap();
+
+    let doctor = run(dir.path(), &["doctor", "--json", "--no-probe"]);
+    let found = duplicate_findings(&json_of(&doctor));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0]["severity"], "error");
+    assert_eq!(found[0]["fixable"], false, "{found:?}");
+    let fix = found[0]["fix"].as_str().unwrap();
+    for words in [
+        "does not delete what you wrote",
+        "the one on line 2 (a string) holds no server",
+        "delete it",
+    ] {
+        assert!(fix.contains(words), "{words:?} not in {fix}");
+    }
+
+    let fixing = run(dir.path(), &["doctor", "--no-probe", "--fix"]);
+    assert_eq!(
+        std::fs::read_to_string(&config).unwrap(),
+        NOTE_THEN_BLOCK,
+        "the note is kept: {fixing:?}"
+    );
+    let said = String::from_utf8_lossy(&fixing.stdout);
+    assert!(said.contains("line 2 (a string) holds no server"), "{said}");
+
+    let add = run(dir.path(), &["add", "new", "--", "echo", "hi"]);
+    let said = String::from_utf8_lossy(&add.stderr);
+    assert_eq!(add.status.code(), Some(2), "{said}");
+    assert!(said.contains("line 2 (a string) holds no server"), "{said}");
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), NOTE_THEN_BLOCK);
+}

@@ -8,7 +8,7 @@ mod common;
 
 use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::{Child, ChildStdin, Command, Stdio};
 
 use common::BIN;
 use serde_json::Value;
@@ -32,6 +32,22 @@ fn traffic(home: &Path, name: &str) -> Vec<Value> {
         .lines()
         .map(|l| serde_json::from_str(l).expect("a journal line"))
         .collect()
+}
+
+/// A tap of `cat` under `name`, sent one request calling `method` (stdin left open).
+fn tap(home: &Path, name: &str, method: &str, stderr: Stdio) -> (Child, ChildStdin) {
+    let mut child = Command::new(BIN)
+        .args(["wrap", "--name", name, "--grace", "1", "--", "cat"])
+        .env("MCP_TRAY_HOME", home)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(stderr)
+        .spawn()
+        .expect("start mcp-tray wrap");
+    let mut stdin = child.stdin.take().expect("stdin");
+    writeln!(stdin, r#"{{"jsonrpc":"2.0","id":1,"method":"{method}"}}"#).expect("write to the tap");
+    stdin.flush().expect("flush");
+    (child, stdin)
 }
 
 /// The method each server's request carries, so its lines can be told apart.
@@ -58,22 +74,7 @@ fn servers_whose_names_once_shared_a_journal_each_show_only_their_own_traffic() 
     // Every tap runs at once; `cat` sends each request back, so each is journaled both ways.
     let mut taps = Vec::new();
     for name in NAMES {
-        let mut child = Command::new(BIN)
-            .args(["wrap", "--name", name, "--grace", "1", "--", "cat"])
-            .env("MCP_TRAY_HOME", home.path())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start mcp-tray wrap");
-        let mut stdin = child.stdin.take().expect("stdin");
-        let request = format!(
-            r#"{{"jsonrpc":"2.0","id":1,"method":"{}"}}"#,
-            method_of(name)
-        );
-        writeln!(stdin, "{request}").expect("write to the tap");
-        stdin.flush().expect("flush");
-        taps.push((child, stdin));
+        taps.push(tap(home.path(), name, &method_of(name), Stdio::null()));
     }
     for (mut child, stdin) in taps {
         drop(stdin);
@@ -100,5 +101,51 @@ fn servers_whose_names_once_shared_a_journal_each_show_only_their_own_traffic() 
             name == "my server",
             "the old journal's line is `my server`'s alone: {lines:?}"
         );
+    }
+}
+
+/// Names too long to be a file name as they are: each tap still journals, in a file of its own,
+/// and `traffic NAME` shows its lines.
+#[test]
+fn servers_with_very_long_names_are_journaled_and_shown() {
+    let home = tempfile::tempdir().expect("home");
+    let names = [
+        "a".repeat(300),
+        format!("{}b", "a".repeat(299)),
+        "Überwachungsdienst für Kalender ".repeat(10),
+    ];
+    for (i, name) in names.iter().enumerate() {
+        let (child, stdin) = tap(
+            home.path(),
+            name,
+            &format!("tools/long-{i}"),
+            Stdio::piped(),
+        );
+        drop(stdin);
+        let out = child.wait_with_output().expect("the tap ends");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{stderr}");
+        assert!(
+            !stderr.contains("will not be journaled"),
+            "name of {} bytes: {stderr}",
+            name.len()
+        );
+    }
+    for (i, name) in names.iter().enumerate() {
+        let lines = traffic(home.path(), name);
+        let own = format!("tools/long-{i}");
+        assert!(
+            lines.iter().all(|l| l["server"] == name.as_str()),
+            "{lines:?}"
+        );
+        let requests = lines
+            .iter()
+            .filter(|l| l["kind"] == "request" && l["method"] == own.as_str())
+            .count();
+        assert_eq!(requests, 2, "its request, both ways: {lines:?}");
+    }
+    for file in std::fs::read_dir(home.path().join("journal")).expect("journal folder") {
+        let name = file.expect("entry").file_name();
+        assert!(name.len() <= 255, "{name:?}");
     }
 }

@@ -313,7 +313,18 @@ pub fn check_duplicates(doc: &ConfigDocument, only: Option<&str>) -> Vec<Finding
                          \"mcpServers\" by hand",
                     ),
                 );
-                out.push(finding.with_edit(Edit::MergeServers));
+                if dup.not_objects.is_empty() {
+                    out.push(finding.with_edit(Edit::MergeServers));
+                } else {
+                    // The merge would delete what the user wrote there: they decide (see
+                    // `Edit::MergeServers`); once it is gone the merge is offered.
+                    let mut finding = finding;
+                    finding.diagnosis.fix = Some(format!(
+                        "MCP Tray does not delete what you wrote: {}",
+                        dup.not_objects_advice()
+                    ));
+                    out.push(finding);
+                }
             }
             Some(name) if only.is_none_or(|o| o == name) => {
                 out.push(Finding::new(
@@ -671,26 +682,15 @@ fn parse_major(version: &str) -> Option<u32> {
 /// its own and whether its command can be found (the app shows these under each server, and fixes
 /// them from there).
 ///
-/// The app shows findings under server rows only, so a duplicate top-level `"mcpServers"` (a
-/// whole-file finding in [`examine`]) is given to every server Claude reads: each of them is one
-/// MCP Tray cannot edit until the copies are merged, and the Fix under any of them merges.
+/// A finding about the whole file (a duplicate top-level `"mcpServers"`) has no server, as in
+/// [`examine`]: it is given once, not to each server row, since the copy Claude reads may have
+/// none (an empty `{}` pasted below the real block), and the app shows it above its list.
 pub fn check_config_only(
     doc: &ConfigDocument,
     resolver: &CommandResolver,
     exe: &Path,
 ) -> Vec<Finding> {
-    let mut out = Vec::new();
-    for finding in check_duplicates(doc, None) {
-        if finding.diagnosis.server.is_some() {
-            out.push(finding);
-        } else {
-            out.extend(doc.servers.iter().map(|s| {
-                let mut f = finding.clone();
-                f.diagnosis.server = Some(s.name.clone());
-                f
-            }));
-        }
-    }
+    let mut out = check_duplicates(doc, None);
     let entries = doc.servers.iter().flat_map(|s| {
         let mut findings = check_entry(s, exe);
         findings.extend(check_command(s, resolver));
@@ -881,21 +881,60 @@ mod tests {
         // `doctor NAME` still says it: the name may be one Claude ignores.
         assert_eq!(check_duplicates(&d, Some("y")).len(), 1);
 
-        // The app shows it under every server Claude reads; no other fix is offered until the
-        // merge (no edit but the merge applies to such a file).
+        // The app shows it once, about the whole file; no other fix is offered until the merge
+        // (no edit but the merge applies to such a file).
         let resolver = CommandResolver::new(crate::supervise::LoginShellPath::Never);
         let rows = check_config_only(&d, &resolver, Path::new(EXE));
         let dup_rows: Vec<_> = rows
             .iter()
             .filter(|f| f.diagnosis.code == codes::DUPLICATE_KEY)
-            .map(|f| (f.diagnosis.server.as_deref().unwrap(), f.fixable))
+            .map(|f| (f.diagnosis.server.as_deref(), f.fixable))
             .collect();
-        assert_eq!(dup_rows, [("old", true), ("y", true)]);
+        assert_eq!(dup_rows, [(None, true)]);
         let replaceable = rows
             .iter()
             .find(|f| f.diagnosis.code == codes::MCP_REMOTE_REPLACEABLE)
             .expect("the entry's own finding");
         assert!(!replaceable.fixable && replaceable.edit.is_none());
+    }
+
+    #[test]
+    fn the_apps_checks_say_a_second_mcp_servers_even_when_the_copy_claude_reads_is_empty() {
+        // A pasted `"mcpServers": {}` below the real block: Claude sees no server at all.
+        let d =
+            doc("{\n  \"mcpServers\": {\"x\": {\"command\": \"sh\"}},\n  \"mcpServers\": {}\n}\n");
+        assert!(d.servers.is_empty());
+        let resolver = CommandResolver::new(crate::supervise::LoginShellPath::Never);
+        let found = check_config_only(&d, &resolver, Path::new(EXE));
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].diagnosis.code, codes::DUPLICATE_KEY);
+        assert_eq!(found[0].diagnosis.server, None);
+        assert!(
+            found[0].diagnosis.summary.contains("line 2 (x)"),
+            "{found:?}"
+        );
+        assert_eq!(found[0].edit, Some(Edit::MergeServers));
+    }
+
+    #[test]
+    fn an_earlier_mcp_servers_that_is_not_an_object_is_not_merged_away_by_the_fix() {
+        let d = doc(
+            "{\n  \"mcpServers\": [\"fetch\"],\n  \"mcpServers\": {\"y\": {\"command\": \"sh\"}}\n}\n",
+        );
+        let findings = check_duplicates(&d, None);
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        let f = &findings[0];
+        assert_eq!(f.diagnosis.code, codes::DUPLICATE_KEY);
+        assert_eq!(f.diagnosis.severity, Severity::Error);
+        assert!(!f.fixable && f.edit.is_none(), "{f:?}");
+        let fix = f.diagnosis.fix.as_deref().unwrap();
+        for said in [
+            "does not delete what you wrote",
+            "the one on line 2 (an array) holds no server",
+            "delete it",
+        ] {
+            assert!(fix.contains(said), "{said:?}: {fix}");
+        }
     }
 
     #[test]

@@ -28,8 +28,8 @@
 //!
 //! Files are `<journal_dir>/<stem>.jsonl`, the stem being the server's name when it is plain
 //! (lowercase ASCII letters, digits, `-`, `_`, `.`) and otherwise its sanitized form plus a hash
-//! of the exact name (`my server` is `my_server+<8 hex digits>`; see [`journal_path`]), so two
-//! servers never share a file. Past [`JournalConfig::max_bytes`] the file is renamed to
+//! of the exact name (`my server` is `my_server+<8 hex digits>`; a very long name keeps only its
+//! start; see [`journal_path`]), so two servers never share a file. Past [`JournalConfig::max_bytes`] the file is renamed to
 //! `<stem>.1.jsonl` (older ones shift to `.2`, …) and the last [`JournalConfig::keep`] are kept.
 
 use std::fs::{self, File, OpenOptions};
@@ -257,11 +257,16 @@ pub struct Journal {
 /// form (every character but ASCII letters, digits, `-`, `_` and `.` made `_`; `_` put in front
 /// of an empty name or one starting with `.`), then `+`, then the first 8 hex digits of the
 /// SHA-256 of the exact name: `my server` is `my_server+<hash>`, `Fetch` is `Fetch+<hash>`.
+/// A stem longer than [`MAX_STEM`] bytes (246: a file name is at most 255, and the rotated
+/// `<stem>.20.jsonl` must fit too) keeps only the start of the sanitized name, cut so that with `+`
+/// and the hash it is [`MAX_STEM`] bytes: a 300-character name has a journal like any other.
+/// Every stem that fits is the same as before the cap.
 ///
 /// Why this is one-to-one: plain stems are the names themselves and hold no `+`, so no plain
 /// name (`x-1a2b3c4d` included) equals a hashed stem, and plain stems hold no uppercase letter,
 /// so two that differ also differ ignoring case; two hashed stems are equal, ignoring case or
-/// not, only if the names' sanitized forms and 32 bits of their hashes are. No stem ends in `.`
+/// not, only if the names' sanitized forms (their first 237 bytes, for a capped one) and 32 bits
+/// of their hashes are. No stem ends in `.`
 /// and digits, so no live file is another journal's rotated file. `+` is outside the plain
 /// characters, allowed in file names on Windows, macOS and Linux, means nothing to a shell inside
 /// a word, and is not `~` (Windows' short names use that).
@@ -290,19 +295,58 @@ fn rotated_of(live: &Path, n: usize) -> PathBuf {
 /// Sits between a hashed stem's sanitized name and its hash; see [`journal_path`].
 const HASH_MARK: char = '+';
 
+/// The longest file name Linux, macOS and Windows allow (bytes on Linux, UTF-8 bytes on macOS,
+/// UTF-16 units on Windows: stems are ASCII, so the same count everywhere).
+const MAX_FILE_NAME: usize = 255;
+
+/// The longest stem: its rotated files (`<stem>.20.jsonl`, 20 being the most
+/// [`crate::settings::FILES_KEPT`] allows) must fit in a file name too.
+const MAX_STEM: usize = MAX_FILE_NAME - ".20.jsonl".len();
+
+/// `+` and 8 hex digits, at the end of a hashed stem.
+const HASH_TAIL: usize = 9;
+
 /// The stem of a server's journal files; see [`journal_path`].
 fn file_stem(server: &str) -> String {
+    let stem = uncapped_stem(server);
+    if stem.len() <= MAX_STEM {
+        return stem;
+    }
+    // Too long for a file name: the start of the sanitized name, and the hash of the whole one.
+    let mut capped = legacy_stem(server);
+    let mut end = MAX_STEM - HASH_TAIL;
+    while !capped.is_char_boundary(end) {
+        end -= 1;
+    }
+    capped.truncate(end);
+    push_hash(&mut capped, server);
+    capped
+}
+
+/// The stem before long names were capped: still the stem of every name whose stem fits in
+/// [`MAX_STEM`] bytes.
+fn uncapped_stem(server: &str) -> String {
     if is_plain(server) {
         return server.to_owned();
     }
+    let mut stem = legacy_stem(server);
+    push_hash(&mut stem, server);
+    stem
+}
+
+/// Appends `+` and the first 8 hex digits of the SHA-256 of the exact name.
+fn push_hash(stem: &mut String, server: &str) {
     use sha2::{Digest, Sha256};
     let digest = Sha256::digest(server.as_bytes());
-    let mut stem = legacy_stem(server);
     stem.push(HASH_MARK);
     for b in &digest[..4] {
         stem.push_str(&format!("{b:02x}"));
     }
-    stem
+}
+
+/// Whether a file of that name can exist at all (see [`MAX_FILE_NAME`]).
+fn name_fits(path: &Path) -> bool {
+    path.file_name().is_none_or(|n| n.len() <= MAX_FILE_NAME)
 }
 
 /// A name that is its own journal stem (see [`journal_path`]).
@@ -356,16 +400,22 @@ fn legacy_stem(server: &str) -> String {
 
 /// The live files that may hold a server's lines, older first: for a name that is not plain, the
 /// file journals had before names were hashed (shims started before still write there, and it may
-/// hold other servers' lines too), then its own. Readers keep only the lines whose `server` is
-/// the name.
+/// hold other servers' lines too); for a name whose stem is now capped, the file it had before
+/// (when that name was short enough to be a file); then its own. Readers keep only the lines
+/// whose `server` is the name.
 pub fn journal_paths(dir: &Path, server: &str) -> Vec<PathBuf> {
-    let own = journal_path(dir, server);
-    let legacy = dir.join(format!("{}.jsonl", legacy_stem(server)));
-    if legacy == own {
-        vec![own]
-    } else {
-        vec![legacy, own]
+    let mut paths: Vec<PathBuf> = Vec::with_capacity(3);
+    for stem in [
+        legacy_stem(server),
+        uncapped_stem(server),
+        file_stem(server),
+    ] {
+        let path = dir.join(format!("{stem}.jsonl"));
+        if name_fits(&path) && !paths.contains(&path) {
+            paths.push(path);
+        }
     }
+    paths
 }
 
 impl Journal {
@@ -913,7 +963,8 @@ fn read_into(live: &Path, keep: usize, entries: &mut Vec<Entry>) -> io::Result<(
         .map(|n| rotated_of(live, n))
         .collect();
     files.push(live.to_path_buf());
-    for path in files {
+    // A name too long to be a file is not one (an old journal's rotated files may be).
+    for path in files.into_iter().filter(|p| name_fits(p)) {
         match File::open(&path) {
             Ok(file) => {
                 for line in BufReader::new(file).split(b'\n') {
@@ -1267,6 +1318,87 @@ mod tests {
                 .all(|c| c.is_ascii_alphanumeric() || b"-_.+".contains(&c));
             proptest::prop_assert!(safe);
         }
+
+        #[test]
+        fn long_names_fit_in_a_file_name_and_never_share_one(a in ".{200,320}", b in ".{200,320}") {
+            proptest::prop_assume!(a != b);
+            proptest::prop_assert_ne!(file_name(&a).to_lowercase(), file_name(&b).to_lowercase());
+            proptest::prop_assert!(file_stem(&a).len() <= MAX_STEM);
+            proptest::prop_assert!(!looks_rotated(&file_stem(&a)));
+        }
+    }
+
+    #[test]
+    fn a_name_too_long_for_a_file_gets_a_capped_stem_and_a_journal() {
+        let long = "a".repeat(300);
+        let wide = "日".repeat(300);
+        let twin = format!("{}b", "a".repeat(299));
+        for name in [&long, &wide, &twin] {
+            let stem = file_stem(name);
+            assert_eq!(stem.len(), MAX_STEM, "{name:?}");
+            assert!(stem.contains(HASH_MARK) && !looks_rotated(&stem));
+            assert!(file_name(name).len() <= MAX_FILE_NAME);
+            assert!(name_fits(&rotated_path(Path::new("j"), name, 20)));
+        }
+        assert!(file_stem(&long).starts_with(&"a".repeat(MAX_STEM - HASH_TAIL)));
+        // Names that differ only past the cut still get files of their own.
+        assert_ne!(
+            file_name(&long).to_lowercase(),
+            file_name(&twin).to_lowercase()
+        );
+        // Every stem that fits is the one it always was.
+        let longest_plain = "p".repeat(MAX_STEM);
+        assert_eq!(file_stem(&longest_plain), longest_plain);
+        let longest_hashed = format!("P{}", "p".repeat(MAX_STEM - HASH_TAIL - 1));
+        assert_eq!(file_stem(&longest_hashed), uncapped_stem(&longest_hashed));
+        assert_eq!(file_stem(&longest_hashed).len(), MAX_STEM);
+        assert_eq!(file_stem(&format!("{longest_plain}p")).len(), MAX_STEM);
+
+        // The journal can be made, written, rotated and read back.
+        let tmp = tempfile::tempdir().expect("tmp");
+        for name in [&long, &wide, &twin] {
+            let mut cfg = config(tmp.path());
+            cfg.max_bytes = 1024;
+            cfg.keep = 20;
+            let journal = Journal::open(name, cfg).expect("a journal for a long name");
+            for i in 0..40 {
+                journal.event(Level::Info, "tick", format!("event {i}"));
+            }
+            journal.close(Duration::from_secs(2));
+            assert!(rotated_path(tmp.path(), name, 1).exists(), "rotated");
+            let entries = read_all(tmp.path(), name, 20).expect("read");
+            assert_eq!(
+                entries.last().and_then(|e| e.text.as_deref()),
+                Some("event 39")
+            );
+            assert!(entries.iter().all(|e| e.server == *name));
+        }
+    }
+
+    #[test]
+    fn a_journal_written_under_a_long_stem_before_the_cap_is_still_read() {
+        // 247 bytes: a file name before the cap (its rotated files did not fit), capped now.
+        let name = "o".repeat(MAX_STEM + 1);
+        let tmp = tempfile::tempdir().expect("tmp");
+        let before = tmp.path().join(format!("{name}.jsonl"));
+        let line = format!(
+            r#"{{"ts":"2026-11-24T08:00:00.000Z","server":"{name}","session":"s0","pid":1,"dir":"event","kind":"event","code":"tick","level":"info","text":"before"}}"#
+        );
+        fs::write(&before, line + "\n").expect("old journal");
+        assert_ne!(journal_path(tmp.path(), &name), before);
+        assert_eq!(
+            journal_paths(tmp.path(), &name),
+            [before, journal_path(tmp.path(), &name)]
+        );
+        let journal = Journal::open(&name, config(tmp.path())).expect("open");
+        journal.event(Level::Info, "tick", "after");
+        journal.close(Duration::from_secs(2));
+        let texts: Vec<_> = read_all(tmp.path(), &name, 20)
+            .expect("read")
+            .into_iter()
+            .filter_map(|e| e.text)
+            .collect();
+        assert_eq!(texts, ["before", "after"]);
     }
 
     #[test]

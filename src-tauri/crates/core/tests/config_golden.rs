@@ -653,6 +653,58 @@ fn merging_two_mcp_servers_keys_moves_every_entry_into_the_last_one_and_undo_res
     assert_eq!(read(&one.path), before);
 }
 
+/// An earlier "mcpServers" that is not an object is the user's text (a note, a list): the merge
+/// refuses to delete it, writes nothing, and says which copy and what to do; every other edit says
+/// the same way out. Once the user has deleted it, the merge goes through.
+#[test]
+fn a_merge_never_deletes_an_earlier_mcp_servers_that_is_not_an_object() {
+    let s = scratch(None);
+    std::fs::create_dir_all(s.path.parent().unwrap()).unwrap();
+    for (earlier, what) in [
+        ("\"see notes.txt for the tokens\"", "a string"),
+        ("[\"fetch\", \"github\"]", "an array"),
+        ("null", "null"),
+    ] {
+        let text = format!(
+            "{{\n  \"mcpServers\": {{\"x\": {{\"command\": \"sh\"}}}},\n  \"mcpServers\": {earlier},\n  \"mcpServers\": {{}}\n}}\n"
+        );
+        std::fs::write(&s.path, &text).unwrap();
+        let err = s.file.apply(&Edit::MergeServers).unwrap_err().to_string();
+        for said in [
+            "Nothing was written",
+            &format!("the one on line 3 ({what}) holds no server"),
+            "delete it",
+        ] {
+            assert!(err.contains(said), "{said:?} not in {err}");
+        }
+        assert_eq!(
+            read(&s.path),
+            text.as_bytes(),
+            "{what}: the file is untouched"
+        );
+        let add = s
+            .file
+            .apply(&Edit::Add {
+                name: "new".into(),
+                entry: new_server(),
+            })
+            .unwrap_err()
+            .to_string();
+        assert!(
+            add.contains(&format!("line 3 ({what}) holds no server")),
+            "{add}"
+        );
+        assert_eq!(read(&s.path), text.as_bytes());
+    }
+    // The user deleted it: the merge goes through, and keeps x.
+    let text = "{\n  \"mcpServers\": {\"x\": {\"command\": \"sh\"}},\n  \"mcpServers\": {}\n}\n";
+    std::fs::write(&s.path, text).unwrap();
+    s.file.apply(&Edit::MergeServers).unwrap();
+    let doc = s.file.read().unwrap();
+    assert_eq!(doc.servers.len(), 1);
+    assert!(doc.duplicates.is_empty());
+}
+
 /// A server name written twice: Claude runs the last entry. Edits of that name are refused (they
 /// would change or remove one copy and leave Claude running the other); other names edit as usual.
 #[test]

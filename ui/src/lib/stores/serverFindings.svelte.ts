@@ -1,6 +1,7 @@
 /**
  * What is wrong with each server's config entry (doctor's config-only checks, run in Rust), by
- * server, the worst first. The view asks again whenever the server list is re-read (after any
+ * server, the worst first; and what is wrong with the config file as a whole (`"mcpServers"`
+ * written twice: a finding with no server, shown above the list, which may be empty). The view asks again whenever the server list is re-read (after any
  * change, whoever made it). This store never checks an entry itself; a Fix is an ordinary change
  * of the view (undoable), made through `ipc.fixServerFinding`.
  */
@@ -10,6 +11,7 @@ export type ServerFindingsApi = Pick<typeof ipc, "serverFindings">;
 
 export function createServerFindings(api: ServerFindingsApi = ipc) {
   let byServer = $state<Record<string, ServerFinding[]>>({});
+  let forFile = $state<ServerFinding[]>([]);
   /** Answers older than the newest request are dropped. */
   let asked = 0;
 
@@ -18,6 +20,10 @@ export function createServerFindings(api: ServerFindingsApi = ipc) {
     get byServer() {
       return byServer;
     },
+    /** Findings about the whole config file (no server), the worst first. */
+    get forFile() {
+      return forFile;
+    },
     /** Asks Rust for every server's findings. */
     async load(): Promise<void> {
       const mine = ++asked;
@@ -25,8 +31,13 @@ export function createServerFindings(api: ServerFindingsApi = ipc) {
         const list = await api.serverFindings();
         if (mine !== asked) return;
         const grouped: Record<string, ServerFinding[]> = {};
-        for (const finding of list) (grouped[finding.server] ??= []).push(finding);
+        const file: ServerFinding[] = [];
+        for (const finding of list) {
+          if (finding.server === null) file.push(finding);
+          else (grouped[finding.server] ??= []).push(finding);
+        }
         byServer = grouped;
+        forFile = file;
       } catch {
         // Keep the last answer (an unreadable config is shown by the server list itself).
       }

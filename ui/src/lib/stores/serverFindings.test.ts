@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { ServerFinding } from "../ipc";
 import { createServerFindings } from "./serverFindings.svelte";
 
-function finding(server: string, code: string, over: Partial<ServerFinding> = {}): ServerFinding {
+function finding(server: string | null, code: string, over: Partial<ServerFinding> = {}): ServerFinding {
   return { server, code, severity: "error", summary: `${code} summary`, detail: "", fix: null, fixable: false, ...over };
 }
 
@@ -19,6 +19,16 @@ describe("server findings", () => {
     expect(findings.byServer.gh.map((f) => f.code)).toEqual(["missing-env", "mcp-remote-replaceable"]);
     expect(findings.byServer.linear[0].fixable).toBe(true);
     expect(findings.byServer.fetch).toBeUndefined();
+    expect(findings.forFile).toEqual([]);
+  });
+
+  it("keeps findings about the whole file apart from the servers'", async () => {
+    const findings = createServerFindings({
+      serverFindings: async () => [finding(null, "duplicate-key", { fixable: true }), finding("gh", "missing-env")],
+    });
+    await findings.load();
+    expect(findings.forFile.map((f) => f.code)).toEqual(["duplicate-key"]);
+    expect(Object.keys(findings.byServer)).toEqual(["gh"]);
   });
 
   it("keeps the last answer when asking fails, and drops an answer overtaken by a newer one", async () => {

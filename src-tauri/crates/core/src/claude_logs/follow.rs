@@ -8,7 +8,7 @@
 //! poll an interval later while a record is pending. Never: hold a file open between polls
 //! (Windows would keep Claude from rotating it).
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::HashMap;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -19,7 +19,7 @@ use tokio_util::sync::CancellationToken;
 use super::from_journal::JournalEventTail;
 use super::lines::{LineSplitter, MAX_LINE};
 use super::record::FileParser;
-use super::{LogEvent, dedupe_key, is_claude_log, per_server_first};
+use super::{LogEvent, Seen, is_claude_log, per_server_first};
 
 /// When a follower looks at its files again.
 #[derive(Debug)]
@@ -61,30 +61,9 @@ impl TailedFile {
     }
 }
 
-/// Recent event keys, so a record Claude wrote to both `mcp.log` and its server's file shows once.
-#[derive(Debug, Default)]
-struct Recent {
-    order: VecDeque<(i64, u64)>,
-    set: HashSet<(i64, u64)>,
-}
-
-impl Recent {
-    const KEEP: usize = 20_000;
-
-    /// False when the key was seen already.
-    fn insert(&mut self, key: (i64, u64)) -> bool {
-        if !self.set.insert(key) {
-            return false;
-        }
-        self.order.push_back(key);
-        if self.order.len() > Self::KEEP
-            && let Some(old) = self.order.pop_front()
-        {
-            self.set.remove(&old);
-        }
-        true
-    }
-}
+/// How many records a follower remembers, so a record Claude wrote to both `mcp.log` and its
+/// server's file shows once.
+const RECENT: usize = 20_000;
 
 /// A poll-driven reader of Claude's log folder.
 #[derive(Debug)]
@@ -92,7 +71,7 @@ pub struct LogTail {
     dir: PathBuf,
     start: StartAt,
     files: HashMap<PathBuf, TailedFile>,
-    recent: Recent,
+    recent: Seen,
     first_scan: bool,
 }
 
@@ -102,7 +81,7 @@ impl LogTail {
             dir: dir.into(),
             start,
             files: HashMap::new(),
-            recent: Recent::default(),
+            recent: Seen::bounded(RECENT),
             first_scan: true,
         }
     }
@@ -147,7 +126,7 @@ impl LogTail {
                 }
             });
             for event in read_appended(&path, &name, file) {
-                if self.recent.insert(dedupe_key(&event)) {
+                if self.recent.first_time(&event) {
                     out.push(event);
                 }
             }

@@ -135,11 +135,8 @@ fn per_server_first(a: &str, b: &str) -> std::cmp::Ordering {
         .then_with(|| a.cmp(b))
 }
 
-/// What makes two copies of one record the same record: stamp, and a hash of the rest (keys of
-/// a 50 MB log must not hold a second copy of it). The context object is left out: Claude writes
-/// one failure twice in the same millisecond, once with its context and once without
-/// (`spawn uvx ENOENT {"context":"connection","stack":…}`, then `… {"stack":…}`), and the first
-/// copy, the one kept, is the fuller one.
+/// What makes two copies of one record the same record, context aside: stamp, and a hash of the
+/// rest (keys of a 50 MB log must not hold a second copy of it). See [`Seen`] for the context.
 fn dedupe_key(e: &LogEvent) -> (i64, u64) {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
@@ -149,6 +146,90 @@ fn dedupe_key(e: &LogEvent) -> (i64, u64) {
     e.text.hash(&mut h);
     e.message.as_ref().map(|m| m.get()).hash(&mut h);
     (e.ts_ms, h.finish())
+}
+
+/// The context of a record as hashes of its parts, sorted: each member of a JSON object (key and
+/// value), or the whole text of any other context (Claude's newer JavaScript notation); empty
+/// without one.
+fn context_parts(e: &LogEvent) -> Vec<u64> {
+    use std::hash::{Hash, Hasher};
+    let hash = |part: &dyn Fn(&mut std::collections::hash_map::DefaultHasher)| {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        part(&mut h);
+        h.finish()
+    };
+    let Some(context) = e.context.as_deref() else {
+        return Vec::new();
+    };
+    let mut parts =
+        match serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(context) {
+            Ok(members) => members
+                .iter()
+                .map(|(k, v)| {
+                    hash(&|h| {
+                        k.hash(h);
+                        v.to_string().hash(h);
+                    })
+                })
+                .collect(),
+            Err(_) => vec![hash(&|h| context.hash(h))],
+        };
+    parts.sort_unstable();
+    parts.dedup();
+    parts
+}
+
+/// The records already shown, so each shows once. Claude writes a record to `mcp.log` and to its
+/// server's file, and writes some failures twice in the same millisecond, once with its context
+/// and once with part of it (`spawn uvx ENOENT {"context":"connection","stack":…}`, then
+/// `… {"stack":…}`). A record is a copy when stamp, server, kind, level, text and message match
+/// one already shown and its context is that one's or a part of it (none at all included): the
+/// first copy, the fuller one, is kept. Two records whose contexts differ otherwise are two
+/// failures, not one: requests sent together time out in the same millisecond with the same text,
+/// each with its own `{ metadata: { context: 'tools/list' … } }`, and each is shown.
+///
+/// With a bound, the oldest records are forgotten past it (a follower runs for days).
+#[derive(Debug, Default)]
+pub(crate) struct Seen {
+    shown: std::collections::HashMap<(i64, u64), Vec<Vec<u64>>>,
+    order: std::collections::VecDeque<(i64, u64)>,
+    bound: Option<usize>,
+}
+
+impl Seen {
+    pub(crate) fn bounded(bound: usize) -> Self {
+        Seen {
+            bound: Some(bound),
+            ..Seen::default()
+        }
+    }
+
+    /// False when `e` is a copy of a record already shown; otherwise remembers it.
+    pub(crate) fn first_time(&mut self, e: &LogEvent) -> bool {
+        let key = dedupe_key(e);
+        let parts = context_parts(e);
+        let contexts = self.shown.entry(key).or_default();
+        if contexts
+            .iter()
+            .any(|shown| parts.iter().all(|p| shown.binary_search(p).is_ok()))
+        {
+            return false;
+        }
+        contexts.push(parts);
+        if let Some(bound) = self.bound {
+            self.order.push_back(key);
+            if self.order.len() > bound
+                && let Some(old) = self.order.pop_front()
+                && let Some(contexts) = self.shown.get_mut(&old)
+            {
+                contexts.remove(0);
+                if contexts.is_empty() {
+                    self.shown.remove(&old);
+                }
+            }
+        }
+        true
+    }
 }
 
 /// Parses one file's content; `name` is its file name (`mcp-server-NAME.log` implies `NAME`).
@@ -220,14 +301,14 @@ pub fn read_dir_recent(dir: &Path, max_bytes: Option<u64>) -> std::io::Result<Ve
         .filter(|n| is_claude_log(n))
         .collect();
     names.sort_by(|a, b| per_server_first(a, b));
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = Seen::default();
     let mut all = Vec::new();
     for name in names {
         // One unreadable file (permissions, locked on Windows) does not hide the others.
         let Ok(events) = read_file_tail(&dir.join(&name), max_bytes) else {
             continue;
         };
-        all.extend(events.into_iter().filter(|e| seen.insert(dedupe_key(e))));
+        all.extend(events.into_iter().filter(|e| seen.first_time(e)));
     }
     // Stable: records of one file with the same stamp keep their order.
     all.sort_by_key(|e| e.ts_ms);

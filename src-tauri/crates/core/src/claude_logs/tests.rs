@@ -606,3 +606,59 @@ async fn a_signalled_follower_reads_on_each_signal_and_finishes_a_quiet_record()
     assert!(event.text.contains("Message from server"), "{}", event.text);
     stop.cancel();
 }
+
+/// Claude sends tools/list, resources/list and prompts/list together; a server that hangs lets
+/// all three time out in the same millisecond, with the same words, each request named only in
+/// its context. Three failures, each shown once (each record is in both files).
+#[test]
+fn same_words_in_the_same_millisecond_with_different_contexts_are_different_failures() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let timeout = |header: &str| -> String {
+        ["tools/list", "resources/list", "prompts/list"]
+            .iter()
+            .map(|req| {
+                format!(
+                    "{header} MCP error -32001: Request timed out {{ metadata: {{ context: '{req}', stack: undefined }} }}\n"
+                )
+            })
+            .collect()
+    };
+    std::fs::write(
+        dir.path().join("mcp-server-hang.log"),
+        timeout("2026-07-25T06:57:48.741Z [hang] [error]"),
+    )
+    .expect("write");
+    std::fs::write(
+        dir.path().join("mcp.log"),
+        timeout("2026-07-25T06:57:48.741Z [error] [hang]"),
+    )
+    .expect("write");
+    let requests = |events: &[LogEvent]| -> Vec<String> {
+        events
+            .iter()
+            .map(|e| {
+                assert_eq!(e.text, "MCP error -32001: Request timed out");
+                let context = e.context.as_deref().unwrap_or_default();
+                ["tools/list", "resources/list", "prompts/list"]
+                    .into_iter()
+                    .find(|r| context.contains(r))
+                    .unwrap_or("none")
+                    .to_owned()
+            })
+            .collect()
+    };
+    let all = read_dir(dir.path()).expect("readable");
+    assert_eq!(
+        requests(&all),
+        ["tools/list", "resources/list", "prompts/list"],
+        "{all:?}"
+    );
+    let mut tail = LogTail::new(dir.path(), StartAt::Beginning);
+    let mut followed = tail.poll();
+    followed.extend(tail.poll());
+    assert_eq!(
+        requests(&followed),
+        ["tools/list", "resources/list", "prompts/list"],
+        "{followed:?}"
+    );
+}

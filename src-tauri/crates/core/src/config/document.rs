@@ -88,6 +88,10 @@ pub struct DuplicateKey {
     /// Claude ignores (in file order), which is what the user loses until the copies are merged.
     /// Empty for a server name.
     pub ignored_servers: Vec<String>,
+    /// For the top-level `"mcpServers"`: each earlier copy that is not an object (a string, an
+    /// array, `null`…), as its line and what it is. It holds no server, but it is the user's: the
+    /// merge refuses to delete it (see `Edit::MergeServers`). Empty for a server name.
+    pub not_objects: Vec<(usize, &'static str)>,
 }
 
 impl DuplicateKey {
@@ -115,6 +119,31 @@ impl DuplicateKey {
             2 => "twice".to_owned(),
             n => format!("{n} times"),
         }
+    }
+
+    /// What to do about the copies that are not objects (see [`DuplicateKey::not_objects`]): `the
+    /// one on line 2 (a string) holds no server; keep what it says elsewhere…`. Empty when there
+    /// are none.
+    pub fn not_objects_advice(&self) -> String {
+        let each: Vec<String> = self
+            .not_objects
+            .iter()
+            .map(|(line, what)| format!("{line} ({what})"))
+            .collect();
+        let (which, holds, it) = match each.len() {
+            0 => return String::new(),
+            1 => (format!("the one on line {}", each[0]), "holds", "it"),
+            _ => (
+                format!("the ones on lines {}", join_and(&each)),
+                "hold",
+                "them",
+            ),
+        };
+        format!(
+            "{which} {holds} no server; keep what it says elsewhere if you need it and delete \
+             {it}, then merge the rest into one \"mcpServers\" by hand or with `mcp-tray doctor \
+             --fix`"
+        )
     }
 
     /// The lines as words: `2 and 5`, `2, 5 and 9`.
@@ -284,8 +313,13 @@ impl ConfigDocument {
                 let used_names: std::collections::HashSet<&str> =
                     servers.properties.iter().map(|p| p.name.as_str()).collect();
                 let mut ignored_servers: Vec<String> = Vec::new();
+                let mut not_objects = Vec::new();
                 for copy in &copies {
                     let ast::Value::Object(obj) = &copy.value else {
+                        let r = copy.value.range();
+                        let what =
+                            kind_name(serde_json::from_str(&source[r.start..r.end]).ok().as_ref());
+                        not_objects.push((line_of(source, copy.name.range().start), what));
                         continue;
                     };
                     for p in &obj.properties {
@@ -306,6 +340,7 @@ impl ConfigDocument {
                     server: None,
                     lines,
                     ignored_servers,
+                    not_objects,
                 });
             }
             // Where each name first stood (in `servers` when models are read) and the offsets of
@@ -361,6 +396,7 @@ impl ConfigDocument {
                     server: Some(name.to_owned()),
                     lines,
                     ignored_servers: Vec::new(),
+                    not_objects: Vec::new(),
                 });
             }
         }
@@ -780,6 +816,7 @@ mod tests {
                 server: None,
                 lines: vec![2, 4],
                 ignored_servers: vec!["x".into()],
+                not_objects: Vec::new(),
             }]
         );
         let dup = doc.duplicate_servers_key().unwrap();
@@ -790,6 +827,21 @@ mod tests {
             parse("{\"mcpServers\": null, \"mcpServers\": {\"a\": {\"command\": \"x\"}}}").unwrap();
         assert_eq!(doc.servers.len(), 1);
         assert_eq!(doc.duplicates[0].lines, [1, 1]);
+        assert_eq!(doc.duplicates[0].not_objects, [(1, "null")]);
+        let doc =
+            parse("{\"mcpServers\": \"see notes\",\n\"mcpServers\": [1],\n\"mcpServers\": {}}")
+                .unwrap();
+        assert_eq!(
+            doc.duplicates[0].not_objects,
+            [(1, "a string"), (2, "an array")]
+        );
+        assert!(
+            doc.duplicates[0]
+                .not_objects_advice()
+                .starts_with("the ones on lines 1 (a string) and 2 (an array) hold no server;"),
+            "{:?}",
+            doc.duplicates[0]
+        );
         assert!(parse("{\"mcpServers\": {}, \"mcpServers\": 3}").is_err());
     }
 
@@ -811,6 +863,7 @@ mod tests {
                 server: Some("a".into()),
                 lines: vec![2, 4, 5],
                 ignored_servers: Vec::new(),
+                not_objects: Vec::new(),
             }]
         );
         assert_eq!(doc.duplicates[0].lines_text(), "2, 4 and 5");

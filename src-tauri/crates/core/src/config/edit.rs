@@ -50,8 +50,11 @@ pub enum Edit {
     /// front of the last copy, and the earlier copies are removed. A name that is in an earlier copy
     /// and in the last one is kept twice, the last copy's entry after the other, so Claude goes on
     /// running what it runs today and nothing is dropped (the doctor then names the duplicate).
-    /// An earlier copy that is not an object holds no server and is removed with the others (it is
-    /// in the backup, like all the file). Fails when `"mcpServers"` is written only once.
+    /// Fails, writing nothing, when an earlier copy is not an object (a string, an array, `null`…):
+    /// it holds no server, but it is what the user wrote there, and a merge must not delete it
+    /// (a backup is not a place a user looks for it). Only the user knows whether it is a note to
+    /// keep elsewhere or a mistake, so they delete it, and the merge is then offered again. Fails
+    /// when `"mcpServers"` is written only once.
     MergeServers,
 }
 
@@ -102,13 +105,24 @@ fn refuse_duplicates(doc: &ConfigDocument, edit: &Edit) -> Result<(), ConfigErro
         } else {
             format!(" ({})", join_and(&dup.ignored_servers))
         };
+        let ignored = if dup.ignored_servers.is_empty() {
+            "ignores"
+        } else {
+            "ignores the servers in"
+        };
+        let way_out = if dup.not_objects.is_empty() {
+            "merge them into one \"mcpServers\" by hand, or let `mcp-tray doctor --fix` merge \
+             them into the last one (undo with `mcp-tray undo`)"
+                .to_owned()
+        } else {
+            dup.not_objects_advice()
+        };
         return Err(ConfigError::Shape {
             path: doc.path.clone(),
             message: format!(
                 "\"mcpServers\" is written {} (lines {}). Claude Desktop reads only the last \
-                 one (line {}) and ignores the servers in the one{} on line{} {}{servers}. Nothing \
-                 was written: merge them into one \"mcpServers\" by hand, or let `mcp-tray doctor \
-                 --fix` merge them into the last one (undo with `mcp-tray undo`)",
+                 one (line {}) and {ignored} the one{} on line{} {}{servers}. Nothing was \
+                 written: {way_out}",
                 dup.times(),
                 dup.lines_text(),
                 dup.used_line(),
@@ -403,6 +417,20 @@ fn merge_servers(doc: &ConfigDocument, top: &CstObject) -> Result<(), ConfigErro
             path: doc.path.clone(),
             message: "the last \"mcpServers\" is not an object; fix it by hand".into(),
         })?;
+    // A copy that is not an object is the user's text, not servers to move: never deleted here.
+    if let Some(dup) = doc
+        .duplicate_servers_key()
+        .filter(|d| !d.not_objects.is_empty())
+    {
+        return Err(ConfigError::Shape {
+            path: doc.path.clone(),
+            message: format!(
+                "cannot merge the \"mcpServers\" copies without deleting what you wrote there. \
+                 Nothing was written: {}",
+                dup.not_objects_advice()
+            ),
+        });
+    }
     let mut index = 0;
     for copy in earlier {
         for entry in copy
