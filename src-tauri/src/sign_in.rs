@@ -12,7 +12,7 @@ use std::sync::Mutex;
 
 use mcp_tray_core::auth::Auth;
 use mcp_tray_core::auth::handoff::{self, AppPresence, RequestWatch, SignInRequest};
-use mcp_tray_core::transport;
+use mcp_tray_core::config::EntryKind;
 use serde::{Deserialize, Serialize};
 use specta::Type;
 use tauri::{AppHandle, Manager, Runtime, State};
@@ -115,24 +115,42 @@ async fn run(state: &SignIns, name: String, server_url: String) -> Result<(), Co
             no_resource: false,
             scope: None,
             requested_ms: 0,
+            ca_cert: None,
         });
     let failed = |message: String| CommandError {
         code: "sign-in-failed".to_owned(),
         message,
     };
-    let opts = request.options().map_err(failed)?;
+    let mut opts = request.options().map_err(failed)?;
+    // The CA the server's entry trusts (`--ca-cert`), when no bridge's request said it.
+    if opts.ca_cert.is_none() {
+        opts.ca_cert = entry_ca_cert(&name, &server_url);
+    }
     if !lock(&state.running).insert(server_url.clone()) {
         return Err(CommandError {
             code: "sign-in-running".to_owned(),
             message: format!("a sign-in to {name} is already under way in your browser"),
         });
     }
-    let result = match transport::build_client(None) {
+    let result = match opts.http_client() {
         Ok(http) => Auth::new(opts, http).login().await,
         Err(err) => Err(err),
     };
     lock(&state.running).remove(&server_url);
     result.map_err(|err| failed(format!("sign-in to {name} failed: {err}")))
+}
+
+/// The `--ca-cert` of the bridge entry `name` in Claude's config, when it is the one for
+/// `server_url`.
+fn entry_ca_cert(name: &str, server_url: &str) -> Option<std::path::PathBuf> {
+    let doc = crate::in_use::config_file().read().ok()?;
+    let entry = doc.server(name)?;
+    match &entry.kind {
+        EntryKind::Remote { url } if url == server_url => {
+            mcp_tray_core::auth::ca_cert_in_bridge_args(&entry.args)
+        }
+        _ => None,
+    }
 }
 
 /// Forgets a request the person does not want to act on now (a bridge started later asks again).

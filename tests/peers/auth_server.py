@@ -7,6 +7,7 @@ authorization server without PKCE.
 
 Usage: python auth_server.py AS_PORT MCP_PORT [--expires-in S] [--refresh invalid_grant]
                              [--deny] [--authorize-delay S] [--no-pkce] [--client ID] [--cimd]
+                             [--tls CERT KEY]
 Control (on AS_PORT): GET /stats (counters, issued tokens, redirect URIs and client ids of the
 authorization requests, the `resource` of each authorization and token request), POST /revoke
 (every access token stops working).
@@ -16,6 +17,7 @@ import argparse
 import base64
 import hashlib
 import json
+import ssl
 import threading
 import time
 import urllib.parse
@@ -38,9 +40,12 @@ p.add_argument("--forget-clients", action="store_true", help="/revoke also forge
 p.add_argument("--no-pkce", action="store_true", help="metadata without code_challenge_methods_supported")
 p.add_argument("--client", action="append", default=[], help="a pre-registered public client id")
 p.add_argument("--cimd", action="store_true", help="advertise client ID metadata document support")
+p.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"),
+               help="both servers speak https with this certificate (a private CA's)")
 opts = p.parse_args()
 
-ISSUER = f"http://127.0.0.1:{opts.as_port}"
+SCHEME = "https" if opts.tls else "http"
+ISSUER = f"{SCHEME}://127.0.0.1:{opts.as_port}"
 lock = threading.Lock()
 stats = {"register": 0, "authorize": 0, "token_code": 0, "token_refresh": 0,
          "refused_refresh": 0, "issued": [], "redirect_uris": [], "resources": [], "scopes": [],
@@ -180,12 +185,16 @@ class Verifier(TokenVerifier):
         return AccessToken(token=token, client_id="c", scopes=["mcp"]) if ok else None
 
 
-threading.Thread(target=ThreadingHTTPServer(("127.0.0.1", opts.as_port), AS).serve_forever,
-                 daemon=True).start()
+as_server = ThreadingHTTPServer(("127.0.0.1", opts.as_port), AS)
+if opts.tls:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(*opts.tls)
+    as_server.socket = context.wrap_socket(as_server.socket, server_side=True)
+threading.Thread(target=as_server.serve_forever, daemon=True).start()
 path = "sse" if opts.transport == "sse" else "mcp"
 mcp = FastMCP("protected", host="127.0.0.1", port=opts.mcp_port, token_verifier=Verifier(),
               auth=AuthSettings(issuer_url=ISSUER,
-                                resource_server_url=f"http://127.0.0.1:{opts.mcp_port}/{path}",
+                                resource_server_url=f"{SCHEME}://127.0.0.1:{opts.mcp_port}/{path}",
                                 required_scopes=["mcp"]))
 
 
@@ -194,4 +203,11 @@ def add(a: int, b: int) -> int:
     return a + b
 
 
-mcp.run(transport=opts.transport)
+if opts.tls:
+    import uvicorn
+
+    app = mcp.sse_app() if opts.transport == "sse" else mcp.streamable_http_app()
+    uvicorn.run(app, host="127.0.0.1", port=opts.mcp_port, ssl_certfile=opts.tls[0],
+                ssl_keyfile=opts.tls[1], log_level="warning")
+else:
+    mcp.run(transport=opts.transport)

@@ -4,6 +4,7 @@
 //! All behaviour lives in `mcp_tray_core::auth`; this module parses, resolves a server NAME through
 //! Claude's config (or the sign-in store) and prints. It must never print a token or a secret.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -38,6 +39,10 @@ pub enum AuthAction {
         target: String,
         #[command(flatten)]
         oauth: OAuthArgs,
+        /// Also trust the CA certificates in this PEM file (corporate proxies, private CAs); a
+        /// NAME's entry gives its own --ca-cert.
+        #[arg(long, value_name = "FILE")]
+        ca_cert: Option<PathBuf>,
         /// Allow plain http:// to a host that is not loopback.
         #[arg(long)]
         allow_http: bool,
@@ -114,18 +119,33 @@ impl OAuthArgs {
             wait,
             hand_off: false,
             own_authorization: false,
+            own_credentials: false,
+            ca_cert: None,
         })
     }
 }
 
-/// A NAME or URL as (name, url): a URL stands for itself; a name is looked up in Claude's config
+/// A server to sign in to or out of: its name, its URL, and the CA file its config entry
+/// trusts (`--ca-cert` among a bridge entry's arguments).
+struct Target {
+    name: String,
+    url: String,
+    ca_cert: Option<PathBuf>,
+}
+
+/// A NAME or URL as a [`Target`]: a URL stands for itself; a name is looked up in Claude's config
 /// (`mcp-tray bridge URL` entries and `npx mcp-remote URL` ones), then in the sign-in store.
-fn resolve(target: &str, ctx: &Context) -> anyhow::Result<(String, String)> {
+fn resolve(target: &str, ctx: &Context) -> anyhow::Result<Target> {
+    let found = |name: &str, url: &str, ca_cert| Target {
+        name: name.to_owned(),
+        url: url.to_owned(),
+        ca_cert,
+    };
     if target.starts_with("http://") || target.starts_with("https://") {
         let name = Url::parse(target)
             .map(|u| auth::name_for_url(&u))
             .unwrap_or_else(|_| "remote".into());
-        return Ok((name, target.to_owned()));
+        return Ok(found(&name, target, None));
     }
     let location = clients::claude_config(ctx.config.as_deref());
     let file = ConfigFile::new(&location.path, paths::data_dir()).allow_bom(ctx.keep_bom);
@@ -133,9 +153,14 @@ fn resolve(target: &str, ctx: &Context) -> anyhow::Result<(String, String)> {
         && let Some(entry) = doc.server(target)
     {
         return match &entry.kind {
-            EntryKind::Remote { url }
-            | EntryKind::McpRemote { url }
-            | EntryKind::UrlEntry { url } => Ok((target.to_owned(), url.clone())),
+            EntryKind::Remote { url } => Ok(found(
+                target,
+                url,
+                auth::ca_cert_in_bridge_args(&entry.args),
+            )),
+            EntryKind::McpRemote { url } | EntryKind::UrlEntry { url } => {
+                Ok(found(target, url, None))
+            }
             _ => Err(Failure::new(
                 exit::USER,
                 anyhow::anyhow!("\"{target}\" is a local server; only remote servers sign in"),
@@ -145,7 +170,7 @@ fn resolve(target: &str, ctx: &Context) -> anyhow::Result<(String, String)> {
     }
     let urls = auth::urls_of_name(target);
     if let [url] = urls.as_slice() {
-        return Ok((target.to_owned(), url.clone()));
+        return Ok(found(target, url, None));
     }
     if urls.len() > 1 {
         return Err(Failure::new(
@@ -214,15 +239,24 @@ pub fn run(cmd: AuthCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
         AuthAction::Login {
             target,
             oauth,
+            ca_cert,
             allow_http,
         } => {
-            let (name, url) = resolve(&target, ctx)?;
+            let Target {
+                name,
+                url,
+                ca_cert: entry_ca_cert,
+            } = resolve(&target, ctx)?;
             let url = mcp_tray_core::bridge::check_url(&url, allow_http)
                 .map_err(|d| Failure::new(exit::USER, anyhow::anyhow!("{}", d.summary)))?;
-            let client = transport::build_client(None).map_err(anyhow::Error::msg)?;
             // An interactive login may take as long as the person needs.
             let mut opts = oauth.options(&url, &name, Duration::from_secs(11 * 60))?;
             opts.wait = Duration::from_secs(11 * 60);
+            // Discovery, registration and tokens trust the CA the server's requests do.
+            opts.ca_cert = ca_cert.or(entry_ca_cert);
+            let client = opts
+                .http_client()
+                .map_err(|e| Failure::new(exit::FILE, anyhow::anyhow!(e)))?;
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
@@ -236,7 +270,7 @@ pub fn run(cmd: AuthCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         AuthAction::Logout { target } => {
-            let (name, url) = resolve(&target, ctx)?;
+            let Target { name, url, .. } = resolve(&target, ctx)?;
             let url = Url::parse(&url).context("not a URL")?;
             if auth::logout(&url) {
                 eprintln!("mcp-tray: signed out of {name}");

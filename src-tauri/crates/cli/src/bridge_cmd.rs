@@ -172,7 +172,18 @@ pub fn run(cmd: BridgeCommand) -> anyhow::Result<ExitCode> {
         .oauth
         .options(&url, &name, Duration::from_secs_f64(args.timeout))?;
     auth.own_authorization = headers.contains_key("authorization");
+    auth.own_credentials = headers
+        .keys()
+        .any(|k| mcp_tray_core::redact::is_secret_header(k.as_str()));
     auth.hand_off = !auth.own_authorization;
+    // A sign-in handed to the app trusts the same CA (the app runs elsewhere: an absolute path).
+    auth.ca_cert = match &args.remote.ca_cert {
+        Some(path) => Some(
+            std::path::absolute(path)
+                .with_context(|| format!("cannot resolve {}", path.display()))?,
+        ),
+        None => None,
+    };
     let auth = Some(auth);
     let opts = BridgeOptions {
         url,

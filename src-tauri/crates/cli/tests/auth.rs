@@ -130,6 +130,17 @@ impl Protected {
         server
     }
 
+    /// Both servers over https with a self-signed certificate for 127.0.0.1 (a private CA's):
+    /// the server, and the folder holding `cert.pem`. Its control requests ([`Protected::stats`])
+    /// are plain HTTP, so not for this one.
+    fn start_tls(p: &Peers, flags: &[&str]) -> (Protected, tempfile::TempDir) {
+        let (dir, cert, key) = common::self_signed(true);
+        let (cert, key) = (cert.to_string_lossy(), key.to_string_lossy());
+        let mut server = Protected::start(p, &[flags, &["--tls", &cert, &key]].concat());
+        server.url = server.url.replacen("http://", "https://", 1);
+        (server, dir)
+    }
+
     fn http(&self, method: &str, path: &str) -> String {
         let mut s = TcpStream::connect(("127.0.0.1", self.as_port)).expect("connect");
         write!(
@@ -847,6 +858,33 @@ fn a_sign_in_nobody_finishes_gets_a_clear_error_after_the_bounded_wait() {
     assert!(took < Duration::from_secs(8), "took {took:?}");
 }
 
+/// `mcp-tray auth login prot --oauth-flow headless`, where `prot` is the entry
+/// `mcp-tray bridge URL --name prot EXTRA…` of a Claude config written in `home`: what it did, and
+/// the config's path.
+fn login_by_name(home: &Path, url: &str, extra: &[&str]) -> (Output, String) {
+    let config = home.join("claude_desktop_config.json");
+    let args = [&["bridge", url, "--name", "prot"], extra].concat();
+    std::fs::write(
+        &config,
+        serde_json::json!({"mcpServers": {"prot": {"command": BIN, "args": args}}}).to_string(),
+    )
+    .expect("config");
+    let config = config.to_string_lossy().into_owned();
+    let login = file_store_cli(
+        home,
+        &[
+            "--config",
+            &config,
+            "auth",
+            "login",
+            "prot",
+            "--oauth-flow",
+            "headless",
+        ],
+    );
+    (login, config)
+}
+
 #[test]
 fn auth_login_status_and_logout_manage_a_stored_sign_in() {
     let p = require_peers!();
@@ -854,23 +892,7 @@ fn auth_login_status_and_logout_manage_a_stored_sign_in() {
     let home = tempfile::tempdir().expect("home");
     let run = |args: &[&str]| file_store_cli(home.path(), args);
     // By name, through Claude's config entry for the bridge.
-    let config = home.path().join("claude_desktop_config.json");
-    std::fs::write(
-        &config,
-        serde_json::json!({"mcpServers": {"prot": {"command": BIN, "args": ["bridge", &server.url, "--name", "prot"]}}})
-            .to_string(),
-    )
-    .expect("config");
-    let config = config.to_string_lossy().into_owned();
-    let login = run(&[
-        "--config",
-        &config,
-        "auth",
-        "login",
-        "prot",
-        "--oauth-flow",
-        "headless",
-    ]);
+    let (login, config) = login_by_name(home.path(), &server.url, &[]);
     assert!(
         login.status.success(),
         "{}",
@@ -1006,6 +1028,18 @@ fn sign_in_requests(home: &Path) -> Vec<Value> {
         .collect()
 }
 
+/// The bridge's `reply` says the sign-in waits for the app, and the one request it posted.
+fn handed_to_the_app(reply: &Value, home: &Path) -> Value {
+    assert_eq!(
+        reply["error"]["message"],
+        "sign-in required for prot: open MCP Tray or run mcp-tray auth login prot",
+        "{reply}"
+    );
+    let mut requests = sign_in_requests(home);
+    assert_eq!(requests.len(), 1, "{requests:?}");
+    requests.remove(0)
+}
+
 #[test]
 fn a_running_app_takes_the_browser_sign_in_over_and_the_bridge_adopts_its_tokens() {
     let p = require_peers!();
@@ -1023,16 +1057,9 @@ fn a_running_app_takes_the_browser_sign_in_over_and_the_bridge_adopts_its_tokens
         &["--oauth-flow", "browser"],
         &[("BROWSER", &browser)],
     );
-    let first = bridge.initialize(1);
-    assert_eq!(
-        first["error"]["message"],
-        "sign-in required for prot: open MCP Tray or run mcp-tray auth login prot",
-        "{first}"
-    );
-    let requests = sign_in_requests(home.path());
-    assert_eq!(requests.len(), 1, "{requests:?}");
-    assert_eq!(requests[0]["name"], "prot");
-    assert_eq!(requests[0]["server_url"], server.url.as_str());
+    let request = handed_to_the_app(&bridge.initialize(1), home.path());
+    assert_eq!(request["name"], "prot");
+    assert_eq!(request["server_url"], server.url.as_str());
     assert_eq!(
         count(&server.stats(), "authorize"),
         0,
@@ -1528,11 +1555,26 @@ fn auth_logout_of_a_name_several_sign_ins_share_asks_for_the_url() {
 /// One `initialize` through `mcp-tray bridge URL --name prot EXTRA…`, then end of input: the
 /// reply and everything the bridge wrote to stderr.
 fn initialize_once(url: &str, home: &Path, extra: &[&str]) -> (Value, String) {
-    let mut child = Command::new(BIN)
+    initialize_once_in(None, url, home, extra)
+}
+
+/// [`initialize_once`] with the bridge run in `dir` (else here), without a `$BROWSER`.
+fn initialize_once_in(
+    dir: Option<&Path>,
+    url: &str,
+    home: &Path,
+    extra: &[&str],
+) -> (Value, String) {
+    let mut cmd = Command::new(BIN);
+    if let Some(dir) = dir {
+        cmd.current_dir(dir);
+    }
+    let mut child = cmd
         .args(["bridge", url, "--name", "prot"])
         .args(extra)
         .env("MCP_TRAY_HOME", home)
         .env("MCP_TRAY_TOKEN_STORE", "file")
+        .env("BROWSER", "false")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -1685,4 +1727,222 @@ fn a_default_authorization_endpoint_without_registration_asks_for_a_registered_c
         "{msg}"
     );
     assert!(!msg.contains("refused to register"), "{msg}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// A server behind a private CA: `--ca-cert` reaches every request of the sign-in
+// ---------------------------------------------------------------------------------------------
+
+/// The one stored sign-in's token expiry (Unix seconds).
+fn stored_expiry(home: &Path) -> u64 {
+    let list: Value =
+        serde_json::from_slice(&file_store_cli(home, &["auth", "status", "--json"]).stdout)
+            .expect("status JSON");
+    assert_eq!(list.as_array().map(Vec::len), Some(1), "{list}");
+    assert_eq!(list[0]["signed_in"], true, "{list}");
+    list[0]["expires_at"].as_u64().expect("an expiry")
+}
+
+#[test]
+fn auth_login_signs_in_to_a_server_behind_a_private_ca_given_with_ca_cert() {
+    let p = require_peers!();
+    let (server, tls) = Protected::start_tls(&p, &["--expires-in", "3600"]);
+    let home = tempfile::tempdir().expect("home");
+    let name = server
+        .url
+        .trim_start_matches("https://")
+        .trim_end_matches("/mcp");
+    // Without it: the certificate is not trusted, and the fix is named.
+    let out = file_store_cli(
+        home.path(),
+        &["auth", "login", &server.url, "--oauth-flow", "headless"],
+    );
+    let said = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains(&format!("sign-in to {name} failed: secure connection to")),
+        "{said}"
+    );
+    assert!(said.contains("pass --ca-cert FILE"), "{said}");
+    // With it (a path relative to where it runs): discovery, registration, the authorization and
+    // the token request all go to the https servers.
+    let out = mcp_tray(
+        home.path(),
+        &[
+            "auth",
+            "login",
+            &server.url,
+            "--oauth-flow",
+            "headless",
+            "--ca-cert",
+            "cert.pem",
+        ],
+    )
+    .env("MCP_TRAY_TOKEN_STORE", "file")
+    .current_dir(tls.path())
+    .output()
+    .expect("mcp-tray");
+    let said = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{said}");
+    assert!(said.contains(&format!("signed in to {name}")), "{said}");
+    let expiry = stored_expiry(home.path());
+    // A bridge given the same CA uses that sign-in, and refreshes it over https too.
+    time_passes_until_expiry_in(home.path(), 30);
+    let cert = tls.path().join("cert.pem");
+    let cert = cert.to_string_lossy();
+    ok_call(&drive(
+        &p,
+        home.path(),
+        &server.url,
+        &["--oauth-flow", "headless", "--ca-cert", &cert],
+        &[],
+    ));
+    assert!(
+        stored_expiry(home.path()) >= expiry,
+        "the token was not refreshed"
+    );
+    // A file that is no certificate is said as such.
+    let junk = tls.path().join("junk.pem");
+    std::fs::write(&junk, "not a certificate").expect("junk");
+    let out = file_store_cli(
+        home.path(),
+        &[
+            "auth",
+            "login",
+            &server.url,
+            "--ca-cert",
+            &junk.to_string_lossy(),
+        ],
+    );
+    let said = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!out.status.success(), "{said}");
+    assert!(said.contains("holds no certificate"), "{said}");
+}
+
+#[test]
+fn auth_login_of_a_config_entry_trusts_the_ca_the_entry_gives_its_bridge() {
+    let p = require_peers!();
+    let (server, tls) = Protected::start_tls(&p, &[]);
+    let home = tempfile::tempdir().expect("home");
+    let cert = tls.path().join("cert.pem");
+    let (out, _) = login_by_name(
+        home.path(),
+        &server.url,
+        &["--ca-cert", &cert.to_string_lossy()],
+    );
+    let said = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{said}");
+    assert!(said.contains("signed in to prot"), "{said}");
+    // The entry's bridge finds the sign-in.
+    let (reply, _) = initialize_once(
+        &server.url,
+        home.path(),
+        &[
+            "--ca-cert",
+            &cert.to_string_lossy(),
+            "--oauth-flow",
+            "headless",
+        ],
+    );
+    assert!(reply["result"]["serverInfo"].is_object(), "{reply}");
+}
+
+#[test]
+fn a_bridge_behind_a_private_ca_hands_the_app_its_ca_with_the_sign_in() {
+    let p = require_peers!();
+    let (server, tls) = Protected::start_tls(&p, &[]);
+    let home = tempfile::tempdir().expect("home");
+    std::fs::create_dir_all(home.path().join("auth")).expect("auth dir");
+    let app_lock = std::fs::File::create(home.path().join("auth").join("app.lock")).expect("lock");
+    app_lock.lock().expect("hold the app's lock");
+    // The bridge runs where its CA file is, and names it by a relative path.
+    let (reply, _) = initialize_once_in(
+        Some(tls.path()),
+        &server.url,
+        home.path(),
+        &["--ca-cert", "cert.pem"],
+    );
+    // The request the app signs in from names the CA file, by its absolute path.
+    let request = handed_to_the_app(&reply, home.path());
+    let cert = tls.path().join("cert.pem");
+    assert_eq!(
+        request["ca_cert"],
+        cert.to_string_lossy().as_ref(),
+        "{request}"
+    );
+}
+
+/// The bridge's error `reply` says the server at `url` refused the credentials given with
+/// `--header`, then `rest`: the message.
+fn refused_header(reply: &Value, url: &str, rest: &str) -> String {
+    let msg = reply["error"]["message"].as_str().expect("an error reply");
+    let said = format!(
+        "remote server at {url} refused the credentials given with --header (HTTP 401): {rest}"
+    );
+    assert!(msg.starts_with(&said), "{msg}");
+    msg.to_owned()
+}
+
+#[test]
+fn a_401_to_the_users_own_api_key_header_says_it_was_refused_not_to_pass_one() {
+    let p = require_peers!();
+    let home = tempfile::tempdir().expect("home");
+    for mode in ["none", "basic"] {
+        let (_server, url) = refusing_server(&p, mode);
+        let (reply, stderr) = initialize_once(
+            &url,
+            home.path(),
+            &[
+                "--header",
+                "X-API-Key: wrong-4716",
+                "--oauth-flow",
+                "headless",
+            ],
+        );
+        let msg = refused_header(
+            &reply,
+            &url,
+            "API key required: pass X-API-Key; they may have expired or be wrong: give valid ones (in the app: the Edit form's headers)",
+        );
+        assert!(!msg.contains("pass them with --header"), "{mode}: {msg}");
+        assert!(
+            !msg.contains("leave the Authorization header out"),
+            "{mode}: {msg}"
+        );
+        assert_eq!(
+            reply["error"]["data"]["diagnosis"], "auth-required",
+            "{reply}"
+        );
+        assert!(
+            stderr.contains("refused the credentials given with --header"),
+            "{stderr}"
+        );
+        assert!(
+            !stderr.contains("wrong-4716") && !msg.contains("wrong-4716"),
+            "{stderr}"
+        );
+    }
+    // A Bearer server without a sign-in: the key was refused, and what it asks for is a token.
+    let (_server, url) = refusing_server(&p, "bearer");
+    let (reply, _) = initialize_once(&url, home.path(), &["--header", "X-API-Key: wrong-4716"]);
+    refused_header(
+        &reply,
+        &url,
+        "token required: ask the admin for one; they may have expired or be wrong: give valid ones (in the app: the Edit form's headers); it asks for a token: pass one with --header 'Authorization: Bearer …'",
+    );
+    assert!(
+        !refusing_server_asked(&url)
+            .iter()
+            .any(|a| a.starts_with("POST /register")),
+        "no registration"
+    );
+    // A header that carries no credentials changes nothing: the server wants some.
+    let (_server, url) = refusing_server(&p, "none");
+    let (reply, _) = initialize_once(&url, home.path(), &["--header", "X-Request-Id: 7"]);
+    let msg = reply["error"]["message"].as_str().expect("an error reply");
+    assert!(
+        msg.contains("needs credentials it offers no sign-in for (HTTP 401)"),
+        "{msg}"
+    );
+    assert!(msg.contains("pass them with --header"), "{msg}");
 }

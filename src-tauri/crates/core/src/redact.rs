@@ -51,6 +51,14 @@ pub fn redact(msg: &[u8]) -> Cow<'_, [u8]> {
     out.finish()
 }
 
+/// Whether an HTTP header's name says it carries credentials: the names whose values a journal
+/// masks (`Authorization`, `Cookie`, `X-API-Key`, `X-Auth-Token`…), and any name with `token` in it
+/// or ending in `key` (`Private-Token`, `Ocp-Apim-Subscription-Key`). `X-Request-Id` is not one.
+pub fn is_secret_header(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    is_secret_key(name.as_bytes()) || lower.contains("token") || lower.ends_with("key")
+}
+
 /// Whether a key names a secret. `key` is the key's text as written, unescaped.
 fn is_secret_key(key: &[u8]) -> bool {
     // Letters and digits only, lower-cased: `API_KEY`, `x-api-key` and `apiKey` are all `apikey`.

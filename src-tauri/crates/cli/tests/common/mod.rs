@@ -106,11 +106,11 @@ impl Drop for TlsServer {
     }
 }
 
-/// Starts a [`TlsServer`]. `leaf`: a certificate marked CA:FALSE, which `--ca-cert` makes
-/// trusted; otherwise `openssl req -x509`'s default, a CA certificate no `--ca-cert` makes usable.
-pub fn fastmcp_over_tls(p: &Peers, leaf: bool) -> TlsServer {
-    use std::process::{Command, Stdio};
-    use std::time::{Duration, Instant};
+/// A self-signed certificate for 127.0.0.1 and its key, as `cert.pem` and `key.pem` in a new
+/// folder. `leaf`: a certificate marked CA:FALSE, which `--ca-cert` makes trusted; otherwise
+/// `openssl req -x509`'s default, a CA certificate no `--ca-cert` makes usable.
+pub fn self_signed(leaf: bool) -> (tempfile::TempDir, PathBuf, PathBuf) {
+    use std::process::Command;
     let dir = tempfile::tempdir().expect("tmp");
     let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
     let mut openssl = Command::new("openssl");
@@ -139,6 +139,14 @@ pub fn fastmcp_over_tls(p: &Peers, leaf: bool) -> TlsServer {
         "{}",
         String::from_utf8_lossy(&made.stderr)
     );
+    (dir, cert, key)
+}
+
+/// Starts a [`TlsServer`] with a [`self_signed`] certificate (`leaf` as there).
+pub fn fastmcp_over_tls(p: &Peers, leaf: bool) -> TlsServer {
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+    let (dir, cert, key) = self_signed(leaf);
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())

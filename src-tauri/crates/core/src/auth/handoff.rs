@@ -95,6 +95,10 @@ pub struct SignInRequest {
     /// Unix milliseconds when it was posted.
     #[serde(default)]
     pub requested_ms: u64,
+    /// The CA file the bridge trusts (`--ca-cert`, by an absolute path): the app's sign-in
+    /// trusts it too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_cert: Option<PathBuf>,
 }
 
 impl SignInRequest {
@@ -108,6 +112,7 @@ impl SignInRequest {
             no_resource: opts.no_resource,
             scope: scope.or_else(|| opts.scope.clone()),
             requested_ms: store::now_ms(),
+            ca_cert: opts.ca_cert.clone(),
         }
     }
 
@@ -127,6 +132,8 @@ impl SignInRequest {
             wait: Duration::from_secs(11 * 60),
             hand_off: false,
             own_authorization: false,
+            own_credentials: false,
+            ca_cert: self.ca_cert.clone(),
         })
     }
 
@@ -245,6 +252,7 @@ mod tests {
             no_resource: false,
             scope: None,
             requested_ms: at,
+            ca_cert: None,
         }
     }
 
@@ -300,9 +308,17 @@ mod tests {
             wait: Duration::from_secs(1),
             hand_off: true,
             own_authorization: false,
+            own_credentials: false,
+            ca_cert: Some(PathBuf::from("/etc/corp/ca.pem")),
         };
         let json = serde_json::to_string(&SignInRequest::from_options(&opts, None)).expect("json");
         assert!(!json.contains("s3cr3t-value"), "{json}");
         assert!(json.contains("\"client_id\":\"id\""), "{json}");
+        // The app's sign-in trusts the CA the bridge does.
+        let back: SignInRequest = serde_json::from_str(&json).expect("read back");
+        assert_eq!(
+            back.options().expect("options").ca_cert,
+            Some(PathBuf::from("/etc/corp/ca.pem"))
+        );
     }
 }

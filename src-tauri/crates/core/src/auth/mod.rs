@@ -110,6 +110,32 @@ pub struct AuthOptions {
     /// The user sends their own `Authorization` header (`--header`): it is never replaced by a
     /// token of ours and never signed in over; a 401 says the server refused it.
     pub own_authorization: bool,
+    /// The user sends credentials of their own in other headers (`X-API-Key`, `Cookie`…,
+    /// [`crate::redact::is_secret_header`]): a 401 from a server that offers no sign-in says the
+    /// server refused them, not that some are needed.
+    pub own_credentials: bool,
+    /// A PEM file of CA certificates trusted besides the system's (`--ca-cert`), by an absolute
+    /// path: every request of a sign-in trusts it ([`AuthOptions::http_client`]), and a hand-off
+    /// carries it to the app.
+    pub ca_cert: Option<std::path::PathBuf>,
+}
+
+impl AuthOptions {
+    /// The HTTP client of a sign-in run on its own (`auth login`, the app): the transport's, with
+    /// the CA of [`AuthOptions::ca_cert`] trusted too. A bridge's sign-in uses the bridge's client.
+    pub fn http_client(&self) -> Result<reqwest::Client, String> {
+        let pem =
+            match &self.ca_cert {
+                Some(path) => Some(std::fs::read(path).map_err(|e| {
+                    format!("cannot read the CA certificate {}: {e}", path.display())
+                })?),
+                None => None,
+            };
+        crate::transport::build_client(pem.as_deref()).map_err(|e| match &self.ca_cert {
+            Some(path) => format!("{}: {e}", path.display()),
+            None => e,
+        })
+    }
 }
 
 impl std::fmt::Debug for AuthOptions {
@@ -129,6 +155,8 @@ impl std::fmt::Debug for AuthOptions {
             .field("wait", &self.wait)
             .field("hand_off", &self.hand_off)
             .field("own_authorization", &self.own_authorization)
+            .field("own_credentials", &self.own_credentials)
+            .field("ca_cert", &self.ca_cert)
             .finish()
     }
 }
@@ -309,7 +337,7 @@ impl Auth {
         }
         if !values.is_empty() && !challenge::offers_bearer(values.iter().copied()) {
             // `Basic`, `ApiKey`…: credentials OAuth cannot get.
-            return Err(Refusal::NotOAuth);
+            return Err(self.no_sign_in(status, None));
         }
         if self.generation() != seen {
             return Ok(()); // another request already got a new token
@@ -335,14 +363,14 @@ impl Auth {
             )));
         }
         if values.is_empty() && !self.offers_sign_in(&challenge).await {
-            return Err(Refusal::NotOAuth);
+            return Err(self.no_sign_in(status, None));
         }
         if !values.is_empty() && !self.offers_token_sign_in(&challenge).await {
             let (what, then) = token_without_sign_in(&format!(
                 "remote server at {}",
                 shown(&self.opts.server_url)
             ));
-            return Err(Refusal::Explained { what, then });
+            return Err(self.no_sign_in(status, Some(Refusal::Explained { what, then })));
         }
         self.sign_in(None, challenge).await.map_err(Refusal::SignIn)
     }
@@ -351,21 +379,43 @@ impl Auth {
     /// refused those credentials. Leaving them out is suggested only where the server offers a
     /// sign-in MCP Tray can do.
     async fn given_refused(&self, values: &[&str], challenge: &Challenge) -> Refusal {
-        let mut then = "they may have expired or be wrong: give valid ones (in the app: the Edit form's headers)".to_owned();
-        if challenge::offers_bearer(values.iter().copied())
-            && discovery::publishes_metadata(&self.http, &self.opts.server_url, challenge).await
-        {
-            then.push_str(
-                ", or leave the Authorization header out and MCP Tray signs in to the server",
-            );
-        }
+        let offers = challenge::offers_bearer(values.iter().copied())
+            && discovery::publishes_metadata(&self.http, &self.opts.server_url, challenge).await;
+        self.given_refused_then(if offers {
+            ", or leave the Authorization header out and MCP Tray signs in to the server"
+        } else {
+            ""
+        })
+    }
+
+    /// The server refused the credentials given with `--header`; `more` follows the advice to
+    /// give valid ones.
+    fn given_refused_then(&self, more: &str) -> Refusal {
         Refusal::Explained {
             what: format!(
                 "remote server at {} {GIVEN_REFUSED} (HTTP 401)",
                 shown(&self.opts.server_url)
             ),
-            then,
+            then: format!(
+                "they may have expired or be wrong: give valid ones (in the app: the Edit form's headers){more}"
+            ),
         }
+    }
+
+    /// Why a refused request gets no sign-in from a server that offers none: `otherwise`
+    /// ([`Refusal::NotOAuth`] when `None`), unless it was a 401 to a request that carried the
+    /// user's own credentials ([`AuthOptions::own_credentials`]): then the server refused those.
+    fn no_sign_in(&self, status: u16, otherwise: Option<Refusal>) -> Refusal {
+        if status == 401 && self.opts.own_credentials {
+            let more = if otherwise.is_some() {
+                // A `Bearer` challenge: what it wants is a token.
+                "; it asks for a token: pass one with --header 'Authorization: Bearer …'"
+            } else {
+                ""
+            };
+            return self.given_refused_then(more);
+        }
+        otherwise.unwrap_or(Refusal::NotOAuth)
     }
 
     /// Whether a server that asked for a `Bearer` token offers a sign-in: its OAuth metadata, or
@@ -397,7 +447,10 @@ impl Auth {
             .body(r#"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"mcp-tray","version":"0"}}}"#)
             .send()
             .await
-            .map_err(|e| format!("cannot reach {}: {e}", shown(&self.opts.server_url)))?;
+            .map_err(|e| {
+                // In the transport's words: a certificate from a private CA names --ca-cert.
+                crate::transport::Fault::from_reqwest(&e, &self.opts.server_url).describe()
+            })?;
         let status = probe.status().as_u16();
         let values: Vec<String> = probe
             .headers()
@@ -967,6 +1020,24 @@ pub fn urls_of_name(name: &str) -> Vec<String> {
         .collect()
 }
 
+/// The CA file an entry's `mcp-tray bridge URL …` arguments trust (`--ca-cert FILE` or
+/// `--ca-cert=FILE`), if any.
+pub fn ca_cert_in_bridge_args(args: &[String]) -> Option<std::path::PathBuf> {
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        if arg == "--" {
+            return None;
+        }
+        if arg == "--ca-cert" {
+            return it.next().map(std::path::PathBuf::from);
+        }
+        if let Some(path) = arg.strip_prefix("--ca-cert=") {
+            return Some(path.into());
+        }
+    }
+    None
+}
+
 /// How a server known only by its URL is named in messages and stored sign-ins: its host, with
 /// the port when the URL gives one (two servers on one host keep apart).
 pub fn name_for_url(url: &Url) -> String {
@@ -980,6 +1051,23 @@ pub fn name_for_url(url: &Url) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_ca_file_of_a_bridge_entry_is_found_in_either_spelling() {
+        let args = |a: &[&str]| a.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        assert_eq!(
+            ca_cert_in_bridge_args(&args(&["bridge", "https://x/mcp", "--ca-cert", "/ca.pem"])),
+            Some("/ca.pem".into())
+        );
+        assert_eq!(
+            ca_cert_in_bridge_args(&args(&["bridge", "https://x/mcp", "--ca-cert=/c a.pem"])),
+            Some("/c a.pem".into())
+        );
+        assert_eq!(
+            ca_cert_in_bridge_args(&args(&["bridge", "https://x/mcp", "--allow-http"])),
+            None
+        );
+    }
 
     #[test]
     fn step_up_asks_for_the_union_of_scopes() {

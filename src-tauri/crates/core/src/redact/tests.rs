@@ -1,7 +1,7 @@
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
 
-use super::{MARKER, redact};
+use super::{MARKER, is_secret_header, redact};
 
 fn redacted(msg: &str) -> String {
     String::from_utf8(redact(msg.as_bytes()).into_owned()).expect("redaction keeps UTF-8")
@@ -60,6 +60,33 @@ fn key_spellings_that_name_secrets_are_recognised() {
             format!(r#"{{"{key}":"[redacted]"}}"#),
             "{key}"
         );
+    }
+}
+
+#[test]
+fn header_names_that_carry_credentials_are_told_apart() {
+    for name in [
+        "Authorization",
+        "Cookie",
+        "X-API-Key",
+        "x-api-key",
+        "X-Auth-Token",
+        "Private-Token",
+        "X-Goog-Api-Key",
+        "Ocp-Apim-Subscription-Key",
+        "Proxy-Authorization",
+        "X-Client-Secret",
+    ] {
+        assert!(is_secret_header(name), "{name}");
+    }
+    for name in [
+        "X-Request-Id",
+        "Accept",
+        "User-Agent",
+        "X-Tenant",
+        "MCP-Protocol-Version",
+    ] {
+        assert!(!is_secret_header(name), "{name}");
     }
 }
 
