@@ -233,7 +233,7 @@ pub fn bridge_entry(
     }
     let mut env = Map::new();
     for (key, value) in headers {
-        let value = if is_secret_header(key) && !value.contains("${") {
+        let value = if crate::redact::is_secret_header(key) && !value.contains("${") {
             let var = format!(
                 "MCP_TRAY_HEADER_{}",
                 key.to_ascii_uppercase()
@@ -254,15 +254,6 @@ pub fn bridge_entry(
         entry.insert("env".into(), Value::Object(env));
     }
     Ok(Value::Object(entry))
-}
-
-fn is_secret_header(key: &str) -> bool {
-    let k = key.to_ascii_lowercase();
-    k == "authorization"
-        || k.contains("token")
-        || k.contains("key")
-        || k.contains("secret")
-        || k.contains("cookie")
 }
 
 /// Refuses URLs the bridge cannot use: WebSocket, anything but http(s), and plain `http://` to a
