@@ -477,7 +477,7 @@ fn a_second_empty_mcp_servers_is_a_finding_about_the_file_and_its_fix_merges_und
         f["fix"]
             .as_str()
             .unwrap_or_default()
-            .contains("moves the servers"),
+            .contains("move the servers"),
         "{f}"
     );
 

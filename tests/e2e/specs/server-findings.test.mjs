@@ -139,3 +139,58 @@ describe("server findings in dark mode at 200 % zoom", () => {
     }
   });
 });
+
+// A key written twice: Claude reads only the last `mcpServers`, here empty, so no row exists to
+// carry the problem. It is said above the list, and its Fix merges the two copies, undoably.
+const TWICE = `{
+  "mcpServers": {
+    "fetch": { "command": "sh", "args": ["-c", "exec true"] }
+  },
+  "mcpServers": {}
+}
+`;
+
+describe("a problem with the whole config file", () => {
+  let app;
+  before(async () => {
+    app = await startApp({ config: TWICE });
+  });
+  after(async () => {
+    await app?.stop();
+  });
+
+  it("is shown above the list when Claude reads no server, and its Fix merges the copies, undoably", async () => {
+    const card = '[data-testid="config-findings"] [data-testid="server-finding"]';
+    await waitForText(app.browser, card);
+    const [code, fixable] = await app.browser.execute((sel) => {
+      const f = document.querySelector(sel);
+      return [f?.dataset.code, Boolean(f?.querySelector('[data-testid="server-finding-fix"]'))];
+    }, card);
+    assert.equal(code, "duplicate-key");
+    assert.ok(fixable, "the merge is offered");
+    assert.match(await waitForText(app.browser, '[data-testid="no-servers"]'), /reads no server from this config/);
+    await app.screenshot("servers-file-finding");
+
+    await app.browser.$(`${card} [data-testid="server-finding-fix"]`).click();
+    await until(
+      app.browser,
+      async () => (fs.readFileSync(app.configPath, "utf8").match(/"mcpServers"/g) ?? []).length === 1,
+      "the two copies were not merged",
+    );
+    assert.deepEqual(Object.keys(JSON.parse(fs.readFileSync(app.configPath, "utf8")).mcpServers), ["fetch"]);
+    await until(
+      app.browser,
+      async () => (await findings(app.browser)).fetch !== undefined,
+      "the merged server did not appear in the list",
+    );
+    await until(
+      app.browser,
+      async () => !(await app.browser.$('[data-testid="config-findings"]').isExisting()),
+      "the file's problem is still shown after the merge",
+    );
+
+    await app.browser.$('[data-testid="server-undo"]').click();
+    await until(app.browser, async () => fs.readFileSync(app.configPath, "utf8") === TWICE, "Undo did not restore the file");
+    await waitForText(app.browser, card);
+  });
+});

@@ -162,7 +162,7 @@ describe("Servers: what is wrong in the whole file", () => {
                   summary:
                     '"mcpServers" is written twice in the config file; Claude Desktop reads only the last one (line 5) and ignores the servers in the one on line 2 (fetch)',
                   detail: '"mcpServers" at lines 2 and 5 of /c.json',
-                  fix: "`mcp-tray doctor --fix` moves the servers of the earlier copies into the last one",
+                  fix: "move the servers of the earlier copies into the last one",
                   fixable: true,
                 },
               ];
@@ -178,7 +178,7 @@ describe("Servers: what is wrong in the whole file", () => {
     render(App);
     const card = await screen.findByTestId("config-findings");
     expect(card.textContent).toContain("ignores the servers in the one on line 2 (fetch)");
-    expect(card.textContent).toContain("moves the servers of the earlier copies");
+    expect(card.textContent).toContain("move the servers of the earlier copies");
     expect(card.querySelector('[data-code="duplicate-key"]')?.getAttribute("data-severity")).toBe("error");
     // The empty list does not invite adding servers as if there were none.
     expect(screen.getByTestId("no-servers").textContent).toContain("Claude Desktop reads no server from this config");

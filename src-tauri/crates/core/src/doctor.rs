@@ -308,8 +308,8 @@ pub fn check_duplicates(doc: &ConfigDocument, only: Option<&str>) -> Vec<Finding
                         dup.used_line(),
                     ))
                     .fix(
-                        "`mcp-tray doctor --fix` moves the servers of the earlier copies into the \
-                         last one (undo with `mcp-tray undo`); or merge them into one \
+                        "move the servers of the earlier copies into the last one (MCP Tray's \
+                         fix does it, and it can be undone), or merge them into one \
                          \"mcpServers\" by hand",
                     ),
                 );

@@ -111,8 +111,8 @@ fn refuse_duplicates(doc: &ConfigDocument, edit: &Edit) -> Result<(), ConfigErro
             "ignores the servers in"
         };
         let way_out = if dup.not_objects.is_empty() {
-            "merge them into one \"mcpServers\" by hand, or let `mcp-tray doctor --fix` merge \
-             them into the last one (undo with `mcp-tray undo`)"
+            "merge them into one \"mcpServers\" by hand, or let MCP Tray merge them into the \
+             last one (`mcp-tray doctor --fix`, or Fix in the app; it can be undone)"
                 .to_owned()
         } else {
             dup.not_objects_advice()
