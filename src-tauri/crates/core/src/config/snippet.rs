@@ -4,7 +4,8 @@
 //! caller or after its package or host), VS Code's `{"servers": {…}}` (also inside `"mcp"`), a URL, and
 //! an `npx mcp-remote URL …` command line. Entries with `url`/`type` (which Claude Desktop's config
 //! cannot take) become bridge entries (`mcp-tray bridge URL`), and so do entries that run
-//! `npx mcp-remote URL` (headers and env kept). Snippets are parsed leniently
+//! `npx mcp-remote URL` (what mcp-remote was told carried over,
+//! [`super::mcp_remote`], or the entry kept with why). Snippets are parsed leniently
 //! (comments and trailing commas are common in READMEs); what is written is always plain JSON.
 //! Secret header values move into the entry's `env` and are referenced as `${VAR}`.
 
