@@ -54,7 +54,7 @@ pub struct BridgeArgs {
     /// Seconds a request may take in all, however often it reports progress.
     #[arg(long, value_name = "SECS", default_value_t = 3600.0)]
     max_timeout: f64,
-    /// Hide tools whose name matches this glob (repeatable).
+    /// Hide tools whose name matches this glob, whatever the letter case (repeatable).
     #[arg(long = "ignore-tool", value_name = "GLOB")]
     ignore_tools: Vec<String>,
     /// Send this MCP-Protocol-Version header instead of the negotiated one.

@@ -350,3 +350,373 @@ fn doctor_names_a_node_too_old_for_npx_servers_found_through_the_login_shell() {
     );
     assert!(f["fix"].as_str().unwrap().contains("Node.js"), "{f}");
 }
+
+/// The finding about `server` (there must be exactly one).
+fn finding<'a>(report: &'a Value, server: &str) -> &'a Value {
+    let found: Vec<&Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["server"] == server)
+        .collect();
+    assert_eq!(found.len(), 1, "{server}: {report}");
+    found[0]
+}
+
+fn undo(dir: &Path) {
+    let undo = Command::new(BIN)
+        .arg("--config")
+        .arg(dir.join("claude_desktop_config.json"))
+        .arg("undo")
+        .env("MCP_TRAY_HOME", dir.join("home"))
+        .status()
+        .unwrap();
+    assert!(undo.success());
+}
+
+#[test]
+fn doctor_fix_carries_everything_mcp_remote_was_told_over_and_undo_restores_the_file_byte_for_byte()
+{
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("corp-ca.pem");
+    std::fs::write(&ca, "-----BEGIN CERTIFICATE-----\n").unwrap();
+    let ca = ca.to_string_lossy().into_owned();
+    let config = dir.path().join("claude_desktop_config.json");
+    let original = format!(
+        r#"{{
+  "mcpServers":   {{
+    "rich": {{
+      "command": "npx",
+      "args": ["-y", "mcp-remote@0.15.1", "https://mcp.example.com/sse",
+        "--header", "Authorization: Bearer sk-live-4242",
+        "--transport", "sse-only",
+        "--ignore-tool", "delete*", "--ignore-tool", "admin_?",
+        "--static-oauth-client-info", "{{\"client_id\": \"tray-test\", \"client_secret\": \"cs-31337\"}}",
+        "--static-oauth-client-metadata", "{{\"scope\": \"read write\"}}",
+        "--auth-timeout", "90",
+        "--keep-alive",
+        "--enable-proxy", "--debug"],
+      "env": {{"NODE_EXTRA_CA_CERTS": "{ca}", "TEAM": "core"}}
+    }},
+    "tenant": {{"command": "npx", "args": ["mcp-remote", "https://mcp.example.com/sse", "--resource", "https://t1.example.com/"]}}
+  }}
+}}
+"#
+    );
+    std::fs::write(&config, &original).unwrap();
+
+    // Before the fix: what the bridge does differently, and why "tenant" is not switched.
+    let (r, _) = doctor(dir.path(), &["--no-probe"]);
+    let rich = finding(&r, "rich");
+    assert_eq!(rich["code"], "mcp-remote-replaceable");
+    assert_eq!(rich["fixable"], true);
+    let fix = rich["fix"].as_str().unwrap();
+    for said in [
+        "--keep-alive (the bridge sends no keep-alive pings)",
+        "to the redirect URIs registered for the client",
+        "only concerned mcp-remote: --debug",
+    ] {
+        assert!(fix.contains(said), "{said:?}: {fix}");
+    }
+    let tenant = finding(&r, "tenant");
+    assert_eq!(tenant["fixable"], false);
+    assert!(
+        tenant["fix"]
+            .as_str()
+            .unwrap()
+            .contains("https://t1.example.com/ (--resource)"),
+        "{tenant}"
+    );
+    for secret in ["sk-live-4242", "cs-31337"] {
+        assert!(!r.to_string().contains(secret), "{r}");
+    }
+
+    let (_, code) = doctor(dir.path(), &["--no-probe", "--fix"]);
+    assert_eq!(code, Some(0), "nothing but info findings are left");
+    let fixed: Value = serde_json::from_str(&std::fs::read_to_string(&config).unwrap()).unwrap();
+    let rich = &fixed["mcpServers"]["rich"];
+    assert!(
+        rich["command"].as_str().unwrap().ends_with("mcp-tray"),
+        "{rich}"
+    );
+    assert_eq!(
+        rich["args"],
+        serde_json::json!([
+            "bridge",
+            "https://mcp.example.com/sse",
+            "--name",
+            "rich",
+            "--transport",
+            "sse",
+            "--header",
+            "Authorization: ${MCP_TRAY_HEADER_AUTHORIZATION}",
+            "--ignore-tool",
+            "delete*",
+            "--ignore-tool",
+            "admin_[?]",
+            "--oauth-client-id",
+            "tray-test",
+            "--oauth-client-secret",
+            "${MCP_TRAY_OAUTH_CLIENT_SECRET}",
+            "--oauth-scope",
+            "read write",
+            "--oauth-wait",
+            "90",
+            "--ca-cert",
+            ca,
+        ])
+    );
+    assert_eq!(
+        rich["env"],
+        serde_json::json!({
+            "MCP_TRAY_HEADER_AUTHORIZATION": "Bearer sk-live-4242",
+            "MCP_TRAY_OAUTH_CLIENT_SECRET": "cs-31337",
+            "NODE_EXTRA_CA_CERTS": ca,
+            "TEAM": "core",
+        })
+    );
+    assert_eq!(
+        fixed["mcpServers"]["tenant"]["args"],
+        serde_json::json!([
+            "mcp-remote",
+            "https://mcp.example.com/sse",
+            "--resource",
+            "https://t1.example.com/"
+        ]),
+        "kept on mcp-remote"
+    );
+
+    undo(dir.path());
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), original);
+}
+
+/// A stdio MCP client speaking to a config entry's command, one JSON-RPC line at a time.
+struct EntryClient {
+    child: std::process::Child,
+    stdin: std::process::ChildStdin,
+    stdout: std::io::BufReader<std::process::ChildStdout>,
+}
+
+impl EntryClient {
+    fn start(command: &Path, args: &[String], env: &[(String, String)], home: &Path) -> Self {
+        use std::process::Stdio;
+        let mut child = Command::new(command)
+            .args(args)
+            .envs(env.iter().map(|(k, v)| (k, v)))
+            .env("MCP_TRAY_HOME", home.join("tray"))
+            .env("HOME", home)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("start {}: {e}", command.display()));
+        let stdin = child.stdin.take().unwrap();
+        let stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+        let mut c = EntryClient {
+            child,
+            stdin,
+            stdout,
+        };
+        let init = c.request(
+            0,
+            "initialize",
+            serde_json::json!({"protocolVersion": "2025-06-18", "capabilities": {},
+                "clientInfo": {"name": "doctor-test", "version": "1"}}),
+        );
+        assert!(init["result"]["serverInfo"].is_object(), "{init}");
+        c.send(&serde_json::json!({"jsonrpc": "2.0", "method": "notifications/initialized"}));
+        c
+    }
+
+    fn send(&mut self, msg: &Value) {
+        use std::io::Write;
+        writeln!(self.stdin, "{msg}").unwrap();
+        self.stdin.flush().unwrap();
+    }
+
+    /// Sends a request and reads until its reply (other lines are notifications or logs).
+    fn request(&mut self, id: i64, method: &str, params: Value) -> Value {
+        use std::io::BufRead;
+        self.send(
+            &serde_json::json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}),
+        );
+        loop {
+            let mut line = String::new();
+            let n = self.stdout.read_line(&mut line).unwrap();
+            assert!(n > 0, "the entry's command ended before answering {method}");
+            if let Ok(v) = serde_json::from_str::<Value>(&line)
+                && v["id"] == id
+            {
+                return v;
+            }
+        }
+    }
+
+    fn tools(&mut self, id: i64) -> Vec<String> {
+        let list = self.request(id, "tools/list", serde_json::json!({}));
+        let mut names: Vec<String> = list["result"]["tools"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{list}"))
+            .iter()
+            .filter_map(|t| t["name"].as_str().map(str::to_owned))
+            .collect();
+        names.sort();
+        names
+    }
+
+    /// Ends the command (stdin closed) and returns what it said on stderr.
+    fn finish(mut self) -> String {
+        use std::io::Read;
+        drop(self.stdin);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while self.child.try_wait().unwrap().is_none() && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let mut err = String::new();
+        let _ = self.child.stderr.take().unwrap().read_to_string(&mut err);
+        err
+    }
+}
+
+fn entry_env(entry: &Value) -> Vec<(String, String)> {
+    entry["env"]
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn entry_args(entry: &Value) -> Vec<String> {
+    entry["args"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// The replaced entry, run as Claude would run it, against server-everything's legacy SSE: the
+/// transport mcp-remote was pinned to and the tools it hid carry over (the same tools as the
+/// mcp-remote entry it replaced lists, letter case of the patterns aside).
+#[test]
+fn a_replaced_mcp_remote_entry_reaches_server_everything_over_sse_without_its_ignored_tools() {
+    let p = require_peers!();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .unwrap()
+        .port();
+    let mut server = Command::new(p.node())
+        .arg(p.npm_bin("mcp-server-everything"))
+        .arg("sse")
+        .env("PORT", port.to_string())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start server-everything");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "server-everything did not listen"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("http://127.0.0.1:{port}/sse");
+    let remote_args = [
+        "-y",
+        "mcp-remote",
+        url.as_str(),
+        "--transport",
+        "sse-only",
+        "--ignore-tool",
+        "Get-Sum",
+        "--ignore-tool",
+        "trigger-*",
+        "--silent",
+    ];
+    let entry = serde_json::json!({"command": "npx", "args": remote_args, "env": {"MCP_TRAY_TEST_KEPT": "1"}});
+    std::fs::write(
+        dir.path().join("claude_desktop_config.json"),
+        serde_json::json!({"mcpServers": {"se": entry}}).to_string(),
+    )
+    .unwrap();
+    let (_, code) = doctor(dir.path(), &["--no-probe", "--fix"]);
+    assert_eq!(code, Some(0));
+    let fixed: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("claude_desktop_config.json")).unwrap(),
+    )
+    .unwrap();
+    let bridge = &fixed["mcpServers"]["se"];
+    assert_eq!(bridge["args"][0], "bridge", "{bridge}");
+    assert_eq!(bridge["env"]["MCP_TRAY_TEST_KEPT"], "1", "{bridge}");
+
+    // What the mcp-remote entry did: the same mcp-remote, from tests/peers rather than npx.
+    let home = tempfile::tempdir().unwrap();
+    let mut before = EntryClient::start(
+        &p.node(),
+        &std::iter::once(p.npm_bin("mcp-remote").to_string_lossy().into_owned())
+            .chain(remote_args[2..].iter().map(|a| (*a).to_owned()))
+            .collect::<Vec<_>>(),
+        &[(
+            "MCP_REMOTE_CONFIG_DIR".into(),
+            home.path().join("mcp-auth").to_string_lossy().into_owned(),
+        )],
+        home.path(),
+    );
+    let tools_before = before.tools(1);
+    before.finish();
+
+    let mut after = EntryClient::start(
+        Path::new(bridge["command"].as_str().unwrap()),
+        &entry_args(bridge),
+        &entry_env(bridge),
+        home.path(),
+    );
+    let tools_after = after.tools(1);
+    let echo = after.call_echo(2);
+    let refused = after.request(
+        3,
+        "tools/call",
+        serde_json::json!({"name": "get-sum", "arguments": {"a": 2, "b": 3}}),
+    );
+    let stderr = after.finish();
+    let _ = server.kill();
+    let _ = server.wait();
+
+    assert!(tools_after.contains(&"echo".to_owned()), "{tools_after:?}");
+    assert!(
+        !tools_after
+            .iter()
+            .any(|t| t == "get-sum" || t.starts_with("trigger-")),
+        "{tools_after:?}"
+    );
+    assert_eq!(
+        tools_after, tools_before,
+        "the same tools as mcp-remote listed"
+    );
+    assert_eq!(echo, "Echo: hi", "{stderr}");
+    assert!(refused.to_string().contains("--ignore-tool"), "{refused}");
+    // Pinned to the legacy transport: no Streamable HTTP attempt first.
+    assert!(!stderr.contains("trying legacy"), "{stderr}");
+}
+
+impl EntryClient {
+    fn call_echo(&mut self, id: i64) -> String {
+        let r = self.request(
+            id,
+            "tools/call",
+            serde_json::json!({"name": "echo", "arguments": {"message": "hi"}}),
+        );
+        r["result"]["content"][0]["text"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{r}"))
+            .to_owned()
+    }
+}

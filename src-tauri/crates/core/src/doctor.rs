@@ -19,7 +19,8 @@ use serde_json::Value;
 use crate::claude_logs;
 use crate::clients::{ConfigLocation, ConfigSource};
 use crate::config::document::join_and;
-use crate::config::snippet::{bridge_entry, mcp_remote_to_bridge};
+use crate::config::mcp_remote::migrate;
+use crate::config::snippet::bridge_entry;
 use crate::config::{
     ConfigDocument, ConfigError, ConfigFile, Edit, EditOutcome, EntryKind, ServerEntry,
 };
@@ -444,14 +445,25 @@ pub fn check_entry(server: &ServerEntry, exe: &Path) -> Vec<Finding> {
                 .fix("switch to the native bridge"),
             );
             let env = obj.and_then(|o| o.get("env"));
-            match mcp_remote_to_bridge(name, url, &server.args, env, exe) {
-                Ok(entry) => {
+            match migrate(name, url, &server.args, env, exe) {
+                // What the bridge does not do the same is said with the fix, before it is made.
+                Ok(m) => {
+                    let mut finding = finding;
+                    finding.diagnosis.fix = Some(format!(
+                        "switch to the native bridge (its options, headers and env carried over).{}",
+                        m.said()
+                    ));
                     out.push(finding.with_edit(Edit::Update {
                         name: name.to_owned(),
-                        entry,
+                        entry: m.entry,
                     }));
                 }
-                Err(_) => out.push(finding),
+                // Switching would leave the server worse off: kept, and why.
+                Err(why) => {
+                    let mut finding = finding;
+                    finding.diagnosis.fix = Some(format!("keep it on mcp-remote for now: {why}"));
+                    out.push(finding);
+                }
             }
         }
         _ => {}
@@ -722,6 +734,14 @@ mod tests {
 
     const EXE: &str = "/opt/mcp-tray/mcp-tray";
 
+    /// The finding about `server`.
+    fn finding_of<'a>(findings: &'a [Finding], server: &str) -> &'a Finding {
+        findings
+            .iter()
+            .find(|f| f.diagnosis.server.as_deref() == Some(server))
+            .expect("a finding")
+    }
+
     #[test]
     fn each_classic_mistake_is_named() {
         let d = doc(r#"{"mcpServers": {
@@ -780,12 +800,7 @@ mod tests {
             "plain": {"url": "http://10.0.0.7:8000/mcp"}
         }}"#);
         let findings = check_document(&d, Path::new(EXE));
-        let finding = |server: &str| {
-            findings
-                .iter()
-                .find(|f| f.diagnosis.server.as_deref() == Some(server))
-                .expect("a finding")
-        };
+        let finding = |server: &str| finding_of(&findings, server);
         // mcp-remote ran it with --allow-http: the bridge entry does too, or it would never start.
         let Some(Edit::Update { entry, .. }) = &finding("lan").edit else {
             panic!("an update")
@@ -809,6 +824,50 @@ mod tests {
             fix.contains("https://") && !fix.contains("doctor --fix"),
             "{fix}"
         );
+    }
+
+    #[test]
+    fn the_mcp_remote_fix_says_what_the_bridge_does_differently_or_why_it_is_not_offered() {
+        let d = doc(r#"{"mcpServers": {
+            "rich": {"command": "npx", "args": ["-y", "mcp-remote", "https://x.dev/sse", "--transport", "sse-only", "--ignore-tool", "delete*", "--keep-alive", "--debug"]},
+            "tenant": {"command": "npx", "args": ["mcp-remote", "https://x.dev/sse", "--resource", "https://t1.x.dev/", "--header", "Authorization: Bearer sk-tenant"]}
+        }}"#);
+        let findings = check_document(&d, Path::new(EXE));
+        let finding = |server: &str| finding_of(&findings, server);
+        let rich = finding("rich");
+        assert!(rich.fixable);
+        let Some(Edit::Update { entry, .. }) = &rich.edit else {
+            panic!("an update")
+        };
+        assert_eq!(
+            entry["args"],
+            serde_json::json!([
+                "bridge",
+                "https://x.dev/sse",
+                "--name",
+                "rich",
+                "--transport",
+                "sse",
+                "--ignore-tool",
+                "delete*"
+            ])
+        );
+        let fix = rich.diagnosis.fix.as_deref().unwrap();
+        assert!(
+            fix.contains("--keep-alive (the bridge sends no keep-alive pings)")
+                && fix.contains("only concerned mcp-remote: --debug"),
+            "{fix}"
+        );
+        // The bridge cannot sign in for another resource: no fix that would break it, and why.
+        let tenant = finding("tenant");
+        assert!(!tenant.fixable && tenant.edit.is_none());
+        let fix = tenant.diagnosis.fix.as_deref().unwrap();
+        assert!(
+            fix.starts_with("keep it on mcp-remote for now: ")
+                && fix.contains("https://t1.x.dev/ (--resource)"),
+            "{fix}"
+        );
+        assert!(!fix.contains("sk-tenant"), "{fix}");
     }
 
     #[test]

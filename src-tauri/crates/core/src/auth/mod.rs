@@ -1004,6 +1004,15 @@ pub fn status() -> Vec<SignInStatus> {
         .collect()
 }
 
+/// The address a browser sign-in for `server_url` usually comes back to (the server's stable
+/// loopback port; another one when that is taken), as an authorization server must know it.
+pub fn redirect_uri_for(server_url: &str) -> String {
+    let key = Url::parse(server_url)
+        .map(|u| discovery::canonical_resource(&u))
+        .unwrap_or_else(|_| server_url.to_owned());
+    flow::redirect_uri(flow::stable_port(&store::key_of(&key)))
+}
+
 /// Forgets a server's sign-ins, of every client (tokens and registration). True when there was
 /// one.
 pub fn logout(server_url: &Url) -> bool {

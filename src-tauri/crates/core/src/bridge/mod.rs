@@ -20,7 +20,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use globset::{Glob, GlobSet, GlobSetBuilder};
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use reqwest::Url;
 use reqwest::header::HeaderMap;
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncReadExt, AsyncWrite, AsyncWriteExt};
@@ -674,7 +674,12 @@ fn ignore_set(globs: &[String]) -> Result<Option<GlobSet>, String> {
     }
     let mut builder = GlobSetBuilder::new();
     for g in globs {
-        builder.add(Glob::new(g).map_err(|e| format!("--ignore-tool `{g}`: {e}"))?);
+        // Letter case aside, as mcp-remote's --ignore-tool: a tool hidden there stays hidden here.
+        let glob = GlobBuilder::new(g)
+            .case_insensitive(true)
+            .build()
+            .map_err(|e| format!("--ignore-tool `{g}`: {e}"))?;
+        builder.add(glob);
     }
     builder.build().map(Some).map_err(|e| e.to_string())
 }

@@ -23,6 +23,7 @@
 pub mod change;
 pub mod document;
 pub mod edit;
+pub mod mcp_remote;
 pub mod snippet;
 pub mod store;
 pub mod watch;

@@ -4,7 +4,8 @@
 //! caller or after its package or host), VS Code's `{"servers": {…}}` (also inside `"mcp"`), a URL, and
 //! an `npx mcp-remote URL …` command line. Entries with `url`/`type` (which Claude Desktop's config
 //! cannot take) become bridge entries (`mcp-tray bridge URL`), and so do entries that run
-//! `npx mcp-remote URL` (headers and env kept). Snippets are parsed leniently
+//! `npx mcp-remote URL` (what mcp-remote was told carried over,
+//! [`super::mcp_remote`], or the entry kept with why). Snippets are parsed leniently
 //! (comments and trailing commas are common in READMEs); what is written is always plain JSON.
 //! Secret header values move into the entry's `env` and are referenced as `${VAR}`.
 
@@ -14,6 +15,7 @@ use jsonc_parser::ParseOptions;
 use serde_json::{Map, Value, json};
 
 use super::ConfigError;
+use super::mcp_remote::{is_mcp_remote, migrate};
 use crate::bridge::check_url;
 
 /// Entries read from a snippet, in order, with notes about conversions made.
@@ -123,22 +125,21 @@ fn convert_entry(
                         .collect()
                 })
                 .unwrap_or_default();
-            return Ok(
-                match mcp_remote_to_bridge(name, &url, &args, obj.get("env"), exe) {
-                    Ok(entry) => {
-                        notes.push(format!(
-                            "\"{name}\": `npx mcp-remote {url}` turned into a bridge entry (MCP Tray's native bridge; its headers and env kept)"
-                        ));
-                        entry
-                    }
-                    Err(why) => {
-                        notes.push(format!(
-                            "\"{name}\" uses `npx mcp-remote {url}` and is kept as it is: {why}"
-                        ));
-                        Value::Object(obj)
-                    }
-                },
-            );
+            return Ok(match migrate(name, &url, &args, obj.get("env"), exe) {
+                Ok(m) => {
+                    notes.push(format!(
+                        "\"{name}\": `npx mcp-remote {url}` turned into a bridge entry (MCP Tray's native bridge; its options, headers and env carried over).{}",
+                        m.said()
+                    ));
+                    m.entry
+                }
+                Err(why) => {
+                    notes.push(format!(
+                        "\"{name}\" uses `npx mcp-remote {url}` and is kept as it is: {why}"
+                    ));
+                    Value::Object(obj)
+                }
+            });
         }
         return Ok(Value::Object(obj));
     }
@@ -167,43 +168,11 @@ fn convert_entry(
     bridge_entry(name, url, &headers, transport, false, exe)
 }
 
-/// The bridge entry doing the job of an `npx mcp-remote URL …` entry: its `--header`s carry
-/// over (secret values into `env`), its `--allow-http` too, and its own `env` (tokens that
-/// `${VAR}` headers name) stays with it.
-pub fn mcp_remote_to_bridge(
-    name: &str,
-    url: &str,
-    args: &[String],
-    env: Option<&Value>,
-    exe: &Path,
-) -> Result<Value, ConfigError> {
-    let headers: Vec<(String, String)> = args
-        .windows(2)
-        .filter(|w| w[0] == "--header")
-        .filter_map(|w| w[1].split_once(':'))
-        .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
-        .collect();
-    let allow_http = args.iter().any(|a| a == "--allow-http");
-    let mut entry = bridge_entry(name, url, &headers, None, allow_http, exe)?;
-    if let (Some(Value::Object(own)), Some(obj)) = (env, entry.as_object_mut())
-        && let Some(merged) = obj
-            .entry("env")
-            .or_insert_with(|| Value::Object(Map::new()))
-            .as_object_mut()
-    {
-        for (k, v) in own {
-            merged.entry(k.clone()).or_insert_with(|| v.clone());
-        }
-    }
-    Ok(entry)
-}
-
 fn mcp_remote_url(obj: &Map<String, Value>) -> Option<String> {
     let args = obj.get("args")?.as_array()?;
-    let pos = args.iter().position(|a| {
-        a.as_str()
-            .is_some_and(|s| s == "mcp-remote" || s.starts_with("mcp-remote@"))
-    })?;
+    let pos = args
+        .iter()
+        .position(|a| a.as_str().is_some_and(is_mcp_remote))?;
     args[pos + 1..]
         .iter()
         .filter_map(Value::as_str)
@@ -294,6 +263,32 @@ fn parse_command_line(line: &str, name: Option<&str>, exe: &Path) -> Result<Snip
                 .any(|p| l.starts_with(p))
         })
         .ok_or_else(|| ConfigError::Invalid(format!("no URL found in \"{line}\"")))?;
+    let name = name.map_or_else(|| suggest_name_for_url(url), str::to_owned);
+    // `npx mcp-remote URL …` is read as the entry it would be, and replaced as such (everything
+    // mcp-remote was told carried over, or the entry kept with why).
+    if let Some(pos) = words.iter().position(|w| is_mcp_remote(w))
+        && (url.starts_with("http://") || url.starts_with("https://"))
+    {
+        let (command, args) = match pos {
+            0 => (
+                "npx",
+                std::iter::once("-y")
+                    .chain(words.iter().map(String::as_str))
+                    .collect::<Vec<_>>(),
+            ),
+            _ => (
+                words[0].as_str(),
+                words[1..].iter().map(String::as_str).collect(),
+            ),
+        };
+        let entry = json!({"command": command, "args": args});
+        let mut notes = Vec::new();
+        let entry = convert_entry(&name, entry, exe, &mut notes)?;
+        return Ok(Snippet {
+            entries: vec![(name, entry)],
+            notes,
+        });
+    }
     let mut headers = Vec::new();
     let mut transport = None;
     let mut allow_http = false;
@@ -317,20 +312,10 @@ fn parse_command_line(line: &str, name: Option<&str>, exe: &Path) -> Result<Snip
             _ => {}
         }
     }
-    let name = name.map_or_else(|| suggest_name_for_url(url), str::to_owned);
     let entry = bridge_entry(&name, url, &headers, transport, allow_http, exe)?;
-    let mut notes = Vec::new();
-    if words
-        .iter()
-        .any(|w| w == "mcp-remote" || w.starts_with("mcp-remote@"))
-    {
-        notes.push(format!(
-            "\"{name}\": `npx mcp-remote` replaced by the native bridge"
-        ));
-    }
     Ok(Snippet {
         entries: vec![(name, entry)],
-        notes,
+        notes: Vec::new(),
     })
 }
 
@@ -570,6 +555,44 @@ mod tests {
         assert_eq!(s.entries[0].1["command"], "npx");
         assert!(
             s.notes.iter().any(|n| n.contains("kept as it is")),
+            "{:?}",
+            s.notes
+        );
+    }
+
+    #[test]
+    fn a_pasted_mcp_remote_line_carries_its_options_over_or_is_kept_with_why() {
+        let s = parse(
+            "npx -y mcp-remote https://mcp.example.com/sse --transport sse-only --ignore-tool 'delete*' --silent",
+        );
+        assert_eq!(
+            s.entries[0].1["args"],
+            json!([
+                "bridge",
+                "https://mcp.example.com/sse",
+                "--name",
+                "example",
+                "--transport",
+                "sse",
+                "--ignore-tool",
+                "delete*"
+            ])
+        );
+        assert!(
+            s.notes[0].contains("turned into a bridge entry")
+                && s.notes[0].contains("only concerned mcp-remote: --silent"),
+            "{:?}",
+            s.notes
+        );
+        // What the bridge cannot do keeps the line as the entry it is, with why.
+        let s = parse("npx mcp-remote https://mcp.example.com/sse --device-code");
+        assert_eq!(s.entries[0].1["command"], "npx");
+        assert_eq!(
+            s.entries[0].1["args"],
+            json!(["mcp-remote", "https://mcp.example.com/sse", "--device-code"])
+        );
+        assert!(
+            s.notes[0].contains("kept as it is") && s.notes[0].contains("--device-code"),
             "{:?}",
             s.notes
         );
