@@ -725,18 +725,23 @@ pub fn build_client(ca_cert_pem: Option<&[u8]>) -> Result<reqwest::Client, Strin
         .tcp_nodelay(true)
         .user_agent(concat!("mcp-tray/", env!("CARGO_PKG_VERSION")));
     if let Some(pem) = ca_cert_pem {
-        let certs = reqwest::Certificate::from_pem_bundle(pem)
-            .map_err(|e| format!("the CA certificate file is not PEM: {e}"))?;
-        if certs.is_empty() {
-            return Err("the CA certificate file holds no certificate".into());
-        }
-        for cert in certs {
+        for cert in ca_certificates(pem)? {
             builder = builder.add_root_certificate(cert);
         }
     }
     builder
         .build()
         .map_err(|e| format!("cannot set up HTTP: {e}"))
+}
+
+/// The certificates of a `--ca-cert` PEM file; an error, in words, when it holds none.
+pub fn ca_certificates(pem: &[u8]) -> Result<Vec<reqwest::Certificate>, String> {
+    let certs = reqwest::Certificate::from_pem_bundle(pem)
+        .map_err(|e| format!("the CA certificate file is not PEM: {e}"))?;
+    if certs.is_empty() {
+        return Err("the CA certificate file holds no certificate".into());
+    }
+    Ok(certs)
 }
 
 /// Parses `--header 'Name: value'` arguments, expanding `${VAR}` from the environment.
