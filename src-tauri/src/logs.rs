@@ -39,6 +39,9 @@ pub struct LogRow {
     /// `debug`, `info`, `warn` or `error`.
     pub level: String,
     pub text: String,
+    /// The request the record was about, as its context names it (`tools/list`): records with
+    /// the same words in one millisecond often differ only there. Never the whole context.
+    pub context: Option<String>,
     pub diagnosis: Option<DiagnosisView>,
     pub failure: bool,
 }
@@ -54,6 +57,7 @@ impl From<LogEvent> for LogRow {
     fn from(e: LogEvent) -> Self {
         LogRow {
             failure: e.is_failure(),
+            context: e.context_name(),
             ts: e.ts,
             source: word(e.source),
             server: e.server,

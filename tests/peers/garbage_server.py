@@ -3,7 +3,9 @@
 Usage: python garbage_server.py PORT
 initialize gets a valid reply; every other request gets `200 application/json` with a body that
 is not JSON; notifications get 202. Used to show the bridge still answers every request. POSTs to
-/same-origin and /other-origin answer 307 to /mcp on 127.0.0.1 and on localhost. On /pretty every
+/same-origin and /other-origin answer 307 to /mcp on 127.0.0.1 and on localhost; POSTs to
+/moved/301, /moved/302 and /moved/303 answer that status to /mcp on the same origin (a GET there
+gets 405, as a POST turned into a GET would). On /pretty every
 request gets a valid reply, pretty-printed over several lines (legal JSON, but stdio needs one).
 On /not-utf8 every request gets a valid reply whose text holds bytes that are not UTF-8: tools/call
 as a JSON body, tools/list as an event on an SSE body.
@@ -25,6 +27,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.redirect(f"http://127.0.0.1:{port}/mcp")
         if self.path == "/other-origin":
             return self.redirect(f"http://localhost:{port}/mcp")
+        if self.path in ("/moved/301", "/moved/302", "/moved/303"):
+            return self.redirect(f"http://127.0.0.1:{port}/mcp", int(self.path[-3:]))
         msg = json.loads(body)
         if "id" not in msg:
             self.send_response(202)
@@ -89,8 +93,8 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def redirect(self, location):
-        self.send_response(307)
+    def redirect(self, location, status=307):
+        self.send_response(status)
         self.send_header("location", location)
         self.send_header("content-length", "0")
         self.end_headers()

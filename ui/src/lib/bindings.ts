@@ -642,7 +642,12 @@ source: string; server: string | null;
 /**
  * `debug`, `info`, `warn` or `error`.
  */
-level: string; text: string; diagnosis: DiagnosisView | null; failure: boolean }
+level: string; text: string; 
+/**
+ * The request the record was about, as its context names it (`tools/list`): records with
+ * the same words in one millisecond often differ only there. Never the whole context.
+ */
+context: string | null; diagnosis: DiagnosisView | null; failure: boolean }
 /**
  * What a probe of the pasted server found.
  */

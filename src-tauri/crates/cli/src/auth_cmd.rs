@@ -254,9 +254,12 @@ pub fn run(cmd: AuthCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
             opts.wait = Duration::from_secs(11 * 60);
             // Discovery, registration and tokens trust the CA the server's requests do.
             opts.ca_cert = ca_cert.or(entry_ca_cert);
+            if let Some(path) = &opts.ca_cert {
+                crate::bridge_cmd::read_ca_cert(path)?;
+            }
             let client = opts
                 .http_client()
-                .map_err(|e| Failure::new(exit::FILE, anyhow::anyhow!(e)))?;
+                .map_err(|e| Failure::new(exit::USER, anyhow::anyhow!(e)))?;
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()

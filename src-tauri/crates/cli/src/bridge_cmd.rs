@@ -4,7 +4,7 @@
 //! single-threaded runtime over the process's stdin and stdout. All behaviour lives in core.
 //! This module must never print to stdout: stdout belongs to JSON-RPC.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -94,23 +94,13 @@ impl RemoteArgs {
     /// said now.
     pub fn check(&self) -> anyhow::Result<()> {
         transport::parse_headers(&self.headers).map_err(anyhow::Error::msg)?;
-        if let (Some(path), Some(pem)) = (&self.ca_cert, self.ca_cert_pem()?) {
-            transport::build_client(Some(&pem)).map_err(|e| {
-                Failure::new(exit::USER, anyhow::anyhow!("{}: {e}", path.display()))
-            })?;
-        }
+        self.ca_cert_pem()?;
         Ok(())
     }
 
-    /// The PEM of `--ca-cert`, read now.
-    pub fn ca_cert_pem(&self) -> anyhow::Result<Option<Vec<u8>>> {
-        let Some(path) = &self.ca_cert else {
-            return Ok(None);
-        };
-        let pem = std::fs::read(path)
-            .with_context(|| format!("cannot read the CA certificate {}", path.display()))
-            .map_err(|e| Failure::new(exit::FILE, e))?;
-        Ok(Some(pem))
+    /// The PEM of `--ca-cert`, read and checked now ([`read_ca_cert`]).
+    pub fn ca_cert_pem(&self) -> Result<Option<Vec<u8>>, Failure> {
+        self.ca_cert.as_deref().map(read_ca_cert).transpose()
     }
 
     /// These flags as arguments of `mcp-tray bridge` (a bridge started elsewhere: the CA file by
@@ -132,6 +122,18 @@ impl RemoteArgs {
         }
         Ok(args)
     }
+}
+
+/// Reads a `--ca-cert` file (given on the command line or in a config entry's bridge arguments)
+/// and checks that it holds a certificate. A file that cannot be read or holds none is a bad
+/// argument: exit code 1, as the README's table has it (2 is for the config file).
+pub(crate) fn read_ca_cert(path: &Path) -> Result<Vec<u8>, Failure> {
+    let pem = std::fs::read(path)
+        .with_context(|| format!("cannot read the CA certificate {}", path.display()))
+        .map_err(|e| Failure::new(exit::USER, e))?;
+    transport::ca_certificates(&pem)
+        .map_err(|e| Failure::new(exit::USER, anyhow::anyhow!("{}: {e}", path.display())))?;
+    Ok(pem)
 }
 
 /// A URL the bridge refuses (not a URL, WebSocket, plain HTTP to a remote host), as the user's

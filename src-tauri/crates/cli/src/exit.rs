@@ -3,7 +3,7 @@
 //! | code | meaning |
 //! |---|---|
 //! | 0 | success |
-//! | 1 | user error: bad arguments, unknown server, name already taken |
+//! | 1 | user error: bad arguments (a `--ca-cert` file that cannot be read or holds no certificate among them), unknown server, name already taken |
 //! | 2 | file problem: the config does not parse, cannot be read or written |
 //! | 3 | conflict: someone else changed the file and our edit no longer applies (or undo would throw their change away) |
 //! | 4 | findings: the server failed `probe`, or `doctor` found errors |

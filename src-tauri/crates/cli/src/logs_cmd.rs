@@ -177,7 +177,9 @@ fn print_all(
     Ok(())
 }
 
-/// `2025-03-04 10:08:20.078  error  sentry  spawn uvx ENOENT`, then the diagnosis, indented.
+/// `2025-03-04 10:08:20.078  error  sentry  spawn uvx ENOENT (context: connection)`, then the
+/// diagnosis, indented. Of the context, only its name (records with the same words often differ
+/// only there); `--json` has all of it.
 fn human(e: &LogEvent, width: usize) -> String {
     let ts = e.ts.replacen('T', " ", 1);
     let ts = ts.trim_end_matches('Z');
@@ -202,8 +204,12 @@ fn human(e: &LogEvent, width: usize) -> String {
         text.push_str(" [line cut]");
     }
     let mut lines = text.lines();
+    let about = e
+        .context_name()
+        .map(|c| format!(" (context: {c})"))
+        .unwrap_or_default();
     let mut s = format!(
-        "{ts}  {level:<5}  {server}  {}\n",
+        "{ts}  {level:<5}  {server}  {}{about}\n",
         lines.next().unwrap_or("")
     );
     for line in lines {
@@ -254,6 +260,39 @@ mod tests {
         );
         assert!(text.contains("fix: Install uv"), "{text}");
         assert!(text.contains("✗ timeout:"), "{text}");
+    }
+
+    #[test]
+    fn failures_that_differ_only_in_their_context_read_differently() {
+        let log: String = ["tools/list", "resources/list", "prompts/list"]
+            .iter()
+            .map(|req| {
+                format!(
+                    "2026-07-25T06:57:48.741Z [hang] [error] MCP error -32001: Request timed out {{ metadata: {{ context: '{req}', stack: 'McpError: MCP error -32001: Request timed out\\n    at x' }} }}\n"
+                )
+            })
+            .collect();
+        let events = claude_logs::parse_bytes("mcp-server-hang.log", log.as_bytes());
+        let mut out = Vec::new();
+        print_all(&mut out, &events, false, 6).expect("printed");
+        let text = String::from_utf8(out).expect("utf-8");
+        let lines: Vec<&str> = text.lines().filter(|l| l.contains("timed out")).collect();
+        assert_eq!(lines.len(), 3, "{text}");
+        for (line, req) in lines
+            .iter()
+            .zip(["tools/list", "resources/list", "prompts/list"])
+        {
+            assert!(
+                line.ends_with(&format!(
+                    "MCP error -32001: Request timed out (context: {req})"
+                )),
+                "{text}"
+            );
+        }
+        assert!(
+            !text.contains("McpError") && !text.contains("at x"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -1461,6 +1461,35 @@ fn redirects_are_followed_only_on_the_same_origin() {
 }
 
 #[test]
+fn a_redirect_that_would_turn_a_post_into_a_get_says_where_it_goes() {
+    let p = require_peers!();
+    let port = free_port();
+    let _server = garbage_server(&p, port);
+    let init = json!({"protocolVersion": "2025-06-18", "capabilities": {},
+                      "clientInfo": {"name": "t", "version": "1"}});
+    for status in [301, 302, 303] {
+        let url = format!("http://127.0.0.1:{port}/moved/{status}");
+        let mut b = Bridge::start(&[&url]);
+        let reply = b.request(0, "initialize", init.clone());
+        let message = error_message(&reply);
+        assert!(
+            message.starts_with(&format!(
+                "remote server at {url} redirects to http://127.0.0.1:{port}/mcp (HTTP {status}); MCP Tray does not follow a 301, 302 or 303 redirect, which would turn the messages it sends into GETs and lose them."
+            )),
+            "{message}"
+        );
+        assert!(
+            message.contains(&format!(
+                "If http://127.0.0.1:{port}/mcp is the server's right address, use it as the entry's URL"
+            )),
+            "{message}"
+        );
+        assert_eq!(reply["error"]["data"]["diagnosis"], "redirected", "{reply}");
+        b.finish();
+    }
+}
+
+#[test]
 fn proxy_variables_are_honoured() {
     let p = require_peers!();
     let port = free_port();

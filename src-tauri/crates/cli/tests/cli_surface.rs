@@ -53,6 +53,39 @@ fn bad_arguments_exit_1_a_broken_config_2_and_help_0() {
     assert!(String::from_utf8_lossy(&help.stdout).contains("doctor"));
 }
 
+#[test]
+fn a_ca_cert_that_cannot_be_read_or_holds_no_certificate_is_a_bad_argument_for_every_command() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let missing = dir.path().join("missing.pem");
+    let junk = dir.path().join("junk.pem");
+    std::fs::write(&junk, "not a certificate\n").expect("junk");
+    let (missing, junk) = (missing.to_string_lossy(), junk.to_string_lossy());
+    // Nothing listens there: each command must stop at the file, before any connection.
+    let url = "http://127.0.0.1:9/mcp";
+    for (file, said) in [
+        (
+            &missing,
+            format!("cannot read the CA certificate {missing}: "),
+        ),
+        (
+            &junk,
+            format!("{junk}: the CA certificate file holds no certificate"),
+        ),
+    ] {
+        for command in [
+            &["auth", "login", url][..],
+            &["probe", "--url", url][..],
+            &["bridge", url][..],
+        ] {
+            let mut args = command.to_vec();
+            args.extend(["--ca-cert", file]);
+            let out = run(dir.path(), &args);
+            assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stderr(&out));
+            assert!(stderr(&out).contains(&said), "{args:?}: {}", stderr(&out));
+        }
+    }
+}
+
 #[cfg(unix)]
 #[test]
 fn a_config_path_that_cannot_be_read_is_said_once_with_the_reason() {

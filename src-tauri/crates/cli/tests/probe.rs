@@ -360,6 +360,30 @@ fn probe_with_a_refused_authorization_header_says_so_and_not_to_add_one() {
         fix.starts_with("Replace the credentials given with --header"),
         "{fix}"
     );
+    // This server offers no sign-in: leaving the header out would not help.
+    assert!(!fix.contains("sign"), "{fix}");
+}
+
+#[test]
+fn probe_with_a_refused_api_key_header_gets_advice_about_that_header() {
+    let p = require_peers!();
+    let header = ["--header", "X-API-Key: wrong-4716"];
+    let (_server, _, summary, fix) = refused_probe(&p, "none", &header);
+    assert!(
+        summary.contains("refused the credentials given with --header (HTTP 401)"),
+        "{summary}"
+    );
+    assert_eq!(
+        fix,
+        "Replace the credentials given with --header (in the app: the Edit form's headers) with valid ones."
+    );
+    // A server whose challenge asks for a token: the advice is the token, not a sign-in.
+    let (_server, _, _, fix) = refused_probe(&p, "bearer", &header);
+    assert!(
+        fix.contains("pass it with --header 'Authorization: Bearer TOKEN'"),
+        "{fix}"
+    );
+    assert!(!fix.contains("sign"), "{fix}");
 }
 
 #[test]

@@ -110,9 +110,20 @@ pub fn fix_for(code: &str, message: &str) -> Option<&'static str> {
                 "Ask the server's owner for a token and pass it with --header 'Authorization: Bearer TOKEN' (in the app: the Edit form's headers).",
             );
         }
+        // Which header was refused, and what the server offers instead, the message says.
         if message.contains(crate::auth::GIVEN_REFUSED) {
+            if message.contains(crate::auth::SIGN_IN_INSTEAD) {
+                return Some(
+                    "Replace the Authorization header given with --header (in the app: the Edit form's headers) with a valid one, or leave it out and MCP Tray signs in to the server.",
+                );
+            }
+            if message.contains(crate::auth::TOKEN_INSTEAD) {
+                return Some(
+                    "Ask the server's owner for a token and pass it with --header 'Authorization: Bearer TOKEN' (in the app: the Edit form's headers), in place of the credentials it refused.",
+                );
+            }
             return Some(
-                "Replace the credentials given with --header (in the app: the Edit form's headers) with valid ones; where the server offers a sign-in, leaving out the Authorization header lets MCP Tray sign in.",
+                "Replace the credentials given with --header (in the app: the Edit form's headers) with valid ones.",
             );
         }
         if message.contains(crate::transport::NO_SIGN_IN) {
@@ -211,12 +222,44 @@ mod tests {
         );
         assert!(given_refused.contains("Replace"), "{given_refused}");
         assert!(!given_refused.contains("Sign in"), "{given_refused}");
+        assert!(!given_refused.contains("Authorization"), "{given_refused}");
         // A token that was sent and refused: the general advice stands.
         assert_eq!(
             fix("k refused this request (HTTP 403) even though MCP Tray is signed in"),
             general_fix(codes::AUTH_REQUIRED).expect("fix")
         );
         assert_eq!(fix_for(codes::TIMEOUT, "x"), general_fix(codes::TIMEOUT));
+    }
+
+    #[test]
+    fn refused_credentials_get_advice_that_fits_the_header_sent() {
+        let fix = |more: &str| {
+            let msg = format!(
+                "remote server at http://x/mcp refused the credentials given with --header (HTTP 401): denied; they may have expired or be wrong: give valid ones (in the app: the Edit form's headers){more}"
+            );
+            fix_for(codes::AUTH_REQUIRED, &msg).expect("a fix")
+        };
+        // X-API-Key (or Authorization) refused by a server that offers nothing else.
+        assert_eq!(
+            fix(""),
+            "Replace the credentials given with --header (in the app: the Edit form's headers) with valid ones."
+        );
+        // Authorization refused by a server that offers a sign-in.
+        let sign_in = fix(&format!(
+            ", or {} to the server",
+            crate::auth::SIGN_IN_INSTEAD
+        ));
+        assert!(
+            sign_in.starts_with("Replace the Authorization header given with --header")
+                && sign_in.contains("leave it out and MCP Tray signs in"),
+            "{sign_in}"
+        );
+        // X-API-Key refused by a server whose challenge asks for a token.
+        let token = fix(&format!("; {}", crate::auth::TOKEN_INSTEAD));
+        assert!(
+            token.contains("--header 'Authorization: Bearer TOKEN'") && !token.contains("signs in"),
+            "{token}"
+        );
     }
 
     #[test]

@@ -497,6 +497,21 @@ pub fn check_entry(server: &ServerEntry, exe: &Path) -> Vec<Finding> {
             ));
         }
     }
+    // A bridge reads its --ca-cert from the folder Claude starts it in, not the user's.
+    if let EntryKind::Remote { .. } = &server.kind
+        && let Some(ca) = crate::auth::ca_cert_in_bridge_args(&server.args)
+        && !is_absolute(&ca.to_string_lossy())
+    {
+        out.push(Finding::new(
+            Diagnosis::new(
+                codes::RELATIVE_PATH,
+                Severity::Error,
+                format!("relative path {} given to --ca-cert: the bridge looks for it in whatever folder Claude Desktop starts it in, not in yours", ca.display()),
+            )
+            .server(name)
+            .fix("give --ca-cert the CA file's absolute path (e.g. /home/you/certs/company-ca.pem)"),
+        ));
+    }
     // Env values that are placeholders, and ${VAR} references nobody sets.
     for (key, value) in &server.env {
         if is_placeholder(value) {
@@ -740,6 +755,43 @@ mod tests {
             .iter()
             .find(|f| f.diagnosis.server.as_deref() == Some(server))
             .expect("a finding")
+    }
+
+    #[test]
+    fn a_relative_ca_cert_of_a_bridge_entry_is_named_with_its_fix() {
+        let d = doc(r#"{"mcpServers": {
+            "rel": {"command": "/opt/mcp-tray/mcp-tray", "args": ["bridge", "https://x.dev/mcp", "--ca-cert", "certs/ca.pem"]},
+            "eq": {"command": "/opt/mcp-tray/mcp-tray", "args": ["bridge", "https://x.dev/mcp", "--ca-cert=ca.pem"]},
+            "abs": {"command": "/opt/mcp-tray/mcp-tray", "args": ["bridge", "https://x.dev/mcp", "--ca-cert", "/etc/ssl/ca.pem"]},
+            "win": {"command": "/opt/mcp-tray/mcp-tray", "args": ["bridge", "https://x.dev/mcp", "--ca-cert", "C:\\certs\\ca.pem"]}
+        }}"#);
+        let findings = check_document(&d, Path::new(EXE));
+        let of = |s: &str| -> Vec<&Finding> {
+            findings
+                .iter()
+                .filter(|f| f.diagnosis.server.as_deref() == Some(s))
+                .collect()
+        };
+        for (server, path) in [("rel", "certs/ca.pem"), ("eq", "ca.pem")] {
+            let [finding] = of(server)[..] else {
+                panic!("{server}: {findings:?}");
+            };
+            let d = &finding.diagnosis;
+            assert_eq!(d.code, "relative-path");
+            assert!(
+                d.summary
+                    .starts_with(&format!("relative path {path} given to --ca-cert")),
+                "{}",
+                d.summary
+            );
+            assert!(
+                d.fix
+                    .as_deref()
+                    .is_some_and(|f| f.contains("absolute path")),
+                "{d:?}"
+            );
+        }
+        assert!(of("abs").is_empty() && of("win").is_empty(), "{findings:?}");
     }
 
     #[test]

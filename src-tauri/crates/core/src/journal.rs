@@ -255,7 +255,8 @@ pub struct Journal {
 /// and digits (`v.2.jsonl` is the second rotated file of `v`), and not a name Windows keeps for a
 /// device (`con`, `nul`, `com1`…, with any extension). Any other name gets its sanitized
 /// form (every character but ASCII letters, digits, `-`, `_` and `.` made `_`; `_` put in front
-/// of an empty name or one starting with `.`), then `+`, then the first 8 hex digits of the
+/// of an empty name, one starting with `.`, and one whose part before its first dot is a device
+/// name in any case, as in `nul.txt` or `Con.x`), then `+`, then the first 8 hex digits of the
 /// SHA-256 of the exact name: `my server` is `my_server+<hash>`, `Fetch` is `Fetch+<hash>`.
 /// A stem longer than [`MAX_STEM`] bytes (246: a file name is at most 255, and the rotated
 /// `<stem>.20.jsonl` must fit too) keeps only the start of the sanitized name, cut so that with `+`
@@ -313,7 +314,7 @@ fn file_stem(server: &str) -> String {
         return stem;
     }
     // Too long for a file name: the start of the sanitized name, and the hash of the whole one.
-    let mut capped = legacy_stem(server);
+    let mut capped = hashed_base(server);
     let mut end = MAX_STEM - HASH_TAIL;
     while !capped.is_char_boundary(end) {
         end -= 1;
@@ -329,9 +330,32 @@ fn uncapped_stem(server: &str) -> String {
     if is_plain(server) {
         return server.to_owned();
     }
-    let mut stem = legacy_stem(server);
+    let mut stem = hashed_base(server);
     push_hash(&mut stem, server);
     stem
+}
+
+/// The start of a hashed stem: the sanitized name, with `_` in front when it has a dot and its
+/// part before the first dot is a name Windows keeps for a device, in any case (`con.x+<hash>`
+/// would be the device `con` there, as `CON.x+<hash>` would; `con+<hash>` is no device).
+fn hashed_base(server: &str) -> String {
+    let base = legacy_stem(server);
+    if base.contains('.') && windows_device(&base) {
+        format!("_{base}")
+    } else {
+        base
+    }
+}
+
+/// The stem a name had before [`hashed_base`] kept device names out, if that differs: the file
+/// Windows never made, but other systems did.
+fn stem_before_devices(server: &str) -> Option<String> {
+    let mut stem = legacy_stem(server);
+    if is_plain(server) || hashed_base(server) == stem {
+        return None;
+    }
+    push_hash(&mut stem, server);
+    Some(stem)
 }
 
 /// Appends `+` and the first 8 hex digits of the SHA-256 of the exact name.
@@ -360,12 +384,12 @@ fn is_plain(server: &str) -> bool {
         && !windows_device(server)
 }
 
-/// `con`, `nul`, `com1`… (before any dot): names Windows keeps for devices, with any extension,
-/// so no file can be made under them there. Hashed everywhere, so a name has one file on every
-/// system.
+/// `con`, `nul`, `com1`… (the part before the first dot, in any case): names Windows keeps for
+/// devices, with any extension, so no file can be made under them there. Kept out of stems
+/// everywhere, so a name has one file on every system.
 fn windows_device(stem: &str) -> bool {
-    let base = stem.split('.').next().unwrap_or(stem);
-    matches!(base, "con" | "prn" | "aux" | "nul")
+    let base = stem.split('.').next().unwrap_or(stem).to_ascii_lowercase();
+    matches!(base.as_str(), "con" | "prn" | "aux" | "nul")
         || ((base.starts_with("com") || base.starts_with("lpt"))
             && base.len() == 4
             && base.as_bytes()[3].is_ascii_digit())
@@ -401,15 +425,19 @@ fn legacy_stem(server: &str) -> String {
 /// The live files that may hold a server's lines, older first: for a name that is not plain, the
 /// file journals had before names were hashed (shims started before still write there, and it may
 /// hold other servers' lines too); for a name whose stem is now capped, the file it had before
-/// (when that name was short enough to be a file); then its own. Readers keep only the lines
+/// (when that name was short enough to be a file); for a name whose hashed stem now starts with
+/// `_` because it began with a device name and a dot (`con.x`), the file it had before, which
+/// systems other than Windows made; then its own. Readers keep only the lines
 /// whose `server` is the name.
 pub fn journal_paths(dir: &Path, server: &str) -> Vec<PathBuf> {
-    let mut paths: Vec<PathBuf> = Vec::with_capacity(3);
-    for stem in [
-        legacy_stem(server),
-        uncapped_stem(server),
-        file_stem(server),
-    ] {
+    let mut paths: Vec<PathBuf> = Vec::with_capacity(4);
+    let stems = [
+        Some(legacy_stem(server)),
+        stem_before_devices(server),
+        Some(uncapped_stem(server)),
+        Some(file_stem(server)),
+    ];
+    for stem in stems.into_iter().flatten() {
         let path = dir.join(format!("{stem}.jsonl"));
         if name_fits(&path) && !paths.contains(&path) {
             paths.push(path);
@@ -1277,6 +1305,20 @@ mod tests {
         }
         assert_eq!(file_name("console"), "console.jsonl");
         assert_eq!(file_name("com10"), "com10.jsonl");
+        assert!(file_name("con").starts_with("con+") && file_name("Nul").starts_with("Nul+"));
+        assert!(!windows_device(&file_name("con")) && !windows_device(&file_name("Nul")));
+        // Windows takes `con.anything` for the device too, in any case: what comes before the
+        // first dot of the file name is never a device name.
+        for dotted in [
+            "con.x", "nul.txt", "com1.log", "lpt9.a.b", "CON.x", "Nul.Txt", "Aux.",
+        ] {
+            let name = file_name(dotted);
+            assert!(!windows_device(&name), "{dotted}: {name}");
+            assert!(
+                name.starts_with(&format!("_{}", legacy_stem(dotted))),
+                "{name}"
+            );
+        }
         // A name ending in `.` and digits would be another journal's rotated file.
         assert!(file_name("v.2").starts_with("v.2+"));
         assert!(file_name("").starts_with("_+") && file_name(".hidden").starts_with("_.hidden+"));
@@ -1394,6 +1436,29 @@ mod tests {
         journal.event(Level::Info, "tick", "after");
         journal.close(Duration::from_secs(2));
         let texts: Vec<_> = read_all(tmp.path(), &name, 20)
+            .expect("read")
+            .into_iter()
+            .filter_map(|e| e.text)
+            .collect();
+        assert_eq!(texts, ["before", "after"]);
+    }
+
+    #[test]
+    fn a_journal_written_under_a_dotted_device_name_before_it_got_a_prefix_is_still_read() {
+        let name = "nul.txt";
+        let tmp = tempfile::tempdir().expect("tmp");
+        let mut stem = legacy_stem(name);
+        push_hash(&mut stem, name);
+        let before = tmp.path().join(format!("{stem}.jsonl"));
+        let line = format!(
+            r#"{{"ts":"2026-11-24T08:00:00.000Z","server":"{name}","session":"s0","pid":1,"dir":"event","kind":"event","code":"tick","level":"info","text":"before"}}"#
+        );
+        fs::write(&before, line + "\n").expect("old journal");
+        assert_ne!(journal_path(tmp.path(), name), before);
+        let journal = Journal::open(name, config(tmp.path())).expect("open");
+        journal.event(Level::Info, "tick", "after");
+        journal.close(Duration::from_secs(2));
+        let texts: Vec<_> = read_all(tmp.path(), name, 20)
             .expect("read")
             .into_iter()
             .filter_map(|e| e.text)

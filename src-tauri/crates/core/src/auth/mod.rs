@@ -59,6 +59,14 @@ pub const NO_TOKEN_SIGN_IN: &str = "asks for a token but offers no sign-in MCP T
 /// How a 401 to a request that carried the user's own `Authorization` header reads (the
 /// diagnosis's fix keys on it).
 pub const GIVEN_REFUSED: &str = "refused the credentials given with --header";
+/// How a [`GIVEN_REFUSED`] message goes on when the refused header was `Authorization` and the
+/// server offers a sign-in MCP Tray can do (the diagnosis's fix keys on it).
+pub const SIGN_IN_INSTEAD: &str = "leave the Authorization header out and MCP Tray signs in";
+/// How a [`GIVEN_REFUSED`] message goes on when the refused header was another one (`X-API-Key`)
+/// and the server's challenge asks for a token it offers no sign-in for (the diagnosis's fix keys
+/// on it).
+pub const TOKEN_INSTEAD: &str =
+    "it asks for a token: pass one with --header 'Authorization: Bearer …'";
 
 /// `WHAT: the server's answer; THEN` (no answer: `WHAT; THEN`).
 pub fn explained(what: &str, body: &str, then: &str) -> String {
@@ -381,10 +389,10 @@ impl Auth {
     async fn given_refused(&self, values: &[&str], challenge: &Challenge) -> Refusal {
         let offers = challenge::offers_bearer(values.iter().copied())
             && discovery::publishes_metadata(&self.http, &self.opts.server_url, challenge).await;
-        self.given_refused_then(if offers {
-            ", or leave the Authorization header out and MCP Tray signs in to the server"
+        self.given_refused_then(&if offers {
+            format!(", or {SIGN_IN_INSTEAD} to the server")
         } else {
-            ""
+            String::new()
         })
     }
 
@@ -409,11 +417,11 @@ impl Auth {
         if status == 401 && self.opts.own_credentials {
             let more = if otherwise.is_some() {
                 // A `Bearer` challenge: what it wants is a token.
-                "; it asks for a token: pass one with --header 'Authorization: Bearer …'"
+                format!("; {TOKEN_INSTEAD}")
             } else {
-                ""
+                String::new()
             };
-            return self.given_refused_then(more);
+            return self.given_refused_then(&more);
         }
         otherwise.unwrap_or(Refusal::NotOAuth)
     }

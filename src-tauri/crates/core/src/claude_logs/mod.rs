@@ -120,6 +120,60 @@ impl LogEvent {
     pub fn is_failure(&self) -> bool {
         self.level == Level::Error || self.diagnosis.is_some()
     }
+
+    /// The request a record was about, as its context names it, on one short line: the `context`
+    /// value (`tools/list`) of a JSON context or of Claude's JavaScript one (`{ metadata: {
+    /// context: 'tools/list', stack: … } }`). Records with the same words in one millisecond
+    /// often differ only there. Never the stack; not `connection`, the context of every failure
+    /// that is not about one request, which tells nothing apart.
+    pub fn context_name(&self) -> Option<String> {
+        const MAX: usize = 60;
+        let context = self.context.as_deref()?;
+        let name = match serde_json::from_str::<serde_json::Value>(context) {
+            Ok(v) => v
+                .get("context")
+                .or_else(|| v.get("metadata").and_then(|m| m.get("context")))
+                .and_then(|c| c.as_str())
+                .map(str::to_owned),
+            Err(_) => js_string_member(context, "context"),
+        }?;
+        let name = name.trim();
+        if name.is_empty() || name == "connection" || name.contains(char::is_control) {
+            return None;
+        }
+        let cut: String = name.chars().take(MAX).collect();
+        Some(if cut.len() < name.len() {
+            format!("{cut}…")
+        } else {
+            cut
+        })
+    }
+}
+
+/// The value of `key: 'text'` (or `"text"`, or a template literal) in JavaScript object notation,
+/// when it is a string on one line.
+fn js_string_member(object: &str, key: &str) -> Option<String> {
+    let pattern = format!("{key}: ");
+    let mut from = 0;
+    while let Some(at) = object[from..].find(&pattern) {
+        let start = from + at;
+        from = start + pattern.len();
+        // The key itself, not the end of a longer one (`mcpcontext: `).
+        let before = object[..start].chars().next_back();
+        if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '$') {
+            continue;
+        }
+        let rest = &object[from..];
+        let quote = rest.chars().next()?;
+        if !matches!(quote, '\'' | '"' | '`') {
+            return None;
+        }
+        let body = &rest[1..];
+        let end = body.find(quote)?;
+        let value = &body[..end];
+        return (!value.contains('\n')).then(|| value.to_owned());
+    }
+    None
 }
 
 /// `mcp.log` or `mcp-server-*.log`.

@@ -662,3 +662,44 @@ fn same_words_in_the_same_millisecond_with_different_contexts_are_different_fail
         "{followed:?}"
     );
 }
+
+/// The three timeouts of one millisecond differ only in their context: the request it names
+/// tells them apart, in each notation Claude writes, and never brings the stack along.
+#[test]
+fn a_records_context_is_named_on_one_short_line() {
+    let log = [
+        "2026-07-25T06:57:48.741Z [hang] [error] MCP error -32001: Request timed out { metadata: { context: 'tools/list', stack: undefined } }",
+        r#"2026-07-25T06:57:48.741Z [hang] [error] MCP error -32001: Request timed out {"context":"prompts/list","stack":"McpError: x\n    at y"}"#,
+        "2026-07-25T06:57:48.741Z [hang] [error] MCP error -32001: Request timed out {",
+        "  metadata: {",
+        "    context: 'resources/list',",
+        r"    stack: `McpError: MCP error -32001: Request timed out\n` +",
+        "      '    at Timeout._onTimeout (index.js:1:2)'",
+        "  }",
+        "}",
+        r#"2026-07-25T06:57:48.742Z [hang] [error] spawn uvx ENOENT {"context":"connection","stack":"Error: spawn uvx ENOENT"}"#,
+        "2026-07-25T06:57:48.742Z [hang] [info] Initializing server... { metadata: undefined }",
+        "",
+    ]
+    .join("\n");
+    let events = parse_bytes("mcp-server-hang.log", log.as_bytes());
+    let names: Vec<_> = events.iter().map(LogEvent::context_name).collect();
+    let named = |n: &str| Some(n.to_owned());
+    assert_eq!(
+        names,
+        [
+            named("tools/list"),
+            named("prompts/list"),
+            named("resources/list"),
+            None,
+            None
+        ],
+        "{events:?}"
+    );
+    assert!(
+        events[2]
+            .context
+            .as_deref()
+            .is_some_and(|c| c.contains("stack"))
+    );
+}

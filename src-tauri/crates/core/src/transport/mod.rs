@@ -108,9 +108,18 @@ impl Fault {
                 status,
                 url,
                 to: Some(to),
-            } => format!(
-                "remote server at {url} redirects to {to} (HTTP {status}); MCP Tray does not follow a redirect to another address, so that credentials meant for one server never reach another. If {to} is the server's right address, use it as the entry's URL"
-            ),
+            } => {
+                let why = if !same_origin(url, to) {
+                    "MCP Tray does not follow a redirect to another address, so that credentials meant for one server never reach another"
+                } else if matches!(status, 301..=303) {
+                    "MCP Tray does not follow a 301, 302 or 303 redirect, which would turn the messages it sends into GETs and lose them"
+                } else {
+                    "MCP Tray stopped following its redirects after five"
+                };
+                format!(
+                    "remote server at {url} redirects to {to} (HTTP {status}); {why}. If {to} is the server's right address, use it as the entry's URL"
+                )
+            }
             Fault::Redirect {
                 status,
                 url,
@@ -209,8 +218,8 @@ impl Fault {
             };
         }
         if status.is_redirection() && status != StatusCode::NOT_MODIFIED {
-            // The client follows redirects on the same origin (`build_client`): this one leads
-            // elsewhere (or round in circles).
+            // The client follows 307/308 on the same origin (`build_client`): this one leads
+            // elsewhere, would turn a POST into a GET (301/302/303), or goes round in circles.
             let to = resp
                 .headers()
                 .get(reqwest::header::LOCATION)
@@ -229,6 +238,14 @@ impl Fault {
             url,
             body,
         }
+    }
+}
+
+/// Whether two URLs (as shown) share scheme, host and port.
+fn same_origin(a: &str, b: &str) -> bool {
+    match (Url::parse(a), Url::parse(b)) {
+        (Ok(a), Ok(b)) => a.origin() == b.origin(),
+        _ => false,
     }
 }
 
@@ -687,34 +704,44 @@ impl Remote {
 /// `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY`.
 pub fn build_client(ca_cert_pem: Option<&[u8]>) -> Result<reqwest::Client, String> {
     // Redirects are followed on the same origin only: our headers may hold credentials, and
-    // reqwest keeps custom ones (X-Api-Key…) across hosts. A cross-origin one surfaces as 3xx.
-    let same_origin = reqwest::redirect::Policy::custom(|attempt| {
+    // reqwest keeps custom ones (X-Api-Key…) across hosts. And only 307/308, which keep the
+    // method and body: on a 301/302/303 reqwest sends a POST again as a GET without its body,
+    // which loses the JSON-RPC message (the policy cannot see the method, and the GETs need no
+    // such redirect: the stream GETs go to the URL the POSTs use, the legacy /sse one is the
+    // entry's own URL). Any redirect not followed surfaces as 3xx (`Fault::Redirect`).
+    let policy = reqwest::redirect::Policy::custom(|attempt| {
         let first = attempt.previous().first().map(|u| u.origin());
-        if attempt.previous().len() < 5 && first == Some(attempt.url().origin()) {
+        let keeps_method = !matches!(attempt.status().as_u16(), 301..=303);
+        if keeps_method && attempt.previous().len() < 5 && first == Some(attempt.url().origin()) {
             attempt.follow()
         } else {
             attempt.stop()
         }
     });
     let mut builder = reqwest::Client::builder()
-        .redirect(same_origin)
+        .redirect(policy)
         .connect_timeout(Duration::from_secs(10))
         .pool_idle_timeout(Duration::from_secs(60))
         .tcp_nodelay(true)
         .user_agent(concat!("mcp-tray/", env!("CARGO_PKG_VERSION")));
     if let Some(pem) = ca_cert_pem {
-        let certs = reqwest::Certificate::from_pem_bundle(pem)
-            .map_err(|e| format!("the CA certificate file is not PEM: {e}"))?;
-        if certs.is_empty() {
-            return Err("the CA certificate file holds no certificate".into());
-        }
-        for cert in certs {
+        for cert in ca_certificates(pem)? {
             builder = builder.add_root_certificate(cert);
         }
     }
     builder
         .build()
         .map_err(|e| format!("cannot set up HTTP: {e}"))
+}
+
+/// The certificates of a `--ca-cert` PEM file; an error, in words, when it holds none.
+pub fn ca_certificates(pem: &[u8]) -> Result<Vec<reqwest::Certificate>, String> {
+    let certs = reqwest::Certificate::from_pem_bundle(pem)
+        .map_err(|e| format!("the CA certificate file is not PEM: {e}"))?;
+    if certs.is_empty() {
+        return Err("the CA certificate file holds no certificate".into());
+    }
+    Ok(certs)
 }
 
 /// Parses `--header 'Name: value'` arguments, expanding `${VAR}` from the environment.
@@ -1015,6 +1042,21 @@ mod tests {
         assert!(said.contains("use it as the entry's URL"), "{said}");
         assert_eq!(fault.code(), codes::REDIRECTED);
         assert!(!fault.is_transient());
+    }
+
+    #[test]
+    fn a_redirect_that_would_lose_the_message_says_so() {
+        let fault = Fault::Redirect {
+            status: 301,
+            url: "http://example.com/mcp".into(),
+            to: Some("http://example.com/mcp/".into()),
+        };
+        let said = fault.describe();
+        assert!(
+            said.starts_with("remote server at http://example.com/mcp redirects to http://example.com/mcp/ (HTTP 301); MCP Tray does not follow a 301, 302 or 303 redirect, which would turn the messages it sends into GETs and lose them."),
+            "{said}"
+        );
+        assert!(said.ends_with("If http://example.com/mcp/ is the server's right address, use it as the entry's URL"), "{said}");
     }
 
     #[test]
