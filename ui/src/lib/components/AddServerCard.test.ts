@@ -27,4 +27,35 @@ describe("Add server card", () => {
     expect(screen.getByTestId("add-button").textContent?.trim()).toBe("Add");
     expect(screen.getByTestId("add-button")).toHaveProperty("disabled", false);
   });
+
+  it("offers to restart Claude Desktop only where it can, and says so while it restarts", async () => {
+    const { api } = fakeApi({ restartSupported: true });
+    let restarted = () => {};
+    api.restartClaude = () => new Promise((resolve) => (restarted = () => resolve(null)));
+    const flow = createAddServer(api);
+    render(AddServerCard, { flow });
+    flow.text = "https://mcp.example.com/mcp";
+    await flow.add();
+    const restart = await screen.findByTestId("restart-claude");
+    expect(screen.queryByTestId("restart-by-hand")).toBeNull();
+    await fireEvent.click(restart);
+    expect(restart.textContent).toBe("Restarting…");
+    expect(restart).toHaveProperty("disabled", true);
+    restarted();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(restart.textContent).toBe("Restart Claude Desktop");
+  });
+
+  it("asks to restart the MCP client by hand where Claude Desktop cannot be restarted", async () => {
+    const { api } = fakeApi({ restartSupported: false });
+    const flow = createAddServer(api);
+    render(AddServerCard, { flow });
+    flow.text = "https://mcp.example.com/mcp";
+    await flow.add();
+    expect((await screen.findByTestId("restart-by-hand")).textContent?.trim()).toBe(
+      "Restart your MCP client to load the new server.",
+    );
+    expect(screen.queryByTestId("restart-claude")).toBeNull();
+    expect(screen.getByTestId("add-another")).toBeTruthy();
+  });
 });

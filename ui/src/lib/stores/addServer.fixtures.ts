@@ -29,7 +29,7 @@ export function probeView(ok: boolean): ProbeView {
 }
 
 /** A scripted api that records what it was asked, in order. */
-export function fakeApi(opts: { preview?: AddPreview; probeOk?: boolean; taken?: string[] } = {}) {
+export function fakeApi(opts: { preview?: AddPreview; probeOk?: boolean; taken?: string[]; restartSupported?: boolean } = {}) {
   const calls: string[] = [];
   const api: AddApi = {
     previewAdd: async (text, name) => {
@@ -49,7 +49,7 @@ export function fakeApi(opts: { preview?: AddPreview; probeOk?: boolean; taken?:
     },
     addServers: async (_text, name) => {
       calls.push(`write ${name ?? "-"}`);
-      const outcome: AddOutcome = { added: [name ?? "example"], written: "/c.json", restartSupported: false };
+      const outcome: AddOutcome = { added: [name ?? "example"], written: "/c.json", restartSupported: opts.restartSupported ?? false };
       return outcome;
     },
     restartClaude: async () => {
