@@ -54,4 +54,30 @@ describe("Traffic", () => {
     await fireEvent.keyDown(screen.getByTestId("traffic-viewport"), { key: "Escape" });
     expect(screen.queryByTestId("traffic-detail")).toBeNull();
   });
+
+  it("names its cells and the selected row to assistive technology", async () => {
+    const traffic = withRows();
+    const grid = screen.getByRole("grid", { name: "Messages" });
+    const [first, second] = screen.getAllByTestId("traffic-row");
+    expect(first.querySelectorAll('[role="gridcell"]')).toHaveLength(8);
+    expect(grid.getAttribute("tabindex")).toBe("0");
+    expect(grid.hasAttribute("aria-activedescendant")).toBe(false);
+
+    grid.focus();
+    await fireEvent.keyDown(grid, { key: "ArrowDown" });
+    expect(grid.getAttribute("aria-activedescendant")).toBe(first.id);
+    expect(first.getAttribute("aria-selected")).toBe("true");
+    await fireEvent.keyDown(grid, { key: "ArrowDown" });
+    const id = grid.getAttribute("aria-activedescendant");
+    expect(id).toBe(second.id);
+    expect(document.getElementById(id!)?.getAttribute("aria-selected")).toBe("true");
+    expect(document.activeElement).toBe(grid);
+
+    // The id stays with the message while others arrive.
+    traffic.receive({ initial: false, rows: [trafficRow({ id: "3" })] });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(grid.getAttribute("aria-activedescendant")).toBe(id);
+    expect(document.getElementById(id!)?.textContent).toContain("tools/call");
+  });
 });
+
