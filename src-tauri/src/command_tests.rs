@@ -230,6 +230,34 @@ fn a_broken_config_is_refused_with_its_position_and_never_written() {
 }
 
 #[test]
+fn a_config_with_a_byte_order_mark_is_explained_without_cli_flags_and_never_written() {
+    let with_bom = format!("\u{feff}{CONFIG}");
+    let h = harness(&with_bom);
+    let err = h
+        .call("list_servers", json!({}))
+        .expect_err("a config with a BOM is refused");
+    assert_eq!(err["code"], "config-bom", "{err}");
+    let message = err["message"].as_str().unwrap_or_default();
+    assert!(message.contains("byte-order mark"), "{message}");
+    assert!(
+        message.contains("Save the file as UTF-8 without a BOM"),
+        "{message}"
+    );
+    assert!(
+        !message.contains("--"),
+        "no CLI flag in the window: {message}"
+    );
+    let err = h
+        .call(
+            "set_server_enabled",
+            json!({"name": "fetch", "enabled": false}),
+        )
+        .expect_err("no edit of a file with a BOM");
+    assert_eq!(err["code"], "config-bom", "{err}");
+    assert_eq!(h.file(), with_bom, "nothing was written");
+}
+
+#[test]
 fn an_unknown_server_gets_an_error_that_names_it() {
     let h = harness(CONFIG);
     let err = h

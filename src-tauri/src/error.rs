@@ -24,9 +24,18 @@ impl From<ConfigError> for CommandError {
             ConfigError::Io { .. } => "io-error",
             _ => "config-error",
         };
+        let message = match &err {
+            // Core's wording names the CLI's way round it (a flag); the window has none.
+            ConfigError::ByteOrderMark { path } => format!(
+                "{} starts with a UTF-8 byte-order mark (BOM), which Claude Desktop cannot read. \
+                 Save the file as UTF-8 without a BOM, then try again.",
+                path.display()
+            ),
+            _ => err.to_string(),
+        };
         CommandError {
             code: code.to_owned(),
-            message: err.to_string(),
+            message,
         }
     }
 }

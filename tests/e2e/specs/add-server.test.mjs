@@ -113,10 +113,14 @@ describe("add server", () => {
     await app.screenshot("add-server");
   });
 
-  it("says on Linux that there is no Claude Desktop to restart", async () => {
-    await app.browser.$('[data-testid="restart-claude"]').click();
-    const said = await waitForText(app.browser, '[data-testid="restart-result"]');
-    if (process.platform === "linux") assert.match(said, /no official Claude Desktop/);
+  it("asks on Linux to restart the MCP client by hand: there is no Claude Desktop to restart", async () => {
+    if (process.platform === "linux") {
+      assert.match(await waitForText(app.browser, '[data-testid="restart-by-hand"]'), /Restart your MCP client/);
+      assert.equal(await app.browser.$('[data-testid="restart-claude"]').isExisting(), false);
+    } else {
+      await app.browser.$('[data-testid="restart-claude"]').click();
+      await waitForText(app.browser, '[data-testid="restart-result"]');
+    }
     await app.browser.$('[data-testid="add-another"]').click();
     await waitForText(app.browser, '[data-testid="add-input"]', { equals: "" }).catch(() => {});
   });

@@ -35,7 +35,7 @@ describe("server status wording", () => {
   it("says what a server MCP Tray keeps running is doing", () => {
     const now = new Date(2026, 11, 2, 10, 30);
     const since = new Date(2026, 11, 2, 10, 2).toISOString();
-    const time = new Date(since).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    const time = "10:02";
     const kept = { name: "fetch", state: "running" as const, pid: 4242, restarts: 0, since, toolCount: 3, problem: null };
     expect(describeKept(kept, now)).toBe(`Kept running by MCP Tray since ${time} · pid 4242 · 3 tools`);
     expect(describeKept({ ...kept, restarts: 2, toolCount: 1 }, now)).toBe(

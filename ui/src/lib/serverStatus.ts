@@ -1,5 +1,6 @@
 /** How a server's status and process read in the Servers list: labels, sources, figures. */
 import type { EvidenceSource, KeptServerView, ProcessView, ServerHealth, StatusEvidence } from "./ipc";
+import { clockTime } from "./time";
 
 const STATUS_LABELS: Record<ServerHealth, string> = {
   stopped: "Stopped",
@@ -21,12 +22,8 @@ export function statusLabel(status: ServerHealth): string {
 
 /** `from Claude's log, 10:02` (local time; the date too when not today). */
 export function evidenceOrigin(evidence: StatusEvidence, now: Date = new Date()): string {
-  const at = new Date(evidence.at);
-  if (Number.isNaN(at.getTime())) return SOURCE_LABELS[evidence.source];
-  const time = at.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-  const sameDay = at.toDateString() === now.toDateString();
-  const when = sameDay ? time : `${at.toLocaleDateString([], { month: "short", day: "numeric" })} ${time}`;
-  return `${SOURCE_LABELS[evidence.source]}, ${when}`;
+  const when = clockTime(evidence.at, now);
+  return when ? `${SOURCE_LABELS[evidence.source]}, ${when}` : SOURCE_LABELS[evidence.source];
 }
 
 /** `12.3 MB`, `1.2 GB` (decimal units, as OS task managers show). */
@@ -54,17 +51,9 @@ export function describeProcess(process: ProcessView): string {
   return parts.join(" · ");
 }
 
-/** `10:02` today, `Dec 1 10:02` another day (local time). */
-function clock(iso: string, now: Date): string | null {
-  const at = new Date(iso);
-  if (Number.isNaN(at.getTime())) return null;
-  const time = at.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-  return at.toDateString() === now.toDateString() ? time : `${at.toLocaleDateString([], { month: "short", day: "numeric" })} ${time}`;
-}
-
 /** One line on a server MCP Tray keeps running: `Kept running by MCP Tray since 10:02 · pid 4242 · 3 tools`. */
 export function describeKept(kept: KeptServerView, now: Date = new Date()): string {
-  const since = kept.since ? clock(kept.since, now) : null;
+  const since = kept.since ? clockTime(kept.since, now) : null;
   const pid = kept.pid !== null ? `pid ${kept.pid}` : null;
   const restarts = kept.restarts > 0 ? `restarted ${kept.restarts} ${kept.restarts === 1 ? "time" : "times"}` : null;
   const tools = kept.toolCount !== null ? `${kept.toolCount} ${kept.toolCount === 1 ? "tool" : "tools"}` : null;

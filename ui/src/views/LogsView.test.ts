@@ -1,5 +1,6 @@
-import { cleanup, render, screen } from "@testing-library/svelte";
-import { afterEach, describe, expect, it } from "vitest";
+import { cleanup, fireEvent, render, screen } from "@testing-library/svelte";
+import { tick } from "svelte";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { LogRow } from "../lib/ipc";
 import { createLogs } from "../lib/stores/logs.svelte";
 import LogsView from "./LogsView.svelte";
@@ -16,10 +17,6 @@ const notFound = {
 function row(over: Partial<LogRow>): LogRow {
   return { ts: "2026-12-02T11:52:54.433Z", source: "journal", server: "broken", level: "error", text: "", context: null, diagnosis: null, failure: false, ...over };
 }
-
-afterEach(() => {
-  cleanup();
-});
 
 describe("Logs", () => {
   it("says a failure once: our event as its diagnosis card, Claude's line beside its card", () => {
@@ -56,4 +53,76 @@ describe("Logs", () => {
       "prompts/list",
     ]);
   });
+
+  it("opens at the newest event and follows new ones unless scrolled up", async () => {
+    // jsdom lays nothing out: the list is 200 px high and each event 20 px.
+    const scrolled = new WeakMap<Element, number>();
+    vi.spyOn(HTMLElement.prototype, "clientHeight", "get").mockReturnValue(200);
+    vi.spyOn(HTMLElement.prototype, "scrollHeight", "get").mockImplementation(function (this: HTMLElement) {
+      return this.querySelectorAll("li").length * 20;
+    });
+    Object.defineProperty(HTMLElement.prototype, "scrollTop", {
+      configurable: true,
+      get(this: HTMLElement) {
+        return scrolled.get(this) ?? 0;
+      },
+      set(this: HTMLElement, value: number) {
+        scrolled.set(this, value);
+      },
+    });
+    const many = (n: number) => Array.from({ length: n }, (_, i) => row({ level: "info", text: `event ${i}` }));
+    const logs = createLogs();
+    logs.receive(many(30));
+    render(LogsView, { logs });
+    const list = screen.getByTestId("logs-list");
+    expect(list.scrollTop).toBe(600);
+
+    logs.receive(many(5));
+    await tick();
+    expect(list.scrollTop).toBe(700);
+
+    list.scrollTop = 100;
+    await fireEvent.scroll(list);
+    logs.receive(many(5));
+    await tick();
+    expect(list.scrollTop).toBe(100);
+
+    list.scrollTop = 600;
+    await fireEvent.scroll(list);
+    logs.receive(many(5));
+    await tick();
+    expect(list.scrollTop).toBe(900);
+  });
+
+  it("keeps an opened Details with its event when the filter changes", async () => {
+    const logs = createLogs();
+    logs.receive([
+      row({ server: "alpha", text: "a", diagnosis: { ...notFound, server: "alpha" }, failure: true }),
+      row({ server: "beta", text: "b", diagnosis: { ...notFound, server: "beta", detail: "beta's detail" }, failure: true }),
+    ]);
+    render(LogsView, { logs });
+    const beta = screen.getAllByTestId("log-row")[1];
+    beta.querySelector("details")!.open = true;
+    logs.setFilter({ server: "beta" });
+    await tick();
+    const [only] = screen.getAllByTestId("log-row");
+    expect(only.textContent).toContain("beta's detail");
+    expect(only.querySelector("details")!.open).toBe(true);
+  });
+
+  it("says when the filter hides every event, and when nothing was logged", async () => {
+    const logs = createLogs();
+    render(LogsView, { logs });
+    expect(screen.getByTestId("logs-empty").textContent).toBe("Nothing logged yet.");
+    logs.receive([row({ level: "info", text: "started" })]);
+    logs.setFilter({ level: "error" });
+    await tick();
+    expect(screen.getByTestId("logs-empty").textContent).toBe("No events match this filter.");
+  });
+});
+
+afterEach(() => {
+  cleanup();
+  vi.restoreAllMocks();
+  delete (HTMLElement.prototype as { scrollTop?: number }).scrollTop;
 });

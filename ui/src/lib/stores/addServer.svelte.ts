@@ -4,7 +4,8 @@
  *
  * `add()` probes every server the text holds, one after the other, before writing any; a failing
  * probe stops the flow with its diagnosis (every server's result, for a snippet of several) and
- * offers `addAnyway()`. Servers that all answer are written at once. A single server that asks for
+ * offers `addAnyway()` or another try (`add()` again). `cancel()` while testing drops the pending
+ * results and goes back to editing. Servers that all answer are written at once. A single server that asks for
  * a sign-in offers `signInAndAdd()`:
  * sign in from the app, then test and write it. Every call goes through the injected api (ipc.ts).
  * This store never builds config entries: Rust does, from the same text.
@@ -78,6 +79,8 @@ export function createAddServer(
   let phase = $state<AddPhase>({ state: "editing" });
   let restart = $state<RestartState>({ state: "idle" });
   let generation = 0;
+  /** Bumped by each `add()` and by `cancel()`: a probe that answers for an older one is dropped. */
+  let attempt = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
 
   /** The name sent to Rust: the one typed, or none (Rust suggests one). */
@@ -115,11 +118,11 @@ export function createAddServer(
   }
 
   /** Probes each server of a text holding several, in order; writes them when all answered. */
-  async function probeEach(names: string[]): Promise<void> {
+  async function probeEach(names: string[], mine: number): Promise<void> {
     // All at once: a snippet of slow first `npx` starts takes as long as its slowest, not their sum.
     const waiting = new Set(names);
     const show = () => {
-      phase = { state: "probing", progress: { waiting: [...waiting], done: names.length - waiting.size, total: names.length } };
+      if (mine === attempt) phase = { state: "probing", progress: { waiting: [...waiting], done: names.length - waiting.size, total: names.length } };
     };
     show();
     const results: ServerProbe[] = await Promise.all(
@@ -136,6 +139,7 @@ export function createAddServer(
         return { name, probe };
       }),
     );
+    if (mine !== attempt) return;
     const failed = results.find((r) => !r.probe.ok);
     if (failed) {
       phase = { state: "probe-failed", probe: failed.probe, results };
@@ -172,13 +176,13 @@ export function createAddServer(
     get restart() {
       return restart;
     },
-    /** True when Add would do something: one or more servers, none with a taken name. */
+    /** True when Add would do something: one or more servers, none with a taken name (after a failed test: test again). */
     get canAdd() {
       return (
         preview.state === "ready" &&
         preview.value.entries.length > 0 &&
         preview.value.taken.length === 0 &&
-        (phase.state === "editing" || phase.state === "failed")
+        (phase.state === "editing" || phase.state === "failed" || phase.state === "probe-failed")
       );
     },
     /** Reads the text now (skipping the typing delay); resolves when the preview is current. */
@@ -186,18 +190,21 @@ export function createAddServer(
     /** Probes the server (each server, when there are several), then writes them if all answered. */
     async add(): Promise<void> {
       if (timer !== undefined) clearTimeout(timer);
+      const mine = ++attempt;
       await refreshPreview();
-      if (preview.state !== "ready" || preview.value.entries.length === 0) return;
-      if (preview.value.entries.length > 1) return probeEach(preview.value.entries.map((e) => e.name));
+      if (mine !== attempt || preview.state !== "ready" || preview.value.entries.length === 0) return;
+      if (preview.value.entries.length > 1) return probeEach(preview.value.entries.map((e) => e.name), mine);
       phase = { state: "probing" };
       let probe: ProbeView;
       try {
         probe = await api.probeAdd(text, nameArg());
       } catch (thrown) {
+        if (mine !== attempt) return;
         const error = toIpcError("probe_add", thrown);
         phase = { state: "failed", code: error.code, message: error.message };
         return;
       }
+      if (mine !== attempt) return;
       if (!probe.ok) {
         phase = { state: "probe-failed", probe };
         return;
@@ -228,6 +235,12 @@ export function createAddServer(
         return;
       }
       await this.add();
+    },
+    /** Stops waiting for the test under way: its result is dropped, and the text can be edited again. */
+    cancel(): void {
+      if (phase.state !== "probing") return;
+      attempt++;
+      phase = { state: "editing" };
     },
     /** Writes the server(s) although a probe failed (it may need a sign-in, or be down now). */
     addAnyway(): Promise<void> {

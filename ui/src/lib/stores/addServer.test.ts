@@ -1,64 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { AddOutcome, AddPreview, ProbeView, ServerSummary } from "../ipc";
-import { type AddApi, createAddServer } from "./addServer.svelte";
-
-function remote(name: string, url: string): ServerSummary {
-  return { name, enabled: true, kind: "remote", url, command: "/bin/mcp-tray", args: [], problem: null };
-}
-
-function probeView(ok: boolean): ProbeView {
-  return {
-    ok,
-    serverName: "everything",
-    serverVersion: "1",
-    transport: "streamable-http",
-    tools: ok ? [{ name: "echo", description: null }] : [],
-    diagnosis: ok
-      ? null
-      : {
-          code: "connection-refused",
-          severity: "error",
-          server: "x",
-          summary: "nothing listens",
-          detail: "",
-          fix: "start it",
-        },
-    stderrTail: [],
-    totalMs: 12,
-  };
-}
-
-/** A scripted api that records what it was asked, in order. */
-function fakeApi(opts: { preview?: AddPreview; probeOk?: boolean; taken?: string[] } = {}) {
-  const calls: string[] = [];
-  const api: AddApi = {
-    previewAdd: async (text, name) => {
-      calls.push(`preview ${name ?? "-"}`);
-      if (!text.includes("://")) throw { code: "bad-snippet", message: `no URL found in "${text}"` };
-      return (
-        opts.preview ?? {
-          entries: [remote(name ?? "example", text)],
-          notes: [],
-          taken: opts.taken ?? [],
-        }
-      );
-    },
-    probeAdd: async () => {
-      calls.push("probe");
-      return probeView(opts.probeOk ?? true);
-    },
-    addServers: async (_text, name) => {
-      calls.push(`write ${name ?? "-"}`);
-      const outcome: AddOutcome = { added: [name ?? "example"], written: "/c.json", restartSupported: false };
-      return outcome;
-    },
-    restartClaude: async () => {
-      calls.push("restart");
-      throw { code: "restart-unsupported", message: "There is no official Claude Desktop for this OS" };
-    },
-  };
-  return { api, calls };
-}
+import type { AddPreview, ProbeView } from "../ipc";
+import { fakeApi, probeView, remote } from "./addServer.fixtures";
+import { createAddServer } from "./addServer.svelte";
 
 describe("add server flow", () => {
   it("suggests the name Rust derives until the user types one", async () => {
@@ -93,6 +36,57 @@ describe("add server flow", () => {
     expect(calls).not.toContain("write -");
     await flow.addAnyway();
     expect(flow.phase.state).toBe("added");
+  });
+
+  it("tests again after a failed test, without the text being edited", async () => {
+    const { api, calls } = fakeApi({ probeOk: false });
+    const flow = createAddServer(api);
+    flow.text = "http://127.0.0.1:9/mcp";
+    await flow.add();
+    expect(flow.phase.state).toBe("probe-failed");
+    expect(flow.canAdd).toBe(true);
+    api.probeAdd = async () => {
+      calls.push("probe");
+      return probeView(true);
+    };
+    await flow.add();
+    expect(calls.filter((c) => !c.startsWith("preview"))).toEqual(["probe", "probe", "write -"]);
+    expect(flow.phase.state).toBe("added");
+  });
+
+  it("drops the pending test on Cancel, writing nothing", async () => {
+    const { api, calls } = fakeApi();
+    let answer = () => {};
+    api.probeAdd = () => new Promise((resolve) => (answer = () => resolve(probeView(true))));
+    const flow = createAddServer(api);
+    flow.text = "https://mcp.example.com/mcp";
+    const adding = flow.add();
+    await expect.poll(() => flow.phase.state).toBe("probing");
+    flow.cancel();
+    expect(flow.phase.state).toBe("editing");
+    expect(flow.canAdd).toBe(true);
+    answer();
+    await adding;
+    expect(flow.phase.state).toBe("editing");
+    expect(calls.filter((c) => c.startsWith("write"))).toEqual([]);
+  });
+
+  it("drops a snippet's pending tests on Cancel, progress included", async () => {
+    const preview: AddPreview = { entries: [remote("a", "https://a/mcp"), remote("b", "https://b/mcp")], notes: [], taken: [] };
+    const { api, calls } = fakeApi({ preview });
+    const answer: Record<string, () => void> = {};
+    api.probeAdd = (_text, _name, server) =>
+      new Promise((resolve) => (answer[server ?? ""] = () => resolve(probeView(true))));
+    const flow = createAddServer(api);
+    flow.text = '{"a": {"url": "https://a/mcp"}, "b": {"url": "https://b/mcp"}}';
+    const adding = flow.add();
+    await expect.poll(() => Object.keys(answer)).toEqual(["a", "b"]);
+    flow.cancel();
+    answer.a();
+    answer.b();
+    await adding;
+    expect(flow.phase.state).toBe("editing");
+    expect(calls.filter((c) => c.startsWith("write"))).toEqual([]);
   });
 
   it("cannot add a text that names no server, and says why", async () => {

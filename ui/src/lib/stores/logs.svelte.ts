@@ -9,6 +9,9 @@ export const MAX_ROWS = 5_000;
 
 const LEVELS = ["debug", "info", "warn", "error"];
 
+/** An event as the view lists it: with an id that stays with it while rows arrive, drop off or are filtered. */
+export type LogEvent = LogRow & { id: number };
+
 export interface LogFilter {
   server: string;
   /** The lowest level shown. */
@@ -16,7 +19,8 @@ export interface LogFilter {
 }
 
 export function createLogs() {
-  let rows = $state.raw<LogRow[]>([]);
+  let rows = $state.raw<LogEvent[]>([]);
+  let nextId = 0;
   let filter = $state<LogFilter>({ server: "", level: "info" });
 
   return {
@@ -30,15 +34,19 @@ export function createLogs() {
     get servers(): string[] {
       return [...new Set(rows.flatMap((r) => (r.server ? [r.server] : [])))].sort();
     },
+    /** How many events there are, filtered or not. */
+    get total(): number {
+      return rows.length;
+    },
     /** The events that pass the filter, newest last. */
-    get shown(): LogRow[] {
+    get shown(): LogEvent[] {
       const min = LEVELS.indexOf(filter.level);
       return rows.filter(
         (r) => (!filter.server || r.server === filter.server) && (r.failure || LEVELS.indexOf(r.level) >= min),
       );
     },
     receive(batch: LogRow[]): void {
-      const next = rows.concat(batch);
+      const next = rows.concat(batch.map((row) => ({ ...row, id: nextId++ })));
       rows = next.length > MAX_ROWS ? next.slice(next.length - MAX_ROWS) : next;
     },
   };

@@ -1,27 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { TrafficRow } from "../ipc";
 import { tokenize } from "../json";
 import { createTraffic } from "./traffic.svelte";
-
-function row(fields: Partial<TrafficRow>): TrafficRow {
-  return {
-    ts: "2026-11-24T08:00:00.000Z",
-    server: "tiny",
-    session: "s1",
-    dir: "c2s",
-    kind: "request",
-    method: "tools/list",
-    id: "1",
-    bytes: 40,
-    latencyMs: null,
-    msg: '{"jsonrpc":"2.0","id":1,"method":"tools/list"}',
-    truncated: false,
-    code: null,
-    level: null,
-    text: null,
-    ...fields,
-  };
-}
+import { trafficRow as row } from "./traffic.fixtures";
 
 describe("traffic store", () => {
   it("pairs a response with its request by server, session and id", () => {

@@ -1,0 +1,61 @@
+/** A scripted api for the "Add server" flow's tests, and what it answers. */
+import type { AddOutcome, AddPreview, ProbeView, ServerSummary } from "../ipc";
+import type { AddApi } from "./addServer.svelte";
+
+export function remote(name: string, url: string): ServerSummary {
+  return { name, enabled: true, kind: "remote", url, command: "/bin/mcp-tray", args: [], problem: null };
+}
+
+export function probeView(ok: boolean): ProbeView {
+  return {
+    ok,
+    serverName: "everything",
+    serverVersion: "1",
+    transport: "streamable-http",
+    tools: ok ? [{ name: "echo", description: null }] : [],
+    diagnosis: ok
+      ? null
+      : {
+          code: "connection-refused",
+          severity: "error",
+          server: "x",
+          summary: "nothing listens",
+          detail: "",
+          fix: "start it",
+        },
+    stderrTail: [],
+    totalMs: 12,
+  };
+}
+
+/** A scripted api that records what it was asked, in order. */
+export function fakeApi(opts: { preview?: AddPreview; probeOk?: boolean; taken?: string[]; restartSupported?: boolean } = {}) {
+  const calls: string[] = [];
+  const api: AddApi = {
+    previewAdd: async (text, name) => {
+      calls.push(`preview ${name ?? "-"}`);
+      if (!text.includes("://")) throw { code: "bad-snippet", message: `no URL found in "${text}"` };
+      return (
+        opts.preview ?? {
+          entries: [remote(name ?? "example", text)],
+          notes: [],
+          taken: opts.taken ?? [],
+        }
+      );
+    },
+    probeAdd: async () => {
+      calls.push("probe");
+      return probeView(opts.probeOk ?? true);
+    },
+    addServers: async (_text, name) => {
+      calls.push(`write ${name ?? "-"}`);
+      const outcome: AddOutcome = { added: [name ?? "example"], written: "/c.json", restartSupported: opts.restartSupported ?? false };
+      return outcome;
+    },
+    restartClaude: async () => {
+      calls.push("restart");
+      throw { code: "restart-unsupported", message: "There is no official Claude Desktop for this OS" };
+    },
+  };
+  return { api, calls };
+}

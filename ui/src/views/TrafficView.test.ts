@@ -1,0 +1,83 @@
+import { cleanup, fireEvent, render, screen } from "@testing-library/svelte";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { ipc } from "../lib/ipc";
+import { trafficRow } from "../lib/stores/traffic.fixtures";
+import { createTraffic } from "../lib/stores/traffic.svelte";
+import TrafficView from "./TrafficView.svelte";
+
+afterEach(() => {
+  cleanup();
+  vi.restoreAllMocks();
+});
+
+function withRows() {
+  const traffic = createTraffic();
+  traffic.receive({ initial: true, rows: [trafficRow({ id: "1" }), trafficRow({ id: "2", method: "tools/call" })] });
+  render(TrafficView, { traffic });
+  return traffic;
+}
+
+describe("Traffic", () => {
+  it("exports once while an export runs, and shows a failure as an error", async () => {
+    let finish: (failure?: unknown) => void = () => {};
+    const exportTraffic = vi.spyOn(ipc, "exportTraffic").mockImplementation(
+      () => new Promise((resolve, reject) => (finish = (failure) => (failure ? reject(failure) : resolve("/tmp/traffic.jsonl")))),
+    );
+    withRows();
+    const button = screen.getByTestId("traffic-export");
+    await fireEvent.click(button);
+    expect(button).toHaveProperty("disabled", true);
+    expect(button.textContent).toBe("Exporting…");
+    await fireEvent.click(button);
+    expect(exportTraffic).toHaveBeenCalledTimes(1);
+    finish();
+    const saved = await screen.findByText("Saved /tmp/traffic.jsonl");
+    expect(saved.getAttribute("role")).toBeNull();
+    expect(button).toHaveProperty("disabled", false);
+
+    await fireEvent.click(button);
+    finish({ code: "io", message: "Could not write /tmp/traffic.jsonl: disk full" });
+    const failed = await screen.findByText("Could not write /tmp/traffic.jsonl: disk full");
+    expect(failed.getAttribute("role")).toBe("alert");
+    expect(failed.classList.contains("problem")).toBe(true);
+  });
+
+  it("closes the detail with × and with Escape", async () => {
+    withRows();
+    const [first] = screen.getAllByTestId("traffic-row");
+    await fireEvent.click(first);
+    await fireEvent.click(screen.getByRole("button", { name: "Close" }));
+    expect(screen.queryByTestId("traffic-detail")).toBeNull();
+
+    await fireEvent.click(first);
+    expect(screen.getByTestId("traffic-detail")).toBeTruthy();
+    await fireEvent.keyDown(screen.getByTestId("traffic-viewport"), { key: "Escape" });
+    expect(screen.queryByTestId("traffic-detail")).toBeNull();
+  });
+
+  it("names its cells and the selected row to assistive technology", async () => {
+    const traffic = withRows();
+    const grid = screen.getByRole("grid", { name: "Messages" });
+    const [first, second] = screen.getAllByTestId("traffic-row");
+    expect(first.querySelectorAll('[role="gridcell"]')).toHaveLength(8);
+    expect(grid.getAttribute("tabindex")).toBe("0");
+    expect(grid.hasAttribute("aria-activedescendant")).toBe(false);
+
+    grid.focus();
+    await fireEvent.keyDown(grid, { key: "ArrowDown" });
+    expect(grid.getAttribute("aria-activedescendant")).toBe(first.id);
+    expect(first.getAttribute("aria-selected")).toBe("true");
+    await fireEvent.keyDown(grid, { key: "ArrowDown" });
+    const id = grid.getAttribute("aria-activedescendant");
+    expect(id).toBe(second.id);
+    expect(document.getElementById(id!)?.getAttribute("aria-selected")).toBe("true");
+    expect(document.activeElement).toBe(grid);
+
+    // The id stays with the message while others arrive.
+    traffic.receive({ initial: false, rows: [trafficRow({ id: "3" })] });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(grid.getAttribute("aria-activedescendant")).toBe(id);
+    expect(document.getElementById(id!)?.textContent).toContain("tools/call");
+  });
+});
+
