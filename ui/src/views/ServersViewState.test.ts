@@ -81,11 +81,11 @@ describe("Servers: re-reading the config keeps the list", () => {
         if (cmd === "list_servers") return names.map((n) => summary(n, { enabled: !(n === "alpha" && disabled) }));
         if (cmd === "set_server_enabled") {
           disabled = true;
-          return "disable alpha";
+          return { done: "disable alpha", historyId: 3 };
         }
         if (cmd === "remove_server") {
           names = names.filter((n) => n !== "beta");
-          return "remove beta";
+          return { done: "remove beta", historyId: 3 };
         }
         return undefined;
       },
@@ -112,7 +112,7 @@ describe("Servers: switching views keeps the work", () => {
       () => ["alpha"],
       (cmd) => {
         if (cmd === "test_server") return probe.promise;
-        if (cmd === "set_server_captured") return "tap alpha";
+        if (cmd === "set_server_captured") return { done: "tap alpha", historyId: 3 };
         return undefined;
       },
     );
@@ -158,7 +158,7 @@ describe("Servers: the Undo bar names the newest change", () => {
       (cmd) => {
         if (cmd === "remove_server") {
           names = [];
-          return "remove alpha";
+          return { done: "remove alpha", historyId: 3 };
         }
         if (cmd === "add_local_server") {
           names = ["tiny"];
@@ -207,5 +207,57 @@ describe("Servers: names that are Object's own properties", () => {
       expect((within(row(name)).getByTestId("server-keep-running") as HTMLButtonElement).disabled).toBe(false);
       expect((within(row(name)).getByTestId("server-test") as HTMLButtonElement).disabled).toBe(false);
     }
+  });
+});
+
+describe("Servers: Undo undoes the change its bar names", () => {
+  it("sends the change's history id, and says so when a later change came (nothing undone)", async () => {
+    const undos: unknown[] = [];
+    app(
+      () => ["alpha"],
+      (cmd, args) => {
+        if (cmd === "set_server_captured") return { done: "tap alpha", historyId: 41 };
+        if (cmd === "undo_last_change") {
+          undos.push(args);
+          throw { code: "changed-since", message: "Nothing was undone: another change came after it (add tiny)." };
+        }
+        return undefined;
+      },
+    );
+    await screen.findByText("alpha");
+    await fireEvent.click(screen.getByTestId("server-capture"));
+    await fireEvent.click(await screen.findByTestId("server-undo"));
+    await expect.poll(() => screen.queryByTestId("server-change")?.textContent).toContain("Nothing was undone");
+    expect(undos).toEqual([{ expected: 41 }]);
+    expect(screen.getByTestId("server-change").classList.contains("failed")).toBe(true);
+    expect(screen.queryByTestId("server-undo")).toBeNull();
+  });
+
+  it("offers Undo after removing a disabled server too", async () => {
+    let names = ["alpha"];
+    const undos: unknown[] = [];
+    app(
+      () => names,
+      (cmd, args) => {
+        if (cmd === "list_servers") return names.map((n) => summary(n, { enabled: false }));
+        if (cmd === "remove_server") {
+          names = [];
+          return { done: "remove disabled alpha", historyId: 9 };
+        }
+        if (cmd === "undo_last_change") {
+          undos.push(args);
+          names = ["alpha"];
+          return "remove disabled alpha";
+        }
+        return undefined;
+      },
+    );
+    await screen.findByText("alpha");
+    await fireEvent.click(screen.getByTestId("server-remove"));
+    await expect.poll(() => screen.queryByTestId("server-change")?.textContent).toContain("Removed alpha");
+    await fireEvent.click(screen.getByTestId("server-undo"));
+    await expect.poll(() => screen.queryAllByTestId("server-row").length).toBe(1);
+    expect(undos).toEqual([{ expected: 9 }]);
+    expect(screen.getByTestId("server-change").textContent).toContain("Undone: Removed alpha");
   });
 });

@@ -3,6 +3,7 @@
  * failed. Kept by the App, like `addFlow`, so it survives switching views; replaced or cleared when
  * another change lands (a server added), so Undo never names one change and undoes another.
  */
+import type { ChangeDone } from "../ipc";
 import { describeChange } from "../servers";
 
 export interface ServerChange {
@@ -10,6 +11,8 @@ export interface ServerChange {
   text: string;
   undoable: boolean;
   failed: boolean;
+  /** The history entry of the change, which Undo names (null: Undo takes the newest). */
+  historyId: number | null;
 }
 
 export function createServerChange() {
@@ -18,13 +21,14 @@ export function createServerChange() {
     get current() {
       return current;
     },
-    /** A change was written; `op` is the command's answer (`remove gamma`). */
-    done(op: string, undoable = true): void {
-      current = { text: describeChange(op), undoable, failed: false };
+    /** A change was written: the command's answer (`remove gamma`, with its history entry). */
+    done(change: ChangeDone | string, undoable = true): void {
+      const { done, historyId } = typeof change === "string" ? { done: change, historyId: null } : change;
+      current = { text: describeChange(done), undoable, failed: false, historyId };
     },
     /** An action failed; `message` says why. */
     failed(message: string): void {
-      current = { text: message, undoable: false, failed: true };
+      current = { text: message, undoable: false, failed: true, historyId: null };
     },
     /** Another change landed: the bar no longer names the newest one. */
     clear(): void {
