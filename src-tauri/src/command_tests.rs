@@ -210,6 +210,88 @@ fn remove_then_undo_gives_the_file_back_byte_for_byte() {
 }
 
 #[test]
+fn undo_of_a_named_change_refuses_when_a_later_change_came_and_undoes_only_its_own() {
+    let h = harness(CONFIG);
+    let removed = h
+        .call("remove_server", json!({"name": "docs"}))
+        .expect("remove");
+    assert_eq!(removed["done"], "remove docs", "{removed}");
+    let docs_id = removed["historyId"].as_u64().expect("a history id");
+    // Another change lands after it (the Add card, the CLI…): Undo of "remove docs" must not
+    // undo that one instead.
+    let disabled = h
+        .call(
+            "set_server_enabled",
+            json!({"name": "fetch", "enabled": false}),
+        )
+        .expect("disable");
+    let fetch_id = disabled["historyId"].as_u64().expect("a history id");
+    assert!(fetch_id > docs_id, "{removed} {disabled}");
+    let after_both = h.file();
+    let err = h
+        .call("undo_last_change", json!({"expected": docs_id}))
+        .expect_err("a later change came");
+    assert_eq!(err["code"], "changed-since", "{err}");
+    assert!(
+        err["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("disable fetch"),
+        "names the later change: {err}"
+    );
+    assert_eq!(h.file(), after_both, "nothing was undone");
+    // The newest change, named, is undone; then the one before it.
+    let undone = h
+        .call("undo_last_change", json!({"expected": fetch_id}))
+        .expect("undo disable");
+    assert_eq!(undone, "disable fetch");
+    h.call("undo_last_change", json!({"expected": docs_id}))
+        .expect("undo remove");
+    assert_eq!(h.file(), CONFIG);
+    // Named again once undone: refused, nothing to take back.
+    let err = h
+        .call("undo_last_change", json!({"expected": docs_id}))
+        .expect_err("undone already");
+    assert_eq!(err["code"], "changed-since", "{err}");
+    assert_eq!(h.file(), CONFIG);
+}
+
+#[test]
+fn removing_a_disabled_server_is_undoable() {
+    let h = harness(CONFIG);
+    h.call(
+        "set_server_enabled",
+        json!({"name": "fetch", "enabled": false}),
+    )
+    .expect("disable");
+    let disabled_file = h.file();
+    let removed = h
+        .call("remove_server", json!({"name": "fetch"}))
+        .expect("remove the disabled server");
+    assert_eq!(removed["done"], "remove disabled fetch", "{removed}");
+    let listed = h.call("list_servers", json!({})).expect("list");
+    assert!(!listed.to_string().contains("\"fetch\""), "gone: {listed}");
+    assert_eq!(h.file(), disabled_file, "the config file stays as it is");
+    h.call(
+        "undo_last_change",
+        json!({"expected": removed["historyId"]}),
+    )
+    .expect("undo");
+    let listed = h.call("list_servers", json!({})).expect("list");
+    let fetch = listed
+        .as_array()
+        .and_then(|a| a.iter().find(|s| s["name"] == "fetch"))
+        .expect("back among the disabled");
+    assert_eq!(fetch["enabled"], false);
+    h.call(
+        "set_server_enabled",
+        json!({"name": "fetch", "enabled": true}),
+    )
+    .expect("enable");
+    assert_eq!(h.file(), CONFIG, "enabled again byte for byte");
+}
+
+#[test]
 fn a_broken_config_is_refused_with_its_position_and_never_written() {
     let broken = "{\n  \"mcpServers\": {\n    \"fetch\": {\"command\": \"uvx\",}\n  }\n}\n";
     let h = harness(broken);
@@ -449,7 +531,8 @@ fn server_findings_names_each_mistake_and_fix_rewrites_only_that_entry_undoably(
             json!({"server": "linear", "code": "url-entry-unsupported"}),
         )
         .expect("fixed");
-    assert_eq!(done, "fixed linear (url-entry-unsupported)");
+    assert_eq!(done["done"], "fixed linear (url-entry-unsupported)");
+    assert!(done["historyId"].is_u64(), "{done}");
     let fixed = h.file();
     let (before, rest) = MISTAKES.split_once("\"linear\": ").expect("the url entry");
     let after = &rest[rest.find("},").expect("its end") + 1..];
@@ -525,7 +608,7 @@ fn a_second_empty_mcp_servers_is_a_finding_about_the_file_and_its_fix_merges_und
             json!({"server": null, "code": "duplicate-key"}),
         )
         .expect("merged");
-    assert_eq!(done, "fixed the config file (duplicate-key)");
+    assert_eq!(done["done"], "fixed the config file (duplicate-key)");
     let names: Vec<Value> = h
         .call("list_servers", json!({}))
         .expect("list")

@@ -7,9 +7,11 @@
 
 use std::time::Duration;
 
-use mcp_tray_core::config::Edit;
+use mcp_tray_core::config::{Edit, EditOutcome};
 use mcp_tray_core::paths;
 use mcp_tray_core::probe::{ProbeTarget, probe_observed};
+use serde::Serialize;
+use specta::Type;
 
 use crate::add_server::ProbeView;
 use crate::error::CommandError;
@@ -19,38 +21,77 @@ use crate::server_status::ServerWatch;
 /// How long each step of a test may take.
 const PROBE_STEP_TIMEOUT: Duration = Duration::from_secs(20);
 
+/// A change written to the config: what was done, in words (`remove gamma`), and the history
+/// entry it made, which Undo names so that it undoes this change and no later one.
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ChangeDone {
+    pub done: String,
+    pub history_id: Option<u32>,
+}
+
+impl ChangeDone {
+    pub(crate) fn of(outcome: EditOutcome) -> Self {
+        ChangeDone {
+            history_id: outcome.history_id.and_then(|id| u32::try_from(id).ok()),
+            done: outcome.description,
+        }
+    }
+}
+
 /// Enables (puts back into Claude's config) or disables (keeps aside) a server; answers what was
 /// done, in words.
 #[tauri::command]
 #[specta::specta]
-pub fn set_server_enabled(name: String, enabled: bool) -> Result<String, CommandError> {
+pub fn set_server_enabled(name: String, enabled: bool) -> Result<ChangeDone, CommandError> {
     let file = config_file();
     let outcome = if enabled {
         file.enable(&name)?
     } else {
         file.disable(&name)?
     };
-    Ok(outcome.description)
+    Ok(ChangeDone::of(outcome))
 }
 
-/// Removes a server from Claude's config (a backup is kept; [`undo_last_change`] brings it back).
+/// Removes a server from Claude's config, or a disabled one from MCP Tray's store (a backup is
+/// kept either way; [`undo_last_change`] brings it back).
 #[tauri::command]
 #[specta::specta]
-pub fn remove_server(name: String) -> Result<String, CommandError> {
+pub fn remove_server(name: String) -> Result<ChangeDone, CommandError> {
     let file = config_file();
     let doc = file.read()?;
     if doc.server(&name).is_none() && file.disabled()?.iter().any(|d| d.name == name) {
-        file.forget_disabled(&name)?;
-        return Ok(format!("remove disabled {name}"));
+        return Ok(ChangeDone::of(file.forget_disabled(&name)?));
     }
-    Ok(file.apply(&Edit::Remove { name })?.description)
+    Ok(ChangeDone::of(file.apply(&Edit::Remove { name })?))
 }
 
-/// Undoes the last change MCP Tray made to the config file; answers what was undone.
+/// Undoes the last change MCP Tray made to the config file; answers what was undone. With
+/// `expected` (the history entry the Undo bar names), refuses when a later change came since, so
+/// that Undo never undoes a change other than the one it names.
 #[tauri::command]
 #[specta::specta]
-pub fn undo_last_change() -> Result<String, CommandError> {
-    let (entry, _) = config_file().undo(false)?;
+pub fn undo_last_change(expected: Option<u32>) -> Result<String, CommandError> {
+    let file = config_file();
+    if let Some(expected) = expected {
+        let newest = file
+            .history()?
+            .into_iter()
+            .find(|h| !h.undone && !h.op.starts_with("undo "));
+        if newest.as_ref().map(|h| h.id) != Some(u64::from(expected)) {
+            return Err(CommandError {
+                code: "changed-since".to_owned(),
+                message: match newest {
+                    Some(h) => format!(
+                        "Nothing was undone: another change came after it ({}).",
+                        h.op
+                    ),
+                    None => "Nothing was undone: this change was undone already.".to_owned(),
+                },
+            });
+        }
+    }
+    let (entry, _) = file.undo(false)?;
     Ok(entry.op)
 }
 
@@ -58,14 +99,14 @@ pub fn undo_last_change() -> Result<String, CommandError> {
 /// original entry comes back byte for byte).
 #[tauri::command]
 #[specta::specta]
-pub fn set_server_captured(name: String, captured: bool) -> Result<String, CommandError> {
+pub fn set_server_captured(name: String, captured: bool) -> Result<ChangeDone, CommandError> {
     let file = config_file();
     let outcome = if captured {
         file.tap(&name, &paths::mcp_tray_exe())?
     } else {
         file.untap(&name)?
     };
-    Ok(outcome.description)
+    Ok(ChangeDone::of(outcome))
 }
 
 /// Starts a server of the config exactly as Claude would and lists its tools, or says why not.

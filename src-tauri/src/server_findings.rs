@@ -18,6 +18,7 @@ use specta::Type;
 
 use crate::error::CommandError;
 use crate::in_use::{command_resolver, config_file};
+use crate::server_actions::ChangeDone;
 
 /// How bad a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Type)]
@@ -130,11 +131,11 @@ fn finding_views() -> Result<Vec<ServerFinding>, CommandError> {
 pub async fn fix_server_finding(
     server: Option<String>,
     code: String,
-) -> Result<String, CommandError> {
+) -> Result<ChangeDone, CommandError> {
     off_main_thread(move || fix(server.as_deref(), &code)).await
 }
 
-fn fix(server: Option<&str>, code: &str) -> Result<String, CommandError> {
+fn fix(server: Option<&str>, code: &str) -> Result<ChangeDone, CommandError> {
     let what = server.map_or_else(|| "the config file".to_owned(), |s| format!("\"{s}\""));
     let finding = findings()?
         .into_iter()
@@ -145,7 +146,13 @@ fn fix(server: Option<&str>, code: &str) -> Result<String, CommandError> {
         })?;
     let name = server.unwrap_or("the config file");
     match doctor::apply_fixes(&config_file(), &[finding])? {
-        Some(_) => Ok(format!("fixed {name} ({code})")),
-        None => Ok(format!("nothing to fix in {name}")),
+        Some(outcome) => Ok(ChangeDone {
+            done: format!("fixed {name} ({code})"),
+            ..ChangeDone::of(outcome)
+        }),
+        None => Ok(ChangeDone {
+            done: format!("nothing to fix in {name}"),
+            history_id: None,
+        }),
     }
 }

@@ -113,7 +113,7 @@ async streamLogs(channel: TAURI_CHANNEL<LogRow[]>) : Promise<void> {
  * Enables (puts back into Claude's config) or disables (keeps aside) a server; answers what was
  * done, in words.
  */
-async setServerEnabled(name: string, enabled: boolean) : Promise<Result<string, CommandError>> {
+async setServerEnabled(name: string, enabled: boolean) : Promise<Result<ChangeDone, CommandError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("set_server_enabled", { name, enabled }) };
 } catch (e) {
@@ -122,9 +122,10 @@ async setServerEnabled(name: string, enabled: boolean) : Promise<Result<string, 
 }
 },
 /**
- * Removes a server from Claude's config (a backup is kept; [`undo_last_change`] brings it back).
+ * Removes a server from Claude's config, or a disabled one from MCP Tray's store (a backup is
+ * kept either way; [`undo_last_change`] brings it back).
  */
-async removeServer(name: string) : Promise<Result<string, CommandError>> {
+async removeServer(name: string) : Promise<Result<ChangeDone, CommandError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("remove_server", { name }) };
 } catch (e) {
@@ -133,11 +134,13 @@ async removeServer(name: string) : Promise<Result<string, CommandError>> {
 }
 },
 /**
- * Undoes the last change MCP Tray made to the config file; answers what was undone.
+ * Undoes the last change MCP Tray made to the config file; answers what was undone. With
+ * `expected` (the history entry the Undo bar names), refuses when a later change came since, so
+ * that Undo never undoes a change other than the one it names.
  */
-async undoLastChange() : Promise<Result<string, CommandError>> {
+async undoLastChange(expected: number | null) : Promise<Result<string, CommandError>> {
     try {
-    return { status: "ok", data: await TAURI_INVOKE("undo_last_change") };
+    return { status: "ok", data: await TAURI_INVOKE("undo_last_change", { expected }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -147,7 +150,7 @@ async undoLastChange() : Promise<Result<string, CommandError>> {
  * Turns traffic capture on (`tap`: the entry runs through `mcp-tray wrap`) or off (`untap`: the
  * original entry comes back byte for byte).
  */
-async setServerCaptured(name: string, captured: boolean) : Promise<Result<string, CommandError>> {
+async setServerCaptured(name: string, captured: boolean) : Promise<Result<ChangeDone, CommandError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("set_server_captured", { name, captured }) };
 } catch (e) {
@@ -182,7 +185,7 @@ async serverFindings() : Promise<Result<ServerFinding[], CommandError>> {
  * Applies the fix of `server`'s finding `code` (`None`: the whole file's) in one undoable write;
  * answers what was done.
  */
-async fixServerFinding(server: string | null, code: string) : Promise<Result<string, CommandError>> {
+async fixServerFinding(server: string | null, code: string) : Promise<Result<ChangeDone, CommandError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("fix_server_finding", { server, code }) };
 } catch (e) {
@@ -437,6 +440,11 @@ dataDir: string;
  * Claude Desktop's log folder.
  */
 claudeLogsDir: string }
+/**
+ * A change written to the config: what was done, in words (`remove gamma`), and the history
+ * entry it made, which Undo names so that it undoes this change and no later one.
+ */
+export type ChangeDone = { done: string; historyId: number | null }
 /**
  * A failed command, as the UI receives it.
  */

@@ -24,6 +24,7 @@ export type {
   AddOutcome,
   AddPreview,
   AppPaths,
+  ChangeDone,
   ConfigSource,
   DiagnosisView,
   EnvVarInput,
@@ -122,7 +123,7 @@ export const ipc = {
   /** Enables (back into Claude's config) or disables (kept aside by MCP Tray) a server. */
   setServerEnabled: (name: string, enabled: boolean) =>
     callResult("set_server_enabled", () => commands.setServerEnabled(name, enabled)),
-  /** Removes a server from Claude's config (undoable). */
+  /** Removes a server from Claude's config, or a disabled one from MCP Tray's store (undoable). */
   removeServer: (name: string) => callResult("remove_server", () => commands.removeServer(name)),
   /** Turns traffic capture on (tap) or off (untap: the original entry back byte for byte). */
   setServerCaptured: (name: string, captured: boolean) =>
@@ -167,8 +168,10 @@ export const ipc = {
     callResult("set_journal_retention", () => commands.setJournalRetention(retention)),
   /** Opens one of the folders Settings shows in the system's file manager. */
   openFolder: (folder: Folder) => callResult("open_folder", () => commands.openFolder(folder)),
-  /** Undoes MCP Tray's last change to the config file; resolves to what was undone. */
-  undoLastChange: () => callResult("undo_last_change", () => commands.undoLastChange()),
+  /** Undoes MCP Tray's last change to the config file; resolves to what was undone. With the
+   * history id of the change the Undo bar names, refuses (`changed-since`) when a later one came. */
+  undoLastChange: (expected: number | null = null) =>
+    callResult("undo_last_change", () => commands.undoLastChange(expected)),
   /** Streams every server's traffic to `onBatch`: the journals' history first, then live batches. */
   streamTraffic: (onBatch: (batch: TrafficBatch) => void) => {
     const channel = new Channel<TrafficBatch>();

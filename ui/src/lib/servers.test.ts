@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ServerSummary } from "./ipc";
-import { describeServer, kindLabel } from "./servers";
+import { describeChange, describeServer, kindLabel } from "./servers";
 
 const base: ServerSummary = {
   name: "s",
@@ -34,5 +34,22 @@ describe("describeServer", () => {
 describe("kindLabel", () => {
   it("names mcp-remote entries so people know they can be replaced", () => {
     expect(kindLabel("mcp-remote")).toContain("mcp-remote");
+  });
+});
+
+describe("describeChange", () => {
+  it("says what happened in the words the buttons use, not the operation's name", () => {
+    expect(describeChange("tap notes")).toBe("Traffic capture on for notes");
+    expect(describeChange("untap notes")).toBe("Traffic capture off for notes");
+    expect(describeChange("remove gamma")).toBe("Removed gamma");
+    expect(describeChange("remove disabled gamma")).toBe("Removed gamma");
+    expect(describeChange("disable beta")).toBe("Disabled beta");
+    expect(describeChange("enable beta")).toBe("Enabled beta");
+    expect(describeChange("edit fetch")).toBe("Saved fetch");
+    expect(describeChange("fixed linear (mcp-remote-replaceable)")).toBe("Fixed linear");
+    expect(describeChange("fixed the config file (duplicate-key)")).toBe("Fixed the config file");
+    expect(describeChange("undo remove gamma")).toBe("Undone: Removed gamma");
+    expect(describeChange("undo tap notes")).toBe("Undone: Traffic capture on for notes");
+    expect(describeChange("nothing to fix in linear")).toBe("Nothing to fix in linear");
   });
 });

@@ -26,3 +26,30 @@ export function describeServer(server: ServerSummary): string {
   if (server.url) return server.url;
   return [server.command ?? "", ...server.args].map(shellWord).join(" ").trim();
 }
+
+/** Past-tense words for an operation a command answers (`tap notes`, `remove gamma`…). */
+const DONE_WORDS: [RegExp, (name: string) => string][] = [
+  [/^remove disabled (.+)$/, (n) => `Removed ${n}`],
+  [/^remove (.+)$/, (n) => `Removed ${n}`],
+  [/^disable (.+)$/, (n) => `Disabled ${n}`],
+  [/^enable (.+)$/, (n) => `Enabled ${n}`],
+  [/^untap (.+)$/, (n) => `Traffic capture off for ${n}`],
+  [/^tap (.+)$/, (n) => `Traffic capture on for ${n}`],
+  [/^edit (.+)$/, (n) => `Saved ${n}`],
+  [/^fixed (.+?) \([^()]*\)$/, (n) => `Fixed ${n}`],
+  [/^add (.+)$/, (n) => `Added ${n}`],
+  [/^update (.+)$/, (n) => `Changed ${n}`],
+  [/^rename (.+)$/, (n) => `Renamed ${n}`],
+  [/^merge mcpServers$/, () => `Merged the two "mcpServers"`],
+];
+
+/** What a change did, in the words the buttons use ("Removed gamma", "Traffic capture on for notes"). */
+export function describeChange(op: string): string {
+  const undone = /^undo (.+)$/.exec(op);
+  if (undone) return `Undone: ${describeChange(undone[1])}`;
+  for (const [pattern, words] of DONE_WORDS) {
+    const match = pattern.exec(op);
+    if (match) return words(match[1]);
+  }
+  return op.charAt(0).toUpperCase() + op.slice(1);
+}

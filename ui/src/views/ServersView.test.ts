@@ -113,7 +113,7 @@ describe("Servers: what is wrong in an entry", () => {
         if (cmd === "fix_server_finding") {
           expect(args).toEqual({ server: "linear", code: "url-entry-unsupported" });
           fixed = true;
-          return "fixed linear (url-entry-unsupported)";
+          return { done: "fixed linear (url-entry-unsupported)", historyId: 7 };
         }
         return [];
       },
@@ -169,7 +169,7 @@ describe("Servers: what is wrong in the whole file", () => {
         if (cmd === "fix_server_finding") {
           fixes.push(args);
           merged = true;
-          return "fixed the config file (duplicate-key)";
+          return { done: "fixed the config file (duplicate-key)", historyId: 7 };
         }
         return [];
       },

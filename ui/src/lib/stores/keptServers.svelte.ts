@@ -10,19 +10,20 @@ import { type KeptServerView, ipc, toIpcError } from "../ipc";
 export type KeptServersApi = Pick<typeof ipc, "keptServers" | "setServerKept" | "restartKeptServer">;
 
 export function createKeptServers(api: KeptServersApi = ipc) {
-  let byName = $state<Record<string, KeptServerView>>({});
+  // Maps, not objects: a server may be called "constructor" or "__proto__".
+  let byName = $state<ReadonlyMap<string, KeptServerView>>(new Map());
   /** Servers with an action under way. */
-  let pending = $state<Record<string, true>>({});
+  let pending = $state<ReadonlySet<string>>(new Set());
   /** Why the last action failed, when it did. */
   let failure = $state<string | null>(null);
 
   function receive(list: KeptServerView[]): void {
-    byName = Object.fromEntries(list.map((server) => [server.name, server]));
+    byName = new Map(list.map((server) => [server.name, server]));
   }
 
   async function act(name: string, command: string, run: () => Promise<KeptServerView[]>): Promise<boolean> {
-    if (pending[name]) return false;
-    pending = { ...pending, [name]: true };
+    if (pending.has(name)) return false;
+    pending = new Set([...pending, name]);
     failure = null;
     try {
       receive(await run());
@@ -31,7 +32,8 @@ export function createKeptServers(api: KeptServersApi = ipc) {
       failure = toIpcError(command, thrown).message;
       return false;
     } finally {
-      const { [name]: _done, ...rest } = pending;
+      const rest = new Set(pending);
+      rest.delete(name);
       pending = rest;
     }
   }
@@ -45,7 +47,7 @@ export function createKeptServers(api: KeptServersApi = ipc) {
       return failure;
     },
     isPending(name: string): boolean {
-      return Boolean(pending[name]);
+      return pending.has(name);
     },
     /** Reads the list (when the view opens). */
     async load(): Promise<void> {

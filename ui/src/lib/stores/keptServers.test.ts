@@ -33,11 +33,11 @@ describe("kept servers", () => {
     const { api, calls } = fakeApi();
     const kept = createKeptServers(api);
     expect(await kept.keep("fetch")).toBe(true);
-    expect(kept.byName.fetch.state).toBe("starting");
+    expect(kept.byName.get("fetch")?.state).toBe("starting");
     kept.receive([view("fetch", { toolCount: 7 })]);
-    expect(kept.byName.fetch).toMatchObject({ state: "running", pid: 4242, toolCount: 7 });
+    expect(kept.byName.get("fetch")).toMatchObject({ state: "running", pid: 4242, toolCount: 7 });
     expect(await kept.stop("fetch")).toBe(true);
-    expect(kept.byName.fetch).toBeUndefined();
+    expect(kept.byName.get("fetch")).toBeUndefined();
     expect(calls).toEqual(["keep fetch", "stop fetch"]);
   });
 
@@ -46,7 +46,7 @@ describe("kept servers", () => {
     const kept = createKeptServers(api);
     await kept.keep("fetch");
     await kept.restart("fetch");
-    expect(kept.byName.fetch.pid).toBe(5151);
+    expect(kept.byName.get("fetch")?.pid).toBe(5151);
     expect(calls).toEqual(["keep fetch", "restart fetch"]);
   });
 
@@ -56,7 +56,7 @@ describe("kept servers", () => {
     kept.receive([view("fetch")]);
     expect(await kept.keep("missing")).toBe(false);
     expect(kept.failure).toBe('no enabled server named "missing" in Claude\'s config');
-    expect(Object.keys(kept.byName)).toEqual(["fetch"]);
+    expect([...kept.byName.keys()]).toEqual(["fetch"]);
     kept.dismissFailure();
     expect(kept.failure).toBeNull();
   });
@@ -78,6 +78,6 @@ describe("kept servers", () => {
     await api.setServerKept("fetch", true);
     const kept = createKeptServers(api);
     await kept.load();
-    expect(Object.keys(kept.byName)).toEqual(["fetch"]);
+    expect([...kept.byName.keys()]).toEqual(["fetch"]);
   });
 });

@@ -1,7 +1,10 @@
 /**
  * A value loaded from Rust, with its loading and error states, as reactive Svelte state.
- * Views render `resource.current` by its `state`; `reload()` fetches again. It never caches
- * across instances and never swallows an error: a failure becomes `{ state: "error" }`.
+ * Views render `resource.current` by its `state`; `reload()` fetches again. It is "loading" only
+ * until the first answer: a reload keeps showing the last value until the new one arrives, so a
+ * list is not rebuilt (scroll, focus and open forms stay). It never caches across instances and
+ * never swallows an error: a failure becomes `{ state: "error" }`, also after a value (what is
+ * shown would no longer be what is on disk).
  */
 import { toIpcError } from "../ipc";
 
@@ -22,7 +25,7 @@ export function createResource<T>(name: string, load: () => Promise<T>): Resourc
 
   async function reload(): Promise<void> {
     const mine = ++generation;
-    current = { state: "loading" };
+    if (current.state !== "ready") current = { state: "loading" };
     try {
       const value = await load();
       if (mine === generation) current = { state: "ready", value };

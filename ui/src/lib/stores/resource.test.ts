@@ -41,4 +41,27 @@ describe("createResource", () => {
     await a;
     expect(resource.current).toEqual({ state: "ready", value: "new" });
   });
+
+  it("keeps the last value while reloading, so a list is not rebuilt", async () => {
+    const next = deferred<string>();
+    let calls = 0;
+    const resource = createResource("s", () => (++calls === 1 ? Promise.resolve("old") : next.promise));
+    await resource.reload();
+    const shown = resource.current;
+    const done = resource.reload();
+    expect(resource.current).toBe(shown);
+    expect(resource.current).toEqual({ state: "ready", value: "old" });
+    next.resolve("new");
+    await done;
+    expect(resource.current).toEqual({ state: "ready", value: "new" });
+  });
+
+  it("shows an error after a value: the old value is no longer what is on disk", async () => {
+    let fail = false;
+    const resource = createResource("s", () => (fail ? Promise.reject({ code: "io", message: "gone" }) : Promise.resolve(1)));
+    await resource.reload();
+    fail = true;
+    await resource.reload();
+    expect(resource.current).toEqual({ state: "error", code: "io", message: "gone" });
+  });
 });

@@ -10,7 +10,8 @@ import { type ServerFinding, ipc } from "../ipc";
 export type ServerFindingsApi = Pick<typeof ipc, "serverFindings">;
 
 export function createServerFindings(api: ServerFindingsApi = ipc) {
-  let byServer = $state<Record<string, ServerFinding[]>>({});
+  // A Map, not an object: a server may be called "constructor" or "__proto__".
+  let byServer = $state<ReadonlyMap<string, ServerFinding[]>>(new Map());
   let forFile = $state<ServerFinding[]>([]);
   /** Answers older than the newest request are dropped. */
   let asked = 0;
@@ -30,11 +31,11 @@ export function createServerFindings(api: ServerFindingsApi = ipc) {
       try {
         const list = await api.serverFindings();
         if (mine !== asked) return;
-        const grouped: Record<string, ServerFinding[]> = {};
+        const grouped = new Map<string, ServerFinding[]>();
         const file: ServerFinding[] = [];
         for (const finding of list) {
           if (finding.server === null) file.push(finding);
-          else (grouped[finding.server] ??= []).push(finding);
+          else grouped.set(finding.server, [...(grouped.get(finding.server) ?? []), finding]);
         }
         byServer = grouped;
         forFile = file;

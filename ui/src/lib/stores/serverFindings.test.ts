@@ -16,9 +16,9 @@ describe("server findings", () => {
       ],
     });
     await findings.load();
-    expect(findings.byServer.gh.map((f) => f.code)).toEqual(["missing-env", "mcp-remote-replaceable"]);
-    expect(findings.byServer.linear[0].fixable).toBe(true);
-    expect(findings.byServer.fetch).toBeUndefined();
+    expect(findings.byServer.get("gh")?.map((f) => f.code)).toEqual(["missing-env", "mcp-remote-replaceable"]);
+    expect(findings.byServer.get("linear")?.[0].fixable).toBe(true);
+    expect(findings.byServer.get("fetch")).toBeUndefined();
     expect(findings.forFile).toEqual([]);
   });
 
@@ -28,7 +28,7 @@ describe("server findings", () => {
     });
     await findings.load();
     expect(findings.forFile.map((f) => f.code)).toEqual(["duplicate-key"]);
-    expect(Object.keys(findings.byServer)).toEqual(["gh"]);
+    expect([...findings.byServer.keys()]).toEqual(["gh"]);
   });
 
   it("keeps the last answer when asking fails, and drops an answer overtaken by a newer one", async () => {
@@ -46,9 +46,9 @@ describe("server findings", () => {
     await second;
     answers[0]([finding("old", "relative-path")]);
     await first;
-    expect(Object.keys(findings.byServer)).toEqual(["new"]);
+    expect([...findings.byServer.keys()]).toEqual(["new"]);
     fail = true;
     await findings.load();
-    expect(Object.keys(findings.byServer)).toEqual(["new"]);
+    expect([...findings.byServer.keys()]).toEqual(["new"]);
   });
 });

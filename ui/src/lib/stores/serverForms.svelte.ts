@@ -153,9 +153,12 @@ export function createLocalServerForm(api = ipc) {
   let phase = $state<
     | { state: "editing" }
     | { state: "testing" }
-    | { state: "done"; outcome: LocalAddOutcome }
+    | { state: "done"; outcome: LocalAddOutcome; name: string }
     | { state: "failed"; message: string }
   >({ state: "editing" });
+  /** The fields as they were written: submitting them again would only be refused. */
+  let written = $state<string | null>(null);
+  const unchanged = $derived(written !== null && written === JSON.stringify(fields));
 
   return {
     fields,
@@ -163,7 +166,7 @@ export function createLocalServerForm(api = ipc) {
       return phase;
     },
     get canSubmit() {
-      return fields.name.trim() !== "" && fields.command.trim() !== "" && phase.state !== "testing";
+      return fields.name.trim() !== "" && fields.command.trim() !== "" && phase.state !== "testing" && !unchanged;
     },
     /** Tests the server and, when it answers, writes it; resolves to true when written. */
     async submit(): Promise<boolean> {
@@ -174,6 +177,7 @@ export function createLocalServerForm(api = ipc) {
         phase = { state: "failed", message: `Arguments: ${(err as Error).message}` };
         return false;
       }
+      const sent = JSON.stringify(fields);
       phase = { state: "testing" };
       try {
         const outcome = await api.addLocalServer({
@@ -182,7 +186,8 @@ export function createLocalServerForm(api = ipc) {
           args: list,
           env: envInput(fields.env).map((v) => ({ name: v.name, value: v.value ?? "" })),
         });
-        phase = { state: "done", outcome };
+        phase = { state: "done", outcome, name: fields.name.trim() };
+        written = outcome.written !== null ? sent : null;
         return outcome.written !== null;
       } catch (thrown) {
         phase = { state: "failed", message: toIpcError("add_local_server", thrown).message };
@@ -193,6 +198,7 @@ export function createLocalServerForm(api = ipc) {
     reset(): void {
       Object.assign(fields, emptyFields());
       phase = { state: "editing" };
+      written = null;
     },
   };
 }

@@ -102,6 +102,36 @@ describe("server forms", () => {
     expect(form.phase.state).toBe("done");
   });
 
+  it("after a server is written, Test and add waits for a field to change (a second click would only be refused)", async () => {
+    const probe = { ok: true, serverName: null, serverVersion: null, transport: null, tools: [], diagnosis: null, stderrTail: [], totalMs: 1 };
+    const addLocalServer = vi.fn(async () => ({ resolved: "/bin/tiny", probe, written: "/c.json" }));
+    const form = createLocalServerForm(fakeApi({ addLocalServer }));
+    form.fields.name = "tiny";
+    form.fields.command = "tiny";
+    expect(form.canSubmit).toBe(true);
+    expect(await form.submit()).toBe(true);
+    expect(form.canSubmit).toBe(false);
+    form.fields.name = "tiny-2";
+    expect(form.canSubmit).toBe(true);
+    // What was added keeps its name while the fields change.
+    expect(form.phase).toMatchObject({ state: "done", name: "tiny" });
+    form.fields.name = "tiny";
+    expect(form.canSubmit).toBe(false);
+    form.reset();
+    form.fields.name = "tiny";
+    form.fields.command = "tiny";
+    expect(form.canSubmit).toBe(true);
+  });
+
+  it("a server that did not answer can be tried again as it is", async () => {
+    const probe = { ok: false, serverName: null, serverVersion: null, transport: null, tools: [], diagnosis: null, stderrTail: [], totalMs: 1 };
+    const form = createLocalServerForm(fakeApi({ addLocalServer: vi.fn(async () => ({ resolved: null, probe, written: null })) }));
+    form.fields.name = "flaky";
+    form.fields.command = "flaky";
+    expect(await form.submit()).toBe(false);
+    expect(form.canSubmit).toBe(true);
+  });
+
   it("envInput drops empty rows", () => {
     expect(envInput([envRow(), envRow("A", "", false)])).toEqual([{ name: "A", value: "" }]);
   });

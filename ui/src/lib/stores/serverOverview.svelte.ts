@@ -17,7 +17,8 @@ export function createServerOverview(
   load: () => Promise<ServerOverview[]> = () => ipc.serverOverview(),
   { intervalMs = 2000, page = document }: OverviewOptions = {},
 ) {
-  let byName = $state<Record<string, ServerOverview>>({});
+  // A Map, not an object: a server may be called "constructor" or "__proto__".
+  let byName = $state<ReadonlyMap<string, ServerOverview>>(new Map());
   let timer: ReturnType<typeof setInterval> | undefined;
   let asking = false;
 
@@ -26,7 +27,7 @@ export function createServerOverview(
     asking = true;
     try {
       const list = await load();
-      byName = Object.fromEntries(list.map((server) => [server.name, server]));
+      byName = new Map(list.map((server) => [server.name, server]));
     } catch {
       // Keep the last answer; the next tick asks again.
     } finally {

@@ -29,7 +29,7 @@ describe("createServerOverview", () => {
     const stop = store.start();
     await vi.advanceTimersByTimeAsync(0);
     expect(load).toHaveBeenCalledTimes(1);
-    expect(store.byName).toEqual({ gh });
+    expect(store.byName).toEqual(new Map([["gh", gh]]));
     await vi.advanceTimersByTimeAsync(4000);
     expect(load).toHaveBeenCalledTimes(3);
     stop();
@@ -64,7 +64,7 @@ describe("createServerOverview", () => {
     fail = true;
     await vi.advanceTimersByTimeAsync(1000);
     expect(load).toHaveBeenCalledTimes(2);
-    expect(store.byName).toEqual({ gh });
+    expect(store.byName).toEqual(new Map([["gh", gh]]));
     stop();
   });
 });

@@ -46,6 +46,8 @@ pub struct EditOutcome {
     pub backup: Option<PathBuf>,
     /// How many times the edit was re-applied because another program changed the file meanwhile.
     pub reapplied: u32,
+    /// The history entry of this write (what `undo` restores), when one was kept.
+    pub history_id: Option<u64>,
 }
 
 /// One backup in the history folder.
@@ -83,6 +85,8 @@ pub enum StoreChange {
     Tapped { entry: DisabledEntry },
     /// The tapped form was replaced by the original text again (untap).
     Untapped { entry: DisabledEntry },
+    /// A disabled entry was removed from the store for good (remove of a disabled server).
+    Forgotten { entry: DisabledEntry },
     /// A tapped entry was renamed: its kept original text follows the new name, so that untap
     /// still gives it back (and no copy stays behind under the old name).
     Renamed { from: String, to: String },
@@ -98,6 +102,7 @@ impl StoreChange {
             StoreChange::Enabled { entry } => StoreChange::Disabled { entry },
             StoreChange::Tapped { entry } => StoreChange::Untapped { entry },
             StoreChange::Untapped { entry } => StoreChange::Tapped { entry },
+            StoreChange::Forgotten { entry } => StoreChange::Disabled { entry },
             StoreChange::Renamed { from, to } => StoreChange::Renamed { from: to, to: from },
             StoreChange::CreatedServers => StoreChange::CreatedServers,
         }
@@ -440,24 +445,24 @@ impl ConfigFile {
         })
     }
 
-    /// Deletes a disabled entry from the store (it is kept in the history folder).
-    pub fn forget_disabled(&self, name: &str) -> Result<DisabledEntry, ConfigError> {
-        let _lock = self.lock()?;
-        let path = self.store_path();
-        let mut state = store::load(&path)?;
-        let pos = state
-            .disabled
-            .iter()
-            .position(|d| d.name == name)
-            .ok_or_else(|| ConfigError::Invalid(format!("no disabled server named \"{name}\"")))?;
-        let entry = state.disabled.remove(pos);
-        let keep = self
-            .history_dir()
-            .join(format!("removed-{}.json", sha256(name.as_bytes())));
-        store::write_small_file(&keep, entry.raw.as_bytes(), Durability::Synced)?;
-        state.config = self.path.clone();
-        store::save(&path, &state)?;
-        Ok(entry)
+    /// Deletes a disabled entry from the store, as one undoable change: the history entry keeps it
+    /// (the config file itself stays as it is), and `undo` puts it back among the disabled.
+    pub fn forget_disabled(&self, name: &str) -> Result<EditOutcome, ConfigError> {
+        self.transact_raw(&format!("remove disabled {name}"), |read, doc, state| {
+            let entry = state
+                .disabled
+                .iter()
+                .find(|d| d.name == name)
+                .cloned()
+                .ok_or_else(|| {
+                    ConfigError::Invalid(format!("no disabled server named \"{name}\""))
+                })?;
+            Ok(Prepared {
+                bytes: read.bytes.clone(),
+                store_change: Some(StoreChange::Forgotten { entry }),
+                has_servers_object: doc.has_servers_object,
+            })
+        })
     }
 
     /// The backups, newest first.
@@ -646,11 +651,17 @@ impl ConfigFile {
                 store::save(&store_path, &state)?;
             }
             self.prune_history();
+            let history_id = backup.as_ref().and_then(|(data, _)| {
+                data.file_stem()
+                    .and_then(|stem| stem.to_str())
+                    .and_then(|stem| stem.parse().ok())
+            });
             return Ok(EditOutcome {
                 description: op.to_owned(),
                 written: read.target,
                 backup: backup.map(|(data, _)| data),
                 reapplied: attempt,
+                history_id,
             });
         }
         Err(ConfigError::Conflict {
@@ -753,7 +764,9 @@ fn apply_store_change(state: &mut StoreFile, change: StoreChange) {
             state.disabled.retain(|d| d.name != entry.name);
             state.disabled.push(entry);
         }
-        StoreChange::Enabled { entry } => state.disabled.retain(|d| d.name != entry.name),
+        StoreChange::Enabled { entry } | StoreChange::Forgotten { entry } => {
+            state.disabled.retain(|d| d.name != entry.name);
+        }
         StoreChange::Tapped { entry } => {
             state.tapped.retain(|d| d.name != entry.name);
             state.tapped.push(entry);

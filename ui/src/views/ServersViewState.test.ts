@@ -1,0 +1,263 @@
+// The Servers view keeps what the person was doing: through re-reads of the config, across
+// switching views, and with servers named like Object's own properties.
+import { emit } from "@tauri-apps/api/event";
+import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+import { cleanup, fireEvent, render, screen, within } from "@testing-library/svelte";
+import { afterEach, describe, expect, it } from "vitest";
+import App from "../App.svelte";
+
+afterEach(() => {
+  cleanup();
+  clearMocks();
+});
+
+const PATHS = { configPath: "/c.json", configSource: "detected", alsoPresent: [], claudeReads: null, dataDir: "/h" };
+
+function summary(name: string, over: object = {}) {
+  return { name, enabled: true, kind: "local", url: null, command: `run-${name}`, args: [], problem: null, ...over };
+}
+
+function deferred<T>() {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((res) => (resolve = res));
+  return { promise, resolve };
+}
+
+const row = (name: string) =>
+  screen.getAllByTestId("server-row").find((r) => r.querySelector('[data-testid="server-name"]')?.textContent === name) as HTMLElement;
+const input = (testid: string) => screen.getByTestId(testid) as HTMLInputElement;
+const go = (label: string) => fireEvent.click(within(screen.getByRole("navigation")).getByRole("button", { name: label }));
+
+/** An App whose config holds `names`; `answer` may answer a command first. */
+function app(names: () => string[], answer: (cmd: string, args: unknown) => unknown = () => undefined) {
+  const calls: string[] = [];
+  mockIPC(
+    (cmd, args) => {
+      calls.push(cmd);
+      const given = answer(cmd, args);
+      if (given !== undefined) return given;
+      if (cmd === "app_paths") return PATHS;
+      if (cmd === "list_servers") return names().map((n) => summary(n));
+      if (cmd === "server_details") return { name: (args as { name: string }).name, kind: "local", command: "npx", args: ["a"], env: [], url: null };
+      return [];
+    },
+    { shouldMockEvents: true },
+  );
+  render(App);
+  return calls;
+}
+
+describe("Servers: re-reading the config keeps the list", () => {
+  it("keeps the rows (and an open Edit form with what was typed) while the config is re-read after a change elsewhere", async () => {
+    const slow = deferred<unknown>();
+    let reads = 0;
+    app(
+      () => ["alpha", "beta"],
+      (cmd) => (cmd === "list_servers" && ++reads === 2 ? slow.promise : undefined),
+    );
+    await screen.findByText("beta");
+    const alpha = row("alpha");
+    await fireEvent.click(within(alpha).getByTestId("server-edit"));
+    await expect.poll(() => input("edit-command").value).toBe("npx");
+    await fireEvent.input(input("edit-command"), { target: { value: "uvx typed-by-hand" } });
+
+    await emit("config-changed", null);
+    // While the new answer is on its way, the list stays (no "Reading…" in its place).
+    await expect.poll(() => reads).toBe(2);
+    expect(screen.getByTestId("server-list")).toBeTruthy();
+    expect(row("alpha")).toBe(alpha);
+    slow.resolve(["alpha", "beta"].map((n) => summary(n)));
+    await expect.poll(() => screen.getAllByTestId("server-row").length).toBe(2);
+    expect(row("alpha")).toBe(alpha);
+    expect(input("edit-command").value).toBe("uvx typed-by-hand");
+  });
+
+  it("keeps keyboard focus on the pressed button after Disable, and moves it to Undo after Remove", async () => {
+    let names = ["alpha", "beta"];
+    let disabled = false;
+    app(
+      () => names,
+      (cmd) => {
+        if (cmd === "list_servers") return names.map((n) => summary(n, { enabled: !(n === "alpha" && disabled) }));
+        if (cmd === "set_server_enabled") {
+          disabled = true;
+          return { done: "disable alpha", historyId: 3 };
+        }
+        if (cmd === "remove_server") {
+          names = names.filter((n) => n !== "beta");
+          return { done: "remove beta", historyId: 3 };
+        }
+        return undefined;
+      },
+    );
+    await screen.findByText("beta");
+    const toggle = within(row("alpha")).getByTestId("server-toggle");
+    toggle.focus();
+    await fireEvent.click(toggle);
+    await expect.poll(() => within(row("alpha")).getByTestId("server-toggle").textContent?.trim()).toBe("Enable");
+    await expect.poll(() => document.activeElement).toBe(within(row("alpha")).getByTestId("server-toggle"));
+
+    const remove = within(row("beta")).getByTestId("server-remove");
+    remove.focus();
+    await fireEvent.click(remove);
+    await expect.poll(() => screen.queryAllByTestId("server-row").length).toBe(1);
+    await expect.poll(() => document.activeElement).toBe(screen.getByTestId("server-undo"));
+  });
+});
+
+describe("Servers: switching views keeps the work", () => {
+  it("keeps a running Test (one probe), an open Edit form, the local-server form and the Undo bar", async () => {
+    const probe = deferred<unknown>();
+    const calls = app(
+      () => ["alpha"],
+      (cmd) => {
+        if (cmd === "test_server") return probe.promise;
+        if (cmd === "set_server_captured") return { done: "tap alpha", historyId: 3 };
+        return undefined;
+      },
+    );
+    await screen.findByText("alpha");
+    await fireEvent.click(screen.getByTestId("server-capture"));
+    await expect.poll(() => screen.queryByTestId("server-change")?.textContent).toContain("Traffic capture on for alpha");
+    await fireEvent.click(screen.getByTestId("server-test"));
+    await fireEvent.click(screen.getByTestId("server-edit"));
+    await expect.poll(() => input("edit-command").value).toBe("npx");
+    await fireEvent.input(input("edit-command"), { target: { value: "typed" } });
+    await fireEvent.input(input("local-name"), { target: { value: "tiny" } });
+
+    await go("Logs");
+    await expect.poll(() => screen.getByRole("heading", { level: 1 }).textContent).toBe("Logs");
+    expect(screen.getAllByRole("heading", { level: 1 })).toHaveLength(1);
+    probe.resolve({ ok: true, serverName: "alpha", serverVersion: null, transport: "stdio", tools: [{ name: "t1", description: null }], diagnosis: null, stderrTail: [], totalMs: 12 });
+    await go("Servers");
+
+    await expect.poll(() => screen.queryByTestId("server-tool-count")?.textContent).toBe("1 tools");
+    expect(calls.filter((c) => c === "test_server")).toHaveLength(1);
+    expect(input("edit-command").value).toBe("typed");
+    expect(input("local-name").value).toBe("tiny");
+    expect(screen.getByTestId("server-change").textContent).toContain("Traffic capture on for alpha");
+    expect(screen.getByTestId("server-undo")).toBeTruthy();
+  });
+
+  it("asks no status while another view is shown", async () => {
+    const calls = app(() => ["alpha"]);
+    await screen.findByText("alpha");
+    await expect.poll(() => calls.filter((c) => c === "server_overview").length).toBeGreaterThan(0);
+    await go("Logs");
+    const asked = calls.filter((c) => c === "server_overview").length;
+    await new Promise((r) => setTimeout(r, 2300));
+    expect(calls.filter((c) => c === "server_overview").length).toBe(asked);
+  });
+});
+
+describe("Servers: the Undo bar names the newest change", () => {
+  it("is cleared when a local server is added after the change it names", async () => {
+    let names = ["alpha"];
+    app(
+      () => names,
+      (cmd) => {
+        if (cmd === "remove_server") {
+          names = [];
+          return { done: "remove alpha", historyId: 3 };
+        }
+        if (cmd === "add_local_server") {
+          names = ["tiny"];
+          return { resolved: "/bin/tiny", written: "/c.json", probe: { ok: true, serverName: null, serverVersion: null, transport: null, tools: [], diagnosis: null, stderrTail: [], totalMs: 1 } };
+        }
+        return undefined;
+      },
+    );
+    await screen.findByText("alpha");
+    await fireEvent.click(screen.getByTestId("server-remove"));
+    await expect.poll(() => screen.queryByTestId("server-change")?.textContent).toContain("Removed alpha");
+    await fireEvent.input(input("local-name"), { target: { value: "tiny" } });
+    await fireEvent.input(input("local-command"), { target: { value: "tiny" } });
+    await fireEvent.click(screen.getByTestId("local-add"));
+    await screen.findByTestId("local-added");
+    await expect.poll(() => screen.queryByTestId("server-change")).toBeNull();
+  });
+});
+
+describe("Servers: names that are Object's own properties", () => {
+  it("lists servers named constructor and __proto__ with their findings, and nothing that is not theirs", async () => {
+    app(
+      () => ["constructor", "__proto__", "toString"],
+      (cmd) => {
+        if (cmd === "server_findings")
+          return ["constructor", "__proto__"].map((server) => ({
+            server,
+            code: "missing-env",
+            severity: "error",
+            summary: `${server} needs a token`,
+            detail: "",
+            fix: null,
+            fixable: false,
+          }));
+        return undefined;
+      },
+    );
+    await expect.poll(() => screen.queryAllByTestId("server-finding").length).toBe(2);
+    expect(screen.getAllByTestId("server-name").map((n) => n.textContent)).toEqual(["constructor", "__proto__", "toString"]);
+    expect(within(row("constructor")).getByTestId("server-finding").textContent).toContain("constructor needs a token");
+    expect(within(row("__proto__")).getByTestId("server-finding").textContent).toContain("__proto__ needs a token");
+    expect(within(row("toString")).queryByTestId("server-finding")).toBeNull();
+    for (const name of ["constructor", "__proto__", "toString"]) {
+      expect(within(row(name)).getByTestId("server-status").textContent).toBe("Never started");
+      expect(within(row(name)).queryByTestId("server-stop-running")).toBeNull();
+      expect((within(row(name)).getByTestId("server-keep-running") as HTMLButtonElement).disabled).toBe(false);
+      expect((within(row(name)).getByTestId("server-test") as HTMLButtonElement).disabled).toBe(false);
+    }
+  });
+});
+
+describe("Servers: Undo undoes the change its bar names", () => {
+  it("sends the change's history id, and says so when a later change came (nothing undone)", async () => {
+    const undos: unknown[] = [];
+    app(
+      () => ["alpha"],
+      (cmd, args) => {
+        if (cmd === "set_server_captured") return { done: "tap alpha", historyId: 41 };
+        if (cmd === "undo_last_change") {
+          undos.push(args);
+          throw { code: "changed-since", message: "Nothing was undone: another change came after it (add tiny)." };
+        }
+        return undefined;
+      },
+    );
+    await screen.findByText("alpha");
+    await fireEvent.click(screen.getByTestId("server-capture"));
+    await fireEvent.click(await screen.findByTestId("server-undo"));
+    await expect.poll(() => screen.queryByTestId("server-change")?.textContent).toContain("Nothing was undone");
+    expect(undos).toEqual([{ expected: 41 }]);
+    expect(screen.getByTestId("server-change").classList.contains("failed")).toBe(true);
+    expect(screen.queryByTestId("server-undo")).toBeNull();
+  });
+
+  it("offers Undo after removing a disabled server too", async () => {
+    let names = ["alpha"];
+    const undos: unknown[] = [];
+    app(
+      () => names,
+      (cmd, args) => {
+        if (cmd === "list_servers") return names.map((n) => summary(n, { enabled: false }));
+        if (cmd === "remove_server") {
+          names = [];
+          return { done: "remove disabled alpha", historyId: 9 };
+        }
+        if (cmd === "undo_last_change") {
+          undos.push(args);
+          names = ["alpha"];
+          return "remove disabled alpha";
+        }
+        return undefined;
+      },
+    );
+    await screen.findByText("alpha");
+    await fireEvent.click(screen.getByTestId("server-remove"));
+    await expect.poll(() => screen.queryByTestId("server-change")?.textContent).toContain("Removed alpha");
+    await fireEvent.click(screen.getByTestId("server-undo"));
+    await expect.poll(() => screen.queryAllByTestId("server-row").length).toBe(1);
+    expect(undos).toEqual([{ expected: 9 }]);
+    expect(screen.getByTestId("server-change").textContent).toContain("Undone: Removed alpha");
+  });
+});
