@@ -565,3 +565,73 @@ fn each_server_of_a_pasted_snippet_is_probed_by_name_before_anything_is_written(
     );
     assert_eq!(h.file(), CONFIG, "probing writes nothing");
 }
+
+#[test]
+fn a_remote_servers_headers_load_masked_save_as_one_undoable_edit_and_keep_secrets_in_env() {
+    let config = "{\n  \"mcpServers\": {\n    \"linear\": {\n      \"command\": \"/opt/mcp-tray\",\n      \"args\": [\"bridge\", \"https://mcp.linear.app/mcp\", \"--name\", \"linear\", \"--header\", \"Authorization: ${MCP_TRAY_HEADER_AUTHORIZATION}\", \"--header\", \"X-Team: core\", \"--ca-cert\", \"/etc/ca.pem\", \"--transport\", \"sse\"],\n      \"env\": {\"MCP_TRAY_HEADER_AUTHORIZATION\": \"Bearer old-token\"}\n    }\n  }\n}\n";
+    let h = harness(config);
+    let details = h
+        .call("server_details", json!({"name": "linear"}))
+        .expect("details");
+    assert_eq!(
+        details["headers"],
+        json!([
+            {"name": "Authorization", "value": null, "secret": true},
+            {"name": "X-Team", "value": "core", "secret": false}
+        ]),
+        "the secret stays in Rust: {details}"
+    );
+    assert!(!details.to_string().contains("old-token"), "{details}");
+    let shown = h
+        .call(
+            "reveal_header_value",
+            json!({"name": "linear", "header": "Authorization"}),
+        )
+        .expect("reveal");
+    assert_eq!(shown, "Bearer old-token");
+
+    // A new token, the plain header removed, another added; the URL and name as they were.
+    h.call(
+        "edit_server",
+        json!({"name": "linear", "change": {"name": null, "command": null, "args": null, "env": null, "url": null,
+            "headers": [{"name": "Authorization", "value": "Bearer new-token"}, {"name": "X-Region", "value": "eu"}]}}),
+    )
+    .expect("edit");
+    let edited = h.file();
+    let value: Value = serde_json::from_str(&edited).expect("JSON");
+    let entry = &value["mcpServers"]["linear"];
+    assert_eq!(
+        entry["args"],
+        json!([
+            "bridge",
+            "https://mcp.linear.app/mcp",
+            "--name",
+            "linear",
+            "--header",
+            "Authorization: ${MCP_TRAY_HEADER_AUTHORIZATION}",
+            "--header",
+            "X-Region: eu",
+            "--ca-cert",
+            "/etc/ca.pem",
+            "--transport",
+            "sse"
+        ]),
+        "{edited}"
+    );
+    assert_eq!(
+        entry["env"],
+        json!({"MCP_TRAY_HEADER_AUTHORIZATION": "Bearer new-token"})
+    );
+    assert!(!edited.contains("X-Team"), "{edited}");
+
+    // Keeping the masked secret and changing nothing else is no change at all.
+    let unchanged = h.call(
+        "edit_server",
+        json!({"name": "linear", "change": {"name": null, "command": null, "args": null, "env": null, "url": null,
+            "headers": [{"name": "Authorization", "value": null}, {"name": "X-Region", "value": "eu"}]}}),
+    );
+    assert!(unchanged.is_err(), "{unchanged:?}");
+
+    h.call("undo_last_change", json!({})).expect("undo");
+    assert_eq!(h.file(), config);
+}

@@ -43,6 +43,7 @@ pub(crate) fn builder<R: tauri::Runtime>() -> Builder<R> {
             kept_servers::restart_kept_server,
             server_edit::server_details,
             server_edit::reveal_env_value,
+            server_edit::reveal_header_value,
             server_edit::edit_server,
             server_edit::add_local_server,
             settings::get_start_at_login,

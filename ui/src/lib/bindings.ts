@@ -249,6 +249,18 @@ async revealEnvValue(name: string, key: string) : Promise<Result<string, Command
 }
 },
 /**
+ * The value of one header of a remote server, when the user asks to see it (a secret the entry
+ * keeps in env is looked up there).
+ */
+async revealHeaderValue(name: string, header: string) : Promise<Result<string, CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("reveal_header_value", { name, header }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * Changes a server as the Edit form says (one undoable write); answers what was done.
  */
 async editServer(name: string, change: ServerEditInput) : Promise<Result<string, CommandError>> {
@@ -686,11 +698,20 @@ command: string | null; args: string[]; env: EnvVarView[];
 /**
  * For remote and URL entries.
  */
-url: string | null }
+url: string | null; 
+/**
+ * The `--header`s of a remote server run through the bridge; a value the entry keeps in env
+ * (a secret) is masked like a secret env value.
+ */
+headers: EnvVarView[] }
 /**
  * What the Edit form changes; `null` fields stay as they are.
  */
-export type ServerEditInput = { name: string | null; command: string | null; args: string[] | null; env: EnvVarInput[] | null; url: string | null }
+export type ServerEditInput = { name: string | null; command: string | null; args: string[] | null; env: EnvVarInput[] | null; url: string | null; 
+/**
+ * The whole list of headers of a remote server (`value: null` keeps the value it has).
+ */
+headers: EnvVarInput[] | null }
 /**
  * One finding about one server's entry, or about the whole config file.
  */

@@ -150,7 +150,10 @@ export const ipc = {
   serverDetails: (name: string) => callResult("server_details", () => commands.serverDetails(name)),
   /** One env value of a server, when the user asks to see it. */
   revealEnvValue: (name: string, key: string) => callResult("reveal_env_value", () => commands.revealEnvValue(name, key)),
-  /** Changes a server's command, args, env, URL or name (one undoable write). */
+  /** One header value of a remote server, when the user asks to see it. */
+  revealHeaderValue: (name: string, header: string) =>
+    callResult("reveal_header_value", () => commands.revealHeaderValue(name, header)),
+  /** Changes a server's command, args, env, URL, headers or name (one undoable write). */
   editServer: (name: string, change: ServerEditInput) => callResult("edit_server", () => commands.editServer(name, change)),
   /** Finds the command, tests the server and, only when it answers, writes it into Claude's config. */
   addLocalServer: (server: LocalServerInput) => callResult("add_local_server", () => commands.addLocalServer(server)),
