@@ -55,6 +55,7 @@ fn harness_with(config_text: &str, running: bool) -> Harness {
         ipc.mount_events(&app);
         crate::server_status::start(app.handle(), &wake);
         crate::kept_servers::start(app.handle());
+        crate::sign_in::start(app.handle());
     }
     let window = WebviewWindowBuilder::new(&app, "main", Default::default())
         .build()
@@ -75,8 +76,20 @@ impl Harness {
 
     /// Calls `cmd` from a page at `origin` (the app's own pages are at tauri://localhost).
     fn call_from(&self, origin: &str, cmd: &str, args: Value) -> Result<Value, Value> {
+        call_on(&self.window, origin, cmd, args)
+    }
+}
+
+/// Calls `cmd` from `window` (also from another thread, for a call that waits).
+fn call_on(
+    window: &WebviewWindow<MockRuntime>,
+    origin: &str,
+    cmd: &str,
+    args: Value,
+) -> Result<Value, Value> {
+    {
         get_ipc_response(
-            &self.window,
+            window,
             InvokeRequest {
                 cmd: cmd.into(),
                 callback: tauri::ipc::CallbackFn(0),
@@ -89,7 +102,9 @@ impl Harness {
         )
         .map(|body| body.deserialize::<Value>().expect("JSON answer"))
     }
+}
 
+impl Harness {
     fn file(&self) -> String {
         read(&self.config)
     }
@@ -634,4 +649,37 @@ fn a_remote_servers_headers_load_masked_save_as_one_undoable_edit_and_keep_secre
 
     h.call("undo_last_change", json!({})).expect("undo");
     assert_eq!(h.file(), config);
+}
+
+#[test]
+fn cancel_stops_a_sign_in_under_way_and_the_server_may_be_signed_in_to_again() {
+    let h = running_harness(CONFIG);
+    // A server that takes the connection and never answers: the sign-in waits, as on a browser.
+    let server = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!(
+        "http://127.0.0.1:{}/mcp",
+        server.local_addr().expect("addr").port()
+    );
+    let args = json!({"name": "slow", "serverUrl": url});
+    std::thread::scope(|scope| {
+        for _ in 0..2 {
+            let started = std::time::Instant::now();
+            let window = h.window.clone();
+            let args = args.clone();
+            let signing_in =
+                scope.spawn(move || call_on(&window, "tauri://localhost", "sign_in", args));
+            let (_conn, _) = server.accept().expect("the sign-in reaches the server");
+            let page = h.call("open_sign_in_page", json!({"serverUrl": url}));
+            assert_eq!(
+                page.expect_err("no page before the browser opened")["code"],
+                "no-sign-in-page"
+            );
+            h.call("cancel_sign_in", json!({"serverUrl": url}))
+                .expect("cancel");
+            let outcome = signing_in.join().expect("the call returns");
+            let err = outcome.expect_err("a cancelled sign-in is not a success");
+            assert_eq!(err["code"], "sign-in-cancelled", "{err}");
+            assert!(started.elapsed() < std::time::Duration::from_secs(20));
+        }
+    });
 }

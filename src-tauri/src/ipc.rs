@@ -55,6 +55,8 @@ pub(crate) fn builder<R: tauri::Runtime>() -> Builder<R> {
             sign_in::sign_in_requests,
             sign_in::sign_in,
             sign_in::dismiss_sign_in,
+            sign_in::cancel_sign_in,
+            sign_in::open_sign_in_page,
         ])
         .events(collect_events![
             config_watch::ConfigChanged,

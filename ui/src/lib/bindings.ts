@@ -368,6 +368,23 @@ async signIn(name: string, serverUrl: string) : Promise<Result<null, CommandErro
  */
 async dismissSignIn(serverUrl: string) : Promise<void> {
     await TAURI_INVOKE("dismiss_sign_in", { serverUrl });
+},
+/**
+ * Stops a sign-in under way (the browser page then leads nowhere); the request stays offered.
+ */
+async cancelSignIn(serverUrl: string) : Promise<void> {
+    await TAURI_INVOKE("cancel_sign_in", { serverUrl });
+},
+/**
+ * Opens the browser again at the page of a sign-in under way.
+ */
+async openSignInPage(serverUrl: string) : Promise<Result<null, CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("open_sign_in_page", { serverUrl }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 

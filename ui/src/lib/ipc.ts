@@ -192,6 +192,10 @@ export const ipc = {
   signInRequests: () => call("sign_in_requests", () => commands.signInRequests()),
   /** Signs in to a server in the app (system browser); resolves once the tokens are stored. */
   signIn: (name: string, serverUrl: string) => callResult("sign_in", () => commands.signIn(name, serverUrl)),
+  /** Stops a sign-in under way; the request stays offered. */
+  cancelSignIn: (serverUrl: string) => call("cancel_sign_in", () => commands.cancelSignIn(serverUrl)),
+  /** Opens the browser again at the page of a sign-in under way. */
+  openSignInPage: (serverUrl: string) => callResult("open_sign_in_page", () => commands.openSignInPage(serverUrl)),
   /** Forgets a sign-in request for now (a bridge started later asks again). */
   dismissSignIn: (serverUrl: string) => call("dismiss_sign_in", () => commands.dismissSignIn(serverUrl)),
   /** Calls `handler` with the pending sign-ins whenever they change; resolves to a stop function. */

@@ -7,7 +7,7 @@
  */
 import { type SignInRequestView, ipc, toIpcError } from "../ipc";
 
-export type SignInApi = Pick<typeof ipc, "signInRequests" | "signIn" | "dismissSignIn">;
+export type SignInApi = Pick<typeof ipc, "signInRequests" | "signIn" | "dismissSignIn" | "cancelSignIn" | "openSignInPage">;
 
 export type SignInPhase = { state: "idle" } | { state: "signing-in" } | { state: "failed"; message: string };
 
@@ -43,8 +43,23 @@ export function createSignIn(api: SignInApi = ipc) {
         requests = requests.filter((r) => r.serverUrl !== serverUrl);
         return true;
       } catch (thrown) {
-        phases = { ...phases, [serverUrl]: { state: "failed", message: toIpcError("sign_in", thrown).message } };
+        const err = toIpcError("sign_in", thrown);
+        // Cancelled by the person: back to the request as it was offered.
+        const phase: SignInPhase = err.code === "sign-in-cancelled" ? { state: "idle" } : { state: "failed", message: err.message };
+        phases = { ...phases, [serverUrl]: phase };
         return false;
+      }
+    },
+    /** Stops the sign-in under way (the pending signIn call then resolves to false). */
+    async cancel(serverUrl: string): Promise<void> {
+      await api.cancelSignIn(serverUrl).catch(() => {});
+    },
+    /** Opens the browser again at the sign-in page. */
+    async openAgain(serverUrl: string): Promise<void> {
+      try {
+        await api.openSignInPage(serverUrl);
+      } catch (thrown) {
+        phases = { ...phases, [serverUrl]: { state: "failed", message: toIpcError("open_sign_in_page", thrown).message } };
       }
     },
     /** Hides a request until the server asks again. */

@@ -16,6 +16,8 @@ function fakeApi(outcome: "ok" | "denied") {
     dismissSignIn: async (url) => {
       calls.push(`dismiss ${url}`);
     },
+    cancelSignIn: async () => {},
+    openSignInPage: async () => null,
   };
   return { api, calls };
 }
