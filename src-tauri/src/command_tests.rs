@@ -683,3 +683,42 @@ fn cancel_stops_a_sign_in_under_way_and_the_server_may_be_signed_in_to_again() {
         }
     });
 }
+
+#[test]
+fn a_sign_in_started_from_the_tray_tells_the_window_it_is_waiting_and_why_it_failed() {
+    use tauri::Listener;
+    let h = running_harness(CONFIG);
+    // Nothing listens there: the sign-in fails at once.
+    let url = {
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        format!(
+            "http://127.0.0.1:{}/mcp",
+            closed.local_addr().expect("addr").port()
+        )
+    };
+    let requests = h._dir.path().join("home").join("auth").join("requests");
+    std::fs::create_dir_all(&requests).expect("mkdir");
+    std::fs::write(
+        requests.join("gone.json"),
+        json!({"name": "gone", "server_url": url}).to_string(),
+    )
+    .expect("write request");
+    let (tx, rx) = std::sync::mpsc::channel();
+    h._app.listen_any("sign-in-phase-changed", move |event| {
+        let _ = tx.send(serde_json::from_str::<Value>(event.payload()).expect("JSON"));
+    });
+    crate::sign_in::start_from_tray(h._app.handle(), &url);
+    let next = || {
+        rx.recv_timeout(std::time::Duration::from_secs(30))
+            .expect("an event")
+    };
+    assert_eq!(
+        next(),
+        json!({"serverUrl": url, "phase": {"state": "signing-in"}})
+    );
+    let failed = next();
+    assert_eq!(failed["serverUrl"], url.as_str(), "{failed}");
+    assert_eq!(failed["phase"]["state"], "failed", "{failed}");
+    let message = failed["phase"]["message"].as_str().unwrap_or_default();
+    assert!(message.starts_with("sign-in to gone failed: "), "{message}");
+}

@@ -62,6 +62,7 @@ pub(crate) fn builder<R: tauri::Runtime>() -> Builder<R> {
             config_watch::ConfigChanged,
             tray::TrayNavigate,
             sign_in::SignInRequestsChanged,
+            sign_in::SignInPhaseChanged,
             kept_servers::KeptServersChanged
         ])
 }

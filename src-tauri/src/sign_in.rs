@@ -43,11 +43,31 @@ pub struct SignInRequestsChanged {
     pub requests: Vec<SignInRequestView>,
 }
 
+/// Where a sign-in of the app is, pushed to the window wherever it was started (banner or tray),
+/// so that the banner shows it waiting, and why it failed.
+#[derive(Debug, Clone, Serialize, Deserialize, Type, Event)]
+#[serde(rename_all = "camelCase")]
+pub struct SignInPhaseChanged {
+    pub server_url: String,
+    pub phase: SignInPhase,
+}
+
+/// A sign-in's phase, as the banner shows it (a cancelled one is back to `idle`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(tag = "state", rename_all = "kebab-case")]
+pub enum SignInPhase {
+    Idle,
+    SigningIn,
+    Failed { message: String },
+}
+
 /// The app's sign-in state: its presence claim, the folder watch, the flows under way.
 pub struct SignIns {
     _presence: Option<AppPresence>,
     _watch: Mutex<Option<RequestWatch>>,
     running: Arc<Mutex<HashMap<String, Flight>>>,
+    /// Tells the window a sign-in's phase.
+    tell: Box<dyn Fn(SignInPhaseChanged) + Send + Sync>,
 }
 
 /// A sign-in under way, by server URL: how to stop it, and the page the browser was opened at.
@@ -79,6 +99,14 @@ pub(crate) fn start<R: Runtime>(app: &AppHandle<R>) {
         _presence: presence,
         _watch: Mutex::new(watch),
         running: Arc::new(Mutex::new(HashMap::new())),
+        tell: Box::new({
+            let handle = app.clone();
+            move |event: SignInPhaseChanged| {
+                if let Err(err) = event.emit(&handle) {
+                    eprintln!("mcp-tray-app: could not tell the window about a sign-in: {err}");
+                }
+            }
+        }),
     });
 }
 
@@ -143,6 +171,13 @@ async fn run(state: &SignIns, name: String, server_url: String) -> Result<(), Co
         }
         running.insert(server_url.clone(), Flight::default());
     }
+    let tell = |phase| {
+        (state.tell)(SignInPhaseChanged {
+            server_url: server_url.clone(),
+            phase,
+        });
+    };
+    tell(SignInPhase::SigningIn);
     let flights = Arc::clone(&state.running);
     let key = server_url.clone();
     // The flow runs as a task of its own, so that Cancel can stop it (and close its listener).
@@ -160,14 +195,21 @@ async fn run(state: &SignIns, name: String, server_url: String) -> Result<(), Co
     }
     let result = task.await;
     lock(&state.running).remove(&server_url);
-    match result {
+    let result = match result {
         Ok(done) => done.map_err(|err| failed(format!("sign-in to {name} failed: {err}"))),
         Err(err) if err.is_cancelled() => Err(CommandError {
             code: "sign-in-cancelled".to_owned(),
             message: format!("the sign-in to {name} was cancelled"),
         }),
         Err(err) => Err(failed(format!("sign-in to {name} failed: {err}"))),
-    }
+    };
+    tell(match &result {
+        Err(err) if err.code != "sign-in-cancelled" => SignInPhase::Failed {
+            message: err.message.clone(),
+        },
+        _ => SignInPhase::Idle,
+    });
+    result
 }
 
 /// Stops a sign-in under way (the browser page then leads nowhere); the request stays offered.
@@ -222,7 +264,7 @@ pub fn dismiss_sign_in(server_url: String) {
     handoff::dismiss(&server_url);
 }
 
-/// Starts the sign-in of a tray line; the window shows the outcome through the requests.
+/// Starts the sign-in of a tray line; the window's banner follows it ([`SignInPhaseChanged`]).
 pub(crate) fn start_from_tray<R: Runtime>(app: &AppHandle<R>, server_url: &str) {
     let Some(request) = handoff::pending()
         .into_iter()

@@ -394,11 +394,13 @@ async openSignInPage(serverUrl: string) : Promise<Result<null, CommandError>> {
 export const events = __makeEvents__<{
 configChanged: ConfigChanged,
 keptServersChanged: KeptServersChanged,
+signInPhaseChanged: SignInPhaseChanged,
 signInRequestsChanged: SignInRequestsChanged,
 trayNavigate: TrayNavigate
 }>({
 configChanged: "config-changed",
 keptServersChanged: "kept-servers-changed",
+signInPhaseChanged: "sign-in-phase-changed",
 signInRequestsChanged: "sign-in-requests-changed",
 trayNavigate: "tray-navigate"
 })
@@ -826,6 +828,15 @@ command: string | null; args: string[];
  * Why Claude cannot start it, for invalid entries.
  */
 problem: string | null }
+/**
+ * A sign-in's phase, as the banner shows it (a cancelled one is back to `idle`).
+ */
+export type SignInPhase = { state: "idle" } | { state: "signing-in" } | { state: "failed"; message: string }
+/**
+ * Where a sign-in of the app is, pushed to the window wherever it was started (banner or tray),
+ * so that the banner shows it waiting, and why it failed.
+ */
+export type SignInPhaseChanged = { serverUrl: string; phase: SignInPhase }
 /**
  * A server waiting for the person to sign in (no secret in it).
  */

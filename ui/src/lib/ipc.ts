@@ -13,6 +13,7 @@ import {
   type LogRow,
   type Result,
   type ServerEditInput,
+  type SignInPhaseChanged,
   type SignInRequestView,
   type TrafficBatch,
   type TrayNavigate,
@@ -47,6 +48,8 @@ export type {
   ServerOverview,
   ServerKind,
   ServerSummary,
+  SignInPhase,
+  SignInPhaseChanged,
   SignInRequestView,
   StatusEvidence,
   ToolView,
@@ -201,6 +204,9 @@ export const ipc = {
   /** Calls `handler` with the pending sign-ins whenever they change; resolves to a stop function. */
   onSignInRequestsChanged: (handler: (requests: SignInRequestView[]) => void): Promise<() => void> =>
     events.signInRequestsChanged.listen((event) => handler(event.payload.requests)),
+  /** Calls `handler` whenever a sign-in of the app (from the banner or the tray) changes phase. */
+  onSignInPhaseChanged: (handler: (change: SignInPhaseChanged) => void): Promise<() => void> =>
+    events.signInPhaseChanged.listen((event) => handler(event.payload)),
   /** Calls `handler` when a tray menu item asks for a view (and maybe a server). */
   onTrayNavigate: (handler: (to: TrayNavigate) => void): Promise<() => void> =>
     events.trayNavigate.listen((event) => handler(event.payload)),

@@ -1,6 +1,6 @@
 import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/svelte";
 import { afterEach, describe, expect, it } from "vitest";
-import type { SignInRequestView } from "../ipc";
+import type { SignInPhaseChanged, SignInRequestView } from "../ipc";
 import { type SignInApi, createSignIn } from "../stores/signIn.svelte";
 import SignInBanner from "./SignInBanner.svelte";
 
@@ -11,6 +11,7 @@ const linear: SignInRequestView = { name: "linear", serverUrl: "https://mcp.line
 /** A sign-in that waits for the browser until it is cancelled, as Rust's does. */
 function waitingApi() {
   const calls: string[] = [];
+  const push: { phase: ((change: SignInPhaseChanged) => void) | null } = { phase: null };
   let stop: ((err: unknown) => void) | null = null;
   const api: SignInApi = {
     signInRequests: async () => [linear],
@@ -27,8 +28,12 @@ function waitingApi() {
       calls.push(`open ${url}`);
       return null;
     },
+    onSignInPhaseChanged: async (handler) => {
+      push.phase = handler;
+      return () => {};
+    },
   };
-  return { api, calls };
+  return { api, calls, push };
 }
 
 describe("SignInBanner", () => {
@@ -51,5 +56,19 @@ describe("SignInBanner", () => {
     expect(screen.getByTestId("sign-in-title").textContent).toBe("Sign in to linear");
     expect(screen.getByTestId("sign-in-dismiss")).toBeTruthy();
     expect(screen.queryByTestId("sign-in-error")).toBeNull();
+  });
+
+  it("follows a sign-in started from the tray: waiting with Cancel, then the reason it failed", async () => {
+    const { api, push } = waitingApi();
+    const signIn = createSignIn(api);
+    await signIn.load();
+    render(SignInBanner, { props: { signIn } });
+    await waitFor(() => expect(push.phase).not.toBeNull());
+
+    push.phase?.({ serverUrl: linear.serverUrl, phase: { state: "signing-in" } });
+    await waitFor(() => expect(screen.getByTestId("sign-in-cancel")).toBeTruthy());
+    push.phase?.({ serverUrl: linear.serverUrl, phase: { state: "failed", message: "sign-in to linear failed: access denied" } });
+    await waitFor(() => expect(screen.getByTestId("sign-in-error").textContent).toBe("sign-in to linear failed: access denied"));
+    expect(screen.getByTestId("sign-in-button")).toBeTruthy();
   });
 });

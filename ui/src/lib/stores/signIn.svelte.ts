@@ -5,11 +5,14 @@
  * tokens clears the request. Every call goes through the injected api (ipc.ts); no token ever
  * reaches this store.
  */
-import { type SignInRequestView, ipc, toIpcError } from "../ipc";
+import { type SignInPhase, type SignInPhaseChanged, type SignInRequestView, ipc, toIpcError } from "../ipc";
 
-export type SignInApi = Pick<typeof ipc, "signInRequests" | "signIn" | "dismissSignIn" | "cancelSignIn" | "openSignInPage">;
+export type SignInApi = Pick<
+  typeof ipc,
+  "signInRequests" | "signIn" | "dismissSignIn" | "cancelSignIn" | "openSignInPage" | "onSignInPhaseChanged"
+>;
 
-export type SignInPhase = { state: "idle" } | { state: "signing-in" } | { state: "failed"; message: string };
+export type { SignInPhase };
 
 export function createSignIn(api: SignInApi = ipc) {
   let requests = $state<SignInRequestView[]>([]);
@@ -29,6 +32,12 @@ export function createSignIn(api: SignInApi = ipc) {
       } catch {
         requests = [];
       }
+    },
+    /** Follows the sign-ins Rust runs, also those started from the tray; resolves to a stop function. */
+    follow(): Promise<() => void> {
+      return api.onSignInPhaseChanged((change: SignInPhaseChanged) => {
+        phases = { ...phases, [change.serverUrl]: change.phase };
+      });
     },
     /** The pending sign-ins as Rust pushed them. */
     receive(list: SignInRequestView[]): void {

@@ -18,6 +18,7 @@ function fakeApi(outcome: "ok" | "denied") {
     },
     cancelSignIn: async () => {},
     openSignInPage: async () => null,
+    onSignInPhaseChanged: async () => () => {},
   };
   return { api, calls };
 }
