@@ -55,6 +55,7 @@ fn harness_with(config_text: &str, running: bool) -> Harness {
         ipc.mount_events(&app);
         crate::server_status::start(app.handle(), &wake);
         crate::kept_servers::start(app.handle());
+        crate::sign_in::start(app.handle());
     }
     let window = WebviewWindowBuilder::new(&app, "main", Default::default())
         .build()
@@ -75,8 +76,20 @@ impl Harness {
 
     /// Calls `cmd` from a page at `origin` (the app's own pages are at tauri://localhost).
     fn call_from(&self, origin: &str, cmd: &str, args: Value) -> Result<Value, Value> {
+        call_on(&self.window, origin, cmd, args)
+    }
+}
+
+/// Calls `cmd` from `window` (also from another thread, for a call that waits).
+fn call_on(
+    window: &WebviewWindow<MockRuntime>,
+    origin: &str,
+    cmd: &str,
+    args: Value,
+) -> Result<Value, Value> {
+    {
         get_ipc_response(
-            &self.window,
+            window,
             InvokeRequest {
                 cmd: cmd.into(),
                 callback: tauri::ipc::CallbackFn(0),
@@ -89,7 +102,9 @@ impl Harness {
         )
         .map(|body| body.deserialize::<Value>().expect("JSON answer"))
     }
+}
 
+impl Harness {
     fn file(&self) -> String {
         read(&self.config)
     }
@@ -675,4 +690,146 @@ fn each_server_of_a_pasted_snippet_is_probed_by_name_before_anything_is_written(
         "not-in-text"
     );
     assert_eq!(h.file(), CONFIG, "probing writes nothing");
+}
+
+#[test]
+fn a_remote_servers_headers_load_masked_save_as_one_undoable_edit_and_keep_secrets_in_env() {
+    let config = "{\n  \"mcpServers\": {\n    \"linear\": {\n      \"command\": \"/opt/mcp-tray\",\n      \"args\": [\"bridge\", \"https://mcp.linear.app/mcp\", \"--name\", \"linear\", \"--header\", \"Authorization: ${MCP_TRAY_HEADER_AUTHORIZATION}\", \"--header\", \"X-Team: core\", \"--ca-cert\", \"/etc/ca.pem\", \"--transport\", \"sse\"],\n      \"env\": {\"MCP_TRAY_HEADER_AUTHORIZATION\": \"Bearer old-token\"}\n    }\n  }\n}\n";
+    let h = harness(config);
+    let details = h
+        .call("server_details", json!({"name": "linear"}))
+        .expect("details");
+    assert_eq!(
+        details["headers"],
+        json!([
+            {"name": "Authorization", "value": null, "secret": true},
+            {"name": "X-Team", "value": "core", "secret": false}
+        ]),
+        "the secret stays in Rust: {details}"
+    );
+    assert!(!details.to_string().contains("old-token"), "{details}");
+    let shown = h
+        .call(
+            "reveal_header_value",
+            json!({"name": "linear", "header": "Authorization"}),
+        )
+        .expect("reveal");
+    assert_eq!(shown, "Bearer old-token");
+
+    // A new token, the plain header removed, another added; the URL and name as they were.
+    h.call(
+        "edit_server",
+        json!({"name": "linear", "change": {"name": null, "command": null, "args": null, "env": null, "url": null,
+            "headers": [{"name": "Authorization", "value": "Bearer new-token"}, {"name": "X-Region", "value": "eu"}]}}),
+    )
+    .expect("edit");
+    let edited = h.file();
+    let value: Value = serde_json::from_str(&edited).expect("JSON");
+    let entry = &value["mcpServers"]["linear"];
+    assert_eq!(
+        entry["args"],
+        json!([
+            "bridge",
+            "https://mcp.linear.app/mcp",
+            "--name",
+            "linear",
+            "--header",
+            "Authorization: ${MCP_TRAY_HEADER_AUTHORIZATION}",
+            "--header",
+            "X-Region: eu",
+            "--ca-cert",
+            "/etc/ca.pem",
+            "--transport",
+            "sse"
+        ]),
+        "{edited}"
+    );
+    assert_eq!(
+        entry["env"],
+        json!({"MCP_TRAY_HEADER_AUTHORIZATION": "Bearer new-token"})
+    );
+    assert!(!edited.contains("X-Team"), "{edited}");
+
+    // Keeping the masked secret and changing nothing else is no change at all.
+    let unchanged = h.call(
+        "edit_server",
+        json!({"name": "linear", "change": {"name": null, "command": null, "args": null, "env": null, "url": null,
+            "headers": [{"name": "Authorization", "value": null}, {"name": "X-Region", "value": "eu"}]}}),
+    );
+    assert!(unchanged.is_err(), "{unchanged:?}");
+
+    h.call("undo_last_change", json!({})).expect("undo");
+    assert_eq!(h.file(), config);
+}
+
+#[test]
+fn cancel_stops_a_sign_in_under_way_and_the_server_may_be_signed_in_to_again() {
+    let h = running_harness(CONFIG);
+    // A server that takes the connection and never answers: the sign-in waits, as on a browser.
+    let server = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!(
+        "http://127.0.0.1:{}/mcp",
+        server.local_addr().expect("addr").port()
+    );
+    let args = json!({"name": "slow", "serverUrl": url});
+    std::thread::scope(|scope| {
+        for _ in 0..2 {
+            let started = std::time::Instant::now();
+            let window = h.window.clone();
+            let args = args.clone();
+            let signing_in =
+                scope.spawn(move || call_on(&window, "tauri://localhost", "sign_in", args));
+            let (_conn, _) = server.accept().expect("the sign-in reaches the server");
+            let page = h.call("open_sign_in_page", json!({"serverUrl": url}));
+            assert_eq!(
+                page.expect_err("no page before the browser opened")["code"],
+                "no-sign-in-page"
+            );
+            h.call("cancel_sign_in", json!({"serverUrl": url}))
+                .expect("cancel");
+            let outcome = signing_in.join().expect("the call returns");
+            let err = outcome.expect_err("a cancelled sign-in is not a success");
+            assert_eq!(err["code"], "sign-in-cancelled", "{err}");
+            assert!(started.elapsed() < std::time::Duration::from_secs(20));
+        }
+    });
+}
+
+#[test]
+fn a_sign_in_started_from_the_tray_tells_the_window_it_is_waiting_and_why_it_failed() {
+    use tauri::Listener;
+    let h = running_harness(CONFIG);
+    // Nothing listens there: the sign-in fails at once.
+    let url = {
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        format!(
+            "http://127.0.0.1:{}/mcp",
+            closed.local_addr().expect("addr").port()
+        )
+    };
+    let requests = h._dir.path().join("home").join("auth").join("requests");
+    std::fs::create_dir_all(&requests).expect("mkdir");
+    std::fs::write(
+        requests.join("gone.json"),
+        json!({"name": "gone", "server_url": url}).to_string(),
+    )
+    .expect("write request");
+    let (tx, rx) = std::sync::mpsc::channel();
+    h._app.listen_any("sign-in-phase-changed", move |event| {
+        let _ = tx.send(serde_json::from_str::<Value>(event.payload()).expect("JSON"));
+    });
+    crate::sign_in::start_from_tray(h._app.handle(), &url);
+    let next = || {
+        rx.recv_timeout(std::time::Duration::from_secs(30))
+            .expect("an event")
+    };
+    assert_eq!(
+        next(),
+        json!({"serverUrl": url, "phase": {"state": "signing-in"}})
+    );
+    let failed = next();
+    assert_eq!(failed["serverUrl"], url.as_str(), "{failed}");
+    assert_eq!(failed["phase"]["state"], "failed", "{failed}");
+    let message = failed["phase"]["message"].as_str().unwrap_or_default();
+    assert!(message.starts_with("sign-in to gone failed: "), "{message}");
 }

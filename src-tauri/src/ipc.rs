@@ -43,6 +43,7 @@ pub(crate) fn builder<R: tauri::Runtime>() -> Builder<R> {
             kept_servers::restart_kept_server,
             server_edit::server_details,
             server_edit::reveal_env_value,
+            server_edit::reveal_header_value,
             server_edit::edit_server,
             server_edit::add_local_server,
             settings::get_start_at_login,
@@ -54,11 +55,14 @@ pub(crate) fn builder<R: tauri::Runtime>() -> Builder<R> {
             sign_in::sign_in_requests,
             sign_in::sign_in,
             sign_in::dismiss_sign_in,
+            sign_in::cancel_sign_in,
+            sign_in::open_sign_in_page,
         ])
         .events(collect_events![
             config_watch::ConfigChanged,
             tray::TrayNavigate,
             sign_in::SignInRequestsChanged,
+            sign_in::SignInPhaseChanged,
             kept_servers::KeptServersChanged
         ])
 }

@@ -9,6 +9,7 @@
 
 use std::time::Duration;
 
+use mcp_tray_core::config::change::{header_env_var, headers_of};
 use mcp_tray_core::config::{ConfigFile, EntryChange, EnvValue, ServerEntry};
 use mcp_tray_core::config::{Edit, document::is_secret_name};
 use mcp_tray_core::probe::{ProbeTarget, probe_observed};
@@ -54,6 +55,9 @@ pub struct ServerDetails {
     pub env: Vec<EnvVarView>,
     /// For remote and URL entries.
     pub url: Option<String>,
+    /// The `--header`s of a remote server run through the bridge; a value the entry keeps in env
+    /// (a secret) is masked like a secret env value.
+    pub headers: Vec<EnvVarView>,
 }
 
 /// An env variable the form sends: `value: null` keeps the value the entry has.
@@ -71,6 +75,14 @@ pub struct ServerEditInput {
     pub args: Option<Vec<String>>,
     pub env: Option<Vec<EnvVarInput>>,
     pub url: Option<String>,
+    /// The whole list of headers of a remote server (`value: null` keeps the value it has).
+    pub headers: Option<Vec<EnvVarInput>>,
+}
+
+fn keep_or_set(vars: Vec<EnvVarInput>) -> Vec<(String, EnvValue)> {
+    vars.into_iter()
+        .map(|v| (v.name, v.value.map_or(EnvValue::Keep, EnvValue::Set)))
+        .collect()
 }
 
 impl From<ServerEditInput> for EntryChange {
@@ -79,12 +91,9 @@ impl From<ServerEditInput> for EntryChange {
             name: input.name,
             command: input.command,
             args: input.args,
-            env: input.env.map(|vars| {
-                vars.into_iter()
-                    .map(|v| (v.name, v.value.map_or(EnvValue::Keep, EnvValue::Set)))
-                    .collect()
-            }),
+            env: input.env.map(keep_or_set),
             url: input.url,
+            headers: input.headers.map(keep_or_set),
         }
     }
 }
@@ -119,6 +128,17 @@ fn details(entry: &ServerEntry) -> ServerDetails {
             })
             .collect(),
         url: summary.url,
+        headers: headers_of(entry)
+            .into_iter()
+            .map(|(name, value)| {
+                let secret = header_env_var(&value).is_some_and(|var| entry.env.contains_key(var));
+                EnvVarView {
+                    name,
+                    value: (!secret).then_some(value),
+                    secret,
+                }
+            })
+            .collect(),
     }
 }
 
@@ -139,6 +159,26 @@ pub fn reveal_env_value(name: String, key: String) -> Result<String, CommandErro
         .get(&key)
         .cloned()
         .ok_or_else(|| error("no-such-variable", format!("\"{name}\" has no {key}")))
+}
+
+/// The value of one header of a remote server, when the user asks to see it (a secret the entry
+/// keeps in env is looked up there).
+#[tauri::command]
+#[specta::specta]
+pub fn reveal_header_value(name: String, header: String) -> Result<String, CommandError> {
+    let entry = entry_of(&config_file(), &name)?;
+    let (_, value) = headers_of(&entry)
+        .into_iter()
+        .find(|(h, _)| h.eq_ignore_ascii_case(&header))
+        .ok_or_else(|| {
+            error(
+                "no-such-header",
+                format!("\"{name}\" has no {header} header"),
+            )
+        })?;
+    Ok(header_env_var(&value)
+        .and_then(|var| entry.env.get(var).cloned())
+        .unwrap_or(value))
 }
 
 /// Changes a server as the Edit form says (one undoable write); answers what was done.

@@ -7,8 +7,8 @@
 //! and the tray, and starts a flow on request. It must never send a token or secret to the
 //! window, and never start two flows for one server at once.
 
-use std::collections::HashSet;
-use std::sync::Mutex;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use mcp_tray_core::auth::Auth;
 use mcp_tray_core::auth::handoff::{self, AppPresence, RequestWatch, SignInRequest};
@@ -43,11 +43,38 @@ pub struct SignInRequestsChanged {
     pub requests: Vec<SignInRequestView>,
 }
 
+/// Where a sign-in of the app is, pushed to the window wherever it was started (banner or tray),
+/// so that the banner shows it waiting, and why it failed.
+#[derive(Debug, Clone, Serialize, Deserialize, Type, Event)]
+#[serde(rename_all = "camelCase")]
+pub struct SignInPhaseChanged {
+    pub server_url: String,
+    pub phase: SignInPhase,
+}
+
+/// A sign-in's phase, as the banner shows it (a cancelled one is back to `idle`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(tag = "state", rename_all = "kebab-case")]
+pub enum SignInPhase {
+    Idle,
+    SigningIn,
+    Failed { message: String },
+}
+
 /// The app's sign-in state: its presence claim, the folder watch, the flows under way.
 pub struct SignIns {
     _presence: Option<AppPresence>,
     _watch: Mutex<Option<RequestWatch>>,
-    running: Mutex<HashSet<String>>,
+    running: Arc<Mutex<HashMap<String, Flight>>>,
+    /// Tells the window a sign-in's phase.
+    tell: Box<dyn Fn(SignInPhaseChanged) + Send + Sync>,
+}
+
+/// A sign-in under way, by server URL: how to stop it, and the page the browser was opened at.
+#[derive(Default)]
+struct Flight {
+    abort: Option<tokio::task::AbortHandle>,
+    auth_url: Option<String>,
 }
 
 /// Claims the sign-ins for this app and starts watching for requests. Failing either is not
@@ -71,7 +98,15 @@ pub(crate) fn start<R: Runtime>(app: &AppHandle<R>) {
     app.manage(SignIns {
         _presence: presence,
         _watch: Mutex::new(watch),
-        running: Mutex::new(HashSet::new()),
+        running: Arc::new(Mutex::new(HashMap::new())),
+        tell: Box::new({
+            let handle = app.clone();
+            move |event: SignInPhaseChanged| {
+                if let Err(err) = event.emit(&handle) {
+                    eprintln!("mcp-tray-app: could not tell the window about a sign-in: {err}");
+                }
+            }
+        }),
     });
 }
 
@@ -126,18 +161,87 @@ async fn run(state: &SignIns, name: String, server_url: String) -> Result<(), Co
     if opts.ca_cert.is_none() {
         opts.ca_cert = entry_ca_cert(&name, &server_url);
     }
-    if !lock(&state.running).insert(server_url.clone()) {
-        return Err(CommandError {
-            code: "sign-in-running".to_owned(),
-            message: format!("a sign-in to {name} is already under way in your browser"),
-        });
+    {
+        let mut running = lock(&state.running);
+        if running.contains_key(&server_url) {
+            return Err(CommandError {
+                code: "sign-in-running".to_owned(),
+                message: format!("a sign-in to {name} is already under way in your browser"),
+            });
+        }
+        running.insert(server_url.clone(), Flight::default());
     }
-    let result = match opts.http_client() {
-        Ok(http) => Auth::new(opts, http).login().await,
-        Err(err) => Err(err),
+    let tell = |phase| {
+        (state.tell)(SignInPhaseChanged {
+            server_url: server_url.clone(),
+            phase,
+        });
     };
+    tell(SignInPhase::SigningIn);
+    let flights = Arc::clone(&state.running);
+    let key = server_url.clone();
+    // The flow runs as a task of its own, so that Cancel can stop it (and close its listener).
+    let task = tokio::spawn(async move {
+        let auth = Auth::new(opts.clone(), opts.http_client()?);
+        auth.on_browser_opened(move |url| {
+            if let Some(flight) = lock(&flights).get_mut(&key) {
+                flight.auth_url = Some(url.to_string());
+            }
+        });
+        auth.login().await
+    });
+    if let Some(flight) = lock(&state.running).get_mut(&server_url) {
+        flight.abort = Some(task.abort_handle());
+    }
+    let result = task.await;
     lock(&state.running).remove(&server_url);
-    result.map_err(|err| failed(format!("sign-in to {name} failed: {err}")))
+    let result = match result {
+        Ok(done) => done.map_err(|err| failed(format!("sign-in to {name} failed: {err}"))),
+        Err(err) if err.is_cancelled() => Err(CommandError {
+            code: "sign-in-cancelled".to_owned(),
+            message: format!("the sign-in to {name} was cancelled"),
+        }),
+        Err(err) => Err(failed(format!("sign-in to {name} failed: {err}"))),
+    };
+    tell(match &result {
+        Err(err) if err.code != "sign-in-cancelled" => SignInPhase::Failed {
+            message: err.message.clone(),
+        },
+        _ => SignInPhase::Idle,
+    });
+    result
+}
+
+/// Stops a sign-in under way (the browser page then leads nowhere); the request stays offered.
+#[tauri::command]
+#[specta::specta]
+pub fn cancel_sign_in(state: State<'_, SignIns>, server_url: String) {
+    if let Some(abort) = lock(&state.running)
+        .get(&server_url)
+        .and_then(|f| f.abort.as_ref())
+    {
+        abort.abort();
+    }
+}
+
+/// Opens the browser again at the page of a sign-in under way.
+#[tauri::command]
+#[specta::specta]
+pub fn open_sign_in_page(
+    state: State<'_, SignIns>,
+    server_url: String,
+) -> Result<(), CommandError> {
+    let url = lock(&state.running)
+        .get(&server_url)
+        .and_then(|f| f.auth_url.clone())
+        .ok_or_else(|| CommandError {
+            code: "no-sign-in-page".to_owned(),
+            message: "no sign-in page is open for this server; sign in again".to_owned(),
+        })?;
+    tauri_plugin_opener::open_url(&url, None::<&str>).map_err(|err| CommandError {
+        code: "browser-failed".to_owned(),
+        message: format!("could not open the browser: {err}"),
+    })
 }
 
 /// The `--ca-cert` of the bridge entry `name` in Claude's config, when it is the one for
@@ -160,7 +264,7 @@ pub fn dismiss_sign_in(server_url: String) {
     handoff::dismiss(&server_url);
 }
 
-/// Starts the sign-in of a tray line; the window shows the outcome through the requests.
+/// Starts the sign-in of a tray line; the window's banner follows it ([`SignInPhaseChanged`]).
 pub(crate) fn start_from_tray<R: Runtime>(app: &AppHandle<R>, server_url: &str) {
     let Some(request) = handoff::pending()
         .into_iter()

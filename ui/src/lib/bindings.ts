@@ -252,6 +252,18 @@ async revealEnvValue(name: string, key: string) : Promise<Result<string, Command
 }
 },
 /**
+ * The value of one header of a remote server, when the user asks to see it (a secret the entry
+ * keeps in env is looked up there).
+ */
+async revealHeaderValue(name: string, header: string) : Promise<Result<string, CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("reveal_header_value", { name, header }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * Changes a server as the Edit form says (one undoable write); answers what was done.
  */
 async editServer(name: string, change: ServerEditInput) : Promise<Result<string, CommandError>> {
@@ -359,6 +371,23 @@ async signIn(name: string, serverUrl: string) : Promise<Result<null, CommandErro
  */
 async dismissSignIn(serverUrl: string) : Promise<void> {
     await TAURI_INVOKE("dismiss_sign_in", { serverUrl });
+},
+/**
+ * Stops a sign-in under way (the browser page then leads nowhere); the request stays offered.
+ */
+async cancelSignIn(serverUrl: string) : Promise<void> {
+    await TAURI_INVOKE("cancel_sign_in", { serverUrl });
+},
+/**
+ * Opens the browser again at the page of a sign-in under way.
+ */
+async openSignInPage(serverUrl: string) : Promise<Result<null, CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("open_sign_in_page", { serverUrl }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -368,11 +397,13 @@ async dismissSignIn(serverUrl: string) : Promise<void> {
 export const events = __makeEvents__<{
 configChanged: ConfigChanged,
 keptServersChanged: KeptServersChanged,
+signInPhaseChanged: SignInPhaseChanged,
 signInRequestsChanged: SignInRequestsChanged,
 trayNavigate: TrayNavigate
 }>({
 configChanged: "config-changed",
 keptServersChanged: "kept-servers-changed",
+signInPhaseChanged: "sign-in-phase-changed",
 signInRequestsChanged: "sign-in-requests-changed",
 trayNavigate: "tray-navigate"
 })
@@ -699,11 +730,20 @@ command: string | null; args: string[]; env: EnvVarView[];
 /**
  * For remote and URL entries.
  */
-url: string | null }
+url: string | null; 
+/**
+ * The `--header`s of a remote server run through the bridge; a value the entry keeps in env
+ * (a secret) is masked like a secret env value.
+ */
+headers: EnvVarView[] }
 /**
  * What the Edit form changes; `null` fields stay as they are.
  */
-export type ServerEditInput = { name: string | null; command: string | null; args: string[] | null; env: EnvVarInput[] | null; url: string | null }
+export type ServerEditInput = { name: string | null; command: string | null; args: string[] | null; env: EnvVarInput[] | null; url: string | null; 
+/**
+ * The whole list of headers of a remote server (`value: null` keeps the value it has).
+ */
+headers: EnvVarInput[] | null }
 /**
  * One finding about one server's entry, or about the whole config file.
  */
@@ -801,6 +841,15 @@ command: string | null; args: string[];
  * Why Claude cannot start it, for invalid entries.
  */
 problem: string | null }
+/**
+ * A sign-in's phase, as the banner shows it (a cancelled one is back to `idle`).
+ */
+export type SignInPhase = { state: "idle" } | { state: "signing-in" } | { state: "failed"; message: string }
+/**
+ * Where a sign-in of the app is, pushed to the window wherever it was started (banner or tray),
+ * so that the banner shows it waiting, and why it failed.
+ */
+export type SignInPhaseChanged = { serverUrl: string; phase: SignInPhase }
 /**
  * A server waiting for the person to sign in (no secret in it).
  */

@@ -13,6 +13,7 @@ import {
   type LogRow,
   type Result,
   type ServerEditInput,
+  type SignInPhaseChanged,
   type SignInRequestView,
   type TrafficBatch,
   type TrayNavigate,
@@ -48,6 +49,8 @@ export type {
   ServerOverview,
   ServerKind,
   ServerSummary,
+  SignInPhase,
+  SignInPhaseChanged,
   SignInRequestView,
   StatusEvidence,
   ToolView,
@@ -151,7 +154,10 @@ export const ipc = {
   serverDetails: (name: string) => callResult("server_details", () => commands.serverDetails(name)),
   /** One env value of a server, when the user asks to see it. */
   revealEnvValue: (name: string, key: string) => callResult("reveal_env_value", () => commands.revealEnvValue(name, key)),
-  /** Changes a server's command, args, env, URL or name (one undoable write). */
+  /** One header value of a remote server, when the user asks to see it. */
+  revealHeaderValue: (name: string, header: string) =>
+    callResult("reveal_header_value", () => commands.revealHeaderValue(name, header)),
+  /** Changes a server's command, args, env, URL, headers or name (one undoable write). */
   editServer: (name: string, change: ServerEditInput) => callResult("edit_server", () => commands.editServer(name, change)),
   /** Finds the command, tests the server and, only when it answers, writes it into Claude's config. */
   addLocalServer: (server: LocalServerInput) => callResult("add_local_server", () => commands.addLocalServer(server)),
@@ -192,11 +198,18 @@ export const ipc = {
   signInRequests: () => call("sign_in_requests", () => commands.signInRequests()),
   /** Signs in to a server in the app (system browser); resolves once the tokens are stored. */
   signIn: (name: string, serverUrl: string) => callResult("sign_in", () => commands.signIn(name, serverUrl)),
+  /** Stops a sign-in under way; the request stays offered. */
+  cancelSignIn: (serverUrl: string) => call("cancel_sign_in", () => commands.cancelSignIn(serverUrl)),
+  /** Opens the browser again at the page of a sign-in under way. */
+  openSignInPage: (serverUrl: string) => callResult("open_sign_in_page", () => commands.openSignInPage(serverUrl)),
   /** Forgets a sign-in request for now (a bridge started later asks again). */
   dismissSignIn: (serverUrl: string) => call("dismiss_sign_in", () => commands.dismissSignIn(serverUrl)),
   /** Calls `handler` with the pending sign-ins whenever they change; resolves to a stop function. */
   onSignInRequestsChanged: (handler: (requests: SignInRequestView[]) => void): Promise<() => void> =>
     events.signInRequestsChanged.listen((event) => handler(event.payload.requests)),
+  /** Calls `handler` whenever a sign-in of the app (from the banner or the tray) changes phase. */
+  onSignInPhaseChanged: (handler: (change: SignInPhaseChanged) => void): Promise<() => void> =>
+    events.signInPhaseChanged.listen((event) => handler(event.payload)),
   /** Calls `handler` when a tray menu item asks for a view (and maybe a server). */
   onTrayNavigate: (handler: (to: TrayNavigate) => void): Promise<() => void> =>
     events.trayNavigate.listen((event) => handler(event.payload)),

@@ -50,10 +50,12 @@ export interface ServerFields {
   args: string;
   url: string;
   env: EnvRow[];
+  /** The headers of a remote server run through the bridge (secret values masked like env). */
+  headers: EnvRow[];
 }
 
 function emptyFields(name = ""): ServerFields {
-  return { name, command: "", args: "", url: "", env: [] };
+  return { name, command: "", args: "", url: "", env: [], headers: [] };
 }
 
 export function createServerEditor(name: string, api = ipc) {
@@ -64,6 +66,8 @@ export function createServerEditor(name: string, api = ipc) {
   const remote = $derived(
     details !== null && (details.kind === "remote" || details.kind === "mcp-remote" || details.kind === "url-entry"),
   );
+  /** Only a server run through MCP Tray's bridge has headers the form can change. */
+  const bridged = $derived(details?.kind === "remote");
 
   async function load(): Promise<void> {
     status = { state: "busy" };
@@ -74,6 +78,7 @@ export function createServerEditor(name: string, api = ipc) {
       fields.args = joinArgs(got.args);
       fields.url = got.url ?? "";
       fields.env = got.env.map((v) => envRow(v.name, v.value ?? "", v.secret && v.value === null, v.name));
+      fields.headers = got.headers.map((v) => envRow(v.name, v.value ?? "", v.secret && v.value === null, v.name));
       status = { state: "idle" };
     } catch (thrown) {
       status = { state: "failed", message: toIpcError("server_details", thrown).message };
@@ -88,9 +93,11 @@ export function createServerEditor(name: string, api = ipc) {
       args: null,
       env: null,
       url: null,
+      headers: null,
     };
     if (remote) {
       input.url = fields.url.trim() === (details?.url ?? "") ? null : fields.url;
+      if (bridged) input.headers = envInput(fields.headers);
       return input;
     }
     try {
@@ -103,6 +110,18 @@ export function createServerEditor(name: string, api = ipc) {
     return input;
   }
 
+  /** Shows a masked env or header value of the form (asked of Rust). */
+  async function reveal(list: "env" | "headers", row: EnvRow): Promise<void> {
+    if (!row.loadedName) return;
+    const command = list === "env" ? "reveal_env_value" : "reveal_header_value";
+    try {
+      const value = await (list === "env" ? api.revealEnvValue : api.revealHeaderValue)(name, row.loadedName);
+      fields[list] = fields[list].map((r) => (r.id === row.id ? { ...r, value, masked: false } : r));
+    } catch (thrown) {
+      status = { state: "failed", message: toIpcError(command, thrown).message };
+    }
+  }
+
   return {
     get details() {
       return details;
@@ -113,18 +132,15 @@ export function createServerEditor(name: string, api = ipc) {
     get remote() {
       return remote;
     },
+    get bridged() {
+      return bridged;
+    },
     fields,
     load,
     /** Shows a masked value (asked of Rust). */
-    async reveal(row: EnvRow): Promise<void> {
-      if (!row.loadedName) return;
-      try {
-        const value = await api.revealEnvValue(name, row.loadedName);
-        fields.env = fields.env.map((r) => (r.id === row.id ? { ...r, value, masked: false } : r));
-      } catch (thrown) {
-        status = { state: "failed", message: toIpcError("reveal_env_value", thrown).message };
-      }
-    },
+    reveal: (row: EnvRow) => reveal("env", row),
+    /** Shows a masked header value (asked of Rust). */
+    revealHeader: (row: EnvRow) => reveal("headers", row),
     /** Writes the change; resolves to what was done, or null when it failed (status says why). */
     async save(): Promise<string | null> {
       const input = change();

@@ -23,6 +23,7 @@ describe("server forms", () => {
           { name: "LOG", value: "1", secret: false },
         ],
         url: null,
+        headers: [],
       }),
       editServer,
       revealEnvValue,
@@ -45,13 +46,14 @@ describe("server forms", () => {
         { name: "LOG", value: "1" },
       ],
       url: null,
+      headers: null,
     });
     await editor.reveal(editor.fields.env[0]);
     expect(revealEnvValue).toHaveBeenCalledWith("gh", "GITHUB_TOKEN");
     expect(editor.fields.env[0]).toMatchObject({ value: "ghp_x", masked: false });
   });
 
-  it("a remote server edits its URL only; an unclosed quote is an error and nothing is sent", async () => {
+  it("a remote server edits its URL and headers only; an unclosed quote is an error and nothing is sent", async () => {
     const editServer = vi.fn(async () => "edit linear");
     const api = fakeApi({
       serverDetails: async () => ({
@@ -61,6 +63,7 @@ describe("server forms", () => {
         args: ["bridge", "https://a/mcp"],
         env: [],
         url: "https://a/mcp",
+        headers: [],
       }),
       editServer,
     });
@@ -69,9 +72,9 @@ describe("server forms", () => {
     editor.fields.url = "https://b/mcp";
     editor.fields.name = "lin";
     await editor.save();
-    expect(editServer).toHaveBeenCalledWith("linear", { name: "lin", command: null, args: null, env: null, url: "https://b/mcp" });
+    expect(editServer).toHaveBeenCalledWith("linear", { name: "lin", command: null, args: null, env: null, url: "https://b/mcp", headers: [] });
 
-    const local = createServerEditor("x", fakeApi({ ...api, serverDetails: async () => ({ name: "x", kind: "local", command: "a", args: [], env: [], url: null }) }));
+    const local = createServerEditor("x", fakeApi({ ...api, serverDetails: async () => ({ name: "x", kind: "local", command: "a", args: [], env: [], url: null, headers: [] }) }));
     await local.load();
     local.fields.args = `"open`;
     editServer.mockClear();

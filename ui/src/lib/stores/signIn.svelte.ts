@@ -5,11 +5,14 @@
  * tokens clears the request. Every call goes through the injected api (ipc.ts); no token ever
  * reaches this store.
  */
-import { type SignInRequestView, ipc, toIpcError } from "../ipc";
+import { type SignInPhase, type SignInPhaseChanged, type SignInRequestView, ipc, toIpcError } from "../ipc";
 
-export type SignInApi = Pick<typeof ipc, "signInRequests" | "signIn" | "dismissSignIn">;
+export type SignInApi = Pick<
+  typeof ipc,
+  "signInRequests" | "signIn" | "dismissSignIn" | "cancelSignIn" | "openSignInPage" | "onSignInPhaseChanged"
+>;
 
-export type SignInPhase = { state: "idle" } | { state: "signing-in" } | { state: "failed"; message: string };
+export type { SignInPhase };
 
 export function createSignIn(api: SignInApi = ipc) {
   let requests = $state<SignInRequestView[]>([]);
@@ -30,6 +33,12 @@ export function createSignIn(api: SignInApi = ipc) {
         requests = [];
       }
     },
+    /** Follows the sign-ins Rust runs, also those started from the tray; resolves to a stop function. */
+    follow(): Promise<() => void> {
+      return api.onSignInPhaseChanged((change: SignInPhaseChanged) => {
+        phases = { ...phases, [change.serverUrl]: change.phase };
+      });
+    },
     /** The pending sign-ins as Rust pushed them. */
     receive(list: SignInRequestView[]): void {
       requests = list;
@@ -43,8 +52,23 @@ export function createSignIn(api: SignInApi = ipc) {
         requests = requests.filter((r) => r.serverUrl !== serverUrl);
         return true;
       } catch (thrown) {
-        phases = { ...phases, [serverUrl]: { state: "failed", message: toIpcError("sign_in", thrown).message } };
+        const err = toIpcError("sign_in", thrown);
+        // Cancelled by the person: back to the request as it was offered.
+        const phase: SignInPhase = err.code === "sign-in-cancelled" ? { state: "idle" } : { state: "failed", message: err.message };
+        phases = { ...phases, [serverUrl]: phase };
         return false;
+      }
+    },
+    /** Stops the sign-in under way (the pending signIn call then resolves to false). */
+    async cancel(serverUrl: string): Promise<void> {
+      await api.cancelSignIn(serverUrl).catch(() => {});
+    },
+    /** Opens the browser again at the sign-in page. */
+    async openAgain(serverUrl: string): Promise<void> {
+      try {
+        await api.openSignInPage(serverUrl);
+      } catch (thrown) {
+        phases = { ...phases, [serverUrl]: { state: "failed", message: toIpcError("open_sign_in_page", thrown).message } };
       }
     },
     /** Hides a request until the server asks again. */

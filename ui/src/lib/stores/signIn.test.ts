@@ -16,6 +16,9 @@ function fakeApi(outcome: "ok" | "denied") {
     dismissSignIn: async (url) => {
       calls.push(`dismiss ${url}`);
     },
+    cancelSignIn: async () => {},
+    openSignInPage: async () => null,
+    onSignInPhaseChanged: async () => () => {},
   };
   return { api, calls };
 }

@@ -199,7 +199,12 @@ pub struct Auth {
     refresh: tokio::sync::Mutex<()>,
     /// Where sign-in events go (the bridge's stderr lines and journal); never secrets.
     reporter: std::sync::OnceLock<crate::transport::Reporter>,
+    /// Told the authorization URL each time the browser is opened at it (the app's "Open the
+    /// browser again").
+    browser_opened: std::sync::OnceLock<BrowserHook>,
 }
+
+type BrowserHook = Box<dyn Fn(&Url) + Send + Sync>;
 
 pub(crate) fn shown(url: &Url) -> String {
     crate::transport::display_url(url)
@@ -239,7 +244,13 @@ impl Auth {
             state: Mutex::new(state),
             refresh: tokio::sync::Mutex::new(()),
             reporter: std::sync::OnceLock::new(),
+            browser_opened: std::sync::OnceLock::new(),
         })
+    }
+
+    /// Calls `hook` with the authorization URL whenever a browser sign-in opens it.
+    pub fn on_browser_opened(&self, hook: impl Fn(&Url) + Send + Sync + 'static) {
+        let _ = self.browser_opened.set(Box::new(hook));
     }
 
     /// Sends sign-in events (signed in, refreshed, failed) to the bridge's reporter.
@@ -848,7 +859,12 @@ impl Auth {
                 }
             }
             let callback = match (self.opts.flow, listener) {
-                (Flow::Browser, Some(l)) => l.browser(&url, &pkce.state, &self.opts.name).await?,
+                (Flow::Browser, Some(l)) => {
+                    if let Some(hook) = self.browser_opened.get() {
+                        hook(&url);
+                    }
+                    l.browser(&url, &pkce.state, &self.opts.name).await?
+                }
                 (Flow::Manual, _) => flow::manual(&url, &pkce.state, &self.opts.name).await?,
                 _ => flow::headless(&self.http, &url, &redirect, &pkce.state).await?,
             };

@@ -32,6 +32,9 @@ pub struct EntryChange {
     pub env: Option<Vec<(String, EnvValue)>>,
     /// The URL, for remote and URL entries.
     pub url: Option<String>,
+    /// The whole list of `--header`s of a bridged remote, in order (name, value); an empty list
+    /// removes them. A secret-looking value is kept in `env` ([`super::snippet::header_arg`]).
+    pub headers: Option<Vec<(String, EnvValue)>>,
 }
 
 fn invalid(message: impl Into<String>) -> ConfigError {
@@ -60,6 +63,9 @@ pub fn edits_for(entry: &ServerEntry, change: &EntryChange) -> Result<Vec<Edit>,
     }
     if let Some(url) = &change.url {
         set_url(entry, &mut obj, url)?;
+    }
+    if let Some(headers) = &change.headers {
+        set_headers(entry, &mut obj, headers)?;
     }
     let new_name = change.name.as_deref().map(str::trim).filter(|n| *n != name);
     if let Some(new_name) = new_name {
@@ -247,6 +253,125 @@ fn set_url(
     Ok(())
 }
 
+/// The `--header`s of a bridged remote as written: (name, value), in order. A value the entry
+/// keeps in `env` reads `${MCP_TRAY_HEADER_…}` ([`header_env_var`]).
+pub fn headers_of(entry: &ServerEntry) -> Vec<(String, String)> {
+    if !matches!(entry.kind, EntryKind::Remote { .. }) {
+        return Vec::new();
+    }
+    entry
+        .args
+        .windows(2)
+        .filter(|pair| pair[0] == "--header")
+        .map(|pair| split_header(&pair[1]))
+        .collect()
+}
+
+fn split_header(arg: &str) -> (String, String) {
+    match arg.split_once(':') {
+        Some((key, value)) => (key.trim().to_owned(), value.trim().to_owned()),
+        None => (arg.trim().to_owned(), String::new()),
+    }
+}
+
+/// The env variable a header's value names when the entry keeps it there (`${MCP_TRAY_HEADER_X}`).
+pub fn header_env_var(value: &str) -> Option<&str> {
+    value
+        .strip_prefix("${")
+        .and_then(|v| v.strip_suffix('}'))
+        .filter(|var| var.starts_with("MCP_TRAY_HEADER_"))
+}
+
+/// Replaces the `--header` pairs of a bridged remote where the first one was (at the end when it
+/// had none); every other argument stays as it is. Secret values go to `env`, and the env
+/// variables of headers that are gone leave with them.
+fn set_headers(
+    entry: &ServerEntry,
+    obj: &mut Map<String, Value>,
+    headers: &[(String, EnvValue)],
+) -> Result<(), ConfigError> {
+    if !matches!(entry.kind, EntryKind::Remote { .. }) {
+        return Err(invalid(format!(
+            "\"{}\" does not run through MCP Tray's bridge; its headers cannot be changed here",
+            entry.name
+        )));
+    }
+    let old = headers_of(entry);
+    let args = obj
+        .get("args")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let original_env = obj.get("env").and_then(Value::as_object).cloned();
+    let mut env = original_env.clone().unwrap_or_default();
+    let mut kept = Vec::with_capacity(args.len());
+    let mut at = None;
+    let mut i = 0;
+    while i < args.len() {
+        if args[i].as_str() == Some("--header") && i + 1 < args.len() {
+            at.get_or_insert(kept.len());
+            i += 2;
+        } else {
+            kept.push(args[i].clone());
+            i += 1;
+        }
+    }
+    let mut new_args = Vec::new();
+    let mut names: Vec<String> = Vec::new();
+    for (key, value) in headers {
+        let key = key.trim();
+        if key.is_empty() {
+            return Err(invalid("a header has no name"));
+        }
+        if key.contains(|c: char| c == ':' || c.is_whitespace()) {
+            return Err(invalid(format!("{key:?} is not a header name")));
+        }
+        if names.iter().any(|n| n.eq_ignore_ascii_case(key)) {
+            return Err(invalid(format!("{key} is set twice")));
+        }
+        names.push(key.to_owned());
+        let before = old.iter().find(|(k, _)| k.eq_ignore_ascii_case(key));
+        let arg = match (value, before) {
+            (EnvValue::Keep, Some((_, v))) => format!("{key}: {v}"),
+            (EnvValue::Keep, None) => {
+                return Err(invalid(format!("{key} has no value yet; type one")));
+            }
+            // A secret shown and left as it was keeps its place in env.
+            (EnvValue::Set(new), Some((_, v)))
+                if header_env_var(v).is_some_and(|var| entry.env.get(var) == Some(new)) =>
+            {
+                format!("{key}: {v}")
+            }
+            (EnvValue::Set(new), _) => super::snippet::header_arg(key, new.trim(), &mut env),
+        };
+        new_args.push(Value::String("--header".into()));
+        new_args.push(Value::String(arg));
+    }
+    let used: Vec<String> = new_args
+        .iter()
+        .filter_map(Value::as_str)
+        .map(|arg| split_header(arg).1)
+        .collect();
+    for (_, value) in &old {
+        if let Some(var) = header_env_var(value)
+            && !used.iter().any(|u| header_env_var(u) == Some(var))
+        {
+            env.shift_remove(var);
+        }
+    }
+    let at = at.unwrap_or(kept.len());
+    kept.splice(at..at, new_args);
+    obj.insert("args".into(), Value::Array(kept));
+    if original_env.as_ref() != Some(&env) {
+        if env.is_empty() {
+            obj.shift_remove("env");
+        } else {
+            obj.insert("env".into(), Value::Object(env));
+        }
+    }
+    Ok(())
+}
+
 /// A bridge or wrap entry names itself (`--name N`, its journal's name): follow the rename.
 fn rename_in_args(obj: &mut Map<String, Value>, old: &str, new: &str) {
     let is_ours = obj
@@ -381,6 +506,88 @@ mod tests {
             ..EntryChange::default()
         };
         assert!(edits_for(&e, &ws).is_err());
+    }
+
+    #[test]
+    fn a_bridged_remote_changes_its_headers_keeping_secrets_in_env_and_other_args() {
+        let e = entry(
+            "linear",
+            json!({"command": "/bin/mcp-tray", "args": ["bridge", "https://a.example/mcp", "--name", "linear",
+                "--header", "Authorization: ${MCP_TRAY_HEADER_AUTHORIZATION}", "--header", "X-Team: core",
+                "--ca-cert", "/etc/ca.pem", "--transport", "sse"],
+                "env": {"MCP_TRAY_HEADER_AUTHORIZATION": "Bearer old", "OTHER": "1"}}),
+        );
+        assert_eq!(
+            headers_of(&e),
+            [
+                (
+                    "Authorization".into(),
+                    "${MCP_TRAY_HEADER_AUTHORIZATION}".into()
+                ),
+                ("X-Team".into(), "core".into())
+            ]
+        );
+        // The secret kept, the plain one removed, a new secret added.
+        let change = EntryChange {
+            headers: Some(vec![
+                ("Authorization".into(), EnvValue::Keep),
+                ("X-Api-Key".into(), EnvValue::Set("k-123".into())),
+            ]),
+            ..EntryChange::default()
+        };
+        let edits = edits_for(&e, &change).expect("edits");
+        assert_eq!(
+            updated(&edits)["args"],
+            json!([
+                "bridge",
+                "https://a.example/mcp",
+                "--name",
+                "linear",
+                "--header",
+                "Authorization: ${MCP_TRAY_HEADER_AUTHORIZATION}",
+                "--header",
+                "X-Api-Key: ${MCP_TRAY_HEADER_X_API_KEY}",
+                "--ca-cert",
+                "/etc/ca.pem",
+                "--transport",
+                "sse"
+            ])
+        );
+        assert_eq!(
+            updated(&edits)["env"],
+            json!({"MCP_TRAY_HEADER_AUTHORIZATION": "Bearer old", "OTHER": "1", "MCP_TRAY_HEADER_X_API_KEY": "k-123"})
+        );
+        // Removing every header takes its env variable along, and nothing else.
+        let none = EntryChange {
+            headers: Some(vec![]),
+            ..EntryChange::default()
+        };
+        let edits = edits_for(&e, &none).expect("edits");
+        assert_eq!(
+            updated(&edits)["args"],
+            json!([
+                "bridge",
+                "https://a.example/mcp",
+                "--name",
+                "linear",
+                "--ca-cert",
+                "/etc/ca.pem",
+                "--transport",
+                "sse"
+            ])
+        );
+        assert_eq!(updated(&edits)["env"], json!({"OTHER": "1"}));
+        // The same headers, the secret shown and left as it was: nothing to change.
+        let same = EntryChange {
+            headers: Some(vec![
+                ("Authorization".into(), EnvValue::Set("Bearer old".into())),
+                ("X-Team".into(), EnvValue::Set("core".into())),
+            ]),
+            ..EntryChange::default()
+        };
+        assert!(edits_for(&e, &same).is_err());
+        let local = entry("fs", json!({"command": "npx", "args": []}));
+        assert!(edits_for(&local, &change).is_err());
     }
 
     #[test]

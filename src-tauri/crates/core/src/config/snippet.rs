@@ -202,19 +202,8 @@ pub fn bridge_entry(
     }
     let mut env = Map::new();
     for (key, value) in headers {
-        let value = if crate::redact::is_secret_header(key) && !value.contains("${") {
-            let var = format!(
-                "MCP_TRAY_HEADER_{}",
-                key.to_ascii_uppercase()
-                    .replace(|c: char| !c.is_ascii_alphanumeric(), "_")
-            );
-            env.insert(var.clone(), json!(value));
-            format!("${{{var}}}")
-        } else {
-            value.clone()
-        };
         args.push(json!("--header"));
-        args.push(json!(format!("{key}: {value}")));
+        args.push(json!(header_arg(key, value, &mut env)));
     }
     let mut entry = Map::new();
     entry.insert("command".into(), json!(exe.to_string_lossy()));
@@ -223,6 +212,24 @@ pub fn bridge_entry(
         entry.insert("env".into(), Value::Object(env));
     }
     Ok(Value::Object(entry))
+}
+
+/// The bridge's `--header` argument for `key: value`. A secret-looking header's value goes into
+/// `env` as `MCP_TRAY_HEADER_<KEY>` and the argument names it (`${MCP_TRAY_HEADER_<KEY>}`), so that
+/// the credential is not in the args that process lists and logs show.
+pub fn header_arg(key: &str, value: &str, env: &mut Map<String, Value>) -> String {
+    let value = if crate::redact::is_secret_header(key) && !value.contains("${") {
+        let var = format!(
+            "MCP_TRAY_HEADER_{}",
+            key.to_ascii_uppercase()
+                .replace(|c: char| !c.is_ascii_alphanumeric(), "_")
+        );
+        env.insert(var.clone(), json!(value));
+        format!("${{{var}}}")
+    } else {
+        value.to_owned()
+    };
+    format!("{key}: {value}")
 }
 
 /// Refuses URLs the bridge cannot use: WebSocket, anything but http(s), and plain `http://` to a

@@ -1,0 +1,66 @@
+import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/svelte";
+import { afterEach, describe, expect, it } from "vitest";
+import type { ServerOverview, ServerSummary } from "../ipc";
+import { type SignInApi, createSignIn } from "../stores/signIn.svelte";
+import ServerList from "./ServerList.svelte";
+
+afterEach(cleanup);
+
+const url = "https://mcp.linear.app/mcp";
+const linear: ServerSummary = {
+  name: "linear",
+  enabled: true,
+  kind: "remote",
+  url,
+  command: "/opt/mcp-tray",
+  args: ["bridge", url, "--name", "linear"],
+  problem: null,
+};
+const fetchServer: ServerSummary = { name: "fetch", enabled: true, kind: "local", url: null, command: "uvx", args: [], problem: null };
+
+function overview(code: string): ReadonlyMap<string, ServerOverview> {
+  return new Map([
+    [
+      "linear",
+      {
+        name: "linear",
+        evidence: { status: "failing", source: "journal", at: "2026-12-03T07:00:00.000Z", code, text: "the server answered 401", fix: "Sign in to the server again from MCP Tray, or check its token." },
+        process: null,
+      } as ServerOverview,
+    ],
+  ]);
+}
+
+function fakeSignIn() {
+  const calls: string[] = [];
+  const api = {
+    signInRequests: async () => [],
+    signIn: async (name: string, serverUrl: string) => {
+      calls.push(`sign-in ${name} ${serverUrl}`);
+      throw { code: "sign-in-failed", message: "sign-in to linear failed: access denied" };
+    },
+    dismissSignIn: async () => {},
+    cancelSignIn: async () => {},
+    openSignInPage: async () => null,
+    onSignInPhaseChanged: async () => () => {},
+  } as unknown as SignInApi;
+  return { signIn: createSignIn(api), calls };
+}
+
+describe("a server row's Sign in", () => {
+  it("a remote server that asked for a sign-in has a Sign in button, also after the banner was dismissed", async () => {
+    const { signIn, calls } = fakeSignIn();
+    render(ServerList, { props: { servers: [linear, fetchServer], overview: overview("auth-required"), signIn, onRemove: () => {} } });
+    const buttons = screen.getAllByTestId("server-sign-in");
+    expect(buttons).toHaveLength(1);
+    await fireEvent.click(buttons[0]);
+    expect(calls).toEqual([`sign-in linear ${url}`]);
+    await waitFor(() => expect(screen.getByTestId("server-sign-in-error").textContent).toBe("sign-in to linear failed: access denied"));
+  });
+
+  it("no Sign in for a remote server failing for another reason", () => {
+    const { signIn } = fakeSignIn();
+    render(ServerList, { props: { servers: [linear], overview: overview("connection-refused"), signIn, onRemove: () => {} } });
+    expect(screen.queryByTestId("server-sign-in")).toBeNull();
+  });
+});
