@@ -7,9 +7,10 @@
 
 use std::time::Duration;
 
-use mcp_tray_core::config::snippet::parse_snippet;
-use mcp_tray_core::config::{ConfigFile, Edit, ServerEntry};
-use mcp_tray_core::diagnose::Diagnosis;
+use mcp_tray_core::config::change::set_bridge_option;
+use mcp_tray_core::config::snippet::parse_snippet_with;
+use mcp_tray_core::config::{ConfigFile, Edit, EntryKind, ServerEntry};
+use mcp_tray_core::diagnose::{Audience, Diagnosis, fix_for, fix_in, message_in};
 use mcp_tray_core::probe::{ProbeTarget, probe};
 use mcp_tray_core::{claude_restart, paths};
 use serde::Serialize;
@@ -35,18 +36,29 @@ pub struct DiagnosisView {
 }
 
 impl From<&Diagnosis> for DiagnosisView {
+    /// In the window's words: a fix core wrote for the command line ([`fix_for`]) becomes the
+    /// app's ([`fix_in`]), naming the app's own fields and buttons rather than flags, and the
+    /// message loses the command line's advice ([`message_in`]).
     fn from(d: &Diagnosis) -> Self {
         let severity = serde_json::to_value(d.severity)
             .ok()
             .and_then(|v| v.as_str().map(str::to_owned))
             .unwrap_or_else(|| "error".to_owned());
+        // What happened, without the command line's advice: the fix says what to do here.
+        let summary = message_in(Audience::App, &d.summary);
+        let fix = match fix_for(&d.code, &d.summary) {
+            Some(cli) if d.fix.as_deref() == Some(cli) => {
+                fix_in(Audience::App, &d.code, &d.summary).map(str::to_owned)
+            }
+            _ => d.fix.as_deref().map(|fix| message_in(Audience::App, fix)),
+        };
         DiagnosisView {
             code: d.code.clone(),
             severity,
             server: d.server.clone(),
-            summary: d.summary.clone(),
-            detail: d.detail.clone(),
-            fix: d.fix.clone(),
+            summary,
+            detail: message_in(Audience::App, &d.detail),
+            fix,
         }
     }
 }
@@ -118,19 +130,88 @@ pub struct AddOutcome {
     pub restart_supported: bool,
 }
 
+/// What the form says about how MCP Tray's bridge reaches a remote server, beside the text.
+#[derive(Debug, Clone, Default, serde::Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct RemoteOptions {
+    /// The PEM file of a private CA the server's certificate is signed by (`--ca-cert`).
+    pub ca_cert: Option<String>,
+    /// Plain `http://` to a host other than this machine, allowed by the user (`--allow-http`).
+    #[serde(default)]
+    pub allow_http: bool,
+}
+
+/// Whether `url` is plain `http://` to a host other than this machine: refused unless allowed.
+pub(crate) fn is_plain_http(url: &str) -> bool {
+    mcp_tray_core::bridge::check_url(url, false).is_err()
+        && mcp_tray_core::bridge::check_url(url, true).is_ok()
+}
+
+/// The refusal of plain HTTP to another host, in the window's words (its own choice, no flag).
+pub(crate) fn plain_http_refused() -> CommandError {
+    CommandError {
+        code: "plain-http".to_owned(),
+        message: "This is a plain http:// address on another computer: headers and tokens would travel unencrypted. Use the server's https:// address, or choose Allow unencrypted HTTP.".to_owned(),
+    }
+}
+
+/// The CA certificate file the user gave, checked now (readable, PEM, holding a certificate) so
+/// that nothing is written that the bridge would refuse at every start; `None` for an empty field.
+pub(crate) fn checked_ca_cert(path: &str) -> Result<Option<String>, CommandError> {
+    let path = path.trim();
+    if path.is_empty() {
+        return Ok(None);
+    }
+    let bad = |message: String| CommandError {
+        code: "bad-ca-cert".to_owned(),
+        message,
+    };
+    let file = std::path::Path::new(path);
+    if !file.is_absolute() {
+        return Err(bad(format!(
+            "give the CA certificate's full path, not {path:?}"
+        )));
+    }
+    let pem = std::fs::read(file)
+        .map_err(|e| bad(format!("the CA certificate {path} cannot be read: {e}")))?;
+    mcp_tray_core::transport::ca_certificates(&pem)
+        .map_err(|e| bad(format!("{path} is not a usable CA certificate: {e}")))?;
+    Ok(Some(path.to_owned()))
+}
+
 fn entries(
     text: &str,
     name: Option<&str>,
+    options: Option<&RemoteOptions>,
 ) -> Result<(Vec<ServerEntry>, Vec<String>), CommandError> {
+    let options = options.cloned().unwrap_or_default();
+    let ca_cert = match &options.ca_cert {
+        Some(path) => checked_ca_cert(path)?,
+        None => None,
+    };
     let name = name.map(str::trim).filter(|n| !n.is_empty());
-    let snippet = parse_snippet(text, name, &paths::mcp_tray_exe()).map_err(|e| CommandError {
-        code: "bad-snippet".to_owned(),
-        message: e.to_string(),
+    let exe = paths::mcp_tray_exe();
+    let snippet = parse_snippet_with(text, name, &exe, options.allow_http).map_err(|e| {
+        // Refused only for plain HTTP to another host: the window offers to allow it.
+        if !options.allow_http && parse_snippet_with(text, name, &exe, true).is_ok() {
+            return plain_http_refused();
+        }
+        CommandError {
+            code: "bad-snippet".to_owned(),
+            message: e.to_string(),
+        }
     })?;
     let entries = snippet
         .entries
         .into_iter()
-        .map(|(name, value)| {
+        .map(|(name, mut value)| {
+            let bridged = matches!(
+                ServerEntry::from_value(name.clone(), value.clone(), String::new()).kind,
+                EntryKind::Remote { .. }
+            );
+            if let (true, Some(path), Some(obj)) = (bridged, &ca_cert, value.as_object_mut()) {
+                set_bridge_option(obj, "--ca-cert", Some(path));
+            }
             let raw = value.to_string();
             ServerEntry::from_value(name, value, raw)
         })
@@ -148,8 +229,17 @@ fn taken_names(file: &ConfigFile) -> Result<Vec<String>, CommandError> {
 /// Reads a pasted text and says what it would add, with suggested names.
 #[tauri::command]
 #[specta::specta]
-pub fn preview_add(text: String, name: Option<String>) -> Result<AddPreview, CommandError> {
-    let (entries, notes) = entries(&text, name.as_deref())?;
+pub fn preview_add(
+    text: String,
+    name: Option<String>,
+    options: Option<RemoteOptions>,
+) -> Result<AddPreview, CommandError> {
+    // The CA certificate is checked when the server is tested or added, not at each keystroke.
+    let options = options.map(|mut o| {
+        o.ca_cert = None;
+        o
+    });
+    let (entries, notes) = entries(&text, name.as_deref(), options.as_ref())?;
     let used = taken_names(&config_file())?;
     let taken = entries
         .iter()
@@ -175,8 +265,9 @@ pub async fn probe_add(
     text: String,
     name: Option<String>,
     server: Option<String>,
+    options: Option<RemoteOptions>,
 ) -> Result<ProbeView, CommandError> {
-    let (entries, _) = entries(&text, name.as_deref())?;
+    let (entries, _) = entries(&text, name.as_deref(), options.as_ref())?;
     let entry = match (server, entries.as_slice()) {
         (None, [entry]) => entry,
         (None, _) => {
@@ -209,8 +300,12 @@ pub async fn probe_add(
 /// Writes the pasted servers into Claude's config (one backed-up, undoable write).
 #[tauri::command]
 #[specta::specta]
-pub fn add_servers(text: String, name: Option<String>) -> Result<AddOutcome, CommandError> {
-    let (entries, _) = entries(&text, name.as_deref())?;
+pub fn add_servers(
+    text: String,
+    name: Option<String>,
+    options: Option<RemoteOptions>,
+) -> Result<AddOutcome, CommandError> {
+    let (entries, _) = entries(&text, name.as_deref(), options.as_ref())?;
     let file = config_file();
     let used = taken_names(&file)?;
     if let Some(clash) = entries.iter().find(|e| used.contains(&e.name)) {
@@ -256,4 +351,49 @@ pub async fn restart_claude() -> Result<(), CommandError> {
             .to_owned(),
             message: e.to_string(),
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use mcp_tray_core::diagnose::{Severity, TAP_IN_A_TERMINAL, codes};
+    use mcp_tray_core::probe::RAISE_TIMEOUT;
+
+    use super::*;
+
+    #[test]
+    fn a_diagnosis_in_the_window_names_no_flag_or_command() {
+        let shown = |code: &str, summary: &str, fix: String| {
+            DiagnosisView::from(&Diagnosis::new(code, Severity::Error, summary).fix(fix))
+        };
+        let timeout = shown(
+            codes::TIMEOUT,
+            "no answer to initialize within 20 s",
+            format!("a first start may download packages (npx, uvx): try again{RAISE_TIMEOUT}"),
+        );
+        assert_eq!(
+            timeout.fix.as_deref(),
+            Some("a first start may download packages (npx, uvx): try again")
+        );
+        let polluted = shown(
+            codes::STDOUT_POLLUTION,
+            "the server wrote something that is not JSON-RPC",
+            format!(
+                "servers must print logs to stderr; MCP Tray's tap (Capture traffic{TAP_IN_A_TERMINAL}) keeps such lines out of Claude's way"
+            ),
+        );
+        let fix = polluted.fix.expect("fix");
+        assert!(
+            !fix.contains("mcp-tray ") && fix.contains("(Capture traffic)"),
+            "{fix}"
+        );
+        // A fix core wrote for the command line becomes the app's own.
+        let message = "initialize failed: remote server at https://x/mcp needs credentials it offers no sign-in for (HTTP 401): key; pass them with --header 'Name: value' (in the app: the Edit form's headers)";
+        let cli = fix_for(codes::AUTH_REQUIRED, message).expect("fix");
+        let refused = shown(codes::AUTH_REQUIRED, message, cli.to_owned());
+        assert_eq!(
+            refused.fix.as_deref(),
+            fix_in(Audience::App, codes::AUTH_REQUIRED, message)
+        );
+        assert!(!refused.summary.contains("--"), "{}", refused.summary);
+    }
 }

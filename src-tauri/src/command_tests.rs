@@ -45,6 +45,7 @@ fn harness_with(config_text: &str, running: bool) -> Harness {
     }
     let ipc = crate::ipc::builder::<MockRuntime>();
     let app = mock_builder()
+        .plugin(tauri_plugin_dialog::init())
         .invoke_handler(ipc.invoke_handler())
         // The app's own context: its capabilities decide which commands the window may call.
         .build(tauri::tauri_build_context!())
@@ -272,6 +273,24 @@ fn undo_of_a_named_change_refuses_when_a_later_change_came_and_undoes_only_its_o
 }
 
 #[test]
+fn an_edit_answers_its_history_entry_and_undo_naming_it_undoes_it() {
+    let h = harness(CONFIG);
+    let edited = h
+        .call(
+            "edit_server",
+            json!({"name": "fetch", "change": {"name": null, "command": null,
+                "args": ["mcp-server-fetch", "--ignore-robots-txt"], "env": null, "url": null, "headers": null}}),
+        )
+        .expect("edit");
+    assert_eq!(edited["done"], "edit fetch", "{edited}");
+    let id = edited["historyId"].as_u64().expect("a history id");
+    assert!(h.file().contains("--ignore-robots-txt"), "{}", h.file());
+    h.call("undo_last_change", json!({"expected": id}))
+        .expect("undo the edit");
+    assert_eq!(h.file(), CONFIG);
+}
+
+#[test]
 fn removing_a_disabled_server_is_undoable() {
     let h = harness(CONFIG);
     h.call(
@@ -380,6 +399,39 @@ fn a_page_from_anywhere_else_may_call_no_command() {
         );
     }
     assert_eq!(h.file(), CONFIG, "nothing was removed");
+}
+
+#[test]
+fn the_window_may_open_the_file_dialog_and_no_other_dialog() {
+    let h = harness(CONFIG);
+    // Allowed: the call gets as far as reading its arguments (which are wrong here, so no dialog shows).
+    let open = h
+        .call("plugin:dialog|open", json!({"options": "not options"}))
+        .expect_err("bad arguments");
+    let open = open.as_str().unwrap_or_default().to_string();
+    assert!(!open.contains("not allowed"), "{open}");
+    assert!(open.contains("options"), "{open}");
+    for command in ["save", "message"] {
+        let err = h
+            .call(&format!("plugin:dialog|{command}"), json!({}))
+            .expect_err("refused");
+        assert!(
+            err.as_str().unwrap_or_default().contains("not allowed"),
+            "{command}: {err}"
+        );
+    }
+    // Nor may a page from elsewhere open it.
+    let err = h
+        .call_from(
+            "https://example.com",
+            "plugin:dialog|open",
+            json!({"options": {}}),
+        )
+        .expect_err("refused");
+    assert!(
+        err.as_str().unwrap_or_default().contains("not allowed"),
+        "{err}"
+    );
 }
 
 // Reads /proc to see the process.
@@ -763,6 +815,82 @@ fn a_remote_servers_headers_load_masked_save_as_one_undoable_edit_and_keep_secre
 }
 
 #[test]
+fn sign_in_from_a_row_signs_in_as_the_server_s_bridge_entry_asks() {
+    let peers = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join("peers");
+    let python = peers.join(".venv").join("bin").join("python");
+    assert!(python.is_file(), "run tests/peers/install.sh first");
+    let free_port = || {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("a free port")
+    };
+    let (as_port, mcp_port) = (free_port(), free_port());
+    // An authorization server that knows the pre-registered client `pre-1`.
+    let mut server = std::process::Command::new(&python)
+        .arg(peers.join("auth_server.py"))
+        .args([as_port.to_string(), mcp_port.to_string()])
+        .args(["--client", "pre-1"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start auth_server.py");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", as_port)).is_err()
+        || std::net::TcpStream::connect(("127.0.0.1", mcp_port)).is_err()
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "auth_server.py did not start"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let url = format!("http://127.0.0.1:{mcp_port}/mcp");
+    let config = json!({"mcpServers": {"prot": {"command": "mcp-tray", "args": [
+        "bridge", url, "--name", "prot", "--oauth-client-id", "pre-1",
+        "--oauth-authorize-param", "audience=https://api.example.com"]}}});
+    let h = running_harness(&config.to_string());
+    // SAFETY: each test runs in its own process (nextest). The browser approves at once.
+    unsafe {
+        std::env::set_var(
+            "BROWSER",
+            format!(
+                "{} {}",
+                python.display(),
+                peers.join("auth_browser.py").display()
+            ),
+        );
+        std::env::set_var("MCP_TRAY_TOKEN_STORE", "file");
+    }
+    // No bridge asked: the row's Sign in button, with only the entry to go by.
+    let done = h.call("sign_in", json!({"name": "prot", "serverUrl": url}));
+    let stats = {
+        use std::io::{Read as _, Write as _};
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", as_port)).expect("connect");
+        s.write_all(b"GET /stats HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+            .expect("send");
+        let mut text = String::new();
+        s.read_to_string(&mut text).expect("read");
+        let body = text
+            .split_once("\r\n\r\n")
+            .map(|(_, b)| b)
+            .unwrap_or_default();
+        serde_json::from_str::<Value>(body).expect("stats JSON")
+    };
+    let _ = server.kill();
+    let _ = server.wait();
+    done.expect("signed in");
+    assert_eq!(stats["client_ids"], json!(["pre-1"]), "{stats}");
+    assert_eq!(stats["register"], 0, "{stats}");
+    assert_eq!(
+        stats["authorize_queries"][0]["audience"], "https://api.example.com",
+        "{stats}"
+    );
+}
+
+#[test]
 fn cancel_stops_a_sign_in_under_way_and_the_server_may_be_signed_in_to_again() {
     let h = running_harness(CONFIG);
     // A server that takes the connection and never answers: the sign-in waits, as on a browser.
@@ -832,4 +960,601 @@ fn a_sign_in_started_from_the_tray_tells_the_window_it_is_waiting_and_why_it_fai
     assert_eq!(failed["phase"]["state"], "failed", "{failed}");
     let message = failed["phase"]["message"].as_str().unwrap_or_default();
     assert!(message.starts_with("sign-in to gone failed: "), "{message}");
+}
+
+/// Makes the bridge entries the commands write and probe start the `mcp-tray` binary built beside
+/// this test binary (`cargo build -p mcp-tray`; the workspace's test run builds it).
+fn use_built_bridge() {
+    let exe = std::env::current_exe().expect("test binary");
+    let dir = exe.parent().and_then(Path::parent).expect("target dir");
+    let bin = dir.join(format!("mcp-tray{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        bin.is_file(),
+        "build the CLI first: cargo build -p mcp-tray"
+    );
+    // SAFETY: each test runs in its own process (nextest); nothing else reads it meanwhile.
+    unsafe { std::env::set_var(mcp_tray_core::paths::ENV_BIN, &bin) };
+}
+
+/// The FastMCP server of tests/peers over TLS, with a self-signed certificate for 127.0.0.1
+/// marked CA:FALSE (the certificate a private CA's file makes trusted); stopped when dropped.
+struct TlsPeer {
+    child: std::process::Child,
+    _dir: tempfile::TempDir,
+    cert: PathBuf,
+    url: String,
+}
+
+impl Drop for TlsPeer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn fastmcp_over_tls() -> TlsPeer {
+    use std::process::{Command, Stdio};
+    let peers = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join("peers");
+    let python = peers.join(".venv").join("bin").join("python");
+    assert!(python.is_file(), "run tests/peers/install.sh first");
+    let dir = tempfile::tempdir().expect("tmp");
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    let made = Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+        ])
+        .args(["-subj", "/CN=127.0.0.1"])
+        .args(["-addext", "subjectAltName=IP:127.0.0.1"])
+        .args(["-addext", "basicConstraints=critical,CA:FALSE"])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .expect("openssl makes a certificate");
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port");
+    let child = Command::new(python)
+        .arg(peers.join("fastmcp_server.py"))
+        .args(["streamable-https", &port.to_string()])
+        .arg(&cert)
+        .arg(&key)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start FastMCP over TLS");
+    let peer = TlsPeer {
+        child,
+        _dir: dir,
+        cert,
+        url: format!("https://127.0.0.1:{port}/mcp"),
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "FastMCP over TLS did not listen"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    peer
+}
+
+#[test]
+fn a_private_cas_certificate_file_is_tested_checked_written_as_ca_cert_and_edited_undoably() {
+    use_built_bridge();
+    let server = fastmcp_over_tls();
+    let h = harness(CONFIG);
+    let cert = server.cert.display().to_string();
+    let text = &server.url;
+    let options = |ca: &str| json!({"caCert": ca});
+
+    // Without the CA: the test says to choose it in the field, in the app's words.
+    let failed = h
+        .call("probe_add", json!({"text": text, "name": "corp"}))
+        .expect("probe");
+    assert_eq!(failed["ok"], false, "{failed}");
+    assert_eq!(failed["diagnosis"]["code"], "tls-error", "{failed}");
+    let fix = failed["diagnosis"]["fix"].as_str().expect("a fix");
+    assert!(fix.contains("CA certificate field"), "{failed}");
+    assert!(
+        !failed["diagnosis"].to_string().contains("--ca-cert"),
+        "{failed}"
+    );
+
+    // A file that is not PEM, one that is missing, and a relative path: refused, nothing written.
+    let not_pem = server._dir.path().join("not.pem");
+    std::fs::write(&not_pem, "hello").expect("write");
+    for bad in [
+        not_pem.display().to_string(),
+        server._dir.path().join("missing.pem").display().to_string(),
+        "ca.pem".to_owned(),
+    ] {
+        for cmd in ["probe_add", "add_servers"] {
+            let refused = h
+                .call(
+                    cmd,
+                    json!({"text": text, "name": "corp", "options": options(&bad)}),
+                )
+                .expect_err("refused");
+            assert_eq!(refused["code"], "bad-ca-cert", "{cmd} {bad}: {refused}");
+            assert!(
+                refused["message"]
+                    .as_str()
+                    .is_some_and(|m| m.contains("CA certificate") || m.contains(&bad)),
+                "{refused}"
+            );
+        }
+    }
+    assert_eq!(h.file(), CONFIG, "nothing written");
+
+    // With it, the test passes and the entry trusts it.
+    let ok = h
+        .call(
+            "probe_add",
+            json!({"text": text, "name": "corp", "options": options(&cert)}),
+        )
+        .expect("probe");
+    assert_eq!(ok["ok"], true, "{ok}");
+    h.call(
+        "add_servers",
+        json!({"text": text, "name": "corp", "options": options(&cert)}),
+    )
+    .expect("added");
+    let entry = |h: &Harness| {
+        serde_json::from_str::<Value>(&h.file()).expect("JSON")["mcpServers"]["corp"].clone()
+    };
+    assert_eq!(
+        entry(&h)["args"],
+        json!(["bridge", text, "--name", "corp", "--ca-cert", cert]),
+    );
+    let added = h.file();
+
+    // The Edit form shows it; emptying the field removes only it, as one undoable edit.
+    let details = h
+        .call("server_details", json!({"name": "corp"}))
+        .expect("details");
+    assert_eq!(details["caCert"], cert, "{details}");
+    let bad = h.call(
+        "edit_server",
+        json!({"name": "corp", "change": {"caCert": not_pem.display().to_string()}}),
+    );
+    assert_eq!(bad.expect_err("refused")["code"], "bad-ca-cert");
+    assert_eq!(h.file(), added, "nothing written");
+    h.call(
+        "edit_server",
+        json!({"name": "corp", "change": {"caCert": ""}}),
+    )
+    .expect("edit");
+    assert_eq!(entry(&h)["args"], json!(["bridge", text, "--name", "corp"]));
+    h.call("undo_last_change", json!({})).expect("undo");
+    assert_eq!(h.file(), added);
+}
+
+#[test]
+fn the_edit_forms_unsaved_entry_is_tested_as_save_would_write_it_and_nothing_is_written() {
+    use_built_bridge();
+    let server = fastmcp_over_tls();
+    let cert = server.cert.display().to_string();
+    let bridge = mcp_tray_core::paths::mcp_tray_exe();
+    let config = json!({"mcpServers": {"corp": {"command": bridge,
+        "args": ["bridge", server.url, "--name", "corp"]}}})
+    .to_string();
+    let h = harness(&config);
+    let test = |change: Value| {
+        h.call(
+            "test_server_edit",
+            json!({"name": "corp", "change": change}),
+        )
+    };
+
+    // As saved (no change at all): the private CA is not trusted yet.
+    let saved = test(json!({})).expect("tested");
+    assert_eq!(saved["ok"], false, "{saved}");
+    assert_eq!(saved["diagnosis"]["code"], "tls-error", "{saved}");
+    // With the CA certificate typed in the form: it answers, with its tools.
+    let with_ca = test(json!({"caCert": cert})).expect("tested");
+    assert_eq!(with_ca["ok"], true, "{with_ca}");
+    assert!(
+        with_ca["tools"].as_array().is_some_and(|t| !t.is_empty()),
+        "{with_ca}"
+    );
+    // A URL nothing listens at: refused, said as the Add server test says it.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port");
+    let refused = test(json!({"caCert": cert, "url": format!("https://127.0.0.1:{dead}/mcp")}))
+        .expect("tested");
+    assert_eq!(refused["ok"], false, "{refused}");
+    assert_eq!(
+        refused["diagnosis"]["code"],
+        mcp_tray_core::diagnose::codes::CONNECTION_REFUSED,
+        "{refused}"
+    );
+    // What Save would refuse, the test refuses the same way.
+    let missing = server._dir.path().join("missing.pem").display().to_string();
+    let bad = test(json!({"caCert": missing})).expect_err("refused");
+    assert_eq!(bad["code"], "bad-ca-cert", "{bad}");
+    let plain = test(json!({"url": "http://192.0.2.1:8000/mcp"})).expect_err("refused");
+    assert_eq!(plain["code"], "plain-http", "{plain}");
+    let unknown = h
+        .call("test_server_edit", json!({"name": "nope", "change": {}}))
+        .expect_err("refused");
+    assert_eq!(unknown["code"], "no-such-server", "{unknown}");
+
+    assert_eq!(h.file(), config, "a test writes nothing");
+    // Nor does its bridge journal under the saved server's name: the row's status and the
+    // Traffic view are read from the journal, and they describe the entry that is saved.
+    let journals = h._dir.path().join("home").join("journal");
+    let written: Vec<_> = std::fs::read_dir(&journals)
+        .map(|dir| dir.flatten().map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    assert!(written.is_empty(), "journaled: {written:?}");
+}
+
+#[test]
+fn plain_http_to_another_host_is_explained_allowed_only_by_choice_and_loopback_needs_no_choice() {
+    let h = harness(CONFIG);
+    let text = "http://192.0.2.1:8000/mcp";
+    let refused = h
+        .call("preview_add", json!({"text": text, "name": "lan"}))
+        .expect_err("refused");
+    assert_eq!(refused["code"], "plain-http", "{refused}");
+    let words = refused["message"].as_str().expect("message");
+    assert!(
+        words.contains("unencrypted") && words.contains("Allow unencrypted HTTP"),
+        "{words}"
+    );
+    assert!(
+        !words.contains("--") && !words.contains("mcp-tray "),
+        "{words}"
+    );
+    for cmd in ["probe_add", "add_servers"] {
+        let refused = h
+            .call(cmd, json!({"text": text, "name": "lan"}))
+            .expect_err("refused");
+        assert_eq!(refused["code"], "plain-http", "{cmd}: {refused}");
+    }
+    assert_eq!(h.file(), CONFIG, "nothing written");
+    // This machine's own address needs no choice.
+    h.call(
+        "preview_add",
+        json!({"text": "http://127.0.0.1:3001/mcp", "name": "here"}),
+    )
+    .expect("loopback http");
+
+    let allow = json!({"allowHttp": true});
+    h.call(
+        "preview_add",
+        json!({"text": text, "name": "lan", "options": allow}),
+    )
+    .expect("allowed");
+    h.call(
+        "add_servers",
+        json!({"text": text, "name": "lan", "options": allow}),
+    )
+    .expect("added");
+    let args = |h: &Harness| {
+        serde_json::from_str::<Value>(&h.file()).expect("JSON")["mcpServers"]["lan"]["args"].clone()
+    };
+    assert_eq!(
+        args(&h),
+        json!(["bridge", text, "--name", "lan", "--allow-http"])
+    );
+    let added = h.file();
+
+    // The Edit form shows the choice; taking it back is refused while the URL is http://.
+    let details = h
+        .call("server_details", json!({"name": "lan"}))
+        .expect("details");
+    assert_eq!(details["allowHttp"], true, "{details}");
+    let refused = h
+        .call(
+            "edit_server",
+            json!({"name": "lan", "change": {"allowHttp": false}}),
+        )
+        .expect_err("refused");
+    assert_eq!(refused["code"], "plain-http", "{refused}");
+    assert_eq!(h.file(), added, "nothing written");
+    // With an https:// URL it goes, as one undoable edit.
+    h.call(
+        "edit_server",
+        json!({"name": "lan", "change": {"url": "https://192.0.2.1:8443/mcp", "allowHttp": false}}),
+    )
+    .expect("edit");
+    assert_eq!(
+        args(&h),
+        json!(["bridge", "https://192.0.2.1:8443/mcp", "--name", "lan"])
+    );
+    h.call("undo_last_change", json!({})).expect("undo");
+    assert_eq!(h.file(), added);
+}
+
+#[test]
+fn config_news_says_whether_the_file_still_holds_the_last_change_undo_would_take() {
+    use tauri::Listener;
+    let h = running_harness(CONFIG);
+    let (tx, rx) = std::sync::mpsc::channel();
+    h._app.listen_any("config-changed", move |event| {
+        let _ = tx.send(serde_json::from_str::<Value>(event.payload()).expect("JSON"));
+    });
+    crate::config_watch::start(h._app.handle());
+    let next = || {
+        rx.recv_timeout(std::time::Duration::from_secs(10))
+            .expect("news of the change")
+    };
+
+    // The window's own change: Undo still applies.
+    let removed = h
+        .call("remove_server", json!({"name": "docs"}))
+        .expect("remove");
+    let id = removed["historyId"].as_u64().expect("a history id");
+    assert_eq!(next(), json!({"newest": id, "undoable": id}));
+
+    // Claude Desktop or an editor rewrites the file: nothing the window made can be undone.
+    std::fs::write(&h.config, "{\"mcpServers\": {}}\n").expect("write");
+    assert_eq!(next(), json!({"newest": id, "undoable": null}));
+    let err = h
+        .call("undo_last_change", json!({"expected": id}))
+        .expect_err("the file changed since");
+    assert_eq!(err["code"], "changed-since", "{err}");
+    let message = err["message"].as_str().unwrap_or_default();
+    assert!(message.starts_with("Nothing was undone"), "{message}");
+    assert!(
+        !message.contains("--force") && !message.contains("mcp-tray"),
+        "{message}"
+    );
+
+    // The CLI's change goes to the same history: newer than the window's, and undoable (by the
+    // CLI), so the window's bar no longer names what Undo would take.
+    std::fs::write(&h.config, CONFIG).expect("write");
+    assert_eq!(next(), json!({"newest": id, "undoable": null}));
+    let cli = mcp_tray_core::config::ConfigFile::new(&h.config, h._dir.path().join("home"))
+        .disable("fetch")
+        .expect("disable as the CLI does");
+    let cli_id = cli.history_id.expect("a history id");
+    assert!(cli_id > id, "{cli_id} {id}");
+    assert_eq!(next(), json!({"newest": cli_id, "undoable": cli_id}));
+}
+
+#[test]
+fn a_tray_action_that_fails_opens_the_window_and_says_why() {
+    use tauri::Listener;
+    let h = running_harness(CONFIG);
+    let mut permissions = std::fs::metadata(&h.config).expect("meta").permissions();
+    permissions.set_readonly(true);
+    std::fs::set_permissions(&h.config, permissions).expect("write-protect");
+    let (tx, rx) = std::sync::mpsc::channel();
+    h._app.listen_any("tray-action-failed", move |event| {
+        let _ = tx.send(serde_json::from_str::<Value>(event.payload()).expect("JSON"));
+    });
+    crate::tray::on_menu(h._app.handle(), "toggle:fetch");
+    let news = rx
+        .recv_timeout(std::time::Duration::from_secs(10))
+        .expect("the window is told");
+    let message = news["message"].as_str().unwrap_or_default();
+    assert!(message.starts_with("fetch was not disabled: "), "{message}");
+    assert!(message.contains("read-only"), "{message}");
+    assert_eq!(h.file(), CONFIG);
+}
+
+#[test]
+#[cfg(target_os = "linux")]
+fn a_kept_servers_restart_from_the_tray_that_fails_says_why_in_the_window() {
+    use tauri::Listener;
+    let dir = tempfile::tempdir().expect("temp dir");
+    // A program of its own, so that it can be gone when the tray restarts the server.
+    let sleeper = dir.path().join("mcp-tray-test-sleeper");
+    std::fs::copy("/bin/sleep", &sleeper).expect("copy sleep");
+    let config = json!({"mcpServers": {"nap": {"command": sleeper, "args": ["1000"]}}});
+    let h = running_harness(&config.to_string());
+    h.call("set_server_kept", json!({"name": "nap", "keep": true}))
+        .expect("kept");
+    h.kept_until("nap", "started", |v| v["pid"].is_u64());
+    let (tx, rx) = std::sync::mpsc::channel();
+    h._app.listen_any("tray-action-failed", move |event| {
+        let _ = tx.send(serde_json::from_str::<Value>(event.payload()).expect("JSON"));
+    });
+    std::fs::remove_file(&sleeper).expect("remove the program");
+    crate::tray::on_menu(h._app.handle(), "restart-server:nap");
+    let news = rx
+        .recv_timeout(std::time::Duration::from_secs(30))
+        .expect("the window is told");
+    let message = news["message"].as_str().unwrap_or_default();
+    assert!(message.starts_with("nap was not restarted: "), "{message}");
+    assert!(message.contains("mcp-tray-test-sleeper"), "{message}");
+}
+
+#[test]
+fn app_paths_says_the_data_folder_came_from_mcp_tray_home_only_when_it_did() {
+    let h = harness(CONFIG);
+    let paths = h.call("app_paths", json!({})).expect("paths");
+    assert_eq!(
+        paths["dataDirFromEnv"], true,
+        "the harness sets MCP_TRAY_HOME"
+    );
+    assert_eq!(paths["configSource"], "env");
+    // SAFETY: each test runs in its own process (nextest).
+    unsafe { std::env::remove_var("MCP_TRAY_HOME") };
+    let paths = h.call("app_paths", json!({})).expect("paths");
+    assert_eq!(paths["dataDirFromEnv"], false, "{paths}");
+}
+
+#[test]
+fn app_paths_says_whether_the_config_file_exists_yet() {
+    let h = harness(CONFIG);
+    assert_eq!(
+        h.call("app_paths", json!({})).expect("paths")["configExists"],
+        true
+    );
+    std::fs::remove_file(&h.config).expect("remove");
+    assert_eq!(
+        h.call("app_paths", json!({})).expect("paths")["configExists"],
+        false
+    );
+}
+
+/// The command line's words in advice the window shows: an `mcp-tray` command, one of its flags,
+/// or a key of the entry's JSON to edit (the Edit form has fields for them; what is wrong may name
+/// the key the file lacks, see [`cli_flags_in`]). Empty when there is none.
+pub(crate) fn cli_words_in(text: &str) -> Vec<String> {
+    let mut found = cli_flags_in(text);
+    found.extend(
+        [
+            "\"command\"",
+            "\"args\"",
+            "\"env\"",
+            "\"headers\"",
+            "\"url\"",
+        ]
+        .iter()
+        .filter(|key| text.contains(*key))
+        .map(|key| (*key).to_owned()),
+    );
+    found
+}
+
+/// An `mcp-tray` command or one of its flags in a text the window shows.
+pub(crate) fn cli_flags_in(text: &str) -> Vec<String> {
+    const FLAGS: [&str; 11] = [
+        "--fix",
+        "--ca-cert",
+        "--allow-http",
+        "--header",
+        "--keep-bom",
+        "--timeout",
+        "--force",
+        "--name",
+        "--json",
+        "--config",
+        "--oauth",
+    ];
+    let mut found = Vec::new();
+    // A flag ends where its name does: mcp-remote's --header-file is the entry's own word.
+    for flag in FLAGS {
+        let ends = |at: usize| {
+            !text[at + flag.len()..].starts_with(|c: char| c.is_ascii_alphanumeric() || c == '-')
+        };
+        if text.match_indices(flag).any(|(at, _)| ends(at)) {
+            found.push(flag.to_owned());
+        }
+    }
+    // The command, not a path to the program (`/opt/mcp-tray/mcp-tray`).
+    for (at, _) in text.match_indices("mcp-tray ") {
+        if !text[..at].ends_with('/') && !text[..at].ends_with('\\') {
+            found.push("mcp-tray …".to_owned());
+        }
+    }
+    found
+}
+
+#[test]
+fn cli_words_are_told_from_the_entrys_own() {
+    assert!(cli_words_in("run `mcp-tray doctor --fix`").len() == 2);
+    assert_eq!(cli_words_in("trust it with --ca-cert FILE"), ["--ca-cert"]);
+    assert_eq!(cli_words_in("put it in \"env\" → \"K\""), ["\"env\""]);
+    assert!(cli_words_in("it reads headers from h.txt (--header-file)").is_empty());
+    assert!(cli_words_in("`/opt/mcp-tray/mcp-tray` does not exist").is_empty());
+    assert!(cli_words_in("--connect-timeout (the bridge's own timeouts apply)").is_empty());
+}
+
+/// Every mistake the Servers view finds in an entry, each way its advice can be worded.
+const EVERY_MISTAKE: &str = r#"{
+  "mcpServers": {
+    "inv": {"args": ["x"]},
+    "ws": {"type": "http", "url": "wss://x.dev/mcp"},
+    "lan": {"type": "http", "url": "http://10.0.0.7:8000/mcp"},
+    "linear": {"type": "http", "url": "https://mcp.linear.app/mcp"},
+    "rich": {"command": "npx", "args": ["-y", "mcp-remote", "https://x.dev/sse", "--transport", "sse-first", "--connect-timeout", "5", "--debug"], "env": {"HTTPS_PROXY": "http://proxy:3128"}},
+    "headerfile": {"command": "npx", "args": ["mcp-remote", "https://x.dev/mcp", "--header-file", "h.txt"]},
+    "nodeca": {"command": "npx", "args": ["mcp-remote", "https://x.dev/mcp"], "env": {"NODE_EXTRA_CA_CERTS": "/no/such/ca.pem"}},
+    "rel": {"command": "sh", "args": ["build/index.js"]},
+    "relca": {"command": "/opt/mcp-tray/mcp-tray", "args": ["bridge", "https://x.dev/mcp", "--ca-cert", "certs/ca.pem"]},
+    "placeholder": {"command": "sh", "args": ["-c", "true"], "env": {"GITHUB_TOKEN": "<YOUR_TOKEN>"}},
+    "unset": {"command": "sh", "args": ["-c", "echo ${MCP_TRAY_TEST_UNSET_VAR}"]},
+    "remoteunset": {"command": "/opt/mcp-tray/mcp-tray", "args": ["bridge", "https://x.dev/mcp", "--header", "Authorization: Bearer ${MCP_TRAY_TEST_UNSET_VAR}"], "env": {"MCP_TRAY_HEADER_X": "<YOUR_KEY>"}},
+    "gone": {"command": "mcp-tray-test-no-such-command"},
+    "nonode": {"command": "/no/such/bin/npx", "args": ["x"]},
+    "nouv": {"command": "/no/such/bin/uvx", "args": ["x"]},
+    "nopy": {"command": "/no/such/bin/python3", "args": ["x"]},
+    "twice": {"command": "sh", "args": ["-c", "true"]},
+    "twice": {"command": "sh", "args": ["-c", "false"]}
+  }
+}"#;
+
+/// `"mcpServers"` written twice, mergeable by Fix; and with a copy that holds no server.
+const MERGEABLE: &str =
+    "{\n  \"mcpServers\": {\"a\": {\"command\": \"sh\"}},\n  \"mcpServers\": {}\n}\n";
+const NOT_OBJECTS: &str =
+    "{\n  \"mcpServers\": \"see below\",\n  \"mcpServers\": {\"a\": {\"command\": \"sh\"}}\n}\n";
+
+#[test]
+fn every_finding_the_servers_view_shows_names_the_apps_controls_not_the_command_lines() {
+    let mut codes = std::collections::BTreeSet::new();
+    let mut texts = Vec::new();
+    let mut wrong = Vec::new();
+    for config in [EVERY_MISTAKE, MERGEABLE, NOT_OBJECTS] {
+        let h = harness(config);
+        let findings = h.call("server_findings", json!({})).expect("findings");
+        for f in findings.as_array().expect("an array") {
+            codes.insert(f["code"].as_str().expect("a code").to_owned());
+            for field in ["summary", "detail", "fix"] {
+                if let Some(text) = f[field].as_str() {
+                    let words = match field {
+                        "fix" => cli_words_in(text),
+                        _ => cli_flags_in(text),
+                    };
+                    if !words.is_empty() {
+                        wrong.push(format!(
+                            "{words:?} in the {field} of {} ({}): {text}",
+                            f["server"], f["code"]
+                        ));
+                    }
+                    texts.push(text.to_owned());
+                }
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    // Every code the app's checks can give was walked.
+    use mcp_tray_core::diagnose::codes::*;
+    let expected: std::collections::BTreeSet<String> = [
+        DUPLICATE_KEY,
+        INVALID_ENTRY,
+        WEBSOCKET_URL,
+        URL_ENTRY_UNSUPPORTED,
+        MCP_REMOTE_REPLACEABLE,
+        RELATIVE_PATH,
+        MISSING_ENV,
+        COMMAND_NOT_FOUND,
+    ]
+    .into_iter()
+    .map(str::to_owned)
+    .collect();
+    assert_eq!(codes, expected);
+    // What each says instead: the app's own controls.
+    let all = texts.join("\n");
+    for control in [
+        "Allow unencrypted HTTP",
+        "CA certificate field",
+        "Environment variables in its Edit form",
+        "the Command field of its Edit form",
+        "the Headers of its Edit form",
+        "Fix does it, and Undo takes it back",
+        "with the Fix button",
+        "remove it with Remove",
+        "URL field of its Edit form",
+    ] {
+        assert!(all.contains(control), "{control:?} in none of:\n{all}");
+    }
 }

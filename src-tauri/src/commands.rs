@@ -18,6 +18,8 @@ use crate::error::CommandError;
 pub struct AppPaths {
     /// The Claude Desktop config file MCP Tray reads and edits.
     pub config_path: String,
+    /// Whether that file exists yet (on a first start it may not: adding a server makes it).
+    pub config_exists: bool,
     /// Why this config file was chosen.
     pub config_source: ConfigSource,
     /// Other config files that exist and that another Claude build may read instead.
@@ -27,16 +29,18 @@ pub struct AppPaths {
     pub claude_reads: Option<String>,
     /// MCP Tray's data dir (journals, history, disabled entries).
     pub data_dir: String,
+    /// Whether `MCP_TRAY_HOME`, in the environment the app was started in, chose the data dir
+    /// (otherwise it is the standard location for this OS).
+    pub data_dir_from_env: bool,
     /// Claude Desktop's log folder.
     pub claude_logs_dir: String,
 }
 
-/// Why a config path was chosen (mirrors `mcp_tray_core::clients::ConfigSource`).
+/// Why a config path was chosen (mirrors `mcp_tray_core::clients::ConfigSource`, less the
+/// command line's `--config`: the app has no such option and never passes a path).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Type)]
 #[serde(rename_all = "kebab-case")]
 pub enum ConfigSource {
-    /// `--config PATH` on the command line.
-    Flag,
     /// The `MCP_TRAY_CLAUDE_CONFIG` environment variable.
     Env,
     /// The standard location for this OS.
@@ -48,8 +52,8 @@ pub enum ConfigSource {
 impl From<clients::ConfigSource> for ConfigSource {
     fn from(source: clients::ConfigSource) -> Self {
         match source {
-            clients::ConfigSource::Flag => ConfigSource::Flag,
-            clients::ConfigSource::Env => ConfigSource::Env,
+            // A path given on purpose, like the environment's (the app itself gives none).
+            clients::ConfigSource::Flag | clients::ConfigSource::Env => ConfigSource::Env,
             clients::ConfigSource::Detected => ConfigSource::Detected,
             clients::ConfigSource::Msix => ConfigSource::Msix,
         }
@@ -67,10 +71,12 @@ pub fn app_paths() -> AppPaths {
     let location = clients::claude_config(None);
     AppPaths {
         config_path: display(&location.path),
+        config_exists: location.path.exists(),
         config_source: location.source.into(),
         also_present: location.also_present.iter().map(|p| display(p)).collect(),
         claude_reads: clients::claude_reads_instead(&location.path).map(|p| display(&p)),
         data_dir: display(&paths::data_dir()),
+        data_dir_from_env: paths::env_path(paths::ENV_HOME).is_some(),
         claude_logs_dir: display(&clients::claude_logs_dir()),
     }
 }
@@ -191,16 +197,20 @@ mod tests {
     fn app_paths_serialises_with_the_field_names_the_ui_reads() {
         let answer = AppPaths {
             config_path: "/c/claude_desktop_config.json".into(),
+            config_exists: true,
             config_source: ConfigSource::Env,
             also_present: vec![],
             claude_reads: Some("/claude/claude_desktop_config.json".into()),
             data_dir: "/d".into(),
+            data_dir_from_env: true,
             claude_logs_dir: "/l".into(),
         };
         let json = serde_json::to_value(&answer).expect("serialises");
         assert_eq!(json["configPath"], "/c/claude_desktop_config.json");
+        assert_eq!(json["configExists"], true);
         assert_eq!(json["configSource"], "env");
         assert_eq!(json["dataDir"], "/d");
+        assert_eq!(json["dataDirFromEnv"], true);
         assert!(json["alsoPresent"].as_array().is_some_and(Vec::is_empty));
         assert_eq!(json["claudeReads"], "/claude/claude_desktop_config.json");
     }

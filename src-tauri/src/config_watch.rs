@@ -3,7 +3,8 @@
 //!
 //! The watching itself (debounce, content hashing, editors' rename dance) is
 //! `mcp_tray_core::config::watch`; this module only starts it and forwards its news as an event.
-//! It must never read or interpret the file (the tray re-reads it for its menu).
+//! It must never read or interpret the file (the tray re-reads it for its menu); it only hashes
+//! the content the watch read, to tell whether MCP Tray's last change is still what it holds.
 
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
@@ -15,9 +16,38 @@ use specta::Type;
 use tauri::{AppHandle, Manager, Runtime};
 use tauri_specta::Event;
 
-/// The Claude config file changed on disk (written, replaced or deleted).
-#[derive(Debug, Clone, Serialize, Deserialize, Type, Event)]
-pub struct ConfigChanged;
+/// The Claude config file changed on disk (written, replaced or deleted), and whether it still
+/// holds what MCP Tray's last change wrote: the Servers view offers Undo only for the change it
+/// made when that change is still what Undo would undo, and nothing changed the file since.
+///
+/// Changes made with the CLI go to the same history, but count as another program's: they are
+/// newer than the change the view's bar names, so that bar's Undo no longer applies.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, Type, Event)]
+#[serde(rename_all = "camelCase")]
+pub struct ConfigChanged {
+    /// The newest entry of MCP Tray's history when the file was read: a change with a higher id
+    /// was made after this news, which says nothing about it.
+    pub newest: Option<u32>,
+    /// The change Undo would undo now (the newest one not undone, made in the window, the tray or
+    /// the CLI), when the file still holds what it wrote; `None` when another program changed the
+    /// file after it, or nothing is left to undo.
+    pub undoable: Option<u32>,
+}
+
+impl ConfigChanged {
+    /// The news about the file in use, whose content is now `bytes` (`None`: no file).
+    fn now(bytes: Option<&[u8]>) -> Self {
+        let id = |id: Option<u64>| id.and_then(|id| u32::try_from(id).ok());
+        match crate::in_use::config_file().undo_state(bytes) {
+            Ok(state) => ConfigChanged {
+                newest: id(state.newest),
+                undoable: id(state.undoable),
+            },
+            // An unreadable history offers no Undo.
+            Err(_) => ConfigChanged::default(),
+        }
+    }
+}
 
 /// Quiet time that ends a burst of file events: editors save in several steps.
 const DEBOUNCE: Duration = Duration::from_millis(250);
@@ -50,7 +80,8 @@ fn switched<R: Runtime>(app: &AppHandle<R>) {
     watch_current(app);
     changed(app);
     crate::tray::refresh_servers(app);
-    if let Err(err) = ConfigChanged.emit(app) {
+    // Another file: no change made to the former one can be undone from here.
+    if let Err(err) = ConfigChanged::default().emit(app) {
         eprintln!("mcp-tray-app: could not tell the window the config changed: {err}");
     }
 }
@@ -65,10 +96,10 @@ fn changed<R: Runtime>(app: &AppHandle<R>) {
 fn watch_current<R: Runtime>(app: &AppHandle<R>) {
     let path = clients::claude_config(None).path;
     let handle = app.clone();
-    let watched = watch_config(&path, DEBOUNCE, move |_bytes| {
+    let watched = watch_config(&path, DEBOUNCE, move |bytes| {
         changed(&handle);
         crate::tray::refresh_servers(&handle);
-        if let Err(err) = ConfigChanged.emit(&handle) {
+        if let Err(err) = ConfigChanged::now(bytes.as_deref()).emit(&handle) {
             eprintln!("mcp-tray-app: could not tell the window the config changed: {err}");
         }
     });

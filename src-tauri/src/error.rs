@@ -3,14 +3,15 @@
 //! This module only translates core's errors; it must never decide anything about them.
 
 use mcp_tray_core::config::ConfigError;
-use mcp_tray_core::diagnose::codes;
+use mcp_tray_core::diagnose::{Audience, codes, message_in};
 use serde::Serialize;
 use specta::Type;
 
 /// A failed command, as the UI receives it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
 pub struct CommandError {
-    /// Stable kebab-case word: `bad-json-config`, `config-bom`, `io-error`, `config-error`.
+    /// Stable kebab-case word: `bad-json-config`, `config-bom`, `io-error`, `changed-since`,
+    /// `config-error`.
     pub code: String,
     /// What happened, with the file and position when there is one.
     pub message: String,
@@ -22,6 +23,7 @@ impl From<ConfigError> for CommandError {
             ConfigError::Parse { .. } | ConfigError::NotUtf8 { .. } => codes::BAD_JSON_CONFIG,
             ConfigError::ByteOrderMark { .. } => "config-bom",
             ConfigError::Io { .. } => "io-error",
+            ConfigError::ChangedSince(_) => "changed-since",
             _ => "config-error",
         };
         let message = match &err {
@@ -31,7 +33,12 @@ impl From<ConfigError> for CommandError {
                  Save the file as UTF-8 without a BOM, then try again.",
                 path.display()
             ),
-            _ => err.to_string(),
+            // Core's wording points at the CLI's history and --force.
+            ConfigError::ChangedSince(_) => "Nothing was undone: the config file was changed \
+                 elsewhere after this change, and undoing it would lose that."
+                .to_owned(),
+            // Core's wording may name the CLI's way (a merge of "mcpServers" copies): the app's.
+            _ => message_in(Audience::App, &err.to_string()),
         };
         CommandError {
             code: code.to_owned(),

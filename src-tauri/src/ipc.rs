@@ -45,6 +45,7 @@ pub(crate) fn builder<R: tauri::Runtime>() -> Builder<R> {
             server_edit::reveal_env_value,
             server_edit::reveal_header_value,
             server_edit::edit_server,
+            server_edit::test_server_edit,
             server_edit::add_local_server,
             settings::get_start_at_login,
             settings::set_start_at_login,
@@ -61,6 +62,7 @@ pub(crate) fn builder<R: tauri::Runtime>() -> Builder<R> {
         .events(collect_events![
             config_watch::ConfigChanged,
             tray::TrayNavigate,
+            tray::TrayActionFailed,
             sign_in::SignInRequestsChanged,
             sign_in::SignInPhaseChanged,
             kept_servers::KeptServersChanged

@@ -581,16 +581,18 @@ pub(crate) fn stop_all<R: Runtime>(app: &AppHandle<R>) {
     }
 }
 
-/// The tray's "Restart" of a kept server.
+/// The tray's "Restart" of a kept server; a failure opens the window and says why, as the
+/// tray's other actions do.
 pub(crate) fn restart_from_tray<R: Runtime>(app: &AppHandle<R>, name: &str) {
     let Some(kept) = app.try_state::<Arc<KeptServers>>() else {
         return;
     };
     let kept = Arc::clone(&kept);
     let name = name.to_owned();
+    let app = app.clone();
     tauri::async_runtime::spawn(async move {
         if let Err(err) = kept.restart(&name).await {
-            eprintln!("mcp-tray-app: {}", err.message);
+            crate::tray::failed(&app, format!("{name} was not restarted: {}", err.message));
         }
     });
 }

@@ -39,6 +39,8 @@ pub fn run() -> tauri::Result<()> {
             window::show_main(app);
         }))
         .plugin(tauri_plugin_autostart::Builder::new().build())
+        // The system's file dialog, to choose a CA certificate file (the window may only open it).
+        .plugin(tauri_plugin_dialog::init())
         .manage(logs::LogStreams::default())
         .invoke_handler(ipc.invoke_handler())
         .setup(move |app| {

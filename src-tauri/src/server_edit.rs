@@ -10,17 +10,20 @@
 use std::time::Duration;
 
 use mcp_tray_core::config::change::{header_env_var, headers_of};
-use mcp_tray_core::config::{ConfigFile, EntryChange, EnvValue, ServerEntry};
+use mcp_tray_core::config::{ConfigFile, EntryChange, EntryKind, EnvValue, ServerEntry};
 use mcp_tray_core::config::{Edit, document::is_secret_name};
-use mcp_tray_core::probe::{ProbeTarget, probe_observed};
+use mcp_tray_core::probe::{ProbeTarget, probe, probe_observed};
 use serde::{Deserialize, Serialize};
 use specta::Type;
 use tauri::State;
 
-use crate::add_server::{DiagnosisView, ProbeView};
+use crate::add_server::{
+    DiagnosisView, ProbeView, checked_ca_cert, is_plain_http, plain_http_refused,
+};
 use crate::commands::{ServerKind, ServerSummary};
 use crate::error::CommandError;
 use crate::in_use::{command_resolver, config_file};
+use crate::server_actions::ChangeDone;
 use crate::server_status::ServerWatch;
 
 /// How long each step of a test may take.
@@ -58,6 +61,10 @@ pub struct ServerDetails {
     /// The `--header`s of a remote server run through the bridge; a value the entry keeps in env
     /// (a secret) is masked like a secret env value.
     pub headers: Vec<EnvVarView>,
+    /// The CA certificate file a remote server run through the bridge trusts (`--ca-cert`).
+    pub ca_cert: Option<String>,
+    /// Whether a remote server run through the bridge may use plain HTTP to another host.
+    pub allow_http: bool,
 }
 
 /// An env variable the form sends: `value: null` keeps the value the entry has.
@@ -69,6 +76,7 @@ pub struct EnvVarInput {
 
 /// What the Edit form changes; `null` fields stay as they are.
 #[derive(Debug, Clone, Default, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
 pub struct ServerEditInput {
     pub name: Option<String>,
     pub command: Option<String>,
@@ -77,6 +85,12 @@ pub struct ServerEditInput {
     pub url: Option<String>,
     /// The whole list of headers of a remote server (`value: null` keeps the value it has).
     pub headers: Option<Vec<EnvVarInput>>,
+    /// The CA certificate file of a remote server run through the bridge; `""` removes it.
+    #[serde(default)]
+    pub ca_cert: Option<String>,
+    /// Allow plain HTTP to another host (a remote server run through the bridge).
+    #[serde(default)]
+    pub allow_http: Option<bool>,
 }
 
 fn keep_or_set(vars: Vec<EnvVarInput>) -> Vec<(String, EnvValue)> {
@@ -94,6 +108,8 @@ impl From<ServerEditInput> for EntryChange {
             env: input.env.map(keep_or_set),
             url: input.url,
             headers: input.headers.map(keep_or_set),
+            ca_cert: input.ca_cert,
+            allow_http: input.allow_http,
         }
     }
 }
@@ -139,6 +155,12 @@ fn details(entry: &ServerEntry) -> ServerDetails {
                 }
             })
             .collect(),
+        ca_cert: matches!(entry.kind, EntryKind::Remote { .. })
+            .then(|| mcp_tray_core::auth::ca_cert_in_bridge_args(&entry.args))
+            .flatten()
+            .map(|path| path.display().to_string()),
+        allow_http: matches!(entry.kind, EntryKind::Remote { .. })
+            && entry.args.iter().any(|a| a == "--allow-http"),
     }
 }
 
@@ -181,14 +203,65 @@ pub fn reveal_header_value(name: String, header: String) -> Result<String, Comma
         .unwrap_or(value))
 }
 
-/// Changes a server as the Edit form says (one undoable write); answers what was done.
+/// The entry named `name` and the Edit form's change to it, checked as a save checks it: a CA
+/// certificate file the bridge would refuse at every start, or plain HTTP to another computer
+/// that was not allowed, is refused.
+fn checked_change(
+    file: &ConfigFile,
+    name: &str,
+    mut change: ServerEditInput,
+) -> Result<(ServerEntry, EntryChange), CommandError> {
+    if let Some(path) = &change.ca_cert {
+        change.ca_cert = Some(checked_ca_cert(path)?.unwrap_or_default());
+    }
+    let entry = entry_of(file, name)?;
+    if let EntryKind::Remote { url } = &entry.kind {
+        let allowed = change
+            .allow_http
+            .unwrap_or_else(|| entry.args.iter().any(|a| a == "--allow-http"));
+        if !allowed && is_plain_http(change.url.as_deref().unwrap_or(url)) {
+            return Err(plain_http_refused());
+        }
+    }
+    Ok((entry, change.into()))
+}
+
+/// Changes a server as the Edit form says (one undoable write); answers what was done, with the
+/// history entry that Undo names.
 #[tauri::command]
 #[specta::specta]
-pub fn edit_server(name: String, change: ServerEditInput) -> Result<String, CommandError> {
+pub fn edit_server(name: String, change: ServerEditInput) -> Result<ChangeDone, CommandError> {
     let file = config_file();
-    let entry = entry_of(&file, &name)?;
-    let edits = mcp_tray_core::config::change::edits_for(&entry, &change.into())?;
-    Ok(file.apply_all(&format!("edit {name}"), &edits)?.description)
+    let (entry, change) = checked_change(&file, &name, change)?;
+    let edits = mcp_tray_core::config::change::edits_for(&entry, &change)?;
+    Ok(ChangeDone::of(
+        file.apply_all(&format!("edit {name}"), &edits)?,
+    ))
+}
+
+/// Tests a server as the Edit form would save it, before anything is written: the edited entry
+/// (its masked secrets as the entry keeps them) is started exactly as Claude would start it and
+/// asked for its tools. Nothing is written, and the server's row keeps the status of the entry
+/// that is saved: neither the result nor the test's traffic is recorded under its name.
+#[tauri::command]
+#[specta::specta]
+pub async fn test_server_edit(
+    name: String,
+    change: ServerEditInput,
+) -> Result<ProbeView, CommandError> {
+    let (entry, change) = checked_change(&config_file(), &name, change)?;
+    let edited = mcp_tray_core::config::change::edited_entry(&entry, &change)?;
+    let target = ProbeTarget::entry(&edited)
+        .ok_or_else(|| {
+            error(
+                "not-startable",
+                format!("\"{}\" has no command Claude could start", edited.name),
+            )
+        })?
+        // Not saved yet: what it finds must not be taken for the saved server's status or traffic.
+        .unjournaled();
+    let report = probe(&target, command_resolver(), PROBE_STEP_TIMEOUT).await;
+    Ok(ProbeView::from(report))
 }
 
 /// A local server as the form in Add server describes it.

@@ -10,7 +10,7 @@
 //! engine (minimal edit, backup, undoable like any other change). This module must never check an
 //! entry itself nor write the file itself, and never shows an env value (the doctor names them).
 
-use mcp_tray_core::diagnose::Severity;
+use mcp_tray_core::diagnose::{Audience, Severity, message_in};
 use mcp_tray_core::doctor::{self, Finding};
 use mcp_tray_core::paths;
 use serde::Serialize;
@@ -62,6 +62,7 @@ pub struct ServerFinding {
 fn findings() -> Result<Vec<Finding>, CommandError> {
     let doc = config_file().read()?;
     Ok(doctor::check_config_only(
+        Audience::App,
         &doc,
         command_resolver(),
         &paths::mcp_tray_exe(),
@@ -97,9 +98,11 @@ fn finding_views() -> Result<Vec<ServerFinding>, CommandError> {
                 server: d.server,
                 code: d.code,
                 severity: d.severity.into(),
-                summary: d.summary,
-                detail: d.detail,
-                fix: d.fix,
+                // The doctor said it in the app's words; what it took from elsewhere (a missing
+                // command's advice, the mcp-remote migration's notes) says so here.
+                summary: message_in(Audience::App, &d.summary),
+                detail: message_in(Audience::App, &d.detail),
+                fix: d.fix.map(|fix| message_in(Audience::App, &fix)),
                 fixable: f.fixable,
             }
         })

@@ -17,7 +17,7 @@ use std::time::{Duration, SystemTime};
 
 use mcp_tray_core::claude_logs::{self, Direction, LogEvent, LogTail, StartAt};
 use mcp_tray_core::config::ConfigFile;
-use mcp_tray_core::diagnose::{Severity, fix_for};
+use mcp_tray_core::diagnose::{Audience, Severity, fix_in, message_in};
 use mcp_tray_core::journal::{self, Entry, Tail};
 use mcp_tray_core::supervise::StatsSampler;
 use mcp_tray_core::{clients, paths};
@@ -27,6 +27,7 @@ use tauri::{Manager, Runtime, State};
 
 use crate::add_server::ProbeView;
 use crate::traffic::{Health, TrafficRow, health_of};
+use crate::tray::TrayStatus;
 use crate::wake::Wake;
 use crate::window;
 
@@ -184,11 +185,13 @@ impl Board {
             let code = row
                 .code
                 .filter(|_| matches!(status, ServerHealth::Degraded | ServerHealth::Failing));
-            // A shim's event carries a code and a sentence; what to do comes with the code.
+            // A shim's event carries a code and a sentence; what to do comes with the code, in
+            // the app's words (its controls, not the command line's advice the sentence ends with).
             let fix = code
                 .as_deref()
-                .and_then(|c| fix_for(c, &text))
+                .and_then(|c| fix_in(Audience::App, c, &text))
                 .map(str::to_owned);
+            let text = message_in(Audience::App, &text);
             known.journal = Some(StatusEvidence {
                 status,
                 source: EvidenceSource::Journal,
@@ -343,8 +346,14 @@ fn claude_evidence(event: LogEvent) -> Option<StatusEvidence> {
             (Some(d), _) if d.severity == Severity::Error => ServerHealth::Failing,
             _ => ServerHealth::Degraded,
         };
+        // Claude's log parser writes for both audiences: the window's words (no `mcp-tray tap`,
+        // the Edit form's Command field rather than the entry's JSON).
         let (code, text, fix) = match event.diagnosis {
-            Some(d) => (Some(d.code), d.summary, d.fix),
+            Some(d) => (
+                Some(d.code),
+                message_in(Audience::App, &d.summary),
+                d.fix.map(|fix| message_in(Audience::App, &fix)),
+            ),
             None => (Some("error".to_owned()), event.text, None),
         };
         return Some(StatusEvidence {
@@ -414,13 +423,37 @@ impl SharedBoard {
     }
 }
 
-/// The enabled servers of Claude's config; `None` when it cannot be read (then all count).
+/// The enabled servers of Claude's config; `None` when it cannot be read.
 fn config_names() -> Option<Vec<String>> {
     let location = clients::claude_config(None);
     let doc = ConfigFile::new(&location.path, paths::data_dir())
         .read()
         .ok()?;
     Some(doc.servers.iter().map(|s| s.name.clone()).collect())
+}
+
+/// Whether MCP Tray keeps any disabled server aside (asked only when no server is enabled).
+fn any_disabled() -> bool {
+    let location = clients::claude_config(None);
+    ConfigFile::new(&location.path, paths::data_dir())
+        .disabled()
+        .is_ok_and(|d| !d.is_empty())
+}
+
+/// What the tray shows: the worst status of the config's servers (`names`), or, when the config
+/// cannot be read (`None`), that it has an error: Claude Desktop then starts none of them. With no
+/// server enabled, that there is none yet, or that all are disabled (`any_disabled`).
+fn tray_status(
+    board: &Board,
+    names: Option<&[String]>,
+    any_disabled: impl FnOnce() -> bool,
+) -> TrayStatus {
+    match names {
+        Some([]) if any_disabled() => TrayStatus::AllDisabled,
+        Some([]) => TrayStatus::NoServers,
+        Some(names) => board.worst(Some(names)).into(),
+        None => TrayStatus::BrokenConfig,
+    }
 }
 
 /// Reads new journal lines and Claude log events into the board.
@@ -485,18 +518,21 @@ pub(crate) fn start<R: Runtime>(app: &tauri::AppHandle<R>, wake: &Wake) {
     let spawned = std::thread::Builder::new()
         .name("server-status".into())
         .spawn(move || {
-            let mut shown: Option<Health> = None;
+            let mut shown: Option<TrayStatus> = None;
             let mut seen = wake.changes_seen();
             loop {
                 watcher.poll(&board);
                 let names = config_names();
-                let (worst, statuses) = {
+                let (status, statuses) = {
                     let board = board.lock().unwrap_or_else(|e| e.into_inner());
-                    (board.worst(names.as_deref()), board.statuses())
+                    (
+                        tray_status(&board, names.as_deref(), any_disabled),
+                        board.statuses(),
+                    )
                 };
-                if shown != Some(worst) {
-                    shown = Some(worst);
-                    crate::tray::set_status(&handle, worst.into());
+                if shown != Some(status) {
+                    shown = Some(status);
+                    crate::tray::set_status(&handle, status);
                 }
                 // The menu's line per server carries its status (rebuilt only on a change).
                 crate::tray::set_server_marks(&handle, statuses);
@@ -600,6 +636,30 @@ mod tests {
     }
 
     #[test]
+    fn a_config_that_cannot_be_read_turns_the_tray_red_with_its_own_words() {
+        let board = Board::default();
+        assert_eq!(
+            tray_status(&board, None, || false),
+            TrayStatus::BrokenConfig
+        );
+    }
+
+    #[test]
+    fn with_no_server_enabled_the_tray_says_so_rather_than_all_ok() {
+        let board = Board::default();
+        assert_eq!(
+            tray_status(&board, Some(&[]), || false),
+            TrayStatus::NoServers
+        );
+        assert_eq!(
+            tray_status(&board, Some(&[]), || true),
+            TrayStatus::AllDisabled
+        );
+        let names = ["fetch".to_owned()];
+        assert_eq!(tray_status(&board, Some(&names), || true), TrayStatus::Ok);
+    }
+
+    #[test]
     fn a_failure_from_a_shims_journal_comes_with_the_fix_for_its_code() {
         let mut board = Board::default();
         board.journal(vec![failing_event("2026-11-24T08:00:00.000Z")]);
@@ -619,6 +679,44 @@ mod tests {
     }
 
     #[test]
+    fn a_bridge_waiting_for_a_sign_in_shows_in_the_row_without_the_command_lines_advice() {
+        let mut board = Board::default();
+        let event = |ts: &str, text: &str| {
+            entry(&format!(
+                r#"{{"ts":"{ts}","server":"linear","session":"s","pid":41,"dir":"event","kind":"event","code":"auth-required","level":"error","text":"{text}"}}"#
+            ))
+        };
+        // The bridge's own words, as Claude's log keeps them.
+        let waiting = format!(
+            "sign-in required for linear: {} linear",
+            mcp_tray_core::auth::OPEN_APP_OR_LOGIN
+        );
+        board.journal(vec![event("2026-11-24T08:00:00.000Z", &waiting)]);
+        let evidence = board.overview(None)[0].evidence.clone().expect("evidence");
+        assert_eq!(evidence.text, "sign-in required for linear");
+        let fix = evidence.fix.expect("a fix");
+        assert!(fix.contains("Sign in button"), "{fix}");
+        for cli in ["mcp-tray ", "--", "open MCP Tray"] {
+            assert!(!fix.contains(cli) && !evidence.text.contains(cli), "{fix}");
+        }
+        // A refused header: the Edit form's headers, not --header.
+        let refused = format!(
+            "remote server at https://x/mcp {} (HTTP 401): denied; they may have expired or be wrong: {}",
+            mcp_tray_core::auth::GIVEN_REFUSED,
+            mcp_tray_core::auth::GIVE_VALID
+        );
+        board.journal(vec![event("2026-11-24T08:01:00.000Z", &refused)]);
+        let evidence = board.overview(None)[0].evidence.clone().expect("evidence");
+        let fix = evidence.fix.expect("a fix");
+        assert!(fix.contains("Edit form's headers"), "{fix}");
+        assert!(
+            !evidence.text.contains("--") && !evidence.text.contains("(in the app"),
+            "{}",
+            evidence.text
+        );
+    }
+
+    #[test]
     fn a_server_failing_only_in_claudes_log_is_failing_with_the_diagnosis_and_fix() {
         let log = "2026-11-24T10:02:00.000Z [gh] [error] spawn gh-server ENOENT\n";
         let events = claude_logs::parse_bytes("mcp-server-gh.log", log.as_bytes());
@@ -635,6 +733,66 @@ mod tests {
             evidence.at.starts_with("2026-11-24T10:02"),
             "{}",
             evidence.at
+        );
+    }
+
+    #[test]
+    fn every_failure_read_from_claudes_log_says_what_to_do_in_the_apps_words() {
+        let lines = [
+            ("gone", "[error] spawn npx ENOENT"),
+            (
+                "banner",
+                "[error] Unexpected token 'S', \"Starting server\" is not valid JSON",
+            ),
+            ("slow", "[error] MCP error -32001: Request timed out"),
+            (
+                "quits",
+                "[info] Server transport closed unexpectedly, this is likely due to the process exiting early.",
+            ),
+            ("locked", "[error] Error: HTTP 401 Unauthorized"),
+            ("down", "[error] connect ECONNREFUSED 127.0.0.1:9"),
+            (
+                "tls",
+                "[error] self-signed certificate in certificate chain",
+            ),
+            ("typo", "[error] getaddrinfo ENOTFOUND x.example"),
+        ];
+        let mut board = Board::default();
+        for (server, line) in lines {
+            let log = format!("2026-11-24T10:02:00.000Z [{server}] {line}\n");
+            board.claude_log(claude_logs::parse_bytes(
+                &format!("mcp-server-{server}.log"),
+                log.as_bytes(),
+            ));
+        }
+        let mut codes = Vec::new();
+        for row in board.overview(None) {
+            let evidence = row.evidence.expect("evidence");
+            codes.push(evidence.code.clone().expect("a code"));
+            let fix = evidence.fix.as_deref().expect("a fix");
+            let words = crate::command_tests::cli_words_in(fix);
+            assert!(words.is_empty(), "{words:?} in {}'s fix: {fix}", row.name);
+            let words = crate::command_tests::cli_flags_in(&evidence.text);
+            assert!(
+                words.is_empty(),
+                "{words:?} in {}: {}",
+                row.name,
+                evidence.text
+            );
+        }
+        codes.sort();
+        assert_eq!(
+            codes,
+            [
+                "auth-required",
+                "command-not-found",
+                "connection-refused",
+                "dns-error",
+                "exited-early",
+                "stdout-pollution",
+                "timeout",
+                "tls-error"
+            ]
         );
     }
 

@@ -148,9 +148,14 @@ pub fn open_folder(folder: Folder) -> Result<(), CommandError> {
         Folder::DataDir => paths::data_dir(),
     };
     if !path.is_dir() {
+        let when = match folder {
+            Folder::ClaudeConfig => "it is made when the first server is added",
+            Folder::ClaudeLogs => "Claude Desktop makes it when it first runs",
+            Folder::DataDir => "MCP Tray makes it when it first keeps something there",
+        };
         return Err(CommandError {
             code: "folder-missing".to_owned(),
-            message: format!("{} does not exist yet", path.display()),
+            message: format!("{} does not exist yet: {when}.", path.display()),
         });
     }
     tauri_plugin_opener::open_path(&path, None::<&str>).map_err(|err| CommandError {
@@ -170,6 +175,23 @@ mod tests {
         assert_eq!(json["retention"]["fileBytes"], 8 * 1024 * 1024);
         assert_eq!(json["retention"]["filesKept"], 3);
         assert_eq!(json["retention"]["messageBytes"], 64 * 1024);
+    }
+
+    #[test]
+    fn a_folder_not_made_yet_is_said_with_when_it_will_be() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let logs = dir.path().join("Claude").join("logs");
+        // SAFETY: each test runs in its own process (nextest); nothing else reads it meanwhile.
+        unsafe { std::env::set_var("MCP_TRAY_CLAUDE_LOGS", &logs) };
+        let err = open_folder(Folder::ClaudeLogs).expect_err("no such folder");
+        assert_eq!(err.code, "folder-missing");
+        assert_eq!(
+            err.message,
+            format!(
+                "{} does not exist yet: Claude Desktop makes it when it first runs.",
+                logs.display()
+            )
+        );
     }
 
     #[test]

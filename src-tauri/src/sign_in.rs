@@ -10,8 +10,8 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use mcp_tray_core::auth::Auth;
 use mcp_tray_core::auth::handoff::{self, AppPresence, RequestWatch, SignInRequest};
+use mcp_tray_core::auth::{Auth, AuthOptions, Url};
 use mcp_tray_core::config::EntryKind;
 use serde::{Deserialize, Serialize};
 use specta::Type;
@@ -139,28 +139,44 @@ pub async fn sign_in(
 }
 
 async fn run(state: &SignIns, name: String, server_url: String) -> Result<(), CommandError> {
-    let request = handoff::pending()
+    let failed = |message: String| CommandError {
+        code: "sign-in-failed".to_owned(),
+        message,
+    };
+    let pending = handoff::pending()
         .into_iter()
-        .find(|r| r.server_url == server_url)
-        .unwrap_or(SignInRequest {
+        .find(|r| r.server_url == server_url);
+    // What the server's bridge entry asks of a sign-in: without it, the tokens would be stored
+    // under another identity than the one its bridge looks for.
+    let entry = entry_sign_in(&name, &server_url);
+    let opts = match (pending, entry) {
+        (Some(request), entry) => {
+            let mut opts = request.options().map_err(failed)?;
+            // A bridge's request carries no secret, and no CA when it came from an older one.
+            if let Some(Ok(entry)) = entry {
+                if opts.client_id.is_some() && opts.client_id == entry.client_id {
+                    opts.client_secret = entry.client_secret;
+                }
+                opts.ca_cert = opts.ca_cert.or(entry.ca_cert);
+            }
+            opts
+        }
+        (None, Some(entry)) => entry.map_err(failed)?,
+        (None, None) => SignInRequest {
             name: name.clone(),
             server_url: server_url.clone(),
             client_id: None,
             client_metadata_url: None,
             no_resource: false,
+            resource: None,
+            authorize_params: Vec::new(),
             scope: None,
             requested_ms: 0,
             ca_cert: None,
-        });
-    let failed = |message: String| CommandError {
-        code: "sign-in-failed".to_owned(),
-        message,
+        }
+        .options()
+        .map_err(failed)?,
     };
-    let mut opts = request.options().map_err(failed)?;
-    // The CA the server's entry trusts (`--ca-cert`), when no bridge's request said it.
-    if opts.ca_cert.is_none() {
-        opts.ca_cert = entry_ca_cert(&name, &server_url);
-    }
     {
         let mut running = lock(&state.running);
         if running.contains_key(&server_url) {
@@ -244,14 +260,20 @@ pub fn open_sign_in_page(
     })
 }
 
-/// The `--ca-cert` of the bridge entry `name` in Claude's config, when it is the one for
-/// `server_url`.
-fn entry_ca_cert(name: &str, server_url: &str) -> Option<std::path::PathBuf> {
+/// The sign-in the bridge entry `name` in Claude's config asks for
+/// ([`mcp_tray_core::auth::entry_sign_in`]), when it is the entry for `server_url`.
+fn entry_sign_in(name: &str, server_url: &str) -> Option<Result<AuthOptions, String>> {
     let doc = crate::in_use::config_file().read().ok()?;
     let entry = doc.server(name)?;
     match &entry.kind {
         EntryKind::Remote { url } if url == server_url => {
-            mcp_tray_core::auth::ca_cert_in_bridge_args(&entry.args)
+            let url = Url::parse(url).ok()?;
+            Some(mcp_tray_core::auth::entry_sign_in(
+                name,
+                &url,
+                &entry.args,
+                &entry.env,
+            ))
         }
         _ => None,
     }

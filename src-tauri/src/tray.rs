@@ -25,6 +25,8 @@ const MENU_OPEN: &str = "open";
 const MENU_QUIT: &str = "quit";
 const MENU_ADD: &str = "add";
 const MENU_RESTART: &str = "restart";
+/// "Claude's config file has an error…": opens Servers, which says where.
+const MENU_BROKEN_CONFIG: &str = "broken-config";
 /// Per-server items are `<action>:<server name>`.
 const ACTION_TRAFFIC: &str = "traffic";
 const ACTION_LOGS: &str = "logs";
@@ -42,23 +44,39 @@ pub struct TrayNavigate {
     pub server: Option<String>,
 }
 
+/// A tray menu action failed (Disable, Enable, a kept server's Restart, Restart Claude Desktop):
+/// the window opens on Servers and says why, since a menu has no place for words.
+#[derive(Debug, Clone, Serialize, Deserialize, Type, tauri_specta::Event)]
+pub struct TrayActionFailed {
+    pub message: String,
+}
+
 /// What the tray icon tells at a glance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum TrayStatus {
+    /// Claude's config has no server, and MCP Tray keeps none aside: nothing to watch yet.
+    NoServers,
+    /// Every server of Claude's config is disabled (kept aside by MCP Tray).
+    AllDisabled,
     /// Every server answers.
     Ok,
     /// Some server has a warning (slow, replaceable bridge, …).
     Degraded,
     /// Some server fails to start or to answer.
     Failing,
+    /// Claude's config file cannot be read (it does not parse): Claude starts none of its servers.
+    BrokenConfig,
 }
 
 impl TrayStatus {
     fn tooltip(self) -> &'static str {
         match self {
+            TrayStatus::NoServers => "MCP Tray: no servers yet",
+            TrayStatus::AllDisabled => "MCP Tray: every server is disabled",
             TrayStatus::Ok => "MCP Tray: all servers OK",
             TrayStatus::Degraded => "MCP Tray: a server needs attention",
             TrayStatus::Failing => "MCP Tray: a server is failing",
+            TrayStatus::BrokenConfig => "MCP Tray: Claude's config file has an error",
         }
     }
 }
@@ -87,12 +105,21 @@ fn icon_png(status: TrayStatus, panel: Panel) -> &'static [u8] {
         };
     }
     match (status, panel) {
-        (TrayStatus::Ok, Panel::Light) => tray_icon!("ok-light.png"),
-        (TrayStatus::Ok, Panel::Dark) => tray_icon!("ok-dark.png"),
+        // Nothing to watch is nothing wrong.
+        (TrayStatus::Ok | TrayStatus::NoServers | TrayStatus::AllDisabled, Panel::Light) => {
+            tray_icon!("ok-light.png")
+        }
+        (TrayStatus::Ok | TrayStatus::NoServers | TrayStatus::AllDisabled, Panel::Dark) => {
+            tray_icon!("ok-dark.png")
+        }
         (TrayStatus::Degraded, Panel::Light) => tray_icon!("degraded-light.png"),
         (TrayStatus::Degraded, Panel::Dark) => tray_icon!("degraded-dark.png"),
-        (TrayStatus::Failing, Panel::Light) => tray_icon!("failing-light.png"),
-        (TrayStatus::Failing, Panel::Dark) => tray_icon!("failing-dark.png"),
+        (TrayStatus::Failing | TrayStatus::BrokenConfig, Panel::Light) => {
+            tray_icon!("failing-light.png")
+        }
+        (TrayStatus::Failing | TrayStatus::BrokenConfig, Panel::Dark) => {
+            tray_icon!("failing-dark.png")
+        }
     }
 }
 
@@ -105,12 +132,13 @@ struct TrayState(Mutex<(TrayStatus, Panel)>);
 struct ServerMarks(Mutex<BTreeMap<String, ServerHealth>>);
 
 /// Creates the tray icon and its menu (`build_menu`): a line per server, then Add remote
-/// server…, Open MCP Tray, Restart Claude Desktop and Quit.
+/// server…, Open MCP Tray, Restart Claude Desktop (where MCP Tray can restart it) and Quit.
 pub(crate) fn install<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
     let panel = app
         .get_webview_window(window::MAIN)
         .and_then(|w| w.theme().ok())
         .map_or(Panel::Light, Panel::from_theme);
+    // Until the status watcher's first look: calm, and no claim about servers.
     let status = TrayStatus::Ok;
     app.manage(TrayState(Mutex::new((status, panel))));
     app.manage(ServerMarks::default());
@@ -143,11 +171,19 @@ pub(crate) fn install<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
     Ok(())
 }
 
-/// The servers of the config in use with whether each is enabled; empty when it cannot be read.
-fn config_servers() -> Vec<(String, bool)> {
+/// The servers of the config in use, as the menu lists them.
+struct ConfigServers {
+    /// Each server's name and whether it is enabled (in Claude's file, not kept aside).
+    servers: Vec<(String, bool)>,
+    /// The file cannot be read (it does not parse): its servers are unknown, and Claude starts none.
+    unreadable: bool,
+}
+
+fn config_servers() -> ConfigServers {
     let file = ConfigFile::new(&clients::claude_config(None).path, paths::data_dir());
-    let mut servers: Vec<(String, bool)> = file
-        .read()
+    let read = file.read();
+    let unreadable = read.is_err();
+    let mut servers: Vec<(String, bool)> = read
         .map(|doc| doc.servers.iter().map(|s| (s.name.clone(), true)).collect())
         .unwrap_or_default();
     servers.extend(
@@ -156,15 +192,17 @@ fn config_servers() -> Vec<(String, bool)> {
             .into_iter()
             .map(|d| (d.name, false)),
     );
-    servers
+    ConfigServers {
+        servers,
+        unreadable,
+    }
 }
 
-/// The menu: one submenu per server, then the app's own items. On Linux the menu is the only way
+/// The menu: sign-ins waiting and a config file that cannot be read first, then one submenu per
+/// server, then the app's own items. On Linux the menu is the only way
 /// in, so everything the window offers first is reachable from here.
-fn build_menu<R: Runtime>(
-    app: &AppHandle<R>,
-    servers: &[(String, bool)],
-) -> tauri::Result<Menu<R>> {
+fn build_menu<R: Runtime>(app: &AppHandle<R>, config: &ConfigServers) -> tauri::Result<Menu<R>> {
+    let servers = &config.servers;
     let menu = Menu::new(app)?;
     let marks = app
         .try_state::<ServerMarks>()
@@ -181,7 +219,16 @@ fn build_menu<R: Runtime>(
             None::<&str>,
         )?)?;
     }
-    if !sign_ins.is_empty() {
+    if config.unreadable {
+        menu.append(&MenuItem::with_id(
+            app,
+            MENU_BROKEN_CONFIG,
+            "Claude's config file has an error…",
+            true,
+            None::<&str>,
+        )?)?;
+    }
+    if !sign_ins.is_empty() || config.unreadable {
         menu.append(&PredefinedMenuItem::separator(app)?)?;
     }
     for (name, enabled) in servers {
@@ -227,11 +274,6 @@ fn build_menu<R: Runtime>(
     if !servers.is_empty() {
         menu.append(&PredefinedMenuItem::separator(app)?)?;
     }
-    let restart_label = if claude_restart::restart_supported() {
-        "Restart Claude Desktop"
-    } else {
-        "Restart Claude Desktop (no Claude Desktop for this OS)"
-    };
     menu.append(&MenuItem::with_id(
         app,
         MENU_ADD,
@@ -246,13 +288,17 @@ fn build_menu<R: Runtime>(
         true,
         None::<&str>,
     )?)?;
-    menu.append(&MenuItem::with_id(
-        app,
-        MENU_RESTART,
-        restart_label,
-        claude_restart::restart_supported(),
-        None::<&str>,
-    )?)?;
+    // Offered only where it works, as in the window: no greyed-out line where there is no
+    // Claude Desktop to restart (Linux).
+    if claude_restart::restart_supported() {
+        menu.append(&MenuItem::with_id(
+            app,
+            MENU_RESTART,
+            "Restart Claude Desktop",
+            true,
+            None::<&str>,
+        )?)?;
+    }
     menu.append(&PredefinedMenuItem::separator(app)?)?;
     menu.append(&MenuItem::with_id(
         app,
@@ -314,15 +360,26 @@ fn navigate<R: Runtime>(app: &AppHandle<R>, view: &str, server: Option<&str>) {
     }
 }
 
-fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
+/// Says in the window why a menu action failed.
+pub(crate) fn failed<R: Runtime>(app: &AppHandle<R>, message: String) {
+    eprintln!("mcp-tray-app: {message}");
+    window::show_main(app);
+    if let Err(err) = tauri_specta::Event::emit(&TrayActionFailed { message }, app) {
+        eprintln!("mcp-tray-app: could not tell the window a tray action failed: {err}");
+    }
+}
+
+pub(crate) fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
     match id {
         MENU_OPEN => window::show_main(app),
         MENU_QUIT => app.exit(0),
         MENU_ADD => navigate(app, "add", None),
+        MENU_BROKEN_CONFIG => navigate(app, "servers", None),
         MENU_RESTART => {
-            std::thread::spawn(|| {
+            let app = app.clone();
+            std::thread::spawn(move || {
                 if let Err(err) = claude_restart::restart_claude() {
-                    eprintln!("mcp-tray-app: {err}");
+                    failed(&app, format!("Claude Desktop was not restarted: {err}"));
                 }
             });
         }
@@ -346,7 +403,9 @@ fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
                     };
                     // The config watch refreshes the window and this menu.
                     if let Err(err) = done {
-                        eprintln!("mcp-tray-app: {err}");
+                        let verb = if enabled { "disabled" } else { "enabled" };
+                        let why = crate::error::CommandError::from(err).message;
+                        failed(app, format!("{name} was not {verb}: {why}"));
                     }
                 }
                 _ => {}
@@ -413,6 +472,99 @@ mod tests {
                 assert!(image.width() >= 32, "{status:?}/{panel:?} too small");
             }
         }
+    }
+
+    /// The labels of the menu's top-level items, in order.
+    fn labels(menu: &Menu<tauri::test::MockRuntime>) -> Vec<String> {
+        menu.items()
+            .expect("items")
+            .iter()
+            .map(|item| match item {
+                tauri::menu::MenuItemKind::MenuItem(i) => i.text().expect("text"),
+                tauri::menu::MenuItemKind::Submenu(s) => s.text().expect("text"),
+                _ => "---".to_owned(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_config_that_cannot_be_read_is_said_first_in_the_menu() {
+        let home = tempfile::tempdir().expect("temp dir");
+        // SAFETY: each test runs in its own process (nextest); nothing else reads it meanwhile.
+        unsafe { std::env::set_var("MCP_TRAY_HOME", home.path()) };
+        let app = tauri::test::mock_app();
+        let broken = ConfigServers {
+            servers: vec![("kept-aside".to_owned(), false)],
+            unreadable: true,
+        };
+        let menu = build_menu(app.handle(), &broken).expect("menu");
+        let shown = labels(&menu);
+        assert_eq!(
+            shown[..3],
+            [
+                "Claude's config file has an error…",
+                "---",
+                "kept-aside (disabled)"
+            ],
+            "{shown:?}"
+        );
+        let fine = ConfigServers {
+            servers: vec![("alpha".to_owned(), true)],
+            unreadable: false,
+        };
+        let shown = labels(&build_menu(app.handle(), &fine).expect("menu"));
+        assert_eq!(shown[0], "alpha", "{shown:?}");
+        assert!(!shown.iter().any(|l| l.contains("error")), "{shown:?}");
+        assert_eq!(
+            TrayStatus::BrokenConfig.tooltip(),
+            "MCP Tray: Claude's config file has an error"
+        );
+    }
+
+    #[test]
+    fn the_tooltip_says_there_is_nothing_to_watch_rather_than_all_ok() {
+        assert_eq!(TrayStatus::NoServers.tooltip(), "MCP Tray: no servers yet");
+        assert_eq!(
+            TrayStatus::AllDisabled.tooltip(),
+            "MCP Tray: every server is disabled"
+        );
+        assert_eq!(TrayStatus::Ok.tooltip(), "MCP Tray: all servers OK");
+        // Nothing to watch is not a problem: the calm icon.
+        for panel in [Panel::Light, Panel::Dark] {
+            assert_eq!(
+                icon_png(TrayStatus::NoServers, panel),
+                icon_png(TrayStatus::Ok, panel)
+            );
+        }
+    }
+
+    #[test]
+    fn every_line_of_the_menu_works_and_restart_claude_is_there_only_where_it_can() {
+        let home = tempfile::tempdir().expect("temp dir");
+        // SAFETY: each test runs in its own process (nextest); nothing else reads it meanwhile.
+        unsafe { std::env::set_var("MCP_TRAY_HOME", home.path()) };
+        let app = tauri::test::mock_app();
+        let config = ConfigServers {
+            servers: vec![("alpha".to_owned(), true)],
+            unreadable: false,
+        };
+        let menu = build_menu(app.handle(), &config).expect("menu");
+        for item in menu.items().expect("items") {
+            if let tauri::menu::MenuItemKind::MenuItem(i) = item {
+                let text = i.text().expect("text");
+                assert!(i.is_enabled().expect("enabled"), "{text:?} is greyed out");
+            }
+        }
+        let shown = labels(&menu);
+        assert_eq!(
+            shown.iter().any(|l| l == "Restart Claude Desktop"),
+            claude_restart::restart_supported(),
+            "{shown:?}"
+        );
+        assert!(
+            !shown.iter().any(|l| l.contains("for this OS")),
+            "{shown:?}"
+        );
     }
 
     #[test]

@@ -142,7 +142,11 @@ mod tests {
             "a change while shown wakes the views"
         );
 
+        // One write is several events (create, modify, close): let the rest of its burst wake
+        // the views too before they hide, so only what comes after counts.
+        std::thread::sleep(Duration::from_millis(300));
         wake.set_shown(false);
+        ui.borrow_and_update();
         std::fs::write(dir.path().join("a.jsonl"), b"{}\n{}\n").expect("write");
         assert!(
             !woken(&mut ui, Duration::from_millis(500)),

@@ -7,9 +7,10 @@ authorization server without PKCE.
 
 Usage: python auth_server.py AS_PORT MCP_PORT [--expires-in S] [--refresh invalid_grant]
                              [--deny] [--authorize-delay S] [--no-pkce] [--client ID] [--cimd]
-                             [--tls CERT KEY]
+                             [--tls CERT KEY] [--moved-metadata] [--issuer URL]
+                             [--iss-param right|wrong|missing] [--cc-client ID:SECRET]
 Control (on AS_PORT): GET /stats (counters, issued tokens, redirect URIs and client ids of the
-authorization requests, the `resource` of each authorization and token request), POST /revoke
+authorization requests, their whole queries, the `resource` of each authorization and token request), POST /revoke
 (every access token stops working).
 """
 
@@ -40,6 +41,15 @@ p.add_argument("--forget-clients", action="store_true", help="/revoke also forge
 p.add_argument("--no-pkce", action="store_true", help="metadata without code_challenge_methods_supported")
 p.add_argument("--client", action="append", default=[], help="a pre-registered public client id")
 p.add_argument("--cimd", action="store_true", help="advertise client ID metadata document support")
+p.add_argument("--moved-metadata", action="store_true",
+               help="the metadata URL answers 301 to localhost's with a trailing slash, which "
+                    "answers 302 to where the metadata now is (as moved sites do)")
+p.add_argument("--cc-client", metavar="ID:SECRET",
+               help="a client that gets tokens with the client credentials grant (client_secret_basic)")
+p.add_argument("--issuer", help="the metadata names this issuer instead of its own (a mix-up)")
+p.add_argument("--iss-param", choices=["right", "wrong", "missing"],
+               help="the metadata promises RFC 9207 `iss` in authorization responses, which carry "
+                    "this server's issuer (right), another's (wrong) or none (missing)")
 p.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"),
                help="both servers speak https with this certificate (a private CA's)")
 opts = p.parse_args()
@@ -49,7 +59,7 @@ ISSUER = f"{SCHEME}://127.0.0.1:{opts.as_port}"
 lock = threading.Lock()
 stats = {"register": 0, "authorize": 0, "token_code": 0, "token_refresh": 0,
          "refused_refresh": 0, "issued": [], "redirect_uris": [], "resources": [], "scopes": [],
-         "token_resources": [], "client_ids": []}
+         "token_resources": [], "client_ids": [], "authorize_queries": []}
 valid_access = set()
 valid_refresh = set()
 clients = set(opts.client)
@@ -94,9 +104,15 @@ class AS(BaseHTTPRequestHandler):
     def do_GET(self):
         url = urllib.parse.urlparse(self.path)
         q = {k: v[0] for k, v in urllib.parse.parse_qs(url.query).items()}
-        if url.path == "/.well-known/oauth-authorization-server":
+        if opts.moved_metadata and url.path == "/.well-known/oauth-authorization-server":
+            moved = f"{SCHEME}://localhost:{opts.as_port}/.well-known/oauth-authorization-server/"
+            return self.reply(301, headers={"Location": moved})
+        if opts.moved_metadata and url.path == "/.well-known/oauth-authorization-server/":
+            return self.reply(302, headers={"Location": "/oauth/metadata.json"})
+        if url.path == ("/oauth/metadata.json" if opts.moved_metadata
+                        else "/.well-known/oauth-authorization-server"):
             meta = {
-                "issuer": ISSUER, "authorization_endpoint": ISSUER + "/authorize",
+                "issuer": opts.issuer or ISSUER, "authorization_endpoint": ISSUER + "/authorize",
                 "token_endpoint": ISSUER + "/token", "registration_endpoint": ISSUER + "/register",
                 "response_types_supported": ["code"], "code_challenge_methods_supported": ["S256"],
                 "grant_types_supported": ["authorization_code", "refresh_token"],
@@ -105,6 +121,11 @@ class AS(BaseHTTPRequestHandler):
                 del meta["code_challenge_methods_supported"]
             if opts.cimd:
                 meta["client_id_metadata_document_supported"] = True
+            if opts.iss_param:
+                meta["authorization_response_iss_parameter_supported"] = True
+            if opts.cc_client:
+                meta["grant_types_supported"].append("client_credentials")
+                meta["token_endpoint_auth_methods_supported"].append("client_secret_basic")
             return self.reply(200, meta)
         if url.path == "/stats":
             with lock:
@@ -116,6 +137,7 @@ class AS(BaseHTTPRequestHandler):
                 stats["resources"].append(q.get("resource"))
                 stats["scopes"].append(q.get("scope"))
                 stats["client_ids"].append(q.get("client_id"))
+                stats["authorize_queries"].append(q)
             time.sleep(opts.authorize_delay)
             target = urllib.parse.urlparse(q["redirect_uri"])
             if opts.deny:
@@ -124,6 +146,8 @@ class AS(BaseHTTPRequestHandler):
                 code = f"code-{time.time_ns()}"
                 codes[code] = q.get("code_challenge")
                 params = {"code": code, "state": q.get("state", "")}
+                if opts.iss_param in ("right", "wrong"):
+                    params["iss"] = ISSUER if opts.iss_param == "right" else "https://as.evil.example"
             loc = target._replace(query=urllib.parse.urlencode(params)).geturl()
             return self.reply(302, headers={"Location": loc})
         self.reply(404, {"error": "not_found"})
@@ -148,6 +172,18 @@ class AS(BaseHTTPRequestHandler):
             grant = body.get("grant_type")
             with lock:
                 stats["token_resources"].append([grant, body.get("resource")])
+            if grant == "client_credentials":
+                basic = self.headers.get("Authorization", "")
+                given = (base64.b64decode(basic[6:]).decode() if basic.startswith("Basic ")
+                         else None)
+                given = given and ":".join(urllib.parse.unquote(p) for p in given.split(":", 1))
+                if not opts.cc_client or given != opts.cc_client:
+                    return self.reply(401, {"error": "invalid_client"})
+                with lock:
+                    stats["token_cc"] = stats.get("token_cc", 0) + 1
+                tokens = issue()
+                del tokens["refresh_token"]
+                return self.reply(200, tokens)
             if body.get("client_id") not in clients:
                 with lock:
                     stats["unknown_client"] = stats.get("unknown_client", 0) + 1

@@ -2,6 +2,10 @@
 
 Usage: python fastmcp_server.py streamable-http|sse PORT
        python fastmcp_server.py streamable-https PORT CERT KEY
+       python fastmcp_server.py sse-moved PORT
+
+sse-moved serves legacy HTTP+SSE at /v2/sse with a relative message endpoint (`messages/?…`,
+which resolves to /v2/messages/), and /old/sse answers 307 to /v2/sse: a server that moved.
 
 Tools exercise what a transparent bridge must carry: plain calls, progress, sampling, elicitation,
 roots, logging, slow replies, large replies, and a look at the client's own clientInfo.
@@ -114,5 +118,33 @@ if __name__ == "__main__":
             ssl_keyfile=sys.argv[4],
             log_level="warning",
         )
+    elif transport == "sse-moved":
+        import uvicorn
+        from mcp.server.sse import SseServerTransport
+        from starlette.applications import Starlette
+        from starlette.responses import RedirectResponse, Response
+        from starlette.routing import Mount, Route
+
+        sse = SseServerTransport("/v2/messages/")
+        # The SDK always names an absolute path; some servers name one relative to the SSE URL.
+        sse._endpoint = "messages/"
+
+        async def handle_sse(request):
+            async with sse.connect_sse(request.scope, request.receive, request._send) as (r, w):
+                server = mcp._mcp_server
+                await server.run(r, w, server.create_initialization_options())
+            return Response()
+
+        async def moved(request):
+            return RedirectResponse("/v2/sse", status_code=307)
+
+        app = Starlette(
+            routes=[
+                Route("/v2/sse", endpoint=handle_sse, methods=["GET"]),
+                Mount("/v2/messages/", app=sse.handle_post_message),
+                Route("/old/sse", endpoint=moved, methods=["GET", "POST"]),
+            ]
+        )
+        uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
     else:
         mcp.run(transport=transport)

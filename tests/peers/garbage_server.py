@@ -5,7 +5,8 @@ initialize gets a valid reply; every other request gets `200 application/json` w
 is not JSON; notifications get 202. Used to show the bridge still answers every request. POSTs to
 /same-origin and /other-origin answer 307 to /mcp on 127.0.0.1 and on localhost; POSTs to
 /moved/301, /moved/302 and /moved/303 answer that status to /mcp on the same origin (a GET there
-gets 405, as a POST turned into a GET would). On /pretty every
+gets 405, as a POST turned into a GET would). /loop/self answers 307 to itself, /loop/a 307 to
+/loop/b and /loop/b 307 to /loop/a: redirects in a loop. On /pretty every
 request gets a valid reply, pretty-printed over several lines (legal JSON, but stdio needs one).
 On /not-utf8 every request gets a valid reply whose text holds bytes that are not UTF-8: tools/call
 as a JSON body, tools/list as an event on an SSE body.
@@ -27,6 +28,9 @@ class Handler(BaseHTTPRequestHandler):
             return self.redirect(f"http://127.0.0.1:{port}/mcp")
         if self.path == "/other-origin":
             return self.redirect(f"http://localhost:{port}/mcp")
+        if self.path in ("/loop/self", "/loop/a", "/loop/b"):
+            to = {"/loop/self": "/loop/self", "/loop/a": "/loop/b", "/loop/b": "/loop/a"}
+            return self.redirect(f"http://127.0.0.1:{port}{to[self.path]}")
         if self.path in ("/moved/301", "/moved/302", "/moved/303"):
             return self.redirect(f"http://127.0.0.1:{port}/mcp", int(self.path[-3:]))
         msg = json.loads(body)

@@ -66,7 +66,8 @@ export async function freePort() {
   return port;
 }
 
-async function waitForPort(port, child, timeoutMs) {
+/** Waits until `child` listens on loopback `port` (fails when it exits first). */
+export async function waitForPort(port, child, timeoutMs) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`process exited (${child.exitCode}) before listening on ${port}`);

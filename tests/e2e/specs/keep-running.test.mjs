@@ -77,8 +77,17 @@ function keptRow(browser, name) {
   }, name);
 }
 
+/**
+ * Waits for `check`. `what` is the failure's message, or a function giving it, called at the
+ * timeout so that it can say what was last seen.
+ */
 async function until(browser, check, what, timeout = 30_000) {
-  await browser.waitUntil(check, { timeout, interval: 200, timeoutMsg: what });
+  try {
+    await browser.waitUntil(check, { timeout, interval: 200 });
+  } catch (err) {
+    if (typeof what !== "function") throw new Error(what, { cause: err });
+    throw new Error(what(), { cause: err });
+  }
 }
 
 /** The labels under each server line of the tray menu: { serverName: [labels] }. */
@@ -151,7 +160,7 @@ describe("keep running", () => {
     await until(
       app.browser,
       async () => (row = await keptRow(app.browser, "crasher"))?.state === "crash-loop" && row.status === "Failing",
-      `crasher did not show a crash loop: ${JSON.stringify(row)}`,
+      () => `crasher did not show a crash loop: ${JSON.stringify(row)}`,
     );
     assert.equal(row.code, "exited-early");
     assert.match(row.summary, /keeps exiting/);
@@ -167,7 +176,7 @@ describe("keep running", () => {
     await until(
       app.browser,
       async () => (row = await keptRow(app.browser, "fast"))?.state === "running",
-      `fast did not show running: ${JSON.stringify(row)}`,
+      () => `fast did not show running: ${JSON.stringify(row)}`,
     );
     firstPid = row.pid;
     assert.ok(firstPid > 0, JSON.stringify(row));
@@ -178,7 +187,7 @@ describe("keep running", () => {
     await until(
       app.browser,
       async () => (row = await keptRow(app.browser, "fast"))?.process === String(firstPid) && row.status === "Connected",
-      `fast's process line and status did not follow: ${JSON.stringify(row)}`,
+      () => `fast's process line and status did not follow: ${JSON.stringify(row)}`,
     );
     assert.deepEqual(savedKept(home).sort(), ["crasher", "fast"]);
     await app.screenshot("servers-kept-running");
@@ -202,7 +211,7 @@ describe("keep running", () => {
     await until(
       app.browser,
       async () => (row = await keptRow(app.browser, "fast"))?.state === "running" && row.pid !== firstPid,
-      `fast did not come back with a new pid: ${JSON.stringify(row)}`,
+      () => `fast did not come back with a new pid: ${JSON.stringify(row)}`,
     );
     assert.ok(alive(row.pid));
     assert.ok(!alive(firstPid), `the first process ${firstPid} still runs`);
@@ -218,7 +227,7 @@ describe("keep running", () => {
     await until(
       app.browser,
       async () => (row = await keptRow(app.browser, "fast"))?.state === "running" && row.pid !== before.pid,
-      `fast was not started again after its entry changed: ${JSON.stringify(row)}`,
+      () => `fast was not started again after its entry changed: ${JSON.stringify(row)}`,
     );
     const cmdline = fs.readFileSync(`/proc/${row.pid}/cmdline`, "utf8");
     assert.ok(!alive(before.pid), `the process of the old entry ${before.pid} still runs`);
@@ -286,7 +295,7 @@ describe("keep running, when the app is terminated", () => {
 
   it("starts the kept server with the app, and SIGTERM to the app ends its whole tree", async () => {
     let row;
-    await until(app.browser, async () => (row = await keptRow(app.browser, "fast"))?.state === "running", `fast did not start: ${JSON.stringify(row)}`);
+    await until(app.browser, async () => (row = await keptRow(app.browser, "fast"))?.state === "running", () => `fast did not start: ${JSON.stringify(row)}`);
     const tree = group(row.pid);
     assert.ok(tree.length >= 2, JSON.stringify(tree));
     // The server's parent is the app.
@@ -319,7 +328,7 @@ describe("keep running, when the app is killed", () => {
 
   it("what a killed app left running is stopped when the app starts again", async () => {
     let row;
-    await until(first.browser, async () => (row = await keptRow(first.browser, "fast"))?.state === "running", `fast did not start: ${JSON.stringify(row)}`);
+    await until(first.browser, async () => (row = await keptRow(first.browser, "fast"))?.state === "running", () => `fast did not start: ${JSON.stringify(row)}`);
     const tree = group(row.pid);
     assert.ok(tree.length >= 2, JSON.stringify(tree));
     const stat = fs.readFileSync(`/proc/${row.pid}/stat`, "utf8");

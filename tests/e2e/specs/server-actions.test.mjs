@@ -1,6 +1,6 @@
 // Servers actions, end to end: disable and enable a server from the window and get the config file
 // back byte for byte (odd formatting, comments-free JSON with its own spacing and key order);
-// remove a server and undo it.
+// remove a server and undo it; Undo goes when another program changes the file after it.
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
@@ -40,6 +40,12 @@ async function until(browser, check, what) {
   await browser.waitUntil(check, { timeout: 10_000, timeoutMsg: what });
 }
 
+/** Removes gamma from the window and waits until its row is gone. */
+async function removeGamma(browser) {
+  await clickOn(browser, "gamma", "server-remove");
+  await until(browser, async () => !JSON.stringify(await rows(browser)).includes("gamma"), "gamma is still listed");
+}
+
 describe("server actions", () => {
   let app;
   before(async () => {
@@ -71,12 +77,7 @@ describe("server actions", () => {
   });
 
   it("removes a server and brings it back with Undo", async () => {
-    await clickOn(app.browser, "gamma", "server-remove");
-    await until(
-      app.browser,
-      async () => !JSON.stringify(await rows(app.browser)).includes("gamma"),
-      "gamma is still listed",
-    );
+    await removeGamma(app.browser);
     assert.ok(!fs.readFileSync(app.configPath, "utf8").includes("gamma"));
     await app.screenshot("servers-removed");
     await app.browser.$('[data-testid="server-undo"]').click();
@@ -86,6 +87,27 @@ describe("server actions", () => {
       "Undo did not bring gamma back",
     );
     assert.equal(fs.readFileSync(app.configPath, "utf8"), ORIGINAL);
+  });
+
+  it("takes Undo away, and says why, when another program changes the file after the change", async () => {
+    await removeGamma(app.browser);
+    // The app's own write is seen by its watch too: Undo stays.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    assert.ok(await app.browser.$('[data-testid="server-undo"]').isExisting(), "Undo went after the app's own change");
+
+    // An editor (or Claude Desktop) writes the file.
+    const elsewhere = fs.readFileSync(app.configPath, "utf8").replace('"mcpServers": {', '"mcpServers": {\n    "delta": { "command": "delta" },');
+    fs.writeFileSync(app.configPath, elsewhere);
+    await until(
+      app.browser,
+      async () =>
+        JSON.stringify(await rows(app.browser)).includes('["delta",true]') &&
+        !(await app.browser.$('[data-testid="server-undo"]').isExisting()),
+      "Undo was still offered after another program changed the file",
+    );
+    const bar = await waitForText(app.browser, '[data-testid="server-change"]');
+    assert.match(bar, /^Removed gamma\. The config file was changed elsewhere since, so this can't be undone here\.$/);
+    assert.equal(fs.readFileSync(app.configPath, "utf8"), elsewhere);
   });
 });
 

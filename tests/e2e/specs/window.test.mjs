@@ -100,11 +100,19 @@ describe("main window", () => {
 });
 
 describe("main window with a config that does not parse", () => {
-  it("says where the file is broken, as path:line:col", async () => {
+  it("says where the file is broken, as path:line:col, and comes back by itself once it is fixed", async () => {
     const app = await startApp({ config: '{\n  "mcpServers": {\n    "a": { "command": "x" },\n  }\n}\n' });
     try {
       const alert = await waitForText(app.browser, '[role="alert"]');
       assert.ok(alert.includes(`${app.configPath}:3:`), alert);
+      // The way to the file, not a Try again: the view follows the file.
+      assert.equal(await app.browser.$('[data-testid="load-error-open"]').getText(), "Open folder");
+      assert.equal(await app.browser.$("button=Try again").isExisting(), false);
+      assert.match(await waitForText(app.browser, '[data-testid="bad-config-help"]'), /comes back by itself/);
+      await app.screenshot("servers-broken-config");
+      fs.writeFileSync(app.configPath, '{\n  "mcpServers": {\n    "a": { "command": "x" }\n  }\n}\n');
+      assert.equal(await waitForText(app.browser, '[data-testid="server-name"]'), "a");
+      assert.equal(await app.browser.$('[data-testid="load-error-open"]').isExisting(), false);
     } finally {
       await app.stop();
     }

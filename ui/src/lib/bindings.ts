@@ -40,9 +40,9 @@ async useClaudeConfig() : Promise<Result<AppPaths, CommandError>> {
 /**
  * Reads a pasted text and says what it would add, with suggested names.
  */
-async previewAdd(text: string, name: string | null) : Promise<Result<AddPreview, CommandError>> {
+async previewAdd(text: string, name: string | null, options: RemoteOptions | null) : Promise<Result<AddPreview, CommandError>> {
     try {
-    return { status: "ok", data: await TAURI_INVOKE("preview_add", { text, name }) };
+    return { status: "ok", data: await TAURI_INVOKE("preview_add", { text, name, options }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -53,9 +53,9 @@ async previewAdd(text: string, name: string | null) : Promise<Result<AddPreview,
  * for its tools. A text holding several servers is probed one `server` (by name) per call; the
  * window makes those calls all at once.
  */
-async probeAdd(text: string, name: string | null, server: string | null) : Promise<Result<ProbeView, CommandError>> {
+async probeAdd(text: string, name: string | null, server: string | null, options: RemoteOptions | null) : Promise<Result<ProbeView, CommandError>> {
     try {
-    return { status: "ok", data: await TAURI_INVOKE("probe_add", { text, name, server }) };
+    return { status: "ok", data: await TAURI_INVOKE("probe_add", { text, name, server, options }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -64,9 +64,9 @@ async probeAdd(text: string, name: string | null, server: string | null) : Promi
 /**
  * Writes the pasted servers into Claude's config (one backed-up, undoable write).
  */
-async addServers(text: string, name: string | null) : Promise<Result<AddOutcome, CommandError>> {
+async addServers(text: string, name: string | null, options: RemoteOptions | null) : Promise<Result<AddOutcome, CommandError>> {
     try {
-    return { status: "ok", data: await TAURI_INVOKE("add_servers", { text, name }) };
+    return { status: "ok", data: await TAURI_INVOKE("add_servers", { text, name, options }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -264,11 +264,26 @@ async revealHeaderValue(name: string, header: string) : Promise<Result<string, C
 }
 },
 /**
- * Changes a server as the Edit form says (one undoable write); answers what was done.
+ * Changes a server as the Edit form says (one undoable write); answers what was done, with the
+ * history entry that Undo names.
  */
-async editServer(name: string, change: ServerEditInput) : Promise<Result<string, CommandError>> {
+async editServer(name: string, change: ServerEditInput) : Promise<Result<ChangeDone, CommandError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("edit_server", { name, change }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Tests a server as the Edit form would save it, before anything is written: the edited entry
+ * (its masked secrets as the entry keeps them) is started exactly as Claude would start it and
+ * asked for its tools. Nothing is written, and the server's row keeps the status of the entry
+ * that is saved: neither the result nor the test's traffic is recorded under its name.
+ */
+async testServerEdit(name: string, change: ServerEditInput) : Promise<Result<ProbeView, CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("test_server_edit", { name, change }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -399,12 +414,14 @@ configChanged: ConfigChanged,
 keptServersChanged: KeptServersChanged,
 signInPhaseChanged: SignInPhaseChanged,
 signInRequestsChanged: SignInRequestsChanged,
+trayActionFailed: TrayActionFailed,
 trayNavigate: TrayNavigate
 }>({
 configChanged: "config-changed",
 keptServersChanged: "kept-servers-changed",
 signInPhaseChanged: "sign-in-phase-changed",
 signInRequestsChanged: "sign-in-requests-changed",
+trayActionFailed: "tray-action-failed",
 trayNavigate: "tray-navigate"
 })
 
@@ -451,6 +468,10 @@ export type AppPaths = {
  */
 configPath: string; 
 /**
+ * Whether that file exists yet (on a first start it may not: adding a server makes it).
+ */
+configExists: boolean; 
+/**
  * Why this config file was chosen.
  */
 configSource: ConfigSource; 
@@ -468,6 +489,11 @@ claudeReads: string | null;
  */
 dataDir: string; 
 /**
+ * Whether `MCP_TRAY_HOME`, in the environment the app was started in, chose the data dir
+ * (otherwise it is the standard location for this OS).
+ */
+dataDirFromEnv: boolean; 
+/**
  * Claude Desktop's log folder.
  */
 claudeLogsDir: string }
@@ -481,7 +507,8 @@ export type ChangeDone = { done: string; historyId: number | null }
  */
 export type CommandError = { 
 /**
- * Stable kebab-case word: `bad-json-config`, `config-bom`, `io-error`, `config-error`.
+ * Stable kebab-case word: `bad-json-config`, `config-bom`, `io-error`, `changed-since`,
+ * `config-error`.
  */
 code: string; 
 /**
@@ -489,17 +516,30 @@ code: string;
  */
 message: string }
 /**
- * The Claude config file changed on disk (written, replaced or deleted).
+ * The Claude config file changed on disk (written, replaced or deleted), and whether it still
+ * holds what MCP Tray's last change wrote: the Servers view offers Undo only for the change it
+ * made when that change is still what Undo would undo, and nothing changed the file since.
+ * 
+ * Changes made with the CLI go to the same history, but count as another program's: they are
+ * newer than the change the view's bar names, so that bar's Undo no longer applies.
  */
-export type ConfigChanged = null
+export type ConfigChanged = { 
 /**
- * Why a config path was chosen (mirrors `mcp_tray_core::clients::ConfigSource`).
+ * The newest entry of MCP Tray's history when the file was read: a change with a higher id
+ * was made after this news, which says nothing about it.
+ */
+newest: number | null; 
+/**
+ * The change Undo would undo now (the newest one not undone, made in the window, the tray or
+ * the CLI), when the file still holds what it wrote; `None` when another program changed the
+ * file after it, or nothing is left to undo.
+ */
+undoable: number | null }
+/**
+ * Why a config path was chosen (mirrors `mcp_tray_core::clients::ConfigSource`, less the
+ * command line's `--config`: the app has no such option and never passes a path).
  */
 export type ConfigSource = 
-/**
- * `--config PATH` on the command line.
- */
-"flag" | 
 /**
  * The `MCP_TRAY_CLAUDE_CONFIG` environment variable.
  */
@@ -720,6 +760,18 @@ uptimeSecs: number | null;
  */
 processes: number }
 /**
+ * What the form says about how MCP Tray's bridge reaches a remote server, beside the text.
+ */
+export type RemoteOptions = { 
+/**
+ * The PEM file of a private CA the server's certificate is signed by (`--ca-cert`).
+ */
+caCert: string | null; 
+/**
+ * Plain `http://` to a host other than this machine, allowed by the user (`--allow-http`).
+ */
+allowHttp?: boolean }
+/**
  * A server of the config as the Edit form fills it in.
  */
 export type ServerDetails = { name: string; kind: ServerKind; 
@@ -735,7 +787,15 @@ url: string | null;
  * The `--header`s of a remote server run through the bridge; a value the entry keeps in env
  * (a secret) is masked like a secret env value.
  */
-headers: EnvVarView[] }
+headers: EnvVarView[]; 
+/**
+ * The CA certificate file a remote server run through the bridge trusts (`--ca-cert`).
+ */
+caCert: string | null; 
+/**
+ * Whether a remote server run through the bridge may use plain HTTP to another host.
+ */
+allowHttp: boolean }
 /**
  * What the Edit form changes; `null` fields stay as they are.
  */
@@ -743,7 +803,15 @@ export type ServerEditInput = { name: string | null; command: string | null; arg
 /**
  * The whole list of headers of a remote server (`value: null` keeps the value it has).
  */
-headers: EnvVarInput[] | null }
+headers: EnvVarInput[] | null; 
+/**
+ * The CA certificate file of a remote server run through the bridge; `""` removes it.
+ */
+caCert?: string | null; 
+/**
+ * Allow plain HTTP to another host (a remote server run through the bridge).
+ */
+allowHttp?: boolean | null }
 /**
  * One finding about one server's entry, or about the whole config file.
  */
@@ -922,6 +990,11 @@ msg: string | null; truncated: boolean;
  * Events: a diagnosis code (or `connected`…), `info`/`warn`/`error`, and a sentence.
  */
 code: string | null; level: string | null; text: string | null }
+/**
+ * A tray menu action failed (Disable, Enable, a kept server's Restart, Restart Claude Desktop):
+ * the window opens on Servers and says why, since a menu has no place for words.
+ */
+export type TrayActionFailed = { message: string }
 /**
  * The tray asks the window to show a view (and, for a server's items, that server).
  */

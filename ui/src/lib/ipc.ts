@@ -2,20 +2,25 @@
  * The one door from the UI to Rust. Every command call goes through `ipc`, which wraps the
  * bindings generated from the Rust command signatures (`bindings.ts`, never edited by hand) and
  * turns every failure into an `IpcError` with a stable code and a message a person can read.
- * Components and stores import from here, never from `bindings.ts` or `@tauri-apps/api`.
+ * Components and stores import from here, never from `bindings.ts` or `@tauri-apps/api`; the
+ * system's file dialog (the one thing the window may ask of a plugin) is opened from here too.
  */
 import { Channel } from "@tauri-apps/api/core";
+import { open } from "@tauri-apps/plugin-dialog";
 import {
+  type ConfigChanged,
   type Folder,
   type JournalRetention,
   type KeptServerView,
   type LocalServerInput,
   type LogRow,
+  type RemoteOptions,
   type Result,
   type ServerEditInput,
   type SignInPhaseChanged,
   type SignInRequestView,
   type TrafficBatch,
+  type TrayActionFailed,
   type TrayNavigate,
   commands,
   events,
@@ -26,6 +31,7 @@ export type {
   AddPreview,
   AppPaths,
   ChangeDone,
+  ConfigChanged,
   ConfigSource,
   DiagnosisView,
   EnvVarInput,
@@ -42,6 +48,7 @@ export type {
   LogRow,
   ProbeView,
   ProcessView,
+  RemoteOptions,
   ServerDetails,
   ServerEditInput,
   ServerFinding,
@@ -114,13 +121,15 @@ export const ipc = {
   /** The servers of the config in use, then those disabled through MCP Tray. */
   listServers: () => callResult("list_servers", () => commands.listServers()),
   /** What a pasted URL, `npx mcp-remote` line or JSON snippet would add (names suggested). */
-  previewAdd: (text: string, name: string | null) => callResult("preview_add", () => commands.previewAdd(text, name)),
+  previewAdd: (text: string, name: string | null, options: RemoteOptions | null = null) =>
+    callResult("preview_add", () => commands.previewAdd(text, name, options)),
   /** Starts the pasted server (or, of several, the one named `server`) as Claude would and lists its
    * tools, or says why it fails. */
-  probeAdd: (text: string, name: string | null, server: string | null = null) =>
-    callResult("probe_add", () => commands.probeAdd(text, name, server)),
+  probeAdd: (text: string, name: string | null, server: string | null = null, options: RemoteOptions | null = null) =>
+    callResult("probe_add", () => commands.probeAdd(text, name, server, options)),
   /** Writes the pasted servers into Claude's config. */
-  addServers: (text: string, name: string | null) => callResult("add_servers", () => commands.addServers(text, name)),
+  addServers: (text: string, name: string | null, options: RemoteOptions | null = null) =>
+    callResult("add_servers", () => commands.addServers(text, name, options)),
   /** Quits and relaunches Claude Desktop (fails with `restart-unsupported` where there is none). */
   restartClaude: () => callResult("restart_claude", () => commands.restartClaude()),
   /** Enables (back into Claude's config) or disables (kept aside by MCP Tray) a server. */
@@ -159,6 +168,23 @@ export const ipc = {
     callResult("reveal_header_value", () => commands.revealHeaderValue(name, header)),
   /** Changes a server's command, args, env, URL, headers or name (one undoable write). */
   editServer: (name: string, change: ServerEditInput) => callResult("edit_server", () => commands.editServer(name, change)),
+  /** Tests a server as the Edit form would save it (nothing is written). */
+  testServerEdit: (name: string, change: ServerEditInput) =>
+    callResult("test_server_edit", () => commands.testServerEdit(name, change)),
+  /** Opens the system's file dialog to choose a CA certificate: its full path, or null when cancelled. */
+  chooseCertificateFile: (): Promise<string | null> =>
+    call("plugin:dialog|open", async () => {
+      const chosen = await open({
+        title: "Choose the CA certificate",
+        multiple: false,
+        directory: false,
+        filters: [
+          { name: "Certificates (PEM)", extensions: ["pem", "crt", "cer"] },
+          { name: "All files", extensions: ["*"] },
+        ],
+      });
+      return typeof chosen === "string" ? chosen : null;
+    }),
   /** Finds the command, tests the server and, only when it answers, writes it into Claude's config. */
   addLocalServer: (server: LocalServerInput) => callResult("add_local_server", () => commands.addLocalServer(server)),
   /** Whether MCP Tray starts at login. */
@@ -175,7 +201,8 @@ export const ipc = {
   /** Opens one of the folders Settings shows in the system's file manager. */
   openFolder: (folder: Folder) => callResult("open_folder", () => commands.openFolder(folder)),
   /** Undoes MCP Tray's last change to the config file; resolves to what was undone. With the
-   * history id of the change the Undo bar names, refuses (`changed-since`) when a later one came. */
+   * history id of the change the Undo bar names, refuses (`changed-since`) when a later one came
+   * or the file was changed elsewhere since. */
   undoLastChange: (expected: number | null = null) =>
     callResult("undo_last_change", () => commands.undoLastChange(expected)),
   /** Streams every server's traffic to `onBatch`: the journals' history first, then live batches. */
@@ -192,8 +219,10 @@ export const ipc = {
   },
   /** Saves JSON lines as an export file in the data dir; resolves to its path. */
   exportTraffic: (lines: string) => callResult("export_traffic", () => commands.exportTraffic(lines)),
-  /** Calls `handler` whenever the config file changes on disk; resolves to a stop function. */
-  onConfigChanged: (handler: () => void): Promise<() => void> => events.configChanged.listen(() => handler()),
+  /** Calls `handler` whenever the config file changes on disk, with whether MCP Tray's last
+   *  change is still what it holds; resolves to a stop function. */
+  onConfigChanged: (handler: (news: ConfigChanged) => void): Promise<() => void> =>
+    events.configChanged.listen((event) => handler(event.payload)),
   /** The servers whose bridges wait for the person to sign in. */
   signInRequests: () => call("sign_in_requests", () => commands.signInRequests()),
   /** Signs in to a server in the app (system browser); resolves once the tokens are stored. */
@@ -213,4 +242,7 @@ export const ipc = {
   /** Calls `handler` when a tray menu item asks for a view (and maybe a server). */
   onTrayNavigate: (handler: (to: TrayNavigate) => void): Promise<() => void> =>
     events.trayNavigate.listen((event) => handler(event.payload)),
+  /** Calls `handler` with why a tray menu action failed (the window has been shown). */
+  onTrayActionFailed: (handler: (failure: TrayActionFailed) => void): Promise<() => void> =>
+    events.trayActionFailed.listen((event) => handler(event.payload)),
 };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ConfigSource } from "./ipc";
-import { describeConfigSource } from "./paths";
+import { describeConfigSource, describeDataDir } from "./paths";
 
 describe("describeConfigSource", () => {
   it("names the environment variable when the config path came from it", () => {
@@ -8,8 +8,25 @@ describe("describeConfigSource", () => {
   });
 
   it("says something different for every source", () => {
-    const sources: ConfigSource[] = ["flag", "env", "detected", "msix"];
+    const sources: ConfigSource[] = ["env", "detected", "msix"];
     const words = new Set(sources.map(describeConfigSource));
     expect(words.size).toBe(sources.length);
+  });
+
+  it("names no command-line option: the app has none", () => {
+    const sources: ConfigSource[] = ["env", "detected", "msix"];
+    for (const source of sources) expect(describeConfigSource(source)).not.toMatch(/--|mcp-tray /);
+  });
+});
+
+describe("describeDataDir", () => {
+  it("names MCP_TRAY_HOME only when it chose the folder", () => {
+    expect(describeDataDir(true)).toContain("MCP_TRAY_HOME");
+    expect(describeDataDir(false)).not.toContain("MCP_TRAY_HOME");
+  });
+
+  it("gives no advice to set an environment variable", () => {
+    for (const fromEnv of [true, false]) expect(describeDataDir(fromEnv)).not.toMatch(/^Set [A-Z_]+ to/);
+    expect(describeDataDir(false)).toBe("MCP Tray's standard location");
   });
 });

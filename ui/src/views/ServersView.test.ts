@@ -270,3 +270,46 @@ describe("Servers: a finding the status already explains", () => {
     await expect.poll(() => screen.queryAllByTestId("server-finding").map((f) => f.dataset.code)).toEqual(["relative-path"]);
   });
 });
+
+describe("Servers: a config file that does not parse", () => {
+  it("says where, that Claude cannot read it either, and how to get the list back", async () => {
+    const calls: [string, unknown][] = [];
+    mockIPC(
+      (cmd, args) => {
+        calls.push([cmd, args]);
+        if (cmd === "app_paths")
+          return { configPath: "/c.json", configSource: "detected", alsoPresent: [], claudeReads: null, dataDir: "/h" };
+        if (cmd === "list_servers") throw { code: "bad-json-config", message: "/c.json:3:7: expected a comma" };
+        return [];
+      },
+      { shouldMockEvents: true },
+    );
+    render(App);
+    expect((await screen.findByRole("alert")).textContent).toContain("/c.json:3:7: expected a comma");
+    const help = await screen.findByTestId("bad-config-help");
+    expect(help.textContent).toContain("Claude Desktop cannot read this file either");
+    expect(help.textContent).toContain("comes back by itself as soon as the file is saved");
+    // The watch reloads the list: no Try again, but the way to the file.
+    expect(screen.queryByText("Try again")).toBeNull();
+    await fireEvent.click(screen.getByTestId("load-error-open"));
+    await expect.poll(() => calls).toContainEqual(["open_folder", { folder: "claude-config" }]);
+  });
+});
+
+describe("Servers: a first start, with no config file yet", () => {
+  it("says the file does not exist yet and that adding a server makes it", async () => {
+    mockIPC(
+      (cmd) => {
+        if (cmd === "app_paths")
+          return { configPath: "/c.json", configExists: false, configSource: "detected", alsoPresent: [], claudeReads: null, dataDir: "/h" };
+        return [];
+      },
+      { shouldMockEvents: true },
+    );
+    render(App);
+    await expect
+      .poll(() => screen.queryByTestId("no-servers")?.textContent ?? "")
+      .toContain("Claude Desktop's config file does not exist yet");
+    expect(screen.getByTestId("no-servers").textContent?.replace(/\s+/g, " ")).toContain("the file is made when the first server is added");
+  });
+});

@@ -261,3 +261,60 @@ describe("Servers: Undo undoes the change its bar names", () => {
     expect(screen.getByTestId("server-change").textContent).toContain("Undone: Removed alpha");
   });
 });
+
+describe("Servers: Undo after the config file changed elsewhere", () => {
+  async function captured() {
+    const undos: unknown[] = [];
+    app(
+      () => ["alpha"],
+      (cmd, args) => {
+        if (cmd === "set_server_captured") return { done: "tap alpha", historyId: 41 };
+        if (cmd === "undo_last_change") undos.push(args);
+        return undefined;
+      },
+    );
+    await screen.findByText("alpha");
+    await fireEvent.click(screen.getByTestId("server-capture"));
+    await screen.findByTestId("server-undo");
+    return undos;
+  }
+  const bar = () => screen.getByTestId("server-change").querySelector("span")?.textContent ?? "";
+
+  it("keeps Undo while the file holds what the bar's change wrote, also after news read before it", async () => {
+    await captured();
+    await emit("config-changed", { newest: 41, undoable: 41 });
+    await emit("config-changed", { newest: 40, undoable: null });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(screen.getByTestId("server-undo")).toBeTruthy();
+    expect(bar()).toBe("Traffic capture on for alpha");
+  });
+
+  it("takes Undo away and says why when another program changed the file", async () => {
+    const undos = await captured();
+    await emit("config-changed", { newest: 41, undoable: null });
+    await expect.poll(() => screen.queryByTestId("server-undo")).toBeNull();
+    expect(bar()).toBe("Traffic capture on for alpha. The config file was changed elsewhere since, so this can't be undone here.");
+    expect(screen.getByTestId("server-change").classList.contains("failed")).toBe(false);
+    expect(undos).toEqual([]);
+  });
+
+  it("takes Undo away when a newer change was made outside the view (the CLI, the tray)", async () => {
+    await captured();
+    await emit("config-changed", { newest: 42, undoable: 42 });
+    await expect.poll(() => screen.queryByTestId("server-undo")).toBeNull();
+    expect(bar()).toContain("changed elsewhere");
+  });
+});
+
+describe("Servers: a tray action that failed", () => {
+  it("is said in the status bar, with Servers shown", async () => {
+    app(() => ["alpha"]);
+    await screen.findByText("alpha");
+    await go("Logs");
+    await emit("tray-action-failed", { message: "alpha was not disabled: the file is read-only" });
+    await expect.poll(() => screen.getByRole("heading", { level: 1 }).textContent).toBe("Servers");
+    const bar = screen.getByTestId("server-change");
+    expect(bar.textContent).toContain("alpha was not disabled: the file is read-only");
+    expect(bar.classList.contains("failed")).toBe(true);
+  });
+});

@@ -12,9 +12,11 @@ afterEach(() => {
 
 const found: AppPaths = {
   configPath: "/home/ana/.config/Claude/claude_desktop_config.json",
+  configExists: true,
   configSource: "msix",
   alsoPresent: ["/home/ana/AppData/Roaming/Claude/claude_desktop_config.json"],
   dataDir: "/home/ana/.local/share/mcp-tray",
+  dataDirFromEnv: false,
   claudeLogsDir: "/home/ana/.config/Claude/logs",
   claudeReads: null,
 };
@@ -34,8 +36,12 @@ function app() {
       case "set_redaction":
         redact = (args as { enabled: boolean }).enabled;
         return { redact, retention };
-      case "set_journal_retention":
-        throw { code: "invalid-setting", message: "the number of rotated journal files must be between 0 and 20 (got 99)" };
+      case "set_journal_retention": {
+        const asked = (args as { retention: typeof retention }).retention;
+        if (asked.filesKept > 20)
+          throw { code: "invalid-setting", message: `the number of rotated journal files must be between 0 and 20 (got ${asked.filesKept})` };
+        return { redact, retention: asked };
+      }
       case "open_folder":
         throw { code: "folder-missing", message: "/home/ana/.config/Claude/logs does not exist yet" };
       default:
@@ -60,6 +66,8 @@ describe("SettingsView", () => {
     expect(screen.getByTestId("settings-also-present-0").textContent).toBe(found.alsoPresent[0]);
     expect(screen.getByTestId("claude-logs-dir").textContent).toBe(found.claudeLogsDir);
     expect(screen.getByTestId("data-dir").textContent).toBe(found.dataDir);
+    expect(screen.getByText("MCP Tray's standard location")).toBeTruthy();
+    expect(screen.queryByText(/MCP_TRAY_HOME/)).toBeNull();
     // Only folders Rust knows can be opened: the other config file has Copy but no Open folder.
     expect(screen.queryByTestId("settings-also-present-0-open")).toBeNull();
     expect(screen.getByTestId("settings-also-present-0-copy")).toBeTruthy();
@@ -103,5 +111,17 @@ describe("SettingsView", () => {
       { retention: { fileBytes: 8 * 1024 * 1024, filesKept: 99, messageBytes: 65536 } },
     ]);
     expect(screen.queryByTestId("retention-saved")).toBeNull();
+  });
+
+  it("says Saved once, until a value is changed again", async () => {
+    app();
+    await renderSettings();
+    const kept = (await screen.findByTestId("retention-files-kept")) as HTMLInputElement;
+    await expect.poll(() => kept.value).toBe("3");
+    await fireEvent.input(kept, { target: { value: "5" } });
+    await fireEvent.submit(screen.getByTestId("retention-form"));
+    expect((await screen.findByTestId("retention-saved")).textContent).toBe("Saved. Servers started from now on use it.");
+    await fireEvent.input(kept, { target: { value: "6" } });
+    await expect.poll(() => screen.queryByTestId("retention-saved")).toBeNull();
   });
 });

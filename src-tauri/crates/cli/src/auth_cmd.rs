@@ -4,6 +4,7 @@
 //! All behaviour lives in `mcp_tray_core::auth`; this module parses, resolves a server NAME through
 //! Claude's config (or the sign-in store) and prints. It must never print a token or a secret.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -62,6 +63,9 @@ enum FlowArg {
     Manual,
     /// Follow the authorization address over HTTP (servers that approve at once; tests).
     Headless,
+    /// No person signs in: --oauth-client-id and --oauth-client-secret get a token at the token
+    /// endpoint (OAuth client credentials grant), for servers a machine uses on its own behalf.
+    ClientCredentials,
 }
 
 /// How to sign in when a server asks (shared by `bridge` and `auth login`).
@@ -80,29 +84,62 @@ pub struct OAuthArgs {
     #[arg(long, value_name = "URL")]
     oauth_client_metadata_url: Option<String>,
     /// Leave out the RFC 8707 `resource` parameter (for servers that reject it).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "oauth_resource")]
     oauth_no_resource: bool,
+    /// Sign in for this RFC 8707 resource instead of the server's own URL (on the authorization,
+    /// token and refresh requests): an absolute URI.
+    #[arg(long, value_name = "URI")]
+    oauth_resource: Option<String>,
+    /// Add KEY=VALUE to the authorization request (repeatable; for example
+    /// audience=https://api.example.com). The sign-in's own parameters (client_id, state…)
+    /// cannot be set.
+    #[arg(long = "oauth-authorize-param", value_name = "KEY=VALUE")]
+    oauth_authorize_params: Vec<String>,
     /// Ask for these scopes (space-separated) instead of the server's.
     #[arg(long, value_name = "SCOPES")]
     oauth_scope: Option<String>,
-    /// Seconds a request waits for a sign-in before it is answered "sign-in required".
+    /// Seconds a request waits for a sign-in before it is answered "sign-in required" (the
+    /// sign-in itself goes on). A bridge's may be longer than its --timeout, which then counts
+    /// after it [default: 80 % of --timeout, at most 60].
     #[arg(long, value_name = "SECS")]
     oauth_wait: Option<f64>,
 }
 
 impl OAuthArgs {
-    /// The sign-in options for a server; `timeout` bounds the wait of a request.
+    /// The sign-in options for a server; `timeout` sets a request's default wait for a sign-in.
     pub fn options(&self, url: &Url, name: &str, timeout: Duration) -> anyhow::Result<AuthOptions> {
         let secret = match &self.oauth_client_secret {
-            Some(s) => Some(transport::expand_env(s).map_err(anyhow::Error::msg)?),
+            Some(s) => Some(
+                transport::expand_env(s)
+                    .map_err(|e| anyhow::anyhow!("--oauth-client-secret: {e}"))?,
+            ),
             None => None,
         };
+        if matches!(self.oauth_flow, FlowArg::ClientCredentials)
+            && (self.oauth_client_id.is_none() || secret.is_none())
+        {
+            anyhow::bail!(
+                "--oauth-flow client-credentials needs the client's --oauth-client-id and --oauth-client-secret"
+            );
+        }
         let default_wait = timeout.mul_f64(0.8).min(Duration::from_secs(60));
         let wait = match self.oauth_wait {
-            Some(s) if s.is_finite() && s >= 0.0 => Duration::from_secs_f64(s).min(timeout),
+            Some(s) if s.is_finite() && s >= 0.0 => Duration::from_secs_f64(s),
             Some(_) => anyhow::bail!("--oauth-wait must be a number of seconds"),
             None => default_wait,
         };
+        let resource = self
+            .oauth_resource
+            .as_deref()
+            .map(auth::resource_override)
+            .transpose()
+            .map_err(|e| anyhow::anyhow!("--oauth-resource: {e}"))?;
+        let authorize_params = self
+            .oauth_authorize_params
+            .iter()
+            .map(|p| auth::authorize_param(p))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| anyhow::anyhow!("--oauth-authorize-param: {e}"))?;
         Ok(AuthOptions {
             server_url: url.clone(),
             name: name.to_owned(),
@@ -110,11 +147,14 @@ impl OAuthArgs {
                 FlowArg::Browser => Flow::Browser,
                 FlowArg::Manual => Flow::Manual,
                 FlowArg::Headless => Flow::Headless,
+                FlowArg::ClientCredentials => Flow::ClientCredentials,
             },
             client_id: self.oauth_client_id.clone(),
             client_secret: secret,
             client_metadata_url: self.oauth_client_metadata_url.clone(),
             no_resource: self.oauth_no_resource,
+            resource,
+            authorize_params,
             scope: self.oauth_scope.clone(),
             wait,
             hand_off: false,
@@ -125,21 +165,21 @@ impl OAuthArgs {
     }
 }
 
-/// A server to sign in to or out of: its name, its URL, and the CA file its config entry
-/// trusts (`--ca-cert` among a bridge entry's arguments).
+/// A server to sign in to or out of: its name, its URL, and, for a bridge entry in Claude's
+/// config, that entry's arguments and env (its sign-in options, `--ca-cert` and `--allow-http`).
 struct Target {
     name: String,
     url: String,
-    ca_cert: Option<PathBuf>,
+    bridge: Option<(Vec<String>, BTreeMap<String, String>)>,
 }
 
 /// A NAME or URL as a [`Target`]: a URL stands for itself; a name is looked up in Claude's config
 /// (`mcp-tray bridge URL` entries and `npx mcp-remote URL` ones), then in the sign-in store.
 fn resolve(target: &str, ctx: &Context) -> anyhow::Result<Target> {
-    let found = |name: &str, url: &str, ca_cert| Target {
+    let found = |name: &str, url: &str, bridge| Target {
         name: name.to_owned(),
         url: url.to_owned(),
-        ca_cert,
+        bridge,
     };
     if target.starts_with("http://") || target.starts_with("https://") {
         let name = Url::parse(target)
@@ -156,7 +196,7 @@ fn resolve(target: &str, ctx: &Context) -> anyhow::Result<Target> {
             EntryKind::Remote { url } => Ok(found(
                 target,
                 url,
-                auth::ca_cert_in_bridge_args(&entry.args),
+                Some((entry.args.clone(), entry.env.clone())),
             )),
             EntryKind::McpRemote { url } | EntryKind::UrlEntry { url } => {
                 Ok(found(target, url, None))
@@ -190,6 +230,31 @@ fn resolve(target: &str, ctx: &Context) -> anyhow::Result<Target> {
         ),
     )
     .into())
+}
+
+/// Fills in the sign-in options the command line left out with those of the server's bridge
+/// entry ([`auth::entry_sign_in`]). A client given on the command line keeps its own secret.
+fn fill_from_entry(opts: &mut AuthOptions, entry: AuthOptions) {
+    if opts.client_id.is_none() {
+        opts.client_id = entry.client_id;
+        opts.client_secret = opts.client_secret.take().or(entry.client_secret);
+    }
+    if opts.client_metadata_url.is_none() {
+        opts.client_metadata_url = entry.client_metadata_url;
+    }
+    if opts.resource.is_none() && !opts.no_resource {
+        opts.resource = entry.resource;
+        opts.no_resource = entry.no_resource;
+    }
+    if opts.authorize_params.is_empty() {
+        opts.authorize_params = entry.authorize_params;
+    }
+    if opts.scope.is_none() {
+        opts.scope = entry.scope;
+    }
+    if opts.ca_cert.is_none() {
+        opts.ca_cert = entry.ca_cert;
+    }
 }
 
 /// How long a token is still valid, for `auth status`: whole minutes, or "less than a minute"
@@ -242,18 +307,28 @@ pub fn run(cmd: AuthCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
             ca_cert,
             allow_http,
         } => {
-            let Target {
-                name,
-                url,
-                ca_cert: entry_ca_cert,
-            } = resolve(&target, ctx)?;
-            let url = mcp_tray_core::bridge::check_url(&url, allow_http)
+            let Target { name, url, bridge } = resolve(&target, ctx)?;
+            let entry_allows_http = bridge.as_ref().is_some_and(|(args, _)| {
+                args.iter()
+                    .take_while(|a| *a != "--")
+                    .any(|a| a == "--allow-http")
+            });
+            let url = mcp_tray_core::bridge::check_url(&url, allow_http || entry_allows_http)
                 .map_err(|d| Failure::new(exit::USER, anyhow::anyhow!("{}", d.summary)))?;
             // An interactive login may take as long as the person needs.
             let mut opts = oauth.options(&url, &name, Duration::from_secs(11 * 60))?;
             opts.wait = Duration::from_secs(11 * 60);
+            // What NAME's bridge asks of a sign-in, where the command line says nothing: the
+            // tokens are then stored under the identity that bridge looks for.
+            if let Some((args, env)) = &bridge {
+                let entry = auth::entry_sign_in(&name, &url, args, env)
+                    .map_err(|e| Failure::new(exit::USER, anyhow::anyhow!(e)))?;
+                fill_from_entry(&mut opts, entry);
+            }
             // Discovery, registration and tokens trust the CA the server's requests do.
-            opts.ca_cert = ca_cert.or(entry_ca_cert);
+            if ca_cert.is_some() {
+                opts.ca_cert = ca_cert;
+            }
             if let Some(path) = &opts.ca_cert {
                 crate::bridge_cmd::read_ca_cert(path)?;
             }

@@ -64,6 +64,11 @@ pub struct BridgeArgs {
     /// all: a server may still be starting when Claude starts its bridge). Probes ask for one.
     #[arg(long, default_value_t = 6, hide = true, env = mcp_tray_core::probe::BRIDGE_RETRIES_ENV)]
     retries: u32,
+    /// Keep no cookies. By default the bridge keeps the cookies the server sets, in memory for
+    /// this run, and sends them back as a browser would: load balancers use them to keep a
+    /// session on the server that holds it.
+    #[arg(long)]
+    no_cookies: bool,
     #[command(flatten)]
     oauth: crate::auth_cmd::OAuthArgs,
 }
@@ -121,6 +126,24 @@ impl RemoteArgs {
             args.push("--allow-http".to_owned());
         }
         Ok(args)
+    }
+}
+
+/// The journal of a shim (`bridge` or `wrap`) for server `name`, with the redaction and retention
+/// of Settings (a missing or broken file gives the defaults). None, said on stderr, when it
+/// cannot be opened; None too for a test of an entry not saved yet: that is not the saved
+/// server's traffic.
+pub(crate) fn open_journal(shim: &str, name: &str) -> Option<Arc<Journal>> {
+    if mcp_tray_core::probe::journal_off() {
+        return None;
+    }
+    let config = mcp_tray_core::settings::load().journal_config(paths::journal_dir());
+    match Journal::open(name, config) {
+        Ok(j) => Some(Arc::new(j)),
+        Err(e) => {
+            eprintln!("mcp-tray {shim} [{name}]: traffic will not be journaled: {e}");
+            None
+        }
     }
 }
 
@@ -203,17 +226,10 @@ pub fn run(cmd: BridgeCommand) -> anyhow::Result<ExitCode> {
         protocol_version: args.protocol_version,
         ignore_tools: args.ignore_tools,
         retries: args.retries,
+        cookies: !args.no_cookies,
         auth,
     };
-    // Redaction and retention from Settings (a missing or broken file gives the defaults).
-    let journal_config = mcp_tray_core::settings::load().journal_config(paths::journal_dir());
-    let journal = match Journal::open(&name, journal_config) {
-        Ok(j) => Some(Arc::new(j)),
-        Err(e) => {
-            eprintln!("mcp-tray bridge [{name}]: traffic will not be journaled: {e}");
-            None
-        }
-    };
+    let journal = open_journal("bridge", &name);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

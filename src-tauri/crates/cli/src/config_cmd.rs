@@ -9,13 +9,13 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::{Args, Subcommand};
-use mcp_tray_core::clients;
 use mcp_tray_core::config::document::is_secret_name;
 use mcp_tray_core::config::snippet::{self, parse_snippet};
 use mcp_tray_core::config::store::DisabledEntry;
 use mcp_tray_core::config::{ConfigError, ConfigFile, Edit, EditOutcome, EntryKind, ServerEntry};
 use mcp_tray_core::paths;
 use mcp_tray_core::supervise::shell_line;
+use mcp_tray_core::{clients, transport};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
@@ -139,9 +139,8 @@ pub fn run(cmd: ConfigCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
                     .any(|d| d.name == name)
             {
                 file.forget_disabled(&name).map_err(fail)?;
-                eprintln!(
-                    "removed disabled server {name} (a copy stays in MCP Tray's history folder)"
-                );
+                // Claude never saw it: nothing to restart for.
+                eprintln!("removed disabled server {name}. Undo with `mcp-tray undo`.");
             } else {
                 report(&file.apply(&Edit::Remove { name }).map_err(fail)?);
             }
@@ -233,8 +232,8 @@ fn new_entry(args: &AddArgs) -> anyhow::Result<Value> {
             .headers
             .iter()
             .map(|h| {
-                h.split_once(':')
-                    .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+                transport::split_header(h)
+                    .map(|(k, v)| (k.to_owned(), v.to_owned()))
                     .with_context(|| format!("--header {h:?} must look like 'Name: value'"))
             })
             .collect::<anyhow::Result<Vec<_>>>()?;

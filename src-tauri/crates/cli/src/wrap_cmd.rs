@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::{Args, Subcommand};
-use mcp_tray_core::journal::Journal;
 use mcp_tray_core::paths;
 use mcp_tray_core::supervise::{CommandResolver, LoginShellPath, ServerCommand};
 use mcp_tray_core::tap::{self, TapOptions};
@@ -59,15 +58,7 @@ pub fn run(cmd: WrapCommand) -> anyhow::Result<ExitCode> {
         strict: args.strict,
         grace: Duration::from_secs_f64(args.grace.max(0.0)),
     };
-    // Redaction and retention from Settings (a missing or broken file gives the defaults).
-    let journal_config = mcp_tray_core::settings::load().journal_config(paths::journal_dir());
-    let journal = match Journal::open(&name, journal_config) {
-        Ok(j) => Some(Arc::new(j)),
-        Err(e) => {
-            eprintln!("mcp-tray wrap [{name}]: traffic will not be journaled: {e}");
-            None
-        }
-    };
+    let journal = crate::bridge_cmd::open_journal("wrap", &name);
     // Started by Claude or a launcher, PATH is bare: ask the login shell (cached in the data dir).
     let resolver = CommandResolver::new(LoginShellPath::WhenNoTerminal).with_cache_file(
         paths::data_dir().join("login-path.json"),

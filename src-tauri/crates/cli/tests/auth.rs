@@ -38,16 +38,39 @@ const STABLE_AUTH_SCENARIOS: &[&str] = &[
     "auth/2025-03-26-oauth-endpoint-fallback",
 ];
 
+/// The conformance suite's newer client auth scenarios: the draft revision's, and the client
+/// credentials extension (SEP-1046) with `client_secret_basic`, which auth_driver.py runs with
+/// `--oauth-flow client-credentials` as a machine's entry would be written.
+const NEWER_AUTH_SCENARIOS: &[&str] = &[
+    "auth/resource-mismatch",
+    "auth/offline-access-scope",
+    "auth/offline-access-not-supported",
+    "auth/client-credentials-basic",
+];
+
 #[test]
 fn every_stable_conformance_auth_scenario_passes_with_the_bridge_in_the_loop() {
     let p = require_peers!();
+    let failed = failed_auth_scenarios(&p, STABLE_AUTH_SCENARIOS);
+    assert!(failed.is_empty(), "{}", failed.join("\n"));
+}
+
+#[test]
+fn the_draft_auth_scenarios_and_client_credentials_pass_with_the_bridge_in_the_loop() {
+    let p = require_peers!();
+    let failed = failed_auth_scenarios(&p, NEWER_AUTH_SCENARIOS);
+    assert!(failed.is_empty(), "{}", failed.join("\n"));
+}
+
+/// Runs each scenario with the bridge as the client; the reports of those that failed.
+fn failed_auth_scenarios(p: &Peers, scenarios: &[&str]) -> Vec<String> {
     let command = format!(
         "{} {} -- {BIN} bridge --oauth-flow headless --oauth-client-metadata-url https://conformance-test.local/client-metadata.json",
         p.python().display(),
         p.script("auth_driver.py").display()
     );
     let mut failed = Vec::new();
-    for scenario in STABLE_AUTH_SCENARIOS {
+    for scenario in scenarios {
         // A fresh data dir per scenario: no sign-in carries over.
         let home = tempfile::tempdir().expect("home");
         let out = Command::new(p.node())
@@ -77,7 +100,7 @@ fn every_stable_conformance_auth_scenario_passes_with_the_bridge_in_the_loop() {
             failed.push(format!("--- {scenario} ({}):\n{report}", out.status));
         }
     }
-    assert!(failed.is_empty(), "{}", failed.join("\n"));
+    failed
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -364,6 +387,63 @@ fn a_revoked_token_is_refreshed_after_the_401_and_no_token_is_ever_shown() {
 }
 
 #[test]
+fn a_client_credentials_token_is_fetched_again_when_refused_and_no_person_is_asked() {
+    let p = require_peers!();
+    let server = Protected::start(&p, &["--cc-client", "m2m:s3cret-cc"]);
+    let home = tempfile::tempdir().expect("home");
+    let flags = [
+        "--oauth-flow",
+        "client-credentials",
+        "--oauth-client-id",
+        "m2m",
+        "--oauth-client-secret",
+        "${M2M_SECRET}",
+    ];
+    let env = [("M2M_SECRET", "s3cret-cc")];
+    let first = drive(&p, home.path(), &server.url, &flags, &env);
+    ok_call(&first);
+    server.revoke();
+    let second = drive(&p, home.path(), &server.url, &flags, &env);
+    ok_call(&second);
+    let stats = server.stats();
+    assert_eq!(
+        count(&stats, "token_cc"),
+        2,
+        "a token, then another: {stats}"
+    );
+    assert_eq!(count(&stats, "authorize"), 0, "no browser sign-in: {stats}");
+    assert_eq!(count(&stats, "register"), 0, "{stats}");
+    let mut seen = String::new();
+    for out in [&first, &second] {
+        seen.push_str(&String::from_utf8_lossy(&out.stdout));
+        seen.push_str(&String::from_utf8_lossy(&out.stderr));
+    }
+    for entry in std::fs::read_dir(home.path().join("journal")).expect("journal dir") {
+        seen.push_str(&std::fs::read_to_string(entry.expect("entry").path()).unwrap_or_default());
+    }
+    assert!(!seen.contains("s3cret-cc"), "the client secret was shown");
+    assert!(!seen.contains("at-SECRET"), "a token was shown");
+
+    // A wrong secret is the authorization server's refusal, said as such.
+    let wrong = drive(
+        &p,
+        tempfile::tempdir().expect("home").path(),
+        &server.url,
+        &flags,
+        &[("M2M_SECRET", "wrong")],
+    );
+    let said = String::from_utf8_lossy(&wrong.stderr);
+    assert!(
+        said.contains("refused client m2m and its secret (invalid_client)"),
+        "{said}"
+    );
+    assert!(
+        !said.contains("auth login"),
+        "no sign-in can mend it: {said}"
+    );
+}
+
+#[test]
 fn a_refused_refresh_token_leads_to_a_new_sign_in() {
     let p = require_peers!();
     let server = Protected::start(&p, &["--refresh", "invalid_grant"]);
@@ -404,6 +484,19 @@ fn a_server_that_refuses_fresh_tokens_gets_no_sign_in_loop() {
 }
 
 #[test]
+fn sign_in_follows_the_redirects_of_moved_metadata() {
+    let p = require_peers!();
+    // The authorization server's metadata URL answers 301 to another origin (localhost, with a
+    // trailing slash), which answers 302 to where the document now is.
+    let server = Protected::start(&p, &["--moved-metadata"]);
+    let home = tempfile::tempdir().expect("home");
+    headless_call(&p, home.path(), &server.url);
+    let stats = server.stats();
+    assert_eq!(count(&stats, "authorize"), 1, "{stats}");
+    assert_eq!(count(&stats, "token_code"), 1, "{stats}");
+}
+
+#[test]
 fn resource_and_scope_follow_the_flags() {
     let p = require_peers!();
     let server = Protected::start(&p, &[]);
@@ -430,6 +523,70 @@ fn resource_and_scope_follow_the_flags() {
     let stats = server.stats();
     assert_eq!(stats["resources"][1], Value::Null, "{stats}");
     assert_eq!(stats["scopes"][1], "mcp extra", "{stats}");
+}
+
+#[test]
+fn a_resource_and_authorization_parameters_asked_for_go_on_the_sign_in() {
+    let p = require_peers!();
+    let server = Protected::start(&p, &[]);
+    let home = tempfile::tempdir().expect("home");
+    let resource = "https://api.example.com/tenant-1";
+    let audience = "https://api.example.com/v1?tier=a=b";
+    let flags = [
+        "--oauth-flow",
+        "headless",
+        "--oauth-resource",
+        resource,
+        "--oauth-authorize-param",
+        &format!("audience={audience}"),
+        "--oauth-authorize-param",
+        "prompt=login",
+        // The later of two with one name wins, as with mcp-remote.
+        "--oauth-authorize-param",
+        "prompt=consent",
+    ];
+    ok_call(&drive(&p, home.path(), &server.url, &flags, &[]));
+    let stats = server.stats();
+    let query = &stats["authorize_queries"][0];
+    assert_eq!(query["resource"], resource, "{stats}");
+    assert_eq!(query["audience"], audience, "{stats}");
+    assert_eq!(query["prompt"], "consent", "{stats}");
+    assert_eq!(
+        stats["token_resources"][0],
+        serde_json::json!(["authorization_code", resource]),
+        "{stats}"
+    );
+    // The same server without them is another sign-in, not that one's tokens.
+    headless_call(&p, home.path(), &server.url);
+    let stats = server.stats();
+    assert_eq!(count(&stats, "authorize"), 2, "{stats}");
+    assert_eq!(stats["resources"][1], server.url.as_str(), "{stats}");
+    assert_eq!(
+        stats["authorize_queries"][1].get("audience"),
+        None,
+        "{stats}"
+    );
+    // Parameters the sign-in sets itself, or not KEY=VALUE, are refused at the start.
+    for (bad, said) in [
+        (
+            "state=x",
+            "`state` cannot be set: the sign-in sets it itself",
+        ),
+        ("=x", "`=x` is not KEY=VALUE"),
+    ] {
+        let out = Command::new(BIN)
+            .args(["bridge", &server.url, "--oauth-authorize-param", bad])
+            .env("MCP_TRAY_HOME", home.path())
+            .stdin(Stdio::null())
+            .output()
+            .expect("run the bridge");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{stderr}");
+        assert!(
+            stderr.contains(&format!("--oauth-authorize-param: {said}")),
+            "{stderr}"
+        );
+    }
 }
 
 #[test]
@@ -839,6 +996,86 @@ fn an_authorization_server_without_pkce_s256_is_refused() {
 }
 
 #[test]
+fn metadata_naming_another_issuer_gets_no_sign_in() {
+    let p = require_peers!();
+    // Its metadata says it is another authorization server (RFC 8414 §3.3): a mix-up.
+    let server = Protected::start(&p, &["--issuer", "https://as.evil.example"]);
+    let home = tempfile::tempdir().expect("home");
+    let (msg, _) = headless_sign_in_error(&server, home.path());
+    assert!(
+        msg.contains("another issuer (https://as.evil.example)"),
+        "{msg}"
+    );
+    assert!(msg.contains("refusing to sign in"), "{msg}");
+    let stats = server.stats();
+    assert_eq!(count(&stats, "register"), 0, "{stats}");
+    assert_eq!(count(&stats, "authorize"), 0, "{stats}");
+}
+
+#[test]
+fn an_authorization_response_from_another_issuer_is_not_exchanged() {
+    let p = require_peers!();
+    for (iss, refused) in [
+        (
+            "wrong",
+            Some("from another authorization server (https://as.evil.example"),
+        ),
+        (
+            "missing",
+            Some("did not say which authorization server sent it"),
+        ),
+        ("right", None),
+    ] {
+        let server = Protected::start(&p, &["--iss-param", iss]);
+        let home = tempfile::tempdir().expect("home");
+        let (reply, _) =
+            initialize_through(&server.url, home.path(), &["--oauth-flow", "headless"], &[]);
+        let stats = server.stats();
+        match refused {
+            Some(why) => {
+                let msg = reply["error"]["message"].as_str().unwrap_or_default();
+                assert!(msg.contains(why), "{iss}: {reply}");
+                assert_eq!(count(&stats, "token_code"), 0, "{iss}: {stats}");
+            }
+            None => {
+                assert_eq!(
+                    reply["result"]["serverInfo"]["name"], "protected",
+                    "{reply}"
+                );
+                assert_eq!(count(&stats, "token_code"), 1, "{stats}");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_sign_in_wait_longer_than_the_timeout_is_honoured() {
+    let p = require_peers!();
+    // Consent takes 3 s; a request may take 1 s, but may wait 20 s for a sign-in.
+    let server = Protected::start(&p, &["--authorize-delay", "3"]);
+    let home = tempfile::tempdir().expect("home");
+    let (reply, took) = initialize_through(
+        &server.url,
+        home.path(),
+        &[
+            "--oauth-flow",
+            "headless",
+            "--timeout",
+            "1",
+            "--oauth-wait",
+            "20",
+        ],
+        &[],
+    );
+    assert_eq!(
+        reply["result"]["serverInfo"]["name"], "protected",
+        "{reply}"
+    );
+    assert!(took >= Duration::from_secs(3), "took {took:?}");
+    assert_eq!(count(&server.stats(), "token_code"), 1);
+}
+
+#[test]
 fn a_sign_in_nobody_finishes_gets_a_clear_error_after_the_bounded_wait() {
     let p = require_peers!();
     let server = Protected::start(&p, &[]);
@@ -883,6 +1120,42 @@ fn login_by_name(home: &Path, url: &str, extra: &[&str]) -> (Output, String) {
         ],
     );
     (login, config)
+}
+
+#[test]
+fn auth_login_by_name_signs_in_as_the_entry_asks_so_its_bridge_needs_no_other_sign_in() {
+    let p = require_peers!();
+    let server = Protected::start(&p, &["--client", "pre-1"]);
+    let home = tempfile::tempdir().expect("home");
+    // The entry's bridge signs in with a pre-registered client, for an audience.
+    let asks = [
+        "--oauth-client-id",
+        "pre-1",
+        "--oauth-authorize-param",
+        "audience=https://api.example.com",
+    ];
+    let (login, _config) = login_by_name(home.path(), &server.url, &asks);
+    assert!(
+        login.status.success(),
+        "{}",
+        String::from_utf8_lossy(&login.stderr)
+    );
+    let stats = server.stats();
+    assert_eq!(stats["client_ids"], serde_json::json!(["pre-1"]), "{stats}");
+    assert_eq!(count(&stats, "register"), 0, "{stats}");
+    assert_eq!(
+        stats["authorize_queries"][0]["audience"], "https://api.example.com",
+        "{stats}"
+    );
+    // That bridge finds the tokens under the identity it looks for: no second authorization.
+    ok_call(&drive(
+        &p,
+        home.path(),
+        &server.url,
+        &[&["--oauth-flow", "headless"][..], &asks].concat(),
+        &[],
+    ));
+    assert_eq!(count(&server.stats(), "authorize"), 1);
 }
 
 #[test]

@@ -348,6 +348,26 @@ fn python_client_reaches_fastmcp_legacy_sse_by_autodetection() {
 }
 
 #[test]
+fn a_relative_sse_endpoint_resolves_against_where_a_redirect_led() {
+    let p = require_peers!();
+    let port = free_port();
+    // /old/sse answers 307 to /v2/sse, whose endpoint event names `messages/?session_id=…`:
+    // /v2/messages/ from where the stream came, /old/messages/ (404) from the entry's URL.
+    let _server = fastmcp(&p, "sse-moved", port);
+    let mut b = Bridge::start(&[
+        &format!("http://127.0.0.1:{port}/old/sse"),
+        "--transport",
+        "sse",
+    ]);
+    let init = b.initialize();
+    assert_eq!(init["result"]["serverInfo"]["name"], "tiny", "{init}");
+    let sum = b.call(1, "add", json!({"a": 2, "b": 3}));
+    assert_eq!(text_of(&sum), "5", "{sum}");
+    let (status, stderr, _) = b.finish();
+    assert!(status.success(), "{stderr}");
+}
+
+#[test]
 fn python_client_round_trips_server_everything_over_streamable_http() {
     let p = require_peers!();
     let port = free_port();
@@ -711,6 +731,70 @@ fn bridge_renews_the_session_when_the_server_restarts_mid_session() {
     let (status, stderr, _) = b.finish();
     assert!(status.success());
     assert!(stderr.contains("session"), "stderr: {stderr}");
+}
+
+/// GET of a loopback control path (`/__stats`), its JSON body.
+fn control_json(port: u16, path: &str) -> Value {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )
+    .expect("send");
+    let mut text = String::new();
+    s.read_to_string(&mut text).expect("read");
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b)
+        .unwrap_or_default();
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("{path}: {e}: {text}"))
+}
+
+#[test]
+fn a_session_behind_a_sticky_load_balancer_stays_on_its_backend() {
+    let p = require_peers!();
+    let (a, b) = (free_port(), free_port());
+    let _backends = (
+        fastmcp(&p, "streamable-http", a),
+        fastmcp(&p, "streamable-http", b),
+    );
+    let lb = free_port();
+    let _proxy = fault_server(&p, "sticky_proxy.py", lb, &[&a.to_string(), &b.to_string()]);
+    let url = format!("http://127.0.0.1:{lb}/mcp");
+
+    // The cookie the balancer sets on the first answer keeps every later request on its backend.
+    let mut bridge = Bridge::start(&[&url, "--name", "sticky"]);
+    bridge.initialize();
+    for i in 1..=6 {
+        assert_eq!(
+            text_of(&bridge.call(i, "add", json!({"a": i, "b": 1}))),
+            (i + 1).to_string()
+        );
+    }
+    let (status, stderr, _) = bridge.finish();
+    assert!(status.success(), "{stderr}");
+    let stats = control_json(lb, "/__stats");
+    assert_eq!(stats["without_cookie"], 1, "{stats}\n{stderr}");
+    let backends = stats["backends"].as_array().expect("backends");
+    assert!(
+        backends.iter().any(|n| n == 0),
+        "one backend never asked: {stats}"
+    );
+    assert!(!stderr.contains("lost our session"), "{stderr}");
+
+    // Without cookies (mcp-remote's --disable-cookies), requests land on both and the session
+    // is lost again and again: what the cookies prevent.
+    let mut bridge = Bridge::start(&[&url, "--name", "sticky", "--no-cookies"]);
+    bridge.initialize();
+    for i in 1..=6 {
+        bridge.send(&json!({"jsonrpc":"2.0","id": i,"method":"tools/call",
+            "params":{"name":"add","arguments":{"a": i, "b": 1}}}));
+        bridge.next(Duration::from_secs(30)).expect("a reply");
+    }
+    let (_, stderr, _) = bridge.finish();
+    let after = control_json(lb, "/__stats");
+    assert!(after["without_cookie"].as_u64() > Some(2), "{after}");
+    assert!(stderr.contains("lost our session"), "{stderr}");
 }
 
 #[test]
@@ -1490,6 +1574,114 @@ fn a_redirect_that_would_turn_a_post_into_a_get_says_where_it_goes() {
 }
 
 #[test]
+fn a_redirect_loop_is_called_a_loop() {
+    let p = require_peers!();
+    let port = free_port();
+    let _server = garbage_server(&p, port);
+    let init = json!({"protocolVersion": "2025-06-18", "capabilities": {},
+                      "clientInfo": {"name": "t", "version": "1"}});
+    for path in ["/loop/self", "/loop/a"] {
+        let url = format!("http://127.0.0.1:{port}{path}");
+        let mut b = Bridge::start(&[&url]);
+        let reply = b.request(0, "initialize", init.clone());
+        let message = error_message(&reply);
+        assert_eq!(
+            message,
+            format!(
+                "remote server at {url} redirects in a loop (an address it redirects to leads back to one already visited); check the entry's URL, and if it is right, tell whoever runs the server"
+            ),
+            "{reply}"
+        );
+        assert_eq!(reply["error"]["data"]["diagnosis"], "redirected", "{reply}");
+        b.finish();
+    }
+}
+
+/// One `initialize` through `mcp-tray bridge URL --retries 0` with these proxy variables (and no
+/// others): its reply, and the bridge's stderr.
+fn initialize_through_proxy(url: &str, proxy_env: &[(&str, &str)]) -> (Value, String) {
+    let init = r#"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}"#;
+    let mut cmd = Command::new(BIN);
+    cmd.args(["bridge", url, "--retries", "0"])
+        .env("MCP_TRAY_HOME", tempfile::tempdir().expect("home").path());
+    for var in ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"] {
+        cmd.env_remove(var).env_remove(var.to_ascii_lowercase());
+    }
+    let out = cmd
+        .envs(proxy_env.iter().copied())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            if let Some(mut stdin) = child.stdin.take() {
+                writeln!(stdin, "{init}")?;
+            }
+            child.wait_with_output()
+        })
+        .expect("run the bridge");
+    let line = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    let reply = serde_json::from_str(&line).expect("one JSON reply");
+    (reply, String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+#[test]
+fn a_failing_proxy_is_named_not_the_server() {
+    let p = require_peers!();
+    let through = |proxy: &str, url: &str| {
+        let (reply, stderr) =
+            initialize_through_proxy(url, &[("HTTP_PROXY", proxy), ("HTTPS_PROXY", proxy)]);
+        assert!(!stderr.contains("s3cret"), "{stderr}");
+        error_message(&reply)
+    };
+    // No server behind: the proxy never gets that far.
+    let (http, https) = ("http://127.0.0.1:9/mcp", "https://127.0.0.1:9/mcp");
+    let check = |via: &str| format!("check {via} (and NO_PROXY for addresses to reach directly)");
+    let dead = format!("http://127.0.0.1:{}", free_port());
+    assert_eq!(
+        through(&dead, https),
+        format!(
+            "the proxy {dead}/ (from HTTPS_PROXY) cannot be reached, so {https} was not tried; {}, or start the proxy",
+            check("HTTPS_PROXY")
+        )
+    );
+    for mode in ["close", "407", "502"] {
+        let port = free_port();
+        let _proxy = fault_server(&p, "broken_proxy.py", port, &[mode]);
+        // Credentials in the proxy's URL are never shown.
+        let proxy = format!("http://user:s3cret@127.0.0.1:{port}");
+        let shown = format!("http://127.0.0.1:{port}/");
+        for (url, via) in [(http, "HTTP_PROXY"), (https, "HTTPS_PROXY")] {
+            let said = through(&proxy, url);
+            let expected = match (mode, url) {
+                ("close", _) => format!(
+                    "the proxy {shown} (from {via}) closed the connection to {url} without an answer; {}, or ask whoever runs the proxy whether it lets this address through",
+                    check(via)
+                ),
+                ("407", _) => format!(
+                    "the proxy {shown} (from {via}) wants credentials (HTTP 407) before it lets anything through to {url}; put them in {via} as http://user:password@host:port, or ask whoever runs the proxy"
+                ),
+                // A forwarded request gets the proxy's own answer…
+                (_, "http://127.0.0.1:9/mcp") => format!(
+                    "the proxy {shown} (from {via}) answered HTTP 502 for {url} (502 Bad Gateway): it could not reach the server, or would not; {}",
+                    check(via)
+                ),
+                // …a tunnel's refusal shows no status.
+                _ => format!(
+                    "the proxy {shown} (from {via}) refused to open a connection to {url}; {}, or ask whoever runs the proxy whether it lets this address through",
+                    check(via)
+                ),
+            };
+            assert_eq!(said, expected, "{mode} {url}");
+        }
+    }
+}
+
+#[test]
 fn proxy_variables_are_honoured() {
     let p = require_peers!();
     let port = free_port();
@@ -1497,29 +1689,7 @@ fn proxy_variables_are_honoured() {
     let dead_proxy = format!("http://127.0.0.1:{}", free_port());
     let url = format!("http://127.0.0.1:{port}/mcp");
     let initialize = |no_proxy: &str| {
-        let out = Command::new(BIN)
-            .args(["bridge", &url, "--retries", "0"])
-            .env("MCP_TRAY_HOME", tempfile::tempdir().expect("home").path())
-            .env("HTTP_PROXY", &dead_proxy)
-            .env("NO_PROXY", no_proxy)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .and_then(|mut child| {
-                let init = r#"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}"#;
-                if let Some(mut stdin) = child.stdin.take() {
-                    writeln!(stdin, "{init}")?;
-                }
-                child.wait_with_output()
-            })
-            .expect("run the bridge");
-        let line = String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .next()
-            .unwrap_or_default()
-            .to_owned();
-        serde_json::from_str::<Value>(&line).expect("one JSON reply")
+        initialize_through_proxy(&url, &[("HTTP_PROXY", &dead_proxy), ("NO_PROXY", no_proxy)]).0
     };
     // Through a proxy that is not there: refused, although the server itself is up.
     let through = initialize("");

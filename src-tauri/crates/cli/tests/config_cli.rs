@@ -88,3 +88,25 @@ fn undo_refused_over_a_later_change_is_a_conflict() {
         "the later change stays"
     );
 }
+
+#[test]
+fn removing_a_disabled_server_says_how_to_undo_it_and_undo_brings_it_back_disabled() {
+    let dir = tempfile::tempdir().unwrap();
+    run(dir.path(), &["add", "a", "--", "echo", "a"]);
+    run(dir.path(), &["disable", "a"]);
+    let out = run(dir.path(), &["remove", "a"]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "removed disabled server a. Undo with `mcp-tray undo`.\n"
+    );
+    let listed = |dir: &Path| String::from_utf8(run(dir, &["list"]).stdout).unwrap();
+    assert!(!listed(dir.path()).contains("disabled"));
+    run(dir.path(), &["undo"]);
+    let after = listed(dir.path());
+    assert!(
+        after
+            .lines()
+            .any(|l| l.starts_with("a ") && l.contains("disabled")),
+        "{after}"
+    );
+}

@@ -398,7 +398,7 @@ fn doctor_fix_carries_everything_mcp_remote_was_told_over_and_undo_restores_the_
         "--enable-proxy", "--debug"],
       "env": {{"NODE_EXTRA_CA_CERTS": "{ca}", "TEAM": "core"}}
     }},
-    "tenant": {{"command": "npx", "args": ["mcp-remote", "https://mcp.example.com/sse", "--resource", "https://t1.example.com/"]}}
+    "tenant": {{"command": "npx", "args": ["mcp-remote", "https://mcp.example.com/sse", "--device-code"]}}
   }}
 }}
 "#
@@ -424,7 +424,7 @@ fn doctor_fix_carries_everything_mcp_remote_was_told_over_and_undo_restores_the_
         tenant["fix"]
             .as_str()
             .unwrap()
-            .contains("https://t1.example.com/ (--resource)"),
+            .contains("with a device code (--device-code)"),
         "{tenant}"
     );
     for secret in ["sk-live-4242", "cs-31337"] {
@@ -477,12 +477,7 @@ fn doctor_fix_carries_everything_mcp_remote_was_told_over_and_undo_restores_the_
     );
     assert_eq!(
         fixed["mcpServers"]["tenant"]["args"],
-        serde_json::json!([
-            "mcp-remote",
-            "https://mcp.example.com/sse",
-            "--resource",
-            "https://t1.example.com/"
-        ]),
+        serde_json::json!(["mcp-remote", "https://mcp.example.com/sse", "--device-code"]),
         "kept on mcp-remote"
     );
 
@@ -600,6 +595,35 @@ fn entry_args(entry: &Value) -> Vec<String> {
         .collect()
 }
 
+/// Waits until something listens on each of `ports` (`what` started it).
+fn wait_for_ports(ports: &[u16], what: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while ports
+        .iter()
+        .any(|port| std::net::TcpStream::connect(("127.0.0.1", *port)).is_err())
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{what} did not listen"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+/// `entry` as server `name` of a config in `dir`, after `mcp-tray doctor --fix`.
+fn fixed_by_doctor(dir: &Path, name: &str, entry: Value) -> Value {
+    let config = dir.join("claude_desktop_config.json");
+    std::fs::write(
+        &config,
+        serde_json::json!({"mcpServers": {name: entry}}).to_string(),
+    )
+    .unwrap();
+    let (_, code) = doctor(dir, &["--no-probe", "--fix"]);
+    assert_eq!(code, Some(0));
+    let fixed: Value = serde_json::from_str(&std::fs::read_to_string(&config).unwrap()).unwrap();
+    fixed["mcpServers"][name].clone()
+}
+
 /// The replaced entry, run as Claude would run it, against server-everything's legacy SSE: the
 /// transport mcp-remote was pinned to and the tools it hid carry over (the same tools as the
 /// mcp-remote entry it replaced lists, letter case of the patterns aside).
@@ -618,14 +642,7 @@ fn a_replaced_mcp_remote_entry_reaches_server_everything_over_sse_without_its_ig
         .stderr(std::process::Stdio::null())
         .spawn()
         .expect("start server-everything");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "server-everything did not listen"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    wait_for_ports(&[port], "server-everything");
 
     let dir = tempfile::tempdir().unwrap();
     let url = format!("http://127.0.0.1:{port}/sse");
@@ -642,18 +659,7 @@ fn a_replaced_mcp_remote_entry_reaches_server_everything_over_sse_without_its_ig
         "--silent",
     ];
     let entry = serde_json::json!({"command": "npx", "args": remote_args, "env": {"MCP_TRAY_TEST_KEPT": "1"}});
-    std::fs::write(
-        dir.path().join("claude_desktop_config.json"),
-        serde_json::json!({"mcpServers": {"se": entry}}).to_string(),
-    )
-    .unwrap();
-    let (_, code) = doctor(dir.path(), &["--no-probe", "--fix"]);
-    assert_eq!(code, Some(0));
-    let fixed: Value = serde_json::from_str(
-        &std::fs::read_to_string(dir.path().join("claude_desktop_config.json")).unwrap(),
-    )
-    .unwrap();
-    let bridge = &fixed["mcpServers"]["se"];
+    let bridge = &fixed_by_doctor(dir.path(), "se", entry);
     assert_eq!(bridge["args"][0], "bridge", "{bridge}");
     assert_eq!(bridge["env"]["MCP_TRAY_TEST_KEPT"], "1", "{bridge}");
 
@@ -705,6 +711,114 @@ fn a_replaced_mcp_remote_entry_reaches_server_everything_over_sse_without_its_ig
     assert!(refused.to_string().contains("--ignore-tool"), "{refused}");
     // Pinned to the legacy transport: no Streamable HTTP attempt first.
     assert!(!stderr.contains("trying legacy"), "{stderr}");
+}
+
+/// What `tests/peers/auth_server.py`'s authorization server on `port` saw (`GET /stats`).
+fn sign_in_stats(port: u16) -> Value {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(
+        s,
+        "GET /stats HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut text = String::new();
+    s.read_to_string(&mut text).unwrap();
+    let body = text.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("stats ({e}): {text}"))
+}
+
+/// An mcp-remote entry that signs in for another resource, with extra authorization parameters,
+/// replaced: the bridge entry's sign-in asks the authorization server for what mcp-remote's did.
+#[test]
+fn a_replaced_mcp_remote_entry_signs_in_for_the_same_resource_with_the_same_parameters() {
+    let p = require_peers!();
+    let free = || {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .unwrap()
+            .port()
+    };
+    let (as_port, mcp_port) = (free(), free());
+    let mut server = Command::new(p.python())
+        .arg(p.script("auth_server.py"))
+        .args([as_port.to_string(), mcp_port.to_string()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start auth_server.py");
+    wait_for_ports(&[as_port, mcp_port], "auth_server.py");
+
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("http://127.0.0.1:{mcp_port}/mcp");
+    let remote_args = [
+        "-y",
+        "mcp-remote",
+        url.as_str(),
+        "--resource",
+        "https://api.example.com/tenant-1",
+        "--authorize-param",
+        "audience=https://api.example.com/v1?x=1",
+        "--authorize-param",
+        "prompt=login",
+        "--authorize-param",
+        "prompt=consent",
+        "--silent",
+    ];
+    let entry = serde_json::json!({"command": "npx", "args": remote_args});
+    let bridge = &fixed_by_doctor(dir.path(), "tenant", entry);
+    assert_eq!(bridge["args"][0], "bridge", "{bridge}");
+
+    // A browser that approves at once, for both.
+    let browser = (
+        "BROWSER".to_owned(),
+        format!(
+            "{} {}",
+            p.python().display(),
+            p.script("auth_browser.py").display()
+        ),
+    );
+    let home = tempfile::tempdir().unwrap();
+    let before = EntryClient::start(
+        &p.node(),
+        &std::iter::once(p.npm_bin("mcp-remote").to_string_lossy().into_owned())
+            .chain(remote_args[2..].iter().map(|a| (*a).to_owned()))
+            .collect::<Vec<_>>(),
+        &[
+            (
+                "MCP_REMOTE_CONFIG_DIR".into(),
+                home.path().join("mcp-auth").to_string_lossy().into_owned(),
+            ),
+            browser.clone(),
+        ],
+        home.path(),
+    );
+    before.finish();
+    let mut env = entry_env(bridge);
+    env.push(browser);
+    env.push(("MCP_TRAY_TOKEN_STORE".into(), "file".into()));
+    let after = EntryClient::start(
+        Path::new(bridge["command"].as_str().unwrap()),
+        &entry_args(bridge),
+        &env,
+        home.path(),
+    );
+    let stderr = after.finish();
+    let stats = sign_in_stats(as_port);
+    let _ = server.kill();
+    let _ = server.wait();
+
+    let asked = stats["authorize_queries"].as_array().unwrap();
+    assert_eq!(asked.len(), 2, "one sign-in each: {stats}\n{stderr}");
+    let (theirs, ours) = (&asked[0], &asked[1]);
+    for key in ["resource", "audience", "prompt", "scope"] {
+        assert_eq!(ours[key], theirs[key], "{key}: {stats}");
+    }
+    assert_eq!(ours["resource"], "https://api.example.com/tenant-1");
+    assert_eq!(ours["audience"], "https://api.example.com/v1?x=1");
+    assert_eq!(ours["prompt"], "consent");
+    let tokens = &stats["token_resources"];
+    assert_eq!(tokens[1], tokens[0], "{stats}");
 }
 
 impl EntryClient {

@@ -375,7 +375,7 @@ fn probe_with_a_refused_api_key_header_gets_advice_about_that_header() {
     );
     assert_eq!(
         fix,
-        "Replace the credentials given with --header (in the app: the Edit form's headers) with valid ones."
+        "Replace the credentials given with --header with valid ones."
     );
     // A server whose challenge asks for a token: the advice is the token, not a sign-in.
     let (_server, _, _, fix) = refused_probe(&p, "bearer", &header);

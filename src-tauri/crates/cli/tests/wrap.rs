@@ -631,3 +631,33 @@ fn a_signal_to_the_tap_stops_the_whole_tree() {
     assert_gone_soon(pid);
     drop(stdin);
 }
+
+#[test]
+fn a_test_of_an_unsaved_entry_journals_nothing_under_the_saved_servers_name() {
+    let message = "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}\n";
+    let run = |no_journal: bool| {
+        let home = tempfile::tempdir().expect("home");
+        let mut cmd = Command::new(BIN);
+        cmd.args(["wrap", "--name", "fs", "--grace", "1", "--", "cat"])
+            .env("MCP_TRAY_HOME", home.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        if no_journal {
+            cmd.env(mcp_tray_core::probe::NO_JOURNAL_ENV, "1");
+        }
+        let mut child = cmd.spawn().expect("start mcp-tray wrap");
+        let mut stdin = child.stdin.take().expect("stdin");
+        stdin.write_all(message.as_bytes()).expect("write");
+        drop(stdin);
+        let out = child.wait_with_output().expect("wait");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            message,
+            "passed through"
+        );
+        home.path().join("journal").join("fs.jsonl").exists()
+    };
+    assert!(run(false), "Claude's own start journals");
+    assert!(!run(true), "a test of an unsaved entry journaled");
+}

@@ -60,13 +60,36 @@ impl Diagnosis {
     }
 }
 
+/// Who reads a fix: a person at a terminal (flags and commands) or in MCP Tray's window (its own
+/// fields and buttons, never a flag or an `mcp-tray` command).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    Cli,
+    App,
+}
+
 /// What a user can do about a failure with this code when nothing more specific is known: a
 /// shim's journal event and a probe's remote failure carry only the code and a sentence. `None`
-/// for a code that is not a failure (`connected`, `started`…).
+/// for a code that is not a failure (`connected`, `started`…). In the words of the command line
+/// ([`general_fix_in`] for the app's).
 pub fn general_fix(code: &str) -> Option<&'static str> {
+    general_fix_in(Audience::Cli, code)
+}
+
+/// [`general_fix`] in the words of `audience`.
+pub fn general_fix_in(audience: Audience, code: &str) -> Option<&'static str> {
+    let app = audience == Audience::App;
     Some(match code {
-        codes::AUTH_REQUIRED => "Sign in to the server again from MCP Tray, or check its token.",
+        codes::AUTH_REQUIRED if app => {
+            "Sign in to the server again with its Sign in button, or check the token in its Edit form's headers."
+        }
+        codes::AUTH_REQUIRED => {
+            "Sign in to the server again (mcp-tray auth login NAME), or check its token (--header)."
+        }
         codes::CONNECTION_REFUSED => "Start the server, or check the host and port in its URL.",
+        codes::TLS_ERROR if app => {
+            "Fix the server's certificate, or choose its CA's certificate in the CA certificate field."
+        }
         codes::TLS_ERROR => "Fix the server's certificate, or trust its CA (`--ca-cert`).",
         codes::DNS_ERROR => "Check the URL for typos, and your network or VPN connection.",
         codes::HTTP_ERROR => {
@@ -92,12 +115,27 @@ pub fn general_fix(code: &str) -> Option<&'static str> {
 /// What a user can do about a failure with this code and this message (a probe's remote failure,
 /// a shim's journal event): [`general_fix`], except where the message tells the general advice
 /// wrong, such as "sign in again" for a server that offers no sign-in or refused a request that
-/// carried no token.
+/// carried no token. In the words of the command line ([`fix_in`] for the app's).
 pub fn fix_for(code: &str, message: &str) -> Option<&'static str> {
+    fix_in(Audience::Cli, code, message)
+}
+
+/// [`fix_for`] in the words of `audience`: the command line's names flags and commands, the app's
+/// its own controls (the Edit form's headers, the CA certificate field, the Sign in button).
+pub fn fix_in(audience: Audience, code: &str, message: &str) -> Option<&'static str> {
+    let app = audience == Audience::App;
+    let pick = |cli: &'static str, in_app: &'static str| Some(if app { in_app } else { cli });
     if code == codes::TLS_ERROR {
+        if message.contains(crate::transport::UNKNOWN_CA) {
+            return pick(
+                "If a private or corporate CA signed the server's certificate, trust it with --ca-cert FILE (that CA's certificate, PEM).",
+                "If a private or corporate CA signed the server's certificate, choose that CA's certificate file (PEM) in the CA certificate field, then test again.",
+            );
+        }
         if message.contains(crate::transport::CA_AS_SERVER_CERT) {
-            return Some(
+            return pick(
                 "Give the server a leaf certificate (CA:FALSE) signed by a CA, and trust that CA with --ca-cert.",
+                "Give the server a leaf certificate (CA:FALSE) signed by a CA, and choose that CA's certificate in the CA certificate field.",
             );
         }
         if message.contains(crate::transport::NOT_TLS) {
@@ -106,39 +144,120 @@ pub fn fix_for(code: &str, message: &str) -> Option<&'static str> {
     }
     if code == codes::AUTH_REQUIRED {
         if message.contains(crate::auth::NO_TOKEN_SIGN_IN) {
-            return Some(
-                "Ask the server's owner for a token and pass it with --header 'Authorization: Bearer TOKEN' (in the app: the Edit form's headers).",
+            return pick(
+                "Ask the server's owner for a token and pass it with --header 'Authorization: Bearer TOKEN'.",
+                "Ask the server's owner for a token and add it in the Edit form's headers: Authorization, with the value Bearer TOKEN.",
             );
         }
         // Which header was refused, and what the server offers instead, the message says.
         if message.contains(crate::auth::GIVEN_REFUSED) {
             if message.contains(crate::auth::SIGN_IN_INSTEAD) {
-                return Some(
-                    "Replace the Authorization header given with --header (in the app: the Edit form's headers) with a valid one, or leave it out and MCP Tray signs in to the server.",
+                return pick(
+                    "Replace the Authorization header given with --header with a valid one, or leave it out and MCP Tray signs in to the server.",
+                    "Replace the Authorization header in the Edit form's headers with a valid one, or remove it and MCP Tray signs in to the server.",
                 );
             }
             if message.contains(crate::auth::TOKEN_INSTEAD) {
-                return Some(
-                    "Ask the server's owner for a token and pass it with --header 'Authorization: Bearer TOKEN' (in the app: the Edit form's headers), in place of the credentials it refused.",
+                return pick(
+                    "Ask the server's owner for a token and pass it with --header 'Authorization: Bearer TOKEN', in place of the credentials it refused.",
+                    "Ask the server's owner for a token and put it in the Edit form's headers (Authorization, with the value Bearer TOKEN), in place of the credentials it refused.",
                 );
             }
-            return Some(
-                "Replace the credentials given with --header (in the app: the Edit form's headers) with valid ones.",
+            return pick(
+                "Replace the credentials given with --header with valid ones.",
+                "Replace the credentials in the Edit form's headers with valid ones.",
             );
         }
         if message.contains(crate::transport::NO_SIGN_IN) {
-            return Some(
-                "Pass the credentials the server asks for with --header 'Name: value' (in the app: the Edit form's headers).",
+            return pick(
+                "Pass the credentials the server asks for with --header 'Name: value'.",
+                "Add the credentials the server asks for in the Edit form's headers.",
             );
         }
         if message.contains(crate::transport::REFUSED_ACCESS) {
-            return Some(
+            return pick(
                 "Read the server's answer: it may want credentials passed with --header 'Name: value', or not let this computer or account in at all.",
+                "Read the server's answer: it may want credentials in the Edit form's headers, or not let this computer or account in at all.",
             );
         }
     }
-    general_fix(code)
+    general_fix_in(audience, code)
 }
+
+/// The advice a bridge's or sign-in's message ends with, in the command line's words: what it
+/// writes to Claude's log and stderr keeps it; the app shows its own fix instead.
+const CLI_ADVICE: [&str; 8] = [
+    crate::probe::RAISE_TIMEOUT,
+    crate::transport::UNKNOWN_CA_CLI_HINT,
+    crate::transport::PASS_HEADERS,
+    crate::transport::SIGN_IN_OR_TOKEN,
+    crate::auth::GIVE_VALID,
+    crate::auth::PASS_TOKEN,
+    crate::auth::OPEN_APP_OR_LOGIN,
+    crate::auth::RUN_LOGIN,
+];
+
+/// How a fix that names MCP Tray's tap says where to find it at a terminal (the app names only
+/// its own Capture traffic).
+pub const TAP_IN_A_TERMINAL: &str = "; `mcp-tray tap NAME` in a terminal";
+
+/// A failure's message (a bridge's, a sign-in's) or a fix for `audience`: as it is for the command line;
+/// for the app, without the command-line advice it ends with (the app shows [`fix_in`]'s).
+pub fn message_in(audience: Audience, message: &str) -> String {
+    if audience == Audience::Cli {
+        return message.to_owned();
+    }
+    let message = match CLI_ADVICE.iter().filter_map(|a| message.find(a)).min() {
+        Some(at) => message[..at].trim_end_matches([' ', ';', ':', ',']),
+        None => message,
+    };
+    let mut message = message.replace(TAP_IN_A_TERMINAL, "").replace(
+        crate::auth::GIVEN_REFUSED,
+        "refused the credentials given in its headers",
+    );
+    for (cli, app) in APP_WORDS {
+        message = message.replace(cli, app);
+    }
+    message
+}
+
+/// Words of the command line (a flag, a command, a key of the entry's JSON that the Edit form
+/// changes) in texts written for both audiences, and what the app says in their place.
+const APP_WORDS: [(&str, &str); 8] = [
+    (
+        crate::config::edit::MERGE_EITHER_WAY,
+        "(Fix above the server list does it; it can be undone)",
+    ),
+    (
+        crate::supervise::resolve::ENTRY_COMMAND,
+        "the Command field of its Edit form",
+    ),
+    (
+        crate::bridge::ALLOW_HTTP_ADVICE,
+        "or, if you really mean it, choose Allow unencrypted HTTP (in Add server, or in the Edit \
+         form of a server on MCP Tray's bridge)",
+    ),
+    (
+        crate::config::mcp_remote::HEADERS_AS_ARGS,
+        "one by one, as the Headers of its Edit form",
+    ),
+    (
+        crate::config::mcp_remote::REPLY_TIMEOUT,
+        "its own timeout for each reply",
+    ),
+    (
+        crate::config::mcp_remote::GIVEN_AS_CA_CERT,
+        "given it as its CA certificate",
+    ),
+    (
+        crate::config::mcp_remote::PROXY_IN_ENV,
+        " in its env (the bridge goes through that proxy",
+    ),
+    (
+        crate::config::document::MERGE_WITH_DOCTOR,
+        "with the Fix button the Servers view shows then",
+    ),
+];
 
 /// The stable diagnosis codes (DESIGN.md, "Diagnosis").
 pub mod codes {
@@ -242,7 +361,7 @@ mod tests {
         // X-API-Key (or Authorization) refused by a server that offers nothing else.
         assert_eq!(
             fix(""),
-            "Replace the credentials given with --header (in the app: the Edit form's headers) with valid ones."
+            "Replace the credentials given with --header with valid ones."
         );
         // Authorization refused by a server that offers a sign-in.
         let sign_in = fix(&format!(
@@ -259,6 +378,160 @@ mod tests {
         assert!(
             token.contains("--header 'Authorization: Bearer TOKEN'") && !token.contains("signs in"),
             "{token}"
+        );
+    }
+
+    #[test]
+    fn an_unknown_ca_is_fixed_with_the_flag_on_the_command_line_and_the_field_in_the_app() {
+        let message = format!(
+            "initialize failed: secure connection to https://x/mcp failed: {}{}",
+            crate::transport::UNKNOWN_CA,
+            crate::transport::UNKNOWN_CA_CLI_HINT
+        );
+        let cli = fix_in(Audience::Cli, codes::TLS_ERROR, &message).expect("fix");
+        assert!(cli.contains("--ca-cert"), "{cli}");
+        assert_eq!(fix_for(codes::TLS_ERROR, &message), Some(cli));
+        let app = fix_in(Audience::App, codes::TLS_ERROR, &message).expect("fix");
+        assert!(app.contains("CA certificate field"), "{app}");
+        assert!(!app.contains("--"), "{app}");
+    }
+
+    /// Every message a bridge or sign-in writes that the app may show, with the fix it gets.
+    fn app_shown_failures() -> Vec<(&'static str, String)> {
+        use crate::auth::{GIVE_VALID, GIVEN_REFUSED, NO_TOKEN_SIGN_IN, OPEN_APP_OR_LOGIN};
+        use crate::auth::{PASS_TOKEN, RUN_LOGIN, SIGN_IN_INSTEAD, TOKEN_INSTEAD};
+        use crate::transport::{
+            CA_AS_SERVER_CERT, NO_SIGN_IN, PASS_HEADERS, REFUSED_ACCESS, SIGN_IN_OR_TOKEN,
+            UNKNOWN_CA, UNKNOWN_CA_CLI_HINT,
+        };
+        let refused = format!(
+            "remote server at http://x/mcp {GIVEN_REFUSED} (HTTP 401): denied; they may have expired or be wrong: {GIVE_VALID}"
+        );
+        vec![
+            (
+                codes::TLS_ERROR,
+                format!(
+                    "secure connection to https://x/mcp failed: {UNKNOWN_CA}{UNKNOWN_CA_CLI_HINT}"
+                ),
+            ),
+            (
+                codes::TLS_ERROR,
+                format!(
+                    "secure connection to https://x/mcp failed: {CA_AS_SERVER_CERT}; it needs a leaf certificate"
+                ),
+            ),
+            (codes::TLS_ERROR, "its certificate has expired".into()),
+            (
+                codes::AUTH_REQUIRED,
+                format!(
+                    "remote server at http://x/mcp {NO_TOKEN_SIGN_IN} (HTTP 401): token required; {PASS_TOKEN}"
+                ),
+            ),
+            (codes::AUTH_REQUIRED, refused.clone()),
+            (
+                codes::AUTH_REQUIRED,
+                format!("{refused}, or {SIGN_IN_INSTEAD} to the server"),
+            ),
+            (codes::AUTH_REQUIRED, format!("{refused}; {TOKEN_INSTEAD}")),
+            (
+                codes::AUTH_REQUIRED,
+                format!(
+                    "remote server at http://x/mcp {NO_SIGN_IN} (HTTP 401): key please; {PASS_HEADERS}"
+                ),
+            ),
+            (
+                codes::AUTH_REQUIRED,
+                format!("initialize failed: {REFUSED_ACCESS}: your IP is blocked"),
+            ),
+            (
+                codes::AUTH_REQUIRED,
+                format!(
+                    "remote server at http://x/mcp needs a sign-in (HTTP 401); {SIGN_IN_OR_TOKEN}"
+                ),
+            ),
+            (
+                codes::AUTH_REQUIRED,
+                format!("sign-in required for linear: {OPEN_APP_OR_LOGIN} linear"),
+            ),
+            (
+                codes::AUTH_REQUIRED,
+                format!("sign-in to linear failed: the browser said no; {RUN_LOGIN} linear"),
+            ),
+            (
+                codes::CONNECTION_REFUSED,
+                "nothing listens at 127.0.0.1:9".into(),
+            ),
+        ]
+    }
+
+    #[test]
+    fn a_probes_own_advice_in_the_app_names_no_flag_or_command() {
+        let timeout = format!(
+            "a first start may download packages (npx, uvx): try again{}",
+            crate::probe::RAISE_TIMEOUT
+        );
+        assert_eq!(
+            message_in(Audience::App, &timeout),
+            "a first start may download packages (npx, uvx): try again"
+        );
+        let tap = format!(
+            "Make the server write its logs to stderr, or run it through MCP Tray's tap (Capture traffic{TAP_IN_A_TERMINAL}): the tap moves such lines to stderr."
+        );
+        assert_eq!(
+            message_in(Audience::App, &tap),
+            "Make the server write its logs to stderr, or run it through MCP Tray's tap (Capture traffic): the tap moves such lines to stderr."
+        );
+        assert_eq!(message_in(Audience::Cli, &tap), tap);
+    }
+
+    #[test]
+    fn the_app_gets_its_own_controls_and_the_command_line_its_flags_without_asides() {
+        let cli_words = ["--", "mcp-tray ", "(in the app", "open MCP Tray"];
+        for (code, message) in app_shown_failures() {
+            let app = fix_in(Audience::App, code, &message).expect("a fix");
+            let shown = message_in(Audience::App, &message);
+            for words in cli_words {
+                assert!(!app.contains(words), "{words:?} in the app's fix {app:?}");
+                assert!(
+                    !shown.contains(words),
+                    "{words:?} in the app's message {shown:?}"
+                );
+            }
+            // What happened stays; only the advice goes.
+            assert!(shown.starts_with(&message[..16]), "{shown:?}");
+            let cli = fix_in(Audience::Cli, code, &message).expect("a fix");
+            assert!(!cli.contains("(in the app"), "{cli}");
+            assert_eq!(message_in(Audience::Cli, &message), message);
+        }
+        // The controls each names.
+        let app = |code, message: &str| fix_in(Audience::App, code, message).expect("fix");
+        let [unknown_ca, _, _, no_token, refused, ..] = &app_shown_failures()[..] else {
+            panic!("failures")
+        };
+        assert!(app(unknown_ca.0, &unknown_ca.1).contains("CA certificate field"));
+        assert!(app(no_token.0, &no_token.1).contains("Edit form's headers"));
+        assert!(app(refused.0, &refused.1).contains("Edit form's headers"));
+        assert!(
+            app(
+                codes::AUTH_REQUIRED,
+                "k refused this request (HTTP 403) even though MCP Tray is signed in"
+            )
+            .contains("Sign in button")
+        );
+        assert_eq!(
+            message_in(
+                Audience::App,
+                &format!(
+                    "sign-in required for linear: {} linear",
+                    crate::auth::OPEN_APP_OR_LOGIN
+                )
+            ),
+            "sign-in required for linear"
+        );
+        let cli = fix_in(Audience::Cli, no_token.0, &no_token.1).expect("fix");
+        assert!(
+            cli.contains("--header 'Authorization: Bearer TOKEN'"),
+            "{cli}"
         );
     }
 

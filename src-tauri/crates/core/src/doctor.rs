@@ -24,7 +24,7 @@ use crate::config::snippet::bridge_entry;
 use crate::config::{
     ConfigDocument, ConfigError, ConfigFile, Edit, EditOutcome, EntryKind, ServerEntry,
 };
-use crate::diagnose::{Diagnosis, Severity, codes};
+use crate::diagnose::{Audience, Diagnosis, Severity, codes};
 use crate::probe::{self, ProbeReport, ProbeTarget};
 use crate::supervise::CommandResolver;
 
@@ -271,7 +271,17 @@ fn config_error(e: &ConfigError) -> Diagnosis {
 ///   runs only the last entry, and MCP Tray refuses to edit that name. Which copy is right only the
 ///   user knows, so the fix is said, not made.
 pub fn check_duplicates(doc: &ConfigDocument, only: Option<&str>) -> Vec<Finding> {
+    check_duplicates_in(Audience::Cli, doc, only)
+}
+
+/// [`check_duplicates`] in the words of `audience`.
+pub fn check_duplicates_in(
+    audience: Audience,
+    doc: &ConfigDocument,
+    only: Option<&str>,
+) -> Vec<Finding> {
     use crate::config::DuplicateKey;
+    let app = audience == Audience::App;
     let path = doc.path.display();
     let ignored_copies = |dup: &DuplicateKey| {
         let lines: Vec<String> = dup.ignored_lines().iter().map(usize::to_string).collect();
@@ -308,11 +318,14 @@ pub fn check_duplicates(doc: &ConfigDocument, only: Option<&str>) -> Vec<Finding
                         dup.lines_text(),
                         dup.used_line(),
                     ))
-                    .fix(
+                    .fix(if app {
+                        "move the servers of the earlier copies into the last one: Fix does it, \
+                         and Undo takes it back; or merge them into one \"mcpServers\" by hand"
+                    } else {
                         "move the servers of the earlier copies into the last one (MCP Tray's \
                          fix does it, and it can be undone), or merge them into one \
-                         \"mcpServers\" by hand",
-                    ),
+                         \"mcpServers\" by hand"
+                    }),
                 );
                 if dup.not_objects.is_empty() {
                     out.push(finding.with_edit(Edit::MergeServers));
@@ -377,6 +390,15 @@ fn unfixable_until_merged(doc: &ConfigDocument, findings: Vec<Finding>) -> Vec<F
 
 /// The checks that need nothing but the entry itself.
 pub fn check_entry(server: &ServerEntry, exe: &Path) -> Vec<Finding> {
+    check_entry_in(Audience::Cli, server, exe)
+}
+
+/// [`check_entry`] in the words of `audience`: the app's name its Edit form's fields, not the
+/// entry's JSON keys nor the bridge's flags.
+pub fn check_entry_in(audience: Audience, server: &ServerEntry, exe: &Path) -> Vec<Finding> {
+    let app = audience == Audience::App;
+    // Only a local server's Edit form has its env; a remote one's shows its headers.
+    let env_in_form = app && matches!(server.kind, EntryKind::Local | EntryKind::Tapped { .. });
     let name = server.name.as_str();
     let mut out = Vec::new();
     let obj = server.value.as_object();
@@ -388,7 +410,11 @@ pub fn check_entry(server: &ServerEntry, exe: &Path) -> Vec<Finding> {
                 format!("Claude cannot start this entry: {reason}"),
             )
             .server(name)
-            .fix("give it a \"command\" (and \"args\"), or remove it"),
+            .fix(if app {
+                "give it a command (and arguments) in the config file, or remove it with Remove"
+            } else {
+                "give it a \"command\" (and \"args\"), or remove it"
+            }),
         )),
         EntryKind::UrlEntry { url } | EntryKind::Remote { url } | EntryKind::McpRemote { url }
             if is_websocket(url) =>
@@ -397,7 +423,11 @@ pub fn check_entry(server: &ServerEntry, exe: &Path) -> Vec<Finding> {
                 Diagnosis::new(codes::WEBSOCKET_URL, Severity::Error, format!("{url} is a WebSocket URL"))
                     .server(name)
                     .detail("MCP has no WebSocket transport: remote servers speak Streamable HTTP (usually …/mcp) or the older HTTP+SSE (…/sse)")
-                    .fix("look up the server's https:// MCP URL in its documentation and add that instead"),
+                    .fix(if app {
+                        "look up the server's https:// MCP URL in its documentation and put it in the URL field of its Edit form"
+                    } else {
+                        "look up the server's https:// MCP URL in its documentation and add that instead"
+                    }),
             ));
         }
         EntryKind::UrlEntry { url } => {
@@ -493,7 +523,11 @@ pub fn check_entry(server: &ServerEntry, exe: &Path) -> Vec<Finding> {
                     format!("relative path {}: Claude Desktop does not start servers from your project folder", relative.join(", ")),
                 )
                 .server(name)
-                .fix("use the absolute path (e.g. /home/you/project/build/index.js)"),
+                .fix(if app {
+                    "use the absolute path in its Edit form's Command or Arguments (e.g. /home/you/project/build/index.js)"
+                } else {
+                    "use the absolute path (e.g. /home/you/project/build/index.js)"
+                }),
             ));
         }
     }
@@ -506,10 +540,18 @@ pub fn check_entry(server: &ServerEntry, exe: &Path) -> Vec<Finding> {
             Diagnosis::new(
                 codes::RELATIVE_PATH,
                 Severity::Error,
-                format!("relative path {} given to --ca-cert: the bridge looks for it in whatever folder Claude Desktop starts it in, not in yours", ca.display()),
+                format!(
+                    "relative path {} {}: the bridge looks for it in whatever folder Claude Desktop starts it in, not in yours",
+                    ca.display(),
+                    if app { "in the CA certificate field" } else { "given to --ca-cert" },
+                ),
             )
             .server(name)
-            .fix("give --ca-cert the CA file's absolute path (e.g. /home/you/certs/company-ca.pem)"),
+            .fix(if app {
+                "give the CA certificate field of its Edit form the CA file's absolute path (e.g. /home/you/certs/company-ca.pem)"
+            } else {
+                "give --ca-cert the CA file's absolute path (e.g. /home/you/certs/company-ca.pem)"
+            }),
         ));
     }
     // Env values that are placeholders, and ${VAR} references nobody sets.
@@ -522,7 +564,15 @@ pub fn check_entry(server: &ServerEntry, exe: &Path) -> Vec<Finding> {
                     format!("env {key} still holds the README's placeholder"),
                 )
                 .server(name)
-                .fix(format!("put your real value in \"env\" → \"{key}\"")),
+                .fix(if env_in_form {
+                    format!(
+                        "put your real value in {key} under Environment variables in its Edit form"
+                    )
+                } else if app {
+                    format!("put your real value in {key}, in this server's env in the config file")
+                } else {
+                    format!("put your real value in \"env\" → \"{key}\"")
+                }),
             ));
         }
     }
@@ -538,7 +588,13 @@ pub fn check_entry(server: &ServerEntry, exe: &Path) -> Vec<Finding> {
                     format!("${{{var}}} is used but not set"),
                 )
                 .server(name)
-                .fix(format!("add \"{var}\" to the entry's \"env\"")),
+                .fix(if env_in_form {
+                    format!("add {var} under Environment variables in its Edit form")
+                } else if app {
+                    format!("add {var} to this server's env in the config file")
+                } else {
+                    format!("add \"{var}\" to the entry's \"env\"")
+                }),
             ));
         }
     }
@@ -712,14 +768,19 @@ fn parse_major(version: &str) -> Option<u32> {
 /// A finding about the whole file (a duplicate top-level `"mcpServers"`) has no server, as in
 /// [`examine`]: it is given once, not to each server row, since the copy Claude reads may have
 /// none (an empty `{}` pasted below the real block), and the app shows it above its list.
+///
+/// In the words of `audience`: the app's texts name its own controls (Fix, Undo, the Edit form's
+/// fields), never a command-line flag or command ([`crate::diagnose::message_in`] says the rest,
+/// such as a missing command's advice, in the app's words too).
 pub fn check_config_only(
+    audience: Audience,
     doc: &ConfigDocument,
     resolver: &CommandResolver,
     exe: &Path,
 ) -> Vec<Finding> {
-    let mut out = check_duplicates(doc, None);
+    let mut out = check_duplicates_in(audience, doc, None);
     let entries = doc.servers.iter().flat_map(|s| {
-        let mut findings = check_entry(s, exe);
+        let mut findings = check_entry_in(audience, s, exe);
         findings.extend(check_command(s, resolver));
         findings
     });
@@ -882,7 +943,7 @@ mod tests {
     fn the_mcp_remote_fix_says_what_the_bridge_does_differently_or_why_it_is_not_offered() {
         let d = doc(r#"{"mcpServers": {
             "rich": {"command": "npx", "args": ["-y", "mcp-remote", "https://x.dev/sse", "--transport", "sse-only", "--ignore-tool", "delete*", "--keep-alive", "--debug"]},
-            "tenant": {"command": "npx", "args": ["mcp-remote", "https://x.dev/sse", "--resource", "https://t1.x.dev/", "--header", "Authorization: Bearer sk-tenant"]}
+            "tenant": {"command": "npx", "args": ["mcp-remote", "https://x.dev/sse", "--device-code", "--header", "Authorization: Bearer sk-tenant"]}
         }}"#);
         let findings = check_document(&d, Path::new(EXE));
         let finding = |server: &str| finding_of(&findings, server);
@@ -910,13 +971,13 @@ mod tests {
                 && fix.contains("only concerned mcp-remote: --debug"),
             "{fix}"
         );
-        // The bridge cannot sign in for another resource: no fix that would break it, and why.
+        // The bridge cannot sign in with a device code: no fix that would break it, and why.
         let tenant = finding("tenant");
         assert!(!tenant.fixable && tenant.edit.is_none());
         let fix = tenant.diagnosis.fix.as_deref().unwrap();
         assert!(
             fix.starts_with("keep it on mcp-remote for now: ")
-                && fix.contains("https://t1.x.dev/ (--resource)"),
+                && fix.contains("with a device code (--device-code)"),
             "{fix}"
         );
         assert!(!fix.contains("sk-tenant"), "{fix}");
@@ -929,7 +990,7 @@ mod tests {
             "here": {"command": "sh", "args": ["-c", "true"]}
         }}"#);
         let resolver = CommandResolver::new(crate::supervise::LoginShellPath::Never);
-        let findings = check_config_only(&d, &resolver, Path::new(EXE));
+        let findings = check_config_only(Audience::Cli, &d, &resolver, Path::new(EXE));
         assert_eq!(
             codes_of(&findings),
             [codes::MISSING_ENV, codes::COMMAND_NOT_FOUND],
@@ -995,7 +1056,7 @@ mod tests {
         // The app shows it once, about the whole file; no other fix is offered until the merge
         // (no edit but the merge applies to such a file).
         let resolver = CommandResolver::new(crate::supervise::LoginShellPath::Never);
-        let rows = check_config_only(&d, &resolver, Path::new(EXE));
+        let rows = check_config_only(Audience::Cli, &d, &resolver, Path::new(EXE));
         let dup_rows: Vec<_> = rows
             .iter()
             .filter(|f| f.diagnosis.code == codes::DUPLICATE_KEY)
@@ -1016,7 +1077,7 @@ mod tests {
             doc("{\n  \"mcpServers\": {\"x\": {\"command\": \"sh\"}},\n  \"mcpServers\": {}\n}\n");
         assert!(d.servers.is_empty());
         let resolver = CommandResolver::new(crate::supervise::LoginShellPath::Never);
-        let found = check_config_only(&d, &resolver, Path::new(EXE));
+        let found = check_config_only(Audience::Cli, &d, &resolver, Path::new(EXE));
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(found[0].diagnosis.code, codes::DUPLICATE_KEY);
         assert_eq!(found[0].diagnosis.server, None);
@@ -1075,7 +1136,12 @@ mod tests {
         assert!(check_duplicates(&d, Some("b")).is_empty());
         let resolver = CommandResolver::new(crate::supervise::LoginShellPath::Never);
         assert_eq!(
-            codes_of(&check_config_only(&d, &resolver, Path::new(EXE))),
+            codes_of(&check_config_only(
+                Audience::Cli,
+                &d,
+                &resolver,
+                Path::new(EXE)
+            )),
             [codes::DUPLICATE_KEY]
         );
     }

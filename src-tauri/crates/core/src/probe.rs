@@ -20,11 +20,13 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 
 use crate::config::ServerEntry;
-use crate::diagnose::{Diagnosis, Severity, codes, fix_for};
+use crate::diagnose::{Diagnosis, Severity, TAP_IN_A_TERMINAL, codes, fix_for};
 use crate::supervise::{CommandResolver, ServerCommand, StdioChild, StdioPipes, shell_line};
 
 /// The protocol version the probe asks for; servers answer with the one they speak.
 pub const PROBE_PROTOCOL_VERSION: &str = "2025-11-25";
+/// How a probe's timeout advice ends at a terminal (the app has no `--timeout` to raise).
+pub const RAISE_TIMEOUT: &str = ", or raise --timeout";
 /// Stderr lines kept for a diagnosis.
 const STDERR_KEPT: usize = 12;
 
@@ -43,6 +45,16 @@ pub const BRIDGE_RETRIES_ENV: &str = "MCP_TRAY_BRIDGE_RETRIES";
 /// Retries of a probed bridge: one, for a server that is just binding its port.
 pub const PROBE_BRIDGE_RETRIES: &str = "1";
 
+/// Set on a test of an entry that is not saved yet (the Edit form's Test): MCP Tray's own shim
+/// (`mcp-tray bridge` / `wrap`) then journals nothing, so what the test found is never taken for
+/// the saved server's status or traffic, which the journal is read for under the same name.
+pub const NO_JOURNAL_ENV: &str = "MCP_TRAY_NO_JOURNAL";
+
+/// Whether this process was started by a test that must journal nothing ([`NO_JOURNAL_ENV`]).
+pub fn journal_off() -> bool {
+    std::env::var_os(NO_JOURNAL_ENV).is_some_and(|v| !v.is_empty())
+}
+
 /// A probed bridge's retry count, unless its entry sets one itself.
 fn retry_less(cmd: &mut ServerCommand) {
     cmd.env
@@ -51,6 +63,15 @@ fn retry_less(cmd: &mut ServerCommand) {
 }
 
 impl ProbeTarget {
+    /// The same target, its MCP Tray shim journaling nothing ([`NO_JOURNAL_ENV`]): for an entry
+    /// that is not saved yet.
+    pub fn unjournaled(mut self) -> Self {
+        self.command
+            .env
+            .insert(NO_JOURNAL_ENV.to_owned(), "1".to_owned());
+        self
+    }
+
     /// A local command.
     pub fn command(name: &str, command: &str, args: &[String]) -> Self {
         let mut cmd = ServerCommand::new(name, command, &[]);
@@ -303,7 +324,7 @@ impl Failure {
                 format!("no answer to {step_name} within {:.0} s", timeout.as_secs_f64()),
             )
             .detail(last.to_owned())
-            .fix("a first start may download packages (npx, uvx): try again, or raise --timeout"),
+            .fix(format!("a first start may download packages (npx, uvx): try again{RAISE_TIMEOUT}")),
             Failure::Error {
                 step,
                 message,
@@ -325,7 +346,7 @@ impl Failure {
                     "the server wrote something that is not JSON-RPC to stdout during {step_name}"
                 ),
             )
-            .fix("servers must print logs to stderr, never stdout; MCP Tray's tap (Capture traffic; `mcp-tray tap NAME` in a terminal) keeps such lines out of Claude's way"),
+            .fix(format!("servers must print logs to stderr, never stdout; MCP Tray's tap (Capture traffic{TAP_IN_A_TERMINAL}) keeps such lines out of Claude's way")),
         }
     }
 }

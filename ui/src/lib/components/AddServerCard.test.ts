@@ -1,10 +1,17 @@
-import { cleanup, fireEvent, render, screen } from "@testing-library/svelte";
-import { afterEach, describe, expect, it } from "vitest";
+import { open } from "@tauri-apps/plugin-dialog";
+import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/svelte";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { fakeApi, probeView } from "../stores/addServer.fixtures";
 import { createAddServer } from "../stores/addServer.svelte";
 import AddServerCard from "./AddServerCard.svelte";
 
-afterEach(() => cleanup());
+// The system's file dialog, answered by each test.
+vi.mock("@tauri-apps/plugin-dialog", () => ({ open: vi.fn() }));
+
+afterEach(() => {
+  cleanup();
+  vi.mocked(open).mockReset();
+});
 
 describe("Add server card", () => {
   it("offers Test again after a failed test, and Cancel while testing", async () => {
@@ -26,6 +33,106 @@ describe("Add server card", () => {
     expect(screen.queryByTestId("add-cancel")).toBeNull();
     expect(screen.getByTestId("add-button").textContent?.trim()).toBe("Add");
     expect(screen.getByTestId("add-button")).toHaveProperty("disabled", false);
+  });
+
+  it("a remote URL gets a CA certificate field, and Test and Add both use what it says", async () => {
+    const { api } = fakeApi({ probeOk: true });
+    const probed: unknown[] = [];
+    const written: unknown[] = [];
+    api.probeAdd = async (_text, _name, _server, options) => {
+      probed.push(options);
+      return probeView(true);
+    };
+    const add = api.addServers;
+    api.addServers = (text, name, options) => {
+      written.push(options);
+      return add(text, name, options);
+    };
+    const flow = createAddServer(api);
+    render(AddServerCard, { flow });
+    expect(screen.queryByTestId("add-ca-cert")).toBeNull();
+    flow.text = "https://corp.example/mcp";
+    await flow.refreshPreview();
+    const field = (await screen.findByTestId("add-ca-cert")) as HTMLInputElement;
+    expect(screen.getByText(/CA certificate/)).toBeTruthy();
+    await fireEvent.input(field, { target: { value: " /etc/corp-ca.pem " } });
+    await flow.add();
+    expect(probed).toEqual([{ caCert: "/etc/corp-ca.pem", allowHttp: false }]);
+    expect(written).toEqual([{ caCert: "/etc/corp-ca.pem", allowHttp: false }]);
+  });
+
+  it("Choose… fills the CA certificate field from the system's file dialog, Cancel there keeps it, and Test uses it", async () => {
+    const { api } = fakeApi({ probeOk: true });
+    const probed: unknown[] = [];
+    api.probeAdd = async (_text, _name, _server, options) => {
+      probed.push(options);
+      return probeView(true);
+    };
+    const flow = createAddServer(api);
+    render(AddServerCard, { flow });
+    flow.text = "https://corp.example/mcp";
+    await flow.refreshPreview();
+    const field = (await screen.findByTestId("add-ca-cert")) as HTMLInputElement;
+    const choose = screen.getByRole("button", { name: "Choose…" });
+    expect(choose).toHaveProperty("disabled", false);
+
+    vi.mocked(open).mockResolvedValueOnce("/home/me/corp-ca.pem");
+    await fireEvent.click(choose);
+    await waitFor(() => expect(field.value).toBe("/home/me/corp-ca.pem"));
+    expect(flow.caCert).toBe("/home/me/corp-ca.pem");
+    expect(open).toHaveBeenCalledWith(
+      expect.objectContaining({
+        multiple: false,
+        directory: false,
+        filters: [
+          { name: "Certificates (PEM)", extensions: ["pem", "crt", "cer"] },
+          { name: "All files", extensions: ["*"] },
+        ],
+      }),
+    );
+
+    vi.mocked(open).mockResolvedValueOnce(null);
+    await fireEvent.click(choose);
+    await waitFor(() => expect(open).toHaveBeenCalledTimes(2));
+    await waitFor(() => expect(choose).toHaveProperty("disabled", false));
+    expect(field.value).toBe("/home/me/corp-ca.pem");
+
+    await flow.add();
+    expect(probed).toEqual([{ caCert: "/home/me/corp-ca.pem", allowHttp: false }]);
+  });
+
+  it("says so when the file dialog cannot open, and the field keeps what was typed", async () => {
+    const flow = createAddServer(fakeApi().api);
+    render(AddServerCard, { flow });
+    flow.text = "https://corp.example/mcp";
+    await flow.refreshPreview();
+    const field = (await screen.findByTestId("add-ca-cert")) as HTMLInputElement;
+    await fireEvent.input(field, { target: { value: "/etc/ca.pem" } });
+    vi.mocked(open).mockRejectedValueOnce("dialog.open not allowed");
+    await fireEvent.click(screen.getByTestId("add-ca-cert-choose"));
+    expect((await screen.findByTestId("add-ca-cert-problem")).textContent).toContain("The file dialog did not open");
+    expect(field.value).toBe("/etc/ca.pem");
+  });
+
+  it("a plain http:// address on another computer is explained, and Allow unencrypted HTTP warns once chosen", async () => {
+    const { api } = fakeApi();
+    const preview = api.previewAdd;
+    api.previewAdd = async (text, name, options) => {
+      if (!options?.allowHttp) throw { code: "plain-http", message: "This is a plain http:// address on another computer." };
+      return preview(text, name, options);
+    };
+    const flow = createAddServer(api);
+    render(AddServerCard, { flow });
+    flow.text = "http://10.0.0.7/mcp";
+    await flow.refreshPreview();
+    const choice = (await screen.findByTestId("add-allow-http")) as HTMLInputElement;
+    expect(choice.checked).toBe(false);
+    expect(screen.getByText("Allow unencrypted HTTP")).toBeTruthy();
+    expect(screen.queryByTestId("add-allow-http-warning")).toBeNull();
+    await fireEvent.click(choice);
+    await flow.refreshPreview();
+    expect((await screen.findByTestId("add-allow-http-warning")).textContent).toContain("unencrypted");
+    expect(screen.getByTestId("add-preview")).toBeTruthy();
   });
 
   it("offers to restart Claude Desktop only where it can, and says so while it restarts", async () => {

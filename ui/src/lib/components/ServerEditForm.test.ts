@@ -1,6 +1,7 @@
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/svelte";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { probeView } from "../stores/addServer.fixtures";
 import ServerEditForm from "./ServerEditForm.svelte";
 
 afterEach(() => {
@@ -8,8 +9,10 @@ afterEach(() => {
   clearMocks();
 });
 
-/** A remote server run through the bridge, with a secret header and a plain one. */
-function app() {
+/** A remote server run through the bridge, with a secret header and a plain one; `more` answers other commands. */
+function app(more: (cmd: string, args: unknown) => unknown = (cmd) => {
+  throw new Error(`unexpected command ${cmd}`);
+}) {
   const calls: [string, unknown][] = [];
   mockIPC((cmd, args) => {
     calls.push([cmd, args]);
@@ -26,16 +29,38 @@ function app() {
             { name: "Authorization", value: null, secret: true },
             { name: "X-Team", value: "core", secret: false },
           ],
+          caCert: "/etc/corp-ca.pem",
+          allowHttp: false,
         };
       case "reveal_header_value":
         return "Bearer tok-1";
       case "edit_server":
-        return "edit linear";
+        return { done: "edit linear", historyId: 12 };
       default:
-        throw new Error(`unexpected command ${cmd}`);
+        return more(cmd, args);
     }
   });
   return calls;
+}
+
+/** What the form sends when only its URL changed (Save and Test send the same). */
+const urlChanged = (url: string) => ({
+  name: null,
+  command: null,
+  args: null,
+  env: null,
+  url,
+  headers: [
+    { name: "Authorization", value: null },
+    { name: "X-Team", value: "core" },
+  ],
+  caCert: null,
+  allowHttp: null,
+});
+
+async function opened() {
+  render(ServerEditForm, { props: { name: "linear", onSaved: () => {}, onCancel: () => {} } });
+  await waitFor(() => expect((screen.getByTestId("edit-url") as HTMLInputElement).value).toBe("https://mcp.linear.app/mcp"));
 }
 
 describe("ServerEditForm", () => {
@@ -48,6 +73,7 @@ describe("ServerEditForm", () => {
     expect(screen.getByTestId("edit-headers-masked")).toBeTruthy();
     expect(document.body.innerHTML).not.toContain("tok-1");
     expect((screen.getByLabelText("Value of X-Team") as HTMLInputElement).value).toBe("core");
+    expect((screen.getByTestId("edit-ca-cert") as HTMLInputElement).value).toBe("/etc/corp-ca.pem");
 
     await fireEvent.click(screen.getByTestId("edit-headers-reveal"));
     await waitFor(() => expect((screen.getByLabelText("Value of Authorization") as HTMLInputElement).value).toBe("Bearer tok-1"));
@@ -59,7 +85,7 @@ describe("ServerEditForm", () => {
     await fireEvent.input(names[1], { target: { value: "X-Region" } });
     await fireEvent.input(screen.getByLabelText("Value of X-Region"), { target: { value: "eu" } });
     await fireEvent.click(screen.getByTestId("edit-save"));
-    await waitFor(() => expect(onSaved).toHaveBeenCalledWith("edit linear"));
+    await waitFor(() => expect(onSaved).toHaveBeenCalledWith({ done: "edit linear", historyId: 12 }));
     expect(calls).toContainEqual([
       "edit_server",
       {
@@ -74,8 +100,104 @@ describe("ServerEditForm", () => {
             { name: "Authorization", value: "Bearer tok-1" },
             { name: "X-Region", value: "eu" },
           ],
+          caCert: null,
+          allowHttp: null,
         },
       },
     ]);
+  });
+
+  it("Choose… puts the file chosen in the system's file dialog into the CA certificate field; Cancel there keeps it", async () => {
+    let answer: string | null = "/home/me/certs/corp-root.crt";
+    const calls = app((cmd) => {
+      if (cmd === "plugin:dialog|open") return answer;
+      throw new Error(`unexpected command ${cmd}`);
+    });
+    await opened();
+    const field = screen.getByTestId("edit-ca-cert") as HTMLInputElement;
+    await fireEvent.click(screen.getByTestId("edit-ca-cert-choose"));
+    await waitFor(() => expect(field.value).toBe("/home/me/certs/corp-root.crt"));
+    const [, args] = calls.find(([cmd]) => cmd === "plugin:dialog|open") ?? [];
+    expect(args).toEqual({
+      options: {
+        title: "Choose the CA certificate",
+        multiple: false,
+        directory: false,
+        filters: [
+          { name: "Certificates (PEM)", extensions: ["pem", "crt", "cer"] },
+          { name: "All files", extensions: ["*"] },
+        ],
+      },
+    });
+
+    answer = null;
+    await fireEvent.click(screen.getByTestId("edit-ca-cert-choose"));
+    await waitFor(() => expect(calls.filter(([cmd]) => cmd === "plugin:dialog|open")).toHaveLength(2));
+    await waitFor(() => expect(screen.getByTestId("edit-ca-cert-choose")).toHaveProperty("disabled", false));
+    expect(field.value).toBe("/home/me/certs/corp-root.crt");
+
+    await fireEvent.click(screen.getByTestId("edit-save"));
+    await waitFor(() => expect(calls.some(([cmd]) => cmd === "edit_server")).toBe(true));
+    const [, saved] = calls.find(([cmd]) => cmd === "edit_server") ?? [];
+    expect((saved as { change: { caCert: string } }).change.caCert).toBe("/home/me/certs/corp-root.crt");
+  });
+
+  it("tests the unsaved entry as Save would write it: progress, Cancel, the diagnosis, then the tools; nothing saved", async () => {
+    let answer: (probe: unknown) => void = () => {};
+    const calls = app((cmd) => {
+      if (cmd === "test_server_edit") return new Promise((resolve) => (answer = resolve));
+      throw new Error(`unexpected command ${cmd}`);
+    });
+    await opened();
+    const url = screen.getByTestId("edit-url") as HTMLInputElement;
+    await fireEvent.input(url, { target: { value: "http://127.0.0.1:9/mcp" } });
+
+    // Under way: progress and Cancel test; cancelled, its late answer is dropped.
+    await fireEvent.click(screen.getByTestId("edit-test"));
+    expect((await screen.findByTestId("edit-test-progress")).textContent).toContain("asking for its tools");
+    expect(screen.getByTestId("edit-test").textContent?.trim()).toBe("Testing…");
+    expect(screen.getByTestId("edit-save")).toHaveProperty("disabled", true);
+    await fireEvent.click(screen.getByTestId("edit-test-cancel"));
+    answer(probeView(false));
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(screen.queryByTestId("edit-test-progress")).toBeNull();
+    expect(screen.queryByTestId("edit-test-diagnosis")).toBeNull();
+    expect(screen.getByTestId("edit-test")).toHaveProperty("disabled", false);
+
+    // A server that is not there: the diagnosis.
+    await fireEvent.click(screen.getByTestId("edit-test"));
+    answer(probeView(false));
+    const diagnosis = await screen.findByTestId("edit-test-diagnosis");
+    expect(diagnosis.getAttribute("data-code")).toBe("connection-refused");
+    expect(calls.filter(([cmd]) => cmd === "test_server_edit").at(-1)).toEqual([
+      "test_server_edit",
+      { name: "linear", change: urlChanged("http://127.0.0.1:9/mcp") },
+    ]);
+
+    // Editing the form again: that result no longer describes it.
+    await fireEvent.input(url, { target: { value: "https://mcp.linear.app/v2/mcp" } });
+    expect(screen.queryByTestId("edit-test-diagnosis")).toBeNull();
+    await fireEvent.click(screen.getByTestId("edit-test"));
+    answer(probeView(true));
+    const ok = await screen.findByTestId("edit-test-ok");
+    expect(ok.textContent).toContain("everything");
+    expect(screen.getByTestId("edit-test-tool-count").textContent).toBe("1 tool");
+    expect(ok.textContent).toContain("Not saved yet");
+    expect(calls.filter(([cmd]) => cmd === "test_server_edit").at(-1)).toEqual([
+      "test_server_edit",
+      { name: "linear", change: urlChanged("https://mcp.linear.app/v2/mcp") },
+    ]);
+    expect(calls.some(([cmd]) => cmd === "edit_server")).toBe(false);
+  });
+
+  it("says why a test could not run (a CA certificate file that is not one)", async () => {
+    app((cmd) => {
+      if (cmd === "test_server_edit") throw { code: "bad-ca-cert", message: "/tmp/x.pem is not a usable CA certificate" };
+      throw new Error(`unexpected command ${cmd}`);
+    });
+    await opened();
+    await fireEvent.input(screen.getByTestId("edit-ca-cert"), { target: { value: "/tmp/x.pem" } });
+    await fireEvent.click(screen.getByTestId("edit-test"));
+    expect((await screen.findByTestId("edit-test-error")).textContent).toContain("not a usable CA certificate");
   });
 });

@@ -10,7 +10,7 @@
  * sign in from the app, then test and write it. Every call goes through the injected api (ipc.ts).
  * This store never builds config entries: Rust does, from the same text.
  */
-import { type AddOutcome, type AddPreview, type ProbeView, ipc, toIpcError } from "../ipc";
+import { type AddOutcome, type AddPreview, type ProbeView, type RemoteOptions, ipc, toIpcError } from "../ipc";
 import type { SignIn } from "./signIn.svelte";
 
 export type AddApi = Pick<typeof ipc, "previewAdd" | "probeAdd" | "addServers" | "restartClaude">;
@@ -46,7 +46,7 @@ export type RestartState =
 export type PreviewState =
   | { state: "empty" }
   | { state: "ready"; value: AddPreview }
-  | { state: "invalid"; message: string };
+  | { state: "invalid"; code: string; message: string };
 
 /** A server of a snippet that could not be probed at all, as a failed probe saying why. */
 function notProbed(name: string, error: { code: string; message: string }): ProbeView {
@@ -65,6 +65,9 @@ function notProbed(name: string, error: { code: string; message: string }): Prob
 /** Delay after the last keystroke before the text is read again. */
 export const PREVIEW_DELAY_MS = 150;
 
+/** The error code of a text refused only for plain HTTP to another computer. */
+export const PLAIN_HTTP = "plain-http";
+
 /** The diagnosis code of a server that wants a sign-in first. */
 export const SIGN_IN_NEEDED = "auth-required";
 
@@ -75,6 +78,10 @@ export function createAddServer(
 ) {
   let text = $state("");
   let typedName = $state("");
+  /** The CA certificate file of a remote server signed by a private CA (empty: none). */
+  let caCert = $state("");
+  /** Plain http:// to another computer, allowed by the user (off unless chosen). */
+  let allowHttp = $state(false);
   let preview = $state<PreviewState>({ state: "empty" });
   let phase = $state<AddPhase>({ state: "editing" });
   let restart = $state<RestartState>({ state: "idle" });
@@ -85,6 +92,12 @@ export function createAddServer(
 
   /** The name sent to Rust: the one typed, or none (Rust suggests one). */
   const nameArg = () => (typedName.trim() === "" ? null : typedName.trim());
+  /** How the bridge reaches a remote server, as the form's fields say. */
+  const options = (): RemoteOptions => ({ caCert: caCert.trim() === "" ? null : caCert.trim(), allowHttp });
+  /** A field that changes what would be written makes an earlier result stale. */
+  function edited(): void {
+    if (phase.state !== "probing" && phase.state !== "writing" && phase.state !== "signing-in") phase = { state: "editing" };
+  }
 
   async function refreshPreview(): Promise<void> {
     const mine = ++generation;
@@ -93,10 +106,13 @@ export function createAddServer(
       return;
     }
     try {
-      const value = await api.previewAdd(text, nameArg());
+      const value = await api.previewAdd(text, nameArg(), options());
       if (mine === generation) preview = { state: "ready", value };
     } catch (thrown) {
-      if (mine === generation) preview = { state: "invalid", message: toIpcError("preview_add", thrown).message };
+      if (mine === generation) {
+        const error = toIpcError("preview_add", thrown);
+        preview = { state: "invalid", code: error.code, message: error.message };
+      }
     }
   }
 
@@ -108,7 +124,7 @@ export function createAddServer(
   async function write(probe?: ProbeView, results?: ServerProbe[]): Promise<void> {
     phase = { state: "writing", probe, results };
     try {
-      const outcome = await api.addServers(text, nameArg());
+      const outcome = await api.addServers(text, nameArg(), options());
       phase = { state: "added", outcome, probe, results };
       onAdded();
     } catch (thrown) {
@@ -129,7 +145,7 @@ export function createAddServer(
       names.map(async (name) => {
         let probe: ProbeView;
         try {
-          probe = await api.probeAdd(text, nameArg(), name);
+          probe = await api.probeAdd(text, nameArg(), name, options());
         } catch (thrown) {
           // It could not even be started (no command…): its result says why; the others go on.
           probe = notProbed(name, toIpcError("probe_add", thrown));
@@ -154,9 +170,33 @@ export function createAddServer(
     },
     set text(value: string) {
       text = value;
-      if (phase.state !== "probing" && phase.state !== "writing" && phase.state !== "signing-in")
-        phase = { state: "editing" };
+      edited();
       schedulePreview();
+    },
+    /** The CA certificate field (remote servers run through the bridge). */
+    get caCert() {
+      return caCert;
+    },
+    set caCert(value: string) {
+      caCert = value;
+      edited();
+    },
+    /** The "Allow unencrypted HTTP" choice. */
+    get allowHttp() {
+      return allowHttp;
+    },
+    set allowHttp(value: boolean) {
+      allowHttp = value;
+      edited();
+      schedulePreview();
+    },
+    /** True when the text is refused only for plain HTTP to another computer (or that was allowed). */
+    get offersPlainHttp() {
+      return allowHttp || (preview.state === "invalid" && preview.code === PLAIN_HTTP);
+    },
+    /** True when the text adds a remote server run through MCP Tray's bridge (it takes the remote options). */
+    get remote() {
+      return preview.state === "ready" && preview.value.entries.some((e) => e.kind === "remote");
     },
     /** The name field: what the user typed, else the suggested name. */
     get name() {
@@ -197,7 +237,7 @@ export function createAddServer(
       phase = { state: "probing" };
       let probe: ProbeView;
       try {
-        probe = await api.probeAdd(text, nameArg());
+        probe = await api.probeAdd(text, nameArg(), null, options());
       } catch (thrown) {
         if (mine !== attempt) return;
         const error = toIpcError("probe_add", thrown);
@@ -261,6 +301,8 @@ export function createAddServer(
     reset(): void {
       text = "";
       typedName = "";
+      caCert = "";
+      allowHttp = false;
       preview = { state: "empty" };
       phase = { state: "editing" };
       restart = { state: "idle" };

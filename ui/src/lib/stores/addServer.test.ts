@@ -95,7 +95,34 @@ describe("add server flow", () => {
     flow.text = "hello";
     await flow.refreshPreview();
     expect(flow.canAdd).toBe(false);
-    expect(flow.preview).toEqual({ state: "invalid", message: 'no URL found in "hello"' });
+    expect(flow.preview).toEqual({ state: "invalid", code: "bad-snippet", message: 'no URL found in "hello"' });
+    expect(flow.offersPlainHttp).toBe(false);
+  });
+
+  it("offers Allow unencrypted HTTP only for plain HTTP to another computer, and sends it once chosen", async () => {
+    const { api } = fakeApi();
+    const sent: unknown[] = [];
+    const preview = api.previewAdd;
+    api.previewAdd = async (text, name, options) => {
+      sent.push(options);
+      if (text.startsWith("http://10.") && !options?.allowHttp)
+        throw { code: "plain-http", message: "This is a plain http:// address on another computer" };
+      return preview(text, name, options);
+    };
+    const flow = createAddServer(api);
+    flow.text = "http://10.0.0.7/mcp";
+    await flow.refreshPreview();
+    expect(flow.preview.state).toBe("invalid");
+    expect(flow.canAdd).toBe(false);
+    expect(flow.offersPlainHttp).toBe(true);
+    flow.allowHttp = true;
+    await flow.refreshPreview();
+    expect(flow.preview.state).toBe("ready");
+    expect(flow.canAdd).toBe(true);
+    expect(flow.offersPlainHttp).toBe(true);
+    expect(sent.at(-1)).toEqual({ caCert: null, allowHttp: true });
+    flow.reset();
+    expect(flow.allowHttp).toBe(false);
   });
 
   it("cannot add a server whose name is taken", async () => {

@@ -62,11 +62,15 @@ export interface RetentionForm {
   messageKib: number;
 }
 
+/** Six decimals: fine enough that saving the form unchanged gives back the very same bytes
+ *  (two were not: the smallest file size, 64 KiB, came back as 0.06 MiB, below the bound). */
+const shown = (value: number) => Math.round(value * 1e6) / 1e6;
+
 export function toForm(r: JournalRetention): RetentionForm {
   return {
-    fileMib: Math.round((r.fileBytes / MIB) * 100) / 100,
+    fileMib: shown(r.fileBytes / MIB),
     filesKept: r.filesKept,
-    messageKib: Math.round((r.messageBytes / KIB) * 100) / 100,
+    messageKib: shown(r.messageBytes / KIB),
   };
 }
 

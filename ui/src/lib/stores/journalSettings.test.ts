@@ -76,6 +76,16 @@ describe("retention form", () => {
     });
   });
 
+  it("gives back the very same bytes for any saved value, the smallest file size included", () => {
+    for (const retention of [
+      { fileBytes: 64 * 1024, filesKept: 0, messageBytes: 1024 },
+      { fileBytes: 100 * 1024, filesKept: 3, messageBytes: 1000 },
+      { fileBytes: 1024 * 1024 * 1024, filesKept: 20, messageBytes: 16 * 1024 * 1024 - 1 },
+    ]) {
+      expect(fromForm(toForm(retention))).toEqual(retention);
+    }
+  });
+
   it("says what is wrong with an empty or fractional field", () => {
     // An emptied number input binds as null.
     expect(fromForm({ fileMib: null as unknown as number, filesKept: 3, messageKib: 64 })).toBe("Enter a number in each field.");

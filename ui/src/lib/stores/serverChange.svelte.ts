@@ -2,8 +2,10 @@
  * The Servers view's status bar: the last change made from the view (with Undo), or why an action
  * failed. Kept by the App, like `addFlow`, so it survives switching views; replaced or cleared when
  * another change lands (a server added), so Undo never names one change and undoes another.
+ * When the file changes elsewhere (Claude Desktop, an editor, the CLI, the tray), Undo goes unless
+ * the file still holds what the bar's change wrote.
  */
-import type { ChangeDone } from "../ipc";
+import type { ChangeDone, ConfigChanged } from "../ipc";
 import { describeChange } from "../servers";
 
 export interface ServerChange {
@@ -29,6 +31,16 @@ export function createServerChange() {
     /** An action failed; `message` says why. */
     failed(message: string): void {
       current = { text: message, undoable: false, failed: true, historyId: null };
+    },
+    /** The config file changed on disk (`news` from Rust): the bar keeps Undo only while its change
+     *  is the one Undo would undo and the file still holds what it wrote. */
+    fileChanged(news: ConfigChanged): void {
+      if (!current?.undoable) return;
+      const id = current.historyId;
+      // Read before the bar's change was written: that write sends news of its own.
+      if (id !== null && news.newest !== null && news.newest < id) return;
+      if (id === null ? news.undoable !== null : news.undoable === id) return;
+      current = { ...current, text: `${current.text}. The config file was changed elsewhere since, so this can't be undone here.`, undoable: false };
     },
     /** Another change landed: the bar no longer names the newest one. */
     clear(): void {

@@ -6,8 +6,10 @@
  */
 import { joinArgs, splitArgs } from "../args";
 import {
+  type ChangeDone,
   type EnvVarInput,
   type LocalAddOutcome,
+  type ProbeView,
   type ServerDetails,
   type ServerEditInput,
   ipc,
@@ -41,6 +43,13 @@ export function envInput(rows: EnvRow[]): EnvVarInput[] {
 
 type Status = { state: "idle" } | { state: "busy" } | { state: "failed"; message: string };
 
+/** A test of the Edit form's unsaved entry: under way, what the server answered, or why it could not run. */
+export type EditTest =
+  | { state: "idle" }
+  | { state: "testing" }
+  | { state: "done"; probe: ProbeView }
+  | { state: "failed"; message: string };
+
 /** The Edit form of one server. */
 /** The fields both forms show, bound by the components (`bind:value={form.fields.command}`). */
 export interface ServerFields {
@@ -52,16 +61,34 @@ export interface ServerFields {
   env: EnvRow[];
   /** The headers of a remote server run through the bridge (secret values masked like env). */
   headers: EnvRow[];
+  /** The CA certificate file a remote server run through the bridge trusts (empty: none). */
+  caCert: string;
+  /** Plain http:// to another computer allowed (a remote server run through the bridge). */
+  allowHttp: boolean;
 }
 
 function emptyFields(name = ""): ServerFields {
-  return { name, command: "", args: "", url: "", env: [], headers: [] };
+  return { name, command: "", args: "", url: "", env: [], headers: [], caCert: "", allowHttp: false };
+}
+
+/** Whether a URL is plain http:// to another computer (this machine's own needs no choice). */
+export function isPlainHttpElsewhere(url: string): boolean {
+  const match = /^http:\/\/(?:[^@/]*@)?(\[[^\]]*\]|[^:/?#]*)/i.exec(url.trim());
+  if (!match) return false;
+  const host = match[1].toLowerCase();
+  return !(host === "localhost" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host));
 }
 
 export function createServerEditor(name: string, api = ipc) {
   let details = $state<ServerDetails | null>(null);
   const fields = $state<ServerFields>(emptyFields(name));
   let status = $state<Status>({ state: "busy" });
+  let test = $state<EditTest>({ state: "idle" });
+  /** The fields the last test ran on: once they change, its result no longer describes the form. */
+  let tested = $state("");
+  const typed = $derived(JSON.stringify(fields));
+  /** Bumped by each test and by `cancelTest()`: an answer for an older one is dropped. */
+  let attempt = 0;
 
   const remote = $derived(
     details !== null && (details.kind === "remote" || details.kind === "mcp-remote" || details.kind === "url-entry"),
@@ -79,6 +106,8 @@ export function createServerEditor(name: string, api = ipc) {
       fields.url = got.url ?? "";
       fields.env = got.env.map((v) => envRow(v.name, v.value ?? "", v.secret && v.value === null, v.name));
       fields.headers = got.headers.map((v) => envRow(v.name, v.value ?? "", v.secret && v.value === null, v.name));
+      fields.caCert = got.caCert ?? "";
+      fields.allowHttp = got.allowHttp;
       status = { state: "idle" };
     } catch (thrown) {
       status = { state: "failed", message: toIpcError("server_details", thrown).message };
@@ -94,10 +123,17 @@ export function createServerEditor(name: string, api = ipc) {
       env: null,
       url: null,
       headers: null,
+      caCert: null,
+      allowHttp: null,
     };
     if (remote) {
       input.url = fields.url.trim() === (details?.url ?? "") ? null : fields.url;
-      if (bridged) input.headers = envInput(fields.headers);
+      if (bridged) {
+        input.headers = envInput(fields.headers);
+        // Sent only when changed; an emptied field removes it.
+        if (fields.caCert.trim() !== (details?.caCert ?? "")) input.caCert = fields.caCert.trim();
+        if (fields.allowHttp !== (details?.allowHttp ?? false)) input.allowHttp = fields.allowHttp;
+      }
       return input;
     }
     try {
@@ -135,14 +171,45 @@ export function createServerEditor(name: string, api = ipc) {
     get bridged() {
       return bridged;
     },
+    /** True when the "Allow unencrypted HTTP" choice applies: an http:// URL to another computer, or allowed already. */
+    get offersPlainHttp() {
+      return bridged && (fields.allowHttp || details?.allowHttp === true || isPlainHttpElsewhere(fields.url));
+    },
     fields,
     load,
     /** Shows a masked value (asked of Rust). */
     reveal: (row: EnvRow) => reveal("env", row),
     /** Shows a masked header value (asked of Rust). */
     revealHeader: (row: EnvRow) => reveal("headers", row),
+    /** The test of the form as it is now; a result for fields changed since is gone. */
+    get test(): EditTest {
+      return test.state !== "testing" && tested !== typed ? { state: "idle" } : test;
+    },
+    /** Tests the server as Save would write it, without writing anything. */
+    async runTest(): Promise<void> {
+      const input = change();
+      const mine = ++attempt;
+      tested = typed;
+      if (typeof input === "string") {
+        test = { state: "failed", message: input };
+        return;
+      }
+      test = { state: "testing" };
+      try {
+        const probe = await api.testServerEdit(name, input);
+        if (mine === attempt) test = { state: "done", probe };
+      } catch (thrown) {
+        if (mine === attempt) test = { state: "failed", message: toIpcError("test_server_edit", thrown).message };
+      }
+    },
+    /** Stops waiting for the test under way: its result is dropped. */
+    cancelTest(): void {
+      if (test.state !== "testing") return;
+      attempt++;
+      test = { state: "idle" };
+    },
     /** Writes the change; resolves to what was done, or null when it failed (status says why). */
-    async save(): Promise<string | null> {
+    async save(): Promise<ChangeDone | null> {
       const input = change();
       if (typeof input === "string") {
         status = { state: "failed", message: input };

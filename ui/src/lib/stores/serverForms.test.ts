@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import type { ipc } from "../ipc";
-import { createLocalServerForm, createServerEditor, envInput, envRow } from "./serverForms.svelte";
+import { createLocalServerForm, createServerEditor, envInput, envRow, isPlainHttpElsewhere } from "./serverForms.svelte";
 
 type Api = typeof ipc;
 
@@ -10,7 +10,7 @@ function fakeApi(overrides: Partial<Api>): Api {
 
 describe("server forms", () => {
   it("a masked secret is sent as keep (null) and never shown until revealed", async () => {
-    const editServer = vi.fn(async () => "edit gh");
+    const editServer = vi.fn(async () => ({ done: "edit gh", historyId: 3 }));
     const revealEnvValue = vi.fn(async () => "ghp_x");
     const api = fakeApi({
       serverDetails: async () => ({
@@ -24,6 +24,8 @@ describe("server forms", () => {
         ],
         url: null,
         headers: [],
+        caCert: null,
+        allowHttp: false,
       }),
       editServer,
       revealEnvValue,
@@ -36,7 +38,7 @@ describe("server forms", () => {
       ["LOG", "1", false],
     ]);
     editor.fields.args = "-y other";
-    expect(await editor.save()).toBe("edit gh");
+    expect(await editor.save()).toEqual({ done: "edit gh", historyId: 3 });
     expect(editServer).toHaveBeenCalledWith("gh", {
       name: null,
       command: null,
@@ -47,6 +49,8 @@ describe("server forms", () => {
       ],
       url: null,
       headers: null,
+      caCert: null,
+      allowHttp: null,
     });
     await editor.reveal(editor.fields.env[0]);
     expect(revealEnvValue).toHaveBeenCalledWith("gh", "GITHUB_TOKEN");
@@ -54,7 +58,7 @@ describe("server forms", () => {
   });
 
   it("a remote server edits its URL and headers only; an unclosed quote is an error and nothing is sent", async () => {
-    const editServer = vi.fn(async () => "edit linear");
+    const editServer = vi.fn(async () => ({ done: "edit linear", historyId: 4 }));
     const api = fakeApi({
       serverDetails: async () => ({
         name: "linear",
@@ -64,6 +68,8 @@ describe("server forms", () => {
         env: [],
         url: "https://a/mcp",
         headers: [],
+        caCert: null,
+        allowHttp: false,
       }),
       editServer,
     });
@@ -72,15 +78,79 @@ describe("server forms", () => {
     editor.fields.url = "https://b/mcp";
     editor.fields.name = "lin";
     await editor.save();
-    expect(editServer).toHaveBeenCalledWith("linear", { name: "lin", command: null, args: null, env: null, url: "https://b/mcp", headers: [] });
+    expect(editServer).toHaveBeenCalledWith("linear", { name: "lin", command: null, args: null, env: null, url: "https://b/mcp", headers: [], caCert: null, allowHttp: null });
 
-    const local = createServerEditor("x", fakeApi({ ...api, serverDetails: async () => ({ name: "x", kind: "local", command: "a", args: [], env: [], url: null, headers: [] }) }));
+    const local = createServerEditor("x", fakeApi({ ...api, serverDetails: async () => ({ name: "x", kind: "local", command: "a", args: [], env: [], url: null, headers: [], caCert: null, allowHttp: false }) }));
     await local.load();
     local.fields.args = `"open`;
     editServer.mockClear();
     expect(await local.save()).toBeNull();
     expect(editServer).not.toHaveBeenCalled();
     expect(local.status).toEqual({ state: "failed", message: "Arguments: a double quote is not closed" });
+  });
+
+  it("a bridged server's CA certificate is sent only when changed, and an emptied field removes it", async () => {
+    const editServer = vi.fn(async () => ({ done: "edit corp", historyId: 5 }));
+    const api = fakeApi({
+      serverDetails: async () => ({
+        name: "corp",
+        kind: "remote",
+        command: "/bin/mcp-tray",
+        args: ["bridge", "https://corp/mcp", "--ca-cert", "/etc/old-ca.pem"],
+        env: [],
+        url: "https://corp/mcp",
+        headers: [],
+        caCert: "/etc/old-ca.pem",
+        allowHttp: false,
+      }),
+      editServer,
+    });
+    const editor = createServerEditor("corp", api);
+    await editor.load();
+    expect(editor.fields.caCert).toBe("/etc/old-ca.pem");
+    editor.fields.name = "corp2";
+    await editor.save();
+    expect(editServer).toHaveBeenLastCalledWith("corp", expect.objectContaining({ name: "corp2", caCert: null }));
+    editor.fields.caCert = " /etc/new-ca.pem ";
+    await editor.save();
+    expect(editServer).toHaveBeenLastCalledWith("corp", expect.objectContaining({ caCert: "/etc/new-ca.pem" }));
+    editor.fields.caCert = "";
+    await editor.save();
+    expect(editServer).toHaveBeenLastCalledWith("corp", expect.objectContaining({ caCert: "" }));
+  });
+
+  it("a bridged server offers Allow unencrypted HTTP for an http:// URL to another computer only, sent when changed", async () => {
+    expect(isPlainHttpElsewhere("http://10.0.0.7:8000/mcp")).toBe(true);
+    expect(isPlainHttpElsewhere("HTTP://lan.example/mcp")).toBe(true);
+    expect(isPlainHttpElsewhere("http://127.0.0.1:3001/mcp")).toBe(false);
+    expect(isPlainHttpElsewhere("http://localhost/mcp")).toBe(false);
+    expect(isPlainHttpElsewhere("http://[::1]:80/mcp")).toBe(false);
+    expect(isPlainHttpElsewhere("https://10.0.0.7/mcp")).toBe(false);
+    const editServer = vi.fn(async () => ({ done: "edit lan", historyId: 6 }));
+    const editor = createServerEditor(
+      "lan",
+      fakeApi({
+        serverDetails: async () => ({
+          name: "lan",
+          kind: "remote",
+          command: "/bin/mcp-tray",
+          args: ["bridge", "https://10.0.0.7/mcp"],
+          env: [],
+          url: "https://10.0.0.7/mcp",
+          headers: [],
+          caCert: null,
+          allowHttp: false,
+        }),
+        editServer,
+      }),
+    );
+    await editor.load();
+    expect(editor.offersPlainHttp).toBe(false);
+    editor.fields.url = "http://10.0.0.7/mcp";
+    expect(editor.offersPlainHttp).toBe(true);
+    editor.fields.allowHttp = true;
+    await editor.save();
+    expect(editServer).toHaveBeenLastCalledWith("lan", expect.objectContaining({ url: "http://10.0.0.7/mcp", allowHttp: true }));
   });
 
   it("the local form sends split args and named env, and says whether it wrote", async () => {

@@ -5,9 +5,15 @@
 //!
 //! It only reads public metadata over HTTP. It must never send a credential, and never trust a
 //! protected resource metadata document that names another server as its resource.
+//!
+//! Its GETs follow redirects as a browser's fetch would (a trailing slash, http→https, a moved
+//! path), a bounded number of them and never from https down to http. That is safe here as it
+//! is not for MCP messages: these GETs carry no credential and no body, and a protected resource
+//! metadata document's `resource` is checked against the server asked, not against where the
+//! document was fetched from.
 
 use reqwest::Url;
-use reqwest::header::ACCEPT;
+use reqwest::header::{ACCEPT, LOCATION};
 use serde::Deserialize;
 
 use super::challenge::Challenge;
@@ -29,6 +35,9 @@ pub struct ServerMetadata {
     pub token_endpoint_auth_methods_supported: Option<Vec<String>>,
     #[serde(default)]
     pub client_id_metadata_document_supported: Option<bool>,
+    /// RFC 9207: the server names itself (`iss`) in every authorization response.
+    #[serde(default)]
+    pub authorization_response_iss_parameter_supported: Option<bool>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -96,6 +105,7 @@ pub async fn discover(
                         super::shown(&issuer)
                     )
                 })?;
+            check_issuer(&issuer, &metadata)?;
             Ok(Discovered {
                 resource,
                 metadata,
@@ -106,6 +116,8 @@ pub async fn discover(
         None => {
             // 2025-03-26: the MCP server's origin is the authorization server.
             let origin = origin_of(server);
+            // Its metadata is looked for at the server's origin, not at a place made from an
+            // issuer, so its `issuer` may name a path there (RFC 8414 §3.3 does not apply).
             let found = authorization_server_metadata(http, &origin).await;
             let from_metadata = found.is_some();
             let metadata = match found {
@@ -196,6 +208,47 @@ fn check_resource(server: &Url, resource: &str) -> Result<(), String> {
     }
 }
 
+/// Whether two issuer identifiers name the same authorization server: equal but for a trailing
+/// slash, which URL libraries add or drop on their own (the Python SDK's `AnyHttpUrl` adds one to
+/// a bare origin, and its own metadata has none).
+fn same_issuer(a: &str, b: &str) -> bool {
+    a.trim_end_matches('/') == b.trim_end_matches('/')
+}
+
+/// RFC 8414 §3.3 (and OpenID Connect Discovery §4.3): the metadata's `issuer` must be the
+/// issuer it was looked up for. Otherwise whoever serves the document could send the sign-in,
+/// and the code it returns, to another authorization server (a mix-up). Metadata without an
+/// `issuer` is taken as it is, as other MCP clients take it.
+fn check_issuer(expected: &Url, metadata: &ServerMetadata) -> Result<(), String> {
+    match &metadata.issuer {
+        Some(issuer) if !same_issuer(issuer, expected.as_str()) => Err(format!(
+            "the authorization server {} publishes metadata for another issuer ({issuer}); refusing to sign in",
+            super::shown(expected)
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// RFC 9207: an authorization response's `iss` must name the authorization server the sign-in
+/// went to; one that says it supports `iss` must send it. Otherwise the code may come from
+/// another server the user also signs in to (a mix-up), and it is not exchanged.
+pub fn check_response_issuer(metadata: &ServerMetadata, iss: Option<&str>) -> Result<(), String> {
+    let Some(issuer) = metadata.issuer.as_deref() else {
+        return Ok(());
+    };
+    match iss {
+        Some(iss) if !same_issuer(iss, issuer) => Err(format!(
+            "the sign-in answer came from another authorization server ({iss}, not {issuer}); refusing to sign in"
+        )),
+        None if metadata.authorization_response_iss_parameter_supported == Some(true) => {
+            Err(format!(
+                "the sign-in answer did not say which authorization server sent it, which {issuer} promises to; refusing to sign in"
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
 async fn protected_resource_metadata(
     http: &reqwest::Client,
     server: &Url,
@@ -264,13 +317,31 @@ fn metadata_candidates(issuer: &Url) -> Vec<Url> {
         .collect()
 }
 
+/// How many redirects a metadata GET follows, as a browser would (it follows 20; real sites need
+/// one or two).
+const MAX_REDIRECTS: usize = 5;
+
 async fn get_json<T: serde::de::DeserializeOwned>(http: &reqwest::Client, url: &Url) -> Option<T> {
-    let resp = http
-        .get(url.clone())
-        .header(ACCEPT, "application/json")
-        .send()
-        .await
-        .ok()?;
+    let mut url = url.clone();
+    let mut redirects = 0;
+    let resp = loop {
+        // No credential goes on these requests, so following one elsewhere gives nothing away.
+        let resp = http
+            .get(url.clone())
+            .header(ACCEPT, "application/json")
+            .send()
+            .await
+            .ok()?;
+        if !resp.status().is_redirection() {
+            break resp;
+        }
+        redirects += 1;
+        if redirects > MAX_REDIRECTS {
+            return None;
+        }
+        let location = resp.headers().get(LOCATION)?.to_str().ok()?;
+        url = redirect_target(resp.url(), location)?;
+    };
     if !resp.status().is_success() {
         return None;
     }
@@ -279,6 +350,17 @@ async fn get_json<T: serde::de::DeserializeOwned>(http: &reqwest::Client, url: &
         return None;
     }
     serde_json::from_slice(&bytes).ok()
+}
+
+/// Where a redirect of a metadata GET at `from` leads: an http(s) URL, never down from https to
+/// http (which would let anyone on the path change the document).
+fn redirect_target(from: &Url, location: &str) -> Option<Url> {
+    let to = from.join(location.trim()).ok()?;
+    let allowed = match from.scheme() {
+        "https" => to.scheme() == "https",
+        _ => matches!(to.scheme(), "http" | "https"),
+    };
+    allowed.then_some(to)
 }
 
 #[cfg(test)]
@@ -316,6 +398,56 @@ mod tests {
         assert_eq!(canonical_resource(&u), "https://a.example/mcp");
         let root = Url::parse("https://a.example").expect("url");
         assert_eq!(canonical_resource(&root), "https://a.example");
+    }
+
+    #[test]
+    fn metadata_redirects_lead_anywhere_but_down_from_https() {
+        let at = |u: &str| Url::parse(u).expect("url");
+        let to =
+            |from: &str, location: &str| redirect_target(&at(from), location).map(String::from);
+        let prm = "http://mcp.example.com/.well-known/oauth-protected-resource";
+        assert_eq!(
+            to(
+                prm,
+                "https://mcp.example.com/.well-known/oauth-protected-resource"
+            ),
+            Some("https://mcp.example.com/.well-known/oauth-protected-resource".into())
+        );
+        assert_eq!(
+            to(prm, "oauth-protected-resource/"),
+            Some("http://mcp.example.com/.well-known/oauth-protected-resource/".into())
+        );
+        assert_eq!(
+            to("https://a.example/x", "https://b.example/y"),
+            Some("https://b.example/y".into())
+        );
+        assert_eq!(to("https://a.example/x", "http://a.example/x"), None);
+        assert_eq!(to("http://a.example/x", "file:///etc/passwd"), None);
+    }
+
+    #[test]
+    fn metadata_and_answers_for_another_issuer_are_refused() {
+        let issuer = Url::parse("http://127.0.0.1:9/").expect("url");
+        let meta = |iss: Option<&str>, supported: Option<bool>| ServerMetadata {
+            issuer: iss.map(str::to_owned),
+            authorization_response_iss_parameter_supported: supported,
+            ..ServerMetadata::default()
+        };
+        assert!(check_issuer(&issuer, &meta(Some("http://127.0.0.1:9"), None)).is_ok());
+        assert!(check_issuer(&issuer, &meta(None, None)).is_ok());
+        let err = check_issuer(&issuer, &meta(Some("https://evil.example"), None))
+            .expect_err("another issuer");
+        assert!(err.contains("https://evil.example"), "{err}");
+        assert!(check_issuer(&issuer, &meta(Some("http://127.0.0.1:9/tenant"), None)).is_err());
+
+        let m = meta(Some("http://127.0.0.1:9"), Some(true));
+        assert!(check_response_issuer(&m, Some("http://127.0.0.1:9/")).is_ok());
+        assert!(check_response_issuer(&m, Some("https://evil.example")).is_err());
+        assert!(check_response_issuer(&m, None).is_err());
+        let unsupported = meta(Some("http://127.0.0.1:9"), None);
+        assert!(check_response_issuer(&unsupported, None).is_ok());
+        assert!(check_response_issuer(&unsupported, Some("https://evil.example")).is_err());
+        assert!(check_response_issuer(&ServerMetadata::default(), Some("https://x")).is_ok());
     }
 
     #[test]

@@ -3,7 +3,9 @@
 //! 127.0.0.1 at a stable per-server port, another free port if that one is taken), `manual`
 //! (print the URL, read the pasted redirect URL from the terminal) and `headless` (follow the
 //! authorization URL over HTTP and take the code from the redirect, for servers that approve at
-//! once). The app's own sign-in window will be a fourth [`Flow`] (a later seam).
+//! once). `client-credentials` has no person and no authorization request: the client's own id
+//! and secret get a token at the token endpoint (OAuth client credentials grant, MCP's SEP-1046),
+//! for servers used by a machine rather than on a person's behalf.
 //!
 //! It must never read the pasted URL from stdin (that is the JSON-RPC pipe of a bridge), never
 //! accept a callback whose `state` differs, and never print a code or token.
@@ -26,6 +28,8 @@ pub enum Flow {
     Browser,
     Manual,
     Headless,
+    /// No person signs in: the client credentials grant ([`Flow::needs_person`] is false).
+    ClientCredentials,
 }
 
 impl Flow {
@@ -34,8 +38,14 @@ impl Flow {
             "browser" => Some(Flow::Browser),
             "manual" => Some(Flow::Manual),
             "headless" => Some(Flow::Headless),
+            "client-credentials" => Some(Flow::ClientCredentials),
             _ => None,
         }
+    }
+
+    /// Whether a person takes part (an authorization request in a browser).
+    pub fn needs_person(self) -> bool {
+        self != Flow::ClientCredentials
     }
 }
 
@@ -68,6 +78,8 @@ impl Pkce {
 /// The code that came back, after `state` was checked.
 pub struct Callback {
     pub code: String,
+    /// RFC 9207: the authorization server that answered, when it says.
+    pub iss: Option<String>,
 }
 
 /// Reads the authorization response from a redirect URL: `code` with a matching `state`, or the
@@ -77,9 +89,11 @@ pub fn read_redirect(url: &Url, state: &str) -> Result<Callback, String> {
     let mut got_state = None;
     let mut error = None;
     let mut description = None;
+    let mut iss = None;
     for (k, v) in url.query_pairs() {
         match k.as_ref() {
             "code" => code = Some(v.into_owned()),
+            "iss" => iss = Some(v.into_owned()),
             "state" => got_state = Some(v.into_owned()),
             "error" => error = Some(v.into_owned()),
             "error_description" => description = Some(v.into_owned()),
@@ -99,7 +113,7 @@ pub fn read_redirect(url: &Url, state: &str) -> Result<Callback, String> {
             "the sign-in answer carried the wrong state; ignored it (possible forgery)".into(),
         );
     }
-    code.map(|code| Callback { code })
+    code.map(|code| Callback { code, iss })
         .ok_or_else(|| "the sign-in answer carried no authorization code".into())
 }
 

@@ -89,6 +89,12 @@ pub struct SignInRequest {
     pub client_metadata_url: Option<String>,
     #[serde(default)]
     pub no_resource: bool,
+    /// `--oauth-resource`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource: Option<String>,
+    /// `--oauth-authorize-param`s.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub authorize_params: Vec<(String, String)>,
     /// The scopes to ask for (`--oauth-scope`, or a step-up's union).
     #[serde(default)]
     pub scope: Option<String>,
@@ -110,6 +116,8 @@ impl SignInRequest {
             client_id: opts.client_id.clone(),
             client_metadata_url: opts.client_metadata_url.clone(),
             no_resource: opts.no_resource,
+            resource: opts.resource.clone(),
+            authorize_params: opts.authorize_params.clone(),
             scope: scope.or_else(|| opts.scope.clone()),
             requested_ms: store::now_ms(),
             ca_cert: opts.ca_cert.clone(),
@@ -128,6 +136,8 @@ impl SignInRequest {
             client_secret: None,
             client_metadata_url: self.client_metadata_url.clone(),
             no_resource: self.no_resource,
+            resource: self.resource.clone(),
+            authorize_params: self.authorize_params.clone(),
             scope: self.scope.clone(),
             wait: Duration::from_secs(11 * 60),
             hand_off: false,
@@ -250,6 +260,8 @@ mod tests {
             client_id: None,
             client_metadata_url: None,
             no_resource: false,
+            resource: None,
+            authorize_params: Vec::new(),
             scope: None,
             requested_ms: at,
             ca_cert: None,
@@ -304,6 +316,8 @@ mod tests {
             client_secret: Some("s3cr3t-value".into()),
             client_metadata_url: None,
             no_resource: false,
+            resource: None,
+            authorize_params: Vec::new(),
             scope: None,
             wait: Duration::from_secs(1),
             hand_off: true,

@@ -68,6 +68,17 @@ pub const SIGN_IN_INSTEAD: &str = "leave the Authorization header out and MCP Tr
 pub const TOKEN_INSTEAD: &str =
     "it asks for a token: pass one with --header 'Authorization: Bearer …'";
 
+/// What to do about [`GIVEN_REFUSED`], as the bridge says it (the app shows its own fix).
+pub const GIVE_VALID: &str = "give valid ones (in the app: the Edit form's headers)";
+/// What to do about [`NO_TOKEN_SIGN_IN`], as the bridge says it (the app shows its own fix).
+pub const PASS_TOKEN: &str =
+    "pass a token with --header 'Authorization: Bearer …' (in the app: the Edit form's headers)";
+/// How a bridge waiting for a sign-in says what to do, in Claude's log (the app, where the sign-in
+/// is done, shows its own Sign in button instead).
+pub const OPEN_APP_OR_LOGIN: &str = "open MCP Tray or run mcp-tray auth login";
+/// How a bridge whose sign-in failed says what to do, in Claude's log.
+pub const RUN_LOGIN: &str = "run mcp-tray auth login";
+
 /// `WHAT: the server's answer; THEN` (no answer: `WHAT; THEN`).
 pub fn explained(what: &str, body: &str, then: &str) -> String {
     if body.is_empty() {
@@ -109,6 +120,12 @@ pub struct AuthOptions {
     pub client_metadata_url: Option<String>,
     /// Leave out `resource` (servers that reject RFC 8707, e.g. Entra).
     pub no_resource: bool,
+    /// The RFC 8707 `resource` to sign in for instead of the server's own (`--oauth-resource`),
+    /// on the authorization, token and refresh requests. Checked by [`resource_override`].
+    pub resource: Option<String>,
+    /// Extra parameters of the authorization request (`--oauth-authorize-param`), in order, each
+    /// replacing one of the same name. Checked by [`authorize_param`].
+    pub authorize_params: Vec<(String, String)>,
     /// Scopes to ask for instead of the server's.
     pub scope: Option<String>,
     /// How long a client request may wait for a sign-in.
@@ -139,7 +156,7 @@ impl AuthOptions {
                 })?),
                 None => None,
             };
-        crate::transport::build_client(pem.as_deref()).map_err(|e| match &self.ca_cert {
+        crate::transport::build_client(pem.as_deref(), false).map_err(|e| match &self.ca_cert {
             Some(path) => format!("{}: {e}", path.display()),
             None => e,
         })
@@ -159,6 +176,8 @@ impl std::fmt::Debug for AuthOptions {
             )
             .field("client_metadata_url", &self.client_metadata_url)
             .field("no_resource", &self.no_resource)
+            .field("resource", &self.resource)
+            .field("authorize_params", &self.authorize_params)
             .field("scope", &self.scope)
             .field("wait", &self.wait)
             .field("hand_off", &self.hand_off)
@@ -218,7 +237,8 @@ impl Auth {
             .client_id
             .clone()
             .or_else(|| opts.client_metadata_url.clone());
-        let store_id = store::sign_in_id(&key, client_given.as_deref());
+        let asked_for = asked_for(&opts);
+        let store_id = store::sign_in_id(&key, client_given.as_deref(), asked_for.as_deref());
         let mut state = State::default();
         // With the user's own Authorization header, no stored token is ever sent instead.
         let stored = (!opts.own_authorization)
@@ -232,6 +252,7 @@ impl Auth {
             _ => {
                 state.record.server_url = key.clone();
                 state.record.client_given = client_given.clone();
+                state.record.asked_for = asked_for.clone();
             }
         }
         state.record.name = opts.name.clone();
@@ -276,6 +297,13 @@ impl Auth {
         let mut v = HeaderValue::from_str(&format!("Bearer {token}")).ok()?;
         v.set_sensitive(true);
         Some(v)
+    }
+
+    /// While a sign-in runs in this process (not handed to the app): how long a request may wait
+    /// for it ([`AuthOptions::wait`]). The bridge holds its requests' timeouts back meanwhile.
+    pub fn sign_in_wait(&self) -> Option<Duration> {
+        let st = self.lock();
+        (st.running && !st.handed_off).then_some(self.opts.wait)
     }
 
     /// Changes whenever the token does; the transport passes it back to [`Auth::on_rejected`].
@@ -415,9 +443,7 @@ impl Auth {
                 "remote server at {} {GIVEN_REFUSED} (HTTP 401)",
                 shown(&self.opts.server_url)
             ),
-            then: format!(
-                "they may have expired or be wrong: give valid ones (in the app: the Edit form's headers){more}"
-            ),
+            then: format!("they may have expired or be wrong: {GIVE_VALID}{more}"),
         }
     }
 
@@ -494,14 +520,15 @@ impl Auth {
         {
             let body = crate::transport::first_line(probe).await;
             return Err(format!(
-                "{} {} (HTTP 401){}; there is nothing to sign in to: pass them with --header 'Name: value' (in the app: the Edit form's headers)",
+                "{} {} (HTTP 401){}; there is nothing to sign in to: {}",
                 self.opts.name,
                 crate::transport::NO_SIGN_IN,
                 if body.is_empty() {
                     String::new()
                 } else {
                     format!(": {body}")
-                }
+                },
+                crate::transport::PASS_HEADERS
             ));
         }
         if status == 401 && !values.is_empty() && !self.offers_token_sign_in(&challenge).await {
@@ -560,8 +587,12 @@ impl Auth {
                 }
                 if !st.running {
                     return Err(match &st.last_error {
+                        // No person can do better: the entry's own credentials are wrong.
+                        Some(e) if !self.opts.flow.needs_person() => {
+                            format!("sign-in to {} failed: {e}", self.opts.name)
+                        }
                         Some(e) => format!(
-                            "sign-in to {} failed: {e}; run mcp-tray auth login {}",
+                            "sign-in to {} failed: {e}; {RUN_LOGIN} {}",
                             self.opts.name, self.opts.name
                         ),
                         None => self.pending_message(),
@@ -577,7 +608,7 @@ impl Auth {
 
     fn pending_message(&self) -> String {
         format!(
-            "sign-in required for {}: open MCP Tray or run mcp-tray auth login {}",
+            "sign-in required for {}: {OPEN_APP_OR_LOGIN} {}",
             self.opts.name, self.opts.name
         )
     }
@@ -754,7 +785,10 @@ impl Auth {
             None
         } else {
             Some(
-                resource
+                self.opts
+                    .resource
+                    .as_deref()
+                    .or(resource)
                     .map(str::to_owned)
                     .unwrap_or_else(|| self.key.clone()),
             )
@@ -780,6 +814,7 @@ impl Auth {
         record.name = self.opts.name.clone();
         record.server_url = self.key.clone();
         record.client_given = self.client_given.clone();
+        record.asked_for = asked_for(&self.opts);
         let saved = store::save(&record, &secrets);
         if saved.is_ok() {
             handoff::clear(&self.key);
@@ -810,6 +845,9 @@ impl Auth {
         challenge: &Challenge,
     ) -> Result<(), String> {
         let disc = discovery::discover(&self.http, &self.opts.server_url, challenge).await?;
+        if self.opts.flow == Flow::ClientCredentials {
+            return self.client_credentials(scope, challenge, &disc).await;
+        }
         let meta = &disc.metadata;
         if disc.from_metadata
             && !meta
@@ -819,15 +857,7 @@ impl Auth {
         {
             return Err("its authorization server does not offer PKCE S256, which MCP requires; refusing to sign in".into());
         }
-        let scope = scope
-            .or_else(|| self.opts.scope.clone())
-            .or_else(|| challenge.scope.clone())
-            .or_else(|| {
-                disc.resource_scopes
-                    .as_ref()
-                    .filter(|s| !s.is_empty())
-                    .map(|s| s.join(" "))
-            });
+        let scope = self.wanted_scope(scope, challenge, &disc);
         let resource = self.resource_param(Some(&disc.resource));
         let port = flow::stable_port(&store::key_of(&self.key));
         for attempt in 0..2 {
@@ -858,6 +888,7 @@ impl Auth {
                     q.append_pair("resource", r);
                 }
             }
+            with_params(&mut url, &self.opts.authorize_params);
             let callback = match (self.opts.flow, listener) {
                 (Flow::Browser, Some(l)) => {
                     if let Some(hook) = self.browser_opened.get() {
@@ -868,6 +899,7 @@ impl Auth {
                 (Flow::Manual, _) => flow::manual(&url, &pkce.state, &self.opts.name).await?,
                 _ => flow::headless(&self.http, &url, &redirect, &pkce.state).await?,
             };
+            discovery::check_response_issuer(meta, callback.iss.as_deref())?;
             let secrets = Secrets {
                 client_secret: client_secret.clone(),
                 ..self.lock().secrets.clone()
@@ -917,6 +949,102 @@ impl Auth {
             "the authorization server keeps refusing MCP Tray's registration (invalid_client)"
                 .into(),
         )
+    }
+
+    /// The scopes a sign-in asks for: a step-up's, else `--oauth-scope`, else the challenge's,
+    /// else the protected resource's `scopes_supported`.
+    fn wanted_scope(
+        &self,
+        scope: Option<String>,
+        challenge: &Challenge,
+        disc: &discovery::Discovered,
+    ) -> Option<String> {
+        scope
+            .or_else(|| self.opts.scope.clone())
+            .or_else(|| challenge.scope.clone())
+            .or_else(|| {
+                disc.resource_scopes
+                    .as_ref()
+                    .filter(|s| !s.is_empty())
+                    .map(|s| s.join(" "))
+            })
+    }
+
+    /// The client credentials grant: the pre-registered client's id and secret get a token at the
+    /// token endpoint, with the scope and resource a sign-in would ask for; no browser, no
+    /// refresh token (a new token is asked for the same way when this one is refused).
+    async fn client_credentials(
+        &self,
+        scope: Option<String>,
+        challenge: &Challenge,
+        disc: &discovery::Discovered,
+    ) -> Result<(), String> {
+        let (Some(id), Some(secret)) = (&self.opts.client_id, &self.opts.client_secret) else {
+            return Err(
+                "a client credentials sign-in needs the client's --oauth-client-id and --oauth-client-secret"
+                    .into(),
+            );
+        };
+        let meta = &disc.metadata;
+        let endpoint = Url::parse(&meta.token_endpoint)
+            .map_err(|_| "its token endpoint is not a URL".to_owned())?;
+        if endpoint.scheme() != "https" && !crate::bridge::is_loopback(&endpoint) {
+            return Err(format!(
+                "its token endpoint {} is not https: refusing to send the client secret over plain HTTP",
+                shown(&endpoint)
+            ));
+        }
+        let scope = self.wanted_scope(scope, challenge, disc);
+        // The grant always authenticates the client: never `none`, whatever else the server
+        // offers to clients without a secret.
+        let auth_method = match token::auth_method_for(meta, true).as_str() {
+            "none" => "client_secret_basic".to_owned(),
+            method => method.to_owned(),
+        };
+        let client = ClientRegistration {
+            client_id: id.clone(),
+            auth_method,
+            source: "client-credentials".into(),
+            redirect_uri: String::new(),
+            token_endpoint: meta.token_endpoint.clone(),
+        };
+        let secrets = Secrets {
+            client_secret: Some(secret.clone()),
+            ..self.lock().secrets.clone()
+        };
+        let mut form = vec![("grant_type", "client_credentials".to_owned())];
+        if let Some(s) = &scope {
+            form.push(("scope", s.clone()));
+        }
+        let resource = self.resource_param(Some(&disc.resource));
+        let tokens = token::request(
+            &self.http,
+            &meta.token_endpoint,
+            &client,
+            &secrets,
+            form,
+            resource.as_deref(),
+        )
+        .await
+        .map_err(|e| match e {
+            TokenError::InvalidClient => format!(
+                "the authorization server refused client {id} and its secret (invalid_client): check --oauth-client-id and --oauth-client-secret"
+            ),
+            e => e.describe(),
+        })?;
+        let mut record = self.lock().record.clone();
+        record.resource = Some(disc.resource.clone());
+        record.token_endpoint = Some(meta.token_endpoint.clone());
+        record.client = Some(client);
+        record.scope = scope;
+        self.keep(tokens, record, secrets)?;
+        self.lock().last_sign_in = Some(std::time::Instant::now());
+        self.say(
+            crate::journal::Level::Info,
+            "signed-in",
+            &format!("signed in as client {id} (client credentials)"),
+        );
+        Ok(())
     }
 
     /// Client identity in the spec's order: pre-registered, metadata document, stored dynamic
@@ -971,12 +1099,75 @@ impl Auth {
 fn token_without_sign_in(who: &str) -> (String, String) {
     (
         format!("{who} {NO_TOKEN_SIGN_IN} (HTTP 401)"),
-        "pass a token with --header 'Authorization: Bearer …' (in the app: the Edit form's headers)"
-            .to_owned(),
+        PASS_TOKEN.to_owned(),
     )
 }
 
 /// A stored sign-in belongs to the configured client (a pre-registered id must match).
+/// What a sign-in asks for besides the server's defaults (`resource=…`, the extra authorization
+/// parameters): part of what it is stored under, so that two entries for one server asking for
+/// different things keep their own tokens.
+fn asked_for(opts: &AuthOptions) -> Option<String> {
+    let resource = opts.resource.iter().map(|r| format!("resource={r}"));
+    let params = opts
+        .authorize_params
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"));
+    let asked: Vec<String> = resource.chain(params).collect();
+    (!asked.is_empty()).then(|| asked.join(" "))
+}
+
+/// `url` with each of `params` set: one of the same name already there is replaced.
+fn with_params(url: &mut Url, params: &[(String, String)]) {
+    if params.is_empty() {
+        return;
+    }
+    let mut pairs: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+    for (key, value) in params {
+        pairs.retain(|(k, _)| k != key);
+        pairs.push((key.clone(), value.clone()));
+    }
+    url.query_pairs_mut().clear().extend_pairs(pairs);
+}
+
+/// Parameters of the authorization request the flow sets itself, per request.
+const FLOW_PARAMS: &[&str] = &[
+    "client_id",
+    "redirect_uri",
+    "response_type",
+    "state",
+    "code_challenge",
+    "code_challenge_method",
+];
+
+/// An extra authorization parameter as given (`KEY=VALUE`, as mcp-remote's `--authorize-param`
+/// takes it: the key trimmed, the value as it is), or why it cannot be one.
+pub fn authorize_param(raw: &str) -> Result<(String, String), String> {
+    let Some((key, value)) = raw.split_once('=').filter(|(k, _)| !k.is_empty()) else {
+        return Err(format!(
+            "`{raw}` is not KEY=VALUE (for example audience=https://api.example.com)"
+        ));
+    };
+    let key = key.trim();
+    if FLOW_PARAMS.contains(&key) {
+        return Err(format!(
+            "`{key}` cannot be set: the sign-in sets it itself, for each sign-in"
+        ));
+    }
+    Ok((key.to_owned(), value.to_owned()))
+}
+
+/// A resource to sign in for (`--oauth-resource`): an absolute URI, as RFC 8707 requires.
+pub fn resource_override(raw: &str) -> Result<String, String> {
+    let raw = raw.trim();
+    match Url::parse(raw) {
+        Ok(_) => Ok(raw.to_owned()),
+        Err(_) => Err(format!(
+            "`{raw}` is not an absolute URI (RFC 8707 asks for one, for example https://example.com/mcp)"
+        )),
+    }
+}
+
 fn client_matches(opts: &AuthOptions, record: &Record) -> bool {
     match (&opts.client_id, &record.client) {
         (Some(id), Some(c)) => &c.client_id == id,
@@ -1053,22 +1244,84 @@ pub fn urls_of_name(name: &str) -> Vec<String> {
         .collect()
 }
 
+/// The values an entry's `mcp-tray bridge URL …` arguments give an option (`--flag VALUE` or
+/// `--flag=VALUE`), in order, up to a `--`.
+fn bridge_option<'a>(args: &'a [String], flag: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+    let mut it = args.iter().take_while(|a| *a != "--");
+    std::iter::from_fn(move || {
+        while let Some(arg) = it.next() {
+            if arg == flag {
+                return it.next().map(String::as_str);
+            }
+            if let Some(value) = arg.strip_prefix(flag).and_then(|v| v.strip_prefix('=')) {
+                return Some(value);
+            }
+        }
+        None
+    })
+}
+
 /// The CA file an entry's `mcp-tray bridge URL …` arguments trust (`--ca-cert FILE` or
 /// `--ca-cert=FILE`), if any.
 pub fn ca_cert_in_bridge_args(args: &[String]) -> Option<std::path::PathBuf> {
-    let mut it = args.iter();
-    while let Some(arg) = it.next() {
-        if arg == "--" {
-            return None;
-        }
-        if arg == "--ca-cert" {
-            return it.next().map(std::path::PathBuf::from);
-        }
-        if let Some(path) = arg.strip_prefix("--ca-cert=") {
-            return Some(path.into());
-        }
-    }
-    None
+    bridge_option(args, "--ca-cert").next().map(Into::into)
+}
+
+/// The sign-in a bridge entry (`mcp-tray bridge URL …`) makes when its server asks: its
+/// `--oauth-client-id`, `--oauth-client-secret`, `--oauth-client-metadata-url`,
+/// `--oauth-no-resource`, `--oauth-resource`, `--oauth-authorize-param`s, `--oauth-scope` and
+/// `--ca-cert`, read as the bridge reads them. A sign-in made for the entry elsewhere (the app's
+/// Sign in, `auth login NAME`) must use these, or its tokens are stored under another identity
+/// than the one the bridge looks for. The secret's `${VAR}`s are read from the entry's `env`,
+/// then from this process's environment (Claude starts the bridge with both).
+pub fn entry_sign_in(
+    name: &str,
+    server_url: &Url,
+    args: &[String],
+    env: &std::collections::BTreeMap<String, String>,
+) -> Result<AuthOptions, String> {
+    let one = |flag| bridge_option(args, flag).next().map(str::to_owned);
+    let client_secret = one("--oauth-client-secret")
+        .map(|secret| {
+            crate::transport::expand_env_with(&secret, |var| {
+                env.get(var).cloned().or_else(|| std::env::var(var).ok())
+            })
+        })
+        .transpose()
+        .map_err(|e| format!("{name}'s --oauth-client-secret: {e}"))?;
+    let resource = one("--oauth-resource")
+        .map(|r| resource_override(&r))
+        .transpose()
+        .map_err(|e| format!("{name}'s --oauth-resource: {e}"))?;
+    let authorize_params = bridge_option(args, "--oauth-authorize-param")
+        .map(authorize_param)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("{name}'s --oauth-authorize-param: {e}"))?;
+    Ok(AuthOptions {
+        server_url: server_url.clone(),
+        name: name.to_owned(),
+        // A client credentials entry gets its token the same way here: no browser.
+        flow: one("--oauth-flow")
+            .as_deref()
+            .and_then(Flow::parse)
+            .filter(|f| *f == Flow::ClientCredentials)
+            .unwrap_or(Flow::Browser),
+        client_id: one("--oauth-client-id"),
+        client_secret,
+        client_metadata_url: one("--oauth-client-metadata-url"),
+        no_resource: args
+            .iter()
+            .take_while(|a| *a != "--")
+            .any(|a| a == "--oauth-no-resource"),
+        resource,
+        authorize_params,
+        scope: one("--oauth-scope"),
+        wait: Duration::from_secs(11 * 60),
+        hand_off: false,
+        own_authorization: false,
+        own_credentials: false,
+        ca_cert: ca_cert_in_bridge_args(args),
+    })
 }
 
 /// How a server known only by its URL is named in messages and stored sign-ins: its host, with
@@ -1099,6 +1352,136 @@ mod tests {
         assert_eq!(
             ca_cert_in_bridge_args(&args(&["bridge", "https://x/mcp", "--allow-http"])),
             None
+        );
+    }
+
+    #[test]
+    fn a_bridge_entry_s_sign_in_is_read_from_its_arguments_and_env() {
+        let args = |a: &[&str]| a.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        let url = Url::parse("https://mcp.example.com/mcp").expect("url");
+        let entry = args(&[
+            "bridge",
+            "https://mcp.example.com/mcp",
+            "--name",
+            "ex",
+            "--oauth-client-id",
+            "pre-1",
+            "--oauth-client-secret=${EX_SECRET}",
+            "--oauth-resource",
+            "https://api.example.com",
+            "--oauth-authorize-param",
+            "audience=https://api.example.com",
+            "--oauth-authorize-param=prompt=consent",
+            "--oauth-scope",
+            "read write",
+            "--ca-cert",
+            "/etc/ca.pem",
+            "--",
+            "--oauth-scope",
+            "not-an-option",
+        ]);
+        let env = std::collections::BTreeMap::from([("EX_SECRET".to_owned(), "s3".to_owned())]);
+        let opts = entry_sign_in("ex", &url, &entry, &env).expect("options");
+        assert_eq!(opts.client_id.as_deref(), Some("pre-1"));
+        assert_eq!(opts.client_secret.as_deref(), Some("s3"));
+        assert_eq!(opts.resource.as_deref(), Some("https://api.example.com"));
+        assert_eq!(
+            opts.authorize_params,
+            [
+                ("audience".to_owned(), "https://api.example.com".to_owned()),
+                ("prompt".to_owned(), "consent".to_owned())
+            ]
+        );
+        assert_eq!(opts.scope.as_deref(), Some("read write"));
+        assert_eq!(opts.ca_cert, Some("/etc/ca.pem".into()));
+        assert!(!opts.no_resource);
+        assert_eq!(opts.name, "ex");
+
+        // Nothing asked: the server's defaults, as a bridge without options signs in.
+        let plain = entry_sign_in(
+            "ex",
+            &url,
+            &args(&["bridge", url.as_str()]),
+            &Default::default(),
+        )
+        .expect("options");
+        assert_eq!(
+            (
+                plain.client_id,
+                plain.scope,
+                plain.resource,
+                plain.authorize_params.len()
+            ),
+            (None, None, None, 0)
+        );
+        assert_eq!(plain.flow, Flow::Browser);
+        // A machine's entry gets its token the same way outside its bridge; any other flow of
+        // the entry (headless, manual) is a browser sign-in when a person asks for one.
+        let flow_of = |flow: &str| {
+            let entry = args(&["bridge", url.as_str(), "--oauth-flow", flow]);
+            entry_sign_in("ex", &url, &entry, &Default::default())
+                .expect("options")
+                .flow
+        };
+        assert_eq!(flow_of("client-credentials"), Flow::ClientCredentials);
+        assert_eq!(flow_of("headless"), Flow::Browser);
+        let no_resource = args(&["bridge", url.as_str(), "--oauth-no-resource"]);
+        assert!(
+            entry_sign_in("ex", &url, &no_resource, &Default::default())
+                .expect("ok")
+                .no_resource
+        );
+
+        // A secret whose variable is set nowhere, and a bad option, are said, with the server.
+        let unset = args(&[
+            "bridge",
+            url.as_str(),
+            "--oauth-client-id",
+            "c",
+            "--oauth-client-secret",
+            "${MCP_TRAY_TEST_SURELY_UNSET_S}",
+        ]);
+        let err = entry_sign_in("ex", &url, &unset, &Default::default()).expect_err("unset");
+        assert!(
+            err.contains("ex's --oauth-client-secret")
+                && err.contains("MCP_TRAY_TEST_SURELY_UNSET_S"),
+            "{err}"
+        );
+        let bad = args(&["bridge", url.as_str(), "--oauth-authorize-param", "state=x"]);
+        let err = entry_sign_in("ex", &url, &bad, &Default::default()).expect_err("state");
+        assert!(err.contains("--oauth-authorize-param"), "{err}");
+    }
+
+    #[test]
+    fn authorization_parameters_read_as_mcp_remote_reads_them() {
+        assert_eq!(
+            authorize_param(" audience =https://api/x?a=b "),
+            Ok(("audience".into(), "https://api/x?a=b ".into()))
+        );
+        assert_eq!(authorize_param("empty="), Ok(("empty".into(), "".into())));
+        for bad in ["novalue", "=x", ""] {
+            assert!(authorize_param(bad).is_err(), "{bad}");
+        }
+        for own in FLOW_PARAMS {
+            let err = authorize_param(&format!("{own}=x")).expect_err(own);
+            assert!(err.contains("sets it itself"), "{err}");
+        }
+        assert_eq!(
+            resource_override(" https://t1.example.com/ "),
+            Ok("https://t1.example.com/".into())
+        );
+        assert!(resource_override("t1.example.com").is_err());
+        let mut url = Url::parse("https://as.example/authorize?scope=a&prompt=none").expect("url");
+        with_params(
+            &mut url,
+            &[
+                ("prompt".into(), "login".into()),
+                ("audience".into(), "x y".into()),
+            ],
+        );
+        assert_eq!(
+            url.as_str(),
+            "https://as.example/authorize?scope=a&prompt=login&audience=x+y"
         );
     }
 

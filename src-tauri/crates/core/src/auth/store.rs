@@ -61,6 +61,9 @@ pub struct Record {
     /// The client it was made for, when one was given (see [`sign_in_id`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_given: Option<String>,
+    /// What it asked for besides the server's defaults, when anything (see [`sign_in_id`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub asked_for: Option<String>,
     pub name: String,
     #[serde(default)]
     pub resource: Option<String>,
@@ -110,19 +113,29 @@ pub fn auth_dir() -> PathBuf {
 impl Record {
     /// What this record is stored under.
     pub fn id(&self) -> String {
-        sign_in_id(&self.server_url, self.client_given.as_deref())
+        sign_in_id(
+            &self.server_url,
+            self.client_given.as_deref(),
+            self.asked_for.as_deref(),
+        )
     }
 }
 
 /// What a sign-in is stored under: the server's canonical URL (the `resource` is that URL or
 /// a prefix of it), plus the client when one is given (`--oauth-client-id`, or a metadata
-/// document URL), so that two clients of one server keep their own tokens. A dynamically
-/// registered client is the server's own: the URL alone.
-pub fn sign_in_id(server_url: &str, client_given: Option<&str>) -> String {
-    match client_given {
-        Some(client) => format!("{server_url} client={client}"),
-        None => server_url.to_owned(),
+/// document URL), so that two clients of one server keep their own tokens, plus what it asked for
+/// besides the server's defaults (`resource=…` and extra authorization parameters), so that two
+/// entries asking for different resources or audiences do too. A dynamically registered client
+/// is the server's own: the URL alone.
+pub fn sign_in_id(server_url: &str, client_given: Option<&str>, asked_for: Option<&str>) -> String {
+    let mut id = server_url.to_owned();
+    if let Some(client) = client_given {
+        id.push_str(&format!(" client={client}"));
     }
+    if let Some(asked) = asked_for {
+        id.push_str(&format!(" asking {asked}"));
+    }
+    id
 }
 
 /// The store key of a sign-in id or a server URL: a hash of it (names files, keychain entries,
@@ -167,11 +180,18 @@ pub fn updated_ms(id: &str) -> Option<u64> {
         #[serde(default)]
         client_given: Option<String>,
         #[serde(default)]
+        asked_for: Option<String>,
+        #[serde(default)]
         updated_ms: u64,
     }
     let bytes = fs::read(record_path(&key_of(id))).ok()?;
     let stamp: Stamp = serde_json::from_slice(&bytes).ok()?;
-    (sign_in_id(&stamp.server_url, stamp.client_given.as_deref()) == id).then_some(stamp.updated_ms)
+    let stamped = sign_in_id(
+        &stamp.server_url,
+        stamp.client_given.as_deref(),
+        stamp.asked_for.as_deref(),
+    );
+    (stamped == id).then_some(stamp.updated_ms)
 }
 
 /// Every record in the store (for `mcp-tray auth status`), without secrets.

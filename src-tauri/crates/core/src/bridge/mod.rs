@@ -75,9 +75,15 @@ pub struct BridgeOptions {
     pub ignore_tools: Vec<String>,
     /// Retries of a refused connection or a 5xx.
     pub retries: u32,
+    /// Keep the cookies the server sets and send them back (`--no-cookies` turns it off).
+    pub cookies: bool,
     /// OAuth sign-in for servers that answer 401 (`None`: send no token, e.g. with `--header`).
     pub auth: Option<crate::auth::AuthOptions>,
 }
+
+/// How a plain `http://` URL to another host is allowed, in the command line's words
+/// ([`crate::diagnose::message_in`] names the app's Allow unencrypted HTTP instead).
+pub const ALLOW_HTTP_ADVICE: &str = "or pass --allow-http if you really mean it";
 
 /// Checks a bridge URL: no WebSocket, HTTPS unless loopback or allowed. The error is a
 /// [`Diagnosis`] that says what to do.
@@ -100,7 +106,7 @@ pub fn check_url(raw: &str, allow_http: bool) -> Result<Url, Box<Diagnosis>> {
             Severity::Error,
             format!("{} is plain HTTP on a remote host; traffic and tokens would travel unencrypted", transport::display_url(&url)),
         )
-        .fix("Use the https:// URL, or pass --allow-http if you really mean it"))),
+        .fix(format!("Use the https:// URL, {ALLOW_HTTP_ADVICE}")))),
         "ws" | "wss" => Err(Box::new(Diagnosis::new(
             codes::WEBSOCKET_URL,
             Severity::Error,
@@ -116,7 +122,7 @@ pub fn check_url(raw: &str, allow_http: bool) -> Result<Url, Box<Diagnosis>> {
     }
 }
 
-fn is_loopback(url: &Url) -> bool {
+pub(crate) fn is_loopback(url: &Url) -> bool {
     let Some(host) = url.host_str() else {
         return false;
     };
@@ -222,6 +228,8 @@ struct Router<W> {
     drain: Vec<oneshot::Sender<()>>,
     flights: HashMap<u64, Flight>,
     next_flight: u64,
+    /// The sign-in, if any: while one runs, a request waits up to its wait plus `timeout`.
+    auth: Option<Arc<crate::auth::Auth>>,
 }
 
 impl<W: AsyncWrite + Unpin> Router<W> {
@@ -482,7 +490,17 @@ impl<W: AsyncWrite + Unpin> Router<W> {
             .filter(|(_, p)| p.deadline <= now)
             .map(|(id, _)| id.clone())
             .collect();
+        // A browser sign-in often takes longer than a request may: while one runs, a request
+        // waits for it (`--oauth-wait`), then `timeout` for the server's answer.
+        let sign_in_wait = self.auth.as_ref().and_then(|a| a.sign_in_wait());
         for id in expired {
+            if let (Some(wait), Some(p)) = (sign_in_wait, self.pending.get_mut(&id)) {
+                let held = (p.since + wait + self.timeout).min(p.cap);
+                if held > now {
+                    p.deadline = held;
+                    continue;
+                }
+            }
             let Some(mut p) = self.pending.remove(&id) else {
                 continue;
             };
@@ -755,7 +773,8 @@ where
     W: AsyncWrite + Unpin + Send + 'static,
     S: std::future::Future<Output = ()>,
 {
-    let client = transport::build_client(opts.ca_cert_pem.as_deref()).map_err(StartError)?;
+    let client =
+        transport::build_client(opts.ca_cert_pem.as_deref(), opts.cookies).map_err(StartError)?;
     let ignore = ignore_set(&opts.ignore_tools).map_err(StartError)?;
     let reporter = Reporter::new(&opts.name, journal.clone());
     let remote = Remote {
@@ -783,6 +802,7 @@ where
         drain: Vec::new(),
         flights: HashMap::new(),
         next_flight: 0,
+        auth: remote.auth.clone(),
     };
     let mut router_task = tokio::spawn(router.run(control_rx, server_rx));
     let mut session = Session {
@@ -1230,6 +1250,7 @@ mod tests {
             drain: Vec::new(),
             flights: HashMap::new(),
             next_flight: 0,
+            auth: None,
         };
         let (control, control_rx) = mpsc::unbounded_channel();
         let (server, server_rx) = mpsc::unbounded_channel();
@@ -1284,6 +1305,7 @@ mod tests {
             drain: Vec::new(),
             flights: HashMap::new(),
             next_flight: 0,
+            auth: None,
         }
     }
 

@@ -123,11 +123,11 @@ fn claude_record(event: &LogEvent, session: &Session) -> Option<Diagnosis> {
                 "Claude reads only JSON-RPC messages from a server's stdout and choked on: {fragment}. \
                  This is usually a startup banner, a console.log/print, or a dotenv notice."
             ))
-            .fix(
+            .fix(format!(
                 "Make the server write its logs to stderr (console.error, print(..., file=sys.stderr)), \
-                 or run it through MCP Tray's tap (Capture traffic; `mcp-tray tap NAME` in a \
-                 terminal): the tap moves such lines to stderr.",
-            ),
+                 or run it through MCP Tray's tap (Capture traffic{}): the tap moves such lines to stderr.",
+                crate::diagnose::TAP_IN_A_TERMINAL
+            )),
         );
     }
     if (text.contains("-32001") || message.contains("-32001"))

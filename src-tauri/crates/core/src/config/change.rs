@@ -35,6 +35,12 @@ pub struct EntryChange {
     /// The whole list of `--header`s of a bridged remote, in order (name, value); an empty list
     /// removes them. A secret-looking value is kept in `env` ([`super::snippet::header_arg`]).
     pub headers: Option<Vec<(String, EnvValue)>>,
+    /// The CA certificate file a bridged remote trusts (`--ca-cert`); an empty one removes it.
+    /// The caller checks the file first: this module never reads one.
+    pub ca_cert: Option<String>,
+    /// Whether a bridged remote may use plain `http://` to a host other than this machine
+    /// (`--allow-http`).
+    pub allow_http: Option<bool>,
 }
 
 fn invalid(message: impl Into<String>) -> ConfigError {
@@ -46,12 +52,61 @@ fn invalid(message: impl Into<String>) -> ConfigError {
 /// have) or changes nothing.
 pub fn edits_for(entry: &ServerEntry, change: &EntryChange) -> Result<Vec<Edit>, ConfigError> {
     let name = &entry.name;
+    let (obj, new_name) = changed(entry, change)?;
+    let mut edits = Vec::new();
+    if Some(&obj) != entry.value.as_object() {
+        edits.push(Edit::Update {
+            name: name.clone(),
+            entry: Value::Object(obj),
+        });
+    }
+    if let Some(new_name) = new_name {
+        edits.push(Edit::Rename {
+            from: name.clone(),
+            to: new_name,
+        });
+    }
+    if edits.is_empty() {
+        return Err(invalid(format!("nothing to change in \"{name}\"")));
+    }
+    Ok(edits)
+}
+
+/// The entry as `change` would make it, before anything is written (to test it first): the same
+/// value and name [`edits_for`] writes, and the entry itself when the change changes nothing. An
+/// error when the change does not fit the entry.
+pub fn edited_entry(entry: &ServerEntry, change: &EntryChange) -> Result<ServerEntry, ConfigError> {
+    let (obj, new_name) = changed(entry, change)?;
+    let value = Value::Object(obj);
+    let raw = value.to_string();
+    Ok(ServerEntry::from_value(
+        new_name.unwrap_or_else(|| entry.name.clone()),
+        value,
+        raw,
+    ))
+}
+
+/// The entry's value after `change`, and its new name when the change renames it.
+fn changed(
+    entry: &ServerEntry,
+    change: &EntryChange,
+) -> Result<(Map<String, Value>, Option<String>), ConfigError> {
+    let name = &entry.name;
     let Value::Object(original) = &entry.value else {
         return Err(invalid(format!(
             "\"{name}\" is not an object; fix it in the file first"
         )));
     };
     let mut obj = original.clone();
+    if let Some(allow) = change.allow_http {
+        if !matches!(entry.kind, EntryKind::Remote { .. }) {
+            return Err(invalid(format!(
+                "\"{}\" does not run through MCP Tray's bridge; plain HTTP cannot be allowed here",
+                entry.name
+            )));
+        }
+        set_bridge_flag(&mut obj, "--allow-http", allow);
+    }
     if let Some(command) = &change.command {
         set_command(entry, &mut obj, command)?;
     }
@@ -64,8 +119,22 @@ pub fn edits_for(entry: &ServerEntry, change: &EntryChange) -> Result<Vec<Edit>,
     if let Some(url) = &change.url {
         set_url(entry, &mut obj, url)?;
     }
+    if let (Some(false), EntryKind::Remote { url }) = (change.allow_http, &entry.kind) {
+        // Never write an entry the bridge would refuse at every start.
+        super::snippet::check_remote_url(change.url.as_deref().unwrap_or(url).trim(), false)?;
+    }
     if let Some(headers) = &change.headers {
         set_headers(entry, &mut obj, headers)?;
+    }
+    if let Some(ca_cert) = &change.ca_cert {
+        if !matches!(entry.kind, EntryKind::Remote { .. }) {
+            return Err(invalid(format!(
+                "\"{}\" does not run through MCP Tray's bridge; it cannot be given a CA certificate here",
+                entry.name
+            )));
+        }
+        let path = ca_cert.trim();
+        set_bridge_option(&mut obj, "--ca-cert", (!path.is_empty()).then_some(path));
     }
     let new_name = change.name.as_deref().map(str::trim).filter(|n| *n != name);
     if let Some(new_name) = new_name {
@@ -74,23 +143,7 @@ pub fn edits_for(entry: &ServerEntry, change: &EntryChange) -> Result<Vec<Edit>,
         }
         rename_in_args(&mut obj, name, new_name);
     }
-    let mut edits = Vec::new();
-    if obj != *original {
-        edits.push(Edit::Update {
-            name: name.clone(),
-            entry: Value::Object(obj),
-        });
-    }
-    if let Some(new_name) = new_name {
-        edits.push(Edit::Rename {
-            from: name.clone(),
-            to: new_name.to_owned(),
-        });
-    }
-    if edits.is_empty() {
-        return Err(invalid(format!("nothing to change in \"{name}\"")));
-    }
-    Ok(edits)
+    Ok((obj, new_name.map(str::to_owned)))
 }
 
 fn string_args(args: &[String]) -> Value {
@@ -224,8 +277,12 @@ fn set_url(
     let old = match &entry.kind {
         EntryKind::Remote { url: old } | EntryKind::McpRemote { url: old } => {
             // The bridge (and mcp-remote) refuse a plain http:// URL to another host at every
-            // start unless the entry says --allow-http: never write one it would refuse.
-            let allow_http = entry.args.iter().any(|a| a == "--allow-http");
+            // start unless the entry says --allow-http (as changed): never write one it would
+            // refuse.
+            let allow_http = obj
+                .get("args")
+                .and_then(Value::as_array)
+                .is_some_and(|args| args.iter().any(|a| a.as_str() == Some("--allow-http")));
             super::snippet::check_remote_url(url, allow_http)?;
             old
         }
@@ -267,11 +324,10 @@ pub fn headers_of(entry: &ServerEntry) -> Vec<(String, String)> {
         .collect()
 }
 
+/// A `--header` argument as (name, value); one without a colon is shown as a name with no value.
 fn split_header(arg: &str) -> (String, String) {
-    match arg.split_once(':') {
-        Some((key, value)) => (key.trim().to_owned(), value.trim().to_owned()),
-        None => (arg.trim().to_owned(), String::new()),
-    }
+    let (name, value) = crate::transport::split_header(arg).unwrap_or((arg.trim(), ""));
+    (name.to_owned(), value.to_owned())
 }
 
 /// The env variable a header's value names when the entry keeps it there (`${MCP_TRAY_HEADER_X}`).
@@ -370,6 +426,70 @@ fn set_headers(
         }
     }
     Ok(())
+}
+
+/// Sets (or, with `None`, removes) the bridge option `flag VALUE` in an entry's args: in the place
+/// the option had (at the end when it had none); every other argument stays as it is.
+pub fn set_bridge_option(obj: &mut Map<String, Value>, flag: &str, value: Option<&str>) {
+    let args = obj
+        .get("args")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let inline = format!("{flag}=");
+    let end = args
+        .iter()
+        .position(|a| a.as_str() == Some("--"))
+        .unwrap_or(args.len());
+    let mut kept = Vec::with_capacity(args.len() + 2);
+    let mut at = None;
+    let mut i = 0;
+    while i < args.len() {
+        let arg = args[i].as_str().unwrap_or_default();
+        if i < end && arg == flag && i + 1 < end {
+            at.get_or_insert(kept.len());
+            i += 2;
+        } else if i < end && arg.starts_with(&inline) {
+            at.get_or_insert(kept.len());
+            i += 1;
+        } else {
+            kept.push(args[i].clone());
+            i += 1;
+        }
+    }
+    if let Some(value) = value {
+        let at = at.unwrap_or(end.min(kept.len()));
+        kept.splice(
+            at..at,
+            [
+                Value::String(flag.to_owned()),
+                Value::String(value.to_owned()),
+            ],
+        );
+    }
+    obj.insert("args".into(), Value::Array(kept));
+}
+
+/// Sets or removes the bridge flag `flag` (no value) in an entry's args; a flag added goes at the
+/// end of the bridge's arguments, and every other argument stays as it is.
+pub fn set_bridge_flag(obj: &mut Map<String, Value>, flag: &str, on: bool) {
+    let Some(Value::Array(args)) = obj.get_mut("args") else {
+        return;
+    };
+    let end = args
+        .iter()
+        .position(|a| a.as_str() == Some("--"))
+        .unwrap_or(args.len());
+    let has = args[..end].iter().any(|a| a.as_str() == Some(flag));
+    if on && !has {
+        args.insert(end, Value::String(flag.to_owned()));
+    } else if !on && has {
+        let mut i = 0;
+        args.retain(|a| {
+            i += 1;
+            !(i <= end && a.as_str() == Some(flag))
+        });
+    }
 }
 
 /// A bridge or wrap entry names itself (`--name N`, its journal's name): follow the rename.
@@ -591,6 +711,126 @@ mod tests {
     }
 
     #[test]
+    fn a_bridged_remote_gets_replaces_and_loses_its_ca_cert_with_every_other_arg_kept() {
+        let plain = entry(
+            "corp",
+            json!({"command": "/bin/mcp-tray", "args": ["bridge", "https://a.example/mcp", "--name", "corp",
+                "--header", "X-Team: core"]}),
+        );
+        let set = |e: &ServerEntry, path: &str| {
+            let change = EntryChange {
+                ca_cert: Some(path.into()),
+                ..EntryChange::default()
+            };
+            edits_for(e, &change).map(|edits| updated(&edits)["args"].clone())
+        };
+        assert_eq!(
+            set(&plain, "/etc/corp-ca.pem").expect("added"),
+            json!([
+                "bridge",
+                "https://a.example/mcp",
+                "--name",
+                "corp",
+                "--header",
+                "X-Team: core",
+                "--ca-cert",
+                "/etc/corp-ca.pem"
+            ])
+        );
+        let with = entry(
+            "corp",
+            json!({"command": "/bin/mcp-tray", "args": ["bridge", "https://a.example/mcp", "--name", "corp",
+                "--ca-cert", "/old/ca.pem", "--transport", "sse"]}),
+        );
+        assert_eq!(
+            set(&with, "/new/ca.pem").expect("replaced"),
+            json!([
+                "bridge",
+                "https://a.example/mcp",
+                "--name",
+                "corp",
+                "--ca-cert",
+                "/new/ca.pem",
+                "--transport",
+                "sse"
+            ])
+        );
+        assert_eq!(
+            set(&with, " ").expect("removed"),
+            json!([
+                "bridge",
+                "https://a.example/mcp",
+                "--name",
+                "corp",
+                "--transport",
+                "sse"
+            ])
+        );
+        assert!(
+            set(&with, "/old/ca.pem").is_err(),
+            "the same file is no change"
+        );
+        let local = entry("fs", json!({"command": "npx", "args": ["a"]}));
+        assert!(
+            set(&local, "/etc/ca.pem").is_err(),
+            "only a bridge takes one"
+        );
+    }
+
+    #[test]
+    fn allowing_plain_http_adds_or_removes_only_allow_http_and_lets_an_http_url_be_written() {
+        let e = entry(
+            "lan",
+            json!({"command": "/bin/mcp-tray", "args": ["bridge", "https://10.0.0.7/mcp", "--name", "lan",
+                "--header", "X-Team: core"]}),
+        );
+        let to_http = |allow: Option<bool>| EntryChange {
+            url: Some("http://10.0.0.7/mcp".into()),
+            allow_http: allow,
+            ..EntryChange::default()
+        };
+        assert!(edits_for(&e, &to_http(None)).is_err(), "refused without it");
+        let edits = edits_for(&e, &to_http(Some(true))).expect("allowed");
+        assert_eq!(
+            updated(&edits)["args"],
+            json!([
+                "bridge",
+                "http://10.0.0.7/mcp",
+                "--name",
+                "lan",
+                "--header",
+                "X-Team: core",
+                "--allow-http"
+            ])
+        );
+        let allowed = entry("lan", updated(&edits).clone());
+        let off = EntryChange {
+            url: Some("https://10.0.0.7/mcp".into()),
+            allow_http: Some(false),
+            ..EntryChange::default()
+        };
+        assert_eq!(
+            updated(&edits_for(&allowed, &off).expect("edits"))["args"],
+            json!([
+                "bridge",
+                "https://10.0.0.7/mcp",
+                "--name",
+                "lan",
+                "--header",
+                "X-Team: core"
+            ])
+        );
+        let still_http = EntryChange {
+            allow_http: Some(false),
+            ..EntryChange::default()
+        };
+        assert!(
+            edits_for(&allowed, &still_http).is_err(),
+            "an http:// URL it would refuse"
+        );
+    }
+
+    #[test]
     fn a_bridged_remote_takes_plain_http_to_another_host_only_when_it_allows_it() {
         let to = |url: &str| EntryChange {
             url: Some(url.into()),
@@ -630,5 +870,48 @@ mod tests {
             ..EntryChange::default()
         };
         assert!(edits_for(&e, &empty).is_err());
+    }
+
+    #[test]
+    fn the_edited_entry_is_what_the_edits_would_write_before_anything_is_written() {
+        let e = entry(
+            "linear",
+            json!({"command": "/bin/mcp-tray", "args": ["bridge", "https://a.example/mcp", "--name", "linear",
+                "--header", "Authorization: ${MCP_TRAY_HEADER_AUTHORIZATION}"],
+                "env": {"MCP_TRAY_HEADER_AUTHORIZATION": "Bearer old"}}),
+        );
+        let change = EntryChange {
+            name: Some("linear-eu".into()),
+            url: Some("https://eu.example/mcp".into()),
+            headers: Some(vec![("Authorization".into(), EnvValue::Keep)]),
+            ca_cert: Some("/etc/ca.pem".into()),
+            ..EntryChange::default()
+        };
+        let edited = edited_entry(&e, &change).expect("edited");
+        let edits = edits_for(&e, &change).expect("edits");
+        assert_eq!(&edited.value, updated(&edits));
+        assert_eq!(edited.name, "linear-eu");
+        assert_eq!(
+            edited.kind,
+            EntryKind::Remote {
+                url: "https://eu.example/mcp".into()
+            }
+        );
+        // The masked secret is in it: a test of the edit reaches the server as the saved one would.
+        assert_eq!(
+            edited
+                .env
+                .get("MCP_TRAY_HEADER_AUTHORIZATION")
+                .map(String::as_str),
+            Some("Bearer old")
+        );
+        // A change that changes nothing tests the entry as it is; one that does not fit is refused.
+        let same = edited_entry(&e, &EntryChange::default()).expect("the entry");
+        assert_eq!((same.name, same.value), (e.name.clone(), e.value.clone()));
+        let command = EntryChange {
+            command: Some("npx".into()),
+            ..EntryChange::default()
+        };
+        assert!(edited_entry(&e, &command).is_err());
     }
 }

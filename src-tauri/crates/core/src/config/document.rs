@@ -94,6 +94,10 @@ pub struct DuplicateKey {
     pub not_objects: Vec<(usize, &'static str)>,
 }
 
+/// How the copies of `"mcpServers"` are merged at a terminal ([`crate::diagnose::message_in`]
+/// names the app's Fix button instead).
+pub const MERGE_WITH_DOCTOR: &str = "with `mcp-tray doctor --fix`";
+
 impl DuplicateKey {
     /// The line of the copy Claude uses (the last one).
     pub fn used_line(&self) -> usize {
@@ -141,8 +145,7 @@ impl DuplicateKey {
         };
         format!(
             "{which} {holds} no server; keep what it says elsewhere if you need it and delete \
-             {it}, then merge the rest into one \"mcpServers\" by hand or with `mcp-tray doctor \
-             --fix`"
+             {it}, then merge the rest into one \"mcpServers\" by hand or {MERGE_WITH_DOCTOR}"
         )
     }
 

@@ -24,6 +24,10 @@ use serde_json::Value;
 use super::ConfigError;
 use super::document::{ConfigDocument, parse_cst};
 
+/// How MCP Tray merges the copies of `"mcpServers"`, said at a terminal and in the app alike
+/// ([`crate::diagnose::message_in`] keeps only the app's way in the window).
+pub const MERGE_EITHER_WAY: &str = "(`mcp-tray doctor --fix`, or Fix in the app; it can be undone)";
+
 /// One change to `mcpServers`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Edit {
@@ -111,9 +115,10 @@ fn refuse_duplicates(doc: &ConfigDocument, edit: &Edit) -> Result<(), ConfigErro
             "ignores the servers in"
         };
         let way_out = if dup.not_objects.is_empty() {
-            "merge them into one \"mcpServers\" by hand, or let MCP Tray merge them into the \
-             last one (`mcp-tray doctor --fix`, or Fix in the app; it can be undone)"
-                .to_owned()
+            format!(
+                "merge them into one \"mcpServers\" by hand, or let MCP Tray merge them into the \
+                 last one {MERGE_EITHER_WAY}"
+            )
         } else {
             dup.not_objects_advice()
         };

@@ -4,10 +4,10 @@
 //! Each option maps to the bridge's own where there is one (`--header`, `--allow-http`,
 //! `--transport`, `--ignore-tool`, `--static-oauth-client-info`, the `scope` of
 //! `--static-oauth-client-metadata`, `--client-metadata-url`, `--disable-resource-parameter`,
-//! `--auth-timeout`, `NODE_EXTRA_CA_CERTS`; `--enable-proxy` is what the bridge always does). One
-//! the bridge cannot do and without which the server may stop working (`--resource`,
-//! `--header-file`, `--authorize-param`, another grant, `--protocol auto`, an option MCP Tray does
-//! not know…) refuses the replacement with the reason: the entry stays as it is. The rest is said:
+//! `--resource`, `--authorize-param`, `--auth-timeout`, `NODE_EXTRA_CA_CERTS`; `--enable-proxy`
+//! is what the bridge always does). One the bridge cannot do and without which the server may
+//! stop working (`--header-file`, another grant, `--protocol auto`, an option MCP Tray does not
+//! know…) refuses the replacement with the reason: the entry stays as it is. The rest is said:
 //! what the bridge does differently ([`Migration::changes`]) and what only concerned mcp-remote
 //! ([`Migration::own`]). Secrets move into the entry's `env` and are never said.
 
@@ -51,6 +51,14 @@ impl Migration {
         out
     }
 }
+
+/// The migration's notes that name the bridge's flags or the entry's JSON, in the command line's
+/// words: [`crate::diagnose::message_in`] names the app's controls instead.
+pub const HEADERS_AS_ARGS: &str =
+    "as --header 'Name: ${VAR}' arguments with the values in the entry's \"env\"";
+pub const REPLY_TIMEOUT: &str = "--timeout for each reply";
+pub const GIVEN_AS_CA_CERT: &str = "given it as --ca-cert";
+pub const PROXY_IN_ENV: &str = " in \"env\" (the bridge goes through that proxy";
 
 /// Options of mcp-remote that take a value (the next word, whatever it is, as mcp-remote reads it).
 const VALUE_OPTIONS: &[&str] = &[
@@ -100,15 +108,15 @@ pub fn migrate(
     while i < rest.len() {
         match rest[i].as_str() {
             "--header" if i + 1 < rest.len() => {
-                if let Some((k, v)) = rest[i + 1].split_once(':') {
-                    headers.push((k.trim().to_owned(), v.trim().to_owned()));
+                if let Some((k, v)) = crate::transport::split_header(&rest[i + 1]) {
+                    headers.push((k.to_owned(), v.to_owned()));
                 }
                 i += 2;
             }
             "--header-file" if i + 1 < rest.len() => {
                 return refuse(format!(
                     "it reads headers from {} (--header-file), and the bridge takes headers only \
-                     as --header 'Name: ${{VAR}}' arguments with the values in the entry's \"env\"",
+                     {HEADERS_AS_ARGS}",
                     rest[i + 1]
                 ));
             }
@@ -138,7 +146,9 @@ pub fn migrate(
     let mut transport = None;
     let mut enable_proxy = false;
     let mut pre_registered = false;
+    let mut client_credentials = false;
     let mut no_resource = false;
+    let mut resource = None;
     let mut callback: Vec<String> = Vec::new();
     let mut host = None;
     let mut callback_path = None;
@@ -201,27 +211,33 @@ pub fn migrate(
                 }
             }
             "--resource" if value.trim().is_empty() => no_resource = true,
-            "--resource" => {
-                return refuse(format!(
-                    "it signs in for the resource {} (--resource), and the bridge signs in for \
-                     the server's own resource and cannot be told another (two entries for one \
-                     server URL would share one sign-in)",
-                    value.trim()
-                ));
-            }
+            "--resource" => match crate::auth::resource_override(value) {
+                Ok(r) => resource = Some(r),
+                Err(e) => {
+                    return refuse(format!(
+                        "mcp-remote itself refuses its --resource and does not start: {e}"
+                    ));
+                }
+            },
             "--disable-resource-parameter" => no_resource = true,
-            "--authorize-param" => {
-                let key = value.split_once('=').map_or(value, |(k, _)| k).trim();
-                return refuse(format!(
-                    "it adds \"{key}\" to its sign-in (--authorize-param), and the bridge cannot \
-                     add parameters of its own to a sign-in"
-                ));
-            }
-            "--client-credentials" | "--token-endpoint" => {
-                return refuse(format!(
-                    "it signs in as a client, with no user ({word}), and the bridge signs in only \
-                     as a person, in a browser"
-                ));
+            "--authorize-param" => match crate::auth::authorize_param(value) {
+                Ok(_) => {
+                    extra.push("--oauth-authorize-param".into());
+                    extra.push(value.to_owned());
+                }
+                Err(e) => {
+                    return refuse(format!(
+                        "mcp-remote itself refuses its --authorize-param and does not start: {e}"
+                    ));
+                }
+            },
+            "--client-credentials" => client_credentials = true,
+            "--token-endpoint" => {
+                return refuse(
+                    "it names its token endpoint itself (--token-endpoint), and the bridge finds \
+                     it only in the server's metadata"
+                        .into(),
+                );
             }
             "--device-code" => {
                 return refuse(
@@ -274,9 +290,7 @@ pub fn migrate(
             "--enable-proxy" => enable_proxy = true,
             "--debug" => own.push("--debug".into()),
             "--silent" => own.push("--silent".into()),
-            "--disable-cookies" => {
-                own.push("--disable-cookies (the bridge keeps no cookies)".into())
-            }
+            "--disable-cookies" => extra.push("--no-cookies".into()),
             w if w.starts_with('-') => {
                 return refuse(format!(
                     "MCP Tray does not know mcp-remote's {w}, so it cannot tell whether the \
@@ -287,12 +301,27 @@ pub fn migrate(
             _ => {}
         }
     }
+    if client_credentials {
+        if !extra.iter().any(|a| a == "--oauth-client-secret") {
+            return refuse(
+                "it asks for --client-credentials without a client secret in \
+                 --static-oauth-client-info, so mcp-remote itself cannot get a token"
+                    .into(),
+            );
+        }
+        extra.push("--oauth-flow".into());
+        extra.push("client-credentials".into());
+    }
+    // Without the resource parameter, mcp-remote drops --resource too.
     if no_resource {
         extra.push("--oauth-no-resource".into());
+    } else if let Some(resource) = resource {
+        extra.push("--oauth-resource".into());
+        extra.push(resource);
     }
     if !timeouts.is_empty() {
         changes.push(format!(
-            "{} (the bridge's own timeouts apply: 10 s to connect, --timeout for each reply)",
+            "{} (the bridge's own timeouts apply: 10 s to connect, {REPLY_TIMEOUT})",
             timeouts.join(", ")
         ));
     }
@@ -305,7 +334,8 @@ pub fn migrate(
     if let Some(port) = &callback_port {
         callback.insert(0, format!("callback port {port}"));
     }
-    if pre_registered || !callback.is_empty() {
+    // No browser comes back anywhere with the client credentials grant.
+    if (pre_registered && !client_credentials) || !callback.is_empty() {
         let bridge = crate::auth::redirect_uri_for(url);
         let theirs = format!(
             "http://{}:{}{}",
@@ -338,7 +368,7 @@ pub fn migrate(
             if !Path::new(ca).is_file() {
                 return refuse(format!(
                     "its NODE_EXTRA_CA_CERTS names {ca}, which is not a file, and the bridge \
-                     given it as --ca-cert would refuse to start: fix the path first"
+                     {GIVEN_AS_CA_CERT} would refuse to start: fix the path first"
                 ));
             }
             extra.push("--ca-cert".into());
@@ -363,7 +393,7 @@ pub fn migrate(
             .collect();
         if !proxies.is_empty() {
             changes.push(format!(
-                "{} in \"env\" (the bridge goes through that proxy; mcp-remote ignored it \
+                "{}{PROXY_IN_ENV}; mcp-remote ignored it \
                  without --enable-proxy)",
                 proxies.join(", ")
             ));

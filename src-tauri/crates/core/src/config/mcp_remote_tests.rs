@@ -126,6 +126,46 @@ fn a_rich_mcp_remote_entry_becomes_the_bridge_entry_doing_the_same() {
 }
 
 #[test]
+fn a_resource_and_authorization_parameters_carry_over() {
+    let m = migrated(
+        &[
+            "--resource",
+            " https://tenant1.atlassian.net/ ",
+            "--authorize-param",
+            "audience=https://api.example.com/v1?x=1",
+            "--resource",
+            "https://ignored.example.com/",
+            "--authorize-param",
+            "prompt=consent",
+        ],
+        None,
+    );
+    // mcp-remote reads the first --resource, trimmed, and every --authorize-param, in order.
+    assert_eq!(
+        bridge_args(&m),
+        [
+            "--oauth-authorize-param",
+            "audience=https://api.example.com/v1?x=1",
+            "--oauth-authorize-param",
+            "prompt=consent",
+            "--oauth-resource",
+            "https://tenant1.atlassian.net/",
+        ]
+    );
+    assert!(m.changes.is_empty() && m.own.is_empty(), "{m:?}");
+    // Without the resource parameter, mcp-remote drops --resource (with a warning).
+    let m = migrated(
+        &[
+            "--resource",
+            "https://tenant1.atlassian.net/",
+            "--disable-resource-parameter",
+        ],
+        None,
+    );
+    assert_eq!(bridge_args(&m), ["--oauth-no-resource"]);
+}
+
+#[test]
 fn the_transport_strategies_map_to_the_bridges() {
     let transport = |s: &str| {
         let m = migrated(&["--transport", s], None);
@@ -210,6 +250,32 @@ fn a_static_client_given_inline_carries_over_with_its_secret_in_env() {
 }
 
 #[test]
+fn a_client_credentials_entry_carries_over_as_the_bridges_client_credentials_flow() {
+    let m = migrated(
+        &[
+            "--client-credentials",
+            "--static-oauth-client-info",
+            r#"{"client_id":"m2m","client_secret":"${M2M_SECRET}"}"#,
+        ],
+        Some(json!({"M2M_SECRET": "s3"})),
+    );
+    assert_eq!(
+        bridge_args(&m),
+        [
+            "--oauth-client-id",
+            "m2m",
+            "--oauth-client-secret",
+            "${M2M_SECRET}",
+            "--oauth-flow",
+            "client-credentials"
+        ]
+    );
+    // No browser comes back: nothing is said about redirect URIs.
+    let said = m.said();
+    assert!(!said.contains("redirect"), "{said}");
+}
+
+#[test]
 fn what_the_bridge_cannot_do_refuses_the_replacement_with_the_reason() {
     let cases: &[(&[&str], &str)] = &[
         (
@@ -217,14 +283,21 @@ fn what_the_bridge_cannot_do_refuses_the_replacement_with_the_reason() {
             "/etc/mcp/headers.txt (--header-file)",
         ),
         (
-            &["--resource", "https://tenant1.atlassian.net/"],
-            "https://tenant1.atlassian.net/ (--resource)",
+            &["--resource", "tenant1.atlassian.net"],
+            "mcp-remote itself refuses its --resource and does not start: `tenant1.atlassian.net` is not an absolute URI",
         ),
         (
-            &["--authorize-param", "audience=https://api"],
-            "\"audience\" to its sign-in",
+            &["--authorize-param", "state=x"],
+            "mcp-remote itself refuses its --authorize-param and does not start: `state` cannot be set",
         ),
-        (&["--client-credentials"], "(--client-credentials)"),
+        (
+            &["--authorize-param", "audience"],
+            "`audience` is not KEY=VALUE",
+        ),
+        (
+            &["--client-credentials"],
+            "--client-credentials without a client secret",
+        ),
         (
             &["--token-endpoint", "https://auth/t"],
             "(--token-endpoint)",
@@ -292,8 +365,8 @@ fn options_the_bridge_does_differently_are_named_and_mcp_remotes_own_are_left_ou
         ],
         Some(json!({"MCP_REMOTE_CONFIG_DIR": "/tmp/auth", "HTTPS_PROXY": "http://p:1"})),
     );
-    // `--resource ""` is mcp-remote's other way to leave the resource out.
-    assert_eq!(bridge_args(&m), ["--oauth-no-resource"]);
+    // `--resource ""` is mcp-remote's other way to leave the resource out; its cookies stay off.
+    assert_eq!(bridge_args(&m), ["--no-cookies", "--oauth-no-resource"]);
     let changes = m.changes.join(" | ");
     for said in [
         "callback port 4567, --host 127.0.0.1, --callback-path /cb (a sign-in comes back to http://127.0.0.1:",
@@ -312,10 +385,7 @@ fn options_the_bridge_does_differently_are_named_and_mcp_remotes_own_are_left_ou
     );
     assert_eq!(
         m.own,
-        [
-            "--disable-cookies (the bridge keeps no cookies)",
-            "MCP_REMOTE_CONFIG_DIR (mcp-remote's sign-in store: the bridge keeps its own)"
-        ]
+        ["MCP_REMOTE_CONFIG_DIR (mcp-remote's sign-in store: the bridge keeps its own)"]
     );
     // The entry's env is kept as it was.
     assert_eq!(

@@ -29,12 +29,23 @@ pub struct Snippet {
 /// Reads a snippet. `name` names a single entry (otherwise it is derived). `exe` is the `mcp-tray`
 /// binary bridge entries start.
 pub fn parse_snippet(text: &str, name: Option<&str>, exe: &Path) -> Result<Snippet, ConfigError> {
+    parse_snippet_with(text, name, exe, false)
+}
+
+/// [`parse_snippet`], with plain `http://` to a host other than this machine allowed for every
+/// URL it holds when `allow_http` (the bridge entries then say `--allow-http`).
+pub fn parse_snippet_with(
+    text: &str,
+    name: Option<&str>,
+    exe: &Path,
+    allow_http: bool,
+) -> Result<Snippet, ConfigError> {
     let trimmed = text.trim().trim_start_matches('\u{feff}');
     if trimmed.is_empty() {
         return Err(ConfigError::Invalid("the snippet is empty".into()));
     }
     if !trimmed.starts_with('{') && !trimmed.starts_with('"') {
-        return parse_command_line(trimmed, name, exe);
+        return parse_command_line(trimmed, name, exe, allow_http);
     }
     let value = parse_lenient(trimmed)
         .or_else(|first| parse_lenient(&format!("{{{trimmed}}}")).map_err(|_| first))?;
@@ -69,7 +80,7 @@ pub fn parse_snippet(text: &str, name: Option<&str>, exe: &Path) -> Result<Snipp
     };
     let mut out = Snippet::default();
     for (name, entry) in map {
-        let converted = convert_entry(&name, entry, exe, &mut out.notes)?;
+        let converted = convert_entry(&name, entry, exe, allow_http, &mut out.notes)?;
         out.entries.push((name, converted));
     }
     Ok(out)
@@ -103,6 +114,7 @@ fn convert_entry(
     name: &str,
     entry: Value,
     exe: &Path,
+    allow_http: bool,
     notes: &mut Vec<String>,
 ) -> Result<Value, ConfigError> {
     let Value::Object(mut obj) = entry else {
@@ -165,7 +177,7 @@ fn convert_entry(
     notes.push(format!(
         "\"{name}\": url entry turned into a bridge entry (Claude Desktop only starts commands)"
     ));
-    bridge_entry(name, url, &headers, transport, false, exe)
+    bridge_entry(name, url, &headers, transport, allow_http, exe)
 }
 
 fn mcp_remote_url(obj: &Map<String, Value>) -> Option<String> {
@@ -259,7 +271,12 @@ pub fn check_remote_url(url: &str, allow_http: bool) -> Result<(), ConfigError> 
 }
 
 /// Reads a URL or an `npx mcp-remote URL [--header 'K: V']…` line.
-fn parse_command_line(line: &str, name: Option<&str>, exe: &Path) -> Result<Snippet, ConfigError> {
+fn parse_command_line(
+    line: &str,
+    name: Option<&str>,
+    exe: &Path,
+    allow_http: bool,
+) -> Result<Snippet, ConfigError> {
     let words = split_words(line);
     let url = words
         .iter()
@@ -290,7 +307,7 @@ fn parse_command_line(line: &str, name: Option<&str>, exe: &Path) -> Result<Snip
         };
         let entry = json!({"command": command, "args": args});
         let mut notes = Vec::new();
-        let entry = convert_entry(&name, entry, exe, &mut notes)?;
+        let entry = convert_entry(&name, entry, exe, allow_http, &mut notes)?;
         return Ok(Snippet {
             entries: vec![(name, entry)],
             notes,
@@ -298,15 +315,15 @@ fn parse_command_line(line: &str, name: Option<&str>, exe: &Path) -> Result<Snip
     }
     let mut headers = Vec::new();
     let mut transport = None;
-    let mut allow_http = false;
+    let mut allow_http = allow_http;
     let mut iter = words.iter();
     while let Some(w) = iter.next() {
         match w.as_str() {
             // mcp-remote's own flag for plain http:// to another host, and the bridge's.
             "--allow-http" => allow_http = true,
             "--header" => {
-                if let Some((k, v)) = iter.next().and_then(|h| h.split_once(':')) {
-                    headers.push((k.trim().to_owned(), v.trim().to_owned()));
+                if let Some((k, v)) = iter.next().and_then(|h| crate::transport::split_header(h)) {
+                    headers.push((k.to_owned(), v.to_owned()));
                 }
             }
             "--transport" => {
@@ -648,6 +665,33 @@ mod tests {
                 "--name",
                 "local-3001"
             ])
+        );
+    }
+
+    #[test]
+    fn plain_http_allowed_by_the_caller_is_taken_from_a_url_and_a_json_url_entry() {
+        let allowed = |text: &str| {
+            parse_snippet_with(text, Some("lan"), Path::new(EXE), true).expect("allowed")
+        };
+        let expected = json!([
+            "bridge",
+            "http://192.168.1.5:8000/mcp",
+            "--name",
+            "lan",
+            "--allow-http"
+        ]);
+        assert_eq!(
+            allowed("http://192.168.1.5:8000/mcp").entries[0].1["args"],
+            expected
+        );
+        assert_eq!(
+            allowed(r#"{"url": "http://192.168.1.5:8000/mcp"}"#).entries[0].1["args"],
+            expected
+        );
+        // An https:// URL has nothing to allow.
+        assert_eq!(
+            allowed("https://mcp.example.com/mcp").entries[0].1["args"],
+            json!(["bridge", "https://mcp.example.com/mcp", "--name", "lan"])
         );
     }
 

@@ -73,6 +73,16 @@ pub struct HistoryEntry {
     pub file: PathBuf,
 }
 
+/// The history against the file's content at one moment ([`ConfigFile::undo_state`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UndoState {
+    /// The newest history entry (undos included).
+    pub newest: Option<u64>,
+    /// The entry `undo` would undo now: the newest change not undone, when the file still holds
+    /// what it wrote (no other program changed the file since).
+    pub undoable: Option<u64>,
+}
+
 /// A change to MCP Tray's store made together with a file edit (undo reverses it).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "action", rename_all = "kebab-case")]
@@ -492,6 +502,22 @@ impl ConfigFile {
         }
         entries.sort_by_key(|e| std::cmp::Reverse(e.id));
         Ok(entries)
+    }
+
+    /// Where the history stands against the file's content now (`bytes`; `None`: no file): its
+    /// newest entry, and the change [`undo`](Self::undo) would undo without `force`, if the file
+    /// still holds what that change wrote.
+    pub fn undo_state(&self, bytes: Option<&[u8]>) -> Result<UndoState, ConfigError> {
+        let history = self.history()?;
+        let hash = bytes.map(sha256).unwrap_or_default();
+        Ok(UndoState {
+            newest: history.first().map(|h| h.id),
+            undoable: history
+                .iter()
+                .find(|h| !h.undone && !h.op.starts_with("undo "))
+                .filter(|h| h.after_sha256 == hash)
+                .map(|h| h.id),
+        })
     }
 
     /// Restores the content from before the newest edit not yet undone. Refuses when the file has

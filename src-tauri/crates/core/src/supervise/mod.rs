@@ -776,16 +776,16 @@ async fn drain(mut stdout: ChildStdout) {
     let _ = tokio::io::copy(&mut stdout, &mut tokio::io::sink()).await;
 }
 
+// The app keeps both in its shared state: checked when this crate compiles.
+const _: () = {
+    const fn shared<T: Send + Sync + 'static>() {}
+    shared::<Supervisor>();
+    shared::<CommandResolver>();
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn supervisor_can_live_in_the_apps_shared_state() {
-        fn shared<T: Send + Sync + 'static>() {}
-        shared::<Supervisor>();
-        shared::<CommandResolver>();
-    }
 
     #[test]
     fn backoff_doubles_and_is_capped() {

@@ -374,6 +374,10 @@ fn not_found(command: &str, search_path: &OsStr, origin: PathOrigin) -> Diagnosi
     .fix(fix_for_missing(command))
 }
 
+/// Where a missing command's path goes, in the command line's words ([`crate::diagnose::message_in`]
+/// names the app's Command field instead).
+pub const ENTRY_COMMAND: &str = "the entry's \"command\"";
+
 /// What to do when `command` cannot be found; shared with the Claude log parser.
 pub fn fix_for_missing(command: &str) -> String {
     let name = Path::new(command)
@@ -382,15 +386,15 @@ pub fn fix_for_missing(command: &str) -> String {
         .unwrap_or_default();
     match name.as_str() {
         "npx" | "node" | "npm" => format!(
-            "Install Node.js (https://nodejs.org), or put the absolute path of `{name}` in the entry's \
-             \"command\" (run `which {name}`, or `where {name}` on Windows, in a terminal to get it)."
+            "Install Node.js (https://nodejs.org), or put the absolute path of `{name}` in \
+             {ENTRY_COMMAND} (run `which {name}`, or `where {name}` on Windows, in a terminal to get it)."
         ),
         "uvx" | "uv" => format!(
-            "Install uv (https://docs.astral.sh/uv/), or put the absolute path of `{name}` in the entry's \
-             \"command\" (run `which {name}` in a terminal; it is often ~/.local/bin/{name})."
+            "Install uv (https://docs.astral.sh/uv/), or put the absolute path of `{name}` in \
+             {ENTRY_COMMAND} (run `which {name}` in a terminal; it is often ~/.local/bin/{name})."
         ),
         "python" | "python3" | "py" => format!(
-            "Install Python, or put the absolute path of the interpreter in the entry's \"command\" \
+            "Install Python, or put the absolute path of the interpreter in {ENTRY_COMMAND} \
              (run `which {name}` in a terminal; on macOS `python` may not exist, use `python3`)."
         ),
         "docker" => {
@@ -398,11 +402,11 @@ pub fn fix_for_missing(command: &str) -> String {
         }
         // A path that leads nowhere: searching PATH for it would not help.
         _ if Path::new(command).components().count() > 1 => format!(
-            "Check the path in the entry's \"command\": `{command}` must be an executable file, \
+            "Check the path in {ENTRY_COMMAND}: `{command}` must be an executable file, \
              given by its absolute path. Is there a typo, or was the program moved or never built?"
         ),
         _ => format!(
-            "Install `{command}`, or put its absolute path in the entry's \"command\" \
+            "Install `{command}`, or put its absolute path in {ENTRY_COMMAND} \
              (run `which {command}` in a terminal to get it)."
         ),
     }

@@ -53,6 +53,17 @@ pub enum Fault {
         url: String,
         to: Option<String>,
     },
+    /// The proxy the request went through (`HTTPS_PROXY`, `HTTP_PROXY`…) failed: it refused or
+    /// closed the connection, or answered for the server. `proxy` is the proxy's address (no
+    /// credentials), `via` the variable that set it.
+    Proxy {
+        url: String,
+        proxy: String,
+        via: &'static str,
+        failure: ProxyFailure,
+    },
+    /// The server's same-origin redirects lead back to an address already visited.
+    RedirectLoop { url: String },
     /// The server needs credentials (401) or refused us (403); `body` is the start of its answer
     /// (it often says why). `no_sign_in`: a 401 whose server offers no OAuth sign-in (another
     /// `WWW-Authenticate` scheme, or no OAuth metadata at all): it wants credentials passed as
@@ -74,17 +85,33 @@ pub enum Fault {
     Lost { url: String, detail: String },
 }
 
+/// How a proxy failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProxyFailure {
+    /// Nothing listens at the proxy's address, or its host name does not resolve.
+    Unreachable,
+    /// It took the request and closed the connection without an answer.
+    Closed,
+    /// It wants credentials (HTTP 407).
+    Credentials,
+    /// It would not open a tunnel to the server (an https URL; it gave no status we can see).
+    NoTunnel,
+    /// It answered a forwarded request with a gateway error (502, 503 or 504): `body` says why.
+    Gateway { status: u16, body: String },
+}
+
 impl Fault {
     /// The stable diagnosis code (`connection-refused`, `http-error`, …).
     pub fn code(&self) -> &'static str {
         match self {
-            Fault::Refused { .. } | Fault::Network { .. } | Fault::Lost { .. } => {
-                codes::CONNECTION_REFUSED
-            }
+            Fault::Refused { .. }
+            | Fault::Network { .. }
+            | Fault::Lost { .. }
+            | Fault::Proxy { .. } => codes::CONNECTION_REFUSED,
             Fault::Dns { .. } => codes::DNS_ERROR,
             Fault::Tls { .. } => codes::TLS_ERROR,
             Fault::Http { .. } => codes::HTTP_ERROR,
-            Fault::Redirect { .. } => codes::REDIRECTED,
+            Fault::Redirect { .. } | Fault::RedirectLoop { .. } => codes::REDIRECTED,
             Fault::Auth { .. } | Fault::SignIn { .. } => codes::AUTH_REQUIRED,
             Fault::Protocol { .. } => codes::PROTOCOL_ERROR,
         }
@@ -127,6 +154,39 @@ impl Fault {
             } => format!(
                 "remote server at {url} answered with a redirect (HTTP {status}) that names no valid address to go to; check the server's URL"
             ),
+            Fault::Proxy {
+                url,
+                proxy,
+                via,
+                failure,
+            } => {
+                let check = format!("check {via} (and NO_PROXY for addresses to reach directly)");
+                match failure {
+                    ProxyFailure::Unreachable => format!(
+                        "the proxy {proxy} (from {via}) cannot be reached, so {url} was not tried; {check}, or start the proxy"
+                    ),
+                    ProxyFailure::Closed => format!(
+                        "the proxy {proxy} (from {via}) closed the connection to {url} without an answer; {check}, or ask whoever runs the proxy whether it lets this address through"
+                    ),
+                    ProxyFailure::Credentials => format!(
+                        "the proxy {proxy} (from {via}) wants credentials (HTTP 407) before it lets anything through to {url}; put them in {via} as http://user:password@host:port, or ask whoever runs the proxy"
+                    ),
+                    ProxyFailure::NoTunnel => format!(
+                        "the proxy {proxy} (from {via}) refused to open a connection to {url}; {check}, or ask whoever runs the proxy whether it lets this address through"
+                    ),
+                    ProxyFailure::Gateway { status, body } => format!(
+                        "the proxy {proxy} (from {via}) answered HTTP {status} for {url}{}: it could not reach the server, or would not; {check}",
+                        if body.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" ({body})")
+                        }
+                    ),
+                }
+            }
+            Fault::RedirectLoop { url } => format!(
+                "remote server at {url} redirects in a loop (an address it redirects to leads back to one already visited); check the entry's URL, and if it is right, tell whoever runs the server"
+            ),
             Fault::Auth { status, body, .. } if *status == 403 => {
                 format!("{REFUSED_ACCESS}{}", with_body(body))
             }
@@ -136,13 +196,13 @@ impl Fault {
                 body,
                 no_sign_in: true,
             } => format!(
-                "remote server at {url} {NO_SIGN_IN} (HTTP {status}){}; pass them with --header 'Name: value' (in the app: the Edit form's headers)",
+                "remote server at {url} {NO_SIGN_IN} (HTTP {status}){}; {PASS_HEADERS}",
                 with_body(body)
             ),
             Fault::Auth {
                 status, url, body, ..
             } => format!(
-                "remote server at {url} needs a sign-in (HTTP {status}){}; sign in from MCP Tray or pass --header 'Authorization: Bearer …'",
+                "remote server at {url} needs a sign-in (HTTP {status}){}; {SIGN_IN_OR_TOKEN}",
                 with_body(body)
             ),
             Fault::Protocol { url, detail } => format!("remote server at {url} {detail}"),
@@ -171,12 +231,14 @@ impl Fault {
     pub fn is_transient(&self) -> bool {
         match self {
             Fault::Refused { .. } | Fault::Network { .. } => true,
+            Fault::Proxy { failure, .. } => !matches!(failure, ProxyFailure::Credentials),
             Fault::Http { status, .. } => *status >= 500,
             _ => false,
         }
     }
 
     pub(crate) fn from_reqwest(err: &reqwest::Error, url: &Url) -> Fault {
+        let proxy = proxy_for(url);
         let url = display_url(url);
         let mut chain = err.to_string();
         let mut source = std::error::Error::source(err);
@@ -186,6 +248,23 @@ impl Fault {
             source = s.source();
         }
         let lower = chain.to_ascii_lowercase();
+        if let Some((proxy, via)) = proxy
+            && let Some(failure) = proxy_failure(err, &lower)
+        {
+            return Fault::Proxy {
+                url,
+                proxy,
+                via,
+                failure,
+            };
+        }
+        let mut cause = std::error::Error::source(err);
+        while let Some(c) = cause {
+            if c.is::<RedirectLoop>() {
+                return Fault::RedirectLoop { url };
+            }
+            cause = c.source();
+        }
         if lower.contains("dns error") || lower.contains("failed to lookup address") {
             Fault::Dns { url }
         } else if lower.contains("certificate")
@@ -208,7 +287,24 @@ impl Fault {
 
     pub(crate) async fn from_status(resp: reqwest::Response, url: &Url) -> Fault {
         let status = resp.status();
+        // A forwarded request (an http:// URL) is answered by the proxy itself when it fails.
+        let proxy = proxy_for(url);
         let url = display_url(url);
+        if let Some((proxy, via)) = proxy.filter(|_| matches!(status.as_u16(), 407 | 502..=504)) {
+            let failure = match status.as_u16() {
+                407 => ProxyFailure::Credentials,
+                status => ProxyFailure::Gateway {
+                    status,
+                    body: body_summary(&read_start(resp, 16 * 1024).await),
+                },
+            };
+            return Fault::Proxy {
+                url,
+                proxy,
+                via,
+                failure,
+            };
+        }
         if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
             return Fault::Auth {
                 status: status.as_u16(),
@@ -241,6 +337,49 @@ impl Fault {
     }
 }
 
+/// The proxy a request to `url` goes through, as the HTTP client picks it (`HTTPS_PROXY`,
+/// `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY`, and the system's settings where the client reads them):
+/// its address without credentials, and the variable that set it.
+fn proxy_for(url: &Url) -> Option<(String, &'static str)> {
+    let matcher = hyper_util::client::proxy::matcher::Matcher::from_system();
+    let intercept = matcher.intercept(&url.as_str().parse().ok()?)?;
+    let proxy = Url::parse(&intercept.uri().to_string())
+        .map(|u| display_url(&u))
+        .unwrap_or_else(|_| "set".to_owned());
+    let names: &[&'static str] = if url.scheme() == "https" {
+        &["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"]
+    } else {
+        &["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"]
+    };
+    let via = names
+        .iter()
+        .find(|n| std::env::var_os(n).is_some_and(|v| !v.is_empty()))
+        .copied()
+        .unwrap_or("the system's proxy settings");
+    Some((proxy, via))
+}
+
+/// How a request through a proxy failed at the proxy, from the client's error (`lower` is its
+/// whole chain, lowercased); `None` when the proxy let it through (a TLS error is the server's).
+fn proxy_failure(err: &reqwest::Error, lower: &str) -> Option<ProxyFailure> {
+    if lower.contains("proxy authorization required") {
+        Some(ProxyFailure::Credentials)
+    } else if lower.contains("tunnel error: unsuccessful") {
+        Some(ProxyFailure::NoTunnel)
+    } else if lower.contains("tunnel error: unexpected end of file")
+        || lower.contains("connection closed before message completed")
+    {
+        Some(ProxyFailure::Closed)
+    } else if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake")
+    {
+        None
+    } else if err.is_connect() {
+        Some(ProxyFailure::Unreachable)
+    } else {
+        None
+    }
+}
+
 /// Whether two URLs (as shown) share scheme, host and port.
 fn same_origin(a: &str, b: &str) -> bool {
     match (Url::parse(a), Url::parse(b)) {
@@ -250,6 +389,12 @@ fn same_origin(a: &str, b: &str) -> bool {
 }
 
 /// How a 403 that is not about a missing scope reads (the diagnosis's fix keys on it).
+/// What to do about [`NO_SIGN_IN`], at a terminal (the app shows its own fix instead).
+pub const PASS_HEADERS: &str =
+    "pass them with --header 'Name: value' (in the app: the Edit form's headers)";
+/// What to do about a server that needs a sign-in, at a terminal (the app shows its own fix).
+pub const SIGN_IN_OR_TOKEN: &str =
+    "sign in from MCP Tray or pass --header 'Authorization: Bearer …'";
 pub const REFUSED_ACCESS: &str = "server refused access (HTTP 403)";
 /// How a 401 without an OAuth sign-in reads (the diagnosis's fix keys on it).
 pub const NO_SIGN_IN: &str = "needs credentials it offers no sign-in for";
@@ -372,6 +517,10 @@ pub(crate) async fn first_line(resp: reqwest::Response) -> String {
 
 /// How a certificate that is a CA's reads (the diagnosis's fix keys on it: `--ca-cert` cannot help).
 pub const CA_AS_SERVER_CERT: &str = "the server presents a CA certificate as its own";
+/// How a certificate no trusted authority signed reads (the diagnosis's fix keys on it).
+pub const UNKNOWN_CA: &str = "its certificate is not signed by an authority this computer trusts";
+/// What [`UNKNOWN_CA`] says next on the command line; the app shows its own control instead.
+pub const UNKNOWN_CA_CLI_HINT: &str = " (for a private or corporate CA, pass --ca-cert FILE)";
 /// How an answer that is not TLS at all reads (the diagnosis's fix keys on it).
 pub const NOT_TLS: &str = "the server did not answer in TLS";
 
@@ -383,7 +532,7 @@ pub const NOT_TLS: &str = "the server did not answer in TLS";
 fn tls_in_words(chain: &str) -> String {
     let has = |needles: &[&str]| needles.iter().any(|n| chain.contains(n));
     if has(&["UnknownIssuer"]) {
-        "its certificate is not signed by an authority this computer trusts (for a private or corporate CA, pass --ca-cert FILE)".into()
+        format!("{UNKNOWN_CA}{UNKNOWN_CA_CLI_HINT}")
     } else if has(&["CaUsedAsEndEntity"]) {
         format!(
             "{CA_AS_SERVER_CERT}; it needs a leaf certificate (CA:FALSE) signed by a CA (a self-signed `openssl req -x509` certificate is a CA one unless made with -addext basicConstraints=critical,CA:FALSE), so --ca-cert cannot help"
@@ -701,18 +850,27 @@ impl Remote {
 }
 
 /// Builds the HTTP client: rustls with the web PKI roots plus an optional extra CA, proxies from
-/// `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY`.
-pub fn build_client(ca_cert_pem: Option<&[u8]>) -> Result<reqwest::Client, String> {
+/// `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY`. With `cookies`, it keeps the cookies servers set, in
+/// memory only, and sends them back where they belong (domain and path), as a browser and
+/// mcp-remote do: load balancers keep a session on one backend with one (AWS ALB's `AWSALB`,
+/// nginx's `sticky cookie`). A `Cookie` header the user gives is sent instead, never merged.
+pub fn build_client(ca_cert_pem: Option<&[u8]>, cookies: bool) -> Result<reqwest::Client, String> {
     // Redirects are followed on the same origin only: our headers may hold credentials, and
     // reqwest keeps custom ones (X-Api-Key…) across hosts. And only 307/308, which keep the
     // method and body: on a 301/302/303 reqwest sends a POST again as a GET without its body,
     // which loses the JSON-RPC message (the policy cannot see the method, and the GETs need no
     // such redirect: the stream GETs go to the URL the POSTs use, the legacy /sse one is the
-    // entry's own URL). Any redirect not followed surfaces as 3xx (`Fault::Redirect`).
+    // entry's own URL). Any redirect not followed surfaces as 3xx (`Fault::Redirect`), and one back
+    // to an address already visited as an error (`Fault::RedirectLoop`).
     let policy = reqwest::redirect::Policy::custom(|attempt| {
         let first = attempt.previous().first().map(|u| u.origin());
         let keeps_method = !matches!(attempt.status().as_u16(), 301..=303);
-        if keeps_method && attempt.previous().len() < 5 && first == Some(attempt.url().origin()) {
+        if attempt.previous().contains(attempt.url()) {
+            attempt.error(RedirectLoop)
+        } else if keeps_method
+            && attempt.previous().len() < 5
+            && first == Some(attempt.url().origin())
+        {
             attempt.follow()
         } else {
             attempt.stop()
@@ -723,6 +881,7 @@ pub fn build_client(ca_cert_pem: Option<&[u8]>) -> Result<reqwest::Client, Strin
         .connect_timeout(Duration::from_secs(10))
         .pool_idle_timeout(Duration::from_secs(60))
         .tcp_nodelay(true)
+        .cookie_store(cookies)
         .user_agent(concat!("mcp-tray/", env!("CARGO_PKG_VERSION")));
     if let Some(pem) = ca_cert_pem {
         for cert in ca_certificates(pem)? {
@@ -734,6 +893,18 @@ pub fn build_client(ca_cert_pem: Option<&[u8]>) -> Result<reqwest::Client, Strin
         .map_err(|e| format!("cannot set up HTTP: {e}"))
 }
 
+/// Why the client stopped following redirects: one led back to an address already visited.
+#[derive(Debug)]
+struct RedirectLoop;
+
+impl std::fmt::Display for RedirectLoop {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("redirects in a loop")
+    }
+}
+
+impl std::error::Error for RedirectLoop {}
+
 /// The certificates of a `--ca-cert` PEM file; an error, in words, when it holds none.
 pub fn ca_certificates(pem: &[u8]) -> Result<Vec<reqwest::Certificate>, String> {
     let certs = reqwest::Certificate::from_pem_bundle(pem)
@@ -744,15 +915,21 @@ pub fn ca_certificates(pem: &[u8]) -> Result<Vec<reqwest::Certificate>, String> 
     Ok(certs)
 }
 
+/// A `--header 'Name: value'` argument split at its first colon, each side trimmed (the value
+/// may hold colons of its own: `Bearer a:b`, a URL); `None` without a colon. The one reading of a
+/// header argument: whether the name is a valid one is for the caller to judge.
+pub fn split_header(spec: &str) -> Option<(&str, &str)> {
+    spec.split_once(':')
+        .map(|(name, value)| (name.trim(), value.trim()))
+}
+
 /// Parses `--header 'Name: value'` arguments, expanding `${VAR}` from the environment.
 pub fn parse_headers(specs: &[String]) -> Result<HeaderMap, String> {
     let mut map = HeaderMap::new();
     for spec in specs {
-        let (name, value) = spec
-            .split_once(':')
+        let (name, value) = split_header(spec)
             .ok_or_else(|| format!("header `{}` is not `Name: value`", header_name_of(spec)))?;
-        let name = name.trim();
-        let value = expand_env(value.trim())?;
+        let value = expand_env(value).map_err(|e| format!("header `{name}`: {e}"))?;
         let name = HeaderName::from_bytes(name.as_bytes())
             .map_err(|_| format!("`{name}` is not a valid header name"))?;
         let mut value = HeaderValue::from_str(&value)
@@ -769,6 +946,14 @@ fn header_name_of(spec: &str) -> &str {
 
 /// Replaces `${VAR}` with the variable's value; a missing variable is an error naming it.
 pub fn expand_env(value: &str) -> Result<String, String> {
+    expand_env_with(value, |var| std::env::var(var).ok())
+}
+
+/// [`expand_env`] with the variables looked up by `lookup`.
+pub fn expand_env_with(
+    value: &str,
+    lookup: impl Fn(&str) -> Option<String>,
+) -> Result<String, String> {
     let mut out = String::with_capacity(value.len());
     let mut rest = value;
     while let Some(start) = rest.find("${") {
@@ -776,10 +961,9 @@ pub fn expand_env(value: &str) -> Result<String, String> {
         let after = &rest[start + 2..];
         let end = after
             .find('}')
-            .ok_or_else(|| "a `${` in a header has no closing `}`".to_owned())?;
+            .ok_or_else(|| "a `${` has no closing `}`".to_owned())?;
         let var = &after[..end];
-        let val = std::env::var(var)
-            .map_err(|_| format!("environment variable {var} used in a header is not set"))?;
+        let val = lookup(var).ok_or_else(|| format!("environment variable {var} is not set"))?;
         out.push_str(&val);
         rest = &after[end + 1..];
     }
@@ -806,8 +990,8 @@ const REPEATABLE_METHODS: &[&str] = &[
     "tasks/list",
 ];
 
-/// Whether a message that failed with `fault` may be sent again. A refused connection never
-/// reached the server, and a 503 says the server did not take the request on, so anything may be
+/// Whether a message that failed with `fault` may be sent again. A refused connection (or a proxy
+/// that could not be reached or would not open a tunnel) never reached the server, and a 503 says the server did not take the request on, so anything may be
 /// resent after those. After a broken connection or another 5xx the server may already have
 /// acted (a `tools/call` that sent an email, say), so only requests that change nothing,
 /// notifications and the client's own replies are sent again; the rest fail with the fault.
@@ -817,7 +1001,12 @@ pub(crate) fn may_resend(kind: Kind, method: Option<&str>, fault: &Fault) -> boo
     }
     if matches!(
         fault,
-        Fault::Refused { .. } | Fault::Http { status: 503, .. }
+        Fault::Refused { .. }
+            | Fault::Http { status: 503, .. }
+            | Fault::Proxy {
+                failure: ProxyFailure::Unreachable | ProxyFailure::NoTunnel,
+                ..
+            }
     ) {
         return true;
     }
@@ -873,6 +1062,28 @@ mod tests {
         let err = parse_headers(&["X: ${MCP_TRAY_TEST_SURELY_UNSET}".into()]).expect_err("unset");
         assert!(err.contains("MCP_TRAY_TEST_SURELY_UNSET"));
         assert!(parse_headers(&["no colon".into()]).is_err());
+    }
+
+    #[test]
+    fn a_header_argument_splits_at_its_first_colon() {
+        assert_eq!(split_header("X-Api-Key: k"), Some(("X-Api-Key", "k")));
+        assert_eq!(
+            split_header("  Authorization :  Bearer a:b  "),
+            Some(("Authorization", "Bearer a:b"))
+        );
+        assert_eq!(
+            split_header("X-Origin:https://a.example:8443/"),
+            Some(("X-Origin", "https://a.example:8443/"))
+        );
+        assert_eq!(split_header("X-Empty:"), Some(("X-Empty", "")));
+        assert_eq!(split_header(": v"), Some(("", "v")));
+        assert_eq!(split_header("no colon"), None);
+        // The bridge refuses what is no header at all, naming it.
+        assert!(parse_headers(&[": v".into()]).is_err());
+        assert_eq!(
+            parse_headers(&["X-Two: a:b".into()]).expect("parse")["x-two"],
+            "a:b"
+        );
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Legacy HTTP+SSE (MCP 2024-11-05): GET the SSE URL, wait for the `endpoint` event, POST every
-//! message to that endpoint (resolved against the SSE URL), read server messages as
-//! `event: message`.
+//! message to that endpoint (resolved against the URL the stream came from, after any redirect),
+//! read server messages as `event: message`.
 //!
 //! It owns the event stream and its reconnection: when the stream drops, a new one is opened and
 //! the cached `initialize` + `notifications/initialized` are replayed, the replayed reply hidden.
@@ -37,7 +37,9 @@ struct State {
     lost: u64,
 }
 
-/// The `endpoint` event's URI resolved against the SSE URL. It must stay on the same origin:
+/// The `endpoint` event's URI resolved against the URL the event stream came from (the SSE URL,
+/// or where a same-origin 307/308 led: a relative URI is relative to that). It must stay on the
+/// same origin:
 /// every POST carries the user's headers (credentials), which must never go to another server.
 fn resolve_endpoint(sse_url: &Url, data: &str) -> Result<Url, String> {
     let endpoint = sse_url.join(data.trim()).map_err(|_| {
@@ -129,15 +131,18 @@ impl LegacySse {
                 detail: "is neither a Streamable HTTP nor an SSE endpoint (it answered GET without an event stream)".into(),
             });
         }
+        // After a redirect the stream came from elsewhere: a relative endpoint is relative to that.
+        let streamed_from = resp.url().clone();
         let mut events = EventReader::new(resp);
         while let Ok(Some(item)) = events.next().await {
             let Item::Event(event) = item else { continue };
             if event.event.as_deref() == Some("endpoint") {
                 let data = String::from_utf8_lossy(&event.data.unwrap_or_default()).into_owned();
-                let endpoint = resolve_endpoint(url, &data).map_err(|detail| Fault::Protocol {
-                    url: display_url(url),
-                    detail,
-                })?;
+                let endpoint =
+                    resolve_endpoint(&streamed_from, &data).map_err(|detail| Fault::Protocol {
+                        url: display_url(url),
+                        detail,
+                    })?;
                 return Ok((endpoint, events));
             }
         }
