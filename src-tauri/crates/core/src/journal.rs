@@ -37,7 +37,7 @@ use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
+use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime};
@@ -93,7 +93,8 @@ pub struct JournalConfig {
     pub max_bytes: u64,
     /// Rotated files kept besides the live one.
     pub keep: usize,
-    /// Messages waiting for the writer thread before new ones are dropped.
+    /// Records (one read's messages, or an event) waiting for the writer thread before new ones
+    /// are dropped. The queue takes memory only for what waits in it.
     pub queue: usize,
     /// Messages longer than this are cut in `msg` (`truncated: true`).
     pub max_msg_bytes: usize,
@@ -239,9 +240,12 @@ fn give_back(spares: &Spares, mut batch: MessageBatch) {
 
 /// The writing end of one server's journal. Cheap to share behind an `Arc`.
 pub struct Journal {
-    tx: Option<SyncSender<Record>>,
+    tx: Option<Sender<Record>>,
     dropped: Arc<AtomicU64>,
     queued_bytes: Arc<AtomicUsize>,
+    /// Records waiting for the writer (its flush requests not counted), at most `queue_cap`.
+    queued: Arc<AtomicUsize>,
+    queue_cap: usize,
     thread: Option<JoinHandle<()>>,
     max_msg_bytes: usize,
     spares: Spares,
@@ -452,9 +456,13 @@ impl Journal {
         fs::create_dir_all(&config.dir)?;
         let path = journal_path(&config.dir, server);
         let file = OpenOptions::new().create(true).append(true).open(&path)?;
-        let (tx, rx) = mpsc::sync_channel(config.queue.max(1));
+        // A list channel, bounded by the counts below: a bounded (array) channel would allocate
+        // every slot up front, 350 KiB in each shim Claude starts, for a queue that is almost
+        // always empty.
+        let (tx, rx) = mpsc::channel();
         let dropped = Arc::new(AtomicU64::new(0));
         let queued_bytes = Arc::new(AtomicUsize::new(0));
+        let queued = Arc::new(AtomicUsize::new(0));
         let session = session_id();
         let pid = std::process::id();
         let spares = Spares::default();
@@ -469,6 +477,7 @@ impl Journal {
             config: config.clone(),
             dropped: dropped.clone(),
             queued_bytes: queued_bytes.clone(),
+            queued: queued.clone(),
             reported_drops: 0,
         };
         let thread = std::thread::Builder::new()
@@ -478,6 +487,8 @@ impl Journal {
             tx: Some(tx),
             dropped,
             queued_bytes,
+            queued,
+            queue_cap: config.queue.max(1),
             thread: Some(thread),
             max_msg_bytes: config.max_msg_bytes,
             spares,
@@ -551,18 +562,21 @@ impl Journal {
             Record::Event { .. } => 1,
             Record::Flush(_) => 0,
         };
-        // Bounded in bytes too: 4096 cut-down 10 MiB replies would otherwise hold 256 MiB.
-        if self.queued_bytes.load(Ordering::Relaxed) + size > MAX_QUEUED_BYTES {
+        // Bounded in records and in bytes: 4096 cut-down 10 MiB replies would otherwise hold
+        // 256 MiB. Only the forwarding threads add, so a check then an add cannot overshoot by
+        // more than one record per thread.
+        if self.queued.load(Ordering::Relaxed) >= self.queue_cap
+            || self.queued_bytes.load(Ordering::Relaxed) + size > MAX_QUEUED_BYTES
+        {
             self.dropped.fetch_add(count, Ordering::Relaxed);
             return;
         }
+        self.queued.fetch_add(1, Ordering::Relaxed);
         self.queued_bytes.fetch_add(size, Ordering::Relaxed);
-        match tx.try_send(record) {
-            Ok(()) => {}
-            Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => {
-                self.queued_bytes.fetch_sub(size, Ordering::Relaxed);
-                self.dropped.fetch_add(count, Ordering::Relaxed);
-            }
+        if tx.send(record).is_err() {
+            self.queued.fetch_sub(1, Ordering::Relaxed);
+            self.queued_bytes.fetch_sub(size, Ordering::Relaxed);
+            self.dropped.fetch_add(count, Ordering::Relaxed);
         }
     }
 
@@ -573,17 +587,9 @@ impl Journal {
         let Some(tx) = &self.tx else { return true };
         let deadline = Instant::now() + wait;
         let (ack, done) = mpsc::channel();
-        let mut record = Record::Flush(ack);
-        // Waits for room in the queue: this is the end of a session, not the forwarding path.
-        loop {
-            match tx.try_send(record) {
-                Ok(()) => break,
-                Err(TrySendError::Full(back)) if Instant::now() < deadline => {
-                    record = back;
-                    std::thread::sleep(Duration::from_millis(1));
-                }
-                Err(_) => return false,
-            }
+        // Never refused for room: this is the end of a session, not the forwarding path.
+        if tx.send(Record::Flush(ack)).is_err() {
+            return false;
         }
         done.recv_timeout(deadline.saturating_duration_since(Instant::now()))
             .is_ok()
@@ -707,6 +713,7 @@ struct Writer {
     config: JournalConfig,
     dropped: Arc<AtomicU64>,
     queued_bytes: Arc<AtomicUsize>,
+    queued: Arc<AtomicUsize>,
     reported_drops: u64,
 }
 
@@ -746,6 +753,9 @@ impl Writer {
 
     /// Writes a record that came through the queue.
     fn write(&mut self, record: Record) {
+        if !matches!(record, Record::Flush(_)) {
+            self.queued.fetch_sub(1, Ordering::Relaxed);
+        }
         self.queued_bytes
             .fetch_sub(record.weight(), Ordering::Relaxed);
         self.write_record(record);
