@@ -258,7 +258,7 @@ pub fn preview_add(
 
 /// Starts a pasted server exactly as Claude would (a URL through MCP Tray's bridge) and asks it
 /// for its tools. A text holding several servers is probed one `server` (by name) per call; the
-/// window makes those calls all at once.
+/// window makes those calls all at once, under one `run` that `cancel_test` stops.
 #[tauri::command]
 #[specta::specta]
 pub async fn probe_add(
@@ -266,6 +266,7 @@ pub async fn probe_add(
     name: Option<String>,
     server: Option<String>,
     options: Option<RemoteOptions>,
+    run: Option<u32>,
 ) -> Result<ProbeView, CommandError> {
     let (entries, _) = entries(&text, name.as_deref(), options.as_ref())?;
     let entry = match (server, entries.as_slice()) {
@@ -293,7 +294,9 @@ pub async fn probe_add(
         code: "not-startable".to_owned(),
         message: format!("\"{}\" has no command Claude could start", entry.name),
     })?;
-    let report = probe(&target, command_resolver(), PROBE_STEP_TIMEOUT).await;
+    let report =
+        crate::test_runs::cancellable(run, probe(&target, command_resolver(), PROBE_STEP_TIMEOUT))
+            .await?;
     Ok(ProbeView::from(report))
 }
 

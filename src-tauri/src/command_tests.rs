@@ -1558,3 +1558,60 @@ fn every_finding_the_servers_view_shows_names_the_apps_controls_not_the_command_
         assert!(all.contains(control), "{control:?} in none of:\n{all}");
     }
 }
+
+#[cfg(target_os = "linux")]
+#[test]
+fn cancelling_a_test_stops_the_server_it_started_at_once() {
+    let h = harness(CONFIG);
+    let dir = tempfile::tempdir().expect("tmp");
+    let pid_file = dir.path().join("pid");
+    // A server that starts, and a child of its own, and never answers initialize.
+    let script = format!(
+        "sleep 1000 & echo $! > {0}.child; echo $$ > {0}; exec cat >/dev/null",
+        pid_file.display()
+    );
+    let text =
+        json!({"mcpServers": {"mute": {"command": "sh", "args": ["-c", script]}}}).to_string();
+    std::thread::scope(|scope| {
+        let window = h.window.clone();
+        let args = json!({"text": text, "name": null, "server": "mute", "run": 41});
+        let started = std::time::Instant::now();
+        let testing = scope.spawn(move || call_on(&window, "tauri://localhost", "probe_add", args));
+        let child_file = pid_file.with_extension("child");
+        let read_pid = |file: &std::path::Path| {
+            std::fs::read_to_string(file)
+                .ok()
+                .and_then(|t| t.trim().parse::<u64>().ok())
+        };
+        let deadline = started + std::time::Duration::from_secs(20);
+        let (server, child) = loop {
+            if let (Some(s), Some(c)) = (read_pid(&pid_file), read_pid(&child_file)) {
+                break (s, c);
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the server never started"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
+        assert!(running(server) && running(child));
+        h.call("cancel_test", json!({"run": 41})).expect("cancel");
+        let outcome = testing.join().expect("the call returns");
+        assert_eq!(outcome.expect_err("cancelled")["code"], "cancelled");
+        // The probe's own timeout is much longer: the test ended because it was cancelled.
+        assert!(started.elapsed() < std::time::Duration::from_secs(10));
+        let gone_by = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while (running(server) || running(child)) && std::time::Instant::now() < gone_by {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        assert!(
+            !running(server),
+            "the server {server} outlived its cancelled test"
+        );
+        assert!(
+            !running(child),
+            "the server's child {child} outlived its cancelled test"
+        );
+    });
+    assert_eq!(h.file(), CONFIG, "a cancelled test writes nothing");
+}

@@ -9,7 +9,7 @@ use tauri_specta::{Builder, collect_commands, collect_events};
 
 use crate::{
     add_server, commands, config_watch, kept_servers, logs, server_actions, server_edit,
-    server_findings, server_status, settings, sign_in, traffic, tray,
+    server_findings, server_status, settings, sign_in, test_runs, traffic, tray,
 };
 
 /// The bindings file, relative to the repository root.
@@ -47,6 +47,7 @@ pub(crate) fn builder<R: tauri::Runtime>() -> Builder<R> {
             server_edit::edit_server,
             server_edit::test_server_edit,
             server_edit::add_local_server,
+            test_runs::cancel_test,
             settings::get_start_at_login,
             settings::set_start_at_login,
             settings::journal_settings,

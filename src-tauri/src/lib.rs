@@ -25,6 +25,7 @@ mod server_findings;
 mod server_status;
 mod settings;
 mod sign_in;
+mod test_runs;
 mod traffic;
 mod tray;
 mod wake;

@@ -248,6 +248,7 @@ pub fn edit_server(name: String, change: ServerEditInput) -> Result<ChangeDone, 
 pub async fn test_server_edit(
     name: String,
     change: ServerEditInput,
+    run: Option<u32>,
 ) -> Result<ProbeView, CommandError> {
     let (entry, change) = checked_change(&config_file(), &name, change)?;
     let edited = mcp_tray_core::config::change::edited_entry(&entry, &change)?;
@@ -260,7 +261,9 @@ pub async fn test_server_edit(
         })?
         // Not saved yet: what it finds must not be taken for the saved server's status or traffic.
         .unjournaled();
-    let report = probe(&target, command_resolver(), PROBE_STEP_TIMEOUT).await;
+    let report =
+        crate::test_runs::cancellable(run, probe(&target, command_resolver(), PROBE_STEP_TIMEOUT))
+            .await?;
     Ok(ProbeView::from(report))
 }
 

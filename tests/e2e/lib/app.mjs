@@ -315,3 +315,14 @@ export function clickInRow(browser, name, testid) {
     testid,
   );
 }
+
+/** Whether process `pid` runs (not gone, not a zombie), from /proc (Linux). */
+export function alive(pid) {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    const state = stat.slice(stat.lastIndexOf(")") + 2)[0];
+    return state !== "Z" && state !== "X";
+  } catch {
+    return false;
+  }
+}

@@ -4,9 +4,10 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
+import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { REPO, appBinary, freePort, startApp, waitForText } from "../lib/app.mjs";
+import { REPO, alive, appBinary, freePort, startApp, waitForText } from "../lib/app.mjs";
 
 const EVERYTHING = path.join(REPO, "tests", "peers", "node_modules", ".bin", "mcp-server-everything");
 
@@ -192,5 +193,38 @@ describe("add server", () => {
       command: path.join(path.dirname(appBinary()), "mcp-tray"),
       args: ["bridge", `http://127.0.0.1:${port}/mcp`, "--name", "everything"],
     });
+  });
+
+  it("stops a test on Cancel: the server it started is gone at once, and nothing is written", async () => {
+    await app.browser.$('[data-testid="add-another"]').click();
+    const before = fs.readFileSync(app.configPath, "utf8");
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mcp-tray-e2e-cancel-"));
+    const pidFile = path.join(dir, "pid");
+    // Starts, leaves a child in its group as npx leaves node, and never answers initialize.
+    const script = `sleep 1000 & echo $! > ${pidFile}.child; echo $$ > ${pidFile}; exec cat >/dev/null`;
+    await paste(app.browser, JSON.stringify({ mcpServers: { mute: { command: "sh", args: ["-c", script] } } }));
+    await waitForSuggestedName(app.browser, "mute");
+    await clickAdd(app.browser);
+    const readPid = (file) => {
+      try {
+        return Number.parseInt(fs.readFileSync(file, "utf8"), 10) || null;
+      } catch {
+        return null;
+      }
+    };
+    let pids = [];
+    await app.browser.waitUntil(
+      async () => (pids = [readPid(pidFile), readPid(`${pidFile}.child`)]).every((p) => p !== null),
+      { timeout: 20_000, timeoutMsg: "the test did not start the server" },
+    );
+    assert.ok(pids.every(alive), `not running: ${pids}`);
+    await app.browser.$('[data-testid="add-cancel"]').click();
+    await waitForText(app.browser, '[data-testid="add-button"]');
+    // The probe would wait 20 s for an answer: these are gone because the test was stopped.
+    const deadline = Date.now() + 5_000;
+    while (pids.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(pids.filter(alive), [], "the cancelled test's server (and its child) still run");
+    assert.equal(fs.readFileSync(app.configPath, "utf8"), before, "a cancelled test writes nothing");
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -10,7 +10,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { clickInRow, fastmcpCommand, startApp, waitForText } from "../lib/app.mjs";
+import { alive, clickInRow, fastmcpCommand, startApp, waitForText } from "../lib/app.mjs";
 import { clickItem, layout, waitForMenu } from "../lib/tray.mjs";
 
 /** A FastMCP server that leaves a grandchild in its group, as `npx` leaves `node`. */
@@ -23,17 +23,6 @@ function fastWithGrandchild() {
     { mode: 0o755 },
   );
   return script;
-}
-
-/** Running (not gone, not a zombie). */
-function alive(pid) {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-    const state = stat.slice(stat.lastIndexOf(")") + 2)[0];
-    return state !== "Z" && state !== "X";
-  } catch {
-    return false;
-  }
 }
 
 /** Live processes whose process group is `pgid`. */

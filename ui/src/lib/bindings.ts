@@ -51,11 +51,11 @@ async previewAdd(text: string, name: string | null, options: RemoteOptions | nul
 /**
  * Starts a pasted server exactly as Claude would (a URL through MCP Tray's bridge) and asks it
  * for its tools. A text holding several servers is probed one `server` (by name) per call; the
- * window makes those calls all at once.
+ * window makes those calls all at once, under one `run` that `cancel_test` stops.
  */
-async probeAdd(text: string, name: string | null, server: string | null, options: RemoteOptions | null) : Promise<Result<ProbeView, CommandError>> {
+async probeAdd(text: string, name: string | null, server: string | null, options: RemoteOptions | null, run: number | null) : Promise<Result<ProbeView, CommandError>> {
     try {
-    return { status: "ok", data: await TAURI_INVOKE("probe_add", { text, name, server, options }) };
+    return { status: "ok", data: await TAURI_INVOKE("probe_add", { text, name, server, options, run }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -281,9 +281,9 @@ async editServer(name: string, change: ServerEditInput) : Promise<Result<ChangeD
  * asked for its tools. Nothing is written, and the server's row keeps the status of the entry
  * that is saved: neither the result nor the test's traffic is recorded under its name.
  */
-async testServerEdit(name: string, change: ServerEditInput) : Promise<Result<ProbeView, CommandError>> {
+async testServerEdit(name: string, change: ServerEditInput, run: number | null) : Promise<Result<ProbeView, CommandError>> {
     try {
-    return { status: "ok", data: await TAURI_INVOKE("test_server_edit", { name, change }) };
+    return { status: "ok", data: await TAURI_INVOKE("test_server_edit", { name, change, run }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -300,6 +300,13 @@ async addLocalServer(server: LocalServerInput) : Promise<Result<LocalAddOutcome,
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * Stops the test (or tests) the window started under `run`: their servers are stopped now,
+ * not when the test would have timed out.
+ */
+async cancelTest(run: number) : Promise<void> {
+    await TAURI_INVOKE("cancel_test", { run });
 },
 /**
  * Whether MCP Tray starts when the user logs in.

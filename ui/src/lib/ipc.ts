@@ -97,6 +97,13 @@ export function toIpcError(command: string, thrown: unknown): IpcError {
   return new IpcError(command, "ipc-failed", `The app did not answer ${command}.`);
 }
 
+let lastTestRun = 0;
+/** A number of its own for a test (or the tests of one pasted text), for `api.cancelTest`. */
+export function newTestRun(): number {
+  lastTestRun = (lastTestRun + 1) % 0xffff_ffff;
+  return lastTestRun;
+}
+
 async function call<T>(command: string, run: () => Promise<T>): Promise<T> {
   try {
     return await run();
@@ -124,9 +131,16 @@ export const ipc = {
   previewAdd: (text: string, name: string | null, options: RemoteOptions | null = null) =>
     callResult("preview_add", () => commands.previewAdd(text, name, options)),
   /** Starts the pasted server (or, of several, the one named `server`) as Claude would and lists its
-   * tools, or says why it fails. */
-  probeAdd: (text: string, name: string | null, server: string | null = null, options: RemoteOptions | null = null) =>
-    callResult("probe_add", () => commands.probeAdd(text, name, server, options)),
+   * tools, or says why it fails. `run` (from `newTestRun()`) lets `cancelTest` stop it. */
+  probeAdd: (
+    text: string,
+    name: string | null,
+    server: string | null = null,
+    options: RemoteOptions | null = null,
+    run: number | null = null,
+  ) => callResult("probe_add", () => commands.probeAdd(text, name, server, options, run)),
+  /** Stops the tests started under `run` now, with the servers they started. */
+  cancelTest: (run: number) => call("cancel_test", () => commands.cancelTest(run)),
   /** Writes the pasted servers into Claude's config. */
   addServers: (text: string, name: string | null, options: RemoteOptions | null = null) =>
     callResult("add_servers", () => commands.addServers(text, name, options)),
@@ -169,8 +183,8 @@ export const ipc = {
   /** Changes a server's command, args, env, URL, headers or name (one undoable write). */
   editServer: (name: string, change: ServerEditInput) => callResult("edit_server", () => commands.editServer(name, change)),
   /** Tests a server as the Edit form would save it (nothing is written). */
-  testServerEdit: (name: string, change: ServerEditInput) =>
-    callResult("test_server_edit", () => commands.testServerEdit(name, change)),
+  testServerEdit: (name: string, change: ServerEditInput, run: number | null = null) =>
+    callResult("test_server_edit", () => commands.testServerEdit(name, change, run)),
   /** Opens the system's file dialog to choose a CA certificate: its full path, or null when cancelled. */
   chooseCertificateFile: (): Promise<string | null> =>
     call("plugin:dialog|open", async () => {

@@ -993,3 +993,29 @@ async fn shutting_down_a_server_that_already_died_reports_its_own_exit() {
     })
     .await;
 }
+
+/// A `StdioChild` dropped while it runs (a test cancelled in the window, a task aborted) takes
+/// its whole process group with it, not only the program it started.
+#[cfg(unix)]
+#[tokio::test]
+async fn a_server_dropped_while_running_takes_its_group_with_it() {
+    let resolver = CommandResolver::new(LoginShellPath::Never);
+    let spec = sh("dropped", "sleep 1000 & echo $!; exec cat");
+    let resolved = resolver.resolve(&spec.command, None).expect("sh");
+    let mut child = mcp_tray_core::supervise::StdioChild::spawn(&spec, &resolved).expect("spawn");
+    let leader = child.pid();
+    let mut out = BufReader::new(child.take_stdout().expect("stdout"));
+    let mut line = String::new();
+    out.read_line(&mut line).await.expect("read");
+    let grandchild: u32 = line.trim().parse().expect("pid");
+    assert!(!pid_gone(grandchild));
+    drop(child);
+    wait_until("the leader to be gone", Duration::from_secs(3), || {
+        pid_gone(leader)
+    })
+    .await;
+    wait_until("the grandchild to be gone", Duration::from_secs(3), || {
+        pid_gone(grandchild)
+    })
+    .await;
+}

@@ -146,6 +146,7 @@ describe("ServerEditForm", () => {
     let answer: (probe: unknown) => void = () => {};
     const calls = app((cmd) => {
       if (cmd === "test_server_edit") return new Promise((resolve) => (answer = resolve));
+      if (cmd === "cancel_test") return null;
       throw new Error(`unexpected command ${cmd}`);
     });
     await opened();
@@ -158,6 +159,10 @@ describe("ServerEditForm", () => {
     expect(screen.getByTestId("edit-test").textContent?.trim()).toBe("Testing…");
     expect(screen.getByTestId("edit-save")).toHaveProperty("disabled", true);
     await fireEvent.click(screen.getByTestId("edit-test-cancel"));
+    // Rust is told to stop that test, and the server it started, under the test's own run.
+    const first = calls.find(([cmd]) => cmd === "test_server_edit")?.[1] as { run: number };
+    expect(typeof first.run).toBe("number");
+    expect(calls.filter(([cmd]) => cmd === "cancel_test")).toEqual([["cancel_test", { run: first.run }]]);
     answer(probeView(false));
     await new Promise((resolve) => setTimeout(resolve, 0));
     expect(screen.queryByTestId("edit-test-progress")).toBeNull();
@@ -171,7 +176,7 @@ describe("ServerEditForm", () => {
     expect(diagnosis.getAttribute("data-code")).toBe("connection-refused");
     expect(calls.filter(([cmd]) => cmd === "test_server_edit").at(-1)).toEqual([
       "test_server_edit",
-      { name: "linear", change: urlChanged("http://127.0.0.1:9/mcp") },
+      { name: "linear", change: urlChanged("http://127.0.0.1:9/mcp"), run: expect.any(Number) },
     ]);
 
     // Editing the form again: that result no longer describes it.
@@ -185,7 +190,7 @@ describe("ServerEditForm", () => {
     expect(ok.textContent).toContain("Not saved yet");
     expect(calls.filter(([cmd]) => cmd === "test_server_edit").at(-1)).toEqual([
       "test_server_edit",
-      { name: "linear", change: urlChanged("https://mcp.linear.app/v2/mcp") },
+      { name: "linear", change: urlChanged("https://mcp.linear.app/v2/mcp"), run: expect.any(Number) },
     ]);
     expect(calls.some(([cmd]) => cmd === "edit_server")).toBe(false);
   });

@@ -31,6 +31,9 @@ export function probeView(ok: boolean): ProbeView {
 /** A scripted api that records what it was asked, in order. */
 export function fakeApi(opts: { preview?: AddPreview; probeOk?: boolean; taken?: string[]; restartSupported?: boolean } = {}) {
   const calls: string[] = [];
+  /** The run each probe was started under, and the runs cancelled. */
+  const runs: (number | null)[] = [];
+  const cancelled: number[] = [];
   const api: AddApi = {
     previewAdd: async (text, name) => {
       calls.push(`preview ${name ?? "-"}`);
@@ -43,9 +46,14 @@ export function fakeApi(opts: { preview?: AddPreview; probeOk?: boolean; taken?:
         }
       );
     },
-    probeAdd: async () => {
+    probeAdd: async (_text, _name, _server, _options, run) => {
       calls.push("probe");
+      runs.push(run ?? null);
       return probeView(opts.probeOk ?? true);
+    },
+    cancelTest: async (run) => {
+      calls.push("cancel");
+      cancelled.push(run);
     },
     addServers: async (_text, name) => {
       calls.push(`write ${name ?? "-"}`);
@@ -57,5 +65,5 @@ export function fakeApi(opts: { preview?: AddPreview; probeOk?: boolean; taken?:
       throw { code: "restart-unsupported", message: "There is no official Claude Desktop for this OS" };
     },
   };
-  return { api, calls };
+  return { api, calls, runs, cancelled };
 }

@@ -10,10 +10,10 @@
  * sign in from the app, then test and write it. Every call goes through the injected api (ipc.ts).
  * This store never builds config entries: Rust does, from the same text.
  */
-import { type AddOutcome, type AddPreview, type ProbeView, type RemoteOptions, ipc, toIpcError } from "../ipc";
+import { type AddOutcome, type AddPreview, type ProbeView, type RemoteOptions, ipc, newTestRun, toIpcError } from "../ipc";
 import type { SignIn } from "./signIn.svelte";
 
-export type AddApi = Pick<typeof ipc, "previewAdd" | "probeAdd" | "addServers" | "restartClaude">;
+export type AddApi = Pick<typeof ipc, "previewAdd" | "probeAdd" | "cancelTest" | "addServers" | "restartClaude">;
 
 /** One server of a snippet holding several, and what its probe found. */
 export type ServerProbe = { name: string; probe: ProbeView };
@@ -88,6 +88,8 @@ export function createAddServer(
   let generation = 0;
   /** Bumped by each `add()` and by `cancel()`: a probe that answers for an older one is dropped. */
   let attempt = 0;
+  /** The run of the tests under way, for Cancel to stop them (and the servers they started). */
+  let testRun: number | null = null;
   let timer: ReturnType<typeof setTimeout> | undefined;
 
   /** The name sent to Rust: the one typed, or none (Rust suggests one). */
@@ -134,7 +136,7 @@ export function createAddServer(
   }
 
   /** Probes each server of a text holding several, in order; writes them when all answered. */
-  async function probeEach(names: string[], mine: number): Promise<void> {
+  async function probeEach(names: string[], mine: number, run: number): Promise<void> {
     // All at once: a snippet of slow first `npx` starts takes as long as its slowest, not their sum.
     const waiting = new Set(names);
     const show = () => {
@@ -145,7 +147,7 @@ export function createAddServer(
       names.map(async (name) => {
         let probe: ProbeView;
         try {
-          probe = await api.probeAdd(text, nameArg(), name, options());
+          probe = await api.probeAdd(text, nameArg(), name, options(), run);
         } catch (thrown) {
           // It could not even be started (no command…): its result says why; the others go on.
           probe = notProbed(name, toIpcError("probe_add", thrown));
@@ -233,11 +235,13 @@ export function createAddServer(
       const mine = ++attempt;
       await refreshPreview();
       if (mine !== attempt || preview.state !== "ready" || preview.value.entries.length === 0) return;
-      if (preview.value.entries.length > 1) return probeEach(preview.value.entries.map((e) => e.name), mine);
+      const run = newTestRun();
+      testRun = run;
+      if (preview.value.entries.length > 1) return probeEach(preview.value.entries.map((e) => e.name), mine, run);
       phase = { state: "probing" };
       let probe: ProbeView;
       try {
-        probe = await api.probeAdd(text, nameArg(), null, options());
+        probe = await api.probeAdd(text, nameArg(), null, options(), run);
       } catch (thrown) {
         if (mine !== attempt) return;
         const error = toIpcError("probe_add", thrown);
@@ -276,11 +280,16 @@ export function createAddServer(
       }
       await this.add();
     },
-    /** Stops waiting for the test under way: its result is dropped, and the text can be edited again. */
+    /** Stops the test under way and the servers it started; the text can be edited again. */
     cancel(): void {
       if (phase.state !== "probing") return;
       attempt++;
       phase = { state: "editing" };
+      if (testRun !== null) {
+        // Its answer is dropped whatever happens; a failure to stop it leaves only its timeout.
+        void api.cancelTest(testRun).catch(() => undefined);
+        testRun = null;
+      }
     },
     /** Writes the server(s) although a probe failed (it may need a sign-in, or be down now). */
     addAnyway(): Promise<void> {

@@ -54,10 +54,14 @@ describe("add server flow", () => {
     expect(flow.phase.state).toBe("added");
   });
 
-  it("drops the pending test on Cancel, writing nothing", async () => {
-    const { api, calls } = fakeApi();
+  it("stops the pending test on Cancel, writing nothing", async () => {
+    const { api, calls, cancelled } = fakeApi();
     let answer = () => {};
-    api.probeAdd = () => new Promise((resolve) => (answer = () => resolve(probeView(true))));
+    let run: number | null = null;
+    api.probeAdd = (_text, _name, _server, _options, r) => {
+      run = r ?? null;
+      return new Promise((resolve) => (answer = () => resolve(probeView(true))));
+    };
     const flow = createAddServer(api);
     flow.text = "https://mcp.example.com/mcp";
     const adding = flow.add();
@@ -65,23 +69,35 @@ describe("add server flow", () => {
     flow.cancel();
     expect(flow.phase.state).toBe("editing");
     expect(flow.canAdd).toBe(true);
+    // Rust is told to stop the test (and the server it started) under the run it was given.
+    expect(run).not.toBeNull();
+    expect(cancelled).toEqual([run]);
+    flow.cancel();
+    expect(cancelled).toEqual([run]);
     answer();
     await adding;
     expect(flow.phase.state).toBe("editing");
     expect(calls.filter((c) => c.startsWith("write"))).toEqual([]);
   });
 
-  it("drops a snippet's pending tests on Cancel, progress included", async () => {
+  it("stops a snippet's pending tests on Cancel, progress included", async () => {
     const preview: AddPreview = { entries: [remote("a", "https://a/mcp"), remote("b", "https://b/mcp")], notes: [], taken: [] };
-    const { api, calls } = fakeApi({ preview });
+    const { api, calls, cancelled } = fakeApi({ preview });
     const answer: Record<string, () => void> = {};
-    api.probeAdd = (_text, _name, server) =>
-      new Promise((resolve) => (answer[server ?? ""] = () => resolve(probeView(true))));
+    const runs: (number | null)[] = [];
+    api.probeAdd = (_text, _name, server, _options, run) => {
+      runs.push(run ?? null);
+      return new Promise((resolve) => (answer[server ?? ""] = () => resolve(probeView(true))));
+    };
     const flow = createAddServer(api);
     flow.text = '{"a": {"url": "https://a/mcp"}, "b": {"url": "https://b/mcp"}}';
     const adding = flow.add();
     await expect.poll(() => Object.keys(answer)).toEqual(["a", "b"]);
     flow.cancel();
+    // Both tests share one run, stopped by one cancel.
+    expect(runs[0]).not.toBeNull();
+    expect(runs).toEqual([runs[0], runs[0]]);
+    expect(cancelled).toEqual([runs[0]]);
     answer.a();
     answer.b();
     await adding;

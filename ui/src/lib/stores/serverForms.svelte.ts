@@ -13,6 +13,7 @@ import {
   type ServerDetails,
   type ServerEditInput,
   ipc,
+  newTestRun,
   toIpcError,
 } from "../ipc";
 
@@ -89,6 +90,8 @@ export function createServerEditor(name: string, api = ipc) {
   const typed = $derived(JSON.stringify(fields));
   /** Bumped by each test and by `cancelTest()`: an answer for an older one is dropped. */
   let attempt = 0;
+  /** The run of the test under way, for Cancel to stop it (and the server it started). */
+  let testRun: number | null = null;
 
   const remote = $derived(
     details !== null && (details.kind === "remote" || details.kind === "mcp-remote" || details.kind === "url-entry"),
@@ -195,18 +198,25 @@ export function createServerEditor(name: string, api = ipc) {
         return;
       }
       test = { state: "testing" };
+      const run = newTestRun();
+      testRun = run;
       try {
-        const probe = await api.testServerEdit(name, input);
+        const probe = await api.testServerEdit(name, input, run);
         if (mine === attempt) test = { state: "done", probe };
       } catch (thrown) {
         if (mine === attempt) test = { state: "failed", message: toIpcError("test_server_edit", thrown).message };
       }
     },
-    /** Stops waiting for the test under way: its result is dropped. */
+    /** Stops the test under way and the server it started: its result is dropped. */
     cancelTest(): void {
       if (test.state !== "testing") return;
       attempt++;
       test = { state: "idle" };
+      if (testRun !== null) {
+        // Its answer is dropped whatever happens; a failure to stop it leaves only its timeout.
+        void api.cancelTest(testRun).catch(() => undefined);
+        testRun = null;
+      }
     },
     /** Writes the change; resolves to what was done, or null when it failed (status says why). */
     async save(): Promise<ChangeDone | null> {

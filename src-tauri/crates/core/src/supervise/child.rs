@@ -237,6 +237,17 @@ impl StdioChild {
     }
 }
 
+impl Drop for StdioChild {
+    /// A server dropped while it runs (a test cancelled, a task aborted) takes its whole tree
+    /// with it. `KillOnDrop` kills the leader only, so on Unix what it started in its group
+    /// (`npx`'s `node`) is killed here; on Windows the Job Object is closed with it.
+    fn drop(&mut self) {
+        if self.exited.is_none() {
+            platform::kill_group(self.pid);
+        }
+    }
+}
+
 #[cfg(unix)]
 mod platform {
     use std::os::unix::process::ExitStatusExt;
@@ -257,6 +268,13 @@ mod platform {
 
     fn group_alive(pgid: Pid) -> bool {
         killpg(pgid, None::<Signal>).is_ok()
+    }
+
+    /// SIGKILL to the whole group, at once (it is being dropped).
+    pub fn kill_group(pid: u32) {
+        if let Ok(raw) = i32::try_from(pid) {
+            let _ = killpg(Pid::from_raw(raw), Signal::SIGKILL);
+        }
     }
 
     /// After the leader exited: SIGTERM what is left in its group, wait, then SIGKILL.
@@ -309,6 +327,10 @@ mod platform {
     pub fn terminate(_child: &mut dyn ChildWrapper) -> bool {
         false
     }
+
+    /// Nothing to do: the Job Object, opened with kill-on-close (`KillOnDrop`), ends every
+    /// process in it when the child is dropped.
+    pub fn kill_group(_pid: u32) {}
 
     /// The job's wait already covers every process in it.
     pub async fn clear_group(_pid: u32, _grace: Duration) -> bool {
