@@ -185,18 +185,14 @@ export const ipc = {
   /** Tests a server as the Edit form would save it (nothing is written). */
   testServerEdit: (name: string, change: ServerEditInput, run: number | null = null) =>
     callResult("test_server_edit", () => commands.testServerEdit(name, change, run)),
-  /** Opens the system's file dialog to choose a CA certificate: its full path, or null when cancelled. */
+  /**
+   * Opens the system's file dialog to choose a CA certificate: its full path, or null when
+   * cancelled. Every file is shown: a filter's extensions become `*.ext` patterns on Linux, so an
+   * "All files" filter there would still hide a certificate saved without an extension (`ca`).
+   */
   chooseCertificateFile: (): Promise<string | null> =>
     call("plugin:dialog|open", async () => {
-      const chosen = await open({
-        title: "Choose the CA certificate",
-        multiple: false,
-        directory: false,
-        filters: [
-          { name: "Certificates (PEM)", extensions: ["pem", "crt", "cer"] },
-          { name: "All files", extensions: ["*"] },
-        ],
-      });
+      const chosen = await open({ title: "Choose the CA certificate", multiple: false, directory: false });
       return typeof chosen === "string" ? chosen : null;
     }),
   /** Finds the command, tests the server and, only when it answers, writes it into Claude's config. */

@@ -84,10 +84,6 @@ describe("Add server card", () => {
       expect.objectContaining({
         multiple: false,
         directory: false,
-        filters: [
-          { name: "Certificates (PEM)", extensions: ["pem", "crt", "cer"] },
-          { name: "All files", extensions: ["*"] },
-        ],
       }),
     );
 

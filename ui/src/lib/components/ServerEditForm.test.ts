@@ -123,10 +123,6 @@ describe("ServerEditForm", () => {
         title: "Choose the CA certificate",
         multiple: false,
         directory: false,
-        filters: [
-          { name: "Certificates (PEM)", extensions: ["pem", "crt", "cer"] },
-          { name: "All files", extensions: ["*"] },
-        ],
       },
     });
 
