@@ -223,7 +223,7 @@ pub fn message_in(audience: Audience, message: &str) -> String {
 
 /// Words of the command line (a flag, a command, a key of the entry's JSON that the Edit form
 /// changes) in texts written for both audiences, and what the app says in their place.
-const APP_WORDS: [(&str, &str); 8] = [
+const APP_WORDS: [(&str, &str); 9] = [
     (
         crate::config::edit::MERGE_EITHER_WAY,
         "(Fix above the server list does it; it can be undone)",
@@ -256,6 +256,12 @@ const APP_WORDS: [(&str, &str); 8] = [
     (
         crate::config::document::MERGE_WITH_DOCTOR,
         "with the Fix button the Servers view shows then",
+    ),
+    (
+        crate::claude_logs::classify::SIGN_IN_FROM_LOGS,
+        "Sign in with the Sign in button of its row in Servers (a server still run through npx \
+         mcp-remote moves to MCP Tray's bridge first: its Fix button does it), or give it the API \
+         key or token its documentation asks for.",
     ),
 ];
 

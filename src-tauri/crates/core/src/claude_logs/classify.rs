@@ -194,6 +194,13 @@ fn has_word(text: &str, word: &str) -> bool {
     })
 }
 
+/// The fix of a 401 seen in Claude's logs. The log does not say which bridge the server runs
+/// through: ours signs in, `mcp-remote` is moved onto ours first. The app says it with its
+/// own buttons (`crate::diagnose::message_in`).
+pub const SIGN_IN_FROM_LOGS: &str = "Sign in with `mcp-tray auth login NAME` (a server still run \
+     through npx mcp-remote moves to MCP Tray's bridge first: `mcp-tray doctor --fix`), or give it \
+     the API key or token its documentation asks for.";
+
 /// Errors a bridge (ours or `mcp-remote`) reports about the remote side. Error codes
 /// (`ECONNREFUSED`) match as whole words, case and all; phrases match in any case.
 fn network(text: &str) -> Option<Diagnosis> {
@@ -208,11 +215,11 @@ fn network(text: &str) -> Option<Diagnosis> {
                 Severity::Error,
                 "The remote server requires sign-in (HTTP 401)",
             )
-            .detail(first_matching_line(text, &["401", "unauthorized", "invalid_token"]))
-            .fix(
-                "Sign in: add the server with MCP Tray (it runs the OAuth sign-in), or give it the API \
-                 key or token its documentation asks for.",
-            ),
+            .detail(first_matching_line(
+                text,
+                &["401", "unauthorized", "invalid_token"],
+            ))
+            .fix(SIGN_IN_FROM_LOGS),
         );
     }
     if code(&["ECONNREFUSED"]) || phrase(&["connection refused"]) {

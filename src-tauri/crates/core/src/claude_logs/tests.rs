@@ -272,6 +272,14 @@ fn bridge_failures_are_named() {
         .clone()
         .expect("diagnosis");
     assert!(diag.detail.contains("HTTP 401"), "{}", diag.detail);
+    // The fix names what signs in: the bridge's login, and the move off mcp-remote; the app says
+    // it with its own buttons.
+    let fix = diag.fix.as_deref().expect("a fix");
+    assert!(fix.contains("mcp-tray auth login NAME"), "{fix}");
+    assert!(fix.contains("mcp-tray doctor --fix"), "{fix}");
+    let in_app = crate::diagnose::message_in(crate::diagnose::Audience::App, fix);
+    assert!(in_app.contains("Sign in button"), "{in_app}");
+    assert!(!in_app.contains("mcp-tray "), "{in_app}");
 }
 
 #[test]
