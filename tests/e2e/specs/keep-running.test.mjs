@@ -14,8 +14,10 @@ import { alive, clickInRow, fastmcpCommand, startApp, waitForText } from "../lib
 import { clickItem, layout, waitForMenu } from "../lib/tray.mjs";
 
 /** A FastMCP server that leaves a grandchild in its group, as `npx` leaves `node`. */
+const scriptDirs = [];
 function fastWithGrandchild() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mcp-tray-kept-"));
+  scriptDirs.push(dir);
   const script = path.join(dir, "fast-server");
   fs.writeFileSync(
     script,
@@ -117,6 +119,11 @@ function savedKept(home) {
   const file = path.join(home, "settings.json");
   return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")).keepRunning ?? []) : [];
 }
+
+// The scripts' folders go once every suite is over (a server may run from one until then).
+after(() => {
+  for (const dir of scriptDirs) fs.rmSync(dir, { recursive: true, force: true });
+});
 
 describe("keep running", () => {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), "mcp-tray-kept-home-"));

@@ -104,6 +104,28 @@ describe("server edit and the local-server form", () => {
     await app.browser.execute(() => document.querySelector('[data-testid="local-server"]')?.scrollIntoView());
     await app.screenshot("add-local");
   });
+
+  it("tests a local server's edit before it is saved: a failing change shows its diagnosis, a working one its tools; nothing is written", async () => {
+    const before = fs.readFileSync(app.configPath, "utf8");
+    assert.ok(await clickInRow(app.browser, "tiny", "server-edit"), "no Edit button on tiny");
+    await app.browser.waitUntil(async () => (await app.browser.$('[data-testid="edit-args"]').getValue()) === "stdio", {
+      timeout: 10_000,
+      timeoutMsg: "the form never showed tiny's args",
+    });
+    // A transport the server does not know: it exits before answering.
+    await fill(app.browser, "edit-args", "no-such-transport");
+    await app.browser.$('[data-testid="edit-test"]').click();
+    const diagnosis = app.browser.$('[data-testid="edit-test-diagnosis"]');
+    await diagnosis.waitForExist({ timeout: 60_000 });
+    assert.equal(await diagnosis.getAttribute("data-code"), "exited-early");
+    // Back to the working args: its tools, and still nothing saved.
+    await fill(app.browser, "edit-args", "stdio");
+    await app.browser.$('[data-testid="edit-test"]').click();
+    await app.browser.$('[data-testid="edit-test-ok"]').waitForExist({ timeout: 60_000 });
+    assert.match(await app.browser.$('[data-testid="edit-test-tool-count"]').getText(), /^[1-9]\d* tools?$/);
+    assert.equal(fs.readFileSync(app.configPath, "utf8"), before, "testing wrote the file");
+    await app.browser.$('[data-testid="edit-cancel"]').click();
+  });
 });
 
 describe("server forms in dark mode", () => {
