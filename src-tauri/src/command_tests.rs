@@ -1559,24 +1559,28 @@ fn every_finding_the_servers_view_shows_names_the_apps_controls_not_the_command_
     }
 }
 
+/// Starts `cmd` with `args(script)` under test run `run`, where `script` is a shell line for a
+/// server that starts a child of its own and never answers initialize; cancels the run once both
+/// run, and checks that the command ends as cancelled and both processes are gone at once.
 #[cfg(target_os = "linux")]
-#[test]
-fn cancelling_a_test_stops_the_server_it_started_at_once() {
-    let h = harness(CONFIG);
+fn cancel_stops_the_tested_server(
+    h: &Harness,
+    cmd: &str,
+    run: u32,
+    args: impl FnOnce(&str) -> Value,
+) {
     let dir = tempfile::tempdir().expect("tmp");
     let pid_file = dir.path().join("pid");
-    // A server that starts, and a child of its own, and never answers initialize.
     let script = format!(
         "sleep 1000 & echo $! > {0}.child; echo $$ > {0}; exec cat >/dev/null",
         pid_file.display()
     );
-    let text =
-        json!({"mcpServers": {"mute": {"command": "sh", "args": ["-c", script]}}}).to_string();
+    let mut args = args(&script);
+    args["run"] = json!(run);
     std::thread::scope(|scope| {
         let window = h.window.clone();
-        let args = json!({"text": text, "name": null, "server": "mute", "run": 41});
         let started = std::time::Instant::now();
-        let testing = scope.spawn(move || call_on(&window, "tauri://localhost", "probe_add", args));
+        let testing = scope.spawn(move || call_on(&window, "tauri://localhost", cmd, args));
         let child_file = pid_file.with_extension("child");
         let read_pid = |file: &std::path::Path| {
             std::fs::read_to_string(file)
@@ -1588,30 +1592,58 @@ fn cancelling_a_test_stops_the_server_it_started_at_once() {
             if let (Some(s), Some(c)) = (read_pid(&pid_file), read_pid(&child_file)) {
                 break (s, c);
             }
+            if testing.is_finished() {
+                panic!("{cmd} ended before its server started: {:?}", testing.join());
+            }
             assert!(
                 std::time::Instant::now() < deadline,
-                "the server never started"
+                "{cmd}: the server never started"
             );
             std::thread::sleep(std::time::Duration::from_millis(20));
         };
         assert!(running(server) && running(child));
-        h.call("cancel_test", json!({"run": 41})).expect("cancel");
+        h.call("cancel_test", json!({"run": run})).expect("cancel");
         let outcome = testing.join().expect("the call returns");
-        assert_eq!(outcome.expect_err("cancelled")["code"], "cancelled");
+        assert_eq!(
+            outcome.expect_err("cancelled")["code"],
+            "cancelled",
+            "{cmd}"
+        );
         // The probe's own timeout is much longer: the test ended because it was cancelled.
-        assert!(started.elapsed() < std::time::Duration::from_secs(10));
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "{cmd}"
+        );
         let gone_by = std::time::Instant::now() + std::time::Duration::from_secs(5);
         while (running(server) || running(child)) && std::time::Instant::now() < gone_by {
             std::thread::sleep(std::time::Duration::from_millis(20));
         }
         assert!(
             !running(server),
-            "the server {server} outlived its cancelled test"
+            "{cmd}: the server {server} outlived its cancelled test"
         );
         assert!(
             !running(child),
-            "the server's child {child} outlived its cancelled test"
+            "{cmd}: the server's child {child} outlived its cancelled test"
         );
     });
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn cancelling_a_test_stops_the_server_it_started_at_once() {
+    let h = running_harness(CONFIG);
+    // Add server's test of a pasted entry.
+    cancel_stops_the_tested_server(&h, "probe_add", 41, |script| {
+        let text = json!({"mcpServers": {"mute": {"command": "sh", "args": ["-c", script]}}});
+        json!({"text": text.to_string(), "name": null, "server": "mute"})
+    });
+    // The local form's Test and add: nothing is written.
+    cancel_stops_the_tested_server(
+        &h,
+        "add_local_server",
+        42,
+        |script| json!({"server": {"name": "mute", "command": "sh", "args": ["-c", script], "env": []}}),
+    );
     assert_eq!(h.file(), CONFIG, "a cancelled test writes nothing");
 }

@@ -332,6 +332,7 @@ fn not_found_view(diagnosis: &mcp_tray_core::diagnose::Diagnosis) -> ProbeView {
 #[specta::specta]
 pub async fn add_local_server(
     server: LocalServerInput,
+    run: Option<u32>,
     watch: State<'_, ServerWatch>,
 ) -> Result<LocalAddOutcome, CommandError> {
     let name = server.name.trim().to_owned();
@@ -367,10 +368,14 @@ pub async fn add_local_server(
     let entry = ServerEntry::from_value(name.clone(), value.clone(), value.to_string());
     let target = ProbeTarget::entry(&entry)
         .ok_or_else(|| error("not-startable", "the form describes no command"))?;
-    let report = probe_observed(&target, command_resolver(), PROBE_STEP_TIMEOUT, |pid| {
-        watch.board().ran(&name, pid);
-    })
-    .await;
+    // A cancelled test writes nothing and records no result: the server was stopped, not tested.
+    let report = crate::test_runs::cancellable(
+        run,
+        probe_observed(&target, command_resolver(), PROBE_STEP_TIMEOUT, |pid| {
+            watch.board().ran(&name, pid);
+        }),
+    )
+    .await?;
     let view = ProbeView::from(report);
     watch.record(|board| board.probe(&name, &view));
     let written = if view.ok {

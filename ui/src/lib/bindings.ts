@@ -293,9 +293,9 @@ async testServerEdit(name: string, change: ServerEditInput, run: number | null) 
  * Finds the command (login-shell PATH), starts the server as Claude would and lists its tools;
  * only when that works is the entry written. A failure is explained and nothing is written.
  */
-async addLocalServer(server: LocalServerInput) : Promise<Result<LocalAddOutcome, CommandError>> {
+async addLocalServer(server: LocalServerInput, run: number | null) : Promise<Result<LocalAddOutcome, CommandError>> {
     try {
-    return { status: "ok", data: await TAURI_INVOKE("add_local_server", { server }) };
+    return { status: "ok", data: await TAURI_INVOKE("add_local_server", { server, run }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };

@@ -104,6 +104,16 @@ export function newTestRun(): number {
   return lastTestRun;
 }
 
+/**
+ * Asks Rust to stop the tests of `run`, if there is one, and gives null (no run under way). The
+ * test's answer is dropped by its caller whatever happens; a failure to stop it leaves only the
+ * test's own timeout.
+ */
+export function stopTest(api: { cancelTest: (run: number) => Promise<void> }, run: number | null): null {
+  if (run !== null) void api.cancelTest(run).catch(() => undefined);
+  return null;
+}
+
 async function call<T>(command: string, run: () => Promise<T>): Promise<T> {
   try {
     return await run();
@@ -196,7 +206,8 @@ export const ipc = {
       return typeof chosen === "string" ? chosen : null;
     }),
   /** Finds the command, tests the server and, only when it answers, writes it into Claude's config. */
-  addLocalServer: (server: LocalServerInput) => callResult("add_local_server", () => commands.addLocalServer(server)),
+  addLocalServer: (server: LocalServerInput, run: number | null = null) =>
+    callResult("add_local_server", () => commands.addLocalServer(server, run)),
   /** Whether MCP Tray starts at login. */
   getStartAtLogin: () => callResult("get_start_at_login", () => commands.getStartAtLogin()),
   /** Turns start at login on or off; resolves to the new state. */

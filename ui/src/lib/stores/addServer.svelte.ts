@@ -10,7 +10,7 @@
  * sign in from the app, then test and write it. Every call goes through the injected api (ipc.ts).
  * This store never builds config entries: Rust does, from the same text.
  */
-import { type AddOutcome, type AddPreview, type ProbeView, type RemoteOptions, ipc, newTestRun, toIpcError } from "../ipc";
+import { type AddOutcome, type AddPreview, type ProbeView, type RemoteOptions, ipc, newTestRun, stopTest, toIpcError } from "../ipc";
 import type { SignIn } from "./signIn.svelte";
 
 export type AddApi = Pick<typeof ipc, "previewAdd" | "probeAdd" | "cancelTest" | "addServers" | "restartClaude">;
@@ -285,11 +285,7 @@ export function createAddServer(
       if (phase.state !== "probing") return;
       attempt++;
       phase = { state: "editing" };
-      if (testRun !== null) {
-        // Its answer is dropped whatever happens; a failure to stop it leaves only its timeout.
-        void api.cancelTest(testRun).catch(() => undefined);
-        testRun = null;
-      }
+      testRun = stopTest(api, testRun);
     },
     /** Writes the server(s) although a probe failed (it may need a sign-in, or be down now). */
     addAnyway(): Promise<void> {

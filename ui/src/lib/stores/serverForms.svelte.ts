@@ -14,6 +14,7 @@ import {
   type ServerEditInput,
   ipc,
   newTestRun,
+  stopTest,
   toIpcError,
 } from "../ipc";
 
@@ -212,11 +213,7 @@ export function createServerEditor(name: string, api = ipc) {
       if (test.state !== "testing") return;
       attempt++;
       test = { state: "idle" };
-      if (testRun !== null) {
-        // Its answer is dropped whatever happens; a failure to stop it leaves only its timeout.
-        void api.cancelTest(testRun).catch(() => undefined);
-        testRun = null;
-      }
+      testRun = stopTest(api, testRun);
     },
     /** Writes the change; resolves to what was done, or null when it failed (status says why). */
     async save(): Promise<ChangeDone | null> {
@@ -251,6 +248,10 @@ export function createLocalServerForm(api = ipc) {
   >({ state: "editing" });
   /** The fields as they were written: submitting them again would only be refused. */
   let written = $state<string | null>(null);
+  /** Bumped by each submit and by `cancel()`: an answer for an older one is dropped. */
+  let attempt = 0;
+  /** The run of the test under way, for Cancel to stop it (and the server it started). */
+  let testRun: number | null = null;
   const unchanged = $derived(written !== null && written === JSON.stringify(fields));
 
   return {
@@ -271,21 +272,36 @@ export function createLocalServerForm(api = ipc) {
         return false;
       }
       const sent = JSON.stringify(fields);
+      const mine = ++attempt;
+      const run = newTestRun();
+      testRun = run;
       phase = { state: "testing" };
       try {
-        const outcome = await api.addLocalServer({
-          name: fields.name.trim(),
-          command: fields.command.trim(),
-          args: list,
-          env: envInput(fields.env).map((v) => ({ name: v.name, value: v.value ?? "" })),
-        });
+        const outcome = await api.addLocalServer(
+          {
+            name: fields.name.trim(),
+            command: fields.command.trim(),
+            args: list,
+            env: envInput(fields.env).map((v) => ({ name: v.name, value: v.value ?? "" })),
+          },
+          run,
+        );
+        // Cancelled meanwhile: dropped, unless it had been written before the cancel arrived.
+        if (mine !== attempt && outcome.written === null) return false;
         phase = { state: "done", outcome, name: fields.name.trim() };
         written = outcome.written !== null ? sent : null;
         return outcome.written !== null;
       } catch (thrown) {
-        phase = { state: "failed", message: toIpcError("add_local_server", thrown).message };
+        if (mine === attempt) phase = { state: "failed", message: toIpcError("add_local_server", thrown).message };
         return false;
       }
+    },
+    /** Stops the test under way and the server it started; nothing is written. */
+    cancel(): void {
+      if (phase.state !== "testing") return;
+      attempt++;
+      phase = { state: "editing" };
+      testRun = stopTest(api, testRun);
     },
     /** Empties the form for the next server. */
     reset(): void {

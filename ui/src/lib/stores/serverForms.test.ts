@@ -166,12 +166,15 @@ describe("server forms", () => {
     form.fields.args = "stdio --port 0";
     form.fields.env = [envRow("KEY", "v"), envRow()];
     expect(await form.submit()).toBe(false);
-    expect(addLocalServer).toHaveBeenCalledWith({
-      name: "ghost",
-      command: "ghost-server",
-      args: ["stdio", "--port", "0"],
-      env: [{ name: "KEY", value: "v" }],
-    });
+    expect(addLocalServer).toHaveBeenCalledWith(
+      {
+        name: "ghost",
+        command: "ghost-server",
+        args: ["stdio", "--port", "0"],
+        env: [{ name: "KEY", value: "v" }],
+      },
+      expect.any(Number),
+    );
     expect(form.phase.state).toBe("done");
   });
 
@@ -203,6 +206,43 @@ describe("server forms", () => {
     form.fields.command = "flaky";
     expect(await form.submit()).toBe(false);
     expect(form.canSubmit).toBe(true);
+  });
+
+  it("Cancel in the local form stops the test under its run, and its answer is dropped", async () => {
+    let fail: (error: unknown) => void = () => {};
+    let run: number | null = null;
+    const addLocalServer = vi.fn((_server: unknown, r: number | null) => {
+      run = r;
+      return new Promise((_resolve, reject) => (fail = reject));
+    });
+    const cancelTest = vi.fn(async () => {});
+    const form = createLocalServerForm(fakeApi({ addLocalServer, cancelTest } as unknown as Partial<Api>));
+    form.fields.name = "slow";
+    form.fields.command = "npx";
+    const submitting = form.submit();
+    expect(form.phase.state).toBe("testing");
+    form.cancel();
+    expect(form.phase.state).toBe("editing");
+    expect(run).not.toBeNull();
+    expect(cancelTest).toHaveBeenCalledWith(run);
+    fail({ code: "cancelled", message: "the test was cancelled" });
+    expect(await submitting).toBe(false);
+    expect(form.phase.state).toBe("editing");
+    expect(form.canSubmit).toBe(true);
+  });
+
+  it("a server written before the cancel reached Rust is shown as added", async () => {
+    let answer: (outcome: unknown) => void = () => {};
+    const addLocalServer = vi.fn(() => new Promise((resolve) => (answer = resolve)));
+    const form = createLocalServerForm(fakeApi({ addLocalServer, cancelTest: vi.fn(async () => {}) } as unknown as Partial<Api>));
+    form.fields.name = "quick";
+    form.fields.command = "quick";
+    const submitting = form.submit();
+    form.cancel();
+    const probe = { ok: true, serverName: null, serverVersion: null, transport: null, tools: [], diagnosis: null, stderrTail: [], totalMs: 1 };
+    answer({ resolved: "/bin/quick", probe, written: "/c.json" });
+    expect(await submitting).toBe(true);
+    expect(form.phase).toMatchObject({ state: "done", name: "quick" });
   });
 
   it("envInput drops empty rows", () => {
