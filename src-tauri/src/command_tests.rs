@@ -1593,7 +1593,10 @@ fn cancel_stops_the_tested_server(
                 break (s, c);
             }
             if testing.is_finished() {
-                panic!("{cmd} ended before its server started: {:?}", testing.join());
+                panic!(
+                    "{cmd} ended before its server started: {:?}",
+                    testing.join()
+                );
             }
             assert!(
                 std::time::Instant::now() < deadline,
