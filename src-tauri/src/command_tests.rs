@@ -1571,11 +1571,28 @@ fn cancel_stops_the_tested_server(
 ) {
     let dir = tempfile::tempdir().expect("tmp");
     let pid_file = dir.path().join("pid");
-    let script = format!(
+    cancel_stops_the_tested_server_at(h, cmd, run, &pid_file, args(&mute_script(&pid_file)));
+}
+
+/// A shell line for a server that starts a child of its own, writes both pids (to `pid_file`
+/// and `pid_file.child`) and never answers initialize.
+#[cfg(target_os = "linux")]
+fn mute_script(pid_file: &std::path::Path) -> String {
+    format!(
         "sleep 1000 & echo $! > {0}.child; echo $$ > {0}; exec cat >/dev/null",
         pid_file.display()
-    );
-    let mut args = args(&script);
+    )
+}
+
+/// [`cancel_stops_the_tested_server`] for a server whose script writes its pids to `pid_file`.
+#[cfg(target_os = "linux")]
+fn cancel_stops_the_tested_server_at(
+    h: &Harness,
+    cmd: &str,
+    run: u32,
+    pid_file: &std::path::Path,
+    mut args: Value,
+) {
     args["run"] = json!(run);
     std::thread::scope(|scope| {
         let window = h.window.clone();
@@ -1589,7 +1606,7 @@ fn cancel_stops_the_tested_server(
         };
         let deadline = started + std::time::Duration::from_secs(20);
         let (server, child) = loop {
-            if let (Some(s), Some(c)) = (read_pid(&pid_file), read_pid(&child_file)) {
+            if let (Some(s), Some(c)) = (read_pid(pid_file), read_pid(&child_file)) {
                 break (s, c);
             }
             if testing.is_finished() {
@@ -1649,4 +1666,18 @@ fn cancelling_a_test_stops_the_server_it_started_at_once() {
         |script| json!({"server": {"name": "mute", "command": "sh", "args": ["-c", script], "env": []}}),
     );
     assert_eq!(h.file(), CONFIG, "a cancelled test writes nothing");
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn cancelling_a_rows_test_stops_the_server_it_started() {
+    // The row's Test starts the entry of the config: write one whose script is known first.
+    let dir = tempfile::tempdir().expect("tmp");
+    let pid_file = dir.path().join("pid");
+    let script = mute_script(&pid_file);
+    let config =
+        json!({"mcpServers": {"mute": {"command": "sh", "args": ["-c", script]}}}).to_string();
+    let h = running_harness(&config);
+    cancel_stops_the_tested_server_at(&h, "test_server", 43, &pid_file, json!({"name": "mute"}));
+    assert_eq!(h.file(), config, "a cancelled test writes nothing");
 }

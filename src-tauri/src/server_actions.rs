@@ -110,10 +110,12 @@ pub fn set_server_captured(name: String, captured: bool) -> Result<ChangeDone, C
 }
 
 /// Starts a server of the config exactly as Claude would and lists its tools, or says why not.
+/// `cancel_test(run)` stops it, and the server it started.
 #[tauri::command]
 #[specta::specta]
 pub async fn test_server(
     name: String,
+    run: Option<u32>,
     watch: tauri::State<'_, ServerWatch>,
 ) -> Result<ProbeView, CommandError> {
     let doc = config_file().read()?;
@@ -125,10 +127,14 @@ pub async fn test_server(
         code: "not-startable".to_owned(),
         message: format!("\"{name}\" has no command Claude could start"),
     })?;
-    let report = probe_observed(&target, command_resolver(), PROBE_STEP_TIMEOUT, |pid| {
-        watch.board().ran(&name, pid);
-    })
-    .await;
+    // A cancelled test records no result: the server was stopped, not tested.
+    let report = crate::test_runs::cancellable(
+        run,
+        probe_observed(&target, command_resolver(), PROBE_STEP_TIMEOUT, |pid| {
+            watch.board().ran(&name, pid);
+        }),
+    )
+    .await?;
     let view = ProbeView::from(report);
     watch.record(|board| board.probe(&name, &view));
     Ok(view)

@@ -160,10 +160,11 @@ async setServerCaptured(name: string, captured: boolean) : Promise<Result<Change
 },
 /**
  * Starts a server of the config exactly as Claude would and lists its tools, or says why not.
+ * `cancel_test(run)` stops it, and the server it started.
  */
-async testServer(name: string) : Promise<Result<ProbeView, CommandError>> {
+async testServer(name: string, run: number | null) : Promise<Result<ProbeView, CommandError>> {
     try {
-    return { status: "ok", data: await TAURI_INVOKE("test_server", { name }) };
+    return { status: "ok", data: await TAURI_INVOKE("test_server", { name, run }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };

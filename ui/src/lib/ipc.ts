@@ -165,7 +165,7 @@ export const ipc = {
   setServerCaptured: (name: string, captured: boolean) =>
     callResult("set_server_captured", () => commands.setServerCaptured(name, captured)),
   /** Starts a server of the config as Claude would and lists its tools, or says why not. */
-  testServer: (name: string) => callResult("test_server", () => commands.testServer(name)),
+  testServer: (name: string, run: number | null = null) => callResult("test_server", () => commands.testServer(name, run)),
   /** Each server's config mistakes (checks that start nothing), the worst first within a server. */
   serverFindings: () => callResult("server_findings", () => commands.serverFindings()),
   /** Applies the fix of a fixable finding of a server (`null`: of the whole file) in one undoable

@@ -318,3 +318,34 @@ describe("Servers: a tray action that failed", () => {
     expect(bar.classList.contains("failed")).toBe(true);
   });
 });
+
+describe("Servers: a row's test can be cancelled", () => {
+  it("Cancel test stops that test under its run; the late answer is dropped and the row can test again", async () => {
+    const probe = deferred<unknown>();
+    const asked: { cmd: string; args: unknown }[] = [];
+    app(
+      () => ["alpha"],
+      (cmd, args) => {
+        if (cmd === "test_server" || cmd === "cancel_test") asked.push({ cmd, args });
+        if (cmd === "test_server") return probe.promise;
+        if (cmd === "cancel_test") return null;
+        return undefined;
+      },
+    );
+    await screen.findByText("alpha");
+    expect(screen.queryByTestId("server-test-cancel")).toBeNull();
+    await fireEvent.click(screen.getByTestId("server-test"));
+    await fireEvent.click(await screen.findByTestId("server-test-cancel"));
+    const run = (asked[0].args as { run: number }).run;
+    expect(typeof run).toBe("number");
+    expect(asked).toEqual([
+      { cmd: "test_server", args: { name: "alpha", run } },
+      { cmd: "cancel_test", args: { run } },
+    ]);
+    expect(screen.queryByTestId("server-test-cancel")).toBeNull();
+    expect(screen.getByTestId("server-test").textContent?.trim()).toBe("Test");
+    probe.resolve({ ok: true, serverName: "alpha", serverVersion: null, transport: "stdio", tools: [], diagnosis: null, stderrTail: [], totalMs: 3 });
+    await new Promise((r) => setTimeout(r, 0));
+    expect(screen.queryByTestId("server-test-result")).toBeNull();
+  });
+});
