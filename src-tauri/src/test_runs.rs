@@ -27,7 +27,7 @@ fn runs() -> std::sync::MutexGuard<'static, HashMap<u32, (CancellationToken, usi
 }
 
 /// The error a cancelled test ends with (the window has moved on and drops it).
-pub fn cancelled() -> CommandError {
+fn cancelled() -> CommandError {
     CommandError {
         code: "cancelled".to_owned(),
         message: "the test was cancelled".to_owned(),

@@ -89,9 +89,7 @@ export function createServerEditor(name: string, api = ipc) {
   /** The fields the last test ran on: once they change, its result no longer describes the form. */
   let tested = $state("");
   const typed = $derived(JSON.stringify(fields));
-  /** Bumped by each test and by `cancelTest()`: an answer for an older one is dropped. */
-  let attempt = 0;
-  /** The run of the test under way, for Cancel to stop it (and the server it started). */
+  /** The run of the latest test: Cancel stops it, and an answer for any other run is dropped. */
   let testRun: number | null = null;
 
   const remote = $derived(
@@ -192,9 +190,9 @@ export function createServerEditor(name: string, api = ipc) {
     /** Tests the server as Save would write it, without writing anything. */
     async runTest(): Promise<void> {
       const input = change();
-      const mine = ++attempt;
       tested = typed;
       if (typeof input === "string") {
+        testRun = null;
         test = { state: "failed", message: input };
         return;
       }
@@ -203,15 +201,14 @@ export function createServerEditor(name: string, api = ipc) {
       testRun = run;
       try {
         const probe = await api.testServerEdit(name, input, run);
-        if (mine === attempt) test = { state: "done", probe };
+        if (testRun === run) test = { state: "done", probe };
       } catch (thrown) {
-        if (mine === attempt) test = { state: "failed", message: toIpcError("test_server_edit", thrown).message };
+        if (testRun === run) test = { state: "failed", message: toIpcError("test_server_edit", thrown).message };
       }
     },
     /** Stops the test under way and the server it started: its result is dropped. */
     cancelTest(): void {
       if (test.state !== "testing") return;
-      attempt++;
       test = { state: "idle" };
       testRun = stopTest(api, testRun);
     },
@@ -248,9 +245,7 @@ export function createLocalServerForm(api = ipc) {
   >({ state: "editing" });
   /** The fields as they were written: submitting them again would only be refused. */
   let written = $state<string | null>(null);
-  /** Bumped by each submit and by `cancel()`: an answer for an older one is dropped. */
-  let attempt = 0;
-  /** The run of the test under way, for Cancel to stop it (and the server it started). */
+  /** The run of the latest test: Cancel stops it, and an answer for any other run is dropped. */
   let testRun: number | null = null;
   const unchanged = $derived(written !== null && written === JSON.stringify(fields));
 
@@ -272,7 +267,6 @@ export function createLocalServerForm(api = ipc) {
         return false;
       }
       const sent = JSON.stringify(fields);
-      const mine = ++attempt;
       const run = newTestRun();
       testRun = run;
       phase = { state: "testing" };
@@ -287,19 +281,18 @@ export function createLocalServerForm(api = ipc) {
           run,
         );
         // Cancelled meanwhile: dropped, unless it had been written before the cancel arrived.
-        if (mine !== attempt && outcome.written === null) return false;
+        if (testRun !== run && outcome.written === null) return false;
         phase = { state: "done", outcome, name: fields.name.trim() };
         written = outcome.written !== null ? sent : null;
         return outcome.written !== null;
       } catch (thrown) {
-        if (mine === attempt) phase = { state: "failed", message: toIpcError("add_local_server", thrown).message };
+        if (testRun === run) phase = { state: "failed", message: toIpcError("add_local_server", thrown).message };
         return false;
       }
     },
     /** Stops the test under way and the server it started; nothing is written. */
     cancel(): void {
       if (phase.state !== "testing") return;
-      attempt++;
       phase = { state: "editing" };
       testRun = stopTest(api, testRun);
     },
