@@ -460,11 +460,15 @@ async fn stats_sum_cpu_and_memory_over_the_process_tree() {
         .expect("started");
     let mut pipes = rx.recv().await.expect("pipes");
     let yes_pid: u32 = first_line(&mut pipes).await.parse().expect("a pid");
-    // CPU % is measured between samples; a pid that had no CPU time yet needs a third. The
-    // kernel's own count of `yes`'s CPU time over the same interval is the reference (on a
-    // loaded machine `yes` gets far less than a core).
-    let _ = sup.stats("busy");
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // CPU % is measured between two samples, and sysinfo computes none while the earlier one
+    // read no CPU time at all (it takes that for a first sample). On a loaded machine a `yes`
+    // just started may not have run yet, so the earlier sample is taken once the kernel has
+    // counted a tick for it. The kernel's own count of `yes`'s CPU time over the same interval
+    // is the reference (on a loaded machine `yes` gets far less than a core).
+    wait_until("yes to have run", Duration::from_secs(10), || {
+        cpu_ticks(yes_pid) > 0
+    })
+    .await;
     let _ = sup.stats("busy");
     let (ticks0, t0) = (cpu_ticks(yes_pid), Instant::now());
     tokio::time::sleep(Duration::from_millis(1000)).await;
