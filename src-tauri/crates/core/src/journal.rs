@@ -176,14 +176,19 @@ impl MessageBatch {
         latency: Option<Duration>,
     ) {
         let kept = raw.len().min(self.max_msg_bytes);
+        let method = env.and_then(|e| e.method.as_deref()).or(method);
+        let id = env.and_then(|e| e.id_key());
+        // A batch often holds one message (the bridge journals each on its own), and a burst
+        // queues thousands of them: a new batch takes exactly what its first message needs, not
+        // room for four messages and twice its bytes.
+        if self.items.capacity() == 0 {
+            self.items.reserve_exact(1);
+        }
+        self.bytes
+            .reserve(kept + method.map_or(0, str::len) + id.map_or(0, str::len));
         let msg = self.append(&raw[..kept]);
-        let method = env
-            .and_then(|e| e.method.as_deref())
-            .or(method)
-            .map(|m| self.append(m.as_bytes()));
-        let id = env
-            .and_then(|e| e.id_key())
-            .map(|id| self.append(id.as_bytes()));
+        let method = method.map(|m| self.append(m.as_bytes()));
+        let id = id.map(|id| self.append(id.as_bytes()));
         self.items.push(BatchedMessage {
             kind: env.map_or("invalid", |e| e.kind.as_str()),
             method,
@@ -1545,6 +1550,28 @@ mod tests {
                 .iter()
                 .any(|e| e.code.as_deref() == Some("journal-dropped"))
         );
+    }
+
+    #[test]
+    fn a_new_batch_of_one_message_holds_just_that_message() {
+        // A burst queues thousands of one-message batches (the bridge journals each message on
+        // its own): each must hold its bytes, not room for four messages and twice the bytes.
+        let tmp = tempfile::tempdir().expect("tmp");
+        let journal = Journal::open("one", config(tmp.path())).expect("open");
+        let req = br#"{"jsonrpc":"2.0","id":17,"method":"tools/call","params":{"name":"echo"}}"#;
+        let mut batch = journal.batch(Direction::ClientToServer);
+        batch.push(req, inspect(req).ok().as_ref(), None, None);
+        let texts = req.len() + "tools/call".len() + "17".len();
+        assert_eq!(batch.bytes.len(), texts);
+        assert_eq!(batch.bytes.capacity(), texts);
+        assert_eq!(batch.items.capacity(), 1);
+        // A second message still fits: the batch grows.
+        batch.push(req, inspect(req).ok().as_ref(), None, None);
+        assert_eq!(batch.items.len(), 2);
+        assert_eq!(batch.bytes.len(), 2 * texts);
+        journal.record(batch);
+        journal.close(Duration::from_secs(2));
+        assert_eq!(read_all(tmp.path(), "one", 3).expect("read").len(), 2);
     }
 
     #[test]
