@@ -5,23 +5,18 @@
 //! probing and writing are core's. This module must never build config entries or edit the file
 //! itself, and never send env values (secrets) to the window.
 
-use std::time::Duration;
-
 use mcp_tray_core::config::change::set_bridge_option;
 use mcp_tray_core::config::snippet::parse_snippet_with;
 use mcp_tray_core::config::{ConfigFile, Edit, EntryKind, ServerEntry};
 use mcp_tray_core::diagnose::{Audience, Diagnosis, fix_for, fix_in, message_in};
-use mcp_tray_core::probe::{ProbeTarget, probe};
+use mcp_tray_core::probe::ProbeTarget;
 use mcp_tray_core::{claude_restart, paths};
 use serde::Serialize;
 use specta::Type;
 
 use crate::commands::ServerSummary;
 use crate::error::CommandError;
-use crate::in_use::{command_resolver, config_file};
-
-/// How long each step of a probe may take (start, initialize, tools/list…).
-const PROBE_STEP_TIMEOUT: Duration = Duration::from_secs(20);
+use crate::in_use::config_file;
 
 /// A diagnosis as the window shows it (mirrors `mcp_tray_core::diagnose::Diagnosis`).
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, Type)]
@@ -294,10 +289,7 @@ pub async fn probe_add(
         code: "not-startable".to_owned(),
         message: format!("\"{}\" has no command Claude could start", entry.name),
     })?;
-    let report =
-        crate::test_runs::cancellable(run, probe(&target, command_resolver(), PROBE_STEP_TIMEOUT))
-            .await?;
-    Ok(ProbeView::from(report))
+    crate::test_runs::test(run, &target).await
 }
 
 /// Writes the pasted servers into Claude's config (one backed-up, undoable write).

@@ -5,21 +5,16 @@
 //! backed up and undoable (disabling moves the entry's exact bytes into MCP Tray's store, enabling
 //! puts them back where they were). This module must never edit the file itself.
 
-use std::time::Duration;
-
 use mcp_tray_core::config::{Edit, EditOutcome};
 use mcp_tray_core::paths;
-use mcp_tray_core::probe::{ProbeTarget, probe_observed};
+use mcp_tray_core::probe::ProbeTarget;
 use serde::Serialize;
 use specta::Type;
 
 use crate::add_server::ProbeView;
 use crate::error::CommandError;
-use crate::in_use::{command_resolver, config_file};
+use crate::in_use::config_file;
 use crate::server_status::ServerWatch;
-
-/// How long each step of a test may take.
-const PROBE_STEP_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// A change written to the config: what was done, in words (`remove gamma`), and the history
 /// entry it made, which Undo names so that it undoes this change and no later one.
@@ -127,15 +122,5 @@ pub async fn test_server(
         code: "not-startable".to_owned(),
         message: format!("\"{name}\" has no command Claude could start"),
     })?;
-    // A cancelled test records no result: the server was stopped, not tested.
-    let report = crate::test_runs::cancellable(
-        run,
-        probe_observed(&target, command_resolver(), PROBE_STEP_TIMEOUT, |pid| {
-            watch.board().ran(&name, pid);
-        }),
-    )
-    .await?;
-    let view = ProbeView::from(report);
-    watch.record(|board| board.probe(&name, &view));
-    Ok(view)
+    crate::test_runs::test_as(run, &target, &name, &watch).await
 }

@@ -7,12 +7,10 @@
 //! user asks to see one ([`reveal_env_value`]); the form sends "keep" for values it did not show.
 //! This module must never edit the file itself, and never write an entry whose test failed.
 
-use std::time::Duration;
-
 use mcp_tray_core::config::change::{header_env_var, headers_of};
 use mcp_tray_core::config::{ConfigFile, EntryChange, EntryKind, EnvValue, ServerEntry};
 use mcp_tray_core::config::{Edit, document::is_secret_name};
-use mcp_tray_core::probe::{ProbeTarget, probe, probe_observed};
+use mcp_tray_core::probe::ProbeTarget;
 use serde::{Deserialize, Serialize};
 use specta::Type;
 use tauri::State;
@@ -25,9 +23,6 @@ use crate::error::CommandError;
 use crate::in_use::{command_resolver, config_file};
 use crate::server_actions::ChangeDone;
 use crate::server_status::ServerWatch;
-
-/// How long each step of a test may take.
-const PROBE_STEP_TIMEOUT: Duration = Duration::from_secs(20);
 
 fn error(code: &str, message: impl Into<String>) -> CommandError {
     CommandError {
@@ -261,10 +256,7 @@ pub async fn test_server_edit(
         })?
         // Not saved yet: what it finds must not be taken for the saved server's status or traffic.
         .unjournaled();
-    let report =
-        crate::test_runs::cancellable(run, probe(&target, command_resolver(), PROBE_STEP_TIMEOUT))
-            .await?;
-    Ok(ProbeView::from(report))
+    crate::test_runs::test(run, &target).await
 }
 
 /// A local server as the form in Add server describes it.
@@ -368,16 +360,8 @@ pub async fn add_local_server(
     let entry = ServerEntry::from_value(name.clone(), value.clone(), value.to_string());
     let target = ProbeTarget::entry(&entry)
         .ok_or_else(|| error("not-startable", "the form describes no command"))?;
-    // A cancelled test writes nothing and records no result: the server was stopped, not tested.
-    let report = crate::test_runs::cancellable(
-        run,
-        probe_observed(&target, command_resolver(), PROBE_STEP_TIMEOUT, |pid| {
-            watch.board().ran(&name, pid);
-        }),
-    )
-    .await?;
-    let view = ProbeView::from(report);
-    watch.record(|board| board.probe(&name, &view));
+    // A cancelled test writes nothing.
+    let view = crate::test_runs::test_as(run, &target, &name, &watch).await?;
     let written = if view.ok {
         Some(file.apply(&Edit::Add { name, entry: value })?.description)
     } else {

@@ -10,10 +10,18 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{LazyLock, Mutex, PoisonError};
+use std::time::Duration;
 
+use mcp_tray_core::probe::{ProbeTarget, probe_observed};
 use tokio_util::sync::CancellationToken;
 
+use crate::add_server::ProbeView;
 use crate::error::CommandError;
+use crate::in_use::command_resolver;
+use crate::server_status::ServerWatch;
+
+/// How long each step of a test (start, initialize, each list) may take.
+const PROBE_STEP_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// Run number → its token and how many tests use it now (0: cancelled before any started).
 static RUNS: LazyLock<Mutex<HashMap<u32, (CancellationToken, usize)>>> =
@@ -70,6 +78,34 @@ impl Drop for Leave {
             }
         }
     }
+}
+
+/// Tests `target` as Claude would start it, under `run`.
+pub async fn test(run: Option<u32>, target: &ProbeTarget) -> Result<ProbeView, CommandError> {
+    test_observed(run, target, |_| {}).await
+}
+
+/// Tests `target` as the server `name` of the Servers view: its process shows in that row while
+/// the test runs, and the result is the row's last test. A cancelled test records no result: the
+/// server was stopped, not tested.
+pub async fn test_as(
+    run: Option<u32>,
+    target: &ProbeTarget,
+    name: &str,
+    watch: &ServerWatch,
+) -> Result<ProbeView, CommandError> {
+    let view = test_observed(run, target, |pid| watch.board().ran(name, pid)).await?;
+    watch.record(|board| board.probe(name, &view));
+    Ok(view)
+}
+
+async fn test_observed(
+    run: Option<u32>,
+    target: &ProbeTarget,
+    started: impl FnOnce(u32) + Send,
+) -> Result<ProbeView, CommandError> {
+    let probe = probe_observed(target, command_resolver(), PROBE_STEP_TIMEOUT, started);
+    Ok(ProbeView::from(cancellable(run, probe).await?))
 }
 
 /// Stops every test of run `run`, and any that starts under it later.
