@@ -229,6 +229,11 @@ export async function startApp({ config = { mcpServers: {} }, env = {} } = {}) {
   }
 }
 
+/** The last `n` lines of what an app started by `startApp` (and its driver) printed. */
+export function logTail(app, n = 30) {
+  return app && fs.existsSync(app.log) ? lastLines(app.log, n) : "(no log)";
+}
+
 /** The last `n` lines of a file, reading at most its last 64 KiB (a runaway log can be huge). */
 function lastLines(file, n) {
   const fd = fs.openSync(file, "r");

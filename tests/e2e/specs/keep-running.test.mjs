@@ -10,7 +10,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { alive, clickInRow, fastmcpCommand, startApp, waitForText } from "../lib/app.mjs";
+import { alive, clickInRow, fastmcpCommand, logTail, startApp, waitForText } from "../lib/app.mjs";
 import { clickItem, layout, waitForMenu } from "../lib/tray.mjs";
 
 /** A FastMCP server that leaves a grandchild in its group, as `npx` leaves `node`. */
@@ -323,6 +323,16 @@ describe("keep running, when the app is killed", () => {
   });
 
   it("what a killed app left running is stopped when the app starts again", async () => {
+    try {
+      await killedAndStartedAgain();
+    } catch (err) {
+      // What each run printed (the second says what it stopped) goes with the failure.
+      err.message += `\n--- first run ---\n${logTail(first, 15)}\n--- second run ---\n${logTail(second, 15)}`;
+      throw err;
+    }
+  });
+
+  async function killedAndStartedAgain() {
     let row;
     await until(first.browser, async () => (row = await keptRow(first.browser, "fast"))?.state === "running", () => `fast did not start: ${JSON.stringify(row)}`);
     const tree = group(row.pid);
@@ -343,7 +353,11 @@ describe("keep running, when the app is killed", () => {
     let again;
     await until(second.browser, async () => (again = await keptRow(second.browser, "fast"))?.state === "running", `fast did not start again: ${JSON.stringify(again)}`);
     assert.notEqual(again.pid, row.pid);
-    assert.deepEqual(left.filter(alive), [], "the earlier run's leftover was stopped");
+    assert.deepEqual(
+      left.filter(alive),
+      [],
+      `the earlier run's leftover was stopped (the killed app ${appPid} is ${fs.existsSync(`/proc/${appPid}`) ? "a zombie" : "gone"})`,
+    );
     assert.ok(group(again.pid).length >= 2, "the new server runs, with its own grandchild");
-  });
+  }
 });

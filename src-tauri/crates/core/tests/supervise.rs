@@ -401,6 +401,68 @@ async fn what_a_dead_supervisor_left_running_is_stopped_by_the_next_one_and_noth
     );
 }
 
+/// Field `n` (1-based over the whole line) of `/proc/<pid>/stat`.
+fn stat_field(pid: u32, n: usize) -> String {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("stat");
+    let (_, rest) = stat.rsplit_once(") ").expect("stat fields");
+    // After the name, the first field is field 3.
+    rest.split(' ').nth(n - 3).expect("field").to_owned()
+}
+
+#[tokio::test]
+async fn an_app_killed_but_not_yet_reaped_by_its_parent_no_longer_owns_its_servers() {
+    // A killed app stays a zombie until whatever started it reaps it: its pid and start time
+    // are still in /proc, but it runs nothing. Its servers are leftovers all the same.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let records = dir.path().join("running");
+    std::fs::create_dir_all(&records).expect("records folder");
+    let token = "0123456789abcdef0123456789abcdef";
+    let mut server = std::process::Command::new("sleep");
+    std::os::unix::process::CommandExt::process_group(&mut server, 0);
+    let mut server = server
+        .arg("1000")
+        .env(mcp_tray_core::supervise::leftovers::MARKER_ENV, token)
+        .spawn()
+        .expect("sleep");
+    let pgid = server.id();
+
+    // The "app": started, then ended, and not waited for (so a zombie).
+    let mut app = std::process::Command::new("sh")
+        .args(["-c", "read line"])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .expect("sh");
+    let owner = app.id();
+    let owner_ticks: u64 = stat_field(owner, 22).parse().expect("start ticks");
+    drop(app.stdin.take());
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while stat_field(owner, 3) != "Z" && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(stat_field(owner, 3), "Z", "the app is a zombie");
+
+    let boot = std::fs::read_to_string("/proc/sys/kernel/random/boot_id").expect("boot id");
+    let record = serde_json::json!({
+        "server": "kept",
+        "pgid": pgid,
+        "token": token,
+        "boot": boot.trim(),
+        "owner": owner,
+        "owner_ticks": owner_ticks,
+    });
+    std::fs::write(records.join(format!("{pgid}.json")), record.to_string()).expect("record");
+
+    let stopped = reap(&records).await;
+    assert_eq!(stopped, vec![("kept".to_owned(), pgid)]);
+    let status = tokio::task::spawn_blocking(move || server.wait())
+        .await
+        .expect("joined")
+        .expect("waited");
+    assert!(!status.success(), "the leftover was signalled: {status:?}");
+    assert_eq!(std::fs::read_dir(&records).expect("folder").count(), 0);
+    app.wait().expect("the app is reaped at last");
+}
+
 #[tokio::test]
 async fn a_server_that_stops_takes_its_record_with_it() {
     let dir = tempfile::tempdir().expect("temp dir");

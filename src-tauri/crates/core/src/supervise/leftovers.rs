@@ -131,7 +131,11 @@ mod imp {
                 done.push(path);
                 continue;
             };
-            if sys::started(record.owner) == Some(record.owner_started) {
+            // A killed app its parent has not reaped yet is a zombie: still in the process table
+            // with its start time, but it runs nothing, and its servers are leftovers.
+            if sys::running(record.owner)
+                && sys::started(record.owner) == Some(record.owner_started)
+            {
                 continue; // its app still runs: its servers are its own
             }
             done.push(path);
