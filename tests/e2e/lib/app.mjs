@@ -305,6 +305,45 @@ export function fastmcpCommand() {
   return fastmcp;
 }
 
+/** The Add button's label, or null once it is gone (the server was added). */
+async function addLabel(browser) {
+  const button = browser.$('[data-testid="add-button"]');
+  return (await button.isExisting()) ? (await button.getText()).trim() : null;
+}
+
+/**
+ * Clicks the Add card's Add button once it is enabled and has stopped moving. The list above the card grows and shrinks
+ * as evidence about the servers arrives (a row's status line wraps or not), which moves the card:
+ * a click sent at the old place lands beside the button. A click that changed nothing (the
+ * button still says Add after 3 s) is sent again, at most twice more.
+ */
+export async function clickAdd(browser) {
+  const button = browser.$('[data-testid="add-button"]');
+  await browser.waitUntil(async () => await button.isEnabled(), {
+    timeout: 10_000,
+    timeoutMsg: "Add never became enabled",
+  });
+  for (let attempt = 1; ; attempt++) {
+    let last = "";
+    await browser.waitUntil(
+      async () => {
+        const now = JSON.stringify(await button.getLocation());
+        const still = now === last;
+        last = now;
+        return still;
+      },
+      { timeout: 10_000, interval: 150, timeoutMsg: "the Add button never stopped moving" },
+    );
+    await button.click();
+    const acted = await browser
+      .waitUntil(async () => (await addLabel(browser)) !== "Add", { timeout: 3_000, interval: 100 })
+      .then(() => true, () => false);
+    if (acted) return;
+    if (attempt === 3) throw new Error("three clicks on Add did nothing");
+    console.error(`# clickAdd: click ${attempt} on Add did nothing (the card moved?); clicking again`);
+  }
+}
+
 /** Clicks the element `[data-testid=testid]` in the Servers row of `name`; false when there is none. */
 export function clickInRow(browser, name, testid) {
   return browser.execute(

@@ -7,7 +7,7 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { REPO, alive, appBinary, freePort, startApp, waitForText } from "../lib/app.mjs";
+import { REPO, alive, appBinary, clickAdd, freePort, startApp, waitForText } from "../lib/app.mjs";
 
 const EVERYTHING = path.join(REPO, "tests", "peers", "node_modules", ".bin", "mcp-server-everything");
 
@@ -50,45 +50,6 @@ function serverNames(browser) {
   return browser.execute(() =>
     [...document.querySelectorAll('[data-testid="server-name"]')].map((el) => el.textContent?.trim()),
   );
-}
-
-/** The Add button's label, or null once it is gone (the server was added). */
-async function addLabel(browser) {
-  const button = browser.$('[data-testid="add-button"]');
-  return (await button.isExisting()) ? (await button.getText()).trim() : null;
-}
-
-/**
- * Clicks Add once it is enabled and has stopped moving. The list above the card grows and shrinks
- * as evidence about the servers arrives (a row's status line wraps or not), which moves the card:
- * a click sent at the old place lands beside the button. A click that changed nothing (the
- * button still says Add after 3 s) is sent again, at most twice more.
- */
-async function clickAdd(browser) {
-  const button = browser.$('[data-testid="add-button"]');
-  await browser.waitUntil(async () => await button.isEnabled(), {
-    timeout: 10_000,
-    timeoutMsg: "Add never became enabled",
-  });
-  for (let attempt = 1; ; attempt++) {
-    let last = "";
-    await browser.waitUntil(
-      async () => {
-        const now = JSON.stringify(await button.getLocation());
-        const still = now === last;
-        last = now;
-        return still;
-      },
-      { timeout: 10_000, interval: 150, timeoutMsg: "the Add button never stopped moving" },
-    );
-    await button.click();
-    const acted = await browser
-      .waitUntil(async () => (await addLabel(browser)) !== "Add", { timeout: 3_000, interval: 100 })
-      .then(() => true, () => false);
-    if (acted) return;
-    if (attempt === 3) throw new Error("three clicks on Add did nothing");
-    console.error(`# clickAdd: click ${attempt} on Add did nothing (the card moved?); clicking again`);
-  }
 }
 
 describe("add server", () => {

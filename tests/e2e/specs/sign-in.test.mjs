@@ -15,7 +15,7 @@ import os from "node:os";
 import path from "node:path";
 import readline from "node:readline";
 import { after, before, describe, it } from "node:test";
-import { REPO, appBinary, freePorts, startApp, waitForText } from "../lib/app.mjs";
+import { REPO, appBinary, clickAdd, freePorts, startApp, waitForText } from "../lib/app.mjs";
 import { clickItem, layout, waitForMenu } from "../lib/tray.mjs";
 
 const PYTHON = path.join(REPO, "tests", "peers", ".venv", "bin", "python");
@@ -182,9 +182,7 @@ describe("sign-in handed to the app", () => {
       const name = app.browser.$('[data-testid="add-name"]');
       await name.waitForExist({ timeout: 10_000 });
       await name.setValue("guarded");
-      const add = app.browser.$('[data-testid="add-button"]');
-      await app.browser.waitUntil(() => add.isEnabled(), { timeout: 10_000, timeoutMsg: "Add never became enabled" });
-      await add.click();
+      await clickAdd(app.browser);
       const signIn = app.browser.$('[data-testid="add-sign-in"]');
       await signIn.waitForExist({ timeout: 60_000, timeoutMsg: "no Sign in offered after the probe" });
       assert.ok(!fs.readFileSync(app.configPath, "utf8").includes("guarded"), "written before the sign-in");
