@@ -48,20 +48,17 @@ fn pid_gone(pid: u32) -> bool {
     }
 }
 
-/// utime + stime of `pid`, in clock ticks, from /proc.
-fn cpu_ticks(pid: u32) -> u64 {
+/// Field `n` (1-based over the whole line) of `/proc/<pid>/stat`.
+fn stat_field(pid: u32, n: usize) -> String {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("stat");
-    let fields: Vec<&str> = stat
-        .rsplit_once(") ")
-        .map(|(_, rest)| rest.split(' ').collect())
-        .unwrap_or_default();
-    // After the name: state is field 3, utime 14, stime 15 (1-based over the whole line).
-    let field = |n: usize| {
-        fields
-            .get(n - 3)
-            .and_then(|f| f.parse::<u64>().ok())
-            .unwrap_or(0)
-    };
+    let (_, rest) = stat.rsplit_once(") ").expect("stat fields");
+    // After the name, the first field is field 3.
+    rest.split(' ').nth(n - 3).expect("field").to_owned()
+}
+
+/// utime + stime of `pid` (fields 14 and 15), in clock ticks, from /proc.
+fn cpu_ticks(pid: u32) -> u64 {
+    let field = |n: usize| stat_field(pid, n).parse::<u64>().unwrap_or(0);
     field(14) + field(15)
 }
 
@@ -399,14 +396,6 @@ async fn what_a_dead_supervisor_left_running_is_stopped_by_the_next_one_and_noth
         nix::unistd::Pid::from_raw(strangers[0] as i32),
         nix::sys::signal::Signal::SIGKILL,
     );
-}
-
-/// Field `n` (1-based over the whole line) of `/proc/<pid>/stat`.
-fn stat_field(pid: u32, n: usize) -> String {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("stat");
-    let (_, rest) = stat.rsplit_once(") ").expect("stat fields");
-    // After the name, the first field is field 3.
-    rest.split(' ').nth(n - 3).expect("field").to_owned()
 }
 
 #[tokio::test]
