@@ -14,7 +14,7 @@ use mcp_tray_core::{claude_restart, paths};
 use serde::Serialize;
 use specta::Type;
 
-use crate::commands::ServerSummary;
+use crate::commands::{ServerSummary, off_main};
 use crate::error::CommandError;
 use crate::in_use::config_file;
 
@@ -224,9 +224,17 @@ fn taken_names(file: &ConfigFile) -> Result<Vec<String>, CommandError> {
 /// Reads a pasted text and says what it would add, with suggested names.
 #[tauri::command]
 #[specta::specta]
-pub fn preview_add(
+pub async fn preview_add(
     text: String,
     name: Option<String>,
+    options: Option<RemoteOptions>,
+) -> Result<AddPreview, CommandError> {
+    off_main(move || preview(&text, name.as_deref(), options)).await
+}
+
+fn preview(
+    text: &str,
+    name: Option<&str>,
     options: Option<RemoteOptions>,
 ) -> Result<AddPreview, CommandError> {
     // The CA certificate is checked when the server is tested or added, not at each keystroke.
@@ -234,7 +242,7 @@ pub fn preview_add(
         o.ca_cert = None;
         o
     });
-    let (entries, notes) = entries(&text, name.as_deref(), options.as_ref())?;
+    let (entries, notes) = entries(text, name, options.as_ref())?;
     let used = taken_names(&config_file())?;
     let taken = entries
         .iter()
@@ -295,12 +303,20 @@ pub async fn probe_add(
 /// Writes the pasted servers into Claude's config (one backed-up, undoable write).
 #[tauri::command]
 #[specta::specta]
-pub fn add_servers(
+pub async fn add_servers(
     text: String,
     name: Option<String>,
     options: Option<RemoteOptions>,
 ) -> Result<AddOutcome, CommandError> {
-    let (entries, _) = entries(&text, name.as_deref(), options.as_ref())?;
+    off_main(move || add(&text, name.as_deref(), options.as_ref())).await
+}
+
+fn add(
+    text: &str,
+    name: Option<&str>,
+    options: Option<&RemoteOptions>,
+) -> Result<AddOutcome, CommandError> {
+    let (entries, _) = entries(text, name, options)?;
     let file = config_file();
     let used = taken_names(&file)?;
     if let Some(clash) = entries.iter().find(|e| used.contains(&e.name)) {

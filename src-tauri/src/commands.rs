@@ -12,6 +12,18 @@ use specta::Type;
 
 use crate::error::CommandError;
 
+/// Runs a command's work on a blocking thread and waits for it there. Every command that reads or
+/// writes files (an edit fsyncs twice), asks the keychain, the process table or the desktop goes
+/// through here: a plain (non-async) command runs on the main thread, which also draws the window
+/// and answers the tray menu, and both would freeze until it returned.
+pub(crate) async fn off_main<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
+    match tauri::async_runtime::spawn_blocking(work).await {
+        Ok(answer) => answer,
+        // Only a panic in `work` gets here: it is a bug, and it stays one.
+        Err(err) => panic!("a command failed on its blocking thread: {err}"),
+    }
+}
+
 /// Where the Claude Desktop config file and MCP Tray's own data live.
 #[derive(Debug, Clone, Serialize, Type)]
 #[serde(rename_all = "camelCase")]
@@ -67,7 +79,11 @@ fn display(path: &std::path::Path) -> String {
 /// The config file in use and the data dir.
 #[tauri::command]
 #[specta::specta]
-pub fn app_paths() -> AppPaths {
+pub async fn app_paths() -> AppPaths {
+    off_main(paths_in_use).await
+}
+
+fn paths_in_use() -> AppPaths {
     let location = clients::claude_config(None);
     AppPaths {
         config_path: display(&location.path),
@@ -91,7 +107,7 @@ pub async fn use_claude_config(
     // Async, so off the main thread: the old watch's thread may be waiting on it to be dropped.
     clients::follow_claude();
     switch.switched();
-    Ok(app_paths())
+    Ok(off_main(paths_in_use).await)
 }
 
 /// What kind of entry a server is (mirrors `mcp_tray_core::config::EntryKind`).
@@ -172,7 +188,11 @@ impl ServerSummary {
 /// The servers of the config in use, in file order, then those disabled through MCP Tray.
 #[tauri::command]
 #[specta::specta]
-pub fn list_servers() -> Result<Vec<ServerSummary>, CommandError> {
+pub async fn list_servers() -> Result<Vec<ServerSummary>, CommandError> {
+    off_main(servers_in_use).await
+}
+
+fn servers_in_use() -> Result<Vec<ServerSummary>, CommandError> {
     let file = crate::in_use::config_file();
     let doc = file.read()?;
     let mut servers: Vec<ServerSummary> = doc

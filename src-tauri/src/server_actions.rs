@@ -12,6 +12,7 @@ use serde::Serialize;
 use specta::Type;
 
 use crate::add_server::ProbeView;
+use crate::commands::off_main;
 use crate::error::CommandError;
 use crate::in_use::config_file;
 use crate::server_status::ServerWatch;
@@ -38,12 +39,16 @@ impl ChangeDone {
 /// done, in words.
 #[tauri::command]
 #[specta::specta]
-pub fn set_server_enabled(name: String, enabled: bool) -> Result<ChangeDone, CommandError> {
+pub async fn set_server_enabled(name: String, enabled: bool) -> Result<ChangeDone, CommandError> {
+    off_main(move || set_enabled(&name, enabled)).await
+}
+
+fn set_enabled(name: &str, enabled: bool) -> Result<ChangeDone, CommandError> {
     let file = config_file();
     let outcome = if enabled {
-        file.enable(&name)?
+        file.enable(name)?
     } else {
-        file.disable(&name)?
+        file.disable(name)?
     };
     Ok(ChangeDone::of(outcome))
 }
@@ -52,7 +57,11 @@ pub fn set_server_enabled(name: String, enabled: bool) -> Result<ChangeDone, Com
 /// kept either way; [`undo_last_change`] brings it back).
 #[tauri::command]
 #[specta::specta]
-pub fn remove_server(name: String) -> Result<ChangeDone, CommandError> {
+pub async fn remove_server(name: String) -> Result<ChangeDone, CommandError> {
+    off_main(move || remove(name)).await
+}
+
+fn remove(name: String) -> Result<ChangeDone, CommandError> {
     let file = config_file();
     let doc = file.read()?;
     if doc.server(&name).is_none() && file.disabled()?.iter().any(|d| d.name == name) {
@@ -66,7 +75,11 @@ pub fn remove_server(name: String) -> Result<ChangeDone, CommandError> {
 /// that Undo never undoes a change other than the one it names.
 #[tauri::command]
 #[specta::specta]
-pub fn undo_last_change(expected: Option<u32>) -> Result<String, CommandError> {
+pub async fn undo_last_change(expected: Option<u32>) -> Result<String, CommandError> {
+    off_main(move || undo(expected)).await
+}
+
+fn undo(expected: Option<u32>) -> Result<String, CommandError> {
     let file = config_file();
     if let Some(expected) = expected {
         let newest = file
@@ -94,12 +107,16 @@ pub fn undo_last_change(expected: Option<u32>) -> Result<String, CommandError> {
 /// original entry comes back byte for byte).
 #[tauri::command]
 #[specta::specta]
-pub fn set_server_captured(name: String, captured: bool) -> Result<ChangeDone, CommandError> {
+pub async fn set_server_captured(name: String, captured: bool) -> Result<ChangeDone, CommandError> {
+    off_main(move || set_captured(&name, captured)).await
+}
+
+fn set_captured(name: &str, captured: bool) -> Result<ChangeDone, CommandError> {
     let file = config_file();
     let outcome = if captured {
-        file.tap(&name, &paths::mcp_tray_exe())?
+        file.tap(name, &paths::mcp_tray_exe())?
     } else {
-        file.untap(&name)?
+        file.untap(name)?
     };
     Ok(ChangeDone::of(outcome))
 }

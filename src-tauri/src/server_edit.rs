@@ -18,7 +18,7 @@ use tauri::State;
 use crate::add_server::{
     DiagnosisView, ProbeView, checked_ca_cert, is_plain_http, plain_http_refused,
 };
-use crate::commands::{ServerKind, ServerSummary};
+use crate::commands::{ServerKind, ServerSummary, off_main};
 use crate::error::CommandError;
 use crate::in_use::{command_resolver, config_file};
 use crate::server_actions::ChangeDone;
@@ -162,18 +162,22 @@ fn details(entry: &ServerEntry) -> ServerDetails {
 /// A server of the config, for the Edit form; secret-looking env values are masked.
 #[tauri::command]
 #[specta::specta]
-pub fn server_details(name: String) -> Result<ServerDetails, CommandError> {
-    Ok(details(&entry_of(&config_file(), &name)?))
+pub async fn server_details(name: String) -> Result<ServerDetails, CommandError> {
+    off_main(move || Ok(details(&entry_of(&config_file(), &name)?))).await
 }
 
 /// One env value of a server, when the user asks to see it.
 #[tauri::command]
 #[specta::specta]
-pub fn reveal_env_value(name: String, key: String) -> Result<String, CommandError> {
-    let entry = entry_of(&config_file(), &name)?;
+pub async fn reveal_env_value(name: String, key: String) -> Result<String, CommandError> {
+    off_main(move || env_value(&name, &key)).await
+}
+
+fn env_value(name: &str, key: &str) -> Result<String, CommandError> {
+    let entry = entry_of(&config_file(), name)?;
     entry
         .env
-        .get(&key)
+        .get(key)
         .cloned()
         .ok_or_else(|| error("no-such-variable", format!("\"{name}\" has no {key}")))
 }
@@ -182,11 +186,15 @@ pub fn reveal_env_value(name: String, key: String) -> Result<String, CommandErro
 /// keeps in env is looked up there).
 #[tauri::command]
 #[specta::specta]
-pub fn reveal_header_value(name: String, header: String) -> Result<String, CommandError> {
-    let entry = entry_of(&config_file(), &name)?;
+pub async fn reveal_header_value(name: String, header: String) -> Result<String, CommandError> {
+    off_main(move || header_value(&name, &header)).await
+}
+
+fn header_value(name: &str, header: &str) -> Result<String, CommandError> {
+    let entry = entry_of(&config_file(), name)?;
     let (_, value) = headers_of(&entry)
         .into_iter()
-        .find(|(h, _)| h.eq_ignore_ascii_case(&header))
+        .find(|(h, _)| h.eq_ignore_ascii_case(header))
         .ok_or_else(|| {
             error(
                 "no-such-header",
@@ -225,9 +233,16 @@ fn checked_change(
 /// history entry that Undo names.
 #[tauri::command]
 #[specta::specta]
-pub fn edit_server(name: String, change: ServerEditInput) -> Result<ChangeDone, CommandError> {
+pub async fn edit_server(
+    name: String,
+    change: ServerEditInput,
+) -> Result<ChangeDone, CommandError> {
+    off_main(move || edit(&name, change)).await
+}
+
+fn edit(name: &str, change: ServerEditInput) -> Result<ChangeDone, CommandError> {
     let file = config_file();
-    let (entry, change) = checked_change(&file, &name, change)?;
+    let (entry, change) = checked_change(&file, name, change)?;
     let edits = mcp_tray_core::config::change::edits_for(&entry, &change)?;
     Ok(ChangeDone::of(
         file.apply_all(&format!("edit {name}"), &edits)?,

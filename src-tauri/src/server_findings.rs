@@ -16,6 +16,7 @@ use mcp_tray_core::paths;
 use serde::Serialize;
 use specta::Type;
 
+use crate::commands::off_main;
 use crate::error::CommandError;
 use crate::in_use::{command_resolver, config_file};
 use crate::server_actions::ChangeDone;
@@ -69,24 +70,13 @@ fn findings() -> Result<Vec<Finding>, CommandError> {
     ))
 }
 
-/// Runs `work` off the main thread: the first command lookup may wait for the login shell.
-async fn off_main_thread<T: Send + 'static>(
-    work: impl FnOnce() -> Result<T, CommandError> + Send + 'static,
-) -> Result<T, CommandError> {
-    tauri::async_runtime::spawn_blocking(work)
-        .await
-        .map_err(|e| CommandError {
-            code: "internal".to_owned(),
-            message: format!("checking the config failed: {e}"),
-        })?
-}
-
 /// Each server's findings, the worst first within a server (servers in config order), after the
 /// findings about the whole file.
 #[tauri::command]
 #[specta::specta]
 pub async fn server_findings() -> Result<Vec<ServerFinding>, CommandError> {
-    off_main_thread(finding_views).await
+    // The first command lookup may wait for the login shell.
+    off_main(finding_views).await
 }
 
 fn finding_views() -> Result<Vec<ServerFinding>, CommandError> {
@@ -135,7 +125,7 @@ pub async fn fix_server_finding(
     server: Option<String>,
     code: String,
 ) -> Result<ChangeDone, CommandError> {
-    off_main_thread(move || fix(server.as_deref(), &code)).await
+    off_main(move || fix(server.as_deref(), &code)).await
 }
 
 fn fix(server: Option<&str>, code: &str) -> Result<ChangeDone, CommandError> {

@@ -548,9 +548,11 @@ pub(crate) fn start<R: Runtime>(app: &tauri::AppHandle<R>, wake: &Wake) {
 
 /// Every server's status (with where it came from) and, while the window is visible, its
 /// processes' CPU, memory and uptime. The view calls this every ~2 s while it is shown.
-#[tauri::command]
+#[tauri::command(async)]
 #[specta::specta]
 pub fn server_overview(watch: State<'_, ServerWatch>) -> Vec<ServerOverview> {
+    // `async`: it runs on the async runtime, off the main thread (which draws the window): a
+    // process table scan takes milliseconds.
     // A hidden or minimised window samples nothing (the view also stops asking).
     let visible = (watch.window_visible)();
     let mut sampler = watch.sampler.lock().unwrap_or_else(|e| e.into_inner());

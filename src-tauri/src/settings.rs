@@ -13,6 +13,7 @@ use mcp_tray_core::{clients, paths};
 use tauri::State;
 use tauri_plugin_autostart::AutoLaunchManager;
 
+use crate::commands::off_main;
 use crate::error::CommandError;
 
 fn failed(err: impl std::fmt::Display) -> CommandError {
@@ -23,14 +24,16 @@ fn failed(err: impl std::fmt::Display) -> CommandError {
 }
 
 /// Whether MCP Tray starts when the user logs in.
-#[tauri::command]
+#[tauri::command(async)]
 #[specta::specta]
 pub fn get_start_at_login(autostart: State<'_, AutoLaunchManager>) -> Result<bool, CommandError> {
+    // `async`: on the async runtime, off the main thread (which draws the window): on macOS the
+    // login item may be asked through AppleScript.
     autostart.is_enabled().map_err(failed)
 }
 
 /// Turns start at login on or off; answers the new state.
-#[tauri::command]
+#[tauri::command(async)]
 #[specta::specta]
 pub fn set_start_at_login(
     autostart: State<'_, AutoLaunchManager>,
@@ -98,28 +101,33 @@ fn change(edit: impl FnOnce(&mut Settings)) -> Result<JournalSettings, CommandEr
 /// Redaction and retention of the journals, as the shims apply them.
 #[tauri::command]
 #[specta::specta]
-pub fn journal_settings() -> JournalSettings {
-    JournalSettings::from(&settings::load())
+pub async fn journal_settings() -> JournalSettings {
+    off_main(|| JournalSettings::from(&settings::load())).await
 }
 
 /// Turns redaction of the journals on or off (for servers started from now on).
 #[tauri::command]
 #[specta::specta]
-pub fn set_redaction(enabled: bool) -> Result<JournalSettings, CommandError> {
-    change(|s| s.redact = enabled)
+pub async fn set_redaction(enabled: bool) -> Result<JournalSettings, CommandError> {
+    off_main(move || change(|s| s.redact = enabled)).await
 }
 
 /// Changes how much traffic the journals keep; a value out of bounds is refused with its bounds.
 #[tauri::command]
 #[specta::specta]
-pub fn set_journal_retention(retention: JournalRetention) -> Result<JournalSettings, CommandError> {
-    change(|s| {
-        s.journal = Retention {
-            file_bytes: u64::from(retention.file_bytes),
-            files_kept: retention.files_kept,
-            message_bytes: retention.message_bytes,
-        }
+pub async fn set_journal_retention(
+    retention: JournalRetention,
+) -> Result<JournalSettings, CommandError> {
+    off_main(move || {
+        change(|s| {
+            s.journal = Retention {
+                file_bytes: u64::from(retention.file_bytes),
+                files_kept: retention.files_kept,
+                message_bytes: retention.message_bytes,
+            }
+        })
     })
+    .await
 }
 
 /// A folder the Settings view can open in the file manager. Only these: the view never names a
@@ -138,7 +146,11 @@ pub enum Folder {
 /// Opens one of the known folders in the system's file manager (through the opener plugin).
 #[tauri::command]
 #[specta::specta]
-pub fn open_folder(folder: Folder) -> Result<(), CommandError> {
+pub async fn open_folder(folder: Folder) -> Result<(), CommandError> {
+    off_main(move || open(folder)).await
+}
+
+fn open(folder: Folder) -> Result<(), CommandError> {
     let path = match folder {
         Folder::ClaudeConfig => {
             let config = clients::claude_config(None).path;
@@ -183,7 +195,7 @@ mod tests {
         let logs = dir.path().join("Claude").join("logs");
         // SAFETY: each test runs in its own process (nextest); nothing else reads it meanwhile.
         unsafe { std::env::set_var("MCP_TRAY_CLAUDE_LOGS", &logs) };
-        let err = open_folder(Folder::ClaudeLogs).expect_err("no such folder");
+        let err = open(Folder::ClaudeLogs).expect_err("no such folder");
         assert_eq!(err.code, "folder-missing");
         assert_eq!(
             err.message,

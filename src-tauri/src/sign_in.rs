@@ -18,6 +18,7 @@ use specta::Type;
 use tauri::{AppHandle, Manager, Runtime, State};
 use tauri_specta::Event;
 
+use crate::commands::off_main;
 use crate::error::CommandError;
 
 /// A server waiting for the person to sign in (no secret in it).
@@ -121,8 +122,8 @@ pub(crate) fn pending() -> Vec<SignInRequestView> {
 /// The servers waiting for a sign-in.
 #[tauri::command]
 #[specta::specta]
-pub fn sign_in_requests() -> Vec<SignInRequestView> {
-    pending()
+pub async fn sign_in_requests() -> Vec<SignInRequestView> {
+    off_main(pending).await
 }
 
 /// Signs in to a server in the app: the browser opens, the answer comes back to 127.0.0.1, the
@@ -243,7 +244,7 @@ pub fn cancel_sign_in(state: State<'_, SignIns>, server_url: String) {
 /// Opens the browser again at the page of a sign-in under way.
 #[tauri::command]
 #[specta::specta]
-pub fn open_sign_in_page(
+pub async fn open_sign_in_page(
     state: State<'_, SignIns>,
     server_url: String,
 ) -> Result<(), CommandError> {
@@ -254,10 +255,13 @@ pub fn open_sign_in_page(
             code: "no-sign-in-page".to_owned(),
             message: "no sign-in page is open for this server; sign in again".to_owned(),
         })?;
-    tauri_plugin_opener::open_url(&url, None::<&str>).map_err(|err| CommandError {
-        code: "browser-failed".to_owned(),
-        message: format!("could not open the browser: {err}"),
+    off_main(move || {
+        tauri_plugin_opener::open_url(&url, None::<&str>).map_err(|err| CommandError {
+            code: "browser-failed".to_owned(),
+            message: format!("could not open the browser: {err}"),
+        })
     })
+    .await
 }
 
 /// The sign-in the bridge entry `name` in Claude's config asks for
@@ -282,8 +286,8 @@ fn entry_sign_in(name: &str, server_url: &str) -> Option<Result<AuthOptions, Str
 /// Forgets a request the person does not want to act on now (a bridge started later asks again).
 #[tauri::command]
 #[specta::specta]
-pub fn dismiss_sign_in(server_url: String) {
-    handoff::dismiss(&server_url);
+pub async fn dismiss_sign_in(server_url: String) {
+    off_main(move || handoff::dismiss(&server_url)).await;
 }
 
 /// Starts the sign-in of a tray line; the window's banner follows it ([`SignInPhaseChanged`]).

@@ -21,6 +21,7 @@ use serde::Serialize;
 use specta::Type;
 use tauri::State;
 
+use crate::commands::off_main;
 use crate::error::CommandError;
 use crate::wake::{self, Wake};
 use tauri::ipc::Channel;
@@ -229,9 +230,12 @@ pub fn stream_traffic(
 /// `<data dir>/exports/traffic-<unix ms>.jsonl`; answers the file's path.
 #[tauri::command]
 #[specta::specta]
-pub fn export_traffic(lines: String) -> Result<String, CommandError> {
-    let settings = mcp_tray_core::settings::load();
-    export_lines(&paths::data_dir(), lines, settings.redact).map(|p| p.display().to_string())
+pub async fn export_traffic(lines: String) -> Result<String, CommandError> {
+    off_main(move || {
+        let settings = mcp_tray_core::settings::load();
+        export_lines(&paths::data_dir(), lines, settings.redact).map(|p| p.display().to_string())
+    })
+    .await
 }
 
 /// Writes an export into `<data_dir>/exports`. With `redact`, lines recorded while redaction was
