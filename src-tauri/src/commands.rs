@@ -13,15 +13,23 @@ use specta::Type;
 use crate::error::CommandError;
 
 /// Runs a command's work on a blocking thread and waits for it there. Every command that reads or
-/// writes files (an edit fsyncs twice), asks the keychain, the process table or the desktop goes
-/// through here: a plain (non-async) command runs on the main thread, which also draws the window
-/// and answers the tray menu, and both would freeze until it returned.
-pub(crate) async fn off_main<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
-    match tauri::async_runtime::spawn_blocking(work).await {
-        Ok(answer) => answer,
-        // Only a panic in `work` gets here: it is a bug, and it stays one.
-        Err(err) => panic!("a command failed on its blocking thread: {err}"),
-    }
+/// writes files (an edit fsyncs twice), asks the keychain or the desktop goes through here: a
+/// plain (non-async) command runs on the main thread, which also draws the window and answers the
+/// tray menu, and both would freeze until it returned; and on the async runtime's few workers it
+/// would hold up every other async command, sign-in and log stream meanwhile.
+pub(crate) async fn off_main<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, CommandError> + Send + 'static,
+) -> Result<T, CommandError> {
+    tauri::async_runtime::spawn_blocking(work)
+        .await
+        // Only a panic in `work` gets here: a bug, but the window still gets an answer (its
+        // buttons would otherwise wait for one for ever).
+        .unwrap_or_else(|err| {
+            Err(CommandError {
+                code: "internal".to_owned(),
+                message: format!("MCP Tray failed inside: {err}"),
+            })
+        })
 }
 
 /// Where the Claude Desktop config file and MCP Tray's own data live.
@@ -79,8 +87,8 @@ fn display(path: &std::path::Path) -> String {
 /// The config file in use and the data dir.
 #[tauri::command]
 #[specta::specta]
-pub async fn app_paths() -> AppPaths {
-    off_main(paths_in_use).await
+pub async fn app_paths() -> Result<AppPaths, CommandError> {
+    off_main(|| Ok(paths_in_use())).await
 }
 
 fn paths_in_use() -> AppPaths {
@@ -107,7 +115,7 @@ pub async fn use_claude_config(
     // Async, so off the main thread: the old watch's thread may be waiting on it to be dropped.
     clients::follow_claude();
     switch.switched();
-    Ok(off_main(paths_in_use).await)
+    off_main(|| Ok(paths_in_use())).await
 }
 
 /// What kind of entry a server is (mirrors `mcp_tray_core::config::EntryKind`).

@@ -99,7 +99,7 @@ fn undo(expected: Option<u32>) -> Result<String, CommandError> {
             });
         }
     }
-    let (entry, _) = file.undo(false)?;
+    let (entry, _) = file.undo(false, expected.map(u64::from))?;
     Ok(entry.op)
 }
 

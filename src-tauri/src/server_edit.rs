@@ -444,7 +444,7 @@ mod tests {
             text.contains("\"other\":   {\"command\": \"uvx\"}"),
             "{text}"
         );
-        let (_, _) = file.undo(false).expect("undo");
+        let (_, _) = file.undo(false, None).expect("undo");
         assert_eq!(std::fs::read_to_string(&path).expect("read"), original);
     }
 

@@ -551,13 +551,16 @@ pub(crate) fn start<R: Runtime>(app: &tauri::AppHandle<R>, wake: &Wake) {
 #[tauri::command(async)]
 #[specta::specta]
 pub fn server_overview(watch: State<'_, ServerWatch>) -> Vec<ServerOverview> {
-    // `async`: it runs on the async runtime, off the main thread (which draws the window): a
-    // process table scan takes milliseconds.
-    // A hidden or minimised window samples nothing (the view also stops asking).
-    let visible = (watch.window_visible)();
-    let mut sampler = watch.sampler.lock().unwrap_or_else(|e| e.into_inner());
-    let sampler = sampler.as_mut().filter(|_| visible);
-    watch.board().overview(sampler)
+    // `async`: off the main thread, which draws the window. The scan of the process table takes
+    // milliseconds and the window's state is asked of the main thread: blocking work, so the
+    // worker hands its other tasks on meanwhile.
+    tokio::task::block_in_place(|| {
+        // A hidden or minimised window samples nothing (the view also stops asking).
+        let visible = (watch.window_visible)();
+        let mut sampler = watch.sampler.lock().unwrap_or_else(|e| e.into_inner());
+        let sampler = sampler.as_mut().filter(|_| visible);
+        watch.board().overview(sampler)
+    })
 }
 
 #[cfg(test)]

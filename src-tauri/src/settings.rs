@@ -27,9 +27,9 @@ fn failed(err: impl std::fmt::Display) -> CommandError {
 #[tauri::command(async)]
 #[specta::specta]
 pub fn get_start_at_login(autostart: State<'_, AutoLaunchManager>) -> Result<bool, CommandError> {
-    // `async`: on the async runtime, off the main thread (which draws the window): on macOS the
-    // login item may be asked through AppleScript.
-    autostart.is_enabled().map_err(failed)
+    // `async`: off the main thread, which draws the window; the login item is a file (or the
+    // registry), so the worker hands its other tasks on meanwhile.
+    tokio::task::block_in_place(|| autostart.is_enabled().map_err(failed))
 }
 
 /// Turns start at login on or off; answers the new state.
@@ -39,12 +39,15 @@ pub fn set_start_at_login(
     autostart: State<'_, AutoLaunchManager>,
     enabled: bool,
 ) -> Result<bool, CommandError> {
-    if enabled {
-        autostart.enable().map_err(failed)?;
-    } else {
-        autostart.disable().map_err(failed)?;
-    }
-    autostart.is_enabled().map_err(failed)
+    // As `get_start_at_login`.
+    tokio::task::block_in_place(|| {
+        if enabled {
+            autostart.enable().map_err(failed)?;
+        } else {
+            autostart.disable().map_err(failed)?;
+        }
+        autostart.is_enabled().map_err(failed)
+    })
 }
 
 /// How much traffic each server's journal keeps.
@@ -101,8 +104,8 @@ fn change(edit: impl FnOnce(&mut Settings)) -> Result<JournalSettings, CommandEr
 /// Redaction and retention of the journals, as the shims apply them.
 #[tauri::command]
 #[specta::specta]
-pub async fn journal_settings() -> JournalSettings {
-    off_main(|| JournalSettings::from(&settings::load())).await
+pub async fn journal_settings() -> Result<JournalSettings, CommandError> {
+    off_main(|| Ok(JournalSettings::from(&settings::load()))).await
 }
 
 /// Turns redaction of the journals on or off (for servers started from now on).

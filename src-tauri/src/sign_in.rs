@@ -122,8 +122,8 @@ pub(crate) fn pending() -> Vec<SignInRequestView> {
 /// The servers waiting for a sign-in.
 #[tauri::command]
 #[specta::specta]
-pub async fn sign_in_requests() -> Vec<SignInRequestView> {
-    off_main(pending).await
+pub async fn sign_in_requests() -> Result<Vec<SignInRequestView>, CommandError> {
+    off_main(|| Ok(pending())).await
 }
 
 /// Signs in to a server in the app: the browser opens, the answer comes back to 127.0.0.1, the
@@ -286,8 +286,12 @@ fn entry_sign_in(name: &str, server_url: &str) -> Option<Result<AuthOptions, Str
 /// Forgets a request the person does not want to act on now (a bridge started later asks again).
 #[tauri::command]
 #[specta::specta]
-pub async fn dismiss_sign_in(server_url: String) {
-    off_main(move || handoff::dismiss(&server_url)).await;
+pub async fn dismiss_sign_in(server_url: String) -> Result<(), CommandError> {
+    off_main(move || {
+        handoff::dismiss(&server_url);
+        Ok(())
+    })
+    .await
 }
 
 /// Starts the sign-in of a tray line; the window's banner follows it ([`SignInPhaseChanged`]).

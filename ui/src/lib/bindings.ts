@@ -11,8 +11,13 @@ export const commands = {
 /**
  * The config file in use and the data dir.
  */
-async appPaths() : Promise<AppPaths> {
-    return await TAURI_INVOKE("app_paths");
+async appPaths() : Promise<Result<AppPaths, CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("app_paths") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 },
 /**
  * The servers of the config in use, in file order, then those disabled through MCP Tray.
@@ -334,8 +339,13 @@ async setStartAtLogin(enabled: boolean) : Promise<Result<boolean, CommandError>>
 /**
  * Redaction and retention of the journals, as the shims apply them.
  */
-async journalSettings() : Promise<JournalSettings> {
-    return await TAURI_INVOKE("journal_settings");
+async journalSettings() : Promise<Result<JournalSettings, CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("journal_settings") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 },
 /**
  * Turns redaction of the journals on or off (for servers started from now on).
@@ -373,8 +383,13 @@ async openFolder(folder: Folder) : Promise<Result<null, CommandError>> {
 /**
  * The servers waiting for a sign-in.
  */
-async signInRequests() : Promise<SignInRequestView[]> {
-    return await TAURI_INVOKE("sign_in_requests");
+async signInRequests() : Promise<Result<SignInRequestView[], CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("sign_in_requests") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 },
 /**
  * Signs in to a server in the app: the browser opens, the answer comes back to 127.0.0.1, the
@@ -392,8 +407,13 @@ async signIn(name: string, serverUrl: string) : Promise<Result<null, CommandErro
 /**
  * Forgets a request the person does not want to act on now (a bridge started later asks again).
  */
-async dismissSignIn(serverUrl: string) : Promise<void> {
-    await TAURI_INVOKE("dismiss_sign_in", { serverUrl });
+async dismissSignIn(serverUrl: string) : Promise<Result<null, CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("dismiss_sign_in", { serverUrl }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 },
 /**
  * Stops a sign-in under way (the browser page then leads nowhere); the request stays offered.

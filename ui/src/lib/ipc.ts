@@ -132,7 +132,7 @@ async function callResult<T, E>(command: string, run: () => Promise<Result<T, E>
 /** Every command the UI may call, and every event it may listen to. */
 export const ipc = {
   /** Where the Claude Desktop config file and MCP Tray's data dir are. */
-  appPaths: () => call("app_paths", () => commands.appPaths()),
+  appPaths: () => callResult("app_paths", () => commands.appPaths()),
   /** Switches to the config file Claude Desktop reads (for this run); resolves to the paths now in use. */
   useClaudeConfig: () => callResult("use_claude_config", () => commands.useClaudeConfig()),
   /** The servers of the config in use, then those disabled through MCP Tray. */
@@ -213,7 +213,7 @@ export const ipc = {
   /** Turns start at login on or off; resolves to the new state. */
   setStartAtLogin: (enabled: boolean) => callResult("set_start_at_login", () => commands.setStartAtLogin(enabled)),
   /** What the journals record: redaction on or off, and how much traffic each keeps. */
-  journalSettings: () => call("journal_settings", () => commands.journalSettings()),
+  journalSettings: () => callResult("journal_settings", () => commands.journalSettings()),
   /** Turns redaction of secrets in the journals on or off; resolves to the settings now. */
   setRedaction: (enabled: boolean) => callResult("set_redaction", () => commands.setRedaction(enabled)),
   /** Changes how much traffic the journals keep (refused out of bounds); resolves to the settings now. */
@@ -245,7 +245,7 @@ export const ipc = {
   onConfigChanged: (handler: (news: ConfigChanged) => void): Promise<() => void> =>
     events.configChanged.listen((event) => handler(event.payload)),
   /** The servers whose bridges wait for the person to sign in. */
-  signInRequests: () => call("sign_in_requests", () => commands.signInRequests()),
+  signInRequests: () => callResult("sign_in_requests", () => commands.signInRequests()),
   /** Signs in to a server in the app (system browser); resolves once the tokens are stored. */
   signIn: (name: string, serverUrl: string) => callResult("sign_in", () => commands.signIn(name, serverUrl)),
   /** Stops a sign-in under way; the request stays offered. */
@@ -253,7 +253,7 @@ export const ipc = {
   /** Opens the browser again at the page of a sign-in under way. */
   openSignInPage: (serverUrl: string) => callResult("open_sign_in_page", () => commands.openSignInPage(serverUrl)),
   /** Forgets a sign-in request for now (a bridge started later asks again). */
-  dismissSignIn: (serverUrl: string) => call("dismiss_sign_in", () => commands.dismissSignIn(serverUrl)),
+  dismissSignIn: (serverUrl: string) => callResult("dismiss_sign_in", () => commands.dismissSignIn(serverUrl)),
   /** Calls `handler` with the pending sign-ins whenever they change; resolves to a stop function. */
   onSignInRequestsChanged: (handler: (requests: SignInRequestView[]) => void): Promise<() => void> =>
     events.signInRequestsChanged.listen((event) => handler(event.payload.requests)),

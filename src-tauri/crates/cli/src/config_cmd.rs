@@ -162,7 +162,7 @@ pub fn run(cmd: ConfigCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
         ConfigCommand::Import { file: source, name } => return import(&file, source, name),
         ConfigCommand::History { json } => history(&file, json)?,
         ConfigCommand::Undo { force } => {
-            let (entry, out) = file.undo(force).map_err(fail)?;
+            let (entry, out) = file.undo(force, None).map_err(fail)?;
             let what = if entry.existed {
                 format!("wrote {}", out.written.display())
             } else {

@@ -282,7 +282,7 @@ fn missing_file_and_folders_are_created_on_first_add_and_undo_removes_it() {
         })
         .unwrap();
     golden("missing.add", &read(&s.path));
-    let (entry, _) = s.file.undo(false).unwrap();
+    let (entry, _) = s.file.undo(false, None).unwrap();
     assert_eq!(entry.op, "add fetch");
     assert!(
         !s.path.exists(),
@@ -302,13 +302,13 @@ fn undo_restores_each_step_and_refuses_to_clobber_external_changes() {
         .unwrap();
     let after_a = read(&s.path);
     s.file.disable("github").unwrap();
-    s.file.undo(false).unwrap();
+    s.file.undo(false, None).unwrap();
     assert_eq!(read(&s.path), after_a);
     assert!(
         s.file.disabled().unwrap().is_empty(),
         "undoing a disable empties the store again"
     );
-    s.file.undo(false).unwrap();
+    s.file.undo(false, None).unwrap();
     assert_eq!(read(&s.path), original);
 
     s.file
@@ -322,18 +322,46 @@ fn undo_restores_each_step_and_refuses_to_clobber_external_changes() {
         .unwrap()
         .replace("\"chat\"", "\"projects\"");
     std::fs::write(&s.path, &edited).unwrap();
-    let err = s.file.undo(false).unwrap_err().to_string();
+    let err = s.file.undo(false, None).unwrap_err().to_string();
     assert!(err.contains("changed after"), "{err}");
     assert!(matches!(
-        s.file.undo(false),
+        s.file.undo(false, None),
         Err(mcp_tray_core::config::ConfigError::ChangedSince(_))
     ));
     assert_eq!(std::fs::read_to_string(&s.path).unwrap(), edited);
     // --force still keeps the hand edit in the history.
-    s.file.undo(true).unwrap();
+    s.file.undo(true, None).unwrap();
     let newest = &s.file.history().unwrap()[0];
     assert!(newest.op.starts_with("undo "));
     assert_eq!(std::fs::read_to_string(&newest.file).unwrap(), edited);
+}
+
+#[test]
+fn undo_of_a_named_edit_refuses_when_another_edit_came_after_it() {
+    let s = scratch(Some("preferences.json"));
+    let add = s
+        .file
+        .apply(&Edit::Add {
+            name: "a".into(),
+            entry: new_server(),
+        })
+        .unwrap();
+    let named = add.history_id.expect("a history entry");
+    // Another window, the tray or the CLI changes something meanwhile.
+    s.file.disable("github").unwrap();
+    let after_disable = read(&s.path);
+    let err = s.file.undo(false, Some(named)).unwrap_err();
+    assert!(
+        matches!(err, mcp_tray_core::config::ConfigError::ChangedSince(_)),
+        "{err}"
+    );
+    assert!(err.to_string().contains("disable github"), "{err}");
+    assert_eq!(read(&s.path), after_disable, "nothing was undone");
+    assert_eq!(s.file.disabled().unwrap().len(), 1, "github stays disabled");
+    // The newest edit, named, is undone.
+    let newest = s.file.history().unwrap()[0].id;
+    let (entry, _) = s.file.undo(false, Some(newest)).unwrap();
+    assert_eq!(entry.op, "disable github");
 }
 
 #[test]
@@ -502,8 +530,8 @@ fn a_renamed_tapped_server_untaps_to_its_own_text_and_leaves_no_copy_behind() {
         assert!(!text.contains("secret-xyz"), "{}: {text}", state.display());
     }
     // Undo walks back through the rename: untapping under the old name still gives the original.
-    s.file.undo(false).unwrap(); // the untap
-    s.file.undo(false).unwrap(); // the rename
+    s.file.undo(false, None).unwrap(); // the untap
+    s.file.undo(false, None).unwrap(); // the rename
     s.file.untap("fs").unwrap();
     assert_eq!(read(&s.path), original.as_bytes());
 }
@@ -569,7 +597,7 @@ fn a_file_created_through_a_symlinked_folder_can_be_undone() {
         1,
         "the first write's backup is found"
     );
-    file.undo(false).unwrap();
+    file.undo(false, None).unwrap();
     assert!(
         !real.join("claude_desktop_config.json").exists(),
         "undoing the write that created the file removes it again"
@@ -643,8 +671,8 @@ fn merging_two_mcp_servers_keys_moves_every_entry_into_the_last_one_and_undo_res
         })
         .unwrap();
     assert!(s.file.read().unwrap().server("new").is_some());
-    s.file.undo(false).unwrap();
-    s.file.undo(false).unwrap();
+    s.file.undo(false, None).unwrap();
+    s.file.undo(false, None).unwrap();
     assert_eq!(read(&s.path), text.as_bytes());
     // Nothing to merge in a file with one "mcpServers".
     let one = scratch(Some("preferences.json"));
@@ -758,8 +786,8 @@ fn a_server_name_written_twice_refuses_edits_of_that_name_and_only_that_name() {
     let doc = s.file.read().unwrap();
     assert_eq!(doc.server("a").unwrap().command.as_deref(), Some("second"));
     assert!(doc.server("c").is_some());
-    s.file.undo(false).unwrap();
-    s.file.undo(false).unwrap();
+    s.file.undo(false, None).unwrap();
+    s.file.undo(false, None).unwrap();
     assert_eq!(read(&s.path), text.as_bytes());
     // A server after the two copies is disabled and enabled back where it stood.
     let after = "{\n  \"mcpServers\": {\n    \"a\": {\"command\": \"first\"},\n    \"a\": {\"command\": \"second\"},\n    \"b\": {\"command\": \"sh\"}\n  }\n}\n";

@@ -522,12 +522,26 @@ impl ConfigFile {
 
     /// Restores the content from before the newest edit not yet undone. Refuses when the file has
     /// changed since that edit, unless `force` (the current content is backed up first either way).
-    pub fn undo(&self, force: bool) -> Result<(HistoryEntry, EditOutcome), ConfigError> {
+    /// With `expected` (a history id someone was shown), refuses unless that edit is the one undone:
+    /// an edit made meanwhile is never undone in its place.
+    pub fn undo(
+        &self,
+        force: bool,
+        expected: Option<u64>,
+    ) -> Result<(HistoryEntry, EditOutcome), ConfigError> {
         let history = self.history()?;
         let entry = history
             .into_iter()
             .find(|h| !h.undone && !h.op.starts_with("undo "))
             .ok_or_else(|| ConfigError::Invalid("nothing to undo".into()))?;
+        // The newest edit is this one, and the hash check below (under the lock) proves nothing
+        // was written after it: so it is still the newest when it is undone.
+        if expected.is_some_and(|id| id != entry.id) {
+            return Err(ConfigError::ChangedSince(format!(
+                "another change came after it (\"{}\", {})",
+                entry.op, entry.ts
+            )));
+        }
         let backup = if entry.existed {
             Some(fs::read(&entry.file).map_err(|e| ConfigError::io(&entry.file, e))?)
         } else {
