@@ -21,13 +21,28 @@ const found: AppPaths = {
   claudeReads: null,
 };
 
-/** Answers the Settings view's commands like the app; records every call with its arguments. */
-function app() {
+/** A settings file MCP Tray may not write, as Rust words it. */
+const unwritable = () => {
+  throw { code: "io-error", message: "could not write /home/ana/.local/share/mcp-tray/settings.json: permission denied" };
+};
+
+function deferred<T>() {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((res) => (resolve = res));
+  return { promise, resolve };
+}
+
+/** Answers the Settings view's commands like the app; records every call with its arguments.
+ *  `redact` is what the settings file says at first; `answer` answers (or refuses, by throwing)
+ *  a command in the app's place. */
+function app(options: { redact?: boolean; answer?: Record<string, (args: unknown) => unknown> } = {}) {
   const calls: [string, unknown][] = [];
-  let redact = true;
+  let redact = options.redact ?? true;
   const retention = { fileBytes: 8 * 1024 * 1024, filesKept: 3, messageBytes: 65536 };
   mockIPC((cmd, args) => {
     calls.push([cmd, args]);
+    const answer = options.answer?.[cmd];
+    if (answer) return answer(args);
     switch (cmd) {
       case "get_start_at_login":
         return false;
@@ -92,6 +107,98 @@ describe("SettingsView", () => {
     await expect.poll(() => screen.queryByTestId("redaction-off")).not.toBeNull();
     expect(calls).toContainEqual(["set_redaction", { enabled: false }]);
     expect(box.checked).toBe(false);
+  });
+
+  it("leaves Hide secrets unticked when Rust could not turn redaction on, and says why", async () => {
+    // The worst case: a box that looks on while the journals keep recording secrets.
+    const calls = app({ redact: false, answer: { set_redaction: unwritable } });
+    await renderSettings();
+    const box = (await screen.findByTestId("redact-secrets")) as HTMLInputElement;
+    await expect.poll(() => box.disabled).toBe(false);
+    expect(box.checked).toBe(false);
+    await fireEvent.click(box);
+    expect((await screen.findByTestId("journal-settings-error")).textContent).toBe(
+      "could not write /home/ana/.local/share/mcp-tray/settings.json: permission denied",
+    );
+    expect(calls).toContainEqual(["set_redaction", { enabled: true }]);
+    await expect.poll(() => box.disabled).toBe(false);
+    expect(box.checked).toBe(false);
+    expect(screen.getByTestId("redaction-off")).toBeTruthy();
+  });
+
+  it("keeps Hide secrets ticked when Rust could not turn redaction off", async () => {
+    app({ answer: { set_redaction: unwritable } });
+    await renderSettings();
+    const box = (await screen.findByTestId("redact-secrets")) as HTMLInputElement;
+    await expect.poll(() => box.checked).toBe(true);
+    await fireEvent.click(box);
+    await screen.findByTestId("journal-settings-error");
+    await expect.poll(() => box.disabled).toBe(false);
+    expect(box.checked).toBe(true);
+    expect(screen.queryByTestId("redaction-off")).toBeNull();
+  });
+
+  it("leaves Start at login unticked when Rust could not turn it on, and says why", async () => {
+    const calls = app({
+      answer: {
+        set_start_at_login: () => {
+          throw { code: "autostart-failed", message: "could not change start at login: access denied" };
+        },
+      },
+    });
+    await renderSettings();
+    const box = (await screen.findByTestId("start-at-login")) as HTMLInputElement;
+    await expect.poll(() => box.disabled).toBe(false);
+    await fireEvent.click(box);
+    expect((await screen.findByText("could not change start at login: access denied")).className).toBe("warning");
+    expect(calls).toContainEqual(["set_start_at_login", { enabled: true }]);
+    await expect.poll(() => box.disabled).toBe(false);
+    expect(box.checked).toBe(false);
+  });
+
+  it("sends one change of Start at login at a time", async () => {
+    const written = deferred<boolean>();
+    const calls = app({ answer: { set_start_at_login: () => written.promise } });
+    await renderSettings();
+    const box = (await screen.findByTestId("start-at-login")) as HTMLInputElement;
+    await expect.poll(() => box.disabled).toBe(false);
+    await fireEvent.click(box);
+    expect(calls).toContainEqual(["set_start_at_login", { enabled: true }]);
+    // A disabled box takes no click in a browser (jsdom still toggles it on a dispatched click).
+    await expect.poll(() => box.disabled).toBe(true);
+    written.resolve(true);
+    await expect.poll(() => box.disabled).toBe(false);
+    expect(box.checked).toBe(true);
+  });
+
+  it("keeps retention values not yet saved when redaction is turned off, and saves them after", async () => {
+    const calls = app();
+    await renderSettings();
+    const fileMib = (await screen.findByTestId("retention-file-mib")) as HTMLInputElement;
+    await expect.poll(() => fileMib.value).toBe("8");
+    await fireEvent.input(fileMib, { target: { value: "32" } });
+    await fireEvent.click(screen.getByTestId("redact-secrets"));
+    await expect.poll(() => screen.queryByTestId("redaction-off")).not.toBeNull();
+    expect(fileMib.value).toBe("32");
+    await fireEvent.submit(screen.getByTestId("retention-form"));
+    await screen.findByTestId("retention-saved");
+    expect(calls).toContainEqual([
+      "set_journal_retention",
+      { retention: { fileBytes: 32 * 1024 * 1024, filesKept: 3, messageBytes: 65536 } },
+    ]);
+    expect(fileMib.value).toBe("32");
+  });
+
+  it("shows the retention as saved after a save, even when it is the one shown before", async () => {
+    app();
+    await renderSettings();
+    const fileMib = (await screen.findByTestId("retention-file-mib")) as HTMLInputElement;
+    await expect.poll(() => fileMib.value).toBe("8");
+    // Rounds to the same bytes as 8 MiB: the settings file does not change.
+    await fireEvent.input(fileMib, { target: { value: "8.0000001" } });
+    await fireEvent.submit(screen.getByTestId("retention-form"));
+    await screen.findByTestId("retention-saved");
+    expect(fileMib.value).toBe("8");
   });
 
   it("shows the retention in MiB and KiB and Rust's refusal of a value out of bounds", async () => {
