@@ -119,6 +119,47 @@ describe("Logs", () => {
     await tick();
     expect(screen.getByTestId("logs-empty").textContent).toBe("No events match this filter.");
   });
+
+  it("keeps a server chosen from the tray selected, and named, while it has logged nothing", async () => {
+    const logs = createLogs();
+    logs.receive([row({ server: "alpha", level: "info", text: "started" })]);
+    // The tray's "Logs" item of a quiet server.
+    logs.setFilter({ server: "quiet" });
+    render(LogsView, { logs });
+    const select = screen.getByTestId("logs-server") as HTMLSelectElement;
+    expect([...select.options].map((o) => o.value)).toEqual(["", "alpha", "quiet"]);
+    expect(select.value).toBe("quiet");
+    expect(screen.getByTestId("logs-empty").textContent).toBe("Nothing logged for quiet yet.");
+
+    logs.receive([row({ server: "quiet", level: "info", text: "started" })]);
+    await tick();
+    expect([...select.options].map((o) => o.value)).toEqual(["", "alpha", "quiet"]);
+    expect(select.value).toBe("quiet");
+    expect(screen.getAllByTestId("log-row")).toHaveLength(1);
+  });
+
+  it("interrupts no one with past or arriving failures, and writes warnings and errors as words", async () => {
+    const logs = createLogs();
+    logs.receive([
+      row({ text: notFound.summary, diagnosis: notFound, failure: true }),
+      row({ level: "warn", text: "slow to answer" }),
+      row({ level: "info", text: "started" }),
+    ]);
+    render(LogsView, { logs });
+    expect(screen.getAllByTestId("log-diagnosis")).toHaveLength(1);
+    expect(screen.queryAllByRole("alert")).toHaveLength(0);
+    expect(screen.getAllByTestId("log-row").map((r) => r.querySelector('[data-testid="log-level"]')?.textContent ?? null)).toEqual([
+      "error",
+      "warning",
+      null,
+    ]);
+
+    // A failing server retrying: each failure arrives as it happens.
+    logs.receive([row({ text: notFound.summary, diagnosis: notFound, failure: true })]);
+    await tick();
+    expect(screen.getAllByTestId("log-diagnosis")).toHaveLength(2);
+    expect(screen.queryAllByRole("alert")).toHaveLength(0);
+  });
 });
 
 afterEach(() => {

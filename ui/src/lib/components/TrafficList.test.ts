@@ -1,0 +1,33 @@
+import { cleanup, render, screen } from "@testing-library/svelte";
+import { afterEach, describe, expect, it } from "vitest";
+import { trafficRow } from "../stores/traffic.fixtures";
+import { createTraffic } from "../stores/traffic.svelte";
+import TrafficList from "./TrafficList.svelte";
+
+afterEach(cleanup);
+
+/** The store shows arriving rows on the next animation frame. */
+const nextFrame = () => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve)));
+
+/** The Latency cell of the row with arrival number `seq`. */
+function latencyOf(seq: number): string | null | undefined {
+  const row = screen.getAllByTestId("traffic-row").find((r) => r.dataset.seq === String(seq));
+  return row?.querySelectorAll('[role="gridcell"]')[6]?.textContent;
+}
+
+describe("Traffic list", () => {
+  it("fills a request's latency when its response arrives later", async () => {
+    const traffic = createTraffic();
+    traffic.receive({ initial: true, rows: [trafficRow({ id: "7", method: "tools/call" })] });
+    render(TrafficList, { traffic, selected: 0 });
+    expect(latencyOf(0)).toBe("");
+
+    traffic.receive({
+      initial: false,
+      rows: [trafficRow({ id: "7", dir: "s2c", kind: "response", method: null, latencyMs: 812, msg: '{"jsonrpc":"2.0","id":7,"result":{}}' })],
+    });
+    await nextFrame();
+    expect(latencyOf(1)).toBe("812.0 ms");
+    expect(latencyOf(0)).toBe("812.0 ms");
+  });
+});
