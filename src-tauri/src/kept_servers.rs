@@ -100,6 +100,36 @@ struct Kept {
     exit_problem: Option<Diagnosis>,
 }
 
+/// What following the config does with one server.
+#[derive(Debug, PartialEq)]
+enum FollowStep {
+    /// Not an enabled local server of the config any more: stopped (when it runs) and dropped.
+    Drop { was_running: bool },
+    /// Left as it is.
+    Leave,
+    /// Started, or started again with its changed command.
+    Start(ServerCommand),
+}
+
+/// What following the config does with a server: `spec` is how its entry starts now (`None`: it
+/// cannot be kept any more), `running` what it runs now, `wanted` whether it is of the saved set
+/// being started.
+fn follow_step(
+    spec: Option<ServerCommand>,
+    running: Option<ServerCommand>,
+    wanted: bool,
+) -> FollowStep {
+    match (spec, running) {
+        (None, running) => FollowStep::Drop {
+            was_running: running.is_some(),
+        },
+        (Some(spec), Some(running)) if spec == running => FollowStep::Leave,
+        // Let go of (Stop keeping) while the servers before it were restarted: it stays stopped.
+        (Some(_), None) if !wanted => FollowStep::Leave,
+        (Some(spec), _) => FollowStep::Start(spec),
+    }
+}
+
 /// The app's kept servers: managed state.
 pub(crate) struct KeptServers {
     supervisor: Arc<Supervisor>,
@@ -109,6 +139,8 @@ pub(crate) struct KeptServers {
     tell_window: Box<dyn Fn(Vec<KeptServerView>) + Send + Sync>,
     /// Rebuilds the tray menu (only when the set of kept servers changes).
     refresh_menu: Box<dyn Fn() + Send + Sync>,
+    /// Held by `follow_config` while it brings the set in line with the config.
+    following: tokio::sync::Mutex<()>,
 }
 
 fn now() -> String {
@@ -402,34 +434,37 @@ impl KeptServers {
     /// local command is stopped and dropped from the set; one whose entry changed is started
     /// again with its new command; `wanted` (the saved set, at start) are started.
     async fn follow_config(self: &Arc<Self>, wanted: Vec<String>) {
+        // One at a time: two changes of the file close together would otherwise restart a
+        // changed server twice.
+        let _one = self.following.lock().await;
         let doc = match config_file().read() {
             Ok(doc) => doc,
             // A config that does not parse changes nothing: the user is in the middle of an edit.
             Err(_) => return,
         };
         let mut names = self.names();
-        for name in wanted {
-            if !names.contains(&name) {
-                names.push(name);
+        for name in &wanted {
+            if !names.contains(name) {
+                names.push(name.clone());
             }
         }
         let mut dropped = false;
         for name in names {
             let spec = doc.server(&name).and_then(|e| startable(e).ok());
             let running = self.kept().get(&name).map(|k| k.spec.clone());
-            match (spec, running) {
-                (None, running) => {
+            match follow_step(spec, running, wanted.contains(&name)) {
+                FollowStep::Drop { was_running } => {
                     eprintln!(
                         "mcp-tray-app: no longer running {name}: it is not an enabled local server of the config"
                     );
-                    if running.is_some() {
+                    if was_running {
                         self.kept().remove(&name);
                         self.supervisor.stop(&name).await;
                     }
                     dropped = true;
                 }
-                (Some(spec), Some(running)) if spec == running => {}
-                (Some(spec), _) => {
+                FollowStep::Leave => {}
+                FollowStep::Start(spec) => {
                     if let Err(d) = self.run(spec).await {
                         eprintln!("mcp-tray-app: could not keep {name} running: {}", d.summary);
                         dropped = true;
@@ -505,6 +540,7 @@ pub(crate) fn start<R: Runtime>(app: &AppHandle<R>) {
             }
         }),
         refresh_menu: Box::new(move || crate::tray::refresh_servers(&menu)),
+        following: tokio::sync::Mutex::new(()),
     });
     app.manage(Arc::clone(&kept));
     tauri::async_runtime::spawn(follow_events(Arc::clone(&kept), events));
@@ -639,4 +675,49 @@ pub async fn restart_kept_server(
     let kept = Arc::clone(&kept);
     kept.restart(&name).await?;
     Ok(kept.views())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn command(args: &[&str]) -> ServerCommand {
+        ServerCommand {
+            name: "b".into(),
+            command: "uvx".into(),
+            args: args.iter().map(|a| (*a).to_owned()).collect(),
+            env: BTreeMap::new(),
+            cwd: None,
+        }
+    }
+
+    #[test]
+    fn following_the_config_never_starts_a_server_let_go_of_meanwhile() {
+        // Kept when the file changed, let go of (Stop keeping) while an earlier one restarted.
+        assert_eq!(
+            follow_step(Some(command(&["b"])), None, false),
+            FollowStep::Leave
+        );
+        // Of the saved set the app starts with: started.
+        assert_eq!(
+            follow_step(Some(command(&["b"])), None, true),
+            FollowStep::Start(command(&["b"]))
+        );
+    }
+
+    #[test]
+    fn following_the_config_restarts_a_changed_server_and_drops_one_gone() {
+        assert_eq!(
+            follow_step(Some(command(&["new"])), Some(command(&["old"])), false),
+            FollowStep::Start(command(&["new"]))
+        );
+        assert_eq!(
+            follow_step(Some(command(&["b"])), Some(command(&["b"])), false),
+            FollowStep::Leave
+        );
+        assert_eq!(
+            follow_step(None, Some(command(&["b"])), false),
+            FollowStep::Drop { was_running: true }
+        );
+    }
 }

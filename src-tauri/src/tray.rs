@@ -168,7 +168,35 @@ pub(crate) fn install<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
             }
         })
         .build(app)?;
+    start_menu_refresher(app);
     Ok(())
+}
+
+/// Asks the tray menu's own thread for a rebuild (see [`start_menu_refresher`]).
+struct MenuRefresher(std::sync::mpsc::Sender<()>);
+
+/// Starts the thread that rebuilds the menu. Rebuilds are asked from the status watcher, the
+/// config watch, the sign-in watch and the kept servers' tasks, and each takes several round trips
+/// to the main thread. On one thread they never overlap (so one that read older state cannot
+/// land after a newer one and stay shown), asks that pile up during a rebuild make one more, and
+/// no caller waits: not an async worker, and not the main thread itself.
+fn start_menu_refresher<R: Runtime>(app: &AppHandle<R>) {
+    let (tx, rx) = std::sync::mpsc::channel::<()>();
+    let handle = app.clone();
+    let spawned = std::thread::Builder::new()
+        .name("tray-menu".into())
+        .spawn(move || {
+            while rx.recv().is_ok() {
+                while rx.try_recv().is_ok() {}
+                rebuild_servers(&handle);
+            }
+        });
+    match spawned {
+        Ok(_) => {
+            app.manage(MenuRefresher(tx));
+        }
+        Err(err) => eprintln!("mcp-tray-app: the tray menu will be rebuilt in place: {err}"),
+    }
 }
 
 /// The servers of the config in use, as the menu lists them.
@@ -338,8 +366,17 @@ pub(crate) fn set_server_marks<R: Runtime>(
     refresh_servers(app);
 }
 
-/// Rebuilds the server lines of the menu (the config file or the kept servers changed).
+/// Rebuilds the server lines of the menu (the config file or the kept servers changed), on the
+/// menu's own thread once it runs.
 pub(crate) fn refresh_servers<R: Runtime>(app: &AppHandle<R>) {
+    if let Some(refresher) = app.try_state::<MenuRefresher>() {
+        let _ = refresher.0.send(());
+        return;
+    }
+    rebuild_servers(app);
+}
+
+fn rebuild_servers<R: Runtime>(app: &AppHandle<R>) {
     let Some(tray) = app.tray_by_id(TRAY_ID) else {
         return;
     };

@@ -72,6 +72,73 @@ describe("Servers: re-reading the config keeps the list", () => {
     expect(input("edit-command").value).toBe("uvx typed-by-hand");
   });
 
+  it("keeps the list, its actions off, and an open Edit form with what was typed while the file cannot be read", async () => {
+    let broken = false;
+    app(
+      () => ["alpha", "beta"],
+      (cmd) => {
+        if (cmd === "list_servers" && broken) throw { code: "bad-json-config", message: "/c.json:3:7: expected a comma" };
+        return undefined;
+      },
+    );
+    await screen.findByText("beta");
+    const alpha = row("alpha");
+    await fireEvent.click(within(alpha).getByTestId("server-edit"));
+    await expect.poll(() => input("edit-command").value).toBe("npx");
+    await fireEvent.input(input("edit-command"), { target: { value: "uvx typed-by-hand" } });
+
+    // An editor saves the file half-way: the error, and the list as last read under it.
+    broken = true;
+    await emit("config-changed", null);
+    expect((await screen.findByTestId("bad-config-help")).textContent).toContain("Claude Desktop cannot read this file");
+    expect(screen.getByTestId("servers-as-last-read")).toBeTruthy();
+    expect(row("alpha")).toBe(alpha);
+    expect(input("edit-command").value).toBe("uvx typed-by-hand");
+    expect((within(row("beta")).getByTestId("server-toggle") as HTMLButtonElement).disabled).toBe(true);
+
+    // Saved whole again: the same form, still with what was typed; the actions back.
+    broken = false;
+    await emit("config-changed", null);
+    await expect.poll(() => screen.queryByTestId("bad-config-help")).toBeNull();
+    expect(screen.queryByTestId("servers-as-last-read")).toBeNull();
+    expect(row("alpha")).toBe(alpha);
+    expect(input("edit-command").value).toBe("uvx typed-by-hand");
+    expect((within(row("beta")).getByTestId("server-toggle") as HTMLButtonElement).disabled).toBe(false);
+  });
+
+  it("drops a test's result once the server's entry has changed, and keeps it while it has not", async () => {
+    let command = "npx";
+    app(
+      () => ["alpha", "beta"],
+      (cmd, args) => {
+        if (cmd === "list_servers") return ["alpha", "beta"].map((n) => summary(n, n === "alpha" ? { command } : {}));
+        if (cmd === "test_server")
+          return {
+            ok: false,
+            serverName: null,
+            serverVersion: null,
+            transport: null,
+            tools: [],
+            diagnosis: { code: "command-not-found", severity: "error", server: (args as { name: string }).name, summary: "not found", detail: null, fix: null },
+            stderrTail: [],
+            totalMs: 3,
+          };
+        return undefined;
+      },
+    );
+    await screen.findByText("beta");
+    await fireEvent.click(within(row("alpha")).getByTestId("server-test"));
+    await fireEvent.click(within(row("beta")).getByTestId("server-test"));
+    await expect.poll(() => within(row("alpha")).queryAllByText(/not found/).length).toBeGreaterThan(0);
+    await expect.poll(() => within(row("beta")).queryAllByText(/not found/).length).toBeGreaterThan(0);
+
+    // alpha's entry is fixed (here, by another program): its old result goes; beta's stays.
+    command = "uvx";
+    await emit("config-changed", null);
+    await expect.poll(() => within(row("alpha")).queryAllByText(/not found/).length).toBe(0);
+    expect(within(row("beta")).queryAllByText(/not found/).length).toBeGreaterThan(0);
+  });
+
   it("keeps keyboard focus on the pressed button after Disable, and moves it to Undo after Remove", async () => {
     let names = ["alpha", "beta"];
     let disabled = false;

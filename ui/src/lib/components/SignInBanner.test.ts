@@ -19,7 +19,7 @@ function waitingApi() {
       calls.push(`sign-in ${name} ${url}`);
       return new Promise((_, reject) => (stop = reject));
     },
-    dismissSignIn: async () => {},
+    dismissSignIn: async () => null,
     cancelSignIn: async (url) => {
       calls.push(`cancel ${url}`);
       stop?.({ code: "sign-in-cancelled", message: "the sign-in to linear was cancelled" });

@@ -73,6 +73,11 @@ function emptyFields(name = ""): ServerFields {
   return { name, command: "", args: "", url: "", env: [], headers: [], caCert: "", allowHttp: false };
 }
 
+/** `rows` when they differ from those loaded (as JSON), else null: "keep as they are". */
+function unlessLoaded(rows: EnvVarInput[], loaded: string): EnvVarInput[] | null {
+  return JSON.stringify(rows) === loaded ? null : rows;
+}
+
 /** Whether a URL is plain http:// to another computer (this machine's own needs no choice). */
 export function isPlainHttpElsewhere(url: string): boolean {
   const match = /^http:\/\/(?:[^@/]*@)?(\[[^\]]*\]|[^:/?#]*)/i.exec(url.trim());
@@ -91,6 +96,9 @@ export function createServerEditor(name: string, api = ipc) {
   const typed = $derived(JSON.stringify(fields));
   /** The run of the latest test: Cancel stops it, and an answer for any other run is dropped. */
   let testRun: number | null = null;
+  /** The args, env and headers as loaded: a save sends only those the user changed, so a change
+   *  made to the others elsewhere (the CLI, an editor) while the form was open is not undone. */
+  let loaded = { args: "", env: "", headers: "" };
 
   const remote = $derived(
     details !== null && (details.kind === "remote" || details.kind === "mcp-remote" || details.kind === "url-entry"),
@@ -110,6 +118,11 @@ export function createServerEditor(name: string, api = ipc) {
       fields.headers = got.headers.map((v) => envRow(v.name, v.value ?? "", v.secret && v.value === null, v.name));
       fields.caCert = got.caCert ?? "";
       fields.allowHttp = got.allowHttp;
+      loaded = {
+        args: fields.args,
+        env: JSON.stringify(envInput(fields.env)),
+        headers: JSON.stringify(envInput(fields.headers)),
+      };
       status = { state: "idle" };
     } catch (thrown) {
       status = { state: "failed", message: toIpcError("server_details", thrown).message };
@@ -131,7 +144,7 @@ export function createServerEditor(name: string, api = ipc) {
     if (remote) {
       input.url = fields.url.trim() === (details?.url ?? "") ? null : fields.url;
       if (bridged) {
-        input.headers = envInput(fields.headers);
+        input.headers = unlessLoaded(envInput(fields.headers), loaded.headers);
         // Sent only when changed; an emptied field removes it.
         if (fields.caCert.trim() !== (details?.caCert ?? "")) input.caCert = fields.caCert.trim();
         if (fields.allowHttp !== (details?.allowHttp ?? false)) input.allowHttp = fields.allowHttp;
@@ -139,12 +152,12 @@ export function createServerEditor(name: string, api = ipc) {
       return input;
     }
     try {
-      input.args = splitArgs(fields.args);
+      input.args = fields.args === loaded.args ? null : splitArgs(fields.args);
     } catch (err) {
       return `Arguments: ${(err as Error).message}`;
     }
     input.command = fields.command.trim() === (details?.command ?? "") ? null : fields.command;
-    input.env = envInput(fields.env);
+    input.env = unlessLoaded(envInput(fields.env), loaded.env);
     return input;
   }
 

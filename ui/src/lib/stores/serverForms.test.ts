@@ -38,6 +38,7 @@ describe("server forms", () => {
       ["LOG", "1", false],
     ]);
     editor.fields.args = "-y other";
+    editor.fields.env[1].value = "2";
     expect(await editor.save()).toEqual({ done: "edit gh", historyId: 3 });
     expect(editServer).toHaveBeenCalledWith("gh", {
       name: null,
@@ -45,7 +46,7 @@ describe("server forms", () => {
       args: ["-y", "other"],
       env: [
         { name: "GITHUB_TOKEN", value: null },
-        { name: "LOG", value: "1" },
+        { name: "LOG", value: "2" },
       ],
       url: null,
       headers: null,
@@ -55,6 +56,41 @@ describe("server forms", () => {
     await editor.reveal(editor.fields.env[0]);
     expect(revealEnvValue).toHaveBeenCalledWith("gh", "GITHUB_TOKEN");
     expect(editor.fields.env[0]).toMatchObject({ value: "ghp_x", masked: false });
+  });
+
+  it("a save sends only the args and env the user changed: a change made elsewhere meanwhile to the others stays", async () => {
+    const editServer = vi.fn(async () => ({ done: "edit gh", historyId: 7 }));
+    const api = fakeApi({
+      serverDetails: async () => ({
+        name: "gh",
+        kind: "local",
+        command: "npx",
+        args: ["-y", "gh server"],
+        env: [{ name: "LOG", value: "1", secret: false }],
+        url: null,
+        headers: [],
+        caCert: null,
+        allowHttp: false,
+      }),
+      editServer,
+    });
+    const editor = createServerEditor("gh", api);
+    await editor.load();
+    // Only the name is changed: args and env are kept as the file has them by then.
+    editor.fields.name = "github";
+    await editor.save();
+    expect(editServer).toHaveBeenLastCalledWith("gh", expect.objectContaining({ name: "github", args: null, env: null }));
+    // Changed and changed back is no change either.
+    editor.fields.args = "-y x";
+    editor.fields.args = "-y 'gh server'";
+    await editor.save();
+    expect(editServer).toHaveBeenLastCalledWith("gh", expect.objectContaining({ args: null, env: null }));
+    editor.fields.env = [...editor.fields.env, envRow("DEBUG", "1")];
+    await editor.save();
+    expect(editServer).toHaveBeenLastCalledWith(
+      "gh",
+      expect.objectContaining({ args: null, env: [{ name: "LOG", value: "1" }, { name: "DEBUG", value: "1" }] }),
+    );
   });
 
   it("a remote server edits its URL and headers only; an unclosed quote is an error and nothing is sent", async () => {
@@ -78,7 +114,7 @@ describe("server forms", () => {
     editor.fields.url = "https://b/mcp";
     editor.fields.name = "lin";
     await editor.save();
-    expect(editServer).toHaveBeenCalledWith("linear", { name: "lin", command: null, args: null, env: null, url: "https://b/mcp", headers: [], caCert: null, allowHttp: null });
+    expect(editServer).toHaveBeenCalledWith("linear", { name: "lin", command: null, args: null, env: null, url: "https://b/mcp", headers: null, caCert: null, allowHttp: null });
 
     const local = createServerEditor("x", fakeApi({ ...api, serverDetails: async () => ({ name: "x", kind: "local", command: "a", args: [], env: [], url: null, headers: [], caCert: null, allowHttp: false }) }));
     await local.load();

@@ -15,6 +15,7 @@ function fakeApi(outcome: "ok" | "denied") {
     },
     dismissSignIn: async (url) => {
       calls.push(`dismiss ${url}`);
+      return null;
     },
     cancelSignIn: async () => {},
     openSignInPage: async () => null,
