@@ -7,6 +7,7 @@
 //! user asks to see one ([`reveal_env_value`]); the form sends "keep" for values it did not show.
 //! This module must never edit the file itself, and never write an entry whose test failed.
 
+use mcp_tray_core::claude_restart;
 use mcp_tray_core::config::change::{header_env_var, headers_of};
 use mcp_tray_core::config::{ConfigFile, EntryChange, EntryKind, EnvValue, ServerEntry};
 use mcp_tray_core::config::{Edit, document::is_secret_name};
@@ -293,6 +294,8 @@ pub struct LocalAddOutcome {
     pub probe: ProbeView,
     /// What was written, in words; `None` when nothing was.
     pub written: Option<String>,
+    /// Whether MCP Tray can restart Claude Desktop here (else the person restarts their client).
+    pub restart_supported: bool,
 }
 
 fn local_value(input: &LocalServerInput) -> Result<serde_json::Value, CommandError> {
@@ -369,6 +372,7 @@ pub async fn add_local_server(
                 resolved: None,
                 probe: view,
                 written: None,
+                restart_supported: claude_restart::restart_supported(),
             });
         }
     };
@@ -386,6 +390,7 @@ pub async fn add_local_server(
         resolved: Some(program),
         probe: view,
         written,
+        restart_supported: claude_restart::restart_supported(),
     })
 }
 

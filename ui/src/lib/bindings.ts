@@ -733,7 +733,11 @@ resolved: string | null; probe: ProbeView;
 /**
  * What was written, in words; `None` when nothing was.
  */
-written: string | null }
+written: string | null; 
+/**
+ * Whether MCP Tray can restart Claude Desktop here (else the person restarts their client).
+ */
+restartSupported: boolean }
 /**
  * A local server as the form in Add server describes it.
  */

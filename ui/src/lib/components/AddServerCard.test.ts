@@ -1,7 +1,8 @@
 import { open } from "@tauri-apps/plugin-dialog";
 import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/svelte";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { fakeApi, probeView } from "../stores/addServer.fixtures";
+import type { AddPreview, ProbeView } from "../ipc";
+import { fakeApi, fakeSignIn, probeView, remote } from "../stores/addServer.fixtures";
 import { createAddServer } from "../stores/addServer.svelte";
 import AddServerCard from "./AddServerCard.svelte";
 
@@ -160,5 +161,86 @@ describe("Add server card", () => {
     );
     expect(screen.queryByTestId("restart-claude")).toBeNull();
     expect(screen.getByTestId("add-another")).toBeTruthy();
+  });
+
+  it("lets the Name field be emptied: the suggestion becomes its placeholder, and typing starts afresh", async () => {
+    const { api, calls } = fakeApi();
+    const flow = createAddServer(api);
+    render(AddServerCard, { flow });
+    flow.text = "https://mcp.example.com/mcp";
+    await flow.refreshPreview();
+    const name = (await screen.findByTestId("add-name")) as HTMLInputElement;
+    expect(name.value).toBe("example");
+    await fireEvent.input(name, { target: { value: "" } });
+    await flow.refreshPreview();
+    expect(name.value).toBe("");
+    expect(name.placeholder).toBe("example");
+    // The user types on from what the field shows.
+    await fireEvent.input(name, { target: { value: `${name.value}mine` } });
+    await flow.add();
+    expect(calls.filter((c) => c.startsWith("write"))).toEqual(["write mine"]);
+  });
+
+  it("while signing in, offers Cancel and Open the browser again; Cancel makes the card editable again, the text kept", async () => {
+    const { api } = fakeApi();
+    api.probeAdd = async () => {
+      const probe: ProbeView = probeView(false);
+      return { ...probe, diagnosis: probe.diagnosis && { ...probe.diagnosis, code: "auth-required" } };
+    };
+    const asked: string[] = [];
+    let answer: (signedIn: boolean) => void = () => {};
+    const signIn = fakeSignIn({
+      signIn: () => new Promise((resolve) => (answer = resolve)),
+      // As Rust does: the sign-in under way ends, cancelled.
+      cancel: async (url) => {
+        asked.push(`cancel ${url}`);
+        answer(false);
+      },
+      openAgain: async (url) => void asked.push(`open ${url}`),
+    });
+    const flow = createAddServer(api, () => {}, signIn);
+    render(AddServerCard, { flow });
+    flow.text = "https://mcp.example.com/mcp";
+    await flow.add();
+    await fireEvent.click(await screen.findByTestId("add-sign-in"));
+    expect(screen.getByTestId("add-signing-in").textContent).toContain("Sign in to example in your browser");
+    const input = screen.getByTestId("add-input") as HTMLTextAreaElement;
+    expect(input.disabled).toBe(true);
+
+    await fireEvent.click(screen.getByRole("button", { name: "Open the browser again" }));
+    await fireEvent.click(screen.getByTestId("add-cancel"));
+    expect(asked).toEqual(["open https://mcp.example.com/mcp", "cancel https://mcp.example.com/mcp"]);
+    await waitFor(() => expect(screen.queryByTestId("add-signing-in")).toBeNull());
+    expect(input.disabled).toBe(false);
+    expect(input.value).toBe("https://mcp.example.com/mcp");
+    expect(screen.getByTestId("add-sign-in")).toBeTruthy();
+    expect(screen.getByTestId("add-button")).toHaveProperty("disabled", false);
+    expect(screen.queryByTestId("add-cancel")).toBeNull();
+  });
+
+  it("says to rename a taken name in the pasted JSON when the snippet holds several servers (no Name field)", async () => {
+    const preview: AddPreview = {
+      entries: [remote("linear", "https://mcp.linear.app/mcp"), remote("notion", "https://mcp.notion.com/mcp")],
+      notes: [],
+      taken: ["linear"],
+    };
+    const flow = createAddServer(fakeApi({ preview }).api);
+    render(AddServerCard, { flow });
+    flow.text = '{"linear": {"url": "https://mcp.linear.app/mcp"}, "notion": {"url": "https://mcp.notion.com/mcp"}}';
+    await flow.refreshPreview();
+    const taken = await screen.findByTestId("add-taken");
+    expect(screen.queryByTestId("add-name")).toBeNull();
+    expect(taken.textContent?.trim()).toBe("A server named “linear” already exists: rename it in the pasted JSON.");
+  });
+
+  it("says to choose another name when the one server's name is taken (its Name field is shown)", async () => {
+    const flow = createAddServer(fakeApi({ taken: ["example"] }).api);
+    render(AddServerCard, { flow });
+    flow.text = "https://mcp.example.com/mcp";
+    await flow.refreshPreview();
+    expect((await screen.findByTestId("add-taken")).textContent?.trim()).toBe(
+      "A server named “example” already exists: choose another name.",
+    );
+    expect(screen.getByTestId("add-name")).toBeTruthy();
   });
 });

@@ -1,6 +1,6 @@
 /** A scripted api for the "Add server" flow's tests, and what it answers. */
 import type { AddOutcome, AddPreview, ProbeView, ServerSummary } from "../ipc";
-import type { AddApi } from "./addServer.svelte";
+import type { AddApi, AddSignIn } from "./addServer.svelte";
 
 export function remote(name: string, url: string): ServerSummary {
   return { name, enabled: true, kind: "remote", url, command: "/bin/mcp-tray", args: [], problem: null };
@@ -66,4 +66,15 @@ export function fakeApi(opts: { preview?: AddPreview; probeOk?: boolean; taken?:
     },
   };
   return { api, calls, runs, cancelled };
+}
+
+/** The app's sign-in as the flow sees it: signs in at once, unless a test says otherwise. */
+export function fakeSignIn(overrides: Partial<AddSignIn> = {}): AddSignIn {
+  return {
+    signIn: async () => true,
+    phase: () => ({ state: "idle" }),
+    cancel: async () => {},
+    openAgain: async () => {},
+    ...overrides,
+  };
 }

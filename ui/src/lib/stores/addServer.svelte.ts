@@ -1,19 +1,25 @@
 /**
  * The "Add server" flow as reactive state: what was pasted, the name (suggested until the user
- * types one), what the text would add, then probe → write → offer to restart Claude.
+ * types one; a field the user empties stays empty, and the server is added under the suggestion it
+ * shows as its placeholder), what the text would add, then probe → write → offer to restart Claude.
  *
  * `add()` probes every server the text holds, one after the other, before writing any; a failing
  * probe stops the flow with its diagnosis (every server's result, for a snippet of several) and
  * offers `addAnyway()` or another try (`add()` again). `cancel()` while testing drops the pending
  * results and goes back to editing. Servers that all answer are written at once. A single server that asks for
  * a sign-in offers `signInAndAdd()`:
- * sign in from the app, then test and write it. Every call goes through the injected api (ipc.ts).
+ * sign in from the app, then test and write it; `cancel()` while the browser is open stops the
+ * sign-in and offers it again (the server is not in the config yet, so nothing else would).
+ * Every call goes through the injected api (ipc.ts).
  * This store never builds config entries: Rust does, from the same text.
  */
 import { type AddOutcome, type AddPreview, type ProbeView, type RemoteOptions, ipc, newTestRun, stopTest, toIpcError } from "../ipc";
 import type { SignIn } from "./signIn.svelte";
 
 export type AddApi = Pick<typeof ipc, "previewAdd" | "probeAdd" | "cancelTest" | "addServers" | "restartClaude">;
+
+/** What the flow needs of the app's sign-in (signIn.svelte.ts). */
+export type AddSignIn = Pick<SignIn, "signIn" | "phase" | "cancel" | "openAgain">;
 
 /** One server of a snippet holding several, and what its probe found. */
 export type ServerProbe = { name: string; probe: ProbeView };
@@ -32,7 +38,7 @@ export type AddPhase =
       /** Every server's result, when the text holds several. */
       results?: ServerProbe[];
     }
-  | { state: "signing-in"; probe: ProbeView }
+  | { state: "signing-in"; probe: ProbeView; url: string }
   | { state: "writing"; probe?: ProbeView; results?: ServerProbe[] }
   | { state: "added"; outcome: AddOutcome; probe?: ProbeView; results?: ServerProbe[] }
   | { state: "failed"; code: string; message: string };
@@ -71,29 +77,61 @@ export const PLAIN_HTTP = "plain-http";
 /** The diagnosis code of a server that wants a sign-in first. */
 export const SIGN_IN_NEEDED = "auth-required";
 
+/**
+ * Restart Claude Desktop after an add, and how it went: the remote card's offer, and the local
+ * form's.
+ */
+export function createClaudeRestart(api: Pick<AddApi, "restartClaude"> = ipc) {
+  let state = $state<RestartState>({ state: "idle" });
+  return {
+    get state() {
+      return state;
+    },
+    async restart(): Promise<void> {
+      state = { state: "restarting" };
+      try {
+        await api.restartClaude();
+        state = { state: "done" };
+      } catch (thrown) {
+        const error = toIpcError("restart_claude", thrown);
+        state = { state: "failed", code: error.code, message: error.message };
+      }
+    },
+    reset(): void {
+      state = { state: "idle" };
+    },
+  };
+}
+
 export function createAddServer(
   api: AddApi = ipc,
   onAdded: () => void = () => {},
-  signIn?: Pick<SignIn, "signIn" | "phase">,
+  signIn?: AddSignIn,
 ) {
   let text = $state("");
-  let typedName = $state("");
+  /** The Name field as the user left it; null until they type in it. Emptied ("") is typed too: the
+   * field stays empty (the suggestion is its placeholder) instead of the suggestion coming back under
+   * the cursor and being typed onto. */
+  let typedName = $state<string | null>(null);
   /** The CA certificate file of a remote server signed by a private CA (empty: none). */
   let caCert = $state("");
   /** Plain http:// to another computer, allowed by the user (off unless chosen). */
   let allowHttp = $state(false);
   let preview = $state<PreviewState>({ state: "empty" });
   let phase = $state<AddPhase>({ state: "editing" });
-  let restart = $state<RestartState>({ state: "idle" });
+  const restart = createClaudeRestart(api);
   let generation = 0;
-  /** Bumped by each `add()` and by `cancel()`: a probe that answers for an older one is dropped. */
+  /** Bumped by each `add()`, sign-in and `cancel()`: a probe or sign-in that answers for an older one is dropped. */
   let attempt = 0;
   /** The run of the tests under way, for Cancel to stop them (and the servers they started). */
   let testRun: number | null = null;
   let timer: ReturnType<typeof setTimeout> | undefined;
 
-  /** The name sent to Rust: the one typed, or none (Rust suggests one). */
-  const nameArg = () => (typedName.trim() === "" ? null : typedName.trim());
+  /** The name sent to Rust: the one typed, or none (an empty field: Rust suggests one). */
+  const nameArg = () => (typedName === null || typedName.trim() === "" ? null : typedName.trim());
+  /** The name the preview gives a single server: while the Name field is empty, Rust's suggestion. */
+  const suggestedName = () =>
+    preview.state === "ready" && preview.value.entries.length === 1 ? preview.value.entries[0].name : "";
   /** How the bridge reaches a remote server, as the form's fields say. */
   const options = (): RemoteOptions => ({ caCert: caCert.trim() === "" ? null : caCert.trim(), allowHttp });
   /** A field that changes what would be written makes an earlier result stale. */
@@ -200,14 +238,17 @@ export function createAddServer(
     get remote() {
       return preview.state === "ready" && preview.value.entries.some((e) => e.kind === "remote");
     },
-    /** The name field: what the user typed, else the suggested name. */
+    /** The name field: what the user typed (maybe emptied), else the suggested name. */
     get name() {
-      if (typedName !== "") return typedName;
-      return preview.state === "ready" && preview.value.entries.length === 1 ? preview.value.entries[0].name : "";
+      return typedName ?? suggestedName();
     },
     set name(value: string) {
       typedName = value;
       schedulePreview();
+    },
+    /** The name an empty Name field adds the server under (its placeholder), so that none is written unseen. */
+    get suggestedName() {
+      return suggestedName();
     },
     get preview() {
       return preview;
@@ -216,7 +257,7 @@ export function createAddServer(
       return phase;
     },
     get restart() {
-      return restart;
+      return restart.state;
     },
     /** True when Add would do something: one or more servers, none with a taken name (after a failed test: test again). */
     get canAdd() {
@@ -271,17 +312,41 @@ export function createAddServer(
       if (!this.canSignIn || phase.state !== "probe-failed" || preview.state !== "ready") return;
       const entry = preview.value.entries[0];
       const probe = phase.probe;
-      phase = { state: "signing-in", probe };
       const url = entry.url ?? "";
-      if (!(await signIn?.signIn(entry.name, url))) {
+      const mine = ++attempt;
+      phase = { state: "signing-in", probe, url };
+      const signedIn = await signIn?.signIn(entry.name, url);
+      // Cancelled from the card meanwhile: it is editable again, and stays as the user left it.
+      if (mine !== attempt) return;
+      if (!signedIn) {
         const after = signIn?.phase(url);
         phase = { state: "probe-failed", probe, signInError: after?.state === "failed" ? after.message : undefined };
         return;
       }
       await this.add();
     },
-    /** Stops the test under way and the servers it started; the text can be edited again. */
+    /** Opens the browser again at the sign-in page (its tab was closed, or it never came up). */
+    async openSignInAgain(): Promise<void> {
+      if (phase.state === "signing-in") await signIn?.openAgain(phase.url);
+    },
+    /** Why the sign-in under way is in trouble (the browser could not be opened again), if it is. */
+    get signInTrouble(): string | undefined {
+      if (phase.state !== "signing-in") return undefined;
+      const now = signIn?.phase(phase.url);
+      return now?.state === "failed" ? now.message : undefined;
+    },
+    /**
+     * Stops the test under way and the servers it started, or the sign-in under way (back to its
+     * offer, without waiting for the browser's time limit); the text can be edited again.
+     */
     cancel(): void {
+      if (phase.state === "signing-in") {
+        attempt++;
+        const url = phase.url;
+        phase = { state: "probe-failed", probe: phase.probe };
+        void signIn?.cancel(url);
+        return;
+      }
       if (phase.state !== "probing") return;
       attempt++;
       phase = { state: "editing" };
@@ -292,25 +357,18 @@ export function createAddServer(
       if (phase.state !== "probe-failed") return write();
       return phase.results ? write(undefined, phase.results) : write(phase.probe);
     },
-    async restartClaude(): Promise<void> {
-      restart = { state: "restarting" };
-      try {
-        await api.restartClaude();
-        restart = { state: "done" };
-      } catch (thrown) {
-        const error = toIpcError("restart_claude", thrown);
-        restart = { state: "failed", code: error.code, message: error.message };
-      }
+    restartClaude(): Promise<void> {
+      return restart.restart();
     },
     /** Clears the field for the next server. */
     reset(): void {
       text = "";
-      typedName = "";
+      typedName = null;
       caCert = "";
       allowHttp = false;
       preview = { state: "empty" };
       phase = { state: "editing" };
-      restart = { state: "idle" };
+      restart.reset();
     },
   };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { AddPreview, ProbeView } from "../ipc";
-import { fakeApi, probeView, remote } from "./addServer.fixtures";
+import { fakeApi, fakeSignIn, probeView, remote } from "./addServer.fixtures";
 import { createAddServer } from "./addServer.svelte";
 
 describe("add server flow", () => {
@@ -13,6 +13,25 @@ describe("add server flow", () => {
     flow.name = "mine";
     await flow.refreshPreview();
     expect(flow.name).toBe("mine");
+  });
+
+  it("keeps an emptied Name field empty, and adds under the suggested name it shows as its placeholder", async () => {
+    const { api, calls } = fakeApi();
+    const flow = createAddServer(api);
+    flow.text = "https://mcp.example.com/mcp";
+    await flow.refreshPreview();
+    flow.name = "";
+    await flow.refreshPreview();
+    // The suggestion does not come back into the field, to be typed onto.
+    expect(flow.name).toBe("");
+    expect(flow.suggestedName).toBe("example");
+    await flow.add();
+    expect(calls.filter((c) => c.startsWith("write"))).toEqual(["write -"]);
+    if (flow.phase.state === "added") expect(flow.phase.outcome.added).toEqual(["example"]);
+    flow.reset();
+    flow.text = "https://mcp.example.com/mcp";
+    await flow.refreshPreview();
+    expect(flow.name).toBe("example");
   });
 
   it("probes a single server and writes it only when the probe succeeded", async () => {
@@ -183,8 +202,7 @@ describe("add server flow", () => {
       const probe = probeView(server === "a");
       return probe.diagnosis ? { ...probe, diagnosis: { ...probe.diagnosis, code: "auth-required" } } : probe;
     };
-    const signIn = { signIn: async () => true, phase: () => ({ state: "idle" as const }) };
-    const flow = createAddServer(api, () => {}, signIn);
+    const flow = createAddServer(api, () => {}, fakeSignIn());
     flow.text = '{"a": {"url": "https://a/mcp"}, "b": {"url": "https://b/mcp"}}';
     await flow.add();
     expect(flow.phase.state).toBe("probe-failed");
@@ -248,14 +266,13 @@ describe("add server flow with a sign-in", () => {
       calls.push("probe");
       return signedIn ? probeView(true) : needsSignIn();
     };
-    const signIn = {
-      signIn: async (name: string, url: string) => {
+    const signIn = fakeSignIn({
+      signIn: async (name, url) => {
         calls.push(`sign-in ${name} ${url}`);
         signedIn = true;
         return true;
       },
-      phase: () => ({ state: "idle" as const }),
-    };
+    });
     const flow = createAddServer(api, () => {}, signIn);
     flow.text = "https://mcp.example.com/mcp";
     await flow.add();
@@ -274,10 +291,10 @@ describe("add server flow with a sign-in", () => {
   it("keeps the diagnosis and shows why when the sign-in fails, writing nothing", async () => {
     const { api, calls } = fakeApi();
     api.probeAdd = async () => needsSignIn();
-    const signIn = {
+    const signIn = fakeSignIn({
       signIn: async () => false,
-      phase: () => ({ state: "failed" as const, message: "sign-in to example failed: the sign-in was denied" }),
-    };
+      phase: () => ({ state: "failed", message: "sign-in to example failed: the sign-in was denied" }),
+    });
     const flow = createAddServer(api, () => {}, signIn);
     flow.text = "https://mcp.example.com/mcp";
     await flow.add();
@@ -289,9 +306,61 @@ describe("add server flow with a sign-in", () => {
     expect(calls).not.toContain("write -");
   });
 
+  it("stops the sign-in on Cancel without waiting for the browser, offers it again, and ignores a late answer", async () => {
+    const { api, calls } = fakeApi();
+    api.probeAdd = async () => {
+      calls.push("probe");
+      return needsSignIn();
+    };
+    let answer: (signedIn: boolean) => void = () => {};
+    const signIn = fakeSignIn({
+      signIn: () => new Promise((resolve) => (answer = resolve)),
+      cancel: async (url) => void calls.push(`cancel sign-in ${url}`),
+      openAgain: async (url) => void calls.push(`open again ${url}`),
+    });
+    const flow = createAddServer(api, () => {}, signIn);
+    flow.text = "https://mcp.example.com/mcp";
+    await flow.add();
+    const signingIn = flow.signInAndAdd();
+    expect(flow.phase.state).toBe("signing-in");
+    await flow.openSignInAgain();
+    flow.cancel();
+    expect(flow.phase.state).toBe("probe-failed");
+    expect(flow.text).toBe("https://mcp.example.com/mcp");
+    expect(flow.canAdd).toBe(true);
+    expect(flow.canSignIn).toBe(true);
+    // The sign-in finishing after all (the tab was still open) neither tests nor writes the server.
+    answer(true);
+    await signingIn;
+    expect(flow.phase.state).toBe("probe-failed");
+    expect(calls.filter((c) => !c.startsWith("preview"))).toEqual([
+      "probe",
+      "open again https://mcp.example.com/mcp",
+      "cancel sign-in https://mcp.example.com/mcp",
+    ]);
+  });
+
+  it("says why the browser could not be opened again while signing in", async () => {
+    const { api } = fakeApi();
+    api.probeAdd = async () => needsSignIn();
+    let trouble: string | null = null;
+    const signIn = fakeSignIn({
+      signIn: () => new Promise(() => {}),
+      phase: () => (trouble === null ? { state: "signing-in" } : { state: "failed", message: trouble }),
+      openAgain: async () => void (trouble = "no browser could be opened"),
+    });
+    const flow = createAddServer(api, () => {}, signIn);
+    flow.text = "https://mcp.example.com/mcp";
+    await flow.add();
+    void flow.signInAndAdd();
+    expect(flow.signInTrouble).toBeUndefined();
+    await flow.openSignInAgain();
+    expect(flow.signInTrouble).toBe("no browser could be opened");
+  });
+
   it("offers no sign-in for other failures", async () => {
     const { api } = fakeApi({ probeOk: false });
-    const flow = createAddServer(api, () => {}, { signIn: async () => true, phase: () => ({ state: "idle" }) });
+    const flow = createAddServer(api, () => {}, fakeSignIn());
     flow.text = "http://127.0.0.1:9/mcp";
     await flow.add();
     expect(flow.canSignIn).toBe(false);

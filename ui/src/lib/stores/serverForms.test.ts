@@ -194,6 +194,7 @@ describe("server forms", () => {
       resolved: null,
       probe: { ok: false, serverName: null, serverVersion: null, transport: null, tools: [], diagnosis: null, stderrTail: [], totalMs: 0 },
       written: null,
+      restartSupported: false,
     }));
     const form = createLocalServerForm(fakeApi({ addLocalServer }));
     expect(form.canSubmit).toBe(false);
@@ -216,7 +217,7 @@ describe("server forms", () => {
 
   it("after a server is written, Test and add waits for a field to change (a second click would only be refused)", async () => {
     const probe = { ok: true, serverName: null, serverVersion: null, transport: null, tools: [], diagnosis: null, stderrTail: [], totalMs: 1 };
-    const addLocalServer = vi.fn(async () => ({ resolved: "/bin/tiny", probe, written: "/c.json" }));
+    const addLocalServer = vi.fn(async () => ({ resolved: "/bin/tiny", probe, written: "/c.json", restartSupported: false }));
     const form = createLocalServerForm(fakeApi({ addLocalServer }));
     form.fields.name = "tiny";
     form.fields.command = "tiny";
@@ -237,7 +238,7 @@ describe("server forms", () => {
 
   it("a server that did not answer can be tried again as it is", async () => {
     const probe = { ok: false, serverName: null, serverVersion: null, transport: null, tools: [], diagnosis: null, stderrTail: [], totalMs: 1 };
-    const form = createLocalServerForm(fakeApi({ addLocalServer: vi.fn(async () => ({ resolved: null, probe, written: null })) }));
+    const form = createLocalServerForm(fakeApi({ addLocalServer: vi.fn(async () => ({ resolved: null, probe, written: null, restartSupported: false })) }));
     form.fields.name = "flaky";
     form.fields.command = "flaky";
     expect(await form.submit()).toBe(false);
@@ -276,7 +277,7 @@ describe("server forms", () => {
     const submitting = form.submit();
     form.cancel();
     const probe = { ok: true, serverName: null, serverVersion: null, transport: null, tools: [], diagnosis: null, stderrTail: [], totalMs: 1 };
-    answer({ resolved: "/bin/quick", probe, written: "/c.json" });
+    answer({ resolved: "/bin/quick", probe, written: "/c.json", restartSupported: false });
     expect(await submitting).toBe(true);
     expect(form.phase).toMatchObject({ state: "done", name: "quick" });
   });

@@ -1,0 +1,87 @@
+import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+import { cleanup, fireEvent, render, screen } from "@testing-library/svelte";
+import { afterEach, describe, expect, it } from "vitest";
+import type { LocalAddOutcome } from "../ipc";
+import { probeView } from "../stores/addServer.fixtures";
+import LocalServerForm from "./LocalServerForm.svelte";
+
+afterEach(() => {
+  cleanup();
+  clearMocks();
+});
+
+/** Whether Rust says it can restart Claude Desktop on this computer (in the add's outcome). */
+let restartSupported = true;
+
+/** The app as the form sees it: `add_local_server` writes the server, which lists one tool (echo). */
+function app(restart: () => unknown = () => null) {
+  const calls: string[] = [];
+  mockIPC((cmd) => {
+    calls.push(cmd);
+    switch (cmd) {
+      case "add_local_server": {
+        const outcome: LocalAddOutcome = {
+          resolved: "/usr/bin/tiny",
+          probe: probeView(true),
+          written: "added tiny",
+          restartSupported,
+        };
+        return outcome;
+      }
+      case "restart_claude":
+        return restart();
+      default:
+        throw new Error(`unexpected command ${cmd}`);
+    }
+  });
+  return calls;
+}
+
+async function addTiny(restartable: boolean) {
+  restartSupported = restartable;
+  render(LocalServerForm, { props: {} });
+  await fireEvent.input(screen.getByTestId("local-name"), { target: { value: "tiny" } });
+  await fireEvent.input(screen.getByTestId("local-command"), { target: { value: "tiny" } });
+  await fireEvent.click(screen.getByTestId("local-add"));
+  return screen.findByTestId("local-added");
+}
+
+describe("local server form", () => {
+  it("counts one tool as “1 tool”", async () => {
+    app();
+    await addTiny(true);
+    expect(screen.getByTestId("local-tool-count").textContent).toBe("1 tool");
+  });
+
+  it("asks to restart the MCP client by hand where Claude Desktop cannot be restarted, as the remote card does", async () => {
+    app();
+    const added = await addTiny(false);
+    expect(screen.getByTestId("local-restart-by-hand").textContent?.trim()).toBe(
+      "Restart your MCP client to load the new server.",
+    );
+    expect(added.textContent).not.toContain("Claude Desktop");
+    expect(screen.queryByTestId("local-restart-claude")).toBeNull();
+    expect(screen.getByTestId("local-another")).toBeTruthy();
+  });
+
+  it("offers Restart Claude Desktop where it can be restarted, and says so once it restarts", async () => {
+    const calls = app();
+    await addTiny(true);
+    expect(screen.queryByTestId("local-restart-by-hand")).toBeNull();
+    await fireEvent.click(screen.getByRole("button", { name: "Restart Claude Desktop" }));
+    expect((await screen.findByTestId("local-restart-result")).textContent).toBe("Claude Desktop is restarting.");
+    expect(calls).toEqual(["add_local_server", "restart_claude"]);
+    // Add another starts afresh: no word of the last restart.
+    await fireEvent.click(screen.getByTestId("local-another"));
+    expect(screen.queryByTestId("local-restart-result")).toBeNull();
+  });
+
+  it("shows why Claude Desktop could not be restarted", async () => {
+    app(() => {
+      throw { code: "restart-failed", message: "Claude did not accept the quit request" };
+    });
+    await addTiny(true);
+    await fireEvent.click(screen.getByTestId("local-restart-claude"));
+    expect((await screen.findByTestId("local-restart-result")).textContent).toBe("Claude did not accept the quit request");
+  });
+});
