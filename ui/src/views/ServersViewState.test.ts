@@ -38,7 +38,8 @@ function app(names: () => string[], answer: (cmd: string, args: unknown) => unkn
       if (given !== undefined) return given;
       if (cmd === "app_paths") return PATHS;
       if (cmd === "list_servers") return names().map((n) => summary(n));
-      if (cmd === "server_details") return { name: (args as { name: string }).name, kind: "local", command: "npx", args: ["a"], env: [], url: null };
+      if (cmd === "server_details")
+        return { name: (args as { name: string }).name, kind: "local", command: "npx", args: ["a"], env: [], url: null, headers: [], caCert: null, allowHttp: false };
       return [];
     },
     { shouldMockEvents: true },
@@ -137,6 +138,36 @@ describe("Servers: re-reading the config keeps the list", () => {
     await emit("config-changed", null);
     await expect.poll(() => within(row("alpha")).queryAllByText(/not found/).length).toBe(0);
     expect(within(row("beta")).queryAllByText(/not found/).length).toBeGreaterThan(0);
+  });
+
+  it("keeps an Edit form with changes open on Escape and on another row's Edit, and says how to keep or drop them", async () => {
+    app(() => ["alpha", "beta"]);
+    await screen.findByText("beta");
+    await fireEvent.click(within(row("alpha")).getByTestId("server-edit"));
+    await expect.poll(() => input("edit-command").value).toBe("npx");
+
+    // Nothing typed: Escape closes it.
+    await fireEvent.keyDown(input("edit-command"), { key: "Escape" });
+    await expect.poll(() => screen.queryByTestId("server-edit-form")).toBeNull();
+
+    await fireEvent.click(within(row("alpha")).getByTestId("server-edit"));
+    await expect.poll(() => input("edit-command").value).toBe("npx");
+    await fireEvent.input(input("edit-command"), { target: { value: "uvx typed-by-hand" } });
+    // An input method's own Escape, then a plain one: the form and what was typed stay.
+    await fireEvent.keyDown(input("edit-command"), { key: "Escape", isComposing: true });
+    expect(screen.queryByTestId("edit-unsaved")).toBeNull();
+    await fireEvent.keyDown(input("edit-command"), { key: "Escape" });
+    expect((await screen.findByTestId("edit-unsaved")).textContent).toContain("Cancel drops them");
+    expect(input("edit-command").value).toBe("uvx typed-by-hand");
+    // beta's Edit does not take the form away either.
+    await fireEvent.click(within(row("beta")).getByTestId("server-edit"));
+    expect(within(row("alpha")).getByTestId("server-edit-form")).toBeTruthy();
+    expect(within(row("beta")).queryByTestId("server-edit-form")).toBeNull();
+    expect(input("edit-command").value).toBe("uvx typed-by-hand");
+    // Cancel drops them, and beta's Edit opens beta's form.
+    await fireEvent.click(screen.getByTestId("edit-cancel"));
+    await fireEvent.click(within(row("beta")).getByTestId("server-edit"));
+    await expect.poll(() => within(row("beta")).queryByTestId("server-edit-form")).not.toBeNull();
   });
 
   it("keeps keyboard focus on the pressed button after Disable, and moves it to Undo after Remove", async () => {

@@ -99,6 +99,8 @@ export function createServerEditor(name: string, api = ipc) {
   /** The args, env and headers as loaded: a save sends only those the user changed, so a change
    *  made to the others elsewhere (the CLI, an editor) while the form was open is not undone. */
   let loaded = { args: "", env: "", headers: "" };
+  /** The fields as loaded, to tell whether the form holds changes not saved. */
+  let loadedFields = $state("");
 
   const remote = $derived(
     details !== null && (details.kind === "remote" || details.kind === "mcp-remote" || details.kind === "url-entry"),
@@ -118,6 +120,7 @@ export function createServerEditor(name: string, api = ipc) {
       fields.headers = got.headers.map((v) => envRow(v.name, v.value ?? "", v.secret && v.value === null, v.name));
       fields.caCert = got.caCert ?? "";
       fields.allowHttp = got.allowHttp;
+      loadedFields = JSON.stringify(fields);
       loaded = {
         args: fields.args,
         env: JSON.stringify(envInput(fields.env)),
@@ -185,6 +188,10 @@ export function createServerEditor(name: string, api = ipc) {
     },
     get bridged() {
       return bridged;
+    },
+    /** Whether the form holds changes not saved (closing it would lose them). */
+    get changed() {
+      return loadedFields !== "" && typed !== loadedFields;
     },
     /** True when the "Allow unencrypted HTTP" choice applies: an http:// URL to another computer, or allowed already. */
     get offersPlainHttp() {
