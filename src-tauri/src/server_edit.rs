@@ -382,7 +382,11 @@ pub async fn add_local_server(
     // A cancelled test writes nothing.
     let view = crate::test_runs::test_as(run, &target, &name, &watch).await?;
     let written = if view.ok {
-        Some(file.apply(&Edit::Add { name, entry: value })?.description)
+        // A write fsyncs, and may wait for the config's lock: off the async worker.
+        Some(
+            off_main(move || Ok(file.apply(&Edit::Add { name, entry: value })?.description))
+                .await?,
+        )
     } else {
         None
     };

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use mcp_tray_core::auth::handoff::{self, AppPresence, RequestWatch, SignInRequest};
-use mcp_tray_core::auth::{Auth, AuthOptions, Url};
+use mcp_tray_core::auth::{Auth, AuthOptions, Url, flow};
 use mcp_tray_core::config::EntryKind;
 use serde::{Deserialize, Serialize};
 use specta::Type;
@@ -241,7 +241,8 @@ pub fn cancel_sign_in(state: State<'_, SignIns>, server_url: String) {
     }
 }
 
-/// Opens the browser again at the page of a sign-in under way.
+/// Opens the browser again at the page of a sign-in under way: only a web page (the opener hands
+/// any other scheme to whatever program the system has for it).
 #[tauri::command]
 #[specta::specta]
 pub async fn open_sign_in_page(
@@ -255,6 +256,7 @@ pub async fn open_sign_in_page(
             code: "no-sign-in-page".to_owned(),
             message: "no sign-in page is open for this server; sign in again".to_owned(),
         })?;
+    sign_in_page_allowed(&url, &server_url)?;
     off_main(move || {
         tauri_plugin_opener::open_url(&url, None::<&str>).map_err(|err| CommandError {
             code: "browser-failed".to_owned(),
@@ -262,6 +264,18 @@ pub async fn open_sign_in_page(
         })
     })
     .await
+}
+
+/// Refuses a page the core's sign-in would not have opened ([`flow::check_sign_in_page`]).
+fn sign_in_page_allowed(page: &str, server_url: &str) -> Result<(), CommandError> {
+    let refused = |message: String| CommandError {
+        code: "sign-in-page-refused".to_owned(),
+        message,
+    };
+    let (Ok(page), Ok(server)) = (Url::parse(page), Url::parse(server_url)) else {
+        return Err(refused("the sign-in page is not a URL; sign in again".to_owned()));
+    };
+    flow::check_sign_in_page(&page, &server).map_err(refused)
 }
 
 /// The sign-in the bridge entry `name` in Claude's config asks for

@@ -104,6 +104,14 @@ async fn test_observed(
     target: &ProbeTarget,
     started: impl FnOnce(u32) + Send,
 ) -> Result<ProbeView, CommandError> {
+    // The first lookup of a command may ask the login shell for its PATH (up to 3 s, holding the
+    // resolver meanwhile): done here on a blocking thread, so that the probe's own lookup, on an
+    // async worker, finds it known.
+    let (command, cwd) = (target.command.command.clone(), target.command.cwd.clone());
+    let _ = tauri::async_runtime::spawn_blocking(move || {
+        command_resolver().resolve(&command, cwd.as_deref())
+    })
+    .await;
     let probe = probe_observed(target, command_resolver(), PROBE_STEP_TIMEOUT, started);
     Ok(ProbeView::from(cancellable(run, probe).await?))
 }

@@ -127,6 +127,9 @@ describe("Servers: what is wrong in an entry", () => {
     expect(statuses(linear)).toEqual(["URL entry", "Claude cannot start it"]);
     expect(statuses(github)).toEqual(["Local", "Never started"]);
     expect(linear.querySelector('[data-code="url-entry-unsupported"]')?.textContent).toContain("run it through MCP Tray's bridge");
+    // How bad each one is, in words too (read out, not only a colour).
+    const severity = (row: HTMLElement) => [...row.querySelectorAll('[data-testid="server-finding"] .severity')].map((s) => s.textContent);
+    expect(severity(linear)).toEqual(["Error: "]);
     expect(github.querySelector('[data-code="missing-env"]')?.textContent).toContain("GITHUB_TOKEN");
     expect(github.querySelector('[data-testid="server-finding-fix"]')).toBeNull();
     const fix = linear.querySelector<HTMLButtonElement>('[data-testid="server-finding-fix"]');
@@ -134,6 +137,8 @@ describe("Servers: what is wrong in an entry", () => {
     await fireEvent.click(fix as HTMLButtonElement);
     expect((await screen.findByTestId("server-change")).textContent).toContain("Fixed linear");
     expect(screen.getByTestId("server-undo")).toBeTruthy();
+    // Claude reads its config when it starts: the change says when it takes effect.
+    expect(screen.getByTestId("server-change-when").textContent).toBe("Takes effect when Claude Desktop restarts.");
     await expect.poll(() => screen.queryAllByTestId("server-finding").length).toBe(1);
     expect(calls.filter((c) => c === "server_findings").length).toBeGreaterThanOrEqual(2);
   });

@@ -73,6 +73,7 @@ describe("ServerEditForm", () => {
     expect((screen.getByLabelText("Value of X-Team") as HTMLInputElement).value).toBe("core");
     expect((screen.getByTestId("edit-ca-cert") as HTMLInputElement).value).toBe("/etc/corp-ca.pem");
 
+    expect(screen.getByTestId("edit-headers-reveal").getAttribute("aria-label")).toBe("Show the value of Authorization");
     await fireEvent.click(screen.getByTestId("edit-headers-reveal"));
     await waitFor(() => expect((screen.getByLabelText("Value of Authorization") as HTMLInputElement).value).toBe("Bearer tok-1"));
     expect(calls).toContainEqual(["reveal_header_value", { name: "linear", header: "Authorization" }]);

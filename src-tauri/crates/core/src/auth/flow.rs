@@ -8,7 +8,8 @@
 //! for servers used by a machine rather than on a person's behalf.
 //!
 //! It must never read the pasted URL from stdin (that is the JSON-RPC pipe of a bridge), never
-//! accept a callback whose `state` differs, and never print a code or token.
+//! accept a callback whose `state` differs, never print a code or token, and never send the
+//! browser to a page that is not https (or http on this computer): [`check_sign_in_page`].
 
 use std::time::Duration;
 
@@ -129,6 +130,31 @@ pub fn stable_port(server_key: &str) -> u16 {
     33400 + n % 600
 }
 
+/// Whether a browser may be sent to `page`, a sign-in page named by the metadata of `server`'s
+/// authorization server: only an `https` page, or an `http` one on this computer (loopback) or of
+/// a server reached over plain HTTP anyway (`--allow-http`). Anything else (`file:`, `smb:`,
+/// `javascript:`, an app's own scheme) would be handed to whatever program the system opens it
+/// with, chosen by whoever serves the metadata; it is refused, in words naming its scheme.
+pub fn check_sign_in_page(page: &Url, server: &Url) -> Result<(), String> {
+    let web = match page.scheme() {
+        "https" => true,
+        "http" => crate::bridge::is_loopback(page) || server.scheme() == "http",
+        _ => false,
+    };
+    if web {
+        return Ok(());
+    }
+    let scheme = page.scheme();
+    let what = if scheme == "http" {
+        "a plain `http:` page on another computer".to_owned()
+    } else {
+        format!("a `{scheme}:` URL, not a web page")
+    };
+    Err(format!(
+        "its authorization endpoint is {what}; refusing to open it in the browser (a sign-in page must be https, or http on this computer)"
+    ))
+}
+
 pub fn redirect_uri(port: u16) -> String {
     format!("http://127.0.0.1:{port}/callback")
 }
@@ -181,6 +207,14 @@ impl Listener {
         state: &str,
         name: &str,
     ) -> Result<Callback, String> {
+        // Checked by the sign-in already ([`check_sign_in_page`]); whatever else calls this, no
+        // URL the system would hand to another program goes to the opener.
+        if !matches!(auth_url.scheme(), "http" | "https") {
+            return Err(format!(
+                "refusing to open a `{}:` URL in the browser",
+                auth_url.scheme()
+            ));
+        }
         eprintln!(
             "mcp-tray: sign in to {name} in your browser; if it did not open, visit:\n{auth_url}"
         );

@@ -857,6 +857,10 @@ impl Auth {
         {
             return Err("its authorization server does not offer PKCE S256, which MCP requires; refusing to sign in".into());
         }
+        // Whoever serves the metadata names this page: nothing but a web page is opened.
+        let page = Url::parse(&meta.authorization_endpoint)
+            .map_err(|_| "its authorization endpoint is not a URL".to_owned())?;
+        flow::check_sign_in_page(&page, &self.opts.server_url)?;
         let scope = self.wanted_scope(scope, challenge, &disc);
         let resource = self.resource_param(Some(&disc.resource));
         let port = flow::stable_port(&store::key_of(&self.key));
@@ -871,8 +875,7 @@ impl Auth {
                 .unwrap_or_else(|| flow::redirect_uri(port));
             let (client, client_secret) = self.client_for(meta, &redirect).await?;
             let pkce = flow::Pkce::new()?;
-            let mut url = Url::parse(&meta.authorization_endpoint)
-                .map_err(|_| "its authorization endpoint is not a URL".to_owned())?;
+            let mut url = page.clone();
             {
                 let mut q = url.query_pairs_mut();
                 q.append_pair("response_type", "code")
