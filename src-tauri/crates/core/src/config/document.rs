@@ -668,6 +668,15 @@ fn classify_command(command: &str, args: &[String]) -> EntryKind {
         return EntryKind::Local;
     }
     let file = command.rsplit(['/', '\\']).next().unwrap_or(command);
+    // Windows configs often run it through the shell (`cmd /c npx -y mcp-remote URL`), as the
+    // advice for `npx.cmd` goes: the command after `/c` says what it is.
+    if matches!(file.to_ascii_lowercase().as_str(), "cmd" | "cmd.exe")
+        && let Some(at) = args.iter().position(|a| a.eq_ignore_ascii_case("/c"))
+        && let Some(inner) = args.get(at + 1)
+        && let kind @ EntryKind::McpRemote { .. } = classify_command(inner, &args[at + 2..])
+    {
+        return kind;
+    }
     if matches!(file, "npx" | "npx.cmd" | "npx.exe" | "bunx" | "pnpx")
         && let Some(pos) = args
             .iter()
@@ -707,6 +716,31 @@ mod tests {
 
     fn parse(text: &str) -> Result<ConfigDocument, ConfigError> {
         ConfigDocument::parse(Path::new("c.json"), text.as_bytes(), false)
+    }
+
+    #[test]
+    fn mcp_remote_run_through_cmd_on_windows_is_known_as_mcp_remote() {
+        let doc = parse(
+            r#"{"mcpServers": {
+                "a": {"command": "cmd", "args": ["/c", "npx", "-y", "mcp-remote", "https://a.example/mcp"]},
+                "b": {"command": "C:\\Windows\\System32\\cmd.exe", "args": ["/C", "npx.cmd", "mcp-remote@0.1.29", "https://b.example/sse"]},
+                "c": {"command": "cmd", "args": ["/c", "npx", "-y", "@modelcontextprotocol/server-filesystem", "C:\\"]}
+            }}"#,
+        )
+        .unwrap();
+        let kinds: Vec<_> = doc.servers.iter().map(|s| s.kind.clone()).collect();
+        assert_eq!(
+            kinds,
+            [
+                EntryKind::McpRemote {
+                    url: "https://a.example/mcp".into()
+                },
+                EntryKind::McpRemote {
+                    url: "https://b.example/sse".into()
+                },
+                EntryKind::Local,
+            ]
+        );
     }
 
     #[test]
