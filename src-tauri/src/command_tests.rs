@@ -814,6 +814,104 @@ fn a_remote_servers_headers_load_masked_save_as_one_undoable_edit_and_keep_secre
     assert_eq!(h.file(), config);
 }
 
+/// A bridge entry written by hand, its credentials in its args: a token in a `--header` and a
+/// client secret.
+const HAND_WRITTEN_BRIDGE: &str = "{\n  \"mcpServers\": {\n    \"corp\": {\n      \"command\": \"/opt/mcp-tray\",\n      \"args\": [\"bridge\", \"https://mcp.corp.example/mcp\", \"--name\", \"corp\", \"--header\", \"Authorization: Bearer tok-literal-123\", \"--header\", \"X-Region: eu\", \"--oauth-client-id\", \"pre-1\", \"--oauth-client-secret\", \"cs-literal-456\"]\n    }\n  }\n}\n";
+
+#[test]
+fn credentials_written_in_a_bridge_entry_s_args_never_reach_the_window_unless_revealed() {
+    let h = harness(HAND_WRITTEN_BRIDGE);
+    let secrets = ["tok-literal-123", "cs-literal-456"];
+    let servers = h.call("list_servers", json!({})).expect("list");
+    let details = h
+        .call("server_details", json!({"name": "corp"}))
+        .expect("details");
+    for answer in [&servers, &details] {
+        for secret in secrets {
+            assert!(!answer.to_string().contains(secret), "{secret}: {answer}");
+        }
+    }
+    // The row's command line still says what the entry does.
+    assert_eq!(
+        servers[0]["args"],
+        json!([
+            "bridge",
+            "https://mcp.corp.example/mcp",
+            "--name",
+            "corp",
+            "--header",
+            "Authorization: ••••••",
+            "--header",
+            "X-Region: eu",
+            "--oauth-client-id",
+            "pre-1",
+            "--oauth-client-secret",
+            "••••••"
+        ]),
+        "{servers}"
+    );
+    assert_eq!(
+        details["headers"],
+        json!([
+            {"name": "Authorization", "value": null, "secret": true},
+            {"name": "X-Region", "value": "eu", "secret": false}
+        ]),
+        "{details}"
+    );
+    let shown = h
+        .call(
+            "reveal_header_value",
+            json!({"name": "corp", "header": "Authorization"}),
+        )
+        .expect("reveal");
+    assert_eq!(shown, "Bearer tok-literal-123");
+}
+
+#[test]
+fn saving_the_edit_form_with_a_masked_header_keeps_the_entry_s_own_credential_byte_for_byte() {
+    let h = harness(HAND_WRITTEN_BRIDGE);
+    // The form as loaded, the masked Authorization kept, another header changed.
+    h.call(
+        "edit_server",
+        json!({"name": "corp", "change": {"name": null, "command": null, "args": null, "env": null, "url": null,
+            "headers": [{"name": "Authorization", "value": null}, {"name": "X-Region", "value": "us"}]}}),
+    )
+    .expect("edit");
+    assert_eq!(
+        h.file(),
+        HAND_WRITTEN_BRIDGE.replace("X-Region: eu", "X-Region: us")
+    );
+    h.call("undo_last_change", json!({})).expect("undo");
+    assert_eq!(h.file(), HAND_WRITTEN_BRIDGE);
+}
+
+#[test]
+fn a_local_server_s_args_load_masked_and_save_with_the_credential_they_had() {
+    let config = "{\"mcpServers\": {\"proxy\": {\"command\": \"my-proxy\", \"args\": [\"--header\", \"X-API-Key: key-literal-789\", \"--port\", \"1\"]}}}";
+    let h = harness(config);
+    let details = h
+        .call("server_details", json!({"name": "proxy"}))
+        .expect("details");
+    assert_eq!(
+        details["args"],
+        json!(["--header", "X-API-Key: ••••••", "--port", "1"]),
+        "{details}"
+    );
+    // The args as the form shows them, one changed: the masked one goes back as the entry had it.
+    h.call(
+        "edit_server",
+        json!({"name": "proxy", "change": {"name": null, "command": null, "env": null, "url": null, "headers": null,
+            "args": ["--header", "X-API-Key: ••••••", "--port", "2"]}}),
+    )
+    .expect("edit");
+    let written: Value = serde_json::from_str(&h.file()).expect("JSON");
+    assert_eq!(
+        written["mcpServers"]["proxy"]["args"],
+        json!(["--header", "X-API-Key: key-literal-789", "--port", "2"]),
+        "the key is kept, not replaced by the mask"
+    );
+}
+
 #[test]
 fn sign_in_from_a_row_signs_in_as_the_server_s_bridge_entry_asks() {
     let peers = Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -3,8 +3,10 @@
 //!
 //! Adapters over `mcp_tray_core::config` (the change becomes minimal, atomic, undoable edits:
 //! [`mcp_tray_core::config::change`]), `supervise::CommandResolver` (the login-shell PATH Claude's
-//! launcher does not have) and `probe`. Secret-looking env values never leave Rust unless the
-//! user asks to see one ([`reveal_env_value`]); the form sends "keep" for values it did not show.
+//! launcher does not have) and `probe`. Secret-looking env values, header values and the
+//! credentials in args never leave Rust unless the user asks to see one ([`reveal_env_value`],
+//! [`reveal_header_value`]); the form sends "keep" for values it did not show, and a masked
+//! argument back as it was shown, which the save turns back into the entry's own.
 //! This module must never edit the file itself, and never write an entry whose test failed.
 
 use mcp_tray_core::claude_restart;
@@ -12,6 +14,7 @@ use mcp_tray_core::config::change::{header_env_var, headers_of};
 use mcp_tray_core::config::{ConfigFile, EntryChange, EntryKind, EnvValue, ServerEntry};
 use mcp_tray_core::config::{Edit, document::is_secret_name};
 use mcp_tray_core::probe::ProbeTarget;
+use mcp_tray_core::redact::{is_secret_header, mask_args};
 use serde::{Deserialize, Serialize};
 use specta::Type;
 use tauri::State;
@@ -54,8 +57,9 @@ pub struct ServerDetails {
     pub env: Vec<EnvVarView>,
     /// For remote and URL entries.
     pub url: Option<String>,
-    /// The `--header`s of a remote server run through the bridge; a value the entry keeps in env
-    /// (a secret) is masked like a secret env value.
+    /// The `--header`s of a remote server run through the bridge; a value the entry keeps in env,
+    /// or one of a header whose name holds credentials (`Authorization`, `X-API-Key`…), is masked
+    /// like a secret env value.
     pub headers: Vec<EnvVarView>,
     /// The CA certificate file a remote server run through the bridge trusts (`--ca-cert`).
     pub ca_cert: Option<String>,
@@ -143,7 +147,9 @@ fn details(entry: &ServerEntry) -> ServerDetails {
         headers: headers_of(entry)
             .into_iter()
             .map(|(name, value)| {
-                let secret = header_env_var(&value).is_some_and(|var| entry.env.contains_key(var));
+                // Kept in env by MCP Tray, or written by hand (`Authorization: Bearer …`).
+                let secret = header_env_var(&value).is_some_and(|var| entry.env.contains_key(var))
+                    || (is_secret_header(&name) && !value.is_empty());
                 EnvVarView {
                     name,
                     value: (!secret).then_some(value),
@@ -207,6 +213,31 @@ fn header_value(name: &str, header: &str) -> Result<String, CommandError> {
         .unwrap_or(value))
 }
 
+/// The args the form sends, each masked credential ([`mask_args`]) sent back as it was shown
+/// given the entry's own value again, in order: a save writes, and a test runs,
+/// `Authorization: Bearer …`, never `Authorization: ••••••`.
+fn unmasked_args(entry: &ServerEntry, sent: Vec<String>) -> Vec<String> {
+    // The args the form shows: a tapped server's are those of the command it wraps.
+    let own = match &entry.kind {
+        EntryKind::Tapped { args, .. } => args,
+        _ => &entry.args,
+    };
+    let masked = mask_args(own);
+    let mut hidden: Vec<(&String, &String)> = masked
+        .iter()
+        .zip(own)
+        .filter(|(shown, value)| shown != value)
+        .collect();
+    sent.into_iter()
+        .map(
+            |arg| match hidden.iter().position(|(shown, _)| **shown == arg) {
+                Some(at) => hidden.remove(at).1.clone(),
+                None => arg,
+            },
+        )
+        .collect()
+}
+
 /// The entry named `name` and the Edit form's change to it, checked as a save checks it: a CA
 /// certificate file the bridge would refuse at every start, or plain HTTP to another computer
 /// that was not allowed, is refused.
@@ -219,6 +250,9 @@ fn checked_change(
         change.ca_cert = Some(checked_ca_cert(path)?.unwrap_or_default());
     }
     let entry = entry_of(file, name)?;
+    if let Some(args) = change.args.take() {
+        change.args = Some(unmasked_args(&entry, args));
+    }
     if let EntryKind::Remote { url } = &entry.kind {
         let allowed = change
             .allow_http

@@ -273,9 +273,11 @@ fn sign_in_page_allowed(page: &str, server_url: &str) -> Result<(), CommandError
         message,
     };
     let (Ok(page), Ok(server)) = (Url::parse(page), Url::parse(server_url)) else {
-        return Err(refused("the sign-in page is not a URL; sign in again".to_owned()));
+        return Err(refused(
+            "the sign-in page is not a URL; sign in again".to_owned(),
+        ));
     };
-    flow::check_sign_in_page(&page, &server).map_err(refused)
+    flow::check_sign_in_page(&page, &server).map_err(|e| refused(format!("{server_url}: {e}")))
 }
 
 /// The sign-in the bridge entry `name` in Claude's config asks for
@@ -327,4 +329,30 @@ pub(crate) fn start_from_tray<R: Runtime>(app: &AppHandle<R>, server_url: &str) 
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn open_the_browser_again_refuses_a_page_that_is_not_a_web_page() {
+        let server = "https://mcp.example.com/mcp";
+        assert!(sign_in_page_allowed("https://as.example.com/authorize?x=1", server).is_ok());
+        assert!(sign_in_page_allowed("http://127.0.0.1:9/authorize", server).is_ok());
+        for page in [
+            "file:///etc/passwd",
+            "smb://host/share",
+            "http://as.example.com/a",
+        ] {
+            let err = sign_in_page_allowed(page, server).expect_err(page);
+            assert_eq!(err.code, "sign-in-page-refused", "{page}");
+            let scheme = page.split(':').next().unwrap_or_default();
+            assert!(
+                err.message.contains(&format!("`{scheme}:`")),
+                "{}",
+                err.message
+            );
+        }
+    }
 }

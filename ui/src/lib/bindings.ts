@@ -422,7 +422,8 @@ async cancelSignIn(serverUrl: string) : Promise<void> {
     await TAURI_INVOKE("cancel_sign_in", { serverUrl });
 },
 /**
- * Opens the browser again at the page of a sign-in under way.
+ * Opens the browser again at the page of a sign-in under way: only a web page (the opener hands
+ * any other scheme to whatever program the system has for it).
  */
 async openSignInPage(serverUrl: string) : Promise<Result<null, CommandError>> {
     try {
@@ -816,8 +817,9 @@ command: string | null; args: string[]; env: EnvVarView[];
  */
 url: string | null; 
 /**
- * The `--header`s of a remote server run through the bridge; a value the entry keeps in env
- * (a secret) is masked like a secret env value.
+ * The `--header`s of a remote server run through the bridge; a value the entry keeps in env,
+ * or one of a header whose name holds credentials (`Authorization`, `X-API-Key`…), is masked
+ * like a secret env value.
  */
 headers: EnvVarView[]; 
 /**

@@ -7,8 +7,11 @@
 //! that is not JSON at all, and JSON carried as text inside a string (a tool result whose text is
 //! `{"api_key":"…"}`). Inside strings it also masks the credential after `Bearer `.
 //!
-//! This module only ever sees the journal's copy: it must never be called on the bytes that are
-//! forwarded to a client or a server.
+//! It also masks the credentials of a command line shown to a person ([`mask_args`]): the one
+//! rule of which header names hold secrets ([`is_secret_header`]) lives here.
+//!
+//! This module only ever sees the journal's copy, or a copy to show: it must never be called on
+//! the bytes that are forwarded to a client or a server, nor on arguments that are written back.
 
 use std::borrow::Cow;
 
@@ -57,6 +60,61 @@ pub fn redact(msg: &[u8]) -> Cow<'_, [u8]> {
 pub fn is_secret_header(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     is_secret_key(name.as_bytes()) || lower.contains("token") || lower.ends_with("key")
+}
+
+/// How a credential in a command line reads when it is shown ([`mask_args`]).
+pub const ARG_MASK: &str = "••••••";
+
+/// The options whose values may hold credentials: `--header` (the bridge's and mcp-remote's),
+/// `--oauth-client-secret` (the bridge's) and `--static-oauth-client-info` (mcp-remote's JSON,
+/// which may hold a `client_secret`).
+const SECRET_OPTIONS: [&str; 3] = [
+    "--header",
+    "--oauth-client-secret",
+    "--static-oauth-client-info",
+];
+
+/// A command line's arguments as they may be shown: the value of a `--header` whose name holds
+/// credentials becomes `Name: ••••••` (the name kept), the value of `--oauth-client-secret`
+/// becomes `••••••`, and the JSON of `--static-oauth-client-info` is [`redact`]ed; each as
+/// `--flag VALUE` or `--flag=VALUE`. Every other argument stays as it is, and an empty value too.
+pub fn mask_args(args: &[String]) -> Vec<String> {
+    let mut shown = Vec::with_capacity(args.len());
+    let mut option: Option<&str> = None;
+    for arg in args {
+        let masked = match option.take() {
+            Some(flag) => masked_value(flag, arg),
+            None => match arg.split_once('=') {
+                Some((flag, value)) if SECRET_OPTIONS.contains(&flag) => {
+                    masked_value(flag, value).map(|v| format!("{flag}={v}"))
+                }
+                _ => {
+                    option = SECRET_OPTIONS
+                        .iter()
+                        .copied()
+                        .find(|flag| *flag == arg.as_str());
+                    None
+                }
+            },
+        };
+        shown.push(masked.unwrap_or_else(|| arg.clone()));
+    }
+    shown
+}
+
+/// The value of option `flag` masked, or `None` when it holds nothing to mask.
+fn masked_value(flag: &str, value: &str) -> Option<String> {
+    match flag {
+        "--header" => {
+            let (name, value) = crate::transport::split_header(value)?;
+            (is_secret_header(name) && !value.is_empty()).then(|| format!("{name}: {ARG_MASK}"))
+        }
+        "--static-oauth-client-info" => match redact(value.as_bytes()) {
+            Cow::Owned(masked) => Some(String::from_utf8_lossy(&masked).into_owned()),
+            Cow::Borrowed(_) => None,
+        },
+        _ => (!value.is_empty()).then(|| ARG_MASK.to_owned()),
+    }
 }
 
 /// Whether a key names a secret. `key` is the key's text as written, unescaped.

@@ -411,6 +411,47 @@ mod tests {
     }
 
     #[test]
+    fn only_a_web_page_is_a_sign_in_page() {
+        let url = |u: &str| Url::parse(u).expect("url");
+        let https_server = url("https://mcp.example.com/mcp");
+        for page in [
+            "https://as.example.com/authorize",
+            "http://127.0.0.1:9/authorize",
+            "http://127.8.0.1/authorize",
+            "http://[::1]:9/authorize",
+            "http://localhost:9/authorize",
+        ] {
+            assert_eq!(
+                check_sign_in_page(&url(page), &https_server),
+                Ok(()),
+                "{page}"
+            );
+        }
+        // Plain HTTP elsewhere only for a server reached over plain HTTP anyway (--allow-http).
+        let lan = url("http://10.0.0.7/authorize");
+        let err = check_sign_in_page(&lan, &https_server).expect_err("plain http");
+        assert!(err.contains("`http:`"), "{err}");
+        assert_eq!(
+            check_sign_in_page(&lan, &url("http://10.0.0.7/mcp")),
+            Ok(())
+        );
+        for (page, scheme) in [
+            ("file:///etc/passwd", "file"),
+            ("javascript:alert(1)", "javascript"),
+            ("smb://attacker.example/share", "smb"),
+            ("ms-settings:privacy", "ms-settings"),
+            ("vscode://x/y", "vscode"),
+        ] {
+            let http_server = url("http://127.0.0.1:9/mcp");
+            let err = check_sign_in_page(&url(page), &http_server).expect_err(page);
+            assert!(
+                err.contains(&format!("a `{scheme}:` URL")) && err.contains("refusing"),
+                "{err}"
+            );
+        }
+    }
+
+    #[test]
     fn redirect_with_wrong_state_or_denial_is_refused() {
         let ok = Url::parse("http://127.0.0.1:1/callback?code=c1&state=s").expect("url");
         assert_eq!(read_redirect(&ok, "s").expect("ok").code, "c1");

@@ -1,7 +1,7 @@
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
 
-use super::{MARKER, is_secret_header, redact};
+use super::{ARG_MASK, MARKER, is_secret_header, mask_args, redact};
 
 fn redacted(msg: &str) -> String {
     String::from_utf8(redact(msg.as_bytes()).into_owned()).expect("redaction keeps UTF-8")
@@ -271,6 +271,57 @@ fn all_keys() -> Vec<&'static str> {
 
 /// A two-letter secret suffix, as a strategy (a regex).
 const TWO_LETTERS: &str = "[a-z]{2}";
+
+#[test]
+fn a_command_line_shows_the_names_of_its_credentials_and_never_their_values() {
+    let args = |a: &[&str]| a.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+    let line = args(&[
+        "bridge",
+        "https://mcp.example.com/mcp",
+        "--header",
+        "Authorization: Bearer tok-1",
+        "--header",
+        "X-Region: eu",
+        "--header=X-API-Key:k-2",
+        "--header",
+        "Cookie:",
+        "--oauth-client-id",
+        "pre-1",
+        "--oauth-client-secret",
+        "s3cret",
+        "--oauth-client-secret=s3cret-too",
+        "--static-oauth-client-info",
+        r#"{"client_id":"c","client_secret":"cs-4"}"#,
+        "--name",
+        "Authorization: Bearer not-a-header",
+    ]);
+    assert_eq!(
+        mask_args(&line),
+        args(&[
+            "bridge",
+            "https://mcp.example.com/mcp",
+            "--header",
+            &format!("Authorization: {ARG_MASK}"),
+            "--header",
+            "X-Region: eu",
+            &format!("--header=X-API-Key: {ARG_MASK}"),
+            "--header",
+            "Cookie:",
+            "--oauth-client-id",
+            "pre-1",
+            "--oauth-client-secret",
+            ARG_MASK,
+            &format!("--oauth-client-secret={ARG_MASK}"),
+            "--static-oauth-client-info",
+            &format!(r#"{{"client_id":"c","client_secret":"{MARKER}"}}"#),
+            "--name",
+            "Authorization: Bearer not-a-header",
+        ])
+    );
+    // Nothing to mask: every argument as it was.
+    let plain = args(&["-y", "server-fs", "--header-file", "/h", "--header"]);
+    assert_eq!(mask_args(&plain), plain);
+}
 
 proptest! {
     #[test]
