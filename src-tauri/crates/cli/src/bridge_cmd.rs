@@ -4,6 +4,7 @@
 //! single-threaded runtime over the process's stdin and stdout. All behaviour lives in core.
 //! This module must never print to stdout: stdout belongs to JSON-RPC.
 
+use std::io::{IsTerminal as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -13,8 +14,10 @@ use anyhow::Context as _;
 use clap::{Args, Subcommand, ValueEnum};
 use mcp_tray_core::bridge::stdio::{ThreadedReader, ThreadedWriter};
 use mcp_tray_core::bridge::{self, BridgeOptions, TransportChoice};
-use mcp_tray_core::journal::Journal;
-use mcp_tray_core::{paths, transport};
+use mcp_tray_core::diagnose::{Diagnosis, Severity, codes};
+use mcp_tray_core::journal::{Direction, Journal, Level};
+use mcp_tray_core::tap::answer_until_eof;
+use mcp_tray_core::{jsonrpc, paths, transport};
 
 use crate::exit::{self, Failure};
 
@@ -174,60 +177,19 @@ pub(crate) fn url_failure(d: mcp_tray_core::diagnose::Diagnosis) -> Failure {
 
 pub fn run(cmd: BridgeCommand) -> anyhow::Result<ExitCode> {
     let BridgeCommand::Bridge(args) = cmd;
-    let url = bridge::check_url(&args.url, args.remote.allow_http).map_err(|d| url_failure(*d))?;
+    // Its journal's name, also when the URL is refused: the app finds the server's news by it.
     let name = args
         .name
         .clone()
-        .or_else(|| url.host_str().map(str::to_owned))
+        .or_else(|| {
+            url::Url::parse(&args.url)
+                .ok()
+                .and_then(|u| u.host_str().map(str::to_owned))
+        })
         .unwrap_or_else(|| "remote".to_owned());
-    let headers = transport::parse_headers(&args.remote.headers).map_err(anyhow::Error::msg)?;
-    let ca_cert_pem = args.remote.ca_cert_pem()?;
-    for (flag, secs) in [
-        ("--timeout", args.timeout),
-        ("--max-timeout", args.max_timeout),
-    ] {
-        // Past a year, a deadline could overflow the clock.
-        if !(secs.is_finite() && secs > 0.0 && secs <= 31_536_000.0) {
-            anyhow::bail!("{flag} must be a positive number of seconds, at most a year");
-        }
-    }
-    // Sign in when the server asks; a running MCP Tray app takes a browser sign-in over. The
-    // user's own Authorization header is never signed in over: a 401 says it was refused.
-    let mut auth = args
-        .oauth
-        .options(&url, &name, Duration::from_secs_f64(args.timeout))?;
-    auth.own_authorization = headers.contains_key("authorization");
-    auth.own_credentials = headers
-        .keys()
-        .any(|k| mcp_tray_core::redact::is_secret_header(k.as_str()));
-    auth.hand_off = !auth.own_authorization;
-    // A sign-in handed to the app trusts the same CA (the app runs elsewhere: an absolute path).
-    auth.ca_cert = match &args.remote.ca_cert {
-        Some(path) => Some(
-            std::path::absolute(path)
-                .with_context(|| format!("cannot resolve {}", path.display()))?,
-        ),
-        None => None,
-    };
-    let auth = Some(auth);
-    let opts = BridgeOptions {
-        url,
-        name: name.clone(),
-        transport: match args.transport {
-            TransportArg::Auto => TransportChoice::Auto,
-            TransportArg::Http => TransportChoice::Http,
-            TransportArg::Sse => TransportChoice::Sse,
-        },
-        headers,
-        timeout: Duration::from_secs_f64(args.timeout),
-        // A maximum below the timeout would cut requests that report no progress at all.
-        max_timeout: Duration::from_secs_f64(args.max_timeout.max(args.timeout)),
-        ca_cert_pem,
-        protocol_version: args.protocol_version,
-        ignore_tools: args.ignore_tools,
-        retries: args.retries,
-        cookies: !args.no_cookies,
-        auth,
+    let opts = match prepare(args, &name) {
+        Ok(opts) => opts,
+        Err((code, failure)) => return Err(refuse(&name, code, failure)),
     };
     let journal = open_journal("bridge", &name);
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -249,6 +211,117 @@ pub fn run(cmd: BridgeCommand) -> anyhow::Result<ExitCode> {
         Ok(()) => Ok(ExitCode::SUCCESS),
         Err(e) => Err(Failure::new(exit::USER, anyhow::anyhow!(e.0)).into()),
     }
+}
+
+/// Why the bridge will not start (a diagnosis code), and the error to exit with.
+type Refusal = (&'static str, anyhow::Error);
+
+/// The bridge's options from its arguments, or why they cannot work.
+fn prepare(args: BridgeArgs, name: &str) -> Result<BridgeOptions, Refusal> {
+    let url = bridge::check_url(&args.url, args.remote.allow_http).map_err(|d| {
+        let code = if d.code == codes::WEBSOCKET_URL {
+            codes::WEBSOCKET_URL
+        } else {
+            codes::INVALID_ENTRY
+        };
+        (code, url_failure(*d).into())
+    })?;
+    let headers = transport::parse_headers(&args.remote.headers)
+        .map_err(|e| (codes::INVALID_ENTRY, anyhow::Error::msg(e)))?;
+    let ca_cert_pem = args
+        .remote
+        .ca_cert_pem()
+        .map_err(|e| (codes::TLS_ERROR, e.into()))?;
+    for (flag, secs) in [
+        ("--timeout", args.timeout),
+        ("--max-timeout", args.max_timeout),
+    ] {
+        // Past a year, a deadline could overflow the clock.
+        if !(secs.is_finite() && secs > 0.0 && secs <= 31_536_000.0) {
+            return Err((
+                codes::INVALID_ENTRY,
+                anyhow::anyhow!("{flag} must be a positive number of seconds, at most a year"),
+            ));
+        }
+    }
+    // Sign in when the server asks; a running MCP Tray app takes a browser sign-in over. The
+    // user's own Authorization header is never signed in over: a 401 says it was refused.
+    let mut auth = args
+        .oauth
+        .options(&url, name, Duration::from_secs_f64(args.timeout))
+        .map_err(|e| (codes::INVALID_ENTRY, e))?;
+    auth.own_authorization = headers.contains_key("authorization");
+    auth.own_credentials = headers
+        .keys()
+        .any(|k| mcp_tray_core::redact::is_secret_header(k.as_str()));
+    auth.hand_off = !auth.own_authorization;
+    // A sign-in handed to the app trusts the same CA (the app runs elsewhere: an absolute path).
+    auth.ca_cert = match &args.remote.ca_cert {
+        Some(path) => Some(
+            std::path::absolute(path)
+                .with_context(|| format!("cannot resolve {}", path.display()))
+                .map_err(|e| (codes::TLS_ERROR, e))?,
+        ),
+        None => None,
+    };
+    let auth = Some(auth);
+    Ok(BridgeOptions {
+        url,
+        name: name.to_owned(),
+        transport: match args.transport {
+            TransportArg::Auto => TransportChoice::Auto,
+            TransportArg::Http => TransportChoice::Http,
+            TransportArg::Sse => TransportChoice::Sse,
+        },
+        headers,
+        timeout: Duration::from_secs_f64(args.timeout),
+        // A maximum below the timeout would cut requests that report no progress at all.
+        max_timeout: Duration::from_secs_f64(args.max_timeout.max(args.timeout)),
+        ca_cert_pem,
+        protocol_version: args.protocol_version,
+        ignore_tools: args.ignore_tools,
+        retries: args.retries,
+        cookies: !args.no_cookies,
+        auth,
+    })
+}
+
+/// The bridge cannot start: said on stderr (by the caller, with the exit code), and to the app
+/// through the journal; and when a client is at the other end (not a terminal), each request it
+/// sends is answered with the reason, so Claude says why instead of "server disconnected".
+fn refuse(name: &str, code: &str, error: anyhow::Error) -> anyhow::Error {
+    // The whole reason, on one line (the journal's event and the JSON-RPC error's message).
+    let said = format!("{error:#}").replace('\n', " ");
+    let journal = open_journal("bridge", name);
+    if let Some(j) = &journal {
+        j.event(
+            Level::Error,
+            code,
+            format!("the bridge did not start: {said}"),
+        );
+    }
+    if !std::io::stdin().is_terminal() {
+        let diagnosis = Diagnosis::new(code, Severity::Error, said).server(name);
+        let mut stdout = std::io::stdout().lock();
+        answer_until_eof(
+            std::io::stdin().lock(),
+            journal.as_deref(),
+            &diagnosis,
+            |reply, method| {
+                if let (Some(j), Ok(env)) = (&journal, jsonrpc::inspect(reply)) {
+                    j.message(Direction::ServerToClient, reply, Some(&env), method, None);
+                }
+                let _ = stdout
+                    .write_all(reply)
+                    .and_then(|()| stdout.write_all(b"\n"))
+                    .and_then(|()| stdout.flush());
+            },
+        );
+    }
+    if let Some(journal) = journal.and_then(|j| Arc::try_unwrap(j).ok()) {
+        journal.close(Duration::from_secs(1));
+    }
+    error
 }
 
 /// Resolves on SIGTERM or Ctrl-C: the client (or the OS) wants the shim gone. Never resolves

@@ -1807,8 +1807,10 @@ fn a_self_signed_ca_certificate_as_the_servers_own_is_explained_in_plain_words()
 
 #[test]
 fn websocket_urls_are_refused_with_an_explanation() {
+    let home = tempfile::tempdir().expect("home");
     let out = Command::new(BIN)
         .args(["bridge", "wss://example.com/ws"])
+        .env("MCP_TRAY_HOME", home.path())
         .stdin(Stdio::null())
         .output()
         .expect("run");
@@ -1821,13 +1823,88 @@ fn websocket_urls_are_refused_with_an_explanation() {
 
 #[test]
 fn plain_http_to_a_remote_host_needs_allow_http() {
+    let home = tempfile::tempdir().expect("home");
     let out = Command::new(BIN)
         .args(["bridge", "http://example.com/mcp"])
+        .env("MCP_TRAY_HOME", home.path())
         .stdin(Stdio::null())
         .output()
         .expect("run");
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--allow-http"));
+}
+
+/// A bridge that cannot start answers what Claude sends with the reason (not a silent exit, which
+/// Claude shows as "server disconnected"), and tells the app through the server's journal.
+#[test]
+fn a_bridge_that_cannot_start_answers_each_request_with_why_and_journals_it() {
+    let home = tempfile::tempdir().expect("home");
+    let moved = home.path().join("moved-ca.pem");
+    for (args, code, said) in [
+        (
+            vec!["bridge", "wss://example.com/ws", "--name", "ws"],
+            "websocket-url",
+            "no WebSocket transport",
+        ),
+        (
+            vec![
+                "bridge",
+                "https://example.com/mcp",
+                "--name",
+                "corp",
+                "--ca-cert",
+                moved.to_str().expect("utf-8"),
+            ],
+            "tls-error",
+            "cannot read the CA certificate",
+        ),
+    ] {
+        let mut child = Command::new(BIN)
+            .args(&args)
+            .env("MCP_TRAY_HOME", home.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run");
+        let mut stdin = child.stdin.take().expect("stdin");
+        stdin
+            .write_all(
+                concat!(
+                    r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}"#,
+                    "\n",
+                    r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#,
+                    "\n",
+                    r#"{"jsonrpc":"2.0","id":"two","method":"tools/list"}"#,
+                    "\n",
+                )
+                .as_bytes(),
+            )
+            .expect("write");
+        drop(stdin);
+        let out = child.wait_with_output().expect("wait");
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let replies: Vec<Value> = stdout
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("JSON-RPC only on stdout"))
+            .collect();
+        assert_eq!(replies.len(), 2, "one reply per request: {stdout}");
+        assert_eq!(replies[0]["id"], 1);
+        assert_eq!(replies[1]["id"], "two");
+        for reply in &replies {
+            assert!(error_message(reply).contains(said), "{reply}");
+            assert_eq!(reply["error"]["data"]["diagnosis"], code, "{reply}");
+        }
+        assert!(String::from_utf8_lossy(&out.stderr).contains(said));
+        let journal = read_journals(home.path());
+        assert!(
+            journal.lines().any(|l| l.contains(r#""dir":"event""#)
+                && l.contains(&format!(r#""code":"{code}""#))
+                && l.contains("the bridge did not start")),
+            "{journal}"
+        );
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -213,7 +213,14 @@ where
             }
             let (answering, answered) = (shared.clone(), diagnosis.clone());
             let _ = tokio::task::spawn_blocking(move || {
-                answer_until_eof(input, &answering, &answered);
+                answer_until_eof(
+                    input,
+                    answering.journal.as_deref(),
+                    &answered,
+                    |reply, method| {
+                        answering.reply(reply, method);
+                    },
+                );
             })
             .await;
             finish(&shared);
@@ -580,8 +587,16 @@ fn pass_stderr<W: Write>(shared: &Shared<W>, stderr: File) {
     }
 }
 
-/// When the server could not start: every request gets the diagnosis as its error, until EOF.
-fn answer_until_eof<W: Write>(input: impl Read, shared: &Shared<W>, diagnosis: &Diagnosis) {
+/// For a shim whose server could not start (the tap's command, the bridge's arguments): every
+/// request read from `input`, until it ends, gets the diagnosis as its JSON-RPC error, so the
+/// client says why instead of "server disconnected". What comes in is journaled; `reply` sends
+/// (and journals) one reply, with the method it answers.
+pub fn answer_until_eof(
+    input: impl Read,
+    journal: Option<&Journal>,
+    diagnosis: &Diagnosis,
+    mut reply: impl FnMut(&[u8], Option<&str>),
+) {
     let mut message = diagnosis.summary.clone();
     if let Some(fix) = &diagnosis.fix {
         message.push_str(&format!(". Fix: {fix}"));
@@ -598,19 +613,19 @@ fn answer_until_eof<W: Write>(input: impl Read, shared: &Shared<W>, diagnosis: &
             let Ok(env) = jsonrpc::inspect(request) else {
                 continue;
             };
-            if let Some(j) = &shared.journal {
+            if let Some(j) = journal {
                 j.message(Direction::ClientToServer, request, Some(&env), None, None);
             }
             if env.kind != Kind::Request {
                 continue;
             }
-            let reply = jsonrpc::error_reply(
+            let error = jsonrpc::error_reply(
                 env.id_key(),
                 jsonrpc::INTERNAL_ERROR,
                 &message,
                 Some(&diagnosis.code),
             );
-            shared.reply(&reply, env.method.as_deref());
+            reply(&error, env.method.as_deref());
         }
     }
 }
