@@ -14,6 +14,7 @@ use mcp_tray_core::config::snippet::{self, parse_snippet};
 use mcp_tray_core::config::store::DisabledEntry;
 use mcp_tray_core::config::{ConfigError, ConfigFile, Edit, EditOutcome, EntryKind, ServerEntry};
 use mcp_tray_core::paths;
+use mcp_tray_core::redact::mask_args;
 use mcp_tray_core::supervise::shell_line;
 use mcp_tray_core::{clients, transport};
 use serde::Serialize;
@@ -337,12 +338,21 @@ struct ServerView {
 const MASK: &str = "••••••";
 
 fn view(entry: &ServerEntry, enabled: bool) -> ServerView {
+    // Credentials on a command line (`--header "Authorization: …"`, `--api-key …`) are masked as
+    // env values are.
+    let kind = match &entry.kind {
+        EntryKind::Tapped { command, args } => EntryKind::Tapped {
+            command: command.clone(),
+            args: mask_args(args),
+        },
+        kind => kind.clone(),
+    };
     ServerView {
         name: entry.name.clone(),
         enabled,
-        kind: entry.kind.clone(),
+        kind,
         command: entry.command.clone(),
-        args: entry.args.clone(),
+        args: mask_args(&entry.args),
         env: entry
             .env
             .iter()

@@ -48,6 +48,31 @@ fn list_keeps_its_columns_aligned_with_wide_server_names() {
 }
 
 #[test]
+fn list_masks_credentials_on_command_lines_as_it_masks_env_values() {
+    let dir = tempfile::tempdir().unwrap();
+    run(
+        dir.path(),
+        &[
+            "add",
+            "db",
+            "--",
+            "pg-mcp",
+            "--password",
+            "pw-41",
+            "postgresql://me:pw-42@db/app",
+        ],
+    );
+    for args in [&["list"][..], &["list", "--json"][..]] {
+        let out = String::from_utf8(run(dir.path(), args).stdout).unwrap();
+        assert!(
+            !out.contains("pw-41") && !out.contains("pw-42"),
+            "{args:?}: {out}"
+        );
+        assert!(out.contains("••••••"), "{args:?}: {out}");
+    }
+}
+
+#[test]
 fn undoing_the_edit_that_created_the_file_says_it_removed_it() {
     let dir = tempfile::tempdir().unwrap();
     run(dir.path(), &["add", "a", "--", "echo", "a"]);

@@ -661,3 +661,40 @@ fn a_test_of_an_unsaved_entry_journals_nothing_under_the_saved_servers_name() {
     assert!(run(false), "Claude's own start journals");
     assert!(!run(true), "a test of an unsaved entry journaled");
 }
+
+/// The journal's `started` event names the command, but no credential given on its command line.
+#[cfg(unix)]
+#[test]
+fn the_started_event_masks_a_credential_on_the_server_s_command_line() {
+    let home = tempfile::tempdir().expect("home");
+    let out = Command::new(BIN)
+        .args([
+            "wrap",
+            "--name",
+            "quiet",
+            "--",
+            "sh",
+            "-c",
+            "exit 0",
+            "--token",
+            "sk-live-77",
+        ])
+        .env("MCP_TRAY_HOME", home.path())
+        .stdin(Stdio::null())
+        .output()
+        .expect("run the tap");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let entries = journal(home.path(), "quiet");
+    let started = entries
+        .iter()
+        .find(|e| e["code"] == "started")
+        .expect("a started event");
+    let text = started["text"].as_str().unwrap_or_default();
+    assert!(text.contains("--token ••••••"), "{text}");
+    let all = serde_json::to_string(&entries).expect("json");
+    assert!(!all.contains("sk-live-77"), "{all}");
+}

@@ -74,32 +74,77 @@ const SECRET_OPTIONS: [&str; 3] = [
     "--static-oauth-client-info",
 ];
 
+/// What the argument before says of this one (in [`mask_args`]).
+enum Before {
+    /// One of [`SECRET_OPTIONS`]: this is its value.
+    Option(&'static str),
+    /// An option named like a credential (`--api-key`, `--token`): this is its value, unless it
+    /// is an option itself.
+    Named,
+}
+
 /// A command line's arguments as they may be shown: the value of a `--header` whose name holds
 /// credentials becomes `Name: ••••••` (the name kept), the value of `--oauth-client-secret`
-/// becomes `••••••`, and the JSON of `--static-oauth-client-info` is [`redact`]ed; each as
-/// `--flag VALUE` or `--flag=VALUE`. Every other argument stays as it is, and an empty value too.
+/// becomes `••••••`, and the JSON of `--static-oauth-client-info` is [`redact`]ed; so is the value
+/// of any option named like a credential (`--api-key`, `--token`, `--password`…, not a file or a
+/// URL of one such as `--token-endpoint`), and of a `NAME=VALUE` argument whose name is a
+/// credential's (`-e GITHUB_TOKEN=…`); each option as `--flag VALUE` or `--flag=VALUE`. The
+/// password of a URL (`postgresql://user:pw@host`) is masked wherever it stands. Every other
+/// argument stays as it is, and an empty value too.
 pub fn mask_args(args: &[String]) -> Vec<String> {
     let mut shown = Vec::with_capacity(args.len());
-    let mut option: Option<&str> = None;
+    let mut before: Option<Before> = None;
     for arg in args {
-        let masked = match option.take() {
-            Some(flag) => masked_value(flag, arg),
-            None => match arg.split_once('=') {
+        let masked = match before.take() {
+            Some(Before::Option(flag)) => masked_value(flag, arg),
+            Some(Before::Named) if !arg.starts_with('-') => masked_value("", arg),
+            _ => match arg.split_once('=') {
                 Some((flag, value)) if SECRET_OPTIONS.contains(&flag) => {
                     masked_value(flag, value).map(|v| format!("{flag}={v}"))
                 }
+                Some((name, value))
+                    if (is_secret_option(name)
+                        || (!name.starts_with('-') && is_secret_key(name.as_bytes())))
+                        && !value.is_empty() =>
+                {
+                    Some(format!("{name}={ARG_MASK}"))
+                }
                 _ => {
-                    option = SECRET_OPTIONS
-                        .iter()
-                        .copied()
-                        .find(|flag| *flag == arg.as_str());
-                    None
+                    before = match SECRET_OPTIONS.iter().find(|flag| **flag == arg.as_str()) {
+                        Some(flag) => Some(Before::Option(flag)),
+                        None => is_secret_option(arg).then_some(Before::Named),
+                    };
+                    masked_url_password(arg)
                 }
             },
         };
         shown.push(masked.unwrap_or_else(|| arg.clone()));
     }
     shown
+}
+
+/// Whether `arg` is an option named like a credential (`--api-key`, `-token`), not like a file,
+/// a folder or an address of one (`--client-secret-file`, `--token-endpoint`).
+fn is_secret_option(arg: &str) -> bool {
+    let Some(name) = arg.strip_prefix('-') else {
+        return false;
+    };
+    let name = name.trim_start_matches('-').to_ascii_lowercase();
+    !["file", "path", "dir", "url", "uri", "endpoint"]
+        .iter()
+        .any(|end| name.ends_with(end))
+        && is_secret_key(name.as_bytes())
+}
+
+/// `arg` with the password of a URL in it masked (`scheme://user:••••••@host`), or `None`.
+fn masked_url_password(arg: &str) -> Option<String> {
+    let start = arg.find("://")? + 3;
+    let authority_end = arg[start..]
+        .find(['/', '?', '#'])
+        .map_or(arg.len(), |at| start + at);
+    let at = arg[start..authority_end].rfind('@')? + start;
+    let colon = arg[start..at].find(':')? + start;
+    (colon + 1 < at).then(|| format!("{}{ARG_MASK}{}", &arg[..=colon], &arg[at..]))
 }
 
 /// The value of option `flag` masked, or `None` when it holds nothing to mask.

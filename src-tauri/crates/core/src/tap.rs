@@ -236,7 +236,14 @@ where
         j.event(
             Level::Info,
             "started",
-            format!("{} (pid {pid})", opts.command.shell_line()),
+            // A credential on the command line (`--api-key …`) is not journaled.
+            format!(
+                "{} (pid {pid})",
+                crate::supervise::shell_line(
+                    &opts.command.command,
+                    &crate::redact::mask_args(&opts.command.args)
+                )
+            ),
         );
     }
 

@@ -323,6 +323,58 @@ fn a_command_line_shows_the_names_of_its_credentials_and_never_their_values() {
     assert_eq!(mask_args(&plain), plain);
 }
 
+#[test]
+fn a_local_server_s_command_line_hides_tokens_passwords_and_url_passwords_it_holds() {
+    let args = |a: &[&str]| a.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+    let line = args(&[
+        "run",
+        "-i",
+        "-e",
+        "GITHUB_TOKEN=ghp_1",
+        "-e",
+        "LOG_LEVEL=debug",
+        "--api-key",
+        "sk-2",
+        "--token=t-3",
+        "--password",
+        "--verbose",
+        "postgresql://me:pw-4@db.local:5432/app?sslmode=require",
+        "https://user@example.com/mcp",
+        "--client-secret-file",
+        "/run/secret",
+        "--token-endpoint",
+        "https://auth.example.com/token",
+        "--max-tokens",
+        "100",
+    ]);
+    assert_eq!(
+        mask_args(&line),
+        args(&[
+            "run",
+            "-i",
+            "-e",
+            &format!("GITHUB_TOKEN={ARG_MASK}"),
+            "-e",
+            "LOG_LEVEL=debug",
+            "--api-key",
+            ARG_MASK,
+            &format!("--token={ARG_MASK}"),
+            // An option right after: it was a flag with no value.
+            "--password",
+            "--verbose",
+            &format!("postgresql://me:{ARG_MASK}@db.local:5432/app?sslmode=require"),
+            "https://user@example.com/mcp",
+            // A file or an address of a credential is not one.
+            "--client-secret-file",
+            "/run/secret",
+            "--token-endpoint",
+            "https://auth.example.com/token",
+            "--max-tokens",
+            "100",
+        ])
+    );
+}
+
 proptest! {
     #[test]
     fn messages_without_secret_keys_stay_byte_for_byte(v in value(PLAIN_KEYS.to_vec()), pretty in any::<bool>()) {
