@@ -16,8 +16,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
 
 use mcp_tray_core::claude_logs::{self, Direction, LogEvent, LogTail, StartAt};
-use mcp_tray_core::config::ConfigFile;
+use mcp_tray_core::config::{ConfigDocument, ConfigFile};
 use mcp_tray_core::diagnose::{Audience, Severity, fix_in, message_in};
+use mcp_tray_core::doctor::{self, Finding};
 use mcp_tray_core::journal::{self, Entry, Tail};
 use mcp_tray_core::supervise::StatsSampler;
 use mcp_tray_core::{clients, paths};
@@ -26,6 +27,7 @@ use specta::Type;
 use tauri::{Manager, Runtime, State};
 
 use crate::add_server::ProbeView;
+use crate::in_use::command_resolver;
 use crate::traffic::{Health, TrafficRow, health_of};
 use crate::tray::TrayStatus;
 use crate::wake::Wake;
@@ -424,12 +426,46 @@ impl SharedBoard {
 }
 
 /// The enabled servers of Claude's config; `None` when it cannot be read.
-fn config_names() -> Option<Vec<String>> {
+/// The config in use, when it parses.
+fn config_document() -> Option<ConfigDocument> {
     let location = clients::claude_config(None);
-    let doc = ConfigFile::new(&location.path, paths::data_dir())
+    ConfigFile::new(&location.path, paths::data_dir())
         .read()
-        .ok()?;
-    Some(doc.servers.iter().map(|s| s.name.clone()).collect())
+        .ok()
+}
+
+/// What the entries themselves say for the tray, whatever has run: one Claude cannot start (a
+/// url entry, a command not found, a key written twice) fails, one with a warning (a README
+/// placeholder left in env) needs attention. A note (a bridge that could replace mcp-remote)
+/// leaves the tray as it is.
+fn config_status(findings: &[Finding]) -> Option<TrayStatus> {
+    let worst = findings
+        .iter()
+        .map(|f| f.diagnosis.severity)
+        .max_by_key(|s| match s {
+            Severity::Info => 0,
+            Severity::Warning => 1,
+            Severity::Error => 2,
+        })?;
+    match worst {
+        Severity::Error => Some(TrayStatus::Failing),
+        Severity::Warning => Some(TrayStatus::Degraded),
+        Severity::Info => None,
+    }
+}
+
+/// The worse of what ran and what the entries say (the config's own states stand as they are).
+fn worse(evidence: TrayStatus, config: Option<TrayStatus>) -> TrayStatus {
+    let rank = |s: TrayStatus| match s {
+        TrayStatus::Ok => 0,
+        TrayStatus::Degraded => 1,
+        TrayStatus::Failing => 2,
+        _ => 3,
+    };
+    match config {
+        Some(config) if rank(evidence) < rank(config) && rank(evidence) < 3 => config,
+        _ => evidence,
+    }
 }
 
 /// Whether MCP Tray keeps any disabled server aside (asked only when no server is enabled).
@@ -520,13 +556,37 @@ pub(crate) fn start<R: Runtime>(app: &tauri::AppHandle<R>, wake: &Wake) {
         .spawn(move || {
             let mut shown: Option<TrayStatus> = None;
             let mut seen = wake.changes_seen();
+            // The entries' findings, checked again only when the file's text changes (a check
+            // looks each command up).
+            let mut checked: Option<(String, Option<TrayStatus>)> = None;
             loop {
                 watcher.poll(&board);
-                let names = config_names();
+                let doc = config_document();
+                let names: Option<Vec<String>> = doc
+                    .as_ref()
+                    .map(|d| d.servers.iter().map(|s| s.name.clone()).collect());
+                let from_config = match &doc {
+                    Some(doc) => {
+                        if checked.as_ref().is_none_or(|(text, _)| *text != doc.text) {
+                            let findings = doctor::check_config_only(
+                                Audience::App,
+                                doc,
+                                command_resolver(),
+                                &paths::mcp_tray_exe(),
+                            );
+                            checked = Some((doc.text.clone(), config_status(&findings)));
+                        }
+                        checked.as_ref().and_then(|(_, status)| *status)
+                    }
+                    None => None,
+                };
                 let (status, statuses) = {
                     let board = board.lock().unwrap_or_else(|e| e.into_inner());
                     (
-                        tray_status(&board, names.as_deref(), any_disabled),
+                        worse(
+                            tray_status(&board, names.as_deref(), any_disabled),
+                            from_config,
+                        ),
                         board.statuses(),
                     )
                 };
@@ -594,6 +654,54 @@ mod tests {
             stderr_tail: Vec::new(),
             total_ms: 12.0,
         }
+    }
+
+    #[test]
+    fn the_tray_shows_what_the_entries_say_when_nothing_that_ran_says_worse() {
+        use mcp_tray_core::config::ConfigDocument;
+        let doc = ConfigDocument::parse(
+            std::path::Path::new("c.json"),
+            br#"{"mcpServers": {
+                "weather": {"url": "https://weather.example.com/mcp"},
+                "docs": {"command": "npx", "args": ["-y", "mcp-remote", "https://docs.example.com/mcp"]}
+            }}"#,
+            false,
+        )
+        .expect("parses");
+        let findings = doctor::check_document(&doc, std::path::Path::new("/opt/mcp-tray"));
+        // A url entry Claude ignores: it cannot start that server.
+        assert_eq!(config_status(&findings), Some(TrayStatus::Failing));
+        // mcp-remote alone is a note: the tray stays as it was.
+        let notes: Vec<Finding> = findings
+            .into_iter()
+            .filter(|f| f.diagnosis.server.as_deref() == Some("docs"))
+            .collect();
+        assert!(!notes.is_empty());
+        assert_eq!(config_status(&notes), None);
+        assert_eq!(config_status(&[]), None);
+
+        assert_eq!(
+            worse(TrayStatus::Ok, Some(TrayStatus::Failing)),
+            TrayStatus::Failing
+        );
+        assert_eq!(
+            worse(TrayStatus::Ok, Some(TrayStatus::Degraded)),
+            TrayStatus::Degraded
+        );
+        assert_eq!(
+            worse(TrayStatus::Failing, Some(TrayStatus::Degraded)),
+            TrayStatus::Failing
+        );
+        assert_eq!(worse(TrayStatus::Degraded, None), TrayStatus::Degraded);
+        // The file's own states stand: a broken file, no servers, all disabled.
+        assert_eq!(
+            worse(TrayStatus::BrokenConfig, Some(TrayStatus::Failing)),
+            TrayStatus::BrokenConfig
+        );
+        assert_eq!(
+            worse(TrayStatus::NoServers, Some(TrayStatus::Degraded)),
+            TrayStatus::NoServers
+        );
     }
 
     #[test]

@@ -197,4 +197,24 @@ describe("server status", () => {
     assert.equal(row.code, "command-not-found");
     assert.match(row.problem, /from the last test/);
   });
+
+  it("turns the tray red for an entry Claude cannot start before anything ran (a url entry), calm once it runs through the bridge", async () => {
+    const trayBecomes = async (status, why) => {
+      let shown;
+      await app.browser.waitUntil(async () => (shown = await trayStatus(app.env)) === status, {
+        timeout: 15_000,
+        timeoutMsg: `${why}: the tray icon shows ${shown}, not ${status}`,
+      });
+    };
+    fs.writeFileSync(app.configPath, JSON.stringify({ mcpServers: {} }));
+    await trayBecomes("ok", "no servers");
+    // Claude Desktop ignores url entries: nothing ran, and yet it cannot start that server.
+    fs.writeFileSync(app.configPath, JSON.stringify({ mcpServers: { weather: { url: "https://weather.example.com/mcp" } } }));
+    await trayBecomes("failing", "a url entry");
+    fs.writeFileSync(
+      app.configPath,
+      JSON.stringify({ mcpServers: { weather: { command: CLI, args: ["bridge", "https://weather.example.com/mcp", "--name", "weather"] } } }),
+    );
+    await trayBecomes("ok", "the same server through the bridge");
+  });
 });

@@ -65,11 +65,14 @@ function overflow(browser) {
       if (box.width > 0 && box.right > edge + 1) sticking.push(`${el.tagName.toLowerCase()}.${el.className} +${Math.round(box.right - edge)}px`);
     }
     // Content cut off sideways by its box (a row whose buttons squeeze its text away), except text
-    // that says it is cut (an ellipsis) and form fields, which scroll their own text.
+    // that says it is cut (an ellipsis), form fields, which scroll their own text, and text shown
+    // to no one (for screen readers).
     const clipped = [];
     for (const el of main.querySelectorAll("*")) {
       const style = getComputedStyle(el);
       if (["INPUT", "SELECT", "TEXTAREA"].includes(el.tagName) || style.textOverflow === "ellipsis") continue;
+      // Text for screen readers only, clipped away on purpose (a finding's severity in words).
+      if (style.clipPath !== "none" && el.clientWidth <= 1) continue;
       if (style.overflowX !== "visible" && el.clientWidth > 0 && el.scrollWidth > el.clientWidth + 1) {
         clipped.push(`${el.tagName.toLowerCase()}.${el.className} ${el.scrollWidth}>${el.clientWidth}px`);
       }
