@@ -349,7 +349,29 @@ fn process_alive(pid: u32) -> bool {
     }
 }
 
-#[cfg(not(unix))]
+#[cfg(windows)]
+fn process_alive(pid: u32) -> bool {
+    use windows::Win32::Foundation::{CloseHandle, ERROR_ACCESS_DENIED, STILL_ACTIVE};
+    use windows::Win32::System::Threading::{
+        GetExitCodeProcess, OpenProcess, PROCESS_QUERY_LIMITED_INFORMATION,
+    };
+    // SAFETY: plain Win32 calls on a handle this function opens and closes.
+    unsafe {
+        match OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, false, pid) {
+            Ok(handle) => {
+                let mut code = 0u32;
+                let alive = GetExitCodeProcess(handle, &mut code).is_ok()
+                    && code == STILL_ACTIVE.0 as u32;
+                let _ = CloseHandle(handle);
+                alive
+            }
+            // Someone else's process: it exists.
+            Err(err) => err.code() == ERROR_ACCESS_DENIED.to_hresult(),
+        }
+    }
+}
+
+#[cfg(not(any(unix, windows)))]
 fn process_alive(_pid: u32) -> bool {
     // Without a cheap liveness check the age limit decides.
     true
