@@ -9,8 +9,12 @@ import { promisify } from "node:util";
 const run = promisify(execFile);
 const ITEM = "/org/ayatana/NotificationItem/tray_icon_tray_app_mcp_tray";
 
+/** Waits this long for a reply: a name on the bus that never answers (not the app) would otherwise
+ *  hold each search for dbus-send's default 25 s. */
+export const DBUS_REPLY_MS = 5000;
+
 export async function dbus(env, args) {
-  const { stdout } = await run("dbus-send", ["--session", "--print-reply", ...args], { env });
+  const { stdout } = await run("dbus-send", ["--session", "--print-reply", `--reply-timeout=${DBUS_REPLY_MS}`, ...args], { env });
   return stdout;
 }
 

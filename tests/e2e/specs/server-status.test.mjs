@@ -3,18 +3,16 @@
 // Claude's own log (a log folder fixture saying `spawn … ENOENT`) shows Failing with the
 // diagnosis, where it came from, and the fix.
 import assert from "node:assert/strict";
-import { execFile, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { once } from "node:events";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { promisify } from "node:util";
 import { REPO, appBinary, clickInRow, fastmcpCommand, openView, startApp, waitForText } from "../lib/app.mjs";
 import { decodeRgbaPng, imageDistance } from "../lib/png.mjs";
-import { layout, waitForMenu } from "../lib/tray.mjs";
+import { dbus, layout, waitForMenu } from "../lib/tray.mjs";
 
-const run = promisify(execFile);
 const TRAY_ITEM = "/org/ayatana/NotificationItem/tray_icon_tray_app_mcp_tray";
 const TRAY_ICONS = ["ok", "degraded", "failing"].flatMap((status) =>
   ["light", "dark"].map((panel) => {
@@ -25,7 +23,7 @@ const TRAY_ICONS = ["ok", "degraded", "failing"].flatMap((status) =>
 
 /** The status the tray icon shows: the icon the panel was given (over D-Bus), matched to ours. */
 async function trayStatus(env) {
-  const bus = (args) => run("dbus-send", ["--session", "--print-reply", ...args], { env }).then((r) => r.stdout);
+  const bus = (args) => dbus(env, args);
   const names = await bus(["--dest=org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus.ListNames"]);
   for (const name of names.match(/":[0-9.]+"/g) ?? []) {
     const reply = await bus([
