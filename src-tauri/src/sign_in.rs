@@ -199,7 +199,10 @@ async fn run(state: &SignIns, name: String, server_url: String) -> Result<(), Co
     let key = server_url.clone();
     // The flow runs as a task of its own, so that Cancel can stop it (and close its listener).
     let task = tokio::spawn(async move {
-        let auth = Auth::new(opts.clone(), opts.http_client()?);
+        let client = opts.http_client()?;
+        // Reading the stored tokens may wait on the keychain (a locked keyring, a prompt): up to
+        // 3 s, so this worker hands its other tasks on meanwhile.
+        let auth = tokio::task::block_in_place(|| Auth::new(opts.clone(), client));
         auth.on_browser_opened(move |url| {
             if let Some(flight) = lock(&flights).get_mut(&key) {
                 flight.auth_url = Some(url.to_string());
