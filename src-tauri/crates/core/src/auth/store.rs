@@ -360,8 +360,8 @@ fn process_alive(pid: u32) -> bool {
         match OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, false, pid) {
             Ok(handle) => {
                 let mut code = 0u32;
-                let alive = GetExitCodeProcess(handle, &mut code).is_ok()
-                    && code == STILL_ACTIVE.0 as u32;
+                let alive =
+                    GetExitCodeProcess(handle, &mut code).is_ok() && code == STILL_ACTIVE.0 as u32;
                 let _ = CloseHandle(handle);
                 alive
             }
