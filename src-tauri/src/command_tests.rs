@@ -913,6 +913,56 @@ fn a_local_server_s_args_load_masked_and_save_with_the_credential_they_had() {
 }
 
 #[test]
+fn a_masked_credential_moved_or_changed_is_never_saved_in_another_s_place_or_as_the_mask() {
+    let config = "{\"mcpServers\": {\"db\": {\"command\": \"db-mcp\", \"args\": [\"--api-key\", \"A-1\", \"--secret\", \"B-2\", \"postgresql://me:pw-3@db/app\"]}}}";
+    let h = harness(config);
+    let details = h
+        .call("server_details", json!({"name": "db"}))
+        .expect("details");
+    assert_eq!(
+        details["args"],
+        json!([
+            "--api-key",
+            "••••••",
+            "--secret",
+            "••••••",
+            "postgresql://me:••••••@db/app"
+        ]),
+        "{details}"
+    );
+    let edit = |args: Value| {
+        h.call(
+            "edit_server",
+            json!({"name": "db", "change": {"name": null, "command": null, "env": null, "url": null, "headers": null, "args": args}}),
+        )
+    };
+    // A changed URL still holding the mask: refused, the file as it was.
+    let before = h.file();
+    let err = edit(json!([
+        "--api-key",
+        "••••••",
+        "--secret",
+        "••••••",
+        "postgresql://me:••••••@db/app2"
+    ]))
+    .expect_err("refused");
+    assert_eq!(err["code"], "masked-arg-changed", "{err}");
+    assert_eq!(h.file(), before);
+    // --api-key deleted: --secret keeps its own value, not the API key's.
+    edit(json!([
+        "--secret",
+        "••••••",
+        "postgresql://me:••••••@db/app"
+    ]))
+    .expect("saved");
+    let written: Value = serde_json::from_str(&h.file()).expect("JSON");
+    assert_eq!(
+        written["mcpServers"]["db"]["args"],
+        json!(["--secret", "B-2", "postgresql://me:pw-3@db/app"])
+    );
+}
+
+#[test]
 fn sign_in_from_a_row_signs_in_as_the_server_s_bridge_entry_asks() {
     let peers = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests")

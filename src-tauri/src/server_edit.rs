@@ -14,7 +14,7 @@ use mcp_tray_core::config::change::{header_env_var, headers_of};
 use mcp_tray_core::config::{ConfigFile, EntryChange, EntryKind, EnvValue, ServerEntry};
 use mcp_tray_core::config::{Edit, document::is_secret_name};
 use mcp_tray_core::probe::ProbeTarget;
-use mcp_tray_core::redact::{is_secret_header, mask_args};
+use mcp_tray_core::redact::{ARG_MASK, MARKER, is_secret_header, mask_args};
 use serde::{Deserialize, Serialize};
 use specta::Type;
 use tauri::State;
@@ -214,28 +214,49 @@ fn header_value(name: &str, header: &str) -> Result<String, CommandError> {
 }
 
 /// The args the form sends, each masked credential ([`mask_args`]) sent back as it was shown
-/// given the entry's own value again, in order: a save writes, and a test runs,
-/// `Authorization: Bearer …`, never `Authorization: ••••••`.
-fn unmasked_args(entry: &ServerEntry, sent: Vec<String>) -> Vec<String> {
+/// given the entry's own value again: a save writes, and a test runs,
+/// `Authorization: Bearer …`, never `Authorization: ••••••`. A masked argument is known by its
+/// shown text and the argument before it (`--api-key ••••••` and `--token ••••••` show the same
+/// mask), so one moved or deleted beside another never takes the other's credential. One that
+/// still holds the mask but was changed (`…me:••••••@db/app2`), or that cannot be told apart, is
+/// refused: its credential cannot be known, and writing the mask would lose it.
+fn unmasked_args(entry: &ServerEntry, sent: Vec<String>) -> Result<Vec<String>, CommandError> {
     // The args the form shows: a tapped server's are those of the command it wraps.
     let own = match &entry.kind {
         EntryKind::Tapped { args, .. } => args,
         _ => &entry.args,
     };
     let masked = mask_args(own);
-    let mut hidden: Vec<(&String, &String)> = masked
-        .iter()
-        .zip(own)
-        .filter(|(shown, value)| shown != value)
+    // (shown before it, shown, the entry's own), for each masked argument.
+    let mut hidden: Vec<(Option<&String>, &String, &String)> = (0..own.len())
+        .filter(|&i| masked[i] != own[i])
+        .map(|i| (i.checked_sub(1).map(|b| &masked[b]), &masked[i], &own[i]))
         .collect();
-    sent.into_iter()
-        .map(
-            |arg| match hidden.iter().position(|(shown, _)| **shown == arg) {
-                Some(at) => hidden.remove(at).1.clone(),
-                None => arg,
-            },
-        )
-        .collect()
+    let mut out = Vec::with_capacity(sent.len());
+    for (j, arg) in sent.iter().enumerate() {
+        let before = j.checked_sub(1).map(|b| &sent[b]);
+        let matching: Vec<usize> = hidden
+            .iter()
+            .enumerate()
+            .filter(|(_, (b, shown, _))| **shown == *arg && *b == before)
+            .map(|(at, _)| at)
+            .collect();
+        match matching.as_slice() {
+            [at] => out.push(hidden.remove(*at).2.clone()),
+            [] if !arg.contains(ARG_MASK) && !arg.contains(MARKER) => out.push(arg.clone()),
+            _ => {
+                return Err(error(
+                    "masked-arg-changed",
+                    format!(
+                        "the argument \"{arg}\" hides a credential (shown as {ARG_MASK}) but was changed or \
+                         moved, so its value cannot be kept: type the whole value in its place, or put \
+                         the argument back as it was shown"
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// The entry named `name` and the Edit form's change to it, checked as a save checks it: a CA
@@ -251,7 +272,7 @@ fn checked_change(
     }
     let entry = entry_of(file, name)?;
     if let Some(args) = change.args.take() {
-        change.args = Some(unmasked_args(&entry, args));
+        change.args = Some(unmasked_args(&entry, args)?);
     }
     if let EntryKind::Remote { url } = &entry.kind {
         let allowed = change

@@ -426,6 +426,10 @@ impl SharedBoard {
 }
 
 /// The enabled servers of Claude's config; `None` when it cannot be read.
+/// How old the entries' findings may get, while they say something is wrong, before a change
+/// has them checked again.
+const CONFIG_RECHECK: Duration = Duration::from_secs(60);
+
 /// The config in use, when it parses.
 fn config_document() -> Option<ConfigDocument> {
     let location = clients::claude_config(None);
@@ -435,8 +439,8 @@ fn config_document() -> Option<ConfigDocument> {
 }
 
 /// What the entries themselves say for the tray, whatever has run: one Claude cannot start (a
-/// url entry, a command not found, a key written twice) fails, one with a warning (a README
-/// placeholder left in env) needs attention. A note (a bridge that could replace mcp-remote)
+/// url entry, a command not found, an env value left as a README placeholder) fails, one with a
+/// warning (a server key written twice) needs attention. A note (a bridge that could replace mcp-remote)
 /// leaves the tray as it is.
 fn config_status(findings: &[Finding]) -> Option<TrayStatus> {
     let worst = findings
@@ -556,9 +560,10 @@ pub(crate) fn start<R: Runtime>(app: &tauri::AppHandle<R>, wake: &Wake) {
         .spawn(move || {
             let mut shown: Option<TrayStatus> = None;
             let mut seen = wake.changes_seen();
-            // The entries' findings, checked again only when the file's text changes (a check
-            // looks each command up).
-            let mut checked: Option<(String, Option<TrayStatus>)> = None;
+            // The entries' findings, checked again when the file's text changes (a check looks
+            // each command up), and, while they say something is wrong, at the first change
+            // after a minute (a missing command may have been installed since).
+            let mut checked: Option<(String, Option<TrayStatus>, std::time::Instant)> = None;
             loop {
                 watcher.poll(&board);
                 let doc = config_document();
@@ -567,16 +572,22 @@ pub(crate) fn start<R: Runtime>(app: &tauri::AppHandle<R>, wake: &Wake) {
                     .map(|d| d.servers.iter().map(|s| s.name.clone()).collect());
                 let from_config = match &doc {
                     Some(doc) => {
-                        if checked.as_ref().is_none_or(|(text, _)| *text != doc.text) {
+                        if checked.as_ref().is_none_or(|(text, status, at)| {
+                            *text != doc.text || (status.is_some() && at.elapsed() > CONFIG_RECHECK)
+                        }) {
                             let findings = doctor::check_config_only(
                                 Audience::App,
                                 doc,
                                 command_resolver(),
                                 &paths::mcp_tray_exe(),
                             );
-                            checked = Some((doc.text.clone(), config_status(&findings)));
+                            checked = Some((
+                                doc.text.clone(),
+                                config_status(&findings),
+                                std::time::Instant::now(),
+                            ));
                         }
-                        checked.as_ref().and_then(|(_, status)| *status)
+                        checked.as_ref().and_then(|(_, status, _)| *status)
                     }
                     None => None,
                 };

@@ -170,6 +170,50 @@ describe("Servers: re-reading the config keeps the list", () => {
     await expect.poll(() => within(row("beta")).queryByTestId("server-edit-form")).not.toBeNull();
   });
 
+  it("lets another row's Edit open once the row whose form held changes is gone", async () => {
+    let names = ["alpha", "beta"];
+    app(() => names);
+    await screen.findByText("beta");
+    await fireEvent.click(within(row("alpha")).getByTestId("server-edit"));
+    await expect.poll(() => input("edit-command").value).toBe("npx");
+    await fireEvent.input(input("edit-command"), { target: { value: "uvx typed-by-hand" } });
+    // alpha is removed elsewhere (the CLI, an editor): its form goes with it.
+    names = ["beta"];
+    await emit("config-changed", null);
+    await expect.poll(() => screen.queryAllByTestId("server-row").length).toBe(1);
+    await fireEvent.click(within(row("beta")).getByTestId("server-edit"));
+    await expect.poll(() => within(row("beta")).queryByTestId("server-edit-form")).not.toBeNull();
+  });
+
+  it("drops a row's test result once its Edit form is saved (env and secrets are not in the list)", async () => {
+    app(
+      () => ["alpha"],
+      (cmd, args) => {
+        if (cmd === "edit_server") return { done: "edit alpha", historyId: 5 };
+        if (cmd === "test_server")
+          return {
+            ok: false,
+            serverName: null,
+            serverVersion: null,
+            transport: null,
+            tools: [],
+            diagnosis: { code: "auth-required", severity: "error", server: (args as { name: string }).name, summary: "the key was refused", detail: null, fix: null },
+            stderrTail: [],
+            totalMs: 3,
+          };
+        return undefined;
+      },
+    );
+    await screen.findByText("alpha");
+    await fireEvent.click(within(row("alpha")).getByTestId("server-test"));
+    await expect.poll(() => within(row("alpha")).queryAllByText(/the key was refused/).length).toBeGreaterThan(0);
+    await fireEvent.click(within(row("alpha")).getByTestId("server-edit"));
+    await expect.poll(() => input("edit-command").value).toBe("npx");
+    await fireEvent.input(input("edit-command"), { target: { value: "npx2" } });
+    await fireEvent.click(screen.getByTestId("edit-save"));
+    await expect.poll(() => within(row("alpha")).queryAllByText(/the key was refused/).length).toBe(0);
+  });
+
   it("keeps keyboard focus on the pressed button after Disable, and moves it to Undo after Remove", async () => {
     let names = ["alpha", "beta"];
     let disabled = false;
