@@ -23,6 +23,12 @@ function deferred<T>() {
   return { promise, resolve };
 }
 
+/** A Test's answer for a server that failed with `code`, saying `said`. */
+function failedTest(server: string, code: string, said: string) {
+  const diagnosis = { code, severity: "error", server, summary: said, detail: null, fix: null };
+  return { ok: false, serverName: null, serverVersion: null, transport: null, tools: [], diagnosis, stderrTail: [], totalMs: 3 };
+}
+
 const row = (name: string) =>
   screen.getAllByTestId("server-row").find((r) => r.querySelector('[data-testid="server-name"]')?.textContent === name) as HTMLElement;
 const input = (testid: string) => screen.getByTestId(testid) as HTMLInputElement;
@@ -113,17 +119,7 @@ describe("Servers: re-reading the config keeps the list", () => {
       () => ["alpha", "beta"],
       (cmd, args) => {
         if (cmd === "list_servers") return ["alpha", "beta"].map((n) => summary(n, n === "alpha" ? { command } : {}));
-        if (cmd === "test_server")
-          return {
-            ok: false,
-            serverName: null,
-            serverVersion: null,
-            transport: null,
-            tools: [],
-            diagnosis: { code: "command-not-found", severity: "error", server: (args as { name: string }).name, summary: "not found", detail: null, fix: null },
-            stderrTail: [],
-            totalMs: 3,
-          };
+        if (cmd === "test_server") return failedTest((args as { name: string }).name, "command-not-found", "not found");
         return undefined;
       },
     );
@@ -190,17 +186,7 @@ describe("Servers: re-reading the config keeps the list", () => {
       () => ["alpha"],
       (cmd, args) => {
         if (cmd === "edit_server") return { done: "edit alpha", historyId: 5 };
-        if (cmd === "test_server")
-          return {
-            ok: false,
-            serverName: null,
-            serverVersion: null,
-            transport: null,
-            tools: [],
-            diagnosis: { code: "auth-required", severity: "error", server: (args as { name: string }).name, summary: "the key was refused", detail: null, fix: null },
-            stderrTail: [],
-            totalMs: 3,
-          };
+        if (cmd === "test_server") return failedTest((args as { name: string }).name, "auth-required", "the key was refused");
         return undefined;
       },
     );
