@@ -189,7 +189,8 @@ impl ServerSummary {
                 summary.problem = Some(reason.clone());
             }
         }
-        // The window shows args as the row's command line: no credential goes there.
+        // The window shows args as the row's command line: no credential goes there. (The URL
+        // stays whole: it is the server's identity for its sign-in.)
         summary.args = mcp_tray_core::redact::mask_args(&summary.args);
         summary
     }

@@ -14,7 +14,7 @@ use mcp_tray_core::config::snippet::{self, parse_snippet};
 use mcp_tray_core::config::store::DisabledEntry;
 use mcp_tray_core::config::{ConfigError, ConfigFile, Edit, EditOutcome, EntryKind, ServerEntry};
 use mcp_tray_core::paths;
-use mcp_tray_core::redact::mask_args;
+use mcp_tray_core::redact::{mask_args, mask_url};
 use mcp_tray_core::supervise::shell_line;
 use mcp_tray_core::{clients, transport};
 use serde::Serialize;
@@ -345,6 +345,9 @@ fn view(entry: &ServerEntry, enabled: bool) -> ServerView {
             command: command.clone(),
             args: mask_args(args),
         },
+        EntryKind::Remote { url } => EntryKind::Remote { url: mask_url(url) },
+        EntryKind::McpRemote { url } => EntryKind::McpRemote { url: mask_url(url) },
+        EntryKind::UrlEntry { url } => EntryKind::UrlEntry { url: mask_url(url) },
         kind => kind.clone(),
     };
     ServerView {

@@ -62,10 +62,19 @@ fn list_masks_credentials_on_command_lines_as_it_masks_env_values() {
             "postgresql://me:pw-42@db/app",
         ],
     );
+    run(
+        dir.path(),
+        &[
+            "add",
+            "docs",
+            "--url",
+            "https://docs.example.com/mcp?token=pw-43",
+        ],
+    );
     for args in [&["list"][..], &["list", "--json"][..]] {
         let out = String::from_utf8(run(dir.path(), args).stdout).unwrap();
         assert!(
-            !out.contains("pw-41") && !out.contains("pw-42"),
+            !out.contains("pw-41") && !out.contains("pw-42") && !out.contains("pw-43"),
             "{args:?}: {out}"
         );
         assert!(out.contains("••••••"), "{args:?}: {out}");

@@ -114,7 +114,7 @@ pub fn mask_args(args: &[String]) -> Vec<String> {
                         Some(flag) => Some(Before::Option(flag)),
                         None => is_secret_option(arg).then_some(Before::Named),
                     };
-                    masked_url_password(arg)
+                    masked_url(arg)
                 }
             },
         };
@@ -136,15 +136,48 @@ fn is_secret_option(arg: &str) -> bool {
         && is_secret_key(name.as_bytes())
 }
 
-/// `arg` with the password of a URL in it masked (`scheme://user:••••••@host`), or `None`.
-fn masked_url_password(arg: &str) -> Option<String> {
+/// A URL as it may be shown: its password (`scheme://user:••••••@host`) and the values of its
+/// query parameters named like a credential (`?token=••••••`) masked; anything else as it is.
+pub fn mask_url(url: &str) -> String {
+    masked_url(url).unwrap_or_else(|| url.to_owned())
+}
+
+/// `arg` with the credentials of a URL in it masked ([`mask_url`]), or `None` when it holds none.
+fn masked_url(arg: &str) -> Option<String> {
     let start = arg.find("://")? + 3;
     let authority_end = arg[start..]
         .find(['/', '?', '#'])
         .map_or(arg.len(), |at| start + at);
-    let at = arg[start..authority_end].rfind('@')? + start;
-    let colon = arg[start..at].find(':')? + start;
-    (colon + 1 < at).then(|| format!("{}{ARG_MASK}{}", &arg[..=colon], &arg[at..]))
+    let mut shown = arg.to_owned();
+    let mut changed = false;
+    // The query's secret-named values, from the end (so earlier positions hold).
+    if let Some(q) = arg[authority_end..]
+        .find('?')
+        .map(|at| authority_end + at + 1)
+    {
+        let end = arg[q..].find('#').map_or(arg.len(), |at| q + at);
+        let mut at = end;
+        for pair in arg[q..end].rsplit('&') {
+            at -= pair.len();
+            if let Some((name, value)) = pair.split_once('=')
+                && !value.is_empty()
+                && is_secret_key(name.as_bytes())
+            {
+                let value_at = at + name.len() + 1;
+                shown.replace_range(value_at..value_at + value.len(), ARG_MASK);
+                changed = true;
+            }
+            at = at.saturating_sub(1);
+        }
+    }
+    if let Some(user_end) = arg[start..authority_end].rfind('@').map(|at| start + at)
+        && let Some(colon) = arg[start..user_end].find(':').map(|at| start + at)
+        && colon + 1 < user_end
+    {
+        shown.replace_range(colon + 1..user_end, ARG_MASK);
+        changed = true;
+    }
+    changed.then_some(shown)
 }
 
 /// The value of option `flag` masked, or `None` when it holds nothing to mask.

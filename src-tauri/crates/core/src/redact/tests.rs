@@ -1,7 +1,7 @@
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
 
-use super::{ARG_MASK, MARKER, is_secret_header, mask_args, redact};
+use super::{ARG_MASK, MARKER, is_secret_header, mask_args, mask_url, redact};
 
 fn redacted(msg: &str) -> String {
     String::from_utf8(redact(msg.as_bytes()).into_owned()).expect("redaction keeps UTF-8")
@@ -415,4 +415,24 @@ proptest! {
             prop_assert_eq!(out.as_ref(), bytes.as_slice());
         }
     }
+}
+
+#[test]
+fn a_url_shows_its_host_path_and_plain_parameters_and_never_its_credentials() {
+    assert_eq!(
+        mask_url("https://me:pw-1@mcp.example.com/mcp?region=eu&token=t-2&api_key=k-3#top"),
+        format!(
+            "https://me:{ARG_MASK}@mcp.example.com/mcp?region=eu&token={ARG_MASK}&api_key={ARG_MASK}#top"
+        )
+    );
+    assert_eq!(
+        mask_url("https://mcp.example.com/sse?key=&session=abc"),
+        "https://mcp.example.com/sse?key=&session=abc",
+        "nothing secret: as it is"
+    );
+    assert_eq!(
+        mask_url("https://user@example.com/mcp"),
+        "https://user@example.com/mcp"
+    );
+    assert_eq!(mask_url("not a url"), "not a url");
 }
