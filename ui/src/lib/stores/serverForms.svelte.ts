@@ -170,7 +170,17 @@ export function createServerEditor(name: string, api = ipc) {
     const command = list === "env" ? "reveal_env_value" : "reveal_header_value";
     try {
       const value = await (list === "env" ? api.revealEnvValue : api.revealHeaderValue)(name, row.loadedName);
-      fields[list] = fields[list].map((r) => (r.id === row.id ? { ...r, value, masked: false } : r));
+      const shown = (rows: EnvRow[]) => rows.map((r) => (r.id === row.id ? { ...r, value, masked: false } : r));
+      const untouched = JSON.stringify(envInput(fields[list])) === loaded[list];
+      fields[list] = shown(fields[list]);
+      // Seeing a value changes nothing: the form holds no change for it, and a list only shown
+      // is still kept as it is.
+      if (loadedFields !== "") {
+        const before = JSON.parse(loadedFields) as ServerFields;
+        before[list] = shown(before[list]);
+        loadedFields = JSON.stringify(before);
+      }
+      if (untouched) loaded[list] = JSON.stringify(envInput(fields[list]));
     } catch (thrown) {
       status = { state: "failed", message: toIpcError(command, thrown).message };
     }

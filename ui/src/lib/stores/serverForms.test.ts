@@ -9,6 +9,34 @@ function fakeApi(overrides: Partial<Api>): Api {
 }
 
 describe("server forms", () => {
+  it("seeing a secret (Show) is not a change: the form holds none, and a save keeps that env as it is", async () => {
+    const editServer = vi.fn(async () => ({ done: "edit gh", historyId: 8 }));
+    const api = fakeApi({
+      serverDetails: async () => ({
+        name: "gh",
+        kind: "local",
+        command: "npx",
+        args: [],
+        env: [{ name: "GITHUB_TOKEN", value: null, secret: true }],
+        url: null,
+        headers: [],
+        caCert: null,
+        allowHttp: false,
+      }),
+      editServer,
+      revealEnvValue: async () => "ghp_x",
+    });
+    const editor = createServerEditor("gh", api);
+    await editor.load();
+    await editor.reveal(editor.fields.env[0]);
+    expect(editor.fields.env[0]).toMatchObject({ value: "ghp_x", masked: false });
+    expect(editor.changed).toBe(false);
+    editor.fields.name = "github";
+    expect(editor.changed).toBe(true);
+    await editor.save();
+    expect(editServer).toHaveBeenLastCalledWith("gh", expect.objectContaining({ name: "github", env: null }));
+  });
+
   it("a masked secret is sent as keep (null) and never shown until revealed", async () => {
     const editServer = vi.fn(async () => ({ done: "edit gh", historyId: 3 }));
     const revealEnvValue = vi.fn(async () => "ghp_x");
