@@ -109,12 +109,23 @@ pub fn mask_args(args: &[String]) -> Vec<String> {
                 {
                     Some(format!("{name}={ARG_MASK}"))
                 }
+                // `--env=GITHUB_TOKEN=…`: the variable's name says it.
+                Some((flag, variable))
+                    if flag.starts_with('-')
+                        && variable
+                            .split_once('=')
+                            .is_some_and(|(n, v)| is_secret_key(n.as_bytes()) && !v.is_empty()) =>
+                {
+                    variable
+                        .split_once('=')
+                        .map(|(n, _)| format!("{flag}={n}={ARG_MASK}"))
+                }
                 _ => {
                     before = match SECRET_OPTIONS.iter().find(|flag| **flag == arg.as_str()) {
                         Some(flag) => Some(Before::Option(flag)),
                         None => is_secret_option(arg).then_some(Before::Named),
                     };
-                    masked_url(arg)
+                    masked_url(arg).or_else(|| masked_bearer(arg))
                 }
             },
         };
@@ -123,8 +134,8 @@ pub fn mask_args(args: &[String]) -> Vec<String> {
     shown
 }
 
-/// Whether `arg` is an option named like a credential (`--api-key`, `-token`), not like a file,
-/// a folder or an address of one (`--client-secret-file`, `--token-endpoint`).
+/// Whether `arg` is an option named like a credential (`--api-key`, `-token`, `--key`), not like a
+/// file, a folder or an address of one (`--client-secret-file`, `--token-endpoint`).
 fn is_secret_option(arg: &str) -> bool {
     let Some(name) = arg.strip_prefix('-') else {
         return false;
@@ -133,7 +144,16 @@ fn is_secret_option(arg: &str) -> bool {
     !["file", "path", "dir", "url", "uri", "endpoint"]
         .iter()
         .any(|end| name.ends_with(end))
-        && is_secret_key(name.as_bytes())
+        && (is_secret_key(name.as_bytes())
+            || name.ends_with("key")
+            || name.contains("bearer")
+            || name == "pat")
+}
+
+/// `arg` with what follows `Bearer ` masked (`-H "Authorization: Bearer …"`), or `None`.
+fn masked_bearer(arg: &str) -> Option<String> {
+    let at = arg.to_ascii_lowercase().find("bearer ")? + "bearer ".len();
+    (at < arg.len()).then(|| format!("{}{ARG_MASK}", &arg[..at]))
 }
 
 /// A URL as it may be shown: its password (`scheme://user:••••••@host`) and the values of its

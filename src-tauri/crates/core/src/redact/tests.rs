@@ -315,7 +315,8 @@ fn a_command_line_shows_the_names_of_its_credentials_and_never_their_values() {
             "--static-oauth-client-info",
             &format!(r#"{{"client_id":"c","client_secret":"{MARKER}"}}"#),
             "--name",
-            "Authorization: Bearer not-a-header",
+            // Not a header, but a bearer token wherever it stands is one.
+            &format!("Authorization: Bearer {ARG_MASK}"),
         ])
     );
     // Nothing to mask: every argument as it was.
@@ -435,4 +436,36 @@ fn a_url_shows_its_host_path_and_plain_parameters_and_never_its_credentials() {
         "https://user@example.com/mcp"
     );
     assert_eq!(mask_url("not a url"), "not a url");
+}
+
+#[test]
+fn a_command_line_hides_keys_bearer_tokens_and_secret_env_given_with_an_equals() {
+    let args = |a: &[&str]| a.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+    let line = args(&[
+        "--key",
+        "sk-1",
+        "--oauth2Bearer",
+        "tok-2",
+        "-H",
+        "Authorization: Bearer tok-3",
+        "--env=GITHUB_TOKEN=ghp_4",
+        "--env=LOG=debug",
+        "--keys-dir",
+        "/etc/keys",
+    ]);
+    assert_eq!(
+        mask_args(&line),
+        args(&[
+            "--key",
+            ARG_MASK,
+            "--oauth2Bearer",
+            ARG_MASK,
+            "-H",
+            &format!("Authorization: Bearer {ARG_MASK}"),
+            &format!("--env=GITHUB_TOKEN={ARG_MASK}"),
+            "--env=LOG=debug",
+            "--keys-dir",
+            "/etc/keys",
+        ])
+    );
 }
