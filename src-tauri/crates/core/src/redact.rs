@@ -150,10 +150,17 @@ fn is_secret_option(arg: &str) -> bool {
             || name == "pat")
 }
 
-/// `arg` with what follows `Bearer ` masked (`-H "Authorization: Bearer …"`), or `None`.
+/// `arg` with the token after `Bearer ` masked (`-H "Authorization: Bearer …"`), as in messages,
+/// or `None`.
 fn masked_bearer(arg: &str) -> Option<String> {
-    let at = arg.to_ascii_lowercase().find("bearer ")? + "bearer ".len();
-    (at < arg.len()).then(|| format!("{}{ARG_MASK}", &arg[..at]))
+    let s = arg.as_bytes();
+    let at = (0..s.len()).find(|&i| starts_with_bearer(&s[i..]))? + "bearer ".len();
+    let end = s[at..]
+        .iter()
+        .position(|&b| !is_token_byte(b))
+        .map_or(s.len(), |n| at + n);
+    // Both ends are ASCII (the token's bytes are): they are char boundaries.
+    (end > at).then(|| format!("{}{ARG_MASK}{}", &arg[..at], &arg[end..]))
 }
 
 /// A URL as it may be shown: its password (`scheme://user:••••••@host`) and the values of its
