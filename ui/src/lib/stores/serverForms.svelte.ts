@@ -73,9 +73,11 @@ function emptyFields(name = ""): ServerFields {
   return { name, command: "", args: "", url: "", env: [], headers: [], caCert: "", allowHttp: false };
 }
 
-/** `rows` when they differ from those loaded (as JSON), else null: "keep as they are". */
-function unlessLoaded(rows: EnvVarInput[], loaded: string): EnvVarInput[] | null {
-  return JSON.stringify(rows) === loaded ? null : rows;
+/** The rows as the commands take them when they differ from those loaded, else null: "keep as
+ *  they are". */
+function unlessLoaded(rows: EnvRow[], loaded: EnvRow[] | undefined): EnvVarInput[] | null {
+  const input = envInput(rows);
+  return loaded && JSON.stringify(input) === JSON.stringify(envInput(loaded)) ? null : input;
 }
 
 /** Whether a URL is plain http:// to another computer (this machine's own needs no choice). */
@@ -96,11 +98,11 @@ export function createServerEditor(name: string, api = ipc) {
   const typed = $derived(JSON.stringify(fields));
   /** The run of the latest test: Cancel stops it, and an answer for any other run is dropped. */
   let testRun: number | null = null;
-  /** The args, env and headers as loaded: a save sends only those the user changed, so a change
+  /** The fields as loaded (a value shown since counts as loaded): the form holds changes when
+   *  they differ, and a save sends only the args, env and headers the user changed, so a change
    *  made to the others elsewhere (the CLI, an editor) while the form was open is not undone. */
-  let loaded = { args: "", env: "", headers: "" };
-  /** The fields as loaded, to tell whether the form holds changes not saved. */
   let loadedFields = $state("");
+  const loaded = (): ServerFields | undefined => (loadedFields === "" ? undefined : JSON.parse(loadedFields));
 
   const remote = $derived(
     details !== null && (details.kind === "remote" || details.kind === "mcp-remote" || details.kind === "url-entry"),
@@ -121,11 +123,6 @@ export function createServerEditor(name: string, api = ipc) {
       fields.caCert = got.caCert ?? "";
       fields.allowHttp = got.allowHttp;
       loadedFields = JSON.stringify(fields);
-      loaded = {
-        args: fields.args,
-        env: JSON.stringify(envInput(fields.env)),
-        headers: JSON.stringify(envInput(fields.headers)),
-      };
       status = { state: "idle" };
     } catch (thrown) {
       status = { state: "failed", message: toIpcError("server_details", thrown).message };
@@ -134,6 +131,7 @@ export function createServerEditor(name: string, api = ipc) {
 
   /** What the form changes, or an error sentence. */
   function change(): ServerEditInput | string {
+    const was = loaded();
     const input: ServerEditInput = {
       name: fields.name.trim() === name ? null : fields.name,
       command: null,
@@ -147,7 +145,7 @@ export function createServerEditor(name: string, api = ipc) {
     if (remote) {
       input.url = fields.url.trim() === (details?.url ?? "") ? null : fields.url;
       if (bridged) {
-        input.headers = unlessLoaded(envInput(fields.headers), loaded.headers);
+        input.headers = unlessLoaded(fields.headers, was?.headers);
         // Sent only when changed; an emptied field removes it.
         if (fields.caCert.trim() !== (details?.caCert ?? "")) input.caCert = fields.caCert.trim();
         if (fields.allowHttp !== (details?.allowHttp ?? false)) input.allowHttp = fields.allowHttp;
@@ -155,12 +153,12 @@ export function createServerEditor(name: string, api = ipc) {
       return input;
     }
     try {
-      input.args = fields.args === loaded.args ? null : splitArgs(fields.args);
+      input.args = fields.args === was?.args ? null : splitArgs(fields.args);
     } catch (err) {
       return `Arguments: ${(err as Error).message}`;
     }
     input.command = fields.command.trim() === (details?.command ?? "") ? null : fields.command;
-    input.env = unlessLoaded(envInput(fields.env), loaded.env);
+    input.env = unlessLoaded(fields.env, was?.env);
     return input;
   }
 
@@ -171,16 +169,14 @@ export function createServerEditor(name: string, api = ipc) {
     try {
       const value = await (list === "env" ? api.revealEnvValue : api.revealHeaderValue)(name, row.loadedName);
       const shown = (rows: EnvRow[]) => rows.map((r) => (r.id === row.id ? { ...r, value, masked: false } : r));
-      const untouched = JSON.stringify(envInput(fields[list])) === loaded[list];
       fields[list] = shown(fields[list]);
       // Seeing a value changes nothing: the form holds no change for it, and a list only shown
       // is still kept as it is.
-      if (loadedFields !== "") {
-        const before = JSON.parse(loadedFields) as ServerFields;
+      const before = loaded();
+      if (before) {
         before[list] = shown(before[list]);
         loadedFields = JSON.stringify(before);
       }
-      if (untouched) loaded[list] = JSON.stringify(envInput(fields[list]));
     } catch (thrown) {
       status = { state: "failed", message: toIpcError(command, thrown).message };
     }
