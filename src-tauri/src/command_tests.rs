@@ -1811,7 +1811,7 @@ fn cancelling_a_test_stops_the_server_it_started_at_once() {
         &h,
         "add_local_server",
         42,
-        |script| json!({"server": {"name": "mute", "command": "sh", "args": ["-c", script], "env": []}}),
+        |script| json!({"server": {"name": "mute", "command": "sh", "args": ["-c", script], "env": [], "capture": true}}),
     );
     assert_eq!(h.file(), CONFIG, "a cancelled test writes nothing");
 }
@@ -1828,4 +1828,56 @@ fn cancelling_a_rows_test_stops_the_server_it_started() {
     let h = running_harness(&config);
     cancel_stops_the_tested_server_at(&h, "test_server", 43, &pid_file, json!({"name": "mute"}));
     assert_eq!(h.file(), config, "a cancelled test writes nothing");
+}
+
+#[test]
+fn a_local_server_added_with_capture_runs_through_the_tap_and_stop_capture_gives_the_plain_entry() {
+    let h = running_harness(CONFIG);
+    let peers = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join("peers");
+    let python = peers.join(".venv").join("bin").join("python");
+    assert!(python.is_file(), "run tests/peers/install.sh first");
+    let script = peers.join("fastmcp_server.py");
+    let (python, script) = (python.display().to_string(), script.display().to_string());
+    let add = |name: &str, capture: bool| {
+        h.call(
+            "add_local_server",
+            json!({"server": {"name": name, "command": python, "args": [script, "stdio"],
+                "env": [{"name": "LOG_LEVEL", "value": "debug"}], "capture": capture}}),
+        )
+        .expect("add_local_server")
+    };
+    let entry = |name: &str| {
+        serde_json::from_str::<Value>(&h.file()).expect("json")["mcpServers"][name].clone()
+    };
+
+    let outcome = add("tiny", true);
+    assert_eq!(outcome["probe"]["ok"], true, "{outcome}");
+    assert_eq!(outcome["captured"], true, "{outcome}");
+    let exe = mcp_tray_core::paths::mcp_tray_exe().display().to_string();
+    assert_eq!(
+        entry("tiny"),
+        json!({"command": exe, "args": ["wrap", "--name", "tiny", "--", python, script, "stdio"],
+            "env": {"LOG_LEVEL": "debug"}}),
+        "written to run through the tap"
+    );
+    h.call(
+        "set_server_captured",
+        json!({"name": "tiny", "captured": false}),
+    )
+    .expect("stop capture");
+    assert_eq!(
+        entry("tiny"),
+        json!({"command": python, "args": [script, "stdio"], "env": {"LOG_LEVEL": "debug"}}),
+        "Stop capture leaves the server as the form described it"
+    );
+
+    // Unticked, the entry is written as typed.
+    let outcome = add("plain", false);
+    assert_eq!(outcome["captured"], false, "{outcome}");
+    assert_eq!(
+        entry("plain"),
+        json!({"command": python, "args": [script, "stdio"], "env": {"LOG_LEVEL": "debug"}})
+    );
 }

@@ -337,6 +337,9 @@ pub struct LocalServerInput {
     pub command: String,
     pub args: Vec<String>,
     pub env: Vec<EnvVarInput>,
+    /// Written to run through MCP Tray's tap (`mcp-tray wrap`), so its traffic and errors are
+    /// recorded and its command is found with the login shell's PATH when Claude starts it.
+    pub capture: bool,
 }
 
 /// What adding a local server did: where its command was found, what the test found, and
@@ -351,6 +354,8 @@ pub struct LocalAddOutcome {
     pub written: Option<String>,
     /// Whether MCP Tray can restart Claude Desktop here (else the person restarts their client).
     pub restart_supported: bool,
+    /// Whether the entry written runs through MCP Tray's tap.
+    pub captured: bool,
 }
 
 fn local_value(input: &LocalServerInput) -> Result<serde_json::Value, CommandError> {
@@ -428,6 +433,7 @@ pub async fn add_local_server(
                 probe: view,
                 written: None,
                 restart_supported: claude_restart::restart_supported(),
+                captured: false,
             });
         }
     };
@@ -436,12 +442,14 @@ pub async fn add_local_server(
         .ok_or_else(|| error("not-startable", "the form describes no command"))?;
     // A cancelled test writes nothing.
     let view = crate::test_runs::test_as(run, &target, &name, &watch).await?;
+    let captured = view.ok && server.capture;
     let written = if view.ok {
+        let entry = match captured {
+            true => captured_entry(&name, &value),
+            false => value,
+        };
         // A write fsyncs, and may wait for the config's lock: off the async worker.
-        Some(
-            off_main(move || Ok(file.apply(&Edit::Add { name, entry: value })?.description))
-                .await?,
-        )
+        Some(off_main(move || Ok(file.apply(&Edit::Add { name, entry })?.description)).await?)
     } else {
         None
     };
@@ -450,7 +458,34 @@ pub async fn add_local_server(
         probe: view,
         written,
         restart_supported: claude_restart::restart_supported(),
+        captured,
     })
+}
+
+/// The form's plain entry (`local_value`) as it runs through MCP Tray's tap.
+fn captured_entry(name: &str, plain: &serde_json::Value) -> serde_json::Value {
+    let empty = serde_json::Map::new();
+    let obj = plain.as_object().unwrap_or(&empty);
+    let command = obj
+        .get("command")
+        .and_then(|c| c.as_str())
+        .unwrap_or_default();
+    let args: Vec<String> = obj
+        .get("args")
+        .and_then(|a| a.as_array())
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    mcp_tray_core::config::tapped_entry(
+        name,
+        &mcp_tray_core::paths::mcp_tray_exe(),
+        command,
+        &args,
+        obj,
+    )
 }
 
 #[cfg(test)]
@@ -519,6 +554,7 @@ mod tests {
             command: command.into(),
             args: vec!["stdio".into()],
             env,
+            capture: false,
         };
         assert_eq!(
             local_value(&input(" ", vec![]))

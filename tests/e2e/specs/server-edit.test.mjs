@@ -1,11 +1,13 @@
 // Editing a server and adding a local one, end to end: the Edit form changes one entry's args in
 // a hand-formatted config (only that entry's bytes change, its masked secret is kept) and Undo
 // gives the file back byte for byte; the local-server form explains a command that does not exist
-// without writing anything, and with the real FastMCP server lists its tools, then writes it.
+// without writing anything, and with the real FastMCP server lists its tools, then writes it to run
+// through the tap (traffic capture is on by default).
 import assert from "node:assert/strict";
 import fs from "node:fs";
+import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { clickInRow, fastmcpCommand, startApp, waitForText } from "../lib/app.mjs";
+import { appBinary, clickInRow, fastmcpCommand, startApp, waitForText } from "../lib/app.mjs";
 
 // Hand-formatted on purpose: a re-serialising writer would change the spacing and the tab.
 const ORIGINAL = `{
@@ -98,7 +100,12 @@ describe("server edit and the local-server form", () => {
     const tools = await app.browser.$('[data-testid="local-tool-count"]').getText();
     assert.match(tools, /^[1-9]\d* tools$/);
     const doc = JSON.parse(fs.readFileSync(app.configPath, "utf8"));
-    assert.deepEqual(doc.mcpServers.tiny, { command: fastmcpCommand(), args: ["stdio"] });
+    // Captured by default: Claude starts it through MCP Tray's tap, which records its traffic.
+    assert.deepEqual(doc.mcpServers.tiny, {
+      command: path.join(path.dirname(appBinary()), "mcp-tray"),
+      args: ["wrap", "--name", "tiny", "--", fastmcpCommand(), "stdio"],
+    });
+    await waitForText(app.browser, '[data-testid="local-captured"]');
     assert.ok(doc.mcpServers.beta && doc.mcpServers.gamma, "the other servers are still there");
     await waitForText(app.browser, '[data-testid="server-row"]:last-child [data-testid="server-name"]', { equals: "tiny" });
     await app.browser.execute(() => document.querySelector('[data-testid="local-server"]')?.scrollIntoView());

@@ -738,11 +738,20 @@ written: string | null;
 /**
  * Whether MCP Tray can restart Claude Desktop here (else the person restarts their client).
  */
-restartSupported: boolean }
+restartSupported: boolean; 
+/**
+ * Whether the entry written runs through MCP Tray's tap.
+ */
+captured: boolean }
 /**
  * A local server as the form in Add server describes it.
  */
-export type LocalServerInput = { name: string; command: string; args: string[]; env: EnvVarInput[] }
+export type LocalServerInput = { name: string; command: string; args: string[]; env: EnvVarInput[]; 
+/**
+ * Written to run through MCP Tray's tap (`mcp-tray wrap`), so its traffic and errors are
+ * recorded and its command is found with the login shell's PATH when Claude starts it.
+ */
+capture: boolean }
 /**
  * One log event as the Logs view shows it.
  */

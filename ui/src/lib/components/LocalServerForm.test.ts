@@ -16,7 +16,7 @@ let restartSupported = true;
 /** The app as the form sees it: `add_local_server` writes the server, which lists one tool (echo). */
 function app(restart: () => unknown = () => null) {
   const calls: string[] = [];
-  mockIPC((cmd) => {
+  mockIPC((cmd, args) => {
     calls.push(cmd);
     switch (cmd) {
       case "add_local_server": {
@@ -25,6 +25,7 @@ function app(restart: () => unknown = () => null) {
           probe: probeView(true),
           written: "added tiny",
           restartSupported,
+          captured: (args as { server: { capture: boolean } }).server.capture,
         };
         return outcome;
       }
@@ -37,16 +38,31 @@ function app(restart: () => unknown = () => null) {
   return calls;
 }
 
-async function addTiny(restartable: boolean) {
+async function addTiny(restartable: boolean, capture = true) {
   restartSupported = restartable;
   render(LocalServerForm, { props: {} });
   await fireEvent.input(screen.getByTestId("local-name"), { target: { value: "tiny" } });
   await fireEvent.input(screen.getByTestId("local-command"), { target: { value: "tiny" } });
+  if (!capture) await fireEvent.click(screen.getByRole("checkbox", { name: "Capture its traffic" }));
   await fireEvent.click(screen.getByTestId("local-add"));
   return screen.findByTestId("local-added");
 }
 
 describe("local server form", () => {
+  it("captures the new server's traffic unless the box is unticked, and says so once added", async () => {
+    app();
+    render(LocalServerForm, { props: {} });
+    const box = screen.getByRole("checkbox", { name: "Capture its traffic" }) as HTMLInputElement;
+    expect(box.checked).toBe(true);
+    expect(box.getAttribute("aria-describedby")).toBe("local-capture-hint");
+    cleanup();
+    await addTiny(true);
+    expect(screen.getByTestId("local-captured").textContent).toContain("Traffic");
+    cleanup();
+    await addTiny(true, false);
+    expect(screen.queryByTestId("local-captured")).toBeNull();
+  });
+
   it("counts one tool as “1 tool”", async () => {
     app();
     await addTiny(true);

@@ -269,6 +269,8 @@ export function createLocalServerForm(api = ipc) {
     | { state: "done"; outcome: LocalAddOutcome; name: string }
     | { state: "failed"; message: string }
   >({ state: "editing" });
+  /** Whether the entry runs through MCP Tray's tap (its traffic recorded): on unless unticked. */
+  let capture = $state(true);
   /** The fields as they were written: submitting them again would only be refused. */
   let written = $state<string | null>(null);
   /** The run of the latest test: Cancel stops it, and an answer for any other run is dropped. */
@@ -279,6 +281,12 @@ export function createLocalServerForm(api = ipc) {
     fields,
     get phase() {
       return phase;
+    },
+    get capture() {
+      return capture;
+    },
+    set capture(on: boolean) {
+      capture = on;
     },
     get canSubmit() {
       return fields.name.trim() !== "" && fields.command.trim() !== "" && phase.state !== "testing" && !unchanged;
@@ -303,6 +311,7 @@ export function createLocalServerForm(api = ipc) {
             command: fields.command.trim(),
             args: list,
             env: envInput(fields.env).map((v) => ({ name: v.name, value: v.value ?? "" })),
+            capture,
           },
           run,
         );
@@ -325,6 +334,7 @@ export function createLocalServerForm(api = ipc) {
     /** Empties the form for the next server. */
     reset(): void {
       Object.assign(fields, emptyFields());
+      capture = true;
       phase = { state: "editing" };
       written = null;
     },

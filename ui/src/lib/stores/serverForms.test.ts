@@ -223,6 +223,7 @@ describe("server forms", () => {
       probe: { ok: false, serverName: null, serverVersion: null, transport: null, tools: [], diagnosis: null, stderrTail: [], totalMs: 0 },
       written: null,
       restartSupported: false,
+      captured: false,
     }));
     const form = createLocalServerForm(fakeApi({ addLocalServer }));
     expect(form.canSubmit).toBe(false);
@@ -237,15 +238,30 @@ describe("server forms", () => {
         command: "ghost-server",
         args: ["stdio", "--port", "0"],
         env: [{ name: "KEY", value: "v" }],
+        capture: true,
       },
       expect.any(Number),
     );
     expect(form.phase.state).toBe("done");
   });
 
+  it("the local form captures the server's traffic unless unticked, and ticks it again for the next server", async () => {
+    const probe = { ok: true, serverName: null, serverVersion: null, transport: null, tools: [], diagnosis: null, stderrTail: [], totalMs: 1 };
+    const addLocalServer = vi.fn(async () => ({ resolved: "/bin/tiny", probe, written: "/c.json", restartSupported: false, captured: false }));
+    const form = createLocalServerForm(fakeApi({ addLocalServer }));
+    expect(form.capture).toBe(true);
+    form.fields.name = "tiny";
+    form.fields.command = "tiny";
+    form.capture = false;
+    expect(await form.submit()).toBe(true);
+    expect(addLocalServer).toHaveBeenLastCalledWith(expect.objectContaining({ name: "tiny", capture: false }), expect.any(Number));
+    form.reset();
+    expect(form.capture).toBe(true);
+  });
+
   it("after a server is written, Test and add waits for a field to change (a second click would only be refused)", async () => {
     const probe = { ok: true, serverName: null, serverVersion: null, transport: null, tools: [], diagnosis: null, stderrTail: [], totalMs: 1 };
-    const addLocalServer = vi.fn(async () => ({ resolved: "/bin/tiny", probe, written: "/c.json", restartSupported: false }));
+    const addLocalServer = vi.fn(async () => ({ resolved: "/bin/tiny", probe, written: "/c.json", restartSupported: false, captured: true }));
     const form = createLocalServerForm(fakeApi({ addLocalServer }));
     form.fields.name = "tiny";
     form.fields.command = "tiny";
@@ -266,7 +282,7 @@ describe("server forms", () => {
 
   it("a server that did not answer can be tried again as it is", async () => {
     const probe = { ok: false, serverName: null, serverVersion: null, transport: null, tools: [], diagnosis: null, stderrTail: [], totalMs: 1 };
-    const form = createLocalServerForm(fakeApi({ addLocalServer: vi.fn(async () => ({ resolved: null, probe, written: null, restartSupported: false })) }));
+    const form = createLocalServerForm(fakeApi({ addLocalServer: vi.fn(async () => ({ resolved: null, probe, written: null, restartSupported: false, captured: false })) }));
     form.fields.name = "flaky";
     form.fields.command = "flaky";
     expect(await form.submit()).toBe(false);
@@ -305,7 +321,7 @@ describe("server forms", () => {
     const submitting = form.submit();
     form.cancel();
     const probe = { ok: true, serverName: null, serverVersion: null, transport: null, tools: [], diagnosis: null, stderrTail: [], totalMs: 1 };
-    answer({ resolved: "/bin/quick", probe, written: "/c.json", restartSupported: false });
+    answer({ resolved: "/bin/quick", probe, written: "/c.json", restartSupported: false, captured: false });
     expect(await submitting).toBe(true);
     expect(form.phase).toMatchObject({ state: "done", name: "quick" });
   });

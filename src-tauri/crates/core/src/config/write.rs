@@ -157,6 +157,34 @@ fn identity_of(path: &Path) -> Option<Identity> {
     fs::metadata(path).ok().as_ref().and_then(identity)
 }
 
+/// The tapped form of a local entry: `exe wrap --name NAME -- COMMAND ARGS…`, with the entry's
+/// other keys (`env`…) kept as they are. [`ConfigFile::untap`] reads the plain entry back from it.
+pub fn tapped_entry(
+    name: &str,
+    exe: &Path,
+    command: &str,
+    args: &[String],
+    entry: &serde_json::Map<String, serde_json::Value>,
+) -> serde_json::Value {
+    let mut all = vec![
+        serde_json::json!("wrap"),
+        serde_json::json!("--name"),
+        serde_json::json!(name),
+        serde_json::json!("--"),
+        serde_json::json!(command),
+    ];
+    all.extend(args.iter().map(|a| serde_json::json!(a)));
+    let mut wrapped = serde_json::Map::new();
+    wrapped.insert("command".into(), serde_json::json!(exe.to_string_lossy()));
+    wrapped.insert("args".into(), serde_json::Value::Array(all));
+    for (key, value) in entry {
+        if key != "command" && key != "args" {
+            wrapped.insert(key.clone(), value.clone());
+        }
+    }
+    serde_json::Value::Object(wrapped)
+}
+
 impl ConfigFile {
     /// The config at `path`, with MCP Tray's state in `data_dir`.
     pub fn new(path: impl Into<PathBuf>, data_dir: impl Into<PathBuf>) -> Self {
@@ -374,22 +402,7 @@ impl ConfigFile {
                     server.kind.label()
                 )));
             };
-            let mut args = vec![
-                serde_json::json!("wrap"),
-                serde_json::json!("--name"),
-                serde_json::json!(name),
-                serde_json::json!("--"),
-                serde_json::json!(command),
-            ];
-            args.extend(server.args.iter().map(|a| serde_json::json!(a)));
-            let mut wrapped = serde_json::Map::new();
-            wrapped.insert("command".into(), serde_json::json!(exe.to_string_lossy()));
-            wrapped.insert("args".into(), serde_json::Value::Array(args));
-            for (key, value) in obj {
-                if key != "command" && key != "args" {
-                    wrapped.insert(key.clone(), value.clone());
-                }
-            }
+            let wrapped = tapped_entry(name, exe, command, &server.args, obj);
             let entry = DisabledEntry {
                 name: name.to_owned(),
                 raw: server.raw.clone(),
@@ -399,7 +412,7 @@ impl ConfigFile {
             };
             let update = Edit::Update {
                 name: name.to_owned(),
-                entry: serde_json::Value::Object(wrapped),
+                entry: wrapped,
             };
             let applied = edit::apply(doc, &update, false)?;
             Ok((applied, Some(StoreChange::Tapped { entry })))
