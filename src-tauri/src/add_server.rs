@@ -7,7 +7,7 @@
 
 use mcp_tray_core::config::change::set_bridge_option;
 use mcp_tray_core::config::snippet::parse_snippet_with;
-use mcp_tray_core::config::{ConfigFile, Edit, EntryKind, ServerEntry};
+use mcp_tray_core::config::{ConfigFile, Edit, EntryKind, ServerEntry, tapped_entry};
 use mcp_tray_core::diagnose::{Audience, Diagnosis, fix_for, fix_in, message_in};
 use mcp_tray_core::probe::ProbeTarget;
 use mcp_tray_core::{claude_restart, paths};
@@ -123,9 +123,12 @@ pub struct AddOutcome {
     pub written: String,
     /// Whether this OS has a Claude Desktop the app can restart.
     pub restart_supported: bool,
+    /// The local servers written to run through MCP Tray's tap (their traffic captured).
+    pub captured: Vec<String>,
 }
 
-/// What the form says about how MCP Tray's bridge reaches a remote server, beside the text.
+/// What the form says about how MCP Tray runs the pasted servers, beside the text: how its bridge
+/// reaches a remote server, and whether a local one runs through its tap.
 #[derive(Debug, Clone, Default, serde::Deserialize, Type)]
 #[serde(rename_all = "camelCase")]
 pub struct RemoteOptions {
@@ -134,6 +137,10 @@ pub struct RemoteOptions {
     /// Plain `http://` to a host other than this machine, allowed by the user (`--allow-http`).
     #[serde(default)]
     pub allow_http: bool,
+    /// Local servers are written to run through MCP Tray's tap (`mcp-tray wrap`), so their traffic
+    /// is captured and their command found with the login shell's PATH. Probes start them as typed.
+    #[serde(default)]
+    pub capture: bool,
 }
 
 /// Whether `url` is plain `http://` to a host other than this machine: refused unless allowed.
@@ -329,11 +336,23 @@ fn add(
         });
     }
     let names: Vec<String> = entries.iter().map(|e| e.name.clone()).collect();
+    let capture = options.is_some_and(|o| o.capture);
+    let mut captured = Vec::new();
+    let exe = paths::mcp_tray_exe();
     let edits: Vec<Edit> = entries
         .into_iter()
-        .map(|e| Edit::Add {
-            name: e.name,
-            entry: e.value,
+        .map(|e| {
+            let entry = match capture.then(|| tapped_entry(&e, &exe)).flatten() {
+                Some(tapped) => {
+                    captured.push(e.name.clone());
+                    tapped
+                }
+                None => e.value,
+            };
+            Edit::Add {
+                name: e.name,
+                entry,
+            }
         })
         .collect();
     let outcome = file.apply_all(&format!("add {}", names.join(", ")), &edits)?;
@@ -341,6 +360,7 @@ fn add(
         added: names,
         written: outcome.written.display().to_string(),
         restart_supported: claude_restart::restart_supported(),
+        captured,
     })
 }
 

@@ -1881,3 +1881,39 @@ fn a_local_server_added_with_capture_runs_through_the_tap_and_stop_capture_gives
         json!({"command": python, "args": [script, "stdio"], "env": {"LOG_LEVEL": "debug"}})
     );
 }
+
+#[test]
+fn a_pasted_snippet_s_local_servers_are_captured_when_asked_and_its_remote_ones_stay_bridged() {
+    let h = harness(CONFIG);
+    let text = r#"{"mcpServers": {
+        "files": {"command": "npx", "args": ["-y", "@modelcontextprotocol/server-filesystem", "/tmp"], "env": {"LOG": "1"}},
+        "linear": {"url": "https://mcp.linear.app/mcp"}
+    }}"#;
+    let added = h
+        .call(
+            "add_servers",
+            json!({"text": text, "name": null, "options": {"caCert": null, "capture": true}}),
+        )
+        .expect("added");
+    assert_eq!(added["captured"], json!(["files"]), "{added}");
+    let doc = serde_json::from_str::<Value>(&h.file()).expect("json");
+    let exe = mcp_tray_core::paths::mcp_tray_exe().display().to_string();
+    assert_eq!(
+        doc["mcpServers"]["files"],
+        json!({"command": exe, "args": ["wrap", "--name", "files", "--", "npx", "-y",
+            "@modelcontextprotocol/server-filesystem", "/tmp"], "env": {"LOG": "1"}})
+    );
+    assert_eq!(doc["mcpServers"]["linear"]["args"][0], "bridge");
+
+    // Without the option they are written as pasted.
+    let h = harness(CONFIG);
+    let added = h
+        .call(
+            "add_servers",
+            json!({"text": text, "name": null, "options": null}),
+        )
+        .expect("added");
+    assert_eq!(added["captured"], json!([]), "{added}");
+    let doc = serde_json::from_str::<Value>(&h.file()).expect("json");
+    assert_eq!(doc["mcpServers"]["files"]["command"], "npx");
+}

@@ -12,7 +12,7 @@
 use mcp_tray_core::claude_restart;
 use mcp_tray_core::config::change::{header_env_var, headers_of};
 use mcp_tray_core::config::{ConfigFile, EntryChange, EntryKind, EnvValue, ServerEntry};
-use mcp_tray_core::config::{Edit, document::is_secret_name};
+use mcp_tray_core::config::{Edit, document::is_secret_name, tapped_entry};
 use mcp_tray_core::probe::ProbeTarget;
 use mcp_tray_core::redact::{ARG_MASK, MARKER, is_secret_header, mask_args};
 use serde::{Deserialize, Serialize};
@@ -442,12 +442,11 @@ pub async fn add_local_server(
         .ok_or_else(|| error("not-startable", "the form describes no command"))?;
     // A cancelled test writes nothing.
     let view = crate::test_runs::test_as(run, &target, &name, &watch).await?;
-    let captured = view.ok && server.capture;
+    let exe = mcp_tray_core::paths::mcp_tray_exe();
+    let tapped = server.capture.then(|| tapped_entry(&entry, &exe)).flatten();
+    let captured = view.ok && tapped.is_some();
     let written = if view.ok {
-        let entry = match captured {
-            true => captured_entry(&name, &value),
-            false => value,
-        };
+        let entry = tapped.unwrap_or(value);
         // A write fsyncs, and may wait for the config's lock: off the async worker.
         Some(off_main(move || Ok(file.apply(&Edit::Add { name, entry })?.description)).await?)
     } else {
@@ -460,32 +459,6 @@ pub async fn add_local_server(
         restart_supported: claude_restart::restart_supported(),
         captured,
     })
-}
-
-/// The form's plain entry (`local_value`) as it runs through MCP Tray's tap.
-fn captured_entry(name: &str, plain: &serde_json::Value) -> serde_json::Value {
-    let empty = serde_json::Map::new();
-    let obj = plain.as_object().unwrap_or(&empty);
-    let command = obj
-        .get("command")
-        .and_then(|c| c.as_str())
-        .unwrap_or_default();
-    let args: Vec<String> = obj
-        .get("args")
-        .and_then(|a| a.as_array())
-        .map(|a| {
-            a.iter()
-                .filter_map(|v| v.as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default();
-    mcp_tray_core::config::tapped_entry(
-        name,
-        &mcp_tray_core::paths::mcp_tray_exe(),
-        command,
-        &args,
-        obj,
-    )
 }
 
 #[cfg(test)]

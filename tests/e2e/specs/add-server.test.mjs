@@ -179,7 +179,12 @@ describe("add server", () => {
     const counts = await waitForText(app.browser, '[data-testid="add-tool-counts"]', { timeout: 30_000 });
     assert.match(counts, /^everything: \d+ tools · missing: did not answer$/);
     const written = JSON.parse(fs.readFileSync(app.configPath, "utf8"));
-    assert.deepEqual(written.mcpServers.missing, { command: "mcp-tray-e2e-no-such-command", args: ["--stdio"] });
+    // The local one runs through the tap (Capture their traffic is on unless unticked).
+    assert.deepEqual(written.mcpServers.missing, {
+      command: path.join(path.dirname(appBinary()), "mcp-tray"),
+      args: ["wrap", "--name", "missing", "--", "mcp-tray-e2e-no-such-command", "--stdio"],
+    });
+    assert.match(await waitForText(app.browser, '[data-testid="add-captured"]'), /will show the messages of missing from its next start/);
     assert.deepEqual(written.mcpServers.everything, {
       command: path.join(path.dirname(appBinary()), "mcp-tray"),
       args: ["bridge", `http://127.0.0.1:${port}/mcp`, "--name", "everything"],

@@ -471,7 +471,11 @@ written: string;
 /**
  * Whether this OS has a Claude Desktop the app can restart.
  */
-restartSupported: boolean }
+restartSupported: boolean; 
+/**
+ * The local servers written to run through MCP Tray's tap (their traffic captured).
+ */
+captured: string[] }
 /**
  * What a pasted text would add, before anything is written.
  */
@@ -802,7 +806,8 @@ uptimeSecs: number | null;
  */
 processes: number }
 /**
- * What the form says about how MCP Tray's bridge reaches a remote server, beside the text.
+ * What the form says about how MCP Tray runs the pasted servers, beside the text: how its bridge
+ * reaches a remote server, and whether a local one runs through its tap.
  */
 export type RemoteOptions = { 
 /**
@@ -812,7 +817,12 @@ caCert: string | null;
 /**
  * Plain `http://` to a host other than this machine, allowed by the user (`--allow-http`).
  */
-allowHttp?: boolean }
+allowHttp?: boolean; 
+/**
+ * Local servers are written to run through MCP Tray's tap (`mcp-tray wrap`), so their traffic
+ * is captured and their command found with the login shell's PATH. Probes start them as typed.
+ */
+capture?: boolean }
 /**
  * A server of the config as the Edit form fills it in.
  */

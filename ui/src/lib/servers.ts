@@ -53,3 +53,8 @@ export function describeChange(op: string): string {
   }
   return op.charAt(0).toUpperCase() + op.slice(1);
 }
+
+/** Names in a sentence: "a", "a and b", "a, b and c". */
+export function listNames(names: readonly string[]): string {
+  return names.length > 1 ? `${names.slice(0, -1).join(", ")} and ${names.at(-1)}` : (names[0] ?? "");
+}

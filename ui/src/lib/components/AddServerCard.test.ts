@@ -2,7 +2,7 @@ import { open } from "@tauri-apps/plugin-dialog";
 import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/svelte";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { AddPreview, ProbeView } from "../ipc";
-import { fakeApi, fakeSignIn, probeView, remote } from "../stores/addServer.fixtures";
+import { fakeApi, fakeSignIn, local, probeView, remote } from "../stores/addServer.fixtures";
 import { createAddServer } from "../stores/addServer.svelte";
 import AddServerCard from "./AddServerCard.svelte";
 
@@ -15,6 +15,47 @@ afterEach(() => {
 });
 
 describe("Add server card", () => {
+  it("a snippet's local servers are captured unless unticked; a remote URL alone has no such choice", async () => {
+    const snippet = '{"mcpServers": {"files": {"command": "npx", "args": ["fs"]}, "git": {"command": "uvx", "args": ["git"]}}}';
+    const preview: AddPreview = { entries: [local("files", "npx"), local("git", "uvx")], notes: [], taken: [] };
+    const { api } = fakeApi({ preview });
+    api.previewAdd = async () => preview;
+    const written: unknown[] = [];
+    const add = api.addServers;
+    api.addServers = (text, name, options) => {
+      written.push(options?.capture);
+      return add(text, name, options);
+    };
+    let flow = createAddServer(api);
+    render(AddServerCard, { flow });
+    flow.text = snippet;
+    await flow.refreshPreview();
+    const box = (await screen.findByRole("checkbox", { name: "Capture the traffic of files and git" })) as HTMLInputElement;
+    expect(box.checked).toBe(true);
+    await flow.add();
+    expect(written).toEqual([true]);
+    expect((await screen.findByTestId("add-captured")).textContent).toMatch(/Traffic\s+will show the messages of files and git from their next start/);
+    cleanup();
+
+    flow = createAddServer(api);
+    render(AddServerCard, { flow });
+    flow.text = snippet;
+    await flow.refreshPreview();
+    await fireEvent.click(await screen.findByRole("checkbox", { name: "Capture the traffic of files and git" }));
+    await flow.add();
+    expect(written).toEqual([true, false]);
+    await screen.findByTestId("add-done");
+    expect(screen.queryByTestId("add-captured")).toBeNull();
+    cleanup();
+
+    const remoteOnly = createAddServer(fakeApi().api);
+    render(AddServerCard, { flow: remoteOnly });
+    remoteOnly.text = "https://example.com/mcp";
+    await remoteOnly.refreshPreview();
+    await screen.findByTestId("add-preview");
+    expect(screen.queryByRole("checkbox", { name: /Capture/ })).toBeNull();
+  });
+
   it("offers Test again after a failed test, and Cancel while testing", async () => {
     const { api } = fakeApi({ probeOk: false });
     const flow = createAddServer(api);
@@ -58,8 +99,8 @@ describe("Add server card", () => {
     expect(screen.getByText(/CA certificate/)).toBeTruthy();
     await fireEvent.input(field, { target: { value: " /etc/corp-ca.pem " } });
     await flow.add();
-    expect(probed).toEqual([{ caCert: "/etc/corp-ca.pem", allowHttp: false }]);
-    expect(written).toEqual([{ caCert: "/etc/corp-ca.pem", allowHttp: false }]);
+    expect(probed).toEqual([{ caCert: "/etc/corp-ca.pem", allowHttp: false, capture: true }]);
+    expect(written).toEqual([{ caCert: "/etc/corp-ca.pem", allowHttp: false, capture: true }]);
   });
 
   it("Choose… fills the CA certificate field from the system's file dialog, Cancel there keeps it, and Test uses it", async () => {
@@ -95,7 +136,7 @@ describe("Add server card", () => {
     expect(field.value).toBe("/home/me/corp-ca.pem");
 
     await flow.add();
-    expect(probed).toEqual([{ caCert: "/home/me/corp-ca.pem", allowHttp: false }]);
+    expect(probed).toEqual([{ caCert: "/home/me/corp-ca.pem", allowHttp: false, capture: true }]);
   });
 
   it("says so when the file dialog cannot open, and the field keeps what was typed", async () => {

@@ -6,6 +6,10 @@ export function remote(name: string, url: string): ServerSummary {
   return { name, enabled: true, kind: "remote", url, command: "/bin/mcp-tray", args: [], problem: null };
 }
 
+export function local(name: string, command: string): ServerSummary {
+  return { name, enabled: true, kind: "local", url: null, command, args: [], problem: null };
+}
+
 export function probeView(ok: boolean): ProbeView {
   return {
     ok,
@@ -55,9 +59,15 @@ export function fakeApi(opts: { preview?: AddPreview; probeOk?: boolean; taken?:
       calls.push("cancel");
       cancelled.push(run);
     },
-    addServers: async (_text, name) => {
+    addServers: async (_text, name, options) => {
       calls.push(`write ${name ?? "-"}`);
-      const outcome: AddOutcome = { added: [name ?? "example"], written: "/c.json", restartSupported: opts.restartSupported ?? false };
+      const entries = opts.preview?.entries ?? [remote(name ?? "example", "")];
+      const outcome: AddOutcome = {
+        added: entries.map((e) => e.name),
+        written: "/c.json",
+        restartSupported: opts.restartSupported ?? false,
+        captured: options?.capture ? entries.filter((e) => e.kind === "local").map((e) => e.name) : [],
+      };
       return outcome;
     },
     restartClaude: async () => {

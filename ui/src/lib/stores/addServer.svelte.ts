@@ -117,6 +117,8 @@ export function createAddServer(
   let caCert = $state("");
   /** Plain http:// to another computer, allowed by the user (off unless chosen). */
   let allowHttp = $state(false);
+  /** Local servers of the text run through MCP Tray's tap (their traffic captured): on unless unticked. */
+  let capture = $state(true);
   let preview = $state<PreviewState>({ state: "empty" });
   let phase = $state<AddPhase>({ state: "editing" });
   const restart = createClaudeRestart(api);
@@ -132,8 +134,8 @@ export function createAddServer(
   /** The name the preview gives a single server: while the Name field is empty, Rust's suggestion. */
   const suggestedName = () =>
     preview.state === "ready" && preview.value.entries.length === 1 ? preview.value.entries[0].name : "";
-  /** How the bridge reaches a remote server, as the form's fields say. */
-  const options = (): RemoteOptions => ({ caCert: caCert.trim() === "" ? null : caCert.trim(), allowHttp });
+  /** How the bridge reaches a remote server, and whether a local one is captured, as the form's fields say. */
+  const options = (): RemoteOptions => ({ caCert: caCert.trim() === "" ? null : caCert.trim(), allowHttp, capture });
   /** A field that changes what would be written makes an earlier result stale. */
   function edited(): void {
     if (phase.state !== "probing" && phase.state !== "writing" && phase.state !== "signing-in") phase = { state: "editing" };
@@ -233,6 +235,16 @@ export function createAddServer(
     /** True when the text is refused only for plain HTTP to another computer (or that was allowed). */
     get offersPlainHttp() {
       return allowHttp || (preview.state === "invalid" && preview.code === PLAIN_HTTP);
+    },
+    get capture() {
+      return capture;
+    },
+    set capture(value: boolean) {
+      capture = value;
+    },
+    /** The local servers (run by their command) the text adds: the capture choice is theirs. */
+    get localNames() {
+      return preview.state === "ready" ? preview.value.entries.filter((e) => e.kind === "local").map((e) => e.name) : [];
     },
     /** True when the text adds a remote server run through MCP Tray's bridge (it takes the remote options). */
     get remote() {
@@ -366,6 +378,7 @@ export function createAddServer(
       typedName = null;
       caCert = "";
       allowHttp = false;
+      capture = true;
       preview = { state: "empty" };
       phase = { state: "editing" };
       restart.reset();

@@ -155,7 +155,7 @@ describe("add server flow", () => {
     expect(flow.preview.state).toBe("ready");
     expect(flow.canAdd).toBe(true);
     expect(flow.offersPlainHttp).toBe(true);
-    expect(sent.at(-1)).toEqual({ caCert: null, allowHttp: true });
+    expect(sent.at(-1)).toEqual({ caCert: null, allowHttp: true, capture: true });
     flow.reset();
     expect(flow.allowHttp).toBe(false);
   });

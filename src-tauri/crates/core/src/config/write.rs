@@ -158,22 +158,22 @@ fn identity_of(path: &Path) -> Option<Identity> {
 }
 
 /// The tapped form of a local entry: `exe wrap --name NAME -- COMMAND ARGS…`, with the entry's
-/// other keys (`env`…) kept as they are. [`ConfigFile::untap`] reads the plain entry back from it.
-pub fn tapped_entry(
-    name: &str,
-    exe: &Path,
-    command: &str,
-    args: &[String],
-    entry: &serde_json::Map<String, serde_json::Value>,
-) -> serde_json::Value {
+/// other keys (`env`…) kept as they are; `None` for an entry that is not a local command.
+/// [`ConfigFile::untap`] reads the plain entry back from it.
+pub fn tapped_entry(server: &super::ServerEntry, exe: &Path) -> Option<serde_json::Value> {
+    let (EntryKind::Local, Some(command), Some(entry)) =
+        (&server.kind, &server.command, server.value.as_object())
+    else {
+        return None;
+    };
     let mut all = vec![
         serde_json::json!("wrap"),
         serde_json::json!("--name"),
-        serde_json::json!(name),
+        serde_json::json!(server.name),
         serde_json::json!("--"),
         serde_json::json!(command),
     ];
-    all.extend(args.iter().map(|a| serde_json::json!(a)));
+    all.extend(server.args.iter().map(|a| serde_json::json!(a)));
     let mut wrapped = serde_json::Map::new();
     wrapped.insert("command".into(), serde_json::json!(exe.to_string_lossy()));
     wrapped.insert("args".into(), serde_json::Value::Array(all));
@@ -182,7 +182,7 @@ pub fn tapped_entry(
             wrapped.insert(key.clone(), value.clone());
         }
     }
-    serde_json::Value::Object(wrapped)
+    Some(serde_json::Value::Object(wrapped))
 }
 
 impl ConfigFile {
@@ -394,15 +394,12 @@ impl ConfigFile {
                     "\"{name}\" is already tapped"
                 )));
             }
-            let (EntryKind::Local, Some(command), Some(obj)) =
-                (&server.kind, &server.command, server.value.as_object())
-            else {
+            let Some(wrapped) = tapped_entry(server, exe) else {
                 return Err(ConfigError::Invalid(format!(
                     "\"{name}\" is {}, not a local command: only local servers can be tapped",
                     server.kind.label()
                 )));
             };
-            let wrapped = tapped_entry(name, exe, command, &server.args, obj);
             let entry = DisabledEntry {
                 name: name.to_owned(),
                 raw: server.raw.clone(),
