@@ -228,9 +228,12 @@ impl KeptServers {
 
     /// Saves the set of kept servers in the settings file (keeping every other setting).
     fn save(&self) -> Result<(), CommandError> {
-        let mut saved = settings::load();
-        saved.keep_running = self.names();
-        settings::save_to(&settings::settings_path(), &saved).map_err(|e| {
+        let names = self.names();
+        settings::update_at(&settings::settings_path(), |saved| {
+            saved.keep_running = names
+        })
+        .map(drop)
+        .map_err(|e| {
             error(
                 "settings-error",
                 format!("could not save the settings: {e}"),

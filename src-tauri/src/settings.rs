@@ -85,12 +85,11 @@ impl From<&Settings> for JournalSettings {
     }
 }
 
-/// Loads the settings file, changes it with `edit`, saves it; answers what it now says.
+/// Loads the settings file, changes it with `edit`, saves it (one change at a time); answers what
+/// it now says.
 fn change(edit: impl FnOnce(&mut Settings)) -> Result<JournalSettings, CommandError> {
     let path = settings::settings_path();
-    let mut current = settings::load_from(&path);
-    edit(&mut current);
-    settings::save_to(&path, &current).map_err(|err| CommandError {
+    settings::update_at(&path, edit).map_err(|err| CommandError {
         code: match err {
             SettingsError::OutOfBounds { .. } => "invalid-setting",
             SettingsError::Io { .. } => "io-error",

@@ -131,6 +131,20 @@ pub fn save_to(path: &Path, settings: &Settings) -> Result<(), SettingsError> {
     Ok(())
 }
 
+/// Reads the settings at `path`, changes them with `edit` and saves them, as one step: two changes
+/// made at once in this process (a setting from the window, the kept servers' list) each keep the
+/// other's. Answers the settings as saved.
+pub fn update_at(path: &Path, edit: impl FnOnce(&mut Settings)) -> Result<Settings, SettingsError> {
+    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _turn = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut settings = load_from(path);
+    edit(&mut settings);
+    save_to(path, &settings)?;
+    Ok(settings)
+}
+
 impl Settings {
     /// The journal writer's limits for journals in `dir`, with these retention and redaction.
     pub fn journal_config(&self, dir: impl Into<PathBuf>) -> JournalConfig {
@@ -210,6 +224,28 @@ fn human_bytes(bytes: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn changes_made_at_once_from_two_threads_each_keep_the_other_s() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("settings.json");
+        std::thread::scope(|s| {
+            // One thread adds kept servers, the other turns redaction off and on: each saves.
+            s.spawn(|| {
+                for i in 0..40 {
+                    update_at(&path, |st| st.keep_running.push(format!("s{i}"))).expect("save");
+                }
+            });
+            s.spawn(|| {
+                for i in 0..40 {
+                    update_at(&path, |st| st.redact = i % 2 == 0).expect("save");
+                }
+            });
+        });
+        let saved = load_from(&path);
+        assert_eq!(saved.keep_running.len(), 40, "{:?}", saved.keep_running);
+        assert!(!saved.redact, "the last change of the other thread is kept");
+    }
 
     #[test]
     fn a_missing_file_gives_the_defaults_with_redaction_on() {
