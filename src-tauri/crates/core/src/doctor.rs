@@ -28,8 +28,6 @@ use crate::diagnose::{Audience, Diagnosis, Severity, codes};
 use crate::probe::{self, ProbeReport, ProbeTarget};
 use crate::supervise::CommandResolver;
 
-/// Oldest Node.js major that current MCP servers (and `npx mcp-remote`) run on.
-pub const NODE_MIN_MAJOR: u32 = 18;
 /// How far back Claude's logs are read for findings.
 const LOG_WINDOW_MS: i64 = 3 * 24 * 3600 * 1000;
 
@@ -157,7 +155,12 @@ pub async fn examine(
     report
         .findings
         .extend(unfixable_until_merged(&doc, entry_findings));
-    report.findings.extend(check_node(&servers, resolver).await);
+    // Asks `node --version` (tens of ms, once per binary) on this task: doctor runs alone.
+    report.findings.extend(
+        crate::node::too_old(&servers, resolver)
+            .into_iter()
+            .map(Finding::new),
+    );
 
     if opts.probe {
         let targets: Vec<ProbeTarget> = servers
@@ -619,51 +622,6 @@ fn check_command(server: &ServerEntry, resolver: &CommandResolver) -> Vec<Findin
     }
 }
 
-/// Node.js's version, when a server needs it.
-async fn check_node(servers: &[&ServerEntry], resolver: &CommandResolver) -> Vec<Finding> {
-    let needs_node: Vec<&str> = servers
-        .iter()
-        .filter(|s| {
-            let cmd = match &s.kind {
-                EntryKind::Tapped { command, .. } => command.as_str(),
-                _ => s.command.as_deref().unwrap_or(""),
-            };
-            let file = cmd.rsplit(['/', '\\']).next().unwrap_or(cmd);
-            matches!(
-                file,
-                "npx" | "npx.cmd" | "node" | "node.exe" | "npm" | "npm.cmd"
-            )
-        })
-        .map(|s| s.name.as_str())
-        .collect();
-    if needs_node.is_empty() {
-        return Vec::new();
-    }
-    let Ok(node) = resolver.resolve("node", None) else {
-        return Vec::new(); // command-not-found is reported per entry
-    };
-    let out = tokio::process::Command::new(&node.program)
-        .arg("--version")
-        .env("PATH", &node.search_path)
-        .output();
-    let Ok(Ok(out)) = tokio::time::timeout(Duration::from_secs(10), out).await else {
-        return Vec::new();
-    };
-    let version = String::from_utf8_lossy(&out.stdout).trim().to_owned();
-    match parse_major(&version) {
-        Some(major) if major < NODE_MIN_MAJOR => vec![Finding::new(
-            Diagnosis::new(
-                codes::NODE_TOO_OLD,
-                Severity::Error,
-                format!("Node.js {version} is too old for {}", needs_node.join(", ")),
-            )
-            .detail(format!("found {}; servers need Node.js {NODE_MIN_MAJOR} or newer", node.program.display()))
-            .fix("install a current Node.js LTS from nodejs.org (or with your version manager), then restart Claude Desktop"),
-        )],
-        _ => Vec::new(),
-    }
-}
-
 /// The latest failure of each kind per server in Claude's recent logs.
 fn check_logs(dir: &Path, only: Option<&str>) -> Vec<Finding> {
     let Ok(events) = claude_logs::read_dir_recent(dir, Some(512 * 1024)) else {
@@ -752,18 +710,10 @@ fn env_refs(s: &str) -> Vec<String> {
     out
 }
 
-fn parse_major(version: &str) -> Option<u32> {
-    version
-        .trim_start_matches('v')
-        .split('.')
-        .next()?
-        .parse()
-        .ok()
-}
-
 /// The checks of a config that start no server and read no log: keys written twice, each entry on
-/// its own and whether its command can be found (the app shows these under each server, and fixes
-/// them from there).
+/// its own, whether its command can be found, and for the servers that run on Node.js whether the
+/// Node.js they get is recent enough (asked once per binary: [`crate::node`]). The app shows these
+/// under each server, and fixes them from there.
 ///
 /// A finding about the whole file (a duplicate top-level `"mcpServers"`) has no server, as in
 /// [`examine`]: it is given once, not to each server row, since the copy Claude reads may have
@@ -785,6 +735,12 @@ pub fn check_config_only(
         findings
     });
     out.extend(unfixable_until_merged(doc, entries.collect()));
+    let servers: Vec<&ServerEntry> = doc.servers.iter().collect();
+    out.extend(
+        crate::node::too_old(&servers, resolver)
+            .into_iter()
+            .map(Finding::new),
+    );
     out
 }
 
@@ -1144,13 +1100,6 @@ mod tests {
             )),
             [codes::DUPLICATE_KEY]
         );
-    }
-
-    #[test]
-    fn node_versions_parse() {
-        assert_eq!(parse_major("v16.20.2"), Some(16));
-        assert_eq!(parse_major("v22.1.0"), Some(22));
-        assert_eq!(parse_major("garbage"), None);
     }
 
     #[test]

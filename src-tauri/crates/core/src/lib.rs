@@ -14,6 +14,7 @@
 //! - [`settings`]: MCP Tray's own settings file (redaction, journal retention), read by the shims.
 //! - [`paths`]: the data dir and the environment overrides every part honours.
 //! - [`doctor`]: every check of a setup at once, each finding a diagnosis with its fix.
+//! - [`node`]: which servers run on Node.js, and the version they would get.
 //! - [`diagnose`]: the [`diagnose::Diagnosis`] contract shared by the CLI's `--json` and the UI.
 //! - [`redact`]: masks secret-looking values in the journal's copy of a message.
 //! - [`probe`]: start or connect to a server as a client and report what it offers, or why not.
@@ -33,6 +34,7 @@ pub mod diagnose;
 pub mod doctor;
 pub mod journal;
 pub mod jsonrpc;
+pub mod node;
 pub mod paths;
 pub mod probe;
 pub mod redact;
