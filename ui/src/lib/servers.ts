@@ -5,7 +5,7 @@ const KIND_LABELS: Record<ServerKind, string> = {
   local: "Local",
   remote: "Remote",
   "mcp-remote": "Remote via mcp-remote",
-  tapped: "Local, tapped",
+  tapped: "Local, captured",
   "url-entry": "URL entry",
   invalid: "Invalid",
 };
