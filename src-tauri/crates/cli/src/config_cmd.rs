@@ -12,7 +12,9 @@ use clap::{Args, Subcommand};
 use mcp_tray_core::config::document::is_secret_name;
 use mcp_tray_core::config::snippet::{self, parse_snippet};
 use mcp_tray_core::config::store::DisabledEntry;
-use mcp_tray_core::config::{ConfigError, ConfigFile, Edit, EditOutcome, EntryKind, ServerEntry};
+use mcp_tray_core::config::{
+    ConfigError, ConfigFile, Edit, EditOutcome, EntryKind, ServerEntry, tapped_entry,
+};
 use mcp_tray_core::paths;
 use mcp_tray_core::redact::{mask_args, mask_url};
 use mcp_tray_core::supervise::shell_line;
@@ -99,6 +101,10 @@ pub struct AddArgs {
     /// Environment variable for a local server, `K=V` (repeatable).
     #[arg(long = "env", value_name = "K=V")]
     env: Vec<String>,
+    /// Run the local server through MCP Tray's tap (as `tap NAME` would): its traffic shows in
+    /// `mcp-tray traffic` and the app, and its command is found with the login shell's PATH.
+    #[arg(long, conflicts_with = "url")]
+    capture: bool,
     /// The command and its arguments, after `--`.
     #[arg(last = true, value_name = "CMD [ARGS]…")]
     command: Vec<String>,
@@ -121,7 +127,13 @@ pub fn run(cmd: ConfigCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
         ConfigCommand::List { json } => list(&file, json)?,
         ConfigCommand::Show { name, raw, json } => show(&file, &name, raw, json)?,
         ConfigCommand::Add(args) => {
-            let entry = new_entry(&args)?;
+            let mut entry = new_entry(&args)?;
+            if args.capture {
+                let plain =
+                    ServerEntry::from_value(args.name.clone(), entry.clone(), String::new());
+                entry = tapped_entry(&plain, &paths::mcp_tray_exe())
+                    .ok_or_else(|| anyhow::anyhow!("--capture takes a local command after `--`"))?;
+            }
             let out = file
                 .apply(&Edit::Add {
                     name: args.name.clone(),

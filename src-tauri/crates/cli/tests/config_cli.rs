@@ -144,3 +144,54 @@ fn removing_a_disabled_server_says_how_to_undo_it_and_undo_brings_it_back_disabl
         "{after}"
     );
 }
+
+#[test]
+fn add_with_capture_writes_the_tapped_entry_and_untap_gives_the_plain_one() {
+    let dir = tempfile::tempdir().unwrap();
+    run(
+        dir.path(),
+        &[
+            "add",
+            "fetch",
+            "--capture",
+            "--env",
+            "LOG=1",
+            "--",
+            "uvx",
+            "mcp-server-fetch",
+        ],
+    );
+    let config = dir.path().join("claude_desktop_config.json");
+    let entry = |name: &str| -> serde_json::Value {
+        serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(&config).unwrap())
+            .unwrap()["mcpServers"][name]
+            .clone()
+    };
+    let tapped = entry("fetch");
+    assert_eq!(
+        tapped["args"],
+        serde_json::json!(["wrap", "--name", "fetch", "--", "uvx", "mcp-server-fetch"]),
+        "{tapped}"
+    );
+    assert_eq!(
+        Path::new(tapped["command"].as_str().unwrap()),
+        Path::new(BIN),
+        "{tapped}"
+    );
+    assert_eq!(tapped["env"], serde_json::json!({"LOG": "1"}));
+    run(dir.path(), &["untap", "fetch"]);
+    assert_eq!(
+        entry("fetch"),
+        serde_json::json!({"command": "uvx", "args": ["mcp-server-fetch"], "env": {"LOG": "1"}})
+    );
+    // A remote server has nothing to capture: the flag is refused before anything is written.
+    let out = Command::new(BIN)
+        .arg("--config")
+        .arg(&config)
+        .args(["add", "r", "--url", "https://example.com/mcp", "--capture"])
+        .env("MCP_TRAY_HOME", dir.path().join("home"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(entry("r").is_null());
+}
