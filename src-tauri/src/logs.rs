@@ -4,8 +4,9 @@
 //! while the window is shown ([`crate::wake`]): hidden, the stream sleeps.
 //!
 //! Parsing and diagnosing log lines is core's; this module only shapes events for the UI and
-//! batches them. It must never read log files itself, and never keep more than one follower alive:
-//! a new stream (the window reloaded) cancels the previous one.
+//! batches them, hiding the secrets of what Claude logged while the `redact` setting ("Hide
+//! secrets") says so, as the Traffic view does. It must never read log files itself, and never
+//! keep more than one follower alive: a new stream (the window reloaded) cancels the previous one.
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -51,6 +52,15 @@ fn word(value: impl Serialize) -> String {
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))
         .unwrap_or_default()
+}
+
+/// The rows of one batch, the secrets of what Claude logged hidden when `hide_secrets`
+/// ([`LogEvent::hide_secrets`]).
+fn rows(events: Vec<LogEvent>, hide_secrets: bool) -> Vec<LogRow> {
+    events
+        .into_iter()
+        .map(|e| e.secrets_hidden(hide_secrets).into())
+        .collect()
 }
 
 impl From<LogEvent> for LogRow {
@@ -112,14 +122,54 @@ pub fn stream_logs(
             // One poll's events arrive together: let the rest of them in, then send them as one
             // batch (this timer runs only while events flow).
             tokio::time::sleep(GATHER).await;
-            let mut batch: Vec<LogRow> = vec![first.into()];
+            let mut batch = vec![first];
             while let Ok(event) = events.try_recv() {
-                batch.push(event.into());
+                batch.push(event);
             }
-            if channel.send(batch).is_err() {
+            // Read at each batch: turning "Hide secrets" on applies to what comes next.
+            let hide_secrets = mcp_tray_core::settings::load().redact;
+            if channel.send(rows(batch, hide_secrets)).is_err() {
                 token.cancel();
                 break;
             }
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use mcp_tray_core::claude_logs;
+
+    use super::*;
+
+    #[test]
+    fn the_view_gets_claudes_log_with_its_secrets_hidden_unless_hiding_is_off() {
+        let log = concat!(
+            "2026-11-24T10:00:00.000Z [gh] [error] Error: HTTP 401 Unauthorized (sent Authorization: Bearer tok-1)\n",
+            "2026-11-24T10:00:01.000Z [gh] [info] Using MCP server command: npx -y mcp-remote https://x/sse --header X-API-Key: k-2\n",
+        );
+        let events = claude_logs::parse_bytes("mcp-server-gh.log", log.as_bytes());
+        let hidden = rows(events.clone(), true);
+        assert_eq!(
+            hidden[0].text,
+            "Error: HTTP 401 Unauthorized (sent Authorization: ••••••)"
+        );
+        let diagnosis = hidden[0].diagnosis.as_ref().expect("still diagnosed");
+        assert!(hidden[0].failure && !diagnosis.detail.contains("tok-1"));
+        assert_eq!(
+            hidden[1].text,
+            "Using MCP server command: npx -y mcp-remote https://x/sse --header X-API-Key: ••••••"
+        );
+        let shown = rows(events, false);
+        assert!(
+            shown[0].text.ends_with("Bearer tok-1)"),
+            "{}",
+            shown[0].text
+        );
+        assert!(
+            shown[1].text.ends_with("X-API-Key: k-2"),
+            "{}",
+            shown[1].text
+        );
+    }
 }

@@ -206,13 +206,15 @@ impl Board {
         }
     }
 
-    /// Takes Claude log events: a failure (with its diagnosis) or a message from the server.
-    pub(crate) fn claude_log(&mut self, events: Vec<LogEvent>) {
+    /// Takes Claude log events: a failure (with its diagnosis) or a message from the server. A
+    /// failure's words are shown with their secrets hidden when `hide_secrets` (the `redact`
+    /// setting), as in the Logs view.
+    pub(crate) fn claude_log(&mut self, events: Vec<LogEvent>, hide_secrets: bool) {
         for event in events {
             let Some(server) = event.server.clone() else {
                 continue;
             };
-            let Some(evidence) = claude_evidence(event) else {
+            let Some(evidence) = claude_evidence(event, hide_secrets) else {
                 continue;
             };
             self.known(&server).claude_log = Some(evidence);
@@ -341,8 +343,9 @@ impl Board {
 }
 
 /// What one Claude log event says about its server, if anything.
-fn claude_evidence(event: LogEvent) -> Option<StatusEvidence> {
+fn claude_evidence(event: LogEvent, hide_secrets: bool) -> Option<StatusEvidence> {
     if event.is_failure() {
+        let event = event.secrets_hidden(hide_secrets);
         let status = match (&event.diagnosis, event.level) {
             (_, claude_logs::Level::Error) => ServerHealth::Failing,
             (Some(d), _) if d.severity == Severity::Error => ServerHealth::Failing,
@@ -528,9 +531,12 @@ impl Watcher {
         }
         entries.sort_by(|a, b| a.ts.cmp(&b.ts));
         let events = self.claude.poll();
+        // Only a failure's words are shown: the setting is read when there is one.
+        let hide_secrets =
+            events.iter().any(LogEvent::is_failure) && mcp_tray_core::settings::load().redact;
         let mut board = board.lock().unwrap_or_else(|e| e.into_inner());
         board.journal(entries);
-        board.claude_log(events);
+        board.claude_log(events, hide_secrets);
     }
 }
 
@@ -845,7 +851,7 @@ mod tests {
         let log = "2026-11-24T10:02:00.000Z [gh] [error] spawn gh-server ENOENT\n";
         let events = claude_logs::parse_bytes("mcp-server-gh.log", log.as_bytes());
         let mut board = Board::default();
-        board.claude_log(events);
+        board.claude_log(events, true);
         let overview = board.overview(None);
         let evidence = overview[0].evidence.as_ref().expect("evidence");
         assert_eq!(overview[0].name, "gh");
@@ -858,6 +864,31 @@ mod tests {
             "{}",
             evidence.at
         );
+    }
+
+    #[test]
+    fn a_failure_read_from_claudes_log_hides_its_secrets_unless_hiding_is_off() {
+        let log = "2026-11-24T10:02:00.000Z [gh] [error] upstream rejected GITHUB_TOKEN=ghp_1 for https://me:pw-2@x\n";
+        for (hide, shown) in [
+            (
+                true,
+                "upstream rejected GITHUB_TOKEN=•••••• for https://me:••••••@x",
+            ),
+            (
+                false,
+                "upstream rejected GITHUB_TOKEN=ghp_1 for https://me:pw-2@x",
+            ),
+        ] {
+            let mut board = Board::default();
+            board.claude_log(
+                claude_logs::parse_bytes("mcp-server-gh.log", log.as_bytes()),
+                hide,
+            );
+            let overview = board.overview(None);
+            let evidence = overview[0].evidence.as_ref().expect("evidence");
+            assert_eq!(evidence.status, ServerHealth::Failing);
+            assert_eq!(evidence.text, shown);
+        }
     }
 
     #[test]
@@ -884,10 +915,10 @@ mod tests {
         let mut board = Board::default();
         for (server, line) in lines {
             let log = format!("2026-11-24T10:02:00.000Z [{server}] {line}\n");
-            board.claude_log(claude_logs::parse_bytes(
-                &format!("mcp-server-{server}.log"),
-                log.as_bytes(),
-            ));
+            board.claude_log(
+                claude_logs::parse_bytes(&format!("mcp-server-{server}.log"), log.as_bytes()),
+                true,
+            );
         }
         let mut codes = Vec::new();
         for row in board.overview(None) {

@@ -65,6 +65,9 @@ pub fn run(cmd: LogsCommand) -> anyhow::Result<ExitCode> {
             .is_none_or(|n| e.server.as_deref() == Some(n))
             && (!args.errors || e.is_failure())
     };
+    let settings = mcp_tray_core::settings::load();
+    // What Claude logged is shown with secrets hidden as the journals are (`redact`), read once.
+    let hide_secrets = settings.redact;
     let mut out = std::io::stdout().lock();
     if args.follow {
         let start = match args.last {
@@ -86,12 +89,12 @@ pub fn run(cmd: LogsCommand) -> anyhow::Result<ExitCode> {
         let mut history = poll();
         keep_last(&mut history, args.last);
         let mut width = server_width(&history);
-        print_all(&mut out, &history, args.json, width)?;
+        print_all(&mut out, history, args.json, width, hide_secrets)?;
         loop {
             std::thread::sleep(FOLLOW_EVERY);
             let batch = poll();
             width = width.max(server_width(&batch));
-            print_all(&mut out, &batch, args.json, width)?;
+            print_all(&mut out, batch, args.json, width, hide_secrets)?;
         }
     }
     // `-n 100` needs the recent part of each file only; a year of history can be 100s of MB.
@@ -120,7 +123,7 @@ pub fn run(cmd: LogsCommand) -> anyhow::Result<ExitCode> {
         }
     };
     // As many rotated files as the retention setting keeps (what `traffic` reads too).
-    let kept = mcp_tray_core::settings::load().journal.files_kept as usize;
+    let kept = settings.journal.files_kept as usize;
     let journal = claude_logs::read_journal_events(&paths::journal_dir(), kept);
     let mut events: Vec<LogEvent> = events
         .into_iter()
@@ -141,7 +144,8 @@ pub fn run(cmd: LogsCommand) -> anyhow::Result<ExitCode> {
             dir.display()
         );
     }
-    print_all(&mut out, &events, args.json, server_width(&events))?;
+    let width = server_width(&events);
+    print_all(&mut out, events, args.json, width, hide_secrets)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -160,17 +164,21 @@ fn server_width(events: &[LogEvent]) -> usize {
         .clamp(6, SERVER_WIDTH)
 }
 
+/// Prints `events`, each read from Claude's log with its secrets hidden when `hide_secrets`
+/// (text and JSON alike).
 fn print_all(
     out: &mut impl Write,
-    events: &[LogEvent],
+    events: Vec<LogEvent>,
     json: bool,
     width: usize,
+    hide_secrets: bool,
 ) -> anyhow::Result<()> {
     for event in events {
+        let event = event.secrets_hidden(hide_secrets);
         if json {
-            writeln!(out, "{}", serde_json::to_string(event)?)?;
+            writeln!(out, "{}", serde_json::to_string(&event)?)?;
         } else {
-            write!(out, "{}", human(event, width))?;
+            write!(out, "{}", human(&event, width))?;
         }
     }
     out.flush()?;
@@ -248,7 +256,7 @@ mod tests {
         let events = fixture("macos-2025");
         let width = server_width(&events);
         let mut out = Vec::new();
-        print_all(&mut out, &events, false, width).expect("printed");
+        print_all(&mut out, events, false, width, true).expect("printed");
         let text = String::from_utf8(out).expect("utf-8");
         let column = |line: &str| line.find("  Initializing").or_else(|| line.find("  spawn"));
         let columns: Vec<usize> = text.lines().filter_map(column).collect();
@@ -274,7 +282,7 @@ mod tests {
             .collect();
         let events = claude_logs::parse_bytes("mcp-server-hang.log", log.as_bytes());
         let mut out = Vec::new();
-        print_all(&mut out, &events, false, 6).expect("printed");
+        print_all(&mut out, events, false, 6, true).expect("printed");
         let text = String::from_utf8(out).expect("utf-8");
         let lines: Vec<&str> = text.lines().filter(|l| l.contains("timed out")).collect();
         assert_eq!(lines.len(), 3, "{text}");
@@ -298,14 +306,15 @@ mod tests {
     #[test]
     fn json_output_is_one_event_per_line() {
         let events = fixture("bridges");
+        let count = events.len();
         let mut out = Vec::new();
-        print_all(&mut out, &events, true, 0).expect("printed");
+        print_all(&mut out, events, true, 0, true).expect("printed");
         let text = String::from_utf8(out).expect("utf-8");
         let parsed: Vec<serde_json::Value> = text
             .lines()
             .map(|l| serde_json::from_str(l).expect("each line is JSON"))
             .collect();
-        assert_eq!(parsed.len(), events.len());
+        assert_eq!(parsed.len(), count);
         assert!(
             parsed
                 .iter()

@@ -108,3 +108,100 @@ fn without_claudes_log_folder_our_own_events_are_shown_with_a_note() {
         String::from_utf8_lossy(&given.stderr)
     );
 }
+
+/// Claude's log of a server whose messages and command line hold credentials: a token in a tool's
+/// arguments, an API key in a tool's result (JSON written as text), a `Bearer` header in the
+/// command Claude ran, and a bearer token in an error.
+const LEAKY_LOG: &str = concat!(
+    r#"2026-11-24T10:00:00.000Z [gh] [info] Message from client: {"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"login","arguments":{"token":"ghp_SECRETclient1"}}} { metadata: undefined }"#,
+    "\n",
+    r#"2026-11-24T10:00:00.100Z [gh] [info] Message from server: {"jsonrpc":"2.0","id":3,"result":{"content":[{"type":"text","text":"{\"api_key\":\"sk-SECRETresult2\"}"}]}} { metadata: undefined }"#,
+    "\n",
+    "2026-11-24T10:00:01.000Z [gh] [info] Using MCP server command: /usr/local/bin/npx with args and path: {\n",
+    "  metadata: {\n",
+    "    args: [ '-y', 'mcp-remote', 'https://mcp.example.com/sse', '--header', 'Authorization: Bearer SECRETheader3', [length]: 5 ],\n",
+    "    paths: [ '/usr/local/bin', [length]: 1 ]\n",
+    "  }\n",
+    "} %o\n",
+    "2026-11-24T10:00:02.000Z [gh] [error] Error: HTTP 401 Unauthorized (sent Authorization: Bearer SECRETbearer4)\n",
+);
+
+const LEAKED: [&str; 4] = [
+    "SECRETclient1",
+    "SECRETresult2",
+    "SECRETheader3",
+    "SECRETbearer4",
+];
+
+/// `mcp-tray logs ARGS` on the Claude log folder `claude_logs`, with `home` as MCP Tray's home.
+fn logs_of(home: &Path, claude_logs: &Path, args: &[&str]) -> String {
+    let out = Command::new(BIN)
+        .arg("logs")
+        .args(args)
+        .arg("--claude-logs")
+        .arg(claude_logs)
+        .env("MCP_TRAY_HOME", home)
+        .output()
+        .expect("run logs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8")
+}
+
+#[test]
+fn claudes_log_messages_and_credentials_are_masked_unless_hiding_secrets_is_off() {
+    let home = tempfile::tempdir().expect("home");
+    let claude_logs = home.path().join("claude-logs");
+    std::fs::create_dir_all(&claude_logs).expect("claude logs");
+    std::fs::write(claude_logs.join("mcp-server-gh.log"), LEAKY_LOG).expect("log");
+
+    // Hiding secrets is on by default (no settings file).
+    let text = logs_of(home.path(), &claude_logs, &[]);
+    let json = logs_of(home.path(), &claude_logs, &["--json"]);
+    for secret in LEAKED {
+        assert!(!text.contains(secret), "{secret} in:\n{text}");
+        assert!(!json.contains(secret), "{secret} in:\n{json}");
+    }
+    assert!(
+        text.contains(r#""arguments":{"token":"[redacted]"}"#),
+        "{text}"
+    );
+    assert!(text.contains(r#"\"api_key\":\"[redacted]\""#), "{text}");
+    assert!(
+        text.contains("(sent Authorization: ••••••)"),
+        "the error's bearer token: {text}"
+    );
+    let events: Vec<serde_json::Value> = json
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
+        .collect();
+    assert_eq!(events.len(), 4, "{json}");
+    assert_eq!(
+        events[0]["message"]["params"]["arguments"]["token"], "[redacted]",
+        "the message is still JSON, masked: {json}"
+    );
+    assert!(
+        events[2]["context"]
+            .as_str()
+            .is_some_and(|c| c.contains("'Authorization: ••••••'")
+                && c.contains("'https://mcp.example.com/sse'")),
+        "the command's header is masked, the rest kept: {json}"
+    );
+    assert_eq!(events[3]["diagnosis"]["code"], "auth-required", "{json}");
+
+    // With hiding turned off, Claude's log is shown as it is.
+    std::fs::write(home.path().join("settings.json"), r#"{"redact": false}"#).expect("settings");
+    let text = logs_of(home.path(), &claude_logs, &[]);
+    let json = logs_of(home.path(), &claude_logs, &["--json"]);
+    for secret in LEAKED {
+        assert!(json.contains(secret), "{secret} not in:\n{json}");
+    }
+    assert!(text.contains("SECRETclient1"), "{text}");
+    assert!(
+        !text.contains("[redacted]") && !json.contains("••••••"),
+        "{json}"
+    );
+}

@@ -102,19 +102,22 @@ pub fn mask_args(args: &[String]) -> Vec<String> {
                 Some((flag, value)) if SECRET_OPTIONS.contains(&flag) => {
                     masked_value(flag, value).map(|v| format!("{flag}={v}"))
                 }
+                // Not a URL's first query parameter (`https://me:pw@host/?token=…`): its
+                // password would stay; the URL's own rule below masks both.
                 Some((name, value))
                     if (is_secret_option(name)
                         || (!name.starts_with('-') && is_secret_key(name.as_bytes())))
-                        && !value.is_empty() =>
+                        && !value.is_empty()
+                        && !name.contains("://") =>
                 {
                     Some(format!("{name}={ARG_MASK}"))
                 }
                 // `--env=GITHUB_TOKEN=…`: the variable's name says it.
                 Some((flag, variable))
                     if flag.starts_with('-')
-                        && variable
-                            .split_once('=')
-                            .is_some_and(|(n, v)| is_secret_key(n.as_bytes()) && !v.is_empty()) =>
+                        && variable.split_once('=').is_some_and(|(n, v)| {
+                            is_secret_key(n.as_bytes()) && !v.is_empty() && !n.contains("://")
+                        }) =>
                 {
                     variable
                         .split_once('=')
@@ -167,6 +170,153 @@ fn masked_bearer(arg: &str) -> Option<String> {
 /// query parameters named like a credential (`?token=••••••`) masked; anything else as it is.
 pub fn mask_url(url: &str) -> String {
     masked_url(url).unwrap_or_else(|| url.to_owned())
+}
+
+/// Free text as it may be shown: a line of a log, a server's stderr, a command line written out
+/// in a sentence or as a JavaScript list (`args: [ '--header', 'Authorization: Bearer …' ]`).
+/// Its words are masked as [`mask_args`] masks a command line's arguments (`--api-key …`,
+/// `GITHUB_TOKEN=…`, a URL's password, `--header Name: …`), a header named like a credential
+/// taken with its value as `--header` would be (`X-API-Key: …`, `Authorization: Bearer …`), and
+/// `Bearer` with its token; then the JSON in it is [`redact`]ed. Quotes, commas and brackets
+/// around a word stay, and so does every byte that holds no credential.
+pub fn mask_text(text: &str) -> Cow<'_, str> {
+    let words = masked_words(text);
+    let shown = words.as_deref().unwrap_or(text);
+    let json = match redact(shown.as_bytes()) {
+        Cow::Borrowed(_) => None,
+        // Masks replace whole values or ASCII runs: the text stays UTF-8.
+        Cow::Owned(bytes) => Some(
+            String::from_utf8(bytes)
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+        ),
+    };
+    match json.or(words) {
+        Some(masked) => Cow::Owned(masked),
+        None => Cow::Borrowed(text),
+    }
+}
+
+/// What [`mask_text`] strips from either end of a word before it reads it as an argument.
+const AROUND_WORD: [char; 13] = [
+    '\'', '"', '`', ',', ';', '(', ')', '[', ']', '{', '}', '<', '>',
+];
+
+/// `text` with its words masked as a command line's arguments ([`mask_text`]), or `None`.
+fn masked_words(text: &str) -> Option<String> {
+    // Each word as the range of its core (what is left once AROUND_WORD is stripped), and
+    // whether something was stripped after it (`'Bearer',` ends a list item, `'Bearer` does not).
+    let mut words: Vec<(std::ops::Range<usize>, bool)> = Vec::new();
+    let mut start = None;
+    for (at, c) in text.char_indices().chain([(text.len(), ' ')]) {
+        match (c.is_whitespace(), start) {
+            (false, None) => start = Some(at),
+            (true, Some(from)) => {
+                start = None;
+                let raw = &text[from..at];
+                let head = raw.trim_start_matches(AROUND_WORD);
+                let core = head.trim_end_matches(AROUND_WORD);
+                if !core.is_empty() {
+                    let core_at = from + raw.len() - head.len();
+                    words.push((core_at..core_at + core.len(), core.len() < head.len()));
+                }
+            }
+            _ => {}
+        }
+    }
+    // One argument per word, but a secret header's name, or `Bearer`, with what follows it.
+    let mut groups: Vec<std::ops::Range<usize>> = Vec::new();
+    let mut i = 0;
+    while i < words.len() {
+        let mut j = i;
+        while j + 1 < words.len() && !words[j].1 && {
+            let core = &text[words[j].0.clone()];
+            core.eq_ignore_ascii_case("bearer") || secret_header_name(core).is_some()
+        } {
+            j += 1;
+        }
+        groups.push(i..j + 1);
+        i = j + 1;
+    }
+    let args: Vec<String> = groups
+        .iter()
+        .map(|g| {
+            words[g.clone()]
+                .iter()
+                .map(|(core, _)| &text[core.clone()])
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect();
+    let masked = mask_args(&args);
+    let mut shown = String::with_capacity(text.len());
+    let mut copied = 0;
+    let mut changed = false;
+    for ((group, arg), mut masked) in groups.iter().zip(&args).zip(masked) {
+        let first = &text[words[group.start].0.clone()];
+        if group.len() > 1 && secret_header_name(first).is_some() {
+            // `X-API-Key: …` needs no `--header` before it to be one.
+            let header = ["--header".to_owned(), arg.clone()];
+            masked = mask_args(&header).swap_remove(1);
+        }
+        if masked == *arg {
+            continue;
+        }
+        // Only what changed is written back, where it stands in the text.
+        let mut same_start = arg
+            .bytes()
+            .zip(masked.bytes())
+            .take_while(|(a, b)| a == b)
+            .count();
+        while !arg.is_char_boundary(same_start) {
+            same_start -= 1;
+        }
+        let mut same_end = arg[same_start..]
+            .bytes()
+            .rev()
+            .zip(masked[same_start..].bytes().rev())
+            .take_while(|(a, b)| a == b)
+            .count();
+        while !arg.is_char_boundary(arg.len() - same_end) {
+            same_end -= 1;
+        }
+        // Where an offset of the argument is in the text: its words are joined by one space, and
+        // the space after a word stands for whatever separates it from the next.
+        let in_text = |offset: usize| {
+            let mut word_at = 0;
+            for (core, _) in &words[group.clone()] {
+                if offset <= word_at + core.len() {
+                    return core.start + offset - word_at;
+                }
+                word_at += core.len() + 1;
+            }
+            words[group.end - 1].0.end
+        };
+        let from = in_text(same_start).max(copied);
+        let to = in_text(arg.len() - same_end).max(from);
+        shown.push_str(&text[copied..from]);
+        shown.push_str(&masked[same_start..masked.len() - same_end]);
+        copied = to;
+        changed = true;
+    }
+    if !changed {
+        return None;
+    }
+    shown.push_str(&text[copied..]);
+    Some(shown)
+}
+
+/// The name of `Name:` when it names a credential: as a key does in a message (`token:`,
+/// `Authorization:`, `'api_key':`, a quote before the colon allowed), or as a header's name does
+/// when it reads like one (`Ocp-Apim-Subscription-Key:`, see [`is_secret_header`]); not
+/// `token_type:`, nor a sentence's `key:`.
+fn secret_header_name(word: &str) -> Option<&str> {
+    let name = word.strip_suffix(':')?.trim_end_matches(['\'', '"']);
+    let header_like = !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    let secret = is_secret_key(name.as_bytes()) || (name.contains('-') && is_secret_header(name));
+    (header_like && secret).then_some(name)
 }
 
 /// `arg` with the credentials of a URL in it masked ([`mask_url`]), or `None` when it holds none.

@@ -20,6 +20,7 @@ pub(crate) mod record;
 #[cfg(test)]
 mod tests;
 
+use std::borrow::Cow;
 use std::io::Read;
 use std::path::Path;
 
@@ -30,6 +31,7 @@ pub use follow::{LogTail, Pace, StartAt, follow, follow_with_journals};
 pub use from_journal::{JournalEventTail, journal_event, read_journal_events};
 
 use crate::diagnose::Diagnosis;
+use crate::redact::{MARKER, mask_text, redact};
 
 /// Severity of an event as Claude logged it (server output: `error` when it reads like one).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -116,6 +118,51 @@ pub struct LogEvent {
 }
 
 impl LogEvent {
+    /// Masks what may hold a credential in an event read from Claude's log, for when secrets are
+    /// hidden (the `redact` setting, which the journals and the Traffic view follow too): its
+    /// JSON-RPC message is [`redact`](crate::redact::redact)ed as a journal's is, and its text,
+    /// context and diagnosis are masked as free text ([`mask_text`](crate::redact::mask_text):
+    /// a `Bearer` token, a `--header Authorization: …` of the command Claude ran…). An event of
+    /// our journals is left as it is: the shim masked it when it wrote it.
+    pub fn hide_secrets(&mut self) {
+        if self.source != EventSource::ClaudeLog {
+            return;
+        }
+        let mask = |text: &mut String| {
+            if let Cow::Owned(masked) = mask_text(text) {
+                *text = masked;
+            }
+        };
+        if let Some(message) = &self.message
+            && let Cow::Owned(masked) = redact(message.get().as_bytes())
+        {
+            // Masks replace whole JSON values with a string: what was JSON still is.
+            let masked = String::from_utf8_lossy(&masked).into_owned();
+            self.message = RawValue::from_string(masked)
+                .or_else(|_| RawValue::from_string(format!("\"{MARKER}\"")))
+                .ok();
+        }
+        mask(&mut self.text);
+        if let Some(context) = &mut self.context {
+            mask(context);
+        }
+        if let Some(d) = &mut self.diagnosis {
+            mask(&mut d.summary);
+            mask(&mut d.detail);
+            if let Some(fix) = &mut d.fix {
+                mask(fix);
+            }
+        }
+    }
+
+    /// The event with its secrets hidden ([`LogEvent::hide_secrets`]) when `hide` is true.
+    pub fn secrets_hidden(mut self, hide: bool) -> Self {
+        if hide {
+            self.hide_secrets();
+        }
+        self
+    }
+
     /// An error, or anything with a diagnosis.
     pub fn is_failure(&self) -> bool {
         self.level == Level::Error || self.diagnosis.is_some()

@@ -711,3 +711,91 @@ fn a_records_context_is_named_on_one_short_line() {
             .is_some_and(|c| c.contains("stack"))
     );
 }
+
+/// Each event as `mcp-tray logs --json` prints it.
+fn shown(events: &[LogEvent]) -> Vec<String> {
+    events
+        .iter()
+        .map(|e| serde_json::to_string(e).expect("an event serialises"))
+        .collect()
+}
+
+#[test]
+fn hiding_secrets_masks_a_claude_log_event_s_message_text_context_and_diagnosis() {
+    let log = concat!(
+        r#"2026-11-24T10:00:00.000Z [gh] [info] Message from client: {"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"login","arguments":{"password":"hunter2"}}} { metadata: undefined }"#,
+        "\n",
+        "2026-11-24T10:00:01.000Z [gh] [info] Using MCP server command: npx with args and path: {\n",
+        "  metadata: {\n",
+        "    args: [ '-y', 'mcp-remote', 'https://x.example/sse', '--header', 'X-API-Key: sk-key-9', [length]: 5 ],\n",
+        "    paths: [ '/usr/bin', [length]: 1 ]\n",
+        "  }\n",
+        "} %o\n",
+        "2026-11-24T10:00:02.000Z [gh] [error] Error POSTing to endpoint (HTTP 401): invalid_token for Bearer eyJ.tok-1\n",
+    );
+    let events = parse_bytes("mcp-server-gh.log", log.as_bytes());
+    assert_eq!(events.len(), 3, "{events:#?}");
+    let hidden: Vec<LogEvent> = events
+        .iter()
+        .cloned()
+        .map(|e| e.secrets_hidden(true))
+        .collect();
+    let message = hidden[0].message.as_ref().expect("still a message").get();
+    let message: serde_json::Value = serde_json::from_str(message).expect("still JSON");
+    assert_eq!(
+        message["params"]["arguments"]["password"],
+        crate::redact::MARKER
+    );
+    let context = hidden[1].context.as_deref().unwrap_or("");
+    assert!(
+        context.contains("'X-API-Key: ••••••'") && context.contains("'https://x.example/sse'"),
+        "{context}"
+    );
+    let failure = &hidden[2];
+    assert_eq!(
+        failure.text,
+        "Error POSTing to endpoint (HTTP 401): invalid_token for Bearer ••••••"
+    );
+    let d = failure.diagnosis.as_ref().expect("still diagnosed");
+    assert_eq!(d.code, codes::AUTH_REQUIRED);
+    assert!(!d.detail.contains("tok-1"), "{}", d.detail);
+    for (e, json) in hidden.iter().zip(shown(&hidden)) {
+        for secret in ["hunter2", "sk-key-9", "tok-1"] {
+            assert!(!json.contains(secret), "{secret} in {json}");
+        }
+        assert_eq!(
+            e.is_failure(),
+            failure.ts == e.ts,
+            "what is a failure stays one"
+        );
+    }
+    // Not hidden: as Claude logged it.
+    let kept: Vec<LogEvent> = events
+        .iter()
+        .cloned()
+        .map(|e| e.secrets_hidden(false))
+        .collect();
+    assert_eq!(shown(&kept), shown(&events));
+}
+
+#[test]
+fn hiding_secrets_changes_nothing_in_logs_that_hold_none_nor_in_our_journals_events() {
+    for dir in ["macos-2025", "windows-2025", "newer-2026", "bridges"] {
+        let events = read_dir(&fixtures(dir)).expect("fixtures readable");
+        let hidden: Vec<LogEvent> = events
+            .iter()
+            .cloned()
+            .map(|e| e.secrets_hidden(true))
+            .collect();
+        assert_eq!(shown(&hidden), shown(&events), "{dir}");
+    }
+    // A shim's event was masked as it was written; it is not read again (not even a URL's
+    // password, which the journal keeps).
+    let entry: crate::journal::Entry = serde_json::from_str(
+        r#"{"ts":"2026-11-24T08:00:01.000Z","server":"db","dir":"event","kind":"event","level":"error","text":"cannot reach postgresql://me:pw@db Bearer abc"}"#,
+    )
+    .expect("a journal line");
+    let event = journal_event(&entry).expect("an event");
+    let hidden = event.clone().secrets_hidden(true);
+    assert_eq!(shown(&[hidden]), shown(&[event]));
+}

@@ -1,7 +1,7 @@
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
 
-use super::{ARG_MASK, MARKER, is_secret_header, mask_args, mask_url, redact};
+use super::{ARG_MASK, MARKER, is_secret_header, mask_args, mask_text, mask_url, redact};
 
 fn redacted(msg: &str) -> String {
     String::from_utf8(redact(msg.as_bytes()).into_owned()).expect("redaction keeps UTF-8")
@@ -468,4 +468,114 @@ fn a_command_line_hides_keys_bearer_tokens_and_secret_env_given_with_an_equals()
             "/etc/keys",
         ])
     );
+}
+
+#[test]
+fn a_url_with_a_password_and_a_secret_first_parameter_hides_both() {
+    let args = vec![
+        "postgresql://me:pw-1@db/app?password=pw-2".to_owned(),
+        "--url=https://me:pw-3@x/?token=t-4".to_owned(),
+    ];
+    assert_eq!(
+        mask_args(&args),
+        [
+            format!("postgresql://me:{ARG_MASK}@db/app?password={ARG_MASK}"),
+            format!("--url=https://me:{ARG_MASK}@x/?token={ARG_MASK}"),
+        ]
+    );
+}
+
+fn text(s: &str) -> String {
+    mask_text(s).into_owned()
+}
+
+#[test]
+fn free_text_hides_credentials_where_they_stand_and_keeps_every_other_byte() {
+    for (line, shown) in [
+        // A command line written out, as a sentence or as Claude's JavaScript list.
+        (
+            "spawn npx -y mcp-remote https://x/sse --header Authorization: Bearer tok-1 --debug",
+            format!(
+                "spawn npx -y mcp-remote https://x/sse --header Authorization: {ARG_MASK} --debug"
+            ),
+        ),
+        (
+            "args: [ '--header', 'X-API-Key: k-2', '--api-key', 'k-3', [length]: 4 ],",
+            format!(
+                "args: [ '--header', 'X-API-Key: {ARG_MASK}', '--api-key', '{ARG_MASK}', [length]: 4 ],"
+            ),
+        ),
+        (
+            "env GITHUB_TOKEN=ghp_4 DEBUG=1 uvx server",
+            format!("env GITHUB_TOKEN={ARG_MASK} DEBUG=1 uvx server"),
+        ),
+        // A header or a bearer token in a sentence.
+        (
+            "HTTP 401 (sent Authorization: Bearer eyJ.x-5)\n  at fetch",
+            format!("HTTP 401 (sent Authorization: {ARG_MASK})\n  at fetch"),
+        ),
+        (
+            "retrying with bearer abc/6= now",
+            format!("retrying with bearer {ARG_MASK} now"),
+        ),
+        (
+            "connecting to postgresql://me:pw-7@db:5432/app",
+            format!("connecting to postgresql://me:{ARG_MASK}@db:5432/app"),
+        ),
+        // JavaScript and JSON objects.
+        (
+            "{ headers: { 'x-api-key': 'k-8' }, token: \"t-9\" }",
+            format!("{{ headers: {{ 'x-api-key': '{ARG_MASK}' }}, token: \"{ARG_MASK}\" }}"),
+        ),
+        (
+            r#"{"context":"connection","api_key":"k-10","note":"Bearer b-11"}"#,
+            format!(r#"{{"context":"connection","api_key":"{MARKER}","note":"Bearer {MARKER}"}}"#),
+        ),
+        (
+            r#"{"password": "two words"}"#,
+            format!(r#"{{"password": "{MARKER}"}}"#),
+        ),
+    ] {
+        assert_eq!(text(line), shown, "{line}");
+    }
+}
+
+#[test]
+fn free_text_without_credentials_is_returned_as_is() {
+    for line in [
+        "Server started and connected successfully",
+        "Message from client: method=\"tools/call\" id=3",
+        "Error: spawn uvx ENOENT",
+        "MCP error -32001: Request timed out",
+        "Content-Type: application/json, token_type: \"Bearer\", \"expires_in\": 3600",
+        "\"token_type\": \"Bearer\", \"expires_in\": 3600",
+        "paths: [ 'C:\\\\Program Files\\\\nodejs', [length]: 1 ]",
+        "Bearer",
+        "Authorization:",
+        "  ",
+        "",
+        "é — ü: ✓ {\"x\": 1}",
+    ] {
+        assert!(
+            matches!(mask_text(line), std::borrow::Cow::Borrowed(_)),
+            "{line} became {}",
+            text(line)
+        );
+    }
+}
+
+proptest! {
+    #[test]
+    fn free_text_never_shows_a_header_credential_and_keeps_the_rest(
+        before in "[a-z .:()]{0,20}",
+        token in "[A-Za-z0-9._~+/-]{4,24}",
+        after in "[a-z .()]{0,20}",
+        quote in prop::sample::select(vec!["", "'", "\""]),
+    ) {
+        let line = format!("{before} {quote}Authorization: Bearer {token}{quote} {after}");
+        let shown = text(&line);
+        prop_assert!(!shown.contains(&token), "{} became {}", line, shown);
+        prop_assert!(shown.starts_with(&format!("{before} {quote}Authorization: ")), "{}", shown);
+        prop_assert!(shown.ends_with(&format!("{quote} {after}")), "{}", shown);
+    }
 }
