@@ -7,11 +7,16 @@ Usage: python fastmcp_server.py streamable-http|sse PORT
 sse-moved serves legacy HTTP+SSE at /v2/sse with a relative message endpoint (`messages/?…`,
 which resolves to /v2/messages/), and /old/sse answers 307 to /v2/sse: a server that moved.
 
+With MCP_TEST_REQUEST_LOG=FILE set, the SDK's own log of each request it handles ("Processing
+request of type PingRequest", …) goes to FILE, one line each: what really reached the server.
+
 Tools exercise what a transparent bridge must carry: plain calls, progress, sampling, elicitation,
 roots, logging, slow replies, large replies, and a look at the client's own clientInfo.
 """
 
 import asyncio
+import logging
+import os
 import sys
 
 from pydantic import BaseModel
@@ -22,6 +27,12 @@ from mcp.types import SamplingMessage, TextContent
 transport = sys.argv[1] if len(sys.argv) > 1 else "streamable-http"
 port = int(sys.argv[2]) if len(sys.argv) > 2 else 8000
 mcp = FastMCP("tiny", host="127.0.0.1", port=port, log_level="WARNING")
+
+if request_log := os.environ.get("MCP_TEST_REQUEST_LOG"):
+    handled = logging.getLogger("mcp.server.lowlevel.server")
+    handled.setLevel(logging.INFO)
+    handled.propagate = False
+    handled.addHandler(logging.FileHandler(request_log))
 
 
 @mcp.tool()

@@ -57,6 +57,14 @@ pub struct BridgeArgs {
     /// Seconds a request may take in all, however often it reports progress.
     #[arg(long, value_name = "SECS", default_value_t = 3600.0)]
     max_timeout: f64,
+    /// Send the server a `ping` after this many seconds without a message from the client (and
+    /// as long again after each ping), so that proxies and servers that drop idle sessions keep
+    /// this one. 0: no pings (the default, unless --keep-alive).
+    #[arg(long, value_name = "SECS")]
+    ping_interval: Option<f64>,
+    /// Ping every 30 s of silence (mcp-remote's flag); --ping-interval sets another period.
+    #[arg(long)]
+    keep_alive: bool,
     /// Hide tools whose name matches this glob, whatever the letter case (repeatable).
     #[arg(long = "ignore-tool", value_name = "GLOB")]
     ignore_tools: Vec<String>,
@@ -244,6 +252,21 @@ fn prepare(args: BridgeArgs, name: &str) -> Result<BridgeOptions, Refusal> {
             ));
         }
     }
+    // As mcp-remote has them: --ping-interval alone turns pinging on, --keep-alive alone pings
+    // every 30 s; an explicit 0 turns it off.
+    let ping_interval = match (args.ping_interval, args.keep_alive) {
+        (Some(secs), _) if !(secs.is_finite() && (0.0..=31_536_000.0).contains(&secs)) => {
+            return Err((
+                codes::INVALID_ENTRY,
+                anyhow::anyhow!(
+                    "--ping-interval must be a number of seconds (0 for no pings), at most a year"
+                ),
+            ));
+        }
+        (Some(secs), _) if secs > 0.0 => Some(Duration::from_secs_f64(secs)),
+        (Some(_), _) | (None, false) => None,
+        (None, true) => Some(bridge::DEFAULT_PING_INTERVAL),
+    };
     // Sign in when the server asks; a running MCP Tray app takes a browser sign-in over. The
     // user's own Authorization header is never signed in over: a 401 says it was refused.
     let mut auth = args
@@ -283,6 +306,7 @@ fn prepare(args: BridgeArgs, name: &str) -> Result<BridgeOptions, Refusal> {
         retries: args.retries,
         cookies: !args.no_cookies,
         auth,
+        ping_interval,
     })
 }
 

@@ -698,6 +698,298 @@ fn bridge_keeps_pipelined_requests_paired() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Keep-alive: the bridge's own pings (--ping-interval, --keep-alive)
+// ---------------------------------------------------------------------------------------------
+
+/// FastMCP writing the SDK's own log line for each request it handles to `log`
+/// (`MCP_TEST_REQUEST_LOG`): what really reached the server.
+fn fastmcp_logging(p: &Peers, transport: &str, port: u16, log: &Path) -> Server {
+    let child = Command::new(p.python())
+        .arg(p.script("fastmcp_server.py"))
+        .args([transport, &port.to_string()])
+        .env("MCP_TEST_REQUEST_LOG", log)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start FastMCP");
+    let server = Server(child);
+    wait_for_port(port, Duration::from_secs(20));
+    server
+}
+
+/// The `ping` requests the server handled, by its own log.
+fn pings_received(log: &Path) -> usize {
+    std::fs::read_to_string(log)
+        .unwrap_or_default()
+        .matches("PingRequest")
+        .count()
+}
+
+/// The journal's lines (under an MCP Tray home) that are keep-alive pings or their replies.
+fn keepalive_lines(home: &Path) -> Vec<Value> {
+    read_journals(home)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|l| {
+            l["id"]
+                .as_str()
+                .is_some_and(|id| id.starts_with("mcp-tray-keepalive-"))
+        })
+        .collect()
+}
+
+fn an_idle_session_is_pinged_and_the_client_sees_none_of_it(transport: &str, path: &str) {
+    let p = require_peers!();
+    let port = free_port();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let log = dir.path().join("requests.log");
+    let _server = fastmcp_logging(&p, transport, port, &log);
+    let url = format!("http://127.0.0.1:{port}/{path}");
+    let mut b = Bridge::start(&[&url, "--name", "idle", "--ping-interval", "1"]);
+    let init = b.initialize();
+    assert_eq!(init["result"]["serverInfo"]["name"], "tiny", "{init}");
+
+    // The client says nothing more (its stdin stays open): the bridge pings about every second.
+    std::thread::sleep(Duration::from_millis(3500));
+    let pings = pings_received(&log);
+    assert!(
+        pings >= 2,
+        "the server handled {pings} pings in 3.5 s; stderr:\n{}",
+        b.stderr()
+    );
+    assert!(
+        b.next(Duration::from_millis(200)).is_none(),
+        "the client got more than its initialize result: {:?}",
+        b.seen
+    );
+    assert_eq!(b.seen.len(), 1, "{:?}", b.seen);
+
+    // The client's own requests get their own answers, ids intact; its own ping too.
+    let sum = b.call(7, "add", json!({"a": 2, "b": 3}));
+    assert_eq!(
+        (text_of(&sum).as_str(), &sum["id"]),
+        ("5", &json!(7)),
+        "{sum}"
+    );
+    let own = json!({"jsonrpc": "2.0", "id": "ping-1", "method": "ping"});
+    b.send(&own);
+    let pong = b.reply(&json!("ping-1"), Duration::from_secs(20));
+    assert_eq!(pong["result"], json!({}), "{pong}");
+    // One more idle second: another ping, and still nothing of it on stdout.
+    std::thread::sleep(Duration::from_millis(1600));
+    assert!(b.next(Duration::from_millis(200)).is_none(), "{:?}", b.seen);
+    assert!(
+        !b.seen
+            .iter()
+            .any(|v| v.to_string().contains("mcp-tray-keepalive")),
+        "a ping's reply reached the client: {:?}",
+        b.seen
+    );
+    assert!(
+        pings_received(&log) > pings,
+        "pinging goes on after client traffic"
+    );
+    let (status, stderr, home) = b.finish();
+    assert!(status.success(), "{stderr}");
+    assert!(
+        stderr.contains("keep-alive on: a ping to the server after 1 s"),
+        "{stderr}"
+    );
+
+    // The journal has the pings and their answers as traffic, told apart by their ids.
+    let lines = keepalive_lines(home.path());
+    let sent: Vec<&Value> = lines
+        .iter()
+        .filter(|l| l["dir"] == "c2s" && l["kind"] == "request" && l["method"] == "ping")
+        .collect();
+    let answered: Vec<&Value> = lines
+        .iter()
+        .filter(|l| l["dir"] == "s2c" && l["kind"] == "response" && l["method"] == "ping")
+        .collect();
+    assert!(sent.len() >= 3, "{lines:?}");
+    assert!(answered.len() >= sent.len() - 1, "{lines:?}");
+    for reply in answered {
+        assert!(
+            sent.iter().any(|s| s["id"] == reply["id"]),
+            "a reply to a ping never sent: {reply}"
+        );
+        assert_eq!(reply["msg"]["result"], json!({}), "{reply}");
+        assert!(reply["latency_ms"].is_number(), "{reply}");
+    }
+}
+
+#[test]
+fn an_idle_streamable_http_session_is_pinged_and_the_client_sees_none_of_it() {
+    an_idle_session_is_pinged_and_the_client_sees_none_of_it("streamable-http", "mcp");
+}
+
+#[test]
+fn an_idle_legacy_sse_session_is_pinged_and_the_client_sees_none_of_it() {
+    an_idle_session_is_pinged_and_the_client_sees_none_of_it("sse", "sse");
+}
+
+#[test]
+fn a_busy_session_is_not_pinged_until_it_falls_quiet() {
+    let p = require_peers!();
+    let port = free_port();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let log = dir.path().join("requests.log");
+    let _server = fastmcp_logging(&p, "streamable-http", port, &log);
+    let url = format!("http://127.0.0.1:{port}/mcp");
+    let mut b = Bridge::start(&[&url, "--name", "busy", "--ping-interval", "1"]);
+    b.initialize();
+    let started = Instant::now();
+    let mut i = 0;
+    while started.elapsed() < Duration::from_millis(2500) {
+        i += 1;
+        let sum = b.call(i, "add", json!({"a": i, "b": 1}));
+        assert_eq!(text_of(&sum), (i + 1).to_string(), "{sum}");
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    assert_eq!(
+        pings_received(&log),
+        0,
+        "a session with traffic every 250 ms was pinged"
+    );
+    std::thread::sleep(Duration::from_millis(1700));
+    assert!(pings_received(&log) >= 1, "not pinged once quiet");
+    let (status, stderr, _) = b.finish();
+    assert!(status.success(), "{stderr}");
+}
+
+#[test]
+fn no_pings_are_sent_without_ping_interval_or_with_0() {
+    let p = require_peers!();
+    let port = free_port();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let log = dir.path().join("requests.log");
+    let _server = fastmcp_logging(&p, "streamable-http", port, &log);
+    let url = format!("http://127.0.0.1:{port}/mcp");
+    let mut plain = Bridge::start(&[&url, "--name", "plain"]);
+    let mut zero = Bridge::start(&[
+        &url,
+        "--name",
+        "zero",
+        "--keep-alive",
+        "--ping-interval",
+        "0",
+    ]);
+    plain.initialize();
+    zero.initialize();
+    std::thread::sleep(Duration::from_millis(2500));
+    assert_eq!(pings_received(&log), 0);
+    for b in [plain, zero] {
+        let (status, stderr, home) = b.finish();
+        assert!(status.success(), "{stderr}");
+        assert!(!stderr.contains("keep-alive"), "{stderr}");
+        assert!(keepalive_lines(home.path()).is_empty());
+        assert!(!read_journals(home.path()).contains(r#""method":"ping""#));
+    }
+}
+
+#[test]
+fn keep_alive_pings_every_30_s_as_mcp_remotes_does() {
+    let p = require_peers!();
+    let port = free_port();
+    let _server = fastmcp(&p, "streamable-http", port);
+    let url = format!("http://127.0.0.1:{port}/mcp");
+    let mut b = Bridge::start(&[&url, "--name", "ka", "--keep-alive"]);
+    b.initialize();
+    let (status, stderr, _) = b.finish();
+    assert!(status.success(), "{stderr}");
+    assert!(
+        stderr.contains("keep-alive on: a ping to the server after 30 s"),
+        "{stderr}"
+    );
+    // A period that is not a number of seconds is refused at the start, in words.
+    let out = Command::new(BIN)
+        .args(["bridge", &url, "--ping-interval=-1"])
+        .stdin(Stdio::null())
+        .output()
+        .expect("run the bridge");
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--ping-interval must be"), "{stderr}");
+}
+
+#[test]
+fn a_failing_ping_is_said_once_and_the_bridge_goes_on() {
+    let p = require_peers!();
+    let port = free_port();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let log = dir.path().join("requests.log");
+    let server = fastmcp_logging(&p, "streamable-http", port, &log);
+    let url = format!("http://127.0.0.1:{port}/mcp");
+    let mut b = Bridge::start(&[&url, "--name", "down", "--ping-interval", "0.5"]);
+    b.initialize();
+    // Once a ping was answered (and the client's messages before it delivered), the server dies:
+    // the next pings are refused.
+    let up = Instant::now();
+    while pings_received(&log) == 0 {
+        assert!(
+            up.elapsed() < Duration::from_secs(20),
+            "no ping reached the server"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    drop(server);
+    std::thread::sleep(Duration::from_millis(3000));
+    // About five pings were refused in those 3 s: said once. (A ping in flight when the server
+    // died may have failed first in its own way, "lost": said once too.)
+    let stderr = b.stderr();
+    let refused = "warning (connection-refused): keep-alive ping failed: remote server refused the connection";
+    assert_eq!(stderr.matches(refused).count(), 1, "{stderr}");
+    assert!(
+        stderr.matches("keep-alive ping failed").count() <= 2,
+        "{stderr}"
+    );
+    // A ping is not retried (the next one is its retry), so nothing says "retrying".
+    assert!(!stderr.contains("retrying"), "{stderr}");
+    assert!(b.next(Duration::from_millis(100)).is_none(), "{:?}", b.seen);
+
+    // The server is back: the next ping renews the lost session, and the client's call works.
+    let _server = fastmcp(&p, "streamable-http", port);
+    let back = Instant::now();
+    while !b.stderr().contains("keep-alive ping answered again") {
+        assert!(
+            back.elapsed() < Duration::from_secs(20),
+            "no ping answered after the restart: {}",
+            b.stderr()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(text_of(&b.call(1, "add", json!({"a": 2, "b": 2}))), "4");
+    let (status, stderr, home) = b.finish();
+    assert!(status.success(), "{stderr}");
+    assert!(stderr.contains("the server lost our session"), "{stderr}");
+    let warned: Vec<Value> = read_journals(home.path())
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|l| {
+            l["text"]
+                .as_str()
+                .is_some_and(|t| t.starts_with("keep-alive ping failed"))
+        })
+        .collect();
+    assert!((1..=2).contains(&warned.len()), "{warned:?}");
+    for w in &warned {
+        assert_eq!(
+            (&w["level"], &w["code"]),
+            (&json!("warn"), &json!("connection-refused")),
+            "{w}"
+        );
+    }
+    // Behind those warnings, the journal has each ping sent, and most found no answer.
+    let lines = keepalive_lines(home.path());
+    let answered = |id: &Value| lines.iter().any(|l| l["dir"] == "s2c" && &l["id"] == id);
+    let unanswered = lines
+        .iter()
+        .filter(|l| l["dir"] == "c2s" && !answered(&l["id"]))
+        .count();
+    assert!(unanswered >= 4, "{unanswered} failed pings: {lines:?}");
+}
+
+// ---------------------------------------------------------------------------------------------
 // Faults: every request still gets exactly one reply
 // ---------------------------------------------------------------------------------------------
 

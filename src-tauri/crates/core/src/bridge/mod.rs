@@ -12,7 +12,10 @@
 //! is itself a reply. A server message with bytes that are not UTF-8 reaches the client with each
 //! replaced by U+FFFD, as the client's own JSON parser would read it (the transports do that).
 
+mod keepalive;
 pub mod stdio;
+
+pub use keepalive::{DEFAULT_PING_INTERVAL, PING_ID_PREFIX};
 
 use std::collections::HashMap;
 use std::io;
@@ -80,6 +83,9 @@ pub struct BridgeOptions {
     pub cookies: bool,
     /// OAuth sign-in for servers that answer 401 (`None`: send no token, e.g. with `--header`).
     pub auth: Option<crate::auth::AuthOptions>,
+    /// Send the server a `ping` of the bridge's own after this long without a message from the
+    /// client, once `initialize` was answered (`None`: never); the `keepalive` module says how.
+    pub ping_interval: Option<Duration>,
 }
 
 /// How a plain `http://` URL to another host is allowed, in the command line's words
@@ -166,7 +172,11 @@ enum Control {
         requests: Vec<Asked>,
         stop: Option<oneshot::Sender<Stop>>,
     },
-    /// Answer this request with an error, unless it was answered already.
+    /// A keep-alive ping of the bridge's own went out under this id: its reply is journaled,
+    /// never written, and it is never answered with an error ([`keepalive`]).
+    Ping { id: Box<str> },
+    /// Answer this request with an error, unless it was answered already (a ping is only
+    /// forgotten).
     Fail {
         id: String,
         message: String,
@@ -204,6 +214,8 @@ struct Pending {
     /// A progress report moved its deadline at least once.
     progressed: bool,
     cancelled: bool,
+    /// A keep-alive ping of the bridge's own, not the client's ([`keepalive`]).
+    ours: bool,
     /// The send (POST) that carries it, while that still waits for it.
     flight: Option<NonZeroU64>,
 }
@@ -275,7 +287,7 @@ impl<W: AsyncWrite + Unpin> Router<W> {
             if control.is_empty() && server.is_empty() {
                 self.out.flush().await?;
             }
-            if self.pending.values().all(|p| p.cancelled) {
+            if self.pending.values().all(|p| p.cancelled || p.ours) {
                 for waiter in self.drain.drain(..) {
                     let _ = waiter.send(());
                 }
@@ -343,6 +355,7 @@ impl<W: AsyncWrite + Unpin> Router<W> {
                             progress,
                             progressed: false,
                             cancelled: false,
+                            ours: false,
                             flight,
                         },
                     );
@@ -355,10 +368,29 @@ impl<W: AsyncWrite + Unpin> Router<W> {
                     }
                 }
             }
+            Control::Ping { id } => {
+                let now = Instant::now();
+                let deadline = now + self.timeout;
+                self.earliest = Some(self.earliest.map_or(deadline, |e| e.min(deadline)));
+                self.pending.insert(
+                    id,
+                    Pending {
+                        method: Some("ping".into()),
+                        since: now,
+                        deadline,
+                        cap: deadline,
+                        progress: None,
+                        progressed: false,
+                        cancelled: false,
+                        ours: true,
+                        flight: None,
+                    },
+                );
+            }
             Control::Fail { id, message, code } => {
                 if let Some(mut p) = self.pending.remove(id.as_str()) {
                     self.settle(p.flight.take(), None);
-                    if !p.cancelled {
+                    if !p.cancelled && !p.ours {
                         self.answer_locally(&id, p, &message, code).await?;
                     }
                 }
@@ -471,6 +503,9 @@ impl<W: AsyncWrite + Unpin> Router<W> {
         }
         let key = env.id_key().map(str::to_owned);
         let Some(mut p) = key.as_deref().and_then(|k| self.pending.remove(k)) else {
+            if key.as_deref().is_some_and(keepalive::is_ping_id) {
+                return Ok(()); // a keep-alive ping's late reply: its timeout was said already
+            }
             let text = match key {
                 Some(k) => format!(
                     "dropped a reply to id {k}, which is not waiting for one (late or duplicate)"
@@ -485,6 +520,16 @@ impl<W: AsyncWrite + Unpin> Router<W> {
             return Ok(());
         };
         self.settle(p.flight.take(), None);
+        if p.ours {
+            // A keep-alive ping's reply: journaled as the traffic it is, never the client's.
+            self.journal(
+                Direction::ServerToClient,
+                &line,
+                p.method.as_deref(),
+                Some(p.since.elapsed()),
+            );
+            return Ok(());
+        }
         let line = match (&self.ignore, p.method.as_deref()) {
             (Some(ignore), Some("tools/list")) => filter_tools(&line, ignore).unwrap_or(line),
             _ => line,
@@ -522,7 +567,7 @@ impl<W: AsyncWrite + Unpin> Router<W> {
             };
             // The worker lets the send go and tells the server to stop working on it.
             self.settle(p.flight.take(), Some(&id));
-            if !p.cancelled {
+            if !p.cancelled && !p.ours {
                 let method = p.method.as_deref().unwrap_or("the request");
                 let message = if p.deadline >= p.cap && p.progressed {
                     format!(
@@ -833,6 +878,10 @@ where
         ignore,
         workers: None,
         failed_start: None,
+        activity: opts
+            .ping_interval
+            .map(|_| Arc::new(keepalive::Activity::new())),
+        keepalive: None,
     };
 
     let mut input = input;
@@ -862,6 +911,8 @@ where
             Ok(LineRead::Line) => session.on_client_line(&buf, &journal).await,
         }
     }
+    // The client is gone (or going): no more pings.
+    session.stop_keepalive();
 
     if !signalled {
         // Stdin closed: let waiting requests get their replies (each is bounded by the timeout).
@@ -896,6 +947,7 @@ async fn cancel_at_server(link: &Link, ids: &[String]) {
             kind: Kind::Notification,
             id: None,
             method: Some("notifications/cancelled".into()),
+            retry: true,
         };
         let _ = tokio::time::timeout(Duration::from_secs(5), link.send(&cancel)).await;
     }
@@ -993,6 +1045,16 @@ struct Session<'a> {
     workers: Option<mpsc::UnboundedSender<Queued>>,
     /// How the last try to reach the server failed, while no transport is chosen.
     failed_start: Option<FailedStart>,
+    /// When the client last sent a message, with `--ping-interval`.
+    activity: Option<Arc<keepalive::Activity>>,
+    /// The keep-alive pinging, once `initialize` was answered.
+    keepalive: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Drop for Session<'_> {
+    fn drop(&mut self) {
+        self.stop_keepalive();
+    }
 }
 
 /// The server failed the message that was to choose the transport.
@@ -1007,6 +1069,9 @@ impl Session<'_> {
     async fn on_client_line(&mut self, line: &[u8], journal: &Option<Arc<Journal>>) {
         if line.iter().all(|b| b.is_ascii_whitespace()) {
             return;
+        }
+        if let Some(activity) = &self.activity {
+            activity.touch();
         }
         let env = match jsonrpc::inspect(line) {
             Ok(env) => env,
@@ -1086,6 +1151,10 @@ impl Session<'_> {
                 // The first message (normally `initialize`) chooses the transport.
                 match self.connect_with(&msg).await {
                     Ok(link) => {
+                        if initialize {
+                            // Its reply is in: the session is open.
+                            self.start_keepalive(&link, journal);
+                        }
                         self.link = Some(link);
                         self.failed_start = None;
                     }
@@ -1118,6 +1187,39 @@ impl Session<'_> {
         } else if let Err(fault) = link.send(&msg).await {
             // Notifications and replies keep their order; a failure cannot be answered.
             self.fail(Vec::new(), &fault, &msg);
+        }
+    }
+
+    /// Starts pinging the server when the client is quiet, if asked to ([`keepalive`]).
+    fn start_keepalive(&mut self, link: &Link, journal: &Option<Arc<Journal>>) {
+        let (Some(interval), Some(activity), None) =
+            (self.opts.ping_interval, &self.activity, &self.keepalive)
+        else {
+            return;
+        };
+        self.remote.reporter.report(
+            Level::Info,
+            "keep-alive",
+            &format!(
+                "keep-alive on: a ping to the server after {} s without a message from the client",
+                interval.as_secs_f64()
+            ),
+        );
+        let pinging = keepalive::KeepAlive {
+            link: link.clone(),
+            control: self.control.clone(),
+            journal: journal.clone(),
+            reporter: self.remote.reporter.clone(),
+            interval,
+            timeout: self.opts.timeout,
+            activity: activity.clone(),
+        };
+        self.keepalive = Some(pinging.spawn());
+    }
+
+    fn stop_keepalive(&mut self) {
+        if let Some(pinging) = self.keepalive.take() {
+            pinging.abort();
         }
     }
 

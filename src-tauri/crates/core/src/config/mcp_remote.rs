@@ -4,8 +4,8 @@
 //! Each option maps to the bridge's own where there is one (`--header`, `--allow-http`,
 //! `--transport`, `--ignore-tool`, `--static-oauth-client-info`, the `scope` of
 //! `--static-oauth-client-metadata`, `--client-metadata-url`, `--disable-resource-parameter`,
-//! `--resource`, `--authorize-param`, `--auth-timeout`, `NODE_EXTRA_CA_CERTS`; `--enable-proxy`
-//! is what the bridge always does). One the bridge cannot do and without which the server may
+//! `--resource`, `--authorize-param`, `--auth-timeout`, `--keep-alive` and `--ping-interval`,
+//! `NODE_EXTRA_CA_CERTS`; `--enable-proxy` is what the bridge always does). One the bridge cannot do and without which the server may
 //! stop working (`--header-file`, another grant, `--protocol auto`, an option MCP Tray does not
 //! know…) refuses the replacement with the reason: the entry stays as it is. The rest is said:
 //! what the bridge does differently ([`Migration::changes`]) and what only concerned mcp-remote
@@ -26,7 +26,7 @@ pub const CLIENT_SECRET_VAR: &str = "MCP_TRAY_OAUTH_CLIENT_SECRET";
 pub struct Migration {
     pub entry: Value,
     /// What mcp-remote was told that the bridge does differently or not at all, each with what
-    /// changes (`--keep-alive (the bridge sends no keep-alive pings)`).
+    /// changes (`--ipv4 (the bridge connects over IPv6 too …)`).
     pub changes: Vec<String>,
     /// mcp-remote's own options, left out since they only concerned mcp-remote (`--debug`).
     pub own: Vec<String>,
@@ -153,7 +153,8 @@ pub fn migrate(
     let mut host = None;
     let mut callback_path = None;
     let mut timeouts = Vec::new();
-    let mut keep_alive = Vec::new();
+    let mut keep_alive = false;
+    let mut ping_interval = None;
     let mut seen: Vec<&str> = Vec::new();
 
     let mut iter = words.into_iter();
@@ -282,7 +283,8 @@ pub fn migrate(
                 "--auth-success-url (after a sign-in the browser shows MCP Tray's own page)".into(),
             ),
             "--connect-timeout" | "--body-timeout" | "--headers-timeout" => timeouts.push(word),
-            "--keep-alive" | "--ping-interval" => keep_alive.push(word),
+            "--keep-alive" => keep_alive = true,
+            "--ping-interval" => ping_interval = seconds(value),
             "--ipv4" => changes.push(
                 "--ipv4 (the bridge connects over IPv6 too where the host has an IPv6 address)"
                     .into(),
@@ -325,11 +327,12 @@ pub fn migrate(
             timeouts.join(", ")
         ));
     }
-    if !keep_alive.is_empty() {
-        changes.push(format!(
-            "{} (the bridge sends no keep-alive pings)",
-            keep_alive.join(", ")
-        ));
+    // mcp-remote pings when told either; its default period is the bridge's too.
+    if let Some(secs) =
+        ping_interval.or(keep_alive.then_some(crate::bridge::DEFAULT_PING_INTERVAL.as_secs_f64()))
+    {
+        extra.push("--ping-interval".into());
+        extra.push(secs.to_string());
     }
     if let Some(port) = &callback_port {
         callback.insert(0, format!("callback port {port}"));
@@ -429,6 +432,16 @@ pub fn migrate(
         changes,
         own,
     })
+}
+
+/// A positive number of seconds as mcp-remote reads one (`--ping-interval`); `None` for anything
+/// else, which mcp-remote ignores (with a warning in its log).
+fn seconds(value: &str) -> Option<f64> {
+    value
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|s| s.is_finite() && *s > 0.0 && *s <= 31_536_000.0)
 }
 
 /// An mcp-remote `--ignore-tool` pattern as the bridge's glob: only `*` is a wildcard there, and

@@ -365,15 +365,23 @@ fn options_the_bridge_does_differently_are_named_and_mcp_remotes_own_are_left_ou
         ],
         Some(json!({"MCP_REMOTE_CONFIG_DIR": "/tmp/auth", "HTTPS_PROXY": "http://p:1"})),
     );
-    // `--resource ""` is mcp-remote's other way to leave the resource out; its cookies stay off.
-    assert_eq!(bridge_args(&m), ["--no-cookies", "--oauth-no-resource"]);
+    // `--resource ""` is mcp-remote's other way to leave the resource out; its cookies stay off;
+    // its keep-alive pings go on.
+    assert_eq!(
+        bridge_args(&m),
+        [
+            "--no-cookies",
+            "--oauth-no-resource",
+            "--ping-interval",
+            "60"
+        ]
+    );
     let changes = m.changes.join(" | ");
     for said in [
         "callback port 4567, --host 127.0.0.1, --callback-path /cb (a sign-in comes back to http://127.0.0.1:",
         "not to mcp-remote's http://127.0.0.1:4567/cb)",
         "--auth-success-url (",
         "--connect-timeout, --body-timeout (the bridge's own timeouts",
-        "--keep-alive, --ping-interval (the bridge sends no keep-alive pings)",
         "--ipv4 (",
         "HTTPS_PROXY in \"env\" (the bridge goes through that proxy; mcp-remote ignored it without --enable-proxy)",
     ] {
@@ -383,6 +391,7 @@ fn options_the_bridge_does_differently_are_named_and_mcp_remotes_own_are_left_ou
         !changes.contains("add http"),
         "no pre-registered client: {changes}"
     );
+    assert!(!changes.contains("keep-alive"), "carried over: {changes}");
     assert_eq!(
         m.own,
         ["MCP_REMOTE_CONFIG_DIR (mcp-remote's sign-in store: the bridge keeps its own)"]
@@ -446,4 +455,43 @@ fn a_plain_entry_says_nothing_more_and_headers_before_the_url_count() {
         ))
         .is_empty()
     );
+}
+
+#[test]
+fn keep_alive_pings_carry_over_at_mcp_remotes_period() {
+    let ping = |words: &[&str]| -> Vec<String> {
+        let m = migrated(words, None);
+        assert!(
+            !m.said().contains("keep-alive") && !m.said().contains("ping"),
+            "{words:?}: {}",
+            m.said()
+        );
+        bridge_args(&m)
+    };
+    // --keep-alive alone: mcp-remote's 30 s.
+    assert_eq!(ping(&["--keep-alive"]), ["--ping-interval", "30"]);
+    // --ping-interval turns it on by itself, and sets the period with --keep-alive.
+    assert_eq!(ping(&["--ping-interval", "60"]), ["--ping-interval", "60"]);
+    assert_eq!(
+        ping(&["--ping-interval", "1.5", "--keep-alive"]),
+        ["--ping-interval", "1.5"]
+    );
+    // mcp-remote reads the first, and ignores a period that is not a positive number of seconds.
+    assert_eq!(
+        ping(&["--ping-interval", "45", "--ping-interval", "10"]),
+        ["--ping-interval", "45"]
+    );
+    assert_eq!(
+        ping(&["--keep-alive", "--ping-interval", "0"]),
+        ["--ping-interval", "30"]
+    );
+    assert_eq!(
+        ping(&["--keep-alive", "--ping-interval", "soon"]),
+        ["--ping-interval", "30"]
+    );
+    assert!(ping(&["--ping-interval", "0"]).is_empty());
+    assert!(ping(&["--ping-interval", "-5"]).is_empty());
+    // A value-less --ping-interval at the end is not given, as mcp-remote reads it.
+    assert!(ping(&["--ping-interval"]).is_empty());
+    assert!(ping(&[]).is_empty());
 }

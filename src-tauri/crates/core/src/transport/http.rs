@@ -65,6 +65,10 @@ pub struct Outgoing {
     /// The id text of a request.
     pub id: Option<String>,
     pub method: Option<String>,
+    /// Whether a send that failed may be tried again ([`Remote::retries`] times, where
+    /// `may_resend` allows it). The bridge's keep-alive pings are not: the next ping is their
+    /// retry, and a server that is down is said once, not once per attempt.
+    pub retry: bool,
 }
 
 impl Outgoing {
@@ -74,6 +78,7 @@ impl Outgoing {
             id: env.id_key().map(str::to_owned),
             method: env.method.as_deref().map(str::to_owned),
             bytes,
+            retry: true,
         }
     }
 
@@ -195,6 +200,7 @@ impl StreamableHttp {
             kind: Kind::Notification,
             id: None,
             method: Some("notifications/initialized".into()),
+            retry: true,
         };
         self.post(&initialized, true).await?;
         self.lock().generation += 1;
@@ -256,7 +262,7 @@ impl StreamableHttp {
                 Ok(resp) => return Ok((resp, had_session)),
                 Err(e) => Fault::from_reqwest(&e, &self.remote.url),
             };
-            if attempt >= self.remote.retries {
+            if attempt >= self.remote.retries || !msg.retry {
                 return Err(fault);
             }
             if !may_resend(msg.kind, msg.method.as_deref(), &fault) {

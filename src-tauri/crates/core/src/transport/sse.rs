@@ -224,8 +224,15 @@ impl LegacySse {
             .ok()
             .and_then(|e| e.id_key().map(str::to_owned));
         self.lock().hidden_reply = id;
+        let retries = self.remote.retries;
         let _ = self
-            .post_to(url, Bytes::from(init), Kind::Request, Some("initialize"))
+            .post_to(
+                url,
+                Bytes::from(init),
+                Kind::Request,
+                Some("initialize"),
+                retries,
+            )
             .await;
         let _ = self
             .post_to(
@@ -233,6 +240,7 @@ impl LegacySse {
                 Bytes::from_static(jsonrpc::INITIALIZED_NOTIFICATION),
                 Kind::Notification,
                 None,
+                retries,
             )
             .await;
     }
@@ -316,22 +324,30 @@ impl LegacySse {
             }
             // That stream was lost meanwhile: wait for the next one.
         };
-        self.post_to(&url, msg.bytes.clone(), msg.kind, msg.method.as_deref())
-            .await?;
+        let retries = if msg.retry { self.remote.retries } else { 0 };
+        self.post_to(
+            &url,
+            msg.bytes.clone(),
+            msg.kind,
+            msg.method.as_deref(),
+            retries,
+        )
+        .await?;
         match waiter {
             Some(waiter) => waiter.wait().await,
             None => Ok(()),
         }
     }
 
-    /// POSTs one message, sent again after a refused connection or a 5xx when that is safe
-    /// ([`may_resend`]).
+    /// POSTs one message, sent again (up to `retries` times) after a refused connection or a 5xx
+    /// when that is safe ([`may_resend`]).
     async fn post_to(
         &self,
         url: &Url,
         body: Bytes,
         kind: Kind,
         method: Option<&str>,
+        retries: u32,
     ) -> Result<(), Fault> {
         let mut attempt = 0;
         let mut auth_rounds = 0;
@@ -363,7 +379,7 @@ impl LegacySse {
                 Ok(resp) => Fault::from_status(resp, url).await,
                 Err(e) => Fault::from_reqwest(&e, url),
             };
-            if attempt >= self.remote.retries {
+            if attempt >= retries {
                 return Err(fault);
             }
             if !may_resend(kind, method, &fault) {
