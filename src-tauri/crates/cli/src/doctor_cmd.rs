@@ -18,8 +18,8 @@ use crate::exit::{self, Failure};
 
 #[derive(Debug, Subcommand)]
 pub enum DoctorCommand {
-    /// Check the config file, every server in it, Node.js, and Claude's recent logs; probe each
-    /// server; say what is wrong and how to fix it.
+    /// Check the config file, every server in it, Node.js, Claude's recent logs and MCP Tray's
+    /// journals; probe each server; say what is wrong and how to fix it.
     Doctor(DoctorArgs),
 }
 
@@ -57,6 +57,7 @@ pub fn run(cmd: DoctorCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
         probe: !args.no_probe,
         probe_timeout: Duration::from_secs_f64(args.timeout.max(0.1)),
         logs_dir: logs.is_dir().then_some(logs),
+        journal_dir: Some(paths::journal_dir()),
         exe: paths::mcp_tray_exe(),
     };
     // A name that is not in the file is the user's slip, not "no problems in 0 servers". (A file

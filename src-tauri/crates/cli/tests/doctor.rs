@@ -412,12 +412,13 @@ fn doctor_fix_carries_everything_mcp_remote_was_told_over_and_undo_restores_the_
     assert_eq!(rich["fixable"], true);
     let fix = rich["fix"].as_str().unwrap();
     for said in [
-        "--keep-alive (the bridge sends no keep-alive pings)",
         "to the redirect URIs registered for the client",
         "only concerned mcp-remote: --debug",
     ] {
         assert!(fix.contains(said), "{said:?}: {fix}");
     }
+    // Its keep-alive is carried over (--ping-interval 30), not said as a difference.
+    assert!(!fix.contains("keep-alive"), "{fix}");
     let tenant = finding(&r, "tenant");
     assert_eq!(tenant["fixable"], false);
     assert!(
@@ -462,6 +463,8 @@ fn doctor_fix_carries_everything_mcp_remote_was_told_over_and_undo_restores_the_
             "read write",
             "--oauth-wait",
             "90",
+            "--ping-interval",
+            "30",
             "--ca-cert",
             ca,
         ])
@@ -833,4 +836,148 @@ impl EntryClient {
             .unwrap_or_else(|| panic!("{r}"))
             .to_owned()
     }
+}
+
+/// Runs `mcp-tray wrap --name NAME -- sh -c SCRIPT` as Claude Desktop would (stdin held open until
+/// the server has exited), so the tap itself journals what happened in `home`.
+fn wrap_once(home: &Path, name: &str, script: &str) {
+    let mut child = Command::new(BIN)
+        .args([
+            "wrap", "--name", name, "--grace", "1", "--", "sh", "-c", script,
+        ])
+        .env("MCP_TRAY_HOME", home)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("run wrap");
+    // Claude keeps the pipe open: the server ends the session, not the client.
+    let stdin = child.stdin.take();
+    let status = child.wait().expect("wait for wrap");
+    drop(stdin);
+    assert!(!status.success(), "the wrapped server fails");
+}
+
+#[test]
+fn doctor_reports_the_failure_a_shim_journaled_for_the_server_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    let bin = serde_json::to_string(BIN).unwrap();
+    std::fs::write(
+        dir.path().join("claude_desktop_config.json"),
+        format!(
+            r#"{{"mcpServers": {{
+                "x": {{"command": {bin}, "args": ["wrap", "--name", "x", "--", "sh", "-c", "echo 'oops: no DATABASE_URL' >&2; exit 3"]}},
+                "y": {{"command": {bin}, "args": ["wrap", "--name", "y", "--", "sh", "-c", "echo 'other trouble' >&2; exit 4"]}}
+            }}}}"#
+        ),
+    )
+    .unwrap();
+    wrap_once(&home, "x", "echo 'oops: no DATABASE_URL' >&2; exit 3");
+    wrap_once(&home, "y", "echo 'other trouble' >&2; exit 4");
+    // Claude's log says the same about x, less exactly: the journal's finding is the one kept.
+    let logs = dir.path().join("logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    std::fs::write(
+        logs.join("mcp-server-x.log"),
+        "2026-11-20T10:00:00.000Z [x] [info] Initializing server...\n\
+         oops: no DATABASE_URL\n\
+         2026-11-20T10:00:00.300Z [x] [info] Server transport closed unexpectedly, this is likely due to the process exiting early.\n",
+    )
+    .unwrap();
+    let logs_env = [("MCP_TRAY_CLAUDE_LOGS", logs.as_os_str())];
+
+    let (r, code) = doctor_with(dir.path(), &["x", "--no-probe"], &logs_env);
+    assert_eq!(code, Some(4), "the journal's error is an error: {r}");
+    let f = finding(&r, "x");
+    assert_eq!(f["code"], "exited-early", "{f}");
+    assert_eq!(f["severity"], "error", "{f}");
+    let summary = f["summary"].as_str().unwrap();
+    assert!(
+        summary.contains("before answering anything") && summary.contains("MCP Tray's journal"),
+        "{f}"
+    );
+    assert!(
+        f["detail"]
+            .as_str()
+            .unwrap()
+            .contains("oops: no DATABASE_URL"),
+        "the server's last stderr lines: {f}"
+    );
+    assert!(f["fix"].as_str().is_some_and(|s| !s.is_empty()), "{f}");
+    assert!(codes(&r, "y").is_empty(), "NAME checks only x: {r}");
+
+    // Without NAME, every server's journal is read.
+    let (r, _) = doctor_with(dir.path(), &["--no-probe"], &logs_env);
+    assert_eq!(codes(&r, "x"), ["exited-early"], "{r}");
+    assert_eq!(codes(&r, "y"), ["exited-early"], "{r}");
+    assert!(
+        finding(&r, "y")["detail"]
+            .as_str()
+            .unwrap()
+            .contains("other trouble"),
+        "{r}"
+    );
+
+    // A probe that finds the same failure now says it once.
+    let (r, _) = doctor_with(dir.path(), &["x"], &logs_env);
+    assert_eq!(codes(&r, "x"), ["exited-early"], "{r}");
+}
+
+#[test]
+fn doctor_survives_a_journal_that_is_garbage_or_not_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("claude_desktop_config.json"),
+        r#"{"mcpServers": {"junk": {"command": "sh", "args": ["-c", "exit 0"]}, "dir": {"command": "sh", "args": ["-c", "exit 0"]}, "empty": {"command": "sh", "args": ["-c", "exit 0"]}}}"#,
+    )
+    .unwrap();
+    let journal = dir.path().join("home").join("journal");
+    std::fs::create_dir_all(journal.join("dir.jsonl")).unwrap();
+    std::fs::write(journal.join("empty.jsonl"), "").unwrap();
+    std::fs::write(
+        journal.join("junk.jsonl"),
+        b"\xff\xfe not json\n{\"ts\":\"2026-11-20T10:00:00.000Z\",\"server\":\"junk\",\"dir\":\"event\",\"kind\":\"event\",\"code\":\"auth-req",
+    )
+    .unwrap();
+    let (r, code) = doctor(dir.path(), &["--no-probe"]);
+    assert_eq!(code, Some(0), "{r}");
+    assert!(r["findings"].as_array().unwrap().is_empty(), "{r}");
+}
+
+#[test]
+fn doctor_shows_claude_s_log_with_secrets_hidden_as_mcp_tray_logs_does() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("claude_desktop_config.json"),
+        r#"{"mcpServers": {"z": {"command": "sh", "args": ["-c", "exit 3"]}}}"#,
+    )
+    .unwrap();
+    let logs = dir.path().join("logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    std::fs::write(
+        logs.join("mcp-server-z.log"),
+        "2026-11-20T10:00:00.000Z [z] [info] Initializing server...\n\
+         request failed: Authorization: Bearer sk-live-4f9a8b7c6d5e\n\
+         2026-11-20T10:00:00.300Z [z] [info] Server transport closed unexpectedly, this is likely due to the process exiting early.\n",
+    )
+    .unwrap();
+    let env = [("MCP_TRAY_CLAUDE_LOGS", logs.as_os_str())];
+    let (r, _) = doctor_with(dir.path(), &["z", "--no-probe"], &env);
+    assert_eq!(codes(&r, "z"), ["exited-early"], "{r}");
+    assert!(!r.to_string().contains("sk-live-4f9a8b7c6d5e"), "{r}");
+    assert!(
+        finding(&r, "z")["detail"]
+            .as_str()
+            .unwrap()
+            .contains("request failed: Authorization: "),
+        "the line is still there, its token hidden: {r}"
+    );
+
+    // With Hide secrets off, the line is shown as logged.
+    let home = dir.path().join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    std::fs::write(home.join("settings.json"), r#"{"redact": false}"#).unwrap();
+    let (r, _) = doctor_with(dir.path(), &["z", "--no-probe"], &env);
+    assert!(r.to_string().contains("sk-live-4f9a8b7c6d5e"), "{r}");
 }

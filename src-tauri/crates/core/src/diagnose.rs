@@ -294,11 +294,61 @@ pub mod codes {
     /// only the last copy and ignores the servers in the others) or a server name inside it (a
     /// warning: Claude runs only the last entry of that name).
     pub const DUPLICATE_KEY: &str = "duplicate-key";
+
+    /// Every code above: what a shim's journal event must carry to be a diagnosis (its other
+    /// events, `connected`, `started`, `stderr`, `journal-dropped`…, are news, not findings).
+    pub const ALL: &[&str] = &[
+        COMMAND_NOT_FOUND,
+        STDOUT_POLLUTION,
+        TIMEOUT,
+        EXITED_EARLY,
+        AUTH_REQUIRED,
+        CONNECTION_REFUSED,
+        TLS_ERROR,
+        DNS_ERROR,
+        HTTP_ERROR,
+        BAD_JSON_CONFIG,
+        URL_ENTRY_UNSUPPORTED,
+        WEBSOCKET_URL,
+        MCP_REMOTE_REPLACEABLE,
+        WINDOWS_MSIX_PATH,
+        MISSING_ENV,
+        RELATIVE_PATH,
+        NODE_TOO_OLD,
+        SESSION_EXPIRED,
+        PROTOCOL_ERROR,
+        REDIRECTED,
+        INVALID_ENTRY,
+        DUPLICATE_KEY,
+    ];
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_list_of_every_code_names_each_code_of_the_module() {
+        // Read from this file: a code added above but not to `ALL` fails here.
+        let source = include_str!("diagnose.rs");
+        let module = source
+            .split_once("pub mod codes {")
+            .and_then(|(_, rest)| rest.split_once("\n}\n"))
+            .map(|(body, _)| body)
+            .expect("the codes module");
+        let mut declared: Vec<&str> = module
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("pub const "))
+            .filter_map(|l| l.split_once(": &str = \"")?.1.strip_suffix("\";"))
+            .collect();
+        let mut all = codes::ALL.to_vec();
+        declared.sort_unstable();
+        all.sort_unstable();
+        all.dedup();
+        assert_eq!(all.len(), codes::ALL.len(), "a code listed twice");
+        assert!(declared.len() > 20, "{declared:?}");
+        assert_eq!(declared, all);
+    }
 
     #[test]
     fn every_failure_a_shim_reports_has_a_general_fix_and_other_events_none() {

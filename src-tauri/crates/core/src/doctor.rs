@@ -5,7 +5,8 @@
 //! entries Claude ignores, WebSocket URLs, `npx mcp-remote` that the native bridge replaces,
 //! relative paths, placeholder or unset env values), whether each command can be found, whether
 //! Node.js is recent enough for the servers that need it, then probes every server and reads
-//! Claude's recent logs. Findings that are pure config edits carry the [`Edit`] that fixes them;
+//! Claude's recent logs and the recent failures MCP Tray's own shims journaled for each server
+//! ([`check_journals`]). Findings that are pure config edits carry the [`Edit`] that fixes them;
 //! [`apply_fixes`] makes them through the config engine, so they are undoable.
 //!
 //! Never: change anything by itself, or print a secret (env values are named, never shown).
@@ -24,12 +25,17 @@ use crate::config::snippet::bridge_entry;
 use crate::config::{
     ConfigDocument, ConfigError, ConfigFile, Edit, EditOutcome, EntryKind, ServerEntry,
 };
-use crate::diagnose::{Audience, Diagnosis, Severity, codes};
+use crate::diagnose::{Audience, Diagnosis, Severity, codes, fix_for};
+use crate::journal::{self, Entry};
 use crate::probe::{self, ProbeReport, ProbeTarget};
 use crate::supervise::CommandResolver;
 
-/// How far back Claude's logs are read for findings.
+/// How far back Claude's logs and our journals are read for findings, from their newest line.
 const LOG_WINDOW_MS: i64 = 3 * 24 * 3600 * 1000;
+
+/// How much of the end of each log file (Claude's, and each file of a server's journal) is read
+/// for findings: days of failures, never a year of history.
+const LOG_TAIL_BYTES: u64 = 512 * 1024;
 
 /// One finding, and the config edit that fixes it when there is one.
 #[derive(Debug, Clone, Serialize)]
@@ -68,6 +74,8 @@ pub struct DoctorOptions {
     pub probe_timeout: Duration,
     /// Claude's log folder; `None` skips the logs.
     pub logs_dir: Option<std::path::PathBuf>,
+    /// MCP Tray's journal folder ([`crate::paths::journal_dir`]); `None` skips the journals.
+    pub journal_dir: Option<std::path::PathBuf>,
     /// The `mcp-tray` binary bridge entries start.
     pub exe: std::path::PathBuf,
 }
@@ -162,6 +170,12 @@ pub async fn examine(
             .map(Finding::new),
     );
 
+    // Read before the probes start: what a probe journals itself is the probe's finding.
+    let journaled = opts.journal_dir.as_deref().map_or_else(Vec::new, |dir| {
+        let names: Vec<&str> = servers.iter().map(|s| s.name.as_str()).collect();
+        check_journals(dir, &names)
+    });
+
     if opts.probe {
         let targets: Vec<ProbeTarget> = servers
             .iter()
@@ -195,12 +209,144 @@ pub async fn examine(
         }
         report.probes = probes;
     }
+    let news: Vec<Finding> = journaled
+        .iter()
+        .filter(|f| !already_said(&report.findings, f))
+        .cloned()
+        .collect();
+    report.findings.extend(news);
     if let Some(dir) = &opts.logs_dir {
-        report
-            .findings
-            .extend(check_logs(dir, opts.only.as_deref()));
+        report.findings.extend(
+            check_logs(dir, opts.only.as_deref())
+                .into_iter()
+                .filter(|f| !already_said(&journaled, f)),
+        );
     }
     report
+}
+
+/// Whether `findings` already tell `finding`: one of them is about the same server with the same
+/// code. How the doctor keeps one finding per server and code when its sources agree:
+/// - a journal's failure is left out when the doctor's own checks of the entry (the config, the
+///   command lookup, a probe) found that code for that server: they tell it as it stands now,
+///   with their fix;
+/// - a failure in Claude's log is left out when the server's journal holds that code (shown or
+///   left out by the rule above): the shim saw the failure itself and tells it more exactly
+///   than Claude, which mostly sees a server disconnect.
+///
+/// Findings about no server (the whole file) are never left out.
+fn already_said(findings: &[Finding], finding: &Finding) -> bool {
+    let d = &finding.diagnosis;
+    d.server.is_some()
+        && findings
+            .iter()
+            .any(|f| f.diagnosis.server == d.server && f.diagnosis.code == d.code)
+}
+
+/// The recent failures MCP Tray's shims (`mcp-tray bridge`, `mcp-tray wrap`) journaled for each
+/// of `servers`, in the journal folder `dir`: what the shim saw when Claude Desktop ran the server
+/// through it.
+///
+/// - **Read**: the last [`LOG_TAIL_BYTES`] of each server's journal ([`journal::read_recent`]),
+///   never its whole rotated history. A journal that is missing, empty or unreadable gives
+///   nothing, and a line that does not parse is skipped.
+/// - **A failure** is an `event` line at level `warn` or `error` whose `code` is a diagnosis code
+///   ([`codes::ALL`]); `connected`, `started`, `stderr`… are not.
+/// - **Recent** is within [`LOG_WINDOW_MS`] of the newest line of that server's journal, as for
+///   Claude's logs: the server's last run is told, however long ago, but not a failure it has
+///   run past for days since.
+/// - **Once per server and code**: its latest occurrence (time, text, which shim), and how many
+///   times it was journaled. [`examine`] then drops the ones its other checks already tell (see
+///   [`already_said`]).
+///
+/// A finding tells the event's text (written without secrets by the shim): its first line is the
+/// summary, the lines after it the detail; the JSON-RPC messages in the journal are never read
+/// into one. Its fix is what [`fix_for`] says for the code and the text, when the code has one.
+pub fn check_journals(dir: &Path, servers: &[&str]) -> Vec<Finding> {
+    let stamp = |e: &Entry| claude_logs::record::parse_stamp(&e.ts).map(|(s, _)| s.ms);
+    let mut out = Vec::new();
+    for &server in servers {
+        let entries = journal::read_recent(dir, server, LOG_TAIL_BYTES);
+        let Some(newest) = entries.iter().filter_map(stamp).max() else {
+            continue;
+        };
+        // By code, in the order first seen: the latest occurrence, its time, how many.
+        let mut latest: Vec<(&Entry, i64, usize)> = Vec::new();
+        for e in &entries {
+            let failure = e.dir == "event"
+                && matches!(e.level.as_deref(), Some("warn" | "error"))
+                && e.code.as_deref().is_some_and(|c| codes::ALL.contains(&c));
+            let Some(at) = stamp(e).filter(|&at| failure && at >= newest - LOG_WINDOW_MS) else {
+                continue;
+            };
+            match latest.iter_mut().find(|(l, _, _)| l.code == e.code) {
+                Some((l, l_at, times)) => {
+                    *times += 1;
+                    if at >= *l_at {
+                        (*l, *l_at) = (e, at);
+                    }
+                }
+                None => latest.push((e, at, 1)),
+            }
+        }
+        out.extend(
+            latest
+                .into_iter()
+                .map(|(e, _, times)| Finding::new(journal_diagnosis(e, times))),
+        );
+    }
+    out
+}
+
+/// The finding of a failure event a shim journaled `times` times, `e` the latest.
+fn journal_diagnosis(e: &Entry, times: usize) -> Diagnosis {
+    let code = e.code.as_deref().unwrap_or_default();
+    let text = e.text.as_deref().unwrap_or_default().trim();
+    let (summary, mut detail) = split_event_text(text);
+    let summary = if summary.is_empty() { code } else { summary };
+    let shim = if e.session.is_empty() {
+        format!("pid {}", e.pid)
+    } else {
+        format!("pid {}, session {}", e.pid, e.session)
+    };
+    let by = if times == 1 {
+        format!("journaled by MCP Tray's shim ({shim})")
+    } else {
+        format!("journaled {times} times by MCP Tray's shims, the last by {shim}")
+    };
+    detail.push(&by);
+    let severity = if e.level.as_deref() == Some("error") {
+        Severity::Error
+    } else {
+        Severity::Warning
+    };
+    let d = Diagnosis::new(
+        code,
+        severity,
+        format!("{summary} (MCP Tray's journal, {})", e.ts),
+    )
+    .server(&e.server)
+    .detail(detail.join("\n"));
+    match fix_for(code, text) {
+        Some(fix) => d.fix(fix),
+        None => d,
+    }
+}
+
+/// A journal event's text as a summary and the lines that say more. A first line ending in `:`
+/// introduces the lines after it, so its last `; ` part goes with them: the tap's "sh exited
+/// (exit code 3) before answering anything; its last stderr lines:" and those lines.
+fn split_event_text(text: &str) -> (&str, Vec<&str>) {
+    let mut lines = text.lines();
+    let first = lines.next().unwrap_or_default().trim_end();
+    let rest: Vec<&str> = lines.collect();
+    if !rest.is_empty()
+        && first.ends_with(':')
+        && let Some((summary, intro)) = first.rsplit_once("; ")
+    {
+        return (summary, std::iter::once(intro).chain(rest).collect());
+    }
+    (first, rest)
 }
 
 /// Applies the fixes that are config edits, in one undoable write. A merge of duplicate
@@ -624,9 +770,13 @@ fn check_command(server: &ServerEntry, resolver: &CommandResolver) -> Vec<Findin
 
 /// The latest failure of each kind per server in Claude's recent logs.
 fn check_logs(dir: &Path, only: Option<&str>) -> Vec<Finding> {
-    let Ok(events) = claude_logs::read_dir_recent(dir, Some(512 * 1024)) else {
+    let Ok(events) = claude_logs::read_dir_recent(dir, Some(LOG_TAIL_BYTES)) else {
         return Vec::new();
     };
+    // Shown with secrets hidden, as `mcp-tray logs` shows the same events.
+    let hide = crate::settings::load().redact;
+    let events: Vec<claude_logs::LogEvent> =
+        events.into_iter().map(|e| e.secrets_hidden(hide)).collect();
     let newest = events.iter().map(|e| e.ts_ms).max().unwrap_or(0);
     let mut latest: Vec<(String, Option<String>, Diagnosis, String)> = Vec::new();
     for e in events.iter().filter(|e| e.ts_ms >= newest - LOG_WINDOW_MS) {
@@ -918,13 +1068,14 @@ mod tests {
                 "--transport",
                 "sse",
                 "--ignore-tool",
-                "delete*"
+                "delete*",
+                "--ping-interval",
+                "30"
             ])
         );
         let fix = rich.diagnosis.fix.as_deref().unwrap();
         assert!(
-            fix.contains("--keep-alive (the bridge sends no keep-alive pings)")
-                && fix.contains("only concerned mcp-remote: --debug"),
+            !fix.contains("keep-alive") && fix.contains("only concerned mcp-remote: --debug"),
             "{fix}"
         );
         // The bridge cannot sign in with a device code: no fix that would break it, and why.
@@ -1100,6 +1251,280 @@ mod tests {
             )),
             [codes::DUPLICATE_KEY]
         );
+    }
+
+    /// A journal line the real writer would have written, dated `ago` before now: the writer
+    /// stamps every line with the time it is written, so an old one is written out by hand.
+    fn old_event_line(server: &str, ago: Duration, code: &str, text: &str) -> String {
+        let ts = journal::rfc3339_ms(std::time::SystemTime::now() - ago);
+        serde_json::json!({
+            "ts": ts, "server": server, "session": "0ld5e551", "pid": 7, "dir": "event",
+            "kind": "event", "code": code, "level": "error", "text": text,
+        })
+        .to_string()
+            + "\n"
+    }
+
+    /// Writes events to `server`'s journal in `dir` through the shims' own writer.
+    fn journal_events(dir: &Path, server: &str, events: &[(journal::Level, &str, &str)]) {
+        let j = journal::Journal::open(server, journal::JournalConfig::in_dir(dir)).expect("open");
+        for (level, code, text) in events {
+            j.event(*level, code, *text);
+        }
+        j.close(Duration::from_secs(2));
+    }
+
+    fn append(path: &Path, bytes: &[u8]) {
+        use std::io::Write;
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .expect("open");
+        f.write_all(bytes).expect("append");
+    }
+
+    fn by_server<'a>(findings: &'a [Finding], server: &str) -> Vec<&'a Diagnosis> {
+        findings
+            .iter()
+            .map(|f| &f.diagnosis)
+            .filter(|d| d.server.as_deref() == Some(server))
+            .collect()
+    }
+
+    #[test]
+    fn a_recent_failure_in_a_servers_journal_is_a_finding_and_an_old_or_broken_line_is_not() {
+        use journal::Level::{Error, Info, Warn};
+        let tmp = tempfile::tempdir().expect("tmp");
+        let dir = tmp.path();
+        let four_days = Duration::from_secs(4 * 24 * 3600);
+        // linear: a TLS failure four days before its latest run, then garbage and a torn line.
+        std::fs::create_dir_all(dir).expect("dir");
+        let linear = journal::journal_path(dir, "linear");
+        append(
+            &linear,
+            old_event_line("linear", four_days, codes::TLS_ERROR, "bad certificate").as_bytes(),
+        );
+        append(
+            &linear,
+            b"\xff garbage \n{\"ts\":\"2026-11-24T08:00:00.000Z\",\"serv\n",
+        );
+        journal_events(
+            dir,
+            "linear",
+            &[
+                (Info, "connected", "via Streamable HTTP"),
+                (
+                    Error,
+                    codes::AUTH_REQUIRED,
+                    "remote server at https://mcp.linear.app/mcp needs a sign-in (HTTP 401)",
+                ),
+                (Warn, "journal-dropped", "3 message(s) were not journaled"),
+                (
+                    Warn,
+                    codes::PROTOCOL_ERROR,
+                    "the server sent a line that is not JSON",
+                ),
+                (
+                    Error,
+                    codes::AUTH_REQUIRED,
+                    "remote server at https://mcp.linear.app/mcp needs a sign-in (HTTP 401) again",
+                ),
+            ],
+        );
+        // The traffic of that session is never read into a finding.
+        let j =
+            journal::Journal::open("linear", journal::JournalConfig::in_dir(dir)).expect("open");
+        let call = br#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"q":"hunter2"}}"#;
+        j.message(journal::Direction::ClientToServer, call, None, None, None);
+        j.close(Duration::from_secs(2));
+        // local: the tap's own exited-early (its text has the server's last stderr lines).
+        journal_events(
+            dir,
+            "local",
+            &[
+                (Info, "started", "sh -c \"exit 3\" (pid 42)"),
+                (Info, "stderr", "oops"),
+                (
+                    Error,
+                    codes::EXITED_EARLY,
+                    "sh exited (exit code 3) before answering anything; its last stderr lines:\noops",
+                ),
+            ],
+        );
+
+        let findings = check_journals(dir, &["linear", "local", "never-ran"]);
+        let linear = by_server(&findings, "linear");
+        let codes: Vec<&str> = linear.iter().map(|d| d.code.as_str()).collect();
+        assert_eq!(
+            codes,
+            [codes::AUTH_REQUIRED, codes::PROTOCOL_ERROR],
+            "{findings:?}"
+        );
+        let auth = linear[0];
+        assert_eq!(auth.severity, Severity::Error);
+        assert!(
+            auth.summary
+                .contains("(HTTP 401) again (MCP Tray's journal, 20"),
+            "the latest occurrence: {auth:?}"
+        );
+        assert!(auth.detail.contains("journaled 2 times"), "{auth:?}");
+        assert_eq!(
+            auth.fix.as_deref(),
+            crate::diagnose::fix_for(codes::AUTH_REQUIRED, "needs a sign-in (HTTP 401)")
+        );
+        assert!(auth.fix.is_some());
+        assert_eq!(linear[1].severity, Severity::Warning);
+
+        let [local] = by_server(&findings, "local")[..] else {
+            panic!("one finding for local: {findings:?}")
+        };
+        assert_eq!(local.code, codes::EXITED_EARLY);
+        assert!(
+            local.summary.starts_with(
+                "sh exited (exit code 3) before answering anything (MCP Tray's journal, "
+            ),
+            "{local:?}"
+        );
+        assert!(
+            local
+                .detail
+                .starts_with("its last stderr lines:\noops\njournaled by MCP Tray's shim (pid "),
+            "{local:?}"
+        );
+        assert!(local.fix.is_some());
+        assert!(by_server(&findings, "never-ran").is_empty());
+        let all = serde_json::to_string(&findings.iter().map(|f| &f.diagnosis).collect::<Vec<_>>())
+            .expect("json");
+        assert!(
+            !all.contains("hunter2") && !all.contains("tools/call"),
+            "{all}"
+        );
+
+        // NAME: only that server's journal.
+        let only = check_journals(dir, &["local"]);
+        assert_eq!(only.len(), 1, "{only:?}");
+        assert_eq!(only[0].diagnosis.server.as_deref(), Some("local"));
+
+        // A failure older than the window is one when it is the server's last news.
+        let stale = tmp.path().join("stale");
+        std::fs::create_dir_all(&stale).expect("dir");
+        append(
+            &journal::journal_path(&stale, "s"),
+            old_event_line("s", four_days, codes::TLS_ERROR, "bad certificate").as_bytes(),
+        );
+        let found = check_journals(&stale, &["s"]);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].diagnosis.code, codes::TLS_ERROR);
+    }
+
+    #[test]
+    fn the_doctor_reads_the_journals_of_the_servers_it_checks_and_says_each_failure_once() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let config = tmp.path().join("claude_desktop_config.json");
+        std::fs::write(
+            &config,
+            r#"{"mcpServers": {
+                "a": {"command": "sh", "args": ["-c", "exit 0"]},
+                "b": {"command": "sh", "args": ["-c", "exit 0"]},
+                "ws": {"url": "wss://example.com/mcp"}
+            }}"#,
+        )
+        .expect("config");
+        let journals = tmp.path().join("journal");
+        let error = journal::Level::Error;
+        journal_events(
+            &journals,
+            "a",
+            &[(
+                error,
+                codes::AUTH_REQUIRED,
+                "remote server at https://a.example/mcp needs a sign-in (HTTP 401)",
+            )],
+        );
+        journal_events(
+            &journals,
+            "b",
+            &[(
+                error,
+                codes::CONNECTION_REFUSED,
+                "nothing listens at 127.0.0.1:9",
+            )],
+        );
+        journal_events(
+            &journals,
+            "ws",
+            &[(
+                error,
+                codes::WEBSOCKET_URL,
+                "the bridge did not start: wss://example.com/mcp is a WebSocket URL",
+            )],
+        );
+        // Claude's log says a's 401 too, and b's refusal.
+        let logs = tmp.path().join("logs");
+        std::fs::create_dir_all(&logs).expect("logs");
+        std::fs::write(
+            logs.join("mcp.log"),
+            "2026-11-24T10:02:00.000Z [a] [error] Error: HTTP 401 Unauthorized\n\
+             2026-11-24T10:02:01.000Z [c] [error] connect ECONNREFUSED 127.0.0.1:9\n",
+        )
+        .expect("log");
+
+        let location = ConfigLocation {
+            path: config.clone(),
+            source: ConfigSource::Flag,
+            also_present: Vec::new(),
+        };
+        let file = ConfigFile::new(&config, tmp.path().join("data"));
+        let resolver = CommandResolver::new(crate::supervise::LoginShellPath::Never);
+        let run = |only: Option<&str>| {
+            let opts = DoctorOptions {
+                only: only.map(str::to_owned),
+                probe: false,
+                probe_timeout: Duration::from_secs(5),
+                logs_dir: Some(logs.clone()),
+                journal_dir: Some(journals.clone()),
+                exe: std::path::PathBuf::from(EXE),
+            };
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime")
+                .block_on(examine(&location, &file, &resolver, &opts))
+                .findings
+        };
+        let summaries = |findings: &[Finding], server: &str| -> Vec<(String, String)> {
+            by_server(findings, server)
+                .into_iter()
+                .map(|d| (d.code.clone(), d.summary.clone()))
+                .collect()
+        };
+
+        let all = run(None);
+        // a: the journal's 401, not Claude's as well.
+        let a = summaries(&all, "a");
+        assert_eq!(a.len(), 1, "{all:?}");
+        assert_eq!(a[0].0, codes::AUTH_REQUIRED);
+        assert!(a[0].1.contains("MCP Tray's journal"), "{a:?}");
+        // b: its journal; c, whose refusal only Claude logged: Claude's log.
+        assert_eq!(summaries(&all, "b")[0].0, codes::CONNECTION_REFUSED);
+        let c = summaries(&all, "c");
+        assert!(c.len() == 1 && c[0].1.contains("Claude's log"), "{c:?}");
+        // ws: the config check tells the WebSocket URL as it stands now, once.
+        let ws = summaries(&all, "ws");
+        assert_eq!(ws.len(), 1, "{ws:?}");
+        assert_eq!(ws[0].0, codes::WEBSOCKET_URL);
+        assert!(!ws[0].1.contains("journal"), "{ws:?}");
+
+        // NAME: that server's journal alone (Claude's log too, as before).
+        let only_b = run(Some("b"));
+        assert!(
+            only_b
+                .iter()
+                .all(|f| f.diagnosis.server.as_deref() == Some("b")),
+            "{only_b:?}"
+        );
+        assert_eq!(only_b.len(), 1, "{only_b:?}");
     }
 
     #[test]

@@ -2,9 +2,10 @@
 //! `mcp-tray traffic` and tailed by the app.
 //!
 //! This module owns the journal line format, the writer (a background thread behind a bounded
-//! queue) and the readers ([`read_all`], [`Tail`]). It must never slow forwarding down: a message
-//! that does not fit in the queue is dropped and counted, never waited for. It must never record a
-//! credential: callers pass messages and event texts only, never HTTP headers.
+//! queue) and the readers ([`read_all`], [`read_recent`], [`Tail`]). It must never slow
+//! forwarding down: a message that does not fit in the queue is dropped and counted, never waited
+//! for. It must never record a credential: callers pass messages and event texts only, never
+//! HTTP headers.
 //!
 //! # Journal line (DESIGN.md, "Journal line")
 //!
@@ -1000,6 +1001,76 @@ pub fn read_all(dir: &Path, server: &str, keep: usize) -> io::Result<Vec<Entry>>
     Ok(entries)
 }
 
+/// The newest lines of a server's journal, older first, for a look at what happened lately
+/// without reading its whole history: from each live file that may hold its lines
+/// ([`journal_paths`]), the last `max_bytes`, taken from the end of the live file and, when that
+/// holds fewer, from the end of the rotated files before it (`.1`, `.2`, …) until `max_bytes` are
+/// read. Only lines whose `server` is `server` are kept. The line cut where a read starts, a torn
+/// last line and lines that do not parse are skipped, and so is a file that cannot be read: one
+/// bad file does not hide the others.
+pub fn read_recent(dir: &Path, server: &str, max_bytes: u64) -> Vec<Entry> {
+    let mut entries = Vec::new();
+    for live in journal_paths(dir, server) {
+        // Newest first while the budget lasts, then parsed oldest first.
+        let mut chunks: Vec<Vec<u8>> = Vec::new();
+        let mut budget = max_bytes;
+        for n in 0..=MAX_ROTATED {
+            if budget == 0 {
+                break;
+            }
+            let path = if n == 0 {
+                live.clone()
+            } else {
+                rotated_of(&live, n)
+            };
+            if !name_fits(&path) {
+                continue;
+            }
+            match read_end(&path, budget) {
+                Ok((chunk, read)) => {
+                    budget = budget.saturating_sub(read);
+                    chunks.push(chunk);
+                }
+                // Rotated files are numbered without gaps: the first missing one is the end.
+                Err(e) if e.kind() == io::ErrorKind::NotFound && n > 0 => break,
+                Err(_) => {}
+            }
+        }
+        for chunk in chunks.iter().rev() {
+            entries.extend(chunk.split(|&b| b == b'\n').filter_map(parse_line));
+        }
+    }
+    entries.retain(|e| e.server == server);
+    entries
+}
+
+/// The most rotated files a journal has ([`crate::settings::FILES_KEPT`]).
+const MAX_ROTATED: usize = *crate::settings::FILES_KEPT.end() as usize;
+
+/// The last `max` bytes of a file, starting at the first whole line within them, and how many
+/// bytes were read.
+fn read_end(path: &Path, max: u64) -> io::Result<(Vec<u8>, u64)> {
+    let mut file = File::open(path)?;
+    let len = file.metadata()?.len();
+    let start = len.saturating_sub(max);
+    file.seek(SeekFrom::Start(start))?;
+    let mut buf = Vec::new();
+    // A file growing meanwhile is read no further than it was long.
+    let read = file.take(len - start).read_to_end(&mut buf)? as u64;
+    if start > 0 {
+        // The line the read started in is cut: it begins after the first newline.
+        let whole = memchr::memchr(b'\n', &buf).map_or(buf.len(), |nl| nl + 1);
+        buf.drain(..whole);
+    }
+    Ok((buf, read))
+}
+
+/// One journal line as read back; `None` for one that does not parse (a torn last line, a
+/// foreign file, a blank line).
+fn parse_line(line: &[u8]) -> Option<Entry> {
+    serde_json::from_slice::<Entry>(line).ok()
+}
+
 fn read_into(live: &Path, keep: usize, entries: &mut Vec<Entry>) -> io::Result<()> {
     let mut files: Vec<PathBuf> = (1..=keep.max(1))
         .rev()
@@ -1011,9 +1082,7 @@ fn read_into(live: &Path, keep: usize, entries: &mut Vec<Entry>) -> io::Result<(
         match File::open(&path) {
             Ok(file) => {
                 for line in BufReader::new(file).split(b'\n') {
-                    if let Ok(entry) = serde_json::from_slice::<Entry>(&line?) {
-                        entries.push(entry);
-                    }
+                    entries.extend(parse_line(&line?));
                 }
             }
             Err(e) if e.kind() == io::ErrorKind::NotFound => {}
@@ -1088,9 +1157,7 @@ impl Tail {
         let mut start = 0;
         while let Some(nl) = self.partial[start..].iter().position(|&b| b == b'\n') {
             let line = &self.partial[start..start + nl];
-            if let Ok(entry) = serde_json::from_slice::<Entry>(line) {
-                out.push(entry);
-            }
+            out.extend(parse_line(line));
             start += nl + 1;
         }
         self.partial.drain(..start);
@@ -1119,6 +1186,53 @@ mod tests {
 
     fn config(dir: &Path) -> JournalConfig {
         JournalConfig::in_dir(dir)
+    }
+
+    #[test]
+    fn read_recent_reads_only_the_newest_bytes_across_rotations_and_skips_what_is_broken() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let mut cfg = config(tmp.path());
+        cfg.max_bytes = 2000;
+        cfg.keep = 5;
+        let journal = Journal::open("r", cfg).expect("open");
+        for i in 0..100 {
+            journal.event(Level::Info, "tick", format!("event {i:03}"));
+        }
+        journal.close(Duration::from_secs(2));
+        assert!(rotated_path(tmp.path(), "r", 3).exists(), "rotated");
+        let texts = |max: u64| -> Vec<String> {
+            read_recent(tmp.path(), "r", max)
+                .into_iter()
+                .filter_map(|e| e.text)
+                .collect()
+        };
+        // The last lines, in order, and no cut one: a line is ~160 bytes.
+        let few = texts(1000);
+        assert!((4..=6).contains(&few.len()), "{few:?}");
+        assert_eq!(few.last().map(String::as_str), Some("event 099"));
+        let numbers: Vec<usize> = few.iter().map(|t| t[6..].parse().unwrap()).collect();
+        assert!(numbers.windows(2).all(|w| w[1] == w[0] + 1), "{few:?}");
+        // More than the live file holds: the rotated ones before it follow, oldest first.
+        let live = fs::metadata(journal_path(tmp.path(), "r")).unwrap().len();
+        let more = texts(live + 3000);
+        assert!(more.len() >= few.len() + 12, "{more:?}");
+        let numbers: Vec<usize> = more.iter().map(|t| t[6..].parse().unwrap()).collect();
+        assert!(numbers.windows(2).all(|w| w[1] == w[0] + 1), "{more:?}");
+        assert_eq!(numbers.last(), Some(&99));
+        // Everything: bounded by what is kept, not by the budget.
+        assert_eq!(texts(u64::MAX), texts(10_000_000));
+
+        // A garbage line, bytes that are not UTF-8 and a torn last line are skipped.
+        let path = journal_path(tmp.path(), "r");
+        let mut file = OpenOptions::new().append(true).open(&path).unwrap();
+        file.write_all(b"not json\n\xff\xfe\n{\"ts\":\"2026-")
+            .unwrap();
+        drop(file);
+        assert_eq!(texts(1000).last().map(String::as_str), Some("event 099"));
+        // A server with no journal, or a journal that is a folder: nothing, no failure.
+        assert!(read_recent(tmp.path(), "none", 1000).is_empty());
+        fs::create_dir(journal_path(tmp.path(), "folder")).unwrap();
+        assert!(read_recent(tmp.path(), "folder", 1000).is_empty());
     }
 
     #[test]
