@@ -30,4 +30,22 @@ describe("Traffic list", () => {
     expect(latencyOf(1)).toBe("812.0 ms");
     expect(latencyOf(0)).toBe("812.0 ms");
   });
+
+  it("marks the bridge's own keep-alive pings and their replies, and no other row", async () => {
+    const traffic = createTraffic();
+    traffic.receive({
+      initial: true,
+      rows: [
+        trafficRow({ id: '"mcp-tray-keepalive-1"', method: "ping" }),
+        trafficRow({ id: '"mcp-tray-keepalive-1"', dir: "s2c", kind: "response", method: null, latencyMs: 2 }),
+        trafficRow({ id: '"ping-1"', method: "ping" }),
+      ],
+    });
+    render(TrafficList, { traffic, selected: null });
+    await nextFrame();
+    const titles = screen.getAllByTestId("traffic-method").map((cell) => cell.getAttribute("title"));
+    expect(titles[0]).toContain("keep-alive ping");
+    expect(titles[1]).toContain("keep-alive ping");
+    expect(titles[2]).toBeNull();
+  });
 });
