@@ -2331,3 +2331,72 @@ fn traffic_follow_shows_messages_as_they_pass() {
         "traffic --follow never showed the tools/call reply"
     );
 }
+
+/// A listener that takes connections and never answers: a server hung before it could reply to
+/// anything (no real server does this on purpose, so the fault is made here).
+fn black_hole() -> (u16, std::thread::JoinHandle<()>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let holder = std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for conn in listener.incoming().take(64) {
+            match conn {
+                Ok(c) => held.push(c),
+                Err(_) => return,
+            }
+        }
+    });
+    (port, holder)
+}
+
+#[test]
+fn a_server_that_never_answers_initialize_gets_every_request_answered_in_time_and_the_bridge_ends()
+{
+    let (port, _holder) = black_hole();
+    let url = format!("http://127.0.0.1:{port}/mcp");
+    let mut b = Bridge::start(&[&url, "--name", "hole", "--timeout", "2"]);
+    let started = Instant::now();
+    b.send(&json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}));
+    b.send(&json!({"jsonrpc": "2.0", "id": 2, "method": "tools/list"}));
+    let init = b.reply(&json!(1), Duration::from_secs(10));
+    let list = b.reply(&json!(2), Duration::from_secs(10));
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "both within the timeout: {:?}",
+        started.elapsed()
+    );
+    for reply in [&init, &list] {
+        assert_eq!(reply["error"]["data"]["diagnosis"], "timeout", "{reply}");
+    }
+    assert!(
+        error_message(&list).contains("tools/list was not sent"),
+        "{list}"
+    );
+    // Stdin closed: it ends (each request had its one reply).
+    let (status, _, _) = b.finish();
+    assert!(status.success(), "{status:?}");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_signal_ends_the_bridge_while_it_waits_for_the_first_answer() {
+    let (port, _holder) = black_hole();
+    let url = format!("http://127.0.0.1:{port}/mcp");
+    // The default timeout (120 s): only the signal can end the wait.
+    let mut b = Bridge::start(&[&url, "--name", "hole"]);
+    b.send(&json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}));
+    std::thread::sleep(Duration::from_millis(500));
+    let pid = nix::unistd::Pid::from_raw(b.child.id() as i32);
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).expect("signal");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while b.child.try_wait().expect("wait").is_none() {
+        assert!(
+            Instant::now() < deadline,
+            "still running 5 s after SIGTERM; stderr:\n{}",
+            b.stderr()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}

@@ -685,7 +685,7 @@ fn whole_message_id(message: &[u8]) -> Option<String> {
 /// first and last bytes: a top-level `"id"` among its first members (the Python SDK writes it
 /// second), or its last member, or the one before a last `"jsonrpc":"2.0"` (the TypeScript SDK
 /// writes it after the result). None when neither end shows it plainly.
-fn cut_message_id(head: &[u8], tail: &[u8]) -> Option<String> {
+pub(crate) fn cut_message_id(head: &[u8], tail: &[u8]) -> Option<String> {
     id_near_start(head).or_else(|| id_at_end(tail))
 }
 
@@ -908,7 +908,7 @@ struct LineBatches<R> {
 }
 
 /// Bytes kept of each end of a dropped line.
-const CUT_KEPT: usize = 4 * 1024;
+pub(crate) const CUT_KEPT: usize = 4 * 1024;
 
 impl<R: Read> LineBatches<R> {
     fn new(source: R) -> Self {

@@ -768,7 +768,11 @@ fn ignore_set(globs: &[String]) -> Result<Option<GlobSet>, String> {
 /// One line from the client.
 pub(crate) enum LineRead {
     Line,
-    TooLong,
+    /// Over [`MAX_MESSAGE_BYTES`], skipped; the id read from its two ends, when they show it
+    /// ([`crate::tap::cut_message_id`]), so that a request is answered by its id.
+    TooLong {
+        id: Option<String>,
+    },
     Eof,
 }
 
@@ -796,25 +800,33 @@ pub(crate) async fn read_line<R: AsyncBufRead + Unpin>(
     if buf.len() <= MAX_MESSAGE_BYTES {
         return Ok(LineRead::Line); // last line without a newline
     }
-    // Too long: skip to the end of the line.
+    // Too long: skip to the end of the line, keeping its first and last bytes for its id.
+    let head = buf[..crate::tap::CUT_KEPT].to_vec();
+    let mut tail = buf[buf.len() - crate::tap::CUT_KEPT..].to_vec();
     buf.clear();
     loop {
         let chunk = r.fill_buf().await?;
         if chunk.is_empty() {
             break;
         }
-        match chunk.iter().position(|&b| b == b'\n') {
-            Some(i) => {
-                r.consume(i + 1);
-                break;
-            }
-            None => {
-                let len = chunk.len();
-                r.consume(len);
-            }
+        let (upto, end) = match chunk.iter().position(|&b| b == b'\n') {
+            Some(i) => (i, true),
+            None => (chunk.len(), false),
+        };
+        tail.extend_from_slice(&chunk[..upto]);
+        let over = tail.len().saturating_sub(crate::tap::CUT_KEPT);
+        tail.drain(..over);
+        r.consume(if end { upto + 1 } else { upto });
+        if end {
+            break;
         }
     }
-    Ok(LineRead::TooLong)
+    if tail.last() == Some(&b'\r') {
+        tail.pop();
+    }
+    Ok(LineRead::TooLong {
+        id: crate::tap::cut_message_id(&head, &tail),
+    })
 }
 
 /// Why the bridge could not start.
@@ -899,16 +911,26 @@ where
         };
         match read {
             Ok(LineRead::Eof) | Err(_) => break,
-            Ok(LineRead::TooLong) => {
+            Ok(LineRead::TooLong { id }) => {
                 let reply = jsonrpc::error_reply(
-                    None,
+                    id.as_deref(),
                     jsonrpc::INVALID_REQUEST,
                     "message larger than 64 MiB refused by mcp-tray bridge",
                     Some(codes::PROTOCOL_ERROR),
                 );
                 let _ = control_tx.send(Control::Local(reply));
             }
-            Ok(LineRead::Line) => session.on_client_line(&buf, &journal).await,
+            Ok(LineRead::Line) => {
+                // A line may wait for the server (the first one chooses the transport): a signal
+                // still ends the bridge meanwhile.
+                tokio::select! {
+                    () = session.on_client_line(&buf, &journal) => {}
+                    _ = &mut shutdown => {
+                        signalled = true;
+                        break;
+                    }
+                }
+            }
         }
     }
     // The client is gone (or going): no more pings.
@@ -1148,8 +1170,23 @@ impl Session<'_> {
                     self.refuse_before_start(ids, failed, &msg);
                     return;
                 }
-                // The first message (normally `initialize`) chooses the transport.
-                match self.connect_with(&msg).await {
+                // The first message (normally `initialize`) chooses the transport. It gets no
+                // longer than a request's timeout (the router answers the client then): a server
+                // that takes the connection and never answers must not hold this loop, which reads
+                // the client's next lines.
+                let connected = tokio::time::timeout(self.opts.timeout, self.connect_with(&msg))
+                    .await
+                    .unwrap_or_else(|_| {
+                        Err(Fault::NoAnswer {
+                            url: transport::display_url(&self.opts.url),
+                            method: msg
+                                .method
+                                .clone()
+                                .unwrap_or_else(|| "the first message".into()),
+                            after: self.opts.timeout,
+                        })
+                    });
+                match connected {
                     Ok(link) => {
                         if initialize {
                             // Its reply is in: the session is open.
@@ -1578,13 +1615,40 @@ mod tests {
         let mut buf = Vec::new();
         assert!(matches!(
             read_line(&mut r, &mut buf).await,
-            Ok(LineRead::TooLong)
+            Ok(LineRead::TooLong { id: None })
         ));
         assert!(matches!(
             read_line(&mut r, &mut buf).await,
             Ok(LineRead::Line)
         ));
         assert_eq!(buf, b"{\"a\":1}");
+        assert!(matches!(
+            read_line(&mut r, &mut buf).await,
+            Ok(LineRead::Eof)
+        ));
+    }
+
+    #[tokio::test]
+    async fn an_overlong_request_s_id_is_read_from_either_end() {
+        let filler = "q".repeat(MAX_MESSAGE_BYTES + 10);
+        let first = format!(
+            "{{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"tools/call\",\"params\":{{\"d\":\"{filler}\"}}}}\r\n"
+        );
+        let last = format!(
+            "{{\"jsonrpc\":\"2.0\",\"method\":\"tools/call\",\"params\":{{\"d\":\"{filler}\"}},\"id\":\"b-7\"}}\n"
+        );
+        let data = format!("{first}{last}");
+        // Read in small pieces, so the line's end is found across many reads.
+        let mut r = tokio::io::BufReader::with_capacity(1000, data.as_bytes());
+        let mut buf = Vec::new();
+        let mut ids = Vec::new();
+        for _ in 0..2 {
+            match read_line(&mut r, &mut buf).await {
+                Ok(LineRead::TooLong { id }) => ids.push(id),
+                _ => panic!("not refused as too long"),
+            }
+        }
+        assert_eq!(ids, [Some("9".to_owned()), Some("\"b-7\"".to_owned())]);
         assert!(matches!(
             read_line(&mut r, &mut buf).await,
             Ok(LineRead::Eof)

@@ -83,6 +83,12 @@ pub enum Fault {
     /// The connection a reply was due on was lost (the server stopped or restarted): the reply
     /// can never arrive. `detail` says how it was lost.
     Lost { url: String, detail: String },
+    /// The server took the request and gave no answer within `after` (a request's timeout).
+    NoAnswer {
+        url: String,
+        method: String,
+        after: std::time::Duration,
+    },
 }
 
 /// How a proxy failed.
@@ -114,6 +120,7 @@ impl Fault {
             Fault::Redirect { .. } | Fault::RedirectLoop { .. } => codes::REDIRECTED,
             Fault::Auth { .. } | Fault::SignIn { .. } => codes::AUTH_REQUIRED,
             Fault::Protocol { .. } => codes::PROTOCOL_ERROR,
+            Fault::NoAnswer { .. } => codes::TIMEOUT,
         }
     }
 
@@ -213,6 +220,10 @@ impl Fault {
             Fault::Lost { url, detail } => format!(
                 "connection to the server at {url} was lost (it stopped or restarted) before it answered: {detail}"
             ),
+            Fault::NoAnswer { url, method, after } => format!(
+                "remote server at {url} gave no answer to {method} within {} s",
+                after.as_secs_f64()
+            ),
         }
     }
 
@@ -223,6 +234,10 @@ impl Fault {
             Fault::Http { status, url, .. } => {
                 format!("remote server at {url} answered HTTP {status}")
             }
+            Fault::NoAnswer { url, after, .. } => format!(
+                "remote server at {url} gave no answer within {} s",
+                after.as_secs_f64()
+            ),
             other => other.describe(),
         }
     }
@@ -230,7 +245,7 @@ impl Fault {
     /// Faults worth retrying after a pause: the server may be restarting.
     pub fn is_transient(&self) -> bool {
         match self {
-            Fault::Refused { .. } | Fault::Network { .. } => true,
+            Fault::Refused { .. } | Fault::Network { .. } | Fault::NoAnswer { .. } => true,
             Fault::Proxy { failure, .. } => !matches!(failure, ProxyFailure::Credentials),
             Fault::Http { status, .. } => *status >= 500,
             _ => false,
