@@ -9,7 +9,8 @@ gets 405, as a POST turned into a GET would). /loop/self answers 307 to itself, 
 /loop/b and /loop/b 307 to /loop/a: redirects in a loop. On /pretty every
 request gets a valid reply, pretty-printed over several lines (legal JSON, but stdio needs one).
 On /not-utf8 every request gets a valid reply whose text holds bytes that are not UTF-8: tools/call
-as a JSON body, tools/list as an event on an SSE body.
+as a JSON body, tools/list as an event on an SSE body. On /site every POST gets `200 text/html`, a
+web site's home page, as a site whose server answers any path with its page does.
 """
 
 import json
@@ -33,6 +34,14 @@ class Handler(BaseHTTPRequestHandler):
             return self.redirect(f"http://127.0.0.1:{port}{to[self.path]}")
         if self.path in ("/moved/301", "/moved/302", "/moved/303"):
             return self.redirect(f"http://127.0.0.1:{port}/mcp", int(self.path[-3:]))
+        if self.path == "/site":
+            page = b"<!DOCTYPE html>\n<html><head><title>Welcome to nginx!</title></head><body><h1>Welcome to nginx!</h1></body></html>"
+            self.send_response(200)
+            self.send_header("content-type", "text/html")
+            self.send_header("content-length", str(len(page)))
+            self.end_headers()
+            self.wfile.write(page)
+            return
         msg = json.loads(body)
         if "id" not in msg:
             self.send_response(202)

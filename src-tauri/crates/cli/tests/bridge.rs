@@ -1628,10 +1628,60 @@ fn bridge_answers_when_the_server_sends_garbage() {
     let init = b.initialize();
     assert_eq!(init["result"]["serverInfo"]["name"], "garbage");
     let reply = b.call(1, "anything", json!({}));
-    assert!(error_message(&reply).contains("not JSON-RPC"), "{reply}");
+    // Its garbage is an HTML error page sent as 200: told by its title, not its markup.
+    assert!(
+        error_message(&reply).contains("answered with a web page, not MCP (\"502 Bad Gateway"),
+        "{reply}"
+    );
     assert_eq!(reply["error"]["data"]["diagnosis"], "protocol-error");
     let (status, _, _) = b.finish();
     assert!(status.success());
+}
+
+#[test]
+fn a_web_site_s_page_is_named_by_its_title_once_with_the_url_to_check() {
+    let p = require_peers!();
+    let port = free_port();
+    let _server = garbage_server(&p, port);
+    let mut b = Bridge::start(&[&format!("http://127.0.0.1:{port}/site"), "--name", "site"]);
+    let init = b.request(
+        0,
+        "initialize",
+        json!({"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}),
+    );
+    let message = error_message(&init);
+    assert!(
+        message.contains("answered with a web page, not MCP (\"Welcome to nginx!\")"),
+        "{message}"
+    );
+    assert!(!message.contains('<'), "no markup: {message}");
+    assert_eq!(init["error"]["data"]["diagnosis"], "protocol-error");
+    let (status, stderr, _) = b.finish();
+    assert!(status.success());
+    assert_eq!(
+        stderr.matches("Welcome to nginx!").count(),
+        1,
+        "said once: {stderr}"
+    );
+    assert!(!stderr.contains("connected to"), "{stderr}");
+
+    // The probe says what to do about it.
+    let out = Command::new(BIN)
+        .args([
+            "probe",
+            "--json",
+            "--url",
+            &format!("http://127.0.0.1:{port}/site"),
+        ])
+        .env("MCP_TRAY_HOME", tempfile::tempdir().expect("home").path())
+        .output()
+        .expect("probe");
+    let report: Value = serde_json::from_slice(&out.stdout).expect("probe --json");
+    let fix = report["diagnosis"]["fix"].as_str().unwrap_or_default();
+    assert!(
+        fix.starts_with("Check the URL: a web site answered"),
+        "{report}"
+    );
 }
 
 #[test]

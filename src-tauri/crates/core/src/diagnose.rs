@@ -142,6 +142,11 @@ pub fn fix_in(audience: Audience, code: &str, message: &str) -> Option<&'static 
             return Some("Use the http:// URL, or the port where the server speaks TLS.");
         }
     }
+    if code == codes::PROTOCOL_ERROR && message.contains(crate::transport::WEB_PAGE) {
+        return Some(
+            "Check the URL: a web site answered, not an MCP server. The server's documentation gives its MCP endpoint, usually ending in /mcp (or /sse for the older transport).",
+        );
+    }
     if code == codes::AUTH_REQUIRED {
         if message.contains(crate::auth::NO_TOKEN_SIGN_IN) {
             return pick(

@@ -368,6 +368,9 @@ impl StreamableHttp {
             }
         } else {
             let body = read_limited(resp, &self.remote.url).await?;
+            if super::is_html(&body) {
+                return Err(super::web_page(&self.remote.url, &body));
+            }
             self.deliver_line(&body, &mut reply);
         }
         if reply.answered || msg.kind == Kind::Batch {

@@ -538,6 +538,23 @@ pub const UNKNOWN_CA: &str = "its certificate is not signed by an authority this
 pub const UNKNOWN_CA_CLI_HINT: &str = " (for a private or corporate CA, pass --ca-cert FILE)";
 /// How an answer that is not TLS at all reads (the diagnosis's fix keys on it).
 pub const NOT_TLS: &str = "the server did not answer in TLS";
+/// Said of a URL that answered a JSON-RPC POST with a web page: not an MCP endpoint.
+pub const WEB_PAGE: &str = "answered with a web page, not MCP";
+
+/// Whether a reply body is an HTML page (a site's home page, a login page) rather than JSON-RPC.
+pub(crate) fn is_html(body: &[u8]) -> bool {
+    let start = body.trim_ascii_start();
+    let head = start[..start.len().min(14)].to_ascii_lowercase();
+    head.starts_with(b"<!doctype html") || head.starts_with(b"<html")
+}
+
+/// The fault of a URL that answered with a web page, named by its title ([`body_summary`]).
+pub(crate) fn web_page(url: &Url, body: &[u8]) -> Fault {
+    Fault::Protocol {
+        url: display_url(url),
+        detail: format!("{WEB_PAGE} (\"{}\")", body_summary(body)),
+    }
+}
 
 /// rustls's and webpki's TLS errors, in words a user can act on. `chain` is the whole error chain
 /// (`… invalid peer certificate: certificate expired: verification time …`); rustls names an
