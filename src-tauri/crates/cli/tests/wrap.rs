@@ -698,3 +698,38 @@ fn the_started_event_masks_a_credential_on_the_server_s_command_line() {
     let all = serde_json::to_string(&entries).expect("json");
     assert!(!all.contains("sk-live-77"), "{all}");
 }
+
+#[test]
+fn a_secret_the_server_prints_to_stderr_is_masked_in_the_journal_but_passes_through() {
+    let script =
+        "echo 'GITHUB_TOKEN=ghp_stderrsecret1 Authorization: Bearer sk-stderr-2' >&2; exit 3";
+    let run = |redact: bool| {
+        let home = tempfile::tempdir().expect("home");
+        if !redact {
+            std::fs::write(home.path().join("settings.json"), r#"{"redact": false}"#)
+                .expect("settings");
+        }
+        let mut tap = raw_tap(home.path(), "leaky", script);
+        drop(tap.stdin.take());
+        let out = tap.wait_with_output().expect("wait");
+        // Claude's log gets the server's own words, unchanged.
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("ghp_stderrsecret1"),
+            "passes through"
+        );
+        let lines = journal(home.path(), "leaky");
+        serde_json::to_string(&lines).expect("json")
+    };
+    let masked = run(true);
+    assert!(
+        !masked.contains("ghp_stderrsecret1") && !masked.contains("sk-stderr-2"),
+        "{masked}"
+    );
+    assert!(
+        masked.contains("GITHUB_TOKEN="),
+        "the line is still there: {masked}"
+    );
+    // Hide secrets off: recorded as printed.
+    let kept = run(false);
+    assert!(kept.contains("ghp_stderrsecret1"), "{kept}");
+}

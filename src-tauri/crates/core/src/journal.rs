@@ -792,20 +792,28 @@ impl Writer {
                 level,
                 code,
                 text,
-            } => self.write_line(&JournalLine {
-                at: *at,
-                dir: "event",
-                kind: "event",
-                method: None,
-                id: None,
-                bytes: None,
-                latency: None,
-                msg: None,
-                truncated: false,
-                code: Some(code),
-                level: Some(level.as_str()),
-                text: Some(text),
-            }),
+            } => {
+                // An event's text can carry what a server printed (its stderr lines, the last
+                // ones before it exited): masked as free text, as the messages are.
+                let text = match self.config.redact {
+                    true => crate::redact::mask_text(text),
+                    false => std::borrow::Cow::Borrowed(text.as_str()),
+                };
+                self.write_line(&JournalLine {
+                    at: *at,
+                    dir: "event",
+                    kind: "event",
+                    method: None,
+                    id: None,
+                    bytes: None,
+                    latency: None,
+                    msg: None,
+                    truncated: false,
+                    code: Some(code),
+                    level: Some(level.as_str()),
+                    text: Some(&text),
+                })
+            }
             Record::Flush(ack) => {
                 self.report_drops();
                 let _ = self.out.flush();

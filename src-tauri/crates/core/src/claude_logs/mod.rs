@@ -123,11 +123,10 @@ impl LogEvent {
     /// JSON-RPC message is [`redact`](crate::redact::redact)ed as a journal's is, and its text,
     /// context and diagnosis are masked as free text ([`mask_text`](crate::redact::mask_text):
     /// a `Bearer` token, a `--header Authorization: …` of the command Claude ran…). An event of
-    /// our journals is left as it is: the shim masked it when it wrote it.
+    /// our journals gets the same: its text may have been written while hiding was off, or by a
+    /// shim that did not mask event text yet (a server's stderr lines); masking twice changes
+    /// nothing.
     pub fn hide_secrets(&mut self) {
-        if self.source != EventSource::ClaudeLog {
-            return;
-        }
         let mask = |text: &mut String| {
             if let Cow::Owned(masked) = mask_text(text) {
                 *text = masked;

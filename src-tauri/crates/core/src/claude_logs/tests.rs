@@ -779,7 +779,7 @@ fn hiding_secrets_masks_a_claude_log_event_s_message_text_context_and_diagnosis(
 }
 
 #[test]
-fn hiding_secrets_changes_nothing_in_logs_that_hold_none_nor_in_our_journals_events() {
+fn hiding_secrets_changes_nothing_in_logs_that_hold_none_and_masks_our_journals_events_too() {
     for dir in ["macos-2025", "windows-2025", "newer-2026", "bridges"] {
         let events = read_dir(&fixtures(dir)).expect("fixtures readable");
         let hidden: Vec<LogEvent> = events
@@ -789,13 +789,20 @@ fn hiding_secrets_changes_nothing_in_logs_that_hold_none_nor_in_our_journals_eve
             .collect();
         assert_eq!(shown(&hidden), shown(&events), "{dir}");
     }
-    // A shim's event was masked as it was written; it is not read again (not even a URL's
-    // password, which the journal keeps).
+    // A shim's event written while hiding was off (or by an older shim that did not mask event
+    // text, such as a server's stderr lines) is masked when shown, as Claude's lines are.
     let entry: crate::journal::Entry = serde_json::from_str(
-        r#"{"ts":"2026-11-24T08:00:01.000Z","server":"db","dir":"event","kind":"event","level":"error","text":"cannot reach postgresql://me:pw@db Bearer abc"}"#,
+        r#"{"ts":"2026-11-24T08:00:01.000Z","server":"db","dir":"event","kind":"event","level":"error","text":"cannot reach postgresql://me:pw@db Bearer abc123secret"}"#,
     )
     .expect("a journal line");
     let event = journal_event(&entry).expect("an event");
-    let hidden = event.clone().secrets_hidden(true);
-    assert_eq!(shown(&[hidden]), shown(&[event]));
+    let hidden = event.clone().secrets_hidden(true).text;
+    assert!(
+        !hidden.contains("abc123secret") && !hidden.contains(":pw@"),
+        "{hidden}"
+    );
+    assert_eq!(
+        event.secrets_hidden(false).text,
+        entry.text.unwrap_or_default()
+    );
 }
