@@ -215,6 +215,37 @@ fn untap_without_a_kept_original_rebuilds_the_plain_entry() {
 }
 
 #[test]
+fn untap_never_brings_back_the_env_of_an_earlier_server_of_the_name() {
+    let s = scratch(Some("empty.json"));
+    let exe = Path::new("/opt/mcp-tray/mcp-tray");
+    s.file
+        .apply(&Edit::Add {
+            name: "fs".into(),
+            entry: json!({"command": "npx", "args": ["-y", "srv"], "env": {"TOKEN": "old"}}),
+        })
+        .unwrap();
+    s.file.tap("fs", exe).unwrap();
+    s.file.apply(&Edit::Remove { name: "fs".into() }).unwrap();
+    // Added again, captured from the start, with a new token.
+    s.file
+        .apply(&Edit::Add {
+            name: "fs".into(),
+            entry: json!({"command": "/opt/mcp-tray/mcp-tray", "args": ["wrap", "--name", "fs", "--", "npx", "-y", "srv"], "env": {"TOKEN": "new"}}),
+        })
+        .unwrap();
+    s.file.untap("fs").unwrap();
+    let doc = s.file.read().unwrap();
+    let fs = doc.server("fs").unwrap();
+    assert_eq!(fs.command.as_deref(), Some("npx"));
+    assert_eq!(
+        fs.env["TOKEN"],
+        "new",
+        "{}",
+        String::from_utf8_lossy(&read(&s.path))
+    );
+}
+
+#[test]
 fn only_local_entries_can_be_tapped() {
     let s = scratch(Some("empty.json"));
     s.file

@@ -430,11 +430,36 @@ impl ConfigFile {
                 return Err(ConfigError::Invalid(format!("\"{name}\" is not tapped")));
             };
             let kept = state.tapped.iter().find(|t| t.name == name).cloned();
-            // The kept text is used only while it still means the same command.
+            let mut plain = serde_json::Map::new();
+            plain.insert("command".into(), serde_json::json!(command));
+            plain.insert("args".into(), serde_json::json!(args));
+            if let Some(obj) = server.value.as_object() {
+                for (key, value) in obj {
+                    if key != "command" && key != "args" {
+                        plain.insert(key.clone(), value.clone());
+                    }
+                }
+            }
+            let plain = serde_json::Value::Object(plain);
+            // The kept text is used only while it still says the same as the entry: the same
+            // command, args, env and other keys. One kept for an earlier server of the name, or
+            // from before an edit of the env, would bring back old values (an old token).
             let original = kept.as_ref().filter(|k| {
                 serde_json::from_str::<serde_json::Value>(&k.raw).is_ok_and(|v| {
-                    let e = super::ServerEntry::from_value(name.to_owned(), v, k.raw.clone());
-                    e.command.as_deref() == Some(command.as_str()) && &e.args == args
+                    let e =
+                        super::ServerEntry::from_value(name.to_owned(), v.clone(), k.raw.clone());
+                    fn others(v: &serde_json::Value) -> Option<Vec<(&String, &serde_json::Value)>> {
+                        let mut rest: Vec<_> = v
+                            .as_object()?
+                            .iter()
+                            .filter(|(k, _)| *k != "command" && *k != "args")
+                            .collect();
+                        rest.sort_by(|a, b| a.0.cmp(b.0));
+                        Some(rest)
+                    }
+                    e.command.as_deref() == Some(command.as_str())
+                        && &e.args == args
+                        && others(&v) == others(&plain)
                 })
             });
             let edit = match original {
@@ -442,22 +467,10 @@ impl ConfigFile {
                     name: name.to_owned(),
                     raw: k.raw.clone(),
                 },
-                None => {
-                    let mut plain = serde_json::Map::new();
-                    plain.insert("command".into(), serde_json::json!(command));
-                    plain.insert("args".into(), serde_json::json!(args));
-                    if let Some(obj) = server.value.as_object() {
-                        for (key, value) in obj {
-                            if key != "command" && key != "args" {
-                                plain.insert(key.clone(), value.clone());
-                            }
-                        }
-                    }
-                    Edit::Update {
-                        name: name.to_owned(),
-                        entry: serde_json::Value::Object(plain),
-                    }
-                }
+                None => Edit::Update {
+                    name: name.to_owned(),
+                    entry: plain,
+                },
             };
             let applied = edit::apply(doc, &edit, false)?;
             let change = kept.map(|entry| StoreChange::Untapped { entry });
