@@ -1171,21 +1171,11 @@ impl Session<'_> {
                     return;
                 }
                 // The first message (normally `initialize`) chooses the transport. It gets no
-                // longer than a request's timeout (the router answers the client then): a server
-                // that takes the connection and never answers must not hold this loop, which reads
-                // the client's next lines.
-                let connected = tokio::time::timeout(self.opts.timeout, self.connect_with(&msg))
-                    .await
-                    .unwrap_or_else(|_| {
-                        Err(Fault::NoAnswer {
-                            url: transport::display_url(&self.opts.url),
-                            method: msg
-                                .method
-                                .clone()
-                                .unwrap_or_else(|| "the first message".into()),
-                            after: self.opts.timeout,
-                        })
-                    });
+                // longer than the router gives a request before it answers the client itself (a
+                // request's timeout, held back while a sign-in runs): a server that takes the
+                // connection and never answers must not hold this loop, which reads the client's
+                // next lines.
+                let connected = self.connect_within_timeout(&msg).await;
                 match connected {
                     Ok(link) => {
                         if initialize {
@@ -1303,6 +1293,36 @@ impl Session<'_> {
                 fault.describe()
             ),
         );
+    }
+
+    /// [`Session::connect_with`], given up as the router gives up on a request: after
+    /// `timeout`, or while a sign-in runs, its wait (`--oauth-wait`) and then `timeout`, never
+    /// past the most a request may take.
+    async fn connect_within_timeout(&self, first: &Outgoing) -> Result<Link, Fault> {
+        let started = Instant::now();
+        let cap = started + self.opts.max_timeout.max(self.opts.timeout);
+        let mut deadline = started + self.opts.timeout;
+        let connect = self.connect_with(first);
+        tokio::pin!(connect);
+        loop {
+            if let Ok(result) = tokio::time::timeout_at(deadline, &mut connect).await {
+                return result;
+            }
+            let sign_in_wait = self.remote.auth.as_ref().and_then(|a| a.sign_in_wait());
+            match sign_in_wait.map(|wait| (started + wait + self.opts.timeout).min(cap)) {
+                Some(held) if held > Instant::now() => deadline = held,
+                _ => {
+                    return Err(Fault::NoAnswer {
+                        url: transport::display_url(&self.opts.url),
+                        method: first
+                            .method
+                            .clone()
+                            .unwrap_or_else(|| "the first message".into()),
+                        after: self.opts.timeout,
+                    });
+                }
+            }
+        }
     }
 
     async fn connect_with(&self, first: &Outgoing) -> Result<Link, Fault> {
