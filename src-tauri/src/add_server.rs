@@ -7,7 +7,9 @@
 
 use mcp_tray_core::config::change::set_bridge_option;
 use mcp_tray_core::config::snippet::parse_snippet_with;
-use mcp_tray_core::config::{ConfigFile, Edit, EntryKind, ServerEntry, tapped_entry};
+use mcp_tray_core::config::{
+    ConfigFile, Edit, EntryKind, ServerEntry, sets_own_path, tapped_entry,
+};
 use mcp_tray_core::diagnose::{Audience, Diagnosis, fix_for, fix_in, message_in};
 use mcp_tray_core::probe::ProbeTarget;
 use mcp_tray_core::{claude_restart, paths};
@@ -123,7 +125,8 @@ pub struct AddOutcome {
     pub written: String,
     /// Whether this OS has a Claude Desktop the app can restart.
     pub restart_supported: bool,
-    /// The local servers written to run through MCP Tray's tap (their traffic captured).
+    /// The local servers written to run through MCP Tray's tap (their traffic captured). A local
+    /// server whose env sets its own PATH is written as it is.
     pub captured: Vec<String>,
 }
 
@@ -342,6 +345,7 @@ fn add(
     let edits: Vec<Edit> = entries
         .into_iter()
         .map(|e| {
+            let capture = capture && !sets_own_path(&e);
             let entry = match capture.then(|| tapped_entry(&e, &exe)).flatten() {
                 Some(tapped) => {
                     captured.push(e.name.clone());

@@ -1905,6 +1905,20 @@ fn a_pasted_snippet_s_local_servers_are_captured_when_asked_and_its_remote_ones_
     );
     assert_eq!(doc["mcpServers"]["linear"]["args"][0], "bridge");
 
+    // One whose env sets its own PATH (an nvm folder first) is written as pasted: through the
+    // tap, the login shell's PATH would come first and another npx could run.
+    let h = harness(CONFIG);
+    let pinned = r#"{"mcpServers": {"pinned": {"command": "npx", "args": ["srv"], "env": {"PATH": "/opt/node22/bin:/usr/bin"}}}}"#;
+    let added = h
+        .call(
+            "add_servers",
+            json!({"text": pinned, "name": null, "options": {"caCert": null, "capture": true}}),
+        )
+        .expect("added");
+    assert_eq!(added["captured"], json!([]), "{added}");
+    let doc = serde_json::from_str::<Value>(&h.file()).expect("json");
+    assert_eq!(doc["mcpServers"]["pinned"]["command"], "npx");
+
     // Without the option they are written as pasted.
     let h = harness(CONFIG);
     let added = h

@@ -12,7 +12,7 @@
 use mcp_tray_core::claude_restart;
 use mcp_tray_core::config::change::{header_env_var, headers_of};
 use mcp_tray_core::config::{ConfigFile, EntryChange, EntryKind, EnvValue, ServerEntry};
-use mcp_tray_core::config::{Edit, document::is_secret_name, tapped_entry};
+use mcp_tray_core::config::{Edit, document::is_secret_name, sets_own_path, tapped_entry};
 use mcp_tray_core::probe::ProbeTarget;
 use mcp_tray_core::redact::{ARG_MASK, MARKER, is_secret_header, mask_args};
 use serde::{Deserialize, Serialize};
@@ -354,7 +354,7 @@ pub struct LocalAddOutcome {
     pub written: Option<String>,
     /// Whether MCP Tray can restart Claude Desktop here (else the person restarts their client).
     pub restart_supported: bool,
-    /// Whether the entry written runs through MCP Tray's tap.
+    /// Whether the entry written runs through MCP Tray's tap (not when its env sets its own PATH).
     pub captured: bool,
 }
 
@@ -443,7 +443,9 @@ pub async fn add_local_server(
     // A cancelled test writes nothing.
     let view = crate::test_runs::test_as(run, &target, &name, &watch).await?;
     let exe = mcp_tray_core::paths::mcp_tray_exe();
-    let tapped = server.capture.then(|| tapped_entry(&entry, &exe)).flatten();
+    let tapped = (server.capture && !sets_own_path(&entry))
+        .then(|| tapped_entry(&entry, &exe))
+        .flatten();
     let captured = view.ok && tapped.is_some();
     let written = if view.ok {
         let entry = tapped.unwrap_or(value);

@@ -473,7 +473,8 @@ written: string;
  */
 restartSupported: boolean; 
 /**
- * The local servers written to run through MCP Tray's tap (their traffic captured).
+ * The local servers written to run through MCP Tray's tap (their traffic captured). A local
+ * server whose env sets its own PATH is written as it is.
  */
 captured: string[] }
 /**
@@ -744,7 +745,7 @@ written: string | null;
  */
 restartSupported: boolean; 
 /**
- * Whether the entry written runs through MCP Tray's tap.
+ * Whether the entry written runs through MCP Tray's tap (not when its env sets its own PATH).
  */
 captured: boolean }
 /**

@@ -12,6 +12,8 @@ afterEach(() => {
 
 /** Whether Rust says it can restart Claude Desktop on this computer (in the add's outcome). */
 let restartSupported = true;
+/** Whether Rust writes a server asked to be captured through the tap (not when its env sets PATH). */
+let capturable = true;
 
 /** The app as the form sees it: `add_local_server` writes the server, which lists one tool (echo). */
 function app(restart: () => unknown = () => null) {
@@ -25,7 +27,7 @@ function app(restart: () => unknown = () => null) {
           probe: probeView(true),
           written: "added tiny",
           restartSupported,
-          captured: (args as { server: { capture: boolean } }).server.capture,
+          captured: capturable && (args as { server: { capture: boolean } }).server.capture,
         };
         return outcome;
       }
@@ -61,6 +63,19 @@ describe("local server form", () => {
     cleanup();
     await addTiny(true, false);
     expect(screen.queryByTestId("local-captured")).toBeNull();
+    expect(screen.queryByTestId("local-not-captured")).toBeNull();
+  });
+
+  it("says why a server asked to be captured was written as it is", async () => {
+    app();
+    capturable = false;
+    try {
+      await addTiny(true);
+      expect(screen.queryByTestId("local-captured")).toBeNull();
+      expect(screen.getByTestId("local-not-captured").textContent).toContain("its env sets its own PATH");
+    } finally {
+      capturable = true;
+    }
   });
 
   it("counts one tool as “1 tool”", async () => {

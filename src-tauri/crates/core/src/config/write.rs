@@ -185,6 +185,13 @@ pub fn tapped_entry(server: &super::ServerEntry, exe: &Path) -> Option<serde_jso
     Some(serde_json::Value::Object(wrapped))
 }
 
+/// Whether the entry sets its own `PATH` in `env` (an nvm folder first, say). Run through the tap,
+/// its command would be looked up with the login shell's PATH first, so another `npx` or `node`
+/// could run: the Add forms leave such an entry as it is, uncaptured.
+pub fn sets_own_path(server: &super::ServerEntry) -> bool {
+    server.env.keys().any(|k| k.eq_ignore_ascii_case("PATH"))
+}
+
 impl ConfigFile {
     /// The config at `path`, with MCP Tray's state in `data_dir`.
     pub fn new(path: impl Into<PathBuf>, data_dir: impl Into<PathBuf>) -> Self {
