@@ -18,8 +18,8 @@ use crate::exit::{self, Failure};
 
 #[derive(Debug, Subcommand)]
 pub enum DoctorCommand {
-    /// Check the config file, every server in it, Node.js, Claude's recent logs and MCP Tray's
-    /// journals; probe each server; say what is wrong and how to fix it.
+    /// Check the config file, every server in it, Node.js, and Claude's recent logs and MCP Tray's
+    /// journals about those servers; probe each server; say what is wrong and how to fix it.
     Doctor(DoctorArgs),
 }
 

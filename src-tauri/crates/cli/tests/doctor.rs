@@ -981,3 +981,109 @@ fn doctor_shows_claude_s_log_with_secrets_hidden_as_mcp_tray_logs_does() {
     let (r, _) = doctor_with(dir.path(), &["z", "--no-probe"], &env);
     assert!(r.to_string().contains("sk-live-4f9a8b7c6d5e"), "{r}");
 }
+
+/// A failure event as a shim journals it, in `home`'s journal for `server`.
+fn journal_failure(home: &Path, server: &str, ts: &str, code: &str, text: &str) {
+    let journal = home.join("journal");
+    std::fs::create_dir_all(&journal).unwrap();
+    let line = serde_json::json!({
+        "ts": ts, "server": server, "session": "0ld5e551", "pid": 7, "dir": "event",
+        "kind": "event", "code": code, "level": "error", "text": text,
+    });
+    std::fs::write(journal.join(format!("{server}.jsonl")), format!("{line}\n")).unwrap();
+}
+
+/// Claude's log and MCP Tray's journal still tell of a server that has left the config: that is
+/// no finding about the config being checked.
+#[test]
+fn doctor_says_nothing_of_the_logged_failures_of_a_server_no_longer_in_the_config() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("claude_desktop_config.json"),
+        "{\n  \"mcpServers\": {\n    \"good\": {\"command\": \"echo\"}\n  }\n}\n",
+    )
+    .unwrap();
+    let logs = dir.path().join("logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    std::fs::write(
+        logs.join("mcp.log"),
+        "2025-03-04T10:08:20.078Z [sentry] [error] spawn uvx ENOENT\n",
+    )
+    .unwrap();
+    journal_failure(
+        &dir.path().join("home"),
+        "sentry",
+        "2025-03-04T10:08:20.000Z",
+        "exited-early",
+        "uvx exited (exit code 1) before answering anything",
+    );
+    let env = [("MCP_TRAY_CLAUDE_LOGS", logs.as_os_str())];
+
+    let (r, code) = doctor_with(dir.path(), &["--no-probe"], &env);
+    assert!(codes(&r, "sentry").is_empty(), "{r}");
+    assert!(r["findings"].as_array().unwrap().is_empty(), "{r}");
+    assert_eq!(code, Some(0), "{r}");
+}
+
+/// A server whose Claude log and journal tell of a failure it no longer has: this run's probe
+/// starts it and lists its tools, so the old failures are history, not findings. Without a probe
+/// nothing says it was fixed, and they are told.
+#[test]
+fn doctor_leaves_out_the_logged_failures_of_a_server_its_probe_now_starts() {
+    let p = require_peers!();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("claude_desktop_config.json"),
+        serde_json::json!({"mcpServers": {
+            "sentry": {"command": p.python(), "args": [p.script("fastmcp_server.py"), "stdio"]},
+            "crash": {"command": "sh", "args": ["-c", "exit 1"]},
+        }})
+        .to_string(),
+    )
+    .unwrap();
+    let logs = dir.path().join("logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    std::fs::write(
+        logs.join("mcp.log"),
+        "2025-03-04T10:08:20.078Z [sentry] [error] spawn uvx ENOENT\n\
+         2025-03-04T10:08:21.000Z [crash] [error] spawn uvx ENOENT\n",
+    )
+    .unwrap();
+    journal_failure(
+        &dir.path().join("home"),
+        "sentry",
+        "2025-03-04T10:08:20.000Z",
+        "auth-required",
+        "remote server at https://sentry.example/mcp needs a sign-in (HTTP 401)",
+    );
+    let env = [("MCP_TRAY_CLAUDE_LOGS", logs.as_os_str())];
+
+    // The probe of sentry passes: neither its log's nor its journal's failure is told.
+    let (r, code) = doctor_with(dir.path(), &["sentry"], &env);
+    let probes = r["probes"].as_array().unwrap();
+    assert!(probes.len() == 1 && probes[0]["ok"] == true, "{r}");
+    assert!(r["findings"].as_array().unwrap().is_empty(), "{r}");
+    assert_eq!(code, Some(0), "{r}");
+
+    // Every server: crash's probe fails, so its logged failure is still told beside the probe's.
+    let (r, code) = doctor_with(dir.path(), &[], &env);
+    assert!(codes(&r, "sentry").is_empty(), "{r}");
+    let crash = codes(&r, "crash");
+    assert!(
+        crash.contains(&"exited-early".to_owned())
+            && crash.contains(&"command-not-found".to_owned()),
+        "{r}"
+    );
+    assert_eq!(code, Some(4), "{r}");
+
+    // --no-probe: nothing is known to be fixed, and the old failures are told.
+    let (r, code) = doctor_with(dir.path(), &["sentry", "--no-probe"], &env);
+    let mut sentry = codes(&r, "sentry");
+    sentry.sort();
+    assert_eq!(sentry, ["auth-required", "command-not-found"], "{r}");
+    assert!(
+        r.to_string().contains("Claude's log") && r.to_string().contains("MCP Tray's journal"),
+        "{r}"
+    );
+    assert_eq!(code, Some(4), "{r}");
+}

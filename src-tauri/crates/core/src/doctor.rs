@@ -6,8 +6,9 @@
 //! relative paths, placeholder or unset env values), whether each command can be found, whether
 //! Node.js is recent enough for the servers that need it, then probes every server and reads
 //! Claude's recent logs and the recent failures MCP Tray's own shims journaled for each server
-//! ([`check_journals`]). Findings that are pure config edits carry the [`Edit`] that fixes them;
-//! [`apply_fixes`] makes them through the config engine, so they are undoable.
+//! ([`check_journals`]), about the servers checked only and not those of a server whose probe has
+//! just passed ([`already_said`]). Findings that are pure config edits carry the [`Edit`] that
+//! fixes them; [`apply_fixes`] makes them through the config engine, so they are undoable.
 //!
 //! Never: change anything by itself, or print a secret (env values are named, never shown).
 
@@ -176,6 +177,8 @@ pub async fn examine(
         check_journals(dir, &names)
     });
 
+    // The servers this run's probe started and listed the tools of.
+    let mut started: Vec<String> = Vec::new();
     if opts.probe {
         let targets: Vec<ProbeTarget> = servers
             .iter()
@@ -207,19 +210,26 @@ pub async fn examine(
                 report.findings.push(Finding::new(d.clone()));
             }
         }
+        started = targets
+            .iter()
+            .zip(&probes)
+            .filter(|(_, p)| p.ok)
+            .map(|(t, _)| t.command.name.clone())
+            .collect();
         report.probes = probes;
     }
     let news: Vec<Finding> = journaled
         .iter()
-        .filter(|f| !already_said(&report.findings, f))
+        .filter(|f| !fixed_since(&started, f) && !already_said(&report.findings, f))
         .cloned()
         .collect();
     report.findings.extend(news);
     if let Some(dir) = &opts.logs_dir {
+        let names: Vec<&str> = servers.iter().map(|s| s.name.as_str()).collect();
         report.findings.extend(
-            check_logs(dir, opts.only.as_deref())
+            check_logs(dir, &names, opts.only.as_deref())
                 .into_iter()
-                .filter(|f| !already_said(&journaled, f)),
+                .filter(|f| !fixed_since(&started, f) && !already_said(&journaled, f)),
         );
     }
     report
@@ -235,12 +245,29 @@ pub async fn examine(
 ///   than Claude, which mostly sees a server disconnect.
 ///
 /// Findings about no server (the whole file) are never left out.
+///
+/// Past failures are told only while they may still be true ([`fixed_since`]): a failure in a
+/// server's journal or in Claude's log is left out, whatever its code, when this run's probe of
+/// that server passed (it started and listed its tools): it is history, not a problem now. With
+/// `--no-probe` nothing is known to be fixed, and they are told. The logs and journals are read
+/// only for the servers checked ([`check_logs`], [`check_journals`]): a line about a server no
+/// longer in the config is no finding.
 fn already_said(findings: &[Finding], finding: &Finding) -> bool {
     let d = &finding.diagnosis;
     d.server.is_some()
         && findings
             .iter()
             .any(|f| f.diagnosis.server == d.server && f.diagnosis.code == d.code)
+}
+
+/// Whether `finding`, a past failure from a journal or Claude's log, is about one of `started`,
+/// the servers this run's probe started: then it is history (see [`already_said`]).
+fn fixed_since(started: &[String], finding: &Finding) -> bool {
+    finding
+        .diagnosis
+        .server
+        .as_ref()
+        .is_some_and(|s| started.contains(s))
 }
 
 /// The recent failures MCP Tray's shims (`mcp-tray bridge`, `mcp-tray wrap`) journaled for each
@@ -768,8 +795,10 @@ fn check_command(server: &ServerEntry, resolver: &CommandResolver) -> Vec<Findin
     }
 }
 
-/// The latest failure of each kind per server in Claude's recent logs.
-fn check_logs(dir: &Path, only: Option<&str>) -> Vec<Finding> {
+/// The latest failure of each kind per server in Claude's recent logs, for each of `servers` (the
+/// ones checked: a line about any other server, such as one no longer in the config, is none),
+/// and the failures about no server unless `only` names a server.
+fn check_logs(dir: &Path, servers: &[&str], only: Option<&str>) -> Vec<Finding> {
     let Ok(events) = claude_logs::read_dir_recent(dir, Some(LOG_TAIL_BYTES)) else {
         return Vec::new();
     };
@@ -781,7 +810,11 @@ fn check_logs(dir: &Path, only: Option<&str>) -> Vec<Finding> {
     let mut latest: Vec<(String, Option<String>, Diagnosis, String)> = Vec::new();
     for e in events.iter().filter(|e| e.ts_ms >= newest - LOG_WINDOW_MS) {
         let Some(d) = &e.diagnosis else { continue };
-        if only.is_some_and(|o| e.server.as_deref() != Some(o)) {
+        let checked = match e.server.as_deref() {
+            Some(s) => servers.contains(&s),
+            None => only.is_none(),
+        };
+        if !checked {
             continue;
         }
         latest.retain(|(code, server, _, _)| !(code == &d.code && server == &e.server));
@@ -1427,6 +1460,7 @@ mod tests {
             r#"{"mcpServers": {
                 "a": {"command": "sh", "args": ["-c", "exit 0"]},
                 "b": {"command": "sh", "args": ["-c", "exit 0"]},
+                "c": {"command": "sh", "args": ["-c", "exit 0"]},
                 "ws": {"url": "wss://example.com/mcp"}
             }}"#,
         )
@@ -1460,13 +1494,24 @@ mod tests {
                 "the bridge did not start: wss://example.com/mcp is a WebSocket URL",
             )],
         );
-        // Claude's log says a's 401 too, and b's refusal.
+        // Claude's log says a's 401 too, c's refusal, and the failure of a server the config no
+        // longer has (its journal as well).
+        journal_events(
+            &journals,
+            "gone",
+            &[(
+                error,
+                codes::CONNECTION_REFUSED,
+                "nothing listens at 127.0.0.1:9",
+            )],
+        );
         let logs = tmp.path().join("logs");
         std::fs::create_dir_all(&logs).expect("logs");
         std::fs::write(
             logs.join("mcp.log"),
             "2026-11-24T10:02:00.000Z [a] [error] Error: HTTP 401 Unauthorized\n\
-             2026-11-24T10:02:01.000Z [c] [error] connect ECONNREFUSED 127.0.0.1:9\n",
+             2026-11-24T10:02:01.000Z [c] [error] connect ECONNREFUSED 127.0.0.1:9\n\
+             2026-11-24T10:02:02.000Z [gone] [error] spawn uvx ENOENT\n",
         )
         .expect("log");
 
@@ -1515,6 +1560,8 @@ mod tests {
         assert_eq!(ws.len(), 1, "{ws:?}");
         assert_eq!(ws[0].0, codes::WEBSOCKET_URL);
         assert!(!ws[0].1.contains("journal"), "{ws:?}");
+        // gone: not in the config, so not a finding about it.
+        assert!(summaries(&all, "gone").is_empty(), "{all:?}");
 
         // NAME: that server's journal alone (Claude's log too, as before).
         let only_b = run(Some("b"));
