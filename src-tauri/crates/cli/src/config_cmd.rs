@@ -16,7 +16,7 @@ use mcp_tray_core::config::{
     ConfigError, ConfigFile, Edit, EditOutcome, EntryKind, ServerEntry, tapped_entry,
 };
 use mcp_tray_core::paths;
-use mcp_tray_core::redact::{mask_args, mask_url};
+use mcp_tray_core::redact::{ARG_MASK, looks_like_credential, mask_args, mask_text, mask_url};
 use mcp_tray_core::supervise::shell_line;
 use mcp_tray_core::{clients, transport};
 use serde::Serialize;
@@ -89,14 +89,17 @@ pub struct AddArgs {
     /// Remote server URL (Streamable HTTP or HTTP+SSE); written as an `mcp-tray bridge` entry.
     #[arg(long, conflicts_with = "command")]
     url: Option<String>,
+    // The three options below are for `--url` only, which [`new_entry`] checks. clap's
+    // `requires = "url"` cannot say it: clap excuses a required argument that conflicts with one
+    // given, and `--url` conflicts with CMD, so `--header … -- CMD` passed and the header was lost.
     /// HTTP header for a remote server, `'Name: value'` (repeatable); `${VAR}` is expanded.
-    #[arg(long = "header", value_name = "'K: V'", requires = "url")]
+    #[arg(long = "header", value_name = "'K: V'")]
     headers: Vec<String>,
     /// Transport of a remote server; `auto` detects it.
-    #[arg(long, value_parser = ["auto", "http", "sse"], requires = "url")]
+    #[arg(long, value_parser = ["auto", "http", "sse"])]
     transport: Option<String>,
     /// Allow a plain http:// URL to a host that is not this machine (passed on to the bridge).
-    #[arg(long, requires = "url")]
+    #[arg(long)]
     allow_http: bool,
     /// Environment variable for a local server, `K=V` (repeatable).
     #[arg(long = "env", value_name = "K=V")]
@@ -235,19 +238,25 @@ fn check_name(name: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The entry `add` writes, or why it would never start: each refusal names the option at fault,
+/// and nothing is written.
 fn new_entry(args: &AddArgs) -> anyhow::Result<Value> {
     check_name(&args.name)?;
     if let Some(url) = &args.url {
         if !args.env.is_empty() {
             anyhow::bail!("--env is for local servers; a remote server takes --header");
         }
+        if url.trim().is_empty() {
+            anyhow::bail!("--url is an empty URL: give the server's http:// or https:// URL");
+        }
         let headers = args
             .headers
             .iter()
             .map(|h| {
-                transport::split_header(h)
-                    .map(|(k, v)| (k.to_owned(), v.to_owned()))
-                    .with_context(|| format!("--header {h:?} must look like 'Name: value'"))
+                let (name, value) = transport::split_header(h)
+                    .with_context(|| format!("--header {h:?} must look like 'Name: value'"))?;
+                check_header(name, value).map_err(|e| anyhow::anyhow!("--header {h:?}: {e}"))?;
+                Ok((name.to_owned(), value.to_owned()))
             })
             .collect::<anyhow::Result<Vec<_>>>()?;
         let transport = args.transport.as_deref().filter(|t| *t != "auto");
@@ -261,9 +270,23 @@ fn new_entry(args: &AddArgs) -> anyhow::Result<Value> {
         )
         .map_err(|e| Failure::new(exit::USER, e).into());
     }
+    for (given, flag) in [
+        (!args.headers.is_empty(), "--header"),
+        (args.transport.is_some(), "--transport"),
+        (args.allow_http, "--allow-http"),
+    ] {
+        if given {
+            anyhow::bail!("{flag} is for a remote server (--url)");
+        }
+    }
     let Some((command, rest)) = args.command.split_first() else {
         anyhow::bail!("give the server's command after `--` (add NAME -- CMD ARGS…), or --url URL");
     };
+    if command.trim().is_empty() {
+        anyhow::bail!(
+            "the command after `--` is empty: give the program Claude Desktop should start"
+        );
+    }
     let mut entry = Map::new();
     entry.insert("command".into(), json!(command));
     entry.insert("args".into(), json!(rest));
@@ -273,11 +296,37 @@ fn new_entry(args: &AddArgs) -> anyhow::Result<Value> {
             let (k, v) = kv
                 .split_once('=')
                 .with_context(|| format!("--env {kv:?} must look like NAME=value"))?;
+            check_env_name(k).map_err(|e| anyhow::anyhow!("--env {kv:?}: {e}"))?;
             env.insert(k.to_owned(), json!(v));
         }
         entry.insert("env".into(), Value::Object(env));
     }
     Ok(Value::Object(entry))
+}
+
+/// What the bridge would refuse at every start in the header `name: value`
+/// ([`transport::parse_headers`], its own check), said now. A `${VAR}` in the value is read where
+/// Claude Desktop starts the bridge, not here: only its form is checked (`${` closed), and it
+/// stands for a value HTTP allows.
+fn check_header(name: &str, value: &str) -> Result<(), String> {
+    if name.is_empty() {
+        return Err("the header has no name before its colon".into());
+    }
+    let value = transport::expand_env_with(value, |_| Some("x".into()))?;
+    transport::parse_headers(&[format!("{name}: {value}")]).map(drop)
+}
+
+/// Why an environment variable named `name` could never be set for the server: an empty name
+/// (`=value`), or one holding whitespace or a control character. (`=` cannot be in it: the
+/// first one ends the name.)
+fn check_env_name(name: &str) -> Result<(), &'static str> {
+    if name.is_empty() {
+        return Err("the variable has no name before its `=`");
+    }
+    if name.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("a variable's name cannot hold spaces or control characters");
+    }
+    Ok(())
 }
 
 fn import(
@@ -347,11 +396,9 @@ struct ServerView {
     other_keys: Vec<String>,
 }
 
-const MASK: &str = "••••••";
-
 fn view(entry: &ServerEntry, enabled: bool) -> ServerView {
     // Credentials on a command line (`--header "Authorization: …"`, `--api-key …`) are masked as
-    // env values are.
+    // env values are ([`env_value_shown`]).
     let kind = match &entry.kind {
         EntryKind::Tapped { command, args } => EntryKind::Tapped {
             command: command.clone(),
@@ -371,17 +418,23 @@ fn view(entry: &ServerEntry, enabled: bool) -> ServerView {
         env: entry
             .env
             .iter()
-            .map(|(k, v)| {
-                let shown = if is_secret_name(k) && !v.is_empty() {
-                    MASK
-                } else {
-                    v.as_str()
-                };
-                (k.clone(), json!(shown))
-            })
+            .map(|(k, v)| (k.clone(), json!(env_value_shown(k, v))))
             .collect(),
         other_keys: entry.other_keys.clone(),
     }
+}
+
+/// An env value as `show` and `list --json` print it: masked whole when its variable's name says
+/// it is a secret (`GITHUB_TOKEN`) or the value says so by itself (`sk-…`, `ghp_…`, a JWT), with
+/// the credentials in it masked otherwise (a URL's password, `Bearer …`); an empty value as it is.
+fn env_value_shown(name: &str, value: &str) -> String {
+    if value.is_empty() {
+        return String::new();
+    }
+    if is_secret_name(name) || looks_like_credential(value) {
+        return ARG_MASK.to_owned();
+    }
+    mask_text(value).into_owned()
 }
 
 fn disabled_entry(d: &DisabledEntry) -> ServerEntry {

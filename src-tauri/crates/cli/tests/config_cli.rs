@@ -195,3 +195,223 @@ fn add_with_capture_writes_the_tapped_entry_and_untap_gives_the_plain_one() {
     assert!(!out.status.success());
     assert!(entry("r").is_null());
 }
+
+/// `mcp-tray ARGS` on the config in `dir`, whatever its exit code; `stdin` fed to it.
+fn run_any(dir: &Path, args: &[&str], stdin: &str) -> Output {
+    use std::io::Write as _;
+    let mut child = Command::new(BIN)
+        .arg("--config")
+        .arg(dir.join("claude_desktop_config.json"))
+        .args(args)
+        .env("MCP_TRAY_HOME", dir.join("home"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run mcp-tray");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("write stdin");
+    child.wait_with_output().expect("wait for mcp-tray")
+}
+
+/// Each `add` is refused as a user error (1) whose message holds `says`, and the file stays
+/// byte for byte as it was.
+fn assert_add_refused(cases: &[(&[&str], &str)]) {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("claude_desktop_config.json");
+    let before = "{\"mcpServers\":{}}\n";
+    std::fs::write(&config, before).unwrap();
+    for (args, says) in cases {
+        let out = run_any(dir.path(), args, "");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(err.contains(says), "{args:?} should say {says:?}: {err}");
+        assert_eq!(
+            std::fs::read_to_string(&config).unwrap(),
+            before,
+            "{args:?} wrote"
+        );
+    }
+}
+
+#[test]
+fn add_refuses_remote_only_options_for_a_local_server_naming_them() {
+    assert_add_refused(&[
+        (
+            &["add", "l", "--header", "X: y", "--", "echo"],
+            "--header is for a remote server (--url)",
+        ),
+        (
+            &["add", "l", "--transport", "sse", "--", "echo"],
+            "--transport is for a remote server (--url)",
+        ),
+        (
+            &["add", "l", "--allow-http", "--", "echo"],
+            "--allow-http is for a remote server (--url)",
+        ),
+        (
+            &["add", "l", "--header", "X: y"],
+            "--header is for a remote server (--url)",
+        ),
+        // The reverse, as before.
+        (
+            &["add", "r", "--url", "https://e.example/mcp", "--env", "A=1"],
+            "--env is for local servers",
+        ),
+    ]);
+}
+
+#[test]
+fn add_refuses_env_names_commands_and_headers_that_could_never_start() {
+    let url = "https://e.example/mcp";
+    assert_add_refused(&[
+        (&["add", "e1", "--env", "=V", "--", "echo"], "--env \"=V\""),
+        (
+            &["add", "e2", "--env", "A B=x", "--", "echo"],
+            "--env \"A B=x\"",
+        ),
+        (
+            &["add", "e3", "--env", "A\u{1}=x", "--", "echo"],
+            "--env \"A\\u{1}=x\"",
+        ),
+        (&["add", "c0", "--", ""], "empty"),
+        (
+            &["add", "h1", "--url", url, "--header", "Bad Name: v"],
+            "--header \"Bad Name: v\"",
+        ),
+        (
+            &["add", "h2", "--url", url, "--header", ": value"],
+            "--header \": value\"",
+        ),
+        (
+            &["add", "h3", "--url", url, "--header", "X: a\nb"],
+            "--header \"X: a\\nb\"",
+        ),
+        (
+            &["add", "h4", "--url", url, "--header", "X: ${UNCLOSED"],
+            "--header \"X: ${UNCLOSED\"",
+        ),
+    ]);
+    // What can start is still written: a value with spaces or `=`, an empty one, and a header
+    // naming a variable that is not set here (the bridge reads it where Claude starts it).
+    let dir = tempfile::tempdir().unwrap();
+    run(
+        dir.path(),
+        &[
+            "add", "ok", "--env", "A=x y", "--env", "B=k=v", "--env", "C=", "--", "echo",
+        ],
+    );
+    run(
+        dir.path(),
+        &[
+            "add",
+            "r",
+            "--url",
+            url,
+            "--header",
+            "Authorization: Bearer ${MCP_TRAY_TEST_SURELY_UNSET_VAR}",
+        ],
+    );
+    let written: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("claude_desktop_config.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        written["mcpServers"]["ok"]["env"],
+        serde_json::json!({"A": "x y", "B": "k=v", "C": ""})
+    );
+    assert!(
+        written["mcpServers"]["r"]["args"]
+            .to_string()
+            .contains("${MCP_TRAY_TEST_SURELY_UNSET_VAR}"),
+        "{written}"
+    );
+}
+
+#[test]
+fn importing_a_snippet_with_no_servers_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    for snippet in [
+        "{}",
+        "{\"mcpServers\": {}}",
+        "{\"servers\": {}}",
+        "{\"mcp\": {\"servers\": {}}}",
+    ] {
+        let out = run_any(dir.path(), &["import", "-"], snippet);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{snippet}: {err}");
+        assert!(
+            err.contains("the snippet holds no server entries"),
+            "{snippet}: {err}"
+        );
+    }
+    assert!(!dir.path().join("claude_desktop_config.json").exists());
+}
+
+#[test]
+fn show_and_list_mask_credentials_in_env_values_whatever_the_variable_is_called() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("claude_desktop_config.json");
+    let text = r#"{"mcpServers":{"db":{"command":"true","env":{
+        "DATABASE_URL":"postgres://app:hunter2@db/x",
+        "MYVAR":"sk-ant-api03-abcdefghijklmnopqrstuvwxyz",
+        "GH":"ghp_0123456789abcdefghijABCDEFGHIJ012345",
+        "SESSION":"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbmEifQ.c2lnbmF0dXJlLWJ5dGVz",
+        "TOKEN":"abc",
+        "LOG_LEVEL":"debug",
+        "HOME_URL":"https://example.com/docs"}}}}"#;
+    std::fs::write(&config, text).unwrap();
+    run(dir.path(), &["disable", "db"]);
+    run(dir.path(), &["enable", "db"]);
+    let secrets = [
+        "hunter2",
+        "abcdefghijklmnopqrstuvwxyz",
+        "0123456789abcdefghij",
+        "c2lnbmF0dXJlLWJ5dGVz",
+    ];
+    for args in [
+        &["show", "db"][..],
+        &["show", "db", "--json"][..],
+        &["list", "--json"][..],
+    ] {
+        let out = String::from_utf8(run(dir.path(), args).stdout).unwrap();
+        for secret in secrets {
+            assert!(!out.contains(secret), "{args:?} shows {secret}: {out}");
+        }
+        assert!(
+            out.contains("postgres://app:••••••@db/x"),
+            "{args:?}: {out}"
+        );
+        assert!(
+            out.contains("debug") && out.contains("https://example.com/docs"),
+            "{args:?}: {out}"
+        );
+    }
+    // A disabled server's env is shown the same way.
+    run(dir.path(), &["disable", "db"]);
+    let out = String::from_utf8(run(dir.path(), &["show", "db"]).stdout).unwrap();
+    assert!(
+        !out.contains("hunter2") && !out.contains("abcdefghijklmnopqrstuvwxyz"),
+        "{out}"
+    );
+    run(dir.path(), &["enable", "db"]);
+    // The file keeps the real values, and `--raw` shows them.
+    let file = std::fs::read_to_string(&config).unwrap();
+    let raw = String::from_utf8(run(dir.path(), &["show", "db", "--raw"]).stdout).unwrap();
+    for secret in secrets {
+        assert!(file.contains(secret), "{file}");
+        assert!(raw.contains(secret), "{raw}");
+    }
+}
+
+#[test]
+fn add_with_an_empty_url_says_the_url_is_empty() {
+    assert_add_refused(&[
+        (&["add", "x", "--url", ""], "an empty URL"),
+        (&["add", "x", "--url", "  "], "an empty URL"),
+    ]);
+}

@@ -8,7 +8,8 @@
 //! `{"api_key":"…"}`). Inside strings it also masks the credential after `Bearer `.
 //!
 //! It also masks the credentials of a command line shown to a person ([`mask_args`]): the one
-//! rule of which header names hold secrets ([`is_secret_header`]) lives here.
+//! rule of which header names hold secrets ([`is_secret_header`]) lives here, and so does the one
+//! of which values are credentials by their well-known format ([`looks_like_credential`]).
 //!
 //! This module only ever sees the journal's copy, or a copy to show: it must never be called on
 //! the bytes that are forwarded to a client or a server, nor on arguments that are written back.
@@ -317,6 +318,71 @@ fn secret_header_name(word: &str) -> Option<&str> {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
     let secret = is_secret_key(name.as_bytes()) || (name.contains('-') && is_secret_header(name));
     (header_like && secret).then_some(name)
+}
+
+/// The prefixes well-known services put before the keys and tokens they issue, so that a value
+/// says by itself that it is one, whatever the variable holding it is called.
+const CREDENTIAL_PREFIXES: [&str; 22] = [
+    // OpenAI (`sk-proj-…`), Anthropic (`sk-ant-…`) and those that copy them.
+    "sk-",
+    // Stripe's secret and restricted keys.
+    "sk_live_",
+    "sk_test_",
+    "rk_live_",
+    "rk_test_",
+    // GitHub's tokens.
+    "ghp_",
+    "gho_",
+    "ghu_",
+    "ghs_",
+    "ghr_",
+    "github_pat_",
+    "glpat-",
+    // Slack's tokens.
+    "xoxb-",
+    "xoxp-",
+    "xoxa-",
+    "xoxr-",
+    "xoxe-",
+    "xapp-",
+    "hf_",
+    "npm_",
+    "pypi-",
+    // Google API keys.
+    "AIza",
+];
+
+/// How many token characters at least follow one of [`CREDENTIAL_PREFIXES`] in a credential: the
+/// shortest issued (GitLab's) have 20, and a name such as `npm_config_cache` stays shown.
+const MIN_CREDENTIAL_BODY: usize = 16;
+
+/// Whether `value` (trimmed) is, by itself, a credential a well-known service issued: one of
+/// [`CREDENTIAL_PREFIXES`] (`sk-`, `ghp_`, `github_pat_`, `xoxb-`, `glpat-`, `AIza`…) followed by
+/// at least 16 letters, digits, `-` or `_` and nothing else, or a JSON Web Token (three
+/// base64url parts separated by dots, the first starting `eyJ`, the signature possibly empty). A
+/// value without such a prefix is never guessed at, however random it looks. For a value shown
+/// to a person whose variable's name says nothing (`MYVAR=sk-ant-…`).
+pub fn looks_like_credential(value: &str) -> bool {
+    let value = value.trim();
+    let is_token_char = |b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'_';
+    let prefixed = CREDENTIAL_PREFIXES.iter().any(|prefix| {
+        value.strip_prefix(prefix).is_some_and(|body| {
+            body.len() >= MIN_CREDENTIAL_BODY && body.bytes().all(is_token_char)
+        })
+    });
+    let mut parts = value.split('.');
+    let jwt = match (parts.next(), parts.next(), parts.next(), parts.next()) {
+        (Some(header), Some(payload), Some(signature), None) => {
+            header.len() > "eyJ".len()
+                && header.starts_with("eyJ")
+                && !payload.is_empty()
+                && [header, payload, signature]
+                    .iter()
+                    .all(|part| part.bytes().all(is_token_char))
+        }
+        _ => false,
+    };
+    prefixed || jwt
 }
 
 /// `arg` with the credentials of a URL in it masked ([`mask_url`]), or `None` when it holds none.

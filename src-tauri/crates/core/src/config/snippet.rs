@@ -69,15 +69,19 @@ pub fn parse_snippet_with(
         let mut m = Map::new();
         m.insert(name, entry);
         m
-    } else if !obj.is_empty() && obj.values().all(|v| v.as_object().is_some_and(is_entry)) {
+    } else if obj.values().all(|v| v.as_object().is_some_and(is_entry)) {
         obj
     } else {
+        Map::new()
+    };
+    // `{}`, and an empty `"mcpServers": {}` as much: nothing to add is not a success.
+    if map.is_empty() {
         return Err(ConfigError::Invalid(
             "the snippet holds no server entries: expected {\"mcpServers\": {…}}, {\"name\": {\"command\": …}}, \
              a single {\"command\": …} or {\"url\": …} entry, a URL, or an `npx mcp-remote URL` line"
                 .into(),
         ));
-    };
+    }
     let mut out = Snippet::default();
     for (name, entry) in map {
         let converted = convert_entry(&name, entry, exe, allow_http, &mut out.notes)?;
@@ -620,6 +624,22 @@ mod tests {
             "{:?}",
             s.notes
         );
+    }
+
+    #[test]
+    fn a_snippet_with_an_empty_server_map_is_refused_as_one_with_no_entries() {
+        for text in [
+            "{}",
+            r#"{"mcpServers": {}}"#,
+            r#"{"servers": {}}"#,
+            r#"{"mcp": {"servers": {}}}"#,
+            r#""mcpServers": {}"#,
+        ] {
+            let err = parse_snippet(text, None, Path::new(EXE))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("holds no server entries"), "{text}: {err}");
+        }
     }
 
     #[test]

@@ -1,7 +1,10 @@
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
 
-use super::{ARG_MASK, MARKER, is_secret_header, mask_args, mask_text, mask_url, redact};
+use super::{
+    ARG_MASK, MARKER, is_secret_header, looks_like_credential, mask_args, mask_text, mask_url,
+    redact,
+};
 
 fn redacted(msg: &str) -> String {
     String::from_utf8(redact(msg.as_bytes()).into_owned()).expect("redaction keeps UTF-8")
@@ -561,6 +564,72 @@ fn free_text_without_credentials_is_returned_as_is() {
             "{line} became {}",
             text(line)
         );
+    }
+}
+
+#[test]
+fn a_value_issued_as_a_credential_is_known_by_its_prefix_whatever_it_is_called() {
+    for value in [
+        "sk-ant-api03-abcdefghijklmnopqrstuvwxyz",
+        "sk-proj-Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4z",
+        "sk-0123456789abcdefghijABCDEFGHIJ0123456789abcdef",
+        "sk_live_51H8abcDEFghiJKLmnoPQRst",
+        "rk_test_51H8abcDEFghiJKLmnoPQRst",
+        "ghp_0123456789abcdefghijABCDEFGHIJ012345",
+        "gho_0123456789abcdefghijABCDEFGHIJ012345",
+        "github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyz",
+        "glpat-xxxxxxxxxxxxxxxxxxxx",
+        "xoxb-1234567890-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx",
+        "xapp-1-A0123456789-0123456789012-abcdef0123456789",
+        "hf_AbCdEfGhIjKlMnOpQrStUvWxYz01234567",
+        "npm_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789",
+        "pypi-AgEIcHlwaS5vcmcCJGFiY2RlZmdo",
+        "AIzaSyA-0123456789abcdefghijklmnopqrs",
+        // A JWT (header `{"alg":"HS256"}`), signed or not.
+        "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbmEifQ.c2lnbmF0dXJlLWJ5dGVz",
+        "eyJhbGciOiJub25lIn0.eyJzdWIiOiJhbmEifQ.",
+        // Pasted with the line's spaces around it.
+        "  ghp_0123456789abcdefghijABCDEFGHIJ012345\n",
+    ] {
+        assert!(looks_like_credential(value), "{value}");
+    }
+}
+
+#[test]
+fn a_value_is_not_taken_for_a_credential_by_a_guess() {
+    for value in [
+        "",
+        "debug",
+        "abc",
+        "postgres://app:hunter2@db/x",
+        "https://example.com/docs",
+        // A prefix alone, or with too little after it to be a token.
+        "sk-",
+        "sk-learn",
+        "ghp_short",
+        "hf_transfer",
+        "npm_config_cache",
+        "xoxb-",
+        // The prefix has to start the value, and a token holds no spaces.
+        "my-sk-ant-api03-abcdefghijklmnopqrstuvwxyz",
+        "sk-ant-api03 abcdefghijklmnopqrstuvwxyz",
+        "sk-ant-api03-abcdefghijklmnopqrstuvwxyz,other",
+        // Prefixes are case-sensitive: `SK-…` and `GHP_…` are not issued.
+        "SK-ANT-API03-ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+        "GHP_0123456789ABCDEFGHIJABCDEFGHIJ012345",
+        // Long random-looking strings with no known prefix are left alone.
+        "0123456789abcdefghijABCDEFGHIJ0123456789",
+        "d41d8cd98f00b204e9800998ecf8427e",
+        // Not a JWT: one or two parts, more than three, or not base64url.
+        "eyJhbGciOiJIUzI1NiJ9",
+        "eyJhbGciOiJIUzI1NiJ9.",
+        "eyJ.e30.x",
+        "eyJhbGciOiJIUzI1NiJ9.e30.abc.def",
+        "eyJhbGciOiJIUzI1NiJ9.e3 0.abc",
+        "a.b.c",
+        "1.2.3",
+    ] {
+        assert!(!looks_like_credential(value), "{value:?}");
     }
 }
 
