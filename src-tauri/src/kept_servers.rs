@@ -228,9 +228,10 @@ impl KeptServers {
 
     /// Saves the set of kept servers in the settings file (keeping every other setting).
     fn save(&self) -> Result<(), CommandError> {
-        let names = self.names();
+        // The names are read under the settings' lock: two saves at once cannot write an older
+        // list over a newer one.
         settings::update_at(&settings::settings_path(), |saved| {
-            saved.keep_running = names
+            saved.keep_running = self.names()
         })
         .map(drop)
         .map_err(|e| {

@@ -255,11 +255,14 @@ fn prepare(args: BridgeArgs, name: &str) -> Result<BridgeOptions, Refusal> {
     // As mcp-remote has them: --ping-interval alone turns pinging on, --keep-alive alone pings
     // every 30 s; an explicit 0 turns it off.
     let ping_interval = match (args.ping_interval, args.keep_alive) {
-        (Some(secs), _) if !(secs.is_finite() && (0.0..=31_536_000.0).contains(&secs)) => {
+        // Pings closer than a second apart would flood the server (and the journal).
+        (Some(secs), _)
+            if !(secs.is_finite() && (secs == 0.0 || (1.0..=31_536_000.0).contains(&secs))) =>
+        {
             return Err((
                 codes::INVALID_ENTRY,
                 anyhow::anyhow!(
-                    "--ping-interval must be a number of seconds (0 for no pings), at most a year"
+                    "--ping-interval must be a number of seconds from 1 to a year (0 for no pings)"
                 ),
             ));
         }

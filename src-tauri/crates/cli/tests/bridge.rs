@@ -901,15 +901,21 @@ fn keep_alive_pings_every_30_s_as_mcp_remotes_does() {
         stderr.contains("keep-alive on: a ping to the server after 30 s"),
         "{stderr}"
     );
-    // A period that is not a number of seconds is refused at the start, in words.
-    let out = Command::new(BIN)
-        .args(["bridge", &url, "--ping-interval=-1"])
-        .stdin(Stdio::null())
-        .output()
-        .expect("run the bridge");
-    assert_eq!(out.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("--ping-interval must be"), "{stderr}");
+    // A period that is not a number of seconds, or under a second (a flood of pings), is refused
+    // at the start, in words.
+    for bad in ["--ping-interval=-1", "--ping-interval=0.001"] {
+        let out = Command::new(BIN)
+            .args(["bridge", &url, bad])
+            .stdin(Stdio::null())
+            .output()
+            .expect("run the bridge");
+        assert_eq!(out.status.code(), Some(1), "{bad}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("--ping-interval must be"),
+            "{bad}: {stderr}"
+        );
+    }
 }
 
 #[test]
@@ -920,7 +926,7 @@ fn a_failing_ping_is_said_once_and_the_bridge_goes_on() {
     let log = dir.path().join("requests.log");
     let server = fastmcp_logging(&p, "streamable-http", port, &log);
     let url = format!("http://127.0.0.1:{port}/mcp");
-    let mut b = Bridge::start(&[&url, "--name", "down", "--ping-interval", "0.5"]);
+    let mut b = Bridge::start(&[&url, "--name", "down", "--ping-interval", "1"]);
     b.initialize();
     // Once a ping was answered (and the client's messages before it delivered), the server dies:
     // the next pings are refused.
@@ -934,7 +940,7 @@ fn a_failing_ping_is_said_once_and_the_bridge_goes_on() {
     }
     drop(server);
     std::thread::sleep(Duration::from_millis(3000));
-    // About five pings were refused in those 3 s: said once. (A ping in flight when the server
+    // About three pings were refused in those 3 s: said once. (A ping in flight when the server
     // died may have failed first in its own way, "lost": said once too.)
     let stderr = b.stderr();
     let refused = "warning (connection-refused): keep-alive ping failed: remote server refused the connection";
@@ -986,7 +992,7 @@ fn a_failing_ping_is_said_once_and_the_bridge_goes_on() {
         .iter()
         .filter(|l| l["dir"] == "c2s" && !answered(&l["id"]))
         .count();
-    assert!(unanswered >= 4, "{unanswered} failed pings: {lines:?}");
+    assert!(unanswered >= 2, "{unanswered} failed pings: {lines:?}");
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -32,13 +32,18 @@ pub struct NodeFound {
 }
 
 /// Whether the entry's command (for a tapped entry, the wrapped one) is Node.js or one of its
-/// launchers (`npx`, `npm`).
+/// launchers (`npx`, `npm`), found by name. Not one given with its folder (`/opt/node22/bin/npx`)
+/// nor one whose entry sets its own `PATH`: those run on another Node.js than the one [`find`]
+/// asks, so nothing is said of them.
 pub fn runs_on_node(server: &ServerEntry) -> bool {
     let command = match &server.kind {
         EntryKind::Tapped { command, .. } => command.as_str(),
         _ => server.command.as_deref().unwrap_or(""),
     };
-    let file = command.rsplit(['/', '\\']).next().unwrap_or(command);
+    if command.contains(['/', '\\']) || server.env.keys().any(|k| k.eq_ignore_ascii_case("PATH")) {
+        return false;
+    }
+    let file = command;
     matches!(
         file.to_ascii_lowercase().as_str(),
         "npx" | "npx.cmd" | "node" | "node.exe" | "npm" | "npm.cmd"
@@ -54,7 +59,9 @@ pub fn find(resolver: &CommandResolver) -> Option<NodeFound> {
         meta.len(),
         meta.modified().unwrap_or(SystemTime::UNIX_EPOCH),
     );
-    static ASKED: Mutex<Vec<(BinaryKey, String)>> = Mutex::new(Vec::new());
+    // A binary that did not say (it failed, or hung for ASK_LIMIT) is not asked again either:
+    // the checks run after every change of the config.
+    static ASKED: Mutex<Vec<(BinaryKey, Option<String>)>> = Mutex::new(Vec::new());
     let known = ASKED.lock().ok().and_then(|asked| {
         asked
             .iter()
@@ -62,14 +69,14 @@ pub fn find(resolver: &CommandResolver) -> Option<NodeFound> {
             .map(|(_, v)| v.clone())
     });
     let version = match known {
-        Some(v) => v,
+        Some(v) => v?,
         None => {
-            let v = ask_version(&node.program, &node.search_path)?;
+            let v = ask_version(&node.program, &node.search_path);
             if let Ok(mut asked) = ASKED.lock() {
                 asked.retain(|(k, _)| k.0 != key.0);
                 asked.push((key, v.clone()));
             }
-            v
+            v?
         }
     };
     Some(NodeFound {
@@ -169,20 +176,30 @@ mod tests {
     }
 
     #[test]
-    fn node_launchers_are_recognised_also_when_tapped_or_by_path() {
+    fn node_launchers_are_recognised_by_name_also_when_tapped() {
         assert!(runs_on_node(&entry(
             r#"{"command": "npx", "args": ["-y", "x"]}"#
         )));
         assert!(runs_on_node(&entry(
-            r#"{"command": "C:\\Program Files\\nodejs\\NPX.CMD", "args": []}"#
+            r#"{"command": "NPX.CMD", "args": []}"#
         )));
         assert!(runs_on_node(&entry(
-            r#"{"command": "/opt/mcp-tray", "args": ["wrap", "--name", "x", "--", "/usr/bin/node", "s.js"]}"#
+            r#"{"command": "/opt/mcp-tray", "args": ["wrap", "--name", "x", "--", "node", "s.js"]}"#
         )));
         assert!(!runs_on_node(&entry(
             r#"{"command": "uvx", "args": ["x"]}"#
         )));
         assert!(!runs_on_node(&entry(r#"{"command": "nodemon"}"#)));
+        // Another Node.js than the login shell's: its own folder, or its own PATH.
+        assert!(!runs_on_node(&entry(
+            r#"{"command": "/opt/node22/bin/npx", "args": ["-y", "x"]}"#
+        )));
+        assert!(!runs_on_node(&entry(
+            r#"{"command": "C:\\Program Files\\nodejs\\npx.cmd", "args": []}"#
+        )));
+        assert!(!runs_on_node(&entry(
+            r#"{"command": "npx", "args": ["x"], "env": {"PATH": "/home/me/.nvm/versions/node/v22/bin:/usr/bin"}}"#
+        )));
     }
 
     #[test]
@@ -194,7 +211,7 @@ mod tests {
 
     #[cfg(unix)]
     #[test]
-    fn the_machine_s_node_is_found_with_its_version_and_asked_once() {
+    fn the_machine_s_node_is_found_with_the_version_it_prints() {
         let resolver = CommandResolver::new(crate::supervise::LoginShellPath::Never);
         let Some(found) = find(&resolver) else {
             panic!("Node.js is on this machine's PATH (tests/peers need it)");

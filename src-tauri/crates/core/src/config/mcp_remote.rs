@@ -331,8 +331,9 @@ pub fn migrate(
     if let Some(secs) =
         ping_interval.or(keep_alive.then_some(crate::bridge::DEFAULT_PING_INTERVAL.as_secs_f64()))
     {
+        // The bridge pings at most once a second.
         extra.push("--ping-interval".into());
-        extra.push(secs.to_string());
+        extra.push(secs.max(1.0).to_string());
     }
     if let Some(port) = &callback_port {
         callback.insert(0, format!("callback port {port}"));

@@ -476,6 +476,8 @@ fn keep_alive_pings_carry_over_at_mcp_remotes_period() {
         ping(&["--ping-interval", "1.5", "--keep-alive"]),
         ["--ping-interval", "1.5"]
     );
+    // The bridge pings at most once a second.
+    assert_eq!(ping(&["--ping-interval", "0.2"]), ["--ping-interval", "1"]);
     // mcp-remote reads the first, and ignores a period that is not a positive number of seconds.
     assert_eq!(
         ping(&["--ping-interval", "45", "--ping-interval", "10"]),
