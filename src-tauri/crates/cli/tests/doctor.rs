@@ -1087,3 +1087,31 @@ fn doctor_leaves_out_the_logged_failures_of_a_server_its_probe_now_starts() {
     );
     assert_eq!(code, Some(4), "{r}");
 }
+
+#[test]
+fn doctor_hides_secrets_in_a_journal_event_written_unmasked() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("claude_desktop_config.json"),
+        r#"{"mcpServers": {"old": {"command": "sh", "args": ["-c", "exit 3"]}}}"#,
+    )
+    .unwrap();
+    // As a shim that did not mask event text yet left it: the server's last stderr line as printed.
+    let journal = dir.path().join("home").join("journal");
+    std::fs::create_dir_all(&journal).unwrap();
+    std::fs::write(
+        journal.join("old.jsonl"),
+        "{\"ts\":\"2026-12-04T10:00:00.000Z\",\"server\":\"old\",\"session\":\"s1\",\"pid\":7,\"dir\":\"event\",\"kind\":\"event\",\"code\":\"exited-early\",\"level\":\"error\",\"text\":\"sh exited (exit code 3) before answering anything\\nits last stderr lines:\\nGITHUB_TOKEN=ghp_journalsecret99\"}\n",
+    )
+    .unwrap();
+    let (r, _) = doctor_with(dir.path(), &["old", "--no-probe"], &[]);
+    assert_eq!(codes(&r, "old"), ["exited-early"], "{r}");
+    assert!(!r.to_string().contains("ghp_journalsecret99"), "{r}");
+    assert!(
+        finding(&r, "old")["detail"]
+            .as_str()
+            .unwrap()
+            .contains("GITHUB_TOKEN="),
+        "{r}"
+    );
+}

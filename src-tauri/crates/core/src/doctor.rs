@@ -286,9 +286,10 @@ fn fixed_since(started: &[String], finding: &Finding) -> bool {
 ///   times it was journaled. [`examine`] then drops the ones its other checks already tell (see
 ///   [`already_said`]).
 ///
-/// A finding tells the event's text (written without secrets by the shim): its first line is the
-/// summary, the lines after it the detail; the JSON-RPC messages in the journal are never read
-/// into one. Its fix is what [`fix_for`] says for the code and the text, when the code has one.
+/// A finding tells the event's text, masked as free text when secrets are hidden (a shim masks it
+/// as it writes it, but one written while hiding was off, or by an older shim, may hold a server's
+/// stderr lines as printed): its first line is the summary, the lines after it the detail; the
+/// JSON-RPC messages in the journal are never read into one. Its fix is what [`fix_for`] says for the code and the text, when the code has one.
 pub fn check_journals(dir: &Path, servers: &[&str]) -> Vec<Finding> {
     let stamp = |e: &Entry| claude_logs::record::parse_stamp(&e.ts).map(|(s, _)| s.ms);
     let mut out = Vec::new();
@@ -328,7 +329,12 @@ pub fn check_journals(dir: &Path, servers: &[&str]) -> Vec<Finding> {
 /// The finding of a failure event a shim journaled `times` times, `e` the latest.
 fn journal_diagnosis(e: &Entry, times: usize) -> Diagnosis {
     let code = e.code.as_deref().unwrap_or_default();
-    let text = e.text.as_deref().unwrap_or_default().trim();
+    let raw = e.text.as_deref().unwrap_or_default().trim();
+    let masked = match crate::settings::load().redact {
+        true => crate::redact::mask_text(raw),
+        false => std::borrow::Cow::Borrowed(raw),
+    };
+    let text: &str = &masked;
     let (summary, mut detail) = split_event_text(text);
     let summary = if summary.is_empty() { code } else { summary };
     let shim = if e.session.is_empty() {
