@@ -134,8 +134,14 @@ pub fn run(cmd: ConfigCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
             if args.capture {
                 let plain =
                     ServerEntry::from_value(args.name.clone(), entry.clone(), String::new());
-                entry = tapped_entry(&plain, &paths::mcp_tray_exe())
-                    .ok_or_else(|| anyhow::anyhow!("--capture takes a local command after `--`"))?;
+                entry = tapped_entry(&plain, &paths::mcp_tray_exe()).ok_or_else(|| {
+                    match &plain.kind {
+                        EntryKind::McpRemote { url } | EntryKind::Remote { url } => anyhow::anyhow!(
+                            "this command runs the remote server {url}: add it with --url {url} (MCP Tray's bridge; its traffic is recorded already), --capture is for a local command"
+                        ),
+                        _ => anyhow::anyhow!("--capture takes a local command after `--`"),
+                    }
+                })?;
             }
             let out = file
                 .apply(&Edit::Add {

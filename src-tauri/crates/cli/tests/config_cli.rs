@@ -194,6 +194,30 @@ fn add_with_capture_writes_the_tapped_entry_and_untap_gives_the_plain_one() {
         .unwrap();
     assert!(!out.status.success());
     assert!(entry("r").is_null());
+    // Nor an `npx mcp-remote URL` command: the way to add it is named.
+    let out = Command::new(BIN)
+        .arg("--config")
+        .arg(&config)
+        .args([
+            "add",
+            "m",
+            "--capture",
+            "--",
+            "npx",
+            "-y",
+            "mcp-remote",
+            "https://example.com/mcp",
+        ])
+        .env("MCP_TRAY_HOME", dir.path().join("home"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("add it with --url https://example.com/mcp"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(entry("m").is_null());
 }
 
 /// `mcp-tray ARGS` on the config in `dir`, whatever its exit code; `stdin` fed to it.
