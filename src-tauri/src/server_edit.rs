@@ -14,7 +14,9 @@ use mcp_tray_core::config::change::{header_env_var, headers_of};
 use mcp_tray_core::config::{ConfigFile, EntryChange, EntryKind, EnvValue, ServerEntry};
 use mcp_tray_core::config::{Edit, document::is_secret_name, sets_own_path, tapped_entry};
 use mcp_tray_core::probe::ProbeTarget;
-use mcp_tray_core::redact::{ARG_MASK, MARKER, is_secret_header, mask_args};
+use mcp_tray_core::redact::{
+    ARG_MASK, MARKER, is_secret_header, looks_like_credential, mask_args, mask_url,
+};
 use serde::{Deserialize, Serialize};
 use specta::Type;
 use tauri::State;
@@ -135,7 +137,10 @@ fn details(entry: &ServerEntry) -> ServerDetails {
             .env
             .iter()
             .map(|(name, value)| {
-                let secret = is_secret_name(name);
+                // By its name, or by itself: a well-known token format, a URL with a password.
+                let secret = is_secret_name(name)
+                    || looks_like_credential(value)
+                    || mask_url(value) != *value;
                 EnvVarView {
                     name: name.clone(),
                     value: (!secret).then(|| value.clone()),
@@ -472,11 +477,26 @@ mod tests {
     #[test]
     fn details_mask_secret_looking_values_and_show_the_rest() {
         let value = json!({"command": "npx", "args": ["-y", "gh"],
-            "env": {"GITHUB_TOKEN": "ghp_secret", "LOG_LEVEL": "debug"}});
+            "env": {"GITHUB_TOKEN": "ghp_secret", "LOG_LEVEL": "debug",
+                "MYVAR": "sk-ant-api03-abcdefghijklmnopqrstuvwxyz",
+                "DATABASE_URL": "postgres://app:hunter2@db/x"}});
         let entry = ServerEntry::from_value("gh".into(), value.clone(), value.to_string());
         let shown = details(&entry);
         let json = serde_json::to_string(&shown).expect("json");
         assert!(!json.contains("ghp_secret"), "{json}");
+        // A value that is a credential by itself is hidden too, whatever its name.
+        assert!(
+            !json.contains("sk-ant-api03") && !json.contains("hunter2"),
+            "{json}"
+        );
+        let shown = ServerDetails {
+            env: shown
+                .env
+                .into_iter()
+                .filter(|v| v.name == "GITHUB_TOKEN" || v.name == "LOG_LEVEL")
+                .collect(),
+            ..shown
+        };
         assert_eq!(
             shown.env,
             [
