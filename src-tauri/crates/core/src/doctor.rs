@@ -292,6 +292,7 @@ fn fixed_since(started: &[String], finding: &Finding) -> bool {
 /// JSON-RPC messages in the journal are never read into one. Its fix is what [`fix_for`] says for the code and the text, when the code has one.
 pub fn check_journals(dir: &Path, servers: &[&str]) -> Vec<Finding> {
     let stamp = |e: &Entry| claude_logs::record::parse_stamp(&e.ts).map(|(s, _)| s.ms);
+    let hide = crate::settings::load().redact;
     let mut out = Vec::new();
     for &server in servers {
         let entries = journal::read_recent(dir, server, LOG_TAIL_BYTES);
@@ -320,17 +321,17 @@ pub fn check_journals(dir: &Path, servers: &[&str]) -> Vec<Finding> {
         out.extend(
             latest
                 .into_iter()
-                .map(|(e, _, times)| Finding::new(journal_diagnosis(e, times))),
+                .map(|(e, _, times)| Finding::new(journal_diagnosis(e, times, hide))),
         );
     }
     out
 }
 
 /// The finding of a failure event a shim journaled `times` times, `e` the latest.
-fn journal_diagnosis(e: &Entry, times: usize) -> Diagnosis {
+fn journal_diagnosis(e: &Entry, times: usize, hide: bool) -> Diagnosis {
     let code = e.code.as_deref().unwrap_or_default();
     let raw = e.text.as_deref().unwrap_or_default().trim();
-    let masked = match crate::settings::load().redact {
+    let masked = match hide {
         true => crate::redact::mask_text(raw),
         false => std::borrow::Cow::Borrowed(raw),
     };

@@ -40,7 +40,7 @@ pub fn runs_on_node(server: &ServerEntry) -> bool {
         EntryKind::Tapped { command, .. } => command.as_str(),
         _ => server.command.as_deref().unwrap_or(""),
     };
-    if command.contains(['/', '\\']) || server.env.keys().any(|k| k.eq_ignore_ascii_case("PATH")) {
+    if command.contains(['/', '\\']) || crate::config::sets_own_path(server) {
         return false;
     }
     let file = command;
