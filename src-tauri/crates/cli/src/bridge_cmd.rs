@@ -43,7 +43,8 @@ pub struct BridgeArgs {
     /// The server's URL: https://…/mcp (Streamable HTTP) or https://…/sse (legacy).
     url: String,
     /// The server's name: names its journal and its stderr lines (default: the URL's host).
-    #[arg(long)]
+    /// Taken as it is, even when it starts with `-`.
+    #[arg(long, allow_hyphen_values = true)]
     name: Option<String>,
     /// Which transport to use; `auto` probes with the client's own initialize.
     #[arg(long, value_enum, default_value = "auto")]

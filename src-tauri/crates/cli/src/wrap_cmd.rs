@@ -20,8 +20,9 @@ pub enum WrapCommand {
 
 #[derive(Debug, Args)]
 pub struct WrapArgs {
-    /// The server's name in Claude Desktop's config (names its journal).
-    #[arg(long)]
+    /// The server's name in Claude Desktop's config (names its journal). Taken as it is, even
+    /// when it starts with `-`: a server may be called `--help`.
+    #[arg(long, allow_hyphen_values = true)]
     name: String,
     /// Forward every line the server prints on stdout, even what is not JSON-RPC.
     #[arg(long)]

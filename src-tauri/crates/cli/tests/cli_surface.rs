@@ -54,6 +54,49 @@ fn bad_arguments_exit_1_a_broken_config_2_and_help_0() {
 }
 
 #[test]
+fn a_bridge_named_like_an_option_keeps_its_name() {
+    // A bridge entry is `bridge URL --name NAME`: a server called `--help` must not print the help
+    // (Claude would read it as a broken server) but bridge under that name.
+    let dir = tempfile::tempdir().expect("temp dir");
+    for name in ["--help", "--"] {
+        let out = Command::new(BIN)
+            .args([
+                "bridge",
+                "http://127.0.0.1:9/mcp",
+                "--name",
+                name,
+                "--timeout",
+                "1",
+            ])
+            .env("MCP_TRAY_HOME", dir.path())
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .and_then(|mut child| {
+                use std::io::Write;
+                let mut stdin = child.stdin.take().expect("stdin");
+                writeln!(
+                    stdin,
+                    r#"{{"jsonrpc":"2.0","id":1,"method":"initialize","params":{{}}}}"#
+                )?;
+                drop(stdin);
+                child.wait_with_output()
+            })
+            .expect("run mcp-tray bridge");
+        let stderr = stderr(&out);
+        assert!(
+            stderr.contains(&format!("mcp-tray bridge [{name}]:")),
+            "{name}: {stderr}"
+        );
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains(r#""id":1"#),
+            "{name}"
+        );
+    }
+}
+
+#[test]
 fn a_ca_cert_that_cannot_be_read_or_holds_no_certificate_is_a_bad_argument_for_every_command() {
     let dir = tempfile::tempdir().expect("temp dir");
     let missing = dir.path().join("missing.pem");

@@ -234,6 +234,37 @@ fn wrap_takes_its_command_with_or_without_a_double_dash() {
 }
 
 #[test]
+fn a_server_named_like_an_option_is_wrapped_under_its_own_name() {
+    // A tapped entry is `wrap --name NAME -- CMD`: a server called `--help` or `--` must not turn
+    // into the option or the separator, else Claude's server fails to start.
+    for name in ["--help", "--", "--strict", "-x"] {
+        let home = tempfile::tempdir().expect("home");
+        let out = Command::new(BIN)
+            .args(["wrap", "--strict", "--name", name, "--", "echo", "--x"])
+            .env("MCP_TRAY_HOME", home.path())
+            .stdin(Stdio::null())
+            .output()
+            .expect("run");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            "--x\n",
+            "{name}: {stderr}"
+        );
+        let mut servers = Vec::new();
+        for file in std::fs::read_dir(home.path().join("journal")).expect("a journal") {
+            let text = std::fs::read_to_string(file.expect("entry").path()).expect("read");
+            for line in text.lines() {
+                let line: Value = serde_json::from_str(line).expect("JSON");
+                servers.push(line["server"].as_str().unwrap_or_default().to_owned());
+            }
+        }
+        assert!(!servers.is_empty(), "{name}: nothing journaled");
+        assert!(servers.iter().all(|s| s == name), "{name}: {servers:?}");
+    }
+}
+
+#[test]
 fn a_reply_with_a_stray_byte_in_a_string_is_forwarded_as_it_is() {
     // Claude's parser reads such a byte as U+FFFD and takes the reply; so must the tap, unchanged.
     let home = tempfile::tempdir().expect("home");
