@@ -81,25 +81,36 @@ pub fn run(cmd: DoctorCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
         );
     }
     let report = runtime.block_on(doctor::examine(&location, &file, &resolver, &opts));
+    // With --fix the fixes are made first, so that the list says which findings are gone.
+    let fixed = if args.fix {
+        match doctor::apply_fixes(&file, &report.findings) {
+            Ok(outcome) => outcome,
+            Err(e) => {
+                if !args.json {
+                    print_report(&report, false);
+                }
+                return Err(Failure::new(exit::FILE, e).into());
+            }
+        }
+    } else {
+        None
+    };
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
-        print_report(&report);
+        print_report(&report, fixed.is_some());
     }
-    if args.fix {
-        match doctor::apply_fixes(&file, &report.findings) {
-            Ok(Some(out)) => eprintln!(
-                "{}: wrote {}. Undo with `mcp-tray undo`.",
-                out.description,
-                out.written.display()
-            ),
-            Ok(None) => eprintln!("nothing to fix automatically"),
-            Err(e) => return Err(Failure::new(exit::FILE, e).into()),
-        }
-    } else if report.findings.iter().any(|f| f.fixable) && !args.json {
-        eprintln!(
+    match &fixed {
+        Some(out) => eprintln!(
+            "\n{}: wrote {}. Undo with `mcp-tray undo`.",
+            out.description,
+            out.written.display()
+        ),
+        None if args.fix => eprintln!("\nnothing to fix automatically"),
+        None if report.findings.iter().any(|f| f.fixable) && !args.json => eprintln!(
             "\n`mcp-tray doctor --fix` makes the fixes marked (fixable); `mcp-tray undo` takes them back."
-        );
+        ),
+        None => {}
     }
     // Errors left after the run (all of them without --fix; with it, the ones it cannot fix).
     let errors_left = report
@@ -113,7 +124,8 @@ pub fn run(cmd: DoctorCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
     })
 }
 
-fn print_report(r: &DoctorReport) {
+/// The report as a list; `fixed`: the fixable findings were just fixed by `--fix`.
+fn print_report(r: &DoctorReport, fixed: bool) {
     println!("config: {}", r.config.display());
     for p in &r.probes {
         let status = match &p.diagnosis {
@@ -139,13 +151,19 @@ fn print_report(r: &DoctorReport) {
             .as_deref()
             .map(|s| format!("{s}: "))
             .unwrap_or_default();
-        let fixable = if f.fixable { " (fixable)" } else { "" };
+        let was_fixed = fixed && f.edit.is_some();
+        let (mark, fixable) = match (was_fixed, f.fixable) {
+            (true, _) => ("fixed", ""),
+            (false, true) => (mark, " (fixable)"),
+            (false, false) => (mark, ""),
+        };
         println!("{mark} [{}] {server}{}{fixable}", d.code, d.summary);
         for line in d.detail.lines().filter(|l| !l.trim().is_empty()).take(12) {
             println!("        {line}");
         }
         if let Some(fix) = &d.fix {
-            println!("        fix: {fix}");
+            let label = if was_fixed { "done" } else { "fix" };
+            println!("        {label}: {fix}");
         }
     }
 }

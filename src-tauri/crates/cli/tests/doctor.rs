@@ -117,6 +117,40 @@ fn doctor_fix_rewrites_url_and_mcp_remote_entries_and_undo_takes_it_back() {
 }
 
 #[test]
+fn doctor_fix_lists_what_it_fixed_as_fixed_and_what_is_left_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("claude_desktop_config.json"), MISTAKES).unwrap();
+    let out = Command::new(BIN)
+        .arg("--config")
+        .arg(dir.path().join("claude_desktop_config.json"))
+        .args(["doctor", "--no-probe", "--fix"])
+        .env("MCP_TRAY_HOME", dir.path().join("home"))
+        .env("MCP_TRAY_CLAUDE_LOGS", dir.path().join("no-logs"))
+        .output()
+        .expect("run doctor --fix");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let line = |server: &str| {
+        stdout
+            .lines()
+            .find(|l| l.contains(&format!("] {server}: ")))
+            .unwrap_or_else(|| panic!("no line for {server}:\n{stdout}"))
+            .to_owned()
+    };
+    for server in ["linear", "atlassian"] {
+        let l = line(server);
+        assert!(l.starts_with("fixed [") && !l.contains("(fix"), "{l}");
+    }
+    assert!(line("ghost").starts_with("error "), "{stdout}");
+    assert!(!stdout.contains("(fixable)"), "{stdout}");
+    assert!(stdout.contains("        done: "), "{stdout}");
+    assert!(
+        stderr.contains("wrote ") && stderr.contains("mcp-tray undo"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn doctor_fix_that_fixes_every_error_exits_0() {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("claude_desktop_config.json");
