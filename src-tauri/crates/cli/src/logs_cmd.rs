@@ -97,39 +97,54 @@ pub fn run(cmd: LogsCommand) -> anyhow::Result<ExitCode> {
             print_all(&mut out, batch, args.json, width, hide_secrets)?;
         }
     }
-    // `-n 100` needs the recent part of each file only; a year of history can be 100s of MB.
-    let budget = (args.last > 0).then_some(RECENT_BYTES);
-    let events = match claude_logs::read_dir_recent(&dir, budget) {
-        Ok(events) => events,
-        // Where Claude Desktop has not written a log yet (or is not installed, as on Linux),
-        // MCP Tray's own events still are worth showing. A folder given with --claude-logs
-        // must exist: a typo there is said at once.
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound && args.claude_logs.is_none() => {
-            eprintln!(
-                "note: Claude Desktop's log folder {} does not exist (yet); showing MCP Tray's own events only",
-                dir.display()
-            );
-            Vec::new()
-        }
-        Err(e) => {
-            return Err(Failure::new(
-                exit::FILE,
-                anyhow::anyhow!(
-                    "cannot read Claude Desktop's log folder {}: {e}\n(give it with --claude-logs DIR or MCP_TRAY_CLAUDE_LOGS)",
-                    dir.display()
-                ),
-            )
-            .into());
-        }
-    };
     // As many rotated files as the retention setting keeps (what `traffic` reads too).
     let kept = settings.journal.files_kept as usize;
-    let journal = claude_logs::read_journal_events(&paths::journal_dir(), kept);
-    let mut events: Vec<LogEvent> = events
-        .into_iter()
-        .chain(journal)
-        .filter(|e| wanted(e))
-        .collect();
+    let read = |budget: Option<u64>| -> anyhow::Result<Vec<LogEvent>> {
+        let events = match claude_logs::read_dir_recent(&dir, budget) {
+            Ok(events) => events,
+            // Where Claude Desktop has not written a log yet (or is not installed, as on Linux),
+            // MCP Tray's own events still are worth showing. A folder given with --claude-logs
+            // must exist: a typo there is said at once.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && args.claude_logs.is_none() => {
+                eprintln!(
+                    "note: Claude Desktop's log folder {} does not exist (yet); showing MCP Tray's own events only",
+                    dir.display()
+                );
+                Vec::new()
+            }
+            Err(e) => {
+                return Err(Failure::new(
+                    exit::FILE,
+                    anyhow::anyhow!(
+                        "cannot read Claude Desktop's log folder {}: {e}\n(give it with --claude-logs DIR or MCP_TRAY_CLAUDE_LOGS)",
+                        dir.display()
+                    ),
+                )
+                .into());
+            }
+        };
+        let journal = claude_logs::read_journal_events(&paths::journal_dir(), kept);
+        Ok(events
+            .into_iter()
+            .chain(journal)
+            .filter(|e| wanted(e))
+            .collect())
+    };
+    // `-n 100` needs the recent part of each file only; a year of history can be 100s of MB.
+    let budget = (args.last > 0).then_some(RECENT_BYTES);
+    let mut events = read(budget)?;
+    // Fewer than asked for (a server or --errors picks few): the older part of a long log may
+    // hold the rest, so it is read too rather than silently left out.
+    if events.len() < args.last {
+        let skipped = skipped_bytes(&dir, RECENT_BYTES);
+        if skipped > 0 {
+            eprintln!(
+                "reading the older {:.0} MiB of Claude Desktop's logs for more events …",
+                skipped as f64 / (1024.0 * 1024.0)
+            );
+            events = read(None)?;
+        }
+    }
     // Stable: each source's own order is kept among equal stamps.
     events.sort_by_key(|e| e.ts_ms);
     keep_last(&mut events, args.last);
@@ -147,6 +162,24 @@ pub fn run(cmd: LogsCommand) -> anyhow::Result<ExitCode> {
     let width = server_width(&events);
     print_all(&mut out, events, args.json, width, hide_secrets)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Bytes of Claude's log files in `dir` before their last `recent` bytes: what a read of the
+/// recent part of each skips.
+fn skipped_bytes(dir: &std::path::Path, recent: u64) -> u64 {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .filter_map(Result::ok)
+        .filter(|e| {
+            e.file_name()
+                .to_str()
+                .is_some_and(claude_logs::is_claude_log)
+        })
+        .filter_map(|e| e.metadata().ok())
+        .map(|m| m.len().saturating_sub(recent))
+        .sum()
 }
 
 fn keep_last(events: &mut Vec<LogEvent>, last: usize) {

@@ -205,3 +205,42 @@ fn claudes_log_messages_and_credentials_are_masked_unless_hiding_secrets_is_off(
         "{json}"
     );
 }
+
+#[test]
+fn a_servers_events_in_the_older_part_of_a_long_log_are_still_found() {
+    // Only the last 8 MiB of each log are read for `-n 100`; a server whose last events are
+    // older than that (here: before 9 MiB of another server's lines) must not come out empty.
+    let home = tempfile::tempdir().expect("home");
+    let claude_logs = home.path().join("claude-logs");
+    std::fs::create_dir_all(&claude_logs).expect("claude logs");
+    let mut log =
+        String::from("2026-11-24T08:00:00.000Z [quiet] [error] spawn quiet-server ENOENT\n");
+    let filler = "2026-11-24T09:00:00.000Z [busy] [info] Message from server: {\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{}}\n";
+    while log.len() < 9 * 1024 * 1024 {
+        log.push_str(filler);
+    }
+    std::fs::write(claude_logs.join("mcp.log"), log).expect("log");
+
+    let out = Command::new(BIN)
+        .args(["logs", "quiet", "--json", "--claude-logs"])
+        .arg(&claude_logs)
+        .env("MCP_TRAY_HOME", home.path())
+        .output()
+        .expect("run logs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let events: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
+        .collect();
+    assert_eq!(events.len(), 1, "{stdout}\n{stderr}");
+    assert_eq!(
+        events[0]["diagnosis"]["code"], "command-not-found",
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("older 1 MiB"),
+        "the slow part is said: {stderr}"
+    );
+}
