@@ -2,8 +2,10 @@
 //! command resolver finds (the login shell's PATH, as `npx` itself would find `node`).
 //!
 //! The version is asked of the binary (`node --version`) once per binary, its path, size and
-//! modification time, in a process: the app checks its servers after every change of the config,
-//! and a new Node.js installed meanwhile (a new file, or the same path replaced) is asked again.
+//! modification time, for [`ASK_AGAIN_AFTER`]: the app checks its servers after every change of
+//! the config, and a new Node.js installed meanwhile (a new file, or the same path replaced) is
+//! asked again at once. A version manager's shim (Volta, asdf, mise, nodenv) stays the same file
+//! while the Node.js it runs changes: that is what the time limit is for.
 //! The call blocks for as long as Node.js takes to start (tens of ms), at most [`ASK_LIMIT`]:
 //! callers run it off any async worker or UI thread.
 
@@ -18,6 +20,10 @@ use crate::supervise::CommandResolver;
 
 /// How long `node --version` may take before it is given up on (and not reported).
 pub const ASK_LIMIT: Duration = Duration::from_secs(10);
+
+/// How long a binary's answer is taken as its version: a shim may run another Node.js after
+/// `volta install node@22` or `asdf global nodejs 22`, unchanged itself.
+pub const ASK_AGAIN_AFTER: Duration = Duration::from_secs(60);
 
 /// A binary as it is on disk: path, size, modification time.
 type BinaryKey = (PathBuf, u64, SystemTime);
@@ -52,6 +58,11 @@ pub fn runs_on_node(server: &ServerEntry) -> bool {
 
 /// The Node.js `resolver` finds, with its version; `None` when there is none, or it does not say.
 pub fn find(resolver: &CommandResolver) -> Option<NodeFound> {
+    find_within(resolver, ASK_AGAIN_AFTER)
+}
+
+/// [`find`], taking a binary's answer for `max_age`.
+fn find_within(resolver: &CommandResolver, max_age: Duration) -> Option<NodeFound> {
     let node = resolver.resolve("node", None).ok()?;
     let meta = std::fs::metadata(&node.program).ok()?;
     let key = (
@@ -59,22 +70,22 @@ pub fn find(resolver: &CommandResolver) -> Option<NodeFound> {
         meta.len(),
         meta.modified().unwrap_or(SystemTime::UNIX_EPOCH),
     );
-    // A binary that did not say (it failed, or hung for ASK_LIMIT) is not asked again either:
-    // the checks run after every change of the config.
-    static ASKED: Mutex<Vec<(BinaryKey, Option<String>)>> = Mutex::new(Vec::new());
+    // A binary that did not say (it failed, or hung for ASK_LIMIT) is not asked again either
+    // for a while: the checks run after every change of the config.
+    static ASKED: Mutex<Vec<(BinaryKey, Instant, Option<String>)>> = Mutex::new(Vec::new());
     let known = ASKED.lock().ok().and_then(|asked| {
         asked
             .iter()
-            .find(|(k, _)| k == &key)
-            .map(|(_, v)| v.clone())
+            .find(|(k, at, _)| k == &key && at.elapsed() < max_age)
+            .map(|(_, _, v)| v.clone())
     });
     let version = match known {
         Some(v) => v?,
         None => {
             let v = ask_version(&node.program, &node.search_path);
             if let Ok(mut asked) = ASKED.lock() {
-                asked.retain(|(k, _)| k.0 != key.0);
-                asked.push((key, v.clone()));
+                asked.retain(|(k, _, _)| k.0 != key.0);
+                asked.push((key, Instant::now(), v.clone()));
             }
             v?
         }
@@ -207,6 +218,33 @@ mod tests {
         assert_eq!(parse_major("v16.20.2\n"), Some(16));
         assert_eq!(parse_major("22.1.0"), Some(22));
         assert_eq!(parse_major("node"), None);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_version_manager_s_shim_is_asked_again_once_its_answer_is_old() {
+        // A shim is the same file whatever Node.js it runs: like Volta's or asdf's, this one
+        // prints the version its "global setting" names.
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("dir");
+        let setting = dir.path().join("global");
+        let shim = dir.path().join("node");
+        std::fs::write(&setting, "v16.20.2\n").expect("setting");
+        std::fs::write(
+            &shim,
+            format!("#!/bin/sh\nexec /bin/cat '{}'\n", setting.display()),
+        )
+        .expect("shim");
+        std::fs::set_permissions(&shim, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        let resolver = CommandResolver::new(crate::supervise::LoginShellPath::Never)
+            .with_process_path(dir.path().as_os_str());
+        let major = |max_age| find_within(&resolver, max_age).map(|n| n.major);
+        assert_eq!(major(ASK_AGAIN_AFTER), Some(16));
+
+        std::fs::write(&setting, "v22.11.0\n").expect("the user switches");
+        assert_eq!(major(ASK_AGAIN_AFTER), Some(16), "a fresh answer is kept");
+        assert_eq!(major(Duration::ZERO), Some(22), "an old one is asked again");
+        assert_eq!(major(ASK_AGAIN_AFTER), Some(22));
     }
 
     #[cfg(unix)]
