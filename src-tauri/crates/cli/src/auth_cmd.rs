@@ -124,8 +124,10 @@ impl OAuthArgs {
         }
         let default_wait = timeout.mul_f64(0.8).min(Duration::from_secs(60));
         let wait = match self.oauth_wait {
-            Some(s) if s.is_finite() && s >= 0.0 => Duration::from_secs_f64(s),
-            Some(_) => anyhow::bail!("--oauth-wait must be a number of seconds"),
+            Some(s) if s.is_finite() && (0.0..=crate::MAX_SECS).contains(&s) => {
+                Duration::from_secs_f64(s)
+            }
+            Some(_) => anyhow::bail!("--oauth-wait must be a number of seconds, at most a year"),
             None => default_wait,
         };
         let resource = self

@@ -34,7 +34,7 @@ pub struct DoctorArgs {
     #[arg(long)]
     no_probe: bool,
     /// Seconds each probe step may take.
-    #[arg(long, default_value_t = 30.0, value_name = "SECS")]
+    #[arg(long, default_value_t = 30.0, value_name = "SECS", value_parser = crate::positive_secs)]
     timeout: f64,
     /// Claude Desktop's log folder (default: where Claude keeps it, or MCP_TRAY_CLAUDE_LOGS).
     #[arg(long, value_name = "DIR")]
@@ -55,7 +55,7 @@ pub fn run(cmd: DoctorCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
     let opts = DoctorOptions {
         only: args.name.clone(),
         probe: !args.no_probe,
-        probe_timeout: Duration::from_secs_f64(args.timeout.max(0.1)),
+        probe_timeout: Duration::from_secs_f64(args.timeout),
         logs_dir: logs.is_dir().then_some(logs),
         journal_dir: Some(paths::journal_dir()),
         exe: paths::mcp_tray_exe(),

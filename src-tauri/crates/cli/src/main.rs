@@ -109,6 +109,26 @@ fn main() -> ExitCode {
     exit::finish(result)
 }
 
+/// Past a year, a deadline could overflow the clock.
+pub(crate) const MAX_SECS: f64 = 31_536_000.0;
+
+/// Parses a number of seconds given to an option: finite, more than 0, at most a year.
+pub(crate) fn positive_secs(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(secs) if secs.is_finite() && secs > 0.0 && secs <= MAX_SECS => Ok(secs),
+        _ => Err("not a number of seconds more than 0 and at most a year (31536000)".to_owned()),
+    }
+}
+
+/// [`positive_secs`], or 0.
+pub(crate) fn secs_or_zero(text: &str) -> Result<f64, String> {
+    if text.trim().parse::<f64>() == Ok(0.0) {
+        return Ok(0.0);
+    }
+    positive_secs(text)
+        .map_err(|_| "not a number of seconds from 0 to a year (31536000)".to_owned())
+}
+
 /// `mcp-tray traffic | head` should end quietly when `head` has read enough, like other Unix
 /// tools: the default SIGPIPE action. Everything else keeps Rust's default (EPIPE as an error):
 /// the shims close their session when the client goes away, and a probe reports a server that

@@ -34,7 +34,7 @@ pub struct ProbeArgs {
     #[command(flatten)]
     remote: crate::bridge_cmd::RemoteArgs,
     /// Seconds each step may take (a first `npx` or `uvx` start downloads packages).
-    #[arg(long, default_value_t = 60.0, value_name = "SECS")]
+    #[arg(long, default_value_t = 60.0, value_name = "SECS", value_parser = crate::positive_secs)]
     timeout: f64,
     /// One JSON document instead of the table.
     #[arg(long)]
@@ -97,7 +97,7 @@ pub fn run(cmd: ProbeCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
     let report = runtime.block_on(probe::probe(
         &target,
         &resolver,
-        Duration::from_secs_f64(args.timeout.max(0.1)),
+        Duration::from_secs_f64(args.timeout),
     ));
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);

@@ -28,7 +28,7 @@ pub struct WrapArgs {
     #[arg(long)]
     strict: bool,
     /// Seconds to wait at each shutdown step (close stdin, SIGTERM, SIGKILL).
-    #[arg(long, default_value_t = 2.0, value_name = "SECS")]
+    #[arg(long, default_value_t = 2.0, value_name = "SECS", value_parser = crate::secs_or_zero)]
     grace: f64,
     /// The server's command and its arguments (after `--`, or after the options).
     #[arg(
@@ -57,7 +57,7 @@ pub fn run(cmd: WrapCommand) -> anyhow::Result<ExitCode> {
             cwd: None,
         },
         strict: args.strict,
-        grace: Duration::from_secs_f64(args.grace.max(0.0)),
+        grace: Duration::from_secs_f64(args.grace),
     };
     let journal = crate::bridge_cmd::open_journal("wrap", &name);
     // Started by Claude or a launcher, PATH is bare: ask the login shell (cached in the data dir).

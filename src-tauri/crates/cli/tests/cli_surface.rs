@@ -43,6 +43,22 @@ fn bad_arguments_exit_1_a_broken_config_2_and_help_0() {
         stderr(&missing_name)
     );
 
+    // A number of seconds no clock takes is a bad argument, not a crash.
+    for args in [
+        &["probe", "--timeout", "inf", "--", "true"][..],
+        &["probe", "--timeout=0", "--", "true"],
+        &["doctor", "--timeout", "1e300"],
+        &["wrap", "--name", "x", "--grace", "nan", "--", "true"],
+    ] {
+        let out = run(dir.path(), args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("number of seconds"),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+    }
+
     let config = dir.path().join("claude_desktop_config.json");
     std::fs::write(&config, "{\"mcpServers\": {,}}\n").expect("write config");
     let broken = run(dir.path(), &["list"]);

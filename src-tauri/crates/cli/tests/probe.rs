@@ -225,10 +225,19 @@ fn probe_explains_stdout_garbage() {
     let home = tempfile::tempdir().unwrap();
     let (r, code) = probe(
         home.path(),
-        &["--", "sh", "-c", "echo 'Server listening...'; sleep 5"],
+        &[
+            "--",
+            "sh",
+            "-c",
+            "echo 'Server listening... api_key=sk-live-0123456789abcdef'; sleep 5",
+        ],
     );
     assert_eq!(code, Some(4));
     assert_eq!(r["diagnosis"]["code"], "stdout-pollution", "{r}");
+    // The line itself, which the user has to find in their server, credentials masked.
+    let detail = r["diagnosis"]["detail"].as_str().unwrap_or_default();
+    assert!(detail.contains("it wrote: Server listening..."), "{r}");
+    assert!(!detail.contains("sk-live-0123456789abcdef"), "{r}");
 }
 
 /// `tests/peers/refusing_server.py` in one of its modes (403, none, basic), on a free port.

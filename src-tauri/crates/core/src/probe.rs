@@ -297,8 +297,8 @@ enum Failure {
         message: String,
         code: String,
     },
-    /// Not JSON on stdout.
-    Garbage(String),
+    /// Not JSON on stdout: the step, and the line.
+    Garbage(String, String),
 }
 
 impl Failure {
@@ -339,17 +339,31 @@ impl Failure {
                     None => d,
                 }
             }
-            Failure::Garbage(step_name) => Diagnosis::new(
+            Failure::Garbage(step_name, line) => Diagnosis::new(
                 codes::STDOUT_POLLUTION,
                 Severity::Error,
                 format!(
                     "the server wrote something that is not JSON-RPC to stdout during {step_name}"
                 ),
             )
+            .detail(format!("it wrote: {}", polluting_line(&line)))
             .fix(format!("servers must print logs to stderr, never stdout; MCP Tray's tap (Capture traffic{TAP_IN_A_TERMINAL}) keeps such lines out of Claude's way")),
         }
     }
 }
+
+/// The line a server polluted its stdout with, as it can be shown: its credentials masked, cut to
+/// [`POLLUTION_SHOWN`] characters.
+fn polluting_line(line: &str) -> String {
+    let masked = crate::redact::mask_text(line.trim_end());
+    match masked.char_indices().nth(POLLUTION_SHOWN) {
+        Some((cut, _)) => format!("{}…", &masked[..cut]),
+        None => masked.into_owned(),
+    }
+}
+
+/// How much of a polluting line a diagnosis shows.
+const POLLUTION_SHOWN: usize = 200;
 
 /// What a server kept running by MCP Tray answered after it started.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -525,7 +539,7 @@ impl<W: AsyncWrite + Unpin, R: AsyncRead + Unpin> Client<W, R> {
                 continue;
             }
             let Ok(msg) = serde_json::from_str::<Value>(&line) else {
-                return Err(Failure::Garbage(method.to_owned()));
+                return Err(Failure::Garbage(method.to_owned(), line.clone()));
             };
             if msg.get("method").is_some() {
                 self.answer(&msg).await;
