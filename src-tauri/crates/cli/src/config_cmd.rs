@@ -184,11 +184,17 @@ pub fn run(cmd: ConfigCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
         ConfigCommand::Import { file: source, name } => return import(&file, source, name),
         ConfigCommand::History { json } => history(&file, json)?,
         ConfigCommand::Undo { force } => {
+            let was_there = file.path().exists();
             let (entry, out) = file.undo(force, None).map_err(fail)?;
-            let what = if entry.existed {
-                format!("wrote {}", out.written.display())
-            } else {
-                format!("removed {} (that edit created it)", out.written.display())
+            let what = match (entry.existed, was_there) {
+                (true, _) => format!("wrote {}", out.written.display()),
+                (false, true) => {
+                    format!("removed {} (that edit created it)", out.written.display())
+                }
+                (false, false) => format!(
+                    "{} stays removed (that edit created it)",
+                    out.written.display()
+                ),
             };
             eprintln!("undid \"{}\" from {}; {what}", entry.op, entry.ts);
         }

@@ -439,3 +439,151 @@ fn add_with_an_empty_url_says_the_url_is_empty() {
         (&["add", "x", "--url", "  "], "an empty URL"),
     ]);
 }
+
+#[test]
+fn add_then_remove_keeps_a_one_line_file_byte_for_byte() {
+    for before in [
+        "{\"mcpServers\":{\"a\":{\"command\":\"x\"}}}",
+        "{ \"mcpServers\": { \"a\": { \"command\": \"x\" } } }\n",
+        "{\"globalShortcut\":\"\"}",
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("claude_desktop_config.json");
+        std::fs::write(&config, before).unwrap();
+        run(dir.path(), &["add", "new", "--", "echo", "hi"]);
+        let added = std::fs::read_to_string(&config).unwrap();
+        assert_eq!(
+            added.trim_end().lines().count(),
+            1,
+            "the entry follows the file's style: {added}"
+        );
+        run(dir.path(), &["remove", "new"]);
+        assert_eq!(std::fs::read_to_string(&config).unwrap(), before);
+    }
+}
+
+#[test]
+fn disabling_the_last_server_keeps_the_mcp_servers_the_user_wrote() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("claude_desktop_config.json");
+    // MCP Tray creates the file, then the user writes their own.
+    run(dir.path(), &["add", "a", "--", "echo", "a"]);
+    let theirs =
+        "{\n  \"mcpServers\": {\n    \"mine\": {\"command\": \"m\"}\n  },\n  \"other\": 1\n}\n";
+    std::fs::write(&config, theirs).unwrap();
+    run(dir.path(), &["disable", "mine"]);
+    let disabled = std::fs::read_to_string(&config).unwrap();
+    assert!(disabled.contains("\"mcpServers\""), "{disabled}");
+    run(dir.path(), &["enable", "mine"]);
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), theirs);
+}
+
+#[test]
+fn undo_after_the_config_was_deleted_says_so_and_force_writes_it_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("claude_desktop_config.json");
+    let before = "{\"mcpServers\": {\"a\": {\"command\": \"x\"}}}\n";
+    std::fs::write(&config, before).unwrap();
+    run(dir.path(), &["add", "b", "--", "echo", "b"]);
+    std::fs::remove_file(&config).unwrap();
+    let out = run_any(dir.path(), &["undo"], "");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(
+        err.contains("deleted or moved away") && err.contains("undo --force"),
+        "{err}"
+    );
+    assert!(!config.exists(), "nothing was written");
+    run(dir.path(), &["undo", "--force"]);
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), before);
+}
+
+#[test]
+fn list_and_doctor_name_wrongly_typed_fields_and_keep_the_entries() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("claude_desktop_config.json");
+    let text = r#"{"mcpServers": {
+  "str": {"command": "x", "args": "a b"},
+  "nums": {"command": "x", "args": [1, true]},
+  "envlist": {"command": "x", "env": ["A=1"]},
+  "envnum": {"command": "x", "env": {"A": 1}},
+  "cmdnum": {"command": 5}
+}}
+"#;
+    std::fs::write(&config, text).unwrap();
+    let listed = String::from_utf8(run(dir.path(), &["list"]).stdout).unwrap();
+    for (name, says) in [
+        ("str", "\"args\" is a string"),
+        ("nums", "\"args\" must hold only strings"),
+        ("envlist", "\"env\" is an array"),
+        ("envnum", "the value of \"A\" in \"env\" is a number"),
+        ("cmdnum", "\"command\" is a number"),
+    ] {
+        let line = listed
+            .lines()
+            .find(|l| l.starts_with(&format!("{name} ")))
+            .unwrap_or_else(|| panic!("{name} not listed: {listed}"));
+        assert!(
+            line.contains("invalid") && line.contains(says),
+            "{name}: {line}"
+        );
+    }
+    let out = run_any(dir.path(), &["doctor", "--json", "--no-probe"], "");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for name in ["str", "nums", "envlist", "envnum", "cmdnum"] {
+        assert!(
+            report["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| f["server"] == name
+                    && f["code"] == "invalid-entry"
+                    && f["detail"]
+                        .as_str()
+                        .is_some_and(|d| d.contains("Could not load app settings"))),
+            "{name}: Claude loads no server at all, and the finding says so: {report}"
+        );
+    }
+    // Adding another server leaves them as they were.
+    run(dir.path(), &["add", "ok", "--", "echo"]);
+    run(dir.path(), &["remove", "ok"]);
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), text);
+}
+
+#[test]
+fn add_refuses_names_with_control_characters_and_names_taken_in_another_case() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("claude_desktop_config.json");
+    let before = "{\"mcpServers\":{\"files\":{\"command\":\"x\"}}}\n";
+    std::fs::write(&config, before).unwrap();
+    for (name, says) in [
+        ("a\nb", "control character"),
+        ("tab\there", "control character"),
+        ("\u{1b}[31mred", "control character"),
+        ("Files", "only in case"),
+    ] {
+        let out = run_any(dir.path(), &["add", name, "--", "echo"], "");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{name:?}: {err}");
+        assert!(err.contains(says), "{name:?} should say {says:?}: {err}");
+        assert_eq!(std::fs::read_to_string(&config).unwrap(), before);
+    }
+}
+
+#[test]
+fn undo_of_the_add_that_created_the_config_after_it_was_deleted_says_it_stays_removed() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("claude_desktop_config.json");
+    run(dir.path(), &["add", "a", "--", "echo", "a"]);
+    let out = run(dir.path(), &["add", "b", "--", "echo", "b"]);
+    assert!(out.status.success());
+    run(dir.path(), &["undo"]);
+    std::fs::remove_file(&config).unwrap();
+    let out = run(dir.path(), &["undo"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("stays removed (that edit created it)"),
+        "{err}"
+    );
+    assert!(!config.exists());
+}

@@ -586,6 +586,29 @@ pub fn check_entry_in(audience: Audience, server: &ServerEntry, exe: &Path) -> V
     let mut out = Vec::new();
     let obj = server.value.as_object();
     match &server.kind {
+        // Claude Desktop checks every field's type when it reads the file: one wrong and it says
+        // "Could not load app settings" and starts no server at all.
+        EntryKind::Invalid { reason }
+            if obj.is_some_and(|o| !crate::config::document::type_problems(o).is_empty()) =>
+        {
+            out.push(Finding::new(
+                Diagnosis::new(
+                    codes::INVALID_ENTRY,
+                    Severity::Error,
+                    format!("Claude Desktop cannot load its config with this entry: {reason}"),
+                )
+                .server(name)
+                .detail(
+                    "Claude Desktop checks the type of every field before it starts anything: \
+                     with one wrong, it says \"Could not load app settings\" and starts no server",
+                )
+                .fix(if app {
+                    "correct it in the config file (each value in quotes, the arguments as a list), or remove the server with Remove"
+                } else {
+                    "correct it (each value a string in quotes, \"args\" a list of strings), or remove the entry"
+                }),
+            ))
+        }
         EntryKind::Invalid { reason } => out.push(Finding::new(
             Diagnosis::new(
                 codes::INVALID_ENTRY,

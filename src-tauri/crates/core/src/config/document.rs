@@ -73,6 +73,10 @@ pub(crate) struct Layout {
     /// For each of `servers`, the index among the entries in the file of the copy read (they
     /// differ after a name written twice); empty when no models were read.
     pub entry_index: Vec<usize>,
+    /// The top-level object, braces included (`None` for an empty text).
+    pub top_object: Option<(usize, usize)>,
+    /// The `mcpServers` object Claude reads, braces included.
+    pub servers_object: Option<(usize, usize)>,
 }
 
 /// A key written more than once in one object. Claude Desktop's `JSON.parse` keeps the last copy
@@ -281,7 +285,10 @@ impl ConfigDocument {
                 message: "the file must hold a JSON object ({ … }) at the top level".into(),
             });
         };
-        let mut layout = Layout::default();
+        let mut layout = Layout {
+            top_object: (!self.text.trim().is_empty()).then_some((top.range.start, top.range.end)),
+            ..Layout::default()
+        };
         // Every top-level "mcpServers", in file order: Claude uses the last one.
         let mut copies = Vec::new();
         for prop in top.properties {
@@ -312,6 +319,7 @@ impl ConfigDocument {
                 });
             };
             self.has_servers_object = true;
+            layout.servers_object = Some((servers.range.start, servers.range.end));
             if !copies.is_empty() {
                 let used_names: std::collections::HashSet<&str> =
                     servers.properties.iter().map(|p| p.name.as_str()).collect();
@@ -548,7 +556,8 @@ pub enum EntryKind {
     Tapped { command: String, args: Vec<String> },
     /// A `url`/`type` entry, which Claude Desktop's config does not support.
     UrlEntry { url: String },
-    /// An entry Claude cannot start: not an object, or no `command`.
+    /// An entry Claude cannot start: not an object, no `command`, or a `command`, `args` or `env`
+    /// of the wrong type (`"args": "a b"`); the reason says which. Kept as it is by every edit.
     Invalid { reason: String },
 }
 
@@ -608,14 +617,18 @@ impl ServerEntry {
         let url = obj
             .and_then(|o| o.get("url").or_else(|| o.get("serverUrl")))
             .and_then(Value::as_str);
+        let problems = obj.map(type_problems).unwrap_or_default();
         let kind = match (obj, &command, url) {
             (None, _, _) => EntryKind::Invalid {
                 reason: "the entry is not an object".into(),
             },
-            (Some(_), None, Some(url)) => EntryKind::UrlEntry {
+            (Some(o), None, Some(url)) if !o.contains_key("command") => EntryKind::UrlEntry {
                 url: url.to_owned(),
             },
-            (Some(_), None, None) => EntryKind::Invalid {
+            (Some(_), _, _) if !problems.is_empty() => EntryKind::Invalid {
+                reason: problems.join("; "),
+            },
+            (Some(_), None, _) => EntryKind::Invalid {
                 reason: "the entry has no \"command\"".into(),
             },
             (Some(_), Some(cmd), _) => classify_command(cmd, &args),
@@ -633,6 +646,65 @@ impl ServerEntry {
             value,
         }
     }
+}
+
+/// What Claude Desktop would refuse in the types of an entry's `command`, `args` and `env` (it
+/// wants a string, an array of strings and an object of strings), in words; empty when they are
+/// right or absent. Values are never quoted: an arg or env value may be a secret.
+pub(crate) fn type_problems(entry: &serde_json::Map<String, Value>) -> Vec<String> {
+    let mut out = Vec::new();
+    match entry.get("command") {
+        None | Some(Value::String(_)) => {}
+        Some(other) => out.push(format!(
+            "\"command\" is {}; it must be a string: the program to start",
+            kind_name(Some(other))
+        )),
+    }
+    match entry.get("args") {
+        None => {}
+        Some(Value::Array(items)) => {
+            let wrong: Vec<String> = items
+                .iter()
+                .enumerate()
+                .filter(|(_, v)| !v.is_string())
+                .map(|(i, v)| format!("item {} is {}", i + 1, kind_name(Some(v))))
+                .collect();
+            if !wrong.is_empty() {
+                out.push(format!(
+                    "\"args\" must hold only strings: {}",
+                    wrong.join(", ")
+                ));
+            }
+        }
+        Some(other) => out.push(format!(
+            "\"args\" is {}; it must be an array of strings, one per argument",
+            kind_name(Some(other))
+        )),
+    }
+    match entry.get("env") {
+        None => {}
+        Some(Value::Object(vars)) => {
+            let wrong: Vec<String> = vars
+                .iter()
+                .filter(|(_, v)| !v.is_string())
+                .map(|(k, v)| {
+                    let k = serde_json::to_string(k).unwrap_or_default();
+                    format!("the value of {k} in \"env\" is {}", kind_name(Some(v)))
+                })
+                .collect();
+            if !wrong.is_empty() {
+                out.push(format!(
+                    "{}; env values must be strings (in quotes)",
+                    wrong.join(", ")
+                ));
+            }
+        }
+        Some(other) => out.push(format!(
+            "\"env\" is {}; it must be an object of names and string values",
+            kind_name(Some(other))
+        )),
+    }
+    out
 }
 
 /// Whether `command` is MCP Tray's CLI (`…/mcp-tray` or `…\mcp-tray.exe`).
@@ -915,6 +987,64 @@ mod tests {
                 .duplicates
                 .is_empty()
         );
+    }
+
+    #[test]
+    fn wrongly_typed_fields_make_the_entry_invalid_and_say_which_but_keep_it_whole() {
+        let cases = [
+            (
+                r#"{"command": "x", "args": "a b"}"#,
+                "\"args\" is a string; it must be an array of strings, one per argument",
+            ),
+            (
+                r#"{"command": "x", "args": [1, true]}"#,
+                "\"args\" must hold only strings: item 1 is a number, item 2 is a boolean",
+            ),
+            (
+                r#"{"command": "x", "env": ["A=1"]}"#,
+                "\"env\" is an array; it must be an object of names and string values",
+            ),
+            (
+                r#"{"command": "x", "env": {"A": 1, "B": "2", "C": null}}"#,
+                "the value of \"A\" in \"env\" is a number, the value of \"C\" in \"env\" is null; \
+                 env values must be strings (in quotes)",
+            ),
+            (
+                r#"{"command": 5}"#,
+                "\"command\" is a number; it must be a string: the program to start",
+            ),
+            (
+                r#"{"command": ["npx", "-y"], "args": "x"}"#,
+                "\"command\" is an array; it must be a string: the program to start; \"args\" is \
+                 a string; it must be an array of strings, one per argument",
+            ),
+            (
+                r#"{"command": "x", "args": null}"#,
+                "\"args\" is null; it must be an array of strings, one per argument",
+            ),
+        ];
+        for (raw, reason) in cases {
+            let doc = parse(&format!("{{\"mcpServers\": {{\"s\": {raw}}}}}")).unwrap();
+            let entry = &doc.servers[0];
+            assert_eq!(
+                entry.kind,
+                EntryKind::Invalid {
+                    reason: reason.into()
+                },
+                "{raw}"
+            );
+            assert_eq!(entry.raw, raw);
+        }
+        // What can be read is still read, for `show`.
+        let doc =
+            parse(r#"{"mcpServers": {"s": {"command": "x", "args": ["a", 1], "env": {"A": 1}}}}"#)
+                .unwrap();
+        assert_eq!(doc.servers[0].args, ["a", "1"]);
+        assert_eq!(doc.servers[0].env["A"], "1");
+        // A well-typed entry is what it was.
+        let doc =
+            parse(r#"{"mcpServers": {"s": {"command": "x", "args": [], "env": {}}}}"#).unwrap();
+        assert_eq!(doc.servers[0].kind, EntryKind::Local);
     }
 
     #[test]

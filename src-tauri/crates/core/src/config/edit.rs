@@ -1,5 +1,7 @@
 //! Minimal edits of `mcpServers`, applied to the concrete syntax tree so that only the touched
-//! entry's bytes change.
+//! entry's bytes change. An `mcpServers` written on one line (`{"mcpServers":{"a":{…}}}`) is
+//! edited on its text instead, since the CST would break it over lines: an added entry is written
+//! on that line in the spacing around it, so that removing it gives back the file.
 //!
 //! An [`Edit`] is a value, not a closure, so that it can be applied again to a file someone else
 //! rewrote meanwhile (see `write`). Applying an edit never touches the disk.
@@ -18,11 +20,14 @@
 //!   would leave Claude running the other, or bring an ignored copy back to life. Edits of other
 //!   names go on as usual, since they touch neither copy.
 
+use jsonc_parser::ast;
+use jsonc_parser::common::Ranged;
 use jsonc_parser::cst::{CstInputValue, CstObject, CstObjectProp, CstRootNode, ObjectPropName};
+use jsonc_parser::{CollectOptions, CommentCollectionStrategy};
 use serde_json::Value;
 
 use super::ConfigError;
-use super::document::{ConfigDocument, parse_cst};
+use super::document::{ConfigDocument, parse_cst, strict_options};
 
 /// How MCP Tray merges the copies of `"mcpServers"`, said at a terminal and in the app alike
 /// ([`crate::diagnose::message_in`] keeps only the app's way in the window).
@@ -182,14 +187,20 @@ pub(crate) fn apply(
     drop_empty_servers: bool,
 ) -> Result<Applied, ConfigError> {
     refuse_duplicates(doc, edit)?;
+    refuse_control_characters(edit)?;
     let (skeleton, originals) = if introduces_number(edit) {
         (doc.text.clone(), Vec::new())
     } else {
         skeleton(doc)
     };
-    let root = parse_cst(&doc.path, &skeleton)?;
-    let created = edit_tree(doc, &root, edit, drop_empty_servers)?;
-    let mut text = root.to_string();
+    let (mut text, created) = match edit_on_one_line(doc, &skeleton, edit, drop_empty_servers) {
+        Some(done) => done?,
+        None => {
+            let root = parse_cst(&doc.path, &skeleton)?;
+            let created = edit_tree(doc, &root, edit, drop_empty_servers)?;
+            (root.to_string(), created)
+        }
+    };
     if !originals.is_empty() {
         text = restore(&doc.path, &text, &originals)?;
     }
@@ -207,6 +218,245 @@ pub(crate) fn apply(
         doc: new_doc,
         created_servers_object: created,
     })
+}
+
+/// How an object written on one line spaces its members, read from the object itself.
+struct LineStyle {
+    /// Between `{` and the first member, and between the last and `}`: `""`, `" "`.
+    pad: String,
+    /// Between a name and its value: `":"`, `": "`.
+    colon: String,
+    /// Between two members, comma included: `","`, `", "`.
+    comma: String,
+}
+
+impl LineStyle {
+    /// The style of `obj`, a non-empty object of `text`.
+    fn of(text: &str, obj: &ast::Object) -> Option<LineStyle> {
+        let first = obj.properties.first()?;
+        let colon = text
+            .get(first.name.range().end..first.value.range().start)?
+            .to_owned();
+        let comma = match obj.properties.get(1) {
+            Some(second) => text
+                .get(first.value.range().end..second.range.start)?
+                .to_owned(),
+            None if colon.ends_with(' ') => ", ".to_owned(),
+            None => ",".to_owned(),
+        };
+        Some(LineStyle {
+            pad: text.get(obj.range.start + 1..first.range.start)?.to_owned(),
+            colon,
+            comma,
+        })
+    }
+
+    /// `value` on one line in this style (arrays get no padding: `["a", "b"]`).
+    fn write(&self, value: &Value) -> String {
+        match value {
+            Value::Object(map) if !map.is_empty() => {
+                let members: Vec<String> = map
+                    .iter()
+                    .map(|(k, v)| format!("{}{}{}", json_string(k), self.colon, self.write(v)))
+                    .collect();
+                format!(
+                    "{{{pad}{}{pad}}}",
+                    members.join(&self.comma),
+                    pad = self.pad
+                )
+            }
+            Value::Array(items) if !items.is_empty() => {
+                let items: Vec<String> = items.iter().map(|v| self.write(v)).collect();
+                format!("[{}]", items.join(&self.comma))
+            }
+            other => other.to_string(),
+        }
+    }
+}
+
+/// `text` with `member` put into `obj` at `index` (at the end past it), in `style`: what removing
+/// it again with [`remove_member`] takes away.
+fn insert_member(
+    text: &str,
+    obj: &ast::Object,
+    style: &LineStyle,
+    index: usize,
+    member: &str,
+) -> String {
+    let props = &obj.properties;
+    let (start, end, new) = match (props.get(index), props.last()) {
+        (_, None) => (
+            obj.range.start + 1,
+            obj.range.end - 1,
+            format!("{pad}{member}{pad}", pad = style.pad),
+        ),
+        (Some(at), _) => (
+            at.range.start,
+            at.range.start,
+            format!("{member}{}", style.comma),
+        ),
+        (None, Some(last)) => {
+            let end = last.value.range().end;
+            (end, end, format!("{}{member}", style.comma))
+        }
+    };
+    format!("{}{new}{}", &text[..start], &text[end..])
+}
+
+/// `text` without member `index` of `obj`, its comma and the space after the comma included; the
+/// braces of an object left empty hold nothing.
+fn remove_member(text: &str, obj: &ast::Object, index: usize) -> String {
+    let props = &obj.properties;
+    let (start, end) = match (index.checked_sub(1), props.get(index + 1)) {
+        _ if props.len() == 1 => (obj.range.start + 1, obj.range.end - 1),
+        (_, Some(next)) => (props[index].range.start, next.range.start),
+        (Some(before), None) => (
+            props[before].value.range().end,
+            props[index].value.range().end,
+        ),
+        (None, None) => return text.to_owned(),
+    };
+    format!("{}{}", &text[..start], &text[end..])
+}
+
+/// An edit of an `mcpServers` written on one line (`{"a":{…},"b":{…}}`, the whole file often),
+/// made on the text: the CST would first break the object over lines. An entry added or changed
+/// there is written on that line, spaced as the object spaces its members, so that the file keeps
+/// its look and removing the entry gives back its bytes; an `mcpServers` created in a top-level
+/// object written on one line is written the same way. `None` when the objects concerned span
+/// lines, or when the edit does not apply (the CST path says why).
+fn edit_on_one_line(
+    doc: &ConfigDocument,
+    text: &str,
+    edit: &Edit,
+    drop_empty_servers: bool,
+) -> Option<Result<(String, bool), ConfigError>> {
+    let one_line = |range: Option<(usize, usize)>| {
+        range
+            .and_then(|(start, end)| doc.text.get(start..end))
+            .is_some_and(|t| !t.contains('\n'))
+    };
+    let layout = &doc.layout;
+    let entries = layout.entry_values.len();
+    let concerned = match (edit, layout.servers_object) {
+        (Edit::Add { .. } | Edit::InsertRaw { .. }, None) => {
+            !layout.top_values.is_empty() && one_line(layout.top_object)
+        }
+        (Edit::Add { .. } | Edit::InsertRaw { .. }, Some(_)) if entries == 0 => {
+            one_line(layout.top_object)
+        }
+        (Edit::Remove { .. }, servers) if entries == 1 && drop_empty_servers => {
+            one_line(servers) && one_line(layout.top_object)
+        }
+        (
+            Edit::Add { .. } | Edit::InsertRaw { .. } | Edit::Remove { .. } | Edit::Update { .. },
+            servers,
+        ) => entries > 0 && one_line(servers),
+        _ => false,
+    };
+    if !concerned {
+        return None;
+    }
+    let collect = CollectOptions {
+        comments: CommentCollectionStrategy::Off,
+        tokens: false,
+    };
+    let parsed = jsonc_parser::parse_to_ast(text, &collect, &strict_options()).ok()?;
+    let Some(ast::Value::Object(top)) = parsed.value else {
+        return None;
+    };
+    let servers_prop = top
+        .properties
+        .iter()
+        .rposition(|p| p.name.as_str() == "mcpServers");
+    let servers = match servers_prop.map(|i| &top.properties[i].value) {
+        Some(ast::Value::Object(servers)) => Some(servers),
+        Some(_) => return None,
+        None => None,
+    };
+    let position = |name: &str| {
+        servers.and_then(|s| s.properties.iter().position(|p| p.name.as_str() == name))
+    };
+    // Members of an empty `mcpServers` are spaced as the top-level object spaces its own.
+    let style = match servers {
+        Some(s) if !s.properties.is_empty() => LineStyle::of(text, s)?,
+        _ => LineStyle::of(text, &top)?,
+    };
+    let names = || {
+        servers
+            .map(|s| {
+                s.properties
+                    .iter()
+                    .map(|p| p.name.as_str().to_owned())
+                    .collect()
+            })
+            .unwrap_or_else(Vec::new)
+    };
+    let added = |name: &str, entry: &Value| -> Result<String, ConfigError> {
+        check_entry(entry)?;
+        refuse_case_only_difference(name, None, names())?;
+        Ok(format!(
+            "{}{}{}",
+            json_string(name),
+            style.colon,
+            style.write(entry)
+        ))
+    };
+    let (member, index) = match edit {
+        Edit::Add { name, entry } if position(name).is_none() => match added(name, entry) {
+            Ok(member) => (member, usize::MAX),
+            Err(e) => return Some(Err(e)),
+        },
+        Edit::InsertRaw {
+            name,
+            raw,
+            index,
+            key_and_separator,
+        } if position(name).is_none() => {
+            let member = match key_and_separator {
+                Some((key, separator)) => format!("{key}{separator}{raw}"),
+                None => format!("{}{}{raw}", json_string(name), style.colon),
+            };
+            (member, *index)
+        }
+        Edit::Remove { name } => {
+            let (servers, at) = (servers?, position(name)?);
+            let out = match (servers.properties.len(), servers_prop) {
+                (1, Some(prop)) if drop_empty_servers => remove_member(text, &top, prop),
+                _ => remove_member(text, servers, at),
+            };
+            return Some(Ok((out, false)));
+        }
+        Edit::Update { name, entry } => {
+            let at = position(name)?;
+            if let Err(e) = check_entry(entry) {
+                return Some(Err(e));
+            }
+            let range = servers?.properties[at].value.range();
+            let out = format!(
+                "{}{}{}",
+                &text[..range.start],
+                style.write(entry),
+                &text[range.end..]
+            );
+            return Some(Ok((out, false)));
+        }
+        _ => return None,
+    };
+    Some(Ok(match servers {
+        Some(servers) => (insert_member(text, servers, &style, index, &member), false),
+        None => {
+            let created = format!(
+                "\"mcpServers\"{}{{{pad}{member}{pad}}}",
+                style.colon,
+                pad = style.pad
+            );
+            (
+                insert_member(text, &top, &style, usize::MAX, &created),
+                true,
+            )
+        }
+    }))
 }
 
 /// Whether the edit brings in a bare number, which the skeleton's placeholders could be taken for.
@@ -340,6 +590,11 @@ fn edit_tree(
                 return Err(taken(name));
             }
             check_entry(entry)?;
+            refuse_case_only_difference(
+                name,
+                None,
+                servers.properties().iter().filter_map(|p| p.decoded_name()),
+            )?;
             servers.append(name, to_input(entry));
         }
         Edit::InsertRaw {
@@ -375,6 +630,11 @@ fn edit_tree(
                 return Err(taken(to));
             }
             let prop = servers.get(from).ok_or_else(|| missing(from))?;
+            refuse_case_only_difference(
+                to,
+                Some(from),
+                servers.properties().iter().filter_map(|p| p.decoded_name()),
+            )?;
             match prop.name() {
                 Some(ObjectPropName::String(lit)) => lit.set_raw_value(json_string(to)),
                 Some(ObjectPropName::Word(word)) => word.set_raw_value(json_string(to)),
@@ -399,6 +659,46 @@ fn edit_tree(
         Edit::MergeServers => merge_servers(doc, &top)?,
     }
     Ok(created)
+}
+
+/// Refuses a server name holding a control character (`"a\nb"`, NUL, an escape) as the name of a
+/// new or renamed server: Claude Desktop shows the name and names a log file after it, where such
+/// a character garbles or breaks both. Names already in the file are left as they are.
+fn refuse_control_characters(edit: &Edit) -> Result<(), ConfigError> {
+    let introduced = match edit {
+        Edit::Add { name, .. } => name,
+        Edit::Rename { to, .. } => to,
+        _ => return Ok(()),
+    };
+    if introduced.chars().any(char::is_control) {
+        return Err(ConfigError::Invalid(format!(
+            "the server name {introduced:?} holds a control character (a line break, a tab, \
+             NUL, an escape…); choose a name without one"
+        )));
+    }
+    Ok(())
+}
+
+/// Refuses `name` for a new or renamed server when another server's name (`others`, the one
+/// renamed, `renamed`, left out) differs from it only in case. Claude Desktop tells them apart,
+/// but it logs each server to `mcp-server-NAME.log`, and on macOS and Windows (case-insensitive
+/// file systems) the two names are one file: their logs mix, and so do the diagnoses drawn from
+/// them. (MCP Tray's journals are apart: `journal` names a mixed-case name with a hash.) A file
+/// that already holds two such names is the user's and stays as it is.
+pub(crate) fn refuse_case_only_difference(
+    name: &str,
+    renamed: Option<&str>,
+    others: impl IntoIterator<Item = String>,
+) -> Result<(), ConfigError> {
+    let Some(other) = others.into_iter().find(|o| {
+        Some(o.as_str()) != renamed && o != name && o.to_lowercase() == name.to_lowercase()
+    }) else {
+        return Ok(());
+    };
+    Err(ConfigError::Invalid(format!(
+        "a server is named \"{other}\" already, and \"{name}\" differs from it only in case: \
+         Claude Desktop would log both to one file on macOS and Windows. Choose another name"
+    )))
 }
 
 /// Moves the entries of every `"mcpServers"` but the last into the last one (see

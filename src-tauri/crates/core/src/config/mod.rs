@@ -6,8 +6,8 @@
 //!   byte-order mark, and the read model ([`ServerEntry`], [`EntryKind`]) that recognises the entries
 //!   MCP Tray writes (bridge and wrap forms) and reports them as what they mean.
 //! - [`edit`]: minimal, format-preserving edits on the concrete syntax tree (jsonc-parser's CST):
-//!   only the bytes of the touched entry change; indentation, key order, line endings and a missing
-//!   trailing newline stay as they were.
+//!   only the bytes of the touched entry change; indentation, key order, line endings, a missing
+//!   trailing newline and an object written on one line stay as they were.
 //! - [`store`]: MCP Tray's own store of disabled entries, kept as their raw text so that enabling
 //!   gives them back byte for byte.
 //! - [`write`]: the atomic, lossless write (temporary file, fsync, rename or exchange), the history of

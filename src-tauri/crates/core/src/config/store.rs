@@ -29,7 +29,9 @@ pub(crate) struct StoreFile {
     pub config: PathBuf,
     #[serde(default)]
     pub disabled: Vec<DisabledEntry>,
-    /// MCP Tray added the `mcpServers` key to this file; it goes again when it becomes empty.
+    /// MCP Tray added the `mcpServers` key to this file; it goes again when it becomes empty. It
+    /// holds while the file is what MCP Tray wrote last (see `write`): after another program
+    /// wrote the file, the key may be the user's, and stays.
     #[serde(default)]
     pub created_servers_object: bool,
     /// The exact former text of entries MCP Tray tapped, for untap.

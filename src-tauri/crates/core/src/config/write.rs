@@ -100,8 +100,6 @@ pub enum StoreChange {
     /// A tapped entry was renamed: its kept original text follows the new name, so that untap
     /// still gives it back (and no copy stays behind under the old name).
     Renamed { from: String, to: String },
-    /// The edit created the `mcpServers` object (not recorded in history).
-    CreatedServers,
 }
 
 impl StoreChange {
@@ -114,7 +112,6 @@ impl StoreChange {
             StoreChange::Untapped { entry } => StoreChange::Tapped { entry },
             StoreChange::Forgotten { entry } => StoreChange::Disabled { entry },
             StoreChange::Renamed { from, to } => StoreChange::Renamed { from: to, to: from },
-            StoreChange::CreatedServers => StoreChange::CreatedServers,
         }
     }
 }
@@ -500,6 +497,7 @@ impl ConfigFile {
             Ok(Prepared {
                 bytes: read.bytes.clone(),
                 store_change: Some(StoreChange::Forgotten { entry }),
+                created_servers_object: false,
                 has_servers_object: doc.has_servers_object,
             })
         })
@@ -579,7 +577,20 @@ impl ConfigFile {
         };
         let op = format!("undo {}", entry.op);
         let outcome = self.transact_raw(&op, |read, _doc, _state| {
-            if !force && read.hash != entry.after_sha256 {
+            // Nothing is thrown away when the file holds what undo puts back already (a file the
+            // edit created, deleted since).
+            let changed = read.hash != entry.after_sha256 && read.hash != entry.before_sha256;
+            if !force && changed && read.bytes.is_none() {
+                return Err(ConfigError::ChangedSince(format!(
+                    "{} was deleted or moved away after \"{}\" ({}). Nothing was written: put \
+                     the file back, or run `mcp-tray undo --force` to write it again as it was \
+                     before that edit",
+                    read.target.display(),
+                    entry.op,
+                    entry.ts
+                )));
+            }
+            if !force && changed {
                 return Err(ConfigError::ChangedSince(format!(
                     "the file changed after \"{}\" ({}); undo would throw that change away. \
                      Use `mcp-tray history` to look, or undo --force (the current file is backed up first)",
@@ -594,6 +605,7 @@ impl ConfigFile {
             Ok(Prepared {
                 bytes: backup.clone(),
                 store_change: reverse,
+                created_servers_object: false,
                 has_servers_object,
             })
         })?;
@@ -635,7 +647,9 @@ impl ConfigFile {
             let (applied, change) = make(doc, state)?;
             Ok(Prepared {
                 bytes: Some(doc.bytes_for(&applied.doc.text)),
-                store_change: change.or(created_marker(&applied)),
+                store_change: change,
+                // Also when the change is another (enable into a file without `mcpServers`).
+                created_servers_object: applied.created_servers_object,
                 has_servers_object: applied.doc.has_servers_object,
             })
         })
@@ -679,6 +693,12 @@ impl ConfigFile {
             };
             let mut state = store::load(&store_path)?;
             let state_before = state.clone();
+            // The marker speaks of the file MCP Tray wrote last: once another program wrote it
+            // (the user put their own file there, say), the `mcpServers` in it may be theirs.
+            if state.created_servers_object && self.newest_written_hash() != Some(read.hash.clone())
+            {
+                state.created_servers_object = false;
+            }
             let prepared = match make(&read, &doc, &state) {
                 Ok(v) => v,
                 Err(e) if attempt > 0 => {
@@ -713,6 +733,7 @@ impl ConfigFile {
             if let Some(change) = change {
                 apply_store_change(&mut state, change);
             }
+            state.created_servers_object |= prepared.created_servers_object;
             // The marker lives only while the `mcpServers` key MCP Tray added is still there.
             let still_has_servers = prepared.has_servers_object;
             state.created_servers_object &= still_has_servers;
@@ -765,13 +786,23 @@ impl ConfigFile {
             before_sha256: read.hash.clone(),
             after_sha256: after_hash.to_owned(),
             undone: false,
-            store_change: store_change.filter(|c| !matches!(c, StoreChange::CreatedServers)),
+            store_change,
             file: data.clone(),
         };
         let text =
             serde_json::to_vec_pretty(&entry).map_err(|e| ConfigError::Invalid(e.to_string()))?;
         store::write_small_file(&meta, &text, Durability::Atomic)?;
         Ok(Some((data, meta)))
+    }
+
+    /// The hash of what the newest write through MCP Tray left in the file.
+    fn newest_written_hash(&self) -> Option<String> {
+        let id = *self.history_ids().last()?;
+        let meta = self.history_dir().join(format!("{id:06}.meta.json"));
+        let bytes = fs::read(meta).ok()?;
+        serde_json::from_slice::<HistoryEntry>(&bytes)
+            .ok()
+            .map(|h| h.after_sha256)
     }
 
     /// The ids of the backups, oldest first, read from the file names alone.
@@ -812,6 +843,13 @@ fn refuse_disabled_name(edit: &Edit, state: &StoreFile) -> Result<(), ConfigErro
     if state.disabled.iter().any(|d| &d.name == introduced) {
         return Err(held_by_disabled(introduced));
     }
+    if !matches!(edit, Edit::InsertRaw { .. }) {
+        edit::refuse_case_only_difference(
+            introduced,
+            None,
+            state.disabled.iter().map(|d| d.name.clone()),
+        )?;
+    }
     Ok(())
 }
 
@@ -821,15 +859,8 @@ fn held_by_disabled(name: &str) -> ConfigError {
     ))
 }
 
-fn created_marker(applied: &Applied) -> Option<StoreChange> {
-    applied
-        .created_servers_object
-        .then_some(StoreChange::CreatedServers)
-}
-
 fn apply_store_change(state: &mut StoreFile, change: StoreChange) {
     match change {
-        StoreChange::CreatedServers => state.created_servers_object = true,
         StoreChange::Disabled { entry } => {
             state.disabled.retain(|d| d.name != entry.name);
             state.disabled.push(entry);
@@ -856,6 +887,8 @@ struct Prepared {
     bytes: Option<Vec<u8>>,
     /// The store change made together with the write.
     store_change: Option<StoreChange>,
+    /// Whether the write adds the `mcpServers` key (MCP Tray's then, see [`StoreFile`]).
+    created_servers_object: bool,
     /// Whether the new content still has an `mcpServers` object.
     has_servers_object: bool,
 }
@@ -897,8 +930,11 @@ fn swap_in(read: &Read, new: Option<&[u8]>) -> io::Result<Swap> {
         if current_hash(target)? != read.hash {
             return Ok(Swap::Changed);
         }
-        fs::remove_file(target)?;
-        return Ok(Swap::Done);
+        // Already gone (deleted since by someone else) is what was asked for.
+        match fs::remove_file(target) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+            _ => return Ok(Swap::Done),
+        }
     };
     fs::create_dir_all(dir)?;
     let file_name = target
@@ -1024,3 +1060,7 @@ pub(crate) fn now_rfc3339() -> String {
         .format(&format)
         .unwrap_or_default()
 }
+
+#[cfg(test)]
+#[path = "write_tests.rs"]
+mod tests;

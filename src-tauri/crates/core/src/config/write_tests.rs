@@ -1,0 +1,384 @@
+//! Whole edits on files as users write them: one-line files, `mcpServers` MCP Tray did not create,
+//! a file deleted before an undo, entries with wrongly typed fields, names Claude would mix up.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::json;
+
+use super::*;
+
+struct Scratch {
+    _dir: tempfile::TempDir,
+    path: PathBuf,
+    file: ConfigFile,
+}
+
+/// A config holding `text` (no file for `None`) and its own data dir.
+fn scratch(text: Option<&str>) -> Scratch {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("claude_desktop_config.json");
+    if let Some(text) = text {
+        fs::write(&path, text).unwrap();
+    }
+    let file = ConfigFile::new(&path, dir.path().join("home"));
+    Scratch {
+        _dir: dir,
+        path,
+        file,
+    }
+}
+
+fn text(path: &Path) -> String {
+    fs::read_to_string(path).unwrap()
+}
+
+fn add(name: &str) -> Edit {
+    Edit::Add {
+        name: name.into(),
+        entry: json!({"command": "echo", "args": ["hi"]}),
+    }
+}
+
+fn remove(name: &str) -> Edit {
+    Edit::Remove { name: name.into() }
+}
+
+#[test]
+fn an_entry_added_to_a_one_line_file_stays_on_its_line_and_remove_gives_back_the_file() {
+    // (the file, the file after `add new`)
+    let cases = [
+        (
+            r#"{"mcpServers":{"a":{"command":"x"}}}"#,
+            r#"{"mcpServers":{"a":{"command":"x"},"new":{"command":"echo","args":["hi"]}}}"#,
+        ),
+        (
+            "{\"mcpServers\":{\"a\":{\"command\":\"x\"}}}\n",
+            "{\"mcpServers\":{\"a\":{\"command\":\"x\"},\"new\":{\"command\":\"echo\",\"args\":[\"hi\"]}}}\n",
+        ),
+        (
+            r#"{ "mcpServers": { "a": { "command": "x" } } }"#,
+            r#"{ "mcpServers": { "a": { "command": "x" }, "new": { "command": "echo", "args": ["hi"] } } }"#,
+        ),
+        (
+            r#"{"mcpServers": {"a": {"command": "x"}, "b": {"command": "y"}}}"#,
+            r#"{"mcpServers": {"a": {"command": "x"}, "b": {"command": "y"}, "new": {"command": "echo", "args": ["hi"]}}}"#,
+        ),
+        // No `mcpServers` yet: it is created on the same line, and goes again with the entry.
+        (
+            r#"{"globalShortcut":""}"#,
+            r#"{"globalShortcut":"","mcpServers":{"new":{"command":"echo","args":["hi"]}}}"#,
+        ),
+        (
+            r#"{"mcpServers":{}}"#,
+            r#"{"mcpServers":{"new":{"command":"echo","args":["hi"]}}}"#,
+        ),
+        (
+            r#"{"mcpServers": {}, "globalShortcut": ""}"#,
+            r#"{"mcpServers": {"new": {"command": "echo", "args": ["hi"]}}, "globalShortcut": ""}"#,
+        ),
+        // Only `mcpServers` is on one line.
+        (
+            "{\n  \"mcpServers\": {\"a\": {\"command\": \"x\"}}\n}\n",
+            "{\n  \"mcpServers\": {\"a\": {\"command\": \"x\"}, \"new\": {\"command\": \"echo\", \"args\": [\"hi\"]}}\n}\n",
+        ),
+    ];
+    for (before, added) in cases {
+        let s = scratch(Some(before));
+        s.file.apply(&add("new")).unwrap();
+        assert_eq!(text(&s.path), added, "add to {before}");
+        s.file.apply(&remove("new")).unwrap();
+        assert_eq!(text(&s.path), before, "add then remove");
+    }
+}
+
+#[test]
+fn add_then_remove_gives_back_files_indented_with_tabs_or_four_spaces() {
+    for before in [
+        "{\n\t\"mcpServers\": {\n\t\t\"a\": {\n\t\t\t\"command\": \"x\"\n\t\t}\n\t}\n}\n",
+        "{\n    \"mcpServers\": {\n        \"a\": {\n            \"command\": \"x\",\n            \"args\": [\"1\"]\n        }\n    }\n}",
+        "{\n    \"globalShortcut\": \"\"\n}\n",
+    ] {
+        let s = scratch(Some(before));
+        s.file.apply(&add("new")).unwrap();
+        let added = text(&s.path);
+        let indent = if before.contains('\t') { "\t" } else { "    " };
+        assert!(
+            added.contains(&format!("\n{indent}{indent}\"new\": {{\n")),
+            "{added}"
+        );
+        s.file.apply(&remove("new")).unwrap();
+        assert_eq!(text(&s.path), before);
+    }
+}
+
+#[test]
+fn disable_enable_tap_and_untap_keep_a_one_line_file_on_one_line() {
+    for before in [
+        r#"{"mcpServers":{"a":{"command":"x"},"b":{"command":"y","args":["1"]},"c":{"command":"z"}}}"#,
+        r#"{ "mcpServers": { "a": { "command": "x" }, "b": { "command": "y" }, "c": { "command": "z" } } }"#,
+        r#"{"mcpServers":{"a":{"command":"x"}}}"#,
+    ] {
+        let s = scratch(Some(before));
+        for name in ["a", "b", "c"] {
+            if s.file.read().unwrap().server(name).is_none() {
+                continue;
+            }
+            s.file.disable(name).unwrap();
+            assert!(!text(&s.path).contains('\n'), "{}", text(&s.path));
+            s.file.enable(name).unwrap();
+            assert_eq!(text(&s.path), before, "disable then enable {name}");
+            s.file.tap(name, Path::new("/opt/mcp-tray")).unwrap();
+            assert!(!text(&s.path).contains('\n'), "{}", text(&s.path));
+            s.file.untap(name).unwrap();
+            assert_eq!(text(&s.path), before, "tap then untap {name}");
+            s.file
+                .apply(&Edit::Rename {
+                    from: name.into(),
+                    to: "renamed".into(),
+                })
+                .unwrap();
+            s.file
+                .apply(&Edit::Rename {
+                    from: "renamed".into(),
+                    to: name.into(),
+                })
+                .unwrap();
+            assert_eq!(text(&s.path), before, "rename and back {name}");
+        }
+    }
+}
+
+#[test]
+fn mcp_servers_written_by_the_user_after_mcp_tray_created_one_is_never_deleted() {
+    let s = scratch(None);
+    s.file.apply(&add("a")).unwrap();
+    // The user replaces the file MCP Tray created with one of their own.
+    let theirs = "{\"mcpServers\": {\"mine\": {\"command\": \"m\"}}, \"other\": 1}\n";
+    fs::write(&s.path, theirs).unwrap();
+    s.file.disable("mine").unwrap();
+    assert_eq!(text(&s.path), "{\"mcpServers\": {}, \"other\": 1}\n");
+    s.file.enable("mine").unwrap();
+    assert_eq!(text(&s.path), theirs);
+    s.file.apply(&remove("mine")).unwrap();
+    assert_eq!(text(&s.path), "{\"mcpServers\": {}, \"other\": 1}\n");
+}
+
+#[test]
+fn an_empty_mcp_servers_the_user_wrote_stays_when_its_last_entry_goes() {
+    for before in [
+        "{\"mcpServers\": {}}\n",
+        "{\n  \"mcpServers\": {}\n}\n",
+        "{\n  \"mcpServers\": {\n    \"u\": {\"command\": \"u\"}\n  }\n}\n",
+    ] {
+        let s = scratch(Some(before));
+        s.file.apply(&add("a")).unwrap();
+        let added = text(&s.path);
+        for name in ["u", "a"] {
+            if s.file.read().unwrap().server(name).is_some() {
+                s.file.disable(name).unwrap();
+            }
+        }
+        let all_disabled = text(&s.path);
+        assert!(
+            ConfigDocument::parse(&s.path, all_disabled.as_bytes(), false)
+                .unwrap()
+                .has_servers_object,
+            "{before} => {all_disabled}"
+        );
+        s.file.enable("a").unwrap();
+        if before.contains("\"u\"") {
+            s.file.enable("u").unwrap();
+        }
+        assert_eq!(text(&s.path), added, "{before}");
+    }
+}
+
+#[test]
+fn the_mcp_servers_mcp_tray_created_goes_with_its_last_entry_and_comes_back_with_it() {
+    for before in [None, Some("{}"), Some("{\n  \"globalShortcut\": \"\"\n}\n")] {
+        let s = scratch(before);
+        s.file.apply(&add("a")).unwrap();
+        let added = text(&s.path);
+        s.file.disable("a").unwrap();
+        s.file.enable("a").unwrap();
+        assert_eq!(text(&s.path), added, "{before:?}");
+        s.file.apply(&remove("a")).unwrap();
+        if let Some(before) = before {
+            assert_eq!(text(&s.path), before);
+        }
+    }
+}
+
+#[test]
+fn undo_after_the_file_was_deleted_says_so_and_force_writes_back_the_file_before_the_edit() {
+    let before = "{\"mcpServers\": {\"a\": {\"command\": \"x\"}}}\n";
+    let s = scratch(Some(before));
+    s.file.disable("a").unwrap();
+    fs::remove_file(&s.path).unwrap();
+    let err = s.file.undo(false, None).unwrap_err();
+    assert!(matches!(err, ConfigError::ChangedSince(_)), "{err}");
+    let said = err.to_string();
+    assert!(
+        said.contains("deleted or moved away") && said.contains("--force"),
+        "{said}"
+    );
+    assert!(!s.path.exists(), "nothing was written");
+    assert_eq!(s.file.disabled().unwrap().len(), 1, "a stays disabled");
+    let (entry, _) = s.file.undo(true, None).unwrap();
+    assert_eq!(entry.op, "disable a");
+    assert_eq!(text(&s.path), before);
+    assert!(
+        s.file.disabled().unwrap().is_empty(),
+        "a is back in the file"
+    );
+    // The undo is itself undone like any other edit: the file goes again.
+    let newest = &s.file.history().unwrap()[0];
+    assert!(!newest.existed && newest.op == "undo disable a");
+}
+
+#[test]
+fn undo_of_the_edit_that_created_a_file_deleted_since_needs_no_force() {
+    let s = scratch(None);
+    s.file.apply(&add("a")).unwrap();
+    fs::remove_file(&s.path).unwrap();
+    let (entry, _) = s.file.undo(false, None).unwrap();
+    assert_eq!(entry.op, "add a");
+    assert!(!s.path.exists());
+    assert!(s.file.history().unwrap().iter().any(|h| h.undone));
+    // A disabled entry the undone edit had put back in the file returns to the store.
+    let s = scratch(Some("{\"mcpServers\": {\"a\": {\"command\": \"x\"}}}"));
+    s.file.disable("a").unwrap();
+    fs::remove_file(&s.path).unwrap();
+    s.file.enable("a").unwrap();
+    fs::remove_file(&s.path).unwrap();
+    let (entry, _) = s.file.undo(false, None).unwrap();
+    assert_eq!(entry.op, "enable a");
+    assert_eq!(s.file.disabled().unwrap().len(), 1, "a is kept again");
+    assert!(!s.path.exists());
+}
+
+#[test]
+fn edits_of_other_servers_leave_wrongly_typed_entries_byte_for_byte() {
+    let bad = [
+        ("s", r#"{"command": "x", "args": "a b"}"#),
+        ("n", r#"{"command": "x", "args": [1, true]}"#),
+        ("e", r#"{"command": "x", "env": ["A=1"]}"#),
+        ("v", r#"{"command": "x", "env": {"A": 1}}"#),
+        ("c", r#"{"command": 5}"#),
+    ];
+    let mut before = String::from("{\n  \"mcpServers\": {\n    \"ok\": {\"command\": \"y\"}");
+    for (name, raw) in bad {
+        before.push_str(&format!(",\n    \"{name}\": {raw}"));
+    }
+    before.push_str("\n  }\n}\n");
+    let s = scratch(Some(&before));
+    let kept = |s: &Scratch| {
+        let doc = s.file.read().unwrap();
+        for (name, raw) in bad {
+            let entry = doc.server(name).unwrap_or_else(|| panic!("{name} lost"));
+            assert_eq!(entry.raw, raw, "{name}");
+            assert_eq!(entry.kind.label(), "invalid", "{name}");
+        }
+    };
+    s.file.apply(&add("new")).unwrap();
+    kept(&s);
+    s.file.tap("ok", Path::new("/opt/mcp-tray")).unwrap();
+    kept(&s);
+    s.file.untap("ok").unwrap();
+    s.file.disable("ok").unwrap();
+    kept(&s);
+    s.file.enable("ok").unwrap();
+    s.file
+        .apply(&Edit::Rename {
+            from: "ok".into(),
+            to: "fine".into(),
+        })
+        .unwrap();
+    kept(&s);
+    s.file.apply(&remove("new")).unwrap();
+    s.file
+        .apply(&Edit::Rename {
+            from: "fine".into(),
+            to: "ok".into(),
+        })
+        .unwrap();
+    assert_eq!(text(&s.path), before);
+    // They are disabled and enabled as they are, and never tapped (the tap would lose them).
+    for (name, _) in bad {
+        s.file.disable(name).unwrap();
+        s.file.enable(name).unwrap();
+        assert!(s.file.tap(name, Path::new("/opt/mcp-tray")).is_err());
+    }
+    assert_eq!(text(&s.path), before);
+}
+
+#[test]
+fn names_with_control_characters_are_refused() {
+    let before = "{\"mcpServers\": {\"a\": {\"command\": \"x\"}}}\n";
+    let s = scratch(Some(before));
+    for bad in [
+        "a\nb",
+        "a\u{0}",
+        "tab\there",
+        "\u{1b}[31mred",
+        "del\u{7f}",
+        "c1\u{85}",
+    ] {
+        let err = s.file.apply(&add(bad)).unwrap_err();
+        assert!(matches!(err, ConfigError::Invalid(_)), "{bad:?}: {err}");
+        assert!(err.to_string().contains("control character"), "{err}");
+        let err = s
+            .file
+            .apply(&Edit::Rename {
+                from: "a".into(),
+                to: bad.into(),
+            })
+            .unwrap_err();
+        assert!(err.to_string().contains("control character"), "{err}");
+    }
+    assert_eq!(text(&s.path), before);
+}
+
+#[test]
+fn a_name_that_differs_only_in_case_from_another_server_is_refused() {
+    let before =
+        "{\"mcpServers\": {\"files\": {\"command\": \"x\"}, \"git\": {\"command\": \"g\"}}}\n";
+    let s = scratch(Some(before));
+    for edit in [
+        add("Files"),
+        add("FILES"),
+        Edit::Rename {
+            from: "git".into(),
+            to: "Files".into(),
+        },
+    ] {
+        let err = s.file.apply(&edit).unwrap_err().to_string();
+        assert!(
+            err.contains("\"files\"") && err.contains("only in case"),
+            "{edit:?}: {err}"
+        );
+    }
+    assert_eq!(text(&s.path), before);
+    // A disabled server's name is taken in any case too.
+    s.file.disable("files").unwrap();
+    let err = s.file.apply(&add("Files")).unwrap_err().to_string();
+    assert!(err.contains("\"files\""), "{err}");
+    s.file.enable("files").unwrap();
+    // A server renamed to its own name in another case is the same server.
+    s.file
+        .apply(&Edit::Rename {
+            from: "files".into(),
+            to: "Files".into(),
+        })
+        .unwrap();
+    assert!(s.file.read().unwrap().server("Files").is_some());
+    // A file that holds both already is the user's: its other edits go on.
+    let both =
+        "{\"mcpServers\": {\"files\": {\"command\": \"x\"}, \"Files\": {\"command\": \"y\"}}}";
+    let s = scratch(Some(both));
+    s.file.apply(&add("new")).unwrap();
+    s.file.disable("Files").unwrap();
+    s.file.enable("Files").unwrap();
+    s.file.apply(&remove("new")).unwrap();
+    assert_eq!(text(&s.path), both);
+}
