@@ -194,3 +194,47 @@ describe("a problem with the whole config file", () => {
     await waitForText(app.browser, card);
   });
 });
+
+// A number where Claude wants a string: Claude Desktop then loads no server from the file at all
+// ("Could not load app settings"). Said above the list and in the entry's row; nothing rewritten.
+const WRONG_TYPE = `{
+  "mcpServers": {
+    "fetch": { "command": "sh", "args": ["-c", "exec true"] },
+    "web": { "command": "sh", "args": ["-c", "exec true"], "env": { "PORT": 8080 } }
+  }
+}
+`;
+
+describe("an entry with a field of the wrong type", () => {
+  let app;
+  before(async () => {
+    app = await startApp({ config: WRONG_TYPE });
+  });
+  after(async () => {
+    await app?.stop();
+  });
+
+  it("is said above the list as what stops Claude loading every server, and in its row, leaving the file as it is", async () => {
+    const card = '[data-testid="config-findings"] [data-testid="server-finding"]';
+    const said = await waitForText(app.browser, card);
+    assert.match(said, /Claude Desktop loads no server from this file: the entry of web has a field of the wrong type/);
+    let seen = {};
+    await until(
+      app.browser,
+      async () => {
+        seen = await findings(app.browser);
+        return seen.web?.length > 0;
+      },
+      `the row's finding was not shown: ${JSON.stringify(seen)}`,
+    );
+    assert.deepEqual(seen.web, [["invalid-entry", "error", false]]);
+    assert.deepEqual(seen.fetch, []);
+    const row = await app.browser.execute(
+      () => document.querySelector('[data-testid="server-row"][data-server="web"]')?.textContent ?? "",
+    );
+    assert.match(row, /the value of "PORT" in "env" is a number/);
+    assert.ok(!row.includes("8080"), "the value itself is not shown");
+    await app.screenshot("servers-wrong-type");
+    assert.equal(fs.readFileSync(app.configPath, "utf8"), WRONG_TYPE);
+  });
+});

@@ -942,6 +942,7 @@ pub fn check_config_only(
     exe: &Path,
 ) -> Vec<Finding> {
     let mut out = check_duplicates_in(audience, doc, None);
+    out.extend(config_not_loaded(doc));
     let entries = doc.servers.iter().flat_map(|s| {
         let mut findings = check_entry_in(audience, s, exe);
         findings.extend(check_command(s, resolver));
@@ -955,6 +956,41 @@ pub fn check_config_only(
             .map(Finding::new),
     );
     out
+}
+
+/// The whole file's finding when an entry has a field of the wrong type: Claude Desktop then
+/// loads no server from the file, which the entry's own `invalid-entry` finding cannot say above
+/// the others.
+fn config_not_loaded(doc: &ConfigDocument) -> Option<Finding> {
+    let names: Vec<&str> = doc
+        .servers
+        .iter()
+        .filter(|s| {
+            s.value
+                .as_object()
+                .is_some_and(|o| !crate::config::document::type_problems(o).is_empty())
+        })
+        .map(|s| s.name.as_str())
+        .collect();
+    let (first, rest) = names.split_first()?;
+    let who = match rest.len() {
+        0 => format!("the entry of {first} has"),
+        n => format!("the entries of {first} and {n} more have"),
+    };
+    Some(Finding::new(
+        Diagnosis::new(
+            codes::INVALID_ENTRY,
+            Severity::Error,
+            format!(
+                "Claude Desktop loads no server from this file: {who} a field of the wrong type"
+            ),
+        )
+        .detail(
+            "Claude Desktop checks the type of every field before it starts anything: with one \
+             wrong, it says \"Could not load app settings\" and starts no server",
+        )
+        .fix("correct the field named under the server, or remove that server"),
+    ))
 }
 
 /// Reads a document's entries for the checks that need no I/O (used by tests and the app).
@@ -1170,6 +1206,40 @@ mod tests {
             findings
                 .iter()
                 .all(|f| f.diagnosis.server.as_deref() == Some("gone"))
+        );
+    }
+
+    #[test]
+    fn a_wrongly_typed_field_is_also_said_of_the_whole_file_which_claude_then_does_not_load() {
+        let d = doc(r#"{"mcpServers": {
+            "ok": {"command": "sh"},
+            "port": {"command": "sh", "env": {"PORT": 8080}},
+            "args": {"command": "sh", "args": "a b"}
+        }}"#);
+        let resolver = CommandResolver::new(crate::supervise::LoginShellPath::Never);
+        let findings = check_config_only(Audience::App, &d, &resolver, Path::new(EXE));
+        let file: Vec<&Finding> = findings
+            .iter()
+            .filter(|f| f.diagnosis.server.is_none())
+            .collect();
+        assert_eq!(file.len(), 1, "{findings:?}");
+        assert_eq!(file[0].diagnosis.code, codes::INVALID_ENTRY);
+        assert_eq!(
+            file[0].diagnosis.summary,
+            "Claude Desktop loads no server from this file: the entries of port and 1 more have a field of the wrong type"
+        );
+        for name in ["port", "args"] {
+            assert_eq!(
+                finding_of(&findings, name).diagnosis.code,
+                codes::INVALID_ENTRY
+            );
+        }
+        // An entry without a command stops only itself.
+        let d = doc(r#"{"mcpServers": {"none": {"args": []}}}"#);
+        let findings = check_config_only(Audience::App, &d, &resolver, Path::new(EXE));
+        assert!(
+            findings.iter().all(|f| f.diagnosis.server.is_some()),
+            "{findings:?}"
         );
     }
 
