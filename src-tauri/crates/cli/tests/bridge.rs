@@ -138,6 +138,11 @@ struct Bridge {
 
 impl Bridge {
     fn start(args: &[&str]) -> Bridge {
+        Bridge::start_with_env(args, &[])
+    }
+
+    /// [`Bridge::start`] with more environment variables.
+    fn start_with_env(args: &[&str], env: &[(&str, &str)]) -> Bridge {
         let home = tempfile::tempdir().expect("temp home");
         let mut child = Command::new(BIN)
             .arg("bridge")
@@ -145,6 +150,7 @@ impl Bridge {
             .env("MCP_TRAY_HOME", home.path())
             // A credential for `--header 'X-Api-Key: ${MCP_TRAY_TEST_KEY}'`.
             .env("MCP_TRAY_TEST_KEY", "env-key-4714")
+            .envs(env.iter().copied())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -993,6 +999,156 @@ fn a_failing_ping_is_said_once_and_the_bridge_goes_on() {
         .filter(|l| l["dir"] == "c2s" && !answered(&l["id"]))
         .count();
     assert!(unanswered >= 2, "{unanswered} failed pings: {lines:?}");
+}
+
+/// POST to a loopback control path (`/forget`, `/revoke`), without a body.
+fn control_post(port: u16, path: &str) {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    write!(
+        s,
+        "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    )
+    .expect("send");
+    let mut text = String::new();
+    s.read_to_string(&mut text).expect("read");
+}
+
+/// Waits until `done` holds, at most `within`; `what` says what was awaited.
+fn wait_until(within: Duration, what: &str, mut done: impl FnMut() -> bool) {
+    let started = Instant::now();
+    while !done() {
+        assert!(started.elapsed() < within, "{what}: not within {within:?}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// auth_server.py with `flags` (a FastMCP resource server and its authorization server): the
+/// server, its MCP URL and the authorization server's port (its /stats and /revoke).
+fn protected(p: &Peers, flags: &[&str]) -> (Server, String, u16) {
+    let (as_port, mcp_port) = (free_port(), free_port());
+    let mcp = mcp_port.to_string();
+    let server = fault_server(
+        p,
+        "auth_server.py",
+        as_port,
+        &[&[mcp.as_str()], flags].concat(),
+    );
+    wait_for_port(mcp_port, Duration::from_secs(20));
+    (server, format!("http://127.0.0.1:{mcp_port}/mcp"), as_port)
+}
+
+/// A bridge that pings every second, signed in (headless) by an earlier bridge of the same home
+/// (that one's own sign-in would hold another back for a minute), once its client's first
+/// messages are through. Tokens go to a file, never the developer's keyring.
+fn signed_in_pinging(url: &str) -> (Bridge, tempfile::TempDir) {
+    let home = tempfile::tempdir().expect("temp home");
+    let home_path = home.path().to_string_lossy().into_owned();
+    let env = [
+        ("MCP_TRAY_TOKEN_STORE", "file"),
+        ("MCP_TRAY_HOME", home_path.as_str()),
+    ];
+    let args = [url, "--name", "prot", "--oauth-flow", "headless"];
+    let mut first = Bridge::start_with_env(&args, &env);
+    let init = first.initialize();
+    assert_eq!(init["result"]["serverInfo"]["name"], "protected", "{init}");
+    let (status, stderr, _) = first.finish();
+    assert!(status.success(), "{stderr}");
+    let mut b = Bridge::start_with_env(&[&args[..], &["--ping-interval", "1"]].concat(), &env);
+    b.initialize();
+    assert_eq!(text_of(&b.call(1, "add", json!({"a": 1, "b": 1}))), "2");
+    (b, home)
+}
+
+#[test]
+fn a_ping_refreshes_a_refused_token_silently_but_never_opens_a_sign_in() {
+    let p = require_peers!();
+    // The token is revoked while the client is quiet: the next ping gets 401, and its refresh
+    // token gets a new one, with nobody asked. The ping is answered.
+    let (_server, url, as_port) = protected(&p, &[]);
+    let (mut b, _home) = signed_in_pinging(&url);
+    control_post(as_port, "/revoke");
+    wait_until(Duration::from_secs(10), "a refresh", || {
+        b.stderr().contains("access token refreshed")
+    });
+    std::thread::sleep(Duration::from_millis(1500));
+    let stats = control_json(as_port, "/stats");
+    assert_eq!(stats["authorize"], 1, "{stats}");
+    assert!(
+        !b.stderr().contains("keep-alive ping failed"),
+        "{}",
+        b.stderr()
+    );
+    assert_eq!(text_of(&b.call(2, "add", json!({"a": 2, "b": 3}))), "5");
+    let (status, stderr, _) = b.finish();
+    assert!(status.success(), "{stderr}");
+
+    // The refresh token is refused too (invalid_grant): only a sign-in would do, and a ping
+    // opens none. It fails as one warning, and the client sees nothing of it…
+    let (_server, url, as_port) = protected(&p, &["--refresh", "invalid_grant"]);
+    let (mut b, _home) = signed_in_pinging(&url);
+    control_post(as_port, "/revoke");
+    wait_until(Duration::from_secs(10), "a refused refresh", || {
+        control_json(as_port, "/stats")["refused_refresh"]
+            .as_u64()
+            .is_some_and(|n| n >= 1)
+    });
+    std::thread::sleep(Duration::from_millis(2500));
+    let stats = control_json(as_port, "/stats");
+    assert_eq!(stats["authorize"], 1, "a ping opened a sign-in: {stats}");
+    let stderr = b.stderr();
+    let warned = "warning (auth-required): keep-alive ping failed: sign-in required for prot";
+    assert_eq!(stderr.matches(warned).count(), 1, "{stderr}");
+    assert!(b.next(Duration::from_millis(100)).is_none(), "{:?}", b.seen);
+    // …whose next request signs in.
+    assert_eq!(text_of(&b.call(2, "add", json!({"a": 2, "b": 3}))), "5");
+    let stats = control_json(as_port, "/stats");
+    assert_eq!(stats["authorize"], 2, "{stats}");
+    let (status, stderr, _) = b.finish();
+    assert!(status.success(), "{stderr}");
+}
+
+#[test]
+fn a_session_renewal_started_by_a_ping_finishes_although_the_ping_times_out() {
+    let p = require_peers!();
+    let port = free_port();
+    // Every session after the first takes 2 s to open: longer than a ping waits (--timeout 1).
+    let _server = fault_server(&p, "forgetful_server.py", port, &["2"]);
+    let url = format!("http://127.0.0.1:{port}/mcp");
+    let mut b = Bridge::start(&[
+        &url,
+        "--name",
+        "slow",
+        "--ping-interval",
+        "1",
+        "--timeout",
+        "1",
+    ]);
+    b.initialize();
+    // Its client's messages are through (the session is initialized) before the server forgets.
+    assert_eq!(text_of(&b.call(1, "add", json!({"a": 1, "b": 1}))), "2");
+    control_post(port, "/forget");
+    // The next ping meets the lost session (404) and starts renewing it, then gives up on its
+    // own reply while the new session is still opening.
+    wait_until(Duration::from_secs(10), "a ping timing out", || {
+        b.stderr().contains("keep-alive ping failed")
+    });
+    // The renewal goes on without it: the client's next call finds the new session ready.
+    std::thread::sleep(Duration::from_millis(2500));
+    let sum = b.call(2, "add", json!({"a": 2, "b": 3}));
+    assert_eq!(text_of(&sum), "5", "{sum}; stderr:\n{}", b.stderr());
+    let stats = control_json(port, "/stats");
+    assert_eq!(stats["initialize"], 2, "one renewal: {stats}");
+    assert_eq!(stats["initialized"], json!(["s-1", "s-2"]), "{stats}");
+    let sessionless = stats["answered"]
+        .as_array()
+        .expect("answered")
+        .iter()
+        .filter(|a| a[2] == 400)
+        .count();
+    assert_eq!(sessionless, 0, "messages went without a session: {stats}");
+    let (status, stderr, _) = b.finish();
+    assert!(status.success(), "{stderr}");
+    assert!(stderr.contains("new session ready"), "{stderr}");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -2067,6 +2223,32 @@ fn bridge_answers_initialize_when_nothing_listens() {
     );
     let (status, _, _) = b.finish();
     assert!(status.success());
+}
+
+#[test]
+fn a_first_connect_refused_until_the_timeout_says_refused_not_timeout() {
+    let (_held, port) = common::refused_port();
+    let url = format!("http://127.0.0.1:{port}/mcp");
+    // The retries (about 7 s of them) outlast the timeout: the bridge answers after 1 s, with
+    // what the attempts met.
+    let mut b = Bridge::start(&[&url, "--name", "refused", "--timeout", "1"]);
+    b.send(
+        &json!({"jsonrpc":"2.0","id": 0,"method":"initialize","params":{
+        "protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}),
+    );
+    let reply = b.reply(&json!(0), Duration::from_secs(10));
+    assert_eq!(
+        reply["error"]["data"]["diagnosis"], "connection-refused",
+        "{reply}"
+    );
+    assert_eq!(
+        error_message(&reply),
+        format!("remote server refused the connection at {url} (tried for 1 s)"),
+        "{reply}"
+    );
+    let (status, stderr, _) = b.finish();
+    assert!(status.success(), "{stderr}");
+    assert!(!stderr.contains("gave no answer"), "{stderr}");
 }
 
 #[test]

@@ -327,12 +327,15 @@ impl Auth {
 
     /// The server refused a request that carried the token of generation `seen`. Gets a usable
     /// token (another request's fresh one, the store's, a refresh, a new sign-in, a step-up) and
-    /// returns `Ok` to retry, or says why not ([`Refusal`]).
+    /// returns `Ok` to retry, or says why not ([`Refusal`]). Without `interactive` (the bridge's
+    /// keep-alive pings, which nobody is waiting on), no sign-in that needs a person is started
+    /// nor waited for: the refusal says one is required, and the client's next request starts it.
     pub async fn on_rejected(
         self: &Arc<Self>,
         status: u16,
         headers: &reqwest::header::HeaderMap,
         seen: u64,
+        interactive: bool,
     ) -> Result<(), Refusal> {
         let values: Vec<&str> = headers
             .get_all(WWW_AUTHENTICATE)
@@ -360,6 +363,10 @@ impl Auth {
                     "{} refused this request (HTTP 403) even though MCP Tray is signed in",
                     self.opts.name
                 )));
+            }
+            if !interactive && self.opts.flow.needs_person() {
+                // A step-up is a sign-in too; nor does it use up one of the client's.
+                return Err(self.left_to_client());
             }
             let wanted = union_scopes(
                 self.lock().record.scope.as_deref(),
@@ -419,7 +426,18 @@ impl Auth {
             ));
             return Err(self.no_sign_in(status, Some(Refusal::Explained { what, then })));
         }
+        if !interactive && self.opts.flow.needs_person() {
+            return Err(self.left_to_client());
+        }
         self.sign_in(None, challenge).await.map_err(Refusal::SignIn)
+    }
+
+    /// Why a request that may not involve a person (a keep-alive ping) gets no sign-in.
+    fn left_to_client(&self) -> Refusal {
+        Refusal::SignIn(format!(
+            "sign-in required for {}; the client's next request starts it (a keep-alive ping never does)",
+            self.opts.name
+        ))
     }
 
     /// Why a 401 to a request with the user's own `Authorization` header fails: the server

@@ -7,8 +7,11 @@
 //! `interval` without a message from the client (a busy session needs none; the server's own
 //! messages do not count, as they do not tell the server the session is in use) and after the
 //! last ping, one at a time. It takes the path of the client's requests ([`Link::send`]): the
-//! session id and protocol version headers, the renewal of a session the server lost, sign-in.
-//! It is not retried when it fails: the next ping is its retry.
+//! session id and protocol version headers, the renewal of a session the server lost (which
+//! runs to its end although the ping stops waiting), a token refresh. It never starts a sign-in
+//! that needs a person: with the client doing nothing, a browser opening out of the blue would
+//! surprise the user, so a ping that needs one fails (`auth-required`) and the client's next
+//! request signs in. It is not retried when it fails: the next ping is its retry.
 //!
 //! It must never write to the client's output, nor answer or fail anything of the client's: the
 //! router swallows the ping's reply, and a ping that fails is said as one warning event with its
@@ -170,6 +173,8 @@ impl KeepAlive {
             id: Some(id.clone()),
             method: Some("ping".into()),
             retry: false,
+            // Nobody waits on a ping: it never opens a sign-in (a refresh is fine).
+            interactive: false,
         };
         let failure = match tokio::time::timeout(self.timeout, self.link.send(&msg)).await {
             Ok(Ok(())) => return Ok(()),

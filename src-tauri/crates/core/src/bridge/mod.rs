@@ -863,6 +863,8 @@ where
             auth.report_to(reporter.clone());
             auth
         }),
+        max_timeout: opts.max_timeout.max(opts.timeout),
+        last_failure: Arc::default(),
     };
     let (control_tx, control_rx) = mpsc::unbounded_channel();
     let (server_tx, server_rx) = mpsc::unbounded_channel();
@@ -970,6 +972,7 @@ async fn cancel_at_server(link: &Link, ids: &[String]) {
             id: None,
             method: Some("notifications/cancelled".into()),
             retry: true,
+            interactive: true,
         };
         let _ = tokio::time::timeout(Duration::from_secs(5), link.send(&cancel)).await;
     }
@@ -1311,16 +1314,26 @@ impl Session<'_> {
             let sign_in_wait = self.remote.auth.as_ref().and_then(|a| a.sign_in_wait());
             match sign_in_wait.map(|wait| (started + wait + self.opts.timeout).min(cap)) {
                 Some(held) if held > Instant::now() => deadline = held,
-                _ => {
-                    return Err(Fault::NoAnswer {
-                        url: transport::display_url(&self.opts.url),
-                        method: first
-                            .method
-                            .clone()
-                            .unwrap_or_else(|| "the first message".into()),
-                        after: self.opts.timeout,
-                    });
-                }
+                // The attempts failed (refused, a 5xx…) while the retries went on: that is why,
+                // not a server that took the message and kept quiet.
+                _ => match self.remote.last_failure() {
+                    Some(last) => {
+                        return Err(Fault::Unreachable {
+                            last: Box::new(last),
+                            tried_for: deadline - started,
+                        });
+                    }
+                    None => {
+                        return Err(Fault::NoAnswer {
+                            url: transport::display_url(&self.opts.url),
+                            method: first
+                                .method
+                                .clone()
+                                .unwrap_or_else(|| "the first message".into()),
+                            after: self.opts.timeout,
+                        });
+                    }
+                },
             }
         }
     }

@@ -40,6 +40,9 @@ struct SessionState {
     init: Option<Vec<u8>>,
     /// Bumped on every renewal, so concurrent 404s renew once.
     generation: u64,
+    /// The server lost the session and no renewal has finished since (one failed or gave up):
+    /// the next message renews it first.
+    lost: bool,
     get_stream_started: bool,
     /// Last SSE event id seen on the GET stream.
     get_last_event_id: Option<String>,
@@ -51,7 +54,8 @@ pub struct StreamableHttp {
     remote: Remote,
     out: Outbox,
     state: Mutex<SessionState>,
-    renewal: tokio::sync::Mutex<()>,
+    /// Held by the session renewal running, if any.
+    renewal: Arc<tokio::sync::Mutex<()>>,
     version_override: Option<String>,
     /// Requests the server accepted with 202: their replies come on the GET stream.
     waiters: Arc<Waiters>,
@@ -69,6 +73,10 @@ pub struct Outgoing {
     /// `may_resend` allows it). The bridge's keep-alive pings are not: the next ping is their
     /// retry, and a server that is down is said once, not once per attempt.
     pub retry: bool,
+    /// Whether a 401/403 to it may start a sign-in that needs a person (a browser). The
+    /// keep-alive's pings may not: nobody waits on them, so they may only use what needs no one
+    /// (a refresh token), and otherwise fail, leaving the sign-in to the client's next request.
+    pub interactive: bool,
 }
 
 impl Outgoing {
@@ -79,6 +87,7 @@ impl Outgoing {
             method: env.method.as_deref().map(str::to_owned),
             bytes,
             retry: true,
+            interactive: true,
         }
     }
 
@@ -107,7 +116,7 @@ impl StreamableHttp {
             remote,
             out,
             state: Mutex::new(state),
-            renewal: tokio::sync::Mutex::new(()),
+            renewal: Arc::default(),
             version_override,
             waiters: Arc::default(),
         })
@@ -123,15 +132,23 @@ impl StreamableHttp {
         if msg.is_initialize() {
             self.lock().init = Some(msg.bytes.to_vec());
         }
-        let generation = self.lock().generation;
+        let (generation, lost) = {
+            let st = self.lock();
+            (st.generation, st.lost)
+        };
         // Registered before the POST: a reply on the GET stream may beat the 202.
         let waiter = match (&msg.id, msg.kind) {
             (Some(id), Kind::Request) => Some(self.waiters.register(id, 0)),
             _ => None,
         };
-        let mut posted = self.post_after_renewal(msg).await?;
+        // A session lost earlier, whose renewal did not finish, is renewed before anything goes.
+        let mut posted = if lost {
+            Posted::SessionLost
+        } else {
+            self.post_after_renewal(msg).await?
+        };
         if let Posted::SessionLost = posted {
-            self.renew_session(generation).await?;
+            self.renew_session(generation, msg.interactive).await?;
             posted = self.post_after_renewal(msg).await?;
             if let Posted::SessionLost = posted {
                 return Err(Fault::Protocol {
@@ -154,11 +171,52 @@ impl StreamableHttp {
         Ok(())
     }
 
+    /// Renews the session the server lost ([`StreamableHttp::renew_now`]) once no other renewal
+    /// runs, in a task of its own that the caller waits for. A caller may stop waiting at any
+    /// point (a ping's or a request's timeout, the client's cancel); a renewal cut between its
+    /// steps would leave the session shared by every message absent, or one the server was never
+    /// told is initialized. So once started it runs to its end whoever waits, bounded by
+    /// [`Remote::max_timeout`]; one that fails or gives up leaves the session lost, for the next
+    /// message to renew.
+    async fn renew_session(
+        self: &Arc<Self>,
+        seen_generation: u64,
+        interactive: bool,
+    ) -> Result<(), Fault> {
+        // Waiting for the renewal in progress is the caller's, and ends with it.
+        let guard = Arc::clone(&self.renewal).lock_owned().await;
+        let this = Arc::clone(self);
+        let limit = self.remote.max_timeout;
+        let renewal = tokio::spawn(async move {
+            let _guard = guard;
+            let renewing = this.renew_now(seen_generation, interactive);
+            match tokio::time::timeout(limit, renewing).await {
+                Ok(renewed) => renewed,
+                Err(_) => Err(Fault::NoAnswer {
+                    url: display_url(&this.remote.url),
+                    method: "the initialize that renews the session".into(),
+                    after: limit,
+                }),
+            }
+        });
+        renewal.await.unwrap_or_else(|e| {
+            Err(Fault::Protocol {
+                url: display_url(&self.remote.url),
+                detail: format!("session renewal stopped: {e}"),
+            })
+        })
+    }
+
     /// Replays the cached `initialize` and `notifications/initialized` without showing the
-    /// replies to the client.
-    async fn renew_session(self: &Arc<Self>, seen_generation: u64) -> Result<(), Fault> {
-        let _guard = self.renewal.lock().await;
-        let init = {
+    /// replies to the client; the caller holds the renewal lock. `interactive`: whether a refusal
+    /// may start a sign-in ([`Outgoing::interactive`]), as the message that found the session
+    /// lost may.
+    async fn renew_now(
+        self: &Arc<Self>,
+        seen_generation: u64,
+        interactive: bool,
+    ) -> Result<(), Fault> {
+        let (init, said) = {
             let mut st = self.lock();
             if st.generation != seen_generation {
                 return Ok(()); // someone else renewed it meanwhile
@@ -167,7 +225,7 @@ impl StreamableHttp {
             if self.version_override.is_none() {
                 st.protocol = None;
             }
-            st.init.clone()
+            (st.init.clone(), std::mem::replace(&mut st.lost, true))
         };
         let Some(init) = init else {
             return Err(Fault::Protocol {
@@ -175,13 +233,19 @@ impl StreamableHttp {
                 detail: "lost the session before it was initialized".into(),
             });
         };
-        self.remote.reporter.report(
-            Level::Warn,
-            crate::diagnose::codes::SESSION_EXPIRED,
-            "the server lost our session; initializing a new one",
-        );
+        if !said {
+            // Said once, not again for each try after a renewal that failed.
+            self.remote.reporter.report(
+                Level::Warn,
+                crate::diagnose::codes::SESSION_EXPIRED,
+                "the server lost our session; initializing a new one",
+            );
+        }
         let init_msg = match jsonrpc::inspect(&init) {
-            Ok(env) => Outgoing::new(Bytes::from(init.clone()), &env),
+            Ok(env) => Outgoing {
+                interactive,
+                ..Outgoing::new(Bytes::from(init.clone()), &env)
+            },
             Err(_) => {
                 return Err(Fault::Protocol {
                     url: display_url(&self.remote.url),
@@ -201,9 +265,14 @@ impl StreamableHttp {
             id: None,
             method: Some("notifications/initialized".into()),
             retry: true,
+            interactive,
         };
         self.post(&initialized, true).await?;
-        self.lock().generation += 1;
+        {
+            let mut st = self.lock();
+            st.generation += 1;
+            st.lost = false;
+        }
         // The old session's GET stream ended with it (404); open one for the new session.
         self.start_get_stream();
         self.remote
@@ -232,6 +301,7 @@ impl StreamableHttp {
     async fn post_with_retries(&self, msg: &Outgoing) -> Result<(Response, bool), Fault> {
         let mut attempt = 0;
         let mut auth_rounds = 0;
+        self.remote.note_attempt(None);
         loop {
             if let Some(auth) = &self.remote.auth {
                 auth.before_request().await;
@@ -253,15 +323,20 @@ impl StreamableHttp {
                         && matches!(resp.status().as_u16(), 401 | 403) =>
                 {
                     auth_rounds += 1;
-                    self.remote.reauthorize(resp, seen).await?;
+                    self.remote.note_attempt(None);
+                    self.remote.reauthorize(resp, seen, msg.interactive).await?;
                     continue;
                 }
                 Ok(resp) if resp.status().is_server_error() => {
                     Fault::from_status(resp, &self.remote.url).await
                 }
-                Ok(resp) => return Ok((resp, had_session)),
+                Ok(resp) => {
+                    self.remote.note_attempt(None);
+                    return Ok((resp, had_session));
+                }
                 Err(e) => Fault::from_reqwest(&e, &self.remote.url),
             };
+            self.remote.note_attempt(Some(&fault));
             if attempt >= self.remote.retries || !msg.retry {
                 return Err(fault);
             }

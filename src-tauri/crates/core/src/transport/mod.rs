@@ -89,6 +89,13 @@ pub enum Fault {
         method: String,
         after: std::time::Duration,
     },
+    /// Every attempt to reach the server failed, `last` saying how the last one did, until the
+    /// caller stopped waiting after `tried_for` while the transport went on retrying (the first
+    /// message, bounded by a request's timeout). Not [`Fault::NoAnswer`]: no server took it.
+    Unreachable {
+        last: Box<Fault>,
+        tried_for: std::time::Duration,
+    },
 }
 
 /// How a proxy failed.
@@ -121,6 +128,7 @@ impl Fault {
             Fault::Auth { .. } | Fault::SignIn { .. } => codes::AUTH_REQUIRED,
             Fault::Protocol { .. } => codes::PROTOCOL_ERROR,
             Fault::NoAnswer { .. } => codes::TIMEOUT,
+            Fault::Unreachable { last, .. } => last.code(),
         }
     }
 
@@ -224,6 +232,11 @@ impl Fault {
                 "remote server at {url} gave no answer to {method} within {} s",
                 after.as_secs_f64()
             ),
+            Fault::Unreachable { last, tried_for } => format!(
+                "{} (tried for {} s)",
+                last.describe(),
+                tried_for.as_secs_f64()
+            ),
         }
     }
 
@@ -238,6 +251,7 @@ impl Fault {
                 "remote server at {url} gave no answer within {} s",
                 after.as_secs_f64()
             ),
+            Fault::Unreachable { last, .. } => last.headline(),
             other => other.describe(),
         }
     }
@@ -248,6 +262,7 @@ impl Fault {
             Fault::Refused { .. } | Fault::Network { .. } | Fault::NoAnswer { .. } => true,
             Fault::Proxy { failure, .. } => !matches!(failure, ProxyFailure::Credentials),
             Fault::Http { status, .. } => *status >= 500,
+            Fault::Unreachable { last, .. } => last.is_transient(),
             _ => false,
         }
     }
@@ -830,6 +845,13 @@ pub struct Remote {
     pub retries: u32,
     /// OAuth sign-in: its bearer token goes on every request; a 401/403 is handed to it.
     pub auth: Option<Arc<crate::auth::Auth>>,
+    /// The most one message's exchange may take (the bridge's `--max-timeout`, never less than
+    /// its `--timeout`). Bounds what a transport does on its own past the deadline of the message
+    /// that started it: a session renewal.
+    pub max_timeout: Duration,
+    /// How the last attempt to deliver a message failed, while no answer has come since: why
+    /// the server was not reached, for a caller that stopped waiting during the retries.
+    pub(crate) last_failure: Arc<Mutex<Option<Fault>>>,
 }
 
 impl Remote {
@@ -842,8 +864,26 @@ impl Remote {
         headers
     }
 
+    /// Notes how an attempt to deliver a message failed; `None` when it got an answer, or a new
+    /// message starts. [`Remote::last_failure`] says it.
+    pub(crate) fn note_attempt(&self, failed: Option<&Fault>) {
+        *self.last_failure.lock().unwrap_or_else(|p| p.into_inner()) = failed.cloned();
+    }
+
+    /// How the last attempt to deliver a message failed, unless an answer came since (or a new
+    /// message started): a caller that gave up while the transport retried says this rather
+    /// than that the server did not answer ([`Fault::Unreachable`]).
+    pub(crate) fn last_failure(&self) -> Option<Fault> {
+        self.last_failure
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
     /// After a 401/403 to a request sent with token generation `seen`: sign in, refresh or step
-    /// up (bounded by the auth module), so the caller can retry once.
+    /// up (bounded by the auth module), so the caller can retry once. Without `interactive` (a
+    /// keep-alive ping), only what needs no person is tried: a token another request got, the
+    /// store's, a refresh; a sign-in is left to the client's next request.
     /// A refusal that is not about OAuth (no token was sent and the server offers no sign-in, or
     /// a 403 to a request without a token) is the server's own [`Fault::Auth`], with the start of
     /// its answer.
@@ -851,6 +891,7 @@ impl Remote {
         &self,
         resp: reqwest::Response,
         seen: u64,
+        interactive: bool,
     ) -> Result<(), Fault> {
         let status = resp.status().as_u16();
         let url = display_url(&self.url);
@@ -862,7 +903,10 @@ impl Remote {
                 no_sign_in: false,
             });
         };
-        match auth.on_rejected(status, resp.headers(), seen).await {
+        match auth
+            .on_rejected(status, resp.headers(), seen, interactive)
+            .await
+        {
             Ok(()) => Ok(()),
             Err(crate::auth::Refusal::SignIn(detail)) => Err(Fault::SignIn { detail }),
             Err(crate::auth::Refusal::WithBody(detail)) => Err(Fault::SignIn {
@@ -1028,6 +1072,9 @@ const REPEATABLE_METHODS: &[&str] = &[
 /// acted (a `tools/call` that sent an email, say), so only requests that change nothing,
 /// notifications and the client's own replies are sent again; the rest fail with the fault.
 pub(crate) fn may_resend(kind: Kind, method: Option<&str>, fault: &Fault) -> bool {
+    if let Fault::Unreachable { last, .. } = fault {
+        return may_resend(kind, method, last);
+    }
     if !fault.is_transient() {
         return false;
     }
@@ -1300,6 +1347,36 @@ mod tests {
             "{said}"
         );
         assert!(said.ends_with("If http://example.com/mcp/ is the server's right address, use it as the entry's URL"), "{said}");
+    }
+
+    #[test]
+    fn a_server_never_reached_is_named_by_the_last_attempt_not_as_silent() {
+        let url = "http://127.0.0.1:9/mcp".to_owned();
+        let gave_up = |last: Fault| Fault::Unreachable {
+            last: Box::new(last),
+            tried_for: Duration::from_secs(1),
+        };
+        let refused = gave_up(Fault::Refused { url: url.clone() });
+        assert_eq!(refused.code(), codes::CONNECTION_REFUSED);
+        assert_eq!(
+            refused.describe(),
+            "remote server refused the connection at http://127.0.0.1:9/mcp (tried for 1 s)"
+        );
+        assert!(refused.is_transient());
+        // A refused connection never reached the server: even a tool call may go again.
+        assert!(may_resend(Kind::Request, Some("tools/call"), &refused));
+        let busy = gave_up(Fault::Http {
+            status: 502,
+            url: url.clone(),
+            body: "Bad Gateway".into(),
+        });
+        assert_eq!(busy.code(), codes::HTTP_ERROR);
+        assert_eq!(
+            busy.headline(),
+            "remote server at http://127.0.0.1:9/mcp answered HTTP 502"
+        );
+        assert!(!may_resend(Kind::Request, Some("tools/call"), &busy));
+        assert_eq!(gave_up(Fault::Dns { url }).code(), codes::DNS_ERROR);
     }
 
     #[test]

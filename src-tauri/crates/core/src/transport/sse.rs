@@ -112,7 +112,7 @@ impl LegacySse {
                 && matches!(resp.status().as_u16(), 401 | 403)
             {
                 auth_rounds += 1;
-                self.remote.reauthorize(resp, seen).await?;
+                self.remote.reauthorize(resp, seen, true).await?;
                 continue;
             }
             break resp;
@@ -232,6 +232,7 @@ impl LegacySse {
                 Kind::Request,
                 Some("initialize"),
                 retries,
+                true,
             )
             .await;
         let _ = self
@@ -241,6 +242,7 @@ impl LegacySse {
                 Kind::Notification,
                 None,
                 retries,
+                true,
             )
             .await;
     }
@@ -331,6 +333,7 @@ impl LegacySse {
             msg.kind,
             msg.method.as_deref(),
             retries,
+            msg.interactive,
         )
         .await?;
         match waiter {
@@ -340,7 +343,8 @@ impl LegacySse {
     }
 
     /// POSTs one message, sent again (up to `retries` times) after a refused connection or a 5xx
-    /// when that is safe ([`may_resend`]).
+    /// when that is safe ([`may_resend`]). `interactive`: whether a refusal may start a sign-in
+    /// ([`Outgoing::interactive`]).
     async fn post_to(
         &self,
         url: &Url,
@@ -348,9 +352,11 @@ impl LegacySse {
         kind: Kind,
         method: Option<&str>,
         retries: u32,
+        interactive: bool,
     ) -> Result<(), Fault> {
         let mut attempt = 0;
         let mut auth_rounds = 0;
+        self.remote.note_attempt(None);
         loop {
             if let Some(auth) = &self.remote.auth {
                 auth.before_request().await;
@@ -366,19 +372,24 @@ impl LegacySse {
                 .send()
                 .await;
             let fault = match sent {
-                Ok(resp) if resp.status().is_success() => return Ok(()),
+                Ok(resp) if resp.status().is_success() => {
+                    self.remote.note_attempt(None);
+                    return Ok(());
+                }
                 Ok(resp)
                     if self.remote.auth.is_some()
                         && auth_rounds < 2
                         && matches!(resp.status().as_u16(), 401 | 403) =>
                 {
                     auth_rounds += 1;
-                    self.remote.reauthorize(resp, seen).await?;
+                    self.remote.note_attempt(None);
+                    self.remote.reauthorize(resp, seen, interactive).await?;
                     continue;
                 }
                 Ok(resp) => Fault::from_status(resp, url).await,
                 Err(e) => Fault::from_reqwest(&e, url),
             };
+            self.remote.note_attempt(Some(&fault));
             if attempt >= retries {
                 return Err(fault);
             }
