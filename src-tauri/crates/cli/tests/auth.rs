@@ -1651,6 +1651,38 @@ fn auth_login_to_a_server_that_offers_no_sign_in_says_to_pass_its_credentials_as
 }
 
 #[test]
+fn auth_login_to_a_server_that_needs_no_sign_in_says_so_and_registers_nothing() {
+    let p = require_peers!();
+    let port = free_port();
+    let child = Command::new(p.python())
+        .arg(p.script("fastmcp_server.py"))
+        .args(["streamable-http", &port.to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start FastMCP");
+    let _server = KillOnDrop(child);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "FastMCP did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let url = format!("http://127.0.0.1:{port}/mcp");
+    let home = tempfile::tempdir().expect("home");
+    let out = file_store_cli(
+        home.path(),
+        &["auth", "login", &url, "--oauth-flow", "headless"],
+    );
+    let said = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!out.status.success(), "{said}");
+    assert!(
+        said.contains("does not ask for a sign-in: it answered without one (HTTP 200)"),
+        "{said}"
+    );
+    assert!(!said.contains("registration"), "{said}");
+}
+
+#[test]
 fn a_bridge_not_signed_in_shows_a_403_as_the_servers_refusal_not_as_a_signed_in_one() {
     let p = require_peers!();
     let (_server, url) = refusing_server(&p, "403");

@@ -549,6 +549,19 @@ impl Auth {
                 crate::transport::PASS_HEADERS
             ));
         }
+        // Not refused at all, and nothing to sign in with: a server that needs no sign-in (the
+        // 2025-03-26 default endpoints count as something, for a server that predates metadata).
+        if !matches!(status, 401 | 403)
+            && !discovery::publishes_metadata(&self.http, &self.opts.server_url, &challenge).await
+            && !discovery::fallback_endpoints_exist(&self.http, &self.opts.server_url).await
+        {
+            return Err(format!(
+                "{} does not ask for a sign-in: it answered without one (HTTP {status}) and \
+                 offers no OAuth sign-in, so there is nothing to sign in to; the bridge connects \
+                 to it as it is",
+                self.opts.name
+            ));
+        }
         if status == 401 && !values.is_empty() && !self.offers_token_sign_in(&challenge).await {
             let (what, then) = token_without_sign_in(&self.opts.name);
             let body = crate::transport::first_line(probe).await;
