@@ -305,7 +305,7 @@ pub async fn probe_add(
     };
     let target = ProbeTarget::entry(entry).ok_or_else(|| CommandError {
         code: "not-startable".to_owned(),
-        message: format!("\"{}\" has no command Claude could start", entry.name),
+        message: mcp_tray_core::probe::not_startable(entry),
     })?;
     crate::test_runs::test(run, &target).await
 }

@@ -137,7 +137,7 @@ pub async fn test_server(
     })?;
     let target = ProbeTarget::entry(entry).ok_or_else(|| CommandError {
         code: "not-startable".to_owned(),
-        message: format!("\"{name}\" has no command Claude could start"),
+        message: mcp_tray_core::probe::not_startable(entry),
     })?;
     crate::test_runs::test_as(run, &target, &name, &watch).await
 }

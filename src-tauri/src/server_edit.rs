@@ -327,7 +327,7 @@ pub async fn test_server_edit(
         .ok_or_else(|| {
             error(
                 "not-startable",
-                format!("\"{}\" has no command Claude could start", edited.name),
+                mcp_tray_core::probe::not_startable(&edited),
             )
         })?
         // Not saved yet: what it finds must not be taken for the saved server's status or traffic.

@@ -234,6 +234,10 @@ describe("an entry with a field of the wrong type", () => {
     );
     assert.match(row, /the value of "PORT" in "env" is a number/);
     assert.ok(!row.includes("8080"), "the value itself is not shown");
+    assert.ok(
+      !(await app.browser.$('[data-testid="server-row"][data-server="web"] [data-testid="server-test"]').isExisting()),
+      "no Test for an entry Claude cannot load: it would pass where Claude fails",
+    );
     await app.screenshot("servers-wrong-type");
     assert.equal(fs.readFileSync(app.configPath, "utf8"), WRONG_TYPE);
   });

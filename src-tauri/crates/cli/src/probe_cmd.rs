@@ -67,7 +67,8 @@ pub fn run(cmd: ProbeCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
                 Failure::new(
                     exit::USER,
                     anyhow::anyhow!(
-                        "\"{name}\" has no command Claude could start (see `mcp-tray show {name}`)"
+                        "{} (see `mcp-tray show {name}`)",
+                        mcp_tray_core::probe::not_startable(entry)
                     ),
                 )
             })?

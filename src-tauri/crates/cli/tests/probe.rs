@@ -221,6 +221,32 @@ fn probe_of_a_url_the_bridge_would_refuse_says_why_without_starting_it() {
 }
 
 #[test]
+fn probe_of_an_entry_claude_cannot_load_says_why_and_starts_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("claude_desktop_config.json");
+    std::fs::write(
+        &config,
+        r#"{"mcpServers": {"web": {"command": "sh", "args": ["-c", "exec true"], "env": {"PORT": 8080}}}}"#,
+    )
+    .unwrap();
+    let out = Command::new(BIN)
+        .arg("--config")
+        .arg(&config)
+        .args(["probe", "web"])
+        .env("MCP_TRAY_HOME", dir.path().join("home"))
+        .output()
+        .expect("run probe");
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains(
+            "\"web\" is not an entry Claude can start: the value of \"PORT\" in \"env\" is a number"
+        ),
+        "{said}"
+    );
+}
+
+#[test]
 fn probe_explains_stdout_garbage() {
     let home = tempfile::tempdir().unwrap();
     let (r, code) = probe(

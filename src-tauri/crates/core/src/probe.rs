@@ -103,6 +103,10 @@ impl ProbeTarget {
 
     /// A config entry, started exactly as Claude Desktop would start it.
     pub fn entry(entry: &ServerEntry) -> Option<Self> {
+        // An entry Claude cannot load (a field of the wrong type) is not tested as if it could.
+        if matches!(entry.kind, crate::config::EntryKind::Invalid { .. }) {
+            return None;
+        }
         let command = entry.command.as_ref()?;
         let mut cmd = ServerCommand::new(&entry.name, command, &[]);
         cmd.args = entry.args.clone();
@@ -122,6 +126,19 @@ impl ProbeTarget {
             label: format!("{} ({what})", entry.name),
             command: cmd,
         })
+    }
+}
+
+/// Why [`ProbeTarget::entry`] gave no target for `entry`, in words.
+pub fn not_startable(entry: &ServerEntry) -> String {
+    match &entry.kind {
+        crate::config::EntryKind::Invalid { reason } => {
+            format!(
+                "\"{}\" is not an entry Claude can start: {reason}",
+                entry.name
+            )
+        }
+        _ => format!("\"{}\" has no command Claude could start", entry.name),
     }
 }
 
