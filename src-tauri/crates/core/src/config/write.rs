@@ -558,10 +558,36 @@ impl ConfigFile {
         expected: Option<u64>,
     ) -> Result<(HistoryEntry, EditOutcome), ConfigError> {
         let history = self.history()?;
+        // A record that cannot be read, newer than the edit undo would take back: that edit is
+        // not the last one, and what the damaged one changed is unknown. Said as such, rather
+        // than as a change of the user's made after the older edit.
+        let newest_damaged = self
+            .history_ids()
+            .into_iter()
+            .rev()
+            .find(|id| !history.iter().any(|h| h.id == *id));
         let entry = history
             .into_iter()
-            .find(|h| !h.undone && !h.op.starts_with("undo "))
-            .ok_or_else(|| ConfigError::Invalid("nothing to undo".into()))?;
+            .find(|h| !h.undone && !h.op.starts_with("undo "));
+        if let Some(damaged) = newest_damaged
+            && entry.as_ref().is_none_or(|e| e.id < damaged)
+        {
+            let backup = self.history_dir().join(format!("{damaged:06}.json"));
+            return Err(ConfigError::Invalid(format!(
+                "the record of MCP Tray's last edit (history ID {damaged}) is damaged, so undo \
+                 cannot tell what it changed; nothing was written. {}",
+                if backup.exists() {
+                    format!(
+                        "The file as it was before that edit is {}: copy it back by hand if \
+                         you want it.",
+                        backup.display()
+                    )
+                } else {
+                    "The file as it was before that edit was not kept.".to_owned()
+                }
+            )));
+        }
+        let entry = entry.ok_or_else(|| ConfigError::Invalid("nothing to undo".into()))?;
         // The newest edit is this one, and the hash check below (under the lock) proves nothing
         // was written after it: so it is still the newest when it is undone.
         if expected.is_some_and(|id| id != entry.id) {

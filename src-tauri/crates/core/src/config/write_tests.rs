@@ -382,3 +382,33 @@ fn a_name_that_differs_only_in_case_from_another_server_is_refused() {
     s.file.apply(&remove("new")).unwrap();
     assert_eq!(text(&s.path), both);
 }
+
+#[test]
+fn undo_behind_a_damaged_record_says_the_record_is_damaged_not_that_the_file_changed() {
+    let before = "{\"mcpServers\": {}}\n";
+    let s = scratch(Some(before));
+    s.file.apply(&add("a")).unwrap();
+    let after_a = text(&s.path);
+    s.file.apply(&add("b")).unwrap();
+    let after_b = text(&s.path);
+    let newest = s.file.history().unwrap()[0].clone();
+    assert_eq!(newest.op, "add b");
+    let meta = newest
+        .file
+        .with_file_name(format!("{:06}.meta.json", newest.id));
+    fs::write(&meta, "garbage{").unwrap();
+
+    let err = s.file.undo(false, None).unwrap_err();
+    let said = err.to_string();
+    assert!(
+        said.contains(&format!("(history ID {}) is damaged", newest.id))
+            && !said.contains("the file changed after"),
+        "{said}"
+    );
+    assert!(said.contains(&newest.file.display().to_string()), "{said}");
+    assert_eq!(text(&s.path), after_b, "nothing was written");
+    // Not with --force either: what it would undo is not the last edit.
+    assert!(s.file.undo(true, None).is_err());
+    assert_eq!(text(&s.path), after_b);
+    assert_ne!(after_a, after_b);
+}
