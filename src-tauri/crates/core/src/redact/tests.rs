@@ -194,6 +194,17 @@ fn a_line_that_is_not_json_is_scanned_without_failing() {
         "\"password\": \"[redacted]\" y"
     );
     assert_eq!(redacted("\"token\":"), "\"token\":");
+    // Free text that is JSON-like: a value in single quotes ends at its closing quote, and a
+    // bracket after a bare value is not the value's.
+    assert_eq!(
+        redacted("(\"token\": 'a b', \"user\": 'bob')"),
+        "(\"token\": \"[redacted]\", \"user\": 'bob')"
+    );
+    assert_eq!(redacted("(\"token\": t-1)"), "(\"token\": \"[redacted]\")");
+    assert_eq!(
+        redacted("\"token\": 'a b\r\nnext"),
+        "\"token\": \"[redacted]\"\r\nnext"
+    );
     assert_eq!(redacted("\\\"\"\\"), "\\\"\"\\");
 }
 
@@ -646,5 +657,475 @@ proptest! {
         prop_assert!(!shown.contains(&token), "{} became {}", line, shown);
         prop_assert!(shown.starts_with(&format!("{before} {quote}Authorization: ")), "{}", shown);
         prop_assert!(shown.ends_with(&format!("{quote} {after}")), "{}", shown);
+    }
+}
+
+#[test]
+fn free_text_masks_a_quoted_value_up_to_its_closing_quote_and_keeps_what_follows() {
+    for (line, shown) in [
+        (
+            r#"{"token": "abc","user":"bob"}"#,
+            format!(r#"{{"token": "{MARKER}","user":"bob"}}"#),
+        ),
+        (
+            r#"token: "abc","user":"bob""#,
+            format!(r#"token: "{ARG_MASK}","user":"bob""#),
+        ),
+        (
+            r#"token:"abc",user:"bob""#,
+            format!(r#"token:"{ARG_MASK}",user:"bob""#),
+        ),
+        (
+            "{ token: 'abc def', user: 'bob' }",
+            format!("{{ token: '{ARG_MASK}', user: 'bob' }}"),
+        ),
+        // Whatever follows the closing quote is read on its own: a second secret is masked too.
+        (
+            r#"token: "abc",password=hunter2 user=bob"#,
+            format!(r#"token: "{ARG_MASK}",password={ARG_MASK} user=bob"#),
+        ),
+    ] {
+        assert_eq!(text(line), shown, "{line}");
+    }
+}
+
+#[test]
+fn a_secret_with_non_ascii_characters_is_masked_whole() {
+    for (line, shown) in [
+        (
+            "retrying with bearer abcé123xyz now",
+            format!("retrying with bearer {ARG_MASK} now"),
+        ),
+        (
+            "sent Bearer tök€n-1, got 401",
+            format!("sent Bearer {ARG_MASK}, got 401"),
+        ),
+        (
+            "token: pässwörd-1 rejected",
+            format!("token: {ARG_MASK} rejected"),
+        ),
+        (
+            r#"{"note":"Bearer abcé123xyz"}"#,
+            format!(r#"{{"note":"Bearer {MARKER}"}}"#),
+        ),
+    ] {
+        assert_eq!(text(line), shown, "{line}");
+    }
+    // In a message, and in a command line.
+    assert_eq!(
+        redacted(r#"{"text":"curl -H 'Authorization: Bearer ab€cd-1'"}"#),
+        format!(r#"{{"text":"curl -H 'Authorization: Bearer {MARKER}'"}}"#)
+    );
+    let args = vec!["-H".to_owned(), "Authorization: Bearer ab€cd-1".to_owned()];
+    assert_eq!(
+        mask_args(&args),
+        ["-H".to_owned(), format!("Authorization: Bearer {ARG_MASK}")]
+    );
+}
+
+#[test]
+fn prose_that_names_a_credential_but_holds_none_is_kept() {
+    for line in [
+        "token refresh failed: the server said no",
+        "Authorization header missing",
+        "key not found",
+        "Failed to refresh token: the server said no",
+        "the token: was rejected by the server",
+        "Error: token: invalid",
+        "Authorization: failed",
+        "cookie: none set",
+        "password: incorrect for user bob",
+        "auth: failed",
+        "the secret: is not set",
+        "missing --token flag",
+        "--token is required",
+        "set --api-key to continue",
+        "--password is required.",
+        "use bearer authentication",
+        "Bearer token missing",
+        "Authorization: Bearer",
+        "WWW-Authenticate: Bearer realm=\"mcp\", error=\"invalid_token\"",
+        "WWW-Authenticate: Bearer resource_metadata=\"https://x/.well-known/oauth-protected-resource\"",
+    ] {
+        assert!(
+            matches!(mask_text(line), std::borrow::Cow::Borrowed(_)),
+            "{line} became {}",
+            text(line)
+        );
+    }
+    // In a message's text, any word after `Bearer` is masked (a token may be any word).
+    let msg = r#"{"error":"Bearer token missing","hint":"use bearer authentication"}"#;
+    assert_eq!(
+        redacted(msg),
+        format!(r#"{{"error":"Bearer {MARKER} missing","hint":"use bearer {MARKER}"}}"#)
+    );
+}
+
+#[test]
+fn credentials_next_to_prose_are_still_masked() {
+    for (line, shown) in [
+        (
+            "password: hunter for user bob",
+            format!("password: {ARG_MASK} for user bob"),
+        ),
+        (
+            "token: t-1 was rejected",
+            format!("token: {ARG_MASK} was rejected"),
+        ),
+        (
+            "Bearer abc123 was rejected",
+            format!("Bearer {ARG_MASK} was rejected"),
+        ),
+        (
+            "--api-key k-2 is required",
+            format!("--api-key {ARG_MASK} is required"),
+        ),
+        (
+            "args: [ '--token', 'flag' ]",
+            format!("args: [ '--token', '{ARG_MASK}' ]"),
+        ),
+        // A scheme other than Bearer: its credential is the value too.
+        (
+            "sent Authorization: Basic dXNlcjpwYXNz to x",
+            format!("sent Authorization: {ARG_MASK} to x"),
+        ),
+        (
+            "sent Authorization: token ghp_x to x",
+            format!("sent Authorization: {ARG_MASK} to x"),
+        ),
+        // A bearer token after an Authorization header, even one that reads like a word.
+        (
+            "-H 'Authorization: Bearer abcd'",
+            format!("-H 'Authorization: {ARG_MASK}'"),
+        ),
+        // Every cookie of a Cookie header.
+        (
+            "Cookie: sid=s-1; csrf=c-2 sent",
+            format!("Cookie: {ARG_MASK} sent"),
+        ),
+        (
+            "api_key=abc123 and more",
+            format!("api_key={ARG_MASK} and more"),
+        ),
+    ] {
+        assert_eq!(text(line), shown, "{line}");
+    }
+}
+
+#[test]
+fn free_text_masks_a_credential_known_by_its_format_wherever_it_stands() {
+    let ghp = "ghp_0123456789abcdefghijABCDEFGHIJ012345";
+    let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbmEifQ.c2lnbmF0dXJlLWJ5dGVz";
+    for (line, shown) in [
+        (
+            format!("using key {ghp}."),
+            format!("using key {ARG_MASK}."),
+        ),
+        (
+            "sk-ant-api03-abcdefghijklmnopqrstuvwxyz in text".to_owned(),
+            format!("{ARG_MASK} in text"),
+        ),
+        (
+            "slack: xoxb-1234567890-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx (bot)".to_owned(),
+            format!("slack: {ARG_MASK} (bot)"),
+        ),
+        (format!("jwt {jwt} end"), format!("jwt {ARG_MASK} end")),
+        (format!("MYVAR={ghp}"), format!("MYVAR={ARG_MASK}")),
+        (
+            format!(r#"{{"note":"{ghp}"}}"#),
+            format!(r#"{{"note":"{ARG_MASK}"}}"#),
+        ),
+    ] {
+        assert_eq!(text(&line), shown, "{line}");
+    }
+    // Not a credential: a prefix inside a word, or too short.
+    for line in [
+        "task-1 of sk-learn",
+        "my-sk-ant-api03-abcdefghijklmnopqrstuvwxyz",
+    ] {
+        assert_eq!(text(line), line);
+    }
+}
+
+#[test]
+fn free_text_masks_only_the_secret_parameters_of_a_query_string() {
+    for (line, shown) in [
+        (
+            "GET /api?token=abc123&user=bob HTTP/1.1",
+            format!("GET /api?token={ARG_MASK}&user=bob HTTP/1.1"),
+        ),
+        (
+            "fetching https://x/api?user=bob&token=abc&x=1 failed",
+            format!("fetching https://x/api?user=bob&token={ARG_MASK}&x=1 failed"),
+        ),
+        (
+            "body: grant_type=refresh_token&refresh_token=r-1&client_id=c",
+            format!("body: grant_type=refresh_token&refresh_token={ARG_MASK}&client_id=c"),
+        ),
+    ] {
+        assert_eq!(text(line), shown, "{line}");
+    }
+    // On a command line too.
+    let args = vec![
+        "--callback=/cb?token=t-1&x=1".to_owned(),
+        "/api?token=t-2&user=bob".to_owned(),
+        "grant_type=refresh_token&refresh_token=r-3".to_owned(),
+    ];
+    assert_eq!(
+        mask_args(&args),
+        [
+            format!("--callback=/cb?token={ARG_MASK}&x=1"),
+            format!("/api?token={ARG_MASK}&user=bob"),
+            format!("grant_type=refresh_token&refresh_token={ARG_MASK}"),
+        ]
+    );
+}
+
+#[test]
+fn free_text_masks_several_secrets_a_secret_at_the_end_and_keeps_line_endings() {
+    for (line, shown) in [
+        (
+            "api_key: k-1 token: t-2 user: bob",
+            format!("api_key: {ARG_MASK} token: {ARG_MASK} user: bob"),
+        ),
+        (
+            "Authorization: Bearer t-1\r\nHost: x\r\nCookie: c=2\r\n",
+            format!("Authorization: {ARG_MASK}\r\nHost: x\r\nCookie: {ARG_MASK}\r\n"),
+        ),
+        (
+            "token: \"abc\"\r\nuser: \"bob\"",
+            format!("token: \"{ARG_MASK}\"\r\nuser: \"bob\""),
+        ),
+        // A quote left open is masked to the line's end, not past it.
+        (
+            "token: \"abc def\r\nuser: bob",
+            format!("token: \"{ARG_MASK}\r\nuser: bob"),
+        ),
+        (
+            "ends with token: t-9",
+            format!("ends with token: {ARG_MASK}"),
+        ),
+        (
+            "ends with Bearer t-9",
+            format!("ends with Bearer {ARG_MASK}"),
+        ),
+        ("ends with token=t-9", format!("ends with token={ARG_MASK}")),
+        // Escaped quotes inside the value.
+        (
+            r#"{"token":"a\"b","user":"bob"}"#,
+            format!(r#"{{"token":"{MARKER}","user":"bob"}}"#),
+        ),
+        (
+            r#"{ "token": "a\"b c", "user": "bob" }"#,
+            format!(r#"{{ "token": "{MARKER}", "user": "bob" }}"#),
+        ),
+        (
+            r#"token: 'a\'b c', user: 'bob'"#,
+            format!(r#"token: '{ARG_MASK}', user: 'bob'"#),
+        ),
+    ] {
+        assert_eq!(text(line), shown, "{line:?}");
+    }
+}
+
+proptest! {
+    #[test]
+    fn free_text_never_shows_a_quoted_secret_and_keeps_what_follows_it(
+        key in prop::sample::select(vec!["token", "api_key", "password", "Authorization", "X-API-Key"]),
+        key_quote in prop::sample::select(vec!["", "'", "\""]),
+        space in prop::sample::select(vec!["", " "]),
+        quote in prop::sample::select(vec!["'", "\""]),
+        value in "[A-Za-z0-9 é€_./+=:-]{0,16}",
+        after in prop::sample::select(vec![",\"user\":\"bob\"}", ", user: 'bob' }", "\r\nnext: line", ")", ""]),
+    ) {
+        let line = format!("{{{key_quote}{key}{key_quote}:{space}{quote}Q9{value}{quote}{after}");
+        let shown = text(&line);
+        prop_assert!(!shown.contains("Q9"), "{:?} became {:?}", line, shown);
+        // (A JSON key's value in single quotes becomes `"[redacted]"`: its quotes go with it.)
+        prop_assert!(shown.ends_with(after), "{:?} became {:?}", line, shown);
+    }
+}
+
+#[test]
+fn non_ascii_whitespace_is_stepped_over_whole() {
+    for line in [
+        "café\u{a0}au lait",
+        "\u{3000}-",
+        "x\u{3000}",
+        "a\u{85}b\u{2028}c\u{2029}d\u{1680}e",
+        "\u{a0}token: abc",
+        "token:\u{3000}Xk9fJ2kdLq0ZpR7sT4vW",
+        "--token\u{3000}Xk9fJ2kdLq0ZpR7sT4vW",
+    ] {
+        let shown = text(line);
+        assert!(!shown.contains("Xk9f"), "{line:?} became {shown:?}");
+        assert!(!shown.contains('\u{fffd}'), "{line:?} became {shown:?}");
+    }
+    assert_eq!(
+        text("Bearer\u{a0}Xk9fJ2kdLq0ZpR7sT4vW end"),
+        format!("Bearer\u{a0}{ARG_MASK} end")
+    );
+    assert_eq!(
+        text("\u{a0}token: abc1"),
+        format!("\u{a0}token: {ARG_MASK}")
+    );
+    assert_eq!(text("x\u{3000}"), "x\u{3000}");
+}
+
+proptest! {
+    #[test]
+    fn free_text_never_panics_and_never_shows_a_planted_quoted_secret(
+        before in prop_oneof![
+            any::<String>(),
+            "[ \u{a0}\u{85}\u{2028}\u{3000}\u{1680}\t\r\na-zé:=\"'-]{0,24}",
+        ],
+        key in prop::sample::select(vec!["token", "api_key", "password", "Authorization", "\"secret\""]),
+        space in prop::sample::select(vec!["", " ", "\u{a0}", "\u{3000}", "\u{2028}"]),
+        after in prop_oneof![
+            any::<String>(),
+            "[ \u{a0}\u{85}\u{2028}\u{3000}\t\r\na-zé,}\\]-]{0,24}",
+        ],
+    ) {
+        let _ = mask_text(&before);
+        let _ = mask_text(&after);
+        let line = format!("{before}\n{key}:{space}\"Q9Zx7secretvalue\"{after}");
+        let shown = text(&line);
+        prop_assert!(!shown.contains("Q9Zx7"), "{:?} became {:?}", line, shown);
+    }
+
+    #[test]
+    fn arbitrary_unicode_is_masked_without_panicking(s in "\\PC{0,64}", ws in "[\\s\u{a0}\u{3000}a:=-]{0,32}") {
+        let _ = mask_text(&s);
+        let _ = mask_text(&ws);
+        let _ = mask_text(&format!("{ws}{s}{ws}"));
+        let _ = mask_args(&[s.clone(), ws.clone()]);
+    }
+}
+
+#[test]
+fn a_plain_word_after_bearer_or_a_token_name_is_masked_unless_it_is_prose() {
+    for line in [
+        "Bearer abcdefghijklmnop",
+        "Bearer secrettoken",
+        "sent header Bearer mytoken to server",
+        "X-API-Key: supersecret",
+        "X-Auth-Token: abcdefghij",
+        "Authorization: sometoken",
+        "TOKEN: abcdefghijklmnop",
+        "access_token: abcdefghijklmnop",
+        "api_key: Abcdefgh",
+        "--token abcdefghijklmnop",
+        "token: devtoken",
+        "password: none",
+        "password: changeme",
+        "password: wrong",
+        "password: set",
+        "password: yes",
+        "password: true",
+        "password: reset",
+        "password: changed",
+        "password: ok",
+    ] {
+        let secret = line
+            .rsplit([' ', ':'])
+            .find(|w| !w.is_empty() && *w != "to" && *w != "server")
+            .unwrap();
+        let shown = text(line);
+        assert!(
+            !shown
+                .split(|c: char| !c.is_alphanumeric())
+                .any(|w| w == secret),
+            "{line} became {shown}"
+        );
+    }
+    for msg in [
+        r#"{"text":"Bearer abcdefghijklmnop"}"#,
+        r#"{"headers":[["authorization","Bearer abcdefghijklmnop"]]}"#,
+    ] {
+        let shown = redacted(msg);
+        assert!(!shown.contains("abcdefghijklmnop"), "{msg} became {shown}");
+        assert!(serde_json::from_str::<Value>(&shown).is_ok(), "{shown}");
+    }
+    // A challenge's parameter stays readable.
+    let msg = r#"{"text":"WWW-Authenticate: Bearer realm=\"mcp\""}"#;
+    assert_eq!(redacted(msg), msg);
+}
+
+#[test]
+fn an_authorization_with_any_scheme_never_shows_its_credential() {
+    let cred = "Xk9fJ2kdLq0ZpR7sT4vW";
+    for scheme in ["Bot", "Splunk", "Key", "SSWS", "Bearer", "Basic", "custom"] {
+        for line in [
+            format!("Authorization: {scheme} {cred}"),
+            format!("sent Proxy-Authorization: {scheme} {cred} to proxy"),
+            format!("-H 'Authorization: {scheme} {cred}' -v"),
+            format!("authorization={scheme} {cred}"),
+        ] {
+            let shown = text(&line);
+            assert!(!shown.contains(cred), "{line} became {shown}");
+        }
+        let args = vec!["-H".to_owned(), format!("Authorization: {scheme} {cred}")];
+        let shown = mask_args(&args);
+        assert!(!shown[1].contains(cred), "{args:?} became {shown:?}");
+    }
+    assert_eq!(
+        text("-H 'Authorization: Bot Xk9f' -v"),
+        format!("-H 'Authorization: {ARG_MASK}' -v")
+    );
+}
+
+#[test]
+fn simple_spellings_of_a_secret_name_are_recognised() {
+    let cred = "Xk9fJ2kdLq0ZpR7sT4vW";
+    for line in [
+        format!("api_key = {cred}"),
+        format!("password = \"{cred}\""),
+        format!("{{ apiKey : \"{cred}\" }}"),
+        format!("authorization=Bearer {cred}"),
+        format!("server.token: {cred}"),
+        format!("[info]token: {cred}"),
+        format!("a|token: {cred}"),
+        format!("https://x/cb#access_token={cred}&state=s"),
+        format!("https://maps.example.com/api?key={cred}&q=1"),
+        // A quoted value that reads like a name of its own (`"…secret…":`) is still the value.
+        format!("token: \"{cred}secretvalue\":"),
+    ] {
+        let shown = text(&line);
+        assert!(!shown.contains(cred), "{line} became {shown}");
+    }
+}
+
+#[test]
+fn identifiers_references_and_lists_are_kept_readable() {
+    for line in [
+        "npm_config_user_agent=npm/10.2.4 node/v20.11.0",
+        "hf_hub_enable_hf_transfer=1",
+        "gho_something_configured",
+        "export sk-learn-version-one-two-three",
+        "Bearer ${TOKEN}",
+        "Authorization: Bearer ${MCP_TOKEN}",
+    ] {
+        assert_eq!(text(line), line);
+    }
+    let msg = r#"{"text":"Bearer ${TOKEN}"}"#;
+    assert_eq!(redacted(msg), msg);
+    let args = vec!["-H".to_owned(), "Authorization: Bearer ${TOKEN}".to_owned()];
+    assert_eq!(mask_args(&args), args);
+    let args = vec!["-H".to_owned(), "X-API-Key: ${KEY}".to_owned()];
+    assert_eq!(mask_args(&args), args);
+    // Only the reference: what follows it is masked.
+    let args = vec!["-H".to_owned(), "Authorization: Bot ${A}x1".to_owned()];
+    assert_ne!(mask_args(&args), args);
+    for line in [
+        r#"{"token":["a","b"]}"#,
+        r#"{"token": {"a":"b"}, "user":"bob"}"#,
+        r#"{"token":[1,2],"x":1}"#,
+    ] {
+        let shown = text(line);
+        assert!(
+            serde_json::from_str::<Value>(&shown).is_ok(),
+            "{line} became {shown}"
+        );
+        assert!(!shown.contains("\"a\""), "{line} became {shown}");
     }
 }
