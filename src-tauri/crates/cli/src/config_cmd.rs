@@ -595,11 +595,12 @@ fn history(file: &ConfigFile, json: bool) -> anyhow::Result<()> {
     if json {
         return print_json(&entries);
     }
-    if entries.is_empty() {
+    let damaged = file.damaged_history();
+    if entries.is_empty() && damaged.is_empty() {
         eprintln!("no backups yet for {}", file.path().display());
         return Ok(());
     }
-    let rows: Vec<[String; 3]> = entries
+    let mut rows: Vec<[String; 3]> = entries
         .iter()
         .map(|h| {
             [
@@ -618,11 +619,28 @@ fn history(file: &ConfigFile, json: bool) -> anyhow::Result<()> {
             ]
         })
         .collect();
+    // A record that cannot be read is listed where it stands, not left out: undo stops at it.
+    for id in &damaged {
+        let at = rows
+            .iter()
+            .position(|r| r[0].parse::<u64>().is_ok_and(|r| r < *id))
+            .unwrap_or(rows.len());
+        rows.insert(
+            at,
+            [
+                id.to_string(),
+                "?".to_owned(),
+                "(its record is damaged)".to_owned(),
+            ],
+        );
+    }
     print_table(&["ID", "TIME", "EDIT"], &rows);
-    eprintln!(
-        "\nthe file as it was before each edit: {} (the other IDs beside it)",
-        entries[0].file.display()
-    );
+    if let Some(newest) = entries.first() {
+        eprintln!(
+            "\nthe file as it was before each edit: {} (the other IDs beside it)",
+            newest.file.display()
+        );
+    }
     Ok(())
 }
 

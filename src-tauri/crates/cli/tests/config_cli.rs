@@ -587,3 +587,50 @@ fn undo_of_the_add_that_created_the_config_after_it_was_deleted_says_it_stays_re
     );
     assert!(!config.exists());
 }
+
+#[test]
+fn history_lists_a_damaged_record_where_it_stands_and_undo_stops_at_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("claude_desktop_config.json");
+    run(dir.path(), &["add", "a", "--", "echo", "a"]);
+    run(dir.path(), &["add", "b", "--", "echo", "b"]);
+    let after_b = std::fs::read_to_string(&config).unwrap();
+    let metas: Vec<std::path::PathBuf> = walk(&dir.path().join("home"))
+        .into_iter()
+        .filter(|p| p.to_string_lossy().ends_with("000002.meta.json"))
+        .collect();
+    assert_eq!(metas.len(), 1, "{metas:?}");
+    std::fs::write(&metas[0], "garbage{").unwrap();
+
+    let out = run(dir.path(), &["history"]);
+    let listed = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = listed.lines().collect();
+    assert!(
+        lines[1].starts_with("2 ") && lines[1].ends_with("(its record is damaged)"),
+        "{listed}"
+    );
+    assert!(
+        lines[2].starts_with("1 ") && lines[2].ends_with("add a"),
+        "{listed}"
+    );
+
+    let out = run_any(dir.path(), &["undo"], "");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(err.contains("(history ID 2) is damaged"), "{err}");
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), after_b);
+}
+
+/// Every file under `dir`.
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}

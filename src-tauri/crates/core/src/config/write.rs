@@ -532,6 +532,22 @@ impl ConfigFile {
         Ok(entries)
     }
 
+    /// The ids of history records that cannot be read (a damaged `.meta.json`), newest first:
+    /// [`history`](Self::history) leaves them out.
+    pub fn damaged_history(&self) -> Vec<u64> {
+        let read: Vec<u64> = self
+            .history()
+            .map(|h| h.iter().map(|e| e.id).collect())
+            .unwrap_or_default();
+        let mut ids: Vec<u64> = self
+            .history_ids()
+            .into_iter()
+            .filter(|id| !read.contains(id))
+            .collect();
+        ids.reverse();
+        ids
+    }
+
     /// Where the history stands against the file's content now (`bytes`; `None`: no file): its
     /// newest entry, and the change [`undo`](Self::undo) would undo without `force`, if the file
     /// still holds what that change wrote.
@@ -561,11 +577,7 @@ impl ConfigFile {
         // A record that cannot be read, newer than the edit undo would take back: that edit is
         // not the last one, and what the damaged one changed is unknown. Said as such, rather
         // than as a change of the user's made after the older edit.
-        let newest_damaged = self
-            .history_ids()
-            .into_iter()
-            .rev()
-            .find(|id| !history.iter().any(|h| h.id == *id));
+        let newest_damaged = self.damaged_history().first().copied();
         let entry = history
             .into_iter()
             .find(|h| !h.undone && !h.op.starts_with("undo "));
