@@ -1597,23 +1597,32 @@ fn a_file_stored_sign_in_is_kept_and_moves_to_the_keyring_at_its_next_refresh() 
 
 /// `tests/peers/refusing_server.py MODE` on a free port; its MCP URL.
 fn refusing_server(p: &Peers, mode: &str) -> (KillOnDrop, String) {
+    python_server(p, "refusing_server.py", &[mode])
+}
+
+/// `tests/peers/SCRIPT PORT ARGS…` on a free port, once it takes connections; its `/mcp` URL.
+fn python_server(p: &Peers, script: &str, args: &[&str]) -> (KillOnDrop, String) {
     let port = free_port();
     let child = Command::new(p.python())
-        .arg(p.script("refusing_server.py"))
-        .args([&port.to_string(), mode])
+        .arg(p.script(script))
+        .arg(port.to_string())
+        .args(args)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .expect("start refusing_server.py");
+        .unwrap_or_else(|e| panic!("start {script}: {e}"));
+    let child = KillOnDrop(child);
+    wait_for_port(port);
+    (child, format!("http://127.0.0.1:{port}/mcp"))
+}
+
+/// Waits (at most 20 s) until something takes connections on loopback `port`.
+fn wait_for_port(port: u16) {
     let deadline = Instant::now() + Duration::from_secs(20);
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "refusing_server.py did not start"
-        );
+        assert!(Instant::now() < deadline, "nothing listens on port {port}");
         std::thread::sleep(Duration::from_millis(50));
     }
-    (KillOnDrop(child), format!("http://127.0.0.1:{port}/mcp"))
 }
 
 struct KillOnDrop(Child);
@@ -1653,6 +1662,7 @@ fn auth_login_to_a_server_that_offers_no_sign_in_says_to_pass_its_credentials_as
 #[test]
 fn auth_login_to_a_server_that_needs_no_sign_in_says_so_and_registers_nothing() {
     let p = require_peers!();
+    // FastMCP takes its transport first: `fastmcp_server.py streamable-http PORT`.
     let port = free_port();
     let child = Command::new(p.python())
         .arg(p.script("fastmcp_server.py"))
@@ -1662,11 +1672,7 @@ fn auth_login_to_a_server_that_needs_no_sign_in_says_so_and_registers_nothing() 
         .spawn()
         .expect("start FastMCP");
     let _server = KillOnDrop(child);
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "FastMCP did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    wait_for_port(port);
     let url = format!("http://127.0.0.1:{port}/mcp");
     let home = tempfile::tempdir().expect("home");
     let out = file_store_cli(
