@@ -3,15 +3,13 @@
 //! Side by side in one run, per message kind: the copy the journal makes anyway (no redaction),
 //! MCP Tray's byte scanner (`redact::redact`), and the obvious alternative, parsing the message
 //! into a `serde_json::Value`, masking secret keys in the tree and serialising it again (which
-//! also loses the message's own bytes: key order, spacing, number spelling). Then the masking of
-//! free text (`redact::mask_text`), which every journaled event and every line of Claude's logs
-//! shown goes through, on the lines it usually sees. Prints MB/s and ns per message or line. Run
-//! with `cargo bench -p mcp-tray-core --bench redact`.
+//! also loses the message's own bytes: key order, spacing, number spelling). Prints MB/s and ns
+//! per message. Run with `cargo bench -p mcp-tray-core --bench redact`.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use mcp_tray_core::redact::{MARKER, mask_text, redact};
+use mcp_tray_core::redact::{MARKER, redact};
 use serde_json::{Value, json};
 
 fn messages() -> Vec<(&'static str, Vec<u8>)> {
@@ -80,27 +78,6 @@ fn redact_tree(msg: &[u8]) -> Vec<u8> {
     }
 }
 
-/// Lines of free text as Claude's logs and a server's stderr have them.
-fn lines() -> Vec<(&'static str, String)> {
-    let plain = "2026-12-02T10:00:00.000Z [filesystem] [info] Message from client: \
-        {\"method\":\"tools/call\",\"params\":{\"name\":\"read_file\",\"arguments\":\
-        {\"path\":\"/Users/ana/notes.md\"}},\"jsonrpc\":\"2.0\",\"id\":12}";
-    let secret = "2026-12-02T10:00:01.000Z [gh] [info] Using MCP server command: npx -y \
-        mcp-remote https://mcp.example.com/sse --header Authorization: Bearer \
-        eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbmEifQ.c2lnbmF0dXJlLWJ5dGVz";
-    let prose = "2026-12-02T10:00:02.000Z [gh] [error] Failed to refresh token: the server \
-        said no (HTTP 400 invalid_grant), Authorization header missing";
-    let stderr: String = (0..60)
-        .map(|i| format!("[server] step {i}: reading /data/file-{i}.json (ok, 1{i} ms)\n"))
-        .collect();
-    vec![
-        ("log line, nothing to mask", plain.to_owned()),
-        ("log line with a bearer token", secret.to_owned()),
-        ("log line, prose about a token", prose.to_owned()),
-        ("stderr, 60 lines", stderr),
-    ]
-}
-
 /// Time per call of `f` over about 300 ms.
 fn time(mut f: impl FnMut()) -> Duration {
     let mut n = 0u32;
@@ -140,27 +117,6 @@ fn main() {
             tree.as_nanos(),
             rate(tree),
             scan.as_secs_f64() / tree.as_secs_f64(),
-        );
-    }
-    println!("\nMasking of free text (`mask_text`), best of 3 runs of ~300 ms each\n");
-    println!("| text | copy only | mask_text |");
-    println!("|---|---|---|");
-    for (name, line) in lines() {
-        let best = |f: &mut dyn FnMut()| (0..3).map(|_| time(&mut *f)).min().unwrap_or_default();
-        let copy = best(&mut || {
-            black_box(black_box(&line).clone());
-        });
-        let mask = best(&mut || {
-            black_box(mask_text(black_box(&line)).into_owned());
-        });
-        let rate = |d: Duration| line.len() as f64 / d.as_secs_f64() / 1e6;
-        println!(
-            "| {name} ({} B) | {:.0} ns, {:.0} MB/s | {:.0} ns, {:.0} MB/s |",
-            line.len(),
-            copy.as_nanos(),
-            rate(copy),
-            mask.as_nanos(),
-            rate(mask),
         );
     }
 }
