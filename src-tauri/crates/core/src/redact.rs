@@ -159,11 +159,8 @@ fn is_secret_option(arg: &str) -> bool {
 fn masked_bearer(arg: &str) -> Option<String> {
     let s = arg.as_bytes();
     let at = (0..s.len()).find(|&i| starts_with_bearer(&s[i..]))? + "bearer ".len();
-    let end = s[at..]
-        .iter()
-        .position(|&b| !is_token_byte(b))
-        .map_or(s.len(), |n| at + n);
-    // Both ends are ASCII (the token's bytes are): they are char boundaries.
+    let end = token_end(s, at, s.len());
+    // `token_end` steps over whole characters: both ends are char boundaries.
     (end > at).then(|| format!("{}{ARG_MASK}{}", &arg[..at], &arg[end..]))
 }
 
@@ -569,10 +566,7 @@ fn mask_inside_string(out: &mut Rewrite<'_>, from: usize, to: usize) {
         }
         if starts_with_bearer(&s[j..]) {
             let token = j + "bearer ".len();
-            let mut k = token;
-            while k < to && is_token_byte(s[k]) {
-                k += 1;
-            }
+            let k = token_end(s, token, to);
             if k > token {
                 out.replace(token, k, MARKER.as_bytes());
             }
@@ -660,6 +654,40 @@ fn starts_with_bearer(s: &[u8]) -> bool {
 /// Bytes of an RFC 6750 bearer token.
 fn is_token_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'/' | b'=')
+}
+
+/// Where a bearer token starting at `from` ends (at most `to`): after RFC 6750's bytes and any
+/// other character that is not a space, so that a token holding `é` is masked whole; a space,
+/// also a non-ASCII one (U+00A0, U+2028), ends it. Whole characters are stepped over.
+fn token_end(s: &[u8], from: usize, to: usize) -> usize {
+    let mut k = from;
+    while k < to {
+        let b = s[k];
+        if b.is_ascii() {
+            if !is_token_byte(b) {
+                break;
+            }
+            k += 1;
+            continue;
+        }
+        let len = match b {
+            0xC0..=0xDF => 2,
+            0xE0..=0xEF => 3,
+            0xF0..=0xF7 => 4,
+            _ => 1,
+        };
+        let end = (k + len).min(to);
+        match std::str::from_utf8(&s[k..end])
+            .ok()
+            .and_then(|c| c.chars().next())
+        {
+            Some(c) if c.is_whitespace() => break,
+            Some(_) => k = end,
+            // Not UTF-8 (a journaled message may hold any bytes): taken as part of the token.
+            None => k += 1,
+        }
+    }
+    k
 }
 
 /// The input with some ranges replaced, copied only once the first replacement happens.

@@ -173,6 +173,31 @@ fn bearer_credentials_in_text_are_masked() {
 }
 
 #[test]
+fn a_bearer_token_with_non_ascii_characters_is_masked_whole_and_a_non_ascii_space_ends_it() {
+    // In a message, in free text, and on a command line alike.
+    assert_eq!(
+        redacted("{\"h\":\"Bearer abcé123xyz\",\"n\":\"Bearer a\u{a0}b\"}"),
+        "{\"h\":\"Bearer [redacted]\",\"n\":\"Bearer [redacted]\u{a0}b\"}"
+    );
+    assert_eq!(
+        redacted("{\"h\":\"Bearer abc\u{2028}Bearer SECRET9\"}"),
+        "{\"h\":\"Bearer [redacted]\u{2028}Bearer [redacted]\"}"
+    );
+    assert_eq!(
+        mask_text("sent Bearer abcé123xyz to it"),
+        format!("sent Bearer {ARG_MASK} to it")
+    );
+    assert_eq!(
+        mask_args(&["-H".into(), "Authorization: Bearer abcé123".into()]),
+        ["-H".to_owned(), format!("Authorization: Bearer {ARG_MASK}")]
+    );
+    assert_eq!(
+        mask_text("Bearer\u{a0}abc"),
+        format!("Bearer\u{a0}{ARG_MASK}")
+    );
+}
+
+#[test]
 fn a_message_cut_inside_a_secret_is_masked_to_the_cut() {
     let msg = r#"{"params":{"arguments":{"token":"ghp_0123456789abcdef"#;
     assert_eq!(
