@@ -228,7 +228,9 @@ fn masked_words(text: &str) -> Option<String> {
         let mut j = i;
         while j + 1 < words.len() && !words[j].1 && {
             let core = &text[words[j].0.clone()];
-            core.eq_ignore_ascii_case("bearer") || secret_header_name(core).is_some()
+            core.eq_ignore_ascii_case("bearer")
+                || secret_header_name(core).is_some()
+                || glued_header(core).is_some_and(|value| value.eq_ignore_ascii_case("bearer"))
         } {
             j += 1;
         }
@@ -251,7 +253,9 @@ fn masked_words(text: &str) -> Option<String> {
     let mut changed = false;
     for ((group, arg), mut masked) in groups.iter().zip(&args).zip(masked) {
         let first = &text[words[group.start].0.clone()];
-        if group.len() > 1 && secret_header_name(first).is_some() {
+        // `X-API-Key:abc`, `Authorization:Bearer abc`: a header written without its space.
+        if (group.len() > 1 && secret_header_name(first).is_some()) || glued_header(first).is_some()
+        {
             // `X-API-Key: …` needs no `--header` before it to be one.
             let header = ["--header".to_owned(), arg.clone()];
             masked = mask_args(&header).swap_remove(1);
@@ -307,6 +311,19 @@ fn masked_words(text: &str) -> Option<String> {
 /// `Authorization:`, `'api_key':`, a quote before the colon allowed), or as a header's name does
 /// when it reads like one (`Ocp-Apim-Subscription-Key:`, see [`is_secret_header`]); not
 /// `token_type:`, nor a sentence's `key:`.
+/// The value of a word that is a secret header written without the space after its colon
+/// (`X-API-Key:abc`, `Authorization:Bearer`, as mcp-remote's README writes `--header`), or `None`.
+/// Not JSON (`"token":"abc","user":"bob"`): quotes are left to [`redact`], which keeps the rest.
+fn glued_header(word: &str) -> Option<&str> {
+    let colon = word.find(':')?;
+    let value = &word[colon + 1..];
+    (!value.is_empty()
+        && !value.starts_with('/')
+        && !word.contains(['"', '\''])
+        && secret_header_name(&word[..=colon]).is_some())
+    .then_some(value)
+}
+
 fn secret_header_name(word: &str) -> Option<&str> {
     let name = word.strip_suffix(':')?.trim_end_matches(['\'', '"']);
     let header_like = !name.is_empty()

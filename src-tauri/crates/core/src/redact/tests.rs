@@ -198,6 +198,40 @@ fn a_bearer_token_with_non_ascii_characters_is_masked_whole_and_a_non_ascii_spac
 }
 
 #[test]
+fn a_secret_header_written_without_its_space_is_masked_in_free_text() {
+    // mcp-remote's README writes `--header Authorization:${AUTH_HEADER}`; with the token inline,
+    // a log line of the command line held it in the clear.
+    for (line, shown) in [
+        (
+            "npx mcp-remote https://x.dev/mcp -H X-API-Key:abc123secret",
+            format!("npx mcp-remote https://x.dev/mcp -H X-API-Key: {ARG_MASK}"),
+        ),
+        (
+            "--header Authorization:Bearer abc123xyz --debug",
+            format!("--header Authorization: {ARG_MASK} --debug"),
+        ),
+        (
+            "args: [ '--header', 'Authorization:Bearer abc123xyz' ]",
+            format!("args: [ '--header', 'Authorization: {ARG_MASK}' ]"),
+        ),
+    ] {
+        assert_eq!(mask_text(line), shown, "{line}");
+    }
+    // JSON is left to the message pass, which keeps what follows the value.
+    assert_eq!(
+        mask_text(r#"{"token":"abc","user":"bob"}"#),
+        r#"{"token":"[redacted]","user":"bob"}"#
+    );
+    // A URL's path and words that only look alike stay.
+    for line in [
+        "see https://x.example/token:abc for docs",
+        "key:value pairs are fine",
+    ] {
+        assert_eq!(mask_text(line), line);
+    }
+}
+
+#[test]
 fn a_message_cut_inside_a_secret_is_masked_to_the_cut() {
     let msg = r#"{"params":{"arguments":{"token":"ghp_0123456789abcdef"#;
     assert_eq!(
