@@ -230,7 +230,11 @@ fn masked_words(text: &str) -> Option<String> {
             let core = &text[words[j].0.clone()];
             core.eq_ignore_ascii_case("bearer")
                 || secret_header_name(core).is_some()
-                || glued_header(core).is_some_and(|value| value.eq_ignore_ascii_case("bearer"))
+                || glued_header(core).is_some_and(is_auth_scheme)
+                // `Authorization: Basic xyz`, `Bot xyz`: the scheme, then its credential.
+                || (j == i + 1
+                    && is_auth_scheme(core)
+                    && secret_header_name(&text[words[i].0.clone()]).is_some())
         } {
             j += 1;
         }
@@ -311,6 +315,12 @@ fn masked_words(text: &str) -> Option<String> {
 /// `Authorization:`, `'api_key':`, a quote before the colon allowed), or as a header's name does
 /// when it reads like one (`Ocp-Apim-Subscription-Key:`, see [`is_secret_header`]); not
 /// `token_type:`, nor a sentence's `key:`.
+/// Whether a word may be an HTTP authentication scheme (`Bearer`, `Basic`, `Digest`, `Bot`,
+/// `SSWS`…): the credential comes in the next word.
+fn is_auth_scheme(word: &str) -> bool {
+    (2..=20).contains(&word.len()) && word.bytes().all(|b| b.is_ascii_alphabetic() || b == b'-')
+}
+
 /// The value of a word that is a secret header written without the space after its colon
 /// (`X-API-Key:abc`, `Authorization:Bearer`, as mcp-remote's README writes `--header`), or `None`.
 /// Not JSON (`"token":"abc","user":"bob"`): quotes are left to [`redact`], which keeps the rest.

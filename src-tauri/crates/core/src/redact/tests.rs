@@ -232,6 +232,30 @@ fn a_secret_header_written_without_its_space_is_masked_in_free_text() {
 }
 
 #[test]
+fn an_authorization_with_another_scheme_than_bearer_never_shows_its_credential() {
+    for (line, shown) in [
+        (
+            "Authorization: Basic dXNlcjpwYXNz",
+            format!("Authorization: {ARG_MASK}"),
+        ),
+        (
+            "sent Authorization: Bot Xk9fJ2kdLq0ZpR7sT4vW to it",
+            format!("sent Authorization: {ARG_MASK} to it"),
+        ),
+        (
+            "-H Authorization:Basic dXNlcjpwYXNz https://x",
+            format!("-H Authorization: {ARG_MASK} https://x"),
+        ),
+        (
+            r#"-H "Authorization: Basic dXNlcjpwYXNz" https://x"#,
+            format!(r#"-H "Authorization: {ARG_MASK}" https://x"#),
+        ),
+    ] {
+        assert_eq!(mask_text(line), shown, "{line}");
+    }
+}
+
+#[test]
 fn a_message_cut_inside_a_secret_is_masked_to_the_cut() {
     let msg = r#"{"params":{"arguments":{"token":"ghp_0123456789abcdef"#;
     assert_eq!(
