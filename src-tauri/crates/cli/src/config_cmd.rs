@@ -591,11 +591,10 @@ fn show(file: &ConfigFile, name: &str, raw: bool, json: bool) -> anyhow::Result<
 }
 
 fn history(file: &ConfigFile, json: bool) -> anyhow::Result<()> {
-    let entries = file.history().map_err(fail)?;
+    let (entries, damaged) = file.history_with_damaged().map_err(fail)?;
     if json {
         return print_json(&entries);
     }
-    let damaged = file.damaged_history();
     if entries.is_empty() && damaged.is_empty() {
         eprintln!("no backups yet for {}", file.path().display());
         return Ok(());

@@ -123,19 +123,19 @@ pub fn run(cmd: LogsCommand) -> anyhow::Result<ExitCode> {
                 .into());
             }
         };
-        let journal = claude_logs::read_journal_events(&paths::journal_dir(), kept);
-        Ok(events
-            .into_iter()
-            .chain(journal)
-            .filter(|e| wanted(e))
-            .collect())
+        Ok(events.into_iter().filter(|e| wanted(e)).collect())
     };
+    // Read whole, once: as many files as the retention keeps.
+    let journal: Vec<LogEvent> = claude_logs::read_journal_events(&paths::journal_dir(), kept)
+        .into_iter()
+        .filter(|e| wanted(e))
+        .collect();
     // `-n 100` needs the recent part of each file only; a year of history can be 100s of MB.
     let budget = (args.last > 0).then_some(RECENT_BYTES);
     let mut events = read(budget)?;
     // Fewer than asked for (a server or --errors picks few): the older part of a long log may
     // hold the rest, so it is read too rather than silently left out.
-    if events.len() < args.last {
+    if events.len() + journal.len() < args.last {
         let skipped = skipped_bytes(&dir, RECENT_BYTES);
         if skipped > 0 {
             eprintln!(
@@ -145,6 +145,7 @@ pub fn run(cmd: LogsCommand) -> anyhow::Result<ExitCode> {
             events = read(None)?;
         }
     }
+    events.extend(journal);
     // Stable: each source's own order is kept among equal stamps.
     events.sort_by_key(|e| e.ts_ms);
     keep_last(&mut events, args.last);

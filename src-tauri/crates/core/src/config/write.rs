@@ -505,47 +505,44 @@ impl ConfigFile {
 
     /// The backups, newest first.
     pub fn history(&self) -> Result<Vec<HistoryEntry>, ConfigError> {
+        self.history_with_damaged().map(|(entries, _)| entries)
+    }
+
+    /// The backups, newest first, and the ids of the records that cannot be read (a damaged
+    /// `.meta.json`), newest first: read in one pass over the history folder.
+    pub fn history_with_damaged(&self) -> Result<(Vec<HistoryEntry>, Vec<u64>), ConfigError> {
         let dir = self.history_dir();
         let read = match fs::read_dir(&dir) {
             Ok(r) => r,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok((Vec::new(), Vec::new())),
             Err(e) => return Err(ConfigError::io(&dir, e)),
         };
         let mut entries = Vec::new();
+        let mut damaged = Vec::new();
         for item in read.filter_map(Result::ok) {
             let path = item.path();
-            let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+            let Some(id) = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .and_then(|n| n.strip_suffix(".meta.json"))
+            else {
                 continue;
             };
-            if !name.ends_with(".meta.json") {
-                continue;
+            // A damaged meta file is never fatal: the backups beside it stay readable.
+            let parsed = fs::read(&path)
+                .ok()
+                .and_then(|bytes| serde_json::from_slice::<HistoryEntry>(&bytes).ok());
+            match parsed {
+                Some(mut entry) => {
+                    entry.file = dir.join(format!("{:06}.json", entry.id));
+                    entries.push(entry);
+                }
+                None => damaged.extend(id.parse::<u64>().ok()),
             }
-            // A damaged meta file is skipped, never fatal: the backups beside it stay readable.
-            let Ok(bytes) = fs::read(&path) else { continue };
-            let Ok(mut entry) = serde_json::from_slice::<HistoryEntry>(&bytes) else {
-                continue;
-            };
-            entry.file = dir.join(format!("{:06}.json", entry.id));
-            entries.push(entry);
         }
         entries.sort_by_key(|e| std::cmp::Reverse(e.id));
-        Ok(entries)
-    }
-
-    /// The ids of history records that cannot be read (a damaged `.meta.json`), newest first:
-    /// [`history`](Self::history) leaves them out.
-    pub fn damaged_history(&self) -> Vec<u64> {
-        let read: Vec<u64> = self
-            .history()
-            .map(|h| h.iter().map(|e| e.id).collect())
-            .unwrap_or_default();
-        let mut ids: Vec<u64> = self
-            .history_ids()
-            .into_iter()
-            .filter(|id| !read.contains(id))
-            .collect();
-        ids.reverse();
-        ids
+        damaged.sort_unstable_by(|a, b| b.cmp(a));
+        Ok((entries, damaged))
     }
 
     /// Where the history stands against the file's content now (`bytes`; `None`: no file): its
@@ -573,11 +570,11 @@ impl ConfigFile {
         force: bool,
         expected: Option<u64>,
     ) -> Result<(HistoryEntry, EditOutcome), ConfigError> {
-        let history = self.history()?;
+        let (history, damaged) = self.history_with_damaged()?;
         // A record that cannot be read, newer than the edit undo would take back: that edit is
         // not the last one, and what the damaged one changed is unknown. Said as such, rather
         // than as a change of the user's made after the older edit.
-        let newest_damaged = self.damaged_history().first().copied();
+        let newest_damaged = damaged.first().copied();
         let entry = history
             .into_iter()
             .find(|h| !h.undone && !h.op.starts_with("undo "));
