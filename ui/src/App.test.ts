@@ -1,6 +1,7 @@
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { cleanup, fireEvent, render, screen, within } from "@testing-library/svelte";
 import { emit } from "@tauri-apps/api/event";
+import { tick } from "svelte";
 import { afterEach, describe, expect, it } from "vitest";
 import App from "./App.svelte";
 
@@ -90,6 +91,26 @@ describe("App", () => {
     expect(screen.getByRole("heading", { level: 1 }).textContent).toBe("Traffic");
     const tabStops = within(screen.getByRole("navigation")).getAllByRole("button").filter((b) => b.tabIndex === 0);
     expect(tabStops).toEqual([traffic]);
+  });
+
+  it("shows all of a server's logs and traffic when the tray asks, whatever words were typed before", async () => {
+    answerPaths("/c.json");
+    render(App);
+    await fireEvent.click(screen.getByTestId("nav-logs"));
+    await fireEvent.input(screen.getByTestId("logs-search"), { target: { value: "timeout" } });
+    await emit("tray-navigate", { view: "logs", server: "alpha" });
+    await tick();
+    expect((screen.getByTestId("logs-search") as HTMLInputElement).value).toBe("");
+    expect((screen.getByTestId("logs-server") as HTMLSelectElement).value).toBe("alpha");
+
+    await fireEvent.click(screen.getByTestId("nav-traffic"));
+    await fireEvent.input(screen.getByTestId("traffic-search"), { target: { value: "sk" } });
+    await fireEvent.input(screen.getByTestId("traffic-method-filter"), { target: { value: "tools/call" } });
+    await emit("tray-navigate", { view: "traffic", server: "alpha" });
+    await tick();
+    expect((screen.getByTestId("traffic-search") as HTMLInputElement).value).toBe("");
+    expect((screen.getByTestId("traffic-method-filter") as HTMLInputElement).value).toBe("");
+    expect((screen.getByTestId("traffic-server") as HTMLSelectElement).value).toBe("alpha");
   });
 
   it("switches view with Ctrl+4", async () => {

@@ -162,6 +162,31 @@ describe("traffic", () => {
     await app.screenshot("logs");
   });
 
+  it("finds events by the words typed in Logs, and copies the ones shown", async () => {
+    const search = app.browser.$('[data-testid="logs-search"]');
+    await search.setValue("NONEXISTENT not found");
+    await app.browser.waitUntil(async () => (await app.browser.$$('[data-testid="log-row"]')).length === 1, {
+      timeout: 5_000,
+      timeoutMsg: "the search did not narrow Logs to the broken server's failure",
+    });
+    assert.match(await waitForText(app.browser, '[data-testid="logs-count"]'), /^1 of \d+$/);
+    await app.browser.$('[data-testid="logs-copy"]').click();
+    assert.equal(await waitForText(app.browser, '[data-testid="logs-copied"]'), "Copied 1 event");
+    // What was copied, pasted back into the search field (which keeps it on one line).
+    await search.clearValue();
+    await search.click();
+    await app.browser.keys(["Control", "v"]);
+    await app.browser.waitUntil(async () => (await search.getValue()).length > 0, {
+      timeout: 5_000,
+      timeoutMsg: "nothing came from the clipboard",
+    });
+    const pasted = await search.getValue();
+    assert.match(pasted, /broken \(MCP Tray\)/);
+    assert.match(pasted, /✗ command-not-found: The command `\/nonexistent\/mcp-server` was not found/);
+    assert.match(pasted, /fix: /);
+    await search.clearValue();
+  });
+
   it("shows a remote server's messages through the bridge live", async () => {
     const port = await freePort();
     const everything = spawn(EVERYTHING, ["streamableHttp"], {

@@ -149,7 +149,7 @@ async function navigateTo(browser, label) {
 const VIEWS = [
   { label: "Servers", actions: ["add-input", "server-test"] },
   { label: "Traffic", actions: ["traffic-search", "traffic-pause", "traffic-export"] },
-  { label: "Logs", actions: ["logs-level"] },
+  { label: "Logs", actions: ["logs-level", "logs-search", "logs-copy"] },
   { label: "Settings", actions: ["settings-config-path-copy", "start-at-login", "redact-secrets", "retention-save"] },
 ];
 

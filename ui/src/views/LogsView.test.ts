@@ -2,8 +2,11 @@ import { cleanup, fireEvent, render, screen } from "@testing-library/svelte";
 import { tick } from "svelte";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { LogRow } from "../lib/ipc";
+import { copyText } from "../lib/clipboard";
 import { createLogs } from "../lib/stores/logs.svelte";
 import LogsView from "./LogsView.svelte";
+
+vi.mock("../lib/clipboard", () => ({ copyText: vi.fn(async () => {}) }));
 
 const notFound = {
   code: "command-not-found",
@@ -136,6 +139,39 @@ describe("Logs", () => {
     expect([...select.options].map((o) => o.value)).toEqual(["", "alpha", "quiet"]);
     expect(select.value).toBe("quiet");
     expect(screen.getAllByTestId("log-row")).toHaveLength(1);
+  });
+
+  it("narrows the list to the events holding the words typed, and counts them", async () => {
+    const logs = createLogs();
+    logs.receive([
+      row({ source: "claude-log", server: "sentry", text: "spawn uvx ENOENT", diagnosis: notFound, failure: true }),
+      row({ server: "jira", level: "info", text: "Server started and connected successfully" }),
+      row({ server: "jira", level: "info", text: "Message from server: tools/list" }),
+    ]);
+    render(LogsView, { logs });
+    expect(screen.getByTestId("logs-count").textContent).toBe("3 of 3");
+    await fireEvent.input(screen.getByTestId("logs-search"), { target: { value: "JIRA started" } });
+    expect(screen.getAllByTestId("log-row").map((r) => r.querySelector('[data-testid="log-text"]')?.textContent)).toEqual([
+      "Server started and connected successfully",
+    ]);
+    expect(screen.getByTestId("logs-count").textContent).toBe("1 of 3");
+    await fireEvent.input(screen.getByTestId("logs-search"), { target: { value: "nothing like this" } });
+    expect(screen.getByTestId("logs-empty").textContent).toBe("No events match this filter.");
+    expect(screen.getByTestId("logs-count").textContent).toBe("0 of 3");
+    expect((screen.getByTestId("logs-copy") as HTMLButtonElement).disabled).toBe(true);
+  });
+
+  it("copies the events shown, as text, and says how many", async () => {
+    const logs = createLogs();
+    logs.receive([
+      row({ server: "alpha", level: "info", text: "started: npx alpha (pid 7)" }),
+      row({ server: "beta", level: "info", text: "started: npx beta (pid 8)" }),
+    ]);
+    render(LogsView, { logs });
+    await fireEvent.input(screen.getByTestId("logs-search"), { target: { value: "beta" } });
+    await fireEvent.click(screen.getByTestId("logs-copy"));
+    expect(copyText).toHaveBeenCalledWith("2026-12-02T11:52:54.433Z info  beta (MCP Tray) started: npx beta (pid 8)");
+    expect((await screen.findByTestId("logs-copied")).textContent).toBe("Copied 1 event");
   });
 
   it("interrupts no one with past or arriving failures, and writes warnings and errors as words", async () => {

@@ -1,6 +1,6 @@
 /**
  * The Logs view's data: Claude's log events and our journals' events as they arrive (in batches),
- * the newest MAX_ROWS kept, filtered by server and level. Never calls Rust itself.
+ * the newest MAX_ROWS kept, filtered by server, level and words. Never calls Rust itself.
  */
 import type { LogRow } from "../ipc";
 
@@ -10,18 +10,52 @@ export const MAX_ROWS = 5_000;
 const LEVELS = ["debug", "info", "warn", "error"];
 
 /** An event as the view lists it: with an id that stays with it while rows arrive, drop off or are filtered. */
-export type LogEvent = LogRow & { id: number };
+export type LogEvent = LogRow & { id: number; /** What a search looks in, lower-cased once. */ haystack: string };
 
 export interface LogFilter {
   server: string;
   /** The lowest level shown. */
   level: string;
+  /** Words the event must hold (its text, request, server or diagnosis), any case. */
+  search: string;
+}
+
+/** Everything of an event a search finds it by: what the view shows of it, the diagnosis's detail too. */
+function haystack(row: LogRow): string {
+  const d = row.diagnosis;
+  return [row.server ?? "claude", row.text, row.context, d?.code, d?.summary, d?.detail, d?.fix]
+    .filter((part) => part)
+    .join("\n")
+    .toLowerCase();
+}
+
+/**
+ * Events as text to paste into a bug report or a message: one line each (the time as recorded,
+ * UTC; the level; the server; where it came from; the text and its request), then its diagnosis
+ * and fix, indented. What the view shows, masked as it was shown.
+ */
+export function eventsAsText(events: LogRow[]): string {
+  return events
+    .map((row) => {
+      const source = row.source === "journal" ? "MCP Tray" : "Claude";
+      const head = [row.ts, row.level.padEnd(5), row.server ?? "claude", `(${source})`, row.text];
+      if (row.context) head.push(`[${row.context}]`);
+      const lines = [head.join(" ")];
+      const d = row.diagnosis;
+      if (d) {
+        lines.push(`    ✗ ${d.code}: ${d.summary}`);
+        if (d.detail) lines.push(...d.detail.split("\n").map((line) => `      ${line}`));
+        if (d.fix) lines.push(`      fix: ${d.fix}`);
+      }
+      return lines.join("\n");
+    })
+    .join("\n");
 }
 
 export function createLogs() {
   let rows = $state.raw<LogEvent[]>([]);
   let nextId = 0;
-  let filter = $state<LogFilter>({ server: "", level: "info" });
+  let filter = $state<LogFilter>({ server: "", level: "info", search: "" });
 
   return {
     get filter() {
@@ -41,12 +75,17 @@ export function createLogs() {
     /** The events that pass the filter, newest last. */
     get shown(): LogEvent[] {
       const min = LEVELS.indexOf(filter.level);
+      // Every word, anywhere in the event: "uvx enoent" finds "spawn uvx ENOENT".
+      const words = filter.search.toLowerCase().split(/\s+/).filter(Boolean);
       return rows.filter(
-        (r) => (!filter.server || r.server === filter.server) && (r.failure || LEVELS.indexOf(r.level) >= min),
+        (r) =>
+          (!filter.server || r.server === filter.server) &&
+          (r.failure || LEVELS.indexOf(r.level) >= min) &&
+          words.every((word) => r.haystack.includes(word)),
       );
     },
     receive(batch: LogRow[]): void {
-      const next = rows.concat(batch.map((row) => ({ ...row, id: nextId++ })));
+      const next = rows.concat(batch.map((row) => ({ ...row, id: nextId++, haystack: haystack(row) })));
       rows = next.length > MAX_ROWS ? next.slice(next.length - MAX_ROWS) : next;
     },
   };
