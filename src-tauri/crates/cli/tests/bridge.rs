@@ -100,13 +100,19 @@ fn garbage_server(p: &Peers, port: u16) -> Server {
 
 /// Runs the Python SDK's stdio client (driver.py) against `mcp-tray bridge ARGS…`.
 fn drive(p: &Peers, scenario: &str, home: &Path, bridge_args: &[&str]) -> (Value, String) {
-    let out = Command::new(p.python())
-        .arg(p.script("driver.py"))
-        .args([scenario, "--", BIN, "bridge"])
+    let mut driver = Command::new(p.python());
+    driver.arg(p.script("driver.py")).arg(scenario);
+    run_driver(driver, home, bridge_args)
+}
+
+/// Runs a driver (`… -- mcp-tray bridge ARGS…`) and reads the JSON object it prints last.
+fn run_driver(mut driver: Command, home: &Path, bridge_args: &[&str]) -> (Value, String) {
+    let out = driver
+        .args(["--", BIN, "bridge"])
         .args(bridge_args)
         .env("MCP_TRAY_HOME", home)
         .output()
-        .expect("run driver.py");
+        .expect("run the driver");
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(
@@ -333,6 +339,138 @@ fn python_client_round_trips_every_feature_to_fastmcp_over_streamable_http() {
     assert_eq!(out["ask_user"], "accept:Ada");
     assert_eq!(out["roots"], "file:///tmp/root-a");
     assert!(stderr.contains("Streamable HTTP"), "stderr: {stderr}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// The stateless revision (2026-07-28)
+// ---------------------------------------------------------------------------------------------
+
+/// The Python SDK 2.x's server (tests/peers/modern/server.py), which speaks 2026-07-28 and the
+/// revisions with a handshake at one URL.
+fn modern_server(p: &Peers, port: u16) -> Server {
+    let child = Command::new(p.modern_python())
+        .arg(p.script("modern/server.py"))
+        .arg(port.to_string())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start the SDK 2.x server");
+    let server = Server(child);
+    wait_for_port(port, Duration::from_secs(20));
+    server
+}
+
+/// Runs the Python SDK 2.x's stdio client (modern/driver.py: `server/discover` first, then
+/// `initialize` when refused) against `mcp-tray bridge ARGS…`.
+fn drive_modern(p: &Peers, home: &Path, bridge_args: &[&str]) -> (Value, String) {
+    let mut driver = Command::new(p.modern_python());
+    driver.arg(p.script("modern/driver.py"));
+    run_driver(driver, home, bridge_args)
+}
+
+#[test]
+fn a_client_of_the_stateless_revision_talks_it_through_the_bridge_with_its_routing_headers() {
+    let p = require_peers!();
+    let port = free_port();
+    let _server = modern_server(&p, port);
+    let home = tempfile::tempdir().expect("home");
+    let url = format!("http://127.0.0.1:{port}/mcp");
+    let (out, stderr) = drive_modern(&p, home.path(), &[&url, "--name", "modern"]);
+    // No session: the server took `server/discover` and every request after it as they came.
+    assert_eq!(out["connected"], "discover", "{out}\nstderr: {stderr}");
+    assert_eq!(out["tools"], json!(["add", "deploy"]));
+    assert_eq!(out["add"], "5");
+    // `deploy` marks `region` with x-mcp-header: the server refuses the call unless the
+    // `Mcp-Param-Region` header says what the body says (here non-ASCII, so base64-wrapped).
+    assert_eq!(out["deploy"], "api deployed to eu-west ✓", "{out}");
+    assert_eq!(out["deploy_error"], false);
+    assert!(
+        stderr.contains("(Streamable HTTP, MCP 2026-07-28)"),
+        "stderr: {stderr}"
+    );
+    assert!(!stderr.contains("error"), "stderr: {stderr}");
+    let journal = read_journals(home.path());
+    assert!(
+        journal.contains(r#""method":"server/discover""#),
+        "{journal}"
+    );
+    assert!(!journal.contains(r#""method":"initialize""#), "{journal}");
+}
+
+#[test]
+fn a_server_of_the_stateless_revision_answers_the_client_itself_when_it_refuses_a_request() {
+    let p = require_peers!();
+    let port = free_port();
+    let _server = modern_server(&p, port);
+    let mut bridge = Bridge::start(&[&format!("http://127.0.0.1:{port}/mcp"), "--name", "modern"]);
+    let meta = json!({
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": {}
+    });
+    // 404 with the server's JSON-RPC error: the client gets that error, its own code included.
+    let unknown = bridge.request(1, "no/such-method", json!({"_meta": meta}));
+    assert_eq!(unknown["error"]["code"], -32601, "{unknown}");
+    // A version the server does not speak: 400 with the versions it does, for the client to pick.
+    let old = json!({
+        "io.modelcontextprotocol/protocolVersion": "2099-01-01",
+        "io.modelcontextprotocol/clientCapabilities": {}
+    });
+    let refused = bridge.request(2, "server/discover", json!({"_meta": old}));
+    assert_eq!(refused["error"]["code"], -32022, "{refused}");
+    assert!(
+        refused["error"]["data"]["supported"]
+            .as_array()
+            .is_some_and(|v| v.contains(&json!("2026-07-28"))),
+        "{refused}"
+    );
+    // Without `_meta` a call is of the revisions with a handshake, and this client opened no
+    // session: the server refuses it, and the client is told.
+    let sessionless = bridge.call(3, "add", json!({"a": 2, "b": 3}));
+    assert!(sessionless["error"]["message"].is_string(), "{sessionless}");
+    let added = bridge.request(
+        4,
+        "tools/call",
+        json!({"name": "add", "arguments": {"a": 2, "b": 3}, "_meta": meta}),
+    );
+    assert_eq!(text_of(&added), "5", "{added}");
+    let (status, stderr, _home) = bridge.finish();
+    assert!(status.success(), "stderr: {stderr}");
+}
+
+#[test]
+fn a_client_of_the_stateless_revision_falls_back_to_initialize_with_an_earlier_server() {
+    let p = require_peers!();
+    for (server, name) in [("fastmcp", "fm"), ("everything", "ev")] {
+        let port = free_port();
+        let _server = match server {
+            "fastmcp" => fastmcp(&p, "streamable-http", port),
+            _ => everything(&p, "streamableHttp", port),
+        };
+        let home = tempfile::tempdir().expect("home");
+        let url = format!("http://127.0.0.1:{port}/mcp");
+        let (out, stderr) = drive_modern(&p, home.path(), &[&url, "--name", name]);
+        assert_eq!(out["connected"], "initialize", "{server}: {out}");
+        assert!(
+            out["tools"].as_array().is_some_and(|t| !t.is_empty()),
+            "{out}"
+        );
+        // The SDK's refusal of `server/discover` is news, said once; no transport is guessed
+        // from it (legacy SSE) and no error is reported.
+        assert!(
+            stderr.contains("takes no MCP 2026-07-28 requests (HTTP 400 to server/discover)"),
+            "{server}: {stderr}"
+        );
+        assert!(!stderr.contains("legacy HTTP+SSE"), "{server}: {stderr}");
+        assert!(!stderr.contains("error"), "{server}: {stderr}");
+        let journal = read_journals(home.path());
+        let levels: Vec<Value> = journal
+            .lines()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .filter(|e| e["code"] == "handshake-only")
+            .map(|e| e["level"].clone())
+            .collect();
+        assert_eq!(levels, vec![json!("info")], "{server}: {journal}");
+    }
 }
 
 #[test]

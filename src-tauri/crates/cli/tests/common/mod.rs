@@ -16,6 +16,10 @@ impl Peers {
     pub fn python(&self) -> PathBuf {
         self.dir.join(".venv/bin/python")
     }
+    /// The Python SDK 2.x, which speaks the stateless revision (2026-07-28): `modern/`.
+    pub fn modern_python(&self) -> PathBuf {
+        self.dir.join("modern/.venv/bin/python")
+    }
     pub fn node(&self) -> PathBuf {
         self.dir.join("node_modules/.bin/node")
     }
@@ -33,6 +37,7 @@ pub fn peers() -> Option<Peers> {
     let dir = dir.canonicalize().unwrap_or(dir);
     let peers = Peers { dir };
     let installed = peers.python().exists()
+        && peers.modern_python().exists()
         && peers.node().exists()
         && peers
             .dir

@@ -456,10 +456,11 @@ impl<W: AsyncWrite + Unpin> Router<W> {
         code: &'static str,
     ) -> io::Result<()> {
         let reply = jsonrpc::error_reply(Some(id), jsonrpc::INTERNAL_ERROR, message, Some(code));
-        let level = if code == codes::TIMEOUT {
-            Level::Warn
-        } else {
-            Level::Error
+        let level = match code {
+            codes::TIMEOUT => Level::Warn,
+            // A client asking in the newest revision first, then falling back: nothing failed.
+            transport::HANDSHAKE_ONLY => Level::Info,
+            _ => Level::Error,
         };
         self.reporter.report(level, code, message);
         self.journal(
@@ -1361,10 +1362,15 @@ impl Session<'_> {
                 );
                 match http.send(first).await {
                     Ok(()) => {
+                        let revision = if transport::is_stateless(&first.bytes) {
+                            ", MCP 2026-07-28"
+                        } else {
+                            ""
+                        };
                         reporter.report(
                             Level::Info,
                             "connected",
-                            &format!("connected to {shown} (Streamable HTTP)"),
+                            &format!("connected to {shown} (Streamable HTTP{revision})"),
                         );
                         Ok(Link::Http(http))
                     }

@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use super::events::{EventReader, Item};
+use super::modern::{self, ToolHeaders};
 use super::{
     Fault, MAX_MESSAGE_BYTES, Outbox, Remote, Waiters, backoff, display_url, may_resend,
     not_resent, snippet, too_large,
@@ -21,7 +22,7 @@ use reqwest::header::{ACCEPT, CONTENT_TYPE};
 use reqwest::{Method, Response, StatusCode};
 
 const SESSION_HEADER: &str = "mcp-session-id";
-const VERSION_HEADER: &str = "mcp-protocol-version";
+pub(super) const VERSION_HEADER: &str = "mcp-protocol-version";
 const LAST_EVENT_ID: &str = "last-event-id";
 const POST_ACCEPT: &str = "application/json, text/event-stream";
 /// How often a POST stream that ended before its reply is resumed.
@@ -59,6 +60,8 @@ pub struct StreamableHttp {
     version_override: Option<String>,
     /// Requests the server accepted with 202: their replies come on the GET stream.
     waiters: Arc<Waiters>,
+    /// The arguments each tool mirrors into headers, for calls of the stateless revision.
+    tool_headers: ToolHeaders,
 }
 
 /// What a client message is, as far as the transport cares.
@@ -119,6 +122,7 @@ impl StreamableHttp {
             renewal: Arc::default(),
             version_override,
             waiters: Arc::default(),
+            tool_headers: ToolHeaders::default(),
         })
     }
 
@@ -281,6 +285,16 @@ impl StreamableHttp {
         Ok(())
     }
 
+    /// A POST of the stateless revision: the message's own routing headers, no session.
+    fn stateless_request(&self, routing: &reqwest::header::HeaderMap) -> reqwest::RequestBuilder {
+        let mut headers = self.remote.request_headers();
+        headers.extend(routing.clone());
+        self.remote
+            .client
+            .request(Method::POST, self.remote.url.clone())
+            .headers(headers)
+    }
+
     fn request(&self, method: Method) -> reqwest::RequestBuilder {
         let st = self.lock();
         let mut req = self
@@ -298,7 +312,12 @@ impl StreamableHttp {
     }
 
     /// One POST, sent again after a refused connection or a 5xx when that is safe ([`may_resend`]).
-    async fn post_with_retries(&self, msg: &Outgoing) -> Result<(Response, bool), Fault> {
+    /// `routing`: the headers of a message of the stateless revision, which carries no session.
+    async fn post_with_retries(
+        &self,
+        msg: &Outgoing,
+        routing: Option<&reqwest::header::HeaderMap>,
+    ) -> Result<(Response, bool), Fault> {
         let mut attempt = 0;
         let mut auth_rounds = 0;
         self.remote.note_attempt(None);
@@ -307,9 +326,11 @@ impl StreamableHttp {
                 auth.before_request().await;
             }
             let seen = self.remote.auth.as_ref().map_or(0, |a| a.generation());
-            let had_session = self.lock().session.is_some();
-            let sent = self
-                .request(Method::POST)
+            let (request, had_session) = match routing {
+                Some(routing) => (self.stateless_request(routing), false),
+                None => (self.request(Method::POST), self.lock().session.is_some()),
+            };
+            let sent = request
                 .header(ACCEPT, POST_ACCEPT)
                 .header(CONTENT_TYPE, "application/json")
                 .body(msg.bytes.clone())
@@ -370,7 +391,8 @@ impl StreamableHttp {
     }
 
     async fn post(self: &Arc<Self>, msg: &Outgoing, deliver: bool) -> Result<Posted, Fault> {
-        let (resp, had_session) = self.post_with_retries(msg).await?;
+        let routing = modern::routing_headers(&msg.bytes, &self.tool_headers);
+        let (resp, had_session) = self.post_with_retries(msg, routing.as_ref()).await?;
         let status = resp.status();
         if had_session && session_lost(status) {
             if status == StatusCode::NOT_FOUND {
@@ -384,6 +406,9 @@ impl StreamableHttp {
                 return Ok(Posted::SessionLost);
             }
             return Err(fault);
+        }
+        if routing.is_some() && status.is_client_error() && msg.kind == Kind::Request {
+            return self.stateless_refusal(resp, msg, deliver).await;
         }
         if !status.is_success() {
             return Err(Fault::from_status(resp, &self.remote.url).await);
@@ -406,6 +431,7 @@ impl StreamableHttp {
         }
         let is_sse = is_event_stream(&resp);
         let mut reply = ReplyWatch::new(msg, deliver);
+        reply.tools_list = routing.is_some() && msg.method.as_deref() == Some("tools/list");
         if is_sse {
             let mut cursor = StreamCursor::default();
             self.read_sse(resp, &mut reply, &mut cursor).await;
@@ -470,6 +496,43 @@ impl StreamableHttp {
                 detail: "closed the reply stream without answering".into(),
             })
         }
+    }
+
+    /// A 4xx to a request of the stateless revision. Such a server answers a request it refuses
+    /// (an unknown method: 404; bad params, an unsupported version: 400) with its JSON-RPC
+    /// error, which is passed on as the server's answer: the client reads its code and data
+    /// (the versions the server speaks). A 4xx without one is a server of the handshake
+    /// revisions only, which takes no such request ([`Fault::HandshakeOnly`]).
+    async fn stateless_refusal(
+        self: &Arc<Self>,
+        resp: Response,
+        msg: &Outgoing,
+        deliver: bool,
+    ) -> Result<Posted, Fault> {
+        let status = resp.status();
+        if matches!(status.as_u16(), 401 | 403 | 407) {
+            return Err(Fault::from_status(resp, &self.remote.url).await);
+        }
+        let body = read_limited(resp, &self.remote.url).await?;
+        let ours = jsonrpc::inspect(&body)
+            .is_ok_and(|env| env.kind == Kind::Error && env.id_key() == msg.id.as_deref());
+        if ours {
+            let mut reply = ReplyWatch::new(msg, deliver);
+            self.deliver_line(&body, &mut reply);
+            return Ok(Posted::Done);
+        }
+        if matches!(status.as_u16(), 400 | 404 | 405) {
+            return Err(Fault::HandshakeOnly {
+                url: display_url(&self.remote.url),
+                status: status.as_u16(),
+                method: msg.method.clone().unwrap_or_default(),
+            });
+        }
+        Err(Fault::Http {
+            status: status.as_u16(),
+            url: display_url(&self.remote.url),
+            body: super::body_summary(&body),
+        })
     }
 
     /// Reads an SSE stream, delivering each message event; remembers ids and `retry:`.
@@ -603,6 +666,9 @@ impl StreamableHttp {
         }
         if is_our_reply {
             reply.answered = true;
+            if reply.tools_list && env.kind == Kind::Response {
+                self.tool_headers.learn(line);
+            }
             if reply.initialize && env.kind == Kind::Response {
                 let negotiated = jsonrpc::initialize_protocol_version(line);
                 let mut st = self.lock();
@@ -749,6 +815,8 @@ struct ReplyWatch {
     too_large: bool,
     /// How the connection of the last stream read broke, if it did.
     broken: Option<String>,
+    /// A `tools/list` of the stateless revision: its reply says which arguments go in headers.
+    tools_list: bool,
 }
 
 impl ReplyWatch {
@@ -761,6 +829,7 @@ impl ReplyWatch {
             garbage: None,
             too_large: false,
             broken: None,
+            tools_list: false,
         }
     }
 
@@ -774,6 +843,7 @@ impl ReplyWatch {
             garbage: None,
             too_large: false,
             broken: None,
+            tools_list: false,
         }
     }
 }

@@ -9,6 +9,9 @@
 
 mod events;
 pub mod http;
+mod modern;
+
+pub use modern::is_stateless;
 pub mod sse;
 
 use std::collections::HashMap;
@@ -23,6 +26,11 @@ use tokio::sync::oneshot;
 use crate::diagnose::codes;
 use crate::journal::{Journal, Level};
 use crate::jsonrpc::Kind;
+
+/// The event of a request of the stateless revision (2026-07-28) refused by a server that speaks
+/// only the revisions with a handshake ([`Fault::HandshakeOnly`]): news, not a failure. A client
+/// that asks this way first (the Python SDK's `server/discover`) then starts with `initialize`.
+pub const HANDSHAKE_ONLY: &str = "handshake-only";
 
 /// Largest message accepted from either side.
 pub const MAX_MESSAGE_BYTES: usize = 64 * 1024 * 1024;
@@ -78,6 +86,13 @@ pub enum Fault {
     SignIn { detail: String },
     /// The server answered, but not with what MCP expects.
     Protocol { url: String, detail: String },
+    /// A request of the stateless revision (2026-07-28) was refused (HTTP `status`, no JSON-RPC
+    /// answer) by a server that speaks only the revisions with a handshake.
+    HandshakeOnly {
+        url: String,
+        status: u16,
+        method: String,
+    },
     /// The connection broke or timed out mid-exchange.
     Network { url: String, detail: String },
     /// The connection a reply was due on was lost (the server stopped or restarted): the reply
@@ -127,6 +142,7 @@ impl Fault {
             Fault::Redirect { .. } | Fault::RedirectLoop { .. } => codes::REDIRECTED,
             Fault::Auth { .. } | Fault::SignIn { .. } => codes::AUTH_REQUIRED,
             Fault::Protocol { .. } => codes::PROTOCOL_ERROR,
+            Fault::HandshakeOnly { .. } => HANDSHAKE_ONLY,
             Fault::NoAnswer { .. } => codes::TIMEOUT,
             Fault::Unreachable { last, .. } => last.code(),
         }
@@ -143,6 +159,13 @@ impl Fault {
             Fault::Http { status, url, body } if body.is_empty() => {
                 format!("remote server at {url} answered HTTP {status}")
             }
+            Fault::HandshakeOnly {
+                url,
+                status,
+                method,
+            } => format!(
+                "remote server at {url} takes no MCP 2026-07-28 requests (HTTP {status} to {method}): it speaks an earlier version, which a client starts with initialize"
+            ),
             Fault::Http { status, url, body } => {
                 format!("remote server at {url} answered HTTP {status}: {body}")
             }

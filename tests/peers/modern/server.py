@@ -1,0 +1,36 @@
+"""A server of the official Python SDK 2.x (MCPServer), which speaks the stateless revision of MCP
+(2026-07-28) and, at the same URL, the revisions with a handshake.
+
+Usage: python server.py PORT        (Streamable HTTP at http://127.0.0.1:PORT/mcp)
+
+`deploy` marks its `region` argument with `x-mcp-header`: a client of the stateless revision must
+repeat it in an `Mcp-Param-Region` header, which the server checks against the body (the bridge
+writes it, as it writes `Mcp-Method` and `Mcp-Name`).
+"""
+
+import sys
+from typing import Annotated
+
+from pydantic import Field
+
+from mcp.server.mcpserver import MCPServer
+
+mcp = MCPServer("modern")
+
+
+@mcp.tool()
+def add(a: int, b: int) -> int:
+    """Adds two numbers."""
+    return a + b
+
+
+@mcp.tool()
+def deploy(
+    region: Annotated[str, Field(json_schema_extra={"x-mcp-header": "Region"})],
+    service: str,
+) -> str:
+    """Deploys a service to a region (the region travels in a header too)."""
+    return f"{service} deployed to {region}"
+
+
+mcp.run(transport="streamable-http", host="127.0.0.1", port=int(sys.argv[1]))
