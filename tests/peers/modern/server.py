@@ -3,13 +3,19 @@
 
 Usage: python server.py PORT        (Streamable HTTP at http://127.0.0.1:PORT/mcp)
 
+`slow_marked` waits, and writes MARKER when it is cancelled: a client of the stateless revision
+cancels a request by closing its stream.
+
 `deploy` marks its `region` argument with `x-mcp-header`: a client of the stateless revision must
 repeat it in an `Mcp-Param-Region` header, which the server checks against the body (the bridge
 writes it, as it writes `Mcp-Method` and `Mcp-Name`).
 """
 
 import sys
+from pathlib import Path
 from typing import Annotated
+
+import anyio
 
 from pydantic import Field
 
@@ -31,6 +37,17 @@ def deploy(
 ) -> str:
     """Deploys a service to a region (the region travels in a header too)."""
     return f"{service} deployed to {region}"
+
+
+@mcp.tool()
+async def slow_marked(seconds: float, marker: str) -> str:
+    """Waits `seconds`; writes `marker` if the request is cancelled meanwhile."""
+    try:
+        await anyio.sleep(seconds)
+    except anyio.get_cancelled_exc_class():
+        Path(marker).write_text("cancelled")
+        raise
+    return "done"
 
 
 mcp.run(transport="streamable-http", host="127.0.0.1", port=int(sys.argv[1]))

@@ -378,7 +378,7 @@ fn a_client_of_the_stateless_revision_talks_it_through_the_bridge_with_its_routi
     let (out, stderr) = drive_modern(&p, home.path(), &[&url, "--name", "modern"]);
     // No session: the server took `server/discover` and every request after it as they came.
     assert_eq!(out["connected"], "discover", "{out}\nstderr: {stderr}");
-    assert_eq!(out["tools"], json!(["add", "deploy"]));
+    assert_eq!(out["tools"], json!(["add", "deploy", "slow_marked"]));
     assert_eq!(out["add"], "5");
     // `deploy` marks `region` with x-mcp-header: the server refuses the call unless the
     // `Mcp-Param-Region` header says what the body says (here non-ASCII, so base64-wrapped).
@@ -435,6 +435,50 @@ fn a_server_of_the_stateless_revision_answers_the_client_itself_when_it_refuses_
     assert_eq!(text_of(&added), "5", "{added}");
     let (status, stderr, _home) = bridge.finish();
     assert!(status.success(), "stderr: {stderr}");
+}
+
+#[test]
+fn a_request_of_the_stateless_revision_is_cancelled_by_closing_its_stream() {
+    let p = require_peers!();
+    let port = free_port();
+    let _server = modern_server(&p, port);
+    let dir = tempfile::tempdir().expect("tmp");
+    let marker = dir.path().join("cancelled");
+    let mut b = Bridge::start(&[&format!("http://127.0.0.1:{port}/mcp"), "--name", "modern"]);
+    let meta = json!({
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": {}
+    });
+    let discovered = b.request(0, "server/discover", json!({"_meta": meta}));
+    assert!(discovered.get("result").is_some(), "{discovered}");
+    // Not tracked for a reply: the client cancels it.
+    b.send_raw(
+        json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"_meta": meta,
+            "name": "slow_marked", "arguments": {"seconds": 30, "marker": marker.to_string_lossy()}}})
+        .to_string()
+        .as_bytes(),
+    );
+    std::thread::sleep(Duration::from_millis(500));
+    // The way SDK clients spell a cancel on stdio: a notification without the revision's `_meta`.
+    b.send(
+        &json!({"jsonrpc": "2.0", "method": "notifications/cancelled",
+        "params": {"requestId": 1, "reason": "user pressed stop"}}),
+    );
+    wait_until(
+        Duration::from_secs(10),
+        "the server to see the request cancelled",
+        || marker.exists(),
+    );
+    let added = b.request(
+        2,
+        "tools/call",
+        json!({"name": "add", "arguments": {"a": 2, "b": 3}, "_meta": meta}),
+    );
+    assert_eq!(text_of(&added), "5", "{added}");
+    let (status, stderr, _home) = b.finish();
+    assert!(status.success(), "stderr: {stderr}");
+    // The notification has no place on this wire: it is not sent, and no failure is said.
+    assert!(!stderr.contains("error"), "stderr: {stderr}");
 }
 
 #[test]

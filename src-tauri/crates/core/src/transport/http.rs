@@ -45,6 +45,9 @@ struct SessionState {
     /// the next message renews it first.
     lost: bool,
     get_stream_started: bool,
+    /// The server answered a request of the stateless revision (2026-07-28), and no session was
+    /// opened: the client speaks that revision.
+    stateless: bool,
     /// Last SSE event id seen on the GET stream.
     get_last_event_id: Option<String>,
     closed: bool,
@@ -133,6 +136,9 @@ impl StreamableHttp {
     /// Sends one client message. For a request, its reply is delivered to the outbox before this
     /// returns `Ok`, unless the server announced it on the GET stream (202).
     pub async fn send(self: &Arc<Self>, msg: &Outgoing) -> Result<(), Fault> {
+        if msg.kind == Kind::Notification && self.drops(msg) {
+            return Ok(());
+        }
         if msg.is_initialize() {
             self.lock().init = Some(msg.bytes.to_vec());
         }
@@ -173,6 +179,15 @@ impl StreamableHttp {
             self.start_get_stream();
         }
         Ok(())
+    }
+
+    /// Whether a client notification has no place on the wire: the stateless revision's HTTP has
+    /// no client notifications (a request is cancelled by closing its stream, which the bridge
+    /// does when the client's `notifications/cancelled` stops its send), and one without the
+    /// revision's `_meta` would go to a session that does not exist.
+    fn drops(&self, msg: &Outgoing) -> bool {
+        let st = self.lock();
+        st.stateless && st.session.is_none() && !modern::is_stateless(&msg.bytes)
     }
 
     /// Renews the session the server lost ([`StreamableHttp::renew_now`]) once no other renewal
@@ -412,6 +427,9 @@ impl StreamableHttp {
         }
         if !status.is_success() {
             return Err(Fault::from_status(resp, &self.remote.url).await);
+        }
+        if routing.is_some() && msg.kind == Kind::Request {
+            self.lock().stateless = true;
         }
         if msg.is_initialize()
             && let Some(session) = resp
