@@ -147,7 +147,7 @@ async function navigateTo(browser, label) {
 
 /** Each view, the nav item that opens it, and the actions a keyboard user must reach in it. */
 const VIEWS = [
-  { label: "Servers", actions: ["add-input", "server-test"] },
+  { label: "Servers", actions: ["servers-add", "add-input", "server-test"] },
   { label: "Traffic", actions: ["traffic-search", "traffic-pause", "traffic-export"] },
   { label: "Logs", actions: ["logs-level", "logs-search", "logs-copy"] },
   { label: "Settings", actions: ["settings-config-path-copy", "start-at-login", "redact-secrets", "retention-save"] },

@@ -318,3 +318,31 @@ describe("Servers: a first start, with no config file yet", () => {
     expect(screen.getByTestId("no-servers").textContent?.replace(/\s+/g, " ")).toContain("the file is made when the first server is added");
   });
 });
+
+describe("Servers: the way to Add", () => {
+  it("offers Add a server above a list, which focuses the Add field below it", async () => {
+    let names = ["alpha", "beta"];
+    mockIPC(
+      (cmd) => {
+        if (cmd === "app_paths") return { configPath: "/c.json", configSource: "env", alsoPresent: [], claudeReads: null, dataDir: "/h" };
+        if (cmd === "list_servers")
+          return names.map((name) => ({ name, enabled: true, kind: "local", url: null, command: "npx", args: [name], problem: null }));
+        return [];
+      },
+      { shouldMockEvents: true },
+    );
+    render(App);
+    await screen.findByText("alpha");
+    const add = screen.getByTestId("servers-add");
+    expect(add.textContent).toBe("Add a server");
+    await fireEvent.click(add);
+    expect(document.activeElement).toBe(screen.getByTestId("add-input"));
+    cleanup();
+
+    // With no server, the Add card is the view's only content: nothing to skip.
+    names = [];
+    render(App);
+    await screen.findByTestId("add-input");
+    expect(screen.queryByTestId("servers-add")).toBeNull();
+  });
+});
