@@ -6,6 +6,8 @@ Usage: python server.py PORT        (Streamable HTTP at http://127.0.0.1:PORT/mc
 `slow_marked` waits, and writes MARKER when it is cancelled: a client of the stateless revision
 cancels a request by closing its stream.
 
+`announce` tells every `subscriptions/listen` stream that the tools changed.
+
 `deploy` marks its `region` argument with `x-mcp-header`: a client of the stateless revision must
 repeat it in an `Mcp-Param-Region` header, which the server checks against the body (the bridge
 writes it, as it writes `Mcp-Method` and `Mcp-Name`).
@@ -19,7 +21,7 @@ import anyio
 
 from pydantic import Field
 
-from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver import Context, MCPServer
 
 mcp = MCPServer("modern")
 
@@ -48,6 +50,13 @@ async def slow_marked(seconds: float, marker: str) -> str:
         Path(marker).write_text("cancelled")
         raise
     return "done"
+
+
+@mcp.tool()
+async def announce(ctx: Context) -> str:
+    """Tells the listeners that the list of tools changed."""
+    await ctx.notify_tools_changed()
+    return "announced"
 
 
 mcp.run(transport="streamable-http", host="127.0.0.1", port=int(sys.argv[1]))

@@ -378,7 +378,10 @@ fn a_client_of_the_stateless_revision_talks_it_through_the_bridge_with_its_routi
     let (out, stderr) = drive_modern(&p, home.path(), &[&url, "--name", "modern"]);
     // No session: the server took `server/discover` and every request after it as they came.
     assert_eq!(out["connected"], "discover", "{out}\nstderr: {stderr}");
-    assert_eq!(out["tools"], json!(["add", "deploy", "slow_marked"]));
+    assert_eq!(
+        out["tools"],
+        json!(["add", "announce", "deploy", "slow_marked"])
+    );
     assert_eq!(out["add"], "5");
     // `deploy` marks `region` with x-mcp-header: the server refuses the call unless the
     // `Mcp-Param-Region` header says what the body says (here non-ASCII, so base64-wrapped).
@@ -479,6 +482,75 @@ fn a_request_of_the_stateless_revision_is_cancelled_by_closing_its_stream() {
     assert!(status.success(), "stderr: {stderr}");
     // The notification has no place on this wire: it is not sent, and no failure is said.
     assert!(!stderr.contains("error"), "stderr: {stderr}");
+}
+
+#[test]
+fn a_listen_stream_of_the_stateless_revision_stays_open_past_the_timeout_and_carries_notifications()
+{
+    let p = require_peers!();
+    let port = free_port();
+    let _server = modern_server(&p, port);
+    let url = format!("http://127.0.0.1:{port}/mcp");
+    let mut b = Bridge::start(&[&url, "--name", "modern", "--timeout", "1"]);
+    let meta = json!({
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": {}
+    });
+    // Not tracked for a reply: a listen's only reply is the server ending it.
+    b.send_raw(
+        json!({"jsonrpc": "2.0", "id": "listen-1", "method": "subscriptions/listen",
+            "params": {"_meta": meta, "notifications": {"toolsListChanged": true}}})
+        .to_string()
+        .as_bytes(),
+    );
+    /// What the bridge writes within `within`: the methods of the notifications, and any reply
+    /// to the listen.
+    fn read_for(b: &mut Bridge, within: Duration) -> (Vec<String>, Vec<Value>) {
+        let (mut methods, mut replies) = (Vec::new(), Vec::new());
+        let deadline = Instant::now() + within;
+        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+            match b.next(left) {
+                Some(v) if v["id"] == "listen-1" => replies.push(v),
+                Some(v) if v.get("method").is_some() => {
+                    methods.push(v["method"].as_str().unwrap_or_default().to_owned())
+                }
+                Some(_) => {}
+                None => break,
+            }
+        }
+        (methods, replies)
+    }
+    // Three times the bridge's --timeout: no timeout is made up for it.
+    let (methods, replies) = read_for(&mut b, Duration::from_secs(3));
+    assert_eq!(
+        methods,
+        ["notifications/subscriptions/acknowledged"],
+        "{}",
+        b.stderr()
+    );
+    assert!(replies.is_empty(), "{replies:?}");
+    let announced = b.request(
+        2,
+        "tools/call",
+        json!({"name": "announce", "arguments": {}, "_meta": meta}),
+    );
+    assert_eq!(text_of(&announced), "announced", "{announced}");
+    let (_, replies) = read_for(&mut b, Duration::from_secs(2));
+    assert!(replies.is_empty(), "{replies:?}");
+    // Everything written so far, the call's reply awaited in between included.
+    let methods: Vec<&str> = b.seen.iter().filter_map(|v| v["method"].as_str()).collect();
+    assert_eq!(
+        methods,
+        [
+            "notifications/subscriptions/acknowledged",
+            "notifications/tools/list_changed"
+        ],
+        "{}",
+        b.stderr()
+    );
+    let (status, stderr, _home) = b.finish();
+    assert!(status.success(), "stderr: {stderr}");
+    assert!(!stderr.contains("did not answer"), "stderr: {stderr}");
 }
 
 #[test]
@@ -2808,6 +2880,43 @@ fn a_signal_ends_the_bridge_while_it_waits_for_the_first_answer() {
     b.send(&json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
         "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}));
     std::thread::sleep(Duration::from_millis(500));
+    let pid = nix::unistd::Pid::from_raw(b.child.id() as i32);
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).expect("signal");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while b.child.try_wait().expect("wait").is_none() {
+        assert!(
+            Instant::now() < deadline,
+            "still running 5 s after SIGTERM; stderr:\n{}",
+            b.stderr()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_signal_ends_the_bridge_while_it_waits_for_replies_after_stdin_closed() {
+    let p = require_peers!();
+    let port = free_port();
+    let _server = fastmcp(&p, "streamable-http", port);
+    let url = format!("http://127.0.0.1:{port}/mcp");
+    let mut b = Bridge::start(&[&url, "--name", "slow"]);
+    b.initialize();
+    // Not tracked for a reply: the bridge is ended before it comes.
+    b.send_raw(
+        json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+            "params": {"name": "slow", "arguments": {"seconds": 60}}})
+        .to_string()
+        .as_bytes(),
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    // As Claude Desktop quits a server: stdin closed, then a signal after a grace.
+    drop(b.stdin.take());
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(
+        b.child.try_wait().expect("wait").is_none(),
+        "the bridge waits for the call's reply after stdin closed"
+    );
     let pid = nix::unistd::Pid::from_raw(b.child.id() as i32);
     nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).expect("signal");
     let deadline = Instant::now() + Duration::from_secs(5);

@@ -46,6 +46,16 @@ const MAX_IN_FLIGHT: usize = 16;
 /// way, after the same retries. The client's next `initialize` tries at once.
 const RETRY_START_AFTER: Duration = Duration::from_secs(30);
 
+/// How long a request may stay open that is meant to stay open: a `subscriptions/listen` of the
+/// stateless revision (2026-07-28), whose stream carries the server's notifications until the
+/// server ends it (its only reply) or the client cancels it. No `--timeout` applies to it.
+const LONG_LIVED: Duration = Duration::from_secs(10 * 365 * 24 * 3600);
+
+/// Whether a request stays open by design ([`LONG_LIVED`]).
+fn is_long_lived(method: Option<&str>) -> bool {
+    method == Some("subscriptions/listen")
+}
+
 /// Which transport to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TransportChoice {
@@ -287,7 +297,12 @@ impl<W: AsyncWrite + Unpin> Router<W> {
             if control.is_empty() && server.is_empty() {
                 self.out.flush().await?;
             }
-            if self.pending.values().all(|p| p.cancelled || p.ours) {
+            // A request meant to stay open (a listen) is not waited for: nobody reads it now.
+            if self
+                .pending
+                .values()
+                .all(|p| p.cancelled || p.ours || is_long_lived(p.method.as_deref()))
+            {
                 for waiter in self.drain.drain(..) {
                     let _ = waiter.send(());
                 }
@@ -335,23 +350,25 @@ impl<W: AsyncWrite + Unpin> Router<W> {
                     );
                     n
                 });
-                let deadline = now + self.timeout;
-                if !requests.is_empty() {
-                    self.earliest = Some(self.earliest.map_or(deadline, |e| e.min(deadline)));
-                }
                 for Asked {
                     id,
                     method,
                     progress,
                 } in requests
                 {
+                    let (deadline, cap) = if is_long_lived(method.as_deref()) {
+                        (now + LONG_LIVED, now + LONG_LIVED)
+                    } else {
+                        (now + self.timeout, now + self.max_timeout.max(self.timeout))
+                    };
+                    self.earliest = Some(self.earliest.map_or(deadline, |e| e.min(deadline)));
                     let replaced = self.pending.insert(
                         id,
                         Pending {
                             method,
                             since: now,
                             deadline,
-                            cap: now + self.max_timeout.max(self.timeout),
+                            cap,
                             progress,
                             progressed: false,
                             cancelled: false,
@@ -940,11 +957,15 @@ where
     session.stop_keepalive();
 
     if !signalled {
-        // Stdin closed: let waiting requests get their replies (each is bounded by the timeout).
+        // Stdin closed: let waiting requests get their replies (each is bounded by the timeout),
+        // unless a signal says to stop now (a client closes stdin, then signals after a grace).
         let (tx, rx) = oneshot::channel();
         let _ = control_tx.send(Control::Drain(tx));
         let longest = opts.max_timeout.max(opts.timeout);
-        let _ = tokio::time::timeout(longest + Duration::from_secs(1), rx).await;
+        tokio::select! {
+            _ = tokio::time::timeout(longest + Duration::from_secs(1), rx) => {}
+            _ = &mut shutdown => {}
+        }
     }
     if let Some(link) = &session.link {
         link.close().await;
@@ -1130,6 +1151,16 @@ impl Session<'_> {
             let _ = self.control.send(Control::Cancelled { id });
         }
         let mut msg = Outgoing::new(Bytes::copy_from_slice(line), &env);
+        if self.link.is_none()
+            && is_long_lived(msg.method.as_deref())
+            && self.opts.transport != TransportChoice::Sse
+            && transport::is_stateless(&msg.bytes)
+        {
+            // A first message that stays open cannot be the one that connects (the connection
+            // waits for its reply): the stateless revision has Streamable HTTP only, and nothing
+            // to set up first.
+            self.link = Some(self.stateless_link());
+        }
         // The requests it carries: itself, or those inside a batch (2025-03-26), each owed one
         // reply.
         let requests = match env.kind {
@@ -1209,10 +1240,15 @@ impl Session<'_> {
             let queue = self
                 .workers
                 .get_or_insert_with(|| start_workers(&link, &self.control));
+            let longest = if is_long_lived(msg.method.as_deref()) {
+                LONG_LIVED
+            } else {
+                self.opts.max_timeout.max(self.opts.timeout)
+            };
             let _ = queue.send(Queued {
                 msg,
                 ids,
-                deadline: Instant::now() + self.opts.max_timeout.max(self.opts.timeout),
+                deadline: Instant::now() + longest,
                 stop: stop_rx,
             });
         } else if let Err(fault) = link.send(&msg).await {
@@ -1337,6 +1373,24 @@ impl Session<'_> {
                 },
             }
         }
+    }
+
+    /// The link of a client that opens with a long-lived request of the stateless revision.
+    fn stateless_link(&self) -> Link {
+        let http = StreamableHttp::new(
+            self.remote.clone(),
+            self.outbox.clone(),
+            self.opts.protocol_version.clone(),
+        );
+        self.remote.reporter.report(
+            Level::Info,
+            "connected",
+            &format!(
+                "talking to {} (Streamable HTTP, MCP 2026-07-28)",
+                transport::display_url(&self.opts.url)
+            ),
+        );
+        Link::Http(http)
     }
 
     async fn connect_with(&self, first: &Outgoing) -> Result<Link, Fault> {
