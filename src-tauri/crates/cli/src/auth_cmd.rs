@@ -190,7 +190,8 @@ fn resolve(target: &str, ctx: &Context) -> anyhow::Result<Target> {
         return Ok(found(&name, target, None));
     }
     let location = clients::claude_config(ctx.config.as_deref());
-    let file = ConfigFile::new(&location.path, paths::data_dir()).allow_bom(ctx.keep_bom);
+    // Only read: a byte-order mark (which Claude refuses) does not hide the entry.
+    let file = ConfigFile::new(&location.path, paths::data_dir()).allow_bom(true);
     if let Ok(doc) = file.read()
         && let Some(entry) = doc.server(target)
     {

@@ -13,12 +13,13 @@ use mcp_tray_core::config::document::is_secret_name;
 use mcp_tray_core::config::snippet::{self, parse_snippet};
 use mcp_tray_core::config::store::DisabledEntry;
 use mcp_tray_core::config::{
-    ConfigError, ConfigFile, Edit, EditOutcome, EntryKind, ServerEntry, tapped_entry,
+    ConfigDocument, ConfigError, ConfigFile, Edit, EditOutcome, EntryKind, ServerEntry,
+    tapped_entry,
 };
-use mcp_tray_core::paths;
+use mcp_tray_core::diagnose::codes;
 use mcp_tray_core::redact::{ARG_MASK, looks_like_credential, mask_args, mask_text, mask_url};
-use mcp_tray_core::supervise::shell_line;
-use mcp_tray_core::{clients, transport};
+use mcp_tray_core::supervise::{CommandResolver, LoginShellPath, shell_line};
+use mcp_tray_core::{clients, doctor, paths, transport};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
@@ -45,17 +46,42 @@ pub enum ConfigCommand {
     /// Add a server: a local command (`add NAME -- CMD ARGS…`) or a remote URL (`add NAME --url URL`).
     Add(AddArgs),
     /// Remove a server (it stays in the history: `mcp-tray undo` brings it back).
-    Remove { name: String },
+    Remove {
+        name: String,
+        #[command(flatten)]
+        bom: KeepBom,
+    },
     /// Rename a server, keeping its entry as it is.
-    Rename { old: String, new: String },
+    Rename {
+        old: String,
+        new: String,
+        #[command(flatten)]
+        bom: KeepBom,
+    },
     /// Put a disabled server back into Claude's config, exactly as it was.
-    Enable { name: String },
+    Enable {
+        name: String,
+        #[command(flatten)]
+        bom: KeepBom,
+    },
     /// Take a server out of Claude's config without losing it (MCP Tray keeps it).
-    Disable { name: String },
+    Disable {
+        name: String,
+        #[command(flatten)]
+        bom: KeepBom,
+    },
     /// Run a local server through MCP Tray's tap so its traffic shows in `mcp-tray traffic`.
-    Tap { name: String },
+    Tap {
+        name: String,
+        #[command(flatten)]
+        bom: KeepBom,
+    },
     /// Run a tapped server directly again, its entry exactly as it was before `tap`.
-    Untap { name: String },
+    Untap {
+        name: String,
+        #[command(flatten)]
+        bom: KeepBom,
+    },
     /// Add the servers of a snippet from a README: JSON, a URL, or an `npx mcp-remote URL` line.
     Import {
         /// File to read; `-` or nothing reads standard input.
@@ -63,6 +89,8 @@ pub enum ConfigCommand {
         /// Name for a snippet holding a single unnamed entry.
         #[arg(long)]
         name: Option<String>,
+        #[command(flatten)]
+        bom: KeepBom,
     },
     /// Print the path of the Claude Desktop config file in use.
     Path {
@@ -80,6 +108,36 @@ pub enum ConfigCommand {
         #[arg(long)]
         force: bool,
     },
+}
+
+/// `--keep-bom`, which only the commands that edit the config offer: reading a file with a
+/// byte-order mark needs no permission ([`read_to_show`]).
+#[derive(Debug, Clone, Copy, Args)]
+pub struct KeepBom {
+    /// Edit a config file that starts with a UTF-8 byte-order mark (the mark is kept).
+    #[arg(long)]
+    keep_bom: bool,
+}
+
+impl ConfigCommand {
+    /// Whether `--keep-bom` was given.
+    pub fn keep_bom(&self) -> bool {
+        match self {
+            ConfigCommand::Add(args) => args.bom.keep_bom,
+            ConfigCommand::Remove { bom, .. }
+            | ConfigCommand::Rename { bom, .. }
+            | ConfigCommand::Enable { bom, .. }
+            | ConfigCommand::Disable { bom, .. }
+            | ConfigCommand::Tap { bom, .. }
+            | ConfigCommand::Untap { bom, .. }
+            | ConfigCommand::Import { bom, .. } => bom.keep_bom,
+            ConfigCommand::List { .. }
+            | ConfigCommand::Show { .. }
+            | ConfigCommand::Path { .. }
+            | ConfigCommand::History { .. }
+            | ConfigCommand::Undo { .. } => false,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -108,6 +166,8 @@ pub struct AddArgs {
     /// `mcp-tray traffic` and the app, and its command is found with the login shell's PATH.
     #[arg(long, conflicts_with = "url")]
     capture: bool,
+    #[command(flatten)]
+    bom: KeepBom,
     /// The command and its arguments, after `--`.
     #[arg(last = true, value_name = "CMD [ARGS]…")]
     command: Vec<String>,
@@ -116,6 +176,8 @@ pub struct AddArgs {
 pub fn run(cmd: ConfigCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
     let location = clients::claude_config(ctx.config.as_deref());
     let file = ConfigFile::new(&location.path, paths::data_dir()).allow_bom(ctx.keep_bom);
+    // What only reads the file reads one with a byte-order mark too, and says Claude cannot.
+    let reader = ConfigFile::new(&location.path, paths::data_dir()).allow_bom(true);
     match cmd {
         ConfigCommand::Path { json } => {
             if json {
@@ -127,8 +189,8 @@ pub fn run(cmd: ConfigCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
                 }
             }
         }
-        ConfigCommand::List { json } => list(&file, json)?,
-        ConfigCommand::Show { name, raw, json } => show(&file, &name, raw, json)?,
+        ConfigCommand::List { json } => list(&reader, json)?,
+        ConfigCommand::Show { name, raw, json } => show(&reader, &name, raw, json)?,
         ConfigCommand::Add(args) => {
             let mut entry = new_entry(&args)?;
             if args.capture {
@@ -146,12 +208,13 @@ pub fn run(cmd: ConfigCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
             let out = file
                 .apply(&Edit::Add {
                     name: args.name.clone(),
-                    entry,
+                    entry: entry.clone(),
                 })
                 .map_err(fail)?;
             report(&out);
+            warn_of_what_claude_would_refuse(&file, &[(args.name, entry)]);
         }
-        ConfigCommand::Remove { name } => {
+        ConfigCommand::Remove { name, .. } => {
             let doc = file.read().map_err(fail)?;
             if doc.server(&name).is_none()
                 && file
@@ -167,7 +230,7 @@ pub fn run(cmd: ConfigCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
                 report(&file.apply(&Edit::Remove { name }).map_err(fail)?);
             }
         }
-        ConfigCommand::Rename { old, new } => {
+        ConfigCommand::Rename { old, new, .. } => {
             check_name(&new)?;
             report(
                 &file
@@ -175,13 +238,15 @@ pub fn run(cmd: ConfigCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
                     .map_err(fail)?,
             );
         }
-        ConfigCommand::Enable { name } => report(&file.enable(&name).map_err(fail)?),
-        ConfigCommand::Disable { name } => report(&file.disable(&name).map_err(fail)?),
-        ConfigCommand::Tap { name } => {
+        ConfigCommand::Enable { name, .. } => report(&file.enable(&name).map_err(fail)?),
+        ConfigCommand::Disable { name, .. } => report(&file.disable(&name).map_err(fail)?),
+        ConfigCommand::Tap { name, .. } => {
             report(&file.tap(&name, &paths::mcp_tray_exe()).map_err(fail)?);
         }
-        ConfigCommand::Untap { name } => report(&file.untap(&name).map_err(fail)?),
-        ConfigCommand::Import { file: source, name } => return import(&file, source, name),
+        ConfigCommand::Untap { name, .. } => report(&file.untap(&name).map_err(fail)?),
+        ConfigCommand::Import {
+            file: source, name, ..
+        } => return import(&file, source, name),
         ConfigCommand::History { json } => history(&file, json)?,
         ConfigCommand::Undo { force } => {
             let was_there = file.path().exists();
@@ -219,6 +284,67 @@ pub(crate) fn not_in_file(file: &ConfigFile, name: &str) -> Failure {
         )
     };
     Failure::new(exit::USER, anyhow::anyhow!(message))
+}
+
+/// The config as a command that only reads it sees it: a file that starts with a byte-order mark
+/// is read (`file` allows it), with a warning that Claude Desktop cannot read it: the doctor's
+/// `bad-json-config` finding, in a line.
+pub(crate) fn read_to_show(file: &ConfigFile) -> Result<ConfigDocument, ConfigError> {
+    let doc = file.read()?;
+    if doc.bom {
+        eprintln!(
+            "warning: {} starts with a UTF-8 byte-order mark (BOM), which Claude Desktop cannot \
+             read: it starts no server from this file. Save it as UTF-8 without BOM (or edit it \
+             with --keep-bom)",
+            file.path().display()
+        );
+    }
+    Ok(doc)
+}
+
+/// After `add` or `import` wrote `added` (name, entry): a warning on stderr, as the doctor words
+/// it, for what Claude Desktop would refuse. The entries are written all the same (the config may
+/// be meant for another machine); the warnings say what to check.
+/// - an added server whose command cannot be found here, and how to try it
+///   (`mcp-tray probe NAME`);
+/// - an entry of the file Claude cannot load (a field of the wrong type: Claude then loads no
+///   server at all, the added ones neither).
+fn warn_of_what_claude_would_refuse(file: &ConfigFile, added: &[(String, Value)]) {
+    let resolver = CommandResolver::new(LoginShellPath::WhenNoTerminal);
+    for (name, entry) in added {
+        let server = ServerEntry::from_value(name.clone(), entry.clone(), String::new());
+        let command = match &server.kind {
+            EntryKind::Tapped { command, .. } => Some(command.as_str()),
+            EntryKind::Local | EntryKind::Remote { .. } | EntryKind::McpRemote { .. } => {
+                server.command.as_deref()
+            }
+            _ => None,
+        };
+        let Some(command) = command else { continue };
+        if let Err(d) = resolver.resolve(command, None) {
+            let d = (*d).server(name.clone());
+            eprint!(
+                "{}",
+                crate::doctor_cmd::finding_text("warning", &d, "", "fix")
+            );
+            eprintln!(
+                "        check: `{}` starts it as Claude Desktop would",
+                shell_line("mcp-tray", &["probe".to_owned(), name.clone()])
+            );
+        }
+    }
+    let Ok(doc) = file.read() else { return };
+    let exe = paths::mcp_tray_exe();
+    for server in &doc.servers {
+        for f in doctor::check_entry(server, &exe) {
+            if f.diagnosis.code == codes::INVALID_ENTRY {
+                eprint!(
+                    "{}",
+                    crate::doctor_cmd::finding_text("warning", &f.diagnosis, "", "fix")
+                );
+            }
+        }
+    }
 }
 
 /// Maps a config error to its exit code.
@@ -376,6 +502,7 @@ fn import(
             .apply_all(&format!("import {}", names.join(", ")), &edits)
             .map_err(fail)?;
         report(&out);
+        warn_of_what_claude_would_refuse(file, &fresh);
     }
     if clashes.is_empty() {
         return Ok(ExitCode::SUCCESS);
@@ -455,7 +582,7 @@ fn disabled_entry(d: &DisabledEntry) -> ServerEntry {
 }
 
 fn all_servers(file: &ConfigFile) -> anyhow::Result<Vec<ServerView>> {
-    let doc = file.read().map_err(fail)?;
+    let doc = read_to_show(file).map_err(fail)?;
     let mut out: Vec<ServerView> = doc.servers.iter().map(|s| view(s, true)).collect();
     out.extend(
         file.disabled()
@@ -532,7 +659,7 @@ fn print_table<const N: usize>(header: &[&str; N], rows: &[[String; N]]) {
 }
 
 fn show(file: &ConfigFile, name: &str, raw: bool, json: bool) -> anyhow::Result<()> {
-    let doc = file.read().map_err(fail)?;
+    let doc = read_to_show(file).map_err(fail)?;
     let (entry, enabled) = match doc.server(name) {
         Some(e) => (e.clone(), true),
         None => {

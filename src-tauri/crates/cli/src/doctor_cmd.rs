@@ -8,7 +8,7 @@ use anyhow::Context as _;
 use clap::{Args, Subcommand};
 use mcp_tray_core::clients;
 use mcp_tray_core::config::ConfigFile;
-use mcp_tray_core::diagnose::Severity;
+use mcp_tray_core::diagnose::{Diagnosis, Severity};
 use mcp_tray_core::doctor::{self, DoctorOptions, DoctorReport};
 use mcp_tray_core::paths;
 use mcp_tray_core::supervise::{CommandResolver, LoginShellPath};
@@ -30,6 +30,9 @@ pub struct DoctorArgs {
     /// Make the fixes that are config edits (undo with `mcp-tray undo`).
     #[arg(long)]
     fix: bool,
+    /// With --fix: edit a config file that starts with a UTF-8 byte-order mark (the mark is kept).
+    #[arg(long)]
+    keep_bom: bool,
     /// Skip starting the servers (a quick check of the config alone).
     #[arg(long)]
     no_probe: bool,
@@ -42,6 +45,14 @@ pub struct DoctorArgs {
     /// One JSON document instead of the list.
     #[arg(long)]
     json: bool,
+}
+
+impl DoctorCommand {
+    /// `--keep-bom`.
+    pub fn keep_bom(&self) -> bool {
+        let DoctorCommand::Doctor(args) = self;
+        args.keep_bom
+    }
 }
 
 pub fn run(cmd: DoctorCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
@@ -146,24 +157,32 @@ fn print_report(r: &DoctorReport, fixed: bool) {
             Severity::Warning => "warn ",
             Severity::Info => "info ",
         };
-        let server = d
-            .server
-            .as_deref()
-            .map(|s| format!("{s}: "))
-            .unwrap_or_default();
         let was_fixed = fixed && f.edit.is_some();
         let (mark, fixable) = match (was_fixed, f.fixable) {
             (true, _) => ("fixed", ""),
             (false, true) => (mark, " (fixable)"),
             (false, false) => (mark, ""),
         };
-        println!("{mark} [{}] {server}{}{fixable}", d.code, d.summary);
-        for line in d.detail.lines().filter(|l| !l.trim().is_empty()).take(12) {
-            println!("        {line}");
-        }
-        if let Some(fix) = &d.fix {
-            let label = if was_fixed { "done" } else { "fix" };
-            println!("        {label}: {fix}");
-        }
+        let label = if was_fixed { "done" } else { "fix" };
+        print!("{}", finding_text(mark, d, fixable, label));
     }
+}
+
+/// `error [code] server: summary`, then the detail (12 lines at most) and `fix: …` indented: a
+/// finding as the doctor lists it, and as other commands warn of one. `suffix` follows the
+/// summary; `fix_label` names the fix.
+pub(crate) fn finding_text(mark: &str, d: &Diagnosis, suffix: &str, fix_label: &str) -> String {
+    let server = d
+        .server
+        .as_deref()
+        .map(|s| format!("{s}: "))
+        .unwrap_or_default();
+    let mut text = format!("{mark} [{}] {server}{}{suffix}\n", d.code, d.summary);
+    for line in d.detail.lines().filter(|l| !l.trim().is_empty()).take(12) {
+        text.push_str(&format!("        {line}\n"));
+    }
+    if let Some(fix) = &d.fix {
+        text.push_str(&format!("        {fix_label}: {fix}\n"));
+    }
+    text
 }

@@ -6,6 +6,7 @@
 //! refused connections) are merged in by time. Reading only: never writes to Claude's folder or
 //! to a journal.
 
+use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -13,8 +14,10 @@ use std::time::Duration;
 
 use clap::{Args, Subcommand};
 use mcp_tray_core::claude_logs::{self, EventKind, JournalEventTail, LogEvent, LogTail, StartAt};
+use mcp_tray_core::config::ConfigFile;
 use mcp_tray_core::{clients, paths};
 
+use crate::Context;
 use crate::exit::{self, Failure};
 
 #[derive(Debug, Subcommand)]
@@ -53,7 +56,7 @@ const SERVER_WIDTH: usize = 24;
 /// Messages longer than this are cut in human output (`--json` has them whole).
 const MESSAGE_WIDTH: usize = 160;
 
-pub fn run(cmd: LogsCommand) -> anyhow::Result<ExitCode> {
+pub fn run(cmd: LogsCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
     let LogsCommand::Logs(args) = cmd;
     let dir = args
         .claude_logs
@@ -77,22 +80,22 @@ pub fn run(cmd: LogsCommand) -> anyhow::Result<ExitCode> {
         let mut tail = LogTail::new(&dir, start);
         let mut journals = JournalEventTail::new(paths::journal_dir(), true);
         let mut poll = || {
-            let mut batch: Vec<LogEvent> = tail
-                .poll()
-                .into_iter()
-                .chain(journals.poll())
-                .filter(|e| wanted(e))
-                .collect();
+            let mut batch: Vec<LogEvent> = tail.poll().into_iter().chain(journals.poll()).collect();
             batch.sort_by_key(|e| e.ts_ms);
             batch
         };
-        let mut history = poll();
+        let (mut history, other): (Vec<LogEvent>, Vec<LogEvent>) =
+            poll().into_iter().partition(|e| wanted(e));
+        if history.is_empty() {
+            check_known(args.name.as_deref(), &servers_of(&other), ctx)?;
+        }
+        drop(other);
         keep_last(&mut history, args.last);
         let mut width = server_width(&history);
         print_all(&mut out, history, args.json, width, hide_secrets)?;
         loop {
             std::thread::sleep(FOLLOW_EVERY);
-            let batch = poll();
+            let batch: Vec<LogEvent> = poll().into_iter().filter(|e| wanted(e)).collect();
             width = width.max(server_width(&batch));
             print_all(&mut out, batch, args.json, width, hide_secrets)?;
         }
@@ -123,16 +126,24 @@ pub fn run(cmd: LogsCommand) -> anyhow::Result<ExitCode> {
                 .into());
             }
         };
-        Ok(events.into_iter().filter(|e| wanted(e)).collect())
+        Ok(events)
+    };
+    // The servers the logs read name, for a NAME with no events: is it known at all?
+    let mut seen: BTreeSet<String> = BTreeSet::new();
+    let keep_wanted = |events: Vec<LogEvent>, seen: &mut BTreeSet<String>| -> Vec<LogEvent> {
+        let (kept, other): (Vec<LogEvent>, Vec<LogEvent>) =
+            events.into_iter().partition(|e| wanted(e));
+        seen.extend(servers_of(&other));
+        kept
     };
     // Read whole, once: as many files as the retention keeps.
-    let journal: Vec<LogEvent> = claude_logs::read_journal_events(&paths::journal_dir(), kept)
-        .into_iter()
-        .filter(|e| wanted(e))
-        .collect();
+    let journal = keep_wanted(
+        claude_logs::read_journal_events(&paths::journal_dir(), kept),
+        &mut seen,
+    );
     // `-n 100` needs the recent part of each file only; a year of history can be 100s of MB.
     let budget = (args.last > 0).then_some(RECENT_BYTES);
-    let mut events = read(budget)?;
+    let mut events = keep_wanted(read(budget)?, &mut seen);
     // Fewer than asked for (a server or --errors picks few): the older part of a long log may
     // hold the rest, so it is read too rather than silently left out.
     if events.len() + journal.len() < args.last {
@@ -142,13 +153,16 @@ pub fn run(cmd: LogsCommand) -> anyhow::Result<ExitCode> {
                 "reading the older {:.0} MiB of Claude Desktop's logs for more events …",
                 skipped as f64 / (1024.0 * 1024.0)
             );
-            events = read(None)?;
+            events = keep_wanted(read(None)?, &mut seen);
         }
     }
     events.extend(journal);
     // Stable: each source's own order is kept among equal stamps.
     events.sort_by_key(|e| e.ts_ms);
     keep_last(&mut events, args.last);
+    if events.is_empty() {
+        check_known(args.name.as_deref(), &seen, ctx)?;
+    }
     if events.is_empty() && !args.json {
         eprintln!(
             "no {}events{} in {}",
@@ -163,6 +177,95 @@ pub fn run(cmd: LogsCommand) -> anyhow::Result<ExitCode> {
     let width = server_width(&events);
     print_all(&mut out, events, args.json, width, hide_secrets)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// For a `name` none of the events read is about: an error (a user error, as for an unknown
+/// server elsewhere) when no server of that name is known at all, neither in the config (enabled
+/// or disabled) nor among the servers of `seen` (Claude's logs and MCP Tray's journals), naming
+/// the known ones or the near one meant. A known server with no events is no mistake, nor is any
+/// name when the config cannot be read (what it holds is not known).
+fn check_known(name: Option<&str>, seen: &BTreeSet<String>, ctx: &Context) -> anyhow::Result<()> {
+    let Some(name) = name else { return Ok(()) };
+    let location = clients::claude_config(ctx.config.as_deref());
+    let file = ConfigFile::new(&location.path, paths::data_dir()).allow_bom(true);
+    let (Ok(doc), Ok(disabled)) = (file.read(), file.disabled()) else {
+        return Ok(());
+    };
+    let known: BTreeSet<&str> = doc
+        .servers
+        .iter()
+        .map(|s| s.name.as_str())
+        .chain(disabled.iter().map(|d| d.name.as_str()))
+        .chain(seen.iter().map(String::as_str))
+        .collect();
+    if known.contains(name) {
+        return Ok(());
+    }
+    let listed = {
+        let shown: Vec<&str> = known.iter().copied().take(KNOWN_SHOWN).collect();
+        match known.len().saturating_sub(KNOWN_SHOWN) {
+            0 => shown.join(", "),
+            more => format!("{} (+{more})", shown.join(", ")),
+        }
+    };
+    let hint = match near(name, &known) {
+        Some(near) => format!("did you mean \"{near}\"? Known servers: {listed}"),
+        None if known.is_empty() => {
+            "no server is known yet: the config holds none, and no log or journal names one"
+                .to_owned()
+        }
+        None => format!("known servers: {listed}"),
+    };
+    Err(Failure::new(
+        exit::USER,
+        anyhow::anyhow!(
+            "no server named \"{name}\" in {}, Claude Desktop's logs or MCP Tray's journals\n{hint}",
+            location.path.display()
+        ),
+    )
+    .into())
+}
+
+/// The servers `events` are about.
+fn servers_of(events: &[LogEvent]) -> BTreeSet<String> {
+    events.iter().filter_map(|e| e.server.clone()).collect()
+}
+
+/// Known server names listed at most in the error for an unknown one.
+const KNOWN_SHOWN: usize = 20;
+
+/// The known name `name` is closest to, when it is close: the same but for case, or a few letters
+/// apart (a third of the name's length, at least one).
+fn near<'a>(name: &str, known: &BTreeSet<&'a str>) -> Option<&'a str> {
+    let name: Vec<char> = name.to_lowercase().chars().collect();
+    known
+        .iter()
+        .map(|k| {
+            let lower: Vec<char> = k.to_lowercase().chars().collect();
+            (edit_distance(&name, &lower), lower.len(), *k)
+        })
+        .filter(|(d, len, _)| *d <= (len / 3).max(1))
+        .min_by_key(|(d, _, _)| *d)
+        .map(|(_, _, k)| k)
+}
+
+/// Levenshtein distance between `a` and `b`.
+fn edit_distance(a: &[char], b: &[char]) -> usize {
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = if ca == cb {
+                diagonal
+            } else {
+                1 + diagonal.min(above).min(row[j])
+            };
+            diagonal = above;
+        }
+    }
+    row[b.len()]
 }
 
 /// Bytes of Claude's log files in `dir` before their last `recent` bytes: what a read of the

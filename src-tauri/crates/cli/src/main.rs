@@ -35,8 +35,9 @@ struct Cli {
     #[arg(long, global = true, value_name = "PATH")]
     config: Option<PathBuf>,
 
-    /// Edit a config file that starts with a UTF-8 byte-order mark (the mark is kept).
-    #[arg(long, global = true)]
+    /// `--keep-bom` written before the command (`mcp-tray --keep-bom add …`), as it once was:
+    /// still taken, not shown. The commands that edit the config offer it themselves.
+    #[arg(long, hide = true)]
     keep_bom: bool,
 
     #[command(subcommand)]
@@ -67,8 +68,21 @@ enum Command {
 pub(crate) struct Context {
     /// `--config PATH`, when given.
     pub config: Option<PathBuf>,
-    /// `--keep-bom`.
+    /// `--keep-bom`: a config file that starts with a UTF-8 byte-order mark may be edited.
+    /// Commands that only read such a file read it anyway, and say Claude cannot.
     pub keep_bom: bool,
+}
+
+impl Command {
+    /// Whether the command's own `--keep-bom` was given (only the commands that edit the config
+    /// have one).
+    fn keep_bom(&self) -> bool {
+        match self {
+            Command::Config(cmd) => cmd.keep_bom(),
+            Command::Doctor(cmd) => cmd.keep_bom(),
+            _ => false,
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -94,13 +108,13 @@ fn main() -> ExitCode {
     }
     let ctx = Context {
         config: cli.config,
-        keep_bom: cli.keep_bom,
+        keep_bom: cli.keep_bom || cli.command.keep_bom(),
     };
     let result = match cli.command {
         Command::Config(cmd) => config_cmd::run(cmd, &ctx),
         Command::Bridge(cmd) => bridge_cmd::run(cmd),
         Command::Traffic(cmd) => traffic_cmd::run(cmd),
-        Command::Logs(cmd) => logs_cmd::run(cmd),
+        Command::Logs(cmd) => logs_cmd::run(cmd, &ctx),
         Command::Wrap(cmd) => wrap_cmd::run(cmd),
         Command::Probe(cmd) => probe_cmd::run(cmd, &ctx),
         Command::Doctor(cmd) => doctor_cmd::run(cmd, &ctx),

@@ -58,11 +58,19 @@ pub fn run(cmd: ProbeCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
     let target = match (&args.name, &args.url, args.command.split_first()) {
         (Some(name), None, None) => {
             let location = clients::claude_config(ctx.config.as_deref());
-            let file = ConfigFile::new(&location.path, paths::data_dir()).allow_bom(ctx.keep_bom);
-            let doc = file.read().map_err(|e| Failure::new(exit::FILE, e))?;
-            let entry = doc
-                .server(name)
-                .ok_or_else(|| crate::config_cmd::not_in_file(&file, name))?;
+            // Probing only reads the config: a byte-order mark is said, not refused.
+            let file = ConfigFile::new(&location.path, paths::data_dir()).allow_bom(true);
+            let doc = match crate::config_cmd::read_to_show(&file) {
+                Ok(doc) => doc,
+                // A URL given where a name goes is said as such, whatever the config holds.
+                Err(_) if looks_like_url(name) => return Err(url_as_name(name).into()),
+                Err(e) => return Err(Failure::new(exit::FILE, e).into()),
+            };
+            let entry = match doc.server(name) {
+                Some(entry) => entry,
+                None if looks_like_url(name) => return Err(url_as_name(name).into()),
+                None => return Err(crate::config_cmd::not_in_file(&file, name).into()),
+            };
             ProbeTarget::entry(entry).ok_or_else(|| {
                 Failure::new(
                     exit::USER,
@@ -110,6 +118,36 @@ pub fn run(cmd: ProbeCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::from(exit::FINDINGS)
     })
+}
+
+/// `scheme://…`: a URL, not a server name (unless a server is named so).
+fn looks_like_url(name: &str) -> bool {
+    name.split_once("://").is_some_and(|(scheme, _)| {
+        scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+    })
+}
+
+/// The error for a URL given as NAME: probe it with `--url`; a WebSocket URL is told at once what
+/// `--url` would tell of it (MCP has no WebSocket transport).
+fn url_as_name(url: &str) -> Failure {
+    if let Err(d) = mcp_tray_core::bridge::check_url(url, false)
+        && d.code == mcp_tray_core::diagnose::codes::WEBSOCKET_URL
+    {
+        return crate::bridge_cmd::url_failure(*d);
+    }
+    Failure::new(
+        exit::USER,
+        anyhow::anyhow!(
+            "\"{url}\" is a URL, not a server name: probe a URL with --url (`{}`)",
+            mcp_tray_core::supervise::shell_line(
+                "mcp-tray",
+                &["probe".to_owned(), "--url".to_owned(), url.to_owned()]
+            )
+        ),
+    )
 }
 
 fn print_report(r: &ProbeReport) {

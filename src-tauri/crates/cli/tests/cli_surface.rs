@@ -305,6 +305,21 @@ fn the_readme_cli_session_prints_what_the_readme_shows() {
         ("/tmp/snippet.txt", snippet.display().to_string()),
         ("/tmp/broken.json", broken.display().to_string()),
     ];
+    // The README's machine has uv installed: `add fetch -- uvx …` finds its command there, so it
+    // warns of nothing (here, a stand-in `uvx` first on the PATH).
+    let bin = dir.path().join("bin");
+    std::fs::create_dir(&bin).expect("bin");
+    std::fs::write(bin.join("uvx"), "#!/bin/sh\n").expect("uvx");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(bin.join("uvx"), std::fs::Permissions::from_mode(0o755))
+            .expect("make uvx executable");
+    }
+    let path = std::env::join_paths(std::iter::once(bin.clone()).chain(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    )))
+    .expect("PATH");
     let session = readme_session();
     assert!(session.len() >= 8, "{session:?}");
     for (command, shown) in session {
@@ -329,6 +344,7 @@ fn the_readme_cli_session_prints_what_the_readme_shows() {
             .args(args)
             .env("MCP_TRAY_HOME", &home)
             .env("MCP_TRAY_CLAUDE_CONFIG", &config)
+            .env("PATH", &path)
             .output()
             .expect("run mcp-tray");
         let mut printed = String::from_utf8_lossy(&out.stdout).into_owned();
@@ -341,4 +357,30 @@ fn the_readme_cli_session_prints_what_the_readme_shows() {
             "`{command}` prints something else than README.md shows"
         );
     }
+}
+
+#[test]
+fn keep_bom_is_offered_only_by_the_commands_that_edit_the_config() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let help = |command: &str| {
+        let out = run(dir.path(), &[command, "--help"]);
+        assert_eq!(out.status.code(), Some(0), "{command}: {}", stderr(&out));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    for command in [
+        "add", "remove", "rename", "enable", "disable", "tap", "untap", "import", "doctor",
+    ] {
+        assert!(help(command).contains("--keep-bom"), "{command}");
+    }
+    for command in [
+        "list", "show", "path", "history", "undo", "logs", "probe", "traffic", "bridge", "wrap",
+        "auth",
+    ] {
+        assert!(!help(command).contains("--keep-bom"), "{command}");
+    }
+    let top = run(dir.path(), &["--help"]);
+    assert!(!String::from_utf8_lossy(&top.stdout).contains("--keep-bom"));
+    // Where it means nothing, it is refused as any unknown flag is.
+    let out = run(dir.path(), &["logs", "--keep-bom"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
 }

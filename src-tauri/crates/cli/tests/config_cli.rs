@@ -634,3 +634,147 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+/// `--config PATH` of `dir` as a string, for the messages that name it.
+fn config_path(dir: &Path) -> String {
+    dir.join("claude_desktop_config.json").display().to_string()
+}
+
+#[test]
+fn reading_commands_read_a_config_with_a_byte_order_mark_and_warn_that_claude_cannot() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("claude_desktop_config.json");
+    let text = "\u{feff}{\"mcpServers\": {\"a\": {\"command\": \"echo\", \"args\": [\"hi\"]}}}\n";
+    std::fs::write(&config, text).unwrap();
+    let warning = format!(
+        "warning: {} starts with a UTF-8 byte-order mark (BOM), which Claude Desktop cannot read: \
+         it starts no server from this file. Save it as UTF-8 without BOM (or edit it with --keep-bom)\n",
+        config_path(dir.path())
+    );
+    let listed = run_any(dir.path(), &["list"], "");
+    assert_eq!(listed.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&listed.stderr), warning);
+    assert_eq!(
+        String::from_utf8_lossy(&listed.stdout),
+        "NAME  KIND   STATE    RUNS\na     local  enabled  echo hi\n"
+    );
+    let json = run_any(dir.path(), &["list", "--json"], "");
+    assert_eq!(json.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&json.stderr), warning);
+    let parsed: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(parsed["servers"][0]["name"], "a");
+    let shown = run_any(dir.path(), &["show", "a"], "");
+    assert_eq!(shown.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&shown.stderr), warning);
+    assert!(String::from_utf8_lossy(&shown.stdout).starts_with("name     a\n"));
+
+    // Edits are still refused without --keep-bom (a file problem), given after the command or
+    // before it, and keep the mark with it.
+    let refused = run_any(dir.path(), &["add", "b", "--", "echo"], "");
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("pass --keep-bom to edit it anyway"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), text);
+    run(dir.path(), &["add", "b", "--keep-bom", "--", "echo"]);
+    run(dir.path(), &["--keep-bom", "remove", "b"]);
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), text);
+}
+
+#[test]
+fn a_server_added_to_an_empty_file_ends_with_a_newline_as_in_a_new_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("claude_desktop_config.json");
+    run(dir.path(), &["add", "a", "--", "echo", "hi"]);
+    let created = std::fs::read_to_string(&config).unwrap();
+    assert!(created.ends_with("}\n"), "{created:?}");
+    for empty in ["", "\n", "  \n\n"] {
+        std::fs::write(&config, empty).unwrap();
+        run(dir.path(), &["add", "a", "--", "echo", "hi"]);
+        assert_eq!(
+            std::fs::read_to_string(&config).unwrap(),
+            created,
+            "{empty:?}"
+        );
+    }
+}
+
+#[test]
+fn add_of_a_command_that_cannot_be_found_writes_it_and_warns_how_to_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run_any(dir.path(), &["add", "nope", "--", "/no/such/bin"], "");
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        format!(
+            "add nope: wrote {}\n\
+             Restart Claude Desktop to apply. Undo with `mcp-tray undo`.\n\
+             warning [command-not-found] nope: The command `/no/such/bin` was not found\n        \
+             `/no/such/bin` does not exist or is not an executable file.\n        \
+             fix: Check the path in the entry's \"command\": `/no/such/bin` must be an executable file, given by its absolute path. Is there a typo, or was the program moved or never built?\n        \
+             check: `mcp-tray probe nope` starts it as Claude Desktop would\n",
+            config_path(dir.path())
+        )
+    );
+    let written: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("claude_desktop_config.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        written["mcpServers"]["nope"],
+        serde_json::json!({"command": "/no/such/bin", "args": []})
+    );
+    // A bare name is looked for on the PATH, and the folders searched are named.
+    let out = run_any(
+        dir.path(),
+        &["add", "gone", "--", "mcp-tray-test-no-such-command"],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains(
+            "warning [command-not-found] gone: The command `mcp-tray-test-no-such-command` was not found\n        Looked for `mcp-tray-test-no-such-command` in "
+        ) && said.ends_with("        check: `mcp-tray probe gone` starts it as Claude Desktop would\n"),
+        "{said}"
+    );
+    // A command that is found, and a remote server, are added without a word more.
+    for args in [
+        &["add", "ok", "--", "sh", "-c", "true"][..],
+        &["add", "r", "--url", "https://example.com/mcp"][..],
+    ] {
+        let out = run_any(dir.path(), args, "");
+        assert_eq!(out.status.code(), Some(0));
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert!(!said.contains("warning"), "{args:?}: {said}");
+    }
+}
+
+#[test]
+fn add_to_a_file_claude_cannot_load_writes_and_names_the_entry_at_fault() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("claude_desktop_config.json");
+    std::fs::write(
+        &config,
+        r#"{"mcpServers": {"web": {"command": "sh", "env": {"PORT": 8080}}}}"#,
+    )
+    .unwrap();
+    let out = run_any(dir.path(), &["add", "ok", "--", "sh", "-c", "true"], "");
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        format!(
+            "add ok: wrote {}\n\
+             Restart Claude Desktop to apply. Undo with `mcp-tray undo`.\n\
+             warning [invalid-entry] web: Claude Desktop cannot load its config with this entry: the value of \"PORT\" in \"env\" is a number; env values must be strings (in quotes)\n        \
+             Claude Desktop checks the type of every field before it starts anything: with one wrong, it says \"Could not load app settings\" and starts no server\n        \
+             fix: correct it (each value a string in quotes, \"args\" a list of strings), or remove the entry\n",
+            config_path(dir.path())
+        )
+    );
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&config).unwrap()).unwrap();
+    assert_eq!(written["mcpServers"]["ok"]["command"], "sh");
+}

@@ -244,3 +244,105 @@ fn a_servers_events_in_the_older_part_of_a_long_log_are_still_found() {
         "the slow part is said: {stderr}"
     );
 }
+
+/// `mcp-tray ARGS` with `home` as MCP Tray's home, its config `home/claude_desktop_config.json`
+/// and Claude's log folder `home/claude-logs`.
+fn mcp_tray(home: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(BIN)
+        .args(args)
+        .env("MCP_TRAY_HOME", home.join("home"))
+        .env(
+            "MCP_TRAY_CLAUDE_CONFIG",
+            home.join("claude_desktop_config.json"),
+        )
+        .env("MCP_TRAY_CLAUDE_LOGS", home.join("claude-logs"))
+        .output()
+        .expect("run mcp-tray")
+}
+
+#[test]
+fn logs_of_a_server_nobody_knows_says_so_names_the_known_ones_and_fails() {
+    let dir = tempfile::tempdir().expect("dir");
+    let home = dir.path();
+    let config = home.join("claude_desktop_config.json");
+    std::fs::write(
+        &config,
+        r#"{"mcpServers": {"fetch": {"command": "uvx"}, "github": {"command": "docker"}}}"#,
+    )
+    .expect("config");
+    let out = mcp_tray(home, &["disable", "github"]);
+    assert!(out.status.success(), "{out:?}");
+    // A server seen only in Claude's log, one only in a journal.
+    std::fs::create_dir_all(home.join("claude-logs")).expect("logs");
+    std::fs::write(
+        home.join("claude-logs/mcp.log"),
+        "2026-11-24T08:00:00.000Z [quiet] [error] spawn quiet-server ENOENT\n",
+    )
+    .expect("log");
+    std::fs::create_dir_all(home.join("home/journal")).expect("journals");
+    std::fs::write(
+        home.join("home/journal/remote.jsonl"),
+        event_line("2026-11-24T08:00:06.000Z", "refused") + "\n",
+    )
+    .expect("journal");
+
+    let where_ = format!(
+        "no server named \"{{}}\" in {}, Claude Desktop's logs or MCP Tray's journals",
+        config.display()
+    );
+    let known = "fetch, github, quiet, remote";
+    for (name, second) in [
+        ("nothere", format!("known servers: {known}")),
+        (
+            "fetc",
+            format!("did you mean \"fetch\"? Known servers: {known}"),
+        ),
+        (
+            "GitHub",
+            format!("did you mean \"github\"? Known servers: {known}"),
+        ),
+    ] {
+        for args in [
+            &["logs", name][..],
+            &["logs", name, "--json"],
+            &["logs", name, "--errors"],
+        ] {
+            let out = mcp_tray(home, args);
+            assert_eq!(out.status.code(), Some(1), "{args:?}: {out:?}");
+            assert!(out.stdout.is_empty(), "{args:?}: {out:?}");
+            assert_eq!(
+                String::from_utf8_lossy(&out.stderr),
+                format!("mcp-tray: {}\n{second}\n", where_.replace("{}", name)),
+                "{args:?}"
+            );
+        }
+    }
+    // Known servers without (matching) events are no mistake: enabled, disabled, in a log only.
+    for (args, said) in [
+        (&["logs", "fetch"][..], "no events for `fetch`"),
+        (&["logs", "github"], "no events for `github`"),
+        (&["logs", "remote", "--errors"], ""),
+        (&["logs", "quiet"], ""),
+    ] {
+        let out = mcp_tray(home, args);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {out:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(said),
+            "{args:?}: {out:?}"
+        );
+    }
+
+    // With nothing known at all, that is said.
+    let empty = tempfile::tempdir().expect("dir");
+    std::fs::create_dir_all(empty.path().join("claude-logs")).expect("logs");
+    let out = mcp_tray(empty.path(), &["logs", "nothere"]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        format!(
+            "mcp-tray: no server named \"nothere\" in {}, Claude Desktop's logs or MCP Tray's journals\n\
+             no server is known yet: the config holds none, and no log or journal names one\n",
+            empty.path().join("claude_desktop_config.json").display()
+        )
+    );
+}

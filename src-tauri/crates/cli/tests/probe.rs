@@ -461,3 +461,84 @@ fn probe_url_trusts_a_private_ca_given_with_ca_cert() {
     assert_eq!(out.status.code(), Some(1), "{said}");
     assert!(said.contains("holds no certificate"), "{said}");
 }
+
+#[test]
+fn probe_of_a_url_given_as_a_name_says_to_use_url() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("claude_desktop_config.json");
+    // A server really named like a URL is still that server (its probe fails: exit 4).
+    std::fs::write(
+        &config,
+        r#"{"mcpServers": {"http://named.example": {"command": "sh", "args": ["-c", "exit 3"]}}}"#,
+    )
+    .unwrap();
+    let run = |target: &str| {
+        Command::new(BIN)
+            .arg("--config")
+            .arg(&config)
+            .args(["probe", target])
+            .env("MCP_TRAY_HOME", dir.path().join("home"))
+            .output()
+            .expect("run probe")
+    };
+    let out = run("https://mcp.example.com/mcp");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "mcp-tray: \"https://mcp.example.com/mcp\" is a URL, not a server name: probe a URL with --url (`mcp-tray probe --url https://mcp.example.com/mcp`)\n"
+    );
+    // A WebSocket URL is told what `--url` would tell of it.
+    let out = run("ws://mcp.example.com/mcp");
+    assert_eq!(out.status.code(), Some(1));
+    let explained = "mcp-tray: ws://mcp.example.com/mcp is a WebSocket URL, but MCP has no WebSocket transport\n\
+                     MCP servers are reached over Streamable HTTP (usually a URL ending in /mcp) or the older HTTP+SSE (ending in /sse).\n\
+                     fix: Look in the server's documentation for its Streamable HTTP URL (https://…/mcp) and use that instead\n";
+    assert_eq!(String::from_utf8_lossy(&out.stderr), explained);
+    let with_url = Command::new(BIN)
+        .args(["probe", "--url", "ws://mcp.example.com/mcp"])
+        .env("MCP_TRAY_HOME", dir.path().join("home"))
+        .output()
+        .expect("run probe");
+    assert_eq!(with_url.status.code(), Some(1));
+    assert_eq!(String::from_utf8_lossy(&with_url.stderr), explained);
+
+    let out = run("http://named.example");
+    assert_eq!(
+        out.status.code(),
+        Some(4),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("[exited-early]"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+#[test]
+fn probe_of_an_entry_in_a_config_with_a_byte_order_mark_warns_and_probes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("claude_desktop_config.json");
+    std::fs::write(
+        &config,
+        "\u{feff}{\"mcpServers\": {\"quits\": {\"command\": \"sh\", \"args\": [\"-c\", \"exit 3\"]}}}",
+    )
+    .unwrap();
+    let out = Command::new(BIN)
+        .arg("--config")
+        .arg(&config)
+        .args(["probe", "quits"])
+        .env("MCP_TRAY_HOME", dir.path().join("home"))
+        .output()
+        .expect("run probe");
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "{said}");
+    assert!(
+        said.starts_with(&format!(
+            "warning: {} starts with a UTF-8 byte-order mark (BOM), which Claude Desktop cannot read: it starts no server from this file. Save it as UTF-8 without BOM (or edit it with --keep-bom)\nprobing quits",
+            config.display()
+        )),
+        "{said}"
+    );
+}

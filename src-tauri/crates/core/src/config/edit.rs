@@ -204,7 +204,9 @@ pub(crate) fn apply(
     if !originals.is_empty() {
         text = restore(&doc.path, &text, &originals)?;
     }
-    if !doc.exists && !text.ends_with('\n') {
+    // A file MCP Tray creates, or fills from empty (nothing but whitespace, which the edit
+    // replaces), ends with a newline; any other keeps its own ending.
+    if (!doc.exists || doc.text.trim().is_empty()) && !text.ends_with('\n') {
         text.push('\n');
     }
     // The edit must leave a file that parses; the raw insertions make this worth checking.

@@ -412,3 +412,26 @@ fn undo_behind_a_damaged_record_says_the_record_is_damaged_not_that_the_file_cha
     assert_eq!(text(&s.path), after_b);
     assert_ne!(after_a, after_b);
 }
+
+#[test]
+fn a_file_filled_from_empty_ends_with_a_newline_as_a_created_one_does() {
+    let created = scratch(None);
+    created.file.apply(&add("new")).unwrap();
+    let expected = text(&created.path);
+    assert!(expected.ends_with("}\n"), "{expected:?}");
+    for empty in ["", "\n", " \r\n\t"] {
+        let s = scratch(Some(empty));
+        s.file.apply(&add("new")).unwrap();
+        assert_eq!(text(&s.path), expected, "{empty:?}");
+        // Several edits at once too.
+        let s = scratch(Some(empty));
+        s.file
+            .apply_all("add two", &[add("new"), add("other")])
+            .unwrap();
+        assert!(text(&s.path).ends_with("}\n"), "{empty:?}");
+    }
+    // A file that holds something keeps its own ending.
+    let s = scratch(Some("{}"));
+    s.file.apply(&add("new")).unwrap();
+    assert!(text(&s.path).ends_with('}'), "{}", text(&s.path));
+}
