@@ -82,7 +82,8 @@ pub enum ConfigCommand {
         #[command(flatten)]
         bom: KeepBom,
     },
-    /// Add the servers of a snippet from a README: JSON, a URL, or an `npx mcp-remote URL` line.
+    /// Add the servers of a snippet from a README: JSON (fenced or not), a URL, or an `npx
+    /// mcp-remote URL` or `claude mcp add` line.
     Import {
         /// File to read; `-` or nothing reads standard input.
         file: Option<PathBuf>,

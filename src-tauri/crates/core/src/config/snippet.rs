@@ -1,14 +1,16 @@
 //! Turning what READMEs tell people to paste into config entries.
 //!
 //! Accepted: a whole `{"mcpServers": {…}}`, a bare `{"name": {…}}` map, a single entry (named by the
-//! caller or after its package or host), VS Code's `{"servers": {…}}` (also inside `"mcp"`), a URL, and
-//! an `npx mcp-remote URL …` command line. Entries with `url`/`type` (which Claude Desktop's config
+//! caller or after its package or host), VS Code's `{"servers": {…}}` (also inside `"mcp"`), a URL
+//! (found in prose as linkifiers find one), an `npx mcp-remote URL …` command line, and a
+//! `claude mcp add …` or `claude mcp add-json …` line; any of them inside a Markdown code fence. Entries with `url`/`type` (which Claude Desktop's config
 //! cannot take) become bridge entries (`mcp-tray bridge URL`), and so do entries that run
 //! `npx mcp-remote URL` (what mcp-remote was told carried over,
 //! [`super::mcp_remote`], or the entry kept with why). Snippets are parsed leniently
 //! (comments and trailing commas are common in READMEs); what is written is always plain JSON.
 //! Secret header values move into the entry's `env` and are referenced as `${VAR}`.
 
+use std::ops::Range;
 use std::path::Path;
 
 use jsonc_parser::ParseOptions;
@@ -34,21 +36,140 @@ pub fn parse_snippet(text: &str, name: Option<&str>, exe: &Path) -> Result<Snipp
 
 /// [`parse_snippet`], with plain `http://` to a host other than this machine allowed for every
 /// URL it holds when `allow_http` (the bridge entries then say `--allow-http`).
+///
+/// A text holding Markdown code fences (a README section copied whole) is read as the content of
+/// its first block that holds a snippet.
 pub fn parse_snippet_with(
     text: &str,
     name: Option<&str>,
     exe: &Path,
     allow_http: bool,
 ) -> Result<Snippet, ConfigError> {
-    let trimmed = text.trim().trim_start_matches('\u{feff}');
-    if trimmed.is_empty() {
+    if text.trim().trim_start_matches('\u{feff}').trim().is_empty() {
         return Err(ConfigError::Invalid("the snippet is empty".into()));
     }
-    if !trimmed.starts_with('{') && !trimmed.starts_with('"') {
-        return parse_command_line(trimmed, name, exe, allow_http);
+    let blocks = fenced_blocks(text);
+    if blocks.is_empty() {
+        return parse_part(text, 0..text.len(), name, exe, allow_http);
     }
-    let value = parse_lenient(trimmed)
-        .or_else(|first| parse_lenient(&format!("{{{trimmed}}}")).map_err(|_| first))?;
+    let mut first: Option<(bool, ConfigError)> = None;
+    for block in blocks {
+        let looks_like_json = looks_like_json(&text[block.clone()]);
+        match parse_part(text, block, name, exe, allow_http) {
+            Ok(snippet) => return Ok(snippet),
+            // The error said is the first JSON block's, or else the first block's.
+            Err(e) => match &first {
+                Some((true, _)) => {}
+                Some((false, _)) if !looks_like_json => {}
+                _ => first = Some((looks_like_json, e)),
+            },
+        }
+    }
+    match first {
+        // No block holds JSON: the text around them may hold the URL (`Its URL is https://…`).
+        Some((false, e)) => parse_part(text, 0..text.len(), name, exe, allow_http).map_err(|_| e),
+        Some((true, e)) => Err(e),
+        None => Err(ConfigError::Invalid("the snippet is empty".into())),
+    }
+}
+
+/// Reads `text[part]`: JSON, a `claude mcp add` line, a URL or an `npx mcp-remote URL` line.
+fn parse_part(
+    text: &str,
+    part: Range<usize>,
+    name: Option<&str>,
+    exe: &Path,
+    allow_http: bool,
+) -> Result<Snippet, ConfigError> {
+    let content = text[part.clone()]
+        .trim()
+        .trim_start_matches('\u{feff}')
+        .trim();
+    if content.is_empty() {
+        return Err(ConfigError::Invalid("the snippet is empty".into()));
+    }
+    // A quoted key opens a snippet without its braces (`"fetch": {…}`); a quoted URL is a URL.
+    if content.starts_with('{') || content.starts_with('"') && looks_like_json(content) {
+        return parse_json(text, part, name, exe, allow_http);
+    }
+    let lines = command_lines(content);
+    if let Some(words) = lines.iter().map(|l| split_words(l)).find(|w| {
+        w.len() >= 3 && w[0] == "claude" && w[1] == "mcp" && (w[2] == "add" || w[2] == "add-json")
+    }) {
+        return parse_claude_add(&words[2..], name, exe, allow_http);
+    }
+    // JSON after a sentence (`Add this to your config: {…}`): read as JSON, and when it does not
+    // parse, its error is the answer (not a URL picked out of it).
+    if looks_like_json(content) {
+        let here = &text[part.clone()];
+        let open = here.find('{').unwrap_or(0);
+        let end = here
+            .rfind('}')
+            .filter(|&c| c > open)
+            .map_or(here.len(), |c| c + 1);
+        return parse_json(
+            text,
+            part.start + open..part.start + end,
+            name,
+            exe,
+            allow_http,
+        );
+    }
+    parse_command_line(&lines.join("\n"), name, exe, allow_http)
+}
+
+/// Whether a text is meant as JSON: a `{` and a key of a config's (`"mcpServers":`, `"command":`…).
+fn looks_like_json(text: &str) -> bool {
+    text.contains('{')
+        && [
+            "mcpServers",
+            "servers",
+            "command",
+            "url",
+            "serverUrl",
+            "httpUrl",
+        ]
+        .iter()
+        .any(|key| {
+            let quoted = format!("\"{key}\"");
+            text.match_indices(&quoted)
+                .any(|(at, _)| text[at + quoted.len()..].trim_start().starts_with(':'))
+        })
+}
+
+/// The JSON of `text[part]`. The rest of `text` is blanked out (its line breaks kept) rather than
+/// cut, so that an error's line and column are those of the text as pasted.
+fn parse_json(
+    text: &str,
+    part: Range<usize>,
+    name: Option<&str>,
+    exe: &Path,
+    allow_http: bool,
+) -> Result<Snippet, ConfigError> {
+    let blank = |s: &str| -> String {
+        s.chars()
+            .map(|c| if c == '\n' { '\n' } else { ' ' })
+            .collect()
+    };
+    // A byte order mark that opens the text is a space to the parser.
+    let here = &text[part.clone()];
+    let lead = here.len() - here.trim_start().len();
+    let inner = match here[lead..].strip_prefix('\u{feff}') {
+        Some(rest) => format!("{} {rest}", &here[..lead]),
+        None => here.to_owned(),
+    };
+    let view = format!("{}{inner}", blank(&text[..part.start]));
+    let value = parse_lenient(&view)
+        .or_else(|first| parse_lenient(&format!("{{{}}}", inner.trim())).map_err(|_| first))?;
+    snippet_from_value(value, name, exe, allow_http)
+}
+
+fn snippet_from_value(
+    value: Value,
+    name: Option<&str>,
+    exe: &Path,
+    allow_http: bool,
+) -> Result<Snippet, ConfigError> {
     let Value::Object(obj) = value else {
         return Err(ConfigError::Invalid(
             "the snippet must be a JSON object".into(),
@@ -78,7 +199,7 @@ pub fn parse_snippet_with(
     if map.is_empty() {
         return Err(ConfigError::Invalid(
             "the snippet holds no server entries: expected {\"mcpServers\": {…}}, {\"name\": {\"command\": …}}, \
-             a single {\"command\": …} or {\"url\": …} entry, a URL, or an `npx mcp-remote URL` line"
+             a single {\"command\": …} or {\"url\": …} entry, a URL, an `npx mcp-remote URL` line or a `claude mcp add` line"
                 .into(),
         ));
     }
@@ -88,6 +209,396 @@ pub fn parse_snippet_with(
         out.entries.push((name, converted));
     }
     Ok(out)
+}
+
+/// The contents of the Markdown code blocks of `text` (```` ``` ````, `~~~`, with or without a
+/// language, indented or not), in order. A block left open runs to the end of the text; a fence
+/// closed on its own line (```` ```json {…} ``` ````) holds what is between.
+fn fenced_blocks(text: &str) -> Vec<Range<usize>> {
+    let mut blocks = Vec::new();
+    // The open fence: its character, its length, where its content starts.
+    let mut open: Option<(char, usize, usize)> = None;
+    let mut pos = 0;
+    for line in text.split_inclusive('\n') {
+        let start = pos;
+        pos += line.len();
+        let body = line.trim_start();
+        let indent = line.len() - body.len();
+        let Some(c @ ('`' | '~')) = body.chars().next() else {
+            continue;
+        };
+        let run = body.len() - body.trim_start_matches(c).len();
+        if run < 3 {
+            continue;
+        }
+        match open {
+            None => {
+                let fence = &body[..run];
+                let after = &body[run..];
+                if let Some(end) = after.find(fence) {
+                    let first = start + indent + run;
+                    let skip = language_len(after);
+                    blocks.push(first + skip..first + end.max(skip));
+                } else {
+                    open = Some((c, run, pos));
+                }
+            }
+            Some((fc, len, content)) if fc == c && run >= len && body[run..].trim().is_empty() => {
+                blocks.push(content..start);
+                open = None;
+            }
+            Some(_) => {}
+        }
+    }
+    if let Some((_, _, content)) = open {
+        blocks.push(content..text.len());
+    }
+    blocks
+}
+
+/// The length of the language word that opens a one-line block (`json` in ```` ```json {…}``` ````).
+fn language_len(after: &str) -> usize {
+    let word = after.split(char::is_whitespace).next().unwrap_or("");
+    let known = [
+        "json",
+        "jsonc",
+        "json5",
+        "js",
+        "javascript",
+        "ts",
+        "typescript",
+        "bash",
+        "sh",
+        "shell",
+        "zsh",
+        "console",
+        "terminal",
+        "powershell",
+        "ps1",
+        "cmd",
+        "text",
+        "txt",
+    ];
+    if known.contains(&word.to_ascii_lowercase().as_str()) {
+        word.len()
+    } else {
+        0
+    }
+}
+
+/// The command lines of a pasted text: `\`-continued lines joined, a shell prompt (`$ `) and
+/// comment lines (`# …`) left out, and inline code's backticks taken off.
+fn command_lines(text: &str) -> Vec<String> {
+    let text = match text.strip_prefix('`').and_then(|t| t.strip_suffix('`')) {
+        Some(inner) if !inner.contains('`') => inner,
+        _ => text,
+    };
+    let mut lines: Vec<String> = Vec::new();
+    let mut continued = false;
+    for raw in text.lines() {
+        let line = raw.trim();
+        let line = line
+            .strip_prefix("$ ")
+            .or_else(|| line.strip_prefix("% "))
+            .unwrap_or(line);
+        if !continued && (line.starts_with('#') || line.is_empty()) {
+            continue;
+        }
+        let (line, next) = match line.strip_suffix('\\') {
+            Some(l) => (l.trim_end(), true),
+            None => (line, false),
+        };
+        match lines.last_mut() {
+            Some(last) if continued => {
+                last.push(' ');
+                last.push_str(line);
+            }
+            _ => lines.push(line.to_owned()),
+        }
+        continued = next;
+    }
+    lines
+}
+
+/// Reads what follows `claude` `mcp`: `add [options] <name> <commandOrUrl> [args...]` (options
+/// `--transport/-t`, `--scope/-s`, `--env/-e KEY=value…`, `--header/-H 'K: V'…`, before or after
+/// the name) or `add-json [options] <name> '<json>'`. `name`, when given, wins over the line's.
+fn parse_claude_add(
+    words: &[String],
+    name: Option<&str>,
+    exe: &Path,
+    allow_http: bool,
+) -> Result<Snippet, ConfigError> {
+    let add_json = words[0] == "add-json";
+    let mut transport: Option<String> = None;
+    let mut env = Map::new();
+    let mut headers: Vec<(String, String)> = Vec::new();
+    let mut positional: Vec<&str> = Vec::new();
+    let mut notes = Vec::new();
+    let is_env = |w: &str| {
+        w.split_once('=').is_some_and(|(k, _)| {
+            !k.is_empty()
+                && !k.starts_with(|c: char| c.is_ascii_digit())
+                && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        })
+    };
+    let is_header = |w: &str| {
+        !w.contains("://")
+            && w.split_once(':').is_some_and(|(k, _)| {
+                !k.is_empty()
+                    && k.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            })
+    };
+    let mut i = 1;
+    while i < words.len() {
+        let word = words[i].as_str();
+        i += 1;
+        if word == "--" {
+            positional.extend(words[i..].iter().map(String::as_str));
+            break;
+        }
+        // Once the command of a local server is known, what follows is its own.
+        let local_command = positional.len() >= 2 && !is_url(positional[1]);
+        if !word.starts_with('-') || word == "-" || local_command && !is_claude_option(word) {
+            positional.push(word);
+            continue;
+        }
+        let (flag, inline) = match word.split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (f, Some(v.to_owned())),
+            _ => (word, None),
+        };
+        let mut value = || {
+            inline.clone().or_else(|| {
+                let v = words.get(i).cloned();
+                i += usize::from(v.is_some());
+                v
+            })
+        };
+        match flag {
+            "-t" | "--transport" => transport = value(),
+            // Where Claude Code keeps it: this config is Claude Desktop's, the only one.
+            "-s" | "--scope" => drop(value()),
+            "--client-id" | "--callback-port" => {
+                drop(value());
+                notes.push(format!(
+                    "{flag} is an option of Claude Code's `claude mcp add`, left out"
+                ));
+            }
+            "-e" | "--env" => {
+                let mut values: Vec<String> = value().into_iter().collect();
+                while words.get(i).is_some_and(|w| is_env(w)) {
+                    values.push(words[i].clone());
+                    i += 1;
+                }
+                for v in values {
+                    if let Some((k, v)) = v.split_once('=') {
+                        env.insert(k.to_owned(), json!(v));
+                    }
+                }
+            }
+            "-H" | "--header" => {
+                let mut values: Vec<String> = value().into_iter().collect();
+                while words.get(i).is_some_and(|w| is_header(w)) {
+                    values.push(words[i].clone());
+                    i += 1;
+                }
+                for v in values {
+                    if let Some((k, v)) = crate::transport::split_header(&v) {
+                        headers.push((k.to_owned(), v.to_owned()));
+                    }
+                }
+            }
+            _ => notes.push(format!(
+                "{flag} is an option of Claude Code's `claude mcp add`, left out"
+            )),
+        }
+    }
+    let usage = if add_json {
+        "`claude mcp add-json` needs a name and the server's JSON: claude mcp add-json NAME '{\"type\": \"http\", \"url\": …}'"
+    } else {
+        "`claude mcp add` needs a name and a command or URL: claude mcp add [options] NAME URL, or \
+         claude mcp add [options] NAME -- COMMAND [ARGS…]"
+    };
+    let [given, target, args @ ..] = positional.as_slice() else {
+        return Err(ConfigError::Invalid(usage.into()));
+    };
+    let name = name.unwrap_or(given).to_owned();
+    if add_json {
+        let value = parse_lenient(target)?;
+        if !value.as_object().is_some_and(is_entry) {
+            return Err(ConfigError::Invalid(usage.into()));
+        }
+        let entry = convert_entry(&name, value, exe, allow_http, &mut notes)?;
+        return Ok(Snippet {
+            entries: vec![(name, entry)],
+            notes,
+        });
+    }
+    let remote = match transport.as_deref() {
+        Some("http") => Some(Some("http")),
+        Some("sse") => Some(Some("sse")),
+        Some("stdio") => None,
+        Some(other) => {
+            return Err(ConfigError::Invalid(format!(
+                "`--transport {}`: Claude Code's transports are stdio, http and sse",
+                shown(other)
+            )));
+        }
+        // A URL without `--transport`: Claude Code would start it as a command, which cannot be meant.
+        None if is_url(target) => Some(None),
+        None => None,
+    };
+    let entry = match remote {
+        Some(transport) => {
+            notes.push(format!(
+                "\"{name}\": remote server turned into a bridge entry (Claude Desktop only starts commands)"
+            ));
+            bridge_entry(&name, target, &headers, transport, allow_http, exe)?
+        }
+        None => {
+            let mut entry = Map::new();
+            entry.insert("command".into(), json!(target));
+            entry.insert("args".into(), json!(args));
+            if !env.is_empty() {
+                entry.insert("env".into(), Value::Object(env));
+            }
+            convert_entry(&name, Value::Object(entry), exe, allow_http, &mut notes)?
+        }
+    };
+    Ok(Snippet {
+        entries: vec![(name, entry)],
+        notes,
+    })
+}
+
+fn is_claude_option(word: &str) -> bool {
+    let flag = word.split_once('=').map_or(word, |(f, _)| f);
+    [
+        "-t",
+        "--transport",
+        "-s",
+        "--scope",
+        "-e",
+        "--env",
+        "-H",
+        "--header",
+    ]
+    .contains(&flag)
+}
+
+fn is_url(word: &str) -> bool {
+    let lower = word.to_ascii_lowercase();
+    ["http://", "https://", "ws://", "wss://"]
+        .iter()
+        .any(|p| lower.starts_with(p))
+}
+
+/// The first URL of a text, as linkifiers find one: inside `(…)`, `<…>`, quotes or a Markdown
+/// link, without the sentence's punctuation after it (`.`, `,`, `;`, `:`, `!`, `?`, a closing
+/// quote or bracket), but with a `)` that closes a `(` of its own (`…/wiki/Foo_(bar)`).
+fn find_url(text: &str) -> Option<&str> {
+    let lower = text.to_ascii_lowercase();
+    let mut from = 0;
+    while let Some(at) = lower[from..].find("://").map(|i| from + i) {
+        from = at + 3;
+        let scheme_start = lower[..at]
+            .char_indices()
+            .rev()
+            .find(|(_, c)| !c.is_ascii_alphanumeric())
+            .map_or(0, |(i, c)| i + c.len_utf8());
+        if !["http", "https", "ws", "wss"].contains(&&lower[scheme_start..at]) {
+            continue;
+        }
+        let end = text[from..]
+            .find(|c: char| {
+                c.is_whitespace()
+                    || matches!(c, '<' | '>' | '"' | '`' | '“' | '”' | '‘' | '’' | '«' | '»')
+            })
+            .map_or(text.len(), |i| from + i);
+        let url = trim_url(&text[scheme_start..end]);
+        if url.len() > at + 3 - scheme_start {
+            return Some(url);
+        }
+    }
+    None
+}
+
+fn trim_url(url: &str) -> &str {
+    // A Markdown link whose text is its URL: `[https://…](https://…)`.
+    let mut url = url.find("](").map_or(url, |i| &url[..i]);
+    let unbalanced =
+        |u: &str, open: char, close: char| u.matches(open).count() < u.matches(close).count();
+    while let Some(last) = url.chars().last() {
+        let cut = match last {
+            '.' | ',' | ';' | ':' | '!' | '?' | '\'' | '*' | '_' | '~' => true,
+            ')' => unbalanced(url, '(', ')'),
+            ']' => unbalanced(url, '[', ']'),
+            '}' => unbalanced(url, '{', '}'),
+            _ => false,
+        };
+        if !cut {
+            break;
+        }
+        url = &url[..url.len() - last.len_utf8()];
+    }
+    url
+}
+
+/// A pasted text as an error message may quote it: its runs of spaces and lines as one space, its
+/// credentials masked ([`crate::redact::mask_text`]), and cut after [`SHOWN_CHARS`] characters.
+fn shown(text: &str) -> String {
+    // Enough to mask what the first characters hold, whatever the length of the text.
+    const LOOKED_AT: usize = 4096;
+    let mut collapsed = String::new();
+    let mut cut = false;
+    for (n, word) in text.split_whitespace().enumerate() {
+        if collapsed.len() + word.len() > LOOKED_AT {
+            let room = LOOKED_AT.saturating_sub(collapsed.len());
+            let end = (0..=room.min(word.len()))
+                .rev()
+                .find(|&i| word.is_char_boundary(i))
+                .unwrap_or(0);
+            if n > 0 {
+                collapsed.push(' ');
+            }
+            collapsed.push_str(&word[..end]);
+            cut = true;
+            break;
+        }
+        if n > 0 {
+            collapsed.push(' ');
+        }
+        collapsed.push_str(word);
+    }
+    let masked = crate::redact::mask_text(&collapsed);
+    let mut out: String = masked.chars().take(SHOWN_CHARS).collect();
+    if cut || masked.chars().nth(SHOWN_CHARS).is_some() {
+        out.push('…');
+    }
+    out
+}
+
+/// How many characters of a pasted text an error message quotes.
+const SHOWN_CHARS: usize = 80;
+
+/// Whether a line starts a local server (`npx …`, `uvx …`, `python …`, a path to a program).
+fn looks_like_command(first_word: &str) -> bool {
+    let launchers = [
+        "npx", "npm", "pnpm", "pnpx", "yarn", "bun", "bunx", "node", "deno", "uvx", "uv", "pipx",
+        "python", "python3", "py", "docker", "podman", "java", "go", "dotnet", "ruby", "php",
+        "cargo",
+    ];
+    let lower = first_word.to_ascii_lowercase();
+    let file = lower.rsplit(['/', '\\']).next().unwrap_or(&lower);
+    launchers.contains(&file.trim_end_matches(".exe").trim_end_matches(".cmd"))
+        || [".exe", ".js", ".mjs", ".py", ".sh", ".cmd", ".bat"]
+            .iter()
+            .any(|ext| file.ends_with(ext))
+        || ["/", "./", "../", "~/"]
+            .iter()
+            .any(|p| lower.starts_with(p))
+        || lower.get(1..3) == Some(":\\")
 }
 
 fn parse_lenient(text: &str) -> Result<Value, ConfigError> {
@@ -282,19 +793,29 @@ fn parse_command_line(
     allow_http: bool,
 ) -> Result<Snippet, ConfigError> {
     let words = split_words(line);
-    let url = words
-        .iter()
-        .find(|w| {
-            let l = w.to_ascii_lowercase();
-            ["http://", "https://", "ws://", "wss://"]
-                .iter()
-                .any(|p| l.starts_with(p))
+    // In an `npx mcp-remote URL` line the URL is a word of its own; elsewhere it is found as
+    // linkifiers find one in prose.
+    let mcp_remote = words.iter().position(|w| is_mcp_remote(w));
+    let url = match mcp_remote {
+        Some(_) => words.iter().map(String::as_str).find(|w| is_url(w)),
+        None => None,
+    }
+    .or_else(|| find_url(line))
+    .ok_or_else(|| {
+        let shown = shown(line);
+        ConfigError::Invalid(match words.first() {
+            Some(first) if looks_like_command(first) => format!(
+                "this looks like the command of a local server, not a URL or a JSON snippet: add it \
+                 by its command, with \"Add a local server by its command\" in the app, or \
+                 `mcp-tray add NAME -- {shown}` on the command line"
+            ),
+            _ => format!("no URL found in \"{shown}\""),
         })
-        .ok_or_else(|| ConfigError::Invalid(format!("no URL found in \"{line}\"")))?;
+    })?;
     let name = name.map_or_else(|| suggest_name_for_url(url), str::to_owned);
     // `npx mcp-remote URL …` is read as the entry it would be, and replaced as such (everything
     // mcp-remote was told carried over, or the entry kept with why).
-    if let Some(pos) = words.iter().position(|w| is_mcp_remote(w))
+    if let Some(pos) = mcp_remote
         && (url.starts_with("http://") || url.starts_with("https://"))
     {
         let (command, args) = match pos {
@@ -474,262 +995,5 @@ fn sanitize_name(s: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const EXE: &str = "/opt/mcp-tray/mcp-tray";
-
-    fn parse(text: &str) -> Snippet {
-        parse_snippet(text, None, Path::new(EXE)).unwrap()
-    }
-
-    #[test]
-    fn whole_claude_config_snippet() {
-        let s = parse(
-            r#"{ "mcpServers": { "github": { "command": "npx", "args": ["-y", "@modelcontextprotocol/server-github"], "env": {"GITHUB_PERSONAL_ACCESS_TOKEN": "<YOUR_TOKEN>"} }, } }"#,
-        );
-        assert_eq!(s.entries.len(), 1);
-        assert_eq!(s.entries[0].0, "github");
-        assert_eq!(s.entries[0].1["command"], "npx");
-    }
-
-    #[test]
-    fn bare_map_without_outer_braces() {
-        let s = parse(r#""fetch": { "command": "uvx", "args": ["mcp-server-fetch"] }"#);
-        assert_eq!(s.entries[0].0, "fetch");
-    }
-
-    #[test]
-    fn single_entry_is_named_after_its_package() {
-        let s = parse(
-            r#"{"command": "npx", "args": ["-y", "@modelcontextprotocol/server-filesystem", "/tmp"]}"#,
-        );
-        assert_eq!(s.entries[0].0, "filesystem");
-    }
-
-    #[test]
-    fn vscode_servers_with_url_become_bridge_entries() {
-        let s = parse(
-            r#"{"servers": {"linear": {"type": "http", "url": "https://mcp.linear.app/mcp", "headers": {"Authorization": "Bearer abc", "X-Team": "t"}}}}"#,
-        );
-        let entry = &s.entries[0].1;
-        assert_eq!(entry["command"], EXE);
-        assert_eq!(
-            entry["args"],
-            json!([
-                "bridge",
-                "https://mcp.linear.app/mcp",
-                "--name",
-                "linear",
-                "--transport",
-                "http",
-                "--header",
-                "Authorization: ${MCP_TRAY_HEADER_AUTHORIZATION}",
-                "--header",
-                "X-Team: t"
-            ])
-        );
-        assert_eq!(entry["env"]["MCP_TRAY_HEADER_AUTHORIZATION"], "Bearer abc");
-        assert!(!s.notes.is_empty());
-    }
-
-    #[test]
-    fn mcp_remote_line_becomes_bridge_entry() {
-        let s =
-            parse("npx -y mcp-remote@latest https://mcp.atlassian.com/v1/sse --header 'X-Key: 1'");
-        assert_eq!(s.entries[0].0, "atlassian");
-        assert_eq!(
-            s.entries[0].1["args"][1],
-            "https://mcp.atlassian.com/v1/sse"
-        );
-        assert_eq!(s.entries[0].1["args"][5], "X-Key: ${MCP_TRAY_HEADER_X_KEY}");
-    }
-
-    #[test]
-    fn a_json_entry_running_mcp_remote_becomes_a_bridge_entry_with_its_headers_and_env() {
-        let json = r#"{"mcpServers": {"remote2": {"command": "npx",
-            "args": ["mcp-remote", "https://example.com/sse", "--header", "X-Api-Key: ${KEY}"],
-            "env": {"KEY": "abc"}}}}"#;
-        let s = parse_snippet(json, None, Path::new(EXE)).expect("parses");
-        let (name, entry) = &s.entries[0];
-        assert_eq!(name, "remote2");
-        assert_eq!(entry["command"], EXE);
-        assert_eq!(
-            entry["args"],
-            json!([
-                "bridge",
-                "https://example.com/sse",
-                "--name",
-                "remote2",
-                "--header",
-                "X-Api-Key: ${KEY}"
-            ])
-        );
-        assert_eq!(
-            entry["env"]["KEY"], "abc",
-            "the token the header names stays"
-        );
-        assert!(
-            s.notes
-                .iter()
-                .any(|n| n.contains("turned into a bridge entry")),
-            "{:?}",
-            s.notes
-        );
-        // One the bridge would refuse (plain http:// to another host) is kept as it was, with why.
-        let plain =
-            r#"{"lan": {"command": "npx", "args": ["mcp-remote", "http://192.168.1.5/mcp"]}}"#;
-        let s = parse_snippet(plain, None, Path::new(EXE)).expect("parses");
-        assert_eq!(s.entries[0].1["command"], "npx");
-        assert!(
-            s.notes.iter().any(|n| n.contains("kept as it is")),
-            "{:?}",
-            s.notes
-        );
-    }
-
-    #[test]
-    fn a_pasted_mcp_remote_line_carries_its_options_over_or_is_kept_with_why() {
-        let s = parse(
-            "npx -y mcp-remote https://mcp.example.com/sse --transport sse-only --ignore-tool 'delete*' --silent",
-        );
-        assert_eq!(
-            s.entries[0].1["args"],
-            json!([
-                "bridge",
-                "https://mcp.example.com/sse",
-                "--name",
-                "example",
-                "--transport",
-                "sse",
-                "--ignore-tool",
-                "delete*"
-            ])
-        );
-        assert!(
-            s.notes[0].contains("turned into a bridge entry")
-                && s.notes[0].contains("only concerned mcp-remote: --silent"),
-            "{:?}",
-            s.notes
-        );
-        // What the bridge cannot do keeps the line as the entry it is, with why.
-        let s = parse("npx mcp-remote https://mcp.example.com/sse --device-code");
-        assert_eq!(s.entries[0].1["command"], "npx");
-        assert_eq!(
-            s.entries[0].1["args"],
-            json!(["mcp-remote", "https://mcp.example.com/sse", "--device-code"])
-        );
-        assert!(
-            s.notes[0].contains("kept as it is") && s.notes[0].contains("--device-code"),
-            "{:?}",
-            s.notes
-        );
-    }
-
-    #[test]
-    fn a_snippet_with_an_empty_server_map_is_refused_as_one_with_no_entries() {
-        for text in [
-            "{}",
-            r#"{"mcpServers": {}}"#,
-            r#"{"servers": {}}"#,
-            r#"{"mcp": {"servers": {}}}"#,
-            r#""mcpServers": {}"#,
-        ] {
-            let err = parse_snippet(text, None, Path::new(EXE))
-                .unwrap_err()
-                .to_string();
-            assert!(err.contains("holds no server entries"), "{text}: {err}");
-        }
-    }
-
-    #[test]
-    fn websocket_url_is_refused_with_an_explanation() {
-        let err = parse_snippet("wss://example.com/mcp", None, Path::new(EXE))
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.contains("no WebSocket transport") && err.contains("/mcp"),
-            "{err}"
-        );
-    }
-
-    #[test]
-    fn plain_http_to_another_host_is_refused_unless_allowed_and_then_passed_on() {
-        let err = parse_snippet("http://mcp.example.com/mcp", None, Path::new(EXE))
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.contains("plain HTTP") && err.contains("https://") && err.contains("--allow-http"),
-            "{err}"
-        );
-        let json = r#"{"lan": {"url": "http://192.168.1.5:8000/mcp"}}"#;
-        assert!(parse_snippet(json, None, Path::new(EXE)).is_err());
-
-        let s = parse("npx -y mcp-remote http://192.168.1.5:8000/mcp --allow-http");
-        assert_eq!(
-            s.entries[0].1["args"],
-            json!([
-                "bridge",
-                "http://192.168.1.5:8000/mcp",
-                "--name",
-                "local-8000",
-                "--allow-http"
-            ])
-        );
-        let local = parse("http://127.0.0.1:3001/mcp");
-        assert_eq!(
-            local.entries[0].1["args"],
-            json!([
-                "bridge",
-                "http://127.0.0.1:3001/mcp",
-                "--name",
-                "local-3001"
-            ])
-        );
-    }
-
-    #[test]
-    fn plain_http_allowed_by_the_caller_is_taken_from_a_url_and_a_json_url_entry() {
-        let allowed = |text: &str| {
-            parse_snippet_with(text, Some("lan"), Path::new(EXE), true).expect("allowed")
-        };
-        let expected = json!([
-            "bridge",
-            "http://192.168.1.5:8000/mcp",
-            "--name",
-            "lan",
-            "--allow-http"
-        ]);
-        assert_eq!(
-            allowed("http://192.168.1.5:8000/mcp").entries[0].1["args"],
-            expected
-        );
-        assert_eq!(
-            allowed(r#"{"url": "http://192.168.1.5:8000/mcp"}"#).entries[0].1["args"],
-            expected
-        );
-        // An https:// URL has nothing to allow.
-        assert_eq!(
-            allowed("https://mcp.example.com/mcp").entries[0].1["args"],
-            json!(["bridge", "https://mcp.example.com/mcp", "--name", "lan"])
-        );
-    }
-
-    #[test]
-    fn names_from_urls() {
-        assert_eq!(suggest_name_for_url("https://mcp.linear.app/sse"), "linear");
-        assert_eq!(
-            suggest_name_for_url("https://api.githubcopilot.com/mcp/"),
-            "githubcopilot"
-        );
-        assert_eq!(
-            suggest_name_for_url("http://127.0.0.1:3001/mcp"),
-            "local-3001"
-        );
-        assert_eq!(
-            suggest_name_for_url("https://docs.mcp.cloudflare.com/sse"),
-            "cloudflare"
-        );
-        assert_eq!(suggest_name_for_url("http://localhost/mcp"), "local");
-    }
-}
+#[path = "snippet_tests.rs"]
+mod tests;

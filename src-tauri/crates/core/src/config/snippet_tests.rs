@@ -1,0 +1,579 @@
+use super::*;
+
+const EXE: &str = "/opt/mcp-tray/mcp-tray";
+
+fn parse(text: &str) -> Snippet {
+    parse_snippet(text, None, Path::new(EXE)).unwrap()
+}
+
+#[test]
+fn whole_claude_config_snippet() {
+    let s = parse(
+        r#"{ "mcpServers": { "github": { "command": "npx", "args": ["-y", "@modelcontextprotocol/server-github"], "env": {"GITHUB_PERSONAL_ACCESS_TOKEN": "<YOUR_TOKEN>"} }, } }"#,
+    );
+    assert_eq!(s.entries.len(), 1);
+    assert_eq!(s.entries[0].0, "github");
+    assert_eq!(s.entries[0].1["command"], "npx");
+}
+
+#[test]
+fn bare_map_without_outer_braces() {
+    let s = parse(r#""fetch": { "command": "uvx", "args": ["mcp-server-fetch"] }"#);
+    assert_eq!(s.entries[0].0, "fetch");
+}
+
+#[test]
+fn single_entry_is_named_after_its_package() {
+    let s = parse(
+        r#"{"command": "npx", "args": ["-y", "@modelcontextprotocol/server-filesystem", "/tmp"]}"#,
+    );
+    assert_eq!(s.entries[0].0, "filesystem");
+}
+
+#[test]
+fn vscode_servers_with_url_become_bridge_entries() {
+    let s = parse(
+        r#"{"servers": {"linear": {"type": "http", "url": "https://mcp.linear.app/mcp", "headers": {"Authorization": "Bearer abc", "X-Team": "t"}}}}"#,
+    );
+    let entry = &s.entries[0].1;
+    assert_eq!(entry["command"], EXE);
+    assert_eq!(
+        entry["args"],
+        json!([
+            "bridge",
+            "https://mcp.linear.app/mcp",
+            "--name",
+            "linear",
+            "--transport",
+            "http",
+            "--header",
+            "Authorization: ${MCP_TRAY_HEADER_AUTHORIZATION}",
+            "--header",
+            "X-Team: t"
+        ])
+    );
+    assert_eq!(entry["env"]["MCP_TRAY_HEADER_AUTHORIZATION"], "Bearer abc");
+    assert!(!s.notes.is_empty());
+}
+
+#[test]
+fn mcp_remote_line_becomes_bridge_entry() {
+    let s = parse("npx -y mcp-remote@latest https://mcp.atlassian.com/v1/sse --header 'X-Key: 1'");
+    assert_eq!(s.entries[0].0, "atlassian");
+    assert_eq!(
+        s.entries[0].1["args"][1],
+        "https://mcp.atlassian.com/v1/sse"
+    );
+    assert_eq!(s.entries[0].1["args"][5], "X-Key: ${MCP_TRAY_HEADER_X_KEY}");
+}
+
+#[test]
+fn a_json_entry_running_mcp_remote_becomes_a_bridge_entry_with_its_headers_and_env() {
+    let json = r#"{"mcpServers": {"remote2": {"command": "npx",
+        "args": ["mcp-remote", "https://example.com/sse", "--header", "X-Api-Key: ${KEY}"],
+        "env": {"KEY": "abc"}}}}"#;
+    let s = parse_snippet(json, None, Path::new(EXE)).expect("parses");
+    let (name, entry) = &s.entries[0];
+    assert_eq!(name, "remote2");
+    assert_eq!(entry["command"], EXE);
+    assert_eq!(
+        entry["args"],
+        json!([
+            "bridge",
+            "https://example.com/sse",
+            "--name",
+            "remote2",
+            "--header",
+            "X-Api-Key: ${KEY}"
+        ])
+    );
+    assert_eq!(
+        entry["env"]["KEY"], "abc",
+        "the token the header names stays"
+    );
+    assert!(
+        s.notes
+            .iter()
+            .any(|n| n.contains("turned into a bridge entry")),
+        "{:?}",
+        s.notes
+    );
+    // One the bridge would refuse (plain http:// to another host) is kept as it was, with why.
+    let plain = r#"{"lan": {"command": "npx", "args": ["mcp-remote", "http://192.168.1.5/mcp"]}}"#;
+    let s = parse_snippet(plain, None, Path::new(EXE)).expect("parses");
+    assert_eq!(s.entries[0].1["command"], "npx");
+    assert!(
+        s.notes.iter().any(|n| n.contains("kept as it is")),
+        "{:?}",
+        s.notes
+    );
+}
+
+#[test]
+fn a_pasted_mcp_remote_line_carries_its_options_over_or_is_kept_with_why() {
+    let s = parse(
+        "npx -y mcp-remote https://mcp.example.com/sse --transport sse-only --ignore-tool 'delete*' --silent",
+    );
+    assert_eq!(
+        s.entries[0].1["args"],
+        json!([
+            "bridge",
+            "https://mcp.example.com/sse",
+            "--name",
+            "example",
+            "--transport",
+            "sse",
+            "--ignore-tool",
+            "delete*"
+        ])
+    );
+    assert!(
+        s.notes[0].contains("turned into a bridge entry")
+            && s.notes[0].contains("only concerned mcp-remote: --silent"),
+        "{:?}",
+        s.notes
+    );
+    // What the bridge cannot do keeps the line as the entry it is, with why.
+    let s = parse("npx mcp-remote https://mcp.example.com/sse --device-code");
+    assert_eq!(s.entries[0].1["command"], "npx");
+    assert_eq!(
+        s.entries[0].1["args"],
+        json!(["mcp-remote", "https://mcp.example.com/sse", "--device-code"])
+    );
+    assert!(
+        s.notes[0].contains("kept as it is") && s.notes[0].contains("--device-code"),
+        "{:?}",
+        s.notes
+    );
+}
+
+#[test]
+fn a_snippet_with_an_empty_server_map_is_refused_as_one_with_no_entries() {
+    for text in [
+        "{}",
+        r#"{"mcpServers": {}}"#,
+        r#"{"servers": {}}"#,
+        r#"{"mcp": {"servers": {}}}"#,
+        r#""mcpServers": {}"#,
+    ] {
+        let err = parse_snippet(text, None, Path::new(EXE))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("holds no server entries"), "{text}: {err}");
+    }
+}
+
+#[test]
+fn websocket_url_is_refused_with_an_explanation() {
+    let err = parse_snippet("wss://example.com/mcp", None, Path::new(EXE))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("no WebSocket transport") && err.contains("/mcp"),
+        "{err}"
+    );
+}
+
+#[test]
+fn plain_http_to_another_host_is_refused_unless_allowed_and_then_passed_on() {
+    let err = parse_snippet("http://mcp.example.com/mcp", None, Path::new(EXE))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("plain HTTP") && err.contains("https://") && err.contains("--allow-http"),
+        "{err}"
+    );
+    let json = r#"{"lan": {"url": "http://192.168.1.5:8000/mcp"}}"#;
+    assert!(parse_snippet(json, None, Path::new(EXE)).is_err());
+
+    let s = parse("npx -y mcp-remote http://192.168.1.5:8000/mcp --allow-http");
+    assert_eq!(
+        s.entries[0].1["args"],
+        json!([
+            "bridge",
+            "http://192.168.1.5:8000/mcp",
+            "--name",
+            "local-8000",
+            "--allow-http"
+        ])
+    );
+    let local = parse("http://127.0.0.1:3001/mcp");
+    assert_eq!(
+        local.entries[0].1["args"],
+        json!([
+            "bridge",
+            "http://127.0.0.1:3001/mcp",
+            "--name",
+            "local-3001"
+        ])
+    );
+}
+
+#[test]
+fn plain_http_allowed_by_the_caller_is_taken_from_a_url_and_a_json_url_entry() {
+    let allowed =
+        |text: &str| parse_snippet_with(text, Some("lan"), Path::new(EXE), true).expect("allowed");
+    let expected = json!([
+        "bridge",
+        "http://192.168.1.5:8000/mcp",
+        "--name",
+        "lan",
+        "--allow-http"
+    ]);
+    assert_eq!(
+        allowed("http://192.168.1.5:8000/mcp").entries[0].1["args"],
+        expected
+    );
+    assert_eq!(
+        allowed(r#"{"url": "http://192.168.1.5:8000/mcp"}"#).entries[0].1["args"],
+        expected
+    );
+    // An https:// URL has nothing to allow.
+    assert_eq!(
+        allowed("https://mcp.example.com/mcp").entries[0].1["args"],
+        json!(["bridge", "https://mcp.example.com/mcp", "--name", "lan"])
+    );
+}
+
+#[test]
+fn names_from_urls() {
+    assert_eq!(suggest_name_for_url("https://mcp.linear.app/sse"), "linear");
+    assert_eq!(
+        suggest_name_for_url("https://api.githubcopilot.com/mcp/"),
+        "githubcopilot"
+    );
+    assert_eq!(
+        suggest_name_for_url("http://127.0.0.1:3001/mcp"),
+        "local-3001"
+    );
+    assert_eq!(
+        suggest_name_for_url("https://docs.mcp.cloudflare.com/sse"),
+        "cloudflare"
+    );
+    assert_eq!(suggest_name_for_url("http://localhost/mcp"), "local");
+}
+
+fn parse_err(text: &str) -> String {
+    parse_snippet(text, None, Path::new(EXE))
+        .unwrap_err()
+        .to_string()
+}
+
+fn remote(name: &str, url: &str) -> Value {
+    json!({"command": EXE, "args": ["bridge", url, "--name", name]})
+}
+
+const FILESYSTEM: &str = r#"{ "mcpServers": { "filesystem": { "command": "npx", "args": ["-y", "@modelcontextprotocol/server-filesystem", "/tmp"] } } }"#;
+
+#[test]
+fn a_snippet_in_a_markdown_code_fence_is_read_as_its_content() {
+    let fenced = "```json\n{ \"mcpServers\": { \"hdr\": { \"type\": \"http\", \"url\": \"https://api.example.com/mcp\", \"headers\": {\"Authorization\": \"Bearer XYZ\"} } } }\n```";
+    let s = parse(fenced);
+    assert_eq!(
+        s.entries,
+        vec![(
+            "hdr".to_owned(),
+            json!({
+                "command": EXE,
+                "args": [
+                    "bridge",
+                    "https://api.example.com/mcp",
+                    "--name",
+                    "hdr",
+                    "--transport",
+                    "http",
+                    "--header",
+                    "Authorization: ${MCP_TRAY_HEADER_AUTHORIZATION}"
+                ],
+                "env": {"MCP_TRAY_HEADER_AUTHORIZATION": "Bearer XYZ"}
+            })
+        )]
+    );
+    let filesystem = vec![(
+        "filesystem".to_owned(),
+        json!({"command": "npx", "args": ["-y", "@modelcontextprotocol/server-filesystem", "/tmp"]}),
+    )];
+    for text in [
+        format!("```json\n{FILESYSTEM}\n```"),
+        format!("```\n{FILESYSTEM}\n```\n"),
+        format!("~~~jsonc\n// the server\n{FILESYSTEM}\n~~~"),
+        // A README section copied whole: text before and after, the fence indented in a list.
+        format!(
+            "## Install\n\nAdd this to your `claude_desktop_config.json`:\n\n   ```json\n   {FILESYSTEM}\n   ```\n\nThen restart Claude.\n"
+        ),
+        // A block with no closing fence runs to the end.
+        format!("```json\n{FILESYSTEM}\n"),
+        // Several blocks: the first that holds a snippet.
+        format!(
+            "```bash\nnpm install -g @modelcontextprotocol/server-filesystem\n```\n\n```json\n{FILESYSTEM}\n```"
+        ),
+        // On one line.
+        format!("```json {FILESYSTEM} ```"),
+        // Not fenced, after a byte order mark.
+        format!("\u{feff}\n{FILESYSTEM}"),
+    ] {
+        assert_eq!(parse(&text).entries, filesystem, "{text}");
+    }
+}
+
+#[test]
+fn json_that_does_not_parse_says_the_json_error_rather_than_a_url_picked_out_of_it() {
+    // A fenced snippet: the line and column are those of the text as pasted.
+    let err = parse_err(
+        "Paste this:\n```json\n{ \"mcpServers\": {\n  \"hdr\": { \"url\": https://api.example.com/mcp }\n} }\n```",
+    );
+    assert_eq!(
+        err,
+        "the snippet is not valid JSON at line 4, column 19: Unexpected word"
+    );
+    // JSON after a sentence, its closing brace lost.
+    let err = parse_err(
+        "Add this to your config:\n{\"mcpServers\": {\"x\": {\"url\": \"https://a.example.com/mcp\"}}",
+    );
+    assert_eq!(
+        err,
+        "the snippet is not valid JSON at line 2, column 59: Unterminated object"
+    );
+}
+
+#[test]
+fn a_url_in_prose_loses_the_punctuation_around_it() {
+    for (text, url) in [
+        (
+            "Connect to https://b.example.com/mcp.",
+            "https://b.example.com/mcp",
+        ),
+        ("https://f.example.com/mcp;", "https://f.example.com/mcp"),
+        ("https://f.example.com/mcp,", "https://f.example.com/mcp"),
+        (
+            "Is it https://f.example.com/mcp?",
+            "https://f.example.com/mcp",
+        ),
+        (
+            "Try https://f.example.com/mcp!",
+            "https://f.example.com/mcp",
+        ),
+        (
+            "at https://f.example.com/mcp: the",
+            "https://f.example.com/mcp",
+        ),
+        ("(https://c.example.com/mcp)", "https://c.example.com/mcp"),
+        (
+            "(see https://c.example.com/mcp).",
+            "https://c.example.com/mcp",
+        ),
+        ("<https://d.example.com/mcp>", "https://d.example.com/mcp"),
+        (
+            "\"https://e.example.com/mcp\",",
+            "https://e.example.com/mcp",
+        ),
+        ("'https://e.example.com/mcp'", "https://e.example.com/mcp"),
+        ("“https://e.example.com/mcp”", "https://e.example.com/mcp"),
+        ("`https://e.example.com/mcp`", "https://e.example.com/mcp"),
+        (
+            "Use [the server](https://g.example.com/mcp).",
+            "https://g.example.com/mcp",
+        ),
+        (
+            "[https://g.example.com/mcp](https://g.example.com/mcp)",
+            "https://g.example.com/mcp",
+        ),
+        // A path that ends in a `)` opened inside it keeps it.
+        (
+            "https://w.example.com/wiki/Foo_(bar)",
+            "https://w.example.com/wiki/Foo_(bar)",
+        ),
+        (
+            "(see https://w.example.com/wiki/Foo_(bar))",
+            "https://w.example.com/wiki/Foo_(bar)",
+        ),
+        ("http://[::1]:3001/mcp.", "http://[::1]:3001/mcp"),
+    ] {
+        let s = parse_snippet(text, Some("s"), Path::new(EXE)).expect(text);
+        assert_eq!(
+            s.entries,
+            vec![("s".to_owned(), remote("s", url))],
+            "{text}"
+        );
+    }
+    assert_eq!(
+        parse("Connect to https://b.example.com/mcp.").entries[0].0,
+        "example"
+    );
+    // Prose with an apostrophe, and a URL beside a code block that holds none.
+    for text in [
+        "The server's URL is https://b.example.com/mcp.",
+        "Its URL is https://b.example.com/mcp, and then:\n\n```bash\nnpm install\n```",
+    ] {
+        assert_eq!(
+            parse(text).entries,
+            vec![(
+                "example".to_owned(),
+                remote("example", "https://b.example.com/mcp")
+            )],
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn an_error_quoting_the_paste_cuts_it_and_masks_its_secrets() {
+    assert_eq!(parse_err("hello"), "no URL found in \"hello\"");
+    let big = "x".repeat(1 << 20);
+    assert_eq!(
+        parse_err(&big),
+        format!("no URL found in \"{}…\"", "x".repeat(80))
+    );
+    // Lines and runs of spaces are shown as one space.
+    assert_eq!(
+        parse_err("hello\n\n   world"),
+        "no URL found in \"hello world\""
+    );
+    let token = "sk-ant-api03-abcdefghijklmnopqrstuvwxyz0123456789";
+    let err = parse_err(&format!("my key: Authorization: Bearer {token}"));
+    assert!(
+        err.starts_with("no URL found in \"my key: Authorization: ") && !err.contains(token),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_claude_mcp_add_line_is_read_as_claude_reads_it() {
+    let with_name =
+        |text: &str, name: Option<&str>| parse_snippet(text, name, Path::new(EXE)).expect(text);
+    let s = with_name(
+        "claude mcp add --transport http everything2 https://example.com/mcp",
+        None,
+    );
+    assert_eq!(
+        s.entries,
+        vec![(
+            "everything2".to_owned(),
+            json!({"command": EXE, "args": ["bridge", "https://example.com/mcp", "--name", "everything2", "--transport", "http"]})
+        )]
+    );
+    // Options after the URL, short ones, headers (secret ones into env), a scope that does not
+    // matter here; a name typed by the user wins.
+    let s = with_name(
+        "claude mcp add -s user -t sse linear https://mcp.linear.app/sse -H \"Authorization: Bearer abc\" --header 'X-Team: t'",
+        None,
+    );
+    assert_eq!(
+        s.entries,
+        vec![(
+            "linear".to_owned(),
+            json!({
+                "command": EXE,
+                "args": ["bridge", "https://mcp.linear.app/sse", "--name", "linear", "--transport", "sse",
+                         "--header", "Authorization: ${MCP_TRAY_HEADER_AUTHORIZATION}", "--header", "X-Team: t"],
+                "env": {"MCP_TRAY_HEADER_AUTHORIZATION": "Bearer abc"}
+            })
+        )]
+    );
+    let s = with_name(
+        "claude mcp add --transport=http everything2 https://example.com/mcp",
+        Some("mine"),
+    );
+    assert_eq!(s.entries[0].0, "mine");
+    assert_eq!(s.entries[0].1["args"][3], "mine");
+    // A local server, in a fenced shell block over two lines, with its env.
+    let s = with_name(
+        "```bash\n$ claude mcp add --transport stdio --env AIRTABLE_API_KEY=YOUR_KEY airtable \\\n  -- npx -y airtable-mcp-server\n```",
+        None,
+    );
+    assert_eq!(
+        s.entries,
+        vec![(
+            "airtable".to_owned(),
+            json!({"command": "npx", "args": ["-y", "airtable-mcp-server"], "env": {"AIRTABLE_API_KEY": "YOUR_KEY"}})
+        )]
+    );
+    // Without `--`, several env values after one `-e`.
+    let s = with_name(
+        "claude mcp add -e A=1 B=2 playwright npx @playwright/mcp@latest",
+        None,
+    );
+    assert_eq!(
+        s.entries,
+        vec![(
+            "playwright".to_owned(),
+            json!({"command": "npx", "args": ["@playwright/mcp@latest"], "env": {"A": "1", "B": "2"}})
+        )]
+    );
+    // One that runs mcp-remote becomes a bridge entry, named as the line says.
+    let s = with_name(
+        "claude mcp add atlassian -- npx -y mcp-remote https://mcp.atlassian.com/v1/sse",
+        None,
+    );
+    assert_eq!(
+        s.entries,
+        vec![(
+            "atlassian".to_owned(),
+            remote("atlassian", "https://mcp.atlassian.com/v1/sse")
+        )]
+    );
+    // add-json: the name and the entry it gives.
+    let s = with_name(
+        r#"claude mcp add-json weather '{"type":"http","url":"https://w.example.com/mcp"}' --scope user"#,
+        None,
+    );
+    assert_eq!(s.entries[0].0, "weather");
+    assert_eq!(
+        s.entries[0].1["args"],
+        json!([
+            "bridge",
+            "https://w.example.com/mcp",
+            "--name",
+            "weather",
+            "--transport",
+            "http"
+        ])
+    );
+    // An option of Claude Code's that means nothing here is said to be left out.
+    let s = with_name(
+        "claude mcp add --transport http --client-id abc --client-secret sentry https://mcp.sentry.dev/mcp",
+        None,
+    );
+    assert_eq!(
+        s.entries,
+        vec![(
+            "sentry".to_owned(),
+            json!({"command": EXE, "args": ["bridge", "https://mcp.sentry.dev/mcp", "--name", "sentry", "--transport", "http"]})
+        )]
+    );
+    assert!(
+        s.notes.iter().any(
+            |n| n == "--client-secret is an option of Claude Code's `claude mcp add`, left out"
+        ) && s
+            .notes
+            .iter()
+            .any(|n| n == "--client-id is an option of Claude Code's `claude mcp add`, left out"),
+        "{:?}",
+        s.notes
+    );
+    let err = parse_err("claude mcp add --transport http");
+    assert_eq!(
+        err,
+        "`claude mcp add` needs a name and a command or URL: claude mcp add [options] NAME URL, or claude mcp add [options] NAME -- COMMAND [ARGS…]"
+    );
+}
+
+#[test]
+fn a_local_command_is_refused_with_where_to_add_it() {
+    let expected = |cmd: &str| {
+        format!(
+            "this looks like the command of a local server, not a URL or a JSON snippet: add it by its \
+             command, with \"Add a local server by its command\" in the app, or `mcp-tray add NAME -- {cmd}` \
+             on the command line"
+        )
+    };
+    for cmd in [
+        "npx -y @modelcontextprotocol/server-filesystem /tmp",
+        "uvx mcp-server-fetch",
+        "python3 -m my_server",
+        "/usr/local/bin/my-server --stdio",
+        "docker run -i --rm mcp/fetch",
+    ] {
+        assert_eq!(parse_err(cmd), expected(cmd), "{cmd}");
+    }
+}
