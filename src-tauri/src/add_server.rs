@@ -10,7 +10,9 @@ use mcp_tray_core::config::snippet::parse_snippet_with;
 use mcp_tray_core::config::{
     ConfigFile, Edit, EntryKind, ServerEntry, sets_own_path, tapped_entry,
 };
-use mcp_tray_core::diagnose::{Audience, Diagnosis, fix_for, fix_in, message_in};
+use std::path::Path;
+
+use mcp_tray_core::diagnose::{Audience, Diagnosis, codes, fix_for, fix_in, message_in};
 use mcp_tray_core::probe::ProbeTarget;
 use mcp_tray_core::{claude_restart, paths};
 use serde::Serialize;
@@ -141,9 +143,61 @@ pub struct RemoteOptions {
     #[serde(default)]
     pub allow_http: bool,
     /// Local servers are written to run through MCP Tray's tap (`mcp-tray wrap`), so their traffic
-    /// is captured and their command found with the login shell's PATH. Probes start them as typed.
+    /// is captured and their command found with the login shell's PATH. Probes start them as they
+    /// will be written: through the tap too.
     #[serde(default)]
     pub capture: bool,
+}
+
+/// `entry` as Add writes it when capture is asked for: run through MCP Tray's tap (`exe`), unless
+/// it is not a local server or its env sets its own PATH (through the tap, the login shell's PATH
+/// would come first); `None` when it is written as it is.
+pub(crate) fn captured_entry(
+    entry: &ServerEntry,
+    capture: bool,
+    exe: &Path,
+) -> Option<ServerEntry> {
+    let value = (capture && !sets_own_path(entry))
+        .then(|| tapped_entry(entry, exe))
+        .flatten()?;
+    let raw = value.to_string();
+    Some(ServerEntry::from_value(entry.name.clone(), value, raw))
+}
+
+/// What a test of an entry to add starts: the entry as it will be written, `tapped` when it will
+/// run through MCP Tray's tap ([`captured_entry`]), so that what the test finds is what Claude
+/// will meet (a banner on stdout, say, which the tap keeps out of Claude's way). Not written yet,
+/// its tap journals nothing.
+pub(crate) fn target_as_written(
+    entry: &ServerEntry,
+    tapped: Option<&ServerEntry>,
+) -> Result<ProbeTarget, CommandError> {
+    let target = match tapped {
+        Some(tapped) => ProbeTarget::entry(tapped).map(ProbeTarget::unjournaled),
+        None => ProbeTarget::entry(entry),
+    };
+    target.ok_or_else(|| CommandError {
+        code: "not-startable".to_owned(),
+        message: mcp_tray_core::probe::not_startable(entry),
+    })
+}
+
+/// How many lines the server printed on stdout that are not JSON-RPC, which MCP Tray's tap moved
+/// to stderr during a test (as far as the last lines of stderr tell): each would have broken the
+/// server without the tap.
+pub(crate) fn stdout_lines_moved(probe: &ProbeView) -> u32 {
+    // The tap says each, as itself: `mcp-tray wrap [NAME]: [stdout-pollution] not forwarded …`.
+    let said = format!("[{}] ", codes::STDOUT_POLLUTION);
+    let moved = probe
+        .stderr_tail
+        .iter()
+        .filter(|line| {
+            line.strip_prefix("mcp-tray wrap [")
+                .and_then(|rest| rest.split_once("]: "))
+                .is_some_and(|(_, text)| text.starts_with(&said))
+        })
+        .count();
+    u32::try_from(moved).unwrap_or(u32::MAX)
 }
 
 /// Whether `url` is plain `http://` to a host other than this machine: refused unless allowed.
@@ -303,10 +357,10 @@ pub async fn probe_add(
                 })?
         }
     };
-    let target = ProbeTarget::entry(entry).ok_or_else(|| CommandError {
-        code: "not-startable".to_owned(),
-        message: mcp_tray_core::probe::not_startable(entry),
-    })?;
+    // Tested as it will be written: through the tap when its traffic is to be captured.
+    let capture = options.as_ref().is_some_and(|o| o.capture);
+    let tapped = captured_entry(entry, capture, &paths::mcp_tray_exe());
+    let target = target_as_written(entry, tapped.as_ref())?;
     crate::test_runs::test(run, &target).await
 }
 
@@ -345,11 +399,10 @@ fn add(
     let edits: Vec<Edit> = entries
         .into_iter()
         .map(|e| {
-            let capture = capture && !sets_own_path(&e);
-            let entry = match capture.then(|| tapped_entry(&e, &exe)).flatten() {
+            let entry = match captured_entry(&e, capture, &exe) {
                 Some(tapped) => {
                     captured.push(e.name.clone());
-                    tapped
+                    tapped.value
                 }
                 None => e.value,
             };

@@ -1806,13 +1806,18 @@ fn cancelling_a_test_stops_the_server_it_started_at_once() {
         let text = json!({"mcpServers": {"mute": {"command": "sh", "args": ["-c", script]}}});
         json!({"text": text.to_string(), "name": null, "server": "mute"})
     });
-    // The local form's Test and add: nothing is written.
-    cancel_stops_the_tested_server(
-        &h,
-        "add_local_server",
-        42,
-        |script| json!({"server": {"name": "mute", "command": "sh", "args": ["-c", script], "env": [], "capture": true}}),
-    );
+    // The local form's Test and add: nothing is written. Captured or not: a captured one is
+    // tested through the tap, which a cancel signals first, so that it stops its server's own
+    // group (what the server started there too) before anything is killed.
+    use_built_bridge();
+    for (run, capture) in [(42, false), (44, true)] {
+        cancel_stops_the_tested_server(
+            &h,
+            "add_local_server",
+            run,
+            |script| json!({"server": {"name": "mute", "command": "sh", "args": ["-c", script], "env": [], "capture": capture}}),
+        );
+    }
     assert_eq!(h.file(), CONFIG, "a cancelled test writes nothing");
 }
 
@@ -1832,6 +1837,8 @@ fn cancelling_a_rows_test_stops_the_server_it_started() {
 
 #[test]
 fn a_local_server_added_with_capture_runs_through_the_tap_and_stop_capture_gives_the_plain_entry() {
+    // Tested through the tap it is written with: the built `mcp-tray`.
+    use_built_bridge();
     let h = running_harness(CONFIG);
     let peers = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests")
@@ -1978,5 +1985,211 @@ fn a_node_too_old_for_npx_servers_is_a_finding_under_each_of_them() {
             .as_str()
             .is_some_and(|s| s.contains(&old_bin.display().to_string())),
         "it says which node it found: {findings}"
+    );
+}
+
+/// The FastMCP stdio server of tests/peers behind a banner it prints on stdout first (as many
+/// real servers do): `sh -c 'echo "Welcome…"; exec python fastmcp_server.py stdio'`, as
+/// (command, args).
+fn banner_server() -> (String, Vec<String>) {
+    let peers = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join("peers");
+    let python = peers.join(".venv").join("bin").join("python");
+    assert!(python.is_file(), "run tests/peers/install.sh first");
+    let script = format!(
+        "echo \"Welcome to my server v1.0\"; exec '{}' '{}' stdio",
+        python.display(),
+        peers.join("fastmcp_server.py").display()
+    );
+    ("sh".to_owned(), vec!["-c".to_owned(), script])
+}
+
+#[test]
+fn a_local_server_is_tested_through_the_tap_it_is_written_with_which_rescues_its_banner() {
+    use_built_bridge();
+    let h = running_harness(CONFIG);
+    let (command, args) = banner_server();
+    let add = |name: &str, capture: bool| {
+        h.call(
+            "add_local_server",
+            json!({"server": {"name": name, "command": command, "args": args, "env": [],
+                "capture": capture}}),
+        )
+        .expect("add_local_server")
+    };
+    // Captured (the form's default): tested as written, through the tap, which moves the
+    // banner to stderr; it answers and is written.
+    let outcome = add("fast", true);
+    assert_eq!(outcome["probe"]["ok"], true, "{outcome}");
+    assert_eq!(outcome["captured"], true, "{outcome}");
+    assert_eq!(outcome["stdoutLinesMoved"], 1, "{outcome}");
+    assert!(outcome["written"].is_string(), "{outcome}");
+    let doc = serde_json::from_str::<Value>(&h.file()).expect("json");
+    assert_eq!(doc["mcpServers"]["fast"]["args"][0], "wrap", "{doc}");
+    // Nor does the test journal under the new server's name.
+    let journals = h._dir.path().join("home").join("journal");
+    let journaled: Vec<_> = std::fs::read_dir(&journals)
+        .map(|dir| dir.flatten().map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    assert!(journaled.is_empty(), "journaled: {journaled:?}");
+
+    // Unticked, the entry is written as typed, and as typed its banner breaks it.
+    let before = h.file();
+    let outcome = add("plain", false);
+    assert_eq!(outcome["probe"]["ok"], false, "{outcome}");
+    assert_eq!(
+        outcome["probe"]["diagnosis"]["code"], "stdout-pollution",
+        "{outcome}"
+    );
+    assert_eq!(outcome["written"], Value::Null, "{outcome}");
+    assert_eq!(h.file(), before, "nothing was written");
+}
+
+#[test]
+fn a_pasted_local_server_is_tested_through_the_tap_when_it_will_be_captured() {
+    use_built_bridge();
+    let h = harness(CONFIG);
+    let (command, args) = banner_server();
+    let text = json!({"mcpServers": {"fast": {"command": command, "args": args}}}).to_string();
+    let probe = |capture: bool| {
+        h.call(
+            "probe_add",
+            json!({"text": text, "name": null, "server": null,
+                "options": {"caCert": null, "capture": capture}}),
+        )
+        .expect("probe_add")
+    };
+    let captured = probe(true);
+    assert_eq!(captured["ok"], true, "{captured}");
+    let plain = probe(false);
+    assert_eq!(plain["ok"], false, "{plain}");
+    assert_eq!(plain["diagnosis"]["code"], "stdout-pollution", "{plain}");
+    assert_eq!(h.file(), CONFIG, "probing writes nothing");
+}
+
+#[test]
+fn the_edit_form_tests_and_saves_a_tapped_server_through_its_tap() {
+    use_built_bridge();
+    let exe = mcp_tray_core::paths::mcp_tray_exe().display().to_string();
+    let (command, args) = banner_server();
+    let mut tapped = vec![
+        "wrap".to_owned(),
+        "--name".into(),
+        "fast".into(),
+        "--".into(),
+    ];
+    tapped.push(command);
+    tapped.extend(args.iter().cloned());
+    let config = json!({"mcpServers": {"fast": {"command": exe, "args": tapped}}}).to_string();
+    let h = harness(&config);
+    let details = h
+        .call("server_details", json!({"name": "fast"}))
+        .expect("details");
+    assert_eq!(details["command"], "sh", "{details}");
+    let edited = json!(["-c", format!("{}; exit 0", args[1])]);
+    let tested = h
+        .call(
+            "test_server_edit",
+            json!({"name": "fast", "change": {"args": edited}}),
+        )
+        .expect("tested");
+    assert_eq!(tested["ok"], true, "{tested}");
+    h.call(
+        "edit_server",
+        json!({"name": "fast", "change": {"args": edited}}),
+    )
+    .expect("saved");
+    let doc = serde_json::from_str::<Value>(&h.file()).expect("json");
+    assert_eq!(doc["mcpServers"]["fast"]["args"][0], "wrap", "{doc}");
+    assert_eq!(doc["mcpServers"]["fast"]["args"][6], edited[1], "{doc}");
+}
+
+#[test]
+fn a_whole_command_line_typed_in_command_is_split_when_its_program_is_found() {
+    let h = running_harness(CONFIG);
+    let peers = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join("peers");
+    let python = peers.join(".venv").join("bin").join("python");
+    let script = peers.join("fastmcp_server.py");
+    let (python, script) = (python.display().to_string(), script.display().to_string());
+    let add = |name: &str, command: &str| {
+        h.call(
+            "add_local_server",
+            json!({"server": {"name": name, "command": command, "args": ["stdio"], "env": [],
+                "capture": false}}),
+        )
+        .expect("add_local_server")
+    };
+    let outcome = add("fast", &format!("{python} {script}"));
+    assert_eq!(outcome["probe"]["ok"], true, "{outcome}");
+    assert_eq!(
+        outcome["split"],
+        json!({"command": python, "args": [script, "stdio"]}),
+        "{outcome}"
+    );
+    let doc = serde_json::from_str::<Value>(&h.file()).expect("json");
+    assert_eq!(
+        doc["mcpServers"]["fast"],
+        json!({"command": python, "args": [script, "stdio"]})
+    );
+
+    // A missing command is explained for the form the user is in (no other Edit form).
+    let before = h.file();
+    let gone = add("gone", "mcp-tray-test-no-such-command");
+    assert_eq!(gone["written"], Value::Null, "{gone}");
+    let fix = gone["probe"]["diagnosis"]["fix"].as_str().expect("fix");
+    assert!(
+        fix.contains("the Command field") && !fix.contains("Edit form"),
+        "{fix}"
+    );
+    // One typed with its arguments whose program is missing too: said to go in Arguments.
+    let line = add("line", "mcp-tray-test-no-such-command -y @scope/server-x");
+    let fix = line["probe"]["diagnosis"]["fix"].as_str().expect("fix");
+    assert!(
+        fix.contains("Arguments") && !fix.contains("Edit form"),
+        "{fix}"
+    );
+    assert_eq!(line["split"], Value::Null, "{line}");
+    assert_eq!(h.file(), before, "nothing was written");
+}
+
+#[test]
+fn saving_a_field_the_file_changed_since_the_form_opened_is_refused_and_writes_nothing() {
+    let config = "{\"mcpServers\": {\"alpha\": {\"command\": \"srv\", \"args\": [\"a\"], \"env\": {\"LOG\": \"1\"}}}}";
+    let h = harness(config);
+    let details = h
+        .call("server_details", json!({"name": "alpha"}))
+        .expect("details");
+    let loaded = json!({"command": details["command"], "args": details["args"], "env": details["env"],
+        "url": details["url"], "headers": details["headers"], "caCert": details["caCert"],
+        "allowHttp": details["allowHttp"]});
+    // Meanwhile another program changes the same field.
+    let theirs = "{\"mcpServers\": {\"alpha\": {\"command\": \"srv\", \"args\": [\"a\", \"--from-editor\"], \"env\": {\"LOG\": \"1\"}}}}";
+    std::fs::write(&h.config, theirs).expect("write");
+    let err = h
+        .call(
+            "edit_server",
+            json!({"name": "alpha", "change": {"args": ["a", "--changed"], "loaded": loaded}}),
+        )
+        .expect_err("refused");
+    assert_eq!(err["code"], "edit-conflict", "{err}");
+    let message = err["message"].as_str().expect("message");
+    assert!(message.contains("Arguments"), "{message}");
+    assert_eq!(h.file(), theirs, "nothing was written");
+
+    // A field the form did not change may have changed in the file: the save keeps it.
+    let theirs = "{\"mcpServers\": {\"alpha\": {\"command\": \"srv\", \"args\": [\"a\"], \"env\": {\"LOG\": \"2\"}}}}";
+    std::fs::write(&h.config, theirs).expect("write");
+    h.call(
+        "edit_server",
+        json!({"name": "alpha", "change": {"args": ["a", "--changed"], "loaded": loaded}}),
+    )
+    .expect("saved");
+    let doc = serde_json::from_str::<Value>(&h.file()).expect("json");
+    assert_eq!(
+        doc["mcpServers"]["alpha"],
+        json!({"command": "srv", "args": ["a", "--changed"], "env": {"LOG": "2"}})
     );
 }

@@ -12,7 +12,7 @@
 use mcp_tray_core::claude_restart;
 use mcp_tray_core::config::change::{header_env_var, headers_of};
 use mcp_tray_core::config::{ConfigFile, EntryChange, EntryKind, EnvValue, ServerEntry};
-use mcp_tray_core::config::{Edit, document::is_secret_name, sets_own_path, tapped_entry};
+use mcp_tray_core::config::{Edit, document::is_secret_name};
 use mcp_tray_core::probe::ProbeTarget;
 use mcp_tray_core::redact::{
     ARG_MASK, MARKER, is_secret_header, looks_like_credential, mask_args, mask_url,
@@ -22,7 +22,8 @@ use specta::Type;
 use tauri::State;
 
 use crate::add_server::{
-    DiagnosisView, ProbeView, checked_ca_cert, is_plain_http, plain_http_refused,
+    DiagnosisView, ProbeView, captured_entry, checked_ca_cert, is_plain_http, plain_http_refused,
+    stdout_lines_moved, target_as_written,
 };
 use crate::commands::{ServerKind, ServerSummary, off_main};
 use crate::error::CommandError;
@@ -38,7 +39,7 @@ fn error(code: &str, message: impl Into<String>) -> CommandError {
 }
 
 /// One environment variable as the Edit form shows it.
-#[derive(Debug, Clone, PartialEq, Serialize, Type)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
 #[serde(rename_all = "camelCase")]
 pub struct EnvVarView {
     pub name: String,
@@ -93,6 +94,25 @@ pub struct ServerEditInput {
     /// Allow plain HTTP to another host (a remote server run through the bridge).
     #[serde(default)]
     pub allow_http: Option<bool>,
+    /// The fields as the form loaded them ([`server_details`]): a save refuses to write a field
+    /// the form changes that the file changed meanwhile (Claude Desktop, an editor, the CLI), rather
+    /// than overwrite that change. Fields the form does not change are never written, so a change
+    /// made to them meanwhile is kept anyway. `null`: not checked.
+    #[serde(default)]
+    pub loaded: Option<LoadedFields>,
+}
+
+/// The fields of [`ServerDetails`] as the Edit form loaded them, sent back with a save.
+#[derive(Debug, Clone, PartialEq, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct LoadedFields {
+    pub command: Option<String>,
+    pub args: Vec<String>,
+    pub env: Vec<EnvVarView>,
+    pub url: Option<String>,
+    pub headers: Vec<EnvVarView>,
+    pub ca_cert: Option<String>,
+    pub allow_http: bool,
 }
 
 fn keep_or_set(vars: Vec<EnvVarInput>) -> Vec<(String, EnvValue)> {
@@ -301,13 +321,80 @@ pub async fn edit_server(
     off_main(move || edit(&name, change)).await
 }
 
-fn edit(name: &str, change: ServerEditInput) -> Result<ChangeDone, CommandError> {
+fn edit(name: &str, mut change: ServerEditInput) -> Result<ChangeDone, CommandError> {
     let file = config_file();
+    let loaded = change.loaded.take();
     let (entry, change) = checked_change(&file, name, change)?;
+    if let Some(loaded) = &loaded {
+        let conflicts = changed_meanwhile(&entry, &change, loaded);
+        if !conflicts.is_empty() {
+            return Err(edit_conflict(&conflicts));
+        }
+    }
     let edits = mcp_tray_core::config::change::edits_for(&entry, &change)?;
     Ok(ChangeDone::of(
         file.apply_all(&format!("edit {name}"), &edits)?,
     ))
+}
+
+/// The fields `change` writes that the file changed since the form loaded them (`loaded`, as
+/// [`details`] showed them), by the labels the form gives them.
+fn changed_meanwhile(
+    entry: &ServerEntry,
+    change: &EntryChange,
+    loaded: &LoadedFields,
+) -> Vec<&'static str> {
+    let now = details(entry);
+    [
+        (
+            change.command.is_some() && now.command != loaded.command,
+            "Command",
+        ),
+        (
+            change.args.is_some() && now.args != loaded.args,
+            "Arguments",
+        ),
+        (
+            change.env.is_some() && now.env != loaded.env,
+            "Environment variables",
+        ),
+        (change.url.is_some() && now.url != loaded.url, "URL"),
+        (
+            change.headers.is_some() && now.headers != loaded.headers,
+            "Headers",
+        ),
+        (
+            change.ca_cert.is_some() && now.ca_cert != loaded.ca_cert,
+            "CA certificate",
+        ),
+        (
+            change.allow_http.is_some() && now.allow_http != loaded.allow_http,
+            "Allow unencrypted HTTP",
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(conflict, label)| conflict.then_some(label))
+    .collect()
+}
+
+/// The refusal of a save that would overwrite what another program changed in `fields`.
+fn edit_conflict(fields: &[&str]) -> CommandError {
+    let (named, were) = match fields {
+        [one] => (format!("The {one} field"), "was"),
+        [first @ .., last] => (
+            format!("The {} and {last} fields", first.join(", ")),
+            "were",
+        ),
+        [] => ("This server".to_owned(), "was"),
+    };
+    error(
+        "edit-conflict",
+        format!(
+            "{named} {were} changed in the file since you opened this form (by Claude Desktop, an \
+             editor or the CLI): saving would overwrite that change, so nothing was written. To see \
+             the file's version, copy what you typed, then Cancel and open Edit again."
+        ),
+    )
 }
 
 /// Tests a server as the Edit form would save it, before anything is written: the edited entry
@@ -361,6 +448,57 @@ pub struct LocalAddOutcome {
     pub restart_supported: bool,
     /// Whether the entry written runs through MCP Tray's tap (not when its env sets its own PATH).
     pub captured: bool,
+    /// The Command field held a whole command line (`npx -y some-server`) whose program was found:
+    /// the command and arguments it was split into, which the test ran (and the entry holds).
+    pub split: Option<LocalCommand>,
+    /// Lines the server printed on stdout that are not MCP messages, which MCP Tray's tap moved to
+    /// stderr during the test: without capture, each would break the server in Claude.
+    pub stdout_lines_moved: u32,
+}
+
+/// A command and its arguments.
+#[derive(Debug, Clone, PartialEq, Serialize, Type)]
+pub struct LocalCommand {
+    pub command: String,
+    pub args: Vec<String>,
+}
+
+/// The words of a command line typed whole in the Command field (`npx -y some-server`): the
+/// first, and the rest. `None` for one word, or for a line with quotes or backslashes, which is
+/// not guessed at.
+fn command_line(command: &str) -> Option<(&str, Vec<String>)> {
+    if command.contains(['"', '\'', '\\']) {
+        return None;
+    }
+    let mut words = command.split_whitespace();
+    let first = words.next()?;
+    let rest: Vec<String> = words.map(str::to_owned).collect();
+    (!rest.is_empty()).then_some((first, rest))
+}
+
+/// A missing command as the Add form says it: its Command field is right there (core's words
+/// send the user to "its Edit form"), and one typed with its arguments is told where they go.
+fn not_found_here(
+    mut diagnosis: mcp_tray_core::diagnose::Diagnosis,
+    line: Option<&(&str, Vec<String>)>,
+) -> mcp_tray_core::diagnose::Diagnosis {
+    use mcp_tray_core::supervise::resolve::ENTRY_COMMAND;
+    fn here(text: &str) -> String {
+        text.replace(ENTRY_COMMAND, "the Command field")
+    }
+    diagnosis.detail = here(&diagnosis.detail);
+    let fix = diagnosis.fix.as_deref().map(here);
+    diagnosis.fix = match line {
+        Some((program, rest)) => Some(format!(
+            "Only the program goes in the Command field ({program}), its arguments in Arguments \
+             ({}). {}",
+            rest.join(" "),
+            fix.unwrap_or_default()
+        )),
+        None => fix,
+    }
+    .map(|f| f.trim_end().to_owned());
+    diagnosis
 }
 
 fn local_value(input: &LocalServerInput) -> Result<serde_json::Value, CommandError> {
@@ -423,13 +561,14 @@ pub async fn add_local_server(
             format!("a server named \"{name}\" exists already; pick another name"),
         ));
     }
-    let value = local_value(&server)?;
+    let mut server = server;
+    local_value(&server)?;
     let command = server.command.trim().to_owned();
-    let resolved = tokio::task::spawn_blocking(move || command_resolver().resolve(&command, None))
+    let (resolved, split) = tokio::task::spawn_blocking(move || resolve_typed(&command))
         .await
         .map_err(|e| error("internal", format!("resolving the command failed: {e}")))?;
     let program = match resolved {
-        Ok(found) => found.program.display().to_string(),
+        Ok(found) => found,
         Err(diagnosis) => {
             let view = not_found_view(&diagnosis.server(name.clone()));
             watch.record(|board| board.probe(&name, &view));
@@ -439,21 +578,37 @@ pub async fn add_local_server(
                 written: None,
                 restart_supported: claude_restart::restart_supported(),
                 captured: false,
+                split: None,
+                stdout_lines_moved: 0,
             });
         }
     };
+    // The typed Arguments go after those of the command line.
+    let split = split.map(|mut split| {
+        split.args.append(&mut server.args);
+        server.command.clone_from(&split.command);
+        server.args.clone_from(&split.args);
+        split
+    });
+    let value = local_value(&server)?;
     let entry = ServerEntry::from_value(name.clone(), value.clone(), value.to_string());
-    let target = ProbeTarget::entry(&entry)
-        .ok_or_else(|| error("not-startable", "the form describes no command"))?;
+    // Tested as it will be written: through the tap when its traffic is to be captured.
+    let tapped = captured_entry(
+        &entry,
+        server.capture,
+        &mcp_tray_core::paths::mcp_tray_exe(),
+    );
+    let target = target_as_written(&entry, tapped.as_ref())?;
     // A cancelled test writes nothing.
     let view = crate::test_runs::test_as(run, &target, &name, &watch).await?;
-    let exe = mcp_tray_core::paths::mcp_tray_exe();
-    let tapped = (server.capture && !sets_own_path(&entry))
-        .then(|| tapped_entry(&entry, &exe))
-        .flatten();
     let captured = view.ok && tapped.is_some();
+    let stdout_lines_moved = if tapped.is_some() {
+        stdout_lines_moved(&view)
+    } else {
+        0
+    };
     let written = if view.ok {
-        let entry = tapped.unwrap_or(value);
+        let entry = tapped.map_or(value, |tapped| tapped.value);
         // A write fsyncs, and may wait for the config's lock: off the async worker.
         Some(off_main(move || Ok(file.apply(&Edit::Add { name, entry })?.description)).await?)
     } else {
@@ -465,7 +620,51 @@ pub async fn add_local_server(
         written,
         restart_supported: claude_restart::restart_supported(),
         captured,
+        split,
+        stdout_lines_moved,
     })
+}
+
+/// Finds the program the Command field names (login-shell PATH): its path, or why it cannot be
+/// found in the form's words. A whole command line typed there (`npx -y some-server`) whose
+/// program is found is split into command and arguments, the typed Arguments after them.
+fn resolve_typed(
+    command: &str,
+) -> (
+    Result<String, mcp_tray_core::diagnose::Diagnosis>,
+    Option<LocalCommand>,
+) {
+    let resolver = command_resolver();
+    let missing = match resolver.resolve(command, None) {
+        Ok(found) => return (Ok(found.program.display().to_string()), None),
+        Err(missing) => *missing,
+    };
+    let Some(line) = command_line(command) else {
+        return (Err(not_found_here(missing, None)), None);
+    };
+    match resolver.resolve(line.0, None) {
+        Ok(found) => {
+            let split = LocalCommand {
+                command: line.0.to_owned(),
+                args: line.1,
+            };
+            (Ok(found.program.display().to_string()), Some(split))
+        }
+        // A program by its name (no path) is said missing as itself; a path with spaces in it
+        // may be one file, said missing whole.
+        Err(first) if !line.0.contains(std::path::MAIN_SEPARATOR) && !line.0.contains('/') => {
+            (Err(not_found_here(*first, Some(&line))), None)
+        }
+        Err(_) => {
+            let mut missing = not_found_here(missing, None);
+            missing.fix = Some(format!(
+                "{} If only its first part is the program, put the rest in Arguments.",
+                missing.fix.unwrap_or_default()
+            ))
+            .map(|f| f.trim_start().to_owned());
+            (Err(missing), None)
+        }
+    }
 }
 
 #[cfg(test)]

@@ -728,6 +728,10 @@ export type KeptState =
  */
 "exited"
 /**
+ * The fields of [`ServerDetails`] as the Edit form loaded them, sent back with a save.
+ */
+export type LoadedFields = { command: string | null; args: string[]; env: EnvVarView[]; url: string | null; headers: EnvVarView[]; caCert: string | null; allowHttp: boolean }
+/**
  * What adding a local server did: where its command was found, what the test found, and
  * whether the entry was written (only when the test passed).
  */
@@ -747,7 +751,21 @@ restartSupported: boolean;
 /**
  * Whether the entry written runs through MCP Tray's tap (not when its env sets its own PATH).
  */
-captured: boolean }
+captured: boolean; 
+/**
+ * The Command field held a whole command line (`npx -y some-server`) whose program was found:
+ * the command and arguments it was split into, which the test ran (and the entry holds).
+ */
+split: LocalCommand | null; 
+/**
+ * Lines the server printed on stdout that are not MCP messages, which MCP Tray's tap moved to
+ * stderr during the test: without capture, each would break the server in Claude.
+ */
+stdoutLinesMoved: number }
+/**
+ * A command and its arguments.
+ */
+export type LocalCommand = { command: string; args: string[] }
 /**
  * A local server as the form in Add server describes it.
  */
@@ -821,7 +839,8 @@ caCert: string | null;
 allowHttp?: boolean; 
 /**
  * Local servers are written to run through MCP Tray's tap (`mcp-tray wrap`), so their traffic
- * is captured and their command found with the login shell's PATH. Probes start them as typed.
+ * is captured and their command found with the login shell's PATH. Probes start them as they
+ * will be written: through the tap too.
  */
 capture?: boolean }
 /**
@@ -865,7 +884,14 @@ caCert?: string | null;
 /**
  * Allow plain HTTP to another host (a remote server run through the bridge).
  */
-allowHttp?: boolean | null }
+allowHttp?: boolean | null; 
+/**
+ * The fields as the form loaded them ([`server_details`]): a save refuses to write a field
+ * the form changes that the file changed meanwhile (Claude Desktop, an editor, the CLI), rather
+ * than overwrite that change. Fields the form does not change are never written, so a change
+ * made to them meanwhile is kept anyway. `null`: not checked.
+ */
+loaded?: LoadedFields | null }
 /**
  * One finding about one server's entry, or about the whole config file.
  */

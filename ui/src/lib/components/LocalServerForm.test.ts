@@ -14,6 +14,8 @@ afterEach(() => {
 let restartSupported = true;
 /** Whether Rust writes a server asked to be captured through the tap (not when its env sets PATH). */
 let capturable = true;
+/** What Rust adds to its outcome: the command line it split, the lines its tap moved to stderr. */
+let extra: Pick<LocalAddOutcome, "split" | "stdoutLinesMoved"> = { split: null, stdoutLinesMoved: 0 };
 
 /** The app as the form sees it: `add_local_server` writes the server, which lists one tool (echo). */
 function app(restart: () => unknown = () => null) {
@@ -28,6 +30,7 @@ function app(restart: () => unknown = () => null) {
           written: "added tiny",
           restartSupported,
           captured: capturable && (args as { server: { capture: boolean } }).server.capture,
+          ...extra,
         };
         return outcome;
       }
@@ -75,6 +78,39 @@ describe("local server form", () => {
       expect(screen.getByTestId("local-not-captured").textContent).toContain("its env sets its own PATH");
     } finally {
       capturable = true;
+    }
+  });
+
+  it("names the server and the program it found apart: “Added tiny (/usr/bin/tiny): 1 tool”", async () => {
+    app();
+    const added = await addTiny(true);
+    expect(added.querySelector("p")?.textContent?.replace(/\s+/g, " ")).toContain("Added tiny (/usr/bin/tiny): 1 tool");
+  });
+
+  it("shows a command line typed in Command as the command and arguments it was split into", async () => {
+    app();
+    extra = { split: { command: "tiny", args: ["--stdio", "-v"] }, stdoutLinesMoved: 0 };
+    try {
+      await addTiny(true);
+      expect(screen.getByTestId("local-split").textContent?.replace(/\s+/g, " ")).toContain(
+        "Command tiny, Arguments --stdio -v",
+      );
+      expect((screen.getByTestId("local-command") as HTMLInputElement).value).toBe("tiny");
+      expect((screen.getByTestId("local-args") as HTMLInputElement).value).toBe("--stdio -v");
+    } finally {
+      extra = { split: null, stdoutLinesMoved: 0 };
+    }
+  });
+
+  it("says when the tap kept lines the server prints on stdout out of Claude's way", async () => {
+    app();
+    extra = { split: null, stdoutLinesMoved: 2 };
+    try {
+      await addTiny(true);
+      expect(screen.getByTestId("local-moved").textContent).toContain("2 lines");
+      expect(screen.queryByTestId("local-split")).toBeNull();
+    } finally {
+      extra = { split: null, stdoutLinesMoved: 0 };
     }
   });
 

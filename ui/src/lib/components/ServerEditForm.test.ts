@@ -43,6 +43,21 @@ function app(more: (cmd: string, args: unknown) => unknown = (cmd) => {
   return calls;
 }
 
+/** The server's fields as the form loaded them, sent back with each change (Rust refuses to save
+ *  a field the file changed meanwhile). */
+const loaded = {
+  command: "/opt/mcp-tray",
+  args: ["bridge", "https://mcp.linear.app/mcp", "--name", "linear"],
+  env: [],
+  url: "https://mcp.linear.app/mcp",
+  headers: [
+    { name: "Authorization", value: null, secret: true },
+    { name: "X-Team", value: "core", secret: false },
+  ],
+  caCert: "/etc/corp-ca.pem",
+  allowHttp: false,
+};
+
 /** What the form sends when only its URL changed (Save and Test send the same): the headers it
  *  did not change are kept as the file has them (null). */
 const urlChanged = (url: string) => ({
@@ -54,6 +69,7 @@ const urlChanged = (url: string) => ({
   headers: null,
   caCert: null,
   allowHttp: null,
+  loaded,
 });
 
 async function opened() {
@@ -101,9 +117,28 @@ describe("ServerEditForm", () => {
           ],
           caCert: null,
           allowHttp: null,
+          loaded,
         },
       },
     ]);
+  });
+
+  it("a save refused because the file changed that field meanwhile says so and keeps what was typed", async () => {
+    const message =
+      "The URL field was changed in the file since you opened this form (by Claude Desktop, an editor or the CLI): saving would overwrite that change, so nothing was written.";
+    const onSaved = vi.fn();
+    mockIPC((cmd) => {
+      if (cmd === "edit_server") throw { code: "edit-conflict", message };
+      if (cmd === "server_details") return { name: "linear", kind: "remote", ...loaded };
+      throw new Error(`unexpected command ${cmd}`);
+    });
+    render(ServerEditForm, { props: { name: "linear", onSaved, onCancel: () => {} } });
+    const url = (await screen.findByTestId("edit-url")) as HTMLInputElement;
+    await fireEvent.input(url, { target: { value: "https://mcp.linear.app/v2/mcp" } });
+    await fireEvent.click(screen.getByTestId("edit-save"));
+    expect((await screen.findByTestId("edit-problem")).textContent).toBe(message);
+    expect(url.value).toBe("https://mcp.linear.app/v2/mcp");
+    expect(onSaved).not.toHaveBeenCalled();
   });
 
   it("Choose… puts the file chosen in the system's file dialog into the CA certificate field; Cancel there keeps it", async () => {

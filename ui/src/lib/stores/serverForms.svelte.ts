@@ -141,6 +141,17 @@ export function createServerEditor(name: string, api = ipc) {
       headers: null,
       caCert: null,
       allowHttp: null,
+      // What the form started from: Rust refuses to save a field changed here that the file
+      // changed meanwhile (another program's change is never overwritten unseen).
+      loaded: details && {
+        command: details.command,
+        args: details.args,
+        env: details.env,
+        url: details.url,
+        headers: details.headers,
+        caCert: details.caCert,
+        allowHttp: details.allowHttp,
+      },
     };
     if (remote) {
       input.url = fields.url.trim() === (details?.url ?? "") ? null : fields.url;
@@ -317,8 +328,15 @@ export function createLocalServerForm(api = ipc) {
         );
         // Cancelled meanwhile: dropped, unless it had been written before the cancel arrived.
         if (testRun !== run && outcome.written === null) return false;
+        // A whole command line typed in Command was split by Rust: the fields show what ran.
+        let tested = sent;
+        if (outcome.split) {
+          fields.command = outcome.split.command;
+          fields.args = joinArgs(outcome.split.args);
+          tested = JSON.stringify(fields);
+        }
         phase = { state: "done", outcome, name: fields.name.trim() };
-        written = outcome.written !== null ? sent : null;
+        written = outcome.written !== null ? tested : null;
         return outcome.written !== null;
       } catch (thrown) {
         if (testRun === run) phase = { state: "failed", message: toIpcError("add_local_server", thrown).message };

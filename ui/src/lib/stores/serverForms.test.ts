@@ -80,6 +80,18 @@ describe("server forms", () => {
       headers: null,
       caCert: null,
       allowHttp: null,
+      loaded: {
+        command: "npx",
+        args: ["-y", "gh server"],
+        env: [
+          { name: "GITHUB_TOKEN", value: null, secret: true },
+          { name: "LOG", value: "1", secret: false },
+        ],
+        url: null,
+        headers: [],
+        caCert: null,
+        allowHttp: false,
+      },
     });
     await editor.reveal(editor.fields.env[0]);
     expect(revealEnvValue).toHaveBeenCalledWith("gh", "GITHUB_TOKEN");
@@ -142,7 +154,17 @@ describe("server forms", () => {
     editor.fields.url = "https://b/mcp";
     editor.fields.name = "lin";
     await editor.save();
-    expect(editServer).toHaveBeenCalledWith("linear", { name: "lin", command: null, args: null, env: null, url: "https://b/mcp", headers: null, caCert: null, allowHttp: null });
+    expect(editServer).toHaveBeenCalledWith("linear", {
+      name: "lin",
+      command: null,
+      args: null,
+      env: null,
+      url: "https://b/mcp",
+      headers: null,
+      caCert: null,
+      allowHttp: null,
+      loaded: { command: "/bin/mcp-tray", args: ["bridge", "https://a/mcp"], env: [], url: "https://a/mcp", headers: [], caCert: null, allowHttp: false },
+    });
 
     const local = createServerEditor("x", fakeApi({ ...api, serverDetails: async () => ({ name: "x", kind: "local", command: "a", args: [], env: [], url: null, headers: [], caCert: null, allowHttp: false }) }));
     await local.load();
@@ -224,6 +246,8 @@ describe("server forms", () => {
       written: null,
       restartSupported: false,
       captured: false,
+      split: null,
+      stdoutLinesMoved: 0,
     }));
     const form = createLocalServerForm(fakeApi({ addLocalServer }));
     expect(form.canSubmit).toBe(false);
@@ -247,7 +271,7 @@ describe("server forms", () => {
 
   it("the local form captures the server's traffic unless unticked, and ticks it again for the next server", async () => {
     const probe = { ok: true, serverName: null, serverVersion: null, transport: null, tools: [], diagnosis: null, stderrTail: [], totalMs: 1 };
-    const addLocalServer = vi.fn(async () => ({ resolved: "/bin/tiny", probe, written: "/c.json", restartSupported: false, captured: false }));
+    const addLocalServer = vi.fn(async () => ({ resolved: "/bin/tiny", probe, written: "/c.json", restartSupported: false, captured: false, split: null, stdoutLinesMoved: 0 }));
     const form = createLocalServerForm(fakeApi({ addLocalServer }));
     expect(form.capture).toBe(true);
     form.fields.name = "tiny";
@@ -261,7 +285,7 @@ describe("server forms", () => {
 
   it("after a server is written, Test and add waits for a field to change (a second click would only be refused)", async () => {
     const probe = { ok: true, serverName: null, serverVersion: null, transport: null, tools: [], diagnosis: null, stderrTail: [], totalMs: 1 };
-    const addLocalServer = vi.fn(async () => ({ resolved: "/bin/tiny", probe, written: "/c.json", restartSupported: false, captured: true }));
+    const addLocalServer = vi.fn(async () => ({ resolved: "/bin/tiny", probe, written: "/c.json", restartSupported: false, captured: true, split: null, stdoutLinesMoved: 0 }));
     const form = createLocalServerForm(fakeApi({ addLocalServer }));
     form.fields.name = "tiny";
     form.fields.command = "tiny";
@@ -282,7 +306,7 @@ describe("server forms", () => {
 
   it("a server that did not answer can be tried again as it is", async () => {
     const probe = { ok: false, serverName: null, serverVersion: null, transport: null, tools: [], diagnosis: null, stderrTail: [], totalMs: 1 };
-    const form = createLocalServerForm(fakeApi({ addLocalServer: vi.fn(async () => ({ resolved: null, probe, written: null, restartSupported: false, captured: false })) }));
+    const form = createLocalServerForm(fakeApi({ addLocalServer: vi.fn(async () => ({ resolved: null, probe, written: null, restartSupported: false, captured: false, split: null, stdoutLinesMoved: 0 })) }));
     form.fields.name = "flaky";
     form.fields.command = "flaky";
     expect(await form.submit()).toBe(false);
@@ -321,9 +345,64 @@ describe("server forms", () => {
     const submitting = form.submit();
     form.cancel();
     const probe = { ok: true, serverName: null, serverVersion: null, transport: null, tools: [], diagnosis: null, stderrTail: [], totalMs: 1 };
-    answer({ resolved: "/bin/quick", probe, written: "/c.json", restartSupported: false, captured: false });
+    answer({ resolved: "/bin/quick", probe, written: "/c.json", restartSupported: false, captured: false, split: null, stdoutLinesMoved: 0 });
     expect(await submitting).toBe(true);
     expect(form.phase).toMatchObject({ state: "done", name: "quick" });
+  });
+
+  it("a save sends the fields as loaded; one refused as changed in the file meanwhile keeps what the user typed", async () => {
+    const message =
+      "The Arguments field was changed in the file since you opened this form (by Claude Desktop, an editor or the CLI): saving would overwrite that change, so nothing was written.";
+    const editServer = vi.fn(async () => {
+      throw { code: "edit-conflict", message };
+    });
+    const details = {
+      name: "alpha",
+      kind: "local" as const,
+      command: "srv",
+      args: ["a"],
+      env: [{ name: "LOG", value: "1", secret: false }],
+      url: null,
+      headers: [],
+      caCert: null,
+      allowHttp: false,
+    };
+    const editor = createServerEditor("alpha", fakeApi({ serverDetails: async () => details, editServer }));
+    await editor.load();
+    editor.fields.args = "a --changed";
+    expect(await editor.save()).toBeNull();
+    expect(editServer).toHaveBeenCalledWith(
+      "alpha",
+      expect.objectContaining({
+        args: ["a", "--changed"],
+        loaded: { command: "srv", args: ["a"], env: details.env, url: null, headers: [], caCert: null, allowHttp: false },
+      }),
+    );
+    expect(editor.status).toEqual({ state: "failed", message });
+    expect(editor.fields.args).toBe("a --changed");
+    expect(editor.changed).toBe(true);
+  });
+
+  it("a whole command line typed in Command shows as the command and arguments it was split into", async () => {
+    const probe = { ok: true, serverName: null, serverVersion: null, transport: null, tools: [], diagnosis: null, stderrTail: [], totalMs: 1 };
+    const addLocalServer = vi.fn(async () => ({
+      resolved: "/usr/bin/npx",
+      probe,
+      written: "add everything",
+      restartSupported: false,
+      captured: true,
+      split: { command: "npx", args: ["-y", "@modelcontextprotocol/server-everything", "stdio"] },
+      stdoutLinesMoved: 0,
+    }));
+    const form = createLocalServerForm(fakeApi({ addLocalServer }));
+    form.fields.name = "everything";
+    form.fields.command = "npx -y @modelcontextprotocol/server-everything";
+    form.fields.args = "stdio";
+    expect(await form.submit()).toBe(true);
+    expect(form.fields.command).toBe("npx");
+    expect(form.fields.args).toBe("-y @modelcontextprotocol/server-everything stdio");
+    // As written: submitting it again would only be refused.
+    expect(form.canSubmit).toBe(false);
   });
 
   it("envInput drops empty rows", () => {

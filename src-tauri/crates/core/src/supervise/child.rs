@@ -12,7 +12,7 @@
 use std::io;
 use std::time::{Duration, Instant};
 
-use process_wrap::tokio::{ChildWrapper, CommandWrap, KillOnDrop};
+use process_wrap::tokio::{ChildWrapper, CommandWrap};
 use serde::Serialize;
 use tokio::process::{ChildStderr, ChildStdin, ChildStdout};
 
@@ -150,7 +150,10 @@ impl StdioChild {
             }
         });
         platform::isolate(&mut wrap);
-        wrap.wrap(KillOnDrop);
+        // On Windows the Job Object ends the tree when the child is dropped. On Unix the drop
+        // ends the group itself ([`StdioChild`]'s `Drop`), signalling before it kills.
+        #[cfg(windows)]
+        wrap.wrap(process_wrap::tokio::KillOnDrop);
         let child = wrap.spawn()?;
         let pid = child
             .id()
@@ -239,14 +242,22 @@ impl StdioChild {
 
 impl Drop for StdioChild {
     /// A server dropped while it runs (a test cancelled, a task aborted) takes its whole tree
-    /// with it. `KillOnDrop` kills the leader only, so on Unix what it started in its group
-    /// (`npx`'s `node`) is killed here; on Windows the Job Object is closed with it.
+    /// with it: on Unix its group gets SIGTERM at once and SIGKILL after [`DROP_GRACE`] if
+    /// anything is left ([`platform::end_group`]); on Windows the Job Object is closed with it.
+    /// The signal first lets a server that stops a tree of its own do so: `mcp-tray wrap` (a
+    /// tapped entry under test) runs its server in a group of its own, which a SIGKILL of the tap
+    /// would leave running.
     fn drop(&mut self) {
         if self.exited.is_none() {
-            platform::kill_group(self.pid);
+            platform::end_group(self.pid);
         }
     }
 }
+
+/// How long a dropped server's group has after SIGTERM before SIGKILL: enough for a tap's own
+/// shutdown of its server (close stdin, wait, SIGTERM, wait: 4 s at its default grace).
+#[cfg_attr(not(unix), allow(dead_code))]
+const DROP_GRACE: Duration = Duration::from_secs(5);
 
 #[cfg(unix)]
 mod platform {
@@ -270,11 +281,28 @@ mod platform {
         killpg(pgid, None::<Signal>).is_ok()
     }
 
-    /// SIGKILL to the whole group, at once (it is being dropped).
-    pub fn kill_group(pid: u32) {
-        if let Ok(raw) = i32::try_from(pid) {
-            let _ = killpg(Pid::from_raw(raw), Signal::SIGKILL);
+    /// SIGTERM to the whole group at once, then, on a thread of its own (the caller is being
+    /// dropped), SIGKILL to what is left of it after [`super::DROP_GRACE`].
+    pub fn end_group(pid: u32) {
+        let Ok(raw) = i32::try_from(pid) else {
+            return;
+        };
+        let pgid = Pid::from_raw(raw);
+        if killpg(pgid, Signal::SIGTERM).is_err() {
+            return;
         }
+        let _ = std::thread::Builder::new()
+            .name("end-group".into())
+            .spawn(move || {
+                let deadline = std::time::Instant::now() + super::DROP_GRACE;
+                while std::time::Instant::now() < deadline {
+                    std::thread::sleep(Duration::from_millis(20));
+                    if !group_alive(pgid) {
+                        return;
+                    }
+                }
+                let _ = killpg(pgid, Signal::SIGKILL);
+            });
     }
 
     /// After the leader exited: SIGTERM what is left in its group, wait, then SIGKILL.
@@ -330,7 +358,7 @@ mod platform {
 
     /// Nothing to do: the Job Object, opened with kill-on-close (`KillOnDrop`), ends every
     /// process in it when the child is dropped.
-    pub fn kill_group(_pid: u32) {}
+    pub fn end_group(_pid: u32) {}
 
     /// The job's wait already covers every process in it.
     pub async fn clear_group(_pid: u32, _grace: Duration) -> bool {
