@@ -188,6 +188,31 @@ fn list_servers_answers_the_config_files_servers_with_their_kind() {
 }
 
 #[test]
+fn list_servers_shows_a_remote_url_without_its_credentials_and_keeps_it_whole_for_sign_in() {
+    let url = "https://me:hunter2@api.example.com/mcp?token=tok-3141&region=eu";
+    let config = json!({"mcpServers": {
+        "secret": {"command": "/bin/mcp-tray", "args": ["bridge", url, "--name", "secret"]},
+        "plain": {"command": "/bin/mcp-tray", "args": ["bridge", "https://plain.example.com/mcp", "--name", "plain"]},
+    }})
+    .to_string();
+    let h = harness(&config);
+    let servers = h.call("list_servers", json!({})).expect("list");
+    let secret = &servers[0];
+    assert_eq!(secret["url"], url, "{servers}");
+    let shown = secret["shownUrl"].as_str().expect("a shown URL");
+    assert!(
+        !shown.contains("hunter2") && !shown.contains("tok-3141"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("api.example.com/mcp") && shown.contains("region=eu"),
+        "{shown}"
+    );
+    // A URL without credentials is shown as it is: no second copy.
+    assert!(servers[1].get("shownUrl").is_none(), "{servers}");
+}
+
+#[test]
 fn disable_then_enable_gives_the_file_back_byte_for_byte() {
     let h = harness(CONFIG);
     h.call(

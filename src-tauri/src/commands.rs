@@ -145,8 +145,12 @@ pub struct ServerSummary {
     /// False when disabled through MCP Tray (kept in its store, absent from Claude's config).
     pub enabled: bool,
     pub kind: ServerKind,
-    /// The remote URL, for remote kinds.
+    /// The remote URL, for remote kinds: whole, as the server's identity for its sign-in.
     pub url: Option<String>,
+    /// The URL as the row shows it, when it holds a credential (a password, a secret-named
+    /// query value: `?token=••••••`); absent when `url` holds none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shown_url: Option<String>,
     /// The command that runs (for a tapped server: the wrapped command, not `mcp-tray`).
     pub command: Option<String>,
     pub args: Vec<String>,
@@ -161,6 +165,7 @@ impl ServerSummary {
             enabled,
             kind: ServerKind::Local,
             url: None,
+            shown_url: None,
             command: entry.command.clone(),
             args: entry.args.clone(),
             problem: None,
@@ -189,9 +194,14 @@ impl ServerSummary {
                 summary.problem = Some(reason.clone());
             }
         }
-        // The window shows args as the row's command line: no credential goes there. (The URL
-        // stays whole: it is the server's identity for its sign-in.)
+        // The window shows args as the row's command line, and the URL: no credential goes
+        // there. (`url` stays whole: it is the server's identity for its sign-in.)
         summary.args = mcp_tray_core::redact::mask_args(&summary.args);
+        summary.shown_url = summary
+            .url
+            .as_deref()
+            .map(mcp_tray_core::redact::mask_url)
+            .filter(|shown| Some(shown) != summary.url.as_ref());
         summary
     }
 }

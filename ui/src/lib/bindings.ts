@@ -978,9 +978,14 @@ export type ServerSummary = { name: string;
  */
 enabled: boolean; kind: ServerKind; 
 /**
- * The remote URL, for remote kinds.
+ * The remote URL, for remote kinds: whole, as the server's identity for its sign-in.
  */
 url: string | null; 
+/**
+ * The URL as the row shows it, when it holds a credential (a password, a secret-named
+ * query value: `?token=••••••`); absent when `url` holds none.
+ */
+shownUrl?: string | null; 
 /**
  * The command that runs (for a tapped server: the wrapped command, not `mcp-tray`).
  */

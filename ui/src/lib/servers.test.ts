@@ -24,6 +24,12 @@ describe("describeServer", () => {
     );
   });
 
+  it("shows a remote URL with its credentials masked as Rust masked them, when it holds any", () => {
+    const url = "https://me:hunter2@x.dev/mcp?token=t0k";
+    const shownUrl = "https://me:••••••@x.dev/mcp?token=••••••";
+    expect(describeServer({ ...base, kind: "remote", url, shownUrl, command: "/bin/mcp-tray" })).toBe(shownUrl);
+  });
+
   it("shows an invalid entry as the reason Claude cannot start it", () => {
     expect(describeServer({ ...base, kind: "invalid", problem: 'the entry has no "command"' })).toBe(
       'the entry has no "command"',

@@ -23,7 +23,8 @@ function shellWord(word: string): string {
 /** What the server runs: its URL, its command line, or why Claude cannot start it. */
 export function describeServer(server: ServerSummary): string {
   if (server.kind === "invalid") return server.problem ?? "Claude cannot start this entry";
-  if (server.url) return server.url;
+  // Its credentials masked (`?token=••••••`), when it holds any.
+  if (server.url) return server.shownUrl ?? server.url;
   return [server.command ?? "", ...server.args].map(shellWord).join(" ").trim();
 }
 
