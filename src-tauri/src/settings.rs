@@ -143,6 +143,8 @@ pub enum Folder {
     ClaudeLogs,
     /// MCP Tray's data dir.
     DataDir,
+    /// Where Traffic's exports go (in the data dir).
+    Exports,
 }
 
 /// Opens one of the known folders in the system's file manager (through the opener plugin).
@@ -160,12 +162,14 @@ fn open(folder: Folder) -> Result<(), CommandError> {
         }
         Folder::ClaudeLogs => clients::claude_logs_dir(),
         Folder::DataDir => paths::data_dir(),
+        Folder::Exports => paths::data_dir().join("exports"),
     };
     if !path.is_dir() {
         let when = match folder {
             Folder::ClaudeConfig => "it is made when the first server is added",
             Folder::ClaudeLogs => "Claude Desktop makes it when it first runs",
             Folder::DataDir => "MCP Tray makes it when it first keeps something there",
+            Folder::Exports => "MCP Tray makes it with the first export",
         };
         return Err(CommandError {
             code: "folder-missing".to_owned(),

@@ -246,16 +246,11 @@ fn export_lines(
     redact: bool,
 ) -> Result<std::path::PathBuf, CommandError> {
     let dir = data_dir.join("exports");
-    let stamp = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis())
-        .unwrap_or(0);
-    let path = dir.join(format!("traffic-{stamp}.jsonl"));
-    let io_error = |e: std::io::Error| CommandError {
+    let io_error = |path: &std::path::Path, e: std::io::Error| CommandError {
         code: "io-error".to_owned(),
         message: format!("{}: {e}", path.display()),
     };
-    std::fs::create_dir_all(&dir).map_err(io_error)?;
+    std::fs::create_dir_all(&dir).map_err(|e| io_error(&dir, e))?;
     let mut text = match redact {
         true => String::from_utf8_lossy(&redact::redact(lines.as_bytes())).into_owned(),
         false => lines,
@@ -263,8 +258,33 @@ fn export_lines(
     if !text.is_empty() && !text.ends_with('\n') {
         text.push('\n');
     }
-    std::fs::write(&path, text).map_err(io_error)?;
-    Ok(path)
+    // Named by when it was made (UTC, to the second: `traffic-2026-12-04T192210Z.jsonl`), and
+    // never over another export of the same second.
+    let now = journal::rfc3339_ms(std::time::SystemTime::now());
+    let stamp = now.get(..19).unwrap_or(&now).replace(':', "");
+    for n in 1.. {
+        let suffix = if n == 1 {
+            String::new()
+        } else {
+            format!("-{n}")
+        };
+        let path = dir.join(format!("traffic-{stamp}Z{suffix}.jsonl"));
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+        {
+            Ok(mut file) => {
+                use std::io::Write as _;
+                file.write_all(text.as_bytes())
+                    .map_err(|e| io_error(&path, e))?;
+                return Ok(path);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(io_error(&path, e)),
+        }
+    }
+    unreachable!("an export's name is found")
 }
 
 #[cfg(test)]
@@ -277,12 +297,24 @@ mod tests {
         let home = tempfile::tempdir().expect("tmp");
         let lines = r#"{"server":"s","msg":{"params":{"arguments":{"password":"hunter2"}}}}"#;
         let masked = export_lines(home.path(), lines.to_owned(), true).expect("export");
-        let text = std::fs::read_to_string(masked).expect("read");
+        let text = std::fs::read_to_string(&masked).expect("read");
         assert_eq!(
             text,
             "{\"server\":\"s\",\"msg\":{\"params\":{\"arguments\":{\"password\":\"[redacted]\"}}}}\n"
         );
         let raw = export_lines(home.path(), lines.to_owned(), false).expect("export");
+        // Both in the same second: named by it, the second one not over the first.
+        let names: Vec<String> = [&masked, &raw]
+            .iter()
+            .map(|p| p.file_name().expect("name").to_string_lossy().into_owned())
+            .collect();
+        assert_ne!(names[0], names[1]);
+        for name in &names {
+            assert!(
+                name.starts_with("traffic-20") && name.contains('T') && name.ends_with(".jsonl"),
+                "{name}"
+            );
+        }
         assert!(
             std::fs::read_to_string(raw)
                 .expect("read")

@@ -646,7 +646,11 @@ export type Folder =
 /**
  * MCP Tray's data dir.
  */
-"data-dir"
+"data-dir" | 
+/**
+ * Where Traffic's exports go (in the data dir).
+ */
+"exports"
 /**
  * How much traffic each server's journal keeps.
  */

@@ -31,8 +31,12 @@ describe("Traffic", () => {
     await fireEvent.click(button);
     expect(exportTraffic).toHaveBeenCalledTimes(1);
     finish();
-    const saved = await screen.findByText("Saved /tmp/traffic.jsonl");
+    const saved = await screen.findByTestId("traffic-exported");
+    expect(saved.textContent).toContain("Saved /tmp/traffic.jsonl");
     expect(saved.getAttribute("role")).toBeNull();
+    const openFolder = vi.spyOn(ipc, "openFolder").mockResolvedValue(null);
+    await fireEvent.click(screen.getByTestId("traffic-exports-open"));
+    expect(openFolder).toHaveBeenCalledWith("exports");
     expect(button).toHaveProperty("disabled", false);
 
     await fireEvent.click(button);
