@@ -18,6 +18,9 @@ import type { SignIn } from "./signIn.svelte";
 
 export type AddApi = Pick<typeof ipc, "previewAdd" | "probeAdd" | "cancelTest" | "addServers" | "restartClaude">;
 
+/** How many servers of a pasted snippet are tested at once. */
+export const PROBES_AT_ONCE = 6;
+
 /** What the flow needs of the app's sign-in (signIn.svelte.ts). */
 export type AddSignIn = Pick<SignIn, "signIn" | "phase" | "cancel" | "openAgain">;
 
@@ -177,26 +180,36 @@ export function createAddServer(
 
   /** Probes each server of a text holding several, in order; writes them when all answered. */
   async function probeEach(names: string[], mine: number, run: number): Promise<void> {
-    // All at once: a snippet of slow first `npx` starts takes as long as its slowest, not their sum.
+    // Together: a snippet of slow first `npx` starts takes about as long as its slowest, not
+    // their sum.
     const waiting = new Set(names);
     const show = () => {
       if (mine === attempt) phase = { state: "probing", progress: { waiting: [...waiting], done: names.length - waiting.size, total: names.length } };
     };
     show();
-    const results: ServerProbe[] = await Promise.all(
-      names.map(async (name) => {
-        let probe: ProbeView;
-        try {
-          probe = await api.probeAdd(text, nameArg(), name, options(), run);
-        } catch (thrown) {
-          // It could not even be started (no command…): its result says why; the others go on.
-          probe = notProbed(name, toIpcError("probe_add", thrown));
-        }
-        waiting.delete(name);
-        show();
-        return { name, probe };
-      }),
-    );
+    const probeOne = async (name: string): Promise<ServerProbe> => {
+      let probe: ProbeView;
+      try {
+        probe = await api.probeAdd(text, nameArg(), name, options(), run);
+      } catch (thrown) {
+        // It could not even be started (no command…): its result says why; the others go on.
+        probe = notProbed(name, toIpcError("probe_add", thrown));
+      }
+      waiting.delete(name);
+      show();
+      return { name, probe };
+    };
+    // At most PROBES_AT_ONCE started together (a pasted list of hundreds must not start
+    // hundreds of servers), the next as soon as one answers; results in the snippet's order.
+    const results: ServerProbe[] = new Array(names.length);
+    let next = 0;
+    const worker = async () => {
+      while (next < names.length && mine === attempt) {
+        const at = next++;
+        results[at] = await probeOne(names[at]);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(PROBES_AT_ONCE, names.length) }, worker));
     if (mine !== attempt) return;
     const failed = results.find((r) => !r.probe.ok);
     if (failed) {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { AddPreview, ProbeView } from "../ipc";
 import { fakeApi, fakeSignIn, probeView, remote } from "./addServer.fixtures";
-import { createAddServer } from "./addServer.svelte";
+import { PROBES_AT_ONCE, createAddServer } from "./addServer.svelte";
 
 describe("add server flow", () => {
   it("suggests the name Rust derives until the user types one", async () => {
@@ -192,6 +192,41 @@ describe("add server flow", () => {
     expect(calls.filter((c) => c.startsWith("write"))).toEqual(["write -"]);
     expect(flow.phase.state).toBe("added");
     if (flow.phase.state === "added") expect(flow.phase.results?.map((r) => r.name)).toEqual(["a", "b"]);
+  });
+
+  it("tests a long snippet's servers a few at a time, the next as one answers, and keeps their order", async () => {
+    const names = Array.from({ length: 20 }, (_, i) => `s${i}`);
+    const preview: AddPreview = { entries: names.map((n) => remote(n, `https://${n}/mcp`)), notes: [], taken: [] };
+    const { api, calls } = fakeApi({ preview });
+    let running = 0;
+    let most = 0;
+    const answer: (() => void)[] = [];
+    api.probeAdd = () => {
+      running += 1;
+      most = Math.max(most, running);
+      return new Promise((resolve) =>
+        answer.push(() => {
+          running -= 1;
+          resolve(probeView(true));
+        }),
+      );
+    };
+    const flow = createAddServer(api);
+    flow.text = JSON.stringify(Object.fromEntries(names.map((n) => [n, { url: `https://${n}/mcp` }])));
+    const adding = flow.add();
+    await expect.poll(() => answer.length).toBe(PROBES_AT_ONCE);
+    // The last started answers first: one more starts, never more than the cap at once.
+    answer.pop()?.();
+    await expect.poll(() => answer.length).toBe(PROBES_AT_ONCE);
+    while (answer.length > 0) {
+      answer.shift()?.();
+      await new Promise((r) => setTimeout(r, 0));
+    }
+    await adding;
+    expect(most).toBe(PROBES_AT_ONCE);
+    expect(calls.filter((c) => c.startsWith("write"))).toEqual(["write -"]);
+    if (flow.phase.state === "added") expect(flow.phase.results?.map((r) => r.name)).toEqual(names);
+    else expect.fail(`not added: ${flow.phase.state}`);
   });
 
   it("writes none of a snippet's servers when one fails, shows every result, and writes all on Add anyway", async () => {
