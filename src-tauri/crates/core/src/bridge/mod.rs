@@ -110,7 +110,11 @@ pub fn check_url(raw: &str, allow_http: bool) -> Result<Url, Box<Diagnosis>> {
             Diagnosis::new(
                 codes::HTTP_ERROR,
                 Severity::Error,
-                format!("`{raw}` is not a URL: {e}"),
+                // Quoted without its credentials (`?token=…`, a password), and cut.
+                format!(
+                    "`{}` is not a URL: {e}",
+                    transport::snippet(crate::redact::mask_text(raw.trim()).as_bytes())
+                ),
             )
             .fix("Give the server's full URL, like https://example.com/mcp"),
         )
@@ -1456,6 +1460,19 @@ impl Session<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_url_that_does_not_parse_is_quoted_without_its_credentials() {
+        let d = check_url("https://me:hunter2@exa mple.com/mcp?token=tok-3141", false)
+            .expect_err("not a URL");
+        assert!(d.summary.contains("is not a URL"), "{}", d.summary);
+        assert!(
+            !d.summary.contains("hunter2") && !d.summary.contains("tok-3141"),
+            "{}",
+            d.summary
+        );
+        assert!(d.summary.contains("exa mple.com/mcp"), "{}", d.summary);
+    }
 
     #[test]
     fn websocket_urls_are_refused_with_an_explanation() {

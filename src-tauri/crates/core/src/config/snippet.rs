@@ -763,16 +763,18 @@ pub fn header_arg(key: &str, value: &str, env: &mut Map<String, Value>) -> Strin
 /// host other than this machine unless `allow_http` (the bridge's own rule, [`check_url`]).
 pub fn check_remote_url(url: &str, allow_http: bool) -> Result<(), ConfigError> {
     let lower = url.to_ascii_lowercase();
+    // Quoted without its credentials, and cut.
+    let quoted = shown(url);
     if lower.starts_with("ws://") || lower.starts_with("wss://") {
         return Err(ConfigError::Invalid(format!(
-            "{url} is a WebSocket URL, and MCP has no WebSocket transport. Remote MCP servers speak \
+            "{quoted} is a WebSocket URL, and MCP has no WebSocket transport. Remote MCP servers speak \
              Streamable HTTP (usually a URL ending in /mcp) or the older HTTP+SSE (ending in /sse); \
              look for that URL in the server's documentation"
         )));
     }
     if !(lower.starts_with("https://") || lower.starts_with("http://")) {
         return Err(ConfigError::Invalid(format!(
-            "{url} is not an http:// or https:// URL"
+            "{quoted} is not an http:// or https:// URL"
         )));
     }
     check_url(url, allow_http).map(drop).map_err(|d| {

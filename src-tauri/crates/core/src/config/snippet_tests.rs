@@ -577,3 +577,20 @@ fn a_local_command_is_refused_with_where_to_add_it() {
         assert_eq!(parse_err(cmd), expected(cmd), "{cmd}");
     }
 }
+
+#[test]
+fn a_refused_url_is_quoted_without_its_credentials() {
+    for url in [
+        "ftp://me:hunter2@files.example.com/mcp",
+        "wss://mcp.example.com/ws?token=tok-3141",
+    ] {
+        let err = check_remote_url(url, false)
+            .expect_err("refused")
+            .to_string();
+        assert!(
+            !err.contains("hunter2") && !err.contains("tok-3141"),
+            "{err}"
+        );
+        assert!(err.contains("example.com"), "{err}");
+    }
+}
