@@ -191,7 +191,8 @@ BENCHES += bench-bridge
 .PHONY: bench-bridge
 bench-bridge: peers
 	$(CARGO) build --release -p mcp-tray
-	python3 tests/bench/bridge_bench.py --out - | python3 tests/bench/record.py docs/bench-bridge.md
+	MCP_TRAY_BIN=$(TARGET_DIR)/release/mcp-tray python3 tests/bench/bridge_bench.py --out - \
+	  | python3 tests/bench/record.py docs/bench-bridge.md
 
 # Config edit of a 500-server file: MCP Tray's lossless edit against a naive re-serialising one.
 BENCHES += bench-config
