@@ -1379,13 +1379,18 @@ impl Session<'_> {
         }
     }
 
-    /// The link of a client that opens with a long-lived request of the stateless revision.
-    fn stateless_link(&self) -> Link {
-        let http = StreamableHttp::new(
+    /// A Streamable HTTP transport to the server, not yet used.
+    fn streamable_http(&self) -> Arc<StreamableHttp> {
+        StreamableHttp::new(
             self.remote.clone(),
             self.outbox.clone(),
             self.opts.protocol_version.clone(),
-        );
+        )
+    }
+
+    /// The link of a client that opens with a long-lived request of the stateless revision.
+    fn stateless_link(&self) -> Link {
+        let http = self.streamable_http();
         self.remote.reporter.report(
             Level::Info,
             "connected",
@@ -1413,11 +1418,7 @@ impl Session<'_> {
                 Ok(Link::Sse(sse))
             }
             TransportChoice::Http | TransportChoice::Auto => {
-                let http = StreamableHttp::new(
-                    remote.clone(),
-                    self.outbox.clone(),
-                    self.opts.protocol_version.clone(),
-                );
+                let http = self.streamable_http();
                 match http.send(first).await {
                     Ok(()) => {
                         let revision = if transport::is_stateless(&first.bytes) {
