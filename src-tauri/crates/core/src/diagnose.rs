@@ -299,6 +299,9 @@ pub mod codes {
     /// only the last copy and ignores the servers in the others) or a server name inside it (a
     /// warning: Claude runs only the last entry of that name).
     pub const DUPLICATE_KEY: &str = "duplicate-key";
+    /// `"disabled": true` (Cline's way to turn a server off) in an entry Claude Desktop starts
+    /// anyway, since it reads no such field.
+    pub const DISABLED_IGNORED: &str = "disabled-ignored";
 
     /// Every code above: what a shim's journal event must carry to be a diagnosis (its other
     /// events, `connected`, `started`, `stderr`, `journal-dropped`…, are news, not findings).
@@ -325,6 +328,7 @@ pub mod codes {
         REDIRECTED,
         INVALID_ENTRY,
         DUPLICATE_KEY,
+        DISABLED_IGNORED,
     ];
 }
 

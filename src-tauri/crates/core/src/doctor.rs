@@ -551,6 +551,58 @@ pub fn check_duplicates_in(
             Some(_) => {}
         }
     }
+    out.extend(names_differing_in_case(app, doc, only));
+    out
+}
+
+/// Server names that differ only in case (`GitHub` and `github`): Claude Desktop runs both, but
+/// writes each one's log to `mcp-server-NAME.log`: on macOS and Windows, whose file systems ignore
+/// case, the two share one file, and what is said of one is read as said of the other (MCP
+/// Tray's journals are named so that they never do, see [`journal::journal_path`]). A warning on each of them; which to rename only the user
+/// knows. (MCP Tray's own forms and commands refuse such a new name.)
+fn names_differing_in_case(app: bool, doc: &ConfigDocument, only: Option<&str>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for server in &doc.servers {
+        let name = server.name.as_str();
+        if only.is_some_and(|o| o != name) {
+            continue;
+        }
+        let mut others: Vec<&str> = doc
+            .servers
+            .iter()
+            .map(|s| s.name.as_str())
+            .filter(|other| *other != name && other.to_lowercase() == name.to_lowercase())
+            .collect();
+        others.dedup();
+        if others.is_empty() {
+            continue;
+        }
+        let quoted: Vec<String> = others.iter().map(|o| format!("\"{o}\"")).collect();
+        out.push(Finding::new(
+            Diagnosis::new(
+                codes::DUPLICATE_KEY,
+                Severity::Warning,
+                format!(
+                    "\"{name}\" and {} differ only in case: on macOS and Windows Claude \
+                     writes their logs to one file",
+                    join_and(&quoted)
+                ),
+            )
+            .server(name)
+            .detail(format!(
+                "Claude Desktop runs both, but keeps each server's log in \
+                 mcp-server-NAME.log; on a file system that ignores case (macOS, Windows) \
+                 \"{name}\" and {} share that file, so Claude's log of one holds the other's \
+                 failures too",
+                join_and(&quoted)
+            ))
+            .fix(if app {
+                "rename one of them in its Edit form, or remove the one you do not use"
+            } else {
+                "rename one of them (`mcp-tray rename OLD NEW`), or remove the one you do not use"
+            }),
+        ));
+    }
     out
 }
 
@@ -804,7 +856,43 @@ pub fn check_entry_in(audience: Audience, server: &ServerEntry, exe: &Path) -> V
             ));
         }
     }
+    out.extend(disabled_in_entry(app, server));
     out
+}
+
+/// `"disabled": true` (or `"enabled": false`) in an entry: how Cline, Roo Code and others turn a
+/// server off, and how people then write it here; Claude Desktop reads no such field and starts
+/// the server all the same.
+fn disabled_in_entry(app: bool, server: &ServerEntry) -> Option<Finding> {
+    let obj = server.value.as_object()?;
+    let field = match (obj.get("disabled"), obj.get("enabled")) {
+        (Some(Value::Bool(true)), _) => "\"disabled\": true",
+        (_, Some(Value::Bool(false))) => "\"enabled\": false",
+        _ => return None,
+    };
+    let name = server.name.as_str();
+    Some(Finding::new(
+        Diagnosis::new(
+            codes::DISABLED_IGNORED,
+            Severity::Warning,
+            format!("the entry says {field}, but Claude Desktop ignores that field and starts this server"),
+        )
+        .server(name)
+        .detail(
+            "Claude Desktop has no field that turns a server off: \"disabled\" is how other \
+             apps' configs (Cline, Roo Code) do it",
+        )
+        .fix(if app {
+            "to turn it off, use Disable: MCP Tray moves the entry out of the file and puts it back \
+             with Enable; otherwise delete the field from the config file"
+                .to_owned()
+        } else {
+            format!(
+                "to turn it off, run `mcp-tray disable {name}`: it moves the entry out of the file \
+                 and `mcp-tray enable {name}` puts it back; otherwise delete the field"
+            )
+        }),
+    ))
 }
 
 /// Whether the command (for a tapped entry, the wrapped one) can be found.
@@ -1016,6 +1104,20 @@ mod tests {
     const EXE: &str = "/opt/mcp-tray/mcp-tray";
 
     /// The finding about `server`.
+    /// The codes of the findings about `server`.
+    fn codes_on(findings: &[Finding], server: &str) -> Vec<String> {
+        let about: Vec<Finding> = findings
+            .iter()
+            .filter(|f| f.diagnosis.server.as_deref() == Some(server))
+            .cloned()
+            .collect();
+        codes_of(&about)
+    }
+
+    fn fix_of(finding: &Finding) -> &str {
+        finding.diagnosis.fix.as_deref().expect("a fix")
+    }
+
     fn finding_of<'a>(findings: &'a [Finding], server: &str) -> &'a Finding {
         findings
             .iter()
@@ -1074,15 +1176,7 @@ mod tests {
             "fine": {"command": "uvx", "args": ["mcp-server-fetch"], "env": {"API_KEY": "sk-real"}}
         }}"#);
         let findings = check_document(&d, Path::new(EXE));
-        let by_server = |s: &str| -> Vec<String> {
-            codes_of(
-                &findings
-                    .iter()
-                    .filter(|f| f.diagnosis.server.as_deref() == Some(s))
-                    .cloned()
-                    .collect::<Vec<_>>(),
-            )
-        };
+        let by_server = |s: &str| codes_on(&findings, s);
         assert_eq!(by_server("url"), ["url-entry-unsupported"]);
         assert_eq!(by_server("ws"), ["websocket-url"]);
         assert_eq!(by_server("old"), ["mcp-remote-replaceable"]);
@@ -1347,6 +1441,66 @@ mod tests {
         ] {
             assert!(fix.contains(said), "{said:?}: {fix}");
         }
+    }
+
+    #[test]
+    fn names_differing_only_in_case_are_a_warning_on_each_of_them() {
+        let d = doc(r#"{"mcpServers": {
+            "GitHub": {"command": "npx", "args": ["-y", "@modelcontextprotocol/server-github"]},
+            "github": {"command": "npx", "args": ["-y", "@modelcontextprotocol/server-github"]},
+            "GITHUB": {"command": "uvx", "args": ["x"]},
+            "fetch": {"command": "uvx", "args": ["mcp-server-fetch"]}
+        }}"#);
+        let findings = check_duplicates(&d, None);
+        let on = |s: &str| by_server(&findings, s);
+        for name in ["GitHub", "github", "GITHUB"] {
+            let found = on(name);
+            assert_eq!(found.len(), 1, "{name}: {findings:?}");
+            assert_eq!(found[0].code, codes::DUPLICATE_KEY);
+            assert_eq!(found[0].severity, Severity::Warning);
+            assert!(
+                found[0].summary.contains("differ only in case"),
+                "{}",
+                found[0].summary
+            );
+        }
+        assert!(
+            on("GitHub")[0].summary.contains(r#""github" and "GITHUB""#),
+            "{}",
+            on("GitHub")[0].summary
+        );
+        assert!(on("fetch").is_empty());
+        // Asked about one server, only its finding.
+        let only = check_duplicates(&d, Some("github"));
+        assert_eq!(only.len(), 1);
+        assert_eq!(only[0].diagnosis.server.as_deref(), Some("github"));
+        // The app names its own form, the command line its command.
+        let app = check_duplicates_in(Audience::App, &d, None);
+        assert!(fix_of(&app[0]).contains("Edit form"));
+        assert!(fix_of(&findings[0]).contains("mcp-tray rename"));
+    }
+
+    #[test]
+    fn disabled_true_is_a_warning_that_claude_starts_the_server_anyway() {
+        let d = doc(r#"{"mcpServers": {
+            "off": {"command": "uvx", "args": ["mcp-server-fetch"], "disabled": true},
+            "enabled-false": {"command": "uvx", "args": ["mcp-server-fetch"], "enabled": false},
+            "on": {"command": "uvx", "args": ["mcp-server-fetch"], "disabled": false},
+            "remote": {"command": "/opt/mcp-tray/mcp-tray", "args": ["bridge", "https://x.dev/mcp"], "disabled": true}
+        }}"#);
+        let findings = check_document(&d, Path::new(EXE));
+        let codes_on = |s: &str| codes_on(&findings, s);
+        assert_eq!(codes_on("off"), [codes::DISABLED_IGNORED]);
+        assert_eq!(codes_on("enabled-false"), [codes::DISABLED_IGNORED]);
+        assert_eq!(codes_on("remote"), [codes::DISABLED_IGNORED]);
+        assert!(codes_on("on").is_empty());
+        let off = finding_of(&findings, "off");
+        assert_eq!(off.diagnosis.severity, Severity::Warning);
+        assert!(off.diagnosis.summary.contains(r#""disabled": true"#));
+        assert!(fix_of(off).contains("mcp-tray disable off"));
+        assert!(!off.fixable);
+        let app = check_entry_in(Audience::App, &d.servers[0], Path::new(EXE));
+        assert!(fix_of(&app[0]).contains("use Disable"));
     }
 
     #[test]
