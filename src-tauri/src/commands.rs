@@ -54,6 +54,19 @@ pub struct AppPaths {
     pub data_dir_from_env: bool,
     /// Claude Desktop's log folder.
     pub claude_logs_dir: String,
+    /// The config file another program deleted while MCP Tray watched it, when Undo can put it
+    /// back as it was (nothing was changed through MCP Tray since).
+    pub deleted_outside: Option<DeletedConfig>,
+}
+
+/// A deletion of the config file by another program, kept in MCP Tray's history.
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct DeletedConfig {
+    /// The history entry `undo_last_change` takes back to put the file back.
+    pub history_id: u32,
+    /// When MCP Tray saw the file go (RFC 3339, UTC).
+    pub at: String,
 }
 
 /// Why a config path was chosen (mirrors `mcp_tray_core::clients::ConfigSource`, less the
@@ -102,6 +115,16 @@ fn paths_in_use() -> AppPaths {
         data_dir: display(&paths::data_dir()),
         data_dir_from_env: paths::env_path(paths::ENV_HOME).is_some(),
         claude_logs_dir: display(&clients::claude_logs_dir()),
+        deleted_outside: crate::in_use::config_file()
+            .deleted_outside()
+            .ok()
+            .flatten()
+            .and_then(|h| {
+                Some(DeletedConfig {
+                    history_id: u32::try_from(h.id).ok()?,
+                    at: h.ts,
+                })
+            }),
     }
 }
 
@@ -245,6 +268,10 @@ mod tests {
             data_dir: "/d".into(),
             data_dir_from_env: true,
             claude_logs_dir: "/l".into(),
+            deleted_outside: Some(DeletedConfig {
+                history_id: 7,
+                at: "2026-12-04T21:30:00.000Z".into(),
+            }),
         };
         let json = serde_json::to_value(&answer).expect("serialises");
         assert_eq!(json["configPath"], "/c/claude_desktop_config.json");
@@ -254,6 +281,8 @@ mod tests {
         assert_eq!(json["dataDirFromEnv"], true);
         assert!(json["alsoPresent"].as_array().is_some_and(Vec::is_empty));
         assert_eq!(json["claudeReads"], "/claude/claude_desktop_config.json");
+        assert_eq!(json["deletedOutside"]["historyId"], 7);
+        assert_eq!(json["deletedOutside"]["at"], "2026-12-04T21:30:00.000Z");
     }
 
     fn entry(name: &str, value: serde_json::Value) -> ServerEntry {

@@ -3,8 +3,10 @@
 //!
 //! The watching itself (debounce, content hashing, editors' rename dance) is
 //! `mcp_tray_core::config::watch`; this module only starts it and forwards its news as an event.
-//! It must never read or interpret the file (the tray re-reads it for its menu); it only hashes
-//! the content the watch read, to tell whether MCP Tray's last change is still what it holds.
+//! It never interprets the file (the tray re-reads it for its menu); it hashes the content the
+//! watch read, to tell whether MCP Tray's last change is still what it holds, and keeps the last
+//! content seen, so that a file another program deletes goes into MCP Tray's history and can be
+//! put back ([`ConfigFile::record_deleted_outside`](mcp_tray_core::config::ConfigFile::record_deleted_outside)).
 
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
@@ -96,7 +98,15 @@ fn changed<R: Runtime>(app: &AppHandle<R>) {
 fn watch_current<R: Runtime>(app: &AppHandle<R>) {
     let path = clients::claude_config(None).path;
     let handle = app.clone();
+    // The content as last seen: what a deletion would lose.
+    let mut last_seen = std::fs::read(&path).ok();
     let watched = watch_config(&path, DEBOUNCE, move |bytes| {
+        if let (Some(last), None) = (&last_seen, &bytes)
+            && let Err(err) = crate::in_use::config_file().record_deleted_outside(last)
+        {
+            eprintln!("mcp-tray-app: could not keep the deleted config file in the history: {err}");
+        }
+        last_seen.clone_from(&bytes);
         changed(&handle);
         crate::tray::refresh_servers(&handle);
         if let Err(err) = ConfigChanged::now(bytes.as_deref()).emit(&handle) {

@@ -256,20 +256,23 @@ export async function painted(browser) {
   await browser.executeAsync((done) => requestAnimationFrame(() => requestAnimationFrame(() => done())));
 }
 
-/** Waits until `selector` exists and shows text; resolves to that text. */
-export async function waitForText(browser, selector, { timeout = 15_000, equals } = {}) {
+/** Waits until `selector` exists and shows text (exactly `equals`, or holding `contains`); resolves to that text. */
+export async function waitForText(browser, selector, { timeout = 15_000, equals, contains } = {}) {
   const element = browser.$(selector);
   let text = "";
+  const wanted = equals !== undefined ? JSON.stringify(equals) : contains !== undefined ? `text with ${JSON.stringify(contains)}` : "any text";
   await browser.waitUntil(
     async () => {
       if (!(await element.isExisting())) return false;
       text = (await element.getText()).trim();
-      return equals === undefined ? text.length > 0 : text === equals;
+      if (equals !== undefined) return text === equals;
+      if (contains !== undefined) return text.includes(contains);
+      return text.length > 0;
     },
     {
       timeout,
       interval: 100,
-      timeoutMsg: `${selector} did not show ${equals === undefined ? "any text" : JSON.stringify(equals)} within ${timeout} ms (last: ${JSON.stringify(text)})`,
+      timeoutMsg: `${selector} did not show ${wanted} within ${timeout} ms (last: ${JSON.stringify(text)})`,
     },
   );
   return text;

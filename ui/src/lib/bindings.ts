@@ -530,7 +530,12 @@ dataDirFromEnv: boolean;
 /**
  * Claude Desktop's log folder.
  */
-claudeLogsDir: string }
+claudeLogsDir: string; 
+/**
+ * The config file another program deleted while MCP Tray watched it, when Undo can put it
+ * back as it was (nothing was changed through MCP Tray since).
+ */
+deletedOutside: DeletedConfig | null }
 /**
  * A change written to the config: what was done, in words (`remove gamma`), and the history
  * entry it made, which Undo names so that it undoes this change and no later one.
@@ -586,6 +591,18 @@ export type ConfigSource =
  * The Windows MSIX (Store) build's own location.
  */
 "msix"
+/**
+ * A deletion of the config file by another program, kept in MCP Tray's history.
+ */
+export type DeletedConfig = { 
+/**
+ * The history entry `undo_last_change` takes back to put the file back.
+ */
+historyId: number; 
+/**
+ * When MCP Tray saw the file go (RFC 3339, UTC).
+ */
+at: string }
 /**
  * A diagnosis as the window shows it (mirrors `mcp_tray_core::diagnose::Diagnosis`).
  */

@@ -46,6 +46,7 @@ const DONE_WORDS: [RegExp, (name: string) => string][] = [
 
 /** What a change did, in the words the buttons use ("Removed gamma", "Traffic capture on for notes"). */
 export function describeChange(op: string): string {
+  if (op === "undo deleted by another program") return "Put back the config file another program deleted";
   const undone = /^undo (.+)$/.exec(op);
   if (undone) return `Undone: ${describeChange(undone[1])}`;
   for (const [pattern, words] of DONE_WORDS) {

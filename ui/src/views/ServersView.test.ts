@@ -319,6 +319,46 @@ describe("Servers: a first start, with no config file yet", () => {
   });
 });
 
+describe("Servers: a config file deleted by another program", () => {
+  it("offers to put it back, undoing that deletion by its history id, and says so", async () => {
+    const calls: [string, unknown][] = [];
+    let deleted = true;
+    mockIPC(
+      (cmd, args) => {
+        calls.push([cmd, args]);
+        if (cmd === "app_paths")
+          return {
+            configPath: "/c.json",
+            configExists: !deleted,
+            configSource: "detected",
+            alsoPresent: [],
+            claudeReads: null,
+            dataDir: "/h",
+            deletedOutside: deleted ? { historyId: 12, at: "2026-12-04T21:30:00.000Z" } : null,
+          };
+        if (cmd === "undo_last_change") {
+          deleted = false;
+          return "deleted by another program";
+        }
+        if (cmd === "list_servers")
+          return deleted ? [] : [{ name: "alpha", enabled: true, kind: "local", url: null, command: "npx", args: ["alpha"], problem: null }];
+        return [];
+      },
+      { shouldMockEvents: true },
+    );
+    render(App);
+    await expect.poll(() => screen.queryByTestId("config-deleted")?.textContent ?? "").toContain("was deleted by another program");
+    expect(screen.getByTestId("no-servers").textContent?.replace(/\s+/g, " ")).toContain("it was deleted (see above)");
+    expect(screen.getByTestId("no-servers").textContent).not.toContain("does not exist yet");
+    await fireEvent.click(screen.getByTestId("config-put-back"));
+    await expect.poll(() => calls).toContainEqual(["undo_last_change", { expected: 12 }]);
+    await expect.poll(() => screen.queryByTestId("server-change")?.textContent ?? "").toContain("Put back the config file another program deleted");
+    await expect.poll(() => screen.queryByTestId("config-deleted")).toBeNull();
+    // Nothing to undo: putting back is not a change the bar offers to take back.
+    expect(screen.queryByTestId("server-undo")).toBeNull();
+  });
+});
+
 describe("Servers: the way to Add", () => {
   it("offers Add a server above a list, which focuses the Add field below it", async () => {
     let names = ["alpha", "beta"];

@@ -19,6 +19,7 @@ const found: AppPaths = {
   dataDirFromEnv: false,
   claudeLogsDir: "/home/ana/.config/Claude/logs",
   claudeReads: null,
+  deletedOutside: null,
 };
 
 /** A settings file MCP Tray may not write, as Rust words it. */

@@ -32,7 +32,9 @@ pub mod write;
 pub use change::{EntryChange, EnvValue};
 pub use document::{ConfigDocument, DuplicateKey, EntryKind, ServerEntry};
 pub use edit::Edit;
-pub use write::{ConfigFile, EditOutcome, HistoryEntry, UndoState, sets_own_path, tapped_entry};
+pub use write::{
+    ConfigFile, DELETED_OUTSIDE, EditOutcome, HistoryEntry, UndoState, sets_own_path, tapped_entry,
+};
 
 use std::path::PathBuf;
 

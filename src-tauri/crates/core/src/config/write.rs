@@ -27,6 +27,10 @@ pub const HISTORY_KEEP: usize = 50;
 /// How many times an edit is re-applied after someone else changed the file.
 const MAX_ATTEMPTS: u32 = 8;
 
+/// The history's name for the file deleted by another program
+/// ([`ConfigFile::record_deleted_outside`]); undoing it puts the file back.
+pub const DELETED_OUTSIDE: &str = "deleted by another program";
+
 /// A Claude Desktop config file and MCP Tray's state about it.
 #[derive(Debug, Clone)]
 pub struct ConfigFile {
@@ -561,6 +565,41 @@ impl ConfigFile {
         })
     }
 
+    /// Keeps `last`, the content the file held before another program deleted it (as someone
+    /// watching the file saw it), in the history as a change of its own ([`DELETED_OUTSIDE`]), so
+    /// that [`undo`](Self::undo) writes it back like any other change. Nothing is recorded (`None`)
+    /// when the file is there again, or when MCP Tray's own newest change left no file (an undo of
+    /// the edit that created it, or this deletion already recorded).
+    pub fn record_deleted_outside(&self, last: &[u8]) -> Result<Option<u64>, ConfigError> {
+        let _lock = self.lock()?;
+        let now = self.read_raw()?;
+        if now.bytes.is_some() || self.newest_written_hash().as_deref() == Some("") {
+            return Ok(None);
+        }
+        let before = Read {
+            hash: sha256(last),
+            bytes: Some(last.to_vec()),
+            ..now
+        };
+        let saved = self.save_backup(DELETED_OUTSIDE, &before, "", None)?;
+        self.prune_history();
+        Ok(saved.and_then(|(data, _)| history_id(&data)))
+    }
+
+    /// The recorded deletion ([`record_deleted_outside`](Self::record_deleted_outside)) that
+    /// [`undo`](Self::undo) would take back now: the file is still missing and nothing was
+    /// changed through MCP Tray since.
+    pub fn deleted_outside(&self) -> Result<Option<HistoryEntry>, ConfigError> {
+        if self.read_raw()?.bytes.is_some() {
+            return Ok(None);
+        }
+        Ok(self
+            .history()?
+            .into_iter()
+            .find(|h| !h.undone && !h.op.starts_with("undo "))
+            .filter(|h| h.op == DELETED_OUTSIDE && h.after_sha256.is_empty()))
+    }
+
     /// Restores the content from before the newest edit not yet undone. Refuses when the file has
     /// changed since that edit, unless `force` (the current content is backed up first either way).
     /// With `expected` (a history id someone was shown), refuses unless that edit is the one undone:
@@ -777,11 +816,7 @@ impl ConfigFile {
                 store::save(&store_path, &state)?;
             }
             self.prune_history();
-            let history_id = backup.as_ref().and_then(|(data, _)| {
-                data.file_stem()
-                    .and_then(|stem| stem.to_str())
-                    .and_then(|stem| stem.parse().ok())
-            });
+            let history_id = backup.as_ref().and_then(|(data, _)| history_id(data));
             return Ok(EditOutcome {
                 description: op.to_owned(),
                 written: read.target,
@@ -1094,6 +1129,11 @@ pub(crate) fn now_rfc3339() -> String {
     time::OffsetDateTime::now_utc()
         .format(&format)
         .unwrap_or_default()
+}
+
+/// The id of a history backup, from its file name (`000042.json`).
+fn history_id(backup: &Path) -> Option<u64> {
+    backup.file_stem()?.to_str()?.parse().ok()
 }
 
 #[cfg(test)]

@@ -435,3 +435,61 @@ fn a_file_filled_from_empty_ends_with_a_newline_as_a_created_one_does() {
     s.file.apply(&add("new")).unwrap();
     assert!(text(&s.path).ends_with('}'), "{}", text(&s.path));
 }
+
+#[test]
+fn a_file_deleted_by_another_program_is_put_back_by_undo_byte_for_byte() {
+    let original =
+        "{\r\n  \"mcpServers\": {\"a\": {\"command\": \"x\"}},\r\n  \"theme\": \"dark\"\r\n}";
+    let s = scratch(Some(original));
+    s.file.apply(&add("b")).unwrap();
+    let seen = fs::read(&s.path).unwrap();
+    // Nothing to record while the file is there.
+    assert_eq!(s.file.record_deleted_outside(&seen).unwrap(), None);
+    assert!(s.file.deleted_outside().unwrap().is_none());
+
+    fs::remove_file(&s.path).unwrap();
+    let id = s
+        .file
+        .record_deleted_outside(&seen)
+        .unwrap()
+        .expect("recorded");
+    // Said once, however many watchers saw it go.
+    assert_eq!(s.file.record_deleted_outside(&seen).unwrap(), None);
+    let deleted = s.file.deleted_outside().unwrap().expect("offered");
+    assert_eq!(deleted.id, id);
+    assert_eq!(deleted.op, DELETED_OUTSIDE);
+    assert_eq!(s.file.history().unwrap().len(), 2);
+
+    let (undone, _) = s.file.undo(false, Some(id)).unwrap();
+    assert_eq!(undone.op, DELETED_OUTSIDE);
+    assert_eq!(fs::read(&s.path).unwrap(), seen);
+    assert!(s.file.deleted_outside().unwrap().is_none());
+    // The edit before it is the next undo, as if nothing had happened in between.
+    s.file.undo(false, None).unwrap();
+    assert_eq!(text(&s.path), original);
+}
+
+#[test]
+fn a_file_mcp_tray_removed_itself_or_written_again_is_not_a_deletion_to_put_back() {
+    // Undo of the edit that made the file removes it: MCP Tray's own doing.
+    let s = scratch(None);
+    s.file.apply(&add("a")).unwrap();
+    let seen = fs::read(&s.path).unwrap();
+    s.file.undo(false, None).unwrap();
+    assert!(!s.path.exists());
+    assert_eq!(s.file.record_deleted_outside(&seen).unwrap(), None);
+    assert!(s.file.deleted_outside().unwrap().is_none());
+
+    // Recorded, then another program writes the file again: nothing to put back.
+    let s = scratch(Some(r#"{"mcpServers": {}}"#));
+    fs::remove_file(&s.path).unwrap();
+    s.file
+        .record_deleted_outside(br#"{"mcpServers": {}}"#)
+        .unwrap()
+        .expect("recorded");
+    fs::write(&s.path, "{}").unwrap();
+    assert!(s.file.deleted_outside().unwrap().is_none());
+    // And undo refuses to throw the new file away.
+    assert!(s.file.undo(false, None).is_err());
+    assert_eq!(text(&s.path), "{}");
+}

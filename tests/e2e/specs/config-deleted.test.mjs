@@ -1,0 +1,47 @@
+// A config file deleted by another program while the app is open: the window says so and puts the
+// file back, byte for byte, as it last saw it (a deletion kept in MCP Tray's history, so the CLI's
+// `mcp-tray history` and `undo` know it too).
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import { after, before, describe, it } from "node:test";
+import { startApp, waitForText } from "../lib/app.mjs";
+
+describe("config file deleted by another program", () => {
+  let app;
+  // Tabs, CRLF and a key the app does not know: what must come back exactly.
+  const original = '{\r\n\t"mcpServers": {\r\n\t\t"notes": {"command": "uvx", "args": ["notes-mcp"]}\r\n\t},\r\n\t"globalShortcut": "Ctrl+Space"\r\n}\r\n';
+
+  before(async () => {
+    app = await startApp({ config: original });
+    await waitForText(app.browser, '[data-testid="server-name"]', { equals: "notes" });
+  });
+
+  after(async () => {
+    await app?.stop();
+  });
+
+  it("says the file was deleted and puts it back as it was", async () => {
+    fs.rmSync(app.configPath);
+    await waitForText(app.browser, '[data-testid="config-deleted"]', { contains: "deleted by another program" });
+    await app.screenshot("servers-config-deleted");
+    await app.browser.$('[data-testid="config-put-back"]').click();
+    await waitForText(app.browser, '[data-testid="server-name"]', { equals: "notes" });
+    await waitForText(app.browser, '[data-testid="server-change"]', { contains: "Put back the config file" });
+    assert.equal(fs.readFileSync(app.configPath, "utf8"), original);
+    await app.browser.waitUntil(async () => !(await app.browser.$('[data-testid="config-deleted"]').isExisting()), {
+      timeout: 10_000,
+      timeoutMsg: "the deleted-file card stayed after the file came back",
+    });
+  });
+
+  it("says nothing when the file comes back by other means", async () => {
+    fs.rmSync(app.configPath);
+    await waitForText(app.browser, '[data-testid="config-deleted"]', { contains: "deleted by another program" });
+    fs.writeFileSync(app.configPath, '{"mcpServers": {}}\n');
+    await app.browser.waitUntil(async () => !(await app.browser.$('[data-testid="config-deleted"]').isExisting()), {
+      timeout: 10_000,
+      timeoutMsg: "the deleted-file card stayed after another program wrote the file again",
+    });
+    assert.equal(fs.readFileSync(app.configPath, "utf8"), '{"mcpServers": {}}\n');
+  });
+});
