@@ -441,6 +441,53 @@ fn a_server_of_the_stateless_revision_answers_the_client_itself_when_it_refuses_
 }
 
 #[test]
+fn a_call_of_a_tool_the_client_did_not_list_through_the_bridge_still_gets_its_param_headers() {
+    // A client of this revision may keep a server's tool list between connections, and call
+    // straight away: the bridge, which learns the `x-mcp-header` arguments from listings, lists
+    // the tools itself first, and that reply is not the client's.
+    let p = require_peers!();
+    let port = free_port();
+    let _server = modern_server(&p, port);
+    let mut b = Bridge::start(&[&format!("http://127.0.0.1:{port}/mcp"), "--name", "modern"]);
+    let meta = json!({
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": {}
+    });
+    let deployed = b.request(
+        1,
+        "tools/call",
+        json!({"name": "deploy", "arguments": {"region": "eu-west ✓", "service": "api"}, "_meta": meta}),
+    );
+    assert_eq!(
+        text_of(&deployed),
+        "api deployed to eu-west ✓",
+        "{deployed}"
+    );
+    assert_ne!(deployed["result"]["isError"], true, "{deployed}");
+    // Once listed, a second call needs no listing; a tool the server does not have is its error.
+    let again = b.request(
+        2,
+        "tools/call",
+        json!({"name": "deploy", "arguments": {"region": "us", "service": "web"}, "_meta": meta}),
+    );
+    assert_eq!(text_of(&again), "web deployed to us", "{again}");
+    let unknown = b.request(
+        3,
+        "tools/call",
+        json!({"name": "no_such_tool", "arguments": {}, "_meta": meta}),
+    );
+    assert!(
+        unknown.get("error").is_some() || unknown["result"]["isError"] == true,
+        "{unknown}"
+    );
+    let (status, stderr, home) = b.finish();
+    assert!(status.success(), "stderr: {stderr}");
+    // The client saw only its own replies, and the journal only its own requests.
+    let journal = read_journals(home.path());
+    assert!(!journal.contains("mcp-tray-tools-list"), "{journal}");
+}
+
+#[test]
 fn a_request_of_the_stateless_revision_is_cancelled_by_closing_its_stream() {
     let p = require_peers!();
     let port = free_port();

@@ -398,6 +398,36 @@ impl StreamableHttp {
         }
     }
 
+    /// Lists the server's tools (stateless revision, with the call's `meta`) until `tool` is named or the list
+    /// ends, for a client that calls a tool it did not list through this bridge: the call then
+    /// gets the `Mcp-Param-*` headers its tool asks for, without which the server refuses it. The
+    /// replies are read, not passed on; a listing that fails leaves the call to say why.
+    async fn list_tools_before_call(
+        self: &Arc<Self>,
+        meta: &serde_json::Value,
+        tool: &str,
+        interactive: bool,
+    ) {
+        let mut cursor: Option<String> = None;
+        for page in 0..modern::OWN_LIST_PAGES {
+            let (id, bytes) = modern::list_request(meta, page, cursor.as_deref());
+            let Ok(env) = jsonrpc::inspect(&bytes) else {
+                return;
+            };
+            let list = Outgoing {
+                interactive,
+                ..Outgoing::new(Bytes::from(bytes.clone()), &env)
+            };
+            if Box::pin(self.post(&list, false)).await.is_err() {
+                return;
+            }
+            match self.tool_headers.own_next_page(&id) {
+                Some(Some(next)) if !self.tool_headers.knows(tool) => cursor = Some(next),
+                _ => return,
+            }
+        }
+    }
+
     /// Posts a client message, first waiting out a session renewal in progress (a message sent
     /// meanwhile would carry no session, or the dead one).
     async fn post_after_renewal(self: &Arc<Self>, msg: &Outgoing) -> Result<Posted, Fault> {
@@ -406,6 +436,14 @@ impl StreamableHttp {
     }
 
     async fn post(self: &Arc<Self>, msg: &Outgoing, deliver: bool) -> Result<Posted, Fault> {
+        if msg.kind == Kind::Request
+            && msg.method.as_deref() == Some("tools/call")
+            && let Some((meta, tool)) =
+                modern::call_of_unlisted_tool(&msg.bytes, &self.tool_headers)
+        {
+            self.list_tools_before_call(&meta, &tool, msg.interactive)
+                .await;
+        }
         let routing = modern::routing_headers(&msg.bytes, &self.tool_headers);
         let (resp, had_session) = self.post_with_retries(msg, routing.as_ref()).await?;
         let status = resp.status();

@@ -13,6 +13,7 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use base64::Engine as _;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
@@ -20,6 +21,8 @@ use serde_json::Value;
 
 /// The key of `params._meta` that names a stateless request's protocol version.
 const VERSION_META_KEY: &str = "io.modelcontextprotocol/protocolVersion";
+/// The protocol's own keys of `params._meta` (the version, the client's capabilities and info).
+const PROTOCOL_META_PREFIX: &str = "io.modelcontextprotocol/";
 const METHOD_HEADER: &str = "mcp-method";
 const NAME_HEADER: &str = "mcp-name";
 const PARAM_HEADER_PREFIX: &str = "mcp-param-";
@@ -111,11 +114,65 @@ fn argument_text(value: &Value) -> Option<String> {
 /// An annotated property of a tool's input: its path through `properties`, and its header token.
 type Annotated = (Vec<String>, String);
 
+/// The id prefix of the `tools/list` requests the bridge sends of its own ([`list_request`]).
+const OWN_LIST_ID: &str = "mcp-tray-tools-list-";
+
+/// At most this many pages of the bridge's own listing before a call ([`list_request`]).
+pub(crate) const OWN_LIST_PAGES: usize = 16;
+
 /// Which arguments of each tool go into `Mcp-Param-*` headers, learnt from the `tools/list`
 /// replies the bridge passes on.
 #[derive(Default)]
 pub(crate) struct ToolHeaders {
     tools: Mutex<HashMap<String, Vec<Annotated>>>,
+    /// A listing was read to its last page: a tool it did not name has no annotations to learn.
+    complete: AtomicBool,
+    /// The `nextCursor` of the last reply to the bridge's own listing, by request id.
+    own_cursors: Mutex<HashMap<String, Option<String>>>,
+}
+
+/// A `tools/call` of the stateless revision whose tool no listing seen so far has named (a
+/// client that kept the list from an earlier connection calls without listing): the protocol's
+/// keys of its `_meta` (version, client capabilities…, which every request of the revision
+/// carries), and the tool's name. `None` for anything else, or once a whole listing was read.
+pub(crate) fn call_of_unlisted_tool(msg: &[u8], tools: &ToolHeaders) -> Option<(Value, String)> {
+    if tools.complete.load(Ordering::Relaxed) {
+        return None;
+    }
+    memchr::memmem::find(msg, VERSION_META_KEY.as_bytes())?;
+    let value: Value = serde_json::from_slice(msg).ok()?;
+    if value.get("method")?.as_str()? != "tools/call" {
+        return None;
+    }
+    let params = value.get("params")?;
+    let meta = params.get("_meta")?.as_object()?;
+    meta.get(VERSION_META_KEY)?.as_str()?;
+    let tool = params.get("name")?.as_str()?;
+    if tools.knows(tool) {
+        return None;
+    }
+    // Not a progress token or anything else of this one call's.
+    let envelope: serde_json::Map<String, Value> = meta
+        .iter()
+        .filter(|(key, _)| key.starts_with(PROTOCOL_META_PREFIX))
+        .map(|(key, value)| (key.clone(), value.clone()))
+        .collect();
+    Some((Value::Object(envelope), tool.to_owned()))
+}
+
+/// The bridge's own `tools/list` request of the stateless revision (page `n`, from `cursor`,
+/// with the call's protocol `_meta`), sent before a call of a tool it has not seen listed, so
+/// that the call gets its `Mcp-Param-*` headers; its reply is read here, never passed to the
+/// client.
+pub(crate) fn list_request(meta: &Value, n: usize, cursor: Option<&str>) -> (String, Vec<u8>) {
+    let id = format!("{OWN_LIST_ID}{n}");
+    let mut params = serde_json::json!({ "_meta": meta });
+    if let Some(cursor) = cursor {
+        params["cursor"] = Value::from(cursor);
+    }
+    let request =
+        serde_json::json!({"jsonrpc": "2.0", "id": id, "method": "tools/list", "params": params});
+    (id, request.to_string().into_bytes())
 }
 
 impl ToolHeaders {
@@ -128,6 +185,19 @@ impl ToolHeaders {
         let Some(tools) = value.pointer("/result/tools").and_then(Value::as_array) else {
             return;
         };
+        let next = value
+            .pointer("/result/nextCursor")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        if next.is_none() {
+            self.complete.store(true, Ordering::Relaxed);
+        }
+        if let Some(id) = value.get("id").and_then(Value::as_str)
+            && id.starts_with(OWN_LIST_ID)
+        {
+            let mut cursors = self.own_cursors.lock().unwrap_or_else(|p| p.into_inner());
+            cursors.insert(id.to_owned(), next);
+        }
         let mut known = self.tools.lock().unwrap_or_else(|p| p.into_inner());
         for tool in tools {
             let Some(name) = tool.get("name").and_then(Value::as_str) else {
@@ -139,6 +209,19 @@ impl ToolHeaders {
             }
             known.insert(name.to_owned(), annotated);
         }
+    }
+
+    /// Whether `tool` was named by a listing.
+    pub(crate) fn knows(&self, tool: &str) -> bool {
+        let known = self.tools.lock().unwrap_or_else(|p| p.into_inner());
+        known.contains_key(tool)
+    }
+
+    /// The next page of the bridge's own listing `id` (`Some(None)`: that was the last page;
+    /// `None`: no reply to it was read).
+    pub(crate) fn own_next_page(&self, id: &str) -> Option<Option<String>> {
+        let mut cursors = self.own_cursors.lock().unwrap_or_else(|p| p.into_inner());
+        cursors.remove(id)
     }
 
     /// The `Mcp-Param-*` headers of a call of `tool` with `arguments`: one per annotated
@@ -245,6 +328,46 @@ mod tests {
         ] {
             assert!(routing_headers(msg.as_bytes(), &tools).is_none(), "{msg}");
         }
+    }
+
+    #[test]
+    fn a_call_of_a_tool_no_listing_named_asks_for_a_listing_with_the_calls_protocol_meta() {
+        let tools = ToolHeaders::default();
+        let call = |tool: &str| {
+            format!(
+                r#"{{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{{"_meta":{{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{{}},"progressToken":7}},"name":"{tool}","arguments":{{}}}}}}"#
+            )
+        };
+        let (meta, tool) =
+            call_of_unlisted_tool(call("deploy").as_bytes(), &tools).expect("unlisted");
+        assert_eq!(tool, "deploy");
+        // The protocol's keys, not the call's own progress token.
+        assert_eq!(
+            meta,
+            serde_json::json!({"io.modelcontextprotocol/protocolVersion": "2026-07-28",
+                "io.modelcontextprotocol/clientCapabilities": {}})
+        );
+        let (id, request) = list_request(&meta, 0, Some("page-2"));
+        let request: Value = serde_json::from_slice(&request).unwrap();
+        assert_eq!(request["id"], id.as_str());
+        assert_eq!(request["method"], "tools/list");
+        assert_eq!(request["params"]["cursor"], "page-2");
+        assert_eq!(request["params"]["_meta"], meta);
+        // A call of the handshake revisions (no `_meta` version) asks for nothing.
+        let old = br#"{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"deploy"}}"#;
+        assert!(call_of_unlisted_tool(old, &tools).is_none());
+
+        // A page of the bridge's own listing: its cursor is kept for the next request.
+        tools.learn(
+            format!(r#"{{"jsonrpc":"2.0","id":"{id}","result":{{"tools":[{{"name":"add"}}],"nextCursor":"c2"}}}}"#)
+                .as_bytes(),
+        );
+        assert_eq!(tools.own_next_page(&id), Some(Some("c2".to_owned())));
+        assert!(call_of_unlisted_tool(call("add").as_bytes(), &tools).is_none());
+        assert!(call_of_unlisted_tool(call("deploy").as_bytes(), &tools).is_some());
+        // The last page (the client's own, here): a tool it did not name is not listed again.
+        tools.learn(br#"{"jsonrpc":"2.0","id":9,"result":{"tools":[{"name":"sum"}]}}"#);
+        assert!(call_of_unlisted_tool(call("deploy").as_bytes(), &tools).is_none());
     }
 
     #[test]
