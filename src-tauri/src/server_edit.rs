@@ -391,8 +391,9 @@ fn edit_conflict(fields: &[&str]) -> CommandError {
         "edit-conflict",
         format!(
             "{named} {were} changed in the file since you opened this form (by Claude Desktop, an \
-             editor or the CLI): saving would overwrite that change, so nothing was written. To see \
-             the file's version, copy what you typed, then Cancel and open Edit again."
+             editor or the CLI): saving would overwrite that change, so nothing was written. Load \
+             the file's version shows it here, in place of what you typed (copy that first if you \
+             want to keep it)."
         ),
     )
 }

@@ -75,6 +75,31 @@ describe("server edit and the local-server form", () => {
     });
   });
 
+  it("a save refused because another program changed the field meanwhile writes nothing, and loads the file's version on request", async () => {
+    assert.ok(await clickInRow(app.browser, "gamma", "server-edit"), "no Edit button on gamma");
+    await app.browser.waitUntil(async () => (await app.browser.$('[data-testid="edit-args"]').getValue()) === "/opt/gamma/index.js", {
+      timeout: 10_000,
+      timeoutMsg: "the form never showed gamma's args",
+    });
+    await fill(app.browser, "edit-args", "/opt/gamma/index.js --verbose");
+    // An editor changes the same entry while the form is open.
+    const theirs = ORIGINAL.replace('"args": ["/opt/gamma/index.js"]', '"args": ["/opt/gamma/v2.js"]');
+    fs.writeFileSync(app.configPath, theirs);
+    await app.browser.$('[data-testid="edit-save"]').click();
+    const problem = await waitForText(app.browser, '[data-testid="edit-problem"]', { contains: "changed in the file since you opened this form" });
+    assert.match(problem, /Arguments field/);
+    assert.equal(fs.readFileSync(app.configPath, "utf8"), theirs, "the refused save wrote the file");
+    await app.browser.$('[data-testid="edit-reload"]').click();
+    await app.browser.waitUntil(async () => (await app.browser.$('[data-testid="edit-args"]').getValue()) === "/opt/gamma/v2.js", {
+      timeout: 10_000,
+      timeoutMsg: "Load the file's version did not show the file's args",
+    });
+    assert.equal(await app.browser.$('[data-testid="edit-problem"]').isExisting(), false);
+    await app.browser.$('[data-testid="edit-cancel"]').click();
+    fs.writeFileSync(app.configPath, ORIGINAL);
+    await app.browser.waitUntil(async () => !(await app.browser.$('[data-testid="server-edit-form"]').isExisting()), { timeout: 5_000 });
+  });
+
   it("the local form explains a command that does not exist, with where it looked, and writes nothing", async () => {
     await app.browser.$('[data-testid="local-server"] summary').click();
     await fill(app.browser, "local-name", "ghost");

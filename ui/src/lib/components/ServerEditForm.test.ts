@@ -127,18 +127,40 @@ describe("ServerEditForm", () => {
     const message =
       "The URL field was changed in the file since you opened this form (by Claude Desktop, an editor or the CLI): saving would overwrite that change, so nothing was written.";
     const onSaved = vi.fn();
+    // What the file says once another program changed it.
+    let inFile = { ...loaded };
     mockIPC((cmd) => {
       if (cmd === "edit_server") throw { code: "edit-conflict", message };
-      if (cmd === "server_details") return { name: "linear", kind: "remote", ...loaded };
+      if (cmd === "server_details") return { name: "linear", kind: "remote", ...inFile };
       throw new Error(`unexpected command ${cmd}`);
     });
     render(ServerEditForm, { props: { name: "linear", onSaved, onCancel: () => {} } });
     const url = (await screen.findByTestId("edit-url")) as HTMLInputElement;
     await fireEvent.input(url, { target: { value: "https://mcp.linear.app/v2/mcp" } });
+    inFile = { ...loaded, url: "https://mcp.linear.app/v3/mcp" };
     await fireEvent.click(screen.getByTestId("edit-save"));
     expect((await screen.findByTestId("edit-problem")).textContent).toBe(message);
     expect(url.value).toBe("https://mcp.linear.app/v2/mcp");
     expect(onSaved).not.toHaveBeenCalled();
+    // The form offers the file's version in place of what was typed.
+    await fireEvent.click(screen.getByTestId("edit-reload"));
+    await waitFor(() => expect(url.value).toBe("https://mcp.linear.app/v3/mcp"));
+    expect(screen.queryByTestId("edit-problem")).toBeNull();
+    expect(screen.queryByTestId("edit-reload")).toBeNull();
+  });
+
+  it("a save refused for another reason offers no reload", async () => {
+    mockIPC((cmd) => {
+      if (cmd === "edit_server") throw { code: "invalid", message: "a server named \"x\" exists" };
+      if (cmd === "server_details") return { name: "linear", kind: "remote", ...loaded };
+      throw new Error(`unexpected command ${cmd}`);
+    });
+    render(ServerEditForm, { props: { name: "linear", onSaved: () => {}, onCancel: () => {} } });
+    const url = (await screen.findByTestId("edit-url")) as HTMLInputElement;
+    await fireEvent.input(url, { target: { value: "https://mcp.linear.app/v2/mcp" } });
+    await fireEvent.click(screen.getByTestId("edit-save"));
+    await screen.findByTestId("edit-problem");
+    expect(screen.queryByTestId("edit-reload")).toBeNull();
   });
 
   it("Choose… puts the file chosen in the system's file dialog into the CA certificate field; Cancel there keeps it", async () => {

@@ -43,7 +43,9 @@ export function envInput(rows: EnvRow[]): EnvVarInput[] {
     .map((row) => ({ name: row.name.trim(), value: row.masked ? null : row.value }));
 }
 
-type Status = { state: "idle" } | { state: "busy" } | { state: "failed"; message: string };
+/** `conflict`: the save was refused because the file changed the fields meanwhile (the form
+ *  offers to load the file's version). */
+type Status = { state: "idle" } | { state: "busy" } | { state: "failed"; message: string; conflict?: boolean };
 
 /** A test of the Edit form's unsaved entry: under way, what the server answered, or why it could not run. */
 export type EditTest =
@@ -262,7 +264,8 @@ export function createServerEditor(name: string, api = ipc) {
         status = { state: "idle" };
         return done;
       } catch (thrown) {
-        status = { state: "failed", message: toIpcError("edit_server", thrown).message };
+        const error = toIpcError("edit_server", thrown);
+        status = { state: "failed", message: error.message, conflict: error.code === "edit-conflict" };
         return null;
       }
     },

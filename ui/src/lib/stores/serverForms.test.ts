@@ -378,7 +378,7 @@ describe("server forms", () => {
         loaded: { command: "srv", args: ["a"], env: details.env, url: null, headers: [], caCert: null, allowHttp: false },
       }),
     );
-    expect(editor.status).toEqual({ state: "failed", message });
+    expect(editor.status).toEqual({ state: "failed", message, conflict: true });
     expect(editor.fields.args).toBe("a --changed");
     expect(editor.changed).toBe(true);
   });
