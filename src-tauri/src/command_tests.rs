@@ -380,10 +380,7 @@ fn a_config_with_a_byte_order_mark_is_explained_without_cli_flags_and_never_writ
     assert_eq!(err["code"], "config-bom", "{err}");
     let message = err["message"].as_str().unwrap_or_default();
     assert!(message.contains("byte-order mark"), "{message}");
-    assert!(
-        message.contains("Save the file as UTF-8 without a BOM"),
-        "{message}"
-    );
+    assert!(message.contains("Remove the mark"), "{message}");
     assert!(
         !message.contains("--"),
         "no CLI flag in the window: {message}"
@@ -396,6 +393,29 @@ fn a_config_with_a_byte_order_mark_is_explained_without_cli_flags_and_never_writ
         .expect_err("no edit of a file with a BOM");
     assert_eq!(err["code"], "config-bom", "{err}");
     assert_eq!(h.file(), with_bom, "nothing was written");
+}
+
+#[test]
+fn remove_the_mark_writes_the_file_without_its_byte_order_mark_and_undo_puts_it_back() {
+    let with_bom = format!("\u{feff}{CONFIG}");
+    let h = harness(&with_bom);
+    let done = h.call("remove_config_bom", json!({})).expect("removed");
+    assert_eq!(done["done"], "remove the byte-order mark", "{done}");
+    assert_eq!(h.file(), CONFIG);
+    assert!(h.call("list_servers", json!({})).is_ok());
+    let again = h
+        .call("remove_config_bom", json!({}))
+        .expect_err("no mark left");
+    assert!(
+        again["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("does not start with a byte-order mark"),
+        "{again}"
+    );
+    h.call("undo_last_change", json!({"expected": done["historyId"]}))
+        .expect("undone");
+    assert_eq!(h.file(), with_bom);
 }
 
 #[test]

@@ -29,8 +29,9 @@ impl From<ConfigError> for CommandError {
         let message = match &err {
             // Core's wording names the CLI's way round it (a flag); the window has none.
             ConfigError::ByteOrderMark { path } => format!(
-                "{} starts with a UTF-8 byte-order mark (BOM), which Claude Desktop cannot read. \
-                 Save the file as UTF-8 without a BOM, then try again.",
+                "{} starts with a UTF-8 byte-order mark (BOM), which Claude Desktop cannot read, \
+                 so it starts none of its servers. Remove the mark takes it away (Undo puts it \
+                 back), or save the file as UTF-8 without a BOM.",
                 path.display()
             ),
             // Core's wording points at the CLI's history and --force.

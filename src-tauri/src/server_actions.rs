@@ -70,6 +70,14 @@ fn remove(name: String) -> Result<ChangeDone, CommandError> {
     Ok(ChangeDone::of(file.apply(&Edit::Remove { name })?))
 }
 
+/// Removes the byte-order mark the config file starts with, which Claude Desktop cannot read
+/// (one undoable write; nothing else changes).
+#[tauri::command]
+#[specta::specta]
+pub async fn remove_config_bom() -> Result<ChangeDone, CommandError> {
+    off_main(|| Ok(ChangeDone::of(config_file().remove_bom()?))).await
+}
+
 /// Undoes the last change MCP Tray made to the config file; answers what was undone. With
 /// `expected` (the history entry the Undo bar names), refuses when a later change came since, so
 /// that Undo never undoes a change other than the one it names.

@@ -152,6 +152,18 @@ async undoLastChange(expected: number | null) : Promise<Result<string, CommandEr
 }
 },
 /**
+ * Removes the byte-order mark the config file starts with, which Claude Desktop cannot read
+ * (one undoable write; nothing else changes).
+ */
+async removeConfigBom() : Promise<Result<ChangeDone, CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("remove_config_bom") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * Turns traffic capture on (`tap`: the entry runs through `mcp-tray wrap`) or off (`untap`: the
  * original entry comes back byte for byte).
  */

@@ -224,6 +224,8 @@ export const ipc = {
   /** Undoes MCP Tray's last change to the config file; resolves to what was undone. With the
    * history id of the change the Undo bar names, refuses (`changed-since`) when a later one came
    * or the file was changed elsewhere since. */
+  /** Removes the byte-order mark the config file starts with (undoable). */
+  removeConfigBom: () => callResult("remove_config_bom", () => commands.removeConfigBom()),
   undoLastChange: (expected: number | null = null) =>
     callResult("undo_last_change", () => commands.undoLastChange(expected)),
   /** Streams every server's traffic to `onBatch`: the journals' history first, then live batches. */

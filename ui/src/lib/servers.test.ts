@@ -56,6 +56,8 @@ describe("describeChange", () => {
     expect(describeChange("fixed the config file (duplicate-key)")).toBe("Fixed the config file");
     expect(describeChange("undo remove gamma")).toBe("Undone: Removed gamma");
     expect(describeChange("undo tap notes")).toBe("Undone: Traffic capture on for notes");
+    expect(describeChange("remove the byte-order mark")).toBe("Removed the byte-order mark");
+    expect(describeChange("undo remove the byte-order mark")).toBe("Undone: Removed the byte-order mark");
     expect(describeChange("undo deleted by another program")).toBe("Put back the config file another program deleted");
     expect(describeChange("nothing to fix in linear")).toBe("Nothing to fix in linear");
   });

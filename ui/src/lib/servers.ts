@@ -42,6 +42,7 @@ const DONE_WORDS: [RegExp, (name: string) => string][] = [
   [/^update (.+)$/, (n) => `Changed ${n}`],
   [/^rename (.+)$/, (n) => `Renamed ${n}`],
   [/^merge mcpServers$/, () => `Merged the two "mcpServers"`],
+  [/^remove the byte-order mark$/, () => "Removed the byte-order mark"],
 ];
 
 /** What a change did, in the words the buttons use ("Removed gamma", "Traffic capture on for notes"). */

@@ -319,6 +319,49 @@ describe("Servers: a first start, with no config file yet", () => {
   });
 });
 
+describe("Servers: a config file with a byte-order mark", () => {
+  it("offers Remove the mark, then lists the servers with Undo in the bar", async () => {
+    const calls: [string, unknown][] = [];
+    let marked = true;
+    mockIPC(
+      (cmd, args) => {
+        calls.push([cmd, args]);
+        if (cmd === "app_paths") return { configPath: "/c.json", configSource: "detected", alsoPresent: [], claudeReads: null, dataDir: "/h" };
+        if (cmd === "list_servers") {
+          if (marked) throw { code: "config-bom", message: "/c.json starts with a UTF-8 byte-order mark (BOM)" };
+          return [{ name: "alpha", enabled: true, kind: "local", url: null, command: "npx", args: ["alpha"], problem: null }];
+        }
+        if (cmd === "remove_config_bom") {
+          marked = false;
+          return { done: "remove the byte-order mark", historyId: 4 };
+        }
+        return [];
+      },
+      { shouldMockEvents: true },
+    );
+    render(App);
+    await fireEvent.click(await screen.findByTestId("config-remove-bom"));
+    await expect.poll(() => calls.map(([cmd]) => cmd)).toContain("remove_config_bom");
+    await expect.poll(() => screen.queryByTestId("server-change")?.textContent ?? "").toContain("Removed the byte-order mark");
+    expect(screen.getByTestId("server-undo")).toBeTruthy();
+    await expect.poll(() => screen.queryByTestId("config-remove-bom")).toBeNull();
+  });
+
+  it("offers no such button for a file that is not JSON", async () => {
+    mockIPC(
+      (cmd) => {
+        if (cmd === "app_paths") return { configPath: "/c.json", configSource: "detected", alsoPresent: [], claudeReads: null, dataDir: "/h" };
+        if (cmd === "list_servers") throw { code: "bad-json-config", message: "/c.json:3:7: expected a comma" };
+        return [];
+      },
+      { shouldMockEvents: true },
+    );
+    render(App);
+    await screen.findByTestId("bad-config-help");
+    expect(screen.queryByTestId("config-remove-bom")).toBeNull();
+  });
+});
+
 describe("Servers: a config file deleted by another program", () => {
   it("offers to put it back, undoing that deletion by its history id, and says so", async () => {
     const calls: [string, unknown][] = [];

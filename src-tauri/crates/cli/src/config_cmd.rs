@@ -295,8 +295,8 @@ pub(crate) fn read_to_show(file: &ConfigFile) -> Result<ConfigDocument, ConfigEr
     if doc.bom {
         eprintln!(
             "warning: {} starts with a UTF-8 byte-order mark (BOM), which Claude Desktop cannot \
-             read: it starts no server from this file. Save it as UTF-8 without BOM (or edit it \
-             with --keep-bom)",
+             read: it starts no server from this file. `mcp-tray doctor --fix` removes the mark \
+             (or edit it with --keep-bom)",
             file.path().display()
         );
     }

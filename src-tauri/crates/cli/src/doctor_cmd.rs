@@ -80,6 +80,13 @@ pub fn run(cmd: DoctorCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
     {
         return Err(crate::config_cmd::not_in_file(&file, name).into());
     }
+    // The one fix made before the examination: a file with a byte-order mark does not read
+    // (unless --keep-bom says to keep it).
+    let unmarked = if args.fix && !ctx.keep_bom && starts_with_bom(&location.path) {
+        Some(file.remove_bom().map_err(|e| Failure::new(exit::FILE, e))?)
+    } else {
+        None
+    };
     let resolver = CommandResolver::new(LoginShellPath::WhenNoTerminal);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -111,13 +118,21 @@ pub fn run(cmd: DoctorCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
     } else {
         print_report(&report, fixed.is_some());
     }
+    if let Some(out) = &unmarked {
+        eprintln!(
+            "\n{}: wrote {}. Undo with `mcp-tray undo`.",
+            out.description,
+            out.written.display()
+        );
+    }
     match &fixed {
         Some(out) => eprintln!(
             "\n{}: wrote {}. Undo with `mcp-tray undo`.",
             out.description,
             out.written.display()
         ),
-        None if args.fix => eprintln!("\nnothing to fix automatically"),
+        None if args.fix && unmarked.is_none() => eprintln!("\nnothing to fix automatically"),
+        None if args.fix => {}
         None if report.findings.iter().any(|f| f.fixable) && !args.json => eprintln!(
             "\n`mcp-tray doctor --fix` makes the fixes marked (fixable); `mcp-tray undo` takes them back."
         ),
@@ -185,4 +200,12 @@ pub(crate) fn finding_text(mark: &str, d: &Diagnosis, suffix: &str, fix_label: &
         text.push_str(&format!("        {fix_label}: {fix}\n"));
     }
     text
+}
+
+/// Whether the file at `path` starts with a UTF-8 byte-order mark.
+fn starts_with_bom(path: &std::path::Path) -> bool {
+    let mut head = [0u8; 3];
+    std::fs::File::open(path)
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head))
+        .is_ok_and(|()| head == [0xEF, 0xBB, 0xBF])
 }

@@ -648,7 +648,7 @@ fn reading_commands_read_a_config_with_a_byte_order_mark_and_warn_that_claude_ca
     std::fs::write(&config, text).unwrap();
     let warning = format!(
         "warning: {} starts with a UTF-8 byte-order mark (BOM), which Claude Desktop cannot read: \
-         it starts no server from this file. Save it as UTF-8 without BOM (or edit it with --keep-bom)\n",
+         it starts no server from this file. `mcp-tray doctor --fix` removes the mark (or edit it with --keep-bom)\n",
         config_path(dir.path())
     );
     let listed = run_any(dir.path(), &["list"], "");
@@ -681,6 +681,43 @@ fn reading_commands_read_a_config_with_a_byte_order_mark_and_warn_that_claude_ca
     run(dir.path(), &["add", "b", "--keep-bom", "--", "echo"]);
     run(dir.path(), &["--keep-bom", "remove", "b"]);
     assert_eq!(std::fs::read_to_string(&config).unwrap(), text);
+}
+
+#[test]
+fn doctor_fix_removes_a_byte_order_mark_alone_and_undo_puts_it_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("claude_desktop_config.json");
+    let plain = "{\"mcpServers\": {\"a\": {\"command\": \"echo\", \"args\": [\"hi\"]}}}\n";
+    let text = format!("\u{feff}{plain}");
+    std::fs::write(&config, &text).unwrap();
+    let found = run_any(dir.path(), &["doctor", "--no-probe"], "");
+    let said = String::from_utf8_lossy(&found.stdout);
+    assert_eq!(found.status.code(), Some(4), "{said}");
+    assert!(
+        said.contains("byte-order mark") && said.contains("(fixable)"),
+        "{said}"
+    );
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), text);
+
+    let fixed = run_any(dir.path(), &["doctor", "--no-probe", "--fix"], "");
+    let (out, err) = (
+        String::from_utf8_lossy(&fixed.stdout),
+        String::from_utf8_lossy(&fixed.stderr),
+    );
+    assert_eq!(fixed.status.code(), Some(0), "{out}\n{err}");
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), plain);
+    assert!(err.contains("remove the byte-order mark: wrote"), "{err}");
+    // The file was examined once readable: its server was checked.
+    assert!(!out.contains("byte-order mark"), "{out}");
+    run(dir.path(), &["undo"]);
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), text);
+    // --keep-bom says to keep it: nothing removed.
+    let kept = run_any(
+        dir.path(),
+        &["doctor", "--no-probe", "--fix", "--keep-bom"],
+        "",
+    );
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), text, "{kept:?}");
 }
 
 #[test]

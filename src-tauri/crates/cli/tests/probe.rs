@@ -536,7 +536,7 @@ fn probe_of_an_entry_in_a_config_with_a_byte_order_mark_warns_and_probes_it() {
     assert_eq!(out.status.code(), Some(4), "{said}");
     assert!(
         said.starts_with(&format!(
-            "warning: {} starts with a UTF-8 byte-order mark (BOM), which Claude Desktop cannot read: it starts no server from this file. Save it as UTF-8 without BOM (or edit it with --keep-bom)\nprobing quits",
+            "warning: {} starts with a UTF-8 byte-order mark (BOM), which Claude Desktop cannot read: it starts no server from this file. `mcp-tray doctor --fix` removes the mark (or edit it with --keep-bom)\nprobing quits",
             config.display()
         )),
         "{said}"

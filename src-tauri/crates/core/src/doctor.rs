@@ -132,7 +132,11 @@ pub async fn examine(
     let doc = match file.read() {
         Ok(doc) => doc,
         Err(e) => {
-            report.findings.push(Finding::new(config_error(&e)));
+            let mut finding = Finding::new(config_error(&e));
+            // `doctor --fix` removes the mark ([`ConfigFile::remove_bom`]) before it examines the
+            // file: no edit of the document, which does not read until then.
+            finding.fixable = matches!(e, ConfigError::ByteOrderMark { .. });
+            report.findings.push(finding);
             return report;
         }
     };
@@ -427,7 +431,7 @@ fn config_error(e: &ConfigError) -> Diagnosis {
         ),
         ConfigError::ByteOrderMark { .. } => (
             "the config file starts with a byte-order mark, which Claude Desktop cannot read",
-            "save it as UTF-8 without BOM (or edit it with --keep-bom)".to_owned(),
+            "remove the mark: `mcp-tray doctor --fix` does, and `mcp-tray undo` puts it back (or save the file as UTF-8 without BOM in your editor)".to_owned(),
         ),
         ConfigError::NotUtf8 { line, .. } => (
             "the config file is not UTF-8",

@@ -33,7 +33,8 @@ pub use change::{EntryChange, EnvValue};
 pub use document::{ConfigDocument, DuplicateKey, EntryKind, ServerEntry};
 pub use edit::Edit;
 pub use write::{
-    ConfigFile, DELETED_OUTSIDE, EditOutcome, HistoryEntry, UndoState, sets_own_path, tapped_entry,
+    ConfigFile, DELETED_OUTSIDE, EditOutcome, HistoryEntry, REMOVE_BOM, UndoState, sets_own_path,
+    tapped_entry,
 };
 
 use std::path::PathBuf;
@@ -59,7 +60,7 @@ pub enum ConfigError {
     /// The file starts with a UTF-8 byte-order mark, which Claude Desktop's parser rejects.
     #[error(
         "{path} starts with a UTF-8 byte-order mark (BOM); Claude Desktop cannot read such a file. \
-         Save it as UTF-8 without BOM, or pass --keep-bom to edit it anyway"
+         `mcp-tray doctor --fix` removes the mark, or pass --keep-bom to edit it anyway"
     )]
     ByteOrderMark { path: PathBuf },
     /// The file parses but has the wrong shape where an edit needs to go.

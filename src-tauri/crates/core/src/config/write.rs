@@ -27,6 +27,9 @@ pub const HISTORY_KEEP: usize = 50;
 /// How many times an edit is re-applied after someone else changed the file.
 const MAX_ATTEMPTS: u32 = 8;
 
+/// The history's name for the removal of the file's byte-order mark ([`ConfigFile::remove_bom`]).
+pub const REMOVE_BOM: &str = "remove the byte-order mark";
+
 /// The history's name for the file deleted by another program
 /// ([`ConfigFile::record_deleted_outside`]); undoing it puts the file back.
 pub const DELETED_OUTSIDE: &str = "deleted by another program";
@@ -311,6 +314,31 @@ impl ConfigFile {
                 },
                 None,
             ))
+        })
+    }
+
+    /// Removes the UTF-8 byte-order mark the file starts with, which Claude Desktop cannot read
+    /// (Windows editors such as Notepad of old add it); every other byte stays. One undoable write
+    /// ([`REMOVE_BOM`]); refused when the file has no mark, or is not JSON after it.
+    pub fn remove_bom(&self) -> Result<EditOutcome, ConfigError> {
+        let file = self.clone().allow_bom(true);
+        file.transact_raw(REMOVE_BOM, |read, doc, _state| {
+            let rest = read
+                .bytes
+                .as_deref()
+                .and_then(|bytes| bytes.strip_prefix("\u{feff}".as_bytes()))
+                .ok_or_else(|| {
+                    ConfigError::Invalid(format!(
+                        "{} does not start with a byte-order mark",
+                        read.target.display()
+                    ))
+                })?;
+            Ok(Prepared {
+                bytes: Some(rest.to_vec()),
+                store_change: None,
+                created_servers_object: false,
+                has_servers_object: doc.has_servers_object,
+            })
         })
     }
 

@@ -493,3 +493,31 @@ fn a_file_mcp_tray_removed_itself_or_written_again_is_not_a_deletion_to_put_back
     assert!(s.file.undo(false, None).is_err());
     assert_eq!(text(&s.path), "{}");
 }
+
+#[test]
+fn the_byte_order_mark_is_removed_alone_and_undo_puts_it_back() {
+    let plain = "{\r\n  \"mcpServers\": {\"a\": {\"command\": \"x\"}}\r\n}\r\n";
+    let with_mark = format!("\u{feff}{plain}");
+    let s = scratch(Some(&with_mark));
+    assert!(matches!(
+        s.file.read(),
+        Err(ConfigError::ByteOrderMark { .. })
+    ));
+    let out = s.file.remove_bom().unwrap();
+    assert_eq!(out.description, REMOVE_BOM);
+    assert_eq!(text(&s.path), plain);
+    assert_eq!(s.file.read().unwrap().servers.len(), 1);
+    // Nothing left to remove: refused, nothing written.
+    assert!(s.file.remove_bom().is_err());
+    assert_eq!(s.file.history().unwrap().len(), 1);
+    s.file.undo(false, None).unwrap();
+    assert_eq!(text(&s.path), with_mark);
+
+    // A file that is not JSON after its mark is left as it is.
+    let s = scratch(Some("\u{feff}{\"mcpServers\": "));
+    assert!(matches!(
+        s.file.remove_bom(),
+        Err(ConfigError::Parse { .. })
+    ));
+    assert_eq!(text(&s.path), "\u{feff}{\"mcpServers\": ");
+}

@@ -1,6 +1,7 @@
-// A config file deleted by another program while the app is open: the window says so and puts the
-// file back, byte for byte, as it last saw it (a deletion kept in MCP Tray's history, so the CLI's
-// `mcp-tray history` and `undo` know it too).
+// What the window mends in the config file itself, end to end: a file deleted by another program
+// while the app is open (the window says so and puts it back, byte for byte, as it last saw it: a
+// deletion kept in MCP Tray's history, so the CLI's `mcp-tray history` and `undo` know it too),
+// and a byte-order mark, which Claude Desktop cannot read (removed alone; Undo puts it back).
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import { after, before, describe, it } from "node:test";
@@ -35,6 +36,9 @@ describe("config file deleted by another program", () => {
   });
 
   it("says nothing when the file comes back by other means", async () => {
+    // Another program's content first, seen by the watch (only it re-reads the list now).
+    fs.writeFileSync(app.configPath, '{"mcpServers": {"other": {"command": "uvx", "args": ["o"]}}}\n');
+    await waitForText(app.browser, '[data-testid="server-name"]', { equals: "other" });
     fs.rmSync(app.configPath);
     await waitForText(app.browser, '[data-testid="config-deleted"]', { contains: "deleted by another program" });
     fs.writeFileSync(app.configPath, '{"mcpServers": {}}\n');
@@ -43,5 +47,33 @@ describe("config file deleted by another program", () => {
       timeoutMsg: "the deleted-file card stayed after another program wrote the file again",
     });
     assert.equal(fs.readFileSync(app.configPath, "utf8"), '{"mcpServers": {}}\n');
+  });
+});
+
+describe("config file with a byte-order mark", () => {
+  let app;
+  const plain = '{\n  "mcpServers": {\n    "notes": {"command": "uvx", "args": ["notes-mcp"]}\n  }\n}\n';
+
+  before(async () => {
+    app = await startApp({ config: `\u{feff}${plain}` });
+  });
+
+  after(async () => {
+    await app?.stop();
+  });
+
+  it("removes the mark alone, lists the servers, and Undo puts it back", async () => {
+    await app.browser.$('[data-testid="config-remove-bom"]').waitForExist({ timeout: 15_000 });
+    await app.screenshot("servers-config-bom");
+    await app.browser.$('[data-testid="config-remove-bom"]').click();
+    await waitForText(app.browser, '[data-testid="server-name"]', { equals: "notes" });
+    assert.equal(fs.readFileSync(app.configPath, "utf8"), plain);
+    await waitForText(app.browser, '[data-testid="server-change"]', { contains: "Removed the byte-order mark" });
+    await app.browser.$('[data-testid="server-undo"]').click();
+    await app.browser.waitUntil(() => fs.readFileSync(app.configPath, "utf8") === `\u{feff}${plain}`, {
+      timeout: 10_000,
+      timeoutMsg: "Undo did not put the mark back",
+    });
+    await app.browser.$('[data-testid="config-remove-bom"]').waitForExist({ timeout: 15_000 });
   });
 });
