@@ -65,6 +65,9 @@ pub struct StreamableHttp {
     waiters: Arc<Waiters>,
     /// The arguments each tool mirrors into headers, for calls of the stateless revision.
     tool_headers: ToolHeaders,
+    /// Held by the bridge's own listing of the tools ([`Self::list_tools_before_call`]): calls
+    /// sent at once list once.
+    listing: tokio::sync::Mutex<()>,
 }
 
 /// What a client message is, as far as the transport cares.
@@ -126,6 +129,7 @@ impl StreamableHttp {
             version_override,
             waiters: Arc::default(),
             tool_headers: ToolHeaders::default(),
+            listing: tokio::sync::Mutex::new(()),
         })
     }
 
@@ -398,16 +402,21 @@ impl StreamableHttp {
         }
     }
 
-    /// Lists the server's tools (stateless revision, with the call's `meta`) until `tool` is named or the list
-    /// ends, for a client that calls a tool it did not list through this bridge: the call then
-    /// gets the `Mcp-Param-*` headers its tool asks for, without which the server refuses it. The
-    /// replies are read, not passed on; a listing that fails leaves the call to say why.
+    /// Lists the server's tools (stateless revision, with the call's `meta`) until `tool` is
+    /// named or the list ends, for a client that calls a tool it did not list through this bridge:
+    /// the call then gets the `Mcp-Param-*` headers its tool asks for, without which the server
+    /// refuses it. The replies are read, not passed on; a listing that fails leaves the call to
+    /// say why. One listing at a time: a call that waited for another's finds its tool known.
     async fn list_tools_before_call(
         self: &Arc<Self>,
         meta: &serde_json::Value,
         tool: &str,
         interactive: bool,
     ) {
+        let _listing = self.listing.lock().await;
+        if self.tool_headers.settled(tool) {
+            return;
+        }
         let mut cursor: Option<String> = None;
         for page in 0..modern::OWN_LIST_PAGES {
             let (id, bytes) = modern::list_request(meta, page, cursor.as_deref());

@@ -136,6 +136,7 @@ pub(crate) struct ToolHeaders {
 /// keys of its `_meta` (version, client capabilities…, which every request of the revision
 /// carries), and the tool's name. `None` for anything else, or once a whole listing was read.
 pub(crate) fn call_of_unlisted_tool(msg: &[u8], tools: &ToolHeaders) -> Option<(Value, String)> {
+    // Most calls come after a whole listing: not parsed again here.
     if tools.complete.load(Ordering::Relaxed) {
         return None;
     }
@@ -148,7 +149,7 @@ pub(crate) fn call_of_unlisted_tool(msg: &[u8], tools: &ToolHeaders) -> Option<(
     let meta = params.get("_meta")?.as_object()?;
     meta.get(VERSION_META_KEY)?.as_str()?;
     let tool = params.get("name")?.as_str()?;
-    if tools.knows(tool) {
+    if tools.settled(tool) {
         return None;
     }
     // Not a progress token or anything else of this one call's.
@@ -215,6 +216,12 @@ impl ToolHeaders {
     pub(crate) fn knows(&self, tool: &str) -> bool {
         let known = self.tools.lock().unwrap_or_else(|p| p.into_inner());
         known.contains_key(tool)
+    }
+
+    /// Whether the listings seen tell all there is to know of `tool`: they named it, or one was
+    /// read to its end.
+    pub(crate) fn settled(&self, tool: &str) -> bool {
+        self.complete.load(Ordering::Relaxed) || self.knows(tool)
     }
 
     /// The next page of the bridge's own listing `id` (`Some(None)`: that was the last page;
