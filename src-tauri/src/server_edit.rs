@@ -324,6 +324,11 @@ pub async fn edit_server(
 fn edit(name: &str, mut change: ServerEditInput) -> Result<ChangeDone, CommandError> {
     let file = config_file();
     let loaded = change.loaded.take();
+    // A rename names the server by its new name too ("Saved new (was old)" in the window).
+    let op = match change.name.as_deref().map(str::trim) {
+        Some(new) if !new.is_empty() && new != name => format!("edit {name} → {new}"),
+        _ => format!("edit {name}"),
+    };
     let (entry, change) = checked_change(&file, name, change)?;
     if let Some(loaded) = &loaded {
         let conflicts = changed_meanwhile(&entry, &change, loaded);
@@ -332,9 +337,7 @@ fn edit(name: &str, mut change: ServerEditInput) -> Result<ChangeDone, CommandEr
         }
     }
     let edits = mcp_tray_core::config::change::edits_for(&entry, &change)?;
-    Ok(ChangeDone::of(
-        file.apply_all(&format!("edit {name}"), &edits)?,
-    ))
+    Ok(ChangeDone::of(file.apply_all(&op, &edits)?))
 }
 
 /// The fields `change` writes that the file changed since the form loaded them (`loaded`, as

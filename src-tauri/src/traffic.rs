@@ -250,7 +250,7 @@ fn export_lines(
         code: "io-error".to_owned(),
         message: format!("{}: {e}", path.display()),
     };
-    std::fs::create_dir_all(&dir).map_err(|e| io_error(&dir, e))?;
+    journal::create_private_dir(&dir).map_err(|e| io_error(&dir, e))?;
     let mut text = match redact {
         true => String::from_utf8_lossy(&redact::redact(lines.as_bytes())).into_owned(),
         false => lines,
@@ -269,7 +269,7 @@ fn export_lines(
             format!("-{n}")
         };
         let path = dir.join(format!("traffic-{stamp}Z{suffix}.jsonl"));
-        match std::fs::OpenOptions::new()
+        match journal::private_file()
             .write(true)
             .create_new(true)
             .open(&path)

@@ -52,6 +52,8 @@ describe("describeChange", () => {
     expect(describeChange("disable beta")).toBe("Disabled beta");
     expect(describeChange("enable beta")).toBe("Enabled beta");
     expect(describeChange("edit fetch")).toBe("Saved fetch");
+    expect(describeChange("edit api-keyed → api")).toBe("Saved api");
+    expect(describeChange("undo edit api-keyed → api")).toBe("Undone: Saved api");
     expect(describeChange("fixed linear (mcp-remote-replaceable)")).toBe("Fixed linear");
     expect(describeChange("fixed the config file (duplicate-key)")).toBe("Fixed the config file");
     expect(describeChange("undo remove gamma")).toBe("Undone: Removed gamma");

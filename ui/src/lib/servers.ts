@@ -36,6 +36,7 @@ const DONE_WORDS: [RegExp, (name: string) => string][] = [
   [/^enable (.+)$/, (n) => `Enabled ${n}`],
   [/^untap (.+)$/, (n) => `Traffic capture off for ${n}`],
   [/^tap (.+)$/, (n) => `Traffic capture on for ${n}`],
+  [/^edit .+? → (.+)$/, (n) => `Saved ${n}`],
   [/^edit (.+)$/, (n) => `Saved ${n}`],
   [/^fixed (.+?) \([^()]*\)$/, (n) => `Fixed ${n}`],
   [/^add (.+)$/, (n) => `Added ${n}`],

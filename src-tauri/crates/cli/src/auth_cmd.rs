@@ -276,9 +276,9 @@ pub fn run(cmd: AuthCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
         AuthAction::Status { json } => {
             let list = auth::status();
             if json {
-                println!("{}", serde_json::to_string_pretty(&list)?);
+                outln!("{}", serde_json::to_string_pretty(&list)?);
             } else if list.is_empty() {
-                println!("no stored sign-ins");
+                outln!("no stored sign-ins");
             } else {
                 let now = std::time::SystemTime::now()
                     .duration_since(std::time::UNIX_EPOCH)
@@ -293,12 +293,12 @@ pub fn run(cmd: AuthCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
                         }
                         (true, None) => "signed in".into(),
                     };
-                    println!("{}\t{}\t{state}", s.name, s.server_url);
+                    outln!("{}\t{}\t{state}", s.name, s.server_url);
                     if let Some(scope) = &s.scope {
-                        println!("\tscope: {scope}");
+                        outln!("\tscope: {scope}");
                     }
                     if let Some(client) = &s.client {
-                        println!("\tclient: {client}; secrets in the {}", s.secrets_in);
+                        outln!("\tclient: {client}; secrets in the {}", s.secrets_in);
                     }
                 }
             }

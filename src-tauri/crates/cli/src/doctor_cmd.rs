@@ -114,7 +114,7 @@ pub fn run(cmd: DoctorCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
         None
     };
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        outln!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         print_report(&report, fixed.is_some());
     }
@@ -152,19 +152,21 @@ pub fn run(cmd: DoctorCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
 
 /// The report as a list; `fixed`: the fixable findings were just fixed by `--fix`.
 fn print_report(r: &DoctorReport, fixed: bool) {
-    println!("config: {}", r.config.display());
+    outln!("config: {}", r.config.display());
     for p in &r.probes {
         let status = match &p.diagnosis {
             None => format!("ok, {} tools, {:.0} ms", p.tools.len(), p.total_ms),
             Some(d) => format!("failed [{}]", d.code),
         };
-        println!("probe: {:<40} {status}", p.target);
+        outln!("probe: {:<40} {status}", p.target);
     }
     if r.findings.is_empty() {
-        println!("no problems found in {} server(s)", r.servers_checked);
+        outln!("no problems found in {} server(s)", r.servers_checked);
         return;
     }
-    println!();
+    outln!();
+    // (code, detail, fix, the server it was said of) of each finding printed in full.
+    let mut earlier: Vec<(String, String, Option<String>, String)> = Vec::new();
     for f in &r.findings {
         let d = &f.diagnosis;
         let mark = match d.severity {
@@ -179,7 +181,28 @@ fn print_report(r: &DoctorReport, fixed: bool) {
             (false, false) => (mark, ""),
         };
         let label = if was_fixed { "done" } else { "fix" };
-        print!("{}", finding_text(mark, d, fixable, label));
+        // A detail and fix said already (the PATH searched for `uvx`, for each server run by
+        // `uvx`) are not said again: a thousand servers would print the same lines a thousand times.
+        let said = earlier.iter().find(|(code, detail, fix, _)| {
+            *code == d.code && *detail == d.detail && *fix == d.fix && !d.detail.is_empty()
+        });
+        match said {
+            Some((_, _, _, first)) => {
+                let mut short = d.clone();
+                short.detail = format!("(as for {first} above)");
+                short.fix = None;
+                out!("{}", finding_text(mark, &short, fixable, label));
+            }
+            None => {
+                earlier.push((
+                    d.code.clone(),
+                    d.detail.clone(),
+                    d.fix.clone(),
+                    d.server.clone().unwrap_or_else(|| "the finding".to_owned()),
+                ));
+                out!("{}", finding_text(mark, d, fixable, label));
+            }
+        }
     }
 }
 

@@ -5,6 +5,25 @@
 //! It links no GUI library and must start in milliseconds. Each group of subcommands lives in its
 //! own module and is flattened into [`Command`]; this file only parses and dispatches.
 
+/// `println!` for a command's own output on stdout when the process must not die of SIGPIPE (it
+/// also writes to servers' pipes): a reader that closed the pipe (`| head`) ends it quietly with
+/// SIGPIPE's status (141), as the other commands end, instead of a panic.
+macro_rules! outln {
+    () => {
+        $crate::print_out(format_args!("\n"))
+    };
+    ($($arg:tt)*) => {
+        $crate::print_out(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+/// `print!` in the manner of [`outln!`].
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::print_out(format_args!($($arg)*))
+    };
+}
+
 mod auth_cmd;
 mod bridge_cmd;
 mod columns;
@@ -147,6 +166,21 @@ pub(crate) fn secs_or_zero(text: &str) -> Result<f64, String> {
 /// tools: the default SIGPIPE action. Everything else keeps Rust's default (EPIPE as an error):
 /// the shims close their session when the client goes away, and a probe reports a server that
 /// closed its stdin.
+/// Writes to stdout for [`outln!`] and [`out!`].
+pub(crate) fn print_out(args: std::fmt::Arguments<'_>) {
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_fmt(args) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(141),
+        // Any other failure to print is what `println!` would say, without its panic.
+        Err(e) => {
+            eprintln!("mcp-tray: cannot write the output: {e}");
+            std::process::exit(i32::from(exit::FILE));
+        }
+        Ok(()) => {}
+    }
+}
+
 fn quiet_on_closed_pipe() {
     #[cfg(unix)]
     // SAFETY: called once at start-up, before any other thread exists; SIG_DFL is always valid.

@@ -90,9 +90,13 @@ pub fn run(cmd: ProbeCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
             // server they are about.
             let name = mcp_tray_core::auth::name_for_url(&checked);
             let bridge_args = args.remote.bridge_args()?;
-            ProbeTarget::url(&name, url, &bridge_args, &paths::mcp_tray_exe())
+            // Journaled nowhere: a server that is not in the config would fill the Traffic and
+            // Logs lists with names of no server (a probe of a NAME is journaled under it).
+            ProbeTarget::url(&name, url, &bridge_args, &paths::mcp_tray_exe()).unjournaled()
         }
-        (None, None, Some((command, rest))) => ProbeTarget::command("probe", command, rest),
+        (None, None, Some((command, rest))) => {
+            ProbeTarget::command("probe", command, rest).unjournaled()
+        }
         _ => anyhow::bail!("give one of: a server NAME, --url URL, or -- CMD [ARGS…]"),
     };
     let resolver = CommandResolver::new(LoginShellPath::WhenNoTerminal);
@@ -109,7 +113,7 @@ pub fn run(cmd: ProbeCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
         Duration::from_secs_f64(args.timeout),
     ));
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        outln!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         print_report(&report);
     }
@@ -154,25 +158,27 @@ fn print_report(r: &ProbeReport) {
     let width = r.steps.iter().map(|s| s.step.len()).max().unwrap_or(0);
     for s in &r.steps {
         let mark = if s.ok { "ok  " } else { "FAIL" };
-        println!(
+        outln!(
             "{mark}  {:<width$}  {:>8.1} ms  {}",
-            s.step, s.ms, s.summary
+            s.step,
+            s.ms,
+            s.summary
         );
     }
     if let Some(t) = &r.transport {
-        println!("transport: {t}");
+        outln!("transport: {t}");
     }
     match &r.diagnosis {
-        None => println!("ready in {:.0} ms", r.total_ms),
+        None => outln!("ready in {:.0} ms", r.total_ms),
         Some(d) => {
-            println!("failed: [{}] {}", d.code, d.summary);
+            outln!("failed: [{}] {}", d.code, d.summary);
             if !d.detail.is_empty() {
                 for line in d.detail.lines() {
-                    println!("  {line}");
+                    outln!("  {line}");
                 }
             }
             if let Some(fix) = &d.fix {
-                println!("fix: {fix}");
+                outln!("fix: {fix}");
             }
         }
     }

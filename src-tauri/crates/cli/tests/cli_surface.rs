@@ -384,3 +384,89 @@ fn keep_bom_is_offered_only_by_the_commands_that_edit_the_config() {
     let out = run(dir.path(), &["logs", "--keep-bom"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
 }
+
+/// `mcp-tray ARGS… | head -c 1`: the reader takes one byte and closes the pipe.
+fn run_into_closed_pipe(home: &Path, args: &[&str]) -> Output {
+    use std::io::Read as _;
+    let mut child = Command::new(BIN)
+        .args(args)
+        .env("MCP_TRAY_HOME", home.join("home"))
+        .env(
+            "MCP_TRAY_CLAUDE_CONFIG",
+            home.join("claude_desktop_config.json"),
+        )
+        .env("RUST_BACKTRACE", "1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run mcp-tray");
+    let mut stdout = child.stdout.take().expect("stdout");
+    let mut first = [0u8; 1];
+    stdout.read_exact(&mut first).expect("a first byte");
+    drop(stdout);
+    child.wait_with_output().expect("mcp-tray ends")
+}
+
+#[test]
+fn commands_whose_output_is_cut_short_by_a_closed_pipe_end_quietly() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // Enough findings that the output outgrows the pipe's buffer after the reader left.
+    let servers: serde_json::Map<String, serde_json::Value> = (0..400)
+        .map(|i| {
+            (
+                format!("s{i}"),
+                serde_json::json!({"command": "no-such-command-mcp-tray-test", "args": ["--x"]}),
+            )
+        })
+        .collect();
+    std::fs::write(
+        dir.path().join("claude_desktop_config.json"),
+        serde_json::json!({ "mcpServers": servers }).to_string(),
+    )
+    .unwrap();
+    for args in [
+        &["doctor", "--no-probe"][..],
+        &["doctor", "--no-probe", "--json"][..],
+        &["auth", "status"][..],
+    ] {
+        let out = run_into_closed_pipe(dir.path(), args);
+        let err = stderr(&out);
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert!(
+            !out.status.success() || args[0] == "auth",
+            "{args:?}: {:?}",
+            out.status
+        );
+        assert_ne!(out.status.code(), Some(101), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn probe_and_doctor_show_a_servers_url_and_arguments_without_their_secrets() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = "http://bob:pa55w0rd@127.0.0.1:1/mcp?token=TTTSECRET&x=1";
+    std::fs::write(
+        dir.path().join("claude_desktop_config.json"),
+        serde_json::json!({"mcpServers": {
+            "loc": {"command": "sh", "args": ["-c", "exit 3", "--api-key", "SEKRET123"]},
+            "rem": {"command": BIN, "args": ["bridge", url]},
+        }})
+        .to_string(),
+    )
+    .unwrap();
+    for args in [
+        &["probe", "--url", url, "--timeout", "5"][..],
+        &["probe", "--url", url, "--timeout", "5", "--json"][..],
+        &["probe", "loc", "--timeout", "5"][..],
+        &["probe", "loc", "--timeout", "5", "--json"][..],
+        &["probe", "rem", "--timeout", "5"][..],
+        &["doctor", "--json", "--timeout", "5"][..],
+        &["doctor", "--timeout", "5"][..],
+    ] {
+        let out = run(dir.path(), args);
+        let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(&out));
+        for secret in ["pa55w0rd", "TTTSECRET", "SEKRET123"] {
+            assert!(!all.contains(secret), "{args:?} shows {secret}:\n{all}");
+        }
+    }
+}

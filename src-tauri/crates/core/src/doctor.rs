@@ -426,7 +426,7 @@ fn config_error(e: &ConfigError) -> Diagnosis {
         ConfigError::Parse { line, column, .. } => (
             "the config file is not valid JSON, so Claude Desktop starts no server at all",
             format!(
-                "fix the file at line {line}, column {column} (or `mcp-tray undo` if MCP Tray made the last change)"
+                "fix the file at line {line}, column {column}; or put back the file as it was before MCP Tray's last change with `mcp-tray undo --force` (the broken file is kept in the history)"
             ),
         ),
         ConfigError::ByteOrderMark { .. } => (

@@ -456,12 +456,40 @@ pub fn journal_paths(dir: &Path, server: &str) -> Vec<PathBuf> {
     paths
 }
 
+/// Creates `dir` (and what is missing above it) for this user's eyes only: what journals and
+/// exports hold (tool arguments and results, masked only where named like a secret) is no other
+/// user's business. On Unix the folder is made, or made again, `0700`; the files in it can then be
+/// read by no one else, whatever their own mode (those written before this rule, `0644`).
+pub fn create_private_dir(dir: &Path) -> io::Result<()> {
+    fs::create_dir_all(dir)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = fs::metadata(dir)?.permissions().mode();
+        if mode & 0o077 != 0 {
+            fs::set_permissions(dir, fs::Permissions::from_mode(mode & 0o700))?;
+        }
+    }
+    Ok(())
+}
+
+/// Options that create a file readable and writable by this user only (`0600` on Unix).
+pub fn private_file() -> OpenOptions {
+    let mut options = OpenOptions::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    options
+}
+
 impl Journal {
     /// Opens (creating the folder and file) the journal of `server` and starts its writer thread.
     pub fn open(server: &str, config: JournalConfig) -> io::Result<Journal> {
-        fs::create_dir_all(&config.dir)?;
+        create_private_dir(&config.dir)?;
         let path = journal_path(&config.dir, server);
-        let file = OpenOptions::new().create(true).append(true).open(&path)?;
+        let file = private_file().create(true).append(true).open(&path)?;
         // A list channel, bounded by the counts below: a bounded (array) channel would allocate
         // every slot up front, 350 KiB in each shim Claude starts, for a queue that is almost
         // always empty.
@@ -927,7 +955,7 @@ impl Writer {
                 rotated_path(dir, &self.server, 1),
             );
         }
-        if let Ok(file) = OpenOptions::new()
+        if let Ok(file) = private_file()
             .create(true)
             .append(true)
             .open(journal_path(dir, &self.server))
@@ -1194,6 +1222,34 @@ mod tests {
 
     fn config(dir: &Path) -> JournalConfig {
         JournalConfig::in_dir(dir)
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn journals_are_for_their_users_eyes_only_also_in_a_folder_made_before_that_rule() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let tmp = tempfile::tempdir().expect("tmp");
+        let mut cfg = config(&tmp.path().join("journal"));
+        cfg.max_bytes = 600;
+        let journal = Journal::open("r", cfg.clone()).expect("open");
+        for i in 0..20 {
+            journal.event(Level::Info, "tick", format!("event {i:03}"));
+        }
+        journal.close(Duration::from_secs(2));
+        assert_eq!(mode(&cfg.dir), 0o700);
+        assert_eq!(mode(&journal_path(&cfg.dir, "r")), 0o600);
+        assert_eq!(mode(&rotated_path(&cfg.dir, "r", 1)), 0o600, "rotated");
+
+        // A folder and a file an older build left readable by everyone.
+        let old = tmp.path().join("old");
+        fs::create_dir_all(&old).unwrap();
+        fs::set_permissions(&old, fs::Permissions::from_mode(0o755)).unwrap();
+        fs::write(journal_path(&old, "s"), "").unwrap();
+        Journal::open("s", config(&old))
+            .expect("open")
+            .close(Duration::from_secs(2));
+        assert_eq!(mode(&old), 0o700);
     }
 
     #[test]

@@ -21,6 +21,7 @@ use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader
 
 use crate::config::ServerEntry;
 use crate::diagnose::{Diagnosis, Severity, TAP_IN_A_TERMINAL, codes, fix_for};
+use crate::redact::{mask_args, mask_url};
 use crate::supervise::{CommandResolver, ServerCommand, StdioChild, StdioPipes, shell_line};
 
 /// The protocol version the probe asks for; servers answer with the one they speak.
@@ -62,6 +63,12 @@ fn retry_less(cmd: &mut ServerCommand) {
         .or_insert_with(|| PROBE_BRIDGE_RETRIES.to_owned());
 }
 
+/// A command line as a probe's label shows it (printed, journaled, in `--json`): its credentials
+/// masked, as `list` shows them.
+fn shown_line(command: &str, args: &[String]) -> String {
+    shell_line(command, &mask_args(args))
+}
+
 impl ProbeTarget {
     /// The same target, its MCP Tray shim journaling nothing ([`NO_JOURNAL_ENV`]): for an entry
     /// that is not saved yet.
@@ -77,7 +84,7 @@ impl ProbeTarget {
         let mut cmd = ServerCommand::new(name, command, &[]);
         cmd.args = args.to_vec();
         ProbeTarget {
-            label: format!("{name} ({})", shell_line(command, args)),
+            label: format!("{name} ({})", shown_line(command, args)),
             command: cmd,
         }
     }
@@ -96,7 +103,7 @@ impl ProbeTarget {
         cmd.args = args;
         retry_less(&mut cmd);
         ProbeTarget {
-            label: format!("{name} (remote: {url})"),
+            label: format!("{name} (remote: {})", mask_url(url)),
             command: cmd,
         }
     }
@@ -118,9 +125,9 @@ impl ProbeTarget {
         let what = match &entry.kind {
             crate::config::EntryKind::Remote { url }
             | crate::config::EntryKind::McpRemote { url } => {
-                format!("remote: {url}")
+                format!("remote: {}", mask_url(url))
             }
-            _ => shell_line(command, &entry.args),
+            _ => shown_line(command, &entry.args),
         };
         Some(ProbeTarget {
             label: format!("{} ({what})", entry.name),

@@ -678,7 +678,9 @@ impl ConfigFile {
             None
         };
         let op = format!("undo {}", entry.op);
-        let outcome = self.transact_raw(&op, |read, _doc, _state| {
+        // The bytes put back are what counts: a file broken by hand since is undone too (with
+        // `force`, as any change made after the edit; it is backed up first).
+        let outcome = self.transact_bytes(&op, true, |read, _doc, _state| {
             // Nothing is thrown away when the file holds what undo puts back already (a file the
             // edit created, deleted since).
             let changed = read.hash != entry.after_sha256 && read.hash != entry.before_sha256;
@@ -765,6 +767,18 @@ impl ConfigFile {
         op: &str,
         make: impl Fn(&Read, &ConfigDocument, &StoreFile) -> Result<Prepared, ConfigError>,
     ) -> Result<EditOutcome, ConfigError> {
+        self.transact_bytes(op, false, make)
+    }
+
+    /// [`transact_raw`](Self::transact_raw), which with `any_content` also runs `make` on a file
+    /// that does not parse (given an empty document): for a change that puts whole bytes back
+    /// (undo), and never reads the entries.
+    fn transact_bytes(
+        &self,
+        op: &str,
+        any_content: bool,
+        make: impl Fn(&Read, &ConfigDocument, &StoreFile) -> Result<Prepared, ConfigError>,
+    ) -> Result<EditOutcome, ConfigError> {
         let _lock = self.lock()?;
         let store_path = self.store_path();
         let mut last_reason = String::new();
@@ -785,6 +799,9 @@ impl ConfigFile {
             }
             let doc = match self.parse(&read) {
                 Ok(doc) => doc,
+                Err(e) if any_content && !matches!(e, ConfigError::Io { .. }) => {
+                    ConfigDocument::missing(&self.path)
+                }
                 // Someone else's half-written file: wait for them to finish.
                 Err(e) if attempt > 0 && !matches!(e, ConfigError::Io { .. }) => {
                     last_reason = e.to_string();

@@ -521,3 +521,23 @@ fn the_byte_order_mark_is_removed_alone_and_undo_puts_it_back() {
     ));
     assert_eq!(text(&s.path), "\u{feff}{\"mcpServers\": ");
 }
+
+#[test]
+fn a_file_broken_by_hand_after_an_edit_is_undone_with_force_and_kept_in_the_history() {
+    let original = r#"{"mcpServers": {"a": {"command": "x"}}}"#;
+    let s = scratch(Some(original));
+    s.file.apply(&add("b")).unwrap();
+    let broken = r#"{"mcpServers": {"a": {"command": "x",, }}"#;
+    fs::write(&s.path, broken).unwrap();
+    // Said as a change made after the edit, not as a JSON error the user cannot get past.
+    let refused = s.file.undo(false, None).expect_err("changed since");
+    assert!(matches!(refused, ConfigError::ChangedSince(_)), "{refused}");
+    assert_eq!(text(&s.path), broken);
+    let (undone, _) = s.file.undo(true, None).unwrap();
+    assert_eq!(undone.op, "add b");
+    assert_eq!(text(&s.path), original);
+    // The broken file is the backup of the undo: nothing of the user's is lost.
+    let newest = &s.file.history().unwrap()[0];
+    assert!(newest.op.starts_with("undo "), "{}", newest.op);
+    assert_eq!(text(&newest.file), broken);
+}
