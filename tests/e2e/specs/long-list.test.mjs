@@ -1,0 +1,52 @@
+// A long server list, end to end: what a row's button did (or why it failed) is said in the status
+// bar, which stays in sight at the bottom of the window however far below the list goes; the row
+// pressed is not scrolled out of sight either.
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import { after, before, describe, it } from "node:test";
+import { clickInRow, startApp, waitForText } from "../lib/app.mjs";
+
+/** Whether the element is inside the window's visible area. */
+function inSight(browser, testid) {
+  return browser.execute((t) => {
+    const element = document.querySelector(`[data-testid="${t}"]`);
+    if (!element) return false;
+    const box = element.getBoundingClientRect();
+    return box.height > 0 && box.top >= 0 && box.bottom <= window.innerHeight;
+  }, testid);
+}
+
+describe("a long server list", () => {
+  let app;
+  const servers = Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`server-${String(i).padStart(2, "0")}`, { command: "uvx", args: [`s${i}`] }]));
+
+  before(async () => {
+    app = await startApp({ config: { mcpServers: servers } });
+    await waitForText(app.browser, '[data-testid="server-name"]', { equals: "server-00" });
+  });
+
+  after(async () => {
+    await app?.stop();
+  });
+
+  it("says what Disable did at the bottom of the window, near the top of the list", async () => {
+    assert.ok(await clickInRow(app.browser, "server-01", "server-toggle"), "no Disable on server-01");
+    await waitForText(app.browser, '[data-testid="server-change"]', { contains: "Disabled server-01" });
+    assert.equal(await inSight(app.browser, "server-change"), true, "the status bar is out of sight");
+    assert.equal(await inSight(app.browser, "server-undo"), true, "Undo is out of sight");
+    await app.screenshot("servers-long-list-change");
+    await app.browser.$('[data-testid="server-undo"]').click();
+    await waitForText(app.browser, '[data-testid="server-change"]', { contains: "Undone" });
+  });
+
+  it("says why an action failed in sight too (a write-protected file)", async () => {
+    fs.chmodSync(app.configPath, 0o444);
+    try {
+      assert.ok(await clickInRow(app.browser, "server-02", "server-toggle"), "no Disable on server-02");
+      await waitForText(app.browser, '[data-testid="server-change"]', { contains: "read-only" });
+      assert.equal(await inSight(app.browser, "server-change"), true, "the failure is out of sight");
+    } finally {
+      fs.chmodSync(app.configPath, 0o644);
+    }
+  });
+});
