@@ -542,3 +542,77 @@ fn probe_of_an_entry_in_a_config_with_a_byte_order_mark_warns_and_probes_it() {
         "{said}"
     );
 }
+
+/// `tests/peers/websocket_server.py`, a WebSocket-only endpoint, on a free port.
+fn websocket_only(p: &Peers) -> (Server, u16) {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new(p.python())
+        .arg(p.script("websocket_server.py"))
+        .arg(port.to_string())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start websocket_server.py");
+    let started = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "websocket_server.py did not listen"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    (Server(child), port)
+}
+
+#[test]
+fn probe_of_an_http_url_of_a_websocket_endpoint_says_mcp_has_no_websocket_transport() {
+    let p = require_peers!();
+    let (_server, port) = websocket_only(&p);
+    let home = tempfile::tempdir().unwrap();
+    let url = format!("http://127.0.0.1:{port}/ws");
+    let (r, code) = probe(home.path(), &["--url", &url]);
+    assert_eq!(code, Some(4), "{r}");
+    let d = &r["diagnosis"];
+    assert_eq!(d["code"], "websocket-url", "{r}");
+    let summary = d["summary"].as_str().unwrap_or_default();
+    assert!(
+        summary.contains("is a WebSocket endpoint") && summary.contains("no WebSocket transport"),
+        "{r}"
+    );
+    let fix = d["fix"].as_str().unwrap_or_default();
+    assert!(
+        fix.contains("Streamable HTTP URL") && fix.contains("/mcp"),
+        "{r}"
+    );
+}
+
+#[test]
+fn a_remote_probe_that_times_out_says_the_server_did_not_answer_not_that_packages_download() {
+    // A listener that takes the connection and never answers: a hung remote server.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let _holder = std::thread::spawn(move || {
+        let held: Vec<_> = listener.incoming().take(8).collect();
+        std::thread::sleep(Duration::from_secs(30));
+        drop(held);
+    });
+    let home = tempfile::tempdir().unwrap();
+    let url = format!("http://127.0.0.1:{port}/mcp");
+    let out = Command::new(BIN)
+        .args(["probe", "--json", "--timeout", "2", "--url", &url])
+        .env("MCP_TRAY_HOME", home.path())
+        .output()
+        .expect("run probe");
+    let r: Value = serde_json::from_slice(&out.stdout).expect("probe --json");
+    assert_eq!(out.status.code(), Some(4), "{r}");
+    let d = &r["diagnosis"];
+    assert_eq!(d["code"], "timeout", "{r}");
+    let fix = d["fix"].as_str().unwrap_or_default();
+    assert!(!fix.contains("npx") && !fix.contains("download"), "{r}");
+    assert!(fix.contains("did not answer within 2 s"), "{r}");
+    assert!(fix.contains("--timeout"), "{r}");
+}

@@ -87,6 +87,13 @@ pub fn general_fix_in(audience: Audience, code: &str) -> Option<&'static str> {
             "Sign in to the server again (mcp-tray auth login NAME), or check its token (--header)."
         }
         codes::CONNECTION_REFUSED => "Start the server, or check the host and port in its URL.",
+        codes::CONNECTION_LOST => {
+            "Check that the server is still running (it may have crashed or restarted; its own logs may say why), then try again."
+        }
+        codes::MESSAGE_TOO_LARGE => {
+            "Ask for less at once (a smaller page, range or file), or ask the server's authors to send large data as a resource link instead."
+        }
+        codes::WEBSOCKET_URL => WEBSOCKET_FIX,
         codes::TLS_ERROR if app => {
             "Fix the server's certificate, or choose its CA's certificate in the CA certificate field."
         }
@@ -111,6 +118,9 @@ pub fn general_fix_in(audience: Audience, code: &str) -> Option<&'static str> {
         _ => return None,
     })
 }
+
+/// What to do about a WebSocket URL or endpoint: MCP has no WebSocket transport.
+pub const WEBSOCKET_FIX: &str = "Look in the server's documentation for its Streamable HTTP URL (https://…/mcp) and use that instead";
 
 /// What a user can do about a failure with this code and this message (a probe's remote failure,
 /// a shim's journal event): [`general_fix`], except where the message tells the general advice
@@ -278,6 +288,11 @@ pub mod codes {
     pub const EXITED_EARLY: &str = "exited-early";
     pub const AUTH_REQUIRED: &str = "auth-required";
     pub const CONNECTION_REFUSED: &str = "connection-refused";
+    /// The connection was made, and the server closed it (it stopped, crashed or restarted)
+    /// before it answered: its reply can never come.
+    pub const CONNECTION_LOST: &str = "connection-lost";
+    /// A message larger than MCP Tray's limit for one message (64 MiB), dropped.
+    pub const MESSAGE_TOO_LARGE: &str = "message-too-large";
     pub const TLS_ERROR: &str = "tls-error";
     pub const DNS_ERROR: &str = "dns-error";
     pub const HTTP_ERROR: &str = "http-error";
@@ -312,6 +327,8 @@ pub mod codes {
         EXITED_EARLY,
         AUTH_REQUIRED,
         CONNECTION_REFUSED,
+        CONNECTION_LOST,
+        MESSAGE_TOO_LARGE,
         TLS_ERROR,
         DNS_ERROR,
         HTTP_ERROR,
@@ -364,6 +381,9 @@ mod tests {
         for code in [
             codes::AUTH_REQUIRED,
             codes::CONNECTION_REFUSED,
+            codes::CONNECTION_LOST,
+            codes::MESSAGE_TOO_LARGE,
+            codes::WEBSOCKET_URL,
             codes::TLS_ERROR,
             codes::DNS_ERROR,
             codes::HTTP_ERROR,

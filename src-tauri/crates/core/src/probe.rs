@@ -56,6 +56,12 @@ pub fn journal_off() -> bool {
     std::env::var_os(NO_JOURNAL_ENV).is_some_and(|v| !v.is_empty())
 }
 
+/// Whether a probe's command is MCP Tray's bridge (`… bridge URL`, given its retry count by
+/// [`retry_less`]): a remote server, reached without a download.
+fn through_bridge(cmd: &ServerCommand) -> bool {
+    cmd.args.first().is_some_and(|a| a == "bridge") && cmd.env.contains_key(BRIDGE_RETRIES_ENV)
+}
+
 /// A probed bridge's retry count, unless its entry sets one itself.
 fn retry_less(cmd: &mut ServerCommand) {
     cmd.env
@@ -280,7 +286,8 @@ pub async fn probe_observed(
         Ok(()) => report.ok = true,
         Err(failure) => {
             let status = exit.map_or_else(|| "an unknown status".to_owned(), |e| e.describe());
-            let d = failure.diagnosis(&status, &report.stderr_tail.join("\n"), timeout);
+            let remote = through_bridge(&target.command);
+            let d = failure.diagnosis(&status, &report.stderr_tail.join("\n"), timeout, remote);
             if let Some(last) = report.steps.last_mut().filter(|s| !s.ok) {
                 last.summary = format!("[{}]", d.code);
             }
@@ -327,8 +334,9 @@ enum Failure {
 
 impl Failure {
     /// The diagnosis of this failure; `status` is how the process ended (when it did) and `last`
-    /// its last stderr lines.
-    fn diagnosis(self, status: &str, last: &str, timeout: Duration) -> Diagnosis {
+    /// its last stderr lines. `remote`: the target is MCP Tray's bridge to a remote server, which
+    /// downloads nothing before it answers.
+    fn diagnosis(self, status: &str, last: &str, timeout: Duration, remote: bool) -> Diagnosis {
         match self {
             Failure::Closed(step_name) => {
                 let mut d = Diagnosis::new(
@@ -342,13 +350,23 @@ impl Failure {
                 }
                 d
             }
-            Failure::Timeout(step_name) => Diagnosis::new(
-                codes::TIMEOUT,
-                Severity::Error,
-                format!("no answer to {step_name} within {:.0} s", timeout.as_secs_f64()),
-            )
-            .detail(last.to_owned())
-            .fix(format!("a first start may download packages (npx, uvx): try again{RAISE_TIMEOUT}")),
+            Failure::Timeout(step_name) => {
+                let secs = timeout.as_secs_f64();
+                let fix = if remote {
+                    format!(
+                        "the server did not answer within {secs:.0} s: check that it is up and not overloaded, then try again{RAISE_TIMEOUT}"
+                    )
+                } else {
+                    format!("a first start may download packages (npx, uvx): try again{RAISE_TIMEOUT}")
+                };
+                Diagnosis::new(
+                    codes::TIMEOUT,
+                    Severity::Error,
+                    format!("no answer to {step_name} within {secs:.0} s"),
+                )
+                .detail(last.to_owned())
+                .fix(fix)
+            }
             Failure::Error {
                 step,
                 message,
@@ -428,7 +446,7 @@ pub async fn keep_session(
         Err(failure) => {
             let closed = matches!(failure, Failure::Closed(_));
             on_ready(Err(failure
-                .diagnosis("without answering", "", timeout)
+                .diagnosis("without answering", "", timeout, false)
                 .server(name)));
             if closed {
                 return;

@@ -200,6 +200,7 @@ impl KeepAlive {
             id,
             message: String::new(),
             code: failure.code,
+            detail: None,
         });
         Err(failure)
     }

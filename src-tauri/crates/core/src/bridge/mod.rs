@@ -134,7 +134,7 @@ pub fn check_url(raw: &str, allow_http: bool) -> Result<Url, Box<Diagnosis>> {
             format!("{} is a WebSocket URL, but MCP has no WebSocket transport", transport::display_url(&url)),
         )
         .detail("MCP servers are reached over Streamable HTTP (usually a URL ending in /mcp) or the older HTTP+SSE (ending in /sse).")
-        .fix("Look in the server's documentation for its Streamable HTTP URL (https://…/mcp) and use that instead"))),
+        .fix(crate::diagnose::WEBSOCKET_FIX))),
         other => Err(Box::new(Diagnosis::new(
             codes::HTTP_ERROR,
             Severity::Error,
@@ -190,12 +190,18 @@ enum Control {
     /// never written, and it is never answered with an error ([`keepalive`]).
     Ping { id: Box<str> },
     /// Answer this request with an error, unless it was answered already (a ping is only
-    /// forgotten).
+    /// forgotten). `detail`: what the HTTP client said ([`Fault::technical`]), for the journal's
+    /// event, not the client's message.
     Fail {
         id: String,
         message: String,
         code: &'static str,
+        detail: Option<String>,
     },
+    /// The bridge is ending the session (`signalled`: its client stopped it with a signal; else
+    /// it closed its input): what still waits for the server is not answered by it, through no
+    /// fault of its own.
+    Closing { signalled: bool },
     /// The client cancelled this request: it no longer expects a reply, so none is made up
     /// (the server's, if it still comes, is passed on), and its send is let go at once.
     Cancelled { id: String },
@@ -264,7 +270,13 @@ struct Router<W> {
     next_flight: u64,
     /// The sign-in, if any: while one runs, a request waits up to its wait plus `timeout`.
     auth: Option<Arc<crate::auth::Auth>>,
+    /// The bridge is ending the session ([`Control::Closing`]).
+    closing: bool,
 }
+
+/// How the HTTP client's own words about a failure start, on the line after the failure in plain
+/// words (the journal's event, stderr): the doctor shows that line as the diagnosis's detail.
+const TECHNICAL: &str = "technical detail: ";
 
 impl<W: AsyncWrite + Unpin> Router<W> {
     async fn run(
@@ -408,12 +420,67 @@ impl<W: AsyncWrite + Unpin> Router<W> {
                     },
                 );
             }
-            Control::Fail { id, message, code } => {
+            Control::Fail {
+                id,
+                message,
+                code,
+                detail,
+            } => {
                 if let Some(mut p) = self.pending.remove(id.as_str()) {
                     self.settle(p.flight.take(), None);
-                    if !p.cancelled && !p.ours {
-                        self.answer_locally(&id, p, &message, code).await?;
+                    if p.cancelled || p.ours {
+                        // Nobody waits for its answer.
+                    } else if self.closing {
+                        // Its stream ended with the session the bridge ended: said once, at
+                        // `Closing`, and not as the server's failure.
+                        let reply = jsonrpc::error_reply(
+                            Some(&id),
+                            jsonrpc::INTERNAL_ERROR,
+                            "mcp-tray bridge stopped before the server answered",
+                            Some(transport::BRIDGE_STOPPED),
+                        );
+                        self.journal(
+                            Direction::ServerToClient,
+                            &reply,
+                            p.method.as_deref(),
+                            Some(p.since.elapsed()),
+                        );
+                        self.write(&reply).await?;
+                    } else {
+                        let said = match detail {
+                            Some(detail) => format!("{message}\n{TECHNICAL}{detail}"),
+                            None => message.clone(),
+                        };
+                        self.answer_locally(&id, p, &message, &said, code).await?;
                     }
+                }
+            }
+            Control::Closing { signalled } => {
+                self.closing = true;
+                let mut unanswered: Vec<&str> = self
+                    .pending
+                    .values()
+                    .filter(|p| !p.cancelled && !p.ours)
+                    .map(|p| p.method.as_deref().unwrap_or("a request"))
+                    .collect();
+                if !unanswered.is_empty() {
+                    let n = unanswered.len();
+                    unanswered.sort_unstable();
+                    unanswered.dedup();
+                    let how = if signalled {
+                        "as its client asked"
+                    } else {
+                        "after its client closed its input"
+                    };
+                    let requests = if n == 1 { "request" } else { "requests" };
+                    self.reporter.report(
+                        Level::Info,
+                        transport::BRIDGE_STOPPED,
+                        &format!(
+                            "the bridge stopped, {how}, with {n} {requests} unanswered ({})",
+                            unanswered.join(", ")
+                        ),
+                    );
                 }
             }
             Control::Cancelled { id } => {
@@ -469,21 +536,25 @@ impl<W: AsyncWrite + Unpin> Router<W> {
         }
     }
 
+    /// Answers request `id` with an error of the bridge's own: `message` to the client, `said`
+    /// (the message, and what more it is worth knowing) to stderr and the journal.
     async fn answer_locally(
         &mut self,
         id: &str,
         p: Pending,
         message: &str,
+        said: &str,
         code: &'static str,
     ) -> io::Result<()> {
         let reply = jsonrpc::error_reply(Some(id), jsonrpc::INTERNAL_ERROR, message, Some(code));
         let level = match code {
             codes::TIMEOUT => Level::Warn,
             // A client asking in the newest revision first, then falling back: nothing failed.
-            transport::HANDSHAKE_ONLY => Level::Info,
+            // A bridge that stops: nobody failed.
+            transport::HANDSHAKE_ONLY | transport::BRIDGE_STOPPED => Level::Info,
             _ => Level::Error,
         };
-        self.reporter.report(level, code, message);
+        self.reporter.report(level, code, said);
         self.journal(
             Direction::ServerToClient,
             &reply,
@@ -607,7 +678,7 @@ impl<W: AsyncWrite + Unpin> Router<W> {
                         self.timeout.as_secs_f64()
                     )
                 };
-                self.answer_locally(&id, p, &message, codes::TIMEOUT)
+                self.answer_locally(&id, p, &message, &message, codes::TIMEOUT)
                     .await?;
             }
         }
@@ -903,6 +974,7 @@ where
         flights: HashMap::new(),
         next_flight: 0,
         auth: remote.auth.clone(),
+        closing: false,
     };
     let mut router_task = tokio::spawn(router.run(control_rx, server_rx));
     let mut session = Session {
@@ -968,10 +1040,12 @@ where
         let longest = opts.max_timeout.max(opts.timeout);
         tokio::select! {
             _ = tokio::time::timeout(longest + Duration::from_secs(1), rx) => {}
-            _ = &mut shutdown => {}
+            _ = &mut shutdown => signalled = true,
         }
     }
     if let Some(link) = &session.link {
+        // Before the session ends: the replies it ends are not the server's failures.
+        let _ = control_tx.send(Control::Closing { signalled });
         link.close().await;
     }
     drop(session);
@@ -1069,6 +1143,7 @@ fn start_workers(
                                 id,
                                 message: message.clone(),
                                 code: fault.code(),
+                                detail: fault.technical().map(str::to_owned),
                             });
                         }
                     }
@@ -1189,6 +1264,7 @@ impl Session<'_> {
                         id,
                         message: format!("tool {tool} is disabled for this server (--ignore-tool)"),
                         code: codes::PROTOCOL_ERROR,
+                        detail: None,
                     });
                 }
                 match refused.rest {
@@ -1310,6 +1386,7 @@ impl Session<'_> {
                 id,
                 message: message.clone(),
                 code: failed.fault.code(),
+                detail: None,
             });
         }
     }
@@ -1323,15 +1400,20 @@ impl Session<'_> {
                     id,
                     message: message.clone(),
                     code: fault.code(),
+                    detail: fault.technical().map(str::to_owned),
                 });
             }
             return;
         }
+        let technical = fault
+            .technical()
+            .map(|t| format!("\n{TECHNICAL}{t}"))
+            .unwrap_or_default();
         self.remote.reporter.report(
             Level::Error,
             fault.code(),
             &format!(
-                "could not deliver {} {}: {}",
+                "could not deliver {} {}: {}{technical}",
                 msg.kind.as_str(),
                 msg.method.as_deref().unwrap_or(""),
                 fault.describe()
@@ -1578,6 +1660,7 @@ mod tests {
             flights: HashMap::new(),
             next_flight: 0,
             auth: None,
+            closing: false,
         }
     }
 

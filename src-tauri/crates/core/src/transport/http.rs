@@ -11,8 +11,8 @@ use std::time::Duration;
 use super::events::{EventReader, Item};
 use super::modern::{self, ToolHeaders};
 use super::{
-    Fault, MAX_MESSAGE_BYTES, Outbox, Remote, Waiters, backoff, display_url, may_resend,
-    not_resent, snippet, too_large,
+    Fault, MAX_MESSAGE_BYTES, Outbox, Remote, Waiters, backoff, display_url, dropped_too_large,
+    may_resend, not_resent, snippet, too_large,
 };
 use crate::journal::Level;
 use crate::jsonrpc::{self, Envelope, Kind};
@@ -505,6 +505,7 @@ impl StreamableHttp {
                 && !reply.too_large
                 && cursor.last_event_id.is_some()
                 && resumes < MAX_RESUMES
+                && !self.lock().closed
             {
                 tokio::time::sleep(cursor.retry.unwrap_or(DEFAULT_RETRY)).await;
                 resumes += 1;
@@ -542,6 +543,12 @@ impl StreamableHttp {
         if reply.answered || msg.kind == Kind::Batch {
             // A batch (2025-03-26) is passed on as it is; its replies are not paired here.
             Ok(Posted::Done)
+        } else if self.lock().closed {
+            // The bridge ended the session (its client stopped it): the server closing the
+            // stream then is no fault of its own.
+            Err(Fault::Stopped {
+                url: display_url(&self.remote.url),
+            })
         } else if reply.too_large {
             Err(too_large(&self.remote.url))
         } else if let Some(g) = &reply.garbage {
@@ -575,7 +582,7 @@ impl StreamableHttp {
         deliver: bool,
     ) -> Result<Posted, Fault> {
         let status = resp.status();
-        if matches!(status.as_u16(), 401 | 403 | 407) {
+        if matches!(status.as_u16(), 401 | 403 | 407 | 426) {
             return Err(Fault::from_status(resp, &self.remote.url).await);
         }
         let body = read_limited(resp, &self.remote.url).await?;
@@ -644,11 +651,19 @@ impl StreamableHttp {
                 }
                 Ok(None) => return,
                 Err(broken) => {
-                    self.remote.reporter.report(
-                        Level::Warn,
-                        crate::diagnose::codes::CONNECTION_REFUSED,
-                        &format!("event stream lost: {}", broken.0),
-                    );
+                    // A reply due on the stream fails with it, and says so once
+                    // ([`Fault::Lost`]). The GET stream is opened again: news, unless the bridge
+                    // is ending the session itself.
+                    if reply.get_stream && !self.lock().closed {
+                        self.remote.reporter.report(
+                            Level::Info,
+                            "stream-lost",
+                            &format!(
+                                "the connection for the server's own messages broke; opening it again ({})",
+                                broken.0
+                            ),
+                        );
+                    }
                     reply.broken = Some(broken.0);
                     return;
                 }
@@ -686,14 +701,14 @@ impl StreamableHttp {
         if ours {
             reply.too_large = true;
         }
-        let text = match rpc_id {
-            Some(id) if failed => format!("dropped a reply to id {id} larger than 64 MiB"),
-            Some(id) => format!("dropped a message (id {id}) larger than 64 MiB"),
-            None => "dropped a message larger than 64 MiB".to_owned(),
-        };
-        self.remote
-            .reporter
-            .report(Level::Error, crate::diagnose::codes::PROTOCOL_ERROR, &text);
+        // The reply to a request is said once, as that request's error.
+        if !failed {
+            self.remote.reporter.report(
+                Level::Warn,
+                crate::diagnose::codes::MESSAGE_TOO_LARGE,
+                &dropped_too_large(rpc_id),
+            );
+        }
     }
 
     /// Passes one server message on, unless it is the hidden reply of a replayed initialize.
@@ -785,6 +800,7 @@ impl StreamableHttp {
                 Ok(resp) if resp.status().is_success() => {
                     failures = 0;
                     let mut watch = ReplyWatch::none();
+                    watch.get_stream = true;
                     self.read_sse(resp, &mut watch, &mut cursor).await;
                     if let Some(id) = cursor.last_event_id.take() {
                         self.lock().get_last_event_id = Some(id);
@@ -812,17 +828,29 @@ impl StreamableHttp {
         };
         if session.is_some() {
             let text = match tokio::time::timeout(wait, self.request(Method::DELETE).send()).await {
-                Ok(Ok(resp)) => {
-                    format!("session ended (DELETE answered {})", resp.status().as_u16())
-                }
+                Ok(Ok(resp)) => session_end(resp.status()),
                 Ok(Err(_)) | Err(_) => {
-                    "session abandoned (the server did not take the DELETE)".into()
+                    "session left to the server to end (it did not answer when told it is over)"
+                        .into()
                 }
             };
             self.remote
                 .reporter
                 .report(Level::Info, "session-closed", &text);
         }
+    }
+}
+
+/// How the end of a session reads, from the server's answer to its `DELETE`.
+fn session_end(status: StatusCode) -> String {
+    match status.as_u16() {
+        200..=299 => "session ended".into(),
+        404 => "session ended (the server had already forgotten it)".into(),
+        // The spec lets a server refuse to end sessions on a client's word.
+        405 => "session left to the server to end (it does not let clients end sessions)".into(),
+        other => format!(
+            "session left to the server to end (it answered HTTP {other} when told it is over)"
+        ),
     }
 }
 
@@ -846,12 +874,14 @@ async fn read_limited(resp: Response, url: &reqwest::Url) -> Result<Vec<u8>, Fau
     let mut body = Vec::new();
     let mut chunks = resp.bytes_stream();
     while let Some(chunk) = chunks.next().await {
-        let chunk = chunk.map_err(|e| Fault::from_reqwest(&e, url))?;
+        // The server answered, then the connection broke under its body: a lost connection,
+        // whose reply cannot come.
+        let chunk = chunk.map_err(|e| match Fault::from_reqwest(&e, url) {
+            Fault::Network { url, detail } => Fault::Lost { url, detail },
+            other => other,
+        })?;
         if body.len() + chunk.len() > MAX_MESSAGE_BYTES {
-            return Err(Fault::Protocol {
-                url: display_url(url),
-                detail: "sent a reply larger than 64 MiB".into(),
-            });
+            return Err(too_large(url));
         }
         body.extend_from_slice(&chunk);
     }
@@ -882,6 +912,8 @@ struct ReplyWatch {
     broken: Option<String>,
     /// A `tools/list` of the stateless revision: its reply says which arguments go in headers.
     tools_list: bool,
+    /// The GET stream for the server's own messages, which is opened again when it breaks.
+    get_stream: bool,
 }
 
 impl ReplyWatch {
@@ -895,6 +927,7 @@ impl ReplyWatch {
             too_large: false,
             broken: None,
             tools_list: false,
+            get_stream: false,
         }
     }
 
@@ -909,6 +942,7 @@ impl ReplyWatch {
             too_large: false,
             broken: None,
             tools_list: false,
+            get_stream: false,
         }
     }
 }

@@ -32,6 +32,10 @@ use crate::jsonrpc::Kind;
 /// that asks this way first (the Python SDK's `server/discover`) then starts with `initialize`.
 pub const HANDSHAKE_ONLY: &str = "handshake-only";
 
+/// The event of a bridge that stops (its client ended it) while requests still wait for their
+/// replies, and the code of those requests' errors: news, not a failure, and nobody's fault.
+pub const BRIDGE_STOPPED: &str = "bridge-stopped";
+
 /// Largest message accepted from either side.
 pub const MAX_MESSAGE_BYTES: usize = 64 * 1024 * 1024;
 
@@ -96,8 +100,17 @@ pub enum Fault {
     /// The connection broke or timed out mid-exchange.
     Network { url: String, detail: String },
     /// The connection a reply was due on was lost (the server stopped or restarted): the reply
-    /// can never arrive. `detail` says how it was lost.
+    /// can never arrive. `detail` says how it was lost, in the HTTP client's words
+    /// ([`Fault::technical`]).
     Lost { url: String, detail: String },
+    /// A reply (or another message) past [`MAX_MESSAGE_BYTES`], MCP Tray's own limit: dropped
+    /// as it arrived. Not the server's fault as far as MCP goes.
+    TooLarge { url: String },
+    /// The URL is a WebSocket endpoint: the server answered HTTP 426 asking to upgrade to
+    /// WebSocket, which MCP has no transport for.
+    WebSocket { url: String },
+    /// The bridge ended the session (its client stopped it) before the reply came.
+    Stopped { url: String },
     /// The server took the request and gave no answer within `after` (a request's timeout).
     NoAnswer {
         url: String,
@@ -132,10 +145,13 @@ impl Fault {
     /// The stable diagnosis code (`connection-refused`, `http-error`, …).
     pub fn code(&self) -> &'static str {
         match self {
-            Fault::Refused { .. }
-            | Fault::Network { .. }
-            | Fault::Lost { .. }
-            | Fault::Proxy { .. } => codes::CONNECTION_REFUSED,
+            Fault::Refused { .. } | Fault::Network { .. } | Fault::Proxy { .. } => {
+                codes::CONNECTION_REFUSED
+            }
+            Fault::Lost { .. } => codes::CONNECTION_LOST,
+            Fault::TooLarge { .. } => codes::MESSAGE_TOO_LARGE,
+            Fault::WebSocket { .. } => codes::WEBSOCKET_URL,
+            Fault::Stopped { .. } => BRIDGE_STOPPED,
             Fault::Dns { .. } => codes::DNS_ERROR,
             Fault::Tls { .. } => codes::TLS_ERROR,
             Fault::Http { .. } => codes::HTTP_ERROR,
@@ -248,8 +264,17 @@ impl Fault {
             Fault::Network { url, detail } => {
                 format!("connection to remote server at {url} broke: {detail}")
             }
-            Fault::Lost { url, detail } => format!(
-                "connection to the server at {url} was lost (it stopped or restarted) before it answered: {detail}"
+            Fault::Lost { url, .. } => format!(
+                "the server at {url} closed the connection while answering, so its reply will not come (the server may have stopped, crashed or restarted)"
+            ),
+            Fault::TooLarge { url } => format!(
+                "the reply from {url} was larger than 64 MiB, the most MCP Tray's bridge passes on in one message; the bridge dropped it and sent this error in its place"
+            ),
+            Fault::WebSocket { url } => format!(
+                "{url} is a WebSocket endpoint (it answered HTTP 426, asking for a WebSocket connection), but MCP has no WebSocket transport"
+            ),
+            Fault::Stopped { url } => format!(
+                "mcp-tray bridge stopped (its client ended it) before the server at {url} answered"
             ),
             Fault::NoAnswer { url, method, after } => format!(
                 "remote server at {url} gave no answer to {method} within {} s",
@@ -276,6 +301,16 @@ impl Fault {
             ),
             Fault::Unreachable { last, .. } => last.headline(),
             other => other.describe(),
+        }
+    }
+
+    /// What the HTTP client said about the fault, where [`Fault::describe`] puts it in plain words
+    /// without it: kept for the journal's detail (`unexpected EOF during chunk size line`).
+    pub fn technical(&self) -> Option<&str> {
+        match self {
+            Fault::Lost { detail, .. } => Some(detail),
+            Fault::Unreachable { last, .. } => last.technical(),
+            _ => None,
         }
     }
 
@@ -366,6 +401,9 @@ impl Fault {
                 no_sign_in: false,
             };
         }
+        if status == StatusCode::UPGRADE_REQUIRED && asks_for_websocket(resp.headers()) {
+            return Fault::WebSocket { url };
+        }
         if status.is_redirection() && status != StatusCode::NOT_MODIFIED {
             // The client follows 307/308 on the same origin (`build_client`): this one leads
             // elsewhere, would turn a POST into a GET (301/302/303), or goes round in circles.
@@ -388,6 +426,15 @@ impl Fault {
             body,
         }
     }
+}
+
+/// Whether an answer's `Upgrade` header names WebSocket (a 426 of a WebSocket-only endpoint).
+fn asks_for_websocket(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(reqwest::header::UPGRADE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.to_ascii_lowercase().contains("websocket"))
 }
 
 /// The proxy a request to `url` goes through, as the HTTP client picks it (`HTTPS_PROXY`,
@@ -744,10 +791,22 @@ pub(crate) fn sse_data_to_line(mut data: Vec<u8>) -> Vec<u8> {
 
 /// The fault for a request whose reply was an SSE event past [`MAX_MESSAGE_BYTES`] (dropped).
 pub(crate) fn too_large(url: &Url) -> Fault {
-    Fault::Protocol {
+    Fault::TooLarge {
         url: display_url(url),
-        detail: "sent a reply larger than 64 MiB".into(),
     }
+}
+
+/// What a transport says of a message past [`MAX_MESSAGE_BYTES`] that it dropped and that no
+/// request waits for (a request's reply is said once, as that request's error): MCP Tray's own
+/// limit, not the server's fault.
+pub(crate) fn dropped_too_large(rpc_id: Option<&str>) -> String {
+    let what = match rpc_id {
+        Some(id) => format!("a message (id {id})"),
+        None => "a message".to_owned(),
+    };
+    format!(
+        "dropped {what} from the server larger than 64 MiB, the most MCP Tray's bridge passes on in one message"
+    )
 }
 
 /// Requests whose replies arrive on an event stream rather than on their own POST: each waits
@@ -796,19 +855,23 @@ impl Waiters {
         }
     }
 
-    /// Fails every request sent on a stream of generation `upto` or older.
-    pub(crate) fn fail_upto(&self, upto: u64, fault: &Fault) {
+    /// Fails every request sent on a stream of generation `upto` or older; how many were told.
+    pub(crate) fn fail_upto(&self, upto: u64, fault: &Fault) -> usize {
         let mut map = self.lock();
         let lost: Vec<String> = map
             .iter()
             .filter(|(_, (g, _))| *g <= upto)
             .map(|(id, _)| id.clone())
             .collect();
+        let mut told = 0;
         for id in lost {
-            if let Some((_, tx)) = map.remove(&id) {
-                let _ = tx.send(Err(fault.clone()));
+            if let Some((_, tx)) = map.remove(&id)
+                && tx.send(Err(fault.clone())).is_ok()
+            {
+                told += 1;
             }
         }
+        told
     }
 }
 
@@ -1400,6 +1463,40 @@ mod tests {
         );
         assert!(!may_resend(Kind::Request, Some("tools/call"), &busy));
         assert_eq!(gave_up(Fault::Dns { url }).code(), codes::DNS_ERROR);
+    }
+
+    #[test]
+    fn a_connection_lost_mid_answer_is_said_in_plain_words_with_the_clients_words_apart() {
+        let lost = Fault::Lost {
+            url: "http://127.0.0.1:9/mcp".into(),
+            detail: "the connection broke in the middle of the stream (unexpected EOF during chunk size line)".into(),
+        };
+        assert_eq!(lost.code(), codes::CONNECTION_LOST);
+        let said = lost.describe();
+        assert!(
+            said.contains("closed the connection while answering"),
+            "{said}"
+        );
+        assert!(!said.contains("EOF"), "{said}");
+        assert!(
+            lost.technical()
+                .is_some_and(|t| t.contains("unexpected EOF"))
+        );
+        assert!(!lost.is_transient());
+        // MCP Tray's own limit is not the server's breach of MCP.
+        let big = too_large(&Url::parse("http://127.0.0.1:9/mcp").expect("url"));
+        assert_eq!(big.code(), codes::MESSAGE_TOO_LARGE);
+        assert!(
+            big.describe()
+                .contains("the most MCP Tray's bridge passes on")
+        );
+        assert_eq!(
+            Fault::WebSocket {
+                url: "http://x/ws".into()
+            }
+            .code(),
+            codes::WEBSOCKET_URL
+        );
     }
 
     #[test]

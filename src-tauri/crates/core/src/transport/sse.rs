@@ -17,8 +17,8 @@ use tokio::sync::watch;
 use super::events::{EventReader, Item};
 use super::http::Outgoing;
 use super::{
-    Fault, Outbox, Remote, Waiters, backoff, display_url, may_resend, not_resent, snippet,
-    too_large,
+    Fault, Outbox, Remote, Waiters, backoff, display_url, dropped_too_large, may_resend,
+    not_resent, snippet, too_large,
 };
 use crate::journal::Level;
 use crate::jsonrpc::{self, Kind};
@@ -168,8 +168,8 @@ impl LegacySse {
                         }
                     }
                     Ok(Some(Item::TooLarge { rpc_id })) => self.on_too_large(rpc_id.as_deref()),
-                    Ok(None) => break "the server closed the event stream".to_owned(),
-                    Err(broken) => break format!("event stream lost: {}", broken.0),
+                    Ok(None) => break "the server closed it".to_owned(),
+                    Err(broken) => break broken.0,
                 }
             };
             drop(events);
@@ -179,18 +179,27 @@ impl LegacySse {
             // The session lived on that stream: replies still due on it can never arrive.
             self.endpoint.send_replace(None);
             self.lock().lost = generation;
-            self.waiters.fail_upto(
+            let failed = self.waiters.fail_upto(
                 generation,
                 &Fault::Lost {
                     url: display_url(&self.remote.url),
-                    detail: "its event stream closed".into(),
+                    detail: format!("its event stream ended: {ending}"),
                 },
             );
-            self.remote.reporter.report(
-                Level::Warn,
-                crate::diagnose::codes::CONNECTION_REFUSED,
-                &format!("{ending}; reconnecting"),
-            );
+            // Requests that were waiting fail with it, each saying so: the loss is not said
+            // again. With none waiting, no reply was lost, but the connection was.
+            let text = "lost the connection to the server (its event stream); reconnecting";
+            if failed == 0 {
+                self.remote.reporter.report(
+                    Level::Warn,
+                    crate::diagnose::codes::CONNECTION_LOST,
+                    &format!("{text}\nits event stream ended: {ending}"),
+                );
+            } else {
+                self.remote
+                    .reporter
+                    .report(Level::Info, "stream-lost", text);
+            }
             loop {
                 tokio::time::sleep(backoff(failures.min(6), Duration::from_millis(200))).await;
                 if self.lock().closed {
@@ -287,14 +296,14 @@ impl LegacySse {
     /// An event past the size limit was dropped: the request it answered fails, in words.
     fn on_too_large(&self, rpc_id: Option<&str>) {
         let failed = rpc_id.is_some_and(|id| self.waiters.fail(id, too_large(&self.remote.url)));
-        let text = match rpc_id {
-            Some(id) if failed => format!("dropped a reply to id {id} larger than 64 MiB"),
-            Some(id) => format!("dropped a message (id {id}) larger than 64 MiB"),
-            None => "dropped a message larger than 64 MiB".to_owned(),
-        };
-        self.remote
-            .reporter
-            .report(Level::Error, crate::diagnose::codes::PROTOCOL_ERROR, &text);
+        // The reply to a request is said once, as that request's error.
+        if !failed {
+            self.remote.reporter.report(
+                Level::Warn,
+                crate::diagnose::codes::MESSAGE_TOO_LARGE,
+                &dropped_too_large(rpc_id),
+            );
+        }
     }
 
     /// POSTs one client message to the endpoint. For a request, waits until its reply has come
