@@ -37,29 +37,38 @@ impl Drop for Server {
     }
 }
 
-fn everything(p: &Peers, mode: &str) -> (Server, u16) {
-    let port = TcpListener::bind("127.0.0.1:0")
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
-        .port();
-    let child = Command::new(p.node())
-        .arg(p.npm_bin("mcp-server-everything"))
-        .arg(mode)
-        .env("PORT", port.to_string())
+        .port()
+}
+
+/// Starts `cmd` (quiet) and waits up to `within` for it to listen on `port`.
+fn listening(mut cmd: Command, port: u16, what: &str, within: Duration) -> Server {
+    let child = cmd
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .expect("start server-everything");
+        .unwrap_or_else(|e| panic!("start {what}: {e}"));
+    let server = Server(child);
     let started = Instant::now();
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "server-everything did not listen"
-        );
+        assert!(started.elapsed() < within, "{what} did not listen");
         std::thread::sleep(Duration::from_millis(50));
     }
-    (Server(child), port)
+    server
+}
+
+fn everything(p: &Peers, mode: &str) -> (Server, u16) {
+    let port = free_port();
+    let mut cmd = Command::new(p.node());
+    cmd.arg(p.npm_bin("mcp-server-everything"))
+        .arg(mode)
+        .env("PORT", port.to_string());
+    let server = listening(cmd, port, "server-everything", Duration::from_secs(30));
+    (server, port)
 }
 
 fn tool_names(report: &Value) -> Vec<String> {
@@ -545,27 +554,12 @@ fn probe_of_an_entry_in_a_config_with_a_byte_order_mark_warns_and_probes_it() {
 
 /// `tests/peers/websocket_server.py`, a WebSocket-only endpoint, on a free port.
 fn websocket_only(p: &Peers) -> (Server, u16) {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = Command::new(p.python())
-        .arg(p.script("websocket_server.py"))
-        .arg(port.to_string())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start websocket_server.py");
-    let started = Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "websocket_server.py did not listen"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    (Server(child), port)
+    let port = free_port();
+    let mut cmd = Command::new(p.python());
+    cmd.arg(p.script("websocket_server.py"))
+        .arg(port.to_string());
+    let server = listening(cmd, port, "websocket_server.py", Duration::from_secs(20));
+    (server, port)
 }
 
 #[test]
