@@ -232,6 +232,39 @@ describe("Servers: a server stopped cleanly", () => {
   });
 });
 
+describe("Servers: a test's result", () => {
+  it("is said once: the row's note from that test gives way to the result shown", async () => {
+    let tested = false;
+    mockIPC(
+      (cmd) => {
+        if (cmd === "app_paths") return { configPath: "/c.json", configSource: "detected", alsoPresent: [], claudeReads: null, dataDir: "/h" };
+        if (cmd === "list_servers") return [{ name: "tiny", enabled: true, kind: "local", url: null, command: "tiny", args: [], problem: null }];
+        if (cmd === "test_server") {
+          tested = true;
+          return { ok: true, serverName: "tiny", serverVersion: "1", transport: "stdio", tools: [{ name: "echo", description: null }], diagnosis: null, stderrTail: [], totalMs: 88 };
+        }
+        if (cmd === "server_overview")
+          return tested
+            ? [
+                {
+                  name: "tiny",
+                  evidence: { status: "connected", source: "probe", at: "2026-12-02T06:00:00.000Z", code: null, text: "answered a test in 88 ms", fix: null, toolCount: 1 },
+                  process: null,
+                },
+              ]
+            : [];
+        return [];
+      },
+      { shouldMockEvents: true },
+    );
+    render(App);
+    await fireEvent.click(await screen.findByTestId("server-test"));
+    await screen.findByTestId("server-test-result");
+    await expect.poll(() => screen.queryByTestId("server-status")?.textContent).toBe("Connected");
+    expect(screen.queryByTestId("server-evidence")).toBeNull();
+  });
+});
+
 describe("Servers: a finding the status already explains", () => {
   it("is said once, by the status line", async () => {
     mockIPC(

@@ -142,9 +142,10 @@ describe("Servers: re-reading the config keeps the list", () => {
     await fireEvent.click(within(row("alpha")).getByTestId("server-edit"));
     await expect.poll(() => input("edit-command").value).toBe("npx");
 
-    // Nothing typed: Escape closes it.
+    // Nothing typed: Escape closes it, and keyboard focus is back on the row's Edit.
     await fireEvent.keyDown(input("edit-command"), { key: "Escape" });
     await expect.poll(() => screen.queryByTestId("server-edit-form")).toBeNull();
+    await expect.poll(() => document.activeElement).toBe(within(row("alpha")).getByTestId("server-edit"));
 
     await fireEvent.click(within(row("alpha")).getByTestId("server-edit"));
     await expect.poll(() => input("edit-command").value).toBe("npx");

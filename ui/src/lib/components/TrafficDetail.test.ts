@@ -26,4 +26,16 @@ describe("Traffic detail", () => {
     expect(panes[1].textContent).toContain('"result"');
     expect(screen.getByText("Response · 812.0 ms")).toBeTruthy();
   });
+
+  it("shows a message cut at the journal's cap as the text of its start, and says only its start was recorded", async () => {
+    const traffic = createTraffic();
+    const start = '{"jsonrpc":"2.0","id":9,"result":{"content":[{"type":"text","text":"aaaa';
+    traffic.receive({
+      initial: true,
+      rows: [trafficRow({ id: "9", dir: "s2c", kind: "response", method: null, truncated: true, msg: JSON.stringify(start) })],
+    });
+    render(TrafficDetail, { traffic, selected: 0, onclose: () => {} });
+    expect(screen.getByTestId("traffic-json").textContent).toBe(`${start}…`);
+    expect(screen.getByTestId("traffic-detail").textContent).toContain(" · only its start was recorded");
+  });
 });

@@ -15,7 +15,23 @@ function latencyOf(seq: number): string | null | undefined {
   return row?.querySelectorAll('[role="gridcell"]')[6]?.textContent;
 }
 
+/** The Size cell of the row with arrival number `seq`. */
+function sizeOf(seq: number): string | null | undefined {
+  const row = screen.getAllByTestId("traffic-row").find((r) => r.dataset.seq === String(seq));
+  return row?.querySelectorAll('[role="gridcell"]')[7]?.textContent;
+}
+
 describe("Traffic list", () => {
+  it("gives sizes in B, KB or MB", async () => {
+    const traffic = createTraffic();
+    traffic.receive({
+      initial: true,
+      rows: [trafficRow({ id: "1", bytes: 900 }), trafficRow({ id: "2", bytes: 5_000 }), trafficRow({ id: "3", bytes: 24_000_000 })],
+    });
+    render(TrafficList, { traffic, selected: null });
+    expect([sizeOf(0), sizeOf(1), sizeOf(2)]).toEqual(["900 B", "4.9 KB", "22.9 MB"]);
+  });
+
   it("fills a request's latency when its response arrives later", async () => {
     const traffic = createTraffic();
     traffic.receive({ initial: true, rows: [trafficRow({ id: "7", method: "tools/call" })] });
