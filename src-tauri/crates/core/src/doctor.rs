@@ -303,6 +303,12 @@ pub fn check_journals(dir: &Path, servers: &[&str]) -> Vec<Finding> {
         let Some(newest) = entries.iter().filter_map(stamp).max() else {
             continue;
         };
+        // The server's last good answer: a failure to reach it before that is history.
+        let answered = entries
+            .iter()
+            .filter(|e| e.dir == "s2c" && e.kind == "response")
+            .filter_map(stamp)
+            .max();
         // By code, in the order first seen: the latest occurrence, its time, how many.
         let mut latest: Vec<(&Entry, i64, usize)> = Vec::new();
         for e in &entries {
@@ -325,10 +331,22 @@ pub fn check_journals(dir: &Path, servers: &[&str]) -> Vec<Finding> {
         out.extend(
             latest
                 .into_iter()
+                .filter(|(e, at, _)| !recovered_since(e, *at, answered))
                 .map(|(e, _, times)| Finding::new(journal_diagnosis(e, times, hide))),
         );
     }
     out
+}
+
+/// Whether a failure journaled at `at` was followed by a good answer of the server (`answered`,
+/// the time of its last successful response): a connection refused, lost or timed out, a session
+/// that expired, a sign-in asked for, a server that exited early… and then a server that answered
+/// is news from the past (the bridge rode it out, or the next start worked). A message the tap
+/// moved off stdout, or a reply too large to pass on, is not mended by other answers.
+fn recovered_since(e: &Entry, at: i64, answered: Option<i64>) -> bool {
+    let lasting = [codes::STDOUT_POLLUTION, codes::MESSAGE_TOO_LARGE];
+    answered.is_some_and(|answered| answered > at)
+        && !e.code.as_deref().is_some_and(|c| lasting.contains(&c))
 }
 
 /// The finding of a failure event a shim journaled `times` times, `e` the latest.
@@ -1171,6 +1189,7 @@ mod tests {
         let d = doc(r#"{"mcpServers": {
             "url": {"type": "http", "url": "https://mcp.linear.app/mcp", "headers": {"Authorization": "Bearer x"}},
             "ws": {"url": "wss://example.com/mcp"},
+            "wsbridge": {"command": "npx", "args": ["-y", "mcp-remote", "wss://example.com/ws"]},
             "old": {"command": "npx", "args": ["-y", "mcp-remote", "https://mcp.atlassian.com/v1/sse"]},
             "rel": {"command": "node", "args": ["build/index.js"]},
             "relcmd": {"command": "./run.sh"},
@@ -1183,6 +1202,7 @@ mod tests {
         let by_server = |s: &str| codes_on(&findings, s);
         assert_eq!(by_server("url"), ["url-entry-unsupported"]);
         assert_eq!(by_server("ws"), ["websocket-url"]);
+        assert_eq!(by_server("wsbridge"), ["websocket-url"]);
         assert_eq!(by_server("old"), ["mcp-remote-replaceable"]);
         assert_eq!(by_server("rel"), ["relative-path"]);
         assert_eq!(by_server("relcmd"), ["relative-path"]);
@@ -1581,6 +1601,62 @@ mod tests {
             .map(|f| &f.diagnosis)
             .filter(|d| d.server.as_deref() == Some(server))
             .collect()
+    }
+
+    #[test]
+    fn a_failure_to_reach_a_server_that_then_answered_is_history_but_stdout_pollution_is_not() {
+        use journal::Level::Warn;
+        let tmp = tempfile::tempdir().expect("tmp");
+        let dir = tmp.path();
+        journal_events(
+            dir,
+            "remote",
+            &[
+                (
+                    Warn,
+                    codes::CONNECTION_LOST,
+                    "the server closed the connection",
+                ),
+                (Warn, codes::SESSION_EXPIRED, "the server lost our session"),
+                (Warn, codes::STDOUT_POLLUTION, "moved a line off stdout"),
+            ],
+        );
+        // Before the server answers again, all three are findings.
+        let before = check_journals(dir, &["remote"]);
+        assert_eq!(before.len(), 3, "{before:?}");
+        std::thread::sleep(Duration::from_millis(5));
+        let j =
+            journal::Journal::open("remote", journal::JournalConfig::in_dir(dir)).expect("open");
+        let reply = br#"{"jsonrpc":"2.0","id":1,"result":{"tools":[]}}"#;
+        let env = crate::jsonrpc::inspect(reply).expect("reply");
+        j.message(
+            journal::Direction::ServerToClient,
+            reply,
+            Some(&env),
+            None,
+            None,
+        );
+        j.close(Duration::from_secs(2));
+        let after = check_journals(dir, &["remote"]);
+        let codes: Vec<&str> = after.iter().map(|f| f.diagnosis.code.as_str()).collect();
+        assert_eq!(codes, [codes::STDOUT_POLLUTION], "{after:?}");
+        // An error reply is no good answer.
+        let tmp = tempfile::tempdir().expect("tmp");
+        journal_events(tmp.path(), "r", &[(Warn, codes::TIMEOUT, "no answer")]);
+        std::thread::sleep(Duration::from_millis(5));
+        let j =
+            journal::Journal::open("r", journal::JournalConfig::in_dir(tmp.path())).expect("open");
+        let error = br#"{"jsonrpc":"2.0","id":1,"error":{"code":-32001,"message":"timed out"}}"#;
+        let env = crate::jsonrpc::inspect(error).expect("error");
+        j.message(
+            journal::Direction::ServerToClient,
+            error,
+            Some(&env),
+            None,
+            None,
+        );
+        j.close(Duration::from_secs(2));
+        assert_eq!(check_journals(tmp.path(), &["r"]).len(), 1);
     }
 
     #[test]

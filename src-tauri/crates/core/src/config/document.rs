@@ -753,9 +753,13 @@ fn classify_command(command: &str, args: &[String]) -> EntryKind {
         && let Some(pos) = args
             .iter()
             .position(|a| a == "mcp-remote" || a.starts_with("mcp-remote@"))
-        && let Some(url) = args[pos + 1..]
-            .iter()
-            .find(|a| a.starts_with("http://") || a.starts_with("https://"))
+        && let Some(url) = args[pos + 1..].iter().find(|a| {
+            // A WebSocket URL too: mcp-remote cannot use one either, and the doctor says why.
+            let a = a.to_ascii_lowercase();
+            ["http://", "https://", "ws://", "wss://"]
+                .iter()
+                .any(|scheme| a.starts_with(scheme))
+        })
     {
         return EntryKind::McpRemote { url: url.clone() };
     }
@@ -796,7 +800,8 @@ mod tests {
             r#"{"mcpServers": {
                 "a": {"command": "cmd", "args": ["/c", "npx", "-y", "mcp-remote", "https://a.example/mcp"]},
                 "b": {"command": "C:\\Windows\\System32\\cmd.exe", "args": ["/C", "npx.cmd", "mcp-remote@0.1.29", "https://b.example/sse"]},
-                "c": {"command": "cmd", "args": ["/c", "npx", "-y", "@modelcontextprotocol/server-filesystem", "C:\\"]}
+                "c": {"command": "cmd", "args": ["/c", "npx", "-y", "@modelcontextprotocol/server-filesystem", "C:\\"]},
+                "d": {"command": "npx", "args": ["-y", "mcp-remote", "wss://d.example/ws"]}
             }}"#,
         )
         .unwrap();
@@ -811,6 +816,9 @@ mod tests {
                     url: "https://b.example/sse".into()
                 },
                 EntryKind::Local,
+                EntryKind::McpRemote {
+                    url: "wss://d.example/ws".into()
+                },
             ]
         );
     }
