@@ -308,11 +308,20 @@ impl FileParser {
             let opens_block = !text.starts_with("Message from ")
                 && (text.ends_with(" {") || text == "{")
                 && !truncated;
+            // A Python traceback's first line with a header, the rest raw (the server's stderr,
+            // as Claude copies it): one record, as the traceback is one failure.
+            let opens_traceback =
+                text.ends_with("Traceback (most recent call last):") && !truncated;
             if opens_block {
                 event.text = text.trim_end_matches('{').trim_end().to_owned();
                 self.pending = Some(Pending::Block {
                     event,
                     lines: vec!["{".to_owned()],
+                });
+            } else if opens_traceback {
+                self.pending = Some(Pending::Raw {
+                    event,
+                    lines: vec![text.to_owned()],
                 });
             } else {
                 out.push(self.finish_record(event, text));

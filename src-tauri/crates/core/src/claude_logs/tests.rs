@@ -162,6 +162,26 @@ fn a_cancelled_request_that_timed_out_is_a_timeout_not_an_early_exit() {
 }
 
 #[test]
+fn a_traceback_whose_first_line_has_a_header_stays_one_record_with_its_lines() {
+    let log = "2026-12-04T20:50:00.306Z [postgres] [error] Server disconnected.\n\
+               2026-12-04T20:50:07.306Z [postgres] [error] Traceback (most recent call last):\n\
+               \x20 File \"/usr/lib/server.py\", line 10, in <module>\n\
+               \x20   main()\n\
+               RuntimeError: boom\n\
+               2026-12-04T20:50:17.306Z [postgres] [info] Message from client: {\"method\":\"ping\",\"jsonrpc\":\"2.0\",\"id\":1}\n";
+    let events = parse_bytes("mcp-server-postgres.log", log.as_bytes());
+    let texts: Vec<&str> = events.iter().map(|e| e.text.as_str()).collect();
+    assert_eq!(events.len(), 3, "{texts:#?}");
+    assert_eq!(
+        events[1].text,
+        "Traceback (most recent call last):\n  File \"/usr/lib/server.py\", line 10, in <module>\n    main()\nRuntimeError: boom"
+    );
+    assert_eq!(events[1].level, Level::Error);
+    assert_eq!(events[1].ts, "2026-12-04T20:50:07.306Z");
+    assert!(events[2].message.is_some());
+}
+
+#[test]
 fn multi_line_javascript_contexts_with_windows_paths_stay_one_record() {
     let events = file("windows-2025", "mcp-server-fetch.log");
     assert_eq!(events.len(), 7);
