@@ -152,6 +152,12 @@ pub fn fix_in(audience: Audience, code: &str, message: &str) -> Option<&'static 
             return Some("Use the http:// URL, or the port where the server speaks TLS.");
         }
     }
+    // No endpoint at that path: the usual slip is the path (`/` or `/v1` for `/mcp`).
+    if code == codes::HTTP_ERROR && message.contains("answered HTTP 404") {
+        return Some(
+            "Check the URL's path: the server has nothing there. MCP endpoints usually end in /mcp (or /sse for the older transport); the server's documentation gives its own.",
+        );
+    }
     if code == codes::PROTOCOL_ERROR && message.contains(crate::transport::WEB_PAGE) {
         return Some(
             "Check the URL: a web site answered, not an MCP server. The server's documentation gives its MCP endpoint, usually ending in /mcp (or /sse for the older transport).",
@@ -352,6 +358,21 @@ pub mod codes {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_404_says_to_check_the_urls_path_and_what_mcp_paths_look_like() {
+        let fix = fix_for(
+            codes::HTTP_ERROR,
+            "remote server at https://example.com/ answered HTTP 404 Not Found",
+        )
+        .expect("fix");
+        assert!(fix.contains("/mcp") && fix.contains("path"), "{fix}");
+        let other = fix_for(
+            codes::HTTP_ERROR,
+            "remote server at https://example.com/mcp answered HTTP 500",
+        );
+        assert_eq!(other, general_fix(codes::HTTP_ERROR));
+    }
 
     #[test]
     fn the_list_of_every_code_names_each_code_of_the_module() {
