@@ -37,7 +37,7 @@ describe("App", () => {
   it("shows the four views in the navigation and the config path on Servers", async () => {
     answerPaths("/tmp/t/claude_desktop_config.json");
     render(App);
-    const labels = within(screen.getByRole("navigation")).getAllByRole("button").map((b) => b.textContent?.trim());
+    const labels = within(screen.getByRole("navigation")).getAllByRole("tab").map((b) => b.textContent?.trim());
     expect(labels).toEqual(["Servers", "Traffic", "Logs", "Settings"]);
     expect(await screen.findByTestId("config-path")).toHaveProperty(
       "textContent",
@@ -87,9 +87,10 @@ describe("App", () => {
     await fireEvent.keyDown(servers, { key: "ArrowDown" });
     const traffic = screen.getByTestId("nav-traffic");
     expect(document.activeElement).toBe(traffic);
-    expect(traffic.getAttribute("aria-current")).toBe("page");
+    expect(traffic.getAttribute("aria-selected")).toBe("true");
+    expect(screen.getByTestId("nav-servers").getAttribute("aria-selected")).toBe("false");
     expect(screen.getByRole("heading", { level: 1 }).textContent).toBe("Traffic");
-    const tabStops = within(screen.getByRole("navigation")).getAllByRole("button").filter((b) => b.tabIndex === 0);
+    const tabStops = within(screen.getByRole("tablist", { name: "Views" })).getAllByRole("tab").filter((b) => b.tabIndex === 0);
     expect(tabStops).toEqual([traffic]);
   });
 

@@ -107,6 +107,34 @@ describe("traffic", () => {
     await app.screenshot("traffic");
   });
 
+  it("keeps Latency and Size in sight in the narrowest window, and uses the width of a wide one", async () => {
+    const lastColumn = () =>
+      app.browser.execute(() => {
+        const table = document.querySelector(".table")?.getBoundingClientRect();
+        // The Size cell of a message (an event has none).
+        const cell = [...document.querySelectorAll('[data-testid="traffic-row"]')]
+          .map((row) => [...row.querySelectorAll('[role="gridcell"]')].filter((c) => c.getBoundingClientRect().width > 0).at(-1))
+          .find((c) => c?.textContent?.trim());
+        const size = cell?.getBoundingClientRect();
+        return { tableRight: table?.right ?? 0, tableWidth: table?.width ?? 0, sizeRight: size?.right ?? Infinity, text: cell?.textContent ?? "" };
+      });
+    const before = await app.browser.getWindowSize();
+    try {
+      await app.browser.setWindowSize(720, 640);
+      await app.browser.waitUntil(async () => (await app.browser.execute(() => window.innerWidth)) <= 720, { timeout: 5_000 });
+      const narrow = await lastColumn();
+      assert.ok(narrow.sizeRight <= narrow.tableRight, `Size is cut off: ${JSON.stringify(narrow)}`);
+      assert.match(narrow.text, /\d+(\.\d)? (B|KB|MB)/);
+      await app.screenshot("traffic-narrow");
+      await app.browser.setWindowSize(1600, 900);
+      await app.browser.waitUntil(async () => (await app.browser.execute(() => window.innerWidth)) >= 1500, { timeout: 5_000 });
+      const wide = await lastColumn();
+      assert.ok(wide.tableWidth > 1100, `the table keeps a narrow width in a wide window: ${JSON.stringify(wide)}`);
+    } finally {
+      await app.browser.setWindowSize(before.width, before.height);
+    }
+  });
+
   it("filters by method", async () => {
     await app.browser.$('[data-testid="traffic-method-filter"]').setValue("tools/list");
     await app.browser.waitUntil(

@@ -32,7 +32,7 @@ function failedTest(server: string, code: string, said: string) {
 const row = (name: string) =>
   screen.getAllByTestId("server-row").find((r) => r.querySelector('[data-testid="server-name"]')?.textContent === name) as HTMLElement;
 const input = (testid: string) => screen.getByTestId(testid) as HTMLInputElement;
-const go = (label: string) => fireEvent.click(within(screen.getByRole("navigation")).getByRole("button", { name: label }));
+const go = (label: string) => fireEvent.click(within(screen.getByRole("navigation")).getByRole("tab", { name: label }));
 
 /** An App whose config holds `names`; `answer` may answer a command first. */
 function app(names: () => string[], answer: (cmd: string, args: unknown) => unknown = () => undefined) {
