@@ -470,6 +470,15 @@ fn explain_parse_error(
         K::ExpectedObjectValue if rest.trim().is_empty() => {
             "unexpected end of file: expected a value after the colon".into()
         }
+        // `"a",, "b"`: the error points at the second comma.
+        K::ExpectedComma | K::UnexpectedTokenInObject
+            if rest.starts_with(',')
+                && text
+                    .get(..at)
+                    .is_some_and(|before| before.trim_end().ends_with(',')) =>
+        {
+            "two commas in a row: remove one".into()
+        }
         K::ExpectedComma | K::UnexpectedTokenInObject => {
             "expected a comma between two items (or a closing brace)".into()
         }
@@ -821,6 +830,28 @@ mod tests {
                 },
             ]
         );
+    }
+
+    #[test]
+    fn two_commas_in_a_row_are_named_as_such_at_the_second() {
+        let err = parse("{\"mcpServers\": {\"a\": {\"command\": \"echo\",, \"args\": []}}}")
+            .expect_err("two commas");
+        match err {
+            ConfigError::Parse {
+                line,
+                column,
+                message,
+                ..
+            } => {
+                assert_eq!((line, column), (1, 41));
+                assert_eq!(message, "two commas in a row: remove one");
+            }
+            other => panic!("{other:?}"),
+        }
+        // A missing comma is still said as one.
+        let err = parse("{\"mcpServers\": {\"a\": {\"command\": \"echo\" \"args\": []}}}")
+            .expect_err("missing comma");
+        assert!(err.to_string().contains("expected a comma"), "{err}");
     }
 
     #[test]
