@@ -1,6 +1,6 @@
 // A long server list, end to end: what a row's button did (or why it failed) is said in the status
-// bar, which stays in sight at the bottom of the window however far below the list goes; the row
-// pressed is not scrolled out of sight either.
+// bar, which stays in sight at the bottom of the window however far below the list goes; a row that
+// moves away when pressed (Disable sends it to the end) does not take the view with it.
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import { after, before, describe, it } from "node:test";
@@ -35,6 +35,21 @@ describe("a long server list", () => {
     assert.equal(await inSight(app.browser, "server-change"), true, "the status bar is out of sight");
     assert.equal(await inSight(app.browser, "server-undo"), true, "Undo is out of sight");
     await app.screenshot("servers-long-list-change");
+    await app.browser.$('[data-testid="server-undo"]').click();
+    await waitForText(app.browser, '[data-testid="server-change"]', { contains: "Undone" });
+  });
+
+  it("keeps the view where it was when a pressed row moves away, with focus on Undo", async () => {
+    const scrolled = () => app.browser.execute(() => document.querySelector("main")?.scrollTop ?? -1);
+    const before = await scrolled();
+    // A real click (it focuses the button, which then moves to the end of the list with its row).
+    const row = await app.browser.$('[data-server="server-03"]');
+    await row.$('[data-testid="server-toggle"]').click();
+    await waitForText(app.browser, '[data-testid="server-change"]', { contains: "Disabled server-03" });
+    await app.browser.pause(300);
+    assert.equal(await scrolled(), before, "the view jumped");
+    const focused = await app.browser.execute(() => document.activeElement?.getAttribute("data-testid"));
+    assert.equal(focused, "server-undo");
     await app.browser.$('[data-testid="server-undo"]').click();
     await waitForText(app.browser, '[data-testid="server-change"]', { contains: "Undone" });
   });
