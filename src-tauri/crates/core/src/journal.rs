@@ -475,6 +475,7 @@ pub fn create_private_dir(dir: &Path) -> io::Result<()> {
 
 /// Options that create a file readable and writable by this user only (`0600` on Unix).
 pub fn private_file() -> OpenOptions {
+    #[cfg_attr(not(unix), allow(unused_mut))]
     let mut options = OpenOptions::new();
     #[cfg(unix)]
     {
