@@ -731,3 +731,358 @@ proptest! {
         prop_assert!(shown.ends_with(&format!("{quote} {after}")), "{}", shown);
     }
 }
+
+#[test]
+fn compact_javascript_objects_in_free_text_hide_their_secret_values() {
+    // `console.error` of an object written without spaces, or a hand-written JS object.
+    for (line, shown) in [
+        (r#"{token:"abc"}"#, format!(r#"{{token:"{ARG_MASK}"}}"#)),
+        (
+            "{apiKey:'abc',user:'bob'}",
+            format!("{{apiKey:'{ARG_MASK}',user:'bob'}}"),
+        ),
+        (
+            "{user:'bob',token:'abc'}",
+            format!("{{user:'bob',token:'{ARG_MASK}'}}"),
+        ),
+        (
+            "[{token:'a1'},{token:'b2'}]",
+            format!("[{{token:'{ARG_MASK}'}},{{token:'{ARG_MASK}'}}]"),
+        ),
+        (
+            r#"got {a:{token:"x1"},n:1} back"#,
+            format!(r#"got {{a:{{token:"{ARG_MASK}"}},n:1}} back"#),
+        ),
+        (
+            "{'token':'abc','user':'bob'}",
+            format!("{{'token':'{ARG_MASK}','user':'bob'}}"),
+        ),
+        (
+            r#"{token:"a b c",user:"bob"}"#,
+            format!(r#"{{token:"{ARG_MASK}",user:"bob"}}"#),
+        ),
+    ] {
+        let shown_now = text(line);
+        assert_eq!(shown_now, shown, "{line}");
+        assert!(
+            !shown_now.contains("abc") && !shown_now.contains("a1") && !shown_now.contains("x1")
+        );
+    }
+    // Nothing secret, or nothing in the quotes: as it is.
+    for line in [
+        "{user:'bob',tokens:'3'}",
+        "{token:''}",
+        "{progressToken:'p1'}",
+    ] {
+        assert_eq!(text(line), line);
+    }
+}
+
+#[test]
+fn inspected_and_python_objects_in_free_text_hide_their_secret_values() {
+    // Node's `util.inspect`, on one line or several, and Python's repr of a dict.
+    for (line, shown) in [
+        ("{ token: 'abc' }", format!("{{ token: '{ARG_MASK}' }}")),
+        (
+            "{ apiKey: 'sk-abcdef', baseUrl: 'https://api.x.dev' }",
+            format!("{{ apiKey: '{ARG_MASK}', baseUrl: 'https://api.x.dev' }}"),
+        ),
+        (
+            "{\n  token: 'abc',\n  apiKey: 'sk-xyz',\n  user: 'bob'\n}",
+            format!("{{\n  token: '{ARG_MASK}',\n  apiKey: '{ARG_MASK}',\n  user: 'bob'\n}}"),
+        ),
+        (
+            "{'token': 'abc', 'user': 'bob'}",
+            format!("{{'token': '{ARG_MASK}', 'user': 'bob'}}"),
+        ),
+        (
+            "Config(api_key='sk-abc', model='m')",
+            format!("Config(api_key='{ARG_MASK}', model='m')"),
+        ),
+    ] {
+        assert_eq!(text(line), shown, "{line}");
+    }
+}
+
+#[test]
+fn a_quoted_value_with_spaces_is_masked_to_its_closing_quote() {
+    for (line, shown) in [
+        (
+            r#"PASSWORD="p@ss word" next"#,
+            format!(r#"PASSWORD="{ARG_MASK}" next"#),
+        ),
+        (
+            "export API_KEY='a b c'",
+            format!("export API_KEY='{ARG_MASK}'"),
+        ),
+        (
+            "{ token: 'a b c', user: 'bob' }",
+            format!("{{ token: '{ARG_MASK}', user: 'bob' }}"),
+        ),
+        (
+            r#"{ password: "it's a b" }"#,
+            format!(r#"{{ password: "{ARG_MASK}" }}"#),
+        ),
+        (
+            r#"run --password "a b" --debug"#,
+            format!(r#"run --password "{ARG_MASK}" --debug"#),
+        ),
+        ("--token=`a b` x", format!("--token=`{ARG_MASK}` x")),
+        // One word: the quotes stay around the mask.
+        (r#"PASSWORD="abc""#, format!(r#"PASSWORD="{ARG_MASK}""#)),
+    ] {
+        let shown_now = text(line);
+        assert_eq!(shown_now, shown, "{line}");
+        for word in ["p@ss", " word", "a b", "b c", "it's", "abc"] {
+            assert!(!shown_now.contains(word), "{line} showed {word}");
+        }
+    }
+}
+
+#[test]
+fn escaped_json_printed_outside_a_string_is_masked() {
+    // A string holding JSON, logged as it is: its quotes still escaped.
+    assert_eq!(
+        redacted(r#"{\"token\":\"abc\"}"#),
+        r#"{\"token\":\"[redacted]\"}"#
+    );
+    for (line, shown) in [
+        (
+            r#"log: {\"token\":\"abc\",\"user\":\"bob\"}"#,
+            r#"log: {\"token\":\"[redacted]\",\"user\":\"bob\"}"#.to_owned(),
+        ),
+        (
+            r#"{\"a\":\"x\",\"api_key\": \"a b\", \"n\": 1} and "password": "p1""#,
+            format!(
+                r#"{{\"a\":\"x\",\"api_key\": \"{MARKER}\", \"n\": 1}} and "password": "{ARG_MASK}""#
+            ),
+        ),
+    ] {
+        assert_eq!(text(line), shown, "{line}");
+    }
+}
+
+#[test]
+fn bearer_glued_to_what_comes_before_is_masked() {
+    for (line, shown) in [
+        ("msg=Bearer abc", format!("msg=Bearer {ARG_MASK}")),
+        ("auth=Bearer abc", format!("auth={ARG_MASK}")),
+        ("(Bearer abc)", format!("(Bearer {ARG_MASK})")),
+        // In quotes, the message pass masks it again.
+        (
+            r#"header="Bearer abc" x"#,
+            format!(r#"header="Bearer {MARKER}" x"#),
+        ),
+    ] {
+        assert_eq!(text(line), shown, "{line}");
+    }
+    // A word that only ends like it.
+    assert_eq!(text("forbearer abc"), "forbearer abc");
+}
+
+#[test]
+fn an_unknown_scheme_after_a_secret_header_is_masked_with_its_credential() {
+    for (line, shown) in [
+        ("X-API-Key: Bot abc", format!("X-API-Key: {ARG_MASK}")),
+        ("X-API-Key:Bot abc", format!("X-API-Key: {ARG_MASK}")),
+        (
+            "sent Private-Token: Token abc now",
+            format!("sent Private-Token: {ARG_MASK} now"),
+        ),
+        (
+            "'X-API-Key': 'Bot abc'",
+            format!("'X-API-Key': '{ARG_MASK}'"),
+        ),
+    ] {
+        assert_eq!(text(line), shown, "{line}");
+    }
+}
+
+#[test]
+fn assignments_with_spaces_or_other_operators_are_masked() {
+    for (line, shown) in [
+        (r#"token := "x1""#, format!(r#"token := "{ARG_MASK}""#)),
+        (r#"token => "x1""#, format!(r#"token => "{ARG_MASK}""#)),
+        ("token = abc", format!("token = {ARG_MASK}")),
+        (
+            r#"api_key = "sk-abc" # config"#,
+            format!(r#"api_key = "{ARG_MASK}" # config"#),
+        ),
+        ("token : abc", format!("token : {ARG_MASK}")),
+        ("token：abc", format!("token： {ARG_MASK}")),
+        ("token： abc", format!("token： {ARG_MASK}")),
+        (
+            r#"password = "two words" x"#,
+            format!(r#"password = "{ARG_MASK}" x"#),
+        ),
+    ] {
+        assert_eq!(text(line), shown, "{line}");
+    }
+    // Not a secret's name.
+    for line in ["tokens = 3", "max_tokens := 100", "a = b"] {
+        assert_eq!(text(line), line);
+    }
+}
+
+#[test]
+fn a_json_value_in_free_text_is_masked_without_what_follows_it() {
+    assert_eq!(
+        text(r#"{"token": "abc","user":"bob"}"#),
+        format!(r#"{{"token": "{MARKER}","user":"bob"}}"#)
+    );
+    assert_eq!(
+        text("{ token: 'abc',password:'x1' }"),
+        format!("{{ token: '{ARG_MASK}',password:'{ARG_MASK}' }}")
+    );
+}
+
+#[test]
+fn compact_javascript_values_without_quotes_or_in_backquotes_are_masked() {
+    for (line, shown) in [
+        (
+            "{user:'bob',secret:7134431,n:1}",
+            format!("{{user:'bob',secret:{ARG_MASK},n:1}}"),
+        ),
+        (
+            "{user:'bob',password:null,token:undefined}",
+            "{user:'bob',password:null,token:undefined}".to_owned(),
+        ),
+        (
+            "{private_key:`a b`,n:1}",
+            format!("{{private_key:`{ARG_MASK}`,n:1}}"),
+        ),
+    ] {
+        assert_eq!(text(line), shown, "{line}");
+    }
+}
+
+#[test]
+fn a_scheme_after_a_secret_name_and_an_equals_is_masked_with_its_credential() {
+    for (line, shown) in [
+        (
+            "x authorization=Basic dXNlcjpw done",
+            format!("x authorization={ARG_MASK} done"),
+        ),
+        (
+            "API_KEY=Bot abc123 next",
+            format!("API_KEY={ARG_MASK} next"),
+        ),
+    ] {
+        assert_eq!(text(line), shown, "{line}");
+    }
+    // A value in small letters is the whole value: the next word stays.
+    assert_eq!(
+        text("GITHUB_TOKEN=abcdef DEBUG=1"),
+        format!("GITHUB_TOKEN={ARG_MASK} DEBUG=1")
+    );
+}
+
+// ---- defects of the first rewrite (session 17's review) ----
+
+#[test]
+fn a_value_ending_in_an_escaped_backslash_does_not_hide_the_next_secret() {
+    for line in [
+        r#"{token:"a\\",password:"s3cretA"}"#,
+        r#"{'token':'a\\','password':'s3cretA'}"#,
+        r#"log {"path": "C:\\dir\\","token":"s3cretA"}"#,
+        r#"(auth:`s3cretA\\`, n: 1)"#,
+    ] {
+        let shown = text(line);
+        assert!(!shown.contains("s3cretA"), "{line} became {shown}");
+    }
+}
+
+#[test]
+fn an_empty_value_before_another_entry_is_kept_and_the_next_value_masked() {
+    assert_eq!(
+        text(r#""token": "", "password": "s3cretC""#),
+        format!(r#""token": "{MARKER}", "password": "{MARKER}""#)
+    );
+    assert_eq!(
+        text(r#"+ {"pwd": "","X-API-Key":"s3cretC two","path": "p"}"#),
+        format!(r#"+ {{"pwd": "{MARKER}","X-API-Key":"{MARKER}","path": "p"}}"#)
+    );
+}
+
+#[test]
+fn what_follows_a_closing_quote_is_kept_only_when_it_holds_nothing_to_mask() {
+    for line in [
+        // A stray quote before JSON: its pairs are not the message pass's.
+        r#""{"token": "s3cretD1","path": "p","pwd": "s3cretD2"}"#,
+        // Not JSON after the quote: the value is masked as a whole word.
+        r#""pwd": "s3cretD1"&X-API-Key:'s3cretD2'"#,
+        r#""Cookie": "s3cretD1,u:1"&"PASSWORD"=	s3cretD2"#,
+        // The quotes held a name, not a value.
+        r#"'api_key': "access_token"：'s3cretD2'"#,
+    ] {
+        let shown = text(line);
+        assert!(
+            !shown.contains("s3cretD1") && !shown.contains("s3cretD2"),
+            "{line} became {shown}"
+        );
+    }
+}
+
+#[test]
+fn an_escaped_quote_that_nothing_closes_does_not_hide_a_bearer_token() {
+    assert_eq!(
+        redacted(r#"a\"b Bearer s3cretE"#),
+        format!(r#"a\"b Bearer {MARKER}"#)
+    );
+    let shown = text(r#"x => 'a"b'; 'user'："v\"; 'token'：Bearer s3cretE}"#);
+    assert!(!shown.contains("s3cretE"), "{shown}");
+}
+
+#[test]
+fn an_option_is_never_taken_for_the_value_before_it() {
+    assert_eq!(
+        text("auth=Bearer --token s3cretF"),
+        format!("auth={ARG_MASK} --token {ARG_MASK}")
+    );
+    assert_eq!(
+        text("authorization=Basic --password s3cretF"),
+        format!("authorization={ARG_MASK} --password {ARG_MASK}")
+    );
+}
+
+#[test]
+fn masking_a_long_word_takes_linear_time() {
+    // One 4 MB word of entries whose values never close: seconds when each entry read the rest
+    // of the word again.
+    let word = format!("x'{}\"x", "(token:a".repeat(1 << 19));
+    let started = std::time::Instant::now();
+    let _ = mask_text(&word);
+    let colons = format!("'{}", "token:".repeat(1 << 19));
+    let _ = mask_text(&colons);
+    let spaced = format!("{}'", "PASSWORD='a \\\" x ".repeat(1 << 16));
+    let _ = mask_text(&spaced);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(8),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn values_that_hold_no_secret_are_not_masked() {
+    for line in [
+        "token = null",
+        "auth = none",
+        "token := undefined",
+        "password = None",
+        "has_token = true",
+        "TOKEN=${GITHUB_TOKEN}",
+        "token = ${API_TOKEN}",
+        "token = getToken()",
+        "{token:getToken()}",
+        "const token: string = x",
+        "function f(token: string, password: number)",
+        "def f(api_key: str, password: Optional)",
+        r#""token": null"#,
+    ] {
+        assert_eq!(text(line), line);
+    }
+    // A value still is.
+    assert_eq!(text("token = abc"), format!("token = {ARG_MASK}"));
+    assert_eq!(text("token: abc"), format!("token: {ARG_MASK}"));
+}
