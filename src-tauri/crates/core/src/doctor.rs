@@ -583,19 +583,28 @@ pub fn check_duplicates_in(
 /// Tray's journals are named so that they never do, see [`journal::journal_path`]). A warning on each of them; which to rename only the user
 /// knows. (MCP Tray's own forms and commands refuse such a new name.)
 fn names_differing_in_case(app: bool, doc: &ConfigDocument, only: Option<&str>) -> Vec<Finding> {
+    // The names of each lowercase form, in file order: one pass, whatever the number of servers.
+    let mut by_lowercase: std::collections::HashMap<String, Vec<&str>> =
+        std::collections::HashMap::new();
+    for server in &doc.servers {
+        let names = by_lowercase.entry(server.name.to_lowercase()).or_default();
+        if !names.contains(&server.name.as_str()) {
+            names.push(&server.name);
+        }
+    }
     let mut out = Vec::new();
     for server in &doc.servers {
         let name = server.name.as_str();
         if only.is_some_and(|o| o != name) {
             continue;
         }
-        let mut others: Vec<&str> = doc
-            .servers
-            .iter()
-            .map(|s| s.name.as_str())
-            .filter(|other| *other != name && other.to_lowercase() == name.to_lowercase())
+        let others: Vec<&str> = by_lowercase
+            .get(&name.to_lowercase())
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(|other| *other != name)
             .collect();
-        others.dedup();
         if others.is_empty() {
             continue;
         }
