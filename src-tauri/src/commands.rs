@@ -106,18 +106,24 @@ pub async fn app_paths() -> Result<AppPaths, CommandError> {
 
 fn paths_in_use() -> AppPaths {
     let location = clients::claude_config(None);
+    let config_exists = location.path.exists();
     AppPaths {
         config_path: display(&location.path),
-        config_exists: location.path.exists(),
+        config_exists,
         config_source: location.source.into(),
         also_present: location.also_present.iter().map(|p| display(p)).collect(),
         claude_reads: clients::claude_reads_instead(&location.path).map(|p| display(&p)),
         data_dir: display(&paths::data_dir()),
         data_dir_from_env: paths::env_path(paths::ENV_HOME).is_some(),
         claude_logs_dir: display(&clients::claude_logs_dir()),
-        deleted_outside: crate::in_use::config_file()
-            .deleted_outside()
-            .ok()
+        // The history is read only when there is no file to read.
+        deleted_outside: (!config_exists)
+            .then(|| {
+                crate::in_use::config_file()
+                    .deleted_outside()
+                    .ok()
+                    .flatten()
+            })
             .flatten()
             .and_then(|h| {
                 Some(DeletedConfig {
