@@ -1575,6 +1575,46 @@ fn bridge_reconnects_legacy_sse_and_replays_the_handshake_after_a_restart() {
 }
 
 #[test]
+fn legacy_sse_says_why_when_the_server_stays_down() {
+    // Streamable HTTP gives up after its retries (about 7 s) and says each; a legacy SSE
+    // request sent while the event stream cannot be reopened must not wait 30 s in silence.
+    let p = require_peers!();
+    let port = free_port();
+    let server = fastmcp(&p, "sse", port);
+    let mut b = Bridge::start(&[
+        &format!("http://127.0.0.1:{port}/sse"),
+        "--name",
+        "sse-down",
+    ]);
+    b.initialize();
+    assert_eq!(text_of(&b.call(1, "add", json!({"a": 1, "b": 1}))), "2");
+    drop(server);
+    std::thread::sleep(Duration::from_millis(500));
+    let asked = Instant::now();
+    b.send(&json!({"jsonrpc":"2.0","id": 7,"method":"tools/call",
+        "params":{"name":"add","arguments":{"a": 1, "b": 1}}}));
+    let reply = b.reply(&json!(7), Duration::from_secs(40));
+    let waited = asked.elapsed();
+    assert!(
+        error_message(&reply).contains("refused the connection at"),
+        "{reply}"
+    );
+    assert_eq!(reply["error"]["data"]["diagnosis"], "connection-refused");
+    assert!(
+        waited < Duration::from_secs(12),
+        "answered after {waited:?}"
+    );
+    assert!(error_message(&reply).contains("not sent"), "{reply}");
+    let (_, stderr, _) = b.finish();
+    // The outage is said as it starts, once, not at every attempt to reopen the stream.
+    assert_eq!(
+        stderr.matches("cannot reopen the event stream").count(),
+        1,
+        "stderr: {stderr}"
+    );
+}
+
+#[test]
 fn bridge_renews_a_server_everything_session_lost_to_a_restart() {
     // server-everything answers an unknown session with 400 (not 404) and says why.
     let p = require_peers!();

@@ -124,6 +124,13 @@ pub enum Fault {
         last: Box<Fault>,
         tried_for: std::time::Duration,
     },
+    /// A legacy SSE message waited `waited` for its event stream to be reopened (the session
+    /// lives on it), in vain: `last` says how the last attempt to reopen it failed. The message
+    /// was never sent, so nothing can have run.
+    StreamDown {
+        last: Box<Fault>,
+        waited: std::time::Duration,
+    },
 }
 
 /// How a proxy failed.
@@ -160,7 +167,7 @@ impl Fault {
             Fault::Protocol { .. } => codes::PROTOCOL_ERROR,
             Fault::HandshakeOnly { .. } => HANDSHAKE_ONLY,
             Fault::NoAnswer { .. } => codes::TIMEOUT,
-            Fault::Unreachable { last, .. } => last.code(),
+            Fault::Unreachable { last, .. } | Fault::StreamDown { last, .. } => last.code(),
         }
     }
 
@@ -285,6 +292,11 @@ impl Fault {
                 last.describe(),
                 tried_for.as_secs_f64()
             ),
+            Fault::StreamDown { last, waited } => format!(
+                "{}; its event stream, which the session lives on, could not be reopened within {} s, so the message was not sent",
+                last.describe(),
+                (waited.as_secs_f64() * 10.0).round() / 10.0
+            ),
         }
     }
 
@@ -299,7 +311,7 @@ impl Fault {
                 "remote server at {url} gave no answer within {} s",
                 after.as_secs_f64()
             ),
-            Fault::Unreachable { last, .. } => last.headline(),
+            Fault::Unreachable { last, .. } | Fault::StreamDown { last, .. } => last.headline(),
             other => other.describe(),
         }
     }
@@ -309,7 +321,7 @@ impl Fault {
     pub fn technical(&self) -> Option<&str> {
         match self {
             Fault::Lost { detail, .. } => Some(detail),
-            Fault::Unreachable { last, .. } => last.technical(),
+            Fault::Unreachable { last, .. } | Fault::StreamDown { last, .. } => last.technical(),
             _ => None,
         }
     }
@@ -320,7 +332,7 @@ impl Fault {
             Fault::Refused { .. } | Fault::Network { .. } | Fault::NoAnswer { .. } => true,
             Fault::Proxy { failure, .. } => !matches!(failure, ProxyFailure::Credentials),
             Fault::Http { status, .. } => *status >= 500,
-            Fault::Unreachable { last, .. } => last.is_transient(),
+            Fault::Unreachable { last, .. } | Fault::StreamDown { last, .. } => last.is_transient(),
             _ => false,
         }
     }
@@ -1158,8 +1170,11 @@ const REPEATABLE_METHODS: &[&str] = &[
 /// acted (a `tools/call` that sent an email, say), so only requests that change nothing,
 /// notifications and the client's own replies are sent again; the rest fail with the fault.
 pub(crate) fn may_resend(kind: Kind, method: Option<&str>, fault: &Fault) -> bool {
-    if let Fault::Unreachable { last, .. } = fault {
-        return may_resend(kind, method, last);
+    match fault {
+        Fault::Unreachable { last, .. } => return may_resend(kind, method, last),
+        // Never sent: nothing can have run.
+        Fault::StreamDown { .. } => return true,
+        _ => {}
     }
     if !fault.is_transient() {
         return false;
@@ -1433,6 +1448,31 @@ mod tests {
             "{said}"
         );
         assert!(said.ends_with("If http://example.com/mcp/ is the server's right address, use it as the entry's URL"), "{said}");
+    }
+
+    #[test]
+    fn a_message_never_sent_for_want_of_its_event_stream_may_be_sent_again() {
+        let url = "http://127.0.0.1:9/sse".to_owned();
+        let down = Fault::StreamDown {
+            last: Box::new(Fault::Http {
+                status: 500,
+                url: url.clone(),
+                body: "oops".into(),
+            }),
+            waited: Duration::from_millis(6300),
+        };
+        assert_eq!(down.code(), codes::HTTP_ERROR);
+        // A 500 to the stream's GET says nothing about the call, which never left.
+        assert!(may_resend(Kind::Request, Some("tools/call"), &down));
+        let said = down.describe();
+        assert!(
+            said.starts_with("remote server at http://127.0.0.1:9/sse answered HTTP 500: oops; "),
+            "{said}"
+        );
+        assert!(
+            said.ends_with("within 6.3 s, so the message was not sent"),
+            "{said}"
+        );
     }
 
     #[test]

@@ -23,8 +23,22 @@ use super::{
 use crate::journal::Level;
 use crate::jsonrpc::{self, Kind};
 
-/// How long a message waits for the endpoint while the stream reconnects.
-const ENDPOINT_WAIT: Duration = Duration::from_secs(30);
+/// The least a message waits for the endpoint while the stream reconnects.
+const ENDPOINT_WAIT_MIN: Duration = Duration::from_secs(1);
+
+/// How long a message waits for the event stream to be reopened: as long as a Streamable HTTP
+/// message's `retries` would take to fail (about 6 s for the bridge's 6), and at least
+/// [`ENDPOINT_WAIT_MIN`].
+fn endpoint_wait(retries: u32) -> Duration {
+    let pauses: Duration = (0..retries)
+        .map(|attempt| {
+            Duration::from_millis(100)
+                .saturating_mul(1u32 << attempt.min(10))
+                .min(Duration::from_secs(5))
+        })
+        .sum();
+    pauses.max(ENDPOINT_WAIT_MIN)
+}
 
 #[derive(Default)]
 struct State {
@@ -35,6 +49,8 @@ struct State {
     closed: bool,
     /// The generation of the newest event stream lost (streams are numbered from 1).
     lost: u64,
+    /// How the last attempt to reopen a lost event stream failed, until one succeeds.
+    reopen_failure: Option<Fault>,
 }
 
 /// The `endpoint` event's URI resolved against the URL the event stream came from (the SSE URL,
@@ -208,6 +224,7 @@ impl LegacySse {
                 match self.open_stream().await {
                     Ok((url, fresh)) => {
                         failures = 0;
+                        self.lock().reopen_failure = None;
                         events = fresh;
                         generation += 1;
                         // Messages wait until the new session is initialized.
@@ -220,7 +237,22 @@ impl LegacySse {
                         );
                         break;
                     }
-                    Err(_) => failures += 1,
+                    Err(fault) => {
+                        failures += 1;
+                        // Said once an outage (and again if the reason changes), not at each
+                        // attempt: the attempts go on while the server is down, for hours maybe.
+                        let said = self.lock().reopen_failure.replace(fault.clone());
+                        if said.is_none_or(|said| said.code() != fault.code()) {
+                            self.remote.reporter.report(
+                                Level::Warn,
+                                fault.code(),
+                                &format!(
+                                    "cannot reopen the event stream: {}; trying again until it comes back",
+                                    fault.headline()
+                                ),
+                            );
+                        }
+                    }
                 }
             }
         }
@@ -312,17 +344,27 @@ impl LegacySse {
         if msg.kind == Kind::Request && msg.method.as_deref() == Some("initialize") {
             self.lock().init = Some(msg.bytes.to_vec());
         }
+        let retries = if msg.retry { self.remote.retries } else { 0 };
+        let wait = endpoint_wait(retries);
         let mut rx = self.endpoint.subscribe();
         let (url, waiter) = loop {
-            let endpoint =
-                match tokio::time::timeout(ENDPOINT_WAIT, rx.wait_for(|e| e.is_some())).await {
-                    Ok(Ok(endpoint)) => endpoint.clone(),
-                    _ => None,
-                };
+            let endpoint = match tokio::time::timeout(wait, rx.wait_for(|e| e.is_some())).await {
+                Ok(Ok(endpoint)) => endpoint.clone(),
+                _ => None,
+            };
             let Some((url, generation)) = endpoint else {
-                return Err(Fault::Network {
-                    url: display_url(&self.remote.url),
-                    detail: "the event stream could not be reopened".into(),
+                let url = display_url(&self.remote.url);
+                let last = self
+                    .lock()
+                    .reopen_failure
+                    .clone()
+                    .unwrap_or(Fault::Network {
+                        url,
+                        detail: "the server has not answered the request to reopen it".into(),
+                    });
+                return Err(Fault::StreamDown {
+                    last: Box::new(last),
+                    waited: wait,
                 });
             };
             // Registered before the POST, since the reply may come before the POST's answer.
@@ -335,7 +377,6 @@ impl LegacySse {
             }
             // That stream was lost meanwhile: wait for the next one.
         };
-        let retries = if msg.retry { self.remote.retries } else { 0 };
         self.post_to(
             &url,
             msg.bytes.clone(),
@@ -437,6 +478,14 @@ mod tests {
             rel.as_str(),
             "http://127.0.0.1:3001/base/messages/?session_id=x"
         );
+    }
+
+    #[test]
+    fn a_message_waits_for_a_lost_stream_as_long_as_the_retries_would_take() {
+        assert_eq!(endpoint_wait(6), Duration::from_millis(6300));
+        assert_eq!(endpoint_wait(0), ENDPOINT_WAIT_MIN);
+        // Each pause is capped at 5 s, as the retries' are.
+        assert_eq!(endpoint_wait(40), Duration::from_millis(6300 + 34 * 5000));
     }
 
     #[test]
