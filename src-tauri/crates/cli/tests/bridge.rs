@@ -2303,6 +2303,42 @@ fn a_web_site_s_page_is_named_by_its_title_once_with_the_url_to_check() {
 }
 
 #[test]
+fn a_web_page_after_the_server_answered_as_mcp_is_not_blamed_on_the_url() {
+    // garbage_server.py's /mcp answers initialize as MCP, then tools/list with a 502 page: a
+    // gateway's error page stood in for a server whose URL is right.
+    let p = require_peers!();
+    let port = free_port();
+    let _server = garbage_server(&p, port);
+    let out = Command::new(BIN)
+        .args(["probe", "--url", &format!("http://127.0.0.1:{port}/mcp")])
+        .env("MCP_TRAY_HOME", tempfile::tempdir().expect("home").path())
+        .output()
+        .expect("probe");
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(4), "{said}");
+    // The step that failed has its row, as the steps that worked have theirs.
+    let rows: Vec<&str> = said
+        .lines()
+        .take_while(|l| !l.starts_with("transport:"))
+        .collect();
+    assert!(rows[1].starts_with("ok    initialize"), "{said}");
+    assert!(
+        rows[2].starts_with("FAIL  tools/list") && rows[2].ends_with("[protocol-error]"),
+        "{said}"
+    );
+    assert!(
+        said.contains("answered tools/list with a web page (\"502 Bad Gateway"),
+        "{said}"
+    );
+    let fix = said
+        .lines()
+        .find(|l| l.starts_with("fix: "))
+        .unwrap_or_default();
+    assert!(fix.starts_with("fix: The URL is right"), "{said}");
+    assert!(!fix.contains("Check the URL"), "{said}");
+}
+
+#[test]
 fn a_pretty_printed_reply_reaches_the_client_as_one_line() {
     let p = require_peers!();
     let port = free_port();

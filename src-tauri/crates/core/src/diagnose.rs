@@ -158,6 +158,11 @@ pub fn fix_in(audience: Audience, code: &str, message: &str) -> Option<&'static 
             "Check the URL's path: the server has nothing there. MCP endpoints usually end in /mcp (or /sse for the older transport); the server's documentation gives its own.",
         );
     }
+    if code == codes::PROTOCOL_ERROR && message.contains(crate::transport::WEB_PAGE_AFTER_MCP) {
+        return Some(
+            "The URL is right: the server answered there as an MCP server before. Something in front of it (a gateway's error page, a sign-in or security check) answered this message with a web page (quoted above). Try again; if it keeps happening, tell whoever runs the server.",
+        );
+    }
     if code == codes::PROTOCOL_ERROR && message.contains(crate::transport::WEB_PAGE) {
         return Some(
             "Check the URL: a web site answered, not an MCP server. The server's documentation gives its MCP endpoint, usually ending in /mcp (or /sse for the older transport).",

@@ -500,7 +500,14 @@ async fn run_steps<W: AsyncWrite + Unpin, R: AsyncRead + Unpin>(
     let caps = report.capabilities.clone();
     if caps.get("tools").is_some() {
         let t = Instant::now();
-        let items = client.list_all("tools/list", "tools").await?;
+        let items = client
+            .list_all("tools/list", "tools")
+            .await
+            .inspect_err(|_| {
+                report
+                    .steps
+                    .push(step("tools/list", t, false, String::new()))
+            })?;
         report.tools = items
             .iter()
             .filter_map(|tool| {
@@ -526,7 +533,13 @@ async fn run_steps<W: AsyncWrite + Unpin, R: AsyncRead + Unpin>(
             continue;
         }
         let t = Instant::now();
-        let items = client.list_all(method, key).await?;
+        let items = match client.list_all(method, key).await {
+            Ok(items) => items,
+            Err(failure) => {
+                report.steps.push(step(method, t, false, String::new()));
+                return Err(failure);
+            }
+        };
         *field = Some(items.len());
         let singular = key.trim_end_matches('s');
         report.steps.push(step(

@@ -51,6 +51,9 @@ struct SessionState {
     /// Last SSE event id seen on the GET stream.
     get_last_event_id: Option<String>,
     closed: bool,
+    /// The server has answered a request as an MCP server (a web page later is not its endpoint
+    /// being wrong).
+    spoke_mcp: bool,
 }
 
 /// One Streamable HTTP endpoint and its session.
@@ -536,7 +539,13 @@ impl StreamableHttp {
         } else {
             let body = read_limited(resp, &self.remote.url).await?;
             if super::is_html(&body) {
-                return Err(super::web_page(&self.remote.url, &body));
+                let after_mcp = self.lock().spoke_mcp;
+                let method = msg.method.as_deref().unwrap_or("a message");
+                return Err(super::web_page(
+                    &self.remote.url,
+                    &body,
+                    after_mcp.then_some(method),
+                ));
             }
             self.deliver_line(&body, &mut reply);
         }
@@ -746,6 +755,7 @@ impl StreamableHttp {
         }
         if is_our_reply {
             reply.answered = true;
+            self.lock().spoke_mcp = true;
             if reply.tools_list && env.kind == Kind::Response {
                 self.tool_headers.learn(line);
             }

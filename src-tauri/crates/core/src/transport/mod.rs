@@ -645,11 +645,24 @@ pub(crate) fn is_html(body: &[u8]) -> bool {
     head.starts_with(b"<!doctype html") || head.starts_with(b"<html")
 }
 
+/// Said of a web page that answered a message where the URL had answered as MCP before: the URL
+/// is right; something in front of the server (a gateway's error page, a sign-in wall) answered.
+pub const WEB_PAGE_AFTER_MCP: &str = "where it had answered as an MCP server before";
+
 /// The fault of a URL that answered with a web page, named by its title ([`body_summary`]).
-pub(crate) fn web_page(url: &Url, body: &[u8]) -> Fault {
+/// `method`: the message it answered, when the URL has answered as an MCP server before
+/// ([`WEB_PAGE_AFTER_MCP`]); `None` when it never has (the URL is not an MCP endpoint).
+pub(crate) fn web_page(url: &Url, body: &[u8], after_mcp: Option<&str>) -> Fault {
+    let title = body_summary(body);
+    let detail = match after_mcp {
+        None => format!("{WEB_PAGE} (\"{title}\")"),
+        Some(method) => {
+            format!("answered {method} with a web page (\"{title}\"), {WEB_PAGE_AFTER_MCP}")
+        }
+    };
     Fault::Protocol {
         url: display_url(url),
-        detail: format!("{WEB_PAGE} (\"{}\")", body_summary(body)),
+        detail,
     }
 }
 
