@@ -309,8 +309,8 @@ pub fn check_journals(dir: &Path, servers: &[&str]) -> Vec<Finding> {
             .filter(|e| e.dir == "s2c" && e.kind == "response")
             .filter_map(stamp)
             .max();
-        // By code, in the order first seen: the latest occurrence, its time, how many.
-        let mut latest: Vec<(&Entry, i64, usize)> = Vec::new();
+        // By code, in the order first seen: every occurrence and its time.
+        let mut by_code: Vec<Vec<(&Entry, i64)>> = Vec::new();
         for e in &entries {
             let failure = e.dir == "event"
                 && matches!(e.level.as_deref(), Some("warn" | "error"))
@@ -318,22 +318,30 @@ pub fn check_journals(dir: &Path, servers: &[&str]) -> Vec<Finding> {
             let Some(at) = stamp(e).filter(|&at| failure && at >= newest - LOG_WINDOW_MS) else {
                 continue;
             };
-            match latest.iter_mut().find(|(l, _, _)| l.code == e.code) {
-                Some((l, l_at, times)) => {
-                    *times += 1;
-                    if at >= *l_at {
-                        (*l, *l_at) = (e, at);
-                    }
-                }
-                None => latest.push((e, at, 1)),
+            match by_code.iter_mut().find(|seen| seen[0].0.code == e.code) {
+                Some(seen) => seen.push((e, at)),
+                None => by_code.push(vec![(e, at)]),
             }
         }
-        out.extend(
-            latest
-                .into_iter()
-                .filter(|(e, at, _)| !recovered_since(e, *at, answered))
-                .map(|(e, _, times)| Finding::new(journal_diagnosis(e, times, hide))),
-        );
+        for seen in by_code {
+            // The latest occurrence is told; the count is of the events that said the same.
+            let Some(&(e, at)) = seen.iter().max_by_key(|(_, at)| *at) else {
+                continue;
+            };
+            if recovered_since(e, at, answered) {
+                continue;
+            }
+            let latest = first_line(e.text.as_deref());
+            let same = seen
+                .iter()
+                .filter(|(x, _)| first_line(x.text.as_deref()) == latest)
+                .count();
+            let tally = Tally {
+                same,
+                other: seen.len() - same,
+            };
+            out.push(Finding::new(journal_diagnosis(e, tally, hide)));
+        }
     }
     out
 }
@@ -349,8 +357,26 @@ fn recovered_since(e: &Entry, at: i64, answered: Option<i64>) -> bool {
         && !e.code.as_deref().is_some_and(|c| lasting.contains(&c))
 }
 
-/// The finding of a failure event a shim journaled `times` times, `e` the latest.
-fn journal_diagnosis(e: &Entry, times: usize, hide: bool) -> Diagnosis {
+/// The first line of a journal event's text, trimmed (what its finding's summary says).
+fn first_line(text: Option<&str>) -> &str {
+    text.unwrap_or_default()
+        .trim()
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .trim_end()
+}
+
+/// How many events of a finding's code a server's journal holds in the window: `same` said what
+/// the latest one says (it among them), `other` said something else.
+#[derive(Debug, Clone, Copy)]
+struct Tally {
+    same: usize,
+    other: usize,
+}
+
+/// The finding of a failure event a shim journaled, `e` the latest of its code, `tally` how many.
+fn journal_diagnosis(e: &Entry, tally: Tally, hide: bool) -> Diagnosis {
     let code = e.code.as_deref().unwrap_or_default();
     let raw = e.text.as_deref().unwrap_or_default().trim();
     let masked = match hide {
@@ -365,11 +391,26 @@ fn journal_diagnosis(e: &Entry, times: usize, hide: bool) -> Diagnosis {
     } else {
         format!("pid {}, session {}", e.pid, e.session)
     };
-    let by = if times == 1 {
+    let mut by = if tally.same == 1 {
         format!("journaled by MCP Tray's shim ({shim})")
     } else {
-        format!("journaled {times} times by MCP Tray's shims, the last by {shim}")
+        format!(
+            "journaled {} times by MCP Tray's shims, the last by {shim}",
+            tally.same
+        )
     };
+    // Events of the code that said something else are not counted as this one.
+    if tally.other > 0 {
+        let events = if tally.other == 1 { "event" } else { "events" };
+        by.push_str(&format!(
+            "; {} other {code} {events} said something else (`{}` shows each)",
+            tally.other,
+            crate::supervise::shell_line(
+                "mcp-tray",
+                &["logs".into(), e.server.clone(), "--errors".into()]
+            )
+        ));
+    }
     detail.push(&by);
     let severity = if e.level.as_deref() == Some("error") {
         Severity::Error
@@ -1706,6 +1747,11 @@ mod tests {
                     codes::AUTH_REQUIRED,
                     "remote server at https://mcp.linear.app/mcp needs a sign-in (HTTP 401) again",
                 ),
+                (
+                    Error,
+                    codes::AUTH_REQUIRED,
+                    "remote server at https://mcp.linear.app/mcp needs a sign-in (HTTP 401) again",
+                ),
             ],
         );
         // The traffic of that session is never read into a finding.
@@ -1744,7 +1790,12 @@ mod tests {
                 .contains("(HTTP 401) again (MCP Tray's journal, 20"),
             "the latest occurrence: {auth:?}"
         );
+        // The latest said twice, and once before in other words: not counted as it.
         assert!(auth.detail.contains("journaled 2 times"), "{auth:?}");
+        assert!(
+            auth.detail.ends_with("; 1 other auth-required event said something else (`mcp-tray logs linear --errors` shows each)"),
+            "{auth:?}"
+        );
         assert_eq!(
             auth.fix.as_deref(),
             crate::diagnose::fix_for(codes::AUTH_REQUIRED, "needs a sign-in (HTTP 401)")
