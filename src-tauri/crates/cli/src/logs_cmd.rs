@@ -183,13 +183,27 @@ pub fn run(cmd: LogsCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
 /// server elsewhere) when no server of that name is known at all, neither in the config (enabled
 /// or disabled) nor among the servers of `seen` (Claude's logs and MCP Tray's journals), naming
 /// the known ones or the near one meant. A known server with no events is no mistake, nor is any
-/// name when the config cannot be read (what it holds is not known).
+/// name when the config cannot be read (what it holds is not known): that is said as a note, with
+/// the near name the logs and journals know, if any.
 fn check_known(name: Option<&str>, seen: &BTreeSet<String>, ctx: &Context) -> anyhow::Result<()> {
     let Some(name) = name else { return Ok(()) };
     let location = clients::claude_config(ctx.config.as_deref());
     let file = ConfigFile::new(&location.path, paths::data_dir()).allow_bom(true);
-    let (Ok(doc), Ok(disabled)) = (file.read(), file.disabled()) else {
-        return Ok(());
+    let (doc, disabled) = match (file.read(), file.disabled()) {
+        (Ok(doc), Ok(disabled)) => (doc, disabled),
+        (Err(e), _) | (_, Err(e)) => {
+            if !seen.contains(name) {
+                let seen: BTreeSet<&str> = seen.iter().map(String::as_str).collect();
+                let near = near(name, &seen)
+                    .map(|n| format!("\ndid you mean \"{n}\", which the logs name?"))
+                    .unwrap_or_default();
+                eprintln!(
+                    "note: whether the config holds a server named \"{name}\" is not known, as it cannot be read: {}{near}",
+                    e.to_string().lines().next().unwrap_or_default()
+                );
+            }
+            return Ok(());
+        }
     };
     let known: BTreeSet<&str> = doc
         .servers

@@ -332,6 +332,22 @@ fn logs_of_a_server_nobody_knows_says_so_names_the_known_ones_and_fails() {
         );
     }
 
+    // A config that cannot be read leaves the name's existence unknown: said, with the near
+    // name the logs know, and no failure.
+    let holds = std::fs::read(&config).expect("config");
+    std::fs::write(&config, b"{\"mcpServers\": {\"fetch\": {,}}").expect("broken config");
+    let out = mcp_tray(home, &["logs", "remot"]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.starts_with(&format!(
+            "note: whether the config holds a server named \"remot\" is not known, as it cannot be read: {}:1:",
+            config.display()
+        )) && said.contains("\ndid you mean \"remote\", which the logs name?\n"),
+        "{said}"
+    );
+    std::fs::write(&config, holds).expect("config back");
+
     // With nothing known at all, that is said.
     let empty = tempfile::tempdir().expect("dir");
     std::fs::create_dir_all(empty.path().join("claude-logs")).expect("logs");
