@@ -1,6 +1,6 @@
 """A FastMCP server (official Python SDK) for the bridge tests.
 
-Usage: python fastmcp_server.py streamable-http|sse PORT
+Usage: python fastmcp_server.py streamable-http|streamable-http-json|sse PORT
        python fastmcp_server.py streamable-https PORT CERT KEY
        python fastmcp_server.py sse-moved PORT
 
@@ -157,5 +157,9 @@ if __name__ == "__main__":
             ]
         )
         uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
+    elif transport == "streamable-http-json":
+        # Replies as one JSON body, sent whole when the reply is ready: no header leaves before.
+        mcp.settings.json_response = True
+        mcp.run(transport="streamable-http")
     else:
         mcp.run(transport=transport)

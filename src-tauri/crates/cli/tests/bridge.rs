@@ -2115,6 +2115,38 @@ fn legacy_sse_calls_in_flight_fail_at_once_when_the_server_restarts() {
 }
 
 #[test]
+fn a_server_killed_before_its_reply_began_is_a_lost_connection_not_a_refused_one() {
+    // In JSON mode the server sends nothing, not even headers, until the reply is ready: killed
+    // while the tool runs, it closes a connection it had taken.
+    let p = require_peers!();
+    let port = free_port();
+    let server = fastmcp(&p, "streamable-http-json", port);
+    let url = format!("http://127.0.0.1:{port}/mcp");
+    let mut b = Bridge::start(&[&url, "--name", "killed-early"]);
+    b.initialize();
+    b.send(&json!({"jsonrpc":"2.0","id": 1,"method":"tools/call",
+        "params":{"name":"slow","arguments":{"seconds": 5}}}));
+    std::thread::sleep(Duration::from_secs(1));
+    drop(server);
+    let reply = b.reply(&json!(1), Duration::from_secs(10));
+    let message = error_message(&reply);
+    assert_eq!(
+        reply["error"]["data"]["diagnosis"], "connection-lost",
+        "{reply}"
+    );
+    assert!(
+        message.contains("closed the connection before answering"),
+        "{reply}"
+    );
+    // Not resent: the server may have acted on it before it died.
+    assert!(message.contains("tools/call not sent again"), "{reply}");
+    assert!(!message.contains("message completed"), "{reply}");
+    let (status, stderr, _) = b.finish();
+    assert!(status.success());
+    assert!(!stderr.contains("connection-refused"), "stderr: {stderr}");
+}
+
+#[test]
 fn a_server_killed_mid_call_is_a_lost_connection_not_a_protocol_error() {
     let p = require_peers!();
     let port = free_port();
@@ -2246,9 +2278,10 @@ fn bridge_answers_when_the_server_sends_garbage() {
     let init = b.initialize();
     assert_eq!(init["result"]["serverInfo"]["name"], "garbage");
     let reply = b.call(1, "anything", json!({}));
-    // Its garbage is an HTML error page sent as 200: told by its title, not its markup.
+    // Its garbage is an HTML error page sent as 200: told by its title, not its markup, and
+    // not as a wrong URL (initialize was answered there).
     assert!(
-        error_message(&reply).contains("answered with a web page, not MCP (\"502 Bad Gateway"),
+        error_message(&reply).contains("answered tools/call with a web page (\"502 Bad Gateway"),
         "{reply}"
     );
     assert_eq!(reply["error"]["data"]["diagnosis"], "protocol-error");

@@ -152,10 +152,9 @@ impl Fault {
     /// The stable diagnosis code (`connection-refused`, `http-error`, …).
     pub fn code(&self) -> &'static str {
         match self {
-            Fault::Refused { .. } | Fault::Network { .. } | Fault::Proxy { .. } => {
-                codes::CONNECTION_REFUSED
-            }
-            Fault::Lost { .. } => codes::CONNECTION_LOST,
+            Fault::Refused { .. } | Fault::Proxy { .. } => codes::CONNECTION_REFUSED,
+            // Connected, then broken: "start the server" would be wrong advice.
+            Fault::Network { .. } | Fault::Lost { .. } => codes::CONNECTION_LOST,
             Fault::TooLarge { .. } => codes::MESSAGE_TOO_LARGE,
             Fault::WebSocket { .. } => codes::WEBSOCKET_URL,
             Fault::Stopped { .. } => BRIDGE_STOPPED,
@@ -377,6 +376,14 @@ impl Fault {
             }
         } else if err.is_connect() {
             Fault::Refused { url }
+        } else if lower.contains("connection closed before message completed")
+            || lower.contains("connection reset")
+        {
+            // Taken, then closed with no answer begun: hyper's words, said plainly.
+            Fault::Network {
+                url,
+                detail: CLOSED_BEFORE_ANSWER.into(),
+            }
         } else {
             Fault::Network {
                 url,
@@ -635,6 +642,9 @@ pub const UNKNOWN_CA: &str = "its certificate is not signed by an authority this
 pub const UNKNOWN_CA_CLI_HINT: &str = " (for a private or corporate CA, pass --ca-cert FILE)";
 /// How an answer that is not TLS at all reads (the diagnosis's fix keys on it).
 pub const NOT_TLS: &str = "the server did not answer in TLS";
+/// A connection the server took and closed before any answer began.
+const CLOSED_BEFORE_ANSWER: &str =
+    "the server closed the connection before answering (it may have stopped, crashed or restarted)";
 /// Said of a URL that answered a JSON-RPC POST with a web page: not an MCP endpoint.
 pub const WEB_PAGE: &str = "answered with a web page, not MCP";
 
