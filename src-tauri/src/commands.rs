@@ -5,6 +5,7 @@
 //! files): that belongs in `mcp-tray-core`, where the CLI shares it. Every command is listed in
 //! [`crate::ipc`], which generates its TypeScript signature.
 
+use mcp_tray_core::config::store::in_place;
 use mcp_tray_core::config::{EntryKind, ServerEntry};
 use mcp_tray_core::{clients, paths};
 use serde::Serialize;
@@ -235,7 +236,8 @@ impl ServerSummary {
     }
 }
 
-/// The servers of the config in use, in file order, then those disabled through MCP Tray.
+/// The servers of the config in use, in file order, each one disabled through MCP Tray where
+/// enabling it puts it back.
 #[tauri::command]
 #[specta::specta]
 pub async fn list_servers() -> Result<Vec<ServerSummary>, CommandError> {
@@ -245,18 +247,15 @@ pub async fn list_servers() -> Result<Vec<ServerSummary>, CommandError> {
 fn servers_in_use() -> Result<Vec<ServerSummary>, CommandError> {
     let file = crate::in_use::config_file();
     let doc = file.read()?;
-    let mut servers: Vec<ServerSummary> = doc
+    let servers: Vec<ServerSummary> = doc
         .servers
         .iter()
         .map(|entry| ServerSummary::from_entry(entry, true))
         .collect();
-    for disabled in file.disabled()? {
-        // The store keeps the entry's exact text; one that no longer parses is listed as invalid.
-        let value = serde_json::from_str(&disabled.raw).unwrap_or(serde_json::Value::Null);
-        let entry = ServerEntry::from_value(disabled.name, value, disabled.raw);
-        servers.push(ServerSummary::from_entry(&entry, false));
-    }
-    Ok(servers)
+    // The store keeps the entry's exact text; one that no longer parses is listed as invalid.
+    Ok(in_place(servers, &file.disabled()?, |d| {
+        ServerSummary::from_entry(&d.entry(), false)
+    }))
 }
 
 #[cfg(test)]

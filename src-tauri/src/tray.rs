@@ -211,14 +211,14 @@ fn config_servers() -> ConfigServers {
     let file = ConfigFile::new(&clients::claude_config(None).path, paths::data_dir());
     let read = file.read();
     let unreadable = read.is_err();
-    let mut servers: Vec<(String, bool)> = read
+    let enabled: Vec<(String, bool)> = read
         .map(|doc| doc.servers.iter().map(|s| (s.name.clone(), true)).collect())
         .unwrap_or_default();
-    servers.extend(
-        file.disabled()
-            .unwrap_or_default()
-            .into_iter()
-            .map(|d| (d.name, false)),
+    // In the window's order: a disabled server keeps its place.
+    let servers = mcp_tray_core::config::store::in_place(
+        enabled,
+        &file.disabled().unwrap_or_default(),
+        |d| (d.name.clone(), false),
     );
     ConfigServers {
         servers,

@@ -1,6 +1,6 @@
 // A long server list, end to end: what a row's button did (or why it failed) is said in the status
 // bar, which stays in sight at the bottom of the window however far below the list goes; a row that
-// moves away when pressed (Disable sends it to the end) does not take the view with it.
+// is disabled keeps its place, and the view and the focus stay where they were.
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import { after, before, describe, it } from "node:test";
@@ -39,17 +39,24 @@ describe("a long server list", () => {
     await waitForText(app.browser, '[data-testid="server-change"]', { contains: "Undone" });
   });
 
-  it("keeps the view where it was when a pressed row moves away, with focus on Undo", async () => {
+  it("keeps a disabled server in its place, with the view and the focus where they were", async () => {
     const scrolled = () => app.browser.execute(() => document.querySelector("main")?.scrollTop ?? -1);
+    const order = () =>
+      app.browser.execute(() => [...document.querySelectorAll("[data-server]")].map((r) => r.getAttribute("data-server")));
     const before = await scrolled();
-    // A real click (it focuses the button, which then moves to the end of the list with its row).
+    const listed = await order();
+    // A real click: it focuses the button, which stays in its row, now as Enable.
     const row = await app.browser.$('[data-server="server-03"]');
     await row.$('[data-testid="server-toggle"]').click();
     await waitForText(app.browser, '[data-testid="server-change"]', { contains: "Disabled server-03" });
     await app.browser.pause(300);
+    assert.deepEqual(await order(), listed, "the list changed order");
     assert.equal(await scrolled(), before, "the view jumped");
-    const focused = await app.browser.execute(() => document.activeElement?.getAttribute("data-testid"));
-    assert.equal(focused, "server-undo");
+    const focused = await app.browser.execute(() => {
+      const active = document.activeElement;
+      return [active?.closest("[data-server]")?.getAttribute("data-server"), active?.textContent?.trim()];
+    });
+    assert.deepEqual(focused, ["server-03", "Enable"]);
     await app.browser.$('[data-testid="server-undo"]').click();
     await waitForText(app.browser, '[data-testid="server-change"]', { contains: "Undone" });
   });

@@ -20,7 +20,8 @@ async appPaths() : Promise<Result<AppPaths, CommandError>> {
 }
 },
 /**
- * The servers of the config in use, in file order, then those disabled through MCP Tray.
+ * The servers of the config in use, in file order, each one disabled through MCP Tray where
+ * enabling it puts it back.
  */
 async listServers() : Promise<Result<ServerSummary[], CommandError>> {
     try {

@@ -11,7 +11,6 @@ use anyhow::Context as _;
 use clap::{Args, Subcommand};
 use mcp_tray_core::config::document::is_secret_name;
 use mcp_tray_core::config::snippet::{self, parse_snippet};
-use mcp_tray_core::config::store::DisabledEntry;
 use mcp_tray_core::config::{
     ConfigDocument, ConfigError, ConfigFile, Edit, EditOutcome, EntryKind, ServerEntry,
     tapped_entry,
@@ -577,21 +576,16 @@ fn env_value_shown(name: &str, value: &str) -> String {
     mask_text(value).into_owned()
 }
 
-fn disabled_entry(d: &DisabledEntry) -> ServerEntry {
-    let value = serde_json::from_str(&d.raw).unwrap_or(Value::Null);
-    ServerEntry::from_value(d.name.clone(), value, d.raw.clone())
-}
-
+/// The file's servers in file order, each disabled one where enabling it puts it back.
 fn all_servers(file: &ConfigFile) -> anyhow::Result<Vec<ServerView>> {
     let doc = read_to_show(file).map_err(fail)?;
-    let mut out: Vec<ServerView> = doc.servers.iter().map(|s| view(s, true)).collect();
-    out.extend(
-        file.disabled()
-            .map_err(fail)?
-            .iter()
-            .map(|d| view(&disabled_entry(d), false)),
-    );
-    Ok(out)
+    let enabled: Vec<ServerView> = doc.servers.iter().map(|s| view(s, true)).collect();
+    let disabled = file.disabled().map_err(fail)?;
+    Ok(mcp_tray_core::config::store::in_place(
+        enabled,
+        &disabled,
+        |d| view(&d.entry(), false),
+    ))
 }
 
 fn what(v: &ServerView) -> String {
@@ -671,7 +665,7 @@ fn show(file: &ConfigFile, name: &str, raw: bool, json: bool) -> anyhow::Result<
                     anyhow::anyhow!("no server named \"{name}\" in {}", file.path().display()),
                 )
             })?;
-            (disabled_entry(d), false)
+            (d.entry(), false)
         }
     };
     if raw {

@@ -24,6 +24,30 @@ pub struct DisabledEntry {
     pub key_and_separator: Option<(String, String)>,
 }
 
+impl DisabledEntry {
+    /// The entry as the file held it (one whose text no longer parses reads as invalid).
+    pub fn entry(&self) -> super::ServerEntry {
+        let value = serde_json::from_str(&self.raw).unwrap_or(serde_json::Value::Null);
+        super::ServerEntry::from_value(self.name.clone(), value, self.raw.clone())
+    }
+}
+
+/// `listed`, the file's servers in file order, with each of `disabled` (the store's, in the order
+/// they were disabled) where enabling it would put it back: a server keeps its place in a list
+/// while it is disabled. The last disabled goes in first, so that servers disabled one after
+/// another, with no other edit between, stand where they stood before.
+pub fn in_place<'a, T>(
+    mut listed: Vec<T>,
+    disabled: &'a [DisabledEntry],
+    item: impl Fn(&'a DisabledEntry) -> T,
+) -> Vec<T> {
+    for d in disabled.iter().rev() {
+        let at = d.index.min(listed.len());
+        listed.insert(at, item(d));
+    }
+    listed
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub(crate) struct StoreFile {
     pub config: PathBuf,

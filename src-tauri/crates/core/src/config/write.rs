@@ -401,7 +401,7 @@ impl ConfigFile {
             let insert = Edit::InsertRaw {
                 name: name.to_owned(),
                 raw: entry.raw.clone(),
-                index: entry.index,
+                index: shown_at(doc, &state.disabled, &entry),
                 key_and_separator: entry.key_and_separator.clone(),
             };
             let applied = edit::apply(doc, &insert, false)?;
@@ -966,6 +966,25 @@ fn refuse_disabled_name(edit: &Edit, state: &StoreFile) -> Result<(), ConfigErro
         )?;
     }
     Ok(())
+}
+
+/// Where `entry` goes back into the file: where lists show it ([`store::in_place`]), after the
+/// enabled server it follows there. The same as its own index when it is the only one disabled,
+/// or the disabled ones are enabled from the last to the first; not when servers disabled one
+/// after another are enabled in another order (an index counts the servers disabled after it).
+/// A file with a name written twice keeps the entry's own index (the list counts each name once,
+/// the index every copy).
+fn shown_at(doc: &ConfigDocument, disabled: &[DisabledEntry], entry: &DisabledEntry) -> usize {
+    let n = doc.servers.len();
+    if (0..n).any(|i| doc.file_index(i) != i) {
+        return entry.index;
+    }
+    let slots = store::in_place(vec![None; n], disabled, |d| Some(d.name.as_str()));
+    slots
+        .iter()
+        .take_while(|slot| **slot != Some(entry.name.as_str()))
+        .filter(|slot| slot.is_none())
+        .count()
 }
 
 fn held_by_disabled(name: &str) -> ConfigError {

@@ -541,3 +541,43 @@ fn a_file_broken_by_hand_after_an_edit_is_undone_with_force_and_kept_in_the_hist
     assert!(newest.op.starts_with("undo "), "{}", newest.op);
     assert_eq!(text(&newest.file), broken);
 }
+
+#[test]
+fn a_disabled_server_is_listed_where_enabling_it_puts_it_back() {
+    let s = scratch(Some(
+        r#"{"mcpServers": {"a": {"command": "x"}, "b": {"command": "x"}, "c": {"command": "x"}, "d": {"command": "x"}}}"#,
+    ));
+    let listed = |file: &ConfigFile| -> Vec<String> {
+        let names = file
+            .read()
+            .unwrap()
+            .servers
+            .iter()
+            .map(|e| e.name.clone())
+            .collect();
+        super::super::store::in_place(names, &file.disabled().unwrap(), |d| {
+            format!("{} (disabled)", d.name)
+        })
+    };
+    s.file.disable("b").unwrap();
+    s.file.disable("d").unwrap();
+    assert_eq!(listed(&s.file), ["a", "b (disabled)", "c", "d (disabled)"]);
+    s.file.disable("a").unwrap();
+    assert_eq!(
+        listed(&s.file),
+        ["a (disabled)", "b (disabled)", "c", "d (disabled)"]
+    );
+    // Enabled in another order, each comes back where the list showed it.
+    s.file.enable("d").unwrap();
+    assert_eq!(listed(&s.file), ["a (disabled)", "b (disabled)", "c", "d"]);
+    s.file.enable("b").unwrap();
+    assert_eq!(listed(&s.file), ["a (disabled)", "b", "c", "d"]);
+    s.file.enable("a").unwrap();
+    assert_eq!(listed(&s.file), ["a", "b", "c", "d"]);
+    // A file edited meanwhile: the place is where enable would put it (past the end: the end).
+    s.file.disable("d").unwrap();
+    s.file.apply(&remove("c")).unwrap();
+    assert_eq!(listed(&s.file), ["a", "b", "d (disabled)"]);
+    s.file.enable("d").unwrap();
+    assert_eq!(listed(&s.file), ["a", "b", "d"]);
+}
