@@ -98,7 +98,13 @@ pub fn run(cmd: DoctorCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
             location.path.display()
         );
     }
-    let report = runtime.block_on(doctor::examine(&location, &file, &resolver, &opts));
+    let mut report = runtime.block_on(doctor::examine(&location, &file, &resolver, &opts));
+    for f in &mut report.findings {
+        f.diagnosis = f.diagnosis.clone().with_name_in_fix();
+    }
+    for p in &mut report.probes {
+        p.diagnosis = p.diagnosis.take().map(Diagnosis::with_name_in_fix);
+    }
     // With --fix the fixes are made first, so that the list says which findings are gone.
     let fixed = if args.fix {
         match doctor::apply_fixes(&file, &report.findings) {
@@ -153,12 +159,19 @@ pub fn run(cmd: DoctorCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
 /// The report as a list; `fixed`: the fixable findings were just fixed by `--fix`.
 fn print_report(r: &DoctorReport, fixed: bool) {
     outln!("config: {}", r.config.display());
+    // The targets in one column, as wide as the longest (a URL makes some long).
+    let width = r
+        .probes
+        .iter()
+        .map(|p| p.target.chars().count())
+        .max()
+        .unwrap_or(0);
     for p in &r.probes {
         let status = match &p.diagnosis {
             None => format!("ok, {} tools, {:.0} ms", p.tools.len(), p.total_ms),
             Some(d) => format!("failed [{}]", d.code),
         };
-        outln!("probe: {:<40} {status}", p.target);
+        outln!("probe: {:<width$}  {status}", p.target);
     }
     if r.findings.is_empty() {
         outln!("no problems found in {} server(s)", r.servers_checked);

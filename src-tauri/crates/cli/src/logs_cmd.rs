@@ -325,7 +325,8 @@ fn print_all(
     hide_secrets: bool,
 ) -> anyhow::Result<()> {
     for event in events {
-        let event = event.secrets_hidden(hide_secrets);
+        let mut event = event.secrets_hidden(hide_secrets);
+        event.diagnosis = event.diagnosis.map(|d| d.with_name_in_fix());
         if json {
             writeln!(out, "{}", serde_json::to_string(&event)?)?;
         } else {

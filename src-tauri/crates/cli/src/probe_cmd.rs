@@ -107,11 +107,14 @@ pub fn run(cmd: ProbeCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
     if !args.json {
         eprintln!("probing {} …", target.label);
     }
-    let report = runtime.block_on(probe::probe(
+    let mut report = runtime.block_on(probe::probe(
         &target,
         &resolver,
         Duration::from_secs_f64(args.timeout),
     ));
+    report.diagnosis = report
+        .diagnosis
+        .map(mcp_tray_core::diagnose::Diagnosis::with_name_in_fix);
     if args.json {
         outln!("{}", serde_json::to_string_pretty(&report)?);
     } else {

@@ -287,6 +287,32 @@ fn doctor_probes_each_server_and_explains_an_early_exit() {
 }
 
 #[test]
+fn doctor_lines_up_its_probe_rows_however_long_a_target() {
+    let dir = tempfile::tempdir().unwrap();
+    let long = "a-server-with-a-name-longer-than-forty-characters";
+    std::fs::write(
+        dir.path().join("claude_desktop_config.json"),
+        format!(
+            r#"{{"mcpServers": {{"cc": {{"command": "sh", "args": ["-c", "exit 1"]}}, "{long}": {{"command": "sh", "args": ["-c", "exit 1"]}}}}}}"#
+        ),
+    )
+    .unwrap();
+    let out = Command::new(BIN)
+        .arg("--config")
+        .arg(dir.path().join("claude_desktop_config.json"))
+        .args(["doctor", "--timeout", "20"])
+        .env("MCP_TRAY_HOME", dir.path().join("home"))
+        .env("MCP_TRAY_CLAUDE_LOGS", dir.path().join("no-logs"))
+        .output()
+        .expect("run doctor");
+    let said = String::from_utf8_lossy(&out.stdout);
+    let rows: Vec<&str> = said.lines().filter(|l| l.starts_with("probe: ")).collect();
+    assert_eq!(rows.len(), 2, "{said}");
+    let column = |row: &str| row.find("failed [").expect("a status");
+    assert_eq!(column(rows[0]), column(rows[1]), "{said}");
+}
+
+#[test]
 fn doctor_reads_claudes_recent_logs() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(

@@ -58,6 +58,37 @@ impl Diagnosis {
         self.fix = Some(fix.into());
         self
     }
+
+    /// The finding with its server's name in place of [`NAME`] in its fix (`mcp-tray auth login
+    /// NAME`), quoted for a shell where it needs it: a command a person at a terminal can paste.
+    /// Unchanged without a server.
+    pub fn with_name_in_fix(mut self) -> Self {
+        if let (Some(server), Some(fix)) = (&self.server, &self.fix) {
+            let word = crate::supervise::shell_line(server, &[]);
+            self.fix = Some(replace_word(fix, NAME, &word));
+        }
+        self
+    }
+}
+
+/// Stands for the server's name in a fix's command ([`Diagnosis::with_name_in_fix`]).
+pub const NAME: &str = "NAME";
+
+/// `text` with each `word` standing alone (not inside a longer word: `NAMES`, `MY_NAME`) replaced.
+fn replace_word(text: &str, word: &str, with: &str) -> String {
+    let part_of_word = |c: char| c.is_alphanumeric() || c == '_';
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(word) {
+        let (before, after) = (&rest[..at], &rest[at + word.len()..]);
+        let alone = !before.chars().next_back().is_some_and(part_of_word)
+            && !after.chars().next().is_some_and(part_of_word);
+        out.push_str(before);
+        out.push_str(if alone { with } else { word });
+        rest = after;
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Who reads a fix: a person at a terminal (flags and commands) or in MCP Tray's window (its own
@@ -84,7 +115,7 @@ pub fn general_fix_in(audience: Audience, code: &str) -> Option<&'static str> {
             "Sign in to the server again with its Sign in button, or check the token in its Edit form's headers."
         }
         codes::AUTH_REQUIRED => {
-            "Sign in to the server again (mcp-tray auth login NAME), or check its token (--header)."
+            "Sign in to the server again (`mcp-tray auth login NAME`), or check its token (--header)."
         }
         codes::CONNECTION_REFUSED => "Start the server, or check the host and port in its URL.",
         codes::CONNECTION_LOST => {
@@ -169,6 +200,20 @@ pub fn fix_in(audience: Audience, code: &str, message: &str) -> Option<&'static 
         );
     }
     if code == codes::AUTH_REQUIRED {
+        // A sign-in not done yet (the first, often): nothing failed, no header to check.
+        if message.contains(crate::auth::SIGN_IN_REQUIRED) {
+            return pick(
+                "Sign in: run `mcp-tray auth login NAME` (or press Sign in in MCP Tray's window); Claude Desktop uses the server once it restarts.",
+                "Sign in with the Sign in button.",
+            );
+        }
+        // A sign-in that failed or was turned down: its message says how.
+        if message.contains(crate::auth::RUN_LOGIN) {
+            return pick(
+                "Sign in again: run `mcp-tray auth login NAME`, and finish the sign-in in the browser.",
+                "Sign in again with the Sign in button, and finish the sign-in in the browser.",
+            );
+        }
         if message.contains(crate::auth::NO_TOKEN_SIGN_IN) {
             return pick(
                 "Ask the server's owner for a token and pass it with --header 'Authorization: Bearer TOKEN'.",
@@ -644,6 +689,52 @@ mod tests {
             cli.contains("--header 'Authorization: Bearer TOKEN'"),
             "{cli}"
         );
+    }
+
+    #[test]
+    fn a_sign_in_not_done_yet_is_asked_for_without_again_or_headers_and_names_the_server() {
+        use crate::auth::{OPEN_APP_OR_LOGIN, RUN_LOGIN};
+        let pending =
+            format!("initialize failed: sign-in required for my docs: {OPEN_APP_OR_LOGIN} my docs");
+        // The app strips the command line's advice before it asks for a fix: the same fix.
+        let shown = message_in(Audience::App, &pending);
+        for message in [pending.as_str(), shown.as_str()] {
+            assert_eq!(
+                fix_in(Audience::App, codes::AUTH_REQUIRED, message),
+                Some("Sign in with the Sign in button.")
+            );
+        }
+        let cli = Diagnosis::new(codes::AUTH_REQUIRED, Severity::Error, "x")
+            .server("my docs")
+            .fix(fix_in(Audience::Cli, codes::AUTH_REQUIRED, &pending).expect("fix"))
+            .with_name_in_fix();
+        let fix = cli.fix.expect("fix");
+        assert!(
+            fix.starts_with("Sign in: run `mcp-tray auth login \"my docs\"`"),
+            "{fix}"
+        );
+        assert!(!fix.contains("again") && !fix.contains("header"), "{fix}");
+        // A sign-in turned down in the browser: again, and still no headers.
+        let denied = format!("sign-in to den failed: access_denied; {RUN_LOGIN} den");
+        let app = fix_in(Audience::App, codes::AUTH_REQUIRED, &denied).expect("fix");
+        assert!(
+            app.starts_with("Sign in again with the Sign in button"),
+            "{app}"
+        );
+        assert!(!app.contains("header"), "{app}");
+    }
+
+    #[test]
+    fn only_the_placeholder_standing_alone_becomes_the_servers_name() {
+        let d = Diagnosis::new(codes::STDOUT_POLLUTION, Severity::Warning, "x")
+            .server("gh")
+            .fix("run `mcp-tray tap NAME`; NAMES and MY_NAME stay, (NAME) goes");
+        assert_eq!(
+            d.with_name_in_fix().fix.as_deref(),
+            Some("run `mcp-tray tap gh`; NAMES and MY_NAME stay, (gh) goes")
+        );
+        let whole_file = Diagnosis::new(codes::BAD_JSON_CONFIG, Severity::Error, "x").fix("NAME");
+        assert_eq!(whole_file.with_name_in_fix().fix.as_deref(), Some("NAME"));
     }
 
     #[test]

@@ -76,6 +76,9 @@ pub const PASS_TOKEN: &str =
 /// How a bridge waiting for a sign-in says what to do, in Claude's log (the app, where the sign-in
 /// is done, shows its own Sign in button instead).
 pub const OPEN_APP_OR_LOGIN: &str = "open MCP Tray or run mcp-tray auth login";
+/// How a message says a sign-in is needed and not done yet (`sign-in required for NAME`; the
+/// diagnosis's fix keys on it).
+pub const SIGN_IN_REQUIRED: &str = "sign-in required for";
 /// How a bridge whose sign-in failed says what to do, in Claude's log.
 pub const RUN_LOGIN: &str = "run mcp-tray auth login";
 
@@ -435,7 +438,7 @@ impl Auth {
     /// Why a request that may not involve a person (a keep-alive ping) gets no sign-in.
     fn left_to_client(&self) -> Refusal {
         Refusal::SignIn(format!(
-            "sign-in required for {}; the client's next request starts it (a keep-alive ping never does)",
+            "{SIGN_IN_REQUIRED} {}; the client's next request starts it (a keep-alive ping never does)",
             self.opts.name
         ))
     }
@@ -639,7 +642,7 @@ impl Auth {
 
     fn pending_message(&self) -> String {
         format!(
-            "sign-in required for {}: {OPEN_APP_OR_LOGIN} {}",
+            "{SIGN_IN_REQUIRED} {}: {OPEN_APP_OR_LOGIN} {}",
             self.opts.name, self.opts.name
         )
     }
