@@ -39,6 +39,10 @@ pub struct ProbeArgs {
     /// One JSON document instead of the table.
     #[arg(long)]
     json: bool,
+    /// Sign in when a remote server asks for it (in the browser, or in MCP Tray's window when it
+    /// runs). Without it, a server that needs a sign-in is reported as such, and nothing opens.
+    #[arg(long)]
+    sign_in: bool,
     /// A local command to probe, after `--`.
     #[arg(last = true, value_name = "CMD [ARGS]…")]
     command: Vec<String>,
@@ -98,6 +102,11 @@ pub fn run(cmd: ProbeCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
             ProbeTarget::command("probe", command, rest).unjournaled()
         }
         _ => anyhow::bail!("give one of: a server NAME, --url URL, or -- CMD [ARGS…]"),
+    };
+    let target = if args.sign_in {
+        target.signing_in()
+    } else {
+        target
     };
     let resolver = CommandResolver::new(LoginShellPath::WhenNoTerminal);
     let runtime = tokio::runtime::Builder::new_current_thread()

@@ -1739,7 +1739,7 @@ fn sign_ins_made_by_probe_are_named_by_their_server_not_probe() {
     let home = tempfile::tempdir().expect("home");
     let browser = browser_command(&p);
     for server in [&a, &b] {
-        let out = mcp_tray(home.path(), &["probe", "--url", &server.url])
+        let out = mcp_tray(home.path(), &["probe", "--sign-in", "--url", &server.url])
             .env("MCP_TRAY_TOKEN_STORE", "file")
             .env("BROWSER", &browser)
             .output()
@@ -1803,6 +1803,54 @@ fn sign_ins_made_by_probe_are_named_by_their_server_not_probe() {
             .expect("JSON");
     assert_eq!(left.as_array().map(Vec::len), Some(1), "{left}");
     assert_eq!(left[0]["server_url"], want[1].1.as_str(), "{left}");
+}
+
+#[test]
+fn a_probe_or_doctor_reports_a_sign_in_needed_and_starts_none() {
+    // A check must not open a browser, nor hand the app a sign-in Claude did not ask for.
+    let p = require_peers!();
+    let server = Protected::start(&p, &[]);
+    let home = tempfile::tempdir().expect("home");
+    let opened = home.path().join("browser-opened");
+    let browser = format!("touch {}", opened.display());
+    let config = home.path().join("claude_desktop_config.json");
+    std::fs::write(
+        &config,
+        format!(
+            r#"{{"mcpServers": {{"docs": {{"command": "{}", "args": ["bridge", "{}", "--name", "docs"]}}}}}}"#,
+            env!("CARGO_BIN_EXE_mcp-tray"),
+            server.url
+        ),
+    )
+    .expect("config");
+    let config = config.to_string_lossy();
+    for args in [
+        &["--config", &config, "probe", "docs"][..],
+        &["--config", &config, "doctor", "docs"],
+    ] {
+        let out = mcp_tray(home.path(), args)
+            .env("MCP_TRAY_TOKEN_STORE", "file")
+            .env("BROWSER", &browser)
+            .env("MCP_TRAY_CLAUDE_LOGS", home.path().join("no-logs"))
+            .output()
+            .expect("run");
+        let said = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(4), "{args:?}: {said}");
+        assert!(
+            said.contains("sign-in required for docs"),
+            "{args:?}: {said}"
+        );
+        assert!(
+            said.contains("fix: Sign in: run `mcp-tray auth login docs`"),
+            "{args:?}: {said}"
+        );
+        assert!(!opened.exists(), "{args:?} opened the browser");
+        assert!(
+            sign_in_requests(home.path()).is_empty(),
+            "{args:?} handed a sign-in over"
+        );
+    }
+    assert_eq!(count(&server.stats(), "authorize"), 0);
 }
 
 #[test]

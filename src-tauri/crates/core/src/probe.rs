@@ -51,6 +51,17 @@ pub const PROBE_BRIDGE_RETRIES: &str = "1";
 /// the saved server's status or traffic, which the journal is read for under the same name.
 pub const NO_JOURNAL_ENV: &str = "MCP_TRAY_NO_JOURNAL";
 
+/// Set on every probe's bridge (`probe`, `doctor`, the app's Test): a check must not start a
+/// sign-in as a side effect (a browser opening, or the app's "Sign in" banner for a server
+/// Claude did not ask for). A server that needs one is reported as such; the user signs in with
+/// `mcp-tray auth login` or the app's Sign in button.
+pub const NO_SIGN_IN_ENV: &str = "MCP_TRAY_NO_SIGN_IN";
+
+/// Whether this process is a probe's bridge, which starts no sign-in ([`NO_SIGN_IN_ENV`]).
+pub fn sign_in_off() -> bool {
+    std::env::var_os(NO_SIGN_IN_ENV).is_some_and(|v| !v.is_empty())
+}
+
 /// Whether this process was started by a test that must journal nothing ([`NO_JOURNAL_ENV`]).
 pub fn journal_off() -> bool {
     std::env::var_os(NO_JOURNAL_ENV).is_some_and(|v| !v.is_empty())
@@ -62,11 +73,13 @@ fn through_bridge(cmd: &ServerCommand) -> bool {
     cmd.args.first().is_some_and(|a| a == "bridge") && cmd.env.contains_key(BRIDGE_RETRIES_ENV)
 }
 
-/// A probed bridge's retry count, unless its entry sets one itself.
+/// A probed bridge's retry count, unless its entry sets one itself; and no sign-in started by
+/// it ([`NO_SIGN_IN_ENV`]).
 fn retry_less(cmd: &mut ServerCommand) {
     cmd.env
         .entry(BRIDGE_RETRIES_ENV.to_owned())
         .or_insert_with(|| PROBE_BRIDGE_RETRIES.to_owned());
+    cmd.env.insert(NO_SIGN_IN_ENV.to_owned(), "1".to_owned());
 }
 
 /// A command line as a probe's label shows it (printed, journaled, in `--json`): its credentials
@@ -82,6 +95,13 @@ impl ProbeTarget {
         self.command
             .env
             .insert(NO_JOURNAL_ENV.to_owned(), "1".to_owned());
+        self
+    }
+
+    /// The same target, its bridge allowed to start a sign-in when the server asks for one
+    /// (`probe --sign-in`): a probe's bridge starts none ([`NO_SIGN_IN_ENV`]).
+    pub fn signing_in(mut self) -> Self {
+        self.command.env.remove(NO_SIGN_IN_ENV);
         self
     }
 

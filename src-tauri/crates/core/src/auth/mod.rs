@@ -224,6 +224,10 @@ pub struct Auth {
     /// Told the authorization URL each time the browser is opened at it (the app's "Open the
     /// browser again").
     browser_opened: std::sync::OnceLock<BrowserHook>,
+    /// A check runs this bridge (`probe`, `doctor`, the app's Test: [`crate::probe::NO_SIGN_IN_ENV`]):
+    /// no sign-in that needs a person is started, as for a keep-alive ping; stored tokens and
+    /// refreshes still serve.
+    checking: bool,
 }
 
 type BrowserHook = Box<dyn Fn(&Url) + Send + Sync>;
@@ -269,6 +273,7 @@ impl Auth {
             refresh: tokio::sync::Mutex::new(()),
             reporter: std::sync::OnceLock::new(),
             browser_opened: std::sync::OnceLock::new(),
+            checking: crate::probe::sign_in_off(),
         })
     }
 
@@ -340,6 +345,7 @@ impl Auth {
         seen: u64,
         interactive: bool,
     ) -> Result<(), Refusal> {
+        let interactive = interactive && !self.checking;
         let values: Vec<&str> = headers
             .get_all(WWW_AUTHENTICATE)
             .iter()
@@ -435,8 +441,12 @@ impl Auth {
         self.sign_in(None, challenge).await.map_err(Refusal::SignIn)
     }
 
-    /// Why a request that may not involve a person (a keep-alive ping) gets no sign-in.
+    /// Why a request that may not involve a person (a keep-alive ping, a check's) gets no
+    /// sign-in.
     fn left_to_client(&self) -> Refusal {
+        if self.checking {
+            return Refusal::SignIn(self.pending_message());
+        }
         Refusal::SignIn(format!(
             "{SIGN_IN_REQUIRED} {}; the client's next request starts it (a keep-alive ping never does)",
             self.opts.name
