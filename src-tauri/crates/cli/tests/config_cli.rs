@@ -815,3 +815,76 @@ fn add_to_a_file_claude_cannot_load_writes_and_names_the_entry_at_fault() {
         serde_json::from_str(&std::fs::read_to_string(&config).unwrap()).unwrap();
     assert_eq!(written["mcpServers"]["ok"]["command"], "sh");
 }
+
+#[test]
+fn add_trims_spaces_around_a_url_and_refuses_one_that_cannot_be_a_server_s_saying_why() {
+    assert_add_refused(&[
+        (
+            &["add", "x", "--url", "https://exa mple.com/mcp"],
+            "the URL \"https://exa mple.com/mcp\" contains a space",
+        ),
+        (
+            &["add", "x", "--url", "https://example.com:0/mcp"],
+            "port 0, which is not a port a server listens on",
+        ),
+        (
+            &["add", "x", "--url", "ftp://example.com/mcp"],
+            "starts with ftp://, but MCP servers are reached over http:// or https://",
+        ),
+        (
+            &["add", "x", "--url", "mcp.example.com/mcp"],
+            "did you mean https://mcp.example.com/mcp?",
+        ),
+    ]);
+    let dir = tempfile::tempdir().unwrap();
+    run(
+        dir.path(),
+        &["add", "x", "--url", " https://example.com/mcp \n"],
+    );
+    let written: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("claude_desktop_config.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        written["mcpServers"]["x"]["args"][1], "https://example.com/mcp",
+        "{written}"
+    );
+}
+
+#[test]
+fn import_refuses_a_url_cut_at_a_space_and_says_which_copy_of_a_name_given_twice_it_took() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("claude_desktop_config.json");
+    let out = run_any(
+        dir.path(),
+        &["import", "-"],
+        "see https://exa mple.com/mcp for details",
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(
+            "the URL https://exa seems cut at a space (https://exa mple.com/mcp): a URL holds no spaces"
+        ),
+        "{err}"
+    );
+    assert!(!config.exists());
+
+    let out = run_any(
+        dir.path(),
+        &["import", "-"],
+        r#"{"mcpServers": {"a": {"command": "echo", "args": ["one"]}, "a": {"command": "echo", "args": ["two"]}}}"#,
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("note: \"a\" is in the snippet 2 times: its last copy is the one taken"),
+        "{err}"
+    );
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&config).unwrap()).unwrap();
+    assert_eq!(
+        written["mcpServers"]["a"]["args"],
+        serde_json::json!(["two"])
+    );
+}

@@ -159,9 +159,124 @@ fn parse_json(
         None => here.to_owned(),
     };
     let view = format!("{}{inner}", blank(&text[..part.start]));
-    let value = parse_lenient(&view)
-        .or_else(|first| parse_lenient(&format!("{{{}}}", inner.trim())).map_err(|_| first))?;
-    snippet_from_value(value, name, exe, allow_http)
+    let (value, parsed) = match parse_lenient(&view) {
+        Ok(value) => (value, view),
+        Err(first) => {
+            let braced = format!("{{{}}}", inner.trim());
+            (parse_lenient(&braced).map_err(|_| first)?, braced)
+        }
+    };
+    let mut snippet = snippet_from_value(value, name, exe, allow_http)?;
+    snippet.notes.splice(0..0, duplicate_notes(&parsed));
+    Ok(snippet)
+}
+
+/// What a name given twice in the servers' map of a JSON snippet costs: the value read takes the
+/// last copy of a key (as Claude Desktop's `JSON.parse` does with its own config), silently, so
+/// each name given twice is said, and so is a servers' map given twice (`"mcpServers"`), with
+/// the servers of its other copies left out. The map is the one [`snippet_from_value`] reads.
+fn duplicate_notes(text: &str) -> Vec<String> {
+    use jsonc_parser::ast::{Object, Value as Ast};
+    let Ok(parsed) =
+        jsonc_parser::parse_to_ast(text, &Default::default(), &ParseOptions::default())
+    else {
+        return Vec::new();
+    };
+    let Some(Ast::Object(top)) = parsed.value else {
+        return Vec::new();
+    };
+    // The last copy of `key`, when an object: the one the value read holds.
+    fn object_at<'o, 'a>(obj: &'o Object<'a>, key: &str) -> Option<&'o Object<'a>> {
+        match &obj
+            .properties
+            .iter()
+            .rev()
+            .find(|p| p.name.as_str() == key)?
+            .value
+        {
+            Ast::Object(o) => Some(o),
+            _ => None,
+        }
+    }
+    fn names<'o>(obj: &'o Object) -> impl Iterator<Item = &'o str> {
+        obj.properties.iter().map(|p| p.name.as_str())
+    }
+    fn said(count: usize) -> String {
+        format!(
+            "is in the snippet {count} times: its last copy is the one taken, as Claude Desktop \
+             does with its own config"
+        )
+    }
+    // A map given twice under `key` of `obj`, the servers of its copies being `servers` of each.
+    let twice = |obj: &Object, key: &str, servers: &dyn Fn(&Object) -> Option<Vec<String>>| {
+        let copies: Vec<&Ast> = obj
+            .properties
+            .iter()
+            .filter(|p| p.name.as_str() == key)
+            .map(|p| &p.value)
+            .collect();
+        let count = copies.len();
+        if count < 2 {
+            return None;
+        }
+        let kept = object_at(obj, key).and_then(servers).unwrap_or_default();
+        let mut lost: Vec<String> = Vec::new();
+        for copy in copies {
+            let Ast::Object(copy) = copy else { continue };
+            for name in servers(copy).unwrap_or_default() {
+                if !kept.contains(&name) && !lost.contains(&name) {
+                    lost.push(name);
+                }
+            }
+        }
+        let lost = match lost.len() {
+            0 => String::new(),
+            n => format!(
+                ", so {} {} left out",
+                lost.iter()
+                    .map(|n| format!("\"{n}\""))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                if n == 1 { "is" } else { "are" }
+            ),
+        };
+        Some(format!("\"{key}\" {}{lost}", said(count)))
+    };
+    let own = |o: &Object| Some(names(o).map(str::to_owned).collect::<Vec<_>>());
+    let mut notes = Vec::new();
+    let map = if let Some(m) = object_at(&top, "mcpServers") {
+        notes.extend(twice(&top, "mcpServers", &own));
+        m
+    } else if let Some(m) = object_at(&top, "servers") {
+        notes.extend(twice(&top, "servers", &own));
+        m
+    } else if let Some((mcp, m)) =
+        object_at(&top, "mcp").and_then(|mcp| Some((mcp, object_at(mcp, "servers")?)))
+    {
+        notes.extend(twice(&top, "mcp", &|o: &Object| {
+            object_at(o, "servers").and_then(own)
+        }));
+        notes.extend(twice(mcp, "servers", &own));
+        m
+    } else if names(&top).any(|k| ["command", "url", "serverUrl", "httpUrl"].contains(&k)) {
+        // A single entry: no map of names.
+        return notes;
+    } else {
+        &top
+    };
+    let mut seen: Vec<(&str, usize)> = Vec::new();
+    for name in names(map) {
+        match seen.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, count)) => *count += 1,
+            None => seen.push((name, 1)),
+        }
+    }
+    notes.extend(
+        seen.into_iter()
+            .filter(|(_, count)| *count > 1)
+            .map(|(name, count)| format!("\"{name}\" {}", said(count))),
+    );
+    notes
 }
 
 fn snippet_from_value(
@@ -451,6 +566,7 @@ fn parse_claude_add(
     };
     let entry = match remote {
         Some(transport) => {
+            check_cut(target, args.first().copied())?;
             notes.push(format!(
                 "\"{name}\": remote server turned into a bridge entry (Claude Desktop only starts commands)"
             ));
@@ -497,7 +613,8 @@ fn is_url(word: &str) -> bool {
 /// The first URL of a text, as linkifiers find one: inside `(…)`, `<…>`, quotes or a Markdown
 /// link, without the sentence's punctuation after it (`.`, `,`, `;`, `:`, `!`, `?`, a closing
 /// quote or bracket), but with a `)` that closes a `(` of its own (`…/wiki/Foo_(bar)`).
-fn find_url(text: &str) -> Option<&str> {
+/// Found where its (lowercase) scheme is one `accept` takes; the answer is where it is in `text`.
+fn find_url(text: &str, accept: impl Fn(&str) -> bool) -> Option<Range<usize>> {
     let lower = text.to_ascii_lowercase();
     let mut from = 0;
     while let Some(at) = lower[from..].find("://").map(|i| from + i) {
@@ -507,21 +624,33 @@ fn find_url(text: &str) -> Option<&str> {
             .rev()
             .find(|(_, c)| !c.is_ascii_alphanumeric())
             .map_or(0, |(i, c)| i + c.len_utf8());
-        if !["http", "https", "ws", "wss"].contains(&&lower[scheme_start..at]) {
+        if !accept(&lower[scheme_start..at]) {
             continue;
         }
-        let end = text[from..]
-            .find(|c: char| {
-                c.is_whitespace()
-                    || matches!(c, '<' | '>' | '"' | '`' | '“' | '”' | '‘' | '’' | '«' | '»')
-            })
-            .map_or(text.len(), |i| from + i);
+        let end = from + url_end(&text[from..]);
         let url = trim_url(&text[scheme_start..end]);
         if url.len() > at + 3 - scheme_start {
-            return Some(url);
+            return Some(scheme_start..scheme_start + url.len());
         }
     }
     None
+}
+
+/// Where a URL that starts `text` ends at the latest: a space, or a bracket or quote around it.
+fn url_end(text: &str) -> usize {
+    text.find(|c: char| {
+        c.is_whitespace() || matches!(c, '<' | '>' | '"' | '`' | '“' | '”' | '‘' | '’' | '«' | '»')
+    })
+    .unwrap_or(text.len())
+}
+
+/// The word right after a URL, when a space (not a line break) is all that stands between:
+/// `after` is the text that follows the URL. Its sentence's punctuation is left out.
+fn word_after(after: &str) -> Option<&str> {
+    let rest = after.strip_prefix([' ', '\t', '\u{a0}'])?;
+    let rest = rest.trim_start_matches([' ', '\t', '\u{a0}']);
+    let word = trim_url(&rest[..url_end(rest)]);
+    (!word.is_empty()).then_some(word)
 }
 
 fn trim_url(url: &str) -> &str {
@@ -718,9 +847,11 @@ pub fn bridge_entry(
     allow_http: bool,
     exe: &Path,
 ) -> Result<Value, ConfigError> {
+    // Spaces copied around a URL are no part of it.
+    let url = url.trim();
     check_remote_url(url, allow_http)?;
     let mut args = vec![json!("bridge"), json!(url), json!("--name"), json!(name)];
-    if allow_http && url.trim().to_ascii_lowercase().starts_with("http://") {
+    if allow_http && url.to_ascii_lowercase().starts_with("http://") {
         args.push(json!("--allow-http"));
     }
     if let Some(t) = transport {
@@ -759,12 +890,21 @@ pub fn header_arg(key: &str, value: &str, env: &mut Map<String, Value>) -> Strin
     format!("{key}: {value}")
 }
 
-/// Refuses URLs the bridge cannot use: WebSocket, anything but http(s), and plain `http://` to a
-/// host other than this machine unless `allow_http` (the bridge's own rule, [`check_url`]).
+/// Refuses URLs the bridge cannot use: one with a space inside, WebSocket, anything but http(s)
+/// (naming the scheme found, or the URL meant when a scheme is missing), port 0, and plain
+/// `http://` to a host other than this machine unless `allow_http` (the bridge's own rule,
+/// [`check_url`]). Spaces around the URL are not counted.
 pub fn check_remote_url(url: &str, allow_http: bool) -> Result<(), ConfigError> {
+    let url = url.trim();
     let lower = url.to_ascii_lowercase();
     // Quoted without its credentials, and cut.
     let quoted = shown(url);
+    if url.contains(char::is_whitespace) {
+        return Err(ConfigError::Invalid(format!(
+            "the URL \"{quoted}\" contains a space, and a URL holds none: remove it (a space that \
+             belongs in the URL is written %20)"
+        )));
+    }
     if lower.starts_with("ws://") || lower.starts_with("wss://") {
         return Err(ConfigError::Invalid(format!(
             "{quoted} is a WebSocket URL, and MCP has no WebSocket transport. Remote MCP servers speak \
@@ -773,18 +913,118 @@ pub fn check_remote_url(url: &str, allow_http: bool) -> Result<(), ConfigError> 
         )));
     }
     if !(lower.starts_with("https://") || lower.starts_with("http://")) {
+        if let Some(scheme) = scheme_of(&lower) {
+            return Err(other_scheme(&quoted, scheme));
+        }
+        let meant = bare_url(url)
+            .map(|m| format!(": did you mean {}?", shown(&m)))
+            .unwrap_or_default();
         return Err(ConfigError::Invalid(format!(
-            "{quoted} is not an http:// or https:// URL"
+            "{quoted} is not an http:// or https:// URL{meant}"
         )));
     }
-    check_url(url, allow_http).map(drop).map_err(|d| {
+    let parsed = check_url(url, allow_http).map_err(|d| {
         let fix = d
             .fix
             .as_deref()
             .map(|f| format!(". {f}"))
             .unwrap_or_default();
         ConfigError::Invalid(format!("{}{fix}", d.summary))
-    })
+    })?;
+    if parsed.port() == Some(0) {
+        return Err(ConfigError::Invalid(format!(
+            "{quoted} names port 0, which is not a port a server listens on: give the server's \
+             port, or none for the default"
+        )));
+    }
+    Ok(())
+}
+
+/// The refusal of a URL whose scheme (`ftp`) is not http or https.
+fn other_scheme(quoted: &str, scheme: &str) -> ConfigError {
+    ConfigError::Invalid(format!(
+        "{quoted} starts with {scheme}://, but MCP servers are reached over http:// or https://: \
+         look for that URL in the server's documentation"
+    ))
+}
+
+/// The scheme of `url` (`ftp` of `ftp://…`), when it starts with one and `://`.
+fn scheme_of(url: &str) -> Option<&str> {
+    let (scheme, _) = url.split_once("://")?;
+    (scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')))
+    .then_some(scheme)
+}
+
+/// The URL meant by a host (with a port, a path) written without its scheme
+/// (`mcp.example.com/mcp`): `https://` before it, or `http://` for this machine's own
+/// (`localhost:3000/mcp`). `None` when what comes before the path is not a domain name
+/// (`example.com`), `localhost` or an IPv4 address.
+fn bare_url(text: &str) -> Option<String> {
+    let end = text.find(['/', '?', '#']).unwrap_or(text.len());
+    let authority = &text[..end];
+    let host = match authority.split_once(':') {
+        Some((host, port)) if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) => host,
+        Some(_) => return None,
+        None => authority,
+    };
+    let ip = host.parse::<std::net::Ipv4Addr>().ok();
+    let local = host.eq_ignore_ascii_case("localhost") || ip.is_some_and(|ip| ip.is_loopback());
+    let labels: Vec<&str> = host.split('.').collect();
+    let domain = labels.len() >= 2
+        && labels.iter().all(|l| {
+            !l.is_empty()
+                && !l.starts_with('-')
+                && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        })
+        && labels
+            .last()
+            .is_some_and(|tld| tld.len() >= 2 && tld.chars().all(|c| c.is_ascii_alphabetic()));
+    if !(local || domain || ip.is_some()) {
+        return None;
+    }
+    let scheme = if local { "http" } else { "https" };
+    Some(format!("{scheme}://{text}"))
+}
+
+/// Refuses a URL that a space seems to have cut (`https://exa mple.com/mcp` read as
+/// `https://exa`). `next` is the word right after the URL, when a space is all that stands
+/// between them. A cut is seen when the URL ends at its host (no port, path, query or fragment
+/// tells that the host is whole), the word could go on with it (it starts with a letter, a digit,
+/// `.`, `:` or `/`), and either the host is one label that names no machine of its own
+/// (`localhost`, an address) or the word holds a `/` (the rest of the host and its path). A host
+/// of one label with a port or a path (`http://intranet:8080/mcp`) is never taken for a cut.
+fn check_cut(url: &str, next: Option<&str>) -> Result<(), ConfigError> {
+    let Some(next) = next
+        .filter(|w| w.starts_with(|c: char| c.is_alphanumeric() || matches!(c, '.' | ':' | '/')))
+    else {
+        return Ok(());
+    };
+    let Some((_, rest)) = url.split_once("://") else {
+        return Ok(());
+    };
+    if rest.contains(['/', '?', '#']) {
+        return Ok(());
+    }
+    let host = rest.rsplit('@').next().unwrap_or(rest);
+    if host.is_empty() || host.contains([':', '[']) {
+        return Ok(());
+    }
+    let one_label = !host.contains('.')
+        && !host.eq_ignore_ascii_case("localhost")
+        && !host.chars().all(|c| c.is_ascii_digit());
+    let path_after = next.contains('/') && next.starts_with(char::is_alphanumeric);
+    if !(one_label || path_after) {
+        return Ok(());
+    }
+    Err(ConfigError::Invalid(format!(
+        "the URL {} seems cut at a space ({}): a URL holds no spaces; fix the snippet, or add the \
+         server with `mcp-tray add NAME --url URL`",
+        shown(url),
+        shown(&format!("{url} {next}"))
+    )))
 }
 
 /// Reads a URL or an `npx mcp-remote URL [--header 'K: V']…` line.
@@ -796,24 +1036,21 @@ fn parse_command_line(
 ) -> Result<Snippet, ConfigError> {
     let words = split_words(line);
     // In an `npx mcp-remote URL` line the URL is a word of its own; elsewhere it is found as
-    // linkifiers find one in prose.
+    // linkifiers find one in prose. The word after it tells whether a space cut it.
     let mcp_remote = words.iter().position(|w| is_mcp_remote(w));
-    let url = match mcp_remote {
-        Some(_) => words.iter().map(String::as_str).find(|w| is_url(w)),
+    let (url, next) = match mcp_remote {
+        Some(_) => words
+            .iter()
+            .position(|w| is_url(w))
+            .map(|i| (words[i].as_str(), words.get(i + 1).map(String::as_str))),
         None => None,
     }
-    .or_else(|| find_url(line))
-    .ok_or_else(|| {
-        let shown = shown(line);
-        ConfigError::Invalid(match words.first() {
-            Some(first) if looks_like_command(first) => format!(
-                "this looks like the command of a local server, not a URL or a JSON snippet: add it \
-                 by its command, with \"Add a local server by its command\" in the app, or \
-                 `mcp-tray add NAME -- {shown}` on the command line"
-            ),
-            _ => format!("no URL found in \"{shown}\""),
-        })
-    })?;
+    .or_else(|| {
+        let at = find_url(line, |s| ["http", "https", "ws", "wss"].contains(&s))?;
+        Some((&line[at.clone()], word_after(&line[at.end..])))
+    })
+    .ok_or_else(|| no_url(line, &words))?;
+    check_cut(url, next)?;
     let name = name.map_or_else(|| suggest_name_for_url(url), str::to_owned);
     // `npx mcp-remote URL …` is read as the entry it would be, and replaced as such (everything
     // mcp-remote was told carried over, or the entry kept with why).
@@ -870,6 +1107,34 @@ fn parse_command_line(
     })
 }
 
+/// Why no URL was taken from `line` (its `words`): a local server's command, a URL of another
+/// scheme than http(s) (`ftp://…`), a host and path without a scheme (`mcp.example.com/mcp`,
+/// with the URL meant), or nothing like a URL.
+fn no_url(line: &str, words: &[String]) -> ConfigError {
+    let quoted = shown(line);
+    if words.first().is_some_and(|first| looks_like_command(first)) {
+        return ConfigError::Invalid(format!(
+            "this looks like the command of a local server, not a URL or a JSON snippet: add it \
+             by its command, with \"Add a local server by its command\" in the app, or \
+             `mcp-tray add NAME -- {quoted}` on the command line"
+        ));
+    }
+    let scheme = |s: &str| s.starts_with(|c: char| c.is_ascii_alphabetic());
+    if let Some(at) = find_url(line, scheme) {
+        let url = &line[at];
+        let lower = url.to_ascii_lowercase();
+        return other_scheme(&shown(url), scheme_of(&lower).unwrap_or("?"));
+    }
+    let meant = line.split_whitespace().find_map(|w| {
+        let w = trim_url(w.trim_start_matches(['(', '<', '"', '\'', '`', '“', '‘', '«', '[']));
+        w.contains('/').then(|| bare_url(w)).flatten()
+    });
+    ConfigError::Invalid(match meant {
+        Some(m) => format!("no URL found in \"{quoted}\": did you mean {}?", shown(&m)),
+        None => format!("no URL found in \"{quoted}\""),
+    })
+}
+
 /// Splits a command line into words, honouring single and double quotes.
 fn split_words(line: &str) -> Vec<String> {
     let mut words = Vec::new();
@@ -904,6 +1169,7 @@ fn split_words(line: &str) -> Vec<String> {
 
 /// A server name from a URL's host: `https://mcp.linear.app/sse` → `linear`.
 pub fn suggest_name_for_url(url: &str) -> String {
+    let url = url.trim();
     let rest = url.split_once("://").map_or(url, |(_, r)| r);
     let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest);
     let authority = authority.rsplit('@').next().unwrap_or(authority);

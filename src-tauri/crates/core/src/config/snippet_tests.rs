@@ -594,3 +594,208 @@ fn a_refused_url_is_quoted_without_its_credentials() {
         assert!(err.contains("example.com"), "{err}");
     }
 }
+
+fn parse_http(text: &str) -> Result<Snippet, ConfigError> {
+    parse_snippet_with(text, None, Path::new(EXE), true)
+}
+
+#[test]
+fn a_url_cut_at_a_space_is_refused_naming_what_was_found() {
+    assert_eq!(
+        parse_err("see https://exa mple.com/mcp for details"),
+        "the URL https://exa seems cut at a space (https://exa mple.com/mcp): a URL holds no spaces; \
+         fix the snippet, or add the server with `mcp-tray add NAME --url URL`"
+    );
+    for (text, found) in [
+        ("https://exa mple.com/mcp", "https://exa mple.com/mcp"),
+        ("http://intra net:8080/mcp", "http://intra net:8080/mcp"),
+        ("https://intranet for details", "https://intranet for"),
+        // A host of several labels cut before its path.
+        (
+            "Use https://mcp.exa mple.com/mcp",
+            "https://mcp.exa mple.com/mcp",
+        ),
+        // As a word of an `npx mcp-remote` or `claude mcp add` line.
+        (
+            "npx -y mcp-remote https://exa mple.com/mcp",
+            "https://exa mple.com/mcp",
+        ),
+        (
+            "claude mcp add --transport http x https://exa mple.com/mcp",
+            "https://exa mple.com/mcp",
+        ),
+    ] {
+        let err = parse_http(text).expect_err(text).to_string();
+        assert!(
+            err.contains("seems cut at a space") && err.contains(&format!("({found})")),
+            "{text}: {err}"
+        );
+    }
+    // Nothing suggests a cut: a port or a path after a host of one label, localhost, an address,
+    // a line break, or a host with a dot and prose after it.
+    for (text, url) in [
+        ("http://intranet:8080/mcp", "http://intranet:8080/mcp"),
+        (
+            "Connect to http://intranet:8080/mcp for details",
+            "http://intranet:8080/mcp",
+        ),
+        ("https://intranet/mcp then restart", "https://intranet/mcp"),
+        ("https://intranet", "https://intranet"),
+        ("https://intranet (the team's server)", "https://intranet"),
+        ("http://localhost then restart", "http://localhost"),
+        ("http://10.0.0.5 then restart", "http://10.0.0.5"),
+        ("https://intranet\nthen restart", "https://intranet"),
+        (
+            "https://mcp.example.com for details",
+            "https://mcp.example.com",
+        ),
+    ] {
+        let s = parse_http(text).expect(text);
+        assert_eq!(s.entries[0].1["args"][1], url, "{text}");
+    }
+}
+
+#[test]
+fn a_url_is_trimmed_and_one_with_a_space_inside_is_refused_saying_so() {
+    // Spaces copied around a URL are no part of it.
+    let s = parse(r#"{"r": {"url": "  https://example.com/mcp \n"}}"#);
+    assert_eq!(s.entries[0].1["args"][1], "https://example.com/mcp");
+    let entry = bridge_entry(
+        "r",
+        " https://example.com/mcp\t",
+        &[],
+        None,
+        false,
+        Path::new(EXE),
+    )
+    .expect("trimmed");
+    assert_eq!(
+        entry["args"],
+        json!(["bridge", "https://example.com/mcp", "--name", "r"])
+    );
+    for url in ["https://exa mple.com/mcp", "https://example.com/my mcp"] {
+        let err = check_remote_url(url, false).expect_err(url).to_string();
+        assert_eq!(
+            err,
+            format!(
+                "the URL \"{url}\" contains a space, and a URL holds none: remove it (a space that \
+                 belongs in the URL is written %20)"
+            )
+        );
+        let err = parse_err(&format!(r#"{{"r": {{"url": "{url}"}}}}"#));
+        assert!(err.contains("contains a space"), "{err}");
+    }
+}
+
+#[test]
+fn port_0_is_refused() {
+    for url in ["https://example.com:0/mcp", "http://127.0.0.1:0/mcp"] {
+        let err = check_remote_url(url, false).expect_err(url).to_string();
+        assert_eq!(
+            err,
+            format!(
+                "{url} names port 0, which is not a port a server listens on: give the server's \
+                 port, or none for the default"
+            )
+        );
+        assert!(parse_err(url).contains("port 0"), "{url}");
+    }
+}
+
+#[test]
+fn a_url_of_another_scheme_or_without_one_says_what_was_found() {
+    let expected = "ftp://example.com/mcp starts with ftp://, but MCP servers are reached over \
+                    http:// or https://: look for that URL in the server's documentation";
+    assert_eq!(
+        check_remote_url("ftp://example.com/mcp", false)
+            .unwrap_err()
+            .to_string(),
+        expected
+    );
+    assert_eq!(parse_err("ftp://example.com/mcp"), expected);
+    assert_eq!(parse_err("Its URL is ftp://example.com/mcp."), expected);
+    // WebSocket keeps its own explanation.
+    assert!(parse_err("see wss://example.com/mcp").contains("no WebSocket transport"));
+    // A host and a path with no scheme.
+    assert_eq!(
+        parse_err("mcp.example.com/mcp"),
+        "no URL found in \"mcp.example.com/mcp\": did you mean https://mcp.example.com/mcp?"
+    );
+    assert_eq!(
+        parse_err("Connect to mcp.example.com/mcp."),
+        "no URL found in \"Connect to mcp.example.com/mcp.\": did you mean https://mcp.example.com/mcp?"
+    );
+    assert_eq!(
+        parse_err("localhost:3000/mcp"),
+        "no URL found in \"localhost:3000/mcp\": did you mean http://localhost:3000/mcp?"
+    );
+    for (url, meant) in [
+        ("mcp.example.com/mcp", "https://mcp.example.com/mcp"),
+        ("example.com", "https://example.com"),
+        ("localhost:3000/mcp", "http://localhost:3000/mcp"),
+        ("127.0.0.1:8000/sse", "http://127.0.0.1:8000/sse"),
+    ] {
+        assert_eq!(
+            check_remote_url(url, false).unwrap_err().to_string(),
+            format!("{url} is not an http:// or https:// URL: did you mean {meant}?")
+        );
+    }
+    // Nothing like a host: as before.
+    assert_eq!(parse_err("hello/world"), "no URL found in \"hello/world\"");
+    assert_eq!(
+        check_remote_url("mcp", false).unwrap_err().to_string(),
+        "mcp is not an http:// or https:// URL"
+    );
+}
+
+#[test]
+fn a_name_given_twice_is_taken_from_its_last_copy_and_said() {
+    for text in [
+        r#"{"mcpServers": {"a": {"command": "one"}, "b": {"command": "b"}, "a": {"command": "two"}}}"#,
+        r#"{"servers": {"a": {"command": "one"}, "b": {"command": "b"}, "a": {"command": "two"}}}"#,
+        r#"{"mcp": {"servers": {"a": {"command": "one"}, "b": {"command": "b"}, "a": {"command": "two"}}}}"#,
+        r#"{"a": {"command": "one"}, "b": {"command": "b"}, "a": {"command": "two"}}"#,
+        r#""a": {"command": "one"}, "b": {"command": "b"}, "a": {"command": "two"}"#,
+        "```json\n{\"mcpServers\": {\"a\": {\"command\": \"one\"}, \"b\": {\"command\": \"b\"},\n // again\n \"a\": {\"command\": \"two\"},}}\n```",
+    ] {
+        let s = parse(text);
+        assert_eq!(
+            s.entries,
+            vec![
+                ("a".to_owned(), json!({"command": "two"})),
+                ("b".to_owned(), json!({"command": "b"}))
+            ],
+            "{text}"
+        );
+        assert_eq!(
+            s.notes,
+            vec![
+                "\"a\" is in the snippet 2 times: its last copy is the one taken, as Claude Desktop \
+                 does with its own config"
+                    .to_owned()
+            ],
+            "{text}"
+        );
+    }
+    // The servers' map given twice: only the last one is read.
+    let s = parse(
+        r#"{"mcpServers": {"a": {"command": "a"}}, "mcpServers": {"b": {"command": "b"}, "c": {"command": "c"}}}"#,
+    );
+    assert_eq!(
+        s.entries
+            .iter()
+            .map(|(n, _)| n.as_str())
+            .collect::<Vec<_>>(),
+        ["b", "c"]
+    );
+    assert_eq!(
+        s.notes,
+        vec![
+            "\"mcpServers\" is in the snippet 2 times: its last copy is the one taken, as Claude \
+             Desktop does with its own config, so \"a\" is left out"
+                .to_owned()
+        ]
+    );
+    // No note when every name is given once.
+    assert!(parse(FILESYSTEM).notes.is_empty());
+}
