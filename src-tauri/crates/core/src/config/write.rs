@@ -846,7 +846,7 @@ impl ConfigFile {
                         let _ = fs::remove_file(data);
                         let _ = fs::remove_file(meta);
                     }
-                    return Err(ConfigError::io(&read.target, e));
+                    return Err(ConfigError::io(&read.target, in_words(&read.target, e)));
                 }
             }
             if let Some(change) = change {
@@ -1052,6 +1052,26 @@ pub(crate) fn resolve_target(path: &Path) -> PathBuf {
 
 /// Replaces the file at `read.target` with `new` (or deletes it for `None`), unless its content is
 /// no longer what was read.
+/// A failed swap of `target` in plain words where the OS's would puzzle: a folder that may not
+/// be written in (the swap writes a new file beside the old one) is named as such, not by the
+/// temporary file's name.
+fn in_words(target: &Path, e: io::Error) -> io::Error {
+    if e.kind() != io::ErrorKind::PermissionDenied {
+        return e;
+    }
+    let dir = target
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    io::Error::new(
+        io::ErrorKind::PermissionDenied,
+        format!(
+            "the folder {} may not be written in (permission denied), and MCP Tray writes the new file beside the old one before it takes its place; make the folder writable to edit the file. Nothing was changed",
+            dir.display()
+        ),
+    )
+}
+
 fn swap_in(read: &Read, new: Option<&[u8]>) -> io::Result<Swap> {
     use std::io::Write;
     let target = &read.target;

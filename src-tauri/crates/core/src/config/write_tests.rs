@@ -581,3 +581,66 @@ fn a_disabled_server_is_listed_where_enabling_it_puts_it_back() {
     s.file.enable("d").unwrap();
     assert_eq!(listed(&s.file), ["a", "b", "d"]);
 }
+
+/// Makes `dir` immutable (`chattr +i`: no file may be created in it, not even by root) for the
+/// guard's life; `None` where that cannot be done (another file system, no chattr).
+#[cfg(target_os = "linux")]
+struct Immutable(PathBuf);
+
+#[cfg(target_os = "linux")]
+impl Immutable {
+    fn set(dir: &Path) -> Option<Immutable> {
+        let ok = std::process::Command::new("chattr")
+            .arg("+i")
+            .arg(dir)
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        ok.then(|| Immutable(dir.to_path_buf()))
+    }
+}
+
+#[cfg(target_os = "linux")]
+impl Drop for Immutable {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("chattr")
+            .arg("-i")
+            .arg(&self.0)
+            .status();
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_folder_that_may_not_be_written_in_is_named_not_the_temporary_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("Claude");
+    fs::create_dir(&dir).unwrap();
+    let path = dir.join("claude_desktop_config.json");
+    fs::write(&path, r#"{"mcpServers": {"a": {"command": "x"}}}"#).unwrap();
+    let file = ConfigFile::new(&path, tmp.path().join("home"));
+    let before = text(&path);
+    let Some(_guard) = Immutable::set(&dir) else {
+        eprintln!("skipped: chattr +i is not available here");
+        return;
+    };
+    let err = file
+        .apply(&add("b"))
+        .expect_err("a folder nothing may be written in");
+    let said = err.to_string();
+    assert!(
+        said.contains(&format!(
+            "the folder {} may not be written in",
+            dir.display()
+        )),
+        "{said}"
+    );
+    assert!(
+        !said.contains(".mcp-tray-") && !said.contains("os error"),
+        "{said}"
+    );
+    drop(_guard);
+    assert_eq!(text(&path), before);
+    // Nothing of the failed edit is left in the history: undo has nothing of it to take back.
+    assert!(file.history().unwrap().iter().all(|h| h.op != "add b"));
+}
