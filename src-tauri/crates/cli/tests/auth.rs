@@ -1381,15 +1381,24 @@ fn without_the_app_the_bridge_signs_in_itself_and_posts_no_request() {
     std::fs::create_dir_all(home.path().join("auth")).expect("auth dir");
     std::fs::write(home.path().join("auth").join("app.lock"), "").expect("lock file");
     let browser = browser_command(&p);
-    ok_call(&drive(
+    let out = drive(
         &p,
         home.path(),
         &server.url,
         &["--oauth-flow", "browser"],
         &[("BROWSER", &browser)],
-    ));
+    );
+    ok_call(&out);
     assert!(sign_in_requests(home.path()).is_empty());
     assert_eq!(count(&server.stats(), "authorize"), 1);
+    // Its lines about the sign-in name the bridge, as its other lines do (Claude's log mixes many).
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains(
+            "mcp-tray bridge [prot]: sign in to prot in your browser; if it did not open, visit:\n"
+        ),
+        "{said}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1851,6 +1860,54 @@ fn a_probe_or_doctor_reports_a_sign_in_needed_and_starts_none() {
         );
     }
     assert_eq!(count(&server.stats(), "authorize"), 0);
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn auth_login_at_a_terminal_says_how_long_it_waits_and_how_to_stop() {
+    let p = require_peers!();
+    let server = Protected::start(&p, &[]);
+    let home = tempfile::tempdir().expect("home");
+    // `script` gives the command a terminal; a browser that never comes back.
+    let line = format!("{BIN} auth login {}", server.url);
+    let Ok(mut child) = Command::new("script")
+        .args(["-qec", &line, "/dev/null"])
+        .env("MCP_TRAY_HOME", home.path())
+        .env("MCP_TRAY_TOKEN_STORE", "file")
+        .env("BROWSER", "true")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+    else {
+        eprintln!("skipped: no `script` to give the command a terminal");
+        return;
+    };
+    let (tx, rx) = std::sync::mpsc::channel();
+    let out = child.stdout.take().expect("stdout");
+    std::thread::spawn(move || {
+        for line in BufReader::new(out).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let mut said = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while let Ok(line) = rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+        let done = line.contains("waiting for");
+        said.push(line);
+        if done {
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let said = said.join("\n");
+    assert!(
+        said.contains(
+            "mcp-tray: waiting for the sign-in to finish in the browser (at most 10 minutes; Ctrl-C stops waiting)"
+        ),
+        "{said}"
+    );
 }
 
 #[test]

@@ -200,12 +200,14 @@ fn html_escape(s: &str) -> String {
 }
 
 impl Listener {
-    /// Opens the browser at `auth_url` and waits for the callback.
+    /// Opens the browser at `auth_url` and waits for the callback. `who` starts each line said
+    /// (`mcp-tray`, or a bridge's `mcp-tray bridge [NAME]`, as its other lines do).
     pub async fn browser(
         self,
         auth_url: &Url,
         state: &str,
         name: &str,
+        who: &str,
     ) -> Result<Callback, String> {
         // Checked by the sign-in already ([`check_sign_in_page`]); whatever else calls this, no
         // URL the system would hand to another program goes to the opener.
@@ -216,17 +218,24 @@ impl Listener {
             ));
         }
         eprintln!(
-            "mcp-tray: sign in to {name} in your browser; if it did not open, visit:\n{auth_url}"
+            "{who}: sign in to {name} in your browser; if it did not open, visit:\n{auth_url}"
         );
         if may_open_browser() {
             let url = auth_url.to_string();
             let opened = tokio::task::spawn_blocking(move || webbrowser::open(&url)).await;
             if !matches!(opened, Ok(Ok(()))) {
-                eprintln!("mcp-tray: could not open a browser; open the address above yourself");
+                eprintln!("{who}: could not open a browser; open the address above yourself");
             }
         } else {
             eprintln!(
-                "mcp-tray: no graphical browser here; open the address above on any machine whose browser can reach this one's 127.0.0.1, or run `mcp-tray auth login {name} --oauth-flow manual`"
+                "{who}: no graphical browser here; open the address above on any machine whose browser can reach this one's 127.0.0.1, or run `mcp-tray auth login {name} --oauth-flow manual`"
+            );
+        }
+        // A person at a terminal is told the wait has an end, and how to stop it sooner.
+        if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+            eprintln!(
+                "{who}: waiting for the sign-in to finish in the browser (at most {} minutes; Ctrl-C stops waiting) …",
+                BROWSER_LIMIT.as_secs() / 60
             );
         }
         tokio::time::timeout(BROWSER_LIMIT, self.accept(state, name))

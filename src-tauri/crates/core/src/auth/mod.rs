@@ -941,7 +941,12 @@ impl Auth {
                     if let Some(hook) = self.browser_opened.get() {
                         hook(&url);
                     }
-                    l.browser(&url, &pkce.state, &self.opts.name).await?
+                    // A bridge's lines name it, as its other lines do.
+                    let who = match self.reporter.get() {
+                        Some(_) => format!("mcp-tray bridge [{}]", self.opts.name),
+                        None => "mcp-tray".to_owned(),
+                    };
+                    l.browser(&url, &pkce.state, &self.opts.name, &who).await?
                 }
                 (Flow::Manual, _) => flow::manual(&url, &pkce.state, &self.opts.name).await?,
                 _ => flow::headless(&self.http, &url, &redirect, &pkce.state).await?,
