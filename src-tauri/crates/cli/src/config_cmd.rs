@@ -261,10 +261,21 @@ pub fn run(cmd: ConfigCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
                     out.written.display()
                 ),
             };
-            eprintln!("undid \"{}\" from {}; {what}", entry.op, entry.ts);
+            eprintln!(
+                "undid \"{}\" from {}; {what}",
+                entry.op,
+                shown_time(&entry.ts)
+            );
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A history time as `history` and `undo` show it: `2026-11-24 08:48:25 UTC` for
+/// `2026-11-24T08:48:25.123Z`.
+fn shown_time(ts: &str) -> String {
+    let seconds = ts.split('.').next().unwrap_or(ts).trim_end_matches('Z');
+    format!("{} UTC", seconds.replacen('T', " ", 1))
 }
 
 /// The error for a server NAME the file does not hold: a disabled one says so, and how to bring
@@ -726,12 +737,7 @@ fn history(file: &ConfigFile, json: bool) -> anyhow::Result<()> {
         .map(|h| {
             [
                 h.id.to_string(),
-                h.ts.replace('T', " ")
-                    .split('.')
-                    .next()
-                    .unwrap_or(&h.ts)
-                    .to_owned()
-                    + " UTC",
+                shown_time(&h.ts),
                 if h.undone {
                     format!("{} (undone)", h.op)
                 } else {

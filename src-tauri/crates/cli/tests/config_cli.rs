@@ -888,3 +888,30 @@ fn import_refuses_a_url_cut_at_a_space_and_says_which_copy_of_a_name_given_twice
         serde_json::json!(["two"])
     );
 }
+
+#[test]
+fn undo_says_the_time_of_the_edit_as_history_shows_it() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("claude_desktop_config.json"),
+        r#"{"mcpServers": {}}"#,
+    )
+    .unwrap();
+    assert!(
+        run(dir.path(), &["add", "a", "--", "echo", "hi"])
+            .status
+            .success()
+    );
+    let history = String::from_utf8_lossy(&run(dir.path(), &["history"]).stdout).into_owned();
+    // `1   2026-12-04 23:15:09 UTC  add a`: the time is the second and third column, and UTC.
+    let row = history.lines().nth(1).expect("a row");
+    let words: Vec<&str> = row.split_whitespace().collect();
+    let time = format!("{} {} UTC", words[1], words[2]);
+    assert_eq!(words[3], "UTC", "{history}");
+    let out = run(dir.path(), &["undo"]);
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.starts_with(&format!("undid \"add a\" from {time}; ")),
+        "{said}"
+    );
+}
