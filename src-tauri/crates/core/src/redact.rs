@@ -1189,14 +1189,39 @@ fn masked_value(flag: &str, value: &str) -> Option<String> {
     match flag {
         "--header" => {
             let (name, value) = crate::transport::split_header(value)?;
-            (is_secret_header(name) && !value.is_empty()).then(|| format!("{name}: {ARG_MASK}"))
+            (is_secret_header(name) && !value.is_empty() && !names_a_variable(value))
+                .then(|| format!("{name}: {ARG_MASK}"))
         }
+        // `--api-key ${API_KEY}`: the variable's name, not a secret.
+        _ if names_a_variable(value) => None,
         "--static-oauth-client-info" => match redact(value.as_bytes()) {
             Cow::Owned(masked) => Some(String::from_utf8_lossy(&masked).into_owned()),
             Cow::Borrowed(_) => None,
         },
         _ => (!value.is_empty()).then(|| ARG_MASK.to_owned()),
     }
+}
+
+/// Whether an option's value only names an environment variable the secret is read from
+/// (`${MCP_TRAY_HEADER_AUTHORIZATION}`, `Bearer ${TOKEN}`): the bridge reads it at start; the
+/// entry holds no secret there, and showing the name says where it comes from.
+fn names_a_variable(value: &str) -> bool {
+    let value = value.trim();
+    // An auth scheme may come first (`Bearer ${TOKEN}`).
+    let reference = value.rsplit_once(' ').map_or(value, |(scheme, reference)| {
+        if scheme.bytes().all(|b| b.is_ascii_alphabetic()) {
+            reference
+        } else {
+            value
+        }
+    });
+    reference
+        .strip_prefix("${")
+        .and_then(|r| r.strip_suffix('}'))
+        .is_some_and(|name| {
+            name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+                && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        })
 }
 
 /// Whether a key names a secret. `key` is the key's text as written, unescaped.

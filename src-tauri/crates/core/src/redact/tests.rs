@@ -1086,3 +1086,36 @@ fn values_that_hold_no_secret_are_not_masked() {
     assert_eq!(text("token = abc"), format!("token = {ARG_MASK}"));
     assert_eq!(text("token: abc"), format!("token: {ARG_MASK}"));
 }
+
+#[test]
+fn a_value_that_only_names_a_variable_is_shown_as_no_secret() {
+    let args = |a: &[&str]| a.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+    // Where MCP Tray keeps a header's value in the entry's env, and a user's own `${VAR}`.
+    let line = args(&[
+        "bridge",
+        "https://example.com/mcp",
+        "--header",
+        "Authorization: ${MCP_TRAY_HEADER_AUTHORIZATION}",
+        "--header",
+        "Authorization: Bearer ${TOKEN}",
+        "--api-key",
+        "${API_KEY}",
+    ]);
+    assert_eq!(mask_args(&line), line);
+    // Anything more than a name is masked as before.
+    let mixed = args(&[
+        "--header",
+        "Authorization: Bearer s3cret${TOKEN}",
+        "--api-key",
+        "${A}x",
+    ]);
+    assert_eq!(
+        mask_args(&mixed),
+        args(&[
+            "--header",
+            &format!("Authorization: {ARG_MASK}"),
+            "--api-key",
+            ARG_MASK
+        ])
+    );
+}
