@@ -456,16 +456,23 @@ fn a_refused_refresh_token_leads_to_a_new_sign_in() {
         &[],
     ));
     server.revoke();
-    ok_call(&drive(
+    let again = drive(
         &p,
         home.path(),
         &server.url,
         &["--oauth-flow", "headless"],
         &[],
-    ));
+    );
+    ok_call(&again);
     let stats = server.stats();
     assert_eq!(count(&stats, "refused_refresh"), 1, "{stats}");
     assert_eq!(count(&stats, "authorize"), 2, "{stats}");
+    // The refusal is said before the sign-in it leads to (the journal showed only the sign-in).
+    let said = String::from_utf8_lossy(&again.stderr);
+    let refused = said
+        .find("the access token could not be refreshed: the authorization server refused the grant (invalid_grant)")
+        .unwrap_or_else(|| panic!("{said}"));
+    assert!(said[refused..].contains("signed in (client"), "{said}");
 }
 
 #[test]

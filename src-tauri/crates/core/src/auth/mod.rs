@@ -819,6 +819,12 @@ impl Auth {
                 if self.adopt_stored(0) {
                     return Ok(());
                 }
+                // Said, so that the sign-in that may follow is not a surprise in the journal.
+                self.say(
+                    crate::journal::Level::Info,
+                    "token-refresh-refused",
+                    &format!("the access token could not be refreshed: {}", e.describe()),
+                );
                 Err(e)
             }
         }
