@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex};
 
 use mcp_tray_core::auth::handoff::{self, AppPresence, RequestWatch, SignInRequest};
 use mcp_tray_core::auth::{Auth, AuthOptions, Url, flow};
+use mcp_tray_core::claude_restart;
 use mcp_tray_core::config::EntryKind;
 use serde::{Deserialize, Serialize};
 use specta::Type;
@@ -60,6 +61,16 @@ pub enum SignInPhase {
     Idle,
     SigningIn,
     Failed { message: String },
+}
+
+/// A sign-in of the window that worked: the tokens are stored. Claude Desktop, which may have given
+/// up on the server when its bridge answered "sign-in required", tries it again only once
+/// restarted: the window says so, with a Restart button where the app can restart it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct SignedIn {
+    /// Whether MCP Tray can restart Claude Desktop here (else the person restarts it).
+    pub restart_supported: bool,
 }
 
 /// The app's sign-in state: its presence claim, the folder watch, the flows under way.
@@ -135,8 +146,11 @@ pub async fn sign_in(
     state: State<'_, SignIns>,
     name: String,
     server_url: String,
-) -> Result<(), CommandError> {
-    run(&state, name, server_url).await
+) -> Result<SignedIn, CommandError> {
+    run(&state, name, server_url).await?;
+    Ok(SignedIn {
+        restart_supported: claude_restart::restart_supported(),
+    })
 }
 
 async fn run(state: &SignIns, name: String, server_url: String) -> Result<(), CommandError> {

@@ -105,9 +105,9 @@ describe("add server", () => {
     await app.screenshot("add-server");
   });
 
-  it("asks on Linux to restart the MCP client by hand: there is no Claude Desktop to restart", async () => {
+  it("asks on Linux to restart Claude Desktop by hand (MCP Tray cannot restart it there), in the words used everywhere", async () => {
     if (process.platform === "linux") {
-      assert.match(await waitForText(app.browser, '[data-testid="restart-by-hand"]'), /Restart your MCP client/);
+      assert.equal(await waitForText(app.browser, '[data-testid="restart-by-hand"]'), "Restart Claude Desktop to load the new server.");
       assert.equal(await app.browser.$('[data-testid="restart-claude"]').isExisting(), false);
     } else {
       await app.browser.$('[data-testid="restart-claude"]').click();

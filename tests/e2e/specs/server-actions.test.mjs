@@ -1,11 +1,18 @@
 // Servers actions, end to end: disable and enable a server from the window and get the config file
 // back byte for byte (odd formatting, comments-free JSON with its own spacing and key order);
-// remove a server and undo it; Undo goes when another program changes the file after it.
+// remove a server and undo it; Undo goes when another program changes the file after it, and the
+// bar then no longer names a change the other program may have undone (the CLI's undo).
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { clickInRow, fastmcpCommand, startApp, waitForText } from "../lib/app.mjs";
+import { appBinary, clickInRow, fastmcpCommand, startApp, waitForText } from "../lib/app.mjs";
+
+const MCP_TRAY = path.join(path.dirname(appBinary()), "mcp-tray");
+/** What the bar says once another program changed the file after the change it named. */
+const CHANGED_ELSEWHERE =
+  "Another program changed the config file since, so the last change made here can no longer be undone from this window (mcp-tray history lists every change).";
 
 // Hand-formatted on purpose: a re-serialising writer would change the spacing and the tab.
 const ORIGINAL = `{
@@ -106,8 +113,46 @@ describe("server actions", () => {
       "Undo was still offered after another program changed the file",
     );
     const bar = await waitForText(app.browser, '[data-testid="server-change"]');
-    assert.match(bar, /^Removed gamma\. The config file was changed elsewhere since, so this can't be undone here\.$/);
+    assert.equal(bar, CHANGED_ELSEWHERE);
     assert.equal(fs.readFileSync(app.configPath, "utf8"), elsewhere);
+  });
+
+  it("after the CLI undid the window's Disable, the bar no longer says 'Disabled', and the focus on Undo moves to it", async () => {
+    await clickOn(app.browser, "beta", "server-toggle");
+    await until(app.browser, async () => JSON.stringify(await rows(app.browser)).includes('["beta",false]'), "beta was not shown disabled");
+    await waitForText(app.browser, '[data-testid="server-change"] span', { equals: "Disabled beta" });
+    // The keyboard's way to Undo (as after Remove): the focus sits on it.
+    await until(
+      app.browser,
+      () =>
+        app.browser.execute(() => {
+          const undo = document.querySelector('[data-testid="server-undo"]');
+          if (!undo || undo.disabled) return false;
+          undo.focus();
+          return document.activeElement === undo;
+        }),
+      "Undo did not take the focus",
+    );
+
+    // As QA did: another program adds a server and undoes it, then undoes the window's Disable.
+    const cli = (...args) => execFileSync(MCP_TRAY, args, { env: app.env, stdio: ["ignore", "pipe", "pipe"] });
+    // (Apart, as typed: three writes within a few ms were sometimes not seen by the window at all.)
+    for (const args of [["add", "u1", "--", "echo", "u1"], ["undo"], ["undo"]]) {
+      cli(...args);
+      await new Promise((resolve) => setTimeout(resolve, 600));
+    }
+    await until(
+      app.browser,
+      async () =>
+        JSON.stringify(await rows(app.browser)).includes('["beta",true]') &&
+        !(await app.browser.$('[data-testid="server-undo"]').isExisting()),
+      "beta was not shown enabled again, or Undo stayed",
+    );
+    assert.equal(await waitForText(app.browser, '[data-testid="server-change"]'), CHANGED_ELSEWHERE);
+    assert.equal(await app.browser.$('[data-testid="server-change-when"]').isExisting(), false);
+    const focused = await app.browser.execute(() => document.activeElement?.getAttribute("data-testid"));
+    assert.equal(focused, "server-change");
+    await app.screenshot("servers-changed-elsewhere");
   });
 });
 

@@ -134,6 +134,17 @@ describe("sign-in handed to the app", () => {
       timeoutMsg: "the banner did not go away after the sign-in",
     });
     assert.equal(fs.readdirSync(path.join(app.home, "auth", "requests")).filter((f) => f.endsWith(".json")).length, 0);
+    // Said, with what to do next (Claude got "sign-in required" and does not try again by itself),
+    // and the focus is on it, not left on the page with the button that went.
+    assert.equal(
+      await waitForText(app.browser, '[data-testid="sign-in-notice"]'),
+      "Signed in to prot. If Claude Desktop shows prot as failed, restart Claude Desktop: it does not try a server again by itself.",
+    );
+    const focused = await app.browser.execute(() => document.activeElement?.getAttribute("data-testid"));
+    assert.equal(focused, "sign-in-notice");
+    // MCP Tray cannot restart Claude Desktop on Linux: no button offers to.
+    assert.equal(await app.browser.$('[data-testid="sign-in-restart-claude"]').isExisting(), process.platform !== "linux");
+    await app.screenshot("sign-in-done");
 
     const second = await bridge.initialize(2);
     assert.ok(second.result?.serverInfo, JSON.stringify(second));
@@ -188,6 +199,11 @@ describe("sign-in handed to the app", () => {
       assert.ok(!fs.readFileSync(app.configPath, "utf8").includes("guarded"), "written before the sign-in");
       await signIn.click();
       await waitForText(app.browser, '[data-testid="add-done"]', { timeout: 60_000 });
+      // The Sign in button went while the browser was open: the focus is on what was added, not on the page.
+      await app.browser.waitUntil(
+        async () => (await app.browser.execute(() => document.activeElement?.getAttribute("data-testid"))) === "add-done",
+        { timeout: 5_000, timeoutMsg: "the focus is not on the 'Added' message" },
+      );
       const written = JSON.parse(fs.readFileSync(app.configPath, "utf8"));
       assert.deepEqual(written.mcpServers.guarded?.args, ["bridge", fresh.url, "--name", "guarded"]);
       assert.equal((await fresh.stats()).authorize, 1);

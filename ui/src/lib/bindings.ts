@@ -409,7 +409,7 @@ async signInRequests() : Promise<Result<SignInRequestView[], CommandError>> {
  * tokens are stored (where waiting bridges adopt them) and the request is cleared. Uses the
  * options of the bridge's request when there is one.
  */
-async signIn(name: string, serverUrl: string) : Promise<Result<null, CommandError>> {
+async signIn(name: string, serverUrl: string) : Promise<Result<SignedIn, CommandError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("sign_in", { name, serverUrl }) };
 } catch (e) {
@@ -1045,6 +1045,16 @@ export type SignInRequestView = { name: string; serverUrl: string }
  * The pending sign-ins changed (a bridge asked, or someone signed in).
  */
 export type SignInRequestsChanged = { requests: SignInRequestView[] }
+/**
+ * A sign-in of the window that worked: the tokens are stored. Claude Desktop, which may have given
+ * up on the server when its bridge answered "sign-in required", tries it again only once
+ * restarted: the window says so, with a Restart button where the app can restart it.
+ */
+export type SignedIn = { 
+/**
+ * Whether MCP Tray can restart Claude Desktop here (else the person restarts it).
+ */
+restartSupported: boolean }
 /**
  * The evidence a status rests on.
  */

@@ -59,6 +59,7 @@ export type {
   SignInPhase,
   SignInPhaseChanged,
   SignInRequestView,
+  SignedIn,
   StatusEvidence,
   ToolView,
   TrafficBatch,
@@ -248,7 +249,8 @@ export const ipc = {
     events.configChanged.listen((event) => handler(event.payload)),
   /** The servers whose bridges wait for the person to sign in. */
   signInRequests: () => callResult("sign_in_requests", () => commands.signInRequests()),
-  /** Signs in to a server in the app (system browser); resolves once the tokens are stored. */
+  /** Signs in to a server in the app (system browser); resolves once the tokens are stored, with
+   *  whether MCP Tray can restart Claude Desktop here. */
   signIn: (name: string, serverUrl: string) => callResult("sign_in", () => commands.signIn(name, serverUrl)),
   /** Stops a sign-in under way; the request stays offered. */
   cancelSignIn: (serverUrl: string) => call("cancel_sign_in", () => commands.cancelSignIn(serverUrl)),

@@ -418,12 +418,22 @@ describe("Servers: Undo after the config file changed elsewhere", () => {
     expect(bar()).toBe("Traffic capture on for alpha");
   });
 
-  it("takes Undo away and says why when another program changed the file", async () => {
+  // The other program may have undone the bar's change (`mcp-tray undo`): the bar no longer
+  // claims it, only that the file changed and Undo went.
+  const ELSEWHERE =
+    "Another program changed the config file since, so the last change made here can no longer be undone from this window (mcp-tray history lists every change).";
+
+  it("takes Undo away and says why, without claiming its change still holds, when another program changed the file", async () => {
     const undos = await captured();
     await emit("config-changed", { newest: 41, undoable: null });
     await expect.poll(() => screen.queryByTestId("server-undo")).toBeNull();
-    expect(bar()).toBe("Traffic capture on for alpha. The config file was changed elsewhere since, so this can't be undone here.");
+    expect(bar()).toBe(ELSEWHERE);
+    expect(screen.getByTestId("server-change").textContent).not.toContain("Traffic capture on");
     expect(screen.getByTestId("server-change").classList.contains("failed")).toBe(false);
+    // Said to screen readers: the same live region, its words replaced.
+    expect(screen.getByTestId("server-change").getAttribute("role")).toBe("status");
+    // "Takes effect when Claude Desktop restarts" was about the change the bar no longer names.
+    expect(screen.queryByTestId("server-change-when")).toBeNull();
     expect(undos).toEqual([]);
   });
 
@@ -431,7 +441,18 @@ describe("Servers: Undo after the config file changed elsewhere", () => {
     await captured();
     await emit("config-changed", { newest: 42, undoable: 42 });
     await expect.poll(() => screen.queryByTestId("server-undo")).toBeNull();
-    expect(bar()).toContain("changed elsewhere");
+    expect(bar()).toBe(ELSEWHERE);
+  });
+
+  it("moves the focus from Undo, when Undo goes, to the bar that says why (not to the page)", async () => {
+    await captured();
+    const undo = screen.getByTestId("server-undo") as HTMLButtonElement;
+    await expect.poll(() => undo.disabled).toBe(false);
+    undo.focus();
+    expect(document.activeElement).toBe(undo);
+    await emit("config-changed", { newest: 42, undoable: 42 });
+    await expect.poll(() => screen.queryByTestId("server-undo")).toBeNull();
+    await expect.poll(() => document.activeElement?.getAttribute("data-testid")).toBe("server-change");
   });
 });
 

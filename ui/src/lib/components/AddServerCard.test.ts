@@ -191,14 +191,14 @@ describe("Add server card", () => {
     expect(restart.textContent).toBe("Restart Claude Desktop");
   });
 
-  it("asks to restart the MCP client by hand where Claude Desktop cannot be restarted", async () => {
+  it("asks to restart Claude Desktop by hand where MCP Tray cannot restart it", async () => {
     const { api } = fakeApi({ restartSupported: false });
     const flow = createAddServer(api);
     render(AddServerCard, { flow });
     flow.text = "https://mcp.example.com/mcp";
     await flow.add();
     expect((await screen.findByTestId("restart-by-hand")).textContent?.trim()).toBe(
-      "Restart your MCP client to load the new server.",
+      "Restart Claude Desktop to load the new server.",
     );
     expect(screen.queryByTestId("restart-claude")).toBeNull();
     expect(screen.getByTestId("add-another")).toBeTruthy();
@@ -257,6 +257,30 @@ describe("Add server card", () => {
     expect(screen.getByTestId("add-sign-in")).toBeTruthy();
     expect(screen.getByTestId("add-button")).toHaveProperty("disabled", false);
     expect(screen.queryByTestId("add-cancel")).toBeNull();
+  });
+
+  it("keeps the focus off the page through Sign in: on Open the browser again, then on what was added", async () => {
+    const { api } = fakeApi();
+    let probes = 0;
+    api.probeAdd = async () => {
+      // Asks for a sign-in the first time, answers once signed in.
+      if (probes++ > 0) return probeView(true);
+      const probe: ProbeView = probeView(false);
+      return { ...probe, diagnosis: probe.diagnosis && { ...probe.diagnosis, code: "auth-required" } };
+    };
+    let answer: (signedIn: boolean) => void = () => {};
+    const signIn = fakeSignIn({ signIn: () => new Promise((resolve) => (answer = resolve)) });
+    const flow = createAddServer(api, () => {}, signIn);
+    render(AddServerCard, { flow });
+    flow.text = "https://mcp.example.com/mcp";
+    await flow.add();
+    const button = await screen.findByTestId("add-sign-in");
+    button.focus();
+    await fireEvent.click(button);
+    await waitFor(() => expect(document.activeElement?.getAttribute("data-testid")).toBe("add-open-browser"));
+    answer(true);
+    const done = await screen.findByTestId("add-done");
+    await waitFor(() => expect(document.activeElement).toBe(done));
   });
 
   it("says to rename a taken name in the pasted JSON when the snippet holds several servers (no Name field)", async () => {

@@ -120,13 +120,14 @@ describe("local server form", () => {
     expect(screen.getByTestId("local-tool-count").textContent).toBe("1 tool");
   });
 
-  it("asks to restart the MCP client by hand where Claude Desktop cannot be restarted, as the remote card does", async () => {
+  it("asks to restart Claude Desktop by hand where MCP Tray cannot restart it, as the remote card does", async () => {
     app();
     const added = await addTiny(false);
     expect(screen.getByTestId("local-restart-by-hand").textContent?.trim()).toBe(
-      "Restart your MCP client to load the new server.",
+      "Restart Claude Desktop to load the new server.",
     );
-    expect(added.textContent).not.toContain("Claude Desktop");
+    // No restart offered: only the words, as the Servers bar and the CLI say them.
+    expect(added.textContent).not.toContain("Claude Desktop reads its config");
     expect(screen.queryByTestId("local-restart-claude")).toBeNull();
     expect(screen.getByTestId("local-another")).toBeTruthy();
   });

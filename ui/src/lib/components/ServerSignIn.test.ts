@@ -63,4 +63,44 @@ describe("a server row's Sign in", () => {
     render(ServerList, { props: { servers: [linear], overview: overview("connection-refused"), signIn, onRemove: () => {} } });
     expect(screen.queryByTestId("server-sign-in")).toBeNull();
   });
+
+  it("keeps the focus off the page: on Cancel sign-in while the browser is open, then back on Sign in, described by why it failed", async () => {
+    let fail: (message: string) => void = () => {};
+    const api = {
+      signInRequests: async () => [],
+      signIn: () => new Promise((_, reject) => (fail = (message) => reject({ code: "sign-in-failed", message }))),
+      dismissSignIn: async () => {},
+      cancelSignIn: async () => {},
+      openSignInPage: async () => null,
+      onSignInPhaseChanged: async () => () => {},
+      restartClaude: async () => null,
+    } as unknown as SignInApi;
+    render(ServerList, { props: { servers: [linear], overview: overview("auth-required"), signIn: createSignIn(api), onRemove: () => {} } });
+    const button = screen.getByTestId("server-sign-in");
+    button.focus();
+    await fireEvent.click(button);
+    await waitFor(() => expect(document.activeElement?.getAttribute("data-testid")).toBe("server-sign-in-cancel"));
+    expect(document.activeElement?.getAttribute("aria-label")).toBe("Cancel sign-in to linear");
+    fail("sign-in to linear failed: access denied");
+    const error = await screen.findByTestId("server-sign-in-error");
+    const again = screen.getByTestId("server-sign-in");
+    await waitFor(() => expect(document.activeElement).toBe(again));
+    expect(again.getAttribute("aria-describedby")).toBe(error.id);
+  });
+
+  it("a sign-in from the row that worked leaves the app's notice of it (what to do next)", async () => {
+    const api = {
+      signInRequests: async () => [],
+      signIn: async () => ({ restartSupported: true }),
+      dismissSignIn: async () => {},
+      cancelSignIn: async () => {},
+      openSignInPage: async () => null,
+      onSignInPhaseChanged: async () => () => {},
+      restartClaude: async () => null,
+    } as unknown as SignInApi;
+    const signIn = createSignIn(api);
+    render(ServerList, { props: { servers: [linear], overview: overview("auth-required"), signIn, onRemove: () => {} } });
+    await fireEvent.click(screen.getByTestId("server-sign-in"));
+    await waitFor(() => expect(signIn.notice).toEqual({ name: "linear", serverUrl: url, restartSupported: true }));
+  });
 });

@@ -32,8 +32,32 @@ function waitingApi() {
       push.phase = handler;
       return () => {};
     },
+    restartClaude: async () => {
+      calls.push("restart");
+      return null;
+    },
   };
   return { api, calls, push };
+}
+
+/** A sign-in whose browser answers when the test says: `finish()` (it worked) or `fail(message)`. */
+function answeredApi(restartSupported: boolean) {
+  const waiting = waitingApi();
+  const answer: { finish: () => void; fail: (message: string) => void } = { finish: () => {}, fail: () => {} };
+  waiting.api.signIn = (name, url) => {
+    waiting.calls.push(`sign-in ${name} ${url}`);
+    return new Promise((resolve, reject) => {
+      answer.finish = () => resolve({ restartSupported });
+      answer.fail = (message) => reject({ code: "sign-in-failed", message });
+    });
+  };
+  return { ...waiting, answer };
+}
+
+/** Clicks like a person: the button takes the focus first. */
+async function press(element: HTMLElement) {
+  element.focus();
+  await fireEvent.click(element);
 }
 
 describe("SignInBanner", () => {
@@ -70,5 +94,72 @@ describe("SignInBanner", () => {
     push.phase?.({ serverUrl: linear.serverUrl, phase: { state: "failed", message: "sign-in to linear failed: access denied" } });
     await waitFor(() => expect(screen.getByTestId("sign-in-error").textContent).toBe("sign-in to linear failed: access denied"));
     expect(screen.getByTestId("sign-in-button")).toBeTruthy();
+  });
+
+  it("after the sign-in worked, says so and what to do next in a polite live region, and puts the focus there", async () => {
+    const { api, answer } = answeredApi(false);
+    const signIn = createSignIn(api);
+    await signIn.load();
+    render(SignInBanner, { props: { signIn } });
+    // There before anything is said in it: a live region added with its words may be missed.
+    const notice = screen.getByTestId("sign-in-notice");
+    expect(notice.getAttribute("role")).toBe("status");
+    expect(notice.textContent?.trim()).toBe("");
+
+    await press(screen.getByTestId("sign-in-button"));
+    // The Sign in button went: the focus is on what took its place, not on the page.
+    await waitFor(() => expect(document.activeElement?.getAttribute("data-testid")).toBe("sign-in-open-again"));
+    answer.finish();
+    await waitFor(() => expect(screen.queryByTestId("sign-in-banner")).toBeNull());
+    expect(screen.getByTestId("sign-in-notice")).toBe(notice);
+    expect(notice.textContent?.replace(/\s+/g, " ").trim()).toBe(
+      "Signed in to linear. If Claude Desktop shows linear as failed, restart Claude Desktop: it does not try a server again by itself.",
+    );
+    await waitFor(() => expect(document.activeElement).toBe(notice));
+    // Where MCP Tray cannot restart Claude Desktop (Linux), no button offers to.
+    expect(screen.queryByTestId("sign-in-restart-claude")).toBeNull();
+    await press(screen.getByTestId("sign-in-notice-dismiss"));
+    expect(notice.textContent?.trim()).toBe("");
+  });
+
+  it("offers Restart Claude Desktop after the sign-in where MCP Tray can restart it", async () => {
+    const { api, answer, calls } = answeredApi(true);
+    const signIn = createSignIn(api);
+    await signIn.load();
+    render(SignInBanner, { props: { signIn } });
+    await press(screen.getByTestId("sign-in-button"));
+    answer.finish();
+    const restart = await screen.findByRole("button", { name: "Restart Claude Desktop" });
+    await press(restart);
+    expect(calls).toContain("restart");
+    await waitFor(() => expect(screen.getByTestId("sign-in-restart-result").textContent).toBe("Claude Desktop is restarting."));
+  });
+
+  it("after a failed sign-in, says why politely and puts the focus back on Sign in, which the reason describes", async () => {
+    const { api, answer } = answeredApi(false);
+    const signIn = createSignIn(api);
+    await signIn.load();
+    render(SignInBanner, { props: { signIn } });
+    await press(screen.getByTestId("sign-in-button"));
+    answer.fail("sign-in to linear failed: access denied");
+    const error = await screen.findByTestId("sign-in-error");
+    expect(error.textContent).toBe("sign-in to linear failed: access denied");
+    // Polite (the request's own status region), not an alert that cuts in.
+    expect(error.getAttribute("role")).toBeNull();
+    expect(error.closest('[role="status"]')).toBeTruthy();
+    const again = screen.getByTestId("sign-in-button");
+    await waitFor(() => expect(document.activeElement).toBe(again));
+    expect(again.getAttribute("aria-describedby")).toBe(error.id);
+    expect(screen.getByTestId("sign-in-notice").textContent?.trim()).toBe("");
+  });
+
+  it("puts the focus back on Sign in when the sign-in is cancelled", async () => {
+    const { api } = waitingApi();
+    const signIn = createSignIn(api);
+    await signIn.load();
+    render(SignInBanner, { props: { signIn } });
+    await press(screen.getByTestId("sign-in-button"));
+    await press(await screen.findByTestId("sign-in-cancel"));
+    await waitFor(() => expect(document.activeElement?.getAttribute("data-testid")).toBe("sign-in-button"));
   });
 });

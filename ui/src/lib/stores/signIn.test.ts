@@ -11,7 +11,7 @@ function fakeApi(outcome: "ok" | "denied") {
     signIn: async (name, url) => {
       calls.push(`sign-in ${name} ${url}`);
       if (outcome === "denied") throw { code: "sign-in-failed", message: "sign-in to linear failed: denied" };
-      return null;
+      return { restartSupported: false };
     },
     dismissSignIn: async (url) => {
       calls.push(`dismiss ${url}`);
@@ -20,6 +20,7 @@ function fakeApi(outcome: "ok" | "denied") {
     cancelSignIn: async () => {},
     openSignInPage: async () => null,
     onSignInPhaseChanged: async () => () => {},
+    restartClaude: async () => null,
   };
   return { api, calls };
 }
@@ -51,5 +52,22 @@ describe("sign-ins waiting", () => {
     await signIn.dismiss(linear.serverUrl);
     expect(signIn.requests).toEqual([]);
     expect(calls).toEqual(["dismiss https://mcp.linear.app/mcp"]);
+  });
+
+  it("says a sign-in for Claude worked until dismissed, or until the server asks again; Add's sign-in says nothing", async () => {
+    const { api } = fakeApi("ok");
+    const signIn = createSignIn(api);
+    await signIn.load();
+    expect(await signIn.signIn("linear", linear.serverUrl)).toBe(true);
+    expect(signIn.notice).toBeNull();
+    expect(await signIn.signInForClaude("linear", linear.serverUrl)).toBe(true);
+    expect(signIn.notice).toEqual({ name: "linear", serverUrl: linear.serverUrl, restartSupported: false });
+    signIn.receive([]);
+    expect(signIn.notice).not.toBeNull();
+    signIn.receive([linear]);
+    expect(signIn.notice).toBeNull();
+    await signIn.signInForClaude("linear", linear.serverUrl);
+    signIn.dismissNotice();
+    expect(signIn.notice).toBeNull();
   });
 });
