@@ -985,6 +985,13 @@ fn a_denied_consent_answers_the_request_with_an_error_at_once() {
     assert!(msg.contains("denied"), "{msg}");
     assert!(msg.contains("mcp-tray auth login prot"), "{msg}");
     assert!(took < Duration::from_secs(10), "took {took:?}");
+    // Tried again (a new bridge: another process), the client registered the first time is used:
+    // a turned-down sign-in does not register one more client each time.
+    let (again, _) = headless_sign_in_error(&server, home.path());
+    assert!(again.contains("denied"), "{again}");
+    let stats = server.stats();
+    assert_eq!(count(&stats, "register"), 1, "{stats}");
+    assert_eq!(count(&stats, "authorize"), 2, "{stats}");
 }
 
 #[test]

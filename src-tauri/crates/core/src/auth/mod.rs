@@ -924,6 +924,7 @@ impl Auth {
                 .map(|l| l.redirect_uri.clone())
                 .unwrap_or_else(|| flow::redirect_uri(port));
             let (client, client_secret) = self.client_for(meta, &redirect).await?;
+            self.remember_registration(&client, client_secret.as_deref());
             let pkce = flow::Pkce::new()?;
             let mut url = page.clone();
             {
@@ -1103,6 +1104,39 @@ impl Auth {
             &format!("signed in as client {id} (client credentials)"),
         );
         Ok(())
+    }
+
+    /// Keeps a client registered just now (dynamic registration), in memory and in the store
+    /// (signed out, no token yet): a sign-in turned down or abandoned in the browser, and tried
+    /// again by this process or another (the app's next Sign in, `auth login`), uses it instead of
+    /// registering one more client with the authorization server each time.
+    fn remember_registration(&self, client: &ClientRegistration, secret: Option<&str>) {
+        let (record, secrets) = {
+            let mut st = self.lock();
+            let known = st
+                .record
+                .client
+                .as_ref()
+                .is_some_and(|c| c.client_id == client.client_id);
+            if client.source != "dynamic" || known {
+                return;
+            }
+            st.record.client = Some(client.clone());
+            st.secrets.client_secret = secret.map(str::to_owned);
+            let mut record = st.record.clone();
+            record.name = self.opts.name.clone();
+            record.server_url = self.key.clone();
+            record.client_given = self.client_given.clone();
+            record.asked_for = asked_for(&self.opts);
+            (record, st.secrets.clone())
+        };
+        if let Err(e) = store::save(&record, &secrets) {
+            self.say(
+                crate::journal::Level::Warn,
+                crate::diagnose::codes::AUTH_REQUIRED,
+                &format!("the client registration could not be stored: {e}"),
+            );
+        }
     }
 
     /// Client identity in the spec's order: pre-registered, metadata document, stored dynamic
