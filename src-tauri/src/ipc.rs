@@ -67,6 +67,7 @@ pub(crate) fn builder<R: tauri::Runtime>() -> Builder<R> {
             tray::TrayActionFailed,
             sign_in::SignInRequestsChanged,
             sign_in::SignInPhaseChanged,
+            sign_in::SignedInFromTray,
             kept_servers::KeptServersChanged
         ])
 }

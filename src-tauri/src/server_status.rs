@@ -74,6 +74,8 @@ pub enum EvidenceSource {
     Probe,
     /// MCP Tray runs the server itself ("Keep running") and saw it answer, or fail.
     KeptRunning,
+    /// MCP Tray signed in to the server (the window's or the tray's Sign in).
+    SignIn,
 }
 
 /// The evidence a status rests on.
@@ -129,17 +131,24 @@ struct Known {
     claude_log: Option<StatusEvidence>,
     probe: Option<StatusEvidence>,
     kept: Option<StatusEvidence>,
+    sign_in: Option<StatusEvidence>,
     /// Shim pids seen in the journal, newest last.
     sessions: Vec<u32>,
 }
 
 impl Known {
-    /// The most recent of the three (RFC 3339 UTC stamps of one width sort as text).
+    /// The most recent evidence (RFC 3339 UTC stamps of one width sort as text).
     fn latest(&self) -> Option<&StatusEvidence> {
-        [&self.journal, &self.claude_log, &self.probe, &self.kept]
-            .into_iter()
-            .flatten()
-            .max_by(|a, b| a.at.cmp(&b.at))
+        [
+            &self.journal,
+            &self.claude_log,
+            &self.probe,
+            &self.kept,
+            &self.sign_in,
+        ]
+        .into_iter()
+        .flatten()
+        .max_by(|a, b| a.at.cmp(&b.at))
     }
 
     fn saw_pid(&mut self, pid: u32) {
@@ -229,6 +238,26 @@ impl Board {
     /// Takes what MCP Tray saw of a server it keeps running (see [`crate::kept_servers`]).
     pub(crate) fn kept(&mut self, server: &str, evidence: StatusEvidence) {
         self.known(server).kept = Some(evidence);
+    }
+
+    /// Takes a sign-in to `server` that worked. Its bridge answered Claude "sign-in required"
+    /// before, so the row no longer says that (nor offers Sign in), but it is not connected either
+    /// until the bridge talks again: Claude Desktop, which gave up on the server, tries it again
+    /// only once restarted. Whatever the bridge does next is newer and wins.
+    pub(crate) fn signed_in(&mut self, server: &str) {
+        self.known(server).sign_in = Some(StatusEvidence {
+            status: ServerHealth::Degraded,
+            source: EvidenceSource::SignIn,
+            at: journal::rfc3339_ms(SystemTime::now()),
+            code: None,
+            text: format!(
+                "signed in; Claude Desktop uses the sign-in when it starts {server} again"
+            ),
+            fix: Some(format!(
+                "If Claude Desktop shows {server} as failed, restart Claude Desktop: it does not try a server again by itself."
+            )),
+            tool_count: None,
+        });
     }
 
     /// Takes the result of a probe of `server`.
@@ -844,6 +873,36 @@ mod tests {
             "{}",
             evidence.text
         );
+    }
+
+    #[test]
+    fn a_sign_in_that_worked_replaces_sign_in_required_until_the_bridge_talks_again() {
+        let mut board = Board::default();
+        board.journal(vec![entry(
+            r#"{"ts":"2026-11-24T08:00:00.000Z","server":"linear","session":"s","pid":41,"dir":"event","kind":"event","code":"auth-required","level":"error","text":"sign-in required for linear"}"#,
+        )]);
+        assert_eq!(board.worst(None), Health::Failing);
+
+        board.signed_in("linear");
+        let evidence = board.overview(None)[0].evidence.clone().expect("evidence");
+        assert_eq!(evidence.source, EvidenceSource::SignIn);
+        assert_eq!(evidence.status, ServerHealth::Degraded);
+        // No auth-required code: the row offers no Sign in any more.
+        assert_eq!(evidence.code, None);
+        assert!(evidence.text.starts_with("signed in"), "{}", evidence.text);
+        let fix = evidence.fix.expect("a fix");
+        assert!(fix.contains("restart Claude Desktop"), "{fix}");
+        assert_eq!(board.worst(None), Health::Degraded);
+
+        // The bridge Claude starts next talks: that is newer, and it is connected.
+        std::thread::sleep(Duration::from_millis(5));
+        let ts = journal::rfc3339_ms(SystemTime::now());
+        board.journal(vec![entry(&format!(
+            r#"{{"ts":"{ts}","server":"linear","session":"t","pid":42,"dir":"s2c","kind":"response","id":1,"msg":{{"jsonrpc":"2.0","id":1,"result":{{}}}}}}"#
+        ))]);
+        let evidence = board.overview(None)[0].evidence.clone().expect("evidence");
+        assert_eq!(evidence.source, EvidenceSource::Journal);
+        assert_eq!(evidence.status, ServerHealth::Connected);
     }
 
     #[test]

@@ -73,6 +73,18 @@ pub struct SignedIn {
     pub restart_supported: bool,
 }
 
+/// A sign-in started from the tray worked. The window comes forward and says so, as after a
+/// sign-in of its own: a menu has no place for "restart Claude Desktop", and the browser's page
+/// is closed by then.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type, Event)]
+#[serde(rename_all = "camelCase")]
+pub struct SignedInFromTray {
+    pub name: String,
+    pub server_url: String,
+    /// Whether MCP Tray can restart Claude Desktop here (else the person restarts it).
+    pub restart_supported: bool,
+}
+
 /// The app's sign-in state: its presence claim, the folder watch, the flows under way.
 pub struct SignIns {
     _presence: Option<AppPresence>,
@@ -80,6 +92,8 @@ pub struct SignIns {
     running: Arc<Mutex<HashMap<String, Flight>>>,
     /// Tells the window a sign-in's phase.
     tell: Box<dyn Fn(SignInPhaseChanged) + Send + Sync>,
+    /// Tells the servers' status a sign-in to the server named worked.
+    signed_in: Box<dyn Fn(&str) + Send + Sync>,
 }
 
 /// A sign-in under way, by server URL: how to stop it, and the page the browser was opened at.
@@ -116,6 +130,14 @@ pub(crate) fn start<R: Runtime>(app: &AppHandle<R>) {
             move |event: SignInPhaseChanged| {
                 if let Err(err) = event.emit(&handle) {
                     eprintln!("mcp-tray-app: could not tell the window about a sign-in: {err}");
+                }
+            }
+        }),
+        signed_in: Box::new({
+            let handle = app.clone();
+            move |name: &str| {
+                if let Some(watch) = handle.try_state::<crate::server_status::ServerWatch>() {
+                    watch.record(|board| board.signed_in(name));
                 }
             }
         }),
@@ -164,6 +186,8 @@ async fn run(state: &SignIns, name: String, server_url: String) -> Result<(), Co
     // What the server's bridge entry asks of a sign-in: without it, the tokens would be stored
     // under another identity than the one its bridge looks for.
     let entry = entry_sign_in(&name, &server_url);
+    // A server Claude starts (not one being added): its row says what the sign-in changed.
+    let for_claude = pending.is_some() || entry.is_some();
     let opts = match (pending, entry) {
         (Some(request), entry) => {
             let mut opts = request.options().map_err(failed)?;
@@ -237,6 +261,9 @@ async fn run(state: &SignIns, name: String, server_url: String) -> Result<(), Co
         }),
         Err(err) => Err(failed(format!("sign-in to {name} failed: {err}"))),
     };
+    if result.is_ok() && for_claude {
+        (state.signed_in)(&name);
+    }
     tell(match &result {
         Err(err) if err.code != "sign-in-cancelled" => SignInPhase::Failed {
             message: err.message.clone(),
@@ -328,6 +355,8 @@ pub async fn dismiss_sign_in(server_url: String) -> Result<(), CommandError> {
 }
 
 /// Starts the sign-in of a tray line; the window's banner follows it ([`SignInPhaseChanged`]).
+/// Once it is over the window comes forward: signed in ([`SignedInFromTray`]: what to do next),
+/// or the banner's reason it failed. A sign-in cancelled in the window leaves the window as it is.
 pub(crate) fn start_from_tray<R: Runtime>(app: &AppHandle<R>, server_url: &str) {
     let Some(request) = handoff::pending()
         .into_iter()
@@ -338,8 +367,24 @@ pub(crate) fn start_from_tray<R: Runtime>(app: &AppHandle<R>, server_url: &str) 
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
         let state = app.state::<SignIns>();
-        if let Err(err) = run(&state, request.name, request.server_url).await {
-            eprintln!("mcp-tray-app: {}", err.message);
+        let name = request.name.clone();
+        match run(&state, request.name, request.server_url.clone()).await {
+            Ok(()) => {
+                crate::window::show_main(&app);
+                let event = SignedInFromTray {
+                    name,
+                    server_url: request.server_url,
+                    restart_supported: claude_restart::restart_supported(),
+                };
+                if let Err(err) = event.emit(&app) {
+                    eprintln!("mcp-tray-app: could not tell the window about a sign-in: {err}");
+                }
+            }
+            Err(err) if err.code == "sign-in-cancelled" => {}
+            Err(err) => {
+                eprintln!("mcp-tray-app: {}", err.message);
+                crate::window::show_main(&app);
+            }
         }
     });
 }

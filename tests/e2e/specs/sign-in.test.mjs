@@ -144,10 +144,17 @@ describe("sign-in handed to the app", () => {
     assert.equal(focused, "sign-in-notice");
     // MCP Tray cannot restart Claude Desktop on Linux: no button offers to.
     assert.equal(await app.browser.$('[data-testid="sign-in-restart-claude"]').isExisting(), process.platform !== "linux");
+    // The row no longer says "sign-in required" nor offers Sign in: signed in, and what brings
+    // Claude back to it.
+    await waitForText(app.browser, '[data-testid="server-status"]', { equals: "Needs attention" });
+    assert.match(await app.browser.$('[data-testid="server-problem"]').getText(), /^signed in; .*restart Claude Desktop/s);
+    assert.equal(await app.browser.$('[data-testid="server-sign-in"]').isExisting(), false);
     await app.screenshot("sign-in-done");
 
     const second = await bridge.initialize(2);
     assert.ok(second.result?.serverInfo, JSON.stringify(second));
+    // The bridge talked since: that is newer, and the server is connected.
+    await waitForText(app.browser, '[data-testid="server-status"]', { equals: "Connected" });
     const stats = await server.stats();
     assert.equal(stats.authorize, 1, JSON.stringify(stats));
     // No token in the app's log.
@@ -232,6 +239,11 @@ describe("sign-in handed to the app", () => {
       await app.browser.waitUntil(
         async () => !(await layout(app.env, menu)).some((i) => i.label === "Sign in to tray-prot"),
         { timeout: 30_000, timeoutMsg: "the tray line stayed: the sign-in did not finish" },
+      );
+      // A menu has no place for what to do next: the window says it, as after its own sign-in.
+      await app.browser.waitUntil(
+        async () => (await (await app.browser.$('[data-testid="sign-in-notice"]')).getText()).startsWith("Signed in to tray-prot."),
+        { timeout: 10_000, timeoutMsg: "the window did not say the tray's sign-in worked" },
       );
       assert.equal((await fresh.stats()).authorize, 1);
       const second = await other.initialize(2);

@@ -456,6 +456,7 @@ configChanged: ConfigChanged,
 keptServersChanged: KeptServersChanged,
 signInPhaseChanged: SignInPhaseChanged,
 signInRequestsChanged: SignInRequestsChanged,
+signedInFromTray: SignedInFromTray,
 trayActionFailed: TrayActionFailed,
 trayNavigate: TrayNavigate
 }>({
@@ -463,6 +464,7 @@ configChanged: "config-changed",
 keptServersChanged: "kept-servers-changed",
 signInPhaseChanged: "sign-in-phase-changed",
 signInRequestsChanged: "sign-in-requests-changed",
+signedInFromTray: "signed-in-from-tray",
 trayActionFailed: "tray-action-failed",
 trayNavigate: "tray-navigate"
 })
@@ -655,7 +657,11 @@ export type EvidenceSource =
 /**
  * MCP Tray runs the server itself ("Keep running") and saw it answer, or fail.
  */
-"kept-running"
+"kept-running" | 
+/**
+ * MCP Tray signed in to the server (the window's or the tray's Sign in).
+ */
+"sign-in"
 /**
  * How bad a finding is.
  */
@@ -1051,6 +1057,16 @@ export type SignInRequestsChanged = { requests: SignInRequestView[] }
  * restarted: the window says so, with a Restart button where the app can restart it.
  */
 export type SignedIn = { 
+/**
+ * Whether MCP Tray can restart Claude Desktop here (else the person restarts it).
+ */
+restartSupported: boolean }
+/**
+ * A sign-in started from the tray worked. The window comes forward and says so, as after a
+ * sign-in of its own: a menu has no place for "restart Claude Desktop", and the browser's page
+ * is closed by then.
+ */
+export type SignedInFromTray = { name: string; serverUrl: string; 
 /**
  * Whether MCP Tray can restart Claude Desktop here (else the person restarts it).
  */

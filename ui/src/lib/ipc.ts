@@ -18,6 +18,7 @@ import {
   type Result,
   type ServerEditInput,
   type SignInPhaseChanged,
+  type SignedInFromTray,
   type SignInRequestView,
   type TrafficBatch,
   type TrayActionFailed,
@@ -60,6 +61,7 @@ export type {
   SignInPhaseChanged,
   SignInRequestView,
   SignedIn,
+  SignedInFromTray,
   StatusEvidence,
   ToolView,
   TrafficBatch,
@@ -264,6 +266,9 @@ export const ipc = {
   /** Calls `handler` whenever a sign-in of the app (from the banner or the tray) changes phase. */
   onSignInPhaseChanged: (handler: (change: SignInPhaseChanged) => void): Promise<() => void> =>
     events.signInPhaseChanged.listen((event) => handler(event.payload)),
+  /** Calls `handler` when a sign-in started from the tray worked (the window has been shown). */
+  onSignedInFromTray: (handler: (done: SignedInFromTray) => void): Promise<() => void> =>
+    events.signedInFromTray.listen((event) => handler(event.payload)),
   /** Calls `handler` when a tray menu item asks for a view (and maybe a server). */
   onTrayNavigate: (handler: (to: TrayNavigate) => void): Promise<() => void> =>
     events.trayNavigate.listen((event) => handler(event.payload)),

@@ -14,6 +14,7 @@ const SOURCE_LABELS: Record<EvidenceSource, string> = {
   "claude-log": "from Claude's log",
   probe: "from the last test",
   "kept-running": "from MCP Tray running it",
+  "sign-in": "from MCP Tray's sign-in",
 };
 
 export function statusLabel(status: ServerHealth): string {

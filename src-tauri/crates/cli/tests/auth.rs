@@ -919,6 +919,12 @@ fn a_taken_callback_port_falls_back_to_a_free_one() {
     ok_call(&out);
     let shown = std::fs::read_to_string(&page).expect("the browser got a page");
     assert!(shown.contains("Signed in to prot"), "{shown}");
+    // Claude Desktop gave up on the server when it answered "sign-in required": the page says
+    // what brings it back, rather than to go back to Claude.
+    assert!(
+        shown.contains("If Claude Desktop shows prot as failed, restart Claude Desktop"),
+        "{shown}"
+    );
     let stats = server.stats();
     let redirect = stats["redirect_uris"][0].as_str().expect("redirect uri");
     assert!(redirect.starts_with("http://127.0.0.1:"), "{redirect}");

@@ -1246,11 +1246,20 @@ fn a_failing_ping_is_said_once_and_the_bridge_goes_on() {
         std::thread::sleep(Duration::from_millis(50));
     }
     drop(server);
-    std::thread::sleep(Duration::from_millis(3000));
-    // About three pings were refused in those 3 s: said once. (A ping in flight when the server
-    // died may have failed first in its own way, "lost": said once too.)
-    let stderr = b.stderr();
     let refused = "warning (connection-refused): keep-alive ping failed: remote server refused the connection";
+    let down = Instant::now();
+    while !b.stderr().contains(refused) {
+        assert!(
+            down.elapsed() < Duration::from_secs(20),
+            "no refused ping said: {}",
+            b.stderr()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // About three more pings are refused in the next 3 s: not said again. (A ping in flight when
+    // the server died may have failed first in its own way, "lost": said once too.)
+    std::thread::sleep(Duration::from_millis(3000));
+    let stderr = b.stderr();
     assert_eq!(stderr.matches(refused).count(), 1, "{stderr}");
     assert!(
         stderr.matches("keep-alive ping failed").count() <= 2,

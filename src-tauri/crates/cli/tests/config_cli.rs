@@ -825,7 +825,7 @@ fn add_trims_spaces_around_a_url_and_refuses_one_that_cannot_be_a_server_s_sayin
         ),
         (
             &["add", "x", "--url", "https://example.com:0/mcp"],
-            "port 0, which is not a port a server listens on",
+            "port 0, which no server listens on",
         ),
         (
             &["add", "x", "--url", "ftp://example.com/mcp"],

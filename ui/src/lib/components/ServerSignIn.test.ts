@@ -43,6 +43,7 @@ function fakeSignIn() {
     cancelSignIn: async () => {},
     openSignInPage: async () => null,
     onSignInPhaseChanged: async () => () => {},
+    onSignedInFromTray: async () => () => {},
   } as unknown as SignInApi;
   return { signIn: createSignIn(api), calls };
 }
@@ -73,6 +74,7 @@ describe("a server row's Sign in", () => {
       cancelSignIn: async () => {},
       openSignInPage: async () => null,
       onSignInPhaseChanged: async () => () => {},
+    onSignedInFromTray: async () => () => {},
       restartClaude: async () => null,
     } as unknown as SignInApi;
     render(ServerList, { props: { servers: [linear], overview: overview("auth-required"), signIn: createSignIn(api), onRemove: () => {} } });
@@ -96,6 +98,7 @@ describe("a server row's Sign in", () => {
       cancelSignIn: async () => {},
       openSignInPage: async () => null,
       onSignInPhaseChanged: async () => () => {},
+    onSignedInFromTray: async () => () => {},
       restartClaude: async () => null,
     } as unknown as SignInApi;
     const signIn = createSignIn(api);

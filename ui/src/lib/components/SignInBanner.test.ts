@@ -1,6 +1,6 @@
 import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/svelte";
 import { afterEach, describe, expect, it } from "vitest";
-import type { SignInPhaseChanged, SignInRequestView } from "../ipc";
+import type { SignInPhaseChanged, SignInRequestView, SignedInFromTray } from "../ipc";
 import { type SignInApi, createSignIn } from "../stores/signIn.svelte";
 import SignInBanner from "./SignInBanner.svelte";
 
@@ -11,7 +11,10 @@ const linear: SignInRequestView = { name: "linear", serverUrl: "https://mcp.line
 /** A sign-in that waits for the browser until it is cancelled, as Rust's does. */
 function waitingApi() {
   const calls: string[] = [];
-  const push: { phase: ((change: SignInPhaseChanged) => void) | null } = { phase: null };
+  const push: { phase: ((change: SignInPhaseChanged) => void) | null; trayDone: ((done: SignedInFromTray) => void) | null } = {
+    phase: null,
+    trayDone: null,
+  };
   let stop: ((err: unknown) => void) | null = null;
   const api: SignInApi = {
     signInRequests: async () => [linear],
@@ -30,6 +33,10 @@ function waitingApi() {
     },
     onSignInPhaseChanged: async (handler) => {
       push.phase = handler;
+      return () => {};
+    },
+    onSignedInFromTray: async (handler) => {
+      push.trayDone = handler;
       return () => {};
     },
     restartClaude: async () => {
@@ -94,6 +101,28 @@ describe("SignInBanner", () => {
     push.phase?.({ serverUrl: linear.serverUrl, phase: { state: "failed", message: "sign-in to linear failed: access denied" } });
     await waitFor(() => expect(screen.getByTestId("sign-in-error").textContent).toBe("sign-in to linear failed: access denied"));
     expect(screen.getByTestId("sign-in-button")).toBeTruthy();
+  });
+
+  it("a sign-in from the tray that worked leaves the same notice, with Restart where MCP Tray can restart Claude", async () => {
+    const { api, push, calls } = waitingApi();
+    const signIn = createSignIn(api);
+    await signIn.load();
+    render(SignInBanner, { props: { signIn } });
+    await waitFor(() => expect(push.trayDone).not.toBeNull());
+
+    push.phase?.({ serverUrl: linear.serverUrl, phase: { state: "signing-in" } });
+    // Storing the tokens clears the request, then the tray's sign-in says it is done.
+    signIn.receive([]);
+    push.phase?.({ serverUrl: linear.serverUrl, phase: { state: "idle" } });
+    push.trayDone?.({ name: "linear", serverUrl: linear.serverUrl, restartSupported: true });
+    await waitFor(() =>
+      expect(screen.getByTestId("sign-in-notice").textContent?.replace(/\s+/g, " ").trim()).toBe(
+        "Signed in to linear. If Claude Desktop shows linear as failed, restart Claude Desktop: it does not try a server again by itself.",
+      ),
+    );
+    expect(screen.queryByTestId("sign-in-banner")).toBeNull();
+    await press(screen.getByRole("button", { name: "Restart Claude Desktop" }));
+    expect(calls).toContain("restart");
   });
 
   it("after the sign-in worked, says so and what to do next in a polite live region, and puts the focus there", async () => {

@@ -7,12 +7,27 @@
  * server when it was refused, tries it again once restarted (with the restart, where the app can).
  * Every call goes through the injected api (ipc.ts); no token ever reaches this store.
  */
-import { type SignInPhase, type SignInPhaseChanged, type SignInRequestView, type SignedIn, ipc, toIpcError } from "../ipc";
+import {
+  type SignInPhase,
+  type SignInPhaseChanged,
+  type SignInRequestView,
+  type SignedIn,
+  type SignedInFromTray,
+  ipc,
+  toIpcError,
+} from "../ipc";
 import { createClaudeRestart } from "./addServer.svelte";
 
 export type SignInApi = Pick<
   typeof ipc,
-  "signInRequests" | "signIn" | "dismissSignIn" | "cancelSignIn" | "openSignInPage" | "onSignInPhaseChanged" | "restartClaude"
+  | "signInRequests"
+  | "signIn"
+  | "dismissSignIn"
+  | "cancelSignIn"
+  | "openSignInPage"
+  | "onSignInPhaseChanged"
+  | "onSignedInFromTray"
+  | "restartClaude"
 >;
 
 export type { SignInPhase };
@@ -65,11 +80,22 @@ export function createSignIn(api: SignInApi = ipc) {
         requests = [];
       }
     },
-    /** Follows the sign-ins Rust runs, also those started from the tray; resolves to a stop function. */
-    follow(): Promise<() => void> {
-      return api.onSignInPhaseChanged((change: SignInPhaseChanged) => {
-        phases = { ...phases, [change.serverUrl]: change.phase };
-      });
+    /** Follows the sign-ins Rust runs, also those started from the tray (one that worked leaves
+     *  the same notice as the window's own); resolves to a stop function. */
+    async follow(): Promise<() => void> {
+      const stops = await Promise.all([
+        api.onSignInPhaseChanged((change: SignInPhaseChanged) => {
+          phases = { ...phases, [change.serverUrl]: change.phase };
+        }),
+        api.onSignedInFromTray(({ name, serverUrl, restartSupported }: SignedInFromTray) => {
+          restart.reset();
+          notice = { name, serverUrl, restartSupported };
+        }),
+      ]);
+      // Tauri's stop functions answer with a promise: a failed one is nothing to act on here.
+      return () => {
+        for (const stop of stops) void Promise.resolve(stop() as unknown).catch(() => {});
+      };
     },
     /** The pending sign-ins as Rust pushed them. */
     receive(list: SignInRequestView[]): void {

@@ -20,6 +20,7 @@ function fakeApi(outcome: "ok" | "denied") {
     cancelSignIn: async () => {},
     openSignInPage: async () => null,
     onSignInPhaseChanged: async () => () => {},
+    onSignedInFromTray: async () => () => {},
     restartClaude: async () => null,
   };
   return { api, calls };

@@ -186,7 +186,8 @@ pub async fn bind_callback(stable: u16) -> Result<Listener, String> {
 const SUCCESS_PAGE: &str = "<!doctype html><html><head><meta charset=\"utf-8\"><title>Signed in · MCP Tray</title>\
 <style>body{font:16px system-ui,sans-serif;display:flex;align-items:center;justify-content:center;height:90vh;color:#222}\
 main{text-align:center}h1{font-size:22px}</style></head><body><main><h1>Signed in to {NAME}</h1>\
-<p>You can close this tab and go back to Claude.</p></main></body></html>";
+<p>You can close this tab. If Claude Desktop shows {NAME} as failed, restart Claude Desktop: it does not try a server again by itself.</p>\
+</main></body></html>";
 
 const FAILURE_PAGE: &str = "<!doctype html><html><head><meta charset=\"utf-8\"><title>Sign-in failed · MCP Tray</title></head>\
 <body style=\"font:16px system-ui,sans-serif;text-align:center;padding-top:20vh\"><h1>Sign-in to {NAME} did not finish</h1>\

@@ -119,6 +119,19 @@ pub fn check_url(raw: &str, allow_http: bool) -> Result<Url, Box<Diagnosis>> {
             .fix("Give the server's full URL, like https://example.com/mcp"),
         )
     })?;
+    if url.port() == Some(0) && matches!(url.scheme(), "https" | "http") {
+        return Err(Box::new(
+            Diagnosis::new(
+                codes::HTTP_ERROR,
+                Severity::Error,
+                format!(
+                    "{} names port 0, which no server listens on",
+                    transport::display_url(&url)
+                ),
+            )
+            .fix("Give the port the server listens on, or none for the scheme's own (443 for https://)"),
+        ));
+    }
     match url.scheme() {
         "https" => Ok(url),
         "http" if allow_http || is_loopback(&url) => Ok(url),
@@ -1573,6 +1586,13 @@ mod tests {
         assert!(check_url("http://example.com/mcp", false).is_err());
         assert!(check_url("http://example.com/mcp", true).is_ok());
         assert!(check_url("https://example.com/mcp", false).is_ok());
+    }
+
+    #[test]
+    fn port_0_is_refused_before_anything_connects_to_it() {
+        let d = check_url("http://127.0.0.1:0/mcp", false).expect_err("port 0");
+        assert!(d.summary.contains("port 0"), "{}", d.summary);
+        assert!(check_url("https://example.com:0/mcp", false).is_err());
     }
 
     #[test]

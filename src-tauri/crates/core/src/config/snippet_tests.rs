@@ -694,8 +694,8 @@ fn port_0_is_refused() {
         assert_eq!(
             err,
             format!(
-                "{url} names port 0, which is not a port a server listens on: give the server's \
-                 port, or none for the default"
+                "{url} names port 0, which no server listens on. Give the port the server \
+                 listens on, or none for the scheme's own (443 for https://)"
             )
         );
         assert!(parse_err(url).contains("port 0"), "{url}");
