@@ -124,6 +124,11 @@ describe("server edit and the local-server form", () => {
     await added.waitForExist({ timeout: 60_000 });
     const tools = await app.browser.$('[data-testid="local-tool-count"]').getText();
     assert.match(tools, /^[1-9]\d* tools$/);
+    // Test and add was disabled while testing: the focus went on to what was added, not to the page.
+    await app.browser.waitUntil(
+      async () => (await app.browser.execute(() => document.activeElement?.getAttribute("data-testid"))) === "local-added",
+      { timeout: 5_000, timeoutMsg: "the focus is not on the 'Added' message" },
+    );
     const doc = JSON.parse(fs.readFileSync(app.configPath, "utf8"));
     // Captured by default: Claude starts it through MCP Tray's tap, which records its traffic.
     assert.deepEqual(doc.mcpServers.tiny, {

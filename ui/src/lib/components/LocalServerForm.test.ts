@@ -1,5 +1,5 @@
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
-import { cleanup, fireEvent, render, screen } from "@testing-library/svelte";
+import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/svelte";
 import { afterEach, describe, expect, it } from "vitest";
 import type { LocalAddOutcome } from "../ipc";
 import { probeView } from "../stores/addServer.fixtures";
@@ -112,6 +112,23 @@ describe("local server form", () => {
     } finally {
       extra = { split: null, stdoutLinesMoved: 0 };
     }
+  });
+
+  it("moves the focus from Test and add (disabled while testing) to what was added, and from Add another to Name", async () => {
+    app();
+    render(LocalServerForm, { props: {} });
+    await fireEvent.input(screen.getByTestId("local-name"), { target: { value: "tiny" } });
+    await fireEvent.input(screen.getByTestId("local-command"), { target: { value: "tiny" } });
+    const submit = screen.getByTestId("local-add");
+    submit.focus();
+    await fireEvent.click(submit);
+    const added = await screen.findByTestId("local-added");
+    await waitFor(() => expect(document.activeElement).toBe(added));
+
+    const another = screen.getByTestId("local-another");
+    another.focus();
+    await fireEvent.click(another);
+    await waitFor(() => expect(document.activeElement).toBe(screen.getByTestId("local-name")));
   });
 
   it("counts one tool as “1 tool”", async () => {
