@@ -232,18 +232,28 @@ pub fn run(cmd: ConfigCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
         }
         ConfigCommand::Rename { old, new, .. } => {
             check_name(&new)?;
+            let failed = fail_for(&file, &old);
             report(
                 &file
-                    .apply(&Edit::Rename { from: old, to: new })
-                    .map_err(fail)?,
+                    .apply(&Edit::Rename {
+                        from: old.clone(),
+                        to: new,
+                    })
+                    .map_err(failed)?,
             );
         }
         ConfigCommand::Enable { name, .. } => report(&file.enable(&name).map_err(fail)?),
         ConfigCommand::Disable { name, .. } => report(&file.disable(&name).map_err(fail)?),
         ConfigCommand::Tap { name, .. } => {
-            report(&file.tap(&name, &paths::mcp_tray_exe()).map_err(fail)?);
+            report(
+                &file
+                    .tap(&name, &paths::mcp_tray_exe())
+                    .map_err(fail_for(&file, &name))?,
+            );
         }
-        ConfigCommand::Untap { name, .. } => report(&file.untap(&name).map_err(fail)?),
+        ConfigCommand::Untap { name, .. } => {
+            report(&file.untap(&name).map_err(fail_for(&file, &name))?);
+        }
         ConfigCommand::Import {
             file: source, name, ..
         } => return import(&file, source, name),
@@ -366,6 +376,17 @@ fn fail(err: ConfigError) -> Failure {
         _ => exit::USER,
     };
     Failure::new(code, err)
+}
+
+/// [`fail`], for an edit of the server `name`: when the file does not hold it, a disabled server
+/// is said to be disabled, with how to enable it ([`not_in_file`]), rather than not to exist.
+fn fail_for<'a>(file: &'a ConfigFile, name: &'a str) -> impl FnOnce(ConfigError) -> Failure + 'a {
+    move |err| match &err {
+        ConfigError::Invalid(message) if message.starts_with("no server named") => {
+            not_in_file(file, name)
+        }
+        _ => fail(err),
+    }
 }
 
 fn report(out: &EditOutcome) {
@@ -726,7 +747,23 @@ fn show(file: &ConfigFile, name: &str, raw: bool, json: bool) -> anyhow::Result<
 fn history(file: &ConfigFile, json: bool) -> anyhow::Result<()> {
     let (entries, damaged) = file.history_with_damaged().map_err(fail)?;
     if json {
-        return print_json(&entries);
+        // The store change an edit made (disable, tap…) keeps the entry's whole text for undo,
+        // secrets included: shown as what it did, and to which server, only.
+        let shown: Vec<serde_json::Value> = entries
+            .iter()
+            .map(|h| {
+                let mut value = serde_json::to_value(h)?;
+                if let Some(change) = value
+                    .get_mut("store_change")
+                    .and_then(serde_json::Value::as_object_mut)
+                    && let Some(entry) = change.remove("entry")
+                {
+                    change.insert("server".to_owned(), entry["name"].clone());
+                }
+                Ok(value)
+            })
+            .collect::<serde_json::Result<_>>()?;
+        return print_json(&shown);
     }
     if entries.is_empty() && damaged.is_empty() {
         eprintln!("no backups yet for {}", file.path().display());

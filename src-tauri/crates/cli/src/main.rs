@@ -132,7 +132,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Config(cmd) => config_cmd::run(cmd, &ctx),
         Command::Bridge(cmd) => bridge_cmd::run(cmd),
-        Command::Traffic(cmd) => traffic_cmd::run(cmd),
+        Command::Traffic(cmd) => traffic_cmd::run(cmd, &ctx),
         Command::Logs(cmd) => logs_cmd::run(cmd, &ctx),
         Command::Wrap(cmd) => wrap_cmd::run(cmd),
         Command::Probe(cmd) => probe_cmd::run(cmd, &ctx),

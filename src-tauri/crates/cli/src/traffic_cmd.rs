@@ -14,6 +14,10 @@ use clap::{Args, Subcommand};
 use mcp_tray_core::journal::{self, Entry, Tail};
 use mcp_tray_core::paths;
 
+use mcp_tray_core::clients;
+use mcp_tray_core::config::{ConfigFile, EntryKind};
+
+use crate::Context;
 use crate::exit::{self, Failure};
 
 #[derive(Debug, Subcommand)]
@@ -47,7 +51,61 @@ enum Output {
     },
 }
 
-pub fn run(cmd: TrafficCommand) -> anyhow::Result<ExitCode> {
+/// `traffic NAME` when no journal of NAME exists: why, by what the config says of NAME. A server
+/// of the config that has not run through MCP Tray yet is no mistake (exit 0); a name nobody
+/// knows is (exit 1).
+fn nothing_recorded(name: &str, dir: &Path, ctx: &Context) -> anyhow::Result<ExitCode> {
+    let location = clients::claude_config(ctx.config.as_deref());
+    let file = ConfigFile::new(&location.path, paths::data_dir()).allow_bom(true);
+    let looked = format!("looked in {}", dir.display());
+    let kind = file
+        .read()
+        .ok()
+        .and_then(|doc| doc.server(name).map(|s| s.kind.clone()));
+    let disabled = || {
+        file.disabled()
+            .is_ok_and(|d| d.iter().any(|d| d.name == name))
+    };
+    let why = match kind {
+        Some(EntryKind::Remote { .. } | EntryKind::Tapped { .. }) => format!(
+            "no traffic recorded for `{name}` yet ({looked}): it is recorded from the next time \
+             Claude Desktop starts it (restart Claude Desktop after adding or changing it)"
+        ),
+        Some(EntryKind::Local) => format!(
+            "no traffic recorded for `{name}` ({looked}): Claude Desktop starts it directly, so \
+             MCP Tray does not see its messages; `mcp-tray tap {name}` captures them from \
+             Claude Desktop's next start"
+        ),
+        Some(EntryKind::McpRemote { .. }) => format!(
+            "no traffic recorded for `{name}` ({looked}): it runs through `npx mcp-remote`, which \
+             MCP Tray does not see; `mcp-tray doctor --fix {name}` moves it to MCP Tray's bridge, \
+             which records it"
+        ),
+        Some(EntryKind::UrlEntry { .. } | EntryKind::Invalid { .. }) => format!(
+            "no traffic recorded for `{name}` ({looked}): Claude Desktop cannot start this entry; \
+             `mcp-tray doctor {name}` says why"
+        ),
+        None if disabled() => format!(
+            "no traffic recorded for `{name}` ({looked}): it is disabled, so Claude Desktop does \
+             not start it"
+        ),
+        None => {
+            return Err(Failure::new(
+                exit::USER,
+                anyhow::anyhow!(
+                    "no traffic recorded for `{name}` ({looked}), and {} holds no server of that \
+                     name (`mcp-tray list` shows them)",
+                    location.path.display()
+                ),
+            )
+            .into());
+        }
+    };
+    eprintln!("{why}");
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn run(cmd: TrafficCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
     let TrafficCommand::Traffic(args) = cmd;
     let dir = paths::journal_dir();
     let settings = mcp_tray_core::settings::load();
@@ -66,14 +124,7 @@ pub fn run(cmd: TrafficCommand) -> anyhow::Result<ExitCode> {
             history = journal::read_all(&dir, name, keep)
                 .with_context(|| format!("cannot read the journal of {name}"))?;
             if history.is_empty() && !journal::journal_path(&dir, name).exists() && !args.follow {
-                return Err(Failure::new(
-                    exit::USER,
-                    anyhow::anyhow!(
-                        "no traffic recorded for `{name}` yet (looked in {})",
-                        dir.display()
-                    ),
-                )
-                .into());
+                return nothing_recorded(name, &dir, ctx);
             }
         }
         None => {

@@ -969,15 +969,47 @@ fn protocol_version_override_is_sent_as_the_header() {
 }
 
 #[test]
-fn traffic_says_when_a_server_has_no_journal() {
+fn traffic_says_why_a_server_has_no_journal_and_only_an_unknown_name_is_a_mistake() {
     let home = tempfile::tempdir().expect("home");
-    let out = Command::new(BIN)
-        .args(["traffic", "never-ran"])
-        .env("MCP_TRAY_HOME", home.path())
-        .output()
-        .expect("traffic");
-    assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("no traffic recorded for `never-ran`"));
+    let config = home.path().join("claude_desktop_config.json");
+    std::fs::write(
+        &config,
+        r#"{"mcpServers": {
+            "plain": {"command": "/bin/true"},
+            "far": {"command": "mcp-tray", "args": ["bridge", "https://example.com/mcp", "--name", "far"]}
+        }}"#,
+    )
+    .expect("config");
+    let traffic = |name: &str| {
+        let out = Command::new(BIN)
+            .args(["traffic", name])
+            .env("MCP_TRAY_HOME", home.path())
+            .env("MCP_TRAY_CLAUDE_CONFIG", &config)
+            .output()
+            .expect("traffic");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, said) = traffic("never-ran");
+    assert_eq!(code, Some(1), "{said}");
+    assert!(
+        said.contains("no traffic recorded for `never-ran`"),
+        "{said}"
+    );
+    assert!(said.contains("holds no server of that name"), "{said}");
+    // A local server Claude starts directly: nothing is recorded until it is tapped.
+    let (code, said) = traffic("plain");
+    assert_eq!(code, Some(0), "{said}");
+    assert!(said.contains("`mcp-tray tap plain`"), "{said}");
+    // A bridged one that has not run yet: recorded from Claude Desktop's next start.
+    let (code, said) = traffic("far");
+    assert_eq!(code, Some(0), "{said}");
+    assert!(
+        said.contains("from the next time Claude Desktop starts it"),
+        "{said}"
+    );
 }
 
 #[test]

@@ -124,6 +124,59 @@ fn undo_refused_over_a_later_change_is_a_conflict() {
 }
 
 #[test]
+fn history_json_names_a_disabled_or_tapped_server_without_its_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = "ghp_abcdefghijklmnopqrstuvwxyz0123456789";
+    run(
+        dir.path(),
+        &[
+            "add",
+            "gh",
+            "--env",
+            &format!("GITHUB_TOKEN={token}"),
+            "--",
+            "/bin/true",
+        ],
+    );
+    run(dir.path(), &["disable", "gh"]);
+    let out = run(dir.path(), &["history", "--json"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(!text.contains(token), "{text}");
+    let history: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(history[0]["op"], "disable gh");
+    assert_eq!(history[0]["store_change"]["action"], "disabled");
+    assert_eq!(history[0]["store_change"]["server"], "gh");
+    // Undo still has the whole entry: it comes back with its token.
+    run(dir.path(), &["undo"]);
+    let file = std::fs::read_to_string(dir.path().join("claude_desktop_config.json")).unwrap();
+    assert!(file.contains(token), "{file}");
+}
+
+#[test]
+fn tap_untap_and_rename_of_a_disabled_server_say_it_is_disabled() {
+    let dir = tempfile::tempdir().unwrap();
+    run(dir.path(), &["add", "fs", "--", "/bin/true"]);
+    run(dir.path(), &["disable", "fs"]);
+    for args in [
+        &["tap", "fs"][..],
+        &["untap", "fs"][..],
+        &["rename", "fs", "fs2"][..],
+    ] {
+        let out = run_any(dir.path(), args, "");
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr),
+            "mcp-tray: \"fs\" is disabled, so Claude Desktop does not start it; `mcp-tray enable fs` first\n",
+            "{args:?}"
+        );
+    }
+    // A name nobody wrote is still said not to exist.
+    let out = run_any(dir.path(), &["tap", "nope"], "");
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("no server named \"nope\""), "{said}");
+}
+
+#[test]
 fn removing_a_disabled_server_says_how_to_undo_it_and_undo_brings_it_back_disabled() {
     let dir = tempfile::tempdir().unwrap();
     run(dir.path(), &["add", "a", "--", "echo", "a"]);
