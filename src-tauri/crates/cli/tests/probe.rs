@@ -181,6 +181,34 @@ fn probe_explains_a_server_that_exits_at_start_with_its_stderr() {
     );
 }
 
+/// A stdio server that answers everything, its name holding a byte that is not UTF-8 (a fault no
+/// real peer produces on purpose).
+const NOT_UTF8_SERVER: &str = r#"
+import json, sys
+out = sys.stdout.buffer
+for line in sys.stdin:
+    msg = json.loads(line)
+    if "id" not in msg:
+        continue
+    if msg["method"] == "initialize":
+        result = {"protocolVersion": msg["params"]["protocolVersion"], "capabilities": {"tools": {}},
+                  "serverInfo": {"name": "odd-NAME", "version": "1"}}
+    else:
+        result = {"tools": []}
+    reply = json.dumps({"jsonrpc": "2.0", "id": msg["id"], "result": result}).encode()
+    out.write(reply.replace(b"NAME", b"\xff") + b"\n")
+    out.flush()
+"#;
+
+#[test]
+fn probe_reads_a_reply_that_is_not_utf8_as_claude_does_instead_of_calling_the_server_dead() {
+    let home = tempfile::tempdir().unwrap();
+    let (r, code) = probe(home.path(), &["--", "python3", "-c", NOT_UTF8_SERVER]);
+    assert_eq!(code, Some(0), "{r}");
+    assert_eq!(r["ok"], true, "{r}");
+    assert_eq!(r["server_name"], "odd-\u{fffd}", "{r}");
+}
+
 #[test]
 fn probe_explains_a_refused_connection_and_what_to_do() {
     let home = tempfile::tempdir().unwrap();

@@ -601,20 +601,24 @@ impl<W: AsyncWrite + Unpin, R: AsyncRead + Unpin> Client<W, R> {
             .await
             .map_err(|()| Failure::Closed(method.to_owned()))?;
         let deadline = tokio::time::Instant::now() + self.timeout;
-        let mut line = String::new();
+        let mut bytes = Vec::new();
         loop {
-            line.clear();
-            let read = tokio::time::timeout_at(deadline, self.stdout.read_line(&mut line)).await;
+            bytes.clear();
+            let read =
+                tokio::time::timeout_at(deadline, self.stdout.read_until(b'\n', &mut bytes)).await;
             match read {
                 Err(_) => return Err(Failure::Timeout(method.to_owned())),
                 Ok(Ok(0) | Err(_)) => return Err(Failure::Closed(method.to_owned())),
                 Ok(Ok(_)) => {}
             }
+            // Bytes that are not UTF-8 read as U+FFFD, as Claude Desktop and the bridge read them:
+            // a stray byte in a server's name is no reason to call the server dead.
+            let line = String::from_utf8_lossy(&bytes);
             if line.trim().is_empty() {
                 continue;
             }
             let Ok(msg) = serde_json::from_str::<Value>(&line) else {
-                return Err(Failure::Garbage(method.to_owned(), line.clone()));
+                return Err(Failure::Garbage(method.to_owned(), line.into_owned()));
             };
             if msg.get("method").is_some() {
                 self.answer(&msg).await;
@@ -658,14 +662,14 @@ impl<W: AsyncWrite + Unpin, R: AsyncRead + Unpin> Client<W, R> {
     /// Reads what the server writes until it closes its stdout, answering its requests; lines
     /// that are not JSON-RPC are skipped. Waits on the pipe only: no timer.
     async fn serve_until_closed(&mut self) {
-        let mut line = String::new();
+        let mut bytes = Vec::new();
         loop {
-            line.clear();
-            match self.stdout.read_line(&mut line).await {
+            bytes.clear();
+            match self.stdout.read_until(b'\n', &mut bytes).await {
                 Ok(0) | Err(_) => return,
                 Ok(_) => {}
             }
-            if let Ok(msg) = serde_json::from_str::<Value>(&line)
+            if let Ok(msg) = serde_json::from_slice::<Value>(&bytes)
                 && msg.get("method").is_some()
             {
                 self.answer(&msg).await;
