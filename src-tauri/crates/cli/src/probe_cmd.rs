@@ -121,9 +121,14 @@ pub fn run(cmd: ProbeCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
         &resolver,
         Duration::from_secs_f64(args.timeout),
     ));
-    report.diagnosis = report
-        .diagnosis
-        .map(mcp_tray_core::diagnose::Diagnosis::with_name_in_fix);
+    let by_command = args.name.is_none() && args.url.is_none();
+    report.diagnosis = report.diagnosis.map(|d| {
+        if by_command {
+            unnamed(d)
+        } else {
+            d.with_name_in_fix()
+        }
+    });
     if args.json {
         outln!("{}", serde_json::to_string_pretty(&report)?);
     } else {
@@ -194,4 +199,18 @@ fn print_report(r: &ProbeReport) {
             }
         }
     }
+}
+
+/// The diagnosis of a server given by its command (`probe -- CMD`), which is in no config: no
+/// server name (the probe's placeholder is not one), and a fix that would tap it by name says
+/// how to add it captured instead.
+fn unnamed(mut d: mcp_tray_core::diagnose::Diagnosis) -> mcp_tray_core::diagnose::Diagnosis {
+    d.server = None;
+    d.fix = d.fix.map(|f| {
+        f.replace(
+            "`mcp-tray tap NAME`",
+            "`mcp-tray add NAME --capture -- CMD…`",
+        )
+    });
+    d
 }

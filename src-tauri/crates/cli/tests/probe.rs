@@ -301,6 +301,12 @@ fn probe_explains_stdout_garbage() {
     let detail = r["diagnosis"]["detail"].as_str().unwrap_or_default();
     assert!(detail.contains("it wrote: Server listening..."), "{r}");
     assert!(!detail.contains("sk-live-0123456789abcdef"), "{r}");
+    // A server given by its command is in no config: the fix says how to add it captured, not
+    // to tap a server called "probe".
+    let fix = r["diagnosis"]["fix"].as_str().unwrap_or_default();
+    assert!(fix.contains("`mcp-tray add NAME --capture -- CMD…`"), "{r}");
+    assert!(!fix.contains("tap probe"), "{r}");
+    assert!(r["diagnosis"]["server"].is_null(), "{r}");
 }
 
 /// `tests/peers/refusing_server.py` in one of its modes (403, none, basic), on a free port.
