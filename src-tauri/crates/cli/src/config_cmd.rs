@@ -357,12 +357,39 @@ fn warn_of_what_claude_would_refuse(file: &ConfigFile, added: &[(String, Value)]
     let Ok(doc) = file.read() else { return };
     let exe = paths::mcp_tray_exe();
     for server in &doc.servers {
+        let was_added = added.iter().any(|(name, _)| *name == server.name);
         for f in doctor::check_entry(server, &exe) {
-            if f.diagnosis.code == codes::INVALID_ENTRY {
+            // A relative path works from this folder (so `probe` passes here) but not from the
+            // one Claude Desktop starts servers in: said for what was just added.
+            let relative = was_added && f.diagnosis.code == codes::RELATIVE_PATH;
+            if f.diagnosis.code == codes::INVALID_ENTRY || relative {
                 eprint!(
                     "{}",
                     crate::doctor_cmd::finding_text("warning", &f.diagnosis, "", "fix")
                 );
+            }
+            if relative {
+                // Each relative path the finding names ("relative path A, B: …") that exists
+                // from here, made absolute.
+                let listed = f
+                    .diagnosis
+                    .summary
+                    .strip_prefix("relative path ")
+                    .and_then(|rest| rest.split_once(": "))
+                    .map(|(paths, _)| paths.split(", ").collect::<Vec<_>>())
+                    .unwrap_or_default();
+                let named = server
+                    .command
+                    .iter()
+                    .chain(&server.args)
+                    .filter(|p| listed.contains(&p.as_str()));
+                for path in named {
+                    if let Ok(absolute) = std::path::absolute(path)
+                        && absolute.exists()
+                    {
+                        eprintln!("        from this folder, {path} is {}", absolute.display());
+                    }
+                }
             }
         }
     }

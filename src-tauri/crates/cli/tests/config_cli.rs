@@ -604,6 +604,34 @@ fn list_and_doctor_name_wrongly_typed_fields_and_keep_the_entries() {
 }
 
 #[test]
+fn add_of_a_relative_command_warns_that_claude_starts_it_elsewhere_and_gives_the_absolute_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("srv.sh");
+    std::fs::write(&script, "#!/bin/sh\nexit 0\n").unwrap();
+    let out = Command::new(BIN)
+        .current_dir(dir.path())
+        .arg("--config")
+        .arg(dir.path().join("claude_desktop_config.json"))
+        .args(["add", "rel", "--", "./srv.sh"])
+        .env("MCP_TRAY_HOME", dir.path().join("home"))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("relative path ./srv.sh"), "{said}");
+    assert!(
+        said.contains(&format!("from this folder, ./srv.sh is {}", script.display())),
+        "{said}"
+    );
+    // An absolute command is not warned about.
+    let out = run(
+        dir.path(),
+        &["add", "abs", "--", &script.display().to_string()],
+    );
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("relative path"));
+}
+
+#[test]
 fn add_refuses_names_with_control_characters_and_names_taken_in_another_case() {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("claude_desktop_config.json");
