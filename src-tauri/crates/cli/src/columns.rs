@@ -3,6 +3,24 @@
 
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
+/// `text` with its control characters written out (`\n`, `\u{1b}`): a server name or argument
+/// from a config file may hold any character, and printed as it is, an escape sequence would
+/// restyle the terminal and a newline break the table.
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c.is_control() {
+            out.extend(c.escape_debug());
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// Columns `text` takes in a terminal.
 pub fn width(text: &str) -> usize {
     text.width()
@@ -40,6 +58,13 @@ pub fn clip(text: &str, columns: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_characters_are_written_out_and_nothing_else_changes() {
+        assert_eq!(printable("evil\u{1b}[31mRED"), "evil\\u{1b}[31mRED");
+        assert_eq!(printable("nl\nname\t"), "nl\\nname\\t");
+        assert_eq!(printable("日本語 ok \"q\""), "日本語 ok \"q\"");
+    }
 
     #[test]
     fn wide_characters_take_two_columns() {

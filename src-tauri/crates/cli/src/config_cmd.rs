@@ -688,8 +688,15 @@ fn list(file: &ConfigFile, json: bool) -> anyhow::Result<()> {
 }
 
 fn print_table<const N: usize>(header: &[&str; N], rows: &[[String; N]]) {
+    let rows: Vec<[String; N]> = rows
+        .iter()
+        .map(|row| {
+            row.clone()
+                .map(|cell| crate::columns::printable(&cell).into_owned())
+        })
+        .collect();
     let mut widths = header.map(crate::columns::width);
-    for row in rows {
+    for row in &rows {
         for (w, cell) in widths.iter_mut().zip(row) {
             *w = (*w).max(crate::columns::width(cell));
         }
@@ -707,7 +714,7 @@ fn print_table<const N: usize>(header: &[&str; N], rows: &[[String; N]]) {
         println!("{}", out.trim_end());
     };
     line(header.to_vec());
-    for row in rows {
+    for row in &rows {
         line(row.iter().map(String::as_str).collect());
     }
 }

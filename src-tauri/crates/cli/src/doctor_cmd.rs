@@ -226,13 +226,18 @@ pub(crate) fn finding_text(mark: &str, d: &Diagnosis, suffix: &str, fix_label: &
     let server = d
         .server
         .as_deref()
-        .map(|s| format!("{s}: "))
+        .map(|s| format!("{}: ", crate::columns::printable(s)))
         .unwrap_or_default();
-    let mut text = format!("{mark} [{}] {server}{}{suffix}\n", d.code, d.summary);
+    let mut text = format!(
+        "{mark} [{}] {server}{}{suffix}\n",
+        d.code,
+        crate::columns::printable(&d.summary)
+    );
     for line in d.detail.lines().filter(|l| !l.trim().is_empty()).take(12) {
-        text.push_str(&format!("        {line}\n"));
+        text.push_str(&format!("        {}\n", crate::columns::printable(line)));
     }
     if let Some(fix) = &d.fix {
+        let fix = crate::columns::printable(fix);
         text.push_str(&format!("        {fix_label}: {fix}\n"));
     }
     text

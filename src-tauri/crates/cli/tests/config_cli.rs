@@ -48,6 +48,35 @@ fn list_keeps_its_columns_aligned_with_wide_server_names() {
 }
 
 #[test]
+fn list_and_doctor_write_out_control_characters_in_names_from_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("claude_desktop_config.json"),
+        r#"{"mcpServers": {"evil\u001b[31mRED": {"command": "mcp-tray-test-missing-command"}, "nl\nname": {"command": "/bin/true"}}}"#,
+    )
+    .unwrap();
+    let list = String::from_utf8(run(dir.path(), &["list"]).stdout).unwrap();
+    assert!(!list.contains('\u{1b}'), "{list:?}");
+    assert!(list.contains("evil\\u{1b}[31mRED"), "{list}");
+    // One line per server: the newline in a name does not break the table.
+    assert!(list.lines().any(|l| l.starts_with("nl\\nname ")), "{list}");
+    let out = Command::new(BIN)
+        .arg("--config")
+        .arg(dir.path().join("claude_desktop_config.json"))
+        .args(["doctor", "--no-probe"])
+        .env("MCP_TRAY_HOME", dir.path().join("home"))
+        .output()
+        .unwrap();
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(said.contains("evil\\u{1b}[31mRED: "), "{said}");
+    assert!(!said.contains('\u{1b}'), "{said:?}");
+}
+
+#[test]
 fn list_masks_credentials_on_command_lines_as_it_masks_env_values() {
     let dir = tempfile::tempdir().unwrap();
     run(
@@ -620,7 +649,10 @@ fn add_of_a_relative_command_warns_that_claude_starts_it_elsewhere_and_gives_the
     let said = String::from_utf8_lossy(&out.stderr);
     assert!(said.contains("relative path ./srv.sh"), "{said}");
     assert!(
-        said.contains(&format!("from this folder, ./srv.sh is {}", script.display())),
+        said.contains(&format!(
+            "from this folder, ./srv.sh is {}",
+            script.display()
+        )),
         "{said}"
     );
     // An absolute command is not warned about.
