@@ -232,6 +232,14 @@ pub fn run(cmd: ConfigCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
         }
         ConfigCommand::Rename { old, new, .. } => {
             check_name(&new)?;
+            if old == new {
+                // Nothing to write, and no history entry for an edit that changes nothing.
+                if read_to_show(&file).map_err(fail)?.server(&old).is_none() {
+                    return Err(not_in_file(&file, &old).into());
+                }
+                eprintln!("{old} already has that name: nothing written");
+                return Ok(ExitCode::SUCCESS);
+            }
             let failed = fail_for(&file, &old);
             report(
                 &file
@@ -432,6 +440,13 @@ fn check_name(name: &str) -> anyhow::Result<()> {
     if name.trim().is_empty() {
         anyhow::bail!("a server name cannot be empty");
     }
+    // "fs " and "fs" look the same in every list, and in Claude Desktop's.
+    if name.trim() != name {
+        anyhow::bail!(
+            "the server name {name:?} starts or ends with a space, which no list shows: use {:?}",
+            name.trim()
+        );
+    }
     Ok(())
 }
 
@@ -494,7 +509,9 @@ fn new_entry(args: &AddArgs) -> anyhow::Result<Value> {
                 .split_once('=')
                 .with_context(|| format!("--env {kv:?} must look like NAME=value"))?;
             check_env_name(k).map_err(|e| anyhow::anyhow!("--env {kv:?}: {e}"))?;
-            env.insert(k.to_owned(), json!(v));
+            if env.insert(k.to_owned(), json!(v)).is_some() {
+                anyhow::bail!("--env gives {k} twice: give each variable once");
+            }
         }
         entry.insert("env".into(), Value::Object(env));
     }

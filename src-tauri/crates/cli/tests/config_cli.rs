@@ -206,6 +206,44 @@ fn tap_untap_and_rename_of_a_disabled_server_say_it_is_disabled() {
 }
 
 #[test]
+fn names_with_outer_spaces_env_given_twice_and_a_rename_to_the_same_name_are_said() {
+    let dir = tempfile::tempdir().unwrap();
+    run(dir.path(), &["add", "t7", "--", "/bin/true"]);
+    let out = run_any(dir.path(), &["add", "t7 ", "--", "/bin/true"], "");
+    assert_eq!(out.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("starts or ends with a space"), "{said}");
+    let out = run_any(
+        dir.path(),
+        &[
+            "add",
+            "c",
+            "--env",
+            "A=b=c",
+            "--env",
+            "A=dup",
+            "--",
+            "/bin/true",
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("--env gives A twice"), "{said}");
+    let before = String::from_utf8(run(dir.path(), &["history"]).stdout).unwrap();
+    let out = run(dir.path(), &["rename", "t7", "t7"]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "t7 already has that name: nothing written\n"
+    );
+    let after = String::from_utf8(run(dir.path(), &["history"]).stdout).unwrap();
+    assert_eq!(
+        before, after,
+        "a rename that changes nothing went into the history"
+    );
+}
+
+#[test]
 fn removing_a_disabled_server_says_how_to_undo_it_and_undo_brings_it_back_disabled() {
     let dir = tempfile::tempdir().unwrap();
     run(dir.path(), &["add", "a", "--", "echo", "a"]);
