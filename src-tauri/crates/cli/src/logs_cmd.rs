@@ -165,13 +165,14 @@ pub fn run(cmd: LogsCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
     }
     if events.is_empty() && !args.json {
         eprintln!(
-            "no {}events{} in {}",
+            "no {}events{} in Claude Desktop's logs ({}) or MCP Tray's journals ({})",
             if args.errors { "failure " } else { "" },
             args.name
                 .as_deref()
                 .map(|n| format!(" for `{n}`"))
                 .unwrap_or_default(),
-            dir.display()
+            dir.display(),
+            paths::journal_dir().display()
         );
     }
     let width = server_width(&events);

@@ -319,8 +319,11 @@ fn logs_of_a_server_nobody_knows_says_so_names_the_known_ones_and_fails() {
     }
     // Known servers without (matching) events are no mistake: enabled, disabled, in a log only.
     for (args, said) in [
-        (&["logs", "fetch"][..], "no events for `fetch`"),
-        (&["logs", "github"], "no events for `github`"),
+        (
+            &["logs", "fetch"][..],
+            "no events for `fetch` in Claude Desktop's logs (",
+        ),
+        (&["logs", "github"], ") or MCP Tray's journals ("),
         (&["logs", "remote", "--errors"], ""),
         (&["logs", "quiet"], ""),
     ] {
