@@ -1095,9 +1095,25 @@ fn parse_command_line(
         }
     }
     let entry = bridge_entry(&name, url, &headers, transport, allow_http, exe)?;
+    // A pasted line that starts with the URL and goes on after a space: the rest is not part of
+    // it (a URL holds no spaces), which the preview must say, since the test of a cut URL fails
+    // for a reason (a 404) that does not point at the space.
+    let mut notes = Vec::new();
+    let first_line = line.lines().next().unwrap_or_default().trim();
+    if let Some(rest) = first_line.strip_prefix(url)
+        && rest.starts_with(char::is_whitespace)
+        && !rest.trim().is_empty()
+    {
+        notes.push(format!(
+            "Only {} was read: \"{}\" after the space is not part of it, as a URL holds no \
+             spaces (write a space in a URL as %20).",
+            shown(url),
+            shown(rest.trim())
+        ));
+    }
     Ok(Snippet {
         entries: vec![(name, entry)],
-        notes: Vec::new(),
+        notes,
     })
 }
 

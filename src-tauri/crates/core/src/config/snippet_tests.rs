@@ -656,6 +656,26 @@ fn a_url_cut_at_a_space_is_refused_naming_what_was_found() {
 }
 
 #[test]
+fn a_pasted_url_that_goes_on_after_a_space_is_read_up_to_it_with_a_note_saying_so() {
+    let s = parse("http://127.0.0.1:38111/my mcp");
+    assert_eq!(s.entries[0].1["args"][1], "http://127.0.0.1:38111/my");
+    assert_eq!(
+        s.notes,
+        [
+            "Only http://127.0.0.1:38111/my was read: \"mcp\" after the space is not part of it, \
+             as a URL holds no spaces (write a space in a URL as %20)."
+        ]
+    );
+    // A URL alone, or in prose, gets no note.
+    assert!(parse("https://mcp.example.com/mcp").notes.is_empty());
+    assert!(
+        parse("Connect to https://mcp.example.com/mcp for details")
+            .notes
+            .is_empty()
+    );
+}
+
+#[test]
 fn a_url_is_trimmed_and_one_with_a_space_inside_is_refused_saying_so() {
     // Spaces copied around a URL are no part of it.
     let s = parse(r#"{"r": {"url": "  https://example.com/mcp \n"}}"#);
