@@ -1175,3 +1175,146 @@ fn doctor_hides_secrets_in_a_journal_event_written_unmasked() {
         "{r}"
     );
 }
+
+/// `mcp-tray ARGS…` on the config in `dir`: its exit code, stdout and stderr.
+fn mcp_tray(dir: &Path, args: &[&str]) -> (Option<i32>, String, String) {
+    let out = Command::new(BIN)
+        .arg("--config")
+        .arg(dir.join("claude_desktop_config.json"))
+        .args(args)
+        .env("MCP_TRAY_HOME", dir.join("home"))
+        .env("MCP_TRAY_CLAUDE_LOGS", dir.join("no-logs"))
+        .output()
+        .expect("run mcp-tray");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn doctor_never_shows_a_urls_password_or_secret_query_values_and_fix_writes_them_as_they_are() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("claude_desktop_config.json");
+    std::fs::write(
+        &config,
+        r#"{"mcpServers": {"mr": {"command": "npx", "args": ["-y","mcp-remote","https://user:pw@example.com/mcp?token=abc"]}, "u": {"url": "https://example.com/mcp?api_key=zzz"}}}"#,
+    )
+    .unwrap();
+    // The temporary folder's random name is no part of what is checked.
+    let place = dir.path().display().to_string();
+    let leaks = |what: &str, out: &str| {
+        let out = out.replace(&place, "<dir>");
+        for secret in ["pw", "abc", "zzz"] {
+            assert!(!out.contains(secret), "{what} shows {secret}: {out}");
+        }
+    };
+    let (code, text, err) = mcp_tray(dir.path(), &["doctor", "--no-probe"]);
+    assert_eq!(code, Some(4), "{text}{err}");
+    leaks("doctor", &format!("{text}{err}"));
+    // Masked as `list` masks them.
+    assert!(
+        text.contains("remote server https://user:••••••@example.com/mcp?token=••••••"),
+        "{text}"
+    );
+    assert!(
+        text.contains("https://example.com/mcp?api_key=•••••• is never contacted"),
+        "{text}"
+    );
+    let (code, json, err) = mcp_tray(dir.path(), &["doctor", "--no-probe", "--json"]);
+    assert_eq!(code, Some(4), "{json}{err}");
+    leaks("doctor --json", &format!("{json}{err}"));
+
+    // `--fix` writes the real URLs: the masks are only what is shown.
+    let (code, text, err) = mcp_tray(dir.path(), &["doctor", "--no-probe", "--fix"]);
+    assert_eq!(code, Some(0), "{text}{err}");
+    leaks("doctor --fix", &format!("{text}{err}"));
+    let fixed: Value = serde_json::from_str(&std::fs::read_to_string(&config).unwrap()).unwrap();
+    for (name, url) in [
+        ("mr", "https://user:pw@example.com/mcp?token=abc"),
+        ("u", "https://example.com/mcp?api_key=zzz"),
+    ] {
+        assert_eq!(fixed["mcpServers"][name]["args"][0], "bridge", "{name}");
+        assert_eq!(fixed["mcpServers"][name]["args"][1], url, "{name}");
+    }
+}
+
+#[test]
+fn doctor_tells_a_plain_http_url_entry_the_commands_that_run_it_and_they_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("claude_desktop_config.json");
+    std::fs::write(
+        &config,
+        r#"{"mcpServers": {"u3": {"type":"http","url":"http://10.0.0.5/mcp"}}}"#,
+    )
+    .unwrap();
+    let (r, code) = doctor(dir.path(), &["--no-probe"]);
+    assert_eq!(code, Some(4), "{r}");
+    let f = finding(&r, "u3");
+    assert_eq!(f["code"], "url-entry-unsupported");
+    assert_eq!(f["fixable"], false, "{f}");
+    assert!(
+        f["detail"]
+            .as_str()
+            .unwrap()
+            .contains("plain HTTP on a remote host"),
+        "{f}"
+    );
+    let fix = f["fix"].as_str().unwrap();
+    assert!(!fix.contains("pass --allow-http"), "{fix}");
+    // Each command the fix names runs as written, and the server then runs through the bridge.
+    let commands: Vec<&str> = fix
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .filter(|c| c.starts_with("mcp-tray "))
+        .collect();
+    assert_eq!(commands.len(), 2, "{fix}");
+    for command in commands {
+        let args: Vec<&str> = command.split_whitespace().skip(1).collect();
+        let (code, out, err) = mcp_tray(dir.path(), &args);
+        assert_eq!(code, Some(0), "`{command}`: {out}{err}");
+    }
+    let fixed: Value = serde_json::from_str(&std::fs::read_to_string(&config).unwrap()).unwrap();
+    let args = entry_args(&fixed["mcpServers"]["u3"]);
+    assert_eq!(args[..2], ["bridge", "http://10.0.0.5/mcp"], "{fixed}");
+    assert!(args.iter().any(|a| a == "--allow-http"), "{fixed}");
+    let (after, _) = doctor(dir.path(), &["--no-probe"]);
+    assert!(codes(&after, "u3").is_empty(), "{after}");
+}
+
+#[test]
+fn doctor_offers_undo_for_a_config_that_does_not_parse_only_when_there_is_an_edit_to_undo() {
+    const BROKEN: &str =
+        "{\n  \"mcpServers\": {\n    \"a\": {\"command\": \"/bin/true\"},\n  }\n}\n";
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("claude_desktop_config.json");
+    // Never edited by MCP Tray: undo has nothing to put back, and is not offered.
+    std::fs::write(&config, BROKEN).unwrap();
+    let (r, code) = doctor(dir.path(), &["--no-probe"]);
+    assert_eq!(code, Some(4), "{r}");
+    let f = &r["findings"][0];
+    assert_eq!(f["code"], "bad-json-config", "{r}");
+    let fix = f["fix"].as_str().unwrap();
+    assert!(fix.contains("line 3, column"), "{fix}");
+    assert!(!fix.contains("undo"), "{fix}");
+    let (code, _, err) = mcp_tray(dir.path(), &["undo", "--force"]);
+    assert_ne!(code, Some(0), "{err}");
+    assert!(err.contains("nothing to undo"), "{err}");
+
+    // Edited by MCP Tray, then broken by hand: undo --force is offered, and puts back the file.
+    std::fs::write(&config, "{\"mcpServers\": {}}\n").unwrap();
+    let (code, out, err) = mcp_tray(dir.path(), &["add", "a", "--", "/bin/true"]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    std::fs::write(&config, BROKEN).unwrap();
+    let (r, _) = doctor(dir.path(), &["--no-probe"]);
+    let fix = r["findings"][0]["fix"].as_str().unwrap();
+    assert!(fix.contains("`mcp-tray undo --force`"), "{fix}");
+    let (code, out, err) = mcp_tray(dir.path(), &["undo", "--force"]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert_eq!(
+        std::fs::read_to_string(&config).unwrap(),
+        "{\"mcpServers\": {}}\n"
+    );
+}

@@ -10,7 +10,9 @@
 //! just passed ([`already_said`]). Findings that are pure config edits carry the [`Edit`] that
 //! fixes them; [`apply_fixes`] makes them through the config engine, so they are undoable.
 //!
-//! Never: change anything by itself, or print a secret (env values are named, never shown).
+//! Never: change anything by itself, or print a secret (env values are named, never shown; a
+//! URL's password and secret query values, and a command line's credentials, are shown masked as
+//! `list` shows them, [`crate::redact::mask_url`], while the edits of its fixes keep the real ones).
 
 use std::path::Path;
 use std::time::Duration;
@@ -24,11 +26,13 @@ use crate::config::document::join_and;
 use crate::config::mcp_remote::migrate;
 use crate::config::snippet::bridge_entry;
 use crate::config::{
-    ConfigDocument, ConfigError, ConfigFile, Edit, EditOutcome, EntryKind, ServerEntry,
+    ConfigDocument, ConfigError, ConfigFile, Edit, EditOutcome, EntryKind, HistoryEntry,
+    ServerEntry,
 };
 use crate::diagnose::{Audience, Diagnosis, Severity, codes, fix_for};
 use crate::journal::{self, Entry};
 use crate::probe::{self, ProbeReport, ProbeTarget};
+use crate::redact::{mask_args, mask_text, mask_url};
 use crate::supervise::CommandResolver;
 
 /// How far back Claude's logs and our journals are read for findings, from their newest line.
@@ -132,7 +136,7 @@ pub async fn examine(
     let doc = match file.read() {
         Ok(doc) => doc,
         Err(e) => {
-            let mut finding = Finding::new(config_error(&e));
+            let mut finding = Finding::new(config_error(&e, undoable_edit(file).as_ref()));
             // `doctor --fix` removes the mark ([`ConfigFile::remove_bom`]) before it examines the
             // file: no edit of the document, which does not read until then.
             finding.fixable = matches!(e, ConfigError::ByteOrderMark { .. });
@@ -480,13 +484,40 @@ pub fn apply_fixes(
         .map(Some)
 }
 
-fn config_error(e: &ConfigError) -> Diagnosis {
+/// The change of `file` that `mcp-tray undo --force` would take back, whatever the file holds
+/// now: the newest one not undone yet, unless a record newer than it cannot be read (undo then
+/// refuses). The test [`ConfigFile::undo`] makes; `None` when the history holds no such change
+/// (MCP Tray never edited this file, or its every change is undone) or cannot be read.
+fn undoable_edit(file: &ConfigFile) -> Option<HistoryEntry> {
+    let (history, damaged) = file.history_with_damaged().ok()?;
+    let entry = history
+        .into_iter()
+        .find(|h| !h.undone && !h.op.starts_with("undo "))?;
+    damaged
+        .first()
+        .is_none_or(|&d| d < entry.id)
+        .then_some(entry)
+}
+
+/// The finding of a config file that cannot be used. `undoable`: the change of MCP Tray's that
+/// `mcp-tray undo --force` would take back ([`undoable_edit`]); a file that does not parse is
+/// offered that way back only when there is one.
+fn config_error(e: &ConfigError, undoable: Option<&HistoryEntry>) -> Diagnosis {
     let (summary, fix) = match e {
         ConfigError::Parse { line, column, .. } => (
             "the config file is not valid JSON, so Claude Desktop starts no server at all",
-            format!(
-                "fix the file at line {line}, column {column}; or put back the file as it was before MCP Tray's last change with `mcp-tray undo --force` (the broken file is kept in the history)"
-            ),
+            match undoable {
+                Some(h) if h.existed => format!(
+                    "fix the file at line {line}, column {column}; or put back the file as it was before MCP Tray's last change (\"{}\") with `mcp-tray undo --force` (the broken file is kept in the history)",
+                    h.op
+                ),
+                // Undo removes a file its change created.
+                Some(h) => format!(
+                    "fix the file at line {line}, column {column}; or go back to before MCP Tray's last change (\"{}\"), which created the file, with `mcp-tray undo --force`: it removes the file (the broken file is kept in the history)",
+                    h.op
+                ),
+                None => format!("fix the file at line {line}, column {column}"),
+            },
         ),
         ConfigError::ByteOrderMark { .. } => (
             "the config file starts with a byte-order mark, which Claude Desktop cannot read",
@@ -750,7 +781,7 @@ pub fn check_entry_in(audience: Audience, server: &ServerEntry, exe: &Path) -> V
             if is_websocket(url) =>
         {
             out.push(Finding::new(
-                Diagnosis::new(codes::WEBSOCKET_URL, Severity::Error, format!("{url} is a WebSocket URL"))
+                Diagnosis::new(codes::WEBSOCKET_URL, Severity::Error, format!("{} is a WebSocket URL", mask_url(url)))
                     .server(name)
                     .detail("MCP has no WebSocket transport: remote servers speak Streamable HTTP (usually …/mcp) or the older HTTP+SSE (…/sse)")
                     .fix(if app {
@@ -777,18 +808,25 @@ pub fn check_entry_in(audience: Audience, server: &ServerEntry, exe: &Path) -> V
                     "Claude Desktop ignores url entries: it only starts commands",
                 )
                 .server(name)
-                .detail(format!("{url} is never contacted"))
+                .detail(format!("{} is never contacted", mask_url(url)))
                 .fix("run it through MCP Tray's bridge"),
             );
             match bridge_entry(name, url, &headers, transport, false, exe) {
+                // The edit holds the real URL and headers: only what is shown is masked.
                 Ok(entry) => out.push(finding.with_edit(Edit::Update {
                     name: name.to_owned(),
                     entry,
                 })),
-                // The bridge could not run it either (plain http:// to another host…): say why.
+                // Plain http:// to another host: the bridge runs it only when told to, which is
+                // the user's choice to make, not a fix's.
+                Err(_) if bridge_entry(name, url, &headers, transport, true, exe).is_ok() => {
+                    out.push(plain_http_url_entry(app, finding, url, &headers, transport));
+                }
+                // The bridge could not run it either (a space in the URL, another scheme…): say
+                // why (in words that quote the URL without its credentials).
                 Err(why) => {
                     let mut finding = finding;
-                    finding.diagnosis.fix = Some(why.to_string());
+                    finding.diagnosis.fix = Some(mask_text(&why.to_string()).into_owned());
                     out.push(finding);
                 }
             }
@@ -801,7 +839,7 @@ pub fn check_entry_in(audience: Audience, server: &ServerEntry, exe: &Path) -> V
                     "runs through npx mcp-remote, a Node.js process per server; MCP Tray's native bridge does the same job",
                 )
                 .server(name)
-                .detail(format!("remote server {url}"))
+                .detail(format!("remote server {}", mask_url(url)))
                 .fix("switch to the native bridge"),
             );
             let env = obj.and_then(|o| o.get("env"));
@@ -811,17 +849,21 @@ pub fn check_entry_in(audience: Audience, server: &ServerEntry, exe: &Path) -> V
                     let mut finding = finding;
                     finding.diagnosis.fix = Some(format!(
                         "switch to the native bridge (its options, headers and env carried over).{}",
-                        m.said()
+                        mask_text(&m.said())
                     ));
                     out.push(finding.with_edit(Edit::Update {
                         name: name.to_owned(),
                         entry: m.entry,
                     }));
                 }
-                // Switching would leave the server worse off: kept, and why.
+                // Switching would leave the server worse off: kept, and why (which may quote one
+                // of its arguments: `--api-key=…`).
                 Err(why) => {
                     let mut finding = finding;
-                    finding.diagnosis.fix = Some(format!("keep it on mcp-remote for now: {why}"));
+                    finding.diagnosis.fix = Some(format!(
+                        "keep it on mcp-remote for now: {}",
+                        mask_text(&why.to_string())
+                    ));
                     out.push(finding);
                 }
             }
@@ -837,20 +879,24 @@ pub fn check_entry_in(audience: Audience, server: &ServerEntry, exe: &Path) -> V
                 server.args.as_slice(),
             ),
         };
-        let relative: Vec<&str> = std::iter::once(command)
+        let relative: Vec<String> = std::iter::once(command)
             .filter(|c| c.contains(['/', '\\']) && !is_absolute(c))
             .chain(
                 args.iter()
                     .map(String::as_str)
                     .filter(|a| looks_like_relative_script(a)),
             )
+            .map(str::to_owned)
             .collect();
         if !relative.is_empty() {
             out.push(Finding::new(
                 Diagnosis::new(
                     codes::RELATIVE_PATH,
                     Severity::Error,
-                    format!("relative path {}: Claude Desktop does not start servers from your project folder", relative.join(", ")),
+                    format!(
+                        "relative path {}: Claude Desktop does not start servers from your project folder",
+                        mask_args(&relative).join(", ")
+                    ),
                 )
                 .server(name)
                 .fix(if app {
@@ -930,6 +976,85 @@ pub fn check_entry_in(audience: Audience, server: &ServerEntry, exe: &Path) -> V
     }
     out.extend(disabled_in_entry(app, server));
     out
+}
+
+/// The finding of a url entry on plain `http://` to another host than this one (`finding`, its
+/// `url-entry-unsupported`): the bridge refuses such a URL unless told `--allow-http`, so no fix
+/// is made; the reason is said in the detail, and the fix names what the user can do: give it the
+/// server's `https://` URL, or, meaning plain HTTP, remove the entry and add it back through the
+/// bridge with `mcp-tray add NAME --url URL --allow-http` (its transport and headers too). That
+/// command line is shown with its credentials masked, as `list` shows a URL ([`mask_args`]): the
+/// user puts those back in by hand (there is no `--fix` to put the real values in).
+fn plain_http_url_entry(
+    app: bool,
+    mut finding: Finding,
+    url: &str,
+    headers: &[(String, String)],
+    transport: Option<&str>,
+) -> Finding {
+    let name = finding.diagnosis.server.clone().unwrap_or_default();
+    finding.diagnosis.detail = format!(
+        "{} is never contacted, and it is plain HTTP on a remote host, which MCP Tray's bridge \
+         runs only when told to: traffic and tokens would travel unencrypted",
+        mask_url(url)
+    );
+    finding.diagnosis.fix = Some(if app {
+        "put the server's https:// URL in its entry if it has one; to use plain HTTP all the \
+         same, remove the server and add it again with Add server, choosing Allow unencrypted HTTP"
+            .to_owned()
+    } else {
+        let mut args = vec![
+            "add".to_owned(),
+            name.clone(),
+            "--url".to_owned(),
+            url.trim().to_owned(),
+        ];
+        if let Some(t) = transport {
+            args.extend(["--transport".to_owned(), t.to_owned()]);
+        }
+        for (key, value) in headers {
+            args.extend(["--header".to_owned(), format!("{key}: {value}")]);
+        }
+        args.push("--allow-http".to_owned());
+        let shown = mask_args(&args);
+        let masked = if shown == args {
+            ""
+        } else {
+            " (put in the values shown as ••••••: doctor does not print them)"
+        };
+        format!(
+            "put the server's https:// URL in its entry if it has one; to use plain HTTP all the \
+             same, run `{}`, then `{}`{masked}",
+            pasteable_line(&["remove".to_owned(), name]),
+            pasteable_line(&shown),
+        )
+    });
+    finding
+}
+
+/// `mcp-tray ARGS…` as a command line to paste into a shell: a word with anything but letters,
+/// digits and `_@%+=:,./-` in double quotes (`"`, `\`, `$` and `` ` `` escaped), so that a URL's
+/// `?` or `&` is not read by the shell.
+fn pasteable_line(args: &[String]) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "_@%+=:,./-".contains(c);
+    let word = |w: &String| {
+        if !w.is_empty() && w.chars().all(safe) {
+            return w.clone();
+        }
+        let mut quoted = String::from('"');
+        for c in w.chars() {
+            if matches!(c, '"' | '\\' | '$' | '`') {
+                quoted.push('\\');
+            }
+            quoted.push(c);
+        }
+        quoted.push('"');
+        quoted
+    };
+    std::iter::once("mcp-tray".to_owned())
+        .chain(args.iter().map(word))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// `"disabled": true` (or `"enabled": false`) in an entry: how Cline, Roo Code and others turn a
@@ -1966,6 +2091,219 @@ mod tests {
             "{only_b:?}"
         );
         assert_eq!(only_b.len(), 1, "{only_b:?}");
+    }
+
+    #[test]
+    fn urls_are_shown_with_their_secrets_masked_and_fixed_with_their_real_values() {
+        let d = doc(r#"{"mcpServers": {
+            "mr": {"command": "npx", "args": ["-y", "mcp-remote", "https://user:s3cretpw@example.com/mcp?token=tok3n"]},
+            "u": {"url": "https://example.com/mcp?api_key=zzzkey"},
+            "ws": {"url": "wss://me:s3cretpw@example.com/ws?token=tok3n"},
+            "wsbridge": {"command": "npx", "args": ["mcp-remote", "wss://me:s3cretpw@example.com/ws"]},
+            "unknown": {"command": "npx", "args": ["mcp-remote", "https://x.dev/mcp", "--api-key=sk-unknown1"]},
+            "spaced": {"url": "https://me:s3cretpw@exa mple.com/mcp"}
+        }}"#);
+        let findings = check_document(&d, Path::new(EXE));
+        let shown = serde_json::to_string(&findings).expect("json");
+        for secret in ["s3cretpw", "tok3n", "zzzkey", "sk-unknown1"] {
+            assert!(!shown.contains(secret), "{secret}: {shown}");
+        }
+        // Masked as `list` masks them: the rest of the URL as written.
+        assert_eq!(
+            finding_of(&findings, "mr").diagnosis.detail,
+            "remote server https://user:••••••@example.com/mcp?token=••••••"
+        );
+        assert_eq!(
+            finding_of(&findings, "u").diagnosis.detail,
+            "https://example.com/mcp?api_key=•••••• is never contacted"
+        );
+        assert_eq!(
+            finding_of(&findings, "ws").diagnosis.summary,
+            "wss://me:••••••@example.com/ws?token=•••••• is a WebSocket URL"
+        );
+        // What `--fix` writes is the real URL.
+        for (server, url) in [
+            ("mr", "https://user:s3cretpw@example.com/mcp?token=tok3n"),
+            ("u", "https://example.com/mcp?api_key=zzzkey"),
+        ] {
+            let Some(Edit::Update { entry, .. }) = &finding_of(&findings, server).edit else {
+                panic!("{server}: an update")
+            };
+            assert_eq!(entry["args"][1], url, "{server}");
+        }
+    }
+
+    #[test]
+    fn a_plain_http_url_entry_is_told_the_commands_that_run_it_not_a_flag_doctor_lacks() {
+        let d = doc(r#"{"mcpServers": {
+            "u3": {"type": "http", "url": "http://10.0.0.5/mcp"},
+            "h": {"type": "sse", "url": "http://me:s3cretpw@10.0.0.6/sse?token=tok3n", "headers": {"Authorization": "Bearer s3cret", "X-Team": "blue"}},
+            "my lan": {"url": "http://10.0.0.7/mcp"}
+        }}"#);
+        let findings = check_document(&d, Path::new(EXE));
+        let u3 = finding_of(&findings, "u3");
+        assert_eq!(u3.diagnosis.code, codes::URL_ENTRY_UNSUPPORTED);
+        assert!(!u3.fixable && u3.edit.is_none());
+        assert!(
+            u3.diagnosis.detail.starts_with(
+                "http://10.0.0.5/mcp is never contacted, and it is plain HTTP on a remote host"
+            ),
+            "{u3:?}"
+        );
+        let fix = fix_of(u3);
+        assert!(!fix.contains("pass --allow-http"), "{fix}");
+        assert!(fix.contains("https://"), "{fix}");
+        assert!(fix.contains("`mcp-tray remove u3`"), "{fix}");
+        assert!(
+            fix.contains(
+                "`mcp-tray add u3 --url http://10.0.0.5/mcp --transport http --allow-http`"
+            ),
+            "{fix}"
+        );
+        // The secrets of the command line to run are masked, and said to be.
+        let fix = fix_of(finding_of(&findings, "h"));
+        assert!(
+            fix.contains(
+                "`mcp-tray add h --url \"http://me:••••••@10.0.0.6/sse?token=••••••\" \
+                 --transport sse --header \"Authorization: ••••••\" --header \"X-Team: blue\" \
+                 --allow-http`"
+            ),
+            "{fix}"
+        );
+        assert!(fix.contains("••••••"), "{fix}");
+        let shown = serde_json::to_string(&findings).expect("json");
+        for secret in ["s3cret", "tok3n"] {
+            assert!(!shown.contains(secret), "{secret}: {shown}");
+        }
+        // A name that needs quotes is quoted.
+        assert!(
+            fix_of(finding_of(&findings, "my lan")).contains("`mcp-tray remove \"my lan\"`"),
+            "{findings:?}"
+        );
+        // The app names no command nor flag.
+        let app = check_entry_in(Audience::App, &d.servers[0], Path::new(EXE));
+        let fix = fix_of(&app[0]);
+        assert!(!fix.contains("mcp-tray") && !fix.contains("--"), "{fix}");
+    }
+
+    #[test]
+    fn masking_the_mcp_remote_notes_keeps_the_words_the_app_says_in_its_own() {
+        use crate::config::mcp_remote::{
+            GIVEN_AS_CA_CERT, HEADERS_AS_ARGS, PROXY_IN_ENV, REPLY_TIMEOUT,
+        };
+        let d = doc(r#"{"mcpServers": {
+            "file": {"command": "npx", "args": ["mcp-remote", "https://x.dev/mcp", "--header-file", "h.txt"]},
+            "ca": {"command": "npx", "args": ["mcp-remote", "https://x.dev/mcp"], "env": {"NODE_EXTRA_CA_CERTS": "/no/such/ca.pem"}},
+            "notes": {"command": "npx", "args": ["mcp-remote", "https://x.dev/mcp", "--connect-timeout", "5"], "env": {"HTTPS_PROXY": "http://proxy:8080"}}
+        }}"#);
+        let findings = check_document(&d, Path::new(EXE));
+        assert!(fix_of(finding_of(&findings, "file")).contains(HEADERS_AS_ARGS));
+        assert!(fix_of(finding_of(&findings, "ca")).contains(GIVEN_AS_CA_CERT));
+        let notes = fix_of(finding_of(&findings, "notes"));
+        assert!(
+            notes.contains(REPLY_TIMEOUT) && notes.contains(PROXY_IN_ENV),
+            "{notes}"
+        );
+    }
+
+    /// [`examine`] of `config` (no probe, no logs), its history in `data`.
+    fn examine_file(config: &Path, data: &Path) -> Vec<Finding> {
+        let location = ConfigLocation {
+            path: config.to_owned(),
+            source: ConfigSource::Flag,
+            also_present: Vec::new(),
+        };
+        let file = ConfigFile::new(config, data);
+        let resolver = CommandResolver::new(crate::supervise::LoginShellPath::Never);
+        let opts = DoctorOptions {
+            only: None,
+            probe: false,
+            probe_timeout: Duration::from_secs(5),
+            logs_dir: None,
+            journal_dir: None,
+            exe: std::path::PathBuf::from(EXE),
+        };
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime")
+            .block_on(examine(&location, &file, &resolver, &opts))
+            .findings
+    }
+
+    #[test]
+    fn a_config_that_does_not_parse_is_offered_undo_only_when_undo_would_put_a_file_back() {
+        const BROKEN: &str =
+            "{\n  \"mcpServers\": {\n    \"a\": {\"command\": \"/bin/true\"},\n  }\n}\n";
+        let tmp = tempfile::tempdir().expect("tmp");
+        let config = tmp.path().join("claude_desktop_config.json");
+        let data = tmp.path().join("data");
+        let file = ConfigFile::new(&config, &data);
+        let bad_json_fix = |findings: &[Finding]| {
+            let [f] = findings else {
+                panic!("one finding: {findings:?}")
+            };
+            assert_eq!(f.diagnosis.code, codes::BAD_JSON_CONFIG);
+            fix_of(f).to_owned()
+        };
+
+        // A file MCP Tray never edited: nothing in the history to put back.
+        std::fs::write(&config, BROKEN).expect("config");
+        let fix = bad_json_fix(&examine_file(&config, &data));
+        assert!(fix.contains("line 3, column"), "{fix}");
+        assert!(!fix.contains("undo"), "{fix}");
+        assert!(file.undo(true, None).is_err(), "nothing to undo");
+
+        // MCP Tray edited it, then it was broken by hand: undo --force puts back the file as it
+        // was before that edit.
+        std::fs::write(&config, "{\"mcpServers\": {}}\n").expect("config");
+        let added = serde_json::json!({"command": "/bin/true"});
+        file.apply(&Edit::Add {
+            name: "a".into(),
+            entry: added,
+        })
+        .expect("add");
+        std::fs::write(&config, BROKEN).expect("config");
+        let fix = bad_json_fix(&examine_file(&config, &data));
+        assert!(fix.contains("`mcp-tray undo --force`"), "{fix}");
+        assert!(fix.contains("\"add a\""), "{fix}");
+        file.undo(true, None).expect("undo --force");
+        assert_eq!(
+            std::fs::read_to_string(&config).expect("config"),
+            "{\"mcpServers\": {}}\n"
+        );
+
+        // Every edit undone already: nothing left that undo would put back.
+        std::fs::write(&config, BROKEN).expect("config");
+        let fix = bad_json_fix(&examine_file(&config, &data));
+        assert!(!fix.contains("undo"), "{fix}");
+        assert!(file.undo(true, None).is_err(), "nothing to undo");
+
+        // An edit that created the file: undo removes it, and says so.
+        std::fs::remove_file(&config).expect("remove");
+        file.apply(&Edit::Add {
+            name: "b".into(),
+            entry: serde_json::json!({"command": "/bin/true"}),
+        })
+        .expect("add");
+        std::fs::write(&config, BROKEN).expect("config");
+        let fix = bad_json_fix(&examine_file(&config, &data));
+        assert!(
+            fix.contains("(\"add b\"), which created the file, with `mcp-tray undo --force`: it removes the file"),
+            "{fix}"
+        );
+
+        // A record newer than that edit that cannot be read: undo refuses, so it is not offered.
+        let history = std::fs::read_dir(data.join("configs"))
+            .expect("configs")
+            .filter_map(Result::ok)
+            .map(|e| e.path().join("history"))
+            .find(|h| h.is_dir())
+            .expect("a history folder");
+        std::fs::write(history.join("999999.meta.json"), "{not json").expect("damaged");
+        let fix = bad_json_fix(&examine_file(&config, &data));
+        assert!(!fix.contains("undo"), "{fix}");
+        assert!(file.undo(true, None).is_err(), "a damaged record");
     }
 
     #[test]
