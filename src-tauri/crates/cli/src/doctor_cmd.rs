@@ -120,7 +120,22 @@ pub fn run(cmd: DoctorCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
         None
     };
     if args.json {
-        outln!("{}", serde_json::to_string_pretty(&report)?);
+        let mut value = serde_json::to_value(&report)?;
+        // With --fix, each finding says whether it was fixed, and the writes made are listed
+        // (a byte-order mark taken off before the examination too), as the text says them.
+        if args.fix {
+            if let Some(findings) = value["findings"].as_array_mut() {
+                for (shown, f) in findings.iter_mut().zip(&report.findings) {
+                    shown["fixed"] = serde_json::json!(fixed.is_some() && f.edit.is_some());
+                }
+            }
+            value["written"] = unmarked
+                .iter()
+                .chain(&fixed)
+                .map(|out| serde_json::json!({"edit": out.description, "file": out.written}))
+                .collect();
+        }
+        outln!("{}", serde_json::to_string_pretty(&value)?);
     } else {
         print_report(&report, fixed.is_some());
     }
@@ -156,6 +171,15 @@ pub fn run(cmd: DoctorCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
     })
 }
 
+/// `1 tool`, `3 tools`.
+fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 /// The report as a list; `fixed`: the fixable findings were just fixed by `--fix`.
 fn print_report(r: &DoctorReport, fixed: bool) {
     outln!("config: {}", r.config.display());
@@ -168,13 +192,16 @@ fn print_report(r: &DoctorReport, fixed: bool) {
         .unwrap_or(0);
     for p in &r.probes {
         let status = match &p.diagnosis {
-            None => format!("ok, {} tools, {:.0} ms", p.tools.len(), p.total_ms),
+            None => format!("ok, {}, {:.0} ms", count(p.tools.len(), "tool"), p.total_ms),
             Some(d) => format!("failed [{}]", d.code),
         };
         outln!("probe: {:<width$}  {status}", p.target);
     }
     if r.findings.is_empty() {
-        outln!("no problems found in {} server(s)", r.servers_checked);
+        outln!(
+            "no problems found in {}",
+            count(r.servers_checked, "server")
+        );
         return;
     }
     outln!();

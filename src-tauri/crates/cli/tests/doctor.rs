@@ -82,12 +82,26 @@ fn doctor_fix_rewrites_url_and_mcp_remote_entries_and_undo_takes_it_back() {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("claude_desktop_config.json");
     std::fs::write(&config, MISTAKES).unwrap();
-    let (_, code) = doctor(dir.path(), &["--no-probe", "--fix"]);
+    let (r, code) = doctor(dir.path(), &["--no-probe", "--fix"]);
     assert_eq!(
         code,
         Some(4),
         "ghost's command is still missing: an error --fix cannot fix"
     );
+    // The JSON says what was fixed, as the text does ("fixed", "done").
+    let fixed_of = |name: &str| {
+        r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["server"] == name)
+            .map(|f| f["fixed"].clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(fixed_of("linear"), [true], "{r}");
+    assert_eq!(fixed_of("ghost"), [false], "{r}");
+    assert_eq!(r["written"].as_array().map(Vec::len), Some(1), "{r}");
+    assert_eq!(r["written"][0]["file"], config.display().to_string(), "{r}");
     let fixed: Value = serde_json::from_str(&std::fs::read_to_string(&config).unwrap()).unwrap();
     for (name, url) in [
         ("linear", "https://mcp.linear.app/mcp"),
