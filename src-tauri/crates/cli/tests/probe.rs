@@ -143,6 +143,33 @@ fn probe_starts_a_config_entry_as_claude_would() {
 }
 
 #[test]
+fn probe_of_a_tapped_entry_whose_command_is_missing_says_the_tap_s_fix_once_as_the_fix() {
+    let home = tempfile::tempdir().unwrap();
+    let config = home.path().join("claude_desktop_config.json");
+    let entry = serde_json::json!({"mcpServers": {"gone": {
+        "command": BIN, "args": ["wrap", "--name", "gone", "--", "mcp-tray-no-such-command-xyz"]}}});
+    std::fs::write(&config, entry.to_string()).unwrap();
+    let (r, code) = probe(home.path(), &["--config", config.to_str().unwrap(), "gone"]);
+    assert_eq!(code, Some(4), "{r}");
+    let d = &r["diagnosis"];
+    assert_eq!(d["code"], "command-not-found", "{r}");
+    let summary = d["summary"].as_str().unwrap();
+    assert!(
+        !summary.contains("Fix:"),
+        "the fix is not in the summary: {summary}"
+    );
+    assert!(
+        summary.contains("mcp-tray-no-such-command-xyz"),
+        "{summary}"
+    );
+    let fix = d["fix"].as_str().unwrap();
+    assert!(
+        fix.contains("mcp-tray-no-such-command-xyz"),
+        "the tap's own fix: {fix}"
+    );
+}
+
+#[test]
 fn probe_explains_a_missing_command() {
     let home = tempfile::tempdir().unwrap();
     let (r, code) = probe(home.path(), &["--", "mcp-tray-no-such-command-xyz"]);

@@ -392,8 +392,15 @@ impl Failure {
                 message,
                 code,
             } => {
-                // A remote failure (refused, TLS, 401…) reaches us as its code alone.
-                let fix = fix_for(&code, &message);
+                // A shim that could not start its server (the tap's command not found) puts its
+                // fix in the message, for Claude Desktop, which shows the message alone: taken
+                // apart here, so that the fix is said once, as the fix. A remote failure
+                // (refused, TLS, 401…) reaches us as its code alone.
+                let (message, given) = match message.split_once(". Fix: ") {
+                    Some((said, fix)) => (said.to_owned(), Some(fix.to_owned())),
+                    None => (message, None),
+                };
+                let fix = given.or_else(|| fix_for(&code, &message).map(str::to_owned));
                 let d = Diagnosis::new(&code, Severity::Error, format!("{step} failed: {message}"))
                     .detail(last.to_owned());
                 match fix {
