@@ -408,6 +408,49 @@ fn a_server_that_crashes_at_start_gets_its_request_answered_with_its_last_words(
 }
 
 #[test]
+fn a_server_that_fails_after_its_client_sent_its_request_and_closed_is_an_early_exit() {
+    // A client that writes its request and closes its side at once (`echo … | mcp-tray wrap`):
+    // the server then fails before answering. Not a session that ended: a failure, journaled.
+    let home = tempfile::tempdir().expect("home");
+    let mut child = Command::new(BIN)
+        .args(["wrap", "--name", "crash2", "--grace", "1", "--"])
+        .args([
+            "sh",
+            "-c",
+            "sleep 0.3; echo 'Error: API_KEY missing' >&2; exit 2",
+        ])
+        .env("MCP_TRAY_HOME", home.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("wrap");
+    let mut stdin = child.stdin.take().expect("stdin");
+    writeln!(stdin, "{}", initialize()).expect("write");
+    drop(stdin);
+    let out = child.wait_with_output().expect("wrap ends");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("[exited-early]"), "{stderr}");
+    let reply: Value = serde_json::from_slice(&out.stdout).expect("one reply");
+    assert_eq!(
+        reply["error"]["data"]["diagnosis"], "exited-early",
+        "{reply}"
+    );
+    let entries = journal(home.path(), "crash2");
+    let failed = entries
+        .iter()
+        .find(|e| e["code"] == "exited-early" && e["level"] == "error")
+        .unwrap_or_else(|| panic!("no exited-early error journaled: {entries:?}"));
+    assert!(
+        failed["text"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("API_KEY missing"),
+        "{failed}"
+    );
+}
+
+#[test]
 fn a_missing_command_is_explained_to_the_client_and_on_stderr() {
     let home = tempfile::tempdir().expect("home");
     let mut tap = Tap::start(home, "ghost", &["mcp-tray-no-such-command-xyz", "--flag"]);

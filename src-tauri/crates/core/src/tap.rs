@@ -39,7 +39,7 @@ use tokio::sync::oneshot;
 use crate::diagnose::{Diagnosis, Severity, codes};
 use crate::journal::{Direction, Journal, Level};
 use crate::jsonrpc::{self, Kind};
-use crate::supervise::{CommandResolver, ExitReport, ServerCommand, StdioChild};
+use crate::supervise::{CommandResolver, ExitReport, ServerCommand, StdioChild, StopStep};
 use crate::transport::MAX_MESSAGE_BYTES;
 
 /// Stderr lines kept to explain an early exit.
@@ -305,8 +305,18 @@ where
     let status = report
         .as_ref()
         .map_or_else(|| "an unknown status".to_owned(), ExitReport::describe);
-    let diagnosis = exited_on_its_own.then(|| {
-        let early = !shared.answered_any.load(Ordering::Relaxed);
+    let answered_any = shared.answered_any.load(Ordering::Relaxed);
+    // The client closed its side first (a client that sends a request and its end at once), and
+    // the server then failed on its own before answering anything: that is the server's early
+    // exit, not the end of a session (a server that ends with an error at the close of a session
+    // it served is not reported).
+    let failed_after_close = !exited_on_its_own
+        && !answered_any
+        && report.as_ref().is_some_and(|r| {
+            r.stopped_by == StopStep::ClosedStdin && r.code.is_some_and(|c| c != 0)
+        });
+    let diagnosis = (exited_on_its_own || failed_after_close).then(|| {
+        let early = !answered_any;
         let (code, summary) = if early {
             (
                 codes::EXITED_EARLY,
