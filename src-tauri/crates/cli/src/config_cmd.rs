@@ -282,18 +282,11 @@ pub fn run(cmd: ConfigCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
             eprintln!(
                 "undid \"{}\" from {}; {what}",
                 entry.op,
-                shown_time(&entry.ts)
+                mcp_tray_core::config::write::shown_time(&entry.ts)
             );
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// A history time as `history` and `undo` show it: `2026-11-24 08:48:25 UTC` for
-/// `2026-11-24T08:48:25.123Z`.
-fn shown_time(ts: &str) -> String {
-    let seconds = ts.split('.').next().unwrap_or(ts).trim_end_matches('Z');
-    format!("{} UTC", seconds.replacen('T', " ", 1))
 }
 
 /// The error for a server NAME the file does not hold: a disabled one says so, and how to bring
@@ -825,7 +818,7 @@ fn history(file: &ConfigFile, json: bool) -> anyhow::Result<()> {
         .map(|h| {
             [
                 h.id.to_string(),
-                shown_time(&h.ts),
+                mcp_tray_core::config::write::shown_time(&h.ts),
                 if h.undone {
                     format!("{} (undone)", h.op)
                 } else {

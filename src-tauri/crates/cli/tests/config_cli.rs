@@ -150,6 +150,11 @@ fn undo_refused_over_a_later_change_is_a_conflict() {
         edited,
         "the later change stays"
     );
+    // In history's time format, and with a command that can be pasted.
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains(" UTC)"), "{said}");
+    assert!(!said.contains('T') || !said.contains("Z)"), "{said}");
+    assert!(said.contains("`mcp-tray undo --force`"), "{said}");
 }
 
 #[test]

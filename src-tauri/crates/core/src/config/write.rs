@@ -57,6 +57,13 @@ pub struct EditOutcome {
     pub history_id: Option<u64>,
 }
 
+/// A history time (RFC 3339, UTC) as `history`, `undo` and their messages show it:
+/// `2026-11-24 08:48:25 UTC`.
+pub fn shown_time(ts: &str) -> String {
+    let seconds = ts.split('.').next().unwrap_or(ts).trim_end_matches('Z');
+    format!("{} UTC", seconds.replacen('T', " ", 1))
+}
+
 /// One backup in the history folder.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct HistoryEntry {
@@ -669,7 +676,8 @@ impl ConfigFile {
         if expected.is_some_and(|id| id != entry.id) {
             return Err(ConfigError::ChangedSince(format!(
                 "another change came after it (\"{}\", {})",
-                entry.op, entry.ts
+                entry.op,
+                shown_time(&entry.ts)
             )));
         }
         let backup = if entry.existed {
@@ -691,14 +699,16 @@ impl ConfigFile {
                      before that edit",
                     read.target.display(),
                     entry.op,
-                    entry.ts
+                    shown_time(&entry.ts)
                 )));
             }
             if !force && changed {
                 return Err(ConfigError::ChangedSince(format!(
                     "the file changed after \"{}\" ({}); undo would throw that change away. \
-                     Use `mcp-tray history` to look, or undo --force (the current file is backed up first)",
-                    entry.op, entry.ts
+                     Use `mcp-tray history` to look, or `mcp-tray undo --force` (the current \
+                     file is backed up first)",
+                    entry.op,
+                    shown_time(&entry.ts)
                 )));
             }
             let reverse = entry.store_change.clone().map(StoreChange::reversed);
