@@ -68,6 +68,29 @@ function keptRow(browser, name) {
   }, name);
 }
 
+/** Presses `testid` in the row of `name` by the keyboard (focus, Enter); false when there is none. */
+async function pressInRow(browser, name, testid) {
+  const focused = await browser.execute(
+    (n, t) => {
+      const button = document.querySelector(`[data-server="${n}"] [data-testid="${t}"]`);
+      button?.focus();
+      return Boolean(button) && document.activeElement === button;
+    },
+    name,
+    testid,
+  );
+  if (focused) await browser.keys("Enter");
+  return focused;
+}
+
+/** The data-testid of the element with keyboard focus ("BODY": the page), and its row's server. */
+function focused(browser) {
+  return browser.execute(() => {
+    const active = document.activeElement;
+    return [active?.getAttribute("data-testid") ?? active?.tagName, active?.closest("[data-server]")?.getAttribute("data-server") ?? null];
+  });
+}
+
 /**
  * Waits for `check`. `what` is the failure's message, or a function giving it, called at the
  * timeout so that it can say what was last seen.
@@ -167,12 +190,20 @@ describe("keep running", () => {
   let firstPid;
   it("keeps a FastMCP server running: its row shows the pid and the tools it listed", async () => {
     assert.equal(await keptRow(app.browser, "fast"), null);
-    assert.ok(await clickInRow(app.browser, "fast", "server-keep-running"), "no Keep running on fast");
+    // By the keyboard: Keep running goes off ("Starting…"), then gives way to Stop running, which
+    // gets the focus (not the page).
+    assert.ok(await pressInRow(app.browser, "fast", "server-keep-running"), "no Keep running on fast");
     let row;
     await until(
       app.browser,
       async () => (row = await keptRow(app.browser, "fast"))?.state === "running",
       () => `fast did not show running: ${JSON.stringify(row)}`,
+    );
+    await until(
+      app.browser,
+      async () => JSON.stringify(await focused(app.browser)) === JSON.stringify(["server-stop-running", "fast"]),
+      "the focus is not on fast's Stop running after Keep running",
+      5_000,
     );
     firstPid = row.pid;
     assert.ok(firstPid > 0, JSON.stringify(row));
@@ -235,8 +266,14 @@ describe("keep running", () => {
     const { pid } = await keptRow(app.browser, "fast");
     const tree = group(pid);
     assert.ok(tree.length >= 2, `the server and its sleep: ${JSON.stringify(tree)}`);
-    assert.ok(await clickInRow(app.browser, "fast", "server-stop-running"));
+    assert.ok(await pressInRow(app.browser, "fast", "server-stop-running"), "no Stop running on fast");
     await until(app.browser, async () => (await keptRow(app.browser, "fast")) === null, "fast still shows kept");
+    await until(
+      app.browser,
+      async () => JSON.stringify(await focused(app.browser)) === JSON.stringify(["server-keep-running", "fast"]),
+      "the focus is not on fast's Keep running after Stop running",
+      5_000,
+    );
     await until(app.browser, async () => tree.every((p) => !alive(p)), `left running: ${tree.filter(alive)}`, 15_000);
     assert.deepEqual(savedKept(home), ["crasher"]);
     const menus = await submenus(app.env, menu, names);

@@ -1,7 +1,9 @@
 // Servers actions, end to end: disable and enable a server from the window and get the config file
 // back byte for byte (odd formatting, comments-free JSON with its own spacing and key order);
 // remove a server and undo it; Undo goes when another program changes the file after it, and the
-// bar then no longer names a change the other program may have undone (the CLI's undo).
+// bar then no longer names a change the other program may have undone (the CLI's undo), nor an
+// Undo's "Undone: …"; the status bar hides nothing of the Add card below it. A row's Test keeps
+// keyboard focus in the row: on Cancel test while it runs, back on Test after.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
@@ -13,6 +15,8 @@ const MCP_TRAY = path.join(path.dirname(appBinary()), "mcp-tray");
 /** What the bar says once another program changed the file after the change it named. */
 const CHANGED_ELSEWHERE =
   "Another program changed the config file since, so the last change made here can no longer be undone from this window (mcp-tray history lists every change).";
+/** The same, in place of a bar that had no Undo ("Undone: …"). */
+const CHANGED_ELSEWHERE_SINCE = "Another program changed the config file since the last change made here (mcp-tray history lists every change).";
 
 // Hand-formatted on purpose: a re-serialising writer would change the spacing and the tab.
 const ORIGINAL = `{
@@ -45,6 +49,25 @@ async function clickOn(browser, name, action) {
 
 async function until(browser, check, what) {
   await browser.waitUntil(check, { timeout: 10_000, timeoutMsg: what });
+}
+
+/** The data-testid of the element with keyboard focus ("BODY" when on the page), and its row's server. */
+function focused(browser) {
+  return browser.execute(() => {
+    const active = document.activeElement;
+    return [active?.getAttribute("data-testid") ?? active?.tagName, active?.closest("[data-server]")?.getAttribute("data-server") ?? null];
+  });
+}
+
+/** Whether the top edge of the Add card is seen (nothing laid over it), once scrolled into the middle of the window. */
+function addCardTopInSight(browser) {
+  return browser.execute(() => {
+    const card = document.querySelector('[data-testid="add-server"]');
+    card.scrollIntoView({ block: "center" });
+    const box = card.getBoundingClientRect();
+    const hit = document.elementFromPoint(box.left + box.width / 2, box.top + 1);
+    return card.contains(hit) ? true : `${hit?.tagName}.${hit?.className} (${hit?.getAttribute("data-testid")}) is over it`;
+  });
 }
 
 /** Removes gamma from the window and waits until its row is gone. */
@@ -86,6 +109,8 @@ describe("server actions", () => {
   it("removes a server and brings it back with Undo", async () => {
     await removeGamma(app.browser);
     assert.ok(!fs.readFileSync(app.configPath, "utf8").includes("gamma"));
+    // The status bar, above the Add card, hides none of it (its top edge was under the bar's bottom).
+    assert.equal(await addCardTopInSight(app.browser), true);
     await app.screenshot("servers-removed");
     await app.browser.$('[data-testid="server-undo"]').click();
     await until(
@@ -154,6 +179,23 @@ describe("server actions", () => {
     assert.equal(focused, "server-change");
     await app.screenshot("servers-changed-elsewhere");
   });
+
+  it("no longer says 'Undone: …' once another program changed the file after the Undo", async () => {
+    await clickOn(app.browser, "delta", "server-remove");
+    await waitForText(app.browser, '[data-testid="server-change"] span', { equals: "Removed delta" });
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await app.browser.$('[data-testid="server-undo"]').click();
+    await waitForText(app.browser, '[data-testid="server-change"] span', { equals: "Undone: Removed delta" });
+    // The app's own write (the Undo) is seen by its watch too: the bar stays.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    assert.equal(await waitForText(app.browser, '[data-testid="server-change"] span'), "Undone: Removed delta");
+
+    // An editor removes delta again: the bar no longer says it is back.
+    fs.writeFileSync(app.configPath, fs.readFileSync(app.configPath, "utf8").replace('\n    "delta": { "command": "delta" },', ""));
+    await until(app.browser, async () => !JSON.stringify(await rows(app.browser)).includes("delta"), "delta is still listed");
+    assert.equal(await waitForText(app.browser, '[data-testid="server-change"]', { equals: CHANGED_ELSEWHERE_SINCE }), CHANGED_ELSEWHERE_SINCE);
+    assert.equal(await app.browser.$('[data-testid="server-change-when"]').isExisting(), false);
+  });
 });
 
 describe("server test and capture", () => {
@@ -181,6 +223,35 @@ describe("server test and capture", () => {
     // Named as in the row it sits in; the name the server gives itself comes second.
     assert.match(result, /^fast answered in \d+ ms \(it calls itself tiny\)/);
     await app.screenshot("servers-test");
+  });
+
+  it("keeps keyboard focus in the row through a Test (on Cancel test while it runs) and a Cancel test, never on the page", async () => {
+    const focusOn = (testid) =>
+      app.browser.execute((t) => {
+        const button = document.querySelector(`[data-server="fast"] [data-testid="${t}"]`);
+        button?.focus();
+        return document.activeElement === button;
+      }, testid);
+    const testEnabled = () => app.browser.execute(() => document.querySelector('[data-server="fast"] [data-testid="server-test"]')?.disabled === false);
+
+    // By the keyboard: Enter on Test; while it runs, the focus is on Cancel test (Test is off).
+    assert.ok(await focusOn("server-test"));
+    await app.browser.keys("Enter");
+    await until(app.browser, () => app.browser.execute(() => !!document.querySelector('[data-testid="server-test-cancel"]')), "the test did not start");
+    assert.deepEqual(await focused(app.browser), ["server-test-cancel", "fast"]);
+    await until(app.browser, testEnabled, "the test did not end");
+    await waitForText(app.browser, '[data-testid="server-test-result"]', { timeout: 30_000 });
+    await app.browser.pause(200);
+    assert.deepEqual(await focused(app.browser), ["server-test", "fast"], "the focus did not come back to Test after the test");
+
+    // Cancel test by the keyboard: the focus goes back to Test.
+    await app.browser.keys("Enter");
+    await until(app.browser, () => app.browser.execute(() => !!document.querySelector('[data-testid="server-test-cancel"]')), "the test did not start");
+    assert.deepEqual(await focused(app.browser), ["server-test-cancel", "fast"]);
+    await app.browser.keys("Enter");
+    await until(app.browser, testEnabled, "Cancel test did not give Test back");
+    await app.browser.pause(200);
+    assert.deepEqual(await focused(app.browser), ["server-test", "fast"], "the focus did not come back to Test after Cancel test");
   });
 
   it("turns traffic capture on and off, and the file comes back byte for byte", async () => {

@@ -462,3 +462,31 @@ describe("Servers: the way to Add", () => {
     expect(screen.queryByTestId("servers-add")).toBeNull();
   });
 });
+
+describe("Servers: the status bar and the cards below it", () => {
+  it("layers the Add and config cards above the docked bar, whose bottom (covering the window's edge when stuck) would hide their top", async () => {
+    let names = ["alpha", "github"];
+    mockIPC(
+      (cmd) => {
+        if (cmd === "app_paths") return { configPath: "/c.json", configSource: "detected", alsoPresent: [], claudeReads: null, dataDir: "/h" };
+        if (cmd === "list_servers")
+          return names.map((name) => ({ name, enabled: true, kind: "local", url: null, command: "npx", args: [name], problem: null }));
+        if (cmd === "remove_server") {
+          names = ["alpha"];
+          return { done: "remove github", historyId: 3 };
+        }
+        return [];
+      },
+      { shouldMockEvents: true },
+    );
+    render(App);
+    await screen.findByText("github");
+    await fireEvent.click(screen.getAllByTestId("server-remove")[1]);
+    const dock = await screen.findByTestId("server-change-dock");
+    // (jsdom lays nothing out: the e2e spec server-actions checks the card's top edge is in sight.)
+    const below = screen.getByTestId("servers-below-dock");
+    expect(dock.compareDocumentPosition(below) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
+    expect(below.contains(screen.getByTestId("add-server"))).toBe(true);
+    expect(below.contains(screen.getByTestId("config-path"))).toBe(true);
+  });
+});

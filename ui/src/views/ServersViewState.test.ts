@@ -499,3 +499,184 @@ describe("Servers: a row's test can be cancelled", () => {
     expect(screen.queryByTestId("server-test-result")).toBeNull();
   });
 });
+
+describe("Servers: keyboard focus through a row's Test and Keep running", () => {
+  const testid = () => document.activeElement?.getAttribute("data-testid") ?? document.activeElement?.tagName;
+  const inRow = () => (document.activeElement?.closest("[data-server]") as HTMLElement | null)?.dataset.server;
+  const answered = { ok: true, serverName: "alpha", serverVersion: null, transport: "stdio", tools: [], diagnosis: null, stderrTail: [], totalMs: 3 };
+
+  it("goes to Cancel test while the test runs (Test is off), and back to Test when it ends", async () => {
+    const probe = deferred<unknown>();
+    app(() => ["alpha", "beta"], (cmd) => (cmd === "test_server" ? probe.promise : undefined));
+    await screen.findByText("beta");
+    const test = within(row("alpha")).getByTestId("server-test");
+    test.focus();
+    await fireEvent.click(test);
+    await expect.poll(testid).toBe("server-test-cancel");
+    expect(inRow()).toBe("alpha");
+    probe.resolve(answered);
+    await screen.findByTestId("server-test-result");
+    await expect.poll(testid).toBe("server-test");
+    expect(inRow()).toBe("alpha");
+  });
+
+  it("goes back to Test after Cancel test", async () => {
+    app(() => ["alpha"], (cmd) => (cmd === "test_server" ? new Promise(() => {}) : cmd === "cancel_test" ? null : undefined));
+    await screen.findByText("alpha");
+    const test = screen.getByTestId("server-test");
+    test.focus();
+    await fireEvent.click(test);
+    await expect.poll(testid).toBe("server-test-cancel");
+    await fireEvent.click(screen.getByTestId("server-test-cancel"));
+    await expect.poll(() => screen.queryByTestId("server-test-cancel")).toBeNull();
+    await expect.poll(testid).toBe("server-test");
+  });
+
+  it("never takes the focus from where the person put it while the test ran", async () => {
+    const probe = deferred<unknown>();
+    app(() => ["alpha", "beta"], (cmd) => (cmd === "test_server" ? probe.promise : undefined));
+    await screen.findByText("beta");
+    const test = within(row("alpha")).getByTestId("server-test");
+    test.focus();
+    await fireEvent.click(test);
+    await expect.poll(testid).toBe("server-test-cancel");
+    const elsewhere = within(row("beta")).getByTestId("server-edit");
+    elsewhere.focus();
+    probe.resolve(answered);
+    await screen.findByTestId("server-test-result");
+    await new Promise((r) => setTimeout(r, 20));
+    expect(document.activeElement).toBe(elsewhere);
+  });
+
+  it("goes from Keep running to Stop running, from Stop running to Keep running, and stays on Restart", async () => {
+    const kept = (name: string) => ({ name, state: "running", pid: 7, restarts: 0, since: null, toolCount: 1, problem: null });
+    let keeping = false;
+    app(
+      () => ["alpha"],
+      (cmd, args) => {
+        if (cmd === "set_server_kept") keeping = (args as { keep: boolean }).keep;
+        if (cmd === "set_server_kept" || cmd === "restart_kept_server" || cmd === "kept_servers") return keeping ? [kept("alpha")] : [];
+        return undefined;
+      },
+    );
+    await screen.findByText("alpha");
+    const keep = screen.getByTestId("server-keep-running");
+    keep.focus();
+    await fireEvent.click(keep);
+    await expect.poll(testid).toBe("server-stop-running");
+    screen.getByTestId("server-restart").focus();
+    await fireEvent.click(screen.getByTestId("server-restart"));
+    await expect.poll(() => (screen.getByTestId("server-restart") as HTMLButtonElement).disabled).toBe(false);
+    expect(testid()).toBe("server-restart");
+    screen.getByTestId("server-stop-running").focus();
+    await fireEvent.click(screen.getByTestId("server-stop-running"));
+    await expect.poll(testid).toBe("server-keep-running");
+  });
+});
+
+describe("Servers: while the config file cannot be read", () => {
+  const PARSE = "/c.json:3:7: expected a comma";
+
+  it("turns Test and Keep running off too, not Restart and Stop running (they never read the file)", async () => {
+    let broken = false;
+    app(
+      () => ["alpha", "beta"],
+      (cmd) => {
+        if (cmd === "list_servers" && broken) throw { code: "bad-json-config", message: PARSE };
+        if (cmd === "kept_servers") return [{ name: "beta", state: "running", pid: 7, restarts: 0, since: null, toolCount: 1, problem: null }];
+        return undefined;
+      },
+    );
+    await screen.findByTestId("server-stop-running");
+    broken = true;
+    await emit("config-changed", null);
+    await screen.findByTestId("servers-as-last-read");
+    for (const id of ["server-test", "server-keep-running"]) expect((within(row("alpha")).getByTestId(id) as HTMLButtonElement).disabled).toBe(true);
+    expect((within(row("beta")).getByTestId("server-test") as HTMLButtonElement).disabled).toBe(true);
+    // A server running away can always be stopped.
+    for (const id of ["server-restart", "server-stop-running"])
+      expect((within(row("beta")).getByTestId(id) as HTMLButtonElement).disabled).toBe(false);
+    broken = false;
+    await emit("config-changed", null);
+    await expect.poll(() => (within(row("alpha")).getByTestId("server-keep-running") as HTMLButtonElement).disabled).toBe(false);
+    expect((within(row("beta")).getByTestId("server-stop-running") as HTMLButtonElement).disabled).toBe(false);
+  });
+
+  it("drops a failure that was only the file not reading once it reads again, and keeps one about an action", async () => {
+    let broken = false;
+    app(
+      () => ["alpha"],
+      (cmd) => {
+        // Saved half-way just now: the list is not read again yet, an action reads the file.
+        if ((cmd === "set_server_enabled" || cmd === "set_server_kept") && broken) throw { code: "bad-json-config", message: PARSE };
+        if (cmd === "list_servers" && broken) throw { code: "bad-json-config", message: PARSE };
+        if (cmd === "set_server_captured") throw { code: "io-error", message: "alpha was not changed: /c.json is read-only" };
+        return undefined;
+      },
+    );
+    await screen.findByText("alpha");
+    const bar = () => screen.queryByTestId("server-change")?.textContent ?? null;
+
+    broken = true;
+    await fireEvent.click(screen.getByTestId("server-toggle"));
+    await expect.poll(bar).toContain(PARSE);
+    await emit("config-changed", null);
+    await screen.findByTestId("servers-as-last-read");
+    expect(bar()).toContain(PARSE);
+    broken = false;
+    await emit("config-changed", null);
+    await expect.poll(() => screen.queryByTestId("servers-as-last-read")).toBeNull();
+    await expect.poll(bar).toBeNull();
+
+    // Keep running's failure (said in the bar by its message alone) goes too.
+    broken = true;
+    await fireEvent.click(screen.getByTestId("server-keep-running"));
+    await expect.poll(bar).toContain(PARSE);
+    await emit("config-changed", null);
+    await screen.findByTestId("servers-as-last-read");
+    broken = false;
+    await emit("config-changed", null);
+    await expect.poll(bar).toBeNull();
+
+    // A failure about an action stays however the file reads.
+    await fireEvent.click(screen.getByTestId("server-capture"));
+    await expect.poll(bar).toContain("read-only");
+    await emit("config-changed", null);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(bar()).toContain("read-only");
+  });
+});
+
+describe("Servers: the bar after Undo", () => {
+  it("no longer says 'Undone: …' once another program changed the file after it", async () => {
+    let names = ["alpha", "github"];
+    app(
+      () => names,
+      (cmd) => {
+        if (cmd === "remove_server") {
+          names = ["alpha"];
+          return { done: "remove github", historyId: 7 };
+        }
+        if (cmd === "undo_last_change") {
+          names = ["alpha", "github"];
+          return "remove github";
+        }
+        return undefined;
+      },
+    );
+    await screen.findByText("github");
+    await fireEvent.click(within(row("github")).getByTestId("server-remove"));
+    await emit("config-changed", { newest: 7, undoable: 7 });
+    await fireEvent.click(await screen.findByTestId("server-undo"));
+    await expect.poll(() => screen.queryByTestId("server-change")?.textContent).toContain("Undone: Removed github");
+    await emit("config-changed", { newest: 8, undoable: null });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(screen.getByTestId("server-change").textContent).toContain("Undone: Removed github");
+    // An editor writes the file.
+    await emit("config-changed", { newest: 8, undoable: null });
+    await expect.poll(() => screen.getByTestId("server-change").textContent).not.toContain("Removed github");
+    expect(screen.getByTestId("server-change").textContent).toContain("mcp-tray history");
+    expect(screen.queryByTestId("server-change-when")).toBeNull();
+    expect(screen.queryByTestId("server-undo")).toBeNull();
+  });
+});

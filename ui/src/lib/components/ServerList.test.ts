@@ -87,3 +87,68 @@ describe("ServerList: row buttons name their server", () => {
     expect(screen.getByRole("button", { name: "Cancel test of linear" }).textContent?.trim()).toBe("Cancel test");
   });
 });
+
+describe("ServerList: a kept server that fails", () => {
+  const crashed: ServerOverview = {
+    name: "crashy",
+    evidence: {
+      status: "failing",
+      source: "kept-running",
+      at: "2026-12-04T10:00:00.000Z",
+      code: "server-crashed",
+      text: "crashy exited with exit code 3 after 8.0 s",
+      fix: "Run its command in a terminal to see why it stops",
+      toolCount: null,
+    },
+    process: null,
+  };
+  const keptAs = (over: Partial<KeptServerView>) =>
+    new Map<string, KeptServerView>([["crashy", { name: "crashy", state: "restarting", pid: null, restarts: 3, since: null, toolCount: null, problem: null, ...over }]]);
+
+  it("says why it fails under its Failing badge while it is started again (its own line shows no problem then)", () => {
+    render(ServerList, { props: { servers: [summary("crashy")], kept: keptAs({}), overview: new Map([["crashy", crashed]]), ...handlers } });
+    expect(within(row("crashy")).getByTestId("server-status").textContent).toBe("Failing");
+    const problem = within(row("crashy")).getByTestId("server-problem");
+    expect(problem.textContent).toContain("crashy exited with exit code 3 after 8.0 s");
+    expect(within(row("crashy")).getByTestId("server-fix").textContent).toContain("Run its command in a terminal");
+    expect(within(row("crashy")).queryByTestId("kept-diagnosis")).toBeNull();
+  });
+
+  it("says it once when its own line shows the problem (a crash loop), and not a running one's answer twice", () => {
+    const problem = { code: "server-crashed", severity: "error", server: "crashy", summary: "crashy exited with exit code 3 after 8.0 s", detail: "", fix: null };
+    render(ServerList, { props: { servers: [summary("crashy")], kept: keptAs({ state: "crash-loop", problem }), overview: new Map([["crashy", crashed]]), ...handlers } });
+    expect(within(row("crashy")).getByTestId("kept-diagnosis")).toBeTruthy();
+    expect(within(row("crashy")).queryByTestId("server-problem")).toBeNull();
+    cleanup();
+
+    const answered: ServerOverview = { ...crashed, evidence: { ...crashed.evidence!, status: "connected", code: null, text: "answered initialize", fix: null, toolCount: 2 } };
+    render(ServerList, { props: { servers: [summary("crashy")], kept: keptAs({ state: "running", pid: 7, toolCount: 2 }), overview: new Map([["crashy", answered]]), ...handlers } });
+    expect(within(row("crashy")).queryByTestId("server-evidence")).toBeNull();
+    expect(within(row("crashy")).getByTestId("kept-running").textContent).toContain("2 tools");
+  });
+});
+
+describe("ServerList: busy (a write under way, or the file cannot be read)", () => {
+  it("turns every button that acts on the entry off, but not Cancel test, Restart or Stop running (they act on what runs)", () => {
+    const kept = new Map<string, KeptServerView>([
+      ["fetch", { name: "fetch", state: "running", pid: 7, restarts: 0, since: null, toolCount: 1, problem: null }],
+    ]);
+    render(ServerList, {
+      props: {
+        servers: [summary("github"), summary("fetch"), summary("slow")],
+        kept,
+        tests: new Map([["slow", "running" as const]]),
+        busy: true,
+        ...handlers,
+      },
+    });
+    const enabled = (name: string) =>
+      within(row(name))
+        .getAllByRole("button")
+        .filter((b) => !(b as HTMLButtonElement).disabled)
+        .map((b) => b.getAttribute("data-testid"));
+    expect(enabled("github")).toEqual([]);
+    expect(enabled("fetch")).toEqual(["server-restart", "server-stop-running"]);
+    expect(enabled("slow")).toEqual(["server-test-cancel"]);
+  });
+});

@@ -4,7 +4,9 @@
  * another change lands (a server added), so Undo never names one change and undoes another.
  * When the file changes elsewhere (Claude Desktop, an editor, the CLI, the tray), Undo goes unless
  * the file still holds what the bar's change wrote; the bar then says only that, since the other
- * program may have undone the change it named (`mcp-tray undo`).
+ * program may have undone the change it named (`mcp-tray undo`). A bar without Undo ("Undone: …")
+ * stops naming its change the same way. A failure stays (it is about an action), unless it was only
+ * the file not reading: that one goes once the file reads again.
  */
 import type { ChangeDone, ConfigChanged } from "../ipc";
 import { describeChange } from "../servers";
@@ -18,14 +20,24 @@ export interface ServerChange {
   historyId: number | null;
   /** Another program changed the file since: the bar no longer names a change that may not hold. */
   elsewhere: boolean;
+  /** A failure only because the config file could not be read (the view says so above the list). */
+  unreadable: boolean;
 }
 
 /** What the bar says once another program changed the file after its change. */
 export const CHANGED_ELSEWHERE =
   "Another program changed the config file since, so the last change made here can no longer be undone from this window (mcp-tray history lists every change).";
+/** The same, for a change that had no Undo (an Undo itself). */
+export const CHANGED_ELSEWHERE_SINCE =
+  "Another program changed the config file since the last change made here (mcp-tray history lists every change).";
 
 export function createServerChange() {
   let current = $state<ServerChange | null>(null);
+  // The newest history entry any news named so far; and, for a bar without Undo (no history id to
+  // compare), whether its write's own news is still to come: the first news naming an entry newer
+  // than any seen is that write's (its history entry), any other news another program's.
+  let newestSeen: number | null = null;
+  let ownNewsDue = false;
   return {
     get current() {
       return current;
@@ -33,22 +45,43 @@ export function createServerChange() {
     /** A change was written: the command's answer (`remove gamma`, with its history entry). */
     done(change: ChangeDone | string, undoable = true): void {
       const { done, historyId } = typeof change === "string" ? { done: change, historyId: null } : change;
-      current = { text: describeChange(done), undoable, failed: false, historyId, elsewhere: false };
+      current = { text: describeChange(done), undoable, failed: false, historyId, elsewhere: false, unreadable: false };
+      ownNewsDue = true;
     },
-    /** An action failed; `message` says why. */
-    failed(message: string): void {
-      current = { text: message, undoable: false, failed: true, historyId: null, elsewhere: false };
+    /** An action failed; `message` says why (`unreadable`: only because the file cannot be read). */
+    failed(message: string, unreadable = false): void {
+      current = { text: message, undoable: false, failed: true, historyId: null, elsewhere: false, unreadable };
     },
     /** The config file changed on disk (`news` from Rust): the bar keeps Undo only while its change
-     *  is the one Undo would undo and the file still holds what it wrote. */
-    fileChanged(news: ConfigChanged): void {
-      if (!current?.undoable) return;
-      const id = current.historyId;
-      // Read before the bar's change was written: that write sends news of its own.
-      if (id !== null && news.newest !== null && news.newest < id) return;
-      if (id === null ? news.undoable !== null : news.undoable === id) return;
-      // Not "Disabled ro2. …": the other program may have enabled it again.
-      current = { ...current, text: CHANGED_ELSEWHERE, undoable: false, elsewhere: true };
+     *  is the one Undo would undo and the file still holds what it wrote. (No news at all: the
+     *  history could not be compared, as when it cannot be read.) */
+    fileChanged(given: ConfigChanged | null): void {
+      const news = given ?? { newest: null, undoable: null };
+      const before = newestSeen;
+      if (news.newest !== null && (newestSeen === null || news.newest > newestSeen)) newestSeen = news.newest;
+      if (!current || current.failed || current.elsewhere) return;
+      if (current.undoable) {
+        const id = current.historyId;
+        // Read before the bar's change was written: that write sends news of its own.
+        if (id !== null && news.newest !== null && news.newest < id) return;
+        if (id === null ? news.undoable !== null : news.undoable === id) return;
+        // Not "Disabled ro2. …": the other program may have enabled it again.
+        current = { ...current, text: CHANGED_ELSEWHERE, undoable: false, elsewhere: true };
+        return;
+      }
+      // Read before news already seen: it says nothing about the file now.
+      if (news.newest !== null && before !== null && news.newest < before) return;
+      if (ownNewsDue && news.newest !== null && (before === null || news.newest > before)) {
+        ownNewsDue = false;
+        return;
+      }
+      // "Undone: Removed github" no more: the other program may have removed it again.
+      current = { ...current, text: CHANGED_ELSEWHERE_SINCE, elsewhere: true };
+    },
+    /** The config file reads again (`error`: what it said while it could not): a failure that was
+     *  only that is stale, the list above showing the file as it is now. */
+    fileReads(error: string | null): void {
+      if (current?.failed && (current.unreadable || (error !== null && current.text === error))) current = null;
     },
     /** Another change landed: the bar no longer names the newest one. */
     clear(): void {
