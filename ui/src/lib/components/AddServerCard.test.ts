@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import type { AddPreview, ProbeView } from "../ipc";
 import { fakeApi, fakeSignIn, local, probeView, remote } from "../stores/addServer.fixtures";
 import { createAddServer } from "../stores/addServer.svelte";
-import AddServerCard from "./AddServerCard.svelte";
+import AddServerCard, { anywayHint } from "./AddServerCard.svelte";
 
 // The system's file dialog, answered by each test.
 vi.mock("@tauri-apps/plugin-dialog", () => ({ open: vi.fn() }));
@@ -12,6 +12,21 @@ vi.mock("@tauri-apps/plugin-dialog", () => ({ open: vi.fn() }));
 afterEach(() => {
   cleanup();
   vi.mocked(open).mockReset();
+});
+
+describe("Add anyway's hint", () => {
+  const failing = (code: string): ProbeView => {
+    const probe = probeView(false);
+    return { ...probe, diagnosis: probe.diagnosis && { ...probe.diagnosis, code } };
+  };
+  it("says a server may be down or need a sign-in only when that is what failed", () => {
+    expect(anywayHint([failing("connection-refused"), probeView(true)])).toBe("A server may need a sign-in, or be down right now.");
+    expect(anywayHint([failing("auth-required")])).toBe("A server may need a sign-in, or be down right now.");
+  });
+  it("says the entry is written as it is, failing, when the entry itself is wrong", () => {
+    expect(anywayHint([failing("command-not-found")])).toContain("Writes the entry as it is");
+    expect(anywayHint([failing("connection-refused"), failing("http-error")])).toContain("Writes the entries as they are");
+  });
 });
 
 describe("Add server card", () => {
