@@ -413,6 +413,40 @@ fn history_keeps_the_last_fifty() {
 }
 
 #[test]
+fn undoing_edits_in_a_row_reaches_every_edit_kept() {
+    let s = scratch(Some("empty.json"));
+    for i in 0..55 {
+        s.file
+            .apply(&Edit::Add {
+                name: format!("s{i}"),
+                entry: new_server(),
+            })
+            .unwrap();
+    }
+    // Each undo is a backup too: it must not push out the older edits still to undo.
+    for i in (5..55).rev() {
+        let (undone, _) = s
+            .file
+            .undo(false, None)
+            .unwrap_or_else(|e| panic!("undo of add s{i}: {e}"));
+        assert_eq!(undone.op, format!("add s{i}"));
+    }
+    let left = s.file.read().unwrap();
+    let names: Vec<&str> = left.servers.iter().map(|e| e.name.as_str()).collect();
+    assert_eq!(names, ["s0", "s1", "s2", "s3", "s4"]);
+    // The oldest edits were never kept: nothing more to undo, as `history` shows.
+    assert!(s.file.undo(false, None).is_err());
+    // The next edit prunes the history back to the last fifty.
+    s.file
+        .apply(&Edit::Add {
+            name: "again".into(),
+            entry: new_server(),
+        })
+        .unwrap();
+    assert_eq!(s.file.history().unwrap().len(), 50);
+}
+
+#[test]
 fn a_file_that_does_not_parse_is_never_written() {
     let s = scratch(None);
     std::fs::create_dir_all(s.path.parent().unwrap()).unwrap();

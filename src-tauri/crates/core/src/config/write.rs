@@ -24,6 +24,8 @@ use super::{ConfigError, EntryKind};
 
 /// How many backups are kept per config file.
 pub const HISTORY_KEEP: usize = 50;
+/// How an undo's own backup names its edit: `undo add github`.
+const UNDO_PREFIX: &str = "undo ";
 /// How many times an edit is re-applied after someone else changed the file.
 const MAX_ATTEMPTS: u32 = 8;
 
@@ -594,7 +596,7 @@ impl ConfigFile {
             newest: history.first().map(|h| h.id),
             undoable: history
                 .iter()
-                .find(|h| !h.undone && !h.op.starts_with("undo "))
+                .find(|h| !h.undone && !h.op.starts_with(UNDO_PREFIX))
                 .filter(|h| h.after_sha256 == hash)
                 .map(|h| h.id),
         })
@@ -631,7 +633,7 @@ impl ConfigFile {
         Ok(self
             .history()?
             .into_iter()
-            .find(|h| !h.undone && !h.op.starts_with("undo "))
+            .find(|h| !h.undone && !h.op.starts_with(UNDO_PREFIX))
             .filter(|h| h.op == DELETED_OUTSIDE && h.after_sha256.is_empty()))
     }
 
@@ -651,7 +653,7 @@ impl ConfigFile {
         let newest_damaged = damaged.first().copied();
         let entry = history
             .into_iter()
-            .find(|h| !h.undone && !h.op.starts_with("undo "));
+            .find(|h| !h.undone && !h.op.starts_with(UNDO_PREFIX));
         if let Some(damaged) = newest_damaged
             && entry.as_ref().is_none_or(|e| e.id < damaged)
         {
@@ -685,7 +687,7 @@ impl ConfigFile {
         } else {
             None
         };
-        let op = format!("undo {}", entry.op);
+        let op = format!("{UNDO_PREFIX}{}", entry.op);
         // The bytes put back are what counts: a file broken by hand since is undone too (with
         // `force`, as any change made after the edit; it is backed up first).
         let outcome = self.transact_bytes(&op, true, |read, _doc, _state| {
@@ -870,7 +872,13 @@ impl ConfigFile {
             if state != state_before {
                 store::save(&store_path, &state)?;
             }
-            self.prune_history();
+            // An undo keeps every backup: undoing many edits in a row would otherwise push out
+            // the older edits still to undo (each undo is a backup too), and `undo` would say
+            // "nothing to undo" with them still in the file. The next other edit prunes (an undo
+            // streak is at most as long as the edits kept, so the history stays bounded).
+            if !op.starts_with(UNDO_PREFIX) {
+                self.prune_history();
+            }
             let history_id = backup.as_ref().and_then(|(data, _)| history_id(data));
             return Ok(EditOutcome {
                 description: op.to_owned(),
