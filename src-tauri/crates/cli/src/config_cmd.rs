@@ -558,6 +558,16 @@ fn import(
     for note in &snippet.notes {
         eprintln!("note: {note}");
     }
+    // A snippet of one server that does not name it (a bare entry, a URL): the name is made up
+    // from its command or host, and said, with how to give another.
+    if name.is_none()
+        && let [(made_up, _)] = fresh.as_slice()
+        && !text.contains(&format!("\"{made_up}\""))
+    {
+        eprintln!(
+            "note: the snippet does not name its server: imported as \"{made_up}\" (--name NAME gives another)"
+        );
+    }
     if !fresh.is_empty() {
         let names: Vec<&str> = fresh.iter().map(|(n, _)| n.as_str()).collect();
         let edits: Vec<Edit> = fresh

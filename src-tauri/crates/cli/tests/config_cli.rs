@@ -502,6 +502,26 @@ fn importing_a_snippet_with_no_servers_says_so() {
 }
 
 #[test]
+fn importing_one_unnamed_server_says_the_name_it_was_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run_any(dir.path(), &["import", "-"], r#"{"command": "/bin/true"}"#);
+    assert!(out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("note: the snippet does not name its server: imported as \"true\""),
+        "{said}"
+    );
+    // A named one is imported under its name, with no such note.
+    let out = run_any(
+        dir.path(),
+        &["import", "-"],
+        r#"{"mcpServers": {"named": {"command": "/bin/true"}}}"#,
+    );
+    assert!(out.status.success());
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("does not name"));
+}
+
+#[test]
 fn show_and_list_mask_credentials_in_env_values_whatever_the_variable_is_called() {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("claude_desktop_config.json");
