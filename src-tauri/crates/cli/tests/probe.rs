@@ -671,3 +671,38 @@ fn a_remote_probe_that_times_out_says_the_server_did_not_answer_not_that_package
     assert!(fix.contains("did not answer within 2 s"), "{r}");
     assert!(fix.contains("--timeout"), "{r}");
 }
+
+// A stand-in `npx` shell script, and `sleep`.
+#[cfg(unix)]
+#[test]
+fn a_local_probe_that_times_out_speaks_of_downloads_only_for_a_package_runner() {
+    let home = tempfile::tempdir().unwrap();
+    let timed_out = |command: &[&str]| {
+        let out = Command::new(BIN)
+            .args(["probe", "--json", "--timeout", "1", "--"])
+            .args(command)
+            .env("MCP_TRAY_HOME", home.path())
+            .output()
+            .expect("run probe");
+        let r: Value = serde_json::from_slice(&out.stdout).expect("probe --json");
+        assert_eq!(r["diagnosis"]["code"], "timeout", "{r}");
+        r["diagnosis"]["fix"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    // A command that just waits: no package to download, so no such advice.
+    let fix = timed_out(&["sleep", "30"]);
+    assert!(!fix.contains("download"), "{fix}");
+    assert!(fix.contains("run its command in a terminal"), "{fix}");
+    // A package runner may be downloading its server (a stand-in named npx that waits).
+    let bin = home.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let npx = bin.join("npx");
+    std::fs::write(&npx, "#!/bin/sh\nexec sleep 30\n").unwrap();
+    let mut perms = std::fs::metadata(&npx).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
+    std::fs::set_permissions(&npx, perms).unwrap();
+    let fix = timed_out(&[npx.to_str().unwrap(), "-y", "some-server"]);
+    assert!(fix.contains("may download packages"), "{fix}");
+}

@@ -69,6 +69,36 @@ pub fn journal_off() -> bool {
 
 /// Whether a probe's command is MCP Tray's bridge (`… bridge URL`, given its retry count by
 /// [`retry_less`]): a remote server, reached without a download.
+/// Whether the server's command is a package runner (`npx`, `uvx`…, also behind MCP Tray's tap),
+/// which may download the server at its first start: the one case where a timeout may pass by
+/// itself.
+fn may_download(cmd: &ServerCommand) -> bool {
+    const RUNNERS: &[&str] = &[
+        "npx", "uvx", "bunx", "pnpx", "pipx", "uv", "pnpm", "yarn", "bun", "deno", "docker",
+        "podman",
+    ];
+    let words: Vec<&str> = std::iter::once(cmd.command.as_str())
+        .chain(cmd.args.iter().map(String::as_str))
+        .collect();
+    // `mcp-tray wrap --name N -- CMD …`: the server's command comes after `--`.
+    let program = match words.get(1) {
+        Some(&"wrap") => words
+            .iter()
+            .position(|w| *w == "--")
+            .and_then(|i| words.get(i + 1))
+            .copied(),
+        _ => words.first().copied(),
+    };
+    program.is_some_and(|p| {
+        let base = p.rsplit(['/', '\\']).next().unwrap_or(p);
+        let base = base
+            .strip_suffix(".cmd")
+            .or_else(|| base.strip_suffix(".exe"))
+            .unwrap_or(base);
+        RUNNERS.contains(&base.to_ascii_lowercase().as_str())
+    })
+}
+
 fn through_bridge(cmd: &ServerCommand) -> bool {
     cmd.args.first().is_some_and(|a| a == "bridge") && cmd.env.contains_key(BRIDGE_RETRIES_ENV)
 }
@@ -306,8 +336,14 @@ pub async fn probe_observed(
         Ok(()) => report.ok = true,
         Err(failure) => {
             let status = exit.map_or_else(|| "an unknown status".to_owned(), |e| e.describe());
-            let remote = through_bridge(&target.command);
-            let d = failure.diagnosis(&status, &report.stderr_tail.join("\n"), timeout, remote);
+            let started = if through_bridge(&target.command) {
+                Started::Remote
+            } else if may_download(&target.command) {
+                Started::MayDownload
+            } else {
+                Started::Local
+            };
+            let d = failure.diagnosis(&status, &report.stderr_tail.join("\n"), timeout, started);
             if let Some(last) = report.steps.last_mut().filter(|s| !s.ok) {
                 last.summary = format!("[{}]", d.code);
             }
@@ -352,11 +388,22 @@ enum Failure {
     Garbage(String, String),
 }
 
+/// How the probed server was started, for what a timeout may mean.
+#[derive(Clone, Copy)]
+enum Started {
+    /// MCP Tray's bridge to a remote server, which downloads nothing before it answers.
+    Remote,
+    /// A package runner (`npx`, `uvx`…), which may be downloading the server.
+    MayDownload,
+    /// Any other local command.
+    Local,
+}
+
 impl Failure {
     /// The diagnosis of this failure; `status` is how the process ended (when it did) and `last`
     /// its last stderr lines. `remote`: the target is MCP Tray's bridge to a remote server, which
     /// downloads nothing before it answers.
-    fn diagnosis(self, status: &str, last: &str, timeout: Duration, remote: bool) -> Diagnosis {
+    fn diagnosis(self, status: &str, last: &str, timeout: Duration, started: Started) -> Diagnosis {
         match self {
             Failure::Closed(step_name) => {
                 let mut d = Diagnosis::new(
@@ -372,12 +419,16 @@ impl Failure {
             }
             Failure::Timeout(step_name) => {
                 let secs = timeout.as_secs_f64();
-                let fix = if remote {
-                    format!(
+                let fix = match started {
+                    Started::Remote => format!(
                         "the server did not answer within {secs:.0} s: check that it is up and not overloaded, then try again{RAISE_TIMEOUT}"
-                    )
-                } else {
-                    format!("a first start may download packages (npx, uvx): try again{RAISE_TIMEOUT}")
+                    ),
+                    Started::MayDownload => format!(
+                        "a first start may download packages (npx, uvx): try again{RAISE_TIMEOUT}"
+                    ),
+                    Started::Local => format!(
+                        "run its command in a terminal to see whether it starts and answers, or what it waits for{RAISE_TIMEOUT}"
+                    ),
                 };
                 Diagnosis::new(
                     codes::TIMEOUT,
@@ -473,7 +524,7 @@ pub async fn keep_session(
         Err(failure) => {
             let closed = matches!(failure, Failure::Closed(_));
             on_ready(Err(failure
-                .diagnosis("without answering", "", timeout, false)
+                .diagnosis("without answering", "", timeout, Started::MayDownload)
                 .server(name)));
             if closed {
                 return;
