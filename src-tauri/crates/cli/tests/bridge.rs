@@ -2792,6 +2792,21 @@ fn bridge_answers_initialize_when_nothing_listens() {
 }
 
 #[test]
+fn a_message_without_a_method_that_cannot_be_delivered_is_said_without_a_blank() {
+    let (_held, port) = common::refused_port();
+    let mut b = Bridge::start(&[&format!("http://127.0.0.1:{port}/mcp"), "--retries", "0"]);
+    // A response of the client's (to a request of the server's): no method, no id to answer.
+    b.send(&json!({"jsonrpc":"2.0","id": 2,"result": {}}));
+    let start = std::time::Instant::now();
+    while !b.stderr().contains("could not deliver") && start.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let (_, stderr, _) = b.finish();
+    assert!(stderr.contains("could not deliver response: "), "{stderr}");
+    assert!(!stderr.contains("response :"), "{stderr}");
+}
+
+#[test]
 fn a_first_connect_refused_until_the_timeout_says_refused_not_timeout() {
     let (_held, port) = common::refused_port();
     let url = format!("http://127.0.0.1:{port}/mcp");

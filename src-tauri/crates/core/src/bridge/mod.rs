@@ -1426,9 +1426,12 @@ impl Session<'_> {
             Level::Error,
             fault.code(),
             &format!(
-                "could not deliver {} {}: {}{technical}",
+                "could not deliver {}{}: {}{technical}",
                 msg.kind.as_str(),
-                msg.method.as_deref().unwrap_or(""),
+                msg.method
+                    .as_deref()
+                    .map(|m| format!(" {m}"))
+                    .unwrap_or_default(),
                 fault.describe()
             ),
         );
