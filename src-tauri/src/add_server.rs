@@ -334,7 +334,6 @@ pub async fn probe_add(
     server: Option<String>,
     options: Option<RemoteOptions>,
     run: Option<u32>,
-    watch: tauri::State<'_, crate::server_status::ServerWatch>,
 ) -> Result<ProbeView, CommandError> {
     let (entries, _) = entries(&text, name.as_deref(), options.as_ref())?;
     let entry = match (server, entries.as_slice()) {
@@ -362,19 +361,7 @@ pub async fn probe_add(
     let capture = options.as_ref().is_some_and(|o| o.capture);
     let tapped = captured_entry(entry, capture, &paths::mcp_tray_exe());
     let target = target_as_written(entry, tapped.as_ref())?;
-    // The new server's last test, as its row says once it is added (as the local form's test is):
-    // not the end of the test's session its journal holds. Not under the name of a server the
-    // config has already (the add is refused then).
-    let name_is_new = {
-        let name = entry.name.clone();
-        off_main(move || Ok(taken_names(&config_file()).is_ok_and(|used| !used.contains(&name))))
-            .await?
-    };
-    if name_is_new {
-        crate::test_runs::test_as(run, &target, &entry.name, &watch).await
-    } else {
-        crate::test_runs::test(run, &target).await
-    }
+    crate::test_runs::test(run, &target).await
 }
 
 /// Writes the pasted servers into Claude's config (one backed-up, undoable write).

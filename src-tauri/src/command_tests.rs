@@ -761,7 +761,7 @@ fn a_second_mcp_servers_is_said_once_above_the_rows_not_under_each_server() {
 
 #[test]
 fn each_server_of_a_pasted_snippet_is_probed_by_name_before_anything_is_written() {
-    let h = running_harness(CONFIG);
+    let h = harness(CONFIG);
     let snippet = fastmcp_config("fast");
     let probe = |server: Option<&str>| {
         h.call(
@@ -1246,7 +1246,7 @@ fn fastmcp_over_tls() -> TlsPeer {
 fn a_private_cas_certificate_file_is_tested_checked_written_as_ca_cert_and_edited_undoably() {
     use_built_bridge();
     let server = fastmcp_over_tls();
-    let h = running_harness(CONFIG);
+    let h = harness(CONFIG);
     let cert = server.cert.display().to_string();
     let text = &server.url;
     let options = |ca: &str| json!({"caCert": ca});
@@ -1397,7 +1397,7 @@ fn the_edit_forms_unsaved_entry_is_tested_as_save_would_write_it_and_nothing_is_
 
 #[test]
 fn plain_http_to_another_host_is_explained_allowed_only_by_choice_and_loopback_needs_no_choice() {
-    let h = running_harness(CONFIG);
+    let h = harness(CONFIG);
     let text = "http://192.0.2.1:8000/mcp";
     let refused = h
         .call("preview_add", json!({"text": text, "name": "lan"}))
@@ -2094,7 +2094,7 @@ fn a_local_server_is_tested_through_the_tap_it_is_written_with_which_rescues_its
 #[test]
 fn a_pasted_local_server_is_tested_through_the_tap_when_it_will_be_captured() {
     use_built_bridge();
-    let h = running_harness(CONFIG);
+    let h = harness(CONFIG);
     let (command, args) = banner_server();
     let text = json!({"mcpServers": {"fast": {"command": command, "args": args}}}).to_string();
     let probe = |capture: bool| {
@@ -2107,36 +2107,10 @@ fn a_pasted_local_server_is_tested_through_the_tap_when_it_will_be_captured() {
     };
     let captured = probe(true);
     assert_eq!(captured["ok"], true, "{captured}");
-    // The new server's row, once it is added, says what its test saw (as after the local form).
-    let evidence = || {
-        let overview = h.call("server_overview", json!({})).expect("overview");
-        overview
-            .as_array()
-            .and_then(|a| a.iter().find(|s| s["name"] == "fast"))
-            .map(|s| s["evidence"].clone())
-            .unwrap_or_default()
-    };
-    let seen = evidence();
-    assert_eq!(seen["source"], "probe", "{seen}");
-    assert_eq!(seen["status"], "connected", "{seen}");
     let plain = probe(false);
     assert_eq!(plain["ok"], false, "{plain}");
     assert_eq!(plain["diagnosis"]["code"], "stdout-pollution", "{plain}");
-    assert_eq!(evidence()["code"], "stdout-pollution");
     assert_eq!(h.file(), CONFIG, "probing writes nothing");
-    // A name the config holds already keeps its own row's evidence: the add would be refused.
-    let taken = json!({"mcpServers": {"fetch": {"command": "mcp-tray-test-missing"}}}).to_string();
-    let _ = h.call(
-        "probe_add",
-        json!({"text": taken, "name": null, "server": null, "options": null}),
-    );
-    let overview = h.call("server_overview", json!({})).expect("overview");
-    let fetch = overview
-        .as_array()
-        .and_then(|a| a.iter().find(|s| s["name"] == "fetch"))
-        .map(|s| s["evidence"].clone())
-        .unwrap_or_default();
-    assert_ne!(fetch["source"], "probe", "{fetch}");
 }
 
 #[test]

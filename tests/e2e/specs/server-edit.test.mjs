@@ -76,6 +76,18 @@ describe("server edit and the local-server form", () => {
   });
 
   it("a save refused because another program changed the field meanwhile writes nothing, and loads the file's version on request", async () => {
+    // The buttons are off while the last test's Undo is written and the list read again.
+    await app.browser.waitUntil(
+      () =>
+        app.browser.execute(() => {
+          const row = [...document.querySelectorAll('[data-testid="server-row"]')].find(
+            (r) => r.querySelector('[data-testid="server-name"]')?.textContent?.trim() === "gamma",
+          );
+          const edit = row?.querySelector('[data-testid="server-edit"]');
+          return Boolean(edit && !edit.disabled);
+        }),
+      { timeout: 10_000, timeoutMsg: "gamma's Edit button stayed off" },
+    );
     assert.ok(await clickInRow(app.browser, "gamma", "server-edit"), "no Edit button on gamma");
     await app.browser.waitUntil(async () => (await app.browser.$('[data-testid="edit-args"]').getValue()) === "/opt/gamma/index.js", {
       timeout: 10_000,
