@@ -370,22 +370,9 @@ fn warn_of_what_claude_would_refuse(file: &ConfigFile, added: &[(String, Value)]
                 );
             }
             if relative {
-                // Each relative path the finding names ("relative path A, B: …") that exists
-                // from here, made absolute.
-                let listed = f
-                    .diagnosis
-                    .summary
-                    .strip_prefix("relative path ")
-                    .and_then(|rest| rest.split_once(": "))
-                    .map(|(paths, _)| paths.split(", ").collect::<Vec<_>>())
-                    .unwrap_or_default();
-                let named = server
-                    .command
-                    .iter()
-                    .chain(&server.args)
-                    .filter(|p| listed.contains(&p.as_str()));
-                for path in named {
-                    if let Ok(absolute) = std::path::absolute(path)
+                // Each relative path that exists from here, made absolute.
+                for path in doctor::relative_paths(server) {
+                    if let Ok(absolute) = std::path::absolute(&path)
                         && absolute.exists()
                     {
                         eprintln!("        from this folder, {path} is {}", absolute.display());

@@ -8,6 +8,7 @@ use anyhow::Context as _;
 use clap::{Args, Subcommand};
 use mcp_tray_core::clients;
 use mcp_tray_core::config::ConfigFile;
+use mcp_tray_core::diagnose::TAP_IN_A_TERMINAL;
 use mcp_tray_core::paths;
 use mcp_tray_core::probe::{self, ProbeReport, ProbeTarget};
 use mcp_tray_core::supervise::{CommandResolver, LoginShellPath};
@@ -208,8 +209,8 @@ fn unnamed(mut d: mcp_tray_core::diagnose::Diagnosis) -> mcp_tray_core::diagnose
     d.server = None;
     d.fix = d.fix.map(|f| {
         f.replace(
-            "`mcp-tray tap NAME`",
-            "`mcp-tray add NAME --capture -- CMD…`",
+            TAP_IN_A_TERMINAL,
+            "; `mcp-tray add NAME --capture -- CMD…` in a terminal",
         )
     });
     d

@@ -871,41 +871,24 @@ pub fn check_entry_in(audience: Audience, server: &ServerEntry, exe: &Path) -> V
         _ => {}
     }
     // Relative paths: Claude starts servers from a folder of its own choosing.
-    if let EntryKind::Local | EntryKind::Tapped { .. } = &server.kind {
-        let (command, args) = match &server.kind {
-            EntryKind::Tapped { command, args } => (command.as_str(), args.as_slice()),
-            _ => (
-                server.command.as_deref().unwrap_or(""),
-                server.args.as_slice(),
-            ),
-        };
-        let relative: Vec<String> = std::iter::once(command)
-            .filter(|c| c.contains(['/', '\\']) && !is_absolute(c))
-            .chain(
-                args.iter()
-                    .map(String::as_str)
-                    .filter(|a| looks_like_relative_script(a)),
+    let relative = relative_paths(server);
+    if !relative.is_empty() {
+        out.push(Finding::new(
+            Diagnosis::new(
+                codes::RELATIVE_PATH,
+                Severity::Error,
+                format!(
+                    "relative path {}: Claude Desktop does not start servers from your project folder",
+                    mask_args(&relative).join(", ")
+                ),
             )
-            .map(str::to_owned)
-            .collect();
-        if !relative.is_empty() {
-            out.push(Finding::new(
-                Diagnosis::new(
-                    codes::RELATIVE_PATH,
-                    Severity::Error,
-                    format!(
-                        "relative path {}: Claude Desktop does not start servers from your project folder",
-                        mask_args(&relative).join(", ")
-                    ),
-                )
-                .server(name)
-                .fix(if app {
-                    "use the absolute path in its Edit form's Command or Arguments (e.g. /home/you/project/build/index.js)"
-                } else {
-                    "use the absolute path (e.g. /home/you/project/build/index.js)"
-                }),
-            ));
-        }
+            .server(name)
+            .fix(if app {
+                "use the absolute path in its Edit form's Command or Arguments (e.g. /home/you/project/build/index.js)"
+            } else {
+                "use the absolute path (e.g. /home/you/project/build/index.js)"
+            }),
+        ));
     }
     // A bridge reads its --ca-cert from the folder Claude starts it in, not the user's.
     if let EntryKind::Remote { .. } = &server.kind
@@ -1160,6 +1143,29 @@ fn headers_of(v: &Value) -> Vec<(String, String)> {
 fn is_websocket(url: &str) -> bool {
     let l = url.to_ascii_lowercase();
     l.starts_with("ws://") || l.starts_with("wss://")
+}
+
+/// The command and script arguments of a local (or tapped) server given by a relative path, as
+/// the entry holds them: found from the folder of whoever runs them, not from the one Claude
+/// Desktop starts servers in (the `relative-path` finding).
+pub fn relative_paths(server: &ServerEntry) -> Vec<String> {
+    let (command, args) = match &server.kind {
+        EntryKind::Tapped { command, args } => (command.as_str(), args.as_slice()),
+        EntryKind::Local => (
+            server.command.as_deref().unwrap_or(""),
+            server.args.as_slice(),
+        ),
+        _ => return Vec::new(),
+    };
+    std::iter::once(command)
+        .filter(|c| c.contains(['/', '\\']) && !is_absolute(c))
+        .chain(
+            args.iter()
+                .map(String::as_str)
+                .filter(|a| looks_like_relative_script(a)),
+        )
+        .map(str::to_owned)
+        .collect()
 }
 
 fn is_absolute(p: &str) -> bool {
