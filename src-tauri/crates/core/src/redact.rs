@@ -1369,17 +1369,31 @@ fn mask_inside_string(out: &mut Rewrite<'_>, from: usize, to: usize, outside: bo
             }
             continue;
         }
-        if starts_with_bearer(&s[j..]) {
-            let token = j + "bearer ".len();
-            let k = token_end(s, token, to);
-            if k > token {
-                out.replace(token, k, MARKER.as_bytes());
-            }
-            j = k;
-            continue;
-        }
-        j += 1;
+        j = mask_bearer_at(out, j, to);
     }
+}
+
+/// Masks the credential after each `Bearer ` in `from..to`.
+fn mask_bearers(out: &mut Rewrite<'_>, from: usize, to: usize) {
+    let mut j = from;
+    while let Some(at) = memchr::memchr2(b'b', b'B', &out.src[j..to]) {
+        j = mask_bearer_at(out, j + at, to);
+    }
+}
+
+/// At a `b` or `B` (position `j`) of text ending at `to`: when `Bearer ` starts there, masks the
+/// credential after it. Answers where to go on.
+fn mask_bearer_at(out: &mut Rewrite<'_>, j: usize, to: usize) -> usize {
+    let s = &out.src[..to];
+    if !starts_with_bearer(&s[j..]) {
+        return j + 1;
+    }
+    let token = j + "bearer ".len();
+    let k = token_end(s, token, to);
+    if k > token {
+        out.replace(token, k, MARKER.as_bytes());
+    }
+    k
 }
 
 /// At an escaped quote `\"` (position `q`) inside a string ending at `to`: when it opens a
@@ -1388,7 +1402,13 @@ fn mask_escaped_entry(out: &mut Rewrite<'_>, q: usize, to: usize, outside: bool)
     let src = out.src;
     let s = &src[..to];
     let Some(key_end) = escaped_string_end(s, q, outside) else {
-        return if outside { q + 2 } else { to };
+        if outside {
+            return q + 2;
+        }
+        // Nothing closes it, so no key of JSON text follows; the rest is still text that may
+        // hold a credential (`"a\"b Bearer …"`). Read once for that, so this stays linear.
+        mask_bearers(out, q + 2, to);
+        return to;
     };
     let colon = skip_escaped_ws(s, key_end);
     if s.get(colon) != Some(&b':') {

@@ -1029,6 +1029,16 @@ fn an_escaped_quote_that_nothing_closes_does_not_hide_a_bearer_token() {
         redacted(r#"a\"b Bearer s3cretE"#),
         format!(r#"a\"b Bearer {MARKER}"#)
     );
+    // The same inside a string of a message: the escaped quote opens no key, so the rest of the
+    // string is still text that may hold a credential.
+    assert_eq!(
+        redacted(r#"{"x":"a\"b Bearer s3cretE"}"#),
+        format!(r#"{{"x":"a\"b Bearer {MARKER}"}}"#)
+    );
+    assert_eq!(
+        redacted(r#"{"x":"a\"b Bearer s3cretE","y":"c\"d bearer s3cretE2"}"#),
+        format!(r#"{{"x":"a\"b Bearer {MARKER}","y":"c\"d bearer {MARKER}"}}"#)
+    );
     let shown = text(r#"x => 'a"b'; 'user'："v\"; 'token'：Bearer s3cretE}"#);
     assert!(!shown.contains("s3cretE"), "{shown}");
 }
