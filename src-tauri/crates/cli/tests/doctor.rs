@@ -212,6 +212,7 @@ fn doctor_on_a_machine_without_a_config_says_so_calmly_and_creates_nothing() {
     let findings = r["findings"].as_array().unwrap();
     assert_eq!(findings.len(), 1, "{r}");
     assert_eq!(findings[0]["severity"], "info");
+    assert_eq!(findings[0]["code"], "no-config-file");
     assert_eq!(findings[0]["summary"], "there is no config file yet");
     assert_eq!(
         findings[0]["fix"],

@@ -353,6 +353,8 @@ pub mod codes {
     pub const DNS_ERROR: &str = "dns-error";
     pub const HTTP_ERROR: &str = "http-error";
     pub const BAD_JSON_CONFIG: &str = "bad-json-config";
+    /// No config file where Claude reads it (yet): information, not a fault.
+    pub const NO_CONFIG_FILE: &str = "no-config-file";
     pub const URL_ENTRY_UNSUPPORTED: &str = "url-entry-unsupported";
     pub const WEBSOCKET_URL: &str = "websocket-url";
     pub const MCP_REMOTE_REPLACEABLE: &str = "mcp-remote-replaceable";
@@ -389,6 +391,7 @@ pub mod codes {
         DNS_ERROR,
         HTTP_ERROR,
         BAD_JSON_CONFIG,
+        NO_CONFIG_FILE,
         URL_ENTRY_UNSUPPORTED,
         WEBSOCKET_URL,
         MCP_REMOTE_REPLACEABLE,

@@ -147,7 +147,7 @@ pub async fn examine(
     if !doc.exists {
         report.findings.push(Finding::new(
             Diagnosis::new(
-                codes::BAD_JSON_CONFIG,
+                codes::NO_CONFIG_FILE,
                 Severity::Info,
                 "there is no config file yet",
             )
@@ -1008,36 +1008,11 @@ fn plain_http_url_entry(
         format!(
             "put the server's https:// URL in its entry if it has one; to use plain HTTP all the \
              same, run `{}`, then `{}`{masked}",
-            pasteable_line(&["remove".to_owned(), name]),
-            pasteable_line(&shown),
+            crate::supervise::shell_line("mcp-tray", &["remove".to_owned(), name]),
+            crate::supervise::shell_line("mcp-tray", &shown),
         )
     });
     finding
-}
-
-/// `mcp-tray ARGS…` as a command line to paste into a shell: a word with anything but letters,
-/// digits and `_@%+=:,./-` in double quotes (`"`, `\`, `$` and `` ` `` escaped), so that a URL's
-/// `?` or `&` is not read by the shell.
-fn pasteable_line(args: &[String]) -> String {
-    let safe = |c: char| c.is_ascii_alphanumeric() || "_@%+=:,./-".contains(c);
-    let word = |w: &String| {
-        if !w.is_empty() && w.chars().all(safe) {
-            return w.clone();
-        }
-        let mut quoted = String::from('"');
-        for c in w.chars() {
-            if matches!(c, '"' | '\\' | '$' | '`') {
-                quoted.push('\\');
-            }
-            quoted.push(c);
-        }
-        quoted.push('"');
-        quoted
-    };
-    std::iter::once("mcp-tray".to_owned())
-        .chain(args.iter().map(word))
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 /// `"disabled": true` (or `"enabled": false`) in an entry: how Cline, Roo Code and others turn a

@@ -33,8 +33,9 @@ pub struct ServerCommand {
 }
 
 /// `command arg…` as one line for people to read and to paste into a POSIX shell (a fix says "run
-/// `…` in a terminal"): a word that is empty or holds spaces, quotes, `\`, `$` or a backquote is
-/// put in double quotes, with `\` before the `"`, `\`, `$` and backquotes inside it.
+/// `…` in a terminal"): a word that is empty or holds anything but letters, digits and
+/// `_@%+=:,./-` (or the mask `•`) (a space, a quote, a URL's `?` or `&`, a `~` or `*` the shell would expand) is put
+/// in double quotes, with `\` before the `"`, `\`, `$` and backquotes inside it.
 pub fn shell_line(command: &str, args: &[String]) -> String {
     std::iter::once(command)
         .chain(args.iter().map(String::as_str))
@@ -45,7 +46,9 @@ pub fn shell_line(command: &str, args: &[String]) -> String {
 
 fn shell_word(word: &str) -> String {
     let special = |c: char| matches!(c, '"' | '\\' | '$' | '`');
-    if !word.is_empty() && !word.contains(|c: char| c.is_whitespace() || c == '\'' || special(c)) {
+    // `•` is the mask put in place of a secret (`--token ••••••`), to be typed over, not quoted.
+    let plain = |c: char| c.is_alphanumeric() || "_@%+=:,./-•".contains(c);
+    if !word.is_empty() && word.chars().all(plain) {
         return word.to_owned();
     }
     let mut quoted = String::with_capacity(word.len() + 2);
@@ -398,6 +401,20 @@ mod tests {
             r#"sh -c "echo \"API_KEY missing: \$HOME\" >&2; exit 2""#
         );
         assert_eq!(line("echo", &["it's", r"a\b"]), r#"echo "it's" "a\\b""#);
+        assert_eq!(
+            line(
+                "mcp-tray",
+                &[
+                    "add",
+                    "x",
+                    "--url",
+                    "http://h/mcp?k=1&v=2",
+                    "--token",
+                    "••••••"
+                ]
+            ),
+            r#"mcp-tray add x --url "http://h/mcp?k=1&v=2" --token ••••••"#
+        );
     }
 
     #[cfg(unix)]
@@ -411,6 +428,11 @@ mod tests {
             "",
             r#"q"u`o$te\s"#,
             "it's",
+            "https://h.example/mcp?a=1&b=2",
+            "~/notes",
+            "*.md",
+            "a;b|c",
+            "#x",
         ];
         let shown = line("sh", &args);
         let out = std::process::Command::new("sh")
@@ -419,7 +441,7 @@ mod tests {
             .expect("run sh");
         assert_eq!(
             String::from_utf8_lossy(&out.stdout),
-            r#"two words||q"u`o$te\s|it's|"#,
+            r#"two words||q"u`o$te\s|it's|https://h.example/mcp?a=1&b=2|~/notes|*.md|a;b|c|#x|"#,
             "{shown}"
         );
     }
