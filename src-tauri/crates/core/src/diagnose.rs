@@ -255,6 +255,22 @@ pub fn fix_in(audience: Audience, code: &str, message: &str) -> Option<&'static 
     general_fix_in(audience, code)
 }
 
+/// Whether a sign-in (OAuth, in the browser) is what a failure with this code and message asks
+/// for, so that a Sign in button may be offered: not for a server that wants credentials it
+/// offers no sign-in for, a 403 that refuses access, a token asked for without a sign-in, nor
+/// credentials given in the entry's headers and refused (those must change first).
+pub fn offers_sign_in(code: &str, message: &str) -> bool {
+    code == codes::AUTH_REQUIRED
+        && ![
+            crate::transport::NO_SIGN_IN,
+            crate::transport::REFUSED_ACCESS,
+            crate::auth::NO_TOKEN_SIGN_IN,
+            crate::auth::GIVEN_REFUSED,
+        ]
+        .iter()
+        .any(|m| message.contains(m))
+}
+
 /// The advice a bridge's or sign-in's message ends with, in the command line's words: what it
 /// writes to Claude's log and stderr keeps it; the app shows its own fix instead.
 const CLI_ADVICE: [&str; 8] = [
@@ -294,7 +310,12 @@ pub fn message_in(audience: Audience, message: &str) -> String {
 
 /// Words of the command line (a flag, a command, a key of the entry's JSON that the Edit form
 /// changes) in texts written for both audiences, and what the app says in their place.
-const APP_WORDS: [(&str, &str); 9] = [
+const APP_WORDS: [(&str, &str); 10] = [
+    (
+        crate::auth::token::PASS_CLIENT_ID,
+        "sign in from a terminal with `mcp-tray auth login NAME --oauth-client-id ID` (and \
+         --oauth-client-secret), giving a client registered there: the window has no field for it",
+    ),
     (
         crate::config::edit::MERGE_EITHER_WAY,
         "(Fix above the server list does it; it can be undone)",
@@ -507,6 +528,40 @@ mod tests {
             general_fix(codes::AUTH_REQUIRED).expect("fix")
         );
         assert_eq!(fix_for(codes::TIMEOUT, "x"), general_fix(codes::TIMEOUT));
+    }
+
+    #[test]
+    fn a_sign_in_the_window_cannot_do_says_where_to_do_it() {
+        let message = format!(
+            "sign-in to k failed: the authorization server has no client registration at http://x/register (HTTP 404); {}",
+            crate::auth::token::PASS_CLIENT_ID
+        );
+        let shown = message_in(Audience::App, &message);
+        assert!(shown.contains("from a terminal"), "{shown}");
+        assert!(shown.contains("the window has no field for it"), "{shown}");
+        assert_eq!(message_in(Audience::Cli, &message), message);
+    }
+
+    #[test]
+    fn a_sign_in_is_offered_only_where_the_server_asked_for_one() {
+        let offers = |msg: &str| offers_sign_in(codes::AUTH_REQUIRED, msg);
+        assert!(offers("sign-in required for k: run mcp-tray auth login k"));
+        assert!(offers(
+            "remote server at http://x/mcp needs a sign-in (HTTP 401): sign in from MCP Tray or pass --header 'Authorization: Bearer …'"
+        ));
+        assert!(!offers(
+            "initialize failed: server refused access (HTTP 403): your IP is blocked"
+        ));
+        assert!(!offers(
+            "remote server at http://x/mcp needs credentials it offers no sign-in for (HTTP 401): API key required"
+        ));
+        assert!(!offers(
+            "remote server at http://x/mcp asks for a token but offers no sign-in MCP Tray can use (HTTP 401)"
+        ));
+        assert!(!offers(
+            "remote server at http://x/mcp refused the credentials given with --header (HTTP 401): bad; leave the Authorization header out and MCP Tray signs in"
+        ));
+        assert!(!offers_sign_in(codes::HTTP_ERROR, "sign-in required for k"));
     }
 
     #[test]

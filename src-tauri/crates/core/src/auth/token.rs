@@ -81,6 +81,11 @@ pub fn auth_method_for(meta: &ServerMetadata, has_secret: bool) -> String {
     .into()
 }
 
+/// What to do when the authorization server registers no clients, at a terminal (the app says
+/// where to do it instead: its window has no field for a client id).
+pub const PASS_CLIENT_ID: &str =
+    "pass --oauth-client-id (and --oauth-client-secret) of a client registered there";
+
 /// Dynamic client registration. Returns the registration and the client secret, if any.
 pub async fn register(
     http: &reqwest::Client,
@@ -88,7 +93,9 @@ pub async fn register(
     redirect_uri: &str,
 ) -> Result<(ClientRegistration, Option<String>), String> {
     let Some(endpoint) = &meta.registration_endpoint else {
-        return Err("the authorization server offers no client registration; pass --oauth-client-id (and --oauth-client-secret) of a client registered there".into());
+        return Err(format!(
+            "the authorization server offers no client registration; {PASS_CLIENT_ID}"
+        ));
     };
     let preferred = match meta.token_endpoint_auth_methods_supported.as_deref() {
         Some(list) if list.iter().any(|m| m == "none") => "none",
@@ -116,7 +123,7 @@ pub async fn register(
     if matches!(status.as_u16(), 404 | 405 | 501) {
         // No registration there at all (a 2025-03-26 default endpoint the server never had).
         return Err(format!(
-            "the authorization server has no client registration at {} (HTTP {}); pass --oauth-client-id (and --oauth-client-secret) of a client registered there",
+            "the authorization server has no client registration at {} (HTTP {}); {PASS_CLIENT_ID}",
             super::shown(
                 &Url::parse(endpoint).map_err(|_| "its registration endpoint is not a URL")?
             ),
