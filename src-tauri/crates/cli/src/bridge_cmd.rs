@@ -319,7 +319,7 @@ fn prepare(args: BridgeArgs, name: &str) -> Result<BridgeOptions, Refusal> {
 /// sends is answered with the reason, so Claude says why instead of "server disconnected".
 fn refuse(name: &str, code: &str, error: anyhow::Error) -> anyhow::Error {
     // The whole reason, on one line (the journal's event and the JSON-RPC error's message).
-    let said = format!("{error:#}").replace('\n', " ");
+    let said = sentences(&format!("{error:#}"));
     let journal = open_journal("bridge", name);
     if let Some(j) = &journal {
         j.event(
@@ -350,6 +350,29 @@ fn refuse(name: &str, code: &str, error: anyhow::Error) -> anyhow::Error {
         journal.close(Duration::from_secs(1));
     }
     error
+}
+
+/// A reason said over several lines (what is wrong, why, `fix: …`), on one line as sentences, as
+/// the tap words its refusal (`… . Fix: …`): each line but the last ends with a full stop unless
+/// it has its own punctuation, and the fix reads `Fix: …`.
+fn sentences(text: &str) -> String {
+    let mut said = String::new();
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        if !said.is_empty() {
+            if !said.ends_with(['.', '!', '?', ':', ';']) {
+                said.push('.');
+            }
+            said.push(' ');
+        }
+        match line.strip_prefix("fix: ") {
+            Some(fix) => {
+                said.push_str("Fix: ");
+                said.push_str(fix);
+            }
+            None => said.push_str(line),
+        }
+    }
+    said
 }
 
 /// Resolves on SIGTERM or Ctrl-C: the client (or the OS) wants the shim gone. Never resolves

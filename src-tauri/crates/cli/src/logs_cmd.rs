@@ -73,6 +73,14 @@ pub fn run(cmd: LogsCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
     let hide_secrets = settings.redact;
     let mut out = std::io::stdout().lock();
     if args.follow {
+        // As without --follow: Claude's folder missing is said once, and what can be followed
+        // (our journals, and Claude's folder once it appears) is.
+        match std::fs::metadata(&dir) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && args.claude_logs.is_none() => {
+                no_claude_folder(&dir);
+            }
+            _ => {}
+        }
         let start = match args.last {
             0 => StartAt::Beginning,
             _ => StartAt::Recent(RECENT_BYTES),
@@ -109,10 +117,7 @@ pub fn run(cmd: LogsCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
             // MCP Tray's own events still are worth showing. A folder given with --claude-logs
             // must exist: a typo there is said at once.
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && args.claude_logs.is_none() => {
-                eprintln!(
-                    "note: Claude Desktop's log folder {} does not exist (yet); showing MCP Tray's own events only",
-                    dir.display()
-                );
+                no_claude_folder(&dir);
                 Vec::new()
             }
             Err(e) => {
@@ -178,6 +183,15 @@ pub fn run(cmd: LogsCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
     let width = server_width(&events);
     print_all(&mut out, events, args.json, width, hide_secrets)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The note for Claude Desktop's log folder missing where it was looked for (not given with
+/// `--claude-logs`): MCP Tray's own events are still worth showing.
+fn no_claude_folder(dir: &std::path::Path) {
+    eprintln!(
+        "note: Claude Desktop's log folder {} does not exist (yet); showing MCP Tray's own events only",
+        dir.display()
+    );
 }
 
 /// For a `name` none of the events read is about: an error (a user error, as for an unknown

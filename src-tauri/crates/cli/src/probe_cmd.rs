@@ -100,7 +100,14 @@ pub fn run(cmd: ProbeCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
             ProbeTarget::url(&name, url, &bridge_args, &paths::mcp_tray_exe()).unjournaled()
         }
         (None, None, Some((command, rest))) => {
-            ProbeTarget::command("probe", command, rest).unjournaled()
+            let mut target = ProbeTarget::command("probe", command, rest).unjournaled();
+            // In no config, so named by nothing but its command line (credentials masked, as
+            // `list` shows them): "probe" is a placeholder, not a server's name.
+            target.label = mcp_tray_core::supervise::shell_line(
+                command,
+                &mcp_tray_core::redact::mask_args(rest),
+            );
+            target
         }
         _ => anyhow::bail!("give one of: a server NAME, --url URL, or -- CMD [ARGS…]"),
     };

@@ -149,12 +149,22 @@ fn a_ca_cert_that_cannot_be_read_or_holds_no_certificate_is_a_bad_argument_for_e
 #[test]
 fn a_config_path_that_cannot_be_read_is_said_once_with_the_reason() {
     let dir = tempfile::tempdir().expect("temp dir");
-    // A folder where the file should be: reading it fails with the system's reason.
-    std::fs::create_dir(dir.path().join("claude_desktop_config.json")).expect("a folder");
-    let out = run(dir.path(), &["list"]);
+    // A file where a folder of the path should be: reading it fails with the system's reason.
+    // (A folder where the file should be is said in plain words: config_cli.rs.)
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "").expect("a file");
+    let out = Command::new(BIN)
+        .arg("list")
+        .env("MCP_TRAY_HOME", dir.path().join("home"))
+        .env(
+            "MCP_TRAY_CLAUDE_CONFIG",
+            file.join("claude_desktop_config.json"),
+        )
+        .output()
+        .expect("run mcp-tray");
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     let said = stderr(&out);
-    let reason = std::io::Error::from_raw_os_error(21).to_string(); // EISDIR
+    let reason = std::io::Error::from_raw_os_error(20).to_string(); // ENOTDIR
     assert!(
         said.contains("claude_desktop_config.json: "),
         "names the file: {said}"

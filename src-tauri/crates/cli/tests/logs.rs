@@ -365,3 +365,176 @@ fn logs_of_a_server_nobody_knows_says_so_names_the_known_ones_and_fails() {
         )
     );
 }
+
+/// `mcp-tray logs --follow`, running: its stdout line by line, its stderr as it comes; killed
+/// when dropped.
+struct Following {
+    child: std::process::Child,
+    lines: std::sync::mpsc::Receiver<String>,
+    stderr: std::sync::Arc<std::sync::Mutex<String>>,
+}
+
+impl Following {
+    fn start(home: &Path, claude_logs: &Path) -> Following {
+        use std::io::{BufRead, Read};
+        let mut child = Command::new(BIN)
+            .args(["logs", "--follow"])
+            .env("MCP_TRAY_HOME", home)
+            .env("MCP_TRAY_CLAUDE_LOGS", claude_logs)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("run logs --follow");
+        let (tx, lines) = std::sync::mpsc::channel();
+        let stdout = child.stdout.take().expect("stdout");
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let stderr = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let mut pipe = child.stderr.take().expect("stderr");
+        let said = stderr.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = pipe.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                said.lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        });
+        Following {
+            child,
+            lines,
+            stderr,
+        }
+    }
+
+    /// The lines printed until one holds `text` (within 10 s), that one included.
+    fn until(&self, text: &str) -> Vec<String> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        let mut seen = Vec::new();
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    let done = line.contains(text);
+                    seen.push(line);
+                    if done {
+                        return seen;
+                    }
+                }
+                Err(_) => panic!(
+                    "no line with {text:?} within 10 s: {seen:?}\nstderr: {}",
+                    self.stderr()
+                ),
+            }
+        }
+    }
+
+    /// The lines printed in the next `within`.
+    fn more(&self, within: std::time::Duration) -> Vec<String> {
+        let deadline = std::time::Instant::now() + within;
+        let mut seen = Vec::new();
+        while let Ok(line) = self
+            .lines
+            .recv_timeout(deadline.saturating_duration_since(std::time::Instant::now()))
+        {
+            seen.push(line);
+        }
+        seen
+    }
+
+    fn stderr(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+}
+
+impl Drop for Following {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn append(path: &Path, text: &str) {
+    use std::io::Write;
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .expect("open");
+    f.write_all(text.as_bytes()).expect("append");
+}
+
+/// Following without Claude's log folder says so once, as `logs` does, and follows what can be
+/// followed: MCP Tray's journals.
+#[test]
+fn following_without_claudes_log_folder_says_so_and_follows_our_journals() {
+    let home = tempfile::tempdir().expect("home");
+    let journals = home.path().join("journal");
+    std::fs::create_dir_all(&journals).expect("journals");
+    append(
+        &journals.join("remote.jsonl"),
+        &(event_line("2026-11-24T08:00:06.000Z", "refused at once") + "\n"),
+    );
+    let missing = home.path().join("no-claude-here");
+    let follow = Following::start(home.path(), &missing);
+    follow.until("refused at once");
+    append(
+        &journals.join("remote.jsonl"),
+        &(event_line("2026-11-24T08:00:07.000Z", "refused again") + "\n"),
+    );
+    follow.until("refused again");
+    let stderr = follow.stderr();
+    assert_eq!(
+        stderr,
+        format!(
+            "note: Claude Desktop's log folder {} does not exist (yet); showing MCP Tray's own events only\n",
+            missing.display()
+        )
+    );
+}
+
+/// A record Claude writes in two pieces, its `{` block still open after the first: one record
+/// when the rest comes a second later, not an error followed by its context as server output.
+#[test]
+fn following_waits_for_the_rest_of_a_record_whose_block_is_still_open() {
+    let home = tempfile::tempdir().expect("home");
+    let claude_logs = home.path().join("claude-logs");
+    std::fs::create_dir_all(&claude_logs).expect("claude logs");
+    let log = claude_logs.join("mcp-server-py.log");
+    append(
+        &log,
+        "2025-06-01 10:00:05.000 [py] [info] Server started and connected successfully\n",
+    );
+    let follow = Following::start(home.path(), &claude_logs);
+    follow.until("connected successfully");
+    append(
+        &log,
+        "2025-06-01 10:00:06.000 [py] [error] MCP error -32000: Connection closed {\n  metadata: {\n",
+    );
+    std::thread::sleep(std::time::Duration::from_millis(1200));
+    append(&log, "    context: 'connection'\n  }\n}\n");
+    let mut lines = follow.until("Connection closed");
+    lines.extend(follow.more(std::time::Duration::from_millis(1500)));
+    let closed = &lines[0];
+    assert!(closed.contains("  error  "), "{lines:#?}");
+    assert!(
+        closed.ends_with("MCP error -32000: Connection closed"),
+        "{lines:#?}"
+    );
+    assert!(
+        lines.iter().all(|l| !l.contains("  out  ")
+            && !l.contains("context: 'connection'")
+            && l.trim() != "}"),
+        "{lines:#?}"
+    );
+}

@@ -706,3 +706,33 @@ fn a_local_probe_that_times_out_speaks_of_downloads_only_for_a_package_runner() 
     let fix = timed_out(&[npx.to_str().unwrap(), "-y", "some-server"]);
     assert!(fix.contains("may download packages"), "{fix}");
 }
+
+/// A server given by its command is in no config: it is named by its command line alone (its
+/// credentials masked), on the terminal and in `--json`, never by a placeholder name.
+#[cfg(unix)]
+#[test]
+fn a_probe_of_a_command_names_it_by_its_command_line() {
+    let home = tempfile::tempdir().unwrap();
+    let out = Command::new(BIN)
+        .args([
+            "probe",
+            "--",
+            "sh",
+            "-c",
+            "exit 2",
+            "--api-key",
+            "sk-live-0123456789abcdef",
+        ])
+        .env("MCP_TRAY_HOME", home.path())
+        .output()
+        .expect("run probe");
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "{said}");
+    assert_eq!(
+        said.lines().next(),
+        Some("probing sh -c \"exit 2\" --api-key •••••• …"),
+        "{said}"
+    );
+    let (r, _) = probe(home.path(), &["--", "sh", "-c", "exit 2"]);
+    assert_eq!(r["target"], "sh -c \"exit 2\"", "{r}");
+}

@@ -431,6 +431,9 @@ fn a_server_that_fails_after_its_client_sent_its_request_and_closed_is_an_early_
     let out = child.wait_with_output().expect("wrap ends");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("[exited-early]"), "{stderr}");
+    // The server failed on its own: the tap ends with its code, as when the client's input is
+    // still open, not with the 0 of a session the client ended.
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
     let reply: Value = serde_json::from_slice(&out.stdout).expect("one reply");
     assert_eq!(
         reply["error"]["data"]["diagnosis"], "exited-early",

@@ -2,7 +2,8 @@
 //!
 //! Each poll reads what was appended to every `mcp.log`/`mcp-server-*.log`, picks up new files,
 //! starts over on a file that shrank (rotation, truncation), and finishes a pending multi-line
-//! record once its file has been quiet for a poll. When to poll is the caller's [`Pace`]: on a
+//! record once its file has been quiet for a poll ([`OPEN_BLOCK_WAIT`] for a record whose `{`
+//! block is still open: Claude may write it in pieces). When to poll is the caller's [`Pace`]: on a
 //! timer (the CLI: the same on every OS and on network home folders), or on a signal (the app:
 //! after a file changed while its window is shown, so that it never wakes up idle), with one more
 //! poll an interval later while a record is pending. Never: hold a file open between polls
@@ -11,7 +12,7 @@
 use std::collections::HashMap;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
@@ -48,6 +49,8 @@ struct TailedFile {
     splitter: LineSplitter,
     parser: FileParser,
     quiet_polls: u32,
+    /// When data was last read from the file.
+    last_data: Instant,
 }
 
 impl TailedFile {
@@ -57,9 +60,16 @@ impl TailedFile {
             splitter: LineSplitter::new(MAX_LINE),
             parser: FileParser::new(name),
             quiet_polls: 0,
+            last_data: Instant::now(),
         }
     }
 }
+
+/// How long a file must stay quiet before a pending record whose `{` block is still open is
+/// finished anyway (a record cut short for good). Claude may write a record in pieces: a block
+/// still open after a quiet poll is most likely still being written, and its next piece, or the
+/// next record's header, ends it sooner.
+const OPEN_BLOCK_WAIT: Duration = Duration::from_secs(3);
 
 /// How many records a follower remembers, so a record Claude wrote to both `mcp.log` and its
 /// server's file shows once.
@@ -165,10 +175,17 @@ fn read_appended(path: &Path, name: &str, file: &mut TailedFile) -> Vec<LogEvent
     }
     if got_data {
         file.quiet_polls = 0;
+        file.last_data = Instant::now();
     } else {
         file.quiet_polls += 1;
-        // A quiet file's last record is complete, even without a following header.
-        if file.quiet_polls >= 1 && !file.splitter.has_partial() && file.parser.has_pending() {
+        // A quiet file's last record is complete, even without a following header; one whose
+        // `{` block is still open only once the file has been quiet for longer.
+        let complete = !file.parser.has_open_block() || file.last_data.elapsed() >= OPEN_BLOCK_WAIT;
+        if file.quiet_polls >= 1
+            && !file.splitter.has_partial()
+            && file.parser.has_pending()
+            && complete
+        {
             out.extend(file.parser.flush());
         }
     }

@@ -284,6 +284,12 @@ impl FileParser {
         self.pending.is_some()
     }
 
+    /// True while the pending record is a `{ … }` block still open (its closing `}` not read
+    /// yet): a record Claude may still be writing, unlike raw output, which has no end marker.
+    pub fn has_open_block(&self) -> bool {
+        matches!(self.pending, Some(Pending::Block { .. }))
+    }
+
     /// Feeds one line; returns the events it completed.
     pub fn push_line(&mut self, line: &str, truncated: bool) -> Vec<LogEvent> {
         let mut out = Vec::new();

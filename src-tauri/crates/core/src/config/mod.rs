@@ -80,12 +80,27 @@ pub enum ConfigError {
     #[error("{0}")]
     ChangedSince(String),
     /// The I/O error is said in the message and not chained as a source, so that a report of the
-    /// whole chain (`{:#}`) does not say it twice.
-    #[error("{path}: {error}")]
+    /// whole chain (`{:#}`) does not say it twice. A folder where the file should be is said in
+    /// plain words ([`ConfigError::folder`]).
+    #[error("{}", io_said(path, error))]
     Io {
         path: PathBuf,
         error: std::io::Error,
     },
+}
+
+/// `PATH: ERROR`; a folder where a file should be, in plain words (`PATH is a folder, not a
+/// file: …`), without the OS's "Is a directory (os error 21)".
+fn io_said(path: &std::path::Path, error: &std::io::Error) -> String {
+    if error.kind() == std::io::ErrorKind::IsADirectory {
+        let advice = error
+            .get_ref()
+            .map(|said| format!(": {said}"))
+            .unwrap_or_default();
+        format!("{} is a folder, not a file{advice}", path.display())
+    } else {
+        format!("{}: {error}", path.display())
+    }
 }
 
 impl ConfigError {
@@ -94,6 +109,17 @@ impl ConfigError {
             path: path.into(),
             error: source,
         }
+    }
+
+    /// The config's path names a folder (`--config ~/Library/…/Claude`), not a file.
+    pub(crate) fn folder(path: impl Into<PathBuf>) -> Self {
+        ConfigError::io(
+            path,
+            std::io::Error::new(
+                std::io::ErrorKind::IsADirectory,
+                "give the path of a claude_desktop_config.json file",
+            ),
+        )
     }
 
     /// Whether the error is about the file (unreadable, unparsable) rather than the request.

@@ -274,6 +274,11 @@ impl ConfigFile {
                 hash: String::new(),
                 identity: None,
             }),
+            // Not the OS's "Is a directory" (or, on Windows, "Access is denied"): a path to the
+            // folder the config is in is an easy slip.
+            Err(e) if e.kind() == io::ErrorKind::IsADirectory || target.is_dir() => {
+                Err(ConfigError::folder(&self.path))
+            }
             Err(e) => Err(ConfigError::io(&self.path, e)),
         }
     }
