@@ -780,6 +780,11 @@ fn bridge_answers_bad_lines_with_parse_errors_and_goes_on() {
     b.send_raw(b"{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"\xff\xfe\"}");
     let e = b.next(Duration::from_secs(5)).expect("utf-8 error");
     assert_eq!(e["error"]["code"], -32700);
+    // An empty batch is one invalid request (JSON-RPC 2.0), answered once.
+    b.send_raw(b"[]");
+    let e = b.next(Duration::from_secs(5)).expect("invalid request");
+    assert_eq!(e["error"]["code"], -32600);
+    assert!(e["id"].is_null());
     let ok = b.call(1, "add", json!({"a": 40, "b": 2}));
     assert_eq!(text_of(&ok), "42");
     let (status, _, _) = b.finish();
@@ -1326,10 +1331,15 @@ fn a_failing_ping_is_said_once_and_the_bridge_goes_on() {
         })
         .collect();
     assert!((1..=2).contains(&warned.len()), "{warned:?}");
+    // Refused, and maybe first "lost" for the ping in flight when the server died (as on stderr).
+    assert!(
+        warned.iter().any(|w| w["code"] == "connection-refused"),
+        "{warned:?}"
+    );
     for w in &warned {
-        assert_eq!(
-            (&w["level"], &w["code"]),
-            (&json!("warn"), &json!("connection-refused")),
+        assert_eq!(w["level"], "warn", "{w}");
+        assert!(
+            w["code"] == "connection-refused" || w["code"] == "connection-lost",
             "{w}"
         );
     }
@@ -2348,6 +2358,9 @@ fn a_web_site_s_page_is_named_by_its_title_once_with_the_url_to_check() {
     );
     assert!(!message.contains('<'), "no markup: {message}");
     assert_eq!(init["error"]["data"]["diagnosis"], "protocol-error");
+    // As a client goes on after a failed initialize: a notification is not a connection either.
+    b.send(&json!({"jsonrpc": "2.0", "method": "notifications/initialized"}));
+    std::thread::sleep(Duration::from_millis(500));
     let (status, stderr, _) = b.finish();
     assert!(status.success());
     assert_eq!(
@@ -2373,6 +2386,23 @@ fn a_web_site_s_page_is_named_by_its_title_once_with_the_url_to_check() {
     assert!(
         fix.starts_with("Check the URL: a web site answered"),
         "{report}"
+    );
+}
+
+#[test]
+fn a_notification_answered_with_a_web_page_is_no_connection() {
+    let p = require_peers!();
+    let port = free_port();
+    let _server = garbage_server(&p, port);
+    let mut b = Bridge::start(&[&format!("http://127.0.0.1:{port}/site"), "--name", "site"]);
+    // A message that needs no answer opens the session (a client that skipped initialize).
+    b.send(&json!({"jsonrpc": "2.0", "method": "notifications/initialized"}));
+    std::thread::sleep(Duration::from_millis(500));
+    let (_, stderr, _) = b.finish();
+    assert!(!stderr.contains("connected to"), "{stderr}");
+    assert!(
+        stderr.contains("answered with a web page, not MCP (\"Welcome to nginx!\")"),
+        "{stderr}"
     );
 }
 
@@ -2947,6 +2977,22 @@ fn plain_http_to_a_remote_host_needs_allow_http() {
 
 /// A bridge that cannot start answers what Claude sends with the reason (not a silent exit, which
 /// Claude shows as "server disconnected"), and tells the app through the server's journal.
+/// `mcp-tray ARGS` with MCP Tray's home in `home`, `input` written to its stdin, then closed.
+fn run_with_input(args: &[&str], home: &Path, input: &str) -> std::process::Output {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .env("MCP_TRAY_HOME", home)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run");
+    let mut stdin = child.stdin.take().expect("stdin");
+    stdin.write_all(input.as_bytes()).expect("write");
+    drop(stdin);
+    child.wait_with_output().expect("wait")
+}
+
 #[test]
 fn a_bridge_that_cannot_start_answers_each_request_with_why_and_journals_it() {
     let home = tempfile::tempdir().expect("home");
@@ -2970,30 +3016,18 @@ fn a_bridge_that_cannot_start_answers_each_request_with_why_and_journals_it() {
             "cannot read the CA certificate",
         ),
     ] {
-        let mut child = Command::new(BIN)
-            .args(&args)
-            .env("MCP_TRAY_HOME", home.path())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("run");
-        let mut stdin = child.stdin.take().expect("stdin");
-        stdin
-            .write_all(
-                concat!(
-                    r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}"#,
-                    "\n",
-                    r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#,
-                    "\n",
-                    r#"{"jsonrpc":"2.0","id":"two","method":"tools/list"}"#,
-                    "\n",
-                )
-                .as_bytes(),
-            )
-            .expect("write");
-        drop(stdin);
-        let out = child.wait_with_output().expect("wait");
+        let out = run_with_input(
+            &args,
+            home.path(),
+            concat!(
+                r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}"#,
+                "\n",
+                r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#,
+                "\n",
+                r#"{"jsonrpc":"2.0","id":"two","method":"tools/list"}"#,
+                "\n",
+            ),
+        );
         assert_eq!(out.status.code(), Some(1), "{args:?}");
         let stdout = String::from_utf8_lossy(&out.stdout);
         let replies: Vec<Value> = stdout
@@ -3015,6 +3049,40 @@ fn a_bridge_that_cannot_start_answers_each_request_with_why_and_journals_it() {
                 && l.contains("the bridge did not start")),
             "{journal}"
         );
+    }
+}
+
+/// A refusal said over several lines on stderr (what is wrong, why, the fix) reads as sentences
+/// in the one-line JSON-RPC error Claude shows, as the tap words its own (`… . Fix: …`).
+#[test]
+fn a_refused_urls_reason_reads_as_sentences_in_the_json_rpc_error() {
+    let home = tempfile::tempdir().expect("home");
+    for (url, expected) in [
+        (
+            "ws://example.com/mcp",
+            "ws://example.com/mcp is a WebSocket URL, but MCP has no WebSocket transport. MCP \
+             servers are reached over Streamable HTTP (usually a URL ending in /mcp) or the older \
+             HTTP+SSE (ending in /sse). Fix: Look in the server's documentation",
+        ),
+        (
+            "http://example.com/mcp",
+            "http://example.com/mcp is plain HTTP on a remote host; traffic and tokens would \
+             travel unencrypted. Fix: Use the https:// URL, or pass --allow-http",
+        ),
+    ] {
+        let out = run_with_input(
+            &["bridge", url, "--name", "refused"],
+            home.path(),
+            concat!(
+                r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}"#,
+                "\n",
+            ),
+        );
+        assert_eq!(out.status.code(), Some(1), "{url}");
+        let reply: Value = serde_json::from_slice(&out.stdout).expect("one JSON-RPC reply");
+        let said = error_message(&reply);
+        assert!(said.starts_with(expected), "{said}");
+        assert!(!said.contains("fix:"), "{said}");
     }
 }
 

@@ -136,6 +136,16 @@ pub fn inspect(bytes: &[u8]) -> Result<Envelope<'_>, Invalid> {
     if first == Some(&b'[') {
         // A batch: validate it is JSON, forward it as it is.
         return match serde_json::from_slice::<&RawValue>(bytes) {
+            // JSON-RPC 2.0: an empty batch is one invalid request, owed one -32600.
+            Ok(raw)
+                if raw
+                    .get()
+                    .strip_prefix('[')
+                    .and_then(|r| r.strip_suffix(']'))
+                    .is_some_and(|inner| inner.trim().is_empty()) =>
+            {
+                Err(Invalid::NotJsonRpc)
+            }
             Ok(_) => Ok(Envelope {
                 kind: Kind::Batch,
                 id: None,
@@ -214,6 +224,19 @@ mod tests {
         let mut spare = String::new();
         assert!(inspect_lossy(br#"{"jsonrpc":"2.0","id":1,"result":{}}"#, &mut spare).is_ok());
         assert!(spare.is_empty());
+    }
+
+    #[test]
+    fn an_empty_batch_is_an_invalid_request_and_a_batch_of_anything_is_a_batch() {
+        assert!(matches!(inspect(b"[]"), Err(Invalid::NotJsonRpc)));
+        assert!(matches!(inspect(b" [ \t] "), Err(Invalid::NotJsonRpc)));
+        assert_eq!(inspect(b"[[]]").expect("a batch").kind, Kind::Batch);
+        assert_eq!(
+            inspect(br#"[{"jsonrpc":"2.0","id":1,"method":"ping"}]"#)
+                .expect("a batch")
+                .kind,
+            Kind::Batch
+        );
     }
 
     #[test]

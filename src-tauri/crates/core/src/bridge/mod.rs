@@ -1315,7 +1315,10 @@ impl Session<'_> {
                     }
                     Err(fault) => {
                         self.fail(ids, &fault, &msg);
-                        self.failed_start = fault.is_transient().then(|| FailedStart {
+                        // Whatever failed it, the client's next messages (the notification
+                        // that follows initialize) are not a new start, which would say
+                        // "connected" to a server that answered none of it.
+                        self.failed_start = Some(FailedStart {
                             fault,
                             method: msg.method.clone(),
                             at: Instant::now(),

@@ -490,7 +490,14 @@ impl StreamableHttp {
             self.lock().session = Some(session.to_owned());
         }
         if msg.kind != Kind::Request && msg.kind != Kind::Batch {
-            // Notifications and responses: 202 (or any 2xx) with no body that matters.
+            // Notifications and responses: 202 (or any 2xx) with no body that matters; but a
+            // web page from a server not heard speaking MCP is a web site, not an MCP server.
+            if !self.lock().spoke_mcp && is_html_response(&resp) {
+                let body = read_limited(resp, &self.remote.url).await?;
+                if super::is_html(&body) {
+                    return Err(super::web_page(&self.remote.url, &body, None));
+                }
+            }
             return Ok(Posted::Done);
         }
         if status == StatusCode::ACCEPTED || status == StatusCode::NO_CONTENT {
@@ -869,6 +876,17 @@ fn is_event_stream(resp: &Response) -> bool {
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|ct| ct.starts_with("text/event-stream"))
+}
+
+fn is_html_response(resp: &Response) -> bool {
+    resp.headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| {
+            ct.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("text/html")
+        })
 }
 
 fn session_lost(status: StatusCode) -> bool {

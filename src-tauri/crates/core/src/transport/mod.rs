@@ -551,7 +551,7 @@ fn body_summary(bytes: &[u8]) -> String {
             .iter()
             .any(|tag| lower.contains(tag));
     if !is_html {
-        return snippet(bytes);
+        return said_in_json(bytes).unwrap_or_else(|| snippet(bytes));
     }
     // Lowercasing ASCII keeps every byte where it was, so positions in `lower` fit `text`.
     let title = lower.find("<title").and_then(|start| {
@@ -612,10 +612,43 @@ fn html_text(html: &str, lower: &str) -> String {
     decoded.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// What an error answer that is JSON says in words: a JSON-RPC error's `message` (`Missing
+/// session ID`), or the `error`, `error_description`, `message` or `detail` text many servers and
+/// frameworks answer with; its first line, at most 200 characters. Not the JSON around it.
+fn said_in_json(bytes: &[u8]) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_slice(bytes).ok()?;
+    let said = [
+        &value["error"]["message"],
+        &value["error_description"],
+        &value["error"],
+        &value["message"],
+        &value["detail"],
+    ]
+    .into_iter()
+    .find_map(|v| v.as_str().map(str::trim).filter(|s| !s.is_empty()))?;
+    let line: String = said
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    Some(if line.chars().count() > 200 {
+        let cut: String = line.chars().take(200).collect();
+        format!("{}…", cut.trim_end())
+    } else {
+        line
+    })
+}
+
 /// The first non-empty line of an error answer (at most 4 KiB read), cut to one short line: a
-/// 401 or 403 often says why ("API key required", "your IP is blocked").
+/// 401 or 403 often says why ("API key required", "your IP is blocked"); one that is JSON, by
+/// what it says ([`said_in_json`]).
 pub(crate) async fn first_line(resp: reqwest::Response) -> String {
     let bytes = read_start(resp, 4096).await;
+    if let Some(said) = said_in_json(&bytes) {
+        return said;
+    }
     let text = String::from_utf8_lossy(&bytes);
     let line = text
         .lines()
@@ -1428,8 +1461,23 @@ mod tests {
         let long = format!("<html><title>{}</title></html>", "word ".repeat(100));
         let said = body_summary(long.as_bytes());
         assert!(said.chars().count() <= 161 && said.ends_with('…'), "{said}");
+        // JSON is told by what it says in words: a JSON-RPC error's message, an `error` text.
+        assert_eq!(body_summary(br#"{"error":"bad"}"#), "bad");
+        assert_eq!(
+            body_summary(
+                br#"{"jsonrpc":"2.0","id":"server-error","error":{"code":-32600,"message":"Bad Request: Missing session ID"}}"#
+            ),
+            "Bad Request: Missing session ID"
+        );
+        assert_eq!(
+            body_summary(
+                br#"{"jsonrpc":"2.0","id":null,"error":{"code":-32602,"message":"Validation error: 4 validation errors for JSONRPCMessage\nJSONRPCRequest\n  field required"}}"#
+            ),
+            "Validation error: 4 validation errors for JSONRPCMessage"
+        );
         // Anything else keeps its own start, on one line.
-        assert_eq!(body_summary(br#"{"error":"bad"}"#), r#"{"error":"bad"}"#);
+        assert_eq!(body_summary(br#"{"ok":false}"#), r#"{"ok":false}"#);
+        assert_eq!(body_summary(b"Payload Too Large"), "Payload Too Large");
         let fault = Fault::Http {
             status: 500,
             url: "http://x/mcp".into(),
