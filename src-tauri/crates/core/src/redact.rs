@@ -41,7 +41,16 @@ pub fn redact(msg: &[u8]) -> Cow<'_, [u8]> {
             } else {
                 i + 1
             };
-            mask_inside_string(&mut out, from, if closed { end - 1 } else { end }, from < i);
+            // A value that is a credential by its format, under any key or in a list
+            // (`"q":"ghp_…"`), or a URL carrying a password: masked whole, or its password.
+            if closed
+                && from > i
+                && let Some((a, b)) = credential_in_value(&msg[from..end - 1])
+            {
+                out.replace(from + a, from + b, MARKER.as_bytes());
+            } else {
+                mask_inside_string(&mut out, from, if closed { end - 1 } else { end }, from < i);
+            }
             i = end;
             continue;
         }
@@ -1371,6 +1380,48 @@ fn mask_inside_string(out: &mut Rewrite<'_>, from: usize, to: usize, outside: bo
         }
         j = mask_bearer_at(out, j, to);
     }
+}
+
+/// Longest string value looked at as a credential on its own ([`credential_in_value`]).
+const CREDENTIAL_MAX: usize = 8 * 1024;
+
+/// In a string value's text (between its quotes): the range to mask when the whole text is a
+/// credential by its format ([`looks_like_credential`]: `ghp_…`, `sk-…`, a JWT), or the password
+/// of a URL that carries one (`https://user:password@host/…`).
+fn credential_in_value(text: &[u8]) -> Option<(usize, usize)> {
+    if text.len() < 8 || text.len() > CREDENTIAL_MAX {
+        return None;
+    }
+    if let Some(password) = url_password(text) {
+        return Some(password);
+    }
+    // Every credential format starts with one of these letters (a JWT with `eyJ`).
+    if !b"sSrRgGxXhHnNpPAe".contains(&text[0]) {
+        return None;
+    }
+    let text = std::str::from_utf8(text).ok()?;
+    looks_like_credential(text).then_some((0, text.len()))
+}
+
+/// Where the password of a URL that is the whole text (`https://user:password@host/…`) is.
+fn url_password(text: &[u8]) -> Option<(usize, usize)> {
+    let sep = memchr::memmem::find(text, b"://")?;
+    let scheme = &text[..sep];
+    if !scheme.first().is_some_and(u8::is_ascii_alphabetic)
+        || !scheme
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
+    {
+        return None;
+    }
+    let start = sep + 3;
+    let end = text[start..]
+        .iter()
+        .position(|b| matches!(b, b'/' | b'?' | b'#') || b.is_ascii_whitespace())
+        .map_or(text.len(), |p| start + p);
+    let at = start + memchr::memrchr(b'@', &text[start..end])?;
+    let colon = start + memchr::memchr(b':', &text[start..at])?;
+    (colon + 1 < at).then_some((colon + 1, at))
 }
 
 /// Masks the credential after each `Bearer ` in `from..to`.

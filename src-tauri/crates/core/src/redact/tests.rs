@@ -1129,3 +1129,42 @@ fn a_value_that_only_names_a_variable_is_shown_as_no_secret() {
         ])
     );
 }
+
+#[test]
+fn a_value_that_is_a_credential_by_its_format_is_masked_under_any_key() {
+    let token = "ghp_abcdefghijklmnopqrstuvwxyz0123456789";
+    assert_eq!(
+        redacted(&format!(r#"{{"arguments":{{"q":"{token}","n":1}}}}"#)),
+        format!(r#"{{"arguments":{{"q":"{MARKER}","n":1}}}}"#)
+    );
+    // In a list, and a JWT.
+    let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl";
+    assert_eq!(
+        redacted(&format!(r#"["{token}","{jwt}","plain words"]"#)),
+        format!(r#"["{MARKER}","{MARKER}","plain words"]"#)
+    );
+    // What only looks a little like one stays.
+    for plain in [
+        r#"{"q":"sk-short"}"#,
+        r#"{"q":"ghp_ with spaces in it and more words"}"#,
+        r#"{"q":"github_pat"}"#,
+        r#"{"name":"skipped-the-tests-because-they-were-slow"}"#,
+    ] {
+        assert_eq!(redacted(plain), plain);
+    }
+}
+
+#[test]
+fn a_urls_password_is_masked_in_any_value() {
+    assert_eq!(
+        redacted(r#"{"u":"https://bob:pw12345@example.com/x?y=a@b"}"#),
+        format!(r#"{{"u":"https://bob:{MARKER}@example.com/x?y=a@b"}}"#)
+    );
+    for plain in [
+        r#"{"u":"https://bob@example.com/x"}"#,
+        r#"{"u":"https://example.com/x?mail=a:b@c"}"#,
+        r#"{"u":"mailto:bob@example.com"}"#,
+    ] {
+        assert_eq!(redacted(plain), plain);
+    }
+}
