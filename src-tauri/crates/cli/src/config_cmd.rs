@@ -258,6 +258,12 @@ pub fn run(cmd: ConfigCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
                     .tap(&name, &paths::mcp_tray_exe())
                     .map_err(fail_for(&file, &name))?,
             );
+            // The tap starts the same command: one it cannot find is said now, not in Claude's log.
+            if let Ok(doc) = file.read()
+                && let Some(server) = doc.server(&name)
+            {
+                warn_of_what_claude_would_refuse(&file, &[(name, server.value.clone())]);
+            }
         }
         ConfigCommand::Untap { name, .. } => {
             report(&file.untap(&name).map_err(fail_for(&file, &name))?);
@@ -284,6 +290,13 @@ pub fn run(cmd: ConfigCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
                 entry.op,
                 mcp_tray_core::config::write::shown_time(&entry.ts)
             );
+            // What --force threw away (a change made after that edit) is in that copy only.
+            if force && let Some(backup) = &out.backup {
+                eprintln!(
+                    "the file as it was before this undo is kept in {}",
+                    backup.display()
+                );
+            }
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -344,7 +357,10 @@ fn warn_of_what_claude_would_refuse(file: &ConfigFile, added: &[(String, Value)]
         };
         let Some(command) = command else { continue };
         if let Err(d) = resolver.resolve(command, None) {
-            let d = (*d).server(name.clone());
+            let mut d = (*d).server(name.clone());
+            if matches!(server.kind, EntryKind::Tapped { .. }) {
+                d = mcp_tray_core::supervise::resolve::in_tapped_entry(d);
+            }
             eprint!(
                 "{}",
                 crate::doctor_cmd::finding_text("warning", &d, "", "fix")
@@ -363,7 +379,10 @@ fn warn_of_what_claude_would_refuse(file: &ConfigFile, added: &[(String, Value)]
             // A relative path works from this folder (so `probe` passes here) but not from the
             // one Claude Desktop starts servers in: said for what was just added.
             let relative = was_added && f.diagnosis.code == codes::RELATIVE_PATH;
-            if f.diagnosis.code == codes::INVALID_ENTRY || relative {
+            // A README's placeholder left in (`<YOUR_TOKEN>`), or a variable that is not set:
+            // the most common slip with a pasted snippet.
+            let unset = was_added && f.diagnosis.code == codes::MISSING_ENV;
+            if f.diagnosis.code == codes::INVALID_ENTRY || relative || unset {
                 eprint!(
                     "{}",
                     crate::doctor_cmd::finding_text("warning", &f.diagnosis, "", "fix")
@@ -732,12 +751,10 @@ fn show(file: &ConfigFile, name: &str, raw: bool, json: bool) -> anyhow::Result<
         Some(e) => (e.clone(), true),
         None => {
             let disabled = file.disabled().map_err(fail)?;
-            let d = disabled.iter().find(|d| d.name == name).ok_or_else(|| {
-                Failure::new(
-                    exit::USER,
-                    anyhow::anyhow!("no server named \"{name}\" in {}", file.path().display()),
-                )
-            })?;
+            let d = disabled
+                .iter()
+                .find(|d| d.name == name)
+                .ok_or_else(|| not_in_file(file, name))?;
             (d.entry(), false)
         }
     };

@@ -155,6 +155,14 @@ fn undo_refused_over_a_later_change_is_a_conflict() {
     assert!(said.contains(" UTC)"), "{said}");
     assert!(!said.contains('T') || !said.contains("Z)"), "{said}");
     assert!(said.contains("`mcp-tray undo --force`"), "{said}");
+    // Forced, it says where the change it throws away is kept, and that copy holds it.
+    let out = run(dir.path(), &["undo", "--force"]);
+    let said = String::from_utf8_lossy(&out.stderr);
+    let kept = said
+        .lines()
+        .find_map(|l| l.strip_prefix("the file as it was before this undo is kept in "))
+        .unwrap_or_else(|| panic!("{said}"));
+    assert_eq!(std::fs::read_to_string(kept).unwrap(), edited);
 }
 
 #[test]
@@ -1090,4 +1098,93 @@ fn undo_says_the_time_of_the_edit_as_history_shows_it() {
         said.starts_with(&format!("undid \"add a\" from {time}; ")),
         "{said}"
     );
+}
+
+/// `--config` given the folder the config is in (an easy slip): said in plain words, not as the
+/// OS's "Is a directory (os error 21)", by every command that reads the file.
+#[test]
+fn a_config_path_that_is_a_folder_is_said_to_be_one() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [&["list"][..], &["show", "x"], &["add", "x", "--", "echo"]] {
+        let out = Command::new(BIN)
+            .arg("--config")
+            .arg(dir.path())
+            .args(args)
+            .env("MCP_TRAY_HOME", dir.path().join("home"))
+            .output()
+            .expect("run mcp-tray");
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {said}");
+        assert_eq!(
+            said,
+            format!(
+                "mcp-tray: {} is a folder, not a file: give the path of a claude_desktop_config.json file\n",
+                dir.path().display()
+            ),
+            "{args:?}"
+        );
+    }
+}
+
+/// An unknown NAME is said as `rename`, `tap` and `probe` say it: with where the names are.
+#[test]
+fn show_of_an_unknown_server_says_where_the_names_are() {
+    let dir = tempfile::tempdir().unwrap();
+    run(dir.path(), &["add", "known", "--", "echo", "a"]);
+    let out = Command::new(BIN)
+        .arg("--config")
+        .arg(dir.path().join("claude_desktop_config.json"))
+        .args(["show", "nope"])
+        .env("MCP_TRAY_HOME", dir.path().join("home"))
+        .output()
+        .expect("run mcp-tray");
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert_eq!(
+        said,
+        format!(
+            "mcp-tray: no server named \"nope\" in {} (`mcp-tray list` shows them)\n",
+            dir.path().join("claude_desktop_config.json").display()
+        )
+    );
+}
+
+#[test]
+fn importing_a_snippet_with_a_readme_placeholder_warns_of_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run_any(
+        dir.path(),
+        &["import", "-"],
+        r#"{"mcpServers": {"gh": {"command": "/bin/true", "env": {"GITHUB_TOKEN": "<YOUR_TOKEN>"}}}}"#,
+    );
+    assert!(out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains(
+            "warning [missing-env] gh: env GITHUB_TOKEN still holds the README's placeholder"
+        ),
+        "{said}"
+    );
+}
+
+#[test]
+fn tapping_a_server_whose_command_is_missing_warns_and_points_past_the_taps_own_command() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("claude_desktop_config.json"),
+        r#"{"mcpServers": {"t": {"command": "mcp-tray-test-no-such-command", "args": ["x"]}}}"#,
+    )
+    .unwrap();
+    let out = run(dir.path(), &["tap", "t"]);
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("warning [command-not-found] t:")
+            && said.contains(r#"the entry's "args" after "--""#),
+        "{said}"
+    );
+    // doctor gives the same place for it, never the entry's "command" (MCP Tray's own).
+    let out = run_any(dir.path(), &["doctor", "t", "--no-probe"], "");
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains(r#"the entry's "args" after "--""#), "{said}");
+    assert!(!said.contains(r#"the entry's "command""#), "{said}");
 }

@@ -1100,6 +1100,39 @@ fn doctor_says_nothing_of_the_logged_failures_of_a_server_no_longer_in_the_confi
     assert_eq!(code, Some(0), "{r}");
 }
 
+/// A failure a probe cannot meet (a tool call that timed out while Claude used the server) is
+/// still told after the probe passed, as a warning saying the server starts fine now.
+#[test]
+fn doctor_still_tells_a_tool_calls_timeout_after_its_probe_passed() {
+    let p = require_peers!();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("claude_desktop_config.json"),
+        serde_json::json!({"mcpServers": {
+            "calls": {"command": p.python(), "args": [p.script("fastmcp_server.py"), "stdio"]},
+        }})
+        .to_string(),
+    )
+    .unwrap();
+    let logs = dir.path().join("logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    std::fs::write(
+        logs.join("mcp-server-calls.log"),
+        "2025-03-04T10:08:20.078Z [calls] [error] MCP error -32001: Request timed out {\n  metadata: {\n    context: 'tools/call'\n  }\n}\n"
+    )
+    .unwrap();
+    let env = [("MCP_TRAY_CLAUDE_LOGS", logs.as_os_str())];
+    let (r, code) = doctor_with(dir.path(), &["calls"], &env);
+    assert!(r["probes"][0]["ok"] == true, "{r}");
+    let findings = r["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{r}");
+    assert_eq!(findings[0]["code"], "timeout", "{r}");
+    assert_eq!(findings[0]["severity"], "warning", "{r}");
+    let detail = findings[0]["detail"].as_str().unwrap_or_default();
+    assert!(detail.contains("calls starts fine now"), "{detail}");
+    assert_eq!(code, Some(0), "a warning only: {r}");
+}
+
 /// A server whose Claude log and journal tell of a failure it no longer has: this run's probe
 /// starts it and lists its tools, so the old failures are history, not findings. Without a probe
 /// nothing says it was fixed, and they are told.

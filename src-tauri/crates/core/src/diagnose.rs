@@ -310,7 +310,7 @@ pub fn message_in(audience: Audience, message: &str) -> String {
 
 /// Words of the command line (a flag, a command, a key of the entry's JSON that the Edit form
 /// changes) in texts written for both audiences, and what the app says in their place.
-const APP_WORDS: [(&str, &str); 10] = [
+const APP_WORDS: [(&str, &str); 11] = [
     (
         crate::auth::token::PASS_CLIENT_ID,
         "sign in from a terminal with `mcp-tray auth login NAME --oauth-client-id ID` (and \
@@ -322,6 +322,10 @@ const APP_WORDS: [(&str, &str); 10] = [
     ),
     (
         crate::supervise::resolve::ENTRY_COMMAND,
+        "the Command field of its Edit form",
+    ),
+    (
+        crate::supervise::resolve::TAPPED_COMMAND,
         "the Command field of its Edit form",
     ),
     (

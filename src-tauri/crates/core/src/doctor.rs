@@ -228,16 +228,17 @@ pub async fn examine(
     }
     let news: Vec<Finding> = journaled
         .iter()
-        .filter(|f| !fixed_since(&started, f) && !already_said(&report.findings, f))
-        .cloned()
+        .filter(|f| !already_said(&report.findings, f))
+        .filter_map(|f| past_failure(&started, f))
         .collect();
     report.findings.extend(news);
     if let Some(dir) = &opts.logs_dir {
         let names: Vec<&str> = servers.iter().map(|s| s.name.as_str()).collect();
         report.findings.extend(
             check_logs(dir, &names, opts.only.as_deref())
-                .into_iter()
-                .filter(|f| !fixed_since(&started, f) && !already_said(&journaled, f)),
+                .iter()
+                .filter(|f| !already_said(&journaled, f))
+                .filter_map(|f| past_failure(&started, f)),
         );
     }
     report
@@ -254,10 +255,12 @@ pub async fn examine(
 ///
 /// Findings about no server (the whole file) are never left out.
 ///
-/// Past failures are told only while they may still be true ([`fixed_since`]): a failure in a
-/// server's journal or in Claude's log is left out, whatever its code, when this run's probe of
-/// that server passed (it started and listed its tools): it is history, not a problem now. With
-/// `--no-probe` nothing is known to be fixed, and they are told. The logs and journals are read
+/// Past failures are told only while they may still be true ([`past_failure`]): a failure in a
+/// server's journal or in Claude's log that a probe would meet (the server not starting, not
+/// reachable, refusing it) is left out when this run's probe of that server passed (it started
+/// and listed its tools): it is history, not a problem now. One a probe cannot meet (a tool
+/// call's timeout, a connection lost while in use) is told as a warning, saying the server starts
+/// fine now. With `--no-probe` nothing is known to be fixed, and they are told. The logs and journals are read
 /// only for the servers checked ([`check_logs`], [`check_journals`]): a line about a server no
 /// longer in the config is no finding.
 fn already_said(findings: &[Finding], finding: &Finding) -> bool {
@@ -268,14 +271,53 @@ fn already_said(findings: &[Finding], finding: &Finding) -> bool {
             .any(|f| f.diagnosis.server == d.server && f.diagnosis.code == d.code)
 }
 
-/// Whether `finding`, a past failure from a journal or Claude's log, is about one of `started`,
-/// the servers this run's probe started: then it is history (see [`already_said`]).
-fn fixed_since(started: &[String], finding: &Finding) -> bool {
-    finding
+/// Failures a probe that passed shows are over: they happen as a server starts, is reached,
+/// answers initialize or lists its tools, which the probe just did.
+const MET_BY_A_PROBE: &[&str] = &[
+    codes::COMMAND_NOT_FOUND,
+    codes::EXITED_EARLY,
+    codes::CONNECTION_REFUSED,
+    codes::AUTH_REQUIRED,
+    codes::TLS_ERROR,
+    codes::DNS_ERROR,
+    codes::HTTP_ERROR,
+    codes::REDIRECTED,
+    codes::WEBSOCKET_URL,
+    codes::NODE_TOO_OLD,
+    codes::MISSING_ENV,
+    codes::INVALID_ENTRY,
+    codes::URL_ENTRY_UNSUPPORTED,
+];
+
+/// `finding`, a past failure from a journal or Claude's log, as this run tells it, given
+/// `started`, the servers this run's probe started and listed the tools of: left out when it is
+/// one such a probe would have met ([`MET_BY_A_PROBE`]: it is history); otherwise (a tool call
+/// that timed out, stdout polluted while in use) a warning that says the server starts fine now.
+fn past_failure(started: &[String], finding: &Finding) -> Option<Finding> {
+    let Some(server) = finding
         .diagnosis
         .server
         .as_ref()
-        .is_some_and(|s| started.contains(s))
+        .filter(|s| started.contains(s))
+    else {
+        return Some(finding.clone());
+    };
+    if MET_BY_A_PROBE.contains(&finding.diagnosis.code.as_str()) {
+        return None;
+    }
+    let mut told = finding.clone();
+    if told.diagnosis.severity == Severity::Error {
+        told.diagnosis.severity = Severity::Warning;
+    }
+    let news = format!(
+        "{server} starts fine now (this run's test started it and listed its tools): this happened while it was in use, and may again"
+    );
+    told.diagnosis.detail = if told.diagnosis.detail.is_empty() {
+        news
+    } else {
+        format!("{}\n{news}", told.diagnosis.detail)
+    };
+    Some(told)
 }
 
 /// The recent failures MCP Tray's shims (`mcp-tray bridge`, `mcp-tray wrap`) journaled for each
@@ -1064,6 +1106,9 @@ fn check_command(server: &ServerEntry, resolver: &CommandResolver) -> Vec<Findin
     };
     match resolver.resolve(command, None) {
         Ok(_) => Vec::new(),
+        Err(d) if matches!(server.kind, EntryKind::Tapped { .. }) => vec![Finding::new(
+            crate::supervise::resolve::in_tapped_entry(d.server(&server.name)),
+        )],
         Err(d) => vec![Finding::new(d.server(&server.name))],
     }
 }

@@ -184,6 +184,8 @@ where
 
     let started = resolver
         .resolve(&opts.command.command, opts.command.cwd.as_deref())
+        // Claude starts the tap from a tapped entry: the server's command is in its args.
+        .map_err(|d| Box::new(crate::supervise::resolve::in_tapped_entry(*d)))
         .and_then(|resolved| {
             StdioChild::spawn(&opts.command, &resolved).map_err(|e| {
                 Box::new(
@@ -382,7 +384,10 @@ where
     }
 
     finish(&shared);
-    let code = match (exited_on_its_own, &report) {
+    // 0 when the client ended the session (the server stopped as its input closed); the
+    // server's own code when it failed on its own, also when the client's end of input came
+    // first (`failed_after_close`: the same early exit, whichever end the tap saw first).
+    let code = match (exited_on_its_own || failed_after_close, &report) {
         (true, Some(r)) => r.code.unwrap_or(1),
         (true, None) => 1,
         (false, _) => 0,

@@ -133,6 +133,25 @@ fn claude_record(event: &LogEvent, session: &Session) -> Option<Diagnosis> {
     if (text.contains("-32001") || message.contains("-32001"))
         && (text.contains("timed out") || message.contains("timed out"))
     {
+        // A request of a session under way (a tool call), not the start: no download to blame.
+        if let Some(request) = event.context_name().filter(|c| c != "initialize") {
+            return Some(
+                Diagnosis::new(
+                    codes::TIMEOUT,
+                    Severity::Error,
+                    format!("The server did not answer {request} in time"),
+                )
+                .detail(format!(
+                    "Claude gave up waiting for the server's answer to {request} (MCP error -32001: \
+                     Request timed out); the server had started and answered before."
+                ))
+                .fix(
+                    "Look at what the server was asked to do (a slow network call, a large query): \
+                     its own output in Claude's log for it may say why. If it is only slow, ask less \
+                     of it at once.",
+                ),
+            );
+        }
         return Some(
             Diagnosis::new(codes::TIMEOUT, Severity::Error, "The server did not answer in time")
                 .detail(

@@ -117,6 +117,25 @@ fn newer_builds_log_message_summaries_which_stay_text() {
         timeout.context.as_deref(),
         Some("{ metadata: { context: 'tools/call', stack: undefined } }")
     );
+    // A tool call that timed out, mid-session: no first-start download to blame.
+    let d = timeout.diagnosis.as_ref().expect("diagnosed");
+    assert_eq!(d.summary, "The server did not answer tools/call in time");
+    let fix = d.fix.as_deref().unwrap_or_default();
+    assert!(!fix.contains("download"), "{fix}");
+}
+
+#[test]
+fn a_timeout_at_initialize_blames_a_first_start_download() {
+    let events = parse_bytes(
+        "mcp-server-slow.log",
+        b"2026-07-25T06:57:48.741Z [slow] [error] MCP error -32001: Request timed out { metadata: { context: 'initialize', stack: undefined } }\n",
+    );
+    let d = events[0].diagnosis.as_ref().expect("diagnosed");
+    assert_eq!(d.code, codes::TIMEOUT);
+    assert!(
+        d.fix.as_deref().unwrap_or_default().contains("download"),
+        "{d:?}"
+    );
 }
 
 #[test]

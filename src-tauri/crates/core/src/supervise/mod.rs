@@ -713,7 +713,7 @@ impl Run {
         .server(&spec.name)
         .detail(stderr_detail(&tail))
         .fix(format!(
-            "Run `{}` in a terminal to see why it stops; its last output is above.",
+            "Run `{}` in a terminal to see why it stops (the last lines it wrote to stderr are in the details).",
             spec.shell_line()
         ))
     }
@@ -739,12 +739,27 @@ impl Run {
     }
 }
 
+/// The last stderr lines, a line repeated in a row told once with its count (a server restarted
+/// after each crash says the same thing every time).
 fn stderr_detail(tail: &[String]) -> String {
     if tail.is_empty() {
-        "The server wrote nothing to stderr.".to_owned()
-    } else {
-        format!("Last stderr lines:\n{}", tail.join("\n"))
+        return "The server wrote nothing to stderr.".to_owned();
     }
+    let mut lines: Vec<(&str, usize)> = Vec::new();
+    for line in tail {
+        match lines.last_mut() {
+            Some((last, n)) if *last == line.as_str() => *n += 1,
+            _ => lines.push((line, 1)),
+        }
+    }
+    let shown: Vec<String> = lines
+        .into_iter()
+        .map(|(line, n)| match n {
+            1 => line.to_owned(),
+            n => format!("{line} ({n} times in a row)"),
+        })
+        .collect();
+    format!("Last stderr lines:\n{}", shown.join("\n"))
 }
 
 fn wait_failed(name: &str, e: &std::io::Error) -> Diagnosis {
@@ -796,5 +811,17 @@ mod tests {
         };
         let delays: Vec<u128> = (0..6).map(|a| backoff(&config, a).as_millis()).collect();
         assert_eq!(delays, vec![100, 200, 400, 800, 1000, 1000]);
+    }
+
+    #[test]
+    fn a_stderr_line_said_again_after_each_restart_is_told_once_with_its_count() {
+        let tail: Vec<String> = ["boom", "boom", "boom", "other", "boom"]
+            .map(str::to_owned)
+            .to_vec();
+        assert_eq!(
+            stderr_detail(&tail),
+            "Last stderr lines:\nboom (3 times in a row)\nother\nboom"
+        );
+        assert_eq!(stderr_detail(&[]), "The server wrote nothing to stderr.");
     }
 }

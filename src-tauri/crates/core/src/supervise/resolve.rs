@@ -378,6 +378,20 @@ fn not_found(command: &str, search_path: &OsStr, origin: PathOrigin) -> Diagnosi
 /// names the app's Command field instead).
 pub const ENTRY_COMMAND: &str = "the entry's \"command\"";
 
+/// Where a tapped entry's server command is, in the command line's words: its "command" is
+/// MCP Tray's own (`mcp-tray wrap`), and the server's command follows `--` in its args.
+pub const TAPPED_COMMAND: &str =
+    "the entry's \"args\" after \"--\" (the command MCP Tray's tap starts)";
+
+/// `d`, a failure to find or start a server's command, for an entry started through MCP Tray's
+/// tap: where the command goes is its args after `--`, not the entry's "command".
+pub fn in_tapped_entry(mut d: Diagnosis) -> Diagnosis {
+    d.summary = d.summary.replace(ENTRY_COMMAND, TAPPED_COMMAND);
+    d.detail = d.detail.replace(ENTRY_COMMAND, TAPPED_COMMAND);
+    d.fix = d.fix.map(|fix| fix.replace(ENTRY_COMMAND, TAPPED_COMMAND));
+    d
+}
+
 /// What to do when `command` cannot be found; shared with the Claude log parser.
 pub fn fix_for_missing(command: &str) -> String {
     let name = Path::new(command)
