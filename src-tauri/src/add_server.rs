@@ -12,7 +12,9 @@ use mcp_tray_core::config::{
 };
 use std::path::Path;
 
-use mcp_tray_core::diagnose::{Audience, Diagnosis, codes, fix_for, fix_in, message_in};
+use mcp_tray_core::diagnose::{
+    Audience, Diagnosis, codes, fix_for, fix_in, message_in, offers_sign_in,
+};
 use mcp_tray_core::probe::ProbeTarget;
 use mcp_tray_core::{claude_restart, paths};
 use serde::Serialize;
@@ -32,6 +34,10 @@ pub struct DiagnosisView {
     pub summary: String,
     pub detail: String,
     pub fix: Option<String>,
+    /// The server asked for a sign-in the app can do (OAuth in the browser): Sign in is offered.
+    /// Not for credentials it offers no sign-in for, nor a 403 that refuses access.
+    #[serde(default)]
+    pub sign_in: bool,
 }
 
 impl From<&Diagnosis> for DiagnosisView {
@@ -58,6 +64,7 @@ impl From<&Diagnosis> for DiagnosisView {
             summary,
             detail: message_in(Audience::App, &d.detail),
             fix,
+            sign_in: offers_sign_in(&d.code, &d.summary),
         }
     }
 }
@@ -483,5 +490,20 @@ mod tests {
             fix_in(Audience::App, codes::AUTH_REQUIRED, message)
         );
         assert!(!refused.summary.contains("--"), "{}", refused.summary);
+        // Sign in is offered where the server asked for one, and not for a server that wants
+        // credentials it offers no sign-in for.
+        assert!(!refused.sign_in);
+        let wants = |summary: &str| {
+            DiagnosisView::from(&Diagnosis::new(
+                codes::AUTH_REQUIRED,
+                Severity::Error,
+                summary,
+            ))
+            .sign_in
+        };
+        assert!(wants("sign-in required for linear"));
+        assert!(!wants(
+            "initialize failed: server refused access (HTTP 403): your IP is blocked"
+        ));
     }
 }

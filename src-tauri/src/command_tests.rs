@@ -510,6 +510,21 @@ fn keep_running_starts_a_local_server_saves_it_restarts_it_and_stop_ends_it() {
     assert_eq!(answer, json!([]));
     assert!(!running(second), "Stop running ended the process");
     assert!(h.saved_kept().is_empty());
+    // Its row no longer says it is connected through MCP Tray, which keeps it running.
+    let overview = h.call("server_overview", json!({})).expect("overview");
+    let fast = overview
+        .as_array()
+        .and_then(|a| a.iter().find(|s| s["name"] == "fast"))
+        .expect("fast has a status");
+    assert_eq!(fast["evidence"]["status"], "stopped", "{fast}");
+    assert_eq!(fast["evidence"]["source"], "kept-running", "{fast}");
+    assert!(
+        !fast["evidence"]["text"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("keeps it running"),
+        "{fast}"
+    );
 }
 
 #[test]

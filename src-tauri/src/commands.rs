@@ -55,6 +55,8 @@ pub struct AppPaths {
     pub data_dir_from_env: bool,
     /// Claude Desktop's log folder.
     pub claude_logs_dir: String,
+    /// Whether `MCP_TRAY_CLAUDE_LOGS` chose it (otherwise it is where Claude Desktop writes them).
+    pub claude_logs_dir_from_env: bool,
     /// The config file another program deleted while MCP Tray watched it, when Undo can put it
     /// back as it was (nothing was changed through MCP Tray since).
     pub deleted_outside: Option<DeletedConfig>,
@@ -117,6 +119,7 @@ fn paths_in_use() -> AppPaths {
         data_dir: display(&paths::data_dir()),
         data_dir_from_env: paths::env_path(paths::ENV_HOME).is_some(),
         claude_logs_dir: display(&clients::claude_logs_dir()),
+        claude_logs_dir_from_env: paths::env_path(paths::ENV_CLAUDE_LOGS).is_some(),
         // The history is read only when there is no file to read.
         deleted_outside: (!config_exists)
             .then(|| {
@@ -273,6 +276,7 @@ mod tests {
             data_dir: "/d".into(),
             data_dir_from_env: true,
             claude_logs_dir: "/l".into(),
+            claude_logs_dir_from_env: true,
             deleted_outside: Some(DeletedConfig {
                 history_id: 7,
                 at: "2026-12-04T21:30:00.000Z".into(),
@@ -284,6 +288,7 @@ mod tests {
         assert_eq!(json["configSource"], "env");
         assert_eq!(json["dataDir"], "/d");
         assert_eq!(json["dataDirFromEnv"], true);
+        assert_eq!(json["claudeLogsDirFromEnv"], true);
         assert!(json["alsoPresent"].as_array().is_some_and(Vec::is_empty));
         assert_eq!(json["claudeReads"], "/claude/claude_desktop_config.json");
         assert_eq!(json["deletedOutside"]["historyId"], 7);

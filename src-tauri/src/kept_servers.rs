@@ -299,6 +299,7 @@ impl KeptServers {
                 ),
                 fix: None,
                 tool_count: Some(u32::try_from(ready.tools).unwrap_or(u32::MAX)),
+                sign_in: false,
             },
             Err(diagnosis) => failing(diagnosis),
         };
@@ -403,6 +404,7 @@ impl KeptServers {
     async fn let_go(&self, name: &str) -> Result<(), CommandError> {
         let was_kept = self.kept().remove(name).is_some();
         self.supervisor.stop(name).await;
+        self.board.record(|board| board.let_go(name));
         if was_kept {
             self.save()?;
             (self.refresh_menu)();
@@ -510,6 +512,7 @@ fn failing(d: &Diagnosis) -> StatusEvidence {
         text: d.summary.clone(),
         fix: d.fix.clone(),
         tool_count: None,
+        sign_in: false,
     }
 }
 

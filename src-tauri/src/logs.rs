@@ -5,13 +5,16 @@
 //!
 //! Parsing and diagnosing log lines is core's; this module only shapes events for the UI and
 //! batches them, hiding the secrets of what Claude logged while the `redact` setting ("Hide
-//! secrets") says so, as the Traffic view does. It must never read log files itself, and never
-//! keep more than one follower alive: a new stream (the window reloaded) cancels the previous one.
+//! secrets") says so, as the Traffic view does. It must never read log files itself (it only
+//! looks at their sizes, to tell the view which ones it sees only the end of), and never keep more
+//! than one follower alive: a new stream (the window reloaded) cancels the previous one.
 
+use std::collections::HashMap;
+use std::path::Path;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use mcp_tray_core::claude_logs::{LogEvent, Pace, StartAt, follow_with_journals};
+use mcp_tray_core::claude_logs::{LogEvent, Pace, StartAt, follow_with_journals, is_claude_log};
 use mcp_tray_core::{clients, paths};
 use serde::Serialize;
 use specta::Type;
@@ -27,7 +30,7 @@ const MIN_GAP: Duration = Duration::from_millis(250);
 /// How long a batch gathers the rest of a poll's events once the first arrived.
 const GATHER: Duration = Duration::from_millis(20);
 /// How much of each existing log file is read at start (its recent end).
-const RECENT_BYTES: u64 = 256 * 1024;
+const RECENT_BYTES: u32 = 256 * 1024;
 
 /// One log event as the Logs view shows it.
 #[derive(Debug, Clone, Serialize, Type)]
@@ -45,6 +48,44 @@ pub struct LogRow {
     pub context: Option<String>,
     pub diagnosis: Option<DiagnosisView>,
     pub failure: bool,
+    /// Set on the rows of a Claude log file that was longer than what is read of it at start:
+    /// its older lines are not shown. Absent on the others.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub read_in_part: Option<ReadInPart>,
+}
+
+/// A Claude log file of which only the end was read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ReadInPart {
+    /// Its name (`mcp.log`).
+    pub file: String,
+    /// How much of its end was read, in bytes.
+    pub read_bytes: u32,
+}
+
+/// The Claude log files in `dir` longer than what is read of them at start, by name. Only their
+/// sizes are looked at; files that appear later are read whole.
+fn read_in_part(dir: &Path) -> HashMap<String, ReadInPart> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return HashMap::new();
+    };
+    entries
+        .filter_map(Result::ok)
+        .filter(|e| {
+            e.metadata()
+                .is_ok_and(|m| m.len() > u64::from(RECENT_BYTES))
+        })
+        .filter_map(|e| e.file_name().to_str().map(str::to_owned))
+        .filter(|name| is_claude_log(name))
+        .map(|file| {
+            let part = ReadInPart {
+                file: file.clone(),
+                read_bytes: RECENT_BYTES,
+            };
+            (file, part)
+        })
+        .collect()
 }
 
 fn word(value: impl Serialize) -> String {
@@ -55,11 +96,21 @@ fn word(value: impl Serialize) -> String {
 }
 
 /// The rows of one batch, the secrets of what Claude logged hidden when `hide_secrets`
-/// ([`LogEvent::hide_secrets`]).
-fn rows(events: Vec<LogEvent>, hide_secrets: bool) -> Vec<LogRow> {
+/// ([`LogEvent::hide_secrets`]); the rows of a file in `cut` say it was read only in part.
+fn rows(
+    events: Vec<LogEvent>,
+    hide_secrets: bool,
+    cut: &HashMap<String, ReadInPart>,
+) -> Vec<LogRow> {
     events
         .into_iter()
-        .map(|e| e.secrets_hidden(hide_secrets).into())
+        .map(|e| {
+            let part = e.file.as_ref().and_then(|file| cut.get(file)).cloned();
+            LogRow {
+                read_in_part: part,
+                ..e.secrets_hidden(hide_secrets).into()
+            }
+        })
         .collect()
 }
 
@@ -74,6 +125,7 @@ impl From<LogEvent> for LogRow {
             level: e.level.as_str().to_owned(),
             text: e.text,
             diagnosis: e.diagnosis.as_ref().map(DiagnosisView::from),
+            read_in_part: None,
         }
     }
 }
@@ -104,10 +156,12 @@ pub fn stream_logs(
     let journal_dir = paths::journal_dir();
     let signal = wake.ui_signal();
     tauri::async_runtime::spawn(async move {
+        // Looked at before the follower's first read, which starts at the end of these files.
+        let cut = read_in_part(&claude_dir);
         let mut events = follow_with_journals(
             claude_dir,
             journal_dir,
-            StartAt::Recent(RECENT_BYTES),
+            StartAt::Recent(u64::from(RECENT_BYTES)),
             Pace::OnSignal(signal, MIN_GAP),
             token.clone(),
         );
@@ -128,7 +182,7 @@ pub fn stream_logs(
             }
             // Read at each batch: turning "Hide secrets" on applies to what comes next.
             let hide_secrets = mcp_tray_core::settings::load().redact;
-            if channel.send(rows(batch, hide_secrets)).is_err() {
+            if channel.send(rows(batch, hide_secrets, &cut)).is_err() {
                 token.cancel();
                 break;
             }
@@ -149,7 +203,7 @@ mod tests {
             "2026-11-24T10:00:01.000Z [gh] [info] Using MCP server command: npx -y mcp-remote https://x/sse --header X-API-Key: k-2\n",
         );
         let events = claude_logs::parse_bytes("mcp-server-gh.log", log.as_bytes());
-        let hidden = rows(events.clone(), true);
+        let hidden = rows(events.clone(), true, &HashMap::new());
         assert_eq!(
             hidden[0].text,
             "Error: HTTP 401 Unauthorized (sent Authorization: ••••••)"
@@ -160,7 +214,7 @@ mod tests {
             hidden[1].text,
             "Using MCP server command: npx -y mcp-remote https://x/sse --header X-API-Key: ••••••"
         );
-        let shown = rows(events, false);
+        let shown = rows(events, false, &HashMap::new());
         assert!(
             shown[0].text.ends_with("Bearer tok-1)"),
             "{}",
@@ -171,5 +225,33 @@ mod tests {
             "{}",
             shown[1].text
         );
+    }
+
+    #[test]
+    fn the_rows_of_a_log_file_read_only_in_part_say_so() {
+        let dir = tempfile::tempdir().unwrap();
+        let big = "2026-11-24T10:00:00.000Z [gh] [info] Message from server: ok\n"
+            .repeat(RECENT_BYTES as usize / 50);
+        std::fs::write(dir.path().join("mcp-server-gh.log"), &big).unwrap();
+        std::fs::write(dir.path().join("mcp.log"), &big[..1000]).unwrap();
+        std::fs::write(dir.path().join("other.txt"), &big).unwrap();
+        let cut = read_in_part(dir.path());
+        assert_eq!(
+            cut.keys().collect::<Vec<_>>(),
+            ["mcp-server-gh.log"],
+            "only a Claude log longer than what is read"
+        );
+
+        let mut gh = claude_logs::parse_bytes("mcp-server-gh.log", &big.as_bytes()[..200]);
+        gh.extend(claude_logs::parse_bytes("mcp.log", &big.as_bytes()[..200]));
+        let shown = rows(gh, false, &cut);
+        assert_eq!(
+            shown[0].read_in_part,
+            Some(ReadInPart {
+                file: "mcp-server-gh.log".into(),
+                read_bytes: RECENT_BYTES
+            })
+        );
+        assert_eq!(shown.last().unwrap().read_in_part, None);
     }
 }

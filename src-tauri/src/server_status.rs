@@ -17,7 +17,7 @@ use std::time::{Duration, SystemTime};
 
 use mcp_tray_core::claude_logs::{self, Direction, LogEvent, LogTail, StartAt};
 use mcp_tray_core::config::{ConfigDocument, ConfigFile};
-use mcp_tray_core::diagnose::{Audience, Severity, fix_in, message_in};
+use mcp_tray_core::diagnose::{Audience, Severity, fix_in, message_in, offers_sign_in};
 use mcp_tray_core::doctor::{self, Finding};
 use mcp_tray_core::journal::{self, Entry, Tail};
 use mcp_tray_core::supervise::StatsSampler;
@@ -94,6 +94,8 @@ pub struct StatusEvidence {
     pub fix: Option<String>,
     /// Tools the server listed, for a successful probe.
     pub tool_count: Option<u32>,
+    /// It failed asking for a sign-in the app can do ([`offers_sign_in`]): Sign in is offered.
+    pub sign_in: bool,
 }
 
 /// A server's shim process tree, sampled now.
@@ -202,6 +204,7 @@ impl Board {
                 .as_deref()
                 .and_then(|c| fix_in(Audience::App, c, &text))
                 .map(str::to_owned);
+            let sign_in = code.as_deref().is_some_and(|c| offers_sign_in(c, &text));
             let text = message_in(Audience::App, &text);
             known.journal = Some(StatusEvidence {
                 status,
@@ -211,6 +214,7 @@ impl Board {
                 text,
                 fix,
                 tool_count: None,
+                sign_in,
             });
         }
     }
@@ -240,6 +244,22 @@ impl Board {
         self.known(server).kept = Some(evidence);
     }
 
+    /// MCP Tray no longer runs `server` (Stop running): a run that was answering reads as stopped
+    /// by MCP Tray from now on, not as connected through it; a failure it ended in stays.
+    pub(crate) fn let_go(&mut self, server: &str) {
+        if let Some(kept) = self
+            .known(server)
+            .kept
+            .as_mut()
+            .filter(|e| e.status == ServerHealth::Connected)
+        {
+            kept.status = ServerHealth::Stopped;
+            kept.at = journal::rfc3339_ms(SystemTime::now());
+            kept.text = "MCP Tray stopped running it (Stop running)".to_owned();
+            kept.tool_count = None;
+        }
+    }
+
     /// Takes a sign-in to `server` that worked. Its bridge answered Claude "sign-in required"
     /// before, so the row no longer says that (nor offers Sign in), but it is not connected either
     /// until the bridge talks again: Claude Desktop, which gave up on the server, tries it again
@@ -257,6 +277,7 @@ impl Board {
                 "If Claude Desktop shows {server} as failed, restart Claude Desktop: it does not try a server again by itself."
             )),
             tool_count: None,
+            sign_in: false,
         });
     }
 
@@ -272,6 +293,7 @@ impl Board {
                 text: format!("answered a test in {} ms", result.total_ms.round()),
                 fix: None,
                 tool_count: Some(u32::try_from(result.tools.len()).unwrap_or(u32::MAX)),
+                sign_in: false,
             }
         } else {
             let diagnosis = result.diagnosis.as_ref();
@@ -290,6 +312,7 @@ impl Board {
                 ),
                 fix: diagnosis.and_then(|d| d.fix.clone()),
                 tool_count: None,
+                sign_in: diagnosis.is_some_and(|d| offers_sign_in(&d.code, &d.summary)),
             }
         };
         self.known(server).probe = Some(evidence);
@@ -382,6 +405,10 @@ fn claude_evidence(event: LogEvent, hide_secrets: bool) -> Option<StatusEvidence
         };
         // Claude's log parser writes for both audiences: the window's words (no `mcp-tray tap`,
         // the Edit form's Command field rather than the entry's JSON).
+        let sign_in = event
+            .diagnosis
+            .as_ref()
+            .is_some_and(|d| offers_sign_in(&d.code, &d.summary));
         let (code, text, fix) = match event.diagnosis {
             Some(d) => (
                 Some(d.code),
@@ -398,6 +425,7 @@ fn claude_evidence(event: LogEvent, hide_secrets: bool) -> Option<StatusEvidence
             text,
             fix,
             tool_count: None,
+            sign_in,
         });
     }
     let answered =
@@ -410,6 +438,7 @@ fn claude_evidence(event: LogEvent, hide_secrets: bool) -> Option<StatusEvidence
         text: "it answered Claude".to_owned(),
         fix: None,
         tool_count: None,
+        sign_in: false,
     })
 }
 

@@ -14,6 +14,7 @@ use mcp_tray_core::auth::handoff::{self, AppPresence, RequestWatch, SignInReques
 use mcp_tray_core::auth::{Auth, AuthOptions, Url, flow};
 use mcp_tray_core::claude_restart;
 use mcp_tray_core::config::EntryKind;
+use mcp_tray_core::diagnose::{Audience, message_in};
 use serde::{Deserialize, Serialize};
 use specta::Type;
 use tauri::{AppHandle, Manager, Runtime, State};
@@ -254,7 +255,13 @@ async fn run(state: &SignIns, name: String, server_url: String) -> Result<(), Co
     let result = task.await;
     lock(&state.running).remove(&server_url);
     let result = match result {
-        Ok(done) => done.map_err(|err| failed(format!("sign-in to {name} failed: {err}"))),
+        // In the window's words: the command line's advice becomes the app's.
+        Ok(done) => done.map_err(|err| {
+            failed(message_in(
+                Audience::App,
+                &format!("sign-in to {name} failed: {err}"),
+            ))
+        }),
         Err(err) if err.is_cancelled() => Err(CommandError {
             code: "sign-in-cancelled".to_owned(),
             message: format!("the sign-in to {name} was cancelled"),

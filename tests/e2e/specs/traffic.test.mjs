@@ -251,3 +251,116 @@ describe("traffic", () => {
     }
   });
 });
+
+/** Journal lines of `server`, as its shim writes them. */
+function entries(server, lines) {
+  const base = { server, session: "0a1b2c3d", pid: 4242 };
+  return `${lines.map((line) => JSON.stringify({ ts: new Date().toISOString(), ...base, ...line })).join("\n")}\n`;
+}
+
+/** Where the rows of the list are, and where the selected one is (null: not in the page). */
+function listState(browser) {
+  return browser.execute(() => {
+    const viewport = document.querySelector('[data-testid="traffic-viewport"]');
+    const box = viewport?.getBoundingClientRect();
+    const selected = document.querySelector('[data-testid="traffic-row"][aria-selected="true"]')?.getBoundingClientRect();
+    return {
+      atBottom: viewport ? viewport.scrollTop + viewport.clientHeight >= viewport.scrollHeight - 30 : false,
+      // (Within a pixel: the list's height can be a fraction of one.)
+      selectedInSight: Boolean(selected && box && selected.top >= box.top - 1 && selected.bottom <= box.bottom + 1),
+      count: document.querySelector('[data-testid="traffic-count"]')?.textContent ?? "",
+    };
+  });
+}
+
+describe("traffic, from journals written here", () => {
+  let app;
+  let journal;
+
+  before(async () => {
+    app = await startApp();
+    journal = path.join(app.home, "journal");
+    fs.mkdirSync(journal, { recursive: true });
+    fs.writeFileSync(path.join(journal, "calm.jsonl"), entries("calm", [{ dir: "c2s", kind: "request", method: "tools/list", id: 1, bytes: 46, msg: { jsonrpc: "2.0", id: 1, method: "tools/list" } }]));
+    await openView(app.browser, "Traffic");
+    await waitForText(app.browser, '[data-testid="traffic-count"]', { equals: "1 of 1" });
+  });
+
+  after(async () => {
+    await app?.stop();
+  });
+
+  it("says when Errors only hides every message, and counts a line that was not JSON as an error", async () => {
+    await app.browser.$('[data-testid="traffic-errors"]').click();
+    assert.equal(await waitForText(app.browser, '[data-testid="traffic-none"]'), "No message matches these filters.");
+    await app.screenshot("traffic-no-match");
+    fs.appendFileSync(path.join(journal, "calm.jsonl"), entries("calm", [{ dir: "s2c", kind: "invalid", bytes: 34, msg: "Traceback (most recent call last):" }]));
+    await waitForText(app.browser, '[data-testid="traffic-count"]', { equals: "1 of 2" });
+    assert.equal(await app.browser.$('[data-testid="traffic-none"]').isExisting(), false);
+    assert.match((await shownRows(app.browser))[0], /invalid/);
+    await app.browser.$('[data-testid="traffic-errors"]').click();
+    await waitForText(app.browser, '[data-testid="traffic-count"]', { equals: "2 of 2" });
+  });
+
+  it("says under the response that it was cut when its request is selected", async () => {
+    const start = `{"jsonrpc":"2.0","id":5,"result":{"content":[{"type":"text","text":"${"lorem ipsum ".repeat(6_000)}`;
+    fs.writeFileSync(
+      path.join(journal, "big.jsonl"),
+      entries("big", [
+        { dir: "c2s", kind: "request", method: "tools/call", id: 5, bytes: 60, msg: { jsonrpc: "2.0", id: 5, method: "tools/call", params: { name: "dump" } } },
+        { dir: "s2c", kind: "response", method: "tools/call", id: 5, bytes: 3_145_728, latency_ms: 12.5, msg: start, truncated: true },
+      ]),
+    );
+    await waitForText(app.browser, '[data-testid="traffic-count"]', { equals: "4 of 4" });
+    const clicked = await app.browser.execute(() => {
+      const row = [...document.querySelectorAll('[data-testid="traffic-row"]')].find((el) => el.textContent?.includes("big") && el.textContent.includes("request"));
+      row?.click();
+      return row !== undefined;
+    });
+    assert.ok(clicked, "no request row of big");
+    await waitForText(app.browser, '[data-testid="traffic-cut"]');
+    const panes = await app.browser.execute(() =>
+      [...document.querySelectorAll('[data-testid="traffic-json"]')].map((pre) => {
+        const note = pre.parentElement?.querySelector('[data-testid="traffic-cut"]');
+        const box = note?.getBoundingClientRect();
+        return { note: note?.textContent ?? null, inSight: Boolean(box && box.height > 0 && box.bottom <= window.innerHeight) };
+      }),
+    );
+    assert.deepEqual(panes, [
+      { note: null, inSight: false },
+      { note: "Only its start was recorded (the whole message was 3.0 MB).", inSight: true },
+    ]);
+    await app.screenshot("traffic-cut-response");
+    await app.browser.$('[data-testid="traffic-close"]').click();
+  });
+
+  it("keeps a selected row in sight while hundreds of messages arrive a second, and follows again once closed", async () => {
+    const file = path.join(journal, "flood.jsonl");
+    let id = 0;
+    const flood = setInterval(() => {
+      const lines = Array.from({ length: 10 }, () => {
+        id += 1;
+        return { dir: "c2s", kind: "notification", method: "notifications/progress", bytes: 80, msg: { jsonrpc: "2.0", method: "notifications/progress", params: { n: id } } };
+      });
+      fs.appendFileSync(file, entries("flood", lines));
+    }, 20);
+    try {
+      await app.browser.waitUntil(async () => id > 1_000 && (await listState(app.browser)).atBottom, { timeout: 15_000, timeoutMsg: "the flood did not reach the list" });
+      // A row near the bottom, as a user clicks one while the list moves: the detail then opens
+      // below the list, which gets shorter.
+      await app.browser.execute(() => [...document.querySelectorAll('[data-testid="traffic-row"]')].at(-3)?.click());
+      for (let i = 0; i < 6; i += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        const state = await listState(app.browser);
+        assert.ok(state.selectedInSight, `the selected row left the list's sight after ${(i + 1) * 250} ms: ${JSON.stringify(state)}`);
+      }
+      await app.screenshot("traffic-selected-while-flooding");
+      await app.browser.$('[data-testid="traffic-close"]').click();
+      await app.browser.waitUntil(async () => (await listState(app.browser)).atBottom, { timeout: 5_000, timeoutMsg: "closing the detail did not follow the newest again" });
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      assert.ok((await listState(app.browser)).atBottom, "the list stopped following after the detail closed");
+    } finally {
+      clearInterval(flood);
+    }
+  });
+});

@@ -547,6 +547,10 @@ dataDirFromEnv: boolean;
  */
 claudeLogsDir: string; 
 /**
+ * Whether `MCP_TRAY_CLAUDE_LOGS` chose it (otherwise it is where Claude Desktop writes them).
+ */
+claudeLogsDirFromEnv: boolean; 
+/**
  * The config file another program deleted while MCP Tray watched it, when Undo can put it
  * back as it was (nothing was changed through MCP Tray since).
  */
@@ -625,7 +629,12 @@ export type DiagnosisView = { code: string;
 /**
  * `info`, `warning` or `error`.
  */
-severity: string; server: string | null; summary: string; detail: string; fix: string | null }
+severity: string; server: string | null; summary: string; detail: string; fix: string | null; 
+/**
+ * The server asked for a sign-in the app can do (OAuth in the browser): Sign in is offered.
+ * Not for credentials it offers no sign-in for, nor a 403 that refuses access.
+ */
+sign_in?: boolean }
 /**
  * An env variable the form sends: `value: null` keeps the value the entry has.
  */
@@ -831,7 +840,12 @@ level: string; text: string;
  * The request the record was about, as its context names it (`tools/list`): records with
  * the same words in one millisecond often differ only there. Never the whole context.
  */
-context: string | null; diagnosis: DiagnosisView | null; failure: boolean }
+context: string | null; diagnosis: DiagnosisView | null; failure: boolean; 
+/**
+ * Set on the rows of a Claude log file that was longer than what is read of it at start:
+ * its older lines are not shown. Absent on the others.
+ */
+readInPart?: ReadInPart | null }
 /**
  * What a probe of the pasted server found.
  */
@@ -864,6 +878,18 @@ uptimeSecs: number | null;
  * Processes in the tree.
  */
 processes: number }
+/**
+ * A Claude log file of which only the end was read.
+ */
+export type ReadInPart = { 
+/**
+ * Its name (`mcp.log`).
+ */
+file: string; 
+/**
+ * How much of its end was read, in bytes.
+ */
+readBytes: number }
 /**
  * What the form says about how MCP Tray runs the pasted servers, beside the text: how its bridge
  * reaches a remote server, and whether a local one runs through its tap.
@@ -1094,7 +1120,11 @@ fix: string | null;
 /**
  * Tools the server listed, for a successful probe.
  */
-toolCount: number | null }
+toolCount: number | null; 
+/**
+ * It failed asking for a sign-in the app can do ([`offers_sign_in`]): Sign in is offered.
+ */
+signIn: boolean }
 /**
  * A tool a server offers.
  */

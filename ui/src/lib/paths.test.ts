@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ConfigSource } from "./ipc";
-import { describeConfigSource, describeDataDir } from "./paths";
+import { describeClaudeLogsDir, describeConfigSource, describeDataDir } from "./paths";
 
 describe("describeConfigSource", () => {
   it("names the environment variable when the config path came from it", () => {
@@ -16,6 +16,13 @@ describe("describeConfigSource", () => {
   it("names no command-line option: the app has none", () => {
     const sources: ConfigSource[] = ["env", "detected", "msix"];
     for (const source of sources) expect(describeConfigSource(source)).not.toMatch(/--|mcp-tray /);
+  });
+});
+
+describe("describeClaudeLogsDir", () => {
+  it("names MCP_TRAY_CLAUDE_LOGS only when it chose the folder", () => {
+    expect(describeClaudeLogsDir(true)).toContain("MCP_TRAY_CLAUDE_LOGS");
+    expect(describeClaudeLogsDir(false)).not.toContain("MCP_TRAY_CLAUDE_LOGS");
   });
 });
 

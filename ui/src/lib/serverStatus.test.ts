@@ -13,6 +13,7 @@ describe("server status wording", () => {
       text: "x",
       fix: null,
       toolCount: null,
+      signIn: false,
     };
     const sameDay = evidenceOrigin(evidence, new Date(2026, 10, 24, 18, 0));
     expect(sameDay).toMatch(/^from Claude's log, 10.02/);

@@ -17,6 +17,24 @@ const notFound = {
   fix: "Install the command, or give its correct absolute path in the entry.",
 };
 
+/** jsdom lays nothing out: the list is 200 px high and each event 20 px; scrolling is remembered. */
+function layOut() {
+  const scrolled = new WeakMap<Element, number>();
+  vi.spyOn(HTMLElement.prototype, "clientHeight", "get").mockReturnValue(200);
+  vi.spyOn(HTMLElement.prototype, "scrollHeight", "get").mockImplementation(function (this: HTMLElement) {
+    return this.querySelectorAll("li").length * 20;
+  });
+  Object.defineProperty(HTMLElement.prototype, "scrollTop", {
+    configurable: true,
+    get(this: HTMLElement) {
+      return scrolled.get(this) ?? 0;
+    },
+    set(this: HTMLElement, value: number) {
+      scrolled.set(this, value);
+    },
+  });
+}
+
 function row(over: Partial<LogRow>): LogRow {
   return { ts: "2026-12-02T11:52:54.433Z", source: "journal", server: "broken", level: "error", text: "", context: null, diagnosis: null, failure: false, ...over };
 }
@@ -58,21 +76,7 @@ describe("Logs", () => {
   });
 
   it("opens at the newest event and follows new ones unless scrolled up", async () => {
-    // jsdom lays nothing out: the list is 200 px high and each event 20 px.
-    const scrolled = new WeakMap<Element, number>();
-    vi.spyOn(HTMLElement.prototype, "clientHeight", "get").mockReturnValue(200);
-    vi.spyOn(HTMLElement.prototype, "scrollHeight", "get").mockImplementation(function (this: HTMLElement) {
-      return this.querySelectorAll("li").length * 20;
-    });
-    Object.defineProperty(HTMLElement.prototype, "scrollTop", {
-      configurable: true,
-      get(this: HTMLElement) {
-        return scrolled.get(this) ?? 0;
-      },
-      set(this: HTMLElement, value: number) {
-        scrolled.set(this, value);
-      },
-    });
+    layOut();
     const many = (n: number) => Array.from({ length: n }, (_, i) => row({ level: "info", text: `event ${i}` }));
     const logs = createLogs();
     logs.receive(many(30));
@@ -195,6 +199,91 @@ describe("Logs", () => {
     await tick();
     expect(screen.getAllByTestId("log-diagnosis")).toHaveLength(2);
     expect(screen.queryAllByRole("alert")).toHaveLength(0);
+  });
+
+  it("shows a huge record's start, and all of it when asked, wrapped to the list's width", async () => {
+    const huge = "x".repeat(20_000);
+    const logs = createLogs();
+    logs.receive([row({ source: "claude-log", level: "info", text: huge }), row({ level: "info", text: "short" })]);
+    render(LogsView, { logs });
+    const [text, short] = screen.getAllByTestId("log-text");
+    const toggle = screen.getByTestId("log-show-all");
+    expect(text.textContent).toBe(`${"x".repeat(400)}…${toggle.textContent}`);
+    expect(toggle.textContent).toBe("Show all (20,000 characters)");
+    expect(short.textContent).toBe("short");
+    await fireEvent.click(toggle);
+    expect(text.textContent).toBe(`${huge}Show less`);
+    await fireEvent.click(screen.getByTestId("log-show-all"));
+    expect(text.textContent?.length).toBe(401 + "Show all (20,000 characters)".length);
+  });
+
+  it("lists only the newest events, older ones on request, and keeps what is in sight while events arrive", async () => {
+    layOut();
+    let n = 0;
+    const more = (count: number) => Array.from({ length: count }, () => row({ level: "info", text: `event ${n++}` }));
+    const texts = () => screen.getAllByTestId("log-text").map((t) => t.textContent);
+    const logs = createLogs();
+    logs.receive(more(450));
+    render(LogsView, { logs });
+    expect(texts()).toHaveLength(200);
+    expect(texts()[0]).toBe("event 250");
+    expect(screen.getByTestId("logs-count").textContent).toBe("450 of 450");
+    const list = screen.getByTestId("logs-list");
+
+    // Scrolled up: events arrive below, the first listed stays.
+    list.scrollTop = 100;
+    await fireEvent.scroll(list);
+    logs.receive(more(10));
+    await tick();
+    expect(texts()).toHaveLength(210);
+    expect(texts()[0]).toBe("event 250");
+    expect(list.scrollTop).toBe(100);
+
+    // Older ones, above what was in sight, which stays in sight.
+    const older = screen.getByTestId("logs-older");
+    expect(older.textContent).toBe("Show older events (250 more)");
+    await fireEvent.click(older);
+    await tick();
+    expect(texts()).toHaveLength(410);
+    expect(texts()[0]).toBe("event 50");
+    expect(list.scrollTop).toBe(100 + 200 * 20);
+
+    // Back at the bottom: the newest, followed.
+    list.scrollTop = list.scrollHeight - 200;
+    await fireEvent.scroll(list);
+    logs.receive(more(5));
+    await tick();
+    expect(texts()).toHaveLength(200);
+    expect(texts().at(-1)).toBe("event 464");
+
+    // Another search: its newest.
+    await fireEvent.input(screen.getByTestId("logs-search"), { target: { value: "46" } });
+    expect(screen.getByTestId("logs-count").textContent).toBe("10 of 465");
+    expect(texts()).toHaveLength(10);
+    await fireEvent.input(screen.getByTestId("logs-search"), { target: { value: "" } });
+    expect(texts()).toHaveLength(200);
+    expect(texts().at(-1)).toBe("event 464");
+  });
+
+  it("says which of Claude's files were read only in part", async () => {
+    const logs = createLogs();
+    logs.receive([row({ source: "claude-log", level: "info", text: "started" })]);
+    render(LogsView, { logs });
+    expect(screen.queryByTestId("logs-read-in-part")).toBeNull();
+    logs.receive([
+      row({ source: "claude-log", level: "info", text: "old", readInPart: { file: "mcp.log", readBytes: 262_144 } }),
+    ]);
+    await tick();
+    expect(screen.getByTestId("logs-read-in-part").textContent).toBe(
+      "Older lines of mcp.log are not shown: only its last 256 KiB is read.",
+    );
+    logs.receive([
+      row({ source: "claude-log", level: "info", text: "old", readInPart: { file: "mcp-server-gh.log", readBytes: 262_144 } }),
+    ]);
+    await tick();
+    expect(screen.getByTestId("logs-read-in-part").textContent).toBe(
+      "Older lines of mcp-server-gh.log, mcp.log are not shown: only the last 256 KiB of each is read.",
+    );
   });
 });
 

@@ -18,6 +18,7 @@ const found: AppPaths = {
   dataDir: "/home/ana/.local/share/mcp-tray",
   dataDirFromEnv: false,
   claudeLogsDir: "/home/ana/.config/Claude/logs",
+  claudeLogsDirFromEnv: false,
   claudeReads: null,
   deletedOutside: null,
 };
@@ -84,6 +85,7 @@ describe("SettingsView", () => {
     expect(screen.getByTestId("data-dir").textContent).toBe(found.dataDir);
     expect(screen.getByText("MCP Tray's standard location")).toBeTruthy();
     expect(screen.queryByText(/MCP_TRAY_HOME/)).toBeNull();
+    expect(screen.getByText("Where Claude Desktop writes its logs on this system")).toBeTruthy();
     // Only folders Rust knows can be opened: the other config file has Copy but no Open folder.
     expect(screen.queryByTestId("settings-also-present-0-open")).toBeNull();
     expect(screen.getByTestId("settings-also-present-0-copy")).toBeTruthy();

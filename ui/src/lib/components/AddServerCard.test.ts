@@ -241,7 +241,7 @@ describe("Add server card", () => {
     const { api } = fakeApi();
     api.probeAdd = async () => {
       const probe: ProbeView = probeView(false);
-      return { ...probe, diagnosis: probe.diagnosis && { ...probe.diagnosis, code: "auth-required" } };
+      return { ...probe, diagnosis: probe.diagnosis && { ...probe.diagnosis, code: "auth-required", sign_in: true } };
     };
     const asked: string[] = [];
     let answer: (signedIn: boolean) => void = () => {};
@@ -281,7 +281,7 @@ describe("Add server card", () => {
       // Asks for a sign-in the first time, answers once signed in.
       if (probes++ > 0) return probeView(true);
       const probe: ProbeView = probeView(false);
-      return { ...probe, diagnosis: probe.diagnosis && { ...probe.diagnosis, code: "auth-required" } };
+      return { ...probe, diagnosis: probe.diagnosis && { ...probe.diagnosis, code: "auth-required", sign_in: true } };
     };
     let answer: (signedIn: boolean) => void = () => {};
     const signIn = fakeSignIn({ signIn: () => new Promise((resolve) => (answer = resolve)) });

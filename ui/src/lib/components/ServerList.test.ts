@@ -99,6 +99,7 @@ describe("ServerList: a kept server that fails", () => {
       text: "crashy exited with exit code 3 after 8.0 s",
       fix: "Run its command in a terminal to see why it stops",
       toolCount: null,
+      signIn: false,
     },
     process: null,
   };

@@ -18,13 +18,13 @@ const linear: ServerSummary = {
 };
 const fetchServer: ServerSummary = { name: "fetch", enabled: true, kind: "local", url: null, command: "uvx", args: [], problem: null };
 
-function overview(code: string): ReadonlyMap<string, ServerOverview> {
+function overview(code: string, signIn = code === "auth-required"): ReadonlyMap<string, ServerOverview> {
   return new Map([
     [
       "linear",
       {
         name: "linear",
-        evidence: { status: "failing", source: "journal", at: "2026-12-03T07:00:00.000Z", code, text: "the server answered 401", fix: "Sign in to the server again from MCP Tray, or check its token." },
+        evidence: { status: "failing", source: "journal", at: "2026-12-03T07:00:00.000Z", code, text: "the server answered 401", fix: "Sign in to the server again from MCP Tray, or check its token.", signIn },
         process: null,
       } as ServerOverview,
     ],
@@ -62,6 +62,12 @@ describe("a server row's Sign in", () => {
   it("no Sign in for a remote server failing for another reason", () => {
     const { signIn } = fakeSignIn();
     render(ServerList, { props: { servers: [linear], overview: overview("connection-refused"), signIn, onRemove: () => {} } });
+    expect(screen.queryByTestId("server-sign-in")).toBeNull();
+  });
+
+  it("no Sign in for a server that refused access or wants credentials it offers no sign-in for", () => {
+    const { signIn } = fakeSignIn();
+    render(ServerList, { props: { servers: [linear], overview: overview("auth-required", false), signIn, onRemove: () => {} } });
     expect(screen.queryByTestId("server-sign-in")).toBeNull();
   });
 

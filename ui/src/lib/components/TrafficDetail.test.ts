@@ -27,6 +27,24 @@ describe("Traffic detail", () => {
     expect(screen.getByText("Response · 812.0 ms")).toBeTruthy();
   });
 
+  it("shows a message with bytes that are not UTF-8 pretty-printed, and says they were replaced", async () => {
+    const traffic = createTraffic();
+    const kept = '{"jsonrpc":"2.0","id":"u","method":"tools/call","params":{"q":"caf\uFFFD \uFFFD\uFFFD"}}';
+    traffic.receive({ initial: true, rows: [trafficRow({ id: '"u"', msg: JSON.stringify(kept) })] });
+    render(TrafficDetail, { traffic, selected: 0, onclose: () => {} });
+    const shown = screen.getByTestId("traffic-json").textContent ?? "";
+    expect(shown).toContain('"q": "caf\uFFFD \uFFFD\uFFFD"');
+    expect(shown).not.toContain('\\"');
+    expect(screen.getByTestId("traffic-not-utf8").textContent).toContain("not UTF-8");
+    cleanup();
+    // A line that is not JSON is shown as its text, without quotes, and no such note.
+    const other = createTraffic();
+    other.receive({ initial: true, rows: [trafficRow({ kind: "invalid", method: null, msg: JSON.stringify("Server ready on stdio") })] });
+    render(TrafficDetail, { traffic: other, selected: 0, onclose: () => {} });
+    expect(screen.getByTestId("traffic-json").textContent).toBe("Server ready on stdio");
+    expect(screen.queryByTestId("traffic-not-utf8")).toBeNull();
+  });
+
   it("shows a message cut at the journal's cap as the text of its start, and says only its start was recorded", async () => {
     const traffic = createTraffic();
     const start = '{"jsonrpc":"2.0","id":9,"result":{"content":[{"type":"text","text":"aaaa';
@@ -36,6 +54,41 @@ describe("Traffic detail", () => {
     });
     render(TrafficDetail, { traffic, selected: 0, onclose: () => {} });
     expect(screen.getByTestId("traffic-json").textContent).toBe(`${start}…`);
-    expect(screen.getByTestId("traffic-detail").textContent).toContain(" · only its start was recorded");
+    expect(screen.getByTestId("traffic-cut").textContent).toBe("Only its start was recorded (the whole message was 40 B).");
+  });
+
+  it("says under the response that it was cut when its request is the row selected", async () => {
+    const traffic = createTraffic();
+    const start = '{"jsonrpc":"2.0","id":3,"result":{"content":[{"type":"text","text":"bbbb';
+    traffic.receive({
+      initial: true,
+      rows: [
+        trafficRow({ id: "3", method: "tools/call" }),
+        trafficRow({ id: "3", dir: "s2c", kind: "response", method: null, bytes: 3_500_000, truncated: true, msg: JSON.stringify(start) }),
+      ],
+    });
+    render(TrafficDetail, { traffic, selected: 0, onclose: () => {} });
+    const [request, response] = screen.getAllByTestId("traffic-json").map((pre) => pre.parentElement!);
+    expect(request.querySelector('[data-testid="traffic-cut"]')).toBeNull();
+    expect(response.querySelector('[data-testid="traffic-json"]')?.textContent).toBe(`${start}…`);
+    expect(response.querySelector('[data-testid="traffic-cut"]')?.textContent).toBe(
+      "Only its start was recorded (the whole message was 3.3 MB).",
+    );
+  });
+
+  it("says which pane's message was cut when the request was, and not its size when the entry has none", async () => {
+    const traffic = createTraffic();
+    const start = '{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"arguments":{"text":"cccc';
+    traffic.receive({
+      initial: true,
+      rows: [
+        trafficRow({ id: "4", method: "tools/call", bytes: null, truncated: true, msg: JSON.stringify(start) }),
+        trafficRow({ id: "4", dir: "s2c", kind: "response", method: null, msg: '{"jsonrpc":"2.0","id":4,"result":{}}' }),
+      ],
+    });
+    render(TrafficDetail, { traffic, selected: 1, onclose: () => {} });
+    const [request, response] = screen.getAllByTestId("traffic-json").map((pre) => pre.parentElement!);
+    expect(request.querySelector('[data-testid="traffic-cut"]')?.textContent).toBe("Only its start was recorded.");
+    expect(response.querySelector('[data-testid="traffic-cut"]')).toBeNull();
   });
 });

@@ -1,10 +1,13 @@
-import { cleanup, render, screen } from "@testing-library/svelte";
-import { afterEach, describe, expect, it } from "vitest";
+import { cleanup, fireEvent, render, screen } from "@testing-library/svelte";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { trafficRow } from "../stores/traffic.fixtures";
 import { createTraffic } from "../stores/traffic.svelte";
 import TrafficList from "./TrafficList.svelte";
 
-afterEach(cleanup);
+afterEach(() => {
+  cleanup();
+  vi.restoreAllMocks();
+});
 
 /** The store shows arriving rows on the next animation frame. */
 const nextFrame = () => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve)));
@@ -63,5 +66,72 @@ describe("Traffic list", () => {
     expect(titles[0]).toContain("keep-alive ping");
     expect(titles[1]).toContain("keep-alive ping");
     expect(titles[2]).toBeNull();
+  });
+
+  it("says when the filters hide every message, and counts a line that was not JSON as an error", async () => {
+    const traffic = createTraffic();
+    traffic.receive({ initial: true, rows: [trafficRow({ id: "1" })] });
+    render(TrafficList, { traffic, selected: null });
+    expect(screen.queryByTestId("traffic-none")).toBeNull();
+    traffic.setFilter({ errorsOnly: true });
+    await nextFrame();
+    expect(screen.getByTestId("traffic-none").textContent).toBe("No message matches these filters.");
+
+    traffic.receive({ initial: false, rows: [trafficRow({ id: null, dir: "s2c", kind: "invalid", method: null, msg: null, text: "Traceback (most recent call last):" })] });
+    await nextFrame();
+    expect(screen.queryByTestId("traffic-none")).toBeNull();
+    const [invalid] = screen.getAllByTestId("traffic-row");
+    expect(invalid.textContent).toContain("invalid");
+    expect(invalid.classList.contains("failed")).toBe(true);
+  });
+
+  it("stops following the newest rows while a row is selected or the list is scrolled up", async () => {
+    // jsdom lays nothing out (the list has no height): the end of the list is at count × 24 px.
+    const scrolled = new WeakMap<Element, number>();
+    Object.defineProperty(HTMLElement.prototype, "scrollTop", {
+      configurable: true,
+      get(this: HTMLElement) {
+        return scrolled.get(this) ?? 0;
+      },
+      set(this: HTMLElement, value: number) {
+        scrolled.set(this, value);
+      },
+    });
+    try {
+      const many = (n: number) => Array.from({ length: n }, (_, i) => trafficRow({ id: String(i), kind: "notification" }));
+      const traffic = createTraffic();
+      traffic.receive({ initial: true, rows: many(30) });
+      const { rerender } = render(TrafficList, { traffic, selected: null });
+      const viewport = screen.getByTestId("traffic-viewport");
+      expect(viewport.scrollTop).toBe(30 * 24);
+
+      // A click on a row: the row stays in sight while more arrive.
+      await fireEvent.click(screen.getAllByTestId("traffic-row").at(-1)!);
+      // The event of following's own last scroll, arriving after the click.
+      await fireEvent.scroll(viewport);
+      traffic.receive({ initial: false, rows: many(10) });
+      await nextFrame();
+      expect(viewport.scrollTop).toBe(30 * 24);
+
+      // Back at the bottom: following again, the row still selected.
+      viewport.scrollTop = 40 * 24;
+      await fireEvent.scroll(viewport);
+      traffic.receive({ initial: false, rows: many(10) });
+      await nextFrame();
+      expect(viewport.scrollTop).toBe(50 * 24);
+
+      // Scrolled up: stays; the selection closed: follows again.
+      viewport.scrollTop = 100;
+      await fireEvent.scroll(viewport);
+      traffic.receive({ initial: false, rows: many(10) });
+      await nextFrame();
+      expect(viewport.scrollTop).toBe(100);
+      await rerender({ traffic, selected: null });
+      traffic.receive({ initial: false, rows: many(10) });
+      await nextFrame();
+      expect(viewport.scrollTop).toBe(70 * 24);
+    } finally {
+      delete (HTMLElement.prototype as { scrollTop?: number }).scrollTop;
+    }
   });
 });

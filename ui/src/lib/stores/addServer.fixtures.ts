@@ -26,6 +26,7 @@ export function probeView(ok: boolean): ProbeView {
           summary: "nothing listens",
           detail: "",
           fix: "start it",
+          sign_in: false,
         },
     stderrTail: [],
     totalMs: 12,

@@ -327,6 +327,7 @@ export function createAddServer(
         signIn !== undefined &&
         phase.state === "probe-failed" &&
         phase.probe.diagnosis?.code === SIGN_IN_NEEDED &&
+        phase.probe.diagnosis.sign_in &&
         preview.state === "ready" &&
         preview.value.entries.length === 1 &&
         preview.value.entries[0].url !== null

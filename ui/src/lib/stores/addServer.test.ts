@@ -291,8 +291,22 @@ describe("add server flow", () => {
 describe("add server flow with a sign-in", () => {
   function needsSignIn(): ProbeView {
     const probe = probeView(false);
-    return { ...probe, diagnosis: probe.diagnosis && { ...probe.diagnosis, code: "auth-required" } };
+    return { ...probe, diagnosis: probe.diagnosis && { ...probe.diagnosis, code: "auth-required", sign_in: true } };
   }
+
+  it("offers no sign-in to a server that wants credentials without one, or refuses access", async () => {
+    const { api } = fakeApi();
+    api.probeAdd = async () => {
+      const probe = probeView(false);
+      // A 403 "your IP is blocked" is auth-required too, with nothing to sign in to.
+      return { ...probe, diagnosis: probe.diagnosis && { ...probe.diagnosis, code: "auth-required", sign_in: false } };
+    };
+    const flow = createAddServer(api, () => {}, fakeSignIn());
+    flow.text = "https://mcp.example.com/mcp";
+    await flow.add();
+    expect(flow.phase.state).toBe("probe-failed");
+    expect(flow.canSignIn).toBe(false);
+  });
 
   it("offers a sign-in when the probe says so, then tests and writes the server", async () => {
     const { api, calls } = fakeApi();

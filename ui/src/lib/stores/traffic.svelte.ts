@@ -16,7 +16,7 @@ export interface Row extends TrafficRow {
   seq: number;
   /** For a request: the seq of its response; for a response: the seq of its request. */
   pair: number | null;
-  /** An error response, or an event at error level. */
+  /** An error response, a line that was not JSON (`invalid`), or an event at error level. */
   failed: boolean;
   /** Lower-cased text searched by the search field (computed on first search). */
   haystack?: string;
@@ -101,7 +101,7 @@ export function createTraffic() {
         ...incoming,
         seq: rows.length,
         pair: null,
-        failed: incoming.kind === "error" || incoming.level === "error",
+        failed: incoming.kind === "error" || incoming.kind === "invalid" || incoming.level === "error",
       };
       if (row.id !== null && (row.kind === "request" || row.kind === "response" || row.kind === "error")) {
         if (row.kind === "request") {
