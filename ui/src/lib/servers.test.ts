@@ -52,8 +52,12 @@ describe("describeChange", () => {
     expect(describeChange("disable beta")).toBe("Disabled beta");
     expect(describeChange("enable beta")).toBe("Enabled beta");
     expect(describeChange("edit fetch")).toBe("Saved fetch");
-    expect(describeChange("edit api-keyed → api")).toBe("Saved api");
-    expect(describeChange("undo edit api-keyed → api")).toBe("Undone: Saved api");
+    expect(describeChange("edit api-keyed → api")).toBe("Saved api-keyed as api");
+    expect(describeChange("undo edit api-keyed → api")).toBe("Undone: Saved api-keyed as api");
+    expect(describeChange("rename a → b")).toBe("Renamed a to b");
+    // A server with no name at all is shown by its empty quotes, in the past tense all the same.
+    expect(describeChange("remove ")).toBe('Removed ""');
+    expect(describeChange("disable ")).toBe('Disabled ""');
     expect(describeChange("fixed linear (mcp-remote-replaceable)")).toBe("Fixed linear");
     expect(describeChange("fixed the config file (duplicate-key)")).toBe("Fixed the config file");
     expect(describeChange("undo remove gamma")).toBe("Undone: Removed gamma");

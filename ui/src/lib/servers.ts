@@ -29,22 +29,28 @@ export function describeServer(server: ServerSummary): string {
 }
 
 /** Past-tense words for an operation a command answers (`tap notes`, `remove gamma`…). */
-const DONE_WORDS: [RegExp, (name: string) => string][] = [
-  [/^remove disabled (.+)$/, (n) => `Removed ${n}`],
-  [/^remove (.+)$/, (n) => `Removed ${n}`],
-  [/^disable (.+)$/, (n) => `Disabled ${n}`],
-  [/^enable (.+)$/, (n) => `Enabled ${n}`],
-  [/^untap (.+)$/, (n) => `Traffic capture off for ${n}`],
-  [/^tap (.+)$/, (n) => `Traffic capture on for ${n}`],
-  [/^edit .+? → (.+)$/, (n) => `Saved ${n}`],
-  [/^edit (.+)$/, (n) => `Saved ${n}`],
+const DONE_WORDS: [RegExp, (name: string, to: string) => string][] = [
+  [/^remove disabled (.*)$/, (n) => `Removed ${n}`],
+  [/^remove (.*)$/, (n) => `Removed ${n}`],
+  [/^disable (.*)$/, (n) => `Disabled ${n}`],
+  [/^enable (.*)$/, (n) => `Enabled ${n}`],
+  [/^untap (.*)$/, (n) => `Traffic capture off for ${n}`],
+  [/^tap (.*)$/, (n) => `Traffic capture on for ${n}`],
+  [/^edit (.*?) → (.*)$/, (n, to) => `Saved ${n} as ${to}`],
+  [/^edit (.*)$/, (n) => `Saved ${n}`],
   [/^fixed (.+?) \([^()]*\)$/, (n) => `Fixed ${n}`],
-  [/^add (.+)$/, (n) => `Added ${n}`],
-  [/^update (.+)$/, (n) => `Changed ${n}`],
-  [/^rename (.+)$/, (n) => `Renamed ${n}`],
+  [/^add (.*)$/, (n) => `Added ${n}`],
+  [/^update (.*)$/, (n) => `Changed ${n}`],
+  [/^rename (.*) → (.*)$/, (n, to) => `Renamed ${n} to ${to}`],
+  [/^rename (.*)$/, (n) => `Renamed ${n}`],
   [/^merge mcpServers$/, () => `Merged the two "mcpServers"`],
   [/^remove the byte-order mark$/, () => "Removed the byte-order mark"],
 ];
+
+/** A server's name in a sentence: one with no name at all is shown as its empty quotes. */
+function named(name: string): string {
+  return name === "" ? '""' : name;
+}
 
 /** What a change did, in the words the buttons use ("Removed gamma", "Traffic capture on for notes"). */
 export function describeChange(op: string): string {
@@ -53,7 +59,7 @@ export function describeChange(op: string): string {
   if (undone) return `Undone: ${describeChange(undone[1])}`;
   for (const [pattern, words] of DONE_WORDS) {
     const match = pattern.exec(op);
-    if (match) return words(match[1]);
+    if (match) return words(named(match[1] ?? ""), named(match[2] ?? ""));
   }
   return op.charAt(0).toUpperCase() + op.slice(1);
 }
