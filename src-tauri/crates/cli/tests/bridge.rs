@@ -767,6 +767,29 @@ fn inspector_cli_calls_a_tool_through_the_bridge() {
 // ---------------------------------------------------------------------------------------------
 
 #[test]
+fn a_forced_transport_the_server_does_not_speak_says_auto_tries_both() {
+    let p = require_peers!();
+    let port = free_port();
+    let _server = fastmcp(&p, "streamable-http", port);
+    let url = format!("http://127.0.0.1:{port}/mcp");
+    let mut b = Bridge::start(&[&url, "--name", "forced", "--transport", "sse"]);
+    let init = b.request(
+        0,
+        "initialize",
+        json!({"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}),
+    );
+    let message = error_message(&init);
+    assert!(
+        message
+            .contains("with --transport sse the bridge speaks only the legacy HTTP+SSE transport")
+            && message.contains("leave --transport out (auto tries both)"),
+        "{message}"
+    );
+    let (status, _, _) = b.finish();
+    assert!(status.success());
+}
+
+#[test]
 fn bridge_answers_bad_lines_with_parse_errors_and_goes_on() {
     let p = require_peers!();
     let port = free_port();

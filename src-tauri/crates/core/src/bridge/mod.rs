@@ -1509,8 +1509,12 @@ impl Session<'_> {
         let remote = self.remote.clone();
         match self.opts.transport {
             TransportChoice::Sse => {
-                let sse = LegacySse::connect(remote, self.outbox.clone()).await?;
-                sse.send(first).await?;
+                let sse = LegacySse::connect(remote, self.outbox.clone())
+                    .await
+                    .map_err(|f| forced_transport(f, "sse"))?;
+                sse.send(first)
+                    .await
+                    .map_err(|f| forced_transport(f, "sse"))?;
                 reporter.report(
                     Level::Info,
                     "connected",
@@ -1552,6 +1556,9 @@ impl Session<'_> {
                         );
                         Ok(Link::Sse(sse))
                     }
+                    Err(fault) if self.opts.transport == TransportChoice::Http => {
+                        Err(forced_transport(fault, "http"))
+                    }
                     Err(fault) => Err(fault),
                 }
             }
@@ -1559,9 +1566,65 @@ impl Session<'_> {
     }
 }
 
+/// A refusal of the one transport the bridge was told to use (`--transport http` or `sse`), of the
+/// kind a server of the other transport answers (400, 404, 405, 406): said with the way out,
+/// which `auto`, trying both, would have taken.
+fn forced_transport(fault: Fault, forced: &str) -> Fault {
+    match fault {
+        Fault::Http { status, url, body } if matches!(status, 400 | 404 | 405 | 406) => {
+            let (spoken, other) = if forced == "sse" {
+                ("the legacy HTTP+SSE transport", "Streamable HTTP")
+            } else {
+                ("Streamable HTTP", "the legacy HTTP+SSE transport")
+            };
+            let hint = format!(
+                "with --transport {forced} the bridge speaks only {spoken}, and the server may speak {other}: leave --transport out (auto tries both)"
+            );
+            Fault::Http {
+                status,
+                url,
+                body: if body.is_empty() {
+                    hint
+                } else {
+                    format!("{body}; {hint}")
+                },
+            }
+        }
+        other => other,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_refusal_of_a_forced_transport_says_auto_tries_both() {
+        let refused = forced_transport(
+            Fault::Http {
+                status: 405,
+                url: "http://x/sse".into(),
+                body: "Method Not Allowed".into(),
+            },
+            "http",
+        );
+        let said = refused.describe();
+        assert!(
+            said.contains(
+                "Method Not Allowed; with --transport http the bridge speaks only Streamable HTTP"
+            ) && said.contains("leave --transport out"),
+            "{said}"
+        );
+        let other = forced_transport(
+            Fault::Http {
+                status: 500,
+                url: "http://x/mcp".into(),
+                body: "boom".into(),
+            },
+            "sse",
+        );
+        assert!(!other.describe().contains("--transport"));
+    }
 
     #[test]
     fn a_url_that_does_not_parse_is_quoted_without_its_credentials() {
