@@ -368,7 +368,21 @@ pub async fn probe_add(
     let capture = options.as_ref().is_some_and(|o| o.capture);
     let tapped = captured_entry(entry, capture, &paths::mcp_tray_exe());
     let target = target_as_written(entry, tapped.as_ref())?;
-    crate::test_runs::test(run, &target).await
+    let mut view = crate::test_runs::test(run, &target).await?;
+    if let Some(d) = view.diagnosis.as_mut() {
+        not_added_yet(d);
+    }
+    Ok(view)
+}
+
+/// A fix that sends to a server's Edit form, for a server not written yet: the form is there once
+/// it is added.
+fn not_added_yet(d: &mut DiagnosisView) {
+    if let Some(fix) = d.fix.as_mut()
+        && fix.contains("Edit form")
+    {
+        fix.push_str(" The Edit form is there once the server is added: Add anyway, then Edit.");
+    }
 }
 
 /// Writes the pasted servers into Claude's config (one backed-up, undoable write).
@@ -490,6 +504,16 @@ mod tests {
             fix_in(Audience::App, codes::AUTH_REQUIRED, message)
         );
         assert!(!refused.summary.contains("--"), "{}", refused.summary);
+        // Before the server is added, a fix that sends to its Edit form says when it is there.
+        let mut before = refused.clone();
+        not_added_yet(&mut before);
+        assert!(
+            before
+                .fix
+                .as_deref()
+                .is_some_and(|f| f.ends_with("once the server is added: Add anyway, then Edit.")),
+            "{before:?}"
+        );
         // Sign in is offered where the server asked for one, and not for a server that wants
         // credentials it offers no sign-in for.
         assert!(!refused.sign_in);

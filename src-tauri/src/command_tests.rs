@@ -1257,6 +1257,64 @@ fn fastmcp_over_tls() -> TlsPeer {
     peer
 }
 
+/// A peer process, stopped when the test ends however it ends.
+struct KilledOnDrop(std::process::Child);
+
+impl Drop for KilledOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A pasted server that refuses access (403) or wants credentials it offers no sign-in for (401
+/// without OAuth): no Sign in is offered, and the fix says when the Edit form it names is there.
+#[test]
+fn a_pasted_server_with_nothing_to_sign_in_to_offers_no_sign_in() {
+    use std::process::{Command, Stdio};
+    use_built_bridge();
+    let peers = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join("peers");
+    let python = peers.join(".venv").join("bin").join("python");
+    assert!(python.is_file(), "run tests/peers/install.sh first");
+    let h = harness(CONFIG);
+    for mode in ["403", "none"] {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("a free port");
+        let child = Command::new(&python)
+            .arg(peers.join("refusing_server.py"))
+            .args([&port.to_string(), mode])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start refusing_server.py");
+        let _peer = KilledOnDrop(child);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(std::time::Instant::now() < deadline, "{mode}: no listener");
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        let text = format!("http://127.0.0.1:{port}/mcp");
+        let probe = h
+            .call("probe_add", json!({"text": text, "name": "refusing"}))
+            .expect("probe");
+        assert_eq!(probe["ok"], false, "{mode}: {probe}");
+        assert_eq!(
+            probe["diagnosis"]["code"], "auth-required",
+            "{mode}: {probe}"
+        );
+        assert_eq!(probe["diagnosis"]["sign_in"], false, "{mode}: {probe}");
+        let fix = probe["diagnosis"]["fix"].as_str().unwrap_or_default();
+        assert!(
+            fix.ends_with("once the server is added: Add anyway, then Edit."),
+            "{mode}: {probe}"
+        );
+    }
+}
+
 #[test]
 fn a_private_cas_certificate_file_is_tested_checked_written_as_ca_cert_and_edited_undoably() {
     use_built_bridge();
