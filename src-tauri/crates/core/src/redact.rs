@@ -1403,9 +1403,13 @@ fn credential_in_value(text: &[u8]) -> Option<(usize, usize)> {
     looks_like_credential(text).then_some((0, text.len()))
 }
 
+/// Longest URL scheme looked for before `://` (`postgresql`, `chrome-extension`…).
+const MAX_SCHEME: usize = 32;
+
 /// Where the password of a URL that is the whole text (`https://user:password@host/…`) is.
 fn url_password(text: &[u8]) -> Option<(usize, usize)> {
-    let sep = memchr::memmem::find(text, b"://")?;
+    // A scheme is a short word at the very start: only there is `://` looked for.
+    let sep = memchr::memmem::find(&text[..text.len().min(MAX_SCHEME + 3)], b"://")?;
     let scheme = &text[..sep];
     if !scheme.first().is_some_and(u8::is_ascii_alphabetic)
         || !scheme

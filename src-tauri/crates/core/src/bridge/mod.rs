@@ -1511,10 +1511,10 @@ impl Session<'_> {
             TransportChoice::Sse => {
                 let sse = LegacySse::connect(remote, self.outbox.clone())
                     .await
-                    .map_err(|f| forced_transport(f, "sse"))?;
+                    .map_err(|f| forced_transport(f, TransportChoice::Sse))?;
                 sse.send(first)
                     .await
-                    .map_err(|f| forced_transport(f, "sse"))?;
+                    .map_err(|f| forced_transport(f, TransportChoice::Sse))?;
                 reporter.report(
                     Level::Info,
                     "connected",
@@ -1557,7 +1557,7 @@ impl Session<'_> {
                         Ok(Link::Sse(sse))
                     }
                     Err(fault) if self.opts.transport == TransportChoice::Http => {
-                        Err(forced_transport(fault, "http"))
+                        Err(forced_transport(fault, TransportChoice::Http))
                     }
                     Err(fault) => Err(fault),
                 }
@@ -1569,13 +1569,13 @@ impl Session<'_> {
 /// A refusal of the one transport the bridge was told to use (`--transport http` or `sse`), of the
 /// kind a server of the other transport answers (400, 404, 405, 406): said with the way out,
 /// which `auto`, trying both, would have taken.
-fn forced_transport(fault: Fault, forced: &str) -> Fault {
+fn forced_transport(fault: Fault, forced: TransportChoice) -> Fault {
     match fault {
         Fault::Http { status, url, body } if matches!(status, 400 | 404 | 405 | 406) => {
-            let (spoken, other) = if forced == "sse" {
-                ("the legacy HTTP+SSE transport", "Streamable HTTP")
+            let (forced, spoken, other) = if forced == TransportChoice::Sse {
+                ("sse", "the legacy HTTP+SSE transport", "Streamable HTTP")
             } else {
-                ("Streamable HTTP", "the legacy HTTP+SSE transport")
+                ("http", "Streamable HTTP", "the legacy HTTP+SSE transport")
             };
             let hint = format!(
                 "with --transport {forced} the bridge speaks only {spoken}, and the server may speak {other}: leave --transport out (auto tries both)"
@@ -1606,7 +1606,7 @@ mod tests {
                 url: "http://x/sse".into(),
                 body: "Method Not Allowed".into(),
             },
-            "http",
+            TransportChoice::Http,
         );
         let said = refused.describe();
         assert!(
@@ -1621,7 +1621,7 @@ mod tests {
                 url: "http://x/mcp".into(),
                 body: "boom".into(),
             },
-            "sse",
+            TransportChoice::Sse,
         );
         assert!(!other.describe().contains("--transport"));
     }
