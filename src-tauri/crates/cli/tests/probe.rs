@@ -151,6 +151,11 @@ fn probe_of_a_tapped_entry_whose_command_is_missing_says_the_tap_s_fix_once_as_t
     std::fs::write(&config, entry.to_string()).unwrap();
     let (r, code) = probe(home.path(), &["--config", config.to_str().unwrap(), "gone"]);
     assert_eq!(code, Some(4), "{r}");
+    // Named by the server's own command, as `list` shows it, not by MCP Tray's wrap around it.
+    assert_eq!(
+        r["target"], "gone (mcp-tray-no-such-command-xyz, through MCP Tray's tap)",
+        "{r}"
+    );
     let d = &r["diagnosis"];
     assert_eq!(d["code"], "command-not-found", "{r}");
     let summary = d["summary"].as_str().unwrap();

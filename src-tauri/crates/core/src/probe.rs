@@ -183,6 +183,10 @@ impl ProbeTarget {
             | crate::config::EntryKind::McpRemote { url } => {
                 format!("remote: {}", mask_url(url))
             }
+            // The server's own command, as `list` shows it, not MCP Tray's `wrap` around it.
+            crate::config::EntryKind::Tapped { command, args } => {
+                format!("{}, through MCP Tray's tap", shown_line(command, args))
+            }
             _ => shown_line(command, &entry.args),
         };
         Some(ProbeTarget {
