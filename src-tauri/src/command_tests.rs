@@ -1187,17 +1187,10 @@ fn use_built_bridge() {
 /// The FastMCP server of tests/peers over TLS, with a self-signed certificate for 127.0.0.1
 /// marked CA:FALSE (the certificate a private CA's file makes trusted); stopped when dropped.
 struct TlsPeer {
-    child: std::process::Child,
+    _child: KilledOnDrop,
     _dir: tempfile::TempDir,
     cert: PathBuf,
     url: String,
-}
-
-impl Drop for TlsPeer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 fn fastmcp_over_tls() -> TlsPeer {
@@ -1241,7 +1234,7 @@ fn fastmcp_over_tls() -> TlsPeer {
         .spawn()
         .expect("start FastMCP over TLS");
     let peer = TlsPeer {
-        child,
+        _child: KilledOnDrop(child),
         _dir: dir,
         cert,
         url: format!("https://127.0.0.1:{port}/mcp"),

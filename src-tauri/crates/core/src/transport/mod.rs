@@ -626,36 +626,16 @@ fn said_in_json(bytes: &[u8]) -> Option<String> {
     ]
     .into_iter()
     .find_map(|v| v.as_str().map(str::trim).filter(|s| !s.is_empty()))?;
-    let line: String = said
-        .lines()
-        .next()
-        .unwrap_or_default()
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    Some(if line.chars().count() > 200 {
-        let cut: String = line.chars().take(200).collect();
-        format!("{}…", cut.trim_end())
-    } else {
-        line
-    })
+    Some(first_short_line(said))
 }
 
-/// The first non-empty line of an error answer (at most 4 KiB read), cut to one short line: a
-/// 401 or 403 often says why ("API key required", "your IP is blocked"); one that is JSON, by
-/// what it says ([`said_in_json`]).
-pub(crate) async fn first_line(resp: reqwest::Response) -> String {
-    let bytes = read_start(resp, 4096).await;
-    if let Some(said) = said_in_json(&bytes) {
-        return said;
-    }
-    let text = String::from_utf8_lossy(&bytes);
-    let line = text
+/// The first non-empty line of `text`, control characters made spaces, cut to 200 characters.
+fn first_short_line(text: &str) -> String {
+    let line: String = text
         .lines()
         .map(str::trim)
         .find(|l| !l.is_empty())
-        .unwrap_or("");
-    let line: String = line
+        .unwrap_or("")
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
@@ -665,6 +645,14 @@ pub(crate) async fn first_line(resp: reqwest::Response) -> String {
     } else {
         line
     }
+}
+
+/// The first non-empty line of an error answer (at most 4 KiB read), cut to one short line: a
+/// 401 or 403 often says why ("API key required", "your IP is blocked"); one that is JSON, by
+/// what it says ([`said_in_json`]).
+pub(crate) async fn first_line(resp: reqwest::Response) -> String {
+    let bytes = read_start(resp, 4096).await;
+    said_in_json(&bytes).unwrap_or_else(|| first_short_line(&String::from_utf8_lossy(&bytes)))
 }
 
 /// How a certificate that is a CA's reads (the diagnosis's fix keys on it: `--ca-cert` cannot help).
