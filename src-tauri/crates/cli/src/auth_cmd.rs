@@ -235,6 +235,31 @@ fn resolve(target: &str, ctx: &Context) -> anyhow::Result<Target> {
     .into())
 }
 
+/// The remote servers of Claude's config (bridged, `mcp-remote`, or `url` entries), as their name
+/// and canonical URL: what a stored sign-in is matched with. Empty when the file cannot be read.
+fn remote_entries(ctx: &Context) -> Vec<(String, String)> {
+    let location = clients::claude_config(ctx.config.as_deref());
+    let file = ConfigFile::new(&location.path, paths::data_dir()).allow_bom(true);
+    let Ok(doc) = file.read() else {
+        return Vec::new();
+    };
+    doc.servers
+        .iter()
+        .filter_map(|entry| match &entry.kind {
+            EntryKind::Remote { url }
+            | EntryKind::McpRemote { url }
+            | EntryKind::UrlEntry { url } => {
+                let url = Url::parse(url).ok()?;
+                Some((
+                    entry.name.clone(),
+                    auth::discovery::canonical_resource(&url),
+                ))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
 /// Fills in the sign-in options the command line left out with those of the server's bridge
 /// entry ([`auth::entry_sign_in`]). A client given on the command line keeps its own secret.
 fn fill_from_entry(opts: &mut AuthOptions, entry: AuthOptions) {
@@ -275,8 +300,28 @@ pub fn run(cmd: AuthCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
     match action {
         AuthAction::Status { json } => {
             let list = auth::status();
+            let in_config = remote_entries(ctx);
+            let names_of = |server_url: &str| -> Vec<String> {
+                let Ok(url) = Url::parse(server_url) else {
+                    return Vec::new();
+                };
+                let key = auth::discovery::canonical_resource(&url);
+                in_config
+                    .iter()
+                    .filter(|(_, k)| *k == key)
+                    .map(|(name, _)| name.clone())
+                    .collect()
+            };
             if json {
-                outln!("{}", serde_json::to_string_pretty(&list)?);
+                let rows: Vec<serde_json::Value> = list
+                    .iter()
+                    .map(|s| {
+                        let mut row = serde_json::to_value(s)?;
+                        row["config_names"] = names_of(&s.server_url).into();
+                        Ok(row)
+                    })
+                    .collect::<Result<_, serde_json::Error>>()?;
+                outln!("{}", serde_json::to_string_pretty(&rows)?);
             } else if list.is_empty() {
                 outln!("no stored sign-ins");
             } else {
@@ -294,6 +339,14 @@ pub fn run(cmd: AuthCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
                         (true, None) => "signed in".into(),
                     };
                     outln!("{}\t{}\t{state}", s.name, s.server_url);
+                    // The name the sign-in was made under (a URL's host, or a name since
+                    // renamed) may not be the one the config uses now.
+                    let names = names_of(&s.server_url);
+                    if names.is_empty() {
+                        outln!("\tno server in Claude's config uses it");
+                    } else if names.iter().any(|n| *n != s.name) {
+                        outln!("\tin Claude's config as: {}", names.join(", "));
+                    }
                     if let Some(scope) = &s.scope {
                         outln!("\tscope: {scope}");
                     }

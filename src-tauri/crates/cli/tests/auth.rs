@@ -1197,6 +1197,17 @@ fn auth_login_status_and_logout_manage_a_stored_sign_in() {
     assert_eq!(list[0]["name"], "prot", "{list}");
     assert_eq!(list[0]["signed_in"], true, "{list}");
     assert!(!String::from_utf8_lossy(&status.stdout).contains("SECRET"));
+    let list: Value =
+        serde_json::from_slice(&run(&["--config", &config, "auth", "status", "--json"]).stdout)
+            .expect("status JSON");
+    assert_eq!(
+        list[0]["config_names"],
+        serde_json::json!(["prot"]),
+        "{list}"
+    );
+    let table =
+        String::from_utf8_lossy(&run(&["--config", &config, "auth", "status"]).stdout).into_owned();
+    assert!(!table.contains("in Claude's config as"), "{table}");
     // The table: name, URL, state; the client and where its secrets are.
     let table = String::from_utf8_lossy(&run(&["auth", "status"]).stdout).into_owned();
     assert!(
@@ -1239,6 +1250,30 @@ fn auth_login_status_and_logout_manage_a_stored_sign_in() {
     // By URL: login and logout.
     let login = run(&["auth", "login", &server.url, "--oauth-flow", "headless"]);
     assert!(login.status.success());
+    // Made under the URL's host, the sign-in is still shown with the config's name for it.
+    let table =
+        String::from_utf8_lossy(&run(&["--config", &config, "auth", "status"]).stdout).into_owned();
+    assert!(table.starts_with("127.0.0.1"), "{table}");
+    assert!(table.contains("\tin Claude's config as: prot\n"), "{table}");
+    let list: Value =
+        serde_json::from_slice(&run(&["--config", &config, "auth", "status", "--json"]).stdout)
+            .expect("JSON");
+    assert_eq!(
+        list[0]["config_names"],
+        serde_json::json!(["prot"]),
+        "{list}"
+    );
+    let elsewhere = tempfile::tempdir().expect("dir");
+    let other = elsewhere.path().join("claude_desktop_config.json");
+    std::fs::write(&other, "{}").expect("config");
+    let table = String::from_utf8_lossy(
+        &run(&["--config", other.to_str().expect("utf-8"), "auth", "status"]).stdout,
+    )
+    .into_owned();
+    assert!(
+        table.contains("\tno server in Claude's config uses it\n"),
+        "{table}"
+    );
     let logout = run(&["auth", "logout", &server.url]);
     assert!(logout.status.success());
     let said = String::from_utf8_lossy(&logout.stderr).into_owned();

@@ -603,7 +603,7 @@ pub fn check_duplicates_in(
     let app = audience == Audience::App;
     let path = doc.path.display();
     let ignored_copies = |dup: &DuplicateKey| {
-        let lines: Vec<String> = dup.ignored_lines().iter().map(usize::to_string).collect();
+        let lines = dup.ignored_places();
         let s = if lines.len() > 1 { "s" } else { "" };
         format!("the one{s} on line{s} {}", join_and(&lines))
     };
@@ -628,14 +628,14 @@ pub fn check_duplicates_in(
                             "\"mcpServers\" is written {} in the config file; Claude Desktop \
                              reads only the last one (line {}) and {ignored}",
                             dup.times(),
-                            dup.used_line(),
+                            dup.used_place(),
                         ),
                     )
                     .detail(format!(
                         "\"mcpServers\" at lines {} of {path}; Claude uses the one on line {}. \
                          MCP Tray does not edit the file until there is one",
                         dup.lines_text(),
-                        dup.used_line(),
+                        dup.used_place(),
                     ))
                     .fix(if app {
                         "move the servers of the earlier copies into the last one: Fix does it, \
@@ -668,7 +668,7 @@ pub fn check_duplicates_in(
                             "\"{name}\" is written {} in \"mcpServers\"; Claude Desktop runs \
                              only the last one (line {}) and ignores {}",
                             dup.times(),
-                            dup.used_line(),
+                            dup.used_place(),
                             ignored_copies(dup),
                         ),
                     )
@@ -680,7 +680,7 @@ pub fn check_duplicates_in(
                     ))
                     .fix(format!(
                         "delete the copy you do not want: Claude uses the one on line {}",
-                        dup.used_line()
+                        dup.used_place()
                     )),
                 ));
             }
@@ -977,7 +977,66 @@ pub fn check_entry_in(audience: Audience, server: &ServerEntry, exe: &Path) -> V
             ));
         }
     }
-    let mut referenced: Vec<String> = server.args.iter().flat_map(|a| env_refs(a)).collect();
+    // Claude Desktop passes every value as written: nothing fills in `${VAR}` (Claude Code's
+    // `.mcp.json` does, and configs are copied from there) but what the entry runs: MCP Tray's
+    // bridge and mcp-remote in their headers, a shell in its script. An env value never is.
+    let said_as_written = |var: &str, what: String, fix: String| {
+        Finding::new(
+            Diagnosis::new(
+                codes::MISSING_ENV,
+                Severity::Warning,
+                format!(
+                    "{what} ${{{var}}}, which reaches the server as those characters: Claude \
+                     Desktop does not fill in ${{…}} (Claude Code's .mcp.json does)"
+                ),
+            )
+            .server(name)
+            .fix(fix),
+        )
+    };
+    for (key, value) in &server.env {
+        if let Some(var) = env_refs(value).first() {
+            out.push(said_as_written(
+                var,
+                format!("env {key} holds"),
+                if env_in_form {
+                    format!(
+                        "put the value itself in {key} under Environment variables in its Edit form"
+                    )
+                } else if app {
+                    format!(
+                        "put the value itself in {key}, in this server's env in the config file"
+                    )
+                } else {
+                    format!("put the value itself in \"env\" → \"{key}\"")
+                },
+            ));
+        }
+    }
+    if !fills_in_refs(server) {
+        let args = match &server.kind {
+            EntryKind::Tapped { args, .. } => args,
+            _ => &server.args,
+        };
+        if let Some(var) = args.iter().flat_map(|a| env_refs(a)).next() {
+            out.push(said_as_written(
+                &var,
+                "an argument holds".to_owned(),
+                if app {
+                    format!(
+                        "write the value itself in place of ${{{var}}} in its Edit form's Arguments"
+                    )
+                } else {
+                    format!("write the value itself in place of ${{{var}}} in \"args\"")
+                },
+            ));
+        }
+    }
+    let mut referenced: Vec<String> = if fills_in_refs(server) {
+        server.args.iter().flat_map(|a| env_refs(a)).collect()
+    } else {
+        Vec::new()
+    };
     referenced.sort();
     referenced.dedup();
     for var in referenced {
@@ -1218,6 +1277,26 @@ fn is_placeholder(value: &str) -> bool {
         || lower.starts_with("replace")
 }
 
+/// Whether what the entry runs fills in the `${VAR}` of its arguments itself: MCP Tray's bridge
+/// and mcp-remote (in their headers, from their environment), or a shell given a script.
+fn fills_in_refs(server: &ServerEntry) -> bool {
+    let command = match &server.kind {
+        EntryKind::Remote { .. } | EntryKind::McpRemote { .. } => return true,
+        EntryKind::Tapped { command, .. } => command.as_str(),
+        _ => server.command.as_deref().unwrap_or_default(),
+    };
+    let base = command
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let base = base.strip_suffix(".exe").unwrap_or(&base);
+    matches!(
+        base,
+        "sh" | "bash" | "zsh" | "dash" | "ksh" | "fish" | "cmd" | "powershell" | "pwsh"
+    )
+}
+
 /// `${VAR}` references in a string.
 fn env_refs(s: &str) -> Vec<String> {
     let mut out = Vec::new();
@@ -1346,6 +1425,61 @@ mod tests {
             .iter()
             .find(|f| f.diagnosis.server.as_deref() == Some(server))
             .expect("a finding")
+    }
+
+    #[test]
+    fn a_dollar_brace_reference_claude_passes_as_written_is_a_warning_with_the_value_to_write() {
+        let d = doc(r#"{"mcpServers": {
+            "envref": {"command": "npx", "args": ["-y", "@modelcontextprotocol/server-github"], "env": {"GITHUB_TOKEN": "${GITHUB_TOKEN}"}},
+            "argref": {"command": "node", "args": ["/srv/index.js", "--token=${API_TOKEN}"]},
+            "tapped": {"command": "/opt/mcp-tray/mcp-tray", "args": ["wrap", "--name", "tapped", "--", "node", "/srv/x.js", "${HOME}/data"]},
+            "shell": {"command": "bash", "args": ["-c", "exec server --token ${MCP_TRAY_TEST_UNSET_VAR}"]},
+            "shellset": {"command": "/bin/sh", "args": ["-c", "exec server ${PATH}"]},
+            "bridge": {"command": "/opt/mcp-tray/mcp-tray", "args": ["bridge", "https://x.dev/mcp", "--header", "Authorization: Bearer ${PATH}"]}
+        }}"#);
+        let findings = check_document(&d, Path::new(EXE));
+        let envref = finding_of(&findings, "envref");
+        assert_eq!(envref.diagnosis.code, codes::MISSING_ENV);
+        assert_eq!(envref.diagnosis.severity, Severity::Warning);
+        assert!(
+            envref
+                .diagnosis
+                .summary
+                .starts_with("env GITHUB_TOKEN holds ${GITHUB_TOKEN}, which reaches the server as those characters: Claude Desktop does not fill in"),
+            "{envref:?}"
+        );
+        assert_eq!(
+            envref.diagnosis.fix.as_deref(),
+            Some("put the value itself in \"env\" → \"GITHUB_TOKEN\"")
+        );
+        let argref = finding_of(&findings, "argref");
+        assert!(
+            argref
+                .diagnosis
+                .summary
+                .starts_with("an argument holds ${API_TOKEN}"),
+            "{argref:?}"
+        );
+        assert_eq!(
+            argref.diagnosis.fix.as_deref(),
+            Some("write the value itself in place of ${API_TOKEN} in \"args\"")
+        );
+        // The tap passes its server's arguments on as they are.
+        assert!(
+            finding_of(&findings, "tapped")
+                .diagnosis
+                .summary
+                .starts_with("an argument holds ${HOME}")
+        );
+        // A shell fills in its script's references: only an unset one is said.
+        let shell = finding_of(&findings, "shell");
+        assert_eq!(shell.diagnosis.severity, Severity::Error);
+        assert_eq!(
+            shell.diagnosis.summary,
+            "${MCP_TRAY_TEST_UNSET_VAR} is used but not set"
+        );
+        assert!(codes_on(&findings, "shellset").is_empty());
+        assert!(codes_on(&findings, "bridge").is_empty());
     }
 
     #[test]

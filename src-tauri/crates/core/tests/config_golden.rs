@@ -861,3 +861,54 @@ fn a_server_name_written_twice_refuses_edits_of_that_name_and_only_that_name() {
     s.file.enable("b").unwrap();
     assert_eq!(String::from_utf8(read(&s.path)).unwrap(), after);
 }
+
+#[test]
+fn removing_an_entry_set_apart_by_blank_lines_leaves_one_gap_not_two() {
+    let text = "{\n  \"mcpServers\": {\n    \"a\": {\"command\": \"x\"},\n\n    \"b\": {\"command\": \"y\"},\n\n    \"c\": {\"command\": \"z\"}\n  }\n}\n";
+    let cases = [
+        // The first entry goes with the blank line after it.
+        (
+            "a",
+            "{\n  \"mcpServers\": {\n    \"b\": {\"command\": \"y\"},\n\n    \"c\": {\"command\": \"z\"}\n  }\n}\n",
+        ),
+        // One of the middle: the gap before it stays, the one after goes.
+        (
+            "b",
+            "{\n  \"mcpServers\": {\n    \"a\": {\"command\": \"x\"},\n\n    \"c\": {\"command\": \"z\"}\n  }\n}\n",
+        ),
+        // The last: no blank line is left before the closing brace.
+        (
+            "c",
+            "{\n  \"mcpServers\": {\n    \"a\": {\"command\": \"x\"},\n\n    \"b\": {\"command\": \"y\"}\n  }\n}\n",
+        ),
+    ];
+    for (name, expected) in cases {
+        let s = scratch(None);
+        std::fs::create_dir_all(s.path.parent().unwrap()).unwrap();
+        std::fs::write(&s.path, text).unwrap();
+        s.file
+            .apply(&Edit::Remove {
+                name: name.to_owned(),
+            })
+            .unwrap();
+        assert_eq!(
+            String::from_utf8(read(&s.path)).unwrap(),
+            expected,
+            "remove {name}"
+        );
+        // Disabled and enabled again, it comes back with its blank lines.
+        std::fs::write(&s.path, text).unwrap();
+        s.file.disable(name).unwrap();
+        assert_eq!(
+            String::from_utf8(read(&s.path)).unwrap(),
+            expected,
+            "disable {name}"
+        );
+        s.file.enable(name).unwrap();
+        assert_eq!(
+            String::from_utf8(read(&s.path)).unwrap(),
+            text,
+            "enable {name}"
+        );
+    }
+}

@@ -15,6 +15,8 @@ struct Style {
     colon: &'static str,
     trailing_newline: bool,
     compact_entries: bool,
+    /// Server entries set apart by a blank line.
+    spaced_entries: bool,
 }
 
 fn style() -> impl Strategy<Value = Style> {
@@ -24,14 +26,16 @@ fn style() -> impl Strategy<Value = Style> {
         prop::sample::select(vec![": ", ":", " : "]),
         any::<bool>(),
         any::<bool>(),
+        any::<bool>(),
     )
         .prop_map(
-            |(indent, newline, colon, trailing_newline, compact_entries)| Style {
+            |(indent, newline, colon, trailing_newline, compact_entries, spaced_entries)| Style {
                 indent,
                 newline,
                 colon,
                 trailing_newline,
                 compact_entries,
+                spaced_entries,
             },
         )
 }
@@ -132,9 +136,10 @@ fn document() -> impl Strategy<Value = (String, Vec<String>)> {
             let servers_text = if entries.is_empty() {
                 "{}".to_owned()
             } else {
+                let gap = if s.spaced_entries { s.newline } else { "" };
                 format!(
                     "{{{nl}{}{nl}{}}}",
-                    entries.join(&format!(",{}", s.newline)),
+                    entries.join(&format!(",{}{gap}", s.newline)),
                     s.indent,
                     nl = s.newline
                 )

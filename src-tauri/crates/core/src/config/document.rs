@@ -86,8 +86,9 @@ pub struct DuplicateKey {
     /// `None` for the top-level `"mcpServers"`; the server's name for a name written twice or more
     /// inside `mcpServers`.
     pub server: Option<String>,
-    /// The 1-based line of each copy's key, in file order. The last is the copy Claude uses.
-    pub lines: Vec<usize>,
+    /// The 1-based line and column of each copy's key, in file order. The last is the copy Claude
+    /// uses.
+    pub places: Vec<(usize, usize)>,
     /// For the top-level `"mcpServers"`: the names of the servers that are only in the copies
     /// Claude ignores (in file order), which is what the user loses until the copies are merged.
     /// Empty for a server name.
@@ -103,14 +104,34 @@ pub struct DuplicateKey {
 pub const MERGE_WITH_DOCTOR: &str = "with `mcp-tray doctor --fix`";
 
 impl DuplicateKey {
-    /// The line of the copy Claude uses (the last one).
-    pub fn used_line(&self) -> usize {
-        self.lines.last().copied().unwrap_or(0)
+    /// Where the copy Claude uses (the last one) is, for `line …`: its line, or `line:column`
+    /// when copies share a line (a config written on one line).
+    pub fn used_place(&self) -> String {
+        self.places
+            .last()
+            .map(|p| self.place_text(*p))
+            .unwrap_or_default()
     }
 
-    /// The lines of the copies Claude ignores (all but the last).
-    pub fn ignored_lines(&self) -> &[usize] {
-        &self.lines[..self.lines.len().saturating_sub(1)]
+    /// Where the copies Claude ignores (all but the last) are, as [`DuplicateKey::used_place`].
+    pub fn ignored_places(&self) -> Vec<String> {
+        self.places[..self.places.len().saturating_sub(1)]
+            .iter()
+            .map(|p| self.place_text(*p))
+            .collect()
+    }
+
+    fn place_text(&self, (line, column): (usize, usize)) -> String {
+        let shared = self
+            .places
+            .iter()
+            .enumerate()
+            .any(|(i, a)| self.places[..i].iter().any(|b| b.0 == a.0));
+        if shared {
+            format!("{line}:{column}")
+        } else {
+            line.to_string()
+        }
     }
 
     /// `"mcpServers"` or `the server "NAME"`, for messages.
@@ -123,7 +144,7 @@ impl DuplicateKey {
 
     /// How many copies, as words: `twice`, `3 times`.
     pub fn times(&self) -> String {
-        match self.lines.len() {
+        match self.places.len() {
             2 => "twice".to_owned(),
             n => format!("{n} times"),
         }
@@ -153,9 +174,11 @@ impl DuplicateKey {
         )
     }
 
-    /// The lines as words: `2 and 5`, `2, 5 and 9`.
+    /// The lines as words: `2 and 5`, `2, 5 and 9` (`1:15 and 1:60` when copies share a line).
     pub fn lines_text(&self) -> String {
-        join_and(&self.lines.iter().map(usize::to_string).collect::<Vec<_>>())
+        let mut all = self.ignored_places();
+        all.push(self.used_place());
+        join_and(&all)
     }
 }
 
@@ -341,15 +364,15 @@ impl ConfigDocument {
                         }
                     }
                 }
-                let lines = copies
+                let places = copies
                     .iter()
                     .map(|c| c.name.range().start)
                     .chain([used.name.range().start])
-                    .map(|offset| line_of(source, offset))
+                    .map(|offset| line_col(source, offset))
                     .collect();
                 self.duplicates.push(DuplicateKey {
                     server: None,
-                    lines,
+                    places,
                     ignored_servers,
                     not_objects,
                 });
@@ -398,14 +421,14 @@ impl ConfigDocument {
                 }
             }
             for name in repeated {
-                let lines = seen[name]
+                let places = seen[name]
                     .1
                     .iter()
-                    .map(|offset| line_of(source, *offset))
+                    .map(|offset| line_col(source, *offset))
                     .collect();
                 self.duplicates.push(DuplicateKey {
                     server: Some(name.to_owned()),
-                    lines,
+                    places,
                     ignored_servers: Vec::new(),
                     not_objects: Vec::new(),
                 });
@@ -962,19 +985,25 @@ mod tests {
             doc.duplicates,
             [DuplicateKey {
                 server: None,
-                lines: vec![2, 4],
+                places: vec![(2, 3), (4, 3)],
                 ignored_servers: vec!["x".into()],
                 not_objects: Vec::new(),
             }]
         );
         let dup = doc.duplicate_servers_key().unwrap();
-        assert_eq!((dup.used_line(), dup.ignored_lines()), (4, &[2][..]));
+        assert_eq!(
+            (dup.used_place(), dup.ignored_places()),
+            ("4".into(), vec!["2".into()])
+        );
         assert_eq!(dup.times(), "twice");
         // The copy Claude ignores is a plain top-level value to the edits, and may be anything.
         let doc =
             parse("{\"mcpServers\": null, \"mcpServers\": {\"a\": {\"command\": \"x\"}}}").unwrap();
         assert_eq!(doc.servers.len(), 1);
-        assert_eq!(doc.duplicates[0].lines, [1, 1]);
+        assert_eq!(doc.duplicates[0].places, [(1, 2), (1, 22)]);
+        // Copies on one line are told apart by their columns.
+        assert_eq!(doc.duplicates[0].lines_text(), "1:2 and 1:22");
+        assert_eq!(doc.duplicates[0].used_place(), "1:22");
         assert_eq!(doc.duplicates[0].not_objects, [(1, "null")]);
         let doc =
             parse("{\"mcpServers\": \"see notes\",\n\"mcpServers\": [1],\n\"mcpServers\": {}}")
@@ -1009,7 +1038,7 @@ mod tests {
             doc.duplicates,
             [DuplicateKey {
                 server: Some("a".into()),
-                lines: vec![2, 4, 5],
+                places: vec![(2, 3), (4, 3), (5, 3)],
                 ignored_servers: Vec::new(),
                 not_objects: Vec::new(),
             }]

@@ -45,6 +45,10 @@ pub enum Edit {
         index: usize,
         /// The name's exact text and the text between name and value, when known.
         key_and_separator: Option<(String, String)>,
+        /// The exact text the entry's removal took out of a file that writes entries on lines of
+        /// their own ([`removed_lines`]): put back where it was when the servers around still
+        /// stand that way, so that blank lines between entries come back too.
+        lines: Option<String>,
     },
     /// Removes an entry.
     Remove { name: String },
@@ -94,10 +98,6 @@ impl Edit {
     }
 }
 
-fn numbers(lines: &[usize]) -> Vec<String> {
-    lines.iter().map(usize::to_string).collect()
-}
-
 fn plural(n: usize) -> &'static str {
     if n > 1 { "s" } else { "" }
 }
@@ -108,7 +108,7 @@ fn refuse_duplicates(doc: &ConfigDocument, edit: &Edit) -> Result<(), ConfigErro
     if !matches!(edit, Edit::MergeServers)
         && let Some(dup) = doc.duplicate_servers_key()
     {
-        let ignored_lines = numbers(dup.ignored_lines());
+        let ignored_lines = dup.ignored_places();
         let servers = if dup.ignored_servers.is_empty() {
             String::new()
         } else {
@@ -135,7 +135,7 @@ fn refuse_duplicates(doc: &ConfigDocument, edit: &Edit) -> Result<(), ConfigErro
                  written: {way_out}",
                 dup.times(),
                 dup.lines_text(),
-                dup.used_line(),
+                dup.used_place(),
                 plural(ignored_lines.len()),
                 plural(ignored_lines.len()),
                 join_and(&ignored_lines),
@@ -153,10 +153,10 @@ fn refuse_duplicates(doc: &ConfigDocument, edit: &Edit) -> Result<(), ConfigErro
                      the copy you do not want, then try again",
                     dup.times(),
                     dup.lines_text(),
-                    dup.used_line(),
-                    plural(dup.ignored_lines().len()),
-                    plural(dup.ignored_lines().len()),
-                    join_and(&numbers(dup.ignored_lines())),
+                    dup.used_place(),
+                    plural(dup.places.len() - 1),
+                    plural(dup.places.len() - 1),
+                    join_and(&dup.ignored_places()),
                 ),
             });
         }
@@ -193,7 +193,10 @@ pub(crate) fn apply(
     } else {
         skeleton(doc)
     };
-    let (mut text, created) = match edit_on_one_line(doc, &skeleton, edit, drop_empty_servers) {
+    let on_text = edit_on_one_line(doc, &skeleton, edit, drop_empty_servers)
+        .or_else(|| remove_whole_lines(&skeleton, edit).map(|text| Ok((text, false))))
+        .or_else(|| insert_whole_lines(&skeleton, edit).map(|text| Ok((text, false))));
+    let (mut text, created) = match on_text {
         Some(done) => done?,
         None => {
             let root = parse_cst(&doc.path, &skeleton)?;
@@ -321,6 +324,133 @@ fn remove_member(text: &str, obj: &ast::Object, index: usize) -> String {
     format!("{}{}", &text[..start], &text[end..])
 }
 
+/// The last `mcpServers` object of `text`, parsed, to `then`.
+fn with_servers<T>(text: &str, then: impl FnOnce(&ast::Object) -> Option<T>) -> Option<T> {
+    let collect = CollectOptions {
+        comments: CommentCollectionStrategy::Off,
+        tokens: false,
+    };
+    let parsed = jsonc_parser::parse_to_ast(text, &collect, &strict_options()).ok()?;
+    let Some(ast::Value::Object(top)) = parsed.value else {
+        return None;
+    };
+    let servers = top
+        .properties
+        .iter()
+        .rev()
+        .find(|p| p.name.as_str() == "mcpServers")?;
+    match &servers.value {
+        ast::Value::Object(servers) => then(servers),
+        _ => None,
+    }
+}
+
+/// Where the line holding `offset` starts, when nothing but indentation comes before it there.
+fn line_start(text: &str, offset: usize) -> Option<usize> {
+    let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    text[start..offset].trim().is_empty().then_some(start)
+}
+
+/// The text a removal of entry `at` takes out of an `mcpServers` written over several lines: the
+/// entry's whole lines and the blank lines after it, up to the next entry's line; for the last
+/// entry, from the end of the one before it (its comma and the blank lines before the entry go
+/// too). `None` when an entry shares a line with another member, or is the only one.
+fn whole_lines(text: &str, servers: &ast::Object, at: usize) -> Option<(usize, usize)> {
+    let props = &servers.properties;
+    let only_comma = |from: usize, to: usize| text[from..to].trim() == ",";
+    match (at.checked_sub(1), props.get(at + 1)) {
+        (_, Some(next)) => {
+            let start = line_start(text, props[at].range.start)?;
+            let end = line_start(text, next.range.start)?;
+            only_comma(props[at].value.range().end, next.range.start).then_some((start, end))
+        }
+        (Some(before), None) => {
+            let from = props[before].value.range().end;
+            line_start(text, props[at].range.start)?;
+            only_comma(from, props[at].range.start).then_some((from, props[at].value.range().end))
+        }
+        (None, None) => None,
+    }
+}
+
+/// A removal from an `mcpServers` written over several lines, made on the text: the entry goes
+/// with its [`whole_lines`], so that a blank line that set it apart is not left doubled, or
+/// stranded before the closing brace. `None` where [`whole_lines`] is (the CST path removes).
+fn remove_whole_lines(text: &str, edit: &Edit) -> Option<String> {
+    let Edit::Remove { name } = edit else {
+        return None;
+    };
+    let (start, end) = with_servers(text, |servers| {
+        let at = servers
+            .properties
+            .iter()
+            .position(|p| p.name.as_str() == name)?;
+        whole_lines(text, servers, at)
+    })?;
+    Some(format!("{}{}", &text[..start], &text[end..]))
+}
+
+/// The exact text removing `name` takes out of the document ([`remove_whole_lines`]), with the
+/// entry's own text in it: what enabling it puts back. `None` when the removal is not made on
+/// whole lines.
+pub(crate) fn removed_lines(doc: &ConfigDocument, name: &str) -> Option<String> {
+    let raw = &doc.server(name)?.raw;
+    let (skeleton, _) = skeleton(doc);
+    let (start, end, value) = with_servers(&skeleton, |servers| {
+        let at = servers
+            .properties
+            .iter()
+            .position(|p| p.name.as_str() == name)?;
+        let (start, end) = whole_lines(&skeleton, servers, at)?;
+        let value = servers.properties[at].value.range();
+        Some((start, end, (value.start, value.end)))
+    })?;
+    Some(format!(
+        "{}{raw}{}",
+        &skeleton[start..value.0],
+        &skeleton[value.1..end]
+    ))
+}
+
+/// An enable that puts back the exact text its disable took out ([`removed_lines`]): before the
+/// line of the entry that now stands at its place, or after the last entry when it was the last.
+/// `None` when the servers around no longer stand on lines of their own, or the name is taken
+/// (the CST path inserts, or refuses).
+fn insert_whole_lines(text: &str, edit: &Edit) -> Option<String> {
+    let Edit::InsertRaw {
+        name,
+        index,
+        lines: Some(lines),
+        ..
+    } = edit
+    else {
+        return None;
+    };
+    let at = with_servers(text, |servers| {
+        let props = &servers.properties;
+        if props.iter().any(|p| p.name.as_str() == name) {
+            return None;
+        }
+        if lines.starts_with(',') {
+            // It was the last entry, and is again.
+            let last = props.last().filter(|_| *index >= props.len())?;
+            line_start(text, last.range.start)?;
+            Some(last.value.range().end)
+        } else {
+            line_start(text, props.get(*index)?.range.start)
+        }
+    })?;
+    let out = format!("{}{lines}{}", &text[..at], &text[at..]);
+    with_servers(&out, |servers| {
+        servers
+            .properties
+            .iter()
+            .any(|p| p.name.as_str() == name)
+            .then_some(())
+    })?;
+    Some(out)
+}
+
 /// An edit of an `mcpServers` written on one line (`{"a":{…},"b":{…}}`, the whole file often),
 /// made on the text: the CST would first break the object over lines. An entry added or changed
 /// there is written on that line, spaced as the object spaces its members, so that the file keeps
@@ -414,6 +544,7 @@ fn edit_on_one_line(
             raw,
             index,
             key_and_separator,
+            ..
         } if position(name).is_none() => {
             let member = match key_and_separator {
                 Some((key, separator)) => format!("{key}{separator}{raw}"),
@@ -604,6 +735,7 @@ fn edit_tree(
             raw,
             index,
             key_and_separator,
+            lines: _,
         } => {
             let servers = existing.unwrap_or_else(|| top.object_value_or_set("mcpServers"));
             if servers.get(name).is_some() {

@@ -22,6 +22,10 @@ pub struct DisabledEntry {
     /// The name's exact text (quotes included) and the text between name and value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key_and_separator: Option<(String, String)>,
+    /// The exact text disabling took out of the file (the entry's lines and the blank lines that
+    /// went with it), when the file writes entries on lines of their own: enable puts it back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lines: Option<String>,
 }
 
 impl DisabledEntry {

@@ -388,6 +388,7 @@ impl ConfigFile {
                     doc.servers[index].raw_key.clone(),
                     doc.servers[index].separator.clone(),
                 )),
+                lines: edit::removed_lines(doc, name),
             };
             let remove = Edit::Remove {
                 name: name.to_owned(),
@@ -417,6 +418,7 @@ impl ConfigFile {
                 raw: entry.raw.clone(),
                 index: shown_at(doc, &state.disabled, &entry),
                 key_and_separator: entry.key_and_separator.clone(),
+                lines: entry.lines.clone(),
             };
             let applied = edit::apply(doc, &insert, false)?;
             Ok((applied, Some(StoreChange::Enabled { entry })))
@@ -456,6 +458,7 @@ impl ConfigFile {
                 index,
                 disabled_at: now_rfc3339(),
                 key_and_separator: None,
+                lines: None,
             };
             let update = Edit::Update {
                 name: name.to_owned(),
