@@ -227,7 +227,8 @@ pub fn run(cmd: ConfigCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
                 // Claude never saw it: nothing to restart for.
                 eprintln!("removed disabled server {name}. Undo with `mcp-tray undo`.");
             } else {
-                report(&file.apply(&Edit::Remove { name }).map_err(fail)?);
+                let edit = Edit::Remove { name: name.clone() };
+                report(&file.apply(&edit).map_err(fail_for(&file, &name))?);
             }
         }
         ConfigCommand::Rename { old, new, .. } => {
@@ -251,7 +252,9 @@ pub fn run(cmd: ConfigCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
             );
         }
         ConfigCommand::Enable { name, .. } => report(&file.enable(&name).map_err(fail)?),
-        ConfigCommand::Disable { name, .. } => report(&file.disable(&name).map_err(fail)?),
+        ConfigCommand::Disable { name, .. } => {
+            report(&file.disable(&name).map_err(fail_for(&file, &name))?)
+        }
         ConfigCommand::Tap { name, .. } => {
             report(
                 &file
@@ -795,9 +798,19 @@ fn show(file: &ConfigFile, name: &str, raw: bool, json: bool) -> anyhow::Result<
     for k in &v.other_keys {
         rows.push(["other key".to_owned(), k.clone()]);
     }
-    let w = rows.iter().map(|r| r[0].chars().count()).max().unwrap_or(0);
+    // An argument or env value may hold any character: an escape sequence printed as it is
+    // would restyle the terminal, a newline break the layout.
+    let rows: Vec<[String; 2]> = rows
+        .into_iter()
+        .map(|r| r.map(|cell| crate::columns::printable(&cell).into_owned()))
+        .collect();
+    let w = rows
+        .iter()
+        .map(|r| crate::columns::width(&r[0]))
+        .max()
+        .unwrap_or(0);
     for [k, val] in rows {
-        println!("{k:<w$}  {val}");
+        println!("{}  {val}", crate::columns::pad(&k, w));
     }
     Ok(())
 }

@@ -58,8 +58,9 @@ fn nothing_recorded(name: &str, dir: &Path, ctx: &Context) -> anyhow::Result<Exi
     let location = clients::claude_config(ctx.config.as_deref());
     let file = ConfigFile::new(&location.path, paths::data_dir()).allow_bom(true);
     let looked = format!("looked in {}", dir.display());
-    let kind = file
-        .read()
+    let read = file.read();
+    let kind = read
+        .as_ref()
         .ok()
         .and_then(|doc| doc.server(name).map(|s| s.kind.clone()));
     let disabled = || {
@@ -88,6 +89,12 @@ fn nothing_recorded(name: &str, dir: &Path, ctx: &Context) -> anyhow::Result<Exi
         None if disabled() => format!(
             "no traffic recorded for `{name}` ({looked}): it is disabled, so Claude Desktop does \
              not start it"
+        ),
+        // What the config holds is not known: no claim that the name is not in it.
+        None if let Err(e) = &read => format!(
+            "no traffic recorded for `{name}` ({looked}); whether the config holds a server of \
+             that name is not known, as it cannot be read: {}",
+            e.to_string().lines().next().unwrap_or_default()
         ),
         None => {
             return Err(Failure::new(

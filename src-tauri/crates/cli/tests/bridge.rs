@@ -1038,6 +1038,22 @@ fn traffic_says_why_a_server_has_no_journal_and_only_an_unknown_name_is_a_mistak
         said.contains("from the next time Claude Desktop starts it"),
         "{said}"
     );
+    // A config that cannot be read says nothing of which names are in it.
+    std::fs::write(
+        &config,
+        "{\n  \"mcpServers\": {\n    \"github\": {\"command\": \"/bin/true\"},\n  }\n}\n",
+    )
+    .expect("config");
+    let (code, said) = traffic("github");
+    assert_eq!(code, Some(0), "{said}");
+    assert!(!said.contains("holds no server of that name"), "{said}");
+    assert!(
+        said.contains(
+            "whether the config holds a server of that name is not known, as it cannot be read: "
+        ),
+        "{said}"
+    );
+    assert!(said.contains("trailing comma"), "{said}");
 }
 
 #[test]

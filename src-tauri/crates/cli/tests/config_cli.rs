@@ -1126,27 +1126,31 @@ fn a_config_path_that_is_a_folder_is_said_to_be_one() {
     }
 }
 
-/// An unknown NAME is said as `rename`, `tap` and `probe` say it: with where the names are.
+/// An unknown NAME is said by `show`, `remove` and `disable` as `rename`, `tap` and `probe` say
+/// it: with where the names are.
 #[test]
 fn show_of_an_unknown_server_says_where_the_names_are() {
     let dir = tempfile::tempdir().unwrap();
     run(dir.path(), &["add", "known", "--", "echo", "a"]);
-    let out = Command::new(BIN)
-        .arg("--config")
-        .arg(dir.path().join("claude_desktop_config.json"))
-        .args(["show", "nope"])
-        .env("MCP_TRAY_HOME", dir.path().join("home"))
-        .output()
-        .expect("run mcp-tray");
-    let said = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{said}");
-    assert_eq!(
-        said,
-        format!(
-            "mcp-tray: no server named \"nope\" in {} (`mcp-tray list` shows them)\n",
-            dir.path().join("claude_desktop_config.json").display()
-        )
-    );
+    for command in ["show", "remove", "disable"] {
+        let out = Command::new(BIN)
+            .arg("--config")
+            .arg(dir.path().join("claude_desktop_config.json"))
+            .args([command, "nope"])
+            .env("MCP_TRAY_HOME", dir.path().join("home"))
+            .output()
+            .expect("run mcp-tray");
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{command}: {said}");
+        assert_eq!(
+            said,
+            format!(
+                "mcp-tray: no server named \"nope\" in {} (`mcp-tray list` shows them)\n",
+                dir.path().join("claude_desktop_config.json").display()
+            ),
+            "{command}"
+        );
+    }
 }
 
 #[test]
@@ -1187,4 +1191,53 @@ fn tapping_a_server_whose_command_is_missing_warns_and_points_past_the_taps_own_
     let said = String::from_utf8_lossy(&out.stdout);
     assert!(said.contains(r#"the entry's "args" after "--""#), "{said}");
     assert!(!said.contains(r#"the entry's "command""#), "{said}");
+}
+
+/// A file this user may not write, in a folder they may write in, is left as it is: the swap
+/// would go through what its owner decided (run as another user with `setpriv`, when root).
+#[cfg(target_os = "linux")]
+#[test]
+fn a_file_of_another_user_is_not_taken_over_by_an_edit() {
+    use std::os::unix::fs::{MetadataExt as _, PermissionsExt as _};
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("claude_desktop_config.json");
+    std::fs::write(&config, "{\"mcpServers\": {}}\n").unwrap();
+    if std::fs::metadata(&config).unwrap().uid() != 0
+        || Command::new("setpriv").arg("--version").output().is_err()
+    {
+        eprintln!("skipped: needs root and setpriv to act as another user");
+        return;
+    }
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    let out = Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", BIN])
+        .arg("--config")
+        .arg(&config)
+        .args(["add", "fetch", "--", "uvx", "mcp-server-fetch"])
+        .env("MCP_TRAY_HOME", dir.path().join("home"))
+        .output()
+        .expect("run mcp-tray");
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{said}");
+    assert!(said.contains("you may not write this file"), "{said}");
+    let meta = std::fs::metadata(&config).unwrap();
+    assert_eq!(meta.uid(), 0, "still root's");
+    assert_eq!(
+        std::fs::read_to_string(&config).unwrap(),
+        "{\"mcpServers\": {}}\n"
+    );
+}
+
+#[test]
+fn show_writes_control_characters_out_rather_than_to_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("claude_desktop_config.json"),
+        r#"{"mcpServers": {"x": {"command": "echo", "args": ["\u001b[31mRED"], "env": {"CLEAR": "a\u001b[2J\nb"}}}}"#,
+    )
+    .unwrap();
+    let out = String::from_utf8(run(dir.path(), &["show", "x"]).stdout).unwrap();
+    assert!(!out.contains('\u{1b}'), "{out:?}");
+    assert!(out.contains("args[0]    \\u{1b}[31mRED\n"), "{out}");
+    assert!(out.contains("env CLEAR  a\\u{1b}[2J\\nb\n"), "{out}");
 }

@@ -376,7 +376,11 @@ impl ConfigFile {
             // One stored entry per name: the one kept aside is never overwritten (files that an
             // older build let come to this are told apart by hand).
             if state.disabled.iter().any(|d| d.name == name) {
-                return Err(held_by_disabled(name));
+                return Err(ConfigError::Invalid(format!(
+                    "MCP Tray already keeps a disabled server named \"{name}\" aside, and the \
+                     file holds another \"{name}\" (added since): rename the one in the file \
+                     first (`mcp-tray rename {name} NEW`, or Edit in the app), then disable it"
+                )));
             }
             let entry = DisabledEntry {
                 name: name.to_owned(),
@@ -804,17 +808,34 @@ impl ConfigFile {
         let mut last_reason = String::new();
         for attempt in 0..MAX_ATTEMPTS {
             let read = self.read_raw()?;
+            // An empty file may be one another program is saving this moment (Claude Desktop and
+            // many editors empty the file, then write it): read as "no servers", the edit would
+            // replace it, and their write would land in the file swapped out. Given a moment to
+            // fill, it is read again.
+            if read.bytes.as_ref().is_some_and(Vec::is_empty) && !stays_empty(&read.target) {
+                last_reason = "another program was writing it".into();
+                continue;
+            }
             // Write protection is the user's word that the file stays as it is: the swap (a new
-            // file renamed over it) would go through it, so it is checked here.
-            if read.bytes.is_some()
-                && fs::metadata(&read.target).is_ok_and(|m| m.permissions().readonly())
-            {
+            // file renamed over it) would go through it, so it is checked here; and so is a file
+            // this user may not write (another user's, in a folder this one may write in).
+            let protected = if read.bytes.is_none() {
+                None
+            } else if fs::metadata(&read.target).is_ok_and(|m| m.permissions().readonly()) {
+                Some(
+                    "the file is read-only (write-protected), so MCP Tray leaves it as it is; make it writable to edit it",
+                )
+            } else if !may_write(&read.target) {
+                Some(
+                    "you may not write this file (it belongs to another user, or is write-protected for you), so MCP Tray leaves it as it is; edit it as its owner, or make it writable for you",
+                )
+            } else {
+                None
+            };
+            if let Some(why) = protected {
                 return Err(ConfigError::io(
                     &read.target,
-                    io::Error::new(
-                        io::ErrorKind::PermissionDenied,
-                        "the file is read-only (write-protected), so MCP Tray leaves it as it is; make it writable to edit it",
-                    ),
+                    io::Error::new(io::ErrorKind::PermissionDenied, why),
                 ));
             }
             let doc = match self.parse(&read) {
@@ -1082,7 +1103,10 @@ pub(crate) fn resolve_target(path: &Path) -> PathBuf {
 /// be written in (the swap writes a new file beside the old one) is named as such, not by the
 /// temporary file's name.
 fn in_words(target: &Path, e: io::Error) -> io::Error {
-    if e.kind() != io::ErrorKind::PermissionDenied {
+    // The OS's refusal only: MCP Tray's own (`keep_owner`) says what it means.
+    if e.kind() != io::ErrorKind::PermissionDenied
+        || e.get_ref().is_some_and(|inner| inner.is::<NotTheOwner>())
+    {
         return e;
     }
     let dir = target
@@ -1097,6 +1121,80 @@ fn in_words(target: &Path, e: io::Error) -> io::Error {
         ),
     )
 }
+
+/// Whether an empty file stays empty for a moment (300 ms): false as soon as something is
+/// written to it, or it is replaced or gone.
+fn stays_empty(path: &Path) -> bool {
+    for _ in 0..6 {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        if !fs::metadata(path).is_ok_and(|m| m.len() == 0) {
+            return false;
+        }
+    }
+    true
+}
+
+/// Whether this user may write the file itself (not only its folder), by the OS's own rule.
+#[cfg(any(
+    target_os = "linux",
+    target_os = "android",
+    target_os = "macos",
+    target_os = "ios"
+))]
+fn may_write(path: &Path) -> bool {
+    use rustix::fs::{Access, access};
+    access(path, Access::WRITE_OK).is_ok()
+}
+
+#[cfg(not(any(
+    target_os = "linux",
+    target_os = "android",
+    target_os = "macos",
+    target_os = "ios"
+)))]
+fn may_write(_path: &Path) -> bool {
+    true
+}
+
+/// Gives the new file the owner and group of the one it replaces (root editing a user's file
+/// would otherwise leave it root's, and the user unable to write it). A file of another owner
+/// that this user cannot give away is refused rather than taken over.
+#[cfg(unix)]
+fn keep_owner(new: &fs::File, old: &fs::Metadata) -> io::Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let mine = new.metadata()?;
+    if (mine.uid(), mine.gid()) == (old.uid(), old.gid()) {
+        return Ok(());
+    }
+    match std::os::unix::fs::fchown(new, Some(old.uid()), Some(old.gid())) {
+        Ok(()) => Ok(()),
+        // The group alone may not be ours to give (a file of one of our groups we are not
+        // in any more): the owner is what keeps the file the user's.
+        Err(_) if mine.uid() == old.uid() => Ok(()),
+        Err(_) => Err(io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            NotTheOwner(old.uid()),
+        )),
+    }
+}
+
+/// A file of another user that this one may write but cannot give back to its owner.
+#[derive(Debug)]
+#[cfg_attr(not(unix), allow(dead_code))]
+struct NotTheOwner(u32);
+
+impl std::fmt::Display for NotTheOwner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the file belongs to another user (uid {}), and MCP Tray, which replaces the file \
+             with a new one, cannot keep it theirs; edit it as that user",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for NotTheOwner {}
 
 fn swap_in(read: &Read, new: Option<&[u8]>) -> io::Result<Swap> {
     use std::io::Write;
@@ -1127,6 +1225,8 @@ fn swap_in(read: &Read, new: Option<&[u8]>) -> io::Result<Swap> {
         .tempfile_in(dir)?;
     tmp.write_all(new)?;
     if let Ok(meta) = fs::metadata(target) {
+        #[cfg(unix)]
+        keep_owner(tmp.as_file(), &meta)?;
         fs::set_permissions(tmp.path(), meta.permissions())?;
     }
     tmp.as_file().sync_all()?;

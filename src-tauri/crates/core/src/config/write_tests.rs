@@ -644,3 +644,43 @@ fn a_folder_that_may_not_be_written_in_is_named_not_the_temporary_file() {
     // Nothing of the failed edit is left in the history: undo has nothing of it to take back.
     assert!(file.history().unwrap().iter().all(|h| h.op != "add b"));
 }
+
+#[test]
+fn an_edit_waits_for_a_file_another_program_has_just_emptied_to_save_it() {
+    // Claude Desktop and many editors save by emptying the file, then writing it: an edit in
+    // between must not take the empty file for "no servers".
+    let full = "{\n  \"mcpServers\": {\n    \"a\": {\"command\": \"x\"},\n    \"b\": {\"command\": \"y\"}\n  }\n}\n";
+    let s = scratch(Some(full));
+    let mut saving = fs::File::create(&s.path).unwrap();
+    let writer = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        use std::io::Write as _;
+        saving.write_all(full.as_bytes()).unwrap();
+    });
+    s.file.apply(&add("new")).unwrap();
+    writer.join().unwrap();
+    let doc = s.file.read().unwrap();
+    let names: Vec<&str> = doc.servers.iter().map(|e| e.name.as_str()).collect();
+    assert_eq!(names, ["a", "b", "new"], "{}", text(&s.path));
+    // An empty file that stays empty is still filled, as before.
+    let s = scratch(Some(""));
+    s.file.apply(&add("new")).unwrap();
+    assert!(s.file.read().unwrap().server("new").is_some());
+}
+
+#[cfg(unix)]
+#[test]
+fn an_edit_keeps_the_files_owner() {
+    use std::os::unix::fs::MetadataExt;
+    let s = scratch(Some("{\"mcpServers\": {}}\n"));
+    // A new file is its maker's: root's when the test runs as root.
+    if fs::metadata(&s.path).unwrap().uid() != 0 {
+        eprintln!("skipped: only root can give a file to another user");
+        return;
+    }
+    std::os::unix::fs::chown(&s.path, Some(65534), Some(65534)).unwrap();
+    s.file.apply(&add("new")).unwrap();
+    let meta = fs::metadata(&s.path).unwrap();
+    assert_eq!((meta.uid(), meta.gid()), (65534, 65534));
+    assert!(s.file.read().unwrap().server("new").is_some());
+}
