@@ -375,15 +375,24 @@ fn sentences(text: &str) -> String {
     said
 }
 
-/// Resolves on SIGTERM or Ctrl-C: the client (or the OS) wants the shim gone. Never resolves
-/// when no handler can be installed.
+/// Resolves on SIGTERM, SIGHUP (the terminal it ran in was closed) or Ctrl-C: the client (or
+/// the OS) wants the shim gone. Never resolves when no handler can be installed.
 pub(crate) async fn terminated() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
         if let Ok(mut term) = signal(SignalKind::terminate()) {
+            let hangup = async {
+                match signal(SignalKind::hangup()) {
+                    Ok(mut hup) => {
+                        hup.recv().await;
+                    }
+                    Err(_) => std::future::pending::<()>().await,
+                }
+            };
             tokio::select! {
                 Some(()) = term.recv() => {}
+                () = hangup => {}
                 () = ctrl_c_or_never() => {}
             }
             return;

@@ -3174,13 +3174,21 @@ fn sigterm_deletes_the_session_and_exits_cleanly() {
     let p = require_peers!();
     let port = free_port();
     let _server = fastmcp(&p, "streamable-http", port);
+    // SIGHUP (the terminal the bridge ran in was closed) is a request to stop too.
+    for signal in ["-TERM", "-HUP"] {
+        stop_by_signal(port, signal);
+    }
+}
+
+#[cfg(unix)]
+fn stop_by_signal(port: u16, signal: &str) {
     let mut b = Bridge::start(&[&format!("http://127.0.0.1:{port}/mcp"), "--name", "term"]);
     b.initialize();
     assert_eq!(text_of(&b.call(1, "add", json!({"a": 1, "b": 1}))), "2");
     let killed = Command::new("kill")
-        .args(["-TERM", &b.child.id().to_string()])
+        .args([signal, &b.child.id().to_string()])
         .status()
-        .expect("kill -TERM");
+        .expect("kill");
     assert!(killed.success());
     let started = Instant::now();
     let status = loop {
@@ -3189,15 +3197,18 @@ fn sigterm_deletes_the_session_and_exits_cleanly() {
         }
         assert!(
             started.elapsed() < Duration::from_secs(5),
-            "bridge ignored SIGTERM"
+            "bridge ignored {signal}"
         );
         std::thread::sleep(Duration::from_millis(20));
     };
-    assert!(status.success(), "{status}");
+    assert!(status.success(), "{signal}: {status}");
     let journal =
         std::fs::read_to_string(b.home.path().join("journal/term.jsonl")).expect("journal");
     // In plain words: the server took the end of the session.
-    assert!(journal.contains("\"text\":\"session ended\""), "{journal}");
+    assert!(
+        journal.contains("\"text\":\"session ended\""),
+        "{signal}: {journal}"
+    );
     assert!(!journal.contains("DELETE"), "{journal}");
 }
 

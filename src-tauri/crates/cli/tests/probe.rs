@@ -741,3 +741,43 @@ fn a_probe_of_a_command_names_it_by_its_command_line() {
     let (r, _) = probe(home.path(), &["--", "sh", "-c", "exit 2"]);
     assert_eq!(r["target"], "sh -c \"exit 2\"", "{r}");
 }
+
+/// A tapped server that ignores SIGTERM and never answers: the probe's timeout stops the tap
+/// gently enough that the tap's own shutdown ends its server (which runs in a group of its own,
+/// and which a SIGKILLed tap would leave running, orphaned).
+#[cfg(target_os = "linux")]
+#[test]
+fn a_probe_that_times_out_on_a_tapped_server_leaves_nothing_running() {
+    let home = tempfile::tempdir().expect("home");
+    let pid_file = home.path().join("server.pid");
+    let script = format!(
+        "trap '' TERM; echo $$ > '{}'; exec sleep 300",
+        pid_file.display()
+    );
+    let out = Command::new(BIN)
+        .args(["probe", "--json", "--timeout", "1", "--"])
+        .args([BIN, "wrap", "--name", "stubborn", "--", "sh", "-c", &script])
+        .env("MCP_TRAY_HOME", home.path())
+        .output()
+        .expect("run probe");
+    let report: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(report["diagnosis"]["code"], "timeout", "{report}");
+    let pid: i32 = std::fs::read_to_string(&pid_file)
+        .expect("the server started")
+        .trim()
+        .parse()
+        .expect("a pid");
+    let alive = || {
+        std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .is_ok_and(|stat| !stat.contains(") Z "))
+    };
+    // The tap may finish its server just after the probe returns.
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while alive() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    if alive() {
+        let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+        panic!("the tapped server {pid} outlived the probe");
+    }
+}

@@ -618,11 +618,16 @@ impl ConfigFile {
     /// watching the file saw it), in the history as a change of its own ([`DELETED_OUTSIDE`]), so
     /// that [`undo`](Self::undo) writes it back like any other change. Nothing is recorded (`None`)
     /// when the file is there again, or when MCP Tray's own newest change left no file (an undo of
-    /// the edit that created it, or this deletion already recorded).
+    /// the edit that created it, or this deletion already recorded). A file another program made
+    /// again after a recorded deletion, then deleted, is a deletion of its own: `last` is then that
+    /// newer content, which is what a put-back must write.
     pub fn record_deleted_outside(&self, last: &[u8]) -> Result<Option<u64>, ConfigError> {
         let _lock = self.lock()?;
         let now = self.read_raw()?;
-        if now.bytes.is_some() || self.newest_written_hash().as_deref() == Some("") {
+        let recorded = self
+            .newest_entry()
+            .is_some_and(|h| h.after_sha256.is_empty() && h.before_sha256 == sha256(last));
+        if now.bytes.is_some() || recorded {
             return Ok(None);
         }
         let before = Read {
@@ -959,12 +964,15 @@ impl ConfigFile {
 
     /// The hash of what the newest write through MCP Tray left in the file.
     fn newest_written_hash(&self) -> Option<String> {
+        self.newest_entry().map(|h| h.after_sha256)
+    }
+
+    /// The newest history record (undos included).
+    fn newest_entry(&self) -> Option<HistoryEntry> {
         let id = *self.history_ids().last()?;
         let meta = self.history_dir().join(format!("{id:06}.meta.json"));
         let bytes = fs::read(meta).ok()?;
-        serde_json::from_slice::<HistoryEntry>(&bytes)
-            .ok()
-            .map(|h| h.after_sha256)
+        serde_json::from_slice::<HistoryEntry>(&bytes).ok()
     }
 
     /// The ids of the backups, oldest first, read from the file names alone.

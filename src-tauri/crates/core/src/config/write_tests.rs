@@ -495,6 +495,28 @@ fn a_file_mcp_tray_removed_itself_or_written_again_is_not_a_deletion_to_put_back
 }
 
 #[test]
+fn a_file_made_again_outside_and_deleted_again_is_put_back_as_it_was_last() {
+    let first = r#"{"mcpServers": {"old": {"command": "x"}}}"#;
+    let newer = r#"{"mcpServers": {"newer": {"command": "y"}}}"#;
+    let s = scratch(Some(first));
+    fs::remove_file(&s.path).unwrap();
+    s.file
+        .record_deleted_outside(first.as_bytes())
+        .unwrap()
+        .expect("recorded");
+    fs::write(&s.path, newer).unwrap();
+    fs::remove_file(&s.path).unwrap();
+    let id = s
+        .file
+        .record_deleted_outside(newer.as_bytes())
+        .unwrap()
+        .expect("the second deletion is recorded too");
+    assert_eq!(s.file.deleted_outside().unwrap().map(|h| h.id), Some(id));
+    s.file.undo(false, Some(id)).unwrap();
+    assert_eq!(text(&s.path), newer);
+}
+
+#[test]
 fn the_byte_order_mark_is_removed_alone_and_undo_puts_it_back() {
     let plain = "{\r\n  \"mcpServers\": {\"a\": {\"command\": \"x\"}}\r\n}\r\n";
     let with_mark = format!("\u{feff}{plain}");

@@ -134,6 +134,8 @@ pub struct StdioChild {
     pid: u32,
     started: Instant,
     exited: Option<ExitReport>,
+    /// It is MCP Tray's tap (`mcp-tray wrap`, a tapped entry), which stops a server of its own.
+    tap: bool,
 }
 
 impl StdioChild {
@@ -162,6 +164,8 @@ impl StdioChild {
             .id()
             .ok_or_else(|| io::Error::other("the server exited before its pid could be read"))?;
         Ok(StdioChild {
+            tap: crate::config::document::is_mcp_tray_command(&cmd.command)
+                && cmd.args.first().is_some_and(|a| a == "wrap"),
             child,
             pid,
             started: Instant::now(),
@@ -199,7 +203,17 @@ impl StdioChild {
     }
 
     /// The spec's shutdown: close stdin, wait `grace`, SIGTERM the group, wait `grace`, SIGKILL.
+    ///
+    /// A tap (`mcp-tray wrap`: a tapped entry under test or kept running) has [`DROP_GRACE`]
+    /// after SIGTERM, which outlasts its own shutdown of its server: it runs that server in a
+    /// group of its own, and SIGKILLed before it is done, it would leave a server that ignores
+    /// SIGTERM running, orphaned.
     pub async fn shutdown(&mut self, grace: Duration) -> io::Result<ExitReport> {
+        let after_term = if self.tap {
+            grace.max(DROP_GRACE)
+        } else {
+            grace
+        };
         if let Some(report) = &self.exited {
             return Ok(report.clone());
         }
@@ -212,7 +226,7 @@ impl StdioChild {
             return Ok(self.finish(status?, StopStep::ClosedStdin, grace).await);
         }
         if platform::terminate(self.child.as_mut())
-            && let Ok(status) = tokio::time::timeout(grace, self.child.wait()).await
+            && let Ok(status) = tokio::time::timeout(after_term, self.child.wait()).await
         {
             return Ok(self.finish(status?, StopStep::Terminated, grace).await);
         }
