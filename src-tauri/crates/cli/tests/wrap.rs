@@ -810,3 +810,48 @@ fn a_secret_the_server_prints_to_stderr_is_masked_in_the_journal_but_passes_thro
     let kept = run(false);
     assert!(kept.contains("ghp_stderrsecret1"), "{kept}");
 }
+
+/// A client that stops reading (closes its end of the tap's stdout) while its input stays open:
+/// the session is over, and the tap stops its server rather than running on with it.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_client_that_stops_reading_ends_the_session() {
+    let home = tempfile::tempdir().expect("home");
+    let pidfile = home.path().join("server.pid");
+    let script = format!(
+        "echo $$ > '{}'; while :; do echo '{{\"jsonrpc\":\"2.0\",\"method\":\"notifications/message\",\"params\":{{}}}}'; sleep 0.05; done",
+        pidfile.display()
+    );
+    let mut tap = raw_tap(home.path(), "chatty", &script);
+    let stdin = tap.stdin.take();
+    {
+        let mut stdout = tap.stdout.take().expect("stdout");
+        let mut first = [0u8; 16];
+        std::io::Read::read_exact(&mut stdout, &mut first).expect("the server speaks");
+    } // closed here: nobody reads the tap any more
+    let pid: i32 = std::fs::read_to_string(&pidfile)
+        .expect("pid")
+        .trim()
+        .parse()
+        .expect("a pid");
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = tap.try_wait().expect("wait") {
+            break Some(status);
+        }
+        if started.elapsed() > Duration::from_secs(10) {
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    drop(stdin);
+    if status.is_none() {
+        let _ = tap.kill();
+        let _ = tap.wait();
+    }
+    assert!(
+        status.is_some(),
+        "the tap ran on after its client stopped reading"
+    );
+    assert_gone_soon(pid);
+}

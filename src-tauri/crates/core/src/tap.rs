@@ -261,11 +261,16 @@ where
             client_to_server(&shared, input, &server_stdin);
         })
     };
+    // The client stopped reading (closed its end of our stdout): nothing the server says can
+    // reach it any more, which ends the session as the end of its input does.
+    let (client_gone, mut client_left) = oneshot::channel::<()>();
     let stdout_done = child.take_stdout().and_then(|pipe| {
         let stdout = blocking_file!(pipe).ok()?;
         let shared = shared.clone();
         Some(spawn_forwarder("tap-server", move || {
-            server_to_client(&shared, stdout);
+            if server_to_client(&shared, stdout) == Forwarded::ClientGone {
+                let _ = client_gone.send(());
+            }
         }))
     });
     let stderr_done = child.take_stderr().and_then(|pipe| {
@@ -283,6 +288,7 @@ where
     }
     let end = tokio::select! {
         _ = client_done => End::ClientDone,
+        Ok(()) = &mut client_left => End::ClientDone,
         exit = child.wait(opts.grace) => End::ServerExited(exit),
         () = shutdown => End::Signal,
     };
@@ -489,7 +495,16 @@ fn client_to_server<W: Write>(
 }
 
 /// Server stdout → client, until the server closes it.
-fn server_to_client<W: Write>(shared: &Shared<W>, stdout: File) {
+/// How forwarding the server's output ended.
+#[derive(Debug, PartialEq, Eq)]
+enum Forwarded {
+    /// The server closed its stdout (it exits, or is stopped).
+    ServerDone,
+    /// Writing to the client failed: it no longer reads.
+    ClientGone,
+}
+
+fn server_to_client<W: Write>(shared: &Shared<W>, stdout: File) -> Forwarded {
     let mut lines = LineBatches::new(stdout);
     let mut runs = Runs::default();
     loop {
@@ -499,7 +514,7 @@ fn server_to_client<W: Write>(shared: &Shared<W>, stdout: File) {
                 reply_too_long(shared, cut_message_id(head, tail));
                 continue;
             }
-            Ok(Chunk::End) | Err(_) => break,
+            Ok(Chunk::End) | Err(_) => return Forwarded::ServerDone,
         };
         let now = Instant::now();
         let journal = shared.journal.as_deref();
@@ -573,14 +588,15 @@ fn server_to_client<W: Write>(shared: &Shared<W>, stdout: File) {
             }
         }
         drop(pairing);
-        {
+        let written = {
             let mut out = lock(&shared.out);
-            if runs.write(batch, &mut *out).is_ok() {
-                let _ = out.flush();
-            }
-        }
+            runs.write(batch, &mut *out).and_then(|()| out.flush())
+        };
         if let (Some(j), Some(journaled)) = (journal, journaled) {
             j.record(journaled);
+        }
+        if written.is_err() {
+            return Forwarded::ClientGone;
         }
     }
 }
