@@ -9,6 +9,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::{Args, Subcommand};
+use mcp_tray_core::clients::ConfigSource;
 use mcp_tray_core::config::document::is_secret_name;
 use mcp_tray_core::config::snippet::{self, parse_snippet};
 use mcp_tray_core::config::{
@@ -35,10 +36,12 @@ pub enum ConfigCommand {
     },
     /// Show one server's entry.
     Show {
+        /// The server's name in Claude's config (`mcp-tray list` shows them).
         name: String,
         /// Print the entry's exact text from the file, secrets included.
         #[arg(long)]
         raw: bool,
+        /// Print JSON instead of a table.
         #[arg(long)]
         json: bool,
     },
@@ -46,37 +49,44 @@ pub enum ConfigCommand {
     Add(AddArgs),
     /// Remove a server (it stays in the history: `mcp-tray undo` brings it back).
     Remove {
+        /// The server's name in Claude's config (`mcp-tray list` shows them).
         name: String,
         #[command(flatten)]
         bom: KeepBom,
     },
     /// Rename a server, keeping its entry as it is.
     Rename {
+        /// The server's name now.
         old: String,
+        /// Its new name.
         new: String,
         #[command(flatten)]
         bom: KeepBom,
     },
     /// Put a disabled server back into Claude's config, exactly as it was.
     Enable {
+        /// The disabled server's name (`mcp-tray list` shows it as disabled).
         name: String,
         #[command(flatten)]
         bom: KeepBom,
     },
     /// Take a server out of Claude's config without losing it (MCP Tray keeps it).
     Disable {
+        /// The server's name in Claude's config (`mcp-tray list` shows them).
         name: String,
         #[command(flatten)]
         bom: KeepBom,
     },
     /// Run a local server through MCP Tray's tap so its traffic shows in `mcp-tray traffic`.
     Tap {
+        /// The server's name in Claude's config (`mcp-tray list` shows them).
         name: String,
         #[command(flatten)]
         bom: KeepBom,
     },
     /// Run a tapped server directly again, its entry exactly as it was before `tap`.
     Untap {
+        /// The server's name in Claude's config (`mcp-tray list` shows them).
         name: String,
         #[command(flatten)]
         bom: KeepBom,
@@ -94,11 +104,13 @@ pub enum ConfigCommand {
     },
     /// Print the path of the Claude Desktop config file in use.
     Path {
+        /// Print JSON (the path, and where it came from) instead of the path alone.
         #[arg(long)]
         json: bool,
     },
     /// List the backups taken before each write, newest first.
     History {
+        /// Print JSON instead of a table.
         #[arg(long)]
         json: bool,
     },
@@ -120,6 +132,21 @@ pub struct KeepBom {
 }
 
 impl ConfigCommand {
+    /// Whether it writes the config file.
+    fn edits(&self) -> bool {
+        matches!(
+            self,
+            ConfigCommand::Add(_)
+                | ConfigCommand::Remove { .. }
+                | ConfigCommand::Rename { .. }
+                | ConfigCommand::Enable { .. }
+                | ConfigCommand::Disable { .. }
+                | ConfigCommand::Tap { .. }
+                | ConfigCommand::Untap { .. }
+                | ConfigCommand::Import { .. }
+        )
+    }
+
     /// Whether `--keep-bom` was given.
     pub fn keep_bom(&self) -> bool {
         match self {
@@ -175,6 +202,28 @@ pub struct AddArgs {
 
 pub fn run(cmd: ConfigCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
     let location = clients::claude_config(ctx.config.as_deref());
+    // Claude's own folder is made when missing (Claude has not run yet); a path the user gave
+    // whose folder does not exist is more likely mistyped than new.
+    let given = matches!(location.source, ConfigSource::Flag | ConfigSource::Env);
+    if let Some(folder) = location.path.parent().filter(|p| !p.as_os_str().is_empty())
+        && given
+        && cmd.edits()
+        && !folder.exists()
+    {
+        let how = match location.source {
+            ConfigSource::Env => "MCP_TRAY_CLAUDE_CONFIG",
+            _ => "--config",
+        };
+        return Err(Failure::new(
+            exit::FILE,
+            anyhow::anyhow!(
+                "the folder {} does not exist; check the path given to {how} (MCP Tray creates \
+                 the config file, not the folders it is in). Nothing was written",
+                folder.display()
+            ),
+        )
+        .into());
+    }
     let file = ConfigFile::new(&location.path, paths::data_dir()).allow_bom(ctx.keep_bom);
     // What only reads the file reads one with a byte-order mark too, and says Claude cannot.
     let reader = ConfigFile::new(&location.path, paths::data_dir()).allow_bom(true);
@@ -695,8 +744,14 @@ fn list(file: &ConfigFile, json: bool) -> anyhow::Result<()> {
         return print_json(&json!({ "config": file.path(), "servers": servers }));
     }
     if servers.is_empty() {
+        // A mistyped path reads as an empty config: say when there is no file at all.
+        let missing = if file.path().exists() {
+            ""
+        } else {
+            " (the file does not exist yet)"
+        };
         eprintln!(
-            "no servers in {}; add one with `mcp-tray add`",
+            "no servers in {}{missing}; add one with `mcp-tray add`",
             file.path().display()
         );
         return Ok(());

@@ -1241,3 +1241,39 @@ fn show_writes_control_characters_out_rather_than_to_the_terminal() {
     assert!(out.contains("args[0]    \\u{1b}[31mRED\n"), "{out}");
     assert!(out.contains("env CLEAR  a\\u{1b}[2J\\nb\n"), "{out}");
 }
+
+#[test]
+fn an_edit_of_a_config_path_whose_folder_does_not_exist_is_refused_as_a_likely_typo() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("Cluade").join("claude_desktop_config.json");
+    let out = Command::new(BIN)
+        .arg("--config")
+        .arg(&config)
+        .args(["add", "a", "--", "echo", "a"])
+        .env("MCP_TRAY_HOME", dir.path().join("home"))
+        .output()
+        .expect("run mcp-tray");
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{said}");
+    assert!(
+        said.contains(&format!(
+            "the folder {} does not exist; check the path given to --config",
+            dir.path().join("Cluade").display()
+        )),
+        "{said}"
+    );
+    assert!(!dir.path().join("Cluade").exists());
+    // Reading it says there is no file, not only that it holds no server.
+    let out = Command::new(BIN)
+        .arg("--config")
+        .arg(&config)
+        .arg("list")
+        .env("MCP_TRAY_HOME", dir.path().join("home"))
+        .output()
+        .expect("run mcp-tray");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("(the file does not exist yet)"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
