@@ -264,7 +264,7 @@ fn entries(
         }
         CommandError {
             code: "bad-snippet".to_owned(),
-            message: e.to_string(),
+            message: message_in(Audience::App, &e.to_string()),
         }
     })?;
     let entries = snippet
@@ -468,6 +468,17 @@ mod tests {
     use mcp_tray_core::probe::RAISE_TIMEOUT;
 
     use super::*;
+
+    #[test]
+    fn a_snippet_refused_in_the_window_names_no_command() {
+        let err = entries("https://exa mple.com/mcp", None, None).expect_err("cut at a space");
+        assert_eq!(err.code, "bad-snippet");
+        assert_eq!(
+            err.message,
+            "the URL https://exa seems cut at a space (https://exa mple.com/mcp): a URL holds no \
+             spaces; fix the snippet"
+        );
+    }
 
     #[test]
     fn a_diagnosis_in_the_window_names_no_flag_or_command() {

@@ -781,3 +781,32 @@ fn a_probe_that_times_out_on_a_tapped_server_leaves_nothing_running() {
         panic!("the tapped server {pid} outlived the probe");
     }
 }
+
+/// A plain web server (Python's `http.server`, a real one) at the URL: the probe says it is not
+/// an MCP endpoint, not only that it answered an HTTP error.
+#[test]
+fn probe_of_a_plain_web_server_says_it_is_not_an_mcp_endpoint() {
+    let home = tempfile::tempdir().unwrap();
+    let site = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut cmd = Command::new("python3");
+    cmd.args([
+        "-m",
+        "http.server",
+        "--bind",
+        "127.0.0.1",
+        &port.to_string(),
+    ])
+    .current_dir(site.path());
+    let _server = listening(cmd, port, "http.server", Duration::from_secs(20));
+    let (r, code) = probe(
+        home.path(),
+        &["--url", &format!("http://127.0.0.1:{port}/mcp")],
+    );
+    assert_eq!(code, Some(4), "{r}");
+    let summary = r["diagnosis"]["summary"].as_str().unwrap_or_default();
+    assert!(
+        summary.contains("a web server that takes no POSTs, not an MCP endpoint"),
+        "{r}"
+    );
+}

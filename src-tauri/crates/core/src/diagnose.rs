@@ -273,8 +273,9 @@ pub fn offers_sign_in(code: &str, message: &str) -> bool {
 
 /// The advice a bridge's or sign-in's message ends with, in the command line's words: what it
 /// writes to Claude's log and stderr keeps it; the app shows its own fix instead.
-const CLI_ADVICE: [&str; 8] = [
+const CLI_ADVICE: [&str; 9] = [
     crate::probe::RAISE_TIMEOUT,
+    crate::config::snippet::ADD_BY_URL,
     crate::transport::UNKNOWN_CA_CLI_HINT,
     crate::transport::PASS_HEADERS,
     crate::transport::SIGN_IN_OR_TOKEN,

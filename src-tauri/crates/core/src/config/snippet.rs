@@ -1014,8 +1014,7 @@ fn check_cut(url: &str, next: Option<&str>) -> Result<(), ConfigError> {
         return Ok(());
     }
     Err(ConfigError::Invalid(format!(
-        "the URL {} seems cut at a space ({}): a URL holds no spaces; fix the snippet, or add the \
-         server with `mcp-tray add NAME --url URL`",
+        "the URL {} seems cut at a space ({}): a URL holds no spaces; fix the snippet{ADD_BY_URL}",
         shown(url),
         shown(&format!("{url} {next}"))
     )))
@@ -1117,6 +1116,10 @@ fn parse_command_line(
     })
 }
 
+/// How a snippet's advice ends at a terminal ([`crate::diagnose::message_in`] leaves it out of
+/// the app's, which has its URL field).
+pub const ADD_BY_URL: &str = ", or add the server with `mcp-tray add NAME --url URL`";
+
 /// Why no URL was taken from `line` (its `words`): a local server's command, a URL of another
 /// scheme than http(s) (`ftp://…`), a host and path without a scheme (`mcp.example.com/mcp`,
 /// with the URL meant), or nothing like a URL.
@@ -1135,9 +1138,26 @@ fn no_url(line: &str, words: &[String]) -> ConfigError {
         let lower = url.to_ascii_lowercase();
         return other_scheme(&shown(url), scheme_of(&lower).unwrap_or("?"));
     }
+    // A scheme alone (`https://`): the rest of the URL is what is missing.
+    if let Some(scheme) = ["https://", "http://"]
+        .into_iter()
+        .find(|s| line.trim().eq_ignore_ascii_case(s))
+    {
+        return ConfigError::Invalid(format!(
+            "\"{quoted}\" has no address after {scheme}: paste the server's whole URL (e.g. \
+             {scheme}example.com/mcp)"
+        ));
+    }
+    // A host and path (`mcp.example.com/mcp`), or a host and port (`localhost:1234`).
+    let host_port = |w: &str| {
+        w.split_once(':')
+            .is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok())
+    };
     let meant = line.split_whitespace().find_map(|w| {
         let w = trim_url(w.trim_start_matches(['(', '<', '"', '\'', '`', '“', '‘', '«', '[']));
-        w.contains('/').then(|| bare_url(w)).flatten()
+        (w.contains('/') || host_port(w))
+            .then(|| bare_url(w))
+            .flatten()
     });
     ConfigError::Invalid(match meant {
         Some(m) => format!("no URL found in \"{quoted}\": did you mean {}?", shown(&m)),

@@ -760,6 +760,17 @@ fn a_url_of_another_scheme_or_without_one_says_what_was_found() {
             format!("{url} is not an http:// or https:// URL: did you mean {meant}?")
         );
     }
+    // A host and port alone, and a scheme alone.
+    assert_eq!(
+        parse_err("localhost:1234"),
+        "no URL found in \"localhost:1234\": did you mean http://localhost:1234?"
+    );
+    assert_eq!(
+        parse_err("https://"),
+        "\"https://\" has no address after https://: paste the server's whole URL (e.g. \
+         https://example.com/mcp)"
+    );
+    assert_eq!(parse_err("note: 12"), "no URL found in \"note: 12\"");
     // Nothing like a host: as before.
     assert_eq!(parse_err("hello/world"), "no URL found in \"hello/world\"");
     assert_eq!(

@@ -178,6 +178,12 @@ impl Fault {
             Fault::Tls { url, detail } => {
                 format!("secure connection to {url} failed: {detail}")
             }
+            // What a plain web server (a static site, `python -m http.server`) says to a POST.
+            Fault::Http {
+                status: 501, url, ..
+            } => format!(
+                "remote server at {url} answered HTTP 501 (Not Implemented) to a POST: a web server that takes no POSTs, not an MCP endpoint; check the URL (an MCP server's usually ends in /mcp or /sse)"
+            ),
             Fault::Http { status, url, body } if body.is_empty() => {
                 format!("remote server at {url} answered HTTP {status}")
             }
@@ -330,7 +336,8 @@ impl Fault {
         match self {
             Fault::Refused { .. } | Fault::Network { .. } | Fault::NoAnswer { .. } => true,
             Fault::Proxy { failure, .. } => !matches!(failure, ProxyFailure::Credentials),
-            Fault::Http { status, .. } => *status >= 500,
+            // 501: what a server that takes no POSTs says, every time.
+            Fault::Http { status, .. } => *status >= 500 && *status != 501,
             Fault::Unreachable { last, .. } | Fault::StreamDown { last, .. } => last.is_transient(),
             _ => false,
         }
