@@ -562,7 +562,7 @@ pub async fn add_local_server(
     if taken {
         return Err(error(
             "name-taken",
-            format!("a server named \"{name}\" exists already; pick another name"),
+            format!("a server named \"{name}\" already exists; choose another name"),
         ));
     }
     let mut server = server;

@@ -71,4 +71,58 @@ describe("a long server list", () => {
       fs.chmodSync(app.configPath, 0o644);
     }
   });
+
+  it("keeps the control Tab reaches in sight above the bar stuck at the window's bottom", async () => {
+    assert.ok(await clickInRow(app.browser, "server-01", "server-toggle"), "no Disable on server-01");
+    await waitForText(app.browser, '[data-testid="server-change"]', { contains: "Disabled server-01" });
+    // From a row near the window's bottom edge, Tab on down the list.
+    await app.browser.execute(() => {
+      document.querySelector("main").scrollTop = 0;
+      const row = document.querySelector('[data-server="server-06"]');
+      row.querySelector('[data-testid="server-test"]').focus({ preventScroll: true });
+    });
+    const hidden = [];
+    for (let i = 0; i < 30; i++) {
+      await app.browser.keys(["Tab"]);
+      await app.browser.pause(60);
+      const seen = await app.browser.execute(() => {
+        const active = document.activeElement;
+        const dock = document.querySelector('[data-testid="server-change-dock"]');
+        const box = active.getBoundingClientRect();
+        const top = dock.getBoundingClientRect().top;
+        const hit = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
+        const row = active.closest("[data-server]")?.getAttribute("data-server");
+        return { what: `${row} ${active.textContent.trim()}`, top: box.top, bottom: box.bottom, dock: top, hit: hit === active || active.contains(hit) };
+      });
+      if (seen.bottom > seen.dock || !seen.hit || seen.top < 0) hidden.push(seen);
+    }
+    assert.deepEqual(hidden, [], "the focused control went out of sight");
+    await app.screenshot("servers-long-list-tab");
+    await app.browser.$('[data-testid="server-undo"]').click();
+    await waitForText(app.browser, '[data-testid="server-change"]', { contains: "Undone" });
+  });
+
+  it("scrolls from anywhere in a wide window: the view spans it, its scrollbar at the window's right edge", async () => {
+    const before = await app.browser.getWindowSize();
+    try {
+      await app.browser.setWindowSize(1600, 900);
+      await app.browser.waitUntil(async () => (await app.browser.execute(() => window.innerWidth)) >= 1500, { timeout: 5_000 });
+      const layout = await app.browser.execute(() => {
+        const main = document.querySelector("main");
+        const box = main.getBoundingClientRect();
+        const list = document.querySelector('[data-testid="server-list"]').getBoundingClientRect();
+        // Far right, where the view had left the window blank.
+        const hit = document.elementFromPoint(window.innerWidth - 40, window.innerHeight / 2);
+        return { right: box.right, width: window.innerWidth, listWidth: list.width, listLeft: list.left, inView: main.contains(hit) };
+      });
+      assert.ok(layout.right >= layout.width - 1, `the view ends at ${layout.right}, the window at ${layout.width}`);
+      assert.equal(layout.inView, true, "the window's right part is not the view's");
+      // Its content keeps its line length, beside the navigation.
+      assert.ok(layout.listWidth <= 816 && layout.listWidth > 700, `the list is ${layout.listWidth} px wide`);
+      assert.ok(layout.listLeft < 300, `the list starts at ${layout.listLeft}`);
+      await app.screenshot("servers-long-list-wide");
+    } finally {
+      await app.browser.setWindowSize(before.width, before.height);
+    }
+  });
 });

@@ -68,3 +68,9 @@ export function describeChange(op: string): string {
 export function listNames(names: readonly string[]): string {
   return names.length > 1 ? `${names.slice(0, -1).join(", ")} and ${names.at(-1)}` : (names[0] ?? "");
 }
+
+/** Why a name typed for a new server cannot be taken, in the same words wherever it is typed (the
+ *  Add card's Name field, the local-server form). */
+export function nameTaken(name: string): string {
+  return `A server named “${name}” already exists: choose another name.`;
+}

@@ -680,3 +680,149 @@ describe("Servers: the bar after Undo", () => {
     expect(screen.queryByTestId("server-undo")).toBeNull();
   });
 });
+
+describe("Servers: an open Edit form whose server goes elsewhere", () => {
+  const bar = () => screen.getByTestId("server-change").querySelector("span")?.textContent ?? "";
+
+  it("says the form was closed, and what was typed not saved, when another program removed its server; focus goes to the bar", async () => {
+    let names = ["alpha", "beta"];
+    app(() => names);
+    await screen.findByText("beta");
+    await fireEvent.click(within(row("alpha")).getByTestId("server-edit"));
+    await expect.poll(() => input("edit-command").value).toBe("npx");
+    input("edit-command").focus();
+    await fireEvent.input(input("edit-command"), { target: { value: "uvx typed-by-hand" } });
+
+    names = ["beta"];
+    await emit("config-changed", { newest: 9, undoable: null });
+    await expect.poll(() => screen.queryByTestId("server-edit-form")).toBeNull();
+    await expect.poll(bar).toBe(
+      "alpha was removed from the config file by another program, so its Edit form was closed: the changes typed in it were not saved.",
+    );
+    expect(screen.getByTestId("server-change").classList.contains("failed")).toBe(false);
+    // Not "Takes effect when Claude Desktop restarts": nothing was changed from here.
+    expect(screen.queryByTestId("server-change-when")).toBeNull();
+    await expect.poll(() => document.activeElement?.getAttribute("data-testid")).toBe("server-change");
+    // Later news of the file leaves it said.
+    await emit("config-changed", { newest: 10, undoable: null });
+    await new Promise((r) => setTimeout(r, 30));
+    expect(bar()).toContain("alpha was removed");
+  });
+
+  it("says so when its server was disabled outside the window (the tray), and leaves the focus where it was", async () => {
+    let disabled = false;
+    app(
+      () => ["alpha", "beta"],
+      (cmd) => (cmd === "list_servers" ? ["alpha", "beta"].map((n) => summary(n, { enabled: !(n === "alpha" && disabled) })) : undefined),
+    );
+    await screen.findByText("beta");
+    await fireEvent.click(within(row("alpha")).getByTestId("server-edit"));
+    await expect.poll(() => input("edit-command").value).toBe("npx");
+    const elsewhere = within(row("beta")).getByTestId("server-test");
+    elsewhere.focus();
+
+    disabled = true;
+    await emit("config-changed", { newest: 9, undoable: 9 });
+    await expect.poll(() => screen.queryByTestId("server-edit-form")).toBeNull();
+    await expect.poll(bar).toBe(
+      "alpha was disabled outside this window (from the tray or by another program), so its Edit form was closed.",
+    );
+    expect(document.activeElement).toBe(elsewhere);
+    // Enabled again: its Edit opens a new form.
+    disabled = false;
+    await emit("config-changed", { newest: 10, undoable: 10 });
+    await expect.poll(() => within(row("alpha")).queryByTestId("server-edit")).not.toBeNull();
+    await fireEvent.click(within(row("alpha")).getByTestId("server-edit"));
+    await expect.poll(() => screen.queryByTestId("server-edit-form")).not.toBeNull();
+  });
+
+  it("says nothing of the kind when the person removed the server from its own row", async () => {
+    let names = ["alpha", "beta"];
+    app(
+      () => names,
+      (cmd) => {
+        if (cmd !== "remove_server") return undefined;
+        names = ["beta"];
+        return { done: "remove alpha", historyId: 4 };
+      },
+    );
+    await screen.findByText("beta");
+    await fireEvent.click(within(row("alpha")).getByTestId("server-edit"));
+    await expect.poll(() => input("edit-command").value).toBe("npx");
+    await fireEvent.click(within(row("alpha")).getByTestId("server-remove"));
+    await expect.poll(() => screen.queryByTestId("server-edit-form")).toBeNull();
+    await expect.poll(bar).toBe("Removed alpha");
+    // Its own news, and a re-read after it, change nothing.
+    await emit("config-changed", { newest: 4, undoable: 4 });
+    await new Promise((r) => setTimeout(r, 30));
+    expect(bar()).toBe("Removed alpha");
+    expect(screen.getByTestId("server-undo")).toBeTruthy();
+  });
+});
+
+describe("Servers: the local-server form's Name", () => {
+  it("is checked against the servers listed, disabled ones too, as it is typed", async () => {
+    app(
+      () => ["alpha", "racer"],
+      (cmd) => (cmd === "list_servers" ? [summary("alpha"), summary("racer", { enabled: false })] : undefined),
+    );
+    await screen.findByText("racer");
+    await fireEvent.input(screen.getByTestId("local-name"), { target: { value: "racer" } });
+    expect((await screen.findByTestId("local-taken")).textContent?.trim()).toBe(
+      "A server named “racer” already exists: choose another name.",
+    );
+    await fireEvent.input(screen.getByTestId("local-name"), { target: { value: "alpha" } });
+    expect((await screen.findByTestId("local-taken")).textContent).toContain("“alpha”");
+  });
+});
+
+describe("Servers: keyboard focus and the bar stuck at the window's bottom", () => {
+  it("scrolls a control the focus reaches under the bar clear of it", async () => {
+    app(
+      () => ["alpha", "beta"],
+      (cmd) => (cmd === "set_server_enabled" ? { done: "disable alpha", historyId: 3 } : undefined),
+    );
+    await screen.findByText("beta");
+    await fireEvent.click(within(row("alpha")).getByTestId("server-toggle"));
+    const dock = await screen.findByTestId("server-change-dock");
+    await expect.poll(() => (screen.getByTestId("server-undo") as HTMLButtonElement).disabled).toBe(false);
+
+    // The layout of a 700 px high window, as the real app measured it: the bar's top at 592, the
+    // button Tab reaches at 661..687 while the view is not scrolled.
+    const main = document.getElementById("view") as HTMLElement;
+    main.style.overflowY = "auto";
+    let scrolled = 0;
+    Object.defineProperty(main, "scrollTop", { configurable: true, get: () => scrolled, set: (v: number) => (scrolled = v) });
+    const rect = (top: number, height: number) => ({ top, bottom: top + height, height, left: 0, right: 100, width: 100, x: 0, y: top, toJSON: () => ({}) });
+    main.getBoundingClientRect = () => rect(0, 700);
+    dock.getBoundingClientRect = () => rect(592, 108);
+    const button = within(row("beta")).getByTestId("server-test");
+    button.getBoundingClientRect = () => rect(661 - scrolled, 26);
+
+    // Focused by a click (the last input was the pointer's): the list must not move under it.
+    await fireEvent.pointerDown(button);
+    await fireEvent.mouseDown(button);
+    button.focus();
+    await new Promise((r) => requestAnimationFrame(() => r(null)));
+    expect(scrolled).toBe(0);
+    button.blur();
+
+    // Reached with Tab.
+    await fireEvent.keyDown(document.body, { key: "Tab" });
+    button.focus();
+    await new Promise((r) => requestAnimationFrame(() => r(null)));
+    await new Promise((r) => setTimeout(r, 20));
+    const box = button.getBoundingClientRect();
+    expect(box.bottom).toBeLessThanOrEqual(592);
+    expect(box.top).toBeGreaterThan(0);
+    // No further than that.
+    expect(scrolled).toBe(687 - 592 + 8);
+
+    // A control already clear of the bar: the view stays.
+    const alpha = within(row("alpha")).getByTestId("server-test");
+    alpha.getBoundingClientRect = () => rect(200, 26);
+    alpha.focus();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(scrolled).toBe(103);
+  });
+});

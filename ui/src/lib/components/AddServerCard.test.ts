@@ -323,4 +323,42 @@ describe("Add server card", () => {
     );
     expect(screen.getByTestId("add-name")).toBeTruthy();
   });
+
+  it("adds on Enter in the Name and CA certificate fields, as the Add button does (not while Add is off)", async () => {
+    const { api, calls } = fakeApi();
+    const flow = createAddServer(api);
+    render(AddServerCard, { flow });
+    flow.text = "https://mcp.example.com/mcp";
+    await flow.refreshPreview();
+    const name = (await screen.findByTestId("add-name")) as HTMLInputElement;
+    await fireEvent.input(name, { target: { value: "racer" } });
+    // An input method's Enter is the input method's.
+    await fireEvent.keyDown(name, { key: "Enter", isComposing: true });
+    expect(calls).not.toContain("probe");
+    await fireEvent.keyDown(name, { key: "Enter" });
+    await waitFor(() => expect(calls).toContain("write racer"));
+    expect((await screen.findByTestId("add-done")).textContent).toContain("racer");
+
+    flow.reset();
+    flow.text = "https://mcp.example.com/mcp";
+    await flow.refreshPreview();
+    const ca = (await screen.findByTestId("add-ca-cert")) as HTMLInputElement;
+    await fireEvent.input(ca, { target: { value: "/etc/corp-ca.pem" } });
+    const probes = calls.filter((c) => c === "probe").length;
+    await fireEvent.keyDown(ca, { key: "Enter" });
+    await waitFor(() => expect(calls.filter((c) => c === "probe").length).toBe(probes + 1));
+  });
+
+  it("does nothing on Enter in the Name field while the name is taken (Add is off)", async () => {
+    const { api, calls } = fakeApi({ taken: ["example"] });
+    const flow = createAddServer(api);
+    render(AddServerCard, { flow });
+    flow.text = "https://mcp.example.com/mcp";
+    await flow.refreshPreview();
+    await screen.findByTestId("add-taken");
+    expect((screen.getByTestId("add-button") as HTMLButtonElement).disabled).toBe(true);
+    await fireEvent.keyDown(screen.getByTestId("add-name"), { key: "Enter" });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(calls).not.toContain("probe");
+  });
 });

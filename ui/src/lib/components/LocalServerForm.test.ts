@@ -169,4 +169,22 @@ describe("local server form", () => {
     await fireEvent.click(screen.getByTestId("local-restart-claude"));
     expect((await screen.findByTestId("local-restart-result")).textContent).toBe("Claude did not accept the quit request");
   });
+
+  it("says a name already used as it is typed, in the Add card's words, and cannot be submitted with it", async () => {
+    const calls = app();
+    render(LocalServerForm, { props: { taken: ["racer", "old-one"] } });
+    await fireEvent.input(screen.getByTestId("local-command"), { target: { value: "tiny" } });
+    await fireEvent.input(screen.getByTestId("local-name"), { target: { value: " racer " } });
+    expect((await screen.findByTestId("local-taken")).textContent?.trim()).toBe(
+      "A server named “racer” already exists: choose another name.",
+    );
+    const add = screen.getByTestId("local-add") as HTMLButtonElement;
+    expect(add.disabled).toBe(true);
+    await fireEvent.submit(add.form as HTMLFormElement);
+    expect(calls).not.toContain("add_local_server");
+
+    await fireEvent.input(screen.getByTestId("local-name"), { target: { value: "tiny" } });
+    await waitFor(() => expect(screen.queryByTestId("local-taken")).toBeNull());
+    expect(add.disabled).toBe(false);
+  });
 });

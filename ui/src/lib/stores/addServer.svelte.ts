@@ -300,7 +300,8 @@ export function createAddServer(
       if (timer !== undefined) clearTimeout(timer);
       const mine = ++attempt;
       await refreshPreview();
-      if (mine !== attempt || preview.state !== "ready" || preview.value.entries.length === 0) return;
+      // (A name typed just before, now read, may be taken: the card says so, nothing is tested.)
+      if (mine !== attempt || preview.state !== "ready" || preview.value.entries.length === 0 || preview.value.taken.length > 0) return;
       const run = newTestRun();
       testRun = run;
       if (preview.value.entries.length > 1) return probeEach(preview.value.entries.map((e) => e.name), mine, run);

@@ -83,6 +83,11 @@ export function createServerChange() {
     fileReads(error: string | null): void {
       if (current?.failed && (current.unreadable || (error !== null && current.text === error))) current = null;
     },
+    /** What the view did to follow another program's change (an Edit form closed with its server):
+     *  said in the bar, with no Undo; later news of the file leaves it as it is. */
+    notice(text: string): void {
+      current = { text, undoable: false, failed: false, historyId: null, elsewhere: true, unreadable: false };
+    },
     /** Another change landed: the bar no longer names the newest one. */
     clear(): void {
       current = null;

@@ -5,6 +5,7 @@
  * stores call Rust only through `ipc`; they never write the config themselves.
  */
 import { joinArgs, splitArgs } from "../args";
+import { nameTaken } from "../servers";
 import {
   type ChangeDone,
   type EnvVarInput,
@@ -274,8 +275,9 @@ export function createServerEditor(name: string, api = ipc) {
 
 export type ServerEditor = ReturnType<typeof createServerEditor>;
 
-/** The local-server form of Add server: tested first, written only when the test passes. */
-export function createLocalServerForm(api = ipc) {
+/** The local-server form of Add server: tested first, written only when the test passes.
+ *  `takenNames`: the names the config holds (disabled servers too), for the live check of Name. */
+export function createLocalServerForm(api = ipc, takenNames: () => readonly string[] = () => []) {
   const fields = $state<ServerFields>(emptyFields());
   let phase = $state<
     | { state: "editing" }
@@ -290,6 +292,12 @@ export function createLocalServerForm(api = ipc) {
   /** The run of the latest test: Cancel stops it, and an answer for any other run is dropped. */
   let testRun: number | null = null;
   const unchanged = $derived(written !== null && written === JSON.stringify(fields));
+  /** Why Name cannot be taken, said as it is typed (as the Add card does), else null. (Not for the
+   *  fields just written: that server is the one holding the name now.) */
+  const taken = $derived.by(() => {
+    const name = fields.name.trim();
+    return name !== "" && !unchanged && takenNames().includes(name) ? nameTaken(name) : null;
+  });
 
   return {
     fields,
@@ -302,8 +310,12 @@ export function createLocalServerForm(api = ipc) {
     set capture(on: boolean) {
       capture = on;
     },
+    /** Why the name typed is already used (a sentence), else null: the form cannot be submitted then. */
+    get nameTaken() {
+      return taken;
+    },
     get canSubmit() {
-      return fields.name.trim() !== "" && fields.command.trim() !== "" && phase.state !== "testing" && !unchanged;
+      return fields.name.trim() !== "" && fields.command.trim() !== "" && phase.state !== "testing" && !unchanged && taken === null;
     },
     /** Tests the server and, when it answers, writes it; resolves to true when written. */
     async submit(): Promise<boolean> {
