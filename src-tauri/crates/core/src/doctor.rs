@@ -23,6 +23,7 @@ use serde_json::Value;
 use crate::claude_logs;
 use crate::clients::{ConfigLocation, ConfigSource};
 use crate::config::document::join_and;
+use crate::config::edit::{how_alike, log_key, where_alike};
 use crate::config::mcp_remote::migrate;
 use crate::config::snippet::bridge_entry;
 use crate::config::{
@@ -701,7 +702,7 @@ fn names_differing_in_case(app: bool, doc: &ConfigDocument, only: Option<&str>) 
     let mut by_lowercase: std::collections::HashMap<String, Vec<&str>> =
         std::collections::HashMap::new();
     for server in &doc.servers {
-        let names = by_lowercase.entry(server.name.to_lowercase()).or_default();
+        let names = by_lowercase.entry(log_key(&server.name)).or_default();
         if !names.contains(&server.name.as_str()) {
             names.push(&server.name);
         }
@@ -713,7 +714,7 @@ fn names_differing_in_case(app: bool, doc: &ConfigDocument, only: Option<&str>) 
             continue;
         }
         let others: Vec<&str> = by_lowercase
-            .get(&name.to_lowercase())
+            .get(&log_key(name))
             .into_iter()
             .flatten()
             .copied()
@@ -723,20 +724,26 @@ fn names_differing_in_case(app: bool, doc: &ConfigDocument, only: Option<&str>) 
             continue;
         }
         let quoted: Vec<String> = others.iter().map(|o| format!("\"{o}\"")).collect();
+        let (how, place) = (how_alike(name, others[0]), where_alike(name, others[0]));
+        let ignores = if place == "macOS" {
+            "how accented letters are encoded (macOS)"
+        } else {
+            "case (macOS, Windows)"
+        };
         out.push(Finding::new(
             Diagnosis::new(
                 codes::DUPLICATE_KEY,
                 Severity::Warning,
                 format!(
-                    "\"{name}\" and {} differ only in case: on macOS and Windows Claude \
-                     writes their logs to one file",
+                    "\"{name}\" and {} differ only {how}: on {place} Claude writes their logs \
+                     to one file",
                     join_and(&quoted)
                 ),
             )
             .server(name)
             .detail(format!(
                 "Claude Desktop runs both, but keeps each server's log in \
-                 mcp-server-NAME.log; on a file system that ignores case (macOS, Windows) \
+                 mcp-server-NAME.log; on a file system that ignores {ignores} \
                  \"{name}\" and {} share that file, so Claude's log of one holds the other's \
                  failures too",
                 join_and(&quoted)
@@ -1829,6 +1836,19 @@ mod tests {
             on("GitHub")[0].summary
         );
         assert!(on("fetch").is_empty());
+        // Names that look the same, their accent encoded two ways: one log file on macOS.
+        let accents = doc(
+            "{\"mcpServers\": {\"caf\u{e9}\": {\"command\": \"x\"}, \"cafe\u{301}\": {\"command\": \"y\"}}}",
+        );
+        let found = check_duplicates(&accents, None);
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(
+            found[0].diagnosis.summary.contains(
+                "differ only in how an accented letter is encoded (they look the same): on macOS"
+            ),
+            "{}",
+            found[0].diagnosis.summary
+        );
         // Asked about one server, only its finding.
         let only = check_duplicates(&d, Some("github"));
         assert_eq!(only.len(), 1);

@@ -824,15 +824,49 @@ pub(crate) fn refuse_case_only_difference(
     renamed: Option<&str>,
     others: impl IntoIterator<Item = String>,
 ) -> Result<(), ConfigError> {
-    let Some(other) = others.into_iter().find(|o| {
-        Some(o.as_str()) != renamed && o != name && o.to_lowercase() == name.to_lowercase()
-    }) else {
+    let key = log_key(name);
+    let Some(other) = others
+        .into_iter()
+        .find(|o| Some(o.as_str()) != renamed && o != name && log_key(o) == key)
+    else {
         return Ok(());
     };
     Err(ConfigError::Invalid(format!(
-        "a server is named \"{other}\" already, and \"{name}\" differs from it only in case: \
-         Claude Desktop would log both to one file on macOS and Windows. Choose another name"
+        "a server is named \"{other}\" already, and \"{name}\" differs from it only {}: Claude \
+         Desktop would log both to one file on {}. Choose another name",
+        how_alike(name, &other),
+        where_alike(name, &other)
     )))
+}
+
+/// What two names come to as the file name of Claude's log of each on a file system that ignores
+/// case and (macOS) how an accented letter is encoded: names with one key share a log file.
+pub fn log_key(name: &str) -> String {
+    use unicode_normalization::UnicodeNormalization as _;
+    name.nfc().collect::<String>().to_lowercase()
+}
+
+/// How two names of one [`log_key`] differ, for messages: `in case`, or in the encoding of their
+/// accented letters (`café` written as é, or as e and a combining accent), which looks the same.
+pub fn how_alike(a: &str, b: &str) -> &'static str {
+    use unicode_normalization::UnicodeNormalization as _;
+    if a.to_lowercase() == b.to_lowercase() {
+        "in case"
+    } else if a.nfc().eq(b.nfc()) {
+        "in how an accented letter is encoded (they look the same)"
+    } else {
+        "in case and in how an accented letter is encoded"
+    }
+}
+
+/// Where two names of one [`log_key`] share a log file: macOS and Windows ignore case; only
+/// macOS also ignores how an accented letter is encoded.
+pub fn where_alike(a: &str, b: &str) -> &'static str {
+    if a.to_lowercase() == b.to_lowercase() {
+        "macOS and Windows"
+    } else {
+        "macOS"
+    }
 }
 
 /// Moves the entries of every `"mcpServers"` but the last into the last one (see

@@ -340,6 +340,26 @@ fn names_with_control_characters_are_refused() {
 }
 
 #[test]
+fn a_name_that_looks_the_same_as_another_servers_is_refused() {
+    // "café" with é as one letter, and with e and a combining accent: the same on screen, and
+    // one log file on macOS.
+    let before = "{\"mcpServers\": {\"caf\u{e9}\": {\"command\": \"x\"}}}\n";
+    let s = scratch(Some(before));
+    let err = s.file.apply(&add("cafe\u{301}")).unwrap_err().to_string();
+    assert!(
+        err.contains("only in how an accented letter is encoded (they look the same)")
+            && err.contains("one file on macOS."),
+        "{err}"
+    );
+    let err = s.file.apply(&add("CAFE\u{301}")).unwrap_err().to_string();
+    assert!(
+        err.contains("only in case and in how an accented letter is encoded"),
+        "{err}"
+    );
+    assert_eq!(text(&s.path), before);
+}
+
+#[test]
 fn a_name_that_differs_only_in_case_from_another_server_is_refused() {
     let before =
         "{\"mcpServers\": {\"files\": {\"command\": \"x\"}, \"git\": {\"command\": \"g\"}}}\n";
