@@ -67,10 +67,29 @@ fn nothing_recorded(name: &str, dir: &Path, ctx: &Context) -> anyhow::Result<Exi
         file.disabled()
             .is_ok_and(|d| d.iter().any(|d| d.name == name))
     };
+    // A server renamed through MCP Tray keeps its earlier traffic under the name it had.
+    let renamed_from = file.history().ok().and_then(|history| {
+        history.iter().find_map(|h| {
+            h.op.strip_prefix("rename ")
+                .and_then(|r| r.split_once(" → "))
+                .filter(|(_, to)| *to == name)
+                .map(|(from, _)| from.to_owned())
+        })
+    });
+    let earlier = renamed_from
+        .filter(|from| journal::journal_path(dir, from).exists())
+        .map(|from| {
+            format!(
+                "; what it said before it was renamed is under its former name: `mcp-tray \
+                 traffic {}`",
+                crate::columns::printable(&from)
+            )
+        })
+        .unwrap_or_default();
     let why = match kind {
         Some(EntryKind::Remote { .. } | EntryKind::Tapped { .. }) => format!(
             "no traffic recorded for `{name}` yet ({looked}): it is recorded from the next time \
-             Claude Desktop starts it (restart Claude Desktop after adding or changing it)"
+             Claude Desktop starts it (restart Claude Desktop after adding or changing it){earlier}"
         ),
         Some(EntryKind::Local) => format!(
             "no traffic recorded for `{name}` ({looked}): Claude Desktop starts it directly, so \

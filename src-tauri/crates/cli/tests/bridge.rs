@@ -1038,6 +1038,29 @@ fn traffic_says_why_a_server_has_no_journal_and_only_an_unknown_name_is_a_mistak
         said.contains("from the next time Claude Desktop starts it"),
         "{said}"
     );
+    // Renamed after it ran: its traffic so far is under the name it had, which is said.
+    let journal_dir = home.path().join("journal");
+    std::fs::create_dir_all(&journal_dir).expect("journal dir");
+    std::fs::write(
+        journal_dir.join("far.jsonl"),
+        "{\"ts\":\"2026-12-05T06:00:00.000Z\",\"server\":\"far\",\"kind\":\"event\",\"level\":\"info\",\"code\":\"connected\",\"text\":\"connected\"}\n",
+    )
+    .expect("journal");
+    let renamed = Command::new(BIN)
+        .args(["rename", "far", "near"])
+        .env("MCP_TRAY_HOME", home.path())
+        .env("MCP_TRAY_CLAUDE_CONFIG", &config)
+        .output()
+        .expect("rename");
+    assert!(renamed.status.success());
+    let (code, said) = traffic("near");
+    assert_eq!(code, Some(0), "{said}");
+    assert!(
+        said.contains(
+            "what it said before it was renamed is under its former name: `mcp-tray traffic far`"
+        ),
+        "{said}"
+    );
     // A config that cannot be read says nothing of which names are in it.
     std::fs::write(
         &config,
