@@ -23,6 +23,7 @@ use specta::Type;
 use crate::commands::{ServerSummary, off_main};
 use crate::error::CommandError;
 use crate::in_use::config_file;
+use crate::server_actions::ChangeDone;
 
 /// A diagnosis as the window shows it (mirrors `mcp_tray_core::diagnose::Diagnosis`).
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, Type)]
@@ -137,6 +138,8 @@ pub struct AddOutcome {
     /// The local servers written to run through MCP Tray's tap (their traffic captured). A local
     /// server whose env sets its own PATH is written as it is.
     pub captured: Vec<String>,
+    /// The change written, as the Servers view's bar names it (with Undo).
+    pub change: ChangeDone,
 }
 
 /// What the form says about how MCP Tray runs the pasted servers, beside the text: how its bridge
@@ -439,6 +442,7 @@ fn add(
         written: outcome.written.display().to_string(),
         restart_supported: claude_restart::restart_supported(),
         captured,
+        change: ChangeDone::of(outcome),
     })
 }
 

@@ -448,6 +448,8 @@ pub struct LocalAddOutcome {
     pub probe: ProbeView,
     /// What was written, in words; `None` when nothing was.
     pub written: Option<String>,
+    /// The change written, as the Servers view's bar names it (with Undo); `None` when nothing was.
+    pub change: Option<ChangeDone>,
     /// Whether MCP Tray can restart Claude Desktop here (else the person restarts their client).
     pub restart_supported: bool,
     /// Whether the entry written runs through MCP Tray's tap (not when its env sets its own PATH).
@@ -580,6 +582,7 @@ pub async fn add_local_server(
                 resolved: None,
                 probe: view,
                 written: None,
+                change: None,
                 restart_supported: claude_restart::restart_supported(),
                 captured: false,
                 split: None,
@@ -611,17 +614,18 @@ pub async fn add_local_server(
     } else {
         0
     };
-    let written = if view.ok {
+    let change = if view.ok {
         let entry = tapped.map_or(value, |tapped| tapped.value);
         // A write fsyncs, and may wait for the config's lock: off the async worker.
-        Some(off_main(move || Ok(file.apply(&Edit::Add { name, entry })?.description)).await?)
+        Some(off_main(move || Ok(ChangeDone::of(file.apply(&Edit::Add { name, entry })?))).await?)
     } else {
         None
     };
     Ok(LocalAddOutcome {
         resolved: Some(program),
         probe: view,
-        written,
+        written: change.as_ref().map(|c| c.done.clone()),
+        change,
         restart_supported: claude_restart::restart_supported(),
         captured,
         split,

@@ -103,6 +103,10 @@ describe("add server", () => {
       timeoutMsg: "the added server did not appear in the list",
     });
     await app.screenshot("add-server");
+    // The bar names the change, as it does every other one made here, with its Undo.
+    const bar = await waitForText(app.browser, '[data-testid="server-change"]');
+    assert.match(bar, new RegExp(`^Added local-${port}\\b`));
+    assert.equal(await app.browser.$('[data-testid="server-undo"]').isExisting(), true);
   });
 
   it("asks on Linux to restart Claude Desktop by hand (MCP Tray cannot restart it there), in the words used everywhere", async () => {
@@ -115,6 +119,18 @@ describe("add server", () => {
     }
     await app.browser.$('[data-testid="add-another"]').click();
     await waitForText(app.browser, '[data-testid="add-input"]', { equals: "" }).catch(() => {});
+  });
+
+  it("takes an added server back on the bar's Undo", async () => {
+    const before = JSON.parse(fs.readFileSync(app.configPath, "utf8"));
+    const added = Object.keys(before.mcpServers).find((n) => n.startsWith("local-"));
+    assert.ok(added, JSON.stringify(before));
+    await app.browser.$('[data-testid="server-undo"]').click();
+    await app.browser.waitUntil(async () => !(added in JSON.parse(fs.readFileSync(app.configPath, "utf8")).mcpServers), {
+      timeout: 10_000,
+      timeoutMsg: "Undo did not take the added server out of the config",
+    });
+    assert.match(await waitForText(app.browser, '[data-testid="server-change"]'), /^Undone: Added /);
   });
 
   it("explains a server that cannot be reached with its diagnosis, and writes nothing", async () => {

@@ -491,7 +491,11 @@ restartSupported: boolean;
  * The local servers written to run through MCP Tray's tap (their traffic captured). A local
  * server whose env sets its own PATH is written as it is.
  */
-captured: string[] }
+captured: string[]; 
+/**
+ * The change written, as the Servers view's bar names it (with Undo).
+ */
+change: ChangeDone }
 /**
  * What a pasted text would add, before anything is written.
  */
@@ -793,6 +797,10 @@ resolved: string | null; probe: ProbeView;
  * What was written, in words; `None` when nothing was.
  */
 written: string | null; 
+/**
+ * The change written, as the Servers view's bar names it (with Undo); `None` when nothing was.
+ */
+change: ChangeDone | null; 
 /**
  * Whether MCP Tray can restart Claude Desktop here (else the person restarts their client).
  */

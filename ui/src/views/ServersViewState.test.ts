@@ -280,7 +280,7 @@ describe("Servers: switching views keeps the work", () => {
 });
 
 describe("Servers: the Undo bar names the newest change", () => {
-  it("is cleared when a local server is added after the change it names", async () => {
+  it("names a local server added after the change it named, with its Undo", async () => {
     let names = ["alpha"];
     app(
       () => names,
@@ -291,7 +291,12 @@ describe("Servers: the Undo bar names the newest change", () => {
         }
         if (cmd === "add_local_server") {
           names = ["tiny"];
-          return { resolved: "/bin/tiny", written: "/c.json", probe: { ok: true, serverName: null, serverVersion: null, transport: null, tools: [], diagnosis: null, stderrTail: [], totalMs: 1 } };
+          return {
+            resolved: "/bin/tiny",
+            written: "add tiny",
+            change: { done: "add tiny", historyId: 4 },
+            probe: { ok: true, serverName: null, serverVersion: null, transport: null, tools: [], diagnosis: null, stderrTail: [], totalMs: 1 },
+          };
         }
         return undefined;
       },
@@ -303,7 +308,9 @@ describe("Servers: the Undo bar names the newest change", () => {
     await fireEvent.input(input("local-command"), { target: { value: "tiny" } });
     await fireEvent.click(screen.getByTestId("local-add"));
     await screen.findByTestId("local-added");
-    await expect.poll(() => screen.queryByTestId("server-change")).toBeNull();
+    await expect.poll(() => screen.queryByTestId("server-change")?.textContent).toContain("Added tiny");
+    expect(screen.getByTestId("server-change").textContent).not.toContain("Removed alpha");
+    expect(screen.getByTestId("server-undo")).toBeTruthy();
   });
 });
 

@@ -27,7 +27,8 @@ function app(restart: () => unknown = () => null) {
         const outcome: LocalAddOutcome = {
           resolved: "/usr/bin/tiny",
           probe: probeView(true),
-          written: "added tiny",
+          written: "add tiny",
+          change: { done: "add tiny", historyId: 7 },
           restartSupported,
           captured: capturable && (args as { server: { capture: boolean } }).server.capture,
           ...extra,

@@ -68,6 +68,7 @@ export function fakeApi(opts: { preview?: AddPreview; probeOk?: boolean; taken?:
         written: "/c.json",
         restartSupported: opts.restartSupported ?? false,
         captured: options?.capture ? entries.filter((e) => e.kind === "local").map((e) => e.name) : [],
+        change: { done: `add ${entries.map((e) => e.name).join(", ")}`, historyId: 1 },
       };
       return outcome;
     },

@@ -13,7 +13,7 @@
  * Every call goes through the injected api (ipc.ts).
  * This store never builds config entries: Rust does, from the same text.
  */
-import { type AddOutcome, type AddPreview, type ProbeView, type RemoteOptions, ipc, newTestRun, stopTest, toIpcError } from "../ipc";
+import { type AddOutcome, type AddPreview, type ChangeDone, type ProbeView, type RemoteOptions, ipc, newTestRun, stopTest, toIpcError } from "../ipc";
 import type { SignIn } from "./signIn.svelte";
 
 export type AddApi = Pick<typeof ipc, "previewAdd" | "probeAdd" | "cancelTest" | "addServers" | "restartClaude">;
@@ -108,7 +108,7 @@ export function createClaudeRestart(api: Pick<AddApi, "restartClaude"> = ipc) {
 
 export function createAddServer(
   api: AddApi = ipc,
-  onAdded: () => void = () => {},
+  onAdded: (change: ChangeDone) => void = () => {},
   signIn?: AddSignIn,
 ) {
   let text = $state("");
@@ -171,7 +171,7 @@ export function createAddServer(
     try {
       const outcome = await api.addServers(text, nameArg(), options());
       phase = { state: "added", outcome, probe, results };
-      onAdded();
+      onAdded(outcome.change);
     } catch (thrown) {
       const error = toIpcError("add_servers", thrown);
       phase = { state: "failed", code: error.code, message: error.message };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { AddPreview, ProbeView } from "../ipc";
+import type { AddPreview, ChangeDone, ProbeView } from "../ipc";
 import { fakeApi, fakeSignIn, probeView, remote } from "./addServer.fixtures";
 import { PROBES_AT_ONCE, createAddServer } from "./addServer.svelte";
 
@@ -36,13 +36,14 @@ describe("add server flow", () => {
 
   it("probes a single server and writes it only when the probe succeeded", async () => {
     const { api, calls } = fakeApi();
-    let added = 0;
-    const flow = createAddServer(api, () => (added += 1));
+    const added: ChangeDone[] = [];
+    const flow = createAddServer(api, (change) => added.push(change));
     flow.text = "https://mcp.example.com/mcp";
     await flow.add();
     expect(calls.filter((c) => !c.startsWith("preview"))).toEqual(["probe", "write -"]);
     expect(flow.phase.state).toBe("added");
-    expect(added).toBe(1);
+    // The change written goes to the view's bar, which offers its Undo.
+    expect(added).toEqual([{ done: "add example", historyId: 1 }]);
   });
 
   it("stops with the diagnosis when the probe fails, and writes on Add anyway", async () => {

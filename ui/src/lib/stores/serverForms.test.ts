@@ -244,6 +244,7 @@ describe("server forms", () => {
       resolved: null,
       probe: { ok: false, serverName: null, serverVersion: null, transport: null, tools: [], diagnosis: null, stderrTail: [], totalMs: 0 },
       written: null,
+      change: null,
       restartSupported: false,
       captured: false,
       split: null,
@@ -271,7 +272,7 @@ describe("server forms", () => {
 
   it("the local form captures the server's traffic unless unticked, and ticks it again for the next server", async () => {
     const probe = { ok: true, serverName: null, serverVersion: null, transport: null, tools: [], diagnosis: null, stderrTail: [], totalMs: 1 };
-    const addLocalServer = vi.fn(async () => ({ resolved: "/bin/tiny", probe, written: "/c.json", restartSupported: false, captured: false, split: null, stdoutLinesMoved: 0 }));
+    const addLocalServer = vi.fn(async () => ({ resolved: "/bin/tiny", probe, written: "/c.json", change: { done: "add tiny", historyId: 1 }, restartSupported: false, captured: false, split: null, stdoutLinesMoved: 0 }));
     const form = createLocalServerForm(fakeApi({ addLocalServer }));
     expect(form.capture).toBe(true);
     form.fields.name = "tiny";
@@ -285,7 +286,7 @@ describe("server forms", () => {
 
   it("after a server is written, Test and add waits for a field to change (a second click would only be refused)", async () => {
     const probe = { ok: true, serverName: null, serverVersion: null, transport: null, tools: [], diagnosis: null, stderrTail: [], totalMs: 1 };
-    const addLocalServer = vi.fn(async () => ({ resolved: "/bin/tiny", probe, written: "/c.json", restartSupported: false, captured: true, split: null, stdoutLinesMoved: 0 }));
+    const addLocalServer = vi.fn(async () => ({ resolved: "/bin/tiny", probe, written: "/c.json", change: { done: "add tiny", historyId: 1 }, restartSupported: false, captured: true, split: null, stdoutLinesMoved: 0 }));
     const form = createLocalServerForm(fakeApi({ addLocalServer }));
     form.fields.name = "tiny";
     form.fields.command = "tiny";
@@ -306,7 +307,7 @@ describe("server forms", () => {
 
   it("a server that did not answer can be tried again as it is", async () => {
     const probe = { ok: false, serverName: null, serverVersion: null, transport: null, tools: [], diagnosis: null, stderrTail: [], totalMs: 1 };
-    const form = createLocalServerForm(fakeApi({ addLocalServer: vi.fn(async () => ({ resolved: null, probe, written: null, restartSupported: false, captured: false, split: null, stdoutLinesMoved: 0 })) }));
+    const form = createLocalServerForm(fakeApi({ addLocalServer: vi.fn(async () => ({ resolved: null, probe, written: null, change: null, restartSupported: false, captured: false, split: null, stdoutLinesMoved: 0 })) }));
     form.fields.name = "flaky";
     form.fields.command = "flaky";
     expect(await form.submit()).toBe(false);
@@ -345,7 +346,7 @@ describe("server forms", () => {
     const submitting = form.submit();
     form.cancel();
     const probe = { ok: true, serverName: null, serverVersion: null, transport: null, tools: [], diagnosis: null, stderrTail: [], totalMs: 1 };
-    answer({ resolved: "/bin/quick", probe, written: "/c.json", restartSupported: false, captured: false, split: null, stdoutLinesMoved: 0 });
+    answer({ resolved: "/bin/quick", probe, written: "/c.json", change: { done: "add tiny", historyId: 1 }, restartSupported: false, captured: false, split: null, stdoutLinesMoved: 0 });
     expect(await submitting).toBe(true);
     expect(form.phase).toMatchObject({ state: "done", name: "quick" });
   });
@@ -389,6 +390,7 @@ describe("server forms", () => {
       resolved: "/usr/bin/npx",
       probe,
       written: "add everything",
+      change: { done: "add everything", historyId: 1 },
       restartSupported: false,
       captured: true,
       split: { command: "npx", args: ["-y", "@modelcontextprotocol/server-everything", "stdio"] },
