@@ -222,6 +222,9 @@ enum Control {
     Local(Vec<u8>),
     /// Tell me when no request is waiting any more.
     Drain(oneshot::Sender<()>),
+    /// The session is closed: what still waits for an answer gets the bridge's "stopped" error
+    /// (on legacy SSE no stream of its own ends to say so), and the router ends.
+    Finish,
 }
 
 /// A request from the client, as the router pairs it.
@@ -305,6 +308,18 @@ impl<W: AsyncWrite + Unpin> Router<W> {
             tokio::select! {
                 biased;
                 c = control.recv() => match c {
+                    Some(Control::Finish) => {
+                        while let Ok(m) = server.try_recv() {
+                            self.on_server(m).await?;
+                        }
+                        let waiting: Vec<Box<str>> = self.pending.keys().cloned().collect();
+                        for id in waiting {
+                            if let Some(p) = self.pending.remove(&id) {
+                                self.answer_stopped(&id, p).await?;
+                            }
+                        }
+                        return self.out.flush().await;
+                    }
                     Some(c) => {
                         if matches!(c, Control::Fail { .. }) {
                             // A send that failed may have passed some replies on first (a batch);
@@ -337,6 +352,28 @@ impl<W: AsyncWrite + Unpin> Router<W> {
                 }
             }
         }
+    }
+
+    /// Answers `p` (request `id`, no longer pending) with the bridge's "stopped before the server
+    /// answered" error, unless nobody waits for it (cancelled, or the bridge's own ping).
+    async fn answer_stopped(&mut self, id: &str, mut p: Pending) -> io::Result<()> {
+        self.settle(p.flight.take(), None);
+        if p.cancelled || p.ours {
+            return Ok(());
+        }
+        let reply = jsonrpc::error_reply(
+            Some(id),
+            jsonrpc::INTERNAL_ERROR,
+            "mcp-tray bridge stopped before the server answered",
+            Some(transport::BRIDGE_STOPPED),
+        );
+        self.journal(
+            Direction::ServerToClient,
+            &reply,
+            p.method.as_deref(),
+            Some(p.since.elapsed()),
+        );
+        self.write(&reply).await
     }
 
     async fn write(&mut self, line: &[u8]) -> io::Result<()> {
@@ -446,19 +483,7 @@ impl<W: AsyncWrite + Unpin> Router<W> {
                     } else if self.closing {
                         // Its stream ended with the session the bridge ended: said once, at
                         // `Closing`, and not as the server's failure.
-                        let reply = jsonrpc::error_reply(
-                            Some(&id),
-                            jsonrpc::INTERNAL_ERROR,
-                            "mcp-tray bridge stopped before the server answered",
-                            Some(transport::BRIDGE_STOPPED),
-                        );
-                        self.journal(
-                            Direction::ServerToClient,
-                            &reply,
-                            p.method.as_deref(),
-                            Some(p.since.elapsed()),
-                        );
-                        self.write(&reply).await?;
+                        self.answer_stopped(&id, p).await?;
                     } else {
                         let said = match detail {
                             Some(detail) => format!("{message}\n{TECHNICAL}{detail}"),
@@ -508,6 +533,8 @@ impl<W: AsyncWrite + Unpin> Router<W> {
                 self.write(&line).await?;
             }
             Control::Drain(tx) => self.drain.push(tx),
+            // Taken by `run`, which ends with it.
+            Control::Finish => {}
         }
         Ok(())
     }
@@ -1060,6 +1087,7 @@ where
         // Before the session ends: the replies it ends are not the server's failures.
         let _ = control_tx.send(Control::Closing { signalled });
         link.close().await;
+        let _ = control_tx.send(Control::Finish);
     }
     drop(session);
     drop(control_tx);
