@@ -236,14 +236,13 @@ fn resolve(target: &str, ctx: &Context) -> anyhow::Result<Target> {
 }
 
 /// The remote servers of Claude's config (bridged, `mcp-remote`, or `url` entries), as their name
-/// and canonical URL: what a stored sign-in is matched with. Empty when the file cannot be read.
-fn remote_entries(ctx: &Context) -> Vec<(String, String)> {
+/// and canonical URL: what a stored sign-in is matched with. `None` when the file cannot be read.
+fn remote_entries(ctx: &Context) -> Option<Vec<(String, String)>> {
     let location = clients::claude_config(ctx.config.as_deref());
     let file = ConfigFile::new(&location.path, paths::data_dir()).allow_bom(true);
-    let Ok(doc) = file.read() else {
-        return Vec::new();
-    };
-    doc.servers
+    let doc = file.read().ok()?;
+    let entries = doc
+        .servers
         .iter()
         .filter_map(|entry| match &entry.kind {
             EntryKind::Remote { url }
@@ -257,7 +256,8 @@ fn remote_entries(ctx: &Context) -> Vec<(String, String)> {
             }
             _ => None,
         })
-        .collect()
+        .collect();
+    Some(entries)
 }
 
 /// Fills in the sign-in options the command line left out with those of the server's bridge
@@ -300,24 +300,28 @@ pub fn run(cmd: AuthCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
     match action {
         AuthAction::Status { json } => {
             let list = auth::status();
+            // `None` when the config cannot be read: then nothing is said of it.
             let in_config = remote_entries(ctx);
-            let names_of = |server_url: &str| -> Vec<String> {
+            let names_of = |server_url: &str| -> Option<Vec<String>> {
+                let in_config = in_config.as_ref()?;
                 let Ok(url) = Url::parse(server_url) else {
-                    return Vec::new();
+                    return Some(Vec::new());
                 };
                 let key = auth::discovery::canonical_resource(&url);
-                in_config
-                    .iter()
-                    .filter(|(_, k)| *k == key)
-                    .map(|(name, _)| name.clone())
-                    .collect()
+                Some(
+                    in_config
+                        .iter()
+                        .filter(|(_, k)| *k == key)
+                        .map(|(name, _)| name.clone())
+                        .collect(),
+                )
             };
             if json {
                 let rows: Vec<serde_json::Value> = list
                     .iter()
                     .map(|s| {
                         let mut row = serde_json::to_value(s)?;
-                        row["config_names"] = names_of(&s.server_url).into();
+                        row["config_names"] = serde_json::to_value(names_of(&s.server_url))?;
                         Ok(row)
                     })
                     .collect::<Result<_, serde_json::Error>>()?;
@@ -341,11 +345,14 @@ pub fn run(cmd: AuthCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
                     outln!("{}\t{}\t{state}", s.name, s.server_url);
                     // The name the sign-in was made under (a URL's host, or a name since
                     // renamed) may not be the one the config uses now.
-                    let names = names_of(&s.server_url);
-                    if names.is_empty() {
-                        outln!("\tno server in Claude's config uses it");
-                    } else if names.iter().any(|n| *n != s.name) {
-                        outln!("\tin Claude's config as: {}", names.join(", "));
+                    match names_of(&s.server_url) {
+                        Some(names) if names.is_empty() => {
+                            outln!("\tno server in Claude's config uses it");
+                        }
+                        Some(names) if names.iter().any(|n| *n != s.name) => {
+                            outln!("\tin Claude's config as: {}", names.join(", "));
+                        }
+                        _ => {}
                     }
                     if let Some(scope) = &s.scope {
                         outln!("\tscope: {scope}");

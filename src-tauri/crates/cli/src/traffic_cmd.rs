@@ -68,11 +68,13 @@ fn nothing_recorded(name: &str, dir: &Path, ctx: &Context) -> anyhow::Result<Exi
             .is_ok_and(|d| d.iter().any(|d| d.name == name))
     };
     // A server renamed through MCP Tray keeps its earlier traffic under the name it had.
+    // (Not a rename undone since, nor a former name a server of the config has now.)
+    let in_config = |n: &str| read.as_ref().is_ok_and(|doc| doc.server(n).is_some());
     let renamed_from = file.history().ok().and_then(|history| {
-        history.iter().find_map(|h| {
+        history.iter().filter(|h| !h.undone).find_map(|h| {
             h.op.strip_prefix("rename ")
                 .and_then(|r| r.split_once(" → "))
-                .filter(|(_, to)| *to == name)
+                .filter(|(from, to)| *to == name && !in_config(from))
                 .map(|(from, _)| from.to_owned())
         })
     });
@@ -110,10 +112,16 @@ fn nothing_recorded(name: &str, dir: &Path, ctx: &Context) -> anyhow::Result<Exi
              not start it"
         ),
         // What the config holds is not known: no claim that the name is not in it.
-        None if let Err(e) = &read => format!(
+        None if read.is_err() => format!(
             "no traffic recorded for `{name}` ({looked}); whether the config holds a server of \
              that name is not known, as it cannot be read: {}",
-            e.to_string().lines().next().unwrap_or_default()
+            read.as_ref()
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default()
+                .lines()
+                .next()
+                .unwrap_or_default()
         ),
         None => {
             return Err(Failure::new(

@@ -1274,6 +1274,16 @@ fn auth_login_status_and_logout_manage_a_stored_sign_in() {
         table.contains("\tno server in Claude's config uses it\n"),
         "{table}"
     );
+    // A config that cannot be read says nothing either way.
+    std::fs::write(&other, "{\"mcpServers\": {},}").expect("config");
+    let other = other.to_str().expect("utf-8");
+    let table =
+        String::from_utf8_lossy(&run(&["--config", other, "auth", "status"]).stdout).into_owned();
+    assert!(!table.contains("Claude's config"), "{table}");
+    let list: Value =
+        serde_json::from_slice(&run(&["--config", other, "auth", "status", "--json"]).stdout)
+            .expect("JSON");
+    assert_eq!(list[0]["config_names"], Value::Null, "{list}");
     let logout = run(&["auth", "logout", &server.url]);
     assert!(logout.status.success());
     let said = String::from_utf8_lossy(&logout.stderr).into_owned();

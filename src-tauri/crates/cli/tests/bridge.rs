@@ -1061,6 +1061,21 @@ fn traffic_says_why_a_server_has_no_journal_and_only_an_unknown_name_is_a_mistak
         ),
         "{said}"
     );
+    // The rename undone, and another server added under the name: not its history.
+    for args in [
+        &["undo"][..],
+        &["add", "near", "--url", "https://example.com/other/mcp"],
+    ] {
+        let out = Command::new(BIN)
+            .args(args)
+            .env("MCP_TRAY_HOME", home.path())
+            .env("MCP_TRAY_CLAUDE_CONFIG", &config)
+            .output()
+            .expect("mcp-tray");
+        assert!(out.status.success(), "{args:?}: {out:?}");
+    }
+    let (_, said) = traffic("near");
+    assert!(!said.contains("former name"), "{said}");
     // A config that cannot be read says nothing of which names are in it.
     std::fs::write(
         &config,

@@ -806,7 +806,7 @@ fn probe_of_a_plain_web_server_says_it_is_not_an_mcp_endpoint() {
     assert_eq!(code, Some(4), "{r}");
     let summary = r["diagnosis"]["summary"].as_str().unwrap_or_default();
     assert!(
-        summary.contains("a web server that takes no POSTs, not an MCP endpoint"),
+        summary.contains("a web server that does not take MCP's requests, not an MCP endpoint"),
         "{r}"
     );
 }

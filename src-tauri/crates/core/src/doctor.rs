@@ -1285,12 +1285,17 @@ fn is_placeholder(value: &str) -> bool {
 }
 
 /// Whether what the entry runs fills in the `${VAR}` of its arguments itself: MCP Tray's bridge
-/// and mcp-remote (in their headers, from their environment), or a shell given a script.
+/// and mcp-remote (in their headers, from their environment), or a POSIX shell given a script
+/// with `-c` (`sh -c "server --token ${TOKEN}"`). Not `cmd` (`%VAR%`), PowerShell (`$env:VAR`) or
+/// fish, and not a shell running a script file with arguments, which it passes on as written.
 fn fills_in_refs(server: &ServerEntry) -> bool {
-    let command = match &server.kind {
+    let (command, args) = match &server.kind {
         EntryKind::Remote { .. } | EntryKind::McpRemote { .. } => return true,
-        EntryKind::Tapped { command, .. } => command.as_str(),
-        _ => server.command.as_deref().unwrap_or_default(),
+        EntryKind::Tapped { command, args } => (command.as_str(), args.as_slice()),
+        _ => (
+            server.command.as_deref().unwrap_or_default(),
+            server.args.as_slice(),
+        ),
     };
     let base = command
         .rsplit(['/', '\\'])
@@ -1298,10 +1303,10 @@ fn fills_in_refs(server: &ServerEntry) -> bool {
         .unwrap_or_default()
         .to_ascii_lowercase();
     let base = base.strip_suffix(".exe").unwrap_or(&base);
-    matches!(
-        base,
-        "sh" | "bash" | "zsh" | "dash" | "ksh" | "fish" | "cmd" | "powershell" | "pwsh"
-    )
+    let script = args
+        .iter()
+        .any(|a| a.len() > 1 && a.starts_with('-') && !a.starts_with("--") && a.contains('c'));
+    matches!(base, "sh" | "bash" | "zsh" | "dash" | "ksh") && script
 }
 
 /// `${VAR}` references in a string.
@@ -1442,6 +1447,8 @@ mod tests {
             "tapped": {"command": "/opt/mcp-tray/mcp-tray", "args": ["wrap", "--name", "tapped", "--", "node", "/srv/x.js", "${HOME}/data"]},
             "shell": {"command": "bash", "args": ["-c", "exec server --token ${MCP_TRAY_TEST_UNSET_VAR}"]},
             "shellset": {"command": "/bin/sh", "args": ["-c", "exec server ${PATH}"]},
+            "shellfile": {"command": "bash", "args": ["/srv/run.sh", "${PATH}"]},
+            "cmd": {"command": "cmd", "args": ["/c", "server", "--token=${PATH}"]},
             "bridge": {"command": "/opt/mcp-tray/mcp-tray", "args": ["bridge", "https://x.dev/mcp", "--header", "Authorization: Bearer ${PATH}"]}
         }}"#);
         let findings = check_document(&d, Path::new(EXE));
@@ -1486,6 +1493,16 @@ mod tests {
             "${MCP_TRAY_TEST_UNSET_VAR} is used but not set"
         );
         assert!(codes_on(&findings, "shellset").is_empty());
+        // A shell running a script file passes its arguments on as written; cmd knows only %VAR%.
+        for literal in ["shellfile", "cmd"] {
+            assert!(
+                finding_of(&findings, literal)
+                    .diagnosis
+                    .summary
+                    .starts_with("an argument holds ${PATH}"),
+                "{literal}: {findings:?}"
+            );
+        }
         assert!(codes_on(&findings, "bridge").is_empty());
     }
 

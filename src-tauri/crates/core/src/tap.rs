@@ -595,7 +595,8 @@ fn server_to_client<W: Write>(shared: &Shared<W>, stdout: File) -> Forwarded {
         if let (Some(j), Some(journaled)) = (journal, journaled) {
             j.record(journaled);
         }
-        if written.is_err() {
+        // The client closed its end (a pipe's reader gone): nothing more reaches it.
+        if written.is_err_and(|e| e.kind() == io::ErrorKind::BrokenPipe) {
             return Forwarded::ClientGone;
         }
     }

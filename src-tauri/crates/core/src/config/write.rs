@@ -830,12 +830,8 @@ impl ConfigFile {
                 Some(
                     "the file is read-only (write-protected), so MCP Tray leaves it as it is; make it writable to edit it",
                 )
-            } else if !may_write(&read.target) {
-                Some(
-                    "you may not write this file (it belongs to another user, or is write-protected for you), so MCP Tray leaves it as it is; edit it as its owner, or make it writable for you",
-                )
             } else {
-                None
+                write_refused(&read.target)
             };
             if let Some(why) = protected {
                 return Err(ConfigError::io(
@@ -1142,16 +1138,25 @@ fn stays_empty(path: &Path) -> bool {
     true
 }
 
-/// Whether this user may write the file itself (not only its folder), by the OS's own rule.
+/// Why this user may not write the file itself (not only its folder), by the OS's own rule;
+/// `None` when they may.
 #[cfg(any(
     target_os = "linux",
     target_os = "android",
     target_os = "macos",
     target_os = "ios"
 ))]
-fn may_write(path: &Path) -> bool {
+fn write_refused(path: &Path) -> Option<&'static str> {
     use rustix::fs::{Access, access};
-    access(path, Access::WRITE_OK).is_ok()
+    match access(path, Access::WRITE_OK) {
+        Ok(()) => None,
+        Err(rustix::io::Errno::ROFS) => Some(
+            "the file system the file is on is mounted read-only, so MCP Tray leaves it as it is",
+        ),
+        Err(_) => Some(
+            "you may not write this file (it belongs to another user, or is write-protected for you), so MCP Tray leaves it as it is; edit it as its owner, or make it writable for you",
+        ),
+    }
 }
 
 #[cfg(not(any(
@@ -1160,8 +1165,8 @@ fn may_write(path: &Path) -> bool {
     target_os = "macos",
     target_os = "ios"
 )))]
-fn may_write(_path: &Path) -> bool {
-    true
+fn write_refused(_path: &Path) -> Option<&'static str> {
+    None
 }
 
 /// Gives the new file the owner and group of the one it replaces (root editing a user's file

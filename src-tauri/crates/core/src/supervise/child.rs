@@ -134,8 +134,9 @@ pub struct StdioChild {
     pid: u32,
     started: Instant,
     exited: Option<ExitReport>,
-    /// It is MCP Tray's tap (`mcp-tray wrap`, a tapped entry), which stops a server of its own.
-    tap: bool,
+    /// It is MCP Tray's tap (`mcp-tray wrap`, a tapped entry), which stops a server of its own:
+    /// how long that takes it at most, after SIGTERM.
+    tap: Option<Duration>,
 }
 
 impl StdioChild {
@@ -164,8 +165,7 @@ impl StdioChild {
             .id()
             .ok_or_else(|| io::Error::other("the server exited before its pid could be read"))?;
         Ok(StdioChild {
-            tap: crate::config::document::is_mcp_tray_command(&cmd.command)
-                && cmd.args.first().is_some_and(|a| a == "wrap"),
+            tap: tap_shutdown(cmd),
             child,
             pid,
             started: Instant::now(),
@@ -209,11 +209,7 @@ impl StdioChild {
     /// group of its own, and SIGKILLed before it is done, it would leave a server that ignores
     /// SIGTERM running, orphaned.
     pub async fn shutdown(&mut self, grace: Duration) -> io::Result<ExitReport> {
-        let after_term = if self.tap {
-            grace.max(DROP_GRACE)
-        } else {
-            grace
-        };
+        let after_term = self.tap.map_or(grace, |tap| grace.max(tap));
         if let Some(report) = &self.exited {
             return Ok(report.clone());
         }
@@ -269,6 +265,31 @@ impl Drop for StdioChild {
             platform::end_group(self.pid);
         }
     }
+}
+
+/// For `cmd` a tap (`mcp-tray wrap [--grace S] …`): how long it may take to stop its server once
+/// told to (its two graces, then its last output read), and never less than [`DROP_GRACE`].
+fn tap_shutdown(cmd: &ServerCommand) -> Option<Duration> {
+    if !crate::config::document::is_mcp_tray_command(&cmd.command)
+        || cmd.args.first().is_none_or(|a| a != "wrap")
+    {
+        return None;
+    }
+    let options = cmd.args.iter().take_while(|a| *a != "--");
+    let mut grace = 2.0_f64;
+    let mut next_is_grace = false;
+    for a in options {
+        if next_is_grace {
+            grace = a.parse().unwrap_or(grace);
+            next_is_grace = false;
+        } else if a == "--grace" {
+            next_is_grace = true;
+        } else if let Some(v) = a.strip_prefix("--grace=") {
+            grace = v.parse().unwrap_or(grace);
+        }
+    }
+    let grace = Duration::try_from_secs_f64(grace.max(0.0)).unwrap_or(DROP_GRACE);
+    Some(DROP_GRACE.max(grace * 2 + Duration::from_secs(2)))
 }
 
 /// How long a dropped server's group has after SIGTERM before SIGKILL: enough for a tap's own

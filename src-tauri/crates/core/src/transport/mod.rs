@@ -179,10 +179,11 @@ impl Fault {
                 format!("secure connection to {url} failed: {detail}")
             }
             // What a plain web server (a static site, `python -m http.server`) says to a POST.
+            // (The legacy transport's GET may get it too: the method is not named.)
             Fault::Http {
                 status: 501, url, ..
             } => format!(
-                "remote server at {url} answered HTTP 501 (Not Implemented) to a POST: a web server that takes no POSTs, not an MCP endpoint; check the URL (an MCP server's usually ends in /mcp or /sse)"
+                "remote server at {url} answered HTTP 501 (Not Implemented): a web server that does not take MCP's requests, not an MCP endpoint; check the URL (an MCP server's usually ends in /mcp or /sse)"
             ),
             Fault::Http { status, url, body } if body.is_empty() => {
                 format!("remote server at {url} answered HTTP {status}")
