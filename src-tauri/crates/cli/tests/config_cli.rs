@@ -1209,45 +1209,30 @@ fn a_file_of_another_user_is_not_taken_over_by_an_edit() {
         return;
     }
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
-    let out = Command::new("setpriv")
-        .args(["--reuid=65534", "--regid=65534", "--clear-groups", BIN])
-        .arg("--config")
-        .arg(&config)
-        .args(["add", "fetch", "--", "uvx", "mcp-server-fetch"])
-        .env("MCP_TRAY_HOME", dir.path().join("home"))
-        .output()
-        .expect("run mcp-tray");
-    let said = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{said}");
-    assert!(said.contains("you may not write this file"), "{said}");
-    let meta = std::fs::metadata(&config).unwrap();
-    assert_eq!(meta.uid(), 0, "still root's");
-    assert_eq!(
-        std::fs::read_to_string(&config).unwrap(),
-        "{\"mcpServers\": {}}\n"
-    );
+    // `add` as nobody: refused (exit 2) saying `why`, and the file is root's and as it was.
+    let refused = |why: &str| {
+        let out = Command::new("setpriv")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups", BIN])
+            .arg("--config")
+            .arg(&config)
+            .args(["add", "fetch", "--", "uvx", "mcp-server-fetch"])
+            .env("MCP_TRAY_HOME", dir.path().join("home"))
+            .output()
+            .expect("run mcp-tray");
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{said}");
+        assert!(said.contains(why), "{said}");
+        assert_eq!(std::fs::metadata(&config).unwrap().uid(), 0, "still root's");
+        assert_eq!(
+            std::fs::read_to_string(&config).unwrap(),
+            "{\"mcpServers\": {}}\n"
+        );
+    };
+    refused("you may not write this file");
     // Writable by all, but root's: the new file could not be given back to root, so it is
     // refused rather than taken over.
     std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o666)).unwrap();
-    let out = Command::new("setpriv")
-        .args(["--reuid=65534", "--regid=65534", "--clear-groups", BIN])
-        .arg("--config")
-        .arg(&config)
-        .args(["add", "fetch", "--", "uvx", "mcp-server-fetch"])
-        .env("MCP_TRAY_HOME", dir.path().join("home"))
-        .output()
-        .expect("run mcp-tray");
-    let said = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{said}");
-    assert!(
-        said.contains("the file belongs to another user (uid 0)"),
-        "{said}"
-    );
-    assert_eq!(std::fs::metadata(&config).unwrap().uid(), 0);
-    assert_eq!(
-        std::fs::read_to_string(&config).unwrap(),
-        "{\"mcpServers\": {}}\n"
-    );
+    refused("the file belongs to another user (uid 0)");
 }
 
 #[test]
