@@ -261,7 +261,17 @@ pub fn run(cmd: ConfigCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
                 })
                 .map_err(fail)?;
             report(&out);
-            warn_of_what_claude_would_refuse(&file, &[(args.name, entry)]);
+            let does = if args.url.is_some() {
+                "answers"
+            } else {
+                "starts"
+            };
+            let check = shell_line("mcp-tray", &["probe".to_owned(), args.name.clone()]);
+            // Nothing was started or reached to write it: how to find out now rather than in
+            // Claude (a warning says it already).
+            if !warn_of_what_claude_would_refuse(&file, &[(args.name, entry)]) {
+                eprintln!("Check that it {does}: `{check}`.");
+            }
         }
         ConfigCommand::Remove { name, .. } => {
             let doc = file.read().map_err(fail)?;
@@ -396,7 +406,8 @@ pub(crate) fn read_to_show(file: &ConfigFile) -> Result<ConfigDocument, ConfigEr
 ///   (`mcp-tray probe NAME`);
 /// - an entry of the file Claude cannot load (a field of the wrong type: Claude then loads no
 ///   server at all, the added ones neither).
-fn warn_of_what_claude_would_refuse(file: &ConfigFile, added: &[(String, Value)]) {
+fn warn_of_what_claude_would_refuse(file: &ConfigFile, added: &[(String, Value)]) -> bool {
+    let mut warned = false;
     let resolver = CommandResolver::new(LoginShellPath::WhenNoTerminal);
     for (name, entry) in added {
         let server = ServerEntry::from_value(name.clone(), entry.clone(), String::new());
@@ -421,9 +432,10 @@ fn warn_of_what_claude_would_refuse(file: &ConfigFile, added: &[(String, Value)]
                 "        check: `{}` starts it as Claude Desktop would",
                 shell_line("mcp-tray", &["probe".to_owned(), name.clone()])
             );
+            warned = true;
         }
     }
-    let Ok(doc) = file.read() else { return };
+    let Ok(doc) = file.read() else { return warned };
     let exe = paths::mcp_tray_exe();
     for server in &doc.servers {
         let was_added = added.iter().any(|(name, _)| *name == server.name);
@@ -439,6 +451,7 @@ fn warn_of_what_claude_would_refuse(file: &ConfigFile, added: &[(String, Value)]
                     "{}",
                     crate::doctor_cmd::finding_text("warning", &f.diagnosis, "", "fix")
                 );
+                warned = true;
             }
             if relative {
                 // Each relative path that exists from here, made absolute.
@@ -452,6 +465,7 @@ fn warn_of_what_claude_would_refuse(file: &ConfigFile, added: &[(String, Value)]
             }
         }
     }
+    warned
 }
 
 /// Maps a config error to its exit code.
