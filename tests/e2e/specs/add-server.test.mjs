@@ -117,20 +117,22 @@ describe("add server", () => {
       await app.browser.$('[data-testid="restart-claude"]').click();
       await waitForText(app.browser, '[data-testid="restart-result"]');
     }
-    await app.browser.$('[data-testid="add-another"]').click();
-    await waitForText(app.browser, '[data-testid="add-input"]', { equals: "" }).catch(() => {});
   });
 
   it("takes an added server back on the bar's Undo", async () => {
     const before = JSON.parse(fs.readFileSync(app.configPath, "utf8"));
     const added = Object.keys(before.mcpServers).find((n) => n.startsWith("local-"));
     assert.ok(added, JSON.stringify(before));
+    assert.equal(await app.browser.$('[data-testid="add-done"]').isExisting(), true);
     await app.browser.$('[data-testid="server-undo"]').click();
     await app.browser.waitUntil(async () => !(added in JSON.parse(fs.readFileSync(app.configPath, "utf8")).mcpServers), {
       timeout: 10_000,
       timeoutMsg: "Undo did not take the added server out of the config",
     });
     assert.match(await waitForText(app.browser, '[data-testid="server-change"]'), /^Undone: Added /);
+    // The card no longer says it was added: it is ready for the next server.
+    assert.equal(await app.browser.$('[data-testid="add-done"]').isExisting(), false);
+    assert.equal(await app.browser.$('[data-testid="add-input"]').getValue(), "");
   });
 
   it("explains a server that cannot be reached with its diagnosis, and writes nothing", async () => {
