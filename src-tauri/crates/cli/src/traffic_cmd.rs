@@ -111,29 +111,25 @@ fn nothing_recorded(name: &str, dir: &Path, ctx: &Context) -> anyhow::Result<Exi
             "no traffic recorded for `{name}` ({looked}): it is disabled, so Claude Desktop does \
              not start it"
         ),
-        // What the config holds is not known: no claim that the name is not in it.
-        None if read.is_err() => format!(
-            "no traffic recorded for `{name}` ({looked}); whether the config holds a server of \
-             that name is not known, as it cannot be read: {}",
-            read.as_ref()
-                .err()
-                .map(|e| e.to_string())
-                .unwrap_or_default()
-                .lines()
-                .next()
-                .unwrap_or_default()
-        ),
-        None => {
-            return Err(Failure::new(
-                exit::USER,
-                anyhow::anyhow!(
-                    "no traffic recorded for `{name}` ({looked}), and {} holds no server of that \
-                     name (`mcp-tray list` shows them)",
-                    location.path.display()
-                ),
-            )
-            .into());
-        }
+        None => match &read {
+            // What the config holds is not known: no claim that the name is not in it.
+            Err(e) => format!(
+                "no traffic recorded for `{name}` ({looked}); whether the config holds a server \
+                 of that name is not known, as it cannot be read: {}",
+                e.to_string().lines().next().unwrap_or_default()
+            ),
+            Ok(_) => {
+                return Err(Failure::new(
+                    exit::USER,
+                    anyhow::anyhow!(
+                        "no traffic recorded for `{name}` ({looked}), and {} holds no server of \
+                         that name (`mcp-tray list` shows them)",
+                        location.path.display()
+                    ),
+                )
+                .into());
+            }
+        },
     };
     eprintln!("{why}");
     Ok(ExitCode::SUCCESS)

@@ -46,7 +46,7 @@ pub enum Edit {
         /// The name's exact text and the text between name and value, when known.
         key_and_separator: Option<(String, String)>,
         /// The exact text the entry's removal took out of a file that writes entries on lines of
-        /// their own ([`removed_lines`]): put back where it was when the servers around still
+        /// their own ([`Applied::removed_lines`]): put back where it was when the servers around still
         /// stand that way, so that blank lines between entries come back too.
         lines: Option<String>,
     },
@@ -171,6 +171,9 @@ pub(crate) struct Applied {
     pub doc: ConfigDocument,
     /// Whether the edit created the `mcpServers` object.
     pub created_servers_object: bool,
+    /// For a removal made on whole lines ([`remove_whole_lines`]), the exact text it took out,
+    /// the entry's own text in it: what enabling it puts back.
+    pub removed_lines: Option<String>,
 }
 
 /// Applies `edit` to `doc`. `drop_empty_servers` removes `mcpServers` when the edit leaves it
@@ -193,8 +196,13 @@ pub(crate) fn apply(
     } else {
         skeleton(doc)
     };
+    let mut removed_lines = None;
     let on_text = edit_on_one_line(doc, &skeleton, edit, drop_empty_servers)
-        .or_else(|| remove_whole_lines(&skeleton, edit).map(|text| Ok((text, false))))
+        .or_else(|| {
+            let (text, removed) = remove_whole_lines(doc, &skeleton, edit)?;
+            removed_lines = Some(removed);
+            Some(Ok((text, false)))
+        })
         .or_else(|| insert_whole_lines(&skeleton, edit).map(|text| Ok((text, false))));
     let (mut text, created) = match on_text {
         Some(done) => done?,
@@ -222,6 +230,7 @@ pub(crate) fn apply(
     Ok(Applied {
         doc: new_doc,
         created_servers_object: created,
+        removed_lines,
     })
 }
 
@@ -373,46 +382,30 @@ fn whole_lines(text: &str, servers: &ast::Object, at: usize) -> Option<(usize, u
     }
 }
 
-/// A removal from an `mcpServers` written over several lines, made on the text: the entry goes
-/// with its [`whole_lines`], so that a blank line that set it apart is not left doubled, or
-/// stranded before the closing brace. `None` where [`whole_lines`] is (the CST path removes).
-fn remove_whole_lines(text: &str, edit: &Edit) -> Option<String> {
+/// A removal from an `mcpServers` written over several lines, made on `text` (the document's
+/// skeleton): the entry goes with its [`whole_lines`], so that a blank line that set it apart is
+/// not left doubled, or stranded before the closing brace. Gives the new text, and the text taken
+/// out with the entry's own text in place of its placeholder (what enabling it puts back). `None`
+/// where [`whole_lines`] is (the CST path removes).
+fn remove_whole_lines(doc: &ConfigDocument, text: &str, edit: &Edit) -> Option<(String, String)> {
     let Edit::Remove { name } = edit else {
         return None;
     };
-    let (start, end) = with_servers(text, |servers| {
-        let at = servers
-            .properties
-            .iter()
-            .position(|p| p.name.as_str() == name)?;
-        whole_lines(text, servers, at)
-    })?;
-    Some(format!("{}{}", &text[..start], &text[end..]))
-}
-
-/// The exact text removing `name` takes out of the document ([`remove_whole_lines`]), with the
-/// entry's own text in it: what enabling it puts back. `None` when the removal is not made on
-/// whole lines.
-pub(crate) fn removed_lines(doc: &ConfigDocument, name: &str) -> Option<String> {
     let raw = &doc.server(name)?.raw;
-    let (skeleton, _) = skeleton(doc);
-    let (start, end, value) = with_servers(&skeleton, |servers| {
+    let (start, end, value) = with_servers(text, |servers| {
         let at = servers
             .properties
             .iter()
             .position(|p| p.name.as_str() == name)?;
-        let (start, end) = whole_lines(&skeleton, servers, at)?;
+        let (start, end) = whole_lines(text, servers, at)?;
         let value = servers.properties[at].value.range();
         Some((start, end, (value.start, value.end)))
     })?;
-    Some(format!(
-        "{}{raw}{}",
-        &skeleton[start..value.0],
-        &skeleton[value.1..end]
-    ))
+    let removed = format!("{}{raw}{}", &text[start..value.0], &text[value.1..end]);
+    Some((format!("{}{}", &text[..start], &text[end..]), removed))
 }
 
-/// An enable that puts back the exact text its disable took out ([`removed_lines`]): before the
+/// An enable that puts back the exact text its disable took out ([`Applied::removed_lines`]): before the
 /// line of the entry that now stands at its place, or after the last entry when it was the last.
 /// `None` when the servers around no longer stand on lines of their own, or the name is taken
 /// (the CST path inserts, or refuses).

@@ -325,6 +325,7 @@ impl ConfigFile {
                 Applied {
                     doc: current,
                     created_servers_object: created,
+                    removed_lines: None,
                 },
                 None,
             ))
@@ -382,6 +383,10 @@ impl ConfigFile {
                      first (`mcp-tray rename {name} NEW`, or Edit in the app), then disable it"
                 )));
             }
+            let remove = Edit::Remove {
+                name: name.to_owned(),
+            };
+            let applied = edit::apply(doc, &remove, state.created_servers_object)?;
             let entry = DisabledEntry {
                 name: name.to_owned(),
                 raw: doc.servers[index].raw.clone(),
@@ -392,12 +397,9 @@ impl ConfigFile {
                     doc.servers[index].raw_key.clone(),
                     doc.servers[index].separator.clone(),
                 )),
-                lines: edit::removed_lines(doc, name),
+                // The exact text the removal took out, blank lines and all.
+                lines: applied.removed_lines.clone(),
             };
-            let remove = Edit::Remove {
-                name: name.to_owned(),
-            };
-            let applied = edit::apply(doc, &remove, state.created_servers_object)?;
             Ok((applied, Some(StoreChange::Disabled { entry })))
         })
     }
