@@ -401,6 +401,37 @@ pub(crate) async fn terminated() {
     ctrl_c_or_never().await;
 }
 
+/// Sends a message on `to` for every SIGTERM, SIGHUP or Ctrl-C, as long as `to` is open: the
+/// first one stops a shim, a later one hurries its stop (see `tap::run`).
+pub(crate) async fn each_stop(to: tokio::sync::mpsc::UnboundedSender<()>) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let (Ok(mut term), Ok(mut hup), Ok(mut int)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::hangup()),
+            signal(SignalKind::interrupt()),
+        ) {
+            loop {
+                tokio::select! {
+                    Some(()) = term.recv() => {}
+                    Some(()) = hup.recv() => {}
+                    Some(()) = int.recv() => {}
+                    else => return,
+                }
+                if to.send(()).is_err() {
+                    return;
+                }
+            }
+        }
+    }
+    while tokio::signal::ctrl_c().await.is_ok() {
+        if to.send(()).is_err() {
+            return;
+        }
+    }
+}
+
 async fn ctrl_c_or_never() {
     if tokio::signal::ctrl_c().await.is_err() {
         std::future::pending::<()>().await;

@@ -71,6 +71,8 @@ pub fn run(cmd: WrapCommand) -> anyhow::Result<ExitCode> {
         .context("cannot start the async runtime")?;
     // The tap forwards on plain threads of its own; the runtime only waits for the server's exit
     // and for signals.
+    let (stop, stops) = tokio::sync::mpsc::unbounded_channel();
+    runtime.spawn(crate::bridge_cmd::each_stop(stop));
     let outcome = runtime.block_on(tap::run(
         opts,
         &resolver,
@@ -78,7 +80,7 @@ pub fn run(cmd: WrapCommand) -> anyhow::Result<ExitCode> {
         std::io::stdout(),
         std::io::stderr(),
         journal.clone(),
-        crate::bridge_cmd::terminated(),
+        stops,
     ));
     runtime.shutdown_timeout(Duration::from_millis(100));
     // A forwarding thread may still hold the journal (one blocked reading our stdin when the

@@ -855,3 +855,62 @@ fn a_client_that_stops_reading_ends_the_session() {
     );
     assert_gone_soon(pid);
 }
+
+/// The MCP TypeScript SDK's `close()`, which Claude Desktop's stdio client is, ends the tap's
+/// input, sends SIGTERM 2 s later and SIGKILL 2 s after that. A server that ignores both the end
+/// of its input and SIGTERM, and its child that ignores SIGTERM too, were left running when the
+/// SDK's SIGKILL came before the tap's own (both 4 s after the end of input): the SDK's SIGTERM
+/// now hurries the tap's shutdown, and both are gone by the time `close()` returns.
+#[test]
+#[cfg(target_os = "linux")] // /proc tells a process from a zombie
+fn the_sdk_s_staged_close_leaves_no_server_behind() {
+    let p = require_peers!();
+    let home = tempfile::tempdir().expect("home");
+    let pidfile = home.path().join("pids");
+    let out = Command::new(p.node())
+        .arg(p.script("sdk_close.mjs"))
+        .arg(BIN)
+        .args(["wrap", "--name", "stubborn", "--"])
+        .arg(p.python())
+        .arg(p.script("stubborn_server.py"))
+        .arg(&pidfile)
+        .env("MCP_TRAY_HOME", home.path())
+        .output()
+        .expect("run the SDK's client");
+    let pids: Vec<i32> = std::fs::read_to_string(&pidfile)
+        .expect("the server's pids")
+        .split_whitespace()
+        .map(|p| p.parse().expect("a pid"))
+        .collect();
+    let left: Vec<i32> = pids.iter().copied().filter(|&pid| alive(pid)).collect();
+    for &pid in &left {
+        let _ = Command::new("kill")
+            .args(["-KILL", &pid.to_string()])
+            .status();
+    }
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let closed: Value = serde_json::from_str(stdout.trim()).expect("the client's line");
+    assert_eq!(closed["server"], "stubborn", "{closed}");
+    assert_eq!(pids.len(), 2, "the server and its child");
+    assert!(
+        left.is_empty(),
+        "still running after close(): {left:?} of {pids:?}"
+    );
+    // The tap finished its own shutdown (it was not SIGKILLed half-way) and journaled the end.
+    let stopped = journal(home.path(), "stubborn")
+        .into_iter()
+        .find(|e| e["code"] == "stopped")
+        .expect("a stopped event");
+    assert!(
+        stopped["text"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("SIGKILL"),
+        "{stopped}"
+    );
+}

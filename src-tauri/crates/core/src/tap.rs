@@ -11,7 +11,9 @@
 //! - **exactly one response**: requests the server can no longer answer (it exited, or never
 //!   started) get a JSON-RPC error saying why in plain words;
 //! - **the whole tree stops**: on end of input or a signal the server gets the spec's shutdown
-//!   (close stdin, wait, SIGTERM the group, wait, SIGKILL), so no `node` outlives its `npx`;
+//!   (close stdin, wait, SIGTERM the group, wait, SIGKILL), so no `node` outlives its `npx`; a
+//!   signal during that shutdown hurries it, so the tree is gone before a client that stops us in
+//!   stages (the MCP SDK's `close()`) SIGKILLs the tap;
 //! - **diagnoses**: `command-not-found` (where we looked, and the fix) and `exited-early` (with the
 //!   server's last stderr lines) go to stderr and the journal.
 //!
@@ -145,23 +147,27 @@ macro_rules! blocking_file {
     }};
 }
 
-/// Runs the tap until the client closes its input, the server exits, or `shutdown` resolves.
-/// `input` and `output` are the client's side; `errors` receives the human lines (and the
-/// server's stderr, passed through).
-pub async fn run<R, W, E, S>(
+/// Runs the tap until the client closes its input, the server exits, or a message comes on
+/// `stops` (a signal: the client, or the OS, wants the tap gone). `input` and `output` are the
+/// client's side; `errors` receives the human lines (and the server's stderr, passed through).
+///
+/// A stop that comes while the server is being stopped (the MCP SDK's `close()` ends the input,
+/// then sends SIGTERM 2 s later and SIGKILL 2 s after that) hurries its shutdown: the tree is
+/// SIGKILLed within [`crate::supervise::HURRIED_STOP`], before the client's SIGKILL of the tap
+/// would leave a server that ignores SIGTERM running.
+pub async fn run<R, W, E>(
     opts: TapOptions,
     resolver: &CommandResolver,
     input: R,
     output: W,
     errors: E,
     journal: Option<Arc<Journal>>,
-    shutdown: S,
+    mut stops: tokio::sync::mpsc::UnboundedReceiver<()>,
 ) -> TapOutcome
 where
     R: Read + Send + 'static,
     W: Write + Send + 'static,
     E: Write + Send + 'static,
-    S: std::future::Future<Output = ()>,
 {
     let (err_tx, err_thread) = spawn_error_writer(errors);
     let shared = Arc::new(Shared {
@@ -290,7 +296,7 @@ where
         _ = client_done => End::ClientDone,
         Ok(()) = &mut client_left => End::ClientDone,
         exit = child.wait(opts.grace) => End::ServerExited(exit),
-        () = shutdown => End::Signal,
+        Some(()) = stops.recv() => End::Signal,
     };
     // The spec's first shutdown step (the client's thread already did it at end of input). A
     // thread stuck writing to a server that does not read keeps it: SIGTERM follows anyway.
@@ -301,7 +307,10 @@ where
     let exited_on_its_own = matches!(end, End::ServerExited(_));
     let report = match end {
         End::ServerExited(report) => report.ok(),
-        End::ClientDone | End::Signal => child.shutdown(opts.grace).await.ok(),
+        End::ClientDone | End::Signal => child
+            .shutdown_hurried(opts.grace, Some(&mut stops))
+            .await
+            .ok(),
     };
     // Everything the server wrote before exiting is forwarded before the leftovers are answered.
     for done in [stdout_done, stderr_done].into_iter().flatten() {

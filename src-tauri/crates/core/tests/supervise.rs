@@ -1074,3 +1074,63 @@ async fn a_server_dropped_while_running_takes_its_group_with_it() {
     })
     .await;
 }
+
+/// A shutdown hurried (the tap signalled again while it stops its server) does not sit out its
+/// graces: a server that ignores the end of its input and SIGTERM, with a child that ignores
+/// SIGTERM too, is SIGKILLed with that child about `HURRIED_STOP` after the hurry, however long
+/// the grace.
+#[cfg(unix)]
+#[tokio::test]
+async fn a_hurried_shutdown_kills_a_stubborn_tree_without_sitting_out_its_graces() {
+    let report = hurried_shutdown(
+        "trap '' TERM; sleep 1000 & echo $!; while :; do sleep 1; done",
+        Duration::from_millis(300),
+    )
+    .await;
+    assert_eq!(report.stopped_by, StopStep::Killed);
+}
+
+/// The same for what a server that left at the end of its input leaves behind: its child that
+/// ignores SIGTERM is SIGKILLed after the hurry, not after the grace.
+#[cfg(unix)]
+#[tokio::test]
+async fn a_hurried_shutdown_kills_what_an_exited_server_left_without_its_grace() {
+    let report = hurried_shutdown(
+        "trap '' TERM; sleep 1000 & echo $!; cat > /dev/null",
+        Duration::from_millis(500),
+    )
+    .await;
+    assert_eq!(report.stopped_by, StopStep::ClosedStdin);
+    assert!(report.leftovers_signalled);
+}
+
+/// Stops `sh -c script` (which prints its child's pid first) with graces of 60 s, hurried after
+/// `after`; returns once its child is gone too, within 20 s.
+#[cfg(unix)]
+async fn hurried_shutdown(script: &str, after: Duration) -> mcp_tray_core::supervise::ExitReport {
+    let resolver = CommandResolver::new(LoginShellPath::Never);
+    let spec = sh("stubborn", script);
+    let resolved = resolver.resolve(&spec.command, None).expect("sh");
+    let mut child = mcp_tray_core::supervise::StdioChild::spawn(&spec, &resolved).expect("spawn");
+    let mut out = BufReader::new(child.take_stdout().expect("stdout"));
+    let mut line = String::new();
+    out.read_line(&mut line).await.expect("read");
+    let grandchild: u32 = line.trim().parse().expect("pid");
+    let (hurry, mut hurried) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        tokio::time::sleep(after).await;
+        let _ = hurry.send(());
+    });
+    let report = tokio::time::timeout(
+        Duration::from_secs(20),
+        child.shutdown_hurried(Duration::from_secs(60), Some(&mut hurried)),
+    )
+    .await
+    .expect("done long before its 60 s graces")
+    .expect("report");
+    wait_until("the grandchild to be gone", Duration::from_secs(3), || {
+        pid_gone(grandchild)
+    })
+    .await;
+    report
+}

@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 use process_wrap::tokio::{ChildWrapper, CommandWrap};
 use serde::Serialize;
 use tokio::process::{ChildStderr, ChildStdin, ChildStdout};
+use tokio::sync::mpsc;
 
 use super::resolve::ResolvedCommand;
 
@@ -199,7 +200,9 @@ impl StdioChild {
             return Ok(report.clone());
         }
         let status = self.child.wait().await?;
-        Ok(self.finish(status, StopStep::ExitedOnItsOwn, grace).await)
+        Ok(self
+            .finish(status, StopStep::ExitedOnItsOwn, grace, &mut Hurry::none())
+            .await)
     }
 
     /// The spec's shutdown: close stdin, wait `grace`, SIGTERM the group, wait `grace`, SIGKILL.
@@ -209,26 +212,57 @@ impl StdioChild {
     /// group of its own, and SIGKILLed before it is done, it would leave a server that ignores
     /// SIGTERM running, orphaned.
     pub async fn shutdown(&mut self, grace: Duration) -> io::Result<ExitReport> {
+        self.shutdown_hurried(grace, None).await
+    }
+
+    /// [`Self::shutdown`], which a message on `hurry` cuts short: the step under way ends at once
+    /// (closing stdin is followed by SIGTERM without waiting), and whatever is left of the tree is
+    /// SIGKILLed [`HURRIED_STOP`] after the message at the latest.
+    pub async fn shutdown_hurried(
+        &mut self,
+        grace: Duration,
+        hurry: Option<&mut mpsc::UnboundedReceiver<()>>,
+    ) -> io::Result<ExitReport> {
+        let mut hurry = Hurry {
+            rx: hurry,
+            kill_by: None,
+        };
         let after_term = self.tap.map_or(grace, |tap| grace.max(tap));
         if let Some(report) = &self.exited {
             return Ok(report.clone());
         }
         if let Ok(Some(status)) = self.child.try_wait() {
             // Gone before we asked: say so, and still clear its group.
-            return Ok(self.finish(status, StopStep::ExitedOnItsOwn, grace).await);
+            return Ok(self
+                .finish(status, StopStep::ExitedOnItsOwn, grace, &mut hurry)
+                .await);
         }
         drop(self.child.stdin().take());
-        if let Ok(status) = tokio::time::timeout(grace, self.child.wait()).await {
-            return Ok(self.finish(status?, StopStep::ClosedStdin, grace).await);
+        let closed_until = tokio::time::Instant::now() + grace;
+        if let Waited::Done(status) = hurry.within(self.child.wait(), closed_until).await {
+            return Ok(self
+                .finish(status?, StopStep::ClosedStdin, grace, &mut hurry)
+                .await);
         }
-        if platform::terminate(self.child.as_mut())
-            && let Ok(status) = tokio::time::timeout(after_term, self.child.wait()).await
-        {
-            return Ok(self.finish(status?, StopStep::Terminated, grace).await);
+        if platform::terminate(self.child.as_mut()) {
+            let term_until = tokio::time::Instant::now() + after_term;
+            loop {
+                match hurry.within(self.child.wait(), term_until).await {
+                    Waited::Done(status) => {
+                        return Ok(self
+                            .finish(status?, StopStep::Terminated, grace, &mut hurry)
+                            .await);
+                    }
+                    Waited::Hurried => {}
+                    Waited::TimedOut => break,
+                }
+            }
         }
         self.child.start_kill()?;
         let status = self.child.wait().await?;
-        Ok(self.finish(status, StopStep::Killed, grace).await)
+        Ok(self
+            .finish(status, StopStep::Killed, grace, &mut hurry)
+            .await)
     }
 
     async fn finish(
@@ -236,8 +270,9 @@ impl StdioChild {
         status: std::process::ExitStatus,
         step: StopStep,
         grace: Duration,
+        hurry: &mut Hurry<'_>,
     ) -> ExitReport {
-        let leftovers_signalled = platform::clear_group(self.pid, grace).await;
+        let leftovers_signalled = platform::clear_group(self.pid, grace, hurry).await;
         let (signal, signal_name) = platform::signal_of(&status);
         let report = ExitReport {
             pid: self.pid,
@@ -292,6 +327,53 @@ fn tap_shutdown(cmd: &ServerCommand) -> Option<Duration> {
     Some(DROP_GRACE.max(grace * 2 + Duration::from_secs(2)))
 }
 
+/// Once a stop under way is hurried, whatever is left of the tree is SIGKILLed within this long.
+/// A client that stops its server in stages gives it 2 s between its SIGTERM and its SIGKILL (the
+/// MCP SDK's `close()`: end of input, 2 s, SIGTERM, 2 s, SIGKILL); a tap that took longer to stop
+/// its own server would be killed first, and leave a server that ignores SIGTERM running.
+pub const HURRIED_STOP: Duration = Duration::from_secs(1);
+
+/// A shutdown's hurry: a message on `rx` sets the time by which the tree is SIGKILLed.
+struct Hurry<'a> {
+    rx: Option<&'a mut mpsc::UnboundedReceiver<()>>,
+    kill_by: Option<tokio::time::Instant>,
+}
+
+enum Waited<T> {
+    Done(T),
+    TimedOut,
+    /// The hurry came (only the first time): the step under way ends.
+    Hurried,
+}
+
+impl Hurry<'_> {
+    fn none() -> Self {
+        Hurry {
+            rx: None,
+            kill_by: None,
+        }
+    }
+
+    /// Waits for `fut` until `until`, or [`Self::kill_by`] if sooner.
+    async fn within<F: std::future::Future>(
+        &mut self,
+        fut: F,
+        until: tokio::time::Instant,
+    ) -> Waited<F::Output> {
+        let until = self.kill_by.map_or(until, |k| k.min(until));
+        let waiting = self.kill_by.is_none();
+        let rx = &mut self.rx;
+        tokio::select! {
+            out = fut => Waited::Done(out),
+            () = tokio::time::sleep_until(until) => Waited::TimedOut,
+            Some(()) = async { rx.as_mut()?.recv().await }, if waiting => {
+                self.kill_by = Some(tokio::time::Instant::now() + HURRIED_STOP);
+                Waited::Hurried
+            }
+        }
+    }
+}
+
 /// How long a dropped server's group has after SIGTERM before SIGKILL: enough for a tap's own
 /// shutdown of its server (close stdin, wait, SIGTERM, wait: 4 s at its default grace).
 #[cfg_attr(not(unix), allow(dead_code))]
@@ -343,9 +425,9 @@ mod platform {
             });
     }
 
-    /// After the leader exited: SIGTERM what is left in its group, wait, then SIGKILL.
-    /// Returns whether anything was left.
-    pub async fn clear_group(pid: u32, grace: Duration) -> bool {
+    /// After the leader exited: SIGTERM what is left in its group, wait (no later than a hurry
+    /// allows), then SIGKILL. Returns whether anything was left.
+    pub async fn clear_group(pid: u32, grace: Duration, hurry: &mut super::Hurry<'_>) -> bool {
         let Ok(raw) = i32::try_from(pid) else {
             return false;
         };
@@ -354,11 +436,18 @@ mod platform {
             return false;
         }
         let _ = killpg(pgid, Signal::SIGTERM);
-        let deadline = tokio::time::Instant::now() + grace;
-        while tokio::time::Instant::now() < deadline {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-            if !group_alive(pgid) {
-                return true;
+        let until = tokio::time::Instant::now() + grace;
+        let gone = async {
+            while group_alive(pgid) {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        };
+        tokio::pin!(gone);
+        loop {
+            match hurry.within(&mut gone, until).await {
+                super::Waited::Done(()) => return true,
+                super::Waited::Hurried => {}
+                super::Waited::TimedOut => break,
             }
         }
         let _ = killpg(pgid, Signal::SIGKILL);
@@ -399,7 +488,7 @@ mod platform {
     pub fn end_group(_pid: u32) {}
 
     /// The job's wait already covers every process in it.
-    pub async fn clear_group(_pid: u32, _grace: Duration) -> bool {
+    pub async fn clear_group(_pid: u32, _grace: Duration, _hurry: &mut super::Hurry<'_>) -> bool {
         false
     }
 
