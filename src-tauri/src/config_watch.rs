@@ -106,6 +106,9 @@ fn watch_current<R: Runtime>(app: &AppHandle<R>) {
         {
             eprintln!("mcp-tray-app: could not keep the deleted config file in the history: {err}");
         }
+        if let Some(watch) = handle.try_state::<crate::server_status::ServerWatch>() {
+            crate::server_status::note_servers_left(&watch, last_seen.as_deref(), bytes.as_deref());
+        }
         last_seen.clone_from(&bytes);
         changed(&handle);
         crate::tray::refresh_servers(&handle);

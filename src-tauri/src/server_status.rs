@@ -136,10 +136,14 @@ struct Known {
     sign_in: Option<StatusEvidence>,
     /// Shim pids seen in the journal, newest last.
     sessions: Vec<u32>,
+    /// When the name last left the config (removed, disabled, renamed away): what was seen
+    /// before then is of that entry, not of one added under the same name since.
+    left_config: Option<String>,
 }
 
 impl Known {
-    /// The most recent evidence (RFC 3339 UTC stamps of one width sort as text).
+    /// The most recent evidence (RFC 3339 UTC stamps of one width sort as text) since the name
+    /// last left the config.
     fn latest(&self) -> Option<&StatusEvidence> {
         [
             &self.journal,
@@ -150,6 +154,7 @@ impl Known {
         ]
         .into_iter()
         .flatten()
+        .filter(|e| self.left_config.as_ref().is_none_or(|left| e.at >= *left))
         .max_by(|a, b| a.at.cmp(&b.at))
     }
 
@@ -232,6 +237,13 @@ impl Board {
             };
             self.known(&server).claude_log = Some(evidence);
         }
+    }
+
+    /// Takes the moment `server` left the config (`at`, RFC 3339 UTC): a server added under its
+    /// name later starts with no status of its own, not with the last words of the one removed
+    /// (a Test's "stopped", a failure since fixed by removing it and adding it again).
+    pub(crate) fn left_config(&mut self, server: &str, at: String) {
+        self.known(server).left_config = Some(at);
     }
 
     /// Takes the pid of a process MCP Tray started for `server` (a test): sampled like a shim.
@@ -533,6 +545,31 @@ fn worse(evidence: TrayStatus, config: Option<TrayStatus>) -> TrayStatus {
     }
 }
 
+/// The servers that left the config when its content went from `before` to `after` (removed,
+/// disabled, renamed away), as the config watch sees each change: recorded on the board, so that
+/// a server added under one of their names later does not show the removed one's status. Nothing
+/// when either content does not parse (what it held is not known), or the file was deleted.
+pub(crate) fn note_servers_left(watch: &ServerWatch, before: Option<&[u8]>, after: Option<&[u8]>) {
+    let names = |bytes: &[u8]| {
+        ConfigDocument::parse(std::path::Path::new("config"), bytes, true)
+            .ok()
+            .map(|doc| doc.servers.into_iter().map(|s| s.name).collect::<Vec<_>>())
+    };
+    let (Some(before), Some(after)) = (before.and_then(names), after.and_then(names)) else {
+        return;
+    };
+    let left: Vec<String> = before.into_iter().filter(|n| !after.contains(n)).collect();
+    if left.is_empty() {
+        return;
+    }
+    let at = journal::rfc3339_ms(SystemTime::now());
+    watch.record(|board| {
+        for name in &left {
+            board.left_config(name, at.clone());
+        }
+    });
+}
+
 /// Whether MCP Tray keeps any disabled server aside (asked only when no server is enabled).
 fn any_disabled() -> bool {
     let location = clients::claude_config(None);
@@ -801,6 +838,31 @@ mod tests {
         // An older journal line does not override the newer probe.
         board.journal(vec![failing_event("2026-11-24T09:00:00.000Z")]);
         assert_eq!(board.worst(None), Health::Ok);
+    }
+
+    #[test]
+    fn a_server_added_under_a_removed_ones_name_starts_without_its_status() {
+        let mut board = Board::default();
+        board.journal(vec![
+            message("2026-11-24T08:00:00.000Z", 41),
+            entry(
+                r#"{"ts":"2026-11-24T08:05:00.000Z","server":"gh","session":"s","pid":41,"dir":"event","kind":"event","code":"stopped","level":"info","text":"server stopped (exit code 0)"}"#,
+            ),
+        ]);
+        board.left_config("gh", "2026-11-24T08:06:00.000Z".to_owned());
+        let gh = &board.overview(None)[0];
+        assert_eq!(
+            gh.evidence, None,
+            "the removed entry's status is not the new one's"
+        );
+        assert!(board.statuses().is_empty());
+        // What is seen of it after it left (the new entry's first session, a test) counts.
+        board.journal(vec![failing_event("2026-11-24T08:07:00.000Z")]);
+        let evidence = board.overview(None)[0].evidence.clone().expect("evidence");
+        assert_eq!(evidence.code.as_deref(), Some("command-not-found"));
+        board.probe("gh", &probe_view(true));
+        let evidence = board.overview(None)[0].evidence.clone().expect("evidence");
+        assert_eq!(evidence.source, EvidenceSource::Probe);
     }
 
     #[test]

@@ -199,6 +199,41 @@ describe("server status", () => {
     assert.equal(row.problem, null, JSON.stringify(row));
   });
 
+  it("forgets a removed server's status when another is added under its name", async () => {
+    // ghost is Failing (Claude's log, then a test). Removed, and the tray's menu no longer lists
+    // it: the app read the config without it.
+    const config = JSON.parse(fs.readFileSync(app.configPath, "utf8"));
+    const { ghost, ...others } = config.mcpServers;
+    assert.ok(ghost, "ghost is in the config");
+    fs.writeFileSync(app.configPath, JSON.stringify({ mcpServers: others }));
+    const menu = await waitForMenu(app.env);
+    let labels = [];
+    await app.browser.waitUntil(
+      async () => !(labels = (await layout(app.env, menu)).map((i) => i.label)).some((l) => l.startsWith("ghost")),
+      { timeout: 15_000, timeoutMsg: `ghost is still in the tray menu: ${JSON.stringify(labels)}` },
+    );
+    // A new ghost, a server that works: nothing has run it yet.
+    fs.writeFileSync(
+      app.configPath,
+      JSON.stringify({
+        mcpServers: { ...others, ghost: { command: CLI, args: ["wrap", "--name", "ghost", "--", fastmcpCommand(), "stdio"] } },
+      }),
+    );
+    let row;
+    await app.browser.waitUntil(async () => (row = await rowOf(app.browser, "ghost")) !== null, {
+      timeout: 15_000,
+      timeoutMsg: "the new ghost never showed",
+    });
+    await app.browser.waitUntil(
+      async () => (labels = (await layout(app.env, menu)).map((i) => i.label)).some((l) => l.startsWith("ghost")),
+      { timeout: 15_000, timeoutMsg: `the new ghost is not in the tray menu: ${JSON.stringify(labels)}` },
+    );
+    row = await rowOf(app.browser, "ghost");
+    assert.equal(row.status, "Never started", JSON.stringify(row));
+    assert.equal(row.problem, null, JSON.stringify(row));
+    assert.ok(!labels.includes("ghost — failing"), JSON.stringify(labels));
+  });
+
   it("turns the tray red for an entry Claude cannot start before anything ran (a url entry), calm once it runs through the bridge", async () => {
     const trayBecomes = async (status, why) => {
       let shown;
