@@ -872,21 +872,11 @@ fn session_end(status: StatusCode) -> String {
 }
 
 fn is_event_stream(resp: &Response) -> bool {
-    resp.headers()
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| ct.starts_with("text/event-stream"))
+    super::content_type_is(resp.headers(), "text/event-stream")
 }
 
 fn is_html_response(resp: &Response) -> bool {
-    resp.headers()
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| {
-            ct.trim_start()
-                .to_ascii_lowercase()
-                .starts_with("text/html")
-        })
+    super::content_type_is(resp.headers(), "text/html")
 }
 
 fn session_lost(status: StatusCode) -> bool {

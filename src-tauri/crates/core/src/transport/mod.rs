@@ -508,6 +508,16 @@ fn proxy_failure(err: &reqwest::Error, lower: &str) -> Option<ProxyFailure> {
 }
 
 /// Whether two URLs (as shown) share scheme, host and port.
+/// Whether `headers` say the body is of media type `essence` (`text/event-stream`): compared
+/// without case and whitespace, parameters (`; charset=utf-8`) ignored, as RFC 9110 has it.
+fn content_type_is(headers: &HeaderMap, essence: &str) -> bool {
+    headers
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|ct| ct.split(';').next())
+        .is_some_and(|ct| ct.trim().eq_ignore_ascii_case(essence))
+}
+
 fn same_origin(a: &str, b: &str) -> bool {
     match (Url::parse(a), Url::parse(b)) {
         (Ok(a), Ok(b)) => a.origin() == b.origin(),
@@ -1281,6 +1291,31 @@ pub(crate) fn backoff(attempt: u32, base: Duration) -> Duration {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_content_type_is_matched_without_case_spaces_or_parameters() {
+        let headers = |ct: &str| {
+            let mut h = HeaderMap::new();
+            h.insert(
+                reqwest::header::CONTENT_TYPE,
+                HeaderValue::from_str(ct).expect("a value"),
+            );
+            h
+        };
+        for ct in [
+            "text/event-stream",
+            "Text/Event-Stream",
+            " text/event-stream ; charset=utf-8",
+            "TEXT/EVENT-STREAM;charset=UTF-8",
+        ] {
+            assert!(content_type_is(&headers(ct), "text/event-stream"), "{ct}");
+        }
+        for ct in ["text/event-streams", "application/json", "text/html", ""] {
+            assert!(!content_type_is(&headers(ct), "text/event-stream"), "{ct}");
+        }
+        assert!(!content_type_is(&HeaderMap::new(), "text/event-stream"));
+    }
+
     use super::*;
 
     #[test]

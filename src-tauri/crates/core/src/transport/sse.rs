@@ -136,11 +136,7 @@ impl LegacySse {
         if !resp.status().is_success() {
             return Err(Fault::from_status(resp, url).await);
         }
-        let is_sse = resp
-            .headers()
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|ct| ct.starts_with("text/event-stream"));
+        let is_sse = super::content_type_is(resp.headers(), "text/event-stream");
         if !is_sse {
             return Err(Fault::Protocol {
                 url: display_url(url),
