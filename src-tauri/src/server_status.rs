@@ -136,6 +136,12 @@ struct Known {
     sign_in: Option<StatusEvidence>,
     /// Shim pids seen in the journal, newest last.
     sessions: Vec<u32>,
+    /// The shim whose journal line [`Known::journal`] comes from.
+    journal_pid: u32,
+    /// Claude's log named what went wrong in its latest attempt to start the server (a
+    /// diagnosis): the generic records Claude writes after it ("Server transport closed
+    /// unexpectedly", "Server disconnected. For troubleshooting guidance…") do not replace it.
+    claude_attempt_diagnosed: bool,
     /// When the name last left the config (removed, disabled, renamed away): what was seen
     /// before then is of that entry, not of one added under the same name since.
     left_config: Option<String>,
@@ -193,6 +199,17 @@ impl Board {
                 continue;
             };
             let status = ServerHealth::from(health);
+            // A session that failed and then ended (the client closed a bridge whose server went
+            // down) ended on the failure: the server is not known to be fine since.
+            if status == ServerHealth::Stopped
+                && known.journal_pid == pid
+                && known.journal.as_ref().is_some_and(|e| {
+                    matches!(e.status, ServerHealth::Failing | ServerHealth::Degraded)
+                })
+            {
+                continue;
+            }
+            known.journal_pid = pid;
             let text = match (&row.text, status) {
                 (Some(text), _) => text.clone(),
                 (None, ServerHealth::Connected) => {
@@ -232,10 +249,27 @@ impl Board {
             let Some(server) = event.server.clone() else {
                 continue;
             };
+            let known = self.known(&server);
+            if event.starts_session() {
+                known.claude_attempt_diagnosed = false;
+                continue;
+            }
+            let diagnosed = event.diagnosis.is_some();
             let Some(evidence) = claude_evidence(event, hide_secrets) else {
                 continue;
             };
-            self.known(&server).claude_log = Some(evidence);
+            match evidence.status {
+                ServerHealth::Connected | ServerHealth::Stopped => {
+                    known.claude_attempt_diagnosed = false;
+                }
+                ServerHealth::Failing | ServerHealth::Degraded if diagnosed => {
+                    known.claude_attempt_diagnosed = true;
+                }
+                // What Claude says after the cause it logged: the cause stays the status.
+                _ if known.claude_attempt_diagnosed => continue,
+                _ => {}
+            }
+            known.claude_log = Some(evidence);
         }
     }
 
@@ -519,16 +553,62 @@ fn config_status(findings: &[Finding]) -> Option<TrayStatus> {
     let worst = findings
         .iter()
         .map(|f| f.diagnosis.severity)
-        .max_by_key(|s| match s {
-            Severity::Info => 0,
-            Severity::Warning => 1,
-            Severity::Error => 2,
-        })?;
+        .max_by_key(|s| severity_rank(*s))?;
     match worst {
         Severity::Error => Some(TrayStatus::Failing),
         Severity::Warning => Some(TrayStatus::Degraded),
         Severity::Info => None,
     }
+}
+
+fn severity_rank(severity: Severity) -> u8 {
+    match severity {
+        Severity::Info => 0,
+        Severity::Warning => 1,
+        Severity::Error => 2,
+    }
+}
+
+/// The same per server, for the tray menu's lines: a server whose entry Claude cannot start is
+/// failing there too, as the icon says (the view says "Claude cannot start it").
+fn config_marks(findings: &[Finding]) -> BTreeMap<String, ServerHealth> {
+    let mut marks = BTreeMap::new();
+    for f in findings {
+        let Some(server) = &f.diagnosis.server else {
+            continue;
+        };
+        let health = match f.diagnosis.severity {
+            Severity::Error => ServerHealth::Failing,
+            Severity::Warning => ServerHealth::Degraded,
+            Severity::Info => continue,
+        };
+        let mark = marks.entry(server.clone()).or_insert(health);
+        *mark = worse_health(*mark, health);
+    }
+    marks
+}
+
+fn worse_health(a: ServerHealth, b: ServerHealth) -> ServerHealth {
+    let rank = |h: ServerHealth| match h {
+        ServerHealth::Stopped => 0,
+        ServerHealth::Connected => 1,
+        ServerHealth::Degraded => 2,
+        ServerHealth::Failing => 3,
+    };
+    if rank(b) > rank(a) { b } else { a }
+}
+
+/// Each server's mark in the tray menu: what ran, or what its entry says when that is worse.
+fn menu_marks(
+    ran: BTreeMap<String, ServerHealth>,
+    config: &BTreeMap<String, ServerHealth>,
+) -> BTreeMap<String, ServerHealth> {
+    let mut marks = ran;
+    for (name, health) in config {
+        let mark = marks.entry(name.clone()).or_insert(*health);
+        *mark = worse_health(*mark, *health);
+    }
+    marks
 }
 
 /// The worse of what ran and what the entries say (the config's own states stand as they are).
@@ -592,6 +672,16 @@ fn tray_status(
         Some(names) => board.worst(Some(names)).into(),
         None => TrayStatus::BrokenConfig,
     }
+}
+
+/// What the entries' findings said when last checked.
+struct Checked {
+    /// The config's text then: checked again when it changes.
+    text: String,
+    status: Option<TrayStatus>,
+    /// Per server, for the menu.
+    marks: BTreeMap<String, ServerHealth>,
+    at: std::time::Instant,
 }
 
 /// Reads new journal lines and Claude log events into the board.
@@ -664,17 +754,18 @@ pub(crate) fn start<R: Runtime>(app: &tauri::AppHandle<R>, wake: &Wake) {
             // The entries' findings, checked again when the file's text changes (a check looks
             // each command up), and, while they say something is wrong, at the first change
             // after a minute (a missing command may have been installed since).
-            let mut checked: Option<(String, Option<TrayStatus>, std::time::Instant)> = None;
+            let mut checked: Option<Checked> = None;
             loop {
                 watcher.poll(&board);
                 let doc = config_document();
                 let names: Option<Vec<String>> = doc
                     .as_ref()
                     .map(|d| d.servers.iter().map(|s| s.name.clone()).collect());
-                let from_config = match &doc {
+                match &doc {
                     Some(doc) => {
-                        if checked.as_ref().is_none_or(|(text, status, at)| {
-                            *text != doc.text || (status.is_some() && at.elapsed() > CONFIG_RECHECK)
+                        if checked.as_ref().is_none_or(|c| {
+                            c.text != doc.text
+                                || (c.status.is_some() && c.at.elapsed() > CONFIG_RECHECK)
                         }) {
                             let findings = doctor::check_config_only(
                                 Audience::App,
@@ -682,24 +773,29 @@ pub(crate) fn start<R: Runtime>(app: &tauri::AppHandle<R>, wake: &Wake) {
                                 command_resolver(),
                                 &paths::mcp_tray_exe(),
                             );
-                            checked = Some((
-                                doc.text.clone(),
-                                config_status(&findings),
-                                std::time::Instant::now(),
-                            ));
+                            checked = Some(Checked {
+                                text: doc.text.clone(),
+                                status: config_status(&findings),
+                                marks: config_marks(&findings),
+                                at: std::time::Instant::now(),
+                            });
                         }
-                        checked.as_ref().and_then(|(_, status, _)| *status)
                     }
-                    None => None,
-                };
+                    None => checked = None,
+                }
+                let from_config = checked.as_ref().and_then(|c| c.status);
                 let (status, statuses) = {
                     let board = board.lock().unwrap_or_else(|e| e.into_inner());
+                    let ran = board.statuses();
                     (
                         worse(
                             tray_status(&board, names.as_deref(), any_disabled),
                             from_config,
                         ),
-                        board.statuses(),
+                        match &checked {
+                            Some(c) => menu_marks(ran, &c.marks),
+                            None => ran,
+                        },
                     )
                 };
                 if shown != Some(status) {
@@ -792,6 +888,25 @@ mod tests {
         assert_eq!(config_status(&notes), None);
         assert_eq!(config_status(&[]), None);
 
+        // The menu's lines say which server the red icon is about; a note marks nothing.
+        let findings = doctor::check_document(&doc, std::path::Path::new("/opt/mcp-tray"));
+        let config = config_marks(&findings);
+        assert_eq!(
+            config,
+            BTreeMap::from([("weather".to_owned(), ServerHealth::Failing)])
+        );
+        let ran = BTreeMap::from([
+            ("weather".to_owned(), ServerHealth::Connected),
+            ("docs".to_owned(), ServerHealth::Stopped),
+        ]);
+        assert_eq!(
+            menu_marks(ran, &config),
+            BTreeMap::from([
+                ("weather".to_owned(), ServerHealth::Failing),
+                ("docs".to_owned(), ServerHealth::Stopped),
+            ])
+        );
+
         assert_eq!(
             worse(TrayStatus::Ok, Some(TrayStatus::Failing)),
             TrayStatus::Failing
@@ -863,6 +978,69 @@ mod tests {
         board.probe("gh", &probe_view(true));
         let evidence = board.overview(None)[0].evidence.clone().expect("evidence");
         assert_eq!(evidence.source, EvidenceSource::Probe);
+    }
+
+    #[test]
+    fn a_session_that_failed_and_then_ended_stays_failing() {
+        let event = |ts: &str, pid: u32, code: &str, level: &str, text: &str| {
+            entry(&format!(
+                r#"{{"ts":"{ts}","server":"gh","session":"s","pid":{pid},"dir":"event","kind":"event","code":"{code}","level":"{level}","text":"{text}"}}"#
+            ))
+        };
+        let mut board = Board::default();
+        // The remote went down mid-session; the client then closed the bridge.
+        board.journal(vec![
+            message("2026-11-24T08:00:00.000Z", 41),
+            event(
+                "2026-11-24T08:00:04.000Z",
+                41,
+                "connection-refused",
+                "error",
+                "remote server refused the connection",
+            ),
+            event(
+                "2026-11-24T08:00:10.000Z",
+                41,
+                "session-closed",
+                "info",
+                "session left to the server to end",
+            ),
+        ]);
+        let evidence = board.overview(None)[0].evidence.clone().expect("evidence");
+        assert_eq!(evidence.status, ServerHealth::Failing, "{evidence:?}");
+        assert_eq!(evidence.code.as_deref(), Some("connection-refused"));
+        // A later session that talks and ends cleanly is stopped, as is one that recovered.
+        board.journal(vec![
+            message("2026-11-24T09:00:00.000Z", 42),
+            event(
+                "2026-11-24T09:00:05.000Z",
+                42,
+                "session-closed",
+                "info",
+                "session ended",
+            ),
+        ]);
+        let evidence = board.overview(None)[0].evidence.clone().expect("evidence");
+        assert_eq!(evidence.status, ServerHealth::Stopped, "{evidence:?}");
+        board.journal(vec![
+            event(
+                "2026-11-24T10:00:04.000Z",
+                43,
+                "connection-lost",
+                "warn",
+                "lost",
+            ),
+            message("2026-11-24T10:00:05.000Z", 43),
+            event(
+                "2026-11-24T10:00:09.000Z",
+                43,
+                "session-closed",
+                "info",
+                "session ended",
+            ),
+        ]);
+        let evidence = board.overview(None)[0].evidence.clone().expect("evidence");
+        assert_eq!(evidence.status, ServerHealth::Stopped, "{evidence:?}");
     }
 
     #[test]
@@ -1013,6 +1191,43 @@ mod tests {
             evidence.at.starts_with("2026-11-24T10:02"),
             "{}",
             evidence.at
+        );
+    }
+
+    #[test]
+    fn the_cause_claude_logged_stays_the_status_over_the_generic_records_after_it() {
+        // As Claude Desktop logs a server whose command it cannot find, then its next attempt.
+        let log = "2026-11-24T10:02:00.000Z [fs] [info] Initializing server...\n\
+                   2026-11-24T10:02:00.010Z [fs] [error] spawn npx ENOENT {\"context\":\"connection\"}\n\
+                   2026-11-24T10:02:00.011Z [fs] [info] Server transport closed\n\
+                   2026-11-24T10:02:00.012Z [fs] [info] Server transport closed unexpectedly, this is likely due to the process exiting early. If you are developing this MCP server you can add output to stderr (i.e. `console.error('...')` in JavaScript, `print('...', file=sys.stderr)` in python) and it will appear in this log.\n\
+                   2026-11-24T10:02:00.013Z [fs] [error] Server disconnected. For troubleshooting guidance, please visit our [debugging documentation](https://modelcontextprotocol.io/docs/tools/debugging) {\"context\":\"connection\"}\n";
+        let mut board = Board::default();
+        board.claude_log(
+            claude_logs::parse_bytes("mcp-server-fs.log", log.as_bytes()),
+            true,
+        );
+        let evidence = board.overview(None)[0].evidence.clone().expect("evidence");
+        assert_eq!(
+            evidence.code.as_deref(),
+            Some("command-not-found"),
+            "{evidence:?}"
+        );
+        assert!(evidence.fix.is_some(), "{evidence:?}");
+        assert!(evidence.at.ends_with("00.010Z"), "{}", evidence.at);
+
+        // A later attempt that fails with nothing named is that attempt's status.
+        let again = "2026-11-24T11:00:00.000Z [fs] [info] Initializing server...\n\
+                     2026-11-24T11:00:00.013Z [fs] [error] Server disconnected. For troubleshooting guidance, please visit our [debugging documentation](https://modelcontextprotocol.io/docs/tools/debugging) {\"context\":\"connection\"}\n";
+        board.claude_log(
+            claude_logs::parse_bytes("mcp-server-fs.log", again.as_bytes()),
+            true,
+        );
+        let evidence = board.overview(None)[0].evidence.clone().expect("evidence");
+        assert_eq!(evidence.code.as_deref(), Some("error"), "{evidence:?}");
+        assert!(
+            evidence.text.starts_with("Server disconnected"),
+            "{evidence:?}"
         );
     }
 

@@ -88,11 +88,15 @@ describe("server status", () => {
     logs = fs.mkdtempSync(path.join(os.tmpdir(), "mcp-tray-claude-logs-"));
     // The tray library writes the panel's icon under the temp dir: this app's own.
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), "mcp-tray-tmp-"));
-    // As Claude Desktop writes it when the command of a server does not exist.
+    // As Claude Desktop writes it when the command of a server does not exist: the cause, then
+    // the generic records it always ends with (which must not replace the cause as the status).
     fs.writeFileSync(
       path.join(logs, "mcp-server-ghost.log"),
       `${new Date().toISOString()} [ghost] [info] Initializing server...\n` +
-        `${new Date().toISOString()} [ghost] [error] spawn ${GHOST} ENOENT {"context":"connection"}\n`,
+        `${new Date().toISOString()} [ghost] [error] spawn ${GHOST} ENOENT {"context":"connection"}\n` +
+        `${new Date().toISOString()} [ghost] [info] Server transport closed\n` +
+        `${new Date().toISOString()} [ghost] [info] Server transport closed unexpectedly, this is likely due to the process exiting early.\n` +
+        `${new Date().toISOString()} [ghost] [error] Server disconnected. For troubleshooting guidance, please visit our [debugging documentation](https://modelcontextprotocol.io/docs/tools/debugging) {"context":"connection"}\n`,
     );
     app = await startApp({
       config: {
@@ -247,6 +251,13 @@ describe("server status", () => {
     // Claude Desktop ignores url entries: nothing ran, and yet it cannot start that server.
     fs.writeFileSync(app.configPath, JSON.stringify({ mcpServers: { weather: { url: "https://weather.example.com/mcp" } } }));
     await trayBecomes("failing", "a url entry");
+    // The menu says which server the red icon is about.
+    const menu = await waitForMenu(app.env);
+    let labels = [];
+    await app.browser.waitUntil(
+      async () => (labels = (await layout(app.env, menu)).map((i) => i.label)).includes("weather — failing"),
+      { timeout: 10_000, timeoutMsg: `no "weather — failing" line in the tray menu: ${JSON.stringify(labels)}` },
+    );
     fs.writeFileSync(
       app.configPath,
       JSON.stringify({ mcpServers: { weather: { command: CLI, args: ["bridge", "https://weather.example.com/mcp", "--name", "weather"] } } }),

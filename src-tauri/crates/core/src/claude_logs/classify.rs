@@ -41,7 +41,7 @@ impl Classifier {
     /// Attaches a diagnosis to `event` when it shows one of the classic failures.
     pub fn classify(&mut self, event: &mut LogEvent) {
         let key = event.server.clone().unwrap_or_default();
-        if event.kind == EventKind::Claude && event.text.starts_with("Initializing server") {
+        if event.starts_session() {
             self.sessions.remove(&key);
             return;
         }
