@@ -213,6 +213,36 @@ fn probe_explains_a_server_that_exits_at_start_with_its_stderr() {
     );
 }
 
+/// A server that fails often prints the credential it was given: the probe's report (as text
+/// and `--json`, the app's Test and `doctor` too) quotes its stderr with the credential masked.
+#[test]
+fn probe_quotes_a_failing_server_s_stderr_with_its_secrets_masked() {
+    let token = "ghp_abcdefghijklmnopqrstuvwxyz0123456789";
+    let script = format!("echo 'Error: GITHUB_TOKEN={token} is invalid' >&2; exit 3");
+    let home = tempfile::tempdir().unwrap();
+    let (r, code) = probe(home.path(), &["--", "sh", "-c", &script]);
+    assert_eq!(code, Some(4));
+    assert_eq!(r["diagnosis"]["code"], "exited-early", "{r}");
+    let report = r.to_string();
+    assert!(
+        report.contains("GITHUB_TOKEN="),
+        "the line is quoted: {report}"
+    );
+    assert!(!report.contains(token), "{report}");
+    let text = Command::new(BIN)
+        .args(["probe", "--timeout", "30", "--", "sh", "-c", &script])
+        .env("MCP_TRAY_HOME", home.path())
+        .output()
+        .expect("run probe");
+    let shown = format!(
+        "{}{}",
+        String::from_utf8_lossy(&text.stdout),
+        String::from_utf8_lossy(&text.stderr)
+    );
+    assert!(shown.contains("GITHUB_TOKEN="), "{shown}");
+    assert!(!shown.contains(token), "{shown}");
+}
+
 /// A stdio server that answers everything, its name holding a byte that is not UTF-8 (a fault no
 /// real peer produces on purpose).
 const NOT_UTF8_SERVER: &str = r#"

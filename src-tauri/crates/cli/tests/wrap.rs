@@ -914,3 +914,77 @@ fn the_sdk_s_staged_close_leaves_no_server_behind() {
         "{stopped}"
     );
 }
+
+/// A request the client cancelled (`notifications/cancelled`) is not answered by the tap when the
+/// session ends: the client no longer knows its id (the TypeScript SDK logs "Received a response
+/// for an unknown message ID"). One it did not cancel is, without blaming the server: the client
+/// ended the session.
+#[test]
+fn a_cancelled_request_is_not_answered_at_the_end_and_a_waiting_one_is_said_to_be_the_clients_end()
+{
+    let home = tempfile::tempdir().expect("home");
+    // Reads everything, answers nothing, leaves at the end of its input.
+    let mut tap = Tap::start(home, "silent", &["sh", "-c", "cat > /dev/null"]);
+    tap.send(&json!({"jsonrpc": "2.0", "id": 7, "method": "tools/call",
+        "params": {"name": "hang", "arguments": {}}}));
+    tap.send(
+        &json!({"jsonrpc": "2.0", "id": "eight", "method": "tools/call",
+        "params": {"name": "hang", "arguments": {}}}),
+    );
+    tap.send(
+        &json!({"jsonrpc": "2.0", "method": "notifications/cancelled",
+        "params": {"requestId": 7, "reason": "user cancelled"}}),
+    );
+    let (status, _stderr, rest) = tap.finish();
+    assert_eq!(status.code(), Some(0), "the client ended the session");
+    let replies: Vec<Value> = rest
+        .iter()
+        .map(|l| serde_json::from_str(l).expect("JSON-RPC"))
+        .collect();
+    assert_eq!(
+        replies.len(),
+        1,
+        "only the request still waited: {replies:?}"
+    );
+    assert_eq!(replies[0]["id"], "eight");
+    assert_eq!(replies[0]["error"]["data"]["diagnosis"], "tap-stopped");
+    let message = replies[0]["error"]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("session ended before local server silent answered tools/call"),
+        "{message}"
+    );
+}
+
+/// A server that fails often prints the credential it was given. What the tap says of its end
+/// (its reply in the server's place, stderr, the journal) quotes its last words masked.
+#[test]
+fn the_last_words_a_failing_server_printed_are_quoted_with_their_secrets_masked() {
+    let token = "ghp_abcdefghijklmnopqrstuvwxyz0123456789";
+    let home = tempfile::tempdir().expect("home");
+    let script = format!("echo 'Error: GITHUB_TOKEN={token} is invalid' >&2; read line; exit 3");
+    let mut tap = Tap::start(home, "leaky", &["sh", "-c", &script]);
+    tap.send(&initialize());
+    let reply = tap.next(Duration::from_secs(10));
+    let message = reply["error"]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("exit code 3") && message.contains("GITHUB_TOKEN="),
+        "{reply}"
+    );
+    let (_status, stderr, _rest) = tap.finish();
+    let journal = std::fs::read_to_string(tap.home.path().join("journal").join("leaky.jsonl"))
+        .expect("the journal");
+    // The server's own stderr passes through as it is (Claude's log gets it from the server
+    // either way); the tap's lines there are its own.
+    let ours: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("mcp-tray wrap ["))
+        .collect();
+    assert!(!ours.is_empty(), "{stderr}");
+    for (what, text) in [
+        ("the reply", reply.to_string()),
+        ("the tap's lines on stderr", ours.join("\n")),
+        ("the journal", journal),
+    ] {
+        assert!(!text.contains(token), "{what} holds the token: {text}");
+    }
+}

@@ -59,6 +59,20 @@ impl Diagnosis {
         self
     }
 
+    /// Masks the credentials its words may quote ([`crate::redact::mask_text`]): a server's
+    /// stderr (`GITHUB_TOKEN=…`, `Authorization: Bearer …`) in its summary, detail or fix.
+    /// Masking twice changes nothing.
+    pub fn hide_secrets(&mut self) {
+        for text in [&mut self.summary, &mut self.detail]
+            .into_iter()
+            .chain(self.fix.as_mut())
+        {
+            if let std::borrow::Cow::Owned(masked) = crate::redact::mask_text(text) {
+                *text = masked;
+            }
+        }
+    }
+
     /// The finding with its server's name in place of [`NAME`] in its fix (`mcp-tray auth login
     /// NAME`), quoted for a shell where it needs it: a command a person at a terminal can paste.
     /// Unchanged without a server.

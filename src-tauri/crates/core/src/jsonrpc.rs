@@ -68,6 +68,31 @@ impl Envelope<'_> {
     }
 }
 
+/// The `requestId` of a `notifications/cancelled` (its JSON text, as [`Envelope::id_key`] gives
+/// a request's id); `None` for any other message, or one without it.
+pub fn cancelled_request_id(line: &[u8]) -> Option<String> {
+    #[derive(Deserialize)]
+    struct Note<'a> {
+        #[serde(borrow)]
+        method: Option<Text<'a>>,
+        #[serde(borrow)]
+        params: Option<Params<'a>>,
+    }
+    #[derive(Deserialize)]
+    struct Params<'a> {
+        #[serde(borrow, rename = "requestId")]
+        request_id: Option<&'a RawValue>,
+    }
+    let note: Note<'_> = serde_json::from_slice(line).ok()?;
+    if note.method.as_ref().map(|m| m.0.as_ref()) != Some("notifications/cancelled") {
+        return None;
+    }
+    note.params?
+        .request_id
+        .map(|id| id.get().to_owned())
+        .filter(|id| id != "null")
+}
+
 /// Why a line is not a JSON-RPC message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Invalid {

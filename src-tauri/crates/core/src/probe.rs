@@ -329,11 +329,20 @@ pub async fn probe_observed(
     let exit = child.shutdown(Duration::from_secs(1)).await.ok();
     // Let the stderr reader take the last lines.
     tokio::time::sleep(Duration::from_millis(20)).await;
+    // Shown and quoted masked: a server that fails often prints the credential it was given
+    // ("GITHUB_TOKEN=ghp_… is invalid"). The lines of MCP Tray's own shims are masked already,
+    // and their advice holds placeholders that must stay (`Authorization: Bearer TOKEN`).
     report.stderr_tail = stderr_kept
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
         .iter()
-        .cloned()
+        .map(|line| {
+            if line.starts_with("mcp-tray bridge [") || line.starts_with("mcp-tray wrap [") {
+                line.clone()
+            } else {
+                crate::redact::mask_text(line).into_owned()
+            }
+        })
         .collect();
     report.transport = transport_from(&report.stderr_tail);
     match outcome {

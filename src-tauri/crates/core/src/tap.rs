@@ -83,6 +83,15 @@ pub struct TapOutcome {
 /// methods) are held inline, without an allocation per message.
 type Waiting = foldhash::HashMap<CompactString, (Option<CompactString>, Instant)>;
 
+/// The code of the errors the tap answers a session's leftover requests with when its client
+/// ended the session (or it was told to stop): news, not a failure, and nobody's fault (the
+/// bridge's is [`crate::transport::BRIDGE_STOPPED`]).
+pub const TAP_STOPPED: &str = "tap-stopped";
+
+/// Cancelled requests remembered for the journal's pairing of a late reply; past this many (a
+/// client cancelling requests the server never answers) they are forgotten.
+const MAX_CANCELLED_KEPT: usize = 1024;
+
 /// Request/reply pairing for both directions, behind one lock that a forwarding thread takes once
 /// per read batch, not once per message.
 #[derive(Default)]
@@ -91,6 +100,9 @@ struct Pairing {
     client: Waiting,
     /// The server's requests waiting for the client.
     server: Waiting,
+    /// The client's requests it cancelled (`notifications/cancelled`): no longer answered by the
+    /// tap at the end, but still paired for the journal if the server answers after all.
+    cancelled: Waiting,
     /// Set once the tap answers the client's leftovers itself: from then on nothing more is
     /// forwarded, so no request can slip past unanswered.
     closed: bool,
@@ -318,7 +330,12 @@ where
     }
     let say = |text: String| shared.say(text);
 
-    let last_lines: Vec<String> = lock(&shared.stderr_kept).iter().cloned().collect();
+    // Shown to the client (Claude copies it into its log), on stderr and in the journal: masked,
+    // as a server that fails often prints the credential it was given.
+    let last_lines: Vec<String> = lock(&shared.stderr_kept)
+        .iter()
+        .map(|line| crate::redact::mask_text(line).into_owned())
+        .collect();
     let status = report
         .as_ref()
         .map_or_else(|| "an unknown status".to_owned(), ExitReport::describe);
@@ -383,17 +400,27 @@ where
             .collect()
     };
     for (id, method) in unanswered {
-        let mut message = format!(
-            "local server {} ended ({status}) before answering {}",
-            opts.name,
-            method.as_deref().unwrap_or("the request")
-        );
-        if !last_line.is_empty() {
-            message.push_str(&format!(": {last_line}"));
-        }
-        let code = diagnosis
-            .as_ref()
-            .map_or(codes::EXITED_EARLY, |d| d.code.as_str());
+        let what = method.as_deref().unwrap_or("the request");
+        let (message, code) = match &diagnosis {
+            Some(d) => {
+                let mut message = format!(
+                    "local server {} ended ({status}) before answering {what}",
+                    opts.name
+                );
+                if !last_line.is_empty() {
+                    message.push_str(&format!(": {last_line}"));
+                }
+                (message, d.code.as_str())
+            }
+            // The client ended the session (or the tap was told to stop): nobody's failure.
+            None => (
+                format!(
+                    "the session ended before local server {} answered {what}",
+                    opts.name
+                ),
+                TAP_STOPPED,
+            ),
+        };
         let reply = jsonrpc::error_reply(Some(&id), jsonrpc::INTERNAL_ERROR, &message, Some(code));
         shared.reply(&reply, method.as_deref());
     }
@@ -475,6 +502,18 @@ fn client_to_server<W: Write>(
                     // The client's answer to a server request: pair it for the journal.
                     answered = pairing.server.remove(key);
                 }
+            } else if kind == Some(Kind::Notification)
+                && env.as_ref().and_then(|e| e.method.as_deref()) == Some("notifications/cancelled")
+                && let Some(id) = jsonrpc::cancelled_request_id(message)
+            {
+                // The client no longer waits for it: nobody answers it in the server's place.
+                let pairing = pairing.get_or_insert_with(|| lock(&shared.pairing));
+                if let Some(waiting) = pairing.client.remove(id.as_str()) {
+                    if pairing.cancelled.len() >= MAX_CANCELLED_KEPT {
+                        pairing.cancelled.clear();
+                    }
+                    pairing.cancelled.insert(id.into(), waiting);
+                }
             }
             if let Some(journaled) = &mut journaled {
                 let (method, latency) =
@@ -552,7 +591,11 @@ fn server_to_client<W: Write>(shared: &Shared<W>, stdout: File) -> Forwarded {
                     if let Some(key) = env.id_key() {
                         let pairing = pairing.get_or_insert_with(|| lock(&shared.pairing));
                         if env.kind.is_reply() {
-                            if let Some((m, at)) = pairing.client.remove(key) {
+                            if let Some((m, at)) = pairing
+                                .client
+                                .remove(key)
+                                .or_else(|| pairing.cancelled.remove(key))
+                            {
                                 method = m;
                                 latency = Some(now - at);
                                 shared.answered_any.store(true, Ordering::Relaxed);

@@ -146,11 +146,7 @@ impl LogEvent {
             mask(context);
         }
         if let Some(d) = &mut self.diagnosis {
-            mask(&mut d.summary);
-            mask(&mut d.detail);
-            if let Some(fix) = &mut d.fix {
-                mask(fix);
-            }
+            d.hide_secrets();
         }
     }
 
