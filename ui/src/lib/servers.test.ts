@@ -59,6 +59,10 @@ describe("describeChange", () => {
     expect(describeChange("remove ")).toBe('Removed ""');
     expect(describeChange("disable ")).toBe('Disabled ""');
     expect(describeChange("fixed linear (mcp-remote-replaceable)")).toBe("Fixed linear");
+    // The window's Fix goes through `doctor --fix`, whose change is named so in the history.
+    expect(describeChange("doctor --fix atlassian")).toBe("Fixed atlassian");
+    expect(describeChange("undo doctor --fix atlassian, linear")).toBe("Undone: Fixed atlassian, linear");
+    expect(describeChange("doctor --fix merge mcpServers")).toBe('Merged the two "mcpServers"');
     expect(describeChange("fixed the config file (duplicate-key)")).toBe("Fixed the config file");
     expect(describeChange("undo remove gamma")).toBe("Undone: Removed gamma");
     expect(describeChange("undo tap notes")).toBe("Undone: Traffic capture on for notes");

@@ -39,6 +39,9 @@ const DONE_WORDS: [RegExp, (name: string, to: string) => string][] = [
   [/^edit (.*?) → (.*)$/, (n, to) => `Saved ${n} as ${to}`],
   [/^edit (.*)$/, (n) => `Saved ${n}`],
   [/^fixed (.+?) \([^()]*\)$/, (n) => `Fixed ${n}`],
+  // A Fix in the window (or `mcp-tray doctor --fix`): "doctor --fix atlassian, linear".
+  [/^doctor --fix merge mcpServers$/, () => `Merged the two "mcpServers"`],
+  [/^doctor --fix (.*)$/, (n) => `Fixed ${n}`],
   [/^add (.*)$/, (n) => `Added ${n}`],
   [/^update (.*)$/, (n) => `Changed ${n}`],
   [/^rename (.*) → (.*)$/, (n, to) => `Renamed ${n} to ${to}`],

@@ -153,7 +153,9 @@ pub(crate) fn open_journal(shim: &str, name: &str) -> Option<Arc<Journal>> {
     match Journal::open(name, config) {
         Ok(j) => Some(Arc::new(j)),
         Err(e) => {
-            eprintln!("mcp-tray {shim} [{name}]: traffic will not be journaled: {e}");
+            mcp_tray_core::transport::say_on_stderr(&format!(
+                "mcp-tray {shim} [{name}]: traffic will not be journaled: {e}\n"
+            ));
             None
         }
     }

@@ -53,7 +53,7 @@ pub fn finish(result: anyhow::Result<ExitCode>) -> ExitCode {
                 Some(f) => format!("{:#}", f.error),
                 None => format!("{err:#}"),
             };
-            eprintln!("mcp-tray: {text}");
+            mcp_tray_core::transport::say_on_stderr(&format!("mcp-tray: {text}\n"));
             ExitCode::from(code)
         }
     }

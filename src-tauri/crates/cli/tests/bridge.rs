@@ -3545,3 +3545,187 @@ fn a_signal_ends_the_bridge_while_it_waits_for_replies_after_stdin_closed() {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// The client's answers to the server's requests, in the journal
+// ---------------------------------------------------------------------------------------------
+
+/// The journal's lines under an MCP Tray home, parsed.
+fn journal_values(home: &Path) -> Vec<Value> {
+    read_journals(home)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("journal line ({e}): {l}")))
+        .collect()
+}
+
+/// Drives the Python SDK's client through sampling, elicitation and roots (the fastmcp scenario)
+/// over `transport`, then checks that each of the client's answers to those requests of the
+/// server is journaled with the request's method and the time the client took.
+fn the_client_s_answers_to_server_requests_are_journaled_paired(transport: &str, path: &str) {
+    let p = require_peers!();
+    let port = free_port();
+    let _server = fastmcp(&p, transport, port);
+    let home = tempfile::tempdir().expect("home");
+    let url = format!("http://127.0.0.1:{port}{path}");
+    let (out, stderr) = drive(&p, "fastmcp", home.path(), &[&url, "--name", "fm"]);
+    assert_eq!(out["ask_llm"], "sampled-reply", "stderr: {stderr}");
+    assert_eq!(out["ask_user"], "accept:Ada", "stderr: {stderr}");
+    assert_eq!(out["roots"], "file:///tmp/root-a", "stderr: {stderr}");
+    let lines = journal_values(home.path());
+    let asked: Vec<&Value> = lines
+        .iter()
+        .filter(|l| l["dir"] == "s2c" && l["kind"] == "request")
+        .collect();
+    for method in ["sampling/createMessage", "elicitation/create", "roots/list"] {
+        let request = asked
+            .iter()
+            .find(|l| l["method"] == method)
+            .unwrap_or_else(|| panic!("no {method} from the server journaled: {lines:#?}"));
+        let answer = lines
+            .iter()
+            .find(|l| l["dir"] == "c2s" && l["kind"] == "response" && l["id"] == request["id"])
+            .unwrap_or_else(|| panic!("no answer to {request} journaled"));
+        assert_eq!(answer["method"], method, "{answer}");
+        assert!(
+            answer["latency_ms"].as_f64().is_some_and(|ms| ms >= 0.0),
+            "no latency: {answer}"
+        );
+    }
+    // Every answer of the client's here is to a request of the server's: none is left blank.
+    for answer in lines
+        .iter()
+        .filter(|l| l["dir"] == "c2s" && (l["kind"] == "response" || l["kind"] == "error"))
+    {
+        assert!(answer["method"].is_string(), "unpaired: {answer}");
+        assert!(answer["latency_ms"].is_number(), "unpaired: {answer}");
+    }
+}
+
+#[test]
+fn the_client_s_answers_to_server_requests_are_journaled_with_their_method_and_latency() {
+    the_client_s_answers_to_server_requests_are_journaled_paired("streamable-http", "/mcp");
+}
+
+#[test]
+fn the_client_s_answers_to_server_requests_over_legacy_sse_are_journaled_with_their_method() {
+    the_client_s_answers_to_server_requests_are_journaled_paired("sse", "/sse");
+}
+
+#[test]
+fn a_client_s_error_for_a_server_request_is_journaled_with_the_request_s_method() {
+    let p = require_peers!();
+    let port = free_port();
+    let _server = fastmcp(&p, "streamable-http", port);
+    let mut b = Bridge::start(&[&format!("http://127.0.0.1:{port}/mcp"), "--name", "refuser"]);
+    b.request(
+        0,
+        "initialize",
+        json!({
+            "protocolVersion": "2025-06-18",
+            "capabilities": {"elicitation": {}},
+            "clientInfo": {"name": "raw-test", "version": "1"}
+        }),
+    );
+    b.send(&json!({"jsonrpc": "2.0", "method": "notifications/initialized"}));
+    b.send(&json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+        "params": {"name": "ask_user", "arguments": {}}}));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let asked = loop {
+        let left = deadline
+            .checked_duration_since(Instant::now())
+            .unwrap_or_else(|| panic!("no elicitation/create; stderr:\n{}", b.stderr()));
+        match b.next(left) {
+            Some(v) if v["method"] == "elicitation/create" => break v,
+            Some(_) => {}
+            None => panic!("no elicitation/create; stderr:\n{}", b.stderr()),
+        }
+    };
+    std::thread::sleep(Duration::from_millis(20));
+    b.send(&json!({"jsonrpc": "2.0", "id": asked["id"],
+        "error": {"code": -32601, "message": "no user here"}}));
+    b.reply(&json!(1), Duration::from_secs(20));
+    let (status, _, home) = b.finish();
+    assert!(status.success());
+    let lines = journal_values(home.path());
+    let refused = lines
+        .iter()
+        .find(|l| l["dir"] == "c2s" && l["kind"] == "error" && l["id"] == asked["id"])
+        .unwrap_or_else(|| panic!("the client's error not journaled: {lines:#?}"));
+    assert_eq!(refused["method"], "elicitation/create", "{refused}");
+    assert!(
+        refused["latency_ms"].as_f64().is_some_and(|ms| ms >= 20.0),
+        "{refused}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// stderr
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn each_line_the_bridge_says_on_stderr_reaches_the_pipe_in_one_write() {
+    // A reader of the pipe (Claude Desktop copies it into its log) gets what each write() put
+    // there: a line written in pieces can be read in pieces, and interleave with other lines.
+    // Many lines, read as they come: a line in pieces is then all but sure to be seen in pieces.
+    let (_held, port) = common::refused_port();
+    let home = tempfile::tempdir().expect("home");
+    let mut child = Command::new(BIN)
+        .arg("bridge")
+        .arg(format!("http://127.0.0.1:{port}/mcp"))
+        .args(["--name", "said", "--retries", "0"])
+        .env("MCP_TRAY_HOME", home.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start mcp-tray bridge");
+    let mut err = child.stderr.take().expect("stderr");
+    let reader = std::thread::spawn(move || {
+        let mut chunks = Vec::new();
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            match err.read(&mut buf) {
+                Ok(0) | Err(_) => return chunks,
+                Ok(n) => chunks.push(buf[..n].to_vec()),
+            }
+        }
+    });
+    let mut stdin = child.stdin.take().expect("stdin");
+    let init = json!({"jsonrpc":"2.0","id": 0,"method":"initialize","params":{
+        "protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}});
+    writeln!(stdin, "{init}").expect("write");
+    stdin.flush().expect("flush");
+    // Each request after the failed initialize is refused at once, with a line on stderr.
+    for id in 1..=300 {
+        writeln!(
+            stdin,
+            "{}",
+            json!({"jsonrpc": "2.0", "id": id, "method": "tools/list"})
+        )
+        .expect("write");
+        if id % 10 == 0 {
+            stdin.flush().expect("flush");
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+    drop(stdin);
+    let status = child.wait().expect("bridge exits");
+    assert!(status.success());
+    let chunks = reader.join().expect("reader");
+    let said: String = chunks
+        .iter()
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect();
+    assert!(
+        said.matches("error (connection-refused)").count() >= 300,
+        "stderr:\n{said}"
+    );
+    for chunk in &chunks {
+        let text = String::from_utf8_lossy(chunk);
+        assert!(
+            text.ends_with('\n') && text.starts_with("mcp-tray bridge [said]: "),
+            "a read of stderr got part of a line ({} reads in all): {text:?}",
+            chunks.len()
+        );
+    }
+}

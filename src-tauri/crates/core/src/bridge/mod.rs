@@ -51,6 +51,12 @@ const RETRY_START_AFTER: Duration = Duration::from_secs(30);
 /// server ends it (its only reply) or the client cancels it. No `--timeout` applies to it.
 const LONG_LIVED: Duration = Duration::from_secs(10 * 365 * 24 * 3600);
 
+/// The server's requests to the client (sampling, elicitation, roots, ping) remembered for the
+/// journal while the client has not answered them: a client that never answers cannot make the
+/// table grow past this (the oldest is forgotten; its answer, if it still comes, is journaled
+/// without a method and a latency).
+const MAX_SERVER_REQUESTS: usize = 1024;
+
 /// Whether a request stays open by design ([`LONG_LIVED`]).
 fn is_long_lived(method: Option<&str>) -> bool {
     method == Some("subscriptions/listen")
@@ -237,6 +243,50 @@ struct Asked {
     progress: Option<Box<str>>,
 }
 
+/// The server's requests passed to the client and not yet answered: id text → (method, when it
+/// was written to the client). The router, which writes them, adds them; the session, which
+/// reads the client's answers, takes them out, so the journal records each answer with the
+/// request's method and the time the client took (as the tap does). For the journal only:
+/// nothing forwarded depends on it.
+#[derive(Default)]
+struct ServerRequests {
+    waiting: HashMap<Box<str>, (Option<Box<str>>, Instant)>,
+}
+
+impl ServerRequests {
+    /// Request `id` of the server's is written to the client `at`. When [`MAX_SERVER_REQUESTS`]
+    /// wait already, the oldest is forgotten.
+    fn forwarded(&mut self, id: &str, method: Option<&str>, at: Instant) {
+        if self.waiting.len() >= MAX_SERVER_REQUESTS
+            && !self.waiting.contains_key(id)
+            && let Some(oldest) = self
+                .waiting
+                .iter()
+                .min_by_key(|(_, (_, at))| *at)
+                .map(|(id, _)| id.clone())
+        {
+            self.waiting.remove(&oldest);
+        }
+        self.waiting.insert(id.into(), (method.map(Into::into), at));
+    }
+
+    /// The client answered request `id` of the server's: its method, and how long the client
+    /// took (`None`: no such request waits).
+    fn answered(&mut self, id: &str) -> Option<(Option<Box<str>>, Duration)> {
+        let (method, at) = self.waiting.remove(id)?;
+        Some((method, at.elapsed()))
+    }
+}
+
+/// [`ServerRequests`], shared by the router and the session.
+type SharedServerRequests = Arc<std::sync::Mutex<ServerRequests>>;
+
+fn lock(requests: &SharedServerRequests) -> std::sync::MutexGuard<'_, ServerRequests> {
+    requests
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// A request waiting for its reply. A client may send thousands at once, and each waits here:
 /// its texts are boxed (no spare capacity) and its flight's number has a niche, so an entry of
 /// the table takes 112 bytes, not 144.
@@ -288,6 +338,8 @@ struct Router<W> {
     auth: Option<Arc<crate::auth::Auth>>,
     /// The bridge is ending the session ([`Control::Closing`]).
     closing: bool,
+    /// The server's requests written to the client, with a journal ([`ServerRequests`]).
+    server_requests: SharedServerRequests,
 }
 
 /// How the HTTP client's own words about a failure start, on the line after the failure in plain
@@ -626,10 +678,21 @@ impl<W: AsyncWrite + Unpin> Router<W> {
             return Ok(());
         };
         if !env.kind.is_reply() {
-            if env.kind == Kind::Notification
-                && env.method.as_deref() == Some("notifications/progress")
-            {
-                self.on_progress(&line);
+            match (env.kind, env.method.as_deref()) {
+                (Kind::Notification, Some("notifications/progress")) => self.on_progress(&line),
+                // Remembered before the client can see it, so its answer finds it.
+                (Kind::Request, method) if self.journal.is_some() => {
+                    if let Some(id) = env.id_key() {
+                        lock(&self.server_requests).forwarded(id, method, Instant::now());
+                    }
+                }
+                // The server gave up on a request of its own: no answer is expected.
+                (Kind::Notification, Some("notifications/cancelled")) => {
+                    if let Some(id) = jsonrpc::cancelled_request_id(&line) {
+                        lock(&self.server_requests).answered(&id);
+                    }
+                }
+                _ => {}
             }
             self.journal(Direction::ServerToClient, &line, None, None);
             return self.write(&line).await;
@@ -800,22 +863,6 @@ fn progress_token(line: &[u8], in_meta: bool) -> Option<String> {
         params.token
     };
     token.map(|t| t.get().to_owned()).filter(|t| t != "null")
-}
-
-/// The `requestId` of a `notifications/cancelled`, as its JSON text.
-fn cancelled_request(line: &[u8]) -> Option<String> {
-    #[derive(serde::Deserialize)]
-    struct Note<'a> {
-        #[serde(borrow)]
-        params: Option<Params<'a>>,
-    }
-    #[derive(serde::Deserialize)]
-    struct Params<'a> {
-        #[serde(borrow, rename = "requestId")]
-        request_id: Option<&'a serde_json::value::RawValue>,
-    }
-    let note: Note<'_> = serde_json::from_slice(line).ok()?;
-    note.params?.request_id.map(|id| id.get().to_owned())
 }
 
 /// The calls to ignored tools in a client message, refused by the bridge itself.
@@ -1001,6 +1048,7 @@ where
     };
     let (control_tx, control_rx) = mpsc::unbounded_channel();
     let (server_tx, server_rx) = mpsc::unbounded_channel();
+    let server_requests = SharedServerRequests::default();
     let router = Router {
         out: output,
         pending: HashMap::new(),
@@ -1015,6 +1063,7 @@ where
         next_flight: 0,
         auth: remote.auth.clone(),
         closing: false,
+        server_requests: server_requests.clone(),
     };
     let mut router_task = tokio::spawn(router.run(control_rx, server_rx));
     let mut session = Session {
@@ -1030,6 +1079,7 @@ where
             .ping_interval
             .map(|_| Arc::new(keepalive::Activity::new())),
         keepalive: None,
+        server_requests,
     };
 
     let mut input = input;
@@ -1216,6 +1266,8 @@ struct Session<'a> {
     activity: Option<Arc<keepalive::Activity>>,
     /// The keep-alive pinging, once `initialize` was answered.
     keepalive: Option<tokio::task::JoinHandle<()>>,
+    /// The server's requests the client has yet to answer ([`ServerRequests`]).
+    server_requests: SharedServerRequests,
 }
 
 impl Drop for Session<'_> {
@@ -1261,12 +1313,25 @@ impl Session<'_> {
                 return;
             }
         };
+        // The client's answer to a request of the server's: journaled with the request's method
+        // and the time the client took.
+        let answered = env
+            .id_key()
+            .filter(|_| env.kind.is_reply())
+            .and_then(|id| lock(&self.server_requests).answered(id));
         if let Some(j) = journal {
-            j.message(Direction::ClientToServer, line, Some(&env), None, None);
+            let (method, latency) = answered.map_or((None, None), |(m, took)| (m, Some(took)));
+            j.message(
+                Direction::ClientToServer,
+                line,
+                Some(&env),
+                method.as_deref(),
+                latency,
+            );
         }
         if env.kind == Kind::Notification
             && env.method.as_deref() == Some("notifications/cancelled")
-            && let Some(id) = cancelled_request(line)
+            && let Some(id) = jsonrpc::cancelled_request_id(line)
         {
             let _ = self.control.send(Control::Cancelled { id });
         }
@@ -1778,6 +1843,7 @@ mod tests {
             next_flight: 0,
             auth: None,
             closing: false,
+            server_requests: SharedServerRequests::default(),
         }
     }
 
@@ -1916,6 +1982,56 @@ mod tests {
             !lines[0].contains("delete_all") && lines[0].contains("add"),
             "{out}"
         );
+    }
+
+    #[test]
+    fn server_requests_the_client_never_answers_are_forgotten_oldest_first() {
+        let mut waiting = ServerRequests::default();
+        let start = Instant::now();
+        for n in 0..MAX_SERVER_REQUESTS + 10 {
+            let at = start + Duration::from_millis(n as u64);
+            waiting.forwarded(&n.to_string(), Some("roots/list"), at);
+        }
+        assert_eq!(waiting.waiting.len(), MAX_SERVER_REQUESTS);
+        for forgotten in 0..10 {
+            assert!(waiting.answered(&forgotten.to_string()).is_none());
+        }
+        // The same id again replaces the one waiting, and takes no one else's place.
+        waiting.forwarded("10", Some("ping"), start);
+        assert_eq!(waiting.waiting.len(), MAX_SERVER_REQUESTS);
+        let (method, _) = waiting.answered("10").expect("10 waits");
+        assert_eq!(method.as_deref(), Some("ping"));
+        // Forwarded 11 ms after `start`: the client took that much less than all since.
+        let since_start = start.elapsed();
+        let (method, took) = waiting.answered("11").expect("11 waits");
+        assert_eq!(method.as_deref(), Some("roots/list"));
+        assert!(took >= since_start.saturating_sub(Duration::from_millis(11)));
+        assert!(waiting.answered("11").is_none(), "answered once");
+    }
+
+    #[tokio::test]
+    async fn a_server_request_is_remembered_for_its_answer_until_the_server_cancels_it() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let journal =
+            Journal::open("unit", crate::journal::JournalConfig::in_dir(tmp.path())).expect("open");
+        let mut r = router(30, 30, None);
+        let ask = br#"{"jsonrpc":"2.0","id":"s-1","method":"sampling/createMessage","params":{}}"#;
+        // Without a journal nothing is remembered: nobody would read it.
+        r.on_server(ask.to_vec()).await.expect("request");
+        assert!(lock(&r.server_requests).waiting.is_empty());
+        r.journal = Some(Arc::new(journal));
+        let batch = br#"[{"jsonrpc":"2.0","id":"s-1","method":"sampling/createMessage","params":{}},{"jsonrpc":"2.0","id":2,"method":"ping"}]"#;
+        r.on_server(batch.to_vec()).await.expect("requests");
+        let cancel =
+            br#"{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":2}}"#;
+        r.on_server(cancel.to_vec()).await.expect("cancel");
+        let mut waiting = lock(&r.server_requests);
+        let (method, _) = waiting.answered(r#""s-1""#).expect("s-1 waits");
+        assert_eq!(method.as_deref(), Some("sampling/createMessage"));
+        assert!(waiting.answered("2").is_none(), "cancelled: not waited for");
+        drop(waiting);
+        // Every message still reached the client.
+        assert_eq!(String::from_utf8_lossy(&r.out).lines().count(), 4);
     }
 
     #[tokio::test]

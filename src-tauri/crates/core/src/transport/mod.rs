@@ -982,15 +982,33 @@ impl Reporter {
     /// One event: a line on stderr and a journal event.
     /// Problems carry their diagnosis code: `mcp-tray bridge [name]: error (timeout): …`.
     pub fn report(&self, level: Level, code: &str, text: &str) {
-        match level {
-            Level::Info => eprintln!("mcp-tray bridge [{}]: {text}", self.name),
-            Level::Warn => eprintln!("mcp-tray bridge [{}]: warning ({code}): {text}", self.name),
-            Level::Error => eprintln!("mcp-tray bridge [{}]: error ({code}): {text}", self.name),
-        }
+        say_on_stderr(&self.stderr_line(level, code, text));
         if let Some(j) = &self.journal {
             j.event(level, code, text);
         }
     }
+
+    /// The line [`Reporter::report`] says on stderr, with its `\n`: built whole, to be written
+    /// at once ([`say_on_stderr`]).
+    fn stderr_line(&self, level: Level, code: &str, text: &str) -> String {
+        let name = &self.name;
+        match level {
+            Level::Info => format!("mcp-tray bridge [{name}]: {text}\n"),
+            Level::Warn => format!("mcp-tray bridge [{name}]: warning ({code}): {text}\n"),
+            Level::Error => format!("mcp-tray bridge [{name}]: error ({code}): {text}\n"),
+        }
+    }
+}
+
+/// Writes `line` (whole lines, each ending in `\n`) to stderr with one `write_all` on the locked
+/// handle. Stderr is unbuffered: `eprintln!` with arguments writes each piece with a `write()` of
+/// its own, and a reader of the pipe (Claude Desktop copies it into its log) can get a line in
+/// pieces, with another's output between them. A line up to the pipe's atomic size (4 KiB on
+/// Linux) arrives whole. A failed write (the reader gone) is not worth ending the bridge for, as
+/// `eprintln!` would, by panicking.
+pub fn say_on_stderr(line: &str) {
+    use std::io::Write as _;
+    let _ = std::io::stderr().lock().write_all(line.as_bytes());
 }
 
 /// How the remote side is reached; shared by both transports.
@@ -1638,6 +1656,27 @@ mod tests {
             }
             .code(),
             codes::WEBSOCKET_URL
+        );
+    }
+
+    #[test]
+    fn a_reporter_s_stderr_line_is_one_whole_line_in_the_words_it_always_had() {
+        let r = Reporter::new("fm", None);
+        assert_eq!(
+            r.stderr_line(Level::Info, "connected", "connected to x"),
+            "mcp-tray bridge [fm]: connected to x\n"
+        );
+        assert_eq!(
+            r.stderr_line(Level::Warn, codes::TIMEOUT, "slow"),
+            "mcp-tray bridge [fm]: warning (timeout): slow\n"
+        );
+        assert_eq!(
+            r.stderr_line(
+                Level::Error,
+                codes::HTTP_ERROR,
+                "boom\ntechnical detail: eof"
+            ),
+            "mcp-tray bridge [fm]: error (http-error): boom\ntechnical detail: eof\n"
         );
     }
 
