@@ -988,3 +988,62 @@ fn the_last_words_a_failing_server_printed_are_quoted_with_their_secrets_masked(
         assert!(!text.contains(token), "{what} holds the token: {text}");
     }
 }
+
+/// A server that pretty-prints its replies (`json.dumps(…, indent=2)`) spreads each over several
+/// lines, which Claude would read as as many broken messages. The tap puts each back on one line,
+/// forwards it (pairing it, for the journal), and says so once; a line that is not JSON-RPC
+/// around them is still kept off stdout.
+#[test]
+fn a_reply_pretty_printed_over_several_lines_is_forwarded_on_one() {
+    let p = require_peers!();
+    let script = r#"
+import json, sys
+print("Server starting...", flush=True)
+for line in sys.stdin:
+    msg = json.loads(line)
+    if "id" not in msg:
+        continue
+    result = {"tools": [{"name": "echo", "description": "says {\"it\"} back ]", "inputSchema": {"type": "object"}}]}
+    print(json.dumps({"jsonrpc": "2.0", "id": msg["id"], "result": result}, indent=2), flush=True)
+"#;
+    let home = tempfile::tempdir().expect("home");
+    let python = p.python();
+    let mut tap = Tap::start(
+        home,
+        "pretty",
+        &[python.to_str().expect("utf-8 path"), "-c", script],
+    );
+    for id in [1, 2] {
+        tap.send(&json!({"jsonrpc": "2.0", "id": id, "method": "tools/list"}));
+        let reply = tap.next(Duration::from_secs(20));
+        assert_eq!(reply["id"], id, "{reply}");
+        assert_eq!(
+            reply["result"]["tools"][0]["description"], "says {\"it\"} back ]",
+            "{reply}"
+        );
+    }
+    let (status, stderr, rest) = tap.finish();
+    assert_eq!(status.code(), Some(0));
+    assert!(rest.is_empty(), "{rest:?}");
+    assert_eq!(
+        stderr.matches("forwarded on one line").count(),
+        1,
+        "said once: {stderr}"
+    );
+    assert!(
+        stderr.contains("not forwarded (stdout is for JSON-RPC only): Server starting..."),
+        "{stderr}"
+    );
+    let entries = journal(tap.home.path(), "pretty");
+    let replies: Vec<&Value> = entries
+        .iter()
+        .filter(|e| e["dir"] == "s2c" && e["kind"] == "response")
+        .collect();
+    assert_eq!(replies.len(), 2, "{entries:?}");
+    assert!(
+        replies
+            .iter()
+            .all(|r| r["method"] == "tools/list" && r["latency_ms"].is_number()),
+        "{replies:?}"
+    );
+}

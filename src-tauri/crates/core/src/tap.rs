@@ -552,9 +552,112 @@ enum Forwarded {
     ClientGone,
 }
 
+/// A message the server printed over several lines (pretty-printed JSON, as `JSON.stringify(v,
+/// null, 2)` or `json.dumps(v, indent=2)` write it), put back together. Claude reads one message
+/// per line, so it would take each line for a broken message; the tap forwards the whole on one
+/// line instead, as the bridge does with a server's pretty-printed HTTP reply.
+#[derive(Default)]
+struct Spread {
+    /// Its lines so far, without their line ends.
+    lines: Vec<Vec<u8>>,
+    bytes: usize,
+    /// Brackets and braces open, outside strings.
+    depth: usize,
+    in_string: bool,
+    escaped: bool,
+    /// Said once a session, on stderr and in the journal.
+    said: bool,
+}
+
+/// What a line did to a [`Spread`].
+enum Spreading {
+    /// Not the start of a message over several lines: the line is what it is.
+    No,
+    /// Taken; more lines are needed.
+    Taken,
+    /// The message is whole: its lines joined, and how many there were.
+    Whole(Vec<u8>, usize),
+    /// The lines taken were not one message after all: each is what it is.
+    NotOne(Vec<Vec<u8>>),
+}
+
+impl Spread {
+    fn pending(&self) -> bool {
+        !self.lines.is_empty()
+    }
+
+    /// Takes `line` when it starts a message over several lines (`{` or `[` whose brackets stay
+    /// open), or when one is being put together.
+    fn take(&mut self, line: &[u8]) -> Spreading {
+        if !self.pending() {
+            let starts = line
+                .iter()
+                .find(|b| !b.is_ascii_whitespace())
+                .is_some_and(|b| matches!(b, b'{' | b'['));
+            if !starts {
+                return Spreading::No;
+            }
+            self.depth = 0;
+            self.in_string = false;
+            self.escaped = false;
+            if !self.scan(line) || self.depth == 0 {
+                // Closed on its own line (a line that is not JSON-RPC), or not JSON.
+                return Spreading::No;
+            }
+        } else if !self.scan(line) {
+            self.lines.push(line.to_vec());
+            return Spreading::NotOne(std::mem::take(&mut self.lines));
+        }
+        self.bytes += line.len();
+        self.lines.push(line.to_vec());
+        if self.depth > 0 {
+            if self.bytes > MAX_MESSAGE_BYTES {
+                return Spreading::NotOne(std::mem::take(&mut self.lines));
+            }
+            return Spreading::Taken;
+        }
+        let lines = std::mem::take(&mut self.lines);
+        self.bytes = 0;
+        let joined: Vec<u8> = lines.concat();
+        let mut spare = String::new();
+        if jsonrpc::inspect_lossy(&joined, &mut spare).is_ok() {
+            Spreading::Whole(joined, lines.len())
+        } else {
+            Spreading::NotOne(lines)
+        }
+    }
+
+    /// Follows the brackets of `line`; false when they close more than were open.
+    fn scan(&mut self, line: &[u8]) -> bool {
+        for &b in line {
+            if self.in_string {
+                match (self.escaped, b) {
+                    (true, _) => self.escaped = false,
+                    (false, b'\\') => self.escaped = true,
+                    (false, b'"') => self.in_string = false,
+                    _ => {}
+                }
+                continue;
+            }
+            match b {
+                b'"' => self.in_string = true,
+                b'{' | b'[' => self.depth += 1,
+                b'}' | b']' => match self.depth.checked_sub(1) {
+                    Some(d) => self.depth = d,
+                    None => return false,
+                },
+                _ => {}
+            }
+        }
+        true
+    }
+}
+
 fn server_to_client<W: Write>(shared: &Shared<W>, stdout: File) -> Forwarded {
     let mut lines = LineBatches::new(stdout);
     let mut runs = Runs::default();
+    let mut spread = Spread::default();
+    let journal = shared.journal.as_deref();
     loop {
         let batch = match lines.next() {
             Ok(Chunk::Lines(batch)) => batch,
@@ -562,10 +665,19 @@ fn server_to_client<W: Write>(shared: &Shared<W>, stdout: File) -> Forwarded {
                 reply_too_long(shared, cut_message_id(head, tail));
                 continue;
             }
-            Ok(Chunk::End) | Err(_) => return Forwarded::ServerDone,
+            Ok(Chunk::End) | Err(_) => {
+                // A message over several lines that never closed: what it is, line by line.
+                let mut journaled = journal.map(|j| j.batch(Direction::ServerToClient));
+                for line in std::mem::take(&mut spread.lines) {
+                    polluted(shared, &mut journaled, &line);
+                }
+                if let (Some(j), Some(journaled)) = (journal, journaled) {
+                    j.record(journaled);
+                }
+                return Forwarded::ServerDone;
+            }
         };
         let now = Instant::now();
-        let journal = shared.journal.as_deref();
         let mut journaled = journal.map(|j| j.batch(Direction::ServerToClient));
         runs.clear();
         // Taken at the first message that pairs and held for the batch's small messages.
@@ -583,28 +695,56 @@ fn server_to_client<W: Write>(shared: &Shared<W>, stdout: File) -> Forwarded {
             if message.len() > LOCK_HELD_OVER {
                 pairing = None; // the other direction need not wait while a big message is read
             }
+            if spread.pending() {
+                pairing = None; // taken again inside, for the whole message
+                match spread.take(message) {
+                    Spreading::No | Spreading::Taken => {}
+                    Spreading::Whole(joined, count) => {
+                        // What came before it in this batch goes first.
+                        let written = {
+                            let mut out = lock(&shared.out);
+                            runs.write(batch, &mut *out)
+                                .and_then(|()| out.write_all(&joined))
+                                .and_then(|()| out.write_all(b"\n"))
+                                .and_then(|()| out.flush())
+                        };
+                        runs.clear();
+                        let mut spare = String::new();
+                        if let Ok(env) = jsonrpc::inspect_lossy(&joined, &mut spare) {
+                            let (method, latency) =
+                                pair_server_message(&mut lock(&shared.pairing), shared, &env, now);
+                            if let Some(journaled) = &mut journaled {
+                                journaled.push(&joined, Some(&env), method.as_deref(), latency);
+                            }
+                        }
+                        if !spread.said {
+                            spread.said = true;
+                            say_spread(shared, count);
+                        }
+                        if written.is_err_and(|e| e.kind() == io::ErrorKind::BrokenPipe) {
+                            return Forwarded::ClientGone;
+                        }
+                    }
+                    Spreading::NotOne(lines) => {
+                        for line in &lines {
+                            polluted(shared, &mut journaled, line);
+                        }
+                    }
+                }
+                continue;
+            }
             let mut spare = String::new();
             match jsonrpc::inspect_lossy(message, &mut spare) {
                 Ok(env) => {
-                    let mut method = None;
-                    let mut latency = None;
-                    if let Some(key) = env.id_key() {
-                        let pairing = pairing.get_or_insert_with(|| lock(&shared.pairing));
-                        if env.kind.is_reply() {
-                            if let Some((m, at)) = pairing
-                                .client
-                                .remove(key)
-                                .or_else(|| pairing.cancelled.remove(key))
-                            {
-                                method = m;
-                                latency = Some(now - at);
-                                shared.answered_any.store(true, Ordering::Relaxed);
-                            }
-                        } else if env.kind == Kind::Request {
-                            let m = env.method.as_deref().map(Into::into);
-                            pairing.server.insert(key.into(), (m, now));
-                        }
-                    }
+                    let (method, latency) = match env.id_key() {
+                        Some(_) => pair_server_message(
+                            pairing.get_or_insert_with(|| lock(&shared.pairing)),
+                            shared,
+                            &env,
+                            now,
+                        ),
+                        None => (None, None),
+                    };
                     if let Some(journaled) = &mut journaled {
                         journaled.push(message, Some(&env), method.as_deref(), latency);
                     }
@@ -618,23 +758,16 @@ fn server_to_client<W: Write>(shared: &Shared<W>, stdout: File) -> Forwarded {
                 }
                 Err(_) => {
                     pairing = None; // not held while telling stderr and the journal
-                    let text = String::from_utf8_lossy(message);
-                    let quoted: String = text.chars().take(QUOTE_MAX).collect();
-                    shared.say(format!(
-                        "[{}] not forwarded (stdout is for JSON-RPC only): {quoted}",
-                        codes::STDOUT_POLLUTION
-                    ));
-                    if let (Some(j), Some(journaled)) = (journal, &mut journaled) {
-                        // The messages before it go first, so the journal keeps their order.
-                        j.record(std::mem::replace(
-                            journaled,
-                            j.batch(Direction::ServerToClient),
-                        ));
-                        j.event(
-                            Level::Warn,
-                            codes::STDOUT_POLLUTION,
-                            format!("the server printed a non-JSON-RPC line to stdout (not forwarded): {quoted}"),
-                        );
+                    match spread.take(message) {
+                        Spreading::Taken => {}
+                        Spreading::No | Spreading::Whole(..) => {
+                            polluted(shared, &mut journaled, message);
+                        }
+                        Spreading::NotOne(lines) => {
+                            for line in &lines {
+                                polluted(shared, &mut journaled, line);
+                            }
+                        }
                     }
                 }
             }
@@ -651,6 +784,71 @@ fn server_to_client<W: Write>(shared: &Shared<W>, stdout: File) -> Forwarded {
         if written.is_err_and(|e| e.kind() == io::ErrorKind::BrokenPipe) {
             return Forwarded::ClientGone;
         }
+    }
+}
+
+/// Pairs a message of the server's with the client's request it answers (its method, and the
+/// latency), or remembers a request of its own for the client's answer.
+fn pair_server_message<W>(
+    pairing: &mut Pairing,
+    shared: &Shared<W>,
+    env: &jsonrpc::Envelope<'_>,
+    now: Instant,
+) -> (Option<CompactString>, Option<Duration>) {
+    let Some(key) = env.id_key() else {
+        return (None, None);
+    };
+    if env.kind.is_reply() {
+        if let Some((m, at)) = pairing
+            .client
+            .remove(key)
+            .or_else(|| pairing.cancelled.remove(key))
+        {
+            shared.answered_any.store(true, Ordering::Relaxed);
+            return (m, Some(now - at));
+        }
+    } else if env.kind == Kind::Request {
+        let m = env.method.as_deref().map(Into::into);
+        pairing.server.insert(key.into(), (m, now));
+    }
+    (None, None)
+}
+
+/// A line the server printed on stdout that is not JSON-RPC: kept off the client's stdout, told
+/// on stderr and in the journal (after the messages before it, so the journal keeps their order).
+fn polluted<W: Write>(
+    shared: &Shared<W>,
+    journaled: &mut Option<crate::journal::MessageBatch>,
+    line: &[u8],
+) {
+    let text = String::from_utf8_lossy(line);
+    let quoted: String = text.chars().take(QUOTE_MAX).collect();
+    shared.say(format!(
+        "[{}] not forwarded (stdout is for JSON-RPC only): {quoted}",
+        codes::STDOUT_POLLUTION
+    ));
+    if let (Some(j), Some(journaled)) = (shared.journal.as_deref(), journaled) {
+        j.record(std::mem::replace(
+            journaled,
+            j.batch(Direction::ServerToClient),
+        ));
+        j.event(
+            Level::Warn,
+            codes::STDOUT_POLLUTION,
+            format!("the server printed a non-JSON-RPC line to stdout (not forwarded): {quoted}"),
+        );
+    }
+}
+
+/// Says (once a session) that the server spreads its messages over several lines.
+fn say_spread<W: Write>(shared: &Shared<W>, lines: usize) {
+    let text = format!(
+        "the server printed a message over {lines} lines (pretty-printed JSON); forwarded on one \
+         line, as JSON-RPC over stdio needs (Claude Desktop reads each line as a message)"
+    );
+    shared.say(format!("[{}] {text}", codes::STDOUT_POLLUTION));
+    if let Some(j) = &shared.journal {
+        j.event(Level::Warn, codes::STDOUT_POLLUTION, text);
     }
 }
 
@@ -1176,6 +1374,64 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn spread_lines(spread: &mut Spread, lines: &[&str]) -> Vec<String> {
+        let mut said = Vec::new();
+        for line in lines {
+            match spread.take(line.as_bytes()) {
+                Spreading::No => said.push(format!("no: {line}")),
+                Spreading::Taken => said.push("taken".to_owned()),
+                Spreading::Whole(joined, n) => {
+                    said.push(format!("whole {n}: {}", String::from_utf8_lossy(&joined)));
+                }
+                Spreading::NotOne(lines) => said.push(format!("not one: {}", lines.len())),
+            }
+        }
+        said
+    }
+
+    #[test]
+    fn a_message_over_several_lines_is_put_together_through_strings_holding_brackets() {
+        let mut spread = Spread::default();
+        let said = spread_lines(
+            &mut spread,
+            &[
+                "{",
+                r#"  "jsonrpc": "2.0", "id": 1,"#,
+                r#"  "result": {"text": "a } and a ] and \" and \\"}"#,
+                "}",
+            ],
+        );
+        assert_eq!(said[..3], ["taken", "taken", "taken"]);
+        assert_eq!(
+            said[3],
+            r#"whole 4: {  "jsonrpc": "2.0", "id": 1,  "result": {"text": "a } and a ] and \" and \\"}}"#
+        );
+        assert!(!spread.pending());
+    }
+
+    #[test]
+    fn lines_that_are_not_one_message_are_given_back_as_they_are() {
+        // Closed on its own line: not the start of anything.
+        let mut spread = Spread::default();
+        assert_eq!(spread_lines(&mut spread, &["{oops}"]), ["no: {oops}"]);
+        // Closes more than was opened.
+        assert_eq!(
+            spread_lines(&mut spread, &["{", "}]"]),
+            ["taken", "not one: 2"]
+        );
+        // Whole, but not JSON-RPC (a log line printed as a JSON object over lines).
+        assert_eq!(
+            spread_lines(&mut spread, &["{", r#""level": "info""#, "}"]),
+            ["taken", "taken", "not one: 3"]
+        );
+        assert!(!spread.pending());
+        // Not a bracket at all.
+        assert_eq!(
+            spread_lines(&mut spread, &["Server starting..."]),
+            ["no: Server starting..."]
+        );
+    }
 
     /// A pipe that gives its bytes in the given pieces, one per read.
     struct Pieces(VecDeque<Vec<u8>>);
