@@ -1047,3 +1047,68 @@ for line in sys.stdin:
         "{replies:?}"
     );
 }
+
+/// The journal has each request before its reply, however fast the server answers (the request
+/// was recorded after it was written to the server, which could answer first).
+#[test]
+fn the_journal_has_each_request_before_its_reply() {
+    let home = tempfile::tempdir().expect("home");
+    let script = r#"while read -r line; do id=${line#*\"id\":}; id=${id%%,*}; echo "{\"jsonrpc\":\"2.0\",\"id\":$id,\"result\":{}}"; done"#;
+    let mut tap = Tap::start(home, "quick", &["sh", "-c", script]);
+    for id in 1..=200 {
+        tap.send(&json!({"jsonrpc": "2.0", "id": id, "method": "ping"}));
+        let reply = tap.next(Duration::from_secs(10));
+        assert_eq!(reply["id"], id, "{reply}");
+    }
+    let _ = tap.finish();
+    let entries = journal(tap.home.path(), "quick");
+    let at = |dir: &str, id: i64| {
+        entries
+            .iter()
+            .position(|e| e["dir"] == dir && e["id"] == id)
+            .unwrap_or_else(|| panic!("{dir} {id} journaled"))
+    };
+    for id in 1..=200 {
+        assert!(
+            at("c2s", id) < at("s2c", id),
+            "the reply to {id} came first"
+        );
+    }
+}
+
+/// A server that crashes after it answered (a signal, a code other than 0) failed: its client
+/// lost it. The tap's reply in its place says how long the request waited.
+#[test]
+fn a_server_that_crashes_mid_session_is_an_error_and_the_request_it_left_has_its_latency() {
+    let home = tempfile::tempdir().expect("home");
+    let script = r#"read -r line; echo '{"jsonrpc":"2.0","id":1,"result":{}}'; read -r line; echo 'crashy ready' >&2; sleep 0.3; kill -9 $$"#;
+    let mut tap = Tap::start(home, "crashy", &["sh", "-c", script]);
+    tap.send(&json!({"jsonrpc": "2.0", "id": 1, "method": "ping"}));
+    assert_eq!(tap.next(Duration::from_secs(10))["id"], 1);
+    tap.send(&json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+        "params": {"name": "x", "arguments": {}}}));
+    let reply = tap.next(Duration::from_secs(10));
+    let message = reply["error"]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("(signal SIGKILL) before answering tools/call")
+            && message.ends_with("its last words on stderr: crashy ready"),
+        "{message}"
+    );
+    let _ = tap.finish();
+    let entries = journal(tap.home.path(), "crashy");
+    let exited = entries
+        .iter()
+        .find(|e| e["code"] == "exited")
+        .expect("the exit is journaled");
+    assert_eq!(exited["level"], "error", "{exited}");
+    let answered = entries
+        .iter()
+        .find(|e| e["dir"] == "s2c" && e["id"] == 2)
+        .expect("the tap's reply is journaled");
+    assert!(
+        answered["latency_ms"]
+            .as_f64()
+            .is_some_and(|ms| ms >= 250.0),
+        "{answered}"
+    );
+}

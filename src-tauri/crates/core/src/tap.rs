@@ -135,11 +135,19 @@ impl<W: Write> Shared<W> {
     }
 
     /// One message of our own to the client (a JSON-RPC error reply), journaled.
-    fn reply(&self, reply: &[u8], method: Option<&str>) {
+    /// `asked` is when the request it answers came, when known: the reply's latency.
+    fn reply(&self, reply: &[u8], method: Option<&str>, asked: Option<Instant>) {
         if let Some(j) = &self.journal
             && let Ok(env) = jsonrpc::inspect(reply)
         {
-            j.message(Direction::ServerToClient, reply, Some(&env), method, None);
+            let latency = asked.map(|at| at.elapsed());
+            j.message(
+                Direction::ServerToClient,
+                reply,
+                Some(&env),
+                method,
+                latency,
+            );
         }
         let mut out = lock(&self.out);
         if out.write_all(reply).is_ok() && out.write_all(b"\n").is_ok() {
@@ -238,7 +246,7 @@ where
                     answering.journal.as_deref(),
                     &answered,
                     |reply, method| {
-                        answering.reply(reply, method);
+                        answering.reply(reply, method, None);
                     },
                 );
             })
@@ -359,8 +367,15 @@ where
         } else {
             ("exited", format!("{} exited ({status})", opts.command.command))
         };
-        let mut d = Diagnosis::new(code, if early { Severity::Error } else { Severity::Warning }, summary)
-            .server(&opts.name);
+        // A crash (a code other than 0, a signal) is a failure also after answering: its client
+        // lost the server. A server that ends with 0 on its own may have meant to.
+        let crashed = report.as_ref().is_none_or(|r| r.code != Some(0));
+        let severity = if early || crashed {
+            Severity::Error
+        } else {
+            Severity::Warning
+        };
+        let mut d = Diagnosis::new(code, severity, summary).server(&opts.name);
         if !last_lines.is_empty() {
             d = d.detail(format!("its last stderr lines:\n{}", last_lines.join("\n")));
         }
@@ -390,16 +405,12 @@ where
 
     // Exactly one response per request: what the server will never answer, we answer.
     let last_line = last_lines.last().cloned().unwrap_or_default();
-    let unanswered: Vec<(CompactString, Option<CompactString>)> = {
+    let unanswered: Vec<(CompactString, (Option<CompactString>, Instant))> = {
         let mut pairing = lock(&shared.pairing);
         pairing.closed = true;
-        pairing
-            .client
-            .drain()
-            .map(|(id, (method, _))| (id, method))
-            .collect()
+        pairing.client.drain().collect()
     };
-    for (id, method) in unanswered {
+    for (id, (method, asked)) in unanswered {
         let what = method.as_deref().unwrap_or("the request");
         let (message, code) = match &diagnosis {
             Some(d) => {
@@ -408,7 +419,7 @@ where
                     opts.name
                 );
                 if !last_line.is_empty() {
-                    message.push_str(&format!(": {last_line}"));
+                    message.push_str(&format!("; its last words on stderr: {last_line}"));
                 }
                 (message, d.code.as_str())
             }
@@ -422,7 +433,7 @@ where
             ),
         };
         let reply = jsonrpc::error_reply(Some(&id), jsonrpc::INTERNAL_ERROR, &message, Some(code));
-        shared.reply(&reply, method.as_deref());
+        shared.reply(&reply, method.as_deref(), Some(asked));
     }
 
     finish(&shared);
@@ -453,7 +464,11 @@ fn client_to_server<W: Write>(
         let batch = match lines.next() {
             Ok(Chunk::Lines(batch)) => batch,
             Ok(Chunk::TooLong { head, tail }) => {
-                shared.reply(&too_long_reply(cut_message_id(head, tail).as_deref()), None);
+                shared.reply(
+                    &too_long_reply(cut_message_id(head, tail).as_deref()),
+                    None,
+                    None,
+                );
                 continue;
             }
             Ok(Chunk::End) | Err(_) => break,
@@ -472,7 +487,11 @@ fn client_to_server<W: Write>(
             let message = without_newline(&batch[line.clone()]);
             if message.len() > MAX_MESSAGE_BYTES {
                 pairing = None; // not held while writing to the client
-                shared.reply(&too_long_reply(whole_message_id(message).as_deref()), None);
+                shared.reply(
+                    &too_long_reply(whole_message_id(message).as_deref()),
+                    None,
+                    None,
+                );
                 continue;
             }
             if message.iter().all(u8::is_ascii_whitespace) {
@@ -523,6 +542,10 @@ fn client_to_server<W: Write>(
             runs.add(line);
         }
         drop(pairing);
+        // Recorded before the server can answer: its reply is journaled after the request.
+        if let (Some(j), Some(journaled)) = (&shared.journal, journaled) {
+            j.record(journaled);
+        }
         {
             let mut stdin = lock(server_stdin);
             if let Some(pipe) = stdin.as_mut()
@@ -531,9 +554,6 @@ fn client_to_server<W: Write>(
                 // The server closed its stdin: it is exiting; its exit is reported by `run`.
                 stdin.take();
             }
-        }
-        if let (Some(j), Some(journaled)) = (&shared.journal, journaled) {
-            j.record(journaled);
         }
         if closed {
             return;
@@ -939,7 +959,7 @@ fn reply_too_long<W: Write>(shared: &Shared<W>, id: Option<String>) {
     if let Some(j) = &shared.journal {
         j.event(Level::Warn, codes::PROTOCOL_ERROR, text);
     }
-    if let (Some(id), Some((method, _))) = (id, waiting) {
+    if let (Some(id), Some((method, asked))) = (id, waiting) {
         shared.answered_any.store(true, Ordering::Relaxed);
         let message = format!(
             "local server {} answered {} with more than 64 MiB, which MCP Tray does not forward; ask for less at a time",
@@ -952,7 +972,7 @@ fn reply_too_long<W: Write>(shared: &Shared<W>, id: Option<String>) {
             &message,
             Some(codes::PROTOCOL_ERROR),
         );
-        shared.reply(&reply, method.as_deref());
+        shared.reply(&reply, method.as_deref(), Some(asked));
     }
 }
 
