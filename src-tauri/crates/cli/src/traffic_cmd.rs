@@ -276,11 +276,16 @@ fn print_entry(
         let level = e.level.as_deref().unwrap_or("info");
         let code = e.code.as_deref().unwrap_or("");
         let text = e.text.as_deref().unwrap_or("");
-        return writeln!(
-            out,
-            "{time:<12} {server}{dir:<3} {:<12} {code}: {text}",
-            level
-        );
+        let head = format!("{time:<12} {server}{dir:<3} {level:<12} ");
+        // A text over several lines ("…\ntechnical detail: …") goes on under itself, indented,
+        // not back at the table's first column.
+        let indent = " ".repeat(crate::columns::width(&head));
+        let mut lines = text.lines();
+        writeln!(out, "{head}{code}: {}", lines.next().unwrap_or(""))?;
+        for line in lines {
+            writeln!(out, "{indent}{line}")?;
+        }
+        return Ok(());
     }
     let latency = e
         .latency_ms
@@ -315,5 +320,36 @@ fn human_size(bytes: usize) -> String {
         b if b < 1024 => format!("{b} B"),
         b if b < 1024 * 1024 => format!("{:.1} KiB", b as f64 / 1024.0),
         b => format!("{:.1} MiB", b as f64 / (1024.0 * 1024.0)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_event_over_several_lines_goes_on_under_its_text_not_at_the_first_column() {
+        let entry: Entry = serde_json::from_str(
+            r#"{"ts":"2026-12-05T10:02:51.011Z","server":"km","session":"s","pid":4,"dir":"event","kind":"event","code":"http-error","level":"error","text":"remote server answered HTTP 500\ntechnical detail: eof"}"#,
+        )
+        .expect("a journal line");
+        let mut out = Vec::new();
+        print_entry(&mut out, &entry, Output::Table, false).expect("printed");
+        let out = String::from_utf8(out).expect("utf-8");
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines.len(), 2, "{out}");
+        assert!(
+            lines[0].ends_with("http-error: remote server answered HTTP 500"),
+            "{out}"
+        );
+        let text_at = lines[0][..lines[0].find("http-error").expect("the code")]
+            .chars()
+            .count();
+        assert_eq!(lines[1].trim_start(), "technical detail: eof", "{out}");
+        assert_eq!(
+            lines[1].len() - lines[1].trim_start().len(),
+            text_at,
+            "{out}"
+        );
     }
 }

@@ -17,6 +17,10 @@ pub const PARSE_ERROR: i64 = -32700;
 pub const INVALID_REQUEST: i64 = -32600;
 /// JSON-RPC "Internal error": what the bridge answers when the far side failed.
 pub const INTERNAL_ERROR: i64 = -32603;
+/// MCP's "Request timed out" (the SDKs' `ErrorCode.RequestTimeout`): what a client answers itself
+/// when it stops waiting, and what the bridge answers for a request its server did not answer in
+/// time, so that a client reads it as the timeout it is.
+pub const REQUEST_TIMEOUT: i64 = -32001;
 
 /// What a message is, as far as routing cares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -638,7 +638,11 @@ impl<W: AsyncWrite + Unpin> Router<W> {
         said: &str,
         code: &'static str,
     ) -> io::Result<()> {
-        let reply = jsonrpc::error_reply(Some(id), jsonrpc::INTERNAL_ERROR, message, Some(code));
+        let number = match code {
+            codes::TIMEOUT => jsonrpc::REQUEST_TIMEOUT,
+            _ => jsonrpc::INTERNAL_ERROR,
+        };
+        let reply = jsonrpc::error_reply(Some(id), number, message, Some(code));
         let level = match code {
             codes::TIMEOUT => Level::Warn,
             // A client asking in the newest revision first, then falling back: nothing failed.

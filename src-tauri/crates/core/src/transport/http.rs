@@ -12,7 +12,7 @@ use super::events::{EventReader, Item};
 use super::modern::{self, ToolHeaders};
 use super::{
     Fault, MAX_MESSAGE_BYTES, Outbox, Remote, Waiters, backoff, display_url, dropped_too_large,
-    may_resend, not_resent, snippet, too_large,
+    may_resend, snippet, too_large,
 };
 use crate::journal::Level;
 use crate::jsonrpc::{self, Envelope, Kind};
@@ -384,13 +384,7 @@ impl StreamableHttp {
                 return Err(fault);
             }
             if !may_resend(msg.kind, msg.method.as_deref(), &fault) {
-                if fault.is_transient() {
-                    self.remote.reporter.report(
-                        Level::Warn,
-                        fault.code(),
-                        &not_resent(msg.method.as_deref(), &fault),
-                    );
-                }
+                // Said once, with the error the request gets (`failure_message`).
                 return Err(fault);
             }
             let pause = backoff(attempt, Duration::from_millis(100));

@@ -17,8 +17,8 @@ use tokio::sync::watch;
 use super::events::{EventReader, Item};
 use super::http::Outgoing;
 use super::{
-    Fault, Outbox, Remote, Waiters, backoff, display_url, dropped_too_large, may_resend,
-    not_resent, snippet, too_large,
+    Fault, Outbox, Remote, Waiters, backoff, display_url, dropped_too_large, may_resend, snippet,
+    too_large,
 };
 use crate::journal::Level;
 use crate::jsonrpc::{self, Kind};
@@ -440,13 +440,7 @@ impl LegacySse {
                 return Err(fault);
             }
             if !may_resend(kind, method, &fault) {
-                if fault.is_transient() {
-                    self.remote.reporter.report(
-                        Level::Warn,
-                        fault.code(),
-                        &not_resent(method, &fault),
-                    );
-                }
+                // Said once, with the error the request gets (`failure_message`).
                 return Err(fault);
             }
             tokio::time::sleep(backoff(attempt, Duration::from_millis(100))).await;
