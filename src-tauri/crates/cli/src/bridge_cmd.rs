@@ -145,11 +145,21 @@ impl RemoteArgs {
 /// of Settings (a missing or broken file gives the defaults). None, said on stderr, when it
 /// cannot be opened; None too for a test of an entry not saved yet: that is not the saved
 /// server's traffic.
-pub(crate) fn open_journal(shim: &str, name: &str) -> Option<Arc<Journal>> {
+/// `args`: the command line the shim's server is reached or started with, whose credentials (and
+/// those of our environment) are masked wherever they show up in the journal
+/// ([`mcp_tray_core::redact::known_secrets`]).
+pub(crate) fn open_journal(shim: &str, name: &str, args: &[String]) -> Option<Arc<Journal>> {
     if mcp_tray_core::probe::journal_off() {
         return None;
     }
-    let config = mcp_tray_core::settings::load().journal_config(paths::journal_dir());
+    let mut config = mcp_tray_core::settings::load().journal_config(paths::journal_dir());
+    let env: Vec<(String, String)> = std::env::vars_os()
+        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+        .collect();
+    config.secrets = mcp_tray_core::redact::known_secrets(
+        args,
+        env.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+    );
     match Journal::open(name, config) {
         Ok(j) => Some(Arc::new(j)),
         Err(e) => {
@@ -159,6 +169,14 @@ pub(crate) fn open_journal(shim: &str, name: &str) -> Option<Arc<Journal>> {
             None
         }
     }
+}
+
+/// The bridge's own arguments (its `--header` values, `--oauth-client-secret`…).
+fn own_args() -> Vec<String> {
+    std::env::args_os()
+        .skip(1)
+        .filter_map(|a| a.into_string().ok())
+        .collect()
 }
 
 /// Reads a `--ca-cert` file (given on the command line or in a config entry's bridge arguments)
@@ -202,7 +220,7 @@ pub fn run(cmd: BridgeCommand) -> anyhow::Result<ExitCode> {
         Ok(opts) => opts,
         Err((code, failure)) => return Err(refuse(&name, code, failure)),
     };
-    let journal = open_journal("bridge", &name);
+    let journal = open_journal("bridge", &name, &own_args());
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -322,7 +340,7 @@ fn prepare(args: BridgeArgs, name: &str) -> Result<BridgeOptions, Refusal> {
 fn refuse(name: &str, code: &str, error: anyhow::Error) -> anyhow::Error {
     // The whole reason, on one line (the journal's event and the JSON-RPC error's message).
     let said = sentences(&format!("{error:#}"));
-    let journal = open_journal("bridge", name);
+    let journal = open_journal("bridge", name, &own_args());
     if let Some(j) = &journal {
         j.event(
             Level::Error,

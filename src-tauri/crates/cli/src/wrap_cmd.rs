@@ -59,7 +59,7 @@ pub fn run(cmd: WrapCommand) -> anyhow::Result<ExitCode> {
         strict: args.strict,
         grace: Duration::from_secs_f64(args.grace),
     };
-    let journal = crate::bridge_cmd::open_journal("wrap", &name);
+    let journal = crate::bridge_cmd::open_journal("wrap", &name, &args.command);
     // Started by Claude or a launcher, PATH is bare: ask the login shell (cached in the data dir).
     let resolver = CommandResolver::new(LoginShellPath::WhenNoTerminal).with_cache_file(
         paths::data_dir().join("login-path.json"),

@@ -1112,3 +1112,62 @@ fn a_server_that_crashes_mid_session_is_an_error_and_the_request_it_left_has_its
         "{answered}"
     );
 }
+
+/// The credentials a server is started with (an `--api-key` argument, a token in its env) are
+/// masked in the journal wherever they show up again: a server that echoes its key in a result
+/// or prints its token on stderr, where no name says it is one. What is forwarded is untouched.
+#[test]
+fn a_servers_own_credentials_are_masked_in_the_journal_wherever_they_show_up() {
+    let p = require_peers!();
+    let (arg_secret, env_secret) = ("sk-ARG-SECRET987", "tok-ENV-SECRET-555");
+    let script = r#"
+import json, os, sys
+key = sys.argv[sys.argv.index("--api-key") + 1]
+print("started with token " + os.environ["API_TOKEN"], file=sys.stderr, flush=True)
+for line in sys.stdin:
+    msg = json.loads(line)
+    text = "key is " + key + ", token is " + os.environ["API_TOKEN"]
+    print(json.dumps({"jsonrpc": "2.0", "id": msg["id"], "result": {"text": text}}), flush=True)
+"#;
+    let home = tempfile::tempdir().expect("home");
+    let mut tap = Command::new(BIN)
+        .args(["wrap", "--name", "keyed", "--grace", "1", "--"])
+        .arg(p.python())
+        .args(["-c", script, "--api-key", arg_secret])
+        .env("MCP_TRAY_HOME", home.path())
+        .env("API_TOKEN", env_secret)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start mcp-tray wrap");
+    let mut stdin = tap.stdin.take().expect("stdin");
+    writeln!(
+        stdin,
+        r#"{{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{{"name":"whoami"}}}}"#
+    )
+    .expect("write");
+    let mut reply = String::new();
+    BufReader::new(tap.stdout.take().expect("stdout"))
+        .read_line(&mut reply)
+        .expect("the reply");
+    drop(stdin);
+    tap.wait().expect("wait");
+    assert!(
+        reply.contains(arg_secret) && reply.contains(env_secret),
+        "forwarded as it is: {reply}"
+    );
+    let journal = std::fs::read_to_string(home.path().join("journal").join("keyed.jsonl"))
+        .expect("the journal");
+    assert!(journal.contains("key is [redacted]"), "{journal}");
+    assert!(
+        journal.contains("started with token [redacted]"),
+        "{journal}"
+    );
+    for secret in [arg_secret, env_secret] {
+        assert!(
+            !journal.contains(secret),
+            "{secret} in the journal: {journal}"
+        );
+    }
+}

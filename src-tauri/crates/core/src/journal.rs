@@ -101,6 +101,9 @@ pub struct JournalConfig {
     pub max_msg_bytes: usize,
     /// Mask secret-looking values in `msg` ([`crate::redact`]); the forwarded bytes never are.
     pub redact: bool,
+    /// With `redact`, values masked wherever they stand, in messages and events' text: the
+    /// credentials the shim's server was started with ([`crate::redact::known_secrets`]).
+    pub secrets: Vec<String>,
 }
 
 impl JournalConfig {
@@ -114,6 +117,7 @@ impl JournalConfig {
             queue: 4096,
             max_msg_bytes: 64 * 1024,
             redact: true,
+            secrets: Vec::new(),
         }
     }
 }
@@ -825,7 +829,19 @@ impl Writer {
                 // An event's text can carry what a server printed (its stderr lines, the last
                 // ones before it exited): masked as free text, as the messages are.
                 let text = match self.config.redact {
-                    true => crate::redact::mask_text(text),
+                    true => {
+                        let masked = crate::redact::mask_text(text);
+                        match crate::redact::mask_known(
+                            masked.as_bytes(),
+                            &self.config.secrets,
+                            false,
+                        ) {
+                            std::borrow::Cow::Owned(known) => std::borrow::Cow::Owned(
+                                String::from_utf8_lossy(&known).into_owned(),
+                            ),
+                            std::borrow::Cow::Borrowed(_) => masked,
+                        }
+                    }
                     false => std::borrow::Cow::Borrowed(text.as_str()),
                 };
                 self.write_line(&JournalLine {
@@ -900,7 +916,15 @@ impl Writer {
         if let Some((msg, whole_json)) = line.msg {
             // Only the journal's copy is masked; the forwarded bytes never are.
             let redacted = if self.config.redact {
-                crate::redact::redact(msg)
+                match crate::redact::redact(msg) {
+                    std::borrow::Cow::Borrowed(msg) => {
+                        crate::redact::mask_known(msg, &self.config.secrets, line.truncated)
+                    }
+                    std::borrow::Cow::Owned(masked) => std::borrow::Cow::Owned(
+                        crate::redact::mask_known(&masked, &self.config.secrets, line.truncated)
+                            .into_owned(),
+                    ),
+                }
             } else {
                 std::borrow::Cow::Borrowed(msg)
             };

@@ -1122,6 +1122,98 @@ const CREDENTIAL_PREFIXES: [&str; 22] = [
     "AIza",
 ];
 
+/// The credentials a shim's server is started with, to be masked wherever they show up again (a
+/// server that echoes its API key in a result, or prints its token on stderr, where no name says
+/// it is one): the values [`mask_args`] masks in `args`, and the values of the variables of `env`
+/// whose names are a credential's (`GITHUB_TOKEN`, `API_KEY`) or that are one by themselves
+/// ([`looks_like_credential`]). Only values that can be found as they are in JSON text and not
+/// taken for anything else are kept: 8 bytes or more, with a letter, and no quote, backslash or
+/// control character.
+pub fn known_secrets<'a>(
+    args: &[String],
+    env: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Vec<String> {
+    let mut found: Vec<String> = Vec::new();
+    let mut keep = |value: &str| {
+        let value = value.trim();
+        let findable = value.len() >= 8
+            && value.bytes().any(|b| b.is_ascii_alphabetic())
+            && !value
+                .bytes()
+                .any(|b| b == b'"' || b == b'\\' || b.is_ascii_control());
+        if findable && !found.iter().any(|f| f == value) {
+            found.push(value.to_owned());
+        }
+    };
+    for (arg, shown) in args.iter().zip(mask_args(args)) {
+        if *arg != shown {
+            keep(differing_middle(arg, &shown));
+        }
+    }
+    for (name, value) in env {
+        if is_secret_key(name.as_bytes()) || looks_like_credential(value) {
+            keep(value);
+        }
+    }
+    found
+}
+
+/// What of `original` its masked form `shown` replaced: `original` without the start and the end
+/// the two have in common (`--token=abc` and `--token=••••••` give `abc`).
+fn differing_middle<'o>(original: &'o str, shown: &str) -> &'o str {
+    let prefix = original
+        .char_indices()
+        .zip(shown.chars())
+        .find(|((_, a), b)| a != b)
+        .map_or(original.len().min(shown.len()), |((at, _), _)| at);
+    let rest = &original[prefix..];
+    let shown_rest = &shown[shown.len().min(prefix)..];
+    let suffix: usize = rest
+        .chars()
+        .rev()
+        .zip(shown_rest.chars().rev())
+        .take_while(|(a, b)| a == b)
+        .map(|(a, _)| a.len_utf8())
+        .sum();
+    &rest[..rest.len() - suffix.min(rest.len())]
+}
+
+/// `text` with each of `secrets` ([`known_secrets`]) replaced by [`MARKER`] wherever it stands.
+/// `cut`: `text` is the start of something longer, so a secret's start at its very end (4 bytes
+/// or more) is masked too. A secret is found as it is written; one JSON would escape is not kept
+/// by [`known_secrets`], so JSON text stays JSON.
+pub fn mask_known<'t>(text: &'t [u8], secrets: &[String], cut: bool) -> Cow<'t, [u8]> {
+    let mut spans: Vec<(usize, usize)> = Vec::new();
+    for secret in secrets {
+        let needle = secret.as_bytes();
+        spans.extend(memchr::memmem::find_iter(text, needle).map(|at| (at, at + needle.len())));
+        if cut {
+            let longest = needle.len().saturating_sub(1).min(text.len());
+            if let Some(n) = (4..=longest).rev().find(|&n| text.ends_with(&needle[..n])) {
+                spans.push((text.len() - n, text.len()));
+            }
+        }
+    }
+    if spans.is_empty() {
+        return Cow::Borrowed(text);
+    }
+    spans.sort_unstable();
+    let mut out = Vec::with_capacity(text.len());
+    let mut at = 0;
+    for (start, end) in spans {
+        if end <= at {
+            continue;
+        }
+        out.extend_from_slice(&text[at..start.max(at)]);
+        if start >= at {
+            out.extend_from_slice(MARKER.as_bytes());
+        }
+        at = end;
+    }
+    out.extend_from_slice(&text[at..]);
+    Cow::Owned(out)
+}
+
 /// How many token characters at least follow one of [`CREDENTIAL_PREFIXES`] in a credential: the
 /// shortest issued (GitLab's) have 20, and a name such as `npm_config_cache` stays shown.
 const MIN_CREDENTIAL_BODY: usize = 16;

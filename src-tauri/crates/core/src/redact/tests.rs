@@ -2,8 +2,8 @@ use proptest::prelude::*;
 use serde_json::{Map, Value, json};
 
 use super::{
-    ARG_MASK, MARKER, is_secret_header, looks_like_credential, mask_args, mask_text, mask_url,
-    redact,
+    ARG_MASK, MARKER, is_secret_header, known_secrets, looks_like_credential, mask_args,
+    mask_known, mask_text, mask_url, redact,
 };
 
 fn redacted(msg: &str) -> String {
@@ -1167,4 +1167,73 @@ fn a_urls_password_is_masked_in_any_value() {
     ] {
         assert_eq!(redacted(plain), plain);
     }
+}
+
+#[test]
+fn a_servers_known_secrets_are_its_masked_arguments_and_its_credential_env_values() {
+    let args: Vec<String> = [
+        "-y",
+        "server",
+        "--api-key",
+        "sk-ARG-SECRET987",
+        "--token=tok-inline-4242",
+        "postgresql://me:pw-in-url-77@db/x",
+        "--header",
+        "Authorization: Bearer abc.def.ghi",
+        "--verbose",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    let env = [
+        ("GITHUB_TOKEN", "ghp_envtokenvalue0001"),
+        ("OTHER", "sk-ant-abcdefghijklmnop1234"),
+        ("HOME", "/home/ana"),
+        ("API_KEY", "12345678"),
+        ("PASSWORD", "short"),
+        ("SECRET", "with\"quote"),
+    ];
+    let secrets = known_secrets(&args, env);
+    assert_eq!(
+        secrets,
+        [
+            "sk-ARG-SECRET987",
+            "tok-inline-4242",
+            "pw-in-url-77",
+            "Bearer abc.def.ghi",
+            "ghp_envtokenvalue0001",
+            "sk-ant-abcdefghijklmnop1234",
+        ],
+        "all digits, too short, or not findable as written in JSON: left out"
+    );
+}
+
+#[test]
+fn known_secrets_are_masked_wherever_they_stand_and_json_stays_json() {
+    let secrets = vec!["sk-ARG-SECRET987".to_owned(), "tok-ENV-55555".to_owned()];
+    let msg =
+        br#"{"result":{"text":"key sk-ARG-SECRET987 and tok-ENV-55555, again sk-ARG-SECRET987"}}"#;
+    let masked = mask_known(msg, &secrets, false);
+    let text = String::from_utf8(masked.into_owned()).expect("UTF-8");
+    assert_eq!(
+        text,
+        format!(r#"{{"result":{{"text":"key {MARKER} and {MARKER}, again {MARKER}"}}}}"#)
+    );
+    serde_json::from_str::<Value>(&text).expect("still JSON");
+    // Nothing to mask: the same bytes, not a copy.
+    assert!(matches!(
+        mask_known(b"{}", &secrets, false),
+        std::borrow::Cow::Borrowed(_)
+    ));
+    // A message cut in the middle of a secret: its start is masked too.
+    let cut = mask_known(br#"{"text":"key sk-ARG-SEC"#, &secrets, true);
+    assert_eq!(
+        cut.as_ref(),
+        format!(r#"{{"text":"key {MARKER}"#).as_bytes()
+    );
+    let short = mask_known(br#"{"text":"key sk-"#, &secrets, true);
+    assert_eq!(
+        short.as_ref(),
+        br#"{"text":"key sk-"#,
+        "3 bytes say nothing"
+    );
 }
