@@ -97,9 +97,12 @@ fn word(value: impl Serialize) -> String {
 
 /// The rows of one batch, the secrets of what Claude logged hidden when `hide_secrets`
 /// ([`LogEvent::hide_secrets`]); the rows of a file in `cut` say it was read only in part.
+/// The credentials the config's servers are started with are masked wherever they stand (`known`,
+/// [`mcp_tray_core::config::ConfigDocument::known_secrets`]).
 fn rows(
     events: Vec<LogEvent>,
     hide_secrets: bool,
+    known: &[String],
     cut: &HashMap<String, ReadInPart>,
 ) -> Vec<LogRow> {
     events
@@ -108,10 +111,19 @@ fn rows(
             let part = e.file.as_ref().and_then(|file| cut.get(file)).cloned();
             LogRow {
                 read_in_part: part,
-                ..e.secrets_hidden(hide_secrets).into()
+                ..e.secrets_hidden_with(hide_secrets, known).into()
             }
         })
         .collect()
+}
+
+/// The credentials the servers of the config in use are started with (none when it cannot be
+/// read).
+fn known_secrets() -> Vec<String> {
+    crate::in_use::config_file()
+        .read()
+        .map(|doc| doc.known_secrets())
+        .unwrap_or_default()
 }
 
 impl From<LogEvent> for LogRow {
@@ -182,7 +194,15 @@ pub fn stream_logs(
             }
             // Read at each batch: turning "Hide secrets" on applies to what comes next.
             let hide_secrets = mcp_tray_core::settings::load().redact;
-            if channel.send(rows(batch, hide_secrets, &cut)).is_err() {
+            let known = if hide_secrets {
+                known_secrets()
+            } else {
+                Vec::new()
+            };
+            if channel
+                .send(rows(batch, hide_secrets, &known, &cut))
+                .is_err()
+            {
                 token.cancel();
                 break;
             }
@@ -197,13 +217,37 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_credential_a_server_is_started_with_is_hidden_wherever_claude_logged_it() {
+        use mcp_tray_core::config::ConfigDocument;
+        let doc = ConfigDocument::parse(
+            std::path::Path::new("c.json"),
+            br#"{"mcpServers": {"keyed": {"command": "npx", "args": ["-y", "keyed-server", "--api-key", "sk-ARG-SECRET987"], "env": {"API_TOKEN": "tok-ENV-SECRET-555"}}}}"#,
+            false,
+        )
+        .expect("parses");
+        let known = doc.known_secrets();
+        // The server's stderr, which Claude copies into its log as it is.
+        let log = concat!(
+            "2026-11-24T10:00:00.000Z [keyed] [info] started with token tok-ENV-SECRET-555\n",
+            "2026-11-24T10:00:01.000Z [keyed] [error] key sk-ARG-SECRET987 refused\n",
+        );
+        let events = claude_logs::parse_bytes("mcp-server-keyed.log", log.as_bytes());
+        let hidden = rows(events.clone(), true, &known, &HashMap::new());
+        assert_eq!(hidden[0].text, "started with token [redacted]");
+        assert_eq!(hidden[1].text, "key [redacted] refused");
+        // Hiding off: as Claude wrote it.
+        let shown = rows(events, false, &known, &HashMap::new());
+        assert!(shown[1].text.contains("sk-ARG-SECRET987"));
+    }
+
+    #[test]
     fn the_view_gets_claudes_log_with_its_secrets_hidden_unless_hiding_is_off() {
         let log = concat!(
             "2026-11-24T10:00:00.000Z [gh] [error] Error: HTTP 401 Unauthorized (sent Authorization: Bearer tok-1)\n",
             "2026-11-24T10:00:01.000Z [gh] [info] Using MCP server command: npx -y mcp-remote https://x/sse --header X-API-Key: k-2\n",
         );
         let events = claude_logs::parse_bytes("mcp-server-gh.log", log.as_bytes());
-        let hidden = rows(events.clone(), true, &HashMap::new());
+        let hidden = rows(events.clone(), true, &[], &HashMap::new());
         assert_eq!(
             hidden[0].text,
             "Error: HTTP 401 Unauthorized (sent Authorization: ••••••)"
@@ -214,7 +258,7 @@ mod tests {
             hidden[1].text,
             "Using MCP server command: npx -y mcp-remote https://x/sse --header X-API-Key: ••••••"
         );
-        let shown = rows(events, false, &HashMap::new());
+        let shown = rows(events, false, &[], &HashMap::new());
         assert!(
             shown[0].text.ends_with("Bearer tok-1)"),
             "{}",
@@ -244,7 +288,7 @@ mod tests {
 
         let mut gh = claude_logs::parse_bytes("mcp-server-gh.log", &big.as_bytes()[..200]);
         gh.extend(claude_logs::parse_bytes("mcp.log", &big.as_bytes()[..200]));
-        let shown = rows(gh, false, &cut);
+        let shown = rows(gh, false, &[], &cut);
         assert_eq!(
             shown[0].read_in_part,
             Some(ReadInPart {

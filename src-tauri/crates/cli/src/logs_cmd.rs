@@ -71,6 +71,14 @@ pub fn run(cmd: LogsCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
     let settings = mcp_tray_core::settings::load();
     // What Claude logged is shown with secrets hidden as the journals are (`redact`), read once.
     let hide_secrets = settings.redact;
+    // And the credentials the config's servers are started with, wherever they stand.
+    let known = ConfigFile::new(
+        &clients::claude_config(ctx.config.as_deref()).path,
+        mcp_tray_core::paths::data_dir(),
+    )
+    .read()
+    .map(|doc| doc.known_secrets())
+    .unwrap_or_default();
     let mut out = std::io::stdout().lock();
     if args.follow {
         // As without --follow: Claude's folder missing is said once, and what can be followed
@@ -100,12 +108,12 @@ pub fn run(cmd: LogsCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
         drop(other);
         keep_last(&mut history, args.last);
         let mut width = server_width(&history);
-        print_all(&mut out, history, args.json, width, hide_secrets)?;
+        print_all(&mut out, history, args.json, width, hide_secrets, &known)?;
         loop {
             std::thread::sleep(FOLLOW_EVERY);
             let batch: Vec<LogEvent> = poll().into_iter().filter(|e| wanted(e)).collect();
             width = width.max(server_width(&batch));
-            print_all(&mut out, batch, args.json, width, hide_secrets)?;
+            print_all(&mut out, batch, args.json, width, hide_secrets, &known)?;
         }
     }
     // As many rotated files as the retention setting keeps (what `traffic` reads too).
@@ -181,7 +189,7 @@ pub fn run(cmd: LogsCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
         );
     }
     let width = server_width(&events);
-    print_all(&mut out, events, args.json, width, hide_secrets)?;
+    print_all(&mut out, events, args.json, width, hide_secrets, &known)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -331,16 +339,18 @@ fn server_width(events: &[LogEvent]) -> usize {
 }
 
 /// Prints `events`, each read from Claude's log with its secrets hidden when `hide_secrets`
-/// (text and JSON alike).
+/// (text and JSON alike), the `known` ones ([`mcp_tray_core::config::ConfigDocument::known_secrets`])
+/// wherever they stand.
 fn print_all(
     out: &mut impl Write,
     events: Vec<LogEvent>,
     json: bool,
     width: usize,
     hide_secrets: bool,
+    known: &[String],
 ) -> anyhow::Result<()> {
     for event in events {
-        let mut event = event.secrets_hidden(hide_secrets);
+        let mut event = event.secrets_hidden_with(hide_secrets, known);
         event.diagnosis = event.diagnosis.map(|d| d.with_name_in_fix());
         if json {
             writeln!(out, "{}", serde_json::to_string(&event)?)?;
@@ -423,7 +433,7 @@ mod tests {
         let events = fixture("macos-2025");
         let width = server_width(&events);
         let mut out = Vec::new();
-        print_all(&mut out, events, false, width, true).expect("printed");
+        print_all(&mut out, events, false, width, true, &[]).expect("printed");
         let text = String::from_utf8(out).expect("utf-8");
         let column = |line: &str| line.find("  Initializing").or_else(|| line.find("  spawn"));
         let columns: Vec<usize> = text.lines().filter_map(column).collect();
@@ -449,7 +459,7 @@ mod tests {
             .collect();
         let events = claude_logs::parse_bytes("mcp-server-hang.log", log.as_bytes());
         let mut out = Vec::new();
-        print_all(&mut out, events, false, 6, true).expect("printed");
+        print_all(&mut out, events, false, 6, true, &[]).expect("printed");
         let text = String::from_utf8(out).expect("utf-8");
         let lines: Vec<&str> = text.lines().filter(|l| l.contains("timed out")).collect();
         assert_eq!(lines.len(), 3, "{text}");
@@ -475,7 +485,7 @@ mod tests {
         let events = fixture("bridges");
         let count = events.len();
         let mut out = Vec::new();
-        print_all(&mut out, events, true, 0, true).expect("printed");
+        print_all(&mut out, events, true, 0, true, &[]).expect("printed");
         let text = String::from_utf8(out).expect("utf-8");
         let parsed: Vec<serde_json::Value> = text
             .lines()

@@ -538,3 +538,41 @@ fn following_waits_for_the_rest_of_a_record_whose_block_is_still_open() {
         "{lines:#?}"
     );
 }
+
+/// A server's stderr, which Claude copies into its log as it is, may print the credentials the
+/// server was started with where no name says what they are: `logs` masks the ones the config
+/// gives it (an `--api-key` argument, a token in `env`), in text and `--json`.
+#[test]
+fn logs_masks_the_credentials_the_config_starts_a_server_with_wherever_claude_logged_them() {
+    let home = tempfile::tempdir().expect("home");
+    let claude_logs = home.path().join("claude-logs");
+    std::fs::create_dir_all(&claude_logs).expect("claude logs");
+    std::fs::write(
+        claude_logs.join("mcp-server-keyed.log"),
+        "2026-11-24T10:00:00.000Z [keyed] [info] started with token tok-ENV-SECRET-555\n\
+         2026-11-24T10:00:01.000Z [keyed] [error] key sk-ARG-SECRET987 refused\n",
+    )
+    .expect("log");
+    let config = home.path().join("claude_desktop_config.json");
+    std::fs::write(
+        &config,
+        r#"{"mcpServers": {"keyed": {"command": "npx", "args": ["-y", "keyed", "--api-key", "sk-ARG-SECRET987"], "env": {"API_TOKEN": "tok-ENV-SECRET-555"}}}}"#,
+    )
+    .expect("config");
+    for json in [false, true] {
+        let out = Command::new(BIN)
+            .args(["logs", "keyed"])
+            .args(json.then_some("--json"))
+            .env("MCP_TRAY_HOME", home.path())
+            .env("MCP_TRAY_CLAUDE_LOGS", &claude_logs)
+            .env("MCP_TRAY_CLAUDE_CONFIG", &config)
+            .output()
+            .expect("run logs");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{text}");
+        assert!(text.contains("started with token"), "{text}");
+        for secret in ["tok-ENV-SECRET-555", "sk-ARG-SECRET987"] {
+            assert!(!text.contains(secret), "json {json}: {text}");
+        }
+    }
+}

@@ -158,6 +158,42 @@ impl LogEvent {
         self
     }
 
+    /// [`LogEvent::secrets_hidden`], and the values of `known` masked wherever they stand (the
+    /// credentials the config's servers are started with: a server's stderr that Claude copied
+    /// into its log may print them where no name says what they are).
+    pub fn secrets_hidden_with(mut self, hide: bool, known: &[String]) -> Self {
+        if !hide {
+            return self;
+        }
+        self.hide_secrets();
+        if known.is_empty() {
+            return self;
+        }
+        let mask = |text: &mut String| {
+            if let Cow::Owned(masked) = crate::redact::mask_known(text.as_bytes(), known, false) {
+                *text = String::from_utf8_lossy(&masked).into_owned();
+            }
+        };
+        mask(&mut self.text);
+        if let Some(context) = &mut self.context {
+            mask(context);
+        }
+        if let Some(d) = &mut self.diagnosis {
+            mask(&mut d.summary);
+            mask(&mut d.detail);
+        }
+        if let Some(message) = &self.message
+            && let Cow::Owned(masked) =
+                crate::redact::mask_known(message.get().as_bytes(), known, false)
+        {
+            let masked = String::from_utf8_lossy(&masked).into_owned();
+            self.message = RawValue::from_string(masked)
+                .or_else(|_| RawValue::from_string(format!("\"{MARKER}\"")))
+                .ok();
+        }
+        self
+    }
+
     /// An error, or anything with a diagnosis.
     /// Whether Claude starts a server here (`Initializing server...`): what follows is another
     /// attempt, whatever the one before ended in.

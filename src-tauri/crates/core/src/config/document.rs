@@ -192,6 +192,25 @@ pub(crate) fn join_and(items: &[String]) -> String {
 }
 
 impl ConfigDocument {
+    /// The credentials its servers are started with ([`crate::redact::known_secrets`] of each
+    /// entry's arguments and env), to be masked wherever they show up in what MCP Tray shows of
+    /// Claude's logs.
+    pub fn known_secrets(&self) -> Vec<String> {
+        let mut all: Vec<String> = Vec::new();
+        for server in &self.servers {
+            let secrets = crate::redact::known_secrets(
+                &server.args,
+                server.env.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+            );
+            for secret in secrets {
+                if !all.contains(&secret) {
+                    all.push(secret);
+                }
+            }
+        }
+        all
+    }
+
     /// Parses `bytes` read from `path`. `allow_bom` lets a file with a byte-order mark through.
     pub fn parse(path: &Path, bytes: &[u8], allow_bom: bool) -> Result<Self, ConfigError> {
         Self::parse_with(path, bytes, allow_bom, true)
