@@ -60,8 +60,20 @@ pub struct SignInPhaseChanged {
 #[serde(tag = "state", rename_all = "kebab-case")]
 pub enum SignInPhase {
     Idle,
-    SigningIn,
-    Failed { message: String },
+    SigningIn {
+        /// The sign-in page, once no browser could be opened at it (none here, or its opener
+        /// failed): the window shows it to be opened by hand, and the sign-in finishes when it
+        /// is. It holds the request's PKCE challenge and state, no secret.
+        #[serde(
+            rename = "unopenedPage",
+            default,
+            skip_serializing_if = "Option::is_none"
+        )]
+        unopened_page: Option<String>,
+    },
+    Failed {
+        message: String,
+    },
 }
 
 /// A sign-in of the window that worked: the tokens are stored. Claude Desktop, which may have given
@@ -92,10 +104,12 @@ pub struct SignIns {
     _watch: Mutex<Option<RequestWatch>>,
     running: Arc<Mutex<HashMap<String, Flight>>>,
     /// Tells the window a sign-in's phase.
-    tell: Box<dyn Fn(SignInPhaseChanged) + Send + Sync>,
+    tell: Tell,
     /// Tells the servers' status a sign-in to the server named worked.
     signed_in: Box<dyn Fn(&str) + Send + Sync>,
 }
+
+type Tell = Arc<dyn Fn(SignInPhaseChanged) + Send + Sync>;
 
 /// A sign-in under way, by server URL: how to stop it, and the page the browser was opened at.
 #[derive(Default)]
@@ -126,7 +140,7 @@ pub(crate) fn start<R: Runtime>(app: &AppHandle<R>) {
         _presence: presence,
         _watch: Mutex::new(watch),
         running: Arc::new(Mutex::new(HashMap::new())),
-        tell: Box::new({
+        tell: Arc::new({
             let handle = app.clone();
             move |event: SignInPhaseChanged| {
                 if let Err(err) = event.emit(&handle) {
@@ -233,9 +247,12 @@ async fn run(state: &SignIns, name: String, server_url: String) -> Result<(), Co
             phase,
         });
     };
-    tell(SignInPhase::SigningIn);
+    tell(SignInPhase::SigningIn {
+        unopened_page: None,
+    });
     let flights = Arc::clone(&state.running);
     let key = server_url.clone();
+    let unopened = unopened_page_teller(&state.tell, &server_url);
     // The flow runs as a task of its own, so that Cancel can stop it (and close its listener).
     let task = tokio::spawn(async move {
         let client = opts.http_client()?;
@@ -247,6 +264,7 @@ async fn run(state: &SignIns, name: String, server_url: String) -> Result<(), Co
                 flight.auth_url = Some(url.to_string());
             }
         });
+        auth.on_browser_failed(move |url| unopened(url.as_str()));
         auth.login().await
     });
     if let Some(flight) = lock(&state.running).get_mut(&server_url) {
@@ -293,7 +311,9 @@ pub fn cancel_sign_in(state: State<'_, SignIns>, server_url: String) {
 }
 
 /// Opens the browser again at the page of a sign-in under way: only a web page (the opener hands
-/// any other scheme to whatever program the system has for it).
+/// any other scheme to whatever program the system has for it). When no browser opens, the window
+/// is told the page to open by hand, as when the sign-in's own browser did not come up; the
+/// command does not fail then, which would show the sign-in as failed while it still waits.
 #[tauri::command]
 #[specta::specta]
 pub async fn open_sign_in_page(
@@ -308,13 +328,37 @@ pub async fn open_sign_in_page(
             message: "no sign-in page is open for this server; sign in again".to_owned(),
         })?;
     sign_in_page_allowed(&url, &server_url)?;
-    off_main(move || {
+    let page = url.clone();
+    let opened = off_main(move || {
         tauri_plugin_opener::open_url(&url, None::<&str>).map_err(|err| CommandError {
             code: "browser-failed".to_owned(),
             message: format!("could not open the browser: {err}"),
         })
     })
-    .await
+    .await;
+    if let Err(err) = opened {
+        eprintln!(
+            "mcp-tray-app: {}; the window shows the sign-in address",
+            err.message
+        );
+        unopened_page_teller(&state.tell, &server_url)(&page);
+    }
+    Ok(())
+}
+
+/// Tells the window, for the sign-in to `server_url` under way, the page no browser could be
+/// opened at: it shows the address, with Copy, for the person to open by hand.
+fn unopened_page_teller(tell: &Tell, server_url: &str) -> impl Fn(&str) + Send + Sync + 'static {
+    let tell = Arc::clone(tell);
+    let server_url = server_url.to_owned();
+    move |page: &str| {
+        tell(SignInPhaseChanged {
+            server_url: server_url.clone(),
+            phase: SignInPhase::SigningIn {
+                unopened_page: Some(page.to_owned()),
+            },
+        })
+    }
 }
 
 /// Refuses a page the core's sign-in would not have opened ([`flow::check_sign_in_page`]).
@@ -403,6 +447,36 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_page_no_browser_opened_reaches_the_window_as_a_sign_in_still_under_way() {
+        let told = Arc::new(Mutex::new(Vec::new()));
+        let tell: Tell = Arc::new({
+            let told = Arc::clone(&told);
+            move |event: SignInPhaseChanged| lock(&told).push(event)
+        });
+        let page = "http://127.0.0.1:7101/authorize?response_type=code&code_challenge=x&state=s";
+        unopened_page_teller(&tell, "http://127.0.0.1:7100/mcp")(page);
+        let told = lock(&told).clone();
+        let [event] = told.as_slice() else {
+            panic!("told {told:?}");
+        };
+        assert_eq!(
+            serde_json::to_value(event).expect("json"),
+            serde_json::json!({
+                "serverUrl": "http://127.0.0.1:7100/mcp",
+                "phase": {"state": "signing-in", "unopenedPage": page},
+            })
+        );
+        // Without a page, the phase is the one the window sets itself when it starts a sign-in.
+        let waiting = SignInPhase::SigningIn {
+            unopened_page: None,
+        };
+        assert_eq!(
+            serde_json::to_value(&waiting).expect("json"),
+            serde_json::json!({"state": "signing-in"})
+        );
+    }
 
     #[test]
     fn open_the_browser_again_refuses_a_page_that_is_not_a_web_page() {

@@ -253,4 +253,58 @@ describe("sign-in handed to the app", () => {
       await fresh.stop();
     }
   });
+
+  it("no browser opens: the window shows the sign-in address with Copy, and opening it by hand signs in", async () => {
+    const fresh = await startProtectedServer();
+    const other = startBridge(fresh.url, { ...app.env, BROWSER: "false" }, "authy");
+    const browser = path.join(browserDir, "browser");
+    const request = `[data-sign-in-url="${fresh.url}"]`;
+    try {
+      const first = await other.initialize(1);
+      assert.match(first.error?.message ?? "", /^sign-in required for authy/);
+      await waitForText(app.browser, '[data-testid="sign-in-title"]', { equals: "Sign in to authy" });
+      // No browser can be opened: $BROWSER names a file that cannot run, and there is no other.
+      fs.chmodSync(browser, 0o644);
+      await app.browser.$(`${request} [data-testid="sign-in-button"]`).click();
+      // Said at once, not after the browser's 10 minutes: the address to open, with Copy, and
+      // the controls of the sign-in under way.
+      const said = await waitForText(app.browser, `${request} [data-testid="sign-in-browser-failed"]`);
+      assert.match(said, /browser did not open/i);
+      const field = app.browser.$(`${request} [data-testid="sign-in-address"]`);
+      await field.waitForExist({ timeout: 5_000, timeoutMsg: "no sign-in address shown" });
+      const address = await field.getValue();
+      const page = new URL(address);
+      assert.equal(page.searchParams.get("code_challenge_method"), "S256");
+      assert.match(page.searchParams.get("redirect_uri") ?? "", /^http:\/\/127\.0\.0\.1:\d+\/callback$/);
+      for (const control of ["sign-in-open-again", "sign-in-cancel"]) {
+        assert.ok(await app.browser.$(`${request} [data-testid="${control}"]`).isExisting(), control);
+      }
+      await app.browser.execute(() => document.querySelector('[data-testid="sign-in-banner"]')?.scrollIntoView());
+      await app.screenshot("sign-in-browser-failed");
+      const copy = app.browser.$(`${request} [data-testid="sign-in-copy"]`);
+      await copy.click();
+      await app.browser.waitUntil(async () => (await copy.getText()) === "Copied", { timeout: 5_000, timeoutMsg: "Copy did not say it copied" });
+      assert.equal((await fresh.stats()).authorize, 0, "nobody opened the address yet");
+
+      // The person pastes the address into a browser: the sign-in finishes as usual.
+      fs.chmodSync(browser, 0o755);
+      const opened = spawn(PYTHON, [path.join(PEERS, "auth_browser.py"), address], { stdio: "ignore" });
+      await once(opened, "exit");
+      await app.browser.waitUntil(async () => !(await app.browser.$(request).isExisting()), {
+        timeout: 30_000,
+        timeoutMsg: "the request stayed: the sign-in did not finish",
+      });
+      assert.match(await waitForText(app.browser, '[data-testid="sign-in-notice"]'), /^Signed in to authy\./);
+      assert.equal((await fresh.stats()).authorize, 1);
+      const second = await other.initialize(2);
+      assert.ok(second.result?.serverInfo, JSON.stringify(second));
+    } finally {
+      fs.chmodSync(browser, 0o755);
+      // A sign-in left waiting (the test failed) would keep its listener for 10 minutes.
+      const cancel = app.browser.$(`${request} [data-testid="sign-in-cancel"]`);
+      if (await cancel.isExisting()) await cancel.click();
+      other.stop();
+      await fresh.stop();
+    }
+  });
 });

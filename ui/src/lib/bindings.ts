@@ -436,7 +436,9 @@ async cancelSignIn(serverUrl: string) : Promise<void> {
 },
 /**
  * Opens the browser again at the page of a sign-in under way: only a web page (the opener hands
- * any other scheme to whatever program the system has for it).
+ * any other scheme to whatever program the system has for it). When no browser opens, the window
+ * is told the page to open by hand, as when the sign-in's own browser did not come up; the
+ * command does not fail then, which would show the sign-in as failed while it still waits.
  */
 async openSignInPage(serverUrl: string) : Promise<Result<null, CommandError>> {
     try {
@@ -1071,7 +1073,7 @@ problem: string | null }
 /**
  * A sign-in's phase, as the banner shows it (a cancelled one is back to `idle`).
  */
-export type SignInPhase = { state: "idle" } | { state: "signing-in" } | { state: "failed"; message: string }
+export type SignInPhase = { state: "idle" } | { state: "signing-in"; unopenedPage?: string | null } | { state: "failed"; message: string }
 /**
  * Where a sign-in of the app is, pushed to the window wherever it was started (banner or tray),
  * so that the banner shows it waiting, and why it failed.

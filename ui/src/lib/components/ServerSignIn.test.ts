@@ -1,8 +1,11 @@
 import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/svelte";
-import { afterEach, describe, expect, it } from "vitest";
-import type { ServerOverview, ServerSummary } from "../ipc";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { copyText } from "../clipboard";
+import type { ServerOverview, SignInPhaseChanged, ServerSummary } from "../ipc";
 import { type SignInApi, createSignIn } from "../stores/signIn.svelte";
 import ServerList from "./ServerList.svelte";
+
+vi.mock("../clipboard", () => ({ copyText: vi.fn(async () => {}) }));
 
 afterEach(cleanup);
 
@@ -111,5 +114,43 @@ describe("a server row's Sign in", () => {
     render(ServerList, { props: { servers: [linear], overview: overview("auth-required"), signIn, onRemove: () => {} } });
     await fireEvent.click(screen.getByTestId("server-sign-in"));
     await waitFor(() => expect(signIn.notice).toEqual({ name: "linear", serverUrl: url, restartSupported: true }));
+  });
+
+  it("when no browser opened, the row shows the sign-in address with Copy, unless the banner shows it", async () => {
+    const page = "http://127.0.0.1:7100/authorize?response_type=code&client_id=c1&code_challenge=x&state=s";
+    let push: ((change: SignInPhaseChanged) => void) | null = null;
+    const api = {
+      signInRequests: async () => [],
+      signIn: () => new Promise(() => {}),
+      dismissSignIn: async () => {},
+      cancelSignIn: async () => {},
+      openSignInPage: async () => null,
+      onSignInPhaseChanged: async (handler: (change: SignInPhaseChanged) => void) => {
+        push = handler;
+        return () => {};
+      },
+      onSignedInFromTray: async () => () => {},
+      restartClaude: async () => null,
+    } as unknown as SignInApi;
+    const signIn = createSignIn(api);
+    // The banner, always there in the app, follows Rust's phases.
+    await signIn.follow();
+    render(ServerList, { props: { servers: [linear], overview: overview("auth-required"), signIn, onRemove: () => {} } });
+    await fireEvent.click(screen.getByTestId("server-sign-in"));
+    await screen.findByTestId("server-sign-in-cancel");
+    expect(screen.queryByTestId("server-sign-in-address")).toBeNull();
+
+    push!({ serverUrl: url, phase: { state: "signing-in", unopenedPage: page } });
+    const address = (await screen.findByTestId("server-sign-in-address")) as HTMLInputElement;
+    expect(address.value).toBe(page);
+    expect(screen.getByTestId("server-sign-in-browser-failed").textContent).toMatch(/^The browser did not open\./);
+    expect(screen.getByTestId("server-sign-in-cancel")).toBeTruthy();
+    await fireEvent.click(screen.getByTestId("server-sign-in-copy"));
+    expect(copyText).toHaveBeenCalledWith(page);
+
+    // A bridge asked for this sign-in: the banner above shows the address, the row does not again.
+    signIn.receive([{ name: "linear", serverUrl: url }]);
+    await waitFor(() => expect(screen.queryByTestId("server-sign-in-address")).toBeNull());
+    expect(screen.getByTestId("server-sign-in-cancel")).toBeTruthy();
   });
 });

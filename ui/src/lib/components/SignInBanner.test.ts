@@ -1,8 +1,11 @@
 import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/svelte";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { copyText } from "../clipboard";
 import type { SignInPhaseChanged, SignInRequestView, SignedInFromTray } from "../ipc";
 import { type SignInApi, createSignIn } from "../stores/signIn.svelte";
 import SignInBanner from "./SignInBanner.svelte";
+
+vi.mock("../clipboard", () => ({ copyText: vi.fn(async () => {}) }));
 
 afterEach(cleanup);
 
@@ -190,5 +193,38 @@ describe("SignInBanner", () => {
     await press(screen.getByTestId("sign-in-button"));
     await press(await screen.findByTestId("sign-in-cancel"));
     await waitFor(() => expect(document.activeElement?.getAttribute("data-testid")).toBe("sign-in-button"));
+  });
+
+  it("when no browser opened, says so and shows the sign-in address with Copy, still with Open the browser again and Cancel", async () => {
+    const page = "http://127.0.0.1:7100/authorize?response_type=code&client_id=c1&code_challenge=x&state=s";
+    const { api, push, calls } = waitingApi();
+    const signIn = createSignIn(api);
+    await signIn.load();
+    render(SignInBanner, { props: { signIn } });
+    await waitFor(() => expect(push.phase).not.toBeNull());
+    await press(screen.getByTestId("sign-in-button"));
+    await screen.findByTestId("sign-in-cancel");
+    expect(screen.queryByTestId("sign-in-address")).toBeNull();
+
+    // Rust says the browser did not come up, and where the person signs in instead.
+    push.phase?.({ serverUrl: linear.serverUrl, phase: { state: "signing-in", unopenedPage: page } });
+    const address = (await screen.findByTestId("sign-in-address")) as HTMLInputElement;
+    expect(address.value).toBe(page);
+    expect(address.readOnly).toBe(true);
+    expect(screen.getByTestId("sign-in-browser-failed").textContent).toMatch(/^The browser did not open\./);
+    // Said by the request's own status region.
+    expect(address.closest('[role="status"]')).toBeTruthy();
+    expect(screen.getByTestId("sign-in-open-again")).toBeTruthy();
+    expect(screen.queryByTestId("sign-in-button")).toBeNull();
+
+    const copy = screen.getByTestId("sign-in-copy");
+    await press(copy);
+    expect(copyText).toHaveBeenCalledWith(page);
+    await waitFor(() => expect(copy.textContent?.trim()).toBe("Copied"));
+
+    await press(screen.getByTestId("sign-in-cancel"));
+    await waitFor(() => expect(screen.getByTestId("sign-in-button")).toBeTruthy());
+    expect(calls).toContain("cancel https://mcp.linear.app/mcp");
+    expect(screen.queryByTestId("sign-in-address")).toBeNull();
   });
 });

@@ -1,6 +1,7 @@
 //! Where the person signs in: the authorization request (PKCE S256, `state`, `resource`, scope)
 //! and the three ways its answer comes back: `browser` (system browser, loopback callback on
-//! 127.0.0.1 at a stable per-server port, another free port if that one is taken), `manual`
+//! 127.0.0.1 at a stable per-server port, another free port if that one is taken; when no browser
+//! comes up, the caller is told and the person opens the address themselves), `manual`
 //! (print the URL, read the pasted redirect URL from the terminal) and `headless` (follow the
 //! authorization URL over HTTP and take the code from the redirect, for servers that approve at
 //! once). `client-credentials` has no person and no authorization request: the client's own id
@@ -200,15 +201,53 @@ fn html_escape(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// Whether a browser came up at a sign-in page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Opened {
+    Yes,
+    /// The opener failed: no browser installed, `$BROWSER` not a program that runs.
+    Failed,
+    /// No browser may be started here ([`may_open_browser`]).
+    NoBrowserHere,
+}
+
+/// Starts the system browser at `url` (blocks while the opener starts).
+fn open_system_browser(url: &str) -> Opened {
+    if !may_open_browser() {
+        return Opened::NoBrowserHere;
+    }
+    match webbrowser::open(url) {
+        Ok(()) => Opened::Yes,
+        Err(_) => Opened::Failed,
+    }
+}
+
 impl Listener {
     /// Opens the browser at `auth_url` and waits for the callback. `who` starts each line said
-    /// (`mcp-tray`, or a bridge's `mcp-tray bridge [NAME]`, as its other lines do).
+    /// (`mcp-tray`, or a bridge's `mcp-tray bridge [NAME]`, as its other lines do). When no
+    /// browser came up, `not_opened` is called at once (the app shows the address, as stderr
+    /// does) and the wait goes on: the person opens the address in a browser themselves.
     pub async fn browser(
         self,
         auth_url: &Url,
         state: &str,
         name: &str,
         who: &str,
+        not_opened: impl FnOnce(),
+    ) -> Result<Callback, String> {
+        self.browser_with(open_system_browser, auth_url, state, name, who, not_opened)
+            .await
+    }
+
+    /// [`Listener::browser`] with the opener given (tests stand in for the system's).
+    async fn browser_with(
+        self,
+        open: fn(&str) -> Opened,
+        auth_url: &Url,
+        state: &str,
+        name: &str,
+        who: &str,
+        not_opened: impl FnOnce(),
     ) -> Result<Callback, String> {
         // Checked by the sign-in already ([`check_sign_in_page`]); whatever else calls this, no
         // URL the system would hand to another program goes to the opener.
@@ -221,16 +260,22 @@ impl Listener {
         eprintln!(
             "{who}: sign in to {name} in your browser; if it did not open, visit:\n{auth_url}"
         );
-        if may_open_browser() {
-            let url = auth_url.to_string();
-            let opened = tokio::task::spawn_blocking(move || webbrowser::open(&url)).await;
-            if !matches!(opened, Ok(Ok(()))) {
+        let url = auth_url.to_string();
+        let opened = tokio::task::spawn_blocking(move || open(&url))
+            .await
+            .unwrap_or(Opened::Failed);
+        match opened {
+            Opened::Yes => {}
+            Opened::Failed => {
                 eprintln!("{who}: could not open a browser; open the address above yourself");
+                not_opened();
             }
-        } else {
-            eprintln!(
-                "{who}: no graphical browser here; open the address above on any machine whose browser can reach this one's 127.0.0.1, or run `mcp-tray auth login {name} --oauth-flow manual`"
-            );
+            Opened::NoBrowserHere => {
+                eprintln!(
+                    "{who}: no graphical browser here; open the address above on any machine whose browser can reach this one's 127.0.0.1, or run `mcp-tray auth login {name} --oauth-flow manual`"
+                );
+                not_opened();
+            }
         }
         // A person at a terminal is told the wait has an end, and how to stop it sooner.
         if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
@@ -408,6 +453,8 @@ fn open_terminal_for_reading() -> Result<std::fs::File, String> {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::atomic::{AtomicBool, Ordering};
+
     use super::*;
 
     #[test]
@@ -458,6 +505,57 @@ mod tests {
                 err.contains(&format!("a `{scheme}:` URL")) && err.contains("refusing"),
                 "{err}"
             );
+        }
+    }
+
+    /// The person's browser at the callback `redirect` (the authorization server approved at
+    /// once): the page the sign-in shows it.
+    async fn open_by_hand(redirect: &str, query: &str) -> String {
+        let addr = redirect
+            .trim_start_matches("http://")
+            .trim_end_matches("/callback");
+        let mut sock = tokio::net::TcpStream::connect(addr).await.expect("connect");
+        sock.write_all(
+            format!("GET /callback?{query} HTTP/1.1\r\nHost: {addr}\r\n\r\n").as_bytes(),
+        )
+        .await
+        .expect("write");
+        let mut page = String::new();
+        sock.read_to_string(&mut page).await.expect("read");
+        page
+    }
+
+    #[tokio::test]
+    async fn a_browser_that_did_not_open_is_told_at_once_and_the_address_opened_by_hand_signs_in() {
+        let page = Url::parse("http://127.0.0.1:9/authorize?state=s1").expect("url");
+        for (opener, said) in [
+            ((|_| Opened::Failed) as fn(&str) -> Opened, true),
+            (|_| Opened::NoBrowserHere, true),
+            (|_| Opened::Yes, false),
+        ] {
+            let listener = bind_callback(0).await.expect("listen");
+            let redirect = listener.redirect_uri.clone();
+            let told = AtomicBool::new(false);
+            let sign_in = listener.browser_with(opener, &page, "s1", "demo", "mcp-tray", || {
+                told.store(true, Ordering::SeqCst);
+            });
+            let person = async {
+                if said {
+                    // Told while the sign-in waits, before anybody opened the address.
+                    let waited = tokio::time::timeout(Duration::from_secs(5), async {
+                        while !told.load(Ordering::SeqCst) {
+                            tokio::time::sleep(Duration::from_millis(10)).await;
+                        }
+                    })
+                    .await;
+                    assert!(waited.is_ok(), "not told that no browser opened");
+                }
+                open_by_hand(&redirect, "code=c1&state=s1").await
+            };
+            let (callback, shown) = tokio::join!(sign_in, person);
+            assert_eq!(told.load(Ordering::SeqCst), said);
+            assert_eq!(callback.expect("signed in").code, "c1");
+            assert!(shown.contains("Signed in to demo"), "{shown}");
         }
     }
 

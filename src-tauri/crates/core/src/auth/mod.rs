@@ -224,6 +224,8 @@ pub struct Auth {
     /// Told the authorization URL each time the browser is opened at it (the app's "Open the
     /// browser again").
     browser_opened: std::sync::OnceLock<BrowserHook>,
+    /// Told the authorization URL when no browser could be opened at it (the app shows it).
+    browser_failed: std::sync::OnceLock<BrowserHook>,
     /// A check runs this bridge (`probe`, `doctor`, the app's Test: [`crate::probe::NO_SIGN_IN_ENV`]):
     /// no sign-in that needs a person is started, as for a keep-alive ping; stored tokens and
     /// refreshes still serve.
@@ -273,6 +275,7 @@ impl Auth {
             refresh: tokio::sync::Mutex::new(()),
             reporter: std::sync::OnceLock::new(),
             browser_opened: std::sync::OnceLock::new(),
+            browser_failed: std::sync::OnceLock::new(),
             checking: crate::probe::sign_in_off(),
         })
     }
@@ -280,6 +283,13 @@ impl Auth {
     /// Calls `hook` with the authorization URL whenever a browser sign-in opens it.
     pub fn on_browser_opened(&self, hook: impl Fn(&Url) + Send + Sync + 'static) {
         let _ = self.browser_opened.set(Box::new(hook));
+    }
+
+    /// Calls `hook` with the authorization URL when a browser sign-in could not open a browser at
+    /// it (none here, or its opener failed): the sign-in goes on waiting for the person to open
+    /// the address themselves.
+    pub fn on_browser_failed(&self, hook: impl Fn(&Url) + Send + Sync + 'static) {
+        let _ = self.browser_failed.set(Box::new(hook));
     }
 
     /// Sends sign-in events (signed in, refreshed, failed) to the bridge's reporter.
@@ -290,7 +300,9 @@ impl Auth {
     fn say(&self, level: crate::journal::Level, code: &str, text: &str) {
         match self.reporter.get() {
             Some(r) => r.report(level, code, text),
-            None => eprintln!("mcp-tray [{}]: {text}", self.opts.name),
+            None => {
+                crate::transport::say_on_stderr(&format!("mcp-tray [{}]: {text}\n", self.opts.name))
+            }
         }
     }
 
@@ -953,7 +965,13 @@ impl Auth {
                         Some(_) => format!("mcp-tray bridge [{}]", self.opts.name),
                         None => "mcp-tray".to_owned(),
                     };
-                    l.browser(&url, &pkce.state, &self.opts.name, &who).await?
+                    let not_opened = || {
+                        if let Some(hook) = self.browser_failed.get() {
+                            hook(&url);
+                        }
+                    };
+                    l.browser(&url, &pkce.state, &self.opts.name, &who, not_opened)
+                        .await?
                 }
                 (Flow::Manual, _) => flow::manual(&url, &pkce.state, &self.opts.name).await?,
                 _ => flow::headless(&self.http, &url, &redirect, &pkce.state).await?,
