@@ -274,6 +274,30 @@ describe("Add server card", () => {
     expect(screen.queryByTestId("add-cancel")).toBeNull();
   });
 
+  it("while signing in with no browser opened, shows the sign-in address with Copy", async () => {
+    const { api } = fakeApi();
+    api.probeAdd = async () => {
+      const probe: ProbeView = probeView(false);
+      return { ...probe, diagnosis: probe.diagnosis && { ...probe.diagnosis, code: "auth-required", sign_in: true } };
+    };
+    const page = "http://127.0.0.1:4000/authorize?response_type=code&state=s1";
+    // As Rust tells the window when no browser came up for the sign-in under way.
+    const signIn = fakeSignIn({
+      signIn: () => new Promise(() => {}),
+      phase: () => ({ state: "signing-in", unopenedPage: page }),
+    });
+    const flow = createAddServer(api, () => {}, signIn);
+    render(AddServerCard, { flow });
+    flow.text = "https://mcp.example.com/mcp";
+    await flow.add();
+    expect(screen.queryByTestId("add-sign-in-address")).toBeNull();
+    await fireEvent.click(await screen.findByTestId("add-sign-in"));
+    const address = (await screen.findByTestId("add-sign-in-address")) as HTMLInputElement;
+    expect(address.value).toBe(page);
+    expect(screen.getByTestId("add-sign-in-browser-failed").textContent).toContain("The browser did not open");
+    expect(screen.getByTestId("add-sign-in-copy")).toBeTruthy();
+  });
+
   it("keeps the focus off the page through Sign in: on Open the browser again, then on what was added", async () => {
     const { api } = fakeApi();
     let probes = 0;

@@ -362,6 +362,12 @@ export function createAddServer(
       const now = signIn?.phase(phase.url);
       return now?.state === "failed" ? now.message : undefined;
     },
+    /** The sign-in page no browser could be opened at, while the sign-in waits: to be opened by hand. */
+    get signInPage(): string | undefined {
+      if (phase.state !== "signing-in") return undefined;
+      const now = signIn?.phase(phase.url);
+      return now?.state === "signing-in" ? (now.unopenedPage ?? undefined) : undefined;
+    },
     /**
      * Stops the test under way and the servers it started, or the sign-in under way (back to its
      * offer, without waiting for the browser's time limit); the text can be edited again.
