@@ -52,9 +52,30 @@ describe("Logs", () => {
     expect(ours.textContent?.match(/was not found/g)).toHaveLength(1);
     expect(ours.querySelector('[data-testid="log-diagnosis"]')?.textContent).toContain("/nonexistent/mcp-server");
     expect(claudes.querySelector('[data-testid="log-text"]')?.textContent).toBe("spawn npx ENOENT");
-    expect(claudes.querySelector('[data-testid="log-diagnosis"]')?.textContent).toContain("`npx` was not found");
+    // The diagnosis is written for people: its backtick-quoted command is code (no backticks left).
+    expect(claudes.querySelector('[data-testid="log-diagnosis-summary"]')?.textContent).toBe("The command npx was not found");
+    expect(claudes.querySelector('[data-testid="log-diagnosis-summary"] code')?.textContent).toBe("npx");
     expect(started.querySelector('[data-testid="log-text"]')?.textContent).toBe("started: npx server (pid 7)");
     expect(started.querySelector('[data-testid="log-context"]')).toBeNull();
+  });
+
+  it("shows our own events' code as code, and Claude's lines as they were written", () => {
+    const logs = createLogs();
+    const claudeLine =
+      "Server disconnected. For troubleshooting guidance, please visit our [debugging documentation](https://modelcontextprotocol.io/docs/tools/debugging)";
+    logs.receive([
+      row({ level: "warn", text: "The command `npx` was not found" }),
+      row({ source: "claude-log", text: claudeLine, failure: true }),
+      row({ source: "claude-log", level: "info", text: "add output to stderr (i.e. `console.error('...')` in JavaScript)" }),
+    ]);
+    render(LogsView, { logs });
+    const [ours, disconnected, hint] = screen.getAllByTestId("log-row").map((r) => r.querySelector('[data-testid="log-text"]'));
+    expect(ours?.textContent).toBe("The command npx was not found");
+    expect(ours?.querySelector("code")?.textContent).toBe("npx");
+    expect(disconnected?.textContent).toBe(claudeLine);
+    expect(hint?.textContent).toBe("add output to stderr (i.e. `console.error('...')` in JavaScript)");
+    expect(disconnected?.querySelector("a, code")).toBeNull();
+    expect(hint?.querySelector("code")).toBeNull();
   });
 
   it("tells failures with the same words apart by the request their context names", () => {
