@@ -421,17 +421,38 @@ pub(crate) async fn terminated() {
     ctrl_c_or_never().await;
 }
 
-/// Sends a message on `to` for every SIGTERM, SIGHUP or Ctrl-C, as long as `to` is open: the
-/// first one stops a shim, a later one hurries its stop (see `tap::run`).
-pub(crate) async fn each_stop(to: tokio::sync::mpsc::UnboundedSender<()>) {
+/// The signals that stop a shim (SIGTERM, SIGHUP, Ctrl-C), listened to from the moment this is
+/// made: made before the server is started, no signal that comes meanwhile is lost (the default
+/// action would end the shim at once, and leave its server running). Made inside the runtime.
+pub(crate) struct StopSignals {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        if let (Ok(mut term), Ok(mut hup), Ok(mut int)) = (
-            signal(SignalKind::terminate()),
-            signal(SignalKind::hangup()),
-            signal(SignalKind::interrupt()),
-        ) {
+    unix: Option<[tokio::signal::unix::Signal; 3]>,
+}
+
+impl StopSignals {
+    pub(crate) fn listen() -> Self {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let unix = match (
+                signal(SignalKind::terminate()),
+                signal(SignalKind::hangup()),
+                signal(SignalKind::interrupt()),
+            ) {
+                (Ok(term), Ok(hup), Ok(int)) => Some([term, hup, int]),
+                _ => None,
+            };
+            StopSignals { unix }
+        }
+        #[cfg(not(unix))]
+        StopSignals {}
+    }
+
+    /// Sends a message on `to` for every stop signal, as long as `to` is open: the first one
+    /// stops a shim, a later one hurries its stop (see `tap::run`).
+    pub(crate) async fn forward(self, to: tokio::sync::mpsc::UnboundedSender<()>) {
+        #[cfg(unix)]
+        if let Some([mut term, mut hup, mut int]) = self.unix {
             loop {
                 tokio::select! {
                     Some(()) = term.recv() => {}
@@ -444,10 +465,10 @@ pub(crate) async fn each_stop(to: tokio::sync::mpsc::UnboundedSender<()>) {
                 }
             }
         }
-    }
-    while tokio::signal::ctrl_c().await.is_ok() {
-        if to.send(()).is_err() {
-            return;
+        while tokio::signal::ctrl_c().await.is_ok() {
+            if to.send(()).is_err() {
+                return;
+            }
         }
     }
 }

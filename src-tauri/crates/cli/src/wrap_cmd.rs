@@ -71,8 +71,14 @@ pub fn run(cmd: WrapCommand) -> anyhow::Result<ExitCode> {
         .context("cannot start the async runtime")?;
     // The tap forwards on plain threads of its own; the runtime only waits for the server's exit
     // and for signals.
+    // Listened to before the server starts: a signal that came before would end the tap at once
+    // and leave its server running.
     let (stop, stops) = tokio::sync::mpsc::unbounded_channel();
-    runtime.spawn(crate::bridge_cmd::each_stop(stop));
+    let signals = {
+        let _in_runtime = runtime.enter();
+        crate::bridge_cmd::StopSignals::listen()
+    };
+    runtime.spawn(signals.forward(stop));
     let outcome = runtime.block_on(tap::run(
         opts,
         &resolver,
