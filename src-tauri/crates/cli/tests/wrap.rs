@@ -1171,3 +1171,22 @@ for line in sys.stdin:
         );
     }
 }
+
+/// A line that looks like the start of a message over several lines (a lone `{`), followed by
+/// whole messages: they are forwarded, not taken into it.
+#[test]
+fn a_lone_bracket_line_does_not_swallow_the_messages_after_it() {
+    let script = r#"echo '{'; while read -r line; do id=${line#*\"id\":}; id=${id%%,*}; echo "{\"jsonrpc\":\"2.0\",\"id\":$id,\"result\":{}}"; done"#;
+    let home = tempfile::tempdir().expect("home");
+    let mut tap = Tap::start(home, "stray", &["sh", "-c", script]);
+    for id in 1..=3 {
+        tap.send(&json!({"jsonrpc": "2.0", "id": id, "method": "ping"}));
+        assert_eq!(tap.next(Duration::from_secs(10))["id"], id);
+    }
+    let (_status, stderr, rest) = tap.finish();
+    assert!(rest.is_empty(), "{rest:?}");
+    assert!(
+        stderr.contains("not forwarded (stdout is for JSON-RPC only): {"),
+        "{stderr}"
+    );
+}

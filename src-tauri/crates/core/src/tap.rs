@@ -576,91 +576,116 @@ enum Forwarded {
 /// null, 2)` or `json.dumps(v, indent=2)` write it), put back together. Claude reads one message
 /// per line, so it would take each line for a broken message; the tap forwards the whole on one
 /// line instead, as the bridge does with a server's pretty-printed HTTP reply.
+///
+/// Kept narrow, so that a stray line cannot swallow the messages after it: it starts only at a
+/// line that is `{` or `[` alone (the first line of both writers), gives up at a line that is a
+/// whole JSON-RPC message by itself, at a line that ends inside a string (JSON's strings never
+/// span lines), and past [`SPREAD_MAX_LINES`] lines or [`MAX_MESSAGE_BYTES`].
 #[derive(Default)]
 struct Spread {
-    /// Its lines so far, without their line ends.
-    lines: Vec<Vec<u8>>,
-    bytes: usize,
+    /// Its lines so far, each followed by a space (JSON's whitespace, as their line ends were).
+    text: Vec<u8>,
+    /// Where each line starts in `text`.
+    starts: Vec<usize>,
     /// Brackets and braces open, outside strings.
     depth: usize,
-    in_string: bool,
-    escaped: bool,
     /// Said once a session, on stderr and in the journal.
     said: bool,
 }
 
+/// The most lines one message over several lines may have.
+const SPREAD_MAX_LINES: usize = 100_000;
+
 /// What a line did to a [`Spread`].
 enum Spreading {
-    /// Not the start of a message over several lines: the line is what it is.
+    /// Not part of a message over several lines: the line is what it is.
     No,
     /// Taken; more lines are needed.
     Taken,
     /// The message is whole: its lines joined, and how many there were.
     Whole(Vec<u8>, usize),
-    /// The lines taken were not one message after all: each is what it is.
-    NotOne(Vec<Vec<u8>>),
+    /// The lines taken were not one message after all: each is what it is. With `line_too`
+    /// false, the line given was not taken, and is what it is (a message of its own).
+    NotOne { lines: Vec<Vec<u8>>, line_too: bool },
 }
 
 impl Spread {
     fn pending(&self) -> bool {
-        !self.lines.is_empty()
+        !self.starts.is_empty()
     }
 
-    /// Takes `line` when it starts a message over several lines (`{` or `[` whose brackets stay
-    /// open), or when one is being put together.
+    /// Takes `line` when it starts a message over several lines, or when one is being put
+    /// together.
     fn take(&mut self, line: &[u8]) -> Spreading {
         if !self.pending() {
-            let starts = line
-                .iter()
-                .find(|b| !b.is_ascii_whitespace())
-                .is_some_and(|b| matches!(b, b'{' | b'['));
-            if !starts {
+            if !matches!(line.trim_ascii(), b"{" | b"[") {
                 return Spreading::No;
             }
             self.depth = 0;
-            self.in_string = false;
-            self.escaped = false;
-            if !self.scan(line) || self.depth == 0 {
-                // Closed on its own line (a line that is not JSON-RPC), or not JSON.
-                return Spreading::No;
-            }
-        } else if !self.scan(line) {
-            self.lines.push(line.to_vec());
-            return Spreading::NotOne(std::mem::take(&mut self.lines));
+        } else if is_message(line) {
+            // A whole message by itself: what was taken was not the start of one.
+            return Spreading::NotOne {
+                lines: self.give_back(),
+                line_too: false,
+            };
         }
-        self.bytes += line.len();
-        self.lines.push(line.to_vec());
+        let in_string = !self.scan(line);
+        self.starts.push(self.text.len());
+        self.text.extend_from_slice(line);
+        self.text.push(b' ');
+        if in_string || self.starts.len() > SPREAD_MAX_LINES || self.text.len() > MAX_MESSAGE_BYTES
+        {
+            return Spreading::NotOne {
+                lines: self.give_back(),
+                line_too: true,
+            };
+        }
         if self.depth > 0 {
-            if self.bytes > MAX_MESSAGE_BYTES {
-                return Spreading::NotOne(std::mem::take(&mut self.lines));
-            }
             return Spreading::Taken;
         }
-        let lines = std::mem::take(&mut self.lines);
-        self.bytes = 0;
-        let joined: Vec<u8> = lines.concat();
-        let mut spare = String::new();
-        if jsonrpc::inspect_lossy(&joined, &mut spare).is_ok() {
-            Spreading::Whole(joined, lines.len())
+        let count = self.starts.len();
+        if is_message(&self.text) {
+            let mut joined = std::mem::take(&mut self.text);
+            joined.pop(); // the space after the last line
+            self.starts.clear();
+            Spreading::Whole(joined, count)
         } else {
-            Spreading::NotOne(lines)
+            Spreading::NotOne {
+                lines: self.give_back(),
+                line_too: true,
+            }
         }
     }
 
-    /// Follows the brackets of `line`; false when they close more than were open.
+    /// The lines taken, as they came, and a fresh start.
+    fn give_back(&mut self) -> Vec<Vec<u8>> {
+        let text = std::mem::take(&mut self.text);
+        let starts = std::mem::take(&mut self.starts);
+        self.depth = 0;
+        let ends = starts.iter().skip(1).copied().chain([text.len()]);
+        starts
+            .iter()
+            .zip(ends)
+            .map(|(&start, end)| text[start..end - 1].to_vec())
+            .collect()
+    }
+
+    /// Follows the brackets of `line`, whose start is outside any string; false when it ends
+    /// inside one, or closes more than was open (neither is a line of pretty-printed JSON).
     fn scan(&mut self, line: &[u8]) -> bool {
+        let (mut in_string, mut escaped) = (false, false);
         for &b in line {
-            if self.in_string {
-                match (self.escaped, b) {
-                    (true, _) => self.escaped = false,
-                    (false, b'\\') => self.escaped = true,
-                    (false, b'"') => self.in_string = false,
+            if in_string {
+                match (escaped, b) {
+                    (true, _) => escaped = false,
+                    (false, b'\\') => escaped = true,
+                    (false, b'"') => in_string = false,
                     _ => {}
                 }
                 continue;
             }
             match b {
-                b'"' => self.in_string = true,
+                b'"' => in_string = true,
                 b'{' | b'[' => self.depth += 1,
                 b'}' | b']' => match self.depth.checked_sub(1) {
                     Some(d) => self.depth = d,
@@ -669,8 +694,14 @@ impl Spread {
                 _ => {}
             }
         }
-        true
+        !in_string
     }
+}
+
+/// Whether `bytes` are one JSON-RPC message (or batch).
+fn is_message(bytes: &[u8]) -> bool {
+    let mut spare = String::new();
+    jsonrpc::inspect_lossy(bytes, &mut spare).is_ok()
 }
 
 fn server_to_client<W: Write>(shared: &Shared<W>, stdout: File) -> Forwarded {
@@ -688,7 +719,7 @@ fn server_to_client<W: Write>(shared: &Shared<W>, stdout: File) -> Forwarded {
             Ok(Chunk::End) | Err(_) => {
                 // A message over several lines that never closed: what it is, line by line.
                 let mut journaled = journal.map(|j| j.batch(Direction::ServerToClient));
-                for line in std::mem::take(&mut spread.lines) {
+                for line in spread.give_back() {
                     polluted(shared, &mut journaled, &line);
                 }
                 if let (Some(j), Some(journaled)) = (journal, journaled) {
@@ -718,7 +749,7 @@ fn server_to_client<W: Write>(shared: &Shared<W>, stdout: File) -> Forwarded {
             if spread.pending() {
                 pairing = None; // taken again inside, for the whole message
                 match spread.take(message) {
-                    Spreading::No | Spreading::Taken => {}
+                    Spreading::No | Spreading::Taken => continue,
                     Spreading::Whole(joined, count) => {
                         // What came before it in this batch goes first.
                         let written = {
@@ -739,19 +770,23 @@ fn server_to_client<W: Write>(shared: &Shared<W>, stdout: File) -> Forwarded {
                         }
                         if !spread.said {
                             spread.said = true;
-                            say_spread(shared, count);
+                            say_spread(shared, &mut journaled, count);
                         }
                         if written.is_err_and(|e| e.kind() == io::ErrorKind::BrokenPipe) {
                             return Forwarded::ClientGone;
                         }
+                        continue;
                     }
-                    Spreading::NotOne(lines) => {
+                    Spreading::NotOne { lines, line_too } => {
                         for line in &lines {
                             polluted(shared, &mut journaled, line);
                         }
+                        if line_too {
+                            continue;
+                        }
+                        // The line is a message of its own: forwarded below.
                     }
                 }
-                continue;
             }
             let mut spare = String::new();
             match jsonrpc::inspect_lossy(message, &mut spare) {
@@ -783,7 +818,7 @@ fn server_to_client<W: Write>(shared: &Shared<W>, stdout: File) -> Forwarded {
                         Spreading::No | Spreading::Whole(..) => {
                             polluted(shared, &mut journaled, message);
                         }
-                        Spreading::NotOne(lines) => {
+                        Spreading::NotOne { lines, .. } => {
                             for line in &lines {
                                 polluted(shared, &mut journaled, line);
                             }
@@ -860,14 +895,23 @@ fn polluted<W: Write>(
     }
 }
 
-/// Says (once a session) that the server spreads its messages over several lines.
-fn say_spread<W: Write>(shared: &Shared<W>, lines: usize) {
+/// Says (once a session) that the server spreads its messages over several lines; in the journal
+/// after the messages before it, the one put together included.
+fn say_spread<W: Write>(
+    shared: &Shared<W>,
+    journaled: &mut Option<crate::journal::MessageBatch>,
+    lines: usize,
+) {
     let text = format!(
         "the server printed a message over {lines} lines (pretty-printed JSON); forwarded on one \
          line, as JSON-RPC over stdio needs (Claude Desktop reads each line as a message)"
     );
     shared.say(format!("[{}] {text}", codes::STDOUT_POLLUTION));
-    if let Some(j) = &shared.journal {
+    if let (Some(j), Some(journaled)) = (shared.journal.as_deref(), journaled) {
+        j.record(std::mem::replace(
+            journaled,
+            j.batch(Direction::ServerToClient),
+        ));
         j.event(Level::Warn, codes::STDOUT_POLLUTION, text);
     }
 }
@@ -1404,7 +1448,9 @@ mod tests {
                 Spreading::Whole(joined, n) => {
                     said.push(format!("whole {n}: {}", String::from_utf8_lossy(&joined)));
                 }
-                Spreading::NotOne(lines) => said.push(format!("not one: {}", lines.len())),
+                Spreading::NotOne { lines, line_too } => {
+                    said.push(format!("not one: {} (line too: {line_too})", lines.len()));
+                }
             }
         }
         said
@@ -1425,9 +1471,43 @@ mod tests {
         assert_eq!(said[..3], ["taken", "taken", "taken"]);
         assert_eq!(
             said[3],
-            r#"whole 4: {  "jsonrpc": "2.0", "id": 1,  "result": {"text": "a } and a ] and \" and \\"}}"#
+            r#"whole 4: {   "jsonrpc": "2.0", "id": 1,   "result": {"text": "a } and a ] and \" and \\"} }"#
         );
         assert!(!spread.pending());
+    }
+
+    #[test]
+    fn a_stray_line_never_swallows_the_messages_after_it() {
+        let mut spread = Spread::default();
+        // A log line holding an unclosed bracket is not the start of anything.
+        assert_eq!(
+            spread_lines(
+                &mut spread,
+                &[r#"[INFO] request {"method":"tools/call", …"#]
+            ),
+            [r#"no: [INFO] request {"method":"tools/call", …"#]
+        );
+        // A lone `{` that a whole message follows: the message is its own, the `{` given back.
+        let message = r#"{"jsonrpc":"2.0","id":3,"result":{}}"#;
+        assert_eq!(
+            spread_lines(&mut spread, &["{", message]),
+            ["taken", "not one: 1 (line too: false)"]
+        );
+        // A line that ends inside a string is no line of pretty-printed JSON.
+        assert_eq!(
+            spread_lines(&mut spread, &["[", r#"  "unclosed"#]),
+            ["taken", "not one: 2 (line too: true)"]
+        );
+        assert!(!spread.pending());
+        // After each failed try, a message over several lines is put together again.
+        let said = spread_lines(
+            &mut spread,
+            &["{", r#""jsonrpc": "2.0", "id": 4, "result": {}"#, "}"],
+        );
+        assert_eq!(
+            said[2],
+            r#"whole 3: { "jsonrpc": "2.0", "id": 4, "result": {} }"#
+        );
     }
 
     #[test]
@@ -1438,12 +1518,12 @@ mod tests {
         // Closes more than was opened.
         assert_eq!(
             spread_lines(&mut spread, &["{", "}]"]),
-            ["taken", "not one: 2"]
+            ["taken", "not one: 2 (line too: true)"]
         );
         // Whole, but not JSON-RPC (a log line printed as a JSON object over lines).
         assert_eq!(
             spread_lines(&mut spread, &["{", r#""level": "info""#, "}"]),
-            ["taken", "taken", "not one: 3"]
+            ["taken", "taken", "not one: 3 (line too: true)"]
         );
         assert!(!spread.pending());
         // Not a bracket at all.
