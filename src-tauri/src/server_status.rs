@@ -203,9 +203,10 @@ impl Board {
             // down) ended on the failure: the server is not known to be fine since.
             if status == ServerHealth::Stopped
                 && known.journal_pid == pid
-                && known.journal.as_ref().is_some_and(|e| {
-                    matches!(e.status, ServerHealth::Failing | ServerHealth::Degraded)
-                })
+                && known
+                    .journal
+                    .as_ref()
+                    .is_some_and(|e| e.status == ServerHealth::Failing)
             {
                 continue;
             }
@@ -243,8 +244,13 @@ impl Board {
 
     /// Takes Claude log events: a failure (with its diagnosis) or a message from the server. A
     /// failure's words are shown with their secrets hidden when `hide_secrets` (the `redact`
-    /// setting), as in the Logs view.
-    pub(crate) fn claude_log(&mut self, events: Vec<LogEvent>, hide_secrets: bool) {
+    /// setting), as in the Logs view, `secrets` (the config's servers' credentials) too.
+    pub(crate) fn claude_log(
+        &mut self,
+        events: Vec<LogEvent>,
+        hide_secrets: bool,
+        secrets: &[String],
+    ) {
         for event in events {
             let Some(server) = event.server.clone() else {
                 continue;
@@ -255,7 +261,7 @@ impl Board {
                 continue;
             }
             let diagnosed = event.diagnosis.is_some();
-            let Some(evidence) = claude_evidence(event, hide_secrets) else {
+            let Some(evidence) = claude_evidence(event, hide_secrets, secrets) else {
                 continue;
             };
             match evidence.status {
@@ -265,8 +271,15 @@ impl Board {
                 ServerHealth::Failing | ServerHealth::Degraded if diagnosed => {
                     known.claude_attempt_diagnosed = true;
                 }
-                // What Claude says after the cause it logged: the cause stays the status.
-                _ if known.claude_attempt_diagnosed => continue,
+                // What Claude says after the cause it logged: the cause stays the status, unless
+                // this says worse (a failure after a warning).
+                _ if known.claude_attempt_diagnosed
+                    && known.claude_log.as_ref().is_some_and(|kept| {
+                        worse_health(kept.status, evidence.status) == kept.status
+                    }) =>
+                {
+                    continue;
+                }
                 _ => {}
             }
             known.claude_log = Some(evidence);
@@ -441,9 +454,13 @@ impl Board {
 }
 
 /// What one Claude log event says about its server, if anything.
-fn claude_evidence(event: LogEvent, hide_secrets: bool) -> Option<StatusEvidence> {
+fn claude_evidence(
+    event: LogEvent,
+    hide_secrets: bool,
+    known: &[String],
+) -> Option<StatusEvidence> {
     if event.is_failure() {
-        let event = event.secrets_hidden(hide_secrets);
+        let event = event.secrets_hidden_with(hide_secrets, known);
         let status = match (&event.diagnosis, event.level) {
             (_, claude_logs::Level::Error) => ServerHealth::Failing,
             (Some(d), _) if d.severity == Severity::Error => ServerHealth::Failing,
@@ -719,9 +736,17 @@ impl Watcher {
         // Only a failure's words are shown: the setting is read when there is one.
         let hide_secrets =
             events.iter().any(LogEvent::is_failure) && mcp_tray_core::settings::load().redact;
+        // And the credentials the config's servers are started with, wherever they stand.
+        let known = if hide_secrets {
+            config_document()
+                .map(|doc| doc.known_secrets())
+                .unwrap_or_default()
+        } else {
+            Vec::new()
+        };
         let mut board = board.lock().unwrap_or_else(|e| e.into_inner());
         board.journal(entries);
-        board.claude_log(events, hide_secrets);
+        board.claude_log(events, hide_secrets, &known);
     }
 }
 
@@ -1041,6 +1066,27 @@ mod tests {
         ]);
         let evidence = board.overview(None)[0].evidence.clone().expect("evidence");
         assert_eq!(evidence.status, ServerHealth::Stopped, "{evidence:?}");
+        // A warning just before a clean end (a line printed on stdout as the input closed) is
+        // not a failure the server is left in.
+        board.journal(vec![
+            message("2026-11-24T11:00:00.000Z", 44),
+            event(
+                "2026-11-24T11:00:04.000Z",
+                44,
+                "stdout-pollution",
+                "warn",
+                "bye",
+            ),
+            event(
+                "2026-11-24T11:00:05.000Z",
+                44,
+                "stopped",
+                "info",
+                "server stopped",
+            ),
+        ]);
+        let evidence = board.overview(None)[0].evidence.clone().expect("evidence");
+        assert_eq!(evidence.status, ServerHealth::Stopped, "{evidence:?}");
     }
 
     #[test]
@@ -1179,7 +1225,7 @@ mod tests {
         let log = "2026-11-24T10:02:00.000Z [gh] [error] spawn gh-server ENOENT\n";
         let events = claude_logs::parse_bytes("mcp-server-gh.log", log.as_bytes());
         let mut board = Board::default();
-        board.claude_log(events, true);
+        board.claude_log(events, true, &[]);
         let overview = board.overview(None);
         let evidence = overview[0].evidence.as_ref().expect("evidence");
         assert_eq!(overview[0].name, "gh");
@@ -1206,6 +1252,7 @@ mod tests {
         board.claude_log(
             claude_logs::parse_bytes("mcp-server-fs.log", log.as_bytes()),
             true,
+            &[],
         );
         let evidence = board.overview(None)[0].evidence.clone().expect("evidence");
         assert_eq!(
@@ -1222,6 +1269,7 @@ mod tests {
         board.claude_log(
             claude_logs::parse_bytes("mcp-server-fs.log", again.as_bytes()),
             true,
+            &[],
         );
         let evidence = board.overview(None)[0].evidence.clone().expect("evidence");
         assert_eq!(evidence.code.as_deref(), Some("error"), "{evidence:?}");
@@ -1229,6 +1277,35 @@ mod tests {
             evidence.text.starts_with("Server disconnected"),
             "{evidence:?}"
         );
+    }
+
+    #[test]
+    fn a_status_from_claudes_log_hides_the_credentials_a_server_is_started_with() {
+        let log = "2026-11-24T10:02:00.000Z [keyed] [error] key sk-ARG-SECRET987 refused\n";
+        let mut board = Board::default();
+        board.claude_log(
+            claude_logs::parse_bytes("mcp-server-keyed.log", log.as_bytes()),
+            true,
+            &["sk-ARG-SECRET987".to_owned()],
+        );
+        let evidence = board.overview(None)[0].evidence.clone().expect("evidence");
+        assert_eq!(evidence.text, "key [redacted] refused");
+    }
+
+    #[test]
+    fn a_failure_claude_logs_after_a_diagnosed_warning_is_the_status() {
+        // A warning named (a timeout), then the server failing outright in the same attempt.
+        let log = "2026-11-24T10:02:00.000Z [slow] [info] Initializing server...\n\
+                   2026-11-24T10:02:30.000Z [slow] [warn] MCP error -32001: Request timed out {\"context\":\"tools/list\"}\n\
+                   2026-11-24T10:02:31.000Z [slow] [error] Server disconnected.\n";
+        let mut board = Board::default();
+        board.claude_log(
+            claude_logs::parse_bytes("mcp-server-slow.log", log.as_bytes()),
+            true,
+            &[],
+        );
+        let evidence = board.overview(None)[0].evidence.clone().expect("evidence");
+        assert_eq!(evidence.status, ServerHealth::Failing, "{evidence:?}");
     }
 
     #[test]
@@ -1248,6 +1325,7 @@ mod tests {
             board.claude_log(
                 claude_logs::parse_bytes("mcp-server-gh.log", log.as_bytes()),
                 hide,
+                &[],
             );
             let overview = board.overview(None);
             let evidence = overview[0].evidence.as_ref().expect("evidence");
@@ -1283,6 +1361,7 @@ mod tests {
             board.claude_log(
                 claude_logs::parse_bytes(&format!("mcp-server-{server}.log"), log.as_bytes()),
                 true,
+                &[],
             );
         }
         let mut codes = Vec::new();

@@ -181,6 +181,9 @@ impl LogEvent {
         if let Some(d) = &mut self.diagnosis {
             mask(&mut d.summary);
             mask(&mut d.detail);
+            if let Some(fix) = &mut d.fix {
+                mask(fix);
+            }
         }
         if let Some(message) = &self.message
             && let Cow::Owned(masked) =
