@@ -28,8 +28,9 @@ describe("tray menu", () => {
   let app;
   let menu;
   before(async () => {
+    // Commands found here: a server whose command is missing is marked failing in the menu.
     app = await startApp({
-      config: { mcpServers: { alpha: { command: "npx", args: ["-y", "a"] }, beta: { command: "uvx", args: ["b"] } } },
+      config: { mcpServers: { alpha: { command: "npx", args: ["-y", "a"] }, beta: { command: "sh", args: ["-c", "exec true"] } } },
     });
     await waitForText(app.browser, '[data-testid="server-name"]');
     menu = await waitForMenu(app);

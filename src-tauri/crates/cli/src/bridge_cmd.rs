@@ -156,10 +156,10 @@ pub(crate) fn open_journal(shim: &str, name: &str, args: &[String]) -> Option<Ar
     let env: Vec<(String, String)> = std::env::vars_os()
         .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
         .collect();
-    config.secrets = mcp_tray_core::redact::known_secrets(
+    config.secrets = mcp_tray_core::journal::Secrets(mcp_tray_core::redact::known_secrets(
         args,
         env.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-    );
+    ));
     match Journal::open(name, config) {
         Ok(j) => Some(Arc::new(j)),
         Err(e) => {
@@ -398,35 +398,20 @@ fn sentences(text: &str) -> String {
 /// Resolves on SIGTERM, SIGHUP (the terminal it ran in was closed) or Ctrl-C: the client (or
 /// the OS) wants the shim gone. Never resolves when no handler can be installed.
 pub(crate) async fn terminated() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
-            let hangup = async {
-                match signal(SignalKind::hangup()) {
-                    Ok(mut hup) => {
-                        hup.recv().await;
-                    }
-                    Err(_) => std::future::pending::<()>().await,
-                }
-            };
-            tokio::select! {
-                Some(()) = term.recv() => {}
-                () = hangup => {}
-                () = ctrl_c_or_never() => {}
-            }
-            return;
-        }
-    }
-    ctrl_c_or_never().await;
+    StopSignals::listen().next().await;
 }
 
 /// The signals that stop a shim (SIGTERM, SIGHUP, Ctrl-C), listened to from the moment this is
 /// made: made before the server is started, no signal that comes meanwhile is lost (the default
 /// action would end the shim at once, and leave its server running). Made inside the runtime.
+/// Each signal whose handler cannot be installed is left out, not the others.
 pub(crate) struct StopSignals {
     #[cfg(unix)]
-    unix: Option<[tokio::signal::unix::Signal; 3]>,
+    term: Option<tokio::signal::unix::Signal>,
+    #[cfg(unix)]
+    hup: Option<tokio::signal::unix::Signal>,
+    #[cfg(unix)]
+    int: Option<tokio::signal::unix::Signal>,
 }
 
 impl StopSignals {
@@ -434,47 +419,48 @@ impl StopSignals {
         #[cfg(unix)]
         {
             use tokio::signal::unix::{SignalKind, signal};
-            let unix = match (
-                signal(SignalKind::terminate()),
-                signal(SignalKind::hangup()),
-                signal(SignalKind::interrupt()),
-            ) {
-                (Ok(term), Ok(hup), Ok(int)) => Some([term, hup, int]),
-                _ => None,
-            };
-            StopSignals { unix }
+            StopSignals {
+                term: signal(SignalKind::terminate()).ok(),
+                hup: signal(SignalKind::hangup()).ok(),
+                int: signal(SignalKind::interrupt()).ok(),
+            }
         }
         #[cfg(not(unix))]
         StopSignals {}
     }
 
-    /// Sends a message on `to` for every stop signal, as long as `to` is open: the first one
-    /// stops a shim, a later one hurries its stop (see `tap::run`).
-    pub(crate) async fn forward(self, to: tokio::sync::mpsc::UnboundedSender<()>) {
+    /// The next stop signal; never, when none can be listened to.
+    pub(crate) async fn next(&mut self) {
         #[cfg(unix)]
-        if let Some([mut term, mut hup, mut int]) = self.unix {
-            loop {
-                tokio::select! {
-                    Some(()) = term.recv() => {}
-                    Some(()) = hup.recv() => {}
-                    Some(()) = int.recv() => {}
-                    else => return,
-                }
-                if to.send(()).is_err() {
+        {
+            async fn one(signal: &mut Option<tokio::signal::unix::Signal>) {
+                if let Some(s) = signal
+                    && s.recv().await.is_some()
+                {
                     return;
                 }
+                std::future::pending::<()>().await;
+            }
+            tokio::select! {
+                () = one(&mut self.term) => {}
+                () = one(&mut self.hup) => {}
+                () = one(&mut self.int) => {}
             }
         }
-        while tokio::signal::ctrl_c().await.is_ok() {
+        #[cfg(not(unix))]
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }
+
+    /// Sends a message on `to` for every stop signal, as long as `to` is open: the first one
+    /// stops a shim, a later one hurries its stop (see `tap::run`).
+    pub(crate) async fn forward(mut self, to: tokio::sync::mpsc::UnboundedSender<()>) {
+        loop {
+            self.next().await;
             if to.send(()).is_err() {
                 return;
             }
         }
-    }
-}
-
-async fn ctrl_c_or_never() {
-    if tokio::signal::ctrl_c().await.is_err() {
-        std::future::pending::<()>().await;
     }
 }

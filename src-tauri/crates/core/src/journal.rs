@@ -103,7 +103,17 @@ pub struct JournalConfig {
     pub redact: bool,
     /// With `redact`, values masked wherever they stand, in messages and events' text: the
     /// credentials the shim's server was started with ([`crate::redact::known_secrets`]).
-    pub secrets: Vec<String>,
+    pub secrets: Secrets,
+}
+
+/// Credentials to mask ([`JournalConfig::secrets`]); never shown, not even by `Debug`.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Secrets(pub Vec<String>);
+
+impl std::fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Secrets({} hidden)", self.0.len())
+    }
 }
 
 impl JournalConfig {
@@ -117,7 +127,7 @@ impl JournalConfig {
             queue: 4096,
             max_msg_bytes: 64 * 1024,
             redact: true,
-            secrets: Vec::new(),
+            secrets: Secrets::default(),
         }
     }
 }
@@ -833,7 +843,7 @@ impl Writer {
                         let masked = crate::redact::mask_text(text);
                         match crate::redact::mask_known(
                             masked.as_bytes(),
-                            &self.config.secrets,
+                            &self.config.secrets.0,
                             false,
                         ) {
                             std::borrow::Cow::Owned(known) => std::borrow::Cow::Owned(
@@ -915,15 +925,18 @@ impl Writer {
         }
         if let Some((msg, whole_json)) = line.msg {
             // Only the journal's copy is masked; the forwarded bytes never are.
+            let mut whole_json = whole_json;
             let redacted = if self.config.redact {
-                match crate::redact::redact(msg) {
-                    std::borrow::Cow::Borrowed(msg) => {
-                        crate::redact::mask_known(msg, &self.config.secrets, line.truncated)
+                let masked = crate::redact::redact(msg);
+                match crate::redact::mask_known(&masked, &self.config.secrets.0, line.truncated) {
+                    std::borrow::Cow::Borrowed(_) => masked,
+                    std::borrow::Cow::Owned(known) => {
+                        // A secret found where JSON would not take the mask (after a `\`, in a
+                        // number): the message then goes in as a string, never as broken JSON.
+                        whole_json &=
+                            serde_json::from_slice::<serde::de::IgnoredAny>(&known).is_ok();
+                        std::borrow::Cow::Owned(known)
                     }
-                    std::borrow::Cow::Owned(masked) => std::borrow::Cow::Owned(
-                        crate::redact::mask_known(&masked, &self.config.secrets, line.truncated)
-                            .into_owned(),
-                    ),
                 }
             } else {
                 std::borrow::Cow::Borrowed(msg)
@@ -1462,6 +1475,44 @@ mod tests {
         let cut: String =
             serde_json::from_str(entries[0].msg.as_ref().expect("msg").get()).expect("s");
         assert_eq!(cut, big[..16]);
+    }
+
+    #[test]
+    fn a_known_secret_is_masked_and_the_line_stays_json_wherever_it_stood() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let mut cfg = config(tmp.path());
+        cfg.secrets = Secrets(vec!["nsecret99x".to_owned(), "sk-plain-key-1".to_owned()]);
+        let journal = Journal::open("s", cfg).expect("open");
+        // In a string, and right after a `\`, where the mask would make `\[redacted]`.
+        for msg in [
+            r#"{"jsonrpc":"2.0","id":1,"result":{"text":"key sk-plain-key-1"}}"#,
+            r#"{"jsonrpc":"2.0","id":2,"result":{"text":"a\nsecret99x"}}"#,
+        ] {
+            journal.message(
+                Direction::ServerToClient,
+                msg.as_bytes(),
+                inspect(msg.as_bytes()).ok().as_ref(),
+                None,
+                None,
+            );
+        }
+        journal.close(Duration::from_secs(2));
+        let text = std::fs::read_to_string(tmp.path().join("s.jsonl")).expect("journal");
+        assert!(
+            !text.contains("sk-plain-key-1") && !text.contains("secret99x"),
+            "{text}"
+        );
+        let entries = read_all(tmp.path(), "s", 3).expect("every line reads");
+        let first: serde_json::Value =
+            serde_json::from_str(entries[0].msg.as_ref().expect("msg").get()).expect("JSON");
+        assert_eq!(
+            first["result"]["text"],
+            format!("key {}", crate::redact::MARKER)
+        );
+        // The second went in as a string: as JSON the mask would have broken it.
+        let second: String =
+            serde_json::from_str(entries[1].msg.as_ref().expect("msg").get()).expect("a string");
+        assert!(second.contains(crate::redact::MARKER), "{second}");
     }
 
     #[test]

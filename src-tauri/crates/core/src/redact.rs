@@ -1136,6 +1136,16 @@ pub fn known_secrets<'a>(
     let mut found: Vec<String> = Vec::new();
     let mut keep = |value: &str| {
         let value = value.trim();
+        // A header's value: the credential after its scheme (`Bearer abc` shows up as `abc`).
+        let value = ["bearer ", "basic ", "token "]
+            .iter()
+            .find_map(|scheme| {
+                value
+                    .get(..scheme.len())
+                    .filter(|start| start.eq_ignore_ascii_case(scheme))
+                    .map(|_| value[scheme.len()..].trim_start())
+            })
+            .unwrap_or(value);
         let findable = value.len() >= 8
             && value.bytes().any(|b| b.is_ascii_alphabetic())
             && !value

@@ -197,13 +197,13 @@ impl LogEvent {
         self
     }
 
-    /// An error, or anything with a diagnosis.
     /// Whether Claude starts a server here (`Initializing server...`): what follows is another
     /// attempt, whatever the one before ended in.
     pub fn starts_session(&self) -> bool {
         self.kind == EventKind::Claude && self.text.starts_with("Initializing server")
     }
 
+    /// An error, or anything with a diagnosis.
     pub fn is_failure(&self) -> bool {
         self.level == Level::Error || self.diagnosis.is_some()
     }

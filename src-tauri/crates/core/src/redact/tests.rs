@@ -1199,7 +1199,7 @@ fn a_servers_known_secrets_are_its_masked_arguments_and_its_credential_env_value
             "sk-ARG-SECRET987",
             "tok-inline-4242",
             "pw-in-url-77",
-            "Bearer abc.def.ghi",
+            "abc.def.ghi",
             "ghp_envtokenvalue0001",
             "sk-ant-abcdefghijklmnop1234",
         ],

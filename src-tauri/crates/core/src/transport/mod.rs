@@ -507,7 +507,6 @@ fn proxy_failure(err: &reqwest::Error, lower: &str) -> Option<ProxyFailure> {
     }
 }
 
-/// Whether two URLs (as shown) share scheme, host and port.
 /// Whether `headers` say the body is of media type `essence` (`text/event-stream`): compared
 /// without case and whitespace, parameters (`; charset=utf-8`) ignored, as RFC 9110 has it.
 fn content_type_is(headers: &HeaderMap, essence: &str) -> bool {
@@ -518,6 +517,7 @@ fn content_type_is(headers: &HeaderMap, essence: &str) -> bool {
         .is_some_and(|ct| ct.trim().eq_ignore_ascii_case(essence))
 }
 
+/// Whether two URLs (as shown) share scheme, host and port.
 fn same_origin(a: &str, b: &str) -> bool {
     match (Url::parse(a), Url::parse(b)) {
         (Ok(a), Ok(b)) => a.origin() == b.origin(),
