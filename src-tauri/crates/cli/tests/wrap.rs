@@ -1190,3 +1190,59 @@ fn a_lone_bracket_line_does_not_swallow_the_messages_after_it() {
         "{stderr}"
     );
 }
+
+/// A client that stops the tap with a signal, its input still open, and SIGKILLs it 2 s later
+/// (as the MCP SDKs do after their own SIGTERM): the tap's stop after a signal takes at most
+/// 1.5 s, so a server that ignores the end of its input and SIGTERM, and its child, are gone
+/// before the SIGKILL could leave them running.
+#[test]
+#[cfg(target_os = "linux")] // /proc tells a process from a zombie
+fn a_signal_then_sigkill_two_seconds_later_leaves_no_server_behind() {
+    let p = require_peers!();
+    let home = tempfile::tempdir().expect("home");
+    let pidfile = home.path().join("pids");
+    let mut tap = Command::new(BIN)
+        .args(["wrap", "--name", "stubborn", "--"])
+        .arg(p.python())
+        .arg(p.script("stubborn_server.py"))
+        .arg(&pidfile)
+        .env("MCP_TRAY_HOME", home.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start mcp-tray wrap");
+    let started = std::time::Instant::now();
+    let pids: Vec<i32> = loop {
+        let read = std::fs::read_to_string(&pidfile).unwrap_or_default();
+        let pids: Vec<i32> = read
+            .split_whitespace()
+            .filter_map(|p| p.parse().ok())
+            .collect();
+        if pids.len() == 2 {
+            break pids;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the server never started"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let signal = |sig: &str| {
+        Command::new("kill")
+            .args([sig, &tap.id().to_string()])
+            .status()
+            .expect("kill")
+    };
+    assert!(signal("-TERM").success());
+    std::thread::sleep(Duration::from_secs(2));
+    let _ = signal("-KILL");
+    let _ = tap.wait();
+    let left: Vec<i32> = pids.iter().copied().filter(|&pid| alive(pid)).collect();
+    for &pid in &left {
+        let _ = Command::new("kill")
+            .args(["-KILL", &pid.to_string()])
+            .status();
+    }
+    assert!(left.is_empty(), "still running: {left:?} of {pids:?}");
+}

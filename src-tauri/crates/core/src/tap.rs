@@ -325,10 +325,11 @@ where
     }
 
     let exited_on_its_own = matches!(end, End::ServerExited(_));
+    let signalled = matches!(end, End::Signal);
     let report = match end {
         End::ServerExited(report) => report.ok(),
         End::ClientDone | End::Signal => child
-            .shutdown_hurried(opts.grace, Some(&mut stops))
+            .shutdown_hurried(opts.grace, Some(&mut stops), signalled)
             .await
             .ok(),
     };

@@ -1121,7 +1121,7 @@ async fn hurried_shutdown(script: &str, after: Duration) -> mcp_tray_core::super
     let stopping = std::time::Instant::now();
     let report = tokio::time::timeout(
         Duration::from_secs(20),
-        child.shutdown_hurried(Duration::from_secs(60), Some(&mut hurried)),
+        child.shutdown_hurried(Duration::from_secs(60), Some(&mut hurried), false),
     )
     .await
     .expect("done long before its 60 s graces")

@@ -212,22 +212,32 @@ impl StdioChild {
     /// group of its own, and SIGKILLed before it is done, it would leave a server that ignores
     /// SIGTERM running, orphaned.
     pub async fn shutdown(&mut self, grace: Duration) -> io::Result<ExitReport> {
-        self.shutdown_hurried(grace, None).await
+        self.shutdown_hurried(grace, None, false).await
     }
 
     /// [`Self::shutdown`], which a message on `hurry` cuts short: the step under way ends at once
     /// (closing stdin is followed by SIGTERM without waiting), and whatever is left of the tree is
-    /// SIGKILLed [`HURRIED_STOP`] after the message at the latest.
+    /// SIGKILLed [`HURRIED_STOP`] after the message at the latest. `signalled`: the stop itself
+    /// comes from a signal, which a client may follow with SIGKILL 2 s later: each step then waits
+    /// at most a third of [`SIGNALLED_STOP`], and the tree is gone within it.
     pub async fn shutdown_hurried(
         &mut self,
         grace: Duration,
         hurry: Option<&mut mpsc::UnboundedReceiver<()>>,
+        signalled: bool,
     ) -> io::Result<ExitReport> {
-        let mut hurry = Hurry {
-            rx: hurry,
-            kill_by: None,
+        let (grace, kill_by) = match signalled {
+            true => (
+                grace.min(SIGNALLED_STOP / 3),
+                Some(tokio::time::Instant::now() + SIGNALLED_STOP),
+            ),
+            false => (grace, None),
         };
-        let after_term = self.tap.map_or(grace, |tap| grace.max(tap));
+        let mut hurry = Hurry { rx: hurry, kill_by };
+        let after_term = match self.tap {
+            Some(tap) if !signalled => grace.max(tap),
+            _ => grace,
+        };
         if let Some(report) = &self.exited {
             return Ok(report.clone());
         }
@@ -332,6 +342,10 @@ fn tap_shutdown(cmd: &ServerCommand) -> Option<Duration> {
 /// MCP SDK's `close()`: end of input, 2 s, SIGTERM, 2 s, SIGKILL); a tap that took longer to stop
 /// its own server would be killed first, and leave a server that ignores SIGTERM running.
 pub const HURRIED_STOP: Duration = Duration::from_secs(1);
+
+/// How long a stop that a signal started takes at most, the tree SIGKILLed by then: less than
+/// the 2 s a client that signals gives before its SIGKILL, which would leave the tree orphaned.
+pub const SIGNALLED_STOP: Duration = Duration::from_millis(1500);
 
 /// A shutdown's hurry: a message on `rx` sets the time by which the tree is SIGKILLed.
 struct Hurry<'a> {

@@ -29,7 +29,9 @@ use tokio::sync::{broadcast, mpsc};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-pub use child::{ExitReport, HURRIED_STOP, ServerCommand, StdioChild, StopStep, shell_line};
+pub use child::{
+    ExitReport, HURRIED_STOP, SIGNALLED_STOP, ServerCommand, StdioChild, StopStep, shell_line,
+};
 pub use resolve::{CommandResolver, LoginShellPath, PathOrigin, ResolvedCommand};
 pub use stats::{ProcessStats, StatsSampler};
 
