@@ -348,6 +348,9 @@ describe("keep running, when the app is killed", () => {
   const config = { mcpServers: { fast: { command: fastWithGrandchild(), args: [] } } };
   let first;
   let second;
+  /** The second run's server and its `sleep`: a harness that ends the app kills it, which leaves
+   *  the `sleep` (as this test shows); the next start of the app would stop it, but none comes. */
+  let secondTree = [];
   before(async () => {
     fs.writeFileSync(path.join(home, "settings.json"), `${JSON.stringify({ keepRunning: ["fast"] })}\n`);
     first = await startApp({ config, env: { MCP_TRAY_HOME: home } });
@@ -356,6 +359,13 @@ describe("keep running, when the app is killed", () => {
   after(async () => {
     await first?.stop();
     await second?.stop();
+    for (const pid of secondTree) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // gone already
+      }
+    }
     fs.rmSync(home, { recursive: true, force: true });
   });
 
@@ -395,6 +405,7 @@ describe("keep running, when the app is killed", () => {
       [],
       `the earlier run's leftover was stopped (the killed app ${appPid} is ${fs.existsSync(`/proc/${appPid}`) ? "a zombie" : "gone"})`,
     );
-    assert.ok(group(again.pid).length >= 2, "the new server runs, with its own grandchild");
+    secondTree = group(again.pid);
+    assert.ok(secondTree.length >= 2, "the new server runs, with its own grandchild");
   }
 });
