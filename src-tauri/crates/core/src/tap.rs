@@ -119,6 +119,9 @@ struct Shared<W> {
     journal: Option<Arc<Journal>>,
     pairing: Mutex<Pairing>,
     answered_any: AtomicBool,
+    /// The client's input ended and the server's stdin was closed for it: a server that exits
+    /// after this was stopped by the client's end, whichever of the two the tap notices first.
+    input_ended: AtomicBool,
     stderr_kept: Mutex<VecDeque<String>>,
 }
 
@@ -198,6 +201,7 @@ where
         journal: journal.clone(),
         pairing: Mutex::default(),
         answered_any: AtomicBool::new(false),
+        input_ended: AtomicBool::new(false),
         stderr_kept: Mutex::default(),
     });
     let finish = |shared: &Shared<W>| {
@@ -324,10 +328,19 @@ where
         stdin.take();
     }
 
-    let exited_on_its_own = matches!(end, End::ServerExited(_));
+    // A server that leaves at the end of its input exits as soon as the client's thread closes
+    // it, and its exit can be noticed before that thread's end: still the client's end.
+    let client_ended_it =
+        matches!(end, End::ServerExited(_)) && shared.input_ended.load(Ordering::Acquire);
+    let exited_on_its_own = matches!(end, End::ServerExited(_)) && !client_ended_it;
     let signalled = matches!(end, End::Signal);
     let report = match end {
-        End::ServerExited(report) => report.ok(),
+        End::ServerExited(report) => report.ok().map(|mut r| {
+            if client_ended_it && r.stopped_by == StopStep::ExitedOnItsOwn {
+                r.stopped_by = StopStep::ClosedStdin;
+            }
+            r
+        }),
         End::ClientDone | End::Signal => child
             .shutdown_hurried(opts.grace, Some(&mut stops), signalled)
             .await
@@ -560,7 +573,9 @@ fn client_to_server<W: Write>(
             return;
         }
     }
-    lock(server_stdin).take();
+    let mut stdin = lock(server_stdin);
+    shared.input_ended.store(true, Ordering::Release);
+    stdin.take();
 }
 
 /// Server stdout → client, until the server closes it.
