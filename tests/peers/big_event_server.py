@@ -1,4 +1,4 @@
-"""A server whose replies are SSE events larger than the bridge's 64 MiB limit: a fault no real
+"""A server whose replies are SSE events larger than the bridge's limit (9.9 MiB): a fault no real
 peer produces on purpose.
 
 Usage: python big_event_server.py PORT SIZE

@@ -1379,8 +1379,11 @@ fn a_failing_ping_is_said_once_and_the_bridge_goes_on() {
         stderr.matches("keep-alive ping failed").count() <= 2,
         "{stderr}"
     );
-    // A ping is not retried (the next one is its retry), so nothing says "retrying".
-    assert!(!stderr.contains("retrying"), "{stderr}");
+    // A ping is not retried (the next one is its retry), so nothing says it tries again.
+    assert!(
+        !stderr.contains("trying again") && !stderr.contains("trying once more"),
+        "{stderr}"
+    );
     assert!(b.next(Duration::from_millis(100)).is_none(), "{:?}", b.seen);
 
     // The server is back: the next ping renews the lost session, and the client's call works.
@@ -1773,14 +1776,34 @@ fn bridge_rides_out_a_short_outage_with_retries() {
     let mut b = Bridge::start(&[&format!("http://127.0.0.1:{port}/mcp"), "--name", "outage"]);
     b.initialize();
     drop(server);
-    // Ask while the server is down, start it while the bridge is retrying.
-    b.send(&json!({"jsonrpc":"2.0","id": 5,"method":"tools/call",
-        "params":{"name":"add","arguments":{"a": 5, "b": 5}}}));
+    // Ask twice while the server is down, start it while the bridge is retrying.
+    for id in [5, 6] {
+        b.send(&json!({"jsonrpc":"2.0","id": id,"method":"tools/call",
+            "params":{"name":"add","arguments":{"a": id, "b": 5}}}));
+    }
+    std::thread::sleep(Duration::from_millis(700));
     let _server = fastmcp(&p, "streamable-http", port);
     let reply = b.reply(&json!(5), Duration::from_secs(30));
     assert_eq!(text_of(&reply), "10", "{reply}");
-    let (_, stderr, _) = b.finish();
-    assert!(stderr.contains("retrying"), "stderr: {stderr}");
+    let reply = b.reply(&json!(6), Duration::from_secs(30));
+    assert_eq!(text_of(&reply), "11", "{reply}");
+    let (_, stderr, home) = b.finish();
+    // The outage is said once for both requests and all their attempts, and so is its end.
+    // (The first attempt may meet the pooled connection closing, the next a refused one.)
+    assert_eq!(
+        stderr
+            .matches("; trying again, up to 6 times over about 6 s")
+            .count(),
+        1,
+        "stderr: {stderr}"
+    );
+    assert_eq!(
+        stderr.matches("the server answers again").count(),
+        1,
+        "stderr: {stderr}"
+    );
+    let journal = read_journals(home.path());
+    assert!(journal.contains("\"reached-again\""), "{journal}");
 }
 
 #[test]
@@ -2121,18 +2144,45 @@ fn requests_that_time_out_do_not_hold_the_bridge_up() {
     b.finish();
 }
 
+/// A reply just under MCP Tray's limit (9.9 MiB: what a client of the MCP TypeScript SDK reads
+/// in one message) passes whole.
 #[test]
-fn bridge_carries_a_10_mib_reply() {
+fn bridge_carries_a_reply_just_under_the_limit() {
     let p = require_peers!();
     let port = free_port();
     let _server = fastmcp(&p, "streamable-http", port);
     let mut b = Bridge::start(&[&format!("http://127.0.0.1:{port}/mcp")]);
     b.initialize();
-    let size = 10 * 1024 * 1024;
+    // FastMCP sends a tool's text twice (as content and as structured content): 10.3 MB.
+    let size = 5_150_000;
     let reply = b.call(1, "big", json!({"size": size}));
     assert_eq!(text_of(&reply).len(), size);
     assert_eq!(text_of(&b.call(2, "add", json!({"a": 1, "b": 2}))), "3");
     b.finish();
+}
+
+/// The MCP TypeScript SDK's stdio client (Claude Desktop's) closes the connection to a server
+/// whose message passes 10 MiB. Through the bridge, FastMCP's 10.5 MB reply is refused with an
+/// error for that call alone, and the client's next call is answered.
+#[test]
+fn a_reply_too_large_for_the_sdk_costs_one_call_through_the_bridge_not_the_connection() {
+    let p = require_peers!();
+    let port = free_port();
+    let _server = fastmcp(&p, "streamable-http", port);
+    let home = tempfile::tempdir().expect("home");
+    let url = format!("http://127.0.0.1:{port}/mcp");
+    let args: Vec<&std::ffi::OsStr> = ["10500000", BIN, "bridge", &url, "--name", "files"]
+        .into_iter()
+        .map(std::ffi::OsStr::new)
+        .collect();
+    let through = p.sdk_client("sdk_big.mjs", &args, home.path());
+    let refused = through["big"]["error"].as_str().unwrap_or_default();
+    assert!(
+        refused.contains("was larger than 9.9 MiB") && refused.contains("ask for less at a time"),
+        "{through}"
+    );
+    assert_eq!(through["add"]["text"], "3", "{through}");
+    assert_eq!(through["errors"], json!([]), "{through}");
 }
 
 /// Peak resident memory of a process in bytes, where the system tells it (Linux).
@@ -2144,19 +2194,19 @@ fn peak_memory(pid: u32) -> Option<u64> {
 }
 
 #[test]
-fn sse_events_past_64_mib_are_refused_on_every_stream() {
-    // tests/peers/big_event_server.py answers with one 70 MB SSE event: on the POST stream
+fn sse_events_past_the_limit_are_refused_on_every_stream() {
+    // tests/peers/big_event_server.py answers with one 10.5 MB SSE event: on the POST stream
     // (`big`), on the GET stream after a 202 (`later`), and on the legacy event stream.
     let p = require_peers!();
     let port = free_port();
-    let _server = fault_server(&p, "big_event_server.py", port, &["70000000"]);
+    let _server = fault_server(&p, "big_event_server.py", port, &["10500000"]);
     let refused = |reply: &Value| {
-        // Only the start: a reply that got through would be 70 MB.
+        // Only the start: a reply that got through would be 10.5 MB.
         let shown: String = reply.to_string().chars().take(400).collect();
         // MCP Tray's own limit, said as such: not the server's breach of MCP.
         let message = error_message(reply);
         assert!(
-            message.contains("was larger than 64 MiB, the most MCP Tray's bridge passes on")
+            message.contains("was larger than 9.9 MiB, the most MCP Tray's bridge passes on")
                 && message.contains("dropped it and sent this error in its place"),
             "{shown}"
         );
@@ -2180,7 +2230,7 @@ fn sse_events_past_64_mib_are_refused_on_every_stream() {
     legacy.initialize();
     refused(&legacy.call(1, "big", json!({})));
     assert_eq!(text_of(&legacy.call(2, "small", json!({}))), "small");
-    // Dropped as it arrived: never held whole (70 MB, and more again as a line).
+    // Dropped as it arrived: never held whole (10.5 MB, and more again as a line).
     for bridge in [&b, &legacy] {
         if let Some(peak) = peak_memory(bridge.child.id()) {
             assert!(peak < 120 * 1024 * 1024, "peak memory {} MiB", peak >> 20);
@@ -2191,7 +2241,7 @@ fn sse_events_past_64_mib_are_refused_on_every_stream() {
         let (status, stderr, home) = bridge.finish();
         assert!(status.success());
         assert_eq!(
-            stderr.matches("larger than 64 MiB").count(),
+            stderr.matches("larger than 9.9 MiB").count(),
             refusals,
             "stderr: {stderr}"
         );

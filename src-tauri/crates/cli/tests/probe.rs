@@ -290,7 +290,7 @@ fn probe_explains_a_refused_connection_and_what_to_do() {
         .as_array()
         .unwrap()
         .iter()
-        .filter(|l| l.as_str().is_some_and(|l| l.contains("retrying")))
+        .filter(|l| l.as_str().is_some_and(|l| l.contains("trying once more")))
         .count();
     assert_eq!(retries, 1, "{r}");
 }

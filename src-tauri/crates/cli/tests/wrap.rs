@@ -300,11 +300,11 @@ fn a_reply_with_a_stray_byte_in_a_string_is_forwarded_as_it_is() {
 }
 
 #[test]
-fn a_reply_over_64_mib_is_dropped_and_its_request_answered_at_once() {
+fn a_reply_over_the_limit_is_dropped_and_its_request_answered_at_once() {
     // The TypeScript SDK's order (result first, id last), then the Python SDK's (id first).
     let script = r#"
-        read line; printf '{"result":{"text":"'; head -c 67200000 /dev/zero | tr '\0' a; printf '"},"jsonrpc":"2.0","id":2}\n'
-        read line; printf '{"jsonrpc":"2.0","id":3,"result":{"text":"'; head -c 67200000 /dev/zero | tr '\0' b; printf '"}}\n'
+        read line; printf '{"result":{"text":"'; head -c 10500000 /dev/zero | tr '\0' a; printf '"},"jsonrpc":"2.0","id":2}\n'
+        read line; printf '{"jsonrpc":"2.0","id":3,"result":{"text":"'; head -c 10500000 /dev/zero | tr '\0' b; printf '"}}\n'
         read line; printf '{"jsonrpc":"2.0","id":4,"result":{}}\n'
         cat >/dev/null"#;
     let mut tap = Tap::start(
@@ -320,7 +320,7 @@ fn a_reply_over_64_mib_is_dropped_and_its_request_answered_at_once() {
         assert_eq!(reply["id"], id, "{reply}");
         let message = reply["error"]["message"].as_str().unwrap_or_default();
         assert!(
-            message.contains("more than 64 MiB") && message.contains("tools/call"),
+            message.contains("more than 9.9 MiB") && message.contains("tools/call"),
             "{reply}"
         );
     }
@@ -330,12 +330,12 @@ fn a_reply_over_64_mib_is_dropped_and_its_request_answered_at_once() {
     let (_, stderr, rest) = tap.finish();
     assert!(rest.is_empty(), "one answer per request: {rest:?}");
     assert!(
-        stderr.contains("its reply to tools/call (id 2) over 64 MiB"),
+        stderr.contains("its reply to tools/call (id 2) over 9.9 MiB"),
         "{stderr}"
     );
     let dropped = journal(tap.home.path(), "big")
         .into_iter()
-        .filter(|e| e["code"] == "protocol-error")
+        .filter(|e| e["code"] == "message-too-large")
         .count();
     assert_eq!(dropped, 2, "each drop is journaled");
 }
@@ -604,18 +604,18 @@ fn a_burst_passes_both_ways_as_the_exact_bytes_sent_and_every_message_is_journal
 }
 
 #[test]
-fn lines_over_64_mib_are_refused_both_ways_and_the_session_goes_on() {
+fn lines_over_the_limit_are_refused_both_ways_and_the_session_goes_on() {
     let home = tempfile::tempdir().expect("home");
-    // The server first writes a 70 MB line of its own, then echoes.
+    // The server first writes a 10.5 MB line of its own, then echoes.
     let mut tap = raw_tap(
         home.path(),
         "huge",
-        "head -c 70000000 /dev/zero | tr '\\0' x; echo; exec cat",
+        "head -c 10500000 /dev/zero | tr '\\0' x; echo; exec cat",
     );
     let mut stdin = tap.stdin.take().expect("stdin");
     let writer = std::thread::spawn(move || {
         let mut huge = br#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":""#.to_vec();
-        huge.resize(huge.len() + 65 * 1024 * 1024, b'a');
+        huge.resize(huge.len() + 10 * 1024 * 1024, b'a');
         huge.extend_from_slice(b"\"}\n");
         stdin.write_all(&huge).expect("write the huge line");
         stdin
@@ -642,7 +642,7 @@ fn lines_over_64_mib_are_refused_both_ways_and_the_session_goes_on() {
     std::io::Read::read_to_string(&mut err, &mut stderr).expect("stderr");
     assert!(
         stderr
-            .contains("the server wrote a line over 64 MiB, more than MCP Tray forwards; dropped"),
+            .contains("the server wrote a line over 9.9 MiB, more than MCP Tray forwards; dropped"),
         "{stderr}"
     );
     assert!(lines.next().is_none(), "nothing else on stdout");
@@ -1245,4 +1245,56 @@ fn a_signal_then_sigkill_two_seconds_later_leaves_no_server_behind() {
             .status();
     }
     assert!(left.is_empty(), "still running: {left:?} of {pids:?}");
+}
+
+/// The MCP TypeScript SDK's stdio client (Claude Desktop's) reads at most 10 MiB of one message
+/// and closes the connection past that: run directly, FastMCP's 10.5 MB reply costs the client
+/// the server. Through the tap the reply is refused with an error for that call alone, and the
+/// next call is answered.
+#[test]
+fn a_reply_too_large_for_the_sdk_costs_one_call_through_the_tap_not_the_connection() {
+    let p = require_peers!();
+    let home = tempfile::tempdir().expect("home");
+    let sdk_big = |command: &[&std::ffi::OsStr]| -> Value {
+        let mut args = vec!["10500000".as_ref()];
+        args.extend(command);
+        p.sdk_client("sdk_big.mjs", &args, home.path())
+    };
+    let python = p.python();
+    let server = p.script("fastmcp_server.py");
+    let fastmcp = [python.as_os_str(), server.as_os_str(), "stdio".as_ref()];
+
+    // Without the tap: what the tap saves the client from (the SDK's limit, seen).
+    let direct = sdk_big(&fastmcp);
+    assert!(
+        direct["errors"].to_string().contains("ReadBuffer exceeded"),
+        "{direct}"
+    );
+    assert!(
+        direct["add"]["error"].is_string(),
+        "connection lost: {direct}"
+    );
+
+    let mut tapped: Vec<&std::ffi::OsStr> = vec![
+        BIN.as_ref(),
+        "wrap".as_ref(),
+        "--name".as_ref(),
+        "files".as_ref(),
+        "--".as_ref(),
+    ];
+    tapped.extend(fastmcp);
+    let through = sdk_big(&tapped);
+    let refused = through["big"]["error"].as_str().unwrap_or_default();
+    assert!(
+        refused.contains("local server files answered tools/call with more than 9.9 MiB")
+            && refused.contains("ask for less at a time"),
+        "{through}"
+    );
+    assert_eq!(through["add"]["text"], "3", "{through}");
+    assert_eq!(through["errors"], json!([]), "{through}");
+    let dropped: Vec<Value> = journal(home.path(), "files")
+        .into_iter()
+        .filter(|e| e["code"] == "message-too-large")
+        .collect();
+    assert_eq!(dropped.len(), 1, "{dropped:?}");
 }

@@ -387,7 +387,7 @@ pub mod codes {
     /// The connection was made, and the server closed it (it stopped, crashed or restarted)
     /// before it answered: its reply can never come.
     pub const CONNECTION_LOST: &str = "connection-lost";
-    /// A message larger than MCP Tray's limit for one message (64 MiB), dropped.
+    /// A message larger than MCP Tray's limit for one message (9.9 MiB: what a client of the MCP TypeScript SDK reads), dropped.
     pub const MESSAGE_TOO_LARGE: &str = "message-too-large";
     pub const TLS_ERROR: &str = "tls-error";
     pub const DNS_ERROR: &str = "dns-error";

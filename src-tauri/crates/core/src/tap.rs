@@ -42,7 +42,7 @@ use crate::diagnose::{Diagnosis, Severity, codes};
 use crate::journal::{Direction, Journal, Level};
 use crate::jsonrpc::{self, Kind};
 use crate::supervise::{CommandResolver, ExitReport, ServerCommand, StdioChild, StopStep};
-use crate::transport::MAX_MESSAGE_BYTES;
+use crate::transport::{MAX_MESSAGE_BYTES, MAX_MESSAGE_SHOWN};
 
 /// Stderr lines kept to explain an early exit.
 const STDERR_KEPT: usize = 20;
@@ -1014,15 +1014,17 @@ fn reply_too_long<W: Write>(shared: &Shared<W>, id: Option<String>) {
         ),
         None => "a line".to_owned(),
     };
-    let text = format!("the server wrote {what} over 64 MiB, more than MCP Tray forwards; dropped");
+    let text = format!(
+        "the server wrote {what} over {MAX_MESSAGE_SHOWN}, more than MCP Tray forwards; dropped"
+    );
     shared.say(&text);
     if let Some(j) = &shared.journal {
-        j.event(Level::Warn, codes::PROTOCOL_ERROR, text);
+        j.event(Level::Warn, codes::MESSAGE_TOO_LARGE, text);
     }
     if let (Some(id), Some((method, asked))) = (id, waiting) {
         shared.answered_any.store(true, Ordering::Relaxed);
         let message = format!(
-            "local server {} answered {} with more than 64 MiB, which MCP Tray does not forward; ask for less at a time",
+            "local server {} answered {} with more than {MAX_MESSAGE_SHOWN}, which MCP Tray does not forward (a client of the MCP SDK, such as Claude Desktop, closes the connection past 10 MiB); ask for less at a time",
             shared.name,
             method.as_deref().unwrap_or("the request")
         );
@@ -1030,7 +1032,7 @@ fn reply_too_long<W: Write>(shared: &Shared<W>, id: Option<String>) {
             Some(&id),
             jsonrpc::INTERNAL_ERROR,
             &message,
-            Some(codes::PROTOCOL_ERROR),
+            Some(codes::MESSAGE_TOO_LARGE),
         );
         shared.reply(&reply, method.as_deref(), Some(asked));
     }
@@ -1192,8 +1194,8 @@ fn too_long_reply(id: Option<&str>) -> Vec<u8> {
     jsonrpc::error_reply(
         id,
         jsonrpc::INVALID_REQUEST,
-        "message larger than 64 MiB refused by mcp-tray wrap",
-        Some(codes::PROTOCOL_ERROR),
+        &format!("message larger than {MAX_MESSAGE_SHOWN} refused by mcp-tray wrap"),
+        Some(codes::MESSAGE_TOO_LARGE),
     )
 }
 
@@ -1240,7 +1242,7 @@ fn spawn_error_writer<E: Write + Send + 'static>(
 enum Chunk<'a> {
     /// One or more whole lines, each with its newline.
     Lines(&'a [u8]),
-    /// A line grew past the 64 MiB limit: it was dropped up to its newline (or the end of
+    /// A line grew past the limit ([`MAX_MESSAGE_BYTES`]): it was dropped up to its newline (or the end of
     /// input). Its first and last few KiB are kept, to find the id of the message it was.
     TooLong { head: &'a [u8], tail: &'a [u8] },
     /// End of input.

@@ -29,6 +29,29 @@ impl Peers {
     pub fn npm_bin(&self, name: &str) -> PathBuf {
         self.dir.join("node_modules/.bin").join(name)
     }
+
+    /// Runs the MCP TypeScript SDK's client script `script` (tests/peers) with `args`, MCP Tray's
+    /// data in `home`, and returns the one JSON line it prints.
+    pub fn sdk_client(
+        &self,
+        script: &str,
+        args: &[&std::ffi::OsStr],
+        home: &Path,
+    ) -> serde_json::Value {
+        let out = std::process::Command::new(self.node())
+            .arg(self.script(script))
+            .args(args)
+            .env("MCP_TRAY_HOME", home)
+            .output()
+            .expect("run the SDK's client");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_str(stdout.trim()).expect("the client's line")
+    }
 }
 
 /// The installed peers, or `None` (after saying why) when they are missing.

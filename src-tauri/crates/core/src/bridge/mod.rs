@@ -36,7 +36,7 @@ use crate::journal::{Direction, Journal, Level};
 use crate::jsonrpc::{self, Invalid, Kind};
 use crate::transport::http::{Outgoing, StreamableHttp};
 use crate::transport::sse::LegacySse;
-use crate::transport::{self, Fault, MAX_MESSAGE_BYTES, Remote, Reporter};
+use crate::transport::{self, Fault, MAX_MESSAGE_BYTES, MAX_MESSAGE_SHOWN, Remote, Reporter};
 
 /// Requests sent to the server at the same time; more wait their turn.
 const MAX_IN_FLIGHT: usize = 16;
@@ -1049,6 +1049,7 @@ where
         }),
         max_timeout: opts.max_timeout.max(opts.timeout),
         last_failure: Arc::default(),
+        outage_said: Arc::default(),
     };
     let (control_tx, control_rx) = mpsc::unbounded_channel();
     let (server_tx, server_rx) = mpsc::unbounded_channel();
@@ -1105,8 +1106,8 @@ where
                 let reply = jsonrpc::error_reply(
                     id.as_deref(),
                     jsonrpc::INVALID_REQUEST,
-                    "message larger than 64 MiB refused by mcp-tray bridge",
-                    Some(codes::PROTOCOL_ERROR),
+                    &format!("message larger than {MAX_MESSAGE_SHOWN} refused by mcp-tray bridge"),
+                    Some(codes::MESSAGE_TOO_LARGE),
                 );
                 let _ = control_tx.send(Control::Local(reply));
             }

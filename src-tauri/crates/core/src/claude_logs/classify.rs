@@ -10,6 +10,7 @@
 //! | `ECONNREFUSED`, `Connection refused` | `connection-refused` |
 //! | certificate and TLS errors | `tls-error` |
 //! | `ENOTFOUND`, `getaddrinfo` | `dns-error` |
+//! | `ReadBuffer exceeded maximum size of 10485760 bytes` | `message-too-large` |
 //!
 //! State is kept per server and per session (a session starts at `Initializing server...`):
 //! the server's recent output, and which codes were already reported, so Claude's habit of
@@ -29,6 +30,9 @@ const KEEP_OUTPUT: usize = 20;
 struct Session {
     output: VecDeque<String>,
     reported: HashSet<&'static str>,
+    /// Claude's SDK dropped what it had read of a message too large for it: the rest of that
+    /// message comes next and fails to parse, which is not the server's stdout pollution.
+    cut_message: bool,
 }
 
 /// Per-file classification state.
@@ -81,13 +85,14 @@ fn code_key(code: &str) -> &'static str {
         codes::CONNECTION_REFUSED,
         codes::TLS_ERROR,
         codes::DNS_ERROR,
+        codes::MESSAGE_TOO_LARGE,
     ]
     .into_iter()
     .find(|c| *c == code)
     .unwrap_or("other")
 }
 
-fn claude_record(event: &LogEvent, session: &Session) -> Option<Diagnosis> {
+fn claude_record(event: &LogEvent, session: &mut Session) -> Option<Diagnosis> {
     let text = event.text.as_str();
     let message = event.message.as_ref().map(|m| m.get()).unwrap_or("");
     if let Some(command) = spawn_enoent(text) {
@@ -105,10 +110,34 @@ fn claude_record(event: &LogEvent, session: &Session) -> Option<Diagnosis> {
             .fix(fix_for_missing(command)),
         );
     }
+    if let Some(limit) = read_buffer_limit(text) {
+        session.cut_message = true;
+        return Some(
+            Diagnosis::new(
+                codes::MESSAGE_TOO_LARGE,
+                Severity::Error,
+                format!("The server sent a message larger than Claude Desktop reads ({limit})"),
+            )
+            .detail(format!(
+                "Claude logged `{text}`: the MCP SDK it uses reads at most {limit} of one message \
+                 and closed its connection to the server, which takes every tool of the server \
+                 away, not only the request that asked for it."
+            ))
+            .fix(
+                "Ask for less at once (a smaller page, range or file). Through MCP Tray's tap \
+                 (Capture traffic) or bridge, such a reply is refused with an error for that \
+                 request alone and the server stays connected.",
+            ),
+        );
+    }
     if text.contains("is not valid JSON")
         || text.contains("Unexpected non-whitespace character after JSON")
         || (text.starts_with("SyntaxError") && text.contains("JSON"))
     {
+        if std::mem::take(&mut session.cut_message) {
+            // The rest of the message cut above: a consequence, already explained.
+            return None;
+        }
         let fragment = text
             .strip_prefix("Unexpected token ")
             .and_then(|t| t.split(" is not valid JSON").next())
@@ -193,6 +222,23 @@ fn claude_record(event: &LogEvent, session: &Session) -> Option<Diagnosis> {
         return network(text).or_else(|| event.context.as_deref().and_then(network));
     }
     None
+}
+
+/// `ReadBuffer exceeded maximum size of 10485760 bytes` (the MCP TypeScript SDK's stdio limit)
+/// → `10 MiB`.
+fn read_buffer_limit(text: &str) -> Option<String> {
+    let rest = &text[text.find("ReadBuffer exceeded maximum size of ")?..];
+    let number = rest
+        .trim_start_matches("ReadBuffer exceeded maximum size of ")
+        .split(' ')
+        .next()?;
+    let bytes: u64 = number.parse().ok()?;
+    const MIB: u64 = 1024 * 1024;
+    Some(if bytes.is_multiple_of(MIB) {
+        format!("{} MiB", bytes / MIB)
+    } else {
+        format!("{bytes} bytes")
+    })
 }
 
 /// `spawn npx ENOENT` → `npx`.

@@ -845,3 +845,32 @@ fn hiding_secrets_changes_nothing_in_logs_that_hold_none_and_masks_our_journals_
         entry.text.unwrap_or_default()
     );
 }
+
+/// The MCP TypeScript SDK (1.2x, June 2026 on) drops a message past 10 MiB and closes the
+/// connection; the rest of that message then fails to parse. Logged as Claude logs its
+/// transport's errors (the `connection` context, as the Jira excerpt's), in the order the real SDK
+/// gives them (`tests/peers`' SDK, seen with an 11 MiB reply).
+#[test]
+fn a_message_past_the_sdks_limit_is_too_large_and_its_cut_tail_is_not_pollution() {
+    let log = "2026-12-05T11:00:00.100Z [files] [info] Message from client: {\"method\":\"tools/call\",\"params\":{\"name\":\"read_file\"},\"jsonrpc\":\"2.0\",\"id\":7}\n\
+               2026-12-05T11:00:01.200Z [files] [error] ReadBuffer exceeded maximum size of 10485760 bytes {\"context\":\"connection\",\"stack\":\"Error: ReadBuffer exceeded maximum size of 10485760 bytes\\n    at ReadBuffer.append (index.js:56:115)\"}\n\
+               2026-12-05T11:00:01.300Z [files] [error] Unexpected token 'x', \"xxxxxxxxxx\"... is not valid JSON {\"context\":\"connection\",\"stack\":\"SyntaxError: Unexpected token 'x', \\\"xxxxxxxxxx\\\"... is not valid JSON\"}\n\
+               2026-12-05T11:00:01.400Z [files] [error] Server transport closed unexpectedly, this is likely due to the process exiting early.\n\
+               2026-12-05T11:05:00.000Z [files] [error] Unexpected token 'S', \"Starting s\"... is not valid JSON {\"context\":\"connection\",\"stack\":\"SyntaxError\"}\n";
+    let events = parse_bytes("mcp-server-files.log", log.as_bytes());
+    assert_eq!(
+        codes_of(&events),
+        vec![codes::MESSAGE_TOO_LARGE, codes::STDOUT_POLLUTION],
+        "the cut tail and the close are consequences; a later bad line is pollution again"
+    );
+    let diag = with_code(&events, codes::MESSAGE_TOO_LARGE)
+        .diagnosis
+        .clone()
+        .expect("diagnosis");
+    assert_eq!(diag.server.as_deref(), Some("files"));
+    assert!(diag.summary.contains("(10 MiB)"), "{}", diag.summary);
+    assert!(
+        diag.fix.as_deref().unwrap_or("").contains("Ask for less"),
+        "{diag:?}"
+    );
+}

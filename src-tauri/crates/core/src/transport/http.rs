@@ -375,6 +375,7 @@ impl StreamableHttp {
                 }
                 Ok(resp) => {
                     self.remote.note_attempt(None);
+                    self.remote.say_reached();
                     return Ok((resp, had_session));
                 }
                 Err(e) => Fault::from_reqwest(&e, &self.remote.url),
@@ -387,14 +388,9 @@ impl StreamableHttp {
                 // Said once, with the error the request gets (`failure_message`).
                 return Err(fault);
             }
-            let pause = backoff(attempt, Duration::from_millis(100));
             // The server's answer (an error page, often) is said once, with the final error.
-            self.remote.reporter.report(
-                Level::Warn,
-                fault.code(),
-                &format!("{}; retrying in {} ms", fault.headline(), pause.as_millis()),
-            );
-            tokio::time::sleep(pause).await;
+            self.remote.say_retrying(&fault, self.remote.retries);
+            tokio::time::sleep(backoff(attempt, Duration::from_millis(100))).await;
             attempt += 1;
         }
     }

@@ -36,8 +36,19 @@ pub const HANDSHAKE_ONLY: &str = "handshake-only";
 /// replies, and the code of those requests' errors: news, not a failure, and nobody's fault.
 pub const BRIDGE_STOPPED: &str = "bridge-stopped";
 
-/// Largest message accepted from either side.
-pub const MAX_MESSAGE_BYTES: usize = 64 * 1024 * 1024;
+/// The event of a server that answers again after an outage the bridge said it retries through.
+pub const REACHED_AGAIN: &str = "reached-again";
+
+/// Largest message accepted from either side: what a client of the MCP TypeScript SDK (Claude
+/// Desktop's) can read. Its stdio transport holds at most 10 MiB of unread input (since 1.2x,
+/// June 2026) and closes the connection past that, which loses every tool of the server, while a
+/// message MCP Tray refuses costs one request, answered with an error saying why. That input may
+/// be a whole message, its newline and the start of the next in the same read (64 KiB): hence
+/// 10 MiB less 64 KiB.
+pub const MAX_MESSAGE_BYTES: usize = 10 * 1024 * 1024 - 64 * 1024;
+
+/// [`MAX_MESSAGE_BYTES`] in words.
+pub const MAX_MESSAGE_SHOWN: &str = "9.9 MiB";
 
 /// Where a transport puts what the server sends: one complete JSON-RPC message per item.
 pub type Outbox = UnboundedSender<Vec<u8>>;
@@ -281,7 +292,7 @@ impl Fault {
                 "the server at {url} closed the connection while answering, so its reply will not come (the server may have stopped, crashed or restarted)"
             ),
             Fault::TooLarge { url } => format!(
-                "the reply from {url} was larger than 64 MiB, the most MCP Tray's bridge passes on in one message; the bridge dropped it and sent this error in its place"
+                "the reply from {url} was larger than {MAX_MESSAGE_SHOWN}, the most MCP Tray's bridge passes on in one message (a client of the MCP SDK, such as Claude Desktop, closes the connection past 10 MiB); the bridge dropped it and sent this error in its place: ask for less at a time"
             ),
             Fault::WebSocket { url } => format!(
                 "{url} is a WebSocket endpoint (it answered HTTP 426, asking for a WebSocket connection), but MCP has no WebSocket transport"
@@ -879,7 +890,7 @@ pub(crate) fn dropped_too_large(rpc_id: Option<&str>) -> String {
         None => "a message".to_owned(),
     };
     format!(
-        "dropped {what} from the server larger than 64 MiB, the most MCP Tray's bridge passes on in one message"
+        "dropped {what} from the server larger than {MAX_MESSAGE_SHOWN}, the most MCP Tray's bridge passes on in one message"
     )
 }
 
@@ -1030,6 +1041,9 @@ pub struct Remote {
     /// How the last attempt to deliver a message failed, while no answer has come since: why
     /// the server was not reached, for a caller that stopped waiting during the retries.
     pub(crate) last_failure: Arc<Mutex<Option<Fault>>>,
+    /// A retry was said ([`Remote::say_retrying`]) and no answer has come since: the requests
+    /// that meet the same outage retry without saying it again.
+    pub(crate) outage_said: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Remote {
@@ -1046,6 +1060,46 @@ impl Remote {
     /// message starts. [`Remote::last_failure`] says it.
     pub(crate) fn note_attempt(&self, failed: Option<&Fault>) {
         *self.last_failure.lock().unwrap_or_else(|p| p.into_inner()) = failed.cloned();
+    }
+
+    /// Says, once per outage, that a message met `fault` and is being sent again, up to
+    /// `retries` times: every request that meets the same outage retries too, and each would
+    /// have said each attempt. [`Remote::say_reached`] ends the outage.
+    pub(crate) fn say_retrying(&self, fault: &Fault, retries: u32) {
+        if self
+            .outage_said
+            .swap(true, std::sync::atomic::Ordering::AcqRel)
+        {
+            return;
+        }
+        let span = retry_span(retries);
+        let again = match retries {
+            1 => "trying once more".to_owned(),
+            _ if span < Duration::from_secs(1) => format!(
+                "trying again, up to {retries} times over about {} ms",
+                span.as_millis()
+            ),
+            _ => format!(
+                "trying again, up to {retries} times over about {:.0} s",
+                span.as_secs_f64()
+            ),
+        };
+        self.reporter.report(
+            Level::Warn,
+            fault.code(),
+            &format!("{}; {again}", fault.headline()),
+        );
+    }
+
+    /// The server answered: an outage said by [`Remote::say_retrying`] is over, and said so.
+    pub(crate) fn say_reached(&self) {
+        if self
+            .outage_said
+            .swap(false, std::sync::atomic::Ordering::AcqRel)
+        {
+            self.reporter
+                .report(Level::Info, REACHED_AGAIN, "the server answers again");
+        }
     }
 
     /// How the last attempt to deliver a message failed, unless an answer came since (or a new
@@ -1293,6 +1347,18 @@ pub(crate) fn failure_message(msg: &http::Outgoing, fault: &Fault) -> String {
     } else {
         fault.describe()
     }
+}
+
+/// About how long `retries` retries of a message take to fail: the sum of their pauses
+/// ([`backoff`] from 100 ms, without its jitter).
+pub(crate) fn retry_span(retries: u32) -> Duration {
+    (0..retries)
+        .map(|attempt| {
+            Duration::from_millis(100)
+                .saturating_mul(1u32 << attempt.min(10))
+                .min(Duration::from_secs(5))
+        })
+        .sum()
 }
 
 /// A pause of `base * 2^attempt` (capped at 5 s) with up to 25 % jitter.

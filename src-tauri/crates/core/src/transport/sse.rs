@@ -30,14 +30,7 @@ const ENDPOINT_WAIT_MIN: Duration = Duration::from_secs(1);
 /// message's `retries` would take to fail (about 6 s for the bridge's 6), and at least
 /// [`ENDPOINT_WAIT_MIN`].
 fn endpoint_wait(retries: u32) -> Duration {
-    let pauses: Duration = (0..retries)
-        .map(|attempt| {
-            Duration::from_millis(100)
-                .saturating_mul(1u32 << attempt.min(10))
-                .min(Duration::from_secs(5))
-        })
-        .sum();
-    pauses.max(ENDPOINT_WAIT_MIN)
+    super::retry_span(retries).max(ENDPOINT_WAIT_MIN)
 }
 
 #[derive(Default)]
