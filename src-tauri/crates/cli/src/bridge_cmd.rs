@@ -395,16 +395,18 @@ fn sentences(text: &str) -> String {
     said
 }
 
-/// Resolves on SIGTERM, SIGHUP (the terminal it ran in was closed) or Ctrl-C: the client (or
-/// the OS) wants the shim gone. Never resolves when no handler can be installed.
+/// Resolves on SIGTERM, SIGHUP (the terminal it ran in was closed) or Ctrl-C (on Windows: Ctrl-C,
+/// Ctrl-Break, the console closed, logoff, shutdown): the client (or the OS) wants the shim gone.
+/// Never resolves when no handler can be installed.
 pub(crate) async fn terminated() {
     StopSignals::listen().next().await;
 }
 
-/// The signals that stop a shim (SIGTERM, SIGHUP, Ctrl-C), listened to from the moment this is
-/// made: made before the server is started, no signal that comes meanwhile is lost (the default
-/// action would end the shim at once, and leave its server running). Made inside the runtime.
-/// Each signal whose handler cannot be installed is left out, not the others.
+/// The signals that stop a shim (SIGTERM, SIGHUP, Ctrl-C; on Windows the console's events),
+/// listened to from the moment this is made: made before the server is started, no signal that
+/// comes meanwhile is lost (the default action would end the shim at once, and leave its server
+/// running, or on Windows its journal without its end). Made inside the runtime. Each signal
+/// whose handler cannot be installed is left out, not the others.
 pub(crate) struct StopSignals {
     #[cfg(unix)]
     term: Option<tokio::signal::unix::Signal>,
@@ -412,6 +414,31 @@ pub(crate) struct StopSignals {
     hup: Option<tokio::signal::unix::Signal>,
     #[cfg(unix)]
     int: Option<tokio::signal::unix::Signal>,
+    #[cfg(windows)]
+    ctrl_c: Option<tokio::signal::windows::CtrlC>,
+    #[cfg(windows)]
+    ctrl_break: Option<tokio::signal::windows::CtrlBreak>,
+    #[cfg(windows)]
+    ctrl_close: Option<tokio::signal::windows::CtrlClose>,
+    #[cfg(windows)]
+    ctrl_logoff: Option<tokio::signal::windows::CtrlLogoff>,
+    #[cfg(windows)]
+    ctrl_shutdown: Option<tokio::signal::windows::CtrlShutdown>,
+}
+
+/// Waits for the next of one kind of signal (`Option<Signal>`, each kind its own type); never,
+/// when it could not be listened to.
+macro_rules! next_of {
+    ($signal:expr) => {
+        async move {
+            if let Some(s) = $signal
+                && s.recv().await.is_some()
+            {
+                return;
+            }
+            std::future::pending::<()>().await
+        }
+    };
 }
 
 impl StopSignals {
@@ -425,7 +452,18 @@ impl StopSignals {
                 int: signal(SignalKind::interrupt()).ok(),
             }
         }
-        #[cfg(not(unix))]
+        #[cfg(windows)]
+        {
+            use tokio::signal::windows as w;
+            StopSignals {
+                ctrl_c: w::ctrl_c().ok(),
+                ctrl_break: w::ctrl_break().ok(),
+                ctrl_close: w::ctrl_close().ok(),
+                ctrl_logoff: w::ctrl_logoff().ok(),
+                ctrl_shutdown: w::ctrl_shutdown().ok(),
+            }
+        }
+        #[cfg(not(any(unix, windows)))]
         StopSignals {}
     }
 
@@ -433,24 +471,32 @@ impl StopSignals {
     pub(crate) async fn next(&mut self) {
         #[cfg(unix)]
         {
-            async fn one(signal: &mut Option<tokio::signal::unix::Signal>) {
-                if let Some(s) = signal
-                    && s.recv().await.is_some()
-                {
-                    return;
-                }
-                std::future::pending::<()>().await;
-            }
+            let StopSignals { term, hup, int } = self;
             tokio::select! {
-                () = one(&mut self.term) => {}
-                () = one(&mut self.hup) => {}
-                () = one(&mut self.int) => {}
+                () = next_of!(term) => {}
+                () = next_of!(hup) => {}
+                () = next_of!(int) => {}
             }
         }
-        #[cfg(not(unix))]
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
+        #[cfg(windows)]
+        {
+            let StopSignals {
+                ctrl_c,
+                ctrl_break,
+                ctrl_close,
+                ctrl_logoff,
+                ctrl_shutdown,
+            } = self;
+            tokio::select! {
+                () = next_of!(ctrl_c) => {}
+                () = next_of!(ctrl_break) => {}
+                () = next_of!(ctrl_close) => {}
+                () = next_of!(ctrl_logoff) => {}
+                () = next_of!(ctrl_shutdown) => {}
+            }
         }
+        #[cfg(not(any(unix, windows)))]
+        std::future::pending::<()>().await;
     }
 
     /// Sends a message on `to` for every stop signal, as long as `to` is open: the first one

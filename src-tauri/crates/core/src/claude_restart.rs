@@ -85,52 +85,97 @@ mod imp {
 
 #[cfg(target_os = "windows")]
 mod imp {
-    use std::path::PathBuf;
+    use std::os::windows::process::CommandExt as _;
+    use std::path::{Path, PathBuf};
     use std::process::Command;
     use std::time::Instant;
 
+    use sysinfo::{ProcessRefreshKind, ProcessesToUpdate, System, UpdateKind};
+
     use super::{QUIT_WAIT, RestartError};
 
-    fn running() -> bool {
-        Command::new("tasklist")
-            .args(["/FI", "IMAGENAME eq claude.exe", "/NH"])
-            .output()
-            .is_ok_and(|o| {
-                String::from_utf8_lossy(&o.stdout)
-                    .to_ascii_lowercase()
-                    .contains("claude.exe")
-            })
+    /// No console window for a command a GUI app runs (each would flash one).
+    const CREATE_NO_WINDOW: u32 = 0x0800_0000;
+
+    /// The MSIX (Store) build, started through its application id.
+    const MSIX_APP: &str = "shell:AppsFolder\\Claude_pzs8sxrjxfjjc!Claude";
+
+    /// The executables of the running Claude Desktop processes, from the process table (not
+    /// `tasklist`, a console program run every 200 ms).
+    fn running(system: &mut System) -> Vec<PathBuf> {
+        system.refresh_processes_specifics(
+            ProcessesToUpdate::All,
+            true,
+            ProcessRefreshKind::nothing().with_exe(UpdateKind::OnlyIfNotSet),
+        );
+        system
+            .processes()
+            .values()
+            .filter(|p| p.name().eq_ignore_ascii_case("claude.exe"))
+            .map(|p| p.exe().map(Path::to_path_buf).unwrap_or_default())
+            .collect()
+    }
+
+    /// Which build to start: the one that ran (an MSIX build runs from `WindowsApps`); when none
+    /// did, the MSIX build if one is installed (its config is the one MCP Tray edits then, see
+    /// `crate::clients`), else the classic installer's.
+    fn to_start(ran: &[PathBuf]) -> Option<PathBuf> {
+        let classic = std::env::var_os("LOCALAPPDATA")
+            .map(|d| PathBuf::from(d).join("AnthropicClaude").join("claude.exe"))
+            .filter(|p| p.exists());
+        let msix = |p: &PathBuf| {
+            p.components()
+                .any(|c| c.as_os_str().eq_ignore_ascii_case("WindowsApps"))
+        };
+        match ran.iter().find(|p| !p.as_os_str().is_empty()) {
+            Some(exe) if msix(exe) => None,
+            Some(exe) => Some(exe.clone()),
+            None if crate::clients::msix_installed() => None,
+            None => classic,
+        }
     }
 
     pub(super) fn restart() -> Result<(), RestartError> {
-        if running() {
+        let mut system = System::new().map_err(|e| {
+            RestartError::Failed(format!("could not list the running programs: {e}"))
+        })?;
+        let ran = running(&mut system);
+        if !ran.is_empty() {
             // Without /F, taskkill asks the windows to close, as the user closing them would.
             let _ = Command::new("taskkill")
                 .args(["/IM", "claude.exe"])
+                .creation_flags(CREATE_NO_WINDOW)
                 .status();
             let started = Instant::now();
-            while running() {
+            while !running(&mut system).is_empty() {
                 if started.elapsed() > QUIT_WAIT {
                     return Err(RestartError::Failed(
-                        "Claude is still running ten seconds after being asked to quit".into(),
+                        "Claude is still running ten seconds after being asked to quit (it may \
+                         be waiting in the notification area: quit it there, then start it)"
+                            .into(),
                     ));
                 }
                 std::thread::sleep(std::time::Duration::from_millis(200));
             }
         }
-        // The classic installer puts Claude under %LOCALAPPDATA%\AnthropicClaude; the MSIX (Store)
-        // build is started through its application id.
-        let classic = std::env::var_os("LOCALAPPDATA")
-            .map(|d| PathBuf::from(d).join("AnthropicClaude").join("claude.exe"))
-            .filter(|p| p.exists());
-        let status = match classic {
-            Some(exe) => Command::new(exe).spawn().map(|_| ()),
-            None => Command::new("explorer.exe")
-                .arg("shell:AppsFolder\\Claude_pzs8sxrjxfjjc!Claude")
-                .spawn()
-                .map(|_| ()),
+        let spawned = match to_start(&ran) {
+            Some(exe) => Command::new(exe).spawn(),
+            None => Command::new("explorer.exe").arg(MSIX_APP).spawn(),
         };
-        status.map_err(|e| RestartError::Failed(format!("could not start Claude: {e}")))
+        spawned.map_err(|e| RestartError::Failed(format!("could not start Claude: {e}")))?;
+        // explorer.exe returns at once whether or not it found the app: see that Claude runs.
+        let started = Instant::now();
+        while running(&mut system).is_empty() {
+            if started.elapsed() > QUIT_WAIT {
+                return Err(RestartError::Failed(
+                    "Claude was asked to start but is not running ten seconds later: start it \
+                     from the Start menu"
+                        .into(),
+                ));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+        Ok(())
     }
 }
 

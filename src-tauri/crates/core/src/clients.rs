@@ -111,6 +111,12 @@ fn windows_config(roaming: &Path, local: Option<&Path>) -> ConfigLocation {
     }
 }
 
+/// Whether an MSIX (Store) build of Claude Desktop is installed for this user.
+#[cfg(target_os = "windows")]
+pub(crate) fn msix_installed() -> bool {
+    !msix_claude_dirs(dirs::data_local_dir().as_deref()).is_empty()
+}
+
 /// `%LOCALAPPDATA%\Packages\Claude_*\LocalCache\Roaming\Claude` folders of installed MSIX builds.
 #[cfg_attr(not(target_os = "windows"), allow(dead_code))]
 fn msix_claude_dirs(local: Option<&Path>) -> Vec<PathBuf> {

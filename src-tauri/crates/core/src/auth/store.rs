@@ -393,13 +393,41 @@ mod keychain {
 
     static ABSENT: AtomicBool = AtomicBool::new(false);
 
-    /// Runs `op` with the time limit; `None` when the keychain is absent or did not answer.
+    /// Why a keychain call failed.
     #[cfg_attr(
         not(any(target_os = "macos", windows, target_os = "linux")),
         allow(dead_code)
     )]
-    fn bounded<T: Send + 'static>(
-        op: impl FnOnce() -> Result<T, String> + Send + 'static,
+    pub(super) enum Failed {
+        /// No keychain to be had (none, no session bus, locked with nobody to unlock it): the
+        /// rest of the process keeps its secrets in the file.
+        Unavailable,
+        /// This call alone: a secret too long for Windows' Credential Manager (2,560 bytes, less
+        /// than an access token and a refresh token often take), an entry that cannot be read.
+        /// That record goes to the file; the others stay in the keychain, read and deleted there.
+        ThisCall,
+    }
+
+    #[cfg(any(target_os = "macos", windows, target_os = "linux"))]
+    impl From<keyring::Error> for Failed {
+        fn from(e: keyring::Error) -> Self {
+            match e {
+                keyring::Error::NoStorageAccess(_) | keyring::Error::PlatformFailure(_) => {
+                    Failed::Unavailable
+                }
+                _ => Failed::ThisCall,
+            }
+        }
+    }
+
+    /// Runs `op` with the time limit; `None` when it failed, or the keychain is absent or did
+    /// not answer (then it counts as absent from now on).
+    #[cfg_attr(
+        not(any(target_os = "macos", windows, target_os = "linux")),
+        allow(dead_code)
+    )]
+    pub(super) fn bounded<T: Send + 'static>(
+        op: impl FnOnce() -> Result<T, Failed> + Send + 'static,
     ) -> Option<T> {
         if ABSENT.load(Ordering::Relaxed) {
             return None;
@@ -416,24 +444,31 @@ mod keychain {
             .and_then(|_| rx.recv_timeout(KEYCHAIN_WAIT).ok());
         match answer {
             Some(Ok(value)) => Some(value),
-            _ => {
+            Some(Err(Failed::ThisCall)) => None,
+            Some(Err(Failed::Unavailable)) | None => {
                 ABSENT.store(true, Ordering::Relaxed);
                 None
             }
         }
     }
 
+    /// Whether the keychain counts as absent for the rest of the process.
+    #[cfg(test)]
+    pub(super) fn absent() -> bool {
+        ABSENT.load(Ordering::Relaxed)
+    }
+
     #[cfg(any(target_os = "macos", windows, target_os = "linux"))]
-    fn entry(key: &str) -> Result<keyring::Entry, String> {
-        keyring::Entry::new("mcp-tray", key).map_err(|e| e.to_string())
+    fn entry(key: &str) -> Result<keyring::Entry, Failed> {
+        Ok(keyring::Entry::new("mcp-tray", key)?)
     }
 
     #[cfg(any(target_os = "macos", windows, target_os = "linux"))]
     pub fn set(key: &str, secrets: &Secrets) -> Result<(), String> {
         let json = serde_json::to_string(secrets).map_err(|e| e.to_string())?;
         let key = key.to_owned();
-        bounded(move || entry(&key)?.set_password(&json).map_err(|e| e.to_string()))
-            .ok_or_else(|| "no OS keychain answered".to_owned())
+        bounded(move || Ok(entry(&key)?.set_password(&json)?))
+            .ok_or_else(|| "the OS keychain did not keep it".to_owned())
     }
 
     #[cfg(any(target_os = "macos", windows, target_os = "linux"))]
@@ -442,7 +477,7 @@ mod keychain {
         let json = bounded(move || match entry(&key)?.get_password() {
             Ok(json) => Ok(Some(json)),
             Err(keyring::Error::NoEntry) => Ok(None),
-            Err(e) => Err(e.to_string()),
+            Err(e) => Err(e.into()),
         })??;
         serde_json::from_str(&json).ok()
     }
@@ -452,7 +487,7 @@ mod keychain {
         let key = key.to_owned();
         let _ = bounded(move || match entry(&key)?.delete_credential() {
             Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
-            Err(e) => Err(e.to_string()),
+            Err(e) => Err(e.into()),
         });
     }
 
@@ -484,6 +519,20 @@ mod tests {
         assert!(!lock_is_stale(&path));
         fs::write(&path, format!("{} {}", std::process::id(), 1)).expect("write");
         assert!(lock_is_stale(&path), "too old");
+    }
+
+    /// A call that fails on its own (Windows refuses a secret over 2,560 bytes) sends that record
+    /// to the file and leaves the keychain in use for the others; only a keychain that cannot be
+    /// reached (or does not answer) counts as absent for the rest of the process.
+    #[test]
+    fn a_refused_secret_leaves_the_keychain_in_use_and_an_unreachable_one_does_not() {
+        use keychain::{Failed, absent, bounded};
+        assert_eq!(bounded(|| Err::<(), _>(Failed::ThisCall)), None);
+        assert!(!absent(), "one record refused is not the keychain gone");
+        assert_eq!(bounded(|| Ok(7)), Some(7));
+        assert_eq!(bounded(|| Err::<(), _>(Failed::Unavailable)), None);
+        assert!(absent());
+        assert_eq!(bounded(|| Ok(7)), None, "absent from now on");
     }
 
     #[cfg(unix)]

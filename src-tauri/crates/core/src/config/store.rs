@@ -68,18 +68,22 @@ pub(crate) struct StoreFile {
 }
 
 /// A short stable key for a config path, used to name its state and history folders. The same
-/// file gives the same key before and after it exists: a file not there yet is named by its
-/// folder's real path (a symlinked `~/.config` included) and its final name (past any symlink to
-/// it), which is what the real path of the file will be once it is written.
+/// file gives the same key before and after it exists: a file not there yet is named by the
+/// real path of its nearest folder that exists (a symlinked `~/.config` included; on Windows the
+/// `\\?\C:\…` form a real path has) and the rest of its path, past any symlink to the file,
+/// which is what the real path of the file will be once it and its folders are written (the
+/// first add to a Claude Desktop that never ran).
 pub(crate) fn config_key(path: &Path) -> String {
     let abs = std::fs::canonicalize(path).unwrap_or_else(|_| {
         let target = super::write::resolve_target(path);
-        target
-            .parent()
-            .and_then(|dir| std::fs::canonicalize(dir).ok())
-            .zip(target.file_name())
-            .map(|(dir, name)| dir.join(name))
-            .or_else(|| std::path::absolute(path).ok())
+        std::path::absolute(&target)
+            .ok()
+            .and_then(|target| {
+                target.ancestors().skip(1).find_map(|dir| {
+                    let real = std::fs::canonicalize(dir).ok()?;
+                    Some(real.join(target.strip_prefix(dir).ok()?))
+                })
+            })
             .unwrap_or_else(|| path.to_path_buf())
     });
     let digest = Sha256::digest(abs.to_string_lossy().as_bytes());
@@ -136,4 +140,26 @@ pub(crate) fn write_small_file(
     tmp.persist(path)
         .map_err(|e| ConfigError::io(path, e.error))?;
     Ok(())
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    /// The first add to a Claude Desktop that never ran creates its folder: its undo history must
+    /// be found under the same key afterwards. Here the folder is reached through a symlink, as
+    /// Windows' real paths differ from the plain ones (`\\?\C:\…`).
+    #[test]
+    fn a_config_in_a_folder_not_there_yet_keeps_its_key_once_written() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        std::fs::create_dir(tmp.path().join("real")).expect("dir");
+        std::os::unix::fs::symlink(tmp.path().join("real"), tmp.path().join("link"))
+            .expect("symlink");
+        let config = tmp.path().join("link/Claude/claude_desktop_config.json");
+        let before = config_key(&config);
+        std::fs::create_dir(tmp.path().join("link/Claude")).expect("dir");
+        assert_eq!(config_key(&config), before, "folder written");
+        std::fs::write(&config, "{}").expect("file");
+        assert_eq!(config_key(&config), before, "file written");
+    }
 }

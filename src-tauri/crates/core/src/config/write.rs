@@ -1109,6 +1109,12 @@ pub(crate) fn resolve_target(path: &Path) -> PathBuf {
 /// be written in (the swap writes a new file beside the old one) is named as such, not by the
 /// temporary file's name.
 fn in_words(target: &Path, e: io::Error) -> io::Error {
+    if held_by_another(&e) && e.raw_os_error() != Some(5) {
+        return io::Error::other(format!(
+            "another program holds {} open and Windows will not let it be replaced meanwhile (an antivirus or a sync tool, often for a moment); try again. Nothing was changed",
+            target.display()
+        ));
+    }
     // The OS's refusal only: MCP Tray's own (`keep_owner`) says what it means.
     if e.kind() != io::ErrorKind::PermissionDenied
         || e.get_ref().is_some_and(|inner| inner.is::<NotTheOwner>())
@@ -1122,8 +1128,13 @@ fn in_words(target: &Path, e: io::Error) -> io::Error {
     io::Error::new(
         io::ErrorKind::PermissionDenied,
         format!(
-            "the folder {} may not be written in (permission denied), and MCP Tray writes the new file beside the old one before it takes its place; make the folder writable to edit the file. Nothing was changed",
-            dir.display()
+            "the folder {} may not be written in (permission denied), and MCP Tray writes the new file beside the old one before it takes its place; make the folder writable to edit the file{}. Nothing was changed",
+            dir.display(),
+            if cfg!(windows) {
+                ", or close the program that holds the file open (an antivirus or a sync tool)"
+            } else {
+                ""
+            }
         ),
     )
 }
@@ -1294,9 +1305,30 @@ fn swap_in(read: &Read, new: Option<&[u8]>) -> io::Result<Swap> {
         Err(e) => return Err(e),
     }
 
-    tmp.persist(target).map_err(|e| e.error)?;
+    let mut tmp = tmp;
+    let mut attempt = 0;
+    while let Err(e) = tmp.persist(target) {
+        // Windows refuses to replace a file another program holds open without sharing its
+        // deletion (an antivirus or a sync tool reading it, for a moment): tried again for
+        // about a second.
+        if attempt >= PERSIST_TRIES || !held_by_another(&e.error) {
+            return Err(e.error);
+        }
+        tmp = e.file;
+        std::thread::sleep(std::time::Duration::from_millis(25 << attempt.min(3)));
+        attempt += 1;
+    }
     sync_dir(dir);
     Ok(Swap::Done)
+}
+
+/// How many times the swap is tried again while another program holds the file (Windows).
+const PERSIST_TRIES: u32 = 8;
+
+/// Whether `e` says another program holds the file (Windows: access denied, a sharing or lock
+/// violation); never elsewhere, where a rename does not care who has the file open.
+fn held_by_another(e: &io::Error) -> bool {
+    cfg!(windows) && matches!(e.raw_os_error(), Some(5 | 32 | 33))
 }
 
 fn current_hash(path: &Path) -> io::Result<String> {

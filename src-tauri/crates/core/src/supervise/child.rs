@@ -282,7 +282,8 @@ impl StdioChild {
         grace: Duration,
         hurry: &mut Hurry<'_>,
     ) -> ExitReport {
-        let leftovers_signalled = platform::clear_group(self.pid, grace, hurry).await;
+        let leftovers_signalled =
+            platform::clear_group(self.pid, grace, hurry, self.child.as_mut()).await;
         let (signal, signal_name) = platform::signal_of(&status);
         let report = ExitReport {
             pid: self.pid,
@@ -386,6 +387,23 @@ impl Hurry<'_> {
             }
         }
     }
+
+    /// Whether `done` comes by `until` (sooner once hurried): what is left of a tree after its
+    /// leader exited, given its grace.
+    async fn came_by(
+        &mut self,
+        done: impl std::future::Future<Output = ()>,
+        until: tokio::time::Instant,
+    ) -> bool {
+        tokio::pin!(done);
+        loop {
+            match self.within(&mut done, until).await {
+                Waited::Done(()) => return true,
+                Waited::Hurried => {}
+                Waited::TimedOut => return false,
+            }
+        }
+    }
 }
 
 /// How long a dropped server's group has after SIGTERM before SIGKILL: enough for a tap's own
@@ -441,7 +459,12 @@ mod platform {
 
     /// After the leader exited: SIGTERM what is left in its group, wait (no later than a hurry
     /// allows), then SIGKILL. Returns whether anything was left.
-    pub async fn clear_group(pid: u32, grace: Duration, hurry: &mut super::Hurry<'_>) -> bool {
+    pub async fn clear_group(
+        pid: u32,
+        grace: Duration,
+        hurry: &mut super::Hurry<'_>,
+        _child: &mut dyn ChildWrapper,
+    ) -> bool {
         let Ok(raw) = i32::try_from(pid) else {
             return false;
         };
@@ -450,21 +473,17 @@ mod platform {
             return false;
         }
         let _ = killpg(pgid, Signal::SIGTERM);
-        let until = tokio::time::Instant::now() + grace;
         let gone = async {
             while group_alive(pgid) {
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
         };
-        tokio::pin!(gone);
-        loop {
-            match hurry.within(&mut gone, until).await {
-                super::Waited::Done(()) => return true,
-                super::Waited::Hurried => {}
-                super::Waited::TimedOut => break,
-            }
+        if !hurry
+            .came_by(gone, tokio::time::Instant::now() + grace)
+            .await
+        {
+            let _ = killpg(pgid, Signal::SIGKILL);
         }
-        let _ = killpg(pgid, Signal::SIGKILL);
         true
     }
 
@@ -501,9 +520,45 @@ mod platform {
     /// process in it when the child is dropped.
     pub fn end_group(_pid: u32) {}
 
-    /// The job's wait already covers every process in it.
-    pub async fn clear_group(_pid: u32, _grace: Duration, _hurry: &mut super::Hurry<'_>) -> bool {
-        false
+    /// The processes still running that the leader `pid` started (a `node` under `cmd.exe`):
+    /// the job's wait returns once the leader has exited (process-wrap stops at the job's first
+    /// message), not once the job is empty. Their parent stays recorded after the leader's exit.
+    fn left_of(system: &mut sysinfo::System, pid: u32) -> bool {
+        system.refresh_processes_specifics(
+            sysinfo::ProcessesToUpdate::All,
+            true,
+            sysinfo::ProcessRefreshKind::nothing().without_tasks(),
+        );
+        crate::supervise::stats::descendants(system, sysinfo::Pid::from_u32(pid)).len() > 1
+    }
+
+    /// After the leader exited: what it started gets the grace to end (no later than a hurry
+    /// allows), then the job is terminated. Returns whether anything was left.
+    pub async fn clear_group(
+        pid: u32,
+        grace: Duration,
+        hurry: &mut super::Hurry<'_>,
+        child: &mut dyn ChildWrapper,
+    ) -> bool {
+        let Ok(mut system) = sysinfo::System::new() else {
+            return false;
+        };
+        if !left_of(&mut system, pid) {
+            return false;
+        }
+        let gone = async {
+            while left_of(&mut system, pid) {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        };
+        if !hurry
+            .came_by(gone, tokio::time::Instant::now() + grace)
+            .await
+        {
+            // TerminateJobObject: whatever is left in the job, the leader being gone.
+            let _ = child.start_kill();
+        }
+        true
     }
 
     pub fn signal_of(_status: &std::process::ExitStatus) -> (Option<i32>, Option<String>) {

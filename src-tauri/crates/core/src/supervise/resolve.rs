@@ -309,9 +309,22 @@ fn query_login_shell(
     let pid = child.id();
     let mut stdout = child.stdout.take().ok_or("no stdout")?;
     let (tx, rx) = std::sync::mpsc::channel();
+    // Done at the closing marker, not at the end of the output: a job an rc file starts in the
+    // background (an agent, a version check) can hold the shell's stdout open long after.
     std::thread::spawn(move || {
         let mut out = Vec::new();
-        let _ = stdout.read_to_end(&mut out);
+        let mut chunk = [0u8; 4096];
+        loop {
+            match stdout.read(&mut chunk) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => out.extend_from_slice(&chunk[..n]),
+            }
+            if find(&out, MARK.as_bytes())
+                .is_some_and(|at| find(&out[at + MARK.len()..], MARK.as_bytes()).is_some())
+            {
+                break;
+            }
+        }
         let _ = tx.send(out);
     });
     let started = std::time::Instant::now();
@@ -439,6 +452,26 @@ mod tests {
         assert!(fix.contains("run `which ghost-mcp-server`"), "{fix}");
         // A known tool keeps its own advice, wherever it was looked for.
         assert!(fix_for_missing("/opt/node/bin/npx").starts_with("Install Node.js"));
+    }
+
+    /// An rc file that leaves a job running in the background with the shell's stdout (macOS
+    /// users' agents, version checks): the PATH is read at its closing marker, not when the
+    /// output ends, which would be past the time limit.
+    #[cfg(unix)]
+    #[test]
+    fn a_background_job_holding_the_shells_output_does_not_hold_the_path() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().expect("dir");
+        let shell = dir.path().join("login-shell");
+        std::fs::write(
+            &shell,
+            format!("#!/bin/sh\nsleep 30 &\nprintf '%s%s%s' '{MARK}' '/opt/tools/bin:/usr/bin' '{MARK}'\n"),
+        )
+        .expect("write");
+        std::fs::set_permissions(&shell, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        // Before the change, the read waited for the end of the output: past the time limit.
+        let path = query_login_shell(&shell, &[], Duration::from_secs(5)).expect("the PATH");
+        assert_eq!(path, OsStr::new("/opt/tools/bin:/usr/bin"));
     }
 
     #[cfg(unix)]

@@ -140,7 +140,7 @@ impl StatsSampler {
 }
 
 /// `root` and every process whose parent chain leads to it, root first.
-fn descendants(system: &System, root: Pid) -> Vec<Pid> {
+pub(crate) fn descendants(system: &System, root: Pid) -> Vec<Pid> {
     let mut children: HashMap<Pid, Vec<Pid>> = HashMap::new();
     for (pid, proc_) in system.processes() {
         if proc_.thread_kind().is_some() {
