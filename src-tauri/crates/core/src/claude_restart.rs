@@ -52,12 +52,19 @@ mod imp {
             // AppleScript's quit lets Claude close its windows the way the menu would.
             let quit = Command::new("osascript")
                 .args(["-e", "quit app \"Claude\""])
-                .status()
+                .output()
                 .map_err(|e| RestartError::Failed(format!("could not ask Claude to quit: {e}")))?;
-            if !quit.success() {
-                return Err(RestartError::Failed(
-                    "Claude did not accept the quit request".into(),
-                ));
+            if !quit.status.success() {
+                let said = String::from_utf8_lossy(&quit.stderr);
+                // errAEEventNotPermitted: the user (or macOS) has not allowed it.
+                return Err(RestartError::Failed(if said.contains("-1743") {
+                    "macOS did not let MCP Tray ask Claude to quit: allow MCP Tray to control \
+                     Claude in System Settings > Privacy & Security > Automation, or quit and \
+                     start Claude yourself"
+                        .into()
+                } else {
+                    format!("Claude did not accept the quit request: {}", said.trim())
+                }));
             }
             let started = Instant::now();
             while running() {

@@ -415,6 +415,9 @@ pub mod codes {
     /// `"disabled": true` (Cline's way to turn a server off) in an entry Claude Desktop starts
     /// anyway, since it reads no such field.
     pub const DISABLED_IGNORED: &str = "disabled-ignored";
+    /// An entry starts an `mcp-tray` from where it lives for a while only (an app run from its
+    /// disk image, or from the copy macOS translocated it to).
+    pub const TEMPORARY_LOCATION: &str = "temporary-location";
 
     /// Every code above: what a shim's journal event must carry to be a diagnosis (its other
     /// events, `connected`, `started`, `stderr`, `journal-dropped`…, are news, not findings).
@@ -445,6 +448,7 @@ pub mod codes {
         INVALID_ENTRY,
         DUPLICATE_KEY,
         DISABLED_IGNORED,
+        TEMPORARY_LOCATION,
     ];
 }
 

@@ -919,6 +919,13 @@ pub fn check_entry_in(audience: Audience, server: &ServerEntry, exe: &Path) -> V
         }
         _ => {}
     }
+    // An `mcp-tray` that will be gone when Claude starts the entry (macOS).
+    if let Some(command) = server.command.as_deref()
+        && crate::config::document::is_mcp_tray_command(command)
+        && let Some(place) = crate::paths::temporary_place(Path::new(command))
+    {
+        out.push(temporary_location(app, server, command, place, exe));
+    }
     // Relative paths: Claude starts servers from a folder of its own choosing.
     let relative = relative_paths(server);
     if !relative.is_empty() {
@@ -1231,6 +1238,59 @@ fn is_websocket(url: &str) -> bool {
     l.starts_with("ws://") || l.starts_with("wss://")
 }
 
+/// The `temporary-location` finding of an entry whose `mcp-tray` lives in `place` for a while
+/// only: an error for a translocated copy (gone when MCP Tray quits), a warning for a disk image
+/// (gone once ejected). `doctor --fix` points it at `exe`, the `mcp-tray` in use, when that one
+/// stays where it is.
+fn temporary_location(
+    app: bool,
+    server: &ServerEntry,
+    command: &str,
+    place: &str,
+    exe: &Path,
+) -> Finding {
+    let translocated = command.contains("/AppTranslocation/");
+    let lasting = crate::paths::temporary_place(exe).is_none() && exe.is_absolute();
+    let move_it = "move MCP Tray to the Applications folder and open it from there";
+    let fix = match (lasting, app) {
+        (true, true) => format!("Fix points it at MCP Tray's {}", exe.display()),
+        (true, false) => format!("`mcp-tray doctor --fix` points it at {}", exe.display()),
+        (false, true) => format!("{move_it}, then use Fix"),
+        (false, false) => format!("{move_it}, then run its `mcp-tray doctor --fix`"),
+    };
+    let finding = Finding::new(
+        Diagnosis::new(
+            codes::TEMPORARY_LOCATION,
+            if translocated {
+                Severity::Error
+            } else {
+                Severity::Warning
+            },
+            format!("it starts mcp-tray from {place}"),
+        )
+        .server(&server.name)
+        .detail(format!(
+            "its command is {command}: Claude Desktop starts the entry later, when that path may \
+             be gone, and then cannot start the server"
+        ))
+        .fix(fix),
+    );
+    match server.value.as_object() {
+        Some(obj) if lasting => {
+            let mut entry = obj.clone();
+            entry.insert(
+                "command".into(),
+                Value::String(exe.to_string_lossy().into_owned()),
+            );
+            finding.with_edit(Edit::Update {
+                name: server.name.clone(),
+                entry: Value::Object(entry),
+            })
+        }
+        _ => finding,
+    }
+}
+
 /// The command and script arguments of a local (or tapped) server given by a relative path, as
 /// the entry holds them: found from the folder of whoever runs them, not from the one Claude
 /// Desktop starts servers in (the `relative-path` finding).
@@ -1504,6 +1564,65 @@ mod tests {
             );
         }
         assert!(codes_on(&findings, "bridge").is_empty());
+    }
+
+    /// macOS: an entry written while MCP Tray ran from its disk image or a translocated copy
+    /// starts an `mcp-tray` that will be gone; the fix points it at the one in use when that one
+    /// stays (an error for a translocated copy, gone at the next launch).
+    #[test]
+    fn an_mcp_tray_from_a_disk_image_or_a_translocated_copy_is_named_and_fixed() {
+        let d = doc(r#"{"mcpServers": {
+            "dmg": {"command": "/Volumes/MCP Tray/MCP Tray.app/Contents/MacOS/mcp-tray", "args": ["bridge", "https://x.dev/mcp", "--name", "dmg"]},
+            "moved": {"command": "/private/var/folders/x1/T/AppTranslocation/5F2C/d/MCP Tray.app/Contents/MacOS/mcp-tray", "args": ["wrap", "--name", "moved", "--", "npx", "-y", "pkg"], "env": {"K": "v"}},
+            "fine": {"command": "/Applications/MCP Tray.app/Contents/MacOS/mcp-tray", "args": ["bridge", "https://x.dev/mcp"]},
+            "other": {"command": "/Volumes/Tools/bin/node", "args": ["/Volumes/Tools/server.js"]}
+        }}"#);
+        let exe = Path::new("/Applications/MCP Tray.app/Contents/MacOS/mcp-tray");
+        let findings = check_document(&d, exe);
+        let of = |s: &str| -> Vec<&Finding> {
+            findings
+                .iter()
+                .filter(|f| f.diagnosis.server.as_deref() == Some(s))
+                .filter(|f| f.diagnosis.code == "temporary-location")
+                .collect()
+        };
+        assert!(
+            of("fine").is_empty() && of("other").is_empty(),
+            "{findings:?}"
+        );
+        for (server, severity) in [("dmg", Severity::Warning), ("moved", Severity::Error)] {
+            let [finding] = of(server)[..] else {
+                panic!("{server}: {findings:?}");
+            };
+            assert_eq!(finding.diagnosis.severity, severity, "{server}");
+            let Some(Edit::Update { entry, .. }) = &finding.edit else {
+                panic!("{server}: no fix: {finding:?}");
+            };
+            assert_eq!(entry["command"], exe.to_string_lossy().as_ref());
+            // Everything else of the entry stays.
+            let mut before = d.server(server).expect("entry").value.clone();
+            before["command"] = entry["command"].clone();
+            assert_eq!(entry, &before);
+        }
+        // Run from a disk image itself, it has nowhere lasting to point them at: it says to move.
+        let findings = check_document(
+            &d,
+            Path::new("/Volumes/MCP Tray/MCP Tray.app/Contents/MacOS/mcp-tray"),
+        );
+        let dmg: Vec<&Finding> = findings
+            .iter()
+            .filter(|f| f.diagnosis.code == "temporary-location")
+            .collect();
+        assert_eq!(dmg.len(), 2, "{findings:?}");
+        assert!(dmg.iter().all(|f| !f.fixable), "{dmg:?}");
+        assert!(
+            dmg.iter().all(|f| f
+                .diagnosis
+                .fix
+                .as_deref()
+                .is_some_and(|x| x.contains("Applications folder"))),
+            "{dmg:?}"
+        );
     }
 
     #[test]

@@ -42,6 +42,23 @@ pub fn env_path(var: &str) -> Option<PathBuf> {
         .map(PathBuf::from)
 }
 
+/// Where `path` (an `mcp-tray` written into an entry) lives for a while only, in words, on macOS:
+/// inside an app opened from its disk image (`/Volumes/…`, gone once it is ejected) or a copy
+/// macOS made to open a downloaded app where it lay (App Translocation, a new random folder at
+/// each launch). Claude Desktop starts the entry later, from a path that is gone by then.
+pub fn temporary_place(path: &std::path::Path) -> Option<&'static str> {
+    let text = path.to_string_lossy();
+    if text.contains("/AppTranslocation/") {
+        Some(
+            "a temporary copy macOS made to open MCP Tray where it was downloaded (App Translocation)",
+        )
+    } else if text.starts_with("/Volumes/") && text.contains(".app/") {
+        Some("an app on a disk image or an external disk (/Volumes), gone once it is ejected")
+    } else {
+        None
+    }
+}
+
 /// Environment variable naming the `mcp-tray` binary written into config entries.
 pub const ENV_BIN: &str = "MCP_TRAY_BIN";
 
