@@ -90,12 +90,17 @@ fn may_download(cmd: &ServerCommand) -> bool {
         _ => words.first().copied(),
     };
     program.is_some_and(|p| {
-        let base = p.rsplit(['/', '\\']).next().unwrap_or(p);
+        // Windows names are any case: `NPX.CMD`.
+        let base = p
+            .rsplit(['/', '\\'])
+            .next()
+            .unwrap_or(p)
+            .to_ascii_lowercase();
         let base = base
             .strip_suffix(".cmd")
             .or_else(|| base.strip_suffix(".exe"))
-            .unwrap_or(base);
-        RUNNERS.contains(&base.to_ascii_lowercase().as_str())
+            .unwrap_or(&base);
+        RUNNERS.contains(&base)
     })
 }
 
@@ -815,6 +820,24 @@ fn count_and_names(n: usize, what: &str, names: &[&str]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_package_runner_is_known_in_any_case_and_behind_the_tap() {
+        let cmd = |command: &str, args: &[&str]| ServerCommand {
+            command: command.into(),
+            args: args.iter().map(|a| (*a).to_owned()).collect(),
+            ..ServerCommand::default()
+        };
+        assert!(may_download(&cmd(
+            r"C:\Program Files\nodejs\NPX.CMD",
+            &["-y", "pkg"]
+        )));
+        assert!(may_download(&cmd(
+            "/opt/mcp-tray",
+            &["wrap", "--name", "x", "--", "uvx", "pkg"]
+        )));
+        assert!(!may_download(&cmd("/usr/bin/node", &["server.js"])));
+    }
 
     #[test]
     fn bridge_transport_is_read_from_its_connected_line() {

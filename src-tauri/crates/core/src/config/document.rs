@@ -760,12 +760,13 @@ pub(crate) fn type_problems(entry: &serde_json::Map<String, Value>) -> Vec<Strin
 
 /// Whether `command` is MCP Tray's CLI (`…/mcp-tray` or `…\mcp-tray.exe`).
 pub fn is_mcp_tray_command(command: &str) -> bool {
-    let file = command.rsplit(['/', '\\']).next().unwrap_or(command);
-    let stem = file
-        .strip_suffix(".exe")
-        .or_else(|| file.strip_suffix(".EXE"))
-        .unwrap_or(file);
-    stem == "mcp-tray"
+    // Any case: Windows file names are (`MCP-Tray.EXE`).
+    let file = command
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or(command)
+        .to_ascii_lowercase();
+    file.strip_suffix(".exe").unwrap_or(&file) == "mcp-tray"
 }
 
 fn classify_command(command: &str, args: &[String]) -> EntryKind {
@@ -843,6 +844,20 @@ mod tests {
 
     fn parse(text: &str) -> Result<ConfigDocument, ConfigError> {
         ConfigDocument::parse(Path::new("c.json"), text.as_bytes(), false)
+    }
+
+    #[test]
+    fn mcp_tray_is_known_by_its_file_name_in_any_case() {
+        for yes in [
+            "/usr/local/bin/mcp-tray",
+            r"C:\Program Files\MCP Tray\MCP-Tray.EXE",
+            "mcp-tray.exe",
+        ] {
+            assert!(is_mcp_tray_command(yes), "{yes}");
+        }
+        for no in ["/opt/mcp-tray-app", "mcp-tray.cmd", "/mcp-tray/node"] {
+            assert!(!is_mcp_tray_command(no), "{no}");
+        }
     }
 
     #[test]
