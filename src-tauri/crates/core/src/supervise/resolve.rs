@@ -405,6 +405,9 @@ pub fn in_tapped_entry(mut d: Diagnosis) -> Diagnosis {
     d
 }
 
+/// The command that names where a program is, on this system.
+const LOOKUP: &str = if cfg!(windows) { "where" } else { "which" };
+
 /// What to do when `command` cannot be found; shared with the Claude log parser.
 pub fn fix_for_missing(command: &str) -> String {
     let name = Path::new(command)
@@ -418,11 +421,11 @@ pub fn fix_for_missing(command: &str) -> String {
         ),
         "uvx" | "uv" => format!(
             "Install uv (https://docs.astral.sh/uv/), or put the absolute path of `{name}` in \
-             {ENTRY_COMMAND} (run `which {name}` in a terminal; it is often ~/.local/bin/{name})."
+             {ENTRY_COMMAND} (run `{LOOKUP} {name}` in a terminal; it is often ~/.local/bin/{name})."
         ),
         "python" | "python3" | "py" => format!(
             "Install Python, or put the absolute path of the interpreter in {ENTRY_COMMAND} \
-             (run `which {name}` in a terminal; on macOS `python` may not exist, use `python3`)."
+             (run `{LOOKUP} {name}` in a terminal; on macOS `python` may not exist, use `python3`)."
         ),
         "docker" => {
             "Install Docker Desktop and start it, or use the absolute path of `docker`.".to_owned()
@@ -434,7 +437,7 @@ pub fn fix_for_missing(command: &str) -> String {
         ),
         _ => format!(
             "Install `{command}`, or put its absolute path in {ENTRY_COMMAND} \
-             (run `which {command}` in a terminal to get it)."
+             (run `{LOOKUP} {command}` in a terminal to get it)."
         ),
     }
 }
@@ -449,7 +452,10 @@ mod tests {
         assert!(fix.starts_with("Check the path"), "{fix}");
         assert!(!fix.contains("which"), "{fix}");
         let fix = fix_for_missing("ghost-mcp-server");
-        assert!(fix.contains("run `which ghost-mcp-server`"), "{fix}");
+        assert!(
+            fix.contains(&format!("run `{LOOKUP} ghost-mcp-server`")),
+            "{fix}"
+        );
         // A known tool keeps its own advice, wherever it was looked for.
         assert!(fix_for_missing("/opt/node/bin/npx").starts_with("Install Node.js"));
     }
