@@ -7,6 +7,8 @@ POSTed and succeeds after that; notifications get 202. GET /seen answers how man
 method was POSTed, so a test can tell whether the bridge sent a request again.
 With `initialize`, every POST fails with HTTP STATUS and a long HTML error page, as a broken
 server behind a proxy answers.
+With `outage`, `initialize` succeeds and every request after it fails with HTTP STATUS, every
+time, until a GET /up: a server that went down behind its proxy and came back.
 """
 
 import json
@@ -18,6 +20,7 @@ SEEN = {}
 LOCK = threading.Lock()
 STATUS = int(sys.argv[2])
 ALWAYS = len(sys.argv) > 3 and sys.argv[3] == "initialize"
+OUTAGE = {"down": len(sys.argv) > 3 and sys.argv[3] == "outage"}
 ERROR_PAGE = (
     "<!DOCTYPE html>\n<html>\n<head>\n<title>500 Internal Server Error</title>\n"
     "<style>body { font-family: sans-serif; }</style>\n</head>\n<body>\n"
@@ -47,7 +50,9 @@ class Handler(BaseHTTPRequestHandler):
                 "capabilities": {"tools": {}},
                 "serverInfo": {"name": "flaky", "version": "0"},
             }
-        elif first:
+        elif OUTAGE["down"]:
+            return self.send(STATUS, b"down for a while")
+        elif first and not len(sys.argv) > 3:
             return self.send(STATUS, b"the first try fails")
         elif method == "tools/list":
             result = {"tools": []}
@@ -64,6 +69,9 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def do_GET(self):
+        if self.path == "/up":
+            OUTAGE["down"] = False
+            return self.send(200, b"up")
         if self.path == "/seen":
             with LOCK:
                 data = json.dumps(SEEN).encode()

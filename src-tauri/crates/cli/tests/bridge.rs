@@ -1923,6 +1923,55 @@ fn a_request_the_client_cancelled_gets_no_made_up_reply() {
     b.finish();
 }
 
+/// On a legacy event stream the server still answers a request the client cancelled (FastMCP:
+/// an error "Request cancelled"); the client no longer knows that id (the TypeScript SDK logs
+/// "Received a response for an unknown message ID"): not passed on, but journaled.
+#[test]
+fn a_reply_to_a_cancelled_request_on_a_legacy_stream_is_not_passed_on() {
+    let p = require_peers!();
+    let port = free_port();
+    let _server = fastmcp(&p, "sse", port);
+    let mut b = Bridge::start(&[
+        &format!("http://127.0.0.1:{port}/sse"),
+        "--name",
+        "legacy",
+        "--transport",
+        "sse",
+    ]);
+    b.initialize();
+    b.send_raw(
+        json!({"jsonrpc":"2.0","id": 1,"method":"tools/call","params":{
+            "name":"slow","arguments":{"seconds": 5}}})
+        .to_string()
+        .as_bytes(),
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    b.send(&json!({"jsonrpc":"2.0","method":"notifications/cancelled",
+        "params":{"requestId": 1, "reason": "user pressed stop"}}));
+    assert_eq!(text_of(&b.call(2, "add", json!({"a": 1, "b": 1}))), "2");
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+        if b.next(left).is_none() {
+            break;
+        }
+    }
+    let for_one: Vec<&Value> = b
+        .seen
+        .iter()
+        .filter(|v| v["id"] == 1 && v.get("method").is_none())
+        .collect();
+    assert!(for_one.is_empty(), "passed on: {for_one:?}");
+    let (status, _, home) = b.finish();
+    assert!(status.success());
+    let journal = read_journals(home.path());
+    assert!(
+        journal
+            .lines()
+            .any(|l| l.contains("\"s2c\"") && l.contains("\"id\":1,")),
+        "the server's answer is journaled: {journal}"
+    );
+}
+
 #[test]
 fn requests_the_client_cancelled_free_their_places_at_once() {
     // The bridge sends 16 requests at a time. Cancelled ones must not keep their places until
@@ -2595,15 +2644,64 @@ fn flaky_server(p: &Peers, port: u16, status: u16) -> Server {
     fault_server(p, "flaky_server.py", port, &[&status.to_string()])
 }
 
-/// How many times the flaky server was sent each method.
-fn flaky_seen(port: u16) -> Value {
+/// The body of the flaky server's answer to `GET path`.
+fn flaky_get(port: u16, path: &str) -> String {
     let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
-    s.write_all(b"GET /seen HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
+    s.write_all(format!("GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").as_bytes())
         .expect("ask");
     let mut text = String::new();
     s.read_to_string(&mut text).expect("read");
-    let body = text.split("\r\n\r\n").nth(1).unwrap_or_default();
-    serde_json::from_str(body).unwrap_or_else(|e| panic!("/seen is not JSON ({e}): {text}"))
+    text.split("\r\n\r\n").nth(1).unwrap_or_default().to_owned()
+}
+
+/// How many times the flaky server was sent each method.
+fn flaky_seen(port: u16) -> Value {
+    let body = flaky_get(port, "/seen");
+    serde_json::from_str(&body).unwrap_or_else(|e| panic!("/seen is not JSON ({e}): {body}"))
+}
+
+/// Once one request has used up its retries on a server that is down, the next ones are sent
+/// once each (Claude's every request would otherwise wait the retries out too) until the server
+/// answers again; then a new outage is retried again.
+#[test]
+fn while_an_outage_lasts_requests_after_the_first_are_sent_once() {
+    let p = require_peers!();
+    let port = free_port();
+    let _server = fault_server(&p, "flaky_server.py", port, &["503", "outage"]);
+    let mut b = Bridge::start(&[
+        &format!("http://127.0.0.1:{port}/mcp"),
+        "--name",
+        "down",
+        "--retries",
+        "2",
+    ]);
+    b.initialize();
+    let first = b.request(1, "tools/list", json!({}));
+    assert_eq!(first["error"]["data"]["diagnosis"], "http-error", "{first}");
+    let next = b.request(2, "resources/list", json!({}));
+    assert_eq!(next["error"]["data"]["diagnosis"], "http-error", "{next}");
+    let seen = flaky_seen(port);
+    assert_eq!(
+        seen["tools/list"], 3,
+        "the first: sent and retried twice: {seen}"
+    );
+    assert_eq!(seen["resources/list"], 1, "the next: sent once: {seen}");
+    // Back up: the next request finds it at its one try.
+    assert_eq!(flaky_get(port, "/up"), "up");
+    let call = b.call(3, "anything", json!({}));
+    assert_eq!(text_of(&call), "done", "{call}");
+    let (status, stderr, _) = b.finish();
+    assert!(status.success());
+    assert_eq!(
+        stderr.matches("trying again").count(),
+        1,
+        "stderr: {stderr}"
+    );
+    assert_eq!(
+        stderr.matches("the server answers again").count(),
+        1,
+        "stderr: {stderr}"
+    );
 }
 
 #[test]

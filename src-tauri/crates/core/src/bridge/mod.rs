@@ -720,8 +720,11 @@ impl<W: AsyncWrite + Unpin> Router<W> {
             return Ok(());
         };
         self.settle(p.flight.take(), None);
-        if p.ours {
-            // A keep-alive ping's reply: journaled as the traffic it is, never the client's.
+        // A keep-alive ping's reply, or one to a request the client cancelled (on a legacy
+        // event stream the server's answer still comes; the client no longer knows the id, and
+        // the TypeScript SDK logs such a reply as an error): journaled as the traffic it is,
+        // never passed on.
+        if p.ours || p.cancelled {
             self.journal(
                 Direction::ServerToClient,
                 &line,
@@ -1049,7 +1052,7 @@ where
         }),
         max_timeout: opts.max_timeout.max(opts.timeout),
         last_failure: Arc::default(),
-        outage_said: Arc::default(),
+        outage: Arc::default(),
     };
     let (control_tx, control_rx) = mpsc::unbounded_channel();
     let (server_tx, server_rx) = mpsc::unbounded_channel();

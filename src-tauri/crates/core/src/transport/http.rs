@@ -342,6 +342,14 @@ impl StreamableHttp {
     ) -> Result<(Response, bool), Fault> {
         let mut attempt = 0;
         let mut auth_rounds = 0;
+        // While an outage another message already met with all its retries lasts, one attempt:
+        // every request Claude sends meanwhile would wait the retries out (about 6 s) too. Not
+        // for `initialize`: a client starting over gives the server the time it may need to start.
+        let retries = if self.remote.outage_confirmed() && !msg.is_initialize() {
+            0
+        } else {
+            self.remote.retries
+        };
         self.remote.note_attempt(None);
         loop {
             if let Some(auth) = &self.remote.auth {
@@ -381,7 +389,10 @@ impl StreamableHttp {
                 Err(e) => Fault::from_reqwest(&e, &self.remote.url),
             };
             self.remote.note_attempt(Some(&fault));
-            if attempt >= self.remote.retries || !msg.retry {
+            if attempt >= retries || !msg.retry {
+                if attempt > 0 && fault.is_transient() {
+                    self.remote.confirm_outage();
+                }
                 return Err(fault);
             }
             if !may_resend(msg.kind, msg.method.as_deref(), &fault) {
@@ -389,7 +400,7 @@ impl StreamableHttp {
                 return Err(fault);
             }
             // The server's answer (an error page, often) is said once, with the final error.
-            self.remote.say_retrying(&fault, self.remote.retries);
+            self.remote.say_retrying(&fault, retries);
             tokio::time::sleep(backoff(attempt, Duration::from_millis(100))).await;
             attempt += 1;
         }
@@ -836,6 +847,9 @@ impl StreamableHttp {
         if session.is_some() {
             let text = match tokio::time::timeout(wait, self.request(Method::DELETE).send()).await {
                 Ok(Ok(resp)) => session_end(resp.status()),
+                Ok(Err(e)) if e.is_connect() => {
+                    "session left to the server to end (it could not be reached to be told)".into()
+                }
                 Ok(Err(_)) | Err(_) => {
                     "session left to the server to end (it did not answer when told it is over)"
                         .into()

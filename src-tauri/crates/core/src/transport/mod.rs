@@ -1041,9 +1041,8 @@ pub struct Remote {
     /// How the last attempt to deliver a message failed, while no answer has come since: why
     /// the server was not reached, for a caller that stopped waiting during the retries.
     pub(crate) last_failure: Arc<Mutex<Option<Fault>>>,
-    /// A retry was said ([`Remote::say_retrying`]) and no answer has come since: the requests
-    /// that meet the same outage retry without saying it again.
-    pub(crate) outage_said: Arc<std::sync::atomic::AtomicBool>,
+    /// The server's outage, as far as the messages sent meanwhile tell ([`Outage`]).
+    pub(crate) outage: Arc<std::sync::atomic::AtomicU8>,
 }
 
 impl Remote {
@@ -1067,8 +1066,14 @@ impl Remote {
     /// have said each attempt. [`Remote::say_reached`] ends the outage.
     pub(crate) fn say_retrying(&self, fault: &Fault, retries: u32) {
         if self
-            .outage_said
-            .swap(true, std::sync::atomic::Ordering::AcqRel)
+            .outage
+            .compare_exchange(
+                Outage::None as u8,
+                Outage::Said as u8,
+                std::sync::atomic::Ordering::AcqRel,
+                std::sync::atomic::Ordering::Acquire,
+            )
+            .is_err()
         {
             return;
         }
@@ -1091,11 +1096,26 @@ impl Remote {
         );
     }
 
+    /// A message used up its retries on a fault worth retrying: the messages after it are sent
+    /// once each until the server answers again.
+    pub(crate) fn confirm_outage(&self) {
+        self.outage.store(
+            Outage::Confirmed as u8,
+            std::sync::atomic::Ordering::Release,
+        );
+    }
+
+    /// Whether a message used up its retries since the server last answered.
+    pub(crate) fn outage_confirmed(&self) -> bool {
+        self.outage.load(std::sync::atomic::Ordering::Acquire) == Outage::Confirmed as u8
+    }
+
     /// The server answered: an outage said by [`Remote::say_retrying`] is over, and said so.
     pub(crate) fn say_reached(&self) {
         if self
-            .outage_said
-            .swap(false, std::sync::atomic::Ordering::AcqRel)
+            .outage
+            .swap(Outage::None as u8, std::sync::atomic::Ordering::AcqRel)
+            != Outage::None as u8
         {
             self.reporter
                 .report(Level::Info, REACHED_AGAIN, "the server answers again");
@@ -1347,6 +1367,17 @@ pub(crate) fn failure_message(msg: &http::Outgoing, fault: &Fault) -> String {
     } else {
         fault.describe()
     }
+}
+
+/// How far an outage of the server has gone, in [`Remote::outage`].
+#[repr(u8)]
+pub(crate) enum Outage {
+    /// The server answers (or nothing says otherwise).
+    None,
+    /// A message is being sent again, and that was said.
+    Said,
+    /// A message used up its retries: the next ones are sent once each.
+    Confirmed,
 }
 
 /// About how long `retries` retries of a message take to fail: the sum of their pauses
