@@ -69,6 +69,27 @@ pub fn journal_off() -> bool {
 
 /// Whether a probe's command is MCP Tray's bridge (`… bridge URL`, given its retry count by
 /// [`retry_less`]): a remote server, reached without a download.
+/// The stderr lines of `last` but the shim's own that say `message` again (its error, and its
+/// retry warning before it): the summary says it once.
+fn not_restating(last: &str, message: &str) -> String {
+    last.lines()
+        .filter(|line| {
+            let Some((_, said)) = line
+                .strip_prefix("mcp-tray ")
+                .and_then(|rest| rest.split_once("]: "))
+            else {
+                return true;
+            };
+            let said = ["error (", "warning ("]
+                .iter()
+                .find_map(|p| said.strip_prefix(p)?.split_once("): ").map(|(_, t)| t))
+                .unwrap_or(said);
+            !(said == message || said.starts_with(&format!("{message}; ")))
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// Whether the server's command is a package runner (`npx`, `uvx`…, also behind MCP Tray's tap),
 /// which may download the server at its first start: the one case where a timeout may pass by
 /// itself.
@@ -471,7 +492,7 @@ impl Failure {
                 };
                 let fix = given.or_else(|| fix_for(&code, &message).map(str::to_owned));
                 let d = Diagnosis::new(&code, Severity::Error, format!("{step} failed: {message}"))
-                    .detail(last.to_owned());
+                    .detail(not_restating(last, &message));
                 match fix {
                     Some(fix) => d.fix(fix),
                     None => d,
@@ -820,6 +841,24 @@ fn count_and_names(n: usize, what: &str, names: &[&str]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_failures_detail_leaves_out_the_shims_lines_that_say_it_again() {
+        let url = "http://127.0.0.1:9/mcp";
+        let message = format!("remote server refused the connection at {url}");
+        let last = format!(
+            "mcp-tray bridge [x]: warning (connection-refused): {message}; trying once more\n\
+             mcp-tray bridge [x]: error (connection-refused): {message}\n\
+             mcp-tray bridge [x]: connected to nothing else\n\
+             a line of the server's own: {message}"
+        );
+        assert_eq!(
+            not_restating(&last, &message),
+            format!(
+                "mcp-tray bridge [x]: connected to nothing else\na line of the server's own: {message}"
+            )
+        );
+    }
 
     #[test]
     fn a_package_runner_is_known_in_any_case_and_behind_the_tap() {
