@@ -255,8 +255,16 @@ fn prepare(args: BridgeArgs, name: &str) -> Result<BridgeOptions, Refusal> {
         };
         (code, url_failure(*d).into())
     })?;
-    let headers = transport::parse_headers(&args.remote.headers)
-        .map_err(|e| (codes::INVALID_ENTRY, anyhow::Error::msg(e)))?;
+    let headers = transport::parse_headers(&args.remote.headers).map_err(|e| {
+        let e = if e.contains("environment variable") {
+            format!(
+                "{e}\nfix: set it in the entry's \"env\" (Claude Desktop gives a server only the variables its entry sets)"
+            )
+        } else {
+            e
+        };
+        (codes::INVALID_ENTRY, anyhow::Error::msg(e))
+    })?;
     let ca_cert_pem = args
         .remote
         .ca_cert_pem()
@@ -369,7 +377,13 @@ fn refuse(name: &str, code: &str, error: anyhow::Error) -> anyhow::Error {
     if let Some(journal) = journal.and_then(|j| Arc::try_unwrap(j).ok()) {
         journal.close(Duration::from_secs(1));
     }
-    error
+    // Claude's log holds every server's stderr: which bridge it was (inside the exit code's
+    // `Failure`, whose own error is what is printed).
+    let context = format!("bridge [{name}] did not start");
+    match error.downcast::<Failure>() {
+        Ok(f) => Failure::new(f.code, f.error.context(context)).into(),
+        Err(e) => e.context(context),
+    }
 }
 
 /// A reason said over several lines (what is wrong, why, `fix: …`), on one line as sentences, as

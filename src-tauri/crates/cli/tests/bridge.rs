@@ -3240,6 +3240,18 @@ fn a_bridge_that_cannot_start_answers_each_request_with_why_and_journals_it() {
                 "bridge",
                 "https://example.com/mcp",
                 "--name",
+                "notes",
+                "--header",
+                "Authorization: Bearer ${MCP_TRAY_TEST_NEVER_SET}",
+            ],
+            "invalid-entry",
+            "environment variable MCP_TRAY_TEST_NEVER_SET is not set. Fix: set it in the entry's \"env\"",
+        ),
+        (
+            vec![
+                "bridge",
+                "https://example.com/mcp",
+                "--name",
                 "corp",
                 "--ca-cert",
                 moved.to_str().expect("utf-8"),
@@ -3273,7 +3285,14 @@ fn a_bridge_that_cannot_start_answers_each_request_with_why_and_journals_it() {
             assert!(error_message(reply).contains(said), "{reply}");
             assert_eq!(reply["error"]["data"]["diagnosis"], code, "{reply}");
         }
-        assert!(String::from_utf8_lossy(&out.stderr).contains(said));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let name = args[3];
+        assert!(
+            stderr.starts_with(&format!("mcp-tray: bridge [{name}] did not start: ")),
+            "{stderr}"
+        );
+        let first = said.split(". Fix: ").next().unwrap_or(said);
+        assert!(stderr.contains(first), "{stderr}");
         let journal = read_journals(home.path());
         assert!(
             journal.lines().any(|l| l.contains(r#""dir":"event""#)
