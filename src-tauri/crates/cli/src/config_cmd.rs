@@ -238,7 +238,7 @@ pub fn run(cmd: ConfigCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
                 }
             }
         }
-        ConfigCommand::List { json } => list(&reader, json)?,
+        ConfigCommand::List { json } => list(ctx, &reader, json)?,
         ConfigCommand::Show { name, raw, json } => show(&reader, &name, raw, json)?,
         ConfigCommand::Add(args) => {
             let mut entry = new_entry(&args)?;
@@ -260,7 +260,7 @@ pub fn run(cmd: ConfigCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
                     entry: entry.clone(),
                 })
                 .map_err(fail)?;
-            report(&out);
+            report(ctx, &out);
             let does = if args.url.is_some() {
                 "answers"
             } else {
@@ -269,8 +269,11 @@ pub fn run(cmd: ConfigCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
             let check = shell_line("mcp-tray", &["probe".to_owned(), args.name.clone()]);
             // Nothing was started or reached to write it: how to find out now rather than in
             // Claude (a warning says it already).
-            if !warn_of_what_claude_would_refuse(&file, &[(args.name, entry)]) {
-                eprintln!("Check that it {does}: `{check}`.");
+            if !warn_of_what_claude_would_refuse(ctx, &file, &[(args.name, entry)]) {
+                eprintln!(
+                    "{}",
+                    ctx.with_config(&format!("Check that it {does}: `{check}`."))
+                );
             }
         }
         ConfigCommand::Remove { name, .. } => {
@@ -284,10 +287,13 @@ pub fn run(cmd: ConfigCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
             {
                 file.forget_disabled(&name).map_err(fail)?;
                 // Claude never saw it: nothing to restart for.
-                eprintln!("removed disabled server {name}. Undo with `mcp-tray undo`.");
+                eprintln!(
+                    "removed disabled server {name}. {}",
+                    ctx.with_config("Undo with `mcp-tray undo`.")
+                );
             } else {
                 let edit = Edit::Remove { name: name.clone() };
-                report(&file.apply(&edit).map_err(fail_for(&file, &name))?);
+                report(ctx, &file.apply(&edit).map_err(fail_for(&file, &name))?);
             }
         }
         ConfigCommand::Rename { old, new, .. } => {
@@ -302,6 +308,7 @@ pub fn run(cmd: ConfigCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
             }
             let failed = fail_for(&file, &old);
             report(
+                ctx,
                 &file
                     .apply(&Edit::Rename {
                         from: old.clone(),
@@ -310,12 +317,13 @@ pub fn run(cmd: ConfigCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
                     .map_err(failed)?,
             );
         }
-        ConfigCommand::Enable { name, .. } => report(&file.enable(&name).map_err(fail)?),
+        ConfigCommand::Enable { name, .. } => report(ctx, &file.enable(&name).map_err(fail)?),
         ConfigCommand::Disable { name, .. } => {
-            report(&file.disable(&name).map_err(fail_for(&file, &name))?)
+            report(ctx, &file.disable(&name).map_err(fail_for(&file, &name))?)
         }
         ConfigCommand::Tap { name, .. } => {
             report(
+                ctx,
                 &file
                     .tap(&name, &paths::mcp_tray_exe())
                     .map_err(fail_for(&file, &name))?,
@@ -324,15 +332,15 @@ pub fn run(cmd: ConfigCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
             if let Ok(doc) = file.read()
                 && let Some(server) = doc.server(&name)
             {
-                warn_of_what_claude_would_refuse(&file, &[(name, server.value.clone())]);
+                warn_of_what_claude_would_refuse(ctx, &file, &[(name, server.value.clone())]);
             }
         }
         ConfigCommand::Untap { name, .. } => {
-            report(&file.untap(&name).map_err(fail_for(&file, &name))?);
+            report(ctx, &file.untap(&name).map_err(fail_for(&file, &name))?);
         }
         ConfigCommand::Import {
             file: source, name, ..
-        } => return import(&file, source, name),
+        } => return import(ctx, &file, source, name),
         ConfigCommand::History { json } => history(&file, json)?,
         ConfigCommand::Undo { force } => {
             let was_there = file.path().exists();
@@ -406,7 +414,11 @@ pub(crate) fn read_to_show(file: &ConfigFile) -> Result<ConfigDocument, ConfigEr
 ///   (`mcp-tray probe NAME`);
 /// - an entry of the file Claude cannot load (a field of the wrong type: Claude then loads no
 ///   server at all, the added ones neither).
-fn warn_of_what_claude_would_refuse(file: &ConfigFile, added: &[(String, Value)]) -> bool {
+fn warn_of_what_claude_would_refuse(
+    ctx: &Context,
+    file: &ConfigFile,
+    added: &[(String, Value)],
+) -> bool {
     let mut warned = false;
     let resolver = CommandResolver::new(LoginShellPath::WhenNoTerminal);
     for (name, entry) in added {
@@ -426,11 +438,14 @@ fn warn_of_what_claude_would_refuse(file: &ConfigFile, added: &[(String, Value)]
             }
             eprint!(
                 "{}",
-                crate::doctor_cmd::finding_text("warning", &d, "", "fix")
+                ctx.with_config(&crate::doctor_cmd::finding_text("warning", &d, "", "fix"))
             );
             eprintln!(
-                "        check: `{}` starts it as Claude Desktop would",
-                shell_line("mcp-tray", &["probe".to_owned(), name.clone()])
+                "{}",
+                ctx.with_config(&format!(
+                    "        check: `{}` starts it as Claude Desktop would",
+                    shell_line("mcp-tray", &["probe".to_owned(), name.clone()])
+                ))
             );
             warned = true;
         }
@@ -449,7 +464,12 @@ fn warn_of_what_claude_would_refuse(file: &ConfigFile, added: &[(String, Value)]
             if f.diagnosis.code == codes::INVALID_ENTRY || relative || unset {
                 eprint!(
                     "{}",
-                    crate::doctor_cmd::finding_text("warning", &f.diagnosis, "", "fix")
+                    ctx.with_config(&crate::doctor_cmd::finding_text(
+                        "warning",
+                        &f.diagnosis,
+                        "",
+                        "fix"
+                    ))
                 );
                 warned = true;
             }
@@ -489,7 +509,7 @@ fn fail_for<'a>(file: &'a ConfigFile, name: &'a str) -> impl FnOnce(ConfigError)
     }
 }
 
-fn report(out: &EditOutcome) {
+fn report(ctx: &Context, out: &EditOutcome) {
     let mut line = format!("{}: wrote {}", out.description, out.written.display());
     if out.reapplied > 0 {
         line.push_str(&format!(
@@ -498,7 +518,10 @@ fn report(out: &EditOutcome) {
         ));
     }
     eprintln!("{line}");
-    eprintln!("Restart Claude Desktop to apply. Undo with `mcp-tray undo`.");
+    eprintln!(
+        "Restart Claude Desktop to apply. {}",
+        ctx.with_config("Undo with `mcp-tray undo`.")
+    );
 }
 
 fn check_name(name: &str) -> anyhow::Result<()> {
@@ -609,6 +632,7 @@ fn check_env_name(name: &str) -> Result<(), &'static str> {
 }
 
 fn import(
+    ctx: &Context,
     file: &ConfigFile,
     source: Option<PathBuf>,
     name: Option<String>,
@@ -652,8 +676,8 @@ fn import(
         let out = file
             .apply_all(&format!("import {}", names.join(", ")), &edits)
             .map_err(fail)?;
-        report(&out);
-        warn_of_what_claude_would_refuse(file, &fresh);
+        report(ctx, &out);
+        warn_of_what_claude_would_refuse(ctx, file, &fresh);
     }
     if clashes.is_empty() {
         return Ok(ExitCode::SUCCESS);
@@ -752,7 +776,7 @@ fn what(v: &ServerView) -> String {
     }
 }
 
-fn list(file: &ConfigFile, json: bool) -> anyhow::Result<()> {
+fn list(ctx: &Context, file: &ConfigFile, json: bool) -> anyhow::Result<()> {
     let servers = all_servers(file)?;
     if json {
         return print_json(&json!({ "config": file.path(), "servers": servers }));
@@ -765,8 +789,11 @@ fn list(file: &ConfigFile, json: bool) -> anyhow::Result<()> {
             " (the file does not exist yet)"
         };
         eprintln!(
-            "no servers in {}{missing}; add one with `mcp-tray add`",
-            file.path().display()
+            "{}",
+            ctx.with_config(&format!(
+                "no servers in {}{missing}; add one with `mcp-tray add`",
+                file.path().display()
+            ))
         );
         return Ok(());
     }
@@ -777,7 +804,7 @@ fn list(file: &ConfigFile, json: bool) -> anyhow::Result<()> {
                 v.name.clone(),
                 v.kind.label().to_owned(),
                 if v.enabled { "enabled" } else { "disabled" }.to_owned(),
-                what(v),
+                ctx.with_config(&what(v)),
             ]
         })
         .collect();

@@ -99,11 +99,18 @@ pub fn run(cmd: DoctorCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
         );
     }
     let mut report = runtime.block_on(doctor::examine(&location, &file, &resolver, &opts));
+    // The commands a fix names act on this run's file when run as printed.
+    let for_here = |d: Diagnosis| {
+        let mut d = d.with_name_in_fix();
+        d.fix = d.fix.map(|fix| ctx.with_config(&fix));
+        d.detail = ctx.with_config(&d.detail);
+        d
+    };
     for f in &mut report.findings {
-        f.diagnosis = f.diagnosis.clone().with_name_in_fix();
+        f.diagnosis = for_here(f.diagnosis.clone());
     }
     for p in &mut report.probes {
-        p.diagnosis = p.diagnosis.take().map(Diagnosis::with_name_in_fix);
+        p.diagnosis = p.diagnosis.take().map(for_here);
     }
     // With --fix the fixes are made first, so that the list says which findings are gone.
     let fixed = if args.fix {
@@ -139,23 +146,26 @@ pub fn run(cmd: DoctorCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
     } else {
         print_report(&report, fixed.is_some());
     }
-    if let Some(out) = &unmarked {
+    let wrote = |out: &mcp_tray_core::config::EditOutcome| {
         eprintln!(
-            "\n{}: wrote {}. Undo with `mcp-tray undo`.",
+            "\n{}: wrote {}. {}",
             out.description,
-            out.written.display()
-        );
+            out.written.display(),
+            ctx.with_config("Undo with `mcp-tray undo`.")
+        )
+    };
+    if let Some(out) = &unmarked {
+        wrote(out);
     }
     match &fixed {
-        Some(out) => eprintln!(
-            "\n{}: wrote {}. Undo with `mcp-tray undo`.",
-            out.description,
-            out.written.display()
-        ),
+        Some(out) => wrote(out),
         None if args.fix && unmarked.is_none() => eprintln!("\nnothing to fix automatically"),
         None if args.fix => {}
         None if report.findings.iter().any(|f| f.fixable) && !args.json => eprintln!(
-            "\n`mcp-tray doctor --fix` makes the fixes marked (fixable); `mcp-tray undo` takes them back."
+            "\n{}",
+            ctx.with_config(
+                "`mcp-tray doctor --fix` makes the fixes marked (fixable); `mcp-tray undo` takes them back."
+            )
         ),
         None => {}
     }

@@ -92,6 +92,40 @@ pub(crate) struct Context {
     pub keep_bom: bool,
 }
 
+impl Context {
+    /// `text` with the `--config PATH` of this run in each `mcp-tray …` command it names in
+    /// backticks (`mcp-tray undo`, a fix's `mcp-tray remove NAME`), when the file was given by
+    /// `--config`: run as printed, the command then acts on this file, not on the default one.
+    /// (`MCP_TRAY_CLAUDE_CONFIG` is in the environment the command is run from too.) The command
+    /// lines Claude Desktop runs (`mcp-tray bridge …`, `mcp-tray wrap …`) are left as they are.
+    pub fn with_config(&self, text: &str) -> String {
+        const COMMAND: &str = "`mcp-tray ";
+        let Some(path) = &self.config else {
+            return text.to_owned();
+        };
+        let flag = mcp_tray_core::supervise::shell_line(
+            "--config",
+            &[path.to_string_lossy().into_owned()],
+        );
+        let mut out = String::with_capacity(text.len() + flag.len());
+        let mut rest = text;
+        while let Some(at) = rest.find(COMMAND) {
+            let after = &rest[at + COMMAND.len()..];
+            out.push_str(&rest[..at + COMMAND.len()]);
+            let shim = ["bridge ", "wrap ", "--config "]
+                .iter()
+                .any(|w| after.starts_with(w));
+            if !shim {
+                out.push_str(&flag);
+                out.push(' ');
+            }
+            rest = after;
+        }
+        out.push_str(rest);
+        out
+    }
+}
+
 impl Command {
     /// Whether the command's own `--keep-bom` was given (only the commands that edit the config
     /// have one).
@@ -129,6 +163,8 @@ fn main() -> ExitCode {
         config: cli.config,
         keep_bom: cli.keep_bom || cli.command.keep_bom(),
     };
+    // The commands of the config and the doctor name follow-up commands in their errors.
+    let hints = matches!(cli.command, Command::Config(_) | Command::Doctor(_));
     let result = match cli.command {
         Command::Config(cmd) => config_cmd::run(cmd, &ctx),
         Command::Bridge(cmd) => bridge_cmd::run(cmd),
@@ -139,6 +175,22 @@ fn main() -> ExitCode {
         Command::Doctor(cmd) => doctor_cmd::run(cmd, &ctx),
         Command::Auth(cmd) => auth_cmd::run(cmd, &ctx),
     };
+    // An error's text may name the command that helps (`mcp-tray undo --force`): it acts on
+    // this file too.
+    let result = result.map_err(|err| {
+        if !hints {
+            return err;
+        }
+        let text = format!("{err:#}");
+        let shown = ctx.with_config(&text);
+        if shown == text {
+            return err;
+        }
+        let code = err
+            .downcast_ref::<exit::Failure>()
+            .map_or(exit::USER, |f| f.code);
+        exit::Failure::new(code, anyhow::anyhow!(shown)).into()
+    });
     exit::finish(result)
 }
 

@@ -154,7 +154,13 @@ fn undo_refused_over_a_later_change_is_a_conflict() {
     let said = String::from_utf8_lossy(&out.stderr);
     assert!(said.contains(" UTC)"), "{said}");
     assert!(!said.contains('T') || !said.contains("Z)"), "{said}");
-    assert!(said.contains("`mcp-tray undo --force`"), "{said}");
+    assert!(
+        said.contains(&format!(
+            "`mcp-tray --config {} undo --force`",
+            config.display()
+        )),
+        "{said}"
+    );
     // Forced, it says where the change it throws away is kept, and that copy holds it.
     let out = run(dir.path(), &["undo", "--force"]);
     let said = String::from_utf8_lossy(&out.stderr);
@@ -208,7 +214,10 @@ fn tap_untap_and_rename_of_a_disabled_server_say_it_is_disabled() {
         assert_eq!(out.status.code(), Some(1), "{args:?}");
         assert_eq!(
             String::from_utf8_lossy(&out.stderr),
-            "mcp-tray: \"fs\" is disabled, so Claude Desktop does not start it; `mcp-tray enable fs` first\n",
+            format!(
+                "mcp-tray: \"fs\" is disabled, so Claude Desktop does not start it; `mcp-tray --config {} enable fs` first\n",
+                config_path(dir.path())
+            ),
             "{args:?}"
         );
     }
@@ -264,7 +273,10 @@ fn removing_a_disabled_server_says_how_to_undo_it_and_undo_brings_it_back_disabl
     let out = run(dir.path(), &["remove", "a"]);
     assert_eq!(
         String::from_utf8_lossy(&out.stderr),
-        "removed disabled server a. Undo with `mcp-tray undo`.\n"
+        format!(
+            "removed disabled server a. Undo with `mcp-tray --config {} undo`.\n",
+            config_path(dir.path())
+        )
     );
     let listed = |dir: &Path| String::from_utf8(run(dir, &["list"]).stdout).unwrap();
     assert!(!listed(dir.path()).contains("disabled"));
@@ -930,12 +942,12 @@ fn add_of_a_command_that_cannot_be_found_writes_it_and_warns_how_to_check() {
     assert_eq!(
         String::from_utf8_lossy(&out.stderr),
         format!(
-            "add nope: wrote {}\n\
-             Restart Claude Desktop to apply. Undo with `mcp-tray undo`.\n\
+            "add nope: wrote {0}\n\
+             Restart Claude Desktop to apply. Undo with `mcp-tray --config {0} undo`.\n\
              warning [command-not-found] nope: The command `/no/such/bin` was not found\n        \
              `/no/such/bin` does not exist or is not an executable file.\n        \
              fix: Check the path in the entry's \"command\": `/no/such/bin` must be an executable file, given by its absolute path. Is there a typo, or was the program moved or never built?\n        \
-             check: `mcp-tray probe nope` starts it as Claude Desktop would\n",
+             check: `mcp-tray --config {0} probe nope` starts it as Claude Desktop would\n",
             config_path(dir.path())
         )
     );
@@ -958,7 +970,10 @@ fn add_of_a_command_that_cannot_be_found_writes_it_and_warns_how_to_check() {
     assert!(
         said.contains(
             "warning [command-not-found] gone: The command `mcp-tray-test-no-such-command` was not found\n        Looked for `mcp-tray-test-no-such-command` in "
-        ) && said.ends_with("        check: `mcp-tray probe gone` starts it as Claude Desktop would\n"),
+        ) && said.ends_with(&format!(
+            "        check: `mcp-tray --config {} probe gone` starts it as Claude Desktop would\n",
+            config_path(dir.path())
+        )),
         "{said}"
     );
     // A command that is found, and a remote server, are added without a word more.
@@ -987,8 +1002,8 @@ fn add_to_a_file_claude_cannot_load_writes_and_names_the_entry_at_fault() {
     assert_eq!(
         String::from_utf8_lossy(&out.stderr),
         format!(
-            "add ok: wrote {}\n\
-             Restart Claude Desktop to apply. Undo with `mcp-tray undo`.\n\
+            "add ok: wrote {0}\n\
+             Restart Claude Desktop to apply. Undo with `mcp-tray --config {0} undo`.\n\
              warning [invalid-entry] web: Claude Desktop cannot load its config with this entry: the value of \"PORT\" in \"env\" is a number; env values must be strings (in quotes)\n        \
              Claude Desktop checks the type of every field before it starts anything: with one wrong, it says \"Could not load app settings\" and starts no server\n        \
              fix: correct it (each value a string in quotes, \"args\" a list of strings), or remove the entry\n",
@@ -1145,7 +1160,7 @@ fn show_of_an_unknown_server_says_where_the_names_are() {
         assert_eq!(
             said,
             format!(
-                "mcp-tray: no server named \"nope\" in {} (`mcp-tray list` shows them)\n",
+                "mcp-tray: no server named \"nope\" in {0} (`mcp-tray --config {0} list` shows them)\n",
                 dir.path().join("claude_desktop_config.json").display()
             ),
             "{command}"
@@ -1283,4 +1298,59 @@ fn an_edit_of_a_config_path_whose_folder_does_not_exist_is_refused_as_a_likely_t
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// `mcp-tray --config PATH add …` says how to undo it and how to check it; run as printed, from a
+/// shell whose default config is another file, those commands act on PATH (quoted, here with a
+/// space in it), never on the other file.
+#[test]
+fn the_commands_an_edit_prints_act_on_the_config_given_by_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("my configs");
+    std::fs::create_dir(&folder).unwrap();
+    let config = folder.join("claude_desktop_config.json");
+    let other = dir.path().join("default.json");
+    std::fs::write(&other, "{}\n").unwrap();
+    std::fs::write(&config, "{}\n").unwrap();
+    let out = Command::new(BIN)
+        .arg("--config")
+        .arg(&config)
+        .args(["add", "a", "--", "sh", "-c", "true"])
+        .env("MCP_TRAY_HOME", dir.path().join("home"))
+        .output()
+        .expect("run mcp-tray");
+    assert!(out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr).into_owned();
+    let commands: Vec<&str> = said
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .filter(|c| c.starts_with("mcp-tray "))
+        .collect();
+    assert_eq!(commands.len(), 2, "{said}");
+    let bin_dir = Path::new(BIN).parent().unwrap();
+    let path = std::env::join_paths(std::iter::once(bin_dir.to_path_buf()).chain(
+        std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()),
+    ))
+    .unwrap();
+    let quoted = format!("--config \"{}\"", config.display());
+    assert_eq!(commands[0], format!("mcp-tray {quoted} undo"), "{said}");
+    assert_eq!(commands[1], format!("mcp-tray {quoted} probe a"), "{said}");
+    for command in &commands[..1] {
+        let out = Command::new("sh")
+            .args(["-c", command])
+            .env("PATH", &path)
+            .env("MCP_TRAY_HOME", dir.path().join("home"))
+            .env("MCP_TRAY_CLAUDE_CONFIG", &other)
+            .output()
+            .expect("run as printed");
+        assert!(
+            out.status.success(),
+            "`{command}`: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    // The undo took the server out of that file, and left the other one alone.
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), "{}\n");
+    assert_eq!(std::fs::read_to_string(&other).unwrap(), "{}\n");
 }

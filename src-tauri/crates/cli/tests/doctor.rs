@@ -159,7 +159,7 @@ fn doctor_fix_lists_what_it_fixed_as_fixed_and_what_is_left_as_it_was() {
     assert!(!stdout.contains("(fixable)"), "{stdout}");
     assert!(stdout.contains("        done: "), "{stdout}");
     assert!(
-        stderr.contains("wrote ") && stderr.contains("mcp-tray undo"),
+        stderr.contains("wrote ") && stderr.contains(" undo`"),
         "{stderr}"
     );
 }
@@ -268,7 +268,7 @@ fn doctor_and_probe_of_a_disabled_server_say_it_is_disabled() {
         let said = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(1), "{args:?}: {said}");
         assert!(
-            said.contains("\"every\" is disabled") && said.contains("mcp-tray enable every"),
+            said.contains("\"every\" is disabled") && said.contains(" enable every`"),
             "{args:?}: {said}"
         );
     }
@@ -1241,6 +1241,133 @@ fn mcp_tray(dir: &Path, args: &[&str]) -> (Option<i32>, String, String) {
     )
 }
 
+/// `command` as a person pastes it into a shell whose default config is another file
+/// (`default.json` beside the test's config, which must stay untouched).
+fn run_as_printed(dir: &Path, command: &str) -> (Option<i32>, String, String) {
+    let bin_dir = Path::new(BIN).parent().unwrap();
+    let path = std::env::join_paths(std::iter::once(bin_dir.to_path_buf()).chain(
+        std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()),
+    ))
+    .unwrap();
+    let other = dir.join("default.json");
+    if !other.exists() {
+        std::fs::write(&other, "{}\n").unwrap();
+    }
+    let out = Command::new("sh")
+        .args(["-c", command])
+        .env("PATH", path)
+        .env("MCP_TRAY_HOME", dir.join("home"))
+        .env("MCP_TRAY_CLAUDE_LOGS", dir.join("no-logs"))
+        .env("MCP_TRAY_CLAUDE_CONFIG", &other)
+        .output()
+        .expect("run as printed");
+    assert_eq!(
+        std::fs::read_to_string(&other).unwrap(),
+        "{}\n",
+        "`{command}` changed the default config"
+    );
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// `doctor --fix` converts a url entry and an `npx mcp-remote` one into bridge entries: every key
+/// it does not translate stays, in its place among the others, and the fix says so. Its undo,
+/// run as printed, takes the fix back in this file.
+#[test]
+fn doctor_fix_keeps_the_users_own_keys_of_the_entries_it_converts_and_its_undo_acts_on_this_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("claude_desktop_config.json");
+    let text = "{\n\t\"mcpServers\": {\n\t\t\"intranet\": {\n\t\t\t\"command\": \"npx\",\n\t\t\t\"args\": [\"-y\", \"mcp-remote\", \"https://intranet.example.com/mcp\"],\n\t\t\t\"myNote\": \"keep me\"\n\t\t},\n\t\t\"linear\": {\"note\": \"mine\", \"type\": \"http\", \"url\": \"https://mcp.linear.app/mcp\", \"timeout\": 30}\n\t}\n}\n";
+    std::fs::write(&config, text).unwrap();
+    let (code, out, err) = mcp_tray(dir.path(), &["doctor", "--no-probe", "--fix"]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    let fixed: Value = serde_json::from_str(&std::fs::read_to_string(&config).unwrap()).unwrap();
+    let keys = |name: &str| -> Vec<String> {
+        fixed["mcpServers"][name]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect()
+    };
+    assert_eq!(keys("intranet"), ["command", "args", "myNote"], "{fixed}");
+    assert_eq!(fixed["mcpServers"]["intranet"]["myNote"], "keep me");
+    assert_eq!(entry_args(&fixed["mcpServers"]["intranet"])[0], "bridge");
+    assert_eq!(
+        keys("linear"),
+        ["note", "command", "args", "timeout"],
+        "{fixed}"
+    );
+    assert_eq!(fixed["mcpServers"]["linear"]["note"], "mine");
+    assert_eq!(fixed["mcpServers"]["linear"]["timeout"], 30);
+    assert_eq!(
+        entry_args(&fixed["mcpServers"]["linear"])[..2],
+        ["bridge", "https://mcp.linear.app/mcp"]
+    );
+    assert!(
+        std::fs::read_to_string(&config)
+            .unwrap()
+            .contains("\n\t\t\"intranet\": {"),
+        "the tabs stay"
+    );
+    assert!(
+        out.contains("its other keys kept as they are: myNote"),
+        "{out}"
+    );
+    assert!(
+        out.contains("keeping its other keys as they are (note, timeout)"),
+        "{out}"
+    );
+    // The undo it names acts on this file, run as printed.
+    let undo = err
+        .split('`')
+        .nth(1)
+        .filter(|c| c.starts_with("mcp-tray "))
+        .unwrap_or_else(|| panic!("no command in {err}"));
+    assert_eq!(undo, format!("mcp-tray --config {} undo", config.display()));
+    let (code, out, err) = run_as_printed(dir.path(), undo);
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), text);
+}
+
+/// A failure the bridge journaled at the URL the entry had before (a wrong port), once the entry
+/// was removed and added again at the right URL, is no finding; one at the entry's URL is.
+#[test]
+fn doctor_leaves_out_a_journaled_failure_at_a_url_the_entry_no_longer_reaches() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, out, err) = mcp_tray(
+        dir.path(),
+        &["add", "rport", "--url", "http://127.0.0.1:18801/mcp"],
+    );
+    assert_eq!(code, Some(0), "{out}{err}");
+    for (url, told) in [
+        ("http://127.0.0.1:18809/mcp", false),
+        ("http://127.0.0.1:18801/mcp/", true),
+        ("http://127.0.0.1:18801/other", false),
+    ] {
+        journal_failure(
+            &dir.path().join("home"),
+            "rport",
+            "2026-03-04T10:08:20.000Z",
+            "connection-refused",
+            &format!("remote server refused the connection at {url} (tried for 1 s)"),
+        );
+        let (r, code) = doctor(dir.path(), &["--no-probe"]);
+        let found = codes(&r, "rport");
+        match told {
+            true => assert_eq!(
+                (found, code),
+                (vec!["connection-refused".to_owned()], Some(4)),
+                "{url}: {r}"
+            ),
+            false => assert_eq!((found, code), (vec![], Some(0)), "{url}: {r}"),
+        }
+    }
+}
+
 #[test]
 fn doctor_never_shows_a_urls_password_or_secret_query_values_and_fix_writes_them_as_they_are() {
     let dir = tempfile::tempdir().unwrap();
@@ -1320,8 +1447,8 @@ fn doctor_tells_a_plain_http_url_entry_the_commands_that_run_it_and_they_run() {
         .collect();
     assert_eq!(commands.len(), 2, "{fix}");
     for command in commands {
-        let args: Vec<&str> = command.split_whitespace().skip(1).collect();
-        let (code, out, err) = mcp_tray(dir.path(), &args);
+        assert!(command.contains(" --config "), "{command}");
+        let (code, out, err) = run_as_printed(dir.path(), command);
         assert_eq!(code, Some(0), "`{command}`: {out}{err}");
     }
     let fixed: Value = serde_json::from_str(&std::fs::read_to_string(&config).unwrap()).unwrap();
@@ -1358,8 +1485,9 @@ fn doctor_offers_undo_for_a_config_that_does_not_parse_only_when_there_is_an_edi
     std::fs::write(&config, BROKEN).unwrap();
     let (r, _) = doctor(dir.path(), &["--no-probe"]);
     let fix = r["findings"][0]["fix"].as_str().unwrap();
-    assert!(fix.contains("`mcp-tray undo --force`"), "{fix}");
-    let (code, out, err) = mcp_tray(dir.path(), &["undo", "--force"]);
+    let undo = format!("mcp-tray --config {} undo --force", config.display());
+    assert!(fix.contains(&format!("`{undo}`")), "{fix}");
+    let (code, out, err) = run_as_printed(dir.path(), &undo);
     assert_eq!(code, Some(0), "{out}{err}");
     assert_eq!(
         std::fs::read_to_string(&config).unwrap(),

@@ -25,7 +25,7 @@ use crate::clients::{ConfigLocation, ConfigSource};
 use crate::config::document::join_and;
 use crate::config::edit::{how_alike, log_key, where_alike};
 use crate::config::mcp_remote::migrate;
-use crate::config::snippet::bridge_entry;
+use crate::config::snippet::{bridge_entry, keep_other_keys};
 use crate::config::{
     ConfigDocument, ConfigError, ConfigFile, Edit, EditOutcome, EntryKind, HistoryEntry,
     ServerEntry,
@@ -182,8 +182,14 @@ pub async fn examine(
 
     // Read before the probes start: what a probe journals itself is the probe's finding.
     let journaled = opts.journal_dir.as_deref().map_or_else(Vec::new, |dir| {
-        let names: Vec<&str> = servers.iter().map(|s| s.name.as_str()).collect();
-        check_journals(dir, &names)
+        let targets: Vec<(&str, Option<&str>)> = servers
+            .iter()
+            .map(|s| match &s.kind {
+                EntryKind::Remote { url } => (s.name.as_str(), Some(url.as_str())),
+                _ => (s.name.as_str(), None),
+            })
+            .collect();
+        check_journals(dir, &targets)
     });
 
     // The servers this run's probe started and listed the tools of.
@@ -337,15 +343,20 @@ fn past_failure(started: &[String], finding: &Finding) -> Option<Finding> {
 ///   times it was journaled. [`examine`] then drops the ones its other checks already tell (see
 ///   [`already_said`]).
 ///
+/// - **About this entry**: each server comes with the URL its entry's bridge reaches now, if it is
+///   one (`None` otherwise); a failure whose text names URLs none of which is that one was met at
+///   another address, the entry's before it was changed, and is left out ([`about_another_url`]).
+///
 /// A finding tells the event's text, masked as free text when secrets are hidden (a shim masks it
 /// as it writes it, but one written while hiding was off, or by an older shim, may hold a server's
 /// stderr lines as printed): its first line is the summary, the lines after it the detail; the
 /// JSON-RPC messages in the journal are never read into one. Its fix is what [`fix_for`] says for the code and the text, when the code has one.
-pub fn check_journals(dir: &Path, servers: &[&str]) -> Vec<Finding> {
+pub fn check_journals(dir: &Path, servers: &[(&str, Option<&str>)]) -> Vec<Finding> {
     let stamp = |e: &Entry| claude_logs::record::parse_stamp(&e.ts).map(|(s, _)| s.ms);
     let hide = crate::settings::load().redact;
     let mut out = Vec::new();
-    for &server in servers {
+    for &(server, url) in servers {
+        let now = url.and_then(|u| url::Url::parse(u.trim()).ok());
         let entries = journal::read_recent(dir, server, LOG_TAIL_BYTES);
         let Some(newest) = entries.iter().filter_map(stamp).max() else {
             continue;
@@ -361,7 +372,8 @@ pub fn check_journals(dir: &Path, servers: &[&str]) -> Vec<Finding> {
         for e in &entries {
             let failure = e.dir == "event"
                 && matches!(e.level.as_deref(), Some("warn" | "error"))
-                && e.code.as_deref().is_some_and(|c| codes::ALL.contains(&c));
+                && e.code.as_deref().is_some_and(|c| codes::ALL.contains(&c))
+                && !now.as_ref().is_some_and(|now| about_another_url(e, now));
             let Some(at) = stamp(e).filter(|&at| failure && at >= newest - LOG_WINDOW_MS) else {
                 continue;
             };
@@ -391,6 +403,60 @@ pub fn check_journals(dir: &Path, servers: &[&str]) -> Vec<Finding> {
         }
     }
     out
+}
+
+/// Whether the failure event `e` was about another address than `now`, the URL the server's
+/// bridge entry reaches today: its text names http(s) URLs (the shims name the one they tried in
+/// each failure, without its credentials and query) and none of them is `now`, compared by
+/// scheme, host, port and path (a path segment masked in the journal matches any). A text that
+/// names no URL is about this entry as far as anyone knows; a sign-in's failure is never judged
+/// so, as it may name its authorization server alone.
+fn about_another_url(e: &Entry, now: &url::Url) -> bool {
+    if e.code.as_deref() == Some(codes::AUTH_REQUIRED) {
+        return false;
+    }
+    let named = urls_in(e.text.as_deref().unwrap_or_default());
+    !named.is_empty() && !named.iter().any(|u| same_address(u, now))
+}
+
+/// The http(s) URLs a sentence names, read up to a space or a quote, without the punctuation
+/// that ends a sentence or a clause after them.
+fn urls_in(text: &str) -> Vec<url::Url> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(at) = rest.find("http") {
+        let word_end = rest[at..]
+            .find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '`' | '<' | '>'))
+            .map_or(rest.len(), |end| at + end);
+        let word = rest[at..word_end].trim_end_matches(['.', ',', ';', ':', ')', ']', '}']);
+        if (word.starts_with("http://") || word.starts_with("https://"))
+            && let Ok(u) = url::Url::parse(word)
+        {
+            out.push(u);
+        }
+        rest = &rest[word_end.max(at + 4)..];
+    }
+    out
+}
+
+/// Whether a URL a journal names (`said`) is `now`: one scheme, host, port and path (a trailing
+/// `/` aside); a segment of `said` holding the mask (`••••••`) matches any.
+fn same_address(said: &url::Url, now: &url::Url) -> bool {
+    let segments = |u: &url::Url| -> Vec<String> {
+        u.path()
+            .trim_end_matches('/')
+            .split('/')
+            .map(str::to_owned)
+            .collect()
+    };
+    // The URL parser writes the mask's `•` percent-encoded.
+    let masked = |segment: &str| segment.contains("%E2%80%A2");
+    let (a, b) = (segments(said), segments(now));
+    said.scheme() == now.scheme()
+        && said.host_str() == now.host_str()
+        && said.port_or_known_default() == now.port_or_known_default()
+        && a.len() == b.len()
+        && a.iter().zip(&b).all(|(x, y)| x == y || masked(x))
 }
 
 /// Whether a failure journaled at `at` was followed by a good answer of the server (`answered`,
@@ -845,11 +911,20 @@ pub fn check_entry_in(audience: Audience, server: &ServerEntry, exe: &Path) -> V
                 .and_then(|o| o.get("headers"))
                 .map(headers_of)
                 .unwrap_or_default();
-            let transport = match obj.and_then(|o| o.get("type")).and_then(Value::as_str) {
+            let transport = match obj
+                .and_then(|o| o.get("type").or_else(|| o.get("transport")))
+                .and_then(Value::as_str)
+            {
                 Some("sse") => Some("sse"),
                 Some("http" | "streamable-http") => Some("http"),
                 _ => None,
             };
+            // What the bridge entry is made of; the entry's other keys stay as they are.
+            let url_key = match obj.is_some_and(|o| o.contains_key("url")) {
+                true => "url",
+                false => "serverUrl",
+            };
+            let translated = [url_key, "type", "transport", "headers"];
             let finding = Finding::new(
                 Diagnosis::new(
                     codes::URL_ENTRY_UNSUPPORTED,
@@ -862,10 +937,20 @@ pub fn check_entry_in(audience: Audience, server: &ServerEntry, exe: &Path) -> V
             );
             match bridge_entry(name, url, &headers, transport, false, exe) {
                 // The edit holds the real URL and headers: only what is shown is masked.
-                Ok(entry) => out.push(finding.with_edit(Edit::Update {
-                    name: name.to_owned(),
-                    entry,
-                })),
+                Ok(entry) => {
+                    let (entry, kept) = keep_other_keys(&server.value, entry, &translated);
+                    let mut finding = finding;
+                    if !kept.is_empty() {
+                        finding.diagnosis.fix = Some(format!(
+                            "run it through MCP Tray's bridge, keeping its other keys as they are ({})",
+                            kept.join(", ")
+                        ));
+                    }
+                    out.push(finding.with_edit(Edit::Update {
+                        name: name.to_owned(),
+                        entry,
+                    }))
+                }
                 // Plain http:// to another host: the bridge runs it only when told to, which is
                 // the user's choice to make, not a fix's.
                 Err(_) if bridge_entry(name, url, &headers, transport, true, exe).is_ok() => {
@@ -895,14 +980,22 @@ pub fn check_entry_in(audience: Audience, server: &ServerEntry, exe: &Path) -> V
             match migrate(name, url, &server.args, env, exe) {
                 // What the bridge does not do the same is said with the fix, before it is made.
                 Ok(m) => {
+                    // mcp-remote's command line and env become the bridge's; any other key of
+                    // the entry stays as it is.
+                    let said = mask_text(&m.said()).into_owned();
+                    let (entry, kept) =
+                        keep_other_keys(&server.value, m.entry, &["command", "args", "env"]);
+                    let others = match kept.is_empty() {
+                        true => String::new(),
+                        false => format!("; its other keys kept as they are: {}", kept.join(", ")),
+                    };
                     let mut finding = finding;
                     finding.diagnosis.fix = Some(format!(
-                        "switch to the native bridge (its options, headers and env carried over).{}",
-                        mask_text(&m.said())
+                        "switch to the native bridge (its options, headers and env carried over{others}).{said}"
                     ));
                     out.push(finding.with_edit(Edit::Update {
                         name: name.to_owned(),
-                        entry: m.entry,
+                        entry,
                     }));
                 }
                 // Switching would leave the server worse off: kept, and why (which may quote one
@@ -2113,7 +2206,7 @@ mod tests {
             ],
         );
         // Before the server answers again, all three are findings.
-        let before = check_journals(dir, &["remote"]);
+        let before = check_journals(dir, &[("remote", None)]);
         assert_eq!(before.len(), 3, "{before:?}");
         std::thread::sleep(Duration::from_millis(5));
         let j =
@@ -2128,7 +2221,7 @@ mod tests {
             None,
         );
         j.close(Duration::from_secs(2));
-        let after = check_journals(dir, &["remote"]);
+        let after = check_journals(dir, &[("remote", None)]);
         let codes: Vec<&str> = after.iter().map(|f| f.diagnosis.code.as_str()).collect();
         assert_eq!(codes, [codes::STDOUT_POLLUTION], "{after:?}");
         // An error reply is no good answer.
@@ -2147,7 +2240,47 @@ mod tests {
             None,
         );
         j.close(Duration::from_secs(2));
-        assert_eq!(check_journals(tmp.path(), &["r"]).len(), 1);
+        assert_eq!(check_journals(tmp.path(), &[("r", None)]).len(), 1);
+    }
+
+    #[test]
+    fn a_journaled_failure_at_another_address_than_the_entry_s_is_no_finding() {
+        use journal::Level::Error;
+        let tmp = tempfile::tempdir().expect("tmp");
+        let runs = std::cell::Cell::new(0);
+        let said = |text: &str| {
+            runs.set(runs.get() + 1);
+            let dir = tmp.path().join(runs.get().to_string());
+            journal_events(&dir, "r", &[(Error, codes::CONNECTION_REFUSED, text)]);
+            // The entry's URL holds credentials and a query, which the shims never write out.
+            check_journals(
+                &dir,
+                &[("r", Some("https://me:pw@Host.example:443/a/b?k=1"))],
+            )
+            .len()
+        };
+        assert_eq!(
+            said("refused the connection at https://host.example/a/b/ (tried)."),
+            1
+        );
+        assert_eq!(
+            said("refused at https://me:••••••@host.example/a/%E2%80%A2%E2%80%A2"),
+            1
+        );
+        assert_eq!(said("no URL said"), 1);
+        assert_eq!(
+            said("refused the connection at https://host.example:8443/a/b"),
+            0
+        );
+        assert_eq!(said("refused the connection at http://host.example/a/b"), 0);
+        assert_eq!(
+            said("the proxy http://proxy:3128 refused https://host.example/a/c"),
+            0
+        );
+        assert_eq!(
+            said("the proxy http://proxy:3128 refused https://host.example/a/b"),
+            1
+        );
     }
 
     #[test]
@@ -2216,7 +2349,10 @@ mod tests {
             ],
         );
 
-        let findings = check_journals(dir, &["linear", "local", "never-ran"]);
+        let findings = check_journals(
+            dir,
+            &[("linear", None), ("local", None), ("never-ran", None)],
+        );
         let linear = by_server(&findings, "linear");
         let codes: Vec<&str> = linear.iter().map(|d| d.code.as_str()).collect();
         assert_eq!(
@@ -2270,7 +2406,7 @@ mod tests {
         );
 
         // NAME: only that server's journal.
-        let only = check_journals(dir, &["local"]);
+        let only = check_journals(dir, &[("local", None)]);
         assert_eq!(only.len(), 1, "{only:?}");
         assert_eq!(only[0].diagnosis.server.as_deref(), Some("local"));
 
@@ -2281,7 +2417,7 @@ mod tests {
             &journal::journal_path(&stale, "s"),
             old_event_line("s", four_days, codes::TLS_ERROR, "bad certificate").as_bytes(),
         );
-        let found = check_journals(&stale, &["s"]);
+        let found = check_journals(&stale, &[("s", None)]);
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(found[0].diagnosis.code, codes::TLS_ERROR);
     }

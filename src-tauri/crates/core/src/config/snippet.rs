@@ -872,6 +872,44 @@ pub fn bridge_entry(
     Ok(Value::Object(entry))
 }
 
+/// `converted`, the bridge entry standing in for `original`, with every key of `original` the
+/// conversion did not translate (`translated`: the ones it turned into the bridge's `command`,
+/// `args` and `env`) kept as it was: the user's own notes and settings stay, as in every other
+/// edit. The bridge entry's keys take the place of the first translated key, the kept ones keep
+/// their order around it. Returns the entry and the names of the keys kept.
+pub fn keep_other_keys(
+    original: &Value,
+    converted: Value,
+    translated: &[&str],
+) -> (Value, Vec<String>) {
+    let (Some(original), Value::Object(mut bridge)) = (original.as_object(), converted.clone())
+    else {
+        return (converted, Vec::new());
+    };
+    let owned: Vec<String> = bridge.keys().cloned().collect();
+    let mut out = Map::new();
+    let mut kept = Vec::new();
+    for (key, value) in original {
+        if translated.contains(&key.as_str()) {
+            out.append(&mut bridge);
+        } else if owned.contains(key) {
+            // A key the bridge entry writes too (an `env` beside a url entry's secret headers):
+            // both objects' members are kept, the bridge's where a name is in both.
+            out.append(&mut bridge);
+            if let (Some(Value::Object(theirs)), Value::Object(mine)) = (out.get_mut(key), value) {
+                for (k, v) in mine {
+                    theirs.entry(k.clone()).or_insert_with(|| v.clone());
+                }
+            }
+        } else {
+            out.insert(key.clone(), value.clone());
+            kept.push(key.clone());
+        }
+    }
+    out.append(&mut bridge);
+    (Value::Object(out), kept)
+}
+
 /// The bridge's `--header` argument for `key: value`. A secret-looking header's value goes into
 /// `env` as `MCP_TRAY_HEADER_<KEY>` and the argument names it (`${MCP_TRAY_HEADER_<KEY>}`), so that
 /// the credential is not in the args that process lists and logs show.

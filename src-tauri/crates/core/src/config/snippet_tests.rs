@@ -830,3 +830,23 @@ fn a_name_given_twice_is_taken_from_its_last_copy_and_said() {
     // No note when every name is given once.
     assert!(parse(FILESYSTEM).notes.is_empty());
 }
+
+#[test]
+fn a_converted_entry_keeps_every_key_the_conversion_does_not_translate_in_its_place() {
+    let original = json!({"note": "mine", "url": "https://h/mcp", "headers": {"A": "b"},
+        "env": {"KEEP": "1"}, "timeout": 30});
+    let bridge =
+        json!({"command": "/x/mcp-tray", "args": ["bridge"], "env": {"MCP_TRAY_HEADER_A": "b"}});
+    let (entry, kept) =
+        keep_other_keys(&original, bridge, &["url", "type", "transport", "headers"]);
+    let keys: Vec<&str> = entry
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(keys, ["note", "command", "args", "env", "timeout"]);
+    assert_eq!(kept, ["note", "timeout"]);
+    // Both env objects' members are kept.
+    assert_eq!(entry["env"], json!({"MCP_TRAY_HEADER_A": "b", "KEEP": "1"}));
+}
