@@ -99,8 +99,9 @@ pub struct OAuthArgs {
     #[arg(long, value_name = "SCOPES")]
     oauth_scope: Option<String>,
     /// Seconds a request waits for a sign-in before it is answered "sign-in required" (the
-    /// sign-in itself goes on). A bridge's may be longer than its --timeout, which then counts
-    /// after it [default: 80 % of --timeout, at most 60].
+    /// sign-in itself goes on; later requests get that answer at once while it is open). A
+    /// bridge's may be longer than its --timeout, which then counts after it [default: 80 % of
+    /// --timeout, at most 45: Claude Desktop gives up on a request after 60].
     #[arg(long, value_name = "SECS")]
     oauth_wait: Option<f64>,
 }
@@ -122,13 +123,12 @@ impl OAuthArgs {
                 "--oauth-flow client-credentials needs the client's --oauth-client-id and --oauth-client-secret"
             );
         }
-        let default_wait = timeout.mul_f64(0.8).min(Duration::from_secs(60));
         let wait = match self.oauth_wait {
             Some(s) if s.is_finite() && (0.0..=crate::MAX_SECS).contains(&s) => {
                 Duration::from_secs_f64(s)
             }
             Some(_) => anyhow::bail!("--oauth-wait must be a number of seconds, at most a year"),
-            None => default_wait,
+            None => auth::default_wait(timeout),
         };
         let resource = self
             .oauth_resource
@@ -402,22 +402,26 @@ pub fn run(cmd: AuthCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
                 .enable_all()
                 .build()
                 .context("cannot start the async runtime")?;
-            runtime
-                .block_on(async { auth::Auth::new(opts, client).login().await })
+            let how = runtime
+                .block_on(async { auth::Auth::new(opts, client).login_as().await })
                 .map_err(|e| {
                     Failure::new(exit::USER, anyhow::anyhow!("sign-in to {name} failed: {e}"))
                 })?;
-            eprintln!("mcp-tray: signed in to {name}");
+            // One line: the sign-in and how it was made.
+            transport::say_on_stderr(&match how {
+                Some(how) => format!("mcp-tray: signed in to {name} ({how})\n"),
+                None => format!("mcp-tray: signed in to {name}\n"),
+            });
             Ok(ExitCode::SUCCESS)
         }
         AuthAction::Logout { target } => {
             let Target { name, url, .. } = resolve(&target, ctx)?;
             let url = Url::parse(&url).context("not a URL")?;
-            if auth::logout(&url) {
-                eprintln!("mcp-tray: signed out of {name}");
+            transport::say_on_stderr(&if auth::logout(&url) {
+                format!("mcp-tray: signed out of {name}\n")
             } else {
-                eprintln!("mcp-tray: no stored sign-in for {name}");
-            }
+                format!("mcp-tray: no stored sign-in for {name}\n")
+            });
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -112,7 +112,8 @@ impl Context {
         while let Some(at) = rest.find(COMMAND) {
             let after = &rest[at + COMMAND.len()..];
             out.push_str(&rest[..at + COMMAND.len()]);
-            let shim = ["bridge ", "wrap ", "--config "]
+            // Those that read no config: the shims, and a probe of a URL.
+            let shim = ["bridge ", "wrap ", "--config ", "probe --url "]
                 .iter()
                 .any(|w| after.starts_with(w));
             if !shim {
@@ -163,8 +164,11 @@ fn main() -> ExitCode {
         config: cli.config,
         keep_bom: cli.keep_bom || cli.command.keep_bom(),
     };
-    // The commands of the config and the doctor name follow-up commands in their errors.
-    let hints = matches!(cli.command, Command::Config(_) | Command::Doctor(_));
+    // The commands of the config, the doctor and probe name follow-up commands in their errors.
+    let hints = matches!(
+        cli.command,
+        Command::Config(_) | Command::Doctor(_) | Command::Probe(_)
+    );
     let result = match cli.command {
         Command::Config(cmd) => config_cmd::run(cmd, &ctx),
         Command::Bridge(cmd) => bridge_cmd::run(cmd),

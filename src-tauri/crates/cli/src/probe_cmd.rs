@@ -130,12 +130,16 @@ pub fn run(cmd: ProbeCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
         Duration::from_secs_f64(args.timeout),
     ));
     let by_command = args.name.is_none() && args.url.is_none();
+    // The commands a fix names act on this run's file when run as printed, as doctor's do.
     report.diagnosis = report.diagnosis.map(|d| {
-        if by_command {
+        let mut d = if by_command {
             unnamed(d)
         } else {
             d.with_name_in_fix()
-        }
+        };
+        d.fix = d.fix.map(|fix| ctx.with_config(&fix));
+        d.detail = ctx.with_config(&d.detail);
+        d
     });
     if args.json {
         outln!("{}", serde_json::to_string_pretty(&report)?);

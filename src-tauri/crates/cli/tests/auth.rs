@@ -1108,9 +1108,11 @@ fn a_sign_in_nobody_finishes_gets_a_clear_error_after_the_bounded_wait() {
         &[("BROWSER", "true")],
     );
     let msg = reply["error"]["message"].as_str().expect("an error reply");
-    assert_eq!(
-        msg,
-        "sign-in required for prot: open MCP Tray or run mcp-tray auth login prot"
+    assert!(
+        msg.starts_with(
+            "sign-in required for prot: open MCP Tray or run mcp-tray auth login prot; a sign-in is waiting: open http://127.0.0.1:"
+        ),
+        "{msg}"
     );
     assert!(took < Duration::from_secs(8), "took {took:?}");
 }
@@ -1914,8 +1916,11 @@ fn a_probe_or_doctor_reports_a_sign_in_needed_and_starts_none() {
             said.contains("sign-in required for docs"),
             "{args:?}: {said}"
         );
+        // Run as printed, it acts on this file (`--config`), as every command the CLI prints.
         assert!(
-            said.contains("fix: Sign in: run `mcp-tray auth login docs`"),
+            said.contains(&format!(
+                "fix: Sign in: run `mcp-tray --config {config} auth login docs`"
+            )),
             "{args:?}: {said}"
         );
         assert!(!opened.exists(), "{args:?} opened the browser");
@@ -2426,4 +2431,237 @@ fn a_401_to_the_users_own_api_key_header_says_it_was_refused_not_to_pass_one() {
         "{msg}"
     );
     assert!(msg.contains("pass them with --header"), "{msg}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// A sign-in nobody finished, a refused refresh, and what the sign-in says
+// ---------------------------------------------------------------------------------------------
+
+/// The authorization address a "sign-in required" answer names, when it names one.
+fn address_in(message: &str) -> Option<String> {
+    let at = message.find("http://127.0.0.1:")?;
+    message[at..]
+        .split_whitespace()
+        .map(str::to_owned)
+        .find(|a| a.contains("/authorize?"))
+}
+
+/// A person on this machine opens the sign-in `address` in a browser and approves.
+fn approve_in_a_browser_here(p: &Peers, address: &str) {
+    let done = Command::new(p.python())
+        .arg(p.script("auth_browser.py"))
+        .arg(address)
+        .output()
+        .expect("auth_browser.py");
+    assert!(done.status.success(), "{done:?}");
+}
+
+#[test]
+fn a_sign_in_nobody_finishes_is_answered_before_claude_gives_up_then_at_once_until_it_is_done() {
+    let p = require_peers!();
+    let server = Protected::start(&p, &[]);
+    let home = tempfile::tempdir().expect("home");
+    // Claude Desktop starts the bridge with the default --timeout and --oauth-wait; its own
+    // requests (the TypeScript SDK's) give up after 60 s. The "browser" never opens the page.
+    let mut bridge = OpenBridge::start(
+        &server.url,
+        home.path(),
+        &["--oauth-flow", "browser"],
+        &[("BROWSER", "true")],
+    );
+    let started = Instant::now();
+    let first = bridge.initialize(1);
+    let took = started.elapsed();
+    assert!(
+        took <= Duration::from_secs(50),
+        "answered after {took:?}: the client gave up at 60 s"
+    );
+    let msg = first["error"]["message"].as_str().expect("an error reply");
+    assert!(
+        msg.starts_with("sign-in required for prot: open MCP Tray or run mcp-tray auth login prot"),
+        "{msg}"
+    );
+    let address = address_in(msg).unwrap_or_else(|| panic!("no address in {msg}"));
+    assert!(msg.contains("on this machine"), "{msg}");
+    // The next request does not wait the whole time again: the same answer, at once.
+    let started = Instant::now();
+    let second = bridge.initialize(2);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert_eq!(second["error"]["message"].as_str(), Some(msg), "{second}");
+    // The pending sign-in is still open: finished at that address, the next request goes through.
+    approve_in_a_browser_here(&p, &address);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut id = 3;
+    loop {
+        let reply = bridge.initialize(id);
+        if reply["result"]["serverInfo"]["name"] == "protected" {
+            break;
+        }
+        assert!(Instant::now() < deadline, "still not signed in: {reply}");
+        std::thread::sleep(Duration::from_millis(200));
+        id += 1;
+    }
+    assert_eq!(count(&server.stats(), "authorize"), 1);
+}
+
+#[test]
+fn a_refused_refresh_token_is_tried_once_and_said_once_while_the_token_still_serves() {
+    let p = require_peers!();
+    let server = Protected::start(&p, &["--refresh", "invalid_grant"]);
+    let home = tempfile::tempdir().expect("home");
+    headless_call(&p, home.path(), &server.url);
+    // The hour-long token has 30 s left: each request would refresh it first.
+    time_passes_until_expiry_in(home.path(), 30);
+    let refused = "the access token could not be refreshed: the authorization server refused the grant (invalid_grant)";
+    // Each bridge run (initialize, tools/list, a call) says it this many times: once, then, the
+    // refresh token forgotten for good, never again, in this bridge or the next.
+    for said_times in [1, 0] {
+        let out = drive(
+            &p,
+            home.path(),
+            &server.url,
+            &["--oauth-flow", "headless"],
+            &[],
+        );
+        ok_call(&out);
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(said.matches(refused).count(), said_times, "{said}");
+        let stats = server.stats();
+        assert_eq!(count(&stats, "refused_refresh"), 1, "{stats}");
+        assert_eq!(
+            count(&stats, "authorize"),
+            1,
+            "no sign-in while the token serves: {stats}"
+        );
+    }
+}
+
+#[test]
+fn the_sign_in_lines_reach_claudes_log_in_one_write_each() {
+    let p = require_peers!();
+    // Which write() carried what: only strace sees it (a reader of the pipe may join pieces).
+    if Command::new("strace")
+        .args(["-qq", "-o", "/dev/null", "true"])
+        .status()
+        .map_or(true, |s| !s.success())
+    {
+        eprintln!("skipped: strace cannot run here");
+        return;
+    }
+    let server = Protected::start(&p, &[]);
+    let home = tempfile::tempdir().expect("home");
+    let trace = home.path().join("writes.txt");
+    let out = Command::new(p.python())
+        .arg(p.script("driver.py"))
+        .args([
+            "basic",
+            "--",
+            "strace",
+            "-f",
+            "-qq",
+            "-s",
+            "65536",
+            "-e",
+            "trace=write",
+            "-o",
+        ])
+        .arg(&trace)
+        .args([
+            BIN,
+            "bridge",
+            &server.url,
+            "--name",
+            "prot",
+            "--oauth-flow",
+            "browser",
+        ])
+        .env("MCP_TRAY_HOME", home.path())
+        .env("MCP_TRAY_TOKEN_STORE", "file")
+        .env("BROWSER", browser_command(&p))
+        .output()
+        .expect("run driver.py");
+    ok_call(&out);
+    let writes = std::fs::read_to_string(&trace).expect("the trace");
+    let told = writes
+        .lines()
+        .filter(|l| l.contains("write(2, "))
+        .find(|l| l.contains("sign in to prot in your browser"))
+        .unwrap_or_else(|| panic!("no write holds the whole line:\n{writes}"));
+    assert!(
+        told.contains(
+            "\"mcp-tray bridge [prot]: sign in to prot in your browser; if it did not open, visit:\\nhttp://127.0.0.1:"
+        ) && told.contains("/authorize?")
+            && told.contains("\\n\","),
+        "{told}"
+    );
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn auth_login_without_a_browser_says_to_open_the_address_here_or_forward_its_port() {
+    let p = require_peers!();
+    let server = Protected::start(&p, &[]);
+    let home = tempfile::tempdir().expect("home");
+    // No display and no $BROWSER: no graphical browser here.
+    let mut login = mcp_tray(
+        home.path(),
+        &["auth", "login", &server.url, "--oauth-flow", "browser"],
+    )
+    .env("MCP_TRAY_TOKEN_STORE", "file")
+    .env_remove("BROWSER")
+    .env_remove("DISPLAY")
+    .env_remove("WAYLAND_DISPLAY")
+    .stdin(Stdio::null())
+    .stdout(Stdio::null())
+    .stderr(Stdio::piped())
+    .spawn()
+    .expect("mcp-tray auth login");
+    let mut err = BufReader::new(login.stderr.take().expect("stderr"));
+    let mut said = String::new();
+    let mut address = None;
+    while !said.contains("no graphical browser here") {
+        let mut line = String::new();
+        if err.read_line(&mut line).expect("read stderr") == 0 {
+            panic!("auth login ended: {said}");
+        }
+        if line.starts_with("http://127.0.0.1:") {
+            address = Some(line.trim().to_owned());
+        }
+        said.push_str(&line);
+    }
+    let address = address.unwrap_or_else(|| panic!("no address: {said}"));
+    // The callback's port, from the address's redirect_uri (http://127.0.0.1:PORT/callback).
+    let port: String = address
+        .split("redirect_uri=http%3A%2F%2F127.0.0.1%3A")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no redirect_uri in {address}"))
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    assert!(
+        said.contains("open the address above in a browser on this machine")
+            && said.contains(&format!("ssh -L {port}:127.0.0.1:{port}")),
+        "{said}"
+    );
+    assert!(!said.contains("any machine"), "{said}");
+    // Opened by hand here, it signs in; that is said in one line.
+    approve_in_a_browser_here(&p, &address);
+    let mut rest = String::new();
+    err.read_to_string(&mut rest).expect("read stderr");
+    assert!(login.wait().expect("exit").success(), "{said}{rest}");
+    let name = server
+        .url
+        .trim_start_matches("http://")
+        .trim_end_matches("/mcp");
+    let signed: Vec<&str> = rest.lines().filter(|l| l.contains("signed in")).collect();
+    assert_eq!(signed.len(), 1, "{rest}");
+    assert!(
+        signed[0].starts_with(&format!("mcp-tray: signed in to {name} (client ")),
+        "{rest}"
+    );
+    assert!(signed[0].ends_with(", dynamic)"), "{rest}");
 }

@@ -257,9 +257,12 @@ impl Listener {
                 auth_url.scheme()
             ));
         }
-        eprintln!(
+        // Each line in one write: Claude's log would take the pieces of an `eprintln!` apart.
+        let say = |line: String| crate::transport::say_on_stderr(&(line + "\n"));
+        say(format!(
             "{who}: sign in to {name} in your browser; if it did not open, visit:\n{auth_url}"
-        );
+        ));
+        let port = self.listener.local_addr().map(|a| a.port()).unwrap_or(0);
         let url = auth_url.to_string();
         let opened = tokio::task::spawn_blocking(move || open(&url))
             .await
@@ -267,22 +270,25 @@ impl Listener {
         match opened {
             Opened::Yes => {}
             Opened::Failed => {
-                eprintln!("{who}: could not open a browser; open the address above yourself");
+                say(format!(
+                    "{who}: could not open a browser; open the address above yourself, in a browser on this machine"
+                ));
                 not_opened();
             }
             Opened::NoBrowserHere => {
-                eprintln!(
-                    "{who}: no graphical browser here; open the address above on any machine whose browser can reach this one's 127.0.0.1, or run `mcp-tray auth login {name} --oauth-flow manual`"
-                );
+                // Only this machine reaches its own 127.0.0.1, where the answer comes back.
+                say(format!(
+                    "{who}: no graphical browser here; open the address above in a browser on this machine, or on another one after forwarding its port here (`ssh -L {port}:127.0.0.1:{port} THIS-MACHINE`), or run `mcp-tray auth login {name} --oauth-flow manual`"
+                ));
                 not_opened();
             }
         }
         // A person at a terminal is told the wait has an end, and how to stop it sooner.
         if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
-            eprintln!(
+            say(format!(
                 "{who}: waiting for the sign-in to finish in the browser (at most {} minutes; Ctrl-C stops waiting) …",
                 BROWSER_LIMIT.as_secs() / 60
-            );
+            ));
         }
         tokio::time::timeout(BROWSER_LIMIT, self.accept(state, name))
             .await
@@ -420,10 +426,9 @@ pub async fn manual(auth_url: &Url, state: &str, name: &str) -> Result<Callback,
     );
     let state = state.to_owned();
     tokio::task::spawn_blocking(move || {
-        use std::io::{BufRead as _, Write as _};
+        use std::io::BufRead as _;
         let tty_in = open_terminal_for_reading()?;
-        let mut tty_out = std::io::stderr();
-        let _ = writeln!(tty_out, "{prompt}");
+        crate::transport::say_on_stderr(&format!("{prompt}\n"));
         let mut line = String::new();
         std::io::BufReader::new(tty_in)
             .read_line(&mut line)

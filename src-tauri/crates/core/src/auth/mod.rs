@@ -91,6 +91,19 @@ pub fn explained(what: &str, body: &str, then: &str) -> String {
     }
 }
 
+/// The most a request waits for a sign-in by default ([`default_wait`]). Claude Desktop, like
+/// every client of the MCP TypeScript SDK, gives up on a request after 60 s; the wait starts only
+/// after the server's 401 and its metadata lookups, and the answer must still reach the client:
+/// 45 s leaves a quarter of the client's minute for those, so the client reads "sign-in required"
+/// rather than "Request timed out".
+pub const DEFAULT_WAIT_CAP: Duration = Duration::from_secs(45);
+
+/// How long a request waits for a sign-in when `--oauth-wait` is not given: 80 % of the request's
+/// `timeout`, at most [`DEFAULT_WAIT_CAP`].
+pub fn default_wait(timeout: Duration) -> Duration {
+    timeout.mul_f64(0.8).min(DEFAULT_WAIT_CAP)
+}
+
 /// Re-authorizations for the same scope set after `403 insufficient_scope`.
 const MAX_STEP_UPS: u32 = 2;
 /// A token this close to its expiry is refreshed before it is used (a quarter of its lifetime
@@ -200,6 +213,13 @@ struct State {
     running: bool,
     /// The running sign-in was handed to the app: requests get their answer at once.
     handed_off: bool,
+    /// A request has waited out [`AuthOptions::wait`] on the running sign-in and was told it is
+    /// required: later requests get the same answer at once instead of a whole wait each, while
+    /// the sign-in stays open until it is finished or abandoned.
+    waited_out: bool,
+    /// The address the running browser sign-in waits to be opened at (no secret: the request's
+    /// PKCE challenge and state), for the answer that says a sign-in is required.
+    waiting_at: Option<Url>,
     last_error: Option<String>,
     step_ups: HashMap<String, u32>,
     /// When this process last finished an interactive sign-in (no loops, no tab floods).
@@ -323,7 +343,7 @@ impl Auth {
     /// for it ([`AuthOptions::wait`]). The bridge holds its requests' timeouts back meanwhile.
     pub fn sign_in_wait(&self) -> Option<Duration> {
         let st = self.lock();
-        (st.running && !st.handed_off).then_some(self.opts.wait)
+        (st.running && !st.handed_off && !st.waited_out).then_some(self.opts.wait)
     }
 
     /// Changes whenever the token does; the transport passes it back to [`Auth::on_rejected`].
@@ -457,7 +477,7 @@ impl Auth {
     /// sign-in.
     fn left_to_client(&self) -> Refusal {
         if self.checking {
-            return Refusal::SignIn(self.pending_message());
+            return Refusal::SignIn(self.pending_message(None));
         }
         Refusal::SignIn(format!(
             "{SIGN_IN_REQUIRED} {}; the client's next request starts it (a keep-alive ping never does)",
@@ -526,7 +546,22 @@ impl Auth {
     }
 
     /// `mcp-tray auth login`: asks the server for its challenge, then signs in (waits for it).
+    /// Says how it signed in as a sign-in event ([`Auth::report_to`], else stderr).
     pub async fn login(self: &Arc<Self>) -> Result<(), String> {
+        if let Some(how) = self.login_as().await? {
+            self.say(
+                crate::journal::Level::Info,
+                "signed-in",
+                &format!("signed in ({how})"),
+            );
+        }
+        Ok(())
+    }
+
+    /// [`Auth::login`], saying nothing: how it signed in (`client ID, dynamic`), or `None` when
+    /// it took the sign-in another process made meanwhile. For a caller that says it in its own
+    /// line (`auth login`).
+    pub async fn login_as(self: &Arc<Self>) -> Result<Option<String>, String> {
         let probe = self
             .http
             .post(self.opts.server_url.clone())
@@ -592,8 +627,7 @@ impl Auth {
             let body = crate::transport::first_line(probe).await;
             return Err(explained(&what, &body, &then));
         }
-        self.run_flow(self.opts.scope.clone(), challenge).await?;
-        Ok(())
+        self.run_flow(self.opts.scope.clone(), challenge).await
     }
 
     /// Runs a sign-in (single-flight in this process) and waits at most `wait` for it.
@@ -605,9 +639,15 @@ impl Auth {
         let seen = {
             let mut st = self.lock();
             let seen = st.generation;
+            if st.running && (st.handed_off || st.waited_out) {
+                // Someone was told already; this sign-in is still open in the browser (or the app).
+                return Err(self.pending_message(st.waiting_at.as_ref()));
+            }
             if !st.running {
                 st.running = true;
                 st.last_error = None;
+                st.waited_out = false;
+                st.waiting_at = None;
                 st.handed_off = self.hands_off();
                 let handed_off = st.handed_off;
                 let this = Arc::clone(self);
@@ -617,16 +657,24 @@ impl Auth {
                     } else {
                         this.run_flow(scope, challenge).await
                     };
-                    if let Err(e) = &result {
-                        this.say(
+                    match &result {
+                        Ok(Some(how)) => this.say(
+                            crate::journal::Level::Info,
+                            "signed-in",
+                            &format!("signed in ({how})"),
+                        ),
+                        Ok(None) => {}
+                        Err(e) => this.say(
                             crate::journal::Level::Error,
                             crate::diagnose::codes::AUTH_REQUIRED,
                             &format!("sign-in failed: {e}"),
-                        );
+                        ),
                     }
                     let mut st = this.lock();
                     st.running = false;
                     st.handed_off = false;
+                    st.waited_out = false;
+                    st.waiting_at = None;
                     if let Err(e) = result {
                         st.last_error = Some(e);
                     }
@@ -651,22 +699,34 @@ impl Auth {
                             "sign-in to {} failed: {e}; {RUN_LOGIN} {}",
                             self.opts.name, self.opts.name
                         ),
-                        None => self.pending_message(),
+                        None => self.pending_message(st.waiting_at.as_ref()),
                     });
                 }
             }
-            if tokio::time::Instant::now() >= deadline || self.lock().handed_off {
-                return Err(self.pending_message());
+            {
+                let mut st = self.lock();
+                if st.handed_off {
+                    return Err(self.pending_message(st.waiting_at.as_ref()));
+                }
+                if tokio::time::Instant::now() >= deadline {
+                    st.waited_out = true;
+                    return Err(self.pending_message(st.waiting_at.as_ref()));
+                }
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
 
-    fn pending_message(&self) -> String {
-        format!(
-            "{SIGN_IN_REQUIRED} {}: {OPEN_APP_OR_LOGIN} {}",
-            self.opts.name, self.opts.name
-        )
+    /// "sign-in required for NAME…", with the address a browser sign-in of this process waits
+    /// at (`waiting_at`), if one does.
+    fn pending_message(&self, waiting_at: Option<&Url>) -> String {
+        let name = &self.opts.name;
+        match waiting_at {
+            Some(url) => format!(
+                "{SIGN_IN_REQUIRED} {name}: {OPEN_APP_OR_LOGIN} {name}; a sign-in is waiting: open {url} in a browser on this machine to finish it"
+            ),
+            None => format!("{SIGN_IN_REQUIRED} {name}: {OPEN_APP_OR_LOGIN} {name}"),
+        }
     }
 
     /// Whether this sign-in goes to the running app: a bridge's browser sign-in without a client
@@ -679,12 +739,12 @@ impl Auth {
     }
 
     /// Posts a sign-in request for the app and waits until the store holds new tokens. Should the
-    /// app quit meanwhile, signs in here as if it had never run.
+    /// app quit meanwhile, signs in here as if it had never run (then: how, as [`Auth::run_flow`]).
     async fn hand_off(
         self: &Arc<Self>,
         scope: Option<String>,
         challenge: Challenge,
-    ) -> Result<(), String> {
+    ) -> Result<Option<String>, String> {
         let started = store::now_ms();
         let request = handoff::SignInRequest::from_options(&self.opts, scope.clone());
         if let Err(e) = handoff::post(&request) {
@@ -707,7 +767,7 @@ impl Auth {
         let since = tokio::time::Instant::now();
         loop {
             if self.adopt_stored(started) {
-                return Ok(());
+                return Ok(None);
             }
             if !handoff::app_running() {
                 self.lock().handed_off = false;
@@ -720,12 +780,13 @@ impl Auth {
         }
     }
 
-    /// Takes the cross-process lock (or adopts what the holder stores), then runs the flow.
+    /// Takes the cross-process lock (or adopts what the holder stores), then runs the flow: how
+    /// it signed in ([`Auth::authorize`]), or `None` when it adopted another process's sign-in.
     async fn run_flow(
         self: &Arc<Self>,
         scope: Option<String>,
         challenge: Challenge,
-    ) -> Result<(), String> {
+    ) -> Result<Option<String>, String> {
         let started = store::now_ms();
         let waited_since = tokio::time::Instant::now();
         let lock = loop {
@@ -733,7 +794,7 @@ impl Auth {
                 break lock;
             }
             if self.adopt_stored(started) {
-                return Ok(());
+                return Ok(None);
             }
             if waited_since.elapsed() > LOCK_WAIT {
                 return Err("another MCP Tray process has been signing in for too long".into());
@@ -741,11 +802,11 @@ impl Auth {
             tokio::time::sleep(Duration::from_millis(150)).await;
         };
         if scope.is_none() && self.adopt_stored(started) {
-            return Ok(());
+            return Ok(None);
         }
         let result = self.authorize(scope, &challenge).await;
         drop(lock);
-        result
+        result.map(Some)
     }
 
     /// Adopts the stored sign-in when it is newer than `since_ms` (ms) and holds another token.
@@ -776,6 +837,38 @@ impl Auth {
         false
     }
 
+    /// Forgets a refresh token the authorization server refused (`invalid_grant`), here and in the
+    /// store: it is never sent again, by this process or the next, and its refusal is said once.
+    /// The access token serves until it expires or is refused; then a sign-in follows.
+    fn forget_refresh_token(&self, refused: &str) {
+        let (record, secrets) = {
+            let mut st = self.lock();
+            if st.secrets.refresh_token.as_deref() != Some(refused) {
+                return; // already replaced by a newer one
+            }
+            st.secrets.refresh_token = None;
+            (st.record.clone(), st.secrets.clone())
+        };
+        // Unless another process stored a sign-in of its own meanwhile.
+        if store::load(&self.store_id)
+            .is_some_and(|(_, stored)| stored.refresh_token.as_deref() != Some(refused))
+        {
+            return;
+        }
+        match store::save(&record, &secrets) {
+            Ok(()) => {
+                if let Some((stored, _)) = store::load(&self.store_id) {
+                    self.lock().record.updated_ms = stored.updated_ms;
+                }
+            }
+            Err(e) => self.say(
+                crate::journal::Level::Warn,
+                crate::diagnose::codes::AUTH_REQUIRED,
+                &format!("the refused refresh token could not be removed from the store: {e}"),
+            ),
+        }
+    }
+
     fn forget_client(&self) {
         let mut st = self.lock();
         st.record.client = None;
@@ -802,6 +895,7 @@ impl Auth {
             .clone()
             .unwrap_or_else(|| client.token_endpoint.clone());
         let resource = self.resource_param(record.resource.as_deref());
+        let refresh_token_sent = refresh_token.clone();
         let form = vec![
             ("grant_type", "refresh_token".to_owned()),
             ("refresh_token", refresh_token),
@@ -837,6 +931,9 @@ impl Auth {
                     "token-refresh-refused",
                     &format!("the access token could not be refreshed: {}", e.describe()),
                 );
+                if e == TokenError::InvalidGrant {
+                    self.forget_refresh_token(&refresh_token_sent);
+                }
                 Err(e)
             }
         }
@@ -900,12 +997,13 @@ impl Auth {
         Ok(())
     }
 
-    /// Discovery, client identity, the authorization request and the code exchange.
+    /// Discovery, client identity, the authorization request and the code exchange. Returns how
+    /// it signed in, for the line that says so: `client ID, SOURCE`.
     async fn authorize(
         self: &Arc<Self>,
         scope: Option<String>,
         challenge: &Challenge,
-    ) -> Result<(), String> {
+    ) -> Result<String, String> {
         let disc = discovery::discover(&self.http, &self.opts.server_url, challenge).await?;
         if self.opts.flow == Flow::ClientCredentials {
             return self.client_credentials(scope, challenge, &disc).await;
@@ -970,8 +1068,13 @@ impl Auth {
                             hook(&url);
                         }
                     };
-                    l.browser(&url, &pkce.state, &self.opts.name, &who, not_opened)
-                        .await?
+                    // A request told the sign-in is required names where it waits.
+                    self.lock().waiting_at = Some(url.clone());
+                    let callback = l
+                        .browser(&url, &pkce.state, &self.opts.name, &who, not_opened)
+                        .await;
+                    self.lock().waiting_at = None;
+                    callback?
                 }
                 (Flow::Manual, _) => flow::manual(&url, &pkce.state, &self.opts.name).await?,
                 _ => flow::headless(&self.http, &url, &redirect, &pkce.state).await?,
@@ -1001,7 +1104,7 @@ impl Auth {
                     let mut record = self.lock().record.clone();
                     record.resource = Some(disc.resource.clone());
                     record.token_endpoint = Some(meta.token_endpoint.clone());
-                    let how = format!("signed in (client {}, {})", client.client_id, client.source);
+                    let how = format!("client {}, {}", client.client_id, client.source);
                     record.client = Some(client);
                     record.scope = scope.clone();
                     self.keep(
@@ -1013,8 +1116,7 @@ impl Auth {
                         },
                     )?;
                     self.lock().last_sign_in = Some(std::time::Instant::now());
-                    self.say(crate::journal::Level::Info, "signed-in", &how);
-                    return Ok(());
+                    return Ok(how);
                 }
                 Err(TokenError::InvalidClient) if client.source == "dynamic" && attempt == 0 => {
                     self.forget_client();
@@ -1049,13 +1151,14 @@ impl Auth {
 
     /// The client credentials grant: the pre-registered client's id and secret get a token at the
     /// token endpoint, with the scope and resource a sign-in would ask for; no browser, no
-    /// refresh token (a new token is asked for the same way when this one is refused).
+    /// refresh token (a new token is asked for the same way when this one is refused). Returns
+    /// how it signed in, as [`Auth::authorize`] does.
     async fn client_credentials(
         &self,
         scope: Option<String>,
         challenge: &Challenge,
         disc: &discovery::Discovered,
-    ) -> Result<(), String> {
+    ) -> Result<String, String> {
         let (Some(id), Some(secret)) = (&self.opts.client_id, &self.opts.client_secret) else {
             return Err(
                 "a client credentials sign-in needs the client's --oauth-client-id and --oauth-client-secret"
@@ -1116,12 +1219,7 @@ impl Auth {
         record.scope = scope;
         self.keep(tokens, record, secrets)?;
         self.lock().last_sign_in = Some(std::time::Instant::now());
-        self.say(
-            crate::journal::Level::Info,
-            "signed-in",
-            &format!("signed in as client {id} (client credentials)"),
-        );
-        Ok(())
+        Ok(format!("client {id}, client credentials"))
     }
 
     /// Keeps a client registered just now (dynamic registration), in memory and in the store
