@@ -2662,7 +2662,7 @@ fn flaky_seen(port: u16) -> Value {
 
 /// Once one request has used up its retries on a server that is down, the next ones are sent
 /// once each (Claude's every request would otherwise wait the retries out too) until the server
-/// answers again; then a new outage is retried again.
+/// answers again, which is said once.
 #[test]
 fn while_an_outage_lasts_requests_after_the_first_are_sent_once() {
     let p = require_peers!();

@@ -333,11 +333,13 @@ fn a_reply_over_the_limit_is_dropped_and_its_request_answered_at_once() {
         stderr.contains("its reply to tools/call (id 2) over 9.9 MiB"),
         "{stderr}"
     );
-    let dropped = journal(tap.home.path(), "big")
+    let dropped: Vec<Value> = journal(tap.home.path(), "big")
         .into_iter()
         .filter(|e| e["code"] == "message-too-large")
-        .count();
-    assert_eq!(dropped, 2, "each drop is journaled");
+        .collect();
+    assert_eq!(dropped.len(), 2, "each drop is journaled");
+    // Each request got an error for it: failed, as the bridge says of its own.
+    assert!(dropped.iter().all(|e| e["level"] == "error"), "{dropped:?}");
 }
 
 #[test]
@@ -603,6 +605,32 @@ fn a_burst_passes_both_ways_as_the_exact_bytes_sent_and_every_message_is_journal
     assert_eq!(crab["msg"]["result"]["text"], "Zoë é \"q\" 🦀");
 }
 
+/// Claude's 10 MiB limit is on what it reads: a larger request (a document passed to a tool)
+/// reaches a server that takes it (here one that answers with the size it read).
+#[test]
+fn a_request_past_the_replies_limit_reaches_the_server() {
+    let p = require_peers!();
+    let python = p.python();
+    let script = "import sys, json\nfor l in sys.stdin:\n    m = json.loads(l)\n    print(json.dumps({'jsonrpc': '2.0', 'id': m['id'], 'result': {'read': len(l)}}), flush=True)\n";
+    let mut tap = Tap::start(
+        tempfile::tempdir().expect("home"),
+        "reader",
+        &[python.to_str().expect("utf-8"), "-c", script],
+    );
+    let text = "d".repeat(12 * 1024 * 1024);
+    tap.send(&json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+        "params": {"name": "summarize", "arguments": {"text": text}}}));
+    let reply = tap.next(Duration::from_secs(30));
+    assert_eq!(reply["id"], 1, "{reply}");
+    assert!(
+        reply["result"]["read"]
+            .as_u64()
+            .is_some_and(|n| n > 12 * 1024 * 1024),
+        "{reply}"
+    );
+    tap.finish();
+}
+
 #[test]
 fn lines_over_the_limit_are_refused_both_ways_and_the_session_goes_on() {
     let home = tempfile::tempdir().expect("home");
@@ -615,7 +643,8 @@ fn lines_over_the_limit_are_refused_both_ways_and_the_session_goes_on() {
     let mut stdin = tap.stdin.take().expect("stdin");
     let writer = std::thread::spawn(move || {
         let mut huge = br#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":""#.to_vec();
-        huge.resize(huge.len() + 10 * 1024 * 1024, b'a');
+        // The client's limit is higher (64 MiB): Claude's 10 MiB is on what it reads.
+        huge.resize(huge.len() + 65 * 1024 * 1024, b'a');
         huge.extend_from_slice(b"\"}\n");
         stdin.write_all(&huge).expect("write the huge line");
         stdin

@@ -108,7 +108,9 @@ mod imp {
     const MSIX_APP: &str = "shell:AppsFolder\\Claude_pzs8sxrjxfjjc!Claude";
 
     /// The executables of the running Claude Desktop processes, from the process table (not
-    /// `tasklist`, a console program run every 200 ms).
+    /// `tasklist`, a console program run every 200 ms). Claude Desktop's only: the classic
+    /// installer's (`AnthropicClaude`) or the MSIX build's (`WindowsApps\Claude_…`), not another
+    /// `claude.exe` (Claude Code's), which taskkill would not close and Restart would wait on.
     fn running(system: &mut System) -> Vec<PathBuf> {
         system.refresh_processes_specifics(
             ProcessesToUpdate::All,
@@ -120,7 +122,28 @@ mod imp {
             .values()
             .filter(|p| p.name().eq_ignore_ascii_case("claude.exe"))
             .map(|p| p.exe().map(Path::to_path_buf).unwrap_or_default())
+            .filter(|exe| exe.as_os_str().is_empty() || is_claude_desktop(exe))
             .collect()
+    }
+
+    fn is_claude_desktop(exe: &Path) -> bool {
+        exe.components().any(|c| {
+            let c = c.as_os_str().to_string_lossy().to_ascii_lowercase();
+            c == "anthropicclaude" || c.starts_with("claude_")
+        })
+    }
+
+    /// What starts the classic build: its Squirrel stub (`AnthropicClaude\claude.exe`), which
+    /// applies a staged update, rather than the versioned copy that ran (`app-1.2.3\claude.exe`).
+    fn stub_of(exe: &Path) -> PathBuf {
+        let versioned = exe
+            .parent()
+            .and_then(Path::file_name)
+            .is_some_and(|d| d.to_string_lossy().starts_with("app-"));
+        match exe.parent().and_then(Path::parent) {
+            Some(root) if versioned && root.join("claude.exe").exists() => root.join("claude.exe"),
+            _ => exe.to_path_buf(),
+        }
     }
 
     /// Which build to start: the one that ran (an MSIX build runs from `WindowsApps`); when none
@@ -136,7 +159,7 @@ mod imp {
         };
         match ran.iter().find(|p| !p.as_os_str().is_empty()) {
             Some(exe) if msix(exe) => None,
-            Some(exe) => Some(exe.clone()),
+            Some(exe) => Some(stub_of(exe)),
             None if crate::clients::msix_installed() => None,
             None => classic,
         }

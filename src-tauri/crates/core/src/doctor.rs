@@ -407,8 +407,8 @@ pub fn check_journals(dir: &Path, servers: &[(&str, Option<&str>)]) -> Vec<Findi
 
 /// Whether the failure event `e` was about another address than `now`, the URL the server's
 /// bridge entry reaches today: its text names http(s) URLs (the shims name the one they tried in
-/// each failure, without its credentials and query) and none of them is `now`, compared by
-/// scheme, host, port and path (a path segment masked in the journal matches any). A text that
+/// each failure, without its credentials and query) and none of them is `now`'s server, compared
+/// by scheme, host and port (a legacy SSE server's messages go to a path of its choosing). A text that
 /// names no URL is about this entry as far as anyone knows; a sign-in's failure is never judged
 /// so, as it may name its authorization server alone.
 fn about_another_url(e: &Entry, now: &url::Url) -> bool {
@@ -442,21 +442,11 @@ fn urls_in(text: &str) -> Vec<url::Url> {
 /// Whether a URL a journal names (`said`) is `now`: one scheme, host, port and path (a trailing
 /// `/` aside); a segment of `said` holding the mask (`••••••`) matches any.
 fn same_address(said: &url::Url, now: &url::Url) -> bool {
-    let segments = |u: &url::Url| -> Vec<String> {
-        u.path()
-            .trim_end_matches('/')
-            .split('/')
-            .map(str::to_owned)
-            .collect()
-    };
-    // The URL parser writes the mask's `•` percent-encoded.
-    let masked = |segment: &str| segment.contains("%E2%80%A2");
-    let (a, b) = (segments(said), segments(now));
+    // The origin alone: a legacy SSE server's messages go to the endpoint it names
+    // (`/messages/?session_id=…`), and a redirect may lead to another path of the same server.
     said.scheme() == now.scheme()
         && said.host_str() == now.host_str()
         && said.port_or_known_default() == now.port_or_known_default()
-        && a.len() == b.len()
-        && a.iter().zip(&b).all(|(x, y)| x == y || masked(x))
 }
 
 /// Whether a failure journaled at `at` was followed by a good answer of the server (`answered`,
@@ -2273,8 +2263,13 @@ mod tests {
             0
         );
         assert_eq!(said("refused the connection at http://host.example/a/b"), 0);
+        // Another path of the same server: a legacy SSE server's message endpoint.
         assert_eq!(
-            said("the proxy http://proxy:3128 refused https://host.example/a/c"),
+            said("remote server at https://host.example/messages/?session_id=1 answered HTTP 500"),
+            1
+        );
+        assert_eq!(
+            said("the proxy http://proxy:3128 refused https://other.example/a/b"),
             0
         );
         assert_eq!(

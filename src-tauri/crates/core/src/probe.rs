@@ -67,8 +67,6 @@ pub fn journal_off() -> bool {
     std::env::var_os(NO_JOURNAL_ENV).is_some_and(|v| !v.is_empty())
 }
 
-/// Whether a probe's command is MCP Tray's bridge (`… bridge URL`, given its retry count by
-/// [`retry_less`]): a remote server, reached without a download.
 /// The stderr lines of `last` but the shim's own that say `message` again (its error, and its
 /// retry warning before it): the summary says it once.
 fn not_restating(last: &str, message: &str) -> String {
@@ -125,6 +123,8 @@ fn may_download(cmd: &ServerCommand) -> bool {
     })
 }
 
+/// Whether a probe's command is MCP Tray's bridge (`… bridge URL`, given its retry count by
+/// [`retry_less`]): a remote server, reached without a download.
 fn through_bridge(cmd: &ServerCommand) -> bool {
     cmd.args.first().is_some_and(|a| a == "bridge") && cmd.env.contains_key(BRIDGE_RETRIES_ENV)
 }

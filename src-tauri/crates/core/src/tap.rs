@@ -42,7 +42,9 @@ use crate::diagnose::{Diagnosis, Severity, codes};
 use crate::journal::{Direction, Journal, Level};
 use crate::jsonrpc::{self, Kind};
 use crate::supervise::{CommandResolver, ExitReport, ServerCommand, StdioChild, StopStep};
-use crate::transport::{MAX_MESSAGE_BYTES, MAX_MESSAGE_SHOWN};
+use crate::transport::{
+    MAX_CLIENT_MESSAGE_BYTES, MAX_CLIENT_MESSAGE_SHOWN, MAX_MESSAGE_BYTES, MAX_MESSAGE_SHOWN,
+};
 
 /// Stderr lines kept to explain an early exit.
 const STDERR_KEPT: usize = 20;
@@ -369,7 +371,8 @@ where
     let failed_after_close = !exited_on_its_own
         && !answered_any
         && report.as_ref().is_some_and(|r| {
-            r.stopped_by == StopStep::ClosedStdin && r.code.is_some_and(|c| c != 0)
+            // A signal (no code) is a failure too: a crash.
+            r.stopped_by == StopStep::ClosedStdin && r.code != Some(0)
         });
     let diagnosis = (exited_on_its_own || failed_after_close).then(|| {
         let early = !answered_any;
@@ -472,7 +475,7 @@ fn client_to_server<W: Write>(
     input: impl Read,
     server_stdin: &Mutex<Option<File>>,
 ) {
-    let mut lines = LineBatches::new(input);
+    let mut lines = LineBatches::with_limit(input, MAX_CLIENT_MESSAGE_BYTES);
     let mut runs = Runs::default();
     loop {
         let batch = match lines.next() {
@@ -499,7 +502,7 @@ fn client_to_server<W: Write>(
         let mut pairing = None;
         for line in line_ranges(batch) {
             let message = without_newline(&batch[line.clone()]);
-            if message.len() > MAX_MESSAGE_BYTES {
+            if message.len() > MAX_CLIENT_MESSAGE_BYTES {
                 pairing = None; // not held while writing to the client
                 shared.reply(
                     &too_long_reply(whole_message_id(message).as_deref()),
@@ -596,7 +599,8 @@ enum Forwarded {
 /// Kept narrow, so that a stray line cannot swallow the messages after it: it starts only at a
 /// line that is `{` or `[` alone (the first line of both writers), gives up at a line that is a
 /// whole JSON-RPC message by itself, at a line that ends inside a string (JSON's strings never
-/// span lines), and past [`SPREAD_MAX_LINES`] lines or [`MAX_MESSAGE_BYTES`].
+/// span lines). One past [`MAX_MESSAGE_BYTES`] is read to its end and dropped, its request
+/// answered as a reply too large on one line is ([`Spreading::TooLarge`]), not held.
 #[derive(Default)]
 struct Spread {
     /// Its lines so far, each followed by a space (JSON's whitespace, as their line ends were).
@@ -607,10 +611,9 @@ struct Spread {
     depth: usize,
     /// Said once a session, on stderr and in the journal.
     said: bool,
+    /// A message past the limit, being read to its end: its first and last bytes, for its id.
+    dropping: Option<(Vec<u8>, Vec<u8>)>,
 }
-
-/// The most lines one message over several lines may have.
-const SPREAD_MAX_LINES: usize = 100_000;
 
 /// What a line did to a [`Spread`].
 enum Spreading {
@@ -623,16 +626,47 @@ enum Spreading {
     /// The lines taken were not one message after all: each is what it is. With `line_too`
     /// false, the line given was not taken, and is what it is (a message of its own).
     NotOne { lines: Vec<Vec<u8>>, line_too: bool },
+    /// The message went past [`MAX_MESSAGE_BYTES`] and was read to its end, dropped: its id,
+    /// when either end shows it.
+    TooLarge(Option<String>),
 }
 
 impl Spread {
     fn pending(&self) -> bool {
-        !self.starts.is_empty()
+        !self.starts.is_empty() || self.dropping.is_some()
     }
 
     /// Takes `line` when it starts a message over several lines, or when one is being put
     /// together.
     fn take(&mut self, line: &[u8]) -> Spreading {
+        if let Some((head, mut tail)) = self.dropping.take() {
+            if is_message(line) {
+                // A message of its own: the one being dropped never ended.
+                self.depth = 0;
+                return Spreading::NotOne {
+                    lines: Vec::new(),
+                    line_too: false,
+                };
+            }
+            tail.extend_from_slice(line);
+            tail.push(b' ');
+            if tail.len() > 2 * CUT_KEPT {
+                tail.drain(..tail.len() - CUT_KEPT);
+            }
+            if !self.scan(line) {
+                // Not a line of JSON after all: what is left comes as it is.
+                self.depth = 0;
+                return Spreading::NotOne {
+                    lines: Vec::new(),
+                    line_too: true,
+                };
+            }
+            if self.depth > 0 {
+                self.dropping = Some((head, tail));
+                return Spreading::Taken;
+            }
+            return Spreading::TooLarge(cut_message_id(&head, &tail));
+        }
         if !self.pending() {
             if !matches!(line.trim_ascii(), b"{" | b"[") {
                 return Spreading::No;
@@ -649,12 +683,23 @@ impl Spread {
         self.starts.push(self.text.len());
         self.text.extend_from_slice(line);
         self.text.push(b' ');
-        if in_string || self.starts.len() > SPREAD_MAX_LINES || self.text.len() > MAX_MESSAGE_BYTES
-        {
+        if in_string {
             return Spreading::NotOne {
                 lines: self.give_back(),
                 line_too: true,
             };
+        }
+        if self.text.len() > MAX_MESSAGE_BYTES {
+            // Too large to forward: read to its end without holding it.
+            let text = std::mem::take(&mut self.text);
+            self.starts.clear();
+            let head = text[..CUT_KEPT.min(text.len())].to_vec();
+            let tail = text[text.len().saturating_sub(CUT_KEPT)..].to_vec();
+            if self.depth == 0 {
+                return Spreading::TooLarge(cut_message_id(&head, &tail));
+            }
+            self.dropping = Some((head, tail));
+            return Spreading::Taken;
         }
         if self.depth > 0 {
             return Spreading::Taken;
@@ -673,8 +718,9 @@ impl Spread {
         }
     }
 
-    /// The lines taken, as they came, and a fresh start.
+    /// The lines taken, as they came, and a fresh start (a message being dropped stays dropped).
     fn give_back(&mut self) -> Vec<Vec<u8>> {
+        self.dropping = None;
         let text = std::mem::take(&mut self.text);
         let starts = std::mem::take(&mut self.starts);
         self.depth = 0;
@@ -802,6 +848,10 @@ fn server_to_client<W: Write>(shared: &Shared<W>, stdout: File) -> Forwarded {
                         }
                         // The line is a message of its own: forwarded below.
                     }
+                    Spreading::TooLarge(id) => {
+                        reply_too_long(shared, id);
+                        continue;
+                    }
                 }
             }
             let mut spare = String::new();
@@ -839,6 +889,8 @@ fn server_to_client<W: Write>(shared: &Shared<W>, stdout: File) -> Forwarded {
                                 polluted(shared, &mut journaled, line);
                             }
                         }
+                        // A line past the limit is caught before it gets here.
+                        Spreading::TooLarge(id) => reply_too_long(shared, id),
                     }
                 }
             }
@@ -970,7 +1022,7 @@ pub fn answer_until_eof(
     if let Some(fix) = &diagnosis.fix {
         message.push_str(&format!(". Fix: {fix}"));
     }
-    let mut lines = LineBatches::new(input);
+    let mut lines = LineBatches::with_limit(input, MAX_CLIENT_MESSAGE_BYTES);
     loop {
         let batch = match lines.next() {
             Ok(Chunk::Lines(batch)) => batch,
@@ -1019,7 +1071,13 @@ fn reply_too_long<W: Write>(shared: &Shared<W>, id: Option<String>) {
     );
     shared.say(&text);
     if let Some(j) = &shared.journal {
-        j.event(Level::Warn, codes::MESSAGE_TOO_LARGE, text);
+        // A request that gets an error for it failed, as the bridge says of its own.
+        let level = if waiting.is_some() {
+            Level::Error
+        } else {
+            Level::Warn
+        };
+        j.event(level, codes::MESSAGE_TOO_LARGE, text);
     }
     if let (Some(id), Some((method, asked))) = (id, waiting) {
         shared.answered_any.store(true, Ordering::Relaxed);
@@ -1194,7 +1252,7 @@ fn too_long_reply(id: Option<&str>) -> Vec<u8> {
     jsonrpc::error_reply(
         id,
         jsonrpc::INVALID_REQUEST,
-        &format!("message larger than {MAX_MESSAGE_SHOWN} refused by mcp-tray wrap"),
+        &format!("message larger than {MAX_CLIENT_MESSAGE_SHOWN} refused by mcp-tray wrap"),
         Some(codes::MESSAGE_TOO_LARGE),
     )
 }
@@ -1275,13 +1333,19 @@ struct LineBatches<R> {
 pub(crate) const CUT_KEPT: usize = 4 * 1024;
 
 impl<R: Read> LineBatches<R> {
+    /// Lines of at most [`MAX_MESSAGE_BYTES`] (the server's).
     fn new(source: R) -> Self {
+        Self::with_limit(source, MAX_MESSAGE_BYTES)
+    }
+
+    /// Lines of at most `limit` bytes.
+    fn with_limit(source: R, limit: usize) -> Self {
         LineBatches {
             source,
             buf: vec![0; READ_CHUNK],
             start: 0,
             end: 0,
-            limit: MAX_MESSAGE_BYTES,
+            limit,
             skipping: false,
             head: Vec::new(),
             tail: Vec::new(),
@@ -1469,6 +1533,7 @@ mod tests {
                 Spreading::NotOne { lines, line_too } => {
                     said.push(format!("not one: {} (line too: {line_too})", lines.len()));
                 }
+                Spreading::TooLarge(id) => said.push(format!("too large: {id:?}")),
             }
         }
         said
@@ -1525,6 +1590,49 @@ mod tests {
         assert_eq!(
             said[2],
             r#"whole 3: { "jsonrpc": "2.0", "id": 4, "result": {} }"#
+        );
+    }
+
+    /// A pretty-printed reply past the limit (`json.dumps(reply, indent=2)` of a large result) is
+    /// read to its end and dropped with its id, not given back line by line as stdout pollution
+    /// (up to a line each on stderr and in the journal, and its request never answered).
+    #[test]
+    fn a_message_over_several_lines_past_the_limit_is_dropped_whole_with_its_id() {
+        let mut spread = Spread::default();
+        let item = format!("    \"{}\",", "x".repeat(1000));
+        let n = MAX_MESSAGE_BYTES / item.len() + 10;
+        let mut lines = vec![
+            "{",
+            r#"  "jsonrpc": "2.0","#,
+            r#"  "id": 7,"#,
+            r#"  "result": {"#,
+            r#"   "items": ["#,
+        ];
+        lines.extend(std::iter::repeat_n(item.as_str(), n));
+        lines.extend([r#"    "last""#, "   ]", "  }", "}"]);
+        let said = spread_lines(&mut spread, &lines);
+        assert!(
+            said[..said.len() - 1].iter().all(|s| s == "taken"),
+            "{:?}",
+            &said[..3]
+        );
+        assert_eq!(
+            said.last().map(String::as_str),
+            Some(r#"too large: Some("7")"#)
+        );
+        assert!(!spread.pending());
+        assert!(
+            spread.text.capacity() <= 2 * MAX_MESSAGE_BYTES,
+            "held it whole"
+        );
+        // The next message over several lines is put together again.
+        let said = spread_lines(
+            &mut spread,
+            &["{", r#""jsonrpc": "2.0", "id": 8, "result": {}"#, "}"],
+        );
+        assert_eq!(
+            said[2],
+            r#"whole 3: { "jsonrpc": "2.0", "id": 8, "result": {} }"#
         );
     }
 

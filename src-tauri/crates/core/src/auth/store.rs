@@ -223,6 +223,10 @@ pub fn save(record: &Record, secrets: &Secrets) -> Result<(), String> {
         record.secrets_in = "keychain".into();
         record.secrets = None;
     } else {
+        if use_keychain() {
+            // What the keychain held for it before (an older token) goes: the file has the new.
+            keychain::delete(&key);
+        }
         record.secrets_in = "file".into();
         record.secrets = Some(secrets.clone());
     }
@@ -458,6 +462,12 @@ mod keychain {
         ABSENT.load(Ordering::Relaxed)
     }
 
+    /// Counts the keychain as present again (a test's start, whatever ran before it).
+    #[cfg(test)]
+    pub(super) fn reset_absent() {
+        ABSENT.store(false, Ordering::Relaxed);
+    }
+
     #[cfg(any(target_os = "macos", windows, target_os = "linux"))]
     fn entry(key: &str) -> Result<keyring::Entry, Failed> {
         Ok(keyring::Entry::new("mcp-tray", key)?)
@@ -526,13 +536,15 @@ mod tests {
     /// reached (or does not answer) counts as absent for the rest of the process.
     #[test]
     fn a_refused_secret_leaves_the_keychain_in_use_and_an_unreachable_one_does_not() {
-        use keychain::{Failed, absent, bounded};
+        use keychain::{Failed, absent, bounded, reset_absent};
+        reset_absent();
         assert_eq!(bounded(|| Err::<(), _>(Failed::ThisCall)), None);
         assert!(!absent(), "one record refused is not the keychain gone");
         assert_eq!(bounded(|| Ok(7)), Some(7));
         assert_eq!(bounded(|| Err::<(), _>(Failed::Unavailable)), None);
         assert!(absent());
         assert_eq!(bounded(|| Ok(7)), None, "absent from now on");
+        reset_absent(); // for the tests after it in this process
     }
 
     #[cfg(unix)]

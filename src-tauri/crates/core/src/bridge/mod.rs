@@ -36,7 +36,9 @@ use crate::journal::{Direction, Journal, Level};
 use crate::jsonrpc::{self, Invalid, Kind};
 use crate::transport::http::{Outgoing, StreamableHttp};
 use crate::transport::sse::LegacySse;
-use crate::transport::{self, Fault, MAX_MESSAGE_BYTES, MAX_MESSAGE_SHOWN, Remote, Reporter};
+use crate::transport::{
+    self, Fault, MAX_CLIENT_MESSAGE_BYTES, MAX_CLIENT_MESSAGE_SHOWN, Remote, Reporter,
+};
 
 /// Requests sent to the server at the same time; more wait their turn.
 const MAX_IN_FLIGHT: usize = 16;
@@ -955,7 +957,7 @@ fn ignore_set(globs: &[String]) -> Result<Option<GlobSet>, String> {
 /// One line from the client.
 pub(crate) enum LineRead {
     Line,
-    /// Over [`MAX_MESSAGE_BYTES`], skipped; the id read from its two ends, when they show it
+    /// Over [`MAX_CLIENT_MESSAGE_BYTES`], skipped; the id read from its two ends, when they show it
     /// ([`crate::tap::cut_message_id`]), so that a request is answered by its id.
     TooLong {
         id: Option<String>,
@@ -964,14 +966,14 @@ pub(crate) enum LineRead {
 }
 
 /// Reads one `\n`-terminated line into `buf` (without the terminator), refusing lines past
-/// [`MAX_MESSAGE_BYTES`] without holding them in memory.
+/// [`MAX_CLIENT_MESSAGE_BYTES`] without holding them in memory.
 pub(crate) async fn read_line<R: AsyncBufRead + Unpin>(
     r: &mut R,
     buf: &mut Vec<u8>,
 ) -> io::Result<LineRead> {
     buf.clear();
     let n = (&mut *r)
-        .take(MAX_MESSAGE_BYTES as u64 + 1)
+        .take(MAX_CLIENT_MESSAGE_BYTES as u64 + 1)
         .read_until(b'\n', buf)
         .await?;
     if n == 0 {
@@ -984,7 +986,7 @@ pub(crate) async fn read_line<R: AsyncBufRead + Unpin>(
         }
         return Ok(LineRead::Line);
     }
-    if buf.len() <= MAX_MESSAGE_BYTES {
+    if buf.len() <= MAX_CLIENT_MESSAGE_BYTES {
         return Ok(LineRead::Line); // last line without a newline
     }
     // Too long: skip to the end of the line, keeping its first and last bytes for its id.
@@ -1109,7 +1111,9 @@ where
                 let reply = jsonrpc::error_reply(
                     id.as_deref(),
                     jsonrpc::INVALID_REQUEST,
-                    &format!("message larger than {MAX_MESSAGE_SHOWN} refused by mcp-tray bridge"),
+                    &format!(
+                        "message larger than {MAX_CLIENT_MESSAGE_SHOWN} refused by mcp-tray bridge"
+                    ),
                     Some(codes::MESSAGE_TOO_LARGE),
                 );
                 let _ = control_tx.send(Control::Local(reply));
@@ -2044,7 +2048,7 @@ mod tests {
 
     #[tokio::test]
     async fn overlong_lines_are_skipped_not_buffered() {
-        let mut data = vec![b'x'; MAX_MESSAGE_BYTES + 10];
+        let mut data = vec![b'x'; MAX_CLIENT_MESSAGE_BYTES + 10];
         data.extend_from_slice(b"\n{\"a\":1}\n");
         let mut r = tokio::io::BufReader::new(&data[..]);
         let mut buf = Vec::new();
@@ -2065,7 +2069,7 @@ mod tests {
 
     #[tokio::test]
     async fn an_overlong_request_s_id_is_read_from_either_end() {
-        let filler = "q".repeat(MAX_MESSAGE_BYTES + 10);
+        let filler = "q".repeat(MAX_CLIENT_MESSAGE_BYTES + 10);
         let first = format!(
             "{{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"tools/call\",\"params\":{{\"d\":\"{filler}\"}}}}\r\n"
         );

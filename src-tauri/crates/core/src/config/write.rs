@@ -1270,11 +1270,13 @@ fn swap_in(read: &Read, new: Option<&[u8]>) -> io::Result<Swap> {
     }
 
     // Last look before the swap: one `stat` where the platform gives file identities.
-    let unchanged = match &read.identity {
-        Some(id) => identity_of(target).as_ref() == Some(id),
-        None => current_hash(target)? == read.hash,
+    let unchanged = || -> io::Result<bool> {
+        Ok(match &read.identity {
+            Some(id) => identity_of(target).as_ref() == Some(id),
+            None => current_hash(target)? == read.hash,
+        })
     };
-    if !unchanged {
+    if !unchanged()? {
         return Ok(Swap::Changed);
     }
 
@@ -1317,6 +1319,11 @@ fn swap_in(read: &Read, new: Option<&[u8]>) -> io::Result<Swap> {
         tmp = e.file;
         std::thread::sleep(std::time::Duration::from_millis(25 << attempt.min(3)));
         attempt += 1;
+        // The program that held the file may have been writing it (a sync tool, Claude
+        // Desktop): its content is not replaced by ours unseen.
+        if !unchanged()? {
+            return Ok(Swap::Changed);
+        }
     }
     sync_dir(dir);
     Ok(Swap::Done)

@@ -39,7 +39,7 @@ pub const BRIDGE_STOPPED: &str = "bridge-stopped";
 /// The event of a server that answers again after an outage the bridge said it retries through.
 pub const REACHED_AGAIN: &str = "reached-again";
 
-/// Largest message accepted from either side: what a client of the MCP TypeScript SDK (Claude
+/// Largest message accepted from the server: what a client of the MCP TypeScript SDK (Claude
 /// Desktop's) can read. Its stdio transport holds at most 10 MiB of unread input (since 1.2x,
 /// June 2026) and closes the connection past that, which loses every tool of the server, while a
 /// message MCP Tray refuses costs one request, answered with an error saying why. That input may
@@ -49,6 +49,13 @@ pub const MAX_MESSAGE_BYTES: usize = 10 * 1024 * 1024 - 64 * 1024;
 
 /// [`MAX_MESSAGE_BYTES`] in words.
 pub const MAX_MESSAGE_SHOWN: &str = "9.9 MiB";
+
+/// Largest message accepted from the client (Claude Desktop): its limit is on what it reads, and
+/// a server (a remote one, or a Python one on stdio) may take a larger request.
+pub const MAX_CLIENT_MESSAGE_BYTES: usize = 64 * 1024 * 1024;
+
+/// [`MAX_CLIENT_MESSAGE_BYTES`] in words.
+pub const MAX_CLIENT_MESSAGE_SHOWN: &str = "64 MiB";
 
 /// Where a transport puts what the server sends: one complete JSON-RPC message per item.
 pub type Outbox = UnboundedSender<Vec<u8>>;
@@ -1097,11 +1104,14 @@ impl Remote {
     }
 
     /// A message used up its retries on a fault worth retrying: the messages after it are sent
-    /// once each until the server answers again.
+    /// once each until the server answers again. Only during an outage said: an answer that came
+    /// meanwhile (another request's) ended it.
     pub(crate) fn confirm_outage(&self) {
-        self.outage.store(
+        let _ = self.outage.compare_exchange(
+            Outage::Said as u8,
             Outage::Confirmed as u8,
-            std::sync::atomic::Ordering::Release,
+            std::sync::atomic::Ordering::AcqRel,
+            std::sync::atomic::Ordering::Acquire,
         );
     }
 
