@@ -1327,3 +1327,27 @@ fn a_reply_too_large_for_the_sdk_costs_one_call_through_the_tap_not_the_connecti
         .collect();
     assert_eq!(dropped.len(), 1, "{dropped:?}");
 }
+
+/// A client that sends `initialize` and closes its input at once, and a server that then dies of
+/// a signal (a crash) without answering: the server's early exit, not the end of a session,
+/// whichever of the two ends the tap notices first.
+#[test]
+fn a_server_killed_by_a_signal_after_the_clients_end_is_an_early_exit() {
+    let mut tap = Tap::start(
+        tempfile::tempdir().expect("home"),
+        "crash",
+        &["sh", "-c", "cat > /dev/null; kill -SEGV $$"],
+    );
+    tap.send(&initialize());
+    let (status, stderr, rest) = tap.finish();
+    let replies: Vec<Value> = rest
+        .iter()
+        .map(|l| serde_json::from_str(l).expect("JSON-RPC"))
+        .collect();
+    assert_eq!(replies.len(), 1, "{replies:?}");
+    assert_eq!(
+        replies[0]["error"]["data"]["diagnosis"], "exited-early",
+        "{replies:?}\n{stderr}"
+    );
+    assert!(!status.success(), "{status:?}");
+}
