@@ -337,17 +337,20 @@ where
     let exited_on_its_own = matches!(end, End::ServerExited(_)) && !client_ended_it;
     let signalled = matches!(end, End::Signal);
     let report = match end {
-        End::ServerExited(report) => report.ok().map(|mut r| {
-            if client_ended_it && r.stopped_by == StopStep::ExitedOnItsOwn {
-                r.stopped_by = StopStep::ClosedStdin;
-            }
-            r
-        }),
+        End::ServerExited(report) => report.ok(),
         End::ClientDone | End::Signal => child
             .shutdown_hurried(opts.grace, Some(&mut stops), signalled)
             .await
             .ok(),
     };
+    // Gone before the shutdown asked, after the client's end of input closed its stdin: it
+    // left at that close (how it left tells whether it failed), whichever end came first here.
+    let report = report.map(|mut r| {
+        if shared.input_ended.load(Ordering::Acquire) && r.stopped_by == StopStep::ExitedOnItsOwn {
+            r.stopped_by = StopStep::ClosedStdin;
+        }
+        r
+    });
     // Everything the server wrote before exiting is forwarded before the leftovers are answered.
     for done in [stdout_done, stderr_done].into_iter().flatten() {
         let _ = tokio::time::timeout(Duration::from_secs(2), done).await;
