@@ -1343,10 +1343,12 @@ fn doctor_leaves_out_a_journaled_failure_at_a_url_the_entry_no_longer_reaches() 
         &["add", "rport", "--url", "http://127.0.0.1:18801/mcp"],
     );
     assert_eq!(code, Some(0), "{out}{err}");
+    // Matched by the server's origin: a legacy SSE server's messages go to a path of its own.
     for (url, told) in [
         ("http://127.0.0.1:18809/mcp", false),
         ("http://127.0.0.1:18801/mcp/", true),
-        ("http://127.0.0.1:18801/other", false),
+        ("http://127.0.0.2:18801/mcp", false),
+        ("http://127.0.0.1:18801/messages/?session_id=1", true),
     ] {
         journal_failure(
             &dir.path().join("home"),
