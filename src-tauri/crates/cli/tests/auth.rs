@@ -128,8 +128,24 @@ impl Drop for Protected {
 }
 
 impl Protected {
+    /// Started on two free ports. A port is free when picked and bound by the server a moment
+    /// later: a test running beside this one may take it meanwhile, and this server then fails
+    /// to bind it and exits (seen once in a full run: the bridge's connection refused). Then it
+    /// is started again on other ports.
     fn start(p: &Peers, flags: &[&str]) -> Protected {
+        for _ in 0..3 {
+            if let Some(server) = Self::start_once(p, flags) {
+                return server;
+            }
+        }
+        panic!("auth_server.py did not start (three tries)");
+    }
+
+    fn start_once(p: &Peers, flags: &[&str]) -> Option<Protected> {
         let (as_port, mcp_port) = (free_port(), free_port());
+        if as_port == mcp_port {
+            return None;
+        }
         let child = Command::new(p.python())
             .arg(p.script("auth_server.py"))
             .args([as_port.to_string(), mcp_port.to_string()])
@@ -138,7 +154,7 @@ impl Protected {
             .stderr(Stdio::null())
             .spawn()
             .expect("start auth_server.py");
-        let server = Protected {
+        let mut server = Protected {
             child,
             as_port,
             url: format!("http://127.0.0.1:{mcp_port}/mcp"),
@@ -147,10 +163,21 @@ impl Protected {
         while TcpStream::connect(("127.0.0.1", mcp_port)).is_err()
             || TcpStream::connect(("127.0.0.1", as_port)).is_err()
         {
+            if server.child.try_wait().ok().flatten().is_some() {
+                return None; // a port was taken
+            }
             assert!(Instant::now() < deadline, "auth_server.py did not start");
             std::thread::sleep(Duration::from_millis(100));
         }
+        // Both answer: still ours only if it did not fail to bind one of them.
+        std::thread::sleep(Duration::from_millis(200));
         server
+            .child
+            .try_wait()
+            .ok()
+            .flatten()
+            .is_none()
+            .then_some(server)
     }
 
     /// Both servers over https with a self-signed certificate for 127.0.0.1 (a private CA's):
