@@ -14,6 +14,11 @@ NPM ?= npm
 TARGET_DIR := $(abspath $(or $(CARGO_TARGET_DIR),target))
 APP_BIN := $(TARGET_DIR)/debug/mcp-tray-app
 export PATH := $(HOME)/.cargo/bin:$(PATH)
+# CI builds from a fresh clone: incremental state would only be written, never reused, and it
+# doubles the target folder (a CI run failed once with the disk full). Local builds keep it.
+ifneq ($(CI),)
+export CARGO_INCREMENTAL := 0
+endif
 
 TAURI_DRIVER_VERSION := 2.1.0
 NEXTEST_VERSION := 0.9.143
