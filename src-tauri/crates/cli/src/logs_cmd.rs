@@ -108,12 +108,20 @@ pub fn run(cmd: LogsCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
         drop(other);
         keep_last(&mut history, args.last);
         let mut width = server_width(&history);
-        print_all(&mut out, history, args.json, width, hide_secrets, &known)?;
+        print_all(
+            &mut out,
+            history,
+            args.json,
+            width,
+            hide_secrets,
+            &known,
+            ctx,
+        )?;
         loop {
             std::thread::sleep(FOLLOW_EVERY);
             let batch: Vec<LogEvent> = poll().into_iter().filter(|e| wanted(e)).collect();
             width = width.max(server_width(&batch));
-            print_all(&mut out, batch, args.json, width, hide_secrets, &known)?;
+            print_all(&mut out, batch, args.json, width, hide_secrets, &known, ctx)?;
         }
     }
     // As many rotated files as the retention setting keeps (what `traffic` reads too).
@@ -189,7 +197,15 @@ pub fn run(cmd: LogsCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
         );
     }
     let width = server_width(&events);
-    print_all(&mut out, events, args.json, width, hide_secrets, &known)?;
+    print_all(
+        &mut out,
+        events,
+        args.json,
+        width,
+        hide_secrets,
+        &known,
+        ctx,
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -340,7 +356,7 @@ fn server_width(events: &[LogEvent]) -> usize {
 
 /// Prints `events`, each read from Claude's log with its secrets hidden when `hide_secrets`
 /// (text and JSON alike), the `known` ones ([`mcp_tray_core::config::ConfigDocument::known_secrets`])
-/// wherever they stand.
+/// wherever they stand. The commands a diagnosis names carry this run's `--config`.
 fn print_all(
     out: &mut impl Write,
     events: Vec<LogEvent>,
@@ -348,10 +364,16 @@ fn print_all(
     width: usize,
     hide_secrets: bool,
     known: &[String],
+    ctx: &Context,
 ) -> anyhow::Result<()> {
     for event in events {
         let mut event = event.secrets_hidden_with(hide_secrets, known);
-        event.diagnosis = event.diagnosis.map(|d| d.with_name_in_fix());
+        event.diagnosis = event.diagnosis.map(|d| {
+            let mut d = d.with_name_in_fix();
+            d.fix = d.fix.map(|fix| ctx.with_config(&fix));
+            d.detail = ctx.with_config(&d.detail);
+            d
+        });
         if json {
             writeln!(out, "{}", serde_json::to_string(&event)?)?;
         } else {
@@ -421,6 +443,13 @@ mod tests {
 
     use super::*;
 
+    fn no_config() -> Context {
+        Context {
+            config: None,
+            keep_bom: false,
+        }
+    }
+
     fn fixture(dir: &str) -> Vec<LogEvent> {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("../../../tests/fixtures/claude-logs")
@@ -433,7 +462,7 @@ mod tests {
         let events = fixture("macos-2025");
         let width = server_width(&events);
         let mut out = Vec::new();
-        print_all(&mut out, events, false, width, true, &[]).expect("printed");
+        print_all(&mut out, events, false, width, true, &[], &no_config()).expect("printed");
         let text = String::from_utf8(out).expect("utf-8");
         let column = |line: &str| line.find("  Initializing").or_else(|| line.find("  spawn"));
         let columns: Vec<usize> = text.lines().filter_map(column).collect();
@@ -459,7 +488,7 @@ mod tests {
             .collect();
         let events = claude_logs::parse_bytes("mcp-server-hang.log", log.as_bytes());
         let mut out = Vec::new();
-        print_all(&mut out, events, false, 6, true, &[]).expect("printed");
+        print_all(&mut out, events, false, 6, true, &[], &no_config()).expect("printed");
         let text = String::from_utf8(out).expect("utf-8");
         let lines: Vec<&str> = text.lines().filter(|l| l.contains("timed out")).collect();
         assert_eq!(lines.len(), 3, "{text}");
@@ -485,7 +514,7 @@ mod tests {
         let events = fixture("bridges");
         let count = events.len();
         let mut out = Vec::new();
-        print_all(&mut out, events, true, 0, true, &[]).expect("printed");
+        print_all(&mut out, events, true, 0, true, &[], &no_config()).expect("printed");
         let text = String::from_utf8(out).expect("utf-8");
         let parsed: Vec<serde_json::Value> = text
             .lines()

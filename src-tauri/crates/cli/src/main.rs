@@ -164,11 +164,9 @@ fn main() -> ExitCode {
         config: cli.config,
         keep_bom: cli.keep_bom || cli.command.keep_bom(),
     };
-    // The commands of the config, the doctor and probe name follow-up commands in their errors.
-    let hints = matches!(
-        cli.command,
-        Command::Config(_) | Command::Doctor(_) | Command::Probe(_)
-    );
+    // Every command that reads the config may name follow-up commands in its errors; the shims
+    // read none.
+    let hints = !matches!(cli.command, Command::Bridge(_) | Command::Wrap(_));
     let result = match cli.command {
         Command::Config(cmd) => config_cmd::run(cmd, &ctx),
         Command::Bridge(cmd) => bridge_cmd::run(cmd),

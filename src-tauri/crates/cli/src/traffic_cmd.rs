@@ -131,7 +131,7 @@ fn nothing_recorded(name: &str, dir: &Path, ctx: &Context) -> anyhow::Result<Exi
             }
         },
     };
-    eprintln!("{why}");
+    eprintln!("{}", ctx.with_config(&why));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -172,12 +172,13 @@ pub fn run(cmd: TrafficCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
                 );
             }
             if files.is_empty() && !args.follow {
-                eprintln!(
+                let none = format!(
                     "no traffic recorded yet (looked in {}): it is recorded for servers Claude \
                      starts through MCP Tray, remote ones (`mcp-tray add NAME --url URL`) and \
                      tapped local ones (`mcp-tray tap NAME`), once Claude Desktop has restarted",
                     dir.display()
                 );
+                eprintln!("{}", ctx.with_config(&none));
                 return Ok(ExitCode::SUCCESS);
             }
         }

@@ -1,7 +1,7 @@
 //! What a newcomer meets first, end to end on the real binary: the README's first CLI session as
 //! it prints today, the exit codes of the README's table (bad arguments are a user error, 1, not
-//! a file problem, 2), what `add --url` refuses and writes, and what `traffic` says when nothing
-//! was recorded yet.
+//! a file problem, 2), what `add --url` refuses and writes, what `traffic` says when nothing
+//! was recorded yet, and that the commands `traffic` and `logs` name act on the `--config` given.
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -479,4 +479,58 @@ fn probe_and_doctor_show_a_servers_url_and_arguments_without_their_secrets() {
             assert!(!all.contains(secret), "{args:?} shows {secret}:\n{all}");
         }
     }
+}
+
+#[test]
+fn commands_named_by_traffic_and_logs_carry_the_config_the_run_was_given() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = dir.path().join("elsewhere.json");
+    std::fs::write(
+        &config,
+        r#"{"mcpServers": {"files": {"command": "npx", "args": ["-y", "files-server"]}}}"#,
+    )
+    .expect("config");
+    let path = config.to_str().expect("a UTF-8 temp path");
+    let flag = format!("--config {path}");
+
+    // A local server nothing recorded yet: the tap that would record it, for this file.
+    let traffic = run(dir.path(), &["--config", path, "traffic", "files"]);
+    assert_eq!(traffic.status.code(), Some(0), "{}", stderr(&traffic));
+    let said = stderr(&traffic);
+    assert!(
+        said.contains(&format!("`mcp-tray {flag} tap files`")),
+        "{said}"
+    );
+
+    // A 401 in Claude's log: the sign-in it names, for this file.
+    let logs = dir.path().join("claude-logs");
+    std::fs::create_dir_all(&logs).expect("logs");
+    std::fs::write(
+        logs.join("mcp-server-files.log"),
+        "2026-11-24T08:00:00.000Z [files] [error] Error POSTing to endpoint (HTTP 401): invalid_token\n",
+    )
+    .expect("log");
+    let out = Command::new(BIN)
+        .args(["--config"])
+        .arg(&config)
+        .args(["logs", "files", "--claude-logs"])
+        .arg(&logs)
+        .env("MCP_TRAY_HOME", dir.path().join("home"))
+        .output()
+        .expect("run mcp-tray logs");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        shown.contains(&format!("`mcp-tray {flag} auth login files`")),
+        "{shown}"
+    );
+
+    // An error naming a command (`list`, for a name the file does not hold): for this file too.
+    let unknown = run(dir.path(), &["--config", path, "traffic", "nothere"]);
+    assert_eq!(unknown.status.code(), Some(1), "{}", stderr(&unknown));
+    assert!(
+        stderr(&unknown).contains(&format!("`mcp-tray {flag} list`")),
+        "{}",
+        stderr(&unknown)
+    );
 }
