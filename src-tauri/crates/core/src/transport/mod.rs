@@ -1418,6 +1418,18 @@ pub(crate) fn backoff(attempt: u32, base: Duration) -> Duration {
 mod tests {
 
     #[test]
+    fn the_limits_in_words_say_the_limits() {
+        // One decimal, dropped when it is 0 (`64 MiB`): the limits are written in the sentences
+        // users read, so a changed limit must change its words.
+        let words = |bytes: usize| {
+            let mib = format!("{:.1}", bytes as f64 / (1024.0 * 1024.0));
+            format!("{} MiB", mib.trim_end_matches(".0"))
+        };
+        assert_eq!(words(MAX_MESSAGE_BYTES), MAX_MESSAGE_SHOWN);
+        assert_eq!(words(MAX_CLIENT_MESSAGE_BYTES), MAX_CLIENT_MESSAGE_SHOWN);
+    }
+
+    #[test]
     fn a_content_type_is_matched_without_case_spaces_or_parameters() {
         let headers = |ct: &str| {
             let mut h = HeaderMap::new();
