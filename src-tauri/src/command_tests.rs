@@ -1029,13 +1029,10 @@ fn sign_in_from_a_row_signs_in_as_the_server_s_bridge_entry_asks() {
         .join("peers");
     let python = peers.join(".venv").join("bin").join("python");
     assert!(python.is_file(), "run tests/peers/install.sh first");
-    let free_port = || {
-        std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map(|a| a.port())
-            .expect("a free port")
-    };
-    let (as_port, mcp_port) = (free_port(), free_port());
+    let as_port = free_port();
+    let mcp_port = std::iter::repeat_with(free_port)
+        .find(|&port| port != as_port)
+        .expect("a second port");
     // An authorization server that knows the pre-registered client `pre-1`.
     let mut server = std::process::Command::new(&python)
         .arg(peers.join("auth_server.py"))
@@ -1045,16 +1042,7 @@ fn sign_in_from_a_row_signs_in_as_the_server_s_bridge_entry_asks() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .expect("start auth_server.py");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while std::net::TcpStream::connect(("127.0.0.1", as_port)).is_err()
-        || std::net::TcpStream::connect(("127.0.0.1", mcp_port)).is_err()
-    {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "auth_server.py did not start"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
+    wait_listening("auth_server.py", &mut server, &[as_port, mcp_port]);
     let url = format!("http://127.0.0.1:{mcp_port}/mcp");
     let config = json!({"mcpServers": {"prot": {"command": "mcp-tray", "args": [
         "bridge", url, "--name", "prot", "--oauth-client-id", "pre-1",
@@ -1220,11 +1208,8 @@ fn fastmcp_over_tls() -> TlsPeer {
         "{}",
         String::from_utf8_lossy(&made.stderr)
     );
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port");
-    let child = Command::new(python)
+    let port = free_port();
+    let mut child = Command::new(python)
         .arg(peers.join("fastmcp_server.py"))
         .args(["streamable-https", &port.to_string()])
         .arg(&cert)
@@ -1233,21 +1218,62 @@ fn fastmcp_over_tls() -> TlsPeer {
         .stderr(Stdio::null())
         .spawn()
         .expect("start FastMCP over TLS");
-    let peer = TlsPeer {
+    wait_listening("FastMCP over TLS", &mut child, &[port]);
+    TlsPeer {
         _child: KilledOnDrop(child),
         _dir: dir,
         cert,
         url: format!("https://127.0.0.1:{port}/mcp"),
-    };
+    }
+}
+
+/// A free loopback port for a peer, below the kernel's ephemeral range (as the cli tests'
+/// `common::free_port`): a port from `bind(0)` is from that range, where an outgoing connection
+/// of a test running beside this one may take it before the peer binds it; connections never
+/// take a port below it. Where the range is unknown (not Linux): the kernel's choice.
+fn free_port() -> u16 {
+    use std::hash::BuildHasher as _;
+    let below_ephemeral = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|range| range.split_whitespace().next()?.parse::<u16>().ok())
+        .filter(|&low| low >= 21_000)
+        .map(|low| 20_000..low);
+    if let Some(range) = below_ephemeral {
+        for _ in 0..100 {
+            // std's randomly keyed hasher: a different port in each call and each process.
+            let random = std::collections::hash_map::RandomState::new()
+                .hash_one((std::process::id(), std::time::SystemTime::now()));
+            let port = range.start + (random % u64::from(range.end - range.start)) as u16;
+            // Bound for a moment, to pass over a port something already has.
+            if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+                return port;
+            }
+        }
+    }
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// Waits (at most 20 s, then stops `child`) until `ports` take connections, failing at once when
+/// `child` exits first: another test took one of its ports between the pick and its bind.
+fn wait_listening(what: &str, child: &mut std::process::Child, ports: &[u16]) {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "FastMCP over TLS did not listen"
-        );
+    while !ports
+        .iter()
+        .all(|&port| std::net::TcpStream::connect(("127.0.0.1", port)).is_ok())
+    {
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("{what} exited ({status}) instead of listening on port(s) {ports:?}");
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{what} did not listen on port(s) {ports:?} within 20 s");
+        }
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
-    peer
 }
 
 /// A peer process, stopped when the test ends however it ends.
@@ -1273,23 +1299,16 @@ fn a_pasted_server_with_nothing_to_sign_in_to_offers_no_sign_in() {
     assert!(python.is_file(), "run tests/peers/install.sh first");
     let h = harness(CONFIG);
     for mode in ["403", "none"] {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map(|a| a.port())
-            .expect("a free port");
-        let child = Command::new(&python)
+        let port = free_port();
+        let mut child = Command::new(&python)
             .arg(peers.join("refusing_server.py"))
             .args([&port.to_string(), mode])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .expect("start refusing_server.py");
+        wait_listening("refusing_server.py", &mut child, &[port]);
         let _peer = KilledOnDrop(child);
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(std::time::Instant::now() < deadline, "{mode}: no listener");
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        }
         let text = format!("http://127.0.0.1:{port}/mcp");
         let probe = h
             .call("probe_add", json!({"text": text, "name": "refusing"}))

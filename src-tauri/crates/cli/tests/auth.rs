@@ -107,13 +107,6 @@ fn failed_auth_scenarios(p: &Peers, scenarios: &[&str]) -> Vec<String> {
 // Faults, with a FastMCP resource server and a local authorization server (auth_server.py)
 // ---------------------------------------------------------------------------------------------
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free loopback port")
-}
-
 struct Protected {
     child: Child,
     as_port: u16,
@@ -128,56 +121,26 @@ impl Drop for Protected {
 }
 
 impl Protected {
-    /// Started on two free ports. A port is free when picked and bound by the server a moment
-    /// later: a test running beside this one may take it meanwhile, and this server then fails
-    /// to bind it and exits (seen once in a full run: the bridge's connection refused). Then it
-    /// is started again on other ports.
+    /// Started on two free ports, once it listens on both (see [`common::serve_on_free_ports`]:
+    /// started again on others when a test running beside this one took one of them first).
     fn start(p: &Peers, flags: &[&str]) -> Protected {
-        for _ in 0..3 {
-            if let Some(server) = Self::start_once(p, flags) {
-                return server;
-            }
-        }
-        panic!("auth_server.py did not start (three tries)");
-    }
-
-    fn start_once(p: &Peers, flags: &[&str]) -> Option<Protected> {
-        let (as_port, mcp_port) = (free_port(), free_port());
-        if as_port == mcp_port {
-            return None;
-        }
-        let child = Command::new(p.python())
-            .arg(p.script("auth_server.py"))
-            .args([as_port.to_string(), mcp_port.to_string()])
-            .args(flags)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start auth_server.py");
-        let mut server = Protected {
+        let start = |[as_port, mcp_port]: [u16; 2]| {
+            Command::new(p.python())
+                .arg(p.script("auth_server.py"))
+                .args([as_port.to_string(), mcp_port.to_string()])
+                .args(flags)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("start auth_server.py")
+        };
+        let (child, [as_port, mcp_port]) =
+            common::serve_on_free_ports("auth_server.py", start, Duration::from_secs(20));
+        Protected {
             child,
             as_port,
             url: format!("http://127.0.0.1:{mcp_port}/mcp"),
-        };
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while TcpStream::connect(("127.0.0.1", mcp_port)).is_err()
-            || TcpStream::connect(("127.0.0.1", as_port)).is_err()
-        {
-            if server.child.try_wait().ok().flatten().is_some() {
-                return None; // a port was taken
-            }
-            assert!(Instant::now() < deadline, "auth_server.py did not start");
-            std::thread::sleep(Duration::from_millis(100));
         }
-        // Both answer: still ours only if it did not fail to bind one of them.
-        std::thread::sleep(Duration::from_millis(200));
-        server
-            .child
-            .try_wait()
-            .ok()
-            .flatten()
-            .is_none()
-            .then_some(server)
     }
 
     /// Both servers over https with a self-signed certificate for 127.0.0.1 (a private CA's):
@@ -1705,27 +1668,18 @@ fn refusing_server(p: &Peers, mode: &str) -> (KillOnDrop, String) {
 
 /// `tests/peers/SCRIPT PORT ARGS…` on a free port, once it takes connections; its `/mcp` URL.
 fn python_server(p: &Peers, script: &str, args: &[&str]) -> (KillOnDrop, String) {
-    let port = free_port();
-    let child = Command::new(p.python())
-        .arg(p.script(script))
-        .arg(port.to_string())
-        .args(args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("start {script}: {e}"));
-    let child = KillOnDrop(child);
-    wait_for_port(port);
-    (child, format!("http://127.0.0.1:{port}/mcp"))
-}
-
-/// Waits (at most 20 s) until something takes connections on loopback `port`.
-fn wait_for_port(port: u16) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "nothing listens on port {port}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let start = |port: u16| {
+        Command::new(p.python())
+            .arg(p.script(script))
+            .arg(port.to_string())
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("start {script}: {e}"))
+    };
+    let (child, port) = common::serve_on_free_port(script, start, Duration::from_secs(20));
+    (KillOnDrop(child), format!("http://127.0.0.1:{port}/mcp"))
 }
 
 struct KillOnDrop(Child);
@@ -1766,16 +1720,17 @@ fn auth_login_to_a_server_that_offers_no_sign_in_says_to_pass_its_credentials_as
 fn auth_login_to_a_server_that_needs_no_sign_in_says_so_and_registers_nothing() {
     let p = require_peers!();
     // FastMCP takes its transport first: `fastmcp_server.py streamable-http PORT`.
-    let port = free_port();
-    let child = Command::new(p.python())
-        .arg(p.script("fastmcp_server.py"))
-        .args(["streamable-http", &port.to_string()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start FastMCP");
+    let start = |port: u16| {
+        Command::new(p.python())
+            .arg(p.script("fastmcp_server.py"))
+            .args(["streamable-http", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start FastMCP")
+    };
+    let (child, port) = common::serve_on_free_port("FastMCP", start, Duration::from_secs(20));
     let _server = KillOnDrop(child);
-    wait_for_port(port);
     let url = format!("http://127.0.0.1:{port}/mcp");
     let home = tempfile::tempdir().expect("home");
     let out = file_store_cli(

@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc;
@@ -24,24 +24,6 @@ use common::{BIN, Peers};
 // Processes
 // ---------------------------------------------------------------------------------------------
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free loopback port")
-}
-
-fn wait_for_port(port: u16, within: Duration) {
-    let deadline = Instant::now() + within;
-    while Instant::now() < deadline {
-        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    panic!("nothing listens on port {port} after {within:?}");
-}
-
 /// A server process, killed when dropped.
 struct Server(Child);
 
@@ -52,50 +34,78 @@ impl Drop for Server {
     }
 }
 
-fn fastmcp(p: &Peers, transport: &str, port: u16) -> Server {
-    let child = Command::new(p.python())
+/// How long a peer may take to listen.
+const START: Duration = Duration::from_secs(20);
+
+/// Starts a server with `start(port)` on a free port, once that server itself listens there (see
+/// [`common::serve_on_free_port`]): the server and its port.
+fn serve(what: &str, start: impl FnMut(u16) -> Child) -> (Server, u16) {
+    let (child, port) = common::serve_on_free_port(what, start, START);
+    (Server(child), port)
+}
+
+fn fastmcp(p: &Peers, transport: &str) -> (Server, u16) {
+    serve("FastMCP", |port| fastmcp_child(p, transport, port))
+}
+
+/// FastMCP started again on `port`, where a test stopped it: a restart at the same address.
+fn fastmcp_again(p: &Peers, transport: &str, port: u16) -> Server {
+    let child = fastmcp_child(p, transport, port);
+    Server(common::serve_again_on("FastMCP", child, port, START))
+}
+
+fn fastmcp_child(p: &Peers, transport: &str, port: u16) -> Child {
+    Command::new(p.python())
         .arg(p.script("fastmcp_server.py"))
         .args([transport, &port.to_string()])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .expect("start FastMCP");
-    let server = Server(child);
-    wait_for_port(port, Duration::from_secs(20));
-    server
+        .expect("start FastMCP")
 }
 
-fn everything(p: &Peers, mode: &str, port: u16) -> Server {
-    let child = Command::new(p.node())
+fn everything(p: &Peers, mode: &str) -> (Server, u16) {
+    serve("server-everything", |port| everything_child(p, mode, port))
+}
+
+/// server-everything started again on `port`, where a test stopped it.
+fn everything_again(p: &Peers, mode: &str, port: u16) -> Server {
+    let child = everything_child(p, mode, port);
+    Server(common::serve_again_on(
+        "server-everything",
+        child,
+        port,
+        START,
+    ))
+}
+
+fn everything_child(p: &Peers, mode: &str, port: u16) -> Child {
+    Command::new(p.node())
         .arg(p.dir.join("node_modules/.bin/mcp-server-everything"))
         .arg(mode)
         .env("PORT", port.to_string())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .expect("start server-everything");
-    let server = Server(child);
-    wait_for_port(port, Duration::from_secs(20));
-    server
+        .expect("start server-everything")
 }
 
 /// One of the fault servers of tests/peers (`SCRIPT PORT ARGS…`), once it listens.
-fn fault_server(p: &Peers, script: &str, port: u16, args: &[&str]) -> Server {
-    let child = Command::new(p.python())
-        .arg(p.script(script))
-        .arg(port.to_string())
-        .args(args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("start {script}: {e}"));
-    let server = Server(child);
-    wait_for_port(port, Duration::from_secs(20));
-    server
+fn fault_server(p: &Peers, script: &str, args: &[&str]) -> (Server, u16) {
+    serve(script, |port| {
+        Command::new(p.python())
+            .arg(p.script(script))
+            .arg(port.to_string())
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("start {script}: {e}"))
+    })
 }
 
-fn garbage_server(p: &Peers, port: u16) -> Server {
-    fault_server(p, "garbage_server.py", port, &[])
+fn garbage_server(p: &Peers) -> (Server, u16) {
+    fault_server(p, "garbage_server.py", &[])
 }
 
 /// Runs the Python SDK's stdio client (driver.py) against `mcp-tray bridge ARGS…`.
@@ -320,8 +330,7 @@ fn error_message(reply: &Value) -> String {
 #[test]
 fn python_client_round_trips_every_feature_to_fastmcp_over_streamable_http() {
     let p = require_peers!();
-    let port = free_port();
-    let _server = fastmcp(&p, "streamable-http", port);
+    let (_server, port) = fastmcp(&p, "streamable-http");
     let home = tempfile::tempdir().expect("home");
     let url = format!("http://127.0.0.1:{port}/mcp");
     let (out, stderr) = drive(&p, "fastmcp", home.path(), &[&url, "--name", "fm"]);
@@ -347,17 +356,16 @@ fn python_client_round_trips_every_feature_to_fastmcp_over_streamable_http() {
 
 /// The Python SDK 2.x's server (tests/peers/modern/server.py), which speaks 2026-07-28 and the
 /// revisions with a handshake at one URL.
-fn modern_server(p: &Peers, port: u16) -> Server {
-    let child = Command::new(p.modern_python())
-        .arg(p.script("modern/server.py"))
-        .arg(port.to_string())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start the SDK 2.x server");
-    let server = Server(child);
-    wait_for_port(port, Duration::from_secs(20));
-    server
+fn modern_server(p: &Peers) -> (Server, u16) {
+    serve("the SDK 2.x server", |port| {
+        Command::new(p.modern_python())
+            .arg(p.script("modern/server.py"))
+            .arg(port.to_string())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start the SDK 2.x server")
+    })
 }
 
 /// Runs the Python SDK 2.x's stdio client (modern/driver.py: `server/discover` first, then
@@ -371,8 +379,7 @@ fn drive_modern(p: &Peers, home: &Path, bridge_args: &[&str]) -> (Value, String)
 #[test]
 fn a_client_of_the_stateless_revision_talks_it_through_the_bridge_with_its_routing_headers() {
     let p = require_peers!();
-    let port = free_port();
-    let _server = modern_server(&p, port);
+    let (_server, port) = modern_server(&p);
     let home = tempfile::tempdir().expect("home");
     let url = format!("http://127.0.0.1:{port}/mcp");
     let (out, stderr) = drive_modern(&p, home.path(), &[&url, "--name", "modern"]);
@@ -403,8 +410,7 @@ fn a_client_of_the_stateless_revision_talks_it_through_the_bridge_with_its_routi
 #[test]
 fn a_server_of_the_stateless_revision_answers_the_client_itself_when_it_refuses_a_request() {
     let p = require_peers!();
-    let port = free_port();
-    let _server = modern_server(&p, port);
+    let (_server, port) = modern_server(&p);
     let mut bridge = Bridge::start(&[&format!("http://127.0.0.1:{port}/mcp"), "--name", "modern"]);
     let meta = json!({
         "io.modelcontextprotocol/protocolVersion": "2026-07-28",
@@ -446,8 +452,7 @@ fn a_call_of_a_tool_the_client_did_not_list_through_the_bridge_still_gets_its_pa
     // straight away: the bridge, which learns the `x-mcp-header` arguments from listings, lists
     // the tools itself first, and that reply is not the client's.
     let p = require_peers!();
-    let port = free_port();
-    let _server = modern_server(&p, port);
+    let (_server, port) = modern_server(&p);
     let mut b = Bridge::start(&[&format!("http://127.0.0.1:{port}/mcp"), "--name", "modern"]);
     let meta = json!({
         "io.modelcontextprotocol/protocolVersion": "2026-07-28",
@@ -490,8 +495,7 @@ fn a_call_of_a_tool_the_client_did_not_list_through_the_bridge_still_gets_its_pa
 #[test]
 fn a_request_of_the_stateless_revision_is_cancelled_by_closing_its_stream() {
     let p = require_peers!();
-    let port = free_port();
-    let _server = modern_server(&p, port);
+    let (_server, port) = modern_server(&p);
     let dir = tempfile::tempdir().expect("tmp");
     let marker = dir.path().join("cancelled");
     let mut b = Bridge::start(&[&format!("http://127.0.0.1:{port}/mcp"), "--name", "modern"]);
@@ -535,8 +539,7 @@ fn a_request_of_the_stateless_revision_is_cancelled_by_closing_its_stream() {
 fn a_listen_stream_of_the_stateless_revision_stays_open_past_the_timeout_and_carries_notifications()
 {
     let p = require_peers!();
-    let port = free_port();
-    let _server = modern_server(&p, port);
+    let (_server, port) = modern_server(&p);
     let url = format!("http://127.0.0.1:{port}/mcp");
     let mut b = Bridge::start(&[&url, "--name", "modern", "--timeout", "1"]);
     let meta = json!({
@@ -604,10 +607,9 @@ fn a_listen_stream_of_the_stateless_revision_stays_open_past_the_timeout_and_car
 fn a_client_of_the_stateless_revision_falls_back_to_initialize_with_an_earlier_server() {
     let p = require_peers!();
     for (server, name) in [("fastmcp", "fm"), ("everything", "ev")] {
-        let port = free_port();
-        let _server = match server {
-            "fastmcp" => fastmcp(&p, "streamable-http", port),
-            _ => everything(&p, "streamableHttp", port),
+        let (_server, port) = match server {
+            "fastmcp" => fastmcp(&p, "streamable-http"),
+            _ => everything(&p, "streamableHttp"),
         };
         let home = tempfile::tempdir().expect("home");
         let url = format!("http://127.0.0.1:{port}/mcp");
@@ -639,8 +641,7 @@ fn a_client_of_the_stateless_revision_falls_back_to_initialize_with_an_earlier_s
 #[test]
 fn python_client_reaches_fastmcp_legacy_sse_by_autodetection() {
     let p = require_peers!();
-    let port = free_port();
-    let _server = fastmcp(&p, "sse", port);
+    let (_server, port) = fastmcp(&p, "sse");
     let home = tempfile::tempdir().expect("home");
     let url = format!("http://127.0.0.1:{port}/sse");
     let (out, stderr) = drive(&p, "fastmcp", home.path(), &[&url, "--name", "fm-sse"]);
@@ -657,10 +658,9 @@ fn python_client_reaches_fastmcp_legacy_sse_by_autodetection() {
 #[test]
 fn a_relative_sse_endpoint_resolves_against_where_a_redirect_led() {
     let p = require_peers!();
-    let port = free_port();
     // /old/sse answers 307 to /v2/sse, whose endpoint event names `messages/?session_id=…`:
     // /v2/messages/ from where the stream came, /old/messages/ (404) from the entry's URL.
-    let _server = fastmcp(&p, "sse-moved", port);
+    let (_server, port) = fastmcp(&p, "sse-moved");
     let mut b = Bridge::start(&[
         &format!("http://127.0.0.1:{port}/old/sse"),
         "--transport",
@@ -677,8 +677,7 @@ fn a_relative_sse_endpoint_resolves_against_where_a_redirect_led() {
 #[test]
 fn python_client_round_trips_server_everything_over_streamable_http() {
     let p = require_peers!();
-    let port = free_port();
-    let _server = everything(&p, "streamableHttp", port);
+    let (_server, port) = everything(&p, "streamableHttp");
     let home = tempfile::tempdir().expect("home");
     let url = format!("http://127.0.0.1:{port}/mcp");
     let (out, _) = drive(&p, "everything", home.path(), &[&url, "--name", "se"]);
@@ -705,8 +704,7 @@ fn python_client_round_trips_server_everything_over_streamable_http() {
 #[test]
 fn python_client_reaches_server_everything_legacy_sse_by_autodetection() {
     let p = require_peers!();
-    let port = free_port();
-    let _server = everything(&p, "sse", port);
+    let (_server, port) = everything(&p, "sse");
     let home = tempfile::tempdir().expect("home");
     let url = format!("http://127.0.0.1:{port}/sse");
     let (out, stderr) = drive(&p, "everything", home.path(), &[&url, "--name", "se-sse"]);
@@ -723,8 +721,7 @@ fn python_client_reaches_server_everything_legacy_sse_by_autodetection() {
 #[test]
 fn pinned_transport_skips_probing() {
     let p = require_peers!();
-    let port = free_port();
-    let _server = everything(&p, "sse", port);
+    let (_server, port) = everything(&p, "sse");
     let home = tempfile::tempdir().expect("home");
     let url = format!("http://127.0.0.1:{port}/sse");
     let (out, stderr) = drive(
@@ -741,8 +738,7 @@ fn pinned_transport_skips_probing() {
 fn inspector_cli_calls_a_tool_through_the_bridge() {
     let p = require_peers!();
     for (mode, path) in [("streamableHttp", "mcp"), ("sse", "sse")] {
-        let port = free_port();
-        let _server = everything(&p, mode, port);
+        let (_server, port) = everything(&p, mode);
         let home = tempfile::tempdir().expect("home");
         let url = format!("http://127.0.0.1:{port}/{path}");
         let out = Command::new(p.node())
@@ -769,8 +765,7 @@ fn inspector_cli_calls_a_tool_through_the_bridge() {
 #[test]
 fn a_forced_transport_the_server_does_not_speak_says_auto_tries_both() {
     let p = require_peers!();
-    let port = free_port();
-    let _server = fastmcp(&p, "streamable-http", port);
+    let (_server, port) = fastmcp(&p, "streamable-http");
     let url = format!("http://127.0.0.1:{port}/mcp");
     let mut b = Bridge::start(&[&url, "--name", "forced", "--transport", "sse"]);
     let init = b.request(
@@ -792,8 +787,7 @@ fn a_forced_transport_the_server_does_not_speak_says_auto_tries_both() {
 #[test]
 fn bridge_answers_bad_lines_with_parse_errors_and_goes_on() {
     let p = require_peers!();
-    let port = free_port();
-    let _server = fastmcp(&p, "streamable-http", port);
+    let (_server, port) = fastmcp(&p, "streamable-http");
     let mut b = Bridge::start(&[&format!("http://127.0.0.1:{port}/mcp"), "--name", "bad"]);
     b.initialize();
     b.send_raw(b"this is not json");
@@ -817,8 +811,7 @@ fn bridge_answers_bad_lines_with_parse_errors_and_goes_on() {
 #[test]
 fn bridge_journals_raw_messages_and_traffic_reads_them() {
     let p = require_peers!();
-    let port = free_port();
-    let _server = fastmcp(&p, "streamable-http", port);
+    let (_server, port) = fastmcp(&p, "streamable-http");
     let mut b = Bridge::start(&[
         &format!("http://127.0.0.1:{port}/mcp"),
         "--name",
@@ -885,8 +878,7 @@ fn bridge_journals_raw_messages_and_traffic_reads_them() {
 #[test]
 fn ignored_tools_are_hidden_and_refused() {
     let p = require_peers!();
-    let port = free_port();
-    let _server = fastmcp(&p, "streamable-http", port);
+    let (_server, port) = fastmcp(&p, "streamable-http");
     let url = format!("http://127.0.0.1:{port}/mcp");
     let mut b = Bridge::start(&[&url, "--ignore-tool", "delete_*"]);
     b.initialize();
@@ -913,8 +905,7 @@ fn ignored_tools_are_hidden_and_refused() {
 fn ignored_tools_are_hidden_and_refused_inside_batches() {
     // Batches exist in 2025-03-26 only; server-everything takes them.
     let p = require_peers!();
-    let port = free_port();
-    let _server = everything(&p, "streamableHttp", port);
+    let (_server, port) = everything(&p, "streamableHttp");
     let url = format!("http://127.0.0.1:{port}/mcp");
     let mut b = Bridge::start(&[&url, "--ignore-tool", "ech*", "--timeout", "10"]);
     let init = b.request(
@@ -985,8 +976,7 @@ fn ignored_tools_are_hidden_and_refused_inside_batches() {
 fn protocol_version_override_is_sent_as_the_header() {
     // FastMCP answers 400 to an MCP-Protocol-Version it does not know: proof the header is ours.
     let p = require_peers!();
-    let port = free_port();
-    let _server = fastmcp(&p, "streamable-http", port);
+    let (_server, port) = fastmcp(&p, "streamable-http");
     let url = format!("http://127.0.0.1:{port}/mcp");
     let mut b = Bridge::start(&[&url, "--protocol-version", "1999-01-01", "--retries", "0"]);
     b.initialize();
@@ -1097,8 +1087,7 @@ fn traffic_says_why_a_server_has_no_journal_and_only_an_unknown_name_is_a_mistak
 #[test]
 fn bridge_keeps_pipelined_requests_paired() {
     let p = require_peers!();
-    let port = free_port();
-    let _server = fastmcp(&p, "streamable-http", port);
+    let (_server, port) = fastmcp(&p, "streamable-http");
     let mut b = Bridge::start(&[&format!("http://127.0.0.1:{port}/mcp")]);
     b.initialize();
     for i in 1..=40 {
@@ -1124,18 +1113,17 @@ fn bridge_keeps_pipelined_requests_paired() {
 
 /// FastMCP writing the SDK's own log line for each request it handles to `log`
 /// (`MCP_TEST_REQUEST_LOG`): what really reached the server.
-fn fastmcp_logging(p: &Peers, transport: &str, port: u16, log: &Path) -> Server {
-    let child = Command::new(p.python())
-        .arg(p.script("fastmcp_server.py"))
-        .args([transport, &port.to_string()])
-        .env("MCP_TEST_REQUEST_LOG", log)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start FastMCP");
-    let server = Server(child);
-    wait_for_port(port, Duration::from_secs(20));
-    server
+fn fastmcp_logging(p: &Peers, transport: &str, log: &Path) -> (Server, u16) {
+    serve("FastMCP", |port| {
+        Command::new(p.python())
+            .arg(p.script("fastmcp_server.py"))
+            .args([transport, &port.to_string()])
+            .env("MCP_TEST_REQUEST_LOG", log)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start FastMCP")
+    })
 }
 
 /// The `ping` requests the server handled, by its own log.
@@ -1161,10 +1149,9 @@ fn keepalive_lines(home: &Path) -> Vec<Value> {
 
 fn an_idle_session_is_pinged_and_the_client_sees_none_of_it(transport: &str, path: &str) {
     let p = require_peers!();
-    let port = free_port();
     let dir = tempfile::tempdir().expect("temp dir");
     let log = dir.path().join("requests.log");
-    let _server = fastmcp_logging(&p, transport, port, &log);
+    let (_server, port) = fastmcp_logging(&p, transport, &log);
     let url = format!("http://127.0.0.1:{port}/{path}");
     let mut b = Bridge::start(&[&url, "--name", "idle", "--ping-interval", "1"]);
     let init = b.initialize();
@@ -1252,10 +1239,9 @@ fn an_idle_legacy_sse_session_is_pinged_and_the_client_sees_none_of_it() {
 #[test]
 fn a_busy_session_is_not_pinged_until_it_falls_quiet() {
     let p = require_peers!();
-    let port = free_port();
     let dir = tempfile::tempdir().expect("temp dir");
     let log = dir.path().join("requests.log");
-    let _server = fastmcp_logging(&p, "streamable-http", port, &log);
+    let (_server, port) = fastmcp_logging(&p, "streamable-http", &log);
     let url = format!("http://127.0.0.1:{port}/mcp");
     let mut b = Bridge::start(&[&url, "--name", "busy", "--ping-interval", "1"]);
     b.initialize();
@@ -1281,10 +1267,9 @@ fn a_busy_session_is_not_pinged_until_it_falls_quiet() {
 #[test]
 fn no_pings_are_sent_without_ping_interval_or_with_0() {
     let p = require_peers!();
-    let port = free_port();
     let dir = tempfile::tempdir().expect("temp dir");
     let log = dir.path().join("requests.log");
-    let _server = fastmcp_logging(&p, "streamable-http", port, &log);
+    let (_server, port) = fastmcp_logging(&p, "streamable-http", &log);
     let url = format!("http://127.0.0.1:{port}/mcp");
     let mut plain = Bridge::start(&[&url, "--name", "plain"]);
     let mut zero = Bridge::start(&[
@@ -1311,8 +1296,7 @@ fn no_pings_are_sent_without_ping_interval_or_with_0() {
 #[test]
 fn keep_alive_pings_every_30_s_as_mcp_remotes_does() {
     let p = require_peers!();
-    let port = free_port();
-    let _server = fastmcp(&p, "streamable-http", port);
+    let (_server, port) = fastmcp(&p, "streamable-http");
     let url = format!("http://127.0.0.1:{port}/mcp");
     let mut b = Bridge::start(&[&url, "--name", "ka", "--keep-alive"]);
     b.initialize();
@@ -1342,10 +1326,9 @@ fn keep_alive_pings_every_30_s_as_mcp_remotes_does() {
 #[test]
 fn a_failing_ping_is_said_once_and_the_bridge_goes_on() {
     let p = require_peers!();
-    let port = free_port();
     let dir = tempfile::tempdir().expect("temp dir");
     let log = dir.path().join("requests.log");
-    let server = fastmcp_logging(&p, "streamable-http", port, &log);
+    let (server, port) = fastmcp_logging(&p, "streamable-http", &log);
     let url = format!("http://127.0.0.1:{port}/mcp");
     let mut b = Bridge::start(&[&url, "--name", "down", "--ping-interval", "1"]);
     b.initialize();
@@ -1387,7 +1370,7 @@ fn a_failing_ping_is_said_once_and_the_bridge_goes_on() {
     assert!(b.next(Duration::from_millis(100)).is_none(), "{:?}", b.seen);
 
     // The server is back: the next ping renews the lost session, and the client's call works.
-    let _server = fastmcp(&p, "streamable-http", port);
+    let _server = fastmcp_again(&p, "streamable-http", port);
     let back = Instant::now();
     while !b.stderr().contains("keep-alive ping answered again") {
         assert!(
@@ -1457,16 +1440,22 @@ fn wait_until(within: Duration, what: &str, mut done: impl FnMut() -> bool) {
 /// auth_server.py with `flags` (a FastMCP resource server and its authorization server): the
 /// server, its MCP URL and the authorization server's port (its /stats and /revoke).
 fn protected(p: &Peers, flags: &[&str]) -> (Server, String, u16) {
-    let (as_port, mcp_port) = (free_port(), free_port());
-    let mcp = mcp_port.to_string();
-    let server = fault_server(
-        p,
-        "auth_server.py",
+    let start = |[as_port, mcp_port]: [u16; 2]| {
+        Command::new(p.python())
+            .arg(p.script("auth_server.py"))
+            .args([as_port.to_string(), mcp_port.to_string()])
+            .args(flags)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start auth_server.py")
+    };
+    let (child, [as_port, mcp_port]) = common::serve_on_free_ports("auth_server.py", start, START);
+    (
+        Server(child),
+        format!("http://127.0.0.1:{mcp_port}/mcp"),
         as_port,
-        &[&[mcp.as_str()], flags].concat(),
-    );
-    wait_for_port(mcp_port, Duration::from_secs(20));
-    (server, format!("http://127.0.0.1:{mcp_port}/mcp"), as_port)
+    )
 }
 
 /// A bridge that pings every second, signed in (headless) by an earlier bridge of the same home
@@ -1542,9 +1531,8 @@ fn a_ping_refreshes_a_refused_token_silently_but_never_opens_a_sign_in() {
 #[test]
 fn a_session_renewal_started_by_a_ping_finishes_although_the_ping_times_out() {
     let p = require_peers!();
-    let port = free_port();
     // Every session after the first takes 2 s to open: longer than a ping waits (--timeout 1).
-    let _server = fault_server(&p, "forgetful_server.py", port, &["2"]);
+    let (_server, port) = fault_server(&p, "forgetful_server.py", &["2"]);
     let url = format!("http://127.0.0.1:{port}/mcp");
     let mut b = Bridge::start(&[
         &url,
@@ -1590,13 +1578,12 @@ fn a_session_renewal_started_by_a_ping_finishes_although_the_ping_times_out() {
 #[test]
 fn bridge_renews_the_session_when_the_server_restarts_mid_session() {
     let p = require_peers!();
-    let port = free_port();
-    let server = fastmcp(&p, "streamable-http", port);
+    let (server, port) = fastmcp(&p, "streamable-http");
     let mut b = Bridge::start(&[&format!("http://127.0.0.1:{port}/mcp"), "--name", "restart"]);
     b.initialize();
     assert_eq!(text_of(&b.call(1, "add", json!({"a": 1, "b": 1}))), "2");
     drop(server); // killed: its sessions are gone
-    let _server = fastmcp(&p, "streamable-http", port);
+    let _server = fastmcp_again(&p, "streamable-http", port);
     // The old session id now gets 404: the bridge must replay initialize and retry, unseen,
     // also when several requests hit the dead session at once.
     for i in 2..=11 {
@@ -1639,13 +1626,9 @@ fn control_json(port: u16, path: &str) -> Value {
 #[test]
 fn a_session_behind_a_sticky_load_balancer_stays_on_its_backend() {
     let p = require_peers!();
-    let (a, b) = (free_port(), free_port());
-    let _backends = (
-        fastmcp(&p, "streamable-http", a),
-        fastmcp(&p, "streamable-http", b),
-    );
-    let lb = free_port();
-    let _proxy = fault_server(&p, "sticky_proxy.py", lb, &[&a.to_string(), &b.to_string()]);
+    let (_backend_a, a) = fastmcp(&p, "streamable-http");
+    let (_backend_b, b) = fastmcp(&p, "streamable-http");
+    let (_proxy, lb) = fault_server(&p, "sticky_proxy.py", &[&a.to_string(), &b.to_string()]);
     let url = format!("http://127.0.0.1:{lb}/mcp");
 
     // The cookie the balancer sets on the first answer keeps every later request on its backend.
@@ -1686,8 +1669,7 @@ fn a_session_behind_a_sticky_load_balancer_stays_on_its_backend() {
 #[test]
 fn bridge_reconnects_legacy_sse_and_replays_the_handshake_after_a_restart() {
     let p = require_peers!();
-    let port = free_port();
-    let server = fastmcp(&p, "sse", port);
+    let (server, port) = fastmcp(&p, "sse");
     let mut b = Bridge::start(&[
         &format!("http://127.0.0.1:{port}/sse"),
         "--name",
@@ -1697,7 +1679,7 @@ fn bridge_reconnects_legacy_sse_and_replays_the_handshake_after_a_restart() {
     assert_eq!(init["result"]["serverInfo"]["name"], "tiny");
     assert_eq!(text_of(&b.call(1, "add", json!({"a": 1, "b": 1}))), "2");
     drop(server);
-    let _server = fastmcp(&p, "sse", port);
+    let _server = fastmcp_again(&p, "sse", port);
     let reply = b.call(2, "add", json!({"a": 2, "b": 2}));
     assert_eq!(text_of(&reply), "4", "{reply}");
     let (status, stderr, _) = b.finish();
@@ -1710,8 +1692,7 @@ fn legacy_sse_says_why_when_the_server_stays_down() {
     // Streamable HTTP gives up after its retries (about 7 s) and says each; a legacy SSE
     // request sent while the event stream cannot be reopened must not wait 30 s in silence.
     let p = require_peers!();
-    let port = free_port();
-    let server = fastmcp(&p, "sse", port);
+    let (server, port) = fastmcp(&p, "sse");
     let mut b = Bridge::start(&[
         &format!("http://127.0.0.1:{port}/sse"),
         "--name",
@@ -1749,8 +1730,7 @@ fn legacy_sse_says_why_when_the_server_stays_down() {
 fn bridge_renews_a_server_everything_session_lost_to_a_restart() {
     // server-everything answers an unknown session with 400 (not 404) and says why.
     let p = require_peers!();
-    let port = free_port();
-    let server = everything(&p, "streamableHttp", port);
+    let (server, port) = everything(&p, "streamableHttp");
     let mut b = Bridge::start(&[
         &format!("http://127.0.0.1:{port}/mcp"),
         "--name",
@@ -1760,7 +1740,7 @@ fn bridge_renews_a_server_everything_session_lost_to_a_restart() {
     let sum = b.call(1, "get-sum", json!({"a": 1, "b": 1}));
     assert_eq!(text_of(&sum), "The sum of 1 and 1 is 2.");
     drop(server);
-    let _server = everything(&p, "streamableHttp", port);
+    let _server = everything_again(&p, "streamableHttp", port);
     let reply = b.call(2, "get-sum", json!({"a": 2, "b": 2}));
     assert_eq!(text_of(&reply), "The sum of 2 and 2 is 4.", "{reply}");
     let (status, stderr, _) = b.finish();
@@ -1771,8 +1751,7 @@ fn bridge_renews_a_server_everything_session_lost_to_a_restart() {
 #[test]
 fn bridge_rides_out_a_short_outage_with_retries() {
     let p = require_peers!();
-    let port = free_port();
-    let server = fastmcp(&p, "streamable-http", port);
+    let (server, port) = fastmcp(&p, "streamable-http");
     let mut b = Bridge::start(&[&format!("http://127.0.0.1:{port}/mcp"), "--name", "outage"]);
     b.initialize();
     drop(server);
@@ -1782,7 +1761,7 @@ fn bridge_rides_out_a_short_outage_with_retries() {
             "params":{"name":"add","arguments":{"a": id, "b": 5}}}));
     }
     std::thread::sleep(Duration::from_millis(700));
-    let _server = fastmcp(&p, "streamable-http", port);
+    let _server = fastmcp_again(&p, "streamable-http", port);
     let reply = b.reply(&json!(5), Duration::from_secs(30));
     assert_eq!(text_of(&reply), "10", "{reply}");
     let reply = b.reply(&json!(6), Duration::from_secs(30));
@@ -1809,8 +1788,7 @@ fn bridge_rides_out_a_short_outage_with_retries() {
 #[test]
 fn bridge_answers_every_request_when_the_server_dies() {
     let p = require_peers!();
-    let port = free_port();
-    let server = fastmcp(&p, "streamable-http", port);
+    let (server, port) = fastmcp(&p, "streamable-http");
     let url = format!("http://127.0.0.1:{port}/mcp");
     let mut b = Bridge::start(&[&url, "--retries", "1"]);
     b.initialize();
@@ -1836,8 +1814,7 @@ fn bridge_answers_every_request_when_the_server_dies() {
 #[test]
 fn bridge_times_out_a_slow_request_and_drops_its_late_reply() {
     let p = require_peers!();
-    let port = free_port();
-    let _server = fastmcp(&p, "streamable-http", port);
+    let (_server, port) = fastmcp(&p, "streamable-http");
     let url = format!("http://127.0.0.1:{port}/mcp");
     let mut b = Bridge::start(&[&url, "--timeout", "1"]);
     b.initialize();
@@ -1859,8 +1836,7 @@ fn bridge_times_out_a_slow_request_and_drops_its_late_reply() {
 #[test]
 fn a_timed_out_request_is_cancelled_at_the_server() {
     let p = require_peers!();
-    let port = free_port();
-    let _server = fastmcp(&p, "streamable-http", port);
+    let (_server, port) = fastmcp(&p, "streamable-http");
     let dir = tempfile::tempdir().expect("tmp");
     let marker = dir.path().join("cancelled");
     let mut b = Bridge::start(&[&format!("http://127.0.0.1:{port}/mcp"), "--timeout", "1"]);
@@ -1889,8 +1865,7 @@ fn a_request_the_client_cancelled_gets_no_made_up_reply() {
     // server-everything (TypeScript SDK) sends nothing for a cancelled request: the bridge must
     // not invent a timeout error for it either (the client stopped waiting).
     let p = require_peers!();
-    let port = free_port();
-    let _server = everything(&p, "streamableHttp", port);
+    let (_server, port) = everything(&p, "streamableHttp");
     let mut b = Bridge::start(&[&format!("http://127.0.0.1:{port}/mcp"), "--timeout", "1.5"]);
     b.initialize();
     b.send_raw(
@@ -1929,8 +1904,7 @@ fn a_request_the_client_cancelled_gets_no_made_up_reply() {
 #[test]
 fn a_reply_to_a_cancelled_request_on_a_legacy_stream_is_not_passed_on() {
     let p = require_peers!();
-    let port = free_port();
-    let _server = fastmcp(&p, "sse", port);
+    let (_server, port) = fastmcp(&p, "sse");
     let mut b = Bridge::start(&[
         &format!("http://127.0.0.1:{port}/sse"),
         "--name",
@@ -1977,8 +1951,7 @@ fn requests_the_client_cancelled_free_their_places_at_once() {
     // The bridge sends 16 requests at a time. Cancelled ones must not keep their places until
     // the timeout: the client stopped waiting, and the requests after them must not wait either.
     let p = require_peers!();
-    let port = free_port();
-    let _server = everything(&p, "streamableHttp", port);
+    let (_server, port) = everything(&p, "streamableHttp");
     let mut b = Bridge::start(&[&format!("http://127.0.0.1:{port}/mcp"), "--timeout", "60"]);
     b.initialize();
     for i in 1..=16 {
@@ -2033,8 +2006,7 @@ fn progress_reports_keep_a_long_call_from_timing_out() {
     // Per the spec, progress for a request resets its timeout: a 3 s call that reports every
     // 0.5 s is not cut by a 1 s timeout.
     let p = require_peers!();
-    let port = free_port();
-    let _server = everything(&p, "streamableHttp", port);
+    let (_server, port) = everything(&p, "streamableHttp");
     let mut b = Bridge::start(&[&format!("http://127.0.0.1:{port}/mcp"), "--timeout", "1"]);
     b.initialize();
     long_call_with_progress(&mut b, 1, 3.0, 6);
@@ -2070,8 +2042,7 @@ fn progress_reports_keep_a_long_call_from_timing_out() {
 #[test]
 fn progress_reports_do_not_extend_a_call_past_max_timeout() {
     let p = require_peers!();
-    let port = free_port();
-    let _server = everything(&p, "streamableHttp", port);
+    let (_server, port) = everything(&p, "streamableHttp");
     let mut b = Bridge::start(&[
         &format!("http://127.0.0.1:{port}/mcp"),
         "--timeout",
@@ -2102,8 +2073,7 @@ fn every_request_in_a_batch_gets_one_reply_and_the_bridge_goes_on() {
     // JSON-RPC batches exist in 2025-03-26 only. server-everything answers each request of a
     // batch as an event of its own on the POST's stream, then keeps a resumed stream open.
     let p = require_peers!();
-    let port = free_port();
-    let _server = everything(&p, "streamableHttp", port);
+    let (_server, port) = everything(&p, "streamableHttp");
     let mut b = Bridge::start(&[&format!("http://127.0.0.1:{port}/mcp"), "--timeout", "10"]);
     let init = b.request(
         0,
@@ -2165,8 +2135,7 @@ fn every_request_in_a_batch_gets_one_reply_and_the_bridge_goes_on() {
 fn requests_that_time_out_do_not_hold_the_bridge_up() {
     // More hung requests than the bridge sends at once: after they time out, it must still work.
     let p = require_peers!();
-    let port = free_port();
-    let _server = fastmcp(&p, "streamable-http", port);
+    let (_server, port) = fastmcp(&p, "streamable-http");
     let mut b = Bridge::start(&[&format!("http://127.0.0.1:{port}/mcp"), "--timeout", "1"]);
     b.initialize();
     for i in 1..=40 {
@@ -2198,8 +2167,7 @@ fn requests_that_time_out_do_not_hold_the_bridge_up() {
 #[test]
 fn bridge_carries_a_reply_just_under_the_limit() {
     let p = require_peers!();
-    let port = free_port();
-    let _server = fastmcp(&p, "streamable-http", port);
+    let (_server, port) = fastmcp(&p, "streamable-http");
     let mut b = Bridge::start(&[&format!("http://127.0.0.1:{port}/mcp")]);
     b.initialize();
     // FastMCP sends a tool's text twice (as content and as structured content): 10.3 MB.
@@ -2216,8 +2184,7 @@ fn bridge_carries_a_reply_just_under_the_limit() {
 #[test]
 fn a_reply_too_large_for_the_sdk_costs_one_call_through_the_bridge_not_the_connection() {
     let p = require_peers!();
-    let port = free_port();
-    let _server = fastmcp(&p, "streamable-http", port);
+    let (_server, port) = fastmcp(&p, "streamable-http");
     let home = tempfile::tempdir().expect("home");
     let url = format!("http://127.0.0.1:{port}/mcp");
     let args: Vec<&std::ffi::OsStr> = ["10500000", BIN, "bridge", &url, "--name", "files"]
@@ -2247,8 +2214,7 @@ fn sse_events_past_the_limit_are_refused_on_every_stream() {
     // tests/peers/big_event_server.py answers with one 10.5 MB SSE event: on the POST stream
     // (`big`), on the GET stream after a 202 (`later`), and on the legacy event stream.
     let p = require_peers!();
-    let port = free_port();
-    let _server = fault_server(&p, "big_event_server.py", port, &["10500000"]);
+    let (_server, port) = fault_server(&p, "big_event_server.py", &["10500000"]);
     let refused = |reply: &Value| {
         // Only the start: a reply that got through would be 10.5 MB.
         let shown: String = reply.to_string().chars().take(400).collect();
@@ -2310,8 +2276,7 @@ fn legacy_sse_calls_in_flight_fail_at_once_when_the_server_restarts() {
     // The session lives on the event stream: once it is lost, no reply can come, so the bridge
     // must not wait out --timeout.
     let p = require_peers!();
-    let port = free_port();
-    let server = everything(&p, "sse", port);
+    let (server, port) = everything(&p, "sse");
     let mut b = Bridge::start(&[
         &format!("http://127.0.0.1:{port}/sse"),
         "--name",
@@ -2327,7 +2292,7 @@ fn legacy_sse_calls_in_flight_fail_at_once_when_the_server_restarts() {
     std::thread::sleep(Duration::from_secs(1));
     let killed = Instant::now();
     drop(server);
-    let _server = everything(&p, "sse", port);
+    let _server = everything_again(&p, "sse", port);
     let reply = b.reply(&json!(1), Duration::from_secs(20));
     let waited = killed.elapsed();
     assert!(
@@ -2348,8 +2313,7 @@ fn a_server_killed_before_its_reply_began_is_a_lost_connection_not_a_refused_one
     // In JSON mode the server sends nothing, not even headers, until the reply is ready: killed
     // while the tool runs, it closes a connection it had taken.
     let p = require_peers!();
-    let port = free_port();
-    let server = fastmcp(&p, "streamable-http-json", port);
+    let (server, port) = fastmcp(&p, "streamable-http-json");
     let url = format!("http://127.0.0.1:{port}/mcp");
     let mut b = Bridge::start(&[&url, "--name", "killed-early"]);
     b.initialize();
@@ -2378,8 +2342,7 @@ fn a_server_killed_before_its_reply_began_is_a_lost_connection_not_a_refused_one
 #[test]
 fn a_server_killed_mid_call_is_a_lost_connection_not_a_protocol_error() {
     let p = require_peers!();
-    let port = free_port();
-    let server = fastmcp(&p, "streamable-http", port);
+    let (server, port) = fastmcp(&p, "streamable-http");
     let url = format!("http://127.0.0.1:{port}/mcp");
     let mut b = Bridge::start(&[&url, "--name", "killed"]);
     b.initialize();
@@ -2447,8 +2410,7 @@ fn a_server_killed_mid_call_is_a_lost_connection_not_a_protocol_error() {
 #[test]
 fn a_json_reply_cut_short_is_a_lost_connection_in_plain_words() {
     let p = require_peers!();
-    let port = free_port();
-    let _server = fault_server(&p, "cut_reply_server.py", port, &[]);
+    let (_server, port) = fault_server(&p, "cut_reply_server.py", &[]);
     let mut b = Bridge::start(&[&format!("http://127.0.0.1:{port}/mcp"), "--name", "cut"]);
     b.initialize();
     let reply = b.call(1, "anything", json!({}));
@@ -2501,8 +2463,7 @@ fn doctor_of(home: &Path, name: &str, url: &str) -> (Value, Option<i32>) {
 #[test]
 fn bridge_answers_when_the_server_sends_garbage() {
     let p = require_peers!();
-    let port = free_port();
-    let _server = garbage_server(&p, port);
+    let (_server, port) = garbage_server(&p);
     let mut b = Bridge::start(&[&format!("http://127.0.0.1:{port}/mcp"), "--name", "garbage"]);
     let init = b.initialize();
     assert_eq!(init["result"]["serverInfo"]["name"], "garbage");
@@ -2521,8 +2482,7 @@ fn bridge_answers_when_the_server_sends_garbage() {
 #[test]
 fn a_web_site_s_page_is_named_by_its_title_once_with_the_url_to_check() {
     let p = require_peers!();
-    let port = free_port();
-    let _server = garbage_server(&p, port);
+    let (_server, port) = garbage_server(&p);
     let mut b = Bridge::start(&[&format!("http://127.0.0.1:{port}/site"), "--name", "site"]);
     let init = b.request(
         0,
@@ -2570,8 +2530,7 @@ fn a_web_site_s_page_is_named_by_its_title_once_with_the_url_to_check() {
 #[test]
 fn a_notification_answered_with_a_web_page_is_no_connection() {
     let p = require_peers!();
-    let port = free_port();
-    let _server = garbage_server(&p, port);
+    let (_server, port) = garbage_server(&p);
     let mut b = Bridge::start(&[&format!("http://127.0.0.1:{port}/site"), "--name", "site"]);
     // A message that needs no answer opens the session (a client that skipped initialize).
     b.send(&json!({"jsonrpc": "2.0", "method": "notifications/initialized"}));
@@ -2589,8 +2548,7 @@ fn a_web_page_after_the_server_answered_as_mcp_is_not_blamed_on_the_url() {
     // garbage_server.py's /mcp answers initialize as MCP, then tools/list with a 502 page: a
     // gateway's error page stood in for a server whose URL is right.
     let p = require_peers!();
-    let port = free_port();
-    let _server = garbage_server(&p, port);
+    let (_server, port) = garbage_server(&p);
     let out = Command::new(BIN)
         .args(["probe", "--url", &format!("http://127.0.0.1:{port}/mcp")])
         .env("MCP_TRAY_HOME", tempfile::tempdir().expect("home").path())
@@ -2623,8 +2581,7 @@ fn a_web_page_after_the_server_answered_as_mcp_is_not_blamed_on_the_url() {
 #[test]
 fn a_pretty_printed_reply_reaches_the_client_as_one_line() {
     let p = require_peers!();
-    let port = free_port();
-    let _server = garbage_server(&p, port);
+    let (_server, port) = garbage_server(&p);
     let mut b = Bridge::start(&[
         &format!("http://127.0.0.1:{port}/pretty"),
         "--name",
@@ -2640,8 +2597,8 @@ fn a_pretty_printed_reply_reaches_the_client_as_one_line() {
 }
 
 /// A server (tests/peers/flaky_server.py) whose first answer to each method is HTTP `status`.
-fn flaky_server(p: &Peers, port: u16, status: u16) -> Server {
-    fault_server(p, "flaky_server.py", port, &[&status.to_string()])
+fn flaky_server(p: &Peers, status: u16) -> (Server, u16) {
+    fault_server(p, "flaky_server.py", &[&status.to_string()])
 }
 
 /// The body of the flaky server's answer to `GET path`.
@@ -2666,8 +2623,7 @@ fn flaky_seen(port: u16) -> Value {
 #[test]
 fn while_an_outage_lasts_requests_after_the_first_are_sent_once() {
     let p = require_peers!();
-    let port = free_port();
-    let _server = fault_server(&p, "flaky_server.py", port, &["503", "outage"]);
+    let (_server, port) = fault_server(&p, "flaky_server.py", &["503", "outage"]);
     let mut b = Bridge::start(&[
         &format!("http://127.0.0.1:{port}/mcp"),
         "--name",
@@ -2707,8 +2663,7 @@ fn while_an_outage_lasts_requests_after_the_first_are_sent_once() {
 #[test]
 fn a_tool_call_that_may_have_run_is_not_sent_again_after_a_500() {
     let p = require_peers!();
-    let port = free_port();
-    let _server = flaky_server(&p, port, 500);
+    let (_server, port) = flaky_server(&p, 500);
     let mut b = Bridge::start(&[&format!("http://127.0.0.1:{port}/mcp"), "--name", "flaky"]);
     b.initialize();
     // Listing changes nothing on the server: sent again, and answered.
@@ -2736,8 +2691,7 @@ fn a_tool_call_that_may_have_run_is_not_sent_again_after_a_500() {
 #[test]
 fn a_tool_call_refused_with_503_is_sent_again() {
     let p = require_peers!();
-    let port = free_port();
-    let _server = flaky_server(&p, port, 503);
+    let (_server, port) = flaky_server(&p, 503);
     let mut b = Bridge::start(&[&format!("http://127.0.0.1:{port}/mcp"), "--name", "flaky"]);
     b.initialize();
     // 503: the server did not take the call on, so sending it again is safe.
@@ -2751,8 +2705,7 @@ fn a_tool_call_refused_with_503_is_sent_again() {
 #[test]
 fn after_a_failed_initialize_later_requests_fail_at_once_and_the_error_page_is_said_once() {
     let p = require_peers!();
-    let port = free_port();
-    let _server = fault_server(&p, "flaky_server.py", port, &["500", "initialize"]);
+    let (_server, port) = fault_server(&p, "flaky_server.py", &["500", "initialize"]);
     let url = format!("http://127.0.0.1:{port}/mcp");
     let mut b = Bridge::start(&[&url, "--name", "broken", "--retries", "2"]);
     b.send(
@@ -2812,8 +2765,7 @@ fn after_a_failed_initialize_later_requests_fail_at_once_and_the_error_page_is_s
 #[test]
 fn a_reply_with_bytes_that_are_not_utf8_reaches_the_client_repaired() {
     let p = require_peers!();
-    let port = free_port();
-    let _server = garbage_server(&p, port);
+    let (_server, port) = garbage_server(&p);
     let mut b = Bridge::start(&[
         &format!("http://127.0.0.1:{port}/not-utf8"),
         "--name",
@@ -2842,8 +2794,7 @@ fn a_reply_with_bytes_that_are_not_utf8_reaches_the_client_repaired() {
 #[test]
 fn redirects_are_followed_only_on_the_same_origin() {
     let p = require_peers!();
-    let port = free_port();
-    let _server = garbage_server(&p, port);
+    let (_server, port) = garbage_server(&p);
     let init = json!({"protocolVersion": "2025-06-18", "capabilities": {},
                       "clientInfo": {"name": "t", "version": "1"}});
     let mut same = Bridge::start(&[&format!("http://127.0.0.1:{port}/same-origin")]);
@@ -2879,8 +2830,7 @@ fn redirects_are_followed_only_on_the_same_origin() {
 #[test]
 fn a_redirect_that_would_turn_a_post_into_a_get_says_where_it_goes() {
     let p = require_peers!();
-    let port = free_port();
-    let _server = garbage_server(&p, port);
+    let (_server, port) = garbage_server(&p);
     let init = json!({"protocolVersion": "2025-06-18", "capabilities": {},
                       "clientInfo": {"name": "t", "version": "1"}});
     for status in [301, 302, 303] {
@@ -2908,8 +2858,7 @@ fn a_redirect_that_would_turn_a_post_into_a_get_says_where_it_goes() {
 #[test]
 fn a_redirect_loop_is_called_a_loop() {
     let p = require_peers!();
-    let port = free_port();
-    let _server = garbage_server(&p, port);
+    let (_server, port) = garbage_server(&p);
     let init = json!({"protocolVersion": "2025-06-18", "capabilities": {},
                       "clientInfo": {"name": "t", "version": "1"}});
     for path in ["/loop/self", "/loop/a"] {
@@ -2973,7 +2922,8 @@ fn a_failing_proxy_is_named_not_the_server() {
     // No server behind: the proxy never gets that far.
     let (http, https) = ("http://127.0.0.1:9/mcp", "https://127.0.0.1:9/mcp");
     let check = |via: &str| format!("check {via} (and NO_PROXY for addresses to reach directly)");
-    let dead = format!("http://127.0.0.1:{}", free_port());
+    let (_held, dead_port) = common::refused_port();
+    let dead = format!("http://127.0.0.1:{dead_port}");
     assert_eq!(
         through(&dead, https),
         format!(
@@ -2982,8 +2932,7 @@ fn a_failing_proxy_is_named_not_the_server() {
         )
     );
     for mode in ["close", "407", "502"] {
-        let port = free_port();
-        let _proxy = fault_server(&p, "broken_proxy.py", port, &[mode]);
+        let (_proxy, port) = fault_server(&p, "broken_proxy.py", &[mode]);
         // Credentials in the proxy's URL are never shown.
         let proxy = format!("http://user:s3cret@127.0.0.1:{port}");
         let shown = format!("http://127.0.0.1:{port}/");
@@ -3016,9 +2965,9 @@ fn a_failing_proxy_is_named_not_the_server() {
 #[test]
 fn proxy_variables_are_honoured() {
     let p = require_peers!();
-    let port = free_port();
-    let _server = fastmcp(&p, "streamable-http", port);
-    let dead_proxy = format!("http://127.0.0.1:{}", free_port());
+    let (_server, port) = fastmcp(&p, "streamable-http");
+    let (_held, dead_port) = common::refused_port();
+    let dead_proxy = format!("http://127.0.0.1:{dead_port}");
     let url = format!("http://127.0.0.1:{port}/mcp");
     let initialize = |no_proxy: &str| {
         initialize_through_proxy(&url, &[("HTTP_PROXY", &dead_proxy), ("NO_PROXY", no_proxy)]).0
@@ -3097,8 +3046,7 @@ fn a_first_connect_refused_until_the_timeout_says_refused_not_timeout() {
 #[test]
 fn credentials_never_reach_the_journal_or_stderr() {
     let p = require_peers!();
-    let port = free_port();
-    let _server = fastmcp(&p, "streamable-http", port);
+    let (_server, port) = fastmcp(&p, "streamable-http");
     let secret = "s3cret-token-4711";
     let mut b = Bridge::start(&[
         &format!("http://user:pw-4712@127.0.0.1:{port}/mcp?api_key=q-4713"),
@@ -3384,8 +3332,7 @@ fn conformance_client_scenarios_pass_with_the_bridge_in_the_loop() {
 #[test]
 fn sigterm_deletes_the_session_and_exits_cleanly() {
     let p = require_peers!();
-    let port = free_port();
-    let _server = fastmcp(&p, "streamable-http", port);
+    let (_server, port) = fastmcp(&p, "streamable-http");
     // SIGHUP (the terminal the bridge ran in was closed) is a request to stop too.
     for signal in ["-TERM", "-HUP"] {
         stop_by_signal(port, signal);
@@ -3490,23 +3437,20 @@ fn signal_during_a_call(url: &str, name: &str, call: Value) {
 #[test]
 fn a_signal_during_a_call_is_neither_an_error_nor_the_servers_fault() {
     let p = require_peers!();
-    let port = free_port();
-    let _fastmcp = fastmcp(&p, "streamable-http", port);
+    let (_fastmcp, port) = fastmcp(&p, "streamable-http");
     signal_during_a_call(
         &format!("http://127.0.0.1:{port}/mcp"),
         "fastmcp-term",
         json!({"name": "slow", "arguments": {"seconds": 30}}),
     );
-    let port = free_port();
-    let _everything = everything(&p, "streamableHttp", port);
+    let (_everything, port) = everything(&p, "streamableHttp");
     signal_during_a_call(
         &format!("http://127.0.0.1:{port}/mcp"),
         "everything-term",
         json!({"name": "trigger-long-running-operation", "arguments": {"duration": 30, "steps": 3}}),
     );
     // Legacy HTTP+SSE: the answer would come on the session's one stream, which ends with it.
-    let port = free_port();
-    let _fastmcp_sse = fastmcp(&p, "sse", port);
+    let (_fastmcp_sse, port) = fastmcp(&p, "sse");
     signal_during_a_call(
         &format!("http://127.0.0.1:{port}/sse"),
         "fastmcp-sse-term",
@@ -3517,8 +3461,7 @@ fn a_signal_during_a_call_is_neither_an_error_nor_the_servers_fault() {
 #[test]
 fn an_http_url_of_a_websocket_endpoint_is_a_websocket_url_not_an_http_error() {
     let p = require_peers!();
-    let port = free_port();
-    let _server = fault_server(&p, "websocket_server.py", port, &[]);
+    let (_server, port) = fault_server(&p, "websocket_server.py", &[]);
     let mut b = Bridge::start(&[&format!("http://127.0.0.1:{port}/ws"), "--name", "ws-only"]);
     let init = b.request(
         0,
@@ -3561,8 +3504,7 @@ fn an_http_url_of_a_websocket_endpoint_is_a_websocket_url_not_an_http_error() {
 #[test]
 fn traffic_follow_shows_messages_as_they_pass() {
     let p = require_peers!();
-    let port = free_port();
-    let _server = fastmcp(&p, "streamable-http", port);
+    let (_server, port) = fastmcp(&p, "streamable-http");
     let home = tempfile::tempdir().expect("home");
     // Follow before the server's journal exists: it must be picked up when it appears.
     let mut follow = Command::new(BIN)
@@ -3687,8 +3629,7 @@ fn a_signal_ends_the_bridge_while_it_waits_for_the_first_answer() {
 #[test]
 fn a_signal_ends_the_bridge_while_it_waits_for_replies_after_stdin_closed() {
     let p = require_peers!();
-    let port = free_port();
-    let _server = fastmcp(&p, "streamable-http", port);
+    let (_server, port) = fastmcp(&p, "streamable-http");
     let url = format!("http://127.0.0.1:{port}/mcp");
     let mut b = Bridge::start(&[&url, "--name", "slow"]);
     b.initialize();
@@ -3737,8 +3678,7 @@ fn journal_values(home: &Path) -> Vec<Value> {
 /// server is journaled with the request's method and the time the client took.
 fn the_client_s_answers_to_server_requests_are_journaled_paired(transport: &str, path: &str) {
     let p = require_peers!();
-    let port = free_port();
-    let _server = fastmcp(&p, transport, port);
+    let (_server, port) = fastmcp(&p, transport);
     let home = tempfile::tempdir().expect("home");
     let url = format!("http://127.0.0.1:{port}{path}");
     let (out, stderr) = drive(&p, "fastmcp", home.path(), &[&url, "--name", "fm"]);
@@ -3788,8 +3728,7 @@ fn the_client_s_answers_to_server_requests_over_legacy_sse_are_journaled_with_th
 #[test]
 fn a_client_s_error_for_a_server_request_is_journaled_with_the_request_s_method() {
     let p = require_peers!();
-    let port = free_port();
-    let _server = fastmcp(&p, "streamable-http", port);
+    let (_server, port) = fastmcp(&p, "streamable-http");
     let mut b = Bridge::start(&[&format!("http://127.0.0.1:{port}/mcp"), "--name", "refuser"]);
     b.request(
         0,

@@ -37,38 +37,28 @@ impl Drop for Server {
     }
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// Starts `cmd` (quiet) and waits up to `within` for it to listen on `port`.
-fn listening(mut cmd: Command, port: u16, what: &str, within: Duration) -> Server {
-    let child = cmd
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("start {what}: {e}"));
-    let server = Server(child);
-    let started = Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(started.elapsed() < within, "{what} did not listen");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    server
+/// Starts `command(port)` (quiet) on a free port and waits up to `within` until it listens there
+/// (see [`common::serve_on_free_port`]): the server and its port.
+fn listening(what: &str, within: Duration, command: impl Fn(u16) -> Command) -> (Server, u16) {
+    let start = |port| {
+        command(port)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("start {what}: {e}"))
+    };
+    let (child, port) = common::serve_on_free_port(what, start, within);
+    (Server(child), port)
 }
 
 fn everything(p: &Peers, mode: &str) -> (Server, u16) {
-    let port = free_port();
-    let mut cmd = Command::new(p.node());
-    cmd.arg(p.npm_bin("mcp-server-everything"))
-        .arg(mode)
-        .env("PORT", port.to_string());
-    let server = listening(cmd, port, "server-everything", Duration::from_secs(30));
-    (server, port)
+    listening("server-everything", Duration::from_secs(30), |port| {
+        let mut cmd = Command::new(p.node());
+        cmd.arg(p.npm_bin("mcp-server-everything"))
+            .arg(mode)
+            .env("PORT", port.to_string());
+        cmd
+    })
 }
 
 fn tool_names(report: &Value) -> Vec<String> {
@@ -373,27 +363,12 @@ fn probe_explains_stdout_garbage() {
 
 /// `tests/peers/refusing_server.py` in one of its modes (403, none, basic), on a free port.
 fn refusing(p: &Peers, mode: &str) -> (Server, u16) {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = Command::new(p.python())
-        .arg(p.script("refusing_server.py"))
-        .args([&port.to_string(), mode])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start refusing_server.py");
-    let started = Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "refusing_server.py did not listen"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    (Server(child), port)
+    listening("refusing_server.py", Duration::from_secs(20), |port| {
+        let mut cmd = Command::new(p.python());
+        cmd.arg(p.script("refusing_server.py"))
+            .args([&port.to_string(), mode]);
+        cmd
+    })
 }
 
 /// The paths the refusing server was asked for.
@@ -650,12 +625,12 @@ fn probe_of_an_entry_in_a_config_with_a_byte_order_mark_warns_and_probes_it() {
 
 /// `tests/peers/websocket_server.py`, a WebSocket-only endpoint, on a free port.
 fn websocket_only(p: &Peers) -> (Server, u16) {
-    let port = free_port();
-    let mut cmd = Command::new(p.python());
-    cmd.arg(p.script("websocket_server.py"))
-        .arg(port.to_string());
-    let server = listening(cmd, port, "websocket_server.py", Duration::from_secs(20));
-    (server, port)
+    listening("websocket_server.py", Duration::from_secs(20), |port| {
+        let mut cmd = Command::new(p.python());
+        cmd.arg(p.script("websocket_server.py"))
+            .arg(port.to_string());
+        cmd
+    })
 }
 
 #[test]
@@ -818,17 +793,18 @@ fn a_probe_that_times_out_on_a_tapped_server_leaves_nothing_running() {
 fn probe_of_a_plain_web_server_says_it_is_not_an_mcp_endpoint() {
     let home = tempfile::tempdir().unwrap();
     let site = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let mut cmd = Command::new("python3");
-    cmd.args([
-        "-m",
-        "http.server",
-        "--bind",
-        "127.0.0.1",
-        &port.to_string(),
-    ])
-    .current_dir(site.path());
-    let _server = listening(cmd, port, "http.server", Duration::from_secs(20));
+    let (_server, port) = listening("http.server", Duration::from_secs(20), |port| {
+        let mut cmd = Command::new("python3");
+        cmd.args([
+            "-m",
+            "http.server",
+            "--bind",
+            "127.0.0.1",
+            &port.to_string(),
+        ])
+        .current_dir(site.path());
+        cmd
+    });
     let (r, code) = probe(
         home.path(),
         &["--url", &format!("http://127.0.0.1:{port}/mcp")],
