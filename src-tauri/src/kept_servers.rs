@@ -159,7 +159,14 @@ fn error(code: &str, message: String) -> CommandError {
 fn startable(entry: &ServerEntry) -> Result<ServerCommand, CommandError> {
     match entry.kind {
         EntryKind::Local | EntryKind::Tapped { .. } => {
-            ProbeTarget::entry(entry).map(|t| t.command).ok_or_else(|| {
+            // Started as a probe starts it, but it is no check: it runs for as long as the user
+            // keeps it, and its sessions are the server's own traffic.
+            let target = ProbeTarget::entry(entry).map(|t| {
+                let mut command = t.command;
+                command.env.remove(mcp_tray_core::probe::CHECK_ENV);
+                command
+            });
+            target.ok_or_else(|| {
                 error(
                     "not-startable",
                     format!("\"{}\" has no command to run", entry.name),

@@ -195,6 +195,11 @@ impl Board {
             let row = TrafficRow::from(entry);
             let known = self.known(&server);
             known.saw_pid(pid);
+            // A check's session (a probe, doctor, a test in this app) tells nothing of how Claude
+            // Desktop's runs go: an app's test is taken from its result ([`Board::probe`]).
+            if row.check {
+                continue;
+            }
             let Some(health) = health_of(&row) else {
                 continue;
             };
@@ -1150,6 +1155,28 @@ mod tests {
         let evidence = board.overview(None)[0].evidence.clone().expect("evidence");
         assert_eq!(evidence.status, ServerHealth::Connected);
         assert_eq!((evidence.code, evidence.fix), (None, None));
+    }
+
+    #[test]
+    fn a_checks_session_in_the_journal_is_no_status_of_claudes_runs() {
+        // The Add flow's test of a server that asked for a sign-in, journaled before the user
+        // signed in: the row must not say "sign-in required" once the server is added.
+        let mut board = Board::default();
+        board.journal(vec![entry(
+            r#"{"ts":"2026-12-05T13:30:00.000Z","server":"gh","session":"t","pid":77,"check":true,"dir":"event","kind":"event","code":"auth-required","level":"error","text":"sign-in required for gh"}"#,
+        )]);
+        assert!(board.overview(None)[0].evidence.is_none());
+
+        // Claude's own run is taken as before.
+        board.journal(vec![failing_event("2026-12-05T13:31:00.000Z")]);
+        let evidence = board.overview(None)[0].evidence.clone().expect("evidence");
+        assert_eq!(evidence.code.as_deref(), Some("command-not-found"));
+        // And a check's answer after it does not cover it.
+        board.journal(vec![entry(
+            r#"{"ts":"2026-12-05T13:32:00.000Z","server":"gh","session":"t2","pid":78,"check":true,"dir":"s2c","kind":"response","id":1,"msg":{"jsonrpc":"2.0","id":1,"result":{}}}"#,
+        )]);
+        let evidence = board.overview(None)[0].evidence.clone().expect("evidence");
+        assert_eq!(evidence.status, ServerHealth::Failing);
     }
 
     #[test]

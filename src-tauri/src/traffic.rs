@@ -40,6 +40,9 @@ pub struct TrafficRow {
     pub server: String,
     /// The shim instance: ids pair up only within one session.
     pub session: String,
+    /// One of MCP Tray's checks (a probe, doctor, a test in this app) ran this session, not
+    /// Claude Desktop.
+    pub check: bool,
     /// `c2s`, `s2c` or `event`.
     pub dir: String,
     /// `request`, `notification`, `response`, `error`, `batch`, `invalid` or `event`.
@@ -64,6 +67,7 @@ impl From<Entry> for TrafficRow {
             ts: e.ts,
             server: e.server,
             session: e.session,
+            check: e.check,
             dir: e.dir,
             kind: e.kind,
             method: e.method,
@@ -400,6 +404,7 @@ mod tests {
             ts: String::new(),
             server: "s".into(),
             session: String::new(),
+            check: false,
             dir: dir.into(),
             kind: if dir == "event" { "event" } else { "request" }.into(),
             method: None,
@@ -441,6 +446,7 @@ mod tests {
             ts: "2026-12-02T06:00:00.000Z".into(),
             server: "tiny".into(),
             session: "s".into(),
+            check: false,
             dir: "event".into(),
             kind: "event".into(),
             method: None,

@@ -1156,6 +1156,11 @@ ts: string; server: string;
  */
 session: string; 
 /**
+ * One of MCP Tray's checks (a probe, doctor, a test in this app) ran this session, not
+ * Claude Desktop.
+ */
+check: boolean; 
+/**
  * `c2s`, `s2c` or `event`.
  */
 dir: string; 

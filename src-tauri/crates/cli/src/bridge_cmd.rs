@@ -153,6 +153,7 @@ pub(crate) fn open_journal(shim: &str, name: &str, args: &[String]) -> Option<Ar
         return None;
     }
     let mut config = mcp_tray_core::settings::load().journal_config(paths::journal_dir());
+    config.check = mcp_tray_core::probe::checking();
     let env: Vec<(String, String)> = std::env::vars_os()
         .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
         .collect();

@@ -282,7 +282,12 @@ fn print_entry(
         // not back at the table's first column.
         let indent = " ".repeat(crate::columns::width(&head));
         let mut lines = text.lines();
-        writeln!(out, "{head}{code}: {}", lines.next().unwrap_or(""))?;
+        let check = if e.check {
+            format!("{CHECK_MARK} ")
+        } else {
+            String::new()
+        };
+        writeln!(out, "{head}{check}{code}: {}", lines.next().unwrap_or(""))?;
         for line in lines {
             writeln!(out, "{indent}{line}")?;
         }
@@ -297,14 +302,23 @@ fn print_entry(
         e.id.as_ref()
             .map(|i| i.get().to_owned())
             .unwrap_or_default();
+    let check = if e.check {
+        format!(" {CHECK_MARK}")
+    } else {
+        String::new()
+    };
     writeln!(
         out,
-        "{time:<12} {server}{dir:<3} {:<12} {:<34} {:<10} {latency:>10} {size:>9}",
+        "{time:<12} {server}{dir:<3} {:<12} {:<34} {:<10} {latency:>10} {size:>9}{check}",
         e.kind,
         clip(e.method.as_deref().unwrap_or(""), 34),
         clip(&id, 10),
     )
 }
+
+/// What marks the lines of a session one of MCP Tray's checks ran (`mcp-tray probe`, doctor, the
+/// app's Test), not Claude Desktop: at the end of a message's row, before an event's code.
+const CHECK_MARK: &str = "[test]";
 
 fn clip(s: &str, width: usize) -> String {
     if s.chars().count() <= width {

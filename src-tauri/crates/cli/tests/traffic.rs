@@ -149,3 +149,78 @@ fn servers_with_very_long_names_are_journaled_and_shown() {
         assert!(name.len() <= 255, "{name:?}");
     }
 }
+
+#[test]
+fn a_probes_session_is_marked_as_a_test_and_claudes_is_not() {
+    let p = require_peers!();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let home = dir.path().join("home");
+    let config = dir.path().join("claude_desktop_config.json");
+    let python = p.python();
+    let server = p.script("fastmcp_server.py");
+    let entry = serde_json::json!({"mcpServers": {"tiny": {
+        "command": BIN,
+        "args": ["wrap", "--name", "tiny", "--", python, server, "stdio"],
+    }}});
+    std::fs::write(&config, entry.to_string()).expect("config");
+
+    // A check: `mcp-tray probe tiny` starts the entry as Claude would.
+    let probe = Command::new(BIN)
+        .arg("--config")
+        .arg(&config)
+        .args(["probe", "tiny", "--timeout", "30"])
+        .env("MCP_TRAY_HOME", &home)
+        .output()
+        .expect("run mcp-tray probe");
+    assert!(
+        probe.status.success(),
+        "{}",
+        String::from_utf8_lossy(&probe.stderr)
+    );
+    let checked = traffic(&home, "tiny");
+    assert!(
+        checked.iter().any(|e| e["method"] == "initialize"),
+        "{checked:?}"
+    );
+    assert!(checked.iter().all(|e| e["check"] == true), "{checked:?}");
+
+    // Claude's run of the same entry: the command line it holds, started by no check.
+    let (mut child, stdin) = {
+        let mut child = Command::new(BIN)
+            .args(["wrap", "--name", "tiny", "--"])
+            .arg(&python)
+            .arg(&server)
+            .arg("stdio")
+            .env("MCP_TRAY_HOME", &home)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start mcp-tray wrap");
+        let mut stdin = child.stdin.take().expect("stdin");
+        writeln!(stdin, r#"{{"jsonrpc":"2.0","id":1,"method":"ping"}}"#).expect("write");
+        (child, stdin)
+    };
+    drop(stdin);
+    child.wait().expect("the tap ends with its input");
+    let all = traffic(&home, "tiny");
+    let claudes: Vec<&Value> = all.iter().filter(|e| e["check"] != true).collect();
+    assert!(claudes.iter().any(|e| e["method"] == "ping"), "{all:?}");
+
+    // The table marks the check's lines, and only those.
+    let table = Command::new(BIN)
+        .args(["traffic", "tiny", "--last", "0"])
+        .env("MCP_TRAY_HOME", &home)
+        .output()
+        .expect("run mcp-tray traffic");
+    let table = String::from_utf8_lossy(&table.stdout);
+    for line in table.lines().skip(1) {
+        let tested = line.contains("initialize") || line.contains("tools/list");
+        let pinged = line.contains("ping");
+        assert!(
+            !(tested || pinged) || line.contains("[test]") == tested,
+            "{table}"
+        );
+    }
+    assert!(table.contains("[test]"), "{table}");
+}

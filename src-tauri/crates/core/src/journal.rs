@@ -17,6 +17,7 @@
 //! | `server` | the server's name (`--name`) |
 //! | `session` | this shim instance (8 hex digits); two instances of one server differ |
 //! | `pid` | the shim's process id |
+//! | `check` | present and `true` when one of MCP Tray's checks started the shim (a probe, doctor, the app's Test), not Claude Desktop |
 //! | `dir` | `c2s` (client to server), `s2c` (server to client) or `event` |
 //! | `kind` | `request`, `notification`, `response`, `error`, `batch`, `invalid` or `event` |
 //! | `method` | requests and notifications; replies carry their request's method when known |
@@ -104,6 +105,9 @@ pub struct JournalConfig {
     /// With `redact`, values masked wherever they stand, in messages and events' text: the
     /// credentials the shim's server was started with ([`crate::redact::known_secrets`]).
     pub secrets: Secrets,
+    /// One of MCP Tray's checks started the shim ([`crate::probe::CHECK_ENV`]): every line says
+    /// `"check":true`.
+    pub check: bool,
 }
 
 /// Credentials to mask ([`JournalConfig::secrets`]); never shown, not even by `Debug`.
@@ -128,6 +132,7 @@ impl JournalConfig {
             max_msg_bytes: 64 * 1024,
             redact: true,
             secrets: Secrets::default(),
+            check: false,
         }
     }
 }
@@ -517,7 +522,7 @@ impl Journal {
         let spares = Spares::default();
         let writer = Writer {
             spares: spares.clone(),
-            prefix: line_prefix(server, &session, pid),
+            prefix: line_prefix(server, &session, pid, config.check),
             server: server.to_owned(),
             size: file.metadata().map(|m| m.len()).unwrap_or(0),
             out: io::BufWriter::with_capacity(64 * 1024, file),
@@ -678,13 +683,17 @@ pub fn rfc3339_ms(at: SystemTime) -> String {
     at.format(&fmt).unwrap_or_default()
 }
 
-/// The fields every line of one writer shares, rendered once: `"server":…,"session":…,"pid":…,`.
-fn line_prefix(server: &str, session: &str, pid: u32) -> Vec<u8> {
+/// The fields every line of one writer shares, rendered once: `"server":…,"session":…,"pid":…,`
+/// and `"check":true,` for a check's shim.
+fn line_prefix(server: &str, session: &str, pid: u32, check: bool) -> Vec<u8> {
     let mut prefix = b"\"server\":".to_vec();
     push_json_str(&mut prefix, server);
     prefix.extend_from_slice(b",\"session\":");
     push_json_str(&mut prefix, session);
     prefix.extend_from_slice(format!(",\"pid\":{pid},").as_bytes());
+    if check {
+        prefix.extend_from_slice(b"\"check\":true,");
+    }
     prefix
 }
 
@@ -1013,6 +1022,9 @@ pub struct Entry {
     pub session: String,
     #[serde(default)]
     pub pid: u32,
+    /// Written by a shim one of MCP Tray's checks started ([`JournalConfig::check`]).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub check: bool,
     pub dir: String,
     pub kind: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1388,6 +1400,31 @@ mod tests {
         push_millis(&mut half, Duration::from_nanos(1_499));
         push_millis(&mut half, Duration::from_nanos(1_500));
         assert_eq!(half, b"0.0010.002");
+    }
+
+    #[test]
+    fn a_checks_shim_marks_every_line_and_claudes_marks_none() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let request = br#"{"jsonrpc":"2.0","id":1,"method":"initialize"}"#;
+        for (server, check) in [("claude", false), ("check", true)] {
+            let mut cfg = config(tmp.path());
+            cfg.check = check;
+            let journal = Journal::open(server, cfg).expect("open");
+            journal.event(Level::Info, "started", "cat (pid 1)".to_owned());
+            let mut batch = journal.batch(Direction::ClientToServer);
+            batch.push(request, inspect(request).ok().as_ref(), None, None);
+            journal.record(batch);
+            journal.close(Duration::from_secs(2));
+            let text = fs::read_to_string(journal_path(tmp.path(), server)).expect("journal");
+            assert_eq!(text.lines().count(), 2);
+            for line in text.lines() {
+                assert_eq!(line.contains(r#","check":true,"#), check, "{line}");
+                // Still one JSON object whose fields read back.
+                let entry: Entry = serde_json::from_str(line).expect("a journal line");
+                assert_eq!(entry.check, check);
+                assert_eq!(entry.server, server);
+            }
+        }
     }
 
     #[test]

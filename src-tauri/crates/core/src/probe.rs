@@ -57,6 +57,17 @@ pub const NO_JOURNAL_ENV: &str = "MCP_TRAY_NO_JOURNAL";
 /// `mcp-tray auth login` or the app's Sign in button.
 pub const NO_SIGN_IN_ENV: &str = "MCP_TRAY_NO_SIGN_IN";
 
+/// Set on every probe's command (`probe`, `doctor`, the app's Test and the tests of the Add
+/// flow): MCP Tray's shim then marks each line it journals `"check": true`, so a check's session is
+/// told apart from Claude Desktop's, which the journal is read for (Traffic shows it as a test;
+/// a server's status and doctor's journal findings leave it out).
+pub const CHECK_ENV: &str = "MCP_TRAY_CHECK";
+
+/// Whether this process was started by one of MCP Tray's checks ([`CHECK_ENV`]).
+pub fn checking() -> bool {
+    std::env::var_os(CHECK_ENV).is_some_and(|v| !v.is_empty())
+}
+
 /// Whether this process is a probe's bridge, which starts no sign-in ([`NO_SIGN_IN_ENV`]).
 pub fn sign_in_off() -> bool {
     std::env::var_os(NO_SIGN_IN_ENV).is_some_and(|v| !v.is_empty())
@@ -138,6 +149,11 @@ fn retry_less(cmd: &mut ServerCommand) {
     cmd.env.insert(NO_SIGN_IN_ENV.to_owned(), "1".to_owned());
 }
 
+/// A probe's command, marked as a check's for MCP Tray's shim ([`CHECK_ENV`]).
+fn mark_check(cmd: &mut ServerCommand) {
+    cmd.env.insert(CHECK_ENV.to_owned(), "1".to_owned());
+}
+
 /// A command line as a probe's label shows it (printed, journaled, in `--json`): its credentials
 /// masked, as `list` shows them.
 fn shown_line(command: &str, args: &[String]) -> String {
@@ -165,6 +181,7 @@ impl ProbeTarget {
     pub fn command(name: &str, command: &str, args: &[String]) -> Self {
         let mut cmd = ServerCommand::new(name, command, &[]);
         cmd.args = args.to_vec();
+        mark_check(&mut cmd);
         ProbeTarget {
             label: format!("{name} ({})", shown_line(command, args)),
             command: cmd,
@@ -184,6 +201,7 @@ impl ProbeTarget {
         let mut cmd = ServerCommand::new(name, exe.to_string_lossy(), &[]);
         cmd.args = args;
         retry_less(&mut cmd);
+        mark_check(&mut cmd);
         ProbeTarget {
             label: format!("{name} (remote: {})", mask_url(url)),
             command: cmd,
@@ -200,6 +218,7 @@ impl ProbeTarget {
         let mut cmd = ServerCommand::new(&entry.name, command, &[]);
         cmd.args = entry.args.clone();
         cmd.env = entry.env.clone();
+        mark_check(&mut cmd);
         if matches!(entry.kind, crate::config::EntryKind::Remote { .. }) {
             // MCP Tray's own bridge: started as Claude would, but it gives up sooner.
             retry_less(&mut cmd);

@@ -6,6 +6,7 @@ export function trafficRow(fields: Partial<TrafficRow>): TrafficRow {
     ts: "2026-11-24T08:00:00.000Z",
     server: "tiny",
     session: "s1",
+    check: false,
     dir: "c2s",
     kind: "request",
     method: "tools/list",
