@@ -812,6 +812,10 @@ fn list(ctx: &Context, file: &ConfigFile, json: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The widest first column (a server's name) a table pads every row to: a longer name is
+/// printed whole on a line of its own, and its row's other cells under it, in their columns.
+const FIRST_COLUMN_MAX: usize = 32;
+
 fn print_table<const N: usize>(header: &[&str; N], rows: &[[String; N]]) {
     let rows: Vec<[String; N]> = rows
         .iter()
@@ -822,8 +826,11 @@ fn print_table<const N: usize>(header: &[&str; N], rows: &[[String; N]]) {
         .collect();
     let mut widths = header.map(crate::columns::width);
     for row in &rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(crate::columns::width(cell));
+        for (i, (w, cell)) in widths.iter_mut().zip(row).enumerate() {
+            let cell = crate::columns::width(cell);
+            if i > 0 || cell <= FIRST_COLUMN_MAX {
+                *w = (*w).max(cell);
+            }
         }
     }
     let line = |cells: Vec<&str>| {
@@ -840,7 +847,12 @@ fn print_table<const N: usize>(header: &[&str; N], rows: &[[String; N]]) {
     };
     line(header.to_vec());
     for row in &rows {
-        line(row.iter().map(String::as_str).collect());
+        let mut cells: Vec<&str> = row.iter().map(String::as_str).collect();
+        if N > 1 && crate::columns::width(cells[0]) > widths[0] {
+            println!("{}", cells[0]);
+            cells[0] = "";
+        }
+        line(cells);
     }
 }
 

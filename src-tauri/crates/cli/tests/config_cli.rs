@@ -1354,3 +1354,28 @@ fn the_commands_an_edit_prints_act_on_the_config_given_by_flag() {
     assert_eq!(std::fs::read_to_string(&config).unwrap(), "{}\n");
     assert_eq!(std::fs::read_to_string(&other).unwrap(), "{}\n");
 }
+
+#[test]
+fn list_gives_a_very_long_name_a_line_of_its_own_and_keeps_the_others_narrow() {
+    let dir = tempfile::tempdir().unwrap();
+    let long = "a-server-with-a-name-far-longer-than-any-column-should-be-padded-to-0123456789";
+    run(dir.path(), &["add", long, "--", "echo", "a"]);
+    run(
+        dir.path(),
+        &["add", "fetch", "--", "uvx", "mcp-server-fetch"],
+    );
+    let out = run(dir.path(), &["list"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    // The name whole, alone on its line; its row under it, in the columns of the others.
+    let at = lines.iter().position(|l| *l == long).expect(&text);
+    let kind = lines[0].find("KIND").expect("a header");
+    assert!(
+        kind < 40,
+        "the columns are not padded to the long name: {text}"
+    );
+    assert_eq!(lines[at + 1].find("local"), Some(kind), "{text}");
+    assert!(lines[at + 1][..kind].trim().is_empty(), "{text}");
+    let fetch = lines.iter().find(|l| l.starts_with("fetch")).expect(&text);
+    assert_eq!(fetch.find("local"), Some(kind), "{text}");
+}
