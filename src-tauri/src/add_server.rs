@@ -24,6 +24,23 @@ use crate::commands::{ServerSummary, off_main};
 use crate::error::CommandError;
 use crate::in_use::config_file;
 use crate::server_actions::ChangeDone;
+use crate::server_status::ServerWatch;
+
+/// The Add flow's last finished test of each server it may write, by name: the entry as tested
+/// (as it will be written) and what the test found. Writing that same entry makes the result the
+/// new row's last test, so the row says what the user just saw, not "Never started".
+static TESTED: std::sync::Mutex<
+    std::collections::BTreeMap<String, (serde_json::Value, ProbeView)>,
+> = std::sync::Mutex::new(std::collections::BTreeMap::new());
+
+fn tested() -> std::sync::MutexGuard<
+    'static,
+    std::collections::BTreeMap<String, (serde_json::Value, ProbeView)>,
+> {
+    TESTED
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
 
 /// A diagnosis as the window shows it (mirrors `mcp_tray_core::diagnose::Diagnosis`).
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, Type)]
@@ -372,6 +389,8 @@ pub async fn probe_add(
     let tapped = captured_entry(entry, capture, &paths::mcp_tray_exe());
     let target = target_as_written(entry, tapped.as_ref())?;
     let mut view = crate::test_runs::test(run, &target).await?;
+    let written = tapped.as_ref().map_or(&entry.value, |t| &t.value);
+    tested().insert(entry.name.clone(), (written.clone(), view.clone()));
     if let Some(d) = view.diagnosis.as_mut() {
         not_added_yet(d);
     }
@@ -395,15 +414,26 @@ pub async fn add_servers(
     text: String,
     name: Option<String>,
     options: Option<RemoteOptions>,
+    watch: tauri::State<'_, ServerWatch>,
 ) -> Result<AddOutcome, CommandError> {
-    off_main(move || add(&text, name.as_deref(), options.as_ref())).await
+    let (outcome, written) =
+        off_main(move || add(&text, name.as_deref(), options.as_ref())).await?;
+    // Each server written as the Add flow last tested it takes that test as its row's last one.
+    let mut tests = tested();
+    for (name, value) in written {
+        if let Some((_, view)) = tests.remove(&name).filter(|(tested, _)| *tested == value) {
+            watch.record(|board| board.probe(&name, &view));
+        }
+    }
+    Ok(outcome)
 }
 
+/// Writes the servers; with the outcome, each one's name and entry as written.
 fn add(
     text: &str,
     name: Option<&str>,
     options: Option<&RemoteOptions>,
-) -> Result<AddOutcome, CommandError> {
+) -> Result<(AddOutcome, Vec<(String, serde_json::Value)>), CommandError> {
     let (entries, _) = entries(text, name, options)?;
     let file = config_file();
     let used = taken_names(&file)?;
@@ -420,6 +450,7 @@ fn add(
     let capture = options.is_some_and(|o| o.capture);
     let mut captured = Vec::new();
     let exe = paths::mcp_tray_exe();
+    let mut written = Vec::new();
     let edits: Vec<Edit> = entries
         .into_iter()
         .map(|e| {
@@ -430,6 +461,7 @@ fn add(
                 }
                 None => e.value,
             };
+            written.push((e.name.clone(), entry.clone()));
             Edit::Add {
                 name: e.name,
                 entry,
@@ -437,13 +469,14 @@ fn add(
         })
         .collect();
     let outcome = file.apply_all(&format!("add {}", names.join(", ")), &edits)?;
-    Ok(AddOutcome {
+    let outcome = AddOutcome {
         added: names,
         written: outcome.written.display().to_string(),
         restart_supported: claude_restart::restart_supported(),
         captured,
         change: ChangeDone::of(outcome),
-    })
+    };
+    Ok((outcome, written))
 }
 
 /// Quits and relaunches Claude Desktop so it loads the new config.

@@ -1331,7 +1331,7 @@ fn a_pasted_server_with_nothing_to_sign_in_to_offers_no_sign_in() {
 fn a_private_cas_certificate_file_is_tested_checked_written_as_ca_cert_and_edited_undoably() {
     use_built_bridge();
     let server = fastmcp_over_tls();
-    let h = harness(CONFIG);
+    let h = running_harness(CONFIG);
     let cert = server.cert.display().to_string();
     let text = &server.url;
     let options = |ca: &str| json!({"caCert": ca});
@@ -1482,7 +1482,7 @@ fn the_edit_forms_unsaved_entry_is_tested_as_save_would_write_it_and_nothing_is_
 
 #[test]
 fn plain_http_to_another_host_is_explained_allowed_only_by_choice_and_loopback_needs_no_choice() {
-    let h = harness(CONFIG);
+    let h = running_harness(CONFIG);
     let text = "http://192.0.2.1:8000/mcp";
     let refused = h
         .call("preview_add", json!({"text": text, "name": "lan"}))
@@ -2021,7 +2021,7 @@ fn a_local_server_added_with_capture_runs_through_the_tap_and_stop_capture_gives
 
 #[test]
 fn a_pasted_snippet_s_local_servers_are_captured_when_asked_and_its_remote_ones_stay_bridged() {
-    let h = harness(CONFIG);
+    let h = running_harness(CONFIG);
     let text = r#"{"mcpServers": {
         "files": {"command": "npx", "args": ["-y", "@modelcontextprotocol/server-filesystem", "/tmp"], "env": {"LOG": "1"}},
         "linear": {"url": "https://mcp.linear.app/mcp"}
@@ -2044,7 +2044,7 @@ fn a_pasted_snippet_s_local_servers_are_captured_when_asked_and_its_remote_ones_
 
     // One whose env sets its own PATH (an nvm folder first) is written as pasted: through the
     // tap, the login shell's PATH would come first and another npx could run.
-    let h = harness(CONFIG);
+    let h = running_harness(CONFIG);
     let pinned = r#"{"mcpServers": {"pinned": {"command": "npx", "args": ["srv"], "env": {"PATH": "/opt/node22/bin:/usr/bin"}}}}"#;
     let added = h
         .call(
@@ -2057,7 +2057,7 @@ fn a_pasted_snippet_s_local_servers_are_captured_when_asked_and_its_remote_ones_
     assert_eq!(doc["mcpServers"]["pinned"]["command"], "npx");
 
     // Without the option they are written as pasted.
-    let h = harness(CONFIG);
+    let h = running_harness(CONFIG);
     let added = h
         .call(
             "add_servers",
@@ -2196,6 +2196,48 @@ fn a_pasted_local_server_is_tested_through_the_tap_when_it_will_be_captured() {
     assert_eq!(plain["ok"], false, "{plain}");
     assert_eq!(plain["diagnosis"]["code"], "stdout-pollution", "{plain}");
     assert_eq!(h.file(), CONFIG, "probing writes nothing");
+}
+
+#[test]
+fn an_added_server_shows_the_add_flows_test_of_it_as_its_last_test() {
+    use_built_bridge();
+    let (command, args) = banner_server();
+    let text = json!({"mcpServers": {"fast": {"command": command, "args": args}}}).to_string();
+    let call = |h: &Harness, cmd: &str, capture: bool| {
+        h.call(
+            cmd,
+            json!({"text": text, "name": null, "server": null,
+                "options": {"caCert": null, "capture": capture}}),
+        )
+    };
+    // The status the board holds for `fast` (nothing at all until some evidence comes).
+    let fast = |h: &Harness| {
+        let overview = h.call("server_overview", json!({})).expect("overview");
+        overview
+            .as_array()
+            .and_then(|a| a.iter().find(|s| s["name"] == "fast").cloned())
+            .unwrap_or(Value::Null)
+    };
+
+    // Tested through the tap and written so: its row tells that test, not "never started".
+    let h = running_harness(CONFIG);
+    let probe = call(&h, "probe_add", true).expect("probe");
+    assert_eq!(probe["ok"], true, "{probe}");
+    call(&h, "add_servers", true).expect("added");
+    let row = fast(&h);
+    assert_eq!(row["evidence"]["source"], "probe", "{row}");
+    assert_eq!(row["evidence"]["status"], "connected", "{row}");
+    let tools = probe["tools"].as_array().map(Vec::len).expect("tools");
+    assert_eq!(row["evidence"]["toolCount"], tools, "{row}");
+
+    // The last test was of the plain entry (which failed), and the tapped one is written: that
+    // test was of another entry, and says nothing of this one.
+    let h = running_harness(CONFIG);
+    assert_eq!(call(&h, "probe_add", true).expect("probe")["ok"], true);
+    assert_eq!(call(&h, "probe_add", false).expect("probe")["ok"], false);
+    call(&h, "add_servers", true).expect("added");
+    let row = fast(&h);
+    assert_ne!(row["evidence"]["source"], "probe", "{row}");
 }
 
 #[test]
