@@ -60,6 +60,9 @@ pub struct AppPaths {
     /// The config file another program deleted while MCP Tray watched it, when Undo can put it
     /// back as it was (nothing was changed through MCP Tray since).
     pub deleted_outside: Option<DeletedConfig>,
+    /// The same for a file another program left without any server (`{}` written over it), while
+    /// it still holds what was left.
+    pub emptied_outside: Option<DeletedConfig>,
 }
 
 /// A deletion of the config file by another program, kept in MCP Tray's history.
@@ -129,12 +132,25 @@ fn paths_in_use() -> AppPaths {
                     .flatten()
             })
             .flatten()
-            .and_then(|h| {
-                Some(DeletedConfig {
-                    history_id: u32::try_from(h.id).ok()?,
-                    at: h.ts,
-                })
-            }),
+            .and_then(DeletedConfig::of),
+        // Looked for only when the file lists no server: the history is not read otherwise.
+        emptied_outside: config_exists
+            .then(|| {
+                let file = crate::in_use::config_file();
+                let empty = file.read().is_ok_and(|doc| doc.servers.is_empty());
+                empty.then(|| file.emptied_outside().ok().flatten()).flatten()
+            })
+            .flatten()
+            .and_then(DeletedConfig::of),
+    }
+}
+
+impl DeletedConfig {
+    fn of(h: mcp_tray_core::config::HistoryEntry) -> Option<Self> {
+        Some(DeletedConfig {
+            history_id: u32::try_from(h.id).ok()?,
+            at: h.ts,
+        })
     }
 }
 
@@ -281,6 +297,7 @@ mod tests {
                 history_id: 7,
                 at: "2026-12-04T21:30:00.000Z".into(),
             }),
+            emptied_outside: None,
         };
         let json = serde_json::to_value(&answer).expect("serialises");
         assert_eq!(json["configPath"], "/c/claude_desktop_config.json");

@@ -5,8 +5,10 @@
 //! `mcp_tray_core::config::watch`; this module only starts it and forwards its news as an event.
 //! It never interprets the file (the tray re-reads it for its menu); it hashes the content the
 //! watch read, to tell whether MCP Tray's last change is still what it holds, and keeps the last
-//! content seen, so that a file another program deletes goes into MCP Tray's history and can be
-//! put back ([`ConfigFile::record_deleted_outside`](mcp_tray_core::config::ConfigFile::record_deleted_outside)).
+//! content seen, so that a file another program deletes, or leaves without any server, goes into
+//! MCP Tray's history and can be put back
+//! ([`ConfigFile::record_deleted_outside`](mcp_tray_core::config::ConfigFile::record_deleted_outside),
+//! [`ConfigFile::record_emptied_outside`](mcp_tray_core::config::ConfigFile::record_emptied_outside)).
 
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
@@ -105,6 +107,13 @@ fn watch_current<R: Runtime>(app: &AppHandle<R>) {
             && let Err(err) = crate::in_use::config_file().record_deleted_outside(last)
         {
             eprintln!("mcp-tray-app: could not keep the deleted config file in the history: {err}");
+        }
+        // Every server gone at once by another program's hand (`{}` written over the file):
+        // kept like a deletion, for the view's Put it back.
+        if let (Some(last), Some(now)) = (&last_seen, &bytes)
+            && let Err(err) = crate::in_use::config_file().record_emptied_outside(last, now)
+        {
+            eprintln!("mcp-tray-app: could not keep the emptied config file in the history: {err}");
         }
         if let Some(watch) = handle.try_state::<crate::server_status::ServerWatch>() {
             crate::server_status::note_servers_left(&watch, last_seen.as_deref(), bytes.as_deref());

@@ -560,7 +560,12 @@ claudeLogsDirFromEnv: boolean;
  * The config file another program deleted while MCP Tray watched it, when Undo can put it
  * back as it was (nothing was changed through MCP Tray since).
  */
-deletedOutside: DeletedConfig | null }
+deletedOutside: DeletedConfig | null; 
+/**
+ * The same for a file another program left without any server (`{}` written over it), while
+ * it still holds what was left.
+ */
+emptiedOutside: DeletedConfig | null }
 /**
  * A change written to the config: what was done, in words (`remove gamma`), and the history
  * entry it made, which Undo names so that it undoes this change and no later one.

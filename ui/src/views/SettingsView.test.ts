@@ -21,6 +21,7 @@ const found: AppPaths = {
   claudeLogsDirFromEnv: false,
   claudeReads: null,
   deletedOutside: null,
+  emptiedOutside: null,
 };
 
 /** A settings file MCP Tray may not write, as Rust words it. */

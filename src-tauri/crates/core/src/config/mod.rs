@@ -33,8 +33,8 @@ pub use change::{EntryChange, EnvValue};
 pub use document::{ConfigDocument, DuplicateKey, EntryKind, ServerEntry};
 pub use edit::Edit;
 pub use write::{
-    ConfigFile, DELETED_OUTSIDE, EditOutcome, HistoryEntry, REMOVE_BOM, UndoState, sets_own_path,
-    tapped_entry,
+    ConfigFile, DELETED_OUTSIDE, EMPTIED_OUTSIDE, EditOutcome, HistoryEntry, REMOVE_BOM, UndoState,
+    sets_own_path, tapped_entry,
 };
 
 use std::path::PathBuf;

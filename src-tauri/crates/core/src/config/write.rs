@@ -35,6 +35,9 @@ pub const REMOVE_BOM: &str = "remove the byte-order mark";
 /// The history's name for the file deleted by another program
 /// ([`ConfigFile::record_deleted_outside`]); undoing it puts the file back.
 pub const DELETED_OUTSIDE: &str = "deleted by another program";
+/// The history's name for a file another program left without any server
+/// ([`ConfigFile::record_emptied_outside`]).
+pub const EMPTIED_OUTSIDE: &str = "emptied by another program";
 
 /// A Claude Desktop config file and MCP Tray's state about it.
 #[derive(Debug, Clone)]
@@ -640,6 +643,59 @@ impl ConfigFile {
         let saved = self.save_backup(DELETED_OUTSIDE, &before, "", None)?;
         self.prune_history();
         Ok(saved.and_then(|(data, _)| history_id(&data)))
+    }
+
+    /// Keeps `last`, the content the file held before another program left it without any server
+    /// (`now`, which it holds: `{}`, or `"mcpServers": {}`), in the history as a change of its own
+    /// ([`EMPTIED_OUTSIDE`]), so that [`undo`](Self::undo) puts the servers back like any other
+    /// change. Nothing is recorded (`None`) unless `last` held a server and `now` parses to none,
+    /// when the file holds something else by now, when it is MCP Tray's own doing (its newest
+    /// change wrote `now`: the last server removed), or when this emptying is recorded already.
+    pub fn record_emptied_outside(
+        &self,
+        last: &[u8],
+        now: &[u8],
+    ) -> Result<Option<u64>, ConfigError> {
+        let servers = |bytes: &[u8]| {
+            ConfigDocument::parse(&self.path, bytes, true)
+                .ok()
+                .map(|doc| doc.servers.len())
+        };
+        if servers(last).is_none_or(|n| n == 0) || servers(now) != Some(0) {
+            return Ok(None);
+        }
+        let _lock = self.lock()?;
+        let read = self.read_raw()?;
+        let after = sha256(now);
+        let ours = self
+            .newest_entry()
+            .is_some_and(|h| h.after_sha256 == after && !h.undone);
+        if read.bytes.as_deref() != Some(now) || ours {
+            return Ok(None);
+        }
+        let before = Read {
+            hash: sha256(last),
+            bytes: Some(last.to_vec()),
+            ..read
+        };
+        let saved = self.save_backup(EMPTIED_OUTSIDE, &before, &after, None)?;
+        self.prune_history();
+        Ok(saved.and_then(|(data, _)| history_id(&data)))
+    }
+
+    /// The recorded emptying ([`record_emptied_outside`](Self::record_emptied_outside)) that
+    /// [`undo`](Self::undo) would take back now: the file still holds what was left of it, and
+    /// nothing was changed through MCP Tray since.
+    pub fn emptied_outside(&self) -> Result<Option<HistoryEntry>, ConfigError> {
+        let Some(bytes) = self.read_raw()?.bytes else {
+            return Ok(None);
+        };
+        let hash = sha256(&bytes);
+        Ok(self
+            .history()?
+            .into_iter()
+            .find(|h| !h.undone && !h.op.starts_with(UNDO_PREFIX))
+            .filter(|h| h.op == EMPTIED_OUTSIDE && h.after_sha256 == hash))
     }
 
     /// The recorded deletion ([`record_deleted_outside`](Self::record_deleted_outside)) that

@@ -490,6 +490,53 @@ fn a_file_deleted_by_another_program_is_put_back_by_undo_byte_for_byte() {
 }
 
 #[test]
+fn a_file_another_program_emptied_of_servers_is_put_back_by_undo_and_mcp_trays_own_is_not() {
+    let original =
+        "{\n  \"mcpServers\": {\"a\": {\"command\": \"x\"}, \"b\": {\"command\": \"y\"}}\n}";
+    let s = scratch(Some(original));
+    let seen = fs::read(&s.path).unwrap();
+    // Another program writes `{}` over it.
+    fs::write(&s.path, "{}").unwrap();
+    assert_eq!(
+        s.file.record_emptied_outside(b"{}", b"{}").unwrap(),
+        None,
+        "nothing held a server before"
+    );
+    let id = s
+        .file
+        .record_emptied_outside(&seen, b"{}")
+        .unwrap()
+        .expect("recorded");
+    // Said once, however many watchers saw it.
+    assert_eq!(s.file.record_emptied_outside(&seen, b"{}").unwrap(), None);
+    let emptied = s.file.emptied_outside().unwrap().expect("offered");
+    assert_eq!((emptied.id, emptied.op.as_str()), (id, EMPTIED_OUTSIDE));
+    let (undone, _) = s.file.undo(false, Some(id)).unwrap();
+    assert_eq!(undone.op, EMPTIED_OUTSIDE);
+    assert_eq!(text(&s.path), original, "put back byte for byte");
+    assert!(s.file.emptied_outside().unwrap().is_none());
+
+    // Changed again since: no longer offered (undo would refuse it anyway).
+    fs::write(&s.path, "{\"mcpServers\": {}}").unwrap();
+    let id = s
+        .file
+        .record_emptied_outside(original.as_bytes(), b"{\"mcpServers\": {}}")
+        .unwrap()
+        .expect("recorded");
+    fs::write(&s.path, "{\"mcpServers\": {}, \"theme\": 1}").unwrap();
+    assert!(s.file.emptied_outside().unwrap().is_none());
+    assert!(s.file.undo(false, Some(id)).is_err());
+
+    // The last servers removed through MCP Tray: its own change, with its own undo.
+    let s = scratch(Some("{\"mcpServers\": {\"a\": {\"command\": \"x\"}}}"));
+    let seen = fs::read(&s.path).unwrap();
+    s.file.apply(&remove("a")).unwrap();
+    let now = fs::read(&s.path).unwrap();
+    assert_eq!(s.file.record_emptied_outside(&seen, &now).unwrap(), None);
+    assert!(s.file.emptied_outside().unwrap().is_none());
+}
+
+#[test]
 fn a_file_mcp_tray_removed_itself_or_written_again_is_not_a_deletion_to_put_back() {
     // Undo of the edit that made the file removes it: MCP Tray's own doing.
     let s = scratch(None);
