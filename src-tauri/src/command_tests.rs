@@ -1580,7 +1580,12 @@ fn config_news_says_whether_the_file_still_holds_the_last_change_undo_would_take
     assert_eq!(next(), json!({"newest": id, "undoable": id}));
 
     // Claude Desktop or an editor rewrites the file: nothing the window made can be undone.
-    std::fs::write(&h.config, "{\"mcpServers\": {}}\n").expect("write");
+    // (Its server kept: a file left without any is kept in the history for Put it back.)
+    std::fs::write(
+        &h.config,
+        "{\"mcpServers\": {\"fetch\": {\"command\": \"uvx\"}}}\n",
+    )
+    .expect("write");
     assert_eq!(next(), json!({"newest": id, "undoable": null}));
     let err = h
         .call("undo_last_change", json!({"expected": id}))
@@ -1603,6 +1608,36 @@ fn config_news_says_whether_the_file_still_holds_the_last_change_undo_would_take
     let cli_id = cli.history_id.expect("a history id");
     assert!(cli_id > id, "{cli_id} {id}");
     assert_eq!(next(), json!({"newest": cli_id, "undoable": cli_id}));
+}
+
+#[test]
+fn a_file_another_program_empties_is_kept_and_offered_back_and_put_back_by_undo() {
+    use tauri::Listener;
+    let h = running_harness(CONFIG);
+    let (tx, rx) = std::sync::mpsc::channel();
+    h._app.listen_any("config-changed", move |event| {
+        let _ = tx.send(serde_json::from_str::<Value>(event.payload()).expect("JSON"));
+    });
+    crate::config_watch::start(h._app.handle());
+    let paths = h.call("app_paths", json!({})).expect("paths");
+    assert_eq!(paths["emptiedOutside"], Value::Null, "{paths}");
+
+    // Another program writes `{}` over the file: every server gone at once.
+    std::fs::write(&h.config, "{}").expect("write");
+    let news = rx
+        .recv_timeout(std::time::Duration::from_secs(10))
+        .expect("news of the change");
+    let paths = h.call("app_paths", json!({})).expect("paths");
+    let id = &paths["emptiedOutside"]["historyId"];
+    assert!(id.is_u64(), "{paths}");
+    assert_eq!(news["undoable"], *id, "{news}");
+
+    // Put it back: the file as it was, byte for byte; offered no more.
+    h.call("undo_last_change", json!({"expected": id}))
+        .expect("put back");
+    assert_eq!(h.file(), CONFIG);
+    let paths = h.call("app_paths", json!({})).expect("paths");
+    assert_eq!(paths["emptiedOutside"], Value::Null, "{paths}");
 }
 
 #[test]
