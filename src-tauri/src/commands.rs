@@ -138,7 +138,9 @@ fn paths_in_use() -> AppPaths {
             .then(|| {
                 let file = crate::in_use::config_file();
                 let empty = file.read().is_ok_and(|doc| doc.servers.is_empty());
-                empty.then(|| file.emptied_outside().ok().flatten()).flatten()
+                empty
+                    .then(|| file.emptied_outside().ok().flatten())
+                    .flatten()
             })
             .flatten()
             .and_then(DeletedConfig::of),
