@@ -29,7 +29,8 @@ use crate::wake::Wake;
 const MIN_GAP: Duration = Duration::from_millis(250);
 /// How long a batch gathers the rest of a poll's events once the first arrived.
 const GATHER: Duration = Duration::from_millis(20);
-/// How much of each existing log file is read at start (its recent end).
+/// How much of each existing log file, Claude's and our journals alike, is read at start (its
+/// recent end): after a restart the view opens on what happened lately, then follows.
 const RECENT_BYTES: u32 = 256 * 1024;
 
 /// One log event as the Logs view shows it.

@@ -93,8 +93,18 @@ pub fn run(cmd: DoctorCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
         .build()
         .context("cannot start the async runtime")?;
     if !args.json && opts.probe {
+        // Many servers take a while: a few at a time, each within its own timeout.
+        let servers = match (&args.name, file.read()) {
+            (None, Ok(doc)) => doc.servers.len(),
+            _ => 1,
+        };
+        let pace = if servers > doctor::PROBES_AT_ONCE {
+            format!(", {} at a time", doctor::PROBES_AT_ONCE)
+        } else {
+            String::new()
+        };
         eprintln!(
-            "checking {} (starting each server to probe it) …",
+            "checking {} (starting each server to probe it{pace}) …",
             location.path.display()
         );
     }

@@ -301,6 +301,130 @@ fn doctor_probes_each_server_and_explains_an_early_exit() {
     assert_eq!(r["probes"].as_array().unwrap().len(), 1);
 }
 
+/// What `npx -y some-package-that-does-not-exist-mcp-tray-qa` printed on stderr (npm 11.19,
+/// December 2026).
+const NPX_404: &str = "npm error code E404
+npm error 404 Not Found - GET https://registry.npmjs.org/some-package-that-does-not-exist-mcp-tray-qa
+npm error 404
+npm error 404  The requested resource 'some-package-that-does-not-exist-mcp-tray-qa@*' could not be found or you do not have permission to access it.
+npm error 404
+npm error 404 Note that you can also install from a
+npm error 404 tarball, folder, http url, or git url.
+npm error A complete log of this run can be found in: /root/.npm/_logs/2026-12-05T13_37_10_339Z-debug-0.log
+";
+
+/// An `npx` in `dir` that says what npm 11 says of a package its registry does not have, once
+/// it has read a request (as the real one takes a while to ask the registry), and exits 1.
+#[cfg(unix)]
+fn npx_of_a_missing_package(dir: &Path) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt as _;
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let npx = bin.join("npx");
+    std::fs::write(
+        &npx,
+        format!("#!/bin/sh\nread -r request\ncat >&2 <<'EOF'\n{NPX_404}EOF\nexit 1\n"),
+    )
+    .unwrap();
+    std::fs::set_permissions(&npx, std::fs::Permissions::from_mode(0o755)).unwrap();
+    npx
+}
+
+/// QA: a captured `npx` entry of a package npm does not have was explained by npm's last line
+/// ("its last words on stderr: npm error A complete log of this run can be found in: …") and told
+/// to run in a terminal. The package is named, with the fix that checks its name.
+#[cfg(unix)]
+#[test]
+fn doctor_names_the_npm_package_npx_could_not_find() {
+    let dir = tempfile::tempdir().unwrap();
+    let npx = npx_of_a_missing_package(dir.path());
+    let bin = serde_json::to_string(BIN).unwrap();
+    let npx_json = serde_json::to_string(npx.to_str().unwrap()).unwrap();
+    std::fs::write(
+        dir.path().join("claude_desktop_config.json"),
+        format!(
+            r#"{{"mcpServers": {{"qa": {{"command": {bin}, "args": ["wrap", "--name", "qa", "--", {npx_json}, "-y", "some-package-that-does-not-exist-mcp-tray-qa"]}}}}}}"#
+        ),
+    )
+    .unwrap();
+    let said = "the package `some-package-that-does-not-exist-mcp-tray-qa` does not exist in the npm registry (registry.npmjs.org)";
+    let check = |f: &Value| {
+        let summary = f["summary"].as_str().unwrap();
+        assert!(summary.contains(said), "{f}");
+        assert!(!summary.contains("A complete log"), "{f}");
+        let fix = f["fix"].as_str().unwrap();
+        assert!(
+            fix.contains("package's name in the entry's arguments") && fix.contains(".npmrc"),
+            "{f}"
+        );
+    };
+
+    // The probe, through the tap as Claude starts it.
+    let (r, code) = doctor(dir.path(), &["qa"]);
+    assert_eq!(code, Some(4), "{r}");
+    assert_eq!(codes(&r, "qa"), ["exited-early"], "{r}");
+    check(finding(&r, "qa"));
+
+    // The same entry not captured: the probe starts npx itself and reads its stderr.
+    let plain = dir.path().join("plain.json");
+    std::fs::write(
+        &plain,
+        format!(
+            r#"{{"mcpServers": {{"qa": {{"command": {npx_json}, "args": ["-y", "some-package-that-does-not-exist-mcp-tray-qa"]}}}}}}"#
+        ),
+    )
+    .unwrap();
+    let out = Command::new(BIN)
+        .arg("--config")
+        .arg(&plain)
+        .args(["doctor", "qa", "--json", "--timeout", "20"])
+        .env("MCP_TRAY_HOME", dir.path().join("home-plain"))
+        .env("MCP_TRAY_CLAUDE_LOGS", dir.path().join("no-logs"))
+        .output()
+        .unwrap();
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(codes(&r, "qa"), ["exited-early"], "{r}");
+    check(finding(&r, "qa"));
+
+    // What the tap journaled when Claude ran it, told without a probe.
+    let mut tap = Command::new(BIN)
+        .args(["wrap", "--name", "qa", "--grace", "1", "--"])
+        .arg(&npx)
+        .args(["-y", "some-package-that-does-not-exist-mcp-tray-qa"])
+        .env("MCP_TRAY_HOME", dir.path().join("home"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = tap.stdin.take().unwrap();
+    std::io::Write::write_all(
+        &mut stdin,
+        b"{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\",\"params\":{}}\n",
+    )
+    .unwrap();
+    let out = tap.wait_with_output().unwrap();
+    drop(stdin);
+    // Claude Desktop shows the reply's message alone: it names the package and the fix.
+    let reply: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let message = reply["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains(said) && message.contains(". Fix: Check the package's name"),
+        "{message}"
+    );
+    let (r, _) = doctor(dir.path(), &["qa", "--no-probe"]);
+    assert_eq!(codes(&r, "qa"), ["exited-early"], "{r}");
+    let f = finding(&r, "qa");
+    assert!(
+        f["summary"]
+            .as_str()
+            .unwrap()
+            .contains("MCP Tray's journal"),
+        "{f}"
+    );
+    check(f);
+}
+
 #[test]
 fn doctor_lines_up_its_probe_rows_however_long_a_target() {
     let dir = tempfile::tempdir().unwrap();

@@ -576,3 +576,41 @@ fn logs_masks_the_credentials_the_config_starts_a_server_with_wherever_claude_lo
         }
     }
 }
+
+/// QA: `env -i PWD=/tmp/qa7 … mcp-tray wrap …` masked the working directory everywhere, as if
+/// `PWD` were a password. The shim's journal (what `logs`, Traffic and the Logs view show) keeps
+/// the folder as it is, and a credential of the same environment is still masked.
+#[cfg(unix)]
+#[test]
+fn the_working_directory_a_shim_is_started_in_is_no_secret() {
+    let home = tempfile::tempdir().expect("home");
+    let work = home.path().join("qa7-working-folder");
+    std::fs::create_dir_all(&work).expect("folder");
+    let work = work.to_str().expect("UTF-8").to_owned();
+    let mut tap = Command::new(BIN)
+        .args(["wrap", "--name", "qa", "--grace", "1", "--", "sh", "-c"])
+        .arg(r#"echo "working in $PWD with $API_TOKEN" >&2; exit 3"#)
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .env("PWD", &work)
+        .env("OLDPWD", &work)
+        .env("API_TOKEN", "tok-ENV-SECRET-555")
+        .env("MCP_TRAY_HOME", home.path())
+        .current_dir(&work)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("run wrap");
+    // Claude keeps the pipe open: the server ends the session.
+    let stdin = tap.stdin.take();
+    assert!(!tap.wait().expect("wrap").success());
+    drop(stdin);
+
+    let text = logs_json(home.path());
+    assert!(
+        text.contains(&format!("working in {work} with [redacted]")),
+        "{text}"
+    );
+    assert!(!text.contains("tok-ENV-SECRET-555"), "{text}");
+}

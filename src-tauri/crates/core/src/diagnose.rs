@@ -213,6 +213,10 @@ pub fn fix_in(audience: Audience, code: &str, message: &str) -> Option<&'static 
             "Check the URL: a web site answered, not an MCP server. The server's documentation gives its MCP endpoint, usually ending in /mcp (or /sse for the older transport).",
         );
     }
+    // `npx` of a package its registry does not have: a run in a terminal would only say so again.
+    if code == codes::EXITED_EARLY && message.contains(NO_SUCH_NPM_PACKAGE) {
+        return Some(NPM_PACKAGE_FIX);
+    }
     if code == codes::AUTH_REQUIRED {
         // A sign-in not done yet (the first, often): nothing failed, no header to check.
         if message.contains(crate::auth::SIGN_IN_REQUIRED) {
@@ -267,6 +271,153 @@ pub fn fix_in(audience: Audience, code: &str, message: &str) -> Option<&'static 
         }
     }
     general_fix_in(audience, code)
+}
+
+/// How a summary says that npm's registry has no package by the name `npx` was given ("the
+/// package `xyz` does not exist in the npm registry (registry.npmjs.org)", [`MissingPackage`]):
+/// [`fix_in`] knows its fix by these words, in a shim's journal event as in its reply.
+pub const NO_SUCH_NPM_PACKAGE: &str = "does not exist in the npm registry";
+
+/// What to do about a package npm's registry does not have.
+pub const NPM_PACKAGE_FIX: &str = "Check the package's name in the entry's arguments (args): a typo, or a package renamed or removed. If it comes from a private registry, check that registry's address and your token for it in your .npmrc.";
+
+/// A package npm (run by `npx`) did not find in its registry, as npm said on stderr.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MissingPackage {
+    /// Its name as it was asked for, without a version (`@scope/name`, `xyz`).
+    pub name: String,
+    /// The registry's host (`registry.npmjs.org`), when npm named it.
+    pub registry: Option<String>,
+}
+
+impl MissingPackage {
+    /// "the package `xyz` does not exist in the npm registry (registry.npmjs.org)".
+    pub fn summary(&self) -> String {
+        let at = self
+            .registry
+            .as_deref()
+            .map(|host| format!(" ({host})"))
+            .unwrap_or_default();
+        format!("the package `{}` {NO_SUCH_NPM_PACKAGE}{at}", self.name)
+    }
+
+    pub fn fix(&self) -> &'static str {
+        NPM_PACKAGE_FIX
+    }
+}
+
+/// The package npm's registry does not have, from a server's last stderr lines: npm's 404 for
+/// it, `npm error 404 Not Found - GET https://registry.npmjs.org/xyz` with `npm error 404  The
+/// requested resource 'xyz@*' could not be found or you do not have permission to access it.`
+/// (npm 11) or `npm error 404  'xyz@*' is not in this registry.` (npm 10), also as `npm ERR!`
+/// (npm 8 and older). `None` for anything else.
+pub fn missing_npm_package<S: AsRef<str>>(lines: &[S]) -> Option<MissingPackage> {
+    let mut from_url: Option<(String, String)> = None;
+    let mut asked: Option<String> = None;
+    for line in lines {
+        let Some(said) = npm_said(line.as_ref()) else {
+            continue;
+        };
+        let Some(rest) = said.strip_prefix("404") else {
+            continue;
+        };
+        let rest = rest.trim();
+        if let Some(url) = rest.strip_prefix("Not Found - GET ") {
+            // npm 8 and 10 add " - Not found" after the URL.
+            let url = url.split_whitespace().next().unwrap_or_default();
+            from_url = from_url.or_else(|| package_of_url(url));
+        } else if rest.contains("is not in this registry") || rest.contains("could not be found") {
+            let quoted = rest.split('\'').nth(1).filter(|q| !q.is_empty());
+            asked = asked.or_else(|| quoted.map(without_version));
+        }
+    }
+    match (asked, from_url) {
+        (Some(name), url) => Some(MissingPackage {
+            name,
+            registry: url.map(|(_, host)| host),
+        }),
+        (None, Some((name, host))) => Some(MissingPackage {
+            name,
+            registry: Some(host),
+        }),
+        (None, None) => None,
+    }
+}
+
+/// What an npm log line says after its `npm error` / `npm ERR!` mark; `None` for another line.
+fn npm_said(line: &str) -> Option<&str> {
+    let line = line.trim();
+    ["npm error", "npm ERR!"]
+        .iter()
+        .find_map(|mark| line.strip_prefix(mark))
+        .filter(|rest| rest.is_empty() || rest.starts_with(char::is_whitespace))
+        .map(str::trim)
+}
+
+/// `xyz` of `xyz@*`, `@scope/name` of `@scope/name@^1.2`.
+fn without_version(spec: &str) -> String {
+    let from = usize::from(spec.starts_with('@'));
+    match spec[from..].find('@') {
+        Some(at) => spec[..from + at].to_owned(),
+        None => spec.to_owned(),
+    }
+}
+
+/// The package and the registry's host of a registry URL npm got a 404 for
+/// (`https://registry.npmjs.org/@scope%2fname`, or a tarball's `…/name/-/name-1.0.0.tgz`).
+fn package_of_url(url: &str) -> Option<(String, String)> {
+    let rest = url.split_once("://")?.1;
+    let (host, path) = rest.split_once('/')?;
+    let path = path.split(['?', '#']).next().unwrap_or_default();
+    let path = path.split("/-/").next().unwrap_or(path);
+    let name = path
+        .replace("%2f", "/")
+        .replace("%2F", "/")
+        .replace("%40", "@");
+    (!name.is_empty() && !host.is_empty()).then(|| (name, host.to_owned()))
+}
+
+/// The line of a server's last stderr lines that says the most about why it stopped: the last
+/// one that is not a package runner's boilerplate ([`is_boilerplate`]: npm's "A complete log of
+/// this run can be found in: …", its notices, an `npm error` line with nothing after its code, its
+/// note that a package can also be installed from a tarball), or the last line when every one
+/// is. `None` when there is no line.
+pub fn last_words<S: AsRef<str>>(lines: &[S]) -> Option<&str> {
+    lines
+        .iter()
+        .rev()
+        .map(AsRef::as_ref)
+        .find(|line| !is_boilerplate(line))
+        .or_else(|| lines.last().map(AsRef::as_ref))
+}
+
+/// Whether a stderr line is a package runner's boilerplate, which says nothing of why a server
+/// stopped ([`last_words`]).
+fn is_boilerplate(line: &str) -> bool {
+    let line = line.trim();
+    if line.is_empty() || line.starts_with("npm notice") {
+        return true;
+    }
+    let Some(said) = npm_said(line) else {
+        return false;
+    };
+    // What follows an HTTP status (`404`, `404  'xyz@*' is not in this registry.`).
+    let after_status = match said.split_once(char::is_whitespace) {
+        Some((status, rest)) if is_status(status) => rest.trim(),
+        _ if is_status(said) => "",
+        _ => said,
+    };
+    after_status.is_empty()
+        || said.starts_with("A complete log of this run can be found in")
+        // npm 8 and older gave the log's path on a line of its own.
+        || (said.ends_with(".log") && said.contains("_logs"))
+        || after_status.starts_with("Note that you can also install from a")
+        || after_status == "tarball, folder, http url, or git url."
+}
+
+/// `404`, `500`: three digits.
+fn is_status(word: &str) -> bool {
+    word.len() == 3 && word.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// Whether a sign-in (OAuth, in the browser) is what a failure with this code and message asks
@@ -829,6 +980,109 @@ mod tests {
         assert_eq!(
             fix_for(codes::TLS_ERROR, "its certificate has expired"),
             general_fix(codes::TLS_ERROR)
+        );
+    }
+
+    /// What `npx -y some-package-that-does-not-exist-mcp-tray-qa` printed on stderr (npm 11.19,
+    /// December 2026), the date of its log file's name aside.
+    const NPX_404: &str = "npm error code E404
+npm error 404 Not Found - GET https://registry.npmjs.org/some-package-that-does-not-exist-mcp-tray-qa
+npm error 404
+npm error 404  The requested resource 'some-package-that-does-not-exist-mcp-tray-qa@*' could not be found or you do not have permission to access it.
+npm error 404
+npm error 404 Note that you can also install from a
+npm error 404 tarball, folder, http url, or git url.
+npm error A complete log of this run can be found in: /root/.npm/_logs/2026-12-05T13_37_10_339Z-debug-0.log";
+
+    #[test]
+    fn a_servers_last_words_are_not_npms_boilerplate() {
+        let lines: Vec<&str> = NPX_404.lines().collect();
+        assert_eq!(
+            last_words(&lines),
+            Some(
+                "npm error 404  The requested resource 'some-package-that-does-not-exist-mcp-tray-qa@*' could not be found or you do not have permission to access it."
+            )
+        );
+        // npm 8's shape: the log's path on a line of its own, and its notices after the error.
+        let old = [
+            "npm ERR! code ETARGET",
+            "npm ERR! notarget No matching version found for left-pad@99.0.0.",
+            "npm ERR! ",
+            "npm ERR! A complete log of this run can be found in:",
+            "npm ERR!     /Users/ana/.npm/_logs/2022-03-01T10_00_00_000Z-debug-0.log",
+            "npm notice New minor version of npm available! 8.1.0 -> 8.19.4",
+        ];
+        assert_eq!(
+            last_words(&old),
+            Some("npm ERR! notarget No matching version found for left-pad@99.0.0.")
+        );
+        // Any other server's last line is its last words; boilerplate alone is quoted as it is.
+        assert_eq!(
+            last_words(&["starting", "Error: API_KEY missing"]),
+            Some("Error: API_KEY missing")
+        );
+        assert_eq!(last_words(&["npm error 404"]), Some("npm error 404"));
+        assert_eq!(last_words::<&str>(&[]), None);
+    }
+
+    #[test]
+    fn npms_404_names_the_package_its_registry_does_not_have() {
+        let lines: Vec<&str> = NPX_404.lines().collect();
+        let missing = missing_npm_package(&lines).expect("a missing package");
+        assert_eq!(
+            missing.summary(),
+            "the package `some-package-that-does-not-exist-mcp-tray-qa` does not exist in the npm registry (registry.npmjs.org)"
+        );
+        // Its fix, for the journal's event as for the reply that says it.
+        for audience in [Audience::Cli, Audience::App] {
+            let fix = fix_in(
+                audience,
+                codes::EXITED_EARLY,
+                &format!(
+                    "npx exited (exit code 1) before answering anything: {}",
+                    missing.summary()
+                ),
+            )
+            .expect("a fix");
+            assert!(
+                fix.contains("package's name in the entry's arguments") && fix.contains(".npmrc"),
+                "{fix}"
+            );
+        }
+
+        // A scoped package with a version, npm 10's words, a private registry.
+        let scoped = [
+            "npm error code E404",
+            "npm error 404 Not Found - GET https://npm.example.com/@acme%2fmcp-server - Not found",
+            "npm error 404",
+            "npm error 404  '@acme/mcp-server@^2.1.0' is not in this registry.",
+        ];
+        assert_eq!(
+            missing_npm_package(&scoped),
+            Some(MissingPackage {
+                name: "@acme/mcp-server".into(),
+                registry: Some("npm.example.com".into()),
+            })
+        );
+        // npm 8's, with the URL alone.
+        let old =
+            ["npm ERR! 404 Not Found - GET https://registry.npmjs.org/@acme%2fgone - Not found"];
+        assert_eq!(
+            missing_npm_package(&old).map(|m| m.name),
+            Some("@acme/gone".to_owned())
+        );
+        // Another failure of npm, or a server's own 404: no missing package.
+        assert_eq!(missing_npm_package(&["npm error code ENOENT"]), None);
+        assert_eq!(
+            missing_npm_package(&["Error: 404 Not Found - GET https://api.example.com/x"]),
+            None
+        );
+        assert_eq!(
+            fix_for(
+                codes::EXITED_EARLY,
+                "sh exited (exit code 2) before answering anything"
+            ),
+            general_fix(codes::EXITED_EARLY)
         );
     }
 }

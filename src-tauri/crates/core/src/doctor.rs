@@ -95,6 +95,32 @@ pub struct DoctorReport {
     pub probes: Vec<ProbeReport>,
 }
 
+/// How many servers the doctor probes at once: as many as the app's Add flow tests together
+/// (`PROBES_AT_ONCE` in ui/src/lib/stores/addServer.svelte.ts). Each probe starts a server, often
+/// a Node.js or Python process that does its heaviest work as it starts: 38 of them started
+/// together loaded a laptop so much that healthy servers missed the timeout.
+pub const PROBES_AT_ONCE: usize = 6;
+
+/// Probes `targets`, [`PROBES_AT_ONCE`] at a time, and gives their reports in the order of
+/// `targets`. A probe's timeout counts from when that probe starts, not from when the first one
+/// did: each probe's future is made only when a place is free, and times its steps itself.
+async fn probe_all(
+    targets: &[ProbeTarget],
+    resolver: &CommandResolver,
+    timeout: Duration,
+) -> Vec<ProbeReport> {
+    use futures_util::StreamExt as _;
+    let mut done: Vec<(usize, ProbeReport)> =
+        futures_util::stream::iter(targets.iter().enumerate())
+            .map(|(i, target)| async move { (i, probe::probe(target, resolver, timeout).await) })
+            .buffer_unordered(PROBES_AT_ONCE)
+            .collect()
+            .await;
+    // Finished in any order; listed as the config lists the servers.
+    done.sort_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, report)| report).collect()
+}
+
 /// When Claude is the Windows Store build and the usual file exists too: it is not the one read.
 fn msix_finding(location: &ConfigLocation) -> Option<Finding> {
     if location.source != ConfigSource::Msix || location.also_present.is_empty() {
@@ -214,12 +240,7 @@ pub async fn examine(
             })
             .filter_map(|s| ProbeTarget::entry(s))
             .collect();
-        let probes = futures_util::future::join_all(
-            targets
-                .iter()
-                .map(|t| probe::probe(t, resolver, opts.probe_timeout)),
-        )
-        .await;
+        let probes = probe_all(&targets, resolver, opts.probe_timeout).await;
         for p in &probes {
             if let Some(d) = &p.diagnosis {
                 report.findings.push(Finding::new(d.clone()));
@@ -335,7 +356,8 @@ fn past_failure(started: &[String], finding: &Finding) -> Option<Finding> {
 ///   never its whole rotated history. A journal that is missing, empty or unreadable gives
 ///   nothing, and a line that does not parse is skipped.
 /// - **A failure** is an `event` line at level `warn` or `error` whose `code` is a diagnosis code
-///   ([`codes::ALL`]); `connected`, `started`, `stderr`… are not.
+///   ([`codes::ALL`]); `connected`, `started`, `stderr`… are not, nor is any line of a session
+///   one of MCP Tray's checks ran (`check`: a probe, doctor, the app's Test).
 /// - **Recent** is within [`LOG_WINDOW_MS`] of the newest line of that server's journal, as for
 ///   Claude's logs: the server's last run is told, however long ago, but not a failure it has
 ///   run past for days since.
@@ -370,7 +392,10 @@ pub fn check_journals(dir: &Path, servers: &[(&str, Option<&str>)]) -> Vec<Findi
         // By code, in the order first seen: every occurrence and its time.
         let mut by_code: Vec<Vec<(&Entry, i64)>> = Vec::new();
         for e in &entries {
+            // A check's session (a probe, doctor itself, the app's Test) is not Claude's: this
+            // run's probe says what a check finds now.
             let failure = e.dir == "event"
+                && !e.check
                 && matches!(e.level.as_deref(), Some("warn" | "error"))
                 && e.code.as_deref().is_some_and(|c| codes::ALL.contains(&c))
                 && !now.as_ref().is_some_and(|now| about_another_url(e, now));
@@ -2279,6 +2304,29 @@ mod tests {
     }
 
     #[test]
+    fn a_failure_journaled_by_a_checks_session_is_no_finding_of_claudes_runs() {
+        use journal::Level::Error;
+        let tmp = tempfile::tempdir().expect("tmp");
+        let dir = tmp.path();
+        let mut config = journal::JournalConfig::in_dir(dir);
+        config.check = true;
+        let j = journal::Journal::open("gh", config).expect("open");
+        j.event(Error, codes::COMMAND_NOT_FOUND, "gh-server: not found");
+        j.close(Duration::from_secs(2));
+        assert!(check_journals(dir, &[("gh", None)]).is_empty());
+
+        // Claude's run of it, journaled the same way: a finding.
+        journal_events(
+            dir,
+            "gh",
+            &[(Error, codes::COMMAND_NOT_FOUND, "gh-server: not found")],
+        );
+        let found = check_journals(dir, &[("gh", None)]);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].diagnosis.code, codes::COMMAND_NOT_FOUND);
+    }
+
+    #[test]
     fn a_recent_failure_in_a_servers_journal_is_a_finding_and_an_old_or_broken_line_is_not() {
         use journal::Level::{Error, Info, Warn};
         let tmp = tempfile::tempdir().expect("tmp");
@@ -2757,5 +2805,86 @@ mod tests {
     fn env_references_are_found() {
         assert_eq!(env_refs("Bearer ${TOKEN} and ${B_2}"), ["TOKEN", "B_2"]);
         assert!(env_refs("${} ${not valid}").is_empty());
+    }
+
+    /// 20 servers that each take a second to answer, probed by one doctor run: never more than
+    /// [`PROBES_AT_ONCE`] run together (each writes `+` to a shared file as it starts and `-` as
+    /// it answers), and every one passes within a timeout shorter than the whole run, which it
+    /// would miss if its clock started with the doctor's rather than with its own probe.
+    #[cfg(unix)]
+    #[test]
+    fn servers_are_probed_a_few_at_a_time_each_timed_from_its_own_start() {
+        const SERVERS: usize = 20;
+        let tmp = tempfile::tempdir().expect("tmp");
+        let log = tmp.path().join("running.log");
+        let script = tmp.path().join("slow_server.sh");
+        std::fs::write(
+            &script,
+            r#"echo + >> "$RUNNING_LOG"
+read -r request
+sleep 1
+echo - >> "$RUNNING_LOG"
+printf '%s\n' '{"jsonrpc":"2.0","id":1,"result":{"protocolVersion":"2025-11-25","capabilities":{},"serverInfo":{"name":"slow","version":"1"}}}'
+cat > /dev/null
+"#,
+        )
+        .expect("script");
+        let servers: serde_json::Map<String, Value> = (0..SERVERS)
+            .map(|i| {
+                let entry = serde_json::json!({
+                    "command": "/bin/sh",
+                    "args": [script.to_str().expect("UTF-8 path")],
+                    "env": {"RUNNING_LOG": log.to_str().expect("UTF-8 path")},
+                });
+                (format!("s{i:02}"), entry)
+            })
+            .collect();
+        let config = tmp.path().join("claude_desktop_config.json");
+        std::fs::write(
+            &config,
+            serde_json::to_vec(&serde_json::json!({"mcpServers": servers})).expect("json"),
+        )
+        .expect("config");
+        let location = ConfigLocation {
+            path: config.clone(),
+            source: ConfigSource::Flag,
+            also_present: Vec::new(),
+        };
+        let file = ConfigFile::new(&config, tmp.path().join("data"));
+        let resolver = CommandResolver::new(crate::supervise::LoginShellPath::Never);
+        let opts = DoctorOptions {
+            only: None,
+            probe: true,
+            // Four rounds of a second each: the last answers well after 3 s of the run.
+            probe_timeout: Duration::from_secs(3),
+            logs_dir: None,
+            journal_dir: None,
+            exe: std::path::PathBuf::from(EXE),
+        };
+        let report = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime")
+            .block_on(examine(&location, &file, &resolver, &opts));
+
+        let marks = std::fs::read_to_string(&log).expect("the servers' log");
+        let (mut running, mut most) = (0_i32, 0_i32);
+        for mark in marks.lines() {
+            running += if mark == "+" { 1 } else { -1 };
+            most = most.max(running);
+        }
+        assert_eq!(marks.lines().count(), 2 * SERVERS, "{marks}");
+        assert!(
+            most <= PROBES_AT_ONCE as i32,
+            "{most} servers ran at once, more than {PROBES_AT_ONCE}"
+        );
+        assert!(most > 1, "the probes ran one after the other");
+        let failed: Vec<_> = report.findings.iter().map(|f| &f.diagnosis).collect();
+        assert!(failed.is_empty(), "{failed:#?}");
+        // Reported in the config's order, whichever finished first.
+        let targets: Vec<&str> = report.probes.iter().map(|p| &p.target[..3]).collect();
+        let names: Vec<String> = (0..SERVERS).map(|i| format!("s{i:02}")).collect();
+        assert_eq!(targets, names);
+        assert!(report.probes.iter().all(|p| p.ok));
     }
 }

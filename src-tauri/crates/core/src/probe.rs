@@ -464,12 +464,21 @@ impl Failure {
     fn diagnosis(self, status: &str, last: &str, timeout: Duration, started: Started) -> Diagnosis {
         match self {
             Failure::Closed(step_name) => {
-                let mut d = Diagnosis::new(
-                    codes::EXITED_EARLY,
-                    Severity::Error,
-                    format!("the server exited ({status}) during {step_name}"),
-                )
-                .fix("run the command in a terminal to see why it stops; check its arguments and env");
+                let summary = format!("the server exited ({status}) during {step_name}");
+                // `npx` of a package npm's registry does not have: named, with its own fix,
+                // rather than left among npm's boilerplate in the detail.
+                let lines: Vec<&str> = last.lines().collect();
+                let mut d = match crate::diagnose::missing_npm_package(&lines) {
+                    Some(missing) => Diagnosis::new(
+                        codes::EXITED_EARLY,
+                        Severity::Error,
+                        format!("{summary}: {}", missing.summary()),
+                    )
+                    .fix(missing.fix()),
+                    None => Diagnosis::new(codes::EXITED_EARLY, Severity::Error, summary).fix(
+                        "run the command in a terminal to see why it stops; check its arguments and env",
+                    ),
+                };
                 if !last.is_empty() {
                     d = d.detail(format!("its last stderr lines:\n{last}"));
                 }

@@ -123,7 +123,7 @@ pub fn mask_args(args: &[String]) -> Vec<String> {
                 // password would stay; the URL's own rule below masks both.
                 Some((name, value))
                     if (is_secret_option(name)
-                        || (!name.starts_with('-') && is_secret_key(name.as_bytes())))
+                        || (!name.starts_with('-') && is_secret_variable(name, value)))
                         && !value.is_empty()
                         && !name.contains("://") =>
                 {
@@ -133,7 +133,7 @@ pub fn mask_args(args: &[String]) -> Vec<String> {
                 Some((flag, variable))
                     if flag.starts_with('-')
                         && variable.split_once('=').is_some_and(|(n, v)| {
-                            is_secret_key(n.as_bytes()) && !v.is_empty() && !n.contains("://")
+                            is_secret_variable(n, v) && !v.is_empty() && !n.contains("://")
                         }) =>
                 {
                     variable
@@ -1161,11 +1161,51 @@ pub fn known_secrets<'a>(
         }
     }
     for (name, value) in env {
-        if is_secret_key(name.as_bytes()) || looks_like_credential(value) {
+        if is_secret_variable(name, value) || looks_like_credential(value) {
             keep(value);
         }
     }
     found
+}
+
+/// Whether the environment variable `name` set to `value` (in an env, or written `NAME=VALUE`)
+/// holds a credential by its name: named like one ([`is_secret_key`]), and not one that holds
+/// where something is rather than a secret ([`holds_a_place`]).
+fn is_secret_variable(name: &str, value: &str) -> bool {
+    is_secret_key(name.as_bytes()) && !holds_a_place(name, value)
+}
+
+/// Whether the variable `name` holds a place, whatever [`is_secret_key`] reads in its name: the
+/// shell's working directories (`PWD`, `OLDPWD`, an absolute path; in a message's JSON, or
+/// written in lower case, `pwd` still names a password, as some APIs use it), or a file, folder
+/// or socket named after what it keeps (`AWS_SHARED_CREDENTIALS_FILE`, `PASSWORD_STORE_DIR`,
+/// systemd's `CREDENTIALS_DIRECTORY`, and `GOOGLE_APPLICATION_CREDENTIALS`, the path of a key
+/// file). The place is no secret, and masking it as a known one would hide every mention of a
+/// folder in the logs and traffic.
+fn holds_a_place(name: &str, value: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    let places = [
+        "file",
+        "path",
+        "dir",
+        "directory",
+        "folder",
+        "sock",
+        "socket",
+    ];
+    (matches!(name, "PWD" | "OLDPWD") && is_absolute_path(value))
+        || name == "GOOGLE_APPLICATION_CREDENTIALS"
+        || places.iter().any(|place| lower.ends_with(place))
+}
+
+/// Whether `value` is an absolute path: `/…`, `\\…`, or a Windows drive's `C:\…`, `C:/…`.
+fn is_absolute_path(value: &str) -> bool {
+    let b = value.as_bytes();
+    matches!(b.first(), Some(b'/' | b'\\'))
+        || (b.len() >= 3
+            && b[0].is_ascii_alphabetic()
+            && b[1] == b':'
+            && matches!(b[2], b'/' | b'\\'))
 }
 
 /// What of `original` its masked form `shown` replaced: `original` without the start and the end

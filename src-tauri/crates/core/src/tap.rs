@@ -377,13 +377,22 @@ where
             // A signal (no code) is a failure too: a crash.
             r.stopped_by == StopStep::ClosedStdin && r.code != Some(0)
         });
+    // `npx` of a package npm's registry does not have: said in the summary, with its own fix,
+    // rather than left among npm's boilerplate lines.
+    let missing = if answered_any {
+        None
+    } else {
+        crate::diagnose::missing_npm_package(&last_lines)
+    };
     let diagnosis = (exited_on_its_own || failed_after_close).then(|| {
         let early = !answered_any;
         let (code, summary) = if early {
-            (
-                codes::EXITED_EARLY,
-                format!("{} exited ({status}) before answering anything", opts.command.command),
-            )
+            let mut summary =
+                format!("{} exited ({status}) before answering anything", opts.command.command);
+            if let Some(missing) = &missing {
+                summary = format!("{summary}: {}", missing.summary());
+            }
+            (codes::EXITED_EARLY, summary)
         } else {
             ("exited", format!("{} exited ({status})", opts.command.command))
         };
@@ -399,7 +408,9 @@ where
         if !last_lines.is_empty() {
             d = d.detail(format!("its last stderr lines:\n{}", last_lines.join("\n")));
         }
-        if early {
+        if let Some(missing) = missing.as_ref().filter(|_| early) {
+            d = d.fix(missing.fix());
+        } else if early {
             d = d.fix("run the command in a terminal to see why it stops; check its arguments and env in the config");
         }
         d
@@ -423,8 +434,12 @@ where
         j.event(Level::Info, "stopped", format!("server stopped ({status})"));
     }
 
-    // Exactly one response per request: what the server will never answer, we answer.
-    let last_line = last_lines.last().cloned().unwrap_or_default();
+    // Exactly one response per request: what the server will never answer, we answer. Its last
+    // words are its last line that says something: a package runner ends with boilerplate
+    // (npm's "A complete log of this run can be found in: …") that says nothing of why.
+    let last_line = crate::diagnose::last_words(&last_lines)
+        .unwrap_or_default()
+        .to_owned();
     let unanswered: Vec<(CompactString, (Option<CompactString>, Instant))> = {
         let mut pairing = lock(&shared.pairing);
         pairing.closed = true;
@@ -438,7 +453,11 @@ where
                     "local server {} ended ({status}) before answering {what}",
                     opts.name
                 );
-                if !last_line.is_empty() {
+                if let Some(missing) = &missing {
+                    // As a shim that could not start its server says it: its fix after
+                    // ". Fix: ", for Claude Desktop, which shows the message alone.
+                    message.push_str(&format!(": {}. Fix: {}", missing.summary(), missing.fix()));
+                } else if !last_line.is_empty() {
                     message.push_str(&format!("; its last words on stderr: {last_line}"));
                 }
                 (message, d.code.as_str())

@@ -5,7 +5,7 @@
 //! | `spawn npx ENOENT` | `command-not-found` |
 //! | `Unexpected token 'S', "Starting s"... is not valid JSON` | `stdout-pollution` |
 //! | `MCP error -32001: Request timed out` | `timeout` |
-//! | `Server transport closed unexpectedly` after the server's own output | `exited-early` (with that output) |
+//! | `Server transport closed unexpectedly` after the server's own output | `exited-early` (with that output; npm's 404 for the package `npx` runs names it) |
 //! | 401 / `Unauthorized` / `invalid_token` from a bridge | `auth-required` |
 //! | `ECONNREFUSED`, `Connection refused` | `connection-refused` |
 //! | certificate and TLS errors | `tls-error` |
@@ -212,6 +212,19 @@ fn claude_record(event: &LogEvent, session: &mut Session) -> Option<Diagnosis> {
                     .join("\n")
             )
         };
+        // `npx` of a package npm's registry does not have: npm's own words say which.
+        let output: Vec<&str> = session.output.iter().map(String::as_str).collect();
+        if let Some(missing) = crate::diagnose::missing_npm_package(&output) {
+            return Some(
+                Diagnosis::new(
+                    codes::EXITED_EARLY,
+                    Severity::Error,
+                    format!("The server could not start: {}", missing.summary()),
+                )
+                .detail(detail)
+                .fix(missing.fix()),
+            );
+        }
         return Some(
             Diagnosis::new(codes::EXITED_EARLY, Severity::Error, "The server exited right after it started")
                 .detail(detail)

@@ -211,7 +211,9 @@ pub fn follow_with_journals(
     pace: Pace,
     shutdown: CancellationToken,
 ) -> mpsc::Receiver<LogEvent> {
-    let journals = JournalEventTail::new(journal_dir, start == StartAt::Beginning);
+    // The journals start where Claude's logs do: with `Recent`, the view opens on what happened
+    // lately in both, not on Claude's alone.
+    let journals = JournalEventTail::starting(journal_dir, start);
     spawn_follow(
         LogTail::new(claude_dir, start),
         Some(journals),

@@ -5,11 +5,12 @@
 //! Never: write or rotate a journal (the shims own them), or invent a diagnosis for a code that
 //! is not one of the stable failure codes.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, hash_map};
+use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 use super::record::parse_stamp;
-use super::{EventKind, EventSource, Level, LogEvent};
+use super::{EventKind, EventSource, Level, LogEvent, StartAt};
 use crate::diagnose::{Diagnosis, Severity, fix_for};
 use crate::journal::{self, Entry};
 
@@ -26,6 +27,11 @@ pub fn journal_event(entry: &Entry) -> Option<LogEvent> {
         _ => Level::Info,
     };
     let text = entry.text.clone().unwrap_or_default();
+    // A session one of MCP Tray's checks ran (a probe, doctor, a Test) says so first.
+    let shown = match entry.check {
+        true => format!("[test] {text}"),
+        false => text.clone(),
+    };
     let diagnosis = entry.code.as_deref().and_then(|code| {
         let fix = fix_for(code, &text)?;
         let severity = if level == Level::Error {
@@ -34,11 +40,17 @@ pub fn journal_event(entry: &Entry) -> Option<LogEvent> {
             Severity::Warning
         };
         Some(
-            Diagnosis::new(code, severity, text.clone())
+            Diagnosis::new(code, severity, shown.clone())
                 .server(&entry.server)
                 .detail(format!(
-                    "Reported by MCP Tray's shim (pid {}, session {}).",
-                    entry.pid, entry.session
+                    "Reported by MCP Tray's shim (pid {}, session {}){}.",
+                    entry.pid,
+                    entry.session,
+                    if entry.check {
+                        ", in a test MCP Tray ran, not in Claude Desktop"
+                    } else {
+                        ""
+                    }
                 ))
                 .fix(fix),
         )
@@ -52,8 +64,11 @@ pub fn journal_event(entry: &Entry) -> Option<LogEvent> {
         server: Some(entry.server.clone()),
         level,
         text: match &entry.code {
-            Some(code) if diagnosis.is_none() => format!("{code}: {text}"),
-            _ => text,
+            Some(code) if diagnosis.is_none() => match entry.check {
+                true => format!("[test] {code}: {text}"),
+                false => format!("{code}: {text}"),
+            },
+            _ => shown,
         },
         context: None,
         dir: None,
@@ -107,26 +122,41 @@ pub struct JournalEventTail {
     tails: HashMap<PathBuf, journal::Tail>,
     reported: Reported,
     first: bool,
-    from_start: bool,
+    start: StartAt,
 }
 
 impl std::fmt::Debug for JournalEventTail {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("JournalEventTail")
             .field("dir", &self.dir)
+            .field("start", &self.start)
             .finish()
     }
 }
 
 impl JournalEventTail {
-    /// `from_start`: whether journals existing now are read from their beginning.
+    /// `from_start`: whether journals existing now are read from their beginning (else only what
+    /// is written from now on).
     pub fn new(dir: impl Into<PathBuf>, from_start: bool) -> Self {
+        let start = if from_start {
+            StartAt::Beginning
+        } else {
+            StartAt::End
+        };
+        JournalEventTail::starting(dir, start)
+    }
+
+    /// Where reading starts in the journals that exist at the first poll, as for Claude's logs
+    /// ([`super::LogTail`]): their beginning, their end, or the last bytes of each (from the first
+    /// whole line there), so that a view opened after a restart shows what happened lately.
+    /// Journals that appear later are read whole: everything in them is new.
+    pub fn starting(dir: impl Into<PathBuf>, start: StartAt) -> Self {
         JournalEventTail {
             dir: dir.into(),
             tails: HashMap::new(),
             reported: Reported::default(),
             first: true,
-            from_start,
+            start,
         }
     }
 
@@ -134,12 +164,20 @@ impl JournalEventTail {
     pub fn poll(&mut self) -> Vec<LogEvent> {
         let mut out = Vec::new();
         for file in journal::journal_files(&self.dir).unwrap_or_default() {
-            let from_start = !self.first || self.from_start;
-            let tail = self
-                .tails
-                .entry(file.clone())
-                .or_insert_with(|| journal::Tail::open(file, from_start));
-            for entry in tail.poll().unwrap_or_default() {
+            let start = if self.first {
+                self.start
+            } else {
+                StartAt::Beginning
+            };
+            let (tail, before) = match self.tails.entry(file) {
+                hash_map::Entry::Occupied(tail) => (tail.into_mut(), Vec::new()),
+                hash_map::Entry::Vacant(place) => {
+                    let (tail, before) = open_tail(place.key(), start);
+                    (place.insert(tail), before)
+                }
+            };
+            let entries = before.into_iter().chain(tail.poll().unwrap_or_default());
+            for entry in entries {
                 out.extend(self.reported.event(&entry));
             }
         }
@@ -147,6 +185,61 @@ impl JournalEventTail {
         out.sort_by_key(|e| e.ts_ms);
         out
     }
+}
+
+/// A tail of the journal `file` starting where `start` says, and, for [`StartAt::Recent`], the
+/// lines of the window before that start.
+fn open_tail(file: &Path, start: StartAt) -> (journal::Tail, Vec<Entry>) {
+    let bytes = match start {
+        StartAt::Beginning => return (journal::Tail::open(file, true), Vec::new()),
+        StartAt::End => return (journal::Tail::open(file, false), Vec::new()),
+        StartAt::Recent(bytes) => bytes,
+    };
+    // The tail starts at the end of the file, and the window up to that end is read here. A shim
+    // may append meanwhile: the length is taken on both sides of the tail's opening, and taken
+    // again until it did not change, so that the window ends exactly where the tail starts
+    // (nothing read twice, nothing skipped).
+    const TRIES: usize = 5;
+    let len = |file: &Path| std::fs::metadata(file).map(|m| m.len()).ok();
+    for attempt in 1..=TRIES {
+        let before = len(file);
+        let tail = journal::Tail::open(file, false);
+        let after = len(file);
+        match (before, after) {
+            (Some(end), Some(now)) if end == now || attempt == TRIES => {
+                return (tail, read_window(file, end, bytes));
+            }
+            // Gone meanwhile: the tail reads the file anew if it comes back.
+            (None, _) | (_, None) => return (tail, Vec::new()),
+            _ => {}
+        }
+    }
+    unreachable!("the last try returns")
+}
+
+/// The journal lines among the last `bytes` before `end` in `file`, from the first whole line
+/// there; none when it cannot be read. A line cut where the window starts, and one that does not
+/// parse, are skipped.
+fn read_window(file: &Path, end: u64, bytes: u64) -> Vec<Entry> {
+    let from = end.saturating_sub(bytes);
+    let mut buf = Vec::new();
+    let read = std::fs::File::open(file).and_then(|mut f| {
+        f.seek(SeekFrom::Start(from))?;
+        f.take(end - from).read_to_end(&mut buf)
+    });
+    if read.is_err() {
+        return Vec::new();
+    }
+    let whole = if from > 0 {
+        // The line the window starts in is cut: whole lines begin after its newline.
+        memchr::memchr(b'\n', &buf).map_or(buf.len(), |nl| nl + 1)
+    } else {
+        0
+    };
+    buf[whole..]
+        .split(|&b| b == b'\n')
+        .filter_map(|line| serde_json::from_slice::<Entry>(line).ok())
+        .collect()
 }
 
 #[cfg(test)]
@@ -218,5 +311,89 @@ mod tests {
         assert_eq!(polled.len(), 3);
         assert_eq!(polled.iter().filter(|e| e.diagnosis.is_some()).count(), 1);
         assert!(tail.poll().is_empty());
+    }
+
+    #[test]
+    fn a_checks_events_say_they_come_from_a_test() {
+        let line = |check: bool, code: &str| {
+            entry(&format!(
+                r#"{{"ts":"2026-12-05T14:00:00.000Z","server":"gh","session":"s","pid":4,"check":{check},"dir":"event","kind":"event","code":"{code}","level":"error","text":"nothing listens"}}"#
+            ))
+        };
+        let tested = journal_event(&line(true, codes::CONNECTION_REFUSED)).expect("an event");
+        assert_eq!(tested.text, "[test] nothing listens");
+        let d = tested.diagnosis.expect("a diagnosis");
+        assert_eq!(d.summary, tested.text, "said once, not twice");
+        assert!(d.detail.contains("in a test MCP Tray ran"), "{}", d.detail);
+        let news = journal_event(&line(true, "connected")).expect("an event");
+        assert_eq!(news.text, "[test] connected: nothing listens");
+        let claudes = journal_event(&line(false, codes::CONNECTION_REFUSED)).expect("an event");
+        assert_eq!(claudes.text, "nothing listens");
+    }
+
+    /// `count` info events (`connected: event NN`) journaled for `server` in `dir`.
+    fn journal_numbered(dir: &Path, server: &str, numbers: std::ops::Range<usize>) {
+        let j =
+            journal::Journal::open(server, journal::JournalConfig::in_dir(dir)).expect("journal");
+        for i in numbers {
+            j.event(journal::Level::Info, "connected", format!("event {i:02}"));
+        }
+        j.close(std::time::Duration::from_secs(2));
+    }
+
+    fn texts(events: &[LogEvent]) -> Vec<&str> {
+        events.iter().map(|e| e.text.as_str()).collect()
+    }
+
+    #[test]
+    fn a_recent_start_reads_the_end_of_each_journal_from_a_whole_line_then_what_is_added() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        journal_numbered(dir.path(), "remote", 0..20);
+        let files = journal::journal_files(dir.path()).expect("files");
+        let [file] = &files[..] else {
+            panic!("one journal: {files:?}");
+        };
+        let text = std::fs::read_to_string(file).expect("journal text");
+        // A window that starts inside the line of event 14: that line is cut, 15 is the first.
+        let line_14 = text[..text.find("event 14").expect("event 14")]
+            .rfind('\n')
+            .map_or(0, |nl| nl + 1);
+        let bytes = (text.len() - line_14 - 5) as u64;
+
+        let mut tail = JournalEventTail::starting(dir.path(), StartAt::Recent(bytes));
+        let first = tail.poll();
+        assert_eq!(
+            texts(&first),
+            (15..20)
+                .map(|i| format!("connected: event {i:02}"))
+                .collect::<Vec<_>>(),
+        );
+        // What is journaled next follows, once, and nothing before it again.
+        journal_numbered(dir.path(), "remote", 20..21);
+        assert_eq!(texts(&tail.poll()), ["connected: event 20"]);
+        assert!(tail.poll().is_empty());
+
+        // A window larger than the journal: all of it. From the end: nothing until more comes.
+        let all = JournalEventTail::starting(dir.path(), StartAt::Recent(1 << 20)).poll();
+        assert_eq!(all.len(), 21);
+        let mut from_end = JournalEventTail::starting(dir.path(), StartAt::End);
+        assert!(from_end.poll().is_empty());
+        journal_numbered(dir.path(), "remote", 21..22);
+        assert_eq!(texts(&from_end.poll()), ["connected: event 21"]);
+    }
+
+    #[test]
+    fn a_journal_that_appears_after_a_recent_start_is_read_whole() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        journal_numbered(dir.path(), "old", 0..3);
+        let mut tail = JournalEventTail::starting(dir.path(), StartAt::Recent(1));
+        assert!(tail.poll().is_empty(), "one byte holds no whole line");
+        journal_numbered(dir.path(), "new", 0..3);
+        let events = tail.poll();
+        assert_eq!(events.len(), 3, "{events:?}");
+        assert!(
+            events.iter().all(|e| e.server.as_deref() == Some("new")),
+            "{events:?}"
+        );
     }
 }

@@ -288,6 +288,43 @@ fn a_usage_text_is_kept_whole_and_explains_the_early_exit() {
     assert!(diag.detail.contains("GITHUB_PERSONAL_ACCESS_TOKEN"));
 }
 
+/// `npx` of a package npm's registry does not have, as Claude logs it (npm 11's stderr copied
+/// between its records): the package is named, not npm's last line.
+#[test]
+fn an_npx_package_npm_does_not_have_is_named_in_the_early_exit() {
+    let log = "2026-12-05T13:37:00.000Z [qa] [info] Initializing server... { metadata: undefined }
+2026-12-05T13:37:00.100Z [qa] [info] Server started and connected successfully { metadata: undefined }
+npm error code E404
+npm error 404 Not Found - GET https://registry.npmjs.org/some-package-that-does-not-exist-mcp-tray-qa
+npm error 404
+npm error 404  The requested resource 'some-package-that-does-not-exist-mcp-tray-qa@*' could not be found or you do not have permission to access it.
+npm error 404
+npm error 404 Note that you can also install from a
+npm error 404 tarball, folder, http url, or git url.
+npm error A complete log of this run can be found in: /root/.npm/_logs/2026-12-05T13_37_10_339Z-debug-0.log
+2026-12-05T13:37:02.000Z [qa] [info] Server transport closed { metadata: undefined }
+2026-12-05T13:37:02.001Z [qa] [info] Server transport closed unexpectedly, this is likely due to the process exiting early. { metadata: undefined }
+";
+    let events = parse_bytes("mcp-server-qa.log", log.as_bytes());
+    let diag = with_code(&events, codes::EXITED_EARLY)
+        .diagnosis
+        .clone()
+        .expect("diagnosis");
+    assert_eq!(
+        diag.summary,
+        "The server could not start: the package `some-package-that-does-not-exist-mcp-tray-qa` does not exist in the npm registry (registry.npmjs.org)"
+    );
+    assert!(
+        diag.fix.as_deref().is_some_and(|f| f.contains(".npmrc")),
+        "{diag:?}"
+    );
+    assert!(
+        diag.detail.contains("npm error 404 Not Found"),
+        "{}",
+        diag.detail
+    );
+}
+
 #[test]
 fn bridge_failures_are_named() {
     let cases = [
@@ -581,6 +618,58 @@ async fn the_merged_stream_carries_claude_records_and_journal_events() {
         journal.diagnosis.as_ref().map(|d| d.code.as_str()),
         Some(codes::AUTH_REQUIRED)
     );
+}
+
+/// The app's Logs view after a restart: the journals' recent events come with Claude's recent
+/// records at start (QA: "Nothing logged yet." while `mcp-tray logs` printed 70 lines).
+#[tokio::test]
+async fn a_recent_start_shows_what_the_journals_hold_already_then_follows_them() {
+    let claude = tempfile::tempdir().expect("tempdir");
+    let journals = tempfile::tempdir().expect("tempdir");
+    let journal = |text: &str| {
+        let j = crate::journal::Journal::open(
+            "remote",
+            crate::journal::JournalConfig::in_dir(journals.path()),
+        )
+        .expect("journal");
+        j.event(crate::journal::Level::Error, codes::AUTH_REQUIRED, text);
+        j.close(std::time::Duration::from_secs(2));
+    };
+    journal("the server answered 401 before the restart");
+    std::fs::write(
+        claude.path().join("mcp.log"),
+        "2025-01-01T00:00:00.000Z [info] [remote] Server started and connected successfully\n",
+    )
+    .expect("write");
+    let stop = tokio_util::sync::CancellationToken::new();
+    let mut rx = follow_with_journals(
+        claude.path().to_path_buf(),
+        journals.path().to_path_buf(),
+        StartAt::Recent(256 * 1024),
+        Pace::Every(std::time::Duration::from_millis(20)),
+        stop.clone(),
+    );
+    let mut next = async || {
+        tokio::time::timeout(std::time::Duration::from_secs(5), rx.recv())
+            .await
+            .expect("in time")
+            .expect("an event")
+    };
+    let mut got = vec![next().await, next().await];
+    got.sort_by_key(|e| e.source == EventSource::Journal);
+    assert_eq!(got[0].source, EventSource::ClaudeLog, "{got:?}");
+    assert_eq!(
+        (got[1].source, got[1].text.as_str()),
+        (
+            EventSource::Journal,
+            "the server answered 401 before the restart"
+        ),
+    );
+    // Then what is journaled next, once.
+    journal("and again after it");
+    let after = next().await;
+    assert_eq!(after.text, "and again after it");
+    stop.cancel();
 }
 
 #[test]

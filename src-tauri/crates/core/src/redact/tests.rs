@@ -1237,3 +1237,89 @@ fn known_secrets_are_masked_wherever_they_stand_and_json_stays_json() {
         "3 bytes say nothing"
     );
 }
+
+/// QA: `env -i PWD=/tmp/qa7 … mcp-tray wrap …` masked "/tmp/qa7" everywhere, the working
+/// directory taken for a password. Variables that hold a place (a folder, a file, a socket) are
+/// not credentials, whatever their names hold; the credentials beside them still are.
+#[test]
+fn the_working_directory_and_other_places_are_no_known_secrets() {
+    let places = [
+        ("PWD", "/tmp/qa7"),
+        ("OLDPWD", "/home/ana/projects"),
+        ("PWD", r"C:\Users\ana\projects"),
+        ("SSH_AUTH_SOCK", "/run/user/1000/keyring/ssh"),
+        ("XAUTHORITY", "/run/user/1000/gdm/Xauthority"),
+        ("XAUTHLOCALHOSTNAME", "laptop-ana"),
+        ("GPG_TTY", "/dev/pts/3"),
+        ("AUTHOR", "Ana Lovelace"),
+        ("GIT_AUTHOR_NAME", "Ana Lovelace"),
+        ("GIT_ASKPASS", "/usr/lib/ssh/ssh-askpass"),
+        ("SSH_ASKPASS", "/usr/lib/ssh/x11-ssh-askpass"),
+        ("CREDENTIALS_DIRECTORY", "/run/credentials/mcp.service"),
+        ("AWS_SHARED_CREDENTIALS_FILE", "/home/ana/.aws/credentials"),
+        (
+            "GOOGLE_APPLICATION_CREDENTIALS",
+            "/home/ana/keys/service.json",
+        ),
+        ("PASSWORD_STORE_DIR", "/home/ana/.password-store"),
+        ("POSTGRES_PASSWORD_FILE", "/run/secrets/postgres"),
+        ("DBUS_SESSION_BUS_ADDRESS", "unix:path=/run/user/1000/bus"),
+        ("TOKENIZERS_PARALLELISM", "disabled"),
+    ];
+    assert_eq!(known_secrets(&[], places), Vec::<String>::new());
+    let credentials = [
+        ("GITHUB_TOKEN", "ghp_envtokenvalue0001"),
+        ("PGPASSWORD", "hunter2-long"),
+        (
+            "AWS_SECRET_ACCESS_KEY",
+            "/wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        ),
+        // Not a working directory: a password under that name (ODBC's `PWD=…`).
+        ("PWD", "hunter2-odbc"),
+    ];
+    assert_eq!(
+        known_secrets(&[], credentials),
+        [
+            "ghp_envtokenvalue0001",
+            "hunter2-long",
+            "/wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+            "hunter2-odbc"
+        ]
+    );
+
+    // Written as a variable (a command line, a log line): shown, as the env's are.
+    let args: Vec<String> = [
+        "-e",
+        "PWD=/tmp/qa7",
+        "--env=POSTGRES_PASSWORD_FILE=/run/secrets/postgres",
+        "-e",
+        "POSTGRES_PASSWORD=hunter2-long",
+        "PWD=hunter2-odbc",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    assert_eq!(
+        mask_args(&args),
+        [
+            "-e",
+            "PWD=/tmp/qa7",
+            "--env=POSTGRES_PASSWORD_FILE=/run/secrets/postgres",
+            "-e",
+            &format!("POSTGRES_PASSWORD={ARG_MASK}"),
+            &format!("PWD={ARG_MASK}"),
+        ]
+    );
+    assert_eq!(
+        mask_text("started in PWD=/tmp/qa7 OLDPWD=/tmp"),
+        "started in PWD=/tmp/qa7 OLDPWD=/tmp"
+    );
+    // A message's `pwd` key is a password where an API uses it so: still masked, path or not.
+    assert_eq!(
+        redacted(r#"{"user":"ana","pwd":"/tmp/qa7"}"#),
+        format!(r#"{{"user":"ana","pwd":"{MARKER}"}}"#)
+    );
+    assert_eq!(
+        mask_text("login pwd=hunter2"),
+        format!("login pwd={ARG_MASK}")
+    );
+}
