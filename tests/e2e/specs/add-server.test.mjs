@@ -80,6 +80,29 @@ describe("add server", () => {
     }
   });
 
+  it("says nothing of a URL still being typed: why it cannot be read only after a pause, and at once when the field is left", async () => {
+    const input = app.browser.$('[data-testid="add-input"]');
+    await input.waitForExist({ timeout: 15_000 });
+    await input.click();
+    await app.browser.keys(["h"]);
+    await app.browser.pause(500);
+    assert.equal(await app.browser.$('[data-testid="add-invalid"]').isExisting(), false, "a problem was said at the first letter");
+    await app.browser.keys(["t"]);
+    await waitForText(app.browser, '[data-testid="add-invalid"]', { contains: '"ht"', timeout: 5_000 });
+    await app.browser.keys(["t"]);
+    await app.browser.pause(300);
+    assert.equal(await app.browser.$('[data-testid="add-invalid"]').isExisting(), false, "a problem was said while typing");
+    await app.browser.keys(["Tab"]);
+    await waitForText(app.browser, '[data-testid="add-invalid"]', { contains: '"htt"', timeout: 2_000 });
+    // Emptied by hand (WebDriver's own clear sends no input event).
+    await input.click();
+    await app.browser.keys(["Backspace", "Backspace", "Backspace"]);
+    await app.browser.waitUntil(async () => !(await app.browser.$('[data-testid="add-invalid"]').isExisting()), {
+      timeout: 5_000,
+      timeoutMsg: "the problem stayed once the field was emptied",
+    });
+  });
+
   it("adds an open remote server in two steps (paste, Add) and writes a bridge entry", async () => {
     const url = `http://127.0.0.1:${port}/mcp`;
     await paste(app.browser, url);

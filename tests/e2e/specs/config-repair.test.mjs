@@ -1,6 +1,7 @@
 // What the window mends in the config file itself, end to end: a file deleted by another program
 // while the app is open (the window says so and puts it back, byte for byte, as it last saw it: a
-// deletion kept in MCP Tray's history, so the CLI's `mcp-tray history` and `undo` know it too),
+// deletion kept in MCP Tray's history, so the CLI's `mcp-tray history` and `undo` know it too), a
+// file another program left without any server (the same, with its servers put back),
 // and a byte-order mark, which Claude Desktop cannot read (removed alone; Undo puts it back).
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -47,6 +48,34 @@ describe("config file deleted by another program", () => {
       timeoutMsg: "the deleted-file card stayed after another program wrote the file again",
     });
     assert.equal(fs.readFileSync(app.configPath, "utf8"), '{"mcpServers": {}}\n');
+  });
+});
+
+describe("config file emptied by another program", () => {
+  let app;
+  const original = '{\n  "mcpServers": {\n    "notes": {"command": "uvx", "args": ["notes-mcp"]},\n    "files": {"command": "npx", "args": ["-y", "files"]}\n  }\n}\n';
+
+  before(async () => {
+    app = await startApp({ config: original });
+    await waitForText(app.browser, '[data-testid="server-name"]', { equals: "notes" });
+  });
+
+  after(async () => {
+    await app?.stop();
+  });
+
+  it("says every server went and puts them back as they were", async () => {
+    fs.writeFileSync(app.configPath, "{}");
+    await waitForText(app.browser, '[data-testid="config-emptied"]', { contains: "without any server" });
+    await app.screenshot("servers-config-emptied");
+    await app.browser.$('[data-testid="config-put-back-servers"]').click();
+    await waitForText(app.browser, '[data-testid="server-name"]', { equals: "notes" });
+    await waitForText(app.browser, '[data-testid="server-change"]', { contains: "Put back the servers another program removed" });
+    assert.equal(fs.readFileSync(app.configPath, "utf8"), original);
+    await app.browser.waitUntil(async () => !(await app.browser.$('[data-testid="config-emptied"]').isExisting()), {
+      timeout: 10_000,
+      timeoutMsg: "the emptied-file card stayed after the servers came back",
+    });
   });
 });
 

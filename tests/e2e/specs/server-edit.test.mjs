@@ -112,6 +112,41 @@ describe("server edit and the local-server form", () => {
     await app.browser.waitUntil(async () => !(await app.browser.$('[data-testid="server-edit-form"]').isExisting()), { timeout: 5_000 });
   });
 
+  it("Save is off until the form changes something; saved with Enter, the focus goes to Undo, as after a click on Save", async () => {
+    const editOn = (name) =>
+      app.browser.waitUntil(
+        () =>
+          app.browser.execute((n) => {
+            const edit = document.querySelector(`[data-server="${n}"] [data-testid="server-edit"]`);
+            return Boolean(edit && !edit.disabled);
+          }, name),
+        { timeout: 10_000, timeoutMsg: `${name}'s Edit button stayed off` },
+      );
+    await editOn("alpha");
+    assert.ok(await clickInRow(app.browser, "alpha", "server-edit"), "no Edit button on alpha");
+    const args = app.browser.$('[data-testid="edit-args"]');
+    await app.browser.waitUntil(async () => (await args.getValue()) === "-y @modelcontextprotocol/server-everything", {
+      timeout: 10_000,
+      timeoutMsg: "the form never showed alpha's args",
+    });
+    const save = app.browser.$('[data-testid="edit-save"]');
+    assert.equal(await save.isEnabled(), false, "Save is on with nothing changed");
+    await args.click();
+    await app.browser.keys(["End", " ", "-", "-", "x"]);
+    assert.equal(await save.isEnabled(), true, "Save stayed off after a change");
+    await app.browser.keys(["Enter"]);
+    await waitForText(app.browser, '[data-testid="server-change"]', { contains: "Saved alpha" });
+    await app.browser.waitUntil(
+      async () => (await app.browser.execute(() => document.activeElement?.getAttribute("data-testid"))) === "server-undo",
+      { timeout: 5_000, timeoutMsg: "after Enter in the form, the focus is not on Undo" },
+    );
+    await app.browser.keys(["Enter"]);
+    await app.browser.waitUntil(() => fs.readFileSync(app.configPath, "utf8") === ORIGINAL, {
+      timeout: 10_000,
+      timeoutMsg: "Undo did not give the original file back",
+    });
+  });
+
   it("the local form explains a command that does not exist, with where it looked, and writes nothing", async () => {
     await app.browser.$('[data-testid="local-server"] summary').click();
     await fill(app.browser, "local-name", "ghost");

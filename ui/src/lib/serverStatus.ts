@@ -1,5 +1,6 @@
 /** How a server's status and process read in the Servers list: labels, sources, figures. */
 import type { EvidenceSource, KeptServerView, ProcessView, ServerHealth, StatusEvidence } from "./ipc";
+import { toolCount } from "./servers";
 import { clockTime } from "./time";
 
 const STATUS_LABELS: Record<ServerHealth, string> = {
@@ -57,7 +58,7 @@ export function describeKept(kept: KeptServerView, now: Date = new Date()): stri
   const since = kept.since ? clockTime(kept.since, now) : null;
   const pid = kept.pid !== null ? `pid ${kept.pid}` : null;
   const restarts = kept.restarts > 0 ? `restarted ${kept.restarts} ${kept.restarts === 1 ? "time" : "times"}` : null;
-  const tools = kept.toolCount !== null ? `${kept.toolCount} ${kept.toolCount === 1 ? "tool" : "tools"}` : null;
+  const tools = kept.toolCount !== null ? toolCount(kept.toolCount) : null;
   const join = (...parts: (string | null)[]) => parts.filter((p) => p !== null).join(" · ");
   switch (kept.state) {
     case "running":

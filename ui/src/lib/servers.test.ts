@@ -69,6 +69,7 @@ describe("describeChange", () => {
     expect(describeChange("remove the byte-order mark")).toBe("Removed the byte-order mark");
     expect(describeChange("undo remove the byte-order mark")).toBe("Undone: Removed the byte-order mark");
     expect(describeChange("undo deleted by another program")).toBe("Put back the config file another program deleted");
+    expect(describeChange("undo emptied by another program")).toBe("Put back the servers another program removed");
     expect(describeChange("nothing to fix in linear")).toBe("Nothing to fix in linear");
   });
 });

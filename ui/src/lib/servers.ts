@@ -10,6 +10,11 @@ const KIND_LABELS: Record<ServerKind, string> = {
   invalid: "Invalid",
 };
 
+/** How many tools a server listed: "1 tool", "3 tools", "0 tools". */
+export function toolCount(count: number): string {
+  return count === 1 ? "1 tool" : `${count} tools`;
+}
+
 /** A short label for the kind of entry. */
 export function kindLabel(kind: ServerKind): string {
   return KIND_LABELS[kind];
@@ -58,6 +63,7 @@ function named(name: string): string {
 /** What a change did, in the words the buttons use ("Removed gamma", "Traffic capture on for notes"). */
 export function describeChange(op: string): string {
   if (op === "undo deleted by another program") return "Put back the config file another program deleted";
+  if (op === "undo emptied by another program") return "Put back the servers another program removed";
   const undone = /^undo (.+)$/.exec(op);
   if (undone) return `Undone: ${describeChange(undone[1])}`;
   for (const [pattern, words] of DONE_WORDS) {

@@ -78,6 +78,23 @@ describe("Logs", () => {
     expect(hint?.querySelector("code")).toBeNull();
   });
 
+  it("keeps a traceback's lines under its sentence, as printed; a long server name is cut, whole in its tooltip", () => {
+    const logs = createLogs();
+    const name = "my-company-internal-knowledge-base-search-server-production-eu-west".repeat(2);
+    const lines = ["Traceback (most recent call last):", '  File "server.py", line 3, in <module>', "ImportError: no module named mcp"];
+    logs.receive([
+      row({ server: name, source: "claude-log", text: `Server stderr:\n${lines.join("\n")}`, failure: true }),
+      row({ server: name, level: "info", text: "started: `npx` server (pid 7)" }),
+    ]);
+    render(LogsView, { logs });
+    const [traceback, started] = screen.getAllByTestId("log-row");
+    expect(traceback.querySelector('[data-testid="log-text"]')?.textContent).toBe(`Server stderr:${lines.join("\n")}`);
+    expect(traceback.querySelector('[data-testid="text-output"]')?.textContent).toBe(lines.join("\n"));
+    expect(started.querySelector('[data-testid="text-output"]')).toBeNull();
+    expect(started.querySelector('[data-testid="log-text"] code')?.textContent).toBe("npx");
+    expect(traceback.querySelector(".server")?.getAttribute("title")).toBe(name);
+  });
+
   it("tells failures with the same words apart by the request their context names", () => {
     const logs = createLogs();
     const timeout = "MCP error -32001: Request timed out";

@@ -232,6 +232,64 @@ describe("Servers: re-reading the config keeps the list", () => {
     await expect.poll(() => screen.queryAllByTestId("server-row").length).toBe(1);
     await expect.poll(() => document.activeElement).toBe(screen.getByTestId("server-undo"));
   });
+
+  it("moves keyboard focus to Undo after an Edit form is saved with Enter, as after a click on Save", async () => {
+    let saving = deferred<unknown>();
+    app(
+      () => ["alpha"],
+      (cmd) => (cmd === "edit_server" ? saving.promise : undefined),
+    );
+    await screen.findByText("alpha");
+    for (const how of ["enter", "click"]) {
+      saving = deferred<unknown>();
+      await fireEvent.click(within(row("alpha")).getByTestId("server-edit"));
+      await expect.poll(() => input("edit-args").value).toBe("a");
+      const args = input("edit-args");
+      args.focus();
+      await fireEvent.input(args, { target: { value: `a --${how}` } });
+      const save = screen.getByTestId("edit-save");
+      if (how === "enter") await fireEvent.submit(args.form as HTMLFormElement);
+      else {
+        save.focus();
+        await fireEvent.click(save);
+      }
+      // The fields and Save are off while it saves: WebKit then leaves the focus on the page.
+      // (jsdom keeps it on a disabled control, whose blur() does nothing: on for that moment.)
+      await expect.poll(() => input("edit-args").disabled).toBe(true);
+      const off = document.activeElement as HTMLInputElement;
+      off.disabled = false;
+      off.blur();
+      off.disabled = true;
+      expect(document.activeElement).toBe(document.body);
+      saving.resolve({ done: "edit alpha", historyId: 4 });
+      await expect.poll(() => screen.queryByTestId("server-edit-form")).toBeNull();
+      await expect.poll(() => document.activeElement, { timeout: 2000 }).toBe(screen.getByTestId("server-undo"));
+    }
+  });
+
+  it("closes an Edit form with nothing changed without an error: Save is off until something is", async () => {
+    const calls = app(() => ["alpha"]);
+    await screen.findByText("alpha");
+    await fireEvent.click(within(row("alpha")).getByTestId("server-edit"));
+    await expect.poll(() => input("edit-args").value).toBe("a");
+    const save = screen.getByTestId("edit-save") as HTMLButtonElement;
+    expect(save.disabled).toBe(true);
+    // Retyped as it was, or with spaces around it: no change either.
+    await fireEvent.input(input("edit-args"), { target: { value: "  a " } });
+    expect(save.disabled).toBe(true);
+    await fireEvent.input(input("edit-command"), { target: { value: "npx " } });
+    expect(save.disabled).toBe(true);
+    await fireEvent.input(input("edit-args"), { target: { value: "a b" } });
+    expect(save.disabled).toBe(false);
+    await fireEvent.input(input("edit-args"), { target: { value: "a" } });
+    expect(save.disabled).toBe(true);
+    // A submit all the same (Enter) closes the form quietly, writing nothing.
+    await fireEvent.submit(input("edit-args").form as HTMLFormElement);
+    await expect.poll(() => screen.queryByTestId("server-edit-form")).toBeNull();
+    expect(calls).not.toContain("edit_server");
+    expect(screen.queryByTestId("server-change")).toBeNull();
+    expect(document.activeElement).toBe(within(row("alpha")).getByTestId("server-edit"));
+  });
 });
 
 describe("Servers: switching views keeps the work", () => {
@@ -260,7 +318,7 @@ describe("Servers: switching views keeps the work", () => {
     probe.resolve({ ok: true, serverName: "alpha", serverVersion: null, transport: "stdio", tools: [{ name: "t1", description: null }], diagnosis: null, stderrTail: [], totalMs: 12 });
     await go("Servers");
 
-    await expect.poll(() => screen.queryByTestId("server-tool-count")?.textContent).toBe("1 tools");
+    await expect.poll(() => screen.queryByTestId("server-tool-count")?.textContent).toBe("1 tool");
     expect(calls.filter((c) => c === "test_server")).toHaveLength(1);
     expect(input("edit-command").value).toBe("typed");
     expect(input("local-name").value).toBe("tiny");

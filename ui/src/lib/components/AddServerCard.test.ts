@@ -167,6 +167,26 @@ describe("Add server card", () => {
     expect(field.value).toBe("/etc/ca.pem");
   });
 
+  it("says why a text cannot be read not while it is typed, but at once when it was pasted, or once the field is left", async () => {
+    const { api } = fakeApi();
+    const flow = createAddServer(api);
+    render(AddServerCard, { flow });
+    const field = screen.getByTestId("add-input") as HTMLTextAreaElement;
+    await fireEvent.input(field, { target: { value: "h" }, inputType: "insertText" });
+    await flow.refreshPreview();
+    expect(flow.preview.state).toBe("invalid");
+    expect(screen.queryByTestId("add-invalid")).toBeNull();
+    await fireEvent.blur(field);
+    expect((await screen.findByTestId("add-invalid")).textContent).toBe('no URL found in "h"');
+
+    await fireEvent.input(field, { target: { value: "ha" }, inputType: "insertText" });
+    await flow.refreshPreview();
+    expect(screen.queryByTestId("add-invalid")).toBeNull();
+    await fireEvent.input(field, { target: { value: "hello there" }, inputType: "insertFromPaste" });
+    await flow.refreshPreview();
+    expect((await screen.findByTestId("add-invalid")).textContent).toBe('no URL found in "hello there"');
+  });
+
   it("a plain http:// address on another computer is explained, and Allow unencrypted HTTP warns once chosen", async () => {
     const { api } = fakeApi();
     const preview = api.previewAdd;

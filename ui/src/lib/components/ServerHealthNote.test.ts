@@ -50,6 +50,34 @@ describe("Server health note", () => {
     expect([...problem.querySelectorAll("code")].map((c) => c.textContent)).toEqual(["definitely-not-a-cmd-xyz", "mcp-tray probe NAME"]);
   });
 
+  it("keeps the lines a server printed after the sentence (a traceback) as printed, under it, where it was seen beside the sentence", () => {
+    const traceback = [
+      "Traceback (most recent call last):",
+      '  File "/srv/fastmcp_server.py", line 28, in <module>',
+      "    port = int(sys.argv[2])",
+      "ValueError: invalid literal for int() with base 10: '-x'",
+    ];
+    render(ServerHealthNote, {
+      evidence: evidence({
+        source: "journal",
+        code: "exited-early",
+        text: `fastmcp exited (exit code 1) before answering anything; its last stderr lines:\n${traceback.join("\n")}\n`,
+      }),
+    });
+    const problem = screen.getByTestId("server-problem");
+    const output = screen.getByTestId("text-output");
+    expect(output.textContent).toBe(traceback.join("\n"));
+    expect(problem.querySelector("p")?.textContent).toMatch(/^exited-early\s+fastmcp exited \(exit code 1\) before answering anything; its last stderr lines:\s+\(/);
+    // The origin is said on the sentence's line, before the lines printed.
+    const origin = screen.getByTestId("server-evidence-origin");
+    expect(origin.compareDocumentPosition(output) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
+  });
+
+  it("says one tool, and several tools", () => {
+    render(ServerHealthNote, { evidence: evidence({ status: "connected", source: "probe", code: null, text: "answered a test", toolCount: 1 }) });
+    expect(screen.getByTestId("server-evidence-tools").textContent).toBe("1 tool");
+  });
+
   it("shows a calm note's code as code too", () => {
     render(ServerHealthNote, { evidence: evidence({ status: "stopped", source: "journal", code: null, text: "stopped by `mcp-tray stop`" }) });
     const note = screen.getByTestId("server-evidence");

@@ -88,6 +88,18 @@ describe("ServerList: row buttons name their server", () => {
   });
 });
 
+describe("ServerList: names and counts", () => {
+  it("gives a name its whole self in a tooltip (a long one is cut after two lines), and counts one tool as one", () => {
+    const name = "my-company-internal-knowledge-base-search-server-production-eu-west".repeat(2);
+    const probe = { ok: true, serverName: null, serverVersion: null, transport: null, tools: [{ name: "add" }], diagnosis: null, stderrTail: [], totalMs: 12 };
+    render(ServerList, {
+      props: { servers: [summary(name)], tests: new Map([[name, probe as never]]), overview: new Map<string, ServerOverview>(), ...handlers },
+    });
+    expect(screen.getByTestId("server-name").getAttribute("title")).toBe(name);
+    expect(screen.getByTestId("server-tool-count").textContent).toBe("1 tool");
+  });
+});
+
 describe("ServerList: a kept server that fails", () => {
   const crashed: ServerOverview = {
     name: "crashy",

@@ -68,6 +68,21 @@ describe("Traffic list", () => {
     expect(titles[2]).toBeNull();
   });
 
+  it("tags the rows of a test MCP Tray ran, and no row of Claude's", async () => {
+    const traffic = createTraffic();
+    traffic.receive({
+      initial: true,
+      rows: [trafficRow({ id: "1", session: "t", check: true }), trafficRow({ id: "2", session: "c" })],
+    });
+    render(TrafficList, { traffic, selected: null });
+    await nextFrame();
+    const rows = screen.getAllByTestId("traffic-row");
+    expect(rows[0].querySelector('[data-testid="traffic-check"]')?.textContent).toBe("test");
+    expect(rows[0].querySelectorAll('[role="gridcell"]')[1]?.getAttribute("title")).toContain("not Claude Desktop");
+    expect(rows[1].querySelector('[data-testid="traffic-check"]')).toBeNull();
+    expect(rows[1].querySelectorAll('[role="gridcell"]')[1]?.getAttribute("title")).toBe("tiny");
+  });
+
   it("says when the filters hide every message, and counts a line that was not JSON as an error", async () => {
     const traffic = createTraffic();
     traffic.receive({ initial: true, rows: [trafficRow({ id: "1" })] });

@@ -74,6 +74,10 @@ function notProbed(name: string, error: { code: string; message: string }): Prob
 /** Delay after the last keystroke before the text is read again. */
 export const PREVIEW_DELAY_MS = 150;
 
+/** How long the text stays as typed before why it cannot be read is said: not at each keystroke
+ *  of a URL still being typed ("no URL found in "h""). */
+export const PROBLEM_DELAY_MS = 1000;
+
 /** The error code of a text refused only for plain HTTP to another computer. */
 export const PLAIN_HTTP = "plain-http";
 
@@ -131,6 +135,15 @@ export function createAddServer(
   /** The run of the tests under way, for Cancel to stop them (and the servers they started). */
   let testRun: number | null = null;
   let timer: ReturnType<typeof setTimeout> | undefined;
+  /** Whether the text is no longer being typed (paused, left, pasted, or Add pressed): only then
+   *  is a problem reading it said. */
+  let settled = $state(true);
+  let settleTimer: ReturnType<typeof setTimeout> | undefined;
+  function settle(): void {
+    if (settleTimer !== undefined) clearTimeout(settleTimer);
+    settleTimer = undefined;
+    settled = true;
+  }
 
   /** The name sent to Rust: the one typed, or none (an empty field: Rust suggests one). */
   const nameArg = () => (typedName === null || typedName.trim() === "" ? null : typedName.trim());
@@ -227,6 +240,21 @@ export function createAddServer(
       text = value;
       edited();
       schedulePreview();
+      settled = false;
+      if (settleTimer !== undefined) clearTimeout(settleTimer);
+      settleTimer = setTimeout(settle, PROBLEM_DELAY_MS);
+    },
+    /** The text is complete as it is (pasted, or the field left): a problem reading it is said now. */
+    settle,
+    /**
+     * Why the text cannot be added, once it is no longer being typed: the first letters of a URL
+     * are no URL yet. Said after a pause in the typing, once the field is left, at once for a
+     * pasted text, and on Add. A plain http:// address on another computer is a whole URL: that
+     * is said at once, with its choice (offersPlainHttp).
+     */
+    get problem(): { code: string; message: string } | null {
+      if (preview.state !== "invalid") return null;
+      return settled || preview.code === PLAIN_HTTP ? { code: preview.code, message: preview.message } : null;
     },
     /** The CA certificate field (remote servers run through the bridge). */
     get caCert() {
@@ -298,6 +326,7 @@ export function createAddServer(
     /** Probes the server (each server, when there are several), then writes them if all answered. */
     async add(): Promise<void> {
       if (timer !== undefined) clearTimeout(timer);
+      settle();
       const mine = ++attempt;
       await refreshPreview();
       // (A name typed just before, now read, may be taken: the card says so, nothing is tested.)
@@ -395,6 +424,7 @@ export function createAddServer(
     },
     /** Clears the field for the next server. */
     reset(): void {
+      settle();
       text = "";
       typedName = null;
       caCert = "";

@@ -1,7 +1,7 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { AddPreview, ChangeDone, ProbeView } from "../ipc";
 import { fakeApi, fakeSignIn, probeView, remote } from "./addServer.fixtures";
-import { PROBES_AT_ONCE, createAddServer } from "./addServer.svelte";
+import { PROBES_AT_ONCE, PROBLEM_DELAY_MS, createAddServer } from "./addServer.svelte";
 
 describe("add server flow", () => {
   it("suggests the name Rust derives until the user types one", async () => {
@@ -133,6 +133,54 @@ describe("add server flow", () => {
     expect(flow.canAdd).toBe(false);
     expect(flow.preview).toEqual({ state: "invalid", code: "bad-snippet", message: 'no URL found in "hello"' });
     expect(flow.offersPlainHttp).toBe(false);
+  });
+
+  describe("says why a text cannot be read once it is no longer being typed", () => {
+    afterEach(() => vi.useRealTimers());
+
+    it("not at the first letters of a URL typed: after a pause, or once the field is left", async () => {
+      vi.useFakeTimers();
+      const { api } = fakeApi();
+      const flow = createAddServer(api);
+      flow.text = "h";
+      await flow.refreshPreview();
+      expect(flow.preview.state).toBe("invalid");
+      expect(flow.problem).toBeNull();
+      vi.advanceTimersByTime(PROBLEM_DELAY_MS - 100);
+      flow.text = "ht";
+      await flow.refreshPreview();
+      vi.advanceTimersByTime(PROBLEM_DELAY_MS - 100);
+      expect(flow.problem).toBeNull();
+      vi.advanceTimersByTime(100);
+      expect(flow.problem).toEqual({ code: "bad-snippet", message: 'no URL found in "ht"' });
+      // Typing again: not said until the next pause.
+      flow.text = "htt";
+      await flow.refreshPreview();
+      expect(flow.problem).toBeNull();
+      flow.settle();
+      expect(flow.problem?.message).toBe('no URL found in "htt"');
+      // A text that reads is no problem.
+      flow.text = "https://mcp.example.com/mcp";
+      await flow.refreshPreview();
+      vi.advanceTimersByTime(PROBLEM_DELAY_MS);
+      expect(flow.problem).toBeNull();
+    });
+
+    it("at once on Add, and for a plain http:// address on another computer (a whole URL, with its choice)", async () => {
+      const { api } = fakeApi();
+      const preview = api.previewAdd;
+      api.previewAdd = async (text, name, options) => {
+        if (text.startsWith("http://10.")) throw { code: "plain-http", message: "This is a plain http:// address on another computer" };
+        return preview(text, name, options);
+      };
+      const flow = createAddServer(api);
+      flow.text = "hello";
+      await flow.add();
+      expect(flow.problem?.message).toBe('no URL found in "hello"');
+      flow.text = "http://10.0.0.7/mcp";
+      await flow.refreshPreview();
+      expect(flow.problem?.code).toBe("plain-http");
+    });
   });
 
   it("offers Allow unencrypted HTTP only for plain HTTP to another computer, and sends it once chosen", async () => {

@@ -83,6 +83,15 @@ function unlessLoaded(rows: EnvRow[], loaded: EnvRow[] | undefined): EnvVarInput
   return loaded && JSON.stringify(input) === JSON.stringify(envInput(loaded)) ? null : input;
 }
 
+/** Whether an edit changes anything in the entry (its `loaded` fields say what it started from). */
+function touches(input: ServerEditInput): boolean {
+  const { loaded: _, ...changes } = input;
+  return Object.values(changes).some((value) => value !== null);
+}
+
+const sameList = (a: readonly string[], b: readonly string[] | undefined) =>
+  b !== undefined && a.length === b.length && a.every((word, i) => word === b[i]);
+
 /** Whether a URL is plain http:// to another computer (this machine's own needs no choice). */
 export function isPlainHttpElsewhere(url: string): boolean {
   const match = /^http:\/\/(?:[^@/]*@)?(\[[^\]]*\]|[^:/?#]*)/i.exec(url.trim());
@@ -167,7 +176,9 @@ export function createServerEditor(name: string, api = ipc) {
       return input;
     }
     try {
-      input.args = fields.args === was?.args ? null : splitArgs(fields.args);
+      // Retyped as the same words (another quoting, more spaces) is no change either.
+      const args = fields.args === was?.args ? null : splitArgs(fields.args);
+      input.args = args === null || sameList(args, details?.args) ? null : args;
     } catch (err) {
       return `Arguments: ${(err as Error).message}`;
     }
@@ -175,6 +186,14 @@ export function createServerEditor(name: string, api = ipc) {
     input.env = unlessLoaded(fields.env, was?.env);
     return input;
   }
+
+  /** Whether the form holds something Save would write: a change to the entry, or a mistake it
+   *  would say (an unclosed quote). Typed and typed back, or only spaces around a value, is none. */
+  const pending = $derived.by(() => {
+    if (loadedFields === "" || typed === loadedFields) return false;
+    const input = change();
+    return typeof input === "string" || touches(input);
+  });
 
   /** Shows a masked env or header value of the form (asked of Rust). */
   async function reveal(list: "env" | "headers", row: EnvRow): Promise<void> {
@@ -209,9 +228,9 @@ export function createServerEditor(name: string, api = ipc) {
     get bridged() {
       return bridged;
     },
-    /** Whether the form holds changes not saved (closing it would lose them). */
+    /** Whether the form holds changes not saved (closing it would lose them): Save is off without. */
     get changed() {
-      return loadedFields !== "" && typed !== loadedFields;
+      return pending;
     },
     /** True when the "Allow unencrypted HTTP" choice applies: an http:// URL to another computer, or allowed already. */
     get offersPlainHttp() {
@@ -252,11 +271,16 @@ export function createServerEditor(name: string, api = ipc) {
       test = { state: "idle" };
       testRun = stopTest(api, testRun);
     },
-    /** Writes the change; resolves to what was done, or null when it failed (status says why). */
+    /** Writes the change; resolves to what was done, or null when it failed (status says why) or
+     *  there was nothing to write (then nothing is asked of Rust, and nothing is said). */
     async save(): Promise<ChangeDone | null> {
       const input = change();
       if (typeof input === "string") {
         status = { state: "failed", message: input };
+        return null;
+      }
+      if (!touches(input)) {
+        status = { state: "idle" };
         return null;
       }
       status = { state: "busy" };

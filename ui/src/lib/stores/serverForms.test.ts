@@ -133,6 +133,42 @@ describe("server forms", () => {
     );
   });
 
+  it("holds no change, and writes nothing, when what was typed is the entry as it is (spaces around a value, args quoted otherwise)", async () => {
+    const editServer = vi.fn(async () => ({ done: "edit gh", historyId: 9 }));
+    const api = fakeApi({
+      serverDetails: async () => ({
+        name: "gh",
+        kind: "local",
+        command: "npx",
+        args: ["-y", "gh server"],
+        env: [{ name: "LOG", value: "1", secret: false }],
+        url: null,
+        headers: [],
+        caCert: null,
+        allowHttp: false,
+      }),
+      editServer,
+    });
+    const editor = createServerEditor("gh", api);
+    await editor.load();
+    expect(editor.changed).toBe(false);
+    editor.fields.name = " gh ";
+    editor.fields.command = "npx ";
+    editor.fields.args = `-y   "gh server"`;
+    editor.fields.env = [...editor.fields.env, envRow("", "")];
+    expect(editor.changed).toBe(false);
+    expect(await editor.save()).toBeNull();
+    expect(editServer).not.toHaveBeenCalled();
+    expect(editor.status).toEqual({ state: "idle" });
+    // A mistake is something to say: an unclosed quote is held (Save says why).
+    editor.fields.args = `-y "gh server`;
+    expect(editor.changed).toBe(true);
+    editor.fields.args = "-y 'gh server' --verbose";
+    expect(editor.changed).toBe(true);
+    await editor.save();
+    expect(editServer).toHaveBeenCalledWith("gh", expect.objectContaining({ name: null, command: null, args: ["-y", "gh server", "--verbose"], env: null }));
+  });
+
   it("a remote server edits its URL and headers only; an unclosed quote is an error and nothing is sent", async () => {
     const editServer = vi.fn(async () => ({ done: "edit linear", historyId: 4 }));
     const api = fakeApi({
