@@ -303,6 +303,7 @@ fn doctor_probes_each_server_and_explains_an_early_exit() {
 
 /// What `npx -y some-package-that-does-not-exist-mcp-tray-qa` printed on stderr (npm 11.19,
 /// December 2026).
+#[cfg(unix)]
 const NPX_404: &str = "npm error code E404
 npm error 404 Not Found - GET https://registry.npmjs.org/some-package-that-does-not-exist-mcp-tray-qa
 npm error 404

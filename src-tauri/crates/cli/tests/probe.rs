@@ -6,7 +6,7 @@ mod common;
 
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::{BIN, Peers};
 use serde_json::Value;
@@ -777,8 +777,8 @@ fn a_probe_that_times_out_on_a_tapped_server_leaves_nothing_running() {
             .is_ok_and(|stat| !stat.contains(") Z "))
     };
     // The tap may finish its server just after the probe returns.
-    let deadline = Instant::now() + Duration::from_secs(3);
-    while alive() && Instant::now() < deadline {
+    let deadline = std::time::Instant::now() + Duration::from_secs(3);
+    while alive() && std::time::Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(50));
     }
     if alive() {
