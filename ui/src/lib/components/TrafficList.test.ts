@@ -68,6 +68,24 @@ describe("Traffic list", () => {
     expect(titles[2]).toBeNull();
   });
 
+  it("names the tool a call called, on the request and on its reply", async () => {
+    const traffic = createTraffic();
+    const call = '{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"arguments":{"name":"not this"},"name":"search"}}';
+    traffic.receive({
+      initial: true,
+      rows: [
+        trafficRow({ id: "3", method: "tools/call", msg: call }),
+        trafficRow({ id: "3", dir: "s2c", kind: "response", method: "tools/call", msg: '{"jsonrpc":"2.0","id":3,"result":{}}' }),
+        trafficRow({ id: "4", method: "tools/call", msg: "not json" }),
+        trafficRow({ id: "5", method: "tools/list" }),
+      ],
+    });
+    render(TrafficList, { traffic, selected: null });
+    await nextFrame();
+    const methods = screen.getAllByTestId("traffic-method").map((cell) => cell.textContent);
+    expect(methods).toEqual(["tools/call search", "tools/call search", "tools/call", "tools/list"]);
+  });
+
   it("tags the rows of a test MCP Tray ran, and no row of Claude's", async () => {
     const traffic = createTraffic();
     traffic.receive({
