@@ -661,7 +661,8 @@ impl ConfigFile {
                 .ok()
                 .map(|doc| doc.servers.len())
         };
-        if servers(last).is_none_or(|n| n == 0) || servers(now) != Some(0) {
+        // `now` first: on almost every change it still holds servers, and `last` is not parsed.
+        if servers(now) != Some(0) || servers(last).is_none_or(|n| n == 0) {
             return Ok(None);
         }
         let _lock = self.lock()?;
