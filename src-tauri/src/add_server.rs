@@ -422,7 +422,8 @@ pub async fn add_servers(
     let mut tests = tested();
     for (name, value) in written {
         if let Some((_, view)) = tests.remove(&name).filter(|(tested, _)| *tested == value) {
-            watch.record(|board| board.probe(&name, &view));
+            let entry = ServerEntry::from_value(name.clone(), value, String::new());
+            watch.tested(&name, Some(&entry), &view);
         }
     }
     Ok(outcome)

@@ -38,6 +38,24 @@ fn harness_with(config_text: &str, running: bool) -> Harness {
     let config = dir.path().join("Claude").join("claude_desktop_config.json");
     std::fs::create_dir_all(config.parent().expect("parent")).expect("mkdir");
     std::fs::write(&config, config_text).expect("write config");
+    harness_in(dir, config, running)
+}
+
+/// The app started again, as [`running_harness`], on what `before` left: its config file and
+/// data dir (`before` quits first).
+fn restarted(before: Harness) -> Harness {
+    let Harness {
+        _app,
+        window,
+        config,
+        _dir,
+    } = before;
+    drop(window);
+    drop(_app);
+    harness_in(_dir, config, true)
+}
+
+fn harness_in(dir: tempfile::TempDir, config: PathBuf, running: bool) -> Harness {
     // SAFETY: each test runs in its own process (nextest); nothing else reads these meanwhile.
     unsafe {
         std::env::set_var("MCP_TRAY_CLAUDE_CONFIG", &config);
@@ -1640,6 +1658,60 @@ fn a_file_another_program_empties_is_kept_and_offered_back_and_put_back_by_undo(
     assert_eq!(paths["emptiedOutside"], Value::Null, "{paths}");
 }
 
+// Reads /proc to see the process.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_kept_server_put_back_as_it_was_is_kept_running_again_and_another_under_its_name_is_not() {
+    let config = json!({"mcpServers": {"nap": {"command": "sleep", "args": ["1000"]}}}).to_string();
+    let h = running_harness(&config);
+    crate::config_watch::start(h._app.handle());
+    h.call("set_server_kept", json!({"name": "nap", "keep": true}))
+        .expect("kept");
+    let first = h.kept_until("nap", "started", |v| v["pid"].is_u64())["pid"]
+        .as_u64()
+        .expect("pid");
+
+    // Another program empties the file: no longer run, nor saved.
+    std::fs::write(&h.config, "{}").expect("empty");
+    h.kept_until("nap", "was let go", Value::is_null);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while running(first) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "its process was stopped"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    // Saved once it is stopped.
+    let saved = |want: &[&str]| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while h.saved_kept() != want {
+            assert!(std::time::Instant::now() < deadline, "{:?}", h.saved_kept());
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    };
+    saved(&[]);
+
+    // Put back as it was (here by hand, as an editor's undo would): run and saved again.
+    std::fs::write(&h.config, &config).expect("put back");
+    let again = h.kept_until("nap", "started again", |v| v["pid"].is_u64())["pid"]
+        .as_u64()
+        .expect("pid");
+    assert!(running(again));
+    saved(&["nap"]);
+
+    // Removed again, and another server added under its name: that one is not run.
+    std::fs::write(&h.config, "{}").expect("empty");
+    h.kept_until("nap", "was let go", Value::is_null);
+    let other = json!({"mcpServers": {"nap": {"command": "sleep", "args": ["999"]}}}).to_string();
+    std::fs::write(&h.config, &other).expect("another");
+    // The config watch has told everyone once the window's news of it arrives; give the kept
+    // servers the same time again to (wrongly) start it.
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    h.kept_until("nap", "stayed stopped", Value::is_null);
+    assert!(h.saved_kept().is_empty());
+}
+
 #[test]
 fn a_tray_action_that_fails_opens_the_window_and_says_why() {
     use tauri::Listener;
@@ -2231,6 +2303,49 @@ fn a_pasted_local_server_is_tested_through_the_tap_when_it_will_be_captured() {
     assert_eq!(plain["ok"], false, "{plain}");
     assert_eq!(plain["diagnosis"]["code"], "stdout-pollution", "{plain}");
     assert_eq!(h.file(), CONFIG, "probing writes nothing");
+}
+
+#[test]
+fn a_servers_last_test_is_shown_again_after_a_restart_while_its_entry_is_the_one_tested() {
+    let config = r#"{"mcpServers": {
+        "broken": {"command": "/nonexistent/mcp-server-x", "env": {"API_TOKEN": "tok-secret-987654"}},
+        "other": {"command": "/nonexistent/other"}
+    }}"#;
+    let row = |h: &Harness, name: &str| {
+        let overview = h.call("server_overview", json!({})).expect("overview");
+        overview
+            .as_array()
+            .and_then(|a| a.iter().find(|s| s["name"] == name).cloned())
+            .unwrap_or(Value::Null)
+    };
+    let h = running_harness(config);
+    let tested = h
+        .call("test_server", json!({"name": "broken", "run": null}))
+        .expect("tested");
+    assert_eq!(tested["ok"], false, "{tested}");
+    let before = row(&h, "broken");
+    assert_eq!(before["evidence"]["source"], "probe", "{before}");
+    assert_eq!(before["evidence"]["status"], "failing", "{before}");
+    let kept = std::fs::read_to_string(h._dir.path().join("home").join("last-tests.json"))
+        .expect("the test is kept");
+    assert!(!kept.contains("tok-secret-987654"), "{kept}");
+
+    // Started again: the row still tells that test, word for word, with its time.
+    let h = restarted(h);
+    let after = row(&h, "broken");
+    assert_eq!(after["evidence"], before["evidence"], "{after}");
+    assert_eq!(row(&h, "other")["evidence"], Value::Null, "never tested");
+
+    // The entry edited while the app was closed: that test was of another entry.
+    let edited = config.replace("mcp-server-x\"", "mcp-server-y\"");
+    std::fs::write(&h.config, &edited).expect("edit");
+    let h = restarted(h);
+    assert_eq!(
+        row(&h, "broken")["evidence"],
+        Value::Null,
+        "{}",
+        row(&h, "broken")
+    );
 }
 
 #[test]

@@ -9,7 +9,9 @@
 //! status board ([`crate::server_status`], so the row, the tray icon and the menu marks follow)
 //! and to the window as [`KeptServersChanged`]. The set of kept servers is saved in the settings
 //! file and started again when the app starts; a server removed from the config, disabled, or no
-//! longer a local command stops being run and is dropped from the set. On Linux and macOS running servers
+//! longer a local command stops being run and is dropped from the set. Until the app quits it is
+//! remembered, though: put back as it was (Undo, the emptied file's Put back, an editor's undo),
+//! it is kept running again. On Linux and macOS running servers
 //! are recorded in `<data dir>/running`, so that what a run of the app that was killed left
 //! running is stopped when the app starts again, before it starts anything.
 //!
@@ -20,7 +22,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
 
-use mcp_tray_core::config::{EntryKind, ServerEntry};
+use mcp_tray_core::config::{ConfigDocument, EntryKind, ServerEntry};
 use mcp_tray_core::diagnose::Diagnosis;
 use mcp_tray_core::probe::{ProbeTarget, SessionReady, keep_session};
 use mcp_tray_core::supervise::{
@@ -141,6 +143,9 @@ pub(crate) struct KeptServers {
     refresh_menu: Box<dyn Fn() + Send + Sync>,
     /// Held by `follow_config` while it brings the set in line with the config.
     following: tokio::sync::Mutex<()>,
+    /// Kept servers that left the config (removed, disabled, emptied by another program), each
+    /// with the command it ran: started again if it comes back with that very command.
+    left: Mutex<BTreeMap<String, ServerCommand>>,
 }
 
 fn now() -> String {
@@ -186,6 +191,10 @@ fn startable(entry: &ServerEntry) -> Result<ServerCommand, CommandError> {
 impl KeptServers {
     fn kept(&self) -> MutexGuard<'_, BTreeMap<String, Kept>> {
         self.kept.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn left(&self) -> MutexGuard<'_, BTreeMap<String, ServerCommand>> {
+        self.left.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// The names of the servers kept running (the tray gives each a Restart).
@@ -389,6 +398,7 @@ impl KeptServers {
             )
         })?;
         let spec = startable(entry)?;
+        self.left().remove(name);
         let was_kept = self.kept().contains_key(name);
         if let Err(d) = self.run(spec).await {
             if was_kept {
@@ -456,12 +466,15 @@ impl KeptServers {
             Err(_) => return,
         };
         let mut names = self.names();
+        // Servers that left and are back as they were: wanted again.
+        let back = self.back(&doc);
+        let wanted: Vec<String> = wanted.into_iter().chain(back.iter().cloned()).collect();
         for name in &wanted {
             if !names.contains(name) {
                 names.push(name.clone());
             }
         }
-        let mut dropped = false;
+        let mut changed = false;
         for name in names {
             let spec = doc.server(&name).and_then(|e| startable(e).ok());
             let running = self.kept().get(&name).map(|k| k.spec.clone());
@@ -470,26 +483,55 @@ impl KeptServers {
                     eprintln!(
                         "mcp-tray-app: no longer running {name}: it is not an enabled local server of the config"
                     );
-                    if was_running {
-                        self.kept().remove(&name);
+                    let gone = if was_running {
+                        self.kept().remove(&name)
+                    } else {
+                        None
+                    };
+                    if let Some(gone) = gone {
                         self.supervisor.stop(&name).await;
+                        self.left().insert(name, gone.spec);
                     }
-                    dropped = true;
+                    changed = true;
                 }
                 FollowStep::Leave => {}
                 FollowStep::Start(spec) => {
-                    if let Err(d) = self.run(spec).await {
-                        eprintln!("mcp-tray-app: could not keep {name} running: {}", d.summary);
-                        dropped = true;
+                    // Back in the set (the saved set the app starts with is in it already).
+                    let new = back.contains(&name) && !self.kept().contains_key(&name);
+                    match self.run(spec).await {
+                        Ok(()) => changed |= new,
+                        Err(d) => {
+                            eprintln!("mcp-tray-app: could not keep {name} running: {}", d.summary);
+                            changed = true;
+                        }
                     }
                 }
             }
         }
-        if dropped && let Err(err) = self.save() {
+        if changed && let Err(err) = self.save() {
             eprintln!("mcp-tray-app: {}", err.message);
         }
         (self.refresh_menu)();
         self.changed();
+    }
+
+    /// The servers that left the config and are in `doc` again with the command they ran, taken
+    /// out of [`KeptServers::left`]; so is one back under its name with another command (another
+    /// server, not kept unless asked).
+    fn back(&self, doc: &ConfigDocument) -> Vec<String> {
+        let mut left = self.left();
+        let mut back = Vec::new();
+        left.retain(|name, ran| match doc.server(name).map(startable) {
+            // Still gone, or not a local command now: remembered.
+            None | Some(Err(_)) => true,
+            Some(Ok(spec)) => {
+                if spec == *ran {
+                    back.push(name.clone());
+                }
+                false
+            }
+        });
+        back
     }
 
     /// Stops every kept server and waits for their trees to be gone (the app is exiting).
@@ -555,6 +597,7 @@ pub(crate) fn start<R: Runtime>(app: &AppHandle<R>) {
         }),
         refresh_menu: Box::new(move || crate::tray::refresh_servers(&menu)),
         following: tokio::sync::Mutex::new(()),
+        left: Mutex::new(BTreeMap::new()),
     });
     app.manage(Arc::clone(&kept));
     tauri::async_runtime::spawn(follow_events(Arc::clone(&kept), events));

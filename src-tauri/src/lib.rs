@@ -18,6 +18,7 @@ mod error;
 mod in_use;
 mod ipc;
 mod kept_servers;
+mod last_tests;
 mod logs;
 mod server_actions;
 mod server_edit;

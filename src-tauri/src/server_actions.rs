@@ -147,5 +147,5 @@ pub async fn test_server(
         code: "not-startable".to_owned(),
         message: mcp_tray_core::probe::not_startable(entry),
     })?;
-    crate::test_runs::test_as(run, &target, &name, &watch).await
+    crate::test_runs::test_as(run, &target, &name, entry, &watch).await
 }

@@ -577,7 +577,7 @@ pub async fn add_local_server(
         Ok(found) => found,
         Err(diagnosis) => {
             let view = not_found_view(&diagnosis.server(name.clone()));
-            watch.record(|board| board.probe(&name, &view));
+            watch.tested(&name, None, &view);
             return Ok(LocalAddOutcome {
                 resolved: None,
                 probe: view,
@@ -606,8 +606,13 @@ pub async fn add_local_server(
         &mcp_tray_core::paths::mcp_tray_exe(),
     );
     let target = target_as_written(&entry, tapped.as_ref())?;
+    // The entry as it will be written, which the test's result stands for.
+    let written = tapped.as_ref().map_or_else(
+        || entry.clone(),
+        |tapped| ServerEntry::from_value(name.clone(), tapped.value.clone(), String::new()),
+    );
     // A cancelled test writes nothing.
-    let view = crate::test_runs::test_as(run, &target, &name, &watch).await?;
+    let view = crate::test_runs::test_as(run, &target, &name, &written, &watch).await?;
     let captured = view.ok && tapped.is_some();
     let stdout_lines_moved = if tapped.is_some() {
         stdout_lines_moved(&view)

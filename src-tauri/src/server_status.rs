@@ -16,13 +16,13 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
 
 use mcp_tray_core::claude_logs::{self, Direction, LogEvent, LogTail, StartAt};
-use mcp_tray_core::config::{ConfigDocument, ConfigFile};
+use mcp_tray_core::config::{ConfigDocument, ConfigFile, ServerEntry};
 use mcp_tray_core::diagnose::{Audience, Severity, fix_in, message_in, offers_sign_in};
 use mcp_tray_core::doctor::{self, Finding};
 use mcp_tray_core::journal::{self, Entry, Tail};
 use mcp_tray_core::supervise::StatsSampler;
 use mcp_tray_core::{clients, paths};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use specta::Type;
 use tauri::{Manager, Runtime, State};
 
@@ -41,7 +41,7 @@ const CLAUDE_LOG_START: u64 = 512 * 1024;
 const SESSIONS_KEPT: usize = 4;
 
 /// A server's status as the Servers view shows it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
 #[serde(rename_all = "kebab-case")]
 pub enum ServerHealth {
     /// Ended cleanly (the client stopped it, or the session closed) and not seen running since.
@@ -63,7 +63,7 @@ impl From<Health> for ServerHealth {
 }
 
 /// Where a status came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
 #[serde(rename_all = "kebab-case")]
 pub enum EvidenceSource {
     /// MCP Tray's journal of the shim Claude started (`mcp-tray wrap` / `bridge`).
@@ -79,7 +79,7 @@ pub enum EvidenceSource {
 }
 
 /// The evidence a status rests on.
-#[derive(Debug, Clone, PartialEq, Serialize, Type)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
 #[serde(rename_all = "camelCase")]
 pub struct StatusEvidence {
     pub status: ServerHealth,
@@ -345,8 +345,8 @@ impl Board {
         });
     }
 
-    /// Takes the result of a probe of `server`.
-    pub(crate) fn probe(&mut self, server: &str, result: &ProbeView) {
+    /// Takes the result of a probe of `server`; answers the evidence it makes.
+    pub(crate) fn probe(&mut self, server: &str, result: &ProbeView) -> StatusEvidence {
         let at = journal::rfc3339_ms(SystemTime::now());
         let evidence = if result.ok {
             StatusEvidence {
@@ -379,7 +379,15 @@ impl Board {
                 sign_in: diagnosis.is_some_and(|d| offers_sign_in(&d.code, &d.summary)),
             }
         };
-        self.known(server).probe = Some(evidence);
+        self.known(server).probe = Some(evidence.clone());
+        evidence
+    }
+
+    /// Takes the last tests kept from before the app started ([`crate::last_tests`]).
+    fn tested_before(&mut self, tests: Vec<(String, StatusEvidence)>) {
+        for (server, evidence) in tests {
+            self.known(&server).probe = Some(evidence);
+        }
     }
 
     /// The worst status among `names` (every known server when `None`); what the tray shows.
@@ -513,6 +521,8 @@ fn claude_evidence(
 /// The app's status state: the board, and the CPU sampler (its previous sample gives CPU %).
 pub(crate) struct ServerWatch {
     shared: SharedBoard,
+    /// Where each server's last test is kept for the next start ([`crate::last_tests`]).
+    tests_file: PathBuf,
     sampler: Mutex<Option<StatsSampler>>,
     /// Whether the main window is shown (not hidden, not minimised): only then is CPU sampled.
     window_visible: Box<dyn Fn() -> bool + Send + Sync>,
@@ -527,6 +537,16 @@ impl ServerWatch {
     /// re-weigh it for the tray at once.
     pub(crate) fn record(&self, what: impl FnOnce(&mut Board)) {
         self.shared.record(what);
+    }
+
+    /// Records the result of a test of `name`, and keeps it for the next start when it is the
+    /// test of `entry`, the entry the config holds (or is about to hold) under that name.
+    pub(crate) fn tested(&self, name: &str, entry: Option<&ServerEntry>, view: &ProbeView) {
+        let mut evidence = None;
+        self.record(|board| evidence = Some(board.probe(name, view)));
+        if let (Some(entry), Some(evidence)) = (entry, evidence) {
+            crate::last_tests::save(&self.tests_file, entry, &evidence);
+        }
     }
 
     /// The board, for a part of the app that feeds it from its own task.
@@ -760,8 +780,16 @@ impl Watcher {
 /// changes (or the app records evidence itself): no wake-ups while nothing happens.
 pub(crate) fn start<R: Runtime>(app: &tauri::AppHandle<R>, wake: &Wake) {
     let board: Arc<Mutex<Board>> = Arc::default();
+    let tests_file = paths::data_dir().join(crate::last_tests::FILE);
+    if let Some(doc) = config_document() {
+        board
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .tested_before(crate::last_tests::load(&tests_file, &doc));
+    }
     let shell = app.clone();
     app.manage(ServerWatch {
+        tests_file,
         shared: SharedBoard {
             board: board.clone(),
             wake: wake.clone(),

@@ -12,6 +12,7 @@ use std::future::Future;
 use std::sync::{LazyLock, Mutex, PoisonError};
 use std::time::Duration;
 
+use mcp_tray_core::config::ServerEntry;
 use mcp_tray_core::probe::{ProbeTarget, probe_observed};
 use tokio_util::sync::CancellationToken;
 
@@ -86,16 +87,18 @@ pub async fn test(run: Option<u32>, target: &ProbeTarget) -> Result<ProbeView, C
 }
 
 /// Tests `target` as the server `name` of the Servers view: its process shows in that row while
-/// the test runs, and the result is the row's last test. A cancelled test records no result: the
-/// server was stopped, not tested.
+/// the test runs, and the result is the row's last test, kept for the next start as the test of
+/// `entry` (the entry under that name in the config, or to be written there). A cancelled test
+/// records no result: the server was stopped, not tested.
 pub async fn test_as(
     run: Option<u32>,
     target: &ProbeTarget,
     name: &str,
+    entry: &ServerEntry,
     watch: &ServerWatch,
 ) -> Result<ProbeView, CommandError> {
     let view = test_observed(run, target, |pid| watch.board().ran(name, pid)).await?;
-    watch.record(|board| board.probe(name, &view));
+    watch.tested(name, Some(entry), &view);
     Ok(view)
 }
 
