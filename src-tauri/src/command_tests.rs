@@ -437,6 +437,35 @@ fn remove_the_mark_writes_the_file_without_its_byte_order_mark_and_undo_puts_it_
 }
 
 #[test]
+fn a_utf16_config_is_said_so_and_convert_writes_it_as_utf8_which_undo_takes_back() {
+    let mut utf16 = vec![0xFF, 0xFE];
+    utf16.extend(CONFIG.encode_utf16().flat_map(u16::to_le_bytes));
+    let h = harness("");
+    std::fs::write(&h.config, &utf16).expect("write");
+    let err = h.call("list_servers", json!({})).expect_err("UTF-16");
+    assert_eq!(err["code"], "config-utf16", "{err}");
+    assert!(
+        err["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("Convert to UTF-8"),
+        "{err}"
+    );
+    let done = h
+        .call("convert_config_to_utf8", json!({}))
+        .expect("converted");
+    assert_eq!(
+        done["done"], "convert the file from UTF-16 to UTF-8",
+        "{done}"
+    );
+    assert_eq!(h.file(), CONFIG);
+    assert!(h.call("list_servers", json!({})).is_ok());
+    h.call("undo_last_change", json!({"expected": done["historyId"]}))
+        .expect("undone");
+    assert_eq!(std::fs::read(&h.config).expect("read"), utf16);
+}
+
+#[test]
 fn an_unknown_server_gets_an_error_that_names_it() {
     let h = harness(CONFIG);
     let err = h

@@ -10,8 +10,8 @@ use specta::Type;
 /// A failed command, as the UI receives it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
 pub struct CommandError {
-    /// Stable kebab-case word: `bad-json-config`, `config-bom`, `io-error`, `changed-since`,
-    /// `config-error`.
+    /// Stable kebab-case word: `bad-json-config`, `config-bom`, `config-utf16`, `io-error`,
+    /// `changed-since`, `config-error`.
     pub code: String,
     /// What happened, with the file and position when there is one.
     pub message: String,
@@ -22,6 +22,7 @@ impl From<ConfigError> for CommandError {
         let code = match &err {
             ConfigError::Parse { .. } | ConfigError::NotUtf8 { .. } => codes::BAD_JSON_CONFIG,
             ConfigError::ByteOrderMark { .. } => "config-bom",
+            ConfigError::Utf16 { .. } => "config-utf16",
             ConfigError::Io { .. } => "io-error",
             ConfigError::ChangedSince(_) => "changed-since",
             _ => "config-error",
@@ -32,6 +33,13 @@ impl From<ConfigError> for CommandError {
                 "{} starts with a UTF-8 byte-order mark (BOM), which Claude Desktop cannot read, \
                  so it starts none of its servers. Remove the mark takes it away (Undo puts it \
                  back), or save the file as UTF-8 without a BOM.",
+                path.display()
+            ),
+            ConfigError::Utf16 { path } => format!(
+                "{} is saved as UTF-16 (as Windows PowerShell's > and Notepad's \"Unicode\" save \
+                 files), which Claude Desktop cannot read, so it starts none of its servers. \
+                 Convert to UTF-8 converts it (Undo puts it back), or save the file as UTF-8 in \
+                 your editor.",
                 path.display()
             ),
             // Core's wording points at the CLI's history and --force.

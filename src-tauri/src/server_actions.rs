@@ -78,6 +78,14 @@ pub async fn remove_config_bom() -> Result<ChangeDone, CommandError> {
     off_main(|| Ok(ChangeDone::of(config_file().remove_bom()?))).await
 }
 
+/// Converts a config file saved as UTF-16, which Claude Desktop cannot read, to UTF-8 (one
+/// undoable write; the same characters).
+#[tauri::command]
+#[specta::specta]
+pub async fn convert_config_to_utf8() -> Result<ChangeDone, CommandError> {
+    off_main(|| Ok(ChangeDone::of(config_file().convert_to_utf8()?))).await
+}
+
 /// Undoes the last change MCP Tray made to the config file; answers what was undone. With
 /// `expected` (the history entry the Undo bar names), refuses when a later change came since, so
 /// that Undo never undoes a change other than the one it names.

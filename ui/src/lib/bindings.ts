@@ -165,6 +165,18 @@ async removeConfigBom() : Promise<Result<ChangeDone, CommandError>> {
 }
 },
 /**
+ * Converts a config file saved as UTF-16, which Claude Desktop cannot read, to UTF-8 (one
+ * undoable write; the same characters).
+ */
+async convertConfigToUtf8() : Promise<Result<ChangeDone, CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("convert_config_to_utf8") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * Turns traffic capture on (`tap`: the entry runs through `mcp-tray wrap`) or off (`untap`: the
  * original entry comes back byte for byte).
  */
@@ -576,8 +588,8 @@ export type ChangeDone = { done: string; historyId: number | null }
  */
 export type CommandError = { 
 /**
- * Stable kebab-case word: `bad-json-config`, `config-bom`, `io-error`, `changed-since`,
- * `config-error`.
+ * Stable kebab-case word: `bad-json-config`, `config-bom`, `config-utf16`, `io-error`,
+ * `changed-since`, `config-error`.
  */
 code: string; 
 /**

@@ -82,8 +82,14 @@ pub fn run(cmd: DoctorCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
     }
     // The one fix made before the examination: a file with a byte-order mark does not read
     // (unless --keep-bom says to keep it).
+    // Nor does a file saved as UTF-16: converted to UTF-8 first.
     let unmarked = if args.fix && !ctx.keep_bom && starts_with_bom(&location.path) {
         Some(file.remove_bom().map_err(|e| Failure::new(exit::FILE, e))?)
+    } else if args.fix && is_utf16(&location.path) {
+        Some(
+            file.convert_to_utf8()
+                .map_err(|e| Failure::new(exit::FILE, e))?,
+        )
     } else {
         None
     };
@@ -288,6 +294,14 @@ pub(crate) fn finding_text(mark: &str, d: &Diagnosis, suffix: &str, fix_label: &
         text.push_str(&format!("        {fix_label}: {fix}\n"));
     }
     text
+}
+
+/// Whether the file at `path` is saved as UTF-16 (its first bytes say).
+fn is_utf16(path: &std::path::Path) -> bool {
+    let mut head = Vec::with_capacity(8);
+    std::fs::File::open(path)
+        .and_then(|f| std::io::Read::read_to_end(&mut std::io::Read::take(f, 8), &mut head))
+        .is_ok_and(|_| mcp_tray_core::config::encoding::is_utf16(&head))
 }
 
 /// Whether the file at `path` starts with a UTF-8 byte-order mark.

@@ -917,6 +917,45 @@ fn doctor_fix_removes_a_byte_order_mark_alone_and_undo_puts_it_back() {
 }
 
 #[test]
+fn a_utf16_config_is_said_so_and_doctor_fix_converts_it_which_undo_takes_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("claude_desktop_config.json");
+    let plain =
+        "{\r\n  \"mcpServers\": {\"a\": {\"command\": \"echo\", \"args\": [\"hi\"]}}\r\n}\r\n";
+    let mut utf16 = vec![0xFF, 0xFE];
+    utf16.extend(plain.encode_utf16().flat_map(u16::to_le_bytes));
+    std::fs::write(&config, &utf16).unwrap();
+    let listed = run_any(dir.path(), &["list"], "");
+    let err = String::from_utf8_lossy(&listed.stderr);
+    assert_eq!(listed.status.code(), Some(2), "{err}");
+    assert!(err.contains("is saved as UTF-16"), "{err}");
+    assert!(err.contains("doctor --fix` converts it to UTF-8"), "{err}");
+
+    let found = run_any(dir.path(), &["doctor", "--no-probe"], "");
+    let said = String::from_utf8_lossy(&found.stdout);
+    assert_eq!(found.status.code(), Some(4), "{said}");
+    assert!(
+        said.contains("UTF-16") && said.contains("(fixable)"),
+        "{said}"
+    );
+    assert_eq!(std::fs::read(&config).unwrap(), utf16);
+
+    let fixed = run_any(dir.path(), &["doctor", "--no-probe", "--fix"], "");
+    let (out, err) = (
+        String::from_utf8_lossy(&fixed.stdout),
+        String::from_utf8_lossy(&fixed.stderr),
+    );
+    assert_eq!(fixed.status.code(), Some(0), "{out}\n{err}");
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), plain);
+    assert!(
+        err.contains("convert the file from UTF-16 to UTF-8: wrote"),
+        "{err}"
+    );
+    run(dir.path(), &["undo"]);
+    assert_eq!(std::fs::read(&config).unwrap(), utf16);
+}
+
+#[test]
 fn a_server_added_to_an_empty_file_ends_with_a_newline_as_in_a_new_file() {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("claude_desktop_config.json");

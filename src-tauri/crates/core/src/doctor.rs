@@ -164,9 +164,13 @@ pub async fn examine(
         Ok(doc) => doc,
         Err(e) => {
             let mut finding = Finding::new(config_error(&e, undoable_edit(file).as_ref()));
-            // `doctor --fix` removes the mark ([`ConfigFile::remove_bom`]) before it examines the
-            // file: no edit of the document, which does not read until then.
-            finding.fixable = matches!(e, ConfigError::ByteOrderMark { .. });
+            // `doctor --fix` removes the mark ([`ConfigFile::remove_bom`]), or converts a UTF-16
+            // file ([`ConfigFile::convert_to_utf8`]), before it examines the file: no edit of the
+            // document, which does not read until then.
+            finding.fixable = matches!(
+                e,
+                ConfigError::ByteOrderMark { .. } | ConfigError::Utf16 { .. }
+            );
             report.findings.push(finding);
             return report;
         }
@@ -646,6 +650,10 @@ fn config_error(e: &ConfigError, undoable: Option<&HistoryEntry>) -> Diagnosis {
         ConfigError::ByteOrderMark { .. } => (
             "the config file starts with a byte-order mark, which Claude Desktop cannot read",
             "remove the mark: `mcp-tray doctor --fix` does, and `mcp-tray undo` puts it back (or save the file as UTF-8 without BOM in your editor)".to_owned(),
+        ),
+        ConfigError::Utf16 { .. } => (
+            "the config file is saved as UTF-16, which Claude Desktop cannot read",
+            "convert it to UTF-8: `mcp-tray doctor --fix` does, and `mcp-tray undo` puts it back (or save the file as UTF-8 in your editor: in Notepad, Save As with Encoding UTF-8)".to_owned(),
         ),
         ConfigError::NotUtf8 { line, .. } => (
             "the config file is not UTF-8",

@@ -228,6 +228,11 @@ impl ConfigDocument {
         allow_bom: bool,
         models: bool,
     ) -> Result<Self, ConfigError> {
+        if super::encoding::is_utf16(bytes) {
+            return Err(ConfigError::Utf16 {
+                path: path.to_path_buf(),
+            });
+        }
         let text = std::str::from_utf8(bytes).map_err(|e| {
             let offset = e.valid_up_to();
             ConfigError::NotUtf8 {

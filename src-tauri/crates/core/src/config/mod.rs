@@ -23,6 +23,7 @@
 pub mod change;
 pub mod document;
 pub mod edit;
+pub mod encoding;
 pub mod mcp_remote;
 pub mod snippet;
 pub mod store;
@@ -33,8 +34,8 @@ pub use change::{EntryChange, EnvValue};
 pub use document::{ConfigDocument, DuplicateKey, EntryKind, ServerEntry};
 pub use edit::Edit;
 pub use write::{
-    ConfigFile, DELETED_OUTSIDE, EMPTIED_OUTSIDE, EditOutcome, HistoryEntry, REMOVE_BOM, UndoState,
-    sets_own_path, tapped_entry,
+    ConfigFile, DELETED_OUTSIDE, EMPTIED_OUTSIDE, EditOutcome, HistoryEntry, REMOVE_BOM, TO_UTF8,
+    UndoState, sets_own_path, tapped_entry,
 };
 
 use std::path::PathBuf;
@@ -57,6 +58,14 @@ pub enum ConfigError {
         offset: usize,
         line: usize,
     },
+    /// The file is UTF-16 ([`encoding`]), which Claude Desktop cannot read.
+    #[error(
+        "{path} is saved as UTF-16 (as Windows PowerShell's `>` and Notepad's \"Unicode\" save \
+         files); Claude Desktop reads only UTF-8, so it starts none of its servers. \
+         `mcp-tray doctor --fix` converts it to UTF-8 (`mcp-tray undo` puts it back), or save it \
+         as UTF-8 in your editor"
+    )]
+    Utf16 { path: PathBuf },
     /// The file starts with a UTF-8 byte-order mark, which Claude Desktop's parser rejects.
     #[error(
         "{path} starts with a UTF-8 byte-order mark (BOM); Claude Desktop cannot read such a file. \
@@ -128,6 +137,7 @@ impl ConfigError {
             self,
             ConfigError::Parse { .. }
                 | ConfigError::NotUtf8 { .. }
+                | ConfigError::Utf16 { .. }
                 | ConfigError::ByteOrderMark { .. }
                 | ConfigError::Shape { .. }
                 | ConfigError::Io { .. }

@@ -31,6 +31,8 @@ const MAX_ATTEMPTS: u32 = 8;
 
 /// The history's name for the removal of the file's byte-order mark ([`ConfigFile::remove_bom`]).
 pub const REMOVE_BOM: &str = "remove the byte-order mark";
+/// The history's name for the conversion of a UTF-16 file to UTF-8 ([`ConfigFile::convert_to_utf8`]).
+pub const TO_UTF8: &str = "convert the file from UTF-16 to UTF-8";
 
 /// The history's name for the file deleted by another program
 /// ([`ConfigFile::record_deleted_outside`]); undoing it puts the file back.
@@ -356,6 +358,45 @@ impl ConfigFile {
                 store_change: None,
                 created_servers_object: false,
                 has_servers_object: doc.has_servers_object,
+            })
+        })
+    }
+
+    /// Converts a file saved as UTF-16 ([`super::encoding`]), which Claude Desktop cannot read, to
+    /// UTF-8 without a byte-order mark: the same characters, line endings and all. One undoable
+    /// write ([`TO_UTF8`]); refused when the file is not UTF-16 or, converted, would not be JSON
+    /// (it says where, to be fixed in an editor).
+    pub fn convert_to_utf8(&self) -> Result<EditOutcome, ConfigError> {
+        self.transact_bytes(TO_UTF8, true, |read, _doc, _state| {
+            let bytes = read.bytes.as_deref().unwrap_or_default();
+            let text = super::encoding::utf16_text(bytes).ok_or_else(|| {
+                ConfigError::Invalid(if super::encoding::is_utf16(bytes) {
+                    format!(
+                        "{} looks like UTF-16 but holds bytes that are not whole UTF-16 characters; open it in an editor and save it as UTF-8",
+                        read.target.display()
+                    )
+                } else {
+                    format!("{} is not saved as UTF-16", read.target.display())
+                })
+            })?;
+            let converted = ConfigDocument::parse(&read.target, text.as_bytes(), false)
+                .map_err(|e| match e {
+                    ConfigError::Parse {
+                        line,
+                        column,
+                        message,
+                        ..
+                    } => ConfigError::Invalid(format!(
+                        "{} converted to UTF-8 would still not be valid JSON (line {line}, column {column}: {message}); fix it in an editor and save it as UTF-8",
+                        read.target.display()
+                    )),
+                    other => other,
+                })?;
+            Ok(Prepared {
+                bytes: Some(text.into_bytes()),
+                store_change: None,
+                created_servers_object: false,
+                has_servers_object: converted.has_servers_object,
             })
         })
     }

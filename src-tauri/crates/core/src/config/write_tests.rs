@@ -612,6 +612,47 @@ fn the_byte_order_mark_is_removed_alone_and_undo_puts_it_back() {
 }
 
 #[test]
+fn a_utf16_file_is_said_so_converted_to_utf8_as_it_reads_and_undo_puts_it_back() {
+    // As Windows PowerShell 5's `echo '…' > claude_desktop_config.json` writes it.
+    let plain = "{\r\n  \"mcpServers\": {\"café\": {\"command\": \"x\"}}\r\n}\r\n";
+    let mut utf16 = vec![0xFF, 0xFE];
+    utf16.extend(plain.encode_utf16().flat_map(u16::to_le_bytes));
+    let s = scratch(None);
+    fs::write(&s.path, &utf16).unwrap();
+    let err = s.file.read().expect_err("UTF-16");
+    assert!(matches!(err, ConfigError::Utf16 { .. }), "{err}");
+    assert!(err.to_string().contains("UTF-16"), "{err}");
+    // An edit is refused, and writes nothing.
+    assert!(s.file.apply(&add("b")).is_err());
+    assert_eq!(fs::read(&s.path).unwrap(), utf16);
+
+    let out = s.file.convert_to_utf8().unwrap();
+    assert_eq!(out.description, TO_UTF8);
+    assert_eq!(text(&s.path), plain);
+    assert_eq!(s.file.read().unwrap().servers[0].name, "café");
+    // Nothing left to convert: refused, nothing written.
+    let again = s.file.convert_to_utf8().expect_err("UTF-8 now");
+    assert!(
+        again.to_string().contains("is not saved as UTF-16"),
+        "{again}"
+    );
+    assert_eq!(s.file.history().unwrap().len(), 1);
+    s.file.undo(false, None).unwrap();
+    assert_eq!(fs::read(&s.path).unwrap(), utf16);
+
+    // UTF-16 that would not be JSON once converted is left as it is, with where it breaks.
+    let s = scratch(None);
+    let broken: Vec<u8> = "{\"mcpServers\": {,}}"
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    fs::write(&s.path, &broken).unwrap();
+    let refused = s.file.convert_to_utf8().expect_err("not JSON");
+    assert!(refused.to_string().contains("line 1, column"), "{refused}");
+    assert_eq!(fs::read(&s.path).unwrap(), broken);
+}
+
+#[test]
 fn a_file_broken_by_hand_after_an_edit_is_undone_with_force_and_kept_in_the_history() {
     let original = r#"{"mcpServers": {"a": {"command": "x"}}}"#;
     let s = scratch(Some(original));
