@@ -1621,3 +1621,46 @@ fn doctor_offers_undo_for_a_config_that_does_not_parse_only_when_there_is_an_edi
         "{\"mcpServers\": {}}\n"
     );
 }
+
+/// Doctor's output piped to a file or another program holds plain lines only: no carriage return
+/// to redraw a line, no spaces padding one over an earlier one, nothing a terminal alone reads.
+/// (Guards what a live progress display would break; the progress it says before probing is one
+/// plain line.)
+#[cfg(unix)]
+#[test]
+fn doctor_piped_writes_plain_lines_and_no_redrawn_progress() {
+    let dir = tempfile::tempdir().unwrap();
+    // More servers than are probed at once, some slow: the probing takes a while.
+    let servers: Vec<String> = (0..8)
+        .map(|i| format!(r#""s{i}": {{"command": "sh", "args": ["-c", "sleep 0.{i}; exit 3"]}}"#))
+        .collect();
+    std::fs::write(
+        dir.path().join("claude_desktop_config.json"),
+        format!("{{\"mcpServers\": {{{}}}}}\n", servers.join(", ")),
+    )
+    .unwrap();
+    let (code, stdout, stderr) = mcp_tray(dir.path(), &["doctor", "--timeout", "10"]);
+    assert_eq!(code, Some(4), "{stdout}\n{stderr}");
+    for (stream, text) in [("stdout", &stdout), ("stderr", &stderr)] {
+        assert!(
+            !text.contains(['\r', '\u{8}', '\u{1b}']),
+            "{stream} holds terminal control characters: {text:?}"
+        );
+        assert!(
+            text.lines().all(|l| l == l.trim_end()),
+            "{stream} pads its lines with spaces: {text:?}"
+        );
+    }
+    assert_eq!(
+        stderr,
+        format!(
+            "checking {} (starting each server to probe it, 6 at a time) …\n",
+            dir.path().join("claude_desktop_config.json").display()
+        )
+    );
+    assert_eq!(
+        stdout.lines().filter(|l| l.starts_with("probe: ")).count(),
+        8,
+        "{stdout}"
+    );
+}

@@ -213,9 +213,13 @@ pub fn fix_in(audience: Audience, code: &str, message: &str) -> Option<&'static 
             "Check the URL: a web site answered, not an MCP server. The server's documentation gives its MCP endpoint, usually ending in /mcp (or /sse for the older transport).",
         );
     }
-    // `npx` of a package its registry does not have: a run in a terminal would only say so again.
+    // `npx` or `uvx` of a package its registry does not have: a run in a terminal would only say
+    // so again.
     if code == codes::EXITED_EARLY && message.contains(NO_SUCH_NPM_PACKAGE) {
         return Some(NPM_PACKAGE_FIX);
+    }
+    if code == codes::EXITED_EARLY && message.contains(NO_SUCH_PYTHON_PACKAGE) {
+        return Some(PYTHON_PACKAGE_FIX);
     }
     if code == codes::AUTH_REQUIRED {
         // A sign-in not done yet (the first, often): nothing failed, no header to check.
@@ -281,37 +285,71 @@ pub const NO_SUCH_NPM_PACKAGE: &str = "does not exist in the npm registry";
 /// What to do about a package npm's registry does not have.
 pub const NPM_PACKAGE_FIX: &str = "Check the package's name in the entry's arguments (args): a typo, or a package renamed or removed. If it comes from a private registry, check that registry's address and your token for it in your .npmrc.";
 
-/// A package npm (run by `npx`) did not find in its registry, as npm said on stderr.
+/// How a summary says that the Python package index has no package by the name `uvx` was given
+/// ("the package `xyz` does not exist in the Python package index", [`MissingPackage`]):
+/// [`fix_in`] knows its fix by these words, as for npm's ([`NO_SUCH_NPM_PACKAGE`]).
+pub const NO_SUCH_PYTHON_PACKAGE: &str = "does not exist in the Python package index";
+
+/// What to do about a package the Python package index (PyPI, or the index uv is given) does not
+/// have. `uvx NAME` runs the command NAME of the package NAME: a command its package names
+/// otherwise is a package uv cannot find either.
+pub const PYTHON_PACKAGE_FIX: &str = "Check the package's name in the entry's arguments (args): a typo, or a package renamed or removed. A command whose package has another name runs as `uvx --from PACKAGE COMMAND`. If it comes from a private index, check that index's address (--index-url or UV_INDEX_URL) and your credentials for it.";
+
+/// The registry a missing package was looked for in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PackageIndex {
+    /// npm's (run by `npx`).
+    Npm,
+    /// The Python package index (uv's, run by `uvx`).
+    Python,
+}
+
+/// A package a registry did not have, as the tool that looked for it said on stderr: npm (run by
+/// `npx`) or uv (run by `uvx`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MissingPackage {
     /// Its name as it was asked for, without a version (`@scope/name`, `xyz`).
     pub name: String,
-    /// The registry's host (`registry.npmjs.org`), when npm named it.
+    /// The registry's host (`registry.npmjs.org`), when the tool named it (npm does, uv does not).
     pub registry: Option<String>,
+    pub index: PackageIndex,
 }
 
 impl MissingPackage {
-    /// "the package `xyz` does not exist in the npm registry (registry.npmjs.org)".
+    /// "the package `xyz` does not exist in the npm registry (registry.npmjs.org)", "the package
+    /// `xyz` does not exist in the Python package index".
     pub fn summary(&self) -> String {
         let at = self
             .registry
             .as_deref()
             .map(|host| format!(" ({host})"))
             .unwrap_or_default();
-        format!("the package `{}` {NO_SUCH_NPM_PACKAGE}{at}", self.name)
+        let not_there = match self.index {
+            PackageIndex::Npm => NO_SUCH_NPM_PACKAGE,
+            PackageIndex::Python => NO_SUCH_PYTHON_PACKAGE,
+        };
+        format!("the package `{}` {not_there}{at}", self.name)
     }
 
     pub fn fix(&self) -> &'static str {
-        NPM_PACKAGE_FIX
+        match self.index {
+            PackageIndex::Npm => NPM_PACKAGE_FIX,
+            PackageIndex::Python => PYTHON_PACKAGE_FIX,
+        }
     }
 }
 
-/// The package npm's registry does not have, from a server's last stderr lines: npm's 404 for
-/// it, `npm error 404 Not Found - GET https://registry.npmjs.org/xyz` with `npm error 404  The
-/// requested resource 'xyz@*' could not be found or you do not have permission to access it.`
-/// (npm 11) or `npm error 404  'xyz@*' is not in this registry.` (npm 10), also as `npm ERR!`
-/// (npm 8 and older). `None` for anything else.
-pub fn missing_npm_package<S: AsRef<str>>(lines: &[S]) -> Option<MissingPackage> {
+/// The package a registry does not have, from a server's last stderr lines: npm's 404
+/// ([`npm_missing`]) or uv's unsatisfiable requirement ([`uv_missing`]). `None` for anything else.
+pub fn missing_package<S: AsRef<str>>(lines: &[S]) -> Option<MissingPackage> {
+    npm_missing(lines).or_else(|| uv_missing(lines))
+}
+
+/// npm's 404 for the package it was asked for, `npm error 404 Not Found - GET
+/// https://registry.npmjs.org/xyz` with `npm error 404  The requested resource 'xyz@*' could not
+/// be found or you do not have permission to access it.` (npm 11) or `npm error 404  'xyz@*' is
+/// not in this registry.` (npm 10), also as `npm ERR!` (npm 8 and older).
+fn npm_missing<S: AsRef<str>>(lines: &[S]) -> Option<MissingPackage> {
     let mut from_url: Option<(String, String)> = None;
     let mut asked: Option<String> = None;
     for line in lines {
@@ -331,17 +369,44 @@ pub fn missing_npm_package<S: AsRef<str>>(lines: &[S]) -> Option<MissingPackage>
             asked = asked.or_else(|| quoted.map(without_version));
         }
     }
-    match (asked, from_url) {
-        (Some(name), url) => Some(MissingPackage {
-            name,
-            registry: url.map(|(_, host)| host),
-        }),
-        (None, Some((name, host))) => Some(MissingPackage {
-            name,
-            registry: Some(host),
-        }),
-        (None, None) => None,
-    }
+    let (name, registry) = match (asked, from_url) {
+        (Some(name), url) => (name, url.map(|(_, host)| host)),
+        (None, Some((name, host))) => (name, Some(host)),
+        (None, None) => return None,
+    };
+    Some(MissingPackage {
+        name,
+        registry,
+        index: PackageIndex::Npm,
+    })
+}
+
+/// uv's resolver on the package `uvx` was asked for: `Because xyz was not found in the package
+/// registry and you require xyz, we can conclude that your requirements are unsatisfiable.`,
+/// after `cause:` (uv 0.13) or after `╰─▶` and wrapped at 80 columns (uv 0.5), so the lines are
+/// read as one text. Only the package asked for: a dependency the index lacks is another package's
+/// problem ("… and mcp-x==1.0 depends on gone-dep"), and one "not found in the cache" (uv offline)
+/// may well exist.
+fn uv_missing<S: AsRef<str>>(lines: &[S]) -> Option<MissingPackage> {
+    const NOT_FOUND: &str = " was not found in the package registry and you require ";
+    let text = lines
+        .iter()
+        .map(|line| line.as_ref().trim())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let at = text.find(NOT_FOUND)?;
+    let name = text[..at].rsplit(' ').next().unwrap_or_default();
+    let required = text[at + NOT_FOUND.len()..].strip_prefix(name)?;
+    // The requirement is the name, and a version or extras at most (`xyz>=1.0`, `xyz[cli]`).
+    let whole_name = required
+        .chars()
+        .next()
+        .is_none_or(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')));
+    (!name.is_empty() && whole_name).then(|| MissingPackage {
+        name: name.to_owned(),
+        registry: None,
+        index: PackageIndex::Python,
+    })
 }
 
 /// What an npm log line says after its `npm error` / `npm ERR!` mark; `None` for another line.
@@ -1025,10 +1090,75 @@ npm error A complete log of this run can be found in: /root/.npm/_logs/2026-12-0
         assert_eq!(last_words::<&str>(&[]), None);
     }
 
+    /// `uvx some-package-that-does-not-exist-xyz` with PyPI reachable: uv 0.13.9's words on stderr.
+    const UVX_NOT_FOUND: &str = "error: No solution found when resolving tool dependencies
+  cause: Because some-package-that-does-not-exist-xyz was not found in the package registry and you require some-package-that-does-not-exist-xyz, we can conclude that your requirements are unsatisfiable.";
+
+    /// The same with uv 0.5.31, which wraps its message at 80 columns.
+    const UVX_0_5_NOT_FOUND: &str = "  × No solution found when resolving tool dependencies:
+  ╰─▶ Because some-package-that-does-not-exist-xyz was not found in the
+      package registry and you require some-package-that-does-not-exist-xyz,
+      we can conclude that your requirements are unsatisfiable.";
+
+    #[test]
+    fn uvs_unsatisfiable_requirement_names_the_python_package_the_index_lacks() {
+        for said in [UVX_NOT_FOUND, UVX_0_5_NOT_FOUND] {
+            let lines: Vec<&str> = said.lines().collect();
+            let missing = missing_package(&lines).expect("a missing package");
+            assert_eq!(missing.name, "some-package-that-does-not-exist-xyz");
+            assert_eq!(
+                missing.summary(),
+                "the package `some-package-that-does-not-exist-xyz` does not exist in the Python package index"
+            );
+            for audience in [Audience::Cli, Audience::App] {
+                let fix = fix_in(
+                    audience,
+                    codes::EXITED_EARLY,
+                    &format!(
+                        "uvx exited (exit code 1) before answering anything: {}",
+                        missing.summary()
+                    ),
+                )
+                .expect("a fix");
+                assert_eq!(fix, missing.fix());
+                assert!(
+                    fix.contains("package's name in the entry's arguments")
+                        && !fix.contains(".npmrc"),
+                    "{fix}"
+                );
+            }
+        }
+        // A version asked for is not part of the name (uv 0.5.31, `uvx 'mcp-server-fetchh>=1.0'`).
+        let versioned = [
+            "  × No solution found when resolving tool dependencies:",
+            "  ╰─▶ Because mcp-server-fetchh was not found in the package registry and you",
+            "      require mcp-server-fetchh>=1.0, we can conclude that your requirements",
+            "      are unsatisfiable.",
+        ];
+        assert_eq!(
+            missing_package(&versioned).map(|m| m.name),
+            Some("mcp-server-fetchh".to_owned())
+        );
+        // A dependency the index lacks is not the package the entry names; offline, uv looked in
+        // its cache only.
+        let dependency = [
+            "  × No solution found when resolving tool dependencies:",
+            "  ╰─▶ Because gone-dep was not found in the package registry and mcp-x==1.0 depends on gone-dep, we can conclude that mcp-x==1.0 cannot be used.",
+        ];
+        assert_eq!(missing_package(&dependency), None);
+        let offline = [
+            "error: No solution found when resolving tool dependencies",
+            "  cause: Because some-package-that-does-not-exist-xyz was not found in the cache and you require some-package-that-does-not-exist-xyz, we can conclude that your requirements are unsatisfiable.",
+            "",
+            "hint: Packages were unavailable because the network was disabled. When the network is disabled, registry packages may only be read from the cache.",
+        ];
+        assert_eq!(missing_package(&offline), None);
+    }
+
     #[test]
     fn npms_404_names_the_package_its_registry_does_not_have() {
         let lines: Vec<&str> = NPX_404.lines().collect();
-        let missing = missing_npm_package(&lines).expect("a missing package");
+        let missing = missing_package(&lines).expect("a missing package");
         assert_eq!(
             missing.summary(),
             "the package `some-package-that-does-not-exist-mcp-tray-qa` does not exist in the npm registry (registry.npmjs.org)"
@@ -1058,23 +1188,24 @@ npm error A complete log of this run can be found in: /root/.npm/_logs/2026-12-0
             "npm error 404  '@acme/mcp-server@^2.1.0' is not in this registry.",
         ];
         assert_eq!(
-            missing_npm_package(&scoped),
+            missing_package(&scoped),
             Some(MissingPackage {
                 name: "@acme/mcp-server".into(),
                 registry: Some("npm.example.com".into()),
+                index: PackageIndex::Npm,
             })
         );
         // npm 8's, with the URL alone.
         let old =
             ["npm ERR! 404 Not Found - GET https://registry.npmjs.org/@acme%2fgone - Not found"];
         assert_eq!(
-            missing_npm_package(&old).map(|m| m.name),
+            missing_package(&old).map(|m| m.name),
             Some("@acme/gone".to_owned())
         );
         // Another failure of npm, or a server's own 404: no missing package.
-        assert_eq!(missing_npm_package(&["npm error code ENOENT"]), None);
+        assert_eq!(missing_package(&["npm error code ENOENT"]), None);
         assert_eq!(
-            missing_npm_package(&["Error: 404 Not Found - GET https://api.example.com/x"]),
+            missing_package(&["Error: 404 Not Found - GET https://api.example.com/x"]),
             None
         );
         assert_eq!(

@@ -1130,6 +1130,15 @@ pub fn read_recent(dir: &Path, server: &str, max_bytes: u64) -> Vec<Entry> {
     entries
 }
 
+/// The rotated files of the journal whose live file is `live` (from [`journal_files`]) that exist,
+/// newest first (`.1`, `.2`, …): numbered without gaps, so the first missing one is the end.
+pub fn rotated_files(live: &Path) -> Vec<PathBuf> {
+    (1..=MAX_ROTATED)
+        .map(|n| rotated_of(live, n))
+        .take_while(|path| name_fits(path) && path.is_file())
+        .collect()
+}
+
 /// The most rotated files a journal has ([`crate::settings::FILES_KEPT`]).
 const MAX_ROTATED: usize = *crate::settings::FILES_KEPT.end() as usize;
 

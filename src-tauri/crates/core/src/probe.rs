@@ -468,7 +468,7 @@ impl Failure {
                 // `npx` of a package npm's registry does not have: named, with its own fix,
                 // rather than left among npm's boilerplate in the detail.
                 let lines: Vec<&str> = last.lines().collect();
-                let mut d = match crate::diagnose::missing_npm_package(&lines) {
+                let mut d = match crate::diagnose::missing_package(&lines) {
                     Some(missing) => Diagnosis::new(
                         codes::EXITED_EARLY,
                         Severity::Error,

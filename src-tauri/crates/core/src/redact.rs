@@ -123,7 +123,7 @@ pub fn mask_args(args: &[String]) -> Vec<String> {
                 // password would stay; the URL's own rule below masks both.
                 Some((name, value))
                     if (is_secret_option(name)
-                        || (!name.starts_with('-') && is_secret_variable(name, value)))
+                        || (!name.starts_with('-') && is_secret_variable(name, Some(value))))
                         && !value.is_empty()
                         && !name.contains("://") =>
                 {
@@ -133,7 +133,7 @@ pub fn mask_args(args: &[String]) -> Vec<String> {
                 Some((flag, variable))
                     if flag.starts_with('-')
                         && variable.split_once('=').is_some_and(|(n, v)| {
-                            is_secret_variable(n, v) && !v.is_empty() && !n.contains("://")
+                            is_secret_variable(n, Some(v)) && !v.is_empty() && !n.contains("://")
                         }) =>
                 {
                     variable
@@ -1161,28 +1161,39 @@ pub fn known_secrets<'a>(
         }
     }
     for (name, value) in env {
-        if is_secret_variable(name, value) || looks_like_credential(value) {
+        if is_secret_variable(name, Some(value)) || looks_like_credential(value) {
             keep(value);
         }
     }
     found
 }
 
-/// Whether the environment variable `name` set to `value` (in an env, or written `NAME=VALUE`)
-/// holds a credential by its name: named like one ([`is_secret_key`]), and not one that holds
-/// where something is rather than a secret ([`holds_a_place`]).
-fn is_secret_variable(name: &str, value: &str) -> bool {
-    is_secret_key(name.as_bytes()) && !holds_a_place(name, value)
+/// Whether the environment variable `name` (in an env, or written `NAME=VALUE`) holds a
+/// credential by its name: named like one ([`is_secret_key`]; or by its last word, a key or an
+/// authorization: `STRIPE_KEY`, `SUPABASE_SERVICE_ROLE_KEY`, `NPM_AUTH`), and not one that holds
+/// where something is rather than a secret ([`holds_a_place`]). `value`: the variable's value,
+/// when the caller has it (`PWD` holding no path is a password).
+///
+/// The one rule for variables: what the journals mask as a known secret ([`known_secrets`]) is
+/// what `list`, `show` and the Edit form mask ([`crate::config::document::is_secret_name`]).
+pub fn is_secret_variable(name: &str, value: Option<&str>) -> bool {
+    // A message's `key` is any key; a variable named for one holds one.
+    let last_word = name.rsplit(['_', '-']).next().unwrap_or(name);
+    let named_so = is_secret_key(name.as_bytes())
+        || last_word.eq_ignore_ascii_case("key")
+        || last_word.eq_ignore_ascii_case("auth");
+    named_so && !holds_a_place(name, value)
 }
 
-/// Whether the variable `name` holds a place, whatever [`is_secret_key`] reads in its name: the
-/// shell's working directories (`PWD`, `OLDPWD`, an absolute path; in a message's JSON, or
-/// written in lower case, `pwd` still names a password, as some APIs use it), or a file, folder
-/// or socket named after what it keeps (`AWS_SHARED_CREDENTIALS_FILE`, `PASSWORD_STORE_DIR`,
+/// Whether the variable `name` holds a place, whatever [`is_secret_variable`] reads in its name:
+/// the shell's working directories (`PWD`, `OLDPWD`, holding an absolute path, or a value not
+/// known: in an env they are the working directory; in a message's JSON, or written in lower
+/// case, `pwd` still names a password, as some APIs use it), or a file, folder or socket named
+/// after what it keeps (`AWS_SHARED_CREDENTIALS_FILE`, `PASSWORD_STORE_DIR`, `SSH_AUTH_SOCK`,
 /// systemd's `CREDENTIALS_DIRECTORY`, and `GOOGLE_APPLICATION_CREDENTIALS`, the path of a key
 /// file). The place is no secret, and masking it as a known one would hide every mention of a
 /// folder in the logs and traffic.
-fn holds_a_place(name: &str, value: &str) -> bool {
+fn holds_a_place(name: &str, value: Option<&str>) -> bool {
     let lower = name.to_ascii_lowercase();
     let places = [
         "file",
@@ -1193,7 +1204,7 @@ fn holds_a_place(name: &str, value: &str) -> bool {
         "sock",
         "socket",
     ];
-    (matches!(name, "PWD" | "OLDPWD") && is_absolute_path(value))
+    (matches!(name, "PWD" | "OLDPWD") && value.is_none_or(is_absolute_path))
         || name == "GOOGLE_APPLICATION_CREDENTIALS"
         || places.iter().any(|place| lower.ends_with(place))
 }

@@ -382,7 +382,7 @@ where
     let missing = if answered_any {
         None
     } else {
-        crate::diagnose::missing_npm_package(&last_lines)
+        crate::diagnose::missing_package(&last_lines)
     };
     let diagnosis = (exited_on_its_own || failed_after_close).then(|| {
         let early = !answered_any;

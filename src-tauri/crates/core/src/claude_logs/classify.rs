@@ -214,7 +214,7 @@ fn claude_record(event: &LogEvent, session: &mut Session) -> Option<Diagnosis> {
         };
         // `npx` of a package npm's registry does not have: npm's own words say which.
         let output: Vec<&str> = session.output.iter().map(String::as_str).collect();
-        if let Some(missing) = crate::diagnose::missing_npm_package(&output) {
+        if let Some(missing) = crate::diagnose::missing_package(&output) {
             return Some(
                 Diagnosis::new(
                     codes::EXITED_EARLY,

@@ -6,6 +6,7 @@
 //! is not one of the stable failure codes.
 
 use std::collections::{HashMap, HashSet, hash_map};
+use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
@@ -148,8 +149,10 @@ impl JournalEventTail {
 
     /// Where reading starts in the journals that exist at the first poll, as for Claude's logs
     /// ([`super::LogTail`]): their beginning, their end, or the last bytes of each (from the first
-    /// whole line there), so that a view opened after a restart shows what happened lately.
-    /// Journals that appear later are read whole: everything in them is new.
+    /// whole line there), so that a view opened after a restart shows what happened lately. The
+    /// last bytes of a journal that rotated lately go on into its rotated files: the events the
+    /// Servers view cites from there are shown too. Journals that appear later are read whole:
+    /// everything in them is new.
     pub fn starting(dir: impl Into<PathBuf>, start: StartAt) -> Self {
         JournalEventTail {
             dir: dir.into(),
@@ -169,10 +172,11 @@ impl JournalEventTail {
             } else {
                 StartAt::Beginning
             };
+            let first = self.first;
             let (tail, before) = match self.tails.entry(file) {
                 hash_map::Entry::Occupied(tail) => (tail.into_mut(), Vec::new()),
                 hash_map::Entry::Vacant(place) => {
-                    let (tail, before) = open_tail(place.key(), start);
+                    let (tail, before) = open_tail(place.key(), start, first);
                     (place.insert(tail), before)
                 }
             };
@@ -187,10 +191,27 @@ impl JournalEventTail {
     }
 }
 
-/// A tail of the journal `file` starting where `start` says, and, for [`StartAt::Recent`], the
-/// lines of the window before that start.
-fn open_tail(file: &Path, start: StartAt) -> (journal::Tail, Vec<Entry>) {
+/// A tail of the journal `file` starting where `start` says, and the lines before that start:
+/// for [`StartAt::Recent`], those of the window (in the rotated files too, when the live one is
+/// short); for [`StartAt::Beginning`] at the `first` poll, those of its rotated files, whole,
+/// oldest first (a journal found later has none to read: everything in it is new).
+fn open_tail(file: &Path, start: StartAt, first: bool) -> (journal::Tail, Vec<Entry>) {
     let bytes = match start {
+        StartAt::Beginning if first => {
+            let tail = journal::Tail::open(file, true);
+            let rotated = journal::rotated_files(file)
+                .iter()
+                .rev()
+                .filter_map(|older| std::fs::read(older).ok())
+                .flat_map(|bytes| {
+                    bytes
+                        .split(|&b| b == b'\n')
+                        .filter_map(|line| serde_json::from_slice::<Entry>(line).ok())
+                        .collect::<Vec<_>>()
+                })
+                .collect();
+            return (tail, rotated);
+        }
         StartAt::Beginning => return (journal::Tail::open(file, true), Vec::new()),
         StartAt::End => return (journal::Tail::open(file, false), Vec::new()),
         StartAt::Recent(bytes) => bytes,
@@ -217,29 +238,77 @@ fn open_tail(file: &Path, start: StartAt) -> (journal::Tail, Vec<Entry>) {
     unreachable!("the last try returns")
 }
 
-/// The journal lines among the last `bytes` before `end` in `file`, from the first whole line
-/// there; none when it cannot be read. A line cut where the window starts, and one that does not
-/// parse, are skipped.
+/// The journal lines among the last `bytes` of the journal whose live file is `file`, oldest
+/// first: read back from `end` in the live file and, when that holds fewer (a journal that just
+/// rotated), on into its rotated files (`.1`, `.2`, …) until `bytes` are read in all, each from
+/// its first whole line there. None when the live file cannot be read. A line cut where a read
+/// starts, and one that does not parse, are skipped.
 fn read_window(file: &Path, end: u64, bytes: u64) -> Vec<Entry> {
-    let from = end.saturating_sub(bytes);
-    let mut buf = Vec::new();
-    let read = std::fs::File::open(file).and_then(|mut f| {
-        f.seek(SeekFrom::Start(from))?;
-        f.take(end - from).read_to_end(&mut buf)
-    });
-    if read.is_err() {
+    let Ok(live) = File::open(file) else {
         return Vec::new();
-    }
-    let whole = if from > 0 {
-        // The line the window starts in is cut: whole lines begin after its newline.
-        memchr::memchr(b'\n', &buf).map_or(buf.len(), |nl| nl + 1)
-    } else {
-        0
     };
-    buf[whole..]
-        .split(|&b| b == b'\n')
+    let Ok((newest, read)) = read_end(&live, end, bytes) else {
+        return Vec::new();
+    };
+    // Newest first while the budget lasts, then parsed oldest first.
+    let mut chunks = vec![newest];
+    let mut budget = bytes.saturating_sub(read);
+    for older in journal::rotated_files(file) {
+        if budget == 0 {
+            break;
+        }
+        // A rotation since the live file was opened made it `.1`: its lines are read already.
+        if is_file_at(&live, &older) {
+            continue;
+        }
+        // A file rotated away meanwhile is skipped: the ones after it still count.
+        let Ok(rotated) = File::open(&older) else {
+            continue;
+        };
+        let len = rotated.metadata().map(|m| m.len()).unwrap_or(0);
+        if let Ok((chunk, read)) = read_end(&rotated, len, budget) {
+            budget = budget.saturating_sub(read);
+            chunks.push(chunk);
+        }
+    }
+    chunks
+        .iter()
+        .rev()
+        .flat_map(|chunk| chunk.split(|&b| b == b'\n'))
         .filter_map(|line| serde_json::from_slice::<Entry>(line).ok())
         .collect()
+}
+
+/// The bytes among the last `bytes` before `end` in `file`, from the first whole line there, and
+/// how many bytes were read.
+fn read_end(mut file: &File, end: u64, bytes: u64) -> std::io::Result<(Vec<u8>, u64)> {
+    let from = end.saturating_sub(bytes);
+    let mut buf = Vec::new();
+    file.seek(SeekFrom::Start(from))?;
+    let read = file.take(end - from).read_to_end(&mut buf)? as u64;
+    if from > 0 {
+        // The line the window starts in is cut: whole lines begin after its newline.
+        let whole = memchr::memchr(b'\n', &buf).map_or(buf.len(), |nl| nl + 1);
+        buf.drain(..whole);
+    }
+    Ok((buf, read))
+}
+
+/// Whether `path` names the file `file` was opened as (a rotation renamed it there). Where that
+/// cannot be told, it is not: a rotation in the very moment the view opens could then show a few
+/// lines twice, and nothing goes missing.
+#[cfg(unix)]
+fn is_file_at(file: &File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (file.metadata(), std::fs::metadata(path)) {
+        (Ok(a), Ok(b)) => a.ino() == b.ino() && a.dev() == b.dev(),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn is_file_at(_file: &File, _path: &Path) -> bool {
+    false
 }
 
 #[cfg(test)]
@@ -380,6 +449,81 @@ mod tests {
         assert!(from_end.poll().is_empty());
         journal_numbered(dir.path(), "remote", 21..22);
         assert_eq!(texts(&from_end.poll()), ["connected: event 21"]);
+    }
+
+    #[test]
+    fn a_recent_start_reads_on_into_the_rotated_files_when_the_live_one_holds_less() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut config = journal::JournalConfig::in_dir(dir.path());
+        // About six lines a file: 40 events leave the last 24 or so in `.3`…`.1` and the live file.
+        config.max_bytes = 1000;
+        config.keep = 3;
+        let j = journal::Journal::open("remote", config).expect("journal");
+        for i in 0..40 {
+            j.event(journal::Level::Info, "connected", format!("event {i:02}"));
+        }
+        j.close(std::time::Duration::from_secs(2));
+        let live = journal::journal_path(dir.path(), "remote");
+        let kept: Vec<String> = journal::read_journal(&live, 3)
+            .expect("journal")
+            .iter()
+            .filter_map(journal_event)
+            .map(|e| e.text)
+            .collect();
+        assert!(kept.len() < 40 && kept.len() > 12, "rotated: {kept:?}");
+
+        // A window larger than all the files: every kept line, oldest first, each once.
+        let mut tail = JournalEventTail::starting(dir.path(), StartAt::Recent(1 << 20));
+        assert_eq!(texts(&tail.poll()), kept);
+        assert!(tail.poll().is_empty());
+
+        // A window a little larger than the live file: the live file and the last two lines of
+        // `.1` (the line the window starts in is cut), not the older ones.
+        let live_len = std::fs::metadata(&live).expect("live").len();
+        let one = std::fs::read_to_string(dir.path().join("remote.1.jsonl")).expect(".1");
+        let last_two: usize = one.lines().rev().take(2).map(|l| l.len() + 1).sum();
+        let live_lines = std::fs::read_to_string(&live)
+            .expect("live")
+            .lines()
+            .count();
+        let mut tail =
+            JournalEventTail::starting(dir.path(), StartAt::Recent(live_len + last_two as u64 + 5));
+        assert_eq!(texts(&tail.poll()), kept[kept.len() - live_lines - 2..]);
+        // What is journaled next follows, once.
+        journal_numbered(dir.path(), "remote", 40..41);
+        assert_eq!(texts(&tail.poll()), ["connected: event 40"]);
+        assert!(tail.poll().is_empty());
+    }
+
+    #[test]
+    fn a_start_from_the_beginning_reads_the_rotated_files_first_then_the_live_one() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut config = journal::JournalConfig::in_dir(dir.path());
+        config.max_bytes = 1000;
+        config.keep = 3;
+        let j = journal::Journal::open("remote", config).expect("journal");
+        for i in 0..40 {
+            j.event(journal::Level::Info, "connected", format!("event {i:02}"));
+        }
+        j.close(std::time::Duration::from_secs(2));
+        let live = journal::journal_path(dir.path(), "remote");
+        assert!(!journal::rotated_files(&live).is_empty(), "it rotated");
+        let kept: Vec<String> = journal::read_journal(&live, 3)
+            .expect("journal")
+            .iter()
+            .filter_map(journal_event)
+            .map(|e| e.text)
+            .collect();
+        let live_lines = std::fs::read_to_string(&live)
+            .expect("live")
+            .lines()
+            .count();
+        assert!(kept.len() > live_lines, "{kept:?}");
+        let mut tail = JournalEventTail::new(dir.path(), true);
+        assert_eq!(texts(&tail.poll()), kept);
+        journal_numbered(dir.path(), "remote", 40..41);
+        assert_eq!(texts(&tail.poll()), ["connected: event 40"]);
+        assert!(tail.poll().is_empty());
     }
 
     #[test]

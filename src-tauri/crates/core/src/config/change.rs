@@ -49,7 +49,7 @@ fn invalid(message: impl Into<String>) -> ConfigError {
 
 /// The edits that make `entry` what `change` says; an error when the change does not fit the
 /// entry (a URL for a local command, an empty command, an env value to keep that it does not
-/// have) or changes nothing.
+/// have), or changes nothing ("nothing to save: … nothing changed", never an empty list).
 pub fn edits_for(entry: &ServerEntry, change: &EntryChange) -> Result<Vec<Edit>, ConfigError> {
     let name = &entry.name;
     let (obj, new_name) = changed(entry, change)?;
@@ -66,8 +66,12 @@ pub fn edits_for(entry: &ServerEntry, change: &EntryChange) -> Result<Vec<Edit>,
             to: new_name,
         });
     }
+    // Writing the same entry again would still make a backup and an Undo that undoes nothing:
+    // nothing is written, and the answer says why in the words of the one who saved.
     if edits.is_empty() {
-        return Err(invalid(format!("nothing to change in \"{name}\"")));
+        return Err(invalid(format!(
+            "nothing to save: \"{name}\" is already like this (nothing changed), so the file was left as it was"
+        )));
     }
     Ok(edits)
 }
@@ -855,6 +859,29 @@ mod tests {
         );
         let edits = edits_for(&allowed, &to("http://10.0.0.8/mcp")).expect("allowed");
         assert_eq!(updated(&edits)["args"][1], "http://10.0.0.8/mcp");
+    }
+
+    /// Saving a form whose values are the entry's own (the same args, the same name, a secret left
+    /// masked) writes nothing, and says that plainly rather than reading as a failure of the file.
+    #[test]
+    fn a_change_that_changes_nothing_says_nothing_changed_and_makes_no_edit() {
+        let e = entry(
+            "fs",
+            json!({"command": "npx", "args": ["a"], "env": {"TOKEN": "s3cr3t"}}),
+        );
+        let same = EntryChange {
+            name: Some(" fs ".into()),
+            command: Some("npx".into()),
+            args: Some(vec!["a".into()]),
+            env: Some(vec![("TOKEN".into(), EnvValue::Keep)]),
+            ..EntryChange::default()
+        };
+        let err = edits_for(&e, &same).expect_err("no edit");
+        assert!(matches!(err, ConfigError::Invalid(_)), "{err:?}");
+        assert_eq!(
+            err.to_string(),
+            "nothing to save: \"fs\" is already like this (nothing changed), so the file was left as it was"
+        );
     }
 
     #[test]

@@ -823,24 +823,11 @@ fn classify_command(command: &str, args: &[String]) -> EntryKind {
     EntryKind::Local
 }
 
-/// Whether an environment variable's name suggests a secret (its value is masked when shown).
+/// Whether an environment variable's name suggests a secret (its value is masked when shown):
+/// [`crate::redact::is_secret_variable`]'s rule, the one the journals mask by, for a variable
+/// whose value is not looked at (`PWD` is then the working directory).
 pub fn is_secret_name(name: &str) -> bool {
-    let upper = name.to_ascii_uppercase();
-    [
-        "TOKEN",
-        "SECRET",
-        "PASSWORD",
-        "PASSWD",
-        "API_KEY",
-        "APIKEY",
-        "PRIVATE",
-        "CREDENTIAL",
-        "AUTH",
-    ]
-    .iter()
-    .any(|w| upper.contains(w))
-        || upper.ends_with("_KEY")
-        || upper == "KEY"
+    crate::redact::is_secret_variable(name, None)
 }
 
 #[cfg(test)]
@@ -1160,5 +1147,52 @@ mod tests {
         assert!(is_secret_name("OPENAI_API_KEY"));
         assert!(!is_secret_name("PATH"));
         assert!(!is_secret_name("NODE_ENV"));
+    }
+
+    /// `list --json` masked the X display's cookie file, the SSH agent's socket and a book's
+    /// author: places and people are no secrets, whatever their names hold (the rule is
+    /// [`crate::redact`]'s, which masks the same values in journals).
+    #[test]
+    fn env_names_of_places_and_people_are_not_masked_and_credentials_still_are() {
+        for plain in [
+            "XAUTHORITY",
+            "SSH_AUTH_SOCK",
+            "AUTHOR",
+            "GIT_AUTHOR_NAME",
+            "AWS_SHARED_CREDENTIALS_FILE",
+            "POSTGRES_PASSWORD_FILE",
+            "PASSWORD_STORE_DIR",
+            "SECRETS_PATH",
+            "SSH_KEY_PATH",
+            "CREDENTIALS_DIRECTORY",
+            "GOOGLE_APPLICATION_CREDENTIALS",
+            "PWD",
+            "OLDPWD",
+            "TOKENIZERS_PARALLELISM",
+            "MAX_TOKENS",
+        ] {
+            assert!(!is_secret_name(plain), "{plain}");
+        }
+        for secret in [
+            "GITHUB_TOKEN",
+            "GITHUB_PERSONAL_ACCESS_TOKEN",
+            "API_KEY",
+            "OPENAI_API_KEY",
+            "CLIENT_SECRET",
+            "AWS_SECRET_ACCESS_KEY",
+            "PASSWORD",
+            "PGPASSWORD",
+            "DB_PASSWD",
+            "PRIVATE_KEY",
+            "SUPABASE_SERVICE_ROLE_KEY",
+            "ENCRYPTION_KEY",
+            "KEY",
+            "NPM_AUTH",
+            "AUTH",
+            "SESSION_COOKIE",
+            "google_credentials",
+        ] {
+            assert!(is_secret_name(secret), "{secret}");
+        }
     }
 }

@@ -1269,6 +1269,9 @@ fn the_working_directory_and_other_places_are_no_known_secrets() {
     assert_eq!(known_secrets(&[], places), Vec::<String>::new());
     let credentials = [
         ("GITHUB_TOKEN", "ghp_envtokenvalue0001"),
+        // A key by its name's last word, as `list` masks it (one rule for both).
+        ("ENCRYPTION_KEY", "correct-horse-battery"),
+        ("NPM_AUTH", "ana:npm-pass-1234"),
         ("PGPASSWORD", "hunter2-long"),
         (
             "AWS_SECRET_ACCESS_KEY",
@@ -1281,6 +1284,8 @@ fn the_working_directory_and_other_places_are_no_known_secrets() {
         known_secrets(&[], credentials),
         [
             "ghp_envtokenvalue0001",
+            "correct-horse-battery",
+            "ana:npm-pass-1234",
             "hunter2-long",
             "/wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
             "hunter2-odbc"
