@@ -2,7 +2,8 @@
 // while the app is open (the window says so and puts it back, byte for byte, as it last saw it: a
 // deletion kept in MCP Tray's history, so the CLI's `mcp-tray history` and `undo` know it too), a
 // file another program left without any server (the same, with its servers put back),
-// and a byte-order mark, which Claude Desktop cannot read (removed alone; Undo puts it back).
+// a byte-order mark, which Claude Desktop cannot read (removed alone; Undo puts it back), and a
+// file saved as UTF-16, which it cannot read either (converted to UTF-8; Undo puts it back).
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import { after, before, describe, it } from "node:test";
@@ -104,5 +105,38 @@ describe("config file with a byte-order mark", () => {
       timeoutMsg: "Undo did not put the mark back",
     });
     await app.browser.$('[data-testid="config-remove-bom"]').waitForExist({ timeout: 15_000 });
+  });
+});
+
+describe("config file saved as UTF-16", () => {
+  let app;
+  const plain = '{\r\n  "mcpServers": {\r\n    "notes": {"command": "uvx", "args": ["notes-mcp"]}\r\n  }\r\n}\r\n';
+  // As Windows PowerShell 5's `echo '…' > claude_desktop_config.json` writes it.
+  const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(plain, "utf16le")]);
+
+  before(async () => {
+    app = await startApp({ config: plain });
+    await waitForText(app.browser, '[data-testid="server-name"]', { equals: "notes" });
+  });
+
+  after(async () => {
+    await app?.stop();
+  });
+
+  it("says so, converts it to UTF-8, lists the servers, and Undo puts it back", async () => {
+    fs.writeFileSync(app.configPath, utf16);
+    await app.browser.$('[data-testid="config-to-utf8"]').waitForExist({ timeout: 15_000 });
+    await waitForText(app.browser, ".load-error", { contains: "saved as UTF-16" });
+    await app.screenshot("servers-config-utf16");
+    await app.browser.$('[data-testid="config-to-utf8"]').click();
+    await waitForText(app.browser, '[data-testid="server-name"]', { equals: "notes" });
+    assert.equal(fs.readFileSync(app.configPath, "utf8"), plain);
+    await waitForText(app.browser, '[data-testid="server-change"]', { contains: "Converted the file to UTF-8" });
+    await app.browser.$('[data-testid="server-undo"]').click();
+    await app.browser.waitUntil(() => fs.readFileSync(app.configPath).equals(utf16), {
+      timeout: 10_000,
+      timeoutMsg: "Undo did not put the UTF-16 file back",
+    });
+    await app.browser.$('[data-testid="config-to-utf8"]').waitForExist({ timeout: 15_000 });
   });
 });

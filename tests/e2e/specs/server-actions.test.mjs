@@ -2,7 +2,8 @@
 // back byte for byte (odd formatting, comments-free JSON with its own spacing and key order);
 // remove a server and undo it; Undo goes when another program changes the file after it, and the
 // bar then no longer names a change the other program may have undone (the CLI's undo), nor an
-// Undo's "Undone: …"; the status bar hides nothing of the Add card below it. A row's Test keeps
+// Undo's "Undone: …"; repeated Undo walks back the window's own changes, newest first, and the bar
+// closes (×, Escape); the status bar hides nothing of the Add card below it. A row's Test keeps
 // keyboard focus in the row: on Cancel test while it runs, back on Test after.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -195,6 +196,58 @@ describe("server actions", () => {
     await until(app.browser, async () => !JSON.stringify(await rows(app.browser)).includes("delta"), "delta is still listed");
     assert.equal(await waitForText(app.browser, '[data-testid="server-change"]', { equals: CHANGED_ELSEWHERE_SINCE }), CHANGED_ELSEWHERE_SINCE);
     assert.equal(await app.browser.$('[data-testid="server-change-when"]').isExisting(), false);
+  });
+});
+
+describe("server actions: Undo, again and again", () => {
+  let app;
+  before(async () => {
+    app = await startApp({ config: ORIGINAL });
+    await waitForText(app.browser, '[data-testid="server-name"]');
+  });
+  after(async () => {
+    await app?.stop();
+  });
+
+  it("walks back the window's own changes, newest first, and the file comes back byte for byte", async () => {
+    await clickOn(app.browser, "beta", "server-toggle");
+    await waitForText(app.browser, '[data-testid="server-change"] span', { contains: "Disabled beta" });
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await removeGamma(app.browser);
+    await waitForText(app.browser, '[data-testid="server-change"] span', { equals: "Removed gamma" });
+    // Each write's own news first (as a person reads the bar before pressing): news of a write
+    // that comes while an Undo is under way cannot be told from another program's, and the bar
+    // then offers nothing more rather than something it cannot vouch for.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await app.browser.$('[data-testid="server-undo"]').click();
+    await waitForText(app.browser, '[data-testid="server-change"] span', { equals: "Undone: Removed gamma" });
+    const earlier = app.browser.$('[data-testid="server-undo-earlier"]');
+    await earlier.waitForExist({ timeout: 5_000 });
+    assert.equal(await earlier.getText(), "Undo “Disabled beta”");
+    // The app's own write (the Undo) is seen by its watch too: the offer stays (the file holds
+    // what Disable wrote, and Disable is the change Rust would undo now).
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    assert.equal(await earlier.isExisting(), true, "the offer went after the Undo's own write");
+    await app.screenshot("servers-undo-earlier");
+    await earlier.click();
+    await waitForText(app.browser, '[data-testid="server-change"] span', { equals: "Undone: Disabled beta" });
+    await until(app.browser, async () => JSON.stringify(await rows(app.browser)).includes('["beta",true]'), "beta was not enabled again");
+    assert.equal(fs.readFileSync(app.configPath, "utf8"), ORIGINAL);
+    assert.equal(await app.browser.$('[data-testid="server-undo-earlier"]').isExisting(), false);
+  });
+
+  it("closes the bar with Escape while the focus is in it, and with its × button", async () => {
+    await app.browser.execute(() => document.querySelector('[data-testid="server-change"]').focus());
+    await app.browser.keys(["Escape"]);
+    await until(app.browser, async () => !(await app.browser.$('[data-testid="server-change"]').isExisting()), "Escape left the bar");
+    assert.equal(await app.browser.execute(() => document.activeElement?.id), "view-title");
+
+    await clickOn(app.browser, "alpha", "server-toggle");
+    await waitForText(app.browser, '[data-testid="server-change"] span', { contains: "Disabled alpha" });
+    const close = app.browser.$('[data-testid="server-change-close"]');
+    assert.equal(await close.getAttribute("aria-label"), "Close this message");
+    await close.click();
+    await until(app.browser, async () => !(await app.browser.$('[data-testid="server-change"]').isExisting()), "× left the bar");
   });
 });
 

@@ -1,5 +1,6 @@
 // The server forms, end to end, where they meet names and changes made elsewhere: an Edit form whose
-// server another program removes says why it went and leaves the focus on that sentence; a name
+// server another program removes says why it went and leaves the focus on that sentence; one whose
+// server another program renames stays open on the new name with what was typed; a name
 // already used is said in the same words, as it is typed, in the Add card and the local-server form;
 // Enter in the Add card's Name field does what its Add button does.
 import assert from "node:assert/strict";
@@ -77,5 +78,30 @@ describe("server forms and changes made elsewhere", () => {
     await app.browser.$('[data-testid="add-diagnosis"]').waitForExist({ timeout: 20_000 });
     assert.equal(await app.browser.$('[data-testid="add-button"]').getText(), "Test again");
     assert.ok(!fs.readFileSync(app.configPath, "utf8").includes("refused"));
+  });
+
+  it("keeps an Edit form open, with what was typed, when another program renames its server", async () => {
+    assert.ok(await clickInRow(app.browser, "alpha", "server-edit"), "no Edit button on alpha");
+    await app.browser.waitUntil(async () => (await app.browser.$('[data-testid="edit-args"]').getValue()) === "mcp-server-fetch", {
+      timeout: 10_000,
+      timeoutMsg: "the form never showed alpha's args",
+    });
+    await fill(app.browser, "edit-args", "mcp-server-fetch --typed");
+    // An editor renames alpha to fetch: the same entry under another key.
+    fs.writeFileSync(app.configPath, `${JSON.stringify({ mcpServers: { fetch: CONFIG.mcpServers.alpha } }, null, 2)}\n`);
+    const said = await waitForText(app.browser, '[data-testid="edit-renamed"]');
+    assert.equal(said, "Renamed from alpha to fetch outside this form; what you typed here is kept.");
+    const form = app.browser.$('[data-testid="server-edit-form"]');
+    assert.equal(await form.getAttribute("aria-label"), "Edit fetch");
+    assert.equal(await app.browser.$('[data-testid="edit-args"]').getValue(), "mcp-server-fetch --typed");
+    assert.equal(await app.browser.$('[data-testid="edit-name"]').getValue(), "fetch");
+    // Nothing closed, so nothing said in the bar; the focus is back in the field typed in.
+    const focused = await app.browser.execute(() => document.activeElement?.getAttribute("data-testid") ?? document.activeElement?.tagName);
+    assert.equal(focused, "edit-args");
+    await app.screenshot("servers-edit-renamed-elsewhere");
+    // Saved under its new name.
+    await app.browser.$('[data-testid="edit-save"]').click();
+    await waitForText(app.browser, '[data-testid="server-change"]', { contains: "Saved fetch" });
+    assert.deepEqual(JSON.parse(fs.readFileSync(app.configPath, "utf8")).mcpServers.fetch.args, ["mcp-server-fetch", "--typed"]);
   });
 });

@@ -124,7 +124,9 @@ describe("sign-in handed to the app", () => {
     // Servers says so too (Claude cannot use it yet), not "Connected": the bridge's own
     // "sign-in required" reply is not the server talking.
     await waitForText(app.browser, '[data-testid="server-status"]', { equals: "Failing" });
-    assert.match(await app.browser.$('[data-testid="server-row"]').getText(), /auth-required/);
+    // (Its diagnosis in words; the code itself on the element, and on hover.)
+    assert.match(await app.browser.$('[data-testid="server-row"]').getText(), /Sign-in needed/);
+    assert.equal(await app.browser.$('[data-testid="server-problem"]').getAttribute("data-code"), "auth-required");
     await app.screenshot("sign-in");
     assert.equal((await server.stats()).authorize, 0, "nobody signed in before the click");
 

@@ -224,11 +224,13 @@ export const ipc = {
     callResult("set_journal_retention", () => commands.setJournalRetention(retention)),
   /** Opens one of the folders Settings shows in the system's file manager. */
   openFolder: (folder: Folder) => callResult("open_folder", () => commands.openFolder(folder)),
+  /** Removes the byte-order mark the config file starts with (undoable). */
+  removeConfigBom: () => callResult("remove_config_bom", () => commands.removeConfigBom()),
+  /** Converts a config file saved as UTF-16 to UTF-8 (undoable). */
+  convertConfigToUtf8: () => callResult("convert_config_to_utf8", () => commands.convertConfigToUtf8()),
   /** Undoes MCP Tray's last change to the config file; resolves to what was undone. With the
    * history id of the change the Undo bar names, refuses (`changed-since`) when a later one came
    * or the file was changed elsewhere since. */
-  /** Removes the byte-order mark the config file starts with (undoable). */
-  removeConfigBom: () => callResult("remove_config_bom", () => commands.removeConfigBom()),
   undoLastChange: (expected: number | null = null) =>
     callResult("undo_last_change", () => commands.undoLastChange(expected)),
   /** Streams every server's traffic to `onBatch`: the journals' history first, then live batches. */

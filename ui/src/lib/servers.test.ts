@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ServerSummary } from "./ipc";
-import { describeChange, describeServer, kindLabel } from "./servers";
+import { describeChange, describeServer, kindLabel, renamedTo } from "./servers";
 
 const base: ServerSummary = {
   name: "s",
@@ -71,5 +71,38 @@ describe("describeChange", () => {
     expect(describeChange("undo deleted by another program")).toBe("Put back the config file another program deleted");
     expect(describeChange("undo emptied by another program")).toBe("Put back the servers another program removed");
     expect(describeChange("nothing to fix in linear")).toBe("Nothing to fix in linear");
+  });
+});
+
+describe("renamedTo", () => {
+  const server = (name: string, over: Partial<ServerSummary> = {}): ServerSummary => ({
+    name,
+    enabled: true,
+    kind: "local",
+    url: null,
+    command: "npx",
+    args: ["-y", "pkg"],
+    problem: null,
+    ...over,
+  });
+
+  it("tells a server gone and its same entry come under a new name in the same change", () => {
+    expect(renamedTo([server("a"), server("b", { command: "uvx" })], [server("b", { command: "uvx" }), server("c")], "a")).toBe("c");
+  });
+
+  it("follows the name an entry of MCP Tray's gives itself (`--name`), which MCP Tray's rename changes too", () => {
+    const bridged = (name: string, own = name) =>
+      server(name, { kind: "remote", url: "https://x.example/mcp", command: "/bin/mcp-tray", args: ["bridge", "https://x.example/mcp", "--name", own] });
+    expect(renamedTo([bridged("a")], [bridged("c")], "a")).toBe("c");
+    // Renamed in an editor: the key only.
+    expect(renamedTo([bridged("a")], [bridged("c", "a")], "a")).toBe("c");
+  });
+
+  it("tells none when the entry changed, when two could be it, or when the server is still there", () => {
+    expect(renamedTo([server("a")], [server("c", { args: ["-y", "other"] })], "a")).toBeNull();
+    expect(renamedTo([server("a")], [server("c"), server("d")], "a")).toBeNull();
+    expect(renamedTo([server("a")], [server("a"), server("c")], "a")).toBeNull();
+    // A server that was there already is not the one renamed.
+    expect(renamedTo([server("a"), server("b")], [server("b")], "a")).toBeNull();
   });
 });

@@ -33,6 +33,28 @@ export function describeServer(server: ServerSummary): string {
   return [server.command ?? "", ...server.args].map(shellWord).join(" ").trim();
 }
 
+/** A server's entry as the list has it, less its name: also less the name an entry of MCP Tray's
+ *  gives itself (`--name NAME`, its journal's name), which a rename through MCP Tray follows and
+ *  one in an editor does not (so `former`, the name it had, counts as its name there too). */
+function entryWithoutName(server: ServerSummary, former: string): string {
+  const own = (arg: string) => arg === server.name || arg === former;
+  const args = server.args.map((arg, i) => (i > 0 && server.args[i - 1] === "--name" && own(arg) ? "\u0000" : arg));
+  const { name: _, ...rest } = { ...server, args };
+  return JSON.stringify(rest, Object.keys(rest).sort());
+}
+
+/** The name server `name` has now when, between two reads of the config (`before`, `after`), it
+ *  went and, in the same change, one server that was not there came with the same entry: a rename
+ *  (an editor, the CLI). Null when it was not renamed, or when that cannot be told (two such). */
+export function renamedTo(before: readonly ServerSummary[], after: readonly ServerSummary[], name: string): string | null {
+  const was = before.find((s) => s.name === name);
+  if (!was || after.some((s) => s.name === name)) return null;
+  const known = new Set(before.map((s) => s.name));
+  const entry = entryWithoutName(was, name);
+  const came = after.filter((s) => !known.has(s.name) && entryWithoutName(s, name) === entry);
+  return came.length === 1 ? came[0].name : null;
+}
+
 /** Past-tense words for an operation a command answers (`tap notes`, `remove gamma`…). */
 const DONE_WORDS: [RegExp, (name: string, to: string) => string][] = [
   [/^remove disabled (.*)$/, (n) => `Removed ${n}`],
@@ -53,6 +75,7 @@ const DONE_WORDS: [RegExp, (name: string, to: string) => string][] = [
   [/^rename (.*)$/, (n) => `Renamed ${n}`],
   [/^merge mcpServers$/, () => `Merged the two "mcpServers"`],
   [/^remove the byte-order mark$/, () => "Removed the byte-order mark"],
+  [/^convert the file from UTF-16 to UTF-8$/, () => "Converted the file to UTF-8"],
 ];
 
 /** A server's name in a sentence: one with no name at all is shown as its empty quotes. */

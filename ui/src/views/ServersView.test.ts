@@ -380,6 +380,35 @@ describe("Servers: a config file with a byte-order mark", () => {
     await expect.poll(() => screen.queryByTestId("config-remove-bom")).toBeNull();
   });
 
+  it("offers Convert to UTF-8 for a file saved as UTF-16, then lists the servers with Undo", async () => {
+    const calls: string[] = [];
+    let utf16 = true;
+    mockIPC(
+      (cmd) => {
+        calls.push(cmd);
+        if (cmd === "app_paths") return { configPath: "/c.json", configSource: "detected", alsoPresent: [], claudeReads: null, dataDir: "/h" };
+        if (cmd === "list_servers") {
+          if (utf16) throw { code: "config-utf16", message: "/c.json is saved as UTF-16" };
+          return [{ name: "alpha", enabled: true, kind: "local", url: null, command: "npx", args: ["alpha"], problem: null }];
+        }
+        if (cmd === "convert_config_to_utf8") {
+          utf16 = false;
+          return { done: "convert the file from UTF-16 to UTF-8", historyId: 5 };
+        }
+        return [];
+      },
+      { shouldMockEvents: true },
+    );
+    render(App);
+    expect(screen.queryByTestId("config-remove-bom")).toBeNull();
+    await fireEvent.click(await screen.findByTestId("config-to-utf8"));
+    await expect.poll(() => calls).toContain("convert_config_to_utf8");
+    await expect.poll(() => screen.queryByTestId("server-change")?.textContent ?? "").toContain("Converted the file to UTF-8");
+    expect(screen.getByTestId("server-undo")).toBeTruthy();
+    await expect.poll(() => screen.queryByTestId("config-to-utf8")).toBeNull();
+    expect(screen.queryByTestId("config-remove-bom")).toBeNull();
+  });
+
   it("offers no such button for a file that is not JSON", async () => {
     mockIPC(
       (cmd) => {
@@ -392,6 +421,7 @@ describe("Servers: a config file with a byte-order mark", () => {
     render(App);
     await screen.findByTestId("bad-config-help");
     expect(screen.queryByTestId("config-remove-bom")).toBeNull();
+    expect(screen.queryByTestId("config-to-utf8")).toBeNull();
   });
 });
 

@@ -456,6 +456,87 @@ describe("Servers: Undo undoes the change its bar names", () => {
   });
 });
 
+describe("Servers: repeated Undo walks back the window's own changes", () => {
+  it("offers the change made here before the one undone, and undoes that one by its history id", async () => {
+    const undos: unknown[] = [];
+    app(
+      () => ["alpha", "beta"],
+      (cmd, args) => {
+        if (cmd === "set_server_captured") return { done: "tap alpha", historyId: 41 };
+        if (cmd === "set_server_enabled") return { done: "disable beta", historyId: 42 };
+        if (cmd === "undo_last_change") {
+          undos.push(args);
+          return (args as { expected: number }).expected === 42 ? "disable beta" : "tap alpha";
+        }
+        return undefined;
+      },
+    );
+    await screen.findByText("beta");
+    await fireEvent.click(within(row("alpha")).getByTestId("server-capture"));
+    await expect.poll(() => screen.queryByTestId("server-change")?.textContent).toContain("Traffic capture on for alpha");
+    await fireEvent.click(within(row("beta")).getByTestId("server-toggle"));
+    await expect.poll(() => screen.queryByTestId("server-change")?.textContent).toContain("Disabled beta");
+    screen.getByTestId("server-undo").focus();
+    await fireEvent.click(screen.getByTestId("server-undo"));
+    await expect.poll(() => screen.queryByTestId("server-change")?.textContent).toContain("Undone: Disabled beta");
+    const earlier = await screen.findByTestId("server-undo-earlier");
+    expect(earlier.textContent).toBe("Undo “Traffic capture on for alpha”");
+    // Keyboard focus was on Undo, which gave way to it.
+    await expect.poll(() => document.activeElement).toBe(earlier);
+    await fireEvent.click(earlier);
+    await expect.poll(() => screen.queryByTestId("server-change")?.textContent).toContain("Undone: Traffic capture on for alpha");
+    expect(undos).toEqual([{ expected: 42 }, { expected: 41 }]);
+    expect(screen.queryByTestId("server-undo-earlier")).toBeNull();
+    expect(screen.queryByTestId("server-undo")).toBeNull();
+  });
+
+  it("offers nothing more once another program changed the file", async () => {
+    app(
+      () => ["alpha", "beta"],
+      (cmd) => {
+        if (cmd === "set_server_captured") return { done: "tap alpha", historyId: 41 };
+        if (cmd === "set_server_enabled") return { done: "disable beta", historyId: 42 };
+        if (cmd === "undo_last_change") return "disable beta";
+        return undefined;
+      },
+    );
+    await screen.findByText("beta");
+    await fireEvent.click(within(row("alpha")).getByTestId("server-capture"));
+    await expect.poll(() => screen.queryByTestId("server-change")?.textContent).toContain("Traffic capture on for alpha");
+    await fireEvent.click(within(row("beta")).getByTestId("server-toggle"));
+    await expect.poll(() => screen.queryByTestId("server-change")?.textContent).toContain("Disabled beta");
+    await fireEvent.click(screen.getByTestId("server-undo"));
+    await screen.findByTestId("server-undo-earlier");
+    // The undo's own news, then an editor's write.
+    await emit("config-changed", { newest: 43, undoable: 41 });
+    expect(screen.getByTestId("server-undo-earlier")).toBeTruthy();
+    await emit("config-changed", { newest: 43, undoable: null });
+    await expect.poll(() => screen.queryByTestId("server-undo-earlier")).toBeNull();
+  });
+});
+
+describe("Servers: the status bar can be closed", () => {
+  it("closes with its × button (labelled) and with Escape while the focus is in it", async () => {
+    app(
+      () => ["alpha"],
+      (cmd) => (cmd === "set_server_captured" ? { done: "tap alpha", historyId: 41 } : undefined),
+    );
+    await screen.findByText("alpha");
+    await fireEvent.click(screen.getByTestId("server-capture"));
+    const close = await screen.findByRole("button", { name: "Close this message" });
+    await fireEvent.click(close);
+    await expect.poll(() => screen.queryByTestId("server-change")).toBeNull();
+
+    await fireEvent.click(screen.getByTestId("server-capture"));
+    const undo = await screen.findByTestId("server-undo");
+    undo.focus();
+    await fireEvent.keyDown(undo, { key: "Escape" });
+    await expect.poll(() => screen.queryByTestId("server-change")).toBeNull();
+    // Not left on the page: on the view's heading.
+    expect(document.activeElement?.id).toBe("view-title");
+  });
+});
+
 describe("Servers: Undo after the config file changed elsewhere", () => {
   async function captured() {
     const undos: unknown[] = [];
@@ -772,6 +853,57 @@ describe("Servers: an open Edit form whose server goes elsewhere", () => {
     await emit("config-changed", { newest: 10, undoable: null });
     await new Promise((r) => setTimeout(r, 30));
     expect(bar()).toContain("alpha was removed");
+  });
+
+  it("follows its server renamed by another program, with what was typed, and says so in the form", async () => {
+    let names = ["alpha", "beta"];
+    const edits: unknown[] = [];
+    app(
+      () => names,
+      (cmd, args) => {
+        // The same entry under either name: only the name changes.
+        if (cmd === "list_servers") return names.map((n) => summary(n, { command: "npx" }));
+        if (cmd === "edit_server") {
+          edits.push(args);
+          return { done: "edit gamma", historyId: 12 };
+        }
+        return undefined;
+      },
+    );
+    await screen.findByText("beta");
+    await fireEvent.click(within(row("alpha")).getByTestId("server-edit"));
+    await expect.poll(() => input("edit-command").value).toBe("npx");
+    input("edit-command").focus();
+    await fireEvent.input(input("edit-command"), { target: { value: "uvx typed-by-hand" } });
+
+    names = ["gamma", "beta"];
+    await emit("config-changed", { newest: 9, undoable: null });
+    await expect.poll(() => screen.queryByTestId("edit-renamed")?.textContent).toContain("Renamed from alpha to gamma");
+    const form = within(row("gamma")).getByTestId("server-edit-form");
+    expect(form.getAttribute("aria-label")).toBe("Edit gamma");
+    expect(input("edit-command").value).toBe("uvx typed-by-hand");
+    expect(input("edit-name").value).toBe("gamma");
+    // Nothing closed: nothing said in the bar, and the focus back where it was.
+    expect(screen.queryByTestId("server-change")).toBeNull();
+    await expect.poll(() => document.activeElement).toBe(input("edit-command"));
+
+    await fireEvent.click(screen.getByTestId("edit-save"));
+    await expect.poll(() => edits.length).toBe(1);
+    expect(edits[0]).toMatchObject({ name: "gamma", change: { name: null, command: "uvx typed-by-hand" } });
+  });
+
+  it("closes as before when the server that came in its place holds another entry", async () => {
+    let names = ["alpha", "beta"];
+    app(() => names);
+    await screen.findByText("beta");
+    await fireEvent.click(within(row("alpha")).getByTestId("server-edit"));
+    await expect.poll(() => input("edit-command").value).toBe("npx");
+    await fireEvent.input(input("edit-command"), { target: { value: "uvx typed-by-hand" } });
+    // (run-gamma, not run-alpha: not the same entry.)
+    names = ["gamma", "beta"];
+    await emit("config-changed", { newest: 9, undoable: null });
+    await expect.poll(() => screen.queryByTestId("server-edit-form")).toBeNull();
+    await expect.poll(bar).toContain("alpha was removed from the config file by another program");
   });
 
   it("says so when its server was disabled outside the window (the tray), and leaves the focus where it was", async () => {

@@ -56,3 +56,14 @@ describe("Diagnosis card", () => {
     expect(summary.querySelector("code")?.textContent).toBe("<b>bold</b>");
   });
 });
+
+describe("Diagnosis card: its code", () => {
+  it("is said in plain words, the code itself kept on hover and for scripts", () => {
+    render(DiagnosisCard, { diagnosis: { ...diagnosis, code: "exited-early" } });
+    const code = screen.getByTestId("diagnosis-code");
+    expect(code.textContent).toBe("Exited early");
+    expect(code.title).toBe("exited-early");
+    expect(screen.getByTestId("diagnosis").dataset.code).toBe("exited-early");
+    expect(screen.getByTestId("diagnosis").textContent).not.toContain("exited-early");
+  });
+});

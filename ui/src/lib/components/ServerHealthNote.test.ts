@@ -44,10 +44,15 @@ describe("Server health note", () => {
       }),
     });
     const problem = screen.getByTestId("server-problem");
-    expect(problem.querySelector("p")?.textContent).toMatch(/^command-not-found\s+The command definitely-not-a-cmd-xyz was not found\s+\(/);
+    expect(problem.querySelector("p")?.textContent).toMatch(/^Command not found\s+The command definitely-not-a-cmd-xyz was not found\s+\(/);
     const fix = screen.getByTestId("server-fix");
     expect(fix.textContent).toBe("Fix: run mcp-tray probe NAME to see why");
     expect([...problem.querySelectorAll("code")].map((c) => c.textContent)).toEqual(["definitely-not-a-cmd-xyz", "mcp-tray probe NAME"]);
+    // The code in plain words; the code itself on hover, and on the element for scripts.
+    const code = screen.getByTestId("server-problem-code");
+    expect(code.textContent).toBe("Command not found");
+    expect(code.title).toBe("command-not-found");
+    expect(problem.dataset.code).toBe("command-not-found");
   });
 
   it("keeps the lines a server printed after the sentence (a traceback) as printed, under it, where it was seen beside the sentence", () => {
@@ -67,7 +72,7 @@ describe("Server health note", () => {
     const problem = screen.getByTestId("server-problem");
     const output = screen.getByTestId("text-output");
     expect(output.textContent).toBe(traceback.join("\n"));
-    expect(problem.querySelector("p")?.textContent).toMatch(/^exited-early\s+fastmcp exited \(exit code 1\) before answering anything; its last stderr lines:\s+\(/);
+    expect(problem.querySelector("p")?.textContent).toMatch(/^Exited early\s+fastmcp exited \(exit code 1\) before answering anything; its last stderr lines:\s+\(/);
     // The origin is said on the sentence's line, before the lines printed.
     const origin = screen.getByTestId("server-evidence-origin");
     expect(origin.compareDocumentPosition(output) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();

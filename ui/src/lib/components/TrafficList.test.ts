@@ -168,3 +168,22 @@ describe("Traffic list", () => {
     }
   });
 });
+
+describe("Traffic list: an event's code", () => {
+  it("is said in plain words in the Method cell, the code on hover, and found by either in a search", async () => {
+    const traffic = createTraffic();
+    traffic.receive({
+      initial: true,
+      rows: [trafficRow({ id: null, dir: "event", kind: "event", method: null, code: "exited-early", level: "error", text: "uvx exited" })],
+    });
+    render(TrafficList, { traffic, selected: null });
+    const cell = screen.getByTestId("traffic-method");
+    expect(cell.textContent).toBe("Exited early");
+    expect(cell.title).toBe("exited-early");
+    for (const search of ["exited early", "exited-early"]) {
+      traffic.setFilter({ server: "", method: "", search });
+      await nextFrame();
+      expect(screen.queryAllByTestId("traffic-row").length, search).toBe(1);
+    }
+  });
+});

@@ -86,3 +86,80 @@ describe("serverChange: the file reads again", () => {
     expect(change.current?.text).toBe("Removed github");
   });
 });
+
+describe("serverChange: Undo walks back this window's changes, newest first", () => {
+  /** Three changes made here (ids 5, 6, 7), each one's own news seen. */
+  function threeChanges() {
+    const change = createServerChange();
+    change.done({ done: "disable alpha", historyId: 5 });
+    change.fileChanged({ newest: 5, undoable: 5 });
+    change.done({ done: "remove beta", historyId: 6 });
+    change.fileChanged({ newest: 6, undoable: 6 });
+    change.done({ done: "tap gamma", historyId: 7 });
+    change.fileChanged({ newest: 7, undoable: 7 });
+    return change;
+  }
+
+  it("offers the change made before the one undone, and the one before that once it is undone", () => {
+    const change = threeChanges();
+    expect(change.undoTarget).toBe(7);
+    change.undone("tap gamma", 7);
+    expect(change.current).toMatchObject({ text: "Undone: Traffic capture on for gamma", undoable: false });
+    expect(change.current?.earlier).toEqual({ historyId: 6, text: "Removed beta" });
+    expect(change.undoTarget).toBe(6);
+    // The undo's own write: Undo would take back 6 now.
+    change.fileChanged({ newest: 8, undoable: 6 });
+    expect(change.current?.earlier?.historyId).toBe(6);
+    change.undone("remove beta", 6);
+    expect(change.current?.text).toBe("Undone: Removed beta");
+    expect(change.current?.earlier).toEqual({ historyId: 5, text: "Disabled alpha" });
+    change.fileChanged({ newest: 9, undoable: 5 });
+    change.undone("disable alpha", 5);
+    expect(change.current?.earlier).toBeNull();
+    expect(change.undoTarget).toBeNull();
+  });
+
+  it("offers none when the undo's own news says another change would be undone (the tray's, the CLI's)", () => {
+    const change = threeChanges();
+    change.undone("tap gamma", 7);
+    change.fileChanged({ newest: 9, undoable: 8 });
+    expect(change.current?.text).toBe("Undone: Traffic capture on for gamma");
+    expect(change.current?.earlier).toBeNull();
+  });
+
+  it("offers none once another program changed the file, and none later either", () => {
+    const change = threeChanges();
+    change.undone("tap gamma", 7);
+    change.fileChanged({ newest: 8, undoable: 6 });
+    // An editor writes the file.
+    change.fileChanged({ newest: 8, undoable: null });
+    expect(change.current).toMatchObject({ text: CHANGED_ELSEWHERE_SINCE, elsewhere: true, earlier: null });
+    change.done({ done: "enable delta", historyId: 9 });
+    change.undone("enable delta", 9);
+    expect(change.current?.earlier).toBeNull();
+  });
+
+  it("forgets the changes made before another program's change, a failure, or the bar closed", () => {
+    for (const between of [
+      (c: ReturnType<typeof createServerChange>) => c.fileChanged({ newest: 7, undoable: null }),
+      (c: ReturnType<typeof createServerChange>) => c.failed("beta was not removed: the file is read-only"),
+      (c: ReturnType<typeof createServerChange>) => c.clear(),
+    ]) {
+      const change = threeChanges();
+      between(change);
+      change.done({ done: "enable delta", historyId: 9 });
+      change.undone("enable delta", 9);
+      expect(change.current?.earlier).toBeNull();
+    }
+  });
+
+  it("never offers a change that was undone already", () => {
+    const change = threeChanges();
+    change.undone("tap gamma", 7);
+    change.fileChanged({ newest: 8, undoable: 6 });
+    change.done({ done: "enable delta", historyId: 9 });
+    change.fileChanged({ newest: 9, undoable: 9 });
+    change.undone("enable delta", 9);
+    expect(change.current?.earlier).toEqual({ historyId: 6, text: "Removed beta" });
+  });
+});

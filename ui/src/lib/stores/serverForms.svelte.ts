@@ -100,9 +100,13 @@ export function isPlainHttpElsewhere(url: string): boolean {
   return !(host === "localhost" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host));
 }
 
-export function createServerEditor(name: string, api = ipc) {
+export function createServerEditor(openedFor: string, api = ipc) {
+  /** The server's name in the config: the one the form was opened for, unless it was renamed
+   *  elsewhere while the form was open (the form follows it, keeping what was typed). */
+  let name = openedFor;
+  let renamed = $state<{ from: string; to: string } | null>(null);
   let details = $state<ServerDetails | null>(null);
-  const fields = $state<ServerFields>(emptyFields(name));
+  const fields = $state<ServerFields>(emptyFields(openedFor));
   let status = $state<Status>({ state: "busy" });
   let test = $state<EditTest>({ state: "idle" });
   /** The fields the last test ran on: once they change, its result no longer describes the form. */
@@ -216,6 +220,34 @@ export function createServerEditor(name: string, api = ipc) {
   }
 
   return {
+    /** The server's name in the config now. */
+    get name() {
+      return name;
+    },
+    /** The server was renamed elsewhere while the form was open (null: it was not). */
+    get renamed() {
+      return renamed;
+    },
+    /** The server was renamed to `to` elsewhere, its entry as it was (the view compared them): the
+     *  form goes on editing it under that name, with what was typed. Its Name field follows,
+     *  unless a name was typed there. */
+    followRename(to: string): void {
+      const from = name;
+      if (to === from) return;
+      const testedTyped = tested === typed;
+      name = to;
+      const first = renamed?.from ?? from;
+      renamed = first === to ? null : { from: first, to };
+      if (fields.name.trim() === from) fields.name = to;
+      const before = loaded();
+      if (before) {
+        before.name = to;
+        loadedFields = JSON.stringify(before);
+      }
+      if (details) details = { ...details, name: to };
+      // A test's result still describes the form (only the name moved).
+      if (testedTyped) tested = typed;
+    },
     get details() {
       return details;
     },

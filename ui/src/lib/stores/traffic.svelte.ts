@@ -9,6 +9,7 @@
  * Pausing keeps receiving but holds new rows back until resumed. This store never calls Rust
  * itself; the view connects it to `ipc.streamTraffic`.
  */
+import { codeWords } from "../diagnosisCodes";
 import type { TrafficBatch, TrafficRow } from "../ipc";
 
 export interface Row extends TrafficRow {
@@ -40,9 +41,10 @@ function opposite(dir: string): string {
 }
 
 function haystack(row: Row): string {
-  row.haystack ??= [row.server, row.method ?? "", row.id ?? "", row.text ?? "", row.code ?? "", row.msg ?? ""]
-    .join("\n")
-    .toLowerCase();
+  if (row.haystack !== undefined) return row.haystack;
+  // An event's code and its words: the list shows the words.
+  const code = row.code === null ? "" : `${row.code}\n${codeWords(row.code)}`;
+  row.haystack = [row.server, row.method ?? "", row.id ?? "", row.text ?? "", code, row.msg ?? ""].join("\n").toLowerCase();
   return row.haystack;
 }
 
