@@ -114,6 +114,24 @@ describe("App", () => {
     expect((screen.getByTestId("traffic-server") as HTMLSelectElement).value).toBe("alpha");
   });
 
+  it("opens a view from the sidebar at its top, whatever the view left was scrolled to; Servers comes back where it was left", async () => {
+    answerPaths("/c.json");
+    render(App);
+    const region = document.getElementById("view") as HTMLElement;
+    region.scrollTop = 480;
+    await fireEvent.scroll(region);
+    for (const view of ["settings", "traffic", "logs"]) {
+      await fireEvent.click(screen.getByTestId(`nav-${view}`));
+      await tick();
+      expect([view, region.scrollTop]).toEqual([view, 0]);
+      region.scrollTop = 90;
+      await fireEvent.scroll(region);
+    }
+    await fireEvent.click(screen.getByTestId("nav-servers"));
+    await tick();
+    expect(region.scrollTop).toBe(480);
+  });
+
   it("switches view with Ctrl+4", async () => {
     answerPaths("/c.json");
     render(App);

@@ -113,6 +113,16 @@ describe("SettingsView", () => {
     expect(box.checked).toBe(false);
   });
 
+  it("says tokens of known formats and URL passwords are hidden only as whole values, not inside other text", async () => {
+    app();
+    await renderSettings();
+    const box = await screen.findByTestId("redact-secrets");
+    const text = (box.closest("label")?.nextElementSibling?.textContent ?? "").replace(/\s+/g, " ");
+    expect(text).toContain("ghp_…");
+    expect(text).toMatch(/whole value/);
+    expect(text).toMatch(/inside other text[^.]*recorded as sent/);
+  });
+
   it("leaves Hide secrets unticked when Rust could not turn redaction on, and says why", async () => {
     // The worst case: a box that looks on while the journals keep recording secrets.
     const calls = app({ redact: false, answer: { set_redaction: unwritable } });

@@ -257,4 +257,80 @@ describe("ServerEditForm", () => {
     await fireEvent.click(screen.getByTestId("edit-test"));
     expect((await screen.findByTestId("edit-test-error")).textContent).toContain("not a usable CA certificate");
   });
+
+  /** Types `text` into `field` one key at a time, as a person does (each key an input event on
+   *  the field the key went to), and says which element had the focus after each key. */
+  async function typeKeyByKey(field: HTMLInputElement, text: string): Promise<Element[]> {
+    field.focus();
+    const focused: Element[] = [];
+    for (const key of text) {
+      const target = document.activeElement as HTMLInputElement;
+      await fireEvent.input(target, { target: { value: target.value + key } });
+      focused.push(document.activeElement as Element);
+    }
+    return focused;
+  }
+
+  it("typing over a hidden header keeps every key, the focus and the value hidden, and saves it all", async () => {
+    const calls = app();
+    const onSaved = vi.fn();
+    render(ServerEditForm, { props: { name: "linear", onSaved, onCancel: () => {} } });
+    const box = (await screen.findByTestId("edit-headers-masked")) as HTMLInputElement;
+    const focused = await typeKeyByKey(box, "Bearer xyz");
+    expect(focused.every((element) => element === box)).toBe(true);
+    expect(box.isConnected).toBe(true);
+    expect(box.value).toBe("Bearer xyz");
+    expect(box.type).toBe("password");
+    await fireEvent.click(screen.getByTestId("edit-save"));
+    await waitFor(() => expect(onSaved).toHaveBeenCalled());
+    const edit = calls.find(([cmd]) => cmd === "edit_server")?.[1] as { change: { headers: unknown } };
+    expect(edit.change.headers).toEqual([
+      { name: "Authorization", value: "Bearer xyz" },
+      { name: "X-Team", value: "core" },
+    ]);
+  });
+
+  it("a value typed over a hidden one is shown by Show without asking Rust, and hidden again by Hide", async () => {
+    const calls = app();
+    render(ServerEditForm, { props: { name: "linear", onSaved: () => {}, onCancel: () => {} } });
+    const box = (await screen.findByTestId("edit-headers-masked")) as HTMLInputElement;
+    await typeKeyByKey(box, "tok-2");
+    await fireEvent.click(screen.getByTestId("edit-headers-reveal"));
+    expect(box.type).toBe("text");
+    expect(box.value).toBe("tok-2");
+    expect(calls.some(([cmd]) => cmd === "reveal_header_value")).toBe(false);
+    await fireEvent.click(screen.getByTestId("edit-headers-hide"));
+    expect(box.type).toBe("password");
+  });
+
+  it("typing over a local server's hidden env value keeps every key and saves it all", async () => {
+    const calls: [string, unknown][] = [];
+    mockIPC((cmd, args) => {
+      calls.push([cmd, args]);
+      if (cmd === "server_details")
+        return {
+          name: "local",
+          kind: "local",
+          command: "node",
+          args: ["index.js"],
+          env: [{ name: "API_KEY", value: null, secret: true }],
+          url: null,
+          headers: [],
+          caCert: null,
+          allowHttp: false,
+        };
+      if (cmd === "edit_server") return { done: "edit local", historyId: 3 };
+      throw new Error(`unexpected command ${cmd}`);
+    });
+    const onSaved = vi.fn();
+    render(ServerEditForm, { props: { name: "local", onSaved, onCancel: () => {} } });
+    const box = (await screen.findByTestId("edit-env-masked")) as HTMLInputElement;
+    const focused = await typeKeyByKey(box, "real-key-42");
+    expect(focused.every((element) => element === box)).toBe(true);
+    expect(box.type).toBe("password");
+    await fireEvent.click(screen.getByTestId("edit-save"));
+    await waitFor(() => expect(onSaved).toHaveBeenCalled());
+    const edit = calls.find(([cmd]) => cmd === "edit_server")?.[1] as { change: { env: unknown } };
+    expect(edit.change.env).toEqual([{ name: "API_KEY", value: "real-key-42" }]);
+  });
 });

@@ -101,6 +101,27 @@ describe("Traffic list", () => {
     expect(rows[1].querySelectorAll('[role="gridcell"]')[1]?.getAttribute("title")).toBe("tiny");
   });
 
+  it("cuts a long server name in the middle, so names that differ at the end stay apart; the full name in the title", async () => {
+    const traffic = createTraffic();
+    traffic.receive({
+      initial: true,
+      rows: [
+        trafficRow({ id: "1", server: "local-18703", session: "t", check: true }),
+        trafficRow({ id: "2", server: "local-18705" }),
+        trafficRow({ id: "3", server: "fetch" }),
+      ],
+    });
+    render(TrafficList, { traffic, selected: null });
+    await nextFrame();
+    const cells = screen.getAllByTestId("traffic-row").map((row) => row.querySelectorAll('[role="gridcell"]')[1] as HTMLElement);
+    // The end is its own piece that never shrinks; only the start before it gives way (…).
+    const ends = cells.map((cell) => cell.querySelector('[data-testid="traffic-server-end"]')?.textContent ?? null);
+    expect(ends).toEqual(["-18703", "-18705", null]);
+    expect(cells.map((cell) => cell.textContent?.replace("test", "").trim())).toEqual(["local-18703", "local-18705", "fetch"]);
+    expect(cells[1].getAttribute("title")).toBe("local-18705");
+    expect(cells[0].getAttribute("title")).toBe(`local-18703: a test MCP Tray ran (Test, probe or doctor), not Claude Desktop`);
+  });
+
   it("says when the filters hide every message, and counts a line that was not JSON as an error", async () => {
     const traffic = createTraffic();
     traffic.receive({ initial: true, rows: [trafficRow({ id: "1" })] });

@@ -1,7 +1,8 @@
 /**
  * Which view the window shows, and how the keyboard moves between views: arrow keys, Home and End
  * inside the navigation list, and Ctrl/Cmd+1…4 anywhere. The labels are part of the product's
- * contract (DESIGN.md): Servers, Traffic, Logs, Settings.
+ * contract (DESIGN.md): Servers, Traffic, Logs, Settings. It also keeps where Servers was left
+ * scrolled: the views share one scrolling region, and a view must never open at another's position.
  */
 
 export const VIEWS = [
@@ -16,6 +17,11 @@ export type ViewId = (typeof VIEWS)[number]["id"];
 export interface Navigation {
   readonly current: ViewId;
   select(id: ViewId): void;
+  /** Where the shown view opens in the scrolling region: Servers, kept while hidden, where it was
+   *  left; the others, built afresh each time, at their top. */
+  readonly openAt: number;
+  /** Records where the shown view is scrolled to. */
+  scrolled(top: number): void;
   /** Handles a key pressed inside the navigation list; returns the view to focus, if it moved. */
   onListKey(key: string): ViewId | undefined;
   /** Handles Ctrl/Cmd+digit anywhere; returns true when it switched view. */
@@ -28,6 +34,8 @@ export function isViewId(value: string): value is ViewId {
 
 export function createNavigation(initial: ViewId = "servers"): Navigation {
   let current = $state<ViewId>(initial);
+  // Not reactive: recording a scroll must not move the region again.
+  let serversTop = 0;
 
   function index(): number {
     return VIEWS.findIndex((view) => view.id === current);
@@ -45,6 +53,12 @@ export function createNavigation(initial: ViewId = "servers"): Navigation {
     },
     select(id) {
       current = id;
+    },
+    get openAt() {
+      return current === "servers" ? serversTop : 0;
+    },
+    scrolled(top) {
+      if (current === "servers") serversTop = top;
     },
     onListKey(key) {
       switch (key) {
