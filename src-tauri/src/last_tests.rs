@@ -1,5 +1,7 @@
 //! Each server's last test, kept across restarts of the app: a server tested yesterday still shows
-//! "answered a test" or the failure it was tested with, not "Never started".
+//! "answered a test" or the failure it was tested with, not "Never started". So is its last
+//! sign-in from the app: a bridge that said "sign-in required" before it does not read as still
+//! waiting for one after a restart, while a token for it is kept.
 //!
 //! A test stands for the entry it tested: it is kept with a fingerprint of that entry (a SHA-256
 //! of its JSON, never the entry itself, which may hold credentials), and taken back at start only
@@ -38,8 +40,28 @@ struct Saved {
 
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct File {
+    /// Each server's last test.
     #[serde(default)]
     servers: BTreeMap<String, Saved>,
+    /// Each server's last sign-in from the app.
+    #[serde(default)]
+    sign_ins: BTreeMap<String, Saved>,
+}
+
+/// What a piece of evidence kept here is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Test,
+    SignIn,
+}
+
+impl File {
+    fn of(&mut self, kind: Kind) -> &mut BTreeMap<String, Saved> {
+        match kind {
+            Kind::Test => &mut self.servers,
+            Kind::SignIn => &mut self.sign_ins,
+        }
+    }
 }
 
 /// A fingerprint of an entry's JSON (its meaning: the file's spacing does not change it).
@@ -64,9 +86,9 @@ fn masked(text: &str, secrets: &[String]) -> String {
     String::from_utf8_lossy(&redact::mask_known(text.as_bytes(), secrets, false)).into_owned()
 }
 
-/// Keeps `evidence` as the last test of `entry` in the file at `path`. A failure to write is only
-/// said on stderr: the test's result is still shown.
-pub(crate) fn save(path: &Path, entry: &ServerEntry, evidence: &StatusEvidence) {
+/// Keeps `evidence` as the last test (or sign-in: `kind`) of `entry` in the file at `path`. A
+/// failure to write is only said on stderr: the result is still shown.
+pub(crate) fn save(path: &Path, kind: Kind, entry: &ServerEntry, evidence: &StatusEvidence) {
     // Two tests ending at once each keep the other's result.
     static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
     let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(PoisonError::into_inner);
@@ -78,22 +100,19 @@ pub(crate) fn save(path: &Path, entry: &ServerEntry, evidence: &StatusEvidence) 
     evidence.text = masked(&evidence.text, &secrets);
     evidence.fix = evidence.fix.map(|fix| masked(&fix, &secrets));
     let mut file = read(path);
-    file.servers.insert(
+    let kept = file.of(kind);
+    kept.insert(
         entry.name.clone(),
         Saved {
             entry: fingerprint(entry),
             evidence,
         },
     );
-    if file.servers.len() > KEPT {
-        let mut stamps: Vec<String> = file
-            .servers
-            .values()
-            .map(|s| s.evidence.at.clone())
-            .collect();
+    if kept.len() > KEPT {
+        let mut stamps: Vec<String> = kept.values().map(|s| s.evidence.at.clone()).collect();
         stamps.sort_unstable();
         let oldest_kept = stamps[stamps.len() - KEPT].clone();
-        file.servers.retain(|_, s| s.evidence.at >= oldest_kept);
+        kept.retain(|_, s| s.evidence.at >= oldest_kept);
     }
     if let Err(err) = write(path, &file) {
         eprintln!(
@@ -114,17 +133,22 @@ fn write(path: &Path, file: &File) -> std::io::Result<()> {
     Ok(())
 }
 
-/// The last tests kept in `path` of the servers `doc` holds, each while its entry is the one
-/// tested.
-pub(crate) fn load(path: &Path, doc: &ConfigDocument) -> Vec<(String, StatusEvidence)> {
+/// The last tests and sign-ins kept in `path` of the servers `doc` holds, each while its entry
+/// is the one tested or signed in to.
+pub(crate) fn load(path: &Path, doc: &ConfigDocument) -> Vec<(String, Kind, StatusEvidence)> {
     let mut file = read(path);
-    doc.servers
-        .iter()
-        .filter_map(|server| {
-            let saved = file.servers.remove(&server.name)?;
-            (saved.entry == fingerprint(server)).then(|| (server.name.clone(), saved.evidence))
-        })
-        .collect()
+    let mut found = Vec::new();
+    for kind in [Kind::Test, Kind::SignIn] {
+        let kept = file.of(kind);
+        for server in &doc.servers {
+            if let Some(saved) = kept.remove(&server.name)
+                && saved.entry == fingerprint(server)
+            {
+                found.push((server.name.clone(), kind, saved.evidence));
+            }
+        }
+    }
+    found
 }
 
 #[cfg(test)]
@@ -161,7 +185,7 @@ mod tests {
         let before = doc(CONFIG);
         let fetch = before.server("fetch").expect("fetch");
         let kept = evidence("2026-12-05T10:00:00.000Z", "it exited at start");
-        save(&path, fetch, &kept);
+        save(&path, Kind::Test, fetch, &kept);
         // The same entry written otherwise (spacing, another server beside it) still matches.
         let respaced = doc(
             r#"{"mcpServers":{"fetch":{"command":"uvx","args":["mcp-server-fetch"]},"new":{"command":"x"}}}"#,
@@ -169,9 +193,10 @@ mod tests {
         let back = load(&path, &respaced);
         assert_eq!(back.len(), 1);
         assert_eq!(back[0].0, "fetch");
-        assert_eq!(back[0].1.text, "it exited at start");
-        assert_eq!(back[0].1.at, kept.at);
-        assert_eq!(back[0].1.status, ServerHealth::Failing);
+        assert_eq!(back[0].1, Kind::Test);
+        assert_eq!(back[0].2.text, "it exited at start");
+        assert_eq!(back[0].2.at, kept.at);
+        assert_eq!(back[0].2.status, ServerHealth::Failing);
     }
 
     #[test]
@@ -181,6 +206,7 @@ mod tests {
         let before = doc(CONFIG);
         save(
             &path,
+            Kind::Test,
             before.server("fetch").expect("fetch"),
             &evidence("2026-12-05T10:00:00.000Z", "failed"),
         );
@@ -200,6 +226,7 @@ mod tests {
         let gh = before.server("gh").expect("gh");
         save(
             &path,
+            Kind::Test,
             gh,
             &evidence(
                 "2026-12-05T10:00:00.000Z",
@@ -214,7 +241,7 @@ mod tests {
             "the entry is not kept: {on_disk}"
         );
         let back = load(&path, &before);
-        assert_eq!(back[0].1.text, "it said: bad credentials [redacted]");
+        assert_eq!(back[0].2.text, "it said: bad credentials [redacted]");
     }
 
     #[test]
@@ -226,10 +253,34 @@ mod tests {
         assert!(load(&path, &before).is_empty());
         save(
             &path,
+            Kind::Test,
             before.server("fetch").expect("fetch"),
             &evidence("2026-12-05T10:00:00.000Z", "failed"),
         );
         assert_eq!(load(&path, &before).len(), 1);
+    }
+
+    #[test]
+    fn a_sign_in_is_kept_apart_from_the_test_and_comes_back_as_a_sign_in() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join(FILE);
+        let before = doc(CONFIG);
+        let fetch = before.server("fetch").expect("fetch");
+        save(
+            &path,
+            Kind::Test,
+            fetch,
+            &evidence("2026-12-05T10:00:00.000Z", "tested"),
+        );
+        save(
+            &path,
+            Kind::SignIn,
+            fetch,
+            &evidence("2026-12-05T11:00:00.000Z", "signed in"),
+        );
+        let back = load(&path, &before);
+        let texts: Vec<(Kind, &str)> = back.iter().map(|(_, k, e)| (*k, e.text.as_str())).collect();
+        assert_eq!(texts, [(Kind::Test, "tested"), (Kind::SignIn, "signed in")]);
     }
 
     #[test]
@@ -246,11 +297,12 @@ mod tests {
             let at = format!("2026-12-05T10:{:02}:{:02}.000Z", i / 60, i % 60);
             save(
                 &path,
+                Kind::Test,
                 all.server(name).expect("server"),
                 &evidence(&at, "t"),
             );
         }
-        let back: Vec<String> = load(&path, &all).into_iter().map(|(n, _)| n).collect();
+        let back: Vec<String> = load(&path, &all).into_iter().map(|(n, ..)| n).collect();
         assert_eq!(back.len(), KEPT);
         assert!(!back.contains(&"s000".to_owned()), "the oldest went");
         assert!(back.contains(&format!("s{KEPT:03}")), "the newest stayed");

@@ -28,6 +28,7 @@ use tauri::{Manager, Runtime, State};
 
 use crate::add_server::ProbeView;
 use crate::in_use::command_resolver;
+use crate::last_tests::Kind;
 use crate::traffic::{Health, TrafficRow, health_of};
 use crate::tray::TrayStatus;
 use crate::wake::Wake;
@@ -328,8 +329,8 @@ impl Board {
     /// before, so the row no longer says that (nor offers Sign in), but it is not connected either
     /// until the bridge talks again: Claude Desktop, which gave up on the server, tries it again
     /// only once restarted. Whatever the bridge does next is newer and wins.
-    pub(crate) fn signed_in(&mut self, server: &str) {
-        self.known(server).sign_in = Some(StatusEvidence {
+    pub(crate) fn signed_in(&mut self, server: &str) -> StatusEvidence {
+        let evidence = StatusEvidence {
             status: ServerHealth::Degraded,
             source: EvidenceSource::SignIn,
             at: journal::rfc3339_ms(SystemTime::now()),
@@ -342,7 +343,9 @@ impl Board {
             )),
             tool_count: None,
             sign_in: false,
-        });
+        };
+        self.known(server).sign_in = Some(evidence.clone());
+        evidence
     }
 
     /// Takes the result of a probe of `server`; answers the evidence it makes.
@@ -383,10 +386,14 @@ impl Board {
         evidence
     }
 
-    /// Takes the last tests kept from before the app started ([`crate::last_tests`]).
-    fn tested_before(&mut self, tests: Vec<(String, StatusEvidence)>) {
-        for (server, evidence) in tests {
-            self.known(&server).probe = Some(evidence);
+    /// Takes the last tests and sign-ins kept from before the app started ([`crate::last_tests`]).
+    fn tested_before(&mut self, kept: Vec<(String, Kind, StatusEvidence)>) {
+        for (server, kind, evidence) in kept {
+            let known = self.known(&server);
+            match kind {
+                Kind::Test => known.probe = Some(evidence),
+                Kind::SignIn => known.sign_in = Some(evidence),
+            }
         }
     }
 
@@ -545,7 +552,19 @@ impl ServerWatch {
         let mut evidence = None;
         self.record(|board| evidence = Some(board.probe(name, view)));
         if let (Some(entry), Some(evidence)) = (entry, evidence) {
-            crate::last_tests::save(&self.tests_file, entry, &evidence);
+            crate::last_tests::save(&self.tests_file, Kind::Test, entry, &evidence);
+        }
+    }
+
+    /// Records a sign-in to `name` that worked ([`Board::signed_in`]), kept for the next start
+    /// while the config holds the entry signed in to.
+    pub(crate) fn signed_in(&self, name: &str) {
+        let mut evidence = None;
+        self.record(|board| evidence = Some(board.signed_in(name)));
+        let doc = config_document();
+        if let (Some(entry), Some(evidence)) = (doc.as_ref().and_then(|d| d.server(name)), evidence)
+        {
+            crate::last_tests::save(&self.tests_file, Kind::SignIn, entry, &evidence);
         }
     }
 
@@ -588,18 +607,32 @@ fn config_document() -> Option<ConfigDocument> {
 }
 
 /// What the entries themselves say for the tray, whatever has run: one Claude cannot start (a
-/// url entry, a command not found, an env value left as a README placeholder) fails, one with a
-/// warning (a server key written twice) needs attention. A note (a bridge that could replace mcp-remote)
+/// url entry, a command not found) fails, one with a warning (a server key written twice) needs
+/// attention, and so does an env value left as a README placeholder: the server may start, and
+/// answer a test, until a call needs the value. A note (a bridge that could replace mcp-remote)
 /// leaves the tray as it is.
 fn config_status(findings: &[Finding]) -> Option<TrayStatus> {
     let worst = findings
         .iter()
-        .map(|f| f.diagnosis.severity)
+        .map(for_the_tray)
         .max_by_key(|s| severity_rank(*s))?;
     match worst {
         Severity::Error => Some(TrayStatus::Failing),
         Severity::Warning => Some(TrayStatus::Degraded),
         Severity::Info => None,
+    }
+}
+
+/// How much a finding weighs for the tray: its severity, but a placeholder left in an env value
+/// (`missing-env`) at most needs attention, as it does not keep the server from starting.
+fn for_the_tray(finding: &Finding) -> Severity {
+    match finding.diagnosis.severity {
+        Severity::Error
+            if finding.diagnosis.code == mcp_tray_core::diagnose::codes::MISSING_ENV =>
+        {
+            Severity::Warning
+        }
+        severity => severity,
     }
 }
 
@@ -612,14 +645,14 @@ fn severity_rank(severity: Severity) -> u8 {
 }
 
 /// The same per server, for the tray menu's lines: a server whose entry Claude cannot start is
-/// failing there too, as the icon says (the view says "Claude cannot start it").
+/// failing there too, as the icon says (the view shows the finding under its row).
 fn config_marks(findings: &[Finding]) -> BTreeMap<String, ServerHealth> {
     let mut marks = BTreeMap::new();
     for f in findings {
         let Some(server) = &f.diagnosis.server else {
             continue;
         };
-        let health = match f.diagnosis.severity {
+        let health = match for_the_tray(f) {
             Severity::Error => ServerHealth::Failing,
             Severity::Warning => ServerHealth::Degraded,
             Severity::Info => continue,
@@ -945,6 +978,27 @@ mod tests {
         assert!(!notes.is_empty());
         assert_eq!(config_status(&notes), None);
         assert_eq!(config_status(&[]), None);
+
+        // A README placeholder left in an env value: the server may start and answer a test, so
+        // the tray says it needs attention, not that it fails.
+        let placeholder = ConfigDocument::parse(
+            std::path::Path::new("c.json"),
+            br#"{"mcpServers": {"fs": {"command": "sh", "env": {"API_KEY": "<YOUR_API_KEY>"}}}}"#,
+            false,
+        )
+        .expect("parses");
+        let findings = doctor::check_document(&placeholder, std::path::Path::new("/opt/mcp-tray"));
+        assert!(
+            findings
+                .iter()
+                .any(|f| f.diagnosis.code == mcp_tray_core::diagnose::codes::MISSING_ENV),
+            "{findings:?}"
+        );
+        assert_eq!(config_status(&findings), Some(TrayStatus::Degraded));
+        assert_eq!(
+            config_marks(&findings),
+            BTreeMap::from([("fs".to_owned(), ServerHealth::Degraded)])
+        );
 
         // The menu's lines say which server the red icon is about; a note marks nothing.
         let findings = doctor::check_document(&doc, std::path::Path::new("/opt/mcp-tray"));
@@ -1273,6 +1327,44 @@ mod tests {
         let evidence = board.overview(None)[0].evidence.clone().expect("evidence");
         assert_eq!(evidence.source, EvidenceSource::Journal);
         assert_eq!(evidence.status, ServerHealth::Connected);
+    }
+
+    #[test]
+    fn a_sign_in_kept_from_before_a_restart_still_replaces_the_sign_in_required_before_it() {
+        use mcp_tray_core::config::ConfigDocument;
+        let dir = tempfile::tempdir().expect("dir");
+        let file = dir.path().join(crate::last_tests::FILE);
+        let doc = ConfigDocument::parse(
+            std::path::Path::new("c.json"),
+            br#"{"mcpServers": {"linear": {"command": "mcp-tray", "args": ["bridge", "https://mcp.linear.app/mcp"]}}}"#,
+            false,
+        )
+        .expect("parses");
+        let auth_required = || {
+            entry(
+                r#"{"ts":"2026-11-24T08:00:00.000Z","server":"linear","session":"s","pid":41,"dir":"event","kind":"event","code":"auth-required","level":"error","text":"sign-in required for linear"}"#,
+            )
+        };
+        // Signed in from the app: kept as the entry's.
+        let mut board = Board::default();
+        board.journal(vec![auth_required()]);
+        let signed = board.signed_in("linear");
+        crate::last_tests::save(
+            &file,
+            Kind::SignIn,
+            doc.server("linear").expect("entry"),
+            &signed,
+        );
+
+        // The app starts again and reads the journal anew: the sign-in after it still stands.
+        let mut board = Board::default();
+        board.tested_before(crate::last_tests::load(&file, &doc));
+        board.journal(vec![auth_required()]);
+        let evidence = board.overview(None)[0].evidence.clone().expect("evidence");
+        assert_eq!(evidence.source, EvidenceSource::SignIn, "{evidence:?}");
+        assert_eq!(evidence.status, ServerHealth::Degraded);
+        assert!(!evidence.sign_in, "no Sign in offered again");
+        assert_eq!(board.worst(None), Health::Degraded);
     }
 
     #[test]

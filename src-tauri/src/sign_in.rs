@@ -152,7 +152,7 @@ pub(crate) fn start<R: Runtime>(app: &AppHandle<R>) {
             let handle = app.clone();
             move |name: &str| {
                 if let Some(watch) = handle.try_state::<crate::server_status::ServerWatch>() {
-                    watch.record(|board| board.signed_in(name));
+                    watch.signed_in(name);
                 }
             }
         }),

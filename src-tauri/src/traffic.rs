@@ -59,10 +59,32 @@ pub struct TrafficRow {
     pub code: Option<String>,
     pub level: Option<String>,
     pub text: Option<String>,
+    /// A reply whose result says the tool call failed (`"isError": true`): a JSON-RPC success
+    /// that carries a failure, shown as one.
+    pub tool_error: bool,
+}
+
+/// Whether `msg` (a reply) is a tool call's result that says it failed (`"result": {"isError":
+/// true, …}`). Only a reply that holds the word is parsed; a reply cut at the journal's cap does
+/// not parse, and is not said to be one.
+fn says_tool_error(msg: &str) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Reply {
+        result: Outcome,
+    }
+    #[derive(serde::Deserialize)]
+    struct Outcome {
+        #[serde(rename = "isError", default)]
+        is_error: bool,
+    }
+    msg.contains("\"isError\"")
+        && serde_json::from_str::<Reply>(msg).is_ok_and(|reply| reply.result.is_error)
 }
 
 impl From<Entry> for TrafficRow {
     fn from(e: Entry) -> Self {
+        let tool_error =
+            e.kind == "response" && e.msg.as_ref().is_some_and(|m| says_tool_error(m.get()));
         TrafficRow {
             ts: e.ts,
             server: e.server,
@@ -79,6 +101,7 @@ impl From<Entry> for TrafficRow {
             code: e.code,
             level: e.level,
             text: e.text,
+            tool_error,
         }
     }
 }
@@ -416,6 +439,7 @@ mod tests {
             code: None,
             level: level.map(str::to_owned),
             text: None,
+            tool_error: false,
         };
         assert_eq!(
             health_of(&row("event", Some("error"))),
@@ -441,6 +465,42 @@ mod tests {
     }
 
     #[test]
+    fn a_tool_result_that_says_it_failed_is_a_tool_error_and_nothing_else_is() {
+        let reply = |kind: &str, msg: &str| {
+            let line = format!(
+                r#"{{"ts":"2026-12-05T10:00:00.000Z","server":"s","session":"a","pid":1,"dir":"s2c","kind":"{kind}","id":7,"msg":{msg}}}"#
+            );
+            TrafficRow::from(serde_json::from_str::<Entry>(&line).expect("a journal line"))
+        };
+        let failed = reply(
+            "response",
+            r#"{"jsonrpc":"2.0","id":7,"result":{"content":[{"type":"text","text":"Unknown tool: nope"}],"isError":true}}"#,
+        );
+        assert!(failed.tool_error);
+        // Pretty-printed, as some servers write it.
+        let spaced = reply(
+            "response",
+            r#"{"jsonrpc": "2.0", "id": 7, "result": {"isError" : true, "content": []}}"#,
+        );
+        assert!(spaced.tool_error);
+        for fine in [
+            r#"{"jsonrpc":"2.0","id":7,"result":{"content":[],"isError":false}}"#,
+            r#"{"jsonrpc":"2.0","id":7,"result":{"content":[{"type":"text","text":"\"isError\": true"}]}}"#,
+            r#"{"jsonrpc":"2.0","id":7,"result":{"tools":[]}}"#,
+        ] {
+            assert!(!reply("response", fine).tool_error, "{fine}");
+        }
+        // A JSON-RPC error is an error of its own kind, not a tool's.
+        let error = reply(
+            "error",
+            r#"{"jsonrpc":"2.0","id":7,"error":{"code":-32601,"message":"isError"}}"#,
+        );
+        assert!(!error.tool_error);
+        // A tool that failed still answered: its server is up.
+        assert_eq!(health_of(&failed), Some(Health::Ok));
+    }
+
+    #[test]
     fn a_clean_end_reads_as_stopped_not_connected_nor_failing() {
         let event = |code: &str, level: &str, text: &str| TrafficRow {
             ts: "2026-12-02T06:00:00.000Z".into(),
@@ -458,6 +518,7 @@ mod tests {
             code: Some(code.into()),
             level: Some(level.into()),
             text: Some(text.into()),
+            tool_error: false,
         };
         assert_eq!(
             health_of(&event("stopped", "info", "server stopped (exit code 0)")),

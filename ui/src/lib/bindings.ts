@@ -1196,7 +1196,12 @@ msg: string | null; truncated: boolean;
 /**
  * Events: a diagnosis code (or `connected`…), `info`/`warn`/`error`, and a sentence.
  */
-code: string | null; level: string | null; text: string | null }
+code: string | null; level: string | null; text: string | null; 
+/**
+ * A reply whose result says the tool call failed (`"isError": true`): a JSON-RPC success
+ * that carries a failure, shown as one.
+ */
+toolError: boolean }
 /**
  * A tray menu action failed (Disable, Enable, a kept server's Restart, Restart Claude Desktop):
  * the window opens on Servers and says why, since a menu has no place for words.

@@ -605,6 +605,52 @@ fn a_burst_passes_both_ways_as_the_exact_bytes_sent_and_every_message_is_journal
     assert_eq!(crab["msg"]["result"]["text"], "Zoë é \"q\" 🦀");
 }
 
+/// A client that waits for each reply before its next request (as Claude does for a tool call)
+/// finds, in the journal, each reply before the request it sent after it: the order things
+/// happened in, which the Traffic view and `mcp-tray traffic` show.
+#[test]
+fn a_reply_is_journaled_before_the_request_its_client_sent_after_reading_it() {
+    let home = tempfile::tempdir().expect("home");
+    let server = home.path().join("answer.py");
+    std::fs::write(
+        &server,
+        "import sys, json\nfor line in sys.stdin:\n    m = json.loads(line)\n    \
+         sys.stdout.write(json.dumps({'jsonrpc': '2.0', 'id': m['id'], 'result': {}}) + '\\n')\n    \
+         sys.stdout.flush()\n",
+    )
+    .expect("server script");
+    let mut tap = raw_tap(
+        home.path(),
+        "answers",
+        &format!("exec python3 -u '{}'", server.display()),
+    );
+    let mut stdin = tap.stdin.take().expect("stdin");
+    let mut stdout = std::io::BufReader::new(tap.stdout.take().expect("stdout"));
+    let rounds = 300;
+    for id in 0..rounds {
+        writeln!(stdin, r#"{{"jsonrpc":"2.0","id":{id},"method":"ping"}}"#).expect("send");
+        let mut reply = String::new();
+        std::io::BufRead::read_line(&mut stdout, &mut reply).expect("reply");
+        assert!(reply.contains(&format!(r#""id": {id}"#)), "{reply}");
+    }
+    drop(stdin);
+    assert!(tap.wait().expect("wait").success());
+    let entries = journal(home.path(), "answers");
+    let at = |dir: &str, id: i64| {
+        entries
+            .iter()
+            .position(|e| e["dir"] == dir && e["id"] == id)
+            .unwrap_or_else(|| panic!("{dir} {id} journaled"))
+    };
+    let misplaced: Vec<i64> = (0..rounds - 1)
+        .filter(|&id| at("s2c", id) > at("c2s", id + 1))
+        .collect();
+    assert!(
+        misplaced.is_empty(),
+        "replies journaled after the next request: {misplaced:?}"
+    );
+}
+
 /// Claude's 10 MiB limit is on what it reads: a larger request (a document passed to a tool)
 /// reaches a server that takes it (here one that answers with the size it read).
 #[test]

@@ -918,13 +918,15 @@ fn server_to_client<W: Write>(shared: &Shared<W>, stdout: File) -> Forwarded {
             }
         }
         drop(pairing);
+        // Journaled before it is forwarded, as a request is: a client that sends its next request
+        // once it has read this reply finds the reply journaled first (the order things happened).
+        if let (Some(j), Some(journaled)) = (journal, journaled) {
+            j.record(journaled);
+        }
         let written = {
             let mut out = lock(&shared.out);
             runs.write(batch, &mut *out).and_then(|()| out.flush())
         };
-        if let (Some(j), Some(journaled)) = (journal, journaled) {
-            j.record(journaled);
-        }
         // The client closed its end (a pipe's reader gone): nothing more reaches it.
         if written.is_err_and(|e| e.kind() == io::ErrorKind::BrokenPipe) {
             return Forwarded::ClientGone;

@@ -18,6 +18,7 @@ export function trafficRow(fields: Partial<TrafficRow>): TrafficRow {
     code: null,
     level: null,
     text: null,
+    toolError: false,
     ...fields,
   };
 }

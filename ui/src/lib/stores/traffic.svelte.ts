@@ -103,7 +103,8 @@ export function createTraffic() {
         ...incoming,
         seq: rows.length,
         pair: null,
-        failed: incoming.kind === "error" || incoming.kind === "invalid" || incoming.level === "error",
+        // A tool call that failed (`isError`) failed too, though JSON-RPC says success.
+        failed: incoming.kind === "error" || incoming.kind === "invalid" || incoming.level === "error" || incoming.toolError,
       };
       if (row.id !== null && (row.kind === "request" || row.kind === "response" || row.kind === "error")) {
         if (row.kind === "request") {

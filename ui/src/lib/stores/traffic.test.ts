@@ -35,6 +35,21 @@ describe("traffic store", () => {
     expect(traffic.slice(0, 5).map((r) => r.method)).toEqual(["tools/call"]);
   });
 
+  it("counts a tool call that failed (isError) among the errors", () => {
+    const traffic = createTraffic();
+    const failed = '{"jsonrpc":"2.0","id":2,"result":{"content":[],"isError":true}}';
+    traffic.receive({
+      initial: true,
+      rows: [
+        row({ id: "1", dir: "s2c", kind: "response", msg: '{"jsonrpc":"2.0","id":1,"result":{}}' }),
+        row({ id: "2", dir: "s2c", kind: "response", msg: failed, toolError: true }),
+      ],
+    });
+    traffic.setFilter({ errorsOnly: true });
+    expect(traffic.slice(0, 5).map((r) => r.id)).toEqual(["2"]);
+    expect(traffic.slice(0, 5)[0].failed).toBe(true);
+  });
+
   it("holds rows back while paused and shows them on resume", () => {
     const traffic = createTraffic();
     traffic.pause();
