@@ -6,7 +6,7 @@
 //! itself, and never send env values (secrets) to the window.
 
 use mcp_tray_core::config::change::set_bridge_option;
-use mcp_tray_core::config::snippet::parse_snippet_with;
+use mcp_tray_core::config::snippet::{parse_snippet_with, suggest_name_for_url};
 use mcp_tray_core::config::{
     ConfigFile, Edit, EntryKind, ServerEntry, sets_own_path, tapped_entry,
 };
@@ -305,6 +305,36 @@ fn entries(
     Ok((entries, snippet.notes))
 }
 
+/// [`entries`], and a URL pasted alone whose name (from its host, no Name typed) is taken gets the
+/// first free `NAME-2`, `NAME-3`…: a second address on one host (`local-18701`) is added beside
+/// the first rather than refused for a name the user never chose. A name the text or the user gave
+/// stays, taken or not (the window says so).
+fn entries_named(
+    text: &str,
+    name: Option<&str>,
+    options: Option<&RemoteOptions>,
+    file: &ConfigFile,
+) -> Result<(Vec<ServerEntry>, Vec<String>), CommandError> {
+    let found = entries(text, name, options)?;
+    let url = text.trim();
+    let url_alone = (url.starts_with("http://") || url.starts_with("https://"))
+        && !url.contains(char::is_whitespace);
+    let typed = name.is_some_and(|n| !n.trim().is_empty());
+    let derived = match found.0.as_slice() {
+        [only] if url_alone && !typed && only.name == suggest_name_for_url(url) => &only.name,
+        _ => return Ok(found),
+    };
+    let used = taken_names(file)?;
+    if !used.contains(derived) {
+        return Ok(found);
+    }
+    let free = (2..)
+        .map(|n| format!("{derived}-{n}"))
+        .find(|candidate| !used.contains(candidate))
+        .unwrap_or_else(|| derived.clone());
+    entries(text, Some(&free), options)
+}
+
 fn taken_names(file: &ConfigFile) -> Result<Vec<String>, CommandError> {
     let doc = file.read()?;
     let mut names: Vec<String> = doc.servers.iter().map(|s| s.name.clone()).collect();
@@ -333,8 +363,9 @@ fn preview(
         o.ca_cert = None;
         o
     });
-    let (entries, notes) = entries(text, name, options.as_ref())?;
-    let used = taken_names(&config_file())?;
+    let file = config_file();
+    let (entries, notes) = entries_named(text, name, options.as_ref(), &file)?;
+    let used = taken_names(&file)?;
     let taken = entries
         .iter()
         .filter(|e| used.contains(&e.name))
@@ -362,7 +393,7 @@ pub async fn probe_add(
     options: Option<RemoteOptions>,
     run: Option<u32>,
 ) -> Result<ProbeView, CommandError> {
-    let (entries, _) = entries(&text, name.as_deref(), options.as_ref())?;
+    let (entries, _) = entries_named(&text, name.as_deref(), options.as_ref(), &config_file())?;
     let entry = match (server, entries.as_slice()) {
         (None, [entry]) => entry,
         (None, _) => {
@@ -435,8 +466,8 @@ fn add(
     name: Option<&str>,
     options: Option<&RemoteOptions>,
 ) -> Result<(AddOutcome, Vec<(String, serde_json::Value)>), CommandError> {
-    let (entries, _) = entries(text, name, options)?;
     let file = config_file();
+    let (entries, _) = entries_named(text, name, options, &file)?;
     let used = taken_names(&file)?;
     if let Some(clash) = entries.iter().find(|e| used.contains(&e.name)) {
         return Err(CommandError {

@@ -1528,6 +1528,48 @@ fn the_edit_forms_unsaved_entry_is_tested_as_save_would_write_it_and_nothing_is_
 }
 
 #[test]
+fn a_second_url_on_one_host_gets_a_free_name_but_a_name_given_stays_taken() {
+    let h = running_harness(CONFIG);
+    let first = "http://127.0.0.1:18701/mcp";
+    h.call("add_servers", json!({"text": first, "name": null}))
+        .expect("added");
+    // Another address of the same host, no name typed: named beside the first, not refused.
+    let second = "http://127.0.0.1:18701/other/mcp";
+    let preview = h
+        .call("preview_add", json!({"text": second, "name": null}))
+        .expect("preview");
+    assert_eq!(preview["entries"][0]["name"], "local-18701-2", "{preview}");
+    assert_eq!(preview["taken"], json!([]), "{preview}");
+    h.call("add_servers", json!({"text": second, "name": null}))
+        .expect("added under a free name");
+    let doc = serde_json::from_str::<Value>(&h.file()).expect("JSON");
+    assert_eq!(
+        doc["mcpServers"]["local-18701-2"]["args"],
+        json!(["bridge", second, "--name", "local-18701-2"]),
+        "{doc}"
+    );
+    assert_eq!(
+        doc["mcpServers"]["local-18701"]["args"][1], first,
+        "the first stays as it was: {doc}"
+    );
+    // A name the user typed is theirs: taken, it is said so.
+    let typed = h
+        .call(
+            "preview_add",
+            json!({"text": second, "name": "local-18701"}),
+        )
+        .expect("preview");
+    assert_eq!(typed["taken"], json!(["local-18701"]), "{typed}");
+    // And so is a snippet's own.
+    let snippet =
+        json!({"mcpServers": {"fetch": {"command": "uvx", "args": ["other"]}}}).to_string();
+    let named = h
+        .call("preview_add", json!({"text": snippet, "name": null}))
+        .expect("preview");
+    assert_eq!(named["taken"], json!(["fetch"]), "{named}");
+}
+
+#[test]
 fn plain_http_to_another_host_is_explained_allowed_only_by_choice_and_loopback_needs_no_choice() {
     let h = running_harness(CONFIG);
     let text = "http://192.0.2.1:8000/mcp";
