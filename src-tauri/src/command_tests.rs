@@ -2377,6 +2377,49 @@ fn a_pasted_local_server_is_tested_through_the_tap_when_it_will_be_captured() {
 }
 
 #[test]
+fn a_server_disabled_and_enabled_again_shows_its_last_test_again() {
+    let h = running_harness(CONFIG);
+    crate::config_watch::start(h._app.handle());
+    let evidence = |h: &Harness| {
+        let overview = h.call("server_overview", json!({})).expect("overview");
+        overview
+            .as_array()
+            .and_then(|a| a.iter().find(|s| s["name"] == "fetch").cloned())
+            .map_or(Value::Null, |row| row["evidence"].clone())
+    };
+    let until = |what: &str, done: &dyn Fn(&Value) -> bool| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let now = evidence(&h);
+            if done(&now) {
+                return;
+            }
+            assert!(std::time::Instant::now() < deadline, "{what}: {now}");
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    };
+    h.call("test_server", json!({"name": "fetch", "run": null}))
+        .expect("tested");
+    let tested = evidence(&h);
+    assert_eq!(tested["source"], "probe", "{tested}");
+    // The file's change is seen a moment later: the removed entry's status goes…
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    h.call(
+        "set_server_enabled",
+        json!({"name": "fetch", "enabled": false}),
+    )
+    .expect("disabled");
+    until("the disabled entry's status went", &|e| e.is_null());
+    // …and the same entry put back is the same server: its test shows again.
+    h.call(
+        "set_server_enabled",
+        json!({"name": "fetch", "enabled": true}),
+    )
+    .expect("enabled");
+    until("its test shows again", &|e| *e == tested);
+}
+
+#[test]
 fn a_servers_last_test_is_shown_again_after_a_restart_while_its_entry_is_the_one_tested() {
     let config = r#"{"mcpServers": {
         "broken": {"command": "/nonexistent/mcp-server-x", "env": {"API_TOKEN": "tok-secret-987654"}},

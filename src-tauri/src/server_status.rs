@@ -146,6 +146,9 @@ struct Known {
     /// When the name last left the config (removed, disabled, renamed away): what was seen
     /// before then is of that entry, not of one added under the same name since.
     left_config: Option<String>,
+    /// The entry (its JSON) that left the config then: the same entry put back (an Undo, Enable)
+    /// is the same server, and what was seen of it before stands again.
+    left_entry: Option<String>,
 }
 
 impl Known {
@@ -295,8 +298,21 @@ impl Board {
     /// Takes the moment `server` left the config (`at`, RFC 3339 UTC): a server added under its
     /// name later starts with no status of its own, not with the last words of the one removed
     /// (a Test's "stopped", a failure since fixed by removing it and adding it again).
-    pub(crate) fn left_config(&mut self, server: &str, at: String) {
-        self.known(server).left_config = Some(at);
+    pub(crate) fn left_config(&mut self, server: &str, at: String, entry: String) {
+        let known = self.known(server);
+        known.left_config = Some(at);
+        known.left_entry = Some(entry);
+    }
+
+    /// Takes `server` back in the config with `entry` (its JSON): when that is the entry that left,
+    /// it is the same server, and its status is what was seen of it before it left (its last test,
+    /// its runs); another entry under the name starts afresh.
+    pub(crate) fn came_back(&mut self, server: &str, entry: &str) {
+        let known = self.known(server);
+        if known.left_entry.as_deref() == Some(entry) {
+            known.left_config = None;
+            known.left_entry = None;
+        }
     }
 
     /// Takes the pid of a process MCP Tray started for `server` (a test): sampled like a shim.
@@ -702,25 +718,43 @@ fn worse(evidence: TrayStatus, config: Option<TrayStatus>) -> TrayStatus {
 
 /// The servers that left the config when its content went from `before` to `after` (removed,
 /// disabled, renamed away), as the config watch sees each change: recorded on the board, so that
-/// a server added under one of their names later does not show the removed one's status. Nothing
-/// when either content does not parse (what it held is not known), or the file was deleted.
+/// a server added under one of their names later does not show the removed one's status; and
+/// those that came in, so that the very entry put back (Undo, Enable) shows its own again.
+/// Nothing when either content does not parse (what it held is not known), or the file was
+/// deleted.
 pub(crate) fn note_servers_left(watch: &ServerWatch, before: Option<&[u8]>, after: Option<&[u8]>) {
-    let names = |bytes: &[u8]| {
+    // Each server's name and entry (its JSON, whatever its spacing).
+    let servers = |bytes: &[u8]| {
         ConfigDocument::parse(std::path::Path::new("config"), bytes, true)
             .ok()
-            .map(|doc| doc.servers.into_iter().map(|s| s.name).collect::<Vec<_>>())
+            .map(|doc| {
+                doc.servers
+                    .into_iter()
+                    .map(|s| (s.name, s.value.to_string()))
+                    .collect::<BTreeMap<_, _>>()
+            })
     };
-    let (Some(before), Some(after)) = (before.and_then(names), after.and_then(names)) else {
+    let (Some(before), Some(after)) = (before.and_then(servers), after.and_then(servers)) else {
         return;
     };
-    let left: Vec<String> = before.into_iter().filter(|n| !after.contains(n)).collect();
-    if left.is_empty() {
+    let left: Vec<(&String, &String)> = before
+        .iter()
+        .filter(|(name, _)| !after.contains_key(*name))
+        .collect();
+    let came: Vec<(&String, &String)> = after
+        .iter()
+        .filter(|(name, _)| !before.contains_key(*name))
+        .collect();
+    if left.is_empty() && came.is_empty() {
         return;
     }
     let at = journal::rfc3339_ms(SystemTime::now());
     watch.record(|board| {
-        for name in &left {
-            board.left_config(name, at.clone());
+        for (name, entry) in left {
+            board.left_config(name, at.clone(), entry.clone());
+        }
+        for (name, entry) in came {
+            board.came_back(name, entry);
         }
     });
 }
@@ -1076,7 +1110,11 @@ mod tests {
                 r#"{"ts":"2026-11-24T08:05:00.000Z","server":"gh","session":"s","pid":41,"dir":"event","kind":"event","code":"stopped","level":"info","text":"server stopped (exit code 0)"}"#,
             ),
         ]);
-        board.left_config("gh", "2026-11-24T08:06:00.000Z".to_owned());
+        board.left_config(
+            "gh",
+            "2026-11-24T08:06:00.000Z".to_owned(),
+            r#"{"command":"gh"}"#.to_owned(),
+        );
         let gh = &board.overview(None)[0];
         assert_eq!(
             gh.evidence, None,
@@ -1090,6 +1128,34 @@ mod tests {
         board.probe("gh", &probe_view(true));
         let evidence = board.overview(None)[0].evidence.clone().expect("evidence");
         assert_eq!(evidence.source, EvidenceSource::Probe);
+    }
+
+    #[test]
+    fn the_very_entry_put_back_shows_what_was_seen_of_it_and_another_one_does_not() {
+        let entry_json = r#"{"command":"gh"}"#;
+        let mut board = Board::default();
+        board.probe("gh", &probe_view(true));
+        let tested = board.overview(None)[0].evidence.clone().expect("tested");
+        // Disabled, then enabled again (or removed, then Undo): the same entry, the same server.
+        std::thread::sleep(Duration::from_millis(5));
+        board.left_config(
+            "gh",
+            journal::rfc3339_ms(SystemTime::now()),
+            entry_json.to_owned(),
+        );
+        assert_eq!(board.overview(None)[0].evidence, None);
+        board.came_back("gh", entry_json);
+        assert_eq!(board.overview(None)[0].evidence, Some(tested));
+
+        // Removed again, and another entry added under its name: it starts afresh.
+        std::thread::sleep(Duration::from_millis(5));
+        board.left_config(
+            "gh",
+            journal::rfc3339_ms(SystemTime::now()),
+            entry_json.to_owned(),
+        );
+        board.came_back("gh", r#"{"command":"other"}"#);
+        assert_eq!(board.overview(None)[0].evidence, None);
     }
 
     #[test]
