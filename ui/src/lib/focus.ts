@@ -20,3 +20,8 @@ export function signInNotice(): HTMLElement | null {
   const notice = document.querySelector<HTMLElement>('[data-testid="sign-in-notice"]');
   return notice && notice.textContent?.trim() ? notice : null;
 }
+
+/** Ctrl+F (⌘F on macOS): the key a person presses to search what a view lists. */
+export function findKey(event: KeyboardEvent): boolean {
+  return (event.ctrlKey || event.metaKey) && !event.altKey && !event.shiftKey && event.key.toLowerCase() === "f";
+}

@@ -40,6 +40,15 @@ function row(over: Partial<LogRow>): LogRow {
 }
 
 describe("Logs", () => {
+  it("goes to the search field on Ctrl+F", async () => {
+    const logs = createLogs();
+    logs.receive([row({ level: "info", text: "started: npx server (pid 7)" })]);
+    render(LogsView, { logs });
+    const search = screen.getByTestId("logs-search");
+    await fireEvent.keyDown(window, { key: "F", ctrlKey: true });
+    expect(document.activeElement).toBe(search);
+  });
+
   it("says a failure once: our event as its diagnosis card, Claude's line beside its card", () => {
     const logs = createLogs();
     logs.receive([

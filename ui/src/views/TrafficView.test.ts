@@ -18,6 +18,14 @@ function withRows() {
 }
 
 describe("Traffic", () => {
+  it("goes to the search field on Ctrl+F", async () => {
+    withRows();
+    const search = screen.getByTestId("traffic-search");
+    expect(document.activeElement).not.toBe(search);
+    await fireEvent.keyDown(window, { key: "f", ctrlKey: true });
+    expect(document.activeElement).toBe(search);
+  });
+
   it("exports once while an export runs, and shows a failure as an error", async () => {
     let finish: (failure?: unknown) => void = () => {};
     const exportTraffic = vi.spyOn(ipc, "exportTraffic").mockImplementation(

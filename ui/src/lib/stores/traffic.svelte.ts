@@ -21,6 +21,24 @@ export interface Row extends TrafficRow {
   failed: boolean;
   /** Lower-cased text searched by the search field (computed on first search). */
   haystack?: string;
+  /** For a `tools/call` or `prompts/get` and its reply: the tool or prompt it called. */
+  called: string | null;
+}
+
+/** Requests whose `params.name` names what they call: the tool, or the prompt. */
+const NAMED = new Set(["tools/call", "prompts/get"]);
+
+/** The tool or prompt a request calls (its message is parsed only for those methods). */
+function calledBy(row: TrafficRow): string | null {
+  if (row.kind !== "request" || row.method === null || !NAMED.has(row.method) || row.msg === null || row.truncated) {
+    return null;
+  }
+  try {
+    const name = JSON.parse(row.msg)?.params?.name;
+    return typeof name === "string" ? name : null;
+  } catch {
+    return null; // Not JSON: nothing to name.
+  }
 }
 
 export interface TrafficFilter {
@@ -52,7 +70,9 @@ function haystack(row: Row): string {
 export function matches(row: Row, filter: TrafficFilter): boolean {
   if (filter.server && row.server !== filter.server) return false;
   if (filter.errorsOnly && !row.failed) return false;
-  if (filter.method && !(row.method ?? "").toLowerCase().includes(filter.method.toLowerCase())) return false;
+  // The method as the list shows it: `tools/call search` is found by `search` too.
+  const method = row.called === null ? (row.method ?? "") : `${row.method ?? ""} ${row.called}`;
+  if (filter.method && !method.toLowerCase().includes(filter.method.toLowerCase())) return false;
   if (filter.search && !haystack(row).includes(filter.search.toLowerCase())) return false;
   return true;
 }
@@ -103,6 +123,7 @@ export function createTraffic() {
         ...incoming,
         seq: rows.length,
         pair: null,
+        called: calledBy(incoming),
         // A tool call that failed (`isError`) failed too, though JSON-RPC says success.
         failed: incoming.kind === "error" || incoming.kind === "invalid" || incoming.level === "error" || incoming.toolError,
       };
@@ -115,6 +136,7 @@ export function createTraffic() {
           if (request !== undefined) {
             open.delete(key);
             row.pair = request;
+            row.called = rows[request].called;
             rows[request].pair = row.seq;
           }
         }

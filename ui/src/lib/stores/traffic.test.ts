@@ -50,6 +50,23 @@ describe("traffic store", () => {
     expect(traffic.slice(0, 5)[0].failed).toBe(true);
   });
 
+  it("finds a tools/call and its reply by the tool's name in the Method filter", () => {
+    const traffic = createTraffic();
+    traffic.receive({
+      initial: true,
+      rows: [
+        row({ id: "1", method: "tools/list" }),
+        row({ id: "2", method: "tools/call", msg: '{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"big"}}' }),
+        row({ id: "2", dir: "s2c", kind: "response", method: "tools/call", msg: '{"jsonrpc":"2.0","id":2,"result":{}}' }),
+      ],
+    });
+    traffic.setFilter({ method: "big" });
+    expect(traffic.slice(0, 5).map((r) => [r.id, r.kind, r.called])).toEqual([
+      ["2", "request", "big"],
+      ["2", "response", "big"],
+    ]);
+  });
+
   it("holds rows back while paused and shows them on resume", () => {
     const traffic = createTraffic();
     traffic.pause();
