@@ -33,7 +33,7 @@ pub struct LogsArgs {
     /// Claude's log folder (beats MCP_TRAY_CLAUDE_LOGS and the detected folder).
     #[arg(long, value_name = "DIR")]
     claude_logs: Option<PathBuf>,
-    /// Only errors and diagnosed failures.
+    /// Only failures: errors, diagnosed failures, and every failure MCP Tray's shims reported.
     #[arg(long)]
     errors: bool,
     /// Keep printing new events as Claude writes them.
@@ -45,6 +45,15 @@ pub struct LogsArgs {
     /// Show only the last N events of the history (0 = all).
     #[arg(long, short = 'n', default_value_t = 100)]
     last: usize,
+}
+
+/// Whether `--errors` shows an event: an error or a diagnosed failure, and each warning a shim
+/// journaled. A shim journals a warning only for a failure (a line moved off stdout, a retried
+/// connection, a lost session…), and the log view diagnoses only the first of a code in a
+/// session; the others, that said something else, are failures still (doctor counts them, and
+/// points here to show each).
+fn is_failure(e: &LogEvent) -> bool {
+    e.is_failure() || (e.kind == EventKind::Journal && e.level >= claude_logs::Level::Warn)
 }
 
 /// Bytes read from the end of each log file when only the last events are shown.
@@ -66,7 +75,7 @@ pub fn run(cmd: LogsCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
         args.name
             .as_deref()
             .is_none_or(|n| e.server.as_deref() == Some(n))
-            && (!args.errors || e.is_failure())
+            && (!args.errors || is_failure(e))
     };
     let settings = mcp_tray_core::settings::load();
     // What Claude logged is shown with secrets hidden as the journals are (`redact`), read once.

@@ -1664,3 +1664,77 @@ fn doctor_piped_writes_plain_lines_and_no_redrawn_progress() {
         "{stdout}"
     );
 }
+
+/// Doctor's "N other events said something else (`COMMAND` shows each)" names a command that
+/// does show them: here a stdout-pollution event between two that said the same, in one shim
+/// session (the tap journals each line it moves off stdout as a warning).
+#[test]
+fn the_command_doctor_names_for_the_other_events_shows_them() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("claude_desktop_config.json"),
+        r#"{"mcpServers": {"polluter": {"command": "sh", "args": ["-c", "exit 0"]}}}"#,
+    )
+    .unwrap();
+    let home = dir.path().join("home");
+    let journal = home.join("journal");
+    std::fs::create_dir_all(&journal).unwrap();
+    let line = |ts: &str, code: &str, level: &str, text: &str| {
+        serde_json::json!({
+            "ts": ts, "server": "polluter", "session": "5e551011", "pid": 7, "dir": "event",
+            "kind": "event", "code": code, "level": level, "text": text,
+        })
+        .to_string()
+    };
+    let lines = [
+        line("2026-12-05T10:00:00.000Z", "started", "info", "started sh"),
+        line(
+            "2026-12-05T10:00:01.000Z",
+            "stdout-pollution",
+            "warn",
+            "the server printed a non-JSON-RPC line to stdout (not forwarded): \"Starting up\"",
+        ),
+        line(
+            "2026-12-05T10:00:02.000Z",
+            "stdout-pollution",
+            "warn",
+            "the server printed a non-JSON-RPC line to stdout (not forwarded): \"loaded 3 plugins\"",
+        ),
+        line(
+            "2026-12-05T10:00:03.000Z",
+            "stdout-pollution",
+            "warn",
+            "the server printed a non-JSON-RPC line to stdout (not forwarded): \"Starting up\"",
+        ),
+    ];
+    std::fs::write(journal.join("polluter.jsonl"), lines.join("\n") + "\n").unwrap();
+    let logs = dir.path().join("logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    let env = [("MCP_TRAY_CLAUDE_LOGS", logs.as_os_str())];
+
+    let (r, _) = doctor_with(dir.path(), &["polluter", "--no-probe"], &env);
+    let detail = finding(&r, "polluter")["detail"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let pointer = "1 other stdout-pollution event said something else (`";
+    let at = detail.find(pointer).unwrap_or_else(|| panic!("{r}"));
+    let command = &detail[at + pointer.len()..];
+    let command = &command[..command.find('`').expect("the command's end")];
+    let words: Vec<&str> = command.split_whitespace().collect();
+    assert_eq!(words.first(), Some(&"mcp-tray"), "{command}");
+
+    let out = Command::new(BIN)
+        .args(&words[1..])
+        .env("MCP_TRAY_HOME", &home)
+        .env("MCP_TRAY_CLAUDE_LOGS", &logs)
+        .output()
+        .expect("run the command doctor names");
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{command}: {out:?}");
+    assert!(
+        shown.contains("loaded 3 plugins"),
+        "`{command}` shows:\n{shown}"
+    );
+    assert!(shown.contains("Starting up"), "`{command}` shows:\n{shown}");
+}

@@ -816,3 +816,52 @@ fn probe_of_a_plain_web_server_says_it_is_not_an_mcp_endpoint() {
         "{r}"
     );
 }
+
+/// An https:// URL to a server that answers in plain HTTP (FastMCP over http): the TLS handshake
+/// meets an HTTP answer. That is a TLS problem whose fix is the http:// URL, not a server to start.
+#[test]
+fn probe_of_https_to_a_plain_http_server_says_to_use_http() {
+    let p = require_peers!();
+    let home = tempfile::tempdir().unwrap();
+    let (_server, port) = listening("fastmcp_server.py", Duration::from_secs(30), |port| {
+        let mut cmd = Command::new(p.python());
+        cmd.arg(p.script("fastmcp_server.py"))
+            .args(["streamable-http", &port.to_string()]);
+        cmd
+    });
+    let (r, code) = probe(
+        home.path(),
+        &["--url", &format!("https://127.0.0.1:{port}/mcp")],
+    );
+    assert_eq!(code, Some(4), "{r}");
+    assert_eq!(r["diagnosis"]["code"], "tls-error", "{r}");
+    let summary = r["diagnosis"]["summary"].as_str().unwrap_or_default();
+    assert!(summary.contains("did not answer in TLS"), "{r}");
+    let fix = r["diagnosis"]["fix"].as_str().unwrap_or_default();
+    assert!(fix.contains("http://"), "{r}");
+    assert!(!fix.contains("Start the server"), "{r}");
+}
+
+/// A redirect loop (tests/peers/garbage_server.py's /loop/a ↔ /loop/b): no address to move to,
+/// so the fix is about the URL or the server, not "use the address it redirects to".
+#[test]
+fn probe_of_a_redirect_loop_gives_advice_for_a_loop() {
+    let p = require_peers!();
+    let home = tempfile::tempdir().unwrap();
+    let (_server, port) = listening("garbage_server.py", Duration::from_secs(20), |port| {
+        let mut cmd = Command::new(p.python());
+        cmd.arg(p.script("garbage_server.py")).arg(port.to_string());
+        cmd
+    });
+    let (r, code) = probe(
+        home.path(),
+        &["--url", &format!("http://127.0.0.1:{port}/loop/a")],
+    );
+    assert_eq!(code, Some(4), "{r}");
+    assert_eq!(r["diagnosis"]["code"], "redirected", "{r}");
+    let summary = r["diagnosis"]["summary"].as_str().unwrap_or_default();
+    assert!(summary.contains("redirects in a loop"), "{r}");
+    let fix = r["diagnosis"]["fix"].as_str().unwrap_or_default();
+    assert!(!fix.contains("the address the server redirects to"), "{r}");
+    assert!(fix.contains("trailing slash"), "{r}");
+}

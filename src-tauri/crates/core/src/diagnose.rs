@@ -197,6 +197,12 @@ pub fn fix_in(audience: Audience, code: &str, message: &str) -> Option<&'static 
             return Some("Use the http:// URL, or the port where the server speaks TLS.");
         }
     }
+    // A loop has no address to move to: the server is set up wrong for the URL it was given.
+    if code == codes::REDIRECTED && message.contains(crate::transport::REDIRECT_LOOP) {
+        return Some(
+            "Check the URL's path (a trailing slash added or left out is a common cause); if it is right, the server is misconfigured: tell whoever runs it.",
+        );
+    }
     // No endpoint at that path: the usual slip is the path (`/` or `/v1` for `/mcp`).
     if code == codes::HTTP_ERROR && message.contains("answered HTTP 404") {
         return Some(
@@ -541,7 +547,7 @@ pub fn message_in(audience: Audience, message: &str) -> String {
 
 /// Words of the command line (a flag, a command, a key of the entry's JSON that the Edit form
 /// changes) in texts written for both audiences, and what the app says in their place.
-const APP_WORDS: [(&str, &str); 11] = [
+const APP_WORDS: [(&str, &str); 12] = [
     (
         crate::auth::token::PASS_CLIENT_ID,
         "sign in from a terminal with `mcp-tray auth login NAME --oauth-client-id ID` (and \
@@ -583,6 +589,11 @@ const APP_WORDS: [(&str, &str); 11] = [
     (
         crate::config::document::MERGE_WITH_DOCTOR,
         "with the Fix button the Servers view shows then",
+    ),
+    (
+        crate::claude_logs::classify::NO_OUTPUT_FIX,
+        "Test it from its row in Servers, or run its command in a terminal, to see why it stops: \
+         it wrote nothing to stderr before it did, so this log cannot say.",
     ),
     (
         crate::claude_logs::classify::SIGN_IN_FROM_LOGS,

@@ -225,10 +225,21 @@ fn claude_record(event: &LogEvent, session: &mut Session) -> Option<Diagnosis> {
                 .fix(missing.fix()),
             );
         }
+        // With no output there is nothing above to read: only a run where its stderr shows can
+        // tell why it stops (probe starts the entry as Claude does, and shows what it wrote).
+        let fix = if session.output.is_empty() {
+            NO_OUTPUT_FIX
+        } else {
+            "Read the server's output above, or run its command in a terminal to see why it stops."
+        };
         return Some(
-            Diagnosis::new(codes::EXITED_EARLY, Severity::Error, "The server exited right after it started")
-                .detail(detail)
-                .fix("Read the server's output above, or run its command in a terminal to see why it stops."),
+            Diagnosis::new(
+                codes::EXITED_EARLY,
+                Severity::Error,
+                "The server exited right after it started",
+            )
+            .detail(detail)
+            .fix(fix),
         );
     }
     if event.level == Level::Error {
@@ -271,6 +282,12 @@ fn has_word(text: &str, word: &str) -> bool {
         !is_word(text[..at].chars().next_back()) && !is_word(text[at + word.len()..].chars().next())
     })
 }
+
+/// What to do about a server Claude saw exit right after it started, having written nothing to
+/// stderr: only a run where its stderr shows can tell why (`probe` starts the entry as Claude
+/// does, and shows what it wrote). The app says its own Test instead.
+pub const NO_OUTPUT_FIX: &str = "Run the server's command in a terminal, or `mcp-tray probe NAME`, \
+     to see why it stops: it wrote nothing to stderr before it did, so this log cannot say.";
 
 /// The fix of a 401 seen in Claude's logs. The log does not say which bridge the server runs
 /// through: ours signs in, `mcp-remote` is moved onto ours first. The app says it with its

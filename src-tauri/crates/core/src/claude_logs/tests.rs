@@ -268,6 +268,28 @@ fn a_traceback_before_the_transport_closes_is_an_early_exit_with_that_output() {
     );
 }
 
+/// A server that exits before writing anything: the fix cannot send the reader to its output.
+#[test]
+fn an_early_exit_without_output_asks_for_a_run_that_shows_why() {
+    let log = "2026-12-05T13:37:00.000Z [mute] [info] Initializing server... { metadata: undefined }
+2026-12-05T13:37:00.100Z [mute] [info] Server started and connected successfully { metadata: undefined }
+2026-12-05T13:37:00.200Z [mute] [info] Server transport closed unexpectedly, this is likely due to the process exiting early. { metadata: undefined }
+";
+    let events = parse_bytes("mcp-server-mute.log", log.as_bytes());
+    let diag = with_code(&events, codes::EXITED_EARLY)
+        .diagnosis
+        .clone()
+        .expect("diagnosis");
+    assert_eq!(
+        diag.detail,
+        "The server exited without writing anything to stderr."
+    );
+    let fix = diag.fix.as_deref().unwrap_or_default();
+    assert!(!fix.contains("output above"), "{fix}");
+    assert!(fix.contains("mcp-tray probe NAME"), "{fix}");
+    assert!(fix.contains("in a terminal"), "{fix}");
+}
+
 #[test]
 fn a_usage_text_is_kept_whole_and_explains_the_early_exit() {
     let events = file("windows-2025", "mcp-server-github.log");

@@ -526,6 +526,23 @@ fn explain_parse_error(
         {
             "two commas in a row: remove one".into()
         }
+        // `{,` or `{:`: the token stands where a property name belongs (after `{` or a comma),
+        // so a comma is not what is missing; the parser says only that the token was unexpected.
+        K::UnexpectedTokenInObject
+            if text
+                .get(..at)
+                .is_some_and(|before| before.trim_end().ends_with(['{', ','])) =>
+        {
+            let token = match rest.chars().next() {
+                Some(',') => "comma".to_owned(),
+                Some(':') => "colon".to_owned(),
+                Some(c) => format!("`{c}`"),
+                None => "end of file".to_owned(),
+            };
+            format!(
+                "unexpected {token}: expected a property name (a quoted key) or a closing brace"
+            )
+        }
         K::ExpectedComma | K::UnexpectedTokenInObject => {
             "expected a comma between two items (or a closing brace)".into()
         }
@@ -900,6 +917,38 @@ mod tests {
         // A missing comma is still said as one.
         let err = parse("{\"mcpServers\": {\"a\": {\"command\": \"echo\" \"args\": []}}}")
             .expect_err("missing comma");
+        assert!(err.to_string().contains("expected a comma"), "{err}");
+    }
+
+    #[test]
+    fn a_stray_comma_where_a_name_belongs_is_called_a_comma() {
+        // QA's `"sse2": {,`: a comma where the first property name belongs, not a missing one.
+        let err = parse("{\"mcpServers\": {\"sse2\": {,\n\"url\": \"http://x\"}}}")
+            .expect_err("stray comma");
+        match err {
+            ConfigError::Parse {
+                line,
+                column,
+                message,
+                ..
+            } => {
+                assert_eq!((line, column), (1, 26));
+                assert_eq!(
+                    message,
+                    "unexpected comma: expected a property name (a quoted key) or a closing brace"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        // Something else where a name belongs is named as what it is.
+        let err = parse("{\"mcpServers\": {: 1}}").expect_err("stray colon");
+        assert!(
+            err.to_string()
+                .contains("unexpected colon: expected a property name"),
+            "{err}"
+        );
+        // After a value, a token that is no name still means a comma is missing.
+        let err = parse("{\"mcpServers\": {\"a\": {} {}}}").expect_err("missing comma");
         assert!(err.to_string().contains("expected a comma"), "{err}");
     }
 

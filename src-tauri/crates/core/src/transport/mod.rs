@@ -270,7 +270,7 @@ impl Fault {
                 }
             }
             Fault::RedirectLoop { url } => format!(
-                "remote server at {url} redirects in a loop (an address it redirects to leads back to one already visited); check the entry's URL, and if it is right, tell whoever runs the server"
+                "remote server at {url} {REDIRECT_LOOP} (an address it redirects to leads back to one already visited); check the entry's URL, and if it is right, tell whoever runs the server"
             ),
             Fault::Auth { status, body, .. } if *status == 403 => {
                 format!("{REFUSED_ACCESS}{}", with_body(body))
@@ -364,6 +364,7 @@ impl Fault {
 
     pub(crate) fn from_reqwest(err: &reqwest::Error, url: &Url) -> Fault {
         let proxy = proxy_for(url);
+        let in_handshake = failed_in_tls_handshake(err, url);
         let url = display_url(url);
         let mut chain = err.to_string();
         let mut source = std::error::Error::source(err);
@@ -395,6 +396,7 @@ impl Fault {
         } else if lower.contains("certificate")
             || lower.contains("tls")
             || lower.contains("handshake")
+            || in_handshake
         {
             Fault::Tls {
                 url,
@@ -699,6 +701,8 @@ pub const UNKNOWN_CA: &str = "its certificate is not signed by an authority this
 pub const UNKNOWN_CA_CLI_HINT: &str = " (for a private or corporate CA, pass --ca-cert FILE)";
 /// How an answer that is not TLS at all reads (the diagnosis's fix keys on it).
 pub const NOT_TLS: &str = "the server did not answer in TLS";
+/// How a redirect loop reads (the diagnosis's fix keys on it: there is no address to move to).
+pub const REDIRECT_LOOP: &str = "redirects in a loop";
 /// A connection the server took and closed before any answer began.
 const CLOSED_BEFORE_ANSWER: &str =
     "the server closed the connection before answering (it may have stopped, crashed or restarted)";
@@ -731,6 +735,31 @@ pub(crate) fn web_page(url: &Url, body: &[u8], after_mcp: Option<&str>) -> Fault
         url: display_url(url),
         detail,
     }
+}
+
+/// Whether a connection to an https:// URL failed in its TLS handshake, whatever rustls's words
+/// (`received corrupt message of type InvalidContentType`, said of a server answering in plain
+/// HTTP, names no TLS). tokio-rustls hands each rustls error on as an I/O error of kind
+/// `InvalidData`, which no TCP connect gives, and reqwest wraps that in another I/O error
+/// (`Other`). An I/O error's `source` skips the error it wraps, so each is opened with `get_ref`.
+fn failed_in_tls_handshake(err: &reqwest::Error, url: &Url) -> bool {
+    if url.scheme() != "https" || !err.is_connect() {
+        return false;
+    }
+    let mut cause = std::error::Error::source(err);
+    while let Some(c) = cause {
+        let mut io = c.downcast_ref::<std::io::Error>();
+        while let Some(e) = io {
+            if e.kind() == std::io::ErrorKind::InvalidData {
+                return true;
+            }
+            io = e
+                .get_ref()
+                .and_then(|inner| inner.downcast_ref::<std::io::Error>());
+        }
+        cause = c.source();
+    }
+    false
 }
 
 /// rustls's and webpki's TLS errors, in words a user can act on. `chain` is the whole error chain
