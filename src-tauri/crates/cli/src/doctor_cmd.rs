@@ -209,19 +209,23 @@ fn count(n: usize, noun: &str) -> String {
 /// The report as a list; `fixed`: the fixable findings were just fixed by `--fix`.
 fn print_report(r: &DoctorReport, fixed: bool) {
     outln!("config: {}", r.config.display());
-    // The targets in one column, as wide as the longest (a URL makes some long).
-    let width = r
+    // The status first, in a column as wide as the longest status (a few words), then the target:
+    // a long URL or command line never pushes the statuses far to the right.
+    let statuses: Vec<String> = r
         .probes
         .iter()
-        .map(|p| p.target.chars().count())
-        .max()
-        .unwrap_or(0);
-    for p in &r.probes {
-        let status = match &p.diagnosis {
+        .map(|p| match &p.diagnosis {
             None => format!("ok, {}, {:.0} ms", count(p.tools.len(), "tool"), p.total_ms),
             Some(d) => format!("failed [{}]", d.code),
-        };
-        outln!("probe: {:<width$}  {status}", p.target);
+        })
+        .collect();
+    let width = statuses
+        .iter()
+        .map(|s| s.chars().count())
+        .max()
+        .unwrap_or(0);
+    for (p, status) in r.probes.iter().zip(&statuses) {
+        outln!("probe: {status:<width$}  {}", p.target);
     }
     if r.findings.is_empty() {
         outln!(

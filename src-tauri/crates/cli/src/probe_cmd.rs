@@ -25,7 +25,8 @@ pub enum ProbeCommand {
 
 #[derive(Debug, Args)]
 pub struct ProbeArgs {
-    /// A server of Claude Desktop's config, started exactly as Claude starts it.
+    /// A server of Claude Desktop's config, started exactly as Claude starts it (a URL here is
+    /// probed as with --url).
     #[arg(conflicts_with = "url")]
     name: Option<String>,
     /// A remote server's URL (through MCP Tray's bridge).
@@ -50,7 +51,16 @@ pub struct ProbeArgs {
 }
 
 pub fn run(cmd: ProbeCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
-    let ProbeCommand::Probe(args) = cmd;
+    let ProbeCommand::Probe(mut args) = cmd;
+    // A URL given where a name goes is probed as the URL it is (`--url` implied), unless a
+    // server of the config is named so.
+    if args.url.is_none()
+        && let Some(name) = args.name.as_deref()
+        && looks_like_url(name)
+        && !names_a_server(ctx, name)
+    {
+        args.url = args.name.take();
+    }
     if args.url.is_none() && args.remote.given() {
         return Err(Failure::new(
             exit::USER,
@@ -67,13 +77,10 @@ pub fn run(cmd: ProbeCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
             let file = ConfigFile::new(&location.path, paths::data_dir()).allow_bom(true);
             let doc = match crate::config_cmd::read_to_show(&file) {
                 Ok(doc) => doc,
-                // A URL given where a name goes is said as such, whatever the config holds.
-                Err(_) if looks_like_url(name) => return Err(url_as_name(name).into()),
                 Err(e) => return Err(Failure::new(exit::FILE, e).into()),
             };
             let entry = match doc.server(name) {
                 Some(entry) => entry,
-                None if looks_like_url(name) => return Err(url_as_name(name).into()),
                 None => return Err(crate::config_cmd::not_in_file(&file, name).into()),
             };
             ProbeTarget::entry(entry).ok_or_else(|| {
@@ -163,24 +170,14 @@ fn looks_like_url(name: &str) -> bool {
     })
 }
 
-/// The error for a URL given as NAME: probe it with `--url`; a WebSocket URL is told at once what
-/// `--url` would tell of it (MCP has no WebSocket transport).
-fn url_as_name(url: &str) -> Failure {
-    if let Err(d) = mcp_tray_core::bridge::check_url(url, false)
-        && d.code == mcp_tray_core::diagnose::codes::WEBSOCKET_URL
-    {
-        return crate::bridge_cmd::url_failure(*d);
-    }
-    Failure::new(
-        exit::USER,
-        anyhow::anyhow!(
-            "\"{url}\" is a URL, not a server name: probe a URL with --url (`{}`)",
-            mcp_tray_core::supervise::shell_line(
-                "mcp-tray",
-                &["probe".to_owned(), "--url".to_owned(), url.to_owned()]
-            )
-        ),
-    )
+/// Whether the config (read quietly: a file that cannot be read names nothing) holds a server
+/// named `name`.
+fn names_a_server(ctx: &Context, name: &str) -> bool {
+    let location = clients::claude_config(ctx.config.as_deref());
+    ConfigFile::new(&location.path, paths::data_dir())
+        .allow_bom(true)
+        .read()
+        .is_ok_and(|doc| doc.server(name).is_some())
 }
 
 fn print_report(r: &ProbeReport) {

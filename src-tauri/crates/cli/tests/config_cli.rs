@@ -956,6 +956,26 @@ fn a_utf16_config_is_said_so_and_doctor_fix_converts_it_which_undo_takes_back() 
 }
 
 #[test]
+fn tapping_a_bridged_server_says_its_bridge_records_its_traffic_already() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("claude_desktop_config.json");
+    run(
+        dir.path(),
+        &["add", "docs", "--url", "https://docs.example.com/mcp"],
+    );
+    let before = std::fs::read(&config).unwrap();
+    let refused = run_any(dir.path(), &["tap", "docs"], "");
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("only local servers can be tapped; MCP Tray's bridge, which runs it, records its traffic already")
+            && err.contains("traffic docs` shows it)"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(&config).unwrap(), before, "nothing written");
+}
+
+#[test]
 fn a_server_added_to_an_empty_file_ends_with_a_newline_as_in_a_new_file() {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("claude_desktop_config.json");

@@ -543,7 +543,7 @@ fn probe_url_trusts_a_private_ca_given_with_ca_cert() {
 }
 
 #[test]
-fn probe_of_a_url_given_as_a_name_says_to_use_url() {
+fn probe_of_a_url_given_as_a_name_probes_that_url() {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("claude_desktop_config.json");
     // A server really named like a URL is still that server (its probe fails: exit 4).
@@ -561,12 +561,15 @@ fn probe_of_a_url_given_as_a_name_says_to_use_url() {
             .output()
             .expect("run probe")
     };
-    let out = run("https://mcp.example.com/mcp");
-    assert_eq!(out.status.code(), Some(1));
-    assert_eq!(
+    // Probed as with --url: nothing listens on port 9 here.
+    let out = run("http://127.0.0.1:9/mcp");
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr),
-        "mcp-tray: \"https://mcp.example.com/mcp\" is a URL, not a server name: probe a URL with --url (`mcp-tray probe --url https://mcp.example.com/mcp`)\n"
     );
+    assert_eq!(out.status.code(), Some(4), "{stdout}\n{stderr}");
+    assert!(stderr.starts_with("probing "), "{stderr}");
+    assert!(stdout.contains("[connection-refused]"), "{stdout}");
     // A WebSocket URL is told what `--url` would tell of it.
     let out = run("ws://mcp.example.com/mcp");
     assert_eq!(out.status.code(), Some(1));

@@ -497,9 +497,16 @@ impl ConfigFile {
                 )));
             }
             let Some(wrapped) = tapped_entry(server, exe) else {
+                // A server on MCP Tray's bridge needs no tap: the bridge journals its traffic.
+                let already = if matches!(server.kind, EntryKind::Remote { .. }) {
+                    "; MCP Tray's bridge, which runs it, records its traffic already (`mcp-tray traffic NAME` shows it)"
+                } else {
+                    ""
+                };
                 return Err(ConfigError::Invalid(format!(
-                    "\"{name}\" is {}, not a local command: only local servers can be tapped",
-                    server.kind.label()
+                    "\"{name}\" is {}, not a local command: only local servers can be tapped{}",
+                    server.kind.label(),
+                    already.replace("NAME", name)
                 )));
             };
             let entry = DisabledEntry {
