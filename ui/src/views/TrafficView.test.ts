@@ -40,7 +40,7 @@ describe("Traffic", () => {
     expect(exportTraffic).toHaveBeenCalledTimes(1);
     finish();
     const saved = await screen.findByTestId("traffic-exported");
-    expect(saved.textContent).toContain("Saved /tmp/traffic.jsonl");
+    expect(saved.textContent).toContain("Saved 2 messages to /tmp/traffic.jsonl");
     expect(saved.getAttribute("role")).toBeNull();
     const openFolder = vi.spyOn(ipc, "openFolder").mockResolvedValue(null);
     await fireEvent.click(screen.getByTestId("traffic-exports-open"));
@@ -52,6 +52,15 @@ describe("Traffic", () => {
     const failed = await screen.findByText("Could not write /tmp/traffic.jsonl: disk full");
     expect(failed.getAttribute("role")).toBe("alert");
     expect(failed.classList.contains("problem")).toBe(true);
+  });
+
+  it("says an export holds only the messages the filters show", async () => {
+    vi.spyOn(ipc, "exportTraffic").mockResolvedValue("/tmp/t.jsonl");
+    const traffic = withRows();
+    traffic.setFilter({ method: "tools/call" });
+    await fireEvent.click(screen.getByTestId("traffic-export"));
+    const saved = await screen.findByTestId("traffic-exported");
+    expect(saved.textContent).toContain("Saved 1 message (those the filters show, of 2) to /tmp/t.jsonl");
   });
 
   it("closes the detail with × and with Escape", async () => {
