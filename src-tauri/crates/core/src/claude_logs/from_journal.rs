@@ -64,8 +64,10 @@ pub fn journal_event(entry: &Entry) -> Option<LogEvent> {
         kind: EventKind::Journal,
         server: Some(entry.server.clone()),
         level,
+        // An event with no diagnosis says what happened by its code (`started: …`), unless its
+        // sentence says it already (`connected to https://…`, `server stopped (exit code 0)`).
         text: match &entry.code {
-            Some(code) if diagnosis.is_none() => match entry.check {
+            Some(code) if diagnosis.is_none() && !says(&text, code) => match entry.check {
                 true => format!("[test] {code}: {text}"),
                 false => format!("{code}: {text}"),
             },
@@ -77,6 +79,13 @@ pub fn journal_event(entry: &Entry) -> Option<LogEvent> {
         diagnosis,
         truncated: entry.truncated,
     })
+}
+
+/// Whether `text` says `code` in words already (`connected` in "connected to …", `session-closed`
+/// in "the session closed").
+fn says(text: &str, code: &str) -> bool {
+    let words = code.replace('-', " ");
+    text.to_ascii_lowercase().contains(&words)
 }
 
 /// A shim retrying a refused connection reports it each time: one diagnosis per shim session,
@@ -346,6 +355,36 @@ mod tests {
             r#"{"ts":"2026-11-24T08:00:02.000Z","server":"linear","dir":"c2s","kind":"request","method":"ping","id":1,"msg":{"jsonrpc":"2.0","id":1,"method":"ping"}}"#,
         );
         assert!(journal_event(&traffic).is_none());
+    }
+
+    #[test]
+    fn an_event_is_named_by_its_code_only_when_its_sentence_does_not_say_it() {
+        let text = |code: &str, said: &str| {
+            let line = format!(
+                r#"{{"ts":"2026-12-05T10:00:00.000Z","server":"s","session":"a","pid":1,"dir":"event","kind":"event","code":"{code}","level":"info","text":"{said}"}}"#
+            );
+            journal_event(&entry(&line)).expect("an event").text
+        };
+        assert_eq!(
+            text("connected", "connected to https://x/mcp"),
+            "connected to https://x/mcp"
+        );
+        assert_eq!(
+            text("stopped", "server stopped (exit code 0)"),
+            "server stopped (exit code 0)"
+        );
+        assert_eq!(
+            text("started", "/bin/srv (pid 3)"),
+            "started: /bin/srv (pid 3)"
+        );
+        assert_eq!(
+            text("session-closed", "session ended"),
+            "session-closed: session ended"
+        );
+        assert_eq!(
+            text("session-closed", "the session closed"),
+            "the session closed"
+        );
     }
 
     #[test]
