@@ -212,9 +212,11 @@ export async function startApp({ config = { mcpServers: {} }, env = {} } = {}) {
       env: appEnv,
       log,
       /** Saves the window as docs/screenshots/<name>.png (E2E_SCREENSHOT_DIR overrides the folder). */
-      async screenshot(name) {
-        fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
-        const file = path.join(SCREENSHOT_DIR, `${name}.png`);
+      /** Saves the window as painted in the screenshots folder (`into`: elsewhere, for a test
+       *  that only measures it). */
+      async screenshot(name, into = SCREENSHOT_DIR) {
+        fs.mkdirSync(into, { recursive: true });
+        const file = path.join(into, `${name}.png`);
         await painted(browser);
         await browser.saveScreenshot(file);
         return file;

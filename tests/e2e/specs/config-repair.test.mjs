@@ -129,9 +129,14 @@ describe("config file saved as UTF-16", () => {
     await waitForText(app.browser, ".load-error", { contains: "saved as UTF-16" });
     await app.screenshot("servers-config-utf16");
     await app.browser.$('[data-testid="config-to-utf8"]').click();
-    await waitForText(app.browser, '[data-testid="server-name"]', { equals: "notes" });
-    assert.equal(fs.readFileSync(app.configPath, "utf8"), plain);
+    // (The list as last read stays under the error meanwhile: the bar says when it is done.)
     await waitForText(app.browser, '[data-testid="server-change"]', { contains: "Converted the file to UTF-8" });
+    assert.equal(fs.readFileSync(app.configPath, "utf8"), plain);
+    await app.browser.waitUntil(async () => !(await app.browser.$('[data-testid="config-to-utf8"]').isExisting()), {
+      timeout: 10_000,
+      timeoutMsg: "Convert to UTF-8 stayed after the file was converted",
+    });
+    await waitForText(app.browser, '[data-testid="server-name"]', { equals: "notes" });
     await app.browser.$('[data-testid="server-undo"]').click();
     await app.browser.waitUntil(() => fs.readFileSync(app.configPath).equals(utf16), {
       timeout: 10_000,

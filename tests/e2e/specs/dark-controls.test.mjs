@@ -17,7 +17,8 @@ async function painted(app, selector) {
     const scale = window.devicePixelRatio;
     return { left: (r.left + 1) * scale, top: (r.top + 1) * scale, right: (r.right - 1) * scale, bottom: (r.bottom - 1) * scale };
   }, selector);
-  const image = decodeRgbaPng(fs.readFileSync(await app.screenshot(`dark-controls-${selector.replace(/\W+/g, "-")}`)));
+  // Measured, not shown: kept out of the screenshots folder.
+  const image = decodeRgbaPng(fs.readFileSync(await app.screenshot(`dark-controls-${selector.replace(/\W+/g, "-")}`, app.dir)));
   const sum = [0, 0, 0];
   let n = 0;
   for (let y = Math.ceil(box.top); y < Math.floor(box.bottom); y++) {
