@@ -690,7 +690,7 @@ pub fn check_duplicates_in(
     only: Option<&str>,
 ) -> Vec<Finding> {
     use crate::config::DuplicateKey;
-    let app = audience == Audience::App;
+    let app = audience.in_app();
     let path = doc.path.display();
     let ignored_copies = |dup: &DuplicateKey| {
         let lines = dup.ignored_places();
@@ -872,7 +872,7 @@ pub fn check_entry(server: &ServerEntry, exe: &Path) -> Vec<Finding> {
 /// [`check_entry`] in the words of `audience`: the app's name its Edit form's fields, not the
 /// entry's JSON keys nor the bridge's flags.
 pub fn check_entry_in(audience: Audience, server: &ServerEntry, exe: &Path) -> Vec<Finding> {
-    let app = audience == Audience::App;
+    let app = audience.in_app();
     // Only a local server's Edit form has its env; a remote one's shows its headers.
     let env_in_form = app && matches!(server.kind, EntryKind::Local | EntryKind::Tapped { .. });
     let name = server.name.as_str();
@@ -1042,8 +1042,15 @@ pub fn check_entry_in(audience: Audience, server: &ServerEntry, exe: &Path) -> V
     {
         out.push(temporary_location(app, server, command, place, exe));
     }
-    // Relative paths: Claude starts servers from a folder of its own choosing.
-    let relative = relative_paths(server);
+    // Relative paths: Claude starts servers from a folder of its own choosing. A path starting
+    // with `~` is one too: only a shell makes `~` the home folder, and Claude starts servers
+    // without one (`node ~/mcp/index.js` looks for a folder named `~`).
+    let (home, relative): (Vec<String>, Vec<String>) = relative_paths(server)
+        .into_iter()
+        .partition(|p| from_home(p).is_some());
+    if !home.is_empty() {
+        out.push(home_paths(app, server, &home));
+    }
     if !relative.is_empty() {
         out.push(Finding::new(
             Diagnosis::new(
@@ -1295,11 +1302,82 @@ fn check_command(server: &ServerEntry, resolver: &CommandResolver) -> Vec<Findin
     };
     match resolver.resolve(command, None) {
         Ok(_) => Vec::new(),
+        Err(d) if matches!(server.kind, EntryKind::Local) => vec![
+            whole_command_line(server, command, resolver)
+                .unwrap_or_else(|| Finding::new(d.server(&server.name))),
+        ],
         Err(d) if matches!(server.kind, EntryKind::Tapped { .. }) => vec![Finding::new(
             crate::supervise::resolve::in_tapped_entry(d.server(&server.name)),
         )],
         Err(d) => vec![Finding::new(d.server(&server.name))],
     }
+}
+
+/// The words of a `"command"` that may hold a whole command line (`npx -y @scope/server`): more
+/// than one word, the first a program's bare name (`npx`), or a path to one when `found` says it
+/// is found (a path with a space in it, such as `C:\\Program Files\\…`, is one file otherwise).
+fn command_line(command: &str, found: impl FnOnce(&str) -> bool) -> Option<Vec<String>> {
+    let words = crate::config::snippet::split_words(command);
+    (words.len() > 1 && (!words[0].contains(['/', '\\']) || found(&words[0]))).then_some(words)
+}
+
+/// The `command-not-found` finding of a `"command"` holding a whole command line, fixed by
+/// putting its first word in `"command"` and the others in front of `"args"`.
+fn whole_command_line(
+    server: &ServerEntry,
+    command: &str,
+    resolver: &CommandResolver,
+) -> Option<Finding> {
+    let found = |program: &str| resolver.resolve(program, None).is_ok();
+    let words = command_line(command, found)?;
+    let mut entry = server.value.as_object()?.clone();
+    let (program, rest) = words.split_first()?;
+    let mut args: Vec<Value> = rest.iter().cloned().map(Value::String).collect();
+    if let Some(Value::Array(old)) = entry.get("args") {
+        args.extend(old.iter().cloned());
+    }
+    // What the entry becomes, as it is written in the file (secrets masked).
+    let shown_args: Vec<String> = mask_args(
+        &args
+            .iter()
+            .map(|a| a.as_str().map_or_else(|| a.to_string(), str::to_owned))
+            .collect::<Vec<_>>(),
+    )
+    .iter()
+    .map(|a| Value::String(a.clone()).to_string())
+    .collect();
+    let found = found(program);
+    entry.insert("command".into(), Value::String(program.clone()));
+    entry.insert("args".into(), Value::Array(args));
+    let finding = Finding::new(
+        Diagnosis::new(
+            codes::COMMAND_NOT_FOUND,
+            Severity::Error,
+            format!("\"command\" holds a whole command line: {}", {
+                let shown = mask_args(&words);
+                crate::supervise::shell_line(&shown[0], &shown[1..])
+            }),
+        )
+        .server(&server.name)
+        .detail(format!(
+            "Claude Desktop starts \"command\" as the name of one program, spaces and all; the \
+             program is `{program}`{}, and what follows it belongs in \"args\", one word each",
+            if found {
+                ""
+            } else {
+                " (not found either: install it, or give its absolute path)"
+            }
+        ))
+        .fix(format!(
+            "make it \"command\": {}, \"args\": [{}]",
+            Value::String(program.clone()),
+            shown_args.join(", ")
+        )),
+    );
+    Some(finding.with_edit(Edit::Update {
+        name: server.name.clone(),
+        entry: Value::Object(entry),
+    }))
 }
 
 /// The latest failure of each kind per server in Claude's recent logs, for each of `servers` (the
@@ -1420,7 +1498,10 @@ pub fn relative_paths(server: &ServerEntry) -> Vec<String> {
         _ => return Vec::new(),
     };
     std::iter::once(command)
-        .filter(|c| c.contains(['/', '\\']) && !is_absolute(c))
+        // A whole command line in "command" (`npx -y @scope/server`) is told as such, not as a path.
+        .filter(|c| {
+            c.contains(['/', '\\']) && !is_absolute(c) && command_line(c, |_| false).is_none()
+        })
         .chain(
             args.iter()
                 .map(String::as_str)
@@ -1428,6 +1509,82 @@ pub fn relative_paths(server: &ServerEntry) -> Vec<String> {
         )
         .map(str::to_owned)
         .collect()
+}
+
+/// What follows `~/` (or `~\\`) at the start of a path: the part a shell would put under the home
+/// folder.
+fn from_home(path: &str) -> Option<&str> {
+    path.strip_prefix("~/")
+        .or_else(|| path.strip_prefix("~\\"))
+        .filter(|rest| !rest.is_empty())
+}
+
+/// The `relative-path` finding of paths starting with `~`, fixed (when the home folder is
+/// known) by writing the home folder out in the entry's command and arguments.
+fn home_paths(app: bool, server: &ServerEntry, paths: &[String]) -> Finding {
+    let home = dirs::home_dir();
+    let written_out = |path: &str| -> Option<String> {
+        Some(
+            home.as_ref()?
+                .join(from_home(path)?)
+                .to_string_lossy()
+                .into_owned(),
+        )
+    };
+    // The edit changes those words only, wherever the entry has them (a tapped entry holds its
+    // server's command among its arguments).
+    let mut entry = server.value.as_object().cloned().unwrap_or_default();
+    let mut changed = false;
+    let mut write_out = |word: &mut Value| {
+        if let Value::String(text) = word
+            && paths.contains(text)
+            && let Some(out) = written_out(text)
+        {
+            *text = out;
+            changed = true;
+        }
+    };
+    if let Some(command) = entry.get_mut("command") {
+        write_out(command);
+    }
+    if let Some(Value::Array(args)) = entry.get_mut("args") {
+        args.iter_mut().for_each(&mut write_out);
+    }
+    let out: Vec<String> = paths
+        .iter()
+        .map(|p| written_out(p).unwrap_or_else(|| p.replacen('~', "/home/you", 1)))
+        .collect();
+    let finding = Finding::new(
+        Diagnosis::new(
+            codes::RELATIVE_PATH,
+            Severity::Error,
+            format!(
+                "{} starts with ~, which Claude Desktop does not read as your home folder",
+                mask_args(paths).join(", ")
+            ),
+        )
+        .server(&server.name)
+        .detail(
+            "only a shell turns ~ into your home folder, and Claude Desktop starts servers \
+             without one: the server looks for a folder named ~ instead",
+        )
+        .fix(format!(
+            "write the home folder out{}: {}",
+            if app && !changed {
+                " in its Edit form"
+            } else {
+                ""
+            },
+            mask_args(&out).join(", ")
+        )),
+    );
+    match changed {
+        true => finding.with_edit(Edit::Update {
+            name: server.name.clone(),
+            entry: Value::Object(entry),
+        }),
+        false => finding,
+    }
 }
 
 fn is_absolute(p: &str) -> bool {
@@ -1443,7 +1600,6 @@ fn looks_like_relative_script(arg: &str) -> bool {
         && !arg.starts_with('@')
         && !arg.contains("://")
         && !is_absolute(arg)
-        && !arg.starts_with('~')
 }
 
 fn is_placeholder(value: &str) -> bool {
@@ -1779,6 +1935,58 @@ mod tests {
     }
 
     #[test]
+    fn a_path_starting_with_a_tilde_is_named_and_fixed_with_the_home_folder_written_out() {
+        let text = r#"{"mcpServers": {
+            "script": {"command": "node", "args": ["~/mcp/build/index.js"], "env": {"K": "v"}},
+            "cmd": {"command": "~/bin/my-server", "args": ["--verbose"]},
+            "tapped": {"command": "/opt/mcp-tray/mcp-tray", "args": ["wrap", "--name", "tapped", "--", "python", "~/srv/server.py"]},
+            "folder": {"command": "npx", "args": ["-y", "@modelcontextprotocol/server-filesystem", "~/Documents"]}
+        }}"#;
+        let entries: Value = serde_json::from_str(text).unwrap();
+        let findings = check_document(&doc(text), Path::new(EXE));
+        let home = dirs::home_dir().expect("a home folder");
+        let out = |rest: &str| home.join(rest).to_string_lossy().into_owned();
+        for (server, path, rest) in [
+            ("script", "~/mcp/build/index.js", "mcp/build/index.js"),
+            ("cmd", "~/bin/my-server", "bin/my-server"),
+            ("tapped", "~/srv/server.py", "srv/server.py"),
+        ] {
+            let found: Vec<&Finding> = findings
+                .iter()
+                .filter(|f| f.diagnosis.server.as_deref() == Some(server))
+                .collect();
+            let [finding] = found[..] else {
+                panic!("{server}: {findings:?}");
+            };
+            let d = &finding.diagnosis;
+            assert_eq!(d.code, "relative-path");
+            assert_eq!(
+                d.summary,
+                format!(
+                    "{path} starts with ~, which Claude Desktop does not read as your home folder"
+                )
+            );
+            assert_eq!(
+                d.fix.as_deref(),
+                Some(format!("write the home folder out: {}", out(rest)).as_str())
+            );
+            let Some(Edit::Update { entry, .. }) = &finding.edit else {
+                panic!("{server}: an update");
+            };
+            // Only the ~ word changes, wherever it is.
+            let mut expected = entries["mcpServers"][server].clone();
+            let word = match expected["command"] == path {
+                true => &mut expected["command"],
+                false => expected["args"].as_array_mut().unwrap().last_mut().unwrap(),
+            };
+            *word = out(rest).into();
+            assert_eq!(entry, &expected, "{server}");
+        }
+        // A folder given to a server that reads ~ itself (server-filesystem does) is left alone.
+        assert!(codes_on(&findings, "folder").is_empty(), "{findings:?}");
+    }
+
+    #[test]
     fn each_classic_mistake_is_named() {
         let d = doc(r#"{"mcpServers": {
             "url": {"type": "http", "url": "https://mcp.linear.app/mcp", "headers": {"Authorization": "Bearer x"}},
@@ -1919,6 +2127,85 @@ mod tests {
                 .iter()
                 .all(|f| f.diagnosis.server.as_deref() == Some("gone"))
         );
+    }
+
+    #[test]
+    fn a_whole_command_line_in_command_is_named_and_fixed_by_splitting_it_into_args() {
+        let d = doc(r#"{"mcpServers": {
+            "memory": {"command": "npx -y @modelcontextprotocol/server-memory", "env": {"K": "v"}},
+            "more": {"command": "sh -c", "args": ["true"]},
+            "quoted": {"command": "sh -c 'echo hi'"},
+            "gone": {"command": "mcp-tray-test-no-such-command --port 3000"},
+            "spaced": {"command": "/opt/My Tools/mcp-tray-test-no-such-server"},
+            "path": {"command": "/bin/sh -c true"},
+            "fine": {"command": "sh", "args": ["-c", "true"]}
+        }}"#);
+        let resolver = CommandResolver::new(crate::supervise::LoginShellPath::Never);
+        let findings = check_config_only(Audience::Cli, &d, &resolver, Path::new(EXE));
+        for (server, summary, fix, entry) in [
+            (
+                "memory",
+                "npx -y @modelcontextprotocol/server-memory",
+                r#"make it "command": "npx", "args": ["-y", "@modelcontextprotocol/server-memory"]"#,
+                serde_json::json!({"command": "npx", "args": ["-y", "@modelcontextprotocol/server-memory"], "env": {"K": "v"}}),
+            ),
+            (
+                "more",
+                "sh -c",
+                r#"make it "command": "sh", "args": ["-c", "true"]"#,
+                serde_json::json!({"command": "sh", "args": ["-c", "true"]}),
+            ),
+            (
+                "quoted",
+                r#"sh -c "echo hi""#,
+                r#"make it "command": "sh", "args": ["-c", "echo hi"]"#,
+                serde_json::json!({"command": "sh", "args": ["-c", "echo hi"]}),
+            ),
+            (
+                "path",
+                "/bin/sh -c true",
+                r#"make it "command": "/bin/sh", "args": ["-c", "true"]"#,
+                serde_json::json!({"command": "/bin/sh", "args": ["-c", "true"]}),
+            ),
+            (
+                "gone",
+                "mcp-tray-test-no-such-command --port 3000",
+                r#"make it "command": "mcp-tray-test-no-such-command", "args": ["--port", "3000"]"#,
+                serde_json::json!({"command": "mcp-tray-test-no-such-command", "args": ["--port", "3000"]}),
+            ),
+        ] {
+            let [finding] = &findings
+                .iter()
+                .filter(|f| f.diagnosis.server.as_deref() == Some(server))
+                .collect::<Vec<_>>()[..]
+            else {
+                panic!("{server}: {findings:?}");
+            };
+            let d = &finding.diagnosis;
+            assert_eq!(d.code, codes::COMMAND_NOT_FOUND);
+            assert_eq!(
+                d.summary,
+                format!("\"command\" holds a whole command line: {summary}")
+            );
+            assert_eq!(d.fix.as_deref(), Some(fix), "{server}");
+            // A program that is not found either is said to be.
+            assert_eq!(
+                d.detail.contains("not found either"),
+                server == "gone",
+                "{server}: {}",
+                d.detail
+            );
+            let Some(Edit::Update { entry: made, .. }) = &finding.edit else {
+                panic!("{server}: an update");
+            };
+            assert_eq!(made, &entry, "{server}");
+        }
+        // A path with a space in it is a path: not found, with no relative-path finding.
+        let spaced = finding_of(&findings, "spaced");
+        assert_eq!(spaced.diagnosis.code, codes::COMMAND_NOT_FOUND);
+        assert!(!spaced.diagnosis.summary.contains("command line"));
+        assert!(spaced.edit.is_none());
+        assert!(codes_on(&findings, "fine").is_empty(), "{findings:?}");
     }
 
     #[test]

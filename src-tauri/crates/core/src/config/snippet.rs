@@ -1204,7 +1204,7 @@ fn no_url(line: &str, words: &[String]) -> ConfigError {
 }
 
 /// Splits a command line into words, honouring single and double quotes.
-fn split_words(line: &str) -> Vec<String> {
+pub(crate) fn split_words(line: &str) -> Vec<String> {
     let mut words = Vec::new();
     let mut cur = String::new();
     let mut quote: Option<char> = None;
