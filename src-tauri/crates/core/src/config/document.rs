@@ -503,6 +503,7 @@ fn explain_parse_error(
     text: &str,
     at: usize,
 ) -> String {
+    use jsonc_parser::ParseStringErrorKind as S;
     use jsonc_parser::errors::ParseErrorKind as K;
     let rest = text.get(at..).unwrap_or("");
     match kind {
@@ -545,6 +546,28 @@ fn explain_parse_error(
         }
         K::ExpectedComma | K::UnexpectedTokenInObject => {
             "expected a comma between two items (or a closing brace)".into()
+        }
+        // `"C:\Users\me"` typed with single backslashes: the commonest way a Windows path
+        // breaks the file (`\U` is no escape, `\u` wants four hex digits after it).
+        K::String(
+            S::InvalidEscape
+            | S::InvalidEscapeInDoubleQuoteString
+            | S::ExpectedFourHexDigits
+            | S::InvalidUnicodeEscapeSequence(_),
+        ) => {
+            let escape = text
+                .get(..(at + 2).min(text.len()))
+                .and_then(|upto| upto.rfind('\\'))
+                .and_then(|i| text.get(i..).and_then(|from| from.chars().take(2).nth(1)))
+                .map_or_else(String::new, |c| format!("\\{c}"));
+            format!(
+                "{}a backslash in a string starts an escape (\\n, \\\"…): write each backslash \
+                 of a Windows path twice (C:\\\\Users\\\\you\\\\…), or use / instead",
+                match escape.as_str() {
+                    "" | "\\u" => String::new(),
+                    _ => format!("{escape} is no escape JSON knows: "),
+                }
+            )
         }
         K::SingleQuotedStringsNotAllowed => {
             "single-quoted string: JSON strings use double quotes".into()
@@ -959,6 +982,34 @@ mod tests {
             .to_string();
         assert!(err.starts_with("c.json:3:"), "{err}");
         assert!(err.contains("trailing comma"), "{err}");
+    }
+
+    #[test]
+    fn a_windows_path_with_single_backslashes_is_told_how_to_write_it() {
+        let path = "C:\\Program Files\\nodejs\\node.exe";
+        let cases = [
+            // `\P` is no escape.
+            format!("{{\n  \"mcpServers\": {{\"a\": {{\"command\": \"{path}\"}}}}\n}}"),
+            // `\u` wants four hex digits: `\users` has none.
+            "{\"mcpServers\": {\"a\": {\"command\": \"node\", \"args\": [\"C:\\users\\me\\s.js\"]}}}"
+                .to_owned(),
+        ];
+        for (text, escape) in cases.iter().zip(["\\P is no escape JSON knows: ", ""]) {
+            let err = parse(text).expect_err("not JSON").to_string();
+            assert!(
+                err.contains(&format!(
+                    "{escape}a backslash in a string starts an escape (\\n, \\\"…): write each \
+                     backslash of a Windows path twice (C:\\\\Users\\\\you\\\\…), or use / instead"
+                )),
+                "{err}"
+            );
+        }
+        assert!(
+            parse(&cases[0])
+                .unwrap_err()
+                .to_string()
+                .starts_with("c.json:2:")
+        );
     }
 
     #[test]
