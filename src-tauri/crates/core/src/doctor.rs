@@ -189,6 +189,9 @@ pub async fn examine(
     report
         .findings
         .extend(check_duplicates(&doc, opts.only.as_deref()));
+    if opts.only.is_none() {
+        report.findings.extend(misplaced_servers(&doc));
+    }
     let servers: Vec<&ServerEntry> = doc
         .servers
         .iter()
@@ -1677,6 +1680,7 @@ pub fn check_config_only(
 ) -> Vec<Finding> {
     let mut out = check_duplicates_in(audience, doc, None);
     out.extend(config_not_loaded(doc));
+    out.extend(misplaced_servers(doc));
     let entries = doc.servers.iter().flat_map(|s| {
         let mut findings = check_entry_in(audience, s, exe);
         findings.extend(check_command(s, resolver));
@@ -1725,6 +1729,115 @@ fn config_not_loaded(doc: &ConfigDocument) -> Option<Finding> {
         )
         .fix("correct the field named under the server, or remove that server"),
     ))
+}
+
+/// Servers written where Claude Desktop never looks: under a key that is not `mcpServers` spelt
+/// exactly so (`mcpservers`, `mcp_servers`), under VS Code's `servers` or `"mcp": {"servers"}`
+/// (a snippet copied from its docs), or loose at the top level of the file. Claude starts none of
+/// them and says nothing about them. A name that `mcpServers` also holds is not missed.
+fn misplaced_servers(doc: &ConfigDocument) -> Vec<Finding> {
+    let Ok(Value::Object(top)) = serde_json::from_str::<Value>(&doc.text) else {
+        return Vec::new();
+    };
+    let is_server = |v: &Value| {
+        v.as_object().is_some_and(|o| {
+            ["command", "url", "serverUrl"]
+                .iter()
+                .any(|k| o.get(*k).is_some_and(Value::is_string))
+        })
+    };
+    let missed = |name: &str| !doc.servers.iter().any(|s| s.name == name);
+    let servers_in = |v: Option<&Value>| -> Vec<String> {
+        v.and_then(Value::as_object)
+            .map(|o| {
+                o.iter()
+                    .filter(|(name, v)| is_server(v) && missed(name))
+                    .map(|(name, _)| name.clone())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let them = |n: usize| if n == 1 { "it" } else { "them" };
+    let mut out = Vec::new();
+    let mut loose = Vec::new();
+    for (key, value) in &top {
+        if key == "mcpServers" {
+            continue;
+        }
+        let word: String = key
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .map(|c| c.to_ascii_lowercase())
+            .collect();
+        let (place, names, vs_code) = match word.as_str() {
+            "mcpservers" | "mcpserver" => (format!("\"{key}\""), servers_in(Some(value)), false),
+            "servers" => (format!("\"{key}\""), servers_in(Some(value)), true),
+            "mcp" => (
+                format!("\"{key}\" → \"servers\""),
+                servers_in(value.get("servers")),
+                true,
+            ),
+            _ => {
+                if is_server(value) && missed(key) {
+                    loose.push(key.clone());
+                }
+                continue;
+            }
+        };
+        let Some(first) = names.first() else {
+            continue;
+        };
+        let who = match names.len() {
+            1 => format!("the server {first} is"),
+            n => format!("{n} servers ({}) are", join_and(&names)),
+        };
+        out.push(Finding::new(
+            Diagnosis::new(
+                codes::INVALID_ENTRY,
+                Severity::Error,
+                format!(
+                    "{who} under {place}: Claude Desktop reads servers only from \"mcpServers\", \
+                     spelt so, and never starts {}",
+                    them(names.len())
+                ),
+            )
+            .detail(match vs_code {
+                true => "that is how VS Code's MCP settings hold servers; Claude Desktop's file \
+                         holds them under \"mcpServers\""
+                    .to_owned(),
+                false => format!("{} is not {}", place, "\"mcpServers\""),
+            })
+            .fix(match (doc.has_servers_object, vs_code) {
+                (true, _) => format!("move {} into \"mcpServers\"", them(names.len())),
+                (false, true) => format!(
+                    "move {} into a \"mcpServers\" at the top of the file",
+                    them(names.len())
+                ),
+                (false, false) => "rename the key to \"mcpServers\"".to_owned(),
+            }),
+        ));
+    }
+    if let Some(first) = loose.first() {
+        let who = match loose.len() {
+            1 => format!("{first} looks like a server but is"),
+            n => format!(
+                "{n} entries ({}) look like servers but are",
+                join_and(&loose)
+            ),
+        };
+        out.push(Finding::new(
+            Diagnosis::new(
+                codes::INVALID_ENTRY,
+                Severity::Error,
+                format!(
+                    "{who} at the top level of the file: Claude Desktop reads servers only inside \
+                     \"mcpServers\""
+                ),
+            )
+            .fix(format!("move {} into \"mcpServers\"", them(loose.len()))),
+        ));
+    }
+    out
 }
 
 /// Reads a document's entries for the checks that need no I/O (used by tests and the app).
@@ -2206,6 +2319,51 @@ mod tests {
         assert!(!spaced.diagnosis.summary.contains("command line"));
         assert!(spaced.edit.is_none());
         assert!(codes_on(&findings, "fine").is_empty(), "{findings:?}");
+    }
+
+    #[test]
+    fn servers_where_claude_does_not_look_are_named_with_where_they_belong() {
+        let resolver = CommandResolver::new(crate::supervise::LoginShellPath::Never);
+        let summaries = |text: &str| -> Vec<(String, String)> {
+            check_config_only(Audience::Cli, &doc(text), &resolver, Path::new(EXE))
+                .into_iter()
+                .filter(|f| f.diagnosis.server.is_none())
+                .map(|f| (f.diagnosis.summary, f.diagnosis.fix.unwrap_or_default()))
+                .collect()
+        };
+        // A key spelt otherwise, with no "mcpServers" in the file.
+        assert_eq!(
+            summaries(r#"{"mcp_servers": {"fs": {"command": "npx", "args": ["-y", "fs"]}}}"#),
+            [(
+                r#"the server fs is under "mcp_servers": Claude Desktop reads servers only from "mcpServers", spelt so, and never starts it"#.to_owned(),
+                r#"rename the key to "mcpServers""#.to_owned()
+            )]
+        );
+        // VS Code's forms, beside a "mcpServers" (a name it also holds is not missed), servers
+        // loose at the top, and the keys Claude's file really has, which are no servers.
+        assert_eq!(
+            summaries(
+                r#"{"mcpServers": {"a": {"command": "sh"}},
+                    "servers": {"gh": {"type": "stdio", "command": "npx"}, "r": {"type": "http", "url": "https://x.dev/mcp"}},
+                    "mcp": {"servers": {"a": {"command": "sh"}}},
+                    "notes": {"command": "uvx", "args": ["notes"]},
+                    "globalShortcut": "Ctrl+Space", "preferences": {"menuBarEnabled": true}}"#
+            ),
+            [
+                (
+                    r#"2 servers (gh and r) are under "servers": Claude Desktop reads servers only from "mcpServers", spelt so, and never starts them"#.to_owned(),
+                    r#"move them into "mcpServers""#.to_owned()
+                ),
+                (
+                    r#"notes looks like a server but is at the top level of the file: Claude Desktop reads servers only inside "mcpServers""#.to_owned(),
+                    r#"move it into "mcpServers""#.to_owned()
+                ),
+            ]
+        );
+        assert!(
+            summaries(r#"{"mcpServers": {"a": {"command": "sh"}}, "globalShortcut": ""}"#)
+                .is_empty()
+        );
     }
 
     #[test]
