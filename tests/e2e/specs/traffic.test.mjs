@@ -283,7 +283,7 @@ describe("traffic, from journals written here", () => {
     fs.mkdirSync(journal, { recursive: true });
     fs.writeFileSync(path.join(journal, "calm.jsonl"), entries("calm", [{ dir: "c2s", kind: "request", method: "tools/list", id: 1, bytes: 46, msg: { jsonrpc: "2.0", id: 1, method: "tools/list" } }]));
     await openView(app.browser, "Traffic");
-    await waitForText(app.browser, '[data-testid="traffic-count"]', { equals: "1 of 1" });
+    await waitForText(app.browser, '[data-testid="traffic-count"]', { equals: "1 of 1 message" });
   });
 
   after(async () => {
@@ -295,11 +295,11 @@ describe("traffic, from journals written here", () => {
     assert.equal(await waitForText(app.browser, '[data-testid="traffic-none"]'), "No message matches these filters.");
     await app.screenshot("traffic-no-match");
     fs.appendFileSync(path.join(journal, "calm.jsonl"), entries("calm", [{ dir: "s2c", kind: "invalid", bytes: 34, msg: "Traceback (most recent call last):" }]));
-    await waitForText(app.browser, '[data-testid="traffic-count"]', { equals: "1 of 2" });
+    await waitForText(app.browser, '[data-testid="traffic-count"]', { equals: "1 of 2 messages" });
     assert.equal(await app.browser.$('[data-testid="traffic-none"]').isExisting(), false);
     assert.match((await shownRows(app.browser))[0], /invalid/);
     await app.browser.$('[data-testid="traffic-errors"]').click();
-    await waitForText(app.browser, '[data-testid="traffic-count"]', { equals: "2 of 2" });
+    await waitForText(app.browser, '[data-testid="traffic-count"]', { equals: "2 of 2 messages" });
   });
 
   it("says under the response that it was cut when its request is selected", async () => {
@@ -311,7 +311,7 @@ describe("traffic, from journals written here", () => {
         { dir: "s2c", kind: "response", method: "tools/call", id: 5, bytes: 3_145_728, latency_ms: 12.5, msg: start, truncated: true },
       ]),
     );
-    await waitForText(app.browser, '[data-testid="traffic-count"]', { equals: "4 of 4" });
+    await waitForText(app.browser, '[data-testid="traffic-count"]', { equals: "4 of 4 messages" });
     const clicked = await app.browser.execute(() => {
       const row = [...document.querySelectorAll('[data-testid="traffic-row"]')].find((el) => el.textContent?.includes("big") && el.textContent.includes("request"));
       row?.click();
@@ -328,7 +328,7 @@ describe("traffic, from journals written here", () => {
     );
     assert.deepEqual(panes, [
       { note: null, inSight: false },
-      { note: "Only its start was recorded (the whole message was 3.0 MB).", inSight: true },
+      { note: "Only its start was recorded (the whole message was 3.0 MiB).", inSight: true },
     ]);
     await app.screenshot("traffic-cut-response");
     await app.browser.$('[data-testid="traffic-close"]').click();

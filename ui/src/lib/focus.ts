@@ -15,6 +15,17 @@ export function focusIfLost(target: HTMLElement | null | undefined): void {
   if (target && target.isConnected && focusLost()) target.focus();
 }
 
+/**
+ * Brings the Add card's field to the middle of the view and puts the focus in it: the Servers
+ * header's "Add a server" and the tray's "Add remote server…". (The focus alone scrolls only until
+ * the field's first line shows at the window's edge, its Add button below it.)
+ */
+export function focusAddField(): void {
+  const field = document.querySelector<HTMLElement>('[data-testid="add-input"]');
+  field?.scrollIntoView?.({ block: "center" });
+  field?.focus({ preventScroll: true });
+}
+
 /** The app's "Signed in to NAME" notice (SignInBanner), when it says something. */
 export function signInNotice(): HTMLElement | null {
   const notice = document.querySelector<HTMLElement>('[data-testid="sign-in-notice"]');

@@ -26,6 +26,21 @@ describe("Traffic", () => {
     expect(document.activeElement).toBe(search);
   });
 
+  it("counts the messages shown beside the heading, not at the toolbar's end (no room there at the default width)", async () => {
+    const traffic = withRows();
+    const count = screen.getByTestId("traffic-count");
+    expect(count.textContent).toBe("2 of 2 messages");
+    expect(count.closest("header")).not.toBeNull();
+    expect(count.closest('[role="toolbar"]')).toBeNull();
+    traffic.setFilter({ method: "tools/call" });
+    await vi.waitFor(() => expect(count.textContent).toBe("1 of 2 messages"));
+    cleanup();
+    const one = createTraffic();
+    one.receive({ initial: true, rows: [trafficRow({ id: "1" })] });
+    render(TrafficView, { traffic: one });
+    expect(screen.getByTestId("traffic-count").textContent).toBe("1 of 1 message");
+  });
+
   it("exports once while an export runs, and shows a failure as an error", async () => {
     let finish: (failure?: unknown) => void = () => {};
     const exportTraffic = vi.spyOn(ipc, "exportTraffic").mockImplementation(

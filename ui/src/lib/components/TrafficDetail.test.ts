@@ -72,7 +72,7 @@ describe("Traffic detail", () => {
     expect(request.querySelector('[data-testid="traffic-cut"]')).toBeNull();
     expect(response.querySelector('[data-testid="traffic-json"]')?.textContent).toBe(`${start}…`);
     expect(response.querySelector('[data-testid="traffic-cut"]')?.textContent).toBe(
-      "Only its start was recorded (the whole message was 3.3 MB).",
+      "Only its start was recorded (the whole message was 3.3 MiB).",
     );
   });
 

@@ -25,14 +25,14 @@ function sizeOf(seq: number): string | null | undefined {
 }
 
 describe("Traffic list", () => {
-  it("gives sizes in B, KB or MB", async () => {
+  it("gives sizes in B, KiB or MiB, as the CLI does", async () => {
     const traffic = createTraffic();
     traffic.receive({
       initial: true,
       rows: [trafficRow({ id: "1", bytes: 900 }), trafficRow({ id: "2", bytes: 5_000 }), trafficRow({ id: "3", bytes: 24_000_000 })],
     });
     render(TrafficList, { traffic, selected: null });
-    expect([sizeOf(0), sizeOf(1), sizeOf(2)]).toEqual(["900 B", "4.9 KB", "22.9 MB"]);
+    expect([sizeOf(0), sizeOf(1), sizeOf(2)]).toEqual(["900 B", "4.9 KiB", "22.9 MiB"]);
   });
 
   it("fills a request's latency when its response arrives later", async () => {

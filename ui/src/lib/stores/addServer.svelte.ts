@@ -81,6 +81,13 @@ export const PROBLEM_DELAY_MS = 1000;
 /** The error code of a text refused only for plain HTTP to another computer. */
 export const PLAIN_HTTP = "plain-http";
 
+/** Whether the text is a WebSocket URL (ws://, wss://, any case, and the first letter after it):
+ *  its scheme says at once that it cannot be added, so that is read and said without waiting for
+ *  a pause in the typing. (The scheme alone is no URL yet: Rust finds none in "wss://".) */
+export function isWebSocketUrl(text: string): boolean {
+  return /^wss?:\/\/\S/i.test(text.trimStart());
+}
+
 /** The diagnosis code of a server that wants a sign-in first. */
 export const SIGN_IN_NEEDED = "auth-required";
 
@@ -127,6 +134,8 @@ export function createAddServer(
   /** Local servers of the text run through MCP Tray's tap (their traffic captured): on unless unticked. */
   let capture = $state(true);
   let preview = $state<PreviewState>({ state: "empty" });
+  /** The text `preview` was read from (the field may have been typed on since). */
+  let previewText = $state("");
   let phase = $state<AddPhase>({ state: "editing" });
   const restart = createClaudeRestart(api);
   let generation = 0;
@@ -159,23 +168,35 @@ export function createAddServer(
 
   async function refreshPreview(): Promise<void> {
     const mine = ++generation;
-    if (text.trim() === "") {
+    const read = text;
+    if (read.trim() === "") {
       preview = { state: "empty" };
+      previewText = read;
       return;
     }
     try {
-      const value = await api.previewAdd(text, nameArg(), options());
-      if (mine === generation) preview = { state: "ready", value };
+      const value = await api.previewAdd(read, nameArg(), options());
+      if (mine === generation) {
+        preview = { state: "ready", value };
+        previewText = read;
+      }
     } catch (thrown) {
       if (mine === generation) {
         const error = toIpcError("preview_add", thrown);
         preview = { state: "invalid", code: error.code, message: error.message };
+        previewText = read;
       }
     }
   }
 
   function schedulePreview(): void {
     if (timer !== undefined) clearTimeout(timer);
+    // A WebSocket URL is refused for its scheme alone: read at once (reading is local, no network).
+    if (isWebSocketUrl(text)) {
+      timer = undefined;
+      void refreshPreview();
+      return;
+    }
     timer = setTimeout(() => void refreshPreview(), PREVIEW_DELAY_MS);
   }
 
@@ -250,11 +271,13 @@ export function createAddServer(
      * Why the text cannot be added, once it is no longer being typed: the first letters of a URL
      * are no URL yet. Said after a pause in the typing, once the field is left, at once for a
      * pasted text, and on Add. A plain http:// address on another computer is a whole URL: that
-     * is said at once, with its choice (offersPlainHttp).
+     * is said at once, with its choice (offersPlainHttp). So is a WebSocket URL (ws://, wss://):
+     * its scheme alone refuses it (once the text read is that URL, not the letters before it).
      */
     get problem(): { code: string; message: string } | null {
       if (preview.state !== "invalid") return null;
-      return settled || preview.code === PLAIN_HTTP ? { code: preview.code, message: preview.message } : null;
+      const atOnce = preview.code === PLAIN_HTTP || (isWebSocketUrl(previewText) && isWebSocketUrl(text));
+      return settled || atOnce ? { code: preview.code, message: preview.message } : null;
     },
     /** The CA certificate field (remote servers run through the bridge). */
     get caCert() {
@@ -431,6 +454,7 @@ export function createAddServer(
       allowHttp = false;
       capture = true;
       preview = { state: "empty" };
+      previewText = "";
       phase = { state: "editing" };
       restart.reset();
     },

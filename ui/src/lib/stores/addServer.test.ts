@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { AddPreview, ChangeDone, ProbeView } from "../ipc";
 import { fakeApi, fakeSignIn, probeView, remote } from "./addServer.fixtures";
-import { PROBES_AT_ONCE, PROBLEM_DELAY_MS, createAddServer } from "./addServer.svelte";
+import { PREVIEW_DELAY_MS, PROBES_AT_ONCE, PROBLEM_DELAY_MS, createAddServer } from "./addServer.svelte";
 
 describe("add server flow", () => {
   it("suggests the name Rust derives until the user types one", async () => {
@@ -180,6 +180,48 @@ describe("add server flow", () => {
       flow.text = "http://10.0.0.7/mcp";
       await flow.refreshPreview();
       expect(flow.problem?.code).toBe("plain-http");
+    });
+    it("at once for a WebSocket URL typed (ws://, wss://, any case): its scheme alone refuses it", async () => {
+      vi.useFakeTimers();
+      const { api } = fakeApi();
+      const preview = api.previewAdd;
+      const WS = "is a WebSocket URL, and MCP has no WebSocket transport";
+      // As Rust reads them: the scheme alone is no URL yet.
+      api.previewAdd = async (text, name, options) => {
+        if (/^\s*wss?:\/\/\S/i.test(text)) throw { code: "bad-snippet", message: `${text.trim()} ${WS}` };
+        if (/^\s*wss?:\/\/$/i.test(text)) throw { code: "bad-snippet", message: `no URL found in "${text}"` };
+        return preview(text, name, options);
+      };
+      const flow = createAddServer(api);
+      // The letters of the scheme, and the scheme alone, are not said while typed…
+      for (const typed of ["ws:/", "ws://"]) {
+        flow.text = typed;
+        await vi.advanceTimersByTimeAsync(PREVIEW_DELAY_MS);
+        expect(flow.preview.state, typed).toBe("invalid");
+        expect(flow.problem, typed).toBeNull();
+      }
+      // …nor, once the URL has begun, while the text read is still the one before it…
+      flow.text = "ws://m";
+      expect(flow.problem).toBeNull();
+      // …and then at once: no pause in the typing waited for, nor the preview's delay.
+      await vi.advanceTimersByTimeAsync(0);
+      expect(flow.problem?.message).toBe(`ws://m ${WS}`);
+      flow.text = "ws://mcp.example.com/socket";
+      await vi.advanceTimersByTimeAsync(0);
+      expect(flow.problem?.message).toBe(`ws://mcp.example.com/socket ${WS}`);
+      for (const typed of ["wss://mcp.example.com", "WSS://MCP.EXAMPLE.COM", "  Ws://mcp.example.com"]) {
+        flow.reset();
+        flow.text = typed;
+        await vi.advanceTimersByTimeAsync(0);
+        expect(flow.problem?.message, typed).toBe(`${typed.trim()} ${WS}`);
+      }
+      // Other texts still wait for the pause.
+      flow.text = "wss";
+      await vi.advanceTimersByTimeAsync(PREVIEW_DELAY_MS);
+      expect(flow.preview.state).toBe("invalid");
+      expect(flow.problem).toBeNull();
+      await vi.advanceTimersByTimeAsync(PROBLEM_DELAY_MS);
+      expect(flow.problem?.message).toBe('no URL found in "wss"');
     });
   });
 
