@@ -59,28 +59,36 @@ pub struct DiagnosisView {
 }
 
 impl From<&Diagnosis> for DiagnosisView {
-    /// In the window's words: a fix core wrote for the command line ([`fix_for`]) becomes the
-    /// app's ([`fix_in`]), naming the app's own fields and buttons rather than flags, and the
-    /// message loses the command line's advice ([`message_in`]).
+    /// In the window's words, beside the server's own controls ([`DiagnosisView::shown_in`]).
     fn from(d: &Diagnosis) -> Self {
+        DiagnosisView::shown_in(Audience::App, d)
+    }
+}
+
+impl DiagnosisView {
+    /// `d` in the words of `audience`, a place in the window: a fix core wrote for the command
+    /// line ([`fix_for`]) becomes the window's ([`fix_in`]), naming the app's own fields and
+    /// buttons rather than flags (and, in the Logs view, where such a button is), and the message
+    /// loses the command line's advice ([`message_in`]).
+    pub(crate) fn shown_in(audience: Audience, d: &Diagnosis) -> Self {
         let severity = serde_json::to_value(d.severity)
             .ok()
             .and_then(|v| v.as_str().map(str::to_owned))
             .unwrap_or_else(|| "error".to_owned());
         // What happened, without the command line's advice: the fix says what to do here.
-        let summary = message_in(Audience::App, &d.summary);
+        let summary = message_in(audience, &d.summary);
         let fix = match fix_for(&d.code, &d.summary) {
             Some(cli) if d.fix.as_deref() == Some(cli) => {
-                fix_in(Audience::App, &d.code, &d.summary).map(str::to_owned)
+                fix_in(audience, &d.code, &d.summary).map(str::to_owned)
             }
-            _ => d.fix.as_deref().map(|fix| message_in(Audience::App, fix)),
+            _ => d.fix.as_deref().map(|fix| message_in(audience, fix)),
         };
         DiagnosisView {
             code: d.code.clone(),
             severity,
             server: d.server.clone(),
             summary,
-            detail: message_in(Audience::App, &d.detail),
+            detail: message_in(audience, &d.detail),
             fix,
             sign_in: offers_sign_in(&d.code, &d.summary),
         }

@@ -574,6 +574,45 @@ fn keep_running_starts_a_local_server_saves_it_restarts_it_and_stop_ends_it() {
     );
 }
 
+// Runs a shell script and the FastMCP server of tests/peers.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_kept_server_started_again_after_it_exited_says_how_it_exited_and_when() {
+    let dir = tempfile::tempdir().expect("marker dir");
+    let mark = dir.path().join("ran-once");
+    let peers = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join("peers");
+    let python = peers.join(".venv").join("bin").join("python");
+    assert!(python.is_file(), "run tests/peers/install.sh first");
+    // Fails its first run (exit status 1), then serves.
+    let script = format!(
+        "if [ -e '{mark}' ]; then exec '{python}' '{server}' stdio; else touch '{mark}'; echo 'no database yet' >&2; exit 1; fi",
+        mark = mark.display(),
+        python = python.display(),
+        server = peers.join("fastmcp_server.py").display(),
+    );
+    let config = json!({"mcpServers": {"flaky": {"command": "sh", "args": ["-c", script]}}});
+    let h = running_harness(&config.to_string());
+    h.call("set_server_kept", json!({"name": "flaky", "keep": true}))
+        .expect("kept");
+    let view = h.kept_until("flaky", "answered after its restart", |v| {
+        v["state"] == "running" && v["restarts"] == 1
+    });
+    // Running well now: no problem to show, but the restart's cause is still told.
+    assert_eq!(view["problem"], Value::Null, "{view}");
+    let last = &view["lastRestart"];
+    assert_eq!(last["cause"], "exited with status 1", "{view}");
+    assert_eq!(last["code"], "exited-early", "{view}");
+    let at = last["at"].as_str().expect("when");
+    assert!(
+        at.ends_with('Z') && at.starts_with("20"),
+        "RFC 3339 UTC: {view}"
+    );
+    h.call("set_server_kept", json!({"name": "flaky", "keep": false}))
+        .expect("let go");
+}
+
 #[test]
 fn keeping_a_remote_or_unknown_server_is_refused_and_nothing_is_saved() {
     let h = running_harness(&fastmcp_config("fast"));

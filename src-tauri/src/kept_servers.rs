@@ -26,8 +26,8 @@ use mcp_tray_core::config::{ConfigDocument, EntryKind, ServerEntry};
 use mcp_tray_core::diagnose::Diagnosis;
 use mcp_tray_core::probe::{ProbeTarget, SessionReady, keep_session};
 use mcp_tray_core::supervise::{
-    CommandResolver, LoginShellPath, Restart, RunState, ServerCommand, StdioPipes, Supervisor,
-    SupervisorConfig, SupervisorEvent, leftovers,
+    CommandResolver, LoginShellPath, Restart, RestartCause, RunState, ServerCommand, StdioPipes,
+    Supervisor, SupervisorConfig, SupervisorEvent, leftovers,
 };
 use mcp_tray_core::{journal, settings};
 use serde::{Deserialize, Serialize};
@@ -76,12 +76,39 @@ pub struct KeptServerView {
     pub pid: Option<u32>,
     /// Restarts since it was kept (or last restarted by the person).
     pub restarts: u32,
+    /// Why the last of those restarts happened, and when; `None` before the first.
+    #[serde(default)]
+    pub last_restart: Option<KeptRestart>,
     /// When the current process started, RFC 3339 UTC.
     pub since: Option<String>,
     /// Tools it listed after its last start.
     pub tool_count: Option<u32>,
     /// Why it is not running or not answering.
     pub problem: Option<DiagnosisView>,
+}
+
+/// Why MCP Tray started a kept server again by itself: "restarted 1 time — exited with status 1
+/// at 14:02".
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct KeptRestart {
+    /// How the process before ended: `exited with status 1`, `was ended by signal SIGKILL`.
+    pub cause: String,
+    /// The diagnosis code of that exit (`exited-early`) when it was a failure; `None` for a clean
+    /// exit.
+    pub code: Option<String>,
+    /// When it ended, RFC 3339 UTC.
+    pub at: String,
+}
+
+impl From<&RestartCause> for KeptRestart {
+    fn from(cause: &RestartCause) -> Self {
+        KeptRestart {
+            cause: cause.describe(),
+            code: cause.code.clone(),
+            at: cause.at.clone(),
+        }
+    }
 }
 
 /// The kept servers changed (started, answered, exited, restarted, kept or let go).
@@ -229,6 +256,10 @@ impl KeptServers {
             state,
             pid: status.as_ref().and_then(|s| s.pid),
             restarts: status.as_ref().map_or(0, |s| s.restarts),
+            last_restart: status
+                .as_ref()
+                .and_then(|s| s.last_restart.as_ref())
+                .map(KeptRestart::from),
             since: kept.since.clone().filter(|_| running),
             tool_count: match &kept.ready {
                 Some(Ok(ready)) => Some(u32::try_from(ready.tools).unwrap_or(u32::MAX)),

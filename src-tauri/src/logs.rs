@@ -15,6 +15,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use mcp_tray_core::claude_logs::{LogEvent, Pace, StartAt, follow_with_journals, is_claude_log};
+use mcp_tray_core::diagnose::Audience;
 use mcp_tray_core::{clients, paths};
 use serde::Serialize;
 use specta::Type;
@@ -137,7 +138,11 @@ impl From<LogEvent> for LogRow {
             server: e.server,
             level: e.level.as_str().to_owned(),
             text: e.text,
-            diagnosis: e.diagnosis.as_ref().map(DiagnosisView::from),
+            // Away from the servers' rows: a fix names where their buttons are.
+            diagnosis: e
+                .diagnosis
+                .as_ref()
+                .map(|d| DiagnosisView::shown_in(Audience::AppLogs, d)),
             read_in_part: None,
         }
     }
@@ -270,6 +275,35 @@ mod tests {
             "{}",
             shown[1].text
         );
+    }
+
+    /// A bridge's journal event, as the Logs view gets it.
+    fn journal_row(code: &str, text: &str) -> LogRow {
+        let line = serde_json::json!({
+            "ts": "2026-12-05T14:02:00.000Z", "server": "linear", "session": "s", "pid": 4,
+            "dir": "event", "kind": "event", "code": code, "level": "error", "text": text,
+        });
+        let entry = serde_json::from_value(line).expect("a journal line");
+        let event = claude_logs::journal_event(&entry).expect("an event");
+        rows(vec![event], false, &[], &HashMap::new()).remove(0)
+    }
+
+    #[test]
+    fn a_sign_in_asked_for_in_the_logs_view_says_where_its_button_is() {
+        // The Logs view has no Sign in button: the fix names the row that has one.
+        for text in [
+            "sign-in required for linear: open MCP Tray or run mcp-tray auth login linear",
+            "sign-in to linear failed: the sign-in was denied (access_denied); run mcp-tray auth login linear",
+            "the server answered 401",
+        ] {
+            let row = journal_row("auth-required", text);
+            let fix = row.diagnosis.and_then(|d| d.fix).expect("a fix");
+            assert!(
+                fix.contains("row in the Servers view"),
+                "{text}: the fix names where the button is: {fix}"
+            );
+            assert!(!fix.contains("mcp-tray "), "{text}: {fix}");
+        }
     }
 
     #[test]

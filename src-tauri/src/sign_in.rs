@@ -61,6 +61,17 @@ pub struct SignInPhaseChanged {
 pub enum SignInPhase {
     Idle,
     SigningIn {
+        /// A browser was opened at the sign-in page (when the sign-in started, by Open the browser
+        /// again, or by hand: it answered from the page). Until then no browser was opened (the
+        /// page is not known yet, or none could be opened): nothing can be opened *again*.
+        // `default` after `skip_serializing_if`: the bindings then read it as optional, as the
+        // window's own `{state: "signing-in"}` is.
+        #[serde(
+            rename = "browserOpened",
+            skip_serializing_if = "std::ops::Not::not",
+            default
+        )]
+        browser_opened: bool,
         /// The sign-in page, once no browser could be opened at it (none here, or its opener
         /// failed): the window shows it to be opened by hand, and the sign-in finishes when it
         /// is. It holds the request's PKCE challenge and state, no secret.
@@ -248,10 +259,11 @@ async fn run(state: &SignIns, name: String, server_url: String) -> Result<(), Co
         });
     };
     tell(SignInPhase::SigningIn {
+        browser_opened: false,
         unopened_page: None,
     });
-    let flights = Arc::clone(&state.running);
-    let key = server_url.clone();
+    let page_of = page_keeper(&state.running, &server_url);
+    let opened = opened_browser_teller(&state.tell, &server_url);
     let unopened = unopened_page_teller(&state.tell, &server_url);
     // The flow runs as a task of its own, so that Cancel can stop it (and close its listener).
     let task = tokio::spawn(async move {
@@ -259,12 +271,16 @@ async fn run(state: &SignIns, name: String, server_url: String) -> Result<(), Co
         // Reading the stored tokens may wait on the keychain (a locked keyring, a prompt): up to
         // 3 s, so this worker hands its other tasks on meanwhile.
         let auth = tokio::task::block_in_place(|| Auth::new(opts.clone(), client));
+        // The page is kept either way: Open the browser again opens it, or tries once more.
+        let keep = page_of.clone();
         auth.on_browser_opened(move |url| {
-            if let Some(flight) = lock(&flights).get_mut(&key) {
-                flight.auth_url = Some(url.to_string());
-            }
+            keep(url.as_str());
+            opened();
         });
-        auth.on_browser_failed(move |url| unopened(url.as_str()));
+        auth.on_browser_failed(move |url| {
+            page_of(url.as_str());
+            unopened(url.as_str());
+        });
         auth.login().await
     });
     if let Some(flight) = lock(&state.running).get_mut(&server_url) {
@@ -320,13 +336,13 @@ pub async fn open_sign_in_page(
     state: State<'_, SignIns>,
     server_url: String,
 ) -> Result<(), CommandError> {
-    let url = lock(&state.running)
-        .get(&server_url)
-        .and_then(|f| f.auth_url.clone())
-        .ok_or_else(|| CommandError {
-            code: "no-sign-in-page".to_owned(),
-            message: "no sign-in page is open for this server; sign in again".to_owned(),
-        })?;
+    let url = {
+        let running = lock(&state.running);
+        let flight = running.get(&server_url);
+        flight
+            .and_then(|f| f.auth_url.clone())
+            .ok_or_else(|| no_sign_in_page(flight.is_some()))?
+    };
     sign_in_page_allowed(&url, &server_url)?;
     let page = url.clone();
     let opened = off_main(move || {
@@ -336,14 +352,61 @@ pub async fn open_sign_in_page(
         })
     })
     .await;
-    if let Err(err) = opened {
-        eprintln!(
-            "mcp-tray-app: {}; the window shows the sign-in address",
-            err.message
-        );
-        unopened_page_teller(&state.tell, &server_url)(&page);
+    match opened {
+        Ok(()) => opened_browser_teller(&state.tell, &server_url)(),
+        Err(err) => {
+            eprintln!(
+                "mcp-tray-app: {}; the window shows the sign-in address",
+                err.message
+            );
+            unopened_page_teller(&state.tell, &server_url)(&page);
+        }
     }
     Ok(())
+}
+
+/// Why there is no sign-in page to open: the sign-in under way (`under_way`) has not reached it
+/// yet (no browser was opened so far: it opens by itself once the page is known), or no sign-in
+/// is under way at all.
+fn no_sign_in_page(under_way: bool) -> CommandError {
+    CommandError {
+        code: "no-sign-in-page".to_owned(),
+        message: if under_way {
+            "no browser was opened yet: MCP Tray is still finding out where to sign in, and opens the browser there itself".to_owned()
+        } else {
+            "no sign-in to this server is under way; sign in again".to_owned()
+        },
+    }
+}
+
+/// Keeps the sign-in page of the sign-in to `server_url` under way, for Open the browser again.
+fn page_keeper(
+    running: &Arc<Mutex<HashMap<String, Flight>>>,
+    server_url: &str,
+) -> Arc<dyn Fn(&str) + Send + Sync> {
+    let running = Arc::clone(running);
+    let server_url = server_url.to_owned();
+    Arc::new(move |page: &str| {
+        if let Some(flight) = lock(&running).get_mut(&server_url) {
+            flight.auth_url = Some(page.to_owned());
+        }
+    })
+}
+
+/// Tells the window, for the sign-in to `server_url` under way, that a browser was opened at its
+/// page: Open the browser again opens it again.
+fn opened_browser_teller(tell: &Tell, server_url: &str) -> impl Fn() + Send + Sync + 'static {
+    let tell = Arc::clone(tell);
+    let server_url = server_url.to_owned();
+    move || {
+        tell(SignInPhaseChanged {
+            server_url: server_url.clone(),
+            phase: SignInPhase::SigningIn {
+                browser_opened: true,
+                unopened_page: None,
+            },
+        })
+    }
 }
 
 /// Tells the window, for the sign-in to `server_url` under way, the page no browser could be
@@ -355,6 +418,7 @@ fn unopened_page_teller(tell: &Tell, server_url: &str) -> impl Fn(&str) + Send +
         tell(SignInPhaseChanged {
             server_url: server_url.clone(),
             phase: SignInPhase::SigningIn {
+                browser_opened: false,
                 unopened_page: Some(page.to_owned()),
             },
         })
@@ -470,12 +534,42 @@ mod tests {
         );
         // Without a page, the phase is the one the window sets itself when it starts a sign-in.
         let waiting = SignInPhase::SigningIn {
+            browser_opened: false,
             unopened_page: None,
         };
         assert_eq!(
             serde_json::to_value(&waiting).expect("json"),
             serde_json::json!({"state": "signing-in"})
         );
+    }
+
+    #[test]
+    fn only_a_browser_opened_at_the_page_is_told_as_opened() {
+        let told = Arc::new(Mutex::new(Vec::new()));
+        let tell: Tell = Arc::new({
+            let told = Arc::clone(&told);
+            move |event: SignInPhaseChanged| lock(&told).push(event)
+        });
+        opened_browser_teller(&tell, "http://127.0.0.1:7100/mcp")();
+        unopened_page_teller(&tell, "http://127.0.0.1:7100/mcp")("http://127.0.0.1:7101/a");
+        let phases: Vec<serde_json::Value> = lock(&told)
+            .iter()
+            .map(|e| serde_json::to_value(&e.phase).expect("json"))
+            .collect();
+        assert_eq!(
+            phases,
+            [
+                serde_json::json!({"state": "signing-in", "browserOpened": true}),
+                // No browser came up: nothing to open *again*, the address to open by hand.
+                serde_json::json!({"state": "signing-in", "unopenedPage": "http://127.0.0.1:7101/a"}),
+            ]
+        );
+        // Asked to open the browser again before the page is known, the window hears none was
+        // opened yet (not "sign in again": the sign-in goes on).
+        let early = no_sign_in_page(true).message;
+        assert!(early.starts_with("no browser was opened yet"), "{early}");
+        assert!(!early.contains("again"), "{early}");
+        assert!(no_sign_in_page(false).message.ends_with("sign in again"));
     }
 
     #[test]

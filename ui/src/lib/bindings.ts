@@ -744,6 +744,24 @@ export type JournalSettings = {
  */
 redact: boolean; retention: JournalRetention }
 /**
+ * Why MCP Tray started a kept server again by itself: "restarted 1 time — exited with status 1
+ * at 14:02".
+ */
+export type KeptRestart = { 
+/**
+ * How the process before ended: `exited with status 1`, `was ended by signal SIGKILL`.
+ */
+cause: string; 
+/**
+ * The diagnosis code of that exit (`exited-early`) when it was a failure; `None` for a clean
+ * exit.
+ */
+code: string | null; 
+/**
+ * When it ended, RFC 3339 UTC.
+ */
+at: string }
+/**
  * A server MCP Tray keeps running, for the window.
  */
 export type KeptServerView = { name: string; state: KeptState; 
@@ -755,6 +773,10 @@ pid: number | null;
  * Restarts since it was kept (or last restarted by the person).
  */
 restarts: number; 
+/**
+ * Why the last of those restarts happened, and when; `None` before the first.
+ */
+lastRestart?: KeptRestart | null; 
 /**
  * When the current process started, RFC 3339 UTC.
  */
@@ -1090,7 +1112,7 @@ problem: string | null }
 /**
  * A sign-in's phase, as the banner shows it (a cancelled one is back to `idle`).
  */
-export type SignInPhase = { state: "idle" } | { state: "signing-in"; unopenedPage?: string | null } | { state: "failed"; message: string }
+export type SignInPhase = { state: "idle" } | { state: "signing-in"; browserOpened?: boolean; unopenedPage?: string | null } | { state: "failed"; message: string }
 /**
  * Where a sign-in of the app is, pushed to the window wherever it was started (banner or tray),
  * so that the banner shows it waiting, and why it failed.

@@ -15,6 +15,7 @@ use std::time::Duration;
 use clap::{Args, Subcommand};
 use mcp_tray_core::claude_logs::{self, EventKind, JournalEventTail, LogEvent, LogTail, StartAt};
 use mcp_tray_core::config::ConfigFile;
+use mcp_tray_core::diagnose::codes;
 use mcp_tray_core::{clients, paths};
 
 use crate::Context;
@@ -33,7 +34,8 @@ pub struct LogsArgs {
     /// Claude's log folder (beats MCP_TRAY_CLAUDE_LOGS and the detected folder).
     #[arg(long, value_name = "DIR")]
     claude_logs: Option<PathBuf>,
-    /// Only failures: errors, diagnosed failures, and every failure MCP Tray's shims reported.
+    /// Only failures: errors, diagnosed failures, and every failure MCP Tray's shims reported
+    /// (not MCP Tray's notes about itself, such as messages left out of a journal).
     #[arg(long)]
     errors: bool,
     /// Keep printing new events as Claude writes them.
@@ -48,12 +50,16 @@ pub struct LogsArgs {
 }
 
 /// Whether `--errors` shows an event: an error or a diagnosed failure, and each warning a shim
-/// journaled. A shim journals a warning only for a failure (a line moved off stdout, a retried
-/// connection, a lost session…), and the log view diagnoses only the first of a code in a
-/// session; the others, that said something else, are failures still (doctor counts them, and
-/// points here to show each).
+/// journaled about its server (a line moved off stdout, a retried connection, a lost session…):
+/// the log view diagnoses only the first of a code in a session, and the others, that said
+/// something else, are failures still (doctor counts them, and points here to show each). Not
+/// the journal's warnings about MCP Tray itself (`journal-dropped`: messages the disk could not
+/// take), whose code is no failure's: the whole view shows those.
 fn is_failure(e: &LogEvent) -> bool {
-    e.is_failure() || (e.kind == EventKind::Journal && e.level >= claude_logs::Level::Warn)
+    e.is_failure()
+        || (e.kind == EventKind::Journal
+            && e.level >= claude_logs::Level::Warn
+            && e.code.as_deref().is_some_and(|c| codes::ALL.contains(&c)))
 }
 
 /// Bytes read from the end of each log file when only the last events are shown.

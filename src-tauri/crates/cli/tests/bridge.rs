@@ -2715,7 +2715,8 @@ fn after_a_failed_initialize_later_requests_fail_at_once_and_the_error_page_is_s
     let init = b.reply(&json!(0), Duration::from_secs(10));
     assert_eq!(
         error_message(&init),
-        format!("remote server at {url} answered HTTP 500: 500 Internal Server Error"),
+        // The server's failure, its error page (which only says the status again) not quoted.
+        format!("remote server at {url} failed with HTTP 500 (Internal Server Error)"),
         "{init}"
     );
     b.send(&json!({"jsonrpc": "2.0", "method": "notifications/initialized"}));

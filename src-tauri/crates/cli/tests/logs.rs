@@ -614,3 +614,94 @@ fn the_working_directory_a_shim_is_started_in_is_no_secret() {
     );
     assert!(!text.contains("tok-ENV-SECRET-555"), "{text}");
 }
+
+/// A journal event line of the server `remote` at `ts`.
+fn event(ts: &str, level: &str, code: &str, text: &str) -> String {
+    format!(
+        r#"{{"ts":"{ts}","server":"remote","session":"s1","pid":42,"dir":"event","kind":"event","code":"{code}","level":"{level}","text":"{text}"}}"#
+    ) + "\n"
+}
+
+#[test]
+fn errors_leave_out_the_journals_own_warnings_which_the_whole_view_keeps() {
+    let home = tempfile::tempdir().expect("home");
+    let claude_logs = home.path().join("claude-logs");
+    let journals = home.path().join("journal");
+    std::fs::create_dir_all(&claude_logs).expect("claude logs");
+    std::fs::create_dir_all(&journals).expect("journals");
+    let lines = [
+        event(
+            "2026-12-05T14:00:00.000Z",
+            "info",
+            "connected",
+            "connected to http://127.0.0.1:9/mcp",
+        ),
+        event(
+            "2026-12-05T14:00:01.000Z",
+            "warn",
+            "journal-dropped",
+            "12 message(s) were not journaled because the disk could not keep up",
+        ),
+        event(
+            "2026-12-05T14:00:02.000Z",
+            "warn",
+            "protocol-error",
+            "the server sent a line that is not JSON",
+        ),
+        event(
+            "2026-12-05T14:00:03.000Z",
+            "warn",
+            "protocol-error",
+            "the server sent another line that is not JSON",
+        ),
+        event(
+            "2026-12-05T14:00:04.000Z",
+            "error",
+            "connection-refused",
+            "remote server refused the connection at http://127.0.0.1:9/mcp",
+        ),
+    ];
+    std::fs::write(journals.join("remote.jsonl"), lines.concat()).expect("journal");
+
+    let errors = logs_of(home.path(), &claude_logs, &["--errors"]);
+    assert!(!errors.contains("not journaled"), "{errors}");
+    assert!(!errors.contains("connected to"), "{errors}");
+    // The server's warnings stay, the second one too (it has no diagnosis of its own).
+    assert!(errors.contains("the server sent a line"), "{errors}");
+    assert!(errors.contains("the server sent another line"), "{errors}");
+    assert!(errors.contains("refused the connection"), "{errors}");
+
+    let all = logs_of(home.path(), &claude_logs, &[]);
+    assert!(
+        all.contains("12 message(s) were not journaled"),
+        "the whole view keeps it: {all}"
+    );
+}
+
+#[test]
+fn a_sign_in_the_logs_ask_for_is_done_with_the_command_that_does_it() {
+    let home = tempfile::tempdir().expect("home");
+    let claude_logs = home.path().join("claude-logs");
+    let journals = home.path().join("journal");
+    std::fs::create_dir_all(&claude_logs).expect("claude logs");
+    std::fs::create_dir_all(&journals).expect("journals");
+    std::fs::write(
+        journals.join("remote.jsonl"),
+        event(
+            "2026-12-05T14:00:00.000Z",
+            "error",
+            "auth-required",
+            "sign-in required for remote: open MCP Tray or run mcp-tray auth login remote",
+        ),
+    )
+    .expect("journal");
+    let said = logs_of(home.path(), &claude_logs, &[]);
+    assert!(said.contains("fix: "), "{said}");
+    assert!(said.contains("`mcp-tray auth login remote`"), "{said}");
+    // The window's button is named only with where it is.
+    assert!(!said.contains("Sign in button."), "{said}");
+    assert!(
+        said.contains("Sign in button of the server's row in MCP Tray's Servers view"),
+        "{said}"
+    );
+}

@@ -110,7 +110,18 @@ fn replace_word(text: &str, word: &str, with: &str) -> String {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Audience {
     Cli,
+    /// The window, beside the server's own controls: its row in Servers, the Add card.
     App,
+    /// The window's Logs view, where no server has its buttons: the window's words, with a button
+    /// named by where it is (the Sign in button of the server's row in the Servers view).
+    AppLogs,
+}
+
+impl Audience {
+    /// Whether it is the window's (either place in it).
+    pub fn in_app(self) -> bool {
+        self != Audience::Cli
+    }
 }
 
 /// What a user can do about a failure with this code when nothing more specific is known: a
@@ -123,8 +134,11 @@ pub fn general_fix(code: &str) -> Option<&'static str> {
 
 /// [`general_fix`] in the words of `audience`.
 pub fn general_fix_in(audience: Audience, code: &str) -> Option<&'static str> {
-    let app = audience == Audience::App;
+    let app = audience.in_app();
     Some(match code {
+        codes::AUTH_REQUIRED if audience == Audience::AppLogs => {
+            "Sign in to the server again with the Sign in button of its row in the Servers view, or check the token in its Edit form's headers."
+        }
         codes::AUTH_REQUIRED if app => {
             "Sign in to the server again with its Sign in button, or check the token in its Edit form's headers."
         }
@@ -164,6 +178,21 @@ pub fn general_fix_in(audience: Audience, code: &str) -> Option<&'static str> {
     })
 }
 
+/// What to do about an HTTP error status that is the server's own failure (500, 502, 503…, not
+/// 501: [`crate::transport::is_server_failure`]).
+pub const SERVER_FAILED_FIX: &str = "The server failed while handling the request: its own error, not a wrong address. If you run it, its logs say why; otherwise try again later, and tell whoever runs it if it goes on.";
+
+/// The HTTP status a failure's message names (`… answered HTTP 404`, `… failed with HTTP 500 …`):
+/// the first `HTTP ` followed by three digits.
+fn http_status(message: &str) -> Option<u16> {
+    message.match_indices("HTTP ").find_map(|(at, word)| {
+        let rest = &message[at + word.len()..];
+        let digits = rest.get(..3).filter(|d| is_status(d))?;
+        let longer = rest[3..].starts_with(|c: char| c.is_ascii_digit());
+        (!longer).then(|| digits.parse().ok())?
+    })
+}
+
 /// What to do about a WebSocket URL or endpoint: MCP has no WebSocket transport.
 pub const WEBSOCKET_FIX: &str = "Look in the server's documentation for its Streamable HTTP URL (https://…/mcp) and use that instead";
 
@@ -176,10 +205,19 @@ pub fn fix_for(code: &str, message: &str) -> Option<&'static str> {
 }
 
 /// [`fix_for`] in the words of `audience`: the command line's names flags and commands, the app's
-/// its own controls (the Edit form's headers, the CA certificate field, the Sign in button).
+/// its own controls (the Edit form's headers, the CA certificate field, the Sign in button), and
+/// the Logs view's where such a button is.
 pub fn fix_in(audience: Audience, code: &str, message: &str) -> Option<&'static str> {
-    let app = audience == Audience::App;
+    let app = audience.in_app();
     let pick = |cli: &'static str, in_app: &'static str| Some(if app { in_app } else { cli });
+    // A fix that names the Sign in button: the Logs view says where it is.
+    let pick_sign_in = |cli: &'static str, row: &'static str, logs: &'static str| {
+        Some(match audience {
+            Audience::Cli => cli,
+            Audience::App => row,
+            Audience::AppLogs => logs,
+        })
+    };
     if code == codes::TLS_ERROR {
         if message.contains(crate::transport::UNKNOWN_CA) {
             return pick(
@@ -204,10 +242,16 @@ pub fn fix_in(audience: Audience, code: &str, message: &str) -> Option<&'static 
         );
     }
     // No endpoint at that path: the usual slip is the path (`/` or `/v1` for `/mcp`).
-    if code == codes::HTTP_ERROR && message.contains("answered HTTP 404") {
+    if code == codes::HTTP_ERROR && http_status(message) == Some(404) {
         return Some(
             "Check the URL's path: the server has nothing there. MCP endpoints usually end in /mcp (or /sse for the older transport); the server's documentation gives its own.",
         );
+    }
+    // The server's own failure: the URL reached it, and another one would not help.
+    if code == codes::HTTP_ERROR
+        && http_status(message).is_some_and(crate::transport::is_server_failure)
+    {
+        return Some(SERVER_FAILED_FIX);
     }
     if code == codes::PROTOCOL_ERROR && message.contains(crate::transport::WEB_PAGE_AFTER_MCP) {
         return Some(
@@ -230,16 +274,29 @@ pub fn fix_in(audience: Audience, code: &str, message: &str) -> Option<&'static 
     if code == codes::AUTH_REQUIRED {
         // A sign-in not done yet (the first, often): nothing failed, no header to check.
         if message.contains(crate::auth::SIGN_IN_REQUIRED) {
-            return pick(
-                "Sign in: run `mcp-tray auth login NAME` (or press Sign in in MCP Tray's window); Claude Desktop uses the server once it restarts.",
+            return pick_sign_in(
+                "Sign in: run `mcp-tray auth login NAME` (or use the Sign in button of the server's row in MCP Tray's Servers view); Claude Desktop uses the server once it restarts.",
                 "Sign in with the Sign in button.",
+                "Sign in with the Sign in button of the server's row in the Servers view.",
             );
         }
-        // A sign-in that failed or was turned down: its message says how.
+        // A sign-in that failed before any browser was opened (the sign-in page was never
+        // reached, or no browser could be started): nothing waits in a browser to be finished.
+        if message.contains(crate::auth::RUN_LOGIN)
+            && message.contains(crate::auth::BEFORE_ANY_BROWSER)
+        {
+            return pick_sign_in(
+                "Sign in again with `mcp-tray auth login NAME` once what stopped this sign-in before its page (said above) is dealt with; if no browser opens then, open the address it prints yourself.",
+                "Sign in again with the Sign in button once what stopped this sign-in before its page (said above) is dealt with; if no browser opens then, open the address MCP Tray shows.",
+                "Sign in again with the Sign in button of the server's row in the Servers view once what stopped this sign-in before its page (said above) is dealt with; if no browser opens then, open the address MCP Tray shows there.",
+            );
+        }
+        // A sign-in that failed or was turned down in the browser: its message says how.
         if message.contains(crate::auth::RUN_LOGIN) {
-            return pick(
+            return pick_sign_in(
                 "Sign in again: run `mcp-tray auth login NAME`, and finish the sign-in in the browser.",
                 "Sign in again with the Sign in button, and finish the sign-in in the browser.",
+                "Sign in again with the Sign in button of the server's row in the Servers view, and finish the sign-in in the browser.",
             );
         }
         if message.contains(crate::auth::NO_TOKEN_SIGN_IN) {
@@ -691,11 +748,26 @@ mod tests {
         )
         .expect("fix");
         assert!(fix.contains("/mcp") && fix.contains("path"), "{fix}");
+        // Another client error: the address still is what to check.
         let other = fix_for(
+            codes::HTTP_ERROR,
+            "remote server at https://example.com/mcp answered HTTP 405: Method Not Allowed",
+        );
+        assert_eq!(other, general_fix(codes::HTTP_ERROR));
+        // The server's own failure is not the address's.
+        let failed = fix_for(
             codes::HTTP_ERROR,
             "remote server at https://example.com/mcp answered HTTP 500",
         );
-        assert_eq!(other, general_fix(codes::HTTP_ERROR));
+        assert_eq!(failed, Some(SERVER_FAILED_FIX));
+    }
+
+    #[test]
+    fn the_status_a_message_names_is_read_as_three_digits_standing_alone() {
+        assert_eq!(http_status("x answered HTTP 503 to initialize"), Some(503));
+        assert_eq!(http_status("x failed with HTTP 500 (Internal)"), Some(500));
+        assert_eq!(http_status("HTTP 2: HTTP 4040, then HTTP 404"), Some(404));
+        assert_eq!(http_status("no status at all; HTTP é"), None);
     }
 
     #[test]
@@ -1030,6 +1102,52 @@ mod tests {
             "{app}"
         );
         assert!(!app.contains("header"), "{app}");
+    }
+
+    #[test]
+    fn the_logs_view_names_where_the_sign_in_button_is() {
+        use crate::auth::{BEFORE_ANY_BROWSER, OPEN_APP_OR_LOGIN, RUN_LOGIN};
+        for message in [
+            format!("sign-in required for den: {OPEN_APP_OR_LOGIN} den"),
+            format!("sign-in to den failed: access_denied; {RUN_LOGIN} den"),
+            format!("sign-in to den failed {BEFORE_ANY_BROWSER}: no PKCE; {RUN_LOGIN} den"),
+            "the server answered 401".to_owned(),
+        ] {
+            let row = fix_in(Audience::App, codes::AUTH_REQUIRED, &message).expect("fix");
+            let logs = fix_in(Audience::AppLogs, codes::AUTH_REQUIRED, &message).expect("fix");
+            assert!(row.contains("Sign in button"), "{row}");
+            assert!(!row.contains("Servers view"), "beside it already: {row}");
+            assert!(
+                logs.contains("Sign in button of") && logs.contains("row in the Servers view"),
+                "{logs}"
+            );
+            let cli = fix_in(Audience::Cli, codes::AUTH_REQUIRED, &message).expect("fix");
+            assert!(cli.contains("`mcp-tray auth login NAME`"), "{cli}");
+        }
+        // What is not about the button reads as in the rest of the window.
+        let tls = "its certificate is not signed by an authority this computer trusts";
+        assert_eq!(
+            fix_in(Audience::AppLogs, codes::TLS_ERROR, tls),
+            fix_in(Audience::App, codes::TLS_ERROR, tls)
+        );
+    }
+
+    #[test]
+    fn a_sign_in_that_failed_before_any_browser_sends_nobody_to_finish_it_in_one() {
+        use crate::auth::{BEFORE_ANY_BROWSER, RUN_LOGIN};
+        let before = format!(
+            "sign-in to den failed {BEFORE_ANY_BROWSER}: its authorization server does not offer PKCE S256; {RUN_LOGIN} den"
+        );
+        let after = format!("sign-in to den failed: the sign-in was denied; {RUN_LOGIN} den");
+        for audience in [Audience::Cli, Audience::App, Audience::AppLogs] {
+            let fix = fix_in(audience, codes::AUTH_REQUIRED, &before).expect("fix");
+            assert!(
+                !fix.contains("in the browser") && fix.contains("before its page"),
+                "{fix}"
+            );
+            let fix = fix_in(audience, codes::AUTH_REQUIRED, &after).expect("fix");
+            assert!(fix.contains("finish the sign-in in the browser"), "{fix}");
+        }
     }
 
     #[test]

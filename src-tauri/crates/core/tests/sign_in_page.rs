@@ -1,6 +1,7 @@
 //! A sign-in opens the browser only at a web page: a protected server whose authorization server
 //! metadata names a `file:` or `javascript:` authorization endpoint gets no browser, no
-//! registration and no token request, and the sign-in says why in words naming the scheme.
+//! registration and no token request, and the sign-in says why in words naming the scheme (and,
+//! for a bridge, that no browser was opened, so that its fix sends nobody to one).
 //!
 //! The server is real and on loopback (the MCP endpoint answers 401 with a `Bearer` challenge,
 //! the protected resource and authorization server metadata are served at their well-known
@@ -11,7 +12,8 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use mcp_tray_core::auth::{Auth, AuthOptions, Flow, Url};
+use mcp_tray_core::auth::{Auth, AuthOptions, Flow, Refusal, Url};
+use mcp_tray_core::diagnose::{Audience, codes, fix_in};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpListener;
 
@@ -185,5 +187,36 @@ async fn an_authorization_endpoint_that_is_not_a_web_page_is_never_opened() {
             !asked.iter().any(|p| p == "/register" || p == "/token"),
             "{asked:?}"
         );
+
+        // A bridge's request refused with 401 signs in the same way, and fails the same way: its
+        // answer says no browser was opened, and what to do sends nobody to a browser page.
+        let auth = Auth::new(opts.clone(), opts.http_client().expect("client"));
+        let mut headers = reqwest::header::HeaderMap::new();
+        let challenge =
+            format!("Bearer resource_metadata=\"{base}/.well-known/oauth-protected-resource/mcp\"");
+        headers.insert(
+            reqwest::header::WWW_AUTHENTICATE,
+            challenge.parse().expect("header"),
+        );
+        let refused = tokio::time::timeout(
+            Duration::from_secs(30),
+            auth.on_rejected(401, &headers, auth.generation(), true),
+        )
+        .await
+        .unwrap_or_else(|_| panic!("{endpoint}: the bridge's sign-in still waits"));
+        let Err(Refusal::SignIn(said)) = refused else {
+            panic!("{endpoint}: {refused:?}");
+        };
+        assert!(
+            said.contains(mcp_tray_core::auth::BEFORE_ANY_BROWSER),
+            "{said}"
+        );
+        for audience in [Audience::Cli, Audience::App] {
+            let fix = fix_in(audience, codes::AUTH_REQUIRED, &said).expect("a fix");
+            assert!(
+                !fix.contains("in the browser") && !fix.contains("browser again"),
+                "{endpoint}: {fix}"
+            );
+        }
     }
 }

@@ -261,6 +261,36 @@ async fn a_crashing_server_is_restarted_with_backoff_then_stopped_as_a_crash_loo
 }
 
 #[tokio::test]
+async fn a_restarted_server_keeps_how_its_last_process_ended_and_when() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mark = dir.path().join("ran");
+    let script = format!(
+        "if [ -e '{0}' ]; then exec sleep 30; else touch '{0}'; exit 1; fi",
+        mark.display()
+    );
+    let sup = supervisor(quick_config());
+    let before = std::time::SystemTime::now();
+    let _rx = sup
+        .start(sh("flaky", &script), Restart::Always)
+        .await
+        .expect("started");
+    wait_until("the restart", Duration::from_secs(10), || {
+        sup.status("flaky")
+            .is_some_and(|s| s.restarts == 1 && s.state == RunState::Running)
+    })
+    .await;
+    let status = serde_json::to_value(sup.status("flaky").expect("status")).expect("json");
+    let last = &status["last_restart"];
+    assert_eq!(last["exit"]["code"], 1, "{status}");
+    assert_eq!(last["code"], codes::EXITED_EARLY, "{status}");
+    // RFC 3339 UTC to the millisecond, as the journals' stamps: they compare as text.
+    let at = last["at"].as_str().expect("when it exited");
+    let since = mcp_tray_core::journal::rfc3339_ms(before);
+    assert!(at.len() == since.len() && at >= since.as_str(), "{status}");
+    sup.shutdown().await;
+}
+
+#[tokio::test]
 async fn each_restart_hands_out_the_new_process_pipes() {
     let sup = supervisor(quick_config());
     let mut rx = sup

@@ -224,18 +224,20 @@ fn open_system_browser(url: &str) -> Opened {
 
 impl Listener {
     /// Opens the browser at `auth_url` and waits for the callback. `who` starts each line said
-    /// (`mcp-tray`, or a bridge's `mcp-tray bridge [NAME]`, as its other lines do). When no
-    /// browser came up, `not_opened` is called at once (the app shows the address, as stderr
-    /// does) and the wait goes on: the person opens the address in a browser themselves.
+    /// (`mcp-tray`, or a bridge's `mcp-tray bridge [NAME]`, as its other lines do). `told` hears
+    /// whether a browser came up, at once: `true`, or `false` when none did (the app shows the
+    /// address, as stderr does) and the wait goes on for the person to open the address in a
+    /// browser themselves; then `true` once a browser answers from it. Nothing is told of a page
+    /// refused before any browser.
     pub async fn browser(
         self,
         auth_url: &Url,
         state: &str,
         name: &str,
         who: &str,
-        not_opened: impl FnOnce(),
+        told: impl Fn(bool),
     ) -> Result<Callback, String> {
-        self.browser_with(open_system_browser, auth_url, state, name, who, not_opened)
+        self.browser_with(open_system_browser, auth_url, state, name, who, told)
             .await
     }
 
@@ -247,7 +249,7 @@ impl Listener {
         state: &str,
         name: &str,
         who: &str,
-        not_opened: impl FnOnce(),
+        told: impl Fn(bool),
     ) -> Result<Callback, String> {
         // Checked by the sign-in already ([`check_sign_in_page`]); whatever else calls this, no
         // URL the system would hand to another program goes to the opener.
@@ -268,19 +270,19 @@ impl Listener {
             .await
             .unwrap_or(Opened::Failed);
         match opened {
-            Opened::Yes => {}
+            Opened::Yes => told(true),
             Opened::Failed => {
                 say(format!(
                     "{who}: could not open a browser; open the address above yourself, in a browser on this machine"
                 ));
-                not_opened();
+                told(false);
             }
             Opened::NoBrowserHere => {
                 // Only this machine reaches its own 127.0.0.1, where the answer comes back.
                 say(format!(
                     "{who}: no graphical browser here; open the address above in a browser on this machine, or on another one after forwarding its port here (`ssh -L {port}:127.0.0.1:{port} THIS-MACHINE`), or run `mcp-tray auth login {name} --oauth-flow manual`"
                 ));
-                not_opened();
+                told(false);
             }
         }
         // A person at a terminal is told the wait has an end, and how to stop it sooner.
@@ -290,11 +292,22 @@ impl Listener {
                 BROWSER_LIMIT.as_secs() / 60
             ));
         }
-        tokio::time::timeout(BROWSER_LIMIT, self.accept(state, name))
-            .await
-            .map_err(|_| {
-                "nobody finished the sign-in in the browser within 10 minutes".to_owned()
-            })?
+        let minutes = BROWSER_LIMIT.as_secs() / 60;
+        match tokio::time::timeout(BROWSER_LIMIT, self.accept(state, name)).await {
+            Ok(answer) => {
+                // The person opened the address by hand: a browser answered from it.
+                if opened != Opened::Yes {
+                    told(true);
+                }
+                answer
+            }
+            Err(_) if opened == Opened::Yes => Err(format!(
+                "nobody finished the sign-in in the browser within {minutes} minutes"
+            )),
+            Err(_) => Err(format!(
+                "no browser could be started here, and nobody opened the sign-in address within {minutes} minutes"
+            )),
+        }
     }
 
     async fn accept(self, state: &str, name: &str) -> Result<Callback, String> {
@@ -541,8 +554,12 @@ mod tests {
             let listener = bind_callback(0).await.expect("listen");
             let redirect = listener.redirect_uri.clone();
             let told = AtomicBool::new(false);
-            let sign_in = listener.browser_with(opener, &page, "s1", "demo", "mcp-tray", || {
-                told.store(true, Ordering::SeqCst);
+            let came_up = std::sync::Mutex::new(Vec::new());
+            let sign_in = listener.browser_with(opener, &page, "s1", "demo", "mcp-tray", |up| {
+                came_up.lock().expect("told").push(up);
+                if !up {
+                    told.store(true, Ordering::SeqCst);
+                }
             });
             let person = async {
                 if said {
@@ -559,6 +576,9 @@ mod tests {
             };
             let (callback, shown) = tokio::join!(sign_in, person);
             assert_eq!(told.load(Ordering::SeqCst), said);
+            // Whether a browser came up, then (opened by hand) that one answered from the page.
+            let came_up = came_up.lock().expect("told").clone();
+            assert_eq!(came_up, if said { vec![false, true] } else { vec![true] });
             assert_eq!(callback.expect("signed in").code, "c1");
             assert!(shown.contains("Signed in to demo"), "{shown}");
         }

@@ -81,6 +81,10 @@ pub const OPEN_APP_OR_LOGIN: &str = "open MCP Tray or run mcp-tray auth login";
 pub const SIGN_IN_REQUIRED: &str = "sign-in required for";
 /// How a bridge whose sign-in failed says what to do, in Claude's log.
 pub const RUN_LOGIN: &str = "run mcp-tray auth login";
+/// How a bridge's failed browser sign-in says that no browser was ever opened at its page (it
+/// stopped before the page, or no browser could be started): the diagnosis's fix keys on it, and
+/// sends nobody to finish the sign-in in a browser.
+pub const BEFORE_ANY_BROWSER: &str = "before any browser was opened";
 
 /// `WHAT: the server's answer; THEN` (no answer: `WHAT; THEN`).
 pub fn explained(what: &str, body: &str, then: &str) -> String {
@@ -221,6 +225,9 @@ struct State {
     /// PKCE challenge and state), for the answer that says a sign-in is required.
     waiting_at: Option<Url>,
     last_error: Option<String>,
+    /// Whether a browser was opened at the page of this process's own browser sign-in, the last
+    /// one run (`None`: none of its own, such as one handed to the app, or not a browser one).
+    browser_came_up: Option<bool>,
     step_ups: HashMap<String, u32>,
     /// When this process last finished an interactive sign-in (no loops, no tab floods).
     last_sign_in: Option<std::time::Instant>,
@@ -241,8 +248,8 @@ pub struct Auth {
     refresh: tokio::sync::Mutex<()>,
     /// Where sign-in events go (the bridge's stderr lines and journal); never secrets.
     reporter: std::sync::OnceLock<crate::transport::Reporter>,
-    /// Told the authorization URL each time the browser is opened at it (the app's "Open the
-    /// browser again").
+    /// Told the authorization URL each time a browser is opened at it, or answers from it (one
+    /// opened by hand): the app's "Open the browser again".
     browser_opened: std::sync::OnceLock<BrowserHook>,
     /// Told the authorization URL when no browser could be opened at it (the app shows it).
     browser_failed: std::sync::OnceLock<BrowserHook>,
@@ -300,7 +307,8 @@ impl Auth {
         })
     }
 
-    /// Calls `hook` with the authorization URL whenever a browser sign-in opens it.
+    /// Calls `hook` with the authorization URL whenever a browser sign-in opened a browser at it,
+    /// or a browser answered from it (the person opened the address by hand).
     pub fn on_browser_opened(&self, hook: impl Fn(&Url) + Send + Sync + 'static) {
         let _ = self.browser_opened.set(Box::new(hook));
     }
@@ -646,6 +654,7 @@ impl Auth {
             if !st.running {
                 st.running = true;
                 st.last_error = None;
+                st.browser_came_up = None;
                 st.waited_out = false;
                 st.waiting_at = None;
                 st.handed_off = self.hands_off();
@@ -695,6 +704,11 @@ impl Auth {
                         Some(e) if !self.opts.flow.needs_person() => {
                             format!("sign-in to {} failed: {e}", self.opts.name)
                         }
+                        // Nothing waits in a browser: the fix must not send anyone to one.
+                        Some(e) if st.browser_came_up == Some(false) => format!(
+                            "sign-in to {} failed {BEFORE_ANY_BROWSER}: {e}; {RUN_LOGIN} {}",
+                            self.opts.name, self.opts.name
+                        ),
                         Some(e) => format!(
                             "sign-in to {} failed: {e}; {RUN_LOGIN} {}",
                             self.opts.name, self.opts.name
@@ -1004,6 +1018,9 @@ impl Auth {
         scope: Option<String>,
         challenge: &Challenge,
     ) -> Result<String, String> {
+        if self.opts.flow == Flow::Browser {
+            self.lock().browser_came_up = Some(false);
+        }
         let disc = discovery::discover(&self.http, &self.opts.server_url, challenge).await?;
         if self.opts.flow == Flow::ClientCredentials {
             return self.client_credentials(scope, challenge, &disc).await;
@@ -1055,23 +1072,27 @@ impl Auth {
             with_params(&mut url, &self.opts.authorize_params);
             let callback = match (self.opts.flow, listener) {
                 (Flow::Browser, Some(l)) => {
-                    if let Some(hook) = self.browser_opened.get() {
-                        hook(&url);
-                    }
                     // A bridge's lines name it, as its other lines do.
                     let who = match self.reporter.get() {
                         Some(_) => format!("mcp-tray bridge [{}]", self.opts.name),
                         None => "mcp-tray".to_owned(),
                     };
-                    let not_opened = || {
-                        if let Some(hook) = self.browser_failed.get() {
+                    let told = |opened: bool| {
+                        if opened {
+                            self.lock().browser_came_up = Some(true);
+                        }
+                        let hook = match opened {
+                            true => self.browser_opened.get(),
+                            false => self.browser_failed.get(),
+                        };
+                        if let Some(hook) = hook {
                             hook(&url);
                         }
                     };
                     // A request told the sign-in is required names where it waits.
                     self.lock().waiting_at = Some(url.clone());
                     let callback = l
-                        .browser(&url, &pkce.state, &self.opts.name, &who, not_opened)
+                        .browser(&url, &pkce.state, &self.opts.name, &who, told)
                         .await;
                     self.lock().waiting_at = None;
                     callback?

@@ -76,6 +76,7 @@ pub fn journal_event(entry: &Entry) -> Option<LogEvent> {
         context: None,
         dir: None,
         message: None,
+        code: entry.code.clone(),
         diagnosis,
         truncated: entry.truncated,
     })

@@ -110,6 +110,10 @@ pub struct LogEvent {
     /// The JSON-RPC message of a `Message from client:`/`Message from server:` line, raw.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<Box<RawValue>>,
+    /// The code our journals gave the event (`connected`, `auth-required`, `journal-dropped`):
+    /// a failure's ([`crate::diagnose::codes::ALL`]) or news. None for Claude's records.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub diagnosis: Option<Diagnosis>,
     /// The line was longer than 1 MiB and was cut.

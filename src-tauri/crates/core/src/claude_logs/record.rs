@@ -419,6 +419,7 @@ impl FileParser {
             context: None,
             dir: None,
             message: None,
+            code: None,
             diagnosis: None,
             truncated: false,
         }

@@ -104,9 +104,37 @@ pub struct ServerStatus {
     pub state: RunState,
     pub pid: Option<u32>,
     pub restarts: u32,
+    /// Why the last of those `restarts` happened: kept while the process after it runs well, so
+    /// that a count is never shown without its cause.
+    pub last_restart: Option<RestartCause>,
     pub uptime_ms: Option<u64>,
     pub last_exit: Option<ExitReport>,
     pub diagnosis: Option<Diagnosis>,
+}
+
+/// Why the supervisor started a server again by itself: how the process before ended, and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RestartCause {
+    pub exit: ExitReport,
+    /// The diagnosis of that exit (`exited-early`) when it was a failure; `None` for a clean exit
+    /// started again all the same ([`Restart::Always`]).
+    pub code: Option<String>,
+    /// When it ended: RFC 3339, UTC, milliseconds (as the journals' stamps).
+    pub at: String,
+}
+
+impl RestartCause {
+    /// How the process before ended, in words: "exited with status 1", "was ended by signal
+    /// SIGKILL".
+    pub fn describe(&self) -> String {
+        let e = &self.exit;
+        match (e.code, &e.signal_name, e.signal) {
+            (Some(code), _, _) => format!("exited with status {code}"),
+            (None, Some(name), _) => format!("was ended by signal {name}"),
+            (None, None, Some(signal)) => format!("was ended by signal {signal}"),
+            _ => "exited".to_owned(),
+        }
+    }
 }
 
 /// Things that happen to supervised servers, for the UI and the journal.
@@ -164,6 +192,7 @@ struct SlotState {
     pid: Option<u32>,
     started: Option<Instant>,
     restarts: u32,
+    last_restart: Option<RestartCause>,
     last_exit: Option<ExitReport>,
     diagnosis: Option<Diagnosis>,
     stderr: VecDeque<String>,
@@ -344,6 +373,7 @@ impl Supervisor {
                 pid: Some(child.pid()),
                 started: Some(Instant::now()),
                 restarts: 0,
+                last_restart: None,
                 last_exit: None,
                 diagnosis: None,
                 stderr: VecDeque::new(),
@@ -467,6 +497,7 @@ fn status_of(slot: &Slot) -> ServerStatus {
         state: st.state,
         pid: st.pid,
         restarts: st.restarts,
+        last_restart: st.last_restart.clone(),
         uptime_ms: st
             .started
             .filter(|_| st.state == RunState::Running)
@@ -573,6 +604,7 @@ impl Run {
                     return;
                 }
             };
+            let ended_at = crate::journal::rfc3339_ms(std::time::SystemTime::now());
             if self.slot.stop.is_cancelled() {
                 self.finish(RunState::Stopped, Some(report.clone()), None);
                 self.emit(SupervisorEvent::Stopped {
@@ -622,6 +654,11 @@ impl Run {
                 let mut st = self.slot.lock();
                 st.state = RunState::Backoff;
                 st.pid = None;
+                st.last_restart = Some(RestartCause {
+                    exit: report.clone(),
+                    code: diagnosis.as_ref().map(|d| d.code.clone()),
+                    at: ended_at,
+                });
                 st.last_exit = Some(report);
                 st.diagnosis = diagnosis;
                 st.restarts += 1;
@@ -803,6 +840,40 @@ const _: () = {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_restarts_cause_says_how_the_process_before_ended() {
+        let cause = |code, signal: Option<i32>, name: Option<&str>| RestartCause {
+            exit: ExitReport {
+                pid: 7,
+                code,
+                signal,
+                signal_name: name.map(str::to_owned),
+                stopped_by: StopStep::ExitedOnItsOwn,
+                uptime_ms: 10,
+                leftovers_signalled: false,
+            },
+            code: None,
+            at: "2026-12-05T14:02:00.000Z".to_owned(),
+        };
+        assert_eq!(
+            cause(Some(1), None, None).describe(),
+            "exited with status 1"
+        );
+        assert_eq!(
+            cause(Some(0), None, None).describe(),
+            "exited with status 0"
+        );
+        assert_eq!(
+            cause(None, Some(9), Some("SIGKILL")).describe(),
+            "was ended by signal SIGKILL"
+        );
+        assert_eq!(
+            cause(None, Some(64), None).describe(),
+            "was ended by signal 64"
+        );
+        assert_eq!(cause(None, None, None).describe(), "exited");
+    }
 
     #[test]
     fn backoff_doubles_and_is_capped() {

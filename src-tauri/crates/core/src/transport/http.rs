@@ -620,7 +620,7 @@ impl StreamableHttp {
         Err(Fault::Http {
             status: status.as_u16(),
             url: display_url(&self.remote.url),
-            body: super::body_summary(&body),
+            body: super::error_summary(status.as_u16(), &body),
         })
     }
 

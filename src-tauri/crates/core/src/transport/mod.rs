@@ -203,6 +203,21 @@ impl Fault {
             } => format!(
                 "remote server at {url} answered HTTP 501 (Not Implemented): a web server that does not take MCP's requests, not an MCP endpoint; check the URL (an MCP server's usually ends in /mcp or /sse)"
             ),
+            // The server's own failure (500, 502, 503…): said so, with its answer when that says
+            // more than the status, on one short line.
+            Fault::Http { status, url, body } if is_server_failure(*status) => {
+                let reason = reqwest::StatusCode::from_u16(*status)
+                    .ok()
+                    .and_then(|s| s.canonical_reason())
+                    .map(|r| format!(" ({r})"))
+                    .unwrap_or_default();
+                format!(
+                    "remote server at {url} failed with HTTP {status}{reason}{}",
+                    short_answer(*status, body)
+                        .map(|said| format!(": {said}"))
+                        .unwrap_or_default()
+                )
+            }
             Fault::Http { status, url, body } if body.is_empty() => {
                 format!("remote server at {url} answered HTTP {status}")
             }
@@ -466,13 +481,49 @@ impl Fault {
                 to,
             };
         }
-        let body = body_summary(&read_start(resp, 16 * 1024).await);
+        let body = error_summary(status.as_u16(), &read_start(resp, 16 * 1024).await);
         Fault::Http {
             status: status.as_u16(),
             url,
             body,
         }
     }
+}
+
+/// Whether an HTTP error status is the server's own failure (5xx): not 501, what a web server
+/// that takes no POSTs answers, which is the URL's fault.
+pub fn is_server_failure(status: u16) -> bool {
+    (500..600).contains(&status) && status != 501
+}
+
+/// Longest answer a server's failure is told with ([`short_answer`]).
+const SHORT_ANSWER: usize = 160;
+
+/// What a failed server's answer `body` (its first line: [`error_summary`]) adds to its status,
+/// when it is short: not the status again (`500 Internal Server Error`), not a long line, which
+/// the journal has.
+fn short_answer(status: u16, body: &str) -> Option<&str> {
+    let said = body.trim();
+    let plain = said
+        .trim_start_matches(&status.to_string())
+        .trim_start_matches([' ', '-', ':']);
+    let repeats_status = reqwest::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .is_some_and(|reason| plain.eq_ignore_ascii_case(reason));
+    let short = said.chars().count() <= SHORT_ANSWER && !said.ends_with('…');
+    (!said.is_empty() && !repeats_status && short).then_some(said)
+}
+
+/// What an error answer with `status` says, on one line: [`body_summary`], except for the
+/// server's own failure, told by its first line (a traceback's lines run together say nothing).
+pub(crate) fn error_summary(status: u16, bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    let markup = text.trim_start().starts_with('<');
+    if !is_server_failure(status) || markup {
+        return body_summary(bytes);
+    }
+    said_in_json(bytes).unwrap_or_else(|| first_short_line(&text))
 }
 
 /// Whether an answer's `Upgrade` header names WebSocket (a 426 of a WebSocket-only endpoint).
@@ -1687,6 +1738,76 @@ mod tests {
     }
 
     #[test]
+    fn a_5xx_says_the_server_failed_and_sends_nobody_to_check_the_url() {
+        use crate::diagnose::{Audience, fix_in};
+        let http = |status, body: &str| Fault::Http {
+            status,
+            url: "https://x.example/mcp".into(),
+            body: body.into(),
+        };
+        assert_eq!(
+            http(500, "database is down").describe(),
+            "remote server at https://x.example/mcp failed with HTTP 500 (Internal Server Error): database is down"
+        );
+        // An answer that only says its status again is not said twice; a long one is left out.
+        assert_eq!(
+            http(503, "503 Service Unavailable").describe(),
+            "remote server at https://x.example/mcp failed with HTTP 503 (Service Unavailable)"
+        );
+        assert_eq!(
+            http(502, &"upstream said ".repeat(20)).describe(),
+            "remote server at https://x.example/mcp failed with HTTP 502 (Bad Gateway)"
+        );
+        let failed = [
+            http(500, "boom").describe(),
+            http(504, "").describe(),
+            // A retry's words, and a later request's refused after it.
+            http(503, "busy").headline(),
+            format!(
+                "{} to initialize, so tools/list was not sent",
+                http(500, "").headline()
+            ),
+        ];
+        for said in &failed {
+            for audience in [Audience::Cli, Audience::App] {
+                let fix = fix_in(audience, codes::HTTP_ERROR, said).expect("a fix");
+                assert!(!fix.contains("URL"), "{said}: {fix}");
+                assert!(
+                    fix.contains("logs") && fix.contains("later"),
+                    "{said}: {fix}"
+                );
+            }
+        }
+        // What the failed server answered is told by its first line (a JSON error by its words,
+        // an error page by its title); an answer of another status keeps its start, on one line.
+        assert_eq!(
+            error_summary(
+                500,
+                b"KeyError: 'db'\nTraceback (most recent call last):\n  File x"
+            ),
+            "KeyError: 'db'"
+        );
+        assert_eq!(
+            error_summary(503, br#"{"error":"maintenance until 14:00"}"#),
+            "maintenance until 14:00"
+        );
+        assert_eq!(
+            error_summary(502, b"<html><title>502 Bad Gateway</title></html>"),
+            "502 Bad Gateway"
+        );
+        assert_eq!(error_summary(400, b"bad\nrequest"), "bad request");
+        // Not the server's failure: the address is what to check.
+        for said in [
+            http(404, "Not Found").describe(),
+            http(405, "Method Not Allowed").describe(),
+            http(501, "").describe(),
+        ] {
+            let fix = fix_in(Audience::Cli, codes::HTTP_ERROR, &said).expect("a fix");
+            assert!(fix.contains("URL"), "{said}: {fix}");
+        }
+    }
+
+    #[test]
     fn a_redirect_elsewhere_says_where_and_what_to_do() {
         let fault = Fault::Redirect {
             status: 308,
@@ -1734,7 +1855,9 @@ mod tests {
         assert!(may_resend(Kind::Request, Some("tools/call"), &down));
         let said = down.describe();
         assert!(
-            said.starts_with("remote server at http://127.0.0.1:9/sse answered HTTP 500: oops; "),
+            said.starts_with(
+                "remote server at http://127.0.0.1:9/sse failed with HTTP 500 (Internal Server Error): oops; "
+            ),
             "{said}"
         );
         assert!(
