@@ -454,10 +454,27 @@ fn warn_of_what_claude_would_refuse(
     let exe = paths::mcp_tray_exe();
     for server in &doc.servers {
         let was_added = added.iter().any(|(name, _)| *name == server.name);
-        for f in doctor::check_entry(server, &exe) {
+        // Each relative path that exists from this folder, and its absolute path.
+        let here: Vec<(String, PathBuf)> = doctor::relative_paths(server)
+            .into_iter()
+            .filter_map(|path| {
+                let absolute = std::path::absolute(&path).ok()?;
+                absolute.exists().then_some((path, absolute))
+            })
+            .collect();
+        for mut f in doctor::check_entry(server, &exe) {
             // A relative path works from this folder (so `probe` passes here) but not from the
-            // one Claude Desktop starts servers in: said for what was just added.
+            // one Claude Desktop starts servers in: said for what was just added, with the
+            // absolute path that works when it is known from here.
             let relative = was_added && f.diagnosis.code == codes::RELATIVE_PATH;
+            let known: Vec<String> = here
+                .iter()
+                .filter(|(path, _)| relative && f.diagnosis.summary.contains(path.as_str()))
+                .map(|(_, absolute)| absolute.display().to_string())
+                .collect();
+            if !known.is_empty() {
+                f.diagnosis.fix = Some(format!("use the absolute path: {}", known.join(", ")));
+            }
             // A README's placeholder left in (`<YOUR_TOKEN>`), or a variable that is not set:
             // the most common slip with a pasted snippet.
             let unset = was_added && f.diagnosis.code == codes::MISSING_ENV;
@@ -472,16 +489,6 @@ fn warn_of_what_claude_would_refuse(
                     ))
                 );
                 warned = true;
-            }
-            if relative {
-                // Each relative path that exists from here, made absolute.
-                for path in doctor::relative_paths(server) {
-                    if let Ok(absolute) = std::path::absolute(&path)
-                        && absolute.exists()
-                    {
-                        eprintln!("        from this folder, {path} is {}", absolute.display());
-                    }
-                }
             }
         }
     }

@@ -87,13 +87,28 @@ pub fn run(cmd: LogsCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
     // What Claude logged is shown with secrets hidden as the journals are (`redact`), read once.
     let hide_secrets = settings.redact;
     // And the credentials the config's servers are started with, wherever they stand.
-    let known = ConfigFile::new(
+    let file = ConfigFile::new(
         &clients::claude_config(ctx.config.as_deref()).path,
         mcp_tray_core::paths::data_dir(),
-    )
-    .read()
-    .map(|doc| doc.known_secrets())
-    .unwrap_or_default();
+    );
+    let doc = file.read().ok();
+    let known = doc.as_ref().map(|d| d.known_secrets()).unwrap_or_default();
+    // The servers a fix's command can name: the config's, enabled or disabled (unknown when the
+    // config cannot be read).
+    let listed: Option<BTreeSet<String>> = doc.map(|doc| {
+        let disabled = file.disabled().unwrap_or_default();
+        doc.servers
+            .into_iter()
+            .map(|s| s.name)
+            .chain(disabled.into_iter().map(|d| d.name))
+            .collect()
+    });
+    let shown = Shown {
+        hide_secrets,
+        known: &known,
+        listed: listed.as_ref(),
+        ctx,
+    };
     let mut out = std::io::stdout().lock();
     if args.follow {
         // As without --follow: Claude's folder missing is said once, and what can be followed
@@ -123,20 +138,12 @@ pub fn run(cmd: LogsCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
         drop(other);
         keep_last(&mut history, args.last);
         let mut width = server_width(&history);
-        print_all(
-            &mut out,
-            history,
-            args.json,
-            width,
-            hide_secrets,
-            &known,
-            ctx,
-        )?;
+        print_all(&mut out, history, args.json, width, &shown)?;
         loop {
             std::thread::sleep(FOLLOW_EVERY);
             let batch: Vec<LogEvent> = poll().into_iter().filter(|e| wanted(e)).collect();
             width = width.max(server_width(&batch));
-            print_all(&mut out, batch, args.json, width, hide_secrets, &known, ctx)?;
+            print_all(&mut out, batch, args.json, width, &shown)?;
         }
     }
     // As many rotated files as the retention setting keeps (what `traffic` reads too).
@@ -212,15 +219,7 @@ pub fn run(cmd: LogsCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
         );
     }
     let width = server_width(&events);
-    print_all(
-        &mut out,
-        events,
-        args.json,
-        width,
-        hide_secrets,
-        &known,
-        ctx,
-    )?;
+    print_all(&mut out, events, args.json, width, &shown)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -369,22 +368,43 @@ fn server_width(events: &[LogEvent]) -> usize {
         .clamp(6, SERVER_WIDTH)
 }
 
-/// Prints `events`, each read from Claude's log with its secrets hidden when `hide_secrets`
-/// (text and JSON alike), the `known` ones ([`mcp_tray_core::config::ConfigDocument::known_secrets`])
-/// wherever they stand. The commands a diagnosis names carry this run's `--config`.
+/// How events are shown: with their secrets hidden when `hide_secrets` (text and JSON alike), the
+/// `known` ones ([`mcp_tray_core::config::ConfigDocument::known_secrets`]) wherever they stand;
+/// the commands a diagnosis names carry this run's `--config`, and name a server of `listed`.
+struct Shown<'a> {
+    hide_secrets: bool,
+    known: &'a [String],
+    /// The config's servers, when it could be read.
+    listed: Option<&'a BTreeSet<String>>,
+    ctx: &'a Context,
+}
+
+/// Prints `events` as [`Shown`] says.
 fn print_all(
     out: &mut impl Write,
     events: Vec<LogEvent>,
     json: bool,
     width: usize,
-    hide_secrets: bool,
-    known: &[String],
-    ctx: &Context,
+    shown: &Shown<'_>,
 ) -> anyhow::Result<()> {
+    let ctx = shown.ctx;
     for event in events {
-        let mut event = event.secrets_hidden_with(hide_secrets, known);
+        let mut event = event.secrets_hidden_with(shown.hide_secrets, shown.known);
         event.diagnosis = event.diagnosis.map(|d| {
+            // A fix whose command names a server the config no longer holds (removed, renamed)
+            // would fail as it stands: said first.
+            let gone = match (&d.server, &d.fix, shown.listed) {
+                (Some(server), Some(fix), Some(listed)) => {
+                    fix.contains(mcp_tray_core::diagnose::NAME) && !listed.contains(server)
+                }
+                _ => false,
+            };
             let mut d = d.with_name_in_fix();
+            if gone && let (Some(server), Some(fix)) = (&d.server, &d.fix) {
+                d.fix = Some(format!(
+                    "{server} is not in the config now (removed or renamed?); were it put back: {fix}"
+                ));
+            }
             d.fix = d.fix.map(|fix| ctx.with_config(&fix));
             d.detail = ctx.with_config(&d.detail);
             d
@@ -465,6 +485,16 @@ mod tests {
         }
     }
 
+    /// Secrets hidden, no config read.
+    fn plain(ctx: &Context) -> Shown<'_> {
+        Shown {
+            hide_secrets: true,
+            known: &[],
+            listed: None,
+            ctx,
+        }
+    }
+
     fn fixture(dir: &str) -> Vec<LogEvent> {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("../../../tests/fixtures/claude-logs")
@@ -477,7 +507,7 @@ mod tests {
         let events = fixture("macos-2025");
         let width = server_width(&events);
         let mut out = Vec::new();
-        print_all(&mut out, events, false, width, true, &[], &no_config()).expect("printed");
+        print_all(&mut out, events, false, width, &plain(&no_config())).expect("printed");
         let text = String::from_utf8(out).expect("utf-8");
         let column = |line: &str| line.find("  Initializing").or_else(|| line.find("  spawn"));
         let columns: Vec<usize> = text.lines().filter_map(column).collect();
@@ -503,7 +533,7 @@ mod tests {
             .collect();
         let events = claude_logs::parse_bytes("mcp-server-hang.log", log.as_bytes());
         let mut out = Vec::new();
-        print_all(&mut out, events, false, 6, true, &[], &no_config()).expect("printed");
+        print_all(&mut out, events, false, 6, &plain(&no_config())).expect("printed");
         let text = String::from_utf8(out).expect("utf-8");
         let lines: Vec<&str> = text.lines().filter(|l| l.contains("timed out")).collect();
         assert_eq!(lines.len(), 3, "{text}");
@@ -529,7 +559,7 @@ mod tests {
         let events = fixture("bridges");
         let count = events.len();
         let mut out = Vec::new();
-        print_all(&mut out, events, true, 0, true, &[], &no_config()).expect("printed");
+        print_all(&mut out, events, true, 0, &plain(&no_config())).expect("printed");
         let text = String::from_utf8(out).expect("utf-8");
         let parsed: Vec<serde_json::Value> = text
             .lines()

@@ -103,6 +103,9 @@ impl Context {
         let Some(path) = &self.config else {
             return text.to_owned();
         };
+        // Absolute: the command is run again from any folder (a relative path, as typed, would
+        // name another file there).
+        let path = std::path::absolute(path).unwrap_or_else(|_| path.clone());
         let flag = mcp_tray_core::supervise::shell_line(
             "--config",
             &[path.to_string_lossy().into_owned()],

@@ -731,13 +731,15 @@ fn add_of_a_relative_command_warns_that_claude_starts_it_elsewhere_and_gives_the
     assert!(out.status.success());
     let said = String::from_utf8_lossy(&out.stderr);
     assert!(said.contains("relative path ./srv.sh"), "{said}");
+    // The fix is the path that works, not an example of one.
     assert!(
         said.contains(&format!(
-            "from this folder, ./srv.sh is {}",
+            "fix: use the absolute path: {}\n",
             script.display()
         )),
         "{said}"
     );
+    assert!(!said.contains("e.g."), "{said}");
     // An absolute command is not warned about.
     let out = run(
         dir.path(),
@@ -953,6 +955,94 @@ fn a_utf16_config_is_said_so_and_doctor_fix_converts_it_which_undo_takes_back() 
     );
     run(dir.path(), &["undo"]);
     assert_eq!(std::fs::read(&config).unwrap(), utf16);
+}
+
+#[test]
+fn doctor_fix_doubles_the_single_backslashes_of_windows_paths_and_undo_puts_them_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("claude_desktop_config.json");
+    // As typed by hand on Windows: `\P` and `\U` are no escapes JSON knows, so the file is not
+    // JSON. The `\n` of `new` goes with its string; `--sep=\n` and `D:\\kept` stay as they are.
+    let typed = concat!(
+        "{\r\n  \"mcpServers\": {\r\n    \"a\": {\r\n",
+        "      \"command\": \"echo\",\r\n",
+        "      \"args\": [\"C:\\Program Files\\new\\s.js\", \"--sep=\\n\", \"D:\\\\kept\"]\r\n",
+        "    }\r\n  }\r\n}\r\n"
+    );
+    let mended = concat!(
+        "{\r\n  \"mcpServers\": {\r\n    \"a\": {\r\n",
+        "      \"command\": \"echo\",\r\n",
+        "      \"args\": [\"C:\\\\Program Files\\\\new\\\\s.js\", \"--sep=\\n\", \"D:\\\\kept\"]\r\n",
+        "    }\r\n  }\r\n}\r\n"
+    );
+    std::fs::write(&config, typed).unwrap();
+    let listed = run_any(dir.path(), &["list"], "");
+    let err = String::from_utf8_lossy(&listed.stderr);
+    assert_eq!(listed.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("write each backslash of a Windows path twice")
+            && err.contains("`mcp-tray doctor --fix` writes each one twice"),
+        "{err}"
+    );
+
+    let found = run_any(dir.path(), &["doctor", "--no-probe"], "");
+    let said = String::from_utf8_lossy(&found.stdout);
+    assert_eq!(found.status.code(), Some(4), "{said}");
+    assert!(
+        said.contains("not valid JSON") && said.contains("(fixable)"),
+        "{said}"
+    );
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), typed);
+
+    let fixed = run_any(dir.path(), &["doctor", "--no-probe", "--fix"], "");
+    let (out, err) = (
+        String::from_utf8_lossy(&fixed.stdout),
+        String::from_utf8_lossy(&fixed.stderr),
+    );
+    assert_eq!(fixed.status.code(), Some(0), "{out}\n{err}");
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), mended);
+    assert!(
+        err.contains("write the backslashes of Windows paths twice: wrote"),
+        "{err}"
+    );
+    // The file was examined once readable.
+    assert!(!out.contains("not valid JSON"), "{out}");
+    let shown = run(dir.path(), &["show", "a", "--json"]);
+    assert!(
+        String::from_utf8_lossy(&shown.stdout).contains(r#""C:\\Program Files\\new\\s.js""#),
+        "{}",
+        String::from_utf8_lossy(&shown.stdout)
+    );
+    run(dir.path(), &["undo"]);
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), typed);
+}
+
+#[test]
+fn doctor_fix_leaves_single_backslashes_alone_when_the_file_would_still_not_be_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("claude_desktop_config.json");
+    // A trailing comma too: doubling the backslashes would not make it JSON.
+    let typed = "{\"mcpServers\": {\"a\": {\"command\": \"C:\\tools\\x.exe\",}}}\n";
+    std::fs::write(&config, typed).unwrap();
+    let found = run_any(dir.path(), &["doctor", "--no-probe"], "");
+    let said = String::from_utf8_lossy(&found.stdout);
+    assert_eq!(found.status.code(), Some(4), "{said}");
+    assert!(
+        said.contains("not valid JSON") && !said.contains("(fixable)"),
+        "{said}"
+    );
+    let fixed = run_any(dir.path(), &["doctor", "--no-probe", "--fix"], "");
+    let err = String::from_utf8_lossy(&fixed.stderr);
+    assert_eq!(fixed.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("would still not be valid JSON (line 1, column 46: trailing comma"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&config).unwrap(),
+        typed,
+        "nothing written"
+    );
 }
 
 #[test]

@@ -1747,3 +1747,27 @@ fn the_command_doctor_names_for_the_other_events_shows_them() {
     );
     assert!(shown.contains("Starting up"), "`{command}` shows:\n{shown}");
 }
+
+#[test]
+fn the_commands_doctor_prints_name_a_relative_config_by_its_absolute_path() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("alt")).unwrap();
+    std::fs::write(dir.path().join("alt/c.json"), MISTAKES).unwrap();
+    let out = Command::new(BIN)
+        .current_dir(dir.path())
+        .args(["--config", "alt/c.json", "doctor", "--no-probe"])
+        .env("MCP_TRAY_HOME", dir.path().join("home"))
+        .env("MCP_TRAY_CLAUDE_LOGS", dir.path().join("no-logs"))
+        .output()
+        .expect("run doctor");
+    let printed = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Run again from another folder, the printed command still acts on this file.
+    let absolute = std::path::absolute(dir.path().join("alt/c.json")).unwrap();
+    let flag = format!("`mcp-tray --config {} doctor --fix`", absolute.display());
+    assert!(printed.contains(&flag), "{flag}\n{printed}");
+    assert!(!printed.contains("--config alt/c.json"), "{printed}");
+}

@@ -705,3 +705,45 @@ fn a_sign_in_the_logs_ask_for_is_done_with_the_command_that_does_it() {
         "{said}"
     );
 }
+
+#[test]
+fn a_fix_naming_a_server_the_config_no_longer_holds_says_so_first() {
+    let dir = tempfile::tempdir().expect("dir");
+    let logs = dir.path().join("claude-logs");
+    std::fs::create_dir_all(&logs).expect("logs");
+    // Claude's log of jira printing a banner on stdout: its fix names `mcp-tray tap jira`.
+    std::fs::write(
+        logs.join("mcp-server-jira.log"),
+        "2025-02-20T20:10:19.397Z [jira] [error] Unexpected token 'J', \"Jira MCP s\"... is not valid JSON {\"context\":\"connection\"}\n",
+    )
+    .expect("log");
+    let config = dir.path().join("claude_desktop_config.json");
+    let errors = |config_text: &str| {
+        std::fs::write(&config, config_text).expect("config");
+        let out = mcp_tray(dir.path(), &["logs", "--errors"]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("utf-8")
+    };
+    let fix = |text: &str| {
+        text.lines()
+            .find_map(|l| l.trim_start().strip_prefix("fix: ").map(str::to_owned))
+            .unwrap_or_else(|| panic!("a fix: {text}"))
+    };
+    let held = fix(&errors(
+        r#"{"mcpServers": {"jira": {"command": "node", "args": ["/srv/jira.js"]}}}"#,
+    ));
+    assert!(held.contains("`mcp-tray tap jira`"), "{held}");
+    assert!(!held.contains("not in the config"), "{held}");
+    let gone = fix(&errors(
+        r#"{"mcpServers": {"notes": {"command": "node", "args": ["/srv/notes.js"]}}}"#,
+    ));
+    assert!(
+        gone.starts_with("jira is not in the config now (removed or renamed?); were it put back: "),
+        "{gone}"
+    );
+    assert!(gone.contains("`mcp-tray tap jira`"), "{gone}");
+}

@@ -189,8 +189,8 @@ fn claude_record(event: &LogEvent, session: &mut Session) -> Option<Diagnosis> {
                      take longer than Claude waits.",
                 )
                 .fix(
-                    "Run the server's command once in a terminal (so the download is cached) and check \
-                     that it answers; then restart Claude Desktop.",
+                    "Run the server's command once in a terminal and check that it answers (for npx \
+                     or uvx, that also caches the download); then restart Claude Desktop.",
                 ),
         );
     }
