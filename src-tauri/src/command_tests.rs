@@ -466,6 +466,54 @@ fn a_utf16_config_is_said_so_and_convert_writes_it_as_utf8_which_undo_takes_back
 }
 
 #[test]
+fn single_backslashes_of_windows_paths_are_said_so_and_doubled_which_undo_takes_back() {
+    // As typed by hand on Windows: `\P` is no escape JSON knows. `\t` elsewhere is one, and stays.
+    let typed = "{\r\n\t\"mcpServers\": {\r\n\t\t\"fetch\": {\"command\": \"C:\\Program Files\\uv\\uvx.exe\", \"args\": [\"a\\tb\"]}\r\n\t}\r\n}";
+    let mended = "{\r\n\t\"mcpServers\": {\r\n\t\t\"fetch\": {\"command\": \"C:\\\\Program Files\\\\uv\\\\uvx.exe\", \"args\": [\"a\\tb\"]}\r\n\t}\r\n}";
+    let h = harness(typed);
+    let err = h.call("list_servers", json!({})).expect_err("not JSON");
+    assert_eq!(err["code"], "config-backslashes", "{err}");
+    let message = err["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains(":3:27: \\P is no escape JSON knows"),
+        "{message}"
+    );
+    assert!(message.contains("Double the backslashes"), "{message}");
+    assert!(
+        !message.contains("mcp-tray"),
+        "no CLI command in the window: {message}"
+    );
+    let done = h
+        .call("double_config_backslashes", json!({}))
+        .expect("doubled");
+    assert_eq!(
+        done["done"], "write the backslashes of Windows paths twice",
+        "{done}"
+    );
+    assert_eq!(h.file(), mended);
+    let listed = h.call("list_servers", json!({})).expect("reads now");
+    assert!(
+        listed
+            .to_string()
+            .contains(r#"C:\\Program Files\\uv\\uvx.exe"#),
+        "{listed}"
+    );
+    let again = h
+        .call("double_config_backslashes", json!({}))
+        .expect_err("nothing left to double");
+    assert!(
+        again["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("reads as JSON already"),
+        "{again}"
+    );
+    h.call("undo_last_change", json!({"expected": done["historyId"]}))
+        .expect("undone");
+    assert_eq!(h.file(), typed);
+}
+
+#[test]
 fn an_unknown_server_gets_an_error_that_names_it() {
     let h = harness(CONFIG);
     let err = h
@@ -2666,5 +2714,94 @@ fn saving_a_field_the_file_changed_since_the_form_opened_is_refused_and_writes_n
     assert_eq!(
         doc["mcpServers"]["alpha"],
         json!({"command": "srv", "args": ["a", "--changed"], "env": {"LOG": "2"}})
+    );
+}
+
+/// The local form's Test and add, as the window sends it (`anyway`: Add anyway).
+fn add_local(h: &Harness, name: &str, command: &str, args: Value, anyway: bool) -> Value {
+    h.call(
+        "add_local_server",
+        json!({"server": {"name": name, "command": command, "args": args, "env": [],
+            "capture": true}, "run": null, "anyway": anyway}),
+    )
+    .expect("add_local_server")
+}
+
+/// The status a server's row shows (its evidence), `null` when it has none.
+fn row_evidence(h: &Harness, name: &str) -> Value {
+    let overview = h.call("server_overview", json!({})).expect("overview");
+    overview
+        .as_array()
+        .and_then(|a| a.iter().find(|s| s["name"] == name))
+        .map_or(Value::Null, |row| row["evidence"].clone())
+}
+
+#[test]
+fn a_local_server_whose_test_fails_is_written_when_added_anyway_with_its_test_as_its_status() {
+    use_built_bridge();
+    let h = running_harness(CONFIG);
+    // Exits at once, as a server waiting for a token set later does.
+    let script = "echo 'Error: API_KEY missing' >&2; exit 2";
+    let args = json!(["-c", script]);
+    let refused = add_local(&h, "needs-key", "sh", args.clone(), false);
+    assert_eq!(refused["probe"]["ok"], false, "{refused}");
+    assert_eq!(refused["written"], Value::Null, "{refused}");
+    assert_eq!(h.file(), CONFIG, "a failed test writes nothing");
+
+    // Add anyway: tested again, and written whatever the test found, through the tap as asked.
+    let outcome = add_local(&h, "needs-key", "sh", args, true);
+    assert_eq!(outcome["probe"]["ok"], false, "{outcome}");
+    assert!(outcome["probe"]["diagnosis"].is_object(), "{outcome}");
+    assert!(outcome["written"].is_string(), "{outcome}");
+    assert_eq!(outcome["change"]["done"], outcome["written"], "{outcome}");
+    assert_eq!(outcome["captured"], true, "{outcome}");
+    let exe = mcp_tray_core::paths::mcp_tray_exe().display().to_string();
+    let doc = serde_json::from_str::<Value>(&h.file()).expect("json");
+    assert_eq!(
+        doc["mcpServers"]["needs-key"],
+        json!({"command": exe, "args": ["wrap", "--name", "needs-key", "--", "sh", "-c", script]}),
+        "{doc}"
+    );
+    // Its row tells what the test found, also after the app starts again.
+    let tested = row_evidence(&h, "needs-key");
+    assert_eq!(tested["source"], "probe", "{tested}");
+    assert_eq!(tested["status"], "failing", "{tested}");
+    let h = restarted(h);
+    assert_eq!(row_evidence(&h, "needs-key"), tested);
+
+    // The same name checks.
+    let err = h
+        .call(
+            "add_local_server",
+            json!({"server": {"name": "needs-key", "command": "sh", "args": [], "env": [],
+                "capture": false}, "anyway": true}),
+        )
+        .expect_err("taken");
+    assert_eq!(err["code"], "name-taken", "{err}");
+
+    // A command not installed yet: written as typed (nothing to split), its absence the row's status.
+    let outcome = add_local(
+        &h,
+        "later",
+        "mcp-tray-test-no-such-command",
+        json!(["stdio"]),
+        true,
+    );
+    assert_eq!(outcome["resolved"], Value::Null, "{outcome}");
+    assert_eq!(
+        outcome["probe"]["diagnosis"]["code"], "command-not-found",
+        "{outcome}"
+    );
+    assert!(outcome["written"].is_string(), "{outcome}");
+    let doc = serde_json::from_str::<Value>(&h.file()).expect("json");
+    assert_eq!(
+        doc["mcpServers"]["later"],
+        json!({"command": exe, "args": ["wrap", "--name", "later", "--", "mcp-tray-test-no-such-command", "stdio"]}),
+        "{doc}"
+    );
+    assert_eq!(
+        row_evidence(&h, "later")["code"],
+        "command-not-found",
+        "{doc}"
     );
 }

@@ -10,7 +10,8 @@ use specta::Type;
 /// A failed command, as the UI receives it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
 pub struct CommandError {
-    /// Stable kebab-case word: `bad-json-config`, `config-bom`, `config-utf16`, `io-error`,
+    /// Stable kebab-case word: `bad-json-config`, `config-backslashes` (not JSON because of a
+    /// Windows path typed with single backslashes), `config-bom`, `config-utf16`, `io-error`,
     /// `changed-since`, `config-error`.
     pub code: String,
     /// What happened, with the file and position when there is one.
@@ -20,6 +21,10 @@ pub struct CommandError {
 impl From<ConfigError> for CommandError {
     fn from(err: ConfigError) -> Self {
         let code = match &err {
+            ConfigError::Parse {
+                invalid_escape: true,
+                ..
+            } => "config-backslashes",
             ConfigError::Parse { .. } | ConfigError::NotUtf8 { .. } => codes::BAD_JSON_CONFIG,
             ConfigError::ByteOrderMark { .. } => "config-bom",
             ConfigError::Utf16 { .. } => "config-utf16",
@@ -40,6 +45,18 @@ impl From<ConfigError> for CommandError {
                  files), which Claude Desktop cannot read, so it starts none of its servers. \
                  Convert to UTF-8 converts it (Undo puts it back), or save the file as UTF-8 in \
                  your editor.",
+                path.display()
+            ),
+            // Core's wording names the CLI's doctor --fix: the window's button instead.
+            ConfigError::Parse {
+                path,
+                line,
+                column,
+                message,
+                invalid_escape: true,
+            } => format!(
+                "{}:{line}:{column}: {message}. Double the backslashes does that for you (Undo \
+                 puts them back).",
                 path.display()
             ),
             // Core's wording points at the CLI's history and --force.
@@ -69,6 +86,7 @@ mod tests {
             line: 3,
             column: 7,
             message: "expected a comma".into(),
+            invalid_escape: false,
         });
         assert_eq!(err.code, "bad-json-config");
         assert!(

@@ -35,6 +35,7 @@ pub(crate) fn builder<R: tauri::Runtime>() -> Builder<R> {
             server_actions::undo_last_change,
             server_actions::remove_config_bom,
             server_actions::convert_config_to_utf8,
+            server_actions::double_config_backslashes,
             server_actions::set_server_captured,
             server_actions::test_server,
             server_findings::server_findings,

@@ -86,6 +86,15 @@ pub async fn convert_config_to_utf8() -> Result<ChangeDone, CommandError> {
     off_main(|| Ok(ChangeDone::of(config_file().convert_to_utf8()?))).await
 }
 
+/// Writes twice the single backslashes of the Windows paths typed into the config file
+/// (`C:\Program Files\…`), which make it no JSON Claude Desktop can read: only in the strings
+/// that hold a backslash JSON cannot read, one undoable write; nothing else changes.
+#[tauri::command]
+#[specta::specta]
+pub async fn double_config_backslashes() -> Result<ChangeDone, CommandError> {
+    off_main(|| Ok(ChangeDone::of(config_file().double_backslashes()?))).await
+}
+
 /// Undoes the last change MCP Tray made to the config file; answers what was undone. With
 /// `expected` (the history entry the Undo bar names), refuses when a later change came since, so
 /// that Undo never undoes a change other than the one it names.

@@ -7,7 +7,8 @@
 //! credentials in args never leave Rust unless the user asks to see one ([`reveal_env_value`],
 //! [`reveal_header_value`]); the form sends "keep" for values it did not show, and a masked
 //! argument back as it was shown, which the save turns back into the entry's own.
-//! This module must never edit the file itself, and never write an entry whose test failed.
+//! This module must never edit the file itself, and never write an entry whose test failed unless
+//! the person asked for it (Add anyway).
 
 use mcp_tray_core::claude_restart;
 use mcp_tray_core::config::change::{header_env_var, headers_of};
@@ -439,7 +440,7 @@ pub struct LocalServerInput {
 }
 
 /// What adding a local server did: where its command was found, what the test found, and
-/// whether the entry was written (only when the test passed).
+/// whether the entry was written (when the test passed, or when asked to add it anyway).
 #[derive(Debug, Clone, Serialize, Type)]
 #[serde(rename_all = "camelCase")]
 pub struct LocalAddOutcome {
@@ -546,14 +547,18 @@ fn not_found_view(diagnosis: &mcp_tray_core::diagnose::Diagnosis) -> ProbeView {
 }
 
 /// Finds the command (login-shell PATH), starts the server as Claude would and lists its tools;
-/// only when that works is the entry written. A failure is explained and nothing is written.
+/// only when that works is the entry written, unless `anyway` (Add anyway: a command not installed
+/// yet, a token set later, a server that exits early now). A failure is explained either way; the
+/// test's result is the row's last test, and kept for the next start when the entry is written.
 #[tauri::command]
 #[specta::specta]
 pub async fn add_local_server(
     server: LocalServerInput,
     run: Option<u32>,
+    anyway: Option<bool>,
     watch: State<'_, ServerWatch>,
 ) -> Result<LocalAddOutcome, CommandError> {
+    let anyway = anyway.unwrap_or(false);
     let name = server.name.trim().to_owned();
     if name.is_empty() {
         return Err(error("no-name", "give the server a name"));
@@ -573,23 +578,6 @@ pub async fn add_local_server(
     let (resolved, split) = tokio::task::spawn_blocking(move || resolve_typed(&command))
         .await
         .map_err(|e| error("internal", format!("resolving the command failed: {e}")))?;
-    let program = match resolved {
-        Ok(found) => found,
-        Err(diagnosis) => {
-            let view = not_found_view(&diagnosis.server(name.clone()));
-            watch.tested(&name, None, &view);
-            return Ok(LocalAddOutcome {
-                resolved: None,
-                probe: view,
-                written: None,
-                change: None,
-                restart_supported: claude_restart::restart_supported(),
-                captured: false,
-                split: None,
-                stdout_lines_moved: 0,
-            });
-        }
-    };
     // The typed Arguments go after those of the command line.
     let split = split.map(|mut split| {
         split.args.append(&mut server.args);
@@ -605,34 +593,45 @@ pub async fn add_local_server(
         server.capture,
         &mcp_tray_core::paths::mcp_tray_exe(),
     );
-    let target = target_as_written(&entry, tapped.as_ref())?;
     // The entry as it will be written, which the test's result stands for.
     let written = tapped.as_ref().map_or_else(
         || entry.clone(),
         |tapped| ServerEntry::from_value(name.clone(), tapped.value.clone(), String::new()),
     );
-    // A cancelled test writes nothing.
-    let view = crate::test_runs::test_as(run, &target, &name, &written, &watch).await?;
-    let captured = view.ok && tapped.is_some();
+    let (program, view) = match resolved {
+        Ok(program) => {
+            let target = target_as_written(&entry, tapped.as_ref())?;
+            // A cancelled test writes nothing.
+            let view = crate::test_runs::test_as(run, &target, &name, &written, &watch).await?;
+            (Some(program), view)
+        }
+        // Nothing to start: the missing command is the test's result (kept for the entry only
+        // when it is written anyway).
+        Err(diagnosis) => {
+            let view = not_found_view(&diagnosis.server(name.clone()));
+            watch.tested(&name, anyway.then_some(&written), &view);
+            (None, view)
+        }
+    };
     let stdout_lines_moved = if tapped.is_some() {
         stdout_lines_moved(&view)
     } else {
         0
     };
-    let change = if view.ok {
-        let entry = tapped.map_or(value, |tapped| tapped.value);
+    let change = if view.ok || anyway {
+        let entry = tapped.as_ref().map_or(value, |tapped| tapped.value.clone());
         // A write fsyncs, and may wait for the config's lock: off the async worker.
         Some(off_main(move || Ok(ChangeDone::of(file.apply(&Edit::Add { name, entry })?))).await?)
     } else {
         None
     };
     Ok(LocalAddOutcome {
-        resolved: Some(program),
+        resolved: program,
         probe: view,
         written: change.as_ref().map(|c| c.done.clone()),
+        captured: change.is_some() && tapped.is_some(),
         change,
         restart_supported: claude_restart::restart_supported(),
-        captured,
         split,
         stdout_lines_moved,
     })

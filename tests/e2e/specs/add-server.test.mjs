@@ -1,5 +1,6 @@
 // Add server, end to end: paste a URL into the real app, which probes it through the real bridge
-// (target/debug/mcp-tray) against a real server-everything on a loopback port, and writes the entry.
+// (target/debug/mcp-tray) against a real server-everything on a loopback port, and writes the entry;
+// a local server whose command exits at once is written by the local form's Add anyway.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import fs from "node:fs";
@@ -43,6 +44,14 @@ async function waitForSuggestedName(browser, expected) {
     timeout: 10_000,
     timeoutMsg: `the suggested name ${expected} did not appear`,
   });
+}
+
+/** Types into a field, replacing what it held. */
+async function fill(browser, testid, text) {
+  const field = browser.$(`[data-testid="${testid}"]`);
+  await field.waitForExist({ timeout: 10_000 });
+  await field.clearValue();
+  await field.setValue(text);
 }
 
 /** The names in the Servers list, read in one go (the list re-renders when the file changes). */
@@ -263,5 +272,46 @@ describe("add server", () => {
     assert.deepEqual(pids.filter(alive), [], "the cancelled test's server (and its child) still run");
     assert.equal(fs.readFileSync(app.configPath, "utf8"), before, "a cancelled test writes nothing");
     fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("adds a local server whose command exits at once with Add anyway, as the remote card does; the config then holds it", async () => {
+    const before = fs.readFileSync(app.configPath, "utf8");
+    const script = "echo 'API_TOKEN is not set' >&2; exit 2";
+    await app.browser.$('[data-testid="local-server"] summary').click();
+    await fill(app.browser, "local-name", "needs-token");
+    await fill(app.browser, "local-command", "sh");
+    await fill(app.browser, "local-args", `-c "${script}"`);
+    await app.browser.$('[data-testid="local-add"]').click();
+    const anyway = app.browser.$('[data-testid="local-anyway"]');
+    await anyway.waitForExist({ timeout: 30_000 });
+    assert.ok(await app.browser.$('[data-testid="local-diagnosis"]').isExisting(), "no diagnosis above Add anyway");
+    assert.equal(await anyway.getText(), "Add anyway");
+    assert.equal(
+      await app.browser.$('[data-testid="local-anyway-hint"]').getText(),
+      "Writes the entry as it is: Claude Desktop gets the same failure until it is fixed (its Edit form).",
+    );
+    assert.equal(fs.readFileSync(app.configPath, "utf8"), before, "a failed test writes nothing by itself");
+
+    await anyway.click();
+    await waitForText(app.browser, '[data-testid="local-untested"]', { timeout: 30_000 });
+    const written = JSON.parse(fs.readFileSync(app.configPath, "utf8"));
+    assert.deepEqual(written.mcpServers["needs-token"], {
+      command: path.join(path.dirname(appBinary()), "mcp-tray"),
+      args: ["wrap", "--name", "needs-token", "--", "sh", "-c", script],
+    });
+    await app.browser.waitUntil(async () => (await serverNames(app.browser)).includes("needs-token"), {
+      timeout: 10_000,
+      timeoutMsg: "needs-token is not in the Servers list",
+    });
+    // Its row says what the test found.
+    const status = () =>
+      app.browser.execute(() => {
+        const badge = document.querySelector('[data-server="needs-token"] [data-testid="server-status"]');
+        return badge ? `${badge.textContent?.trim()} ${badge.getAttribute("data-source")}` : null;
+      });
+    await app.browser.waitUntil(async () => (await status()) === "Failing probe", {
+      timeout: 10_000,
+      timeoutMsg: "needs-token's row does not show its failed test",
+    });
   });
 });

@@ -3,7 +3,9 @@
 // deletion kept in MCP Tray's history, so the CLI's `mcp-tray history` and `undo` know it too), a
 // file another program left without any server (the same, with its servers put back),
 // a byte-order mark, which Claude Desktop cannot read (removed alone; Undo puts it back), and a
-// file saved as UTF-16, which it cannot read either (converted to UTF-8; Undo puts it back).
+// file saved as UTF-16, which it cannot read either (converted to UTF-8; Undo puts it back), and a
+// Windows path written with single backslashes, which is not JSON (each one written twice; Undo
+// puts them back).
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import { after, before, describe, it } from "node:test";
@@ -143,5 +145,46 @@ describe("config file saved as UTF-16", () => {
       timeoutMsg: "Undo did not put the UTF-16 file back",
     });
     await app.browser.$('[data-testid="config-to-utf8"]').waitForExist({ timeout: 15_000 });
+  });
+});
+
+describe("config file with Windows paths written with single backslashes", () => {
+  let app;
+  // As a Windows user types it by hand: not JSON (`\P`, `\U` are no escapes), so Claude Desktop
+  // starts no server. A string JSON reads as it is (`\n`, `\\`) stays as it is.
+  const typed =
+    '{\r\n  "mcpServers": {\r\n    "notes": {\r\n      "command": "C:\\Program Files\\nodejs\\node.exe",\r\n' +
+    '      "args": ["C:\\Users\\new\\notes.js", "--sep=\\n", "D:\\\\kept"]\r\n    }\r\n  }\r\n}\r\n';
+  const mended =
+    '{\r\n  "mcpServers": {\r\n    "notes": {\r\n      "command": "C:\\\\Program Files\\\\nodejs\\\\node.exe",\r\n' +
+    '      "args": ["C:\\\\Users\\\\new\\\\notes.js", "--sep=\\n", "D:\\\\kept"]\r\n    }\r\n  }\r\n}\r\n';
+
+  before(async () => {
+    app = await startApp({ config: typed });
+  });
+
+  after(async () => {
+    await app?.stop();
+  });
+
+  it("says how to write them, doubles them, lists the servers, and Undo puts them back", async () => {
+    await app.browser.$('[data-testid="config-backslashes"]').waitForExist({ timeout: 15_000 });
+    await waitForText(app.browser, ".load-error", { contains: "write each backslash of a Windows path twice" });
+    await waitForText(app.browser, '[data-testid="config-backslashes"]', { equals: "Double the backslashes" });
+    await app.screenshot("servers-config-backslashes");
+    await app.browser.$('[data-testid="config-backslashes"]').click();
+    await waitForText(app.browser, '[data-testid="server-change"]', { contains: "Doubled the backslashes of Windows paths" });
+    assert.equal(fs.readFileSync(app.configPath, "utf8"), mended);
+    await app.browser.waitUntil(async () => !(await app.browser.$('[data-testid="config-backslashes"]').isExisting()), {
+      timeout: 10_000,
+      timeoutMsg: "Double the backslashes stayed after the file was mended",
+    });
+    await waitForText(app.browser, '[data-testid="server-name"]', { equals: "notes" });
+    await app.browser.$('[data-testid="server-undo"]').click();
+    await app.browser.waitUntil(() => fs.readFileSync(app.configPath, "utf8") === typed, {
+      timeout: 10_000,
+      timeoutMsg: "Undo did not put the single backslashes back",
+    });
+    await app.browser.$('[data-testid="config-backslashes"]').waitForExist({ timeout: 15_000 });
   });
 });

@@ -3,8 +3,9 @@
 // from its row: the row shows its pid and tools, the tray menu gets a Restart for it (read and
 // clicked over D-Bus) that gives a new process, and Stop running, disabling it or quitting the app
 // ends its whole process tree. A server that crashes at start, saved as kept in settings.json
-// before the app starts, is started with the app and shows failing with its diagnosis. What an app
-// that was killed (SIGKILL) left running is stopped when the app starts again.
+// before the app starts, is started with the app and shows failing with its diagnosis, and why and
+// when it was last started again. What an app that was killed (SIGKILL) left running is stopped
+// when the app starts again.
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
@@ -185,6 +186,8 @@ describe("keep running", () => {
     assert.match(row.summary, /keeps exiting/);
     assert.match(row.detail, /Error: API_KEY missing/);
     assert.equal(row.statusSource, "kept-running");
+    // Why and when it was last started again: how its process ended, at the local clock time.
+    assert.match(row.line, / · restarted \d+ times? — (the last after it )?exited with status 2 at \d\d:\d\d$/, row.line);
   });
 
   let firstPid;

@@ -242,3 +242,64 @@ describe("an entry with a field of the wrong type", () => {
     assert.equal(fs.readFileSync(app.configPath, "utf8"), WRONG_TYPE);
   });
 });
+
+// Two mistakes hand-edited configs often hold: a whole command line in "command" (Claude starts it
+// as one program name), and servers under VS Code's "servers", where Claude Desktop never looks.
+const MISPLACED = `{
+  "mcpServers": {
+    "memory": { "command": "sh -c 'exec true'" }
+  },
+  "servers": { "gh": { "type": "stdio", "command": "npx", "args": ["-y", "gh-mcp"] } }
+}
+`;
+
+describe("a command line in command, and servers where Claude never looks", () => {
+  let app;
+  before(async () => {
+    app = await startApp({ config: MISPLACED });
+  });
+  after(async () => {
+    await app?.stop();
+  });
+
+  it("says where the servers belong, and Fix splits the command line into command and args, undoably", async () => {
+    const card = '[data-testid="config-findings"] [data-testid="server-finding"]';
+    const said = await waitForText(app.browser, card, { contains: "under \"servers\"" });
+    assert.match(said, /Claude Desktop reads servers only from "mcpServers"/);
+    let seen = {};
+    await until(
+      app.browser,
+      async () => {
+        seen = await findings(app.browser);
+        return seen.memory?.length > 0;
+      },
+      `memory's finding was not shown: ${JSON.stringify(seen)}`,
+    );
+    assert.deepEqual(seen.memory, [["command-not-found", "error", true]]);
+    await app.screenshot("servers-command-line");
+
+    const row = '[data-testid="server-row"]';
+    await app.browser.execute((sel) => {
+      const memory = [...document.querySelectorAll(sel)].find(
+        (r) => r.querySelector('[data-testid="server-name"]')?.textContent?.trim() === "memory",
+      );
+      memory?.querySelector('[data-testid="server-finding-fix"]')?.click();
+    }, row);
+    await until(
+      app.browser,
+      async () => JSON.parse(fs.readFileSync(app.configPath, "utf8")).mcpServers.memory.command === "sh",
+      "the command line was not split",
+    );
+    assert.deepEqual(JSON.parse(fs.readFileSync(app.configPath, "utf8")).mcpServers.memory, {
+      command: "sh",
+      args: ["-c", "exec true"],
+    });
+    await until(
+      app.browser,
+      async () => !(await findings(app.browser)).memory?.some(([code]) => code === "command-not-found"),
+      "the finding is still shown after the fix",
+    );
+    await app.browser.$('[data-testid="server-undo"]').click();
+    await until(app.browser, async () => fs.readFileSync(app.configPath, "utf8") === MISPLACED, "Undo did not restore the file");
+  });
+});

@@ -281,6 +281,8 @@ describe("sign-in handed to the app", () => {
       for (const control of ["sign-in-open-again", "sign-in-cancel"]) {
         assert.ok(await app.browser.$(`${request} [data-testid="${control}"]`).isExisting(), control);
       }
+      // No browser came up: nothing is opened "again".
+      assert.equal(await app.browser.$(`${request} [data-testid="sign-in-open-again"]`).getText(), "Open the browser");
       await app.browser.execute(() => document.querySelector('[data-testid="sign-in-banner"]')?.scrollIntoView());
       await app.screenshot("sign-in-browser-failed");
       const copy = app.browser.$(`${request} [data-testid="sign-in-copy"]`);

@@ -177,6 +177,19 @@ async convertConfigToUtf8() : Promise<Result<ChangeDone, CommandError>> {
 }
 },
 /**
+ * Writes twice the single backslashes of the Windows paths typed into the config file
+ * (`C:\Program Files\…`), which make it no JSON Claude Desktop can read: only in the strings
+ * that hold a backslash JSON cannot read, one undoable write; nothing else changes.
+ */
+async doubleConfigBackslashes() : Promise<Result<ChangeDone, CommandError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("double_config_backslashes") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * Turns traffic capture on (`tap`: the entry runs through `mcp-tray wrap`) or off (`untap`: the
  * original entry comes back byte for byte).
  */
@@ -322,11 +335,13 @@ async testServerEdit(name: string, change: ServerEditInput, run: number | null) 
 },
 /**
  * Finds the command (login-shell PATH), starts the server as Claude would and lists its tools;
- * only when that works is the entry written. A failure is explained and nothing is written.
+ * only when that works is the entry written, unless `anyway` (Add anyway: a command not installed
+ * yet, a token set later, a server that exits early now). A failure is explained either way; the
+ * test's result is the row's last test, and kept for the next start when the entry is written.
  */
-async addLocalServer(server: LocalServerInput, run: number | null) : Promise<Result<LocalAddOutcome, CommandError>> {
+async addLocalServer(server: LocalServerInput, run: number | null, anyway: boolean | null) : Promise<Result<LocalAddOutcome, CommandError>> {
     try {
-    return { status: "ok", data: await TAURI_INVOKE("add_local_server", { server, run }) };
+    return { status: "ok", data: await TAURI_INVOKE("add_local_server", { server, run, anyway }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -588,7 +603,8 @@ export type ChangeDone = { done: string; historyId: number | null }
  */
 export type CommandError = { 
 /**
- * Stable kebab-case word: `bad-json-config`, `config-bom`, `config-utf16`, `io-error`,
+ * Stable kebab-case word: `bad-json-config`, `config-backslashes` (not JSON because of a
+ * Windows path typed with single backslashes), `config-bom`, `config-utf16`, `io-error`,
  * `changed-since`, `config-error`.
  */
 code: string; 
@@ -827,7 +843,7 @@ export type KeptState =
 export type LoadedFields = { command: string | null; args: string[]; env: EnvVarView[]; url: string | null; headers: EnvVarView[]; caCert: string | null; allowHttp: boolean }
 /**
  * What adding a local server did: where its command was found, what the test found, and
- * whether the entry was written (only when the test passed).
+ * whether the entry was written (when the test passed, or when asked to add it anyway).
  */
 export type LocalAddOutcome = { 
 /**

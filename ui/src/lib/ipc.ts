@@ -208,9 +208,9 @@ export const ipc = {
       const chosen = await open({ title: "Choose the CA certificate", multiple: false, directory: false });
       return typeof chosen === "string" ? chosen : null;
     }),
-  /** Finds the command, tests the server and, only when it answers, writes it into Claude's config. */
-  addLocalServer: (server: LocalServerInput, run: number | null = null) =>
-    callResult("add_local_server", () => commands.addLocalServer(server, run)),
+  /** Finds the command, tests the server and, when it answers (or `anyway`: Add anyway), writes it into Claude's config. */
+  addLocalServer: (server: LocalServerInput, run: number | null = null, anyway = false) =>
+    callResult("add_local_server", () => commands.addLocalServer(server, run, anyway)),
   /** Whether MCP Tray starts at login. */
   getStartAtLogin: () => callResult("get_start_at_login", () => commands.getStartAtLogin()),
   /** Turns start at login on or off; resolves to the new state. */
@@ -228,6 +228,8 @@ export const ipc = {
   removeConfigBom: () => callResult("remove_config_bom", () => commands.removeConfigBom()),
   /** Converts a config file saved as UTF-16 to UTF-8 (undoable). */
   convertConfigToUtf8: () => callResult("convert_config_to_utf8", () => commands.convertConfigToUtf8()),
+  /** Writes twice the single backslashes of Windows paths typed into the config file (undoable). */
+  doubleConfigBackslashes: () => callResult("double_config_backslashes", () => commands.doubleConfigBackslashes()),
   /** Undoes MCP Tray's last change to the config file; resolves to what was undone. With the
    * history id of the change the Undo bar names, refuses (`changed-since`) when a later one came
    * or the file was changed elsewhere since. */

@@ -46,4 +46,22 @@ describe("server status wording", () => {
       "Kept running by MCP Tray: it keeps exiting, so restarts stopped (Restart tries again) · restarted 4 times",
     );
   });
+
+  it("says why and when a kept server was last restarted, when that is known", () => {
+    const now = new Date(2026, 11, 2, 14, 30);
+    const since = new Date(2026, 11, 2, 14, 2, 5).toISOString();
+    const kept = { name: "fetch", state: "running" as const, pid: 4242, restarts: 1, since, toolCount: 3, problem: null };
+    const exited = { cause: "exited with status 1", code: "exited-early", at: new Date(2026, 11, 2, 14, 2).toISOString() };
+    expect(describeKept({ ...kept, lastRestart: exited }, now)).toBe(
+      "Kept running by MCP Tray since 14:02 · pid 4242 · 3 tools · restarted 1 time — exited with status 1 at 14:02",
+    );
+    // Of several, the last one's; another day's time says its day.
+    const killed = { cause: "was ended by signal SIGKILL", code: "exited-early", at: new Date(2026, 10, 30, 9, 5).toISOString() };
+    expect(
+      describeKept({ ...kept, state: "crash-loop", pid: null, since: null, toolCount: null, restarts: 4, lastRestart: killed }, now),
+    ).toMatch(/ · restarted 4 times — the last after it was ended by signal SIGKILL at Nov 30 09:05$/);
+    // A time that does not parse is left out; no cause known (null): as before.
+    expect(describeKept({ ...kept, lastRestart: { ...exited, at: "soon" } }, now)).toMatch(/ · restarted 1 time — exited with status 1$/);
+    expect(describeKept({ ...kept, lastRestart: null }, now)).toMatch(/ · restarted 1 time$/);
+  });
 });

@@ -53,11 +53,23 @@ export function describeProcess(process: ProcessView): string {
   return parts.join(" · ");
 }
 
+/** `restarted 1 time — exited with status 1 at 14:02`, `restarted 3 times — the last after it was
+ *  ended by signal SIGKILL at 14:02` (why and when, when known); null before the first restart. */
+function describeRestarts(kept: KeptServerView, now: Date): string | null {
+  if (kept.restarts <= 0) return null;
+  const count = `restarted ${kept.restarts} ${kept.restarts === 1 ? "time" : "times"}`;
+  const last = kept.lastRestart;
+  if (!last) return count;
+  const when = clockTime(last.at, now);
+  const why = `${kept.restarts === 1 ? "" : "the last after it "}${last.cause}${when ? ` at ${when}` : ""}`;
+  return `${count} — ${why}`;
+}
+
 /** One line on a server MCP Tray keeps running: `Kept running by MCP Tray since 10:02 · pid 4242 · 3 tools`. */
 export function describeKept(kept: KeptServerView, now: Date = new Date()): string {
   const since = kept.since ? clockTime(kept.since, now) : null;
   const pid = kept.pid !== null ? `pid ${kept.pid}` : null;
-  const restarts = kept.restarts > 0 ? `restarted ${kept.restarts} ${kept.restarts === 1 ? "time" : "times"}` : null;
+  const restarts = describeRestarts(kept, now);
   const tools = kept.toolCount !== null ? toolCount(kept.toolCount) : null;
   const join = (...parts: (string | null)[]) => parts.filter((p) => p !== null).join(" · ");
   switch (kept.state) {

@@ -68,6 +68,10 @@ describe("describeChange", () => {
     expect(describeChange("undo tap notes")).toBe("Undone: Traffic capture on for notes");
     expect(describeChange("remove the byte-order mark")).toBe("Removed the byte-order mark");
     expect(describeChange("undo remove the byte-order mark")).toBe("Undone: Removed the byte-order mark");
+    expect(describeChange("write the backslashes of Windows paths twice")).toBe("Doubled the backslashes of Windows paths");
+    expect(describeChange("undo write the backslashes of Windows paths twice")).toBe(
+      "Undone: Doubled the backslashes of Windows paths",
+    );
     expect(describeChange("undo deleted by another program")).toBe("Put back the config file another program deleted");
     expect(describeChange("undo emptied by another program")).toBe("Put back the servers another program removed");
     expect(describeChange("nothing to fix in linear")).toBe("Nothing to fix in linear");

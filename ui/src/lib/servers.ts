@@ -76,6 +76,7 @@ const DONE_WORDS: [RegExp, (name: string, to: string) => string][] = [
   [/^merge mcpServers$/, () => `Merged the two "mcpServers"`],
   [/^remove the byte-order mark$/, () => "Removed the byte-order mark"],
   [/^convert the file from UTF-16 to UTF-8$/, () => "Converted the file to UTF-8"],
+  [/^write the backslashes of Windows paths twice$/, () => "Doubled the backslashes of Windows paths"],
 ];
 
 /** A server's name in a sentence: one with no name at all is shown as its empty quotes. */

@@ -409,6 +409,45 @@ describe("Servers: a config file with a byte-order mark", () => {
     expect(screen.queryByTestId("config-remove-bom")).toBeNull();
   });
 
+  it("offers Double the backslashes for Windows paths typed with single ones, then lists the servers with Undo", async () => {
+    const calls: string[] = [];
+    let single = true;
+    mockIPC(
+      (cmd) => {
+        calls.push(cmd);
+        if (cmd === "app_paths") return { configPath: "/c.json", configSource: "detected", alsoPresent: [], claudeReads: null, dataDir: "/h" };
+        if (cmd === "list_servers") {
+          if (single)
+            throw {
+              code: "config-backslashes",
+              message: "/c.json:3:27: \\P is no escape JSON knows: write each backslash of a Windows path twice",
+            };
+          return [{ name: "alpha", enabled: true, kind: "local", url: null, command: "C:\\node.exe", args: [], problem: null }];
+        }
+        if (cmd === "double_config_backslashes") {
+          single = false;
+          return { done: "write the backslashes of Windows paths twice", historyId: 6 };
+        }
+        return [];
+      },
+      { shouldMockEvents: true },
+    );
+    render(App);
+    expect((await screen.findByRole("alert")).textContent).toContain("write each backslash of a Windows path twice");
+    // Still a file Claude cannot read, to be fixed in an editor if not by the button.
+    expect((await screen.findByTestId("bad-config-help")).textContent).toContain("Claude Desktop cannot read this file either");
+    const button = await screen.findByTestId("config-backslashes");
+    expect(button.textContent).toBe("Double the backslashes");
+    expect(screen.queryByTestId("config-to-utf8")).toBeNull();
+    await fireEvent.click(button);
+    await expect.poll(() => calls).toContain("double_config_backslashes");
+    await expect
+      .poll(() => screen.queryByTestId("server-change")?.textContent ?? "")
+      .toContain("Doubled the backslashes of Windows paths");
+    expect(screen.getByTestId("server-undo")).toBeTruthy();
+    await expect.poll(() => screen.queryByTestId("config-backslashes")).toBeNull();
+  });
+
   it("offers no such button for a file that is not JSON", async () => {
     mockIPC(
       (cmd) => {
@@ -422,6 +461,7 @@ describe("Servers: a config file with a byte-order mark", () => {
     await screen.findByTestId("bad-config-help");
     expect(screen.queryByTestId("config-remove-bom")).toBeNull();
     expect(screen.queryByTestId("config-to-utf8")).toBeNull();
+    expect(screen.queryByTestId("config-backslashes")).toBeNull();
   });
 });
 

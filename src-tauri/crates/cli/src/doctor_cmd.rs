@@ -80,19 +80,25 @@ pub fn run(cmd: DoctorCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
     {
         return Err(crate::config_cmd::not_in_file(&file, name).into());
     }
-    // The one fix made before the examination: a file with a byte-order mark does not read
-    // (unless --keep-bom says to keep it).
-    // Nor does a file saved as UTF-16: converted to UTF-8 first.
-    let unmarked = if args.fix && !ctx.keep_bom && starts_with_bom(&location.path) {
-        Some(file.remove_bom().map_err(|e| Failure::new(exit::FILE, e))?)
+    // The fixes made before the examination, each its own undoable write, as the file does not
+    // read until they are made: Windows paths typed with single backslashes are written twice;
+    // a byte-order mark is removed (unless --keep-bom says to keep it); a file saved as UTF-16 is
+    // converted to UTF-8.
+    let mut readable = Vec::new();
+    if args.fix && file.fails_at_a_backslash() {
+        readable.push(
+            file.double_backslashes()
+                .map_err(|e| Failure::new(exit::FILE, e))?,
+        );
+    }
+    if args.fix && !ctx.keep_bom && starts_with_bom(&location.path) {
+        readable.push(file.remove_bom().map_err(|e| Failure::new(exit::FILE, e))?);
     } else if args.fix && is_utf16(&location.path) {
-        Some(
+        readable.push(
             file.convert_to_utf8()
                 .map_err(|e| Failure::new(exit::FILE, e))?,
-        )
-    } else {
-        None
-    };
+        );
+    }
     let resolver = CommandResolver::new(LoginShellPath::WhenNoTerminal);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -145,14 +151,14 @@ pub fn run(cmd: DoctorCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
     if args.json {
         let mut value = serde_json::to_value(&report)?;
         // With --fix, each finding says whether it was fixed, and the writes made are listed
-        // (a byte-order mark taken off before the examination too), as the text says them.
+        // (those made before the examination too), as the text says them.
         if args.fix {
             if let Some(findings) = value["findings"].as_array_mut() {
                 for (shown, f) in findings.iter_mut().zip(&report.findings) {
                     shown["fixed"] = serde_json::json!(fixed.is_some() && f.edit.is_some());
                 }
             }
-            value["written"] = unmarked
+            value["written"] = readable
                 .iter()
                 .chain(&fixed)
                 .map(|out| serde_json::json!({"edit": out.description, "file": out.written}))
@@ -170,12 +176,12 @@ pub fn run(cmd: DoctorCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
             ctx.with_config("Undo with `mcp-tray undo`.")
         )
     };
-    if let Some(out) = &unmarked {
+    for out in &readable {
         wrote(out);
     }
     match &fixed {
         Some(out) => wrote(out),
-        None if args.fix && unmarked.is_none() => eprintln!("\nnothing to fix automatically"),
+        None if args.fix && readable.is_empty() => eprintln!("\nnothing to fix automatically"),
         None if args.fix => {}
         None if report.findings.iter().any(|f| f.fixable) && !args.json => eprintln!(
             "\n{}",

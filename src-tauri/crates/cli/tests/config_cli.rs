@@ -981,7 +981,7 @@ fn doctor_fix_doubles_the_single_backslashes_of_windows_paths_and_undo_puts_them
     assert_eq!(listed.status.code(), Some(2), "{err}");
     assert!(
         err.contains("write each backslash of a Windows path twice")
-            && err.contains("`mcp-tray doctor --fix` writes each one twice"),
+            && err.contains("doctor --fix` writes them twice for you"),
         "{err}"
     );
 
@@ -1035,7 +1035,7 @@ fn doctor_fix_leaves_single_backslashes_alone_when_the_file_would_still_not_be_j
     let err = String::from_utf8_lossy(&fixed.stderr);
     assert_eq!(fixed.status.code(), Some(2), "{err}");
     assert!(
-        err.contains("would still not be valid JSON (line 1, column 46: trailing comma"),
+        err.contains("would still not be valid JSON (line 1, column 50: trailing comma"),
         "{err}"
     );
     assert_eq!(

@@ -164,13 +164,20 @@ pub async fn examine(
         Ok(doc) => doc,
         Err(e) => {
             let mut finding = Finding::new(config_error(&e, undoable_edit(file).as_ref()));
-            // `doctor --fix` removes the mark ([`ConfigFile::remove_bom`]), or converts a UTF-16
-            // file ([`ConfigFile::convert_to_utf8`]), before it examines the file: no edit of the
+            // `doctor --fix` removes the mark ([`ConfigFile::remove_bom`]), converts a UTF-16
+            // file ([`ConfigFile::convert_to_utf8`]), or writes single backslashes twice
+            // ([`ConfigFile::double_backslashes`]) before it examines the file: no edit of the
             // document, which does not read until then.
             finding.fixable = matches!(
                 e,
                 ConfigError::ByteOrderMark { .. } | ConfigError::Utf16 { .. }
-            );
+            ) || matches!(
+                e,
+                ConfigError::Parse {
+                    invalid_escape: true,
+                    ..
+                }
+            ) && file.can_double_backslashes();
             report.findings.push(finding);
             return report;
         }

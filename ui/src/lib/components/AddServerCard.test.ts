@@ -4,7 +4,8 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import type { AddPreview, ProbeView } from "../ipc";
 import { fakeApi, fakeSignIn, local, probeView, remote } from "../stores/addServer.fixtures";
 import { createAddServer } from "../stores/addServer.svelte";
-import AddServerCard, { anywayHint } from "./AddServerCard.svelte";
+import { anywayHint } from "./AddAnyway.svelte";
+import AddServerCard from "./AddServerCard.svelte";
 
 // The system's file dialog, answered by each test.
 vi.mock("@tauri-apps/plugin-dialog", () => ({ open: vi.fn() }));
@@ -257,7 +258,7 @@ describe("Add server card", () => {
     expect(calls.filter((c) => c.startsWith("write"))).toEqual(["write mine"]);
   });
 
-  it("while signing in, offers Cancel and Open the browser again; Cancel makes the card editable again, the text kept", async () => {
+  it("while signing in, offers Cancel and, once a browser came up, Open the browser again; Cancel makes the card editable again, the text kept", async () => {
     const { api } = fakeApi();
     api.probeAdd = async () => {
       const probe: ProbeView = probeView(false);
@@ -273,6 +274,8 @@ describe("Add server card", () => {
         answer(false);
       },
       openAgain: async (url) => void asked.push(`open ${url}`),
+      // As Rust tells the window once the browser came up at the sign-in page.
+      phase: () => ({ state: "signing-in", browserOpened: true }),
     });
     const flow = createAddServer(api, () => {}, signIn);
     render(AddServerCard, { flow });
@@ -280,6 +283,7 @@ describe("Add server card", () => {
     await flow.add();
     await fireEvent.click(await screen.findByTestId("add-sign-in"));
     expect(screen.getByTestId("add-signing-in").textContent).toContain("Sign in to example in your browser");
+    expect(screen.getByTestId("add-open-browser").textContent?.trim()).toBe("Open the browser again");
     const input = screen.getByTestId("add-input") as HTMLTextAreaElement;
     expect(input.disabled).toBe(true);
 
@@ -294,7 +298,7 @@ describe("Add server card", () => {
     expect(screen.queryByTestId("add-cancel")).toBeNull();
   });
 
-  it("while signing in with no browser opened, shows the sign-in address with Copy", async () => {
+  it("while signing in with no browser opened, shows the sign-in address with Copy, and Open the browser (not again)", async () => {
     const { api } = fakeApi();
     api.probeAdd = async () => {
       const probe: ProbeView = probeView(false);
@@ -316,9 +320,29 @@ describe("Add server card", () => {
     expect(address.value).toBe(page);
     expect(screen.getByTestId("add-sign-in-browser-failed").textContent).toContain("The browser did not open");
     expect(screen.getByTestId("add-sign-in-copy")).toBeTruthy();
+    expect(screen.getByTestId("add-open-browser").textContent?.trim()).toBe("Open the browser");
   });
 
-  it("keeps the focus off the page through Sign in: on Open the browser again, then on what was added", async () => {
+  it("while signing in before the sign-in page is known, offers no browser button, only Cancel and the waiting words", async () => {
+    const { api } = fakeApi();
+    api.probeAdd = async () => {
+      const probe: ProbeView = probeView(false);
+      return { ...probe, diagnosis: probe.diagnosis && { ...probe.diagnosis, code: "auth-required", sign_in: true } };
+    };
+    const signIn = fakeSignIn({ signIn: () => new Promise(() => {}), phase: () => ({ state: "signing-in" }) });
+    const flow = createAddServer(api, () => {}, signIn);
+    render(AddServerCard, { flow });
+    flow.text = "https://mcp.example.com/mcp";
+    await flow.add();
+    await fireEvent.click(await screen.findByTestId("add-sign-in"));
+    expect((await screen.findByTestId("add-signing-in")).textContent).toContain("Sign in to example in your browser");
+    expect(screen.queryByTestId("add-open-browser")).toBeNull();
+    expect(screen.queryByRole("button", { name: /Open the browser/ })).toBeNull();
+    expect(screen.getByTestId("add-cancel")).toBeTruthy();
+    expect(screen.queryByTestId("add-sign-in-address")).toBeNull();
+  });
+
+  it("keeps the focus off the page through Sign in: on the waiting words while no page is known (not on Cancel), then on what was added", async () => {
     const { api } = fakeApi();
     let probes = 0;
     api.probeAdd = async () => {
@@ -336,7 +360,7 @@ describe("Add server card", () => {
     const button = await screen.findByTestId("add-sign-in");
     button.focus();
     await fireEvent.click(button);
-    await waitFor(() => expect(document.activeElement?.getAttribute("data-testid")).toBe("add-open-browser"));
+    await waitFor(() => expect(document.activeElement?.getAttribute("data-testid")).toBe("add-signing-in"));
     answer(true);
     const done = await screen.findByTestId("add-done");
     await waitFor(() => expect(document.activeElement).toBe(done));

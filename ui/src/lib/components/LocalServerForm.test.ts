@@ -17,6 +17,9 @@ let capturable = true;
 /** What Rust adds to its outcome: the command line it split, the lines its tap moved to stderr. */
 let extra: Pick<LocalAddOutcome, "split" | "stdoutLinesMoved"> = { split: null, stdoutLinesMoved: 0 };
 
+/** Whether the server answers its test (else it is written only when added anyway). */
+let answers = true;
+
 /** The app as the form sees it: `add_local_server` writes the server, which lists one tool (echo). */
 function app(restart: () => unknown = () => null) {
   const calls: string[] = [];
@@ -24,13 +27,14 @@ function app(restart: () => unknown = () => null) {
     calls.push(cmd);
     switch (cmd) {
       case "add_local_server": {
+        const written = answers || (args as { anyway?: boolean }).anyway === true;
         const outcome: LocalAddOutcome = {
           resolved: "/usr/bin/tiny",
-          probe: probeView(true),
-          written: "add tiny",
-          change: { done: "add tiny", historyId: 7 },
+          probe: probeView(answers),
+          written: written ? "add tiny" : null,
+          change: written ? { done: "add tiny", historyId: 7 } : null,
           restartSupported,
-          captured: capturable && (args as { server: { capture: boolean } }).server.capture,
+          captured: written && capturable && (args as { server: { capture: boolean } }).server.capture,
           ...extra,
         };
         return outcome;
@@ -130,6 +134,38 @@ describe("local server form", () => {
     another.focus();
     await fireEvent.click(another);
     await waitFor(() => expect(document.activeElement).toBe(screen.getByTestId("local-name")));
+  });
+
+  it("offers Add anyway under a failed test's diagnosis, with the remote card's words; it writes the server then", async () => {
+    const calls = app();
+    answers = false;
+    try {
+      render(LocalServerForm, { props: {} });
+      await fireEvent.input(screen.getByTestId("local-name"), { target: { value: "tiny" } });
+      await fireEvent.input(screen.getByTestId("local-command"), { target: { value: "tiny" } });
+      await fireEvent.click(screen.getByTestId("local-add"));
+      const anyway = await screen.findByTestId("local-anyway");
+      expect(anyway.textContent?.trim()).toBe("Add anyway");
+      // Below the diagnosis, as in the Add card; its failure (nothing listens) may pass by itself.
+      const diagnosis = screen.getByTestId("local-diagnosis");
+      expect(diagnosis.compareDocumentPosition(anyway) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
+      expect(screen.getByTestId("local-anyway-hint").textContent).toBe("A server may need a sign-in, or be down right now.");
+      expect(screen.queryByTestId("local-added")).toBeNull();
+
+      anyway.focus();
+      await fireEvent.click(anyway);
+      const added = await screen.findByTestId("local-added");
+      expect(added.querySelector("p")?.textContent?.replace(/\s+/g, " ")).toContain(
+        "Added tiny (/usr/bin/tiny): it did not pass the test; its row shows what the test found.",
+      );
+      expect(screen.queryByTestId("local-tool-count")).toBeNull();
+      expect(screen.queryByTestId("local-anyway")).toBeNull();
+      expect(calls).toEqual(["add_local_server", "add_local_server"]);
+      // The button went: the focus is on what was added, not on the page.
+      await waitFor(() => expect(document.activeElement).toBe(added));
+    } finally {
+      answers = true;
+    }
   });
 
   it("counts one tool as “1 tool”", async () => {

@@ -71,15 +71,25 @@ async function press(element: HTMLElement) {
 }
 
 describe("SignInBanner", () => {
-  it("while the browser is open, offers to open it again and to cancel; Cancel brings the request back", async () => {
-    const { api, calls } = waitingApi();
+  it("offers no browser button before the sign-in page is known, then Open the browser again once a browser came up", async () => {
+    const { api, calls, push } = waitingApi();
     const signIn = createSignIn(api);
     await signIn.load();
     render(SignInBanner, { props: { signIn } });
+    await waitFor(() => expect(push.phase).not.toBeNull());
 
     await fireEvent.click(screen.getByTestId("sign-in-button"));
-    await waitFor(() => expect(screen.getByTestId("sign-in-waiting").textContent).toBe("Waiting for the browser…"));
+    // Before either: still finding out where to sign in, nothing to open (again) yet.
+    await waitFor(() => expect(screen.getByTestId("sign-in-waiting").textContent).toBe("Preparing the sign-in…"));
     expect(screen.queryByTestId("sign-in-button")).toBeNull();
+    expect(screen.queryByTestId("sign-in-open-again")).toBeNull();
+    expect(screen.getByTestId("sign-in-cancel")).toBeTruthy();
+
+    // Rust says a browser came up at the page.
+    push.phase?.({ serverUrl: linear.serverUrl, phase: { state: "signing-in", browserOpened: true } });
+    await waitFor(() => expect(screen.getByTestId("sign-in-waiting").textContent).toBe("Waiting for the browser…"));
+    expect(screen.getByTestId("sign-in-open-again").textContent?.trim()).toBe("Open the browser again");
+    expect(screen.queryByTestId("sign-in-address")).toBeNull();
 
     await fireEvent.click(screen.getByTestId("sign-in-open-again"));
     expect(calls).toContain("open https://mcp.linear.app/mcp");
@@ -139,8 +149,9 @@ describe("SignInBanner", () => {
     expect(notice.textContent?.trim()).toBe("");
 
     await press(screen.getByTestId("sign-in-button"));
-    // The Sign in button went: the focus is on what took its place, not on the page.
-    await waitFor(() => expect(document.activeElement?.getAttribute("data-testid")).toBe("sign-in-open-again"));
+    // The Sign in button went: the focus is on what took its place (the waiting words, while there
+    // is no page to open the browser at: not Cancel, which a second Enter would press), not on the page.
+    await waitFor(() => expect(document.activeElement?.getAttribute("data-testid")).toBe("sign-in-waiting"));
     answer.finish();
     await waitFor(() => expect(screen.queryByTestId("sign-in-banner")).toBeNull());
     expect(screen.getByTestId("sign-in-notice")).toBe(notice);
@@ -195,7 +206,7 @@ describe("SignInBanner", () => {
     await waitFor(() => expect(document.activeElement?.getAttribute("data-testid")).toBe("sign-in-button"));
   });
 
-  it("when no browser opened, says so and shows the sign-in address with Copy, still with Open the browser again and Cancel", async () => {
+  it("when no browser opened, says so and shows the sign-in address with Copy, with Open the browser and Cancel", async () => {
     const page = "http://127.0.0.1:7100/authorize?response_type=code&client_id=c1&code_challenge=x&state=s";
     const { api, push, calls } = waitingApi();
     const signIn = createSignIn(api);
@@ -214,8 +225,12 @@ describe("SignInBanner", () => {
     expect(screen.getByTestId("sign-in-browser-failed").textContent).toMatch(/^The browser did not open\./);
     // Said by the request's own status region.
     expect(address.closest('[role="status"]')).toBeTruthy();
-    expect(screen.getByTestId("sign-in-open-again")).toBeTruthy();
+    // Not "again": no browser came up so far.
+    expect(screen.getByTestId("sign-in-open-again").textContent?.trim()).toBe("Open the browser");
+    expect(screen.getByTestId("sign-in-waiting").textContent).toBe("Waiting for the sign-in…");
     expect(screen.queryByTestId("sign-in-button")).toBeNull();
+    await press(screen.getByTestId("sign-in-open-again"));
+    expect(calls).toContain("open https://mcp.linear.app/mcp");
 
     const copy = screen.getByTestId("sign-in-copy");
     await press(copy);

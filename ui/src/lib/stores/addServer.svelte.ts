@@ -14,7 +14,7 @@
  * This store never builds config entries: Rust does, from the same text.
  */
 import { type AddOutcome, type AddPreview, type ChangeDone, type ProbeView, type RemoteOptions, ipc, newTestRun, stopTest, toIpcError } from "../ipc";
-import type { SignIn } from "./signIn.svelte";
+import type { SignIn, SignInPhase } from "./signIn.svelte";
 
 export type AddApi = Pick<typeof ipc, "previewAdd" | "probeAdd" | "cancelTest" | "addServers" | "restartClaude">;
 
@@ -413,6 +413,12 @@ export function createAddServer(
       if (phase.state !== "signing-in") return undefined;
       const now = signIn?.phase(phase.url);
       return now?.state === "failed" ? now.message : undefined;
+    },
+    /** Where the sign-in under way is (a browser opened at its page, or the page none could be
+     *  opened at), as Rust tells it; idle when none is under way. */
+    get signInPhase(): SignInPhase {
+      if (phase.state !== "signing-in") return { state: "idle" };
+      return signIn?.phase(phase.url) ?? { state: "idle" };
     },
     /** The sign-in page no browser could be opened at, while the sign-in waits: to be opened by hand. */
     get signInPage(): string | undefined {

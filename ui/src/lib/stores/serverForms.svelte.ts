@@ -331,7 +331,8 @@ export function createServerEditor(openedFor: string, api = ipc) {
 
 export type ServerEditor = ReturnType<typeof createServerEditor>;
 
-/** The local-server form of Add server: tested first, written only when the test passes.
+/** The local-server form of Add server: tested first, written when the test passes, or after a
+ *  failed test when the person asks to add it anyway (tested again, written whatever it finds).
  *  `takenNames`: the names the config holds (disabled servers too), for the live check of Name. */
 export function createLocalServerForm(api = ipc, takenNames: () => readonly string[] = () => []) {
   const fields = $state<ServerFields>(emptyFields());
@@ -355,6 +356,9 @@ export function createLocalServerForm(api = ipc, takenNames: () => readonly stri
     return name !== "" && !unchanged && takenNames().includes(name) ? nameTaken(name) : null;
   });
 
+  const submittable = () =>
+    fields.name.trim() !== "" && fields.command.trim() !== "" && phase.state !== "testing" && !unchanged && taken === null;
+
   return {
     fields,
     get phase() {
@@ -371,10 +375,16 @@ export function createLocalServerForm(api = ipc, takenNames: () => readonly stri
       return taken;
     },
     get canSubmit() {
-      return fields.name.trim() !== "" && fields.command.trim() !== "" && phase.state !== "testing" && !unchanged && taken === null;
+      return submittable();
     },
-    /** Tests the server and, when it answers, writes it; resolves to true when written. */
-    async submit(): Promise<boolean> {
+    /** Whether Add anyway can be pressed: the last test failed, nothing was written, and the
+     *  fields could be submitted. */
+    get canAddAnyway() {
+      return phase.state === "done" && phase.outcome.written === null && submittable();
+    },
+    /** Tests the server and, when it answers (or `anyway`: whatever it finds), writes it; resolves
+     *  to true when written. */
+    async submit(anyway = false): Promise<boolean> {
       let list: string[];
       try {
         list = splitArgs(fields.args);
@@ -396,6 +406,7 @@ export function createLocalServerForm(api = ipc, takenNames: () => readonly stri
             capture,
           },
           run,
+          anyway,
         );
         // Cancelled meanwhile: dropped, unless it had been written before the cancel arrived.
         if (testRun !== run && outcome.written === null) return false;

@@ -302,8 +302,52 @@ describe("server forms", () => {
         capture: true,
       },
       expect.any(Number),
+      false,
     );
     expect(form.phase.state).toBe("done");
+  });
+
+  it("the local form adds a server whose test failed when asked to add it anyway", async () => {
+    const failed = {
+      ok: false,
+      serverName: null,
+      serverVersion: null,
+      transport: null,
+      tools: [],
+      diagnosis: { code: "exited-early", severity: "error", server: "needs-token", summary: "exited", detail: "", fix: null },
+      stderrTail: [],
+      totalMs: 3,
+    };
+    const outcome = (written: boolean) => ({
+      resolved: "/bin/sh",
+      probe: failed,
+      written: written ? "add needs-token" : null,
+      change: written ? { done: "add needs-token", historyId: 3 } : null,
+      restartSupported: false,
+      captured: written,
+      split: null,
+      stdoutLinesMoved: 0,
+    });
+    const addLocalServer = vi.fn(async (_server: unknown, _run: number | null, anyway?: boolean) => outcome(anyway === true));
+    const form = createLocalServerForm(fakeApi({ addLocalServer } as unknown as Partial<Api>));
+    form.fields.name = "needs-token";
+    form.fields.command = "sh";
+    form.fields.args = "-c 'exit 2'";
+    expect(form.canAddAnyway).toBe(false);
+    expect(await form.submit()).toBe(false);
+    expect(addLocalServer).toHaveBeenLastCalledWith(expect.objectContaining({ name: "needs-token" }), expect.any(Number), false);
+    expect(form.canAddAnyway).toBe(true);
+
+    expect(await form.submit(true)).toBe(true);
+    expect(addLocalServer).toHaveBeenLastCalledWith(
+      expect.objectContaining({ name: "needs-token", command: "sh", args: ["-c", "exit 2"], capture: true }),
+      expect.any(Number),
+      true,
+    );
+    expect(form.phase).toMatchObject({ state: "done", name: "needs-token", outcome: { written: "add needs-token" } });
+    // Written: neither Add anyway nor Test and add is offered again for the same fields.
+    expect(form.canAddAnyway).toBe(false);
+    expect(form.canSubmit).toBe(false);
   });
 
   it("the local form captures the server's traffic unless unticked, and ticks it again for the next server", async () => {
@@ -315,7 +359,7 @@ describe("server forms", () => {
     form.fields.command = "tiny";
     form.capture = false;
     expect(await form.submit()).toBe(true);
-    expect(addLocalServer).toHaveBeenLastCalledWith(expect.objectContaining({ name: "tiny", capture: false }), expect.any(Number));
+    expect(addLocalServer).toHaveBeenLastCalledWith(expect.objectContaining({ name: "tiny", capture: false }), expect.any(Number), false);
     form.reset();
     expect(form.capture).toBe(true);
   });

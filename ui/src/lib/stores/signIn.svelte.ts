@@ -138,7 +138,7 @@ export function createSignIn(api: SignInApi = ipc) {
     async cancel(serverUrl: string): Promise<void> {
       await api.cancelSignIn(serverUrl).catch(() => {});
     },
-    /** Opens the browser again at the sign-in page. */
+    /** Opens the browser (again) at the sign-in page. */
     async openAgain(serverUrl: string): Promise<void> {
       try {
         await api.openSignInPage(serverUrl);

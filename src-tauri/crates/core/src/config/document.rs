@@ -488,7 +488,24 @@ fn parse_error(path: &Path, source: &str, e: &jsonc_parser::errors::ParseError) 
         line,
         column,
         message: explain_parse_error(e.kind(), source, offset),
+        invalid_escape: is_invalid_escape(e.kind()),
     }
+}
+
+/// Whether the parser stopped at a backslash that starts no escape JSON knows (`\U`, or `\u`
+/// without four hex digits): how a Windows path typed with single backslashes breaks the file.
+fn is_invalid_escape(kind: &jsonc_parser::errors::ParseErrorKind) -> bool {
+    use jsonc_parser::ParseStringErrorKind as S;
+    use jsonc_parser::errors::ParseErrorKind as K;
+    matches!(
+        kind,
+        K::String(
+            S::InvalidEscape
+                | S::InvalidEscapeInDoubleQuoteString
+                | S::ExpectedFourHexDigits
+                | S::InvalidUnicodeEscapeSequence(_),
+        )
+    )
 }
 
 /// Builds the concrete syntax tree of `text` for editing (an empty text is an empty object).

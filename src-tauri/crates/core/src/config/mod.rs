@@ -12,6 +12,8 @@
 //!   gives them back byte for byte.
 //! - [`write`]: the atomic, lossless write (temporary file, fsync, rename or exchange), the history of
 //!   backups and undo, and the detection of concurrent writers.
+//! - [`repair`]: writing twice the single backslashes of Windows paths typed into strings, which
+//!   JSON reads as escapes it does not know (the file does not parse).
 //! - [`change`]: the edit of one entry as the Servers view's form makes it (command, args, env, URL,
 //!   name), turned into [`Edit`]s.
 //! - [`snippet`]: turning what READMEs tell people to paste into entries.
@@ -25,6 +27,7 @@ pub mod document;
 pub mod edit;
 pub mod encoding;
 pub mod mcp_remote;
+pub mod repair;
 pub mod snippet;
 pub mod store;
 pub mod watch;
@@ -34,8 +37,8 @@ pub use change::{EntryChange, EnvValue};
 pub use document::{ConfigDocument, DuplicateKey, EntryKind, ServerEntry};
 pub use edit::Edit;
 pub use write::{
-    ConfigFile, DELETED_OUTSIDE, EMPTIED_OUTSIDE, EditOutcome, HistoryEntry, REMOVE_BOM, TO_UTF8,
-    UndoState, sets_own_path, tapped_entry,
+    ConfigFile, DELETED_OUTSIDE, DOUBLE_BACKSLASHES, EMPTIED_OUTSIDE, EditOutcome, HistoryEntry,
+    REMOVE_BOM, TO_UTF8, UndoState, sets_own_path, tapped_entry,
 };
 
 use std::path::PathBuf;
@@ -44,12 +47,15 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// The file does not parse. Never written in this state.
-    #[error("{path}:{line}:{column}: {message}")]
+    #[error("{path}:{line}:{column}: {message}{}", doctor_doubles(.invalid_escape))]
     Parse {
         path: PathBuf,
         line: usize,
         column: usize,
         message: String,
+        /// It fails at a backslash in a string that starts no escape JSON knows (a Windows path
+        /// typed with single backslashes): [`ConfigFile::double_backslashes`] mends that.
+        invalid_escape: bool,
     },
     /// The file is not UTF-8.
     #[error("{path}: not valid UTF-8 at byte {offset} (line {line}); save the file as UTF-8")]
@@ -96,6 +102,15 @@ pub enum ConfigError {
         path: PathBuf,
         error: std::io::Error,
     },
+}
+
+/// How a terminal mends a file that fails at a single backslash ([`ConfigError::Parse`]).
+fn doctor_doubles(invalid_escape: &bool) -> &'static str {
+    if *invalid_escape {
+        "; `mcp-tray doctor --fix` writes them twice for you (`mcp-tray undo` puts them back)"
+    } else {
+        ""
+    }
 }
 
 /// `PATH: ERROR`; a folder where a file should be, in plain words (`PATH is a folder, not a

@@ -33,6 +33,9 @@ const MAX_ATTEMPTS: u32 = 8;
 pub const REMOVE_BOM: &str = "remove the byte-order mark";
 /// The history's name for the conversion of a UTF-16 file to UTF-8 ([`ConfigFile::convert_to_utf8`]).
 pub const TO_UTF8: &str = "convert the file from UTF-16 to UTF-8";
+/// The history's name for the repair of Windows paths typed with single backslashes
+/// ([`ConfigFile::double_backslashes`]).
+pub const DOUBLE_BACKSLASHES: &str = "write the backslashes of Windows paths twice";
 
 /// The history's name for the file deleted by another program
 /// ([`ConfigFile::record_deleted_outside`]); undoing it puts the file back.
@@ -398,6 +401,46 @@ impl ConfigFile {
                 created_servers_object: false,
                 has_servers_object: converted.has_servers_object,
             })
+        })
+    }
+
+    /// Writes twice each single backslash of the strings that hold an escape JSON does not know
+    /// (`"C:\Program Files\nodejs\node.exe"`: `\P` is none), which Claude Desktop cannot read
+    /// ([`super::repair`]); every other byte stays, a byte-order mark too. One undoable write
+    /// ([`DOUBLE_BACKSLASHES`]); refused when the file does not fail at such a backslash or, so
+    /// repaired, would still not be JSON (it says where, to be fixed in an editor).
+    pub fn double_backslashes(&self) -> Result<EditOutcome, ConfigError> {
+        self.transact_bytes(DOUBLE_BACKSLASHES, true, |read, _doc, _state| {
+            let bytes = read.bytes.as_deref().ok_or_else(|| {
+                ConfigError::Invalid(format!("{} does not exist", read.target.display()))
+            })?;
+            let (bytes, doc) = super::repair::repaired(&read.target, bytes)?;
+            Ok(Prepared {
+                bytes: Some(bytes),
+                store_change: None,
+                created_servers_object: false,
+                has_servers_object: doc.has_servers_object,
+            })
+        })
+    }
+
+    /// Whether the file does not parse because a string holds an escape JSON does not know (a
+    /// byte-order mark aside): what [`ConfigFile::double_backslashes`] is for.
+    pub fn fails_at_a_backslash(&self) -> bool {
+        matches!(
+            self.clone().allow_bom(true).read(),
+            Err(ConfigError::Parse {
+                invalid_escape: true,
+                ..
+            })
+        )
+    }
+
+    /// Whether [`ConfigFile::double_backslashes`] would mend the file (it would parse then).
+    pub fn can_double_backslashes(&self) -> bool {
+        self.read_raw().is_ok_and(|read| {
+            read.bytes
+                .is_some_and(|bytes| super::repair::repaired(&read.target, &bytes).is_ok())
         })
     }
 

@@ -653,6 +653,56 @@ fn a_utf16_file_is_said_so_converted_to_utf8_as_it_reads_and_undo_puts_it_back()
 }
 
 #[test]
+fn single_backslashes_of_windows_paths_are_written_twice_in_one_write_that_undo_takes_back() {
+    // As typed by hand on Windows: `\P` is no escape JSON knows.
+    let typed = "{\r\n\t\"mcpServers\": {\"node\": {\"command\": \"C:\\Program Files\\nodejs\\node.exe\", \"args\": [\"a\\nb\"]}}\r\n}";
+    let mended = "{\r\n\t\"mcpServers\": {\"node\": {\"command\": \"C:\\\\Program Files\\\\nodejs\\\\node.exe\", \"args\": [\"a\\nb\"]}}\r\n}";
+    let s = scratch(Some(typed));
+    let err = s.file.read().expect_err("not JSON");
+    assert!(
+        matches!(
+            err,
+            ConfigError::Parse {
+                invalid_escape: true,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(s.file.fails_at_a_backslash() && s.file.can_double_backslashes());
+    // An edit is refused, and writes nothing.
+    assert!(s.file.apply(&add("b")).is_err());
+    assert_eq!(text(&s.path), typed);
+
+    let out = s.file.double_backslashes().unwrap();
+    assert_eq!(out.description, DOUBLE_BACKSLASHES);
+    assert_eq!(text(&s.path), mended);
+    assert_eq!(
+        s.file.read().unwrap().servers[0].command.as_deref(),
+        Some("C:\\Program Files\\nodejs\\node.exe")
+    );
+    assert!(!s.file.fails_at_a_backslash() && !s.file.can_double_backslashes());
+    // Nothing left to double: refused, nothing written.
+    let again = s.file.double_backslashes().expect_err("JSON now");
+    assert!(
+        again.to_string().contains("reads as JSON already"),
+        "{again}"
+    );
+    assert_eq!(s.file.history().unwrap().len(), 1);
+    s.file.undo(false, None).unwrap();
+    assert_eq!(text(&s.path), typed);
+
+    // A file that would still not be JSON is left as it is, with where it breaks.
+    let broken = "{\"mcpServers\": {\"a\": {\"command\": \"C:\\x\",}}}";
+    let s = scratch(Some(broken));
+    assert!(s.file.fails_at_a_backslash() && !s.file.can_double_backslashes());
+    let refused = s.file.double_backslashes().expect_err("not JSON");
+    assert!(refused.to_string().contains("line 1, column"), "{refused}");
+    assert_eq!(text(&s.path), broken);
+    assert!(s.file.history().unwrap().is_empty());
+}
+
+#[test]
 fn a_file_broken_by_hand_after_an_edit_is_undone_with_force_and_kept_in_the_history() {
     let original = r#"{"mcpServers": {"a": {"command": "x"}}}"#;
     let s = scratch(Some(original));
