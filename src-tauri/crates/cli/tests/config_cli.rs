@@ -992,6 +992,12 @@ fn doctor_fix_doubles_the_single_backslashes_of_windows_paths_and_undo_puts_them
         said.contains("not valid JSON") && said.contains("(fixable)"),
         "{said}"
     );
+    // Its fix says what --fix does, not only where to edit.
+    assert!(
+        said.contains("fix: write the backslashes twice: `mcp-tray --config ")
+            && said.contains("(or fix line 5, column 19 in an editor)"),
+        "{said}"
+    );
     assert_eq!(std::fs::read_to_string(&config).unwrap(), typed);
 
     let fixed = run_any(dir.path(), &["doctor", "--no-probe", "--fix"], "");
@@ -1029,6 +1035,10 @@ fn doctor_fix_leaves_single_backslashes_alone_when_the_file_would_still_not_be_j
     assert_eq!(found.status.code(), Some(4), "{said}");
     assert!(
         said.contains("not valid JSON") && !said.contains("(fixable)"),
+        "{said}"
+    );
+    assert!(
+        said.contains("fix: fix the file at line 1, column"),
         "{said}"
     );
     let fixed = run_any(dir.path(), &["doctor", "--no-probe", "--fix"], "");

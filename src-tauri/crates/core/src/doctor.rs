@@ -178,6 +178,16 @@ pub async fn examine(
                     ..
                 }
             ) && file.can_double_backslashes();
+            // Said in the fix, where the finding's own words would only send to an editor.
+            if finding.fixable
+                && let ConfigError::Parse { line, column, .. } = &e
+            {
+                finding.diagnosis.fix = Some(format!(
+                    "write the backslashes twice: `mcp-tray doctor --fix` does, only in the strings \
+                     JSON cannot read, and `mcp-tray undo` puts them back (or fix line {line}, \
+                     column {column} in an editor)"
+                ));
+            }
             report.findings.push(finding);
             return report;
         }
