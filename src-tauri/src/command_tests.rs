@@ -138,12 +138,18 @@ impl Harness {
             .unwrap_or_default()
     }
 
-    /// Asks `kept_servers` until `name` satisfies `done` (or 60 s pass); answers its view.
+    /// Asks `kept_servers` until `name` satisfies `done` (or 60 s pass); answers its view. Each
+    /// list read has a higher revision than the one before (the window drops older ones).
     #[cfg(target_os = "linux")]
     fn kept_until(&self, name: &str, what: &str, done: impl Fn(&Value) -> bool) -> Value {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        let mut last = 0;
         loop {
-            let all = self.call("kept_servers", json!({})).expect("kept_servers");
+            let list = self.call("kept_servers", json!({})).expect("kept_servers");
+            let revision = list["revision"].as_u64().expect("a revision");
+            assert!(revision > last, "revision {revision} after {last}");
+            last = revision;
+            let all = &list["servers"];
             let view = all
                 .as_array()
                 .and_then(|a| a.iter().find(|k| k["name"] == name).cloned())
@@ -582,7 +588,7 @@ fn keep_running_starts_a_local_server_saves_it_restarts_it_and_stop_ends_it() {
     let answer = h
         .call("set_server_kept", json!({"name": "fast", "keep": true}))
         .expect("kept");
-    assert_eq!(answer[0]["name"], "fast", "{answer}");
+    assert_eq!(answer["servers"][0]["name"], "fast", "{answer}");
     assert_eq!(h.saved_kept(), ["fast"]);
     let view = h.kept_until("fast", "answered", |v| v["state"] == "running");
     let first = view["pid"].as_u64().expect("a pid");
@@ -593,7 +599,7 @@ fn keep_running_starts_a_local_server_saves_it_restarts_it_and_stop_ends_it() {
     let answer = h
         .call("restart_kept_server", json!({"name": "fast"}))
         .expect("restarted");
-    assert!(answer[0]["pid"] != json!(first), "{answer}");
+    assert!(answer["servers"][0]["pid"] != json!(first), "{answer}");
     let view = h.kept_until("fast", "came back", |v| v["state"] == "running");
     let second = view["pid"].as_u64().expect("a pid");
     assert_ne!(first, second);
@@ -602,7 +608,7 @@ fn keep_running_starts_a_local_server_saves_it_restarts_it_and_stop_ends_it() {
     let answer = h
         .call("set_server_kept", json!({"name": "fast", "keep": false}))
         .expect("let go");
-    assert_eq!(answer, json!([]));
+    assert_eq!(answer["servers"], json!([]));
     assert!(!running(second), "Stop running ended the process");
     assert!(h.saved_kept().is_empty());
     // Its row no longer says it is connected through MCP Tray, which keeps it running.
@@ -677,7 +683,8 @@ fn keeping_a_remote_or_unknown_server_is_refused_and_nothing_is_saved() {
         .expect_err("not kept");
     assert_eq!(err["code"], "not-kept", "{err}");
     assert!(h.saved_kept().is_empty());
-    assert_eq!(h.call("kept_servers", json!({})), Ok(json!([])));
+    let list = h.call("kept_servers", json!({})).expect("kept_servers");
+    assert_eq!(list["servers"], json!([]), "{list}");
 }
 
 #[test]

@@ -19,6 +19,7 @@
 //! never start a timer or a polling loop, and never send an env value to the window.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
 
@@ -111,10 +112,21 @@ impl From<&RestartCause> for KeptRestart {
     }
 }
 
+/// Every kept server, as read at one moment: `revision` orders the lists. The window gets them
+/// from two channels (a command's answer, the push of [`KeptServersChanged`]) and from threads
+/// that read and send them in either order, so it keeps the highest revision it has seen: an
+/// older list arriving late (a server shown "starting" that answered meanwhile) is dropped.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+pub struct KeptServerList {
+    /// Higher is newer: counted under the lock the list is read under.
+    pub revision: u32,
+    pub servers: Vec<KeptServerView>,
+}
+
 /// The kept servers changed (started, answered, exited, restarted, kept or let go).
 #[derive(Debug, Clone, Serialize, Deserialize, Type, Event)]
 pub struct KeptServersChanged {
-    pub servers: Vec<KeptServerView>,
+    pub list: KeptServerList,
 }
 
 /// What the app knows of one kept server's current incarnation.
@@ -163,9 +175,12 @@ fn follow_step(
 pub(crate) struct KeptServers {
     supervisor: Arc<Supervisor>,
     kept: Mutex<BTreeMap<String, Kept>>,
+    /// The revision of the last list read (see [`KeptServerList`]); only changed under `kept`'s
+    /// lock.
+    revision: AtomicU32,
     board: SharedBoard,
     /// Tells the window (one event with the whole list).
-    tell_window: Box<dyn Fn(Vec<KeptServerView>) + Send + Sync>,
+    tell_window: Box<dyn Fn(KeptServerList) + Send + Sync>,
     /// Rebuilds the tray menu (only when the set of kept servers changes).
     refresh_menu: Box<dyn Fn() + Send + Sync>,
     /// Held by `follow_config` while it brings the set in line with the config.
@@ -229,12 +244,22 @@ impl KeptServers {
         self.kept().keys().cloned().collect()
     }
 
-    /// Every kept server as the window shows it.
-    pub(crate) fn views(&self) -> Vec<KeptServerView> {
-        self.kept()
-            .iter()
-            .map(|(name, kept)| self.view(name, kept))
-            .collect()
+    /// Every kept server as the window shows it, with the list's revision.
+    pub(crate) fn views(&self) -> KeptServerList {
+        let kept = self.kept();
+        // Under the lock: a list read later has a higher revision and reflects every change made
+        // before it (changes are made under this lock too).
+        let revision = self
+            .revision
+            .fetch_add(1, Ordering::Relaxed)
+            .wrapping_add(1);
+        KeptServerList {
+            revision,
+            servers: kept
+                .iter()
+                .map(|(name, kept)| self.view(name, kept))
+                .collect(),
+        }
     }
 
     fn view(&self, name: &str, kept: &Kept) -> KeptServerView {
@@ -621,8 +646,9 @@ pub(crate) fn start<R: Runtime>(app: &AppHandle<R>) {
         supervisor,
         kept: Mutex::new(BTreeMap::new()),
         board: watch.shared_board(),
-        tell_window: Box::new(move |servers| {
-            if let Err(err) = (KeptServersChanged { servers }).emit(&window) {
+        revision: AtomicU32::new(0),
+        tell_window: Box::new(move |list| {
+            if let Err(err) = (KeptServersChanged { list }).emit(&window) {
                 eprintln!("mcp-tray-app: could not tell the window about kept servers: {err}");
             }
         }),
@@ -731,7 +757,7 @@ pub(crate) fn kept_names<R: Runtime>(app: &AppHandle<R>) -> Vec<String> {
 /// The servers MCP Tray keeps running, with their state.
 #[tauri::command]
 #[specta::specta]
-pub fn kept_servers(kept: State<'_, Arc<KeptServers>>) -> Vec<KeptServerView> {
+pub fn kept_servers(kept: State<'_, Arc<KeptServers>>) -> KeptServerList {
     kept.views()
 }
 
@@ -743,7 +769,7 @@ pub async fn set_server_kept(
     name: String,
     keep: bool,
     kept: State<'_, Arc<KeptServers>>,
-) -> Result<Vec<KeptServerView>, CommandError> {
+) -> Result<KeptServerList, CommandError> {
     let kept = Arc::clone(&kept);
     if keep {
         kept.keep(&name).await?;
@@ -759,7 +785,7 @@ pub async fn set_server_kept(
 pub async fn restart_kept_server(
     name: String,
     kept: State<'_, Arc<KeptServers>>,
-) -> Result<Vec<KeptServerView>, CommandError> {
+) -> Result<KeptServerList, CommandError> {
     let kept = Arc::clone(&kept);
     kept.restart(&name).await?;
     Ok(kept.views())

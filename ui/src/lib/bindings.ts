@@ -247,14 +247,14 @@ async serverOverview() : Promise<ServerOverview[]> {
 /**
  * The servers MCP Tray keeps running, with their state.
  */
-async keptServers() : Promise<KeptServerView[]> {
+async keptServers() : Promise<KeptServerList> {
     return await TAURI_INVOKE("kept_servers");
 },
 /**
  * Keeps a local server of the config running in MCP Tray (`keep`), or stops running it and its
  * whole process tree; answers every kept server.
  */
-async setServerKept(name: string, keep: boolean) : Promise<Result<KeptServerView[], CommandError>> {
+async setServerKept(name: string, keep: boolean) : Promise<Result<KeptServerList, CommandError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("set_server_kept", { name, keep }) };
 } catch (e) {
@@ -265,7 +265,7 @@ async setServerKept(name: string, keep: boolean) : Promise<Result<KeptServerView
 /**
  * Restarts a server MCP Tray keeps running; answers every kept server.
  */
-async restartKeptServer(name: string) : Promise<Result<KeptServerView[], CommandError>> {
+async restartKeptServer(name: string) : Promise<Result<KeptServerList, CommandError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("restart_kept_server", { name }) };
 } catch (e) {
@@ -778,6 +778,17 @@ code: string | null;
  */
 at: string }
 /**
+ * Every kept server, as read at one moment: `revision` orders the lists. The window gets them
+ * from two channels (a command's answer, the push of [`KeptServersChanged`]) and from threads
+ * that read and send them in either order, so it keeps the highest revision it has seen: an
+ * older list arriving late (a server shown "starting" that answered meanwhile) is dropped.
+ */
+export type KeptServerList = { 
+/**
+ * Higher is newer: counted under the lock the list is read under.
+ */
+revision: number; servers: KeptServerView[] }
+/**
  * A server MCP Tray keeps running, for the window.
  */
 export type KeptServerView = { name: string; state: KeptState; 
@@ -808,7 +819,7 @@ problem: DiagnosisView | null }
 /**
  * The kept servers changed (started, answered, exited, restarted, kept or let go).
  */
-export type KeptServersChanged = { servers: KeptServerView[] }
+export type KeptServersChanged = { list: KeptServerList }
 /**
  * Where a kept server is, as the Servers view shows it.
  */

@@ -11,7 +11,7 @@ import {
   type ConfigChanged,
   type Folder,
   type JournalRetention,
-  type KeptServerView,
+  type KeptServerList,
   type LocalServerInput,
   type LogRow,
   type RemoteOptions,
@@ -42,6 +42,7 @@ export type {
   Folder,
   JournalRetention,
   JournalSettings,
+  KeptServerList,
   KeptServerView,
   KeptState,
   LocalAddOutcome,
@@ -184,8 +185,8 @@ export const ipc = {
   /** Restarts a server MCP Tray keeps running. */
   restartKeptServer: (name: string) => callResult("restart_kept_server", () => commands.restartKeptServer(name)),
   /** Calls `handler` with the kept servers whenever one changes; resolves to a stop function. */
-  onKeptServersChanged: (handler: (servers: KeptServerView[]) => void): Promise<() => void> =>
-    events.keptServersChanged.listen((event) => handler(event.payload.servers)),
+  onKeptServersChanged: (handler: (list: KeptServerList) => void): Promise<() => void> =>
+    events.keptServersChanged.listen((event) => handler(event.payload.list)),
   /** A server of the config for the Edit form (secret-looking env values masked). */
   serverDetails: (name: string) => callResult("server_details", () => commands.serverDetails(name)),
   /** One env value of a server, when the user asks to see it. */

@@ -697,11 +697,13 @@ describe("Servers: keyboard focus through a row's Test and Keep running", () => 
   it("goes from Keep running to Stop running, from Stop running to Keep running, and stays on Restart", async () => {
     const kept = (name: string) => ({ name, state: "running", pid: 7, restarts: 0, since: null, toolCount: 1, problem: null });
     let keeping = false;
+    let revision = 0;
     app(
       () => ["alpha"],
       (cmd, args) => {
         if (cmd === "set_server_kept") keeping = (args as { keep: boolean }).keep;
-        if (cmd === "set_server_kept" || cmd === "restart_kept_server" || cmd === "kept_servers") return keeping ? [kept("alpha")] : [];
+        if (cmd === "set_server_kept" || cmd === "restart_kept_server" || cmd === "kept_servers")
+          return { revision: ++revision, servers: keeping ? [kept("alpha")] : [] };
         return undefined;
       },
     );
@@ -729,7 +731,7 @@ describe("Servers: while the config file cannot be read", () => {
       () => ["alpha", "beta"],
       (cmd) => {
         if (cmd === "list_servers" && broken) throw { code: "bad-json-config", message: PARSE };
-        if (cmd === "kept_servers") return [{ name: "beta", state: "running", pid: 7, restarts: 0, since: null, toolCount: 1, problem: null }];
+        if (cmd === "kept_servers") return { revision: 1, servers: [{ name: "beta", state: "running", pid: 7, restarts: 0, since: null, toolCount: 1, problem: null }] };
         return undefined;
       },
     );

@@ -1,11 +1,13 @@
 /**
  * The local servers MCP Tray keeps running itself ("Keep running"), by name, with what each is
  * doing (starting, running with its tools, restarting, crash loop…). Rust pushes the whole list
- * whenever one changes (`receive`); this store never polls and never decides a state itself. The
+ * whenever one changes (`receive`); this store never polls and never decides a state itself. Lists
+ * come both pushed and as commands' answers, in any order: each carries a revision, and one older
+ * than the list shown is dropped (a late answer saying "starting" of a server that answered). The
  * person's actions (keep, stop, restart) go through the injected api (ipc.ts); one action per
  * server at a time, and the last failure is kept to be shown.
  */
-import { type KeptServerView, ipc, toIpcError } from "../ipc";
+import { type KeptServerList, type KeptServerView, ipc, toIpcError } from "../ipc";
 
 export type KeptServersApi = Pick<typeof ipc, "keptServers" | "setServerKept" | "restartKeptServer">;
 
@@ -16,12 +18,16 @@ export function createKeptServers(api: KeptServersApi = ipc) {
   let pending = $state<ReadonlySet<string>>(new Set());
   /** Why the last action failed, when it did. */
   let failure = $state<string | null>(null);
+  /** The revision of the list shown; -1 before the first. */
+  let revision = -1;
 
-  function receive(list: KeptServerView[]): void {
-    byName = new Map(list.map((server) => [server.name, server]));
+  function receive(list: KeptServerList): void {
+    if (list.revision < revision) return;
+    revision = list.revision;
+    byName = new Map(list.servers.map((server) => [server.name, server]));
   }
 
-  async function act(name: string, command: string, run: () => Promise<KeptServerView[]>): Promise<boolean> {
+  async function act(name: string, command: string, run: () => Promise<KeptServerList>): Promise<boolean> {
     if (pending.has(name)) return false;
     pending = new Set([...pending, name]);
     failure = null;

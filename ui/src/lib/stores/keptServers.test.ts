@@ -1,9 +1,16 @@
 import { describe, expect, it } from "vitest";
-import type { KeptServerView } from "../ipc";
+import type { KeptServerList, KeptServerView } from "../ipc";
 import { type KeptServersApi, createKeptServers } from "./keptServers.svelte";
 
 function view(name: string, over: Partial<KeptServerView> = {}): KeptServerView {
   return { name, state: "running", pid: 4242, restarts: 0, since: "2026-12-02T05:00:00.000Z", toolCount: 3, problem: null, ...over };
+}
+
+/** Rust's revisions: one per list read. */
+let revision = 0;
+function listOf(servers: KeptServerView[]): KeptServerList {
+  revision += 1;
+  return { revision, servers };
 }
 
 function fakeApi() {
@@ -11,18 +18,18 @@ function fakeApi() {
   let kept: KeptServerView[] = [];
   let release: (() => void) | undefined;
   const api: KeptServersApi = {
-    keptServers: async () => kept,
+    keptServers: async () => listOf(kept),
     setServerKept: async (name, keep) => {
       calls.push(`${keep ? "keep" : "stop"} ${name}`);
       if (name === "missing") throw { code: "no-such-server", message: 'no enabled server named "missing" in Claude\'s config' };
       if (name === "slow") await new Promise<void>((r) => (release = r));
       kept = keep ? [...kept.filter((k) => k.name !== name), view(name, { state: "starting", toolCount: null })] : kept.filter((k) => k.name !== name);
-      return kept;
+      return listOf(kept);
     },
     restartKeptServer: async (name) => {
       calls.push(`restart ${name}`);
       kept = kept.map((k) => (k.name === name ? view(name, { pid: 5151, state: "starting" }) : k));
-      return kept;
+      return listOf(kept);
     },
   };
   return { api, calls, release: () => release?.() };
@@ -34,7 +41,7 @@ describe("kept servers", () => {
     const kept = createKeptServers(api);
     expect(await kept.keep("fetch")).toBe(true);
     expect(kept.byName.get("fetch")?.state).toBe("starting");
-    kept.receive([view("fetch", { toolCount: 7 })]);
+    kept.receive(listOf([view("fetch", { toolCount: 7 })]));
     expect(kept.byName.get("fetch")).toMatchObject({ state: "running", pid: 4242, toolCount: 7 });
     expect(await kept.stop("fetch")).toBe(true);
     expect(kept.byName.get("fetch")).toBeUndefined();
@@ -53,7 +60,7 @@ describe("kept servers", () => {
   it("says why an action failed and keeps the list as it was", async () => {
     const { api } = fakeApi();
     const kept = createKeptServers(api);
-    kept.receive([view("fetch")]);
+    kept.receive(listOf([view("fetch")]));
     expect(await kept.keep("missing")).toBe(false);
     expect(kept.failure).toBe('no enabled server named "missing" in Claude\'s config');
     expect([...kept.byName.keys()]).toEqual(["fetch"]);
@@ -79,5 +86,26 @@ describe("kept servers", () => {
     const kept = createKeptServers(api);
     await kept.load();
     expect([...kept.byName.keys()]).toEqual(["fetch"]);
+  });
+
+  it("drops a list older than the one shown, whichever way it came", async () => {
+    // Read while the server was starting, answered after the push that it answered: the window
+    // must not go back to "starting" (nothing more would be pushed while it runs).
+    let answer: ((list: KeptServerList) => void) | undefined;
+    const api: KeptServersApi = {
+      keptServers: () => new Promise((resolve) => (answer = resolve)),
+      setServerKept: async () => listOf([]),
+      restartKeptServer: async () => listOf([]),
+    };
+    const kept = createKeptServers(api);
+    const loading = kept.load();
+    const stale = listOf([view("fast", { state: "starting", toolCount: null })]);
+    kept.receive(listOf([view("fast", { toolCount: 4 })]));
+    answer?.(stale);
+    await loading;
+    expect(kept.byName.get("fast")).toMatchObject({ state: "running", toolCount: 4 });
+    // A newer list is taken, also one that says less.
+    kept.receive(listOf([]));
+    expect(kept.byName.size).toBe(0);
   });
 });

@@ -44,6 +44,8 @@ export function createSignIn(api: SignInApi = ipc) {
   let requests = $state<SignInRequestView[]>([]);
   let phases = $state<Record<string, SignInPhase>>({});
   let notice = $state<SignInNotice | null>(null);
+  /** Lists pushed so far: a read answered after a push is older than it, and dropped. */
+  let pushes = 0;
   const restart = createClaudeRestart(api);
 
   /** Signs in; resolves to what Rust answered, or null when it failed or was cancelled. `worked`
@@ -72,12 +74,16 @@ export function createSignIn(api: SignInApi = ipc) {
     phase(serverUrl: string): SignInPhase {
       return phases[serverUrl] ?? { state: "idle" };
     },
-    /** Reads the pending sign-ins (at start). */
+    /** Reads the pending sign-ins (at start, once pushes are followed). A list pushed while the
+     *  read was under way is newer than its answer (the folder watch pushes every change, in
+     *  order): that answer is dropped. */
     async load(): Promise<void> {
+      const before = pushes;
       try {
-        requests = await api.signInRequests();
+        const list = await api.signInRequests();
+        if (pushes === before) requests = list;
       } catch {
-        requests = [];
+        // Keep what is known; the next change is pushed.
       }
     },
     /** Follows the sign-ins Rust runs, also those started from the tray (one that worked leaves
@@ -99,6 +105,7 @@ export function createSignIn(api: SignInApi = ipc) {
     },
     /** The pending sign-ins as Rust pushed them. */
     receive(list: SignInRequestView[]): void {
+      pushes += 1;
       requests = list;
       // Asked again: "Signed in" no longer holds.
       if (notice && list.some((r) => r.serverUrl === notice?.serverUrl)) {

@@ -71,4 +71,20 @@ describe("sign-ins waiting", () => {
     signIn.dismissNotice();
     expect(signIn.notice).toBeNull();
   });
+
+  it("drops a read answered after a push, and keeps the list when a read fails", async () => {
+    let answer: ((list: SignInRequestView[]) => void) | undefined;
+    const { api } = fakeApi("ok");
+    const signIn = createSignIn({ ...api, signInRequests: () => new Promise((resolve) => (answer = resolve)) });
+    const loading = signIn.load();
+    // Signed in from the tray meanwhile: the pushed list is the newer.
+    signIn.receive([]);
+    answer?.([linear]);
+    await loading;
+    expect(signIn.requests).toEqual([]);
+    const failing = createSignIn({ ...api, signInRequests: async () => Promise.reject({ code: "ipc", message: "no" }) });
+    failing.receive([linear]);
+    await failing.load();
+    expect(failing.requests).toEqual([linear]);
+  });
 });
