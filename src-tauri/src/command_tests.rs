@@ -2664,6 +2664,14 @@ fn a_whole_command_line_typed_in_command_is_split_when_its_program_is_found() {
         doc["mcpServers"]["fast"],
         json!({"command": python, "args": [script, "stdio"]})
     );
+    // Quoted as a path with spaces would be (`"C:\Program Files\…" server.py`): split by the
+    // doctor's rule, the quotes gone.
+    let quoted = add("quoted", &format!("\"{python}\" '{script}'"));
+    assert_eq!(
+        quoted["split"],
+        json!({"command": python, "args": [script, "stdio"]}),
+        "{quoted}"
+    );
 
     // A missing command is explained for the form the user is in (no other Edit form).
     let before = h.file();

@@ -470,24 +470,24 @@ pub struct LocalCommand {
     pub args: Vec<String>,
 }
 
-/// The words of a command line typed whole in the Command field (`npx -y some-server`): the
-/// first, and the rest. `None` for one word, or for a line with quotes or backslashes, which is
-/// not guessed at.
-fn command_line(command: &str) -> Option<(&str, Vec<String>)> {
-    if command.contains(['"', '\'', '\\']) {
+/// The words of a command line typed whole in the Command field (`npx -y some-server`,
+/// `"C:\\Program Files\\nodejs\\node.exe" server.js`): the first, and the rest, split as the
+/// doctor splits a `"command"` holding one (quotes group words, backslashes are kept). `None` for
+/// one word.
+fn command_line(command: &str) -> Option<(String, Vec<String>)> {
+    let mut words = mcp_tray_core::config::snippet::split_words(command);
+    if words.len() < 2 {
         return None;
     }
-    let mut words = command.split_whitespace();
-    let first = words.next()?;
-    let rest: Vec<String> = words.map(str::to_owned).collect();
-    (!rest.is_empty()).then_some((first, rest))
+    let rest = words.split_off(1);
+    Some((words.swap_remove(0), rest))
 }
 
 /// A missing command as the Add form says it: its Command field is right there (core's words
 /// send the user to "its Edit form"), and one typed with its arguments is told where they go.
 fn not_found_here(
     mut diagnosis: mcp_tray_core::diagnose::Diagnosis,
-    line: Option<&(&str, Vec<String>)>,
+    line: Option<&(String, Vec<String>)>,
 ) -> mcp_tray_core::diagnose::Diagnosis {
     use mcp_tray_core::supervise::resolve::ENTRY_COMMAND;
     fn here(text: &str) -> String {
@@ -654,10 +654,10 @@ fn resolve_typed(
     let Some(line) = command_line(command) else {
         return (Err(not_found_here(missing, None)), None);
     };
-    match resolver.resolve(line.0, None) {
+    match resolver.resolve(&line.0, None) {
         Ok(found) => {
             let split = LocalCommand {
-                command: line.0.to_owned(),
+                command: line.0,
                 args: line.1,
             };
             (Ok(found.program.display().to_string()), Some(split))

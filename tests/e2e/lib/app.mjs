@@ -349,6 +349,18 @@ export async function clickAdd(browser) {
   }
 }
 
+/**
+ * Clicks `selector` once it exists and is enabled. A button turned off while an action runs (the
+ * bar's Undo, while the change it names is still being listed) takes a click without acting on
+ * it: clicked at once after the action's first sign, such a click is lost on a loaded machine.
+ */
+export async function clickWhenEnabled(browser, selector, timeout = 10_000) {
+  const element = browser.$(selector);
+  await element.waitForExist({ timeout });
+  await browser.waitUntil(async () => await element.isEnabled(), { timeout, timeoutMsg: `${selector} stayed disabled` });
+  await element.click();
+}
+
 /** Clicks the element `[data-testid=testid]` in the Servers row of `name`; false when there is none. */
 export function clickInRow(browser, name, testid) {
   return browser.execute(

@@ -8,7 +8,7 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { REPO, alive, appBinary, clickAdd, freePort, startApp, waitForText } from "../lib/app.mjs";
+import { alive, appBinary, clickAdd, clickWhenEnabled, freePort, REPO, startApp, waitForText } from "../lib/app.mjs";
 
 const EVERYTHING = path.join(REPO, "tests", "peers", "node_modules", ".bin", "mcp-server-everything");
 
@@ -156,7 +156,7 @@ describe("add server", () => {
     const added = Object.keys(before.mcpServers).find((n) => n.startsWith("local-"));
     assert.ok(added, JSON.stringify(before));
     assert.equal(await app.browser.$('[data-testid="add-done"]').isExisting(), true);
-    await app.browser.$('[data-testid="server-undo"]').click();
+    await clickWhenEnabled(app.browser, '[data-testid="server-undo"]');
     await app.browser.waitUntil(async () => !(added in JSON.parse(fs.readFileSync(app.configPath, "utf8")).mcpServers), {
       timeout: 10_000,
       timeoutMsg: "Undo did not take the added server out of the config",

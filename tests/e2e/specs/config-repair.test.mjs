@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import { after, before, describe, it } from "node:test";
-import { startApp, waitForText } from "../lib/app.mjs";
+import { clickWhenEnabled, startApp, waitForText } from "../lib/app.mjs";
 
 describe("config file deleted by another program", () => {
   let app;
@@ -101,7 +101,7 @@ describe("config file with a byte-order mark", () => {
     await waitForText(app.browser, '[data-testid="server-name"]', { equals: "notes" });
     assert.equal(fs.readFileSync(app.configPath, "utf8"), plain);
     await waitForText(app.browser, '[data-testid="server-change"]', { contains: "Removed the byte-order mark" });
-    await app.browser.$('[data-testid="server-undo"]').click();
+    await clickWhenEnabled(app.browser, '[data-testid="server-undo"]');
     await app.browser.waitUntil(() => fs.readFileSync(app.configPath, "utf8") === `\u{feff}${plain}`, {
       timeout: 10_000,
       timeoutMsg: "Undo did not put the mark back",
@@ -139,7 +139,7 @@ describe("config file saved as UTF-16", () => {
       timeoutMsg: "Convert to UTF-8 stayed after the file was converted",
     });
     await waitForText(app.browser, '[data-testid="server-name"]', { equals: "notes" });
-    await app.browser.$('[data-testid="server-undo"]').click();
+    await clickWhenEnabled(app.browser, '[data-testid="server-undo"]');
     await app.browser.waitUntil(() => fs.readFileSync(app.configPath).equals(utf16), {
       timeout: 10_000,
       timeoutMsg: "Undo did not put the UTF-16 file back",
@@ -180,7 +180,11 @@ describe("config file with Windows paths written with single backslashes", () =>
       timeoutMsg: "Double the backslashes stayed after the file was mended",
     });
     await waitForText(app.browser, '[data-testid="server-name"]', { equals: "notes" });
-    await app.browser.$('[data-testid="server-undo"]').click();
+    // The row shows the paths as a Windows user writes them, not doubled as in JSON (the
+    // argument holding a newline is quoted).
+    const runs = await app.browser.execute(() => document.querySelector('[data-server="notes"] code.runs')?.textContent);
+    assert.equal(runs, '"C:\\Program Files\\nodejs\\node.exe" C:\\Users\\new\\notes.js "--sep=\n" D:\\kept');
+    await clickWhenEnabled(app.browser, '[data-testid="server-undo"]');
     await app.browser.waitUntil(() => fs.readFileSync(app.configPath, "utf8") === typed, {
       timeout: 10_000,
       timeoutMsg: "Undo did not put the single backslashes back",

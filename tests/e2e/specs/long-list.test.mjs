@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import { after, before, describe, it } from "node:test";
-import { clickInRow, startApp, waitForText } from "../lib/app.mjs";
+import { clickInRow, clickWhenEnabled, startApp, waitForText } from "../lib/app.mjs";
 
 /** Whether the element is inside the window's visible area. */
 function inSight(browser, testid) {
@@ -35,7 +35,7 @@ describe("a long server list", () => {
     assert.equal(await inSight(app.browser, "server-change"), true, "the status bar is out of sight");
     assert.equal(await inSight(app.browser, "server-undo"), true, "Undo is out of sight");
     await app.screenshot("servers-long-list-change");
-    await app.browser.$('[data-testid="server-undo"]').click();
+    await clickWhenEnabled(app.browser, '[data-testid="server-undo"]');
     await waitForText(app.browser, '[data-testid="server-change"]', { contains: "Undone" });
   });
 
@@ -57,7 +57,7 @@ describe("a long server list", () => {
       return [active?.closest("[data-server]")?.getAttribute("data-server"), active?.textContent?.trim()];
     });
     assert.deepEqual(focused, ["server-03", "Enable"]);
-    await app.browser.$('[data-testid="server-undo"]').click();
+    await clickWhenEnabled(app.browser, '[data-testid="server-undo"]');
     await waitForText(app.browser, '[data-testid="server-change"]', { contains: "Undone" });
   });
 
@@ -98,7 +98,7 @@ describe("a long server list", () => {
     }
     assert.deepEqual(hidden, [], "the focused control went out of sight");
     await app.screenshot("servers-long-list-tab");
-    await app.browser.$('[data-testid="server-undo"]').click();
+    await clickWhenEnabled(app.browser, '[data-testid="server-undo"]');
     await waitForText(app.browser, '[data-testid="server-change"]', { contains: "Undone" });
   });
 

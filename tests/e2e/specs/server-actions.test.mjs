@@ -10,7 +10,7 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { appBinary, clickInRow, fastmcpCommand, startApp, waitForText } from "../lib/app.mjs";
+import { appBinary, clickInRow, clickWhenEnabled, fastmcpCommand, startApp, waitForText } from "../lib/app.mjs";
 
 const MCP_TRAY = path.join(path.dirname(appBinary()), "mcp-tray");
 /** What the bar says once another program changed the file after the change it named. */
@@ -113,7 +113,7 @@ describe("server actions", () => {
     // The status bar, above the Add card, hides none of it (its top edge was under the bar's bottom).
     assert.equal(await addCardTopInSight(app.browser), true);
     await app.screenshot("servers-removed");
-    await app.browser.$('[data-testid="server-undo"]').click();
+    await clickWhenEnabled(app.browser, '[data-testid="server-undo"]');
     await until(
       app.browser,
       async () => JSON.stringify(await rows(app.browser)).includes('["gamma",true]'),
@@ -185,7 +185,7 @@ describe("server actions", () => {
     await clickOn(app.browser, "delta", "server-remove");
     await waitForText(app.browser, '[data-testid="server-change"] span', { equals: "Removed delta" });
     await new Promise((resolve) => setTimeout(resolve, 1000));
-    await app.browser.$('[data-testid="server-undo"]').click();
+    await clickWhenEnabled(app.browser, '[data-testid="server-undo"]');
     await waitForText(app.browser, '[data-testid="server-change"] span', { equals: "Undone: Removed delta" });
     // The app's own write (the Undo) is seen by its watch too: the bar stays.
     await new Promise((resolve) => setTimeout(resolve, 1500));
@@ -219,7 +219,7 @@ describe("server actions: Undo, again and again", () => {
     // that comes while an Undo is under way cannot be told from another program's, and the bar
     // then offers nothing more rather than something it cannot vouch for.
     await new Promise((resolve) => setTimeout(resolve, 1000));
-    await app.browser.$('[data-testid="server-undo"]').click();
+    await clickWhenEnabled(app.browser, '[data-testid="server-undo"]');
     await waitForText(app.browser, '[data-testid="server-change"] span', { equals: "Undone: Removed gamma" });
     const earlier = app.browser.$('[data-testid="server-undo-earlier"]');
     await earlier.waitForExist({ timeout: 5_000 });
@@ -229,7 +229,7 @@ describe("server actions: Undo, again and again", () => {
     await new Promise((resolve) => setTimeout(resolve, 1500));
     assert.equal(await earlier.isExisting(), true, "the offer went after the Undo's own write");
     await app.screenshot("servers-undo-earlier");
-    await earlier.click();
+    await clickWhenEnabled(app.browser, '[data-testid="server-undo-earlier"]');
     await waitForText(app.browser, '[data-testid="server-change"] span', { equals: "Undone: Disabled beta" });
     await until(app.browser, async () => JSON.stringify(await rows(app.browser)).includes('["beta",true]'), "beta was not enabled again");
     assert.equal(fs.readFileSync(app.configPath, "utf8"), ORIGINAL);

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { appBinary, clickInRow, fastmcpCommand, startApp, waitForText } from "../lib/app.mjs";
+import { appBinary, clickInRow, clickWhenEnabled, fastmcpCommand, startApp, waitForText } from "../lib/app.mjs";
 
 // Hand-formatted on purpose: a re-serialising writer would change the spacing and the tab.
 const ORIGINAL = `{
@@ -68,7 +68,7 @@ describe("server edit and the local-server form", () => {
       env: { FETCH_TOKEN: "not-a-real-secret" },
     });
 
-    await app.browser.$('[data-testid="server-undo"]').click();
+    await clickWhenEnabled(app.browser, '[data-testid="server-undo"]');
     await app.browser.waitUntil(() => fs.readFileSync(app.configPath, "utf8") === ORIGINAL, {
       timeout: 10_000,
       timeoutMsg: "Undo did not give the original file back byte for byte",

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import { after, before, describe, it } from "node:test";
-import { startApp, waitForText } from "../lib/app.mjs";
+import { clickWhenEnabled, startApp, waitForText } from "../lib/app.mjs";
 
 // Hand-formatted on purpose: everything but the fixed entry must stay exactly as it is.
 const ORIGINAL = `{
@@ -104,7 +104,7 @@ describe("server findings", () => {
       "the url-entry finding is still shown",
     );
     assert.match(await waitForText(app.browser, '[data-testid="server-change"]'), /^Fixed linear/);
-    await app.browser.$('[data-testid="server-undo"]').click();
+    await clickWhenEnabled(app.browser, '[data-testid="server-undo"]');
     await until(app.browser, async () => fs.readFileSync(app.configPath, "utf8") === ORIGINAL, "Undo did not restore the file");
     await until(
       app.browser,
@@ -189,7 +189,7 @@ describe("a problem with the whole config file", () => {
       "the file's problem is still shown after the merge",
     );
 
-    await app.browser.$('[data-testid="server-undo"]').click();
+    await clickWhenEnabled(app.browser, '[data-testid="server-undo"]');
     await until(app.browser, async () => fs.readFileSync(app.configPath, "utf8") === TWICE, "Undo did not restore the file");
     await waitForText(app.browser, card);
   });
@@ -299,7 +299,7 @@ describe("a command line in command, and servers where Claude never looks", () =
       async () => !(await findings(app.browser)).memory?.some(([code]) => code === "command-not-found"),
       "the finding is still shown after the fix",
     );
-    await app.browser.$('[data-testid="server-undo"]').click();
+    await clickWhenEnabled(app.browser, '[data-testid="server-undo"]');
     await until(app.browser, async () => fs.readFileSync(app.configPath, "utf8") === MISPLACED, "Undo did not restore the file");
   });
 });

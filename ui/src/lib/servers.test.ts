@@ -18,6 +18,11 @@ describe("describeServer", () => {
     expect(describeServer(s)).toBe('npx -y server-fs "/Users/me/My Files"');
   });
 
+  it("keeps a Windows path's backslashes as they are, and quotes a word holding double quotes with single ones", () => {
+    const s = { ...base, command: "C:\\Program Files\\nodejs\\node.exe", args: ["C:\\mcp\\index.js", 'say "hi"', ""] };
+    expect(describeServer(s)).toBe(`"C:\\Program Files\\nodejs\\node.exe" C:\\mcp\\index.js 'say "hi"' ""`);
+  });
+
   it("shows a remote server as its URL", () => {
     expect(describeServer({ ...base, kind: "remote", url: "https://x.dev/mcp", command: "/bin/mcp-tray" })).toBe(
       "https://x.dev/mcp",

@@ -20,9 +20,14 @@ export function kindLabel(kind: ServerKind): string {
   return KIND_LABELS[kind];
 }
 
-/** Quotes a word for a shell-like display line when it is empty or holds spaces. */
+/** Quotes a word for a shell-like display line when it is empty or holds spaces, the way
+ *  MCP Tray reads a command line back (quotes group, backslashes are kept): a Windows path stays
+ *  `"C:\Program Files\node.exe"`, not doubled as in JSON. */
 function shellWord(word: string): string {
-  return word === "" || /\s/.test(word) ? JSON.stringify(word) : word;
+  if (word !== "" && !/\s/.test(word)) return word;
+  if (!word.includes('"')) return `"${word}"`;
+  if (!word.includes("'")) return `'${word}'`;
+  return JSON.stringify(word);
 }
 
 /** What the server runs: its URL, its command line, or why Claude cannot start it. */

@@ -208,17 +208,25 @@ impl Retention {
     }
 }
 
-/// `65536` → `64 KiB`; sizes that are not whole KiB or MiB in bytes.
+/// `65536` → `64 KiB`; a size that is not a whole KiB, MiB or GiB in the largest of them it
+/// reaches, to two decimals (`10486` → `10.24 KiB`, as typed in a form's MiB field: 0.01 MiB);
+/// under 1 KiB, or when two decimals would round it to a whole one, in bytes.
 fn human_bytes(bytes: u64) -> String {
-    const KIB: u64 = 1024;
-    match bytes {
-        b if b >= KIB * KIB * KIB && b % (KIB * KIB * KIB) == 0 => {
-            format!("{} GiB", b / (KIB * KIB * KIB))
+    const UNITS: [(u64, &str); 3] = [(1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")];
+    for (size, unit) in UNITS {
+        if bytes >= size {
+            if bytes.is_multiple_of(size) {
+                return format!("{} {unit}", bytes / size);
+            }
+            let shown = format!("{:.2}", bytes as f64 / size as f64);
+            // 65535 would read "64 KiB", the bound it misses: said in bytes.
+            if shown.ends_with(".00") {
+                break;
+            }
+            return format!("{} {unit}", shown.trim_end_matches('0'));
         }
-        b if b >= KIB * KIB && b % (KIB * KIB) == 0 => format!("{} MiB", b / (KIB * KIB)),
-        b if b >= KIB && b % KIB == 0 => format!("{} KiB", b / KIB),
-        b => format!("{b} bytes"),
     }
+    format!("{bytes} bytes")
 }
 
 #[cfg(test)]
@@ -333,6 +341,19 @@ mod tests {
             err.to_string(),
             "the journal file size must be between 64 KiB and 1 GiB (got 1000 bytes)"
         );
+        // As the window's MiB field gives it (0.01 MiB): in KiB, not in bytes.
+        settings.journal.file_bytes = 10_486;
+        let err = save_to(&path, &settings).expect_err("out of bounds");
+        assert_eq!(
+            err.to_string(),
+            "the journal file size must be between 64 KiB and 1 GiB (got 10.24 KiB)"
+        );
+        settings.journal.file_bytes = 3 << 29;
+        let err = save_to(&path, &settings).expect_err("out of bounds");
+        assert!(err.to_string().ends_with("(got 1.5 GiB)"), "{err}");
+        settings.journal.file_bytes = 65_535;
+        let err = save_to(&path, &settings).expect_err("out of bounds");
+        assert!(err.to_string().ends_with("(got 65535 bytes)"), "{err}");
         assert_eq!(
             std::fs::read_to_string(&path).expect("read"),
             "{\"redact\": true}\n"

@@ -1203,8 +1203,10 @@ fn no_url(line: &str, words: &[String]) -> ConfigError {
     })
 }
 
-/// Splits a command line into words, honouring single and double quotes.
-pub(crate) fn split_words(line: &str) -> Vec<String> {
+/// Splits a command line into words, honouring single and double quotes; a backslash is kept as
+/// it is (a Windows path's separator, not an escape). The one rule by which MCP Tray reads a
+/// command line typed whole (the doctor's finding, the app's Command field, a pasted snippet).
+pub fn split_words(line: &str) -> Vec<String> {
     let mut words = Vec::new();
     let mut cur = String::new();
     let mut quote: Option<char> = None;
