@@ -2819,4 +2819,25 @@ fn a_local_server_whose_test_fails_is_written_when_added_anyway_with_its_test_as
         "command-not-found",
         "{doc}"
     );
+
+    // One typed as a whole command line (`uvx mcp-server-time` before uv is installed): written
+    // split, so that it starts once the program is there, and the form told so.
+    let outcome = add_local(
+        &h,
+        "line",
+        "mcp-tray-test-no-such-command -y '@scope/server x'",
+        json!(["stdio"]),
+        true,
+    );
+    assert_eq!(
+        outcome["split"],
+        json!({"command": "mcp-tray-test-no-such-command", "args": ["-y", "@scope/server x", "stdio"]}),
+        "{outcome}"
+    );
+    let doc = serde_json::from_str::<Value>(&h.file()).expect("json");
+    assert_eq!(
+        doc["mcpServers"]["line"],
+        json!({"command": exe, "args": ["wrap", "--name", "line", "--", "mcp-tray-test-no-such-command", "-y", "@scope/server x", "stdio"]}),
+        "{doc}"
+    );
 }

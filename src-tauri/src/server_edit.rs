@@ -473,9 +473,9 @@ pub struct LocalCommand {
 /// The words of a command line typed whole in the Command field (`npx -y some-server`,
 /// `"C:\\Program Files\\nodejs\\node.exe" server.js`): the first, and the rest, split as the
 /// doctor splits a `"command"` holding one (quotes group words, backslashes are kept). `None` for
-/// one word.
+/// one word, or a quote inside a word (`print('hi')`), which is not guessed at.
 fn command_line(command: &str) -> Option<(String, Vec<String>)> {
-    let mut words = mcp_tray_core::config::snippet::split_words(command);
+    let mut words = mcp_tray_core::config::snippet::command_line_words(command)?;
     if words.len() < 2 {
         return None;
     }
@@ -575,9 +575,18 @@ pub async fn add_local_server(
     let mut server = server;
     local_value(&server)?;
     let command = server.command.trim().to_owned();
-    let (resolved, split) = tokio::task::spawn_blocking(move || resolve_typed(&command))
+    let typed = command.clone();
+    let (resolved, mut split) = tokio::task::spawn_blocking(move || resolve_typed(&typed))
         .await
         .map_err(|e| error("internal", format!("resolving the command failed: {e}")))?;
+    // Added anyway while its program is not installed yet (`uvx mcp-server-time` before uv):
+    // written split as the doctor would split it, so that it starts once the program is there.
+    // (A first word with a path in it may be one file with spaces in its name: left whole.)
+    if anyway && resolved.is_err() && split.is_none() {
+        split = command_line(&command)
+            .filter(|(program, _)| !program.contains(['/', '\\']))
+            .map(|(command, args)| LocalCommand { command, args });
+    }
     // The typed Arguments go after those of the command line.
     let split = split.map(|mut split| {
         split.args.append(&mut server.args);

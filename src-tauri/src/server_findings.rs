@@ -141,9 +141,9 @@ fn fix(server: Option<&str>, code: &str) -> Result<ChangeDone, CommandError> {
         })?;
     let name = server.unwrap_or("the config file");
     match doctor::apply_fixes(&config_file(), &[finding])? {
-        Some(outcome) => Ok(ChangeDone {
+        Some(fixed) => Ok(ChangeDone {
             done: format!("fixed {name} ({code})"),
-            ..ChangeDone::of(outcome)
+            ..ChangeDone::of(fixed.outcome)
         }),
         None => Ok(ChangeDone {
             done: format!("nothing to fix in {name}"),

@@ -140,7 +140,7 @@ pub fn run(cmd: DoctorCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
             Ok(outcome) => outcome,
             Err(e) => {
                 if !args.json {
-                    print_report(&report, false);
+                    print_report(&report, None);
                 }
                 return Err(Failure::new(exit::FILE, e).into());
             }
@@ -154,19 +154,19 @@ pub fn run(cmd: DoctorCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
         // (those made before the examination too), as the text says them.
         if args.fix {
             if let Some(findings) = value["findings"].as_array_mut() {
-                for (shown, f) in findings.iter_mut().zip(&report.findings) {
-                    shown["fixed"] = serde_json::json!(fixed.is_some() && f.edit.is_some());
+                for (i, shown) in findings.iter_mut().enumerate() {
+                    shown["fixed"] = serde_json::json!(was_fixed(fixed.as_ref(), i));
                 }
             }
             value["written"] = readable
                 .iter()
-                .chain(&fixed)
+                .chain(fixed.as_ref().map(|f| &f.outcome))
                 .map(|out| serde_json::json!({"edit": out.description, "file": out.written}))
                 .collect();
         }
         outln!("{}", serde_json::to_string_pretty(&value)?);
     } else {
-        print_report(&report, fixed.is_some());
+        print_report(&report, fixed.as_ref());
     }
     let wrote = |out: &mcp_tray_core::config::EditOutcome| {
         eprintln!(
@@ -180,7 +180,23 @@ pub fn run(cmd: DoctorCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
         wrote(out);
     }
     match &fixed {
-        Some(out) => wrote(out),
+        Some(done) => {
+            wrote(&done.outcome);
+            // Two fixes of one server: the second is made from the entry the first wrote.
+            let left = report
+                .findings
+                .iter()
+                .enumerate()
+                .any(|(i, f)| f.edit.is_some() && !done.applied[i]);
+            if left {
+                eprintln!(
+                    "{}",
+                    ctx.with_config(
+                        "A server had two fixes, and one was made: run `mcp-tray doctor --fix` again for the other."
+                    )
+                );
+            }
+        }
         None if args.fix && readable.is_empty() => eprintln!("\nnothing to fix automatically"),
         None if args.fix => {}
         None if report.findings.iter().any(|f| f.fixable) && !args.json => eprintln!(
@@ -195,7 +211,8 @@ pub fn run(cmd: DoctorCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
     let errors_left = report
         .findings
         .iter()
-        .any(|f| f.diagnosis.severity == Severity::Error && !(args.fix && f.edit.is_some()));
+        .enumerate()
+        .any(|(i, f)| f.diagnosis.severity == Severity::Error && !was_fixed(fixed.as_ref(), i));
     Ok(if errors_left {
         ExitCode::from(exit::FINDINGS)
     } else {
@@ -212,8 +229,13 @@ fn count(n: usize, noun: &str) -> String {
     }
 }
 
-/// The report as a list; `fixed`: the fixable findings were just fixed by `--fix`.
-fn print_report(r: &DoctorReport, fixed: bool) {
+/// Whether `--fix` fixed the finding at `index` of the report.
+fn was_fixed(fixed: Option<&doctor::Fixed>, index: usize) -> bool {
+    fixed.is_some_and(|f| f.applied.get(index).copied().unwrap_or(false))
+}
+
+/// The report as a list; `fixed`: what `--fix` just fixed.
+fn print_report(r: &DoctorReport, fixed: Option<&doctor::Fixed>) {
     outln!("config: {}", r.config.display());
     // The status first, in a column as wide as the longest status (a few words), then the target:
     // a long URL or command line never pushes the statuses far to the right.
@@ -243,20 +265,20 @@ fn print_report(r: &DoctorReport, fixed: bool) {
     outln!();
     // (code, detail, fix, the server it was said of) of each finding printed in full.
     let mut earlier: Vec<(String, String, Option<String>, String)> = Vec::new();
-    for f in &r.findings {
+    for (i, f) in r.findings.iter().enumerate() {
         let d = &f.diagnosis;
         let mark = match d.severity {
             Severity::Error => "error",
             Severity::Warning => "warn ",
             Severity::Info => "info ",
         };
-        let was_fixed = fixed && f.edit.is_some();
-        let (mark, fixable) = match (was_fixed, f.fixable) {
+        let done = was_fixed(fixed, i);
+        let (mark, fixable) = match (done, f.fixable) {
             (true, _) => ("fixed", ""),
             (false, true) => (mark, " (fixable)"),
             (false, false) => (mark, ""),
         };
-        let label = if was_fixed { "done" } else { "fix" };
+        let label = if done { "done" } else { "fix" };
         // A detail and fix said already (the PATH searched for `uvx`, for each server run by
         // `uvx`) are not said again: a thousand servers would print the same lines a thousand times.
         let said = earlier.iter().find(|(code, detail, fix, _)| {

@@ -1771,3 +1771,55 @@ fn the_commands_doctor_prints_name_a_relative_config_by_its_absolute_path() {
     assert!(printed.contains(&flag), "{flag}\n{printed}");
     assert!(!printed.contains("--config alt/c.json"), "{printed}");
 }
+
+#[test]
+fn doctor_fix_makes_one_of_two_fixes_of_a_server_and_the_next_run_the_other() {
+    // A whole command line in "command" and a `~` in its arguments: each fix is the whole entry
+    // made from the entry as it is, so one written over the other would lose the first.
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("claude_desktop_config.json");
+    std::fs::write(
+        &config,
+        r#"{"mcpServers": {"run": {"command": "uv run", "args": ["~/mcp/server.py"]}}}"#,
+    )
+    .unwrap();
+    let home = dir.path().join("user");
+    let fix = || {
+        Command::new(BIN)
+            .arg("--config")
+            .arg(&config)
+            .args(["doctor", "--no-probe", "--fix", "--json"])
+            .env("MCP_TRAY_HOME", dir.path().join("home"))
+            .env("MCP_TRAY_CLAUDE_LOGS", dir.path().join("no-logs"))
+            .env("HOME", &home)
+            .output()
+            .expect("run doctor --fix")
+    };
+    let out = fix();
+    let report: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let fixed: Vec<bool> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["fixed"] == true)
+        .collect();
+    assert_eq!(fixed.len(), 2, "{report}");
+    assert_eq!(fixed.iter().filter(|f| **f).count(), 1, "{report}");
+    assert!(stderr.contains("run `mcp-tray"), "{stderr}");
+    assert!(stderr.contains("doctor --fix` again"), "{stderr}");
+    let out = fix();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let written: Value = serde_json::from_slice(&std::fs::read(&config).unwrap()).unwrap();
+    let script = home.join("mcp").join("server.py");
+    assert_eq!(
+        written["mcpServers"]["run"],
+        serde_json::json!({"command": "uv", "args": ["run", script.to_string_lossy()]}),
+        "both fixes are in the file"
+    );
+}

@@ -598,27 +598,48 @@ fn split_event_text(text: &str) -> (&str, Vec<&str>) {
     (first, rest)
 }
 
+/// The fixes [`apply_fixes`] made: the write, and which of the findings it was given it fixed.
+#[derive(Debug)]
+pub struct Fixed {
+    pub outcome: EditOutcome,
+    /// By the index of the finding given.
+    pub applied: Vec<bool>,
+}
+
 /// Applies the fixes that are config edits, in one undoable write. A merge of duplicate
-/// `mcpServers` keys goes first (once), since no other edit applies to a file that has them.
-pub fn apply_fixes(
-    file: &ConfigFile,
-    findings: &[Finding],
-) -> Result<Option<EditOutcome>, ConfigError> {
+/// `mcpServers` keys goes first (once), since no other edit applies to a file that has them. Each
+/// fix of an entry is the whole entry as it should be, made from the entry as it is: of two fixes
+/// of one server (its command line split, and a `~` in its arguments), only the first is made,
+/// and the other is left for the next run (which finds it in the entry as it is then), rather
+/// than one undoing the other.
+pub fn apply_fixes(file: &ConfigFile, findings: &[Finding]) -> Result<Option<Fixed>, ConfigError> {
     let mut edits: Vec<Edit> = Vec::new();
-    for edit in findings.iter().filter_map(|f| f.edit.clone()) {
-        if edit == Edit::MergeServers {
-            if !edits.contains(&edit) {
-                edits.insert(0, edit);
+    let mut applied = vec![false; findings.len()];
+    let mut servers: Vec<&str> = Vec::new();
+    for (i, finding) in findings.iter().enumerate() {
+        let Some(edit) = &finding.edit else { continue };
+        match edit {
+            Edit::MergeServers => {
+                if !edits.contains(edit) {
+                    edits.insert(0, edit.clone());
+                }
             }
-        } else {
-            edits.push(edit);
+            Edit::Update { name, .. } | Edit::ReplaceRaw { name, .. } => {
+                if servers.contains(&name.as_str()) {
+                    continue;
+                }
+                servers.push(name);
+                edits.push(edit.clone());
+            }
+            _ => edits.push(edit.clone()),
         }
+        applied[i] = true;
     }
     if edits.is_empty() {
         return Ok(None);
     }
     let mut names: Vec<String> = Vec::new();
-    for f in findings.iter().filter(|f| f.edit.is_some()) {
+    for (f, _) in findings.iter().zip(&applied).filter(|(_, a)| **a) {
         let name = match (&f.edit, &f.diagnosis.server) {
             (Some(Edit::MergeServers), _) => "merge mcpServers".to_owned(),
             (_, Some(server)) => server.clone(),
@@ -628,8 +649,8 @@ pub fn apply_fixes(
             names.push(name);
         }
     }
-    file.apply_all(&format!("doctor --fix {}", names.join(", ")), &edits)
-        .map(Some)
+    let outcome = file.apply_all(&format!("doctor --fix {}", names.join(", ")), &edits)?;
+    Ok(Some(Fixed { outcome, applied }))
 }
 
 /// The change of `file` that `mcp-tray undo --force` would take back, whatever the file holds
@@ -1337,7 +1358,7 @@ fn check_command(server: &ServerEntry, resolver: &CommandResolver) -> Vec<Findin
 /// than one word, the first a program's bare name (`npx`), or a path to one when `found` says it
 /// is found (a path with a space in it, such as `C:\\Program Files\\…`, is one file otherwise).
 fn command_line(command: &str, found: impl FnOnce(&str) -> bool) -> Option<Vec<String>> {
-    let words = crate::config::snippet::split_words(command);
+    let words = crate::config::snippet::command_line_words(command)?;
     (words.len() > 1 && (!words[0].contains(['/', '\\']) || found(&words[0]))).then_some(words)
 }
 
@@ -2268,6 +2289,8 @@ mod tests {
             "gone": {"command": "mcp-tray-test-no-such-command --port 3000"},
             "spaced": {"command": "/opt/My Tools/mcp-tray-test-no-such-server"},
             "path": {"command": "/bin/sh -c true"},
+            "inner": {"command": "python3 -c print('hi')"},
+            "open": {"command": "mcp-tray-test-no-such-command --name O'Brien"},
             "fine": {"command": "sh", "args": ["-c", "true"]}
         }}"#);
         let resolver = CommandResolver::new(crate::supervise::LoginShellPath::Never);
@@ -2335,6 +2358,13 @@ mod tests {
         assert_eq!(spaced.diagnosis.code, codes::COMMAND_NOT_FOUND);
         assert!(!spaced.diagnosis.summary.contains("command line"));
         assert!(spaced.edit.is_none());
+        // A quote inside a word, or one left open: split, it would lose its quotes (`print(hi)`,
+        // `OBrien`); said missing as it is, with no edit.
+        for server in ["inner", "open"] {
+            let f = finding_of(&findings, server);
+            assert_eq!(f.diagnosis.code, codes::COMMAND_NOT_FOUND, "{server}");
+            assert!(f.edit.is_none(), "{server}: {f:?}");
+        }
         assert!(codes_on(&findings, "fine").is_empty(), "{findings:?}");
     }
 

@@ -488,13 +488,22 @@ fn parse_error(path: &Path, source: &str, e: &jsonc_parser::errors::ParseError) 
         line,
         column,
         message: explain_parse_error(e.kind(), source, offset),
-        invalid_escape: is_invalid_escape(e.kind()),
+        invalid_escape: is_invalid_escape(e.kind()) && mended_by_doubling(source),
     }
+}
+
+/// Whether `source`, which stops at a backslash, parses once the backslashes of its strings with
+/// unknown escapes are written twice ([`super::repair::double_backslashes`]): only then is the
+/// repair offered (a file that breaks elsewhere too is for an editor).
+fn mended_by_doubling(source: &str) -> bool {
+    super::repair::double_backslashes(source).is_some_and(|doubled| {
+        jsonc_parser::parse_to_ast(&doubled, &CollectOptions::default(), &strict_options()).is_ok()
+    })
 }
 
 /// Whether the parser stopped at a backslash that starts no escape JSON knows (`\U`, or `\u`
 /// without four hex digits): how a Windows path typed with single backslashes breaks the file.
-fn is_invalid_escape(kind: &jsonc_parser::errors::ParseErrorKind) -> bool {
+pub(crate) fn is_invalid_escape(kind: &jsonc_parser::errors::ParseErrorKind) -> bool {
     use jsonc_parser::ParseStringErrorKind as S;
     use jsonc_parser::errors::ParseErrorKind as K;
     matches!(

@@ -54,7 +54,8 @@ pub enum ConfigError {
         column: usize,
         message: String,
         /// It fails at a backslash in a string that starts no escape JSON knows (a Windows path
-        /// typed with single backslashes): [`ConfigFile::double_backslashes`] mends that.
+        /// typed with single backslashes), and [`ConfigFile::double_backslashes`] mends it: the
+        /// file parses with them written twice (false when it breaks elsewhere too).
         invalid_escape: bool,
     },
     /// The file is not UTF-8.

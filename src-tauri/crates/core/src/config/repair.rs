@@ -15,42 +15,34 @@ use super::{ConfigDocument, ConfigError};
 /// The bytes of a file that does not parse because a string holds an escape JSON does not know,
 /// with the backslashes of such strings written twice ([`double_backslashes`]), and the document
 /// they parse to. A byte-order mark stays (removing it is a repair of its own). Refused when the
-/// file reads already, fails at something else first, or would still not parse (said where, in the
-/// file as it is).
+/// file reads already, holds no such string, or would still not parse (said where, in the file as
+/// it is).
 pub(crate) fn repaired(
     path: &Path,
     bytes: &[u8],
 ) -> Result<(Vec<u8>, ConfigDocument), ConfigError> {
     let shown = path.display();
-    match ConfigDocument::parse(path, bytes, true) {
+    let before = match ConfigDocument::parse(path, bytes, true) {
         Ok(_) => {
             return Err(ConfigError::Invalid(format!(
                 "{shown} reads as JSON already: no backslash in it needs writing twice"
             )));
         }
         Err(ConfigError::Parse {
-            invalid_escape: true,
-            ..
-        }) => {}
-        Err(ConfigError::Parse {
             line,
             column,
             message,
             ..
-        }) => {
-            return Err(ConfigError::Invalid(format!(
-                "{shown} is not valid JSON before any backslash (line {line}, column {column}: \
-                 {message}); fix it in an editor"
-            )));
-        }
+        }) => format!("line {line}, column {column}: {message}"),
         Err(other) => return Err(other),
-    }
-    // It parsed up to an escape: it is UTF-8.
+    };
+    // It was read as text up to where it breaks: it is UTF-8.
     let text = std::str::from_utf8(bytes)
         .map_err(|_| ConfigError::Invalid(format!("{shown} is not UTF-8; save it as UTF-8")))?;
     let doubled = double_backslashes(text).ok_or_else(|| {
         ConfigError::Invalid(format!(
-            "{shown}: no string holds a backslash JSON cannot read; fix it in an editor"
+            "{shown} is not valid JSON ({before}), and no string in it holds a backslash JSON \
+             cannot read; fix it in an editor"
         ))
     })?;
     match ConfigDocument::parse(path, doubled.as_bytes(), true) {
@@ -159,11 +151,19 @@ fn has_unknown_escape(content: &[u8]) -> bool {
     false
 }
 
-/// Pushes the text of a string with each single backslash written twice; a pair stays a pair.
+/// Pushes the text of a string with each single backslash written twice; a pair stays a pair,
+/// except a pair that opens the string: in a string typed with single backslashes, that is a
+/// network path's `\\server` (`\\nas\mcp\server.js`), written twice too (kept a pair, it would
+/// read as `\nas\…`, a folder at the root of the current drive).
 fn push_doubled(out: &mut String, content: &str) {
     let bytes = content.as_bytes();
     let mut from = 0;
     let mut at = 0;
+    if bytes.starts_with(b"\\\\") && bytes.get(2).is_some_and(|b| *b != b'\\') {
+        out.push_str("\\\\\\\\");
+        at = 2;
+        from = 2;
+    }
     while at < bytes.len() {
         if bytes[at] != b'\\' {
             at += 1;
@@ -249,12 +249,21 @@ mod tests {
     #[test]
     fn a_pair_written_twice_already_stays_a_pair() {
         assert_eq!(
-            doubled(&["C:\\\\Users\\me", "\\\\\\U", "\\\\server\\share\\x"]),
+            doubled(&["C:\\\\Users\\me", "\\\\\\U", "x\\\\server\\share\\x"]),
             Some(file(&[
                 "C:\\\\Users\\\\me",
                 "\\\\\\\\U",
-                "\\\\server\\\\share\\\\x"
+                "x\\\\server\\\\share\\\\x"
             ]))
+        );
+    }
+
+    #[test]
+    fn a_network_path_typed_with_single_backslashes_keeps_its_two_leading_ones() {
+        // `\\nas\mcp\server.js` as typed: JSON would read `\nas\…` from a pair kept a pair.
+        assert_eq!(
+            doubled(&["\\\\nas\\mcp\\server.js"]),
+            Some(file(&["\\\\\\\\nas\\\\mcp\\\\server.js"]))
         );
     }
 
@@ -349,12 +358,21 @@ mod tests {
             reads.to_string().contains("reads as JSON already"),
             "{reads}"
         );
+        // Broken before the path: said where, as one that would still not parse.
         let comma = repaired(path(), b"{\"a\": 1,, \"b\": \"C:\\x\"}").expect_err("comma");
         assert!(
-            comma
-                .to_string()
-                .contains("not valid JSON before any backslash (line 1, column 9: two commas"),
+            comma.to_string().contains(
+                "with the backslashes written twice would still not be valid JSON (line 1, column 9: two commas"
+            ),
             "{comma}"
+        );
+        // No backslash at all: not this repair's.
+        let plain = repaired(path(), b"{\"a\": 1,, \"b\": 2}").expect_err("comma");
+        assert!(
+            plain
+                .to_string()
+                .contains("is not valid JSON (line 1, column 9: two commas"),
+            "{plain}"
         );
     }
 }

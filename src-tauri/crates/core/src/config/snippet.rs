@@ -159,15 +159,22 @@ fn parse_json(
         None => here.to_owned(),
     };
     let view = format!("{}{inner}", blank(&text[..part.start]));
-    let (value, parsed) = match parse_lenient(&view) {
-        Ok(value) => (value, view),
+    let (read, parsed) = match parse_lenient(&view) {
+        Ok(read) => (read, view),
         Err(first) => {
             let braced = format!("{{{}}}", inner.trim());
             (parse_lenient(&braced).map_err(|_| first)?, braced)
         }
     };
-    let mut snippet = snippet_from_value(value, name, exe, allow_http)?;
-    snippet.notes.splice(0..0, duplicate_notes(&parsed));
+    let mut snippet = snippet_from_value(read.value, name, exe, allow_http)?;
+    let doubled = read.doubled.is_some();
+    snippet.notes.splice(
+        0..0,
+        duplicate_notes(read.doubled.as_deref().unwrap_or(&parsed)),
+    );
+    if doubled {
+        snippet.notes.insert(0, BACKSLASHES_DOUBLED.to_owned());
+    }
     Ok(snippet)
 }
 
@@ -540,7 +547,11 @@ fn parse_claude_add(
     };
     let name = name.unwrap_or(given).to_owned();
     if add_json {
-        let value = parse_lenient(target)?;
+        let read = parse_lenient(target)?;
+        if read.doubled.is_some() {
+            notes.push(BACKSLASHES_DOUBLED.to_owned());
+        }
+        let value = read.value;
         if !value.as_object().is_some_and(is_entry) {
             return Err(ConfigError::Invalid(usage.into()));
         }
@@ -730,16 +741,61 @@ fn looks_like_command(first_word: &str) -> bool {
         || lower.get(1..3) == Some(":\\")
 }
 
-fn parse_lenient(text: &str) -> Result<Value, ConfigError> {
-    jsonc_parser::parse_to_serde_value::<Option<Value>>(text, &ParseOptions::default())
-        .map_err(|e| {
+/// What a pasted snippet had done to it when its Windows paths were typed with single backslashes.
+const BACKSLASHES_DOUBLED: &str = "wrote twice the single backslashes of Windows paths \
+     (C:\\Users\\you\\…), as JSON needs them; check the paths";
+
+/// A snippet's JSON as read, and the text it was read from when its backslashes had to be written
+/// twice first.
+struct Lenient {
+    value: Value,
+    doubled: Option<String>,
+}
+
+/// Reads a snippet's JSON as people paste it (comments, trailing commas, single quotes), with
+/// JSON's escapes only: an extended escape would read `C:\Users` as `C:Users` and `\new` as a
+/// line break without a word. A string holding an escape JSON does not know, as a Windows path
+/// typed with single backslashes does, is read with its backslashes written twice (the config
+/// file's own repair, [`super::repair::double_backslashes`]), which the caller notes.
+fn parse_lenient(text: &str) -> Result<Lenient, ConfigError> {
+    let options = ParseOptions {
+        allow_extended_string_escapes: false,
+        ..ParseOptions::default()
+    };
+    let read = |text: &str| {
+        jsonc_parser::parse_to_serde_value::<Option<Value>>(text, &options).map_err(|e| {
             let (line, column) = super::document::line_col(text, e.range().start);
-            ConfigError::Invalid(format!(
-                "the snippet is not valid JSON at line {line}, column {column}: {}",
-                e.kind()
-            ))
-        })?
-        .ok_or_else(|| ConfigError::Invalid("the snippet is empty".into()))
+            let invalid_escape = super::document::is_invalid_escape(e.kind());
+            (
+                ConfigError::Invalid(format!(
+                    "the snippet is not valid JSON at line {line}, column {column}: {}",
+                    e.kind()
+                )),
+                invalid_escape,
+            )
+        })
+    };
+    let empty = || ConfigError::Invalid("the snippet is empty".into());
+    match read(text) {
+        Ok(value) => Ok(Lenient {
+            value: value.ok_or_else(empty)?,
+            doubled: None,
+        }),
+        Err((first, true)) => {
+            let Some(doubled) = super::repair::double_backslashes(text) else {
+                return Err(first);
+            };
+            match read(&doubled) {
+                Ok(value) => Ok(Lenient {
+                    value: value.ok_or_else(empty)?,
+                    doubled: Some(doubled),
+                }),
+                // Said where the text as pasted breaks.
+                Err(_) => Err(first),
+            }
+        }
+        Err((first, false)) => Err(first),
+    }
 }
 
 fn is_entry(obj: &Map<String, Value>) -> bool {
@@ -1201,6 +1257,36 @@ fn no_url(line: &str, words: &[String]) -> ConfigError {
         Some(m) => format!("no URL found in \"{quoted}\": did you mean {}?", shown(&m)),
         None => format!("no URL found in \"{quoted}\""),
     })
+}
+
+/// The words of a command line typed whole where one program belongs (a `"command"`, the app's
+/// Command field), as [`split_words`] splits it; `None` when a quote does not wrap whole words
+/// (`print('hi')`, `O'Brien`) or is left open, which a split would change: the line is then not
+/// guessed at.
+pub fn command_line_words(line: &str) -> Option<Vec<String>> {
+    let mut open: Option<char> = None;
+    let mut before = ' ';
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match open {
+            Some(q) if c == q => {
+                if chars.peek().is_some_and(|n| !n.is_whitespace()) {
+                    return None;
+                }
+                open = None;
+            }
+            Some(_) => {}
+            None if c == '"' || c == '\'' => {
+                if !before.is_whitespace() {
+                    return None;
+                }
+                open = Some(c);
+            }
+            None => {}
+        }
+        before = c;
+    }
+    open.is_none().then(|| split_words(line))
 }
 
 /// Splits a command line into words, honouring single and double quotes; a backslash is kept as

@@ -850,3 +850,63 @@ fn a_converted_entry_keeps_every_key_the_conversion_does_not_translate_in_its_pl
     // Both env objects' members are kept.
     assert_eq!(entry["env"], json!({"MCP_TRAY_HEADER_A": "b", "KEEP": "1"}));
 }
+
+#[test]
+fn windows_paths_pasted_with_single_backslashes_keep_every_backslash_and_say_so() {
+    // As a README on Windows shows it: `\U`, `\m`, `\d` are no escapes JSON knows. Read with
+    // extended escapes they lost their backslashes (`C:Usersmeserver.js`) without a word.
+    let s = parse(
+        r#"{"mcpServers": {"fs": {"command": "node", "args": ["C:\Users\me\server.js"], "env": {"ROOT": "C:\data"}},}}"#,
+    );
+    let entry = &s.entries[0].1;
+    assert_eq!(entry["args"][0], r"C:\Users\me\server.js");
+    assert_eq!(entry["env"]["ROOT"], r"C:\data");
+    assert!(
+        s.notes.iter().any(|n| n.contains("backslashes")),
+        "{:?}",
+        s.notes
+    );
+    // Written correctly, nothing is changed or said.
+    let s = parse(r#"{"fs": {"command": "node", "args": ["C:\\Users\\me\\server.js", "a\tb"]}}"#);
+    assert_eq!(s.entries[0].1["args"][0], r"C:\Users\me\server.js");
+    assert_eq!(s.entries[0].1["args"][1], "a\tb");
+    assert!(s.notes.is_empty(), "{:?}", s.notes);
+    // `claude mcp add-json` takes the same care.
+    // (In a string that also holds an unknown escape, `\f` is a path's too.)
+    let s = parse(r#"claude mcp add-json fs '{"command": "C:\Tools\fs.exe"}'"#);
+    assert_eq!(s.entries[0].1["command"], r"C:\Tools\fs.exe");
+    assert!(s.notes.iter().any(|n| n.contains("backslashes")));
+    // An escape that doubling cannot mend is refused where it is, as typed.
+    let err = parse_snippet(
+        r#"{"fs": {"command": "C:\tools\x.exe",, "args": []}}"#,
+        None,
+        Path::new(EXE),
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("column"), "{err}");
+}
+
+#[test]
+fn a_command_line_is_split_only_where_its_quotes_wrap_whole_words() {
+    let words = |line: &str| command_line_words(line);
+    assert_eq!(
+        words(r#""C:\Program Files\node.exe" 'my server.js' -v"#),
+        Some(vec![
+            r"C:\Program Files\node.exe".to_owned(),
+            "my server.js".to_owned(),
+            "-v".to_owned()
+        ])
+    );
+    assert_eq!(
+        words("npx -y x"),
+        Some(vec!["npx".into(), "-y".into(), "x".into()])
+    );
+    for unsplit in [
+        "python -c print('hi')",
+        "run --name O'Brien",
+        "sh -c 'echo",
+        r#"a "b"c"#,
+    ] {
+        assert_eq!(words(unsplit), None, "{unsplit}");
+    }
+}

@@ -425,7 +425,8 @@ impl ConfigFile {
     }
 
     /// Whether the file does not parse because a string holds an escape JSON does not know (a
-    /// byte-order mark aside): what [`ConfigFile::double_backslashes`] is for.
+    /// byte-order mark aside), and parses with them written twice: what
+    /// [`ConfigFile::double_backslashes`] is for.
     pub fn fails_at_a_backslash(&self) -> bool {
         matches!(
             self.clone().allow_bom(true).read(),

@@ -695,7 +695,19 @@ fn single_backslashes_of_windows_paths_are_written_twice_in_one_write_that_undo_
     // A file that would still not be JSON is left as it is, with where it breaks.
     let broken = "{\"mcpServers\": {\"a\": {\"command\": \"C:\\x\",}}}";
     let s = scratch(Some(broken));
-    assert!(s.file.fails_at_a_backslash() && !s.file.can_double_backslashes());
+    // Not said to fail at a backslash (nothing offers the repair), and refused when asked.
+    assert!(!s.file.fails_at_a_backslash() && !s.file.can_double_backslashes());
+    let err = s.file.read().expect_err("not JSON");
+    assert!(
+        matches!(
+            err,
+            ConfigError::Parse {
+                invalid_escape: false,
+                ..
+            }
+        ) && !err.to_string().contains("doctor --fix"),
+        "{err}"
+    );
     let refused = s.file.double_backslashes().expect_err("not JSON");
     assert!(refused.to_string().contains("line 1, column"), "{refused}");
     assert_eq!(text(&s.path), broken);

@@ -523,7 +523,27 @@ pub(crate) fn error_summary(status: u16, bytes: &[u8]) -> String {
     if !is_server_failure(status) || markup {
         return body_summary(bytes);
     }
-    said_in_json(bytes).unwrap_or_else(|| first_short_line(&text))
+    said_in_json(bytes)
+        .or_else(|| python_exception(&text))
+        .unwrap_or_else(|| first_short_line(&text))
+}
+
+/// The exception a Python traceback ends with (`KeyError: 'db'`), which says what failed; its
+/// first line (`Traceback (most recent call last):`) says nothing. The frames are indented: the
+/// last line that is not, after the first. `None` for any other text, or a traceback cut before
+/// its end.
+fn python_exception(text: &str) -> Option<String> {
+    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
+    let first = lines.next()?.trim();
+    if !first.starts_with("Traceback (most recent call last)") {
+        return None;
+    }
+    let rest: Vec<&str> = lines.collect();
+    let last = rest
+        .iter()
+        .rev()
+        .find(|l| !l.starts_with(char::is_whitespace))?;
+    Some(first_short_line(last))
 }
 
 /// Whether an answer's `Upgrade` header names WebSocket (a 426 of a WebSocket-only endpoint).
@@ -1786,6 +1806,15 @@ mod tests {
                 b"KeyError: 'db'\nTraceback (most recent call last):\n  File x"
             ),
             "KeyError: 'db'"
+        );
+        // A Python traceback as a server prints it: the exception it ends with, not its first
+        // line; one cut before its end, by that first line.
+        let traceback = "Traceback (most recent call last):\n  File \"/srv/app.py\", line 12, in handle\n    \
+                         row = rows[\"db\"]\n          ~~~~^^^^^^\nKeyError: 'db'\n";
+        assert_eq!(error_summary(500, traceback.as_bytes()), "KeyError: 'db'");
+        assert_eq!(
+            error_summary(500, &traceback.as_bytes()[..60]),
+            "Traceback (most recent call last):"
         );
         assert_eq!(
             error_summary(503, br#"{"error":"maintenance until 14:00"}"#),
