@@ -147,6 +147,9 @@ struct Bridge {
     stderr: Arc<Mutex<String>>,
     /// Every line seen on stdout, for the exactly-one-reply count.
     seen: Vec<Value>,
+    /// Replies read while [`Bridge::reply`] waited for another one: replies to requests in
+    /// flight together come in any order.
+    unclaimed: Vec<Value>,
     /// Ids of the requests sent.
     requests: Vec<Value>,
     home: tempfile::TempDir,
@@ -200,6 +203,7 @@ impl Bridge {
             lines,
             stderr,
             seen: Vec::new(),
+            unclaimed: Vec::new(),
             requests: Vec::new(),
             home,
         }
@@ -229,12 +233,17 @@ impl Bridge {
         Some(value)
     }
 
-    /// Waits for the reply to `id`, passing over other messages.
+    /// Waits for the reply to `id` (or takes it from those read meanwhile), passing over other
+    /// messages and keeping other replies for their own `reply`.
     fn reply(&mut self, id: &Value, within: Duration) -> Value {
+        if let Some(at) = self.unclaimed.iter().position(|v| v.get("id") == Some(id)) {
+            return self.unclaimed.remove(at);
+        }
         let deadline = Instant::now() + within;
         while let Some(left) = deadline.checked_duration_since(Instant::now()) {
             match self.next(left) {
                 Some(v) if v.get("method").is_none() && v.get("id") == Some(id) => return v,
+                Some(v) if v.get("method").is_none() => self.unclaimed.push(v),
                 Some(_) => {}
                 None => break,
             }

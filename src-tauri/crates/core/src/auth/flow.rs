@@ -102,6 +102,14 @@ pub fn read_redirect(url: &Url, state: &str) -> Result<Callback, String> {
             _ => {}
         }
     }
+    // The state first, also for an error: the authorization server sends it back with either
+    // (RFC 6749 §4.1.2.1), and any page the browser opens meanwhile could load this address
+    // with an `error=` of its own, which would end the sign-in with its words.
+    if got_state.as_deref() != Some(state) {
+        return Err(
+            "the sign-in answer carried the wrong state; ignored it (possible forgery)".into(),
+        );
+    }
     if let Some(error) = error {
         let why = description.map(|d| format!(": {d}")).unwrap_or_default();
         return Err(if error == "access_denied" {
@@ -109,11 +117,6 @@ pub fn read_redirect(url: &Url, state: &str) -> Result<Callback, String> {
         } else {
             format!("the authorization server refused the sign-in ({error}{why})")
         });
-    }
-    if got_state.as_deref() != Some(state) {
-        return Err(
-            "the sign-in answer carried the wrong state; ignored it (possible forgery)".into(),
-        );
     }
     code.map(|code| Callback { code, iss })
         .ok_or_else(|| "the sign-in answer carried no authorization code".into())
@@ -593,5 +596,16 @@ mod tests {
             Url::parse("http://127.0.0.1:1/callback?error=access_denied&state=s").expect("url");
         let err = read_redirect(&denied, "s").err().expect("denied");
         assert!(err.contains("denied"), "{err}");
+        // An error without the sign-in's state (another page loading the address) is a forgery,
+        // which the wait for the real answer passes over, not the end of the sign-in.
+        let forged = Url::parse(
+            "http://127.0.0.1:1/callback?error=server_error&error_description=call%20us",
+        )
+        .expect("url");
+        let err = read_redirect(&forged, "s").err().expect("forged");
+        assert!(
+            err.contains("wrong state") && !err.contains("call us"),
+            "{err}"
+        );
     }
 }

@@ -742,8 +742,8 @@ fn looks_like_command(first_word: &str) -> bool {
 }
 
 /// What a pasted snippet had done to it when its Windows paths were typed with single backslashes.
-const BACKSLASHES_DOUBLED: &str = "wrote twice the single backslashes of Windows paths \
-     (C:\\Users\\you\\…), as JSON needs them; check the paths";
+const BACKSLASHES_DOUBLED: &str = "Windows paths typed with single backslashes (C:\\Users\\you) \
+     kept as typed: each backslash is written twice in the entry, as JSON needs";
 
 /// A snippet's JSON as read, and the text it was read from when its backslashes had to be written
 /// twice first.

@@ -32,6 +32,17 @@ const DRAIN_BUDGET: Duration = Duration::from_secs(5);
 /// Wait before resuming when the server gave no `retry:`.
 const DEFAULT_RETRY: Duration = Duration::from_millis(500);
 
+tokio::task_local! {
+    /// Set in the task that renews the session: its own `initialize` and `initialized` are the
+    /// messages that go while the renewal runs; every other waits for it to end.
+    static RENEWING: ();
+}
+
+/// Whether the current task is the one renewing the session.
+fn renewing() -> bool {
+    RENEWING.try_with(|()| ()).is_ok()
+}
+
 #[derive(Default)]
 struct SessionState {
     session: Option<String>,
@@ -213,7 +224,7 @@ impl StreamableHttp {
         let guard = Arc::clone(&self.renewal).lock_owned().await;
         let this = Arc::clone(self);
         let limit = self.remote.max_timeout;
-        let renewal = tokio::spawn(async move {
+        let renewal = tokio::spawn(RENEWING.scope((), async move {
             let _guard = guard;
             let renewing = this.renew_now(seen_generation, interactive);
             match tokio::time::timeout(limit, renewing).await {
@@ -224,7 +235,7 @@ impl StreamableHttp {
                     after: limit,
                 }),
             }
-        });
+        }));
         renewal.await.unwrap_or_else(|e| {
             Err(Fault::Protocol {
                 url: display_url(&self.remote.url),
@@ -248,6 +259,8 @@ impl StreamableHttp {
                 return Ok(()); // someone else renewed it meanwhile
             }
             st.session = None;
+            // Event ids belong to the session that sent them: the new one's GET starts afresh.
+            st.get_last_event_id = None;
             if self.version_override.is_none() {
                 st.protocol = None;
             }
@@ -356,6 +369,13 @@ impl StreamableHttp {
                 auth.before_request().await;
             }
             let seen = self.remote.auth.as_ref().map_or(0, |a| a.generation());
+            // Each attempt (a retry may come seconds later) waits out a renewal another message
+            // started: sent between its `initialize` and `initialized`, a request would go to a
+            // session not yet initialized, which a server may drop unanswered (the Python SDK
+            // does), or to the dead one.
+            if !renewing() {
+                drop(self.renewal.lock().await);
+            }
             let (request, had_session) = match routing {
                 Some(routing) => (self.stateless_request(routing), false),
                 None => (self.request(Method::POST), self.lock().session.is_some()),
@@ -488,7 +508,11 @@ impl StreamableHttp {
                 .get(SESSION_HEADER)
                 .and_then(|v| v.to_str().ok())
         {
-            self.lock().session = Some(session.to_owned());
+            let mut st = self.lock();
+            if st.session.as_deref() != Some(session) {
+                st.get_last_event_id = None;
+            }
+            st.session = Some(session.to_owned());
         }
         if msg.kind != Kind::Request && msg.kind != Kind::Batch {
             // Notifications and responses: 202 (or any 2xx) with no body that matters; but a
