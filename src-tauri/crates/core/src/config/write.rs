@@ -1437,18 +1437,43 @@ fn swap_in(read: &Read, new: Option<&[u8]>) -> io::Result<Swap> {
     ))]
     match exchange(tmp.path(), target) {
         Ok(()) => {
-            // `tmp.path()` now names the replaced file: prove it is the one we read, byte for byte.
+            // `tmp.path()` now names the replaced file: from here on, a failure keeps it (dropping
+            // `tmp` would delete it, and with it what another program may have written).
+            let replaced = |tmp: tempfile::NamedTempFile, e: io::Error| -> io::Error {
+                match tmp.into_temp_path().keep() {
+                    Ok(kept) => io::Error::new(
+                        e.kind(),
+                        format!(
+                            "{e}, after the file was swapped; the file it replaced is kept as {}",
+                            kept.display()
+                        ),
+                    ),
+                    Err(keep) => keep.error,
+                }
+            };
+            // Prove it is the one we read, byte for byte.
             let same_file = read.identity.is_none() || identity_of(tmp.path()) == read.identity;
-            if same_file && read.bytes.as_deref() == Some(fs::read(tmp.path())?.as_slice()) {
+            let old = match fs::read(tmp.path()) {
+                Ok(old) => old,
+                Err(e) => return Err(replaced(tmp, e)),
+            };
+            if same_file && read.bytes.as_deref() == Some(old.as_slice()) {
                 sync_dir(dir);
                 return Ok(Swap::Done); // dropping `tmp` removes the old file
             }
             // Another program wrote the file in between: put theirs back.
-            exchange(tmp.path(), target)?;
-            let out = fs::read(tmp.path())?;
+            if let Err(e) = exchange(tmp.path(), target) {
+                return Err(replaced(tmp, e));
+            }
+            let out = match fs::read(tmp.path()) {
+                Ok(out) => out,
+                Err(e) => return Err(replaced(tmp, e)),
+            };
             if out != new {
                 // A third write landed during the swap; the newest foreign content goes in place.
-                exchange(tmp.path(), target)?;
+                if let Err(e) = exchange(tmp.path(), target) {
+                    return Err(replaced(tmp, e));
+                }
             }
             return Ok(Swap::Changed);
         }

@@ -31,6 +31,13 @@ const MAX_RESUMES: u32 = 5;
 const DRAIN_BUDGET: Duration = Duration::from_secs(5);
 /// Wait before resuming when the server gave no `retry:`.
 const DEFAULT_RETRY: Duration = Duration::from_millis(500);
+/// The longest wait a server's `retry:` gets: a huge one would stop its stream for good.
+const MAX_RETRY: Duration = Duration::from_secs(60);
+
+/// The wait a server's `retry:` field (milliseconds) asks for, at most [`MAX_RETRY`].
+fn server_retry(ms: u64) -> Duration {
+    Duration::from_millis(ms).min(MAX_RETRY)
+}
 
 tokio::task_local! {
     /// Set in the task that renews the session: its own `initialize` and `initialized` are the
@@ -548,12 +555,19 @@ impl StreamableHttp {
                 match self
                     .request(Method::GET)
                     .header(ACCEPT, "text/event-stream")
-                    .header(LAST_EVENT_ID, last)
+                    .header(LAST_EVENT_ID, last.as_str())
                     .send()
                     .await
                 {
                     Ok(r) if r.status().is_success() => {
                         self.read_sse(r, &mut reply, &mut cursor).await;
+                        // A resume that brought events counts as progress: a server that polls
+                        // (it closes the stream every so often while the work goes on) is
+                        // followed as long as it sends them; only resumes in a row that bring
+                        // nothing give up. (The request's own deadline bounds the whole.)
+                        if cursor.last_event_id.as_deref() != Some(last.as_str()) {
+                            resumes = 0;
+                        }
                     }
                     Ok(r) if r.status().is_server_error() => {}
                     // The stream broke and cannot be resumed: the server that had the
@@ -578,6 +592,11 @@ impl StreamableHttp {
                     &body,
                     after_mcp.then_some(method),
                 ));
+            }
+            // An empty 200 is one of the answers that say the reply comes on the GET stream
+            // (as 202 and 204 are), not an answer that is not JSON-RPC.
+            if body.iter().all(u8::is_ascii_whitespace) && msg.kind == Kind::Request {
+                return Ok(Posted::Later);
             }
             self.deliver_line(&body, &mut reply);
         }
@@ -714,7 +733,7 @@ impl StreamableHttp {
                 cursor.last_event_id = Some(id);
             }
             if let Some(retry) = event.retry {
-                cursor.retry = Some(Duration::from_millis(retry));
+                cursor.retry = Some(server_retry(retry));
             }
             match event.data {
                 Some(data) if is_message && !data.trim_ascii().is_empty() => {
@@ -990,5 +1009,18 @@ impl ReplyWatch {
             tools_list: false,
             get_stream: false,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_servers_retry_is_taken_up_to_a_minute() {
+        assert_eq!(server_retry(1500), Duration::from_millis(1500));
+        // `retry: 999999999999` would have stopped the stream for about 31 years.
+        assert_eq!(server_retry(999_999_999_999), MAX_RETRY);
+        assert_eq!(server_retry(u64::MAX), MAX_RETRY);
     }
 }
