@@ -2,10 +2,12 @@
 401 + WWW-Authenticate, protected resource metadata) whose tokens come from a small local
 authorization server in the same process. The authorization server is a stand-in only for the
 faults the conformance suite cannot produce: short-lived tokens, revoked tokens, refresh tokens
-refused with invalid_grant, denied consent, a slow consent (to overlap two bridges), an
-authorization server without PKCE.
+refused with invalid_grant, denied consent, a slow consent (to overlap two bridges), a slow
+refresh and the revocation of every token when a refresh token is used twice (to overlap two
+bridges' refreshes), an authorization server without PKCE.
 
 Usage: python auth_server.py AS_PORT MCP_PORT [--expires-in S] [--refresh invalid_grant]
+                             [--refresh-delay S] [--reuse-revokes]
                              [--deny] [--authorize-delay S] [--no-pkce] [--client ID] [--cimd]
                              [--tls CERT KEY] [--moved-metadata] [--issuer URL]
                              [--iss-param right|wrong|missing] [--cc-client ID:SECRET]
@@ -33,6 +35,10 @@ p.add_argument("as_port", type=int)
 p.add_argument("mcp_port", type=int)
 p.add_argument("--expires-in", type=int, default=3600)
 p.add_argument("--refresh", default="ok")
+p.add_argument("--refresh-delay", type=float, default=0.0,
+               help="seconds each refresh takes (to overlap two bridges' refreshes)")
+p.add_argument("--reuse-revokes", action="store_true",
+               help="a refresh token used twice revokes every token (OAuth 2.1's rotation)")
 p.add_argument("--deny", action="store_true")
 p.add_argument("--authorize-delay", type=float, default=0.0)
 p.add_argument("--transport", default="streamable-http", help="or sse (legacy HTTP+SSE at /sse)")
@@ -59,9 +65,11 @@ ISSUER = f"{SCHEME}://127.0.0.1:{opts.as_port}"
 lock = threading.Lock()
 stats = {"register": 0, "authorize": 0, "token_code": 0, "token_refresh": 0,
          "refused_refresh": 0, "issued": [], "redirect_uris": [], "resources": [], "scopes": [],
-         "token_resources": [], "client_ids": [], "authorize_queries": []}
+         "token_resources": [], "client_ids": [], "authorize_queries": [],
+         "reuse_detected": 0}
 valid_access = set()
 valid_refresh = set()
+used_refresh = set()
 clients = set(opts.client)
 codes = {}
 counter = [0]
@@ -200,13 +208,19 @@ class AS(BaseHTTPRequestHandler):
                 return self.reply(200, issue())
             if grant == "refresh_token":
                 rt = body.get("refresh_token")
+                time.sleep(opts.refresh_delay)
                 with lock:
                     ok = opts.refresh == "ok" and rt in valid_refresh
                     if ok:
                         valid_refresh.discard(rt)
+                        used_refresh.add(rt)
                         stats["token_refresh"] += 1
                     else:
                         stats["refused_refresh"] += 1
+                        if opts.reuse_revokes and rt in used_refresh:
+                            stats["reuse_detected"] += 1
+                            valid_access.clear()
+                            valid_refresh.clear()
                 if not ok:
                     return self.reply(400, {"error": "invalid_grant"})
                 return self.reply(200, issue())

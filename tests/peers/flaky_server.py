@@ -9,18 +9,27 @@ With `initialize`, every POST fails with HTTP STATUS and a long HTML error page,
 server behind a proxy answers.
 With `outage`, `initialize` succeeds and every request after it fails with HTTP STATUS, every
 time, until a GET /up: a server that went down behind its proxy and came back.
+With `stall-notifications`, requests succeed and notifications are never answered: a handler
+that hangs, or a proxy that holds the POST.
+With `get`, requests succeed, and the first GET of the event stream is answered HTTP STATUS (with
+`Retry-After: 1`); later ones get a stream that sends one `notifications/message` and stays open:
+a server that allows one stream per session (409) while it still holds the one that broke, or a
+rate limit (429).
 """
 
 import json
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 SEEN = {}
 LOCK = threading.Lock()
 STATUS = int(sys.argv[2])
 ALWAYS = len(sys.argv) > 3 and sys.argv[3] == "initialize"
-OUTAGE = {"down": len(sys.argv) > 3 and sys.argv[3] == "outage"}
+MODE = sys.argv[3] if len(sys.argv) > 3 else ""
+OUTAGE = {"down": MODE == "outage"}
+GETS = {"count": 0}
 ERROR_PAGE = (
     "<!DOCTYPE html>\n<html>\n<head>\n<title>500 Internal Server Error</title>\n"
     "<style>body { font-family: sans-serif; }</style>\n</head>\n<body>\n"
@@ -43,6 +52,8 @@ class Handler(BaseHTTPRequestHandler):
         if ALWAYS:
             return self.send(STATUS, ERROR_PAGE, "text/html")
         if "id" not in msg:
+            if MODE == "stall-notifications":
+                time.sleep(600)
             return self.send(202, b"")
         if method == "initialize":
             result = {
@@ -76,6 +87,33 @@ class Handler(BaseHTTPRequestHandler):
             with LOCK:
                 data = json.dumps(SEEN).encode()
             return self.send(200, data, "application/json")
+        if MODE == "get":
+            with LOCK:
+                GETS["count"] += 1
+                first = GETS["count"] == 1
+            if first:
+                self.send_response(STATUS)
+                self.send_header("retry-after", "1")
+                self.send_header("content-length", "0")
+                self.end_headers()
+                return
+            self.send_response(200)
+            self.send_header("content-type", "text/event-stream")
+            self.end_headers()
+            note = {
+                "jsonrpc": "2.0",
+                "method": "notifications/message",
+                "params": {"level": "info", "data": f"stream {GETS['count']}"},
+            }
+            try:
+                self.wfile.write(f"data: {json.dumps(note)}\n\n".encode())
+                self.wfile.flush()
+                while True:
+                    time.sleep(0.5)
+                    self.wfile.write(b": keep\n\n")
+                    self.wfile.flush()
+            except OSError:
+                return
         self.send(405, b"")
 
     def do_DELETE(self):

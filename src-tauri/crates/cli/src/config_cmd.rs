@@ -560,9 +560,11 @@ fn new_entry(args: &AddArgs) -> anyhow::Result<Value> {
             .headers
             .iter()
             .map(|h| {
-                let (name, value) = transport::split_header(h)
-                    .with_context(|| format!("--header {h:?} must look like 'Name: value'"))?;
-                check_header(name, value).map_err(|e| anyhow::anyhow!("--header {h:?}: {e}"))?;
+                // Named by the header's name alone: its value may be a secret, and a header
+                // without a colon may be nothing but one (a token pasted alone).
+                let (name, value) =
+                    transport::split_header(h).context(transport::HEADER_WITHOUT_COLON)?;
+                check_header(name, value).map_err(|e| anyhow::anyhow!("--header {name:?}: {e}"))?;
                 Ok((name.to_owned(), value.to_owned()))
             })
             .collect::<anyhow::Result<Vec<_>>>()?;

@@ -723,33 +723,23 @@ fn a_forgotten_client_registers_again() {
     assert_eq!(count(&stats, "authorize"), 2, "{stats}");
 }
 
+/// Two bridges (each driven by the Python SDK's client, headless sign-in) started at once.
+fn two_headless_calls_at_once(p: &Peers, home: &Path, url: &str) -> (Output, Output) {
+    std::thread::scope(|s| {
+        let call = || drive(p, home, url, &["--oauth-flow", "headless"], &[]);
+        let a = s.spawn(call);
+        let b = s.spawn(call);
+        (a.join().expect("a"), b.join().expect("b"))
+    })
+}
+
 #[test]
 fn two_bridges_started_together_share_one_sign_in() {
     let p = require_peers!();
     // A slow consent makes sure both bridges meet the 401 while the sign-in is under way.
     let server = Protected::start(&p, &["--authorize-delay", "1.5"]);
     let home = tempfile::tempdir().expect("home");
-    let (a, b) = std::thread::scope(|s| {
-        let a = s.spawn(|| {
-            drive(
-                &p,
-                home.path(),
-                &server.url,
-                &["--oauth-flow", "headless"],
-                &[],
-            )
-        });
-        let b = s.spawn(|| {
-            drive(
-                &p,
-                home.path(),
-                &server.url,
-                &["--oauth-flow", "headless"],
-                &[],
-            )
-        });
-        (a.join().expect("a"), b.join().expect("b"))
-    });
+    let (a, b) = two_headless_calls_at_once(&p, home.path(), &server.url);
     ok_call(&a);
     ok_call(&b);
     let stats = server.stats();
@@ -759,6 +749,31 @@ fn two_bridges_started_together_share_one_sign_in() {
         "one sign-in for both: {stats}"
     );
     assert_eq!(count(&stats, "register"), 1, "{stats}");
+}
+
+/// Two bridges of one sign-in that both find its token about to expire refresh one at a time,
+/// and the second takes the first's new tokens: sent twice, the refresh token would make a
+/// provider that detects reuse (OAuth 2.1's rotation) revoke every token of the sign-in, and
+/// both bridges would need a new sign-in.
+#[test]
+fn two_bridges_refreshing_together_send_the_refresh_token_once() {
+    let p = require_peers!();
+    // A slow refresh makes sure both meet the expiry while the first refresh is under way.
+    let server = Protected::start(&p, &["--refresh-delay", "1.5", "--reuse-revokes"]);
+    let home = tempfile::tempdir().expect("home");
+    headless_call(&p, home.path(), &server.url);
+    time_passes_until_expiry_in(home.path(), 30);
+    let (a, b) = two_headless_calls_at_once(&p, home.path(), &server.url);
+    ok_call(&a);
+    ok_call(&b);
+    let stats = server.stats();
+    assert_eq!(count(&stats, "reuse_detected"), 0, "{stats}");
+    assert_eq!(
+        count(&stats, "token_refresh"),
+        1,
+        "one refresh for both: {stats}"
+    );
+    assert_eq!(count(&stats, "authorize"), 1, "no new sign-in: {stats}");
 }
 
 #[test]

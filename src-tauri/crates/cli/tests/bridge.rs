@@ -2669,6 +2669,68 @@ fn while_an_outage_lasts_requests_after_the_first_are_sent_once() {
     );
 }
 
+/// A server that takes a notification's POST and never answers it (a hung handler, a proxy
+/// holding the request) holds the client's next lines only for a while: notifications go in
+/// order, one at a time, but each gets at most `--timeout` (10 s at most), and the failure is said.
+#[test]
+fn a_notification_the_server_never_takes_holds_the_next_request_only_for_a_while() {
+    let p = require_peers!();
+    let (_server, port) = fault_server(&p, "flaky_server.py", &["500", "stall-notifications"]);
+    let mut b = Bridge::start(&[
+        &format!("http://127.0.0.1:{port}/mcp"),
+        "--name",
+        "stalls",
+        "--timeout",
+        "2",
+    ]);
+    b.initialize();
+    let list = b.request(1, "tools/list", json!({}));
+    assert!(list["result"]["tools"].is_array(), "{list}");
+    let stderr = b.stderr();
+    assert!(
+        stderr.contains("could not deliver notification notifications/initialized")
+            && stderr.contains("gave no answer to notifications/initialized within 2 s"),
+        "stderr: {stderr}"
+    );
+    let (status, _, _) = b.finish();
+    assert!(status.success());
+}
+
+/// The stream of the server's own messages is opened again after a 409 (a server that allows
+/// one stream per session and still holds one) or a 429 (a rate limit), after the server's
+/// `Retry-After`: neither means the server has no stream, and the bridge used to give it up for
+/// the rest of the session, losing every notification the server sent.
+#[test]
+fn the_event_stream_is_opened_again_after_a_409_or_a_429() {
+    let p = require_peers!();
+    for status in ["409", "429"] {
+        let (_server, port) = fault_server(&p, "flaky_server.py", &[status, "get"]);
+        let mut b = Bridge::start(&[&format!("http://127.0.0.1:{port}/mcp"), "--name", "get"]);
+        b.initialize();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let mut note = None;
+        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+            match b.next(left) {
+                Some(v) if v["method"] == "notifications/message" => {
+                    note = Some(v);
+                    break;
+                }
+                Some(_) => {}
+                None => break,
+            }
+        }
+        let note = note.unwrap_or_else(|| {
+            panic!(
+                "HTTP {status}: no notification from the reopened stream; stderr:\n{}",
+                b.stderr()
+            )
+        });
+        assert_eq!(note["params"]["data"], "stream 2", "HTTP {status}: {note}");
+        let (exit, _, _) = b.finish();
+        assert!(exit.success(), "HTTP {status}");
+    }
+}
+
 #[test]
 fn a_tool_call_that_may_have_run_is_not_sent_again_after_a_500() {
     let p = require_peers!();

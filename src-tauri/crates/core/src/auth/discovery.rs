@@ -167,7 +167,12 @@ pub async fn fallback_endpoints_exist(http: &reqwest::Client, server: &Url) -> b
     let Ok(authorize) = Url::parse(&join(&origin_of(server), "authorize")) else {
         return false;
     };
-    match http.get(authorize).send().await {
+    match http
+        .get(authorize)
+        .timeout(super::AUTH_HTTP_WAIT)
+        .send()
+        .await
+    {
         Ok(resp) => !matches!(resp.status().as_u16(), 404 | 405 | 410 | 501),
         // Unreachable now: let the sign-in say what goes wrong.
         Err(_) => true,
@@ -329,6 +334,7 @@ async fn get_json<T: serde::de::DeserializeOwned>(http: &reqwest::Client, url: &
         let resp = http
             .get(url.clone())
             .header(ACCEPT, "application/json")
+            .timeout(super::AUTH_HTTP_WAIT)
             .send()
             .await
             .ok()?;
@@ -345,10 +351,7 @@ async fn get_json<T: serde::de::DeserializeOwned>(http: &reqwest::Client, url: &
     if !resp.status().is_success() {
         return None;
     }
-    let bytes = resp.bytes().await.ok()?;
-    if bytes.len() > 1024 * 1024 {
-        return None;
-    }
+    let bytes = super::small_body(resp).await?;
     serde_json::from_slice(&bytes).ok()
 }
 

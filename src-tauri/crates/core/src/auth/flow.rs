@@ -406,11 +406,19 @@ pub async fn headless(
 ) -> Result<Callback, String> {
     let mut url = auth_url.clone();
     for _ in 0..8 {
+        // The error without its URL: after a redirect it may be one holding a code (a callback
+        // address spelled differently from ours), which must not reach a log.
         let resp = http
             .get(url.clone())
+            .timeout(super::AUTH_HTTP_WAIT)
             .send()
             .await
-            .map_err(|e| format!("the authorization endpoint did not answer: {e}"))?;
+            .map_err(|e| {
+                format!(
+                    "the authorization endpoint did not answer: {}",
+                    e.without_url()
+                )
+            })?;
         if resp.status().is_redirection() {
             let location = resp
                 .headers()

@@ -68,6 +68,39 @@ pub const SIGN_IN_INSTEAD: &str = "leave the Authorization header out and MCP Tr
 pub const TOKEN_INSTEAD: &str =
     "it asks for a token: pass one with --header 'Authorization: Bearer …'";
 
+/// The most one request of the sign-in's own (metadata, a registration, a token) may take, from
+/// connecting to the end of its answer: a server that takes the connection and never answers
+/// would otherwise hold a refresh, and every request waiting for it, for good.
+pub(crate) const AUTH_HTTP_WAIT: Duration = Duration::from_secs(30);
+/// The most a refresh waits for another process's refresh of the same sign-in (which is bounded
+/// by its token request's [`AUTH_HTTP_WAIT`]) before it refreshes anyway.
+const REFRESH_LOCK_WAIT: Duration = Duration::from_secs(35);
+/// The largest answer of an authorization server's read (metadata, a registration, tokens):
+/// each is a small JSON object.
+pub(crate) const MAX_AUTH_BODY: usize = 1024 * 1024;
+
+/// The body of an authorization server's answer, or `None` when it breaks off or runs past
+/// [`MAX_AUTH_BODY`] (read no further).
+pub(crate) async fn small_body(resp: reqwest::Response) -> Option<Vec<u8>> {
+    use futures_util::StreamExt as _;
+    if resp
+        .content_length()
+        .is_some_and(|n| n > MAX_AUTH_BODY as u64)
+    {
+        return None;
+    }
+    let mut body = Vec::new();
+    let mut chunks = resp.bytes_stream();
+    while let Some(chunk) = chunks.next().await {
+        let chunk = chunk.ok()?;
+        if body.len() + chunk.len() > MAX_AUTH_BODY {
+            return None;
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Some(body)
+}
+
 /// What to do about [`GIVEN_REFUSED`], as the bridge says it (the app shows its own fix).
 pub const GIVE_VALID: &str = "give valid ones (in the app: the Edit form's headers)";
 /// What to do about [`NO_TOKEN_SIGN_IN`], as the bridge says it (the app shows its own fix).
@@ -576,6 +609,7 @@ impl Auth {
             .header(ACCEPT, "application/json, text/event-stream")
             .header(CONTENT_TYPE, "application/json")
             .body(r#"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"mcp-tray","version":"0"}}}"#)
+            .timeout(AUTH_HTTP_WAIT)
             .send()
             .await
             .map_err(|e| {
@@ -893,6 +927,17 @@ impl Auth {
     async fn refresh_once(self: &Arc<Self>, seen: u64) -> Result<(), TokenError> {
         let _guard = self.refresh.lock().await;
         if self.generation() != seen {
+            return Ok(());
+        }
+        // One refresh of this sign-in at a time across processes, and none after another
+        // process's: its tokens are taken instead ([`store::refresh_lock`]).
+        let id = self.store_id.clone();
+        let _across =
+            tokio::task::spawn_blocking(move || store::refresh_lock(&id, REFRESH_LOCK_WAIT))
+                .await
+                .ok()
+                .flatten();
+        if self.adopt_stored(0) {
             return Ok(());
         }
         let (record, secrets) = {
@@ -1566,6 +1611,48 @@ pub fn name_for_url(url: &Url) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Serves one answer of `body_chunks` chunks of 64 KiB (chunked) and `{}`, on loopback.
+    async fn serve_once(body_chunks: usize) -> Url {
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        tokio::spawn(async move {
+            let (mut sock, _) = listener.accept().await.expect("accept");
+            let mut buf = [0u8; 4096];
+            let _ = sock.read(&mut buf).await;
+            let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n";
+            if sock.write_all(head.as_bytes()).await.is_err() {
+                return;
+            }
+            let chunk = vec![b' '; 64 * 1024];
+            for _ in 0..body_chunks {
+                let mut piece = format!("{:x}\r\n", chunk.len()).into_bytes();
+                piece.extend_from_slice(&chunk);
+                piece.extend_from_slice(b"\r\n");
+                if sock.write_all(&piece).await.is_err() {
+                    return;
+                }
+            }
+            let _ = sock.write_all(b"2\r\n{}\r\n0\r\n\r\n").await;
+        });
+        Url::parse(&format!("http://127.0.0.1:{port}/token")).expect("url")
+    }
+
+    #[tokio::test]
+    async fn an_authorization_servers_answer_is_read_up_to_a_mebibyte() {
+        let http = reqwest::Client::new();
+        let small = serve_once(2).await;
+        let resp = http.get(small).send().await.expect("answer");
+        let body = small_body(resp).await.expect("a small answer is read");
+        assert_eq!(body.len(), 2 * 64 * 1024 + 2);
+        // Endless JSON whitespace: read no further than the limit, whatever the sender says.
+        let huge = serve_once(1000).await;
+        let resp = http.get(huge).send().await.expect("answer");
+        assert_eq!(small_body(resp).await, None);
+    }
 
     #[test]
     fn the_ca_file_of_a_bridge_entry_is_found_in_either_spelling() {

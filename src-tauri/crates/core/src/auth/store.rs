@@ -281,6 +281,39 @@ pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> Result<(), String> {
     fs::rename(&tmp, path).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
+/// Holds the cross-process refresh lock of one sign-in until dropped: an OS file lock, which the
+/// OS lets go of when its process dies, however it dies.
+pub struct RefreshLock {
+    _file: fs::File,
+}
+
+/// Waits up to `wait` for the refresh lock of sign-in `id` ([`sign_in_id`]): two processes of one
+/// sign-in (two bridges of a server, a bridge and the app's test) refresh one at a time, and the
+/// one that waited takes what the other stored. A provider that detects a refresh token used
+/// twice (OAuth 2.1's rotation) revokes every token of the sign-in. `None` when the lock cannot
+/// be had (no folder, a file system without locks, a holder past `wait`): the caller refreshes
+/// anyway, as it did before locks. Blocks: for a blocking thread.
+pub fn refresh_lock(id: &str, wait: Duration) -> Option<RefreshLock> {
+    let dir = auth_dir();
+    fs::create_dir_all(&dir).ok()?;
+    let file = fs::OpenOptions::new()
+        .create(true)
+        .write(true)
+        .truncate(false)
+        .open(dir.join(format!("{}.refresh.lock", key_of(id))))
+        .ok()?;
+    let deadline = std::time::Instant::now() + wait;
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Some(RefreshLock { _file: file }),
+            Err(fs::TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            Err(_) => return None,
+        }
+    }
+}
+
 /// Holds the cross-process sign-in lock of one server until dropped.
 pub struct SignInLock {
     path: PathBuf,

@@ -115,11 +115,12 @@ pub async fn register(
         .header(ACCEPT, "application/json")
         .header(reqwest::header::CONTENT_TYPE, "application/json")
         .body(body.to_string())
+        .timeout(super::AUTH_HTTP_WAIT)
         .send()
         .await
         .map_err(|e| format!("client registration failed: {e}"))?;
     let status = resp.status();
-    let bytes = resp.bytes().await.unwrap_or_default();
+    let bytes = super::small_body(resp).await.unwrap_or_default();
     if matches!(status.as_u16(), 404 | 405 | 501) {
         // No registration there at all (a 2025-03-26 default endpoint the server never had).
         return Err(format!(
@@ -190,11 +191,19 @@ pub async fn request(
     }
     let resp = req
         .form(&form)
+        .timeout(super::AUTH_HTTP_WAIT)
         .send()
         .await
         .map_err(|e| TokenError::Other(format!("the token endpoint did not answer: {e}")))?;
     let status = resp.status();
-    let bytes = resp.bytes().await.unwrap_or_default();
+    let Some(bytes) = super::small_body(resp).await else {
+        return Err(TokenError::Other(format!(
+            "the token endpoint's answer (HTTP {}) broke off, or ran past {} KiB, within {} s",
+            status.as_u16(),
+            super::MAX_AUTH_BODY / 1024,
+            super::AUTH_HTTP_WAIT.as_secs()
+        )));
+    };
     if status.is_success() {
         return serde_json::from_slice::<Tokens>(&bytes).map_err(|_| {
             TokenError::Other("the token endpoint answered without an access token".into())

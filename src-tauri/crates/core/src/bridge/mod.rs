@@ -35,7 +35,7 @@ use crate::diagnose::{Diagnosis, Severity, codes};
 use crate::journal::{Direction, Journal, Level};
 use crate::jsonrpc::{self, Invalid, Kind};
 use crate::transport::http::{Outgoing, StreamableHttp};
-use crate::transport::sse::LegacySse;
+use crate::transport::sse::{LegacySse, SseConnection};
 use crate::transport::{
     self, Fault, MAX_CLIENT_MESSAGE_BYTES, MAX_CLIENT_MESSAGE_SHOWN, Remote, Reporter,
 };
@@ -58,6 +58,11 @@ const LONG_LIVED: Duration = Duration::from_secs(10 * 365 * 24 * 3600);
 /// table grow past this (the oldest is forgotten; its answer, if it still comes, is journaled
 /// without a method and a latency).
 const MAX_SERVER_REQUESTS: usize = 1024;
+
+/// The most the bridge waits for the server to take a notification or a reply of the client's
+/// (or `--timeout`, if shorter). They are sent in order, one at a time, so the next line of the
+/// client's waits for it: a server takes one at once (`202 Accepted`).
+const DELIVERY_WAIT: Duration = Duration::from_secs(10);
 
 /// Whether a request stays open by design ([`LONG_LIVED`]).
 fn is_long_lived(method: Option<&str>) -> bool {
@@ -179,7 +184,7 @@ pub(crate) fn is_loopback(url: &Url) -> bool {
 #[derive(Clone)]
 enum Link {
     Http(Arc<StreamableHttp>),
-    Sse(Arc<LegacySse>),
+    Sse(Arc<SseConnection>),
 }
 
 impl Link {
@@ -1452,9 +1457,45 @@ impl Session<'_> {
                 deadline: Instant::now() + longest,
                 stop: stop_rx,
             });
-        } else if let Err(fault) = link.send(&msg).await {
-            // Notifications and replies keep their order; a failure cannot be answered.
-            self.fail(Vec::new(), &fault, &msg);
+        } else {
+            // Notifications and replies keep their order, so this loop waits for each to be
+            // taken; but not for long: a server that holds one (a stalled proxy, a handler that
+            // never returns its 202) would hold every later line of the client's with it. A
+            // failure cannot be answered.
+            if let Err(fault) = self.deliver(&link, &msg).await {
+                self.fail(Vec::new(), &fault, &msg);
+            }
+        }
+    }
+
+    /// Sends a notification or a reply of the client's, waiting at most [`DELIVERY_WAIT`] (or
+    /// `--timeout`) for the server to take it; while a sign-in it started runs, its wait too, as
+    /// a request's, never past the most a request may take.
+    async fn deliver(&self, link: &Link, msg: &Outgoing) -> Result<(), Fault> {
+        let started = Instant::now();
+        let wait = self.opts.timeout.min(DELIVERY_WAIT);
+        let cap = started + self.opts.max_timeout.max(self.opts.timeout);
+        let mut deadline = started + wait;
+        let send = link.send(msg);
+        tokio::pin!(send);
+        loop {
+            if let Ok(sent) = tokio::time::timeout_at(deadline, &mut send).await {
+                return sent;
+            }
+            let sign_in_wait = self.remote.auth.as_ref().and_then(|a| a.sign_in_wait());
+            match sign_in_wait.map(|w| (started + w + wait).min(cap)) {
+                Some(held) if held > Instant::now() => deadline = held,
+                _ => {
+                    return Err(Fault::NoAnswer {
+                        url: transport::display_url(&self.opts.url),
+                        method: msg
+                            .method
+                            .clone()
+                            .unwrap_or_else(|| "the client's reply to its request".into()),
+                        after: wait,
+                    });
+                }
+            }
         }
     }
 

@@ -848,6 +848,10 @@ impl StreamableHttp {
             if self.lock().closed {
                 return;
             }
+            if let Some(auth) = &self.remote.auth {
+                auth.before_request().await;
+            }
+            let seen = self.remote.auth.as_ref().map_or(0, |a| a.generation());
             let last = self.lock().get_last_event_id.clone();
             let mut req = self
                 .request(Method::GET)
@@ -856,6 +860,7 @@ impl StreamableHttp {
                 req = req.header(LAST_EVENT_ID, last);
             }
             let mut cursor = StreamCursor::default();
+            let mut asked_wait = None;
             match req.send().await {
                 Ok(resp) if resp.status().is_success() && !is_event_stream(&resp) => return,
                 Ok(resp) if resp.status().is_success() => {
@@ -869,12 +874,30 @@ impl StreamableHttp {
                 }
                 Ok(resp) if is_no_stream(resp.status()) => return,
                 Ok(resp) if resp.status().is_server_error() => failures += 1,
+                // An expired token (the POSTs refresh theirs as they go, but this stream may be
+                // the only traffic): refreshed, never a sign-in, which is left to the client's
+                // next request; the stream is tried again after a pause either way.
+                Ok(resp)
+                    if self.remote.auth.is_some()
+                        && matches!(resp.status().as_u16(), 401 | 403) =>
+                {
+                    failures += 1;
+                    let _ = self.remote.reauthorize(resp, seen, false).await;
+                }
+                // A server that allows one stream per session while it still holds the one
+                // that broke (409, the Python SDK's answer), or that limits how often it is
+                // asked (429): neither means there is no stream, only not now.
+                Ok(resp) if matches!(resp.status().as_u16(), 408 | 409 | 425 | 429) => {
+                    failures += 1;
+                    asked_wait = retry_after(resp.headers());
+                }
                 Ok(_) => return,
                 Err(_) => failures += 1,
             }
             let pause = match cursor.retry {
                 Some(retry) if failures == 0 => retry,
-                _ => backoff(failures.min(8), Duration::from_millis(250)),
+                _ => backoff(failures.min(8), Duration::from_millis(250))
+                    .max(asked_wait.unwrap_or_default()),
             };
             tokio::time::sleep(pause).await;
         }
@@ -924,6 +947,19 @@ fn is_event_stream(resp: &Response) -> bool {
 
 fn is_html_response(resp: &Response) -> bool {
     super::content_type_is(resp.headers(), "text/html")
+}
+
+/// A `Retry-After` in seconds (RFC 9110 §10.2.3), taken up to a minute as a server's `retry:`
+/// is ([`server_retry`]); its date form is left to the back-off.
+fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    let seconds: u64 = headers
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
+    Some(Duration::from_secs(seconds).min(MAX_RETRY))
 }
 
 fn session_lost(status: StatusCode) -> bool {
@@ -1022,5 +1058,23 @@ mod tests {
         // `retry: 999999999999` would have stopped the stream for about 31 years.
         assert_eq!(server_retry(999_999_999_999), MAX_RETRY);
         assert_eq!(server_retry(u64::MAX), MAX_RETRY);
+    }
+
+    #[test]
+    fn a_retry_after_in_seconds_is_taken_up_to_a_minute_and_its_date_form_is_not() {
+        let after = |value: &str| {
+            let mut headers = reqwest::header::HeaderMap::new();
+            headers.insert(
+                reqwest::header::RETRY_AFTER,
+                value.parse().expect("header value"),
+            );
+            retry_after(&headers)
+        };
+        assert_eq!(after("3"), Some(Duration::from_secs(3)));
+        assert_eq!(after(" 7 "), Some(Duration::from_secs(7)));
+        assert_eq!(after("86400"), Some(MAX_RETRY));
+        assert_eq!(after("Wed, 21 Oct 2015 07:28:00 GMT"), None);
+        assert_eq!(after("-1"), None);
+        assert_eq!(retry_after(&reqwest::header::HeaderMap::new()), None);
     }
 }

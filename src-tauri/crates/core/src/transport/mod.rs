@@ -1361,12 +1361,15 @@ pub fn split_header(spec: &str) -> Option<(&str, &str)> {
         .map(|(name, value)| (name.trim(), value.trim()))
 }
 
+/// What a `--header` without a colon gets: not shown, as it may be nothing but a secret (a token
+/// pasted alone), and the bridge's stderr goes to Claude's log.
+pub const HEADER_WITHOUT_COLON: &str = "a --header has no colon: give it as 'Name: value' (it is not repeated here, as it may be a secret)";
+
 /// Parses `--header 'Name: value'` arguments, expanding `${VAR}` from the environment.
 pub fn parse_headers(specs: &[String]) -> Result<HeaderMap, String> {
     let mut map = HeaderMap::new();
     for spec in specs {
-        let (name, value) = split_header(spec)
-            .ok_or_else(|| format!("header `{}` is not `Name: value`", header_name_of(spec)))?;
+        let (name, value) = split_header(spec).ok_or(HEADER_WITHOUT_COLON)?;
         let value = expand_env(value).map_err(|e| format!("header `{name}`: {e}"))?;
         let name = HeaderName::from_bytes(name.as_bytes())
             .map_err(|_| format!("`{name}` is not a valid header name"))?;
@@ -1376,10 +1379,6 @@ pub fn parse_headers(specs: &[String]) -> Result<HeaderMap, String> {
         map.append(name, value);
     }
     Ok(map)
-}
-
-fn header_name_of(spec: &str) -> &str {
-    spec.split([':', ' ']).next().unwrap_or("")
 }
 
 /// Replaces `${VAR}` with the variable's value; a missing variable is an error naming it.

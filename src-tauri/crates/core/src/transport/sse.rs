@@ -77,9 +77,40 @@ pub struct LegacySse {
     waiters: Arc<Waiters>,
 }
 
+/// A legacy SSE connection as its users hold it. The last one dropped ends its reader, and the
+/// event stream with it, whether or not [`SseConnection::close`] was called: a connection whose
+/// first message was given up on (its timeout) must not go on reading, reconnecting and passing
+/// on the server's messages beside the one that replaces it.
+pub struct SseConnection {
+    inner: Arc<LegacySse>,
+    reader: tokio::task::AbortHandle,
+}
+
+impl SseConnection {
+    /// Ends the session: nothing more is read or reopened.
+    pub fn close(&self) {
+        self.inner.close();
+        self.reader.abort();
+    }
+}
+
+impl std::ops::Deref for SseConnection {
+    type Target = LegacySse;
+
+    fn deref(&self) -> &LegacySse {
+        &self.inner
+    }
+}
+
+impl Drop for SseConnection {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
 impl LegacySse {
     /// Opens the event stream and waits for the `endpoint` event.
-    pub async fn connect(remote: Remote, out: Outbox) -> Result<Arc<Self>, Fault> {
+    pub async fn connect(remote: Remote, out: Outbox) -> Result<Arc<SseConnection>, Fault> {
         let (endpoint, _) = watch::channel(None);
         let this = Arc::new(LegacySse {
             remote,
@@ -91,8 +122,11 @@ impl LegacySse {
         let (url, events) = this.open_stream().await?;
         this.endpoint.send_replace(Some((url, 1)));
         let reader = Arc::clone(&this);
-        tokio::spawn(async move { reader.read_forever(events).await });
-        Ok(this)
+        let reader = tokio::spawn(async move { reader.read_forever(events).await });
+        Ok(Arc::new(SseConnection {
+            inner: this,
+            reader: reader.abort_handle(),
+        }))
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
@@ -450,6 +484,49 @@ impl LegacySse {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A connection given up on (its first message timed out, the caller dropped it) closes its
+    /// event stream: the server sees the connection end.
+    #[tokio::test]
+    async fn a_connection_dropped_after_it_opened_stops_reading_its_stream() {
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let (ended_tx, ended) = tokio::sync::oneshot::channel();
+        tokio::spawn(async move {
+            let (mut sock, _) = listener.accept().await.expect("accept");
+            let mut buf = [0u8; 4096];
+            let _ = sock.read(&mut buf).await;
+            sock.write_all(
+                b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n\r\nevent: endpoint\ndata: /message?sessionId=1\n\n",
+            )
+            .await
+            .expect("write");
+            // Whatever else comes (nothing should), until the client lets the connection go.
+            while sock.read(&mut buf).await.is_ok_and(|n| n > 0) {}
+            let _ = ended_tx.send(());
+        });
+        let remote = Remote {
+            client: reqwest::Client::new(),
+            url: Url::parse(&format!("http://127.0.0.1:{port}/sse")).expect("url"),
+            headers: Default::default(),
+            reporter: super::super::Reporter::new("t", None),
+            retries: 0,
+            auth: None,
+            max_timeout: Duration::from_secs(5),
+            last_failure: Default::default(),
+            outage: Default::default(),
+        };
+        let (out, _rx) = tokio::sync::mpsc::unbounded_channel();
+        let sse = LegacySse::connect(remote, out).await.expect("connected");
+        drop(sse);
+        tokio::time::timeout(Duration::from_secs(10), ended)
+            .await
+            .expect("the event stream was let go")
+            .expect("server task");
+    }
 
     #[test]
     fn endpoints_resolve_against_the_sse_url() {
