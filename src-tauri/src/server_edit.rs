@@ -291,14 +291,23 @@ fn unmasked_args(entry: &ServerEntry, sent: Vec<String>) -> Result<Vec<String>, 
 fn checked_change(
     file: &ConfigFile,
     name: &str,
-    mut change: ServerEditInput,
+    change: ServerEditInput,
 ) -> Result<(ServerEntry, EntryChange), CommandError> {
+    let entry = entry_of(file, name)?;
+    let change = checked_change_of(&entry, change)?;
+    Ok((entry, change))
+}
+
+/// [`checked_change`] of the entry as given.
+fn checked_change_of(
+    entry: &ServerEntry,
+    mut change: ServerEditInput,
+) -> Result<EntryChange, CommandError> {
     if let Some(path) = &change.ca_cert {
         change.ca_cert = Some(checked_ca_cert(path)?.unwrap_or_default());
     }
-    let entry = entry_of(file, name)?;
     if let Some(args) = change.args.take() {
-        change.args = Some(unmasked_args(&entry, args)?);
+        change.args = Some(unmasked_args(entry, args)?);
     }
     if let EntryKind::Remote { url } = &entry.kind {
         let allowed = change
@@ -308,7 +317,7 @@ fn checked_change(
             return Err(plain_http_refused());
         }
     }
-    Ok((entry, change.into()))
+    Ok(change.into())
 }
 
 /// Changes a server as the Edit form says (one undoable write); answers what was done, with the
@@ -330,15 +339,21 @@ fn edit(name: &str, mut change: ServerEditInput) -> Result<ChangeDone, CommandEr
         Some(new) if !new.is_empty() && new != name => format!("edit {name} → {new}"),
         _ => format!("edit {name}"),
     };
-    let (entry, change) = checked_change(&file, name, change)?;
-    if let Some(loaded) = &loaded {
-        let conflicts = changed_meanwhile(&entry, &change, loaded);
-        if !conflicts.is_empty() {
-            return Err(edit_conflict(&conflicts));
+    // A server that is gone is said as such (the write below would say it in the config's words).
+    entry_of(&file, name)?;
+    // Made of the entry as the file holds it under the write's lock: a field another program
+    // changed after this form's read, and the form does not touch, is kept.
+    let done = file.edit_entry(&op, name, |entry| {
+        let change = checked_change_of(entry, change.clone())?;
+        if let Some(loaded) = &loaded {
+            let conflicts = changed_meanwhile(entry, &change, loaded);
+            if !conflicts.is_empty() {
+                return Err(edit_conflict(&conflicts));
+            }
         }
-    }
-    let edits = mcp_tray_core::config::change::edits_for(&entry, &change)?;
-    Ok(ChangeDone::of(file.apply_all(&op, &edits)?))
+        Ok::<_, CommandError>(mcp_tray_core::config::change::edits_for(entry, &change)?)
+    });
+    Ok(ChangeDone::of(done?))
 }
 
 /// The fields `change` writes that the file changed since the form loaded them (`loaded`, as

@@ -11,10 +11,11 @@ With `outage`, `initialize` succeeds and every request after it fails with HTTP 
 time, until a GET /up: a server that went down behind its proxy and came back.
 With `stall-notifications`, requests succeed and notifications are never answered: a handler
 that hangs, or a proxy that holds the POST.
-With `get`, requests succeed, and the first GET of the event stream is answered HTTP STATUS (with
-`Retry-After: 1`); later ones get a stream that sends one `notifications/message` and stays open:
-a server that allows one stream per session (409) while it still holds the one that broke, or a
-rate limit (429).
+With `get`, requests succeed, and the first GET of the event stream (at /mcp) is answered HTTP
+STATUS (with `Retry-After: 2`); later ones get a stream that sends one `notifications/message`
+and stays open: a server that allows one stream per session (409) while it still holds the one
+that broke, or a rate limit (429). With `get-always`, every GET of the stream is answered STATUS:
+a gateway that does not route GETs. /seen counts the GETs as "GET".
 """
 
 import json
@@ -87,13 +88,14 @@ class Handler(BaseHTTPRequestHandler):
             with LOCK:
                 data = json.dumps(SEEN).encode()
             return self.send(200, data, "application/json")
-        if MODE == "get":
+        if MODE in ("get", "get-always") and self.path == "/mcp":
             with LOCK:
                 GETS["count"] += 1
+                SEEN["GET"] = GETS["count"]
                 first = GETS["count"] == 1
-            if first:
+            if first or MODE == "get-always":
                 self.send_response(STATUS)
-                self.send_header("retry-after", "1")
+                self.send_header("retry-after", "2")
                 self.send_header("content-length", "0")
                 self.end_headers()
                 return

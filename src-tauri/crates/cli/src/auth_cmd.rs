@@ -402,11 +402,12 @@ pub fn run(cmd: AuthCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
                 .enable_all()
                 .build()
                 .context("cannot start the async runtime")?;
-            let how = runtime
-                .block_on(async { auth::Auth::new(opts, client).login_as().await })
-                .map_err(|e| {
-                    Failure::new(exit::USER, anyhow::anyhow!("sign-in to {name} failed: {e}"))
-                })?;
+            let how = runtime.block_on(async { auth::Auth::new(opts, client).login_as().await });
+            // A task still running (a refresh left waiting for another process's) holds no exit.
+            runtime.shutdown_timeout(std::time::Duration::from_millis(100));
+            let how = how.map_err(|e| {
+                Failure::new(exit::USER, anyhow::anyhow!("sign-in to {name} failed: {e}"))
+            })?;
             // One line: the sign-in and how it was made.
             transport::say_on_stderr(&match how {
                 Some(how) => format!("mcp-tray: signed in to {name} ({how})\n"),

@@ -564,7 +564,10 @@ fn new_entry(args: &AddArgs) -> anyhow::Result<Value> {
                 // without a colon may be nothing but one (a token pasted alone).
                 let (name, value) =
                     transport::split_header(h).context(transport::HEADER_WITHOUT_COLON)?;
-                check_header(name, value).map_err(|e| anyhow::anyhow!("--header {name:?}: {e}"))?;
+                check_header(name, value).map_err(|e| match e.as_str() {
+                    transport::BAD_HEADER_NAME => anyhow::anyhow!(e),
+                    _ => anyhow::anyhow!("--header {name:?}: {e}"),
+                })?;
                 Ok((name.to_owned(), value.to_owned()))
             })
             .collect::<anyhow::Result<Vec<_>>>()?;

@@ -121,6 +121,8 @@ pub fn run(cmd: DoctorCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
         );
     }
     let mut report = runtime.block_on(doctor::examine(&location, &file, &resolver, &opts));
+    // A task still running (a probe's refresh left waiting for another process's) holds no exit.
+    runtime.shutdown_timeout(Duration::from_millis(100));
     // The commands a fix names act on this run's file when run as printed.
     let for_here = |d: Diagnosis| {
         let mut d = d.with_name_in_fix();

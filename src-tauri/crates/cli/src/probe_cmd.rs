@@ -136,6 +136,8 @@ pub fn run(cmd: ProbeCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
         &resolver,
         Duration::from_secs_f64(args.timeout),
     ));
+    // A task still running (a refresh left waiting for another process's) holds no exit.
+    runtime.shutdown_timeout(Duration::from_millis(100));
     let by_command = args.name.is_none() && args.url.is_none();
     // The commands a fix names act on this run's file when run as printed, as doctor's do.
     report.diagnosis = report.diagnosis.map(|d| {

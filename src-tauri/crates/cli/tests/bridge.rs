@@ -2686,14 +2686,13 @@ fn a_notification_the_server_never_takes_holds_the_next_request_only_for_a_while
     b.initialize();
     let list = b.request(1, "tools/list", json!({}));
     assert!(list["result"]["tools"].is_array(), "{list}");
-    let stderr = b.stderr();
+    let (status, stderr, _) = b.finish();
+    assert!(status.success());
     assert!(
         stderr.contains("could not deliver notification notifications/initialized")
             && stderr.contains("gave no answer to notifications/initialized within 2 s"),
         "stderr: {stderr}"
     );
-    let (status, _, _) = b.finish();
-    assert!(status.success());
 }
 
 /// The stream of the server's own messages is opened again after a 409 (a server that allows
@@ -2707,6 +2706,7 @@ fn the_event_stream_is_opened_again_after_a_409_or_a_429() {
         let (_server, port) = fault_server(&p, "flaky_server.py", &[status, "get"]);
         let mut b = Bridge::start(&[&format!("http://127.0.0.1:{port}/mcp"), "--name", "get"]);
         b.initialize();
+        let asked = Instant::now();
         let deadline = Instant::now() + Duration::from_secs(20);
         let mut note = None;
         while let Some(left) = deadline.checked_duration_since(Instant::now()) {
@@ -2726,9 +2726,33 @@ fn the_event_stream_is_opened_again_after_a_409_or_a_429() {
             )
         });
         assert_eq!(note["params"]["data"], "stream 2", "HTTP {status}: {note}");
+        // Not before the server's `Retry-After: 2` (the back-off alone would be half a second).
+        assert!(
+            asked.elapsed() >= Duration::from_secs(2),
+            "HTTP {status}: reopened after {:?}",
+            asked.elapsed()
+        );
         let (exit, _, _) = b.finish();
         assert!(exit.success(), "HTTP {status}");
     }
+}
+
+/// A server (or a gateway before it) that refuses the stream's GET whatever the token gets one
+/// try at a fresh token, not a refresh and a GET every few seconds for the rest of the session:
+/// refused again, or with no token to be had, the stream is given up, and the requests go on.
+#[test]
+fn an_event_stream_refused_with_401_is_not_asked_for_again_and_again() {
+    let p = require_peers!();
+    let (_server, port) = fault_server(&p, "flaky_server.py", &["401", "get-always"]);
+    let mut b = Bridge::start(&[&format!("http://127.0.0.1:{port}/mcp"), "--name", "noget"]);
+    b.initialize();
+    // Long enough for three more GETs at the back-off's pace (0.5, 1, 2 s) had it gone on.
+    std::thread::sleep(Duration::from_secs(4));
+    let list = b.request(1, "tools/list", json!({}));
+    assert!(list["result"]["tools"].is_array(), "{list}");
+    assert_eq!(flaky_seen(port)["GET"], 1, "{}", flaky_seen(port));
+    let (status, _, _) = b.finish();
+    assert!(status.success());
 }
 
 #[test]

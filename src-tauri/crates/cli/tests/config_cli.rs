@@ -408,6 +408,11 @@ fn assert_add_refused(cases: &[(&[&str], &str)]) {
                 value.len() < 3 || !err.contains(value),
                 "{args:?} repeated the header's value: {err}"
             );
+            // Nor a name that is none (a token with a colon in it).
+            assert!(
+                !err.contains("abc123"),
+                "{args:?} repeated the header: {err}"
+            );
         }
         assert_eq!(
             std::fs::read_to_string(&config).unwrap(),
@@ -460,7 +465,7 @@ fn add_refuses_env_names_commands_and_headers_that_could_never_start() {
         (&["add", "c0", "--", ""], "empty"),
         (
             &["add", "h1", "--url", url, "--header", "Bad Name: v"],
-            "--header \"Bad Name\"",
+            "is not a valid header name",
         ),
         (
             &["add", "h2", "--url", url, "--header", ": value"],
@@ -473,6 +478,17 @@ fn add_refuses_env_names_commands_and_headers_that_could_never_start() {
         (
             &["add", "h5", "--url", url, "--header", "sk-live-0123456789"],
             "a --header has no colon",
+        ),
+        (
+            &[
+                "add",
+                "h6",
+                "--url",
+                url,
+                "--header",
+                "Bearer abc123:def456",
+            ],
+            "is not a valid header name",
         ),
         (
             &["add", "h4", "--url", url, "--header", "X: ${UNCLOSED"],

@@ -937,7 +937,9 @@ impl Auth {
                 .await
                 .ok()
                 .flatten();
-        if self.adopt_stored(0) {
+        // Another process's tokens, unless they are due themselves (stored long ago by a
+        // process gone since): then refreshed with its refresh token.
+        if self.adopt_stored(0) && !refresh_due(&self.lock().record, store::now_secs()) {
             return Ok(());
         }
         let (record, secrets) = {

@@ -1470,31 +1470,49 @@ impl Session<'_> {
 
     /// Sends a notification or a reply of the client's, waiting at most [`DELIVERY_WAIT`] (or
     /// `--timeout`) for the server to take it; while a sign-in it started runs, its wait too, as
-    /// a request's, never past the most a request may take.
+    /// a request's, never past the most a request may take. A send waited out is not dropped but
+    /// left to finish on its own (bounded by the most a request may take): cut, it could lose a
+    /// token refresh halfway (the new refresh token, rotated at the authorization server and not
+    /// yet stored), or the event stream `notifications/initialized` opens once it is taken.
     async fn deliver(&self, link: &Link, msg: &Outgoing) -> Result<(), Fault> {
         let started = Instant::now();
         let wait = self.opts.timeout.min(DELIVERY_WAIT);
-        let cap = started + self.opts.max_timeout.max(self.opts.timeout);
+        let longest = self.opts.max_timeout.max(self.opts.timeout);
+        let cap = started + longest;
         let mut deadline = started + wait;
-        let send = link.send(msg);
-        tokio::pin!(send);
+        let (link, owned) = (link.clone(), msg.clone());
+        let mut send = tokio::spawn(async move {
+            tokio::time::timeout(longest, link.send(&owned))
+                .await
+                .unwrap_or(Ok(()))
+        });
         loop {
             if let Ok(sent) = tokio::time::timeout_at(deadline, &mut send).await {
-                return sent;
+                return sent.unwrap_or(Ok(()));
             }
             let sign_in_wait = self.remote.auth.as_ref().and_then(|a| a.sign_in_wait());
             match sign_in_wait.map(|w| (started + w + wait).min(cap)) {
                 Some(held) if held > Instant::now() => deadline = held,
-                _ => {
-                    return Err(Fault::NoAnswer {
-                        url: transport::display_url(&self.opts.url),
-                        method: msg
-                            .method
-                            .clone()
-                            .unwrap_or_else(|| "the client's reply to its request".into()),
-                        after: wait,
-                    });
-                }
+                // The attempts failed (refused, a 5xx…) while the retries went on: that is why,
+                // not a server that took the message and kept quiet.
+                _ => match self.remote.last_failure() {
+                    Some(last) => {
+                        return Err(Fault::Unreachable {
+                            last: Box::new(last),
+                            tried_for: deadline - started,
+                        });
+                    }
+                    None => {
+                        return Err(Fault::NoAnswer {
+                            url: transport::display_url(&self.opts.url),
+                            method: msg
+                                .method
+                                .clone()
+                                .unwrap_or_else(|| "the client's reply to its request".into()),
+                            after: deadline - started,
+                        });
+                    }
+                },
             }
         }
     }

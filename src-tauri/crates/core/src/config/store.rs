@@ -107,7 +107,21 @@ pub(crate) fn load(path: &Path) -> Result<StoreFile, ConfigError> {
     }
 }
 
+#[cfg(test)]
+thread_local! {
+    /// Makes this thread's saves of the store fail, as a full disk would: a fault a test cannot
+    /// make the file system produce for a process that may write anywhere (root, in CI).
+    pub(crate) static FAIL_SAVES: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
 pub(crate) fn save(path: &Path, store: &StoreFile) -> Result<(), ConfigError> {
+    #[cfg(test)]
+    if FAIL_SAVES.get() {
+        return Err(ConfigError::io(
+            path,
+            std::io::Error::other("no space left on device (a test's fault)"),
+        ));
+    }
     let text = serde_json::to_vec_pretty(store).map_err(|e| ConfigError::Invalid(e.to_string()))?;
     write_small_file(path, &text, Durability::Synced)
 }

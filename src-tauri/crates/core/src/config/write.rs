@@ -127,6 +127,15 @@ pub enum StoreChange {
 }
 
 impl StoreChange {
+    /// Whether the store takes something of the file's with this change, to be saved before the
+    /// file is written ([`ConfigFile::transact_bytes`]).
+    fn keeps_more(&self) -> bool {
+        matches!(
+            self,
+            StoreChange::Disabled { .. } | StoreChange::Tapped { .. } | StoreChange::Renamed { .. }
+        )
+    }
+
     /// The change that undoes this one.
     fn reversed(self) -> StoreChange {
         match self {
@@ -320,24 +329,41 @@ impl ConfigFile {
     /// Applies several edits as one write (one backup, one undo step). Stops at the first edit
     /// that does not apply, writing nothing.
     pub fn apply_all(&self, description: &str, edits: &[Edit]) -> Result<EditOutcome, ConfigError> {
-        self.transact(description, |doc, state| {
-            let mut current = doc.clone();
-            let mut created = false;
-            for edit in edits {
-                refuse_disabled_name(edit, state)?;
-                let applied = edit::apply(&current, edit, state.created_servers_object)?;
-                created |= applied.created_servers_object;
-                current = applied.doc;
+        self.transact(description, |doc, state| all_applied(doc, state, edits))
+    }
+
+    /// Changes the server `name` by the edits `build` makes of its entry as the file holds it
+    /// under the write's lock (one write, one undo step, as [`ConfigFile::apply_all`]). Edits
+    /// made of an entry read earlier (a form's whole-entry update) would write back, over a
+    /// change another program made meanwhile, the fields they did not mean to touch; `build`
+    /// runs again on the new entry when the file changed between read and write. An error of
+    /// `build`'s own (a check of the caller's) is returned as it is, and nothing is written.
+    pub fn edit_entry<E: From<ConfigError>>(
+        &self,
+        description: &str,
+        name: &str,
+        build: impl Fn(&super::ServerEntry) -> Result<Vec<Edit>, E>,
+    ) -> Result<EditOutcome, E> {
+        let refused = std::cell::RefCell::new(None);
+        let outcome = self.transact(description, |doc, state| {
+            let entry = doc.server(name).ok_or_else(|| {
+                ConfigError::Invalid(format!(
+                    "no server named \"{name}\" in {}",
+                    doc.path.display()
+                ))
+            })?;
+            match build(entry) {
+                Ok(edits) => all_applied(doc, state, &edits),
+                Err(e) => {
+                    *refused.borrow_mut() = Some(e);
+                    Err(ConfigError::Invalid(format!("{description}: refused")))
+                }
             }
-            Ok((
-                Applied {
-                    doc: current,
-                    created_servers_object: created,
-                    removed_lines: None,
-                },
-                None,
-            ))
-        })
+        });
+        match refused.into_inner() {
+            Some(e) => Err(e),
+            None => outcome.map_err(E::from),
+        }
     }
 
     /// Removes the UTF-8 byte-order mark the file starts with, which Claude Desktop cannot read
@@ -1024,24 +1050,14 @@ impl ConfigFile {
             let (new_bytes, change) = (prepared.bytes.as_deref(), prepared.store_change.clone());
             let after_hash = new_bytes.map(sha256).unwrap_or_default();
             let backup = self.save_backup(op, &read, &after_hash, change.clone())?;
-            match swap_in(&read, new_bytes) {
-                Ok(Swap::Done) => {}
-                Ok(Swap::Changed) => {
-                    if let Some((data, meta)) = &backup {
-                        let _ = fs::remove_file(data);
-                        let _ = fs::remove_file(meta);
-                    }
-                    last_reason = "the file changed between our read and our write".into();
-                    continue;
+            let drop_backup = || {
+                if let Some((data, meta)) = &backup {
+                    let _ = fs::remove_file(data);
+                    let _ = fs::remove_file(meta);
                 }
-                Err(e) => {
-                    if let Some((data, meta)) = &backup {
-                        let _ = fs::remove_file(data);
-                        let _ = fs::remove_file(meta);
-                    }
-                    return Err(ConfigError::io(&read.target, in_words(&read.target, e)));
-                }
-            }
+            };
+            // The store's state once the write is in.
+            let keeps_more = change.as_ref().is_some_and(StoreChange::keeps_more);
             if let Some(change) = change {
                 apply_store_change(&mut state, change);
             }
@@ -1050,7 +1066,34 @@ impl ConfigFile {
             let still_has_servers = prepared.has_servers_object;
             state.created_servers_object &= still_has_servers;
             state.config = self.path.clone();
-            if state != state_before {
+            // What the store takes from the file (a disabled entry, a tapped one's original) is
+            // in the store before it leaves the file, and what goes back to the file leaves the
+            // store after: a store that cannot be saved (a full disk) stops the write with
+            // nothing lost, and a crash between the two leaves the entry in both places, never
+            // in neither.
+            let saved_first = keeps_more && state != state_before;
+            if saved_first && let Err(e) = store::save(&store_path, &state) {
+                drop_backup();
+                return Err(e);
+            }
+            let swapped = swap_in(&read, new_bytes);
+            if saved_first && !matches!(swapped, Ok(Swap::Done)) {
+                // Best effort: an entry left in the store as well is shown, not lost.
+                let _ = store::save(&store_path, &state_before);
+            }
+            match swapped {
+                Ok(Swap::Done) => {}
+                Ok(Swap::Changed) => {
+                    drop_backup();
+                    last_reason = "the file changed between our read and our write".into();
+                    continue;
+                }
+                Err(e) => {
+                    drop_backup();
+                    return Err(ConfigError::io(&read.target, in_words(&read.target, e)));
+                }
+            }
+            if !saved_first && state != state_before {
                 store::save(&store_path, &state)?;
             }
             // An undo keeps every backup: undoing many edits in a row would otherwise push out
@@ -1192,6 +1235,45 @@ fn shown_at(doc: &ConfigDocument, disabled: &[DisabledEntry], entry: &DisabledEn
 fn held_by_disabled(name: &str) -> ConfigError {
     ConfigError::Invalid(format!(
         "a disabled server is named \"{name}\" (MCP Tray keeps it aside until it is enabled); choose another name, or enable or remove that one first"
+    ))
+}
+
+/// The edits applied one after the other to `doc`, as one write ([`ConfigFile::apply_all`]).
+fn all_applied(
+    doc: &ConfigDocument,
+    state: &StoreFile,
+    edits: &[Edit],
+) -> Result<(Applied, Option<StoreChange>), ConfigError> {
+    let mut current = doc.clone();
+    let mut created = false;
+    // A tapped server renamed (the Edit form's name): its kept original follows, as with
+    // `apply`. Renames in a row make one.
+    let mut renamed: Option<(String, String)> = None;
+    for edit in edits {
+        refuse_disabled_name(edit, state)?;
+        let applied = edit::apply(&current, edit, state.created_servers_object)?;
+        created |= applied.created_servers_object;
+        current = applied.doc;
+        if let Edit::Rename { from, to } = edit {
+            match &mut renamed {
+                Some((_, last)) if last == from => *last = to.clone(),
+                None if state.tapped.iter().any(|t| &t.name == from) => {
+                    renamed = Some((from.clone(), to.clone()));
+                }
+                _ => {}
+            }
+        }
+    }
+    let change = renamed
+        .filter(|(from, to)| from != to)
+        .map(|(from, to)| StoreChange::Renamed { from, to });
+    Ok((
+        Applied {
+            doc: current,
+            created_servers_object: created,
+            removed_lines: None,
+        },
+        change,
     ))
 }
 

@@ -876,3 +876,103 @@ fn an_edit_keeps_the_files_owner() {
     assert_eq!((meta.uid(), meta.gid()), (65534, 65534));
     assert!(s.file.read().unwrap().server("new").is_some());
 }
+
+/// A store that cannot be saved (a full disk) stops a disable or a tap before the file is
+/// written: the entry stays in the file. (It used to leave the file first, then be lost with the
+/// store's failed save, but for the history backup.)
+#[test]
+fn a_store_that_cannot_be_saved_stops_a_disable_or_a_tap_with_the_entry_still_in_the_file() {
+    let before =
+        "{\n  \"mcpServers\": {\n    \"a\": {\"command\": \"x\",   \"args\": [\"1\"]}\n  }\n}\n";
+    let s = scratch(Some(before));
+    super::store::FAIL_SAVES.set(true);
+    let disabled = s.file.disable("a");
+    let tapped = s.file.tap("a", Path::new("/opt/mcp-tray"));
+    super::store::FAIL_SAVES.set(false);
+    let err = disabled.expect_err("the store could not be saved");
+    assert!(err.to_string().contains("no space left"), "{err}");
+    assert!(tapped.is_err(), "the tap too");
+    assert_eq!(text(&s.path), before, "the entry is still in the file");
+    assert!(s.file.disabled().unwrap().is_empty());
+    // Nothing was written, so there is nothing to undo.
+    assert!(s.file.history().unwrap().is_empty());
+    // Once the store can be saved, the same edits go through and come back byte for byte.
+    s.file.disable("a").unwrap();
+    s.file.enable("a").unwrap();
+    assert_eq!(text(&s.path), before);
+}
+
+/// The Edit form renames a tapped server with its other changes, as one write (`apply_all`): the
+/// kept original follows the new name, so that untap gives back its exact text, and no copy stays
+/// under the old name.
+#[test]
+fn a_tapped_server_renamed_among_other_edits_is_untapped_to_its_exact_text() {
+    let before =
+        "{\n  \"mcpServers\": {\n    \"a\": {\"command\": \"x\",   \"args\": [\"1\"]}\n  }\n}\n";
+    let s = scratch(Some(before));
+    s.file.tap("a", Path::new("/opt/mcp-tray")).unwrap();
+    s.file
+        .apply_all(
+            "edit a",
+            &[
+                Edit::Rename {
+                    from: "a".into(),
+                    to: "b".into(),
+                },
+                Edit::Rename {
+                    from: "b".into(),
+                    to: "c".into(),
+                },
+            ],
+        )
+        .unwrap();
+    s.file.untap("c").unwrap();
+    assert_eq!(text(&s.path), before.replace("\"a\"", "\"c\""));
+    let state = super::store::load(&s.file.store_path()).unwrap();
+    assert!(state.tapped.is_empty(), "{:?}", state.tapped);
+}
+
+/// An edit made of a server's entry (a form's whole-entry update) is made of the entry as the
+/// file holds it at the write: a field another program changed meanwhile, which the edit does
+/// not touch, is kept (it was written back as it was read).
+#[test]
+fn an_entry_edit_keeps_a_field_another_program_changed_meanwhile() {
+    use crate::config::EntryChange;
+    use crate::config::change::edits_for;
+    let before = "{\"mcpServers\": {\"a\": {\"command\": \"x\", \"env\": {\"LEVEL\": \"1\"}}}}\n";
+    let s = scratch(Some(before));
+    let calls = std::cell::Cell::new(0);
+    let change = EntryChange {
+        command: Some("y".into()),
+        ..EntryChange::default()
+    };
+    s.file
+        .edit_entry("edit a", "a", |entry| {
+            calls.set(calls.get() + 1);
+            if calls.get() == 1 {
+                // Claude Desktop (or an editor) saves the file between our read and our write.
+                fs::write(
+                    &s.path,
+                    "{\"mcpServers\": {\"a\": {\"command\": \"x\", \"env\": {\"LEVEL\": \"2\"}}}}\n",
+                )
+                .unwrap();
+            }
+            edits_for(entry, &change)
+        })
+        .unwrap();
+    assert_eq!(calls.get(), 2, "made again of the new entry");
+    let doc = s.file.read().unwrap();
+    let a = doc.server("a").unwrap();
+    assert_eq!(a.command.as_deref(), Some("y"));
+    assert_eq!(a.value["env"]["LEVEL"], "2", "{}", a.raw);
+    // The caller's own refusal comes back as it is, and nothing is written.
+    let refused: Result<_, ConfigError> = s.file.edit_entry("edit a", "a", |_| {
+        Err(ConfigError::Invalid("the form says no".into()))
+    });
+    assert_eq!(refused.unwrap_err().to_string(), "the form says no");
+    assert!(
+        s.file
+            .edit_entry("edit b", "b", |_| Ok::<_, ConfigError>(vec![]))
+            .is_err()
+    );
+}

@@ -844,6 +844,8 @@ impl StreamableHttp {
 
     async fn get_stream_loop(self: &Arc<Self>) {
         let mut failures = 0u32;
+        // The token generation a refusal of this stream was last answered with.
+        let mut reauthorized = None;
         loop {
             if self.lock().closed {
                 return;
@@ -876,13 +878,21 @@ impl StreamableHttp {
                 Ok(resp) if resp.status().is_server_error() => failures += 1,
                 // An expired token (the POSTs refresh theirs as they go, but this stream may be
                 // the only traffic): refreshed, never a sign-in, which is left to the client's
-                // next request; the stream is tried again after a pause either way.
+                // next request, and once per token. Refused again with the token it got, or with
+                // no token to be had, the stream is given up as before: a server that refuses
+                // this GET whatever the token (a gateway that does not route it) must not get a
+                // refresh and a GET every few seconds for the rest of the session.
                 Ok(resp)
                     if self.remote.auth.is_some()
                         && matches!(resp.status().as_u16(), 401 | 403) =>
                 {
+                    if reauthorized == Some(seen)
+                        || self.remote.reauthorize(resp, seen, false).await.is_err()
+                    {
+                        return;
+                    }
+                    reauthorized = self.remote.auth.as_ref().map(|a| a.generation());
                     failures += 1;
-                    let _ = self.remote.reauthorize(resp, seen, false).await;
                 }
                 // A server that allows one stream per session while it still holds the one
                 // that broke (409, the Python SDK's answer), or that limits how often it is

@@ -1365,14 +1365,17 @@ pub fn split_header(spec: &str) -> Option<(&str, &str)> {
 /// pasted alone), and the bridge's stderr goes to Claude's log.
 pub const HEADER_WITHOUT_COLON: &str = "a --header has no colon: give it as 'Name: value' (it is not repeated here, as it may be a secret)";
 
+/// What a `--header` whose name is not one gets: not shown either, as it may be part of a secret
+/// (`Bearer abc:def`, a token with a colon in it).
+pub const BAD_HEADER_NAME: &str = "a --header's name (before its first colon) is not a valid header name: letters, digits and - _ . only, no spaces (it is not repeated here, as it may be part of a secret)";
+
 /// Parses `--header 'Name: value'` arguments, expanding `${VAR}` from the environment.
 pub fn parse_headers(specs: &[String]) -> Result<HeaderMap, String> {
     let mut map = HeaderMap::new();
     for spec in specs {
         let (name, value) = split_header(spec).ok_or(HEADER_WITHOUT_COLON)?;
+        let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| BAD_HEADER_NAME)?;
         let value = expand_env(value).map_err(|e| format!("header `{name}`: {e}"))?;
-        let name = HeaderName::from_bytes(name.as_bytes())
-            .map_err(|_| format!("`{name}` is not a valid header name"))?;
         let mut value = HeaderValue::from_str(&value)
             .map_err(|_| format!("the value of header `{name}` has characters HTTP forbids"))?;
         value.set_sensitive(true);
