@@ -1475,44 +1475,57 @@ impl Session<'_> {
     /// token refresh halfway (the new refresh token, rotated at the authorization server and not
     /// yet stored), or the event stream `notifications/initialized` opens once it is taken.
     async fn deliver(&self, link: &Link, msg: &Outgoing) -> Result<(), Fault> {
-        let started = Instant::now();
         let wait = self.opts.timeout.min(DELIVERY_WAIT);
         let longest = self.opts.max_timeout.max(self.opts.timeout);
-        let cap = started + longest;
-        let mut deadline = started + wait;
         let (link, owned) = (link.clone(), msg.clone());
-        let mut send = tokio::spawn(async move {
+        let send = tokio::spawn(async move {
             tokio::time::timeout(longest, link.send(&owned))
                 .await
                 .unwrap_or(Ok(()))
         });
+        let what = msg
+            .method
+            .clone()
+            .unwrap_or_else(|| "the client's reply to its request".into());
+        self.within_wait(async { send.await.unwrap_or(Ok(())) }, wait, what)
+            .await
+    }
+
+    /// Waits for `work` as the router waits for a request: `wait`, held back while a sign-in
+    /// runs (its wait, then `wait` again), never past the most a request may take; then says
+    /// why it was given up, as the last attempt failed or as no answer to `what`.
+    async fn within_wait<T>(
+        &self,
+        work: impl std::future::Future<Output = Result<T, Fault>>,
+        wait: Duration,
+        what: String,
+    ) -> Result<T, Fault> {
+        let started = Instant::now();
+        let cap = started + self.opts.max_timeout.max(self.opts.timeout);
+        let mut deadline = started + wait;
+        tokio::pin!(work);
         loop {
-            if let Ok(sent) = tokio::time::timeout_at(deadline, &mut send).await {
-                return sent.unwrap_or(Ok(()));
+            if let Ok(result) = tokio::time::timeout_at(deadline, &mut work).await {
+                return result;
             }
             let sign_in_wait = self.remote.auth.as_ref().and_then(|a| a.sign_in_wait());
             match sign_in_wait.map(|w| (started + w + wait).min(cap)) {
                 Some(held) if held > Instant::now() => deadline = held,
                 // The attempts failed (refused, a 5xx…) while the retries went on: that is why,
                 // not a server that took the message and kept quiet.
-                _ => match self.remote.last_failure() {
-                    Some(last) => {
-                        return Err(Fault::Unreachable {
+                _ => {
+                    return Err(match self.remote.last_failure() {
+                        Some(last) => Fault::Unreachable {
                             last: Box::new(last),
                             tried_for: deadline - started,
-                        });
-                    }
-                    None => {
-                        return Err(Fault::NoAnswer {
+                        },
+                        None => Fault::NoAnswer {
                             url: transport::display_url(&self.opts.url),
-                            method: msg
-                                .method
-                                .clone()
-                                .unwrap_or_else(|| "the client's reply to its request".into()),
+                            method: what,
                             after: deadline - started,
-                        });
-                    }
-                },
+                        },
+                    });
+                }
             }
         }
     }
@@ -1608,40 +1621,12 @@ impl Session<'_> {
     /// `timeout`, or while a sign-in runs, its wait (`--oauth-wait`) and then `timeout`, never
     /// past the most a request may take.
     async fn connect_within_timeout(&self, first: &Outgoing) -> Result<Link, Fault> {
-        let started = Instant::now();
-        let cap = started + self.opts.max_timeout.max(self.opts.timeout);
-        let mut deadline = started + self.opts.timeout;
-        let connect = self.connect_with(first);
-        tokio::pin!(connect);
-        loop {
-            if let Ok(result) = tokio::time::timeout_at(deadline, &mut connect).await {
-                return result;
-            }
-            let sign_in_wait = self.remote.auth.as_ref().and_then(|a| a.sign_in_wait());
-            match sign_in_wait.map(|wait| (started + wait + self.opts.timeout).min(cap)) {
-                Some(held) if held > Instant::now() => deadline = held,
-                // The attempts failed (refused, a 5xx…) while the retries went on: that is why,
-                // not a server that took the message and kept quiet.
-                _ => match self.remote.last_failure() {
-                    Some(last) => {
-                        return Err(Fault::Unreachable {
-                            last: Box::new(last),
-                            tried_for: deadline - started,
-                        });
-                    }
-                    None => {
-                        return Err(Fault::NoAnswer {
-                            url: transport::display_url(&self.opts.url),
-                            method: first
-                                .method
-                                .clone()
-                                .unwrap_or_else(|| "the first message".into()),
-                            after: self.opts.timeout,
-                        });
-                    }
-                },
-            }
-        }
+        let what = first
+            .method
+            .clone()
+            .unwrap_or_else(|| "the first message".into());
+        self.within_wait(self.connect_with(first), self.opts.timeout, what)
+            .await
     }
 
     /// A Streamable HTTP transport to the server, not yet used.
