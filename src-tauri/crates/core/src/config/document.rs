@@ -573,6 +573,18 @@ fn explain_parse_error(
         K::ExpectedComma | K::UnexpectedTokenInObject => {
             "expected a comma between two items (or a closing brace)".into()
         }
+        // `"\ud83d"`: half of a character's UTF-16 pair, which JavaScript's `JSON.parse` (and so
+        // Claude Desktop) reads as a broken character, and no Rust string can hold. Nothing to do
+        // with Windows paths.
+        K::String(S::InvalidUnicodeEscapeSequence(detail)) if detail.contains("surrogate") => {
+            let hex = detail.split_whitespace().next().unwrap_or_default();
+            format!(
+                "\\u{hex} is half of a character (an unpaired UTF-16 surrogate, as when one of the \
+                 two escapes of an emoji was lost): Claude Desktop reads it as a broken character, \
+                 and MCP Tray cannot keep it; write the character itself or both halves of its \
+                 escape (\\u{hex}\\u…), or remove it"
+            )
+        }
         // `"C:\Users\me"` typed with single backslashes: the commonest way a Windows path
         // breaks the file (`\U` is no escape, `\u` wants four hex digits after it).
         K::String(
@@ -1008,6 +1020,28 @@ mod tests {
             .to_string();
         assert!(err.starts_with("c.json:3:"), "{err}");
         assert!(err.contains("trailing comma"), "{err}");
+    }
+
+    #[test]
+    fn half_of_a_characters_escape_is_told_as_such_not_as_a_windows_path() {
+        for (text, hex) in [
+            (
+                "{\"mcpServers\": {\"a\": {\"command\": \"x\", \"args\": [\"\\ud83d\"]}}}",
+                "d83d",
+            ),
+            (
+                "{\"mcpServers\": {\"a\": {\"command\": \"x\", \"args\": [\"\\uDE00 \"]}}}",
+                "DE00",
+            ),
+        ] {
+            let err = parse(text).expect_err("refused").to_string();
+            assert!(
+                err.contains(&format!("\\u{hex} is half of a character")),
+                "{text}: {err}"
+            );
+            assert!(!err.contains("Windows path"), "{err}");
+            assert!(!err.contains("doctor --fix"), "no fix is offered: {err}");
+        }
     }
 
     #[test]
