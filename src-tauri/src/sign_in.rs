@@ -23,12 +23,15 @@ use tauri_specta::Event;
 use crate::commands::off_main;
 use crate::error::CommandError;
 
-/// A server waiting for the person to sign in (no secret in it).
+/// A server waiting for the person to sign in. `server_url` is its identity (what a sign-in is
+/// asked for); `shown_url` is what the window shows of it, a credential in it (`?token=…`, a
+/// password) masked as the Servers row masks it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
 #[serde(rename_all = "camelCase")]
 pub struct SignInRequestView {
     pub name: String,
     pub server_url: String,
+    pub shown_url: String,
 }
 
 impl From<&SignInRequest> for SignInRequestView {
@@ -36,6 +39,7 @@ impl From<&SignInRequest> for SignInRequestView {
         SignInRequestView {
             name: r.name.clone(),
             server_url: r.server_url.clone(),
+            shown_url: mcp_tray_core::redact::mask_url(&r.server_url),
         }
     }
 }

@@ -364,3 +364,52 @@ describe("traffic, from journals written here", () => {
     }
   });
 });
+
+// "Hide secrets" turned on hides what is already on screen too: the traffic is read again, masked
+// as Rust reads it, so a secret journaled while it was off neither stays in the list nor is found
+// by a search (nor goes into an export, which is made of the rows shown).
+describe("traffic, when Hide secrets is turned on", () => {
+  let app;
+
+  before(async () => {
+    app = await startApp();
+  });
+
+  after(async () => {
+    await app?.stop();
+  });
+
+  const toggleRedaction = async (on) => {
+    await openView(app.browser, "Settings");
+    const box = app.browser.$('[data-testid="redact-secrets"]');
+    await app.browser.waitUntil(async () => (await box.isEnabled()) && (await box.isSelected()) !== on, {
+      timeout: 10_000,
+      timeoutMsg: "the redaction box stayed disabled",
+    });
+    await box.click();
+    const settings = path.join(app.home, "settings.json");
+    await app.browser.waitUntil(async () => fs.existsSync(settings) && JSON.parse(fs.readFileSync(settings, "utf8")).redact === on, {
+      timeout: 5_000,
+      timeoutMsg: `redaction was not turned ${on ? "on" : "off"}`,
+    });
+  };
+
+  it("masks the secrets of messages already shown", async () => {
+    await toggleRedaction(false);
+    const journal = path.join(app.home, "journal");
+    fs.mkdirSync(journal, { recursive: true });
+    // As a shim journals with redaction off: the password as sent.
+    const call = { jsonrpc: "2.0", id: 7, method: "tools/call", params: { name: "login", arguments: { password: "hunter2-e2e" } } };
+    fs.writeFileSync(path.join(journal, "vault.jsonl"), entries("vault", [{ dir: "c2s", kind: "request", method: "tools/call", id: 7, bytes: 90, msg: call }]));
+    await openView(app.browser, "Traffic");
+    await app.browser.$('[data-testid="traffic-search"]').setValue("hunter2-e2e");
+    await waitForText(app.browser, '[data-testid="traffic-count"]', { equals: "1 of 1 message" });
+    await toggleRedaction(true);
+    await openView(app.browser, "Traffic");
+    // Read again, masked: the search that found the password finds nothing now.
+    await waitForText(app.browser, '[data-testid="traffic-count"]', { equals: "0 of 1 message" });
+    await app.browser.$('[data-testid="traffic-search"]').setValue("[redacted]");
+    await waitForText(app.browser, '[data-testid="traffic-count"]', { equals: "1 of 1 message" });
+    assert.doesNotMatch(await app.browser.$("main").getText(), /hunter2-e2e/);
+  });
+});

@@ -1146,9 +1146,11 @@ export type SignInPhase = { state: "idle" } | { state: "signing-in"; browserOpen
  */
 export type SignInPhaseChanged = { serverUrl: string; phase: SignInPhase }
 /**
- * A server waiting for the person to sign in (no secret in it).
+ * A server waiting for the person to sign in. `server_url` is its identity (what a sign-in is
+ * asked for); `shown_url` is what the window shows of it, a credential in it (`?token=…`, a
+ * password) masked as the Servers row masks it.
  */
-export type SignInRequestView = { name: string; serverUrl: string }
+export type SignInRequestView = { name: string; serverUrl: string; shownUrl: string }
 /**
  * The pending sign-ins changed (a bridge asked, or someone signed in).
  */

@@ -1,6 +1,6 @@
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { cleanup, fireEvent, render, screen } from "@testing-library/svelte";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { AppPaths } from "../lib/ipc";
 import { createResource } from "../lib/stores/resource.svelte";
 import SettingsView from "./SettingsView.svelte";
@@ -69,10 +69,10 @@ function app(options: { redact?: boolean; answer?: Record<string, (args: unknown
   return calls;
 }
 
-async function renderSettings() {
+async function renderSettings(onRedactionChanged: () => void = () => {}) {
   const paths = createResource("app_paths", async () => found);
   await paths.reload();
-  render(SettingsView, { props: { paths } });
+  render(SettingsView, { props: { paths, onRedactionChanged } });
 }
 
 describe("SettingsView", () => {
@@ -100,6 +100,24 @@ describe("SettingsView", () => {
       "/home/ana/.config/Claude/logs does not exist yet",
     );
     expect(calls).toContainEqual(["open_folder", { folder: "claude-logs" }]);
+  });
+
+  it("tells the window when redaction changed, so it reads its traffic and logs again, and not when it did not", async () => {
+    app({ redact: false, answer: { set_redaction: unwritable } });
+    const changed = vi.fn();
+    await renderSettings(changed);
+    const box = (await screen.findByTestId("redact-secrets")) as HTMLInputElement;
+    await expect.poll(() => box.disabled).toBe(false);
+    await fireEvent.click(box);
+    await screen.findByTestId("journal-settings-error");
+    expect(changed).not.toHaveBeenCalled();
+    cleanup();
+    app({ redact: false });
+    await renderSettings(changed);
+    const again = (await screen.findByTestId("redact-secrets")) as HTMLInputElement;
+    await expect.poll(() => again.disabled).toBe(false);
+    await fireEvent.click(again);
+    await expect.poll(() => changed.mock.calls.length).toBe(1);
   });
 
   it("has redaction on, and turns it off through Rust", async () => {

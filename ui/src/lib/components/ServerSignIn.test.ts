@@ -149,7 +149,7 @@ describe("a server row's Sign in", () => {
     expect(copyText).toHaveBeenCalledWith(page);
 
     // A bridge asked for this sign-in: the banner above shows the address, the row does not again.
-    signIn.receive([{ name: "linear", serverUrl: url }]);
+    signIn.receive([{ name: "linear", serverUrl: url, shownUrl: url }]);
     await waitFor(() => expect(screen.queryByTestId("server-sign-in-address")).toBeNull());
     expect(screen.getByTestId("server-sign-in-cancel")).toBeTruthy();
   });

@@ -9,7 +9,7 @@ vi.mock("../clipboard", () => ({ copyText: vi.fn(async () => {}) }));
 
 afterEach(cleanup);
 
-const linear: SignInRequestView = { name: "linear", serverUrl: "https://mcp.linear.app/mcp" };
+const linear: SignInRequestView = { name: "linear", serverUrl: "https://mcp.linear.app/mcp", shownUrl: "https://mcp.linear.app/mcp" };
 
 /** A sign-in that waits for the browser until it is cancelled, as Rust's does. */
 function waitingApi() {
@@ -71,6 +71,19 @@ async function press(element: HTMLElement) {
 }
 
 describe("SignInBanner", () => {
+  it("shows the server's address as Rust masked it, never a credential in it", async () => {
+    const { api } = waitingApi();
+    const keyed = { name: "vault", serverUrl: "https://mcp.example.com/mcp?token=s3cret-t0ken", shownUrl: "https://mcp.example.com/mcp?token=••••••" };
+    api.signInRequests = async () => [keyed];
+    const signIn = createSignIn(api);
+    await signIn.load();
+    render(SignInBanner, { props: { signIn } });
+    await waitFor(() => expect(screen.getByTestId("sign-in-title").textContent).toBe("Sign in to vault"));
+    const banner = document.body.textContent ?? "";
+    expect(banner).toContain("https://mcp.example.com/mcp?token=••••••");
+    expect(banner).not.toContain("s3cret-t0ken");
+  });
+
   it("offers no browser button before the sign-in page is known, then Open the browser again once a browser came up", async () => {
     const { api, calls, push } = waitingApi();
     const signIn = createSignIn(api);

@@ -454,6 +454,10 @@ export function createAddServer(
     /** Clears the field for the next server. */
     reset(): void {
       settle();
+      // A preview under way (or due) is of the text cleared: its answer must not fill the card.
+      generation += 1;
+      if (timer !== undefined) clearTimeout(timer);
+      timer = undefined;
       text = "";
       typedName = null;
       caCert = "";

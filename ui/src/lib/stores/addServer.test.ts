@@ -15,6 +15,25 @@ describe("add server flow", () => {
     expect(flow.name).toBe("mine");
   });
 
+  it("drops a preview answered after the card was cleared for the next server", async () => {
+    const { api } = fakeApi();
+    const preview = api.previewAdd;
+    let release: () => void = () => {};
+    api.previewAdd = async (text, name, options) => {
+      await new Promise<void>((resolve) => (release = resolve));
+      return preview(text, name, options);
+    };
+    const flow = createAddServer(api);
+    flow.text = "https://mcp.example.com/mcp";
+    const asked = flow.refreshPreview();
+    flow.reset();
+    release();
+    await asked;
+    expect(flow.text).toBe("");
+    expect(flow.preview.state).toBe("empty");
+    expect(flow.name).toBe("");
+  });
+
   it("keeps an emptied Name field empty, and adds under the suggested name it shows as its placeholder", async () => {
     const { api, calls } = fakeApi();
     const flow = createAddServer(api);

@@ -84,6 +84,10 @@ export function createLogs() {
           words.every((word) => r.haystack.includes(word)),
       );
     },
+    /** Forgets every event (the filter stays), for a stream that starts over. */
+    reset(): void {
+      rows = [];
+    },
     receive(batch: LogRow[]): void {
       const next = rows.concat(batch.map((row) => ({ ...row, id: nextId++, haystack: haystack(row) })));
       rows = next.length > MAX_ROWS ? next.slice(next.length - MAX_ROWS) : next;

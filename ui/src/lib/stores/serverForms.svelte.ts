@@ -199,14 +199,22 @@ export function createServerEditor(openedFor: string, api = ipc) {
     return typeof input === "string" || touches(input);
   });
 
+  /** The message of the last reveal that failed, while it is the one shown. */
+  let revealFailure: string | null = null;
+
   /** Shows a masked env or header value of the form (asked of Rust). */
   async function reveal(list: "env" | "headers", row: EnvRow): Promise<void> {
     if (!row.loadedName) return;
     const command = list === "env" ? "reveal_env_value" : "reveal_header_value";
     try {
       const value = await (list === "env" ? api.revealEnvValue : api.revealHeaderValue)(name, row.loadedName);
+      // Typed over (a new key) while Rust was asked: what was typed stays, and is saved.
+      if (!fields[list].some((r) => r.id === row.id && r.masked)) return;
       const shown = (rows: EnvRow[]) => rows.map((r) => (r.id === row.id ? { ...r, value, masked: false } : r));
       fields[list] = shown(fields[list]);
+      // A reveal's own failure said before goes with it (never a failed save's).
+      if (revealFailure !== null && status.state === "failed" && status.message === revealFailure) status = { state: "idle" };
+      revealFailure = null;
       // Seeing a value changes nothing: the form holds no change for it, and a list only shown
       // is still kept as it is.
       const before = loaded();
@@ -215,7 +223,8 @@ export function createServerEditor(openedFor: string, api = ipc) {
         loadedFields = JSON.stringify(before);
       }
     } catch (thrown) {
-      status = { state: "failed", message: toIpcError(command, thrown).message };
+      revealFailure = toIpcError(command, thrown).message;
+      status = { state: "failed", message: revealFailure };
     }
   }
 

@@ -37,6 +37,37 @@ describe("server forms", () => {
     expect(editServer).toHaveBeenLastCalledWith("gh", expect.objectContaining({ name: "github", env: null }));
   });
 
+  it("a value typed over a masked secret while Show was asked for stays, and is saved", async () => {
+    let answer: (value: string) => void = () => {};
+    const editServer = vi.fn(async () => ({ done: "edit gh", historyId: 9 }));
+    const api = fakeApi({
+      serverDetails: async () => ({
+        name: "gh",
+        kind: "local",
+        command: "npx",
+        args: [],
+        env: [{ name: "GITHUB_TOKEN", value: null, secret: true }],
+        url: null,
+        headers: [],
+        caCert: null,
+        allowHttp: false,
+      }),
+      editServer,
+      revealEnvValue: () => new Promise<string>((resolve) => (answer = resolve)),
+    });
+    const editor = createServerEditor("gh", api);
+    await editor.load();
+    const showing = editor.reveal(editor.fields.env[0]);
+    // The key is rotated: typed over the masked value before the old one came back.
+    editor.fields.env[0] = { ...editor.fields.env[0], value: "ghp_new", masked: false };
+    answer("ghp_old");
+    await showing;
+    expect(editor.fields.env[0]).toMatchObject({ value: "ghp_new", masked: false });
+    expect(editor.changed).toBe(true);
+    await editor.save();
+    expect(editServer).toHaveBeenLastCalledWith("gh", expect.objectContaining({ env: [{ name: "GITHUB_TOKEN", value: "ghp_new" }] }));
+  });
+
   it("a masked secret is sent as keep (null) and never shown until revealed", async () => {
     const editServer = vi.fn(async () => ({ done: "edit gh", historyId: 3 }));
     const revealEnvValue = vi.fn(async () => "ghp_x");

@@ -21,15 +21,26 @@ export function createServerOverview(
   let byName = $state<ReadonlyMap<string, ServerOverview>>(new Map());
   let timer: ReturnType<typeof setInterval> | undefined;
   let asking = false;
+  /** Asked for while a read was under way (after a test, say): that read may have started before
+   *  what the caller wants seen, so one more follows it. */
+  let again = false;
 
   async function refresh(): Promise<void> {
-    if (asking) return;
+    if (asking) {
+      again = true;
+      return;
+    }
     asking = true;
     try {
-      const list = await load();
-      byName = new Map(list.map((server) => [server.name, server]));
-    } catch {
-      // Keep the last answer; the next tick asks again.
+      do {
+        again = false;
+        try {
+          const list = await load();
+          byName = new Map(list.map((server) => [server.name, server]));
+        } catch {
+          // Keep the last answer; the next tick asks again.
+        }
+      } while (again);
     } finally {
       asking = false;
     }

@@ -52,6 +52,26 @@ describe("createServerOverview", () => {
     stop();
   });
 
+  it("asks once more when asked while a read is under way (its answer may predate what was asked for)", async () => {
+    const answers: ((list: ServerOverview[]) => void)[] = [];
+    const load = vi.fn(() => new Promise<ServerOverview[]>((resolve) => answers.push(resolve)));
+    const store = createServerOverview(load, { intervalMs: 60_000, page: fakePage("visible") as unknown as Document });
+    const stop = store.start();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(load).toHaveBeenCalledTimes(1);
+    // A test finished while the poll was out: its refresh must not be lost.
+    void store.refresh();
+    void store.refresh();
+    answers[0]([]);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(load).toHaveBeenCalledTimes(2);
+    answers[1]([gh]);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(store.byName).toEqual(new Map([["gh", gh]]));
+    expect(load).toHaveBeenCalledTimes(2);
+    stop();
+  });
+
   it("keeps the last answer when a call fails", async () => {
     let fail = false;
     const load = vi.fn(async () => {

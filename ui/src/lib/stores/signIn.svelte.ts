@@ -48,6 +48,20 @@ export function createSignIn(api: SignInApi = ipc) {
   let pushes = 0;
   const restart = createClaudeRestart(api);
 
+  /** Takes a new list of requests: a failure of a request that is gone (dismissed, or signed in
+   *  elsewhere: the CLI, another window) is forgotten, so a request that comes again later does
+   *  not open with the old failure. */
+  function listed(list: SignInRequestView[]): void {
+    const now = new Set(list.map((r) => r.serverUrl));
+    const gone = requests.filter((r) => !now.has(r.serverUrl) && phases[r.serverUrl]?.state === "failed");
+    if (gone.length > 0) {
+      const next = { ...phases };
+      for (const r of gone) delete next[r.serverUrl];
+      phases = next;
+    }
+    requests = list;
+  }
+
   /** Signs in; resolves to what Rust answered, or null when it failed or was cancelled. `worked`
    *  runs with the request's removal (one update: the banner never goes without what replaces it). */
   async function run(name: string, serverUrl: string, worked: (done: SignedIn) => void = () => {}): Promise<SignedIn | null> {
@@ -81,7 +95,7 @@ export function createSignIn(api: SignInApi = ipc) {
       const before = pushes;
       try {
         const list = await api.signInRequests();
-        if (pushes === before) requests = list;
+        if (pushes === before) listed(list);
       } catch {
         // Keep what is known; the next change is pushed.
       }
@@ -106,7 +120,7 @@ export function createSignIn(api: SignInApi = ipc) {
     /** The pending sign-ins as Rust pushed them. */
     receive(list: SignInRequestView[]): void {
       pushes += 1;
-      requests = list;
+      listed(list);
       // Asked again: "Signed in" no longer holds.
       if (notice && list.some((r) => r.serverUrl === notice?.serverUrl)) {
         notice = null;
@@ -155,7 +169,7 @@ export function createSignIn(api: SignInApi = ipc) {
     },
     /** Hides a request until the server asks again. */
     async dismiss(serverUrl: string): Promise<void> {
-      requests = requests.filter((r) => r.serverUrl !== serverUrl);
+      listed(requests.filter((r) => r.serverUrl !== serverUrl));
       await api.dismissSignIn(serverUrl).catch(() => {});
     },
   };

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { SignInRequestView } from "../ipc";
 import { type SignInApi, createSignIn } from "./signIn.svelte";
 
-const linear: SignInRequestView = { name: "linear", serverUrl: "https://mcp.linear.app/mcp" };
+const linear: SignInRequestView = { name: "linear", serverUrl: "https://mcp.linear.app/mcp", shownUrl: "https://mcp.linear.app/mcp" };
 
 function fakeApi(outcome: "ok" | "denied") {
   const calls: string[] = [];
@@ -44,6 +44,26 @@ describe("sign-ins waiting", () => {
     expect(await signIn.signIn("linear", linear.serverUrl)).toBe(false);
     expect(signIn.requests).toEqual([linear]);
     expect(signIn.phase(linear.serverUrl)).toEqual({ state: "failed", message: "sign-in to linear failed: denied" });
+  });
+
+  it("forgets a failure once its request is gone, so the server asking again starts afresh", async () => {
+    const { api } = fakeApi("denied");
+    const signIn = createSignIn(api);
+    await signIn.load();
+    await signIn.signIn("linear", linear.serverUrl);
+    expect(signIn.phase(linear.serverUrl).state).toBe("failed");
+    // Still asked: the failure stays with the request.
+    signIn.receive([linear]);
+    expect(signIn.phase(linear.serverUrl).state).toBe("failed");
+    // Signed in elsewhere (the CLI): the request goes, and so does its failure.
+    signIn.receive([]);
+    signIn.receive([linear]);
+    expect(signIn.phase(linear.serverUrl)).toEqual({ state: "idle" });
+    // Dismissed: the same.
+    await signIn.signIn("linear", linear.serverUrl);
+    await signIn.dismiss(linear.serverUrl);
+    signIn.receive([linear]);
+    expect(signIn.phase(linear.serverUrl)).toEqual({ state: "idle" });
   });
 
   it("follows the list Rust pushes, and forgets a dismissed request", async () => {

@@ -245,6 +245,19 @@ export function createTraffic() {
         })
         .join("\n");
     },
+    /** Forgets every row (the filter and pause stay), for a stream that starts over: after the
+     *  "Hide secrets" setting changed, the history comes again as it is now to be shown. */
+    reset(): void {
+      rows.length = 0;
+      visible = [];
+      pending.length = 0;
+      open.clear();
+      serverSet.clear();
+      servers = [];
+      loaded = false;
+      held = 0;
+      version += 1;
+    },
     /** Takes one batch from Rust. */
     receive(batch: TrafficBatch): void {
       if (batch.initial) loaded = true;

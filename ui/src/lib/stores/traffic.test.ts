@@ -20,6 +20,26 @@ describe("traffic store", () => {
     expect(otherSession.pair).toBeNull();
   });
 
+  it("forgets every row on reset, keeping its filter, and pairs the history sent again afresh", () => {
+    const traffic = createTraffic();
+    const history = {
+      initial: true,
+      rows: [row({ id: "1", server: "a" }), row({ id: "1", server: "a", dir: "s2c", kind: "response", msg: '{"password":"hunter2"}' })],
+    };
+    traffic.receive(history);
+    traffic.setFilter({ search: "hunter2" });
+    expect(traffic.count).toBe(1);
+    traffic.reset();
+    expect([traffic.total, traffic.count, traffic.loaded, traffic.servers]).toEqual([0, 0, false, []]);
+    expect(traffic.filter.search).toBe("hunter2");
+    // The same history, read again masked.
+    traffic.receive({ initial: true, rows: [history.rows[0], { ...history.rows[1], msg: '{"password":"[redacted]"}' }] });
+    expect([traffic.total, traffic.count, traffic.loaded]).toEqual([2, 0, true]);
+    const [request, response] = (traffic.setFilter({ search: "" }), traffic.slice(0, 2));
+    expect([request.pair, response.pair]).toEqual([response.seq, request.seq]);
+    expect(traffic.servers).toEqual(["a"]);
+  });
+
   it("filters by server, method, errors and text, also for rows that arrive later", () => {
     const traffic = createTraffic();
     traffic.receive({ initial: true, rows: [row({ server: "a" }), row({ server: "b", method: "tools/call" })] });

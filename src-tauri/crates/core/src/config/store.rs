@@ -151,8 +151,19 @@ pub(crate) fn write_small_file(
             .sync_all()
             .map_err(|e| ConfigError::io(path, e))?;
     }
-    tmp.persist(path)
-        .map_err(|e| ConfigError::io(path, e.error))?;
+    // Windows refuses to replace a file another program holds open (an antivirus or a backup
+    // tool reading MCP Tray's store, for a moment): tried again for about a second, as the
+    // config's own swap is.
+    let mut tmp = tmp;
+    let mut attempt = 0;
+    while let Err(e) = tmp.persist(path) {
+        if attempt >= super::write::PERSIST_TRIES || !super::write::held_by_another(&e.error) {
+            return Err(ConfigError::io(path, e.error));
+        }
+        tmp = e.file;
+        std::thread::sleep(std::time::Duration::from_millis(25 << attempt.min(3)));
+        attempt += 1;
+    }
     Ok(())
 }
 

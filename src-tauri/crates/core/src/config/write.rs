@@ -1586,11 +1586,11 @@ fn swap_in(read: &Read, new: Option<&[u8]>) -> io::Result<Swap> {
 }
 
 /// How many times the swap is tried again while another program holds the file (Windows).
-const PERSIST_TRIES: u32 = 8;
+pub(super) const PERSIST_TRIES: u32 = 8;
 
 /// Whether `e` says another program holds the file (Windows: access denied, a sharing or lock
 /// violation); never elsewhere, where a rename does not care who has the file open.
-fn held_by_another(e: &io::Error) -> bool {
+pub(super) fn held_by_another(e: &io::Error) -> bool {
     cfg!(windows) && matches!(e.raw_os_error(), Some(5 | 32 | 33))
 }
 
