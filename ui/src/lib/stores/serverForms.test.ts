@@ -8,21 +8,24 @@ function fakeApi(overrides: Partial<Api>): Api {
   return overrides as Api;
 }
 
+/** A local server whose one env value is a masked secret. */
+const tokenOnly = {
+  name: "gh",
+  kind: "local",
+  command: "npx",
+  args: [],
+  env: [{ name: "GITHUB_TOKEN", value: null, secret: true }],
+  url: null,
+  headers: [],
+  caCert: null,
+  allowHttp: false,
+} as const satisfies Awaited<ReturnType<Api["serverDetails"]>>;
+
 describe("server forms", () => {
   it("seeing a secret (Show) is not a change: the form holds none, and a save keeps that env as it is", async () => {
     const editServer = vi.fn(async () => ({ done: "edit gh", historyId: 8 }));
     const api = fakeApi({
-      serverDetails: async () => ({
-        name: "gh",
-        kind: "local",
-        command: "npx",
-        args: [],
-        env: [{ name: "GITHUB_TOKEN", value: null, secret: true }],
-        url: null,
-        headers: [],
-        caCert: null,
-        allowHttp: false,
-      }),
+      serverDetails: async () => tokenOnly,
       editServer,
       revealEnvValue: async () => "ghp_x",
     });
@@ -41,17 +44,7 @@ describe("server forms", () => {
     let answer: (value: string) => void = () => {};
     const editServer = vi.fn(async () => ({ done: "edit gh", historyId: 9 }));
     const api = fakeApi({
-      serverDetails: async () => ({
-        name: "gh",
-        kind: "local",
-        command: "npx",
-        args: [],
-        env: [{ name: "GITHUB_TOKEN", value: null, secret: true }],
-        url: null,
-        headers: [],
-        caCert: null,
-        allowHttp: false,
-      }),
+      serverDetails: async () => tokenOnly,
       editServer,
       revealEnvValue: () => new Promise<string>((resolve) => (answer = resolve)),
     });
