@@ -135,8 +135,10 @@ struct Known {
     probe: Option<StatusEvidence>,
     kept: Option<StatusEvidence>,
     sign_in: Option<StatusEvidence>,
-    /// Shim pids seen in the journal, newest last.
-    sessions: Vec<u32>,
+    /// Shim pids seen in the journal (or of processes MCP Tray started), newest last, each with
+    /// the earliest moment it was seen alive (Unix seconds): a process under that pid that started
+    /// later is another one, the number reused since, and not sampled as the server's.
+    sessions: Vec<(u32, u64)>,
     /// The shim whose journal line [`Known::journal`] comes from.
     journal_pid: u32,
     /// Claude's log named what went wrong in its latest attempt to start the server (a
@@ -168,12 +170,24 @@ impl Known {
         .max_by(|a, b| a.at.cmp(&b.at))
     }
 
-    fn saw_pid(&mut self, pid: u32) {
-        if pid == 0 || self.sessions.last() == Some(&pid) {
+    fn saw_pid(&mut self, pid: u32, at: SystemTime) {
+        let at = at
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        if pid == 0 {
             return;
         }
-        self.sessions.retain(|p| *p != pid);
-        self.sessions.push(pid);
+        if let Some(last) = self.sessions.last_mut().filter(|(p, _)| *p == pid) {
+            last.1 = last.1.min(at);
+            return;
+        }
+        let seen = self
+            .sessions
+            .iter()
+            .find(|(p, _)| *p == pid)
+            .map_or(at, |(_, first)| (*first).min(at));
+        self.sessions.retain(|(p, _)| *p != pid);
+        self.sessions.push((pid, seen));
         if self.sessions.len() > SESSIONS_KEPT {
             self.sessions.remove(0);
         }
@@ -195,10 +209,11 @@ impl Board {
     pub(crate) fn journal(&mut self, entries: Vec<Entry>) {
         for entry in entries {
             let pid = entry.pid;
+            let at = mcp_tray_core::journal::parse_ts(&entry.ts).unwrap_or_else(SystemTime::now);
             let server = entry.server.clone();
             let row = TrafficRow::from(entry);
             let known = self.known(&server);
-            known.saw_pid(pid);
+            known.saw_pid(pid, at);
             // A check's session (a probe, doctor, a test in this app) tells nothing of how Claude
             // Desktop's runs go: an app's test is taken from its result ([`Board::probe`]).
             if row.check {
@@ -317,7 +332,7 @@ impl Board {
 
     /// Takes the pid of a process MCP Tray started for `server` (a test): sampled like a shim.
     pub(crate) fn ran(&mut self, server: &str, pid: u32) {
-        self.known(server).saw_pid(pid);
+        self.known(server).saw_pid(pid, SystemTime::now());
     }
 
     /// Takes what MCP Tray saw of a server it keeps running (see [`crate::kept_servers`]).
@@ -441,17 +456,17 @@ impl Board {
     pub(crate) fn overview(&self, sampler: Option<&mut StatsSampler>) -> Vec<ServerOverview> {
         let mut processes: BTreeMap<&str, ProcessView> = BTreeMap::new();
         if let Some(sampler) = sampler {
-            let roots: Vec<(&str, u32)> = self
+            let roots: Vec<(&str, (u32, u64))> = self
                 .servers
                 .iter()
-                .flat_map(|(name, k)| k.sessions.iter().map(move |pid| (name.as_str(), *pid)))
+                .flat_map(|(name, k)| k.sessions.iter().map(move |s| (name.as_str(), *s)))
                 .collect();
-            let pids: Vec<u32> = roots.iter().map(|(_, pid)| *pid).collect();
+            let pids: Vec<u32> = roots.iter().map(|(_, (pid, _))| *pid).collect();
             let stats = sampler.sample_trees(&pids);
             let now = SystemTime::now()
                 .duration_since(SystemTime::UNIX_EPOCH)
                 .map_or(0, |d| d.as_secs());
-            for ((name, pid), sample) in roots.into_iter().zip(stats) {
+            for ((name, (pid, seen)), sample) in roots.into_iter().zip(stats) {
                 let entry = processes.entry(name).or_insert(ProcessView {
                     running: false,
                     pid,
@@ -460,7 +475,12 @@ impl Board {
                     uptime_secs: None,
                     processes: 0,
                 });
-                if !sample.alive {
+                // A process that started after the shim was seen alive is another one under a
+                // reused pid (a second of slack: start times are whole seconds).
+                let reused = sampler
+                    .start_time(pid)
+                    .is_some_and(|started| started > seen.saturating_add(1));
+                if !sample.alive || reused {
                     continue;
                 }
                 // Live shims add up; the newest one names the row and gives the uptime.
@@ -1634,6 +1654,25 @@ mod tests {
         child.wait().expect("reaped");
     }
 
+    /// A shim journaled days ago is gone; a process running under its pid now started after it
+    /// (the number reused) and is not shown as the server, its CPU and memory as the server's.
+    #[test]
+    fn a_process_under_the_pid_of_a_shim_gone_since_is_not_the_server() {
+        let mut child = std::process::Command::new("sleep")
+            .arg("1000")
+            .spawn()
+            .expect("spawn sleep");
+        let mut board = Board::default();
+        board.journal(vec![message("2026-11-24T08:00:00.000Z", child.id())]);
+        let mut sampler = StatsSampler::new().expect("sysinfo");
+        let overview = board.overview(Some(&mut sampler));
+        child.kill().expect("kill");
+        child.wait().expect("reaped");
+        let process = overview[0].process.clone().expect("sampled");
+        assert!(!process.running, "{process:?}");
+        assert_eq!(process.memory_bytes, 0.0);
+    }
+
     #[test]
     fn a_live_shim_is_sampled_and_a_gone_one_is_not_running() {
         let mut child = std::process::Command::new("sleep")
@@ -1641,7 +1680,8 @@ mod tests {
             .spawn()
             .expect("spawn sleep");
         let mut board = Board::default();
-        board.journal(vec![message("2026-11-24T08:00:00.000Z", child.id())]);
+        let now = mcp_tray_core::journal::rfc3339_ms(SystemTime::now());
+        board.journal(vec![message(&now, child.id())]);
         let mut sampler = StatsSampler::new().expect("sysinfo");
         let overview = board.overview(Some(&mut sampler));
         let process = overview[0].process.clone().expect("sampled");

@@ -13,6 +13,9 @@ use mcp_tray_core::paths;
 use mcp_tray_core::probe::{self, ProbeReport, ProbeTarget};
 use mcp_tray_core::supervise::{CommandResolver, LoginShellPath};
 
+/// The exit code of a probe stopped by Ctrl-C or a signal (128 + SIGINT, as a shell says it).
+const STOPPED: u8 = 130;
+
 use crate::Context;
 use crate::exit::{self, Failure};
 
@@ -131,13 +134,25 @@ pub fn run(cmd: ProbeCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
     if !args.json {
         eprintln!("probing {} …", target.label);
     }
-    let mut report = runtime.block_on(probe::probe(
+    // Ctrl-C (or a signal) stops the probe and the server with it: the server runs in a process
+    // group of its own, which the terminal's Ctrl-C does not reach.
+    let mut signals = {
+        let _in_runtime = runtime.enter();
+        crate::bridge_cmd::StopSignals::listen()
+    };
+    let report = runtime.block_on(probe::probe_until(
         &target,
         &resolver,
         Duration::from_secs_f64(args.timeout),
+        |_| {},
+        async move { signals.next().await },
     ));
     // A task still running (a refresh left waiting for another process's) holds no exit.
     runtime.shutdown_timeout(Duration::from_millis(100));
+    let Some(mut report) = report else {
+        eprintln!("mcp-tray: probe stopped; the server it started was stopped with it");
+        return Ok(ExitCode::from(STOPPED));
+    };
     let by_command = args.name.is_none() && args.url.is_none();
     // The commands a fix names act on this run's file when run as printed, as doctor's do.
     report.diagnosis = report.diagnosis.map(|d| {

@@ -261,6 +261,43 @@ fn probe_reads_a_reply_that_is_not_utf8_as_claude_does_instead_of_calling_the_se
     assert_eq!(r["server_name"], "odd-\u{fffd}", "{r}");
 }
 
+/// A server whose stderr holds bytes that are not UTF-8 (a Windows console's code page, a
+/// localized message), then more lines as it works.
+const NOT_UTF8_STDERR_SERVER: &str = r#"
+import json, sys, time
+err = sys.stderr.buffer
+err.write(b"d\xe9marrage du serveur\n")
+err.flush()
+time.sleep(0.3)
+for line in sys.stdin:
+    msg = json.loads(line)
+    err.write(("handling " + msg["method"] + "\n").encode())
+    err.flush()
+    if "id" not in msg:
+        continue
+    if msg["method"] == "initialize":
+        result = {"protocolVersion": msg["params"]["protocolVersion"], "capabilities": {"tools": {}},
+                  "serverInfo": {"name": "latin1", "version": "1"}}
+    else:
+        result = {"tools": []}
+    print(json.dumps({"jsonrpc": "2.0", "id": msg["id"], "result": result}), flush=True)
+"#;
+
+/// The probe reads a server's stderr to its end whatever its bytes: it stopped at the first one
+/// not UTF-8, and the server's next line of stderr then met a closed pipe (Python's
+/// BrokenPipeError, a shell's SIGPIPE) and killed it: a working server reported dead.
+#[test]
+fn probe_keeps_reading_a_stderr_that_is_not_utf8_and_the_server_lives() {
+    let home = tempfile::tempdir().unwrap();
+    let (r, code) = probe(
+        home.path(),
+        &["--", "python3", "-c", NOT_UTF8_STDERR_SERVER],
+    );
+    assert_eq!(code, Some(0), "{r}");
+    assert_eq!(r["ok"], true, "{r}");
+    assert_eq!(r["server_name"], "latin1", "{r}");
+}
+
 #[test]
 fn probe_explains_a_refused_connection_and_what_to_do() {
     let home = tempfile::tempdir().unwrap();
@@ -867,4 +904,60 @@ fn probe_of_a_redirect_loop_gives_advice_for_a_loop() {
     let fix = r["diagnosis"]["fix"].as_str().unwrap_or_default();
     assert!(!fix.contains("the address the server redirects to"), "{r}");
     assert!(fix.contains("trailing slash"), "{r}");
+}
+
+const HUNG_SERVER: &str = r#"
+import os, signal, subprocess, sys, time
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
+child = subprocess.Popen(["sleep", "1000"])
+with open(sys.argv[1], "w") as f:
+    f.write(f"{os.getpid()} {child.pid}")
+while True:
+    time.sleep(1)
+"#;
+
+/// Ctrl-C during a probe stops the server it started, and that server's children, even one that
+/// ignores SIGTERM and the end of its input: the server runs in a process group of its own, which
+/// the terminal's Ctrl-C does not reach, and the probe used to die at once, leaving it running.
+#[test]
+#[cfg(target_os = "linux")] // /proc tells a process from a zombie
+fn ctrl_c_during_a_probe_stops_the_server_and_its_children() {
+    let p = require_peers!();
+    let home = tempfile::tempdir().unwrap();
+    let pidfile = home.path().join("pids");
+    // Never answers initialize, ignores SIGTERM and its input's end, and has a child that ignores
+    // SIGTERM too: the probe waits its timeout out.
+    let probe = Command::new(BIN)
+        .args(["probe", "--json", "--timeout", "60", "--"])
+        .arg(p.python())
+        .args(["-c", HUNG_SERVER])
+        .arg(&pidfile)
+        .env("MCP_TRAY_HOME", home.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start probe");
+    let pids = common::pids_written(&pidfile, 2);
+    let status = Command::new("kill")
+        .args(["-INT", &probe.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let out = probe.wait_with_output().expect("probe exits");
+    let left = common::left_running(&pids);
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("probe stopped"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        left.is_empty(),
+        "still running after Ctrl-C: {left:?} of {pids:?}"
+    );
 }

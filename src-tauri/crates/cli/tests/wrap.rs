@@ -10,6 +10,8 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+#[cfg(target_os = "linux")]
+use common::alive;
 use common::{BIN, Peers};
 use serde_json::{Value, json};
 
@@ -523,18 +525,6 @@ fn assert_gone_soon(pid: i32) {
     assert!(!alive(pid), "sleep (pid {pid}) outlived the session");
 }
 
-#[cfg(target_os = "linux")] // /proc tells a process from a zombie
-fn alive(pid: i32) -> bool {
-    // A zombie has exited; only a running process counts.
-    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Ok(stat) => !stat
-            .split(") ")
-            .nth(1)
-            .is_some_and(|rest| rest.starts_with('Z')),
-        Err(_) => false,
-    }
-}
-
 /// Starts `mcp-tray wrap` around `sh -c script` with raw pipes on every side.
 fn raw_tap(home: &Path, name: &str, script: &str) -> std::process::Child {
     Command::new(BIN)
@@ -957,12 +947,7 @@ fn the_sdk_s_staged_close_leaves_no_server_behind() {
         .split_whitespace()
         .map(|p| p.parse().expect("a pid"))
         .collect();
-    let left: Vec<i32> = pids.iter().copied().filter(|&pid| alive(pid)).collect();
-    for &pid in &left {
-        let _ = Command::new("kill")
-            .args(["-KILL", &pid.to_string()])
-            .status();
-    }
+    let left = common::left_running(&pids);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
@@ -1287,22 +1272,7 @@ fn a_signal_then_sigkill_two_seconds_later_leaves_no_server_behind() {
         .stderr(Stdio::null())
         .spawn()
         .expect("start mcp-tray wrap");
-    let started = std::time::Instant::now();
-    let pids: Vec<i32> = loop {
-        let read = std::fs::read_to_string(&pidfile).unwrap_or_default();
-        let pids: Vec<i32> = read
-            .split_whitespace()
-            .filter_map(|p| p.parse().ok())
-            .collect();
-        if pids.len() == 2 {
-            break pids;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "the server never started"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let pids = common::pids_written(&pidfile, 2);
     let signal = |sig: &str| {
         Command::new("kill")
             .args([sig, &tap.id().to_string()])
@@ -1313,12 +1283,7 @@ fn a_signal_then_sigkill_two_seconds_later_leaves_no_server_behind() {
     std::thread::sleep(Duration::from_secs(2));
     let _ = signal("-KILL");
     let _ = tap.wait();
-    let left: Vec<i32> = pids.iter().copied().filter(|&pid| alive(pid)).collect();
-    for &pid in &left {
-        let _ = Command::new("kill")
-            .args(["-KILL", &pid.to_string()])
-            .status();
-    }
+    let left = common::left_running(&pids);
     assert!(left.is_empty(), "still running: {left:?} of {pids:?}");
 }
 

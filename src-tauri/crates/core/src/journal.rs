@@ -683,6 +683,13 @@ pub fn rfc3339_ms(at: SystemTime) -> String {
     at.format(&fmt).unwrap_or_default()
 }
 
+/// The moment a journal line's `ts` ([`rfc3339_ms`]) names; `None` for one that is not RFC 3339.
+pub fn parse_ts(ts: &str) -> Option<SystemTime> {
+    time::OffsetDateTime::parse(ts, &time::format_description::well_known::Rfc3339)
+        .ok()
+        .map(SystemTime::from)
+}
+
 /// The fields every line of one writer shares, rendered once: `"server":…,"session":…,"pid":…,`
 /// and `"check":true,` for a check's shim.
 fn line_prefix(server: &str, session: &str, pid: u32, check: bool) -> Vec<u8> {

@@ -311,6 +311,23 @@ pub async fn probe_observed(
     timeout: Duration,
     on_start: impl FnOnce(u32) + Send,
 ) -> ProbeReport {
+    // Nothing stops it: it runs to its end.
+    probe_until(target, resolver, timeout, on_start, std::future::pending())
+        .await
+        .unwrap_or_else(|| empty_report(&target.label))
+}
+
+/// [`probe_observed`], given up when `stop` resolves (the CLI's Ctrl-C, a signal): the server is
+/// then stopped as at the end of a probe (its input closed, then SIGTERM and SIGKILL to its
+/// whole tree), waited for, and `None` answered. A process that simply exited on the signal
+/// would leave a server that hangs or ignores its input's end running, with its children.
+pub async fn probe_until(
+    target: &ProbeTarget,
+    resolver: &CommandResolver,
+    timeout: Duration,
+    on_start: impl FnOnce(u32) + Send,
+    stop: impl std::future::Future<Output = ()> + Send,
+) -> Option<ProbeReport> {
     let started = Instant::now();
     let mut report = empty_report(&target.label);
     let name = target.command.name.clone();
@@ -334,7 +351,7 @@ pub async fn probe_observed(
                 .push(step("start", t, false, d.summary.clone()));
             report.diagnosis = Some(d.server(&name));
             report.total_ms = ms(started);
-            return report;
+            return Some(report);
         }
     };
     report
@@ -346,8 +363,10 @@ pub async fn probe_observed(
     if let Some(stderr) = child.take_stderr() {
         let kept = stderr_kept.clone();
         tokio::spawn(async move {
-            let mut lines = BufReader::new(stderr).lines();
-            while let Ok(Some(line)) = lines.next_line().await {
+            // Read to its end, whatever its bytes: a reader that stopped at one not UTF-8 would
+            // leave the server writing into a closed pipe, and a misleading early exit.
+            let mut reader = BufReader::new(stderr);
+            while let Some(line) = crate::supervise::next_stderr_line(&mut reader).await {
                 let mut kept = kept.lock().unwrap_or_else(PoisonError::into_inner);
                 if kept.len() == STDERR_KEPT {
                     kept.pop_front();
@@ -360,7 +379,7 @@ pub async fn probe_observed(
         report.diagnosis = Some(
             Diagnosis::new(codes::EXITED_EARLY, Severity::Error, "no stdio pipes").server(&name),
         );
-        return report;
+        return Some(report);
     };
     let mut client = Client {
         stdin,
@@ -369,9 +388,13 @@ pub async fn probe_observed(
         timeout,
     };
 
-    let outcome = run_steps(&mut client, &mut report).await;
+    let outcome = tokio::select! {
+        outcome = run_steps(&mut client, &mut report) => Some(outcome),
+        () = stop => None,
+    };
     drop(client);
     let exit = child.shutdown(Duration::from_secs(1)).await.ok();
+    let outcome = outcome?;
     // Let the stderr reader take the last lines.
     tokio::time::sleep(Duration::from_millis(20)).await;
     // Shown and quoted masked: a server that fails often prints the credential it was given
@@ -409,7 +432,7 @@ pub async fn probe_observed(
         }
     }
     report.total_ms = ms(started);
-    report
+    Some(report)
 }
 
 /// A report of nothing done yet.

@@ -409,3 +409,50 @@ fn descendants(pid: u32) -> Vec<u32> {
     }
     pids
 }
+
+/// Whether `pid` runs (Linux: a zombie, which has exited, does not count).
+#[cfg(target_os = "linux")]
+#[allow(dead_code)] // not every test binary checks processes
+pub fn alive(pid: i32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => !stat
+            .split(") ")
+            .nth(1)
+            .is_some_and(|rest| rest.starts_with('Z')),
+        Err(_) => false,
+    }
+}
+
+/// The `count` pids a test server wrote to `pidfile` once it started (waited for, 20 s at most).
+#[allow(dead_code)]
+pub fn pids_written(pidfile: &std::path::Path, count: usize) -> Vec<i32> {
+    let started = std::time::Instant::now();
+    loop {
+        let read = std::fs::read_to_string(pidfile).unwrap_or_default();
+        let pids: Vec<i32> = read
+            .split_whitespace()
+            .filter_map(|p| p.parse().ok())
+            .collect();
+        if pids.len() == count {
+            return pids;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "the server never started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// The pids of `pids` still running, each then killed (SIGKILL) so that no test leaves one.
+#[cfg(target_os = "linux")]
+#[allow(dead_code)]
+pub fn left_running(pids: &[i32]) -> Vec<i32> {
+    let left: Vec<i32> = pids.iter().copied().filter(|&pid| alive(pid)).collect();
+    for &pid in &left {
+        let _ = std::process::Command::new("kill")
+            .args(["-KILL", &pid.to_string()])
+            .status();
+    }
+    left
+}

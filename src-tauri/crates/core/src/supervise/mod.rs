@@ -711,16 +711,7 @@ impl Run {
         let keep = self.config.stderr_lines.max(1);
         async move {
             let mut reader = tokio::io::BufReader::new(stderr);
-            let mut buf = Vec::new();
-            loop {
-                buf.clear();
-                match reader.read_until(b'\n', &mut buf).await {
-                    Ok(0) | Err(_) => break,
-                    Ok(_) => {}
-                }
-                let line = String::from_utf8_lossy(&buf)
-                    .trim_end_matches(['\r', '\n'])
-                    .to_owned();
+            while let Some(line) = next_stderr_line(&mut reader).await {
                 {
                     let mut st = slot.lock();
                     if st.stderr.len() >= keep {
@@ -837,8 +828,79 @@ const _: () = {
     shared::<CommandResolver>();
 };
 
+/// The most of one stderr line that is kept: a server that writes megabytes without a newline
+/// (a minified bundle's source in a stack trace, a binary blob) is cut there, the rest of the
+/// line read and dropped.
+pub(crate) const STDERR_LINE_MAX: usize = 8 * 1024;
+
+/// Reads the next line of a server's stderr (without its line ending), whatever its bytes: not
+/// UTF-8 (a Windows console's code page, a localized message) is read as U+FFFD, never the end of
+/// the reading, which would leave the server writing into a closed pipe (EPIPE, or SIGPIPE for a
+/// shell script). At most [`STDERR_LINE_MAX`] bytes of a line are kept. `None` at the end.
+pub(crate) async fn next_stderr_line<R: tokio::io::AsyncBufRead + Unpin>(
+    reader: &mut R,
+) -> Option<String> {
+    let mut kept: Vec<u8> = Vec::new();
+    let mut any = false;
+    loop {
+        let (done, used) = {
+            let available = match reader.fill_buf().await {
+                Ok(bytes) => bytes,
+                Err(_) => return any.then(|| line_of(&kept)),
+            };
+            if available.is_empty() {
+                return any.then(|| line_of(&kept));
+            }
+            any = true;
+            let (part, done) = match memchr::memchr(b'\n', available) {
+                Some(at) => (&available[..at], at + 1),
+                None => (available, 0),
+            };
+            let room = STDERR_LINE_MAX.saturating_sub(kept.len());
+            kept.extend_from_slice(&part[..part.len().min(room)]);
+            if done > 0 {
+                (true, done)
+            } else {
+                (false, available.len())
+            }
+        };
+        reader.consume(used);
+        if done {
+            return Some(line_of(&kept));
+        }
+    }
+}
+
+fn line_of(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes)
+        .trim_end_matches(['\r', '\n'])
+        .to_owned()
+}
+
 #[cfg(test)]
 mod tests {
+    #[tokio::test]
+    async fn stderr_is_read_line_by_line_whatever_its_bytes_and_a_long_line_is_cut() {
+        let mut text: Vec<u8> = b"ok\r\nd\xe9marrage\n".to_vec();
+        text.extend(std::iter::repeat_n(b'x', super::STDERR_LINE_MAX * 3));
+        text.extend_from_slice(b"\nlast");
+        let mut reader = tokio::io::BufReader::with_capacity(1000, &text[..]);
+        let mut lines = Vec::new();
+        while let Some(line) = super::next_stderr_line(&mut reader).await {
+            lines.push(line);
+        }
+        assert_eq!(
+            lines.len(),
+            4,
+            "{:?}",
+            lines.iter().map(String::len).collect::<Vec<_>>()
+        );
+        assert_eq!(lines[0], "ok");
+        assert_eq!(lines[1], "d\u{fffd}marrage");
+        assert_eq!(lines[2], "x".repeat(super::STDERR_LINE_MAX));
+        assert_eq!(lines[3], "last");
+    }
+
     use super::*;
 
     #[test]
