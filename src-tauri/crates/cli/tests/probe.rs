@@ -906,6 +906,7 @@ fn probe_of_a_redirect_loop_gives_advice_for_a_loop() {
     assert!(fix.contains("trailing slash"), "{r}");
 }
 
+#[cfg(target_os = "linux")]
 const HUNG_SERVER: &str = r#"
 import os, signal, subprocess, sys, time
 signal.signal(signal.SIGTERM, signal.SIG_IGN)

@@ -108,6 +108,9 @@ struct Pairing {
     /// Set once the tap answers the client's leftovers itself: from then on nothing more is
     /// forwarded, so no request can slip past unanswered.
     closed: bool,
+    /// Once `closed`: why a request the client sends after that is not sent (the server ended,
+    /// or the session), and the code it is answered with.
+    closed_why: Option<(String, String)>,
 }
 
 /// What the forwarding threads share.
@@ -124,6 +127,10 @@ struct Shared<W> {
     /// The client's input ended and the server's stdin was closed for it: a server that exits
     /// after this was stopped by the client's end, whichever of the two the tap notices first.
     input_ended: AtomicBool,
+    /// Set (under no lock) once the leftovers are answered and the tap is about to exit: nothing
+    /// more is written to the client, so no line is cut off half-written by the exit. Checked
+    /// under the output's lock.
+    output_closed: AtomicBool,
     stderr_kept: Mutex<VecDeque<String>>,
 }
 
@@ -155,6 +162,9 @@ impl<W: Write> Shared<W> {
             );
         }
         let mut out = lock(&self.out);
+        if self.output_closed.load(Ordering::Acquire) {
+            return;
+        }
         if out.write_all(reply).is_ok() && out.write_all(b"\n").is_ok() {
             let _ = out.flush();
         }
@@ -204,6 +214,7 @@ where
         pairing: Mutex::default(),
         answered_any: AtomicBool::new(false),
         input_ended: AtomicBool::new(false),
+        output_closed: AtomicBool::new(false),
         stderr_kept: Mutex::default(),
     });
     let finish = |shared: &Shared<W>| {
@@ -443,6 +454,16 @@ where
     let unanswered: Vec<(CompactString, (Option<CompactString>, Instant))> = {
         let mut pairing = lock(&shared.pairing);
         pairing.closed = true;
+        pairing.closed_why = Some(match &diagnosis {
+            Some(d) => (
+                format!("local server {} has ended ({status})", opts.name),
+                d.code.clone(),
+            ),
+            None => (
+                format!("the session with local server {} has ended", opts.name),
+                TAP_STOPPED.to_owned(),
+            ),
+        });
         pairing.client.drain().collect()
     };
     for (id, (method, asked)) in unanswered {
@@ -475,6 +496,7 @@ where
         shared.reply(&reply, method.as_deref(), Some(asked));
     }
 
+    shared.output_closed.store(true, Ordering::Release);
     finish(&shared);
     // 0 when the client ended the session (the server stopped as its input closed); the
     // server's own code when it failed on its own, also when the client's end of input came
@@ -499,6 +521,9 @@ fn client_to_server<W: Write>(
 ) {
     let mut lines = LineBatches::with_limit(input, MAX_CLIENT_MESSAGE_BYTES);
     let mut runs = Runs::default();
+    // The tap answers the leftovers itself (the server ended): from the first request that
+    // found it so, nothing more is forwarded, and every request is answered by the tap.
+    let mut closed = false;
     loop {
         let batch = match lines.next() {
             Ok(Chunk::Lines(batch)) => batch,
@@ -518,7 +543,6 @@ fn client_to_server<W: Write>(
             .as_ref()
             .map(|j| j.batch(Direction::ClientToServer));
         runs.clear();
-        let mut closed = false;
         // Taken at the first message that pairs and held for the batch's small messages; let go
         // before the write: a request is registered before the server can see it.
         let mut pairing = None;
@@ -544,18 +568,30 @@ fn client_to_server<W: Write>(
             let key = env.as_ref().and_then(|e| e.id_key());
             let kind = env.as_ref().map(|e| e.kind);
             let mut answered = None;
+            // A request sent once the tap answers the leftovers itself, with its answer.
+            let mut late = None;
             if let Some(key) = key {
                 let pairing = pairing.get_or_insert_with(|| lock(&shared.pairing));
                 if kind == Some(Kind::Request) {
-                    // The tap is answering the leftovers itself: nothing more goes through.
+                    // The tap answers the leftovers itself: nothing more goes through, and a
+                    // request sent meanwhile is answered as they are, not left without an answer.
+                    let method = env.as_ref().and_then(|e| e.method.as_deref());
                     if pairing.closed {
                         closed = true;
-                        break;
+                        let (why, code) = pairing.closed_why.clone().unwrap_or_default();
+                        let what = method.unwrap_or("the request");
+                        let reply = jsonrpc::error_reply(
+                            Some(key),
+                            jsonrpc::INTERNAL_ERROR,
+                            &format!("{why}; {what} was not sent"),
+                            Some(&code),
+                        );
+                        late = Some((reply, method.map(str::to_owned)));
+                    } else {
+                        pairing
+                            .client
+                            .insert(key.into(), (method.map(Into::into), now));
                     }
-                    let method = env.as_ref().and_then(|e| e.method.as_deref());
-                    pairing
-                        .client
-                        .insert(key.into(), (method.map(Into::into), now));
                 } else if kind.is_some_and(Kind::is_reply) {
                     // The client's answer to a server request: pair it for the journal.
                     answered = pairing.server.remove(key);
@@ -572,6 +608,14 @@ fn client_to_server<W: Write>(
                     }
                     pairing.cancelled.insert(id.into(), waiting);
                 }
+            }
+            if let Some((reply, method)) = late {
+                pairing = None; // not held while writing to the client
+                shared.reply(&reply, method.as_deref(), Some(now));
+                continue;
+            }
+            if closed {
+                continue; // the server is gone or going: nothing more goes to it
             }
             if let Some(journaled) = &mut journaled {
                 let (method, latency) =
@@ -593,9 +637,6 @@ fn client_to_server<W: Write>(
                 // The server closed its stdin: it is exiting; its exit is reported by `run`.
                 stdin.take();
             }
-        }
-        if closed {
-            return;
         }
     }
     let mut stdin = lock(server_stdin);
@@ -838,6 +879,9 @@ fn server_to_client<W: Write>(shared: &Shared<W>, stdout: File) -> Forwarded {
                         // What came before it in this batch goes first.
                         let written = {
                             let mut out = lock(&shared.out);
+                            if shared.output_closed.load(Ordering::Acquire) {
+                                return Forwarded::ClientGone;
+                            }
                             runs.write(batch, &mut *out)
                                 .and_then(|()| out.write_all(&joined))
                                 .and_then(|()| out.write_all(b"\n"))
@@ -880,12 +924,16 @@ fn server_to_client<W: Write>(shared: &Shared<W>, stdout: File) -> Forwarded {
             match jsonrpc::inspect_lossy(message, &mut spare) {
                 Ok(env) => {
                     let (method, latency) = match env.id_key() {
-                        Some(_) => pair_server_message(
-                            pairing.get_or_insert_with(|| lock(&shared.pairing)),
-                            shared,
-                            &env,
-                            now,
-                        ),
+                        Some(_) => {
+                            let pairing = pairing.get_or_insert_with(|| lock(&shared.pairing));
+                            let paired = pair_server_message(pairing, shared, &env, now);
+                            // A reply that comes once the tap answered the leftovers itself,
+                            // for a request it answered: the client has its one answer.
+                            if pairing.closed && env.kind.is_reply() && paired.1.is_none() {
+                                continue;
+                            }
+                            paired
+                        }
                         None => (None, None),
                     };
                     if let Some(journaled) = &mut journaled {
@@ -925,6 +973,10 @@ fn server_to_client<W: Write>(shared: &Shared<W>, stdout: File) -> Forwarded {
         }
         let written = {
             let mut out = lock(&shared.out);
+            // The tap exits: a line begun now could be cut off half-written.
+            if shared.output_closed.load(Ordering::Acquire) {
+                return Forwarded::ClientGone;
+            }
             runs.write(batch, &mut *out).and_then(|()| out.flush())
         };
         // The client closed its end (a pipe's reader gone): nothing more reaches it.
