@@ -63,6 +63,9 @@ pub fn run(cmd: DoctorCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
         .claude_logs
         .clone()
         .unwrap_or_else(clients::claude_logs_dir);
+    // Ctrl-C (or a signal) stops the servers the probes started (each in a process group of its
+    // own, which the terminal's Ctrl-C does not reach) before the doctor exits.
+    let stop = tokio_util::sync::CancellationToken::new();
     let opts = DoctorOptions {
         only: args.name.clone(),
         probe: !args.no_probe,
@@ -70,6 +73,7 @@ pub fn run(cmd: DoctorCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
         logs_dir: logs.is_dir().then_some(logs),
         journal_dir: Some(paths::journal_dir()),
         exe: paths::mcp_tray_exe(),
+        stop: Some(stop.clone()),
     };
     // A name that is not in the file is the user's slip, not "no problems in 0 servers". (A file
     // that cannot be read is doctor's own finding.)
@@ -120,9 +124,22 @@ pub fn run(cmd: DoctorCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
             location.path.display()
         );
     }
+    let mut signals = {
+        let _in_runtime = runtime.enter();
+        crate::bridge_cmd::StopSignals::listen()
+    };
+    let stopping = stop.clone();
+    runtime.spawn(async move {
+        signals.next().await;
+        stopping.cancel();
+    });
     let mut report = runtime.block_on(doctor::examine(&location, &file, &resolver, &opts));
     // A task still running (a probe's refresh left waiting for another process's) holds no exit.
     runtime.shutdown_timeout(Duration::from_millis(100));
+    if stop.is_cancelled() {
+        eprintln!("mcp-tray: doctor stopped; the servers it started were stopped with it");
+        return Ok(ExitCode::from(crate::probe_cmd::STOPPED));
+    }
     // The commands a fix names act on this run's file when run as printed.
     let for_here = |d: Diagnosis| {
         let mut d = d.with_name_in_fix();

@@ -7,7 +7,7 @@
 //! | 2 | file problem: the config does not parse, cannot be read or written |
 //! | 3 | conflict: someone else changed the file and our edit no longer applies (or undo would throw their change away) |
 //! | 4 | findings: the server failed `probe`, or `doctor` found errors |
-//! | 130 | `probe` stopped by Ctrl-C or a signal (the server it started stopped with it) |
+//! | 130 | `probe` or `doctor` stopped by Ctrl-C or a signal (the servers they started stopped with them) |
 //!
 //! Errors go to stderr as `mcp-tray: <message>`, one cause per line. A command picks the code by
 //! returning a [`Failure`]; any other error is a user error (1).

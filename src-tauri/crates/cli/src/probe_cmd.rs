@@ -14,7 +14,7 @@ use mcp_tray_core::probe::{self, ProbeReport, ProbeTarget};
 use mcp_tray_core::supervise::{CommandResolver, LoginShellPath};
 
 /// The exit code of a probe stopped by Ctrl-C or a signal (128 + SIGINT, as a shell says it).
-const STOPPED: u8 = 130;
+pub(crate) const STOPPED: u8 = 130;
 
 use crate::Context;
 use crate::exit::{self, Failure};

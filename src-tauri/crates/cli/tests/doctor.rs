@@ -1823,3 +1823,46 @@ fn doctor_fix_makes_one_of_two_fixes_of_a_server_and_the_next_run_the_other() {
         "both fixes are in the file"
     );
 }
+
+/// Ctrl-C during `doctor` stops the servers its probes started, and their children: they run in
+/// process groups of their own, which the terminal's Ctrl-C does not reach.
+#[test]
+#[cfg(target_os = "linux")] // /proc tells a process from a zombie
+fn ctrl_c_during_doctor_stops_the_servers_it_started() {
+    let p = require_peers!();
+    let dir = tempfile::tempdir().unwrap();
+    let (one, two) = (dir.path().join("one.pids"), dir.path().join("two.pids"));
+    let entry = |pids: &Path| serde_json::json!({"command": p.python(), "args": ["-c", common::HUNG_SERVER, pids]});
+    let config = serde_json::json!({"mcpServers": {"one": entry(&one), "two": entry(&two)}});
+    std::fs::write(
+        dir.path().join("claude_desktop_config.json"),
+        config.to_string(),
+    )
+    .unwrap();
+    let doctor = Command::new(BIN)
+        .arg("--config")
+        .arg(dir.path().join("claude_desktop_config.json"))
+        .args(["doctor", "--timeout", "60"])
+        .env("MCP_TRAY_HOME", dir.path().join("home"))
+        .env("MCP_TRAY_CLAUDE_LOGS", dir.path().join("no-logs"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start doctor");
+    let mut pids = common::pids_written(&one, 2);
+    pids.extend(common::pids_written(&two, 2));
+    let status = Command::new("kill")
+        .args(["-INT", &doctor.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let out = doctor.wait_with_output().expect("doctor exits");
+    let left = common::left_running(&pids);
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{said}");
+    assert!(said.contains("doctor stopped"), "{said}");
+    assert!(
+        left.is_empty(),
+        "still running after Ctrl-C: {left:?} of {pids:?}"
+    );
+}

@@ -906,17 +906,6 @@ fn probe_of_a_redirect_loop_gives_advice_for_a_loop() {
     assert!(fix.contains("trailing slash"), "{r}");
 }
 
-#[cfg(target_os = "linux")]
-const HUNG_SERVER: &str = r#"
-import os, signal, subprocess, sys, time
-signal.signal(signal.SIGTERM, signal.SIG_IGN)
-child = subprocess.Popen(["sleep", "1000"])
-with open(sys.argv[1], "w") as f:
-    f.write(f"{os.getpid()} {child.pid}")
-while True:
-    time.sleep(1)
-"#;
-
 /// Ctrl-C during a probe stops the server it started, and that server's children, even one that
 /// ignores SIGTERM and the end of its input: the server runs in a process group of its own, which
 /// the terminal's Ctrl-C does not reach, and the probe used to die at once, leaving it running.
@@ -931,7 +920,7 @@ fn ctrl_c_during_a_probe_stops_the_server_and_its_children() {
     let probe = Command::new(BIN)
         .args(["probe", "--json", "--timeout", "60", "--"])
         .arg(p.python())
-        .args(["-c", HUNG_SERVER])
+        .args(["-c", common::HUNG_SERVER])
         .arg(&pidfile)
         .env("MCP_TRAY_HOME", home.path())
         .stdout(Stdio::piped())

@@ -84,6 +84,9 @@ pub struct DoctorOptions {
     pub journal_dir: Option<std::path::PathBuf>,
     /// The `mcp-tray` binary bridge entries start.
     pub exe: std::path::PathBuf,
+    /// Cancelled (the CLI's Ctrl-C): the probes under way stop their servers, and no other
+    /// starts. `None`: nothing stops the doctor.
+    pub stop: Option<tokio_util::sync::CancellationToken>,
 }
 
 /// The doctor's report.
@@ -108,15 +111,29 @@ async fn probe_all(
     targets: &[ProbeTarget],
     resolver: &CommandResolver,
     timeout: Duration,
-) -> Vec<ProbeReport> {
+    stop: Option<&tokio_util::sync::CancellationToken>,
+) -> Vec<Option<ProbeReport>> {
     use futures_util::StreamExt as _;
-    let mut done: Vec<(usize, ProbeReport)> =
+    let mut done: Vec<(usize, Option<ProbeReport>)> =
         futures_util::stream::iter(targets.iter().enumerate())
-            .map(|(i, target)| async move { (i, probe::probe(target, resolver, timeout).await) })
+            .map(|(i, target)| async move {
+                // Stopped: no other server is started, and those running are stopped.
+                if stop.is_some_and(tokio_util::sync::CancellationToken::is_cancelled) {
+                    return (i, None);
+                }
+                let stopped = async {
+                    match stop {
+                        Some(stop) => stop.cancelled().await,
+                        None => std::future::pending().await,
+                    }
+                };
+                let report = probe::probe_until(target, resolver, timeout, |_| {}, stopped).await;
+                (i, report)
+            })
             .buffer_unordered(PROBES_AT_ONCE)
             .collect()
             .await;
-    // Finished in any order; listed as the config lists the servers.
+    // Finished in any order; listed as the config lists the servers. One stopped has no report.
     done.sort_by_key(|(i, _)| *i);
     done.into_iter().map(|(_, report)| report).collect()
 }
@@ -264,8 +281,8 @@ pub async fn examine(
             })
             .filter_map(|s| ProbeTarget::entry(s))
             .collect();
-        let probes = probe_all(&targets, resolver, opts.probe_timeout).await;
-        for p in &probes {
+        let probes = probe_all(&targets, resolver, opts.probe_timeout, opts.stop.as_ref()).await;
+        for p in probes.iter().flatten() {
             if let Some(d) = &p.diagnosis {
                 report.findings.push(Finding::new(d.clone()));
             }
@@ -273,10 +290,10 @@ pub async fn examine(
         started = targets
             .iter()
             .zip(&probes)
-            .filter(|(_, p)| p.ok)
+            .filter(|(_, p)| p.as_ref().is_some_and(|p| p.ok))
             .map(|(t, _)| t.command.name.clone())
             .collect();
-        report.probes = probes;
+        report.probes = probes.into_iter().flatten().collect();
     }
     let news: Vec<Finding> = journaled
         .iter()
@@ -3044,6 +3061,7 @@ mod tests {
                 logs_dir: Some(logs.clone()),
                 journal_dir: Some(journals.clone()),
                 exe: std::path::PathBuf::from(EXE),
+                stop: None,
             };
             tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -3217,6 +3235,7 @@ mod tests {
             logs_dir: None,
             journal_dir: None,
             exe: std::path::PathBuf::from(EXE),
+            stop: None,
         };
         tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -3360,6 +3379,7 @@ cat > /dev/null
             logs_dir: None,
             journal_dir: None,
             exe: std::path::PathBuf::from(EXE),
+            stop: None,
         };
         let report = tokio::runtime::Builder::new_current_thread()
             .enable_all()

@@ -456,3 +456,18 @@ pub fn left_running(pids: &[i32]) -> Vec<i32> {
     }
     left
 }
+
+/// A stdio server that never answers, ignores SIGTERM and the end of its input, and starts a
+/// child (`sleep`) that ignores SIGTERM too; writes "PID CHILD_PID" to the file given as its
+/// argument. Run as `python -c HUNG_SERVER PIDFILE`.
+#[cfg(target_os = "linux")]
+#[allow(dead_code)]
+pub const HUNG_SERVER: &str = r#"
+import os, signal, subprocess, sys, time
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
+child = subprocess.Popen(["sleep", "1000"])
+with open(sys.argv[1], "w") as f:
+    f.write(f"{os.getpid()} {child.pid}")
+while True:
+    time.sleep(1)
+"#;
