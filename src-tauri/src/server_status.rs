@@ -136,8 +136,10 @@ struct Known {
     kept: Option<StatusEvidence>,
     sign_in: Option<StatusEvidence>,
     /// Shim pids seen in the journal (or of processes MCP Tray started), newest last, each with
-    /// the earliest moment it was seen alive (Unix seconds): a process under that pid that started
-    /// later is another one, the number reused since, and not sampled as the server's.
+    /// the latest moment it was seen alive (Unix seconds): a process under that pid that started
+    /// later is another one, the number reused since, and not sampled as the server's. (The
+    /// latest: a shim Claude started again under a pid an earlier one of the server had is seen
+    /// anew, and sampled.)
     sessions: Vec<(u32, u64)>,
     /// The shim whose journal line [`Known::journal`] comes from.
     journal_pid: u32,
@@ -178,14 +180,14 @@ impl Known {
             return;
         }
         if let Some(last) = self.sessions.last_mut().filter(|(p, _)| *p == pid) {
-            last.1 = last.1.min(at);
+            last.1 = last.1.max(at);
             return;
         }
         let seen = self
             .sessions
             .iter()
             .find(|(p, _)| *p == pid)
-            .map_or(at, |(_, first)| (*first).min(at));
+            .map_or(at, |(_, before)| (*before).max(at));
         self.sessions.retain(|(p, _)| *p != pid);
         self.sessions.push((pid, seen));
         if self.sessions.len() > SESSIONS_KEPT {
@@ -1663,7 +1665,11 @@ mod tests {
             .spawn()
             .expect("spawn sleep");
         let mut board = Board::default();
-        board.journal(vec![message("2026-11-24T08:00:00.000Z", child.id())]);
+        let days_ago = SystemTime::now() - Duration::from_secs(2 * 24 * 3600);
+        board.journal(vec![message(
+            &mcp_tray_core::journal::rfc3339_ms(days_ago),
+            child.id(),
+        )]);
         let mut sampler = StatsSampler::new().expect("sysinfo");
         let overview = board.overview(Some(&mut sampler));
         child.kill().expect("kill");

@@ -149,6 +149,10 @@ impl<W: Write> Shared<W> {
     /// One message of our own to the client (a JSON-RPC error reply), journaled.
     /// `asked` is when the request it answers came, when known: the reply's latency.
     fn reply(&self, reply: &[u8], method: Option<&str>, asked: Option<Instant>) {
+        // The tap exits: nothing more is written, nor journaled as if it were.
+        if self.output_closed.load(Ordering::Acquire) {
+            return;
+        }
         if let Some(j) = &self.journal
             && let Ok(env) = jsonrpc::inspect(reply)
         {
@@ -876,25 +880,37 @@ fn server_to_client<W: Write>(shared: &Shared<W>, stdout: File) -> Forwarded {
                 match spread.take(message) {
                     Spreading::No | Spreading::Taken => continue,
                     Spreading::Whole(joined, count) => {
+                        // Paired first: a reply that comes once the tap answered the leftovers
+                        // itself, for a request it answered, is not written (the client has
+                        // its one answer).
+                        let mut spare = String::new();
+                        let mut late = false;
+                        let paired = jsonrpc::inspect_lossy(&joined, &mut spare).ok().map(|env| {
+                            let mut pairing = lock(&shared.pairing);
+                            let paired = pair_server_message(&mut pairing, shared, &env, now);
+                            late = pairing.closed && env.kind.is_reply() && paired.1.is_none();
+                            (env, paired)
+                        });
                         // What came before it in this batch goes first.
                         let written = {
                             let mut out = lock(&shared.out);
                             if shared.output_closed.load(Ordering::Acquire) {
                                 return Forwarded::ClientGone;
                             }
-                            runs.write(batch, &mut *out)
-                                .and_then(|()| out.write_all(&joined))
-                                .and_then(|()| out.write_all(b"\n"))
-                                .and_then(|()| out.flush())
+                            runs.write(batch, &mut *out).and_then(|()| {
+                                if late {
+                                    return out.flush();
+                                }
+                                out.write_all(&joined)
+                                    .and_then(|()| out.write_all(b"\n"))
+                                    .and_then(|()| out.flush())
+                            })
                         };
                         runs.clear();
-                        let mut spare = String::new();
-                        if let Ok(env) = jsonrpc::inspect_lossy(&joined, &mut spare) {
-                            let (method, latency) =
-                                pair_server_message(&mut lock(&shared.pairing), shared, &env, now);
-                            if let Some(journaled) = &mut journaled {
-                                journaled.push(&joined, Some(&env), method.as_deref(), latency);
-                            }
+                        if let (Some((env, (method, latency))), Some(journaled), false) =
+                            (&paired, &mut journaled, late)
+                        {
+                            journaled.push(&joined, Some(env), method.as_deref(), *latency);
                         }
                         if !spread.said {
                             spread.said = true;

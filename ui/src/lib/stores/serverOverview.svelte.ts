@@ -22,14 +22,13 @@ export function createServerOverview(
   let timer: ReturnType<typeof setInterval> | undefined;
   let asking = false;
   /** Asked for while a read was under way (after a test, say): that read may have started before
-   *  what the caller wants seen, so one more follows it. */
+   *  what the caller wants seen, so one more follows it. (Not the timer's ticks: a read slower
+   *  than the interval would otherwise follow itself without a pause.) */
   let again = false;
+  let stopped = false;
 
-  async function refresh(): Promise<void> {
-    if (asking) {
-      again = true;
-      return;
-    }
+  async function read(): Promise<void> {
+    if (asking) return;
     asking = true;
     try {
       do {
@@ -40,18 +39,26 @@ export function createServerOverview(
         } catch {
           // Keep the last answer; the next tick asks again.
         }
-      } while (again);
+      } while (again && !stopped);
     } finally {
       asking = false;
     }
+  }
+
+  async function refresh(): Promise<void> {
+    if (asking) {
+      again = true;
+      return;
+    }
+    await read();
   }
 
   function schedule(): void {
     clearInterval(timer);
     timer = undefined;
     if (page.visibilityState !== "visible") return;
-    void refresh();
-    timer = setInterval(() => void refresh(), intervalMs);
+    void read();
+    timer = setInterval(() => void read(), intervalMs);
   }
 
   return {
@@ -63,9 +70,11 @@ export function createServerOverview(
     refresh,
     /** Polls while the page is visible; answers the function that stops it. */
     start(): () => void {
+      stopped = false;
       page.addEventListener("visibilitychange", schedule);
       schedule();
       return () => {
+        stopped = true;
         page.removeEventListener("visibilitychange", schedule);
         clearInterval(timer);
         timer = undefined;

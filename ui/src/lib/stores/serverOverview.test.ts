@@ -72,6 +72,18 @@ describe("createServerOverview", () => {
     stop();
   });
 
+  it("waits for the next tick after a read slower than the interval, not reading again at once", async () => {
+    const load = vi.fn(() => new Promise<ServerOverview[]>((resolve) => setTimeout(() => resolve([gh]), 2500)));
+    const stop = createServerOverview(load, { intervalMs: 1000, page: fakePage("visible") as unknown as Document }).start();
+    await vi.advanceTimersByTimeAsync(2600);
+    expect(load).toHaveBeenCalledTimes(1);
+    await vi.advanceTimersByTimeAsync(500);
+    expect(load).toHaveBeenCalledTimes(2);
+    stop();
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(load).toHaveBeenCalledTimes(2);
+  });
+
   it("keeps the last answer when a call fails", async () => {
     let fail = false;
     const load = vi.fn(async () => {

@@ -245,9 +245,11 @@ export function createTraffic() {
         })
         .join("\n");
     },
-    /** Forgets every row (the filter and pause stay), for a stream that starts over: after the
+    /** Forgets every row (the filter stays; a pause ends), for a stream that starts over: after the
      *  "Hide secrets" setting changed, the history comes again as it is now to be shown. */
     reset(): void {
+      // Paused, the history read again would be held out of sight: the list starts over shown.
+      paused = false;
       rows.length = 0;
       visible = [];
       pending.length = 0;

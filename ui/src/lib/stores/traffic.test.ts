@@ -29,7 +29,10 @@ describe("traffic store", () => {
     traffic.receive(history);
     traffic.setFilter({ search: "hunter2" });
     expect(traffic.count).toBe(1);
+    // Paused, the history read again would be held out of sight.
+    traffic.pause();
     traffic.reset();
+    expect(traffic.paused).toBe(false);
     expect([traffic.total, traffic.count, traffic.loaded, traffic.servers]).toEqual([0, 0, false, []]);
     expect(traffic.filter.search).toBe("hunter2");
     // The same history, read again masked.

@@ -1478,17 +1478,30 @@ impl Session<'_> {
         let wait = self.opts.timeout.min(DELIVERY_WAIT);
         let longest = self.opts.max_timeout.max(self.opts.timeout);
         let (link, owned) = (link.clone(), msg.clone());
-        let send = tokio::spawn(async move {
-            tokio::time::timeout(longest, link.send(&owned))
-                .await
-                .unwrap_or(Ok(()))
-        });
+        let url = transport::display_url(&self.opts.url);
         let what = msg
             .method
             .clone()
             .unwrap_or_else(|| "the client's reply to its request".into());
-        self.within_wait(async { send.await.unwrap_or(Ok(())) }, wait, what)
-            .await
+        let (gave_up, stopped) = (what.clone(), url.clone());
+        let send = tokio::spawn(async move {
+            tokio::time::timeout(longest, link.send(&owned))
+                .await
+                .unwrap_or(Err(Fault::NoAnswer {
+                    url,
+                    method: gave_up,
+                    after: longest,
+                }))
+        });
+        let sent = async {
+            send.await.unwrap_or_else(|e| {
+                Err(Fault::Protocol {
+                    url: stopped,
+                    detail: format!("sending it stopped: {e}"),
+                })
+            })
+        };
+        self.within_wait(sent, wait, what).await
     }
 
     /// Waits for `work` as the router waits for a request: `wait`, held back while a sign-in

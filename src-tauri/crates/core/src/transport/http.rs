@@ -867,6 +867,9 @@ impl StreamableHttp {
                 Ok(resp) if resp.status().is_success() && !is_event_stream(&resp) => return,
                 Ok(resp) if resp.status().is_success() => {
                     failures = 0;
+                    // Taken with this token: a later refusal (the token expired since) gets its
+                    // own try at a fresh one.
+                    reauthorized = None;
                     let mut watch = ReplyWatch::none();
                     watch.get_stream = true;
                     self.read_sse(resp, &mut watch, &mut cursor).await;
