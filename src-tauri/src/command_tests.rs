@@ -1015,6 +1015,53 @@ fn a_remote_servers_headers_load_masked_save_as_one_undoable_edit_and_keep_secre
     assert_eq!(h.file(), config);
 }
 
+/// A remote server's URL with a credential in it (`?key=…`, a password) reaches the Edit form
+/// masked, as its row shows it; a save keeps the hidden values where the mask stays, around a
+/// host or path that changed, and refuses a mask moved or doubled (its value cannot be told).
+#[test]
+fn a_credential_in_a_remote_servers_url_is_masked_in_the_edit_form_and_kept_by_a_save() {
+    let config = "{\n  \"mcpServers\": {\n    \"keyed\": {\n      \"command\": \"/opt/mcp-tray\",\n      \"args\": [\"bridge\", \"https://me:pa55-w0rd@mcp.example.com/mcp?api_key=k3y-s3cret&team=core\", \"--name\", \"keyed\"]\n    }\n  }\n}\n";
+    let h = harness(config);
+    let details = h
+        .call("server_details", json!({"name": "keyed"}))
+        .expect("details");
+    let shown = details["url"].as_str().expect("a URL").to_owned();
+    assert_eq!(
+        shown,
+        "https://me:••••••@mcp.example.com/mcp?api_key=••••••&team=core"
+    );
+    for secret in ["pa55-w0rd", "k3y-s3cret"] {
+        assert!(!details.to_string().contains(secret), "{details}");
+    }
+    // A moved host, another team; the masks kept where they were shown.
+    let moved = shown
+        .replace("mcp.example.com", "mcp2.example.com")
+        .replace("core", "edge");
+    h.call(
+        "edit_server",
+        json!({"name": "keyed", "change": {"name": null, "command": null, "args": null, "env": null,
+            "url": moved, "headers": null}}),
+    )
+    .expect("edit");
+    let value: Value = serde_json::from_str(&h.file()).expect("JSON");
+    assert_eq!(
+        value["mcpServers"]["keyed"]["args"][1],
+        "https://me:pa55-w0rd@mcp2.example.com/mcp?api_key=k3y-s3cret&team=edge"
+    );
+    // A mask doubled cannot be told apart: refused, nothing written.
+    let before = h.file();
+    let doubled = format!("{moved}&other=••••••");
+    let refused = h
+        .call(
+            "edit_server",
+            json!({"name": "keyed", "change": {"name": null, "command": null, "args": null, "env": null,
+                "url": doubled, "headers": null}}),
+        )
+        .expect_err("refused");
+    assert_eq!(refused["code"], "masked-url-changed", "{refused}");
+    assert_eq!(h.file(), before);
+}
+
 /// A bridge entry written by hand, its credentials in its args: a token in a `--header` and a
 /// client secret.
 const HAND_WRITTEN_BRIDGE: &str = "{\n  \"mcpServers\": {\n    \"corp\": {\n      \"command\": \"/opt/mcp-tray\",\n      \"args\": [\"bridge\", \"https://mcp.corp.example/mcp\", \"--name\", \"corp\", \"--header\", \"Authorization: Bearer tok-literal-123\", \"--header\", \"X-Region: eu\", \"--oauth-client-id\", \"pre-1\", \"--oauth-client-secret\", \"cs-literal-456\"]\n    }\n  }\n}\n";

@@ -169,7 +169,9 @@ fn details(entry: &ServerEntry) -> ServerDetails {
                 }
             })
             .collect(),
-        url: summary.url,
+        // Its credentials masked as the row shows them (`?token=••••••`); a save puts them back
+        // where the form kept the mask ([`unmasked_url`]).
+        url: summary.url.as_deref().map(mask_url),
         headers: headers_of(entry)
             .into_iter()
             .map(|(name, value)| {
@@ -246,6 +248,65 @@ fn header_value(name: &str, header: &str) -> Result<String, CommandError> {
 /// mask), so one moved or deleted beside another never takes the other's credential. One that
 /// still holds the mask but was changed (`…me:••••••@db/app2`), or that cannot be told apart, is
 /// refused: its credential cannot be known, and writing the mask would lose it.
+/// The URL the form sent with the credentials it was shown masked (`?token=••••••`, a password)
+/// put back from the entry's `whole` URL, in the order the form showed them: the host or path can
+/// be changed around them. A mask the form holds more or fewer times than it was shown cannot be
+/// told apart: refused, the value to be typed in its place.
+fn unmasked_url(whole: Option<&str>, sent: String) -> Result<String, CommandError> {
+    if !sent.contains(ARG_MASK) {
+        return Ok(sent);
+    }
+    let hidden = whole.map(hidden_in_url).unwrap_or_default();
+    if hidden.is_empty() || sent.matches(ARG_MASK).count() != hidden.len() {
+        return Err(error(
+            "masked-url-changed",
+            format!(
+                "the URL hides a credential (shown as {ARG_MASK}) in a place that changed, so its \
+                 value cannot be kept: type the value in its place, or put that part back as it was \
+                 shown"
+            ),
+        ));
+    }
+    let mut out = String::with_capacity(sent.len());
+    for (i, part) in sent.split(ARG_MASK).enumerate() {
+        if i > 0 {
+            out.push_str(&hidden[i - 1]);
+        }
+        out.push_str(part);
+    }
+    Ok(out)
+}
+
+/// The values [`mask_url`] hides in `url`, in order: the text of `url` between the parts the
+/// masked form shows.
+fn hidden_in_url(url: &str) -> Vec<String> {
+    let shown = mask_url(url);
+    let mut hidden = Vec::new();
+    let mut rest = url;
+    let mut parts = shown.split(ARG_MASK).peekable();
+    let Some(first) = parts.next() else {
+        return hidden;
+    };
+    let Some(after) = rest.strip_prefix(first) else {
+        return Vec::new();
+    };
+    rest = after;
+    while let Some(part) = parts.next() {
+        // The hidden value runs to where the next shown part starts (the end, for the last).
+        let end = if part.is_empty() && parts.peek().is_none() {
+            rest.len()
+        } else {
+            match rest.find(part) {
+                Some(at) if !part.is_empty() => at,
+                _ => return Vec::new(),
+            }
+        };
+        hidden.push(rest[..end].to_owned());
+        rest = &rest[end + part.len()..];
+    }
+    hidden
+}
+
 fn unmasked_args(entry: &ServerEntry, sent: Vec<String>) -> Result<Vec<String>, CommandError> {
     // The args the form shows: a tapped server's are those of the command it wraps.
     let own = match &entry.kind {
@@ -308,6 +369,10 @@ fn checked_change_of(
     }
     if let Some(args) = change.args.take() {
         change.args = Some(unmasked_args(entry, args)?);
+    }
+    if let Some(url) = change.url.take() {
+        let whole = ServerSummary::from_entry(entry, true).url;
+        change.url = Some(unmasked_url(whole.as_deref(), url)?);
     }
     if let EntryKind::Remote { url } = &entry.kind {
         let allowed = change
