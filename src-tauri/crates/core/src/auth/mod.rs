@@ -82,23 +82,7 @@ pub(crate) const MAX_AUTH_BODY: usize = 1024 * 1024;
 /// The body of an authorization server's answer, or `None` when it breaks off or runs past
 /// [`MAX_AUTH_BODY`] (read no further).
 pub(crate) async fn small_body(resp: reqwest::Response) -> Option<Vec<u8>> {
-    use futures_util::StreamExt as _;
-    if resp
-        .content_length()
-        .is_some_and(|n| n > MAX_AUTH_BODY as u64)
-    {
-        return None;
-    }
-    let mut body = Vec::new();
-    let mut chunks = resp.bytes_stream();
-    while let Some(chunk) = chunks.next().await {
-        let chunk = chunk.ok()?;
-        if body.len() + chunk.len() > MAX_AUTH_BODY {
-            return None;
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Some(body)
+    crate::transport::body_up_to(resp, MAX_AUTH_BODY).await.ok()
 }
 
 /// What to do about [`GIVEN_REFUSED`], as the bridge says it (the app shows its own fix).

@@ -17,7 +17,6 @@ use super::{
 use crate::journal::Level;
 use crate::jsonrpc::{self, Envelope, Kind};
 use bytes::Bytes;
-use futures_util::StreamExt;
 use reqwest::header::{ACCEPT, CONTENT_TYPE};
 use reqwest::{Method, Response, StatusCode};
 
@@ -985,20 +984,17 @@ fn is_no_stream(status: StatusCode) -> bool {
 
 /// Reads a whole body, refusing one past [`MAX_MESSAGE_BYTES`].
 async fn read_limited(resp: Response, url: &reqwest::Url) -> Result<Vec<u8>, Fault> {
-    let mut body = Vec::new();
-    let mut chunks = resp.bytes_stream();
-    while let Some(chunk) = chunks.next().await {
-        // The server answered, then the connection broke under its body: a lost connection,
-        // whose reply cannot come.
-        let chunk = chunk.map_err(|e| match Fault::from_reqwest(&e, url) {
-            Fault::Network { url, detail } => Fault::Lost { url, detail },
-            other => other,
+    let mut body = super::body_up_to(resp, MAX_MESSAGE_BYTES)
+        .await
+        .map_err(|cut| match cut {
+            // The server answered, then the connection broke under its body: a lost
+            // connection, whose reply cannot come.
+            super::BodyCut::Broken(e) => match Fault::from_reqwest(&e, url) {
+                Fault::Network { url, detail } => Fault::Lost { url, detail },
+                other => other,
+            },
+            super::BodyCut::TooLarge => too_large(url),
         })?;
-        if body.len() + chunk.len() > MAX_MESSAGE_BYTES {
-            return Err(too_large(url));
-        }
-        body.extend_from_slice(&chunk);
-    }
     // A JSON body may end with a newline; one message per body.
     while body.last().is_some_and(|b| b.is_ascii_whitespace()) {
         body.pop();

@@ -1353,6 +1353,33 @@ pub fn ca_certificates(pem: &[u8]) -> Result<Vec<reqwest::Certificate>, String> 
     Ok(certs)
 }
 
+/// Why [`body_up_to`] stopped reading a body.
+pub(crate) enum BodyCut {
+    /// The connection broke under it.
+    Broken(reqwest::Error),
+    /// It ran past the limit (read no further).
+    TooLarge,
+}
+
+/// A whole response body of at most `max` bytes, read chunk by chunk: one past it is refused as
+/// soon as it is known (its declared length, or the bytes read), never held whole.
+pub(crate) async fn body_up_to(resp: reqwest::Response, max: usize) -> Result<Vec<u8>, BodyCut> {
+    use futures_util::StreamExt as _;
+    if resp.content_length().is_some_and(|n| n > max as u64) {
+        return Err(BodyCut::TooLarge);
+    }
+    let mut body = Vec::new();
+    let mut chunks = resp.bytes_stream();
+    while let Some(chunk) = chunks.next().await {
+        let chunk = chunk.map_err(BodyCut::Broken)?;
+        if body.len() + chunk.len() > max {
+            return Err(BodyCut::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
 /// A `--header 'Name: value'` argument split at its first colon, each side trimmed (the value
 /// may hold colons of its own: `Bearer a:b`, a URL); `None` without a colon. The one reading of a
 /// header argument: whether the name is a valid one is for the caller to judge.
