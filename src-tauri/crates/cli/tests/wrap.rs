@@ -774,6 +774,31 @@ fn a_signal_to_the_tap_stops_the_whole_tree() {
     drop(stdin);
 }
 
+/// A tap SIGKILLed (the OOM killer, `kill -9`, a crash) has no time to stop its server: on Linux
+/// the server still gets its SIGTERM, from the kernel. Here it ignores the end of its input
+/// (`sleep`), which alone would leave it running for good.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_server_outlives_no_sigkilled_tap() {
+    let home = tempfile::tempdir().expect("home");
+    let pidfile = home.path().join("server.pid");
+    let script = format!("echo $$ > '{}'; exec sleep 1000", pidfile.display());
+    let mut tap = raw_tap(home.path(), "killed", &script);
+    let pid = common::pids_written(&pidfile, 1)[0];
+    assert!(alive(pid), "the server runs during the session");
+    tap.kill().expect("SIGKILL the tap");
+    tap.wait().expect("wait");
+    let started = std::time::Instant::now();
+    while alive(pid) && started.elapsed() < Duration::from_secs(5) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let left = common::left_running(&[pid]);
+    assert!(
+        left.is_empty(),
+        "the server (pid {pid}) outlived its SIGKILLed tap"
+    );
+}
+
 #[test]
 fn a_test_of_an_unsaved_entry_journals_nothing_under_the_saved_servers_name() {
     let message = "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}\n";

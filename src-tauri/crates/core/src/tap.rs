@@ -234,7 +234,7 @@ where
         // Claude starts the tap from a tapped entry: the server's command is in its args.
         .map_err(|d| Box::new(crate::supervise::resolve::in_tapped_entry(*d)))
         .and_then(|resolved| {
-            StdioChild::spawn(&opts.command, &resolved).map_err(|e| {
+            StdioChild::spawn_tied(&opts.command, &resolved).map_err(|e| {
                 Box::new(
                     Diagnosis::new(
                         codes::EXITED_EARLY,
@@ -615,6 +615,14 @@ fn client_to_server<W: Write>(
             }
             if let Some((reply, method)) = late {
                 pairing = None; // not held while writing to the client
+                // In the journal before its answer, after what came before it.
+                if let (Some(j), Some(journaled)) = (&shared.journal, &mut journaled) {
+                    journaled.push(message, env.as_ref(), None, None);
+                    j.record(std::mem::replace(
+                        journaled,
+                        j.batch(Direction::ClientToServer),
+                    ));
+                }
                 shared.reply(&reply, method.as_deref(), Some(now));
                 continue;
             }

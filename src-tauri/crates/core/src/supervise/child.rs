@@ -143,6 +143,24 @@ pub struct StdioChild {
 impl StdioChild {
     /// Starts `cmd` as resolved, in a new process group, with all three stdio streams piped.
     pub fn spawn(cmd: &ServerCommand, resolved: &ResolvedCommand) -> io::Result<StdioChild> {
+        Self::spawn_with(cmd, resolved, false)
+    }
+
+    /// As [`StdioChild::spawn`], and on Linux the server is sent SIGTERM if the calling thread
+    /// ends without stopping it: the process was SIGKILLed, or died of a crash, and had no time
+    /// for the shutdown (a server that ignores the end of its input would be left running). For
+    /// the tap, which starts its server on its main thread; never from a thread that may end
+    /// before the server should (a pool's: the kernel ties the signal to the thread, not the
+    /// process). Elsewhere the same as `spawn` (on Windows the Job Object does this already).
+    pub fn spawn_tied(cmd: &ServerCommand, resolved: &ResolvedCommand) -> io::Result<StdioChild> {
+        Self::spawn_with(cmd, resolved, true)
+    }
+
+    fn spawn_with(
+        cmd: &ServerCommand,
+        resolved: &ResolvedCommand,
+        tied: bool,
+    ) -> io::Result<StdioChild> {
         let mut wrap = CommandWrap::with_new(&resolved.program, |c| {
             c.args(&cmd.args)
                 .stdin(std::process::Stdio::piped())
@@ -155,7 +173,13 @@ impl StdioChild {
             if let Some(dir) = &cmd.cwd {
                 c.current_dir(dir);
             }
+            #[cfg(target_os = "linux")]
+            if tied {
+                platform::end_with_this_thread(c);
+            }
         });
+        #[cfg(not(target_os = "linux"))]
+        let _ = tied;
         platform::isolate(&mut wrap);
         // On Windows the Job Object ends the tree when the child is dropped. On Unix the drop
         // ends the group itself ([`StdioChild`]'s `Drop`), signalling before it kills.
@@ -422,6 +446,27 @@ mod platform {
 
     pub fn isolate(wrap: &mut CommandWrap) {
         wrap.wrap(ProcessGroup::leader());
+    }
+
+    /// The started process gets SIGTERM when the thread starting it ends (Linux's parent-death
+    /// signal). Npx and uv pass a SIGTERM on to the server they started.
+    #[cfg(target_os = "linux")]
+    pub fn end_with_this_thread(c: &mut tokio::process::Command) {
+        use nix::sys::prctl::set_pdeathsig;
+        use nix::unistd::{getpid, getppid};
+        let parent = getpid();
+        // SAFETY: between fork and exec the closure makes two system calls (prctl, getppid) and
+        // returns an error made of an errno: no allocation, no lock.
+        unsafe {
+            c.pre_exec(move || {
+                set_pdeathsig(Signal::SIGTERM)?;
+                // The parent died before the signal was asked for: nothing would send it.
+                if getppid() != parent {
+                    return Err(nix::errno::Errno::ESRCH.into());
+                }
+                Ok(())
+            });
+        }
     }
 
     /// Sends SIGTERM to the whole group; false when that was impossible.
