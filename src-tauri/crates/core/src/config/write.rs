@@ -22,6 +22,14 @@ use super::edit::{self, Applied, Edit};
 use super::store::{self, DisabledEntry, Durability, StoreFile};
 use super::{ConfigError, EntryKind};
 
+#[cfg(test)]
+thread_local! {
+    /// Runs once an undo picked the edit it undoes, before it takes the lock: where another undo
+    /// (another window, the CLI) can come in between.
+    pub(crate) static BEFORE_UNDO_WRITES: std::cell::Cell<Option<Box<dyn FnOnce()>>> =
+        const { std::cell::Cell::new(None) };
+}
+
 /// How many backups are kept per config file.
 pub const HISTORY_KEEP: usize = 50;
 /// How an undo's own backup names its edit: `undo add github`.
@@ -882,9 +890,39 @@ impl ConfigFile {
             None
         };
         let op = format!("{UNDO_PREFIX}{}", entry.op);
+        #[cfg(test)]
+        if let Some(meanwhile) = BEFORE_UNDO_WRITES.take() {
+            meanwhile();
+        }
+        let meta = self
+            .history_dir()
+            .join(format!("{:06}.meta.json", entry.id));
+        let mut done = entry.clone();
+        done.undone = true;
+        // Marked undone under the lock, as the write is made: an undo started meanwhile (another
+        // window, the CLI) that picked the same edit finds it undone below, not writing it twice.
+        let mark_undone = || {
+            let text = serde_json::to_vec_pretty(&done)
+                .map_err(|e| ConfigError::Invalid(e.to_string()))?;
+            store::write_small_file(&meta, &text, Durability::Atomic)
+        };
         // The bytes put back are what counts: a file broken by hand since is undone too (with
         // `force`, as any change made after the edit; it is backed up first).
-        let outcome = self.transact_bytes(&op, true, |read, _doc, _state| {
+        let make = |read: &Read, _doc: &ConfigDocument, _state: &StoreFile| {
+            // The history as it is now, under the lock: the edit picked is still the one to undo.
+            let still = self
+                .history()?
+                .into_iter()
+                .find(|h| !h.undone && !h.op.starts_with(UNDO_PREFIX))
+                .is_some_and(|h| h.id == entry.id);
+            if !still {
+                return Err(ConfigError::ChangedSince(format!(
+                    "\"{}\" ({}) was undone meanwhile, or another edit came after it; nothing \
+                     was written",
+                    entry.op,
+                    shown_time(&entry.ts)
+                )));
+            }
             // Nothing is thrown away when the file holds what undo puts back already (a file the
             // edit created, deleted since).
             let changed = read.hash != entry.after_sha256 && read.hash != entry.before_sha256;
@@ -918,15 +956,8 @@ impl ConfigFile {
                 created_servers_object: false,
                 has_servers_object,
             })
-        })?;
-        let meta = self
-            .history_dir()
-            .join(format!("{:06}.meta.json", entry.id));
-        let mut done = entry.clone();
-        done.undone = true;
-        let text =
-            serde_json::to_vec_pretty(&done).map_err(|e| ConfigError::Invalid(e.to_string()))?;
-        store::write_small_file(&meta, &text, Durability::Atomic)?;
+        };
+        let outcome = self.transact_bytes_then(&op, true, make, mark_undone)?;
         Ok((done, outcome))
     }
 
@@ -984,6 +1015,18 @@ impl ConfigFile {
         op: &str,
         any_content: bool,
         make: impl Fn(&Read, &ConfigDocument, &StoreFile) -> Result<Prepared, ConfigError>,
+    ) -> Result<EditOutcome, ConfigError> {
+        self.transact_bytes_then(op, any_content, make, || Ok(()))
+    }
+
+    /// [`transact_bytes`](Self::transact_bytes), which runs `done` once the write is in, still
+    /// under the lock (an undo marks its edit undone there: another undo then sees it so).
+    fn transact_bytes_then(
+        &self,
+        op: &str,
+        any_content: bool,
+        make: impl Fn(&Read, &ConfigDocument, &StoreFile) -> Result<Prepared, ConfigError>,
+        done: impl FnOnce() -> Result<(), ConfigError>,
     ) -> Result<EditOutcome, ConfigError> {
         let _lock = self.lock()?;
         let store_path = self.store_path();
@@ -1076,7 +1119,10 @@ impl ConfigFile {
                 drop_backup();
                 return Err(e);
             }
-            let swapped = swap_in(&read, new_bytes);
+            // The backup on disk before the file changes (the new file's fsync meanwhile): an
+            // OS crash just after a removal must not leave its only copy an empty file.
+            let mut backup_synced = BackupSync::start(backup.as_ref());
+            let swapped = swap_in(&read, new_bytes, &mut || backup_synced.wait());
             if saved_first && !matches!(swapped, Ok(Swap::Done)) {
                 // Best effort: an entry left in the store as well is shown, not lost.
                 let _ = store::save(&store_path, &state_before);
@@ -1096,6 +1142,7 @@ impl ConfigFile {
             if !saved_first && state != state_before {
                 store::save(&store_path, &state)?;
             }
+            done()?;
             // An undo keeps every backup: undoing many edits in a row would otherwise push out
             // the older edits still to undo (each undo is a backup too), and `undo` would say
             // "nothing to undo" with them still in the file. The next other edit prunes (an undo
@@ -1453,7 +1500,46 @@ impl std::fmt::Display for NotTheOwner {
 
 impl std::error::Error for NotTheOwner {}
 
-fn swap_in(read: &Read, new: Option<&[u8]>) -> io::Result<Swap> {
+/// Makes a backup's two files, and their names in the history folder, durable on a thread of
+/// its own while the new file is written.
+struct BackupSync(Option<std::thread::JoinHandle<io::Result<()>>>);
+
+impl BackupSync {
+    fn start(backup: Option<&(PathBuf, PathBuf)>) -> BackupSync {
+        BackupSync(backup.map(|(data, meta)| {
+            let (data, meta) = (data.clone(), meta.clone());
+            std::thread::spawn(move || {
+                for file in [&data, &meta] {
+                    // Windows flushes a file only through a handle that may write it.
+                    fs::OpenOptions::new().write(true).open(file)?.sync_all()?;
+                }
+                if let Some(dir) = data.parent() {
+                    sync_dir(dir);
+                }
+                Ok(())
+            })
+        }))
+    }
+
+    /// Waits for the backup to be on disk; its error when it could not be made so.
+    fn wait(&mut self) -> io::Result<()> {
+        match self.0.take() {
+            Some(thread) => thread
+                .join()
+                .unwrap_or_else(|_| Err(io::Error::other("the backup's sync failed"))),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Puts `new` in place of the file `read` read (`None`: removes it), unless the file changed
+/// since. `before_change` runs once the new bytes are on disk, right before the file changes; an
+/// error from it stops the write.
+fn swap_in(
+    read: &Read,
+    new: Option<&[u8]>,
+    before_change: &mut dyn FnMut() -> io::Result<()>,
+) -> io::Result<Swap> {
     use std::io::Write;
     let target = &read.target;
     let dir = target
@@ -1465,6 +1551,7 @@ fn swap_in(read: &Read, new: Option<&[u8]>) -> io::Result<Swap> {
         if current_hash(target)? != read.hash {
             return Ok(Swap::Changed);
         }
+        before_change()?;
         // Already gone (deleted since by someone else) is what was asked for.
         match fs::remove_file(target) {
             Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
@@ -1487,6 +1574,7 @@ fn swap_in(read: &Read, new: Option<&[u8]>) -> io::Result<Swap> {
         fs::set_permissions(tmp.path(), meta.permissions())?;
     }
     tmp.as_file().sync_all()?;
+    before_change()?;
 
     if read.bytes.is_none() {
         // The file did not exist: create it only if it still does not.

@@ -976,3 +976,32 @@ fn an_entry_edit_keeps_a_field_another_program_changed_meanwhile() {
             .is_err()
     );
 }
+
+/// Two undos at once (a window and the CLI) both pick the newest edit before either takes the
+/// lock: the second finds it undone, says so and writes nothing, rather than writing the same
+/// bytes again as a second undo of one edit.
+#[test]
+fn an_undo_that_picked_an_edit_undone_meanwhile_writes_nothing() {
+    let s = scratch(Some("{\"mcpServers\": {}}\n"));
+    s.file.apply(&add("a")).unwrap();
+    s.file.apply(&add("b")).unwrap();
+    let other = ConfigFile::new(&s.path, s._dir.path().join("home"));
+    BEFORE_UNDO_WRITES.set(Some(Box::new(move || {
+        let (undone, _) = other.undo(false, None).expect("the other undo");
+        assert_eq!(undone.op, "add b");
+    })));
+    let err = s.file.undo(false, None).unwrap_err();
+    assert!(matches!(err, ConfigError::ChangedSince(_)), "{err}");
+    assert!(err.to_string().contains("undone meanwhile"), "{err}");
+    let undos: Vec<String> = s
+        .file
+        .history()
+        .unwrap()
+        .into_iter()
+        .filter(|h| h.op.starts_with(UNDO_PREFIX))
+        .map(|h| h.op)
+        .collect();
+    assert_eq!(undos, ["undo add b"], "one undo of the edit");
+    let doc = ConfigDocument::parse(&s.path, text(&s.path).as_bytes(), true).unwrap();
+    assert_eq!(doc.servers.len(), 1, "a is still in the file");
+}
