@@ -141,13 +141,38 @@ impl StatsSampler {
 
 /// `root` and every process whose parent chain leads to it, root first.
 pub(crate) fn descendants(system: &System, root: Pid) -> Vec<Pid> {
+    let processes = system
+        .processes()
+        .iter()
+        // A thread of a process, not a process.
+        .filter(|(_, p)| p.thread_kind().is_none())
+        .map(|(pid, p)| Family {
+            pid: *pid,
+            parent: p.parent(),
+            started: p.start_time(),
+        });
+    tree_of(processes, root)
+}
+
+/// What [`tree_of`] needs of a process: its pid, its parent's, and when it started (seconds).
+struct Family {
+    pid: Pid,
+    parent: Option<Pid>,
+    started: u64,
+}
+
+/// `root` and every process whose parent chain leads to it, root first. A process started before
+/// the one holding its parent's pid is not that one's child: Windows keeps a process's parent pid
+/// after the parent is gone, and the pid can be reused, by a server among others.
+fn tree_of(processes: impl Iterator<Item = Family>, root: Pid) -> Vec<Pid> {
+    let processes: Vec<Family> = processes.collect();
+    let started: HashMap<Pid, u64> = processes.iter().map(|p| (p.pid, p.started)).collect();
     let mut children: HashMap<Pid, Vec<Pid>> = HashMap::new();
-    for (pid, proc_) in system.processes() {
-        if proc_.thread_kind().is_some() {
-            continue; // a thread of a process, not a process
-        }
-        if let Some(parent) = proc_.parent() {
-            children.entry(parent).or_default().push(*pid);
+    for p in &processes {
+        if let Some(parent) = p.parent
+            && started.get(&parent).is_none_or(|&at| p.started >= at)
+        {
+            children.entry(parent).or_default().push(p.pid);
         }
     }
     let mut out = vec![root];
@@ -164,4 +189,36 @@ pub(crate) fn descendants(system: &System, root: Pid) -> Vec<Pid> {
         i += 1;
     }
     out
+}
+
+#[cfg(test)]
+mod tree_tests {
+    use super::*;
+
+    fn family(pid: u32, parent: u32, started: u64) -> Family {
+        Family {
+            pid: Pid::from_u32(pid),
+            parent: Some(Pid::from_u32(parent)),
+            started,
+        }
+    }
+
+    #[test]
+    fn a_process_older_than_its_parent_pid_s_holder_is_not_in_its_tree() {
+        // 10 is the server (started at 100); 11 its child, 12 its grandchild. 20 was started at 50
+        // by a process long gone whose pid, 10, the server got: not the server's.
+        let processes = vec![
+            family(10, 1, 100),
+            family(11, 10, 100),
+            family(12, 11, 130),
+            family(20, 10, 50),
+            family(21, 20, 60),
+        ];
+        let tree = tree_of(processes.into_iter(), Pid::from_u32(10));
+        assert_eq!(
+            tree,
+            [10, 11, 12].map(Pid::from_u32).to_vec(),
+            "the stranger and its child are left out"
+        );
+    }
 }
