@@ -1388,6 +1388,42 @@ fn names_a_variable(value: &str) -> bool {
 
 /// Whether a key names a secret. `key` is the key's text as written, unescaped.
 fn is_secret_key(key: &[u8]) -> bool {
+    // The keys of JSON-RPC and MCP's own shapes, in nearly every message: told at once, as they
+    // are written, before the normalising below (which would find no secret in them either).
+    if matches!(
+        key,
+        b"jsonrpc"
+            | b"id"
+            | b"method"
+            | b"params"
+            | b"result"
+            | b"error"
+            | b"code"
+            | b"message"
+            | b"data"
+            | b"name"
+            | b"arguments"
+            | b"content"
+            | b"type"
+            | b"text"
+            | b"isError"
+            | b"_meta"
+            | b"progress"
+            | b"total"
+            | b"uri"
+            | b"mimeType"
+            | b"description"
+            | b"inputSchema"
+            | b"properties"
+            | b"required"
+            | b"tools"
+            | b"cursor"
+            | b"nextCursor"
+            | b"level"
+            | b"logger"
+    ) {
+        return false;
+    }
     // Letters and digits only, lower-cased: `API_KEY`, `x-api-key` and `apiKey` are all `apikey`.
     // Other bytes (separators, and every byte of a non-ASCII character) are left out. Keys are
     // short: normalised on the stack, and past 64 letters no key here is a secret's name.
