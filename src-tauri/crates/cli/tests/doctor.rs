@@ -1159,15 +1159,17 @@ fn doctor_shows_claude_s_log_with_secrets_hidden_as_mcp_tray_logs_does() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("claude_desktop_config.json"),
-        r#"{"mcpServers": {"z": {"command": "sh", "args": ["-c", "exit 3"]}}}"#,
+        r#"{"mcpServers": {"z": {"command": "sh", "args": ["-c", "exit 3"], "env": {"WEATHER_API_KEY": "4f8e2c91d7b3a6e5"}}}}"#,
     )
     .unwrap();
     let logs = dir.path().join("logs");
     std::fs::create_dir_all(&logs).unwrap();
+    // The second secret has no shape of its own: it is known as the entry's env value.
     std::fs::write(
         logs.join("mcp-server-z.log"),
         "2026-11-20T10:00:00.000Z [z] [info] Initializing server...\n\
          request failed: Authorization: Bearer sk-live-4f9a8b7c6d5e\n\
+         Invalid API key: 4f8e2c91d7b3a6e5\n\
          2026-11-20T10:00:00.300Z [z] [info] Server transport closed unexpectedly, this is likely due to the process exiting early.\n",
     )
     .unwrap();
@@ -1175,6 +1177,7 @@ fn doctor_shows_claude_s_log_with_secrets_hidden_as_mcp_tray_logs_does() {
     let (r, _) = doctor_with(dir.path(), &["z", "--no-probe"], &env);
     assert_eq!(codes(&r, "z"), ["exited-early"], "{r}");
     assert!(!r.to_string().contains("sk-live-4f9a8b7c6d5e"), "{r}");
+    assert!(!r.to_string().contains("4f8e2c91d7b3a6e5"), "{r}");
     assert!(
         finding(&r, "z")["detail"]
             .as_str()

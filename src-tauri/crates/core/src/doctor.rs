@@ -304,7 +304,7 @@ pub async fn examine(
     if let Some(dir) = &opts.logs_dir {
         let names: Vec<&str> = servers.iter().map(|s| s.name.as_str()).collect();
         report.findings.extend(
-            check_logs(dir, &names, opts.only.as_deref())
+            check_logs(dir, &names, opts.only.as_deref(), &doc.known_secrets())
                 .iter()
                 .filter(|f| !already_said(&journaled, f))
                 .filter_map(|f| past_failure(&started, f)),
@@ -1441,14 +1441,17 @@ fn whole_command_line(
 /// The latest failure of each kind per server in Claude's recent logs, for each of `servers` (the
 /// ones checked: a line about any other server, such as one no longer in the config, is none),
 /// and the failures about no server unless `only` names a server.
-fn check_logs(dir: &Path, servers: &[&str], only: Option<&str>) -> Vec<Finding> {
+fn check_logs(dir: &Path, servers: &[&str], only: Option<&str>, known: &[String]) -> Vec<Finding> {
     let Ok(events) = claude_logs::read_dir_recent(dir, Some(LOG_TAIL_BYTES)) else {
         return Vec::new();
     };
-    // Shown with secrets hidden, as `mcp-tray logs` shows the same events.
+    // Shown with secrets hidden as `mcp-tray logs` shows the same events: the credentials the
+    // config's servers are started with included, wherever a server printed them.
     let hide = crate::settings::load().redact;
-    let events: Vec<claude_logs::LogEvent> =
-        events.into_iter().map(|e| e.secrets_hidden(hide)).collect();
+    let events: Vec<claude_logs::LogEvent> = events
+        .into_iter()
+        .map(|e| e.secrets_hidden_with(hide, known))
+        .collect();
     let newest = events.iter().map(|e| e.ts_ms).max().unwrap_or(0);
     let mut latest: Vec<(String, Option<String>, Diagnosis, String)> = Vec::new();
     for e in events.iter().filter(|e| e.ts_ms >= newest - LOG_WINDOW_MS) {
@@ -1555,6 +1558,14 @@ pub fn relative_paths(server: &ServerEntry) -> Vec<String> {
         ),
         _ => return Vec::new(),
     };
+    // Scripts found from a folder the arguments name (`uv --directory /abs/weather run
+    // weather.py`, the quickstart's own entry), or run somewhere else (in a container, over ssh),
+    // are not looked for in Claude's folder.
+    let elsewhere = runs_elsewhere(command)
+        || args.iter().any(|a| {
+            let flag = a.split_once('=').map_or(a.as_str(), |(flag, _)| flag);
+            DIRECTORY_FLAGS.contains(&flag)
+        });
     std::iter::once(command)
         // A whole command line in "command" (`npx -y @scope/server`) is told as such, not as a path.
         .filter(|c| {
@@ -1563,10 +1574,29 @@ pub fn relative_paths(server: &ServerEntry) -> Vec<String> {
         .chain(
             args.iter()
                 .map(String::as_str)
-                .filter(|a| looks_like_relative_script(a)),
+                .filter(|a| !elsewhere && looks_like_relative_script(a)),
         )
         .map(str::to_owned)
         .collect()
+}
+
+/// Options that set the folder a runner works in, scripts found from it: uv's and Poetry's
+/// `--directory`, Bun's and Deno's `--cwd`, pnpm's `--dir`, npm's `--prefix`, and `-C`.
+const DIRECTORY_FLAGS: &[&str] = &["--directory", "--cwd", "--dir", "--prefix", "-C"];
+
+/// Whether the command runs its arguments on another machine or in a container, where a relative
+/// path is that place's own.
+fn runs_elsewhere(command: &str) -> bool {
+    let base = command.rsplit(['/', '\\']).next().unwrap_or(command);
+    let base = base.to_ascii_lowercase();
+    let base = [".exe", ".cmd", ".bat"]
+        .iter()
+        .find_map(|ext| base.strip_suffix(ext))
+        .unwrap_or(&base);
+    matches!(
+        base,
+        "docker" | "podman" | "nerdctl" | "kubectl" | "ssh" | "wsl"
+    )
 }
 
 /// What follows `~/` (or `~\\`) at the start of a path: the part a shell would put under the home
@@ -2162,6 +2192,9 @@ mod tests {
             "wsbridge": {"command": "npx", "args": ["-y", "mcp-remote", "wss://example.com/ws"]},
             "old": {"command": "npx", "args": ["-y", "mcp-remote", "https://mcp.atlassian.com/v1/sse"]},
             "rel": {"command": "node", "args": ["build/index.js"]},
+            "quickstart": {"command": "uv", "args": ["--directory", "/home/you/weather", "run", "weather.py"]},
+            "dir": {"command": "bun", "args": ["--cwd=/srv/mcp", "run", "src/index.ts"]},
+            "box": {"command": "docker", "args": ["exec", "-i", "box", "python", "server.py"]},
             "relcmd": {"command": "./run.sh"},
             "ph": {"command": "npx", "args": ["-y", "@modelcontextprotocol/server-github"], "env": {"GITHUB_PERSONAL_ACCESS_TOKEN": "<YOUR_TOKEN>"}},
             "var": {"command": "/opt/mcp-tray/mcp-tray", "args": ["bridge", "https://x.dev/mcp", "--header", "Authorization: Bearer ${MCP_TRAY_TEST_UNSET_VAR}"]},
@@ -2176,6 +2209,14 @@ mod tests {
         assert_eq!(by_server("old"), ["mcp-remote-replaceable"]);
         assert_eq!(by_server("rel"), ["relative-path"]);
         assert_eq!(by_server("relcmd"), ["relative-path"]);
+        // Found from the folder the arguments name, or in a container: not Claude's folder.
+        for server in ["quickstart", "dir", "box"] {
+            assert!(
+                by_server(server).is_empty(),
+                "{server}: {:?}",
+                by_server(server)
+            );
+        }
         assert_eq!(by_server("ph"), ["missing-env"]);
         assert_eq!(by_server("var"), ["missing-env"]);
         assert_eq!(by_server("none"), ["invalid-entry"]);
