@@ -431,7 +431,7 @@ fn human(e: &LogEvent, width: usize) -> String {
         _ => e.level.as_str(),
     };
     let server = crate::columns::pad(
-        &crate::columns::clip(e.server.as_deref().unwrap_or("-"), width),
+        &crate::columns::clip(&shown(e.server.as_deref().unwrap_or("-")), width),
         width,
     );
     let indent = " ".repeat(ts.chars().count() + 2 + 5 + 2 + width + 2);
@@ -445,31 +445,44 @@ fn human(e: &LogEvent, width: usize) -> String {
     if e.truncated {
         text.push_str(" [line cut]");
     }
-    let mut lines = text.lines();
+    let mut lines = text.lines().map(shown);
     let about = e
         .context_name()
-        .map(|c| format!(" (context: {c})"))
+        .map(|c| format!(" (context: {})", shown(&c)))
         .unwrap_or_default();
     let mut s = format!(
         "{ts}  {level:<5}  {server}  {}{about}\n",
-        lines.next().unwrap_or("")
+        lines.next().unwrap_or_default()
     );
     for line in lines {
         s.push_str(&indent);
-        s.push_str(line);
+        s.push_str(&line);
         s.push('\n');
     }
     if let Some(d) = &e.diagnosis {
         if d.summary == e.text {
-            s.push_str(&format!("{indent}✗ {}\n", d.code));
+            s.push_str(&format!("{indent}✗ {}\n", shown(&d.code)));
         } else {
-            s.push_str(&format!("{indent}✗ {}: {}\n", d.code, d.summary));
+            s.push_str(&format!(
+                "{indent}✗ {}: {}\n",
+                shown(&d.code),
+                shown(&d.summary)
+            ));
         }
         if let Some(fix) = &d.fix {
-            s.push_str(&format!("{indent}  fix: {fix}\n"));
+            s.push_str(&format!("{indent}  fix: {}\n", shown(fix)));
         }
     }
     s
+}
+
+/// One line of a log as the terminal shows it: the colour codes and other escape sequences a
+/// server's stderr carried into the log dropped, a tab made spaces, and any other control
+/// character written out (`\r`, `\u{7}`): printed as they are, they would restyle the terminal,
+/// move its cursor or overwrite the line.
+fn shown(line: &str) -> String {
+    let plain = anstream::adapter::strip_str(line).to_string();
+    crate::columns::printable(&plain.replace('\t', "    ")).into_owned()
 }
 
 #[cfg(test)]
@@ -519,6 +532,24 @@ mod tests {
         );
         assert!(text.contains("fix: Install uv"), "{text}");
         assert!(text.contains("✗ timeout:"), "{text}");
+    }
+
+    /// A server's coloured stderr, copied into Claude's log, and a line that tries to move the
+    /// cursor or retitle the terminal: printed as text, never as escape sequences.
+    #[test]
+    fn a_servers_escape_sequences_reach_the_terminal_as_text() {
+        let log = "2026-07-25T06:57:48.741Z [z] [info] Initializing server...\n\
+                   \u{1b}[31mError:\u{1b}[0m bad key\n\
+                   \u{1b}]0;owned\u{7}title\rover\n\
+                   \tat Main.run\n";
+        let events = claude_logs::parse_bytes("mcp-server-z.log", log.as_bytes());
+        let mut out = Vec::new();
+        print_all(&mut out, events, false, 2, &plain(&no_config())).expect("printed");
+        let text = String::from_utf8(out).expect("utf-8");
+        assert!(!text.contains('\u{1b}') && !text.contains('\r'), "{text:?}");
+        assert!(text.contains("Error: bad key"), "{text}");
+        assert!(text.contains("title\\rover"), "{text}");
+        assert!(text.contains("    at Main.run"), "{text}");
     }
 
     #[test]

@@ -93,7 +93,13 @@ fn code_key(code: &str) -> &'static str {
 }
 
 fn claude_record(event: &LogEvent, session: &mut Session) -> Option<Diagnosis> {
-    let text = event.text.as_str();
+    // A message Claude passed on carries a server's data (a file's text, a log it read): only
+    // the message itself counts (an error reply), never words inside its text, also when the
+    // message was cut and is not JSON.
+    let relayed = ["Message from client: ", "Message from server: "]
+        .iter()
+        .any(|p| event.text.starts_with(p));
+    let text = if relayed { "" } else { event.text.as_str() };
     let message = event.message.as_ref().map(|m| m.get()).unwrap_or("");
     if let Some(command) = spawn_enoent(text) {
         return Some(
@@ -159,9 +165,7 @@ fn claude_record(event: &LogEvent, session: &mut Session) -> Option<Diagnosis> {
             )),
         );
     }
-    if (text.contains("-32001") || message.contains("-32001"))
-        && (text.contains("timed out") || message.contains("timed out"))
-    {
+    if (text.contains("-32001") && text.contains("timed out")) || is_timeout_message(message) {
         // A request of a session under way (a tool call), not the start: no download to blame.
         if let Some(request) = event.context_name().filter(|c| c != "initialize") {
             return Some(
@@ -266,12 +270,49 @@ fn read_buffer_limit(text: &str) -> Option<String> {
 }
 
 /// `spawn npx ENOENT` → `npx`.
+/// Whether a relayed message says a request timed out (MCP's -32001): an error reply with that
+/// code, or the client's cancellation whose reason is that error (as Claude gives up); not the
+/// number or the words anywhere in a message's text.
+fn is_timeout_message(message: &str) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Message {
+        method: Option<String>,
+        error: Option<ErrorObject>,
+        params: Option<Params>,
+    }
+    #[derive(serde::Deserialize)]
+    struct ErrorObject {
+        code: serde_json::Value,
+    }
+    #[derive(serde::Deserialize)]
+    struct Params {
+        reason: Option<serde_json::Value>,
+    }
+    if !message.contains("-32001") {
+        return false;
+    }
+    let Ok(m) = serde_json::from_str::<Message>(message) else {
+        return false;
+    };
+    let reason = m
+        .params
+        .and_then(|p| p.reason)
+        .and_then(|r| r.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    m.error.is_some_and(|e| e.code.as_i64() == Some(-32001))
+        || (m.method.as_deref() == Some("notifications/cancelled")
+            && reason.contains("-32001")
+            && reason.contains("timed out"))
+}
+
 fn spawn_enoent(text: &str) -> Option<&str> {
     let at = text.find("spawn ")?;
     let rest = &text[at + "spawn ".len()..];
     let end = rest.find(" ENOENT")?;
     let command = rest[..end].trim();
-    (!command.is_empty()).then_some(command)
+    // A path (it may hold spaces: `C:\Program Files\…`), not words far apart on the line.
+    (!command.is_empty() && command.len() <= 300 && !command.contains(['\n', '\r']))
+        .then_some(command)
 }
 
 /// True when `word` occurs in `text` with no letter, digit or `_` right before or after it

@@ -985,3 +985,22 @@ fn a_message_past_the_sdks_limit_is_too_large_and_its_cut_tail_is_not_pollution(
         "{diag:?}"
     );
 }
+
+/// A message Claude passed on holds the server's data: a file it read, a log it returned. Words
+/// in it that read like Claude's own failures (a `spawn … ENOENT`, "is not valid JSON", a
+/// -32001 timeout) are the data's, whether the message is whole JSON or was cut short.
+#[test]
+fn words_inside_a_relayed_message_are_not_taken_for_failures() {
+    let payload = "old.log: Error: spawn uvx ENOENT; SyntaxError: Unexpected token 'S', \\\"Starting\\\" is not valid JSON; MCP error -32001: Request timed out";
+    let log = format!(
+        "2026-07-25T06:57:48.741Z [fs] [info] Message from server: {{\"jsonrpc\":\"2.0\",\"id\":7,\"result\":{{\"content\":[{{\"type\":\"text\",\"text\":\"{payload}\"}}]}}}} {{ metadata: undefined }}\n\
+         2026-07-25T06:57:49.741Z [fs] [info] Message from server: {{\"jsonrpc\":\"2.0\",\"id\":8,\"result\":{{\"content\":[{{\"type\":\"text\",\"text\":\"{payload}\n"
+    );
+    let events = parse_bytes("mcp-server-fs.log", log.as_bytes());
+    assert_eq!(events.len(), 2, "{events:?}");
+    assert!(codes_of(&events).is_empty(), "{:?}", codes_of(&events));
+    // An error reply of the server's is still what it is.
+    let timeout = "2026-07-25T06:57:50.741Z [fs] [info] Message from server: {\"jsonrpc\":\"2.0\",\"id\":9,\"error\":{\"code\":-32001,\"message\":\"Request timed out\"}} { metadata: undefined }\n";
+    let events = parse_bytes("mcp-server-fs.log", timeout.as_bytes());
+    assert_eq!(codes_of(&events), ["timeout"]);
+}
