@@ -266,7 +266,7 @@ pub(crate) fn checked_ca_cert(path: &str) -> Result<Option<String>, CommandError
             "give the CA certificate's full path, not {path:?}"
         )));
     }
-    let pem = std::fs::read(file)
+    let pem = mcp_tray_core::transport::read_ca_file(file)
         .map_err(|e| bad(format!("the CA certificate {path} cannot be read: {e}")))?;
     mcp_tray_core::transport::ca_certificates(&pem)
         .map_err(|e| bad(format!("{path} is not a usable CA certificate: {e}")))?;

@@ -184,7 +184,7 @@ fn own_args() -> Vec<String> {
 /// and checks that it holds a certificate. A file that cannot be read or holds none is a bad
 /// argument: exit code 1, as the README's table has it (2 is for the config file).
 pub(crate) fn read_ca_cert(path: &Path) -> Result<Vec<u8>, Failure> {
-    let pem = std::fs::read(path)
+    let pem = transport::read_ca_file(path)
         .with_context(|| format!("cannot read the CA certificate {}", path.display()))
         .map_err(|e| Failure::new(exit::USER, e))?;
     transport::ca_certificates(&pem)

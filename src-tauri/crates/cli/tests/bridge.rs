@@ -3194,6 +3194,59 @@ fn https_with_a_private_ca_needs_ca_cert_and_says_so() {
     trusted.finish();
 }
 
+/// A `--ca-cert` that names something other than a file (a pipe nobody writes, `/dev/zero`) is
+/// refused at once, in words, instead of a read that never ends or fills the memory.
+#[cfg(unix)]
+#[test]
+fn a_ca_cert_that_is_not_a_file_is_refused_at_once() {
+    let dir = tempfile::tempdir().expect("dir");
+    let fifo = dir.path().join("ca.pem");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .expect("mkfifo")
+            .success()
+    );
+    for path in [fifo.as_path(), Path::new("/dev/zero")] {
+        let mut bridge = Command::new(BIN)
+            .args(["bridge", "https://127.0.0.1:9/mcp", "--ca-cert"])
+            .arg(path)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start the bridge");
+        // A shim that cannot start answers what it is sent, until its input ends.
+        let mut stdin = bridge.stdin.take().expect("stdin");
+        writeln!(
+            stdin,
+            r#"{{"jsonrpc":"2.0","id":0,"method":"initialize","params":{{}}}}"#
+        )
+        .expect("write");
+        drop(stdin);
+        let started = Instant::now();
+        while bridge.try_wait().expect("wait").is_none() {
+            if started.elapsed() > Duration::from_secs(10) {
+                let _ = bridge.kill();
+                panic!("the bridge still reads {}", path.display());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let mut stderr = String::new();
+        bridge
+            .stderr
+            .take()
+            .expect("stderr")
+            .read_to_string(&mut stderr)
+            .expect("stderr");
+        assert!(
+            stderr.contains("cannot read the CA certificate") && stderr.contains("not a file"),
+            "{stderr}"
+        );
+    }
+}
+
 #[test]
 fn a_self_signed_ca_certificate_as_the_servers_own_is_explained_in_plain_words() {
     let p = require_peers!();

@@ -82,6 +82,41 @@ pub async fn discover(
     server: &Url,
     challenge: &Challenge,
 ) -> Result<Discovered, String> {
+    let found = discover_endpoints(http, server, challenge).await?;
+    let meta = &found.metadata;
+    for (what, endpoint) in [
+        ("token endpoint", Some(&meta.token_endpoint)),
+        ("registration endpoint", meta.registration_endpoint.as_ref()),
+    ] {
+        if let Some(endpoint) = endpoint
+            && let Ok(url) = Url::parse(endpoint)
+        {
+            check_endpoint(what, &url, server)?;
+        }
+    }
+    Ok(found)
+}
+
+/// Sign-in codes, tokens and client secrets go to an authorization server's endpoints only over
+/// https (MCP's authorization spec requires it), or to this computer, or, for a server the user
+/// reaches over plain http anyway (`--allow-http`), as that server is reached. Someone on the
+/// network who rewrote an `http:` endpoint would otherwise receive them.
+fn check_endpoint(what: &str, endpoint: &Url, server: &Url) -> Result<(), String> {
+    if super::flow::reached_safely(endpoint, server) {
+        return Ok(());
+    }
+    Err(format!(
+        "its {what} {} is not https: refusing to send sign-in codes or tokens to it (an \
+         authorization server must be reached over https, or on this computer)",
+        super::shown(endpoint)
+    ))
+}
+
+async fn discover_endpoints(
+    http: &reqwest::Client,
+    server: &Url,
+    challenge: &Challenge,
+) -> Result<Discovered, String> {
     let prm = protected_resource_metadata(http, server, challenge).await;
     match prm {
         Some(prm) => {
@@ -97,6 +132,7 @@ pub async fn discover(
             };
             let issuer = Url::parse(issuer)
                 .map_err(|_| format!("its authorization server `{issuer}` is not a URL"))?;
+            check_endpoint("authorization server", &issuer, server)?;
             let metadata = authorization_server_metadata(http, &issuer)
                 .await
                 .ok_or_else(|| {
@@ -260,10 +296,12 @@ async fn protected_resource_metadata(
     challenge: &Challenge,
 ) -> Option<ResourceMetadata> {
     let mut candidates = Vec::new();
+    // The metadata names the authorization server: read only as safely as it would be used.
     if let Some(url) = challenge
         .resource_metadata
         .as_deref()
         .and_then(|u| server.join(u).ok())
+        .filter(|u| check_endpoint("resource metadata", u, server).is_ok())
     {
         candidates.push(url);
     }
@@ -401,6 +439,26 @@ mod tests {
         assert_eq!(canonical_resource(&u), "https://a.example/mcp");
         let root = Url::parse("https://a.example").expect("url");
         assert_eq!(canonical_resource(&root), "https://a.example");
+    }
+
+    #[test]
+    fn codes_and_tokens_go_over_https_or_stay_on_this_computer() {
+        let at = |u: &str| Url::parse(u).expect("url");
+        let https = at("https://mcp.example.com/mcp");
+        let check =
+            |endpoint: &str, server: &Url| check_endpoint("token endpoint", &at(endpoint), server);
+        assert!(check("https://auth.example.com/token", &https).is_ok());
+        assert!(check("http://127.0.0.1:8080/token", &https).is_ok());
+        assert!(check("http://[::1]:8080/token", &https).is_ok());
+        let refused = check("http://auth.example.com/token", &https).unwrap_err();
+        assert!(
+            refused.contains("token endpoint http://auth.example.com/token is not https"),
+            "{refused}"
+        );
+        assert!(check("ftp://auth.example.com/token", &https).is_err());
+        // A server the user reaches over plain http anyway (--allow-http): its sign-in too.
+        let plain = at("http://mcp.lan:8000/mcp");
+        assert!(check("http://mcp.lan:8000/token", &plain).is_ok());
     }
 
     #[test]

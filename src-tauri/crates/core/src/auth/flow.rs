@@ -140,12 +140,7 @@ pub fn stable_port(server_key: &str) -> u16 {
 /// `javascript:`, an app's own scheme) would be handed to whatever program the system opens it
 /// with, chosen by whoever serves the metadata; it is refused, in words naming its scheme.
 pub fn check_sign_in_page(page: &Url, server: &Url) -> Result<(), String> {
-    let web = match page.scheme() {
-        "https" => true,
-        "http" => crate::bridge::is_loopback(page) || server.scheme() == "http",
-        _ => false,
-    };
-    if web {
+    if reached_safely(page, server) {
         return Ok(());
     }
     let scheme = page.scheme();
@@ -157,6 +152,16 @@ pub fn check_sign_in_page(page: &Url, server: &Url) -> Result<(), String> {
     Err(format!(
         "its authorization endpoint is {what}; refusing to open it in the browser (a sign-in page must be https, or http on this computer)"
     ))
+}
+
+/// Whether a sign-in's page or endpoint is as safe to reach as it must be: https, http on this
+/// computer, or http for a server the user reaches over plain http anyway (`--allow-http`).
+pub(crate) fn reached_safely(url: &Url, server: &Url) -> bool {
+    match url.scheme() {
+        "https" => true,
+        "http" => crate::bridge::is_loopback(url) || server.scheme() == "http",
+        _ => false,
+    }
 }
 
 pub fn redirect_uri(port: u16) -> String {

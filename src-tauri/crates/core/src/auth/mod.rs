@@ -188,7 +188,7 @@ impl AuthOptions {
     pub fn http_client(&self) -> Result<reqwest::Client, String> {
         let pem =
             match &self.ca_cert {
-                Some(path) => Some(std::fs::read(path).map_err(|e| {
+                Some(path) => Some(crate::transport::read_ca_file(path).map_err(|e| {
                     format!("cannot read the CA certificate {}: {e}", path.display())
                 })?),
                 None => None,

@@ -1343,6 +1343,29 @@ impl std::fmt::Display for RedirectLoop {
 
 impl std::error::Error for RedirectLoop {}
 
+/// Largest `--ca-cert` file read: a bundle of every public CA is about 250 KiB.
+pub const MAX_CA_FILE_BYTES: u64 = 4 * 1024 * 1024;
+
+/// The bytes of a `--ca-cert` file: a regular file of at most [`MAX_CA_FILE_BYTES`]. A path typed
+/// by mistake (`/dev/zero`, a pipe, a disk image) gets an error, not the memory or a read that
+/// never ends.
+pub fn read_ca_file(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    // Looked at before it is opened: opening a pipe waits for a writer.
+    if !std::fs::metadata(path)?.is_file() {
+        return Err(std::io::Error::other("it is not a file"));
+    }
+    let file = std::fs::File::open(path)?;
+    let mut pem = Vec::new();
+    file.take(MAX_CA_FILE_BYTES + 1).read_to_end(&mut pem)?;
+    if pem.len() as u64 > MAX_CA_FILE_BYTES {
+        return Err(std::io::Error::other(
+            "it is larger than 4 MiB: not a CA certificate file",
+        ));
+    }
+    Ok(pem)
+}
+
 /// The certificates of a `--ca-cert` PEM file; an error, in words, when it holds none.
 pub fn ca_certificates(pem: &[u8]) -> Result<Vec<reqwest::Certificate>, String> {
     let certs = reqwest::Certificate::from_pem_bundle(pem)
