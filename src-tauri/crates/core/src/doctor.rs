@@ -52,6 +52,11 @@ pub struct Finding {
     pub fixable: bool,
     #[serde(skip)]
     pub edit: Option<Edit>,
+    /// For a fix of one entry: that entry's text as the doctor examined it. The fix is made only
+    /// while the entry still reads so ([`apply_fixes`]): an edit made meanwhile (the probes take
+    /// a while) is not written over.
+    #[serde(skip)]
+    pub examined: Option<String>,
 }
 
 impl Finding {
@@ -60,6 +65,7 @@ impl Finding {
             diagnosis,
             fixable: false,
             edit: None,
+            examined: None,
         }
     }
 
@@ -309,6 +315,11 @@ pub async fn examine(
                 .filter(|f| !already_said(&journaled, f))
                 .filter_map(|f| past_failure(&started, f)),
         );
+    }
+    for f in &mut report.findings {
+        if let Some(Edit::Update { name, .. } | Edit::ReplaceRaw { name, .. }) = &f.edit {
+            f.examined = doc.server(name).map(|s| s.raw.clone());
+        }
     }
     report
 }
@@ -666,7 +677,35 @@ pub fn apply_fixes(file: &ConfigFile, findings: &[Finding]) -> Result<Option<Fix
             names.push(name);
         }
     }
-    let outcome = file.apply_all(&format!("doctor --fix {}", names.join(", ")), &edits)?;
+    // Each entry a fix rewrites whole still as the doctor examined it, checked under the
+    // write's lock.
+    let examined: Vec<(&str, &str)> = findings
+        .iter()
+        .zip(&applied)
+        .filter(|(_, a)| **a)
+        .filter_map(|(f, _)| match (&f.edit, &f.examined) {
+            (Some(Edit::Update { name, .. } | Edit::ReplaceRaw { name, .. }), Some(raw)) => {
+                Some((name.as_str(), raw.as_str()))
+            }
+            _ => None,
+        })
+        .collect();
+    let unchanged = |doc: &crate::config::ConfigDocument| {
+        for (name, raw) in &examined {
+            if doc.server(name).map(|s| s.raw.as_str()) != Some(*raw) {
+                return Err(ConfigError::ChangedSince(format!(
+                    "\"{name}\" changed after the doctor examined it; nothing was written. Run \
+                     the doctor again to fix it as it is now"
+                )));
+            }
+        }
+        Ok(())
+    };
+    let outcome = file.apply_all_if(
+        &format!("doctor --fix {}", names.join(", ")),
+        &edits,
+        unchanged,
+    )?;
     Ok(Some(Fixed { outcome, applied }))
 }
 
@@ -3284,6 +3323,47 @@ mod tests {
             .expect("runtime")
             .block_on(examine(&location, &file, &resolver, &opts))
             .findings
+    }
+
+    /// `doctor --fix` after its probes: an entry the user edited while they ran is not written
+    /// over with the fix worked out from the entry as it was; an entry left as it was is fixed.
+    #[test]
+    fn a_fix_is_not_written_over_an_entry_edited_since_the_doctor_examined_it() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let config = tmp.path().join("claude_desktop_config.json");
+        let data = tmp.path().join("data");
+        let file = ConfigFile::new(&config, &data);
+        let old = r#"{"mcpServers": {"old": {"command": "npx", "args": ["-y", "mcp-remote", "https://mcp.atlassian.com/v1/sse"]}}}"#;
+        std::fs::write(&config, old).expect("config");
+        let findings = examine_file(&config, &data);
+        assert!(
+            findings
+                .iter()
+                .any(|f| f.fixable && f.diagnosis.code == codes::MCP_REMOTE_REPLACEABLE),
+            "{findings:?}"
+        );
+        // Meanwhile, the user gives the entry a token.
+        let edited = old.replace(r#"]}}}"#, r#"], "env": {"TOKEN": "mine"}}}}"#);
+        std::fs::write(&config, &edited).expect("edit");
+        let err = apply_fixes(&file, &findings).expect_err("refused");
+        assert!(matches!(err, ConfigError::ChangedSince(_)), "{err}");
+        assert!(
+            err.to_string()
+                .contains("changed after the doctor examined it"),
+            "{err}"
+        );
+        assert_eq!(std::fs::read_to_string(&config).expect("read"), edited);
+
+        // Examined again, as it is now: fixed, the token kept.
+        let findings = examine_file(&config, &data);
+        apply_fixes(&file, &findings)
+            .expect("fixed")
+            .expect("a fix");
+        let fixed = std::fs::read_to_string(&config).expect("read");
+        assert!(
+            !fixed.contains("mcp-remote") && fixed.contains("mine"),
+            "{fixed}"
+        );
     }
 
     #[test]

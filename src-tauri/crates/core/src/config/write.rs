@@ -340,6 +340,21 @@ impl ConfigFile {
         self.transact(description, |doc, state| all_applied(doc, state, edits))
     }
 
+    /// [`ConfigFile::apply_all`], made only when `check` accepts the document as it is under the
+    /// write's lock (again on a retry): fixes worked out from an earlier read (the doctor's)
+    /// refuse, through `check`, a file changed where they would write.
+    pub fn apply_all_if(
+        &self,
+        description: &str,
+        edits: &[Edit],
+        check: impl Fn(&ConfigDocument) -> Result<(), ConfigError>,
+    ) -> Result<EditOutcome, ConfigError> {
+        self.transact(description, |doc, state| {
+            check(doc)?;
+            all_applied(doc, state, edits)
+        })
+    }
+
     /// Changes the server `name` by the edits `build` makes of its entry as the file holds it
     /// under the write's lock (one write, one undo step, as [`ConfigFile::apply_all`]). Edits
     /// made of an entry read earlier (a form's whole-entry update) would write back, over a
