@@ -79,13 +79,6 @@ fn read(path: &Path) -> File {
         .unwrap_or_default()
 }
 
-/// `text` as it may be kept on disk: the entry's credentials and anything that reads as one
-/// masked.
-fn masked(text: &str, secrets: &[String]) -> String {
-    let text = redact::mask_text(text);
-    String::from_utf8_lossy(&redact::mask_known(text.as_bytes(), secrets, false)).into_owned()
-}
-
 /// Keeps `evidence` as the last test (or sign-in: `kind`) of `entry` in the file at `path`. A
 /// failure to write is only said on stderr: the result is still shown.
 pub(crate) fn save(path: &Path, kind: Kind, entry: &ServerEntry, evidence: &StatusEvidence) {
@@ -97,8 +90,10 @@ pub(crate) fn save(path: &Path, kind: Kind, entry: &ServerEntry, evidence: &Stat
         entry.env.iter().map(|(k, v)| (k.as_str(), v.as_str())),
     );
     let mut evidence = evidence.clone();
-    evidence.text = masked(&evidence.text, &secrets);
-    evidence.fix = evidence.fix.map(|fix| masked(&fix, &secrets));
+    evidence.text = redact::mask_free_text(&evidence.text, &secrets);
+    evidence.fix = evidence
+        .fix
+        .map(|fix| redact::mask_free_text(&fix, &secrets));
     let mut file = read(path);
     let kept = file.of(kind);
     kept.insert(

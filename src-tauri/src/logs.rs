@@ -121,7 +121,7 @@ fn rows(
 
 /// The credentials the servers of the config in use are started with (none when it cannot be
 /// read).
-fn known_secrets() -> Vec<String> {
+pub(crate) fn known_secrets() -> Vec<String> {
     crate::in_use::config_file()
         .read()
         .map(|doc| doc.known_secrets())

@@ -846,6 +846,16 @@ impl Watcher {
             }
         }
         entries.sort_by(|a, b| a.ts.cmp(&b.ts));
+        // An event's words become a row's status: journaled while secrets were shown (Hide
+        // secrets off then), they are shown masked now, as Traffic shows them.
+        if entries.iter().any(|e| e.text.is_some()) && mcp_tray_core::settings::load().redact {
+            let known = config_document()
+                .map(|doc| doc.known_secrets())
+                .unwrap_or_default();
+            for text in entries.iter_mut().filter_map(|e| e.text.as_mut()) {
+                *text = mcp_tray_core::redact::mask_free_text(text, &known);
+            }
+        }
         let events = self.claude.poll();
         // Only a failure's words are shown: the setting is read when there is one.
         let hide_secrets =

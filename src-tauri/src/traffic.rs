@@ -154,15 +154,17 @@ pub(crate) struct TrafficStreams {
 }
 
 /// Follows every journal in `dir`, new ones included, and hands each poll's lines to `send` (in
-/// time order, at most [`BATCH_ROWS`] a call). With `mask()` true at a poll, the messages read then
-/// are redacted (lines journaled while redaction was off included, as an export is). Between
+/// time order, at most [`BATCH_ROWS`] a call). With `mask()` giving the known credentials at a
+/// poll (`None`: secrets shown), the lines read then have their secrets hidden, those journaled
+/// while redaction was off included, as an export has: the messages redacted, and the events'
+/// free text (a server's stderr) masked as the Logs view masks it. Between
 /// polls, `wait` blocks until the next one is due. Stops when `send` fails, `wait` says so, or
 /// `live()` turns false.
 fn follow(
     dir: &Path,
     mut send: impl FnMut(TrafficBatch) -> bool,
     live: impl Fn() -> bool,
-    mask: impl Fn() -> bool,
+    mask: impl Fn() -> Option<Vec<String>>,
     mut wait: impl FnMut() -> bool,
 ) {
     // By live file: rows carry their server, and a journal written before names were hashed
@@ -183,12 +185,17 @@ fn follow(
                 Err(err) => eprintln!("mcp-tray-app: reading a journal failed: {err}"),
             }
         }
-        if !rows.is_empty() && mask() {
+        if !rows.is_empty()
+            && let Some(known) = mask()
+        {
             for row in &mut rows {
                 if let Some(msg) = &mut row.msg
                     && let std::borrow::Cow::Owned(masked) = redact::redact(msg.as_bytes())
                 {
                     *msg = String::from_utf8_lossy(&masked).into_owned();
+                }
+                if let Some(text) = &mut row.text {
+                    *text = redact::mask_free_text(text, &known);
                 }
             }
         }
@@ -241,7 +248,11 @@ pub fn stream_traffic(
                 &dir,
                 |batch| channel.send(batch).is_ok(),
                 || counter.load(Ordering::SeqCst) == mine,
-                || mcp_tray_core::settings::load().redact,
+                || {
+                    mcp_tray_core::settings::load()
+                        .redact
+                        .then(crate::logs::known_secrets)
+                },
                 || {
                     let polled = Instant::now();
                     wake::wait_blocking(&mut signal, polled, MIN_GAP)
@@ -384,7 +395,7 @@ mod tests {
                     true
                 },
                 || counted.fetch_add(1, Ordering::SeqCst) < 40,
-                || false,
+                || None,
                 || {
                     std::thread::sleep(Duration::from_millis(10));
                     true
@@ -558,7 +569,7 @@ mod tests {
                 false
             },
             || true,
-            || false,
+            || None,
             || true,
         );
         assert_eq!(sends, 1);
@@ -571,11 +582,15 @@ mod tests {
             dir.path().join("s.jsonl"),
             concat!(
                 r#"{"ts":"2026-11-24T08:00:00.001Z","server":"s","session":"0000abcd","pid":1,"dir":"c2s","kind":"request","method":"tools/call","id":1,"bytes":90,"msg":{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"arguments":{"password":"hunter2"}}}}"#,
+                "\n",
+                // A server's stderr line, journaled with redaction off: a variable, and a key
+                // known only as the value of the entry's env.
+                r#"{"ts":"2026-11-24T08:00:00.002Z","server":"s","session":"0000abcd","pid":1,"dir":"event","kind":"event","code":"stderr","level":"info","text":"GITHUB_TOKEN=ghx81u2 rejected; Invalid API key: 4f8e2c91d7b3a6e5"}"#,
                 "\n"
             ),
         )
         .expect("write");
-        for (mask, expected) in [(true, "[redacted]"), (false, "hunter2")] {
+        for mask in [true, false] {
             let mut got = Vec::new();
             follow(
                 dir.path(),
@@ -584,12 +599,16 @@ mod tests {
                     true
                 },
                 || true,
-                || mask,
+                || mask.then(|| vec!["4f8e2c91d7b3a6e5".to_owned()]),
                 || false,
             );
             let msg = got[0].msg.as_deref().expect("a message");
-            assert!(msg.contains(expected), "mask {mask}: {msg}");
+            assert_eq!(msg.contains("[redacted]"), mask, "mask {mask}: {msg}");
             assert_eq!(msg.contains("hunter2"), !mask, "{msg}");
+            let text = got[1].text.as_deref().expect("the event's text");
+            for secret in ["ghx81u2", "4f8e2c91d7b3a6e5"] {
+                assert_eq!(text.contains(secret), !mask, "mask {mask}: {text}");
+            }
         }
     }
 
@@ -601,7 +620,7 @@ mod tests {
             dir.path(),
             |_| true,
             || true,
-            || false,
+            || None,
             || {
                 waits += 1;
                 waits < 3

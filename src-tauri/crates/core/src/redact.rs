@@ -1275,6 +1275,17 @@ pub fn mask_known<'t>(text: &'t [u8], secrets: &[String], cut: bool) -> Cow<'t, 
     Cow::Owned(out)
 }
 
+/// Free text (a server's stderr line, an event's sentence) as it may be shown with secrets
+/// hidden: what reads as a credential ([`mask_text`]) and the values of `known` (the credentials
+/// the config's servers are started with, [`known_secrets`]) masked.
+pub fn mask_free_text(text: &str, known: &[String]) -> String {
+    let text = mask_text(text);
+    match mask_known(text.as_bytes(), known, false) {
+        Cow::Owned(masked) => String::from_utf8_lossy(&masked).into_owned(),
+        Cow::Borrowed(_) => text.into_owned(),
+    }
+}
+
 /// How many token characters at least follow one of [`CREDENTIAL_PREFIXES`] in a credential: the
 /// shortest issued (GitLab's) have 20, and a name such as `npm_config_cache` stays shown.
 const MIN_CREDENTIAL_BODY: usize = 16;
