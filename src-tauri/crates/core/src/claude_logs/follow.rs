@@ -189,6 +189,7 @@ fn read_appended(path: &Path, name: &str, file: &mut TailedFile) -> Vec<LogEvent
             out.extend(file.parser.flush());
         }
     }
+    super::stamp_orphans(&mut out, f.metadata().and_then(|m| m.modified()).ok());
     out
 }
 

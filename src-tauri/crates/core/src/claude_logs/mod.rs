@@ -429,7 +429,31 @@ pub fn read_file_tail(path: &Path, max_bytes: Option<u64>) -> std::io::Result<Ve
         out.extend(parser.push_line(&line.text, line.truncated));
     }
     out.extend(parser.flush());
+    stamp_orphans(&mut out, file.metadata().and_then(|m| m.modified()).ok());
     Ok(out)
+}
+
+/// Gives a stamp to the raw lines read before any record's (the start of a file Claude rotated,
+/// or of a part read from the middle of a record): the stamp of the record after them, or, when
+/// none follows, the time the file last changed. A time column is then never empty, `--json`'s
+/// `ts` stays RFC 3339, and they sort where they were written, not before everything.
+pub(crate) fn stamp_orphans(events: &mut [LogEvent], file_changed: Option<std::time::SystemTime>) {
+    let mut next: Option<(String, i64)> = None;
+    for e in events.iter_mut().rev() {
+        if !e.ts.is_empty() {
+            next = Some((e.ts.clone(), e.ts_ms));
+            continue;
+        }
+        let stamp = next.clone().or_else(|| {
+            let at = file_changed?;
+            let ms = at.duration_since(std::time::UNIX_EPOCH).ok()?.as_millis();
+            Some((crate::journal::rfc3339_ms(at), i64::try_from(ms).ok()?))
+        });
+        if let Some((ts, ms)) = stamp {
+            e.ts = ts;
+            e.ts_ms = ms;
+        }
+    }
 }
 
 /// Every event of every Claude log in `dir`, time-ordered, each record once.

@@ -141,6 +141,16 @@ struct Header<'a> {
 
 fn parse_header<'a>(line: &'a str, per_server_file: bool) -> Option<Header<'a>> {
     let (stamp, rest) = parse_stamp(line)?;
+    // Claude stamps its records in UTC (`2025-03-04T10:08:20.078Z`). In a server's own file, a
+    // line stamped otherwise is the server's output Claude copied: its own logger's line
+    // (Logback's `2025-01-06 10:12:24.548 [main] INFO …`), not a record of Claude's about a
+    // server named `main`.
+    if per_server_file {
+        let written = line[..line.len() - rest.len()].trim_end();
+        if !(written.contains('T') && written.ends_with('Z')) {
+            return None;
+        }
+    }
     let (first, after_first) = bracket(rest)?;
     let second = bracket(after_first);
     let (server, level, text) = match second {

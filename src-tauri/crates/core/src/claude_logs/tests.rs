@@ -1004,3 +1004,57 @@ fn words_inside_a_relayed_message_are_not_taken_for_failures() {
     let events = parse_bytes("mcp-server-fs.log", timeout.as_bytes());
     assert_eq!(codes_of(&events), ["timeout"]);
 }
+
+/// Raw lines at the start of a file (Claude rotated it in the middle of a server's output) take
+/// the stamp of the record after them; with no record after them, the file's last change.
+#[test]
+fn raw_lines_before_any_record_get_a_stamp() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("mcp-server-z.log");
+    std::fs::write(
+        &path,
+        "    at Object.<anonymous> (/srv/z/index.js:3:9)\n\
+         2026-07-25T06:57:48.741Z [z] [info] Server started and connected successfully\n",
+    )
+    .expect("write");
+    let events = read_file(&path).expect("read");
+    assert_eq!(events.len(), 2, "{events:?}");
+    assert_eq!(events[0].kind, EventKind::ServerOutput);
+    assert_eq!(events[0].ts, "2026-07-25T06:57:48.741Z");
+    assert_eq!(events[0].ts_ms, events[1].ts_ms);
+
+    std::fs::write(&path, "Usage: z [options]\n  --port N\n").expect("write");
+    let events = read_file(&path).expect("read");
+    let [only] = events.as_slice() else {
+        panic!("{events:?}")
+    };
+    assert!(crate::journal::parse_ts(&only.ts).is_some(), "{only:?}");
+    assert!(only.ts_ms > 0, "{only:?}");
+}
+
+/// A server's own logger writes lines that start like Claude's records: in its file, they are
+/// its output (Claude stamps its records in UTC, with a `T` and a `Z`), not records about a
+/// server named after a thread, and words in them are not Claude's failures.
+#[test]
+fn a_servers_own_log_lines_in_its_file_are_its_output() {
+    let log = "2026-07-25T06:57:48.741Z [z] [info] Initializing server... { metadata: undefined }\n\
+               2025-01-06 10:12:24.548 [main] INFO c.e.App - Started\n\
+               2025-01-06 10:12:24 [ERROR] upstream said: Unexpected token '<', \"<html>\" is not valid JSON\n\
+               2026-07-25T06:57:49.741Z [z] [info] Server started and connected successfully { metadata: undefined }\n";
+    let events = parse_bytes("mcp-server-z.log", log.as_bytes());
+    assert!(
+        events.iter().all(|e| e.server.as_deref() == Some("z")),
+        "{events:#?}"
+    );
+    let output: Vec<&LogEvent> = events
+        .iter()
+        .filter(|e| e.kind == EventKind::ServerOutput)
+        .collect();
+    assert_eq!(output.len(), 1, "{events:#?}");
+    assert!(
+        output[0].text.contains("c.e.App - Started"),
+        "{:?}",
+        output[0]
+    );
+    assert!(codes_of(&events).is_empty(), "{:?}", codes_of(&events));
+}
