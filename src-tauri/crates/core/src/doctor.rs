@@ -974,6 +974,7 @@ pub fn check_entry_in(audience: Audience, server: &ServerEntry, exe: &Path) -> V
     let env_in_form = app && matches!(server.kind, EntryKind::Local | EntryKind::Tapped { .. });
     let name = server.name.as_str();
     let mut out = Vec::new();
+    out.extend(escapes_in_paths(server));
     let obj = server.value.as_object();
     match &server.kind {
         // Claude Desktop checks every field's type when it reads the file: one wrong and it says
@@ -1214,24 +1215,26 @@ pub fn check_entry_in(audience: Audience, server: &ServerEntry, exe: &Path) -> V
     // Claude Desktop passes every value as written: nothing fills in `${VAR}` (Claude Code's
     // `.mcp.json` does, and configs are copied from there) but what the entry runs: MCP Tray's
     // bridge and mcp-remote in their headers, a shell in its script. An env value never is.
-    let said_as_written = |var: &str, what: String, fix: String| {
+    let said_as_written = |written: &str, what: String, fix: String| {
+        let why = if written.starts_with("${") {
+            "Claude Desktop does not fill in ${…} (Claude Code's .mcp.json does)"
+        } else {
+            "Claude Desktop starts servers without a shell, which is what fills in $NAME and %NAME%"
+        };
         Finding::new(
             Diagnosis::new(
                 codes::MISSING_ENV,
                 Severity::Warning,
-                format!(
-                    "{what} ${{{var}}}, which reaches the server as those characters: Claude \
-                     Desktop does not fill in ${{…}} (Claude Code's .mcp.json does)"
-                ),
+                format!("{what} {written}, which reaches the server as those characters: {why}"),
             )
             .server(name)
             .fix(fix),
         )
     };
     for (key, value) in &server.env {
-        if let Some(var) = env_refs(value).first() {
+        if let Some(written) = written_refs(value).first() {
             out.push(said_as_written(
-                var,
+                written,
                 format!("env {key} holds"),
                 if env_in_form {
                     format!(
@@ -1252,16 +1255,16 @@ pub fn check_entry_in(audience: Audience, server: &ServerEntry, exe: &Path) -> V
             EntryKind::Tapped { args, .. } => args,
             _ => &server.args,
         };
-        if let Some(var) = args.iter().flat_map(|a| env_refs(a)).next() {
+        if let Some(written) = args.iter().flat_map(|a| written_refs(a)).next() {
             out.push(said_as_written(
-                &var,
+                &written,
                 "an argument holds".to_owned(),
                 if app {
                     format!(
-                        "write the value itself in place of ${{{var}}} in its Edit form's Arguments"
+                        "write the value itself in place of {written} in its Edit form's Arguments"
                     )
                 } else {
-                    format!("write the value itself in place of ${{{var}}} in \"args\"")
+                    format!("write the value itself in place of {written} in \"args\"")
                 },
             ));
         }
@@ -1387,6 +1390,10 @@ fn disabled_in_entry(app: bool, server: &ServerEntry) -> Option<Finding> {
 
 /// Whether the command (for a tapped entry, the wrapped one) can be found.
 fn check_command(server: &ServerEntry, resolver: &CommandResolver) -> Vec<Finding> {
+    // Said by the entry's own check, with its fix ([`escapes_in_paths`]).
+    if escapes_in_paths(server).is_some() {
+        return Vec::new();
+    }
     let command = match &server.kind {
         EntryKind::Tapped { command, .. } => command.as_str(),
         EntryKind::Local | EntryKind::Remote { .. } | EntryKind::McpRemote { .. } => {
@@ -1408,6 +1415,84 @@ fn check_command(server: &ServerEntry, resolver: &CommandResolver) -> Vec<Findin
         )],
         Err(d) => vec![Finding::new(d.server(&server.name))],
     }
+}
+
+/// A Windows path whose single backslashes all happened to be escapes JSON knows
+/// (`"C:\nodejs\node.exe"`: `\n` is a line break), so the file reads, and the command is not
+/// found for a reason nothing shows (printed, it looks as typed): the text the user typed, each
+/// such character written back as its escape. `None` for any other text.
+fn typed_as_escapes(text: &str) -> Option<String> {
+    let b = text.as_bytes();
+    let windows =
+        (b.len() > 2 && b[0].is_ascii_alphabetic() && b[1] == b':') || text.starts_with('\\');
+    if !windows || !text.contains(['\n', '\t', '\r', '\u{8}', '\u{c}']) {
+        return None;
+    }
+    Some(
+        text.chars()
+            .map(|c| match c {
+                '\n' => "\\n".to_owned(),
+                '\t' => "\\t".to_owned(),
+                '\r' => "\\r".to_owned(),
+                '\u{8}' => "\\b".to_owned(),
+                '\u{c}' => "\\f".to_owned(),
+                c => c.to_string(),
+            })
+            .collect(),
+    )
+}
+
+/// The finding of a local entry whose command or arguments are Windows paths read as escapes
+/// ([`typed_as_escapes`]), fixed by writing their backslashes as the user meant them.
+fn escapes_in_paths(server: &ServerEntry) -> Option<Finding> {
+    if !matches!(server.kind, EntryKind::Local) {
+        return None;
+    }
+    let mut entry = server.value.as_object()?.clone();
+    let mut meant = Vec::new();
+    let command = server.command.as_deref().and_then(typed_as_escapes);
+    if let Some(c) = &command {
+        entry.insert("command".into(), Value::String(c.clone()));
+        meant.push(c.clone());
+    }
+    if let Some(Value::Array(args)) = entry.get_mut("args") {
+        for arg in args.iter_mut() {
+            if let Some(fixed) = arg.as_str().and_then(typed_as_escapes) {
+                meant.push(fixed.clone());
+                *arg = Value::String(fixed);
+            }
+        }
+    }
+    let first = meant.first()?;
+    let (code, summary) = match &command {
+        Some(c) => (
+            codes::COMMAND_NOT_FOUND,
+            format!("the command {c} was read with its backslashes taken as escapes"),
+        ),
+        None => (
+            codes::INVALID_ENTRY,
+            format!("the argument {first} was read with its backslashes taken as escapes"),
+        ),
+    };
+    let doubled = Value::String(first.clone()).to_string();
+    Some(
+        Finding::new(
+            Diagnosis::new(code, Severity::Error, summary)
+                .server(&server.name)
+                .detail(
+                    "in JSON a backslash starts an escape: `\\n` is a line break and `\\t` a \
+                     tab, so a path typed with single backslashes (C:\\nodejs) reaches the \
+                     program with those characters in it",
+                )
+                .fix(format!(
+                    "write every backslash twice: {doubled} (doctor --fix does it, undoably)"
+                )),
+        )
+        .with_edit(Edit::Update {
+            name: server.name.clone(),
+            entry: Value::Object(entry),
+        }),
+    )
 }
 
 /// The words of a `"command"` that may hold a whole command line (`npx -y @scope/server`): more
@@ -1725,6 +1810,8 @@ fn looks_like_relative_script(arg: &str) -> bool {
     script
         && !arg.starts_with('-')
         && !arg.starts_with('@')
+        // `$HOME/…`, `%APPDATA%\…`: a variable nothing fills in, said as such (missing-env).
+        && !arg.starts_with(['$', '%'])
         && !arg.contains("://")
         && !is_absolute(arg)
 }
@@ -1766,6 +1853,52 @@ fn fills_in_refs(server: &ServerEntry) -> bool {
         .iter()
         .any(|a| a.len() > 1 && a.starts_with('-') && !a.starts_with("--") && a.contains('c'));
     matches!(base, "sh" | "bash" | "zsh" | "dash" | "ksh") && script
+}
+
+/// The variables a string refers to as a shell or Claude Code would fill them in, as written:
+/// `${VAR}`, and, in capitals, `$VAR` and Windows' `%VAR%` (`$HOME/notes`, `%APPDATA%\\x`).
+/// Lowercase `$x` and `%d%` are left alone: a price, a regex's `$`, a printf pattern.
+fn written_refs(s: &str) -> Vec<String> {
+    let mut out: Vec<String> = env_refs(s).iter().map(|v| format!("${{{v}}}")).collect();
+    let name_at = |from: usize| -> usize {
+        let b = s.as_bytes();
+        let mut end = from;
+        while end < b.len()
+            && (b[end].is_ascii_uppercase() || b[end].is_ascii_digit() || b[end] == b'_')
+        {
+            end += 1;
+        }
+        let starts_right = b
+            .get(from)
+            .is_some_and(|c| c.is_ascii_uppercase() || *c == b'_');
+        // A name ends where no letter, digit or `_` follows (`$HOMEx` is none of these).
+        let ends_right = b
+            .get(end)
+            .is_none_or(|c| !(c.is_ascii_alphanumeric() || *c == b'_'));
+        if starts_right && ends_right && end > from + 1 {
+            end
+        } else {
+            from
+        }
+    };
+    for (at, c) in s.char_indices() {
+        match c {
+            '$' => {
+                let end = name_at(at + 1);
+                if end > at + 1 {
+                    out.push(s[at..end].to_owned());
+                }
+            }
+            '%' => {
+                let end = name_at(at + 1);
+                if end > at + 1 && s[end..].starts_with('%') && !s[..at].ends_with('%') {
+                    out.push(s[at..=end].to_owned());
+                }
+            }
+            _ => {}
+        }
+    }
+    out
 }
 
 /// `${VAR}` references in a string.
@@ -2234,6 +2367,9 @@ mod tests {
             "quickstart": {"command": "uv", "args": ["--directory", "/home/you/weather", "run", "weather.py"]},
             "dir": {"command": "bun", "args": ["--cwd=/srv/mcp", "run", "src/index.ts"]},
             "box": {"command": "docker", "args": ["exec", "-i", "box", "python", "server.py"]},
+            "esc": {"command": "C:\nodejs\node.exe", "args": ["D:\tools\build.js", "--verbose"]},
+            "home": {"command": "node", "args": ["$HOME/mcp/index.js"]},
+            "appdata": {"command": "node", "args": ["x.js"], "env": {"CONFIG": "%APPDATA%\\x\\config.json"}},
             "relcmd": {"command": "./run.sh"},
             "ph": {"command": "npx", "args": ["-y", "@modelcontextprotocol/server-github"], "env": {"GITHUB_PERSONAL_ACCESS_TOKEN": "<YOUR_TOKEN>"}},
             "var": {"command": "/opt/mcp-tray/mcp-tray", "args": ["bridge", "https://x.dev/mcp", "--header", "Authorization: Bearer ${MCP_TRAY_TEST_UNSET_VAR}"]},
@@ -2248,6 +2384,39 @@ mod tests {
         assert_eq!(by_server("old"), ["mcp-remote-replaceable"]);
         assert_eq!(by_server("rel"), ["relative-path"]);
         assert_eq!(by_server("relcmd"), ["relative-path"]);
+        // Variables only a shell fills in.
+        assert_eq!(by_server("home"), ["missing-env"]);
+        assert!(
+            finding_of(&findings, "home")
+                .diagnosis
+                .summary
+                .contains("$HOME, which reaches the server as those characters"),
+            "{:?}",
+            finding_of(&findings, "home")
+        );
+        assert!(
+            by_server("appdata").iter().any(|c| c == "missing-env"),
+            "{:?}",
+            by_server("appdata")
+        );
+        // Single backslashes that JSON took for escapes: the paths as typed, fixed.
+        assert_eq!(by_server("esc"), ["command-not-found"]);
+        let esc = findings
+            .iter()
+            .find(|f| f.diagnosis.server.as_deref() == Some("esc"))
+            .expect("esc");
+        assert!(
+            esc.diagnosis.summary.contains(r"C:\nodejs\node.exe"),
+            "{:?}",
+            esc.diagnosis
+        );
+        let Some(Edit::Update { entry, .. }) = &esc.edit else {
+            panic!("an update: {esc:?}");
+        };
+        assert_eq!(
+            entry,
+            &serde_json::json!({"command": r"C:\nodejs\node.exe", "args": [r"D:\tools\build.js", "--verbose"]})
+        );
         // Found from the folder the arguments name, or in a container: not Claude's folder.
         for server in ["quickstart", "dir", "box"] {
             assert!(
@@ -3444,6 +3613,22 @@ mod tests {
     #[test]
     fn env_references_are_found() {
         assert_eq!(env_refs("Bearer ${TOKEN} and ${B_2}"), ["TOKEN", "B_2"]);
+        assert_eq!(
+            written_refs("${A_1} $HOME/notes %APPDATA%\\x"),
+            ["${A_1}", "$HOME", "%APPDATA%"]
+        );
+        for none in [
+            "costs $5",
+            "^foo$",
+            "$x",
+            "50% of 10%",
+            "%d%",
+            "$HOMEx_y",
+            "a$",
+            "%%",
+        ] {
+            assert!(written_refs(none).is_empty(), "{none}");
+        }
         assert!(env_refs("${} ${not valid}").is_empty());
     }
 
