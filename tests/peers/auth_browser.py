@@ -6,14 +6,24 @@ named by $AUTH_BROWSER_PAGE, if set.
 
 With $AUTH_BROWSER_FORGED_PAGE set, it first plays a forger: it sends the bridge's callback a
 code with the wrong `state`, and writes the page it got back to that file.
+
+With $AUTH_BROWSER_IDLE_CONNECTIONS=N, it first opens N connections to the callback port that
+send nothing and stay open until it is done (a web page holding the port busy), then approves.
 """
 
 import os
+import socket
 import sys
 import urllib.parse
 import urllib.request
 
+idle = []
 try:
+    if os.environ.get("AUTH_BROWSER_IDLE_CONNECTIONS"):
+        query = urllib.parse.parse_qs(urllib.parse.urlparse(sys.argv[1]).query)
+        callback = urllib.parse.urlparse(query["redirect_uri"][0])
+        for _ in range(int(os.environ["AUTH_BROWSER_IDLE_CONNECTIONS"])):
+            idle.append(socket.create_connection((callback.hostname, callback.port), timeout=10))
     if os.environ.get("AUTH_BROWSER_FORGED_PAGE"):
         query = urllib.parse.parse_qs(urllib.parse.urlparse(sys.argv[1]).query)
         forged = query["redirect_uri"][0] + "?" + urllib.parse.urlencode(

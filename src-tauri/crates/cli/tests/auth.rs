@@ -908,21 +908,12 @@ fn a_taken_callback_port_falls_back_to_a_free_one() {
     let home = tempfile::tempdir().expect("home");
     let held = TcpListener::bind("127.0.0.1:0").expect("hold a port");
     let held_port = held.local_addr().expect("addr").port().to_string();
-    let page = home.path().join("page.html");
-    let browser = browser_command(&p);
-    let out = drive(
+    let shown = browser_sign_in(
         &p,
+        &server,
         home.path(),
-        &server.url,
-        &["--oauth-flow", "browser"],
-        &[
-            ("MCP_TRAY_OAUTH_PORT", &held_port),
-            ("BROWSER", &browser),
-            ("AUTH_BROWSER_PAGE", &page.to_string_lossy()),
-        ],
+        &[("MCP_TRAY_OAUTH_PORT", &held_port)],
     );
-    ok_call(&out);
-    let shown = std::fs::read_to_string(&page).expect("the browser got a page");
     assert!(shown.contains("Signed in to prot"), "{shown}");
     // Claude Desktop gave up on the server when it answered "sign-in required": the page says
     // what brings it back, rather than to go back to Claude.
@@ -964,6 +955,46 @@ fn a_callback_with_the_wrong_state_is_refused_and_the_real_one_still_signs_in() 
     let stats = server.stats();
     assert_eq!(count(&stats, "token_code"), 1, "{stats}");
     assert_eq!(count(&stats, "authorize"), 1, "{stats}");
+}
+
+/// Connections to the callback port that send nothing (a web page can open them) do not keep the
+/// browser's redirect waiting: each connection is read on its own, and the person sees the
+/// success page. Read one at a time, 5 s each, 8 of them held the redirect 40 s: the browser
+/// (10 s here) gave up and showed an error, though the sign-in went through behind it.
+#[test]
+fn idle_connections_to_the_callback_port_do_not_hold_up_the_sign_in() {
+    let p = require_peers!();
+    let server = Protected::start(&p, &[]);
+    let home = tempfile::tempdir().expect("home");
+    let shown = browser_sign_in(
+        &p,
+        &server,
+        home.path(),
+        &[("AUTH_BROWSER_IDLE_CONNECTIONS", "8")],
+    );
+    assert!(shown.contains("Signed in to prot"), "{shown}");
+    assert_eq!(count(&server.stats(), "token_code"), 1);
+}
+
+/// A browser sign-in through a bridge (`auth_browser.py` approving, with `env` besides), which
+/// must succeed: the page the browser was shown at its end.
+fn browser_sign_in(p: &Peers, server: &Protected, home: &Path, env: &[(&str, &str)]) -> String {
+    let page = home.join("page.html");
+    let page_arg = page.to_string_lossy().into_owned();
+    let browser = browser_command(p);
+    let mut all = vec![
+        ("BROWSER", browser.as_str()),
+        ("AUTH_BROWSER_PAGE", &page_arg),
+    ];
+    all.extend_from_slice(env);
+    ok_call(&drive(
+        p,
+        home,
+        &server.url,
+        &["--oauth-flow", "browser"],
+        &all,
+    ));
+    std::fs::read_to_string(&page).expect("the browser got a page")
 }
 
 /// Starts a bridge, sends `initialize`, returns its reply line and how long it took.

@@ -319,38 +319,23 @@ impl Listener {
     }
 
     async fn accept(self, state: &str, name: &str) -> Result<Callback, String> {
+        // Each connection is read on its own task: one that sends nothing (a web page holding
+        // the port) does not keep the browser's redirect waiting behind it.
+        let mut reading = tokio::task::JoinSet::new();
         loop {
-            let (mut sock, _) = self
-                .listener
-                .accept()
-                .await
-                .map_err(|e| format!("sign-in callback listener failed: {e}"))?;
-            let mut buf = vec![0u8; 8192];
-            let mut len = 0;
-            let read = tokio::time::timeout(Duration::from_secs(5), async {
-                while len < buf.len() {
-                    let n = sock.read(&mut buf[len..]).await?;
-                    if n == 0 {
-                        break;
+            let request = tokio::select! {
+                accepted = self.listener.accept() => {
+                    let (sock, _) =
+                        accepted.map_err(|e| format!("sign-in callback listener failed: {e}"))?;
+                    // Past this many at once, a new connection is closed at once.
+                    if reading.len() < MAX_CALLBACK_CONNECTIONS {
+                        reading.spawn(read_request(sock));
                     }
-                    len += n;
-                    if buf[..len].windows(4).any(|w| w == b"\r\n\r\n") {
-                        break;
-                    }
+                    continue;
                 }
-                std::io::Result::Ok(())
-            })
-            .await;
-            if !matches!(read, Ok(Ok(()))) {
-                continue;
-            }
-            let head = String::from_utf8_lossy(&buf[..len]);
-            let target = head
-                .lines()
-                .next()
-                .and_then(|l| l.split_whitespace().nth(1))
-                .unwrap_or("/");
-            let Ok(url) = Url::parse(&format!("http://127.0.0.1{target}")) else {
+                Some(read) = reading.join_next() => read,
+            };
+            let Ok(Some((mut sock, url))) = request else {
                 continue;
             };
             if url.path() != "/callback" {
@@ -381,6 +366,41 @@ impl Listener {
             }
         }
     }
+}
+
+/// Connections to the sign-in callback read at once.
+const MAX_CALLBACK_CONNECTIONS: usize = 32;
+
+/// The request line's target of one connection to the callback, read within 5 s (`None`: it sent
+/// no request in time, or not one that reads).
+async fn read_request(mut sock: tokio::net::TcpStream) -> Option<(tokio::net::TcpStream, Url)> {
+    let mut buf = vec![0u8; 8192];
+    let mut len = 0;
+    let read = tokio::time::timeout(Duration::from_secs(5), async {
+        while len < buf.len() {
+            let n = sock.read(&mut buf[len..]).await?;
+            if n == 0 {
+                break;
+            }
+            len += n;
+            if buf[..len].windows(4).any(|w| w == b"\r\n\r\n") {
+                break;
+            }
+        }
+        std::io::Result::Ok(())
+    })
+    .await;
+    if !matches!(read, Ok(Ok(()))) {
+        return None;
+    }
+    let head = String::from_utf8_lossy(&buf[..len]);
+    let target = head
+        .lines()
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .unwrap_or("/");
+    let url = Url::parse(&format!("http://127.0.0.1{target}")).ok()?;
+    Some((sock, url))
 }
 
 /// Whether a browser may be started from here. A text browser would run in the foreground on
