@@ -1232,7 +1232,11 @@ pub fn check_entry_in(audience: Audience, server: &ServerEntry, exe: &Path) -> V
         )
     };
     for (key, value) in &server.env {
-        if let Some(written) = written_refs(value).first() {
+        // `$HOME/…` and `%APPDATA%\…` where a value starts; past its start a `$` is as likely a
+        // character of a password (`pa$$W0RD`), which is never quoted here.
+        let bare =
+            value.starts_with(['$', '%']) && !crate::redact::is_secret_variable(key, Some(value));
+        if let Some(written) = written_refs(value, bare).first() {
             out.push(said_as_written(
                 written,
                 format!("env {key} holds"),
@@ -1255,7 +1259,16 @@ pub fn check_entry_in(audience: Audience, server: &ServerEntry, exe: &Path) -> V
             EntryKind::Tapped { args, .. } => args,
             _ => &server.args,
         };
-        if let Some(written) = args.iter().flat_map(|a| written_refs(a)).next() {
+        // A shell on another machine or in a container (ssh, docker) fills in `$VAR` there, and
+        // `cmd /c` fills in `%VAR%`.
+        let command = match &server.kind {
+            EntryKind::Tapped { command, .. } => command.as_str(),
+            _ => server.command.as_deref().unwrap_or_default(),
+        };
+        let cmd_c =
+            program_of(command) == "cmd" && args.iter().any(|a| a.eq_ignore_ascii_case("/c"));
+        let bare = !(runs_elsewhere(command) || cmd_c);
+        if let Some(written) = args.iter().flat_map(|a| written_refs(a, bare)).next() {
             out.push(said_as_written(
                 &written,
                 "an argument holds".to_owned(),
@@ -1390,8 +1403,14 @@ fn disabled_in_entry(app: bool, server: &ServerEntry) -> Option<Finding> {
 
 /// Whether the command (for a tapped entry, the wrapped one) can be found.
 fn check_command(server: &ServerEntry, resolver: &CommandResolver) -> Vec<Finding> {
-    // Said by the entry's own check, with its fix ([`escapes_in_paths`]).
-    if escapes_in_paths(server).is_some() {
+    // A command read with its backslashes as escapes is said by the entry's own check, with
+    // its fix ([`escapes_in_paths`]).
+    if server
+        .command
+        .as_deref()
+        .and_then(typed_as_escapes)
+        .is_some()
+    {
         return Vec::new();
     }
     let command = match &server.kind {
@@ -1422,10 +1441,15 @@ fn check_command(server: &ServerEntry, resolver: &CommandResolver) -> Vec<Findin
 /// found for a reason nothing shows (printed, it looks as typed): the text the user typed, each
 /// such character written back as its escape. `None` for any other text.
 fn typed_as_escapes(text: &str) -> Option<String> {
+    const ESCAPED: [char; 5] = ['\n', '\t', '\r', '\u{8}', '\u{c}'];
     let b = text.as_bytes();
-    let windows =
-        (b.len() > 2 && b[0].is_ascii_alphabetic() && b[1] == b':') || text.starts_with('\\');
-    if !windows || !text.contains(['\n', '\t', '\r', '\u{8}', '\u{c}']) {
+    // `C:` then a backslash, or what an escape made of it (`C:\nodejs`: a line break right
+    // after the colon); a UNC path's `\\server`. Not text that merely starts `Q: …`.
+    let drive = b.len() > 2
+        && b[0].is_ascii_alphabetic()
+        && b[1] == b':'
+        && text[2..].starts_with(|c: char| c == '\\' || ESCAPED.contains(&c));
+    if !(drive || text.starts_with('\\')) || !text.contains(ESCAPED) {
         return None;
     }
     Some(
@@ -1685,23 +1709,46 @@ pub fn relative_paths(server: &ServerEntry) -> Vec<String> {
     // Scripts found from a folder the arguments name (`uv --directory /abs/weather run
     // weather.py`, the quickstart's own entry), or run somewhere else (in a container, over ssh),
     // are not looked for in Claude's folder.
-    let elsewhere = runs_elsewhere(command)
-        || args.iter().any(|a| {
-            let flag = a.split_once('=').map_or(a.as_str(), |(flag, _)| flag);
-            DIRECTORY_FLAGS.contains(&flag)
-        });
+    let elsewhere = runs_elsewhere(command);
+    let runner = is_runner(command);
+    // Once a runner's folder option came, the scripts after it are found from that folder.
+    let mut in_folder = false;
+    let scripts: Vec<&str> = args
+        .iter()
+        .map(String::as_str)
+        .filter(|a| {
+            let flag = a.split_once('=').map_or(*a, |(flag, _)| flag);
+            in_folder |= runner && DIRECTORY_FLAGS.contains(&flag);
+            !elsewhere && !in_folder && looks_like_relative_script(a)
+        })
+        .collect();
     std::iter::once(command)
         // A whole command line in "command" (`npx -y @scope/server`) is told as such, not as a path.
         .filter(|c| {
             c.contains(['/', '\\']) && !is_absolute(c) && command_line(c, |_| false).is_none()
         })
-        .chain(
-            args.iter()
-                .map(String::as_str)
-                .filter(|a| !elsewhere && looks_like_relative_script(a)),
-        )
+        .chain(scripts)
         .map(str::to_owned)
         .collect()
+}
+
+/// The program a command runs, by its file name: lowercase, without `.exe`, `.cmd` or `.bat`.
+fn program_of(command: &str) -> String {
+    let base = command.rsplit(['/', '\\']).next().unwrap_or(command);
+    let base = base.to_ascii_lowercase();
+    [".exe", ".cmd", ".bat"]
+        .iter()
+        .find_map(|ext| base.strip_suffix(ext))
+        .map_or(base.clone(), str::to_owned)
+}
+
+/// Whether the command is a package or script runner whose folder option
+/// ([`DIRECTORY_FLAGS`]) sets where its script is found.
+fn is_runner(command: &str) -> bool {
+    matches!(
+        program_of(command).as_str(),
+        "uv" | "uvx" | "poetry" | "bun" | "bunx" | "deno" | "pnpm" | "npm" | "npx" | "yarn"
+    )
 }
 
 /// Options that set the folder a runner works in, scripts found from it: uv's and Poetry's
@@ -1711,14 +1758,8 @@ const DIRECTORY_FLAGS: &[&str] = &["--directory", "--cwd", "--dir", "--prefix", 
 /// Whether the command runs its arguments on another machine or in a container, where a relative
 /// path is that place's own.
 fn runs_elsewhere(command: &str) -> bool {
-    let base = command.rsplit(['/', '\\']).next().unwrap_or(command);
-    let base = base.to_ascii_lowercase();
-    let base = [".exe", ".cmd", ".bat"]
-        .iter()
-        .find_map(|ext| base.strip_suffix(ext))
-        .unwrap_or(&base);
     matches!(
-        base,
+        program_of(command).as_str(),
         "docker" | "podman" | "nerdctl" | "kubectl" | "ssh" | "wsl"
     )
 }
@@ -1858,8 +1899,11 @@ fn fills_in_refs(server: &ServerEntry) -> bool {
 /// The variables a string refers to as a shell or Claude Code would fill them in, as written:
 /// `${VAR}`, and, in capitals, `$VAR` and Windows' `%VAR%` (`$HOME/notes`, `%APPDATA%\\x`).
 /// Lowercase `$x` and `%d%` are left alone: a price, a regex's `$`, a printf pattern.
-fn written_refs(s: &str) -> Vec<String> {
+fn written_refs(s: &str, bare: bool) -> Vec<String> {
     let mut out: Vec<String> = env_refs(s).iter().map(|v| format!("${{{v}}}")).collect();
+    if !bare {
+        return out;
+    }
     let name_at = |from: usize| -> usize {
         let b = s.as_bytes();
         let mut end = from;
@@ -1891,7 +1935,11 @@ fn written_refs(s: &str) -> Vec<String> {
             }
             '%' => {
                 let end = name_at(at + 1);
-                if end > at + 1 && s[end..].starts_with('%') && !s[..at].ends_with('%') {
+                // `%C3%A9`, a URL's encoded byte, is no variable.
+                let hex_byte =
+                    end - at - 1 <= 2 && s[at + 1..end].bytes().all(|b| b.is_ascii_hexdigit());
+                if end > at + 1 && !hex_byte && s[end..].starts_with('%') && !s[..at].ends_with('%')
+                {
                     out.push(s[at..=end].to_owned());
                 }
             }
@@ -2369,6 +2417,11 @@ mod tests {
             "box": {"command": "docker", "args": ["exec", "-i", "box", "python", "server.py"]},
             "esc": {"command": "C:\nodejs\node.exe", "args": ["D:\tools\build.js", "--verbose"]},
             "home": {"command": "node", "args": ["$HOME/mcp/index.js"]},
+            "cmdc": {"command": "cmd", "args": ["/c", "%USERPROFILE%\\srv.bat"]},
+            "remote": {"command": "ssh", "args": ["box", "srv --dir $HOME/x"]},
+            "pw": {"command": "/usr/bin/srv", "env": {"DB_PASSWORD": "pa$$W0RD!", "PLAIN": "$W0RD"}},
+            "serverflag": {"command": "node", "args": ["build/index.js", "--directory", "/data"]},
+            "qa": {"command": "/usr/bin/srv", "args": ["Q: summarise\nA: briefly"]},
             "appdata": {"command": "node", "args": ["x.js"], "env": {"CONFIG": "%APPDATA%\\x\\config.json"}},
             "relcmd": {"command": "./run.sh"},
             "ph": {"command": "npx", "args": ["-y", "@modelcontextprotocol/server-github"], "env": {"GITHUB_PERSONAL_ACCESS_TOKEN": "<YOUR_TOKEN>"}},
@@ -2384,8 +2437,27 @@ mod tests {
         assert_eq!(by_server("old"), ["mcp-remote-replaceable"]);
         assert_eq!(by_server("rel"), ["relative-path"]);
         assert_eq!(by_server("relcmd"), ["relative-path"]);
-        // Variables only a shell fills in.
+        // Variables only a shell fills in, and the shells that do fill them in.
         assert_eq!(by_server("home"), ["missing-env"]);
+        for server in ["cmdc", "remote", "qa"] {
+            assert!(
+                by_server(server).is_empty(),
+                "{server}: {:?}",
+                by_server(server)
+            );
+        }
+        // A password's `$` is never quoted; a plain value starting with one is said.
+        let pw: Vec<&Finding> = findings
+            .iter()
+            .filter(|f| f.diagnosis.server.as_deref() == Some("pw"))
+            .collect();
+        assert_eq!(pw.len(), 1, "{pw:?}");
+        assert!(
+            pw[0].diagnosis.summary.contains("env PLAIN holds $W0RD"),
+            "{pw:?}"
+        );
+        // A server's own option named like a runner's folder option changes nothing.
+        assert_eq!(by_server("serverflag"), ["relative-path"]);
         assert!(
             finding_of(&findings, "home")
                 .diagnosis
@@ -3614,9 +3686,10 @@ mod tests {
     fn env_references_are_found() {
         assert_eq!(env_refs("Bearer ${TOKEN} and ${B_2}"), ["TOKEN", "B_2"]);
         assert_eq!(
-            written_refs("${A_1} $HOME/notes %APPDATA%\\x"),
+            written_refs("${A_1} $HOME/notes %APPDATA%\\x", true),
             ["${A_1}", "$HOME", "%APPDATA%"]
         );
+        assert_eq!(written_refs("${A_1} $HOME/notes", false), ["${A_1}"]);
         for none in [
             "costs $5",
             "^foo$",
@@ -3626,8 +3699,9 @@ mod tests {
             "$HOMEx_y",
             "a$",
             "%%",
+            "https://x.dev/caf%C3%A9%20",
         ] {
-            assert!(written_refs(none).is_empty(), "{none}");
+            assert!(written_refs(none, true).is_empty(), "{none}");
         }
         assert!(env_refs("${} ${not valid}").is_empty());
     }
