@@ -129,9 +129,10 @@ pub(crate) fn save(path: &Path, store: &StoreFile) -> Result<(), ConfigError> {
 /// How much a write of MCP Tray's own file must survive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Durability {
-    /// The only copy of something of the user's (a disabled entry): fsync before going on.
+    /// The only copy of something of the user's (a disabled entry, a history backup of what an
+    /// edit removes): fsync before going on.
     Synced,
-    /// A convenience copy (history backups): atomic, but the OS may flush it when it likes.
+    /// Atomic, but the OS may flush it when it likes (an undo's mark on its edit's record).
     Atomic,
 }
 

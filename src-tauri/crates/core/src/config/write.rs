@@ -1134,10 +1134,7 @@ impl ConfigFile {
                 drop_backup();
                 return Err(e);
             }
-            // The backup on disk before the file changes (the new file's fsync meanwhile): an
-            // OS crash just after a removal must not leave its only copy an empty file.
-            let mut backup_synced = BackupSync::start(backup.as_ref());
-            let swapped = swap_in(&read, new_bytes, &mut || backup_synced.wait());
+            let swapped = swap_in(&read, new_bytes);
             if saved_first && !matches!(swapped, Ok(Swap::Done)) {
                 // Best effort: an entry left in the store as well is shown, not lost.
                 let _ = store::save(&store_path, &state_before);
@@ -1192,10 +1189,12 @@ impl ConfigFile {
         let id = self.history_ids().last().map_or(1, |id| id + 1);
         let data = dir.join(format!("{id:06}.json"));
         let meta = dir.join(format!("{id:06}.meta.json"));
+        // On disk before the config changes, as its record and their names are (below): an OS
+        // crash right after a removal must not leave the entry's only copy an empty file.
         store::write_small_file(
             &data,
             read.bytes.as_deref().unwrap_or_default(),
-            Durability::Atomic,
+            Durability::Synced,
         )?;
         let entry = HistoryEntry {
             id,
@@ -1210,7 +1209,8 @@ impl ConfigFile {
         };
         let text =
             serde_json::to_vec_pretty(&entry).map_err(|e| ConfigError::Invalid(e.to_string()))?;
-        store::write_small_file(&meta, &text, Durability::Atomic)?;
+        store::write_small_file(&meta, &text, Durability::Synced)?;
+        sync_dir(&dir);
         Ok(Some((data, meta)))
     }
 
@@ -1515,46 +1515,9 @@ impl std::fmt::Display for NotTheOwner {
 
 impl std::error::Error for NotTheOwner {}
 
-/// Makes a backup's two files, and their names in the history folder, durable on a thread of
-/// its own while the new file is written.
-struct BackupSync(Option<std::thread::JoinHandle<io::Result<()>>>);
-
-impl BackupSync {
-    fn start(backup: Option<&(PathBuf, PathBuf)>) -> BackupSync {
-        BackupSync(backup.map(|(data, meta)| {
-            let (data, meta) = (data.clone(), meta.clone());
-            std::thread::spawn(move || {
-                for file in [&data, &meta] {
-                    // Windows flushes a file only through a handle that may write it.
-                    fs::OpenOptions::new().write(true).open(file)?.sync_all()?;
-                }
-                if let Some(dir) = data.parent() {
-                    sync_dir(dir);
-                }
-                Ok(())
-            })
-        }))
-    }
-
-    /// Waits for the backup to be on disk; its error when it could not be made so.
-    fn wait(&mut self) -> io::Result<()> {
-        match self.0.take() {
-            Some(thread) => thread
-                .join()
-                .unwrap_or_else(|_| Err(io::Error::other("the backup's sync failed"))),
-            None => Ok(()),
-        }
-    }
-}
-
 /// Puts `new` in place of the file `read` read (`None`: removes it), unless the file changed
-/// since. `before_change` runs once the new bytes are on disk, right before the file changes; an
-/// error from it stops the write.
-fn swap_in(
-    read: &Read,
-    new: Option<&[u8]>,
-    before_change: &mut dyn FnMut() -> io::Result<()>,
-) -> io::Result<Swap> {
+/// since.
+fn swap_in(read: &Read, new: Option<&[u8]>) -> io::Result<Swap> {
     use std::io::Write;
     let target = &read.target;
     let dir = target
@@ -1566,7 +1529,6 @@ fn swap_in(
         if current_hash(target)? != read.hash {
             return Ok(Swap::Changed);
         }
-        before_change()?;
         // Already gone (deleted since by someone else) is what was asked for.
         match fs::remove_file(target) {
             Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
@@ -1589,7 +1551,6 @@ fn swap_in(
         fs::set_permissions(tmp.path(), meta.permissions())?;
     }
     tmp.as_file().sync_all()?;
-    before_change()?;
 
     if read.bytes.is_none() {
         // The file did not exist: create it only if it still does not.
