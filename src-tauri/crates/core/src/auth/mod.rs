@@ -939,6 +939,13 @@ impl Auth {
             .token_endpoint
             .clone()
             .unwrap_or_else(|| client.token_endpoint.clone());
+        // A sign-in kept from before endpoints were checked may name a plain `http:` one on
+        // another computer: it gets no refresh token; a new sign-in finds the server's endpoints
+        // as they are now (and refuses them if they still are).
+        if !Url::parse(&endpoint).is_ok_and(|url| flow::reached_safely(&url, &self.opts.server_url))
+        {
+            return Err(TokenError::InvalidGrant);
+        }
         let resource = self.resource_param(record.resource.as_deref());
         let refresh_token_sent = refresh_token.clone();
         let form = vec![
