@@ -476,12 +476,32 @@ fn human(e: &LogEvent, width: usize) -> String {
     s
 }
 
-/// One line of a log as the terminal shows it: the colour codes and other escape sequences a
-/// server's stderr carried into the log dropped, a tab made spaces, and any other control
-/// character written out (`\r`, `\u{7}`): printed as they are, they would restyle the terminal,
-/// move its cursor or overwrite the line.
+/// One line of a log as the terminal shows it: the colour codes a server's stderr carried into
+/// the log (whole `ESC [ … m` sequences, and the cursor moves written the same way) dropped, a
+/// tab made spaces, and every other control character written out (`\r`, `\u{1b}`, `\u{7}`):
+/// printed as they are, they would restyle the terminal, move its cursor or overwrite the line.
+/// No text is dropped with them.
 fn shown(line: &str) -> String {
-    let plain = anstream::adapter::strip_str(line).to_string();
+    let mut plain = String::with_capacity(line.len());
+    let mut rest = line;
+    while let Some(at) = rest.find("\u{1b}[") {
+        plain.push_str(&rest[..at]);
+        let after = &rest[at + 2..];
+        // Parameters and intermediates (0x20-0x3F), then one final byte (0x40-0x7E).
+        let params = after
+            .bytes()
+            .take_while(|b| (0x20..=0x3f).contains(b))
+            .count();
+        match after.as_bytes().get(params) {
+            Some(0x40..=0x7e) => rest = &after[params + 1..],
+            // Not a whole sequence: kept, its ESC written out below.
+            _ => {
+                plain.push_str("\u{1b}[");
+                rest = after;
+            }
+        }
+    }
+    plain.push_str(rest);
     crate::columns::printable(&plain.replace('\t', "    ")).into_owned()
 }
 
@@ -548,7 +568,8 @@ mod tests {
         let text = String::from_utf8(out).expect("utf-8");
         assert!(!text.contains('\u{1b}') && !text.contains('\r'), "{text:?}");
         assert!(text.contains("Error: bad key"), "{text}");
-        assert!(text.contains("title\\rover"), "{text}");
+        // An escape sequence that is not a colour is shown, written out, with the text after it.
+        assert!(text.contains("\\u{1b}]0;owned\\u{7}title\\rover"), "{text}");
         assert!(text.contains("    at Main.run"), "{text}");
     }
 

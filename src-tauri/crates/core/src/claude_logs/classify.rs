@@ -269,7 +269,6 @@ fn read_buffer_limit(text: &str) -> Option<String> {
     })
 }
 
-/// `spawn npx ENOENT` → `npx`.
 /// Whether a relayed message says a request timed out (MCP's -32001): an error reply with that
 /// code, or the client's cancellation whose reason is that error (as Claude gives up); not the
 /// number or the words anywhere in a message's text.
@@ -305,6 +304,7 @@ fn is_timeout_message(message: &str) -> bool {
             && reason.contains("timed out"))
 }
 
+/// `spawn npx ENOENT` → `npx`.
 fn spawn_enoent(text: &str) -> Option<&str> {
     let at = text.find("spawn ")?;
     let rest = &text[at + "spawn ".len()..];

@@ -139,18 +139,11 @@ struct Header<'a> {
     text: &'a str,
 }
 
-fn parse_header<'a>(line: &'a str, per_server_file: bool) -> Option<Header<'a>> {
+fn parse_header<'a>(line: &'a str, file_server: Option<&str>) -> Option<Header<'a>> {
+    let per_server_file = file_server.is_some();
     let (stamp, rest) = parse_stamp(line)?;
-    // Claude stamps its records in UTC (`2025-03-04T10:08:20.078Z`). In a server's own file, a
-    // line stamped otherwise is the server's output Claude copied: its own logger's line
-    // (Logback's `2025-01-06 10:12:24.548 [main] INFO …`), not a record of Claude's about a
-    // server named `main`.
-    if per_server_file {
-        let written = line[..line.len() - rest.len()].trim_end();
-        if !(written.contains('T') && written.ends_with('Z')) {
-            return None;
-        }
-    }
+    let written = line[..line.len() - rest.len()].trim_end();
+    let claude_stamped = written.contains('T') && written.ends_with('Z');
     let (first, after_first) = bracket(rest)?;
     let second = bracket(after_first);
     let (server, level, text) = match second {
@@ -170,6 +163,16 @@ fn parse_header<'a>(line: &'a str, per_server_file: bool) -> Option<Header<'a>> 
             None => (Some(first), Level::Info, after_first),
         },
     };
+    // Claude stamps its records in UTC (`2025-03-04T10:08:20.078Z`) and names the server. In a
+    // server's own file, a line stamped otherwise that does not name that server is the
+    // server's output Claude copied: its own logger's line (Logback's `2025-01-06 10:12:24.548
+    // [main] INFO …`, a `[ERROR] …` of its own), not Claude's record about a server `main`.
+    if let Some(file) = file_server
+        && !claude_stamped
+        && server != Some(file)
+    {
+        return None;
+    }
     Some(Header {
         stamp,
         server,
@@ -303,7 +306,7 @@ impl FileParser {
     /// Feeds one line; returns the events it completed.
     pub fn push_line(&mut self, line: &str, truncated: bool) -> Vec<LogEvent> {
         let mut out = Vec::new();
-        let header = parse_header(line, self.file_server.is_some());
+        let header = parse_header(line, self.file_server.as_deref());
         if self.skip_to_header {
             if header.is_none() {
                 return out;
@@ -496,8 +499,11 @@ mod tests {
 
     #[test]
     fn both_layouts_give_the_same_server_and_level() {
-        let a = parse_header("2025-01-06T10:12:24.548Z [filesystem] [error] boom", true);
-        let b = parse_header("2025-01-06T10:12:24.548Z [error] [filesystem] boom", false);
+        let a = parse_header(
+            "2025-01-06T10:12:24.548Z [filesystem] [error] boom",
+            Some("filesystem"),
+        );
+        let b = parse_header("2025-01-06T10:12:24.548Z [error] [filesystem] boom", None);
         assert_eq!(a, b);
         let a = a.map(|h| (h.server, h.level, h.text));
         assert_eq!(a, Some((Some("filesystem"), Level::Error, "boom")));
@@ -507,7 +513,7 @@ mod tests {
     fn server_names_with_spaces_and_parentheses_are_kept_whole() {
         let h = parse_header(
             "2026-03-10T15:19:49.827Z [Hello World (Ref)] [info] hi",
-            true,
+            Some("Hello World (Ref)"),
         );
         assert_eq!(h.and_then(|h| h.server), Some("Hello World (Ref)"));
     }
