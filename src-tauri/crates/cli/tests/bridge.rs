@@ -3195,8 +3195,7 @@ fn https_with_a_private_ca_needs_ca_cert_and_says_so() {
 }
 
 /// A `--ca-cert` that names something other than a file (a pipe nobody writes, `/dev/zero`) is
-/// refused at once, in words, instead of a read that never ends or fills the memory; a pipe that
-/// is written (a shell's `<(…)`) is read.
+/// refused at once, in words, instead of a read that never ends or fills the memory.
 #[cfg(unix)]
 #[test]
 fn a_ca_cert_that_is_not_a_file_is_refused_at_once() {
@@ -3209,10 +3208,7 @@ fn a_ca_cert_that_is_not_a_file_is_refused_at_once() {
             .expect("mkfifo")
             .success()
     );
-    for (path, why) in [
-        (fifo.as_path(), "holds no certificate"),
-        (Path::new("/dev/zero"), "larger than 4 MiB"),
-    ] {
+    for path in [fifo.as_path(), Path::new("/dev/zero")] {
         let mut bridge = Command::new(BIN)
             .args(["bridge", "https://127.0.0.1:9/mcp", "--ca-cert"])
             .arg(path)
@@ -3244,36 +3240,12 @@ fn a_ca_cert_that_is_not_a_file_is_refused_at_once() {
             .expect("stderr")
             .read_to_string(&mut stderr)
             .expect("stderr");
-        assert!(stderr.contains(why), "{}: {stderr}", path.display());
+        assert!(
+            stderr.contains("cannot read the CA certificate") && stderr.contains("not a file"),
+            "{}: {stderr}",
+            path.display()
+        );
     }
-    // A shell's `<(cat ca.pem)`: a pipe its writer holds from the start, taken as a file.
-    let p = require_peers!();
-    let server = common::fastmcp_over_tls(&p, true);
-    let mut bridge = Command::new("bash")
-        .arg("-c")
-        .arg(r#"exec "$0" bridge "$1" --ca-cert <(cat "$2")"#)
-        .arg(BIN)
-        .arg(&server.url)
-        .arg(&server.cert)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start the bridge through bash");
-    let mut stdin = bridge.stdin.take().expect("stdin");
-    writeln!(
-        stdin,
-        r#"{{"jsonrpc":"2.0","id":0,"method":"initialize","params":{{"protocolVersion":"2025-06-18","capabilities":{{}},"clientInfo":{{"name":"t","version":"1"}}}}}}"#
-    )
-    .expect("write");
-    let mut reply = String::new();
-    BufReader::new(bridge.stdout.take().expect("stdout"))
-        .read_line(&mut reply)
-        .expect("the reply");
-    drop(stdin);
-    let _ = bridge.wait();
-    let reply: Value = serde_json::from_str(&reply).expect("JSON");
-    assert!(reply["result"]["serverInfo"].is_object(), "{reply}");
 }
 
 #[test]

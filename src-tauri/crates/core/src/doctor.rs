@@ -1232,11 +1232,12 @@ pub fn check_entry_in(audience: Audience, server: &ServerEntry, exe: &Path) -> V
         )
     };
     for (key, value) in &server.env {
-        // `$HOME/…` and `%APPDATA%\…` where a value starts; past its start a `$` is as likely a
-        // character of a password (`pa$$W0RD`), which is never quoted here.
-        let bare =
-            value.starts_with(['$', '%']) && !crate::redact::is_secret_variable(key, Some(value));
-        if let Some(written) = written_refs(value, bare).first() {
+        // In a secret's value only a whole reference is said (`"$GITHUB_TOKEN"`): inside a longer
+        // one, a `$` is as likely a character of a password (`pa$W0RD`), which is never quoted.
+        let refs = written_refs(value, Filled::NONE);
+        let secret = crate::redact::is_secret_variable(key, Some(value));
+        let said = refs.iter().find(|r| !secret || r.as_str() == value.trim());
+        if let Some(written) = said {
             out.push(said_as_written(
                 written,
                 format!("env {key} holds"),
@@ -1265,10 +1266,15 @@ pub fn check_entry_in(audience: Audience, server: &ServerEntry, exe: &Path) -> V
             EntryKind::Tapped { command, .. } => command.as_str(),
             _ => server.command.as_deref().unwrap_or_default(),
         };
-        let cmd_c =
-            program_of(command) == "cmd" && args.iter().any(|a| a.eq_ignore_ascii_case("/c"));
-        let bare = !(runs_elsewhere(command) || cmd_c);
-        if let Some(written) = args.iter().flat_map(|a| written_refs(a, bare)).next() {
+        let program = program_of(command);
+        let shell_inside = args.windows(2).any(|w| {
+            matches!(program_of(&w[0]).as_str(), "sh" | "bash" | "zsh" | "dash") && w[1] == "-c"
+        });
+        let filled = Filled {
+            dollar: matches!(program.as_str(), "ssh" | "wsl") || shell_inside,
+            percent: program == "cmd" && args.iter().any(|a| a.eq_ignore_ascii_case("/c")),
+        };
+        if let Some(written) = args.iter().flat_map(|a| written_refs(a, filled)).next() {
             out.push(said_as_written(
                 &written,
                 "an argument holds".to_owned(),
@@ -1710,7 +1716,7 @@ pub fn relative_paths(server: &ServerEntry) -> Vec<String> {
     // weather.py`, the quickstart's own entry), or run somewhere else (in a container, over ssh),
     // are not looked for in Claude's folder.
     let elsewhere = runs_elsewhere(command);
-    let runner = is_runner(command);
+    let folder_flags = folder_flags(command);
     // Once a runner's folder option came, the scripts after it are found from that folder.
     let mut in_folder = false;
     let scripts: Vec<&str> = args
@@ -1718,7 +1724,7 @@ pub fn relative_paths(server: &ServerEntry) -> Vec<String> {
         .map(String::as_str)
         .filter(|a| {
             let flag = a.split_once('=').map_or(*a, |(flag, _)| flag);
-            in_folder |= runner && DIRECTORY_FLAGS.contains(&flag);
+            in_folder |= folder_flags.contains(&flag);
             !elsewhere && !in_folder && looks_like_relative_script(a)
         })
         .collect();
@@ -1742,18 +1748,17 @@ fn program_of(command: &str) -> String {
         .map_or(base.clone(), str::to_owned)
 }
 
-/// Whether the command is a package or script runner whose folder option
-/// ([`DIRECTORY_FLAGS`]) sets where its script is found.
-fn is_runner(command: &str) -> bool {
-    matches!(
-        program_of(command).as_str(),
-        "uv" | "uvx" | "poetry" | "bun" | "bunx" | "deno" | "pnpm" | "npm" | "npx" | "yarn"
-    )
+/// The options of a runner that set the folder its script is found from: uv's `--directory`,
+/// Poetry's `-C`/`--directory`, Bun's `--cwd`, pnpm's `-C`/`--dir`; none for anything else.
+fn folder_flags(command: &str) -> &'static [&'static str] {
+    match program_of(command).as_str() {
+        "uv" => &["--directory"],
+        "poetry" => &["-C", "--directory"],
+        "bun" => &["--cwd"],
+        "pnpm" => &["-C", "--dir"],
+        _ => &[],
+    }
 }
-
-/// Options that set the folder a runner works in, scripts found from it: uv's and Poetry's
-/// `--directory`, Bun's and Deno's `--cwd`, pnpm's `--dir`, npm's `--prefix`, and `-C`.
-const DIRECTORY_FLAGS: &[&str] = &["--directory", "--cwd", "--dir", "--prefix", "-C"];
 
 /// Whether the command runs its arguments on another machine or in a container, where a relative
 /// path is that place's own.
@@ -1896,26 +1901,48 @@ fn fills_in_refs(server: &ServerEntry) -> bool {
     matches!(base, "sh" | "bash" | "zsh" | "dash" | "ksh") && script
 }
 
+/// Which of the variables written in a text a program fills in itself: a Unix shell the
+/// `$NAME` ones, `cmd /c` the `%NAME%` ones ([`written_refs`]).
+#[derive(Clone, Copy)]
+struct Filled {
+    dollar: bool,
+    percent: bool,
+}
+
+impl Filled {
+    const NONE: Filled = Filled {
+        dollar: false,
+        percent: false,
+    };
+}
+
 /// The variables a string refers to as a shell or Claude Code would fill them in, as written:
-/// `${VAR}`, and, in capitals, `$VAR` and Windows' `%VAR%` (`$HOME/notes`, `%APPDATA%\\x`).
-/// Lowercase `$x` and `%d%` are left alone: a price, a regex's `$`, a printf pattern.
-fn written_refs(s: &str, bare: bool) -> Vec<String> {
+/// `${VAR}` always; `$VAR` in capitals and Windows' `%VAR%` (any case, two letters or more)
+/// unless `filled` says they are filled in (`$HOME/notes`, `%AppData%\\x`). Lowercase `$x`,
+/// `%d%`, a price, a regex's `$`, and a URL's encoded bytes (`%C3%A9`, anything in a text holding
+/// `://`) are left alone.
+fn written_refs(s: &str, filled: Filled) -> Vec<String> {
     let mut out: Vec<String> = env_refs(s).iter().map(|v| format!("${{{v}}}")).collect();
-    if !bare {
-        return out;
-    }
-    let name_at = |from: usize| -> usize {
-        let b = s.as_bytes();
+    let b = s.as_bytes();
+    // The end of the name starting at `from` (`from` when none does): letters (capitals only
+    // when `upper`), digits and `_`, not starting with a digit, ending where no such byte follows
+    // (`$HOMEx` is none).
+    let name_end = |from: usize, upper: bool| -> usize {
+        let in_name = |c: u8| {
+            (if upper {
+                c.is_ascii_uppercase()
+            } else {
+                c.is_ascii_alphabetic()
+            }) || c.is_ascii_digit()
+                || c == b'_'
+        };
         let mut end = from;
-        while end < b.len()
-            && (b[end].is_ascii_uppercase() || b[end].is_ascii_digit() || b[end] == b'_')
-        {
+        while end < b.len() && in_name(b[end]) {
             end += 1;
         }
         let starts_right = b
             .get(from)
-            .is_some_and(|c| c.is_ascii_uppercase() || *c == b'_');
-        // A name ends where no letter, digit or `_` follows (`$HOMEx` is none of these).
+            .is_some_and(|c| !c.is_ascii_digit() && in_name(*c));
         let ends_right = b
             .get(end)
             .is_none_or(|c| !(c.is_ascii_alphanumeric() || *c == b'_'));
@@ -1925,20 +1952,27 @@ fn written_refs(s: &str, bare: bool) -> Vec<String> {
             from
         }
     };
+    let url = s.contains("://");
+    let encoded_byte = |at: usize| {
+        s.get(at..at + 3)
+            .is_some_and(|t| t[1..].bytes().all(|c| c.is_ascii_hexdigit()))
+    };
     for (at, c) in s.char_indices() {
         match c {
-            '$' => {
-                let end = name_at(at + 1);
+            '$' if !filled.dollar => {
+                let end = name_end(at + 1, true);
                 if end > at + 1 {
                     out.push(s[at..end].to_owned());
                 }
             }
-            '%' => {
-                let end = name_at(at + 1);
-                // `%C3%A9`, a URL's encoded byte, is no variable.
-                let hex_byte =
-                    end - at - 1 <= 2 && s[at + 1..end].bytes().all(|b| b.is_ascii_hexdigit());
-                if end > at + 1 && !hex_byte && s[end..].starts_with('%') && !s[..at].ends_with('%')
+            // A `%` that is an encoded byte's, or follows one (`%C2%A0WORLD%`), opens no name.
+            '%' if !filled.percent && !url && !encoded_byte(at) => {
+                let after_encoded = at >= 3 && encoded_byte(at - 3) && &s[at - 3..at - 2] == "%";
+                let end = name_end(at + 1, false);
+                if end > at + 1
+                    && !after_encoded
+                    && s[end..].starts_with('%')
+                    && !s[..at].ends_with('%')
                 {
                     out.push(s[at..=end].to_owned());
                 }
@@ -2419,7 +2453,10 @@ mod tests {
             "home": {"command": "node", "args": ["$HOME/mcp/index.js"]},
             "cmdc": {"command": "cmd", "args": ["/c", "%USERPROFILE%\\srv.bat"]},
             "remote": {"command": "ssh", "args": ["box", "srv --dir $HOME/x"]},
-            "pw": {"command": "/usr/bin/srv", "env": {"DB_PASSWORD": "pa$$W0RD!", "PLAIN": "$W0RD"}},
+            "pw": {"command": "/usr/bin/srv", "env": {"DB_PASSWORD": "$W0RD!x", "PLAIN": "/opt/bin:$PATH"}},
+            "ghtoken": {"command": "/usr/bin/srv", "env": {"GITHUB_TOKEN": "$GITHUB_PAT"}},
+            "dockerhome": {"command": "docker", "args": ["run", "-i", "-v", "$HOME/.aws:/root/.aws", "img"]},
+            "dockersh": {"command": "docker", "args": ["run", "img", "sh", "-c", "srv --dir $DATA"]},
             "serverflag": {"command": "node", "args": ["build/index.js", "--directory", "/data"]},
             "qa": {"command": "/usr/bin/srv", "args": ["Q: summarise\nA: briefly"]},
             "appdata": {"command": "node", "args": ["x.js"], "env": {"CONFIG": "%APPDATA%\\x\\config.json"}},
@@ -2453,8 +2490,17 @@ mod tests {
             .collect();
         assert_eq!(pw.len(), 1, "{pw:?}");
         assert!(
-            pw[0].diagnosis.summary.contains("env PLAIN holds $W0RD"),
+            pw[0].diagnosis.summary.contains("env PLAIN holds $PATH"),
             "{pw:?}"
+        );
+        // A whole reference in a secret's value is one, and said.
+        assert_eq!(by_server("ghtoken"), ["missing-env"]);
+        // Docker runs no shell; a shell it runs fills the script's in.
+        assert_eq!(by_server("dockerhome"), ["missing-env"]);
+        assert!(
+            by_server("dockersh").is_empty(),
+            "{:?}",
+            by_server("dockersh")
         );
         // A server's own option named like a runner's folder option changes nothing.
         assert_eq!(by_server("serverflag"), ["relative-path"]);
@@ -3566,6 +3612,21 @@ mod tests {
             .findings
     }
 
+    /// An argument read with its backslashes as escapes is said by the entry's check; the command
+    /// being missing too is still said by the command's.
+    #[test]
+    fn a_missing_command_is_said_beside_an_argument_read_as_escapes() {
+        let d = doc(r#"{"mcpServers": {
+            "both": {"command": "no-such-program-mcp-tray-test", "args": ["D:\tools\build.js"]},
+            "cmd": {"command": "C:\nodejs\node.exe"}
+        }}"#);
+        let resolver = CommandResolver::new(crate::supervise::LoginShellPath::Never);
+        let codes = |name: &str| codes_of(&check_command(d.server(name).expect(name), &resolver));
+        assert_eq!(codes("both"), ["command-not-found"]);
+        // Said once, by the entry's check, with its fix.
+        assert!(codes("cmd").is_empty(), "{:?}", codes("cmd"));
+    }
+
     /// `doctor --fix` after its probes: an entry the user edited while they ran is not written
     /// over with the fix worked out from the entry as it was; an entry left as it was is fixed.
     #[test]
@@ -3686,10 +3747,20 @@ mod tests {
     fn env_references_are_found() {
         assert_eq!(env_refs("Bearer ${TOKEN} and ${B_2}"), ["TOKEN", "B_2"]);
         assert_eq!(
-            written_refs("${A_1} $HOME/notes %APPDATA%\\x", true),
-            ["${A_1}", "$HOME", "%APPDATA%"]
+            written_refs(
+                "${A_1} $HOME/notes %AppData%\\x %ProgramFiles%",
+                Filled::NONE
+            ),
+            ["${A_1}", "$HOME", "%AppData%", "%ProgramFiles%"]
         );
-        assert_eq!(written_refs("${A_1} $HOME/notes", false), ["${A_1}"]);
+        let shell = Filled {
+            dollar: true,
+            percent: false,
+        };
+        assert_eq!(
+            written_refs("${A_1} $HOME/notes %TEMP%", shell),
+            ["${A_1}", "%TEMP%"]
+        );
         for none in [
             "costs $5",
             "^foo$",
@@ -3699,9 +3770,10 @@ mod tests {
             "$HOMEx_y",
             "a$",
             "%%",
-            "https://x.dev/caf%C3%A9%20",
+            "https://x.dev/caf%C3%A9%20%APPDATA%",
+            "Hello%C2%A0WORLD%21",
         ] {
-            assert!(written_refs(none, true).is_empty(), "{none}");
+            assert!(written_refs(none, Filled::NONE).is_empty(), "{none}");
         }
         assert!(env_refs("${} ${not valid}").is_empty());
     }

@@ -944,6 +944,12 @@ impl Auth {
         // as they are now (and refuses them if they still are).
         if !Url::parse(&endpoint).is_ok_and(|url| flow::reached_safely(&url, &self.opts.server_url))
         {
+            self.say(
+                crate::journal::Level::Info,
+                "token-refresh-refused",
+                "the access token was not refreshed: the kept sign-in's token endpoint is not \
+                 https, and a refresh token is not sent over plain HTTP; signing in again",
+            );
             return Err(TokenError::InvalidGrant);
         }
         let resource = self.resource_param(record.resource.as_deref());

@@ -1346,15 +1346,17 @@ impl std::error::Error for RedirectLoop {}
 /// Largest `--ca-cert` file read: a bundle of every public CA is about 250 KiB.
 pub const MAX_CA_FILE_BYTES: u64 = 4 * 1024 * 1024;
 
-/// The bytes of a `--ca-cert` file, at most [`MAX_CA_FILE_BYTES`]. A path typed by mistake
-/// (`/dev/zero`, a pipe nobody writes, a disk image) gets an error, not the memory or a read
-/// that never ends; a pipe that is written (a shell's `<(…)`) is read as a file.
+/// The bytes of a `--ca-cert` file: a regular file of at most [`MAX_CA_FILE_BYTES`]. A path typed
+/// by mistake (`/dev/zero`, a pipe, `/dev/tty`, a disk image) gets an error, not the memory or a
+/// read that never ends. A pipe (a shell's `<(…)`) is refused too: the path is read again by
+/// whoever it is handed to (the bridge a probe starts, the app's sign-in), and a pipe reads once.
 pub fn read_ca_file(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
-    let file = open_without_waiting(path)?;
-    if file.metadata()?.is_dir() {
-        return Err(std::io::Error::other("it is a folder"));
+    // Looked at before it is opened: opening a pipe waits for a writer.
+    if !std::fs::metadata(path)?.is_file() {
+        return Err(std::io::Error::other("it is not a file"));
     }
+    let file = std::fs::File::open(path)?;
     let mut pem = Vec::new();
     file.take(MAX_CA_FILE_BYTES + 1).read_to_end(&mut pem)?;
     if pem.len() as u64 > MAX_CA_FILE_BYTES {
@@ -1363,39 +1365,6 @@ pub fn read_ca_file(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
         ));
     }
     Ok(pem)
-}
-
-/// Opens `path` for reading without waiting for a pipe's writer (opening a pipe nobody writes
-/// would wait for ever; read, it then ends at once), its reads then blocking as a file's.
-#[cfg(any(
-    target_os = "linux",
-    target_os = "android",
-    target_os = "macos",
-    target_os = "ios"
-))]
-fn open_without_waiting(path: &std::path::Path) -> std::io::Result<std::fs::File> {
-    use rustix::fs::OFlags;
-    use std::os::unix::fs::OpenOptionsExt as _;
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(OFlags::NONBLOCK.bits() as i32)
-        .open(path)?;
-    rustix::fs::fcntl_setfl(&file, OFlags::empty())?;
-    Ok(file)
-}
-
-/// Elsewhere, only a regular file is opened: a console or a pipe could wait for ever.
-#[cfg(not(any(
-    target_os = "linux",
-    target_os = "android",
-    target_os = "macos",
-    target_os = "ios"
-)))]
-fn open_without_waiting(path: &std::path::Path) -> std::io::Result<std::fs::File> {
-    if !std::fs::metadata(path)?.is_file() {
-        return Err(std::io::Error::other("it is not a file"));
-    }
-    std::fs::File::open(path)
 }
 
 /// The certificates of a `--ca-cert` PEM file; an error, in words, when it holds none.
