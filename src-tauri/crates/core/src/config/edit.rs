@@ -174,6 +174,9 @@ pub(crate) struct Applied {
     /// For a removal made on whole lines ([`remove_whole_lines`]), the exact text it took out,
     /// the entry's own text in it: what enabling it puts back.
     pub removed_lines: Option<String>,
+    /// Whether the edit only adds an entry (an add, an enable): every entry of the file before it
+    /// is still in it, as it was.
+    pub only_adds: bool,
 }
 
 /// Applies `edit` to `doc`. `drop_empty_servers` removes `mcpServers` when the edit leaves it
@@ -231,6 +234,7 @@ pub(crate) fn apply(
         doc: new_doc,
         created_servers_object: created,
         removed_lines,
+        only_adds: matches!(edit, Edit::Add { .. } | Edit::InsertRaw { .. }),
     })
 }
 

@@ -410,6 +410,7 @@ impl ConfigFile {
                 store_change: None,
                 created_servers_object: false,
                 has_servers_object: doc.has_servers_object,
+                keeps_every_entry: false,
             })
         })
     }
@@ -449,6 +450,7 @@ impl ConfigFile {
                 store_change: None,
                 created_servers_object: false,
                 has_servers_object: converted.has_servers_object,
+                keeps_every_entry: false,
             })
         })
     }
@@ -469,6 +471,7 @@ impl ConfigFile {
                 store_change: None,
                 created_servers_object: false,
                 has_servers_object: doc.has_servers_object,
+                keeps_every_entry: false,
             })
         })
     }
@@ -698,6 +701,7 @@ impl ConfigFile {
                 store_change: Some(StoreChange::Forgotten { entry }),
                 created_servers_object: false,
                 has_servers_object: doc.has_servers_object,
+                keeps_every_entry: false,
             })
         })
     }
@@ -781,7 +785,7 @@ impl ConfigFile {
             bytes: Some(last.to_vec()),
             ..now
         };
-        let saved = self.save_backup(DELETED_OUTSIDE, &before, "", None)?;
+        let saved = self.save_backup(DELETED_OUTSIDE, &before, "", None, Durability::Synced)?;
         self.prune_history();
         Ok(saved.and_then(|(data, _)| history_id(&data)))
     }
@@ -820,7 +824,7 @@ impl ConfigFile {
             bytes: Some(last.to_vec()),
             ..read
         };
-        let saved = self.save_backup(EMPTIED_OUTSIDE, &before, &after, None)?;
+        let saved = self.save_backup(EMPTIED_OUTSIDE, &before, &after, None, Durability::Synced)?;
         self.prune_history();
         Ok(saved.and_then(|(data, _)| history_id(&data)))
     }
@@ -970,6 +974,7 @@ impl ConfigFile {
                 store_change: reverse,
                 created_servers_object: false,
                 has_servers_object,
+                keeps_every_entry: false,
             })
         };
         let outcome = self.transact_bytes_then(&op, true, make, mark_undone)?;
@@ -1007,6 +1012,7 @@ impl ConfigFile {
                 // Also when the change is another (enable into a file without `mcpServers`).
                 created_servers_object: applied.created_servers_object,
                 has_servers_object: applied.doc.has_servers_object,
+                keeps_every_entry: applied.only_adds,
             })
         })
     }
@@ -1107,7 +1113,15 @@ impl ConfigFile {
             };
             let (new_bytes, change) = (prepared.bytes.as_deref(), prepared.store_change.clone());
             let after_hash = new_bytes.map(sha256).unwrap_or_default();
-            let backup = self.save_backup(op, &read, &after_hash, change.clone())?;
+            // The backup is the only copy of what the write takes out of the file (an entry
+            // removed or changed): on disk before the file changes, so that an OS crash right
+            // after cannot leave it empty. A write that keeps every entry (an add) leaves
+            // nothing only the backup holds.
+            let durability = match prepared.keeps_every_entry {
+                true => Durability::Atomic,
+                false => Durability::Synced,
+            };
+            let backup = self.save_backup(op, &read, &after_hash, change.clone(), durability)?;
             let drop_backup = || {
                 if let Some((data, meta)) = &backup {
                     let _ = fs::remove_file(data);
@@ -1183,19 +1197,14 @@ impl ConfigFile {
         read: &Read,
         after_hash: &str,
         store_change: Option<StoreChange>,
+        durability: Durability,
     ) -> Result<Option<(PathBuf, PathBuf)>, ConfigError> {
         let dir = self.history_dir();
         fs::create_dir_all(&dir).map_err(|e| ConfigError::io(&dir, e))?;
         let id = self.history_ids().last().map_or(1, |id| id + 1);
         let data = dir.join(format!("{id:06}.json"));
         let meta = dir.join(format!("{id:06}.meta.json"));
-        // On disk before the config changes, as its record and their names are (below): an OS
-        // crash right after a removal must not leave the entry's only copy an empty file.
-        store::write_small_file(
-            &data,
-            read.bytes.as_deref().unwrap_or_default(),
-            Durability::Synced,
-        )?;
+        store::write_small_file(&data, read.bytes.as_deref().unwrap_or_default(), durability)?;
         let entry = HistoryEntry {
             id,
             ts: now_rfc3339(),
@@ -1209,8 +1218,10 @@ impl ConfigFile {
         };
         let text =
             serde_json::to_vec_pretty(&entry).map_err(|e| ConfigError::Invalid(e.to_string()))?;
-        store::write_small_file(&meta, &text, Durability::Synced)?;
-        sync_dir(&dir);
+        store::write_small_file(&meta, &text, durability)?;
+        if durability == Durability::Synced {
+            sync_dir(&dir);
+        }
         Ok(Some((data, meta)))
     }
 
@@ -1334,6 +1345,9 @@ fn all_applied(
             doc: current,
             created_servers_object: created,
             removed_lines: None,
+            only_adds: edits
+                .iter()
+                .all(|e| matches!(e, Edit::Add { .. } | Edit::InsertRaw { .. })),
         },
         change,
     ))
@@ -1371,6 +1385,9 @@ struct Prepared {
     created_servers_object: bool,
     /// Whether the new content still has an `mcpServers` object.
     has_servers_object: bool,
+    /// Whether the write keeps every entry of the file as it was (an add, an enable): its backup
+    /// then holds nothing the file does not, and is not fsynced.
+    keeps_every_entry: bool,
 }
 
 enum Swap {
