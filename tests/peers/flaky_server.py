@@ -3,7 +3,9 @@ produces on purpose.
 
 Usage: python flaky_server.py PORT STATUS [initialize]
 `initialize` succeeds. Every other request method fails with HTTP STATUS the first time it is
-POSTed and succeeds after that; notifications get 202. GET /seen answers how many times each
+POSTed and succeeds after that; notifications get 202. With `retry-after`, the same, that first
+failure carrying `Retry-After: 1` (a server that declines a request and says when to come back,
+where a bare 503 may be a gateway's that gave up on a request still running). GET /seen answers how many times each
 method was POSTed, so a test can tell whether the bridge sent a request again.
 With `initialize`, every POST fails with HTTP STATUS and a long HTML error page, as a broken
 server behind a proxy answers.
@@ -64,8 +66,9 @@ class Handler(BaseHTTPRequestHandler):
             }
         elif OUTAGE["down"]:
             return self.send(STATUS, b"down for a while")
-        elif first and not len(sys.argv) > 3:
-            return self.send(STATUS, b"the first try fails")
+        elif first and MODE in ("", "retry-after"):
+            extra = {"retry-after": "1"} if MODE == "retry-after" else {}
+            return self.send(STATUS, b"the first try fails", headers=extra)
         elif method == "tools/list":
             result = {"tools": []}
         else:
@@ -73,8 +76,10 @@ class Handler(BaseHTTPRequestHandler):
         reply = {"jsonrpc": "2.0", "id": msg["id"], "result": result}
         self.send(200, json.dumps(reply).encode(), "application/json")
 
-    def send(self, status, data, content_type="text/plain"):
+    def send(self, status, data, content_type="text/plain", headers=None):
         self.send_response(status)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.send_header("content-type", content_type)
         self.send_header("content-length", str(len(data)))
         self.end_headers()

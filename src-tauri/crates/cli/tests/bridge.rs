@@ -2784,15 +2784,37 @@ fn a_tool_call_that_may_have_run_is_not_sent_again_after_a_500() {
 }
 
 #[test]
-fn a_tool_call_refused_with_503_is_sent_again() {
+fn a_tool_call_declined_with_503_and_retry_after_is_sent_again() {
+    let p = require_peers!();
+    let (_server, port) = fault_server(&p, "flaky_server.py", &["503", "retry-after"]);
+    let mut b = Bridge::start(&[&format!("http://127.0.0.1:{port}/mcp"), "--name", "flaky"]);
+    b.initialize();
+    // 503 with Retry-After: the server declined the call, so sending it again is safe.
+    let call = b.call(1, "send_email", json!({"to": "someone"}));
+    assert_eq!(text_of(&call), "done", "{call}");
+    assert_eq!(flaky_seen(port)["tools/call"], 2);
+    let (status, _, _) = b.finish();
+    assert!(status.success());
+}
+
+/// A bare 503 may be a gateway's (Heroku's router after 30 s, Envoy after an upstream reset)
+/// for a call the server still runs: sent again, an email would go twice.
+#[test]
+fn a_tool_call_failed_with_a_bare_503_is_not_sent_again() {
     let p = require_peers!();
     let (_server, port) = flaky_server(&p, 503);
     let mut b = Bridge::start(&[&format!("http://127.0.0.1:{port}/mcp"), "--name", "flaky"]);
     b.initialize();
-    // 503: the server did not take the call on, so sending it again is safe.
     let call = b.call(1, "send_email", json!({"to": "someone"}));
-    assert_eq!(text_of(&call), "done", "{call}");
-    assert_eq!(flaky_seen(port)["tools/call"], 2);
+    let message = error_message(&call);
+    assert!(message.contains("HTTP 503"), "{call}");
+    assert!(message.contains("tools/call not sent again"), "{call}");
+    // A request that changes nothing still is.
+    let list = b.request(2, "tools/list", json!({}));
+    assert!(list["result"]["tools"].is_array(), "{list}");
+    let seen = flaky_seen(port);
+    assert_eq!(seen["tools/call"], 1, "{seen}");
+    assert_eq!(seen["tools/list"], 2, "{seen}");
     let (status, _, _) = b.finish();
     assert!(status.success());
 }
@@ -3487,6 +3509,61 @@ fn sigterm_deletes_the_session_and_exits_cleanly() {
     for signal in ["-TERM", "-HUP"] {
         stop_by_signal(port, signal);
     }
+}
+
+/// A client that closes its end of the bridge's stdout first (it crashed, or closes that end
+/// before stdin): the bridge still ends the server's session (its DELETE) before it exits.
+#[test]
+fn a_client_that_stops_reading_first_still_gets_its_session_ended() {
+    let p = require_peers!();
+    let (_server, port) = fastmcp(&p, "streamable-http");
+    let home = tempfile::tempdir().expect("temp home");
+    let mut child = Command::new(BIN)
+        .args([
+            "bridge",
+            &format!("http://127.0.0.1:{port}/mcp"),
+            "--name",
+            "gone",
+        ])
+        .env("MCP_TRAY_HOME", home.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start mcp-tray bridge");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let init = json!({"jsonrpc":"2.0","id":0,"method":"initialize","params":{
+        "protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}});
+    writeln!(stdin, "{init}").expect("write");
+    let mut reply = String::new();
+    stdout.read_line(&mut reply).expect("read");
+    assert!(reply.contains("\"result\""), "{reply}");
+    writeln!(
+        stdin,
+        r#"{{"jsonrpc":"2.0","method":"notifications/initialized"}}"#
+    )
+    .expect("write");
+    // The client's end of stdout goes: the next reply meets a closed pipe, and the one after it
+    // finds the bridge's writer gone.
+    drop(stdout);
+    writeln!(stdin, r#"{{"jsonrpc":"2.0","id":1,"method":"tools/list"}}"#).expect("write");
+    std::thread::sleep(Duration::from_millis(300));
+    let _ = writeln!(stdin, r#"{{"jsonrpc":"2.0","id":2,"method":"tools/list"}}"#);
+    let started = Instant::now();
+    while child.try_wait().expect("wait").is_none() {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the bridge went on with nobody reading it"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let journal = std::fs::read_to_string(home.path().join("journal/gone.jsonl")).expect("journal");
+    assert!(
+        journal.contains("\"text\":\"session ended\""),
+        "the server's session was not ended: {journal}"
+    );
+    drop(stdin);
 }
 
 #[cfg(unix)]

@@ -357,7 +357,7 @@ impl<W: AsyncWrite + Unpin> Router<W> {
     async fn run(
         mut self,
         mut control: mpsc::UnboundedReceiver<Control>,
-        mut server: mpsc::UnboundedReceiver<Vec<u8>>,
+        mut server: transport::Inbox,
     ) -> io::Result<()> {
         loop {
             if self.pending.is_empty() {
@@ -368,7 +368,7 @@ impl<W: AsyncWrite + Unpin> Router<W> {
                 biased;
                 c = control.recv() => match c {
                     Some(Control::Finish) => {
-                        while let Ok(m) = server.try_recv() {
+                        while let Some(m) = server.try_recv() {
                             self.on_server(m).await?;
                         }
                         let waiting: Vec<Box<str>> = self.pending.keys().cloned().collect();
@@ -383,7 +383,7 @@ impl<W: AsyncWrite + Unpin> Router<W> {
                         if matches!(c, Control::Fail { .. }) {
                             // A send that failed may have passed some replies on first (a batch);
                             // they go out before the failure is answered, so none is lost.
-                            while let Ok(m) = server.try_recv() {
+                            while let Some(m) = server.try_recv() {
                                 self.on_server(m).await?;
                             }
                         }
@@ -1062,7 +1062,7 @@ where
         outage: Arc::default(),
     };
     let (control_tx, control_rx) = mpsc::unbounded_channel();
-    let (server_tx, server_rx) = mpsc::unbounded_channel();
+    let (server_tx, server_rx) = transport::outbox();
     let server_requests = SharedServerRequests::default();
     let router = Router {
         out: output,
@@ -1101,10 +1101,16 @@ where
     let mut buf = Vec::with_capacity(64 * 1024);
     let mut shutdown = std::pin::pin!(shutdown);
     let mut signalled = false;
+    // The client closed our stdout (it crashed, or closes that end first): nobody reads a reply
+    // any more, but the server's session still ends as it should (below).
+    let mut client_gone = false;
     loop {
         let read = tokio::select! {
             read = read_line(&mut input, &mut buf) => read,
-            _ = &mut router_task => return Ok(()), // the client closed our stdout
+            _ = &mut router_task => {
+                client_gone = true;
+                break;
+            }
             _ = &mut shutdown => {
                 signalled = true;
                 break;
@@ -1139,7 +1145,7 @@ where
     // The client is gone (or going): no more pings.
     session.stop_keepalive();
 
-    if !signalled {
+    if !signalled && !client_gone {
         // Stdin closed: let waiting requests get their replies (each is bounded by the timeout),
         // unless a signal says to stop now (a client closes stdin, then signals after a grace).
         let (tx, rx) = oneshot::channel();
@@ -1158,7 +1164,9 @@ where
     }
     drop(session);
     drop(control_tx);
-    let _ = tokio::time::timeout(Duration::from_secs(1), router_task).await;
+    if !client_gone {
+        let _ = tokio::time::timeout(Duration::from_secs(1), router_task).await;
+    }
     Ok(())
 }
 
@@ -1733,7 +1741,9 @@ impl Session<'_> {
 /// which `auto`, trying both, would have taken.
 fn forced_transport(fault: Fault, forced: TransportChoice) -> Fault {
     match fault {
-        Fault::Http { status, url, body } if matches!(status, 400 | 404 | 405 | 406) => {
+        Fault::Http {
+            status, url, body, ..
+        } if matches!(status, 400 | 404 | 405 | 406) => {
             let (forced, spoken, other) = if forced == TransportChoice::Sse {
                 ("sse", "the legacy HTTP+SSE transport", "Streamable HTTP")
             } else {
@@ -1750,6 +1760,7 @@ fn forced_transport(fault: Fault, forced: TransportChoice) -> Fault {
                 } else {
                     format!("{body}; {hint}")
                 },
+                declined: false,
             }
         }
         other => other,
@@ -1767,6 +1778,7 @@ mod tests {
                 status: 405,
                 url: "http://x/sse".into(),
                 body: "Method Not Allowed".into(),
+                declined: false,
             },
             TransportChoice::Http,
         );
@@ -1782,6 +1794,7 @@ mod tests {
                 status: 500,
                 url: "http://x/mcp".into(),
                 body: "boom".into(),
+                declined: false,
             },
             TransportChoice::Sse,
         );
@@ -1843,7 +1856,7 @@ mod tests {
         let (out, mut read) = tokio::io::duplex(64 * 1024);
         let router = router_to(out, Duration::from_secs(30), Duration::from_secs(30), None);
         let (control, control_rx) = mpsc::unbounded_channel();
-        let (server, server_rx) = mpsc::unbounded_channel();
+        let (server, server_rx) = transport::outbox();
         let task = tokio::spawn(router.run(control_rx, server_rx));
         let batch = br#"[{"jsonrpc":"2.0","id":1,"method":"ping"},{"jsonrpc":"2.0","method":"notifications/x"},{"jsonrpc":"2.0","id":"b","method":"tools/list"}]"#;
         let requests = batch_requests(batch);
@@ -1929,7 +1942,7 @@ mod tests {
             None,
         );
         let (control, control_rx) = mpsc::unbounded_channel();
-        let (server, server_rx) = mpsc::unbounded_channel();
+        let (server, server_rx) = transport::outbox();
         let task = tokio::spawn(router.run(control_rx, server_rx));
         let ask = |id: &str| Control::Register {
             requests: vec![Asked {

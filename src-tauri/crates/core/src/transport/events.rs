@@ -323,6 +323,14 @@ impl Parser {
                 self.has_data = true;
                 match &mut self.oversized {
                     Some(scan) => scan.feed(b"\n"),
+                    // Empty data lines add a byte each: counted against the limit too, or a
+                    // stream of `data:` lines with no blank line would grow it without end.
+                    None if self.data.len() + 1 > MAX_MESSAGE_BYTES => {
+                        let mut scan = IdScan::default();
+                        scan.feed(&self.data);
+                        self.oversized = Some(scan);
+                        self.data = Vec::new();
+                    }
                     None => self.data.push(b'\n'),
                 }
             }
@@ -597,6 +605,31 @@ mod tests {
                 Item::TooLarge {
                     rpc_id: Some("42".into())
                 },
+                event(Some(r#"{"jsonrpc":"2.0","id":43,"result":{}}"#), None),
+            ]
+        );
+    }
+
+    /// Each `data` line without a value adds a line break to the event's data: a stream of them
+    /// with no blank line (a broken or hostile server) is held to the limit as any other.
+    #[test]
+    fn empty_data_lines_are_held_to_the_limit_too() {
+        let mut p = Parser::default();
+        let chunk = b"data\n".repeat(1024 * 1024);
+        for _ in 0..11 {
+            p.feed(&chunk);
+        }
+        assert!(
+            p.data.len() <= MAX_MESSAGE_BYTES,
+            "held {} bytes of empty data lines",
+            p.data.len()
+        );
+        p.feed(b"\ndata: {\"jsonrpc\":\"2.0\",\"id\":43,\"result\":{}}\n\n");
+        let items: Vec<Item> = p.ready.into_iter().collect();
+        assert_eq!(
+            items,
+            vec![
+                Item::TooLarge { rpc_id: None },
                 event(Some(r#"{"jsonrpc":"2.0","id":43,"result":{}}"#), None),
             ]
         );

@@ -644,6 +644,8 @@ impl StreamableHttp {
         if matches!(status.as_u16(), 401 | 403 | 407 | 426) {
             return Err(Fault::from_status(resp, &self.remote.url).await);
         }
+        let declined = status == reqwest::StatusCode::SERVICE_UNAVAILABLE
+            && resp.headers().contains_key(reqwest::header::RETRY_AFTER);
         let body = read_limited(resp, &self.remote.url).await?;
         let ours = jsonrpc::inspect(&body)
             .is_ok_and(|env| env.kind == Kind::Error && env.id_key() == msg.id.as_deref());
@@ -663,6 +665,7 @@ impl StreamableHttp {
             status: status.as_u16(),
             url: display_url(&self.remote.url),
             body: super::error_summary(status.as_u16(), &body),
+            declined,
         })
     }
 
@@ -741,6 +744,8 @@ impl StreamableHttp {
                     if reply.answered {
                         return;
                     }
+                    // No more is read while the client is behind (see OUTBOX_LIMIT).
+                    self.out.room().await;
                 }
                 _ => {}
             }

@@ -15,12 +15,13 @@ pub use modern::is_stateless;
 pub mod sse;
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use reqwest::{StatusCode, Url};
-use tokio::sync::mpsc::UnboundedSender;
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 use tokio::sync::oneshot;
 
 use crate::diagnose::codes;
@@ -57,8 +58,121 @@ pub const MAX_CLIENT_MESSAGE_BYTES: usize = 64 * 1024 * 1024;
 /// [`MAX_CLIENT_MESSAGE_BYTES`] in words.
 pub const MAX_CLIENT_MESSAGE_SHOWN: &str = "64 MiB";
 
-/// Where a transport puts what the server sends: one complete JSON-RPC message per item.
-pub type Outbox = UnboundedSender<Vec<u8>>;
+/// How many bytes of the server's messages may wait for the client (the bridge's stdout) before
+/// a transport stops reading the server's streams. A client that stops reading (a hung app) while
+/// a server streams notifications would otherwise grow the bridge's memory without end; this way
+/// the server meets TCP's flow control instead. One message past it always goes in, so a message
+/// up to [`MAX_MESSAGE_BYTES`] is never stuck.
+pub const OUTBOX_LIMIT: usize = 4 * 1024 * 1024;
+
+/// Where a transport puts what the server sends: one complete JSON-RPC message per item. Made by
+/// [`outbox`]; the bridge's router reads the [`Inbox`] end.
+#[derive(Clone)]
+pub struct Outbox {
+    tx: UnboundedSender<Vec<u8>>,
+    room: Arc<Room>,
+}
+
+/// The reading end of an [`Outbox`].
+pub struct Inbox {
+    rx: UnboundedReceiver<Vec<u8>>,
+    room: Arc<Room>,
+}
+
+/// The bytes in an outbox not yet taken out, and a wake-up for the transports waiting for room.
+struct Room {
+    queued: AtomicUsize,
+    limit: usize,
+    freed: tokio::sync::Notify,
+}
+
+/// An outbox holding up to [`OUTBOX_LIMIT`] bytes before [`Outbox::room`] waits.
+pub fn outbox() -> (Outbox, Inbox) {
+    outbox_with_limit(OUTBOX_LIMIT)
+}
+
+/// [`outbox`] with another limit (tests).
+pub fn outbox_with_limit(limit: usize) -> (Outbox, Inbox) {
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let room = Arc::new(Room {
+        queued: AtomicUsize::new(0),
+        limit,
+        freed: tokio::sync::Notify::new(),
+    });
+    (
+        Outbox {
+            tx,
+            room: room.clone(),
+        },
+        Inbox { rx, room },
+    )
+}
+
+impl Outbox {
+    /// Puts a message in, whatever is waiting: a transport calls [`Outbox::room`] before it reads
+    /// more from the server. False when nobody reads any more (the bridge is ending).
+    pub fn send(&self, message: Vec<u8>) -> bool {
+        let len = message.len();
+        self.room.queued.fetch_add(len, Ordering::AcqRel);
+        if self.tx.send(message).is_err() {
+            self.room.queued.fetch_sub(len, Ordering::AcqRel);
+            return false;
+        }
+        true
+    }
+
+    /// Waits while more than the limit waits for the client, unless nobody reads any more.
+    pub async fn room(&self) {
+        loop {
+            let freed = self.room.freed.notified();
+            let mut freed = std::pin::pin!(freed);
+            // Registered before the check: a message taken out between the two still wakes it.
+            freed.as_mut().enable();
+            if self.room.queued.load(Ordering::Acquire) <= self.room.limit || self.tx.is_closed() {
+                return;
+            }
+            freed.await;
+        }
+    }
+
+    /// Bytes put in and not yet taken out.
+    pub fn queued(&self) -> usize {
+        self.room.queued.load(Ordering::Acquire)
+    }
+}
+
+impl Inbox {
+    pub async fn recv(&mut self) -> Option<Vec<u8>> {
+        let message = self.rx.recv().await?;
+        self.taken(message.len());
+        Some(message)
+    }
+
+    pub fn try_recv(&mut self) -> Option<Vec<u8>> {
+        let message = self.rx.try_recv().ok()?;
+        self.taken(message.len());
+        Some(message)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rx.is_empty()
+    }
+
+    fn taken(&self, len: usize) {
+        let before = self.room.queued.fetch_sub(len, Ordering::AcqRel);
+        if before > self.room.limit && before - len <= self.room.limit {
+            self.room.freed.notify_waiters();
+        }
+    }
+}
+
+impl Drop for Inbox {
+    fn drop(&mut self) {
+        // Nobody reads any more: the transports waiting for room stop waiting.
+        self.rx.close();
+        self.room.freed.notify_waiters();
+    }
+}
 
 /// Why a message could not be delivered, in words a user understands.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,6 +188,11 @@ pub enum Fault {
         status: u16,
         url: String,
         body: String,
+        /// A 503 with `Retry-After`: the server itself declined the request and said when to
+        /// come back, so it has not run. A 503 without it may come from a gateway that gave up
+        /// on a request the server is still running (Heroku's router after 30 s, Envoy after
+        /// the upstream reset), as any other 5xx.
+        declined: bool,
     },
     /// The server redirects to another origin (scheme, host or port), which is not followed: the
     /// headers sent to this server may hold credentials. `to` is where it points (shown without
@@ -205,7 +324,9 @@ impl Fault {
             ),
             // The server's own failure (500, 502, 503…): said so, with its answer when that says
             // more than the status, on one short line.
-            Fault::Http { status, url, body } if is_server_failure(*status) => {
+            Fault::Http {
+                status, url, body, ..
+            } if is_server_failure(*status) => {
                 let reason = reqwest::StatusCode::from_u16(*status)
                     .ok()
                     .and_then(|s| s.canonical_reason())
@@ -218,7 +339,9 @@ impl Fault {
                         .unwrap_or_default()
                 )
             }
-            Fault::Http { status, url, body } if body.is_empty() => {
+            Fault::Http {
+                status, url, body, ..
+            } if body.is_empty() => {
                 format!("remote server at {url} answered HTTP {status}")
             }
             Fault::HandshakeOnly {
@@ -228,7 +351,9 @@ impl Fault {
             } => format!(
                 "remote server at {url} takes no MCP 2026-07-28 requests (HTTP {status} to {method}): it speaks an earlier version, which a client starts with initialize"
             ),
-            Fault::Http { status, url, body } => {
+            Fault::Http {
+                status, url, body, ..
+            } => {
                 format!("remote server at {url} answered HTTP {status}: {body}")
             }
             Fault::Redirect {
@@ -481,11 +606,14 @@ impl Fault {
                 to,
             };
         }
+        let declined = status == StatusCode::SERVICE_UNAVAILABLE
+            && resp.headers().contains_key(reqwest::header::RETRY_AFTER);
         let body = error_summary(status.as_u16(), &read_start(resp, 16 * 1024).await);
         Fault::Http {
             status: status.as_u16(),
             url,
             body,
+            declined,
         }
     }
 }
@@ -1499,7 +1627,11 @@ pub(crate) fn may_resend(kind: Kind, method: Option<&str>, fault: &Fault) -> boo
     if matches!(
         fault,
         Fault::Refused { .. }
-            | Fault::Http { status: 503, .. }
+            | Fault::Http {
+                status: 503,
+                declined: true,
+                ..
+            }
             | Fault::Proxy {
                 failure: ProxyFailure::Unreachable | ProxyFailure::NoTunnel,
                 ..
@@ -1664,6 +1796,7 @@ mod tests {
             status,
             url: url.clone(),
             body: String::new(),
+            declined: false,
         };
         let broken = Fault::Network {
             url: url.clone(),
@@ -1685,7 +1818,16 @@ mod tests {
             call.1,
             &Fault::Refused { url: url.clone() }
         ));
-        assert!(may_resend(call.0, call.1, &http(503)));
+        // A 503 that says when to come back was declined; one without may be a gateway's,
+        // given up on while the server runs the call.
+        assert!(!may_resend(call.0, call.1, &http(503)));
+        let declined = Fault::Http {
+            status: 503,
+            url: url.clone(),
+            body: String::new(),
+            declined: true,
+        };
+        assert!(may_resend(call.0, call.1, &declined));
         // Requests that change nothing, notifications and replies are always sent again.
         assert!(may_resend(Kind::Request, Some("tools/list"), &http(500)));
         assert!(may_resend(Kind::Request, Some("initialize"), &broken));
@@ -1803,6 +1945,7 @@ mod tests {
             status: 500,
             url: "http://x/mcp".into(),
             body: "500 Internal Server Error".into(),
+            declined: false,
         };
         assert_eq!(
             fault.headline(),
@@ -1817,6 +1960,7 @@ mod tests {
             status,
             url: "https://x.example/mcp".into(),
             body: body.into(),
+            declined: false,
         };
         assert_eq!(
             http(500, "database is down").describe(),
@@ -1929,6 +2073,7 @@ mod tests {
                 status: 500,
                 url: url.clone(),
                 body: "oops".into(),
+                declined: false,
             }),
             waited: Duration::from_millis(6300),
         };
@@ -1968,6 +2113,7 @@ mod tests {
             status: 502,
             url: url.clone(),
             body: "Bad Gateway".into(),
+            declined: false,
         });
         assert_eq!(busy.code(), codes::HTTP_ERROR);
         assert_eq!(

@@ -108,6 +108,24 @@ impl Drop for SseConnection {
     }
 }
 
+/// How long opening the event stream may take, its answer and then its `endpoint` event each: a
+/// server (or a proxy holding the GET) that accepts the connection and says nothing would
+/// otherwise hold a reconnection for ever, every message failing meanwhile though the server
+/// may long be back. Sign-in is not counted (it runs apart, for as long as the person takes).
+#[cfg(not(test))]
+const STREAM_OPEN_LIMIT: Duration = Duration::from_secs(30);
+#[cfg(test)]
+const STREAM_OPEN_LIMIT: Duration = Duration::from_secs(1);
+
+/// The fault of a stream that did not open within [`STREAM_OPEN_LIMIT`].
+fn silent(url: &Url) -> Fault {
+    Fault::NoAnswer {
+        url: display_url(url),
+        method: "the request for its event stream".into(),
+        after: STREAM_OPEN_LIMIT,
+    }
+}
+
 impl LegacySse {
     /// Opens the event stream and waits for the `endpoint` event.
     pub async fn connect(remote: Remote, out: Outbox) -> Result<Arc<SseConnection>, Fault> {
@@ -141,14 +159,16 @@ impl LegacySse {
                 auth.before_request().await;
             }
             let seen = self.remote.auth.as_ref().map_or(0, |a| a.generation());
-            let resp = self
+            let get = self
                 .remote
                 .client
                 .get(url.clone())
                 .headers(self.remote.request_headers())
                 .header(ACCEPT, "text/event-stream")
-                .send()
+                .send();
+            let resp = tokio::time::timeout(STREAM_OPEN_LIMIT, get)
                 .await
+                .map_err(|_| silent(url))?
                 .map_err(|e| Fault::from_reqwest(&e, url))?;
             if self.remote.auth.is_some()
                 && auth_rounds < 2
@@ -173,22 +193,31 @@ impl LegacySse {
         // After a redirect the stream came from elsewhere: a relative endpoint is relative to that.
         let streamed_from = resp.url().clone();
         let mut events = EventReader::new(resp);
-        while let Ok(Some(item)) = events.next().await {
-            let Item::Event(event) = item else { continue };
-            if event.event.as_deref() == Some("endpoint") {
-                let data = String::from_utf8_lossy(&event.data.unwrap_or_default()).into_owned();
-                let endpoint =
-                    resolve_endpoint(&streamed_from, &data).map_err(|detail| Fault::Protocol {
-                        url: display_url(url),
-                        detail,
-                    })?;
-                return Ok((endpoint, events));
+        let named = tokio::time::timeout(STREAM_OPEN_LIMIT, async {
+            while let Ok(Some(item)) = events.next().await {
+                let Item::Event(event) = item else { continue };
+                if event.event.as_deref() == Some("endpoint") {
+                    let data =
+                        String::from_utf8_lossy(&event.data.unwrap_or_default()).into_owned();
+                    return resolve_endpoint(&streamed_from, &data)
+                        .map(Some)
+                        .map_err(|detail| Fault::Protocol {
+                            url: display_url(url),
+                            detail,
+                        });
+                }
             }
-        }
-        Err(Fault::Protocol {
-            url: display_url(url),
-            detail: "closed the event stream before naming its message endpoint".into(),
+            Ok(None)
         })
+        .await
+        .map_err(|_| silent(url))??;
+        match named {
+            Some(endpoint) => Ok((endpoint, events)),
+            None => Err(Fault::Protocol {
+                url: display_url(url),
+                detail: "closed the event stream before naming its message endpoint".into(),
+            }),
+        }
     }
 
     /// Reads server messages; when the stream drops, fails the requests whose replies were due
@@ -204,6 +233,8 @@ impl LegacySse {
                             && !data.trim_ascii().is_empty()
                         {
                             self.deliver(&super::sse_data_to_line(data));
+                            // No more is read while the client is behind (see OUTBOX_LIMIT).
+                            self.out.room().await;
                         }
                     }
                     Ok(Some(Item::TooLarge { rpc_id })) => self.on_too_large(rpc_id.as_deref()),
@@ -485,6 +516,21 @@ impl LegacySse {
 mod tests {
     use super::*;
 
+    /// A remote for the legacy server a test serves on `port`.
+    fn remote_at(port: u16) -> Remote {
+        Remote {
+            client: reqwest::Client::new(),
+            url: Url::parse(&format!("http://127.0.0.1:{port}/sse")).expect("url"),
+            headers: Default::default(),
+            reporter: super::super::Reporter::new("t", None),
+            retries: 0,
+            auth: None,
+            max_timeout: Duration::from_secs(5),
+            last_failure: Default::default(),
+            outage: Default::default(),
+        }
+    }
+
     /// A connection given up on (its first message timed out, the caller dropped it) closes its
     /// event stream: the server sees the connection end.
     #[tokio::test]
@@ -508,24 +554,136 @@ mod tests {
             while sock.read(&mut buf).await.is_ok_and(|n| n > 0) {}
             let _ = ended_tx.send(());
         });
-        let remote = Remote {
-            client: reqwest::Client::new(),
-            url: Url::parse(&format!("http://127.0.0.1:{port}/sse")).expect("url"),
-            headers: Default::default(),
-            reporter: super::super::Reporter::new("t", None),
-            retries: 0,
-            auth: None,
-            max_timeout: Duration::from_secs(5),
-            last_failure: Default::default(),
-            outage: Default::default(),
-        };
-        let (out, _rx) = tokio::sync::mpsc::unbounded_channel();
+        let remote = remote_at(port);
+        let (out, _rx) = super::super::outbox();
         let sse = LegacySse::connect(remote, out).await.expect("connected");
         drop(sse);
         tokio::time::timeout(Duration::from_secs(10), ended)
             .await
             .expect("the event stream was let go")
             .expect("server task");
+    }
+
+    /// A reconnection whose GET the server (or a proxy) accepts and never answers is given up
+    /// after a while and tried again, instead of holding the session's recovery for ever.
+    #[tokio::test]
+    async fn a_reconnection_that_gets_no_answer_is_tried_again() {
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let (reopened_tx, reopened) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(async move {
+            const STREAM: &[u8] = b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n\r\nevent: endpoint\ndata: /message?sessionId=1\n\n";
+            let mut buf = [0u8; 4096];
+            // The first stream: opened, then lost.
+            let (mut first, _) = listener.accept().await.expect("accept");
+            let _ = first.read(&mut buf).await;
+            first.write_all(STREAM).await.expect("write");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            drop(first);
+            // The first reconnection: taken, never answered (kept open).
+            let (mut held, _) = listener.accept().await.expect("accept");
+            let _ = held.read(&mut buf).await;
+            // The next one opens.
+            let (mut next, _) = listener.accept().await.expect("accept");
+            let _ = next.read(&mut buf).await;
+            next.write_all(STREAM).await.expect("write");
+            let _ = reopened_tx.send(());
+            tokio::time::sleep(Duration::from_secs(30)).await;
+            drop(held);
+        });
+        let remote = remote_at(port);
+        let (out, _inbox) = super::super::outbox();
+        let _sse = LegacySse::connect(remote, out).await.expect("connected");
+        tokio::time::timeout(Duration::from_secs(20), reopened)
+            .await
+            .expect("the stream was opened again after the silent attempt")
+            .expect("server task");
+    }
+
+    /// A client that stops reading (the bridge's stdout is not read) while the server streams:
+    /// the stream is not read past the outbox's limit, so the server meets TCP's flow control
+    /// instead of the bridge's memory growing; once the client reads again, so does the stream.
+    #[tokio::test]
+    async fn a_stream_is_not_read_ahead_of_a_client_that_stopped_reading() {
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        const LIMIT: usize = 1024 * 1024;
+        const GIVE_UP: usize = 256 * 1024 * 1024;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        // What the server could write before a write waited a whole second, then whether its
+        // writes went through again.
+        let (stalled_tx, stalled) = tokio::sync::oneshot::channel::<Option<usize>>();
+        let (resumed_tx, resumed) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(async move {
+            let (mut sock, _) = listener.accept().await.expect("accept");
+            let mut buf = [0u8; 4096];
+            let _ = sock.read(&mut buf).await;
+            sock.write_all(
+                b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n\r\nevent: endpoint\ndata: /message?sessionId=1\n\n",
+            )
+            .await
+            .expect("write");
+            let event = format!(
+                "data: {{\"jsonrpc\":\"2.0\",\"method\":\"notifications/message\",\"params\":{{\"level\":\"info\",\"data\":\"{}\"}}}}\n\n",
+                "x".repeat(32 * 1024)
+            );
+            let mut written = 0;
+            let mut stalled_tx = Some(stalled_tx);
+            while written < GIVE_UP {
+                let write = sock.write_all(event.as_bytes());
+                match tokio::time::timeout(Duration::from_secs(1), write).await {
+                    Ok(result) => result.expect("write"),
+                    Err(_) => {
+                        if let Some(tx) = stalled_tx.take() {
+                            let _ = tx.send(Some(written));
+                        }
+                        // The same event again once the client reads: a cut one is harmless
+                        // here, the test only counts.
+                        let _ = sock.write_all(event.as_bytes()).await;
+                        let _ = resumed_tx.send(());
+                        return;
+                    }
+                }
+                written += event.len();
+            }
+            if let Some(tx) = stalled_tx.take() {
+                let _ = tx.send(None);
+            }
+        });
+        let remote = remote_at(port);
+        let (out, mut inbox) = super::super::outbox_with_limit(LIMIT);
+        let _sse = LegacySse::connect(remote, out.clone())
+            .await
+            .expect("connected");
+        let written = tokio::time::timeout(Duration::from_secs(60), stalled)
+            .await
+            .expect("the server wrote or stalled in time")
+            .expect("server task");
+        let written = written.unwrap_or_else(|| {
+            panic!("the server wrote {GIVE_UP} bytes without ever waiting: the stream was read ahead of the client")
+        });
+        // The limit, one event past it, and what the sockets and the HTTP client hold.
+        assert!(
+            out.queued() <= LIMIT + 33 * 1024,
+            "{} bytes waited for the client (limit {LIMIT})",
+            out.queued()
+        );
+        assert!(
+            written < 64 * 1024 * 1024,
+            "the server wrote {written} bytes before it waited"
+        );
+        // The client reads again: so does the stream.
+        let drain = tokio::spawn(async move { while inbox.recv().await.is_some() {} });
+        tokio::time::timeout(Duration::from_secs(30), resumed)
+            .await
+            .expect("the stream was read again")
+            .expect("server task");
+        drain.abort();
     }
 
     #[test]
