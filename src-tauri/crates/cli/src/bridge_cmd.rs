@@ -222,6 +222,12 @@ pub fn run(cmd: BridgeCommand) -> anyhow::Result<ExitCode> {
         Err((code, failure)) => return Err(refuse(&name, code, failure)),
     };
     let journal = open_journal("bridge", &name, &own_args());
+    if std::io::stdin().is_terminal() {
+        // Run by hand: it waits for JSON-RPC on stdin, which looks like a hang.
+        eprintln!(
+            "mcp-tray bridge [{name}]: reading JSON-RPC messages from this terminal, one per line (Claude Desktop starts this command itself); to check the server instead, run `mcp-tray probe --url URL`. Ctrl-D ends it."
+        );
+    }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -670,7 +670,7 @@ fn import(
     // from its command or host, and said, with how to give another.
     if name.is_none()
         && let [(made_up, _)] = fresh.as_slice()
-        && !text.contains(&format!("\"{made_up}\""))
+        && !names_in_snippet(&text, made_up)
     {
         eprintln!(
             "note: the snippet does not name its server: imported as \"{made_up}\" (--name NAME gives another)"
@@ -702,7 +702,42 @@ fn import(
     Ok(ExitCode::from(exit::USER))
 }
 
+/// Whether a snippet names its server `name` itself: as a JSON key (`"fetch": {…}`), or as the
+/// name of a `claude mcp add NAME …` line.
+fn names_in_snippet(text: &str, name: &str) -> bool {
+    text.contains(&format!("\"{name}\""))
+        || text.lines().any(|line| {
+            let mut words = line.split_whitespace();
+            words.by_ref().any(|w| w == "mcp") && words.next() == Some("add") && {
+                // Its options (`--transport http`, `-e KEY=VALUE`, `-s user`) come before or after
+                // the name; the name is the first word that is neither an option nor its value.
+                let mut rest = words.map(|w| w.trim_matches(['"', '\'']));
+                let mut found = None;
+                while let Some(w) = rest.next() {
+                    if w == "--" {
+                        break;
+                    }
+                    if w.starts_with('-') {
+                        if !w.contains('=') {
+                            rest.next();
+                        }
+                        continue;
+                    }
+                    found = Some(w);
+                    break;
+                }
+                found == Some(name)
+            }
+        })
+}
+
 fn read_stdin() -> anyhow::Result<String> {
+    if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        // Nothing was piped in: without a word it would look like a hang.
+        eprintln!(
+            "Paste the snippet (JSON, a URL, or an `npx mcp-remote` or `claude mcp add` line), then press Ctrl-D on a line of its own (Ctrl-Z then Enter on Windows)."
+        );
+    }
     let mut text = String::new();
     std::io::stdin()
         .read_to_string(&mut text)

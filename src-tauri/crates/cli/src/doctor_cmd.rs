@@ -74,6 +74,11 @@ pub fn run(cmd: DoctorCommand, ctx: &Context) -> anyhow::Result<ExitCode> {
         journal_dir: Some(paths::journal_dir()),
         exe: paths::mcp_tray_exe(),
         stop: Some(stop.clone()),
+        // On a terminal, a line as each probe ends: probing takes a while (up to the timeout per
+        // server, a few at a time), and the report waits for the last. Piped, stderr keeps to the
+        // one line below.
+        on_probed: (!args.json && std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .then(|| doctor::ProbeProgress(std::sync::Arc::new(say_probed))),
     };
     // A name that is not in the file is the user's slip, not "no problems in 0 servers". (A file
     // that cannot be read is doctor's own finding.)
@@ -361,4 +366,24 @@ fn starts_with_bom(path: &std::path::Path) -> bool {
     std::fs::File::open(path)
         .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head))
         .is_ok_and(|()| head == [0xEF, 0xBB, 0xBF])
+}
+
+/// One plain line on stderr for a probe that ended (doctor's progress on a terminal).
+fn say_probed(
+    target: &mcp_tray_core::probe::ProbeTarget,
+    report: Option<&mcp_tray_core::probe::ProbeReport>,
+    done: usize,
+    total: usize,
+) {
+    let Some(report) = report else { return };
+    let secs = report.total_ms / 1000.0;
+    let outcome = match &report.diagnosis {
+        None if report.ok => "answered".to_owned(),
+        Some(d) => format!("failed [{}]", d.code),
+        None => "failed".to_owned(),
+    };
+    eprintln!(
+        "  {done}/{total} {}: {outcome} in {secs:.1} s",
+        target.command.name
+    );
 }

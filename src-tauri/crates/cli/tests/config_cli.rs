@@ -569,6 +569,28 @@ fn importing_one_unnamed_server_says_the_name_it_was_given() {
     );
     assert!(out.status.success());
     assert!(!String::from_utf8_lossy(&out.stderr).contains("does not name"));
+    // So is a `claude mcp add NAME` line's, its options before or after the name.
+    for (line, name) in [
+        ("claude mcp add my-fs -- /bin/true", "my-fs"),
+        (
+            "claude mcp add --transport http notion https://mcp.notion.com/mcp",
+            "notion",
+        ),
+        (
+            "claude mcp add -e API_KEY=x -s user weather -- /bin/true",
+            "weather",
+        ),
+    ] {
+        let out = run_any(dir.path(), &["import", "-"], line);
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{line}: {said}");
+        assert!(!said.contains("does not name"), "{line}: {said}");
+        let listed = run(dir.path(), &["list"]);
+        assert!(
+            String::from_utf8_lossy(&listed.stdout).contains(name),
+            "{line}: {said}"
+        );
+    }
 }
 
 #[test]

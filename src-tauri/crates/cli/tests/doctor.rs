@@ -1677,6 +1677,50 @@ fn doctor_piped_writes_plain_lines_and_no_redrawn_progress() {
     );
 }
 
+/// On a terminal, doctor says each probe as it ends (plain lines, no redrawing), before the
+/// report that waits for the last one.
+#[cfg(target_os = "linux")]
+#[test]
+fn doctor_on_a_terminal_says_each_probe_as_it_ends() {
+    let dir = tempfile::tempdir().unwrap();
+    let servers: Vec<String> = (0..3)
+        .map(|i| format!(r#""s{i}": {{"command": "sh", "args": ["-c", "sleep 0.{i}; exit 3"]}}"#))
+        .collect();
+    let config = dir.path().join("claude_desktop_config.json");
+    std::fs::write(
+        &config,
+        format!("{{\"mcpServers\": {{{}}}}}\n", servers.join(", ")),
+    )
+    .unwrap();
+    // `script` gives the doctor a terminal (stdout and stderr both go to it).
+    let doctor = format!("{BIN} --config {} doctor --timeout 10", config.display());
+    let out = Command::new("script")
+        .args(["-qfec", &doctor, "/dev/null"])
+        .env("MCP_TRAY_HOME", dir.path().join("home"))
+        .env("MCP_TRAY_CLAUDE_LOGS", dir.path().join("no-logs"))
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("script");
+    let shown = String::from_utf8_lossy(&out.stdout).replace("\r\n", "\n");
+    let progress: Vec<&str> = shown
+        .lines()
+        .filter(|l| l.starts_with("  ") && l.contains("/3 s"))
+        .collect();
+    assert_eq!(progress.len(), 3, "{shown}");
+    for (n, line) in progress.iter().enumerate() {
+        assert!(
+            line.starts_with(&format!("  {}/3 s", n + 1))
+                && line.contains(": failed [exited-early] in "),
+            "{line}\n{shown}"
+        );
+    }
+    let first_report_line = shown.find("probe: ").expect("the report");
+    assert!(
+        shown.find(progress[2]).unwrap() < first_report_line,
+        "the progress comes before the report: {shown}"
+    );
+}
+
 /// Doctor's "N other events said something else (`COMMAND` shows each)" names a command that
 /// does show them: here a stdout-pollution event between two that said the same, in one shim
 /// session (the tap journals each line it moves off stdout as a warning).

@@ -203,6 +203,21 @@ fn probe_explains_a_server_that_exits_at_start_with_its_stderr() {
     );
 }
 
+/// What `probe ARGS` prints as text (stdout, then stderr).
+fn probe_text(home: &std::path::Path, args: &[&str]) -> String {
+    let text = Command::new(BIN)
+        .args(["probe", "--timeout", "30"])
+        .args(args)
+        .env("MCP_TRAY_HOME", home)
+        .output()
+        .expect("run probe");
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&text.stdout),
+        String::from_utf8_lossy(&text.stderr)
+    )
+}
+
 /// A server that fails often prints the credential it was given: the probe's report (as text
 /// and `--json`, the app's Test and `doctor` too) quotes its stderr with the credential masked.
 #[test]
@@ -219,18 +234,42 @@ fn probe_quotes_a_failing_server_s_stderr_with_its_secrets_masked() {
         "the line is quoted: {report}"
     );
     assert!(!report.contains(token), "{report}");
-    let text = Command::new(BIN)
-        .args(["probe", "--timeout", "30", "--", "sh", "-c", &script])
-        .env("MCP_TRAY_HOME", home.path())
-        .output()
-        .expect("run probe");
-    let shown = format!(
-        "{}{}",
-        String::from_utf8_lossy(&text.stdout),
-        String::from_utf8_lossy(&text.stderr)
-    );
+    let shown = probe_text(home.path(), &["--", "sh", "-c", &script]);
     assert!(shown.contains("GITHUB_TOKEN="), "{shown}");
     assert!(!shown.contains(token), "{shown}");
+}
+
+/// A value named a secret only by its variable (`MY_TOKEN`), not by its own format: the entry's
+/// probe (and `doctor`, the app's Test) masks it wherever the server repeats it, as `traffic` and
+/// `logs` do, in the report as text and `--json`, tapped or not.
+#[test]
+fn probe_of_an_entry_masks_the_credentials_it_is_started_with() {
+    let secret = "tok_ABCDEF1234567890";
+    let script = "echo \"starting with $MY_TOKEN\" >&2; echo \"$MY_TOKEN is not MCP\"; exit 3";
+    let home = tempfile::tempdir().unwrap();
+    let config = home.path().join("claude_desktop_config.json");
+    let entry = |command: serde_json::Value, args: serde_json::Value| serde_json::json!({"command": command, "args": args, "env": {"MY_TOKEN": secret}});
+    let doc = serde_json::json!({"mcpServers": {
+        "leak": entry("sh".into(), serde_json::json!(["-c", script])),
+        "tapped": entry(
+            BIN.into(),
+            serde_json::json!(["wrap", "--name", "tapped", "--", "sh", "-c", script]),
+        ),
+    }});
+    std::fs::write(&config, doc.to_string()).unwrap();
+    for name in ["leak", "tapped"] {
+        let (r, code) = probe(home.path(), &["--config", config.to_str().unwrap(), name]);
+        assert_eq!(code, Some(4), "{r}");
+        let report = r.to_string();
+        assert!(
+            report.contains("starting with"),
+            "the line is quoted: {report}"
+        );
+        assert!(!report.contains(secret), "{report}");
+        let shown = probe_text(home.path(), &["--config", config.to_str().unwrap(), name]);
+        assert!(shown.contains("starting with"), "{shown}");
+        assert!(!shown.contains(secret), "{name}: {shown}");
+    }
 }
 
 /// A stdio server that answers everything, its name holding a byte that is not UTF-8 (a fault no

@@ -93,6 +93,22 @@ pub struct DoctorOptions {
     /// Cancelled (the CLI's Ctrl-C): the probes under way stop their servers, and no other
     /// starts. `None`: nothing stops the doctor.
     pub stop: Option<tokio_util::sync::CancellationToken>,
+    /// Told of each probe as it ends (the CLI's progress on a terminal).
+    pub on_probed: Option<ProbeProgress>,
+}
+
+/// What [`DoctorOptions::on_probed`] calls: the server probed, its report (`None`: stopped), and
+/// how many of how many probes have ended.
+#[derive(Clone)]
+pub struct ProbeProgress(pub std::sync::Arc<TellProbed>);
+
+/// The function inside a [`ProbeProgress`].
+pub type TellProbed = dyn Fn(&ProbeTarget, Option<&ProbeReport>, usize, usize) + Send + Sync;
+
+impl std::fmt::Debug for ProbeProgress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ProbeProgress")
+    }
 }
 
 /// The doctor's report.
@@ -118,8 +134,11 @@ async fn probe_all(
     resolver: &CommandResolver,
     timeout: Duration,
     stop: Option<&tokio_util::sync::CancellationToken>,
+    progress: Option<&ProbeProgress>,
 ) -> Vec<Option<ProbeReport>> {
     use futures_util::StreamExt as _;
+    let ended = std::sync::atomic::AtomicUsize::new(0);
+    let ended = &ended;
     let mut done: Vec<(usize, Option<ProbeReport>)> =
         futures_util::stream::iter(targets.iter().enumerate())
             .map(|(i, target)| async move {
@@ -134,6 +153,10 @@ async fn probe_all(
                     }
                 };
                 let report = probe::probe_until(target, resolver, timeout, |_| {}, stopped).await;
+                if let Some(ProbeProgress(tell)) = progress {
+                    let n = ended.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                    tell(target, report.as_ref(), n, targets.len());
+                }
                 (i, report)
             })
             .buffer_unordered(PROBES_AT_ONCE)
@@ -287,7 +310,14 @@ pub async fn examine(
             })
             .filter_map(|s| ProbeTarget::entry(s))
             .collect();
-        let probes = probe_all(&targets, resolver, opts.probe_timeout, opts.stop.as_ref()).await;
+        let probes = probe_all(
+            &targets,
+            resolver,
+            opts.probe_timeout,
+            opts.stop.as_ref(),
+            opts.on_probed.as_ref(),
+        )
+        .await;
         for p in probes.iter().flatten() {
             if let Some(d) = &p.diagnosis {
                 report.findings.push(Finding::new(d.clone()));
@@ -3429,6 +3459,7 @@ mod tests {
                 journal_dir: Some(journals.clone()),
                 exe: std::path::PathBuf::from(EXE),
                 stop: None,
+                on_probed: None,
             };
             tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -3603,6 +3634,7 @@ mod tests {
             journal_dir: None,
             exe: std::path::PathBuf::from(EXE),
             stop: None,
+            on_probed: None,
         };
         tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -3832,6 +3864,7 @@ cat > /dev/null
             journal_dir: None,
             exe: std::path::PathBuf::from(EXE),
             stop: None,
+            on_probed: None,
         };
         let report = tokio::runtime::Builder::new_current_thread()
             .enable_all()

@@ -328,6 +328,46 @@ pub async fn probe_until(
     on_start: impl FnOnce(u32) + Send,
     stop: impl std::future::Future<Output = ()> + Send,
 ) -> Option<ProbeReport> {
+    let mut report = probe_unmasked(target, resolver, timeout, on_start, stop).await?;
+    // The credentials the server is started with, wherever it repeats them (its stderr, an error
+    // it answered with, a line on its stdout): a probe's report is what people paste into an
+    // issue. What reads as a credential by itself is masked where each text is made.
+    let known = crate::redact::known_secrets(
+        &target.command.args,
+        target
+            .command
+            .env
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str())),
+    );
+    if !known.is_empty() {
+        let mask = |text: &mut String| {
+            if let std::borrow::Cow::Owned(masked) =
+                crate::redact::mask_known(text.as_bytes(), &known, false)
+            {
+                *text = String::from_utf8_lossy(&masked).into_owned();
+            }
+        };
+        report.stderr_tail.iter_mut().for_each(mask);
+        report.steps.iter_mut().for_each(|s| mask(&mut s.summary));
+        if let Some(d) = &mut report.diagnosis {
+            mask(&mut d.summary);
+            mask(&mut d.detail);
+            if let Some(fix) = &mut d.fix {
+                mask(fix);
+            }
+        }
+    }
+    Some(report)
+}
+
+async fn probe_unmasked(
+    target: &ProbeTarget,
+    resolver: &CommandResolver,
+    timeout: Duration,
+    on_start: impl FnOnce(u32) + Send,
+    stop: impl std::future::Future<Output = ()> + Send,
+) -> Option<ProbeReport> {
     let started = Instant::now();
     let mut report = empty_report(&target.label);
     let name = target.command.name.clone();
