@@ -79,6 +79,31 @@ describe("App", () => {
     expect((await screen.findByRole("alert")).textContent).toContain("/c.json:3:7");
   });
 
+  it("says in Traffic and in Logs that their streams could not start, rather than look empty", async () => {
+    mockIPC(
+      (cmd) => {
+        if (cmd === "stream_traffic" || cmd === "stream_logs") throw { code: "io-error", message: "/home/me/journals: permission denied" };
+        if (cmd === "app_paths") return { configPath: "/c.json", configSource: "env", alsoPresent: [], dataDir: "/h" };
+        if (cmd === "list_servers") return [];
+        throw new Error(`unexpected command ${cmd}`);
+      },
+      { shouldMockEvents: true },
+    );
+    render(App);
+    await fireEvent.click(screen.getByTestId("nav-traffic"));
+    const traffic = await screen.findByTestId("traffic-failed");
+    expect(traffic.textContent?.replace(/\s+/g, " ").trim()).toBe(
+      "MCP Tray could not start reading the traffic journals, so no messages are shown: /home/me/journals: permission denied",
+    );
+    expect(traffic.getAttribute("role")).toBe("alert");
+    await fireEvent.click(screen.getByTestId("nav-logs"));
+    const logs = await screen.findByTestId("logs-failed");
+    expect(logs.textContent?.replace(/\s+/g, " ").trim()).toBe(
+      "MCP Tray could not start reading Claude's logs and its journals' events, so none are shown: /home/me/journals: permission denied",
+    );
+    expect(screen.queryByTestId("logs-empty")).toBeNull();
+  });
+
   it("moves between views with the arrow keys and keeps one tab stop", async () => {
     answerPaths("/c.json");
     render(App);

@@ -3,7 +3,7 @@ import { tick } from "svelte";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { LogRow } from "../lib/ipc";
 import { copyText } from "../lib/clipboard";
-import { createLogs } from "../lib/stores/logs.svelte";
+import { QUIET_MS, createLogs } from "../lib/stores/logs.svelte";
 import LogsView from "./LogsView.svelte";
 
 vi.mock("../lib/clipboard", () => ({ copyText: vi.fn(async () => {}) }));
@@ -164,10 +164,25 @@ describe("Logs", () => {
     expect(only.querySelector("details")!.open).toBe(true);
   });
 
-  it("says when the filter hides every event, and when nothing was logged", async () => {
+  it("says it is reading the logs until they are read, then when nothing was logged, and when the filter hides every event", async () => {
+    vi.useFakeTimers();
+    try {
+      const logs = createLogs();
+      render(LogsView, { logs });
+      expect(screen.getByTestId("logs-empty").textContent).toBe("Reading Claude's logs…");
+      logs.started();
+      vi.advanceTimersByTime(QUIET_MS - 1);
+      await tick();
+      expect(screen.getByTestId("logs-empty").textContent).toBe("Reading Claude's logs…");
+      vi.advanceTimersByTime(1);
+      await tick();
+      expect(screen.getByTestId("logs-empty").textContent).toBe("Nothing logged yet.");
+    } finally {
+      vi.useRealTimers();
+    }
+    cleanup();
     const logs = createLogs();
     render(LogsView, { logs });
-    expect(screen.getByTestId("logs-empty").textContent).toBe("Nothing logged yet.");
     logs.receive([row({ level: "info", text: "started" })]);
     logs.setFilter({ level: "error" });
     await tick();
@@ -223,6 +238,17 @@ describe("Logs", () => {
     await fireEvent.click(screen.getByTestId("logs-copy"));
     expect(copyText).toHaveBeenCalledWith("2026-12-02T11:52:54.433Z info  beta (MCP Tray) started: npx beta (pid 8)");
     expect((await screen.findByTestId("logs-copied")).textContent).toBe("Copied 1 event");
+  });
+
+  it("says so when the events could not be copied", async () => {
+    vi.mocked(copyText).mockRejectedValueOnce(new Error("Could not copy"));
+    const logs = createLogs();
+    logs.receive([row({ server: "alpha", level: "info", text: "started: npx alpha (pid 7)" })]);
+    render(LogsView, { logs });
+    await fireEvent.click(screen.getByTestId("logs-copy"));
+    const said = await screen.findByTestId("logs-copied");
+    expect(said.textContent).toBe("Could not copy the events: the system refused the clipboard. Select them and copy instead.");
+    expect(said.getAttribute("role")).toBe("alert");
   });
 
   it("interrupts no one with past or arriving failures, and writes warnings and errors as words", async () => {

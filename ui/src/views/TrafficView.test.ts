@@ -115,5 +115,24 @@ describe("Traffic", () => {
     expect(grid.getAttribute("aria-activedescendant")).toBe(id);
     expect(document.getElementById(id!)?.textContent).toContain("tools/call");
   });
+
+  it("says how many older messages it dropped, and closes the detail of one that went", async () => {
+    const traffic = createTraffic(2, 1);
+    traffic.receive({ initial: true, rows: [trafficRow({ id: "1" }), trafficRow({ id: "2" })] });
+    render(TrafficView, { traffic });
+    expect(screen.queryByTestId("traffic-dropped")).toBeNull();
+    await fireEvent.click(screen.getAllByTestId("traffic-row")[0]);
+    expect(screen.getByTestId("traffic-detail")).toBeTruthy();
+
+    traffic.receive({ initial: false, rows: [trafficRow({ id: "3" }), trafficRow({ id: "4" })] });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const note = screen.getByTestId("traffic-dropped");
+    expect(note.textContent?.replace(/\s+/g, " ").trim()).toBe(
+      "2 older messages are not shown: Traffic keeps the newest 2. The journal files on disk keep older ones until they " +
+        "are rotated out (Settings, Traffic journals).",
+    );
+    expect(screen.queryByTestId("traffic-detail")).toBeNull();
+    expect(screen.getByTestId("traffic-count").textContent).toBe("2 of 2 messages");
+  });
 });
 

@@ -168,6 +168,36 @@ describe("local server form", () => {
     }
   });
 
+  it("drops a failed test's diagnosis and Add anyway once a field changes: they described the fields tested", async () => {
+    const calls = app();
+    answers = false;
+    try {
+      render(LocalServerForm, { props: {} });
+      await fireEvent.input(screen.getByTestId("local-name"), { target: { value: "tiny" } });
+      await fireEvent.input(screen.getByTestId("local-command"), { target: { value: "tiny" } });
+      await fireEvent.click(screen.getByTestId("local-add"));
+      await screen.findByTestId("local-anyway");
+      await fireEvent.input(screen.getByTestId("local-args"), { target: { value: "--other" } });
+      expect(screen.queryByTestId("local-anyway")).toBeNull();
+      expect(screen.queryByTestId("local-diagnosis")).toBeNull();
+      expect(screen.getByTestId("local-add")).toHaveProperty("disabled", false);
+
+      // Tested again and failed again: a new env variable drops it too.
+      await fireEvent.click(screen.getByTestId("local-add"));
+      await screen.findByTestId("local-anyway");
+      await fireEvent.click(screen.getByRole("button", { name: "Add variable" }));
+      expect(screen.queryByTestId("local-anyway")).toBeNull();
+      // So does unticking Capture.
+      await fireEvent.click(screen.getByTestId("local-add"));
+      await screen.findByTestId("local-anyway");
+      await fireEvent.click(screen.getByRole("checkbox", { name: "Capture its traffic" }));
+      expect(screen.queryByTestId("local-anyway")).toBeNull();
+      expect(calls).toEqual(["add_local_server", "add_local_server", "add_local_server"]);
+    } finally {
+      answers = true;
+    }
+  });
+
   it("counts one tool as “1 tool”", async () => {
     app();
     await addTiny(true);

@@ -290,6 +290,55 @@ describe("ServerEditForm", () => {
     ]);
   });
 
+  it("says it is loading the entry, and offers Try again when it could not be read", async () => {
+    let fail = true;
+    let answer: () => void = () => {};
+    const calls: string[] = [];
+    // Each read of the entry waits for `answer`, and fails while `fail`.
+    mockIPC(async (cmd) => {
+      calls.push(cmd);
+      if (cmd !== "server_details") throw new Error(`unexpected command ${cmd}`);
+      await new Promise<void>((resolve) => (answer = resolve));
+      if (fail) throw { code: "io-error", message: "/c.json: resource busy" };
+      return { name: "linear", kind: "remote", ...loaded };
+    });
+    render(ServerEditForm, { props: { name: "linear", onSaved: () => {}, onCancel: () => {} } });
+    const loading = await screen.findByTestId("edit-loading");
+    expect(loading.textContent).toBe("Loading linear's entry…");
+    expect(loading.getAttribute("role")).toBe("status");
+    answer();
+    expect((await screen.findByTestId("edit-problem")).textContent).toBe("/c.json: resource busy");
+    expect(screen.queryByTestId("edit-loading")).toBeNull();
+    fail = false;
+    await fireEvent.click(screen.getByTestId("edit-retry"));
+    expect(screen.getByTestId("edit-loading")).toBeTruthy();
+    answer();
+    await waitFor(() => expect((screen.getByTestId("edit-url") as HTMLInputElement).value).toBe("https://mcp.linear.app/mcp"));
+    expect(screen.queryByTestId("edit-retry")).toBeNull();
+    expect(screen.queryByTestId("edit-problem")).toBeNull();
+    expect(calls).toEqual(["server_details", "server_details"]);
+  });
+
+  it("a value shown by Show can be hidden again by Hide, and shown again without asking Rust", async () => {
+    const calls = app();
+    await opened();
+    await fireEvent.click(screen.getByTestId("edit-headers-reveal"));
+    const box = (await screen.findByLabelText("Value of Authorization")) as HTMLInputElement;
+    expect(box.value).toBe("Bearer tok-1");
+    expect(box.type).toBe("text");
+    expect(screen.queryByTestId("edit-headers-reveal")).toBeNull();
+    expect(screen.getByTestId("edit-headers-hide").getAttribute("aria-label")).toBe("Hide the value of Authorization");
+    await fireEvent.click(screen.getByTestId("edit-headers-hide"));
+    expect(box.type).toBe("password");
+    expect(screen.queryByTestId("edit-headers-hide")).toBeNull();
+    await fireEvent.click(screen.getByTestId("edit-headers-reveal"));
+    expect(box.type).toBe("text");
+    expect(box.value).toBe("Bearer tok-1");
+    expect(calls.filter(([cmd]) => cmd === "reveal_header_value")).toHaveLength(1);
+    // Seen and hidden is no change: Save has nothing to write.
+    expect(screen.getByTestId("edit-save")).toHaveProperty("disabled", true);
+  });
+
   it("a value typed over a hidden one is shown by Show without asking Rust, and hidden again by Hide", async () => {
     const calls = app();
     render(ServerEditForm, { props: { name: "linear", onSaved: () => {}, onCancel: () => {} } });

@@ -1,5 +1,5 @@
-import { cleanup, render, screen } from "@testing-library/svelte";
-import { afterEach, describe, expect, it } from "vitest";
+import { cleanup, fireEvent, render, screen } from "@testing-library/svelte";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { trafficRow } from "../stores/traffic.fixtures";
 import { createTraffic } from "../stores/traffic.svelte";
 import TrafficDetail from "./TrafficDetail.svelte";
@@ -10,6 +10,21 @@ afterEach(cleanup);
 const nextFrame = () => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve)));
 
 describe("Traffic detail", () => {
+  it("says Copy failed when the system refused the clipboard, not Copied", async () => {
+    // No Clipboard API, and the fallback's execCommand copies nothing (it answers false).
+    Object.defineProperty(document, "execCommand", { value: vi.fn(() => false), configurable: true });
+    try {
+      const traffic = createTraffic();
+      traffic.receive({ initial: true, rows: [trafficRow({})] });
+      render(TrafficDetail, { traffic, selected: 0, onclose: () => {} });
+      const copy = screen.getByTestId("traffic-copy");
+      await fireEvent.click(copy);
+      await vi.waitFor(() => expect(copy.textContent?.trim()).toBe("Could not copy"));
+    } finally {
+      Reflect.deleteProperty(document, "execCommand");
+    }
+  });
+
   it("adds the response beside a selected request when it arrives later", async () => {
     const traffic = createTraffic();
     traffic.receive({ initial: true, rows: [trafficRow({ id: "7", method: "tools/call" })] });

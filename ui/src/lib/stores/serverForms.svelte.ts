@@ -358,6 +358,13 @@ export function createLocalServerForm(api = ipc, takenNames: () => readonly stri
   /** The run of the latest test: Cancel stops it, and an answer for any other run is dropped. */
   let testRun: number | null = null;
   const unchanged = $derived(written !== null && written === JSON.stringify(fields));
+  /** The form (fields and Capture) a failed test or a problem was about, while one is shown. */
+  let resultOf = $state<string | null>(null);
+  const formNow = () => JSON.stringify([fields, capture]);
+  /** What the form shows: a result that wrote nothing goes once any field changes, as the Add
+   *  card's does, since it no longer describes the form; Add anyway would otherwise write an entry
+   *  whose test found who knows what. (Typed back to what was tested, it describes it again.) */
+  const shown = $derived(resultOf !== null && resultOf !== formNow() ? ({ state: "editing" } as const) : phase);
   /** Why Name cannot be taken, said as it is typed (as the Add card does), else null. (Not for the
    *  fields just written: that server is the one holding the name now.) */
   const taken = $derived.by(() => {
@@ -371,7 +378,7 @@ export function createLocalServerForm(api = ipc, takenNames: () => readonly stri
   return {
     fields,
     get phase() {
-      return phase;
+      return shown;
     },
     get capture() {
       return capture;
@@ -389,7 +396,7 @@ export function createLocalServerForm(api = ipc, takenNames: () => readonly stri
     /** Whether Add anyway can be pressed: the last test failed, nothing was written, and the
      *  fields could be submitted. */
     get canAddAnyway() {
-      return phase.state === "done" && phase.outcome.written === null && submittable();
+      return shown.state === "done" && shown.outcome.written === null && submittable();
     },
     /** Tests the server and, when it answers (or `anyway`: whatever it finds), writes it; resolves
      *  to true when written. */
@@ -399,12 +406,14 @@ export function createLocalServerForm(api = ipc, takenNames: () => readonly stri
         list = splitArgs(fields.args);
       } catch (err) {
         phase = { state: "failed", message: `Arguments: ${(err as Error).message}` };
+        resultOf = formNow();
         return false;
       }
       const sent = JSON.stringify(fields);
       const run = newTestRun();
       testRun = run;
       phase = { state: "testing" };
+      resultOf = null;
       try {
         const outcome = await api.addLocalServer(
           {
@@ -428,9 +437,15 @@ export function createLocalServerForm(api = ipc, takenNames: () => readonly stri
         }
         phase = { state: "done", outcome, name: fields.name.trim() };
         written = outcome.written !== null ? tested : null;
+        // What was added stays said while the next server is typed; a failed test only while the
+        // form still holds what it tested.
+        resultOf = outcome.written !== null ? null : formNow();
         return outcome.written !== null;
       } catch (thrown) {
-        if (testRun === run) phase = { state: "failed", message: toIpcError("add_local_server", thrown).message };
+        if (testRun === run) {
+          phase = { state: "failed", message: toIpcError("add_local_server", thrown).message };
+          resultOf = formNow();
+        }
         return false;
       }
     },
@@ -446,6 +461,7 @@ export function createLocalServerForm(api = ipc, takenNames: () => readonly stri
       capture = true;
       phase = { state: "editing" };
       written = null;
+      resultOf = null;
     },
   };
 }

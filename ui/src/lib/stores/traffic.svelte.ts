@@ -8,12 +8,17 @@
  * bumped for arriving rows at most once per animation frame however many batches came in it.
  * Pausing keeps receiving but holds new rows back until resumed. This store never calls Rust
  * itself; the view connects it to `ipc.streamTraffic`.
+ *
+ * It keeps only the newest `TRAFFIC_KEEP` rows (and holds at most as many while paused): the
+ * stream never ends, and every row kept forever would fill the window's memory within hours. A
+ * row's `seq` is its arrival number and never changes, so the selection and the pairing of
+ * requests with replies stay right while older rows go; a `seq` that was dropped finds no row.
  */
 import { codeWords } from "../diagnosisCodes";
 import type { TrafficBatch, TrafficRow } from "../ipc";
 
 export interface Row extends TrafficRow {
-  /** Position in arrival order. */
+  /** Arrival number: unique while the store lives, even across `reset`, and never reused. */
   seq: number;
   /** For a request: the seq of its response; for a response: the seq of its request. */
   pair: number | null;
@@ -102,8 +107,35 @@ function oncePerFrame(run: () => void): () => void {
   };
 }
 
-export function createTraffic() {
+/** The most rows Traffic keeps. The design asks for Traffic to stay quick at 100k rows with 1k/s
+ *  arriving: twice that leaves room above it, and still covers minutes of traffic at that rate
+ *  (hours at a usual one). A typical row is a few hundred bytes, so this is some hundred MB of the
+ *  window's memory; it counts rows, not bytes, so large messages (each at most the journal's cap)
+ *  make it more. */
+export const TRAFFIC_KEEP = 200_000;
+
+/** Where the first `seq` not below `seq` is in the sorted `seqs`. */
+function lowerBound(seqs: number[], seq: number): number {
+  let low = 0;
+  let high = seqs.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (seqs[mid] < seq) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
+
+/**
+ * `keep` is the most rows kept (tests use a small one). The oldest go only once `slack` more have
+ * arrived, all at once: dropping from the front of an array moves every row kept, so done per
+ * arriving row it would cost the whole array each time; done per `slack` rows it costs a few
+ * moves per row.
+ */
+export function createTraffic(keep: number = TRAFFIC_KEEP, slack: number = Math.ceil(keep / 10)) {
+  /** The rows kept, oldest first; `rows[0]` has the arrival number `first`. */
   const rows: Row[] = [];
+  let first = 0;
   let visible: number[] = [];
   const pending: TrafficBatch[] = [];
   const open = new Map<string, number>();
@@ -113,15 +145,40 @@ export function createTraffic() {
   let loaded = $state(false);
   let paused = $state(false);
   let held = $state(0);
+  let dropped = $state(0);
+  let problem = $state<string | null>(null);
   let servers = $state<string[]>([]);
   let filter = $state<TrafficFilter>({ ...EMPTY_FILTER });
+
+  /** The row with arrival number `seq`, if it is still kept. */
+  function get(seq: number): Row | undefined {
+    return seq < first ? undefined : rows[seq - first];
+  }
+
+  /** Drops the oldest rows down to `keep`: costs the rows dropped (and one move of those kept). */
+  function trim(): void {
+    const count = rows.length - keep;
+    if (count <= 0) return;
+    // A request still waiting whose reply comes later finds no request to pair with: the reply
+    // is shown on its own.
+    for (let i = 0; i < count; i++) {
+      const row = rows[i];
+      if (row.kind !== "request" || row.id === null || row.pair !== null) continue;
+      const key = pairKey(row, row.dir);
+      if (open.get(key) === row.seq) open.delete(key);
+    }
+    rows.splice(0, count);
+    first += count;
+    dropped += count;
+    visible.splice(0, lowerBound(visible, first));
+  }
 
   function ingest(batch: TrafficBatch): void {
     let newServer = false;
     for (const incoming of batch.rows) {
       const row: Row = {
         ...incoming,
-        seq: rows.length,
+        seq: first + rows.length,
         pair: null,
         called: calledBy(incoming),
         // A tool call that failed (`isError`) failed too, though JSON-RPC says success.
@@ -133,11 +190,12 @@ export function createTraffic() {
         } else {
           const key = pairKey(row, opposite(row.dir));
           const request = open.get(key);
-          if (request !== undefined) {
+          const asked = request === undefined ? undefined : get(request);
+          if (request !== undefined && asked !== undefined) {
             open.delete(key);
             row.pair = request;
-            row.called = rows[request].called;
-            rows[request].pair = row.seq;
+            row.called = asked.called;
+            asked.pair = row.seq;
           }
         }
       }
@@ -147,18 +205,33 @@ export function createTraffic() {
         newServer = true;
       }
       if (matches(row, filter)) visible.push(row.seq);
+      if (rows.length > keep + slack) trim();
     }
     if (newServer) servers = [...serverSet].sort();
   }
 
   function refilter(prev: TrafficFilter): void {
     if (narrows(prev, filter)) {
-      visible = visible.filter((seq) => matches(rows[seq], filter));
+      visible = visible.filter((seq) => matches(rows[seq - first], filter));
     } else {
       visible = [];
       for (const row of rows) if (matches(row, filter)) visible.push(row.seq);
     }
     version += 1;
+  }
+
+  /** Drops the oldest `count` rows held while paused: resumed, they would be dropped anyway. */
+  function dropHeld(count: number): void {
+    let left = count;
+    let whole = 0;
+    while (whole < pending.length && pending[whole].rows.length <= left) left -= pending[whole++].rows.length;
+    pending.splice(0, whole);
+    if (left > 0 && pending.length > 0) {
+      pending[0] = { ...pending[0], rows: pending[0].rows.slice(left) };
+      left = 0;
+    }
+    held -= count - left;
+    dropped += count - left;
   }
 
   const bumpVersion = oncePerFrame(() => (version += 1));
@@ -192,6 +265,22 @@ export function createTraffic() {
     get held() {
       return held;
     },
+    /** Rows dropped to keep at most `keep` (the oldest, or the oldest held while paused). */
+    get dropped() {
+      return dropped;
+    },
+    /** The most rows kept. */
+    get keep() {
+      return keep;
+    },
+    /** Why the stream could not start, in words, else null. */
+    get problem() {
+      return problem;
+    },
+    /** The stream could not start: `message` says why. */
+    failed(message: string): void {
+      problem = message;
+    },
     get servers() {
       return servers;
     },
@@ -215,7 +304,7 @@ export function createTraffic() {
     },
     /** The filtered rows from `start` (inclusive) to `end` (exclusive). */
     slice(start: number, end: number): Row[] {
-      return visible.slice(start, end).map((seq) => rows[seq]);
+      return visible.slice(start, end).map((seq) => rows[seq - first]);
     },
     /** Where the row with arrival number `seq` is among the filtered rows, or -1. */
     position(seq: number): number {
@@ -224,17 +313,17 @@ export function createTraffic() {
     /** The filtered row at `index`. */
     at(index: number): Row | undefined {
       const seq = visible[index];
-      return seq === undefined ? undefined : rows[seq];
+      return seq === undefined ? undefined : get(seq);
     },
-    /** The row with arrival number `seq`. */
+    /** The row with arrival number `seq` (none once it was dropped). */
     row(seq: number): Row | undefined {
-      return rows[seq];
+      return get(seq);
     },
     /** Every row that passes the filter, as JSON lines (the export). */
     exportLines(): string {
       return visible
         .map((seq) => {
-          const { seq: _seq, pair: _pair, failed: _failed, haystack: _h, msg, ...fields } = rows[seq];
+          const { seq: _seq, pair: _pair, failed: _failed, haystack: _h, msg, ...fields } = rows[seq - first];
           let message: unknown = msg;
           try {
             message = msg === null ? null : JSON.parse(msg);
@@ -250,6 +339,9 @@ export function createTraffic() {
     reset(): void {
       // Paused, the history read again would be held out of sight: the list starts over shown.
       paused = false;
+      // Arrival numbers go on from where they were: a row selected before is not found again as
+      // another row that now has its number.
+      first += rows.length;
       rows.length = 0;
       visible = [];
       pending.length = 0;
@@ -258,6 +350,8 @@ export function createTraffic() {
       servers = [];
       loaded = false;
       held = 0;
+      dropped = 0;
+      problem = null;
       version += 1;
     },
     /** Takes one batch from Rust. */
@@ -266,6 +360,7 @@ export function createTraffic() {
       if (paused) {
         pending.push(batch);
         held += batch.rows.length;
+        if (held > keep + slack) dropHeld(held - keep);
         return;
       }
       ingest(batch);

@@ -169,6 +169,101 @@ describe("traffic store at scale", () => {
   });
 });
 
+describe("traffic store past its cap", () => {
+  const numbered = (from: number, count: number, fields = {}) =>
+    Array.from({ length: count }, (_, n) => row({ id: String(from + n), ...fields }));
+
+  it("drops the oldest rows in one go once past the cap and its slack, keeping arrival numbers", () => {
+    const traffic = createTraffic(10, 5);
+    traffic.receive({ initial: true, rows: numbered(0, 15) });
+    // Within the slack nothing goes yet.
+    expect([traffic.total, traffic.dropped]).toEqual([15, 0]);
+    traffic.receive({ initial: false, rows: numbered(15, 1) });
+    expect([traffic.total, traffic.count, traffic.dropped]).toEqual([10, 10, 6]);
+    expect(traffic.at(0)?.seq).toBe(6);
+    expect(traffic.at(0)?.id).toBe("6");
+    expect(traffic.row(5)).toBeUndefined();
+    expect(traffic.row(15)?.id).toBe("15");
+    expect(traffic.position(15)).toBe(9);
+    expect(traffic.position(3)).toBe(-1);
+    expect(traffic.exportLines().split("\n")).toHaveLength(10);
+  });
+
+  it("keeps the filtered list and the pairing right across a drop", () => {
+    const traffic = createTraffic(4, 2);
+    traffic.setFilter({ server: "b" });
+    traffic.receive({
+      initial: true,
+      rows: [
+        row({ id: "1", server: "b" }), // dropped before its reply comes
+        row({ id: "2", server: "b" }),
+        row({ id: "3", server: "a" }),
+        row({ id: "4", server: "b" }),
+        row({ id: "5", server: "a" }),
+        row({ id: "6", server: "a" }),
+        row({ id: "7", server: "a" }),
+      ],
+    });
+    expect(traffic.dropped).toBe(3);
+    traffic.receive({
+      initial: false,
+      rows: [
+        row({ id: "1", server: "b", dir: "s2c", kind: "response", msg: "{}" }),
+        row({ id: "4", server: "b", dir: "s2c", kind: "response", msg: "{}" }),
+      ],
+    });
+    expect(traffic.slice(0, 10).map((r) => [r.seq, r.id, r.kind])).toEqual([
+      [3, "4", "request"],
+      [7, "1", "response"],
+      [8, "4", "response"],
+    ]);
+    const [request, orphan, reply] = traffic.slice(0, 3);
+    expect(orphan.pair).toBeNull();
+    expect([request.pair, reply.pair]).toEqual([8, 3]);
+    // From scratch too (a wider filter), only the rows kept.
+    traffic.setFilter({ server: "" });
+    expect(traffic.slice(0, 10).map((r) => r.seq)).toEqual([3, 4, 5, 6, 7, 8]);
+  });
+
+  it("holds at most the cap while paused, counting what it dropped", () => {
+    const traffic = createTraffic(10, 5);
+    traffic.receive({ initial: true, rows: numbered(0, 3) });
+    traffic.pause();
+    for (let n = 0; n < 4; n++) traffic.receive({ initial: false, rows: numbered(100 + 4 * n, 4) });
+    expect([traffic.held, traffic.dropped]).toEqual([10, 6]);
+    traffic.resume();
+    // The three shown before and the newest ten held: within the slack, nothing more goes yet.
+    expect(traffic.slice(0, 20).map((r) => r.id)).toEqual(["0", "1", "2", ...numbered(106, 10).map((r) => r.id)]);
+    expect(traffic.dropped).toBe(6);
+  });
+
+  it("starts its count of dropped rows over on reset, and never gives an old arrival number to a new row", () => {
+    const traffic = createTraffic(2, 1);
+    traffic.receive({ initial: true, rows: numbered(0, 4) });
+    expect(traffic.dropped).toBe(2);
+    traffic.reset();
+    expect(traffic.dropped).toBe(0);
+    traffic.receive({ initial: true, rows: numbered(0, 1) });
+    expect(traffic.row(3)).toBeUndefined();
+    expect(traffic.at(0)?.seq).toBe(4);
+  });
+
+  it("drops once per slack's worth of arrivals, not for each one (the cost is the rows dropped)", () => {
+    const traffic = createTraffic(1_000, 100);
+    traffic.receive({ initial: true, rows: numbered(0, 1_000) });
+    let drops = 0;
+    let total = traffic.total;
+    for (let n = 0; n < 5_050; n++) {
+      traffic.receive({ initial: false, rows: [row({ id: String(n) })] });
+      if (traffic.total < total) drops += 1;
+      total = traffic.total;
+      expect(total).toBeLessThanOrEqual(1_100);
+    }
+    // 5 050 arrivals, 101 each past the cap before the oldest 101 go at once.
+    expect([drops, traffic.dropped, traffic.total]).toEqual([50, 5_050, 1_000]);
+  });
+});
+
 describe("json highlighting", () => {
   it("splits JSON into tokens that join back to the same text", () => {
     const text = JSON.stringify({ a: [1, true, null, "x\"y"], b: { c: -2.5e3 } }, null, 2);
