@@ -776,6 +776,58 @@ fn two_bridges_refreshing_together_send_the_refresh_token_once() {
     assert_eq!(count(&stats, "authorize"), 1, "no new sign-in: {stats}");
 }
 
+/// A request given up on while the token it waits for is being refreshed (its deadline passed,
+/// or the client cancelled it) does not cut the refresh: the server has rotated the refresh
+/// token by then, and a bridge left with the old one would send it again (taken as stolen by a
+/// provider that detects reuse, which revokes every token) and need a new sign-in.
+#[test]
+fn a_request_given_up_on_during_a_refresh_does_not_cut_the_refresh() {
+    let p = require_peers!();
+    let server = Protected::start(&p, &["--refresh-delay", "2", "--reuse-revokes"]);
+    let home = tempfile::tempdir().expect("home");
+    headless_call(&p, home.path(), &server.url);
+    time_passes_until_expiry_in(home.path(), 30);
+    let mut child = Command::new(BIN)
+        .args([
+            "bridge",
+            &server.url,
+            "--name",
+            "prot",
+            "--oauth-flow",
+            "headless",
+        ])
+        .args(["--timeout", "1"])
+        .env("MCP_TRAY_HOME", home.path())
+        .env("MCP_TRAY_TOKEN_STORE", "file")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start the bridge");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut ask = |id: u32| -> Value {
+        let init = serde_json::json!({"jsonrpc":"2.0","id":id,"method":"initialize","params":{
+            "protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}});
+        writeln!(stdin, "{init}").expect("write");
+        let mut line = String::new();
+        stdout.read_line(&mut line).expect("read");
+        serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"))
+    };
+    // Its deadline (1 s) passes while the refresh (2 s) is under way.
+    let first = ask(1);
+    assert!(first.get("error").is_some(), "{first}");
+    std::thread::sleep(Duration::from_millis(2500));
+    let second = ask(2);
+    assert!(second.get("result").is_some(), "{second}");
+    drop(stdin);
+    let _ = child.wait();
+    let stats = server.stats();
+    assert_eq!(count(&stats, "reuse_detected"), 0, "{stats}");
+    assert_eq!(count(&stats, "token_refresh"), 1, "{stats}");
+    assert_eq!(count(&stats, "authorize"), 1, "no new sign-in: {stats}");
+}
+
 #[test]
 fn a_pre_registered_client_comes_before_a_metadata_document() {
     let p = require_peers!();

@@ -907,8 +907,20 @@ impl Auth {
         st.secrets.client_secret = None;
     }
 
-    /// One refresh at a time; a refresh someone else finished counts.
+    /// One refresh at a time; a refresh someone else finished counts. It runs on a task of its
+    /// own: the request that asked for it may be dropped midway (the client cancelled it, or its
+    /// deadline passed), and a refresh cut after the server rotated the refresh token, before the
+    /// new one was kept, would leave only the old one, which the server then refuses (or takes as
+    /// stolen and revokes the whole sign-in): a browser sign-in nobody expected.
     async fn refresh_once(self: &Arc<Self>, seen: u64) -> Result<(), TokenError> {
+        let this = Arc::clone(self);
+        tokio::spawn(async move { this.refresh_whole(seen).await })
+            .await
+            .unwrap_or_else(|e| Err(TokenError::Other(format!("the token refresh stopped: {e}"))))
+    }
+
+    /// [`Auth::refresh_once`]'s work, never dropped midway.
+    async fn refresh_whole(self: &Arc<Self>, seen: u64) -> Result<(), TokenError> {
         let _guard = self.refresh.lock().await;
         if self.generation() != seen {
             return Ok(());
