@@ -787,11 +787,7 @@ impl StreamableHttp {
                 }
                 None => {
                     let shown = snippet(line);
-                    self.remote.reporter.report(
-                        Level::Error,
-                        crate::diagnose::codes::PROTOCOL_ERROR,
-                        &format!("server sent something that is not JSON-RPC: {shown}"),
-                    );
+                    self.remote.reporter.not_json_rpc(&shown);
                     reply.garbage = Some(shown);
                 }
             },

@@ -1215,6 +1215,8 @@ impl Drop for Waiter {
 pub struct Reporter {
     name: Arc<str>,
     journal: Option<Arc<Journal>>,
+    /// How many messages that are not JSON-RPC the server sent ([`Reporter::not_json_rpc`]).
+    not_json_rpc: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Reporter {
@@ -1222,6 +1224,21 @@ impl Reporter {
         Reporter {
             name: name.into(),
             journal,
+            not_json_rpc: Arc::default(),
+        }
+    }
+
+    /// The server sent a message that is not JSON-RPC (`shown`: its start). Said the first
+    /// times, then at the 10th, 100th… only, with the count: a server or a gateway that sends
+    /// heartbeats as plain message events would otherwise put a line in Claude's log for each,
+    /// all day.
+    pub fn not_json_rpc(&self, shown: &str) {
+        let n = self
+            .not_json_rpc
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            + 1;
+        if let Some(text) = not_json_rpc_text(n, shown) {
+            self.report(Level::Error, codes::PROTOCOL_ERROR, &text);
         }
     }
 
@@ -1243,6 +1260,20 @@ impl Reporter {
             Level::Warn => format!("mcp-tray bridge [{name}]: warning ({code}): {text}\n"),
             Level::Error => format!("mcp-tray bridge [{name}]: error ({code}): {text}\n"),
         }
+    }
+}
+
+/// What [`Reporter::not_json_rpc`] says of the `n`th such message, if anything.
+fn not_json_rpc_text(n: u64, shown: &str) -> Option<String> {
+    let text = format!("server sent something that is not JSON-RPC: {shown}");
+    let tenfold = n >= 10 && 10u64.pow(n.ilog10()) == n;
+    match n {
+        1 | 2 => Some(text),
+        3 => Some(format!(
+            "{text} (the third time: from now on said at the 10th, 100th… time only)"
+        )),
+        _ if tenfold => Some(format!("{text} ({n} such messages so far)")),
+        _ => None,
     }
 }
 
@@ -1786,6 +1817,19 @@ mod tests {
         assert_eq!(
             sse_data_to_line(b"{\"a\":\r\n1}".to_vec()),
             b"{\"a\":  1}".to_vec()
+        );
+    }
+
+    #[test]
+    fn messages_that_are_not_json_rpc_are_said_the_first_times_then_tenfold() {
+        let said: Vec<u64> = (1..=2000)
+            .filter(|&n| not_json_rpc_text(n, "ping").is_some())
+            .collect();
+        assert_eq!(said, [1, 2, 3, 10, 100, 1000]);
+        assert!(
+            not_json_rpc_text(100, "ping")
+                .unwrap()
+                .contains("100 such messages")
         );
     }
 

@@ -351,14 +351,7 @@ impl LegacySse {
                         self.deliver_message(&repaired, &env);
                     }
                 }
-                None => self.remote.reporter.report(
-                    Level::Error,
-                    crate::diagnose::codes::PROTOCOL_ERROR,
-                    &format!(
-                        "server sent something that is not JSON-RPC: {}",
-                        snippet(line)
-                    ),
-                ),
+                None => self.remote.reporter.not_json_rpc(&snippet(line)),
             },
         }
     }
