@@ -831,9 +831,15 @@ fn list(ctx: &Context, file: &ConfigFile, json: bool) -> anyhow::Result<()> {
     if servers.is_empty() {
         // A mistyped path reads as an empty config: say when there is no file at all.
         let missing = if file.path().exists() {
-            ""
+            String::new()
+        } else if let Some(last) = file.history().ok().and_then(|h| h.into_iter().next()) {
+            // MCP Tray wrote it before: something else deleted or moved it since.
+            format!(
+                " (the file does not exist: it was deleted or moved after MCP Tray's last write to it, \"{}\" at {}; `mcp-tray history` lists the backups taken before each write)",
+                last.op, last.ts
+            )
         } else {
-            " (the file does not exist yet)"
+            " (the file does not exist yet)".to_owned()
         };
         eprintln!(
             "{}",

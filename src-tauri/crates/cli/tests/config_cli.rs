@@ -1516,6 +1516,27 @@ fn an_edit_of_a_config_path_whose_folder_does_not_exist_is_refused_as_a_likely_t
     );
 }
 
+/// A config MCP Tray wrote that was deleted since is not "a file that does not exist yet": list
+/// says it was there, and where the backups are.
+#[test]
+fn listing_a_config_deleted_after_our_write_says_it_was_there() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(
+        run(dir.path(), &["add", "a", "--", "/bin/true"])
+            .status
+            .success()
+    );
+    std::fs::remove_file(dir.path().join("claude_desktop_config.json")).unwrap();
+    let out = run(dir.path(), &["list"]);
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("the file does not exist: it was deleted or moved after MCP Tray's last write to it, \"add a\"")
+            && said.contains("history` lists the backups")
+            && !said.contains("yet"),
+        "{said}"
+    );
+}
+
 /// `mcp-tray --config PATH add …` says how to undo it and how to check it; run as printed, from a
 /// shell whose default config is another file, those commands act on PATH (quoted, here with a
 /// space in it), never on the other file.
