@@ -10,13 +10,43 @@ export interface Token {
   text: string;
 }
 
-/** Pretty-prints `raw` when it is JSON; otherwise returns it as it is (a truncated message). */
+/** Pretty-prints `raw` when it is JSON, laid out as `JSON.stringify(…, null, 2)` would but from
+ *  its own tokens: a number keeps its digits (an id past 2^53, `1.0`) and a string its escapes,
+ *  as the server sent them, where a parse and a re-serialisation would change them. Otherwise
+ *  returns it as it is (a truncated message). */
 export function pretty(raw: string): string {
   try {
-    return JSON.stringify(JSON.parse(raw), null, 2);
+    JSON.parse(raw);
   } catch {
     return raw;
   }
+  const tokens = tokenize(raw).filter((t) => t.kind !== "space");
+  let out = "";
+  let depth = 0;
+  const newline = () => "\n" + "  ".repeat(depth);
+  for (let i = 0; i < tokens.length; i++) {
+    const { kind, text } = tokens[i];
+    if (kind === "punct" && (text === "{" || text === "[")) {
+      const next = tokens[i + 1];
+      if (next?.kind === "punct" && next.text === (text === "{" ? "}" : "]")) {
+        out += text + next.text;
+        i += 1;
+      } else {
+        depth += 1;
+        out += text + newline();
+      }
+    } else if (kind === "punct" && (text === "}" || text === "]")) {
+      depth -= 1;
+      out += newline() + text;
+    } else if (kind === "punct" && text === ",") {
+      out += "," + newline();
+    } else if (kind === "punct" && text.trim() === ":") {
+      out += ": ";
+    } else {
+      out += text;
+    }
+  }
+  return out;
 }
 
 const TOKEN = /("(?:[^"\\]|\\.)*")(\s*:)?|(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)|(true|false|null)|([{}[\],:])|(\s+)|(.)/gsy;

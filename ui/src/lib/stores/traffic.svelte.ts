@@ -324,13 +324,19 @@ export function createTraffic(keep: number = TRAFFIC_KEEP, slack: number = Math.
       return visible
         .map((seq) => {
           const { seq: _seq, pair: _pair, failed: _failed, haystack: _h, msg, ...fields } = rows[seq - first];
-          let message: unknown = msg;
-          try {
-            message = msg === null ? null : JSON.parse(msg);
-          } catch {
-            // A truncated message is a string holding its start; keep it as that string.
+          // The message goes in as the text it was (its numbers' digits, its strings' escapes),
+          // not parsed and written again; a truncated one is a string holding its start.
+          let message = JSON.stringify(msg);
+          if (msg !== null) {
+            try {
+              JSON.parse(msg);
+              message = msg.replace(/[\r\n]/g, " ");
+            } catch {
+              // Not whole JSON: kept as the string.
+            }
           }
-          return JSON.stringify({ ...fields, msg: message });
+          const head = JSON.stringify({ ...fields, msg: null });
+          return `${head.slice(0, -"null}".length)}${message}}`;
         })
         .join("\n");
     },

@@ -112,6 +112,17 @@ describe("traffic store", () => {
     expect(parsed.msg).toEqual({ jsonrpc: "2.0", id: 1, method: "tools/list" });
     expect(parsed).not.toHaveProperty("seq");
   });
+
+  it("exports a message as the text it was: an id past 2^53 and 1.0 keep their digits", () => {
+    const traffic = createTraffic();
+    const msg = '{"jsonrpc":"2.0","id":12345678901234567891,"result":{"x":1.0,"s":"\\u00e9"}}';
+    traffic.receive({ initial: true, rows: [row({ msg }), row({ id: "2", msg: '{"jsonrpc":"2.0","id":' })] });
+    const [whole, cut] = traffic.exportLines().split("\n");
+    expect(whole.endsWith(`"msg":${msg}}`)).toBe(true);
+    expect(JSON.parse(whole).server).toBe("tiny");
+    // A message cut short is a string holding its start.
+    expect(JSON.parse(cut).msg).toBe('{"jsonrpc":"2.0","id":');
+  });
 });
 
 describe("traffic store at scale", () => {
