@@ -148,6 +148,30 @@ describe("Logs", () => {
     expect(list.scrollTop).toBe(900);
   });
 
+  it("opens a filter set from elsewhere (the tray's Logs of a server) at its newest, and follows it", async () => {
+    layOut();
+    const many = (server: string, n: number) => Array.from({ length: n }, (_, i) => row({ server, level: "info", text: `${server} ${i}` }));
+    const texts = () => screen.getAllByTestId("log-text").map((t) => t.textContent);
+    const logs = createLogs();
+    logs.receive([...many("alpha", 300), ...many("beta", 300)]);
+    render(LogsView, { logs });
+    const list = screen.getByTestId("logs-list");
+    // Scrolled up: what is listed stays, and arriving events are not followed.
+    list.scrollTop = 100;
+    await fireEvent.scroll(list);
+
+    // The tray sets the store's filter, not the view's fields.
+    logs.setFilter({ server: "beta", search: "" });
+    await tick();
+    expect(texts()).toHaveLength(200);
+    expect(texts().at(-1)).toBe("beta 299");
+    expect(list.scrollTop).toBe(list.scrollHeight);
+    logs.receive(many("beta", 5).map((r, i) => ({ ...r, text: `beta new ${i}` })));
+    await tick();
+    expect(texts().at(-1)).toBe("beta new 4");
+    expect(list.scrollTop).toBe(list.scrollHeight);
+  });
+
   it("keeps an opened Details with its event when the filter changes", async () => {
     const logs = createLogs();
     logs.receive([

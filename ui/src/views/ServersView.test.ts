@@ -1,5 +1,7 @@
+import { emit } from "@tauri-apps/api/event";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { cleanup, fireEvent, render, screen } from "@testing-library/svelte";
+import { tick } from "svelte";
 import { afterEach, describe, expect, it } from "vitest";
 import App from "../App.svelte";
 
@@ -378,6 +380,41 @@ describe("Servers: a config file with a byte-order mark", () => {
     await expect.poll(() => screen.queryByTestId("server-change")?.textContent ?? "").toContain("Removed the byte-order mark");
     expect(screen.getByTestId("server-undo")).toBeTruthy();
     await expect.poll(() => screen.queryByTestId("config-remove-bom")).toBeNull();
+  });
+
+  it("keeps the error, its button and the focus on it while the file, still marked, is read again", async () => {
+    let reads = 0;
+    const next: ((error: unknown) => void)[] = [];
+    mockIPC(
+      (cmd) => {
+        if (cmd === "app_paths") return { configPath: "/c.json", configSource: "detected", alsoPresent: [], claudeReads: null, dataDir: "/h" };
+        if (cmd === "list_servers") {
+          reads += 1;
+          if (reads === 1) throw { code: "config-bom", message: "/c.json starts with a UTF-8 byte-order mark (BOM)" };
+          // The re-read's answer waits until the test gives it.
+          return new Promise((_, reject) => next.push(reject));
+        }
+        return [];
+      },
+      { shouldMockEvents: true },
+    );
+    render(App);
+    const button = await screen.findByTestId("config-remove-bom");
+    const alert = screen.getByRole("alert");
+    button.focus();
+
+    await emit("config-changed", null);
+    await expect.poll(() => reads).toBe(2);
+    await tick();
+    // On its way: nothing of the error goes ("Reading…" in its place would take the focus away).
+    expect(screen.getByTestId("config-remove-bom")).toBe(button);
+    expect(screen.getByRole("alert")).toBe(alert);
+    expect(document.activeElement).toBe(button);
+    next[0]({ code: "config-bom", message: "/c.json starts with a UTF-8 byte-order mark (BOM)" });
+    await tick();
+    await tick();
+    expect(screen.getByTestId("config-remove-bom")).toBe(button);
+    expect(document.activeElement).toBe(button);
   });
 
   it("offers Convert to UTF-8 for a file saved as UTF-16, then lists the servers with Undo", async () => {

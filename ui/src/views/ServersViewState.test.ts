@@ -3,6 +3,7 @@
 import { emit } from "@tauri-apps/api/event";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { cleanup, fireEvent, render, screen, within } from "@testing-library/svelte";
+import { tick } from "svelte";
 import { afterEach, describe, expect, it } from "vitest";
 import App from "../App.svelte";
 
@@ -369,6 +370,46 @@ describe("Servers: the Undo bar names the newest change", () => {
     await expect.poll(() => screen.queryByTestId("server-change")?.textContent).toContain("Added tiny");
     expect(screen.getByTestId("server-change").textContent).not.toContain("Removed alpha");
     expect(screen.getByTestId("server-undo")).toBeTruthy();
+  });
+});
+
+describe("Servers: the Add card's Added", () => {
+  it("stays while the server added is in the list, and goes once another program removed it", async () => {
+    let names = ["alpha"];
+    const entry = { name: "example", enabled: true, kind: "remote", url: "https://example.com/mcp", command: "/bin/mcp-tray", args: [], problem: null };
+    const calls = app(
+      () => names,
+      (cmd) => {
+        if (cmd === "preview_add") return { entries: [entry], notes: [], taken: [] };
+        if (cmd === "probe_add")
+          return { ok: true, serverName: "example", serverVersion: "1", transport: "streamable-http", tools: [], diagnosis: null, stderrTail: [], totalMs: 5 };
+        if (cmd === "add_servers") {
+          names = ["alpha", "example"];
+          return { added: ["example"], written: "/c.json", restartSupported: true, captured: [], change: { done: "add example", historyId: 5 } };
+        }
+        return undefined;
+      },
+    );
+    await screen.findByText("alpha");
+    await fireEvent.input(input("add-input"), { target: { value: "https://example.com/mcp" } });
+    await expect.poll(() => (screen.getByTestId("add-button") as HTMLButtonElement).disabled, { timeout: 3000 }).toBe(false);
+    await fireEvent.click(screen.getByTestId("add-button"));
+    await screen.findByTestId("add-done");
+    // The list read after the add holds it: Added stays.
+    await expect.poll(() => screen.queryAllByTestId("server-row").length).toBe(2);
+    const reads = () => calls.filter((cmd) => cmd === "list_servers").length;
+    const before = reads();
+    await emit("config-changed", null);
+    await expect.poll(reads).toBe(before + 1);
+    await tick();
+    expect(screen.getByTestId("add-done")).toBeTruthy();
+
+    // Removed by another program: Added (and its Restart offer) would stand for a server that is gone.
+    names = ["alpha"];
+    await emit("config-changed", null);
+    await expect.poll(() => screen.queryAllByTestId("server-row").length).toBe(1);
+    await expect.poll(() => screen.queryByTestId("add-done")).toBeNull();
+    expect(input("add-input").value).toBe("");
   });
 });
 

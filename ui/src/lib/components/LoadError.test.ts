@@ -34,4 +34,14 @@ describe("LoadError", () => {
     await fireEvent.click(screen.getByText("Try again"));
     expect(retry).toHaveBeenCalledOnce();
   });
+
+  it("says it is trying again while the try is under way, and does not start another", async () => {
+    const retry = vi.fn();
+    render(LoadError, { props: { message: "the app did not answer", retry, retrying: true } });
+    const button = screen.getByTestId("load-error-retry");
+    expect(button.textContent).toBe("Trying again…");
+    expect(button.getAttribute("aria-disabled")).toBe("true");
+    await fireEvent.click(button);
+    expect(retry).not.toHaveBeenCalled();
+  });
 });

@@ -2,7 +2,7 @@
 // same in every row, the accessible name ("Disable github") is not.
 import { cleanup, render, screen, within } from "@testing-library/svelte";
 import { afterEach, describe, expect, it } from "vitest";
-import type { KeptServerView, ServerFinding, ServerOverview, ServerSummary } from "../ipc";
+import type { KeptServerView, ProbeView, ServerFinding, ServerOverview, ServerSummary } from "../ipc";
 import ServerList from "./ServerList.svelte";
 
 afterEach(cleanup);
@@ -163,5 +163,66 @@ describe("ServerList: busy (a write under way, or the file cannot be read)", () 
     expect(enabled("github")).toEqual([]);
     expect(enabled("fetch")).toEqual(["server-restart", "server-stop-running"]);
     expect(enabled("slow")).toEqual(["server-test-cancel"]);
+  });
+});
+
+describe("ServerList: what a screen reader is told", () => {
+  const answered = (ms: number): ProbeView => ({
+    ok: true,
+    serverName: "github",
+    serverVersion: "1",
+    transport: "stdio",
+    tools: [{ name: "search", description: null }],
+    diagnosis: null,
+    stderrTail: [],
+    totalMs: ms,
+  });
+  const refused: ProbeView = {
+    ...answered(3),
+    ok: false,
+    tools: [],
+    diagnosis: { code: "command-not-found", severity: "error", server: "fetch", summary: "The command `uvx` was not found", detail: "", fix: null },
+  };
+  const said = () => screen.getByTestId("server-test-said");
+
+  it("says a Test's result once it arrives, politely, and not what was there when the list was drawn", async () => {
+    const { rerender } = render(ServerList, {
+      props: { servers: [summary("github"), summary("fetch")], tests: new Map([["fetch", refused]]), ...handlers },
+    });
+    expect(said().getAttribute("role")).toBe("status");
+    expect(said().textContent).toBe("");
+
+    await rerender({ tests: new Map<string, "running" | ProbeView>([["fetch", refused], ["github", "running"]]) });
+    expect(said().textContent).toBe("");
+    const github = answered(88);
+    await rerender({ tests: new Map([["fetch", refused], ["github", github]]) });
+    await expect.poll(() => said().textContent).toBe("github answered in 88 ms — 1 tool.");
+
+    // A failure, said in words; its card in the row is read in place, not an alert besides.
+    await rerender({ tests: new Map<string, "running" | ProbeView>([["fetch", "running"], ["github", github]]) });
+    await rerender({ tests: new Map([["fetch", { ...refused }], ["github", github]]) });
+    await expect.poll(() => said().textContent).toBe("Test of fetch failed: Command not found. The command uvx was not found");
+    expect(within(row("fetch")).getByTestId("server-test-diagnosis").hasAttribute("role")).toBe(false);
+    expect(screen.queryByRole("alert")).toBeNull();
+  });
+
+  it("does not announce a row's polled status, nor a kept server's diagnosis", () => {
+    const problem = { code: "server-crashed", severity: "error", server: "crashy", summary: "crashy exited with exit code 3", detail: "", fix: null };
+    const failing: ServerOverview = {
+      name: "crashy",
+      evidence: { status: "failing", source: "journal", at: "2026-12-02T06:00:00.000Z", code: "server-crashed", text: "crashy exited", fix: null, toolCount: null, signIn: false },
+      process: null,
+    };
+    render(ServerList, {
+      props: {
+        servers: [summary("crashy"), summary("kept")],
+        overview: new Map([["crashy", failing]]),
+        kept: new Map<string, KeptServerView>([["kept", { name: "kept", state: "crash-loop", pid: null, restarts: 5, since: null, toolCount: null, problem }]]),
+        ...handlers,
+      },
+    });
+    expect(within(row("crashy")).getByTestId("server-problem")).toBeTruthy();
+    expect(within(row("kept")).getByTestId("kept-diagnosis")).toBeTruthy();
+    expect(screen.queryByRole("alert")).toBeNull();
   });
 });

@@ -86,6 +86,29 @@ describe("Traffic list", () => {
     expect(methods).toEqual(["tools/call search", "tools/call search", "tools/call", "tools/list"]);
   });
 
+  it("marks a failed reply in its Method cell, not by colour alone: a tool call that failed as a JSON-RPC error is", async () => {
+    const traffic = createTraffic();
+    const call = '{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"search"}}';
+    traffic.receive({
+      initial: true,
+      rows: [
+        trafficRow({ id: "3", method: "tools/call", msg: call }),
+        trafficRow({ id: "3", dir: "s2c", kind: "response", method: "tools/call", toolError: true, msg: '{"jsonrpc":"2.0","id":3,"result":{"isError":true}}' }),
+        trafficRow({ id: "4", dir: "s2c", kind: "error", method: "tools/list", msg: '{"jsonrpc":"2.0","id":4,"error":{"code":-32601}}' }),
+        trafficRow({ id: "5", dir: "s2c", kind: "response", method: "tools/list", msg: '{"jsonrpc":"2.0","id":5,"result":{}}' }),
+      ],
+    });
+    render(TrafficList, { traffic, selected: null });
+    await nextFrame();
+    const cells = screen.getAllByTestId("traffic-method");
+    // A mark seen (the Kind column may be hidden), and words for a screen reader.
+    expect(cells.map((cell) => cell.querySelector('[data-testid="traffic-failed"]')?.textContent ?? null)).toEqual([null, "✗", "✗", null]);
+    expect(cells[1].querySelector(".visually-hidden")?.textContent).toBe("Tool call failed:");
+    expect(cells[1].textContent).toBe("✗Tool call failed: tools/call search");
+    expect(cells[2].querySelector(".visually-hidden")?.textContent).toBe("Error reply:");
+    expect(cells[3].textContent).toBe("tools/list");
+  });
+
   it("tags the rows of a test MCP Tray ran, and no row of Claude's", async () => {
     const traffic = createTraffic();
     traffic.receive({

@@ -56,6 +56,50 @@ describe("createResource", () => {
     expect(resource.current).toEqual({ state: "ready", value: "new" });
   });
 
+  it("keeps an error shown while reloading, until the new answer replaces it; says a reload is on its way", async () => {
+    let next = deferred<string>();
+    const resource = createResource("s", () => next.promise);
+    const first = resource.reload();
+    expect(resource.reloading).toBe(true);
+    next.reject({ code: "bad-json-config", message: "/c.json:3:7: expected a comma" });
+    await first;
+    expect(resource.reloading).toBe(false);
+    const shown = resource.current;
+
+    // The file changed, still broken: the error stays through the reload (its buttons and the
+    // focus on them too), the same object when the answer is the same error.
+    next = deferred<string>();
+    const again = resource.reload();
+    expect(resource.current).toBe(shown);
+    expect(resource.reloading).toBe(true);
+    next.reject({ code: "bad-json-config", message: "/c.json:3:7: expected a comma" });
+    await again;
+    expect(resource.current).toBe(shown);
+    expect(resource.reloading).toBe(false);
+
+    next = deferred<string>();
+    const fixed = resource.reload();
+    expect(resource.current).toBe(shown);
+    next.resolve("read");
+    await fixed;
+    expect(resource.current).toEqual({ state: "ready", value: "read" });
+  });
+
+  it("says it reloads until the latest reload's answer, not an earlier one's", async () => {
+    const first = deferred<string>();
+    const second = deferred<string>();
+    const queue = [first, second];
+    const resource = createResource("s", () => (queue.shift() ?? second).promise);
+    const a = resource.reload();
+    const b = resource.reload();
+    first.resolve("old");
+    await a;
+    expect(resource.reloading).toBe(true);
+    second.resolve("new");
+    await b;
+    expect(resource.reloading).toBe(false);
+  });
+
   it("shows an error after a value: the old value is no longer what is on disk", async () => {
     let fail = false;
     const resource = createResource("s", () => (fail ? Promise.reject({ code: "io", message: "gone" }) : Promise.resolve(1)));
