@@ -18,6 +18,11 @@ STATUS (with `Retry-After: 2`); later ones get a stream that sends one `notifica
 and stays open: a server that allows one stream per session (409) while it still holds the one
 that broke, or a rate limit (429). With `get-always`, every GET of the stream is answered STATUS:
 a gateway that does not route GETs. /seen counts the GETs as "GET".
+With `resume-refused`, requests succeed; the first GET of the stream sends one
+`notifications/message` (event id 1) and closes; a GET carrying `Last-Event-ID` is answered HTTP
+STATUS (a replica, or an event store, that no longer has that event); a GET without it gets a
+stream that sends one `notifications/message` and stays open. /seen counts the refused ones as
+"GET-resume".
 """
 
 import json
@@ -93,6 +98,41 @@ class Handler(BaseHTTPRequestHandler):
             with LOCK:
                 data = json.dumps(SEEN).encode()
             return self.send(200, data, "application/json")
+        if MODE == "resume-refused" and self.path == "/mcp":
+            with LOCK:
+                GETS["count"] += 1
+                SEEN["GET"] = GETS["count"]
+                count = GETS["count"]
+                if count > 1 and self.headers.get("last-event-id") is not None:
+                    SEEN["GET-resume"] = SEEN.get("GET-resume", 0) + 1
+                    refuse = True
+                else:
+                    refuse = False
+            if refuse:
+                self.send_response(STATUS)
+                self.send_header("content-length", "0")
+                self.end_headers()
+                return
+            self.send_response(200)
+            self.send_header("content-type", "text/event-stream")
+            self.end_headers()
+            note = {
+                "jsonrpc": "2.0",
+                "method": "notifications/message",
+                "params": {"level": "info", "data": f"stream {count}"},
+            }
+            try:
+                self.wfile.write(f"id: 1\ndata: {json.dumps(note)}\n\n".encode())
+                self.wfile.flush()
+                if count == 1:
+                    self.close_connection = True
+                    return
+                while True:
+                    time.sleep(0.5)
+                    self.wfile.write(b": keep\n\n")
+                    self.wfile.flush()
+            except OSError:
+                return
         if MODE in ("get", "get-always") and self.path == "/mcp":
             with LOCK:
                 GETS["count"] += 1

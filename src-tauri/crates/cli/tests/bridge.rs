@@ -2695,6 +2695,39 @@ fn a_notification_the_server_never_takes_holds_the_next_request_only_for_a_while
     );
 }
 
+/// A resumption of the server's stream refused (a replica, or an event store, that no longer has
+/// the event: 400) opens the stream again from now, once, instead of giving it up for the rest
+/// of the session with every notification the server sends.
+#[test]
+fn a_refused_resumption_opens_the_event_stream_again_from_now() {
+    let p = require_peers!();
+    let (_server, port) = fault_server(&p, "flaky_server.py", &["400", "resume-refused"]);
+    let mut b = Bridge::start(&[&format!("http://127.0.0.1:{port}/mcp"), "--name", "resume"]);
+    b.initialize();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut notes = Vec::new();
+    while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+        match b.next(left) {
+            Some(v) if v["method"] == "notifications/message" => {
+                notes.push(v["params"]["data"].as_str().unwrap_or_default().to_owned());
+                if notes.len() == 2 {
+                    break;
+                }
+            }
+            Some(_) => {}
+            None => break,
+        }
+    }
+    assert_eq!(notes, ["stream 1", "stream 3"], "stderr:\n{}", b.stderr());
+    assert_eq!(flaky_seen(port)["GET-resume"], 1);
+    let (exit, stderr, _) = b.finish();
+    assert!(exit.success());
+    assert!(
+        stderr.contains("could not resume its event stream"),
+        "{stderr}"
+    );
+}
+
 /// The stream of the server's own messages is opened again after a 409 (a server that allows
 /// one stream per session and still holds one) or a 429 (a rate limit), after the server's
 /// `Retry-After`: neither means the server has no stream, and the bridge used to give it up for

@@ -132,6 +132,37 @@ fn probe_starts_a_config_entry_as_claude_would() {
     assert!(r["target"].as_str().unwrap().starts_with("tiny ("), "{r}");
 }
 
+/// An entry's server starts where Claude's do (not in the folder the probe is run from): a
+/// relative path that happens to resolve from there must not pass the probe while Claude, started
+/// from the Dock or a launcher, cannot find it. A command given on probe's own line runs where
+/// the probe runs, as a shell's would.
+#[test]
+fn probe_of_an_entry_with_a_relative_path_fails_as_claude_would_wherever_it_is_run() {
+    let p = require_peers!();
+    let home = tempfile::tempdir().unwrap();
+    let config = home.path().join("claude_desktop_config.json");
+    let entry = serde_json::json!({"mcpServers": {"rel": {
+        "command": p.python(), "args": ["fastmcp_server.py", "stdio"]}}});
+    std::fs::write(&config, entry.to_string()).unwrap();
+    let run = |args: &[&str]| {
+        let out = Command::new(BIN)
+            .args(["probe", "--json", "--timeout", "30"])
+            .args(args)
+            .current_dir(&p.dir)
+            .env("MCP_TRAY_HOME", home.path())
+            .output()
+            .expect("run probe");
+        let r: Value = serde_json::from_slice(&out.stdout).expect("probe JSON");
+        (r, out.status.code())
+    };
+    let (r, code) = run(&["--config", config.to_str().unwrap(), "rel"]);
+    assert_eq!(code, Some(4), "{r}");
+    assert_eq!(r["diagnosis"]["code"], "exited-early", "{r}");
+    let python = p.python();
+    let (r, code) = run(&["--", python.to_str().unwrap(), "fastmcp_server.py", "stdio"]);
+    assert_eq!(code, Some(0), "{r}");
+}
+
 #[test]
 fn probe_of_a_tapped_entry_whose_command_is_missing_says_the_tap_s_fix_once_as_the_fix() {
     let home = tempfile::tempdir().unwrap();

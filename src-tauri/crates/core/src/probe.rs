@@ -218,6 +218,9 @@ impl ProbeTarget {
         let mut cmd = ServerCommand::new(&entry.name, command, &[]);
         cmd.args = entry.args.clone();
         cmd.env = entry.env.clone();
+        // Not in the folder the probe runs from, where a relative path in the entry would be
+        // found: Claude, started from the Dock or the Start menu, would not find it.
+        cmd.cwd = Some(claude_s_folder());
         mark_check(&mut cmd);
         if matches!(entry.kind, crate::config::EntryKind::Remote { .. }) {
             // MCP Tray's own bridge: started as Claude would, but it gives up sooner.
@@ -238,6 +241,22 @@ impl ProbeTarget {
             label: format!("{} ({what})", entry.name),
             command: cmd,
         })
+    }
+}
+
+/// The folder a server of an entry starts in, as Claude Desktop starts it: not the user's own
+/// (an app started from the Dock, a launcher or the Start menu has none). `/` on macOS and Linux,
+/// a GUI app's working folder there; the system drive's root on Windows, where Claude runs in a
+/// folder of its own install, which holds no server either.
+pub fn claude_s_folder() -> std::path::PathBuf {
+    #[cfg(windows)]
+    {
+        let drive = std::env::var("SystemDrive").unwrap_or_else(|_| "C:".to_owned());
+        std::path::PathBuf::from(format!("{drive}\\"))
+    }
+    #[cfg(not(windows))]
+    {
+        std::path::PathBuf::from("/")
     }
 }
 

@@ -855,6 +855,7 @@ impl StreamableHttp {
             }
             let seen = self.remote.auth.as_ref().map_or(0, |a| a.generation());
             let last = self.lock().get_last_event_id.clone();
+            let resuming = last.is_some();
             let mut req = self
                 .request(Method::GET)
                 .header(ACCEPT, "text/event-stream");
@@ -876,6 +877,25 @@ impl StreamableHttp {
                     if let Some(id) = cursor.last_event_id.take() {
                         self.lock().get_last_event_id = Some(id);
                     }
+                }
+                // Refused as a resumption (a replica, or an event store, that no longer has the
+                // event to resume from): opened again from now, rather than given up for the
+                // rest of the session with every notification and request of the server's.
+                Ok(resp)
+                    if resuming
+                        && is_no_stream(resp.status())
+                        && resp.status() != StatusCode::METHOD_NOT_ALLOWED =>
+                {
+                    self.lock().get_last_event_id = None;
+                    self.remote.reporter.report(
+                        Level::Warn,
+                        "stream-not-resumed",
+                        &format!(
+                            "the server could not resume its event stream where it broke (HTTP {}); opened it again from now: what it sent meanwhile is lost",
+                            resp.status().as_u16()
+                        ),
+                    );
+                    continue;
                 }
                 Ok(resp) if is_no_stream(resp.status()) => return,
                 Ok(resp) if resp.status().is_server_error() => failures += 1,
