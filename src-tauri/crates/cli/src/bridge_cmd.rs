@@ -205,6 +205,12 @@ pub(crate) fn url_failure(d: mcp_tray_core::diagnose::Diagnosis) -> Failure {
     Failure::new(exit::USER, anyhow::anyhow!(text))
 }
 
+/// The keys that end a terminal's input.
+#[cfg(windows)]
+pub(crate) const END_OF_INPUT: &str = "Ctrl-Z then Enter";
+#[cfg(not(windows))]
+pub(crate) const END_OF_INPUT: &str = "Ctrl-D";
+
 pub fn run(cmd: BridgeCommand) -> anyhow::Result<ExitCode> {
     let BridgeCommand::Bridge(args) = cmd;
     // Its journal's name, also when the URL is refused: the app finds the server's news by it.
@@ -225,7 +231,7 @@ pub fn run(cmd: BridgeCommand) -> anyhow::Result<ExitCode> {
     if std::io::stdin().is_terminal() {
         // Run by hand: it waits for JSON-RPC on stdin, which looks like a hang.
         eprintln!(
-            "mcp-tray bridge [{name}]: reading JSON-RPC messages from this terminal, one per line (Claude Desktop starts this command itself); to check the server instead, run `mcp-tray probe --url URL`. Ctrl-D ends it."
+            "mcp-tray bridge [{name}]: reading JSON-RPC messages from this terminal, one per line (Claude Desktop starts this command itself); to check the server instead, run `mcp-tray probe --url URL`. {END_OF_INPUT} ends it."
         );
     }
     let runtime = tokio::runtime::Builder::new_current_thread()

@@ -832,11 +832,20 @@ fn list(ctx: &Context, file: &ConfigFile, json: bool) -> anyhow::Result<()> {
         // A mistyped path reads as an empty config: say when there is no file at all.
         let missing = if file.path().exists() {
             String::new()
-        } else if let Some(last) = file.history().ok().and_then(|h| h.into_iter().next()) {
-            // MCP Tray wrote it before: something else deleted or moved it since.
+        } else if let Some(last) = file.history().ok().and_then(|h| h.into_iter().next())
+            // The last change recorded left a file (not an undo that took away the file its add
+            // made): something else deleted or moved it since.
+            && (!last.after_sha256.is_empty() || last.op == mcp_tray_core::config::DELETED_OUTSIDE)
+        {
+            let when = match last.op == mcp_tray_core::config::DELETED_OUTSIDE {
+                true => format!("another program deleted it at {}", last.ts),
+                false => format!(
+                    "it was deleted or moved after MCP Tray's last write to it, \"{}\" at {}",
+                    last.op, last.ts
+                ),
+            };
             format!(
-                " (the file does not exist: it was deleted or moved after MCP Tray's last write to it, \"{}\" at {}; `mcp-tray history` lists the backups taken before each write)",
-                last.op, last.ts
+                " (the file does not exist: {when}; `mcp-tray history` lists the backups taken before each write)"
             )
         } else {
             " (the file does not exist yet)".to_owned()

@@ -29,7 +29,7 @@ pub enum ProbeCommand {
 #[derive(Debug, Args)]
 pub struct ProbeArgs {
     /// A server of Claude Desktop's config, started exactly as Claude starts it, in the folder
-    /// Claude's servers start in (`/`; not this one) (a URL here is probed as with --url).
+    /// Claude's servers start in, not this one (a URL here is probed as with --url).
     #[arg(conflicts_with = "url")]
     name: Option<String>,
     /// A remote server's URL (through MCP Tray's bridge).

@@ -61,9 +61,10 @@ pub fn run(cmd: WrapCommand) -> anyhow::Result<ExitCode> {
     };
     let journal = crate::bridge_cmd::open_journal("wrap", &name, &args.command);
     if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        use crate::bridge_cmd::END_OF_INPUT;
         // Run by hand: it waits for JSON-RPC on stdin, which looks like a hang.
         eprintln!(
-            "mcp-tray wrap [{name}]: passing JSON-RPC messages from this terminal to the server, one per line (Claude Desktop starts this command itself); to check the server instead, run `mcp-tray probe -- COMMAND ARGS…`. Ctrl-D ends it."
+            "mcp-tray wrap [{name}]: passing JSON-RPC messages from this terminal to the server, one per line (Claude Desktop starts this command itself); to check the server instead, run `mcp-tray probe -- COMMAND ARGS…`. {END_OF_INPUT} ends it."
         );
     }
     // Started by Claude or a launcher, PATH is bare: ask the login shell (cached in the data dir).

@@ -246,13 +246,15 @@ impl ProbeTarget {
 
 /// The folder a server of an entry starts in, as Claude Desktop starts it: not the user's own
 /// (an app started from the Dock, a launcher or the Start menu has none). `/` on macOS and Linux,
-/// a GUI app's working folder there; the system drive's root on Windows, where Claude runs in a
-/// folder of its own install, which holds no server either.
+/// a GUI app's working folder there; on Windows, where Claude runs in a folder of its own install
+/// (under the local app data folder: one the user can write to, which holds no server either),
+/// that local app data folder.
 pub fn claude_s_folder() -> std::path::PathBuf {
     #[cfg(windows)]
     {
-        let drive = std::env::var("SystemDrive").unwrap_or_else(|_| "C:".to_owned());
-        std::path::PathBuf::from(format!("{drive}\\"))
+        std::env::var_os("LOCALAPPDATA")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(std::env::temp_dir)
     }
     #[cfg(not(windows))]
     {

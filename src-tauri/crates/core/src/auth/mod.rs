@@ -907,6 +907,13 @@ impl Auth {
         st.secrets.client_secret = None;
     }
 
+    /// Waits, up to `wait`, for a token refresh under way to end: the process is about to exit,
+    /// which would cut it (the runtime stops its tasks) after the server rotated the refresh
+    /// token and before the new one was kept.
+    pub async fn settle(&self, wait: Duration) {
+        let _ = tokio::time::timeout(wait, self.refresh.lock()).await;
+    }
+
     /// One refresh at a time; a refresh someone else finished counts. It runs on a task of its
     /// own: the request that asked for it may be dropped midway (the client cancelled it, or its
     /// deadline passed), and a refresh cut after the server rotated the refresh token, before the

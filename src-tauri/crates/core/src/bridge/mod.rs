@@ -1061,6 +1061,8 @@ where
         last_failure: Arc::default(),
         outage: Arc::default(),
     };
+    // A token refresh still under way when the bridge ends is waited for (see below).
+    let auth_at_exit = remote.auth.clone();
     let (control_tx, control_rx) = mpsc::unbounded_channel();
     let (server_tx, server_rx) = transport::outbox();
     let server_requests = SharedServerRequests::default();
@@ -1166,6 +1168,11 @@ where
     drop(control_tx);
     if !client_gone {
         let _ = tokio::time::timeout(Duration::from_secs(1), router_task).await;
+    }
+    // A refresh a request started and was dropped from (its deadline, the client's cancel) runs
+    // on: cut by the end of the process, the token the server rotated in it would be lost.
+    if let Some(auth) = &auth_at_exit {
+        auth.settle(Duration::from_secs(10)).await;
     }
     Ok(())
 }

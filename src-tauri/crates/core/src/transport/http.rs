@@ -846,6 +846,9 @@ impl StreamableHttp {
         let mut failures = 0u32;
         // The token generation a refusal of this stream was last answered with.
         let mut reauthorized = None;
+        // A resumption refused (its status), to be said once the stream is open again.
+        let mut not_resumed = None;
+        let mut said_not_resumed = false;
         loop {
             if self.lock().closed {
                 return;
@@ -868,6 +871,20 @@ impl StreamableHttp {
                 Ok(resp) if resp.status().is_success() && !is_event_stream(&resp) => return,
                 Ok(resp) if resp.status().is_success() => {
                     failures = 0;
+                    // Said once the stream is open again, and once a session: a server that
+                    // closes its stream at every poll would otherwise say it all day.
+                    if let Some(status) = not_resumed.take()
+                        && !said_not_resumed
+                    {
+                        said_not_resumed = true;
+                        self.remote.reporter.report(
+                            Level::Warn,
+                            "stream-not-resumed",
+                            &format!(
+                                "the server could not resume its event stream where it broke (HTTP {status}); opened it again from now: what it sent meanwhile is lost"
+                            ),
+                        );
+                    }
                     // Taken with this token: a later refusal (the token expired since) gets its
                     // own try at a fresh one.
                     reauthorized = None;
@@ -887,14 +904,7 @@ impl StreamableHttp {
                         && resp.status() != StatusCode::METHOD_NOT_ALLOWED =>
                 {
                     self.lock().get_last_event_id = None;
-                    self.remote.reporter.report(
-                        Level::Warn,
-                        "stream-not-resumed",
-                        &format!(
-                            "the server could not resume its event stream where it broke (HTTP {}); opened it again from now: what it sent meanwhile is lost",
-                            resp.status().as_u16()
-                        ),
-                    );
+                    not_resumed = Some(resp.status().as_u16());
                     continue;
                 }
                 Ok(resp) if is_no_stream(resp.status()) => return,

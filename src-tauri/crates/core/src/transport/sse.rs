@@ -108,21 +108,32 @@ impl Drop for SseConnection {
     }
 }
 
-/// How long opening the event stream may take, its answer and then its `endpoint` event each: a
-/// server (or a proxy holding the GET) that accepts the connection and says nothing would
+/// How long reopening the event stream may take, its answer and then its `endpoint` event each:
+/// a server (or a proxy holding the GET) that accepts the connection and says nothing would
 /// otherwise hold a reconnection for ever, every message failing meanwhile though the server
 /// may long be back. Sign-in is not counted (it runs apart, for as long as the person takes).
+/// The first stream is not bounded here: the request that opens it waits its own timeout.
 #[cfg(not(test))]
 const STREAM_OPEN_LIMIT: Duration = Duration::from_secs(30);
 #[cfg(test)]
 const STREAM_OPEN_LIMIT: Duration = Duration::from_secs(1);
 
-/// The fault of a stream that did not open within [`STREAM_OPEN_LIMIT`].
-fn silent(url: &Url) -> Fault {
-    Fault::NoAnswer {
-        url: display_url(url),
-        method: "the request for its event stream".into(),
-        after: STREAM_OPEN_LIMIT,
+/// `work`, given up after `limit` (when there is one) with the fault of a stream that did not
+/// open in time.
+async fn within<T>(
+    limit: Option<Duration>,
+    url: &Url,
+    work: impl std::future::Future<Output = T>,
+) -> Result<T, Fault> {
+    match limit {
+        None => Ok(work.await),
+        Some(limit) => tokio::time::timeout(limit, work)
+            .await
+            .map_err(|_| Fault::NoAnswer {
+                url: display_url(url),
+                method: "the request for its event stream".into(),
+                after: limit,
+            }),
     }
 }
 
@@ -137,7 +148,9 @@ impl LegacySse {
             endpoint,
             waiters: Arc::default(),
         });
-        let (url, events) = this.open_stream().await?;
+        // The first stream waits as long as the caller does (a request's timeout): a server may
+        // be starting up.
+        let (url, events) = this.open_stream(None).await?;
         this.endpoint.send_replace(Some((url, 1)));
         let reader = Arc::clone(&this);
         let reader = tokio::spawn(async move { reader.read_forever(events).await });
@@ -151,7 +164,9 @@ impl LegacySse {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    async fn open_stream(&self) -> Result<(Url, EventReader), Fault> {
+    /// Opens the event stream and waits for its `endpoint`; each of the two waits bounded by
+    /// `limit` when given (a reconnection, [`STREAM_OPEN_LIMIT`]).
+    async fn open_stream(&self, limit: Option<Duration>) -> Result<(Url, EventReader), Fault> {
         let url = &self.remote.url;
         let mut auth_rounds = 0;
         let resp = loop {
@@ -166,9 +181,8 @@ impl LegacySse {
                 .headers(self.remote.request_headers())
                 .header(ACCEPT, "text/event-stream")
                 .send();
-            let resp = tokio::time::timeout(STREAM_OPEN_LIMIT, get)
-                .await
-                .map_err(|_| silent(url))?
+            let resp = within(limit, url, get)
+                .await?
                 .map_err(|e| Fault::from_reqwest(&e, url))?;
             if self.remote.auth.is_some()
                 && auth_rounds < 2
@@ -193,7 +207,7 @@ impl LegacySse {
         // After a redirect the stream came from elsewhere: a relative endpoint is relative to that.
         let streamed_from = resp.url().clone();
         let mut events = EventReader::new(resp);
-        let named = tokio::time::timeout(STREAM_OPEN_LIMIT, async {
+        let named = within(limit, url, async {
             while let Ok(Some(item)) = events.next().await {
                 let Item::Event(event) = item else { continue };
                 if event.event.as_deref() == Some("endpoint") {
@@ -209,8 +223,7 @@ impl LegacySse {
             }
             Ok(None)
         })
-        .await
-        .map_err(|_| silent(url))??;
+        .await??;
         match named {
             Some(endpoint) => Ok((endpoint, events)),
             None => Err(Fault::Protocol {
@@ -275,7 +288,7 @@ impl LegacySse {
                 if self.lock().closed {
                     return;
                 }
-                match self.open_stream().await {
+                match self.open_stream(Some(STREAM_OPEN_LIMIT)).await {
                     Ok((url, fresh)) => {
                         failures = 0;
                         self.lock().reopen_failure = None;
@@ -594,6 +607,33 @@ mod tests {
             .await
             .expect("the stream was opened again after the silent attempt")
             .expect("server task");
+    }
+
+    /// The first stream is not bounded by the reconnections' limit: a server starting up may
+    /// take longer than it to name its endpoint, and the request that opens it has its own
+    /// timeout.
+    #[tokio::test]
+    async fn the_first_stream_may_take_longer_than_a_reconnection_may() {
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        tokio::spawn(async move {
+            let (mut sock, _) = listener.accept().await.expect("accept");
+            let mut buf = [0u8; 4096];
+            let _ = sock.read(&mut buf).await;
+            tokio::time::sleep(STREAM_OPEN_LIMIT + Duration::from_millis(500)).await;
+            sock.write_all(
+                b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n\r\nevent: endpoint\ndata: /message?sessionId=1\n\n",
+            )
+            .await
+            .expect("write");
+            tokio::time::sleep(Duration::from_secs(5)).await;
+        });
+        let (out, _inbox) = super::super::outbox();
+        let connected = LegacySse::connect(remote_at(port), out).await;
+        assert!(connected.is_ok(), "the first stream was given up on");
     }
 
     /// A client that stops reading (the bridge's stdout is not read) while the server streams:
