@@ -102,7 +102,7 @@ describe("Traffic list", () => {
     await nextFrame();
     const cells = screen.getAllByTestId("traffic-method");
     // A mark seen (the Kind column may be hidden), and words for a screen reader.
-    expect(cells.map((cell) => cell.querySelector('[data-testid="traffic-failed"]')?.textContent ?? null)).toEqual([null, "✗", "✗", null]);
+    expect(cells.map((cell) => cell.querySelector('[data-testid="traffic-reply-failed"]')?.textContent ?? null)).toEqual([null, "✗", "✗", null]);
     expect(cells[1].querySelector(".visually-hidden")?.textContent).toBe("Tool call failed:");
     expect(cells[1].textContent).toBe("✗Tool call failed: tools/call search");
     expect(cells[2].querySelector(".visually-hidden")?.textContent).toBe("Error reply:");
@@ -207,6 +207,39 @@ describe("Traffic list", () => {
       traffic.receive({ initial: false, rows: many(10) });
       await nextFrame();
       expect(viewport.scrollTop).toBe(70 * 24);
+    } finally {
+      delete (HTMLElement.prototype as { scrollTop?: number }).scrollTop;
+    }
+  });
+
+  it("keeps a list scrolled up on the same rows when the oldest are dropped past the cap", async () => {
+    const scrolled = new WeakMap<Element, number>();
+    Object.defineProperty(HTMLElement.prototype, "scrollTop", {
+      configurable: true,
+      get(this: HTMLElement) {
+        return scrolled.get(this) ?? 0;
+      },
+      set(this: HTMLElement, value: number) {
+        scrolled.set(this, value);
+      },
+    });
+    try {
+      let n = 0;
+      const many = (count: number) => Array.from({ length: count }, () => trafficRow({ id: String(n++), kind: "notification" }));
+      // Keeps 100 rows, dropping 10 at a time.
+      const traffic = createTraffic(100, 10);
+      traffic.receive({ initial: true, rows: many(100) });
+      render(TrafficList, { traffic, selected: null });
+      const viewport = screen.getByTestId("traffic-viewport");
+      // Scrolled up to row 50.
+      viewport.scrollTop = 50 * 24;
+      await fireEvent.scroll(viewport);
+      const shown = traffic.at(50)!.seq;
+      traffic.receive({ initial: false, rows: many(11) });
+      await nextFrame();
+      expect(traffic.dropped).toBe(11);
+      // The row at the top of the view is still the one that was there.
+      expect(traffic.at(Math.floor(viewport.scrollTop / 24))!.seq).toBe(shown);
     } finally {
       delete (HTMLElement.prototype as { scrollTop?: number }).scrollTop;
     }

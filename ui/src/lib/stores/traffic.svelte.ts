@@ -146,6 +146,8 @@ export function createTraffic(keep: number = TRAFFIC_KEEP, slack: number = Math.
   let paused = $state(false);
   let held = $state(0);
   let dropped = $state(0);
+  /** Filtered rows dropped from the list's top so far: a list scrolled up moves up as many. */
+  let trimmedVisible = $state(0);
   let problem = $state<string | null>(null);
   let servers = $state<string[]>([]);
   let filter = $state<TrafficFilter>({ ...EMPTY_FILTER });
@@ -170,7 +172,9 @@ export function createTraffic(keep: number = TRAFFIC_KEEP, slack: number = Math.
     rows.splice(0, count);
     first += count;
     dropped += count;
-    visible.splice(0, lowerBound(visible, first));
+    const gone = lowerBound(visible, first);
+    visible.splice(0, gone);
+    trimmedVisible += gone;
   }
 
   function ingest(batch: TrafficBatch): void {
@@ -268,6 +272,10 @@ export function createTraffic(keep: number = TRAFFIC_KEEP, slack: number = Math.
     /** Rows dropped to keep at most `keep` (the oldest, or the oldest held while paused). */
     get dropped() {
       return dropped;
+    },
+    /** How many rows of the filtered list were dropped from its top so far (never goes back). */
+    get trimmedVisible() {
+      return trimmedVisible;
     },
     /** The most rows kept. */
     get keep() {
