@@ -24,6 +24,20 @@ function sizeOf(seq: number): string | null | undefined {
   return row?.querySelectorAll('[role="gridcell"]')[7]?.textContent;
 }
 
+/** Lets elements keep the scrollTop set on them (jsdom lays nothing out; tests delete it after). */
+function rememberScrollTop(): void {
+  const scrolled = new WeakMap<Element, number>();
+  Object.defineProperty(HTMLElement.prototype, "scrollTop", {
+    configurable: true,
+    get(this: HTMLElement) {
+      return scrolled.get(this) ?? 0;
+    },
+    set(this: HTMLElement, value: number) {
+      scrolled.set(this, value);
+    },
+  });
+}
+
 describe("Traffic list", () => {
   it("gives sizes in B, KiB or MiB, as the CLI does", async () => {
     const traffic = createTraffic();
@@ -164,16 +178,7 @@ describe("Traffic list", () => {
 
   it("stops following the newest rows while a row is selected or the list is scrolled up", async () => {
     // jsdom lays nothing out (the list has no height): the end of the list is at count × 24 px.
-    const scrolled = new WeakMap<Element, number>();
-    Object.defineProperty(HTMLElement.prototype, "scrollTop", {
-      configurable: true,
-      get(this: HTMLElement) {
-        return scrolled.get(this) ?? 0;
-      },
-      set(this: HTMLElement, value: number) {
-        scrolled.set(this, value);
-      },
-    });
+    rememberScrollTop();
     try {
       const many = (n: number) => Array.from({ length: n }, (_, i) => trafficRow({ id: String(i), kind: "notification" }));
       const traffic = createTraffic();
@@ -213,16 +218,7 @@ describe("Traffic list", () => {
   });
 
   it("keeps a list scrolled up on the same rows when the oldest are dropped past the cap", async () => {
-    const scrolled = new WeakMap<Element, number>();
-    Object.defineProperty(HTMLElement.prototype, "scrollTop", {
-      configurable: true,
-      get(this: HTMLElement) {
-        return scrolled.get(this) ?? 0;
-      },
-      set(this: HTMLElement, value: number) {
-        scrolled.set(this, value);
-      },
-    });
+    rememberScrollTop();
     try {
       let n = 0;
       const many = (count: number) => Array.from({ length: count }, () => trafficRow({ id: String(n++), kind: "notification" }));
