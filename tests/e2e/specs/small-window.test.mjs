@@ -204,6 +204,13 @@ describe("a small window with long server names", () => {
       assert.equal(traffic.cellTitle, LONG);
       await app.screenshot(`small-window-${width}x${height}-traffic`);
       assert.deepEqual(await pageScroll(app.browser), { top: 0, taller: 0, sidebarTop: 0 });
+      // Nothing off the window's right edge either (the list once kept the width it had before
+      // the window shrank: a long name made its column as wide as the name).
+      const sideways = await app.browser.execute(() => {
+        const view = document.querySelector(".content");
+        return view.scrollWidth - view.clientWidth;
+      });
+      assert.equal(sideways, 0, "Traffic is wider than the window");
       await openView(app.browser, "Servers");
     });
   }
