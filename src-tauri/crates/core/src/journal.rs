@@ -1,9 +1,10 @@
 //! Traffic journals: one append-only JSON-lines file per server, written by the shims, read by
 //! `mcp-tray traffic` and tailed by the app.
 //!
-//! This module owns the journal line format, the writer (a background thread behind a bounded
-//! queue) and the readers ([`read_all`], [`read_recent`], [`Tail`]). It must never slow
-//! forwarding down: a message that does not fit in the queue is dropped and counted, never waited
+//! This module owns the journal line format, the writer ([`Journal`]: lines rendered by the
+//! thread that records them, written to disk by a thread of its own behind a bounded buffer)
+//! and the readers ([`read_all`], [`read_recent`], [`Tail`]). It must never make forwarding wait
+//! on the disk: a line that does not fit in the buffer is dropped and counted, never waited
 //! for. It must never record a credential: callers pass messages and event texts only, never
 //! HTTP headers.
 //!
@@ -34,13 +35,14 @@
 //! start; see [`journal_path`]), so two servers never share a file. Past [`JournalConfig::max_bytes`] the file is renamed to
 //! `<stem>.1.jsonl` (older ones shift to `.2`, …) and the last [`JournalConfig::keep`] are kept.
 
+use std::borrow::Cow;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::mpsc::{self, Receiver, Sender};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc;
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -95,8 +97,9 @@ pub struct JournalConfig {
     pub max_bytes: u64,
     /// Rotated files kept besides the live one.
     pub keep: usize,
-    /// Records (one read's messages, or an event) waiting for the writer thread before new ones
-    /// are dropped. The queue takes memory only for what waits in it.
+    /// Lines waiting for the writer thread before new ones are dropped (besides the limit of
+    /// their bytes, which any real line reaches first at the default). The buffer takes memory
+    /// only for what waits in it.
     pub queue: usize,
     /// Messages longer than this are cut in `msg` (`truncated: true`).
     pub max_msg_bytes: usize,
@@ -121,14 +124,14 @@ impl std::fmt::Debug for Secrets {
 }
 
 impl JournalConfig {
-    /// Defaults in the given folder: 8 MiB files, 3 kept, 4096 queued, messages cut at 64 KiB,
-    /// redacted.
+    /// Defaults in the given folder: 8 MiB files, 3 kept, 65536 lines waiting at most, messages
+    /// cut at 64 KiB, redacted.
     pub fn in_dir(dir: impl Into<PathBuf>) -> Self {
         JournalConfig {
             dir: dir.into(),
             max_bytes: 8 * 1024 * 1024,
             keep: 3,
-            queue: 4096,
+            queue: 65_536,
             max_msg_bytes: 64 * 1024,
             redact: true,
             secrets: Secrets::default(),
@@ -137,32 +140,9 @@ impl JournalConfig {
     }
 }
 
-enum Record {
-    Messages(MessageBatch),
-    Event {
-        at: SystemTime,
-        level: Level,
-        code: String,
-        text: String,
-    },
-    /// Write out everything queued before, then say so.
-    Flush(mpsc::Sender<()>),
-}
-
-impl Record {
-    /// Bytes this record holds while queued.
-    fn weight(&self) -> usize {
-        match self {
-            Record::Messages(batch) => batch.bytes.len() + 128 * batch.items.len(),
-            Record::Event { text, .. } => text.len() + 128,
-            Record::Flush(_) => 0,
-        }
-    }
-}
-
-/// Messages that passed one way together (one read's worth), journaled as one queued record:
-/// their bytes share one buffer and they cost the forwarding thread one hand-off to the writer.
-/// They share one timestamp: they arrived in the same read.
+/// Messages that passed one way together (one read's worth), journaled together: their bytes
+/// share one buffer and they cost the forwarding thread one lock of the journal's lines. They
+/// share one timestamp: they arrived in the same read.
 pub struct MessageBatch {
     at: SystemTime,
     dir: Direction,
@@ -240,15 +220,33 @@ impl MessageBatch {
     }
 }
 
-/// Most bytes of messages waiting for the writer; past it new ones are dropped and counted.
+/// Most bytes of rendered lines waiting for the writer; past it new ones are dropped and counted.
 const MAX_QUEUED_BYTES: usize = 4 * 1024 * 1024;
 
-/// Written batches kept for reuse, and the most bytes one may keep.
+/// The most room a buffer of lines keeps once written: a burst's, so that the next burst
+/// does not grow it again.
+const KEPT_LINES_BYTES: usize = 2 * EARLY_WRITE_BYTES;
+
+/// Lines waiting past this many bytes are taken by the writer before its window ends.
+const EARLY_WRITE_BYTES: usize = 1024 * 1024;
+
+#[cfg(test)]
+fn stalled(pending: &Pending) -> bool {
+    pending.stalled
+}
+
+#[cfg(not(test))]
+fn stalled(_: &Pending) -> bool {
+    false
+}
+
+/// Batches kept for reuse, and the most bytes one may keep (also the most a buffer of lines
+/// keeps once written).
 const SPARE_BATCHES: usize = 16;
 const SPARE_BATCH_BYTES: usize = 256 * 1024;
 
-/// Batches the writer is done with, handed back to the forwarding threads: a batch per read
-/// would otherwise cost two allocations there and two frees on the writer's thread.
+/// Batches already journaled, for the recording threads' next ones: a batch per read would
+/// otherwise cost two allocations and two frees.
 type Spares = Arc<Mutex<Vec<MessageBatch>>>;
 
 fn give_back(spares: &Spares, mut batch: MessageBatch) {
@@ -264,16 +262,64 @@ fn give_back(spares: &Spares, mut batch: MessageBatch) {
 }
 
 /// The writing end of one server's journal. Cheap to share behind an `Arc`.
+///
+/// A message is rendered (and masked) on the thread that records it, into one buffer of lines
+/// shared with the writer thread, which takes the buffer's lines as they are and writes them to
+/// disk: a message costs its recorder one short lock and no hand-off, and a disk that stalls
+/// stalls only the writer (lines past the buffer's limit are dropped and counted).
 pub struct Journal {
-    tx: Option<Sender<Record>>,
-    dropped: Arc<AtomicU64>,
-    queued_bytes: Arc<AtomicUsize>,
-    /// Records waiting for the writer (its flush requests not counted), at most `queue_cap`.
-    queued: Arc<AtomicUsize>,
-    queue_cap: usize,
+    shared: Arc<Shared>,
     thread: Option<JoinHandle<()>>,
     max_msg_bytes: usize,
     spares: Spares,
+    /// For events' texts, masked before they are queued ([`JournalConfig::redact`]).
+    redact: bool,
+    secrets: Secrets,
+}
+
+/// What a journal's recorders and its writer thread share.
+struct Shared {
+    pending: Mutex<Pending>,
+    /// Wakes the writer: the first line after it took the buffer's lines, a buffer past
+    /// [`EARLY_WRITE_BYTES`], a flush, the end.
+    wake: Condvar,
+    dropped: AtomicU64,
+}
+
+/// Lines rendered and waiting for the writer.
+struct Pending {
+    render: Render,
+    /// Whole lines, each ending in `\n`, at most [`MAX_QUEUED_BYTES`] and `queue_cap` of them.
+    lines: Vec<u8>,
+    count: usize,
+    queue_cap: usize,
+    flushes: Vec<mpsc::Sender<()>>,
+    closed: bool,
+    /// Tests: the writer takes nothing while set, as if the disk stalled.
+    #[cfg(test)]
+    stalled: bool,
+}
+
+impl Pending {
+    /// Renders one line at the end of `lines`, or drops it when there is no room: true when kept.
+    fn add(&mut self, line: &JournalLine<'_>) -> bool {
+        if self.count >= self.queue_cap || self.lines.len() >= MAX_QUEUED_BYTES {
+            return false;
+        }
+        let start = self.lines.len();
+        self.render.render(line, &mut self.lines);
+        self.lines.push(b'\n');
+        if self.lines.len() > MAX_QUEUED_BYTES {
+            self.lines.truncate(start);
+            return false;
+        }
+        self.count += 1;
+        true
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// The journal file of a server in a folder: `<dir>/<stem>.jsonl`, a different file for every
@@ -510,52 +556,53 @@ impl Journal {
         create_private_dir(&config.dir)?;
         let path = journal_path(&config.dir, server);
         let file = private_file().create(true).append(true).open(&path)?;
-        // A list channel, bounded by the counts below: a bounded (array) channel would allocate
-        // every slot up front, 350 KiB in each shim Claude starts, for a queue that is almost
-        // always empty.
-        let (tx, rx) = mpsc::channel();
-        let dropped = Arc::new(AtomicU64::new(0));
-        let queued_bytes = Arc::new(AtomicUsize::new(0));
-        let queued = Arc::new(AtomicUsize::new(0));
         let session = session_id();
         let pid = std::process::id();
-        let spares = Spares::default();
+        let shared = Arc::new(Shared {
+            pending: Mutex::new(Pending {
+                render: Render {
+                    prefix: line_prefix(server, &session, pid, config.check),
+                    clock: Clock::default(),
+                    redact: config.redact,
+                    secrets: config.secrets.clone(),
+                },
+                lines: Vec::new(),
+                count: 0,
+                queue_cap: config.queue.max(1),
+                flushes: Vec::new(),
+                closed: false,
+                #[cfg(test)]
+                stalled: false,
+            }),
+            wake: Condvar::new(),
+            dropped: AtomicU64::new(0),
+        });
         let writer = Writer {
-            spares: spares.clone(),
-            prefix: line_prefix(server, &session, pid, config.check),
             server: server.to_owned(),
             size: file.metadata().map(|m| m.len()).unwrap_or(0),
             out: io::BufWriter::with_capacity(64 * 1024, file),
-            line: Vec::with_capacity(4096),
-            clock: Clock::default(),
             config: config.clone(),
-            dropped: dropped.clone(),
-            queued_bytes: queued_bytes.clone(),
-            queued: queued.clone(),
             reported_drops: 0,
         };
-        let thread = std::thread::Builder::new()
-            .name("journal".into())
-            .spawn(move || writer.run(rx))?;
+        let thread = {
+            let shared = shared.clone();
+            std::thread::Builder::new()
+                .name("journal".into())
+                .spawn(move || writer.run(&shared))?
+        };
         Ok(Journal {
-            tx: Some(tx),
-            dropped,
-            queued_bytes,
-            queued,
-            queue_cap: config.queue.max(1),
+            shared,
             thread: Some(thread),
             max_msg_bytes: config.max_msg_bytes,
-            spares,
+            spares: Spares::default(),
+            redact: config.redact,
+            secrets: config.secrets,
         })
     }
 
     /// An empty batch of messages going `dir`, stamped now; hand it to [`Journal::record`].
     pub fn batch(&self, dir: Direction) -> MessageBatch {
-        let spare = self
-            .spares
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .pop();
+        let spare = lock(&self.spares).pop();
         if let Some(mut batch) = spare {
             batch.at = SystemTime::now();
             batch.dir = dir;
@@ -570,13 +617,35 @@ impl Journal {
         }
     }
 
-    /// Queues a batch of messages for the writer (nothing when it is empty).
+    /// Journals a batch of messages, in order, after everything recorded before (nothing when
+    /// it is empty). Each is rendered here, on the caller's thread.
     pub fn record(&self, batch: MessageBatch) {
-        if batch.is_empty() {
-            give_back(&self.spares, batch);
-        } else {
-            self.send(Record::Messages(batch));
+        if !batch.is_empty() {
+            let mut dropped = 0;
+            self.add(|pending| {
+                for m in &batch.items {
+                    let kept = pending.add(&JournalLine {
+                        at: batch.at,
+                        dir: batch.dir.as_str(),
+                        kind: m.kind,
+                        method: batch.text(&m.method),
+                        id: batch.text(&m.id),
+                        bytes: Some(m.size),
+                        latency: m.latency,
+                        msg: Some((&batch.bytes[m.msg.clone()], m.valid_json && !m.truncated)),
+                        truncated: m.truncated,
+                        code: None,
+                        level: None,
+                        text: None,
+                    });
+                    dropped += u64::from(!kept);
+                }
+            });
+            if dropped > 0 {
+                self.shared.dropped.fetch_add(dropped, Ordering::Relaxed);
+            }
         }
+        give_back(&self.spares, batch);
     }
 
     /// Records one forwarded message. `env` is `None` for a line that is not JSON-RPC.
@@ -595,63 +664,60 @@ impl Journal {
 
     /// Records a connection event (`code` is a diagnosis code or a word like `connected`).
     pub fn event(&self, level: Level, code: &str, text: impl Into<String>) {
-        self.send(Record::Event {
-            at: SystemTime::now(),
-            level,
-            code: code.to_owned(),
-            text: text.into(),
+        let text = text.into();
+        let at = SystemTime::now();
+        // Masked before the lock is taken: a server's last stderr lines can be long.
+        let text = masked_event_text(self.redact, &self.secrets, &text);
+        let mut kept = true;
+        self.add(|pending| {
+            kept = pending.add(&JournalLine::event(at, level, code, &text));
         });
+        if !kept {
+            self.shared.dropped.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Adds lines under the buffer's lock and wakes the writer when it should know.
+    fn add(&self, lines: impl FnOnce(&mut Pending)) {
+        let mut pending = lock(&self.shared.pending);
+        if pending.closed {
+            return;
+        }
+        let before = pending.lines.len();
+        lines(&mut pending);
+        let after = pending.lines.len();
+        drop(pending);
+        if (before == 0 && after > 0) || (before < EARLY_WRITE_BYTES && after >= EARLY_WRITE_BYTES)
+        {
+            self.shared.wake.notify_one();
+        }
     }
 
     /// Records dropped so far because the writer could not keep up.
     pub fn dropped(&self) -> u64 {
-        self.dropped.load(Ordering::Relaxed)
-    }
-
-    fn send(&self, record: Record) {
-        let Some(tx) = &self.tx else { return };
-        let size = record.weight();
-        let count = match &record {
-            Record::Messages(batch) => batch.items.len() as u64,
-            Record::Event { .. } => 1,
-            Record::Flush(_) => 0,
-        };
-        // Bounded in records and in bytes: 4096 cut-down 10 MiB replies would otherwise hold
-        // 256 MiB. Only the forwarding threads add, so a check then an add cannot overshoot by
-        // more than one record per thread.
-        if self.queued.load(Ordering::Relaxed) >= self.queue_cap
-            || self.queued_bytes.load(Ordering::Relaxed) + size > MAX_QUEUED_BYTES
-        {
-            self.dropped.fetch_add(count, Ordering::Relaxed);
-            return;
-        }
-        self.queued.fetch_add(1, Ordering::Relaxed);
-        self.queued_bytes.fetch_add(size, Ordering::Relaxed);
-        if tx.send(record).is_err() {
-            self.queued.fetch_sub(1, Ordering::Relaxed);
-            self.queued_bytes.fetch_sub(size, Ordering::Relaxed);
-            self.dropped.fetch_add(count, Ordering::Relaxed);
-        }
+        self.shared.dropped.load(Ordering::Relaxed)
     }
 
     /// Writes out everything recorded so far, waiting at most `wait`; for the end of a session
     /// when other threads may still hold the journal (else [`Journal::close`]). False when the
     /// writer did not confirm in time.
     pub fn flush(&self, wait: Duration) -> bool {
-        let Some(tx) = &self.tx else { return true };
-        let deadline = Instant::now() + wait;
         let (ack, done) = mpsc::channel();
-        // Never refused for room: this is the end of a session, not the forwarding path.
-        if tx.send(Record::Flush(ack)).is_err() {
-            return false;
+        {
+            let mut pending = lock(&self.shared.pending);
+            if pending.closed {
+                return true;
+            }
+            pending.flushes.push(ack);
         }
-        done.recv_timeout(deadline.saturating_duration_since(Instant::now()))
-            .is_ok()
+        self.shared.wake.notify_one();
+        done.recv_timeout(wait).is_ok()
     }
 
-    /// Flushes what is queued and stops the writer, waiting at most `wait` for a stalled disk.
+    /// Writes out what is recorded and stops the writer, waiting at most `wait` for a stalled
+    /// disk.
     pub fn close(mut self, wait: Duration) {
-        self.tx = None;
+        self.end();
         if let Some(thread) = self.thread.take() {
             let deadline = Instant::now() + wait;
             while !thread.is_finished() && Instant::now() < deadline {
@@ -661,6 +727,26 @@ impl Journal {
                 let _ = thread.join();
             }
         }
+    }
+
+    /// Tells the writer to write out what is left and stop.
+    fn end(&self) {
+        lock(&self.shared.pending).closed = true;
+        self.shared.wake.notify_one();
+    }
+
+    /// Tests: holds the writer back from the buffer, as a stalled disk would.
+    #[cfg(test)]
+    fn stall(&self, stalled: bool) {
+        lock(&self.shared.pending).stalled = stalled;
+        self.shared.wake.notify_one();
+    }
+}
+
+impl Drop for Journal {
+    /// A journal dropped without [`Journal::close`] still gets its lines written.
+    fn drop(&mut self) {
+        self.end();
     }
 }
 
@@ -765,151 +851,155 @@ struct JournalLine<'a> {
     text: Option<&'a str>,
 }
 
-struct Writer {
-    server: String,
-    spares: Spares,
+impl<'a> JournalLine<'a> {
+    fn event(at: SystemTime, level: Level, code: &'a str, text: &'a str) -> Self {
+        JournalLine {
+            at,
+            dir: "event",
+            kind: "event",
+            method: None,
+            id: None,
+            bytes: None,
+            latency: None,
+            msg: None,
+            truncated: false,
+            code: Some(code),
+            level: Some(level.as_str()),
+            text: Some(text),
+        }
+    }
+}
+
+/// What every line of one journal is rendered with.
+struct Render {
     /// `"server":…,"session":…,"pid":…,` rendered once.
     prefix: Vec<u8>,
+    clock: Clock,
+    redact: bool,
+    secrets: Secrets,
+}
+
+/// The writer thread's side: the file, its size, and rotation.
+struct Writer {
+    server: String,
     size: u64,
     out: io::BufWriter<File>,
-    /// The line being rendered, reused.
-    line: Vec<u8>,
-    clock: Clock,
     config: JournalConfig,
-    dropped: Arc<AtomicU64>,
-    queued_bytes: Arc<AtomicUsize>,
-    queued: Arc<AtomicUsize>,
     reported_drops: u64,
 }
 
 impl Writer {
-    fn run(mut self, rx: Receiver<Record>) {
-        while let Ok(first) = rx.recv() {
-            // Let a burst gather first: one wake-up and one write per window instead of one per
-            // message keeps this thread off the forwarding thread's CPU. Idle, it just blocks.
-            std::thread::sleep(BATCH_WINDOW);
-            self.write(first);
-            while let Ok(next) = rx.try_recv() {
-                self.write(next);
+    fn run(mut self, shared: &Shared) {
+        let mut taken = Vec::new();
+        loop {
+            let mut pending = lock(&shared.pending);
+            while stalled(&pending)
+                || (pending.lines.is_empty() && pending.flushes.is_empty() && !pending.closed)
+            {
+                pending = shared
+                    .wake
+                    .wait(pending)
+                    .unwrap_or_else(PoisonError::into_inner);
             }
-            self.report_drops();
+            if !pending.closed && pending.flushes.is_empty() {
+                // Let a burst gather first: one wake-up and one write per window instead of one
+                // per message keeps this thread off the forwarding threads' CPU. A buffer that
+                // fills fast is taken sooner.
+                pending = shared
+                    .wake
+                    .wait_timeout_while(pending, BATCH_WINDOW, |p| {
+                        !p.closed && p.flushes.is_empty() && p.lines.len() < EARLY_WRITE_BYTES
+                    })
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .0;
+            }
+            std::mem::swap(&mut pending.lines, &mut taken);
+            pending.count = 0;
+            let flushes = std::mem::take(&mut pending.flushes);
+            let closed = pending.closed;
+            let dropped = shared.dropped.load(Ordering::Relaxed);
+            if dropped > self.reported_drops {
+                // After the lines kept before the drops, before any kept after them.
+                let text = format!(
+                    "{} message(s) were not journaled because the disk could not keep up",
+                    dropped - self.reported_drops
+                );
+                self.reported_drops = dropped;
+                let line =
+                    JournalLine::event(SystemTime::now(), Level::Warn, "journal-dropped", &text);
+                pending.render.render(&line, &mut taken);
+                taken.push(b'\n');
+            }
+            drop(pending);
+            self.write_lines(&taken);
             let _ = self.out.flush();
-        }
-        self.report_drops();
-        let _ = self.out.flush();
-    }
-
-    fn report_drops(&mut self) {
-        let dropped = self.dropped.load(Ordering::Relaxed);
-        if dropped > self.reported_drops {
-            let text = format!(
-                "{} message(s) were not journaled because the disk could not keep up",
-                dropped - self.reported_drops
-            );
-            self.reported_drops = dropped;
-            self.write_record(Record::Event {
-                at: SystemTime::now(),
-                level: Level::Warn,
-                code: "journal-dropped".into(),
-                text,
-            });
-        }
-    }
-
-    /// Writes a record that came through the queue.
-    fn write(&mut self, record: Record) {
-        if !matches!(record, Record::Flush(_)) {
-            self.queued.fetch_sub(1, Ordering::Relaxed);
-        }
-        self.queued_bytes
-            .fetch_sub(record.weight(), Ordering::Relaxed);
-        self.write_record(record);
-    }
-
-    fn write_record(&mut self, record: Record) {
-        match &record {
-            Record::Messages(batch) => {
-                for m in &batch.items {
-                    self.write_line(&JournalLine {
-                        at: batch.at,
-                        dir: batch.dir.as_str(),
-                        kind: m.kind,
-                        method: batch.text(&m.method),
-                        id: batch.text(&m.id),
-                        bytes: Some(m.size),
-                        latency: m.latency,
-                        msg: Some((&batch.bytes[m.msg.clone()], m.valid_json && !m.truncated)),
-                        truncated: m.truncated,
-                        code: None,
-                        level: None,
-                        text: None,
-                    });
-                }
+            taken.clear();
+            if taken.capacity() > KEPT_LINES_BYTES {
+                taken.shrink_to(KEPT_LINES_BYTES);
             }
-            Record::Event {
-                at,
-                level,
-                code,
-                text,
-            } => {
-                // An event's text can carry what a server printed (its stderr lines, the last
-                // ones before it exited): masked as free text, as the messages are.
-                let text = match self.config.redact {
-                    true => {
-                        let masked = crate::redact::mask_text(text);
-                        match crate::redact::mask_known(
-                            masked.as_bytes(),
-                            &self.config.secrets.0,
-                            false,
-                        ) {
-                            std::borrow::Cow::Owned(known) => std::borrow::Cow::Owned(
-                                String::from_utf8_lossy(&known).into_owned(),
-                            ),
-                            std::borrow::Cow::Borrowed(_) => masked,
-                        }
-                    }
-                    false => std::borrow::Cow::Borrowed(text.as_str()),
-                };
-                self.write_line(&JournalLine {
-                    at: *at,
-                    dir: "event",
-                    kind: "event",
-                    method: None,
-                    id: None,
-                    bytes: None,
-                    latency: None,
-                    msg: None,
-                    truncated: false,
-                    code: Some(code),
-                    level: Some(level.as_str()),
-                    text: Some(&text),
-                })
-            }
-            Record::Flush(ack) => {
-                self.report_drops();
-                let _ = self.out.flush();
+            for ack in flushes {
                 let _ = ack.send(());
             }
-        }
-        if let Record::Messages(batch) = record {
-            give_back(&self.spares, batch);
+            if closed && lock(&shared.pending).lines.is_empty() {
+                return;
+            }
         }
     }
 
-    fn write_line(&mut self, line: &JournalLine<'_>) {
-        let mut rendered = std::mem::take(&mut self.line);
-        rendered.clear();
-        self.render(line, &mut rendered);
-        rendered.push(b'\n');
-        if self.size > 0 && self.size + rendered.len() as u64 > self.config.max_bytes {
-            self.rotate();
+    /// Appends whole lines, rotating the file between two lines once the next one would take it
+    /// past its size (a file always gets at least one line, however long).
+    fn write_lines(&mut self, mut lines: &[u8]) {
+        while !lines.is_empty() {
+            let room = self.config.max_bytes.saturating_sub(self.size);
+            let mut fit = if lines.len() as u64 <= room {
+                lines.len()
+            } else {
+                memchr::memrchr(b'\n', &lines[..room as usize]).map_or(0, |at| at + 1)
+            };
+            if fit == 0 && self.size == 0 {
+                fit = memchr::memchr(b'\n', lines).map_or(lines.len(), |at| at + 1);
+            }
+            if fit == 0 {
+                self.rotate();
+                continue;
+            }
+            if self.out.write_all(&lines[..fit]).is_ok() {
+                self.size += fit as u64;
+            }
+            lines = &lines[fit..];
         }
-        if self.out.write_all(&rendered).is_ok() {
-            self.size += rendered.len() as u64;
-        }
-        self.line = rendered;
     }
 
+    fn rotate(&mut self) {
+        let _ = self.out.flush();
+        let dir = &self.config.dir;
+        if self.config.keep == 0 {
+            let _ = fs::remove_file(journal_path(dir, &self.server));
+        } else {
+            let _ = fs::remove_file(rotated_path(dir, &self.server, self.config.keep));
+            for n in (1..self.config.keep).rev() {
+                let _ = fs::rename(
+                    rotated_path(dir, &self.server, n),
+                    rotated_path(dir, &self.server, n + 1),
+                );
+            }
+            let _ = fs::rename(
+                journal_path(dir, &self.server),
+                rotated_path(dir, &self.server, 1),
+            );
+        }
+        if let Ok(file) = private_file()
+            .create(true)
+            .append(true)
+            .open(journal_path(dir, &self.server))
+        {
+            self.size = file.metadata().map(|m| m.len()).unwrap_or(0);
+            self.out = io::BufWriter::with_capacity(64 * 1024, file);
+        }
+    }
+}
+
+impl Render {
     /// Renders one journal line (without its newline) into `out`, fields in the documented order.
     fn render(&mut self, line: &JournalLine<'_>, out: &mut Vec<u8>) {
         out.extend_from_slice(b"{\"ts\":\"");
@@ -942,9 +1032,9 @@ impl Writer {
         if let Some((msg, whole_json)) = line.msg {
             // Only the journal's copy is masked; the forwarded bytes never are.
             let mut whole_json = whole_json;
-            let redacted = if self.config.redact {
+            let redacted = if self.redact {
                 let masked = crate::redact::redact(msg);
-                match crate::redact::mask_known(&masked, &self.config.secrets.0, line.truncated) {
+                match crate::redact::mask_known(&masked, &self.secrets.0, line.truncated) {
                     std::borrow::Cow::Borrowed(_) => masked,
                     std::borrow::Cow::Owned(known) => {
                         // A secret found where JSON would not take the mask (after a `\`, in a
@@ -990,33 +1080,18 @@ impl Writer {
         }
         out.push(b'}');
     }
+}
 
-    fn rotate(&mut self) {
-        let _ = self.out.flush();
-        let dir = &self.config.dir;
-        if self.config.keep == 0 {
-            let _ = fs::remove_file(journal_path(dir, &self.server));
-        } else {
-            let _ = fs::remove_file(rotated_path(dir, &self.server, self.config.keep));
-            for n in (1..self.config.keep).rev() {
-                let _ = fs::rename(
-                    rotated_path(dir, &self.server, n),
-                    rotated_path(dir, &self.server, n + 1),
-                );
-            }
-            let _ = fs::rename(
-                journal_path(dir, &self.server),
-                rotated_path(dir, &self.server, 1),
-            );
-        }
-        if let Ok(file) = private_file()
-            .create(true)
-            .append(true)
-            .open(journal_path(dir, &self.server))
-        {
-            self.size = file.metadata().map(|m| m.len()).unwrap_or(0);
-            self.out = io::BufWriter::with_capacity(64 * 1024, file);
-        }
+/// An event's text as journaled: it can carry what a server printed (its stderr lines, the last
+/// ones before it exited), so it is masked as free text, as the messages are.
+fn masked_event_text<'t>(redact: bool, secrets: &Secrets, text: &'t str) -> Cow<'t, str> {
+    if !redact {
+        return Cow::Borrowed(text);
+    }
+    let masked = crate::redact::mask_text(text);
+    match crate::redact::mask_known(masked.as_bytes(), &secrets.0, false) {
+        Cow::Owned(known) => Cow::Owned(String::from_utf8_lossy(&known).into_owned()),
+        Cow::Borrowed(_) => masked,
     }
 }
 
@@ -1365,18 +1440,18 @@ mod tests {
         assert!(read_recent(tmp.path(), "folder", 1000).is_empty());
     }
 
+    /// Journals a client's request, as the tap does.
+    fn record_request(journal: &Journal, req: &[u8]) {
+        let env = inspect(req).ok();
+        journal.message(Direction::ClientToServer, req, env.as_ref(), None, None);
+    }
+
     #[test]
     fn journal_lines_carry_raw_message_and_latency() {
         let tmp = tempfile::tempdir().expect("tmp");
         let journal = Journal::open("srv one", config(tmp.path())).expect("open");
         let req = br#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"_meta":{"x":1}}}"#;
-        journal.message(
-            Direction::ClientToServer,
-            req,
-            inspect(req).ok().as_ref(),
-            None,
-            None,
-        );
+        record_request(&journal, req);
         let res = br#"{"jsonrpc":"2.0","id":1,"result":{}}"#;
         journal.message(
             Direction::ServerToClient,
@@ -1502,6 +1577,58 @@ mod tests {
         assert_eq!(entries.len(), 1);
         assert_eq!(entries[0].code.as_deref(), Some("exited-early"));
         drop(held_elsewhere);
+    }
+
+    #[test]
+    fn a_journal_dropped_without_closing_still_writes_its_lines_and_stops_its_writer() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let journal = Journal::open("d", config(tmp.path())).expect("open");
+        let writer = journal.shared.clone();
+        journal.event(Level::Info, "stopped", "server stopped");
+        drop(journal);
+        let deadline = Instant::now() + Duration::from_secs(5);
+        // The writer holds the last reference but one once it has returned.
+        while Arc::strong_count(&writer) > 1 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert_eq!(Arc::strong_count(&writer), 1, "the writer thread ended");
+        let entries = read_all(tmp.path(), "d", 3).expect("read");
+        assert_eq!(entries.len(), 1);
+        assert_eq!(entries[0].code.as_deref(), Some("stopped"));
+    }
+
+    #[test]
+    fn a_stalled_disk_never_holds_up_recording() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let journal = Journal::open("s", config(tmp.path())).expect("open");
+        journal.stall(true);
+        let req = br#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#;
+        let started = Instant::now();
+        for _ in 0..200_000 {
+            record_request(&journal, req);
+        }
+        assert!(started.elapsed() < Duration::from_secs(20));
+        let dropped = journal.dropped();
+        assert!(dropped > 0, "4 MiB of lines cannot hold 200,000 of them");
+        journal.stall(false);
+        journal.close(Duration::from_secs(5));
+        let entries = read_all(tmp.path(), "s", 3).expect("read");
+        let kept = entries.iter().filter(|e| e.kind == "request").count() as u64;
+        assert_eq!(
+            kept + dropped,
+            200_000,
+            "every message is either journaled or counted"
+        );
+        let said = entries
+            .iter()
+            .find(|e| e.code.as_deref() == Some("journal-dropped"));
+        assert!(
+            said.is_some_and(|e| e
+                .text
+                .as_deref()
+                .is_some_and(|t| t.starts_with(&dropped.to_string()))),
+            "the drops are said with their count"
+        );
     }
 
     #[test]
@@ -1887,14 +2014,20 @@ mod tests {
         let mut cfg = config(tmp.path());
         cfg.max_msg_bytes = 1024 * 1024;
         let journal = Journal::open("big", cfg).expect("open");
-        // 1 MiB records faster than a 20 ms batch window drains: the byte cap must bite.
+        // A disk that does not take anything: 1 MiB lines wait until the byte limit bites.
+        journal.stall(true);
         let big = vec![b'x'; 1024 * 1024];
         for _ in 0..64 {
             journal.message(Direction::ServerToClient, &big, None, None, None);
         }
         let dropped = journal.dropped();
+        assert!(
+            lock(&journal.shared.pending).lines.len() <= MAX_QUEUED_BYTES,
+            "the lines waiting outgrew their limit"
+        );
+        journal.stall(false);
         journal.close(Duration::from_secs(5));
-        assert!(dropped >= 50, "only {dropped} of 64 dropped");
+        assert!(dropped >= 60, "only {dropped} of 64 dropped");
         let entries = read_all(tmp.path(), "big", 3).expect("read");
         let written = entries.iter().filter(|e| e.kind == "invalid").count();
         assert_eq!(written as u64 + dropped, 64);
