@@ -14,7 +14,9 @@ use std::path::Path;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use mcp_tray_core::claude_logs::{LogEvent, Pace, StartAt, follow_with_journals, is_claude_log};
+use mcp_tray_core::claude_logs::{
+    Followed, LogEvent, Pace, StartAt, follow_with_journals, is_claude_log,
+};
 use mcp_tray_core::diagnose::Audience;
 use mcp_tray_core::{clients, paths};
 use serde::Serialize;
@@ -152,8 +154,9 @@ impl From<LogEvent> for LogRow {
 #[derive(Default)]
 pub(crate) struct LogStreams(Mutex<Option<CancellationToken>>);
 
-/// Streams Claude's logs and our journals' events to `channel`: the recent end of what exists,
-/// then new events as they are written.
+/// Streams Claude's logs and our journals' events to `channel`: the recent end of what exists
+/// (once it is all read, a batch goes even when empty, so the view knows it was read), then new
+/// events as they are written.
 #[tauri::command]
 #[specta::specta]
 pub fn stream_logs(
@@ -176,25 +179,38 @@ pub fn stream_logs(
     tauri::async_runtime::spawn(async move {
         // Looked at before the follower's first read, which starts at the end of these files.
         let cut = read_in_part(&claude_dir);
-        let mut events = follow_with_journals(
+        let Followed {
+            mut events,
+            caught_up,
+        } = follow_with_journals(
             claude_dir,
             journal_dir,
             StartAt::Recent(u64::from(RECENT_BYTES)),
             Pace::OnSignal(signal, MIN_GAP),
             token.clone(),
         );
+        let mut caught_up = Some(caught_up);
         loop {
             let first = tokio::select! {
                 () = token.cancelled() => break,
+                // The history is read: what it holds goes now, and a batch goes even when it
+                // holds nothing, so that the view stops saying it is reading.
+                _ = async { caught_up.as_mut().expect("while some").await }, if caught_up.is_some() => {
+                    caught_up = None;
+                    None
+                }
                 event = events.recv() => match event {
-                    Some(event) => event,
+                    Some(event) => Some(event),
                     None => break,
                 },
             };
-            // One poll's events arrive together: let the rest of them in, then send them as one
-            // batch (this timer runs only while events flow).
-            tokio::time::sleep(GATHER).await;
-            let mut batch = vec![first];
+            let mut batch = Vec::new();
+            if let Some(first) = first {
+                // One poll's events arrive together: let the rest of them in, then send them as
+                // one batch (this timer runs only while events flow).
+                tokio::time::sleep(GATHER).await;
+                batch.push(first);
+            }
             while let Ok(event) = events.try_recv() {
                 batch.push(event);
             }

@@ -7,11 +7,6 @@ import type { LogRow } from "../ipc";
 /** Older events are dropped past this many (the files keep them). */
 export const MAX_ROWS = 5_000;
 
-/** How long after the stream started, with nothing sent, the logs count as read and empty. Rust
- *  sends nothing when there is nothing (no empty first batch, as Traffic gets), and its first read
- *  of the recent logs is sent within a fraction of a second; so a second of silence means none. */
-export const QUIET_MS = 1_000;
-
 const LEVELS = ["debug", "info", "warn", "error"];
 
 /** An event as the view lists it: with an id that stays with it while rows arrive, drop off or are filtered. */
@@ -63,8 +58,6 @@ export function createLogs() {
   let filter = $state<LogFilter>({ server: "", level: "info", search: "" });
   let loaded = $state(false);
   let problem = $state<string | null>(null);
-  /** Which stream the wait for the first events belongs to: a reset starts another. */
-  let stream = 0;
 
   return {
     get filter() {
@@ -93,21 +86,14 @@ export function createLogs() {
           words.every((word) => r.haystack.includes(word)),
       );
     },
-    /** True once the recent history has been read: events came, or the stream sent nothing for
-     *  a moment after it started (there were none). Until then the view says it is reading. */
+    /** True once a batch came: Rust sends the recent history's events once they are read, as
+     *  one batch, an empty one when there were none. Until then the view says it is reading. */
     get loaded(): boolean {
       return loaded;
     },
     /** Why the stream could not start, in words, else null. */
     get problem(): string | null {
       return problem;
-    },
-    /** The stream started: if nothing comes within QUIET_MS, there was nothing to read. */
-    started(): void {
-      const mine = stream;
-      setTimeout(() => {
-        if (mine === stream) loaded = true;
-      }, QUIET_MS);
     },
     /** The stream could not start: `message` says why. */
     failed(message: string): void {
@@ -116,7 +102,6 @@ export function createLogs() {
     /** Forgets every event (the filter stays), for a stream that starts over. */
     reset(): void {
       rows = [];
-      stream += 1;
       loaded = false;
       problem = null;
     },

@@ -14,7 +14,7 @@ use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{mpsc, oneshot, watch};
 use tokio_util::sync::CancellationToken;
 
 use super::from_journal::JournalEventTail;
@@ -193,6 +193,15 @@ fn read_appended(path: &Path, name: &str, file: &mut TailedFile) -> Vec<LogEvent
     out
 }
 
+/// A followed stream: its events, and a signal that the history asked for is all in.
+pub struct Followed {
+    pub events: mpsc::Receiver<LogEvent>,
+    /// Fired once every event of the history asked for (`start`) has been sent to `events`,
+    /// none held back: from then on only new ones come. For [`StartAt::End`], after the first
+    /// poll. Dropped unfired when the follow ends first.
+    pub caught_up: oneshot::Receiver<()>,
+}
+
 /// Follows `dir` on a tokio task until `shutdown`, polling at `pace`.
 pub fn follow(
     dir: PathBuf,
@@ -200,7 +209,7 @@ pub fn follow(
     pace: Pace,
     shutdown: CancellationToken,
 ) -> mpsc::Receiver<LogEvent> {
-    spawn_follow(LogTail::new(dir, start), None, start, pace, shutdown)
+    spawn_follow(LogTail::new(dir, start), None, start, pace, shutdown).events
 }
 
 /// Like [`follow`], with the events of our journals in `journal_dir` merged in by time: the
@@ -211,7 +220,7 @@ pub fn follow_with_journals(
     start: StartAt,
     pace: Pace,
     shutdown: CancellationToken,
-) -> mpsc::Receiver<LogEvent> {
+) -> Followed {
     // The journals start where Claude's logs do: with `Recent`, the view opens on what happened
     // lately in both, not on Claude's alone.
     let journals = JournalEventTail::starting(journal_dir, start);
@@ -230,8 +239,10 @@ fn spawn_follow(
     start: StartAt,
     mut pace: Pace,
     shutdown: CancellationToken,
-) -> mpsc::Receiver<LogEvent> {
+) -> Followed {
     let (tx, rx) = mpsc::channel(1024);
+    let (caught_up, caught_up_rx) = oneshot::channel();
+    let mut caught_up = Some(caught_up);
     if start == StartAt::End {
         // "From now on" means from this call, not from whenever the task first runs.
         let _ = tail.poll();
@@ -264,6 +275,11 @@ fn spawn_follow(
                 }
             }
             let pending = tail.has_pending();
+            // A record held back (the file's last, maybe not complete yet) is part of the
+            // history: it comes with a later poll.
+            if !pending && let Some(caught_up) = caught_up.take() {
+                let _ = caught_up.send(());
+            }
             let polled = std::time::Instant::now();
             match &mut pace {
                 Pace::Every(interval) => tokio::select! {
@@ -286,5 +302,8 @@ fn spawn_follow(
             }
         }
     });
-    rx
+    Followed {
+        events: rx,
+        caught_up: caught_up_rx,
+    }
 }

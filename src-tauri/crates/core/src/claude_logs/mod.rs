@@ -27,7 +27,7 @@ use std::path::Path;
 use serde::Serialize;
 use serde_json::value::RawValue;
 
-pub use follow::{LogTail, Pace, StartAt, follow, follow_with_journals};
+pub use follow::{Followed, LogTail, Pace, StartAt, follow, follow_with_journals};
 pub use from_journal::{JournalEventTail, journal_event, read_journal_events};
 
 use crate::diagnose::Diagnosis;

@@ -604,7 +604,8 @@ async fn the_merged_stream_carries_claude_records_and_journal_events() {
         StartAt::End,
         Pace::Every(std::time::Duration::from_millis(20)),
         stop.clone(),
-    );
+    )
+    .events;
     let j = crate::journal::Journal::open(
         "remote",
         crate::journal::JournalConfig::in_dir(journals.path()),
@@ -670,7 +671,8 @@ async fn a_recent_start_shows_what_the_journals_hold_already_then_follows_them()
         StartAt::Recent(256 * 1024),
         Pace::Every(std::time::Duration::from_millis(20)),
         stop.clone(),
-    );
+    )
+    .events;
     let mut next = async || {
         tokio::time::timeout(std::time::Duration::from_secs(5), rx.recv())
             .await
@@ -691,6 +693,39 @@ async fn a_recent_start_shows_what_the_journals_hold_already_then_follows_them()
     journal("and again after it");
     let after = next().await;
     assert_eq!(after.text, "and again after it");
+    stop.cancel();
+}
+
+#[tokio::test]
+async fn caught_up_comes_once_the_whole_history_is_sent_its_last_record_too() {
+    let claude = tempfile::tempdir().expect("tempdir");
+    let journals = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        claude.path().join("mcp.log"),
+        // The last record's block is still open: a first poll holds it back, as it may still
+        // be being written, until the file has been quiet for a while.
+        "2025-01-01T00:00:00.000Z [info] [a] first\n2025-01-01T00:00:01.000Z [error] [a] second {\n  context: 'x',\n",
+    )
+    .expect("write");
+    let stop = tokio_util::sync::CancellationToken::new();
+    let followed = follow_with_journals(
+        claude.path().to_path_buf(),
+        journals.path().to_path_buf(),
+        StartAt::Recent(256 * 1024),
+        Pace::Every(std::time::Duration::from_millis(20)),
+        stop.clone(),
+    );
+    let mut events = followed.events;
+    tokio::time::timeout(std::time::Duration::from_secs(5), followed.caught_up)
+        .await
+        .expect("in time")
+        .expect("fired");
+    // Everything of the history is in by then, the record held back included.
+    let mut texts = Vec::new();
+    while let Ok(event) = events.try_recv() {
+        texts.push(event.text);
+    }
+    assert_eq!(texts, ["first", "second"]);
     stop.cancel();
 }
 
