@@ -109,8 +109,9 @@ async exportTraffic(lines: string) : Promise<Result<string, CommandError>> {
 }
 },
 /**
- * Streams Claude's logs and our journals' events to `channel`: the recent end of what exists,
- * then new events as they are written.
+ * Streams Claude's logs and our journals' events to `channel`: the recent end of what exists
+ * (once it is all read, a batch goes even when empty, so the view knows it was read), then new
+ * events as they are written.
  */
 async streamLogs(channel: TAURI_CHANNEL<LogRow[]>) : Promise<void> {
     await TAURI_INVOKE("stream_logs", { channel });
