@@ -40,7 +40,7 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::thread::JoinHandle;
@@ -98,8 +98,8 @@ pub struct JournalConfig {
     /// Rotated files kept besides the live one.
     pub keep: usize,
     /// Lines waiting for the writer thread before new ones are dropped (besides the limit of
-    /// their bytes, which any real line reaches first at the default). The buffer takes memory
-    /// only for what waits in it.
+    /// their bytes, which any real line reaches first at the default). The buffer's room grows
+    /// with a burst and is given back after it.
     pub queue: usize,
     /// Messages longer than this are cut in `msg` (`truncated: true`).
     pub max_msg_bytes: usize,
@@ -212,6 +212,29 @@ impl MessageBatch {
         start..self.bytes.len()
     }
 
+    /// The journal line of one of its messages.
+    fn line<'a>(&'a self, m: &'a BatchedMessage) -> JournalLine<'a> {
+        JournalLine {
+            at: self.at,
+            dir: self.dir.as_str(),
+            kind: m.kind,
+            method: self.text(&m.method),
+            id: self.text(&m.id),
+            bytes: Some(m.size),
+            latency: m.latency,
+            msg: Some((&self.bytes[m.msg.clone()], m.valid_json && !m.truncated)),
+            truncated: m.truncated,
+            code: None,
+            level: None,
+            text: None,
+        }
+    }
+
+    /// Bytes it holds while it waits for the writer.
+    fn weight(&self) -> usize {
+        self.bytes.len() + 128 * self.items.len()
+    }
+
     fn text(&self, range: &Option<Range<usize>>) -> Option<&str> {
         // Ranges hold what came from `&str`s or from `RawValue` ids: always UTF-8.
         range
@@ -220,15 +243,24 @@ impl MessageBatch {
     }
 }
 
-/// Most bytes of rendered lines waiting for the writer; past it new ones are dropped and counted.
+/// Most bytes waiting for the writer (rendered lines, and the batches it renders itself); past
+/// it new ones are dropped and counted.
 const MAX_QUEUED_BYTES: usize = 4 * 1024 * 1024;
-
-/// The most room a buffer of lines keeps once written: a burst's, so that the next burst
-/// does not grow it again.
-const KEPT_LINES_BYTES: usize = 2 * EARLY_WRITE_BYTES;
 
 /// Lines waiting past this many bytes are taken by the writer before its window ends.
 const EARLY_WRITE_BYTES: usize = 1024 * 1024;
+
+/// A batch holding more bytes than this is rendered by the writer thread, not by the thread that
+/// records it: masking and escaping a big tool result takes long enough (about 200 µs for
+/// 64 KiB) to be felt in forwarding, which waits for its recording.
+const RENDER_HERE_MAX: usize = 8 * 1024;
+
+/// The least room a buffer of lines keeps once written; it keeps more while bursts fill it.
+const KEPT_LINES_MIN: usize = 64 * 1024;
+
+/// After a rotation that failed (the folder gone, no file handles left), how long lines go on
+/// into the current file before another is tried.
+const ROTATE_RETRY: Duration = Duration::from_secs(10);
 
 #[cfg(test)]
 fn stalled(pending: &Pending) -> bool {
@@ -240,8 +272,7 @@ fn stalled(_: &Pending) -> bool {
     false
 }
 
-/// Batches kept for reuse, and the most bytes one may keep (also the most a buffer of lines
-/// keeps once written).
+/// Batches kept for reuse, and the most bytes one may keep.
 const SPARE_BATCHES: usize = 16;
 const SPARE_BATCH_BYTES: usize = 256 * 1024;
 
@@ -261,20 +292,25 @@ fn give_back(spares: &Spares, mut batch: MessageBatch) {
     }
 }
 
+thread_local! {
+    /// Where a recording thread renders its lines before they go into a journal's buffer: the
+    /// last timestamp it formatted, and the bytes.
+    static SCRATCH: std::cell::RefCell<(Clock, Vec<u8>)> = std::cell::RefCell::default();
+}
+
 /// The writing end of one server's journal. Cheap to share behind an `Arc`.
 ///
-/// A message is rendered (and masked) on the thread that records it, into one buffer of lines
-/// shared with the writer thread, which takes the buffer's lines as they are and writes them to
-/// disk: a message costs its recorder one short lock and no hand-off, and a disk that stalls
-/// stalls only the writer (lines past the buffer's limit are dropped and counted).
+/// A message is rendered (and masked) on the thread that records it, outside any lock; its line
+/// then goes into one buffer shared with the writer thread, which takes the buffer's lines as
+/// they are and writes them to disk. A small message costs its recorder no hand-off and no
+/// allocation; a big one ([`RENDER_HERE_MAX`]) is handed to the writer to render, in its place.
+/// A disk that stalls stalls only the writer: what does not fit in the buffer is dropped and
+/// counted.
 pub struct Journal {
     shared: Arc<Shared>,
     thread: Option<JoinHandle<()>>,
     max_msg_bytes: usize,
     spares: Spares,
-    /// For events' texts, masked before they are queued ([`JournalConfig::redact`]).
-    redact: bool,
-    secrets: Secrets,
 }
 
 /// What a journal's recorders and its writer thread share.
@@ -284,13 +320,21 @@ struct Shared {
     /// [`EARLY_WRITE_BYTES`], a flush, the end.
     wake: Condvar,
     dropped: AtomicU64,
+    /// `Pending::weight`, readable without the lock: a full buffer drops a line before it is
+    /// rendered.
+    waiting: AtomicUsize,
+    render: Render,
 }
 
-/// Lines rendered and waiting for the writer.
+/// Lines waiting for the writer.
 struct Pending {
-    render: Render,
-    /// Whole lines, each ending in `\n`, at most [`MAX_QUEUED_BYTES`] and `queue_cap` of them.
+    /// Whole rendered lines, each ending in `\n`.
     lines: Vec<u8>,
+    /// Batches the writer renders itself, each with where it stands in `lines`.
+    unrendered: Vec<(usize, MessageBatch)>,
+    /// Bytes of `lines` and of the batches, at most [`MAX_QUEUED_BYTES`].
+    weight: usize,
+    /// Lines waiting, at most `queue_cap`.
     count: usize,
     queue_cap: usize,
     flushes: Vec<mpsc::Sender<()>>,
@@ -298,24 +342,6 @@ struct Pending {
     /// Tests: the writer takes nothing while set, as if the disk stalled.
     #[cfg(test)]
     stalled: bool,
-}
-
-impl Pending {
-    /// Renders one line at the end of `lines`, or drops it when there is no room: true when kept.
-    fn add(&mut self, line: &JournalLine<'_>) -> bool {
-        if self.count >= self.queue_cap || self.lines.len() >= MAX_QUEUED_BYTES {
-            return false;
-        }
-        let start = self.lines.len();
-        self.render.render(line, &mut self.lines);
-        self.lines.push(b'\n');
-        if self.lines.len() > MAX_QUEUED_BYTES {
-            self.lines.truncate(start);
-            return false;
-        }
-        self.count += 1;
-        true
-    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -560,13 +586,9 @@ impl Journal {
         let pid = std::process::id();
         let shared = Arc::new(Shared {
             pending: Mutex::new(Pending {
-                render: Render {
-                    prefix: line_prefix(server, &session, pid, config.check),
-                    clock: Clock::default(),
-                    redact: config.redact,
-                    secrets: config.secrets.clone(),
-                },
                 lines: Vec::new(),
+                unrendered: Vec::new(),
+                weight: 0,
                 count: 0,
                 queue_cap: config.queue.max(1),
                 flushes: Vec::new(),
@@ -576,13 +598,23 @@ impl Journal {
             }),
             wake: Condvar::new(),
             dropped: AtomicU64::new(0),
+            waiting: AtomicUsize::new(0),
+            render: Render {
+                prefix: line_prefix(server, &session, pid, config.check),
+                redact: config.redact,
+                secrets: config.secrets.clone(),
+            },
         });
+        let spares = Spares::default();
         let writer = Writer {
             server: server.to_owned(),
             size: file.metadata().map(|m| m.len()).unwrap_or(0),
             out: io::BufWriter::with_capacity(64 * 1024, file),
             config: config.clone(),
             reported_drops: 0,
+            clock: Clock::default(),
+            spares: spares.clone(),
+            rotate_failed: None,
         };
         let thread = {
             let shared = shared.clone();
@@ -594,9 +626,7 @@ impl Journal {
             shared,
             thread: Some(thread),
             max_msg_bytes: config.max_msg_bytes,
-            spares: Spares::default(),
-            redact: config.redact,
-            secrets: config.secrets,
+            spares,
         })
     }
 
@@ -618,33 +648,45 @@ impl Journal {
     }
 
     /// Journals a batch of messages, in order, after everything recorded before (nothing when
-    /// it is empty). Each is rendered here, on the caller's thread.
+    /// it is empty). A small batch is rendered here, on the caller's thread.
     pub fn record(&self, batch: MessageBatch) {
-        if !batch.is_empty() {
-            let mut dropped = 0;
-            self.add(|pending| {
-                for m in &batch.items {
-                    let kept = pending.add(&JournalLine {
-                        at: batch.at,
-                        dir: batch.dir.as_str(),
-                        kind: m.kind,
-                        method: batch.text(&m.method),
-                        id: batch.text(&m.id),
-                        bytes: Some(m.size),
-                        latency: m.latency,
-                        msg: Some((&batch.bytes[m.msg.clone()], m.valid_json && !m.truncated)),
-                        truncated: m.truncated,
-                        code: None,
-                        level: None,
-                        text: None,
-                    });
-                    dropped += u64::from(!kept);
-                }
-            });
-            if dropped > 0 {
-                self.shared.dropped.fetch_add(dropped, Ordering::Relaxed);
-            }
+        let count = batch.items.len();
+        if count == 0 {
+            give_back(&self.spares, batch);
+            return;
         }
+        // No line is shorter than its message and the shared fields: a buffer without room for
+        // that drops the batch before any work is spent on it.
+        let least = batch.bytes.len() + count * self.shared.render.prefix.len();
+        if self.shared.waiting.load(Ordering::Relaxed) + least > MAX_QUEUED_BYTES {
+            self.shared
+                .dropped
+                .fetch_add(count as u64, Ordering::Relaxed);
+            give_back(&self.spares, batch);
+            return;
+        }
+        if batch.bytes.len() > RENDER_HERE_MAX {
+            let weight = batch.weight();
+            self.add(weight, count, |pending| {
+                let at = pending.lines.len();
+                pending.unrendered.push((at, batch));
+            });
+            return;
+        }
+        SCRATCH.with(|scratch| {
+            let (clock, lines) = &mut *scratch.borrow_mut();
+            lines.clear();
+            for m in &batch.items {
+                self.shared.render.render(clock, &batch.line(m), lines);
+                lines.push(b'\n');
+            }
+            self.add(lines.len(), count, |pending| {
+                pending.lines.extend_from_slice(lines);
+            });
+            if lines.capacity() > SPARE_BATCH_BYTES {
+                lines.shrink_to(SPARE_BATCH_BYTES);
+            }
+        });
         give_back(&self.spares, batch);
     }
 
@@ -665,30 +707,43 @@ impl Journal {
     /// Records a connection event (`code` is a diagnosis code or a word like `connected`).
     pub fn event(&self, level: Level, code: &str, text: impl Into<String>) {
         let text = text.into();
-        let at = SystemTime::now();
-        // Masked before the lock is taken: a server's last stderr lines can be long.
-        let text = masked_event_text(self.redact, &self.secrets, &text);
-        let mut kept = true;
-        self.add(|pending| {
-            kept = pending.add(&JournalLine::event(at, level, code, &text));
+        let render = &self.shared.render;
+        let text = masked_event_text(render.redact, &render.secrets, &text);
+        let line = JournalLine::event(SystemTime::now(), level, code, &text);
+        SCRATCH.with(|scratch| {
+            let (clock, lines) = &mut *scratch.borrow_mut();
+            lines.clear();
+            render.render(clock, &line, lines);
+            lines.push(b'\n');
+            self.add(lines.len(), 1, |pending| {
+                pending.lines.extend_from_slice(lines);
+            });
         });
-        if !kept {
-            self.shared.dropped.fetch_add(1, Ordering::Relaxed);
-        }
     }
 
-    /// Adds lines under the buffer's lock and wakes the writer when it should know.
-    fn add(&self, lines: impl FnOnce(&mut Pending)) {
+    /// Adds `count` lines weighing `weight` bytes under the buffer's lock (or drops and counts
+    /// them when they do not fit), and wakes the writer when it should know.
+    fn add(&self, weight: usize, count: usize, put: impl FnOnce(&mut Pending)) {
         let mut pending = lock(&self.shared.pending);
         if pending.closed {
             return;
         }
-        let before = pending.lines.len();
-        lines(&mut pending);
-        let after = pending.lines.len();
+        if pending.count + count > pending.queue_cap || pending.weight + weight > MAX_QUEUED_BYTES {
+            // Counted under the lock: the writer, which reads the count when it takes the
+            // lines, says these drops right after the lines that came before them.
+            self.shared
+                .dropped
+                .fetch_add(count as u64, Ordering::Relaxed);
+            return;
+        }
+        let before = pending.weight;
+        put(&mut pending);
+        pending.weight += weight;
+        pending.count += count;
+        let after = pending.weight;
+        self.shared.waiting.store(after, Ordering::Relaxed);
         drop(pending);
-        if (before == 0 && after > 0) || (before < EARLY_WRITE_BYTES && after >= EARLY_WRITE_BYTES)
-        {
+        if before == 0 || (before < EARLY_WRITE_BYTES && after >= EARLY_WRITE_BYTES) {
             self.shared.wake.notify_one();
         }
     }
@@ -702,14 +757,11 @@ impl Journal {
     /// when other threads may still hold the journal (else [`Journal::close`]). False when the
     /// writer did not confirm in time.
     pub fn flush(&self, wait: Duration) -> bool {
-        let (ack, done) = mpsc::channel();
-        {
-            let mut pending = lock(&self.shared.pending);
-            if pending.closed {
-                return true;
-            }
-            pending.flushes.push(ack);
+        if self.thread.as_ref().is_none_or(JoinHandle::is_finished) {
+            return false;
         }
+        let (ack, done) = mpsc::channel();
+        lock(&self.shared.pending).flushes.push(ack);
         self.shared.wake.notify_one();
         done.recv_timeout(wait).is_ok()
     }
@@ -874,7 +926,6 @@ impl<'a> JournalLine<'a> {
 struct Render {
     /// `"server":…,"session":…,"pid":…,` rendered once.
     prefix: Vec<u8>,
-    clock: Clock,
     redact: bool,
     secrets: Secrets,
 }
@@ -886,15 +937,22 @@ struct Writer {
     out: io::BufWriter<File>,
     config: JournalConfig,
     reported_drops: u64,
+    /// For the lines this thread renders (big batches, its notices).
+    clock: Clock,
+    /// Where the batches it rendered go back to.
+    spares: Spares,
+    /// When a rotation last failed.
+    rotate_failed: Option<Instant>,
 }
 
 impl Writer {
     fn run(mut self, shared: &Shared) {
         let mut taken = Vec::new();
+        let mut rendered = Vec::new();
         loop {
             let mut pending = lock(&shared.pending);
             while stalled(&pending)
-                || (pending.lines.is_empty() && pending.flushes.is_empty() && !pending.closed)
+                || (pending.weight == 0 && pending.flushes.is_empty() && !pending.closed)
             {
                 pending = shared
                     .wake
@@ -908,18 +966,37 @@ impl Writer {
                 pending = shared
                     .wake
                     .wait_timeout_while(pending, BATCH_WINDOW, |p| {
-                        !p.closed && p.flushes.is_empty() && p.lines.len() < EARLY_WRITE_BYTES
+                        !p.closed && p.flushes.is_empty() && p.weight < EARLY_WRITE_BYTES
                     })
                     .unwrap_or_else(PoisonError::into_inner)
                     .0;
             }
             std::mem::swap(&mut pending.lines, &mut taken);
+            let unrendered = std::mem::take(&mut pending.unrendered);
+            pending.weight = 0;
             pending.count = 0;
+            shared.waiting.store(0, Ordering::Relaxed);
             let flushes = std::mem::take(&mut pending.flushes);
             let closed = pending.closed;
+            // Drops are counted under the lock: these all happened before what comes next.
             let dropped = shared.dropped.load(Ordering::Relaxed);
+            drop(pending);
+            let mut at = 0;
+            for (until, batch) in unrendered {
+                self.write_lines(&taken[at..until]);
+                at = until;
+                rendered.clear();
+                for m in &batch.items {
+                    shared
+                        .render
+                        .render(&mut self.clock, &batch.line(m), &mut rendered);
+                    rendered.push(b'\n');
+                }
+                self.write_lines(&rendered);
+                give_back(&self.spares, batch);
+            }
+            self.write_lines(&taken[at..]);
             if dropped > self.reported_drops {
-                // After the lines kept before the drops, before any kept after them.
                 let text = format!(
                     "{} message(s) were not journaled because the disk could not keep up",
                     dropped - self.reported_drops
@@ -927,47 +1004,58 @@ impl Writer {
                 self.reported_drops = dropped;
                 let line =
                     JournalLine::event(SystemTime::now(), Level::Warn, "journal-dropped", &text);
-                pending.render.render(&line, &mut taken);
-                taken.push(b'\n');
+                rendered.clear();
+                shared.render.render(&mut self.clock, &line, &mut rendered);
+                rendered.push(b'\n');
+                self.write_lines(&rendered);
             }
-            drop(pending);
-            self.write_lines(&taken);
             let _ = self.out.flush();
+            // A buffer keeps the room a burst needs while bursts come, and gives it back after.
+            let used = taken.len();
             taken.clear();
-            if taken.capacity() > KEPT_LINES_BYTES {
-                taken.shrink_to(KEPT_LINES_BYTES);
+            for buf in [&mut taken, &mut rendered] {
+                if buf.capacity() > KEPT_LINES_MIN && used < buf.capacity() / 4 {
+                    buf.shrink_to((2 * used).max(KEPT_LINES_MIN));
+                }
             }
             for ack in flushes {
                 let _ = ack.send(());
             }
-            if closed && lock(&shared.pending).lines.is_empty() {
+            if closed && lock(&shared.pending).weight == 0 {
                 return;
             }
         }
     }
 
     /// Appends whole lines, rotating the file between two lines once the next one would take it
-    /// past its size (a file always gets at least one line, however long).
+    /// past its size. A file always gets at least one line, however long; after a rotation that
+    /// failed, lines go on into the current file for [`ROTATE_RETRY`].
     fn write_lines(&mut self, mut lines: &[u8]) {
         while !lines.is_empty() {
             let room = self.config.max_bytes.saturating_sub(self.size);
-            let mut fit = if lines.len() as u64 <= room {
+            let fit = if lines.len() as u64 <= room {
                 lines.len()
             } else {
                 memchr::memrchr(b'\n', &lines[..room as usize]).map_or(0, |at| at + 1)
             };
-            if fit == 0 && self.size == 0 {
-                fit = memchr::memchr(b'\n', lines).map_or(lines.len(), |at| at + 1);
-            }
-            if fit == 0 {
-                self.rotate();
-                continue;
-            }
+            let fit = match fit {
+                0 if self.size > 0 && self.may_rotate() => {
+                    self.rotate();
+                    continue;
+                }
+                0 => memchr::memchr(b'\n', lines).map_or(lines.len(), |at| at + 1),
+                fit => fit,
+            };
             if self.out.write_all(&lines[..fit]).is_ok() {
                 self.size += fit as u64;
             }
             lines = &lines[fit..];
         }
+    }
+
+    fn may_rotate(&self) -> bool {
+        self.rotate_failed
+            .is_none_or(|at| at.elapsed() >= ROTATE_RETRY)
     }
 
     fn rotate(&mut self) {
@@ -988,22 +1076,28 @@ impl Writer {
                 rotated_path(dir, &self.server, 1),
             );
         }
-        if let Ok(file) = private_file()
+        let reopened = private_file()
             .create(true)
             .append(true)
-            .open(journal_path(dir, &self.server))
-        {
+            .open(journal_path(dir, &self.server));
+        let mut moved_on = false;
+        if let Ok(file) = reopened {
             self.size = file.metadata().map(|m| m.len()).unwrap_or(0);
             self.out = io::BufWriter::with_capacity(64 * 1024, file);
+            // Still full: the live file was not moved away (nor deleted), it was opened again.
+            moved_on = self.size < self.config.max_bytes;
         }
+        // No new file (the folder is gone, no handles left): not tried again at every line,
+        // each try shifting the kept files until none is left.
+        self.rotate_failed = (!moved_on).then(Instant::now);
     }
 }
 
 impl Render {
     /// Renders one journal line (without its newline) into `out`, fields in the documented order.
-    fn render(&mut self, line: &JournalLine<'_>, out: &mut Vec<u8>) {
+    fn render(&self, clock: &mut Clock, line: &JournalLine<'_>, out: &mut Vec<u8>) {
         out.extend_from_slice(b"{\"ts\":\"");
-        out.extend_from_slice(self.clock.format(line.at).as_bytes());
+        out.extend_from_slice(clock.format(line.at).as_bytes());
         out.extend_from_slice(b"\",");
         out.extend_from_slice(&self.prefix);
         // `dir` and `kind` are words of this module (see the table above): no escaping needed.
@@ -1598,6 +1692,57 @@ mod tests {
     }
 
     #[test]
+    fn big_messages_rendered_by_the_writer_keep_their_place_among_the_others() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let journal = Journal::open("order", config(tmp.path())).expect("open");
+        let text = "x".repeat(2 * RENDER_HERE_MAX);
+        let big = format!(r#"{{"jsonrpc":"2.0","id":2,"result":{{"text":"{text}"}}}}"#);
+        for req in [
+            br#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#.as_slice(),
+            big.as_bytes(),
+            br#"{"jsonrpc":"2.0","id":3,"method":"ping"}"#.as_slice(),
+        ] {
+            record_request(&journal, req);
+        }
+        journal.event(Level::Info, "stopped", "server stopped");
+        journal.close(Duration::from_secs(5));
+        let entries = read_all(tmp.path(), "order", 3).expect("read");
+        let ids: Vec<_> = entries
+            .iter()
+            .map(|e| e.id.as_ref().map(|id| id.get().to_owned()))
+            .collect();
+        assert_eq!(
+            ids,
+            [Some("1".into()), Some("2".into()), Some("3".into()), None]
+        );
+        assert!(
+            entries[1]
+                .msg
+                .as_ref()
+                .is_some_and(|m| m.get().contains(&text))
+        );
+    }
+
+    #[test]
+    fn a_rotation_that_cannot_happen_does_not_stop_the_writer() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let dir = tmp.path().join("journal");
+        let mut cfg = config(&dir);
+        cfg.max_bytes = 512;
+        let journal = Journal::open("gone", cfg).expect("open");
+        // The folder goes while the journal is open: no file can be made in it any more.
+        fs::remove_dir_all(&dir).expect("remove");
+        for i in 0..50 {
+            journal.event(Level::Info, "tick", format!("event {i}"));
+        }
+        assert!(
+            journal.flush(Duration::from_secs(5)),
+            "the writer still takes lines after a rotation failed"
+        );
+        journal.close(Duration::from_secs(5));
+    }
+
+    #[test]
     fn a_stalled_disk_never_holds_up_recording() {
         let tmp = tempfile::tempdir().expect("tmp");
         let journal = Journal::open("s", config(tmp.path())).expect("open");
@@ -1988,8 +2133,8 @@ mod tests {
 
     #[test]
     fn a_new_batch_of_one_message_holds_just_that_message() {
-        // A burst queues thousands of one-message batches (the bridge journals each message on
-        // its own): each must hold its bytes, not room for four messages and twice the bytes.
+        // A big message's batch waits for the writer as it is (the bridge journals each message
+        // on its own): each must hold its bytes, not room for four messages and twice the bytes.
         let tmp = tempfile::tempdir().expect("tmp");
         let journal = Journal::open("one", config(tmp.path())).expect("open");
         let req = br#"{"jsonrpc":"2.0","id":17,"method":"tools/call","params":{"name":"echo"}}"#;
@@ -2022,7 +2167,7 @@ mod tests {
         }
         let dropped = journal.dropped();
         assert!(
-            lock(&journal.shared.pending).lines.len() <= MAX_QUEUED_BYTES,
+            lock(&journal.shared.pending).weight <= MAX_QUEUED_BYTES,
             "the lines waiting outgrew their limit"
         );
         journal.stall(false);
