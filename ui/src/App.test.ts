@@ -2,12 +2,15 @@ import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { cleanup, fireEvent, render, screen, within } from "@testing-library/svelte";
 import { emit } from "@tauri-apps/api/event";
 import { tick } from "svelte";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import App from "./App.svelte";
+import { ipc } from "./lib/ipc";
+import { trafficRow } from "./lib/stores/traffic.fixtures";
 
 afterEach(() => {
   cleanup();
   clearMocks();
+  vi.restoreAllMocks();
 });
 
 const server = (name: string) => ({
@@ -137,6 +140,23 @@ describe("App", () => {
     expect((screen.getByTestId("traffic-search") as HTMLInputElement).value).toBe("");
     expect((screen.getByTestId("traffic-method-filter") as HTMLInputElement).value).toBe("");
     expect((screen.getByTestId("traffic-server") as HTMLSelectElement).value).toBe("alpha");
+  });
+
+  it("shows the message selected in Traffic again when Traffic is opened again after another view", async () => {
+    answerPaths("/c.json");
+    vi.spyOn(ipc, "streamTraffic").mockImplementation((onBatch) => {
+      onBatch({ initial: true, rows: [trafficRow({ id: "1" }), trafficRow({ id: "2", method: "tools/call" })] });
+      return new Promise(() => {});
+    });
+    render(App);
+    await fireEvent.click(screen.getByTestId("nav-traffic"));
+    await fireEvent.click(screen.getAllByTestId("traffic-row")[1]);
+    for (const view of ["servers", "logs", "settings"]) {
+      await fireEvent.click(screen.getByTestId(`nav-${view}`));
+      expect(screen.queryByTestId("traffic-detail")).toBeNull();
+      await fireEvent.click(screen.getByTestId("nav-traffic"));
+      expect(screen.getByTestId("traffic-detail").textContent, view).toContain("tools/call");
+    }
   });
 
   it("opens a view from the sidebar at its top, whatever the view left was scrolled to; Servers comes back where it was left", async () => {

@@ -2,12 +2,13 @@ import { cleanup, fireEvent, render, screen } from "@testing-library/svelte";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { ipc } from "../lib/ipc";
 import { trafficRow } from "../lib/stores/traffic.fixtures";
-import { createTraffic } from "../lib/stores/traffic.svelte";
+import { SEARCH_DELAY_MS, createTraffic } from "../lib/stores/traffic.svelte";
 import TrafficView from "./TrafficView.svelte";
 
 afterEach(() => {
   cleanup();
   vi.restoreAllMocks();
+  vi.useRealTimers();
 });
 
 function withRows() {
@@ -39,6 +40,62 @@ describe("Traffic", () => {
     one.receive({ initial: true, rows: [trafficRow({ id: "1" })] });
     render(TrafficView, { traffic: one });
     expect(screen.getByTestId("traffic-count").textContent).toBe("1 of 1 message");
+  });
+
+  it("searches once typing pauses, and at once on Enter and when emptied, its count and list agreeing", async () => {
+    vi.useFakeTimers();
+    withRows();
+    const search = screen.getByTestId("traffic-search") as HTMLInputElement;
+    const count = screen.getByTestId("traffic-count");
+    const shown = () => [count.textContent, screen.queryAllByTestId("traffic-row").length];
+    for (const words of ["t", "to", "tools/c"]) {
+      await fireEvent.input(search, { target: { value: words } });
+      await vi.advanceTimersByTimeAsync(SEARCH_DELAY_MS - 1);
+    }
+    expect(search.value).toBe("tools/c");
+    expect(shown()).toEqual(["2 of 2 messages", 2]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(shown()).toEqual(["1 of 2 messages", 1]);
+
+    await fireEvent.input(search, { target: { value: "" } });
+    expect(shown()).toEqual(["2 of 2 messages", 2]);
+    await fireEvent.input(search, { target: { value: "tools/call" } });
+    await fireEvent.keyDown(search, { key: "Enter" });
+    expect(shown()).toEqual(["1 of 2 messages", 1]);
+  });
+
+  it("exports the messages the words just typed show, without waiting for typing to pause", async () => {
+    vi.spyOn(ipc, "exportTraffic").mockResolvedValue("/tmp/t.jsonl");
+    const traffic = withRows();
+    await fireEvent.input(screen.getByTestId("traffic-search"), { target: { value: "tools/call" } });
+    await fireEvent.click(screen.getByTestId("traffic-export"));
+    const saved = await screen.findByTestId("traffic-exported");
+    expect(saved.textContent).toContain("Saved 1 message (those the filters show, of 2) to /tmp/t.jsonl");
+    expect(traffic.count).toBe(1);
+  });
+
+  it("comes back with the message it showed when the view is opened again", async () => {
+    const traffic = withRows();
+    await fireEvent.click(screen.getAllByTestId("traffic-row")[1]);
+    expect(screen.getByTestId("traffic-detail").textContent).toContain("tools/call");
+    // Another view is shown: Traffic is unmounted, its store is the window's.
+    cleanup();
+    render(TrafficView, { traffic });
+    expect(screen.getByTestId("traffic-detail").textContent).toContain("tools/call");
+    const selected = screen.getAllByTestId("traffic-row").filter((row) => row.getAttribute("aria-selected") === "true");
+    expect(selected.map((row) => row.dataset.seq)).toEqual(["1"]);
+  });
+
+  it("comes back with nothing selected when the message it showed was dropped meanwhile", async () => {
+    const traffic = createTraffic(2, 1);
+    traffic.receive({ initial: true, rows: [trafficRow({ id: "1" }), trafficRow({ id: "2" })] });
+    render(TrafficView, { traffic });
+    await fireEvent.click(screen.getAllByTestId("traffic-row")[0]);
+    cleanup();
+    traffic.receive({ initial: false, rows: [trafficRow({ id: "3" }), trafficRow({ id: "4" })] });
+    render(TrafficView, { traffic });
+    expect(screen.queryByTestId("traffic-detail")).toBeNull();
+    expect(screen.getAllByTestId("traffic-row").map((row) => row.getAttribute("aria-selected"))).toEqual(["false", "false"]);
   });
 
   it("exports once while an export runs, and shows a failure as an error", async () => {

@@ -7,12 +7,14 @@
  * rows it kept, not all of them), and one `version` counter tells the view something changed,
  * bumped for arriving rows at most once per animation frame however many batches came in it.
  * Pausing keeps receiving but holds new rows back until resumed. This store never calls Rust
- * itself; the view connects it to `ipc.streamTraffic`.
+ * itself; the view connects it to `ipc.streamTraffic`. The search field's words and the selected
+ * message live here too, not in the view: leaving Traffic and coming back finds them as they were.
  *
  * It keeps only the newest `TRAFFIC_KEEP` rows (and holds at most as many while paused): the
  * stream never ends, and every row kept forever would fill the window's memory within hours. A
  * row's `seq` is its arrival number and never changes, so the selection and the pairing of
- * requests with replies stay right while older rows go; a `seq` that was dropped finds no row.
+ * requests with replies stay right while older rows go; a `seq` that was dropped finds no row (and
+ * a selected row that was dropped is no longer selected).
  */
 import { codeWords } from "../diagnosisCodes";
 import type { TrafficBatch, TrafficRow } from "../ipc";
@@ -24,8 +26,6 @@ export interface Row extends TrafficRow {
   pair: number | null;
   /** An error response, a line that was not JSON (`invalid`), or an event at error level. */
   failed: boolean;
-  /** Lower-cased text searched by the search field (computed on first search). */
-  haystack?: string;
   /** For a `tools/call` or `prompts/get` and its reply: the tool or prompt it called. */
   called: string | null;
 }
@@ -63,23 +63,45 @@ function opposite(dir: string): string {
   return dir === "c2s" ? "s2c" : "c2s";
 }
 
-function haystack(row: Row): string {
-  if (row.haystack !== undefined) return row.haystack;
-  // An event's code and its words: the list shows the words.
-  const code = row.code === null ? "" : `${row.code}\n${codeWords(row.code)}`;
-  row.haystack = [row.server, row.method ?? "", row.id ?? "", row.text ?? "", code, row.msg ?? ""].join("\n").toLowerCase();
-  return row.haystack;
+/** Text of ASCII characters only. */
+const ASCII = /^[\0-\x7f]*$/;
+
+/** A test of whether a text holds `words` in any case (both lower-cased). Nothing is kept for the
+ *  texts it tests: a lower-cased copy of every row would take as much memory again as the
+ *  messages' text (some 60 MB at 200,000 rows). */
+function holding(words: string): (text: string | null) => boolean {
+  const needle = words.toLowerCase();
+  // ASCII text (most of it) is not even copied: in it a case-insensitive pattern finds what
+  // lower-casing finds, since without the u flag it never pairs a character past ASCII with one
+  // within it. Other text is lower-cased for the test: `K` (the Kelvin sign) lower-cases to `k`,
+  // which the pattern would not find in it.
+  const pattern = new RegExp(needle.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"), "i");
+  return (text) => text !== null && (ASCII.test(text) ? pattern.test(text) : text.toLowerCase().includes(needle));
 }
 
-/** Whether `row` passes `filter`. */
-export function matches(row: Row, filter: TrafficFilter): boolean {
-  if (filter.server && row.server !== filter.server) return false;
-  if (filter.errorsOnly && !row.failed) return false;
-  // The method as the list shows it: `tools/call search` is found by `search` too.
-  const method = row.called === null ? (row.method ?? "") : `${row.method ?? ""} ${row.called}`;
-  if (filter.method && !method.toLowerCase().includes(filter.method.toLowerCase())) return false;
-  if (filter.search && !haystack(row).includes(filter.search.toLowerCase())) return false;
-  return true;
+/** A test of whether a row passes `filter`: its words are lower-cased once, not for each row. */
+export function matcher(filter: TrafficFilter): (row: Row) => boolean {
+  const { server, errorsOnly, search } = filter;
+  const method = filter.method.toLowerCase();
+  const holds = holding(search);
+  return (row) => {
+    if (server && row.server !== server) return false;
+    if (errorsOnly && !row.failed) return false;
+    // The method as the list shows it: `tools/call search` is found by `search` too.
+    const shown = row.called === null ? (row.method ?? "") : `${row.method ?? ""} ${row.called}`;
+    if (method && !shown.toLowerCase().includes(method)) return false;
+    // What the list and the detail show; an event's code and its words (the list shows the words).
+    // The search field is one line, so words never span two fields.
+    return (
+      !search ||
+      holds(row.server) ||
+      holds(row.method) ||
+      holds(row.id) ||
+      holds(row.text) ||
+      (row.code !== null && (holds(row.code) || holds(codeWords(row.code)))) ||
+      holds(row.msg)
+    );
+  };
 }
 
 /** Whether every row passing `next` also passes `prev`, so `next` can filter `prev`'s result. */
@@ -113,6 +135,10 @@ function oncePerFrame(run: () => void): () => void {
  *  window's memory; it counts rows, not bytes, so large messages (each at most the journal's cap)
  *  make it more. */
 export const TRAFFIC_KEEP = 200_000;
+
+/** How long the search waits for typing to pause: a search looks through every row kept (a tenth
+ *  of a second or more at 200,000 rows), too much work to do again at each key typed. */
+export const SEARCH_DELAY_MS = 150;
 
 /** Where the first `seq` not below `seq` is in the sorted `seqs`. */
 function lowerBound(seqs: number[], seq: number): number {
@@ -151,6 +177,11 @@ export function createTraffic(keep: number = TRAFFIC_KEEP, slack: number = Math.
   let problem = $state<string | null>(null);
   let servers = $state<string[]>([]);
   let filter = $state<TrafficFilter>({ ...EMPTY_FILTER });
+  /** What the search field holds: the filter's search, or words typed since, not searched yet. */
+  let typed = $state("");
+  let searchTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The selected row's arrival number, or null. */
+  let selected = $state<number | null>(null);
 
   /** The row with arrival number `seq`, if it is still kept. */
   function get(seq: number): Row | undefined {
@@ -172,6 +203,8 @@ export function createTraffic(keep: number = TRAFFIC_KEEP, slack: number = Math.
     rows.splice(0, count);
     first += count;
     dropped += count;
+    // The selected row went: the detail has nothing left to show, and closes.
+    if (selected !== null && selected < first) selected = null;
     const gone = lowerBound(visible, first);
     visible.splice(0, gone);
     trimmedVisible += gone;
@@ -179,6 +212,7 @@ export function createTraffic(keep: number = TRAFFIC_KEEP, slack: number = Math.
 
   function ingest(batch: TrafficBatch): void {
     let newServer = false;
+    const matches = matcher(filter);
     for (const incoming of batch.rows) {
       const row: Row = {
         ...incoming,
@@ -208,20 +242,35 @@ export function createTraffic(keep: number = TRAFFIC_KEEP, slack: number = Math.
         serverSet.add(row.server);
         newServer = true;
       }
-      if (matches(row, filter)) visible.push(row.seq);
+      if (matches(row)) visible.push(row.seq);
       if (rows.length > keep + slack) trim();
     }
     if (newServer) servers = [...serverSet].sort();
   }
 
   function refilter(prev: TrafficFilter): void {
+    const matches = matcher(filter);
     if (narrows(prev, filter)) {
-      visible = visible.filter((seq) => matches(rows[seq - first], filter));
+      visible = visible.filter((seq) => matches(rows[seq - first]));
     } else {
       visible = [];
-      for (const row of rows) if (matches(row, filter)) visible.push(row.seq);
+      for (const row of rows) if (matches(row)) visible.push(row.seq);
     }
     version += 1;
+  }
+
+  function setFilter(change: Partial<TrafficFilter>): void {
+    clearTimeout(searchTimer);
+    const prev = filter;
+    // Words typed and not searched yet go in too: the list then shows what every field says.
+    filter = { ...filter, search: typed, ...change };
+    typed = filter.search;
+    refilter(prev);
+  }
+
+  function searchNow(): void {
+    clearTimeout(searchTimer);
+    if (typed !== filter.search) setFilter({ search: typed });
   }
 
   /** Drops the oldest `count` rows held while paused: resumed, they would be dropped anyway. */
@@ -299,11 +348,30 @@ export function createTraffic(keep: number = TRAFFIC_KEEP, slack: number = Math.
     get filter() {
       return filter;
     },
-    /** Changes the filter (only the fields given). */
-    setFilter(change: Partial<TrafficFilter>): void {
-      const prev = filter;
-      filter = { ...filter, ...change };
-      refilter(prev);
+    /** Changes the filter (only the fields given) at once, with the words typed in the search
+     *  field and not searched yet unless the change sets a search itself. */
+    setFilter,
+    /** What the search field holds: the filter's search, or words typed since that it takes once
+     *  typing pauses. */
+    get typedSearch() {
+      return typed;
+    },
+    /** Words typed in the search field: searched once typing pauses for SEARCH_DELAY_MS, and at
+     *  once when the field is emptied (every message is shown again, no text looked through). */
+    typeSearch(words: string): void {
+      typed = words;
+      clearTimeout(searchTimer);
+      if (words === "") searchNow();
+      else searchTimer = setTimeout(searchNow, SEARCH_DELAY_MS);
+    },
+    /** Searches for the words typed now, without waiting for typing to pause (Enter). */
+    searchNow,
+    /** The selected row's arrival number, or null (none, or it was dropped since). */
+    get selected() {
+      return selected;
+    },
+    select(seq: number | null): void {
+      selected = seq;
     },
     /** How many rows pass the filter. */
     get count() {
@@ -331,7 +399,7 @@ export function createTraffic(keep: number = TRAFFIC_KEEP, slack: number = Math.
     exportLines(): string {
       return visible
         .map((seq) => {
-          const { seq: _seq, pair: _pair, failed: _failed, haystack: _h, msg, ...fields } = rows[seq - first];
+          const { seq: _seq, pair: _pair, failed: _failed, msg, ...fields } = rows[seq - first];
           // The message goes in as the text it was (its numbers' digits, its strings' escapes),
           // not parsed and written again; a truncated one is a string holding its start.
           let message = JSON.stringify(msg);
@@ -357,6 +425,7 @@ export function createTraffic(keep: number = TRAFFIC_KEEP, slack: number = Math.
       // another row that now has its number.
       first += rows.length;
       rows.length = 0;
+      selected = null;
       visible = [];
       pending.length = 0;
       open.clear();

@@ -1,6 +1,6 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { tokenize } from "../json";
-import { createTraffic } from "./traffic.svelte";
+import { SEARCH_DELAY_MS, createTraffic } from "./traffic.svelte";
 import { trafficRow as row } from "./traffic.fixtures";
 
 describe("traffic store", () => {
@@ -56,6 +56,52 @@ describe("traffic store", () => {
     expect(traffic.count).toBe(1);
     traffic.setFilter({ search: "", method: "call" });
     expect(traffic.slice(0, 5).map((r) => r.method)).toEqual(["tools/call"]);
+  });
+
+  it("searches the server, method, id, text, event code and its words, and message, in any case", () => {
+    const traffic = createTraffic();
+    traffic.receive({
+      initial: true,
+      rows: [
+        row({ server: "Alpha-Vault", method: null, id: null, msg: null }),
+        row({ method: "resources/Read", id: null, msg: null }),
+        row({ id: '"Req-Seven"', method: null, msg: null }),
+        row({ kind: "event", dir: "event", method: null, id: null, msg: null, text: "spawn uvx ENOENT" }),
+        row({ kind: "event", dir: "event", method: null, id: null, msg: null, code: "tls-error" }),
+        row({ method: null, id: null, msg: '{"params":{"Password":"Hunter2"}}' }),
+      ],
+    });
+    const found = (search: string) => (traffic.setFilter({ search }), traffic.slice(0, 10).map((r) => r.seq));
+    expect(found("alpha-VAULT")).toEqual([0]);
+    expect(found("RESOURCES/read")).toEqual([1]);
+    expect(found("req-seven")).toEqual([2]);
+    expect(found("Uvx enoent")).toEqual([3]);
+    expect(found("TLS-ERROR")).toEqual([4]);
+    expect(found("secure CONNECTION")).toEqual([4]);
+    expect(found('"password":"hunter2"')).toEqual([5]);
+    // With the other filters, not instead of them.
+    traffic.setFilter({ search: "hunter2", server: "other" });
+    expect(traffic.count).toBe(0);
+  });
+
+  it("finds in any case what lower-casing the text and the words finds, past ASCII too", () => {
+    const traffic = createTraffic();
+    // The Kelvin sign lower-cases to k; a final capital sigma to ς, not σ.
+    traffic.receive({ initial: true, rows: [row({ msg: '{"t":"300 \u212A"}' }), row({ msg: '{"city":"ΟΔΟΣ ÅRHUS"}' })] });
+    const found = (search: string) => (traffic.setFilter({ search }), traffic.slice(0, 10).map((r) => r.seq));
+    expect(found("300 k")).toEqual([0]);
+    expect(found("οδος århus")).toEqual([1]);
+    expect(found("ΟΔΟΣ")).toEqual([1]);
+    expect(found("οδοσ")).toEqual([]);
+  });
+
+  it("keeps no copy of a row's text for the search: the rows searched are as they were", () => {
+    const traffic = createTraffic();
+    traffic.receive({ initial: true, rows: [row({ id: "1" }), row({ id: "2", msg: '{"Big":"Text"}' })] });
+    const before = traffic.slice(0, 2).map((r) => ({ ...r }));
+    traffic.setFilter({ search: "text" });
+    traffic.setFilter({ search: "" });
+    expect(traffic.slice(0, 2).map((r) => ({ ...r }))).toEqual(before);
   });
 
   it("counts a tool call that failed (isError) among the errors", () => {
@@ -122,6 +168,65 @@ describe("traffic store", () => {
     expect(JSON.parse(whole).server).toBe("tiny");
     // A message cut short is a string holding its start.
     expect(JSON.parse(cut).msg).toBe('{"jsonrpc":"2.0","id":');
+  });
+});
+
+describe("traffic store's search field", () => {
+  afterEach(() => vi.useRealTimers());
+
+  function typing() {
+    vi.useFakeTimers();
+    const traffic = createTraffic();
+    traffic.receive({ initial: true, rows: [row({ id: "1" }), row({ id: "2", msg: '{"password":"hunter2"}' })] });
+    return traffic;
+  }
+
+  it("searches once typing pauses, not at each key", () => {
+    const traffic = typing();
+    for (const words of ["h", "hu", "hun"]) {
+      traffic.typeSearch(words);
+      vi.advanceTimersByTime(SEARCH_DELAY_MS - 1);
+    }
+    expect([traffic.typedSearch, traffic.filter.search, traffic.count]).toEqual(["hun", "", 2]);
+    vi.advanceTimersByTime(1);
+    expect([traffic.typedSearch, traffic.filter.search, traffic.count]).toEqual(["hun", "hun", 1]);
+  });
+
+  it("searches at once on Enter and when emptied", () => {
+    const traffic = typing();
+    traffic.typeSearch("hunter");
+    traffic.searchNow();
+    expect([traffic.filter.search, traffic.count]).toEqual(["hunter", 1]);
+    traffic.typeSearch("");
+    expect([traffic.filter.search, traffic.count]).toEqual(["", 2]);
+    vi.runAllTimers();
+    expect([traffic.filter.search, traffic.count]).toEqual(["", 2]);
+  });
+
+  it("takes the words typed with another filter's change, and forgets them for a search set at once (the tray's)", () => {
+    const traffic = typing();
+    traffic.typeSearch("hunter");
+    traffic.setFilter({ server: "tiny" });
+    expect([traffic.filter.search, traffic.count]).toEqual(["hunter", 1]);
+    traffic.typeSearch("nothing like it");
+    traffic.setFilter({ server: "", search: "" });
+    vi.runAllTimers();
+    expect([traffic.typedSearch, traffic.filter.search, traffic.count]).toEqual(["", "", 2]);
+  });
+});
+
+describe("traffic store's selection", () => {
+  it("keeps the selected row while it is kept, and forgets it once dropped or on reset", () => {
+    const traffic = createTraffic(2, 1);
+    traffic.receive({ initial: true, rows: [row({ id: "1" }), row({ id: "2" })] });
+    traffic.select(0);
+    traffic.receive({ initial: false, rows: [row({ id: "3" })] });
+    expect(traffic.selected).toBe(0);
+    traffic.receive({ initial: false, rows: [row({ id: "4" })] });
+    expect(traffic.selected).toBeNull();
+    traffic.select(3);
+    traffic.reset();
+    expect(traffic.selected).toBeNull();
   });
 });
 
