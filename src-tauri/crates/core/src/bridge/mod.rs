@@ -970,6 +970,10 @@ pub(crate) enum LineRead {
     Eof,
 }
 
+/// Room of the buffer a client's lines are read into, and the most it keeps after a big line.
+const LINE_BUF: usize = 64 * 1024;
+const LINE_BUF_KEPT: usize = 1024 * 1024;
+
 /// Reads one `\n`-terminated line into `buf` (without the terminator), refusing lines past
 /// [`MAX_CLIENT_MESSAGE_BYTES`] without holding them in memory.
 pub(crate) async fn read_line<R: AsyncBufRead + Unpin>(
@@ -977,6 +981,11 @@ pub(crate) async fn read_line<R: AsyncBufRead + Unpin>(
     buf: &mut Vec<u8>,
 ) -> io::Result<LineRead> {
     buf.clear();
+    if buf.capacity() > LINE_BUF_KEPT {
+        // A big line has passed (or one too long, read up to the limit before it was refused):
+        // its memory goes back instead of staying with the bridge for the rest of its life.
+        buf.shrink_to(LINE_BUF);
+    }
     let n = (&mut *r)
         .take(MAX_CLIENT_MESSAGE_BYTES as u64 + 1)
         .read_until(b'\n', buf)
@@ -1100,7 +1109,7 @@ where
     };
 
     let mut input = input;
-    let mut buf = Vec::with_capacity(64 * 1024);
+    let mut buf = Vec::with_capacity(LINE_BUF);
     let mut shutdown = std::pin::pin!(shutdown);
     let mut signalled = false;
     // The client closed our stdout (it crashed, or closes that end first): nobody reads a reply
@@ -2142,6 +2151,29 @@ mod tests {
             read_line(&mut r, &mut buf).await,
             Ok(LineRead::Eof)
         ));
+    }
+
+    #[tokio::test]
+    async fn the_room_of_a_big_line_or_one_refused_is_given_back_at_the_next_line() {
+        let big = format!("{{\"d\":\"{}\"}}\n", "x".repeat(4 * LINE_BUF_KEPT));
+        let overlong = "y".repeat(MAX_CLIENT_MESSAGE_BYTES + 10);
+        let data = format!("{big}{{\"a\":1}}\n{overlong}\n{{\"b\":2}}\n");
+        let mut r = tokio::io::BufReader::new(data.as_bytes());
+        let mut buf = Vec::with_capacity(LINE_BUF);
+        for expected in [&b"{\"a\":1}"[..], b"{\"b\":2}"] {
+            read_line(&mut r, &mut buf).await.expect("the big line");
+            assert!(buf.capacity() > LINE_BUF_KEPT, "it took room");
+            assert!(matches!(
+                read_line(&mut r, &mut buf).await,
+                Ok(LineRead::Line)
+            ));
+            assert_eq!(buf, expected);
+            assert!(
+                buf.capacity() <= LINE_BUF_KEPT,
+                "room kept: {}",
+                buf.capacity()
+            );
+        }
     }
 
     #[tokio::test]
