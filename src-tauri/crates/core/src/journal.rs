@@ -244,7 +244,7 @@ impl MessageBatch {
 }
 
 /// Most bytes waiting for the writer (rendered lines, and the batches it renders itself); past
-/// it new ones are dropped and counted.
+/// it new ones are dropped and counted. One alone always fits, however big.
 const MAX_QUEUED_BYTES: usize = 4 * 1024 * 1024;
 
 /// Lines waiting past this many bytes are taken by the writer before its window ends.
@@ -658,7 +658,8 @@ impl Journal {
         // No line is shorter than its message and the shared fields: a buffer without room for
         // that drops the batch before any work is spent on it.
         let least = batch.bytes.len() + count * self.shared.render.prefix.len();
-        if self.shared.waiting.load(Ordering::Relaxed) + least > MAX_QUEUED_BYTES {
+        let waiting = self.shared.waiting.load(Ordering::Relaxed);
+        if waiting > 0 && waiting + least > MAX_QUEUED_BYTES {
             self.shared
                 .dropped
                 .fetch_add(count as u64, Ordering::Relaxed);
@@ -728,7 +729,10 @@ impl Journal {
         if pending.closed {
             return;
         }
-        if pending.count + count > pending.queue_cap || pending.weight + weight > MAX_QUEUED_BYTES {
+        // An empty buffer takes anything: a message bigger than the buffer (the settings keep up
+        // to 16 MiB of one) would otherwise never be journaled, the disk idle or not.
+        let full = pending.weight > 0 && pending.weight + weight > MAX_QUEUED_BYTES;
+        if pending.count + count > pending.queue_cap || full {
             // Counted under the lock: the writer, which reads the count when it takes the
             // lines, says these drops right after the lines that came before them.
             self.shared
@@ -1740,6 +1744,26 @@ mod tests {
             "the writer still takes lines after a rotation failed"
         );
         journal.close(Duration::from_secs(5));
+    }
+
+    #[test]
+    fn a_message_bigger_than_the_buffer_is_journaled_whole_when_the_settings_keep_it() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let mut cfg = config(tmp.path());
+        cfg.max_msg_bytes = 6 * 1024 * 1024;
+        let journal = Journal::open("huge", cfg).expect("open");
+        let text = "z".repeat(MAX_QUEUED_BYTES + 1024 * 1024);
+        let reply = format!(r#"{{"jsonrpc":"2.0","id":1,"result":{{"text":"{text}"}}}}"#);
+        record_request(&journal, reply.as_bytes());
+        assert_eq!(journal.dropped(), 0);
+        journal.close(Duration::from_secs(5));
+        let entries = read_all(tmp.path(), "huge", 3).expect("read");
+        assert_eq!(entries.len(), 1);
+        assert!(!entries[0].truncated);
+        assert_eq!(
+            entries[0].msg.as_ref().map(|m| m.get().len()),
+            Some(reply.len())
+        );
     }
 
     #[test]
