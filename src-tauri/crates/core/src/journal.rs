@@ -719,6 +719,9 @@ impl Journal {
             self.add(lines.len(), 1, |pending| {
                 pending.lines.extend_from_slice(lines);
             });
+            if lines.capacity() > SPARE_BATCH_BYTES {
+                lines.shrink_to(SPARE_BATCH_BYTES);
+            }
         });
     }
 
@@ -986,6 +989,7 @@ impl Writer {
             let dropped = shared.dropped.load(Ordering::Relaxed);
             drop(pending);
             let mut at = 0;
+            let mut rendered_peak = 0;
             for (until, batch) in unrendered {
                 self.write_lines(&taken[at..until]);
                 at = until;
@@ -997,6 +1001,7 @@ impl Writer {
                     rendered.push(b'\n');
                 }
                 self.write_lines(&rendered);
+                rendered_peak = rendered_peak.max(rendered.len());
                 give_back(&self.spares, batch);
             }
             self.write_lines(&taken[at..]);
@@ -1017,7 +1022,7 @@ impl Writer {
             // A buffer keeps the room a burst needs while bursts come, and gives it back after.
             let used = taken.len();
             taken.clear();
-            for buf in [&mut taken, &mut rendered] {
+            for (buf, used) in [(&mut taken, used), (&mut rendered, rendered_peak)] {
                 if buf.capacity() > KEPT_LINES_MIN && used < buf.capacity() / 4 {
                     buf.shrink_to((2 * used).max(KEPT_LINES_MIN));
                 }
@@ -1035,6 +1040,8 @@ impl Writer {
     /// past its size. A file always gets at least one line, however long; after a rotation that
     /// failed, lines go on into the current file for [`ROTATE_RETRY`].
     fn write_lines(&mut self, mut lines: &[u8]) {
+        // At most one rotation per line: whatever came of it, the line is written next.
+        let mut rotated = false;
         while !lines.is_empty() {
             let room = self.config.max_bytes.saturating_sub(self.size);
             let fit = if lines.len() as u64 <= room {
@@ -1043,8 +1050,9 @@ impl Writer {
                 memchr::memrchr(b'\n', &lines[..room as usize]).map_or(0, |at| at + 1)
             };
             let fit = match fit {
-                0 if self.size > 0 && self.may_rotate() => {
+                0 if self.size > 0 && !rotated && self.may_rotate() => {
                     self.rotate();
+                    rotated = true;
                     continue;
                 }
                 0 => memchr::memchr(b'\n', lines).map_or(lines.len(), |at| at + 1),
@@ -1054,6 +1062,7 @@ impl Writer {
                 self.size += fit as u64;
             }
             lines = &lines[fit..];
+            rotated = false;
         }
     }
 
@@ -1065,9 +1074,16 @@ impl Writer {
     fn rotate(&mut self) {
         let _ = self.out.flush();
         let dir = &self.config.dir;
-        if self.config.keep == 0 {
-            let _ = fs::remove_file(journal_path(dir, &self.server));
-        } else {
+        let live = journal_path(dir, &self.server);
+        // The live file is moved out of the way first: when it cannot be (a program holds it
+        // open without sharing its deletion, on Windows; a folder made read-only), the kept files
+        // are left as they are, not shifted (and the oldest deleted) at every try.
+        // Not a `.jsonl` (no reader takes it for a journal), and as short as `.20.jsonl`.
+        let aside = dir.join(format!("{}.rotating", file_stem(&self.server)));
+        let moved = fs::rename(&live, &aside).is_ok();
+        if moved && self.config.keep == 0 {
+            let _ = fs::remove_file(&aside);
+        } else if moved {
             let _ = fs::remove_file(rotated_path(dir, &self.server, self.config.keep));
             for n in (1..self.config.keep).rev() {
                 let _ = fs::rename(
@@ -1075,24 +1091,16 @@ impl Writer {
                     rotated_path(dir, &self.server, n + 1),
                 );
             }
-            let _ = fs::rename(
-                journal_path(dir, &self.server),
-                rotated_path(dir, &self.server, 1),
-            );
+            let _ = fs::rename(&aside, rotated_path(dir, &self.server, 1));
         }
-        let reopened = private_file()
-            .create(true)
-            .append(true)
-            .open(journal_path(dir, &self.server));
         let mut moved_on = false;
-        if let Ok(file) = reopened {
+        if moved && let Ok(file) = private_file().create(true).append(true).open(&live) {
             self.size = file.metadata().map(|m| m.len()).unwrap_or(0);
             self.out = io::BufWriter::with_capacity(64 * 1024, file);
-            // Still full: the live file was not moved away (nor deleted), it was opened again.
-            moved_on = self.size < self.config.max_bytes;
+            moved_on = true;
         }
-        // No new file (the folder is gone, no handles left): not tried again at every line,
-        // each try shifting the kept files until none is left.
+        // Not moved, or no new file (the folder is gone, no handles left): lines go on into the
+        // file as it is, and another try waits.
         self.rotate_failed = (!moved_on).then(Instant::now);
     }
 }
@@ -1764,6 +1772,38 @@ mod tests {
             entries[0].msg.as_ref().map(|m| m.get().len()),
             Some(reply.len())
         );
+    }
+
+    #[test]
+    fn a_live_file_that_cannot_be_moved_keeps_its_lines_and_the_kept_files_stay_as_they_are() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let mut cfg = config(tmp.path());
+        cfg.max_bytes = 512;
+        cfg.keep = 2;
+        let kept: Vec<_> = (1..=2)
+            .map(|n| rotated_path(tmp.path(), "stuck", n))
+            .collect();
+        for (n, path) in kept.iter().enumerate() {
+            fs::write(path, format!("kept {n}\n")).expect("kept file");
+        }
+        // Where the live file is moved before the kept ones shift: a folder, so the move fails
+        // (as a file held open without delete sharing does on Windows), and the file reopens.
+        let aside = tmp.path().join("stuck.rotating");
+        fs::create_dir_all(aside.join("in-the-way")).expect("in the way");
+        let journal = Journal::open("stuck", cfg).expect("open");
+        for i in 0..50 {
+            journal.event(Level::Info, "tick", format!("event {i}"));
+        }
+        assert!(journal.flush(Duration::from_secs(5)), "the writer goes on");
+        journal.close(Duration::from_secs(5));
+        for (n, path) in kept.iter().enumerate() {
+            assert_eq!(
+                fs::read_to_string(path).expect("kept"),
+                format!("kept {n}\n")
+            );
+        }
+        let live = read_journal(&journal_path(tmp.path(), "stuck"), 0).expect("read");
+        assert_eq!(live.len(), 50, "every line went on into the live file");
     }
 
     #[test]

@@ -86,8 +86,8 @@ export function createLogs() {
           words.every((word) => r.haystack.includes(word)),
       );
     },
-    /** True once a batch came: Rust sends the recent history's events once they are read, as
-     *  one batch, an empty one when there were none. Until then the view says it is reading. */
+    /** True once a batch came: Rust sends the recent history's events as they are read, and a
+     *  batch, empty when there were none, once all are. Until then the view says it is reading. */
     get loaded(): boolean {
       return loaded;
     },

@@ -197,8 +197,9 @@ fn read_appended(path: &Path, name: &str, file: &mut TailedFile) -> Vec<LogEvent
 pub struct Followed {
     pub events: mpsc::Receiver<LogEvent>,
     /// Fired once every event of the history asked for (`start`) has been sent to `events`,
-    /// none held back: from then on only new ones come. For [`StartAt::End`], after the first
-    /// poll. Dropped unfired when the follow ends first.
+    /// none held back (or [`OPEN_BLOCK_WAIT`] after the start, for one that never completes):
+    /// from then on only new ones come. For [`StartAt::End`], after the first poll. Dropped
+    /// unfired when the follow ends first.
     pub caught_up: oneshot::Receiver<()>,
 }
 
@@ -243,6 +244,7 @@ fn spawn_follow(
     let (tx, rx) = mpsc::channel(1024);
     let (caught_up, caught_up_rx) = oneshot::channel();
     let mut caught_up = Some(caught_up);
+    let started = Instant::now();
     if start == StartAt::End {
         // "From now on" means from this call, not from whenever the task first runs.
         let _ = tail.poll();
@@ -276,8 +278,11 @@ fn spawn_follow(
             }
             let pending = tail.has_pending();
             // A record held back (the file's last, maybe not complete yet) is part of the
-            // history: it comes with a later poll.
-            if !pending && let Some(caught_up) = caught_up.take() {
+            // history: it comes with a later poll. One that never completes (a last line without
+            // its newline, Claude killed as it wrote) holds nothing back past the wait for one.
+            if (!pending || started.elapsed() >= OPEN_BLOCK_WAIT)
+                && let Some(caught_up) = caught_up.take()
+            {
                 let _ = caught_up.send(());
             }
             let polled = std::time::Instant::now();

@@ -696,17 +696,15 @@ async fn a_recent_start_shows_what_the_journals_hold_already_then_follows_them()
     stop.cancel();
 }
 
-#[tokio::test]
-async fn caught_up_comes_once_the_whole_history_is_sent_its_last_record_too() {
+/// Follows the recent history of a Claude log folder holding only `mcp.log` with `text`, until
+/// `caught_up` fires (within `wait`); the events sent by then, and the token that stops it.
+async fn history_of(
+    text: &str,
+    wait: std::time::Duration,
+) -> (Vec<String>, tokio_util::sync::CancellationToken) {
     let claude = tempfile::tempdir().expect("tempdir");
     let journals = tempfile::tempdir().expect("tempdir");
-    std::fs::write(
-        claude.path().join("mcp.log"),
-        // The last record's block is still open: a first poll holds it back, as it may still
-        // be being written, until the file has been quiet for a while.
-        "2025-01-01T00:00:00.000Z [info] [a] first\n2025-01-01T00:00:01.000Z [error] [a] second {\n  context: 'x',\n",
-    )
-    .expect("write");
+    std::fs::write(claude.path().join("mcp.log"), text).expect("write");
     let stop = tokio_util::sync::CancellationToken::new();
     let followed = follow_with_journals(
         claude.path().to_path_buf(),
@@ -716,16 +714,39 @@ async fn caught_up_comes_once_the_whole_history_is_sent_its_last_record_too() {
         stop.clone(),
     );
     let mut events = followed.events;
-    tokio::time::timeout(std::time::Duration::from_secs(5), followed.caught_up)
+    tokio::time::timeout(wait, followed.caught_up)
         .await
         .expect("in time")
         .expect("fired");
-    // Everything of the history is in by then, the record held back included.
     let mut texts = Vec::new();
     while let Ok(event) = events.try_recv() {
         texts.push(event.text);
     }
+    (texts, stop)
+}
+
+#[tokio::test]
+async fn caught_up_comes_once_the_whole_history_is_sent_its_last_record_too() {
+    // The last record's block is still open: a first poll holds it back, as it may still be
+    // being written, until the file has been quiet for a while.
+    let (texts, stop) = history_of(
+        "2025-01-01T00:00:00.000Z [info] [a] first\n2025-01-01T00:00:01.000Z [error] [a] second {\n  context: 'x',\n",
+        std::time::Duration::from_secs(5),
+    )
+    .await;
+    // Everything of the history is in by then, the record held back included.
     assert_eq!(texts, ["first", "second"]);
+    stop.cancel();
+}
+
+#[tokio::test]
+async fn caught_up_comes_even_when_the_last_line_never_ends() {
+    // Claude was killed as it wrote: the file's last line has no newline, and never will.
+    let (_, stop) = history_of(
+        "2025-01-01T00:00:00.000Z [info] [a] cut sh",
+        std::time::Duration::from_secs(10),
+    )
+    .await;
     stop.cancel();
 }
 
