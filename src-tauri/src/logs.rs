@@ -181,7 +181,7 @@ pub fn stream_logs(
         let cut = read_in_part(&claude_dir);
         let Followed {
             mut events,
-            caught_up,
+            mut caught_up,
         } = follow_with_journals(
             claude_dir,
             journal_dir,
@@ -189,14 +189,14 @@ pub fn stream_logs(
             Pace::OnSignal(signal, MIN_GAP),
             token.clone(),
         );
-        let mut caught_up = Some(caught_up);
+        let mut read = false;
         loop {
             let first = tokio::select! {
                 () = token.cancelled() => break,
                 // The history is read: what it holds goes now, and a batch goes even when it
                 // holds nothing, so that the view stops saying it is reading.
-                _ = async { caught_up.as_mut().expect("while some").await }, if caught_up.is_some() => {
-                    caught_up = None;
+                _ = &mut caught_up, if !read => {
+                    read = true;
                     None
                 }
                 event = events.recv() => match event {

@@ -50,6 +50,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
 use crate::jsonrpc::Envelope;
+use crate::lock;
 
 /// How long the writer lets messages gather before writing them.
 const BATCH_WINDOW: Duration = Duration::from_millis(20);
@@ -342,10 +343,6 @@ struct Pending {
     /// Tests: the writer takes nothing while set, as if the disk stalled.
     #[cfg(test)]
     stalled: bool,
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// The journal file of a server in a folder: `<dir>/<stem>.jsonl`, a different file for every
@@ -674,18 +671,10 @@ impl Journal {
             });
             return;
         }
-        SCRATCH.with(|scratch| {
-            let (clock, lines) = &mut *scratch.borrow_mut();
-            lines.clear();
+        self.add_rendered(count, |render, clock, lines| {
             for m in &batch.items {
-                self.shared.render.render(clock, &batch.line(m), lines);
+                render.render(clock, &batch.line(m), lines);
                 lines.push(b'\n');
-            }
-            self.add(lines.len(), count, |pending| {
-                pending.lines.extend_from_slice(lines);
-            });
-            if lines.capacity() > SPARE_BATCH_BYTES {
-                lines.shrink_to(SPARE_BATCH_BYTES);
             }
         });
         give_back(&self.spares, batch);
@@ -711,12 +700,19 @@ impl Journal {
         let render = &self.shared.render;
         let text = masked_event_text(render.redact, &render.secrets, &text);
         let line = JournalLine::event(SystemTime::now(), level, code, &text);
+        self.add_rendered(1, |render, clock, lines| {
+            render.render(clock, &line, lines);
+            lines.push(b'\n');
+        });
+    }
+
+    /// Renders `count` lines on this thread, outside the lock, then adds them.
+    fn add_rendered(&self, count: usize, render: impl FnOnce(&Render, &mut Clock, &mut Vec<u8>)) {
         SCRATCH.with(|scratch| {
             let (clock, lines) = &mut *scratch.borrow_mut();
             lines.clear();
-            render.render(clock, &line, lines);
-            lines.push(b'\n');
-            self.add(lines.len(), 1, |pending| {
+            render(&self.shared.render, clock, lines);
+            self.add(lines.len(), count, |pending| {
                 pending.lines.extend_from_slice(lines);
             });
             if lines.capacity() > SPARE_BATCH_BYTES {

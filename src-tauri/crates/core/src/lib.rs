@@ -42,3 +42,10 @@ pub mod settings;
 pub mod supervise;
 pub mod tap;
 pub mod transport;
+
+/// Locks `m`, going on with its data when a thread panicked while holding it: each user of this
+/// keeps data that stays whole at every point a panic could happen (a panic in one forwarding or
+/// journaling thread must not take the others down).
+pub(crate) fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}

@@ -31,7 +31,7 @@ use std::io::{self, Read, Write};
 use std::ops::Range;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc as std_mpsc;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -41,6 +41,7 @@ use tokio::sync::oneshot;
 use crate::diagnose::{Diagnosis, Severity, codes};
 use crate::journal::{Direction, Journal, Level};
 use crate::jsonrpc::{self, Kind};
+use crate::lock;
 use crate::supervise::{CommandResolver, ExitReport, ServerCommand, StdioChild, StopStep};
 use crate::transport::{
     MAX_CLIENT_MESSAGE_BYTES, MAX_CLIENT_MESSAGE_SHOWN, MAX_MESSAGE_BYTES, MAX_MESSAGE_SHOWN,
@@ -1611,10 +1612,6 @@ impl Runs {
         }
         Ok(())
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 #[cfg(test)]
