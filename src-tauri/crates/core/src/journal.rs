@@ -287,7 +287,7 @@ fn give_back(spares: &Spares, mut batch: MessageBatch) {
     if batch.bytes.capacity() > SPARE_BATCH_BYTES {
         batch.bytes.shrink_to(SPARE_BATCH_BYTES);
     }
-    let mut spares = spares.lock().unwrap_or_else(PoisonError::into_inner);
+    let mut spares = lock(spares);
     if spares.len() < SPARE_BATCHES {
         spares.push(batch);
     }
