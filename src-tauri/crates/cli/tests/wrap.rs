@@ -565,12 +565,52 @@ fn a_burst_passes_both_ways_as_the_exact_bytes_sent_and_every_message_is_journal
         burst.extend_from_slice(line.as_bytes());
         burst.push(b'\n');
     }
-    let mut tap = raw_tap(home.path(), "echo", "exec cat");
+    through_cat(home.path(), "echo", burst, Duration::ZERO);
+
+    let entries = journal(home.path(), "echo");
+    let c2s = entries.iter().filter(|e| e["dir"] == "c2s").count();
+    let s2c = entries.iter().filter(|e| e["dir"] == "s2c").count();
+    assert_eq!((c2s, s2c), (count, count), "every message once each way");
+    let crab = entries
+        .iter()
+        .find(|e| e["dir"] == "s2c" && e["id"] == 1)
+        .expect("message 1 journaled");
+    assert_eq!(crab["msg"]["result"]["text"], "Zoë é \"q\" 🦀");
+}
+
+/// A client that writes everything before it reads, through a server that writes back everything
+/// it reads: every pipe on the way fills up at once, both ways. Nothing may wait on anything else
+/// (each direction is forwarded on its own), nothing is lost or reordered, and the session ends
+/// normally once the client reads.
+#[test]
+fn both_directions_full_at_once_lose_nothing_and_the_session_ends() {
+    let home = tempfile::tempdir().expect("home");
+    let mut sent = Vec::new();
+    let mut i = 0;
+    // Far more than the pipes and the tap's queues (1 MiB a direction) hold together.
+    while sent.len() < 12 << 20 {
+        let line = format!(
+            r#"{{"jsonrpc":"2.0","method":"notifications/message","params":{{"n":{i},"data":"{}"}}}}"#,
+            "y".repeat(i % 5_000)
+        );
+        sent.extend_from_slice(line.as_bytes());
+        sent.push(b'\n');
+        i += 1;
+    }
+    // Read only once every pipe has had the time to fill.
+    through_cat(home.path(), "full", sent, Duration::from_secs(1));
+}
+
+/// Writes `sent` through a tap whose server is `cat`, reading its output (from `read_after` on)
+/// meanwhile: everything comes back as the exact bytes sent, and the session ends well.
+fn through_cat(home: &Path, name: &str, sent: Vec<u8>, read_after: Duration) {
+    let mut tap = raw_tap(home, name, "exec cat");
     let mut stdin = tap.stdin.take().expect("stdin");
     let writer = std::thread::spawn(move || {
-        stdin.write_all(&burst).expect("write the burst");
-        burst
+        stdin.write_all(&sent).expect("write everything");
+        sent
     });
+    std::thread::sleep(read_after);
     let mut stdout = tap.stdout.take().expect("stdout");
     let mut got = Vec::new();
     std::io::Read::read_to_end(&mut stdout, &mut got).expect("read the tap's output");
@@ -583,16 +623,6 @@ fn a_burst_passes_both_ways_as_the_exact_bytes_sent_and_every_message_is_journal
         sent.len(),
         got.len()
     );
-
-    let entries = journal(home.path(), "echo");
-    let c2s = entries.iter().filter(|e| e["dir"] == "c2s").count();
-    let s2c = entries.iter().filter(|e| e["dir"] == "s2c").count();
-    assert_eq!((c2s, s2c), (count, count), "every message once each way");
-    let crab = entries
-        .iter()
-        .find(|e| e["dir"] == "s2c" && e["id"] == 1)
-        .expect("message 1 journaled");
-    assert_eq!(crab["msg"]["result"]["text"], "Zoë é \"q\" 🦀");
 }
 
 /// A client that waits for each reply before its next request (as Claude does for a tool call)
@@ -712,6 +742,40 @@ fn lines_over_the_limit_are_refused_both_ways_and_the_session_goes_on() {
     );
     assert!(lines.next().is_none(), "nothing else on stdout");
     assert!(tap.wait().expect("wait").success());
+}
+
+/// What comes right after a refused line, in the same read, passes at once: the tap does not
+/// wait for more to arrive before it forwards what it already holds, either way.
+#[test]
+fn what_follows_a_refused_line_in_the_same_read_passes_at_once() {
+    // The server writes its 10.5 MB line and a notification in one write, then waits.
+    let script = r#"python3 -c 'import sys; sys.stdout.buffer.write(b"x" * 10500000 + b"\n" + b"{\"jsonrpc\":\"2.0\",\"method\":\"notifications/after\"}\n")'; exec cat"#;
+    let mut tap = Tap::start(
+        tempfile::tempdir().expect("home"),
+        "after-huge",
+        &["sh", "-c", script],
+    );
+    let after = tap.next(Duration::from_secs(20));
+    assert_eq!(after["method"], "notifications/after", "{after}");
+
+    // The client does the same: its 65 MiB line and a request in one write, then waits.
+    let mut both = br#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":""#.to_vec();
+    both.resize(both.len() + 65 * 1024 * 1024, b'a');
+    both.extend_from_slice(b"\"}\n{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"ping\"}\n");
+    let stdin = tap.stdin.as_mut().expect("stdin");
+    stdin.write_all(&both).expect("write");
+    stdin.flush().expect("flush");
+    let refusal = tap.next(Duration::from_secs(20));
+    assert_eq!(refusal["error"]["code"], -32600, "{refusal}");
+    // `cat` sends the ping back: it reached the server without anything more from the client.
+    let ping = tap.next(Duration::from_secs(20));
+    assert_eq!(
+        (&ping["method"], &ping["id"]),
+        (&json!("ping"), &json!(7)),
+        "{ping}"
+    );
+    let (status, _, _) = tap.finish();
+    assert!(status.success(), "{status:?}");
 }
 
 #[test]
