@@ -13,10 +13,12 @@ Usage: python auth_server.py AS_PORT MCP_PORT [--expires-in S] [--refresh invali
                              [--iss-param right|wrong|missing] [--cc-client ID:SECRET]
 Control (on AS_PORT): GET /stats (counters, issued tokens, redirect URIs and client ids of the
 authorization requests, their whole queries, the `resource` of each authorization and token request), POST /revoke
-(every access token stops working).
+(every access token stops working), POST /cut (every open event stream ends, as a dropped
+connection would; `streams` in /stats counts the streams opened).
 """
 
 import argparse
+import asyncio
 import base64
 import hashlib
 import json
@@ -66,7 +68,9 @@ lock = threading.Lock()
 stats = {"register": 0, "authorize": 0, "token_code": 0, "token_refresh": 0,
          "refused_refresh": 0, "issued": [], "redirect_uris": [], "resources": [], "scopes": [],
          "token_resources": [], "client_ids": [], "authorize_queries": [],
-         "reuse_detected": 0}
+         "reuse_detected": 0, "streams": 0}
+# Bumped by POST /cut: a stream opened before ends.
+cuts = [0]
 valid_access = set()
 valid_refresh = set()
 used_refresh = set()
@@ -170,6 +174,10 @@ class AS(BaseHTTPRequestHandler):
             return self.reply(201, {"client_id": f"client-{stats['register']}",
                                     "token_endpoint_auth_method": "none",
                                     "redirect_uris": body.get("redirect_uris", [])})
+        if url.path == "/cut":
+            with lock:
+                cuts[0] += 1
+            return self.reply(200, {})
         if url.path == "/revoke":
             with lock:
                 valid_access.clear()
@@ -253,11 +261,28 @@ def add(a: int, b: int) -> int:
     return a + b
 
 
-if opts.tls:
-    import uvicorn
+def cuttable(app):
+    """The app, with its event streams (GET responses) ended by POST /cut."""
+    async def wrapped(scope, receive, send):
+        if scope["type"] != "http" or scope["method"] != "GET":
+            return await app(scope, receive, send)
+        with lock:
+            seen = cuts[0]
+            stats["streams"] += 1
+        serving = asyncio.ensure_future(app(scope, receive, send))
+        while not serving.done():
+            await asyncio.wait([serving], timeout=0.05)
+            if cuts[0] != seen and not serving.done():
+                serving.cancel()
+                # The response never completes: the server drops the connection.
+                await asyncio.gather(serving, return_exceptions=True)
+                return
+        return serving.result()
+    return wrapped
 
-    app = mcp.sse_app() if opts.transport == "sse" else mcp.streamable_http_app()
-    uvicorn.run(app, host="127.0.0.1", port=opts.mcp_port, ssl_certfile=opts.tls[0],
-                ssl_keyfile=opts.tls[1], log_level="warning")
-else:
-    mcp.run(transport=opts.transport)
+
+import uvicorn  # noqa: E402
+
+app = cuttable(mcp.sse_app() if opts.transport == "sse" else mcp.streamable_http_app())
+tls = {"ssl_certfile": opts.tls[0], "ssl_keyfile": opts.tls[1]} if opts.tls else {}
+uvicorn.run(app, host="127.0.0.1", port=opts.mcp_port, log_level="warning", **tls)

@@ -242,6 +242,56 @@ fn a_protected_legacy_sse_server_signs_in_too() {
     );
 }
 
+/// A legacy SSE stream lost while no request waits, with its sign-in no longer good (the tokens
+/// revoked, no refresh): the bridge reopens it in the background without starting a browser
+/// sign-in nobody asked for (a browser opening by itself, at night), and signs in when the
+/// client's next request needs the stream.
+#[test]
+fn a_lost_legacy_stream_is_reopened_without_a_sign_in_nobody_asked_for() {
+    let p = require_peers!();
+    let server = Protected::start(&p, &["--transport", "sse", "--refresh", "invalid_grant"]);
+    let home = tempfile::tempdir().expect("home");
+    let url = server.url.replace("/mcp", "/sse");
+    let browser = browser_command(&p);
+    let env = [("BROWSER", browser.as_str())];
+    let flags = ["--oauth-flow", "browser", "--transport", "sse"];
+    // Signed in by an earlier run (a bridge that just signed in would not sign in again soon).
+    ok_call(&drive(&p, home.path(), &url, &flags, &env));
+    let mut bridge = OpenBridge::start(&url, home.path(), &flags, &env);
+    let init = bridge.initialize(1);
+    assert!(init["result"].is_object(), "{init}");
+    writeln!(
+        bridge.stdin,
+        r#"{{"jsonrpc":"2.0","method":"notifications/initialized"}}"#
+    )
+    .expect("write");
+    let add = serde_json::json!({"name": "add", "arguments": {"a": 2, "b": 3}});
+    let call = bridge.request(2, "tools/call", add.clone());
+    assert_eq!(call["result"]["content"][0]["text"], "5", "{call}");
+    assert_eq!(count(&server.stats(), "authorize"), 1);
+
+    server.revoke();
+    let opened = count(&server.stats(), "streams");
+    server.http("POST", "/cut");
+    // The bridge tries to reopen the stream meanwhile, again and again.
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    while count(&server.stats(), "streams") < opened + 3 {
+        assert!(std::time::Instant::now() < deadline, "{}", server.stats());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let stats = server.stats();
+    assert_eq!(
+        count(&stats, "authorize"),
+        1,
+        "a sign-in nobody asked for: {stats}"
+    );
+
+    // The client's next request needs the stream: a sign-in is in order now.
+    let call = bridge.request(3, "tools/call", add);
+    assert_eq!(call["result"]["content"][0]["text"], "5", "{call}");
+    assert_eq!(count(&server.stats(), "authorize"), 2);
+}
+
 #[test]
 fn over_legacy_sse_too_a_token_about_to_expire_is_refreshed_before_it_is_used() {
     let p = require_peers!();

@@ -6,13 +6,14 @@
 //! the cached `initialize` + `notifications/initialized` are replayed, the replayed reply hidden.
 //! It must never answer the client itself.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
 use reqwest::Url;
 use reqwest::header::{ACCEPT, CONTENT_TYPE};
-use tokio::sync::watch;
+use tokio::sync::{Notify, watch};
 
 use super::events::{EventReader, Item};
 use super::http::Outgoing;
@@ -75,6 +76,21 @@ pub struct LegacySse {
     endpoint: watch::Sender<Option<(Url, u64)>>,
     /// Requests POSTed whose replies are due on the event stream.
     waiters: Arc<Waiters>,
+    /// Requests waiting for a lost event stream that may start a sign-in
+    /// ([`Outgoing::interactive`]): only while there is one may reopening it sign in, since
+    /// nobody may be there to see a browser open for a reconnection in the background.
+    asking: AtomicUsize,
+    /// Told when such a request starts waiting: the reconnection tries at once.
+    wanted: Notify,
+}
+
+/// A request waiting for a lost event stream, counted in [`LegacySse::asking`] while it waits.
+struct Asking<'a>(&'a LegacySse);
+
+impl Drop for Asking<'_> {
+    fn drop(&mut self) {
+        self.0.asking.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 /// A legacy SSE connection as its users hold it. The last one dropped ends its reader, and the
@@ -147,10 +163,12 @@ impl LegacySse {
             state: Mutex::new(State::default()),
             endpoint,
             waiters: Arc::default(),
+            asking: AtomicUsize::new(0),
+            wanted: Notify::new(),
         });
         // The first stream waits as long as the caller does (a request's timeout): a server may
-        // be starting up.
-        let (url, events) = this.open_stream(None).await?;
+        // be starting up. The client's first message opens it: it may sign in.
+        let (url, events) = this.open_stream(None, true).await?;
         this.endpoint.send_replace(Some((url, 1)));
         let reader = Arc::clone(&this);
         let reader = tokio::spawn(async move { reader.read_forever(events).await });
@@ -165,8 +183,13 @@ impl LegacySse {
     }
 
     /// Opens the event stream and waits for its `endpoint`; each of the two waits bounded by
-    /// `limit` when given (a reconnection, [`STREAM_OPEN_LIMIT`]).
-    async fn open_stream(&self, limit: Option<Duration>) -> Result<(Url, EventReader), Fault> {
+    /// `limit` when given (a reconnection, [`STREAM_OPEN_LIMIT`]). `interactive`: whether a
+    /// refusal may start a sign-in that needs a person ([`Outgoing::interactive`]).
+    async fn open_stream(
+        &self,
+        limit: Option<Duration>,
+        interactive: bool,
+    ) -> Result<(Url, EventReader), Fault> {
         let url = &self.remote.url;
         let mut auth_rounds = 0;
         let resp = loop {
@@ -189,7 +212,7 @@ impl LegacySse {
                 && matches!(resp.status().as_u16(), 401 | 403)
             {
                 auth_rounds += 1;
-                self.remote.reauthorize(resp, seen, true).await?;
+                self.remote.reauthorize(resp, seen, interactive).await?;
                 continue;
             }
             break resp;
@@ -284,11 +307,18 @@ impl LegacySse {
                     .report(Level::Info, "stream-lost", text);
             }
             loop {
-                tokio::time::sleep(backoff(failures.min(6), Duration::from_millis(200))).await;
+                // A request that starts waiting for the stream cuts the pause short.
+                tokio::select! {
+                    () = tokio::time::sleep(backoff(failures.min(6), Duration::from_millis(200))) => {}
+                    () = self.wanted.notified() => {}
+                }
                 if self.lock().closed {
                     return;
                 }
-                match self.open_stream(Some(STREAM_OPEN_LIMIT)).await {
+                // A sign-in only for a request waiting on it: in the background, a refusal the
+                // stored or refreshed tokens cannot answer waits for the client's next request.
+                let interactive = self.asking.load(Ordering::Acquire) > 0;
+                match self.open_stream(Some(STREAM_OPEN_LIMIT), interactive).await {
                     Ok((url, fresh)) => {
                         failures = 0;
                         self.lock().reopen_failure = None;
@@ -408,6 +438,12 @@ impl LegacySse {
         let wait = endpoint_wait(retries);
         let mut rx = self.endpoint.subscribe();
         let (url, waiter) = loop {
+            // Waiting for a lost stream: the reconnection tries at once, and may sign in.
+            let _asking = (msg.interactive && rx.borrow().is_none()).then(|| {
+                self.asking.fetch_add(1, Ordering::AcqRel);
+                self.wanted.notify_one();
+                Asking(self)
+            });
             let endpoint = match tokio::time::timeout(wait, rx.wait_for(|e| e.is_some())).await {
                 Ok(Ok(endpoint)) => endpoint.clone(),
                 _ => None,
