@@ -245,11 +245,22 @@ fn a_protected_legacy_sse_server_signs_in_too() {
 /// A legacy SSE stream lost while no request waits, with its sign-in no longer good (the tokens
 /// revoked, no refresh): the bridge reopens it in the background without starting a browser
 /// sign-in nobody asked for (a browser opening by itself, at night), and signs in when the
-/// client's next request needs the stream.
+/// client's next request needs the stream; that request waits for the sign-in, longer than it
+/// waits for a stream coming back by itself (a person takes a while to consent: 8 s here).
 #[test]
 fn a_lost_legacy_stream_is_reopened_without_a_sign_in_nobody_asked_for() {
     let p = require_peers!();
-    let server = Protected::start(&p, &["--transport", "sse", "--refresh", "invalid_grant"]);
+    let server = Protected::start(
+        &p,
+        &[
+            "--transport",
+            "sse",
+            "--refresh",
+            "invalid_grant",
+            "--authorize-delay",
+            "8",
+        ],
+    );
     let home = tempfile::tempdir().expect("home");
     let url = server.url.replace("/mcp", "/sse");
     let browser = browser_command(&p);

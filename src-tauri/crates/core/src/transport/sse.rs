@@ -183,12 +183,13 @@ impl LegacySse {
     }
 
     /// Opens the event stream and waits for its `endpoint`; each of the two waits bounded by
-    /// `limit` when given (a reconnection, [`STREAM_OPEN_LIMIT`]). `interactive`: whether a
-    /// refusal may start a sign-in that needs a person ([`Outgoing::interactive`]).
+    /// `limit` when given (a reconnection, [`STREAM_OPEN_LIMIT`]). `first`: the client's first
+    /// message opens it, and a refusal may start a sign-in that needs a person; a reopening may
+    /// only while a request waits for it ([`LegacySse::asked`]).
     async fn open_stream(
         &self,
         limit: Option<Duration>,
-        interactive: bool,
+        first: bool,
     ) -> Result<(Url, EventReader), Fault> {
         let url = &self.remote.url;
         let mut auth_rounds = 0;
@@ -212,6 +213,8 @@ impl LegacySse {
                 && matches!(resp.status().as_u16(), 401 | 403)
             {
                 auth_rounds += 1;
+                // Asked now, not when the attempt began: a request may have come meanwhile.
+                let interactive = first || self.asked();
                 self.remote.reauthorize(resp, seen, interactive).await?;
                 continue;
             }
@@ -317,14 +320,14 @@ impl LegacySse {
                 }
                 // A sign-in only for a request waiting on it: in the background, a refusal the
                 // stored or refreshed tokens cannot answer waits for the client's next request.
-                let interactive = self.asking.load(Ordering::Acquire) > 0;
-                match self.open_stream(Some(STREAM_OPEN_LIMIT), interactive).await {
+                match self.open_stream(Some(STREAM_OPEN_LIMIT), false).await {
                     Ok((url, fresh)) => {
                         failures = 0;
                         self.lock().reopen_failure = None;
                         events = fresh;
                         generation += 1;
-                        // Messages wait until the new session is initialized.
+                        // Messages wait until the new session is initialized (its POSTs sign
+                        // in only for a request waiting, as the GET did).
                         self.replay_handshake(&url).await;
                         self.endpoint.send_replace(Some((url, generation)));
                         self.remote.reporter.report(
@@ -340,11 +343,17 @@ impl LegacySse {
                         // attempt: the attempts go on while the server is down, for hours maybe.
                         let said = self.lock().reopen_failure.replace(fault.clone());
                         if said.is_none_or(|said| said.code() != fault.code()) {
+                            // A sign-in is not waited out: it comes with the client's next request.
+                            let then = if matches!(fault, Fault::SignIn { .. }) {
+                                ""
+                            } else {
+                                "; trying again until it comes back"
+                            };
                             self.remote.reporter.report(
                                 Level::Warn,
                                 fault.code(),
                                 &format!(
-                                    "cannot reopen the event stream: {}; trying again until it comes back",
+                                    "cannot reopen the event stream: {}{then}",
                                     fault.headline()
                                 ),
                             );
@@ -356,6 +365,7 @@ impl LegacySse {
     }
 
     async fn replay_handshake(&self, url: &Url) {
+        let interactive = self.asked();
         let init = self.lock().init.clone();
         let Some(init) = init else { return };
         let id = jsonrpc::inspect(&init)
@@ -370,7 +380,7 @@ impl LegacySse {
                 Kind::Request,
                 Some("initialize"),
                 retries,
-                true,
+                interactive,
             )
             .await;
         let _ = self
@@ -380,9 +390,14 @@ impl LegacySse {
                 Kind::Notification,
                 None,
                 retries,
-                true,
+                interactive,
             )
             .await;
+    }
+
+    /// Whether a request is waiting for the event stream that may start a sign-in.
+    fn asked(&self) -> bool {
+        self.asking.load(Ordering::Acquire) > 0
     }
 
     fn deliver(&self, line: &[u8]) {
@@ -438,15 +453,31 @@ impl LegacySse {
         let wait = endpoint_wait(retries);
         let mut rx = self.endpoint.subscribe();
         let (url, waiter) = loop {
-            // Waiting for a lost stream: the reconnection tries at once, and may sign in.
-            let _asking = (msg.interactive && rx.borrow().is_none()).then(|| {
+            // A request that may sign in counts while it waits: a reopening may then sign in,
+            // and one that is lost now tries again at once.
+            let _asking = msg.interactive.then(|| {
                 self.asking.fetch_add(1, Ordering::AcqRel);
-                self.wanted.notify_one();
+                if rx.borrow().is_none() {
+                    self.wanted.notify_one();
+                }
                 Asking(self)
             });
-            let endpoint = match tokio::time::timeout(wait, rx.wait_for(|e| e.is_some())).await {
-                Ok(Ok(endpoint)) => endpoint.clone(),
-                _ => None,
+            let started = tokio::time::Instant::now();
+            let mut deadline = started + wait;
+            let endpoint = loop {
+                match tokio::time::timeout_at(deadline, rx.wait_for(|e| e.is_some())).await {
+                    Ok(Ok(endpoint)) => break endpoint.clone(),
+                    Ok(Err(_)) => break None,
+                    // A sign-in runs for the stream (a person in the browser): waited for, as
+                    // long as sign-ins may take (`--oauth-wait`), then the wait again.
+                    Err(_) => {
+                        let sign_in = self.remote.auth.as_ref().and_then(|a| a.sign_in_wait());
+                        match sign_in.map(|w| started + w + wait) {
+                            Some(held) if held > tokio::time::Instant::now() => deadline = held,
+                            _ => break None,
+                        }
+                    }
+                }
             };
             let Some((url, generation)) = endpoint else {
                 let url = display_url(&self.remote.url);
