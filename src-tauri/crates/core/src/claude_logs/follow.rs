@@ -103,6 +103,18 @@ impl LogTail {
             .any(|f| f.parser.has_pending() || f.splitter.has_partial())
     }
 
+    /// What holds records back: one a quiet file gives out by itself (its `{` block still open,
+    /// given out after [`OPEN_BLOCK_WAIT`] of quiet), and a last line without its newline, which
+    /// only more of the file can end (Claude killed as it wrote).
+    pub fn held_back(&self) -> (bool, bool) {
+        let released_when_quiet = self
+            .files
+            .values()
+            .any(|f| f.parser.has_pending() && !f.splitter.has_partial());
+        let unfinished = self.files.values().any(|f| f.splitter.has_partial());
+        (released_when_quiet, unfinished)
+    }
+
     /// Reads whatever was appended since the last poll, time-ordered within the batch.
     pub fn poll(&mut self) -> Vec<LogEvent> {
         let mut names: Vec<String> = std::fs::read_dir(&self.dir)
@@ -278,9 +290,14 @@ fn spawn_follow(
             }
             let pending = tail.has_pending();
             // A record held back (the file's last, maybe not complete yet) is part of the
-            // history: it comes with a later poll. One that never completes (a last line without
-            // its newline, Claude killed as it wrote) holds nothing back past the wait for one.
-            if (!pending || started.elapsed() >= OPEN_BLOCK_WAIT)
+            // history: it comes with a later poll, once the file has been quiet (its own clock,
+            // from its last data: not from this start). One that never completes (a last line
+            // without its newline, Claude killed as it wrote) holds nothing back past the wait
+            // for one; a file that keeps writing into an open block, nothing past twice that.
+            let (released_when_quiet, unfinished) = tail.held_back();
+            let waited = started.elapsed();
+            if (!released_when_quiet || waited >= 2 * OPEN_BLOCK_WAIT)
+                && (!unfinished || waited >= OPEN_BLOCK_WAIT)
                 && let Some(caught_up) = caught_up.take()
             {
                 let _ = caught_up.send(());
