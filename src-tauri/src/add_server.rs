@@ -103,6 +103,8 @@ pub struct AddPreview {
     pub entries: Vec<ServerSummary>,
     /// Conversions made on the way (a `url` entry turned into a bridge entry…).
     pub notes: Vec<String>,
+    /// Entries of a snippet of several that cannot be added, each with why: the others can.
+    pub refused: Vec<String>,
     /// Names already used in the config (or by a disabled server).
     pub taken: Vec<String>,
 }
@@ -273,11 +275,20 @@ pub(crate) fn checked_ca_cert(path: &str) -> Result<Option<String>, CommandError
     Ok(Some(path.to_owned()))
 }
 
+/// What a pasted text holds: its entries, the conversions made, and (a snippet of several) the
+/// entries that cannot be added, each with why.
+#[derive(Debug)]
+struct Found {
+    entries: Vec<ServerEntry>,
+    notes: Vec<String>,
+    refused: Vec<String>,
+}
+
 fn entries(
     text: &str,
     name: Option<&str>,
     options: Option<&RemoteOptions>,
-) -> Result<(Vec<ServerEntry>, Vec<String>), CommandError> {
+) -> Result<Found, CommandError> {
     let options = options.cloned().unwrap_or_default();
     let ca_cert = match &options.ca_cert {
         Some(path) => checked_ca_cert(path)?,
@@ -295,6 +306,20 @@ fn entries(
             message: message_in(Audience::App, &e.to_string()),
         }
     })?;
+    // One entry of several refused for plain HTTP to another host: the window offers to allow
+    // it, as for a snippet of that one entry.
+    if !options.allow_http
+        && !snippet.refused.is_empty()
+        && parse_snippet_with(text, name, &exe, true)
+            .is_ok_and(|allowed| allowed.refused.len() < snippet.refused.len())
+    {
+        return Err(plain_http_refused());
+    }
+    let refused = snippet
+        .refused
+        .iter()
+        .map(|(_, why)| message_in(Audience::App, why))
+        .collect();
     let entries = snippet
         .entries
         .into_iter()
@@ -310,7 +335,11 @@ fn entries(
             ServerEntry::from_value(name, value, raw)
         })
         .collect();
-    Ok((entries, snippet.notes))
+    Ok(Found {
+        entries,
+        notes: snippet.notes,
+        refused,
+    })
 }
 
 /// [`entries`], and a URL pasted alone whose name (from its host, no Name typed) is taken gets the
@@ -322,13 +351,13 @@ fn entries_named(
     name: Option<&str>,
     options: Option<&RemoteOptions>,
     file: &ConfigFile,
-) -> Result<(Vec<ServerEntry>, Vec<String>), CommandError> {
+) -> Result<Found, CommandError> {
     let found = entries(text, name, options)?;
     let url = text.trim();
     let url_alone = (url.starts_with("http://") || url.starts_with("https://"))
         && !url.contains(char::is_whitespace);
     let typed = name.is_some_and(|n| !n.trim().is_empty());
-    let derived = match found.0.as_slice() {
+    let derived = match found.entries.as_slice() {
         [only] if url_alone && !typed && only.name == suggest_name_for_url(url) => &only.name,
         _ => return Ok(found),
     };
@@ -372,7 +401,11 @@ fn preview(
         o
     });
     let file = config_file();
-    let (entries, notes) = entries_named(text, name, options.as_ref(), &file)?;
+    let Found {
+        entries,
+        notes,
+        refused,
+    } = entries_named(text, name, options.as_ref(), &file)?;
     let used = taken_names(&file)?;
     let taken = entries
         .iter()
@@ -385,6 +418,7 @@ fn preview(
             .map(|e| ServerSummary::from_entry(e, true))
             .collect(),
         notes,
+        refused,
         taken,
     })
 }
@@ -401,7 +435,8 @@ pub async fn probe_add(
     options: Option<RemoteOptions>,
     run: Option<u32>,
 ) -> Result<ProbeView, CommandError> {
-    let (entries, _) = entries_named(&text, name.as_deref(), options.as_ref(), &config_file())?;
+    let Found { entries, .. } =
+        entries_named(&text, name.as_deref(), options.as_ref(), &config_file())?;
     let entry = match (server, entries.as_slice()) {
         (None, [entry]) => entry,
         (None, _) => {
@@ -475,7 +510,7 @@ fn add(
     options: Option<&RemoteOptions>,
 ) -> Result<(AddOutcome, Vec<(String, serde_json::Value)>), CommandError> {
     let file = config_file();
-    let (entries, _) = entries_named(text, name, options, &file)?;
+    let Found { entries, .. } = entries_named(text, name, options, &file)?;
     let used = taken_names(&file)?;
     if let Some(clash) = entries.iter().find(|e| used.contains(&e.name)) {
         return Err(CommandError {
@@ -555,6 +590,40 @@ mod tests {
             "the URL https://exa seems cut at a space (https://exa mple.com/mcp): a URL holds no \
              spaces; fix the snippet"
         );
+    }
+
+    #[test]
+    fn one_bad_entry_of_several_is_shown_refused_and_the_others_can_be_added() {
+        let found = entries(
+            r#"{"mcpServers": {"fetch": {"command": "uvx", "args": ["mcp-server-fetch"]},
+                "ws": {"url": "wss://example.com/mcp"}}}"#,
+            None,
+            None,
+        )
+        .expect("the good entry is read");
+        let names: Vec<&str> = found.entries.iter().map(|e| e.name.as_str()).collect();
+        assert_eq!(names, ["fetch"]);
+        assert_eq!(found.refused.len(), 1, "{:?}", found.refused);
+        assert!(
+            found.refused[0].contains("WebSocket"),
+            "{:?}",
+            found.refused
+        );
+    }
+
+    #[test]
+    fn one_entry_of_several_refused_for_plain_http_is_offered_to_allow_it() {
+        let text = r#"{"mcpServers": {"fetch": {"command": "uvx", "args": ["mcp-server-fetch"]},
+            "lan": {"url": "http://192.168.1.5:8000/mcp"}}}"#;
+        let err = entries(text, None, None).expect_err("the window offers to allow it");
+        assert_eq!(err.code, plain_http_refused().code);
+        let allowed = RemoteOptions {
+            allow_http: true,
+            ..RemoteOptions::default()
+        };
+        let found = entries(text, None, Some(&allowed)).expect("allowed");
+        assert_eq!(found.entries.len(), 2);
+        assert!(found.refused.is_empty());
     }
 
     #[test]

@@ -539,6 +539,10 @@ entries: ServerSummary[];
  */
 notes: string[]; 
 /**
+ * Entries of a snippet of several that cannot be added, each with why: the others can.
+ */
+refused: string[]; 
+/**
  * Names already used in the config (or by a disabled server).
  */
 taken: string[] }

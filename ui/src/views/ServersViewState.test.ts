@@ -380,7 +380,7 @@ describe("Servers: the Add card's Added", () => {
     const calls = app(
       () => names,
       (cmd) => {
-        if (cmd === "preview_add") return { entries: [entry], notes: [], taken: [] };
+        if (cmd === "preview_add") return { entries: [entry], notes: [], refused: [], taken: [] };
         if (cmd === "probe_add")
           return { ok: true, serverName: "example", serverVersion: "1", transport: "streamable-http", tools: [], diagnosis: null, stderrTail: [], totalMs: 5 };
         if (cmd === "add_servers") {

@@ -691,7 +691,11 @@ fn import(
         report(ctx, &out);
         warn_of_what_claude_would_refuse(ctx, file, &fresh);
     }
-    if clashes.is_empty() {
+    // A snippet of several servers: the ones that could be read are in, each other one said.
+    for (_, why) in &snippet.refused {
+        eprintln!("not imported: {why}");
+    }
+    if clashes.is_empty() && snippet.refused.is_empty() {
         return Ok(ExitCode::SUCCESS);
     }
     for (n, _) in &clashes {

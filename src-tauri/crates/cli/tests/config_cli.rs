@@ -551,6 +551,31 @@ fn importing_a_snippet_with_no_servers_says_so() {
     assert!(!dir.path().join("claude_desktop_config.json").exists());
 }
 
+/// A snippet of several servers, one of them unusable: the others are imported, the bad one is
+/// named with why, and the exit says not everything was imported.
+#[test]
+fn importing_several_servers_one_of_them_bad_imports_the_others() {
+    let dir = tempfile::tempdir().unwrap();
+    let snippet = r#"{"mcpServers": {
+        "fetch": {"command": "/bin/true"},
+        "chat": {"url": "wss://example.com/mcp"},
+        "time": {"command": "/bin/true", "args": ["t"]}
+    }}"#;
+    let out = run_any(dir.path(), &["import", "-"], snippet);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("not imported: \"chat\"") && err.contains("WebSocket"),
+        "{err}"
+    );
+    let listed = String::from_utf8_lossy(&run(dir.path(), &["list"]).stdout).into_owned();
+    assert!(
+        listed.contains("fetch") && listed.contains("time"),
+        "{listed}"
+    );
+    assert!(!listed.contains("chat"), "{listed}");
+}
+
 #[test]
 fn importing_one_unnamed_server_says_the_name_it_was_given() {
     let dir = tempfile::tempdir().unwrap();

@@ -33,7 +33,7 @@ describe("Add anyway's hint", () => {
 describe("Add server card", () => {
   it("a snippet's local servers are captured unless unticked; a remote URL alone has no such choice", async () => {
     const snippet = '{"mcpServers": {"files": {"command": "npx", "args": ["fs"]}, "git": {"command": "uvx", "args": ["git"]}}}';
-    const preview: AddPreview = { entries: [local("files", "npx"), local("git", "uvx")], notes: [], taken: [] };
+    const preview: AddPreview = { entries: [local("files", "npx"), local("git", "uvx")], notes: [], refused: [], taken: [] };
     const { api } = fakeApi({ preview });
     api.previewAdd = async () => preview;
     const written: unknown[] = [];
@@ -370,6 +370,7 @@ describe("Add server card", () => {
     const preview: AddPreview = {
       entries: [remote("linear", "https://mcp.linear.app/mcp"), remote("notion", "https://mcp.notion.com/mcp")],
       notes: [],
+      refused: [],
       taken: ["linear"],
     };
     const flow = createAddServer(fakeApi({ preview }).api);
@@ -379,6 +380,22 @@ describe("Add server card", () => {
     const taken = await screen.findByTestId("add-taken");
     expect(screen.queryByTestId("add-name")).toBeNull();
     expect(taken.textContent?.trim()).toBe("A server named “linear” already exists: rename it in the pasted JSON.");
+  });
+
+  it("says which entries of a snippet of several cannot be added, and why, beside the ones that can", async () => {
+    const preview: AddPreview = {
+      entries: [remote("linear", "https://mcp.linear.app/mcp")],
+      notes: [],
+      refused: ['"ws": MCP has no WebSocket transport'],
+      taken: [],
+    };
+    const flow = createAddServer(fakeApi({ preview }).api);
+    render(AddServerCard, { flow });
+    flow.text = '{"linear": {"url": "https://mcp.linear.app/mcp"}, "ws": {"url": "wss://example.com/mcp"}}';
+    await flow.refreshPreview();
+    const refused = await screen.findByTestId("add-refused");
+    expect(refused.textContent?.trim()).toBe('Not added: "ws": MCP has no WebSocket transport');
+    expect(refused.classList.contains("problem")).toBe(true);
   });
 
   it("says to choose another name when the one server's name is taken (its Name field is shown)", async () => {

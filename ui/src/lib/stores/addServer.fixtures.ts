@@ -47,6 +47,7 @@ export function fakeApi(opts: { preview?: AddPreview; probeOk?: boolean; taken?:
         opts.preview ?? {
           entries: [remote(name ?? "example", text)],
           notes: [],
+          refused: [],
           taken: opts.taken ?? [],
         }
       );

@@ -120,7 +120,7 @@ describe("add server flow", () => {
   });
 
   it("stops a snippet's pending tests on Cancel, progress included", async () => {
-    const preview: AddPreview = { entries: [remote("a", "https://a/mcp"), remote("b", "https://b/mcp")], notes: [], taken: [] };
+    const preview: AddPreview = { entries: [remote("a", "https://a/mcp"), remote("b", "https://b/mcp")], notes: [], refused: [], taken: [] };
     const { api, calls, cancelled } = fakeApi({ preview });
     const answer: Record<string, () => void> = {};
     const runs: (number | null)[] = [];
@@ -279,7 +279,7 @@ describe("add server flow", () => {
   });
 
   it("probes a snippet's servers all at once, shows which are still running, and writes them when all answered", async () => {
-    const preview: AddPreview = { entries: [remote("a", "https://a/mcp"), remote("b", "https://b/mcp")], notes: [], taken: [] };
+    const preview: AddPreview = { entries: [remote("a", "https://a/mcp"), remote("b", "https://b/mcp")], notes: [], refused: [], taken: [] };
     const { api, calls } = fakeApi({ preview });
     const started: (string | null)[] = [];
     const answer: Record<string, () => void> = {};
@@ -306,7 +306,7 @@ describe("add server flow", () => {
 
   it("tests a long snippet's servers a few at a time, the next as one answers, and keeps their order", async () => {
     const names = Array.from({ length: 20 }, (_, i) => `s${i}`);
-    const preview: AddPreview = { entries: names.map((n) => remote(n, `https://${n}/mcp`)), notes: [], taken: [] };
+    const preview: AddPreview = { entries: names.map((n) => remote(n, `https://${n}/mcp`)), notes: [], refused: [], taken: [] };
     const { api, calls } = fakeApi({ preview });
     let running = 0;
     let most = 0;
@@ -340,7 +340,7 @@ describe("add server flow", () => {
   });
 
   it("writes none of a snippet's servers when one fails, shows every result, and writes all on Add anyway", async () => {
-    const preview: AddPreview = { entries: [remote("a", "https://a/mcp"), remote("b", "https://b/mcp")], notes: [], taken: [] };
+    const preview: AddPreview = { entries: [remote("a", "https://a/mcp"), remote("b", "https://b/mcp")], notes: [], refused: [], taken: [] };
     const { api, calls } = fakeApi({ preview });
     // b wants a sign-in: that is offered for a single server only.
     api.probeAdd = async (_text, _name, server) => {
@@ -366,7 +366,7 @@ describe("add server flow", () => {
   });
 
   it("counts a snippet's server that cannot be started at all as a failed result, and still offers Add anyway", async () => {
-    const preview: AddPreview = { entries: [remote("a", "https://a/mcp"), remote("b", "https://b/mcp")], notes: [], taken: [] };
+    const preview: AddPreview = { entries: [remote("a", "https://a/mcp"), remote("b", "https://b/mcp")], notes: [], refused: [], taken: [] };
     const { api, calls } = fakeApi({ preview });
     api.probeAdd = async (_text, _name, server) => {
       if (server === "b") throw { code: "not-startable", message: '"b" has no command Claude could start' };

@@ -26,6 +26,10 @@ pub struct Snippet {
     pub entries: Vec<(String, Value)>,
     /// Conversions made on the way (`"linear": url entry turned into a bridge entry`).
     pub notes: Vec<String>,
+    /// Entries of a snippet of several that cannot be taken, each with why (starting with its
+    /// quoted name): the others are (one bad entry does not cost the rest). A snippet none of
+    /// whose entries can be taken is an error instead, its first entry's.
+    pub refused: Vec<(String, String)>,
 }
 
 /// Reads a snippet. `name` names a single entry (otherwise it is derived). `exe` is the `mcp-tray`
@@ -326,11 +330,28 @@ fn snippet_from_value(
         ));
     }
     let mut out = Snippet::default();
+    let mut first_refusal = None;
     for (name, entry) in map {
-        let converted = convert_entry(&name, entry, exe, allow_http, &mut out.notes)?;
-        out.entries.push((name, converted));
+        match convert_entry(&name, entry, exe, allow_http, &mut out.notes) {
+            Ok(converted) => out.entries.push((name, converted)),
+            Err(e) => {
+                // Said with its entry's name, as most of the reasons already are.
+                let why = e.to_string();
+                let named = format!("\"{name}\": ");
+                let why = if why.starts_with(&named) {
+                    why
+                } else {
+                    format!("{named}{why}")
+                };
+                out.refused.push((name, why));
+                first_refusal.get_or_insert(e);
+            }
+        }
     }
-    Ok(out)
+    match first_refusal {
+        Some(e) if out.entries.is_empty() => Err(e),
+        _ => Ok(out),
+    }
 }
 
 /// The contents of the Markdown code blocks of `text` (```` ``` ````, `~~~`, with or without a
@@ -559,6 +580,7 @@ fn parse_claude_add(
         return Ok(Snippet {
             entries: vec![(name, entry)],
             notes,
+            refused: Vec::new(),
         });
     }
     let remote = match transport.as_deref() {
@@ -596,6 +618,7 @@ fn parse_claude_add(
     Ok(Snippet {
         entries: vec![(name, entry)],
         notes,
+        refused: Vec::new(),
     })
 }
 
@@ -1162,6 +1185,7 @@ fn parse_command_line(
         return Ok(Snippet {
             entries: vec![(name, entry)],
             notes,
+            refused: Vec::new(),
         });
     }
     let mut headers = Vec::new();
@@ -1207,6 +1231,7 @@ fn parse_command_line(
     Ok(Snippet {
         entries: vec![(name, entry)],
         notes,
+        refused: Vec::new(),
     })
 }
 

@@ -910,3 +910,44 @@ fn a_command_line_is_split_only_where_its_quotes_wrap_whole_words() {
         assert_eq!(words(unsplit), None, "{unsplit}");
     }
 }
+
+#[test]
+fn one_bad_entry_of_several_is_refused_with_why_and_the_others_are_taken() {
+    let s = parse(
+        r#"{"mcpServers": {
+            "fetch": {"command": "uvx", "args": ["mcp-server-fetch"]},
+            "broken": "npx server",
+            "ws": {"url": "wss://example.com/mcp"},
+            "time": {"command": "uvx", "args": ["mcp-server-time"]}
+        }}"#,
+    );
+    let names: Vec<&str> = s.entries.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["fetch", "time"]);
+    let refused: Vec<&str> = s.refused.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(refused, ["broken", "ws"]);
+    assert!(
+        s.refused[0].1.contains("must be a JSON object"),
+        "{:?}",
+        s.refused
+    );
+    assert!(
+        s.refused[1].1.starts_with("\"ws\": ") && s.refused[1].1.contains("WebSocket"),
+        "{:?}",
+        s.refused
+    );
+}
+
+#[test]
+fn a_snippet_none_of_whose_entries_can_be_taken_is_refused_with_the_first_reason() {
+    let err = parse_snippet(
+        r#"{"mcpServers": {"a": "npx a", "b": {"url": "wss://example.com/mcp"}}}"#,
+        None,
+        Path::new(EXE),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("\"a\"") && err.contains("JSON object"),
+        "{err}"
+    );
+}
