@@ -351,9 +351,13 @@ export function createAddServer(
       if (timer !== undefined) clearTimeout(timer);
       settle();
       const mine = ++attempt;
+      const refusedShown = preview.state === "ready" ? preview.value.refused.join("\n") : "";
       await refreshPreview();
       // (A name typed just before, now read, may be taken: the card says so, nothing is tested.)
       if (mine !== attempt || preview.state !== "ready" || preview.value.entries.length === 0 || preview.value.taken.length > 0) return;
+      // Entries of the snippet that will not be added, not on the card when Add was pressed: shown
+      // first, and the next Add goes on without them.
+      if (preview.value.refused.length > 0 && preview.value.refused.join("\n") !== refusedShown) return;
       const run = newTestRun();
       testRun = run;
       if (preview.value.entries.length > 1) return probeEach(preview.value.entries.map((e) => e.name), mine, run);

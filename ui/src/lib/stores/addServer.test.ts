@@ -119,6 +119,26 @@ describe("add server flow", () => {
     expect(calls.filter((c) => c.startsWith("write"))).toEqual([]);
   });
 
+  it("shows the entries a snippet will not add before it tests or writes the others", async () => {
+    const preview: AddPreview = {
+      entries: [remote("a", "https://a/mcp"), remote("b", "https://b/mcp")],
+      notes: [],
+      refused: ['"ws": MCP has no WebSocket transport'],
+      taken: [],
+    };
+    const { api, calls } = fakeApi({ preview });
+    const flow = createAddServer(api);
+    flow.text = '{"a": {"url": "https://a/mcp"}, "b": {"url": "https://b/mcp"}, "ws": {"url": "wss://x/mcp"}}';
+    // Add pressed before the preview came: the refusal is shown, nothing tested or written.
+    await flow.add();
+    expect(calls.filter((c) => c === "probe" || c.startsWith("write"))).toEqual([]);
+    expect(flow.preview.state === "ready" && flow.preview.value.refused).toEqual(['"ws": MCP has no WebSocket transport']);
+    // Pressed again with the refusal in view: the others are tested and written.
+    await flow.add();
+    expect(calls.filter((c) => c === "probe")).toEqual(["probe", "probe"]);
+    expect(calls.filter((c) => c.startsWith("write"))).toHaveLength(1);
+  });
+
   it("stops a snippet's pending tests on Cancel, progress included", async () => {
     const preview: AddPreview = { entries: [remote("a", "https://a/mcp"), remote("b", "https://b/mcp")], notes: [], refused: [], taken: [] };
     const { api, calls, cancelled } = fakeApi({ preview });

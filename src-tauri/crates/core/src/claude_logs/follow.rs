@@ -209,9 +209,11 @@ fn read_appended(path: &Path, name: &str, file: &mut TailedFile) -> Vec<LogEvent
 pub struct Followed {
     pub events: mpsc::Receiver<LogEvent>,
     /// Fired once every event of the history asked for (`start`) has been sent to `events`,
-    /// none held back (or [`OPEN_BLOCK_WAIT`] after the start, for one that never completes):
-    /// from then on only new ones come. For [`StartAt::End`], after the first poll. Dropped
-    /// unfired when the follow ends first.
+    /// none held back (a record in an open `{` block comes once its file has been quiet for
+    /// [`OPEN_BLOCK_WAIT`]; a last line without its newline is waited for that long after the
+    /// first poll, and a file writing into an open block for twice that): from then on only new
+    /// ones come. For [`StartAt::End`], after the first poll. Dropped unfired when the follow
+    /// ends first.
     pub caught_up: oneshot::Receiver<()>,
 }
 
@@ -256,7 +258,9 @@ fn spawn_follow(
     let (tx, rx) = mpsc::channel(1024);
     let (caught_up, caught_up_rx) = oneshot::channel();
     let mut caught_up = Some(caught_up);
-    let started = Instant::now();
+    // When the first poll finished: the waits for what is held back count from then (a first
+    // poll of a big history, or on a busy machine, may take a while).
+    let mut first_polled: Option<Instant> = None;
     if start == StartAt::End {
         // "From now on" means from this call, not from whenever the task first runs.
         let _ = tail.poll();
@@ -295,7 +299,7 @@ fn spawn_follow(
             // without its newline, Claude killed as it wrote) holds nothing back past the wait
             // for one; a file that keeps writing into an open block, nothing past twice that.
             let (released_when_quiet, unfinished) = tail.held_back();
-            let waited = started.elapsed();
+            let waited = first_polled.get_or_insert_with(Instant::now).elapsed();
             if (!released_when_quiet || waited >= 2 * OPEN_BLOCK_WAIT)
                 && (!unfinished || waited >= OPEN_BLOCK_WAIT)
                 && let Some(caught_up) = caught_up.take()

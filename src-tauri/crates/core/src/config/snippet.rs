@@ -332,16 +332,18 @@ fn snippet_from_value(
     let mut out = Snippet::default();
     let mut first_refusal = None;
     for (name, entry) in map {
+        let noted = out.notes.len();
         match convert_entry(&name, entry, exe, allow_http, &mut out.notes) {
             Ok(converted) => out.entries.push((name, converted)),
             Err(e) => {
+                // A conversion it was on the way to (`turned into a bridge entry`) did not happen.
+                out.notes.truncate(noted);
                 // Said with its entry's name, as most of the reasons already are.
                 let why = e.to_string();
-                let named = format!("\"{name}\": ");
-                let why = if why.starts_with(&named) {
+                let why = if why.starts_with(&format!("\"{name}\"")) {
                     why
                 } else {
-                    format!("{named}{why}")
+                    format!("\"{name}\": {why}")
                 };
                 out.refused.push((name, why));
                 first_refusal.get_or_insert(e);

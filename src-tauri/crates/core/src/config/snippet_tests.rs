@@ -951,3 +951,25 @@ fn a_snippet_none_of_whose_entries_can_be_taken_is_refused_with_the_first_reason
         "{err}"
     );
 }
+
+#[test]
+fn a_refused_entry_leaves_no_note_of_a_conversion_and_says_its_name_once() {
+    let s = parse(
+        r#"{"mcpServers": {
+            "ok": {"command": "/bin/true"},
+            "chat": {"url": "wss://example.com/mcp"},
+            "empty": {"args": ["x"]}
+        }}"#,
+    );
+    assert!(
+        s.notes.iter().all(|n| !n.contains("\"chat\"")),
+        "{:?}",
+        s.notes
+    );
+    for (name, why) in &s.refused {
+        let quoted = format!("\"{name}\"");
+        assert!(why.starts_with(&quoted), "{why}");
+        assert_eq!(why.matches(&quoted).count(), 1, "{why}");
+    }
+    assert_eq!(s.refused.len(), 2, "{:?}", s.refused);
+}
