@@ -1545,8 +1545,11 @@ impl Session<'_> {
             if let Ok(result) = tokio::time::timeout_at(deadline, &mut work).await {
                 return result;
             }
-            let sign_in_wait = self.remote.auth.as_ref().and_then(|a| a.sign_in_wait());
-            match sign_in_wait.map(|w| (started + w + wait).min(cap)) {
+            match self
+                .remote
+                .held_for_sign_in(started, wait)
+                .map(|held| held.min(cap))
+            {
                 Some(held) if held > Instant::now() => deadline = held,
                 // The attempts failed (refused, a 5xx…) while the retries went on: that is why,
                 // not a server that took the message and kept quiet.

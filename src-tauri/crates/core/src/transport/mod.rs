@@ -1391,6 +1391,18 @@ impl Remote {
         }
     }
 
+    /// How long a wait of `wait` begun at `started` is held while a sign-in runs (a person in
+    /// the browser): as long as sign-ins may take (`--oauth-wait`), then `wait` again. None when
+    /// none runs.
+    pub(crate) fn held_for_sign_in(
+        &self,
+        started: tokio::time::Instant,
+        wait: Duration,
+    ) -> Option<tokio::time::Instant> {
+        let sign_in = self.auth.as_ref()?.sign_in_wait()?;
+        Some(started + sign_in + wait)
+    }
+
     /// How the last attempt to deliver a message failed, unless an answer came since (or a new
     /// message started): a caller that gave up while the transport retried says this rather
     /// than that the server did not answer ([`Fault::Unreachable`]).

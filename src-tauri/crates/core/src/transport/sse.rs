@@ -470,13 +470,10 @@ impl LegacySse {
                     Ok(Err(_)) => break None,
                     // A sign-in runs for the stream (a person in the browser): waited for, as
                     // long as sign-ins may take (`--oauth-wait`), then the wait again.
-                    Err(_) => {
-                        let sign_in = self.remote.auth.as_ref().and_then(|a| a.sign_in_wait());
-                        match sign_in.map(|w| started + w + wait) {
-                            Some(held) if held > tokio::time::Instant::now() => deadline = held,
-                            _ => break None,
-                        }
-                    }
+                    Err(_) => match self.remote.held_for_sign_in(started, wait) {
+                        Some(held) if held > tokio::time::Instant::now() => deadline = held,
+                        _ => break None,
+                    },
                 }
             };
             let Some((url, generation)) = endpoint else {
