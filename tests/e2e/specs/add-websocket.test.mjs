@@ -1,8 +1,9 @@
 // A WebSocket URL typed into Add server, end to end: its scheme alone says it cannot be added
 // (MCP has no WebSocket transport), so the real app says so as soon as ws:// or wss:// and the
 // first letter of the host are typed (the scheme alone is no URL yet), while the typing goes on,
-// not after the pause other texts wait for (1 s). Screenshot:
-// add-websocket.png (E2E_SCREENSHOT_DIR).
+// not after the pause other texts wait for (1 s). And in a snippet of several, the WebSocket
+// entry is named as not added while the others are listed to add. Screenshots: add-websocket.png,
+// add-refused.png (E2E_SCREENSHOT_DIR).
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { startApp, waitForText } from "../lib/app.mjs";
@@ -29,6 +30,34 @@ describe("add server: a WebSocket URL", () => {
 
   /** The problem the card says now, or null. */
   const said = () => app.browser.execute(() => document.querySelector('[data-testid="add-invalid"]')?.textContent ?? null);
+
+  it("names the WebSocket entry of a snippet of several as not added, and lists the others", async () => {
+    const input = app.browser.$('[data-testid="add-input"]');
+    await input.waitForExist({ timeout: 15_000 });
+    const snippet = JSON.stringify(
+      {
+        mcpServers: {
+          linear: { url: "https://mcp.linear.app/mcp" },
+          chat: { url: "wss://chat.example.com/mcp" },
+          notion: { url: "https://mcp.notion.com/mcp" },
+        },
+      },
+      null,
+      2,
+    );
+    await input.setValue(snippet);
+    await app.browser.waitUntil(async () => (await app.browser.$$('[data-testid="add-preview"] li').length) === 2, {
+      timeout: 10_000,
+      timeoutMsg: "the preview did not list the two servers that can be added",
+    });
+    const refused = await waitForText(app.browser, '[data-testid="add-refused"]', { contains: "WebSocket" });
+    assert.match(refused, /^Not added: "chat": /);
+    const listed = await app.browser.$('[data-testid="add-preview"]').getText();
+    assert.match(listed, /linear/);
+    assert.match(listed, /notion/);
+    assert.doesNotMatch(listed, /chat/);
+    await app.screenshot("add-refused");
+  });
 
   for (const scheme of ["wss://", "WS://"]) {
     it(`says why at once for ${scheme}, while the typing goes on`, async () => {
